@@ -1,0 +1,1 @@
+"""The teaching layer: dashboards, figures, quizzes and exports for the lessons."""
