@@ -1,0 +1,132 @@
+"""The outgoing byte buffer shared by both engines: framing as bytes, payloads as lazy slices.
+
+Theory of operation
+-------------------
+An engine writes protocol framing as real bytes and message payloads as *references*
+(message, start, length, stuffed?).  A socket adapter calls :meth:`Outbox.data_to_send` and gets exact
+bytes, materialised only then; the simulation calls :meth:`Outbox.take_counts` and gets the same
+number of octets split into framing / header / body / attachment without building any payload.
+Both drain the buffer, so each byte is counted exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .message import ByteKind, Message
+
+
+@dataclass(frozen=True)
+class PayloadRef:
+    """``length`` octets of ``message.render()`` from ``start``; ``stuffed`` applies POP3 dot-stuffing."""
+
+    message: Message
+    start: int
+    length: int
+    stuffed: bool = False
+
+    @property
+    def extra(self) -> int:
+        """Stuffing octets added on the wire (only whole-message POP3 payloads are stuffed)."""
+        if not self.stuffed or self.message.dot_lines == 0:
+            return 0
+        data = self.message.render()[self.start : self.start + self.length]
+        return stuffed_extra(data)
+
+    def render(self) -> bytes:
+        data = self.message.render()[self.start : self.start + self.length]
+        if self.stuffed:
+            data = _dot_stuff(data)
+        return data
+
+
+def _dot_stuff(data: bytes) -> bytes:
+    lines = data.split(b"\r\n")
+    return b"\r\n".join(b"." + ln if ln.startswith(b".") else ln for ln in lines)
+
+
+def stuffed_extra(data: bytes) -> int:
+    """Octets that dot-stuffing adds to ``data`` (lines starting with '.')."""
+    return int(data.startswith(b".")) + data.count(b"\r\n.")
+
+
+@dataclass
+class Counts:
+    """Octets by kind; ``total`` is what went over the wire (excluding TLS, added by the model)."""
+
+    framing: int = 0
+    header: int = 0
+    body: int = 0
+    attachment: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.framing + self.header + self.body + self.attachment
+
+    def add(self, kind: ByteKind, n: int) -> None:
+        if kind is ByteKind.FRAMING:
+            self.framing += n
+        elif kind is ByteKind.HEADER:
+            self.header += n
+        elif kind is ByteKind.BODY:
+            self.body += n
+        else:
+            self.attachment += n
+
+    def __iadd__(self, other: Counts) -> Counts:
+        self.framing += other.framing
+        self.header += other.header
+        self.body += other.body
+        self.attachment += other.attachment
+        return self
+
+
+class Outbox:
+    """Pending output of one engine: a list of bytes and payload references."""
+
+    def __init__(self) -> None:
+        self._items: list[bytes | PayloadRef] = []
+        self._size = 0
+
+    def write(self, data: bytes) -> None:
+        """Queue framing bytes (status lines, tags, literal prefixes, terminators)."""
+        if data:
+            self._items.append(data)
+            self._size += len(data)
+
+    def write_payload(self, message: Message, start: int = 0, length: int | None = None,
+                      *, stuffed: bool = False) -> int:
+        """Queue a slice of a message; returns the octets it will occupy on the wire."""
+        end = message.size if length is None else min(message.size, start + max(0, length))
+        start = min(max(0, start), message.size)
+        ref = PayloadRef(message, start, max(0, end - start), stuffed)
+        self._items.append(ref)
+        wire = ref.length + ref.extra
+        self._size += wire
+        return wire
+
+    @property
+    def pending(self) -> int:
+        """Octets queued and not yet drained."""
+        return self._size
+
+    def data_to_send(self) -> bytes:
+        """Exact bytes of everything queued (payloads rendered now); clears the buffer."""
+        out = b"".join(i if isinstance(i, bytes) else i.render() for i in self._items)
+        self._items.clear()
+        self._size = 0
+        return out
+
+    def take_counts(self) -> Counts:
+        """Octets of everything queued, split by kind, without rendering; clears the buffer."""
+        counts = Counts()
+        for item in self._items:
+            if isinstance(item, bytes):
+                counts.framing += len(item)
+                continue
+            for kind, n in item.message.kind_sizes(item.start, item.length).items():
+                counts.add(kind, n)
+            counts.framing += item.extra
+        self._items.clear()
+        self._size = 0
+        return counts
