@@ -119,6 +119,13 @@ class Outbox:
 
     def take_counts(self) -> Counts:
         """Octets of everything queued, split by kind, without rendering; clears the buffer."""
+        counts = self.peek_counts()
+        self._items.clear()
+        self._size = 0
+        return counts
+
+    def peek_counts(self) -> Counts:
+        """Octets of everything queued, split by kind, leaving the buffer as it is."""
         counts = Counts()
         for item in self._items:
             if isinstance(item, bytes):
@@ -127,6 +134,4 @@ class Outbox:
             for kind, n in item.message.kind_sizes(item.start, item.length).items():
                 counts.add(kind, n)
             counts.framing += item.extra
-        self._items.clear()
-        self._size = 0
         return counts
