@@ -117,6 +117,17 @@ class Outbox:
         self._size = 0
         return out
 
+    def drain(self, render: bool) -> tuple[Counts, bytes]:
+        """Counts by kind plus bytes: exact bytes when ``render``, else the framing alone (payloads
+        left out), which is all a client needs to parse status lines and listings. Clears."""
+        counts = self.peek_counts()
+        if render:
+            return counts, self.data_to_send()
+        data = b"".join(i for i in self._items if isinstance(i, bytes))
+        self._items.clear()
+        self._size = 0
+        return counts, data
+
     def take_counts(self) -> Counts:
         """Octets of everything queued, split by kind, without rendering; clears the buffer."""
         counts = self.peek_counts()

@@ -73,12 +73,15 @@ class SessionRecord:
         return out
 
 
-def drain(outbox: Outbox, render: bool) -> tuple[Counts, bytes | None]:
-    """Take the engine's pending output as counts, plus exact bytes when ``render`` is set."""
-    if not render:
-        return outbox.take_counts(), None
-    counts = outbox.peek_counts()
-    return counts, outbox.data_to_send()
+def record(session: SessionRecord, outbox: Outbox, client: bytes, *, render: bool,
+           note: str = "", round_trips: int = 1) -> bytes:
+    """Drain ``outbox`` into a new Exchange of ``session``; returns what the client may parse
+    (exact bytes when rendering, else the framing without payloads)."""
+    counts, data = outbox.drain(render)
+    session.exchanges.append(
+        Exchange(client, counts, data if render else None, note, round_trips)
+    )
+    return data
 
 
 def _split_lines(data: bytes) -> list[str]:
