@@ -13,7 +13,7 @@ Content authors write questions as data::
     MultipleChoice(
         prompt="Which port does POP3 over implicit TLS use?",
         options=("110", "995", "993"),
-        answer="sealed:G90-BQ==",   # from `python -m course seal 1` (option index 1), never plain
+        answer="sealed:drORuA==",   # from `python -m course seal 1` (option index 1), never plain
         explanations=("110 is plain POP3 ...", "995 is POP3S ...", "993 is IMAPS ..."),
     )
     Numeric(prompt="...", answer="sealed:...", tolerance=0, unit="bytes", explanation="...")

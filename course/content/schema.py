@@ -214,11 +214,13 @@ RESULT_KEYS: dict[int, dict[str, ResultKey]] = {
         "faster_notice": _c("which protocol shows new mail sooner (median)", *_WHICH),
     },
     4: {
-        "phone_folders_pop3": _n("laptop-made folders the phone shows, POP3", "folders"),
-        "phone_folders_imap": _n("laptop-made folders the phone shows, IMAP", "folders"),
-        "new_device_folders_pop3": _n("laptop-made folders a new device shows, POP3", "folders"),
-        "new_device_folders_imap": _n("laptop-made folders a new device shows, IMAP", "folders"),
-        "folders_everywhere": _c("with which protocol do folders appear on every device", *_WHICH),
+        "filed": _n("messages the user filed into folders on the laptop", "messages"),
+        "phone_filed_pop3": _n("of those, messages the phone shows in the same folder, POP3", "messages"),
+        "phone_filed_imap": _n("of those, messages the phone shows in the same folder, IMAP", "messages"),
+        "new_device_filed_pop3": _n("of those, messages a new device shows in the same folder, POP3", "messages"),
+        "new_device_filed_imap": _n("of those, messages a new device shows in the same folder, IMAP", "messages"),
+        "folders_everywhere": _c("with which protocol do filed messages appear in their folder on other devices",
+                                 *_WHICH),
     },
     5: {
         "consistency_pct_pop3": _n("mean share of consistent (message, device) pairs, POP3", "%"),
