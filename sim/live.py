@@ -1,0 +1,421 @@
+"""A live loopback mail server: the sans-IO POP3 and IMAP engines served over asyncio sockets.
+
+Theory of operation
+-------------------
+The engines in :mod:`sim.protocol` do all the protocol work: bytes in (``receive_data``), replies
+queued in ``engine.outbox``.  This module only moves bytes.  Each TCP connection gets a fresh engine
+and one task that loops:
+
+* wait for input from the socket *or* a wake-up from the store (new mail, flags changed by another
+  session) -- on a wake-up it calls ``engine.refresh()`` so an IDLE-ing IMAP client gets its
+  ``* N EXISTS`` at once;
+* feed the input to the engine one line at a time (at most :data:`FEED_SLICE` octets) and, whenever
+  the queued output passes :data:`HIGH_WATER` octets, write it and await ``drain()`` before feeding
+  more (backpressure: a client that does not read stops being read from, so a pipelined burst of
+  ``RETR`` commands cannot pile up megabytes; at most one command's reply is queued at a time);
+* stop when ``engine.closed`` (QUIT/LOGOUT answered), at end of input, after an inactivity timeout,
+  or at shutdown.  If the engine was not closed, ``engine.connection_lost()`` is called, so a POP3
+  session that drops deletes nothing and frees the maildrop lock.
+
+Store listeners (``Account.listeners``) never call into an engine directly -- they may fire while
+another engine is inside ``receive_data`` -- they only mark the IMAP connections of that account and
+wake their tasks, which call ``refresh()`` between commands.
+
+The engines bound line and literal sizes themselves; this adapter bounds unsent output per
+connection, the inactivity time, and the number of connections.
+
+Command line
+------------
+``python -m sim serve`` prints, when it is ready, one record per line (fields separated by one
+space, passwords never contain spaces)::
+
+    POP3 <host> <port>
+    IMAP <host> <port>
+    USER <name> <password>        (one line per account)
+    DELIVER <seconds>             (only with --deliver-every)
+    READY
+
+and with ``--json`` instead one line holding one JSON object::
+
+    {"pop3": {"host": "127.0.0.1", "port": 40123}, "imap": {"host": "127.0.0.1", "port": 40124},
+     "users": [{"user": "alice", "password": "..."}], "messages": 10, "seed": 1,
+     "deliver_every": null, "tls": false}
+
+It then serves until SIGINT or SIGTERM and exits with status 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import enum
+import json
+import signal
+import ssl
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from sim.cli import UsageError, float_in_range, int_in_range
+from sim.demo import MAX_MESSAGES, MAX_USERS, Demo, build_demo
+from sim.protocol.outbox import Outbox
+from sim.protocol.store import Account
+
+READ_SIZE = 16 * 1024  # octets asked from the socket at a time
+FEED_SLICE = 4096  # at most this many octets (and one line) per receive_data call
+HIGH_WATER = 256 * 1024  # queued output above which we write and drain before feeding more
+MAX_CONNECTIONS = 64
+POP3_IDLE_TIMEOUT = 600.0  # RFC 1939 §3: an autologout timer of at least 10 minutes
+IMAP_IDLE_TIMEOUT = 1800.0  # RFC 9051 §5.4: at least 30 minutes
+
+
+class Service(enum.Enum):
+    POP3 = "POP3"
+    IMAP = "IMAP"
+
+    @property
+    def idle_timeout(self) -> float:
+        return POP3_IDLE_TIMEOUT if self is Service.POP3 else IMAP_IDLE_TIMEOUT
+
+
+class Engine(Protocol):
+    """What the adapter needs of a server engine (see the engine API convention)."""
+
+    outbox: Outbox
+    closed: bool
+
+    def receive_data(self, data: bytes) -> list[Any]: ...
+
+    def connection_lost(self) -> list[Any]: ...
+
+
+EngineFactory = Callable[[], Engine]
+
+
+@dataclass(frozen=True)
+class Listening:
+    """Where one service accepts connections."""
+
+    service: Service
+    host: str
+    port: int
+
+
+@dataclass(eq=False)
+class _Connection:
+    """One client connection: its engine, its streams and its wake-up flag."""
+
+    service: Service
+    engine: Engine
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    idle_timeout: float
+    dirty: bool = False
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _read: asyncio.Task[bytes] | None = None
+
+    def store_changed(self) -> None:
+        """Called from a store listener: ask the task to refresh the engine between commands."""
+        self.dirty = True
+        self.wake.set()
+
+    async def run(self) -> None:
+        try:
+            await self._flush()  # the greeting
+            while not self.engine.closed:
+                data = await self._next_input()
+                if data is None:
+                    self._refresh()
+                    await self._flush()
+                elif not data:
+                    break  # the client closed its side
+                else:
+                    await self._feed(data)
+        except (ConnectionError, TimeoutError, OSError):
+            pass  # the client vanished, stopped reading or went quiet: handled below
+        except Exception:  # an engine bug must not take the server down
+            traceback.print_exc(file=sys.stderr)
+        finally:
+            if self._read is not None:
+                self._read.cancel()
+            if not self.engine.closed:
+                try:
+                    self.engine.connection_lost()
+                except Exception:
+                    traceback.print_exc(file=sys.stderr)
+            self.writer.close()
+
+    async def _next_input(self) -> bytes | None:
+        """Socket bytes (``b''`` at end of input), or None when the store woke us."""
+        if self._read is None:
+            self._read = asyncio.ensure_future(self.reader.read(READ_SIZE))
+        if self.dirty:
+            return None
+        self.wake.clear()
+        waker = asyncio.ensure_future(self.wake.wait())
+        try:
+            done, _ = await asyncio.wait(
+                {self._read, waker}, timeout=self.idle_timeout,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            waker.cancel()
+        if self._read in done:
+            task, self._read = self._read, None
+            return task.result()
+        if waker in done or self.dirty:
+            return None
+        raise TimeoutError("inactivity timeout")
+
+    async def _feed(self, data: bytes) -> None:
+        for piece in _pieces(data):
+            self.engine.receive_data(piece)
+            if self.engine.closed:
+                break  # anything after QUIT/LOGOUT is ignored
+            if self.engine.outbox.pending > HIGH_WATER:
+                await self._flush()
+        if self.dirty and not self.engine.closed:
+            self._refresh()
+        await self._flush()
+
+    def _refresh(self) -> None:
+        self.dirty = False
+        refresh = getattr(self.engine, "refresh", None)
+        if refresh is not None and not self.engine.closed:
+            refresh()
+
+    async def _flush(self) -> None:
+        data = self.engine.outbox.data_to_send()
+        if data:
+            self.writer.write(data)
+            await asyncio.wait_for(self.writer.drain(), self.idle_timeout)
+
+
+def _pieces(data: bytes) -> list[bytes]:
+    """Split input after each LF and every FEED_SLICE octets, so that one ``receive_data`` call
+    completes at most one command and queues at most one command's reply."""
+    pieces: list[bytes] = []
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", start, start + FEED_SLICE)
+        end = start + FEED_SLICE if end < 0 else end + 1
+        pieces.append(data[start:end])
+        start = end
+    return pieces
+
+
+def engine_account(engine: Engine) -> Account | None:
+    """The account an engine is logged in to, when the engine says so (``engine.account``)."""
+    account = getattr(engine, "account", None)
+    return account if isinstance(account, Account) else None
+
+
+class LiveServer:
+    """Serves engines from ``factories`` on ``host``; one engine per connection."""
+
+    def __init__(self, demo: Demo, factories: dict[Service, EngineFactory], *,
+                 host: str = "127.0.0.1", ports: dict[Service, int] | None = None,
+                 deliver_every: float | None = None,
+                 idle_timeouts: dict[Service, float] | None = None,
+                 max_connections: int = MAX_CONNECTIONS) -> None:
+        self.demo = demo
+        self.factories = factories
+        self.host = host
+        self.ports = ports or {}
+        self.deliver_every = deliver_every
+        self.idle_timeouts = idle_timeouts or {}
+        self.max_connections = max_connections
+        self.connections: set[_Connection] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._servers: list[asyncio.base_events.Server] = []
+        self._delivery: asyncio.Task[None] | None = None
+        self.delivered = 0
+        for account in demo.store.accounts.values():
+            account.listeners.append(self._listener_for(account))
+
+    def _listener_for(self, account: Account) -> Callable[[], None]:
+        def changed() -> None:
+            for conn in self.connections:
+                if conn.service is Service.IMAP and engine_account(conn.engine) in (account, None):
+                    conn.store_changed()
+        return changed
+
+    async def start(self) -> list[Listening]:
+        """Bind every service (port 0 picks a free port) and start delivering if asked."""
+        where: list[Listening] = []
+        for service, factory in self.factories.items():
+            server = await asyncio.start_server(
+                self._handler(service, factory), self.host, self.ports.get(service, 0)
+            )
+            self._servers.append(server)
+            port = server.sockets[0].getsockname()[1]
+            where.append(Listening(service, self.host, port))
+        if self.deliver_every:
+            self._delivery = asyncio.ensure_future(self._deliver_loop(self.deliver_every))
+        return where
+
+    def _handler(self, service: Service, factory: EngineFactory
+                 ) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Any]:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            if len(self.connections) >= self.max_connections:
+                writer.close()
+                return
+            conn = _Connection(service, factory(), reader, writer,
+                               self.idle_timeouts.get(service, service.idle_timeout))
+            self.connections.add(conn)
+            task = asyncio.current_task()
+            assert task is not None
+            self._tasks.add(task)
+            try:
+                await conn.run()
+            except asyncio.CancelledError:
+                pass  # shutdown: conn.run() already treated it as a drop
+            finally:
+                self.connections.discard(conn)
+                self._tasks.discard(task)
+        return handle
+
+    async def _deliver_loop(self, period: float) -> None:
+        while True:
+            await asyncio.sleep(period)
+            self.delivered += self.demo.deliver_round(datetime.now(timezone.utc))
+
+    async def close(self) -> None:
+        """Stop accepting, end every connection (as a drop: nothing deleted), stop delivering."""
+        if self._delivery is not None:
+            self._delivery.cancel()
+        for server in self._servers:
+            server.close()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for server in self._servers:
+            await server.wait_closed()
+
+
+# ---------------------------------------------------------------------------------------------
+# python -m sim serve
+
+
+def default_factories(demo: Demo, tls: ssl.SSLContext | None = None
+                      ) -> dict[Service, EngineFactory]:
+    """Factories for the real POP3 and IMAP engines over the demo store."""
+    from sim.protocol.imap import ImapServer
+    from sim.protocol.pop3 import Pop3Server
+
+    store = demo.store
+    return {
+        Service.POP3: lambda: Pop3Server(store),
+        Service.IMAP: lambda: ImapServer(store),
+    }
+
+
+def startup_lines(where: list[Listening], demo: Demo, deliver_every: float | None) -> list[str]:
+    """The documented plain-text start-up record (see the module docstring)."""
+    lines = [f"{w.service.value} {w.host} {w.port}" for w in where]
+    lines += [f"USER {c.user} {c.password}" for c in demo.credentials]
+    if deliver_every:
+        lines.append(f"DELIVER {deliver_every:g}")
+    lines.append("READY")
+    return lines
+
+
+def startup_json(where: list[Listening], demo: Demo, *, messages: int, seed: int,
+                 deliver_every: float | None, tls: bool) -> dict[str, Any]:
+    """The documented ``--json`` start-up record."""
+    record: dict[str, Any] = {
+        w.service.value.lower(): {"host": w.host, "port": w.port} for w in where
+    }
+    record["users"] = [{"user": c.user, "password": c.password} for c in demo.credentials]
+    record.update(messages=messages, seed=seed, deliver_every=deliver_every, tls=tls)
+    return record
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    demo = build_demo(args.users, args.messages, args.seed)
+    server = LiveServer(
+        demo, default_factories(demo),
+        host=args.host,
+        ports={Service.POP3: args.pop3_port, Service.IMAP: args.imap_port},
+        deliver_every=args.deliver_every,
+    )
+    try:
+        where = await server.start()
+    except OSError as exc:
+        await server.close()
+        print(f"python -m sim serve: error: cannot listen on {args.host} "
+              f"(--host/--pop3-port/--imap-port): {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    if args.host not in ("127.0.0.1", "::1", "localhost"):
+        print(f"warning: listening on {args.host}, beyond loopback; logins travel in cleartext",
+              file=sys.stderr)
+    if args.json:
+        print(json.dumps(startup_json(where, demo, messages=args.messages, seed=args.seed,
+                                      deliver_every=args.deliver_every, tls=False)), flush=True)
+    else:
+        print("\n".join(startup_lines(where, demo, args.deliver_every)), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await server.close()
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    if args.pop3_port and args.pop3_port == args.imap_port:
+        raise UsageError(f"--pop3-port={args.pop3_port} and --imap-port={args.imap_port}: "
+                         "must differ (or be 0 for a free port)")
+    return asyncio.run(_serve(args))
+
+
+SERVE_EPILOG = """\
+On start it prints one record per line, fields separated by single spaces:
+  POP3 <host> <port>
+  IMAP <host> <port>
+  USER <name> <password>     (one per account)
+  DELIVER <seconds>          (only with --deliver-every)
+  READY
+With --json it prints instead one line with one JSON object:
+  {"pop3": {"host": H, "port": P}, "imap": {"host": H, "port": P},
+   "users": [{"user": U, "password": W}, ...], "messages": N, "seed": S,
+   "deliver_every": SECONDS or null, "tls": false}
+It serves until SIGINT (Ctrl-C) or SIGTERM. Credentials are derived from --seed.
+Example: python -m sim serve --deliver-every 30, then in Python:
+  import imaplib; c = imaplib.IMAP4('127.0.0.1', PORT); c.login('alice', PASSWORD)
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``serve`` subcommand."""
+    p = subparsers.add_parser(
+        "serve", help="serve the POP3 and IMAP engines on loopback for real clients",
+        description="A live POP3 and IMAP server over the lab's engines, with generated "
+                    "accounts and mail, for real clients (poplib, imaplib, curl, a mail client).",
+        epilog=SERVE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1, loopback only)")
+    p.add_argument("--pop3-port", type=int_in_range("--pop3-port", 0, 65535), default=0,
+                   metavar="N", help="POP3 port, 0..65535 (default 0: a free port)")
+    p.add_argument("--imap-port", type=int_in_range("--imap-port", 0, 65535), default=0,
+                   metavar="N", help="IMAP port, 0..65535 (default 0: a free port)")
+    p.add_argument("--users", type=int_in_range("--users", 1, MAX_USERS), default=2,
+                   metavar="N", help=f"accounts to create, 1..{MAX_USERS} (default 2)")
+    p.add_argument("--messages", type=int_in_range("--messages", 0, MAX_MESSAGES), default=10,
+                   metavar="N", help=f"messages in each INBOX, 0..{MAX_MESSAGES} (default 10)")
+    p.add_argument("--seed", type=int_in_range("--seed", 0, 2**63 - 1), default=1, metavar="S",
+                   help="seed for accounts, passwords and mail (default 1)")
+    p.add_argument("--deliver-every", type=float_in_range("--deliver-every", 0.0, 86400.0,
+                                                          low_open=True),
+                   default=None, metavar="SECONDS",
+                   help="deliver a new message to every user this often (> 0 and <= 86400)")
+    p.add_argument("--json", action="store_true", help="print the start-up record as JSON")
+    p.set_defaults(run=run_serve)
