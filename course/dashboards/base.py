@@ -1,0 +1,263 @@
+"""The dashboard machinery shared by every lesson: controls, a run, a figure, a summary, a widget.
+
+Theory of operation
+-------------------
+A lesson's dashboard is a subclass of :class:`Dashboard` that declares its :class:`Control` list
+(each with the model's validated range) and implements four steps:
+
+``simulate(values, progress)``  run the lesson's experiment (both protocols, same trace) -> data
+``compute_results(data)``       the named numbers of ``course.content.schema.RESULT_KEYS[lesson]``
+``summary(data)``               one or two plain sentences ("the phone missed 12 of 40 messages")
+``draw(fig, data)``             the POP3|IMAP figure
+
+:meth:`Dashboard.set` validates new control values, runs the four steps and keeps the outcome on
+the object (``results``, ``summary_text``, ``figure``), so tests drive a dashboard without a
+browser: ``d = Lesson3Dashboard(); d.set(poll_interval_min=30); d.summary_text``.  The ipywidgets
+view (:meth:`widget`) is only a thin layer over ``set``.  Runs are cached per control values:
+the model is deterministic, so returning to a setting costs nothing.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+import io
+import math
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from matplotlib.figure import Figure
+
+from course import style
+
+if TYPE_CHECKING:
+    import ipywidgets
+
+    from course.predict import Prediction
+
+Progress = Callable[[float], None]  # fraction done in [0, 1]
+
+
+class ControlKind(enum.Enum):
+    """How a control is shown and which values it accepts."""
+
+    INT = "int"  # integer slider low..high
+    FLOAT = "float"  # float slider low..high
+    LOG_FLOAT = "log float"  # float slider on a log scale (bandwidth, RTT)
+    TOGGLE = "toggle"  # checkbox, True/False
+    CHOICE = "choice"  # dropdown among ``options`` (label, value) pairs
+    OPTIONAL_INT = "optional int"  # checkbox "off" (None) or an integer low..high
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control of a dashboard: the experiment parameter ``name`` and its allowed values."""
+
+    name: str
+    label: str
+    kind: ControlKind
+    default: Any
+    low: float = 0.0
+    high: float = 1.0
+    step: float = 1.0
+    unit: str = ""
+    options: tuple[tuple[str, Any], ...] = ()
+    off_label: str = "off"  # OPTIONAL_INT: what None means, e.g. "delete after download"
+
+    def validate(self, value: Any) -> Any:
+        """Return ``value`` normalised, or raise ``ValueError`` naming the control, value and range."""
+        k = self.kind
+        if k is ControlKind.TOGGLE:
+            if not isinstance(value, bool):
+                raise ValueError(f"{self.name}: must be True or False, got {value!r}")
+            return value
+        if k is ControlKind.CHOICE:
+            values = [v for _, v in self.options]
+            if value not in values:
+                raise ValueError(f"{self.name}: must be one of {values}, got {value!r}")
+            return value
+        if k is ControlKind.OPTIONAL_INT and value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(
+                f"{self.name}: must be a number in {self.low:g}..{self.high:g}, got {value!r}")
+        if not (math.isfinite(value) and self.low <= value <= self.high):
+            raise ValueError(
+                f"{self.name}: {value!r} is outside the allowed range {self.low:g}..{self.high:g}"
+                + (f" {self.unit}" if self.unit else ""))
+        if k in (ControlKind.INT, ControlKind.OPTIONAL_INT):
+            if value != int(value):
+                raise ValueError(f"{self.name}: must be a whole number, got {value!r}")
+            return int(value)
+        return float(value)
+
+    def widget(self) -> "ipywidgets.Widget":
+        """An ipywidgets control for this parameter (``value`` attribute = the parameter value)."""
+        from course.widgets import control_widget
+
+        return control_widget(self)
+
+
+class Dashboard(abc.ABC):
+    """Base of every lesson dashboard; see the module docstring for the life of one update."""
+
+    lesson: ClassVar[int]
+    title: ClassVar[str]
+    controls: ClassVar[tuple[Control, ...]]
+    long_running: ClassVar[bool] = False  # show a progress bar while simulating
+    figure_size: ClassVar[tuple[float, float]] = (10.0, 4.2)
+    cache_size: ClassVar[int] = 32
+
+    def __init__(self, **values: Any) -> None:
+        self.values: dict[str, Any] = {c.name: c.default for c in self.controls}
+        self._cache: OrderedDict[tuple, Any] = OrderedDict()
+        self._figure: Figure | None = None
+        self._listeners: list[Callable[[Dashboard], None]] = []
+        self.prediction: Prediction | None = None
+        self.revealed = True  # False while a prediction waits to be committed (the widget hides results)
+        self.runs = 0
+        self.data: Any = None
+        self.results: dict[str, float | str] = {}
+        self.summary_text = ""
+        self._apply(values)
+        self.update()
+
+    # -- the four steps a lesson implements --------------------------------------------------------
+    @abc.abstractmethod
+    def simulate(self, values: Mapping[str, Any], progress: Progress) -> Any:
+        """Run the lesson's experiment for ``values`` (both protocols on the same trace)."""
+
+    @abc.abstractmethod
+    def compute_results(self, data: Any) -> dict[str, float | str]:
+        """The lesson's named results (keys of ``RESULT_KEYS[lesson]``)."""
+
+    @abc.abstractmethod
+    def summary(self, data: Any) -> str:
+        """Plain-language sentences describing this run."""
+
+    @abc.abstractmethod
+    def draw(self, fig: Figure, data: Any) -> None:
+        """Draw the lesson's figure for ``data`` on the (cleared) ``fig``."""
+
+    # -- driving it ----------------------------------------------------------------------------------
+    def control(self, name: str) -> Control:
+        for c in self.controls:
+            if c.name == name:
+                return c
+        raise ValueError(f"{type(self).__name__}: no control {name!r}; controls: "
+                         f"{[c.name for c in self.controls]}")
+
+    def _apply(self, values: Mapping[str, Any]) -> None:
+        checked = {name: self.control(name).validate(v) for name, v in values.items()}
+        merged = {**self.values, **checked}
+        self.check(merged)
+        self.values = merged
+
+    def check(self, values: Mapping[str, Any]) -> None:
+        """Cross-control constraints (e.g. crash day <= days); raise ``ValueError`` naming both."""
+
+    def set(self, **values: Any) -> None:
+        """Change some controls and update everything (simulation, results, summary, figure)."""
+        self._apply(values)
+        self.update()
+
+    def update(self, progress: Progress | None = None) -> None:
+        """Simulate (or reuse a cached run), recompute results and summary, redraw the figure."""
+        key = tuple(sorted(self.values.items(), key=lambda kv: kv[0]))
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            data = self._cache[key]
+        else:
+            data = self.simulate(dict(self.values), progress or (lambda _f: None))
+            self._cache[key] = data
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        self.data = data
+        self.results = self.compute_results(data)
+        self.summary_text = self.summary(data)
+        self.redraw()
+        self.runs += 1
+        if self.prediction is not None and self.revealed:
+            self.prediction.observe(self.results)
+        for callback in list(self._listeners):
+            callback(self)
+
+    def clear_cache(self) -> None:
+        """Forget cached runs (the benchmark uses it to time real simulations)."""
+        self._cache.clear()
+
+    def redraw(self) -> None:
+        fig = self.figure
+        fig.clear()
+        with style.context():
+            self.draw(fig, self.data)
+
+    @property
+    def figure(self) -> Figure:
+        """The dashboard's figure (one per dashboard, redrawn in place)."""
+        if self._figure is None:
+            self._figure = style.figure(*self.figure_size)
+        return self._figure
+
+    def on_update(self, callback: Callable[[Dashboard], None]) -> None:
+        """Call ``callback(self)`` after every update (the widget view uses it)."""
+        self._listeners.append(callback)
+
+    def attach(self, prediction: Prediction) -> None:
+        """Compare runs with the learner's prediction.
+
+        Until the prediction is committed the dashboard is *unrevealed*: it has run, but the widget
+        shows a "commit your prediction first" note instead of the figure.  Committing (or
+        :meth:`reveal`, the "show without predicting" button) reveals it; from then on every run is
+        observed by the prediction, the first one being the answer compared with the guess.
+        """
+        from course.predict import PredictionState
+
+        self.prediction = prediction
+        self.revealed = prediction.state is PredictionState.COMMITTED
+        if self.revealed:
+            prediction.observe(self.results)
+        prediction.on_change(self._prediction_changed)
+
+    def _prediction_changed(self, prediction: Prediction) -> None:
+        from course.predict import PredictionState
+
+        if prediction.state is PredictionState.COMMITTED and not self.revealed:
+            self.reveal()
+
+    def reveal(self) -> None:
+        """Show the results (after a commit, or when the learner skips predicting)."""
+        if self.revealed:
+            return
+        self.revealed = True
+        if self.prediction is not None:
+            self.prediction.observe(self.results)
+        for callback in list(self._listeners):
+            callback(self)
+
+    def png(self, dpi: int = 100) -> bytes:
+        """The current figure as PNG bytes (what the widget view shows)."""
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png", dpi=dpi)
+        return buf.getvalue()
+
+    def widget(self) -> "ipywidgets.Widget":
+        """Controls, figure, summary and prediction-vs-result, wired to :meth:`set`."""
+        from course.widgets import dashboard_widget
+
+        return dashboard_widget(self)
+
+
+def which(pop3: float, imap: float, rel: float = 0.05, abs_tol: float = 1.0) -> str:
+    """``"pop3"``/``"imap"`` for the larger value, ``"same"`` within 5 % (or ``abs_tol``)."""
+    if abs(pop3 - imap) <= max(abs_tol, rel * max(abs(pop3), abs(imap))):
+        return "same"
+    return "pop3" if pop3 > imap else "imap"
+
+
+def which_smaller(pop3: float, imap: float, rel: float = 0.05, abs_tol: float = 1.0) -> str:
+    """Like :func:`which` but names the protocol with the *smaller* value."""
+    w = which(pop3, imap, rel, abs_tol)
+    return {"pop3": "imap", "imap": "pop3", "same": "same"}[w]

@@ -1,0 +1,189 @@
+"""One look for every figure: a colour-blind-safe palette, fonts, units, and POP3|IMAP panel pairs.
+
+Colours are the Okabe-Ito palette (Okabe & Ito 2008, "Color Universal Design"), which stays
+distinguishable under the common colour-vision deficiencies.  POP3 is always vermillion and IMAP
+always blue, in every figure of every lesson, so a learner never has to read a legend twice.
+Figures are made with ``matplotlib.figure.Figure`` directly (no pyplot state): dashboards can
+redraw many times in one kernel without leaking figures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+from collections.abc import Iterator
+
+import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+__all__ = [
+    "BLACK", "DEVICE_COLOURS", "EVENT_STYLE", "GREY", "KIND_COLOURS", "PROTOCOL_COLOURS",
+    "EventKind", "Protocol", "device_colour", "figure", "format_bytes", "pair_axes", "rc",
+    "set_bytes_axis", "set_days_axis",
+]
+
+# Okabe-Ito
+ORANGE = "#E69F00"
+SKY = "#56B4E9"
+GREEN = "#009E73"
+YELLOW = "#F0E442"
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+PURPLE = "#CC79A7"
+BLACK = "#000000"
+GREY = "#7F7F7F"
+
+
+class Protocol(enum.Enum):
+    """The two protocols compared everywhere; the value is the label shown to learners."""
+
+    POP3 = "POP3"
+    IMAP = "IMAP"
+
+
+PROTOCOL_COLOURS: dict[Protocol, str] = {Protocol.POP3: VERMILLION, Protocol.IMAP: BLUE}
+
+DEVICE_COLOURS: dict[str, str] = {
+    "server": BLACK,
+    "phone": ORANGE,
+    "laptop": SKY,
+    "desktop": GREEN,
+    "new": PURPLE,
+}
+
+# Bytes on the wire by what they carry (sim.results.Traffic fields), light to dark = overhead to content
+KIND_COLOURS: dict[str, str] = {
+    "tcp": "#BBBBBB",
+    "tls": GREY,
+    "framing": YELLOW,
+    "header": SKY,
+    "body": GREEN,
+    "attachment": PURPLE,
+}
+
+
+class EventKind(enum.Enum):
+    """What the timeline marks on a device's lane."""
+
+    ARRIVAL = "arrival"  # a message reaches the server (drawn on the server lane)
+    POLL = "poll"  # a client connects and checks
+    PUSH = "push"  # an IMAP IDLE notice (* N EXISTS) reaches the device
+    READ = "read"  # the user opens a message on the device
+    FLAG_SYNC = "flag sync"  # a flag/folder change is uploaded or learned from the server
+    CRASH = "crash"  # the device's local storage is wiped
+
+
+# marker, colour, size -- shapes differ as well as colours, so print in grey still works
+EVENT_STYLE: dict[EventKind, tuple[str, str, float]] = {
+    EventKind.ARRIVAL: ("v", BLACK, 30),
+    EventKind.POLL: ("|", GREY, 60),
+    EventKind.PUSH: ("^", BLUE, 34),
+    EventKind.READ: ("o", GREEN, 22),
+    EventKind.FLAG_SYNC: ("D", PURPLE, 20),
+    EventKind.CRASH: ("X", VERMILLION, 90),
+}
+
+rc: dict[str, object] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 10.5,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 10.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#E5E5E5",
+    "grid.linewidth": 0.8,
+    "legend.frameon": False,
+    "legend.fontsize": 9.5,
+    "lines.linewidth": 2.0,
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    "svg.fonttype": "none",  # keep text as text in SVG so lecturers can edit labels
+}
+"""matplotlib settings applied inside :func:`context` (never globally at import)."""
+
+
+@contextlib.contextmanager
+def context() -> Iterator[None]:
+    """Apply the course style for the figures drawn inside the ``with`` block."""
+    with matplotlib.rc_context(rc):
+        yield
+
+
+def figure(width: float = 10.0, height: float = 4.2) -> Figure:
+    """A new pyplot-free figure (inches) with the course's constrained layout."""
+    with context():
+        fig = Figure(figsize=(width, height), layout="constrained")
+    return fig
+
+
+def device_colour(device: str) -> str:
+    """Colour of a device name like ``"alice/phone"`` (by its last part), grey if unknown."""
+    return DEVICE_COLOURS.get(device.rsplit("/", 1)[-1], GREY)
+
+
+def device_label(device: str) -> str:
+    """``"alice/phone"`` -> ``"phone"``; ``"alice/new"`` -> ``"new device"``."""
+    short = device.rsplit("/", 1)[-1]
+    return "new device" if short == "new" else short
+
+
+def pair_axes(fig: Figure, sharey: bool = True, **subplot_kw: object) -> tuple[Axes, Axes]:
+    """Two side-by-side panels, POP3 left and IMAP right, titled in their protocol colours.
+
+    ``sharey`` keeps the scales equal so the eye compares heights honestly.
+    """
+    with context():
+        fig.clear()
+        left, right = fig.subplots(1, 2, sharey=sharey, subplot_kw=subplot_kw or None)
+        for ax, proto in ((left, Protocol.POP3), (right, Protocol.IMAP)):
+            ax.set_title(proto.value, color=PROTOCOL_COLOURS[proto], loc="left")
+    return left, right
+
+
+def format_bytes(n: float) -> str:
+    """Octets in decimal units (kB = 1000 B, as the wire counts): ``1234567`` -> ``"1.2 MB"``."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if abs(n) >= scale:
+            value = n / scale
+            return f"{value:.1f} {unit}" if value < 100 else f"{value:.0f} {unit}"
+    return f"{n:.0f} B"
+
+
+def bytes_unit(max_bytes: float) -> tuple[str, float]:
+    """The unit a byte axis should use for values up to ``max_bytes``: ``("MB", 1e6)`` etc."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if max_bytes >= 2 * scale:
+            return unit, scale
+    return "B", 1.0
+
+
+def set_bytes_axis(ax: Axes, label: str, max_bytes: float, axis: str = "y") -> float:
+    """Label an axis ``"<label> (MB)"`` with a unit fitting ``max_bytes``; returns the divisor."""
+    unit, scale = bytes_unit(max_bytes)
+    (ax.set_ylabel if axis == "y" else ax.set_xlabel)(f"{label} ({unit})")
+    return scale
+
+
+def set_days_axis(ax: Axes, duration_s: float) -> None:
+    """x axis in days (or hours for runs under two days), labelled with the unit."""
+    if duration_s < 2 * 86400:
+        ax.set_xlabel("time (hours)")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 3600:g}"))
+    else:
+        ax.set_xlabel("time (days)")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 86400:g}"))
+    ax.set_xticks(day_ticks(duration_s))
+    ax.set_xlim(0, duration_s)
+
+
+def day_ticks(duration_s: float) -> list[float]:
+    """Tick positions (seconds) at whole days or hours, at most about eight of them."""
+    step = 86400.0 if duration_s >= 2 * 86400 else 3600.0
+    n = int(duration_s // step)
+    stride = max(1, -(-n // 8))
+    return [i * step for i in range(0, n + 1, stride)]

@@ -1,0 +1,134 @@
+"""What notebook cells call: one short line per cell, everything else lives here and below.
+
+A lesson notebook reads::
+
+    from course import ui
+    L = ui.lesson(3)
+    L.intro()        # objectives and the article's claim
+    L.predict()      # commit a prediction before the first run
+    L.dashboard()    # controls + POP3|IMAP figure + summary (+ prediction vs result)
+    L.notice()       # what to notice
+    L.nuance()       # where the article oversimplifies or errs
+    L.quiz()         # self-check with feedback
+    L.next()         # link to the next lesson
+
+Each method *returns* something Jupyter displays (Markdown or a widget), so a cell shows it when the
+call is the cell's last line, and tests can inspect it.  ``ui.lesson(n)`` returns the same object for
+the same ``n`` within a kernel, so the prediction made in one cell is what the dashboard compares with.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any
+
+from IPython.display import HTML, Markdown
+
+from course.content import lesson as load_content
+from course.content.schema import LessonContent
+from course.predict import Prediction, predict_widget
+
+if TYPE_CHECKING:
+    import ipywidgets
+
+    from course.dashboards.base import Dashboard
+
+__all__ = ["Lesson", "lesson"]
+
+_LESSONS: dict[int, "Lesson"] = {}
+
+
+class Lesson:
+    """One lesson's cells: content from ``course.content``, machinery from the rest of ``course``."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.content: LessonContent = load_content(number)
+        self.prediction: Prediction | None = (
+            Prediction(self.content.predict, number) if self.content.predict is not None else None)
+        self.board: Dashboard | None = None
+
+    # -- text cells ----------------------------------------------------------------------------------
+    def intro(self) -> Markdown:
+        """Title, learning objectives and the article's claim (English, plus the original if given)."""
+        c = self.content
+        parts = [f"## Lesson {c.number}: {c.title}", "", "**By the end of this lesson you can:**", ""]
+        parts += [f"- {o}" for o in c.objectives]
+        if c.claim_en:
+            parts += ["", "**The article claims:**", "", _quote(c.claim_en)]
+            if c.claim_bg:
+                parts += ["", f"<small>Original (Bulgarian): <i>{html.escape(c.claim_bg)}</i></small>"]
+        return Markdown("\n".join(parts))
+
+    def notice(self) -> Markdown:
+        """The "what to notice" bullets."""
+        items = self.content.notice or ("Compare the two panels: same trace, different protocol.",)
+        return Markdown("\n".join(["### What to notice", ""] + [f"- {n}" for n in items]))
+
+    def nuance(self) -> HTML:
+        """One boxed note per place where the article oversimplifies or errs."""
+        boxes = []
+        for box in self.content.nuance:
+            boxes.append(
+                "<div style='border-left:5px solid #E69F00;background:#FFF8E6;padding:8px 12px;"
+                "margin:8px 0;max-width:980px'>"
+                f"<b>Nuance: {_inline(box.title)}</b><br>{_inline(box.text)}"
+                f"<br><small>Source: {_inline(box.source)}</small></div>")
+        if not boxes:
+            boxes.append("<i>No nuance box in this lesson.</i>")
+        return HTML("".join(boxes))
+
+    def next(self) -> Markdown:
+        """A link to the next lesson's notebook (or the end of the course)."""
+        n = self.content.next_lesson
+        if n is None:
+            return Markdown("**This is the last lesson.** Back to the [welcome](00_welcome.ipynb).")
+        nxt = load_content(n)
+        return Markdown(f"**Next:** [Lesson {nxt.number}: {nxt.title}]({nxt.notebook})")
+
+    # -- interactive cells ---------------------------------------------------------------------------
+    def predict(self) -> "ipywidgets.Widget | Markdown":
+        """The prediction prompt with a Commit button (locks once committed)."""
+        if self.prediction is None:
+            return Markdown("*No prediction in this lesson.*")
+        return predict_widget(self.prediction)
+
+    def dashboard(self, **values: Any) -> "ipywidgets.Widget":
+        """The lesson's dashboard widget; ``values`` override control defaults (e.g. ``days=14``)."""
+        board = self.make_dashboard(**values)
+        return board.widget()
+
+    def make_dashboard(self, **values: Any) -> "Dashboard":
+        """The dashboard object itself (no widgets): ``d.set(...)``, ``d.summary_text``, ``d.figure``."""
+        from course.dashboards import DASHBOARD_LESSONS, make
+
+        if self.number not in DASHBOARD_LESSONS:
+            raise ValueError(f"lesson {self.number} has no dashboard (lessons 1..10 do)")
+        board = make(self.number, **values)
+        if self.prediction is not None:
+            board.attach(self.prediction)
+        self.board = board
+        return board
+
+    def quiz(self) -> "ipywidgets.Widget":
+        """The self-check questions with Check buttons and explained feedback."""
+        from course.quiz import quiz_widget
+
+        return quiz_widget(self.content.quiz)
+
+
+def lesson(n: int) -> Lesson:
+    """The lesson object for lesson ``n`` (0..11), the same one for every call in a kernel."""
+    if n not in _LESSONS:
+        _LESSONS[n] = Lesson(n)
+    return _LESSONS[n]
+
+
+def _inline(text: str) -> str:
+    from course.quiz import _md_inline
+
+    return _md_inline(text)
+
+
+def _quote(text: str) -> str:
+    return "\n".join("> " + line for line in text.splitlines())

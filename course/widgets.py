@@ -1,0 +1,187 @@
+"""ipywidgets views of dashboards: the only place that knows about sliders, images and progress bars.
+
+The dashboards themselves (``course.dashboards``) are plain objects; a view here turns a
+:class:`~course.dashboards.base.Control` into a widget and forwards changes to ``Dashboard.set``.
+Sliders update on release (``continuous_update=False``) so a drag costs one simulation, not fifty.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as w
+
+from course.dashboards.base import Control, ControlKind, Dashboard
+
+_STYLE = {"description_width": "190px"}
+_LAYOUT = dict(width="460px")
+
+
+class ControlView:
+    """A control's widget plus ``get``/``set``/``observe`` that speak parameter values (``None`` too)."""
+
+    def __init__(self, control: Control) -> None:
+        self.control = control
+        k = control.kind
+        label = control.label + (f" ({control.unit})" if control.unit else "")
+        common: dict[str, Any] = dict(description=label, style=_STYLE, layout=w.Layout(**_LAYOUT))
+        self._toggle: w.Checkbox | None = None
+        if k is ControlKind.INT:
+            self._main: w.Widget = w.IntSlider(value=control.default, min=int(control.low),
+                                              max=int(control.high), step=int(control.step),
+                                              continuous_update=False, **common)
+        elif k is ControlKind.FLOAT:
+            self._main = w.FloatSlider(value=control.default, min=control.low, max=control.high,
+                                       step=control.step, continuous_update=False, **common)
+        elif k is ControlKind.LOG_FLOAT:
+            import math
+
+            self._main = w.FloatLogSlider(value=control.default, base=10,
+                                          min=math.log10(control.low), max=math.log10(control.high),
+                                          step=0.05, continuous_update=False,
+                                          readout_format=".3g", **common)
+        elif k is ControlKind.TOGGLE:
+            self._main = w.Checkbox(value=control.default, indent=False,
+                                    description=control.label, layout=w.Layout(**_LAYOUT))
+        elif k is ControlKind.CHOICE:
+            self._main = w.Dropdown(options=list(control.options), value=control.default, **common)
+        else:  # OPTIONAL_INT: a checkbox that turns the slider on, else the "off" meaning
+            start = control.default if control.default is not None else int(control.low)
+            self._toggle = w.Checkbox(value=control.default is not None, indent=False,
+                                      description=label, layout=w.Layout(width="250px"))
+            self._main = w.IntSlider(value=start, min=int(control.low), max=int(control.high),
+                                     step=int(control.step), continuous_update=False,
+                                     disabled=control.default is None,
+                                     layout=w.Layout(width="300px"))
+            self._off = w.HTML(self._off_text())
+            self._toggle.observe(lambda _c: self._sync_optional(), names="value")
+            self._main.observe(lambda _c: self._sync_optional(), names="value")
+        self.widget: w.Widget = (w.HBox([self._toggle, self._main, self._off])
+                                 if self._toggle is not None else self._main)
+
+    def _off_text(self) -> str:
+        on = self._toggle is not None and self._toggle.value
+        return "" if on else f"<i>{html.escape(self.control.off_label)}</i>"
+
+    def _sync_optional(self) -> None:
+        self._main.disabled = not self._toggle.value  # type: ignore[union-attr]
+        self._off.value = self._off_text()
+
+    def get(self) -> Any:
+        if self._toggle is not None and not self._toggle.value:
+            return None
+        return self._main.value
+
+    def set(self, value: Any) -> None:
+        if self._toggle is not None:
+            if value is None:
+                self._toggle.value = False
+                return
+            self._main.value = value
+            self._toggle.value = True
+            return
+        self._main.value = value
+
+    def observe(self, callback: Callable[[], None]) -> None:
+        self._main.observe(lambda _c: callback(), names="value")
+        if self._toggle is not None:
+            self._toggle.observe(lambda _c: callback(), names="value")
+
+
+def control_widget(control: Control) -> w.Widget:
+    """The displayable widget of one control."""
+    return ControlView(control).widget
+
+
+def dashboard_widget(dashboard: Dashboard) -> w.Widget:
+    """Controls | progress bar | figure | summary | prediction vs result, all wired to ``set``.
+
+    The returned box carries ``views`` (name -> :class:`ControlView`), ``image``, ``summary``,
+    ``comparison``, ``progress`` and ``error`` attributes so a test can drive it.
+    """
+    views = {c.name: ControlView(c) for c in dashboard.controls}
+    for name, view in views.items():
+        view.set(dashboard.values[name])
+    image = w.Image(value=dashboard.png(), format="png", layout=w.Layout(width="100%", max_width="1000px"))
+    summary = w.HTML(_summary_html(dashboard))
+    comparison = w.HTML(_comparison_html(dashboard))
+    error = w.HTML("")
+    progress = w.FloatProgress(value=0.0, min=0.0, max=1.0, description="simulating",
+                               bar_style="info", layout=w.Layout(width="460px", visibility="hidden"))
+    busy = {"on": False}
+    gate_button = w.Button(description="Show the result without predicting",
+                           layout=w.Layout(width="280px"))
+    gate = w.VBox([w.HTML("<div style='padding:10px;border:1px dashed #7F7F7F;max-width:980px'>"
+                          "<b>Commit your prediction above first</b>: the figure and the numbers "
+                          "appear as soon as you do.</div>"), gate_button])
+    gate_button.on_click(lambda _b: dashboard.reveal())
+
+    def report(fraction: float) -> None:
+        progress.value = max(0.0, min(1.0, fraction))
+
+    def on_change() -> None:
+        if busy["on"]:
+            return
+        values = {name: view.get() for name, view in views.items()}
+        changed = {k: v for k, v in values.items() if dashboard.values.get(k) != v}
+        if not changed:
+            return
+        try:
+            dashboard._apply(changed)  # validate first: a bad combination only shows a message
+        except ValueError as exc:
+            error.value = f'<span style="color:#b2182b">{html.escape(str(exc))}</span>'
+            return
+        error.value = ""
+        if not dashboard.revealed:  # moving a control counts as "run without predicting"
+            dashboard.revealed = True
+            if dashboard.prediction is not None:
+                dashboard.prediction.observe(dashboard.results)
+        if dashboard.long_running:
+            progress.layout.visibility = "visible"
+            progress.value = 0.0
+        try:
+            dashboard.update(progress=report)
+        finally:
+            progress.layout.visibility = "hidden"
+
+    def refresh(d: Dashboard) -> None:
+        output.children = [image, summary, comparison] if d.revealed else [gate, comparison]
+        image.value = d.png()
+        summary.value = _summary_html(d)
+        comparison.value = _comparison_html(d)
+        busy["on"] = True
+        try:
+            for name, view in views.items():
+                if view.get() != d.values[name]:
+                    view.set(d.values[name])
+        finally:
+            busy["on"] = False
+
+    for view in views.values():
+        view.observe(on_change)
+    dashboard.on_update(refresh)
+    if dashboard.prediction is not None:
+        dashboard.prediction.on_change(lambda _p: setattr(comparison, "value", _comparison_html(dashboard)))
+
+    controls = w.VBox([v.widget for v in views.values()])
+    title = w.HTML(f"<h4 style='margin:4px 0'>{html.escape(dashboard.title)}</h4>")
+    output = w.VBox([image, summary, comparison] if dashboard.revealed else [gate, comparison])
+    box = w.VBox([title, controls, progress, error, output])
+    box.views, box.image, box.summary, box.comparison = views, image, summary, comparison  # type: ignore[attr-defined]
+    box.progress, box.error, box.dashboard = progress, error, dashboard  # type: ignore[attr-defined]
+    box.output, box.gate_button = output, gate_button  # type: ignore[attr-defined]
+    return box
+
+
+def _summary_html(d: Dashboard) -> str:
+    return ("<div style='font-size:1.05em;line-height:1.45;max-width:980px'>"
+            + html.escape(d.summary_text).replace("\n", "<br>") + "</div>")
+
+
+def _comparison_html(d: Dashboard) -> str:
+    if d.prediction is None:
+        return ""
+    return ("<div style='border-left:4px solid #0072B2;padding:4px 10px;margin-top:6px'>"
+            f"<b>Prediction vs model.</b> {html.escape(d.prediction.comparison_text())}</div>")
