@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""The two set-up commands of POP vs IMAP Lab, needing nothing but Python 3.11+.
+
+    python3 run.py lab     # install into ./.venv if needed, launch JupyterLab on the welcome lesson
+    python3 run.py test    # install into ./.venv if needed, run every test (pytest + notebooks)
+
+Why a script and not a Makefile: a lecture-hall laptop may have no `make`, but it has Python.
+Installing is idempotent: a stamp file in the virtual environment records a hash of
+`pyproject.toml` and the extras installed, so a second run starts at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".pop-vs-imap-lab-install.json"
+WELCOME = "notebooks/00_welcome.ipynb"
+NOTEBOOKS = ROOT / "notebooks"
+MIN_PYTHON = (3, 11)
+
+
+def venv_python() -> Path:
+    """The interpreter inside ./.venv (POSIX and Windows layouts)."""
+    if os.name == "nt":
+        return VENV / "Scripts" / "python.exe"
+    return VENV / "bin" / "python"
+
+
+def install_fingerprint(extras: frozenset[str]) -> str:
+    """What an install depends on: the project metadata, the extras and the interpreter version."""
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    digest.update(",".join(sorted(extras)).encode())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()
+
+
+def stamp_satisfies(extras: frozenset[str]) -> bool:
+    """True when the recorded install covers `extras` for the current pyproject.toml."""
+    try:
+        recorded = json.loads(STAMP.read_text())
+        installed = frozenset(recorded["extras"])
+        return extras <= installed and recorded["fingerprint"] == install_fingerprint(installed)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def ensure_venv(extras: frozenset[str]) -> Path:
+    """Create ./.venv when missing and install the project with `extras` unless already done."""
+    if sys.version_info < MIN_PYTHON:
+        sys.exit(
+            f"run.py: Python {'.'.join(map(str, MIN_PYTHON))} or newer is needed, "
+            f"this is {sys.version.split()[0]}"
+        )
+    python = venv_python()
+    if not python.exists():
+        print(f"run.py: creating a virtual environment in {VENV.relative_to(ROOT)}/", flush=True)
+        created = subprocess.run([sys.executable, "-m", "venv", str(VENV)])
+        if created.returncode != 0:
+            sys.exit("run.py: could not create .venv (on Debian/Ubuntu: apt-get install python3-venv)")
+    if stamp_satisfies(extras):
+        return python
+    spec = f".[{','.join(sorted(extras))}]"
+    print(f"run.py: installing the project with {spec} into .venv (first run: about a minute)",
+          flush=True)
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    if subprocess.run([*pip, "--editable", spec], cwd=ROOT).returncode != 0:
+        sys.exit("run.py: pip install failed (see above)")
+    STAMP.write_text(json.dumps({"extras": sorted(extras),
+                                 "fingerprint": install_fingerprint(extras)}))
+    return python
+
+
+def free_port(start: int = 8888, tries: int = 50) -> int:
+    """The first port from `start` that nothing on 127.0.0.1 listens on."""
+    for port in range(start, start + tries):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    sys.exit(f"run.py: no free port in {start}..{start + tries - 1}; pass --port")
+
+
+def lab(args: argparse.Namespace) -> int:
+    """Launch JupyterLab on the welcome lesson, printing the address to open."""
+    python = ensure_venv(frozenset({"lab"}))
+    if not 0 <= args.port <= 65535:
+        sys.exit(f"run.py: --port must be in 1..65535 (or 0 for the first free one), got {args.port}")
+    port = args.port or free_port()
+    token = args.token or os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(24)
+    url = f"http://127.0.0.1:{port}/lab/tree/{WELCOME}?token={token}"
+    command = [
+        str(python), "-m", "jupyter", "lab",
+        f"--ServerApp.root_dir={ROOT}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--LabApp.default_url=/lab/tree/{WELCOME}",
+    ]
+    if args.no_browser:
+        command.append("--no-browser")
+    print(f"run.py: the course opens at\n\n    {url}\n\nrun.py: stop it with Ctrl-C", flush=True)
+    if os.name == "nt":  # no exec on Windows: wait for the child instead
+        return subprocess.run(command, cwd=ROOT).returncode
+    os.chdir(ROOT)
+    os.execv(command[0], command)  # signals (Ctrl-C, a test's SIGTERM) go straight to Jupyter
+    return 0  # not reached
+
+
+def test_command(python: Path, extra: list[str]) -> list[str]:
+    """pytest over tests/ plus nbval (lax) over the lessons, when there are lessons."""
+    command = [str(python), "-m", "pytest", "tests", "-p", "no:cacheprovider"]
+    if sorted(NOTEBOOKS.glob("*.ipynb")):
+        command += ["--nbval-lax", "--nbval-current-env", "notebooks"]
+    return command + extra
+
+
+def test(args: argparse.Namespace) -> int:
+    """Run every test; the exit status is pytest's (5, no test collected, counts as failure)."""
+    python = ensure_venv(frozenset({"lab", "test"}))
+    command = test_command(python, args.pytest_args)
+    print("run.py: " + " ".join(command[1:]), flush=True)
+    return subprocess.run(command, cwd=ROOT).returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="run.py", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    lab_parser = commands.add_parser("lab", help="launch the course in JupyterLab")
+    lab_parser.add_argument("--port", type=int, default=0,
+                            help="port on 127.0.0.1 (default: the first free one from 8888)")
+    lab_parser.add_argument("--no-browser", action="store_true",
+                            help="only print the address, do not open a browser")
+    lab_parser.add_argument("--token", default="",
+                            help="access token (default: $JUPYTER_TOKEN or a random one)")
+    lab_parser.set_defaults(run=lab)
+    test_parser = commands.add_parser("test", help="run all tests (extra arguments go to pytest)")
+    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER,
+                             help="passed to pytest, e.g. -k browser -x")
+    test_parser.set_defaults(run=test)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
