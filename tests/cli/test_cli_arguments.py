@@ -1,0 +1,96 @@
+"""Bad command-line arguments: one line naming the parameter and its range, status 2, no traceback."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        status = cli.main(list(argv))
+    except SystemExit as exc:  # argparse exits on parse errors
+        status = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["serve", "--users", "0"], "--users=0: allowed 1..100"),
+        (["serve", "--users", "many"], "--users='many': not an integer; allowed 1..100"),
+        (["serve", "--messages", "1001"], "--messages=1001: allowed 0..1000"),
+        (["serve", "--pop3-port", "70000"], "--pop3-port=70000: allowed 0..65535"),
+        (["serve", "--imap-port", "-1"], "--imap-port=-1: allowed 0..65535"),
+        (["serve", "--seed", "-3"], "--seed=-3: allowed 0.."),
+        (["serve", "--deliver-every", "0"], "--deliver-every=0: allowed > 0 and <= 86400"),
+        (["serve", "--deliver-every", "nan"], "--deliver-every=nan: allowed > 0 and <= 86400"),
+        (["serve", "--pop3-port", "4100", "--imap-port", "4100"],
+         "--pop3-port=4100 and --imap-port=4100: must differ"),
+        (["transcript", "smtp"], "invalid choice: 'smtp'"),
+        (["transcript", "imap", "--example", "rfc1939"], "--example=rfc1939: allowed only with pop3"),
+        (["transcript", "pop3", "--example", "rfc9999"], "invalid choice: 'rfc9999'"),
+        (["no-such-command"], "invalid choice: 'no-such-command'"),
+    ],
+)
+def test_bad_argument_is_one_line_with_status_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], expected: str
+) -> None:
+    status, out, err = run_main(capsys, *argv)
+    assert status == 2
+    assert out == ""
+    assert err.count("\n") == 1, err
+    assert err.startswith("python -m sim")
+    assert expected in err
+    assert "Traceback" not in err
+
+
+def test_no_command_prints_help_with_status_2(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run_main(capsys)
+    assert status == 2
+    assert "serve" in out and "transcript" in out
+
+
+def test_subprocess_bad_argument_has_no_traceback() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "serve", "--users", "101"],
+        cwd=ROOT, capture_output=True, text=True, timeout=30,
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr == "python -m sim serve: error: --users=101: allowed 1..100\n"
+
+
+def test_range_types_accept_bounds() -> None:
+    parse_int = cli.int_in_range("--n", 1, 5)
+    assert parse_int("1") == 1 and parse_int("5") == 5
+    with pytest.raises(argparse.ArgumentTypeError, match=r"--n=6: allowed 1\.\.5"):
+        parse_int("6")
+    parse_float = cli.float_in_range("--x", 0.0, 2.0, low_open=True)
+    assert parse_float("2") == 2.0
+    with pytest.raises(argparse.ArgumentTypeError, match="--x=0: allowed > 0 and <= 2"):
+        parse_float("0")
+
+
+def test_registry_skips_absent_modules_but_not_broken_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "SUBCOMMAND_MODULES", ("sim.live", "sim.no_such_module_here"))
+    parser = cli.build_parser()
+    assert parser.parse_args(["serve"]).command == "serve"
+    monkeypatch.setattr(cli, "SUBCOMMAND_MODULES", ("tests_cli_broken_module_that_imports_junk",))
+    # a module that exists but fails inside its own imports is reported, not hidden
+    monkeypatch.setattr(cli.importlib, "import_module", _broken_import)
+    with pytest.raises(ModuleNotFoundError, match="junk_dependency"):
+        cli.build_parser()
+
+
+def _broken_import(name: str) -> object:
+    raise ModuleNotFoundError("No module named 'junk_dependency'", name="junk_dependency")

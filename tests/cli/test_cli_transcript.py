@@ -1,0 +1,75 @@
+"""``python -m sim transcript``: exact byte totals, annotations, JSON shape."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim import cli
+from sim.transcript import Direction, Example, Protocol, build
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# The default transcripts' totals, pinned: a change in any engine's framing shows up here.
+POP3_TYPICAL = {"client_bytes": 107, "server_bytes": 2476}
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, object]:
+    assert cli.main(["transcript", *argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_rfc1939_json_reports_95_and_620_from_the_real_command() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "transcript", "pop3", "--example", "rfc1939", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["client_bytes"] == 95
+    assert data["server_bytes"] == 620
+    assert data["server_counts"] == {"framing": 300, "header": 162, "body": 158, "attachment": 0}
+    texts = [(ln["direction"], ln["text"]) for ln in data["lines"]]
+    assert texts[0] == ("S", "+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>")
+    assert texts[1] == ("C", "APOP mrose c4c9334bac560ecc979e58001b3e22fb")
+    assert ("C", "DELE 1") in texts and texts[-1][0] == "S"
+    # client bytes are exactly the client lines plus CRLF each
+    assert sum(len(t) + 2 for d, t in texts if d == "C") == 95
+    assert sum(len(t) + 2 for d, t in texts if d == "S") == 620
+
+
+def test_pop3_typical_totals_are_stable(capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(capsys, "pop3")
+    assert {k: data[k] for k in POP3_TYPICAL} == POP3_TYPICAL
+    lines = data["lines"]
+    assert all(set(ln) >= {"direction", "text", "annotation"} for ln in lines)
+    assert sum(len(ln["text"]) + 2 for ln in lines if ln["direction"] == "C") == 107
+    assert sum(len(ln["text"]) + 2 for ln in lines if ln["direction"] == "S") == 2476
+
+
+def test_pop3_annotations_explain_the_steps() -> None:
+    transcript = build(Protocol.POP3, Example.TYPICAL)
+    notes = {ln.text.split(" ")[0]: ln.annotation for ln in transcript.lines
+             if ln.direction is Direction.CLIENT}
+    assert notes["DELE"] == "DELE only marks; removal happens at QUIT"
+    assert "UPDATE" in notes["QUIT"]
+    assert "cleartext" in notes["PASS"]
+    ends = [ln for ln in transcript.lines if ln.text == "." and ln.direction is Direction.SERVER]
+    assert ends and all("ends the multi-line reply" in ln.annotation for ln in ends)
+    assert not any(ln.payload for ln in transcript.lines if ln.direction is Direction.CLIENT)
+
+
+def test_text_form_has_totals_and_elides_long_payloads(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["transcript", "pop3"]) == 0
+    text = capsys.readouterr().out
+    assert "client sent 107 bytes; server sent 2476 bytes" in text
+    assert "more lines of message content" in text
+    assert "C: DELE 1" in text
+    assert cli.main(["transcript", "pop3", "--full"]) == 0
+    full = capsys.readouterr().out
+    assert "more lines of message content" not in full
+    assert len(full.splitlines()) > len(text.splitlines())
