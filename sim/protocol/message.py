@@ -415,7 +415,8 @@ class Message:
     def _dot_lines(self) -> int:
         if _has_concrete_bytes(self.root):
             data = self.render()
-            return int(data.startswith(b".")) + data.count(b"\r\n.") - int(data.endswith(b"\r\n."))
+            # a final unterminated "." line is stuffed too (the engine then adds CRLF . CRLF)
+            return int(data.startswith(b".")) + data.count(b"\r\n.")
         return 0  # fillers and generated headers never start a line with '.'
 
     def top_size(self, lines: int) -> int:
