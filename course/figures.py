@@ -1,0 +1,322 @@
+"""The lessons' key figures, drawn on a given ``Figure`` in the course style (``course.style``).
+
+Every function clears ``fig`` and draws one complete figure: POP3 and IMAP side by side (or in
+their fixed colours on one axis when a direct comparison reads better), axes labelled with units.
+Inputs are :class:`sim.results.Result` objects (duck-typed: only the documented fields are read)
+or plain numbers, so the same functions serve dashboards, the figure export and tests.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from course import style
+from course.style import KIND_COLOURS, PROTOCOL_COLOURS, Protocol
+from course.timeline import TimelineData, timeline_figure
+
+__all__ = [
+    "bandwidth_by_kind", "connection_setup", "consistency_over_time", "crash_loss",
+    "delay_distribution", "grouped_bars", "missed_and_duplicates", "search_recall",
+    "storage_over_time", "timeline", "virus_exposure", "yearly_loss",
+]
+
+P, I = Protocol.POP3, Protocol.IMAP
+TRAFFIC_KINDS = ("tcp", "tls", "framing", "header", "body", "attachment")
+KIND_LABELS = {"tcp": "TCP/IP", "tls": "TLS", "framing": "protocol framing", "header": "headers",
+               "body": "bodies", "attachment": "attachments"}
+
+
+def _note(ax: Axes, text: str) -> None:
+    """A small explanatory line under the axes title (what the reader is looking at)."""
+    ax.text(0.0, 1.0, text, transform=ax.transAxes, fontsize=8.5, color=style.GREY,
+            va="bottom", ha="left")
+
+
+def _empty(ax: Axes, text: str) -> None:
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center",
+            color=style.GREY, fontsize=10)
+
+
+# -- storage and consistency over time --------------------------------------------------------------
+
+def storage_over_time(fig: Figure, pop3: Any, imap: Any, title: str = "Where the mail is") -> Figure:
+    """Bytes on the server and on each device over time, POP3 | IMAP (shared scale)."""
+    left, right = style.pair_axes(fig)
+    peak = max([max(r.server_logical_bytes, default=0) for r in (pop3, imap)]
+               + [max(s.storage_bytes, default=0) for r in (pop3, imap) for s in r.series] + [1])
+    unit, scale = style.bytes_unit(peak)
+    for ax, result in ((left, pop3), (right, imap)):
+        grid = result.grid_s
+        ax.plot(grid, [b / scale for b in result.server_logical_bytes], color=style.BLACK,
+                linewidth=2.6, label="server")
+        for s in result.series:
+            ax.plot(grid, [b / scale for b in s.storage_bytes], color=style.device_colour(s.device),
+                    label=style.device_label(s.device))
+        style.set_days_axis(ax, result.duration_s)
+    left.set_ylabel(f"mail stored ({unit})")
+    left.set_ylim(bottom=0)
+    right.legend(loc="upper left")
+    fig.suptitle(title, x=0.01, ha="left", fontsize=12.5, fontweight="bold")
+    return fig
+
+
+def consistency_over_time(fig: Figure, pop3: Any, imap: Any) -> Figure:
+    """Share of consistent (message, device) pairs over time, per device, POP3 | IMAP."""
+    left, right = style.pair_axes(fig)
+    for ax, result in ((left, pop3), (right, imap)):
+        grid = result.grid_s
+        for s in result.series:
+            ax.plot(grid, [100 * x for x in s.consistency_share], color=style.device_colour(s.device),
+                    linewidth=1.4, label=style.device_label(s.device))
+        ax.plot(grid, [100 * x for x in result.consistency_share], color=style.BLACK, linewidth=2.6,
+                label="all devices")
+        ax.plot(grid, [100 * x for x in result.state_agreement_share], color=style.BLACK,
+                linewidth=1.4, linestyle="--", label="state agreement")
+        style.set_days_axis(ax, result.duration_s)
+    left.set_ylabel("consistent (message, device) pairs (%)")
+    left.set_ylim(0, 103)
+    left.yaxis.set_major_formatter(PercentFormatter())
+    right.legend(loc="lower right")
+    return fig
+
+
+# -- notification delay -----------------------------------------------------------------------------
+
+def _delays(result: Any) -> list[float]:
+    return sorted(x for _, xs in result.delays for x in xs)
+
+
+def _fmt_seconds(x: float, _pos: object = None) -> str:
+    if x < 60:
+        return f"{x:g} s"
+    if x < 3600:
+        return f"{x / 60:g} min"
+    return f"{x / 3600:g} h"
+
+
+def delay_distribution(fig: Figure, pop3: Any, imap: Any) -> Figure:
+    """Cumulative share of messages shown within a delay, both protocols on one log-time axis."""
+    fig.clear()
+    ax = fig.subplots()
+    any_data = False
+    for proto, result in ((P, pop3), (I, imap)):
+        xs = _delays(result)
+        if not xs:
+            continue
+        any_data = True
+        xs_plot = [max(x, 0.1) for x in xs]
+        ys = [100 * (i + 1) / len(xs) for i in range(len(xs))]
+        median = result.summary.notification_delay.median_s
+        ax.step(xs_plot, ys, where="post", color=PROTOCOL_COLOURS[proto],
+                label=f"{proto.value} (median {_fmt_seconds(median)})")
+        ax.axvline(max(median, 0.1), color=PROTOCOL_COLOURS[proto], linestyle=":", linewidth=1.3)
+    if not any_data:
+        _empty(ax, "no message reached a device in this run")
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(_fmt_seconds))
+    ax.set_xlabel("delay from arrival on the server to shown on the device (log scale)")
+    ax.set_ylabel("messages shown within that delay (%)")
+    ax.set_ylim(0, 102)
+    ax.yaxis.set_major_formatter(PercentFormatter())
+    ax.set_title("How long until new mail shows up", loc="left")
+    if any_data:
+        ax.legend(loc="upper left")
+    return fig
+
+
+# -- bandwidth ------------------------------------------------------------------------------------
+
+def _traffic(device: Any) -> dict[str, int]:
+    return {k: getattr(device.up, k) + getattr(device.down, k) for k in TRAFFIC_KINDS}
+
+
+def bandwidth_by_kind(fig: Figure, pop3: Any, imap: Any) -> Figure:
+    """Bytes on the wire per device split by what they carry, POP3 | IMAP (shared scale)."""
+    left, right = style.pair_axes(fig, sharey=False)
+    devices = [d.device for d in pop3.devices]
+    peak = max([sum(_traffic(d).values()) for r in (pop3, imap) for d in r.devices] + [1])
+    unit, scale = style.bytes_unit(peak)
+    for ax, result in ((left, pop3), (right, imap)):
+        ys = range(len(devices))
+        lefts = [0.0] * len(devices)
+        for kind in TRAFFIC_KINDS:
+            widths = [_traffic(result.device(name))[kind] / scale for name in devices]
+            ax.barh(ys, widths, left=lefts, color=KIND_COLOURS[kind], label=KIND_LABELS[kind],
+                    height=0.6)
+            lefts = [a + b for a, b in zip(lefts, widths)]
+        ax.set_yticks(list(ys))
+        ax.set_yticklabels([style.device_label(n) for n in devices])
+        ax.invert_yaxis()
+        ax.set_xlim(0, peak / scale * 1.05)
+        ax.set_xlabel(f"bytes on the wire, both directions ({unit})")
+        ax.grid(axis="y", visible=False)
+    right.set_yticklabels([])
+    handles, labels = left.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=6)
+    return fig
+
+
+# -- generic grouped bars ---------------------------------------------------------------------------
+
+def grouped_bars(ax: Axes, categories: Sequence[str], pop3: Sequence[float], imap: Sequence[float],
+                 ylabel: str, fmt: str = "{:g}") -> None:
+    """Bars per category, POP3 then IMAP, in their colours, with the value on top of each bar."""
+    n = len(categories)
+    xs = list(range(n))
+    width = 0.38
+    peak = max(list(pop3) + list(imap) + [1e-9])
+    for offset, proto, values in ((-width / 2, P, pop3), (width / 2, I, imap)):
+        bars = ax.bar([x + offset for x in xs], values, width=width, color=PROTOCOL_COLOURS[proto],
+                      label=proto.value)
+        for bar, v in zip(bars, values):
+            ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() + peak * 0.015,
+                    fmt.format(v), ha="center", va="bottom", fontsize=8.5)
+    ax.set_xticks(xs)
+    ax.set_xticklabels(categories)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, peak * 1.15)
+    ax.grid(axis="x", visible=False)
+    ax.legend(loc="upper right")
+
+
+def missed_and_duplicates(fig: Figure, devices: Sequence[str], missed_pop3: Sequence[int],
+                          missed_imap: Sequence[int], delivered: int, dup_pop3: float,
+                          dup_imap: float) -> Figure:
+    """Left: messages each device never received; right: bytes downloaded more than once."""
+    fig.clear()
+    left, right = fig.subplots(1, 2, width_ratios=(2.2, 1))
+    grouped_bars(left, [style.device_label(d) for d in devices], missed_pop3, missed_imap,
+                 "messages never received", "{:.0f}")
+    left.set_title(f"Missed messages (of {delivered} delivered)", loc="left")
+    unit, scale = style.bytes_unit(max(dup_pop3, dup_imap, 1))
+    grouped_bars(right, ["all devices"], [dup_pop3 / scale], [dup_imap / scale],
+                 f"downloaded again ({unit})", "{:.2g}")
+    right.set_title("Duplicate downloads", loc="left")
+    right.get_legend().remove()
+    return fig
+
+
+def search_recall(fig: Figure, where: Sequence[str], recall_pop3: Sequence[float],
+                  recall_imap: Sequence[float], cost_pop3: Sequence[float],
+                  cost_imap: Sequence[float]) -> Figure:
+    """Left: share of matching mail a search finds (%); right: bytes it cost on the wire."""
+    fig.clear()
+    left, right = fig.subplots(1, 2)
+    nan0 = lambda xs: [0.0 if math.isnan(x) else x for x in xs]  # noqa: E731
+    grouped_bars(left, where, nan0([100 * x for x in recall_pop3]),
+                 nan0([100 * x for x in recall_imap]), "matching messages found (%)", "{:.0f} %")
+    left.set_ylim(0, 115)
+    left.set_title("Search recall", loc="left")
+    peak = max(list(cost_pop3) + list(cost_imap) + [1])
+    unit, scale = style.bytes_unit(peak)
+    grouped_bars(right, where, [c / scale for c in cost_pop3], [c / scale for c in cost_imap],
+                 f"bytes on the wire per search ({unit})", "{:.3g}")
+    right.set_title("Search cost", loc="left")
+    return fig
+
+
+def virus_exposure(fig: Figure, virus_pop3: Any, virus_imap: Any) -> Figure:
+    """Left: infected messages caught at delivery, by rescan, reaching devices; right: scan work."""
+    fig.clear()
+    left, right = fig.subplots(1, 2, width_ratios=(2, 1.2))
+    cats = ["infected arrived", "caught at delivery", "caught by rescan", "reached a device"]
+    get = lambda v: [v.infected_delivered, v.caught_at_delivery, v.caught_by_rescan,  # noqa: E731
+                     v.reached_devices]
+    grouped_bars(left, cats, get(virus_pop3), get(virus_imap), "messages (device copies for the last)",
+                 "{:.0f}")
+    left.set_title("Infected mail", loc="left")
+    scans = [virus_pop3.server_scan_bytes, virus_pop3.device_scan_bytes,
+             virus_imap.server_scan_bytes, virus_imap.device_scan_bytes]
+    unit, scale = style.bytes_unit(max(scans + [1]))
+    grouped_bars(right, ["server", "devices"], [scans[0] / scale, scans[1] / scale],
+                 [scans[2] / scale, scans[3] / scale], f"bytes scanned ({unit})", "{:.3g}")
+    right.set_title("Scanning work", loc="left")
+    right.get_legend().remove()
+    return fig
+
+
+# -- crashes -------------------------------------------------------------------------------------
+
+def crash_loss(fig: Figure, ages_days: Sequence[float], lost_pop3: Sequence[float],
+               lost_imap: Sequence[float], current_age: float | None = None,
+               no_backup: tuple[float, float] | None = None) -> Figure:
+    """Messages lost in one crash against the age of the restored backup (days)."""
+    fig.clear()
+    ax = fig.subplots()
+    ax.plot(ages_days, lost_pop3, color=PROTOCOL_COLOURS[P], marker="o", label="POP3")
+    ax.plot(ages_days, lost_imap, color=PROTOCOL_COLOURS[I], marker="s", label="IMAP")
+    if no_backup is not None:
+        ax.axhline(no_backup[0], color=PROTOCOL_COLOURS[P], linestyle=":", linewidth=1.3,
+                   label="POP3, no backup")
+        ax.axhline(no_backup[1], color=PROTOCOL_COLOURS[I], linestyle=":", linewidth=1.3,
+                   label="IMAP, no backup")
+    if current_age is not None:
+        ax.axvline(current_age, color=style.GREY, linewidth=1, linestyle="--")
+    ax.set_xlabel("age of the restored backup at the crash (days)")
+    ax.set_ylabel("messages lost in the crash")
+    ax.set_ylim(bottom=0)
+    ax.set_title("What a crash costs, by backup age", loc="left")
+    ax.legend(loc="upper left")
+    return fig
+
+
+def yearly_loss(fig: Figure, lost_pop3: Sequence[int], lost_imap: Sequence[int]) -> Figure:
+    """Monte Carlo: messages lost per simulated year, one bar per trial count bucket."""
+    fig.clear()
+    ax = fig.subplots()
+    hi = max(list(lost_pop3) + list(lost_imap) + [1])
+    bins = min(30, int(hi) + 1)
+    edges = [hi * i / bins for i in range(bins + 1)] if hi > 0 else [0, 1]
+    ax.hist([lost_pop3, lost_imap], bins=edges, color=[PROTOCOL_COLOURS[P], PROTOCOL_COLOURS[I]],
+            label=["POP3", "IMAP"])
+    ax.set_xlabel("messages lost in one simulated year")
+    ax.set_ylabel("trials")
+    ax.set_title("Yearly loss over many simulated years", loc="left")
+    ax.legend()
+    return fig
+
+
+# -- connection set-up (lesson 2) -----------------------------------------------------------------
+
+def connection_setup(fig: Figure, rows: Sequence[Mapping[str, Any]]) -> Figure:
+    """Round trips until the first command after login, per (protocol, port, TLS) row.
+
+    Each row: ``label``, ``protocol`` (Protocol), ``round_trips``, ``seconds`` and ``cleartext``
+    (the password crossed the wire readable).
+    """
+    fig.clear()
+    left, right = fig.subplots(1, 2, width_ratios=(1.3, 1))
+    labels = [r["label"] for r in rows]
+    ys = list(range(len(rows)))
+    colours = [PROTOCOL_COLOURS[r["protocol"]] for r in rows]
+    left.barh(ys, [r["round_trips"] for r in rows], color=colours, height=0.6)
+    for y, r in zip(ys, rows):
+        left.text(r["round_trips"] + 0.1, y, f"{r['round_trips']}", va="center", fontsize=9)
+        if r["cleartext"]:
+            left.text(0.15, y, "password in clear", va="center", fontsize=8.5, color="white",
+                      fontweight="bold")
+    left.set_yticks(ys)
+    left.set_yticklabels(labels)
+    left.invert_yaxis()
+    left.set_xlabel("round trips until the first command after login")
+    left.grid(axis="y", visible=False)
+    left.set_title("Connection set-up", loc="left")
+    right.barh(ys, [1000 * r["seconds"] for r in rows], color=colours, height=0.6)
+    right.set_yticks(ys)
+    right.set_yticklabels([])
+    right.invert_yaxis()
+    right.set_xlabel("time until the first command (ms)")
+    right.grid(axis="y", visible=False)
+    right.set_title("…in time on this link", loc="left")
+    return fig
+
+
+def timeline(fig: Figure, pop3: TimelineData, imap: TimelineData) -> Figure:
+    """The per-device timeline (see :mod:`course.timeline`), POP3 above IMAP."""
+    return timeline_figure([pop3, imap], fig=fig)

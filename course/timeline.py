@@ -1,0 +1,142 @@
+"""The timeline figure: per device, what it holds over time, with the events that changed it.
+
+One lane per device (server on top).  In each lane a shaded step area shows how many messages the
+device holds (scaled to the lane; the number at the right end is the final count), and markers show
+what happened there: arrivals (on the server lane), polls, IDLE pushes, reads, flag syncs and
+crashes.  POP3 and IMAP are drawn one above the other on the same time axis, so the same trace
+can be read down the page.  The input is a :class:`TimelineData` per protocol, built from a model
+run by :func:`course.adapters.timeline_data` (or by hand in tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from course import style
+from course.style import EVENT_STYLE, PROTOCOL_COLOURS, EventKind, Protocol
+
+__all__ = ["TimelineData", "TimelineEvent", "draw_timeline", "timeline_figure"]
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """Something that happened on one lane at one time (``device`` is ``"server"`` for arrivals)."""
+
+    time_s: float
+    device: str
+    kind: EventKind
+
+
+@dataclass(frozen=True)
+class TimelineData:
+    """What one protocol's run looked like, lane by lane.
+
+    ``held`` gives, per lane, the step function of messages held: ``(time_s, count)`` points, each
+    count valid from its time until the next point.  ``events`` may be in any order.
+    """
+
+    protocol: Protocol
+    duration_s: float
+    lanes: tuple[str, ...]  # top to bottom, e.g. ("server", "alice/phone", "alice/laptop")
+    held: tuple[tuple[str, tuple[tuple[float, int], ...]], ...]
+    events: tuple[TimelineEvent, ...]
+
+    def __post_init__(self) -> None:
+        if self.duration_s <= 0:
+            raise ValueError(f"TimelineData.duration_s: must be > 0, got {self.duration_s!r}")
+        lanes = set(self.lanes)
+        for name, _ in self.held:
+            if name not in lanes:
+                raise ValueError(f"TimelineData.held: lane {name!r} is not in lanes {self.lanes}")
+        for e in self.events:
+            if e.device not in lanes:
+                raise ValueError(f"TimelineData.events: device {e.device!r} is not in lanes {self.lanes}")
+
+    def held_of(self, lane: str) -> tuple[tuple[float, int], ...]:
+        for name, points in self.held:
+            if name == lane:
+                return points
+        return ()
+
+
+_BAND_LOW = -0.4  # the held-messages band spans y0-0.4 .. y0+0.1 of each lane
+_BAND_HEIGHT = 0.5
+_MARKER_OFFSET = 0.25  # event markers ride above the band
+
+
+def _lane_colour(lane: str) -> str:
+    return style.BLACK if lane == "server" else style.device_colour(lane)
+
+
+def draw_timeline(ax: Axes, data: TimelineData, max_held: int | None = None) -> None:
+    """Draw one protocol's lanes on ``ax`` (lane 0 at the top)."""
+    lanes = list(data.lanes)
+    peak = max_held or max([c for _, pts in data.held for _, c in pts] + [1])
+    for i, lane in enumerate(lanes):
+        y0 = len(lanes) - 1 - i  # top lane highest
+        colour = _lane_colour(lane)
+        points = data.held_of(lane)
+        if points:
+            xs = [t for t, _ in points] + [data.duration_s]
+            ys = [y0 + _BAND_LOW + _BAND_HEIGHT * c / peak for _, c in points]
+            ys.append(ys[-1])
+            ax.fill_between(xs, y0 + _BAND_LOW, ys, step="post", color=colour, alpha=0.22,
+                            linewidth=0)
+            ax.step(xs, ys, where="post", color=colour, linewidth=1.4)
+            ax.text(data.duration_s * 1.005, ys[-1], f"{points[-1][1]}", va="center", ha="left",
+                    fontsize=8.5, color=colour)
+        ax.axhline(y0 + _BAND_LOW, color="#DDDDDD", linewidth=0.8, zorder=0)
+    for kind in EventKind:
+        marker, colour, size = EVENT_STYLE[kind]
+        pts = [(e.time_s, len(lanes) - 1 - lanes.index(e.device)) for e in data.events
+               if e.kind is kind]
+        if pts:
+            xs, ys = zip(*pts)
+            lw = 1.6 if marker == "|" else 0.6
+            ax.scatter(xs, [y + _MARKER_OFFSET for y in ys], marker=marker, s=size, color=colour,
+                       linewidths=lw, edgecolors="white" if marker not in "|x" else None,
+                       zorder=3)
+    ax.set_yticks([y - 0.1 for y in range(len(lanes))])
+    ax.set_yticklabels([("server" if lane == "server" else style.device_label(lane))
+                        for lane in reversed(lanes)])
+    ax.set_ylim(-0.55, len(lanes) - 0.5)
+    ax.grid(axis="y", visible=False)
+    ax.set_title(f"{data.protocol.value}: messages held per device",
+                 color=PROTOCOL_COLOURS[data.protocol], loc="left")
+    style.set_days_axis(ax, data.duration_s)
+
+
+def _legend_handles() -> list[Line2D]:
+    handles = [Line2D([], [], color=style.GREY, linewidth=6, alpha=0.3,
+                      label="messages held (lane height = most held)")]
+    for kind in EventKind:
+        marker, colour, _ = EVENT_STYLE[kind]
+        handles.append(Line2D([], [], linestyle="none", marker=marker, color=colour,
+                              markersize=7, markeredgewidth=1.6 if marker == "|" else 0.6,
+                              label=kind.value))
+    return handles
+
+
+def timeline_figure(runs: Sequence[TimelineData], fig: Figure | None = None) -> Figure:
+    """POP3 above IMAP on a shared time axis, with one legend for the event markers."""
+    if not runs:
+        raise ValueError("timeline_figure: runs must hold at least one TimelineData")
+    lanes = max(len(r.lanes) for r in runs)
+    if fig is None:
+        fig = style.figure(11.0, 1.2 + 0.55 * lanes * len(runs) + 0.6)
+    fig.clear()
+    peak = max([c for r in runs for _, pts in r.held for _, c in pts] + [1])
+    with style.context():
+        axes = fig.subplots(len(runs), 1, sharex=True, squeeze=False)[:, 0]
+        for ax, run in zip(axes, runs):
+            draw_timeline(ax, run, max_held=peak)
+        for ax in axes[:-1]:
+            ax.set_xlabel("")
+        fig.legend(handles=_legend_handles(), loc="outside lower center", ncols=7,
+                   fontsize=8.5, handlelength=1.4)
+    return fig
