@@ -9,8 +9,8 @@ so the simulation can count octets without ever building a message and a socket 
 exact bytes.  Nothing here reads a clock, a socket or a random generator.
 
 Input is cut into lines at LF (a preceding CR is dropped).  A line, terminator included, may be at
-most 255 octets (RFC 2449 §4): a longer one is skipped up to its end -- the engine keeps at most 255
-octets buffered -- and answered with one ``-ERR``.  Every decision is taken when a line is
+most 255 octets (RFC 2449 §4): a longer one is skipped up to its end -- the engine keeps at most
+255 octets buffered -- and answered with one ``-ERR``.  Every decision is taken when a line is
 complete, which is why the events and the output do not depend on how the input was chunked.
 
 Each complete line is parsed into a :class:`Pop3Command` and checked against ``LEGAL_COMMANDS``
@@ -78,12 +78,12 @@ _TERMINATOR = b".\r\n"
 
 
 def apop_digest(timestamp: str, secret: str) -> str:
-    """RFC 1939 §7 APOP digest: lower-case hex MD5 of the greeting timestamp followed by the secret."""
+    """RFC 1939 §7 APOP digest: lower-case hex MD5 of the greeting timestamp, then the secret."""
     return hashlib.md5((timestamp + secret).encode("utf-8")).hexdigest()
 
 
 def unique_id(uidvalidity: int, uid: int) -> str:
-    """The UIDL id of a message: stable across sessions, 0x21-0x7E only, well under 70 characters."""
+    """The UIDL id of a message: stable across sessions, 0x21-0x7E only, well under 70 chars."""
     return f"{uidvalidity}.{uid}"
 
 
@@ -111,7 +111,8 @@ class Pop3Server:
 
     def __init__(self, store: Store, config: Pop3Config | None = None, *,
                  connection_id: int = 0) -> None:
-        if isinstance(connection_id, bool) or not isinstance(connection_id, int) or connection_id < 0:
+        if (isinstance(connection_id, bool) or not isinstance(connection_id, int)
+                or connection_id < 0):
             raise ValueError(f"connection_id={connection_id!r}: allowed an int >= 0")
         self.store = store
         self.config = config if config is not None else Pop3Config()

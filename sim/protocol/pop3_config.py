@@ -72,11 +72,13 @@ class Pop3Config:
         if self.login_delay is not None and (
                 isinstance(self.login_delay, bool) or not isinstance(self.login_delay, int)
                 or not 0 <= self.login_delay <= 10_000_000):
-            raise ValueError(f"login_delay={self.login_delay!r}: allowed 0..10000000 seconds or None")
+            raise ValueError(f"login_delay={self.login_delay!r}: allowed 0..10000000 seconds "
+                             "or None")
         if self.implementation is not None:
             _check_text("implementation", self.implementation, 200)
         if not isinstance(self.extra_capabilities, tuple):
-            raise ValueError(f"extra_capabilities={self.extra_capabilities!r}: allowed a tuple of str")
+            raise ValueError(f"extra_capabilities={self.extra_capabilities!r}: allowed a tuple "
+                             "of str")
         for cap in self.extra_capabilities:
             _check_text("extra_capabilities item", cap, 200)
             if cap.split(" ")[0].upper() in _MANAGED:
