@@ -1,0 +1,52 @@
+"""Settings of the IMAP server engine: limits, TLS policy and the human-readable reply texts.
+
+The texts default to those of the RFC 9051 §8 sample session, so that session is reproduced to the
+byte; a simulation may shorten or lengthen them to model a particular server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ImapConfig:
+    """How one IMAP server behaves.  All sizes are octets."""
+
+    greeting: str = "IMAP4rev2 Service Ready"
+    greeting_capability: bool = False  # put [CAPABILITY ...] into the greeting (saves a round trip)
+    bye_text: str = "IMAP4rev2 server terminating connection"
+    idle_text: str = "idling"
+    continuation_text: str = "Ready for literal data"
+    starttls_text: str = "Begin TLS negotiation now"
+    #: Tagged OK texts by command ("FETCH", "UID FETCH", "STORE", ...); the default is
+    #: "<COMMAND> completed", STORE says "<+FLAGS|-FLAGS|FLAGS> completed" and IDLE "IDLE terminated".
+    ok_texts: tuple[tuple[str, str], ...] = ()
+    starttls: bool = False  # offer STARTTLS on a cleartext connection
+    implicit_tls: bool = False  # the connection is TLS from the start (port 993)
+    cleartext_login: bool = True  # False: LOGINDISABLED until TLS is active (RFC 9051 §6.2.3)
+    select_list: bool = True  # SELECT also answers "* LIST () "/" name" (RFC 9051 §6.3.2)
+    uidplus: bool = True  # UIDPLUS: COPYUID/APPENDUID codes and UID EXPUNGE
+    max_line: int = 8192
+    max_literal: int = 65536
+    max_append: int = 64 * 1024 * 1024
+
+    def __post_init__(self) -> None:
+        limits = (("max_line", self.max_line, 256, 1 << 20),
+                  ("max_literal", self.max_literal, 1, 1 << 30),
+                  ("max_append", self.max_append, 1, 1 << 34))
+        for name, value, lo, hi in limits:
+            if not lo <= value <= hi:
+                raise ValueError(f"ImapConfig.{name}={value}: allowed {lo}..{hi}")
+        for name in ("greeting", "bye_text", "idle_text", "continuation_text", "starttls_text"):
+            value = getattr(self, name)
+            if "\r" in value or "\n" in value:
+                raise ValueError(f"ImapConfig.{name}={value!r}: must not contain CR or LF")
+        if self.implicit_tls and self.starttls:
+            raise ValueError("ImapConfig: starttls=True with implicit_tls=True; allowed: one of them")
+
+    def ok_text(self, command: str, default: str) -> str:
+        for name, text in self.ok_texts:
+            if name.upper() == command.upper():
+                return text
+        return default

@@ -1,0 +1,266 @@
+"""FETCH data items (RFC 9051 §6.4.5, §7.5.2): parsing the request and writing the response.
+
+Message content always goes out as a literal whose payload is a *reference* into the message
+(``Outbox.write_payload``), so the simulation counts header/body/attachment octets without
+rendering them.  Only HEADER.FIELDS builds bytes (a few header lines).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+from ..message import Entity, Message
+from ..outbox import Outbox
+from ..store import StoredMessage
+from . import formatting as fmt
+from .parser import ParseError, Reader
+
+MAX_FETCH_ITEMS = 64
+
+
+class FetchKind(enum.Enum):
+    FLAGS = "FLAGS"
+    UID = "UID"
+    RFC822_SIZE = "RFC822.SIZE"
+    INTERNALDATE = "INTERNALDATE"
+    ENVELOPE = "ENVELOPE"
+    BODYSTRUCTURE = "BODYSTRUCTURE"
+    BODY = "BODY"  # the non-extensible structure
+    SECTION = "BODY[]"  # BODY[...] / BODY.PEEK[...]
+    RFC822 = "RFC822"
+    RFC822_HEADER = "RFC822.HEADER"
+    RFC822_TEXT = "RFC822.TEXT"
+
+
+class SectionText(enum.Enum):
+    HEADER = "HEADER"
+    HEADER_FIELDS = "HEADER.FIELDS"
+    HEADER_FIELDS_NOT = "HEADER.FIELDS.NOT"
+    TEXT = "TEXT"
+    MIME = "MIME"
+
+
+@dataclass(frozen=True)
+class Section:
+    """``[1.2.HEADER.FIELDS (From To)]``: a part path, an optional text specifier, field names."""
+
+    part: tuple[int, ...] = ()
+    text: SectionText | None = None
+    fields: tuple[str, ...] = ()
+
+    def spec(self) -> bytes:
+        pieces = [".".join(map(str, self.part))] if self.part else []
+        if self.text is not None:
+            pieces.append(self.text.value)
+        out = ".".join(pieces).encode("ascii")
+        if self.fields:
+            out += b" (" + b" ".join(fmt.astring(f) for f in self.fields) + b")"
+        return out
+
+
+@dataclass(frozen=True)
+class FetchItem:
+    kind: FetchKind
+    section: Section | None = None
+    peek: bool = False
+    partial: tuple[int, int] | None = None  # (origin, count)
+
+    @property
+    def sets_seen(self) -> bool:
+        return (self.kind is FetchKind.SECTION and not self.peek) or self.kind in (
+            FetchKind.RFC822, FetchKind.RFC822_TEXT)
+
+
+_MACROS = {
+    "ALL": (FetchKind.FLAGS, FetchKind.INTERNALDATE, FetchKind.RFC822_SIZE, FetchKind.ENVELOPE),
+    "FAST": (FetchKind.FLAGS, FetchKind.INTERNALDATE, FetchKind.RFC822_SIZE),
+    "FULL": (FetchKind.FLAGS, FetchKind.INTERNALDATE, FetchKind.RFC822_SIZE, FetchKind.ENVELOPE,
+             FetchKind.BODY),
+}
+_SIMPLE = {k.value: k for k in FetchKind if k is not FetchKind.SECTION}
+_NAME = re.compile(rb"[A-Za-z0-9.]+")
+
+
+def parse_fetch_items(reader: Reader) -> list[FetchItem]:
+    """``ALL`` / ``FAST`` / ``FULL`` / one item / ``(item item ...)`` to the end of the command."""
+    if reader.accept(b"("):
+        items = [_item(reader)]
+        while not reader.accept(b")"):
+            reader.sp()
+            items.append(_item(reader))
+            if len(items) > MAX_FETCH_ITEMS:
+                raise ParseError(f"more than {MAX_FETCH_ITEMS} fetch items")
+        return items
+    m = _NAME.match(reader.text, reader.pos)
+    if m and m.group(0).upper().decode() in _MACROS and m.end() == len(reader.text):
+        reader.pos = m.end()
+        return [FetchItem(k) for k in _MACROS[m.group(0).upper().decode()]]
+    return [_item(reader)]
+
+
+def _item(reader: Reader) -> FetchItem:
+    m = _NAME.match(reader.text, reader.pos)
+    if not m:
+        raise ParseError(f"expected a fetch item at octet {reader.pos}")
+    name = m.group(0).upper().decode()
+    reader.pos = m.end()
+    if name in ("BODY", "BODY.PEEK") and reader.peek() == ord("["):
+        section = _section(reader)
+        partial = None
+        if reader.accept(b"<"):
+            origin = reader.number(what="a partial origin")
+            reader.expect(b".")
+            count = reader.number(nonzero=True, what="a partial length")
+            reader.expect(b">")
+            partial = (origin, count)
+        return FetchItem(FetchKind.SECTION, section, peek=name == "BODY.PEEK", partial=partial)
+    kind = _SIMPLE.get(name)
+    if kind is None:
+        raise ParseError(f"unknown fetch item {name[:30]!r}")
+    return FetchItem(kind)
+
+
+def _section(reader: Reader) -> Section:
+    reader.expect(b"[")
+    if reader.accept(b"]"):
+        return Section()
+    part: list[int] = []
+    while reader.peek() is not None and 0x30 <= reader.peek() <= 0x39:  # type: ignore[operator]
+        part.append(reader.number(nonzero=True, what="a part number"))
+        if len(part) > 32:
+            raise ParseError("part path deeper than 32")
+        if not reader.accept(b"."):
+            reader.expect(b"]")
+            return Section(tuple(part))
+    m = _NAME.match(reader.text, reader.pos)
+    word = m.group(0).upper().decode() if m else ""
+    reader.pos = m.end() if m else reader.pos
+    try:
+        text = SectionText(word)
+    except ValueError:
+        raise ParseError(f"unknown section text {word[:30]!r}") from None
+    if text is SectionText.MIME and not part:
+        raise ParseError("MIME needs a part number")
+    fields: list[str] = []
+    if text in (SectionText.HEADER_FIELDS, SectionText.HEADER_FIELDS_NOT):
+        reader.sp()
+        reader.expect(b"(")
+        fields.append(reader.astring())
+        while not reader.accept(b")"):
+            reader.sp()
+            fields.append(reader.astring())
+            if len(fields) > 256:
+                raise ParseError("more than 256 header field names")
+    reader.expect(b"]")
+    return Section(tuple(part), text, tuple(fields))
+
+
+# -- response writing -----------------------------------------------------------------------------
+
+def write_fetch(out: Outbox, seq: int, stored: StoredMessage, items: list[FetchItem],
+                *, add_uid: bool, add_flags: bool) -> None:
+    """``* seq FETCH (...)`` for one message, items in the order asked (UID first if implied)."""
+    out.write(b"* %d FETCH (" % seq)
+    first = True
+    kinds = {i.kind for i in items}
+    if add_uid and FetchKind.UID not in kinds:
+        out.write(b"UID %d" % stored.uid)
+        first = False
+    for item in items:
+        if not first:
+            out.write(b" ")
+        first = False
+        _write_item(out, stored, item)
+    if add_flags and FetchKind.FLAGS not in kinds:
+        out.write((b" " if not first else b"") + b"FLAGS " + fmt.flag_list(stored.flags))
+    out.write(b")\r\n")
+
+
+def _write_item(out: Outbox, stored: StoredMessage, item: FetchItem) -> None:
+    msg = stored.message
+    k = item.kind
+    if k is FetchKind.FLAGS:
+        out.write(b"FLAGS " + fmt.flag_list(stored.flags))
+    elif k is FetchKind.UID:
+        out.write(b"UID %d" % stored.uid)
+    elif k is FetchKind.RFC822_SIZE:
+        out.write(b"RFC822.SIZE %d" % msg.size)
+    elif k is FetchKind.INTERNALDATE:
+        out.write(b"INTERNALDATE " + fmt.internal_date(msg.internal_date))
+    elif k is FetchKind.ENVELOPE:
+        out.write(b"ENVELOPE " + fmt.envelope(msg.root))
+    elif k is FetchKind.BODYSTRUCTURE:
+        out.write(b"BODYSTRUCTURE " + fmt.body_structure(msg.root, extensible=True))
+    elif k is FetchKind.BODY:
+        out.write(b"BODY " + fmt.body_structure(msg.root, extensible=False))
+    elif k is FetchKind.RFC822:
+        out.write(b"RFC822 ")
+        _literal(out, msg, 0, msg.size, None)
+    elif k is FetchKind.RFC822_HEADER:
+        out.write(b"RFC822.HEADER ")
+        _literal(out, msg, 0, msg.header_size, None)
+    elif k is FetchKind.RFC822_TEXT:
+        out.write(b"RFC822.TEXT ")
+        _literal(out, msg, msg.header_size, msg.body_size, None)
+    else:
+        assert item.section is not None
+        name = b"BODY[" + item.section.spec() + b"]"
+        if item.partial is not None:
+            name += b"<%d>" % item.partial[0]
+        out.write(name + b" ")
+        located = locate(msg, item.section)
+        if located is None:
+            out.write(fmt.NIL)
+        else:
+            source, start, length = located
+            _literal(out, source, start, length, item.partial)
+
+
+def _literal(out: Outbox, msg: Message, start: int, length: int,
+             partial: tuple[int, int] | None) -> None:
+    if partial is not None:
+        origin, count = partial
+        if origin >= length:
+            start, length = start + length, 0
+        else:
+            start, length = start + origin, min(count, length - origin)
+    out.write(b"{%d}\r\n" % length)
+    if length:
+        out.write_payload(msg, start, length)
+
+
+def locate(msg: Message, section: Section) -> tuple[Message, int, int] | None:
+    """Where a section's octets lie: (message to slice, start, length), or None if absent."""
+    if not section.part:
+        return _text_of(msg, msg.root, 0, section)
+    try:
+        ent = msg.part(section.part)
+    except KeyError:
+        return None
+    offset = msg.offset_of(ent)
+    if section.text is None:
+        return msg, offset + ent.header_size, ent.body_size
+    if section.text is SectionText.MIME:
+        return msg, offset, ent.header_size
+    if ent.content_type[:2] != ("message", "rfc822"):
+        return None
+    inner = Message.from_bytes(ent.body_bytes(), msg.internal_date)
+    return _text_of(inner, inner.root, 0, section)
+
+
+def _text_of(msg: Message, ent: Entity, offset: int,
+             section: Section) -> tuple[Message, int, int]:
+    text = section.text
+    if text is None:
+        return msg, offset, ent.size
+    if text is SectionText.HEADER:
+        return msg, offset, ent.header_size
+    if text is SectionText.TEXT:
+        return msg, offset + ent.header_size, ent.body_size
+    wanted = {f.lower() for f in section.fields}
+    keep = text is SectionText.HEADER_FIELDS
+    chosen = tuple(f for f in ent.fields if (f.partition(":")[0].strip().lower() in wanted) == keep)
+    subset = Message(Entity(chosen, b""), msg.internal_date)
+    return subset, 0, subset.size

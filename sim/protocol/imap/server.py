@@ -1,0 +1,700 @@
+"""The sans-IO IMAP4rev2 server engine (RFC 9051 subset, with IDLE, MOVE, UIDPLUS, LITERAL+).
+
+Theory of operation
+-------------------
+``ImapServer(store, config)`` is one connection.  Bytes go in through :meth:`ImapServer.receive_data`;
+replies collect in ``engine.outbox`` (framing as bytes, message content as lazy references) and what
+happened comes back as a list of frozen events.  There is no I/O, clock or randomness here, so the
+same engine serves the simulation (which only counts the outbox) and the live server (which writes
+it to a socket).
+
+Input passes through a :class:`~.framing.CommandFramer` that assembles whole commands, literals
+included, answers ``+`` for synchronising literals and refuses over-long lines and literals.  Each
+command is then checked against the state table (:data:`~.events.LEGAL_COMMANDS`) *before* its
+arguments are parsed; a command that is illegal in the current state gets ``BAD`` and changes
+nothing.  Arguments are parsed by small per-command readers; any grammar error is ``BAD`` with the
+reason, a refusal by the store (no such mailbox, ...) is ``NO``.
+
+States move NOT_AUTHENTICATED -> AUTHENTICATED (LOGIN) -> SELECTED (SELECT/EXAMINE) and back
+(CLOSE/UNSELECT, or a failed SELECT), and to LOGOUT on LOGOUT, after which ``closed`` is True.
+
+Mailbox updates made by other sessions reach this one through the mailbox's change log (see
+:mod:`.view`): they are written as untagged responses at the end of commands (EXPUNGE only where
+RFC 9051 §7.5.1 allows it), at NOOP, and -- while the client IDLEs -- whenever the owner calls
+:meth:`ImapServer.refresh` after the store changed.
+
+STARTTLS is an upgrade point: after the tagged OK the engine emits ``StartTlsRequested``, drops any
+plaintext the client pipelined behind the command, and ignores input until :meth:`tls_started`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from ..message import Message
+from ..outbox import Outbox
+from ..store import DELIMITER, INBOX, Account, Store, StoreError
+from . import formatting as fmt
+from .config import ImapConfig
+from .events import (
+    EXPUNGE_FORBIDDEN, LEGAL_COMMANDS, UID_SUBCOMMANDS, CloseReason, CommandCompleted,
+    ConnectionClosed, FlagsStored, IdleEnded, IdleStarted, ImapCommand, ImapEvent, ImapState,
+    InternalError, LoggedIn, LoginFailed, MailboxClosed, MailboxesChanged, MailboxSelected,
+    MessageAppended, MessagesCopied, MessagesExpunged, MessagesFetched, StartTlsRequested,
+    StateChanged, Status, UpdatesSent,
+)
+from .fetch import FetchItem, parse_fetch_items, write_fetch
+from .framing import CommandFramer, ContinuationNeeded, Framed, Refused
+from .parser import ParseError, Reader, parse_rfc5322_date, uid_ranges
+from .search import Candidate, UnsupportedCharset, matches, parse_search
+from .view import SelectedMailbox
+
+SYSTEM_FLAGS = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
+_SPECIAL_USE = {"Sent": "\\Sent", "Trash": "\\Trash", "Drafts": "\\Drafts", "Junk": "\\Junk",
+                "Archive": "\\Archive"}
+_STATUS_ITEMS = ("MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED", "RECENT",
+                 "HIGHESTMODSEQ")
+_DEFAULT_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+class Reply:
+    """The tagged reply a command handler decided on."""
+
+    __slots__ = ("status", "text", "code")
+
+    def __init__(self, status: Status, text: str, code: str | None = None) -> None:
+        self.status = status
+        self.text = text
+        self.code = code
+
+
+class _No(Exception):
+    """Raised inside a handler to answer NO (optionally with a response code)."""
+
+    def __init__(self, text: str, code: str | None = None) -> None:
+        super().__init__(text)
+        self.text = text
+        self.code = code
+
+
+class ImapServer:
+    """One IMAP connection over a :class:`~sim.protocol.store.Store` (see the module docstring)."""
+
+    def __init__(self, store: Store, config: ImapConfig | None = None) -> None:
+        self.store = store
+        self.config = config or ImapConfig()
+        self.outbox = Outbox()
+        self.state = ImapState.NOT_AUTHENTICATED
+        self.closed = False
+        self.account: Account | None = None
+        self.selected: SelectedMailbox | None = None
+        self.tls_active = self.config.implicit_tls
+        self.idle_tag: str | None = None
+        self.awaiting_tls = False
+        self._framer = CommandFramer(max_line=self.config.max_line,
+                                     max_literal=self.config.max_literal,
+                                     max_append_literal=self.config.max_append)
+        self._events: list[ImapEvent] = []
+        code = f"[CAPABILITY {' '.join(self.capabilities())}] " if self.config.greeting_capability \
+            else ""
+        self.outbox.write(f"* OK {code}{self.config.greeting}\r\n".encode("utf-8"))
+        self._handlers: dict[ImapCommand, Callable[[str, Reader, bool], Reply]] = {
+            ImapCommand.CAPABILITY: self._capability, ImapCommand.NOOP: self._noop,
+            ImapCommand.LOGOUT: self._logout, ImapCommand.STARTTLS: self._starttls,
+            ImapCommand.LOGIN: self._login, ImapCommand.AUTHENTICATE: self._authenticate,
+            ImapCommand.ENABLE: self._enable, ImapCommand.SELECT: self._select,
+            ImapCommand.EXAMINE: self._select, ImapCommand.CREATE: self._create,
+            ImapCommand.DELETE: self._delete, ImapCommand.RENAME: self._rename,
+            ImapCommand.SUBSCRIBE: self._subscribe, ImapCommand.UNSUBSCRIBE: self._subscribe,
+            ImapCommand.LIST: self._list, ImapCommand.LSUB: self._list,
+            ImapCommand.NAMESPACE: self._namespace, ImapCommand.STATUS: self._status,
+            ImapCommand.APPEND: self._append, ImapCommand.IDLE: self._idle,
+            ImapCommand.CHECK: self._noop, ImapCommand.CLOSE: self._close,
+            ImapCommand.UNSELECT: self._close, ImapCommand.EXPUNGE: self._expunge,
+            ImapCommand.SEARCH: self._search, ImapCommand.FETCH: self._fetch,
+            ImapCommand.STORE: self._store, ImapCommand.COPY: self._copy,
+            ImapCommand.MOVE: self._copy,
+        }
+        self._current: ImapCommand | None = None
+
+    # -- public API ----------------------------------------------------------------------------
+    def capabilities(self) -> list[str]:
+        """What CAPABILITY announces now (changes with TLS and authentication)."""
+        caps = ["IMAP4rev1", "IMAP4rev2", "LITERAL+", "IDLE", "MOVE", "ENABLE", "NAMESPACE",
+                "UNSELECT"]
+        if self.config.uidplus:
+            caps.append("UIDPLUS")
+        if self.state is ImapState.NOT_AUTHENTICATED:
+            if self.config.starttls and not self.tls_active:
+                caps.append("STARTTLS")
+            if not self._login_allowed():
+                caps.append("LOGINDISABLED")
+        return caps
+
+    def receive_data(self, data: bytes) -> list[ImapEvent]:
+        """Feed bytes from the client; returns what happened.  Replies are in ``outbox``."""
+        if self.closed or self.awaiting_tls:
+            return []
+        self._framer.feed(data)
+        while not (self.closed or self.awaiting_tls):
+            item = self._framer.next_item()
+            if item is None:
+                break
+            if isinstance(item, ContinuationNeeded):
+                if self.idle_tag is None:
+                    self.outbox.write(f"+ {self.config.continuation_text}\r\n".encode())
+            elif isinstance(item, Refused):
+                self._finish(item.tag or "*", None, False,
+                             Reply(Status.BAD, f"{item.kind.value}: {item.detail}"))
+            else:
+                self._command(item)
+        if self.closed or self.awaiting_tls:
+            self._framer.clear()
+        return self._take_events()
+
+    def connection_lost(self) -> list[ImapEvent]:
+        """The peer vanished: nothing is expunged, the session just ends."""
+        if not self.closed:
+            self.closed = True
+            self._set_state(ImapState.LOGOUT)
+            self._events.append(ConnectionClosed(CloseReason.CONNECTION_LOST))
+        return self._take_events()
+
+    def tls_started(self) -> list[ImapEvent]:
+        """The adapter finished the TLS handshake that STARTTLS asked for."""
+        if self.awaiting_tls:
+            self.awaiting_tls = False
+            self.tls_active = True
+        return self._take_events()
+
+    def refresh(self) -> list[ImapEvent]:
+        """The store changed: push untagged updates now if the client is IDLE-ing."""
+        if self.idle_tag is not None and self.selected is not None and not self.closed:
+            self._catch_up(expunge_allowed=True, while_idle=True)
+        return self._take_events()
+
+    # -- dispatch ------------------------------------------------------------------------------
+    def _take_events(self) -> list[ImapEvent]:
+        events, self._events = self._events, []
+        return events
+
+    def _set_state(self, new: ImapState) -> None:
+        if new is not self.state:
+            self._events.append(StateChanged(self.state, new))
+            self.state = new
+
+    def _command(self, framed: Framed) -> None:
+        if self.idle_tag is not None:
+            self._idle_input(framed)
+            return
+        reader = Reader(framed)
+        try:
+            tag = reader.tag()
+        except ParseError:
+            self._finish("*", None, False, Reply(Status.BAD, "missing or invalid tag"))
+            return
+        try:
+            reader.sp()
+            word = reader.atom("a command").upper()
+        except ParseError:
+            self._finish(tag, None, False, Reply(Status.BAD, "missing command"))
+            return
+        try:
+            command = ImapCommand(word)
+        except ValueError:
+            self._finish(tag, None, False, Reply(Status.BAD, f"unknown command {word[:30]}"))
+            return
+        if command not in LEGAL_COMMANDS[self.state]:
+            self._finish(tag, command, False,
+                         Reply(Status.BAD, f"{command.value} not allowed in state {self.state.value}"))
+            return
+        uid = False
+        if command is ImapCommand.UID:
+            try:
+                reader.sp()
+                sub = reader.atom("a UID command").upper()
+                command = ImapCommand(sub)
+            except (ParseError, ValueError):
+                self._finish(tag, ImapCommand.UID, False,
+                             Reply(Status.BAD, "UID must be followed by FETCH, STORE, COPY, MOVE, "
+                                               "SEARCH or EXPUNGE"))
+                return
+            if command not in UID_SUBCOMMANDS or (command is ImapCommand.EXPUNGE
+                                                  and not self.config.uidplus):
+                self._finish(tag, ImapCommand.UID, False,
+                             Reply(Status.BAD, f"UID {command.value} is not a UID command"))
+                return
+            uid = True
+        self._current = command
+        try:
+            reply = self._handlers[command](tag, reader, uid)
+        except ParseError as exc:
+            reply = Reply(Status.BAD, f"{command.value}: {exc}")
+        except _No as exc:
+            reply = Reply(Status.NO, exc.text, exc.code)
+        except StoreError as exc:
+            reply = Reply(Status.NO, str(exc))
+        except UnsupportedCharset:
+            reply = Reply(Status.NO, "only UTF-8 and US-ASCII are supported", "BADCHARSET")
+        except Exception as exc:  # a bug must not kill the connection: answer and report it
+            self._events.append(InternalError(f"{type(exc).__name__}: {exc}"))
+            reply = Reply(Status.NO, "internal server error", "SERVERBUG")
+        if command is ImapCommand.IDLE and reply.status is Status.OK:
+            return  # the tagged reply comes after DONE
+        if command is ImapCommand.LOGOUT and reply.status is Status.OK:
+            self._finish(tag, command, uid, reply)
+            self._set_state(ImapState.LOGOUT)
+            self.closed = True
+            self._events.append(ConnectionClosed(CloseReason.LOGOUT))
+            return
+        if self.selected is not None and reply.status is not Status.BAD:
+            self._catch_up(expunge_allowed=uid or command not in EXPUNGE_FORBIDDEN,
+                           while_idle=False)
+        self._finish(tag, command, uid, reply)
+
+    def _finish(self, tag: str, command: ImapCommand | None, uid: bool, reply: Reply) -> None:
+        code = f"[{reply.code}] " if reply.code else ""
+        self.outbox.write(f"{tag} {reply.status.value} {code}{reply.text}\r\n".encode("utf-8"))
+        self._events.append(CommandCompleted(tag, command, uid, reply.status, reply.text))
+        self._current = None
+
+    def _ok(self, command: str, default: str | None = None) -> Reply:
+        return Reply(Status.OK, self.config.ok_text(command, default or f"{command} completed"))
+
+    def _catch_up(self, *, expunge_allowed: bool, while_idle: bool) -> None:
+        assert self.selected is not None
+        result = self.selected.catch_up(self.outbox, expunge_allowed=expunge_allowed)
+        if result.any:
+            self._events.append(UpdatesSent(self.selected.name, len(result.expunged),
+                                            result.flag_updates, result.exists, while_idle))
+
+    def _login_allowed(self) -> bool:
+        return self.tls_active or self.config.cleartext_login
+
+    def _need_account(self) -> Account:
+        assert self.account is not None
+        return self.account
+
+    def _need_selected(self) -> SelectedMailbox:
+        assert self.selected is not None
+        return self.selected
+
+    # -- any state -----------------------------------------------------------------------------
+    def _capability(self, tag: str, r: Reader, uid: bool) -> Reply:
+        r.end()
+        self.outbox.write(f"* CAPABILITY {' '.join(self.capabilities())}\r\n".encode())
+        return self._ok("CAPABILITY")
+
+    def _noop(self, tag: str, r: Reader, uid: bool) -> Reply:
+        r.end()
+        return self._ok(self._current.value if self._current else "NOOP")
+
+    def _logout(self, tag: str, r: Reader, uid: bool) -> Reply:
+        r.end()
+        self.outbox.write(f"* BYE {self.config.bye_text}\r\n".encode("utf-8"))
+        return self._ok("LOGOUT")
+
+    # -- not authenticated ---------------------------------------------------------------------
+    def _starttls(self, tag: str, r: Reader, uid: bool) -> Reply:
+        r.end()
+        if not self.config.starttls or self.tls_active:
+            return Reply(Status.BAD, "STARTTLS is not available on this connection")
+        self.awaiting_tls = True
+        self._events.append(StartTlsRequested())
+        return Reply(Status.OK, self.config.starttls_text)
+
+    def _login(self, tag: str, r: Reader, uid: bool) -> Reply:
+        r.sp()
+        user = r.astring()
+        r.sp()
+        password = r.astring()
+        r.end()
+        if not self._login_allowed():
+            self._events.append(LoginFailed(user, "cleartext login disabled"))
+            return Reply(Status.NO, "LOGIN is disabled until TLS is active", "PRIVACYREQUIRED")
+        account = self.store.authenticate(user, password)
+        if account is None:
+            self._events.append(LoginFailed(user, "bad credentials"))
+            return Reply(Status.NO, "Authentication failed", "AUTHENTICATIONFAILED")
+        self.account = account
+        self._set_state(ImapState.AUTHENTICATED)
+        self._events.append(LoggedIn(user))
+        return self._ok("LOGIN")
+
+    def _authenticate(self, tag: str, r: Reader, uid: bool) -> Reply:
+        return Reply(Status.NO, "no SASL mechanism is offered; use LOGIN", "CANNOT")
+
+    # -- authenticated -------------------------------------------------------------------------
+    def _enable(self, tag: str, r: Reader, uid: bool) -> Reply:
+        r.sp()
+        r.atom("a capability")
+        while r.accept(b" "):
+            r.atom("a capability")
+        r.end()
+        self.outbox.write(b"* ENABLED\r\n")  # nothing is enabled: rev1 responses throughout
+        return self._ok("ENABLE")
+
+    def _mailbox_arg(self, r: Reader) -> str:
+        name = r.astring()
+        if not name or any(ord(c) < 0x20 for c in name):
+            raise ParseError("empty mailbox name or control characters in it")
+        return Account.canonical(name)
+
+    def _select(self, tag: str, r: Reader, uid: bool) -> Reply:
+        r.sp()
+        name = self._mailbox_arg(r)
+        r.end()
+        examine = self._current is ImapCommand.EXAMINE
+        if self.selected is not None:
+            self.outbox.write(b"* OK [CLOSED] Previous mailbox is now closed\r\n")
+            self._events.append(MailboxClosed(self.selected.name, 0))
+            self.selected = None
+            self._set_state(ImapState.AUTHENTICATED)
+        box = self._need_account().get(name)
+        if box is None:
+            raise _No("no such mailbox", "NONEXISTENT")
+        sel = SelectedMailbox(box, read_only=examine)
+        keywords = sorted({f for m in box.messages for f in m.flags if not f.startswith("\\")})
+        flags = " ".join(list(SYSTEM_FLAGS) + keywords)
+        out = self.outbox
+        out.write(b"* %d EXISTS\r\n" % sel.exists)
+        out.write(f"* FLAGS ({flags})\r\n".encode("utf-8"))
+        permanent = "" if examine else " ".join(list(SYSTEM_FLAGS) + keywords + ["\\*"])
+        if not examine:
+            out.write(f"* OK [PERMANENTFLAGS ({permanent})] Flags permitted\r\n".encode("utf-8"))
+        out.write(b"* OK [UIDVALIDITY %d] UIDs valid\r\n" % box.uidvalidity)
+        out.write(b"* OK [UIDNEXT %d] Predicted next UID\r\n" % box.uidnext)
+        if self.config.select_list:
+            out.write(b'* LIST () "/" ' + fmt.astring(box.name) + b"\r\n")
+        self.selected = sel
+        self._set_state(ImapState.SELECTED)
+        self._events.append(MailboxSelected(box.name, examine, sel.exists))
+        command = "EXAMINE" if examine else "SELECT"
+        reply = self._ok(command)
+        reply.code = "READ-ONLY" if examine else "READ-WRITE"
+        return reply
+
+    def _create(self, tag: str, r: Reader, uid: bool) -> Reply:
+        r.sp()
+        name = self._mailbox_arg(r)
+        r.end()
+        self._need_account().create(name)
+        self._events.append(MailboxesChanged(ImapCommand.CREATE, (name.rstrip(DELIMITER),)))
+        return self._ok("CREATE")
+
+    def _delete(self, tag: str, r: Reader, uid: bool) -> Reply:
+        r.sp()
+        name = self._mailbox_arg(r)
+        r.end()
+        account = self._need_account()
+        if account.get(name) is None:
+            raise _No("no such mailbox", "NONEXISTENT")
+        account.delete(name)
+        self._events.append(MailboxesChanged(ImapCommand.DELETE, (name,)))
+        return self._ok("DELETE")
+
+    def _rename(self, tag: str, r: Reader, uid: bool) -> Reply:
+        r.sp()
+        old = self._mailbox_arg(r)
+        r.sp()
+        new = self._mailbox_arg(r)
+        r.end()
+        account = self._need_account()
+        if account.get(old) is None:
+            raise _No("no such mailbox", "NONEXISTENT")
+        if account.get(new) is not None:
+            raise _No("target mailbox already exists", "ALREADYEXISTS")
+        account.rename(old, new)
+        self._events.append(MailboxesChanged(ImapCommand.RENAME, (old, new)))
+        return self._ok("RENAME")
+
+    def _subscribe(self, tag: str, r: Reader, uid: bool) -> Reply:
+        r.sp()
+        name = self._mailbox_arg(r)
+        r.end()
+        box = self._need_account().get(name)
+        if box is None:
+            raise _No("no such mailbox", "NONEXISTENT")
+        box.subscribed = self._current is ImapCommand.SUBSCRIBE
+        return self._ok(self._current.value if self._current else "SUBSCRIBE")
+
+    def _list(self, tag: str, r: Reader, uid: bool) -> Reply:
+        lsub = self._current is ImapCommand.LSUB
+        r.sp()
+        if r.peek() == ord("("):
+            raise ParseError("LIST selection options are not supported")
+        reference = r.list_mailbox()
+        r.sp()
+        pattern = r.list_mailbox()
+        r.end()
+        word = b"LSUB" if lsub else b"LIST"
+        if not pattern:
+            self.outbox.write(b"* " + word + b' (\\Noselect) "/" ""\r\n')
+            return self._ok(word.decode())
+        regex = _pattern_regex(reference + pattern)
+        account = self._need_account()
+        names = set(account.mailboxes)
+        parents = {n.rsplit(DELIMITER, 1)[0] for n in names if DELIMITER in n}
+        for i in range(8):  # parents of parents
+            parents |= {n.rsplit(DELIMITER, 1)[0] for n in parents if DELIMITER in n}
+        for name in sorted(names | parents, key=lambda n: (n != INBOX, n)):
+            flags = re.IGNORECASE if name == INBOX else 0
+            if not re.fullmatch(regex.pattern, name, flags):
+                continue
+            attrs: list[str] = []
+            if name not in names:
+                attrs.append("\\Noselect")
+            elif lsub and not account.mailboxes[name].subscribed:
+                continue
+            has_children = any(n.startswith(name + DELIMITER) for n in names)
+            attrs.append("\\HasChildren" if has_children else "\\HasNoChildren")
+            if name in _SPECIAL_USE:
+                attrs.append(_SPECIAL_USE[name])
+            self.outbox.write(b"* " + word + b" (" + " ".join(attrs).encode() + b') "/" '
+                              + fmt.astring(name) + b"\r\n")
+        return self._ok(word.decode())
+
+    def _namespace(self, tag: str, r: Reader, uid: bool) -> Reply:
+        r.end()
+        self.outbox.write(b'* NAMESPACE (("" "/")) NIL NIL\r\n')
+        return self._ok("NAMESPACE")
+
+    def _status(self, tag: str, r: Reader, uid: bool) -> Reply:
+        r.sp()
+        name = self._mailbox_arg(r)
+        r.sp()
+        r.expect(b"(")
+        items = [r.atom("a status item").upper()]
+        while not r.accept(b")"):
+            r.sp()
+            items.append(r.atom("a status item").upper())
+        r.end()
+        for item in items:
+            if item not in _STATUS_ITEMS:
+                raise ParseError(f"unknown status item {item[:30]!r}")
+        box = self._need_account().get(name)
+        if box is None:
+            raise _No("no such mailbox", "NONEXISTENT")
+        values = {
+            "MESSAGES": len(box.messages), "UIDNEXT": box.uidnext, "UIDVALIDITY": box.uidvalidity,
+            "UNSEEN": sum(1 for m in box.messages if "\\Seen" not in m.flags),
+            "SIZE": box.size, "DELETED": sum(1 for m in box.messages if "\\Deleted" in m.flags),
+            "RECENT": 0, "HIGHESTMODSEQ": box.highestmodseq,
+        }
+        body = " ".join(f"{item} {values[item]}" for item in items)
+        self.outbox.write(b"* STATUS " + fmt.astring(box.name) + f" ({body})\r\n".encode())
+        return self._ok("STATUS")
+
+    def _append(self, tag: str, r: Reader, uid: bool) -> Reply:
+        r.sp()
+        name = self._mailbox_arg(r)
+        r.sp()
+        flags: list[str] = []
+        when: datetime | None = None
+        if r.peek() == ord("("):
+            flags = self._store_flags(r.flag_list())
+            r.sp()
+        if r.peek() == ord('"'):
+            when = r.date_time()
+            r.sp()
+        data = r.literal()
+        r.end()
+        box = self._need_account().get(name)
+        if box is None:
+            raise _No("no such mailbox", "TRYCREATE")
+        message = Message.from_bytes(data, when or _date_of(data))
+        stored = box.append(message, flags)
+        self._events.append(MessageAppended(box.name, stored.uid, message.size))
+        reply = self._ok("APPEND")
+        if self.config.uidplus:
+            reply.code = f"APPENDUID {box.uidvalidity} {stored.uid}"
+        return reply
+
+    def _idle(self, tag: str, r: Reader, uid: bool) -> Reply:
+        r.end()
+        self.idle_tag = tag
+        self.outbox.write(f"+ {self.config.idle_text}\r\n".encode("utf-8"))
+        self._events.append(IdleStarted(tag))
+        if self.selected is not None:
+            self._catch_up(expunge_allowed=True, while_idle=True)
+        return Reply(Status.OK, "")
+
+    def _idle_input(self, framed: Framed) -> None:
+        tag = self.idle_tag
+        assert tag is not None
+        self.idle_tag = None
+        self._events.append(IdleEnded(tag))
+        if framed.text.upper() == b"DONE" and not framed.literals:
+            reply = self._ok("IDLE", "IDLE terminated")
+        else:
+            reply = Reply(Status.BAD, "expected DONE")
+        self._finish(tag, ImapCommand.IDLE, False, reply)
+
+    # -- selected ------------------------------------------------------------------------------
+    def _close(self, tag: str, r: Reader, uid: bool) -> Reply:
+        r.end()
+        sel = self._need_selected()
+        removed: list[int] = []
+        if self._current is ImapCommand.CLOSE and not sel.read_only:
+            removed = sel.mailbox.expunge(
+                [m.uid for m in sel.mailbox.messages if "\\Deleted" in m.flags])
+        self.selected = None
+        self._set_state(ImapState.AUTHENTICATED)
+        self._events.append(MailboxClosed(sel.name, len(removed)))
+        if removed:
+            self._events.append(MessagesExpunged(sel.name, tuple(removed)))
+        return self._ok(self._current.value if self._current else "CLOSE")
+
+    def _expunge(self, tag: str, r: Reader, uid: bool) -> Reply:
+        sel = self._need_selected()
+        wanted: set[int] | None = None
+        if uid:
+            r.sp()
+            wanted = {m.uid for _, m in sel.by_uid(r.sequence_set())}
+        r.end()
+        if sel.read_only:
+            raise _No("mailbox is read-only", "READ-ONLY")
+        doomed = [m.uid for m in sel.mailbox.messages if "\\Deleted" in m.flags
+                  and (wanted is None or m.uid in wanted)]
+        removed = sel.mailbox.expunge(doomed)
+        if removed:
+            self._events.append(MessagesExpunged(sel.name, tuple(removed)))
+        return self._ok("UID EXPUNGE" if uid else "EXPUNGE")
+
+    def _search(self, tag: str, r: Reader, uid: bool) -> Reply:
+        sel = self._need_selected()
+        r.sp()
+        criterion = parse_search(r)
+        r.end()
+        max_seq = sel.exists
+        max_uid = sel.view[-1].uid if sel.view else 0
+        hits = [m.uid if uid else seq for seq, m in enumerate(sel.view, start=1)
+                if matches(criterion, Candidate(seq, m, max_seq, max_uid))]
+        self.outbox.write(b"* SEARCH" + b"".join(b" %d" % n for n in hits) + b"\r\n")
+        return self._ok("UID SEARCH" if uid else "SEARCH")
+
+    def _fetch(self, tag: str, r: Reader, uid: bool) -> Reply:
+        sel = self._need_selected()
+        r.sp()
+        numbers = r.sequence_set()
+        r.sp()
+        items = parse_fetch_items(r)
+        r.end()
+        chosen = sel.select(numbers, uid)
+        sets_seen = not sel.read_only and any(i.sets_seen for i in items)
+        seen_set: list[int] = []
+        for seq, stored in chosen:
+            add_flags = False
+            if sets_seen and "\\Seen" not in stored.flags and not sel.is_gone(stored.uid):
+                if sel.mailbox.set_flags(stored.uid, stored.flags | {"\\Seen"}):
+                    sel.own.add(stored.modseq)
+                seen_set.append(stored.uid)
+                add_flags = True
+            write_fetch(self.outbox, seq, stored, items, add_uid=uid, add_flags=add_flags)
+        self._events.append(MessagesFetched(sel.name, tuple(m.uid for _, m in chosen),
+                                            tuple(seen_set)))
+        return self._ok("UID FETCH" if uid else "FETCH")
+
+    def _store_flags(self, flags: list[str]) -> list[str]:
+        out = []
+        for flag in flags:
+            flag = fmt.canonical_flag(flag)
+            if flag == "\\Recent":
+                continue
+            if flag.startswith("\\") and flag not in SYSTEM_FLAGS:
+                raise ParseError(f"unknown system flag {flag[:30]!r}")
+            out.append(flag)
+        return out
+
+    def _store(self, tag: str, r: Reader, uid: bool) -> Reply:
+        sel = self._need_selected()
+        r.sp()
+        numbers = r.sequence_set()
+        r.sp()
+        op = r.atom("+FLAGS, -FLAGS or FLAGS").upper()
+        silent = op.endswith(".SILENT")
+        base = op.removesuffix(".SILENT")
+        if base not in ("FLAGS", "+FLAGS", "-FLAGS"):
+            raise ParseError(f"unknown store item {op[:30]!r}")
+        r.sp()
+        flags = set(self._store_flags(r.flag_list()))
+        r.end()
+        chosen = sel.select(numbers, uid)
+        if sel.read_only:
+            raise _No("mailbox is read-only", "READ-ONLY")
+        changed: list[int] = []
+        for seq, stored in chosen:
+            if not sel.is_gone(stored.uid):
+                if base == "FLAGS":
+                    new = set(flags)
+                elif base == "+FLAGS":
+                    new = stored.flags | flags
+                else:
+                    new = stored.flags - flags
+                if sel.mailbox.set_flags(stored.uid, new):
+                    sel.own.add(stored.modseq)
+                    changed.append(stored.uid)
+            if not silent:
+                uid_part = b"UID %d " % stored.uid if uid else b""
+                self.outbox.write(b"* %d FETCH (%sFLAGS %s)\r\n"
+                                  % (seq, uid_part, fmt.flag_list(stored.flags)))
+        self._events.append(FlagsStored(sel.name, tuple(changed)))
+        return self._ok("UID STORE" if uid else "STORE", f"{base} completed")
+
+    def _copy(self, tag: str, r: Reader, uid: bool) -> Reply:
+        sel = self._need_selected()
+        move = self._current is ImapCommand.MOVE
+        r.sp()
+        numbers = r.sequence_set()
+        r.sp()
+        name = self._mailbox_arg(r)
+        r.end()
+        chosen = [m for _, m in sel.select(numbers, uid) if not sel.is_gone(m.uid)]
+        target = self._need_account().get(name)
+        if target is None:
+            raise _No("no such mailbox", "TRYCREATE")
+        if move and sel.read_only:
+            raise _No("mailbox is read-only", "READ-ONLY")
+        new_uids = [target.append(m.message, set(m.flags)).uid for m in chosen]
+        src = [m.uid for m in chosen]
+        code = None
+        if self.config.uidplus and chosen:
+            code = f"COPYUID {target.uidvalidity} {uid_ranges(src)} {uid_ranges(new_uids)}"
+        self._events.append(MessagesCopied(sel.name, target.name, tuple(src), tuple(new_uids),
+                                           move))
+        word = ("UID " if uid else "") + ("MOVE" if move else "COPY")
+        if move:
+            if code:
+                self.outbox.write(f"* OK [{code}] Moved\r\n".encode())
+            removed = sel.mailbox.expunge(src)
+            if removed:
+                self._events.append(MessagesExpunged(sel.name, tuple(removed)))
+            return self._ok(word)
+        reply = self._ok(word)
+        reply.code = code
+        return reply
+
+
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    """LIST wildcards: ``*`` matches anything, ``%`` anything but the hierarchy delimiter."""
+    out = []
+    for ch in pattern[:1000]:
+        if ch == "*":
+            out.append(".*")
+        elif ch == "%":
+            out.append("[^/]*")
+        else:
+            out.append(re.escape(ch))
+    return re.compile("".join(out))
+
+
+def _date_of(data: bytes) -> datetime:
+    """INTERNALDATE for an APPEND without one: the message's Date header (no clock in here)."""
+    header = data.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+    for line in header.split("\r\n"):
+        if line.lower().startswith("date:"):
+            when = parse_rfc5322_date(line[5:])
+            return when if when is not None else _DEFAULT_DATE
+    return _DEFAULT_DATE
