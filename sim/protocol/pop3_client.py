@@ -102,7 +102,8 @@ class PollOptions:
 @dataclass(frozen=True)
 class ClientMemory:
     """What a client remembers between polls (Thunderbird's popstate.dat): UIDL ids it holds in
-    full, ids it holds only the headers of, and when (simulated seconds) it first saw each id."""
+    full, ids it holds only the headers of, and when (simulated seconds) it first saw each id
+    still on the server (a UIDL poll forgets the ages of ids the server no longer lists)."""
 
     have: frozenset[str] = frozenset()
     headers_only: frozenset[str] = frozenset()
@@ -196,10 +197,16 @@ def poll(server: Pop3Server, options: PollOptions, *, now: float = 0.0,
 
     def result(outcome: PollOutcome) -> PollResult:
         kept = tuple(deleted) if outcome is PollOutcome.OK else ()
+        partial = headers_only - have
+        ages = first_seen
+        if outcome is PollOutcome.OK and options.use_uidl:
+            # forget ages and partial downloads of ids the server no longer lists or just removed
+            listed = set(uids_seen) - {c.uid for c in kept}
+            ages = {uid: t for uid, t in first_seen.items() if uid in listed}
+            partial &= listed
         return PollResult(outcome, drv.session, tuple(fetched), tuple(headers), kept,
                           tuple(uids_seen), tuple(redownloaded),
-                          ClientMemory(frozenset(have), frozenset(headers_only - have),
-                                       first_seen))
+                          ClientMemory(frozenset(have), frozenset(partial), ages))
 
     def quit_with(outcome: PollOutcome) -> PollResult:
         drv.send("QUIT", "end session")

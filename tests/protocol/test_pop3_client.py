@@ -137,8 +137,11 @@ def test_delete_after_days_uses_the_clients_first_seen_memory() -> None:
     assert third.fetched == () and [c.uid for c in third.deleted] == ["1.1", "1.2"]
     assert third.client_bytes == BASE_CLIENT + 2 * 8 + 6  # DELE 1, DELE 2, no RETR
     assert inbox_uids(store) == [3]
+    assert dict(third.memory.first_seen) == {"1.3": 10 * DAY}  # deleted ids are forgotten
     fourth = poll(Pop3Server(store), policy, now=24 * DAY, memory=third.memory)
     assert [c.uid for c in fourth.deleted] == ["1.3"] and inbox_uids(store) == []
+    assert dict(fourth.memory.first_seen) == {}
+    assert fourth.memory.have == frozenset({"1.1", "1.2", "1.3"})  # the device keeps its copies
 
 
 def test_headers_first_retrieves_only_wanted() -> None:

@@ -541,3 +541,21 @@ def test_status_lines_bounded_by_512() -> None:
                                             apop_timestamp="<" + "t" * 98 + ">"))
     greeting = engine.outbox.data_to_send()
     assert len(greeting) <= 512 and greeting.endswith(b">\r\n")
+
+
+def test_session_works_on_a_snapshot_taken_at_login() -> None:
+    store = rfc_store()
+    engine = logged_in(store)
+    store.deliver("mrose", Message.from_bytes(DOTTED))  # arrives during the session
+    assert send(engine, "STAT")[1] == b"+OK 2 320\r\n"
+    assert send(engine, "RETR 3")[1] == b"-ERR no such message\r\n"
+    store.accounts["mrose"].inbox.expunge([2])  # another client (IMAP) removed message 2
+    assert send(engine, "RETR 2")[1].startswith(b"+OK 200 octets\r\n")  # still served
+    send(engine, "DELE 1")
+    send(engine, "DELE 2")
+    events, reply = send(engine, "QUIT")
+    assert MessagesExpunged((1,)) in events and events[-1] == SessionClosed(CloseReason.QUIT, 1)
+    assert reply.endswith(b"(1 message left)\r\n")
+    again = logged_in(store)
+    assert send(again, "LIST")[1] == f"+OK 1 message ({len(DOTTED)} octets)\r\n1 {len(DOTTED)}" \
+        "\r\n.\r\n".encode()
