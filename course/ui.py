@@ -12,6 +12,12 @@ A lesson notebook reads::
     L.quiz()         # self-check with feedback
     L.next()         # link to the next lesson
 
+Lesson 0 (welcome): ``L.dashboard()`` is the model in five minutes (a timeline of one family's
+devices under POP3 and IMAP).  Lesson 11 (on the wire): ``L.dashboard()`` / ``L.transcript("imap")``
+show annotated transcripts, and ``lab = L.live_server(deliver_every=20)`` starts the lab's own
+server on loopback (``lab.pop3.port``, ``lab.imap.port``, ``lab.user``, ``lab.password``;
+``lab.stop()``, or it stops when the kernel exits) for ``poplib``/``imaplib`` cells.
+
 Each method *returns* something Jupyter displays (Markdown or a widget), so a cell shows it when the
 call is the cell's last line, and tests can inspect it.  ``ui.lesson(n)`` returns the same object for
 the same ``n`` within a kernel, so the prediction made in one cell is what the dashboard compares with.
@@ -95,16 +101,38 @@ class Lesson:
 
     def dashboard(self, **values: Any) -> "ipywidgets.Widget":
         """The lesson's dashboard widget; ``values`` override control defaults (e.g. ``days=14``)."""
+        if self.number == 11:
+            return self.transcript(**values)
         board = self.make_dashboard(**values)
         return board.widget()
+
+    def transcript(self, protocol: str = "pop3", example: str = "typical",
+                   full: bool = False) -> "ipywidgets.Widget":
+        """An annotated wire transcript (lesson 11); the prediction compares with its byte totals."""
+        from course.wire import transcript_results, transcript_view
+
+        if self.prediction is not None and self.prediction.first_result is None:
+            self.prediction.observe(transcript_results())
+        return transcript_view(protocol, example, full)
+
+    def live_server(self, messages: int = 5, deliver_every: float | None = None) -> Any:
+        """Start the lab's POP3+IMAP server on 127.0.0.1 (a ``course.wire.LiveLab``)."""
+        from course.wire import LiveLab
+
+        return LiveLab.start(messages=messages, deliver_every=deliver_every)
 
     def make_dashboard(self, **values: Any) -> "Dashboard":
         """The dashboard object itself (no widgets): ``d.set(...)``, ``d.summary_text``, ``d.figure``."""
         from course.dashboards import DASHBOARD_LESSONS, make
 
-        if self.number not in DASHBOARD_LESSONS:
-            raise ValueError(f"lesson {self.number} has no dashboard (lessons 1..10 do)")
-        board = make(self.number, **values)
+        if self.number == 0:
+            from course.dashboards.overview import OverviewDashboard
+
+            board: Dashboard = OverviewDashboard(**values)
+        elif self.number not in DASHBOARD_LESSONS:
+            raise ValueError(f"lesson {self.number} has no dashboard object (lessons 0..10 do)")
+        else:
+            board = make(self.number, **values)
         if self.prediction is not None:
             board.attach(self.prediction)
         self.board = board

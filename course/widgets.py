@@ -42,6 +42,9 @@ class ControlView:
                                           min=math.log10(control.low), max=math.log10(control.high),
                                           step=0.05, continuous_update=False,
                                           readout_format=".3g", **common)
+        elif k is ControlKind.SEED:
+            self._main = w.BoundedIntText(value=control.default, min=int(control.low),
+                                          max=int(control.high), step=1, **common)
         elif k is ControlKind.TOGGLE:
             self._main = w.Checkbox(value=control.default, indent=False,
                                     description=control.label, layout=w.Layout(**_LAYOUT))

@@ -49,6 +49,7 @@ class ControlKind(enum.Enum):
     TOGGLE = "toggle"  # checkbox, True/False
     CHOICE = "choice"  # dropdown among ``options`` (label, value) pairs
     OPTIONAL_INT = "optional int"  # checkbox "off" (None) or an integer low..high
+    SEED = "seed"  # an integer typed into a box (a slider over 2**31 values is useless)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class Control:
             raise ValueError(
                 f"{self.name}: {value!r} is outside the allowed range {self.low:g}..{self.high:g}"
                 + (f" {self.unit}" if self.unit else ""))
-        if k in (ControlKind.INT, ControlKind.OPTIONAL_INT):
+        if k in (ControlKind.INT, ControlKind.OPTIONAL_INT, ControlKind.SEED):
             if value != int(value):
                 raise ValueError(f"{self.name}: must be a whole number, got {value!r}")
             return int(value)
@@ -108,6 +109,7 @@ class Dashboard(abc.ABC):
     controls: ClassVar[tuple[Control, ...]]
     long_running: ClassVar[bool] = False  # show a progress bar while simulating
     figure_size: ClassVar[tuple[float, float]] = (10.0, 4.2)
+    figure_name: ClassVar[str] = "dashboard"  # file-name stem of the exported figure
     cache_size: ClassVar[int] = 32
 
     def __init__(self, **values: Any) -> None:
@@ -236,6 +238,11 @@ class Dashboard(abc.ABC):
             self.prediction.observe(self.results)
         for callback in list(self._listeners):
             callback(self)
+
+    def key_figures(self) -> list[tuple[str, Callable[[Figure], None]]]:
+        """Named figure drawers for the export (default: the dashboard's own figure)."""
+        data = self.data
+        return [(self.figure_name, lambda fig: self.draw(fig, data))]
 
     def png(self, dpi: int = 100) -> bytes:
         """The current figure as PNG bytes (what the widget view shows)."""

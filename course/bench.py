@@ -1,0 +1,62 @@
+"""Benchmark: each dashboard's default update (simulate both protocols + redraw), median of runs.
+
+``python -m course bench`` prints one line per lesson dashboard: the median and worst time of an
+uncached update (both simulations, results, summary, drawing) and of the PNG render the widget adds.
+Target (issue 4): <= 100 ms median per update.  Run it on an otherwise idle machine.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass
+
+__all__ = ["BenchLine", "bench_dashboard", "run_bench"]
+
+TARGET_S = 0.100
+
+
+@dataclass(frozen=True)
+class BenchLine:
+    """Timings of one dashboard (seconds)."""
+
+    lesson: int
+    update_median_s: float
+    update_max_s: float
+    png_median_s: float
+
+    @property
+    def total_median_s(self) -> float:
+        return self.update_median_s + self.png_median_s
+
+
+def bench_dashboard(n: int, repeat: int = 7) -> BenchLine:
+    """Time ``repeat`` uncached default updates of lesson ``n``'s dashboard (after one warm-up)."""
+    from course.dashboards import make
+
+    if not 1 <= repeat <= 1000:
+        raise ValueError(f"repeat: {repeat} is outside the allowed range 1..1000")
+    board = make(n)  # warm-up: imports, first figure, caches of the model's own
+    updates, pngs = [], []
+    for _ in range(repeat):
+        board.clear_cache()
+        t0 = time.perf_counter()
+        board.update()
+        t1 = time.perf_counter()
+        board.png()
+        t2 = time.perf_counter()
+        updates.append(t1 - t0)
+        pngs.append(t2 - t1)
+    return BenchLine(n, statistics.median(updates), max(updates), statistics.median(pngs))
+
+
+def run_bench(repeat: int = 7, lessons: tuple[int, ...] = tuple(range(1, 11))) -> int:
+    """Print the table; exit status 0 (the numbers are for the report, not a pass/fail gate)."""
+    print(f"{'lesson':>6} {'update median':>14} {'update max':>11} {'+ PNG':>8} {'total':>8}  target")
+    for n in lessons:
+        line = bench_dashboard(n, repeat)
+        mark = "ok" if line.update_median_s <= TARGET_S else "SLOW"
+        print(f"{n:>6} {1000 * line.update_median_s:>11.1f} ms {1000 * line.update_max_s:>8.1f} ms "
+              f"{1000 * line.png_median_s:>5.1f} ms {1000 * line.total_median_s:>5.1f} ms  {mark}",
+              flush=True)
+    return 0

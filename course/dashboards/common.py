@@ -1,0 +1,85 @@
+"""Pieces every lesson dashboard shares: controls built from the model's ranges, result lookups.
+
+Control ranges are never typed here: they come from :data:`sim.experiments.RANGES`, the ranges the
+experiment functions validate, so a widget can offer exactly what the model accepts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from course.dashboards.base import Control, ControlKind
+from course.predict import format_value
+
+__all__ = ["DAYS", "SEED", "by_short", "control", "device_of", "mb", "pct", "plural", "short"]
+
+
+def _range(name: str) -> tuple[float, float]:
+    from sim.experiments import RANGES
+
+    try:
+        lo, hi = RANGES[name]
+    except KeyError:
+        raise KeyError(f"sim.experiments.RANGES has no {name!r}; known: {sorted(RANGES)}") from None
+    return float(lo), float(hi)
+
+
+def control(name: str, label: str, kind: ControlKind, default: Any, *, step: float = 1.0,
+            unit: str = "", off_label: str = "off", high: float | None = None) -> Control:
+    """A control over the model's range for parameter ``name`` (``high`` may only narrow it)."""
+    lo, hi = _range(name)
+    if high is not None:
+        if high > hi:
+            raise ValueError(f"control {name}: high={high} exceeds the model's range {lo:g}..{hi:g}")
+        hi = high
+    return Control(name, label, kind, default, lo, hi, step, unit, off_label=off_label)
+
+
+DAYS = control("days", "simulated days", ControlKind.INT, 7, unit="days")
+SEED = control("seed", "random trace (seed)", ControlKind.SEED, 1)
+
+
+def short(device: str) -> str:
+    """``"alice/phone"`` -> ``"phone"``."""
+    return device.rsplit("/", 1)[-1]
+
+
+def device_of(result: Any, name: str) -> Any:
+    """The :class:`sim.results.DeviceSummary` whose short name is ``name`` (e.g. ``"phone"``)."""
+    for d in result.devices:
+        if short(d.device) == name:
+            return d
+    raise KeyError(f"device {name!r} not in result (have {[d.device for d in result.devices]})")
+
+
+def by_short(pairs: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """``(("alice/phone", 3), ...)`` -> ``{"phone": 3, ...}``."""
+    return {short(k): v for k, v in pairs}
+
+
+def mb(n_bytes: float) -> float:
+    """Octets -> megabytes (10^6), the unit of the storage and bandwidth results."""
+    return n_bytes / 1e6
+
+
+def pct(share: float) -> float:
+    """A share in [0, 1] -> percent (NaN stays NaN)."""
+    return 100.0 * share
+
+
+def plural(n: float, word: str) -> str:
+    """``plural(1, "message")`` -> ``"1 message"``; ``plural(3, ...)`` -> ``"3 messages"``."""
+    n_text = format_value(n)
+    return f"{n_text} {word}" if n == 1 else f"{n_text} {word}s"
+
+
+def nan_to(value: float, default: float = 0.0) -> float:
+    return default if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def order_devices(names: Sequence[str]) -> list[str]:
+    """Devices in the course's order: phone, laptop, desktop, then others, then the new device."""
+    rank = {"phone": 0, "laptop": 1, "desktop": 2, "new": 9}
+    return sorted(names, key=lambda n: (rank.get(short(n), 5), n))

@@ -1,0 +1,258 @@
+"""Lesson 11 (on the wire): a transcript viewer and the lab's live server on loopback.
+
+* :func:`transcript_view` shows an annotated transcript from :mod:`sim.transcript` (the engines'
+  own bytes) as a table: who sent each line, the line, what it means; the byte totals below.
+* :class:`LiveLab` starts ``python -m sim serve --json`` as a child process bound to 127.0.0.1,
+  reads its start-up record (ports, generated users and passwords) and stops the server when the
+  notebook's kernel exits (or on :meth:`LiveLab.stop` / leaving a ``with`` block), so a cell can
+  point Python's ``poplib`` and ``imaplib`` at it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import html
+import json
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import ipywidgets
+    from matplotlib.figure import Figure
+
+__all__ = ["Endpoint", "LiveLab", "draw_bytes_per_command", "transcript_html", "transcript_results", "transcript_view",
+           "wire_figures"]
+
+PROTOCOLS = ("pop3", "imap")
+EXAMPLES = {"pop3": ("typical", "rfc1939"), "imap": ("typical",)}
+START_TIMEOUT_S = 20.0
+
+
+def _build(protocol: str, example: str = "typical") -> Any:
+    from sim import transcript as t
+
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"protocol: must be one of {PROTOCOLS}, got {protocol!r}")
+    if example not in EXAMPLES[protocol]:
+        raise ValueError(f"example: for {protocol} must be one of {EXAMPLES[protocol]}, got {example!r}")
+    return t.build(t.Protocol(protocol), t.Example(example))
+
+
+def transcript_html(transcript: Any, full: bool = False, elide_over: int = 10) -> str:
+    """An HTML table of a :class:`sim.transcript.Transcript`; long message payloads elided."""
+    rows = []
+    run: list[Any] = []
+
+    def flush_run() -> None:
+        if not run:
+            return
+        shown: list[Any] = list(run)
+        if not full and len(run) > elide_over:
+            hidden = run[4:-1]
+            octets = sum(len(ln.text) + 2 for ln in hidden)
+            shown = run[:4] + [f"… {len(hidden)} more lines of message content ({octets} octets) …"] + run[-1:]
+        for ln in shown:
+            if isinstance(ln, str):
+                rows.append(f"<tr><td></td><td colspan=2 style='color:#7F7F7F'><i>{html.escape(ln)}</i></td></tr>")
+            else:
+                rows.append(_row(ln))
+        run.clear()
+
+    for ln in transcript.lines:
+        if ln.payload:
+            run.append(ln)
+            continue
+        flush_run()
+        rows.append(_row(ln))
+    flush_run()
+    counts = transcript.record.server_counts
+    total = (f"<p><b>Client sent {transcript.client_bytes:,} bytes; server sent "
+             f"{transcript.server_bytes:,} bytes</b> (framing {counts.framing:,}, headers "
+             f"{counts.header:,}, bodies {counts.body:,}, attachments {counts.attachment:,}); "
+             f"{transcript.record.round_trips} round trips.</p>")
+    return (f"<h4>{html.escape(transcript.title)}</h4>"
+            "<table style='font-size:0.92em;border-collapse:collapse'>"
+            "<tr><th style='text-align:left'>who</th><th style='text-align:left'>on the wire</th>"
+            "<th style='text-align:left'>what it means</th></tr>" + "".join(rows) + "</table>" + total)
+
+
+def _row(ln: Any) -> str:
+    client = ln.direction.value == "C"
+    who = "client" if client else "server"
+    colour = "#0072B2" if client else "#000000"
+    weight = "bold" if client else "normal"
+    text = html.escape(ln.text) if ln.text else "&nbsp;"
+    return (f"<tr><td style='color:{colour};padding-right:8px'>{who}</td>"
+            f"<td style='font-family:monospace;white-space:pre;color:{colour};font-weight:{weight};"
+            f"padding-right:14px'>{text}</td>"
+            f"<td style='color:#555'>{html.escape(ln.annotation)}</td></tr>")
+
+
+def transcript_results() -> dict[str, float]:
+    """Lesson 11's named results: the client bytes of the default POP3 and IMAP transcripts."""
+    out: dict[str, float] = {}
+    for protocol in PROTOCOLS:
+        try:
+            out[f"{protocol}_client_bytes"] = float(_build(protocol).client_bytes)
+        except Exception:  # a transcript not available yet must not break the lesson
+            out[f"{protocol}_client_bytes"] = float("nan")
+    return out
+
+
+def transcript_view(protocol: str = "pop3", example: str = "typical",
+                    full: bool = False) -> "ipywidgets.Widget":
+    """A dropdown of the available transcripts and the chosen one as an annotated table."""
+    import ipywidgets as w
+
+    choices = [(f"{p.upper()} – {e}", (p, e)) for p in PROTOCOLS for e in EXAMPLES[p]]
+    pick = w.Dropdown(options=choices, value=(protocol, example), description="transcript")
+    show_all = w.Checkbox(value=full, description="show every payload line", indent=False)
+    body = w.HTML()
+
+    def render(_: object = None) -> None:
+        p, e = pick.value
+        try:
+            body.value = transcript_html(_build(p, e), full=show_all.value)
+        except Exception as exc:  # e.g. a transcript the engines cannot produce yet
+            body.value = f"<i>{html.escape(str(exc))}</i>"
+
+    pick.observe(render, names="value")
+    show_all.observe(render, names="value")
+    render()
+    box = w.VBox([w.HBox([pick, show_all]), body])
+    box.pick, box.show_all, box.body = pick, show_all, body  # type: ignore[attr-defined]
+    return box
+
+
+# -- the live server --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where one service listens."""
+
+    host: str
+    port: int
+
+
+class LiveLab:
+    """The lab's POP3+IMAP server as a child process on loopback, for ``poplib``/``imaplib`` cells.
+
+    ``lab = LiveLab.start(messages=5, deliver_every=20)`` then ``lab.pop3.port``,
+    ``lab.imap.port``, ``lab.user``, ``lab.password``; ``lab.stop()`` (also at kernel exit).
+    """
+
+    def __init__(self, process: subprocess.Popen, record: dict[str, Any]) -> None:
+        self.process = process
+        self.record = record
+        self.pop3 = Endpoint(record["pop3"]["host"], int(record["pop3"]["port"]))
+        self.imap = Endpoint(record["imap"]["host"], int(record["imap"]["port"]))
+        self.users: list[tuple[str, str]] = [(u["user"], u["password"]) for u in record["users"]]
+        atexit.register(self.stop)
+
+    @property
+    def user(self) -> str:
+        return self.users[0][0]
+
+    @property
+    def password(self) -> str:
+        return self.users[0][1]
+
+    @classmethod
+    def start(cls, messages: int = 5, users: int = 1, seed: int = 1,
+              deliver_every: float | None = None) -> LiveLab:
+        """Start the server on 127.0.0.1 with free ports; raises ``RuntimeError`` if it fails."""
+        if not 0 <= messages <= 1000:
+            raise ValueError(f"messages: {messages} is outside the allowed range 0..1000")
+        if not 1 <= users <= 10:
+            raise ValueError(f"users: {users} is outside the allowed range 1..10")
+        if deliver_every is not None and not 0 < deliver_every <= 86400:
+            raise ValueError(f"deliver_every: {deliver_every} is outside the allowed range (0, 86400]")
+        cmd = [sys.executable, "-m", "sim", "serve", "--json", "--host", "127.0.0.1",
+               "--messages", str(messages), "--users", str(users), "--seed", str(seed)]
+        if deliver_every is not None:
+            cmd += ["--deliver-every", f"{deliver_every:g}"]
+        process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line: list[str] = []
+        reader = threading.Thread(target=lambda: line.append(process.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(START_TIMEOUT_S)
+        if not line or not line[0].strip():
+            process.kill()
+            _, err = process.communicate(timeout=5)
+            raise RuntimeError(f"the live server did not start ({' '.join(cmd[2:])}): {err.strip()[-500:]}")
+        return cls(process, json.loads(line[0]))
+
+    @property
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then kill after 5 s); safe to call more than once."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+
+    def __enter__(self) -> LiveLab:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return (f"LiveLab({state}: POP3 {self.pop3.host}:{self.pop3.port}, IMAP "
+                f"{self.imap.host}:{self.imap.port}, user {self.user!r})")
+
+
+# -- figure for the export ---------------------------------------------------------------------
+
+def wire_figures() -> list[tuple[str, Any]]:
+    """Lesson 11's exported figure: bytes per exchange of the default transcripts."""
+    return [("bytes_per_command", draw_bytes_per_command)]
+
+
+def draw_bytes_per_command(fig: "Figure") -> None:
+    """Client and server bytes of every exchange (command + reply), one panel per protocol."""
+    from course import style
+    from course.style import PROTOCOL_COLOURS, Protocol
+
+    transcripts = []
+    for protocol in PROTOCOLS:
+        try:
+            transcripts.append((protocol, _build(protocol)))
+        except Exception:
+            transcripts.append((protocol, None))
+    fig.clear()
+    axes = fig.subplots(1, len(transcripts), squeeze=False)[0]
+    for ax, (protocol, tr) in zip(axes, transcripts):
+        proto = Protocol.POP3 if protocol == "pop3" else Protocol.IMAP
+        ax.set_title(f"{proto.value}: bytes per command", color=PROTOCOL_COLOURS[proto], loc="left")
+        if tr is None:
+            ax.text(0.5, 0.5, "transcript not available", ha="center", transform=ax.transAxes,
+                    color=style.GREY)
+            continue
+        labels = [(e.client.decode("utf-8", "replace").split("\r\n")[0][:18] or "(greeting)")
+                  for e in tr.record.exchanges]
+        labels = [lb if not lb.upper().startswith("PASS") else "PASS ****" for lb in labels]
+        ys = range(len(labels))
+        ax.barh([y - 0.2 for y in ys], [e.client_bytes for e in tr.record.exchanges], height=0.4,
+                color=PROTOCOL_COLOURS[proto], label="client → server")
+        ax.barh([y + 0.2 for y in ys], [e.server_bytes for e in tr.record.exchanges], height=0.4,
+                color=style.GREY, label="server → client")
+        ax.set_yticks(list(ys))
+        ax.set_yticklabels(labels, fontfamily="monospace", fontsize=8.5)
+        ax.invert_yaxis()
+        ax.set_xscale("log")
+        ax.set_xlabel("bytes (log scale)")
+        ax.grid(axis="y", visible=False)
+        ax.legend(loc="lower right")

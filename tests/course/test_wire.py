@@ -1,0 +1,67 @@
+"""Lesson 11 helpers: transcript viewer, live server on loopback, the exported figure."""
+
+from __future__ import annotations
+
+import imaplib
+import poplib
+
+import pytest
+
+from course import style
+from course.wire import LiveLab, draw_bytes_per_command, transcript_results, transcript_view
+
+
+def test_transcript_view_shows_lines_and_totals() -> None:
+    view = transcript_view("pop3", "rfc1939")
+    assert "RFC 1939" in view.body.value
+    assert "Client sent 95 bytes; server sent 620 bytes" in view.body.value
+    view.pick.value = ("pop3", "typical")
+    assert "RETR 1" in view.body.value and "PASS" in view.body.value
+
+
+def test_transcript_view_elides_long_payloads_unless_asked() -> None:
+    view = transcript_view("pop3", "typical")
+    short_html = view.body.value
+    view.show_all.value = True
+    assert len(view.body.value) > len(short_html)
+
+
+def test_transcript_results_name_lesson_11_keys() -> None:
+    results = transcript_results()
+    assert set(results) == {"pop3_client_bytes", "imap_client_bytes"}
+    assert results["pop3_client_bytes"] > 50
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"messages": -1}, "messages"), ({"users": 0}, "users"), ({"deliver_every": 0}, "deliver_every"),
+])
+def test_live_lab_rejects_bad_arguments(kwargs, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        LiveLab.start(**kwargs)
+
+
+@pytest.mark.timeout(60)
+def test_live_lab_serves_poplib_and_imaplib_then_stops() -> None:
+    with LiveLab.start(messages=3) as lab:
+        assert lab.running and lab.pop3.host == "127.0.0.1"
+        pop = poplib.POP3(lab.pop3.host, lab.pop3.port, timeout=10)
+        pop.user(lab.user)
+        pop.pass_(lab.password)
+        assert pop.stat()[0] == 3
+        pop.quit()
+        imap = imaplib.IMAP4(lab.imap.host, lab.imap.port, timeout=10)
+        imap.login(lab.user, lab.password)
+        status, data = imap.select("INBOX")
+        assert status == "OK" and data == [b"3"]
+        imap.logout()
+    assert not lab.running
+    lab.stop()  # idempotent
+
+
+def test_bytes_per_command_figure_draws() -> None:
+    fig = style.figure(12, 6.75)
+    with style.context():
+        draw_bytes_per_command(fig)
+    assert len(fig.axes) == 2
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert "PASS ****" in labels  # the password is not printed on a slide
