@@ -132,15 +132,6 @@ class Pop3Server:
         self._snapshot: list[StoredMessage] = []
         self._uidvalidity = 0
         self._marked: set[int] = set()  # message numbers marked by DELE
-        self._handlers: dict[Pop3Command, Callable[[tuple[str, ...]], list[Pop3Event]]] = {
-            Pop3Command.USER: self._user, Pop3Command.PASS: self._pass,
-            Pop3Command.APOP: self._apop, Pop3Command.STAT: self._stat,
-            Pop3Command.LIST: self._list, Pop3Command.RETR: self._retr,
-            Pop3Command.DELE: self._dele, Pop3Command.NOOP: self._noop,
-            Pop3Command.RSET: self._rset, Pop3Command.TOP: self._top,
-            Pop3Command.UIDL: self._uidl, Pop3Command.QUIT: self._quit,
-            Pop3Command.CAPA: self._capa, Pop3Command.STLS: self._stls,
-        }
         greeting = self.config.greeting + (f" {self.timestamp}" if self.timestamp else "")
         self._ok(greeting)
 
@@ -192,6 +183,11 @@ class Pop3Server:
         self._buffer.clear()
         self._discarding = False
         return [TlsStarted()]
+
+    @property
+    def marked(self) -> frozenset[int]:
+        """Message numbers marked by DELE in this session (removed only if QUIT reaches UPDATE)."""
+        return frozenset(self._marked)
 
     @property
     def message_count(self) -> int:
@@ -256,7 +252,7 @@ class Pop3Server:
             return events + self._error(ErrorKind.WRONG_STATE, command,
                                         f"{command.value} not allowed in "
                                         f"{self.state.value} state")
-        return events + self._handlers[command](args)
+        return events + _HANDLERS[command](self, args)
 
     def _usage(self, command: Pop3Command, usage: str) -> list[Pop3Event]:
         return self._error(ErrorKind.BAD_ARGUMENTS, command, f"usage: {usage}")
@@ -470,3 +466,15 @@ class Pop3Server:
     def _release(self) -> None:
         if self.account is not None and self.account.pop3_lock is self:
             self.account.pop3_lock = None
+
+
+#: The handler of each command, called once the state table has allowed it.
+_HANDLERS: dict[Pop3Command, Callable[[Pop3Server, tuple[str, ...]], list[Pop3Event]]] = {
+    Pop3Command.USER: Pop3Server._user, Pop3Command.PASS: Pop3Server._pass,
+    Pop3Command.APOP: Pop3Server._apop, Pop3Command.STAT: Pop3Server._stat,
+    Pop3Command.LIST: Pop3Server._list, Pop3Command.RETR: Pop3Server._retr,
+    Pop3Command.DELE: Pop3Server._dele, Pop3Command.NOOP: Pop3Server._noop,
+    Pop3Command.RSET: Pop3Server._rset, Pop3Command.TOP: Pop3Server._top,
+    Pop3Command.UIDL: Pop3Server._uidl, Pop3Command.QUIT: Pop3Server._quit,
+    Pop3Command.CAPA: Pop3Server._capa, Pop3Command.STLS: Pop3Server._stls,
+}
