@@ -41,6 +41,9 @@ and with ``--json`` instead one line holding one JSON object::
      "users": [{"user": "alice", "password": "..."}], "messages": 10, "seed": 1,
      "deliver_every": null, "tls": false}
 
+``tls`` is true when ``--tls-cert``/``--tls-key`` were given: only then do the engines advertise
+STLS / STARTTLS, and the adapter performs the upgrade with asyncio's ``start_tls``.
+
 It then serves until SIGINT or SIGTERM and exits with status 0.
 """
 
@@ -49,6 +52,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import enum
+import itertools
 import json
 import signal
 import ssl
@@ -113,6 +117,7 @@ class _Connection:
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
     idle_timeout: float
+    tls: ssl.SSLContext | None = None
     dirty: bool = False
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     _read: asyncio.Task[bytes] | None = None
@@ -175,10 +180,30 @@ class _Connection:
             self.engine.receive_data(piece)
             if self.engine.closed:
                 break  # anything after QUIT/LOGOUT is ignored
+            if getattr(self.engine, "awaiting_tls", False):
+                await self._start_tls()
+                return  # plaintext pipelined behind STLS/STARTTLS is discarded (RFC 2595 §4)
             if self.engine.outbox.pending > HIGH_WATER:
                 await self._flush()
         if self.dirty and not self.engine.closed:
             self._refresh()
+        await self._flush()
+
+    async def _start_tls(self) -> None:
+        """STLS/STARTTLS was answered: send the answer, do the handshake, tell the engine.
+
+        Reading stops *before* the answer goes out, so the client's TLS hello stays in the socket
+        for the TLS layer instead of landing in the plaintext buffer; plaintext already buffered
+        (pipelined behind the command) is dropped, never read as if it had come over TLS."""
+        if self.tls is None:  # the engine offered TLS that this server cannot do: hang up
+            raise ConnectionError("TLS requested but no certificate configured")
+        self.writer.transport.pause_reading()
+        buffered = getattr(self.reader, "_buffer", None)  # StreamReader has no public discard
+        if isinstance(buffered, bytearray):
+            buffered.clear()
+        await self._flush()
+        await asyncio.wait_for(self.writer.start_tls(self.tls), self.idle_timeout)
+        self.engine.tls_started()  # type: ignore[attr-defined]
         await self._flush()
 
     def _refresh(self) -> None:
@@ -218,7 +243,7 @@ class LiveServer:
 
     def __init__(self, demo: Demo, factories: dict[Service, EngineFactory], *,
                  host: str = "127.0.0.1", ports: dict[Service, int] | None = None,
-                 deliver_every: float | None = None,
+                 deliver_every: float | None = None, tls: ssl.SSLContext | None = None,
                  idle_timeouts: dict[Service, float] | None = None,
                  max_connections: int = MAX_CONNECTIONS) -> None:
         self.demo = demo
@@ -226,6 +251,7 @@ class LiveServer:
         self.host = host
         self.ports = ports or {}
         self.deliver_every = deliver_every
+        self.tls = tls
         self.idle_timeouts = idle_timeouts or {}
         self.max_connections = max_connections
         self.connections: set[_Connection] = set()
@@ -264,7 +290,7 @@ class LiveServer:
                 writer.close()
                 return
             conn = _Connection(service, factory(), reader, writer,
-                               self.idle_timeouts.get(service, service.idle_timeout))
+                               self.idle_timeouts.get(service, service.idle_timeout), self.tls)
             self.connections.add(conn)
             task = asyncio.current_task()
             assert task is not None
@@ -301,17 +327,31 @@ class LiveServer:
 # python -m sim serve
 
 
-def default_factories(demo: Demo, tls: ssl.SSLContext | None = None
-                      ) -> dict[Service, EngineFactory]:
-    """Factories for the real POP3 and IMAP engines over the demo store."""
-    from sim.protocol.imap import ImapServer
-    from sim.protocol.pop3 import Pop3Server
+def pop3_factory(demo: Demo, tls: bool = False) -> EngineFactory:
+    """A factory of POP3 engines over the demo store; ``tls``: STLS may be advertised."""
+    from sim.protocol.pop3 import Pop3Config, Pop3Server
 
-    store = demo.store
-    return {
-        Service.POP3: lambda: Pop3Server(store),
-        Service.IMAP: lambda: ImapServer(store),
-    }
+    config = Pop3Config(tls_available=tls)
+    ids = itertools.count(1)  # each greeting's APOP timestamp is derived from it
+    return lambda: Pop3Server(demo.store, config, connection_id=next(ids))
+
+
+def imap_factory(demo: Demo, tls: bool = False) -> EngineFactory:
+    """A factory of IMAP engines over the demo store; ``tls``: STARTTLS may be advertised."""
+    from sim.protocol.imap.config import ImapConfig
+    from sim.protocol.imap.server import ImapServer
+
+    # Cleartext LOGIN stays allowed (a loopback lab server; RFC 9051 §6.2.3 would refuse it):
+    # the point is that real clients can log in and a learner can watch the bytes.
+    # SELECT's extra "* LIST" answer is IMAP4rev2-only (RFC 9051 §6.3.2, Appendix E: after
+    # ENABLE IMAP4rev2); rev1 clients such as imaplib file it with the next LIST's results.
+    config = ImapConfig(starttls=tls, cleartext_login=True, select_list=False)
+    return lambda: ImapServer(demo.store, config)
+
+
+def default_factories(demo: Demo, tls: bool = False) -> dict[Service, EngineFactory]:
+    """Both real engines; ``tls`` says the adapter can do the STLS/STARTTLS upgrade."""
+    return {Service.POP3: pop3_factory(demo, tls), Service.IMAP: imap_factory(demo, tls)}
 
 
 def startup_lines(where: list[Listening], demo: Demo, deliver_every: float | None) -> list[str]:
@@ -335,13 +375,29 @@ def startup_json(where: list[Listening], demo: Demo, *, messages: int, seed: int
     return record
 
 
-async def _serve(args: argparse.Namespace) -> int:
+def tls_context(cert: str | None, key: str | None) -> ssl.SSLContext | None:
+    """A server TLS context from PEM files, or None without them; errors name the option."""
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        given, missing = ("--tls-cert", "--tls-key") if cert else ("--tls-key", "--tls-cert")
+        raise UsageError(f"{given} needs {missing} as well (a PEM certificate and its key)")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
+        raise UsageError(f"--tls-cert={cert!r} --tls-key={key!r}: cannot load: {reason}") from None
+    return context
+
+
+async def _serve(args: argparse.Namespace, tls: ssl.SSLContext | None) -> int:
     demo = build_demo(args.users, args.messages, args.seed)
     server = LiveServer(
-        demo, default_factories(demo),
+        demo, default_factories(demo, tls is not None),
         host=args.host,
         ports={Service.POP3: args.pop3_port, Service.IMAP: args.imap_port},
-        deliver_every=args.deliver_every,
+        deliver_every=args.deliver_every, tls=tls,
     )
     try:
         where = await server.start()
@@ -355,7 +411,8 @@ async def _serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
     if args.json:
         print(json.dumps(startup_json(where, demo, messages=args.messages, seed=args.seed,
-                                      deliver_every=args.deliver_every, tls=False)), flush=True)
+                                      deliver_every=args.deliver_every, tls=tls is not None)),
+              flush=True)
     else:
         print("\n".join(startup_lines(where, demo, args.deliver_every)), flush=True)
     stop = asyncio.Event()
@@ -373,7 +430,7 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.pop3_port and args.pop3_port == args.imap_port:
         raise UsageError(f"--pop3-port={args.pop3_port} and --imap-port={args.imap_port}: "
                          "must differ (or be 0 for a free port)")
-    return asyncio.run(_serve(args))
+    return asyncio.run(_serve(args, tls_context(args.tls_cert, args.tls_key)))
 
 
 SERVE_EPILOG = """\
@@ -386,7 +443,7 @@ On start it prints one record per line, fields separated by single spaces:
 With --json it prints instead one line with one JSON object:
   {"pop3": {"host": H, "port": P}, "imap": {"host": H, "port": P},
    "users": [{"user": U, "password": W}, ...], "messages": N, "seed": S,
-   "deliver_every": SECONDS or null, "tls": false}
+   "deliver_every": SECONDS or null, "tls": true if --tls-cert was given}
 It serves until SIGINT (Ctrl-C) or SIGTERM. Credentials are derived from --seed.
 Example: python -m sim serve --deliver-every 30, then in Python:
   import imaplib; c = imaplib.IMAP4('127.0.0.1', PORT); c.login('alice', PASSWORD)
@@ -417,5 +474,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                                           low_open=True),
                    default=None, metavar="SECONDS",
                    help="deliver a new message to every user this often (> 0 and <= 86400)")
+    p.add_argument("--tls-cert", metavar="PEM", default=None,
+                   help="certificate for STLS/STARTTLS (with --tls-key); without it TLS is "
+                        "not advertised")
+    p.add_argument("--tls-key", metavar="PEM", default=None, help="private key for --tls-cert")
     p.add_argument("--json", action="store_true", help="print the start-up record as JSON")
     p.set_defaults(run=run_serve)

@@ -1,0 +1,72 @@
+"""Clients that vanish mid-command or send over-long lines: the server survives and serves the next."""
+
+from __future__ import annotations
+
+import imaplib
+import poplib
+import socket
+from collections.abc import Callable
+
+from conftest import SOCKET_TIMEOUT, Served, retry
+
+
+def raw(served: Served, service: str) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", served.port(service)), timeout=SOCKET_TIMEOUT)
+    sock.settimeout(SOCKET_TIMEOUT)
+    return sock
+
+
+def read_line(sock: socket.socket) -> bytes:
+    data = b""
+    while not data.endswith(b"\r\n"):
+        chunk = sock.recv(1)
+        assert chunk, f"connection closed after {data!r}"
+        data += chunk
+    return data
+
+
+def pop3_works(served: Served) -> None:
+    client = poplib.POP3("127.0.0.1", served.port("pop3"), timeout=SOCKET_TIMEOUT)
+    client.user("alice")
+    client.pass_(served.password("alice"))
+    assert client.stat()[0] == 6
+    client.quit()
+
+
+def imap_works(served: Served) -> None:
+    client = imaplib.IMAP4("127.0.0.1", served.port("imap"), timeout=SOCKET_TIMEOUT)
+    client.login("alice", served.password("alice"))
+    typ, data = client.select("INBOX")
+    assert typ == "OK" and data == [b"6"]
+    client.logout()
+
+
+def test_pop3_half_lines_drops_and_long_lines(serve: Callable[..., Served]) -> None:
+    served = serve()
+    # half a command, then gone
+    sock = raw(served, "pop3")
+    assert read_line(sock).startswith(b"+OK")
+    sock.sendall(b"USER ali")
+    sock.close()
+    # logged in, half a RETR, then gone: nothing deleted, lock released
+    sock = raw(served, "pop3")
+    read_line(sock)
+    sock.sendall(b"USER alice\r\nPASS " + served.password("alice").encode() + b"\r\n")
+    assert read_line(sock).startswith(b"+OK")
+    assert read_line(sock).startswith(b"+OK")
+    sock.sendall(b"DELE 1\r\nRE")
+    assert read_line(sock).startswith(b"+OK")
+    sock.close()
+    # an over-long line is refused and the session goes on
+    sock = raw(served, "pop3")
+    read_line(sock)
+    sock.sendall(b"NOOP " + b"x" * 100_000 + b"\r\nCAPA\r\n")
+    assert read_line(sock).startswith(b"-ERR")
+    assert read_line(sock).startswith(b"+OK")
+    sock.close()
+    # a line that never ends: the server keeps only a bounded buffer
+    sock = raw(served, "pop3")
+    read_line(sock)
+    sock.sendall(b"x" * 1_000_000)
+    sock.close()
+    retry(lambda: pop3_works(served))  # the drop frees the lock as soon as the server sees it

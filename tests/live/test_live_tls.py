@@ -1,0 +1,123 @@
+"""STLS / STARTTLS: advertised only with a certificate; the upgrade works for poplib and imaplib."""
+
+from __future__ import annotations
+
+import asyncio
+import imaplib
+import poplib
+import shutil
+import socket
+import ssl
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import SOCKET_TIMEOUT, Served
+
+from sim.demo import build_demo
+from sim.live import LiveServer, Service, pop3_factory, tls_context
+
+pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A throw-away self-signed certificate for 127.0.0.1 (PEM certificate, PEM key)."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True, timeout=30,
+    )
+    return str(cert), str(key)
+
+
+def client_context(cert: str) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=cert)  # verifies the chain and the IP address
+
+
+def test_pop3_stls_upgrade_in_process(certificate: tuple[str, str]) -> None:
+    cert, key = certificate
+    demo = build_demo(1, 3, 5)
+
+    async def main() -> None:
+        server = LiveServer(demo, {Service.POP3: pop3_factory(demo, tls=True)},
+                            tls=tls_context(cert, key))
+        port = (await server.start())[0].port
+
+        def session() -> None:
+            client = poplib.POP3("127.0.0.1", port, timeout=SOCKET_TIMEOUT)
+            assert "STLS" in client.capa()
+            client.stls(client_context(cert))
+            assert "STLS" not in client.capa()  # offered only before TLS
+            client.user("alice")
+            client.pass_(demo.credentials[0].password)
+            assert client.stat()[0] == 3
+            client.quit()
+
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, session)
+        finally:
+            await server.close()
+
+    asyncio.run(main())
+
+
+def test_without_certificate_tls_is_not_advertised(serve: Callable[..., Served]) -> None:
+    served = serve()
+    pop = poplib.POP3("127.0.0.1", served.port("pop3"), timeout=SOCKET_TIMEOUT)
+    assert "STLS" not in pop.capa()
+    pop.quit()
+    imap = imaplib.IMAP4("127.0.0.1", served.port("imap"), timeout=SOCKET_TIMEOUT)
+    assert "STARTTLS" not in imap.capabilities
+    imap.logout()
+    assert served.info["tls"] is False
+
+
+def test_serve_with_certificate_upgrades_both(serve: Callable[..., Served],
+                                              certificate: tuple[str, str]) -> None:
+    cert, key = certificate
+    served = serve(extra=("--tls-cert", cert, "--tls-key", key))
+    assert served.info["tls"] is True
+    pop = poplib.POP3("127.0.0.1", served.port("pop3"), timeout=SOCKET_TIMEOUT)
+    pop.stls(client_context(cert))
+    pop.user("alice")
+    pop.pass_(served.password("alice"))
+    assert pop.stat()[0] == 6
+    pop.quit()
+    imap = imaplib.IMAP4("127.0.0.1", served.port("imap"), timeout=SOCKET_TIMEOUT)
+    assert "STARTTLS" in imap.capabilities
+    imap.starttls(client_context(cert))
+    imap.login("alice", served.password("alice"))
+    assert imap.select("INBOX") == ("OK", [b"6"])
+    imap.logout()
+
+
+def test_tls_options_must_come_together(tmp_path: Path) -> None:
+    from sim.cli import UsageError
+
+    with pytest.raises(UsageError, match="--tls-cert needs --tls-key"):
+        tls_context("cert.pem", None)
+    with pytest.raises(UsageError, match="--tls-cert=.*cannot load"):
+        tls_context(str(tmp_path / "missing.pem"), str(tmp_path / "missing.key"))
+
+
+def test_plaintext_pipelined_behind_stls_is_discarded(serve: Callable[..., Served],
+                                                       certificate: tuple[str, str]) -> None:
+    cert, key = certificate
+    served = serve(extra=("--tls-cert", cert, "--tls-key", key))
+    sock = socket.create_connection(("127.0.0.1", served.port("pop3")), timeout=SOCKET_TIMEOUT)
+    plain = sock.makefile("rb")
+    assert plain.readline().startswith(b"+OK")
+    sock.sendall(b"STLS\r\nUSER alice\r\n")  # an injected command riding on the upgrade
+    assert plain.readline().startswith(b"+OK")
+    secure = client_context(cert).wrap_socket(sock, server_hostname="127.0.0.1")
+    reader = secure.makefile("rb")
+    secure.sendall(b"PASS " + served.password("alice").encode() + b"\r\n")
+    assert reader.readline().startswith(b"-ERR")  # USER did not survive the upgrade
+    secure.sendall(b"QUIT\r\n")
+    assert reader.readline().startswith(b"+OK")
+    secure.close()
