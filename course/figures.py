@@ -22,7 +22,7 @@ from course.timeline import TimelineData, timeline_figure
 
 __all__ = [
     "bandwidth_by_kind", "connection_setup", "consistency_over_time", "crash_loss",
-    "delay_distribution", "grouped_bars", "missed_and_duplicates", "search_recall",
+    "delay_distribution", "draw_delay_cdf", "draw_yearly_loss", "flag_agreement", "grouped_bars", "missed_and_duplicates", "search_recall",
     "storage_over_time", "timeline", "virus_exposure", "yearly_loss",
 ]
 
@@ -93,6 +93,8 @@ def _delays(result: Any) -> list[float]:
 
 
 def _fmt_seconds(x: float, _pos: object = None) -> str:
+    if math.isnan(x):
+        return "n/a"
     if x < 60:
         return f"{x:g} s"
     if x < 3600:
@@ -100,10 +102,8 @@ def _fmt_seconds(x: float, _pos: object = None) -> str:
     return f"{x / 3600:g} h"
 
 
-def delay_distribution(fig: Figure, pop3: Any, imap: Any) -> Figure:
-    """Cumulative share of messages shown within a delay, both protocols on one log-time axis."""
-    fig.clear()
-    ax = fig.subplots()
+def draw_delay_cdf(ax: Axes, pop3: Any, imap: Any) -> None:
+    """Cumulative share of messages shown within a delay, both protocols, log-time axis."""
     any_data = False
     for proto, result in ((P, pop3), (I, imap)):
         xs = _delays(result)
@@ -115,18 +115,25 @@ def delay_distribution(fig: Figure, pop3: Any, imap: Any) -> Figure:
         median = result.summary.notification_delay.median_s
         ax.step(xs_plot, ys, where="post", color=PROTOCOL_COLOURS[proto],
                 label=f"{proto.value} (median {_fmt_seconds(median)})")
-        ax.axvline(max(median, 0.1), color=PROTOCOL_COLOURS[proto], linestyle=":", linewidth=1.3)
+        if not math.isnan(median):
+            ax.axvline(max(median, 0.1), color=PROTOCOL_COLOURS[proto], linestyle=":", linewidth=1.3)
     if not any_data:
         _empty(ax, "no message reached a device in this run")
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(_fmt_seconds))
-    ax.set_xlabel("delay from arrival on the server to shown on the device (log scale)")
+    ax.set_xlabel("delay from arrival on the server to shown on a device (log scale)")
     ax.set_ylabel("messages shown within that delay (%)")
     ax.set_ylim(0, 102)
     ax.yaxis.set_major_formatter(PercentFormatter())
     ax.set_title("How long until new mail shows up", loc="left")
     if any_data:
         ax.legend(loc="upper left")
+
+
+def delay_distribution(fig: Figure, pop3: Any, imap: Any) -> Figure:
+    """:func:`draw_delay_cdf` as a whole figure."""
+    fig.clear()
+    draw_delay_cdf(fig.subplots(), pop3, imap)
     return fig
 
 
@@ -266,19 +273,23 @@ def crash_loss(fig: Figure, ages_days: Sequence[float], lost_pop3: Sequence[floa
     return fig
 
 
-def yearly_loss(fig: Figure, lost_pop3: Sequence[int], lost_imap: Sequence[int]) -> Figure:
-    """Monte Carlo: messages lost per simulated year, one bar per trial count bucket."""
-    fig.clear()
-    ax = fig.subplots()
+def draw_yearly_loss(ax: Axes, lost_pop3: Sequence[int], lost_imap: Sequence[int]) -> None:
+    """Histogram of messages lost per simulated year (one count per trial), both protocols."""
     hi = max(list(lost_pop3) + list(lost_imap) + [1])
     bins = min(30, int(hi) + 1)
-    edges = [hi * i / bins for i in range(bins + 1)] if hi > 0 else [0, 1]
-    ax.hist([lost_pop3, lost_imap], bins=edges, color=[PROTOCOL_COLOURS[P], PROTOCOL_COLOURS[I]],
-            label=["POP3", "IMAP"])
+    edges = [hi * i / bins for i in range(bins + 1)]
+    ax.hist([list(lost_pop3), list(lost_imap)], bins=edges,
+            color=[PROTOCOL_COLOURS[P], PROTOCOL_COLOURS[I]], label=["POP3", "IMAP"])
     ax.set_xlabel("messages lost in one simulated year")
-    ax.set_ylabel("trials")
-    ax.set_title("Yearly loss over many simulated years", loc="left")
+    ax.set_ylabel("simulated years")
+    ax.set_title("A year of crashes", loc="left")
     ax.legend()
+
+
+def yearly_loss(fig: Figure, lost_pop3: Sequence[int], lost_imap: Sequence[int]) -> Figure:
+    """:func:`draw_yearly_loss` as a whole figure."""
+    fig.clear()
+    draw_yearly_loss(fig.subplots(), lost_pop3, lost_imap)
     return fig
 
 
@@ -320,3 +331,17 @@ def connection_setup(fig: Figure, rows: Sequence[Mapping[str, Any]]) -> Figure:
 def timeline(fig: Figure, pop3: TimelineData, imap: TimelineData) -> Figure:
     """The per-device timeline (see :mod:`course.timeline`), POP3 above IMAP."""
     return timeline_figure([pop3, imap], fig=fig)
+
+
+def flag_agreement(fig: Figure, pop3: Sequence[tuple[str, float]],
+                   imap: Sequence[tuple[str, float]]) -> Figure:
+    """Per flag, the share of (message, device) pairs showing it as the user intended (%)."""
+    fig.clear()
+    ax = fig.subplots()
+    names = [f for f, _ in pop3]
+    imap_d = dict(imap)
+    grouped_bars(ax, names, [100 * v for _, v in pop3], [100 * imap_d.get(n, math.nan) for n in names],
+                 "pairs showing the flag as intended (%)", "{:.0f} %")
+    ax.set_ylim(0, 115)
+    ax.set_title("Flags on every device at the end of the run", loc="left")
+    return fig

@@ -1,0 +1,76 @@
+"""Figure export: files exist, are valid PNG (slide size) and SVG, at least one per lesson."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+
+from course.__main__ import main
+from course.export import EXPORT_LESSONS, SLIDE_PIXELS, export_figures, parse_lessons
+
+from .conftest import experiment_available
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == PNG_SIGNATURE, f"{path} is not a PNG"
+    assert data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def assert_valid_svg(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.lstrip().startswith("<?xml") and "<svg" in text and text.rstrip().endswith("</svg>")
+
+
+def test_parse_lessons() -> None:
+    assert parse_lessons("") == EXPORT_LESSONS
+    assert parse_lessons("3,1,3") == (3, 1)
+    with pytest.raises(ValueError, match="outside the allowed range 0..11"):
+        parse_lessons("12")
+    with pytest.raises(ValueError, match="not a lesson number"):
+        parse_lessons("x")
+
+
+def test_export_lesson_11_writes_slide_sized_png_and_svg(tmp_path: Path) -> None:
+    paths = list(export_figures(tmp_path, lessons=[11], dpi=160))
+    pngs = [p for p in paths if p.suffix == ".png"]
+    svgs = [p for p in paths if p.suffix == ".svg"]
+    assert pngs and len(pngs) == len(svgs)
+    for p in pngs:
+        assert png_size(p) == SLIDE_PIXELS
+    for s in svgs:
+        assert_valid_svg(s)
+
+
+def test_export_rejects_bad_dpi(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="dpi: 10 is outside"):
+        list(export_figures(tmp_path, lessons=[11], dpi=10))
+
+
+def test_cli_bad_lessons_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["figures", "--out", str(tmp_path), "--lessons", "13"]) == 2
+    assert "outside the allowed range" in capsys.readouterr().err
+
+
+@pytest.mark.timeout(300)
+def test_cli_exports_every_lesson(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = [n for n in range(1, 11) if not experiment_available(n)]
+    if missing:
+        pytest.skip(f"experiments not available yet for lessons {missing}")
+    assert main(["figures", "--out", str(tmp_path), "--dpi", "150"]) == 0
+    written = [Path(line) for line in capsys.readouterr().out.split()]
+    for n in EXPORT_LESSONS:
+        mine = [p for p in written if p.name.startswith(f"lesson_{n:02d}_")]
+        assert any(p.suffix == ".png" for p in mine), f"no PNG for lesson {n}"
+        assert any(p.suffix == ".svg" for p in mine), f"no SVG for lesson {n}"
+    for p in written:
+        assert p.exists() and p.stat().st_size > 1000
+        if p.suffix == ".png":
+            assert png_size(p) == SLIDE_PIXELS
+        else:
+            assert_valid_svg(p)
