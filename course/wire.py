@@ -221,6 +221,20 @@ def wire_figures() -> list[tuple[str, Any]]:
     return [("bytes_per_command", draw_bytes_per_command)]
 
 
+def _command_label(index: int, client: bytes, width: int = 22) -> str:
+    """A short y-axis label for one exchange; passwords masked, server-only exchanges named."""
+    text = client.decode("utf-8", "replace").split("\r\n")[0]
+    if not text:
+        return "(greeting)" if index == 0 else "(server push)"
+    words = text.split()
+    upper = [w.upper() for w in words]
+    if upper and upper[0] == "PASS":
+        text = "PASS ****"
+    elif len(upper) >= 4 and upper[1] == "LOGIN":
+        text = " ".join(words[:3] + ["****"])
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def draw_bytes_per_command(fig: "Figure") -> None:
     """Client and server bytes of every exchange (command + reply), one panel per protocol."""
     from course import style
@@ -241,9 +255,7 @@ def draw_bytes_per_command(fig: "Figure") -> None:
             ax.text(0.5, 0.5, "transcript not available", ha="center", transform=ax.transAxes,
                     color=style.GREY)
             continue
-        labels = [(e.client.decode("utf-8", "replace").split("\r\n")[0][:18] or "(greeting)")
-                  for e in tr.record.exchanges]
-        labels = [lb if not lb.upper().startswith("PASS") else "PASS ****" for lb in labels]
+        labels = [_command_label(i, e.client) for i, e in enumerate(tr.record.exchanges)]
         ys = range(len(labels))
         ax.barh([y - 0.2 for y in ys], [e.client_bytes for e in tr.record.exchanges], height=0.4,
                 color=PROTOCOL_COLOURS[proto], label="client → server")
