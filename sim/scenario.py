@@ -86,7 +86,7 @@ class Range:
 
 
 def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(x)
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f"{x:.6g}"
 
 
 def _num(default: Any, lo: float, hi: float, unit: str = "", *, integer: bool = False,
@@ -188,7 +188,7 @@ class OnlinePattern:
     def __post_init__(self) -> None:
         _check_fields(self)
         prev_end = 0.0
-        for w in self.windows_h:
+        for w in self.windows_h if isinstance(self.windows_h, tuple) else [None]:
             ok = (isinstance(w, tuple) and len(w) == 2
                   and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in w)
                   and prev_end <= w[0] < w[1] <= 24)
@@ -387,6 +387,8 @@ class CrashSpec:
 
     def __post_init__(self) -> None:
         _check_fields(self)
+        if not isinstance(self.at, tuple):
+            raise ScenarioError("CrashSpec", "at", self.at, "a tuple of (device name, time_s) pairs")
         for item in self.at:
             ok = (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
                   and Range(0.0, 10 * YEAR).contains(item[1]))
