@@ -257,6 +257,28 @@ _IMAP_COMMANDS = {
 _LITERAL = re.compile(r"\{(\d+)\+?\}$")
 
 
+def _imap_fetch_note(upper: str) -> str:
+    """What a FETCH asks for, in a learner's words."""
+    if "BODYSTRUCTURE" in upper or "ENVELOPE" in upper:
+        return ("FETCH envelope (from, subject, date) and structure (parts and their sizes): "
+                "the message list, no content yet")
+    if "HEADER" in upper:
+        return "FETCH the headers only; .PEEK leaves \\Seen unset"
+    part = re.search(r"BODY(\.PEEK)?\[(\d[\d.]*)\](<[\d.]+>)?", upper)
+    if part:
+        if part.group(1):
+            what = "a byte range of " if part.group(3) else ""
+            return (f"FETCH {what}part {part.group(2)} on demand (here: the attachment); "
+                    ".PEEK leaves \\Seen unset")
+        return (f"FETCH part {part.group(2)} only, the text the user opened; without .PEEK "
+                "this sets \\Seen")
+    if re.search(r"BODY(\.PEEK)?\[\]|\bRFC822\b(?!\.)", upper):
+        return "FETCH whole messages (an offline copy)"
+    if "FLAGS" in upper:
+        return "FETCH flags only: a cheap resync of read/flagged state"
+    return _IMAP_COMMANDS["FETCH"]
+
+
 def _imap_client_note(text: str, note: str) -> str:
     words = text.split(" ")
     if len(words) == 1 and words[0].upper() == "DONE":
@@ -264,30 +286,21 @@ def _imap_client_note(text: str, note: str) -> str:
     if len(words) < 2:
         return note
     verb = words[1].upper()
-    uid = verb == "UID" and len(words) > 2
-    if uid:
+    if verb == "UID" and len(words) > 2:
         verb = words[2].upper()
-    base = _IMAP_COMMANDS.get(verb, note)
     upper = text.upper()
-    if verb == "FETCH":
-        if "BODYSTRUCTURE" in upper:
-            base = "FETCH the structure (parts, sizes) without the content"
-        if "HEADER" in upper:
-            base = "FETCH headers only; .PEEK leaves \\Seen unset"
-        elif re.search(r"BODY(\.PEEK)?\[\d", upper):
-            base = "FETCH one MIME part: the rest stays on the server"
-        elif "BODY[]" in upper or "BODY.PEEK[]" in upper or "RFC822" in upper.split("(")[-1]:
-            base = "FETCH whole messages"
-    if uid:
-        base += " (UID form: stable ids instead of sequence numbers)"
+    base = _imap_fetch_note(upper) if verb == "FETCH" else _IMAP_COMMANDS.get(verb, note)
+    if verb == "STORE" and ".SILENT" in upper:
+        base += " (.SILENT: no FETCH echo of the new flags)"
     if _LITERAL.search(text):
         base += "; {n} announces n octets that follow"
     return base
 
 
-def _imap_server_note(text: str, client: str) -> tuple[str, bool]:
+def _imap_server_note(text: str, client: str, pushed: bool) -> tuple[str, bool]:
     """(annotation, starts a literal) for one server line."""
     words = text.split(" ")
+    upper = text.upper()
     literal = bool(_LITERAL.search(text))
     if words[0] == "+":
         if client.upper().endswith(" IDLE"):
@@ -296,36 +309,46 @@ def _imap_server_note(text: str, client: str) -> tuple[str, bool]:
     if words[0] == "*":
         kind = words[2].upper() if len(words) > 2 and words[1].isdigit() else words[1].upper()
         note = {
-            "EXISTS": "untagged: the folder now holds this many messages (a notice, not mail)",
+            "EXISTS": "untagged: the folder now holds this many messages",
             "EXPUNGE": "untagged: this message number is gone; later numbers shift down",
-            "FETCH": "untagged FETCH: the data asked for (or a flag change pushed to us)",
+            "FETCH": "untagged FETCH: the data asked for",
             "FLAGS": "untagged: the flags this folder supports",
             "LIST": "untagged: one folder",
-            "SEARCH": "untagged: the numbers that match",
-            "ESEARCH": "untagged: the numbers that match",
+            "SEARCH": "untagged: the matches (UIDs for UID SEARCH)",
+            "ESEARCH": "untagged: the matches",
             "STATUS": "untagged: the folder's counts",
             "CAPABILITY": "untagged: what the server supports",
             "BYE": "untagged BYE: the server closes the connection",
-            "OK": "untagged OK: information, e.g. UIDVALIDITY or the next UID",
+            "OK": "untagged OK: information for the client",
         }.get(kind, "untagged: server data")
-        if "[UIDVALIDITY" in text.upper():
-            note = "UIDVALIDITY: while it stays the same, cached UIDs remain valid"
-        elif "[UIDNEXT" in text.upper():
-            note = "UIDNEXT: the UID the next message will get"
-        elif "[PERMANENTFLAGS" in text.upper():
-            note = "which flags the client may store permanently"
-        elif "[HIGHESTMODSEQ" in text.upper():
-            note = "HIGHESTMODSEQ: lets a client resync only what changed (RFC 7162)"
+        for code, explained in (
+            ("[UIDVALIDITY", "UIDVALIDITY: while it stays the same, cached UIDs remain valid"),
+            ("[UIDNEXT", "UIDNEXT: the UID the next message will get"),
+            ("[PERMANENTFLAGS", "which flags the client may store permanently"),
+            ("[HIGHESTMODSEQ", "HIGHESTMODSEQ: lets a client resync only what changed"),
+            ("[COPYUID", "COPYUID: the message's new UID in the target folder (UIDPLUS)"),
+        ):
+            if code in upper:
+                note = explained
+        if pushed and kind == "EXISTS":
+            note = ("pushed while idling: a new message arrived; this is a notice, the client "
+                    "fetches the message itself when it wants it")
+        elif pushed:
+            note = "pushed while idling: " + note.removeprefix("untagged: ")
         if literal:
-            note += "; {n} announces n octets of data"
+            match = _LITERAL.search(text)
+            assert match is not None
+            note = f"the data follows as a literal of {match.group(1)} octets"
         return note, literal
     if len(words) > 1 and words[1].upper() in ("OK", "NO", "BAD"):
         status = words[1].upper()
-        if status == "OK":
-            return "tagged OK: the command with this tag is complete", literal
         if status == "NO":
             return "tagged NO: the command failed; nothing changed", literal
-        return "tagged BAD: the command was not understood", literal
+        if status == "BAD":
+            return "tagged BAD: the command was not understood", literal
+        if "[READ-WRITE]" in upper:
+            return "the folder is open read-write", literal
+        return "tagged OK: the command with this tag is complete", literal
     return "", literal
 
 
@@ -338,28 +361,49 @@ def annotate_imap(index: int, exchange: Exchange) -> list[TranscriptLine]:
         out.append(TranscriptLine(Direction.CLIENT, text, _imap_client_note(text, exchange.note),
                                   index))
     server = wire_lines(exchange.server or b"")
-    remaining = 0  # octets of literal data still to come
-    if index == 0 and not client:
-        greeting = server[0] if server else ""
-        out.append(TranscriptLine(Direction.SERVER, greeting,
+    if index == 0 and not client and server:
+        out.append(TranscriptLine(Direction.SERVER, server[0],
                                   "greeting: untagged OK, the server is ready", index))
         server = server[1:]
+    pushed = not client
+    remaining = 0  # octets of literal data still to come
+    after_literal = False
     for text in server:
         if remaining > 0:
             remaining -= len(text.encode("utf-8", "backslashreplace")) + 2
             out.append(TranscriptLine(Direction.SERVER, text, "", index, True))
+            after_literal = remaining <= 0
             continue
-        note, literal = _imap_server_note(text, first)
+        if after_literal:
+            after_literal = False
+            note = "the rest of the FETCH response"
+            if "\\SEEN" in text.upper() and "PEEK" not in first.upper():
+                note += ": reading the part set \\Seen, on the server, for every device"
+            out.append(TranscriptLine(Direction.SERVER, text, note, index))
+            continue
+        note, literal = _imap_server_note(text, first, pushed)
         out.append(TranscriptLine(Direction.SERVER, text, note, index))
         if literal:
             match = _LITERAL.search(text)
             assert match is not None
             remaining = int(match.group(1))
+            after_literal = remaining == 0
     return out
 
 
 def annotate(record: SessionRecord, annotator: Annotator) -> tuple[TranscriptLine, ...]:
-    return tuple(ln for i, e in enumerate(record.exchanges) for ln in annotator(i, e))
+    """All exchanges annotated; a server-side explanation already given is not repeated."""
+    said: set[str] = set()
+    out: list[TranscriptLine] = []
+    for i, exchange in enumerate(record.exchanges):
+        for ln in annotator(i, exchange):
+            if ln.direction is Direction.SERVER and ln.annotation:
+                if ln.annotation in said:
+                    ln = TranscriptLine(ln.direction, ln.text, "", ln.exchange, ln.payload)
+                else:
+                    said.add(ln.annotation)
+            out.append(ln)
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -417,8 +461,33 @@ def pop3_rfc1939() -> Transcript:
 
 
 def imap_typical() -> Transcript:
-    """An IMAP client's session (see :func:`sim.protocol.imap_client` operations)."""
-    raise UsageError("the IMAP transcript is not available yet")
+    """A phone's IMAP session: log in, sync headers and structure, open a message, fetch an
+    attachment on demand, flag, search, file into a new folder, one IDLE round, log out."""
+    from sim.protocol.imap import ImapConfig, ImapServer
+    from sim.protocol.imap_client import connect
+
+    store = transcript_store()
+    engine = ImapServer(store, ImapConfig(select_list=False))
+    client = connect(engine, TRANSCRIPT_USER, TRANSCRIPT_PASSWORD, render=True)
+    summaries = client.sync_headers()
+    first, second, third = (m.uid for m in summaries[:3])
+    client.fetch_body(first)
+    attachment = summaries[1].attachments[0]
+    client.fetch_attachment(second, attachment.section, attachment.size)
+    client.store_flags([first], ["\\Flagged"])
+    hits = client.search('SUBJECT "invoice"')
+    client.create("Receipts")
+    client.move(hits or [third], "Receipts")
+    newcomer = synthesize(
+        seed=14, sender="Bob <bob@lab.example>", recipient="Alice <alice@lab.example>",
+        subject="Re: Lunch on Friday?", date=datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc),
+        text_size=100, message_id="<lunch.4@lab.example>", in_reply_to="<lunch.1@lab.example>")
+    client.idle(trigger=lambda: store.deliver(TRANSCRIPT_USER, newcomer))
+    client.logout()
+    record = client.record
+    return Transcript(Protocol.IMAP, Example.TYPICAL,
+                      "IMAP: a client syncs headers, opens, flags, files and idles (RFC 9051)",
+                      record, annotate(record, annotate_imap))
 
 
 BUILDERS: dict[tuple[Protocol, Example], Callable[[], Transcript]] = {

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # The default transcripts' totals, pinned: a change in any engine's framing shows up here.
 POP3_TYPICAL = {"client_bytes": 107, "server_bytes": 2476}
+IMAP_TYPICAL = {"client_bytes": 349, "server_bytes": 2792}
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, object]:
@@ -59,7 +60,9 @@ def test_pop3_annotations_explain_the_steps() -> None:
     assert "UPDATE" in notes["QUIT"]
     assert "cleartext" in notes["PASS"]
     ends = [ln for ln in transcript.lines if ln.text == "." and ln.direction is Direction.SERVER]
-    assert ends and all("ends the multi-line reply" in ln.annotation for ln in ends)
+    assert len(ends) == 6  # CAPA, LIST, UIDL and three RETR
+    assert "ends the multi-line reply" in ends[0].annotation
+    assert all(ln.annotation == "" for ln in ends[1:])  # a server note is given once
     assert not any(ln.payload for ln in transcript.lines if ln.direction is Direction.CLIENT)
 
 
@@ -73,3 +76,36 @@ def test_text_form_has_totals_and_elides_long_payloads(capsys: pytest.CaptureFix
     full = capsys.readouterr().out
     assert "more lines of message content" not in full
     assert len(full.splitlines()) > len(text.splitlines())
+
+
+def test_imap_typical_totals_are_stable(capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(capsys, "imap")
+    assert {k: data[k] for k in IMAP_TYPICAL} == IMAP_TYPICAL
+    assert data["server_counts"]["attachment"] > 0  # the attachment fetched on demand
+    lines = data["lines"]
+    assert sum(len(ln["text"]) + 2 for ln in lines if ln["direction"] == "C") == 349
+    assert sum(len(ln["text"]) + 2 for ln in lines if ln["direction"] == "S") == 2792
+    assert data["round_trips"] == sum(e["round_trips"] for e in data["exchanges"])
+
+
+def test_imap_annotations_explain_idle_and_partial_fetch() -> None:
+    transcript = build(Protocol.IMAP, Example.TYPICAL)
+    by_text = {ln.text: ln for ln in transcript.lines}
+    assert by_text["DONE"].direction is Direction.CLIENT
+    assert "ends IDLE" in by_text["DONE"].annotation
+    pushed = [ln for ln in transcript.lines if ln.annotation.startswith("pushed while idling")]
+    assert len(pushed) == 1 and pushed[0].text.endswith(" EXISTS")
+    assert "notice" in pushed[0].annotation
+    fetches = [ln for ln in transcript.lines
+               if ln.direction is Direction.CLIENT and "FETCH" in ln.text]
+    assert any("attachment" in ln.annotation for ln in fetches)
+    assert any("\\Seen" in ln.annotation for ln in fetches)
+    literal_lines = [ln for ln in transcript.lines if ln.payload]
+    assert literal_lines and all(ln.direction is Direction.SERVER for ln in literal_lines)
+
+
+@pytest.mark.parametrize("protocol", ["pop3", "imap"])
+def test_transcripts_are_deterministic(protocol: str) -> None:
+    first = build(Protocol(protocol)).to_json()
+    second = build(Protocol(protocol)).to_json()
+    assert first == second
