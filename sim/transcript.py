@@ -42,6 +42,7 @@ class Protocol(enum.Enum):
 class Example(enum.Enum):
     TYPICAL = "typical"
     RFC1939 = "rfc1939"
+    RFC9051 = "rfc9051"
 
 
 class Direction(enum.Enum):
@@ -262,8 +263,15 @@ def _imap_fetch_note(upper: str) -> str:
     if "BODYSTRUCTURE" in upper or "ENVELOPE" in upper:
         return ("FETCH envelope (from, subject, date) and structure (parts and their sizes): "
                 "the message list, no content yet")
+    macro = re.search(r"\bFETCH \S+ (FULL|ALL|FAST)\b", upper)
+    if macro:
+        return (f"FETCH {macro.group(1)}: a macro for flags, date, size"
+                + ("" if macro.group(1) == "FAST" else ", envelope")
+                + (" and structure" if macro.group(1) == "FULL" else "") + "; no content")
     if "HEADER" in upper:
-        return "FETCH the headers only; .PEEK leaves \\Seen unset"
+        peek = "; .PEEK leaves \\Seen unset" if ".PEEK" in upper else (
+            "; without .PEEK any BODY[...] fetch sets \\Seen")
+        return "FETCH the headers only" + peek
     part = re.search(r"BODY(\.PEEK)?\[(\d[\d.]*)\](<[\d.]+>)?", upper)
     if part:
         if part.group(1):
@@ -290,6 +298,9 @@ def _imap_client_note(text: str, note: str) -> str:
         verb = words[2].upper()
     upper = text.upper()
     base = _imap_fetch_note(upper) if verb == "FETCH" else _IMAP_COMMANDS.get(verb, note)
+    if verb == "STORE" and "\\DELETED" in upper:
+        base = ("STORE \\Deleted only marks; EXPUNGE or CLOSE removes (like POP3's DELE "
+                "and QUIT)")
     if verb == "STORE" and ".SILENT" in upper:
         base += " (.SILENT: no FETCH echo of the new flags)"
     if _LITERAL.search(text):
@@ -302,6 +313,9 @@ def _imap_server_note(text: str, client: str, pushed: bool) -> tuple[str, bool]:
     words = text.split(" ")
     upper = text.upper()
     literal = bool(_LITERAL.search(text))
+    command = client.split(" ")
+    verb = (command[2] if len(command) > 2 and command[1].upper() == "UID"
+            else command[1] if len(command) > 1 else "").upper()
     if words[0] == "+":
         if client.upper().endswith(" IDLE"):
             return "'+': the server is idling and will push changes", False
@@ -330,6 +344,10 @@ def _imap_server_note(text: str, client: str, pushed: bool) -> tuple[str, bool]:
         ):
             if code in upper:
                 note = explained
+        if kind == "FETCH" and verb == "STORE":
+            note = "the server echoes the new flags (the STORE had no .SILENT)"
+        elif kind == "LIST" and verb in ("SELECT", "EXAMINE"):
+            note = "IMAP4rev2: SELECT also names the folder in a LIST reply"
         if pushed and kind == "EXISTS":
             note = ("pushed while idling: a new message arrived; this is a notice, the client "
                     "fetches the message itself when it wants it")
@@ -490,10 +508,29 @@ def imap_typical() -> Transcript:
                       record, annotate(record, annotate_imap))
 
 
+RFC9051_COMMANDS = ("login mrc secret", "select inbox", "fetch 12 full", "fetch 12 body[header]",
+                    "store 12 +flags \\deleted", "logout")
+
+
+def imap_rfc9051() -> Transcript:
+    """The RFC 9051 §8 sample session replayed against the engine (tags a001..a006)."""
+    from sim.protocol.imap_client import ImapClient
+    from sim.protocol.imap_examples import rfc9051_engine
+
+    client = ImapClient(rfc9051_engine(), render=True)
+    for command in RFC9051_COMMANDS:
+        client.command(command)
+    record = client.record
+    return Transcript(Protocol.IMAP, Example.RFC9051,
+                      "IMAP: the sample session of RFC 9051 section 8",
+                      record, annotate(record, annotate_imap))
+
+
 BUILDERS: dict[tuple[Protocol, Example], Callable[[], Transcript]] = {
     (Protocol.POP3, Example.TYPICAL): pop3_typical,
     (Protocol.POP3, Example.RFC1939): pop3_rfc1939,
     (Protocol.IMAP, Example.TYPICAL): imap_typical,
+    (Protocol.IMAP, Example.RFC9051): imap_rfc9051,
 }
 
 
@@ -529,7 +566,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("protocol", choices=[p.value for p in Protocol], metavar="PROTOCOL",
                    help="pop3 or imap")
     p.add_argument("--example", choices=[e.value for e in Example], default=Example.TYPICAL.value,
-                   help="typical (default) or rfc1939 (POP3 only: RFC 1939 section 10)")
+                   help="typical (default); rfc1939 (POP3 only: RFC 1939 section 10); "
+                        "rfc9051 (IMAP only: RFC 9051 section 8)")
     p.add_argument("--json", action="store_true",
                    help="print JSON: client_bytes, server_bytes, server_counts, lines, ...")
     p.add_argument("--full", action="store_true", help="show every payload line in text form")

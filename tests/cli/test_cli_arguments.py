@@ -39,6 +39,7 @@ def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, 
         (["transcript", "smtp"], "invalid choice: 'smtp'"),
         (["transcript", "imap", "--example", "rfc1939"], "--example=rfc1939: allowed only with pop3"),
         (["transcript", "pop3", "--example", "rfc9999"], "invalid choice: 'rfc9999'"),
+        (["transcript", "pop3", "--example", "rfc9051"], "--example=rfc9051: allowed only with imap"),
         (["no-such-command"], "invalid choice: 'no-such-command'"),
     ],
 )

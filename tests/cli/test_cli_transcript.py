@@ -109,3 +109,13 @@ def test_transcripts_are_deterministic(protocol: str) -> None:
     first = build(Protocol(protocol)).to_json()
     second = build(Protocol(protocol)).to_json()
     assert first == second
+
+
+def test_rfc9051_sample_session_exchanges_match_facts(capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(capsys, "imap", "--example", "rfc9051")
+    sizes = {e["client"].split(" ", 1)[-1].strip(): (e["client_bytes"], e["server_bytes"])
+             for e in data["exchanges"] if e["client"]}
+    assert sizes["fetch 12 body[header]"] == (28, 60 + 342)  # FACTS.md: RFC 9051 §8
+    assert sizes["fetch 12 full"] == (20, 585)
+    assert sizes["store 12 +flags \\deleted"] == (31, 37 + 26)
+    assert (data["client_bytes"], data["server_bytes"]) == (134, 1468)
