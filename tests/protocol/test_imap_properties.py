@@ -1,0 +1,110 @@
+"""Property tests: any bytes get defined replies, and chunking never changes events or output."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_imap_support import PASSWORD, USER, make_store
+
+from sim.protocol.imap import CommandCompleted, ImapConfig, ImapServer, InternalError
+from sim.protocol.imap.framing import CommandFramer, Framed
+
+COMMANDS = [
+    b"a1 CAPABILITY", b"a2 NOOP", f"a3 LOGIN {USER} {PASSWORD}".encode(), b"a4 LOGIN x y",
+    b"a5 SELECT INBOX", b"a6 EXAMINE INBOX", b"a7 SELECT Archive", b'a8 LIST "" *',
+    b"a9 STATUS INBOX (MESSAGES UNSEEN SIZE)", b"b1 FETCH 1:* (FLAGS UID RFC822.SIZE)",
+    b"b2 FETCH 2 (BODYSTRUCTURE ENVELOPE)", b"b3 FETCH 1 BODY[HEADER.FIELDS (From)]",
+    b"b4 UID FETCH 2 BODY.PEEK[2]<0.100>", b"b5 STORE 1 +FLAGS (\\Deleted)",
+    b"b6 UID STORE 1:3 -FLAGS.SILENT (\\Seen)", b"b7 SEARCH OR SEEN (FROM alice) NOT 2:3",
+    b"b8 UID SEARCH TEXT zebra", b"b9 EXPUNGE", b"c1 UID EXPUNGE 1:2", b"c2 COPY 1 Archive",
+    b"c3 UID MOVE 2 Sent", b"c4 MOVE 1 Nowhere", b"c5 CREATE X/Y", b"c6 RENAME X/Y Z",
+    b"c7 DELETE Z", b"c8 CLOSE", b"c9 UNSELECT", b"d1 IDLE", b"DONE", b"d2 LOGOUT",
+    b"d3 STARTTLS", b"d4 APPEND Sent {5+}\r\nab\r\n\r", b"d5 APPEND Sent {3}", b"abc",
+    b"d6 FETCH 99999999999 FLAGS", b"d7 SEARCH CHARSET X ALL", b"d8 ENABLE IMAP4rev2",
+    b"d9 FETCH 1 (BODY[1.2.3.MIME] BODY[TEXT]<5.5>)", b"e1 LOGIN {3+}\r\nabc {2}",
+    b"e2 STORE * FLAGS ()", b"e3 LSUB \"\" %", b"e4 NAMESPACE", b"e5 CHECK",
+]
+
+line = st.one_of(
+    st.sampled_from(COMMANDS),
+    st.binary(max_size=60),
+    st.builds(lambda a, b: a + b, st.sampled_from(COMMANDS), st.binary(max_size=8)),
+    st.text(alphabet="ab1 ()[]{}+*%\\\"<>.:,-$SEARCHFETCHBODYUIDALL\r\n", max_size=40)
+    .map(str.encode),
+)
+streams = st.lists(line, max_size=25).map(lambda ls: b"".join(x + b"\r\n" for x in ls))
+
+
+def _run(chunks: list[bytes]) -> tuple[list[object], bytes]:
+    engine = ImapServer(make_store(), ImapConfig(starttls=True, max_literal=50, max_line=300))
+    events: list[object] = []
+    output = engine.outbox.data_to_send()
+    for chunk in chunks:
+        events += engine.receive_data(chunk)
+        if engine.idle_tag is not None:
+            events += engine.refresh()
+        output += engine.outbox.data_to_send()
+    return events, output
+
+
+def _split(data: bytes, cuts: list[int]) -> list[bytes]:
+    points = sorted({c % (len(data) + 1) for c in cuts})
+    pieces, last = [], 0
+    for p in points:
+        pieces.append(data[last:p])
+        last = p
+    pieces.append(data[last:])
+    return pieces
+
+
+@settings(max_examples=150, deadline=None)
+@given(streams, st.lists(st.integers(min_value=0, max_value=10_000), max_size=20))
+def test_any_bytes_get_defined_replies_however_split(data: bytes, cuts: list[int]) -> None:
+    whole_events, whole_out = _run([data])
+    split_events, split_out = _run(_split(data, cuts))
+    assert split_events == whole_events
+    assert split_out == whole_out
+    assert not any(isinstance(e, InternalError) for e in whole_events), whole_events
+
+
+@settings(max_examples=40, deadline=None)
+@given(streams)
+def test_byte_at_a_time_equals_whole(data: bytes) -> None:
+    whole = _run([data])
+    bytewise = _run([data[i:i + 1] for i in range(len(data))])
+    assert bytewise == whole
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(COMMANDS[:30]), max_size=30))
+def test_every_tagged_command_is_answered_once(commands: list[bytes]) -> None:
+    """Each command line with a tag gets exactly one tagged reply (or the session has ended)."""
+    engine = ImapServer(make_store())
+    engine.outbox.data_to_send()
+    for command in commands:
+        if engine.closed:
+            break
+        idle = engine.idle_tag
+        events = engine.receive_data(command + b"\r\n")
+        done = [e for e in events if isinstance(e, CommandCompleted)]
+        if idle is None and engine.idle_tag is not None:  # IDLE accepted: answered after DONE
+            assert command == b"d1 IDLE" and done == []
+            continue
+        expected_tag = idle if idle is not None else command.split(b" ", 1)[0].decode()
+        if idle is None and command == b"DONE":
+            expected_tag = "DONE"
+        assert [e.tag for e in done] == [expected_tag], (command, events)
+        assert not any(isinstance(e, InternalError) for e in events)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(min_size=0, max_size=300), st.integers(min_value=1, max_value=40))
+def test_literals_round_trip_through_the_framer(payload: bytes, step: int) -> None:
+    framer = CommandFramer(max_line=100, max_literal=1000, max_append_literal=1000)
+    data = b"t1 APPEND Sent {%d+}\r\n" % len(payload) + payload + b"\r\n"
+    for i in range(0, len(data), step):
+        framer.feed(data[i:i + step])
+    items = []
+    while (item := framer.next_item()) is not None:
+        items.append(item)
+    assert items == [Framed(b"t1 APPEND Sent \x00", (payload,))]
