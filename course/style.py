@@ -78,7 +78,7 @@ class EventKind(enum.Enum):
 # marker, colour, size -- shapes differ as well as colours, so print in grey still works
 EVENT_STYLE: dict[EventKind, tuple[str, str, float]] = {
     EventKind.ARRIVAL: ("v", BLACK, 30),
-    EventKind.POLL: ("|", GREY, 60),
+    EventKind.POLL: ("|", "#A8A8A8", 40),
     EventKind.PUSH: ("^", BLUE, 34),
     EventKind.READ: ("o", GREEN, 22),
     EventKind.FLAG_SYNC: ("D", PURPLE, 20),

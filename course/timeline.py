@@ -45,6 +45,7 @@ class TimelineData:
     lanes: tuple[str, ...]  # top to bottom, e.g. ("server", "alice/phone", "alice/laptop")
     held: tuple[tuple[str, tuple[tuple[float, int], ...]], ...]
     events: tuple[TimelineEvent, ...]
+    held_unit: str = "messages"  # or "bytes": what the held counts are
 
     def __post_init__(self) -> None:
         if self.duration_s <= 0:
@@ -88,7 +89,9 @@ def draw_timeline(ax: Axes, data: TimelineData, max_held: int | None = None) -> 
             ax.fill_between(xs, y0 + _BAND_LOW, ys, step="post", color=colour, alpha=0.22,
                             linewidth=0)
             ax.step(xs, ys, where="post", color=colour, linewidth=1.4)
-            ax.text(data.duration_s * 1.005, ys[-1], f"{points[-1][1]}", va="center", ha="left",
+            final = points[-1][1]
+            label = style.format_bytes(final) if data.held_unit == "bytes" else f"{final}"
+            ax.text(data.duration_s * 1.005, ys[-1], label, va="center", ha="left",
                     fontsize=8.5, color=colour)
         ax.axhline(y0 + _BAND_LOW, color="#DDDDDD", linewidth=0.8, zorder=0)
     for kind in EventKind:
@@ -97,23 +100,25 @@ def draw_timeline(ax: Axes, data: TimelineData, max_held: int | None = None) -> 
                if e.kind is kind]
         if pts:
             xs, ys = zip(*pts)
-            lw = 1.6 if marker == "|" else 0.6
+            poll = kind is EventKind.POLL
             ax.scatter(xs, [y + _MARKER_OFFSET for y in ys], marker=marker, s=size, color=colour,
-                       linewidths=lw, edgecolors="white" if marker not in "|x" else None,
-                       zorder=3)
+                       linewidths=1.0 if poll else 0.6,
+                       edgecolors=None if poll else "white", zorder=2 if poll else 3)
     ax.set_yticks([y - 0.1 for y in range(len(lanes))])
     ax.set_yticklabels([("server" if lane == "server" else style.device_label(lane))
                         for lane in reversed(lanes)])
     ax.set_ylim(-0.55, len(lanes) - 0.5)
     ax.grid(axis="y", visible=False)
-    ax.set_title(f"{data.protocol.value}: messages held per device",
+    what = "mail" if data.held_unit == "bytes" else "messages"
+    ax.set_title(f"{data.protocol.value}: {what} held per device",
                  color=PROTOCOL_COLOURS[data.protocol], loc="left")
     style.set_days_axis(ax, data.duration_s)
 
 
-def _legend_handles() -> list[Line2D]:
+def _legend_handles(unit: str) -> list[Line2D]:
+    what = "mail held (bytes)" if unit == "bytes" else "messages held"
     handles = [Line2D([], [], color=style.GREY, linewidth=6, alpha=0.3,
-                      label="messages held (lane height = most held)")]
+                      label=f"{what}; lane height = most held")]
     for kind in EventKind:
         marker, colour, _ = EVENT_STYLE[kind]
         handles.append(Line2D([], [], linestyle="none", marker=marker, color=colour,
@@ -137,6 +142,6 @@ def timeline_figure(runs: Sequence[TimelineData], fig: Figure | None = None) -> 
             draw_timeline(ax, run, max_held=peak)
         for ax in axes[:-1]:
             ax.set_xlabel("")
-        fig.legend(handles=_legend_handles(), loc="outside lower center", ncols=7,
+        fig.legend(handles=_legend_handles(runs[0].held_unit), loc="outside lower center", ncols=7,
                    fontsize=8.5, handlelength=1.4)
     return fig

@@ -27,8 +27,17 @@ __all__ = ["Endpoint", "LiveLab", "draw_bytes_per_command", "transcript_html", "
            "wire_figures"]
 
 PROTOCOLS = ("pop3", "imap")
-EXAMPLES = {"pop3": ("typical", "rfc1939"), "imap": ("typical",)}
 START_TIMEOUT_S = 20.0
+
+
+def examples() -> dict[str, tuple[str, ...]]:
+    """The transcripts ``sim.transcript`` can build, per protocol (``typical`` first)."""
+    from sim import transcript as t
+
+    out: dict[str, list[str]] = {p: [] for p in PROTOCOLS}
+    for proto, example in t.BUILDERS:
+        out[proto.value].append(example.value)
+    return {p: tuple(sorted(v, key=lambda e: (e != "typical", e))) for p, v in out.items()}
 
 
 def _build(protocol: str, example: str = "typical") -> Any:
@@ -36,8 +45,9 @@ def _build(protocol: str, example: str = "typical") -> Any:
 
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol: must be one of {PROTOCOLS}, got {protocol!r}")
-    if example not in EXAMPLES[protocol]:
-        raise ValueError(f"example: for {protocol} must be one of {EXAMPLES[protocol]}, got {example!r}")
+    allowed = examples()[protocol]
+    if example not in allowed:
+        raise ValueError(f"example: for {protocol} must be one of {allowed}, got {example!r}")
     return t.build(t.Protocol(protocol), t.Example(example))
 
 
@@ -107,7 +117,7 @@ def transcript_view(protocol: str = "pop3", example: str = "typical",
     """A dropdown of the available transcripts and the chosen one as an annotated table."""
     import ipywidgets as w
 
-    choices = [(f"{p.upper()} – {e}", (p, e)) for p in PROTOCOLS for e in EXAMPLES[p]]
+    choices = [(f"{p.upper()} – {e}", (p, e)) for p, names in examples().items() for e in names]
     pick = w.Dropdown(options=choices, value=(protocol, example), description="transcript")
     show_all = w.Checkbox(value=full, description="show every payload line", indent=False)
     body = w.HTML()

@@ -1,0 +1,63 @@
+"""The timeline figure: record validation, lanes and marks, and the adapter from a model run."""
+
+from __future__ import annotations
+
+import pytest
+
+from course.style import EventKind, Protocol
+from course.timeline import TimelineData, TimelineEvent, timeline_figure
+
+LANES = ("server", "u/phone", "u/desktop")
+
+
+def small(proto: Protocol) -> TimelineData:
+    events = (
+        TimelineEvent(100.0, "server", EventKind.ARRIVAL),
+        TimelineEvent(400.0, "u/phone", EventKind.POLL),
+        TimelineEvent(420.0, "u/phone", EventKind.READ),
+        TimelineEvent(500.0, "u/desktop", EventKind.CRASH),
+    )
+    held = (("server", ((0.0, 0), (100.0, 1))), ("u/phone", ((0.0, 0), (400.0, 1))),
+            ("u/desktop", ((0.0, 1), (500.0, 0))))
+    return TimelineData(proto, 600.0, LANES, held, events)
+
+
+def test_timeline_record_validates_lanes() -> None:
+    with pytest.raises(ValueError, match="device 'u/laptop' is not in lanes"):
+        TimelineData(Protocol.POP3, 10.0, LANES, (), (TimelineEvent(1.0, "u/laptop", EventKind.READ),))
+    with pytest.raises(ValueError, match="duration_s"):
+        TimelineData(Protocol.POP3, 0.0, LANES, (), ())
+
+
+def test_timeline_figure_has_a_panel_per_protocol_and_every_mark() -> None:
+    fig = timeline_figure([small(Protocol.POP3), small(Protocol.IMAP)])
+    top, bottom = fig.axes
+    assert top.get_title(loc="left") == "POP3: messages held per device"
+    assert bottom.get_title(loc="left") == "IMAP: messages held per device"
+    assert [t.get_text() for t in top.get_yticklabels()] == ["desktop", "phone", "server"]
+    # one scatter collection per event kind present (arrival, poll, read, crash)
+    assert len(top.collections) - 3 == 4  # minus the three lanes' filled areas
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    for kind in EventKind:
+        assert kind.value in legend
+
+
+def test_timeline_adapter_marks_arrivals_polls_and_pushes() -> None:
+    from sim.model import Protocol as ModelProtocol
+    from sim.model import run
+    from sim.presets import preset
+    from sim.workload import generate
+
+    from course.adapters import timeline_data
+
+    scenario = preset("family", days=1, seed=3)
+    trace = generate(scenario)
+    result = run(scenario, ModelProtocol.POP3, trace)
+    data = timeline_data(trace, result, Protocol.POP3)
+    arrivals = [e for e in data.events if e.kind is EventKind.ARRIVAL]
+    assert len(arrivals) == sum(1 for m in trace.messages if m.user == 0 and m.time < 86400)
+    assert any(e.kind is EventKind.POLL for e in data.events)
+    assert not any(e.kind in (EventKind.PUSH, EventKind.FLAG_SYNC) for e in data.events)
+    assert data.lanes[0] == "server" and len(data.lanes) == 4
+    imap_view = timeline_data(trace, result, Protocol.IMAP)  # marks depend on the protocol only
+    assert any(e.kind is EventKind.PUSH for e in imap_view.events)
