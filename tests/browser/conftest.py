@@ -1,0 +1,94 @@
+"""Fixtures for the real-browser tests: Chromium via Playwright, JupyterLab, per-lesson timings.
+
+Without /usr/bin/chromium (or Playwright) these tests skip with the reason, except under CI=true,
+where they fail: CI must really look at the lessons.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from labpage import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
+from labserver import start_lab
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts"
+TIMINGS: dict[str, float] = {}
+
+
+def _missing_browser() -> str:
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright for Python is missing (pip install playwright; no browser download)"
+    if importlib.util.find_spec("jupyterlab") is None:
+        return "JupyterLab is missing (pip install '.[lab]')"
+    return ""
+
+
+def _under_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in {"", "0", "false", "no"}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole run."""
+    missing = _missing_browser()
+    if missing:
+        if _under_ci():
+            pytest.fail(f"browser tests cannot run under CI: {missing}")
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context per test, so no lesson inherits another's state."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def repo_lab(browser, tmp_path_factory):
+    """JupyterLab serving the repository itself, as a learner would start it."""
+    server = start_lab(ROOT, tmp_path_factory.mktemp("lab-repo"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Where the run keeps screenshots and timings (git-ignored)."""
+    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def lesson_timings() -> dict[str, float]:
+    return TIMINGS
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print the seconds each lesson took in the browser and keep them as JSON."""
+    if not TIMINGS:
+        return
+    terminalreporter.section("browser: seconds per lesson (open, run all, sweep, change a control)")
+    for name, seconds in TIMINGS.items():
+        terminalreporter.write_line(f"{seconds:7.1f}  {name}")
+    terminalreporter.write_line(f"{sum(TIMINGS.values()):7.1f}  total")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "browser-timings.json").write_text(json.dumps(TIMINGS, indent=1))

@@ -1,0 +1,67 @@
+"""The browser harness proves itself on notebooks it writes: it passes a working dashboard and
+fails one that raises and one whose control changes nothing."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import labpage
+from labserver import start_lab
+from synthetic import write_notebooks
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def selftest_lab(browser, tmp_path_factory):
+    root = tmp_path_factory.mktemp("selftest-root")
+    notebooks = write_notebooks(root)
+    server = start_lab(root, tmp_path_factory.mktemp("lab-selftest"))
+    yield server, notebooks
+    server.stop()
+
+
+def _open_and_run(page, server, path):
+    labpage.open_notebook(page, server.lab_url(path.name))
+    labpage.run_all_cells(page)
+    return labpage.wait_until_executed(page, labpage.code_cell_count(path), timeout_s=120)
+
+
+def test_harness_passes_a_working_dashboard(page, selftest_lab, artifacts_dir):
+    server, notebooks = selftest_lab
+    started = time.monotonic()
+    report = _open_and_run(page, server, notebooks["dashboard"])
+    assert report.errors == [] and report.widget_errors == []
+    assert report.controls["slider"] == 1
+    assert len(report.prompts) == 2  # both code cells seen while scrolling, both numbered
+    labpage.scroll_to(page, 0.0)
+    change = labpage.change_a_control(page)
+    assert change.kind == "slider"
+    assert "4 bars" in labpage.snapshot(page)["outputText"]  # 3 -> 4 by one ArrowRight
+    labpage.screenshot_dashboard(page, artifacts_dir / "screenshots" / "selftest_dashboard.png")
+    assert time.monotonic() - started < 120
+    server.shutdown_kernels()
+
+
+def test_harness_reports_a_traceback(page, selftest_lab):
+    server, notebooks = selftest_lab
+    labpage.open_notebook(page, server.lab_url(notebooks["failing"].name))
+    labpage.run_all_cells(page)
+    # JupyterLab stops Run All at the error, so not every cell gets a number: sweep instead
+    page.wait_for_selector(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
+                           timeout=60_000)
+    report = labpage.sweep(page)
+    assert any("KeyError" in error and "Traceback" in error for error in report.errors), \
+        report.errors
+    server.shutdown_kernels()
+
+
+def test_harness_fails_when_no_control_changes_anything(page, selftest_lab):
+    server, notebooks = selftest_lab
+    report = _open_and_run(page, server, notebooks["static"])
+    assert report.controls["slider"] == 1 and report.errors == []
+    with pytest.raises(AssertionError, match="no control changed"):
+        labpage.change_a_control(page, per_control_s=3)
+    server.shutdown_kernels()
