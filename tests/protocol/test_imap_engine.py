@@ -493,3 +493,15 @@ def test_connection_lost_deletes_nothing() -> None:
     assert engine.closed and engine.state is ImapState.LOGOUT
     assert len(store.accounts[USER].inbox.messages) == 5
     assert engine.receive_data(b"b NOOP\r\n") == []
+
+
+def test_idle_keepalive_and_refused_line_ends_idle() -> None:
+    engine = selected(config=ImapConfig(max_line=256))
+    assert engine.keepalive() is False and engine.outbox.pending == 0
+    send(engine, "i IDLE")
+    assert engine.keepalive() is True
+    out = engine.outbox.data_to_send()
+    assert out == b"* OK Still here\r\n" and len(out) == 17
+    assert send(engine, b"x" * 300 + b"\r\n") == b"i BAD expected DONE\r\n"
+    assert engine.idle_tag is None
+    assert send(engine, "j NOOP") == b"j OK NOOP completed\r\n"

@@ -19,6 +19,7 @@ class ImapConfig:
     idle_text: str = "idling"
     continuation_text: str = "Ready for literal data"
     starttls_text: str = "Begin TLS negotiation now"
+    keepalive_text: str = "Still here"  # "* OK Still here" while IDLE: 17 octets, as Dovecot
     #: Tagged OK texts by command ("FETCH", "UID FETCH", "STORE", ...); the default is
     #: "<COMMAND> completed", STORE says "<+FLAGS|-FLAGS|FLAGS> completed" and IDLE "IDLE terminated".
     ok_texts: tuple[tuple[str, str], ...] = ()
@@ -38,7 +39,8 @@ class ImapConfig:
         for name, value, lo, hi in limits:
             if not lo <= value <= hi:
                 raise ValueError(f"ImapConfig.{name}={value}: allowed {lo}..{hi}")
-        for name in ("greeting", "bye_text", "idle_text", "continuation_text", "starttls_text"):
+        for name in ("greeting", "bye_text", "idle_text", "continuation_text", "starttls_text",
+                     "keepalive_text"):
             value = getattr(self, name)
             if "\r" in value or "\n" in value:
                 raise ValueError(f"ImapConfig.{name}={value!r}: must not contain CR or LF")

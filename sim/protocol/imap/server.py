@@ -146,8 +146,11 @@ class ImapServer:
                 if self.idle_tag is None:
                     self.outbox.write(f"+ {self.config.continuation_text}\r\n".encode())
             elif isinstance(item, Refused):
-                self._finish(item.tag or "*", None, False,
-                             Reply(Status.BAD, f"{item.kind.value}: {item.detail}"))
+                if self.idle_tag is not None:  # anything but DONE ends IDLE with BAD
+                    self._idle_input(None)
+                else:
+                    self._finish(item.tag or "*", None, False,
+                                 Reply(Status.BAD, f"{item.kind.value}: {item.detail}"))
             else:
                 self._command(item)
         if self.closed or self.awaiting_tls:
@@ -174,6 +177,14 @@ class ImapServer:
         if self.idle_tag is not None and self.selected is not None and not self.closed:
             self._catch_up(expunge_allowed=True, while_idle=True)
         return self._take_events()
+
+    def keepalive(self) -> bool:
+        """While IDLE: send ``* OK <keepalive_text>`` (Dovecot's "Still here") so NATs and
+        clients see traffic; returns False (and sends nothing) when not idling."""
+        if self.idle_tag is None or self.closed:
+            return False
+        self.outbox.write(f"* OK {self.config.keepalive_text}\r\n".encode("utf-8"))
+        return True
 
     # -- dispatch ------------------------------------------------------------------------------
     def _take_events(self) -> list[ImapEvent]:
@@ -521,12 +532,12 @@ class ImapServer:
             self._catch_up(expunge_allowed=True, while_idle=True)
         return Reply(Status.OK, "")
 
-    def _idle_input(self, framed: Framed) -> None:
+    def _idle_input(self, framed: Framed | None) -> None:
         tag = self.idle_tag
         assert tag is not None
         self.idle_tag = None
         self._events.append(IdleEnded(tag))
-        if framed.text.upper() == b"DONE" and not framed.literals:
+        if framed is not None and framed.text.upper() == b"DONE" and not framed.literals:
             reply = self._ok("IDLE", "IDLE terminated")
         else:
             reply = Reply(Status.BAD, "expected DONE")
