@@ -1,0 +1,194 @@
+"""Metric bookkeeping during a run: incremental counters and the regular sampling grid.
+
+Theory of operation
+-------------------
+Every metric of DESIGN.md §3 is kept *incrementally*: the model reports each change (a message
+appears on a device, the user's intent for a message changes, bytes cross a link) and the recorder
+updates running counters in O(1).  The grid is filled lazily: before the model handles an event at
+time ``t`` it calls :meth:`Recorder.advance`, which copies the current counters into every grid point
+``< t`` not yet filled -- so a grid point holds the state after all events at or before it, and a
+quiet day costs 24 copies, not a scan over all messages.
+
+Consistency (DESIGN.md §3).  The *intent* for a message is the state its owner last gave it on any
+device: ``(folder, flags)`` or ``None`` (deleted; quarantined mail counts as deleted).  A device's
+*view* of a message is ``(folder, flags)`` or ``None`` (not shown).  For every pair (message, device)
+of the same user, with the device in existence:
+
+* intent ``None``: the pair is consistent when the view is ``None``;
+* otherwise the pair is *covered* when the view is not ``None`` and *agrees* when view == intent;
+  it is consistent when it agrees.
+
+``consistency = (agree + deleted_and_hidden) / pairs``; ``coverage = covered / pairs_with_intent``;
+``state_agreement = agree / covered``.  Shares with an empty denominator are NaN on the grid and are
+left out of time averages.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from .results import DeviceSeries
+
+# Flag bits of a view or intent (the model's compact form of IMAP flags).
+SEEN = 1
+ANSWERED = 2
+FLAGGED = 4
+FORWARDED = 8
+FLAG_NAMES = ((SEEN, "\\Seen"), (ANSWERED, "\\Answered"), (FLAGGED, "\\Flagged"),
+              (FORWARDED, "$Forwarded"))
+
+State = tuple[str, int]  # (folder, flag bits)
+
+# Indices into the per-device traffic arrays (one per direction).
+FRAMING, HEADER, BODY, ATTACHMENT, TLS, TCP = range(6)
+
+
+def _share(num: float, den: float) -> float:
+    return num / den if den else math.nan
+
+
+class Recorder:
+    """Running counters for one run plus the grid they are sampled on."""
+
+    def __init__(self, device_names: Sequence[str], duration_s: float, step_s: float,
+                 keep_device_series: bool) -> None:
+        n = len(device_names)
+        self.names = list(device_names)
+        self.duration = duration_s
+        self.step = step_s
+        npts = int(math.floor(duration_s / step_s + 1e-9)) + 1
+        self.grid = [i * step_s for i in range(npts)]
+        self._next = 0  # index of the first grid point not yet filled
+        self.keep_device_series = keep_device_series
+        # consistency counters per device
+        self.exist = [0] * n
+        self.covered = [0] * n
+        self.agree = [0] * n
+        self.dpairs = [0] * n
+        self.dhidden = [0] * n
+        # storage
+        self.server_bytes = 0
+        self.server_peak = 0
+        self.replicas_live = 1
+        self.dev_bytes = [0] * n
+        self.dev_peak = [0] * n
+        # traffic per device and direction: [framing, header, body, attachment, tls, tcp]
+        self.up = [[0] * 6 for _ in range(n)]
+        self.down = [[0] * 6 for _ in range(n)]
+        # grid samples
+        self.s_server: list[int] = []
+        self.s_phys: list[int] = []
+        self.s_cons: list[float] = []
+        self.s_cov: list[float] = []
+        self.s_agr: list[float] = []
+        self.d_store: list[list[int]] = [[] for _ in range(n)]
+        self.d_cons: list[list[float]] = [[] for _ in range(n)]
+        self.d_cov: list[list[float]] = [[] for _ in range(n)]
+        self.d_agr: list[list[float]] = [[] for _ in range(n)]
+        self.d_wire: list[list[int]] = [[] for _ in range(n)]
+        # running sums for per-device time averages (computed even without series)
+        self.sum_cons = [0.0] * n
+        self.cnt_cons = [0] * n
+        self.sum_cov = [0.0] * n
+        self.cnt_cov = [0] * n
+        self.sum_agr = [0.0] * n
+        self.cnt_agr = [0] * n
+
+    # -- consistency -------------------------------------------------------------------------------
+    def pair_add(self, d: int, intent: State | None, view: State | None, sign: int) -> None:
+        """Add (sign=1) or remove (sign=-1) one pair's contribution to device ``d``'s counters."""
+        if intent is None:
+            self.dpairs[d] += sign
+            if view is None:
+                self.dhidden[d] += sign
+        else:
+            self.exist[d] += sign
+            if view is not None:
+                self.covered[d] += sign
+                if view == intent:
+                    self.agree[d] += sign
+
+    # -- storage -----------------------------------------------------------------------------------
+    def server_add(self, n: int) -> None:
+        self.server_bytes += n
+        if self.server_bytes > self.server_peak:
+            self.server_peak = self.server_bytes
+
+    def device_add(self, d: int, n: int) -> None:
+        b = self.dev_bytes[d] + n
+        self.dev_bytes[d] = b
+        if b > self.dev_peak[d]:
+            self.dev_peak[d] = b
+
+    # -- traffic -----------------------------------------------------------------------------------
+    def traffic(self, d: int, up: Sequence[int], down: Sequence[int], times: int = 1) -> None:
+        u, w = self.up[d], self.down[d]
+        for i in range(6):
+            u[i] += up[i] * times
+            w[i] += down[i] * times
+
+    # -- grid --------------------------------------------------------------------------------------
+    def advance(self, t: float) -> None:
+        """Fill every grid point strictly before ``t`` with the current state."""
+        grid = self.grid
+        i = self._next
+        if i >= len(grid) or grid[i] >= t:
+            return
+        j = i
+        while j < len(grid) and grid[j] < t:
+            j += 1
+        self._sample(j - i)
+        self._next = j
+
+    def finish(self) -> None:
+        """Fill the remaining grid points (the state at the end of the run)."""
+        self._sample(len(self.grid) - self._next)
+        self._next = len(self.grid)
+
+    def _sample(self, k: int) -> None:
+        if k <= 0:
+            return
+        n = len(self.names)
+        ex, cv, ag, dp, dh = self.exist, self.covered, self.agree, self.dpairs, self.dhidden
+        te, tc, ta, tp, th = sum(ex), sum(cv), sum(ag), sum(dp), sum(dh)
+        self.s_server.extend([self.server_bytes] * k)
+        self.s_phys.extend([self.server_bytes * self.replicas_live] * k)
+        self.s_cons.extend([_share(ta + th, te + tp)] * k)
+        self.s_cov.extend([_share(tc, te)] * k)
+        self.s_agr.extend([_share(ta, tc)] * k)
+        for d in range(n):
+            pairs = ex[d] + dp[d]
+            if pairs:
+                self.sum_cons[d] += k * (ag[d] + dh[d]) / pairs
+                self.cnt_cons[d] += k
+            if ex[d]:
+                self.sum_cov[d] += k * cv[d] / ex[d]
+                self.cnt_cov[d] += k
+            if cv[d]:
+                self.sum_agr[d] += k * ag[d] / cv[d]
+                self.cnt_agr[d] += k
+            if self.keep_device_series:
+                self.d_store[d].extend([self.dev_bytes[d]] * k)
+                self.d_cons[d].extend([_share(ag[d] + dh[d], pairs)] * k)
+                self.d_cov[d].extend([_share(cv[d], ex[d])] * k)
+                self.d_agr[d].extend([_share(ag[d], cv[d])] * k)
+                self.d_wire[d].extend([sum(self.up[d]) + sum(self.down[d])] * k)
+
+    def device_means(self, d: int) -> tuple[float, float, float]:
+        return (_share(self.sum_cons[d], self.cnt_cons[d]), _share(self.sum_cov[d], self.cnt_cov[d]),
+                _share(self.sum_agr[d], self.cnt_agr[d]))
+
+    def device_series(self) -> tuple[DeviceSeries, ...]:
+        if not self.keep_device_series:
+            return ()
+        return tuple(
+            DeviceSeries(name, tuple(self.d_store[d]), tuple(self.d_cons[d]), tuple(self.d_cov[d]),
+                         tuple(self.d_agr[d]), tuple(self.d_wire[d]))
+            for d, name in enumerate(self.names))
+
+
+def mean_finite(xs: Sequence[float]) -> float:
+    """Mean of the non-NaN values (NaN when there are none)."""
+    vals = [x for x in xs if not math.isnan(x)]
+    return sum(vals) / len(vals) if vals else math.nan

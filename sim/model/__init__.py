@@ -1,0 +1,8 @@
+"""The discrete-event model (DESIGN.md §3): server, devices, POP3 and IMAP clients on SimPy.
+
+``run(scenario, Protocol.POP3 | Protocol.IMAP, trace=None) -> sim.results.Result``.
+"""
+
+from .run import Protocol, run
+
+__all__ = ["Protocol", "run"]

@@ -1,0 +1,420 @@
+"""The IMAP client process of one device.
+
+Theory of operation
+-------------------
+An IMAP client holds one connection while its device is online.  At every online start it
+connects (greeting, CAPABILITY, LOGIN, SELECT INBOX), uploads the changes queued while offline,
+resynchronises (per non-empty folder: SELECT and ``UID FETCH 1:* (UID FLAGS)`` -- the engine has no
+CONDSTORE/QRESYNC, so the resync lists every message), downloads headers of new messages (plus text
+or whole messages under full offline sync) and enters IDLE.  While idling, the server pushes
+``* N EXISTS`` / ``FETCH`` / ``EXPUNGE`` and the client fetches at once: a new message is shown at
+arrival + half a round trip (the push) + the fetch's round trips and transfer time.  Re-issuing IDLE
+every ``idle_reissue_s`` is booked in closed form per online period.  A polling client (``idle``
+off) sends NOOP every ``poll_interval_s`` instead (closed form) and picks changes up at the next
+tick.
+
+User actions apply locally at once and, when online, go to the server at once (STORE, MOVE,
+STORE \\Deleted + UID EXPUNGE, APPEND to Sent); the server then pushes them to the user's other
+connected devices.  Offline, they are queued and uploaded on reconnect.  Every byte is an
+:mod:`sim.protocol.imap_client` operation, costed by :mod:`.imap_costs`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
+from ..protocol.message import Message
+from ..results import LossReason, SearchRecord
+from ..scenario import AttachmentPolicy, FetchMode
+from ..workload import Action, ActionKind, Crash, build_message
+from .imap_costs import ZERO, Cost, add, costs_for
+from .pop3_client import wipe_and_restore
+from .state import INBOX, SENT, Device
+from .timeline import Timeline
+from .wire import session_wire
+from .world import World
+
+_FLAG_OF = {ActionKind.READ: SEEN, ActionKind.REPLY: ANSWERED, ActionKind.FORWARD: FORWARDED,
+            ActionKind.FLAG: FLAGGED}
+
+
+class ImapClient:
+    """IMAP synchronisation and user actions on one device."""
+
+    def __init__(self, world: World, dev: Device) -> None:
+        self.w = world
+        self.dev = dev
+        self.pol = dev.spec.imap
+        self.user = world.users[dev.user]
+        ivs = [(iv.start, iv.end) for iv in world.trace.online[dev.id]]
+        every = self.pol.idle_reissue_s if self.pol.idle else self.pol.poll_interval_s
+        self.tl = Timeline(ivs, every, 0.0)
+        self.costs = costs_for(world.tls)
+        self.connected_at = math.inf  # start of the current connection (inf: not connected)
+        self.synced = False  # the local view matches the server as of the last sync
+        self.queue: list[tuple[ActionKind, int, Action]] = []  # offline changes to upload
+        self.pending_tick = math.inf  # a polling client's next tick with changes to pick up
+        self.full = self.pol.fetch_mode is FetchMode.FULL_OFFLINE
+        self.eager = self.pol.attachments is AttachmentPolicy.EAGER
+        self.keeps_opened = self.pol.fetch_mode is not FetchMode.HEADERS_ONLY
+
+    # -- helpers -----------------------------------------------------------------------------------
+    def _build(self, mid: int) -> Callable[[], Message]:
+        trace = self.w.trace
+        return lambda: build_message(trace.spec(mid), trace.scenario)
+
+    def _charge(self, cost: Cost, *, connect: bool = False) -> float:
+        up, down, rt = cost
+        return self.w.charge(self.dev, up, down, rt, connect=connect, hold=False)
+
+    def _duration(self, cost: Cost) -> float:
+        up, down, rt = cost
+        return session_wire(self.dev.spec.link, self.w.tls, sum(up), sum(down), rt,
+                            connect=False).duration_s
+
+    def online(self, t: float) -> bool:
+        return self.tl.online(t)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def start(self, t: float) -> None:
+        """Schedule a (re)connect at every online start from ``t`` on."""
+        for s in self.tl.starts_between(t, self.w.end):
+            self.w.call_at(s, self.reconnect)
+        i = self.tl.index_at(t)
+        if i >= 0 and self.tl.starts[i] < t:  # already online at t (a new device mid-interval)
+            self.w.call_at(t, self.reconnect)
+
+    def finish(self, end: float) -> None:
+        """Closed-form idle costs: IDLE re-issues (or NOOP polls) and connection time."""
+        dev, tl = self.dev, self.tl
+        a = dev.exists_from
+        n = tl.ticks_between(a, end)
+        starts = len(tl.starts_between(a, end))
+        periodic = max(0, n - starts)  # the first tick of each period is the connect itself
+        if periodic:
+            cost = self.costs.idle_cycle() if self.pol.idle else self.costs.noop()
+            self.w.charge(dev, cost[0], cost[1], cost[2], connect=False, times=periodic,
+                          hold=False)
+            dev.empty_polls += periodic
+        dev.conn_time += tl.online_time(a, end)
+
+    def was_due(self, arrival: float) -> bool:
+        return self.tl.next_online(arrival) < self.w.end
+
+    # -- connecting and resync -----------------------------------------------------------------------
+    def reconnect(self, t: float) -> None:
+        if not self.dev.exists(t) or not self.online(t):
+            return
+        w, user, costs = self.w, self.user, self.costs
+        inbox = user.boxes[INBOX]
+        cost = costs.connect(len(inbox), user.box_next[INBOX], user.keywords.get(INBOX, 0) > 0)
+        self.connected_at = t
+        cost = add(cost, self._upload_queue(t))
+        cost = add(cost, self._resync_cost())
+        cost = add(cost, costs.idle_start() if self.pol.idle else ZERO)
+        dur = self._charge(cost, connect=True)
+        self._apply_server(t + dur, fetch_cost=True)
+
+    def _resync_cost(self) -> Cost:
+        """SELECT + flag listing of every non-empty folder (INBOX is already selected)."""
+        user, costs = self.user, self.costs
+        cost = ZERO
+        for folder, box in user.boxes.items():
+            if not box:
+                continue
+            if folder != INBOX:
+                cost = add(cost, costs.select(folder, len(box), user.box_next[folder],
+                                              user.keywords.get(folder, 0) > 0))
+            base = costs.flags_resync_base()
+            mids = user.box_mid[folder]
+            lines = 0
+            where = user.where
+            for seq, uid in enumerate(box, 1):
+                lines += costs.flags_line(seq, uid, where[mids[uid]][1])
+            cost = add(cost, base)
+            cost = add(cost, ((0, 0, 0, 0), (lines, 0, 0, 0), 0))
+        if len([b for b in user.boxes.values() if b]) > 1 and user.boxes[INBOX]:
+            cost = add(cost, costs.select(INBOX, len(user.boxes[INBOX]), user.box_next[INBOX],
+                                          user.keywords.get(INBOX, 0) > 0))
+        return cost
+
+    def _fetch_new_cost(self, mid: int) -> tuple[Cost, bool, bool]:
+        """Headers (+ text or whole message under full offline sync) of a message new here."""
+        user, costs, m = self.user, self.costs, self.w.mails[mid]
+        seq, uid = user.seq_of(mid), user.uid_of[mid]
+        bits = user.where[mid][1]
+        build = self._build(mid)
+        cost = costs.sync_headers(m, build, seq, uid, bits)
+        body = att = False
+        if self.full:
+            if self.eager or not m.att:
+                cost = add(cost, costs.fetch_full(m, build, seq, uid, bits))
+                body = att = True
+            else:
+                cost = add(cost, costs.fetch_text(m, build, seq, uid, bits, peek=True))
+                body = True
+        return cost, body, att
+
+    def _apply_server(self, t: float, *, fetch_cost: bool) -> None:
+        """Make the local view equal to the server (after a resync); fetch what is new."""
+        w, dev, user = self.w, self.dev, self.user
+        for mid in [m for m in dev.local if m < w.n_arrivals and m not in user.where]:
+            w.drop_local(dev, mid, LossReason.USER_DELETE if w.intent.get(mid) is None
+                         else LossReason.QUARANTINE)
+        fetch = ZERO
+        for mid, (folder, flags) in list(user.where.items()):
+            if mid >= w.n_arrivals:
+                continue
+            copy = dev.local.get(mid)
+            if copy is None:
+                cost, body, att = self._fetch_new_cost(mid)
+                fetch = add(fetch, cost)
+                w.put_local(dev, mid, t, body=body, attachment=att, folder=folder, flags=flags)
+                self._scan(mid, body, att)
+            elif copy.state() != (folder, flags):
+                w.change_local(dev, mid, t, folder, flags)
+        if fetch_cost and fetch[2]:
+            self._charge(fetch)
+        self.synced = True
+
+    def _scan(self, mid: int, body: bool, att: bool) -> None:
+        if self.dev.spec.scans_mail and (body or att):
+            m = self.w.mails[mid]
+            self.dev.scan_bytes += (m.text if body else 0) + (m.att if att else 0)
+
+    # -- server events -------------------------------------------------------------------------------
+    def on_arrival(self, mid: int, t: float) -> None:
+        if not self.dev.exists(t) or not self.online(t):
+            return  # picked up by the resync at the next connect
+        if self.pol.idle:
+            self._pushed_new(mid, t)
+        else:
+            self._want_tick(t)
+
+    def _pushed_new(self, mid: int, t: float) -> None:
+        user, costs = self.user, self.costs
+        cost = costs.push_exists(len(user.boxes[INBOX]))
+        cost = add(cost, costs.idle_cycle())
+        fetch, body, att = self._fetch_new_cost(mid)
+        cost = add(cost, fetch)
+        dur = self._charge(cost)
+        shown = t + self.dev.spec.link.rtt_s / 2 + self._duration(add(fetch, costs.idle_cycle()))
+        folder, flags = user.where[mid]
+        self.w.put_local(self.dev, mid, shown, body=body, attachment=att, folder=folder,
+                         flags=flags)
+        self._scan(mid, body, att)
+        del dur
+
+    def _want_tick(self, t: float) -> None:
+        tick = self.tl.next_tick(t)
+        if tick < self.w.end and tick < self.pending_tick:
+            self.pending_tick = tick
+            self.w.call_at(tick, self._poll_tick)
+
+    def _poll_tick(self, t: float) -> None:
+        self.pending_tick = math.inf
+        if not self.online(t):
+            return
+        # NOOP brings the untagged updates; the client then fetches what is new
+        cost = add(self.costs.noop(), self._resync_cost())
+        self._charge(cost)
+        self._apply_server(t + self._duration(cost), fetch_cost=True)
+
+    def on_server_change(self, mid: int, t: float, state: tuple[str, int] | None,
+                         origin: Device | None = None) -> None:
+        """Another session changed ``mid`` (flags, folder, expunge, quarantine)."""
+        dev = self.dev
+        if origin is dev or not dev.exists(t) or not self.online(t):
+            return
+        if not self.pol.idle:
+            self._want_tick(t)
+            return
+        w, costs, user = self.w, self.costs, self.user
+        copy = dev.local.get(mid)
+        if state is None:
+            if copy is not None:
+                self._charge(add(costs.push_expunge(1 + len(user.boxes[INBOX])),
+                                 costs.idle_cycle()))
+                w.drop_local(dev, mid, LossReason.USER_DELETE if w.intent.get(mid) is None
+                             else LossReason.QUARANTINE)
+            return
+        if copy is None:
+            return
+        folder, flags = state
+        if folder != copy.folder:
+            cost = costs.push_expunge(max(1, len(user.boxes[INBOX])))
+            cost = add(cost, costs.idle_cycle())
+            cost = add(cost, costs.select(folder, len(user.boxes[folder]),
+                                          user.box_next[folder], False))
+            cost = add(cost, costs.flags_resync_base())
+            cost = add(cost, ((0, 0, 0, 0), (costs.flags_line(user.seq_of(mid),
+                                                              user.uid_of[mid], flags), 0, 0, 0),
+                              0))
+            cost = add(cost, costs.select(INBOX, len(user.boxes[INBOX]), user.box_next[INBOX],
+                                          False))
+        else:
+            cost = costs.push_flags(user.seq_of(mid), flags)
+        self._charge(cost)
+        w.change_local(dev, mid, t + dev.spec.link.rtt_s / 2, folder, flags)
+
+    def _notify_others(self, mid: int, t: float) -> None:
+        entry = self.user.where.get(mid)
+        state = None if entry is None else (entry[0], entry[1])
+        for other in self.w.user_devices[self.dev.user]:
+            if other is not self.dev:
+                other.client.on_server_change(mid, t, state, self.dev)  # type: ignore[attr-defined]
+
+    # -- user actions --------------------------------------------------------------------------------
+    def on_action(self, a: Action, t: float) -> None:
+        w, dev = self.w, self.dev
+        if a.kind is ActionKind.SEARCH:
+            self._search(a, t)
+            return
+        mid = a.target
+        if mid is None:
+            return
+        copy = dev.local.get(mid)
+        if copy is None:
+            return  # not (yet) on this device
+        online = self.online(t) and self.connected_at <= t
+        folder, flags = copy.folder, copy.flags
+        if a.kind is ActionKind.DELETE:
+            w.drop_local(dev, mid, LossReason.USER_DELETE)
+            w.set_intent(mid, None)
+        else:
+            if a.kind is ActionKind.FILE and a.folder:
+                folder = a.folder
+            else:
+                flags |= _FLAG_OF.get(a.kind, 0)
+            if a.kind is ActionKind.READ and not copy.body and online:
+                self._open(mid, t, flags)
+            if a.kind is ActionKind.FORWARD and not copy.attachment and online \
+                    and w.mails[mid].att:
+                self._fetch_attachment(mid, t)
+            w.change_local(dev, mid, t, folder, flags)
+            w.set_intent(mid, (folder, flags))
+        if online:
+            self._upload(a.kind, mid, a, t, flags, folder)
+        else:
+            self.queue.append((a.kind, mid, a))
+
+    def _open(self, mid: int, t: float, flags: int) -> None:
+        """Body on open (BODY[1] sets \\Seen on the server) and attachments on opening."""
+        user, costs, m = self.user, self.costs, self.w.mails[mid]
+        if mid not in user.where:
+            return
+        seq, uid = user.seq_of(mid), user.uid_of[mid]
+        bits = user.where[mid][1]
+        cost = add(costs.idle_cycle(), costs.fetch_text(m, self._build(mid), seq, uid, bits))
+        att = bool(m.att)
+        if att:
+            cost = add(cost, costs.fetch_attachment(m, self._build(mid), seq, uid))
+        self._charge(cost)
+        self._scan(mid, True, att)
+        if self.keeps_opened:
+            self.w.put_local(self.dev, mid, t, body=True, attachment=att)
+        if not bits & SEEN:  # the server set \Seen as a side effect of BODY[1]
+            self.w.server_change(user, mid, user.where[mid][0], bits | SEEN, t)
+            self._notify_others(mid, t)
+
+    def _fetch_attachment(self, mid: int, t: float) -> None:
+        user, m = self.user, self.w.mails[mid]
+        if mid not in user.where:
+            return
+        cost = add(self.costs.idle_cycle(), self.costs.fetch_attachment(
+            m, self._build(mid), user.seq_of(mid), user.uid_of[mid]))
+        self._charge(cost)
+        self._scan(mid, False, True)
+        if self.keeps_opened:
+            self.w.put_local(self.dev, mid, t, body=False, attachment=True)
+
+    def _upload(self, kind: ActionKind, mid: int, a: Action, t: float, flags: int,
+                folder: str, *, idling: bool = True) -> None:
+        """Send one change to the server (and from there to the other devices); ``idling``: the
+        connection was in IDLE, so the command costs a DONE ... IDLE cycle around it."""
+        w, user, costs = self.w, self.user, self.costs
+        cost = costs.idle_cycle() if idling and self.pol.idle else ZERO
+        if kind in (ActionKind.REPLY, ActionKind.FORWARD) and a.outgoing is not None:
+            out = w.mails[a.outgoing.id]
+            cost = add(cost, costs.append(out, self._build(out.id), user.box_next[SENT],
+                                          user.validity[SENT]))
+            w.server_add(user, out.id, SENT, SEEN, t)
+            if out.id not in self.dev.local:
+                w.put_local(self.dev, out.id, t, body=True, attachment=True, folder=SENT,
+                            flags=SEEN, full=True)
+        entry = user.where.get(mid)
+        if entry is not None:
+            seq, uid = user.seq_of(mid), user.uid_of[mid]
+            if kind is ActionKind.DELETE:
+                cost = add(cost, costs.delete(seq, uid))
+                w.server_remove(user, mid, t, LossReason.USER_DELETE)
+            elif kind is ActionKind.FILE and a.folder and a.folder != entry[0]:
+                user.folder(a.folder)
+                cost = add(cost, costs.move(seq, uid, a.folder, user.validity[a.folder],
+                                            user.box_next[a.folder]))
+                w.server_change(user, mid, a.folder, entry[1], t)
+            else:
+                bit = _FLAG_OF.get(kind, 0)
+                if bit and not entry[1] & bit:
+                    cost = add(cost, costs.store_flags(seq, uid, bit))
+                    w.server_change(user, mid, entry[0], entry[1] | bit, t)
+            self._notify_others(mid, t)
+        self._charge(cost)
+
+    def _upload_queue(self, t: float) -> Cost:
+        """Upload the changes made offline, in order; returns nothing to add (each is charged)."""
+        queue, self.queue = self.queue, []
+        for kind, mid, a in queue:
+            copy = self.dev.local.get(mid)
+            folder = copy.folder if copy else INBOX
+            flags = copy.flags if copy else 0
+            self._upload(kind, mid, a, t, flags, folder, idling=False)
+        return ZERO
+
+    # -- search --------------------------------------------------------------------------------------
+    def _search(self, a: Action, t: float) -> None:
+        w, dev, user = self.w, self.dev, self.user
+        q = a.query or ""
+        relevant = 0
+        for mid, intent in w.intent.items():
+            m = w.mails[mid]
+            if intent is not None and m.user == dev.user and q in m.keywords:
+                relevant += 1
+        if self.online(t) and self.connected_at <= t:
+            cost = self.costs.idle_cycle()
+            found = 0
+            for folder, box in user.boxes.items():
+                if not box:
+                    continue
+                hits = [uid for uid in box
+                        if user.box_mid[folder][uid] < w.n_arrivals
+                        and q in w.mails[user.box_mid[folder][uid]].keywords]
+                found += len(hits)
+                if folder != INBOX:
+                    cost = add(cost, self.costs.select(folder, len(box), user.box_next[folder],
+                                                       user.keywords.get(folder, 0) > 0))
+                extra = sum(1 + len(str(u)) for u in hits)
+                cost = add(cost, self.costs.search_base(q))
+                cost = add(cost, ((0, 0, 0, 0), (extra, 0, 0, 0), 0))
+            up, down, rt = cost
+            self._charge(cost)
+            dur = self._duration(cost)
+            w.search_records.append(SearchRecord(t, dev.name, q, relevant, found,
+                                                 found / relevant if relevant else 1.0,
+                                                 sum(up), sum(down), dur, True))
+            return
+        found = sum(1 for mid in dev.local if mid < w.n_arrivals and q in w.mails[mid].keywords
+                    and w.intent.get(mid) is not None)
+        w.search_records.append(SearchRecord(t, dev.name, q, relevant, found,
+                                             found / relevant if relevant else 1.0, 0, 0, 0.0,
+                                             False))
+
+    # -- crashes -------------------------------------------------------------------------------------
+    def on_crash(self, c: Crash, t: float) -> None:
+        record = wipe_and_restore(self.w, self.dev, c, t)
+        self.queue.clear()  # unsent changes lived only on the device
+        self.w.crash_records.append(record)
+        if self.online(t):
+            self.reconnect(t)

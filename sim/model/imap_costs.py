@@ -1,0 +1,450 @@
+"""What IMAP operations cost, measured on the real engine and reused by shape.
+
+Theory of operation
+-------------------
+Every IMAP operation the model performs is an operation of :mod:`sim.protocol.imap_client` run
+against :class:`sim.protocol.imap.server.ImapServer`.  Running the engine for each of the thousands
+of operations in a run would be too slow for a slider, and it would repeat itself: the framing of an
+operation on one message depends only on the *decimal lengths* of the numbers in it (sequence
+number, UID, sizes), on the text of the flag list and on the message's BODYSTRUCTURE length; the
+payload octets are the message's own part sizes.  So each operation is measured once per such
+*shape* on a probe store built to have exactly that shape, and memoised (the memo lives for the
+process, so a course's repeated runs are fast after the first).  Per-message listing lines (flag
+resync, SEARCH results) are summed from their RFC 9051 formats with constants measured the same
+way.  ``tests/sim/test_model_costs.py`` runs random operations both ways and requires equal counts.
+
+A cost is ``(up, down, round_trips)`` with ``up``/``down`` = (framing, header, body, attachment).
+Client tags are ``aNNN`` (three digits) as the client writes them for its first 999 commands; the
+model assumes that width for every command (a long-lived connection's later tags are one octet
+longer, which is not modelled).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..protocol.imap.config import ImapConfig
+from ..protocol.imap.formatting import body_structure, flag_list
+from ..protocol.imap.server import ImapServer
+from ..protocol.imap_client import ImapClient, SyncMode, connect
+from ..protocol.message import ByteKind, Entity, Message
+from ..protocol.store import Store
+from ..scenario import TlsMode
+from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
+
+USER = "user"
+PASSWORD = "secret"
+CHUNK = 65536
+
+Cost = tuple[tuple[int, int, int, int], tuple[int, int, int, int], int]
+ZERO: Cost = ((0, 0, 0, 0), (0, 0, 0, 0), 0)
+
+_FLAG_NAMES = ((SEEN, "\\Seen"), (ANSWERED, "\\Answered"), (FLAGGED, "\\Flagged"),
+               (FORWARDED, "$Forwarded"))
+_FILLER = Message(Entity(("Subject: f",), b"x\r\n"))
+
+
+def digits(n: int) -> int:
+    return len(str(n))
+
+
+def flag_names(bits: int) -> set[str]:
+    return {name for bit, name in _FLAG_NAMES if bits & bit}
+
+
+_FLAG_LEN: dict[int, int] = {}
+
+
+def flag_len(bits: int) -> int:
+    """Octets of the engine's flag list ``(\\Seen ...)`` for the flag bits."""
+    n = _FLAG_LEN.get(bits)
+    if n is None:
+        n = _FLAG_LEN[bits] = len(flag_list(flag_names(bits)))
+    return n
+
+
+def structure_len(message: Message) -> int:
+    return len(body_structure(message.root, extensible=True))
+
+
+def add(a: Cost, b: Cost, times: int = 1) -> Cost:
+    (u1, d1, r1), (u2, d2, r2) = a, b
+    return (tuple(x + y * times for x, y in zip(u1, u2)),  # type: ignore[return-value]
+            tuple(x + y * times for x, y in zip(d1, d2)), r1 + r2 * times)
+
+
+def _config(tls: TlsMode) -> ImapConfig:
+    return ImapConfig(starttls=tls is TlsMode.STARTTLS, implicit_tls=tls is TlsMode.IMPLICIT)
+
+
+def _number_with(d: int, at_least: int = 1) -> int:
+    """The smallest number with ``d`` decimal digits that is at least ``at_least``."""
+    n = max(10 ** (d - 1), at_least)
+    if digits(n) != d:
+        raise ValueError(f"no {d}-digit number >= {at_least}")
+    return n
+
+
+class _Probe:
+    """A store with one mailbox laid out so that a target message has a given seq and UID."""
+
+    def __init__(self, tls: TlsMode) -> None:
+        self.tls = tls
+        self.store = Store()
+        self.account = self.store.add_account(USER, PASSWORD)
+
+    def box(self, folder: str, seq: int, uid: int, message: Message | None, flags: set[str],
+            uidnext: int | None = None) -> None:
+        box = self.account.get(folder) or self.account.create(folder)
+        if message is None:  # an exists/uidnext shape only
+            box.uidnext = max(1, (uidnext or 1) - seq)
+            for _ in range(seq):
+                box.append(_FILLER)
+            if uidnext is not None:
+                box.uidnext = uidnext
+            return
+        box.uidnext = uid - seq + 1
+        for _ in range(seq - 1):
+            box.append(_FILLER)
+        box.append(message, flags)
+
+    def client(self, folder: str | None = "INBOX") -> ImapClient:
+        c = connect(ImapServer(self.store, _config(self.tls)), USER, PASSWORD,
+                    starttls=self.tls is TlsMode.STARTTLS, mailbox=folder)
+        c.take_record()
+        return c
+
+
+def _cost_of(client: ImapClient, up_payload: tuple[int, int, int] = (0, 0, 0)) -> Cost:
+    rec = client.take_record()
+    c = rec.server_counts
+    up_framing = rec.client_bytes - sum(up_payload)
+    return ((up_framing, *up_payload), (c.framing, c.header, c.body, c.attachment),  # type: ignore
+            rec.round_trips)
+
+
+class ImapCosts:
+    """Memoised IMAP operation costs for one TLS mode (see module docstring)."""
+
+    def __init__(self, tls: TlsMode) -> None:
+        self.tls = tls
+        self.memo: dict[tuple[Any, ...], Cost] = {}
+
+    def _get(self, key: tuple[Any, ...], measure: Callable[[], Cost]) -> Cost:
+        c = self.memo.get(key)
+        if c is None:
+            c = self.memo[key] = measure()
+        return c
+
+    # -- connection -----------------------------------------------------------------------------
+    def connect(self, exists: int, uidnext: int, keywords: bool) -> Cost:
+        """Greeting, CAPABILITY, [STARTTLS, CAPABILITY], LOGIN, SELECT INBOX."""
+        key = ("connect", digits(exists), digits(uidnext), keywords)
+
+        def measure() -> Cost:
+            p = _Probe(self.tls)
+            p.box("INBOX", _number_with(digits(exists)) if exists else 0, 0, None, set(),
+                  _number_with(digits(uidnext), (_number_with(digits(exists)) if exists else 0)
+                               + 1))
+            if keywords:
+                p.account.inbox.append(_FILLER, {"$Forwarded"}) if not exists else \
+                    p.account.inbox.set_flags(p.account.inbox.messages[0].uid, {"$Forwarded"})
+            c = connect(ImapServer(p.store, _config(self.tls)), USER, PASSWORD,
+                        starttls=self.tls is TlsMode.STARTTLS)
+            return _cost_of(c)
+        return self._get(key, measure)
+
+    def select(self, folder: str, exists: int, uidnext: int, keywords: bool) -> Cost:
+        """SELECT of another folder on an open connection (closes the previous one)."""
+        key = ("select", folder, digits(exists), digits(uidnext), keywords)
+
+        def measure() -> Cost:
+            p = _Probe(self.tls)
+            n = _number_with(digits(exists)) if exists else 0
+            p.box(folder, n, 0, None, set(), _number_with(digits(uidnext), n + 1))
+            if keywords and n:
+                box = p.account.get(folder)
+                box.set_flags(box.messages[0].uid, {"$Forwarded"})
+            c = p.client("INBOX")
+            c.select(folder)
+            return _cost_of(c)
+        return self._get(key, measure)
+
+    def logout(self) -> Cost:
+        def measure() -> Cost:
+            c = _Probe(self.tls).client()
+            c.logout()
+            return _cost_of(c)
+        return self._get(("logout",), measure)
+
+    def noop(self) -> Cost:
+        def measure() -> Cost:
+            c = _Probe(self.tls).client()
+            c.noop()
+            return _cost_of(c)
+        return self._get(("noop",), measure)
+
+    def idle_cycle(self) -> Cost:
+        """DONE + tagged OK + IDLE + ``+ idling``: re-issuing IDLE (or resuming after a command)."""
+        def measure() -> Cost:
+            c = _Probe(self.tls).client()
+            c.idle_start()
+            c.idle_done()
+            return _cost_of(c)
+        return self._get(("idle",), measure)
+
+    def idle_start(self) -> Cost:
+        def measure() -> Cost:
+            c = _Probe(self.tls).client()
+            c.idle_start()
+            return _cost_of(c)
+        return self._get(("idle_start",), measure)
+
+    # -- pushes while idling ----------------------------------------------------------------------
+    def push_exists(self, exists: int) -> Cost:
+        key = ("push_exists", digits(exists))
+
+        def measure() -> Cost:
+            p = _Probe(self.tls)
+            n = _number_with(digits(exists))
+            p.box("INBOX", n - 1, 0, None, set(), n)
+            c = p.client()
+            c.idle_start()
+            c.take_record()
+            p.account.inbox.append(_FILLER)
+            c.idle_push()
+            return _cost_of(c)
+        return self._get(key, measure)
+
+    def push_flags(self, seq: int, bits: int) -> Cost:
+        key = ("push_flags", digits(seq), flag_len(bits))
+
+        def measure() -> Cost:
+            p = _Probe(self.tls)
+            s = _number_with(digits(seq))
+            p.box("INBOX", s, s, _FILLER, set())
+            c = p.client()
+            c.idle_start()
+            c.take_record()
+            box = p.account.inbox
+            box.set_flags(box.messages[-1].uid, flag_names(bits) or {"\\Draft"})
+            if not bits:
+                box.set_flags(box.messages[-1].uid, set())
+            c.idle_push()
+            return _cost_of(c)
+        return self._get(key, measure)
+
+    def push_expunge(self, seq: int) -> Cost:
+        key = ("push_expunge", digits(seq))
+
+        def measure() -> Cost:
+            p = _Probe(self.tls)
+            s = _number_with(digits(seq))
+            p.box("INBOX", s, s, _FILLER, set())
+            c = p.client()
+            c.idle_start()
+            c.take_record()
+            box = p.account.inbox
+            box.expunge([box.messages[-1].uid])
+            c.idle_push()
+            return _cost_of(c)
+        return self._get(key, measure)
+
+    # -- per-message operations (the message supplies the payload octets) -------------------------
+    # ``mail`` is a :class:`sim.model.state.Mail` (sizes); ``build()`` makes its Message, needed only
+    # when a shape is measured for the first time.
+    def sync_headers(self, mail: Any, build: Callable[[], Message], seq: int, uid: int,
+                     bits: int) -> Cost:
+        """``UID FETCH uid:* (UID FLAGS RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER])``."""
+        key = ("sync", digits(seq), digits(uid), flag_len(bits), digits(mail.size),
+               mail.structure, digits(mail.header))
+
+        def measure() -> Cost:
+            p = _Probe(self.tls)
+            s = _number_with(digits(seq))
+            u = _number_with(digits(uid), s)
+            p.box("INBOX", s, u, build(), flag_names(bits))
+            c = p.client()
+            c.sync_headers(u, SyncMode.HEADERS)
+            return _cost_of(c)
+        return self._payload(key, measure, (mail.header, 0, 0))
+
+    def fetch_text(self, mail: Any, build: Callable[[], Message], seq: int, uid: int, bits: int,
+                   *, peek: bool = False) -> Cost:
+        """Body on open: ``UID FETCH uid (BODY[1])`` -- sets \\Seen, which the server echoes --
+        or, for offline sync, ``BODY.PEEK[1]``."""
+        seen = peek or bool(bits & SEEN)
+        key = ("text", digits(seq), digits(uid), flag_len(bits | SEEN), seen, digits(mail.text))
+
+        def measure() -> Cost:
+            p = _Probe(self.tls)
+            s = _number_with(digits(seq))
+            u = _number_with(digits(uid), s)
+            p.box("INBOX", s, u, build(), flag_names(bits | SEEN) if seen else flag_names(bits))
+            c = p.client()
+            c.fetch_body(u, "1", mark_seen=not peek)
+            return _cost_of(c)
+        return self._payload(key, measure, (0, mail.text, 0))
+
+    def fetch_attachment(self, mail: Any, build: Callable[[], Message], seq: int,
+                         uid: int) -> Cost:
+        """The attachment part ``BODY.PEEK[2]``, in 64 KiB partial fetches when larger."""
+        size = mail.att
+        full, rem = divmod(size, CHUNK)
+        key = ("att", digits(seq), digits(uid), full if size > CHUNK else -1,
+               digits(rem) if size > CHUNK else digits(size))
+
+        def measure() -> Cost:
+            p = _Probe(self.tls)
+            s = _number_with(digits(seq))
+            u = _number_with(digits(uid), s)
+            p.box("INBOX", s, u, build(), set())
+            c = p.client()
+            c.fetch_attachment(u, "2", size, CHUNK)
+            return _cost_of(c)
+        return self._payload(key, measure, (0, 0, size))
+
+    def fetch_full(self, mail: Any, build: Callable[[], Message], seq: int, uid: int,
+                   bits: int) -> Cost:
+        """Offline sync of a whole message: ``UID FETCH uid (UID RFC822.SIZE FLAGS BODY.PEEK[])``."""
+        key = ("full", digits(seq), digits(uid), flag_len(bits), digits(mail.size))
+
+        def measure() -> Cost:
+            p = _Probe(self.tls)
+            s = _number_with(digits(seq))
+            u = _number_with(digits(uid), s)
+            p.box("INBOX", s, u, build(), flag_names(bits))
+            c = p.client()
+            c.fetch_full([u])
+            return _cost_of(c)
+        return self._payload(key, measure, (mail.header, mail.body, mail.attachment))
+
+    def _payload(self, key: tuple[Any, ...], measure: Callable[[], Cost],
+                 payload: tuple[int, int, int], *, up: bool = False) -> Cost:
+        """Memoise the framing of a shape; add this message's own payload octets
+        ``(header, body, attachment)`` (the probe measured its own message's, which are removed).
+        ``up``: the payload travels from the client (APPEND)."""
+        c = self.memo.get(key)
+        sign = 1
+        if c is None:
+            c = measure()
+            sign = -1
+        (uf, uh, ub, ua), (df, dh, db, da), rt = c
+        h, b, a = payload[0] * sign, payload[1] * sign, payload[2] * sign
+        if up:
+            uh, ub, ua = uh + h, ub + b, ua + a
+        else:
+            dh, db, da = dh + h, db + b, da + a
+        adjusted = ((uf, uh, ub, ua), (df, dh, db, da), rt)
+        if sign < 0:
+            self.memo[key] = adjusted
+            return self._payload(key, measure, payload, up=up)
+        return adjusted
+
+    def store_flags(self, seq: int, uid: int, add_bits: int, remove: bool = False) -> Cost:
+        key = ("store", digits(seq), digits(uid), flag_len(add_bits), remove)
+
+        def measure() -> Cost:
+            p = _Probe(self.tls)
+            s = _number_with(digits(seq))
+            u = _number_with(digits(uid), s)
+            p.box("INBOX", s, u, _FILLER, set())
+            c = p.client()
+            c.store_flags([u], flag_names(add_bits), add=not remove)
+            return _cost_of(c)
+        return self._get(key, measure)
+
+    def move(self, seq: int, uid: int, folder: str, target_uidvalidity: int,
+             target_uid: int) -> Cost:
+        key = ("move", digits(seq), digits(uid), folder, digits(target_uidvalidity),
+               digits(target_uid))
+
+        def measure() -> Cost:
+            p = _Probe(self.tls)
+            s = _number_with(digits(seq))
+            u = _number_with(digits(uid), s)
+            for i in range(2, _number_with(digits(target_uidvalidity), 2)):
+                p.account.create(f"pad{i}")
+            target = p.account.create(folder)
+            target.uidnext = _number_with(digits(target_uid))
+            p.box("INBOX", s, u, _FILLER, set())
+            c = p.client()
+            c.move([u], folder)
+            return _cost_of(c)
+        return self._get(key, measure)
+
+    def delete(self, seq: int, uid: int) -> Cost:
+        key = ("delete", digits(seq), digits(uid))
+
+        def measure() -> Cost:
+            p = _Probe(self.tls)
+            s = _number_with(digits(seq))
+            u = _number_with(digits(uid), s)
+            p.box("INBOX", s, u, _FILLER, set())
+            c = p.client()
+            c.delete([u])
+            return _cost_of(c)
+        return self._get(key, measure)
+
+    def append(self, mail: Any, build: Callable[[], Message], uidnext: int,
+               uidvalidity: int) -> Cost:
+        """APPEND to Sent (flags \\Seen, LITERAL+); the literal is uploaded message content."""
+        key = ("append", digits(mail.size), digits(uidnext), digits(uidvalidity))
+
+        def measure() -> Cost:
+            p = _Probe(self.tls)
+            for i in range(3, _number_with(digits(uidvalidity), 3)):
+                p.account.create(f"pad{i}")
+            box = p.account.create("Sent")
+            box.uidnext = _number_with(digits(uidnext))
+            c = p.client()
+            c.append("Sent", build())
+            return _cost_of(c, (mail.header, mail.body, mail.attachment))
+        return self._payload(key, measure, (mail.header, mail.body, mail.attachment), up=True)
+
+    # -- listings --------------------------------------------------------------------------------
+    def flags_resync_base(self) -> Cost:
+        """``UID FETCH 1:* (UID FLAGS)`` minus its per-message lines (measured on one message)."""
+        def measure() -> Cost:
+            p = _Probe(self.tls)
+            p.box("INBOX", 1, 1, _FILLER, set())
+            c = p.client()
+            c.fetch_flags(1)
+            (uf, uh, ub, ua), (df, dh, db, da), rt = _cost_of(c)
+            return ((uf, uh, ub, ua), (df - self.flags_line(1, 1, 0), dh, db, da), rt)
+        return self._get(("resync",), measure)
+
+    @staticmethod
+    def flags_line(seq: int, uid: int, bits: int) -> int:
+        """``* seq FETCH (UID uid FLAGS (...))`` CRLF."""
+        return 2 + digits(seq) + 8 + 4 + digits(uid) + 7 + flag_len(bits) + 3
+
+    def search_base(self, query: str) -> Cost:
+        """``UID SEARCH TEXT q`` with no hit; each hit adds a space and its UID."""
+        key = ("search", len(query))
+
+        def measure() -> Cost:
+            c = _Probe(self.tls).client()
+            c.search(f"TEXT {query}")
+            return _cost_of(c)
+        return self._get(key, measure)
+
+
+def _section_kinds(msg: Message, section: str, size: int) -> tuple[int, int, int]:
+    """(header, body, attachment) octets of a section's body as the engine slices it."""
+    if not msg.root.is_multipart:
+        ks = msg.kind_sizes(msg.header_size, msg.body_size)
+    else:
+        part = msg.part([int(x) for x in section.split(".")])
+        ks = msg.kind_sizes(msg.offset_of(part) + part.header_size, size)
+    return ks[ByteKind.HEADER], ks[ByteKind.BODY], ks[ByteKind.ATTACHMENT]
+
+
+_COSTS: dict[TlsMode, ImapCosts] = {}
+
+
+def costs_for(tls: TlsMode) -> ImapCosts:
+    if tls not in _COSTS:
+        _COSTS[tls] = ImapCosts(tls)
+    return _COSTS[tls]

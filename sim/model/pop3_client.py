@@ -1,0 +1,357 @@
+"""The POP3 client process of one device.
+
+Theory of operation
+-------------------
+A POP3 client polls every ``poll_interval_s`` while online (see :class:`~.timeline.Timeline`).  A
+poll is an event only when it has something to do: new mail in the maildrop (it is scheduled at the
+first tick after the arrival), a leave-on-server copy whose days are up, or an on-demand download
+when the user opens a message fetched headers-first.  Every other tick is an *empty poll* whose
+cost depends only on the maildrop, which is constant between changes; the client therefore
+accounts the ticks since its last accounting point in closed form whenever the maildrop is about to
+change (it listens to the user's INBOX) and before each real session.  Without UIDL a
+leave-on-server client downloads the whole maildrop at every tick (the re-download storm): the same
+closed form books those re-downloads as duplicates.
+
+Semantics follow RFC 1939 and ``sim.protocol.pop3_client.poll``: login takes the maildrop lock
+(a second device polling during an open session is refused and retries at its next tick), DELE
+takes effect at QUIT, user actions (read, flag, file, delete...) change only the local copy.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
+from ..results import CrashRecord, LossReason, SearchRecord
+from ..scenario import DAY, TlsMode
+from ..workload import Action, ActionKind, Crash
+from .pop3_costs import PollCost, Pop3Costs
+from .state import INBOX, Device
+from .timeline import Timeline
+from .world import World, phase_of
+
+_COSTS: dict[bool, Pop3Costs] = {}
+
+
+def costs_for(tls: TlsMode) -> Pop3Costs:
+    stls = tls is TlsMode.STARTTLS
+    if stls not in _COSTS:
+        _COSTS[stls] = Pop3Costs(stls)
+    return _COSTS[stls]
+
+
+_FLAG_OF = {ActionKind.READ: SEEN, ActionKind.REPLY: ANSWERED, ActionKind.FORWARD: FORWARDED,
+            ActionKind.FLAG: FLAGGED}
+
+
+class Pop3Client:
+    """POP3 polling, downloading and local mail handling on one device."""
+
+    def __init__(self, world: World, dev: Device) -> None:
+        self.w = world
+        self.dev = dev
+        self.pol = dev.spec.pop3
+        self.user = world.users[dev.user]
+        ivs = [(iv.start, iv.end) for iv in world.trace.online[dev.id]]
+        iv = self.pol.poll_interval_s
+        self.tl = Timeline(ivs, iv, phase_of(world.scenario.seed, dev.name) * iv)
+        self.costs = costs_for(world.tls)
+        self.known: set[int] = set()  # UIDL memory: mail ids held in full
+        self.first_seen: dict[int, float] = {}
+        self.headers_only: set[int] = set()
+        self.ever: set[int] = set()  # mail ids ever downloaded in full (duplicate detection)
+        self.acct = math.inf  # ticks before this time are accounted
+        self.sched = math.inf
+        self.expiry: list[tuple[float, int]] = []
+        world.inbox_listeners[dev.user].append(self.account_empty)
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def start(self, t: float) -> None:
+        self.acct = t
+        if self.user.inbox:
+            self.want(t)
+
+    def finish(self, end: float) -> None:
+        """Book the empty polls up to the end of the run."""
+        if self.acct < end:
+            self.account_empty(end)
+
+    def was_due(self, arrival: float) -> bool:
+        """Whether the device polled (or could have) after a message arrived at ``arrival``."""
+        return self.tl.next_tick(arrival) < self.w.end
+
+    def want(self, t: float) -> None:
+        """Make sure a real session happens at the first tick at or after ``t``."""
+        tick = self.tl.next_tick(t)
+        if tick < self.w.end and tick < self.sched:
+            self.sched = tick
+            self.w.call_at(tick, self.session)
+
+    def on_arrival(self, mid: int, t: float) -> None:
+        if self.dev.exists(t):
+            self.want(t)
+
+    def on_server_change(self, mid: int, t: float, state: object) -> None:
+        """Server-side changes (quarantine) do not reach a POP3 client's copies."""
+
+    # -- the poll ---------------------------------------------------------------------------------
+    def _may_delete(self, mid: int, t: float) -> bool:
+        pol = self.pol
+        if not pol.leave_on_server:
+            return True
+        if pol.leave_days is None or not pol.use_uidl:
+            return False
+        return t - self.first_seen.get(mid, t) >= pol.leave_days * DAY
+
+    def _plan(self, t: float) -> tuple[PollCost, list[int], list[int], list[int]]:
+        """Cost of a poll at ``t`` on the current maildrop; (cost, fetched, headers, deleted)."""
+        user, pol, costs, mails = self.user, self.pol, self.costs, self.w.mails
+        n = len(user.inbox)
+        c = costs.begin(n, user.inbox_bytes, user.size_digits, user.uid_digits, pol.use_uidl)
+        fetched: list[int] = []
+        headers: list[int] = []
+        deleted: list[int] = []
+        mid_at = user.mid_at
+        uidl = pol.use_uidl
+        known = self.known
+        for i, uid in enumerate(user.inbox, 1):
+            mid = mid_at[uid]
+            if uidl and mid in known:
+                if self._may_delete(mid, t):
+                    costs.dele(c, i)
+                    deleted.append(mid)
+                continue
+            m = mails[mid]
+            if pol.headers_first and m.size >= pol.headers_first_min_bytes:
+                if not (uidl and mid in self.headers_only):
+                    costs.top0(c, i, m.header)
+                    headers.append(mid)
+                continue
+            costs.retr(c, i, m.size, m.header, m.body, m.attachment)
+            fetched.append(mid)
+            if self._may_delete(mid, t):
+                costs.dele(c, i)
+                deleted.append(mid)
+        costs.quit(c, n - len(deleted))
+        return c, fetched, headers, deleted
+
+    def _charge(self, c: PollCost, times: int = 1) -> float:
+        return self.w.charge(self.dev, (c.client, 0, 0, 0),
+                             (c.framing, c.header, c.body, c.attachment), c.round_trips,
+                             times=times)
+
+    def account_empty(self, t: float) -> None:
+        """Book the polls at ticks in [acct, t) in closed form (nothing new among them)."""
+        if t <= self.acct:
+            return
+        n = self.tl.ticks_between(self.acct, t)
+        start = self.acct
+        self.acct = t
+        if n <= 0:
+            return
+        c, fetched, headers, deleted = self._plan(start)
+        self._charge(c, n)
+        self.dev.empty_polls += n
+        if fetched:  # only without UIDL: the whole maildrop again, every tick
+            self._redownload(fetched, n)
+
+    def _redownload(self, fetched: list[int], times: int) -> None:
+        dev, mails = self.dev, self.w.mails
+        for mid in fetched:
+            size = mails[mid].size
+            dev.dup_bytes += size * times
+            dev.dup_count += times
+            dev.extra_bytes += size * times
+            self.w.rec.device_add(dev.id, size * times)
+            if dev.spec.scans_mail:
+                dev.scan_bytes += size * times
+
+    def session(self, t: float) -> None:
+        if t < self.acct:
+            return  # a stale event for a tick already handled
+        self.account_empty(t)
+        self.acct = t + 1e-9
+        self.sched = math.inf
+        if not self.dev.exists(t):
+            return
+        user = self.user
+        if user.lock_until > t and user.lock_holder != self.dev.id:
+            self._charge(self.costs.refused())
+            self.dev.lock_refusals += 1
+            self.want(self.acct)
+            return
+        c, fetched, headers, deleted = self._plan(t)
+        dur = self._charge(c)
+        user.lock_until = t + dur
+        user.lock_holder = self.dev.id
+        self._apply(t, t + dur, fetched, headers, deleted)
+        self._reschedule()
+
+    def _apply(self, t: float, done: float, fetched: list[int], headers: list[int],
+               deleted: list[int]) -> None:
+        w, dev, pol = self.w, self.dev, self.pol
+        mails = w.mails
+        for mid in headers:
+            self.first_seen.setdefault(mid, t)
+            self.headers_only.add(mid)
+            if mid not in dev.local:
+                w.put_local(dev, mid, done, body=False, attachment=False)
+        dups: list[int] = []
+        for mid in fetched:
+            self.first_seen.setdefault(mid, t)
+            if mid in self.ever:
+                dups.append(mid)
+            if mid in dev.local and dev.local[mid].body:
+                continue  # already held: the duplicate is booked below
+            w.put_local(dev, mid, done, body=True, attachment=True, full=True)
+            self.ever.add(mid)
+            self.known.add(mid)
+            self.headers_only.discard(mid)
+            if dev.spec.scans_mail:
+                dev.scan_bytes += mails[mid].size
+            if pol.leave_on_server and pol.leave_days is not None and pol.use_uidl:
+                heapq.heappush(self.expiry, (t + pol.leave_days * DAY, mid))
+        if dups:
+            self._redownload(dups, 1)
+        for mid in fetched:
+            self.known.add(mid)
+        user = self.user
+        for mid in deleted:
+            reason = LossReason.USER_DELETE if w.intent.get(mid) is None else LossReason.EXPIRED
+            w.server_remove(user, mid, t, reason)
+
+    def _reschedule(self) -> None:
+        exp = self.expiry
+        inbox = self.user.uid_of
+        while exp and exp[0][1] not in inbox:
+            heapq.heappop(exp)
+        if exp:
+            self.want(max(exp[0][0], self.acct))
+
+    # -- user actions -----------------------------------------------------------------------------
+    def on_action(self, a: Action, t: float) -> None:
+        w, dev = self.w, self.dev
+        if a.kind is ActionKind.SEARCH:
+            self._search(a, t)
+            return
+        mid = a.target
+        if mid is None:
+            return
+        copy = dev.local.get(mid)
+        if copy is None:
+            return  # this device never got it (or it is gone here): nothing to act on
+        if a.kind is ActionKind.DELETE:
+            w.drop_local(dev, mid, LossReason.USER_DELETE)
+            w.set_intent(mid, None)
+            return
+        if a.kind is ActionKind.READ and not copy.body:
+            self._fetch_on_open(mid, t)
+        folder, flags = copy.folder, copy.flags
+        if a.kind is ActionKind.FILE and a.folder:
+            folder = a.folder
+        else:
+            flags |= _FLAG_OF.get(a.kind, 0)
+        if a.kind in (ActionKind.REPLY, ActionKind.FORWARD) and a.outgoing is not None:
+            size = w.mails[a.outgoing.id].size
+            dev.sent_bytes += size
+            w.rec.device_add(dev.id, size)
+        w.change_local(dev, mid, t, folder, flags)
+        w.set_intent(mid, (folder, flags))
+
+    def _fetch_on_open(self, mid: int, t: float) -> None:
+        """Headers-first: download the whole message when the user opens it (if still there)."""
+        user, w = self.user, self.w
+        if not self.tl.online(t) or mid not in user.uid_of:
+            return
+        if user.lock_until > t and user.lock_holder != self.dev.id:
+            self._charge(self.costs.refused())
+            self.dev.lock_refusals += 1
+            return
+        self.account_empty(t)
+        costs, m = self.costs, w.mails[mid]
+        n = len(user.inbox)
+        c = costs.begin(n, user.inbox_bytes, user.size_digits, user.uid_digits, self.pol.use_uidl)
+        number = user.inbox.index(user.uid_of[mid]) + 1
+        costs.retr(c, number, m.size, m.header, m.body, m.attachment)
+        deleted = [mid] if self._may_delete(mid, t) else []
+        if deleted:
+            costs.dele(c, number)
+        costs.quit(c, n - len(deleted))
+        dur = self._charge(c)
+        user.lock_until = t + dur
+        user.lock_holder = self.dev.id
+        self._apply(t, t + dur, [mid], [], deleted)
+
+    def _search(self, a: Action, t: float) -> None:
+        w, dev = self.w, self.dev
+        q = a.query or ""
+        relevant = found = 0
+        for mid, intent in w.intent.items():
+            m = w.mails[mid]
+            if intent is None or m.user != dev.user or q not in m.keywords:
+                continue
+            relevant += 1
+            if mid in dev.local:
+                found += 1
+        w.search_records.append(SearchRecord(t, dev.name, q, relevant, found,
+                                             found / relevant if relevant else 1.0, 0, 0, 0.0,
+                                             False))
+
+    # -- crashes ----------------------------------------------------------------------------------
+    def on_crash(self, c: Crash, t: float) -> None:
+        w, dev = self.w, self.dev
+        self.account_empty(t)
+        record = wipe_and_restore(w, dev, c, t)
+        # the client's memory (popstate) comes back from the same backup, if any
+        if c.backup_time is None:
+            self.known.clear()
+            self.headers_only.clear()
+        else:
+            self.known = {m for m in self.known if self.first_seen.get(m, t) <= c.backup_time}
+            self.headers_only = {m for m in self.headers_only if m in dev.local}
+        self.want(t)
+        w.crash_records.append(record)
+
+
+def wipe_and_restore(w: World, dev: Device, c: Crash, t: float) -> CrashRecord:
+    """Wipe ``dev``'s local store, restore the backup taken at ``c.backup_time``, and count what
+    is gone for good (messages and metadata that existed only on this device)."""
+    dev.crashes += 1
+    wiped = list(dev.local.items())
+    wiped_bytes = sum(cp.bytes for _, cp in wiped) + dev.sent_bytes + dev.extra_bytes
+    w.rec.device_add(dev.id, -(dev.sent_bytes + dev.extra_bytes))
+    dev.sent_bytes = 0
+    dev.extra_bytes = 0
+    for mid, _ in wiped:
+        w.drop_local(dev, mid, LossReason.CRASH)
+    restored = 0
+    lost = lost_bytes = lost_meta = 0
+    bt = c.backup_time
+    for mid, cp in wiped:
+        back = bt is not None and cp.since <= bt
+        if back:
+            folder, flags = cp.state_at(bt)  # type: ignore[arg-type]
+            w.put_local(dev, mid, t, body=cp.body, attachment=cp.attachment, folder=folder,
+                        flags=flags, count_delay=False, full=cp.bytes >= w.mails[mid].size)
+            restored += 1
+        elif w.copies.get(mid, 0) <= 0:
+            lost += 1
+            lost_bytes += w.mails[mid].size
+        state = cp.state()
+        if state != (INBOX, 0) and mid < w.n_arrivals:
+            if not _state_elsewhere(w, dev, mid, state):
+                lost_meta += 1
+    return CrashRecord(t, dev.name, None if bt is None else t - bt, len(wiped), wiped_bytes,
+                       restored, lost, lost_bytes, lost_meta)
+
+
+def _state_elsewhere(w: World, dev: Device, mid: int, state: tuple[str, int]) -> bool:
+    entry = w.users[dev.user].where.get(mid)
+    if entry is not None and (entry[0], entry[1]) == state:
+        return True
+    for other in w.user_devices[dev.user]:
+        cp = other.local.get(mid)
+        if cp is not None and cp.state() == state:
+            return True
+    return False

@@ -1,0 +1,168 @@
+"""``run(scenario, protocol, trace=None) -> Result``: one simulation run, start to finish."""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Callable
+
+from ..metrics import mean_finite
+from ..results import (
+    Conservation,
+    Delay,
+    DeviceSummary,
+    LossReason,
+    Result,
+    Summary,
+    Traffic,
+    Virus,
+)
+from ..scenario import Scenario, ScenarioError
+from ..workload import Trace, generate
+from .world import World
+
+SERIES_DEVICE_LIMIT = 30  # keep per-device series up to this many devices (memory for campus)
+
+
+class Protocol(enum.Enum):
+    """The mail access protocol every device of a run uses."""
+
+    POP3 = "pop3"
+    IMAP = "imap"
+
+
+def run(scenario: Scenario, protocol: Protocol, trace: Trace | None = None, *,
+        grid_step_s: float = 3600.0, device_series: bool | None = None,
+        progress: Callable[[float], None] | None = None) -> Result:
+    """Simulate ``scenario`` under ``protocol`` and return the frozen :class:`Result`.
+
+    ``trace`` defaults to ``sim.workload.generate(scenario)``; pass the same trace to the POP3 and
+    the IMAP run (the experiments do) to skip generating it twice.  ``grid_step_s`` is the spacing
+    of the time series; ``device_series`` keeps per-device series (default: up to 30 devices).
+    ``progress`` is called with the fraction of simulated time done (about 100 times a run)."""
+    if not isinstance(protocol, Protocol):
+        raise ScenarioError("run", "protocol", protocol, "Protocol.POP3 or Protocol.IMAP")
+    if not (isinstance(grid_step_s, (int, float)) and 60.0 <= grid_step_s <= scenario.duration_s):
+        raise ScenarioError("run", "grid_step_s", grid_step_s,
+                            f"number 60 <= x <= {scenario.duration_s:g} s (the duration)")
+    if trace is None:
+        trace = generate(scenario)
+    elif trace.scenario != scenario:
+        raise ScenarioError("run", "trace", "a trace of another scenario",
+                            "the trace generated from this scenario")
+    keep = device_series if device_series is not None else (
+        len(scenario.devices) <= SERIES_DEVICE_LIMIT)
+    world = World(scenario, trace, float(grid_step_s), keep)
+    if protocol is Protocol.POP3:
+        from .pop3_client import Pop3Client as Client
+    else:
+        from .imap_client import ImapClient as Client  # type: ignore[assignment]
+    for dev in world.devices:
+        dev.client = Client(world, dev)
+    for dev in world.devices:
+        if dev.exists_from <= 0.0:
+            dev.client.start(0.0)  # type: ignore[attr-defined]
+    env = world.env
+    env.process(world.driver())
+    if progress is None:
+        env.run(until=world.end)
+    else:
+        step = world.end / 100
+        for i in range(1, 101):
+            env.run(until=step * i)
+            progress(i / 100)
+    world.rec.advance(world.end)
+    for dev in world.devices:
+        dev.client.finish(world.end)  # type: ignore[attr-defined]
+    world.rec.finish()
+    return _result(world, protocol)
+
+
+def _traffic(xs: list[int]) -> Traffic:
+    return Traffic(*xs)
+
+
+def _result(w: World, protocol: Protocol) -> Result:
+    rec = w.rec
+    end = w.end
+    devices: list[DeviceSummary] = []
+    pooled: list[float] = []
+    delays: list[tuple[str, tuple[float, ...]]] = []
+    for dev in w.devices:
+        missed = 0
+        for mid in w.delivered:
+            m = w.mails[mid]
+            if m.user != dev.user or m.time < dev.exists_from or mid in dev.shown:
+                continue
+            if w.intent.get(mid) is None:
+                continue  # deleted on purpose or quarantined: nobody should show it
+            if dev.client.was_due(m.time):  # type: ignore[attr-defined]
+                missed += 1
+        cons, cov, agr = rec.device_means(dev.id)
+        ds = sorted(dev.delays)
+        pooled.extend(ds)
+        delays.append((dev.name, tuple(ds)))
+        devices.append(DeviceSummary(
+            device=dev.name, user=w.users[dev.user].name,
+            storage_bytes=rec.dev_bytes[dev.id], storage_peak_bytes=rec.dev_peak[dev.id],
+            up=_traffic(rec.up[dev.id]), down=_traffic(rec.down[dev.id]),
+            duplicate_download_bytes=dev.dup_bytes, duplicate_downloads=dev.dup_count,
+            received_messages=len(dev.shown), missed_messages=missed,
+            notification_delay=Delay.of(ds), sessions=dev.sessions,
+            empty_polls=dev.empty_polls, lock_refusals=dev.lock_refusals,
+            connection_time_s=dev.conn_time, consistency_mean_share=cons,
+            coverage_mean_share=cov, state_agreement_mean_share=agr,
+            infected_reached=len(dev.infected_reached), scan_bytes=dev.scan_bytes,
+            crashes=dev.crashes))
+    exposure = 0.0
+    reached = 0
+    for dev in w.devices:
+        for mid, t in dev.infected_reached.items():
+            reached += 1
+            exposure += w.exposure_end.get((dev.id, mid), end) - t
+    virus = Virus(
+        infected_delivered=sum(1 for mid in w.delivered if w.mails[mid].infected),
+        caught_at_delivery=w.caught_at_delivery, caught_by_rescan=w.caught_by_rescan,
+        reached_devices=reached, exposure_device_s=exposure,
+        server_scan_bytes=w.server_scan_bytes,
+        device_scan_bytes=sum(d.scan_bytes for d in w.devices))
+    on_server = on_device = 0
+    lost: dict[LossReason, int] = {}
+    for mid in w.delivered:
+        if w.on_server(mid):
+            on_server += 1
+        elif w.copies.get(mid, 0) > 0:
+            on_device += 1
+        else:
+            reason = w.last_reason.get(mid, LossReason.CRASH)
+            lost[reason] = lost.get(reason, 0) + 1
+    conservation = Conservation(len(w.delivered), on_server, on_device, 0,
+                                tuple(sorted(lost.items(), key=lambda kv: kv[0].value)))
+    crashes = tuple(w.crash_records)
+    searches = tuple(w.search_records)
+    recall = mean_finite([s.recall_share for s in searches]) if searches else math.nan
+    summary = Summary(
+        server_storage_bytes=rec.server_bytes,
+        server_physical_bytes=rec.server_bytes * max(0, rec.replicas_live),
+        server_peak_bytes=rec.server_peak,
+        consistency_mean_share=mean_finite(rec.s_cons),
+        coverage_mean_share=mean_finite(rec.s_cov),
+        state_agreement_mean_share=mean_finite(rec.s_agr),
+        crash_lost_messages=sum(c.lost_messages for c in crashes),
+        crash_lost_bytes=sum(c.lost_bytes for c in crashes),
+        crash_lost_metadata=sum(c.lost_metadata for c in crashes),
+        duplicate_download_bytes=sum(d.duplicate_download_bytes for d in devices),
+        notification_delay=Delay.of(pooled),
+        search_recall_share=recall,
+        wire_bytes=sum(d.wire_bytes for d in devices),
+        connection_time_s=sum(d.connection_time_s for d in devices),
+        replica_failures=w.replica_failures,
+        replica_data_loss_bytes=w.replica_loss_bytes)
+    return Result(
+        protocol=protocol.value, seed=w.scenario.seed, duration_s=end,
+        grid_s=tuple(rec.grid), summary=summary, devices=tuple(devices),
+        series=rec.device_series(),
+        server_logical_bytes=tuple(rec.s_server), server_physical_bytes=tuple(rec.s_phys),
+        consistency_share=tuple(rec.s_cons), coverage_share=tuple(rec.s_cov),
+        state_agreement_share=tuple(rec.s_agr), crashes=crashes, searches=searches,
+        virus=virus, conservation=conservation, events=w.events, delays=tuple(delays))

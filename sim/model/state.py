@@ -1,0 +1,174 @@
+"""Model state: message facts, the server's per-user mailboxes, devices and their local stores.
+
+Theory of operation
+-------------------
+The model keeps its own compact state instead of a full :class:`sim.protocol.store.Store`: per
+user a map from message id to ``[folder, flags]`` on the server, the INBOX as a UID-ordered list
+(the POP3 maildrop), and listing sums the POP3 cost arithmetic needs; per device a map from message
+id to a :class:`LocalCopy`.  Bytes on the wire come from the engines (see ``pop3_costs`` /
+``imap_costs``); this module only says *what is where*.  Flags are the bit set of
+:mod:`sim.metrics` (``SEEN | ANSWERED | FLAGGED | FORWARDED``).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from ..protocol.imap.formatting import body_structure
+from ..protocol.message import ByteKind, Message
+from ..scenario import DeviceRef
+from ..workload import MessageSpec, Trace, build_message
+
+INBOX = "INBOX"
+SENT = "Sent"
+
+
+@dataclass(frozen=True, slots=True)
+class Mail:
+    """Sizes of one message by byte kind (octets of its rendered form) plus the trace facts."""
+
+    id: int
+    user: int
+    time: float
+    size: int
+    header: int
+    body: int
+    attachment: int
+    infected: bool
+    detectable_at: float | None
+    keywords: frozenset[str]
+    text: int  # octets of the text part's body (IMAP BODY[1])
+    att: int  # octets of the attachment part's body (IMAP BODY[2]); 0 without one
+    structure: int  # length of its BODYSTRUCTURE (the IMAP cost memo keys on it)
+
+
+def mail_of(spec: MessageSpec, trace: Trace) -> Mail:
+    msg = build_message(spec, trace.scenario)
+    ks = msg.kind_sizes()
+    if msg.root.is_multipart:
+        parts = msg.root.parts
+        text, att = parts[0].body_size, (parts[1].body_size if len(parts) > 1 else 0)
+    else:
+        text, att = msg.body_size, 0
+    return Mail(spec.id, spec.user, spec.time, msg.size, ks[ByteKind.HEADER], ks[ByteKind.BODY],
+                ks[ByteKind.ATTACHMENT], spec.infected, spec.detectable_at,
+                frozenset(spec.keywords), text, att, structure_len(msg))
+
+
+class ServerUser:
+    """One user's mail on the server: folders of UID-ordered messages, flags, POP3 lock.
+
+    ``where[mid] = [folder, flags]``; ``boxes[folder]`` lists the folder's UIDs in ascending order
+    (position + 1 = IMAP sequence number; INBOX is also the POP3 maildrop) and ``box_mid[folder]``
+    maps them back to mail ids.  ``size_digits``/``uid_digits`` are INBOX listing sums for POP3."""
+
+    __slots__ = ("index", "name", "where", "boxes", "box_mid", "box_next", "validity", "uid_of",
+                 "inbox", "mid_at", "next_uid", "inbox_bytes", "size_digits", "uid_digits",
+                 "lock_until", "lock_holder", "bytes", "modseq", "keywords")
+
+    def __init__(self, index: int, name: str) -> None:
+        self.index = index
+        self.name = name
+        self.where: dict[int, list] = {}  # mail id -> [folder, flags]
+        self.boxes: dict[str, list[int]] = {INBOX: [], SENT: []}
+        self.box_mid: dict[str, dict[int, int]] = {INBOX: {}, SENT: {}}
+        self.box_next: dict[str, int] = {INBOX: 1, SENT: 1}
+        self.validity: dict[str, int] = {INBOX: 1, SENT: 2}
+        self.uid_of: dict[int, int] = {}  # mail id -> UID in its current folder
+        self.inbox = self.boxes[INBOX]
+        self.mid_at = self.box_mid[INBOX]
+        self.inbox_bytes = 0
+        self.size_digits = 0
+        self.uid_digits = 0
+        self.lock_until = -1.0
+        self.lock_holder = -1
+        self.bytes = 0
+        self.modseq = 1
+        self.keywords: dict[str, int] = {}  # folder -> messages carrying a keyword ($Forwarded)
+
+    def folder(self, name: str) -> list[int]:
+        if name not in self.boxes:
+            self.boxes[name] = []
+            self.box_mid[name] = {}
+            self.box_next[name] = 1
+            self.validity[name] = len(self.validity) + 1
+        return self.boxes[name]
+
+    def seq_of(self, mid: int) -> int:
+        """IMAP sequence number of ``mid`` in its folder."""
+        folder = self.where[mid][0]
+        return bisect.bisect_left(self.boxes[folder], self.uid_of[mid]) + 1
+
+
+def structure_len(message: Message) -> int:
+    """Octets of the message's BODYSTRUCTURE as the IMAP engine writes it."""
+    return len(body_structure(message.root, extensible=True))
+
+
+class LocalCopy:
+    """A message on a device: where the user filed it there, its flags, which parts are stored."""
+
+    __slots__ = ("folder", "flags", "body", "attachment", "bytes", "since", "history")
+
+    def __init__(self, folder: str, flags: int, body: bool, attachment: bool, nbytes: int,
+                 since: float) -> None:
+        self.folder = folder
+        self.flags = flags
+        self.body = body
+        self.attachment = attachment
+        self.bytes = nbytes
+        self.since = since
+        self.history: list[tuple[float, str, int]] | None = None  # (time, folder, flags) changes
+
+    def state(self) -> tuple[str, int]:
+        return (self.folder, self.flags)
+
+    def change(self, t: float, folder: str, flags: int) -> None:
+        if self.history is None:
+            self.history = [(self.since, self.folder, self.flags)]
+        self.history.append((t, folder, flags))
+        self.folder = folder
+        self.flags = flags
+
+    def state_at(self, t: float) -> tuple[str, int]:
+        if self.history is None:
+            return (self.folder, self.flags)
+        times = [h[0] for h in self.history]
+        i = max(0, bisect.bisect_right(times, t) - 1)
+        return self.history[i][1], self.history[i][2]
+
+
+class Device:
+    """A device's local store and the bookkeeping every metric needs."""
+
+    __slots__ = ("ref", "id", "user", "name", "spec", "local", "sent_bytes", "dup_bytes",
+                 "shown", "delays", "sessions", "empty_polls", "lock_refusals", "conn_time",
+                 "dup_count", "infected_reached", "scan_bytes", "crashes", "exists_from",
+                 "extra_bytes", "client")
+
+    def __init__(self, ref: DeviceRef) -> None:
+        self.ref = ref
+        self.id = ref.id
+        self.user = ref.user
+        self.name = ref.name
+        self.spec = ref.spec
+        self.local: dict[int, LocalCopy] = {}
+        self.sent_bytes = 0  # own outgoing messages kept locally (Sent)
+        self.extra_bytes = 0  # duplicate copies a client without UIDL keeps
+        self.dup_bytes = 0
+        self.dup_count = 0
+        self.shown: dict[int, float] = {}  # mail id -> first time shown
+        self.delays: list[float] = []
+        self.sessions = 0
+        self.empty_polls = 0
+        self.lock_refusals = 0
+        self.conn_time = 0.0
+        self.infected_reached: dict[int, float] = {}  # mail id -> time it reached this device
+        self.scan_bytes = 0
+        self.crashes = 0
+        self.exists_from = ref.spec.first_online_s
+        self.client: object = None
+
+    def exists(self, t: float) -> bool:
+        return t >= self.exists_from

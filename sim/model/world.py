@@ -1,0 +1,390 @@
+"""The world of one run: the SimPy environment, the trace dispatcher and the shared operations.
+
+Theory of operation
+-------------------
+:class:`World` owns the SimPy environment, the server state, the devices and the
+:class:`~sim.metrics.Recorder`.  One SimPy process walks the workload trace in time order
+(arrivals, user actions, crashes, disk failures, signature updates) and hands each item to the
+server or to the acting device's client.  Clients (``pop3_client.Pop3Client``,
+``imap_client.ImapClient``) schedule their own sessions with :meth:`World.call_at` -- a SimPy timeout
+with a callback, so a poll that has work is one event and a poll that has none is no event at all
+(it is counted in closed form).
+
+Every change of *what is where* goes through the few methods here (``put_local``, ``drop_local``,
+``change_local``, ``server_add``, ``server_remove``, ``server_change``, ``set_intent``), which keep
+the metric counters, the conservation bookkeeping and the POP3 listing sums in step.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import simpy
+
+from ..metrics import FORWARDED, Recorder
+from ..results import LossReason
+from ..scenario import Scenario, TlsMode
+from ..workload import Action, Crash, DiskFailure, SignatureUpdate, Trace
+from .pop3_costs import digits
+from .state import INBOX, Device, LocalCopy, Mail, ServerUser, mail_of
+from .wire import session_wire
+
+_MAIL_CACHE: dict[int, tuple[Trace, list[Mail]]] = {}
+
+
+def mails_of(trace: Trace) -> list[Mail]:
+    """Sizes of every arriving and sent message of ``trace`` (cached for the trace's two runs)."""
+    key = id(trace)
+    hit = _MAIL_CACHE.get(key)
+    if hit is not None and hit[0] is trace:
+        return hit[1]
+    mails = [mail_of(s, trace) for s in trace.messages] + [mail_of(s, trace) for s in trace.sent]
+    if len(_MAIL_CACHE) > 8:
+        _MAIL_CACHE.clear()
+    _MAIL_CACHE[key] = (trace, mails)
+    return mails
+
+
+def phase_of(seed: int, name: str) -> float:
+    """A deterministic fraction in [0, 1) per device: where in its interval a client polls."""
+    h = hashlib.sha256(f"{seed}:phase:{name}".encode()).digest()
+    return int.from_bytes(h[:8], "big") / 2**64
+
+
+class World:
+    """State and shared operations of one simulation run."""
+
+    def __init__(self, scenario: Scenario, trace: Trace, grid_step_s: float,
+                 keep_device_series: bool) -> None:
+        self.scenario = scenario
+        self.trace = trace
+        self.env = simpy.Environment()
+        self.end = scenario.duration_s
+        self.tls = scenario.tls
+        self.mails = mails_of(trace)
+        self.n_arrivals = len(trace.messages)
+        self.users = [ServerUser(i, u.name) for i, u in enumerate(scenario.users)]
+        self.devices = [Device(ref) for ref in scenario.devices]
+        self.user_devices: list[list[Device]] = [[] for _ in self.users]
+        for d in self.devices:
+            self.user_devices[d.user].append(d)
+        self.rec = Recorder([d.name for d in self.devices], self.end, grid_step_s,
+                            keep_device_series)
+        self.rec.replicas_live = scenario.server.replicas
+        self.intent: dict[int, tuple[str, int] | None] = {}
+        self.delivered: list[int] = []
+        self.copies: dict[int, int] = {}  # mail id -> number of places holding it
+        self.last_reason: dict[int, LossReason] = {}
+        self.quarantined: set[int] = set()
+        self.caught_at_delivery = 0
+        self.caught_by_rescan = 0
+        self.server_scan_bytes = 0
+        self.exposure_end: dict[tuple[int, int], float] = {}  # (device, mail) -> removed at
+        self.crash_records: list[Any] = []
+        self.search_records: list[Any] = []
+        self.replica_failures = 0
+        self.replica_loss_bytes = 0
+        self.events = 0
+        self.inbox_listeners: list[list[Callable[[float], None]]] = [[] for _ in self.users]
+
+    # -- scheduling ------------------------------------------------------------------------------
+    def call_at(self, t: float, fn: Callable[[float], None]) -> None:
+        """Run ``fn(t)`` at simulated time ``t`` (one SimPy timeout with a callback)."""
+        env = self.env
+        ev = env.timeout(max(0.0, t - env.now))
+        ev.callbacks.append(lambda _e: self._fire(fn, t))
+
+    def _fire(self, fn: Callable[[float], None], t: float) -> None:
+        self.events += 1
+        self.rec.advance(t)
+        fn(t)
+
+    # -- traffic ---------------------------------------------------------------------------------
+    def charge(self, dev: Device, up: tuple[int, int, int, int], down: tuple[int, int, int, int],
+               round_trips: int, *, connect: bool = True, times: int = 1,
+               hold: bool = True) -> float:
+        """Book one session's (or ``times`` identical sessions') octets; returns its duration.
+        ``hold``: the session's duration counts as connection time."""
+        if times <= 0:
+            return 0.0
+        w = session_wire(dev.spec.link, self.tls, sum(up), sum(down), round_trips,
+                         connect=connect)
+        self.rec.traffic(dev.id, (*up, w.tls_up, w.tcp_up), (*down, w.tls_down, w.tcp_down),
+                         times)
+        if connect:
+            dev.sessions += times
+        if hold:
+            dev.conn_time += w.duration_s * times
+        return w.duration_s
+
+    # -- devices ---------------------------------------------------------------------------------
+    def _pair(self, dev: Device, mid: int, old: tuple[str, int] | None,
+              new: tuple[str, int] | None) -> None:
+        if mid < self.n_arrivals and mid in self.intent and dev.exists(self.env.now):
+            intent = self.intent[mid]
+            self.rec.pair_add(dev.id, intent, old, -1)
+            self.rec.pair_add(dev.id, intent, new, 1)
+
+    def put_local(self, dev: Device, mid: int, t: float, *, body: bool, attachment: bool,
+                  folder: str = INBOX, flags: int = 0, count_delay: bool = True,
+                  full: bool = False) -> LocalCopy:
+        """Store (or extend) ``mid`` on ``dev``.  ``full``: the whole message as downloaded
+        (POP3 RETR, ``size`` octets); otherwise the parts an IMAP client fetched (header, text
+        part if ``body``, attachment part if ``attachment``)."""
+        m = self.mails[mid]
+        copy = dev.local.get(mid)
+        if copy is None:
+            nbytes = m.size if full else m.header + (m.text if body else 0) + (
+                m.att if attachment else 0)
+            copy = LocalCopy(folder, flags, body or full, attachment or full, nbytes, t)
+            dev.local[mid] = copy
+            self.copies[mid] = self.copies.get(mid, 0) + 1
+            self.rec.device_add(dev.id, nbytes)
+            self._pair(dev, mid, None, (folder, flags))
+            if mid not in dev.shown and mid < self.n_arrivals:
+                dev.shown[mid] = t
+                if count_delay:
+                    dev.delays.append(t - m.time)
+        else:
+            copy.body = copy.body or body or full
+            copy.attachment = copy.attachment or attachment or full
+            nbytes = m.size if full else m.header + (m.text if copy.body else 0) + (
+                m.att if copy.attachment else 0)
+            if nbytes > copy.bytes:
+                self.rec.device_add(dev.id, nbytes - copy.bytes)
+                copy.bytes = nbytes
+        if m.infected and (copy.body or copy.attachment) and mid not in dev.infected_reached:
+            if m.detectable_at is None or t < m.detectable_at:
+                dev.infected_reached[mid] = t
+        return copy
+
+    def drop_local(self, dev: Device, mid: int, reason: LossReason) -> LocalCopy | None:
+        copy = dev.local.pop(mid, None)
+        if copy is None:
+            return None
+        self.rec.device_add(dev.id, -copy.bytes)
+        self._pair(dev, mid, copy.state(), None)
+        if mid in dev.infected_reached:
+            self.exposure_end.setdefault((dev.id, mid), self.env.now)
+        self._lose_copy(mid, reason)
+        return copy
+
+    def change_local(self, dev: Device, mid: int, t: float, folder: str, flags: int) -> None:
+        copy = dev.local[mid]
+        old = copy.state()
+        if old == (folder, flags):
+            return
+        copy.change(t, folder, flags)
+        self._pair(dev, mid, old, (folder, flags))
+
+    def device_appears(self, dev: Device) -> None:
+        """A new device comes into existence: its pairs with every live message start counting."""
+        for mid, intent in self.intent.items():
+            if self.mails[mid].user == dev.user:
+                copy = dev.local.get(mid)
+                self.rec.pair_add(dev.id, intent, copy.state() if copy else None, 1)
+
+    # -- intent ----------------------------------------------------------------------------------
+    def set_intent(self, mid: int, new: tuple[str, int] | None) -> None:
+        if mid >= self.n_arrivals or mid not in self.intent:
+            return
+        old = self.intent[mid]
+        if old == new:
+            return
+        now = self.env.now
+        for dev in self.user_devices[self.mails[mid].user]:
+            if dev.exists(now):
+                copy = dev.local.get(mid)
+                view = copy.state() if copy else None
+                self.rec.pair_add(dev.id, old, view, -1)
+                self.rec.pair_add(dev.id, new, view, 1)
+        self.intent[mid] = new
+
+    # -- server ----------------------------------------------------------------------------------
+    def _inbox_changing(self, user: int, t: float) -> None:
+        for fn in self.inbox_listeners[user]:
+            fn(t)
+
+    def _box_add(self, user: ServerUser, folder: str, mid: int, t: float) -> None:
+        box = user.folder(folder)
+        if folder == INBOX:
+            self._inbox_changing(user.index, t)
+        uid = user.box_next[folder]
+        user.box_next[folder] = uid + 1
+        box.append(uid)
+        user.box_mid[folder][uid] = mid
+        user.uid_of[mid] = uid
+        if folder == INBOX:
+            m = self.mails[mid]
+            user.inbox_bytes += m.size
+            user.size_digits += digits(m.size)
+            user.uid_digits += digits(uid)
+
+    def _box_remove(self, user: ServerUser, folder: str, mid: int, t: float) -> None:
+        if folder == INBOX:
+            self._inbox_changing(user.index, t)
+        uid = user.uid_of.pop(mid)
+        box = user.boxes[folder]
+        del box[bisect.bisect_left(box, uid)]
+        del user.box_mid[folder][uid]
+        if folder == INBOX:
+            m = self.mails[mid]
+            user.inbox_bytes -= m.size
+            user.size_digits -= digits(m.size)
+            user.uid_digits -= digits(uid)
+
+    def _keyword(self, user: ServerUser, folder: str, flags: int, sign: int) -> None:
+        if flags & FORWARDED:
+            user.keywords[folder] = user.keywords.get(folder, 0) + sign
+
+    def server_add(self, user: ServerUser, mid: int, folder: str, flags: int, t: float) -> None:
+        m = self.mails[mid]
+        self._box_add(user, folder, mid, t)
+        user.where[mid] = [folder, flags]
+        self._keyword(user, folder, flags, 1)
+        user.bytes += m.size
+        user.modseq += 1
+        self.rec.server_add(m.size)
+        self.copies[mid] = self.copies.get(mid, 0) + 1
+
+    def server_remove(self, user: ServerUser, mid: int, t: float, reason: LossReason) -> None:
+        entry = user.where.pop(mid, None)
+        if entry is None:
+            return
+        self._box_remove(user, entry[0], mid, t)
+        self._keyword(user, entry[0], entry[1], -1)
+        m = self.mails[mid]
+        user.bytes -= m.size
+        user.modseq += 1
+        self.rec.server_add(-m.size)
+        self._lose_copy(mid, reason)
+
+    def server_change(self, user: ServerUser, mid: int, folder: str, flags: int,
+                      t: float) -> bool:
+        """Set a message's folder and flags on the server; False if it is not there."""
+        entry = user.where.get(mid)
+        if entry is None:
+            return False
+        if entry == [folder, flags]:
+            return True
+        self._keyword(user, entry[0], entry[1], -1)
+        if entry[0] != folder:  # a move: expunged from one folder, a new UID in the other
+            self._box_remove(user, entry[0], mid, t)
+            self._box_add(user, folder, mid, t)
+        entry[0], entry[1] = folder, flags
+        self._keyword(user, folder, flags, 1)
+        user.modseq += 1
+        return True
+
+    def _lose_copy(self, mid: int, reason: LossReason) -> None:
+        n = self.copies.get(mid, 0) - 1
+        self.copies[mid] = n
+        if n <= 0:
+            self.last_reason[mid] = reason
+
+    def on_server(self, mid: int) -> bool:
+        return mid in self.users[self.mails[mid].user].where
+
+    # -- trace -----------------------------------------------------------------------------------
+    def driver(self):  # type: ignore[no-untyped-def]
+        """The SimPy process that feeds the trace to the model in time order."""
+        tr = self.trace
+        items: list[tuple[float, int, int, Any]] = []
+        for s in tr.messages:
+            items.append((s.time, 0, s.id, s))
+        for i, a in enumerate(tr.actions):
+            items.append((a.time, 1, i, a))
+        for i, c in enumerate(tr.crashes):
+            items.append((c.time, 2, i, c))
+        for i, f in enumerate(tr.disk_failures):
+            items.append((f.time, 3, i, f))
+            if f.repaired_at < self.end:
+                items.append((f.repaired_at, 4, i, f))
+        for i, u in enumerate(tr.signature_updates):
+            items.append((u.time, 5, i, u))
+        for d in self.devices:
+            if 0 < d.exists_from < self.end:
+                items.append((d.exists_from, 6, d.id, d))
+        items.sort(key=lambda x: (x[0], x[1], x[2]))
+        env = self.env
+        handlers = (self.arrive, self.act, self.crash, self.disk_down, self.disk_up,
+                    self.signature_update, self.appear)
+        for t, kind, _, obj in items:
+            if t >= self.end:
+                break
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            self.events += 1
+            self.rec.advance(t)
+            handlers[kind](obj)
+
+    def appear(self, dev: Device) -> None:
+        self.device_appears(dev)
+        dev.client.start(self.env.now)  # type: ignore[attr-defined]
+
+    def arrive(self, spec: Any) -> None:
+        t = self.env.now
+        mid = spec.id
+        m = self.mails[mid]
+        user = self.users[m.user]
+        self.delivered.append(mid)
+        srv = self.scenario.server
+        if srv.scan_at_delivery:
+            self.server_scan_bytes += m.size
+            if m.infected and m.detectable_at is not None and m.detectable_at <= t:
+                self.caught_at_delivery += 1
+                self.quarantined.add(mid)
+                self.last_reason[mid] = LossReason.QUARANTINE
+                self.copies[mid] = 0
+                return
+        self.intent[mid] = (INBOX, 0)
+        now = t
+        for dev in self.user_devices[m.user]:
+            if dev.exists(now):
+                self.rec.pair_add(dev.id, (INBOX, 0), None, 1)
+        self.server_add(user, mid, INBOX, 0, t)
+        for dev in self.user_devices[m.user]:
+            dev.client.on_arrival(mid, t)  # type: ignore[attr-defined]
+
+    def act(self, a: Action) -> None:
+        dev = self.devices[a.device]
+        dev.client.on_action(a, self.env.now)  # type: ignore[attr-defined]
+
+    def crash(self, c: Crash) -> None:
+        dev = self.devices[c.device]
+        if dev.exists(self.env.now):
+            dev.client.on_crash(c, self.env.now)  # type: ignore[attr-defined]
+
+    def disk_down(self, f: DiskFailure) -> None:
+        self.replica_failures += 1
+        self.rec.replicas_live -= 1
+        if self.rec.replicas_live <= 0:
+            self.replica_loss_bytes += self.rec.server_bytes
+
+    def disk_up(self, f: DiskFailure) -> None:
+        self.rec.replicas_live += 1
+
+    def signature_update(self, u: SignatureUpdate) -> None:
+        t = self.env.now
+        srv = self.scenario.server
+        if srv.rescan_on_update:
+            self.server_scan_bytes += self.rec.server_bytes
+        for mid in u.detects:
+            m = self.mails[mid]
+            user = self.users[m.user]
+            if srv.rescan_on_update and mid in user.where:
+                self.caught_by_rescan += 1
+                self.quarantined.add(mid)
+                self.set_intent(mid, None)
+                self.server_remove(user, mid, t, LossReason.QUARANTINE)
+                for dev in self.user_devices[m.user]:
+                    dev.client.on_server_change(mid, t, None)  # type: ignore[attr-defined]
+            # device scanners get the same signatures: they quarantine their own copies
+            for dev in self.user_devices[m.user]:
+                if dev.spec.scans_mail and mid in dev.local:
+                    self.drop_local(dev, mid, LossReason.QUARANTINE)
+                    self.quarantined.add(mid)
+                    self.set_intent(mid, None)
