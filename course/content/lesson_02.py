@@ -1,0 +1,149 @@
+"""Lesson 2 text: ports, TLS, and what an eavesdropper can read."""
+
+from course.content.schema import LessonContent, NuanceBox, PredictKind, PredictPrompt
+from course.quiz import MultipleChoice, Numeric
+
+CONTENT = LessonContent(
+    number=2,
+    title="Ports, TLS and the eavesdropper",
+    notebook="02_ports_and_tls.ipynb",
+    objectives=(
+        "Name the four ports: 110 (POP3), 995 (POP3 over TLS), 143 (IMAP), 993 (IMAP over TLS), "
+        "and say which start TLS at once and which upgrade with `STLS` / `STARTTLS`.",
+        "Count the round trips each way needs before the client can log in, and see how the "
+        "round-trip time turns them into waiting.",
+        "Explain what an eavesdropper reads without TLS: the password, for POP3 *and* IMAP.",
+        "Correct the article: POP3 runs over TCP only.",
+    ),
+    claim_en=(
+        "POP uses port number 110, and IMAP uses port number 143. — Elsewhere the article says "
+        "that POP clients download the mail \"and then break the connection, which is established "
+        "by TCP and UDP\", and that secure mail services connect \"via the STLS command or POP3S "
+        "(port no. 995)\"."
+    ),
+    claim_bg="POP използва номер на порт 110, а IMAP използва номер на порт 143",
+    predict=PredictPrompt(
+        kind=PredictKind.NUMBER,
+        question=(
+            "Compared with port 993 (TLS from the first byte), how many *extra* round trips does an "
+            "IMAP client on port 143 need before it can log in, if it upgrades with STARTTLS?"
+        ),
+        result_key="starttls_extra_round_trips",
+        unit="round trips",
+        min_value=0,
+        max_value=6,
+        step=1,
+    ),
+    notice=(
+        "Each row is one way to connect. Count the round trips up to the first command after "
+        "login: TCP handshake, TLS handshake, greeting, and — for the upgrade ports — the "
+        "`STLS`/`STARTTLS` dialogue before TLS can even begin.",
+        "Raise the round-trip time: every extra round trip costs one more RTT of waiting, which is "
+        "what a phone on a slow link feels.",
+        "The eavesdropper column: on 110 and 143 without TLS, `PASS` and `LOGIN` both cross the "
+        "wire in clear text. POP3 is not the only protocol with that problem.",
+    ),
+    nuance=(
+        NuanceBox(
+            title="POP3 is TCP only",
+            text=(
+                "The article says POP's connection \"is established by TCP and UDP\". RFC 1939 "
+                "starts a POP3 session with a TCP connection to port 110; there is no POP3 over "
+                "UDP. IANA also lists 110/udp, but only as a reserved number."
+            ),
+            source="RFC 1939 §3",
+        ),
+        NuanceBox(
+            title="Implicit TLS is now the recommended way",
+            text=(
+                "RFC 8314 (2018) recommends that mail clients use implicit TLS — POP3 on 995, IMAP "
+                "on 993 — rather than upgrading a clear-text connection with `STLS` or "
+                "`STARTTLS`, reversing the 1999 advice of RFC 2595 §7. It also saves the round "
+                "trips of the upgrade dialogue. The article never mentions 993."
+            ),
+            source="RFC 8314; RFC 2595 §7",
+        ),
+        NuanceBox(
+            title="IMAP's LOGIN is clear text too",
+            text=(
+                "Without TLS, IMAP `LOGIN` sends the password as readable as POP3's `PASS`. That is "
+                "why an IMAP4rev2 server on a connection without TLS must advertise "
+                "`LOGINDISABLED` and refuse `LOGIN`."
+            ),
+            source="RFC 9051 §6.2.3",
+        ),
+    ),
+    quiz=(
+        MultipleChoice(
+            prompt="Which transport protocol carries POP3?",
+            options=(
+                "TCP and UDP, as the article says.",
+                "UDP only.",
+                "TCP for commands, UDP for message bodies.",
+                "TCP only.",
+            ),
+            answer="sealed:Fs5uEw==",
+            explanations=(
+                "The article's \"TCP and UDP\" is wrong: RFC 1939 §3 only describes a TCP connection.",
+                "POP3 needs a reliable byte stream (multi-line replies end with a lone `.` line); "
+                "UDP gives none.",
+                "POP3 uses one connection for everything: commands, replies and message contents.",
+                "RFC 1939 §3: the client opens a TCP connection to port 110. The 110/udp entry at "
+                "IANA is only a reserved number.",
+            ),
+        ),
+        MultipleChoice(
+            prompt="Which way of connecting does RFC 8314 recommend for an IMAP mail client?",
+            options=(
+                "Port 143, then `STARTTLS`.",
+                "Port 993, TLS from the first byte.",
+                "Port 143 without TLS, on a trusted network.",
+                "Port 995.",
+            ),
+            answer="sealed:itp_lw==",
+            explanations=(
+                "STARTTLS works, but RFC 8314 prefers implicit TLS: no clear-text phase that an "
+                "attacker could tamper with, and fewer round trips.",
+                "RFC 8314 (2018) recommends implicit TLS: IMAP on 993, POP3 on 995.",
+                "Without TLS the password crosses the network in clear text; RFC 9051 even requires "
+                "the server to refuse LOGIN then.",
+                "995 is POP3 over TLS, not IMAP.",
+            ),
+        ),
+        MultipleChoice(
+            prompt=(
+                "An IMAP4rev2 server (RFC 9051) gets a connection on port 143 that has not started "
+                "TLS. What does it do about `LOGIN`?"
+            ),
+            options=(
+                "Accepts it: IMAP hashes the password itself.",
+                "Advertises `LOGINDISABLED` and refuses `LOGIN`.",
+                "Redirects the client to port 993.",
+                "Accepts it, because only POP3 sends passwords in clear text.",
+            ),
+            answer="sealed:oo4cLQ==",
+            explanations=(
+                "`LOGIN` sends the user name and password as plain strings; IMAP does not hash them.",
+                "RFC 9051 §6.2.3: without TLS, the server advertises `LOGINDISABLED` and refuses "
+                "`LOGIN`, because the password would be readable on the wire.",
+                "IMAP has no redirect to another port; the client must use STARTTLS or connect to "
+                "993 itself.",
+                "A common misconception: IMAP `LOGIN` is as readable as POP3 `PASS` without TLS.",
+            ),
+        ),
+        Numeric(
+            prompt=(
+                "Without TLS an eavesdropper reads the POP3 commands `USER mrose` and `PASS secret`. "
+                "How many bytes are these two command lines together, counting their line ends?"
+            ),
+            answer="sealed:-UwwpX8=",
+            tolerance=0,
+            unit="bytes",
+            explanation=(
+                "`USER mrose` has 10 characters and `PASS secret` has 11; every command line ends "
+                "with CRLF, two more bytes each."
+            ),
+        ),
+    ),
+    next_lesson=3,
+)

@@ -1,0 +1,152 @@
+"""Lesson 3 text: polling versus IDLE -- how soon new mail shows, and what staying connected costs."""
+
+from course.content.schema import LessonContent, NuanceBox, PredictKind, PredictPrompt
+from course.quiz import MultipleChoice, Numeric
+
+CONTENT = LessonContent(
+    number=3,
+    title="Push or poll: how soon does new mail show?",
+    notebook="03_push_vs_poll.ipynb",
+    objectives=(
+        "Explain why a polling client's median notification delay is about half its poll "
+        "interval, and check it in the model.",
+        "Describe an IDLE round: `IDLE`, `+ idling`, the pushed `* N EXISTS`, `DONE`, tagged `OK` "
+        "— and that the client still has to fetch the message.",
+        "Weigh the cost: bytes per day spent on polls or keepalives, and time connected.",
+        "Explain why IDLE is re-issued at least every 29 minutes and why routers make that "
+        "matter.",
+    ),
+    claim_en=(
+        "POP downloads and disconnects from the server, while the IMAP client is always connected "
+        "and sends notifications as and when new mail arrives. — The article's feature list puts "
+        "it more carefully: \"In an IMAP environment, email clients often stay connected to the "
+        "IMAP server while the user interface is active.\""
+    ),
+    claim_bg=(
+        "POP изтегля и прекъсва връзката със сървъра, докато IMAP клиентът винаги е свързан и "
+        "изпраща известия, както и когато пристигне нова поща"
+    ),
+    predict=PredictPrompt(
+        kind=PredictKind.NUMBER,
+        question=(
+            "The POP3 clients poll every 10 minutes (Thunderbird's default check interval). Mail "
+            "arrives at random moments. What is the *median* delay, in seconds, from a message "
+            "reaching the server to a device showing it?"
+        ),
+        result_key="median_delay_s_pop3",
+        unit="s",
+        min_value=0,
+        max_value=1200,
+        step=10,
+    ),
+    notice=(
+        "POP3's median delay sits near half the poll interval: a message arrives, on average, "
+        "halfway between two polls. Halve the interval and the delay halves.",
+        "With IDLE on, IMAP's delay is seconds: the time to push `* N EXISTS` and fetch. Turn "
+        "IDLE off and IMAP becomes a polling client like POP3.",
+        "Short poll intervals are not free: every empty poll still costs a TCP and TLS handshake, "
+        "a login and a few commands. Compare the overhead bytes per day.",
+        "IDLE is cheap on the wire (a notice, a keepalive, a re-issued command now and then) but "
+        "keeps a connection open — look at connection time per day, a battery proxy.",
+    ),
+    nuance=(
+        NuanceBox(
+            title="IDLE pushes a notice, not the message",
+            text=(
+                "While idling, the server sends an untagged `* N EXISTS` (the mailbox now has N "
+                "messages). The client leaves IDLE with `DONE` and fetches what it wants. It is the "
+                "*server* that notifies; the article has the client sending notifications."
+            ),
+            source="RFC 2177; RFC 9051 §6.3.13",
+        ),
+        NuanceBox(
+            title="\"Always connected\" has limits",
+            text=(
+                "A client must re-issue `IDLE` at least every 29 minutes, because servers may log "
+                "out a silent client after 30 (K-9 Mail re-issues every 24 minutes; Dovecot sends "
+                "`* OK Still here` every 2 minutes). Home routers can forget an idle TCP connection "
+                "after 5–10 minutes, so without such traffic a push can be silently lost."
+            ),
+            source="RFC 2177 §3; RFC 9051 §5.4; Fastmail blog",
+        ),
+        NuanceBox(
+            title="IMAP can poll too, and IDLE watches one folder",
+            text=(
+                "IDLE is an extension a client may use, not how IMAP always works: many clients poll "
+                "with `NOOP` or reconnect on a timer, and one IDLE command watches only the "
+                "selected mailbox."
+            ),
+            source="RFC 2177; RFC 9051 §6.1.2",
+        ),
+    ),
+    quiz=(
+        MultipleChoice(
+            prompt="An IMAP client is idling on INBOX when a new message is delivered. What does the "
+                   "server send first?",
+            options=(
+                "The whole message, so the client needs no further command.",
+                "Nothing until the client polls again.",
+                "An untagged `* N EXISTS` line.",
+                "An SMTP copy of the message to the device.",
+            ),
+            answer="sealed:iwCcnw==",
+            explanations=(
+                "IDLE never carries the message itself; the client fetches it after leaving IDLE.",
+                "That is polling. In IDLE the server may send untagged responses at any time.",
+                "The server pushes only the new message count; the client then ends IDLE with "
+                "`DONE` and fetches headers or the body as its policy says.",
+                "SMTP delivers mail *to the server*; devices read it with POP3 or IMAP.",
+            ),
+        ),
+        Numeric(
+            prompt=(
+                "A client polls every 30 minutes and mail arrives at random moments. What is the "
+                "median notification delay, in minutes?"
+            ),
+            answer="sealed:cWWJVGs=",
+            tolerance=1,
+            unit="min",
+            explanation=(
+                "An arrival is equally likely anywhere between two polls, so its wait until the "
+                "next poll is spread evenly from 0 to the full interval; the median is the middle "
+                "of that range."
+            ),
+        ),
+        Numeric(
+            prompt=(
+                "RFC 2177 asks an idling client to end and re-issue IDLE regularly. At most how "
+                "many minutes may one IDLE command last?"
+            ),
+            answer="sealed:XuKsqhg=",
+            tolerance=0,
+            unit="min",
+            explanation=(
+                "Servers may log out a client that has been inactive for 30 minutes (RFC 9051 §5.4), "
+                "so RFC 2177 §3 asks clients to re-issue IDLE a little before that."
+            ),
+        ),
+        MultipleChoice(
+            prompt=(
+                "A home router forgets TCP connections that carry no traffic for 5 minutes. What "
+                "keeps an IMAP IDLE session working behind it?"
+            ),
+            options=(
+                "Nothing: IDLE cannot work behind a home router, so clients must poll.",
+                "Traffic before the timeout: keepalives, or a re-issued IDLE.",
+                "Switching the IMAP connection to UDP, which routers keep open.",
+                "A longer poll interval, so that the router sees fewer connections.",
+            ),
+            answer="sealed:vF2wGw==",
+            explanations=(
+                "It works, as long as something crosses the connection before the router forgets "
+                "it.",
+                "Any bytes refresh the router's memory of the connection; that is why servers send "
+                "keepalives (Dovecot: `* OK Still here`) and clients re-issue IDLE or send `NOOP` "
+                "well within the timeout.",
+                "IMAP runs over TCP; there is no UDP variant.",
+                "Poll intervals belong to polling, not to an IDLE connection.",
+            ),
+        ),
+    ),
+    next_lesson=4,
+)

@@ -1,0 +1,149 @@
+"""Lesson 5 text: read, answered, forwarded -- status that every device sees, or only one."""
+
+from course.content.schema import LessonContent, NuanceBox, PredictKind, PredictPrompt
+from course.quiz import MultipleChoice, Numeric
+
+CONTENT = LessonContent(
+    number=5,
+    title="Read, answered, forwarded: one status everywhere?",
+    notebook="05_flags_everywhere.ipynb",
+    objectives=(
+        "Define the consistency metric and its two parts: *coverage* (the device has the message) "
+        "and *state agreement* (it shows the intended folder and flags).",
+        "Explain how IMAP stores status on the server (`STORE` of flags and keywords) and how "
+        "other clients learn about it.",
+        "Predict the dip and recovery of agreement while a device is offline, and explain why "
+        "queued changes make it recover.",
+    ),
+    claim_en=(
+        "In IMAP, if you mark an email as read or forwarded, the status is visible from every IMAP "
+        "client, while in POP, once you download the emails to your local device, there is no "
+        "further access from other devices."
+    ),
+    claim_bg=(
+        "В IMAP, ако маркирате имейл като прочетен или препратен, състоянието се вижда от всеки "
+        "IMAP клиент, докато в POP, след като изтеглите имейлите в локалното си устройство, няма "
+        "повече достъп от други устройства."
+    ),
+    predict=PredictPrompt(
+        kind=PredictKind.NUMBER,
+        question=(
+            "Under POP3, take the messages a device *does* hold. On average over the week, what "
+            "share of them (%) shows the folder and flags (read, answered, forwarded, flagged) "
+            "that the user last chose on any device?"
+        ),
+        result_key="state_agreement_pct_pop3",
+        unit="%",
+        min_value=0,
+        max_value=100,
+        step=1,
+    ),
+    notice=(
+        "IMAP's state agreement stays near the top: a flag set on the laptop reaches the phone at "
+        "its next sync.",
+        "Under POP3, reading, replying or flagging on one device changes nothing on the others, "
+        "so agreement drops with every action the user takes.",
+        "Take the phone offline for some hours: under IMAP its changes queue up, agreement dips, "
+        "then recovers when it reconnects and uploads them. That lag is the price of offline work, "
+        "not a loss.",
+        "Look at the flags one by one: `\\Seen` changes most often, so it dominates the "
+        "disagreement.",
+    ),
+    nuance=(
+        NuanceBox(
+            title="\"Forwarded\" is a keyword, not a system flag",
+            text=(
+                "IMAP's system flags are `\\Seen`, `\\Answered`, `\\Flagged`, `\\Deleted` and "
+                "`\\Draft`. Forwarding is recorded with the keyword `$Forwarded` (RFC 5788), which "
+                "clients agree on by convention."
+            ),
+            source="RFC 9051 §2.3.2; RFC 5788",
+        ),
+        NuanceBox(
+            title="Visible from every client — after a sync",
+            text=(
+                "A device that is offline queues its flag changes and uploads them when it "
+                "reconnects; until then the others show the old status. CONDSTORE and QRESYNC "
+                "(per-message modification sequences) let a reconnecting client fetch only what "
+                "changed, in one round trip."
+            ),
+            source="RFC 7162",
+        ),
+        NuanceBox(
+            title="The POP3 half is too strong",
+            text=(
+                "With *leave on server*, other POP3 devices can still download a message. What they "
+                "cannot get is its status: POP3 has no command to store read, answered or "
+                "forwarded on the server."
+            ),
+            source="RFC 1939 §5–7",
+        ),
+    ),
+    quiz=(
+        MultipleChoice(
+            prompt="Which of these is a *keyword* rather than an IMAP system flag?",
+            options=("`\\Seen` (read)", "`\\Answered` (replied)", "`\\Deleted` (marked for removal)",
+                     "`$Forwarded` (forwarded)"),
+            answer="sealed:NgOtAg==",
+            explanations=(
+                "`\\Seen` (read) is a system flag; its backslash marks it as one.",
+                "`\\Answered` is a system flag.",
+                "`\\Deleted` is a system flag: the first step of IMAP's two-step deletion.",
+                "Keywords have no backslash; `$Forwarded` is registered by RFC 5788.",
+            ),
+        ),
+        MultipleChoice(
+            prompt=(
+                "On a train without signal, you mark three messages as read on your IMAP phone. "
+                "What happens?"
+            ),
+            options=(
+                "The marks are lost: the server rejects changes made offline.",
+                "The other devices see them at once, through IMAP's push channel.",
+                "They wait in a queue on the phone and go up on reconnect.",
+                "The server later guesses them from the phone's last login time.",
+            ),
+            answer="sealed:tA1OUA==",
+            explanations=(
+                "A good client keeps offline changes and replays them.",
+                "Nothing reaches the server while the phone is offline.",
+                "Offline changes wait in a queue; on reconnect the client stores the flags on the "
+                "server (`STORE`), and other clients pick them up at their next sync.",
+                "The server only knows what clients tell it.",
+            ),
+        ),
+        MultipleChoice(
+            prompt="Under POP3 you read a message on the laptop. What does the desktop learn?",
+            options=(
+                "It shows the message as read at its next poll.",
+                "Nothing: POP3 cannot store a read status.",
+                "The message is deleted from the desktop's inbox.",
+                "It receives a `$Seen` keyword with the next download.",
+            ),
+            answer="sealed:gNrCoQ==",
+            explanations=(
+                "Only an IMAP server keeps status for every client to see.",
+                "POP3's commands list, retrieve and delete messages; none records that a message "
+                "was read.",
+                "Reading does not delete anything.",
+                "Keywords are IMAP; POP3 has none.",
+            ),
+        ),
+        Numeric(
+            prompt=(
+                "The client sends `a005 store 12 +flags \\deleted` (31 bytes). The server answers "
+                "with an untagged FETCH line of 37 bytes reporting the new flags, then a tagged OK "
+                "of 26 bytes. How many bytes does the server send?"
+            ),
+            answer="sealed:LXMVykI=",
+            tolerance=0,
+            unit="bytes",
+            explanation=(
+                "Without `.SILENT`, `STORE` echoes the message's new flags in an untagged FETCH, "
+                "then completes with the tagged OK; add the two server lines (the client's 31 bytes "
+                "do not count)."
+            ),
+        ),
+    ),
+    next_lesson=6,
+)

@@ -1,0 +1,172 @@
+"""Lesson 6 text: leaving mail on the server, and the article's two-client advice."""
+
+from course.content.schema import LessonContent, NuanceBox, PredictKind, PredictPrompt
+from course.quiz import MultipleChoice, Numeric
+
+CONTENT = LessonContent(
+    number=6,
+    title="Leave a copy on the server? The two-client trap",
+    notebook="06_leave_on_server.ipynb",
+    objectives=(
+        "Explain POP3's *leave on server* and why it needs `UIDL`.",
+        "Show, with the model, why the article's advice for two clients makes one of them miss "
+        "mail, and fix the setup.",
+        "State when POP3 really deletes (`DELE` marks, `QUIT` removes) and what the maildrop lock "
+        "does to two clients polling at once.",
+        "Read a server's retention policy from `CAPA` (`EXPIRE`).",
+    ),
+    claim_en=(
+        "There is an option in the POP mail client to leave the emails on the server for a certain "
+        "period of time and then delete them. If you use 2 clients, set the second client to "
+        "download the emails from the server and not leave copies on the server. — Earlier the "
+        "article adds that leaving copies on the server \"is usually not practised, for various "
+        "reasons\"."
+    ),
+    claim_bg=(
+        "Има опция в POP мейл клиента, за да настроите да оставяте имейлите на сървъра за определен "
+        "период от време и да ги изтривате. Ако използвате 2 клиента, задайте втория клиент като "
+        "изтегляне на имейли от сървъра и не оставяйте копия на сървъра."
+    ),
+    predict=PredictPrompt(
+        kind=PredictKind.NUMBER,
+        question=(
+            "Following the article: the laptop leaves copies on the server, the desktop (the "
+            "\"second client\") downloads and deletes. Both poll every 10 minutes. Over one week, "
+            "how many messages does some device never receive?"
+        ),
+        result_key="missed_messages_pop3",
+        unit="messages",
+        min_value=0,
+        max_value=300,
+        step=1,
+    ),
+    notice=(
+        "The laptop misses every message the desktop fetched and deleted before the laptop's "
+        "next poll — with equal intervals, a large share of all mail.",
+        "Turn *second leaves copies* on: nobody misses anything, and the server keeps mail for "
+        "the leave period. That is the setup that actually works with two POP3 clients.",
+        "Turn `UIDL` off: a client that leaves copies cannot tell old messages from new, and "
+        "downloads the same mail again and again (the duplicate bytes).",
+        "Lock refusals: when both clients poll at the same moment, the second session is refused "
+        "while the first holds the maildrop lock, and tries again at its next poll.",
+        "Under IMAP nothing is missed, whatever the settings: every client reads the same "
+        "mailbox.",
+    ),
+    nuance=(
+        NuanceBox(
+            title="The two-client advice backfires",
+            text=(
+                "If one client deletes, the other sees only what arrived since the deleting "
+                "client's last poll. With two POP3 clients, *every* client that is not the single "
+                "archive should leave copies — and the archive should delete only after the others "
+                "have had time to fetch (delete after N days)."
+            ),
+            source="RFC 1939 §5–6; the model (this lesson)",
+        ),
+        NuanceBox(
+            title="UIDL is what makes leave-on-server work",
+            text=(
+                "Message numbers restart at 1 in every session. `UIDL` gives each message an id of "
+                "1–70 printable characters that stays the same across sessions, so a client can "
+                "remember what it already has."
+            ),
+            source="RFC 1939 §7",
+        ),
+        NuanceBox(
+            title="Deletion happens at QUIT",
+            text=(
+                "`DELE` only marks a message. The server removes marked messages when `QUIT` moves "
+                "the session into the UPDATE state; a dropped connection, or the server's "
+                "inactivity timer (at least 10 minutes), removes nothing, and `RSET` unmarks."
+            ),
+            source="RFC 1939 §3, §5–6",
+        ),
+        NuanceBox(
+            title="Leaving copies is common practice",
+            text=(
+                "The article says it is \"usually not practised\". Thunderbird's new-account "
+                "wizard sets POP3 to leave messages on the server for 14 days, and a server can "
+                "announce its own retention with `EXPIRE` in `CAPA` (`EXPIRE 0`: leaving mail is "
+                "not allowed; `EXPIRE NEVER`: kept for ever)."
+            ),
+            source="Thunderbird defaults; RFC 2449 §6.7",
+        ),
+    ),
+    quiz=(
+        MultipleChoice(
+            prompt=(
+                "Two POP3 clients: the laptop leaves copies, the desktop downloads and deletes "
+                "(the article's advice). Which messages does the laptop never see?"
+            ),
+            options=(
+                "None: leaving copies on the server protects the laptop.",
+                "Only messages with attachments, which the desktop takes first.",
+                "Those the desktop took before the laptop's next poll.",
+                "All of them: a laptop cannot use POP3 while a desktop does.",
+            ),
+            answer="sealed:uAHNrA==",
+            explanations=(
+                "Leaving copies protects the *other* client's view, not its own: the desktop's "
+                "deletions still empty the maildrop.",
+                "Size plays no part; timing does.",
+                "Whatever the desktop takes and deletes between two laptop polls is gone from the "
+                "server before the laptop looks.",
+                "Both can use the maildrop, one session at a time (the lock).",
+            ),
+        ),
+        MultipleChoice(
+            prompt="What lets a POP3 client that leaves mail on the server avoid downloading the "
+                   "same messages again?",
+            options=(
+                "`UIDL`: ids that stay the same across sessions.",
+                "The message numbers that `LIST` returns.",
+                "`STAT`, comparing the maildrop's count and size.",
+                "`TOP n 0`, comparing each message's headers.",
+            ),
+            answer="sealed:St_GEg==",
+            explanations=(
+                "A client remembers the unique ids it has downloaded and fetches only the new ones.",
+                "Message numbers are only valid within one session; they shift as mail is "
+                "deleted.",
+                "`STAT` gives only the count and total size of the maildrop.",
+                "Headers could be compared, but that costs a download per message per poll; UIDL "
+                "exists to avoid it.",
+            ),
+        ),
+        MultipleChoice(
+            prompt=(
+                "A POP3 client sends `DELE 1` and `DELE 2`, then the connection drops before "
+                "`QUIT`. What is left on the server?"
+            ),
+            options=(
+                "Neither message: both were deleted.",
+                "Message 2 only.",
+                "Both messages: nothing is removed until `QUIT`.",
+                "Both, and the maildrop stays locked for ever.",
+            ),
+            answer="sealed:lKCQ7Q==",
+            explanations=(
+                "`DELE` only marks; removal needs the UPDATE state that `QUIT` starts.",
+                "Marks are applied all together at `QUIT`, or not at all.",
+                "Without `QUIT` the session never reaches UPDATE, so the marks are discarded "
+                "(RFC 1939 §6).",
+                "The lock is released when the session ends, however it ends.",
+            ),
+        ),
+        Numeric(
+            prompt=(
+                "A POP3 client *without* `UIDL` leaves mail on the server, where 20 messages "
+                "sit. It cannot tell old from new, so it downloads everything at each poll. How "
+                "many message downloads do 6 polls cost?"
+            ),
+            answer="sealed:cjV0QJZG",
+            tolerance=0,
+            unit="downloads",
+            explanation=(
+                "Without stable ids every poll looks like a fresh maildrop, so every message is "
+                "fetched again at every poll: the count grows with polls × messages."
+            ),
+        ),
+    ),
+    next_lesson=7,
+)

@@ -1,0 +1,128 @@
+"""Lesson 8 text: search -- on the server (IMAP SEARCH) or in what the device holds."""
+
+from course.content.schema import LessonContent, NuanceBox, PredictKind, PredictPrompt
+from course.quiz import MultipleChoice
+
+CONTENT = LessonContent(
+    number=8,
+    title="Search: on the server or on the device?",
+    notebook="08_search.ipynb",
+    objectives=(
+        "Define search *recall* (the share of matching messages a search finds) and measure it on "
+        "a phone and on a brand-new device.",
+        "Explain why IMAP `SEARCH` finds the same on every device, and what it costs: a few "
+        "hundred bytes on the wire, work on the server.",
+        "Explain why POP3 can only search what a device has downloaded.",
+    ),
+    claim_en=(
+        "Search is performed on the server in IMAP, while in POP search is performed on the local "
+        "device. — And among IMAP's features: \"The IMAP client sends the request to perform the "
+        "search to the server.\""
+    ),
+    claim_bg=(
+        "Търсенето се извършва на сървъра в IMAP, докато в POP търсенето се извършва в локалното "
+        "устройство."
+    ),
+    predict=PredictPrompt(
+        kind=PredictKind.NUMBER,
+        question=(
+            "After a week in which the POP3 clients downloaded and deleted, a brand-new device "
+            "searches all mail for a word. What share (%) of the matching messages does it find "
+            "under POP3?"
+        ),
+        result_key="recall_pct_new_device_pop3",
+        unit="%",
+        min_value=0,
+        max_value=100,
+        step=1,
+    ),
+    notice=(
+        "IMAP recall is the same on every device, old or new: the query runs where all the mail "
+        "is.",
+        "POP3 recall on a device is the share of matching mail *that device* downloaded. On the "
+        "new device, under delete-after-download, that is almost nothing.",
+        "Bytes to answer a query: an IMAP `SEARCH` exchange is tiny next to downloading a "
+        "mailbox to search it locally.",
+        "Leave-on-server helps POP3 a little: a new device *could* download the remaining mail and "
+        "search it — paying the full download first.",
+    ),
+    nuance=(
+        NuanceBox(
+            title="IMAP clients search their local copies too",
+            text=(
+                "Clients that keep offline copies (Thunderbird does by default) often search those "
+                "first, and offline that is all they can search. Server search needs a "
+                "connection."
+            ),
+            source="Thunderbird defaults; RFC 9051 §6.4.4",
+        ),
+        NuanceBox(
+            title="Server search is not free",
+            text=(
+                "A `SEARCH BODY` or `TEXT` query makes the server read (or index) every message in "
+                "the mailbox: it moves the work from the device to the server, it does not remove "
+                "it."
+            ),
+            source="RFC 9051 §6.4.4",
+        ),
+        NuanceBox(
+            title="POP3 has no search command",
+            text=(
+                "POP3 can only list, fetch and delete. To search mail it has not downloaded, a POP3 "
+                "client must download it first — if it is still on the server."
+            ),
+            source="RFC 1939 §5–7",
+        ),
+    ),
+    quiz=(
+        MultipleChoice(
+            prompt="Which IMAP command asks the server for the messages matching a query?",
+            options=("`FETCH`", "`STATUS`", "`EXAMINE`", "`SEARCH`"),
+            answer="sealed:njOs7A==",
+            explanations=(
+                "`FETCH` returns data for messages you already name.",
+                "`STATUS` returns counters of a mailbox (messages, unseen, ...).",
+                "`EXAMINE` opens a mailbox read-only.",
+                "`SEARCH` (or `UID SEARCH`) runs the criteria on the server and returns the "
+                "matching message numbers or UIDs.",
+            ),
+        ),
+        MultipleChoice(
+            prompt=(
+                "Under POP3, a desktop downloaded and deleted last month's mail. How can a new "
+                "phone search it?"
+            ),
+            options=(
+                "With POP3's `SEARCH` command on the server.",
+                "It cannot: that mail is only on the desktop.",
+                "With `TOP` and a keyword, message by message.",
+                "By searching the `UIDL` list for the word.",
+            ),
+            answer="sealed:ShgRmg==",
+            explanations=(
+                "POP3 has no `SEARCH`; that is IMAP.",
+                "The server no longer has the messages, so no protocol can find them there.",
+                "`TOP` returns the start of one message you name; it does not search.",
+                "UIDL lists ids of messages still on the server, not their contents.",
+            ),
+        ),
+        MultipleChoice(
+            prompt="An IMAP client on a plane (offline) searches for a word. What can it find?",
+            options=(
+                "Nothing at all, until it is back online.",
+                "Everything on the server, as with `SEARCH`.",
+                "Only messages flagged for offline use.",
+                "Whatever it has cached locally.",
+            ),
+            answer="sealed:KiUcFA==",
+            explanations=(
+                "A client with a local cache can still search it.",
+                "The server is out of reach; `SEARCH` needs a connection.",
+                "Flags do not limit a local search.",
+                "Offline, a client searches its own copies (headers, and the bodies it downloaded); "
+                "how much it finds depends on its fetch policy.",
+            ),
+        ),
+    ),
+    next_lesson=9,
+)

@@ -1,0 +1,167 @@
+"""Lesson 10 text: the capstone -- pick a user and a configuration, weigh every metric, justify."""
+
+from course.content.schema import Choice, LessonContent, NuanceBox, PredictKind, PredictPrompt
+from course.quiz import MultipleChoice
+
+PROFILES = """\
+### Choose a user
+
+Pick one profile in the dashboard and keep it in mind while you read the numbers:
+
+* **single** — one desktop, one person. Mail is read in one place.
+* **family** — one person with a phone, a laptop and a desktop, all in daily use.
+* **traveller** — a phone on a slow, metered link and a laptop that is often offline.
+
+Then choose each protocol's configuration (poll interval or IDLE, leave on server, UIDL, fetch
+policy) as that user's clients would really be set up. Every metric of the previous lessons is
+shown for both protocols on the same trace.
+"""
+
+JUSTIFY = """\
+### Justify your choice
+
+Write your recommendation in the cell below (double-click it to edit). Use this structure:
+
+1. **User**: which profile, and what matters most to them (cost, speed, safety, same view
+   everywhere)?
+2. **Choice**: protocol *and* client settings.
+3. **Evidence**: three metrics from your run, with their numbers for both protocols.
+4. **Trade-off**: what your choice is worse at, and why you accept it.
+5. **What would change my mind**: one setting or fact that would flip the choice (try it in the
+   dashboard).
+"""
+
+ANSWER_TEMPLATE = """\
+**User:** …
+
+**Choice:** …
+
+**Evidence:** 1. … 2. … 3. …
+
+**Trade-off:** …
+
+**What would change my mind:** …
+"""
+
+CONTENT = LessonContent(
+    number=10,
+    title="Capstone: choose for a real user, and justify it",
+    notebook="10_capstone.ipynb",
+    objectives=(
+        "Read all headline metrics — storage, consistency, crash loss, bandwidth, notification "
+        "delay, missed messages — for one user profile and both protocols.",
+        "Choose a protocol *and* its client settings for that user.",
+        "Justify the choice with evidence from the model and name the trade-off you accept.",
+    ),
+    claim_en=(
+        "There are many features and advantages of IMAP compared to POP."
+    ),
+    claim_bg="Има много функции и предимства на IMAP в сравнение с POP.",
+    predict=PredictPrompt(
+        kind=PredictKind.CHOICE,
+        question=(
+            "For the default profile and settings, which protocol puts fewer bytes on the wire "
+            "over the whole run, all devices together?"
+        ),
+        result_key="less_wire",
+        options=(
+            Choice("pop3", "POP3"),
+            Choice("imap", "IMAP"),
+            Choice("same", "About the same"),
+        ),
+    ),
+    notice=(
+        "No setting wins every metric. Find, for your profile, the metric where your favourite "
+        "protocol does *worse*.",
+        "Client settings move the results as much as the protocol does: compare POP3 with and "
+        "without leave-on-server, IMAP with IDLE and with polling.",
+        "Consistency and crash safety favour keeping mail on the server; bytes on a metered link "
+        "favour fetching little — which both protocols can do (`TOP`, partial `FETCH`).",
+    ),
+    nuance=(
+        NuanceBox(
+            title="The client's defaults are half the answer",
+            text=(
+                "Real users rarely change settings, so defaults decide: Thunderbird checks mail "
+                "every 10 minutes, uses IDLE for IMAP, keeps IMAP offline copies, and sets POP3 to "
+                "leave messages on the server for 14 days."
+            ),
+            source="Thunderbird defaults (mailnews.js, new-account wizard)",
+        ),
+        NuanceBox(
+            title="Both protocols only read mail",
+            text=(
+                "Whatever you choose, mail is sent with SMTP — as the article itself says. POP3 "
+                "and IMAP differ only in how a device reads and manages a mailbox."
+            ),
+            source="RFC 1939 §1; RFC 9051 §1",
+        ),
+    ),
+    quiz=(
+        MultipleChoice(
+            prompt=(
+                "A user reads mail on one desktop only, wants everything available offline, and "
+                "has a small server quota. Which setup fits best?"
+            ),
+            options=(
+                "IMAP with IDLE, keeping all mail on the server.",
+                "POP3 on two devices with the article's two-client advice.",
+                "POP3, delete after download, and a local backup.",
+                "IMAP without any local cache.",
+            ),
+            answer="sealed:aUiI9Q==",
+            explanations=(
+                "It works, but the mailbox keeps growing against the small quota, and a one-device "
+                "user gains little from server-side sync.",
+                "There is only one device, and that advice makes one client miss mail anyway.",
+                "One device needs no sync; the server stays nearly empty, and the backup covers the "
+                "crash risk that delete-after-download creates.",
+                "Then nothing is available offline.",
+            ),
+        ),
+        MultipleChoice(
+            prompt=(
+                "A traveller has a metered phone and a laptop that is often offline, and wants the "
+                "same folders and read marks everywhere. Which setup?"
+            ),
+            options=(
+                "POP3 with delete after download on both, to save server space.",
+                "IMAP: phone fetches headers first, laptop syncs in full.",
+                "POP3 leaving copies, without UIDL.",
+                "IMAP with eager attachment download on the phone.",
+            ),
+            answer="sealed:5lR3RA==",
+            explanations=(
+                "Folders and flags would not be shared, and mail would be split between the two "
+                "devices.",
+                "IMAP shares folders and flags; headers first and bodies on open keep the phone's bytes low, and the "
+                "laptop's offline copy lets it work without a connection, uploading changes later.",
+                "Without UIDL, leaving copies means downloading the same mail again and again — "
+                "the worst case for a metered link.",
+                "Eager attachments spend the metered bytes on files the user may never open.",
+            ),
+        ),
+        MultipleChoice(
+            prompt="Which of these does IMAP *not* give you by itself?",
+            options=(
+                "The same read marks on every device.",
+                "No mail lost when a device crashes.",
+                "Finding old mail from a brand-new device.",
+                "Protection against your own mistaken delete.",
+            ),
+            answer="sealed:tdII0g==",
+            explanations=(
+                "Flags live on the server, so every device sees them after a sync.",
+                "The server holds the mail, so a device crash loses at most unsynced changes.",
+                "`SEARCH` runs on the server, which has all the mail.",
+                "A delete is synchronised to every device; only a backup protects against it.",
+            ),
+        ),
+    ),
+    next_lesson=11,
+    extra={
+        "profiles": PROFILES,
+        "justify": JUSTIFY,
+        "answer_template": ANSWER_TEMPLATE,
+    },
+)

@@ -1,0 +1,185 @@
+"""Lesson 11 text: on the wire -- annotated transcripts, state machines, real clients on loopback."""
+
+from course.content.schema import LessonContent, NuanceBox, PredictKind, PredictPrompt
+from course.quiz import MultipleChoice, Numeric
+
+READING = """\
+### How to read a transcript
+
+Each row is one line on the wire, without its CRLF. **Client** lines are what the client sent;
+**server** lines are the replies. In POP3 every reply starts with `+OK` or `-ERR`, and a multi-line
+reply ends with a line holding a single `.`. In IMAP each command carries a *tag* (`a001`), the
+final reply repeats that tag with `OK`, `NO` or `BAD`, lines starting with `*` are *untagged* data
+that may arrive at any time, and `+` asks the client to go on. The byte totals count everything
+each side sent, line ends included (TLS excluded).
+"""
+
+STATE_MACHINES = """\
+### The state machines
+
+**POP3** (RFC 1939 §3) — three states, one way through:
+
+| State | Entered by | Commands allowed | Leaves by |
+|---|---|---|---|
+| AUTHORIZATION | the server's greeting | `USER`, `PASS`, `APOP`, `CAPA`, `STLS`, `QUIT` | a good login (the maildrop is locked) |
+| TRANSACTION | login | `STAT`, `LIST`, `RETR`, `DELE`, `NOOP`, `RSET`, `TOP`, `UIDL`, `QUIT` | `QUIT` |
+| UPDATE | `QUIT` in TRANSACTION | none: the server removes messages marked with `DELE`, releases the lock, closes | — |
+
+A connection that drops in TRANSACTION never reaches UPDATE, so nothing is deleted.
+
+**IMAP** (RFC 9051 §3) — four states, and you can move back and forth:
+
+| State | Entered by | Typical commands | Leaves by |
+|---|---|---|---|
+| Not Authenticated | greeting `* OK` | `CAPABILITY`, `STARTTLS`, `LOGIN`, `AUTHENTICATE` | `LOGIN` |
+| Authenticated | login, or `CLOSE`/`UNSELECT` | `SELECT`, `EXAMINE`, `LIST`, `CREATE`, `RENAME`, `DELETE`, `STATUS` | `SELECT`/`EXAMINE` |
+| Selected | `SELECT`/`EXAMINE` | `FETCH`, `STORE`, `SEARCH`, `COPY`, `MOVE`, `EXPUNGE`, `IDLE`, `CLOSE` | `CLOSE`, another `SELECT`, `LOGOUT` |
+| Logout | `LOGOUT` (or the server's `* BYE`) | none | the connection closes |
+"""
+
+LIVE = """\
+### Real clients against the lab's own server
+
+The next cells start the lab's server (`python -m sim serve`) on `127.0.0.1` with free ports and
+generated credentials, delivering a new message every few seconds. Then Python's standard
+`poplib` and `imaplib` talk to it: the same protocol engines that count the bytes in every
+dashboard now answer a real client over a real socket. Nothing leaves your machine.
+"""
+
+IDLE = """\
+### An IDLE round you can watch
+
+Python 3.11's `imaplib` has no `idle()` method, so the next cells send the two lines of an IDLE
+round themselves: `IDLE` (the server answers `+ idling`), then wait for the server to push
+`* N EXISTS` when the next message is delivered, then `DONE` (the server completes the tagged
+command). Compare what you see with the IDLE round in the IMAP transcript above.
+"""
+
+CONTENT = LessonContent(
+    number=11,
+    title="On the wire: transcripts, state machines and real clients",
+    notebook="11_on_the_wire.ipynb",
+    objectives=(
+        "Read annotated POP3 and IMAP transcripts line by line and count their bytes.",
+        "Name each protocol's states and which commands move between them.",
+        "Point Python's `poplib` and `imaplib` at the lab's live server on loopback: log in, "
+        "list, fetch, and receive an IDLE push.",
+    ),
+    claim_en=(
+        "The IMAP client is always connected and sends notifications as and when new mail "
+        "arrives. — Here you can watch who really sends the notification, and what it contains."
+    ),
+    claim_bg=None,
+    predict=PredictPrompt(
+        kind=PredictKind.NUMBER,
+        question=(
+            "In the typical POP3 transcript the client logs in, lists, downloads three messages, "
+            "deletes them and quits. How many bytes does the *client* send in the whole session?"
+        ),
+        result_key="pop3_client_bytes",
+        unit="bytes",
+        min_value=0,
+        max_value=2000,
+        step=1,
+    ),
+    notice=(
+        "The client side is tiny: short commands. Almost all bytes flow from the server, and "
+        "most of them are message content.",
+        "POP3's replies carry no tag: the client knows which command a reply answers only by "
+        "order. IMAP's tags let untagged data (`* 4 EXISTS`) arrive between them.",
+        "In the IDLE round the push is one short line; fetching the message is a separate, "
+        "ordinary `FETCH`.",
+        "The passwords in `PASS` and `LOGIN` are readable in the transcript, because these "
+        "sessions run without TLS (lesson 2).",
+    ),
+    nuance=(
+        NuanceBox(
+            title="Byte-stuffing",
+            text=(
+                "A POP3 message line that starts with `.` is sent with one more `.` in front, so a "
+                "line holding a single `.` can only mean the end of a reply. The sizes in `LIST` "
+                "and `STAT` count the message *without* that stuffing."
+            ),
+            source="RFC 1939 §3, §11",
+        ),
+        NuanceBox(
+            title="Literals",
+            text=(
+                "IMAP sends message data as a literal: `{n}` CRLF, then exactly n octets, so the "
+                "content needs no stuffing. A client's own literal waits for the server's `+` unless "
+                "it uses the non-synchronising form `{n+}`."
+            ),
+            source="RFC 9051 §4.3",
+        ),
+    ),
+    quiz=(
+        Numeric(
+            prompt=(
+                "The RFC 1939 §10 example session (APOP, STAT, LIST, RETR 1, DELE 1, RETR 2, "
+                "DELE 2, QUIT). How many bytes does the client send in total?"
+            ),
+            answer="sealed:UsP_IS0=",
+            tolerance=0,
+            unit="bytes",
+            explanation=(
+                "Add every command line with its CRLF. The `APOP` line is the long one: the user "
+                "name and a 32-character hex MD5 digest."
+            ),
+        ),
+        MultipleChoice(
+            prompt="An IMAP server line starts with `*`. What is it?",
+            options=(
+                "An error.",
+                "A request for the client to continue.",
+                "An untagged response: data that may arrive at any time.",
+                "The end of a multi-line response.",
+            ),
+            answer="sealed:XH1keg==",
+            explanations=(
+                "Errors are tagged `NO` or `BAD` replies.",
+                "Continuation requests start with `+`.",
+                "Untagged responses carry data (`* 4 EXISTS`, `* 12 FETCH ...`) and can arrive "
+                "between, or even during, commands.",
+                "IMAP marks the end of a command with the tagged reply; data of known length "
+                "comes as a literal.",
+            ),
+        ),
+        MultipleChoice(
+            prompt="A line of a message retrieved with POP3 begins with a `.`. What does the server "
+                   "send?",
+            options=(
+                "The line with one extra `.` in front.",
+                "The line unchanged.",
+                "The whole message base64-encoded.",
+                "An `-ERR`, because the message is malformed.",
+            ),
+            answer="sealed:4NFZzw==",
+            explanations=(
+                "Byte-stuffing: the client removes the extra `.`, and a line holding only `.` can "
+                "still end the reply.",
+                "Then a line holding a single `.` would end the reply too early.",
+                "POP3 sends the message as it is stored, apart from stuffing.",
+                "Such lines are perfectly normal in mail.",
+            ),
+        ),
+        Numeric(
+            prompt=(
+                "In an IDLE round the client sends `a002 IDLE`, and later `DONE`. How many bytes "
+                "does the client send for the round, counting line ends?"
+            ),
+            answer="sealed:tdMV5os=",
+            tolerance=0,
+            unit="bytes",
+            explanation=(
+                "`a002 IDLE` has 9 characters and `DONE` has 4; each line ends with CRLF."
+            ),
+        ),
+    ),
+    next_lesson=None,
+    extra={
+        "reading": READING,
+        "state_machines": STATE_MACHINES,
+        "live": LIVE,
+        "idle": IDLE,
+    },
+)

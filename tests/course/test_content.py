@@ -1,0 +1,245 @@
+"""The lesson texts are complete, point at each other, keep the DESIGN.md §5 nuance, hide answers.
+
+These tests read ``course/content/lesson_NN.py`` only: no model run, no widgets.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from course.content import LESSON_NUMBERS, lesson
+from course.content.schema import RESULT_KEYS, PredictKind
+from course.quiz import MultipleChoice, Numeric
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTENT_DIR = ROOT / "course" / "content"
+LESSONS = tuple(LESSON_NUMBERS)
+DIFFERENCE_LESSONS = tuple(range(1, 10))
+
+# DESIGN.md §5, column "Nuance the lesson must add": for every lesson, each group lists spellings
+# of one required idea, and at least one spelling must appear in the lesson's nuance boxes (text,
+# title or source, case-insensitive).
+REQUIRED_NUANCE: dict[int, list[tuple[str, ...]]] = {
+    1: [("leave", "leaves"), ("local copies", "offline copies", "cache")],
+    2: [("tcp only",), ("rfc 8314",), ("logindisabled",), ("rfc 1939 §3",)],
+    3: [("* n exists",), ("29 minutes",), ("router", "nat"), ("can poll", "noop")],
+    4: [("one maildrop",), ("client feature",)],
+    5: [("$forwarded",), ("queues", "queued")],
+    6: [("advice",), ("uidl",), ("quit",)],
+    7: [("at delivery",), ("rescan",), ("one place", "once for all")],
+    8: [("local copies", "cache"), ("server work", "moves the work")],
+    9: [("imap is not a backup",), ("local copy",)],
+}
+
+# Sources a nuance box must cite (FACTS.md); lesson -> substrings of the joined sources.
+REQUIRED_SOURCES: dict[int, tuple[str, ...]] = {
+    1: ("RFC 1939",),
+    2: ("RFC 1939 §3", "RFC 8314", "RFC 9051 §6.2.3"),
+    3: ("RFC 2177",),
+    5: ("RFC 5788",),
+    6: ("RFC 1939 §7", "RFC 2449"),
+}
+
+# Numbers a nuance box may state: each is in ../shared/FACTS.md (ports, years, timers, limits,
+# defaults).  A new number in a nuance box must be added here *with* a FACTS entry behind it.
+FACTS_NUMBERS = {
+    "0", "1", "2", "5", "10", "14", "24", "29", "30", "70",  # EXPIRE 0, UIDL 1-70, timers, days
+    "110", "143", "993", "995", "1999", "2018",  # ports; RFC 2595 (1999) and RFC 8314 (2018)
+}
+
+
+def _all_text(n: int) -> str:
+    c = lesson(n)
+    parts = [c.title, c.claim_en, *c.objectives, *c.notice, *c.extra.values()]
+    parts += [f"{b.title} {b.text} {b.source}" for b in c.nuance]
+    if c.predict is not None:
+        parts.append(c.predict.question)
+    for q in c.quiz:
+        parts.append(q.prompt)
+        if isinstance(q, MultipleChoice):
+            parts += [*q.options, *q.explanations]
+        else:
+            parts.append(q.explanation)
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("n", LESSONS)
+def test_lesson_is_complete(n: int) -> None:
+    c = lesson(n)
+    assert c.number == n
+    assert c.title.strip()
+    assert 2 <= len(c.objectives) <= 5, "2-5 learning objectives"
+    assert all(len(o) > 20 for o in c.objectives)
+    assert c.claim_en.strip(), "the article's claim, in English"
+    assert len(c.notice) >= 2
+    assert 2 <= len(c.quiz) <= 4, "2-4 self-check questions"
+    assert re.fullmatch(rf"{n:02d}_[a-z0-9_]+\.ipynb", c.notebook), c.notebook
+
+
+@pytest.mark.parametrize("n", LESSONS)
+def test_next_link_points_to_the_following_lesson(n: int) -> None:
+    c = lesson(n)
+    if n == max(LESSONS):
+        assert c.next_lesson is None
+    else:
+        assert c.next_lesson == n + 1
+        assert lesson(n + 1).notebook.startswith(f"{n + 1:02d}_")
+
+
+def test_notebook_names_are_unique_and_follow_the_design() -> None:
+    names = [lesson(n).notebook for n in LESSONS]
+    assert len(set(names)) == len(names)
+    assert names[0] == "00_welcome.ipynb"
+    assert names[10] == "10_capstone.ipynb"
+    assert names[11] == "11_on_the_wire.ipynb"
+
+
+@pytest.mark.parametrize("n", [n for n in LESSONS if n != 0])
+def test_every_lesson_after_the_welcome_asks_a_prediction(n: int) -> None:
+    p = lesson(n).predict
+    assert p is not None
+    spec = RESULT_KEYS[n][p.result_key]
+    if p.kind is PredictKind.CHOICE:
+        assert {o.key for o in p.options} == set(spec.choices), "offer every possible outcome"
+    else:
+        assert p.unit == spec.unit
+        assert p.min_value <= 0 < p.max_value, "an input range that does not hint at the answer"
+
+
+@pytest.mark.parametrize("n", DIFFERENCE_LESSONS)
+def test_nuance_covers_the_design_table(n: int) -> None:
+    c = lesson(n)
+    assert c.nuance, f"lesson {n} needs nuance boxes (DESIGN.md §5)"
+    joined = " ".join(f"{b.title} {b.text} {b.source}" for b in c.nuance).lower()
+    for group in REQUIRED_NUANCE[n]:
+        assert any(s in joined for s in group), f"lesson {n} nuance lacks any of {group}"
+    sources = " ".join(b.source for b in c.nuance)
+    for src in REQUIRED_SOURCES.get(n, ()):
+        assert src in sources, f"lesson {n} nuance should cite {src}"
+    assert all(b.source.strip() for b in c.nuance), "every nuance box names a source"
+
+
+@pytest.mark.parametrize("n", LESSONS)
+def test_numbers_in_nuance_boxes_come_from_facts(n: int) -> None:
+    for box in lesson(n).nuance:
+        text = re.sub(r"(RFC|[Ll]essons?) \d+", "", box.text)
+        text = re.sub(r"§\s?\d+(\.\d+)*", "", text)
+        for number in re.findall(r"(?<![\w.$-])\d+(?:\.\d+)?(?![\w.]\d)", text):
+            assert number in FACTS_NUMBERS, f"lesson {n} box {box.title!r}: {number} not in FACTS list"
+
+
+def test_welcome_lists_the_nine_claims_as_the_lessons_quote_them() -> None:
+    table = lesson(0).extra["claims"]
+    rows = [line for line in table.splitlines() if re.match(r"\| [1-9] \|", line)]
+    assert [int(r.split("|")[1]) for r in rows] == list(DIFFERENCE_LESSONS)
+    for n, row in zip(DIFFERENCE_LESSONS, rows):
+        quoted = re.search(r"\"(.+?)\"", row.split("|")[2]).group(1)
+        assert quoted in lesson(n).claim_en, f"claim {n} in the welcome differs from lesson {n}"
+        assert re.search(r"\*\*[^*]+\*\*", row.split("|")[3]), f"claim {n} needs a verdict"
+        assert row.split("|")[4].strip() == str(n)
+
+
+@pytest.mark.parametrize("n", DIFFERENCE_LESSONS)
+def test_difference_lessons_keep_the_original_wording(n: int) -> None:
+    bg = lesson(n).claim_bg
+    assert bg and re.search(r"[а-яА-Я]", bg), "the Bulgarian original beside the translation"
+
+
+# -- quizzes ------------------------------------------------------------------------------------
+
+def _questions() -> list[tuple[int, int, MultipleChoice | Numeric]]:
+    return [(n, i, q) for n in LESSONS for i, q in enumerate(lesson(n).quiz)]
+
+
+def test_the_course_mixes_question_kinds() -> None:
+    kinds = Counter(type(q).__name__ for _, _, q in _questions())
+    assert kinds["MultipleChoice"] >= 20 and kinds["Numeric"] >= 8, kinds
+
+
+@pytest.mark.parametrize("n,i,q", _questions(), ids=lambda v: str(v) if isinstance(v, int) else "")
+def test_question_explains_why(n: int, i: int, q: MultipleChoice | Numeric) -> None:
+    verdicts = re.compile(r"^\s*(correct|wrong|right|yes|no|incorrect|not quite)\b", re.I)
+    if isinstance(q, MultipleChoice):
+        assert 3 <= len(q.options) <= 5
+        assert len(set(q.options)) == len(q.options)
+        for e in q.explanations:
+            assert len(e) > 20 and not verdicts.match(e), e
+    else:
+        assert q.unit and len(q.explanation) > 30 and not verdicts.match(q.explanation)
+
+
+def test_right_options_are_spread_over_positions() -> None:
+    """A reader cannot guess 'always the first/second option'."""
+    positions = Counter(q.answer_index() for _, _, q in _questions() if isinstance(q, MultipleChoice))
+    total = sum(positions.values())
+    assert len(positions) == 4, positions
+    assert max(positions.values()) <= total // 2, positions
+
+
+def test_right_option_is_not_systematically_the_longest() -> None:
+    mcs = [q for _, _, q in _questions() if isinstance(q, MultipleChoice)]
+    longest = sum(1 for q in mcs
+                  if len(q.options[q.answer_index()]) == max(len(o) for o in q.options))
+    assert longest <= 0.6 * len(mcs), f"{longest} of {len(mcs)} right answers are the longest option"
+
+
+@pytest.mark.parametrize("n,i,q", [t for t in _questions() if isinstance(t[2], Numeric)],
+                         ids=lambda v: str(v) if isinstance(v, int) else "")
+def test_numeric_answer_is_not_printed_in_its_own_question(n: int, i: int, q: Numeric) -> None:
+    value = q.answer_value()
+    shown = f"{value:g}"
+    for text in (q.prompt, q.explanation):
+        assert not re.search(rf"(?<![\d.]){re.escape(shown)}(?![\d.])", text), (
+            f"lesson {n} Q{i + 1}: the answer {shown} is readable in {text!r}")
+
+
+@pytest.mark.parametrize("path", sorted(CONTENT_DIR.glob("lesson_*.py")), ids=lambda p: p.name)
+def test_content_sources_hold_only_sealed_answers(path: Path) -> None:
+    """Every ``answer=`` is a literal sealed token; no ``seal(...)`` call or answer comment."""
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    answers = 0
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") in {"MultipleChoice", "Numeric"}:
+            kw = {k.arg: k.value for k in node.keywords}
+            assert isinstance(kw.get("answer"), ast.Constant), f"{path.name}: answer must be a literal"
+            assert kw["answer"].value.startswith("sealed:"), f"{path.name}: unsealed answer"
+            answers += 1
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") in {"seal", "unseal"}:
+            pytest.fail(f"{path.name}: calls {node.func.id}() -- write the token, not the answer")
+    n = int(path.stem.split("_")[1])
+    assert answers == len(lesson(n).quiz)
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.COMMENT:
+            assert not re.search(r"answer|correct|solution", tok.string, re.I), (
+                f"{path.name}:{tok.start[0]}: comment may reveal an answer: {tok.string}")
+
+
+@pytest.mark.parametrize("path", sorted(CONTENT_DIR.glob("lesson_*.py")), ids=lambda p: p.name)
+def test_right_option_text_is_not_next_to_an_answer_marker(path: Path) -> None:
+    """The correct option's text never stands within a line of 'answer'/'correct' in the source."""
+    n = int(path.stem.split("_")[1])
+    lines = path.read_text(encoding="utf-8").lower().splitlines()
+    for q in lesson(n).quiz:
+        if not isinstance(q, MultipleChoice):
+            continue
+        right = q.options[q.answer_index()].lower()[:40]
+        for k, line in enumerate(lines):
+            if right in line:
+                near = " ".join(lines[max(0, k - 1): k + 2])
+                assert not re.search(r"\b(answer|correct|right answer)\b\s*[:=]\s*(?!\"sealed:)", near), (
+                    f"{path.name}:{k + 1}: right option next to an answer marker")
+
+
+@pytest.mark.parametrize("n", LESSONS)
+def test_lesson_text_is_plain_markdown_without_html_or_todo(n: int) -> None:
+    text = _all_text(n)
+    assert "TODO" not in text and "XXX" not in text
+    assert "<script" not in text.lower()
