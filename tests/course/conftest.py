@@ -18,17 +18,17 @@ def experiment_available(n: int) -> bool:
     """True when ``sim.experiments`` already provides lesson ``n``'s function (and it runs)."""
     module = importlib.import_module("sim.experiments")
     name = EXPERIMENTS[n]
-    if name is None:
-        return hasattr(importlib.import_module("sim"), "model") and _has_run()
+    if name is None:  # the capstone runs the model directly: it needs both clients
+        return _importable("sim.model") and _importable("sim.model.imap_client")
     return callable(getattr(module, name, None))
 
 
-def _has_run() -> bool:
+def _importable(name: str) -> bool:
     try:
-        model = importlib.import_module("sim.model")
+        importlib.import_module(name)
     except ImportError:
         return False
-    return callable(getattr(model, "run", None))
+    return True
 
 
 def need_experiment(n: int) -> None:

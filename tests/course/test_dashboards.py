@@ -1,0 +1,207 @@
+"""Every lesson dashboard, driven without a browser: results, summaries and figures follow the model.
+
+For each dashboard: the default run provides every result key the lesson content may predict;
+changing a control changes the summary and the figure, and the numbers equal what the lesson's
+experiment function returns for those values (called directly here); hypothesis sets random
+control combinations across the full ranges and nothing raises.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from course.content.schema import RESULT_KEYS
+from course.dashboards import DASHBOARD_LESSONS, dashboard_class, make
+from course.dashboards.base import Control, ControlKind, Dashboard
+
+from .conftest import need_experiment
+
+
+def close(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize("n", DASHBOARD_LESSONS)
+def test_default_run_provides_every_result_key(n: int) -> None:
+    need_experiment(n)
+    d = make(n)
+    for key, spec in RESULT_KEYS[n].items():
+        assert key in d.results, f"lesson {n} dashboard gives no {key!r}"
+        value = d.results[key]
+        if spec.choices:
+            assert value in spec.choices, f"{key}={value!r} not in {spec.choices}"
+        else:
+            assert isinstance(value, float), f"{key}={value!r} is not a float"
+    assert d.summary_text and d.figure.axes
+
+
+@pytest.mark.parametrize("n", DASHBOARD_LESSONS)
+def test_controls_use_the_models_ranges(n: int) -> None:
+    from sim.experiments import RANGES
+
+    for c in dashboard_class(n).controls:
+        if c.kind in (ControlKind.TOGGLE, ControlKind.CHOICE):
+            continue
+        if c.name in RANGES:
+            lo, hi = RANGES[c.name]
+            assert c.low == lo and c.high <= hi, f"lesson {n} {c.name}: {c.low}..{c.high} vs {lo}..{hi}"
+        assert c.low <= (c.default if c.default is not None else c.low) <= c.high
+
+
+# -- one concrete change per lesson, checked against the experiment function --------------------
+
+def _exp(name: str, **kwargs: Any) -> Any:
+    import sim.experiments as e
+
+    return getattr(e, name)(**kwargs)
+
+
+def check_1(d: Dashboard) -> None:
+    d.set(days=14, leave_on_server_days=7)
+    r = _exp("lesson1_where_mail_lives", **d.values)
+    assert d.results["new_device_messages_pop3"] == r.new_device_pop3
+    assert d.results["new_device_messages_imap"] == r.new_device_imap
+    assert close(d.results["server_mb_imap"], r.imap.summary.server_storage_bytes / 1e6)
+    assert f"{r.delivered} messages had arrived" in d.summary_text
+
+
+def check_2(d: Dashboard) -> None:
+    d.set(rtt_ms=200.0)
+    r = _exp("lesson2_ports_and_tls", **d.values)
+    rows = {(str(getattr(x.protocol, "value", x.protocol)).lower(), x.port,
+             str(getattr(x.tls, "value", x.tls)).lower()): x for x in r.rows}
+    imap993 = next(x for k, x in rows.items() if k[0].startswith("imap") and k[1] == 993)
+    assert d.results["round_trips_imap_993"] == imap993.round_trips
+    assert f"{1000 * imap993.seconds:.0f} ms" in d.summary_text
+
+
+def check_3(d: Dashboard) -> None:
+    d.set(poll_interval_min=30.0)
+    r = _exp("lesson3_notification", **d.values)
+    assert close(d.results["median_delay_s_pop3"], r.pop3_delay.median_s)
+    assert close(d.results["overhead_kb_day_imap"], r.overhead_bytes_per_day_imap / 1e3)
+    assert d.results["median_delay_s_pop3"] > 5 * 60  # half of a 30-minute interval, roughly
+
+
+def check_4(d: Dashboard) -> None:
+    d.set(file_per_day=12.0)
+    r = _exp("lesson4_folders", **d.values)
+    assert d.results["filed"] == r.filed
+    phone_imap = dict((k.rsplit("/", 1)[-1], v) for k, v in r.filed_seen_elsewhere_imap)["phone"]
+    assert d.results["phone_filed_imap"] == phone_imap
+    assert f"filed {r.filed} messages" in d.summary_text
+
+
+def check_5(d: Dashboard) -> None:
+    d.set(phone_offline_h=24.0)
+    r = _exp("lesson5_flags", **d.values)
+    assert close(d.results["consistency_pct_imap"], 100 * r.imap.summary.consistency_mean_share)
+    assert close(d.results["state_agreement_pct_pop3"], 100 * r.pop3.summary.state_agreement_mean_share)
+
+
+def check_6(d: Dashboard) -> None:
+    d.set(uidl=False)
+    r = _exp("lesson6_leave_on_server", **d.values)
+    assert d.results["missed_messages_pop3"] == sum(v for _, v in r.missed_pop3)
+    assert close(d.results["duplicate_mb_pop3"], r.duplicate_bytes_pop3 / 1e6)
+    assert str(r.lock_refusals_pop3) in d.summary_text
+
+
+def check_7(d: Dashboard) -> None:
+    d.set(infected_share=0.2, signature_delay_h=24.0)
+    r = _exp("lesson7_virus", **d.values)
+    assert d.results["exposed_pop3"] == r.virus_pop3.reached_devices
+    assert d.results["exposed_imap"] == r.virus_imap.reached_devices
+    assert f"{r.virus_pop3.infected_delivered} infected messages arrived" in d.summary_text
+
+
+def check_8(d: Dashboard) -> None:
+    d.set(days=14)
+    r = _exp("lesson8_search", **d.values)
+    assert close(d.results["recall_pct_new_device_imap"], 100 * r.new_device_recall_imap)
+    assert close(d.results["recall_pct_phone_pop3"], 100 * r.phone_recall_pop3)
+
+
+def check_9(d: Dashboard) -> None:
+    d.set(crash_device="phone", crash_day=3.0, backup_age_days=2)
+    v = d.values
+    r = _exp("lesson9_crash", days=v["days"], seed=v["seed"], crash_day=3.0, crash_device="phone",
+             backup_age_days=2, accidental_delete=v["accidental_delete"])
+    assert d.results["lost_messages_pop3"] == r.crash_pop3.lost_messages
+    assert d.results["lost_messages_imap"] == r.crash_imap.lost_messages
+    assert math.isnan(d.results["yearly_loss_pop3"])  # Monte Carlo off by default
+    d.set(monte_carlo=True, trials=3)
+    y = _exp("lesson9_yearly_loss", trials=3, crashes_per_year=v["crashes_per_year"],
+             backup_age_days=2, seed=v["seed"])
+    assert close(d.results["yearly_loss_pop3"], float(y.mean_pop3))
+    assert "Over 3 simulated years" in d.summary_text
+
+
+def check_10(d: Dashboard) -> None:
+    from sim.model import Protocol, run
+
+    from course.dashboards.lesson10 import configured_scenario
+
+    d.set(profile="traveller", imap_idle=False)
+    scenario = configured_scenario(d.values)
+    pop3 = run(scenario, Protocol.POP3)
+    assert close(d.results["wire_mb_pop3"], pop3.summary.wire_bytes / 1e6)
+    assert f"POP3 {pop3.summary.wire_bytes / 1e6:.3g} MB" in d.summary_text
+
+
+CHECKS = {1: check_1, 2: check_2, 3: check_3, 4: check_4, 5: check_5, 6: check_6, 7: check_7,
+          8: check_8, 9: check_9, 10: check_10}
+
+
+@pytest.mark.parametrize("n", DASHBOARD_LESSONS)
+def test_a_change_updates_summary_and_figure_to_the_models_numbers(n: int) -> None:
+    need_experiment(n)
+    d = make(n)
+    before_summary, before_png = d.summary_text, d.png()
+    CHECKS[n](d)
+    assert d.summary_text != before_summary
+    assert d.png() != before_png
+
+
+# -- every control combination in range: nothing raises ------------------------------------------
+
+def control_strategy(c: Control) -> st.SearchStrategy[Any]:
+    if c.kind is ControlKind.TOGGLE:
+        return st.booleans()
+    if c.kind is ControlKind.CHOICE:
+        return st.sampled_from([v for _, v in c.options])
+    if c.kind in (ControlKind.INT, ControlKind.SEED):
+        return st.integers(int(c.low), int(c.high))
+    if c.kind is ControlKind.OPTIONAL_INT:
+        return st.none() | st.integers(int(c.low), int(c.high))
+    return st.floats(c.low, c.high, allow_nan=False)
+
+
+@st.composite
+def control_values(draw: st.DrawFn, n: int) -> dict[str, Any]:
+    values = {c.name: draw(control_strategy(c)) for c in dashboard_class(n).controls}
+    if n == 9:  # the crash must fall inside the run; keep the Monte Carlo small (its cost is linear)
+        values["crash_day"] = draw(st.floats(0.0, float(values["days"]), allow_nan=False))
+        values["trials"] = draw(st.integers(1, 3))
+    return values
+
+
+@pytest.mark.parametrize("n", DASHBOARD_LESSONS)
+def test_any_control_combination_in_range_runs(n: int) -> None:
+    need_experiment(n)
+    d = make(n)
+
+    @given(control_values(n))
+    @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    def run(values: dict[str, Any]) -> None:
+        d.set(**values)
+        assert d.summary_text
+        for key in RESULT_KEYS[n]:
+            assert key in d.results
+
+    run()
