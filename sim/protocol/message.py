@@ -219,10 +219,11 @@ class Entity:
 
     @cached_property
     def header_size(self) -> int:
-        return sum(len(f) + 2 for f in self.fields) + 2
+        # octets, not characters: UTF-8 headers and raw 8-bit bytes (kept as surrogates) count right
+        return sum(len(f.encode("utf-8", "surrogateescape")) + 2 for f in self.fields) + 2
 
     def header_bytes(self) -> bytes:
-        return "".join(f + "\r\n" for f in self.fields).encode("utf-8") + CRLF
+        return "".join(f + "\r\n" for f in self.fields).encode("utf-8", "surrogateescape") + CRLF
 
     @cached_property
     def body_size(self) -> int:
