@@ -505,3 +505,17 @@ def test_idle_keepalive_and_refused_line_ends_idle() -> None:
     assert send(engine, b"x" * 300 + b"\r\n") == b"i BAD expected DONE\r\n"
     assert engine.idle_tag is None
     assert send(engine, "j NOOP") == b"j OK NOOP completed\r\n"
+
+
+def test_eight_bit_headers_keep_exact_literal_sizes() -> None:
+    """APPEND of raw 8-bit/UTF-8 header octets, then BODY[] and ENVELOPE: sizes stay exact."""
+    engine = selected()
+    raw = "Subject: Café ☕\r\nFrom: Zoë <z@example.org>\r\n\r\nbody\r\n".encode() + b"\xff\r\n"
+    out = send(engine, b"a APPEND INBOX {%d+}\r\n" % len(raw) + raw + b"\r\n")
+    assert out == b"* 6 EXISTS\r\na OK [APPENDUID 1 6] APPEND completed\r\n"
+    out = send(engine, "b FETCH 6 (RFC822.SIZE BODY.PEEK[])")
+    assert out == (b"* 6 FETCH (RFC822.SIZE %d BODY[] {%d}\r\n" % (len(raw), len(raw)) + raw
+                   + b")\r\nb OK FETCH completed\r\n")
+    envelope = parse_responses(send(engine, "c FETCH 6 ENVELOPE"))
+    items = fetch_items(envelope[0])[1]  # type: ignore[index]
+    assert items["ENVELOPE"][1] == "Café ☕".encode()  # a literal: not quotable  # type: ignore[index]
