@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_imap_support import PASSWORD, USER, make_store
 
-from sim.protocol.imap import CommandCompleted, ImapConfig, ImapServer, InternalError
+from sim.protocol.imap import CommandCompleted, ImapConfig, ImapServer, InternalError, Status
+from sim.protocol.imap.response import fetch_items, parse_responses, parts_of
 from sim.protocol.imap.framing import CommandFramer, Framed
 
 COMMANDS = [
@@ -108,3 +109,26 @@ def test_literals_round_trip_through_the_framer(payload: bytes, step: int) -> No
     while (item := framer.next_item()) is not None:
         items.append(item)
     assert items == [Framed(b"t1 APPEND Sent \x00", (payload,))]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=400) | st.text(max_size=200).map(lambda t: t.replace("\n", "\r\n").encode()))
+def test_any_appended_octets_come_back_exactly(payload: bytes) -> None:
+    engine = ImapServer(make_store())
+    engine.outbox.data_to_send()
+    engine.receive_data(f"a LOGIN {USER} {PASSWORD}\r\nb SELECT Sent\r\n".encode())
+    engine.outbox.data_to_send()
+    events = engine.receive_data(b"c APPEND Sent {%d+}\r\n" % len(payload) + payload + b"\r\n")
+    assert not any(isinstance(e, InternalError) for e in events)
+    engine.outbox.data_to_send()
+    engine.receive_data(b"d FETCH 1 (RFC822.SIZE BODY.PEEK[])\r\n")
+    out = engine.outbox.data_to_send()
+    head = b"* 1 FETCH (RFC822.SIZE %d BODY[] {%d}\r\n" % (len(payload), len(payload))
+    assert out == head + payload + b")\r\nd OK FETCH completed\r\n"
+    events = engine.receive_data(b"e FETCH 1 (ENVELOPE BODYSTRUCTURE BODY BODY.PEEK[1] "
+                                 b"BODY.PEEK[1.MIME] BODY.PEEK[HEADER.FIELDS (Subject)])\r\n"
+                                 b"f SEARCH OR TEXT x SENTSINCE 1-Jan-2000\r\n")
+    assert not any(isinstance(e, InternalError) for e in events), events
+    assert [e.status for e in events if isinstance(e, CommandCompleted)] == [Status.OK, Status.OK]
+    parsed = parse_responses(engine.outbox.data_to_send())
+    assert parts_of(fetch_items(parsed[0])[1]["BODYSTRUCTURE"])  # type: ignore[index]
