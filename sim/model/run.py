@@ -40,6 +40,15 @@ def run(scenario: Scenario, protocol: Protocol, trace: Trace | None = None, *,
     the IMAP run (the experiments do) to skip generating it twice.  ``grid_step_s`` is the spacing
     of the time series; ``device_series`` keeps per-device series (default: up to 30 devices).
     ``progress`` is called with the fraction of simulated time done (about 100 times a run)."""
+    return simulate(scenario, protocol, trace, grid_step_s=grid_step_s,
+                    device_series=device_series, progress=progress)[0]
+
+
+def simulate(scenario: Scenario, protocol: Protocol, trace: Trace | None = None, *,
+             grid_step_s: float = 3600.0, device_series: bool | None = None,
+             progress: Callable[[float], None] | None = None) -> tuple[Result, World]:
+    """:func:`run`, also returning the final :class:`World` (for experiments that inspect the
+    final per-message state, e.g. which device shows which message in which folder)."""
     if not isinstance(protocol, Protocol):
         raise ScenarioError("run", "protocol", protocol, "Protocol.POP3 or Protocol.IMAP")
     if not (isinstance(grid_step_s, (int, float)) and 60.0 <= grid_step_s <= scenario.duration_s):
@@ -75,7 +84,7 @@ def run(scenario: Scenario, protocol: Protocol, trace: Trace | None = None, *,
     for dev in world.devices:
         dev.client.finish(world.end)  # type: ignore[attr-defined]
     world.rec.finish()
-    return _result(world, protocol)
+    return _result(world, protocol), world
 
 
 def _traffic(xs: list[int]) -> Traffic:
