@@ -407,18 +407,20 @@ async def _serve(args: argparse.Namespace, tls: ssl.SSLContext | None) -> int:
               f"(--host/--pop3-port/--imap-port): {exc.strerror or exc}", file=sys.stderr)
         return 1
     if args.host not in ("127.0.0.1", "::1", "localhost"):
-        print(f"warning: listening on {args.host}, beyond loopback; logins travel in cleartext",
+        print(f"warning: listening on {args.host}, beyond loopback; logins travel in cleartext "
+              "unless clients use STLS/STARTTLS",
               file=sys.stderr)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    # handlers first: a client may signal as soon as it has read READY
     if args.json:
         print(json.dumps(startup_json(where, demo, messages=args.messages, seed=args.seed,
                                       deliver_every=args.deliver_every, tls=tls is not None)),
               flush=True)
     else:
         print("\n".join(startup_lines(where, demo, args.deliver_every)), flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     try:
         await stop.wait()
     finally:

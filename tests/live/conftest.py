@@ -64,7 +64,7 @@ def _stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> tuple[int, 
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
-    err = proc.stderr.read() if proc.stderr else ""
+    err = proc.stderr.read() if proc.stderr and not proc.stderr.closed else ""
     for stream in (proc.stdout, proc.stderr):
         if stream:
             stream.close()

@@ -70,3 +70,63 @@ def test_pop3_half_lines_drops_and_long_lines(serve: Callable[..., Served]) -> N
     sock.sendall(b"x" * 1_000_000)
     sock.close()
     retry(lambda: pop3_works(served))  # the drop frees the lock as soon as the server sees it
+
+
+def test_imap_half_lines_half_literals_and_oversized_input(serve: Callable[..., Served]) -> None:
+    served = serve()
+    password = served.password("alice").encode()
+    # half a command line, then gone
+    sock = raw(served, "imap")
+    assert read_line(sock).startswith(b"* OK")
+    sock.sendall(b"a1 LOGIN alice")
+    sock.close()
+    # half a literal, then gone
+    sock = raw(served, "imap")
+    read_line(sock)
+    sock.sendall(b"a1 LOGIN alice " + password + b"\r\na2 SELECT INBOX\r\n")
+    assert read_line(sock).startswith(b"a1 OK")
+    sock.sendall(b"a3 APPEND INBOX {5000}\r\n")
+    line = read_line(sock)
+    while not line.startswith(b"+"):  # the SELECT answer, then the continuation
+        line = read_line(sock)
+    sock.sendall(b"x" * 1000)
+    sock.close()
+    # an over-long line is refused with BAD and the connection still answers
+    sock = raw(served, "imap")
+    read_line(sock)
+    sock.sendall(b"a1 NOOP " + b"y" * 200_000 + b"\r\na2 CAPABILITY\r\n")
+    replies = [read_line(sock)]
+    while not replies[-1].startswith(b"a2 "):
+        replies.append(read_line(sock))
+    assert any(b"BAD" in r for r in replies[:-1])
+    assert replies[-1].startswith(b"a2 OK")
+    sock.close()
+    # an over-long literal is refused before any of it is sent
+    sock = raw(served, "imap")
+    read_line(sock)
+    sock.sendall(b"a1 LOGIN alice " + password + b"\r\n")
+    read_line(sock)
+    sock.sendall(b"a2 APPEND INBOX {999999999999}\r\n")
+    reply = read_line(sock)
+    assert reply.startswith(b"a2 BAD") or reply.startswith(b"a2 NO"), reply
+    sock.sendall(b"a3 LOGOUT\r\n")
+    assert read_line(sock).startswith(b"* BYE")
+    sock.close()
+    # a line that never ends, then gone
+    sock = raw(served, "imap")
+    read_line(sock)
+    sock.sendall(b"z" * 1_000_000)
+    sock.close()
+    imap_works(served)
+    pop3_works(served)
+
+
+def test_many_clients_vanishing_at_once(serve: Callable[..., Served]) -> None:
+    served = serve()
+    socks = [raw(served, service) for service in ("pop3", "imap") * 10]
+    for sock in socks:
+        sock.sendall(b"a1 NOOP\r\nUSER al")
+    for sock in socks:
+        sock.close()
+    imap_works(served)
+    retry(lambda: pop3_works(served))

@@ -1,0 +1,89 @@
+"""``python -m sim serve``: the documented start-up record and a clean shutdown on SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import imaplib
+import os
+import poplib
+import re
+import select
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+
+from conftest import ROOT, SOCKET_TIMEOUT, START_TIMEOUT, Served, stop_server
+
+from sim.demo import password_for
+
+
+def read_record(proc: subprocess.Popen[str]) -> list[str]:
+    """Lines of the plain-text start-up record, up to and including READY."""
+    assert proc.stdout is not None
+    lines: list[str] = []
+    while not lines or lines[-1] != "READY":
+        ready, _, _ = select.select([proc.stdout], [], [], START_TIMEOUT)
+        assert ready, f"no READY after {lines}"
+        line = proc.stdout.readline()
+        assert line, f"server exited after {lines}"
+        lines.append(line.rstrip("\n"))
+    return lines
+
+
+def test_plain_record_format_and_sigint() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "serve", "--users", "3", "--messages", "1", "--seed", "42",
+         "--deliver-every", "60"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    served = Served(proc, {}, None)  # type: ignore[arg-type]
+    try:
+        lines = read_record(proc)
+    finally:
+        status, err = stop_server(served, signal.SIGINT)
+    assert re.fullmatch(r"POP3 127\.0\.0\.1 \d+", lines[0])
+    assert re.fullmatch(r"IMAP 127\.0\.0\.1 \d+", lines[1])
+    assert lines[0].split()[2] != lines[1].split()[2]
+    assert lines[2:5] == [f"USER {u} {password_for(u, 42)}" for u in ("alice", "bob", "carol")]
+    assert lines[5:] == ["DELIVER 60", "READY"]
+    assert status == 0
+    assert err == ""
+
+
+def test_sigterm_with_open_sessions_exits_cleanly(serve: Callable[..., Served]) -> None:
+    served = serve(extra=("--deliver-every", "30"))
+    assert served.info["deliver_every"] == 30.0
+    assert [u["user"] for u in served.info["users"]] == ["alice", "bob", "carol"]  # type: ignore
+    pop = poplib.POP3("127.0.0.1", served.port("pop3"), timeout=SOCKET_TIMEOUT)
+    pop.user("alice")
+    pop.pass_(served.password("alice"))
+    imap = imaplib.IMAP4("127.0.0.1", served.port("imap"), timeout=SOCKET_TIMEOUT)
+    imap.login("bob", served.password("bob"))
+    imap.select("INBOX")
+    imap.send(imap._new_tag() + b" IDLE\r\n")
+    assert imap.readline().startswith(b"+ ")
+    status, err = stop_server(served, signal.SIGTERM)
+    assert status == 0
+    assert "Traceback" not in err
+    assert imap.readline() == b""  # the server closed the connection
+    pop.close()
+    imap.shutdown()
+
+
+def test_port_in_use_is_one_line_error() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "sim", "serve", "--imap-port", str(port)],
+            cwd=ROOT, capture_output=True, text=True, timeout=30,
+        )
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith("python -m sim serve: error: cannot listen on 127.0.0.1")
+    assert "--imap-port" in proc.stderr
