@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..message import Entity, Message
 from ..outbox import Outbox
@@ -190,11 +191,11 @@ def _write_item(out: Outbox, stored: StoredMessage, item: FetchItem) -> None:
     elif k is FetchKind.INTERNALDATE:
         out.write(b"INTERNALDATE " + fmt.internal_date(msg.internal_date))
     elif k is FetchKind.ENVELOPE:
-        out.write(b"ENVELOPE " + fmt.envelope(msg.root))
+        out.write(b"ENVELOPE " + _envelope(msg.root))
     elif k is FetchKind.BODYSTRUCTURE:
-        out.write(b"BODYSTRUCTURE " + fmt.body_structure(msg.root, extensible=True))
+        out.write(b"BODYSTRUCTURE " + _structure(msg.root, True))
     elif k is FetchKind.BODY:
-        out.write(b"BODY " + fmt.body_structure(msg.root, extensible=False))
+        out.write(b"BODY " + _structure(msg.root, False))
     elif k is FetchKind.RFC822:
         out.write(b"RFC822 ")
         _literal(out, msg, 0, msg.size, None)
@@ -216,6 +217,17 @@ def _write_item(out: Outbox, stored: StoredMessage, item: FetchItem) -> None:
         else:
             source, start, length = located
             _literal(out, source, start, length, item.partial)
+
+
+@lru_cache(maxsize=8192)
+def _envelope(root: Entity) -> bytes:
+    """Messages are immutable, so a client's repeated syncs reuse the formatted envelope."""
+    return fmt.envelope(root)
+
+
+@lru_cache(maxsize=8192)
+def _structure(root: Entity, extensible: bool) -> bytes:
+    return fmt.body_structure(root, extensible=extensible)
 
 
 def _literal(out: Outbox, msg: Message, start: int, length: int,

@@ -9,11 +9,14 @@ announced size instead of its octets.  Literals inside ENVELOPE or LIST are fram
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Union
 
 _STATUS = {"OK", "NO", "BAD", "BYE", "PREAUTH"}
-_ATOM_STOP = set(b" ()[{\r\n\"")
+_ATOM = re.compile(rb'[^ ()\[{\r\n"]+')
+_LPAREN, _RPAREN, _SPACE, _DQUOTE = ord("("), ord(")"), ord(" "), ord('"')
+_LBRACE, _LBRACKET, _LANGLE = ord("{"), ord("["), ord("<")
 
 
 class Atom(str):
@@ -84,71 +87,80 @@ class _Reader:
             out.append(self.token(out[-1] if out else None))
 
     def token(self, previous: Token) -> Token:
-        c = self.data[self.pos]
-        if c == ord("("):
+        data = self.data
+        c = data[self.pos]
+        if c == _LPAREN:
             self.pos += 1
             items: list[Token] = []
+            last: Token = None
             while True:
-                if self.pos >= len(self.data):
+                if self.pos >= len(data):
                     raise ResponseError("unterminated list")
-                c = self.data[self.pos]
-                if c == ord(")"):
+                c = data[self.pos]
+                if c == _RPAREN:
                     self.pos += 1
                     return items
-                if c == 0x20:
+                if c == _SPACE:
                     self.pos += 1
                     continue
-                items.append(self.token(items[-1] if items else None))
-        if c == ord('"'):
+                last = self.token(last)
+                items.append(last)
+        if c == _DQUOTE:
             return self.quoted()
-        if c == ord("{"):
-            end = self.data.find(b"}\r\n", self.pos)
+        if c == _LBRACE:
+            end = data.find(b"}\r\n", self.pos)
             if end < 0:
                 raise ResponseError("bad literal prefix")
-            size = int(self.data[self.pos + 1:end].rstrip(b"+"))
+            size = int(data[self.pos + 1:end].rstrip(b"+"))
             self.pos = end + 3
-            if _is_payload_name(previous) and not self.payloads:
+            if not self.payloads and _is_payload_name(previous):
                 return LiteralRef(size)
-            raw = self.data[self.pos:self.pos + size]
+            raw = data[self.pos:self.pos + size]
             self.pos += size
             return raw
         return self.atom()
 
     def quoted(self) -> str:
-        self.pos += 1
+        data = self.data
+        start = self.pos + 1
+        end = data.find(b'"', start)
+        if end >= 0 and data.find(b"\\", start, end) < 0:  # the common case: no escapes
+            self.pos = end + 1
+            return data[start:end].decode("utf-8", "replace")
+        self.pos = start
         out = bytearray()
         while True:
-            if self.pos >= len(self.data):
+            if self.pos >= len(data):
                 raise ResponseError("unterminated quoted string")
-            c = self.data[self.pos]
+            c = data[self.pos]
             self.pos += 1
             if c == ord('"'):
                 return out.decode("utf-8", "replace")
             if c == ord("\\"):
-                c = self.data[self.pos]
+                c = data[self.pos]
                 self.pos += 1
             out.append(c)
 
     def atom(self) -> Token:
-        start = self.pos
         data = self.data
-        while self.pos < len(data) and data[self.pos] not in _ATOM_STOP and data[self.pos] != 0x29:
-            self.pos += 1
-        if self.pos < len(data) and data[self.pos] == ord("["):  # BODY[...] or [CODE ...]
+        start = self.pos
+        m = _ATOM.match(data, start)
+        self.pos = m.end() if m else start
+        if self.pos < len(data) and data[self.pos] == _LBRACKET:  # BODY[...] or [CODE ...]
             end = data.find(b"]", self.pos)
             if end < 0:
                 raise ResponseError("unterminated [")
             self.pos = end + 1
-            if self.pos < len(data) and data[self.pos] == ord("<"):
+            if self.pos < len(data) and data[self.pos] == _LANGLE:
                 self.pos = data.index(b">", self.pos) + 1
-        raw = data[start:self.pos].decode("utf-8", "replace")
+        raw = data[start:self.pos]
         if not raw:
             raise ResponseError(f"unexpected octet {data[start:start + 1]!r}")
         if raw.isdigit():
             return int(raw)
-        if raw.upper() == "NIL":
+        if len(raw) == 3 and raw.upper() == b"NIL":
             return None
-        return Atom(raw)
+        return Atom(raw.decode("utf-8", "replace"))
 
 
 def parse_responses(data: bytes, *, payloads_present: bool = True) -> list[Response]:
