@@ -30,6 +30,7 @@ from ..results import LossReason, SearchRecord
 from ..scenario import AttachmentPolicy, FetchMode
 from ..workload import Action, ActionKind, Crash, build_message
 from .imap_costs import ZERO, Cost, add, costs_for
+from .pop3_costs import sum_digits_1_to
 from .pop3_client import wipe_and_restore
 from .state import INBOX, SENT, Device
 from .timeline import Timeline
@@ -128,11 +129,9 @@ class ImapClient:
                 cost = add(cost, costs.select(folder, len(box), user.box_next[folder],
                                               user.keywords.get(folder, 0) > 0))
             base = costs.flags_resync_base()
-            mids = user.box_mid[folder]
-            lines = 0
-            where = user.where
-            for seq, uid in enumerate(box, 1):
-                lines += costs.flags_line(seq, uid, where[mids[uid]][1])
+            n = len(box)
+            # sum of flags_line(seq, uid, flags) over the folder, from the incremental sums
+            lines = 24 * n + sum_digits_1_to(n) + user.lsum.get(folder, 0)
             cost = add(cost, base)
             cost = add(cost, ((0, 0, 0, 0), (lines, 0, 0, 0), 0))
         if len([b for b in user.boxes.values() if b]) > 1 and user.boxes[INBOX]:

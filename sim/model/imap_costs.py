@@ -68,10 +68,11 @@ def structure_len(message: Message) -> int:
     return len(body_structure(message.root, extensible=True))
 
 
-def add(a: Cost, b: Cost, times: int = 1) -> Cost:
+def add(a: Cost, b: Cost) -> Cost:
+    """The cost of doing ``a`` then ``b``."""
     (u1, d1, r1), (u2, d2, r2) = a, b
-    return (tuple(x + y * times for x, y in zip(u1, u2)),  # type: ignore[return-value]
-            tuple(x + y * times for x, y in zip(d1, d2)), r1 + r2 * times)
+    return ((u1[0] + u2[0], u1[1] + u2[1], u1[2] + u2[2], u1[3] + u2[3]),
+            (d1[0] + d2[0], d1[1] + d2[1], d1[2] + d2[2], d1[3] + d2[3]), r1 + r2)
 
 
 def _config(tls: TlsMode) -> ImapConfig:

@@ -65,7 +65,7 @@ class ServerUser:
 
     __slots__ = ("index", "name", "where", "boxes", "box_mid", "box_next", "validity", "uid_of",
                  "inbox", "mid_at", "next_uid", "inbox_bytes", "size_digits", "uid_digits",
-                 "lock_until", "lock_holder", "bytes", "modseq", "keywords")
+                 "lock_until", "lock_holder", "bytes", "modseq", "keywords", "lsum")
 
     def __init__(self, index: int, name: str) -> None:
         self.index = index
@@ -86,6 +86,9 @@ class ServerUser:
         self.bytes = 0
         self.modseq = 1
         self.keywords: dict[str, int] = {}  # folder -> messages carrying a keyword ($Forwarded)
+        # folder -> sum over its messages of digits(uid) + len(flag list): the variable part of
+        # an IMAP flag-resync listing, kept incrementally so a resync costs O(1) to price
+        self.lsum: dict[str, int] = {}
 
     def folder(self, name: str) -> list[int]:
         if name not in self.boxes:

@@ -1,38 +1,39 @@
-"""From a session's protocol octets to wire octets and seconds on a device's link.
+"""From a session's protocol octets to wire octets and seconds: a fast path of ``sim.network``.
 
 Theory of operation
 -------------------
-The protocol engines count what the protocols say (commands, replies, payloads).  A real session
-also pays for TCP (handshake, segment headers, teardown) and TLS (handshake, record overhead), and
-it takes time: one round trip per non-pipelined command plus transmission time at the link's
-bandwidth.  :func:`session_wire` adds exactly that on top of a protocol count and is the single
-place that states these assumptions (see :data:`TCP_HANDSHAKE_UP` etc. below).  When
-``sim.network`` provides the same service it is used instead (see :func:`wire_model`).
+:mod:`sim.network` states the TCP and TLS assumptions and prices a session from its record
+(:meth:`sim.network.Link.session`) or from totals (:meth:`sim.network.Link.counts`).  The model
+prices thousands of sessions per run from memoised totals, so it needs the totals version without
+building exchange objects: :func:`session_wire` is that arithmetic, with the same assumptions
+(imported, not copied) and the same rules -- the octets of a session are spread evenly over one
+flight per round trip, each flight pays TLS record overhead and TCP segment headers, the receiver
+sends a pure ACK for every second segment.  ``tests/sim/test_model_costs.py`` checks that it
+equals ``Link.counts`` exactly for plain and implicit-TLS sessions.
+
+Two conventions of the model: a new connection's greeting costs one round trip (as in
+``Link.session``), so ``connect=True`` adds it; and with STARTTLS the upgrade command is already in
+the engine's record, so only the TLS handshake is added (``Link.counts`` would add a synthetic
+upgrade exchange).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
+from ..network import TCP_ASSUMPTIONS as TCP
+from ..network import TLS_ASSUMPTIONS as TLS
 from ..scenario import LinkSpec, TlsMode
 
-MSS = 1448  # TCP payload octets per segment (1500 MTU - 40 IP/TCP - 12 timestamps)
-SEGMENT_OVERHEAD = 52  # IPv4 20 + TCP 20 + timestamp option 12 octets per segment
-TCP_HANDSHAKE_UP = 2 * 60  # SYN (60 with options) + final ACK... counted as two small segments
-TCP_HANDSHAKE_DOWN = 60  # SYN-ACK
-TCP_TEARDOWN_UP = 2 * 52  # FIN + ACK
-TCP_TEARDOWN_DOWN = 2 * 52
-TLS_HANDSHAKE_UP = 600  # ClientHello (~517 with SNI/ALPN/key share) + Finished (TLS 1.3)
-TLS_HANDSHAKE_DOWN = 4000  # ServerHello + EncryptedExtensions + certificate chain + Finished
-TLS_HANDSHAKE_RTT = 1  # TLS 1.3: one round trip
-TLS_RECORD_OVERHEAD = 22  # 5 header + 16 AEAD tag + 1 content type, per record
-TLS_RECORD = 16384  # maximum plaintext per record
+_SEG = TCP.segment_overhead
+_MSS = TCP.mss
+_REC = TLS.max_record
+_RO = TLS.record_overhead
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Wire:
-    """Extra octets each way (TCP, TLS) and the duration of one session."""
+    """Extra octets each way (TCP/IP, TLS) and the duration of one session."""
 
     tcp_up: int
     tcp_down: int
@@ -41,33 +42,60 @@ class Wire:
     duration_s: float
 
 
-def _records(octets: int, messages: int) -> int:
-    """TLS records needed for ``messages`` protocol messages totalling ``octets``."""
-    return max(messages, math.ceil(octets / TLS_RECORD)) if octets else 0
+def _flights(total: int, n: int, encrypted: bool) -> tuple[int, int, int]:
+    """(tls octets, tcp octets of the sender, tcp octets of pure ACKs back) for ``total`` octets
+    split over ``n`` flights as evenly as ``Link.counts`` splits them."""
+    if total <= 0:
+        return 0, 0, 0
+    q, r = divmod(total, n)
+    tls = tcp = acks = 0
+    for size, count in ((q + 1, r), (q, n - r)):
+        if size <= 0 or count <= 0:
+            continue
+        t = (-(-size // _REC)) * _RO if encrypted else 0
+        segs = -(-(size + t) // _MSS)
+        tls += t * count
+        tcp += segs * _SEG * count
+        acks += (segs // 2) * _SEG * count
+    return tls, tcp, acks
 
 
 def session_wire(link: LinkSpec, tls: TlsMode, up: int, down: int, round_trips: int,
-                 *, connect: bool = True) -> Wire:
-    """TCP/TLS overhead and duration of a session that exchanged ``up``/``down`` protocol octets
-    in ``round_trips`` command round trips (``connect=False``: on an already open connection)."""
-    seg_up = math.ceil(up / MSS) if up else 0
-    seg_down = math.ceil(down / MSS) if down else 0
-    tcp_up = seg_up * SEGMENT_OVERHEAD
-    tcp_down = seg_down * SEGMENT_OVERHEAD
+                 *, connect: bool = True, close: bool = True) -> Wire:
+    """TCP/TLS octets and duration of a session of ``up``/``down`` protocol octets paid in
+    ``round_trips`` command round trips (``connect=False``: on an open connection)."""
     rtts = round_trips
-    tls_up = tls_down = 0
-    if tls is not TlsMode.NONE:
-        tls_up = _records(up, round_trips) * TLS_RECORD_OVERHEAD
-        tls_down = _records(down, round_trips) * TLS_RECORD_OVERHEAD
+    t = 0.0
+    tcp_up = tcp_down = tls_up = tls_down = 0
+    encrypted = tls is not TlsMode.NONE
     if connect:
-        tcp_up += TCP_HANDSHAKE_UP + TCP_TEARDOWN_UP
-        tcp_down += TCP_HANDSHAKE_DOWN + TCP_TEARDOWN_DOWN
-        rtts += 1
-        if tls is not TlsMode.NONE:
-            tls_up += TLS_HANDSHAKE_UP
-            tls_down += TLS_HANDSHAKE_DOWN
-            rtts += TLS_HANDSHAKE_RTT
-    total_up = up + tcp_up + tls_up
-    total_down = down + tcp_down + tls_down
-    duration = rtts * link.rtt_s + total_up / link.up_Bps + total_down / link.down_Bps
-    return Wire(tcp_up, tcp_down, tls_up, tls_down, duration)
+        rtts += TCP.handshake_round_trips + 1  # TCP handshake, then the server's greeting
+        tcp_up += TCP.syn + _SEG
+        tcp_down += TCP.syn_ack
+        t += (TCP.syn + _SEG) / link.up_Bps + TCP.syn_ack / link.down_Bps
+        if encrypted:
+            rtts += TLS.handshake_round_trips
+            ch, sf, cf = TLS.client_hello, TLS.server_flight, TLS.client_finished
+            s_ch, s_sf, s_cf = -(-ch // _MSS), -(-sf // _MSS), -(-cf // _MSS)
+            tls_up += ch + cf
+            tls_down += sf
+            tcp_up += (s_ch + s_cf + s_sf // 2) * _SEG  # segments, pure ACKs of the server flight
+            tcp_down += (s_sf + s_ch // 2 + s_cf // 2) * _SEG
+            t += (ch + cf + (s_ch + s_cf) * _SEG) / link.up_Bps + (sf + s_sf * _SEG) / link.down_Bps
+    n = max(1, round_trips + (1 if connect else 0))
+    a_tls, a_tcp, a_ack = _flights(up, n, encrypted)
+    b_tls, b_tcp, b_ack = _flights(down, n, encrypted)
+    tls_up += a_tls
+    tls_down += b_tls
+    tcp_up += a_tcp + b_ack
+    tcp_down += b_tcp + a_ack
+    t += (up + a_tls + a_tcp) / link.up_Bps + (down + b_tls + b_tcp) / link.down_Bps
+    if close:
+        if encrypted:
+            tls_up += TLS.close_notify
+            tls_down += TLS.close_notify
+            tcp_up += _SEG
+            tcp_down += _SEG
+        tcp_up += TCP.teardown_up
+        tcp_down += TCP.teardown_down
+    return Wire(tcp_up, tcp_down, tls_up, tls_down, t + rtts * link.rtt_s)

@@ -28,20 +28,37 @@ from ..metrics import FORWARDED, Recorder
 from ..results import LossReason
 from ..scenario import Scenario, TlsMode
 from ..workload import Action, Crash, DiskFailure, SignatureUpdate, Trace
+from .imap_costs import flag_len
 from .pop3_costs import digits
 from .state import INBOX, Device, LocalCopy, Mail, ServerUser, mail_of
 from .wire import session_wire
 
 _MAIL_CACHE: dict[int, tuple[Trace, list[Mail]]] = {}
+_SPEC_CACHE: dict[tuple[object, str], Mail] = {}
+SPEC_CACHE_LIMIT = 100_000  # sizes of this many messages are kept between runs
 
 
 def mails_of(trace: Trace) -> list[Mail]:
-    """Sizes of every arriving and sent message of ``trace`` (cached for the trace's two runs)."""
+    """Sizes of every arriving and sent message of ``trace``.
+
+    Sizes are a pure function of a message's spec and its owner's name, and a changed lesson
+    parameter usually leaves most specs of the new trace unchanged (the workload's random streams
+    are independent), so sizes are memoised per spec across traces as well as per trace."""
     key = id(trace)
     hit = _MAIL_CACHE.get(key)
     if hit is not None and hit[0] is trace:
         return hit[1]
-    mails = [mail_of(s, trace) for s in trace.messages] + [mail_of(s, trace) for s in trace.sent]
+    users = [u.name for u in trace.scenario.users]
+    cache = _SPEC_CACHE if len(trace.messages) + len(trace.sent) <= SPEC_CACHE_LIMIT else {}
+    if len(cache) > SPEC_CACHE_LIMIT:
+        cache.clear()
+    mails = []
+    for spec in trace.messages + trace.sent:
+        k = (spec, users[spec.user])
+        m = cache.get(k)
+        if m is None:
+            m = cache[k] = mail_of(spec, trace)
+        mails.append(m)
     if len(_MAIL_CACHE) > 8:
         _MAIL_CACHE.clear()
     _MAIL_CACHE[key] = (trace, mails)
@@ -236,15 +253,17 @@ class World:
             user.size_digits -= digits(m.size)
             user.uid_digits -= digits(uid)
 
-    def _keyword(self, user: ServerUser, folder: str, flags: int, sign: int) -> None:
+    def _keyword(self, user: ServerUser, folder: str, flags: int, sign: int, mid: int) -> None:
         if flags & FORWARDED:
             user.keywords[folder] = user.keywords.get(folder, 0) + sign
+        user.lsum[folder] = user.lsum.get(folder, 0) + sign * (
+            digits(user.uid_of[mid]) + flag_len(flags))
 
     def server_add(self, user: ServerUser, mid: int, folder: str, flags: int, t: float) -> None:
         m = self.mails[mid]
         self._box_add(user, folder, mid, t)
         user.where[mid] = [folder, flags]
-        self._keyword(user, folder, flags, 1)
+        self._keyword(user, folder, flags, 1, mid)
         user.bytes += m.size
         user.modseq += 1
         self.rec.server_add(m.size)
@@ -254,8 +273,8 @@ class World:
         entry = user.where.pop(mid, None)
         if entry is None:
             return
+        self._keyword(user, entry[0], entry[1], -1, mid)
         self._box_remove(user, entry[0], mid, t)
-        self._keyword(user, entry[0], entry[1], -1)
         m = self.mails[mid]
         user.bytes -= m.size
         user.modseq += 1
@@ -270,12 +289,12 @@ class World:
             return False
         if entry == [folder, flags]:
             return True
-        self._keyword(user, entry[0], entry[1], -1)
+        self._keyword(user, entry[0], entry[1], -1, mid)
         if entry[0] != folder:  # a move: expunged from one folder, a new UID in the other
             self._box_remove(user, entry[0], mid, t)
             self._box_add(user, folder, mid, t)
         entry[0], entry[1] = folder, flags
-        self._keyword(user, folder, flags, 1)
+        self._keyword(user, folder, flags, 1, mid)
         user.modseq += 1
         return True
 

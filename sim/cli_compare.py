@@ -1,0 +1,164 @@
+"""``python -m sim compare``: POP3 and IMAP side by side on the same workload trace.
+
+Example::
+
+    python -m sim compare --preset family --days 7 --seed 1 --crash phone@3 --json
+
+Prints a table of the headline metrics (or, with ``--json``, one JSON object with keys
+``scenario``, ``pop3`` and ``imap``).  Runs that take more than a second report progress on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import sys
+import time
+from typing import Any
+
+from .cli import UsageError, float_in_range, int_in_range
+from .model import Protocol, run
+from .presets import preset, preset_names
+from .results import Result
+from .scenario import DAY, CrashSpec, Scenario, ScenarioError
+from .workload import generate
+
+MAX_DAYS = 400
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser(
+        "compare", help="POP3 vs IMAP on one preset: headline metrics side by side",
+        description="Simulate a preset under POP3 and under IMAP on the same workload trace "
+                    "and print the headline metrics side by side.")
+    p.add_argument("--preset", required=True, type=_preset_name, metavar="NAME",
+                   help="one of: " + ", ".join(preset_names()))
+    p.add_argument("--days", type=int_in_range("--days", 1, MAX_DAYS), default=7,
+                   help=f"simulated days, 1..{MAX_DAYS} (default 7)")
+    p.add_argument("--seed", type=int_in_range("--seed", 0, 2**63 - 1), default=1,
+                   help="seed of the workload trace (default 1)")
+    p.add_argument("--crash", action="append", default=[], type=_crash, metavar="DEVICE@DAY",
+                   help="crash DEVICE (e.g. phone or alex/phone) at DAY (may repeat)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=main)
+
+
+def _preset_name(text: str) -> str:
+    if text not in preset_names():
+        raise argparse.ArgumentTypeError(
+            f"--preset={text!r}: allowed one of {', '.join(preset_names())}")
+    return text
+
+
+def _crash(text: str) -> tuple[str, float]:
+    name, sep, day = text.rpartition("@")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"--crash={text!r}: allowed DEVICE@DAY, e.g. phone@3.5")
+    value = float_in_range("--crash DAY", 0.0, float(MAX_DAYS))(day)
+    return name, value
+
+
+def build(args: argparse.Namespace) -> Scenario:
+    """The scenario the arguments describe (raises UsageError naming the bad argument)."""
+    try:
+        sc = preset(args.preset, days=args.days, seed=args.seed)
+        if args.crash:
+            for name, day in args.crash:
+                if day > args.days:
+                    raise UsageError(f"--crash={name}@{day:g}: allowed DAY 0..{args.days} "
+                                     "(the --days simulated)")
+            at = tuple((name, day * DAY) for name, day in args.crash)
+            sc = dataclasses.replace(sc, crashes=dataclasses.replace(sc.crashes, at=at))
+    except ScenarioError as exc:
+        flag = "--crash" if exc.field == "crashes.at" else f"--{exc.field}"
+        raise UsageError(f"{flag}={exc.value!r}: allowed {exc.allowed}") from None
+    return sc
+
+
+def summary(sc: Scenario, r: Result) -> dict[str, Any]:
+    """The JSON object of one protocol's run (keys of issue 3, plus a few more)."""
+    s = r.summary
+
+    def f(x: float) -> float | None:
+        return None if math.isnan(x) else round(x, 6)
+    return {
+        "server_storage_bytes": s.server_storage_bytes,
+        "server_physical_bytes": s.server_physical_bytes,
+        "device_storage_bytes": r.by_device("storage_bytes"),
+        "consistency_mean": f(s.consistency_mean_share),
+        "coverage_mean": f(s.coverage_mean_share),
+        "state_agreement_mean": f(s.state_agreement_mean_share),
+        "crash_lost_messages": s.crash_lost_messages,
+        "crash_lost_bytes": s.crash_lost_bytes,
+        "wire_bytes": {d.device: d.wire_bytes for d in r.devices},
+        "duplicate_download_bytes": s.duplicate_download_bytes,
+        "notification_delay_s": {"median": f(s.notification_delay.median_s),
+                                 "p95": f(s.notification_delay.p95_s)},
+        "missed_messages": r.by_device("missed_messages"),
+        "search_recall": f(s.search_recall_share),
+        "connection_time_s": round(s.connection_time_s, 3),
+        "delivered_messages": r.conservation.delivered,
+    }
+
+
+def main(args: argparse.Namespace) -> int:
+    sc = build(args)
+    start = time.perf_counter()
+    shown = [False]
+
+    def progress(label: str):  # type: ignore[no-untyped-def]
+        def report(frac: float) -> None:
+            if time.perf_counter() - start > 1.0:
+                shown[0] = True
+                print(f"\rcompare: {label} {frac:4.0%}", end="", file=sys.stderr, flush=True)
+        return report
+    trace = generate(sc)
+    pop3 = run(sc, Protocol.POP3, trace, progress=progress("pop3"))
+    imap = run(sc, Protocol.IMAP, trace, progress=progress("imap"))
+    if shown[0]:
+        print(f"\rcompare: done in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    out = {
+        "scenario": {"preset": args.preset, "days": args.days, "seed": args.seed,
+                     "users": len(sc.users), "devices": [d.name for d in sc.devices],
+                     "crashes": [[n, t / DAY] for n, t in sc.crashes.at]},
+        "pop3": summary(sc, pop3),
+        "imap": summary(sc, imap),
+    }
+    if args.json:
+        print(json.dumps(out, indent=2, sort_keys=False))
+    else:
+        print(table(out))
+    return 0
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def table(out: dict[str, Any]) -> str:
+    """A plain-text side-by-side table (per-device values on their own rows)."""
+    p, i = out["pop3"], out["imap"]
+    rows: list[tuple[str, Any, Any]] = []
+    for key in p:
+        a, b = p[key], i[key]
+        if isinstance(a, dict):
+            for sub in a:
+                rows.append((f"{key}[{sub}]", a[sub], b.get(sub)))
+        else:
+            rows.append((key, a, b))
+    width = max(len(r[0]) for r in rows)
+    sc = out["scenario"]
+    lines = [f"preset {sc['preset']}, {sc['days']} days, seed {sc['seed']}, "
+             f"{sc['users']} user(s), {len(sc['devices'])} device(s)",
+             f"{'metric':<{width}}  {'POP3':>16}  {'IMAP':>16}"]
+    for name, a, b in rows:
+        lines.append(f"{name:<{width}}  {_fmt(a):>16}  {_fmt(b):>16}")
+    return "\n".join(lines)
