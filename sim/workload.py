@@ -93,7 +93,6 @@ class MessageSpec:
     text_size: int
     attachment_size: int
     keywords: tuple[str, ...]
-    seed: int
     infected: bool = False
     detectable_at: float | None = None
     outgoing: bool = False
@@ -223,17 +222,27 @@ def _inside(ivs: Sequence[Interval], t: float) -> bool:
     return i >= 0 and t < ivs[i].end
 
 
+def content_seed(scenario_seed: int, spec: MessageSpec) -> int:
+    """Seed of a message's filler text and attachment bytes: a SplitMix64-style hash of the
+    scenario seed and the message id (not stored per message: 450 000 of them cost memory)."""
+    z = (scenario_seed * 0x9E3779B97F4A7C15 + 2 * spec.id + spec.outgoing) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+    return (z ^ (z >> 31)) >> 2
+
+
 def build_message(spec: MessageSpec, scenario: Scenario) -> Message:
-    """The exact-size synthetic message of ``spec`` (deterministic from its seed)."""
+    """The exact-size synthetic message of ``spec`` (deterministic in the scenario seed)."""
+    seed = content_seed(scenario.seed, spec)
     user = scenario.users[spec.user].name
-    me, other = f"{user} <{user}@lab.example>", f"sender{spec.seed % 97} <s{spec.seed % 97}@example.org>"
+    me, other = f"{user} <{user}@lab.example>", f"sender{seed % 97} <s{seed % 97}@example.org>"
     sender, recipient = (me, other) if spec.outgoing else (other, me)
     attachments = (Attachment(f"file{spec.id}.bin", spec.attachment_size),) \
         if spec.attachment_size else ()
     prefix = "Re: " if spec.outgoing and spec.reply_to is not None else ""
     subject = f"{prefix}{' '.join(spec.keywords) or 'note'} #{spec.id}"
     reply = f"<m{spec.reply_to}@lab.example>" if spec.reply_to is not None else None
-    return synthesize(seed=spec.seed, sender=sender, recipient=recipient, subject=subject,
+    return synthesize(seed=seed, sender=sender, recipient=recipient, subject=subject,
                       date=START + timedelta(seconds=spec.time), text_size=spec.text_size,
                       attachments=attachments, keywords=spec.keywords,
                       message_id=spec.message_id, in_reply_to=reply)
@@ -297,16 +306,16 @@ def _generate(scenario: Scenario) -> Trace:
     messages: list[MessageSpec] = []
     ids: list[list[int]] = [[0] * len(rows) for rows in raw]
     for t, u, k in order:
-        _, text, att, kws, mseed, infected, detect = raw[u][k]
+        _, text, att, kws, infected, detect = raw[u][k]
         mid = len(messages)
         ids[u][k] = mid
-        messages.append(MessageSpec(mid, u, t, text, att, kws, mseed, infected, detect))
+        messages.append(MessageSpec(mid, u, t, text, att, kws, infected, detect))
     del raw, order
     by_user: list[list[int]] = [[] for _ in scenario.users]
     for r in devices:
         by_user[r.user].append(r.id)
     pending: list[tuple[float, int, int, ActionKind, int | None, str | None, str | None,
-                        tuple[int, int, int] | None]] = []
+                        tuple[int, int] | None]] = []
     for u in range(len(scenario.users)):
         pending.extend(_actions(seed, u, w, dur, ids[u], messages, by_user[u], devices, usage,
                                 vocab))
@@ -316,10 +325,10 @@ def _generate(scenario: Scenario) -> Trace:
     for t, u, dev, kind, target, folder, query, out in pending:
         outgoing = None
         if out is not None:
-            text, att, oseed = out
+            text, att = out
             target_spec = messages[target] if target is not None else None
             outgoing = MessageSpec(len(messages) + len(sent), u, t, text, att,
-                                   target_spec.keywords if target_spec else (), oseed,
+                                   target_spec.keywords if target_spec else (),
                                    outgoing=True, reply_to=target)
             sent.append(outgoing)
         actions.append(Action(t, u, dev, kind, target, folder, query, outgoing))
@@ -343,6 +352,7 @@ class _Keywords:
         self.words = [keyword(i) for i in range(n)]
         self.cum = list(accumulate(1.0 / (i + 1) for i in range(n)))
         self.total = self.cum[-1]
+        self.shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one object per keyword set
 
     def one(self, rng: random.Random) -> str:
         return self.words[bisect.bisect_right(self.cum, rng.random() * self.total,
@@ -357,7 +367,7 @@ class _Keywords:
 
 def _arrivals(seed: int, user: int, w: WorkloadSpec, scenario: Scenario,
               vocab: _Keywords) -> list[tuple]:
-    """Raw arrival rows ``(time, text, att, keywords, seed, infected, detectable_at)`` of a user.
+    """Raw arrival rows ``(time, text, att, keywords, infected, detectable_at)`` of a user.
 
     A hot loop (campus: 450 000 iterations): the draws of :class:`_Sizes` and
     ``random.expovariate`` are inlined with the same formulas."""
@@ -368,7 +378,8 @@ def _arrivals(seed: int, user: int, w: WorkloadSpec, scenario: Scenario,
     size_rng = stream(seed, "sizes", user)
     s_rnd, gauss = size_rng.random, size_rng.gauss
     content_rng = stream(seed, "content", user)
-    c_rnd, bits = content_rng.random, content_rng.getrandbits
+    c_rnd = content_rng.random
+    shared = vocab.shared
     inf_rng = stream(seed, "infections", user)
     i_rnd = inf_rng.random
     log, exp, bis = math.log, math.exp, bisect.bisect_right
@@ -395,13 +406,12 @@ def _arrivals(seed: int, user: int, w: WorkloadSpec, scenario: Scenario,
                                        for _ in range(k)]))
         else:
             kws = ()
-        mseed = bits(62)
         detect: float | None = None
         infected = i_rnd() < share
         if infected:
             zero_day = i_rnd() < zero_share
             detect = t + (-delay * log(1.0 - i_rnd()) if zero_day and delay > 0 else 0.0)
-        rows.append((t, text, att, kws, mseed, infected, detect))
+        rows.append((t, text, att, shared.setdefault(kws, kws), infected, detect))
         t -= mean_gap * log(1.0 - t_rnd())
     return rows
 
@@ -486,11 +496,11 @@ def _actions(seed: int, user: int, w: WorkloadSpec, dur: float, ids: list[int],
         rate = getattr(w, attr) / DAY
         if rate <= 0:
             continue
-        t = rng.expovariate(rate)
+        t = _gap(rng, rate)
         while t < dur:
             wanted.append((t, base, kind, None))
             base += 1
-            t += rng.expovariate(rate)
+            t += _gap(rng, rate)
     wanted.sort()
     times = [messages[m].time for m in ids]
     sizes = _Sizes(w)
@@ -517,9 +527,14 @@ def _actions(seed: int, user: int, w: WorkloadSpec, dur: float, ids: list[int],
             elif kind in (ActionKind.REPLY, ActionKind.FORWARD):
                 text, _ = sizes.draw(rng)
                 att = messages[target].attachment_size if kind is ActionKind.FORWARD else 0
-                out = (text, att, rng.getrandbits(62))
+                out = (text, att)
         rows.append((t, user, dev, kind, target, folder, query, out))
     return rows
+
+
+def _gap(rng: random.Random, rate: float) -> float:
+    """Exponential waiting time at ``rate`` per second; infinite when the rate underflows to 0."""
+    return rng.expovariate(rate) if rate > 0 else math.inf
 
 
 def _recent_target(rng: random.Random, times: list[float], ids: list[int], t: float,
@@ -562,11 +577,11 @@ def _device_intervals(seed: int, dev_id: int, spec, dur: float
     rng = stream(seed, "online", dev_id)
     rate = pattern.offline_per_day / DAY
     gaps: list[tuple[float, float]] = []
-    t = rng.expovariate(rate)
+    t = _gap(rng, rate)
     while t < dur:
         end = t + rng.expovariate(1.0 / pattern.offline_mean_s)
         gaps.append((t, end))
-        t += rng.expovariate(rate)
+        t += _gap(rng, rate)
     return usage, tuple(_subtract(usage, gaps))
 
 
@@ -601,10 +616,10 @@ def _crashes(scenario: Scenario) -> tuple[Crash, ...]:
         rate = spec.rate_per_year / YEAR
         for ref in scenario.devices:
             rng = stream(scenario.seed, "crashes", ref.id)
-            t = ref.spec.first_online_s + rng.expovariate(rate)
+            t = ref.spec.first_online_s + _gap(rng, rate)
             while t < scenario.duration_s:
                 out.append(Crash(t, ref.id, None if age is None else max(0.0, t - age)))
-                t += rng.expovariate(rate)
+                t += _gap(rng, rate)
     return tuple(sorted(out, key=lambda c: (c.time, c.device)))
 
 
@@ -616,10 +631,10 @@ def _disk_failures(scenario: Scenario) -> tuple[DiskFailure, ...]:
     out: list[DiskFailure] = []
     for replica in range(spec.replicas):
         rng = stream(scenario.seed, "disks", replica)
-        t = rng.expovariate(rate)
+        t = _gap(rng, rate)
         while t < scenario.duration_s:
             out.append(DiskFailure(t, replica, t + spec.repair_s))
-            t += spec.repair_s + rng.expovariate(rate)
+            t += spec.repair_s + _gap(rng, rate)
     return tuple(sorted(out, key=lambda f: (f.time, f.replica)))
 
 
