@@ -18,16 +18,18 @@ from sim.demo import password_for
 
 
 def read_record(proc: subprocess.Popen[str]) -> list[str]:
-    """Lines of the plain-text start-up record, up to and including READY."""
+    """Lines of the plain-text start-up record, up to and including READY (raw reads: a
+    buffered readline could swallow several lines while select() waits on the descriptor)."""
     assert proc.stdout is not None
-    lines: list[str] = []
-    while not lines or lines[-1] != "READY":
-        ready, _, _ = select.select([proc.stdout], [], [], START_TIMEOUT)
-        assert ready, f"no READY after {lines}"
-        line = proc.stdout.readline()
-        assert line, f"server exited after {lines}"
-        lines.append(line.rstrip("\n"))
-    return lines
+    fd = proc.stdout.fileno()
+    data = b""
+    while not data.endswith(b"READY\n"):
+        ready, _, _ = select.select([fd], [], [], START_TIMEOUT)
+        assert ready, f"no READY after {data!r}"
+        chunk = os.read(fd, 4096)
+        assert chunk, f"server exited after {data!r}"
+        data += chunk
+    return data.decode().splitlines()
 
 
 def test_plain_record_format_and_sigint() -> None:
