@@ -28,11 +28,12 @@ CONTENT = LessonContent(
     predict=PredictPrompt(
         kind=PredictKind.NUMBER,
         question=(
-            "Under POP3, take the messages a device *does* hold. On average over the week, what "
-            "share of them (%) shows the folder and flags (read, answered, forwarded, flagged) "
-            "that the user last chose on any device?"
+            "Count every (message, device) pair: it is consistent when the device shows the "
+            "message in the folder and with the flags (read, answered, forwarded, flagged) the "
+            "user last chose on any device, or correctly does not show it. Under POP3, what share "
+            "(%) of pairs is consistent on average over the week?"
         ),
-        result_key="state_agreement_pct_pop3",
+        result_key="consistency_pct_pop3",
         unit="%",
         min_value=0,
         max_value=100,
@@ -41,8 +42,11 @@ CONTENT = LessonContent(
     notice=(
         "IMAP's state agreement stays near the top: a flag set on the laptop reaches the phone at "
         "its next sync.",
-        "Under POP3, reading, replying or flagging on one device changes nothing on the others, "
-        "so agreement drops with every action the user takes.",
+        "Split POP3's consistency into its two parts. With delete-after-download each message "
+        "lives on one device — the one where the user reads it — so *state agreement* can look "
+        "fine; what collapses is *coverage*: the other devices do not have the message at all.",
+        "Had POP3 left copies on several devices, a flag set on one copy would never reach the "
+        "others: POP3 has no command to share status.",
         "Take the phone offline for some hours: under IMAP its changes queue up, agreement dips, "
         "then recovers when it reconnects and uploads them. That lag is the price of offline work, "
         "not a loss.",

@@ -43,9 +43,13 @@ CONTENT = LessonContent(
         "The difference is the zero-days. Under IMAP the server rescans stored mail when "
         "signatures update and quarantines it in place; a device that has not fetched the body "
         "yet never gets it. Under POP3 the message has usually left the server already.",
+        "Count copies, not just messages: IMAP synchronises a message to every device that keeps "
+        "offline copies, so one infected message that slips through can land on several devices, "
+        "while POP3 with delete-after-download puts it on one. Check which effect wins here.",
         "Raise the signature delay: exposure grows for both, because clients that fetch eagerly "
         "have the body before the update arrives.",
-        "Scan work: one rescan on the server, versus every POP3 device scanning its own copy.",
+        "Scan work moves rather than vanishes: POP3 devices scan what they download; under IMAP "
+        "the server does more (every rescan) and the devices less.",
     ),
     nuance=(
         NuanceBox(
