@@ -276,7 +276,8 @@ class ImapCosts:
         """Body on open: ``UID FETCH uid (BODY[1])`` -- sets \\Seen, which the server echoes --
         or, for offline sync, ``BODY.PEEK[1]``."""
         seen = peek or bool(bits & SEEN)
-        key = ("text", digits(seq), digits(uid), flag_len(bits | SEEN), seen, digits(mail.text))
+        key = ("text", digits(seq), digits(uid), flag_len(bits | SEEN), seen, peek,
+               digits(mail.text))
 
         def measure() -> Cost:
             p = _Probe(self.tls)

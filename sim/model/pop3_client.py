@@ -171,7 +171,7 @@ class Pop3Client:
         if t < self.acct:
             return  # a stale event for a tick already handled
         self.account_empty(t)
-        self.acct = t + 1e-9
+        self.acct = t + 1e-3  # past this tick (ticks are >= 10 s apart)
         self.sched = math.inf
         if not self.dev.exists(t):
             return

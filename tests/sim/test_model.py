@@ -1,0 +1,148 @@
+"""The model on hand-checkable cases: one message, one device, a known link."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from sim.model import Protocol, run
+from sim.model.timeline import Timeline
+from sim.model.world import phase_of
+from sim.protocol.imap.config import ImapConfig
+from sim.protocol.imap.server import ImapServer
+from sim.protocol.imap_client import SyncMode, connect
+from sim.protocol.pop3 import Pop3Server
+from sim.protocol.pop3_client import PollOptions, poll
+from sim.protocol.store import Store
+from sim.scenario import (
+    DAY,
+    DeviceSpec,
+    LinkSpec,
+    Scenario,
+    TlsMode,
+    UserSpec,
+    WorkloadSpec,
+)
+from sim.workload import Interval, MessageSpec, Trace, build_message, generate
+
+RTT = 0.1
+BW = 1e10  # so fast that transmission time is negligible: times are round trips
+ARRIVAL = 1000.0
+
+
+def tiny() -> tuple[Scenario, Trace]:
+    dev = DeviceSpec(name="desktop", link=LinkSpec(BW, BW, RTT))
+    sc = Scenario(users=(UserSpec("u", (dev,)),), tls=TlsMode.NONE, duration_s=DAY,
+                  workload=WorkloadSpec(messages_per_day=0.0), name="tiny")
+    spec = MessageSpec(id=0, user=0, time=ARRIVAL, text_size=500, attachment_size=0,
+                       keywords=("topic0001",))
+    day = (Interval(0.0, DAY),)
+    trace = Trace(sc, (spec,), (), (), (day,), (day,), (), (), ())
+    return sc, trace
+
+
+def test_pop3_one_message_bytes_and_delay_from_the_transcripts() -> None:
+    sc, trace = tiny()
+    msg = build_message(trace.messages[0], sc)
+    # the transcripts of an empty poll and of the poll that fetches the message
+    store = Store()
+    store.add_account("user", "secret")
+    empty = poll(Pop3Server(store), PollOptions("user", "secret"), render=True).record
+    store.accounts["user"].inbox.append(msg)
+    work = poll(Pop3Server(store), PollOptions("user", "secret"), render=True).record
+    empty_down = sum(len(e.server or b"") for e in empty.exchanges)
+    work_down = sum(len(e.server or b"") for e in work.exchanges)
+    empty_up = sum(len(e.client) for e in empty.exchanges)
+    work_up = sum(len(e.client) for e in work.exchanges)
+    commands = len(work.exchanges) - 1  # the greeting is not a command
+    # poll ticks of the device: start-up offset, then every 10 minutes
+    tl = Timeline([(0.0, DAY)], 600.0, phase_of(sc.seed, "u/desktop") * 600.0)
+    tick = tl.next_tick(ARRIVAL)
+    ticks = tl.ticks_between(0.0, DAY)
+
+    r = run(sc, Protocol.POP3, trace)
+    d = r.device("u/desktop")
+    assert d.sessions == ticks
+    assert d.empty_polls == ticks - 1
+    down = d.down
+    assert down.framing + down.header + down.body + down.attachment == (
+        (ticks - 1) * empty_down + work_down)
+    assert down.header + down.body + down.attachment == msg.size
+    assert d.up.framing == (ticks - 1) * empty_up + work_up
+    # shown when the fetching session ends: TCP handshake + greeting + one round trip a command
+    assert d.notification_delay.median_s == pytest.approx(
+        tick - ARRIVAL + RTT * (2 + commands), abs=1e-3)
+    assert d.received_messages == 1 and d.missed_messages == 0
+    assert d.storage_bytes == msg.size
+    assert r.summary.server_storage_bytes == 0  # deleted after download (at QUIT)
+
+
+def test_imap_one_message_pushed_and_fetched_from_the_transcripts() -> None:
+    sc, trace = tiny()
+    msg = build_message(trace.messages[0], sc)
+    store = Store()
+    acct = store.add_account("user", "secret")
+    c = connect(ImapServer(store, ImapConfig()), "user", "secret")
+    c.idle_start()
+    c.take_record()
+    acct.inbox.append(msg)
+    c.idle_push()
+    c.idle_done()
+    c.sync_headers(1, SyncMode.HEADERS)
+    c.fetch_full([1])  # full offline sync (the default policy)
+    c.idle_start()
+    rec = c.take_record()
+    rounds = sum(e.round_trips for e in rec.exchanges)
+    r = run(sc, Protocol.IMAP, trace)
+    d = r.device("u/desktop")
+    # the push travels half a round trip, then DONE, the two fetches and IDLE again
+    assert d.notification_delay.median_s == pytest.approx(ARRIVAL * 0 + RTT / 2 + RTT * rounds,
+                                                          abs=1e-3)
+    assert rounds == 4
+    assert d.down.header == 2 * msg.header_size  # header sync, then the whole message
+    assert d.down.body + d.down.attachment == msg.size - msg.header_size
+    assert d.storage_bytes == msg.size
+    assert r.summary.server_storage_bytes == msg.size
+    assert d.sessions == 1  # one connection, held all day
+    assert d.connection_time_s == pytest.approx(DAY)
+
+
+def test_same_seed_same_result_and_trace_does_not_depend_on_protocol() -> None:
+    from sim.presets import preset
+    sc = preset("family", days=2, seed=5)
+    t1, t2 = generate(sc), generate(sc)
+    assert t1 == t2
+    a = run(sc, Protocol.POP3, t1)
+    b = run(sc, Protocol.POP3, generate(sc))
+    assert repr(a) == repr(b)
+    run(sc, Protocol.IMAP, t1)
+    assert t1 == t2  # the IMAP run did not change the trace
+
+
+def test_bad_protocol_and_foreign_trace_are_refused() -> None:
+    from sim.scenario import ScenarioError
+    sc, trace = tiny()
+    with pytest.raises(ScenarioError, match="protocol"):
+        run(sc, "pop3", trace)  # type: ignore[arg-type]
+    other = Scenario(duration_s=DAY, seed=2)
+    with pytest.raises(ScenarioError, match="trace"):
+        run(other, Protocol.POP3, trace)
+    with pytest.raises(ScenarioError, match="grid_step_s"):
+        run(sc, Protocol.POP3, trace, grid_step_s=1.0)
+
+
+def test_pop3_lock_conflict_refuses_the_second_session() -> None:
+    """Two devices polling at the same instant: the second finds the maildrop locked."""
+    sc, trace = tiny()
+    a = DeviceSpec(name="a", link=LinkSpec(1e4, 1e4, 2.0))
+    b = DeviceSpec(name="b", link=LinkSpec(1e4, 1e4, 2.0))
+    sc2 = Scenario(users=(UserSpec("u", (a, b)),), tls=TlsMode.NONE, duration_s=DAY,
+                   workload=WorkloadSpec(messages_per_day=0.0), name="lock")
+    day = (Interval(0.0, DAY),)
+    tr = Trace(sc2, trace.messages, (), (), (day, day), (day, day), (), (), ())
+    r = run(sc2, Protocol.POP3, tr)
+    got = [d.received_messages for d in r.devices]
+    assert sorted(got) == [0, 1]  # one downloads and deletes, the other never sees it
+    assert sum(d.missed_messages for d in r.devices) == 1
+    assert math.isfinite(r.summary.notification_delay.median_s)

@@ -1,0 +1,195 @@
+"""The model's memoised costs equal direct engine runs (POP3 polls, IMAP operations, the wire)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from sim.model.imap_costs import ImapCosts, _config, flag_names
+from sim.model.pop3_costs import Pop3Costs, digits, engine_poll
+from sim.model.state import structure_len
+from sim.model.wire import session_wire
+from sim.network import Link
+from sim.protocol.imap.server import ImapServer
+from sim.protocol.imap_client import SyncMode, connect
+from sim.protocol.message import Attachment, synthesize
+from sim.protocol.outbox import Counts
+from sim.protocol.pop3_client import LeavePolicy
+from sim.protocol.store import Store
+from sim.scenario import LinkSpec, TlsMode
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pop3_poll_cost_equals_engine_run(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(25):
+        n = rng.randint(0, 40)
+        sizes = [rng.choice([rng.randint(60, 999), rng.randint(1000, 99_999),
+                             rng.randint(100_000, 2_000_000)]) for _ in range(n)]
+        stls, uidl = rng.random() < 0.5, rng.random() < 0.5
+        first = rng.choice([1, 9, 95, 990])
+        leave = rng.choice([LeavePolicy.DELETE_AFTER_DOWNLOAD, LeavePolicy.NEVER_DELETE])
+        hf = rng.random() < 0.3 and leave is LeavePolicy.NEVER_DELETE and uidl
+        have = frozenset(u for u in range(first, first + n) if rng.random() < 0.5) if uidl \
+            else frozenset()
+        direct, res = engine_poll(sizes, stls=stls, use_uidl=uidl, leave=leave, have_uids=have,
+                                  first_uid=first, headers_first=hf)
+        pc = Pop3Costs(stls)
+        uids = list(range(first, first + n))
+        c = pc.begin(n, sum(sizes), sum(digits(s) for s in sizes),
+                     sum(digits(u) for u in uids), uidl)
+        left = n
+        for i, (u, s) in enumerate(zip(uids, sizes), 1):
+            if uidl and u in have:
+                if leave is LeavePolicy.DELETE_AFTER_DOWNLOAD:
+                    pc.dele(c, i)
+                    left -= 1
+                continue
+            header = res.record.exchanges[0].server_counts.header  # 0: only used for totals
+            del header
+            if hf:
+                pc.top0(c, i, _probe_header())
+                pc.retr(c, i, s, s, 0, 0)
+                continue
+            pc.retr(c, i, s, s, 0, 0)
+            if leave is LeavePolicy.DELETE_AFTER_DOWNLOAD:
+                pc.dele(c, i)
+                left -= 1
+        pc.quit(c, left)
+        assert (c.client, c.framing, c.server, c.round_trips) == (
+            direct.client, direct.framing, direct.server, direct.round_trips)
+
+
+def _probe_header() -> int:
+    from sim.model.pop3_costs import _probe_message
+    return _probe_message(1000).header_size
+
+
+def _message(rng: random.Random, seed: int):  # type: ignore[no-untyped-def]
+    text = rng.choice([rng.randint(2, 900), rng.randint(1000, 9000), rng.randint(10_000, 90_000)])
+    att = [Attachment(f"file{rng.randint(1, 999)}.bin", rng.choice(
+        [rng.randint(1, 50_000), rng.randint(60_000, 400_000)]))] if rng.random() < 0.4 else []
+    return synthesize(seed=seed, text_size=text, attachments=att,
+                      subject=f"topic{rng.randint(0, 9999):04d} #{seed}")
+
+
+class _Mail:
+    """The sizes ImapCosts reads from a model Mail."""
+
+    def __init__(self, msg) -> None:  # type: ignore[no-untyped-def]
+        from sim.protocol.message import ByteKind
+        ks = msg.kind_sizes()
+        self.size, self.header = msg.size, msg.header_size
+        self.body, self.attachment = ks[ByteKind.BODY], ks[ByteKind.ATTACHMENT]
+        parts = msg.root.parts
+        self.text = parts[0].body_size if parts else msg.body_size
+        self.att = parts[1].body_size if len(parts) > 1 else 0
+        self.structure = structure_len(msg)
+
+
+def _direct(tls: TlsMode, msg, seq: int, uid: int, bits: int, op):  # type: ignore[no-untyped-def]
+    store = Store()
+    acct = store.add_account("user", "secret")
+    box = acct.inbox
+    box.uidnext = uid - seq + 1
+    from sim.model.imap_costs import _FILLER
+    for _ in range(seq - 1):
+        box.append(_FILLER)
+    box.append(msg, flag_names(bits))
+    c = connect(ImapServer(store, _config(tls)), "user", "secret",
+                starttls=tls is TlsMode.STARTTLS)
+    c.take_record()
+    op(c)
+    rec = c.take_record()
+    k = rec.server_counts
+    return (rec.client_bytes, (k.framing, k.header, k.body, k.attachment), rec.round_trips)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_imap_memoised_costs_equal_engine_runs(seed: int) -> None:
+    """A shape measured on one message prices another message of that shape exactly."""
+    rng = random.Random(100 + seed)
+    tls = rng.choice(list(TlsMode))
+    costs = ImapCosts(tls)
+    for k in range(30):
+        msg = _message(rng, seed * 1000 + k)
+        mail = _Mail(msg)
+        seq = rng.choice([1, 2, 9, 10, 57, 120])
+        uid = seq + rng.choice([0, 3, 95, 1000])
+        bits = rng.randrange(16)
+        cases = [
+            (costs.sync_headers(mail, lambda: msg, seq, uid, bits),
+             lambda c: c.sync_headers(uid, SyncMode.HEADERS)),
+            (costs.fetch_text(mail, lambda: msg, seq, uid, bits),
+             lambda c: c.fetch_body(uid, "1")),
+            (costs.fetch_text(mail, lambda: msg, seq, uid, bits, peek=True),
+             lambda c: c.fetch_body(uid, "1", mark_seen=False)),
+            (costs.fetch_full(mail, lambda: msg, seq, uid, bits),
+             lambda c: c.fetch_full([uid])),
+            (costs.store_flags(seq, uid, bits or 1), lambda c: c.store_flags(
+                [uid], flag_names(bits or 1))),
+            (costs.delete(seq, uid), lambda c: c.delete([uid])),
+        ]
+        if mail.att:
+            cases.append((costs.fetch_attachment(mail, lambda: msg, seq, uid),
+                          lambda c: c.fetch_attachment(uid, "2", mail.att)))
+        for (up, down, rt), op in cases:
+            client, server, rts = _direct(tls, msg, seq, uid, bits, op)
+            assert (sum(up), down, rt) == (client, server, rts)
+
+
+def test_wire_arithmetic_equals_network_link_counts() -> None:
+    rng = random.Random(3)
+    for _ in range(300):
+        link = LinkSpec(down_Bps=rng.choice([1e4, 1e6, 1e8]), up_Bps=rng.choice([1e4, 1e6]),
+                        rtt_s=rng.choice([0.0, 0.02, 0.3]))
+        tls = rng.choice([TlsMode.NONE, TlsMode.IMPLICIT])
+        up, down, rt = rng.randint(0, 5000), rng.randint(0, 3_000_000), rng.randint(0, 40)
+        connect_ = rng.random() < 0.5
+        w = session_wire(link, tls, up, down, rt, connect=connect_)
+        c = Link(link, tls).counts(up, Counts(framing=down), rt, connect=connect_,
+                                   flights=max(1, rt + (1 if connect_ else 0)))
+        assert (w.tcp_up, w.tcp_down, w.tls_up, w.tls_down) == (
+            c.up.transport, c.down.transport, c.up.tls, c.down.tls)
+        assert w.duration_s == pytest.approx(c.duration_s, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("n", [1, 7, 12, 130])
+def test_imap_flag_resync_and_search_listings_equal_engine_runs(n: int) -> None:
+    """The per-message line arithmetic of a flag resync and of SEARCH results is exact."""
+    from sim.model.imap_costs import _FILLER
+    from sim.model.pop3_costs import sum_digits_1_to
+    rng = random.Random(n)
+    tls = TlsMode.IMPLICIT
+    costs = ImapCosts(tls)
+    store = Store()
+    box = store.add_account("user", "secret").inbox
+    box.uidnext = rng.choice([1, 50, 990])
+    bits_of = []
+    for _ in range(n):
+        bits = rng.randrange(16)
+        bits_of.append(bits)
+        box.append(_FILLER, flag_names(bits))
+    c = connect(ImapServer(store, _config(tls)), "user", "secret")
+    c.take_record()
+    c.fetch_flags(1)
+    rec = c.take_record()
+    (uf, *_), (df, *_), rt = costs.flags_resync_base()
+    lsum = sum(digits(m.uid) + len(__import__("sim.protocol.imap.formatting", fromlist=["x"])
+                                   .flag_list(m.flags)) for m in box.messages)
+    assert uf == rec.client_bytes
+    assert df + 24 * n + sum_digits_1_to(n) + lsum == rec.server_counts.framing
+    assert rt == rec.round_trips
+    c.search("TEXT topic0001")  # no hit: the base
+    (su, *_), (sd, *_), _ = costs.search_base("topic0001")
+    assert su == c.take_record().client_bytes
+    hits = [m.uid for m in box.messages]
+    del hits  # the filler has no keyword; hit lines are checked on a message that matches
+    msg = synthesize(seed=5, keywords=["topic0001"])
+    box.append(msg)
+    c.noop()  # take the untagged EXISTS first
+    c.take_record()
+    c.search("TEXT topic0001")
+    rec = c.take_record()
+    assert rec.server_counts.framing == sd + 1 + digits(box.messages[-1].uid)
