@@ -94,9 +94,9 @@ def free_port(start: int = 8888, tries: int = 50) -> int:
 
 def lab(args: argparse.Namespace) -> int:
     """Launch JupyterLab on the welcome lesson, printing the address to open."""
-    python = ensure_venv(frozenset({"lab"}))
     if not 0 <= args.port <= 65535:
         sys.exit(f"run.py: --port must be in 1..65535 (or 0 for the first free one), got {args.port}")
+    python = ensure_venv(frozenset({"lab"}))
     port = args.port or free_port()
     token = args.token or os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(24)
     url = f"http://127.0.0.1:{port}/lab/tree/{WELCOME}?token={token}"

@@ -61,7 +61,8 @@ def test_lesson_in_browser(notebook: Path, page, repo_lab, artifacts_dir, lesson
         try:  # best effort: a failure here must not hide the assertion that brought us here
             labpage.screenshot_dashboard(page, artifacts_dir / "screenshots"
                                          / f"{notebook.stem}.png")
-        finally:
-            repo_lab.shutdown_kernels()
+        except Exception as error:  # noqa: BLE001 - reported, not raised
+            print(f"screenshot of {relative} failed: {error}")
+        repo_lab.shutdown_kernels()
     # autosave is off in the test server: running a lesson must never write into the repository
     assert hashlib.sha256(notebook.read_bytes()).hexdigest() == before

@@ -1,0 +1,83 @@
+"""A fresh clone, the README's launch command, and JupyterLab answering with the welcome lesson.
+
+This runs the real launch path: `python3 run.py lab` in a new clone creates its own .venv,
+installs the project with the `lab` extra, and starts JupyterLab; then the test stops it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from delivery_tools import ROOT, base_python, clean_env, get, run, wait_for_json
+
+WELCOME = "notebooks/00_welcome.ipynb"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop the launcher's whole process group (JupyterLab and any kernel)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+
+@pytest.mark.slow
+@pytest.mark.delivery
+@pytest.mark.timeout(600)
+def test_fresh_clone_launches_the_course(tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    env = clean_env(tmp_path)
+    run(["git", "clone", "--quiet", str(ROOT), str(clone)], tmp_path, env, timeout=120)
+    assert not (clone / ".venv").exists()
+
+    port, token = _free_port(), secrets.token_hex(16)
+    log_path = tmp_path / "launch.log"
+    with log_path.open("wb") as log:
+        launcher = subprocess.Popen(
+            [base_python(), "run.py", "lab", "--port", str(port), "--no-browser",
+             "--token", token],
+            cwd=clone, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        try:
+            status = wait_for_json(f"{base}/api/status?token={token}", 300, launcher)
+        except AssertionError as error:
+            raise AssertionError(f"{error}\nlaunch log:\n{log_path.read_text()[-4000:]}")
+        assert "started" in status
+        printed = log_path.read_text()
+        assert f"http://127.0.0.1:{port}/lab/tree/{WELCOME}?token={token}" in printed
+
+        # a wrong token is refused: the server is not open to anyone on the machine
+        assert get(f"{base}/api/contents?token=wrong")[0] == 403
+
+        if not (clone / WELCOME).exists():
+            pytest.skip(f"{WELCOME} is not in the repository yet; JupyterLab itself answered")
+        code, body = get(f"{base}/api/contents/{WELCOME}?token={token}")
+        assert code == 200
+        lesson = json.loads(body)
+        assert lesson["type"] == "notebook" and lesson["content"]["cells"]
+        code, page = get(f"{base}/lab/tree/{WELCOME}?token={token}")
+        assert code == 200 and b"JupyterLab" in page
+        # the clone has its own environment, made by the launch command
+        assert (clone / ".venv" / "bin" / "jupyter").exists()
+    finally:
+        _stop(launcher)
+    assert launcher.returncode is not None

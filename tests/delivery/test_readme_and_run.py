@@ -1,0 +1,107 @@
+"""The README's promises hold: its two commands are the ones run.py and .ci/run implement, the
+Binder badge opens the welcome lesson, the pictures it shows exist; run.py installs only when
+needed."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shlex
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from delivery_tools import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+LAUNCH, TEST = "python3 run.py lab", "python3 run.py test"
+
+
+def _load_run_py():
+    spec = importlib.util.spec_from_file_location("run_py", ROOT / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_readme_gives_the_two_commands_and_ci_runs_the_test_one() -> None:
+    blocks = re.findall(r"```\n(.*?)```", README, re.DOTALL)
+    commands = [line.split("#")[0].strip() for block in blocks for line in block.splitlines()]
+    assert LAUNCH in commands and TEST in commands
+    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
+                if line.strip() and not line.lstrip().startswith("#")]
+    assert ci_lines[0] == "set -euo pipefail"
+    assert ci_lines[-1] == TEST, "the last thing .ci/run does must be the README's test command"
+
+
+def test_binder_badge_opens_the_welcome_lesson_in_jupyterlab() -> None:
+    links = re.findall(r"\((https://mybinder\.org/v2/gh/[^)\s]+)\)", README)
+    assert len(links) == 1, links
+    url = urlsplit(links[0])
+    assert re.fullmatch(r"/v2/gh/[^/]+/[^/]+/HEAD", url.path)
+    urlpath = parse_qs(url.query)["urlpath"][0]
+    assert urlpath == "lab/tree/notebooks/00_welcome.ipynb"
+    lesson = ROOT / urlpath.removeprefix("lab/tree/")
+    if not lesson.exists():
+        pytest.skip(f"{lesson.relative_to(ROOT)} does not exist yet")
+    assert json.loads(lesson.read_text())["cells"]
+
+
+def test_every_local_link_and_picture_in_the_readme_exists() -> None:
+    targets = re.findall(r"\]\(([^)\s]+)\)", README)
+    local = [t for t in targets if not re.match(r"[a-z]+:", t) and not t.startswith("#")]
+    missing = [t for t in local if not (ROOT / t).exists()]
+    assert missing == []
+    for picture in re.findall(r"!\[[^\]]*\]\(([^)\s]+\.png)\)", README):
+        if not picture.startswith("http"):
+            assert (ROOT / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_readme_lists_every_lesson_in_the_notebooks_folder() -> None:
+    for notebook in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        assert f"`{notebook.stem[:2]}" in README, f"README does not list {notebook.name}"
+
+
+def test_run_py_installs_again_only_when_pyproject_or_extras_change(tmp_path, monkeypatch):
+    run_py = _load_run_py()
+    monkeypatch.setattr(run_py, "ROOT", tmp_path)
+    monkeypatch.setattr(run_py, "STAMP", tmp_path / "stamp.json")
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    lab_and_test = frozenset({"lab", "test"})
+    assert not run_py.stamp_satisfies(frozenset({"lab"}))  # nothing installed yet
+    run_py.STAMP.write_text(json.dumps({"extras": sorted(lab_and_test),
+                                        "fingerprint": run_py.install_fingerprint(lab_and_test)}))
+    assert run_py.stamp_satisfies(frozenset({"lab"}))       # test installs a superset of lab
+    assert run_py.stamp_satisfies(lab_and_test)
+    assert not run_py.stamp_satisfies(frozenset({"lab", "docs"}))
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\nversion = '2'\n")
+    assert not run_py.stamp_satisfies(frozenset({"lab"}))   # pyproject changed: install again
+    run_py.STAMP.write_text("not json")
+    assert not run_py.stamp_satisfies(frozenset({"lab"}))
+
+
+def test_run_py_test_command_adds_the_lessons_only_when_there_are_some(tmp_path, monkeypatch):
+    run_py = _load_run_py()
+    monkeypatch.setattr(run_py, "NOTEBOOKS", tmp_path)
+    python = Path("/venv/bin/python")
+    assert run_py.test_command(python, ["-x"]) == [
+        "/venv/bin/python", "-m", "pytest", "tests", "-p", "no:cacheprovider", "-x"]
+    (tmp_path / "00_welcome.ipynb").write_text("{}")
+    command = run_py.test_command(python, [])
+    assert "--nbval-lax" in command and command[-1] == "notebooks"
+
+
+def test_run_py_rejects_a_bad_port() -> None:
+    run_py = _load_run_py()
+    with pytest.raises(SystemExit, match="--port must be in"):
+        run_py.main(["lab", "--port", "70000"])
+
+
+def test_run_py_refuses_an_unknown_command(capsys) -> None:
+    run_py = _load_run_py()
+    with pytest.raises(SystemExit) as exit_info:
+        run_py.main(shlex.split("serve"))
+    assert exit_info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
