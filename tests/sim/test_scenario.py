@@ -228,3 +228,13 @@ def test_random_valid_scenarios_build(link: dict, pop: dict, imap: dict, dev: di
 
 def test_module_has_no_global_random_state() -> None:
     assert not hasattr(S, "random")
+
+
+def test_parameter_reference_documents_every_field() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "parameters.md").read_text()
+    for cls in SPEC_CLASSES + (UserSpec,):
+        assert f"## {cls.__name__}" in doc
+        for f in dataclasses.fields(cls):
+            assert f"| `{f.name}` |" in doc, f"{cls.__name__}.{f.name} missing in parameters.md"
