@@ -24,6 +24,7 @@ from sim.protocol.store import Store
 
 MAX_USERS = 100
 MAX_MESSAGES = 1000
+INBOX_LIMIT = 5000  # continuous delivery stops filling an INBOX beyond this
 BASE_DATE = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 
 _NAMES = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy")
@@ -129,11 +130,15 @@ class Demo:
     credentials: tuple[Credential, ...]
     generator: MailGenerator
 
-    def deliver_round(self, date: datetime | None = None) -> int:
-        """Deliver one new message to every user's INBOX; returns how many were delivered."""
+    def deliver_round(self, date: datetime | None = None, limit: int = INBOX_LIMIT) -> int:
+        """Deliver one new message to every INBOX holding fewer than ``limit`` messages (so a
+        server left running for days stays bounded); returns how many were delivered."""
+        delivered = 0
         for cred in self.credentials:
-            self.store.deliver(cred.user, self.generator.message_for(cred.user, date))
-        return len(self.credentials)
+            if len(self.store.accounts[cred.user].inbox.messages) < limit:
+                self.store.deliver(cred.user, self.generator.message_for(cred.user, date))
+                delivered += 1
+        return delivered
 
 
 def build_demo(users: int = 2, messages: int = 10, seed: int = 1) -> Demo:

@@ -447,8 +447,12 @@ With --json it prints instead one line with one JSON object:
    "users": [{"user": U, "password": W}, ...], "messages": N, "seed": S,
    "deliver_every": SECONDS or null, "tls": true if --tls-cert was given}
 It serves until SIGINT (Ctrl-C) or SIGTERM. Credentials are derived from --seed.
-Example: python -m sim serve --deliver-every 30, then in Python:
-  import imaplib; c = imaplib.IMAP4('127.0.0.1', PORT); c.login('alice', PASSWORD)
+--deliver-every stops filling an INBOX once it holds 5000 messages.
+Examples, with PORT and PASSWORD from the record:
+  python -m sim serve --deliver-every 30
+  python -c "import imaplib; c = imaplib.IMAP4('127.0.0.1', PORT); print(c.login('alice', 'PASSWORD'))"
+  curl -u alice:PASSWORD pop3://127.0.0.1:PORT/1        (message 1 over POP3)
+  curl -u alice:PASSWORD 'imap://127.0.0.1:PORT/INBOX;UID=2'
 """
 
 
@@ -461,7 +465,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=SERVE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1, loopback only)")
+                   help="address to listen on (default 127.0.0.1: loopback only)")
     p.add_argument("--pop3-port", type=int_in_range("--pop3-port", 0, 65535), default=0,
                    metavar="N", help="POP3 port, 0..65535 (default 0: a free port)")
     p.add_argument("--imap-port", type=int_in_range("--imap-port", 0, 65535), default=0,
