@@ -23,7 +23,8 @@ MESSAGES_PER_DAY = 30.0
 # each quantile within 0.01 (tests/sim/test_workload.py checks the generated sizes).
 # The fitted attachments average ~245 KB decoded -- below FACTS' UNVERIFIED "~500 KB" vendor mean,
 # which the measured 97 % < 512 KB quantile cannot accommodate at a 24 % attachment share.
-# The resulting mean message is ~83 KB, close to the 75 KB of FACTS' Exchange sizing (partly verified).
+# The resulting mean message is ~83 KB, close to the 75 KB of FACTS' Exchange sizing
+# (partly verified).
 TEXT_MEDIAN_BYTES = 2734.0
 TEXT_SIGMA = 0.928
 ATTACHMENT_SHARE = 0.24
@@ -84,5 +85,5 @@ SLOW_RTT_S = 0.300
 # -- server ----------------------------------------------------------------------------------------
 
 REPLICAS = 3  # ASSUMED: common replication factor of mail/object stores
-DISK_FAILURE_PER_YEAR = 0.02  # ASSUMED: ~2 % annualised disk failure rate (order of public fleet stats)
+DISK_FAILURE_PER_YEAR = 0.02  # ASSUMED: ~2 % annualised failure rate (order of public fleet stats)
 REPAIR_S = 24 * 3600.0  # ASSUMED: a failed replica is rebuilt within a day

@@ -3,8 +3,8 @@
 Theory of operation
 -------------------
 The protocol engines count what POP3 and IMAP put on the wire (a
-:class:`~sim.protocol.session.SessionRecord`: per command, the client's bytes, the server's octets by
-kind, the round trips).  A real session also pays for TCP (handshake, segment headers, pure ACKs,
+:class:`~sim.protocol.session.SessionRecord`: per command, the client's bytes, the server's octets
+by kind, the round trips).  A real session also pays for TCP (handshake, segment headers, pure ACKs,
 teardown) and, with TLS, for the TLS handshake, per-record overhead and close_notify; and it takes
 time.  This module adds exactly that, as pure functions (no SimPy): :class:`Link` is the device's
 path to the server -- like the ``Cable`` of SimPy's latency example it is an object of its own,
@@ -32,7 +32,6 @@ Timeline (seconds from the client's SYN; ``R`` = the link's round-trip time):
 from __future__ import annotations
 
 import enum
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 

@@ -4,7 +4,7 @@ Theory of operation
 -------------------
 A :class:`Scenario` says *who* (users and their devices), *how each device is connected* (a
 :class:`LinkSpec` and an :class:`OnlinePattern`), *how each device's client behaves under each
-protocol* (a :class:`Pop3Policy` **and** an :class:`ImapPolicy` -- the run picks one; the protocol is
+protocol* (a :class:`Pop3Policy` **and** an :class:`ImapPolicy` -- the run picks one; the protocol
 not part of the scenario, so the same scenario and seed drive a POP3 and an IMAP run over the same
 workload trace), *what happens* (a :class:`WorkloadSpec`, a :class:`CrashSpec`) and *the server*
 (a :class:`ServerSpec`).  Times are simulated seconds from the start (``t = 0`` is midnight UTC of
@@ -165,7 +165,8 @@ class LinkSpec:
     """A device's network path to the server (the model's ``Link``): bandwidth each way, round-trip
     time, and whether its bytes cost money (a metered phone plan)."""
 
-    down_Bps: float = _num(D.DESKTOP_DOWN_BPS, 1e3, 1e10, "bytes/s", doc="server -> device bandwidth")
+    down_Bps: float = _num(D.DESKTOP_DOWN_BPS, 1e3, 1e10, "bytes/s",
+                           doc="server -> device bandwidth")
     up_Bps: float = _num(D.DESKTOP_UP_BPS, 1e3, 1e10, "bytes/s", doc="device -> server bandwidth")
     rtt_s: float = _num(D.DESKTOP_RTT_S, 0.0, 10.0, "s", doc="round-trip time")
     metered: bool = _flag(False, "bytes on this link are paid for")
@@ -185,7 +186,8 @@ class OnlinePattern:
 
     windows_h: tuple[tuple[float, float], ...] = ()
     offline_per_day: float = _num(0.0, 0.0, 100.0, "per day", doc="random offline periods per day")
-    offline_mean_s: float = _num(3600.0, 1.0, 30 * DAY, "s", doc="mean length of one offline period")
+    offline_mean_s: float = _num(3600.0, 1.0, 30 * DAY, "s",
+                                 doc="mean length of one offline period")
 
     def __post_init__(self) -> None:
         _check_fields(self)
@@ -390,7 +392,8 @@ class CrashSpec:
     def __post_init__(self) -> None:
         _check_fields(self)
         if not isinstance(self.at, tuple):
-            raise ScenarioError("CrashSpec", "at", self.at, "a tuple of (device name, time_s) pairs")
+            raise ScenarioError("CrashSpec", "at", self.at,
+                                "a tuple of (device name, time_s) pairs")
         for item in self.at:
             ok = (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
                   and Range(0.0, 10 * YEAR).contains(item[1]))

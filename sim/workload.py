@@ -139,7 +139,8 @@ class Interval:
 @dataclass(frozen=True, slots=True)
 class Crash:
     """``device`` loses its local storage at ``time``; it restores a backup taken at
-    ``backup_time`` (``None``: no backup).  ``scheduled`` tells a CrashSpec.at crash from a random one."""
+    ``backup_time`` (``None``: no backup).  ``scheduled`` tells a CrashSpec.at crash from a
+    random one."""
 
     time: float
     device: int

@@ -35,7 +35,8 @@ CLASSES = {cls.__name__: cls for cls in SPEC_CLASSES}
 
 def _outside(rng: Range) -> list[object]:
     """Values just outside ``rng`` (and never-valid kinds of value)."""
-    below = rng.lo if rng.lo_open else rng.lo - (1 if rng.integer else max(1e-9, abs(rng.lo) * 1e-6))
+    step = 1 if rng.integer else max(1e-9, abs(rng.lo) * 1e-6)
+    below = rng.lo if rng.lo_open else rng.lo - step
     above = rng.hi + 1 if rng.integer else rng.hi * 1.001 + 1e-9
     bad: list[object] = [below, above, True, "1", math.nan, math.inf]
     if rng.integer:

@@ -1,4 +1,4 @@
-"""The workload trace: deterministic, protocol-free, well-formed, with the configured distributions."""
+"""The workload trace: deterministic, protocol-free, well-formed, configured distributions."""
 
 from __future__ import annotations
 
@@ -262,7 +262,8 @@ def test_online_intervals_disjoint_sorted_within_duration(win, rate, mean, dur, 
         mid = (iv.start + iv.end) / 2
         assert tr.is_online(0, mid) and tr.next_online(0, mid) == mid
     if online:
-        assert tr.next_online(0, online[0].start - 1e-3) in (online[0].start, online[0].start - 1e-3)
+        before = online[0].start - 1e-3
+        assert tr.next_online(0, before) in (online[0].start, before)
         assert not tr.is_online(0, online[-1].end)
 
 
