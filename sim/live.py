@@ -85,6 +85,12 @@ class Service(enum.Enum):
         return POP3_IDLE_TIMEOUT if self is Service.POP3 else IMAP_IDLE_TIMEOUT
 
 
+_TOO_MANY = {  # said instead of a greeting when MAX_CONNECTIONS are open
+    Service.POP3: b"-ERR [SYS/TEMP] too many connections, try again later\r\n",
+    Service.IMAP: b"* BYE too many connections, try again later\r\n",
+}
+
+
 class Engine(Protocol):
     """What the adapter needs of a server engine (see the engine API convention)."""
 
@@ -259,8 +265,10 @@ class LiveServer:
         self._servers: list[asyncio.base_events.Server] = []
         self._delivery: asyncio.Task[None] | None = None
         self.delivered = 0
-        for account in demo.store.accounts.values():
-            account.listeners.append(self._listener_for(account))
+        self._listeners = [(account, self._listener_for(account))
+                           for account in demo.store.accounts.values()]
+        for account, listener in self._listeners:
+            account.listeners.append(listener)
 
     def _listener_for(self, account: Account) -> Callable[[], None]:
         def changed() -> None:
@@ -287,6 +295,7 @@ class LiveServer:
                  ) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Any]:
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             if len(self.connections) >= self.max_connections:
+                writer.write(_TOO_MANY[service])
                 writer.close()
                 return
             conn = _Connection(service, factory(), reader, writer,
@@ -307,7 +316,11 @@ class LiveServer:
     async def _deliver_loop(self, period: float) -> None:
         while True:
             await asyncio.sleep(period)
-            self.delivered += self.demo.deliver_round(datetime.now(timezone.utc))
+            try:
+                self.delivered += self.demo.deliver_round(datetime.now(timezone.utc))
+            except Exception:  # keep serving even if delivery breaks
+                traceback.print_exc(file=sys.stderr)
+                return
 
     async def close(self) -> None:
         """Stop accepting, end every connection (as a drop: nothing deleted), stop delivering."""
@@ -321,6 +334,9 @@ class LiveServer:
         await asyncio.gather(*tasks, return_exceptions=True)
         for server in self._servers:
             await server.wait_closed()
+        for account, listener in self._listeners:
+            if listener in account.listeners:
+                account.listeners.remove(listener)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -163,3 +163,26 @@ def test_shutdown_ends_open_connections_as_drops() -> None:
         assert LineEngine.instances[0].lost == 1
 
     asyncio.run(main())
+
+
+def test_connections_beyond_the_limit_are_told_and_closed() -> None:
+    LineEngine.instances.clear()
+
+    async def main() -> None:
+        server = LiveServer(build_demo(1, 0, 1), {Service.IMAP: LineEngine}, max_connections=2)
+        port = (await server.start())[0].port
+        try:
+            kept = [await connect(port) for _ in range(2)]
+            await until(lambda: len(server.connections) == 2)
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection("127.0.0.1", port), TIMEOUT)
+            assert await asyncio.wait_for(reader.read(), TIMEOUT) == (
+                b"* BYE too many connections, try again later\r\n")
+            writer.close()
+            for _, w in kept:
+                w.close()
+        finally:
+            await server.close()
+        assert all(not account.listeners for account in server.demo.store.accounts.values())
+
+    asyncio.run(main())
