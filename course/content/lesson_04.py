@@ -26,9 +26,9 @@ CONTENT = LessonContent(
     predict=PredictPrompt(
         kind=PredictKind.CHOICE,
         question=(
-            "During the week the user files messages into folders (Work, Family, Receipts) on the "
-            "laptop. With which protocol do those messages show up in the same folders on the "
-            "phone and on a brand-new device?"
+            "During the week the user files messages into folders (Work, Family, Receipts) on "
+            "whichever device they are reading. With which protocol do the filed messages show up "
+            "in the same folders on the *other* devices, including a brand-new one?"
         ),
         result_key="folders_everywhere",
         options=(
@@ -40,9 +40,9 @@ CONTENT = LessonContent(
     notice=(
         "Under IMAP, filing is a `MOVE` on the server: the phone and the new device show the "
         "message in its folder as soon as they next sync.",
-        "Under POP3 the folder exists only in the laptop's local store. Other devices show none of "
-        "the filed messages in that folder — if they have them at all, they are still in their "
-        "inbox.",
+        "Under POP3 a folder exists only in the local store of the device where the user made "
+        "it. A message filed on the phone is in that folder on the phone and nowhere else; the "
+        "brand-new device sees no folders at all.",
         "Raise the filing rate: the gap grows in proportion, because every filed message is one "
         "more inconsistency under POP3.",
     ),

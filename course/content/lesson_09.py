@@ -40,8 +40,10 @@ CONTENT = LessonContent(
         "desktop held; IMAP loses none of them, because the server still has them all.",
         "Add a backup and make it older or newer: POP3 then loses only what arrived after the "
         "backup.",
-        "The accidental delete: the user deletes a message on the phone by mistake. Under IMAP it "
-        "disappears from every device at the next sync; under POP3 the desktop's copy survives.",
+        "The accidental delete: the user deletes a message on the phone by mistake. Under IMAP "
+        "the delete reaches every device at the next sync. Under POP3 it can only remove the "
+        "phone's own copy; whether the mail survives depends on whether another copy exists "
+        "(with delete-after-download there usually is none).",
         "The Monte Carlo panel repeats the year many times: look at the spread, not only the "
         "mean.",
     ),
