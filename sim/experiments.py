@@ -18,7 +18,8 @@ Lesson functions (parameters: default, range) and the record each returns
 1. ``lesson1_where_mail_lives(days=7 [1..60], seed=1 [0..2**31-1], leave_on_server_days=None
    [None=delete after download, or 0..60], headers_first=False, fetch=FetchMode.BODIES_ON_OPEN,
    attachments_eager=False)`` -> :class:`Lesson1Result`: ``pop3``, ``imap``, ``new_device_pop3`` and
-   ``new_device_imap`` (messages a brand-new device sees at the end), ``delivered``,
+   ``new_device_imap`` (old messages -- arrived before it appeared -- that a brand-new device
+   shows at the end), ``delivered``,
    ``phone_down_bytes_pop3``/``_imap`` (octets the phone downloaded).
 2. ``lesson2_ports_and_tls(rtt_ms=50.0 [0.1..2000], bandwidth_kbps=10000.0 [8..1e7])`` ->
    :class:`Lesson2Result`: ``rows``, one :class:`ConnectionSetup` per (protocol, port, TLS mode) --
@@ -46,7 +47,8 @@ Lesson functions (parameters: default, range) and the record each returns
    as ``virus_pop3``/``virus_imap``.
 8. ``lesson8_search(days=7 [1..60], seed=1, leave_on_server_days=None [None or 0..60])`` ->
    :class:`Lesson8Result`: ``pop3``, ``imap``, ``phone_recall_pop3``/``_imap`` (mean recall of the
-   phone's searches), ``new_device_recall_pop3``/``_imap`` (a search on a brand-new device at the end),
+   search at the end), ``new_device_recall_pop3``/``_imap`` (the same search on a brand-new device:
+   share of the matching *old* mail -- arrived before the device appeared -- that it finds),
    ``new_device_search_bytes_imap``, ``new_device_search_s_imap``.
 9. ``lesson9_crash(days=7 [1..60], seed=1, crash_day=5.0 [0..days], crash_device="phone",
    backup_age_days=None [None=no backup, or 0..60], accidental_delete=True)`` ->
@@ -69,6 +71,7 @@ from typing import Any
 from .metrics import FLAG_NAMES
 from .model import Protocol
 from .model.run import simulate
+from .model.state import Device
 from .model.world import World
 from .network import Link
 from .presets import desktop, preset
@@ -164,6 +167,17 @@ def _add_new_device(sc: Scenario, before_end_s: float = 2 * 3600.0) -> Scenario:
     return dataclasses.replace(sc, users=users)
 
 
+def _new(world: World) -> Device:
+    return next(d for d in world.devices if d.name.endswith("/new"))
+
+
+def _old_shown(world: World) -> int:
+    """Messages that arrived before the new device appeared and that it shows at the end."""
+    dev = _new(world)
+    return sum(1 for mid in dev.local
+               if mid < world.n_arrivals and world.mails[mid].time < dev.exists_from)
+
+
 def _both(sc: Scenario, trace: Trace | None = None) -> tuple[Trace, Result, World, Result, World]:
     tr = trace if trace is not None else generate(sc)
     p, pw = simulate(sc, Protocol.POP3, tr)
@@ -193,7 +207,7 @@ class Lesson1Result:
     pop3: Result
     imap: Result
     delivered: int  # messages that arrived for the user
-    new_device_pop3: int  # messages the brand-new device "alex/new" shows at the end
+    new_device_pop3: int  # old messages (arrived before it appeared) "alex/new" shows at the end
     new_device_imap: int
     phone_down_bytes_pop3: int  # octets the phone received (all kinds, TLS and TCP included)
     phone_down_bytes_imap: int
@@ -218,10 +232,8 @@ def lesson1_where_mail_lives(*, days: int = 7, seed: int = 1,
         return dataclasses.replace(d, imap=dataclasses.replace(d.imap, fetch_mode=fetch,
                                                                attachments=att))
     sc = _add_new_device(_with_devices(sc, change))
-    _, p, _, i, _ = _both(sc)
-    new = "alex/new"
-    return Lesson1Result(p, i, p.conservation.delivered,
-                         p.device(new).received_messages, i.device(new).received_messages,
+    _, p, pw, i, iw = _both(sc)
+    return Lesson1Result(p, i, p.conservation.delivered, _old_shown(pw), _old_shown(iw),
                          p.device("alex/phone").down.total, i.device("alex/phone").down.total)
 
 
@@ -511,7 +523,7 @@ class Lesson8Result:
     query: str  # the keyword searched for at the end
     phone_recall_pop3: float  # recall of a search on the phone at the end (0..1)
     phone_recall_imap: float
-    new_device_recall_pop3: float  # recall of the same search on the brand-new device
+    new_device_recall_pop3: float  # share of matching old mail the new device's search finds
     new_device_recall_imap: float
     new_device_search_bytes_imap: int  # octets the server search cost (both directions)
     new_device_search_s_imap: float  # seconds it took
@@ -533,14 +545,32 @@ def lesson8_search(*, days: int = 7, seed: int = 1,
     extra = tuple(Action(t, 0, sc.device_id(name), ActionKind.SEARCH, query=query)
                   for name in ("phone", "new"))
     tr = dataclasses.replace(tr, actions=tr.actions + extra)
-    _, p, _, i, _ = _both(sc, tr)
+    _, p, pw, i, iw = _both(sc, tr)
 
     def last(r: Result, dev: str) -> SearchRecord:
         return [s for s in r.searches if s.device == dev and s.time_s == t][-1]
-    ps, pn = last(p, "alex/phone"), last(p, "alex/new")
-    is_, inew = last(i, "alex/phone"), last(i, "alex/new")
-    return Lesson8Result(p, i, query, ps.recall_share, is_.recall_share, pn.recall_share,
-                         inew.recall_share, inew.up_bytes + inew.down_bytes, inew.duration_s)
+    ps, is_, inew = last(p, "alex/phone"), last(i, "alex/phone"), last(i, "alex/new")
+    return Lesson8Result(p, i, query, ps.recall_share, is_.recall_share,
+                         _old_recall(pw, query, on_server=False),
+                         _old_recall(iw, query, on_server=True),
+                         inew.up_bytes + inew.down_bytes, inew.duration_s)
+
+
+def _old_recall(world: World, query: str, *, on_server: bool) -> float:
+    """Share of the matching old mail (arrived before the new device appeared, not deleted) that
+    a search on the new device finds: on the server (IMAP SEARCH) or in its local store (POP3)."""
+    dev = _new(world)
+    user = world.users[dev.user]
+    relevant = found = 0
+    for mid, intent in world.intent.items():
+        m = world.mails[mid]
+        if intent is None or m.user != dev.user or m.time >= dev.exists_from \
+                or query not in m.keywords:
+            continue
+        relevant += 1
+        if (mid in user.where) if on_server else (mid in dev.local):
+            found += 1
+    return found / relevant if relevant else 1.0
 
 
 # -- lesson 9 --------------------------------------------------------------------------------------

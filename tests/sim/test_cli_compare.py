@@ -1,0 +1,54 @@
+"""``python -m sim compare``: JSON keys, the table, and one-line errors with exit status 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from sim.cli import main
+
+KEYS = {"server_storage_bytes", "device_storage_bytes", "consistency_mean", "coverage_mean",
+        "state_agreement_mean", "crash_lost_messages", "wire_bytes", "duplicate_download_bytes",
+        "notification_delay_s", "missed_messages"}
+
+
+def test_json_has_the_keys_of_issue_3(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", "--preset", "family", "--days", "2", "--seed", "3",
+                 "--crash", "phone@1.5", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"scenario", "pop3", "imap"}
+    devices = {"alex/phone", "alex/laptop", "alex/desktop"}
+    for proto in ("pop3", "imap"):
+        obj = out[proto]
+        assert KEYS <= set(obj)
+        assert set(obj["device_storage_bytes"]) == devices == set(obj["wire_bytes"])
+        assert set(obj["missed_messages"]) == devices
+        assert set(obj["notification_delay_s"]) == {"median", "p95"}
+    assert out["pop3"]["crash_lost_messages"] > 0 and out["imap"]["crash_lost_messages"] == 0
+    assert out["scenario"]["crashes"] == [["phone", 1.5]]
+
+
+def test_table_lists_both_protocols(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", "--preset", "single", "--days", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "POP3" in text and "IMAP" in text and "server_storage_bytes" in text
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--preset", "nope"], "--preset='nope': allowed one of single, family"),
+    (["--preset", "family", "--days", "0"], "--days=0: allowed 1..400"),
+    (["--preset", "family", "--seed", "x"], "--seed='x': not an integer"),
+    (["--preset", "family", "--crash", "phone"], "--crash='phone': allowed DEVICE@DAY"),
+    (["--preset", "family", "--crash", "tablet@1"], "--crash='tablet': allowed one of"),
+    (["--preset", "family", "--days", "2", "--crash", "phone@3"], "allowed DAY 0..2"),
+])
+def test_bad_arguments_give_one_line_and_status_2(args: list[str], message: str) -> None:
+    proc = subprocess.run([sys.executable, "-m", "sim", "compare", *args],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
