@@ -52,9 +52,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import enum
+import ipaddress
 import itertools
 import json
 import signal
+import socket
 import ssl
 import sys
 import traceback
@@ -279,14 +281,19 @@ class LiveServer:
 
     async def start(self) -> list[Listening]:
         """Bind every service (port 0 picks a free port) and start delivering if asked."""
+        # One numeric address: a name such as "localhost" may resolve to both 127.0.0.1 and ::1,
+        # and port 0 would then give each a different free port.
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            self.host, None, type=socket.SOCK_STREAM)
+        address = str(infos[0][4][0])
         where: list[Listening] = []
         for service, factory in self.factories.items():
             server = await asyncio.start_server(
-                self._handler(service, factory), self.host, self.ports.get(service, 0)
+                self._handler(service, factory), address, self.ports.get(service, 0)
             )
             self._servers.append(server)
             port = server.sockets[0].getsockname()[1]
-            where.append(Listening(service, self.host, port))
+            where.append(Listening(service, address, port))
         if self.deliver_every:
             self._delivery = asyncio.ensure_future(self._deliver_loop(self.deliver_every))
         return where
@@ -422,8 +429,8 @@ async def _serve(args: argparse.Namespace, tls: ssl.SSLContext | None) -> int:
         print(f"python -m sim serve: error: cannot listen on {args.host} "
               f"(--host/--pop3-port/--imap-port): {exc.strerror or exc}", file=sys.stderr)
         return 1
-    if args.host not in ("127.0.0.1", "::1", "localhost"):
-        print(f"warning: listening on {args.host}, beyond loopback; logins travel in cleartext "
+    if not all(ipaddress.ip_address(w.host).is_loopback for w in where):
+        print(f"warning: listening on {where[0].host}, beyond loopback; logins travel in cleartext "
               "unless clients use STLS/STARTTLS",
               file=sys.stderr)
     stop = asyncio.Event()
