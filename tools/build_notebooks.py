@@ -154,7 +154,8 @@ def wire_plan(c: LessonContent) -> list[Cell]:
         code('imap.send(b"i1 IDLE\\r\\n")\nimap.readline()', vary=True),
         code("imap.readline()", vary=True),
         code('imap.send(b"DONE\\r\\n")\n'
-             'while not (line := imap.readline()).startswith(b"i1 "): print(line)\nline', vary=True),
+             'while not (line := imap.readline()).startswith(b"i1 "): print(line)\nline',
+             vary=True),
         code("imap.logout(), lab.stop()", vary=True),
         md("## What to notice"), code("L.notice()"),
         md("## Nuance"), code("L.nuance()"),
@@ -211,7 +212,8 @@ def _format_number(value: float) -> str:
 
 def answer_key() -> str:
     """The guide's generated section: every quiz question with its unsealed answer and why."""
-    out = [GUIDE_BEGIN, "", "## Answer key (generated from `course/content`; do not edit by hand)", ""]
+    out = [GUIDE_BEGIN, "",
+           "## Answer key (generated from `course/content`; do not edit by hand)", ""]
     for n in LESSON_NUMBERS:
         c = lesson(n)
         out += [f"### Lesson {n}: {c.title}", ""]

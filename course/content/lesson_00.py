@@ -83,14 +83,14 @@ CONTENT = LessonContent(
         "or wrong.",
     ),
     claim_en=(
-        "Email has become critical in today's life. ... SMTP (Simple Mail Transfer Protocol) is the "
-        "protocol used to send emails, while POP (Post Office Protocol) and IMAP (Internet Message "
-        "Access Protocol) are used to receive emails from a mail server."
+        "Email has become critical in today's life. ... SMTP (Simple Mail Transfer Protocol) is "
+        "the protocol used to send emails, while POP (Post Office Protocol) and IMAP (Internet "
+        "Message Access Protocol) are used to receive emails from a mail server."
     ),
     claim_bg=(
-        "SMTP (Simple Mail Transfer Protocol) е протоколът, използван за изпращане на имейли, а POP "
-        "(Post Office Protocol) и IMAP (Internet Message Access Protocol) се използват за получаване "
-        "на имейли от пощенски сървър."
+        "SMTP (Simple Mail Transfer Protocol) е протоколът, използван за изпращане на имейли, а "
+        "POP (Post Office Protocol) и IMAP (Internet Message Access Protocol) се използват за "
+        "получаване на имейли от пощенски сървър."
     ),
     predict=None,
     notice=(
@@ -106,8 +106,9 @@ CONTENT = LessonContent(
             title="The article mixes protocol and client",
             text=(
                 "\"POP deletes mail on the server\" is what many POP3 *clients* do by default; the "
-                "protocol only deletes what the client marks with `DELE`, and only when the session "
-                "ends with `QUIT`. Keep asking: is this the protocol, or a client's setting?"
+                "protocol only deletes what the client marks with `DELE`, and only when the "
+                "session ends with `QUIT`. Keep asking: is this the protocol, or a client's "
+                "setting?"
             ),
             source="RFC 1939 §5–6",
         ),
@@ -125,8 +126,8 @@ CONTENT = LessonContent(
             explanations=(
                 "A committed guess cannot be edited afterwards, so the comparison with the model's "
                 "result is honest: you see where your mental model was off.",
-                "The feedback comes after you answer. Guessing first and then checking is what makes "
-                "a surprise stick.",
+                "The feedback comes after you answer. Guessing first and then checking is what "
+                "makes a surprise stick.",
                 "The seed is pinned so that results are reproducible; hunting for a seed defeats "
                 "the comparison.",
                 "A prediction made after seeing the result is not a prediction. The lesson asks "
@@ -134,7 +135,9 @@ CONTENT = LessonContent(
             ),
         ),
         MultipleChoice(
-            prompt="Why does the lab replay *one* workload trace for both the POP3 and the IMAP run?",
+            prompt=(
+                "Why does the lab replay *one* workload trace for both the POP3 and the IMAP run?"
+            ),
             options=(
                 "To halve the run time, since one trace serves both runs.",
                 "So that any difference in results comes from the protocol.",
@@ -144,11 +147,12 @@ CONTENT = LessonContent(
             answer="sealed:vRrq2g==",
             explanations=(
                 "Speed is not the reason: each protocol is still simulated separately.",
-                "With the same arrivals, user actions and crashes (common random numbers), the only "
-                "thing that differs between the two runs is the protocol and its client settings.",
+                "With the same arrivals, user actions and crashes (common random numbers), the "
+                "only thing that differs between the two runs is the protocol and its client "
+                "settings.",
                 "The two runs are independent; they only share the trace.",
-                "The opposite: the same seed gives identical results, which is what lets a test pin "
-                "them.",
+                "The opposite: the same seed gives identical results, which is what lets a test "
+                "pin them.",
             ),
         ),
         MultipleChoice(

@@ -15,16 +15,16 @@ CONTENT = LessonContent(
         "`TOP` headers, and what they save on a metered phone.",
     ),
     claim_en=(
-        "Both are email access protocols, where POP downloads the emails to the local device, while "
-        "IMAP stores the emails on the server and provides a view from several places at the same "
-        "time. — And, among IMAP's features: \"Partial message access: mail clients will download "
-        "the text part of the mail from the server without downloading the whole message or the "
-        "attachments.\""
+        "Both are email access protocols, where POP downloads the emails to the local device, "
+        "while IMAP stores the emails on the server and provides a view from several places at the "
+        "same time. — And, among IMAP's features: \"Partial message access: mail clients will "
+        "download the text part of the mail from the server without downloading the whole message "
+        "or the attachments.\""
     ),
     claim_bg=(
         "И двата са протоколи за достъп до имейли, при които POP изтегля имейлите на локалното "
-        "устройство, където в IMAP съхранява имейлите на сървъра и осигурява изглед от няколко места "
-        "едновременно."
+        "устройство, където в IMAP съхранява имейлите на сървъра и осигурява изглед от няколко "
+        "места едновременно."
     ),
     predict=PredictPrompt(
         kind=PredictKind.CHOICE,
@@ -82,8 +82,8 @@ CONTENT = LessonContent(
         NuanceBox(
             title="Not a remote desktop",
             text=(
-                "The article likens IMAP to a remote desktop \"where the POP server also runs\". It "
-                "means the IMAP server, and IMAP does not show a remote screen: it synchronises "
+                "The article likens IMAP to a remote desktop \"where the POP server also runs\". "
+                "It means the IMAP server, and IMAP does not show a remote screen: it synchronises "
                 "messages, flags and folders, which your own client displays."
             ),
             source="RFC 9051 §1–2",
@@ -104,8 +104,8 @@ CONTENT = LessonContent(
             ),
             answer="sealed:ZylLSA==",
             explanations=(
-                "The desktop deleted each message from the server after downloading it, so the week's "
-                "mail now exists only on the desktop.",
+                "The desktop deleted each message from the server after downloading it, so the "
+                "week's mail now exists only on the desktop.",
                 "POP3 does not know what was read; the desktop deleted what it downloaded, read or "
                 "not.",
                 "A second device may log in (just not while the first holds the maildrop lock); it "
@@ -141,8 +141,8 @@ CONTENT = LessonContent(
         ),
         MultipleChoice(
             prompt=(
-                "Thunderbird is set up for IMAP with its default settings. Where are copies of your "
-                "messages?"
+                "Thunderbird is set up for IMAP with its default settings. Where are copies of "
+                "your messages?"
             ),
             options=(
                 "Only on the server.",

@@ -25,8 +25,8 @@ CONTENT = LessonContent(
     predict=PredictPrompt(
         kind=PredictKind.NUMBER,
         question=(
-            "Compared with port 993 (TLS from the first byte), how many *extra* round trips does an "
-            "IMAP client on port 143 need before it can log in, if it upgrades with STARTTLS?"
+            "Compared with port 993 (TLS from the first byte), how many *extra* round trips does "
+            "an IMAP client on port 143 need before it can log in, if it upgrades with STARTTLS?"
         ),
         result_key="starttls_extra_round_trips",
         unit="round trips",
@@ -66,8 +66,8 @@ CONTENT = LessonContent(
         NuanceBox(
             title="IMAP's LOGIN is clear text too",
             text=(
-                "Without TLS, IMAP `LOGIN` sends the password as readable as POP3's `PASS`. That is "
-                "why an IMAP4rev2 server on a connection without TLS must advertise "
+                "Without TLS, IMAP `LOGIN` sends the password as readable as POP3's `PASS`. That "
+                "is why an IMAP4rev2 server on a connection without TLS must advertise "
                 "`LOGINDISABLED` and refuse `LOGIN`."
             ),
             source="RFC 9051 §6.2.3",
@@ -84,7 +84,8 @@ CONTENT = LessonContent(
             ),
             answer="sealed:Fs5uEw==",
             explanations=(
-                "The article's \"TCP and UDP\" is wrong: RFC 1939 §3 only describes a TCP connection.",
+                "The article's \"TCP and UDP\" is wrong: RFC 1939 §3 only describes a TCP "
+                "connection.",
                 "POP3 needs a reliable byte stream (multi-line replies end with a lone `.` line); "
                 "UDP gives none.",
                 "POP3 uses one connection for everything: commands, replies and message contents.",
@@ -105,8 +106,8 @@ CONTENT = LessonContent(
                 "STARTTLS works, but RFC 8314 prefers implicit TLS: no clear-text phase that an "
                 "attacker could tamper with, and fewer round trips.",
                 "RFC 8314 (2018) recommends implicit TLS: IMAP on 993, POP3 on 995.",
-                "Without TLS the password crosses the network in clear text; RFC 9051 even requires "
-                "the server to refuse LOGIN then.",
+                "Without TLS the password crosses the network in clear text; RFC 9051 even "
+                "requires the server to refuse LOGIN then.",
                 "995 is POP3 over TLS, not IMAP.",
             ),
         ),
@@ -123,7 +124,8 @@ CONTENT = LessonContent(
             ),
             answer="sealed:oo4cLQ==",
             explanations=(
-                "`LOGIN` sends the user name and password as plain strings; IMAP does not hash them.",
+                "`LOGIN` sends the user name and password as plain strings; IMAP does not hash "
+                "them.",
                 "RFC 9051 §6.2.3: without TLS, the server advertises `LOGINDISABLED` and refuses "
                 "`LOGIN`, because the password would be readable on the wire.",
                 "IMAP has no redirect to another port; the client must use STARTTLS or connect to "
@@ -133,8 +135,9 @@ CONTENT = LessonContent(
         ),
         Numeric(
             prompt=(
-                "Without TLS an eavesdropper reads the POP3 commands `USER mrose` and `PASS secret`. "
-                "How many bytes are these two command lines together, counting their line ends?"
+                "Without TLS an eavesdropper reads the POP3 commands `USER mrose` and `PASS "
+                "secret`. How many bytes are these two command lines together, counting their line "
+                "ends?"
             ),
             answer="sealed:-UwwpX8=",
             tolerance=0,

@@ -1,4 +1,4 @@
-"""Lesson 3 text: polling versus IDLE -- how soon new mail shows, and what staying connected costs."""
+"""Lesson 3 text: polling versus IDLE -- how soon new mail shows, and what staying online costs."""
 
 from course.content.schema import LessonContent, NuanceBox, PredictKind, PredictPrompt
 from course.quiz import MultipleChoice, Numeric
@@ -56,8 +56,8 @@ CONTENT = LessonContent(
             title="IDLE pushes a notice, not the message",
             text=(
                 "While idling, the server sends an untagged `* N EXISTS` (the mailbox now has N "
-                "messages). The client leaves IDLE with `DONE` and fetches what it wants. It is the "
-                "*server* that notifies; the article has the client sending notifications."
+                "messages). The client leaves IDLE with `DONE` and fetches what it wants. It is "
+                "the *server* that notifies; the article has the client sending notifications."
             ),
             source="RFC 2177; RFC 9051 §6.3.13",
         ),
@@ -66,16 +66,17 @@ CONTENT = LessonContent(
             text=(
                 "A client must re-issue `IDLE` at least every 29 minutes, because servers may log "
                 "out a silent client after 30 (K-9 Mail re-issues every 24 minutes; Dovecot sends "
-                "`* OK Still here` every 2 minutes). Home routers can forget an idle TCP connection "
-                "after 5–10 minutes, so without such traffic a push can be silently lost."
+                "`* OK Still here` every 2 minutes). Home routers can forget an idle TCP "
+                "connection after 5–10 minutes, so without such traffic a push can be silently "
+                "lost."
             ),
             source="RFC 2177 §3; RFC 9051 §5.4; Fastmail blog",
         ),
         NuanceBox(
             title="IMAP can poll too, and IDLE watches one folder",
             text=(
-                "IDLE is an extension a client may use, not how IMAP always works: many clients poll "
-                "with `NOOP` or reconnect on a timer, and one IDLE command watches only the "
+                "IDLE is an extension a client may use, not how IMAP always works: many clients "
+                "poll with `NOOP` or reconnect on a timer, and one IDLE command watches only the "
                 "selected mailbox."
             ),
             source="RFC 2177; RFC 9051 §6.1.2",
@@ -83,8 +84,10 @@ CONTENT = LessonContent(
     ),
     quiz=(
         MultipleChoice(
-            prompt="An IMAP client is idling on INBOX when a new message is delivered. What does the "
-                   "server send first?",
+            prompt=(
+                "An IMAP client is idling on INBOX when a new message is delivered. What does the "
+                "server send first?"
+            ),
             options=(
                 "The whole message, so the client needs no further command.",
                 "Nothing until the client polls again.",
@@ -123,8 +126,8 @@ CONTENT = LessonContent(
             tolerance=0,
             unit="min",
             explanation=(
-                "Servers may log out a client that has been inactive for 30 minutes (RFC 9051 §5.4), "
-                "so RFC 2177 §3 asks clients to re-issue IDLE a little before that."
+                "Servers may log out a client that has been inactive for 30 minutes (RFC 9051 "
+                "§5.4), so RFC 2177 §3 asks clients to re-issue IDLE a little before that."
             ),
         ),
         MultipleChoice(

@@ -15,9 +15,9 @@ CONTENT = LessonContent(
     ),
     claim_en=(
         "All mail folders are on the server in IMAP, while in POP they are on the local device, "
-        "local to the device itself. — And among IMAP's features: \"IMAP clients can create, delete "
-        "and rename mailboxes on the server, and even deleted letters will be moved to a deleted "
-        "folder on the server itself.\""
+        "local to the device itself. — And among IMAP's features: \"IMAP clients can create, "
+        "delete and rename mailboxes on the server, and even deleted letters will be moved to a "
+        "deleted folder on the server itself.\""
     ),
     claim_bg=(
         "Всички пощенски папки са в сървъра в IMAP, а в POP са в локалното устройство и което е "
@@ -107,8 +107,8 @@ CONTENT = LessonContent(
         ),
         Numeric(
             prompt=(
-                "Under POP3, the user files 5 messages a day into folders on the laptop for 7 days. "
-                "How many of them does a brand-new device show in those same folders?"
+                "Under POP3, the user files 5 messages a day into folders on the laptop for 7 "
+                "days. How many of them does a brand-new device show in those same folders?"
             ),
             answer="sealed:AHJ5lQ==",
             tolerance=0,

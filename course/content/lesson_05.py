@@ -76,8 +76,8 @@ CONTENT = LessonContent(
         NuanceBox(
             title="The POP3 half is too strong",
             text=(
-                "With *leave on server*, other POP3 devices can still download a message. What they "
-                "cannot get is its status: POP3 has no command to store read, answered or "
+                "With *leave on server*, other POP3 devices can still download a message. What "
+                "they cannot get is its status: POP3 has no command to store read, answered or "
                 "forwarded on the server."
             ),
             source="RFC 1939 §5–7",
@@ -86,8 +86,12 @@ CONTENT = LessonContent(
     quiz=(
         MultipleChoice(
             prompt="Which of these is a *keyword* rather than an IMAP system flag?",
-            options=("`\\Seen` (read)", "`\\Answered` (replied)", "`\\Deleted` (marked for removal)",
-                     "`$Forwarded` (forwarded)"),
+            options=(
+                "`\\Seen` (read)",
+                "`\\Answered` (replied)",
+                "`\\Deleted` (marked for removal)",
+                "`$Forwarded` (forwarded)",
+            ),
             answer="sealed:NgOtAg==",
             explanations=(
                 "`\\Seen` (read) is a system flag; its backslash marks it as one.",
@@ -144,8 +148,8 @@ CONTENT = LessonContent(
             unit="bytes",
             explanation=(
                 "Without `.SILENT`, `STORE` echoes the message's new flags in an untagged FETCH, "
-                "then completes with the tagged OK; add the two server lines (the client's 31 bytes "
-                "do not count)."
+                "then completes with the tagged OK; add the two server lines (the client's 31 "
+                "bytes do not count)."
             ),
         ),
     ),

@@ -23,9 +23,9 @@ CONTENT = LessonContent(
         "reasons\"."
     ),
     claim_bg=(
-        "Има опция в POP мейл клиента, за да настроите да оставяте имейлите на сървъра за определен "
-        "период от време и да ги изтривате. Ако използвате 2 клиента, задайте втория клиент като "
-        "изтегляне на имейли от сървъра и не оставяйте копия на сървъра."
+        "Има опция в POP мейл клиента, за да настроите да оставяте имейлите на сървъра за "
+        "определен период от време и да ги изтривате. Ако използвате 2 клиента, задайте втория "
+        "клиент като изтегляне на имейли от сървъра и не оставяйте копия на сървъра."
     ),
     predict=PredictPrompt(
         kind=PredictKind.NUMBER,
@@ -125,7 +125,8 @@ CONTENT = LessonContent(
             ),
             answer="sealed:St_GEg==",
             explanations=(
-                "A client remembers the unique ids it has downloaded and fetches only the new ones.",
+                "A client remembers the unique ids it has downloaded and fetches only the new "
+                "ones.",
                 "Message numbers are only valid within one session; they shift as mail is "
                 "deleted.",
                 "`STAT` gives only the count and total size of the maildrop.",

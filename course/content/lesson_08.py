@@ -68,8 +68,8 @@ CONTENT = LessonContent(
         NuanceBox(
             title="POP3 has no search command",
             text=(
-                "POP3 can only list, fetch and delete. To search mail it has not downloaded, a POP3 "
-                "client must download it first — if it is still on the server."
+                "POP3 can only list, fetch and delete. To search mail it has not downloaded, a "
+                "POP3 client must download it first — if it is still on the server."
             ),
             source="RFC 1939 §5–7",
         ),
@@ -119,8 +119,8 @@ CONTENT = LessonContent(
                 "A client with a local cache can still search it.",
                 "The server is out of reach; `SEARCH` needs a connection.",
                 "Flags do not limit a local search.",
-                "Offline, a client searches its own copies (headers, and the bodies it downloaded); "
-                "how much it finds depends on its fetch policy.",
+                "Offline, a client searches its own copies (headers, and the bodies it "
+                "downloaded); how much it finds depends on its fetch policy.",
             ),
         ),
     ),

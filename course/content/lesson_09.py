@@ -25,8 +25,8 @@ CONTENT = LessonContent(
     predict=PredictPrompt(
         kind=PredictKind.CHOICE,
         question=(
-            "On day 5 the desktop crashes and its disk is wiped; there is no backup. Which protocol "
-            "loses more mail in that crash?"
+            "On day 5 the desktop crashes and its disk is wiped; there is no backup. Which "
+            "protocol loses more mail in that crash?"
         ),
         result_key="more_lost",
         options=(

@@ -114,8 +114,8 @@ CONTENT = LessonContent(
                 "It works, but the mailbox keeps growing against the small quota, and a one-device "
                 "user gains little from server-side sync.",
                 "There is only one device, and that advice makes one client miss mail anyway.",
-                "One device needs no sync; the server stays nearly empty, and the backup covers the "
-                "crash risk that delete-after-download creates.",
+                "One device needs no sync; the server stays nearly empty, and the backup covers "
+                "the crash risk that delete-after-download creates.",
                 "Then nothing is available offline.",
             ),
         ),
@@ -134,8 +134,9 @@ CONTENT = LessonContent(
             explanations=(
                 "Folders and flags would not be shared, and mail would be split between the two "
                 "devices.",
-                "IMAP shares folders and flags; headers first and bodies on open keep the phone's bytes low, and the "
-                "laptop's offline copy lets it work without a connection, uploading changes later.",
+                "IMAP shares folders and flags; headers first and bodies on open keep the phone's "
+                "bytes low, and the laptop's offline copy lets it work without a connection, "
+                "uploading changes later.",
                 "Without UIDL, leaving copies means downloading the same mail again and again — "
                 "the worst case for a metered link.",
                 "Eager attachments spend the metered bytes on files the user may never open.",

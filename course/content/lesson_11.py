@@ -1,4 +1,4 @@
-"""Lesson 11 text: on the wire -- annotated transcripts, state machines, real clients on loopback."""
+"""Lesson 11 text: on the wire -- annotated transcripts, state machines, real clients."""
 
 from course.content.schema import LessonContent, NuanceBox, PredictKind, PredictPrompt
 from course.quiz import MultipleChoice, Numeric
@@ -106,8 +106,8 @@ CONTENT = LessonContent(
             title="Literals",
             text=(
                 "IMAP sends message data as a literal: `{n}` CRLF, then exactly n octets, so the "
-                "content needs no stuffing. A client's own literal waits for the server's `+` unless "
-                "it uses the non-synchronising form `{n+}`."
+                "content needs no stuffing. A client's own literal waits for the server's `+` "
+                "unless it uses the non-synchronising form `{n+}`."
             ),
             source="RFC 9051 §4.3",
         ),
@@ -145,8 +145,10 @@ CONTENT = LessonContent(
             ),
         ),
         MultipleChoice(
-            prompt="A line of a message retrieved with POP3 begins with a `.`. What does the server "
-                   "send?",
+            prompt=(
+                "A line of a message retrieved with POP3 begins with a `.`. What does the server "
+                "send?"
+            ),
             options=(
                 "The line with one extra `.` in front.",
                 "The line unchanged.",

@@ -17,7 +17,8 @@ GUIDE = ROOT / "course" / "INSTRUCTOR.md"
 
 
 def _builder():
-    spec = importlib.util.spec_from_file_location("build_notebooks", ROOT / "tools" / "build_notebooks.py")
+    spec = importlib.util.spec_from_file_location("build_notebooks",
+                                                  ROOT / "tools" / "build_notebooks.py")
     module = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
     sys.modules.setdefault("build_notebooks", module)
@@ -49,7 +50,8 @@ def test_every_question_appears_with_its_unsealed_answer(n: int) -> None:
             right = q.options[q.answer_index()]
             assert f"- ✅ {right} — {q.explanations[q.answer_index()]}" in section
             assert f"*Answer:* {right}" in section
-            assert section.count("- ✅ ") == sum(isinstance(x, MultipleChoice) for x in lesson(n).quiz)
+            choices = sum(isinstance(x, MultipleChoice) for x in lesson(n).quiz)
+            assert section.count("- ✅ ") == choices
         else:
             value = q.answer_value()
             shown = f"{int(value)}" if value == int(value) else f"{value:g}"

@@ -28,7 +28,8 @@ MAX_CODE_LINES = 3
 
 
 def _builder():
-    spec = importlib.util.spec_from_file_location("build_notebooks", ROOT / "tools" / "build_notebooks.py")
+    spec = importlib.util.spec_from_file_location("build_notebooks",
+                                                  ROOT / "tools" / "build_notebooks.py")
     module = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
     sys.modules.setdefault("build_notebooks", module)
@@ -80,8 +81,9 @@ def test_code_cells_are_thin(n: int) -> None:
                 names = [(node.module or "").split(".")[0]]
             else:
                 continue
-            assert set(names) <= allowed, f"lesson {n} imports {names}: logic belongs in course/ or sim/"
-        assert not any(isinstance(x, (ast.FunctionDef, ast.ClassDef, ast.Lambda)) for x in ast.walk(tree))
+            assert set(names) <= allowed, f"lesson {n} imports {names}: logic goes in course/, sim/"
+        defs = (ast.FunctionDef, ast.ClassDef, ast.Lambda)
+        assert not any(isinstance(x, defs) for x in ast.walk(tree)), source
 
 
 def _calls(n: int) -> list[str]:
@@ -123,7 +125,7 @@ def test_next_link_target_exists(n: int) -> None:
 
 @pytest.mark.parametrize("n", LESSON_NUMBERS)
 def test_notebook_holds_no_quiz_answer(n: int) -> None:
-    """Quizzes come from ``course.content`` at run time: no question, option, token or answer here."""
+    """Quizzes come from ``course.content`` at run time: no question, option, token or answer."""
     text = (NOTEBOOKS / lesson(n).notebook).read_text(encoding="utf-8")
     assert "sealed:" not in text
     for m in LESSON_NUMBERS:
@@ -132,7 +134,7 @@ def test_notebook_holds_no_quiz_answer(n: int) -> None:
             if isinstance(q, MultipleChoice):
                 right = q.options[q.answer_index()]
                 if len(right) >= 20:  # a sentence: it has no business in a notebook at all
-                    assert right not in text, f"lesson {m}'s right option is in {lesson(n).notebook}"
+                    assert right not in text, f"lesson {m}: right option in {lesson(n).notebook}"
                 else:  # a short term (`SEARCH`) may occur in prose, never beside an answer marker
                     marker = rf"(answer|correct|solution)\W{{0,30}}{re.escape(right)}"
                     assert not re.search(marker, text, re.I), (m, right)
