@@ -12,8 +12,8 @@ Pick one profile in the dashboard and keep it in mind while you read the numbers
 * **family** — one person with a phone, a laptop and a desktop, all in daily use.
 * **traveller** — a phone on a slow, metered link and a laptop that is often offline.
 
-Then choose each protocol's configuration (poll interval or IDLE, leave on server, UIDL, fetch
-policy) as that user's clients would really be set up. Every metric of the previous lessons is
+Then choose the configuration (TLS, poll interval or IDLE, POP3's leave on server, what IMAP
+downloads) as that user's clients would really be set up. Every metric of the previous lessons is
 shown for both protocols on the same trace.
 """
 
