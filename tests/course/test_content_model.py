@@ -1,0 +1,83 @@
+"""What the lesson texts say happens is what the model shows at the lessons' default settings.
+
+Each prediction's answer must fall inside the input range the prompt offers, and the qualitative
+statements of the "what to notice" bullets are checked against the dashboards' results.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from course.content import lesson
+from course.content.schema import PredictKind
+from tests.course.conftest import need_experiment
+
+DASHBOARD_LESSONS = tuple(range(1, 11))
+
+
+def _results(n: int) -> dict:
+    need_experiment(n)
+    from course.dashboards import make
+
+    board = make(n)
+    board.update()
+    return board.results
+
+
+@pytest.mark.parametrize("n", DASHBOARD_LESSONS)
+def test_prediction_answer_is_inside_the_offered_range(n: int) -> None:
+    p = lesson(n).predict
+    value = _results(n)[p.result_key]
+    if p.kind is PredictKind.CHOICE:
+        assert value in {o.key for o in p.options}
+    else:
+        assert math.isfinite(value) and p.min_value <= value <= p.max_value, (p.result_key, value)
+
+
+def test_wire_prediction_answer_is_inside_the_offered_range() -> None:
+    from course.wire import transcript_results
+
+    p = lesson(11).predict
+    value = transcript_results()[p.result_key]
+    assert p.min_value < value <= p.max_value
+
+
+def test_lesson1_new_device_finds_more_under_imap() -> None:
+    r = _results(1)
+    assert r["new_device_messages_pop3"] < r["new_device_messages_imap"]
+    assert r["server_mb_pop3"] < r["server_mb_imap"]
+
+
+def test_lesson3_polling_delay_is_about_half_the_interval_and_idle_is_seconds() -> None:
+    r = _results(3)
+    half = 10 * 60 / 2  # the default poll interval (10 min), halved
+    assert 0.6 * half <= r["median_delay_s_pop3"] <= 1.4 * half
+    assert r["median_delay_s_imap"] < 60
+
+
+def test_lesson4_filed_messages_reach_other_devices_only_under_imap() -> None:
+    r = _results(4)
+    assert r["folders_everywhere"] == "imap"
+    assert r["new_device_filed_pop3"] == 0 < r["new_device_filed_imap"] == r["filed"]
+
+
+def test_lesson5_imap_is_more_consistent() -> None:
+    r = _results(5)
+    assert r["consistency_pct_pop3"] < r["consistency_pct_imap"]
+
+
+def test_lesson6_the_two_client_advice_makes_pop3_miss_mail() -> None:
+    r = _results(6)
+    assert r["missed_messages_pop3"] > 0 and r["missed_messages_imap"] == 0
+
+
+def test_lesson8_new_device_search_finds_old_mail_only_under_imap() -> None:
+    r = _results(8)
+    assert r["recall_pct_new_device_pop3"] < r["recall_pct_new_device_imap"]
+
+
+def test_lesson9_crash_loses_mail_under_pop3_delete_mode_only() -> None:
+    r = _results(9)
+    assert r["lost_messages_pop3"] > 0 and r["lost_messages_imap"] == 0
