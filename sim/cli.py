@@ -9,9 +9,11 @@ Each subcommand lives in the module that owns its logic and exposes one function
         parser.add_argument("--days", type=int_in_range("--days", 1, 3650), default=30)
         parser.set_defaults(run=my_run)           # my_run(args: argparse.Namespace) -> int
 
-:data:`SUBCOMMAND_MODULES` lists those modules in the order ``--help`` shows them.  A listed module
-that does not exist (yet) is skipped, so a module can be added to the list before it lands; an import
-error *inside* an existing module is not hidden.
+:data:`SUBCOMMANDS` maps each command name to its module, in the order ``--help`` shows them.
+Only the chosen command's module is imported (``python -m sim serve`` does not load the simulation);
+``--help`` and unknown commands load them all.  A listed module that does not exist (yet) is
+skipped, so a module can be added here before it lands; an import error *inside* an existing module
+is not hidden.
 
 Bad arguments never show a traceback: the parser prints one line (``python -m sim serve: error:
 --users=0: allowed 1..200``) and exits with status 2.  Use :func:`int_in_range` /
@@ -32,13 +34,13 @@ from typing import NoReturn
 
 PROG = "python -m sim"
 
-#: Modules that register subcommands, in ``--help`` order.  Owners add their module here.
-SUBCOMMAND_MODULES: tuple[str, ...] = (
-    "sim.live",  # serve
-    "sim.transcript",  # transcript
-    "sim.cli_compare",  # compare (simulation)
-    "sim.bench",  # bench (simulation)
-)
+#: Command name -> the module whose ``register()`` adds it, in ``--help`` order.
+SUBCOMMANDS: dict[str, str] = {
+    "serve": "sim.live",
+    "transcript": "sim.transcript",
+    "compare": "sim.cli_compare",  # simulation
+    "bench": "sim.bench",  # simulation
+}
 
 EXIT_USAGE = 2
 _REDUNDANT_PREFIX = re.compile(r"^argument [^:]*: (?=-)")
@@ -98,8 +100,9 @@ def float_in_range(name: str, low: float, high: float | None = None, *,
     return parse
 
 
-def build_parser() -> OneLineParser:
-    """The top-level parser with every available subcommand registered."""
+def build_parser(command: str | None = None) -> OneLineParser:
+    """The top-level parser; with a known ``command`` only that one is registered (fast start),
+    otherwise every available subcommand."""
     parser = OneLineParser(
         prog=PROG,
         description="POP vs IMAP Lab: simulation, wire transcripts and a live loopback mail server.",
@@ -107,7 +110,8 @@ def build_parser() -> OneLineParser:
     subparsers = parser.add_subparsers(
         title="commands", dest="command", metavar="COMMAND", parser_class=OneLineParser
     )
-    for name in SUBCOMMAND_MODULES:
+    names = [SUBCOMMANDS[command]] if command in SUBCOMMANDS else list(SUBCOMMANDS.values())
+    for name in dict.fromkeys(names):
         module = _import_optional(name)
         if module is not None:
             module.register(subparsers)
@@ -125,7 +129,8 @@ def _import_optional(name: str) -> object | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen subcommand; returns the exit status."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     run = getattr(args, "run", None)
     if run is None:

@@ -83,10 +83,9 @@ def test_range_types_accept_bounds() -> None:
 
 
 def test_registry_skips_absent_modules_but_not_broken_ones(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "SUBCOMMAND_MODULES", ("sim.live", "sim.no_such_module_here"))
+    monkeypatch.setattr(cli, "SUBCOMMANDS", {"serve": "sim.live", "later": "sim.no_such_module"})
     parser = cli.build_parser()
     assert parser.parse_args(["serve"]).command == "serve"
-    monkeypatch.setattr(cli, "SUBCOMMAND_MODULES", ("tests_cli_broken_module_that_imports_junk",))
     # a module that exists but fails inside its own imports is reported, not hidden
     monkeypatch.setattr(cli.importlib, "import_module", _broken_import)
     with pytest.raises(ModuleNotFoundError, match="junk_dependency"):
@@ -95,3 +94,12 @@ def test_registry_skips_absent_modules_but_not_broken_ones(monkeypatch: pytest.M
 
 def _broken_import(name: str) -> object:
     raise ModuleNotFoundError("No module named 'junk_dependency'", name="junk_dependency")
+
+
+def test_a_command_loads_only_its_own_module() -> None:
+    code = ("import sys; from sim import cli; cli.build_parser('serve'); "
+            "print('sim.live' in sys.modules, 'sim.transcript' in sys.modules, "
+            "'simpy' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.stdout.split() == ["True", "False", "False"], proc.stderr

@@ -162,3 +162,24 @@ def test_idle_receives_exists_for_new_mail(serve: Callable[..., Served]) -> None
     typ, data = client.select("INBOX")
     assert int(data[-1]) >= exists
     client.logout()
+
+
+def test_idle_sees_a_pop3_deletion_at_quit(serve: Callable[..., Served]) -> None:
+    import poplib
+
+    served = serve()
+    watcher = login(served)
+    watcher.select("INBOX")
+    tag = watcher._new_tag()
+    watcher.send(tag + b" IDLE\r\n")
+    assert watcher.readline().startswith(b"+ ")
+    pop = poplib.POP3("127.0.0.1", served.port("pop3"), timeout=SOCKET_TIMEOUT)
+    pop.user("alice")
+    pop.pass_(served.password("alice"))
+    pop.dele(1)
+    pop.quit()  # only now is message 1 removed -- and the idling IMAP client is told at once
+    assert watcher.readline() == b"* 1 EXPUNGE\r\n"
+    watcher.send(b"DONE\r\n")
+    assert watcher.readline().startswith(tag + b" OK")
+    assert watcher.select("INBOX") == ("OK", [b"5"])
+    watcher.logout()
