@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from course import style
+from course.predict import format_value
 from course.style import KIND_COLOURS, PROTOCOL_COLOURS, Protocol
 from course.timeline import TimelineData, timeline_figure
 
@@ -344,4 +345,38 @@ def flag_agreement(fig: Figure, pop3: Sequence[tuple[str, float]],
                  "pairs showing the flag as intended (%)", "{:.0f} %")
     ax.set_ylim(0, 115)
     ax.set_title("Flags on every device at the end of the run", loc="left")
+    return fig
+
+
+def scorecard(fig: Figure, metrics: Sequence[tuple[str, str, float, float, str]]) -> Figure:
+    """One row per metric ``(title, unit, pop3, imap, better)``: two bars scaled to the larger value.
+
+    ``better`` is ``"lower"``, ``"higher"`` or ``"trade-off"`` and is printed with the metric, so the
+    reader knows which bar wins (or that neither simply does).  Values are written at the bar ends
+    in their own units; one axis keeps the figure quick to redraw.
+    """
+    fig.clear()
+    ax = fig.subplots()
+    labels = []
+    for row, (title, unit, p, i, better) in enumerate(metrics):
+        raw = (p, i)
+        values = [0.0 if math.isnan(v) else v for v in raw]
+        peak = max(values) or 1.0
+        for k, (proto, v, r) in enumerate(zip((P, I), values, raw)):
+            y = row + (k - 0.5) * 0.38
+            width = 100 * v / peak
+            ax.barh(y, width, height=0.36, color=PROTOCOL_COLOURS[proto],
+                    label=proto.value if row == 0 else None)
+            ax.text(width + 1.5, y, format_value(r, unit), va="center", fontsize=8.5)
+        hint = {"lower": "lower is better", "higher": "higher is better"}.get(better, "a trade-off")
+        labels.append(f"{title}\n({hint})")
+    ax.set_yticks(range(len(metrics)))
+    ax.set_yticklabels(labels, fontsize=9)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 128)
+    ax.set_xticks([0, 25, 50, 75, 100])
+    ax.set_xlabel("share of the larger of the two values (%)")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right")
+    ax.set_title("Every metric, POP3 beside IMAP", loc="left")
     return fig

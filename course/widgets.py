@@ -141,9 +141,9 @@ def dashboard_widget(dashboard: Dashboard) -> w.Widget:
             dashboard.revealed = True
             if dashboard.prediction is not None:
                 dashboard.prediction.observe(dashboard.results)
-        if dashboard.long_running:
-            progress.layout.visibility = "visible"
-            progress.value = 0.0
+        # every update shows the bar (long runs fill it; the others just flash "simulating")
+        progress.layout.visibility = "visible"
+        progress.value = 0.0
         try:
             dashboard.update(progress=report)
         finally:

@@ -1,0 +1,84 @@
+"""Lesson 1 — where mail lives: storage on the server and on each device, what a new device sees."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from course import figures
+from course.dashboards.base import Control, ControlKind, Dashboard, Progress, which
+from course.dashboards.common import DAYS, SEED, control, device_of, mb
+from course.predict import format_value
+
+
+def _fetch_options() -> tuple[tuple[str, Any], ...]:
+    from sim.scenario import FetchMode
+
+    labels = {FetchMode.HEADERS_ONLY: "headers only", FetchMode.BODIES_ON_OPEN: "bodies when opened",
+              FetchMode.FULL_OFFLINE: "everything, for offline use"}
+    return tuple((labels[m], m) for m in FetchMode)
+
+
+def _default_fetch() -> Any:
+    from sim.scenario import FetchMode
+
+    return FetchMode.BODIES_ON_OPEN
+
+
+class Lesson1Dashboard(Dashboard):
+    """POP3 downloads to the device; IMAP keeps mail on the server (DESIGN.md §5, row 1)."""
+
+    lesson = 1
+    title = "Where does the mail live?"
+    figure_name = "storage_over_time"
+    controls = (
+        DAYS,
+        SEED,
+        control("leave_on_server_days", "POP3: leave on server", ControlKind.OPTIONAL_INT, None,
+                unit="days", off_label="delete after download"),
+        Control("headers_first", "POP3: headers first (TOP)", ControlKind.TOGGLE, False),
+        Control("fetch", "IMAP: download", ControlKind.CHOICE, _default_fetch(),
+                options=_fetch_options()),
+        Control("attachments_eager", "IMAP: attachments eagerly", ControlKind.TOGGLE, False),
+    )
+
+    def simulate(self, values: Mapping[str, Any], progress: Progress) -> Any:
+        from sim.experiments import lesson1_where_mail_lives
+
+        return lesson1_where_mail_lives(**values)
+
+    def compute_results(self, data: Any) -> dict[str, float | str]:
+        phone_pop3 = mb(device_of(data.pop3, "phone").storage_bytes)
+        phone_imap = mb(device_of(data.imap, "phone").storage_bytes)
+        return {
+            "phone_mb_pop3": phone_pop3,
+            "phone_mb_imap": phone_imap,
+            "server_mb_pop3": mb(data.pop3.summary.server_storage_bytes),
+            "server_mb_imap": mb(data.imap.summary.server_storage_bytes),
+            "new_device_messages_pop3": float(data.new_device_pop3),
+            "new_device_messages_imap": float(data.new_device_imap),
+            "more_on_phone": which(phone_pop3, phone_imap, abs_tol=0.05),
+        }
+
+    def summary(self, data: Any) -> str:
+        r = self.compute_results(data)
+        days = self.values["days"]
+        return (
+            f"After {days} days, {data.delivered} messages had arrived. "
+            f"The server keeps {format_value(r['server_mb_pop3'], 'MB')} under POP3 and "
+            f"{format_value(r['server_mb_imap'], 'MB')} under IMAP; the phone holds "
+            f"{format_value(r['phone_mb_pop3'], 'MB')} under POP3 and "
+            f"{format_value(r['phone_mb_imap'], 'MB')} under IMAP.\n"
+            f"A brand-new device set up now would find {data.new_device_pop3} of "
+            f"{data.delivered} messages under POP3 and {data.new_device_imap} under IMAP. "
+            f"The phone downloaded {format_value(mb(data.phone_down_bytes_pop3), 'MB')} (POP3) vs "
+            f"{format_value(mb(data.phone_down_bytes_imap), 'MB')} (IMAP)."
+        )
+
+    def draw(self, fig: Figure, data: Any) -> None:
+        figures.storage_over_time(fig, data.pop3, data.imap)
+
+
+DASHBOARD = Lesson1Dashboard

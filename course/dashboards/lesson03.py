@@ -1,0 +1,84 @@
+"""Lesson 3 — push or poll: notification delay against the poll interval, and what waiting costs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from course import figures, style
+from course.dashboards.base import Control, ControlKind, Dashboard, Progress, which_smaller
+from course.dashboards.common import DAYS, SEED, control
+from course.predict import format_value
+
+
+def _seconds(x: float) -> str:
+    if x != x:  # NaN
+        return "n/a"
+    if x < 10:
+        return f"{x:.2g} s"
+    if x < 90:
+        return f"{x:.0f} s"
+    if x < 5400:
+        return f"{x / 60:.1f} min"
+    return f"{x / 3600:.1f} h"
+
+
+class Lesson3Dashboard(Dashboard):
+    """POP3 polls and disconnects; IMAP IDLE is told about new mail (DESIGN.md §5, row 3)."""
+
+    lesson = 3
+    title = "How soon does new mail show up?"
+    figure_name = "notification_delay"
+    controls = (
+        control("poll_interval_min", "poll interval (POP3; IMAP without IDLE)", ControlKind.FLOAT,
+                10.0, step=1.0, unit="min"),
+        Control("idle", "IMAP uses IDLE", ControlKind.TOGGLE, True),
+        DAYS,
+        SEED,
+    )
+
+    def simulate(self, values: Mapping[str, Any], progress: Progress) -> Any:
+        from sim.experiments import lesson3_notification
+
+        return lesson3_notification(**values)
+
+    def compute_results(self, data: Any) -> dict[str, float | str]:
+        p, i = data.pop3_delay.median_s, data.imap_delay.median_s
+        return {
+            "median_delay_s_pop3": p,
+            "median_delay_s_imap": i,
+            "overhead_kb_day_pop3": data.overhead_bytes_per_day_pop3 / 1e3,
+            "overhead_kb_day_imap": data.overhead_bytes_per_day_imap / 1e3,
+            "faster_notice": which_smaller(p, i, abs_tol=1.0),
+        }
+
+    def summary(self, data: Any) -> str:
+        r = self.compute_results(data)
+        mode = "IDLE" if self.values["idle"] else f"polling every {self.values['poll_interval_min']:g} min"
+        return (
+            f"Half of the new messages showed up within {_seconds(r['median_delay_s_pop3'])} under POP3 "
+            f"(polling every {self.values['poll_interval_min']:g} min) and within "
+            f"{_seconds(r['median_delay_s_imap'])} under IMAP ({mode}); 95 % within "
+            f"{_seconds(data.pop3_delay.p95_s)} vs {_seconds(data.imap_delay.p95_s)}.\n"
+            f"Waiting costs bytes and connection time: per device and day, "
+            f"{format_value(r['overhead_kb_day_pop3'], 'kB')} of protocol overhead and "
+            f"{_seconds(data.connection_s_per_day_pop3)} connected under POP3, "
+            f"{format_value(r['overhead_kb_day_imap'], 'kB')} and "
+            f"{_seconds(data.connection_s_per_day_imap)} under IMAP."
+        )
+
+    def draw(self, fig: Figure, data: Any) -> None:
+        fig.clear()
+        left, right = fig.subplots(1, 2, width_ratios=(1.6, 1))
+        figures.draw_delay_cdf(left, data.pop3, data.imap)
+        figures.grouped_bars(
+            right, ["overhead (kB/day)", "connected (h/day)"],
+            [data.overhead_bytes_per_day_pop3 / 1e3, data.connection_s_per_day_pop3 / 3600],
+            [data.overhead_bytes_per_day_imap / 1e3, data.connection_s_per_day_imap / 3600],
+            "per device and day", "{:.3g}")
+        right.set_title("The price of waiting", loc="left")
+
+
+DASHBOARD = Lesson3Dashboard

@@ -1,0 +1,76 @@
+"""Lesson 4 — folders: messages filed on the laptop, seen (or not) in that folder elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from course import figures, style
+from course.dashboards.base import ControlKind, Dashboard, Progress, which
+from course.dashboards.common import DAYS, SEED, by_short, control, order_devices
+
+
+class Lesson4Dashboard(Dashboard):
+    """IMAP folders live on the server; POP3 has one maildrop (DESIGN.md §5, row 4)."""
+
+    lesson = 4
+    title = "Do folders follow you to other devices?"
+    figure_name = "filed_messages_by_device"
+    controls = (
+        control("file_per_day", "messages filed per day (on the laptop)", ControlKind.FLOAT, 5.0,
+                step=0.5, unit="per day"),
+        DAYS,
+        SEED,
+    )
+
+    def simulate(self, values: Mapping[str, Any], progress: Progress) -> Any:
+        from sim.experiments import lesson4_folders
+
+        return lesson4_folders(**values)
+
+    def _seen(self, data: Any) -> tuple[list[str], dict[str, float], dict[str, float]]:
+        pop3 = by_short(data.filed_seen_elsewhere_pop3)
+        imap = by_short(data.filed_seen_elsewhere_imap)
+        names = order_devices(sorted(set(pop3) | set(imap)))
+        return names, pop3, imap
+
+    def compute_results(self, data: Any) -> dict[str, float | str]:
+        _, pop3, imap = self._seen(data)
+        get = lambda d, k: float(d.get(k, 0.0))  # noqa: E731
+        others_pop3 = sum(pop3.values())
+        others_imap = sum(imap.values())
+        return {
+            "filed": float(data.filed),
+            "phone_filed_pop3": get(pop3, "phone"),
+            "phone_filed_imap": get(imap, "phone"),
+            "new_device_filed_pop3": get(pop3, "new"),
+            "new_device_filed_imap": get(imap, "new"),
+            "folders_everywhere": which(others_pop3, others_imap, abs_tol=0.5),
+        }
+
+    def summary(self, data: Any) -> str:
+        names, pop3, imap = self._seen(data)
+        if data.filed == 0:
+            return "No message was filed into a folder in this run: raise the filing rate."
+        parts = [f"{style.device_label(n)}: {pop3.get(n, 0):.0f} (POP3) vs {imap.get(n, 0):.0f} (IMAP)"
+                 for n in names]
+        return (f"On the laptop the user filed {data.filed} messages into folders. How many of them "
+                f"other devices show in the same folder — " + "; ".join(parts) + ".")
+
+    def draw(self, fig: Figure, data: Any) -> None:
+        names, pop3, imap = self._seen(data)
+        fig.clear()
+        ax = fig.subplots()
+        figures.grouped_bars(ax, [style.device_label(n) for n in names],
+                             [pop3.get(n, 0) for n in names], [imap.get(n, 0) for n in names],
+                             "filed messages shown in the same folder", "{:.0f}")
+        ax.axhline(data.filed, color=style.GREY, linestyle="--", linewidth=1.2)
+        ax.text(len(names) - 0.5, data.filed, f" filed on the laptop: {data.filed}", va="bottom",
+                ha="right", fontsize=9, color=style.GREY)
+        ax.set_ylim(0, max(data.filed, 1) * 1.2)
+        ax.set_title("Folders made on the laptop, seen from the other devices", loc="left")
+
+
+DASHBOARD = Lesson4Dashboard

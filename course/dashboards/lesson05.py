@@ -1,0 +1,70 @@
+"""Lesson 5 — read, answered, flagged: does the state follow the message to every device?"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from course import figures, style
+from course.dashboards.base import ControlKind, Dashboard, Progress, which
+from course.dashboards.common import DAYS, SEED, control, pct
+from course.predict import format_value
+
+
+class Lesson5Dashboard(Dashboard):
+    """IMAP flags are visible from every client, POP3's are not (DESIGN.md §5, row 5)."""
+
+    lesson = 5
+    title = "Is a message read everywhere once you read it somewhere?"
+    figure_name = "consistency_over_time"
+    figure_size = (10.0, 4.6)
+    controls = (
+        control("phone_offline_h", "phone offline for", ControlKind.FLOAT, 0.0, step=1.0, unit="h"),
+        DAYS,
+        SEED,
+    )
+
+    def simulate(self, values: Mapping[str, Any], progress: Progress) -> Any:
+        from sim.experiments import lesson5_flags
+
+        return lesson5_flags(**values)
+
+    def compute_results(self, data: Any) -> dict[str, float | str]:
+        cp = pct(data.pop3.summary.consistency_mean_share)
+        ci = pct(data.imap.summary.consistency_mean_share)
+        return {
+            "consistency_pct_pop3": cp,
+            "consistency_pct_imap": ci,
+            "state_agreement_pct_pop3": pct(data.pop3.summary.state_agreement_mean_share),
+            "state_agreement_pct_imap": pct(data.imap.summary.state_agreement_mean_share),
+            "more_consistent": which(cp, ci, abs_tol=1.0),
+        }
+
+    def summary(self, data: Any) -> str:
+        r = self.compute_results(data)
+        flags = "; ".join(
+            f"{flag}: {format_value(pct(p), '%')} vs {format_value(pct(i), '%')}"
+            for (flag, p), (_, i) in zip(data.flag_agreement_pop3, data.flag_agreement_imap))
+        return (
+            f"On average {format_value(r['consistency_pct_pop3'], '%')} of (message, device) pairs "
+            f"were consistent under POP3 and {format_value(r['consistency_pct_imap'], '%')} under IMAP. "
+            f"Where a device has the message, it shows the intended flags and folder "
+            f"{format_value(r['state_agreement_pct_pop3'], '%')} of the time under POP3 vs "
+            f"{format_value(r['state_agreement_pct_imap'], '%')} under IMAP.\n"
+            f"Per flag at the end (POP3 vs IMAP) — {flags}."
+        )
+
+    def draw(self, fig: Figure, data: Any) -> None:
+        figures.consistency_over_time(fig, data.pop3, data.imap)
+
+    def key_figures(self):  # noqa: ANN201 - see base
+        data = self.data
+        return super().key_figures() + [
+            ("flag_agreement", lambda fig: figures.flag_agreement(fig, data.flag_agreement_pop3,
+                                                                  data.flag_agreement_imap)),
+        ]
+
+
+DASHBOARD = Lesson5Dashboard

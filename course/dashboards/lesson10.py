@@ -1,0 +1,151 @@
+"""Lesson 10 — capstone: pick a user profile and a configuration, see every metric, choose."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from course import figures
+from course.dashboards.base import Control, ControlKind, Dashboard, Progress, which, which_smaller
+from course.dashboards.common import DAYS, SEED, control, mb, pct
+from course.dashboards.overview import run_both
+from course.predict import format_value
+
+PROFILES = (("family: phone, laptop, desktop", "family"),
+            ("traveller: metered slow phone + laptop", "traveller"),
+            ("single desktop", "single"))
+
+
+def _fetch_options() -> tuple[tuple[str, Any], ...]:
+    from sim.scenario import FetchMode
+
+    labels = {"headers_only": "headers only", "bodies_on_open": "bodies when opened",
+              "full_offline": "everything, for offline use"}
+    return tuple((labels.get(m.value, m.value), m) for m in FetchMode)
+
+
+def _tls_options() -> tuple[tuple[str, Any], ...]:
+    from sim.scenario import TlsMode
+
+    labels = {"none": "none (110/143)", "starttls": "STLS/STARTTLS (110/143)",
+              "implicit": "implicit TLS (995/993)"}
+    return tuple((labels.get(m.value, m.value), m) for m in TlsMode)
+
+
+def _enum_default(options: tuple[tuple[str, Any], ...], value: str) -> Any:
+    return next(v for _, v in options if v.value == value)
+
+
+@dataclass(frozen=True)
+class CapstoneData:
+    pop3: Any
+    imap: Any
+
+
+def configured_scenario(values: Mapping[str, Any]) -> Any:
+    """The profile's scenario with the chosen client policies on every device."""
+    from sim.presets import preset
+
+    scenario = preset(values["profile"], days=values["days"], seed=values["seed"], tls=values["tls"])
+    leave = values["leave_on_server_days"]
+    users = []
+    for user in scenario.users:
+        devices = []
+        for dev in user.devices:
+            pop3 = dataclasses.replace(dev.pop3, poll_interval_s=60.0 * values["poll_interval_min"],
+                                       leave_on_server=leave is not None,
+                                       leave_days=float(leave) if leave is not None else dev.pop3.leave_days)
+            imap = dataclasses.replace(dev.imap, idle=values["imap_idle"],
+                                       poll_interval_s=60.0 * values["poll_interval_min"],
+                                       fetch_mode=values["imap_fetch"])
+            devices.append(dataclasses.replace(dev, pop3=pop3, imap=imap))
+        users.append(dataclasses.replace(user, devices=tuple(devices)))
+    return dataclasses.replace(scenario, users=tuple(users))
+
+
+class Lesson10Dashboard(Dashboard):
+    """Every headline metric for one profile and configuration, POP3 beside IMAP."""
+
+    lesson = 10
+    title = "Capstone: which protocol would you choose?"
+    figure_name = "scorecard"
+    figure_size = (10.0, 5.6)
+    long_running = True  # up to 60 days of three devices: show a progress bar
+    controls = (
+        Control("profile", "user profile", ControlKind.CHOICE, "family", options=PROFILES),
+        Control("tls", "TLS", ControlKind.CHOICE, _enum_default(_tls_options(), "implicit"),
+                options=_tls_options()),
+        control("poll_interval_min", "poll interval", ControlKind.FLOAT, 10.0, step=1.0, unit="min"),
+        control("leave_on_server_days", "POP3: leave on server", ControlKind.OPTIONAL_INT, None,
+                unit="days", off_label="delete after download"),
+        Control("imap_idle", "IMAP uses IDLE", ControlKind.TOGGLE, True),
+        Control("imap_fetch", "IMAP downloads", ControlKind.CHOICE,
+                _enum_default(_fetch_options(), "full_offline"), options=_fetch_options()),
+        DAYS,
+        SEED,
+    )
+
+    def simulate(self, values: Mapping[str, Any], progress: Progress) -> CapstoneData:
+        _, pop3, imap = run_both(configured_scenario(values), progress)
+        return CapstoneData(pop3, imap)
+
+    @staticmethod
+    def _metrics(data: CapstoneData) -> list[tuple[str, str, float, float, str]]:
+        p, i = data.pop3, data.imap
+        dev = lambda r: sum(d.storage_bytes for d in r.devices)  # noqa: E731
+        missed = lambda r: sum(d.missed_messages for d in r.devices)  # noqa: E731
+        return [
+            ("Bytes on the wire (all devices)", "MB", mb(p.summary.wire_bytes), mb(i.summary.wire_bytes),
+             "lower"),
+            ("Mail kept on the server", "MB", mb(p.summary.server_storage_bytes),
+             mb(i.summary.server_storage_bytes), "trade-off"),
+            ("Mail kept on the devices", "MB", mb(dev(p)), mb(dev(i)), "lower"),
+            ("Consistency across devices", "%", pct(p.summary.consistency_mean_share),
+             pct(i.summary.consistency_mean_share), "higher"),
+            ("Median notification delay", "s", p.summary.notification_delay.median_s,
+             i.summary.notification_delay.median_s, "lower"),
+            ("Messages some device never got", "messages", float(missed(p)), float(missed(i)), "lower"),
+            ("Connected time (battery proxy)", "h", p.summary.connection_time_s / 3600,
+             i.summary.connection_time_s / 3600, "lower"),
+            ("Lost in crashes", "messages", float(p.summary.crash_lost_messages),
+             float(i.summary.crash_lost_messages), "lower"),
+            ("Search recall", "%", pct(p.summary.search_recall_share),
+             pct(i.summary.search_recall_share), "higher"),
+        ]
+
+    def compute_results(self, data: CapstoneData) -> dict[str, float | str]:
+        p, i = data.pop3.summary, data.imap.summary
+        wp, wi = mb(p.wire_bytes), mb(i.wire_bytes)
+        cp, ci = pct(p.consistency_mean_share), pct(i.consistency_mean_share)
+        return {
+            "wire_mb_pop3": wp,
+            "wire_mb_imap": wi,
+            "consistency_pct_pop3": cp,
+            "consistency_pct_imap": ci,
+            "median_delay_s_pop3": p.notification_delay.median_s,
+            "median_delay_s_imap": i.notification_delay.median_s,
+            "less_wire": which_smaller(wp, wi, abs_tol=0.05),
+            "more_consistent": which(cp, ci, abs_tol=1.0),
+        }
+
+    def summary(self, data: CapstoneData) -> str:
+        lines = []
+        for title, unit, p, i, better in self._metrics(data):
+            if better in ("lower", "higher"):
+                winner = (which_smaller if better == "lower" else which)(p, i, abs_tol=1e-9)
+                verdict = {"pop3": "POP3 better", "imap": "IMAP better", "same": "a tie"}[winner]
+            else:
+                verdict = "a trade-off"
+            lines.append(f"{title}: POP3 {format_value(p, unit)}, IMAP {format_value(i, unit)} "
+                         f"({verdict}).")
+        return "\n".join(lines)
+
+    def draw(self, fig: Figure, data: CapstoneData) -> None:
+        figures.scorecard(fig, self._metrics(data))
+
+
+DASHBOARD = Lesson10Dashboard
