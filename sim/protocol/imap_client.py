@@ -64,6 +64,15 @@ class SelectInfo:
     uidvalidity: int
     uidnext: int
     read_only: bool
+    highestmodseq: int = 0  # with CONDSTORE/QRESYNC
+
+
+@dataclass(frozen=True)
+class Resync:
+    """What a CONDSTORE/QRESYNC resync learned: UIDs gone, and flags of UIDs that changed."""
+
+    vanished: tuple[int, ...] = ()
+    changed: tuple[tuple[int, frozenset[str]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,10 +116,12 @@ class Updates:
     exists: int | None = None
     expunged: tuple[int, ...] = ()
     flags: tuple[tuple[int, frozenset[str]], ...] = ()  # (sequence number, flags)
+    vanished: tuple[int, ...] = ()  # UIDs, when QRESYNC replaces EXPUNGE by VANISHED
 
     @property
     def any(self) -> bool:
-        return self.exists is not None or bool(self.expunged) or bool(self.flags)
+        return (self.exists is not None or bool(self.expunged) or bool(self.flags)
+                or bool(self.vanished))
 
 
 class ImapClient:
@@ -125,6 +136,7 @@ class ImapClient:
         self.selected: SelectInfo | None = None
         self.exists = 0
         self.last_updates = Updates()
+        self.last_resync = Resync()
         self._tag = 0
         self._idle_tag: str | None = None
         if engine.outbox.pending:  # the greeting of a fresh connection
@@ -183,8 +195,15 @@ class ImapClient:
         exists: int | None = None
         expunged: list[int] = []
         flags: list[tuple[int, frozenset[str]]] = []
+        vanished: list[int] = []
         for r in responses:
             t = r.tokens
+            if (r.tag == "*" and len(t) == 2 and isinstance(t[0], Atom)
+                    and t[0].upper() == "VANISHED"):  # not (EARLIER): live expunges
+                gone = _expand(str(t[1]))
+                vanished += gone
+                self.exists -= len(gone)
+                continue
             if r.tag != "*" or len(t) < 2 or not isinstance(t[0], int) or not isinstance(t[1], Atom):
                 continue
             word = t[1].upper()
@@ -195,9 +214,9 @@ class ImapClient:
                 self.exists -= 1
             elif word == "FETCH":
                 found = fetch_items(r)
-                if found and set(found[1]) <= {"FLAGS", "UID"} and "FLAGS" in found[1]:
+                if found and set(found[1]) <= {"FLAGS", "UID", "MODSEQ"} and "FLAGS" in found[1]:
                     flags.append((found[0], _flags(found[1]["FLAGS"])))
-        self.last_updates = Updates(exists, tuple(expunged), tuple(flags))
+        self.last_updates = Updates(exists, tuple(expunged), tuple(flags), tuple(vanished))
         return self.last_updates
 
     # -- connection and session ----------------------------------------------------------------
@@ -216,10 +235,26 @@ class ImapClient:
     def login(self, user: str, password: str) -> None:
         self.command(f"LOGIN {_astr(user)} {_astr(password)}", note="LOGIN")
 
-    def select(self, mailbox: str = "INBOX", *, examine: bool = False) -> SelectInfo:
+    def enable(self, *capabilities: str) -> set[str]:
+        """ENABLE (e.g. ``QRESYNC``) before selecting; returns what the server enabled."""
+        enabled: set[str] = set()
+        for r in self.command("ENABLE " + " ".join(capabilities)):
+            if r.tag == "*" and r.tokens and str(r.tokens[0]).upper() == "ENABLED":
+                enabled |= {str(t).upper() for t in r.tokens[1:]}
+        return enabled
+
+    def select(self, mailbox: str = "INBOX", *, examine: bool = False, condstore: bool = False,
+               qresync: tuple[int, int] | None = None) -> SelectInfo:
+        """SELECT/EXAMINE; ``qresync=(uidvalidity, modseq)`` resynchronises in the same round
+        trip (RFC 7162 §3.2.5; QRESYNC must be enabled) -- see ``last_resync``."""
         verb = "EXAMINE" if examine else "SELECT"
-        responses = self.command(f"{verb} {_astr(mailbox)}")
-        uidvalidity = uidnext = 0
+        params = ""
+        if qresync is not None:
+            params = f" (QRESYNC ({qresync[0]} {qresync[1]}))"
+        elif condstore:
+            params = " (CONDSTORE)"
+        responses = self.command(f"{verb} {_astr(mailbox)}{params}", note=verb)
+        uidvalidity = uidnext = highest = 0
         for r in responses:
             if r.code:
                 word, _, value = r.code.partition(" ")
@@ -227,8 +262,19 @@ class ImapClient:
                     uidvalidity = int(value)
                 elif word.upper() == "UIDNEXT":
                     uidnext = int(value)
-        self.selected = SelectInfo(mailbox, self.exists, uidvalidity, uidnext, examine)
+                elif word.upper() == "HIGHESTMODSEQ":
+                    highest = int(value)
+        self.last_resync = _resync(responses)
+        self.selected = SelectInfo(mailbox, self.exists, uidvalidity, uidnext, examine, highest)
         return self.selected
+
+    def fetch_changes(self, since_modseq: int, *, vanished: bool = True) -> Resync:
+        """CONDSTORE resync of a selected mailbox: flags changed since ``since_modseq`` (and,
+        with QRESYNC enabled and ``vanished``, the UIDs expunged since) in one command."""
+        modifier = f"CHANGEDSINCE {since_modseq}" + (" VANISHED" if vanished else "")
+        responses = self.command(f"UID FETCH 1:* (UID FLAGS) ({modifier})", note="resync")
+        self.last_resync = _resync(responses)
+        return self.last_resync
 
     def noop(self) -> Updates:
         self.command("NOOP")
@@ -462,6 +508,20 @@ def connect(engine: ImapServer, user: str, password: str, *, render: bool = Fals
     if mailbox is not None:
         client.select(mailbox)
     return client
+
+
+def _resync(responses: Iterable[Response]) -> Resync:
+    vanished: list[int] = []
+    changed: list[tuple[int, frozenset[str]]] = []
+    for r in responses:
+        t = r.tokens
+        if r.tag == "*" and t and isinstance(t[0], Atom) and t[0].upper() == "VANISHED":
+            vanished += _expand(str(t[-1]) if not isinstance(t[-1], int) else str(t[-1]))
+            continue
+        found = fetch_items(r)
+        if found and isinstance(found[1].get("UID"), int) and "FLAGS" in found[1]:
+            changed.append((found[1]["UID"], _flags(found[1]["FLAGS"])))  # type: ignore[arg-type]
+    return Resync(tuple(vanished), tuple(changed))
 
 
 def _astr(value: str) -> str:

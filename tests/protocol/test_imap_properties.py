@@ -24,6 +24,8 @@ COMMANDS = [
     b"d6 FETCH 99999999999 FLAGS", b"d7 SEARCH CHARSET X ALL", b"d8 ENABLE IMAP4rev2",
     b"d9 FETCH 1 (BODY[1.2.3.MIME] BODY[TEXT]<5.5>)", b"e1 LOGIN {3+}\r\nabc {2}",
     b"e2 STORE * FLAGS ()", b"e3 LSUB \"\" %", b"e4 NAMESPACE", b"e5 CHECK",
+    b"f1 ENABLE QRESYNC", b"f2 SELECT INBOX (QRESYNC (1 3 1:5))", b"f3 FETCH 1:* (MODSEQ)",
+    b"f4 UID FETCH 1:* (FLAGS) (CHANGEDSINCE 2 VANISHED)", b"f5 EXAMINE INBOX (CONDSTORE)",
 ]
 
 line = st.one_of(
@@ -37,7 +39,8 @@ streams = st.lists(line, max_size=25).map(lambda ls: b"".join(x + b"\r\n" for x 
 
 
 def _run(chunks: list[bytes]) -> tuple[list[object], bytes]:
-    engine = ImapServer(make_store(), ImapConfig(starttls=True, max_literal=50, max_line=300))
+    engine = ImapServer(make_store(), ImapConfig(starttls=True, max_literal=50, max_line=300,
+                                                   condstore=True))
     events: list[object] = []
     output = engine.outbox.data_to_send()
     for chunk in chunks:

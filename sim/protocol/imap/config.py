@@ -28,6 +28,7 @@ class ImapConfig:
     cleartext_login: bool = True  # False: LOGINDISABLED until TLS is active (RFC 9051 §6.2.3)
     select_list: bool = True  # SELECT also answers "* LIST () "/" name" (RFC 9051 §6.3.2)
     uidplus: bool = True  # UIDPLUS: COPYUID/APPENDUID codes and UID EXPUNGE
+    condstore: bool = False  # CONDSTORE + QRESYNC (RFC 7162): MODSEQ, CHANGEDSINCE, VANISHED
     max_line: int = 8192
     max_literal: int = 65536
     max_append: int = 64 * 1024 * 1024

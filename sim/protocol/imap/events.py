@@ -62,13 +62,14 @@ _AUTH = _ANY | {
     ImapCommand.LIST, ImapCommand.LSUB, ImapCommand.NAMESPACE, ImapCommand.STATUS,
     ImapCommand.APPEND, ImapCommand.IDLE,
 }
-_SELECTED = _AUTH | {
+_SELECTED = (_AUTH - {ImapCommand.ENABLE}) | {
     ImapCommand.CHECK, ImapCommand.CLOSE, ImapCommand.UNSELECT, ImapCommand.EXPUNGE,
     ImapCommand.SEARCH, ImapCommand.FETCH, ImapCommand.STORE, ImapCommand.COPY, ImapCommand.MOVE,
     ImapCommand.UID,
 }
 
-#: Which commands may be issued in which state (RFC 9051 §6.1-§6.4).  Nothing is legal in LOGOUT.
+#: Which commands may be issued in which state (RFC 9051 §6.1-§6.4; ENABLE only before a mailbox
+#: is selected, RFC 5161 §3.1).  Nothing is legal in LOGOUT.
 LEGAL_COMMANDS: dict[ImapState, frozenset[ImapCommand]] = {
     ImapState.NOT_AUTHENTICATED: frozenset(_NOT_AUTH),
     ImapState.AUTHENTICATED: frozenset(_AUTH),

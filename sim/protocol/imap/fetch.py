@@ -33,6 +33,7 @@ class FetchKind(enum.Enum):
     RFC822 = "RFC822"
     RFC822_HEADER = "RFC822.HEADER"
     RFC822_TEXT = "RFC822.TEXT"
+    MODSEQ = "MODSEQ"  # CONDSTORE (RFC 7162 §3.1.4)
 
 
 class SectionText(enum.Enum):
@@ -95,7 +96,8 @@ def parse_fetch_items(reader: Reader) -> list[FetchItem]:
                 raise ParseError(f"more than {MAX_FETCH_ITEMS} fetch items")
         return items
     m = _NAME.match(reader.text, reader.pos)
-    if m and m.group(0).upper().decode() in _MACROS and m.end() == len(reader.text):
+    if (m and m.group(0).upper().decode() in _MACROS
+            and (m.end() == len(reader.text) or reader.text[m.end()] == 0x20)):
         reader.pos = m.end()
         return [FetchItem(k) for k in _MACROS[m.group(0).upper().decode()]]
     return [_item(reader)]
@@ -158,10 +160,40 @@ def _section(reader: Reader) -> Section:
     return Section(tuple(part), text, tuple(fields))
 
 
+@dataclass(frozen=True)
+class FetchModifiers:
+    """``(CHANGEDSINCE n [VANISHED])`` after the items (RFC 7162 §3.1.4.1, §3.2.6)."""
+
+    changed_since: int | None = None
+    vanished: bool = False
+
+
+def parse_fetch_modifiers(reader: Reader) -> FetchModifiers:
+    if not reader.accept(b" ("):
+        return FetchModifiers()
+    changed: int | None = None
+    vanished = False
+    while True:
+        word = reader.atom("a fetch modifier").upper()
+        if word == "CHANGEDSINCE":
+            reader.sp()
+            changed = reader.number(what="a mod-sequence")
+        elif word == "VANISHED":
+            vanished = True
+        else:
+            raise ParseError(f"unknown fetch modifier {word[:30]!r}")
+        if reader.accept(b")"):
+            break
+        reader.sp()
+    if vanished and changed is None:
+        raise ParseError("VANISHED needs CHANGEDSINCE")
+    return FetchModifiers(changed, vanished)
+
+
 # -- response writing -----------------------------------------------------------------------------
 
 def write_fetch(out: Outbox, seq: int, stored: StoredMessage, items: list[FetchItem],
-                *, add_uid: bool, add_flags: bool) -> None:
+                *, add_uid: bool, add_flags: bool, add_modseq: bool = False) -> None:
     """``* seq FETCH (...)`` for one message, items in the order asked (UID first if implied)."""
     out.write(b"* %d FETCH (" % seq)
     first = True
@@ -176,6 +208,9 @@ def write_fetch(out: Outbox, seq: int, stored: StoredMessage, items: list[FetchI
         _write_item(out, stored, item)
     if add_flags and FetchKind.FLAGS not in kinds:
         out.write((b" " if not first else b"") + b"FLAGS " + fmt.flag_list(stored.flags))
+        first = False
+    if add_modseq and FetchKind.MODSEQ not in kinds:
+        out.write((b" " if not first else b"") + b"MODSEQ (%d)" % stored.modseq)
     out.write(b")\r\n")
 
 
@@ -186,6 +221,8 @@ def _write_item(out: Outbox, stored: StoredMessage, item: FetchItem) -> None:
         out.write(b"FLAGS " + fmt.flag_list(stored.flags))
     elif k is FetchKind.UID:
         out.write(b"UID %d" % stored.uid)
+    elif k is FetchKind.MODSEQ:
+        out.write(b"MODSEQ (%d)" % stored.modseq)
     elif k is FetchKind.RFC822_SIZE:
         out.write(b"RFC822.SIZE %d" % msg.size)
     elif k is FetchKind.INTERNALDATE:

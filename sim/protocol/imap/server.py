@@ -45,11 +45,11 @@ from .events import (
     MessageAppended, MessagesCopied, MessagesExpunged, MessagesFetched, StartTlsRequested,
     StateChanged, Status, UpdatesSent,
 )
-from .fetch import FetchItem, parse_fetch_items, write_fetch
+from .fetch import FetchItem, FetchKind, parse_fetch_items, parse_fetch_modifiers, write_fetch
 from .framing import CommandFramer, ContinuationNeeded, Framed, Refused
-from .parser import ParseError, Reader, parse_rfc5322_date, uid_ranges
+from .parser import ParseError, Reader, SequenceSet, parse_rfc5322_date, uid_ranges
 from .search import Candidate, UnsupportedCharset, matches, parse_search
-from .view import SelectedMailbox
+from .view import SelectedMailbox, flags_fetch
 
 SYSTEM_FLAGS = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
 _SPECIAL_USE = {"Sent": "\\Sent", "Trash": "\\Trash", "Drafts": "\\Drafts", "Junk": "\\Junk",
@@ -118,6 +118,7 @@ class ImapServer:
             ImapCommand.MOVE: self._copy,
         }
         self._current: ImapCommand | None = None
+        self.enabled: set[str] = set()  # CONDSTORE / QRESYNC once the client turned them on
 
     # -- public API ----------------------------------------------------------------------------
     def capabilities(self) -> list[str]:
@@ -126,6 +127,8 @@ class ImapServer:
                 "UNSELECT"]
         if self.config.uidplus:
             caps.append("UIDPLUS")
+        if self.config.condstore:
+            caps += ["CONDSTORE", "QRESYNC"]
         if self.state is ImapState.NOT_AUTHENTICATED:
             if self.config.starttls and not self.tls_active:
                 caps.append("STARTTLS")
@@ -276,10 +279,27 @@ class ImapServer:
 
     def _catch_up(self, *, expunge_allowed: bool, while_idle: bool) -> None:
         assert self.selected is not None
-        result = self.selected.catch_up(self.outbox, expunge_allowed=expunge_allowed)
+        result = self.selected.catch_up(self.outbox, expunge_allowed=expunge_allowed,
+                                        modseq=self._condstore, qresync=self._qresync)
         if result.any:
             self._events.append(UpdatesSent(self.selected.name, len(result.expunged),
                                             result.flag_updates, result.exists, while_idle))
+
+    @property
+    def _condstore(self) -> bool:
+        return "CONDSTORE" in self.enabled
+
+    @property
+    def _qresync(self) -> bool:
+        return "QRESYNC" in self.enabled
+
+    def _enable_condstore(self) -> None:
+        if not self.config.condstore:
+            raise ParseError("CONDSTORE is not offered by this server")
+        if not self._condstore and self.selected is not None:
+            self.outbox.write(b"* OK [HIGHESTMODSEQ %d] Highest\r\n"
+                              % self.selected.mailbox.highestmodseq)
+        self.enabled.add("CONDSTORE")
 
     def _login_allowed(self) -> bool:
         return self.tls_active or self.config.cleartext_login
@@ -340,11 +360,21 @@ class ImapServer:
     # -- authenticated -------------------------------------------------------------------------
     def _enable(self, tag: str, r: Reader, uid: bool) -> Reply:
         r.sp()
-        r.atom("a capability")
+        wanted = [r.atom("a capability").upper()]
         while r.accept(b" "):
-            r.atom("a capability")
+            wanted.append(r.atom("a capability").upper())
         r.end()
-        self.outbox.write(b"* ENABLED\r\n")  # nothing is enabled: rev1 responses throughout
+        newly: list[str] = []
+        if self.config.condstore:  # IMAP4rev2 is not enabled: rev1 responses throughout
+            for cap in wanted:
+                adds = ["CONDSTORE", "QRESYNC"] if cap == "QRESYNC" else (
+                    ["CONDSTORE"] if cap == "CONDSTORE" else [])
+                for a in adds:
+                    if a not in self.enabled and a not in newly:
+                        newly.append(a)
+            self.enabled.update(newly)
+        self.outbox.write(b"* ENABLED" + b"".join(b" " + n.encode() for n in newly if n in wanted)
+                          + b"\r\n")
         return self._ok("ENABLE")
 
     def _mailbox_arg(self, r: Reader) -> str:
@@ -356,6 +386,7 @@ class ImapServer:
     def _select(self, tag: str, r: Reader, uid: bool) -> Reply:
         r.sp()
         name = self._mailbox_arg(r)
+        qresync = self._select_params(r)
         r.end()
         examine = self._current is ImapCommand.EXAMINE
         if self.selected is not None:
@@ -372,13 +403,19 @@ class ImapServer:
         out = self.outbox
         out.write(b"* %d EXISTS\r\n" % sel.exists)
         out.write(f"* FLAGS ({flags})\r\n".encode("utf-8"))
-        permanent = "" if examine else " ".join(list(SYSTEM_FLAGS) + keywords + ["\\*"])
-        if not examine:
+        if examine:
+            out.write(b"* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n")
+        else:
+            permanent = " ".join(list(SYSTEM_FLAGS) + keywords + ["\\*"])
             out.write(f"* OK [PERMANENTFLAGS ({permanent})] Flags permitted\r\n".encode("utf-8"))
         out.write(b"* OK [UIDVALIDITY %d] UIDs valid\r\n" % box.uidvalidity)
         out.write(b"* OK [UIDNEXT %d] Predicted next UID\r\n" % box.uidnext)
+        if self._condstore:
+            out.write(b"* OK [HIGHESTMODSEQ %d] Highest\r\n" % box.highestmodseq)
         if self.config.select_list:
             out.write(b'* LIST () "/" ' + fmt.astring(box.name) + b"\r\n")
+        if qresync is not None and qresync[0] == box.uidvalidity:
+            self._resync(sel, qresync[1], qresync[2])
         self.selected = sel
         self._set_state(ImapState.SELECTED)
         self._events.append(MailboxSelected(box.name, examine, sel.exists))
@@ -386,6 +423,45 @@ class ImapServer:
         reply = self._ok(command)
         reply.code = "READ-ONLY" if examine else "READ-WRITE"
         return reply
+
+    def _select_params(self, r: Reader) -> tuple[int, int, SequenceSet | None] | None:
+        """``(CONDSTORE)`` or ``(QRESYNC (uidvalidity modseq [known-uids]))`` (RFC 7162)."""
+        if not r.accept(b" ("):
+            return None
+        qresync = None
+        while True:
+            word = r.atom("a select parameter").upper()
+            if word == "CONDSTORE":
+                self._enable_condstore()
+            elif word == "QRESYNC":
+                if not self._qresync:
+                    raise ParseError("QRESYNC must be ENABLEd first")
+                r.sp()
+                r.expect(b"(")
+                uidvalidity = r.number(nonzero=True, what="a UIDVALIDITY")
+                r.sp()
+                modseq = r.number(what="a mod-sequence")
+                known = None
+                if r.accept(b" "):
+                    known = r.sequence_set()
+                r.expect(b")")
+                qresync = (uidvalidity, modseq, known)
+            else:
+                raise ParseError(f"unknown select parameter {word[:30]!r}")
+            if r.accept(b")"):
+                return qresync
+            r.sp()
+
+    def _resync(self, sel: SelectedMailbox, modseq: int, known: SequenceSet | None) -> None:
+        """QRESYNC: what vanished and what changed since ``modseq``, in one response."""
+        largest = sel.view[-1].uid if sel.view else 0
+        vanished = [u for u in sel.vanished_since(modseq)
+                    if known is None or known.contains(u, max(largest, u))]
+        if vanished:
+            self.outbox.write(b"* VANISHED (EARLIER) %s\r\n" % uid_ranges(vanished).encode())
+        for seq, stored in enumerate(sel.view, start=1):
+            if stored.modseq > modseq:
+                self.outbox.write(flags_fetch(seq, stored, uid=True, modseq=True))
 
     def _create(self, tag: str, r: Reader, uid: bool) -> Reply:
         r.sp()
@@ -592,8 +668,24 @@ class ImapServer:
         numbers = r.sequence_set()
         r.sp()
         items = parse_fetch_items(r)
+        modifiers = parse_fetch_modifiers(r)
         r.end()
+        if any(i.kind is FetchKind.MODSEQ for i in items) or modifiers.changed_since is not None:
+            self._enable_condstore()
+        if modifiers.vanished and not (uid and self._qresync):
+            raise ParseError("VANISHED needs UID FETCH and QRESYNC enabled")
         chosen = sel.select(numbers, uid)
+        if modifiers.vanished:
+            assert modifiers.changed_since is not None
+            largest = sel.view[-1].uid if sel.view else 0
+            gone = [u for u in sel.vanished_since(modifiers.changed_since)
+                    if numbers.contains(u, max(largest, u))]
+            if gone:
+                self.outbox.write(b"* VANISHED (EARLIER) %s\r\n" % uid_ranges(gone).encode())
+        if modifiers.changed_since is not None:
+            since = modifiers.changed_since
+            chosen = [(seq, m) for seq, m in chosen if m.modseq > since]
+            items = items + [FetchItem(FetchKind.MODSEQ)]
         sets_seen = not sel.read_only and any(i.sets_seen for i in items)
         seen_set: list[int] = []
         for seq, stored in chosen:
@@ -603,7 +695,9 @@ class ImapServer:
                     sel.own.add(stored.modseq)
                 seen_set.append(stored.uid)
                 add_flags = True
-            write_fetch(self.outbox, seq, stored, items, add_uid=uid, add_flags=add_flags)
+            write_fetch(self.outbox, seq, stored, items, add_uid=uid or self._qresync,
+                        add_flags=add_flags, add_modseq=self._condstore and (
+                            add_flags or any(i.kind is FetchKind.FLAGS for i in items)))
         self._events.append(MessagesFetched(sel.name, tuple(m.uid for _, m in chosen),
                                             tuple(seen_set)))
         return self._ok("UID FETCH" if uid else "FETCH")
@@ -648,9 +742,8 @@ class ImapServer:
                     sel.own.add(stored.modseq)
                     changed.append(stored.uid)
             if not silent:
-                uid_part = b"UID %d " % stored.uid if uid else b""
-                self.outbox.write(b"* %d FETCH (%sFLAGS %s)\r\n"
-                                  % (seq, uid_part, fmt.flag_list(stored.flags)))
+                self.outbox.write(flags_fetch(seq, stored, uid=uid or self._qresync,
+                                              modseq=self._condstore))
         self._events.append(FlagsStored(sel.name, tuple(changed)))
         return self._ok("UID STORE" if uid else "STORE", f"{base} completed")
 

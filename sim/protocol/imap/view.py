@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from ..outbox import Outbox
 from ..store import ChangeKind, Mailbox, StoredMessage
 from . import formatting as fmt
-from .parser import ParseError, SequenceSet
+from .parser import ParseError, SequenceSet, uid_ranges
 
 
 @dataclass
@@ -74,19 +74,26 @@ class SelectedMailbox:
                     self._flags_dirty.add(ch.uid)
         self.log_position = len(changes)
 
-    def catch_up(self, out: Outbox, *, expunge_allowed: bool) -> CatchUp:
-        """Write untagged updates for changes since the last catch-up; returns what was sent."""
+    def catch_up(self, out: Outbox, *, expunge_allowed: bool, modseq: bool = False,
+                 qresync: bool = False) -> CatchUp:
+        """Write untagged updates for changes since the last catch-up; returns what was sent.
+
+        With CONDSTORE (``modseq``) flag updates carry MODSEQ; with QRESYNC they carry the UID
+        too, and expunges go out as one ``VANISHED`` line instead of EXPUNGEs (RFC 7162 §3.2.10)."""
         self._read_log()
         result = CatchUp()
         if expunge_allowed and self._gone:
             kept: list[StoredMessage] = []
             for m in self.view:
                 if m.uid in self._gone:
-                    out.write(b"* %d EXPUNGE\r\n" % (len(kept) + 1))
+                    if not qresync:
+                        out.write(b"* %d EXPUNGE\r\n" % (len(kept) + 1))
                     result.expunged.append(m.uid)
                 else:
                     kept.append(m)
             if result.expunged:
+                if qresync:
+                    out.write(b"* VANISHED %s\r\n" % uid_ranges(result.expunged).encode())
                 self.view = kept
                 self._index = None
             self._gone.clear()
@@ -96,7 +103,7 @@ class SelectedMailbox:
                 if seq is None or uid in self._gone:
                     continue
                 stored = self.view[seq - 1]
-                out.write(b"* %d FETCH (FLAGS %s)\r\n" % (seq, fmt.flag_list(stored.flags)))
+                out.write(flags_fetch(seq, stored, uid=qresync, modseq=modseq))
                 result.flag_updates += 1
             self._flags_dirty.clear()
         last = self.view[-1].uid if self.view else 0
@@ -108,6 +115,11 @@ class SelectedMailbox:
             out.write(b"* %d EXISTS\r\n" % len(self.view))
             result.exists = len(self.view)
         return result
+
+    def vanished_since(self, modseq: int) -> list[int]:
+        """UIDs expunged after ``modseq`` (from the change log), ascending."""
+        return sorted({ch.uid for ch in self.mailbox.changes
+                       if ch.kind is ChangeKind.EXPUNGE and ch.modseq > modseq})
 
     def by_sequence(self, numbers: SequenceSet) -> list[tuple[int, StoredMessage]]:
         """(seq, message) for a sequence set; a number beyond the view is a client error (BAD)."""
@@ -133,3 +145,14 @@ class SelectedMailbox:
     def is_gone(self, uid: int) -> bool:
         """Expunged in the store (perhaps not yet reported to this client)."""
         return uid in self._gone or self.mailbox.by_uid(uid) is None
+
+
+def flags_fetch(seq: int, stored: StoredMessage, *, uid: bool, modseq: bool) -> bytes:
+    """``* n FETCH ([UID u ]FLAGS (...)[ MODSEQ (m)])`` -- a flag update or a STORE reply."""
+    line = b"* %d FETCH (" % seq
+    if uid:
+        line += b"UID %d " % stored.uid
+    line += b"FLAGS " + fmt.flag_list(stored.flags)
+    if modseq:
+        line += b" MODSEQ (%d)" % stored.modseq
+    return line + b")\r\n"
