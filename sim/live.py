@@ -31,6 +31,8 @@ space, passwords never contain spaces)::
 
     POP3 <host> <port>
     IMAP <host> <port>
+    POP3S <host> <port>           (only with --tls-cert: POP3 over implicit TLS)
+    IMAPS <host> <port>           (only with --tls-cert: IMAP over implicit TLS)
     USER <name> <password>        (one line per account)
     DELIVER <seconds>             (only with --deliver-every)
     READY
@@ -42,7 +44,9 @@ and with ``--json`` instead one line holding one JSON object::
      "deliver_every": null, "tls": false}
 
 ``tls`` is true when ``--tls-cert``/``--tls-key`` were given: only then do the engines advertise
-STLS / STARTTLS, and the adapter performs the upgrade with asyncio's ``start_tls``.
+STLS / STARTTLS (the adapter performs the upgrade with asyncio's ``start_tls``), and the record
+gains ``"pop3s"`` and ``"imaps"`` entries: the same engines behind implicit TLS (ports 995/993 in
+real life).
 
 It then serves until SIGINT or SIGTERM and exits with status 0.
 """
@@ -79,18 +83,31 @@ IMAP_IDLE_TIMEOUT = 1800.0  # RFC 9051 §5.4: at least 30 minutes
 
 
 class Service(enum.Enum):
+    """A listening service; POP3S and IMAPS are the implicit-TLS ports (995/993 in real life)."""
+
     POP3 = "POP3"
     IMAP = "IMAP"
+    POP3S = "POP3S"
+    IMAPS = "IMAPS"
+
+    @property
+    def is_imap(self) -> bool:
+        return self in (Service.IMAP, Service.IMAPS)
+
+    @property
+    def implicit_tls(self) -> bool:
+        return self in (Service.POP3S, Service.IMAPS)
 
     @property
     def idle_timeout(self) -> float:
-        return POP3_IDLE_TIMEOUT if self is Service.POP3 else IMAP_IDLE_TIMEOUT
+        return IMAP_IDLE_TIMEOUT if self.is_imap else POP3_IDLE_TIMEOUT
 
-
-_TOO_MANY = {  # said instead of a greeting when MAX_CONNECTIONS are open
-    Service.POP3: b"-ERR [SYS/TEMP] too many connections, try again later\r\n",
-    Service.IMAP: b"* BYE too many connections, try again later\r\n",
-}
+    @property
+    def too_many(self) -> bytes:
+        """Said instead of a greeting when MAX_CONNECTIONS are open."""
+        if self.is_imap:
+            return b"* BYE too many connections, try again later\r\n"
+        return b"-ERR [SYS/TEMP] too many connections, try again later\r\n"
 
 
 class Engine(Protocol):
@@ -275,7 +292,7 @@ class LiveServer:
     def _listener_for(self, account: Account) -> Callable[[], None]:
         def changed() -> None:
             for conn in self.connections:
-                if conn.service is Service.IMAP and engine_account(conn.engine) in (account, None):
+                if conn.service.is_imap and engine_account(conn.engine) in (account, None):
                     conn.store_changed()
         return changed
 
@@ -288,8 +305,11 @@ class LiveServer:
         address = str(infos[0][4][0])
         where: list[Listening] = []
         for service, factory in self.factories.items():
+            if service.implicit_tls and self.tls is None:
+                raise ValueError(f"{service.value} needs a TLS context (tls=...)")
             server = await asyncio.start_server(
-                self._handler(service, factory), address, self.ports.get(service, 0)
+                self._handler(service, factory), address, self.ports.get(service, 0),
+                ssl=self.tls if service.implicit_tls else None,
             )
             self._servers.append(server)
             port = server.sockets[0].getsockname()[1]
@@ -302,7 +322,7 @@ class LiveServer:
                  ) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Any]:
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             if len(self.connections) >= self.max_connections:
-                writer.write(_TOO_MANY[service])
+                writer.write(service.too_many)
                 writer.close()
                 return
             conn = _Connection(service, factory(), reader, writer,
@@ -351,7 +371,8 @@ class LiveServer:
 
 
 def pop3_factory(demo: Demo, tls: bool = False) -> EngineFactory:
-    """A factory of POP3 engines over the demo store; ``tls``: STLS may be advertised."""
+    """A factory of POP3 engines over the demo store; ``tls``: STLS may be advertised (an
+    implicit-TLS port passes False: the connection is already encrypted)."""
     from sim.protocol.pop3 import Pop3Config, Pop3Server
 
     config = Pop3Config(tls_available=tls)
@@ -359,8 +380,9 @@ def pop3_factory(demo: Demo, tls: bool = False) -> EngineFactory:
     return lambda: Pop3Server(demo.store, config, connection_id=next(ids))
 
 
-def imap_factory(demo: Demo, tls: bool = False) -> EngineFactory:
-    """A factory of IMAP engines over the demo store; ``tls``: STARTTLS may be advertised."""
+def imap_factory(demo: Demo, tls: bool = False, *, implicit_tls: bool = False) -> EngineFactory:
+    """A factory of IMAP engines over the demo store; ``tls``: STARTTLS may be advertised;
+    ``implicit_tls``: the port is TLS from the first byte."""
     from sim.protocol.imap.config import ImapConfig
     from sim.protocol.imap.server import ImapServer
 
@@ -368,13 +390,19 @@ def imap_factory(demo: Demo, tls: bool = False) -> EngineFactory:
     # the point is that real clients can log in and a learner can watch the bytes.
     # SELECT's extra "* LIST" answer is IMAP4rev2-only (RFC 9051 §6.3.2, Appendix E: after
     # ENABLE IMAP4rev2); rev1 clients such as imaplib file it with the next LIST's results.
-    config = ImapConfig(starttls=tls, cleartext_login=True, select_list=False)
+    config = ImapConfig(starttls=tls and not implicit_tls, implicit_tls=implicit_tls,
+                        cleartext_login=True, select_list=False)
     return lambda: ImapServer(demo.store, config)
 
 
 def default_factories(demo: Demo, tls: bool = False) -> dict[Service, EngineFactory]:
-    """Both real engines; ``tls`` says the adapter can do the STLS/STARTTLS upgrade."""
-    return {Service.POP3: pop3_factory(demo, tls), Service.IMAP: imap_factory(demo, tls)}
+    """Both real engines; with ``tls`` they offer STLS/STARTTLS and the implicit-TLS services
+    POP3S and IMAPS are added."""
+    factories = {Service.POP3: pop3_factory(demo, tls), Service.IMAP: imap_factory(demo, tls)}
+    if tls:
+        factories[Service.POP3S] = pop3_factory(demo, False)
+        factories[Service.IMAPS] = imap_factory(demo, False, implicit_tls=True)
+    return factories
 
 
 def startup_lines(where: list[Listening], demo: Demo, deliver_every: float | None) -> list[str]:
@@ -419,7 +447,8 @@ async def _serve(args: argparse.Namespace, tls: ssl.SSLContext | None) -> int:
     server = LiveServer(
         demo, default_factories(demo, tls is not None),
         host=args.host,
-        ports={Service.POP3: args.pop3_port, Service.IMAP: args.imap_port},
+        ports={Service.POP3: args.pop3_port, Service.IMAP: args.imap_port,
+               Service.POP3S: args.pop3s_port or 0, Service.IMAPS: args.imaps_port or 0},
         deliver_every=args.deliver_every, tls=tls,
     )
     try:
@@ -452,9 +481,19 @@ async def _serve(args: argparse.Namespace, tls: ssl.SSLContext | None) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    if args.pop3_port and args.pop3_port == args.imap_port:
-        raise UsageError(f"--pop3-port={args.pop3_port} and --imap-port={args.imap_port}: "
-                         "must differ (or be 0 for a free port)")
+    ports = {"--pop3-port": args.pop3_port, "--imap-port": args.imap_port,
+             "--pop3s-port": args.pop3s_port, "--imaps-port": args.imaps_port}
+    seen: dict[int, str] = {}
+    for name, port in ports.items():
+        if port:
+            if port in seen:
+                raise UsageError(f"{seen[port]}={port} and {name}={port}: must differ "
+                                 "(or be 0 for a free port)")
+            seen[port] = name
+    if args.tls_cert is None:
+        for name in ("--pop3s-port", "--imaps-port"):
+            if ports[name] is not None:
+                raise UsageError(f"{name}={ports[name]}: allowed only with --tls-cert/--tls-key")
     return asyncio.run(_serve(args, tls_context(args.tls_cert, args.tls_key)))
 
 
@@ -462,6 +501,8 @@ SERVE_EPILOG = """\
 On start it prints one record per line, fields separated by single spaces:
   POP3 <host> <port>
   IMAP <host> <port>
+  POP3S <host> <port>        (only with --tls-cert: implicit TLS, like port 995)
+  IMAPS <host> <port>        (only with --tls-cert: implicit TLS, like port 993)
   USER <name> <password>     (one per account)
   DELIVER <seconds>          (only with --deliver-every)
   READY
@@ -469,6 +510,7 @@ With --json it prints instead one line with one JSON object:
   {"pop3": {"host": H, "port": P}, "imap": {"host": H, "port": P},
    "users": [{"user": U, "password": W}, ...], "messages": N, "seed": S,
    "deliver_every": SECONDS or null, "tls": true if --tls-cert was given}
+  (with --tls-cert also "pop3s" and "imaps": {"host": H, "port": P})
 It serves until SIGINT (Ctrl-C) or SIGTERM. Credentials are derived from --seed.
 --deliver-every stops filling an INBOX once it holds 5000 messages.
 Examples, with PORT and PASSWORD from the record:
@@ -504,8 +546,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    default=None, metavar="SECONDS",
                    help="deliver a new message to every user this often (> 0 and <= 86400)")
     p.add_argument("--tls-cert", metavar="PEM", default=None,
-                   help="certificate for STLS/STARTTLS (with --tls-key); without it TLS is "
-                        "not advertised")
+                   help="certificate for STLS/STARTTLS and the POP3S/IMAPS ports (with "
+                        "--tls-key); without it no TLS is offered")
     p.add_argument("--tls-key", metavar="PEM", default=None, help="private key for --tls-cert")
+    p.add_argument("--pop3s-port", type=int_in_range("--pop3s-port", 0, 65535), default=None,
+                   metavar="N", help="POP3 over implicit TLS, 0..65535 (default: a free port; "
+                                     "needs --tls-cert)")
+    p.add_argument("--imaps-port", type=int_in_range("--imaps-port", 0, 65535), default=None,
+                   metavar="N", help="IMAP over implicit TLS, 0..65535 (default: a free port; "
+                                     "needs --tls-cert)")
     p.add_argument("--json", action="store_true", help="print the start-up record as JSON")
     p.set_defaults(run=run_serve)

@@ -75,6 +75,7 @@ def test_without_certificate_tls_is_not_advertised(serve: Callable[..., Served])
     assert "STARTTLS" not in imap.capabilities
     imap.logout()
     assert served.info["tls"] is False
+    assert "pop3s" not in served.info and "imaps" not in served.info
 
 
 def test_serve_with_certificate_upgrades_both(serve: Callable[..., Served],
@@ -94,6 +95,26 @@ def test_serve_with_certificate_upgrades_both(serve: Callable[..., Served],
     imap.login("alice", served.password("alice"))
     assert imap.select("INBOX") == ("OK", [b"6"])
     imap.logout()
+
+
+def test_implicit_tls_ports(serve: Callable[..., Served], certificate: tuple[str, str]) -> None:
+    cert, key = certificate
+    served = serve(extra=("--tls-cert", cert, "--tls-key", key))
+    pop = poplib.POP3_SSL("127.0.0.1", served.port("pop3s"), timeout=SOCKET_TIMEOUT,
+                          context=client_context(cert))
+    assert "STLS" not in pop.capa()  # already encrypted
+    pop.user("bob")
+    pop.pass_(served.password("bob"))
+    assert pop.stat()[0] == 6
+    pop.quit()
+    imap = imaplib.IMAP4_SSL("127.0.0.1", served.port("imaps"), timeout=SOCKET_TIMEOUT,
+                             ssl_context=client_context(cert))
+    assert "STARTTLS" not in imap.capabilities
+    imap.login("bob", served.password("bob"))
+    assert imap.select("INBOX") == ("OK", [b"6"])
+    imap.logout()
+    ports = {served.port(s) for s in ("pop3", "imap", "pop3s", "imaps")}
+    assert len(ports) == 4
 
 
 def test_tls_options_must_come_together(tmp_path: Path) -> None:
