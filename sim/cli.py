@@ -105,7 +105,8 @@ def build_parser(command: str | None = None) -> OneLineParser:
     otherwise every available subcommand."""
     parser = OneLineParser(
         prog=PROG,
-        description="POP vs IMAP Lab: simulation, wire transcripts and a live loopback mail server.",
+        description="POP vs IMAP Lab: simulation, wire transcripts and a live loopback "
+                    "mail server.",
     )
     subparsers = parser.add_subparsers(
         title="commands", dest="command", metavar="COMMAND", parser_class=OneLineParser

@@ -513,11 +513,11 @@ With --json it prints instead one line with one JSON object:
   (with --tls-cert also "pop3s" and "imaps": {"host": H, "port": P})
 It serves until SIGINT (Ctrl-C) or SIGTERM. Credentials are derived from --seed.
 --deliver-every stops filling an INBOX once it holds 5000 messages.
-Examples, with PORT and PASSWORD from the record:
+Examples, with PORT and PW (password) from the record:
   python -m sim serve --deliver-every 30
-  python -c "import imaplib; c = imaplib.IMAP4('127.0.0.1', PORT); print(c.login('alice', 'PASSWORD'))"
-  curl -u alice:PASSWORD pop3://127.0.0.1:PORT/1        (message 1 over POP3)
-  curl -u alice:PASSWORD 'imap://127.0.0.1:PORT/INBOX;UID=2'
+  python -c "import imaplib; print(imaplib.IMAP4('127.0.0.1', PORT).login('alice', 'PW'))"
+  curl -u alice:PW pop3://127.0.0.1:PORT/1        (message 1 over POP3)
+  curl -u alice:PW 'imap://127.0.0.1:PORT/INBOX;UID=2'
 """
 
 

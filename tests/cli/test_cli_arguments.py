@@ -1,4 +1,4 @@
-"""Bad command-line arguments: one line naming the parameter and its range, status 2, no traceback."""
+"""Bad arguments: one line naming the parameter and its range, status 2, no traceback."""
 
 from __future__ import annotations
 
@@ -42,9 +42,11 @@ def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, 
           "k"], "--imap-port=4100 and --imaps-port=4100: must differ"),
         (["serve", "--tls-key", "k.pem"], "--tls-key needs --tls-cert as well"),
         (["transcript", "smtp"], "invalid choice: 'smtp'"),
-        (["transcript", "imap", "--example", "rfc1939"], "--example=rfc1939: allowed only with pop3"),
+        (["transcript", "imap", "--example", "rfc1939"],
+         "--example=rfc1939: allowed only with pop3"),
         (["transcript", "pop3", "--example", "rfc9999"], "invalid choice: 'rfc9999'"),
-        (["transcript", "pop3", "--example", "rfc9051"], "--example=rfc9051: allowed only with imap"),
+        (["transcript", "pop3", "--example", "rfc9051"],
+         "--example=rfc9051: allowed only with imap"),
         (["no-such-command"], "invalid choice: 'no-such-command'"),
     ],
 )

@@ -1,4 +1,4 @@
-"""Clients that vanish mid-command or send over-long lines: the server survives and serves the next."""
+"""Clients that vanish mid-command or send over-long lines: the server survives, serves the next."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``python -m sim serve``: the documented start-up record and a clean shutdown on SIGINT/SIGTERM."""
+"""``python -m sim serve``: the documented start-up record, clean shutdown on SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
