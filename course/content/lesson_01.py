@@ -116,7 +116,7 @@ CONTENT = LessonContent(
         ),
         MultipleChoice(
             prompt="Which POP3 command returns a message's headers without its whole body?",
-            options=("`RETR n 0`", "`TOP n k`", "`UIDL n`", "`LIST n`"),
+            options=("RETR n 0", "TOP n k", "UIDL n", "LIST n"),
             answer="sealed:GGRqfA==",
             explanations=(
                 "`RETR` takes only a message number and always returns the entire message.",

@@ -25,7 +25,7 @@ CONTENT = LessonContent(
     predict=PredictPrompt(
         kind=PredictKind.NUMBER,
         question=(
-            "Compared with port 993 (TLS from the first byte), how many *extra* round trips does "
+            "Compared with port 993 (TLS from the first byte), how many extra round trips does "
             "an IMAP client on port 143 need before it can log in, if it upgrades with STARTTLS?"
         ),
         result_key="starttls_extra_round_trips",
@@ -96,7 +96,7 @@ CONTENT = LessonContent(
         MultipleChoice(
             prompt="Which way of connecting does RFC 8314 recommend for an IMAP mail client?",
             options=(
-                "Port 143, then `STARTTLS`.",
+                "Port 143, then STARTTLS.",
                 "Port 993, TLS from the first byte.",
                 "Port 143 without TLS, on a trusted network.",
                 "Port 995.",
@@ -118,7 +118,7 @@ CONTENT = LessonContent(
             ),
             options=(
                 "Accepts it: IMAP hashes the password itself.",
-                "Advertises `LOGINDISABLED` and refuses `LOGIN`.",
+                "Advertises LOGINDISABLED and refuses LOGIN.",
                 "Redirects the client to port 993.",
                 "Accepts it, because only POP3 sends passwords in clear text.",
             ),

@@ -30,7 +30,7 @@ CONTENT = LessonContent(
         kind=PredictKind.NUMBER,
         question=(
             "The POP3 clients poll every 10 minutes (Thunderbird's default check interval). Mail "
-            "arrives at random moments. What is the *median* delay, in seconds, from a message "
+            "arrives at random moments. What is the median delay, in seconds, from a message "
             "reaching the server to a device showing it?"
         ),
         result_key="median_delay_s_pop3",
@@ -91,7 +91,7 @@ CONTENT = LessonContent(
             options=(
                 "The whole message, so the client needs no further command.",
                 "Nothing until the client polls again.",
-                "An untagged `* N EXISTS` line.",
+                "An untagged line: * N EXISTS",
                 "An SMTP copy of the message to the device.",
             ),
             answer="sealed:iwCcnw==",

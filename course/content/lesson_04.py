@@ -28,7 +28,7 @@ CONTENT = LessonContent(
         question=(
             "During the week the user files messages into folders (Work, Family, Receipts) on "
             "whichever device they are reading. With which protocol do the filed messages show up "
-            "in the same folders on the *other* devices, including a brand-new one?"
+            "in the same folders on the other devices, including a brand-new one?"
         ),
         result_key="folders_everywhere",
         options=(
@@ -71,9 +71,9 @@ CONTENT = LessonContent(
         MultipleChoice(
             prompt="Which POP3 command opens a folder other than the inbox?",
             options=(
-                "`SELECT Work`, followed by `STAT`",
-                "`LIST Work`, then `RETR` for each message",
-                "`CWD Work`, then `LIST`",
+                "SELECT Work, followed by STAT",
+                "LIST Work, then RETR for each message",
+                "CWD Work, then LIST",
                 "None: POP3 sees one maildrop.",
             ),
             answer="sealed:w3cO1g==",
@@ -89,9 +89,9 @@ CONTENT = LessonContent(
             prompt="You press *Delete* in an IMAP client and the message appears in Trash. What "
                    "happened on the wire?",
             options=(
-                "The client moved it there (`MOVE`).",
+                "The client moved it there (MOVE).",
                 "The server moves every deleted message to Trash by itself.",
-                "The client sent IMAP `DELETE` for that one message.",
+                "The client sent IMAP DELETE for that one message.",
                 "Nothing on the wire: Trash is only a local view in the client.",
             ),
             answer="sealed:3zeBTg==",

@@ -87,10 +87,10 @@ CONTENT = LessonContent(
         MultipleChoice(
             prompt="Which of these is a *keyword* rather than an IMAP system flag?",
             options=(
-                "`\\Seen` (read)",
-                "`\\Answered` (replied)",
-                "`\\Deleted` (marked for removal)",
-                "`$Forwarded` (forwarded)",
+                "\\Seen (read)",
+                "\\Answered (replied)",
+                "\\Deleted (marked for removal)",
+                "$Forwarded (forwarded)",
             ),
             answer="sealed:NgOtAg==",
             explanations=(
@@ -126,7 +126,7 @@ CONTENT = LessonContent(
                 "It shows the message as read at its next poll.",
                 "Nothing: POP3 cannot store a read status.",
                 "The message is deleted from the desktop's inbox.",
-                "It receives a `$Seen` keyword with the next download.",
+                "It receives a $Seen keyword with the next download.",
             ),
             answer="sealed:gNrCoQ==",
             explanations=(

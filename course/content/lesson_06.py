@@ -118,10 +118,10 @@ CONTENT = LessonContent(
             prompt="What lets a POP3 client that leaves mail on the server avoid downloading the "
                    "same messages again?",
             options=(
-                "`UIDL`: ids that stay the same across sessions.",
-                "The message numbers that `LIST` returns.",
-                "`STAT`, comparing the maildrop's count and size.",
-                "`TOP n 0`, comparing each message's headers.",
+                "UIDL: ids that stay the same across sessions.",
+                "The message numbers that LIST returns.",
+                "STAT, comparing the maildrop's count and size.",
+                "TOP n 0, comparing each message's headers.",
             ),
             answer="sealed:St_GEg==",
             explanations=(
@@ -142,7 +142,7 @@ CONTENT = LessonContent(
             options=(
                 "Neither message: both were deleted.",
                 "Message 2 only.",
-                "Both messages: nothing is removed until `QUIT`.",
+                "Both messages: nothing is removed until QUIT.",
                 "Both, and the maildrop stays locked for ever.",
             ),
             answer="sealed:lKCQ7Q==",

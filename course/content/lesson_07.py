@@ -79,7 +79,7 @@ CONTENT = LessonContent(
                 "Only when an IMAP client first opens the message.",
                 "At delivery, before any client reads it.",
                 "Never: scanning is left to the clients' antivirus.",
-                "When POP3's `QUIT` removes it from the maildrop.",
+                "When POP3's QUIT removes it from the maildrop.",
             ),
             answer="sealed:MO7KVw==",
             explanations=(

@@ -77,7 +77,7 @@ CONTENT = LessonContent(
     quiz=(
         MultipleChoice(
             prompt="Which IMAP command asks the server for the messages matching a query?",
-            options=("`FETCH`", "`STATUS`", "`EXAMINE`", "`SEARCH`"),
+            options=("FETCH", "STATUS", "EXAMINE", "SEARCH"),
             answer="sealed:njOs7A==",
             explanations=(
                 "`FETCH` returns data for messages you already name.",
@@ -93,10 +93,10 @@ CONTENT = LessonContent(
                 "phone search it?"
             ),
             options=(
-                "With POP3's `SEARCH` command on the server.",
+                "With POP3's SEARCH command on the server.",
                 "It cannot: that mail is only on the desktop.",
-                "With `TOP` and a keyword, message by message.",
-                "By searching the `UIDL` list for the word.",
+                "With TOP and a keyword, message by message.",
+                "By searching the UIDL list for the word.",
             ),
             answer="sealed:ShgRmg==",
             explanations=(
@@ -110,7 +110,7 @@ CONTENT = LessonContent(
             prompt="An IMAP client on a plane (offline) searches for a word. What can it find?",
             options=(
                 "Nothing at all, until it is back online.",
-                "Everything on the server, as with `SEARCH`.",
+                "Everything on the server, as with SEARCH.",
                 "Only messages flagged for offline use.",
                 "Whatever it has cached locally.",
             ),

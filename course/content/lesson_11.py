@@ -74,7 +74,8 @@ CONTENT = LessonContent(
         kind=PredictKind.NUMBER,
         question=(
             "In the typical POP3 transcript the client logs in, lists, downloads three messages, "
-            "deletes them and quits. How many bytes does the *client* send in the whole session?"
+            "deletes them and quits. How many bytes does the client (not the server) send in the "
+            "whole session?"
         ),
         result_key="pop3_client_bytes",
         unit="bytes",
@@ -150,10 +151,10 @@ CONTENT = LessonContent(
                 "send?"
             ),
             options=(
-                "The line with one extra `.` in front.",
+                "The line with one extra \".\" in front.",
                 "The line unchanged.",
                 "The whole message base64-encoded.",
-                "An `-ERR`, because the message is malformed.",
+                "An -ERR, because the message is malformed.",
             ),
             answer="sealed:4NFZzw==",
             explanations=(

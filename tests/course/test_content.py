@@ -246,3 +246,14 @@ def test_lesson_text_is_plain_markdown_without_html_or_todo(n: int) -> None:
     text = _all_text(n)
     assert "TODO" not in text and "XXX" not in text
     assert "<script" not in text.lower()
+
+
+@pytest.mark.parametrize("n", LESSONS)
+def test_plain_text_fields_carry_no_markdown(n: int) -> None:
+    """Quiz options and predict texts are shown as plain widget labels: no `code` or *emphasis*."""
+    c = lesson(n)
+    plain = [o for q in c.quiz if isinstance(q, MultipleChoice) for o in q.options]
+    if c.predict is not None:
+        plain += [c.predict.question, *(o.text for o in c.predict.options)]
+    for text in plain:
+        assert "`" not in text and not re.search(r"\*\w[^*]*\*", text), text
