@@ -519,3 +519,11 @@ def test_eight_bit_headers_keep_exact_literal_sizes() -> None:
     envelope = parse_responses(send(engine, "c FETCH 6 ENVELOPE"))
     items = fetch_items(envelope[0])[1]  # type: ignore[index]
     assert items["ENVELOPE"][1] == "Café ☕".encode()  # a literal: not quotable  # type: ignore[index]
+
+
+def test_nul_octets_are_refused() -> None:
+    engine = logged_in()
+    assert send(engine, b"a LOGIN \x00 \x00\r\n") == b"a BAD NUL octet: NUL is not allowed in a command\r\n"
+    assert send(engine, b"b SELECT {3+}\r\nINB\x00X\r\n") == (
+        b"b BAD NUL octet: NUL is not allowed in a command\r\n")
+    assert send(engine, b"c NOOP\r\n") == b"c OK NOOP completed\r\n"

@@ -32,6 +32,8 @@ line = st.one_of(
     st.sampled_from(COMMANDS),
     st.binary(max_size=60),
     st.builds(lambda a, b: a + b, st.sampled_from(COMMANDS), st.binary(max_size=8)),
+    st.builds(lambda a, b, i: a[:i % (len(a) + 1)] + b + a[i % (len(a) + 1):],
+              st.sampled_from(COMMANDS), st.binary(min_size=1, max_size=3), st.integers(0, 60)),
     st.text(alphabet="ab1 ()[]{}+*%\\\"<>.:,-$SEARCHFETCHBODYUIDALL\r\n", max_size=40)
     .map(str.encode),
 )

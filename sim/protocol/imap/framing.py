@@ -49,6 +49,7 @@ class RefusalKind(enum.Enum):
     LINE_TOO_LONG = "line too long"
     LITERAL_TOO_LARGE = "literal too large"
     COMMAND_TOO_LARGE = "command too large"
+    NUL_OCTET = "NUL octet"
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,11 @@ class CommandFramer:
             self._reset_command()
             self._pending.append(Refused(tag, RefusalKind.LINE_TOO_LONG,
                                          f"line longer than {self.max_line} octets"))
+            return True
+        if b"\x00" in line:  # NUL marks literals in Framed.text and is never valid IMAP text
+            tag = tag_of(bytes(self._text) + line)
+            self._reset_command()
+            self._pending.append(Refused(tag, RefusalKind.NUL_OCTET, "NUL is not allowed in a command"))
             return True
         m = _LITERAL_AT_END.search(line)
         if m is None:
