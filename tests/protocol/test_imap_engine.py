@@ -527,3 +527,16 @@ def test_nul_octets_are_refused() -> None:
     assert send(engine, b"b SELECT {3+}\r\nINB\x00X\r\n") == (
         b"b BAD NUL octet: NUL is not allowed in a command\r\n")
     assert send(engine, b"c NOOP\r\n") == b"c OK NOOP completed\r\n"
+
+
+def test_list_wildcards_cannot_blow_up() -> None:
+    from sim.protocol.imap.server import wildcard_match
+    assert wildcard_match("*", "a/b") and not wildcard_match("%", "a/b")
+    assert wildcard_match("a/%", "a/b") and wildcard_match("%/%", "a/b")
+    assert wildcard_match("*b", "a/b") and not wildcard_match("*c", "a/b")
+    assert wildcard_match("", "") and not wildcard_match("", "a")
+    name = "a" * 250
+    assert not wildcard_match("*a" * 300 + "b", name)  # instant: no backtracking
+    engine = logged_in()
+    assert send(engine, 'a LIST "" "' + "*a" * 400 + '"') == b"a OK LIST completed\r\n"
+    assert send(engine, 'b LIST "" ' + "%" * 1100).startswith(b"b BAD LIST: LIST pattern of 1100")

@@ -29,7 +29,6 @@ plaintext the client pipelined behind the command, and ignores input until :meth
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -57,6 +56,7 @@ _SPECIAL_USE = {"Sent": "\\Sent", "Trash": "\\Trash", "Drafts": "\\Drafts", "Jun
 _STATUS_ITEMS = ("MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED", "RECENT",
                  "HIGHESTMODSEQ")
 _DEFAULT_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
+MAX_PATTERN = 1024
 
 
 class Reply:
@@ -520,15 +520,16 @@ class ImapServer:
         if not pattern:
             self.outbox.write(b"* " + word + b' (\\Noselect) "/" ""\r\n')
             return self._ok(word.decode())
-        regex = _pattern_regex(reference + pattern)
+        full_pattern = reference + pattern
+        if len(full_pattern) > MAX_PATTERN:
+            raise ParseError(f"LIST pattern of {len(full_pattern)} characters; allowed {MAX_PATTERN}")
         account = self._need_account()
         names = set(account.mailboxes)
-        parents = {n.rsplit(DELIMITER, 1)[0] for n in names if DELIMITER in n}
-        for i in range(8):  # parents of parents
-            parents |= {n.rsplit(DELIMITER, 1)[0] for n in parents if DELIMITER in n}
+        parents = {DELIMITER.join(n.split(DELIMITER)[:i]) for n in names
+                   for i in range(1, n.count(DELIMITER) + 1)}
         for name in sorted(names | parents, key=lambda n: (n != INBOX, n)):
-            flags = re.IGNORECASE if name == INBOX else 0
-            if not re.fullmatch(regex.pattern, name, flags):
+            if not (wildcard_match(full_pattern, name) or (
+                    name == INBOX and wildcard_match(full_pattern.upper(), INBOX))):
                 continue
             attrs: list[str] = []
             if name not in names:
@@ -781,17 +782,36 @@ class ImapServer:
         return reply
 
 
-def _pattern_regex(pattern: str) -> re.Pattern[str]:
-    """LIST wildcards: ``*`` matches anything, ``%`` anything but the hierarchy delimiter."""
-    out = []
-    for ch in pattern[:1000]:
-        if ch == "*":
-            out.append(".*")
-        elif ch == "%":
-            out.append("[^/]*")
-        else:
-            out.append(re.escape(ch))
-    return re.compile("".join(out))
+def wildcard_match(pattern: str, name: str) -> bool:
+    """LIST wildcards (RFC 9051 §6.3.9): ``*`` matches anything, ``%`` anything but the hierarchy
+    delimiter.  Simulated as a set of pattern positions, so time is O(len(pattern) * len(name))
+    whatever the pattern (a regex could backtrack exponentially on ``*a*a*a...``)."""
+    states = _closure(pattern, {0})
+    for ch in name:
+        nxt: set[int] = set()
+        for i in states:
+            if i == len(pattern):
+                continue
+            p = pattern[i]
+            if p == "*" or (p == "%" and ch != DELIMITER):
+                nxt.add(i)  # the wildcard eats this character and stays
+            elif p == ch:
+                nxt.add(i + 1)
+        states = _closure(pattern, nxt)
+        if not states:
+            return False
+    return len(pattern) in states
+
+
+def _closure(pattern: str, states: set[int]) -> set[int]:
+    """Add the positions after wildcards, which may also match nothing."""
+    out = set(states)
+    for i in sorted(states):
+        j = i
+        while j < len(pattern) and pattern[j] in "*%":
+            j += 1
+            out.add(j)
+    return out
 
 
 def _date_of(data: bytes) -> datetime:
