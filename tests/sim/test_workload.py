@@ -339,3 +339,18 @@ def test_random_scenarios_give_valid_repeatable_traces(seed, rate, days, read, d
     for a in tr.actions:
         assert 0 <= a.time < sc.duration_s and tr.is_in_use(a.device, a.time)
     assert set(tr.user_messages(0)) | set(tr.user_messages(1)) == set(range(len(tr.messages)))
+
+
+def test_both_runs_reuse_one_trace_object(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A POP3 and an IMAP run given the trace never generate another (common random numbers)."""
+    run_mod = pytest.importorskip("sim.model.run")
+    sc = preset("single", seed=3, days=1)
+    trace = generate(sc)
+
+    def no_second_trace(_scenario: Scenario) -> Trace:
+        raise AssertionError("the run generated its own trace")
+
+    monkeypatch.setattr(run_mod, "generate", no_second_trace)
+    for proto in run_mod.Protocol:
+        run_mod.run(sc, proto, trace)
+    assert generate(sc) == trace  # and the runs left it as it was
