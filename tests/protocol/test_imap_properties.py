@@ -137,3 +137,23 @@ def test_any_appended_octets_come_back_exactly(payload: bytes) -> None:
     assert [e.status for e in events if isinstance(e, CommandCompleted)] == [Status.OK, Status.OK]
     parsed = parse_responses(engine.outbox.data_to_send())
     assert parts_of(fetch_items(parsed[0])[1]["BODYSTRUCTURE"])  # type: ignore[index]
+
+
+number = st.one_of(st.none(), st.integers(min_value=1, max_value=40))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(number, number), min_size=1, max_size=6),
+       st.integers(min_value=0, max_value=40))
+def test_sequence_set_membership_matches_the_definition(ranges: list[tuple[int | None, int | None]],
+                                                         largest: int) -> None:
+    """Merged ranges + one star interval decide membership exactly as RFC 9051 §9 seq-range."""
+    from sim.protocol.imap.parser import SequenceSet
+    numbers = SequenceSet(tuple(ranges))
+    for n in range(0, 45):
+        naive = any(min(largest if a is None else a, largest if b is None else b) <= n
+                    <= max(largest if a is None else a, largest if b is None else b)
+                    for a, b in ranges)
+        assert numbers.contains(n, largest) is naive
+    covered = {n for lo, hi in numbers.resolve(largest) for n in range(lo, hi + 1)}
+    assert covered == {n for n in range(0, 45) if numbers.contains(n, largest)}

@@ -7,9 +7,10 @@ Nothing here allocates in proportion to anything but the (already bounded) comma
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from .framing import LITERAL_MARK, Framed
@@ -30,23 +31,49 @@ class ParseError(Exception):
 
 @dataclass(frozen=True)
 class SequenceSet:
-    """Ranges of message numbers or UIDs; ``None`` stands for ``*`` (the largest in use)."""
+    """Ranges of message numbers or UIDs; ``None`` stands for ``*`` (the largest in use).
+
+    Explicit ranges are merged once at construction and every range that mentions ``*`` contains
+    the largest number, so together they form one interval: membership is a binary search, never
+    a scan over the (up to 10000) ranges a client wrote."""
 
     ranges: tuple[tuple[int | None, int | None], ...]
+    _merged: tuple[tuple[int, int], ...] = field(init=False, repr=False, compare=False)
+    _starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    _star: tuple[int, int] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        explicit = sorted((min(a, b), max(a, b)) for a, b in self.ranges
+                          if a is not None and b is not None)
+        merged: list[tuple[int, int]] = []
+        for lo, hi in explicit:
+            if merged and lo <= merged[-1][1] + 1:
+                merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+            else:
+                merged.append((lo, hi))
+        ends = [x for a, b in self.ranges if a is None or b is None for x in (a, b)]
+        star = None
+        if ends:
+            known = [x for x in ends if x is not None]
+            star = (min(known), max(known)) if known else (MAX_NUMBER + 1, 0)
+        object.__setattr__(self, "_merged", tuple(merged))
+        object.__setattr__(self, "_starts", tuple(lo for lo, _ in merged))
+        object.__setattr__(self, "_star", star)
 
     def resolve(self, largest: int) -> list[tuple[int, int]]:
-        """Concrete inclusive (low, high) ranges, with ``*`` = ``largest`` (RFC 9051 §9 seq-range)."""
-        out = []
-        for a, b in self.ranges:
-            lo = largest if a is None else a
-            hi = largest if b is None else b
-            if lo > hi:
-                lo, hi = hi, lo
-            out.append((lo, hi))
+        """Concrete, merged inclusive (low, high) ranges with ``*`` = ``largest``."""
+        out = list(self._merged)
+        if self._star is not None:
+            out.append((min(self._star[0], largest), max(self._star[1], largest)))
+            out.sort()
         return out
 
     def contains(self, number: int, largest: int) -> bool:
-        return any(lo <= number <= hi for lo, hi in self.resolve(largest))
+        if self._star is not None and min(self._star[0], largest) <= number <= max(
+                self._star[1], largest):
+            return True
+        i = bisect.bisect_right(self._starts, number) - 1
+        return i >= 0 and number <= self._merged[i][1]
 
     def max_explicit(self) -> int:
         """Largest number written explicitly (0 if only ``*``)."""

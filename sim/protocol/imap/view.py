@@ -126,18 +126,27 @@ class SelectedMailbox:
         n = len(self.view)
         if n == 0 or numbers.max_explicit() > n:
             raise ParseError(f"message sequence number out of range: mailbox has {n} messages")
-        chosen: set[int] = set()
-        for lo, hi in numbers.resolve(n):
-            chosen.update(range(lo, hi + 1))
-        return [(s, self.view[s - 1]) for s in sorted(chosen)]
+        out: list[tuple[int, StoredMessage]] = []
+        last = 0
+        for lo, hi in numbers.resolve(n):  # sorted; may overlap where * met explicit ranges
+            for s in range(max(lo, last + 1), hi + 1):
+                out.append((s, self.view[s - 1]))
+            last = max(last, hi)
+        return out
 
     def by_uid(self, numbers: SequenceSet) -> list[tuple[int, StoredMessage]]:
         """(seq, message) for a UID set; UIDs not in the view are ignored (RFC 9051 §6.4.9)."""
         if not self.view:
             return []
-        ranges = numbers.resolve(self.view[-1].uid)
-        return [(i + 1, m) for i, m in enumerate(self.view)
-                if any(lo <= m.uid <= hi for lo, hi in ranges)]
+        out: list[tuple[int, StoredMessage]] = []
+        last = -1
+        for lo, hi in numbers.resolve(self.view[-1].uid):
+            start = bisect.bisect_left(self.view, lo, key=lambda m: m.uid)
+            end = bisect.bisect_right(self.view, hi, key=lambda m: m.uid)
+            for i in range(max(start, last + 1), end):
+                out.append((i + 1, self.view[i]))
+            last = max(last, end - 1)
+        return out
 
     def select(self, numbers: SequenceSet, uid: bool) -> list[tuple[int, StoredMessage]]:
         return self.by_uid(numbers) if uid else self.by_sequence(numbers)
