@@ -59,9 +59,11 @@ def code(text: str, vary: bool = False) -> Cell:
 # -- per-lesson cell plans ----------------------------------------------------------------------
 
 def _header(c: LessonContent) -> Cell:
-    nav = "" if c.number == 0 else " · [Welcome](00_welcome.ipynb)"
-    return md(f"# Lesson {c.number}: {c.title}\n\n"
-              f"*POP vs IMAP Lab*{nav} · Run the cells from top to bottom with **Shift+Enter**.")
+    nav = "" if c.number == 0 else "[Welcome](00_welcome.ipynb) · "
+    last = max(LESSON_NUMBERS)
+    return md(f"# POP vs IMAP Lab — lesson {c.number} of {last}\n\n"
+              f"{nav}Run the cells from top to bottom with **Shift+Enter**; the first one shows "
+              f"the lesson's title, objectives and the article's claim.")
 
 
 def _open(n: int) -> Cell:
@@ -81,7 +83,7 @@ def _run(extra: str = "") -> list[Cell]:
 
 
 def _closing(c: LessonContent) -> list[Cell]:
-    cells = [md("## What to notice"), code("L.notice()")]
+    cells = [code("L.notice()")]  # notice() brings its own heading
     if c.nuance:
         cells += [md("## Nuance: where the article oversimplifies or errs"), code("L.nuance()")]
     cells += [md("## Check yourself\n\nEvery answer, right or wrong, comes with the reason why."),
@@ -104,7 +106,7 @@ def welcome_plan(c: LessonContent) -> list[Cell]:
              "look at the metrics the lessons explore one by one."),
         code("L.dashboard()", vary=True),
         md(x["claims"]),
-        md("## What to notice"), code("L.notice()"),
+        code("L.notice()"),
         md("## Nuance"), code("L.nuance()"),
         md("## Check yourself\n\nTry the quiz now: it shows how every lesson ends."),
         code("L.quiz()", vary=True), code("L.next()"),
@@ -117,7 +119,7 @@ def capstone_plan(c: LessonContent) -> list[Cell]:
         _header(c), _open(c.number), *_predict(),
         md(x["profiles"]),
         *_run(),
-        md("## What to notice"), code("L.notice()"),
+        code("L.notice()"),
         md("## Nuance"), code("L.nuance()"),
         md(x["justify"]),
         md(x["answer_template"]),
@@ -157,7 +159,7 @@ def wire_plan(c: LessonContent) -> list[Cell]:
              'while not (line := imap.readline()).startswith(b"i1 "): print(line)\nline',
              vary=True),
         code("imap.logout(), lab.stop()", vary=True),
-        md("## What to notice"), code("L.notice()"),
+        code("L.notice()"),
         md("## Nuance"), code("L.nuance()"),
         md("## Check yourself"), code("L.quiz()", vary=True), code("L.next()"),
     ]
