@@ -257,3 +257,20 @@ def test_plain_text_fields_carry_no_markdown(n: int) -> None:
         plain += [c.predict.question, *(o.text for o in c.predict.options)]
     for text in plain:
         assert "`" not in text and not re.search(r"\*\w[^*]*\*", text), text
+
+
+@pytest.mark.parametrize("n,i,q", _questions(), ids=lambda v: str(v) if isinstance(v, int) else "")
+def test_checking_accepts_exactly_the_sealed_answer(n: int, i: int,
+                                                    q: MultipleChoice | Numeric) -> None:
+    from course.quiz import check
+
+    if isinstance(q, MultipleChoice):
+        verdicts = [check(q, k).correct for k in range(len(q.options))]
+        assert verdicts.count(True) == 1 and verdicts[q.answer_index()]
+        for k in range(len(q.options)):
+            assert q.explanations[k] in check(q, k).message, "feedback explains every choice"
+    else:
+        right = q.answer_value()
+        assert check(q, right).correct and check(q, right + q.tolerance).correct
+        assert not check(q, right + q.tolerance + 1).correct
+        assert not check(q, right - q.tolerance - 1).correct
