@@ -22,7 +22,7 @@ STATE_MACHINES = """\
 | State | Entered by | Commands allowed | Leaves by |
 |---|---|---|---|
 | AUTHORIZATION | the server's greeting | `USER`, `PASS`, `APOP`, `CAPA`, `STLS`, `QUIT` | a good login (the maildrop is locked) |
-| TRANSACTION | login | `STAT`, `LIST`, `RETR`, `DELE`, `NOOP`, `RSET`, `TOP`, `UIDL`, `QUIT` | `QUIT` |
+| TRANSACTION | login | `STAT`, `LIST`, `RETR`, `DELE`, `NOOP`, `RSET`, `TOP`, `UIDL`, `CAPA`, `QUIT` | `QUIT` |
 | UPDATE | `QUIT` in TRANSACTION | none: the server removes messages marked with `DELE`, releases the lock, closes | — |
 
 A connection that drops in TRANSACTION never reaches UPDATE, so nothing is deleted.
@@ -44,6 +44,9 @@ The next cells start the lab's server (`python -m sim serve`) on `127.0.0.1` wit
 generated credentials, delivering a new message every few seconds. Then Python's standard
 `poplib` and `imaplib` talk to it: the same protocol engines that count the bytes in every
 dashboard now answer a real client over a real socket. Nothing leaves your machine.
+
+If you pause for a long time between cells, the server may end a silent session, as the RFCs
+allow (POP3 after 10 minutes, IMAP after 30): run the cell that connects again.
 """
 
 IDLE = """\
