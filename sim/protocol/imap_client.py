@@ -134,7 +134,7 @@ class ImapClient:
         self.record = session or SessionRecord("imap")
         self.capabilities: set[str] = set()
         self.selected: SelectInfo | None = None
-        self.exists = 0
+        self.exists: int | None = None  # messages in the selected mailbox, once an EXISTS said so
         self.last_updates = Updates()
         self.last_resync = Resync()
         self._tag = 0
@@ -202,7 +202,8 @@ class ImapClient:
                     and t[0].upper() == "VANISHED"):  # not (EARLIER): live expunges
                 gone = _expand(str(t[1]))
                 vanished += gone
-                self.exists -= len(gone)
+                if self.exists is not None:
+                    self.exists -= len(gone)
                 continue
             if r.tag != "*" or len(t) < 2 or not isinstance(t[0], int) or not isinstance(t[1], Atom):
                 continue
@@ -211,7 +212,8 @@ class ImapClient:
                 exists = self.exists = t[0]
             elif word == "EXPUNGE":
                 expunged.append(t[0])
-                self.exists -= 1
+                if self.exists is not None:
+                    self.exists -= 1
             elif word == "FETCH":
                 found = fetch_items(r)
                 if found and set(found[1]) <= {"FLAGS", "UID", "MODSEQ"} and "FLAGS" in found[1]:
@@ -265,7 +267,8 @@ class ImapClient:
                 elif word.upper() == "HIGHESTMODSEQ":
                     highest = int(value)
         self.last_resync = _resync(responses)
-        self.selected = SelectInfo(mailbox, self.exists, uidvalidity, uidnext, examine, highest)
+        self.selected = SelectInfo(mailbox, self.exists or 0, uidvalidity, uidnext, examine,
+                                   highest)
         return self.selected
 
     def fetch_changes(self, since_modseq: int, *, vanished: bool = True) -> Resync:

@@ -155,3 +155,13 @@ def test_take_record_splits_a_long_lived_session() -> None:
     rest = client.take_record()
     assert [e.note for e in rest.exchanges] == ["sync headers", "LOGOUT"]
     assert client.engine.closed
+
+
+def test_a_second_client_object_can_continue_on_the_same_connection() -> None:
+    store = make_store()
+    first = _client(store)
+    engine = first.engine
+    later = ImapClient(engine)  # no greeting pending: nothing recorded yet
+    assert later.record.exchanges == [] and later.exists is None
+    assert [m.uid for m in later.sync_headers(4)] == [4, 5]
+    assert later.record.round_trips == 1
