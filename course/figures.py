@@ -14,7 +14,7 @@ from typing import Any
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, NullLocator, PercentFormatter
 
 from course import style
 from course.predict import format_value
@@ -94,13 +94,17 @@ def _delays(result: Any) -> list[float]:
 
 
 def _fmt_seconds(x: float, _pos: object = None) -> str:
+    """Seconds in the unit a person would say: ``0.28 s``, ``42 s``, ``4.2 min``, ``3 h``, ``2 d``."""
     if math.isnan(x):
         return "n/a"
-    if x < 60:
-        return f"{x:g} s"
-    if x < 3600:
-        return f"{x / 60:g} min"
-    return f"{x / 3600:g} h"
+    for unit, scale in (("d", 86400.0), ("h", 3600.0), ("min", 60.0)):
+        if x >= scale:
+            v = x / scale
+            return f"{v:.0f} {unit}" if v >= 10 or v == int(v) else f"{v:.1f} {unit}"
+    return f"{x:.2g} s" if x < 10 else f"{x:.0f} s"
+
+
+DELAY_TICKS = (0.1, 1.0, 10.0, 60.0, 600.0, 3600.0, 36000.0, 86400.0, 864000.0)
 
 
 def draw_delay_cdf(ax: Axes, pop3: Any, imap: Any) -> None:
@@ -121,6 +125,9 @@ def draw_delay_cdf(ax: Axes, pop3: Any, imap: Any) -> None:
     if not any_data:
         _empty(ax, "no message reached a device in this run")
     ax.set_xscale("log")
+    hi = max([x for r in (pop3, imap) for x in _delays(r)] + [10.0])
+    ax.set_xticks([t for t in DELAY_TICKS if t <= hi * 1.5])
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(FuncFormatter(_fmt_seconds))
     ax.set_xlabel("delay from arrival on the server to shown on a device (log scale)")
     ax.set_ylabel("messages shown within that delay (%)")
@@ -173,18 +180,24 @@ def bandwidth_by_kind(fig: Figure, pop3: Any, imap: Any) -> Figure:
 # -- generic grouped bars ---------------------------------------------------------------------------
 
 def grouped_bars(ax: Axes, categories: Sequence[str], pop3: Sequence[float], imap: Sequence[float],
-                 ylabel: str, fmt: str = "{:g}") -> None:
-    """Bars per category, POP3 then IMAP, in their colours, with the value on top of each bar."""
+                 ylabel: str, fmt: str | None = None) -> None:
+    """Bars per category, POP3 then IMAP, in their colours, with the value on top of each bar.
+
+    ``fmt`` is a ``str.format`` pattern for the value labels; by default numbers are written the
+    way the summaries write them (``1,905``, ``2.2``, ``0.28``).
+    """
     n = len(categories)
     xs = list(range(n))
     width = 0.38
-    peak = max(list(pop3) + list(imap) + [1e-9])
+    finite = [v for v in list(pop3) + list(imap) if not math.isnan(v)]
+    peak = max(finite + [0.0]) or 1.0  # all zero: a unit axis, not a 1e-9 one
     for offset, proto, values in ((-width / 2, P, pop3), (width / 2, I, imap)):
         bars = ax.bar([x + offset for x in xs], values, width=width, color=PROTOCOL_COLOURS[proto],
                       label=proto.value)
         for bar, v in zip(bars, values):
             ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() + peak * 0.015,
-                    fmt.format(v), ha="center", va="bottom", fontsize=8.5)
+                    format_value(v) if fmt is None else fmt.format(v), ha="center", va="bottom",
+                    fontsize=8.5)
     ax.set_xticks(xs)
     ax.set_xticklabels(categories)
     ax.set_ylabel(ylabel)
@@ -204,7 +217,7 @@ def missed_and_duplicates(fig: Figure, devices: Sequence[str], missed_pop3: Sequ
     left.set_title(f"Missed messages (of {delivered} delivered)", loc="left")
     unit, scale = style.bytes_unit(max(dup_pop3, dup_imap, 1))
     grouped_bars(right, ["all devices"], [dup_pop3 / scale], [dup_imap / scale],
-                 f"downloaded again ({unit})", "{:.2g}")
+                 f"downloaded again ({unit})", None)
     right.set_title("Duplicate downloads", loc="left")
     right.get_legend().remove()
     return fig
@@ -224,8 +237,9 @@ def search_recall(fig: Figure, where: Sequence[str], recall_pop3: Sequence[float
     peak = max(list(cost_pop3) + list(cost_imap) + [1])
     unit, scale = style.bytes_unit(peak)
     grouped_bars(right, where, [c / scale for c in cost_pop3], [c / scale for c in cost_imap],
-                 f"bytes on the wire per search ({unit})", "{:.3g}")
+                 f"bytes on the wire per search ({unit})", None)
     right.set_title("Search cost", loc="left")
+    right.get_legend().remove()
     return fig
 
 
@@ -233,17 +247,17 @@ def virus_exposure(fig: Figure, virus_pop3: Any, virus_imap: Any) -> Figure:
     """Left: infected messages caught at delivery, by rescan, reaching devices; right: scan work."""
     fig.clear()
     left, right = fig.subplots(1, 2, width_ratios=(2, 1.2))
-    cats = ["infected arrived", "caught at delivery", "caught by rescan", "reached a device"]
+    cats = ["infected arrived", "caught at delivery", "caught by rescan",
+            "reached a device\n(copies on devices)"]
     get = lambda v: [v.infected_delivered, v.caught_at_delivery, v.caught_by_rescan,  # noqa: E731
                      v.reached_devices]
-    grouped_bars(left, cats, get(virus_pop3), get(virus_imap), "messages (device copies for the last)",
-                 "{:.0f}")
+    grouped_bars(left, cats, get(virus_pop3), get(virus_imap), "infected messages", "{:.0f}")
     left.set_title("Infected mail", loc="left")
     scans = [virus_pop3.server_scan_bytes, virus_pop3.device_scan_bytes,
              virus_imap.server_scan_bytes, virus_imap.device_scan_bytes]
     unit, scale = style.bytes_unit(max(scans + [1]))
     grouped_bars(right, ["server", "devices"], [scans[0] / scale, scans[1] / scale],
-                 [scans[2] / scale, scans[3] / scale], f"bytes scanned ({unit})", "{:.3g}")
+                 [scans[2] / scale, scans[3] / scale], f"bytes scanned ({unit})", None)
     right.set_title("Scanning work", loc="left")
     right.get_legend().remove()
     return fig
@@ -257,8 +271,8 @@ def crash_loss(fig: Figure, ages_days: Sequence[float], lost_pop3: Sequence[floa
     """Messages lost in one crash against the age of the restored backup (days)."""
     fig.clear()
     ax = fig.subplots()
-    ax.plot(ages_days, lost_pop3, color=PROTOCOL_COLOURS[P], marker="o", label="POP3")
-    ax.plot(ages_days, lost_imap, color=PROTOCOL_COLOURS[I], marker="s", label="IMAP")
+    ax.plot(ages_days, lost_pop3, color=PROTOCOL_COLOURS[P], marker="o", label="POP3", clip_on=False)
+    ax.plot(ages_days, lost_imap, color=PROTOCOL_COLOURS[I], marker="s", label="IMAP", clip_on=False)
     if no_backup is not None:
         ax.axhline(no_backup[0], color=PROTOCOL_COLOURS[P], linestyle=":", linewidth=1.3,
                    label="POP3, no backup")
@@ -320,6 +334,8 @@ def connection_setup(fig: Figure, rows: Sequence[Mapping[str, Any]]) -> Figure:
     left.grid(axis="y", visible=False)
     left.set_title("Connection set-up", loc="left")
     right.barh(ys, [1000 * r["seconds"] for r in rows], color=colours, height=0.6)
+    for y, r in zip(ys, rows):
+        right.text(1000 * r["seconds"], y, f" {1000 * r['seconds']:.0f} ms", va="center", fontsize=9)
     right.set_yticks(ys)
     right.set_yticklabels([])
     right.invert_yaxis()

@@ -94,6 +94,7 @@ rc: dict[str, object] = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
+    "axes.axisbelow": True,
     "grid.color": "#E5E5E5",
     "grid.linewidth": 0.8,
     "legend.frameon": False,

@@ -214,12 +214,12 @@ RESULT_KEYS: dict[int, dict[str, ResultKey]] = {
         "faster_notice": _c("which protocol shows new mail sooner (median)", *_WHICH),
     },
     4: {
-        "filed": _n("messages the user filed into folders on the laptop", "messages"),
-        "phone_filed_pop3": _n("of those, messages the phone shows in the same folder, POP3", "messages"),
-        "phone_filed_imap": _n("of those, messages the phone shows in the same folder, IMAP", "messages"),
-        "new_device_filed_pop3": _n("of those, messages a new device shows in the same folder, POP3", "messages"),
-        "new_device_filed_imap": _n("of those, messages a new device shows in the same folder, IMAP", "messages"),
-        "folders_everywhere": _c("with which protocol do filed messages appear in their folder on other devices",
+        "filed": _n("messages the user filed into folders (on whichever device they used)", "messages"),
+        "phone_filed_pop3": _n("of those, messages the phone shows in the intended folder, POP3", "messages"),
+        "phone_filed_imap": _n("of those, messages the phone shows in the intended folder, IMAP", "messages"),
+        "new_device_filed_pop3": _n("of those, messages a new device shows in the intended folder, POP3", "messages"),
+        "new_device_filed_imap": _n("of those, messages a new device shows in the intended folder, IMAP", "messages"),
+        "folders_everywhere": _c("with which protocol do filed messages appear in their folder on every device",
                                  *_WHICH),
     },
     5: {

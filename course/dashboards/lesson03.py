@@ -14,15 +14,9 @@ from course.predict import format_value
 
 
 def _seconds(x: float) -> str:
-    if x != x:  # NaN
-        return "n/a"
-    if x < 10:
-        return f"{x:.2g} s"
-    if x < 90:
-        return f"{x:.0f} s"
-    if x < 5400:
-        return f"{x / 60:.1f} min"
-    return f"{x / 3600:.1f} h"
+    from course.figures import _fmt_seconds
+
+    return _fmt_seconds(x)
 
 
 class Lesson3Dashboard(Dashboard):
@@ -71,14 +65,16 @@ class Lesson3Dashboard(Dashboard):
 
     def draw(self, fig: Figure, data: Any) -> None:
         fig.clear()
-        left, right = fig.subplots(1, 2, width_ratios=(1.6, 1))
-        figures.draw_delay_cdf(left, data.pop3, data.imap)
-        figures.grouped_bars(
-            right, ["overhead (kB/day)", "connected (h/day)"],
-            [data.overhead_bytes_per_day_pop3 / 1e3, data.connection_s_per_day_pop3 / 3600],
-            [data.overhead_bytes_per_day_imap / 1e3, data.connection_s_per_day_imap / 3600],
-            "per device and day", "{:.3g}")
-        right.set_title("The price of waiting", loc="left")
+        grid = fig.add_gridspec(2, 2, width_ratios=(1.7, 1))
+        figures.draw_delay_cdf(fig.add_subplot(grid[:, 0]), data.pop3, data.imap)
+        top, bottom = fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, 1])
+        figures.grouped_bars(top, ["per device and day"], [data.overhead_bytes_per_day_pop3 / 1e3],
+                             [data.overhead_bytes_per_day_imap / 1e3], "overhead (kB)", None)
+        top.set_title("Protocol overhead", loc="left")
+        figures.grouped_bars(bottom, ["per device and day"], [data.connection_s_per_day_pop3 / 3600],
+                             [data.connection_s_per_day_imap / 3600], "connected (h)", None)
+        bottom.set_title("Connection open (battery)", loc="left")
+        bottom.get_legend().remove()
 
 
 DASHBOARD = Lesson3Dashboard

@@ -1,4 +1,4 @@
-"""Lesson 4 — folders: messages filed on the laptop, seen (or not) in that folder elsewhere."""
+"""Lesson 4 — folders: messages filed into folders, seen (or not) in that folder on every device."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class Lesson4Dashboard(Dashboard):
     title = "Do folders follow you to other devices?"
     figure_name = "filed_messages_by_device"
     controls = (
-        control("file_per_day", "messages filed per day (on the laptop)", ControlKind.FLOAT, 5.0,
+        control("file_per_day", "messages filed per day", ControlKind.FLOAT, 5.0,
                 step=0.5, unit="per day"),
         DAYS,
         SEED,
@@ -56,8 +56,9 @@ class Lesson4Dashboard(Dashboard):
             return "No message was filed into a folder in this run: raise the filing rate."
         parts = [f"{style.device_label(n)}: {pop3.get(n, 0):.0f} (POP3) vs {imap.get(n, 0):.0f} (IMAP)"
                  for n in names]
-        return (f"On the laptop the user filed {data.filed} messages into folders. How many of them "
-                f"other devices show in the same folder — " + "; ".join(parts) + ".")
+        return (f"The user filed {data.filed} messages into folders, on whichever device they were "
+                f"reading. How many of them each device shows in the intended folder — "
+                + "; ".join(parts) + ".")
 
     def draw(self, fig: Figure, data: Any) -> None:
         names, pop3, imap = self._seen(data)
@@ -65,12 +66,12 @@ class Lesson4Dashboard(Dashboard):
         ax = fig.subplots()
         figures.grouped_bars(ax, [style.device_label(n) for n in names],
                              [pop3.get(n, 0) for n in names], [imap.get(n, 0) for n in names],
-                             "filed messages shown in the same folder", "{:.0f}")
+                             "filed messages shown in the intended folder", "{:.0f}")
         ax.axhline(data.filed, color=style.GREY, linestyle="--", linewidth=1.2)
-        ax.text(len(names) - 0.5, data.filed, f" filed on the laptop: {data.filed}", va="bottom",
-                ha="right", fontsize=9, color=style.GREY)
-        ax.set_ylim(0, max(data.filed, 1) * 1.2)
-        ax.set_title("Folders made on the laptop, seen from the other devices", loc="left")
+        ax.text(-0.45, data.filed, f"filed: {data.filed}", va="bottom", ha="left", fontsize=9,
+                color=style.GREY)
+        ax.set_ylim(0, max(data.filed, 1) * 1.25)
+        ax.set_title("Filed messages each device shows in the intended folder", loc="left")
 
 
 DASHBOARD = Lesson4Dashboard

@@ -166,8 +166,7 @@ class Lesson9Dashboard(Dashboard):
             figures.draw_yearly_loss(axes[2], data.yearly.lost_pop3, data.yearly.lost_imap)
         else:
             figures._empty(axes[2], "tick “run the yearly\nMonte Carlo” to see\na year of random crashes")
-            axes[2].set_xticks([])
-            axes[2].set_yticks([])
+            axes[2].axis("off")
             axes[2].set_title("A year of crashes", loc="left")
 
     def key_figures(self):  # noqa: ANN201 - see base

@@ -94,7 +94,7 @@ def check_4(d: Dashboard) -> None:
     assert d.results["filed"] == r.filed
     phone_imap = dict((k.rsplit("/", 1)[-1], v) for k, v in r.filed_seen_elsewhere_imap)["phone"]
     assert d.results["phone_filed_imap"] == phone_imap
-    assert f"filed {r.filed} messages" in d.summary_text
+    assert f"filed {r.filed} messages into folders" in d.summary_text
 
 
 def check_5(d: Dashboard) -> None:
