@@ -198,13 +198,13 @@ class ImapClient:
         cost = add(cost, costs.idle_cycle())
         fetch, body, att = self._fetch_new_cost(mid)
         cost = add(cost, fetch)
-        dur = self._charge(cost)
-        shown = t + self.dev.spec.link.rtt_s / 2 + self._duration(add(fetch, costs.idle_cycle()))
+        # shown after the push (half a round trip) and the exchanges that follow it (DONE, the
+        # fetches, IDLE again); the push's own few octets are part of the duration too
+        shown = t + self.dev.spec.link.rtt_s / 2 + self._charge(cost)
         folder, flags = user.where[mid]
         self.w.put_local(self.dev, mid, shown, body=body, attachment=att, folder=folder,
                          flags=flags)
         self._scan(mid, body, att)
-        del dur
 
     def _want_tick(self, t: float) -> None:
         tick = self.tl.next_tick(t)
@@ -377,9 +377,8 @@ class ImapClient:
         w, dev, user = self.w, self.dev, self.user
         q = a.query or ""
         relevant = 0
-        for mid, intent in w.intent.items():
-            m = w.mails[mid]
-            if intent is not None and m.user == dev.user and q in m.keywords:
+        for mid in w.user_delivered[dev.user]:
+            if w.intent.get(mid) is not None and q in w.mails[mid].keywords:
                 relevant += 1
         if self.online(t) and self.connected_at <= t:
             cost = self.costs.idle_cycle()

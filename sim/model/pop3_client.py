@@ -287,9 +287,9 @@ class Pop3Client:
         w, dev = self.w, self.dev
         q = a.query or ""
         relevant = found = 0
-        for mid, intent in w.intent.items():
+        for mid in w.user_delivered[dev.user]:
             m = w.mails[mid]
-            if intent is None or m.user != dev.user or q not in m.keywords:
+            if w.intent.get(mid) is None or q not in m.keywords:
                 continue
             relevant += 1
             if mid in dev.local:

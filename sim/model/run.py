@@ -99,9 +99,9 @@ def _result(w: World, protocol: Protocol) -> Result:
     delays: list[tuple[str, tuple[float, ...]]] = []
     for dev in w.devices:
         missed = 0
-        for mid in w.delivered:
+        for mid in w.user_delivered[dev.user]:
             m = w.mails[mid]
-            if m.user != dev.user or m.time < dev.exists_from or mid in dev.shown:
+            if m.time < dev.exists_from or mid in dev.shown:
                 continue
             if w.intent.get(mid) is None:
                 continue  # deleted on purpose or quarantined: nobody should show it

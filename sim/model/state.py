@@ -16,7 +16,7 @@ import bisect
 from dataclasses import dataclass
 
 from ..protocol.imap.formatting import body_structure
-from ..protocol.message import ByteKind, Message
+from ..protocol.message import B64_LINE, TEXT_LINE, Entity, Filler, FillerKind, Message
 from ..scenario import DeviceRef
 from ..workload import MessageSpec, Trace, build_message
 
@@ -44,16 +44,62 @@ class Mail:
 
 
 def mail_of(spec: MessageSpec, trace: Trace) -> Mail:
+    """Sizes of a trace message, from its structure (no rendering, no region scan)."""
     msg = build_message(spec, trace.scenario)
-    ks = msg.kind_sizes()
-    if msg.root.is_multipart:
-        parts = msg.root.parts
-        text, att = parts[0].body_size, (parts[1].body_size if len(parts) > 1 else 0)
+    root = msg.root
+    header = root.header_size
+    if root.is_multipart:
+        parts = root.parts
+        # a non-multipart attachment part counts whole (its MIME header too) as ATTACHMENT
+        attachment = sum(p.size for p in parts[1:] if p.is_attachment and not p.is_multipart)
+        text = parts[0].body_size
+        att = parts[1].body_size if len(parts) > 1 else 0
+        body = msg.size - header - attachment
     else:
-        text, att = msg.body_size, 0
-    return Mail(spec.id, spec.user, spec.time, msg.size, ks[ByteKind.HEADER], ks[ByteKind.BODY],
-                ks[ByteKind.ATTACHMENT], spec.infected, spec.detectable_at,
-                frozenset(spec.keywords), text, att, structure_len(msg))
+        attachment = 0
+        text = body = root.body_size
+        att = 0
+    return Mail(spec.id, spec.user, spec.time, msg.size, header, body, attachment, spec.infected,
+                spec.detectable_at, frozenset(spec.keywords), text, att, fast_structure_len(msg))
+
+
+_STRUCTURE: dict[tuple[object, ...], int] = {}
+
+
+def _text_lines(ent: Entity) -> int:
+    """Lines of a part's body; closed form for generated text (``Filler`` TEXT)."""
+    body = ent.body
+    if isinstance(body, Filler) and body.kind is FillerKind.TEXT:
+        lead = 1 if body.lead else 0
+        rest = body.size - (len(body.lead) + 2 if body.lead else 0)
+        if rest <= 0:
+            return lead
+        if rest == 2:
+            return lead + 1
+        full, rem = divmod(rest, TEXT_LINE + 2)
+        return lead + full + (1 if rem else 0)
+    if isinstance(body, Filler):  # base64: lines of 76 characters
+        chars = body.size - 2 * (-(-body.size // (B64_LINE + 2)))
+        return -(-chars // B64_LINE)
+    return ent.body_lines()
+
+
+def _shape(ent: Entity) -> tuple[object, ...]:
+    fields = tuple(len(f) for f in ent.fields)
+    if ent.is_multipart:
+        return (fields, len(ent.boundary or ""), tuple(_shape(p) for p in ent.parts))
+    return (fields, len(str(ent.body_size)), len(str(_text_lines(ent))))
+
+
+def fast_structure_len(message: Message) -> int:
+    """:func:`structure_len`, memoised by the message's shape: the lengths of its header fields
+    and the decimal lengths of its part sizes and line counts -- all a BODYSTRUCTURE's length
+    depends on (``tests/sim/test_model_costs.py`` checks it against the engine's own text)."""
+    key = _shape(message.root)
+    n = _STRUCTURE.get(key)
+    if n is None:
+        n = _STRUCTURE[key] = structure_len(message)
+    return n
 
 
 class ServerUser:

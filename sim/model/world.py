@@ -93,6 +93,7 @@ class World:
         self.rec.replicas_live = scenario.server.replicas
         self.intent: dict[int, tuple[str, int] | None] = {}
         self.delivered: list[int] = []
+        self.user_delivered: list[list[int]] = [[] for _ in self.users]
         self.copies: dict[int, int] = {}  # mail id -> number of places holding it
         self.last_reason: dict[int, LossReason] = {}
         self.quarantined: set[int] = set()
@@ -105,6 +106,7 @@ class World:
         self.replica_failures = 0
         self.replica_loss_bytes = 0
         self.events = 0
+        self._wire: dict[tuple[object, ...], Any] = {}  # session_wire memo (repeated sessions)
         self.inbox_listeners: list[list[Callable[[float], None]]] = [[] for _ in self.users]
 
     # -- scheduling ------------------------------------------------------------------------------
@@ -127,8 +129,13 @@ class World:
         ``hold``: the session's duration counts as connection time."""
         if times <= 0:
             return 0.0
-        w = session_wire(dev.spec.link, self.tls, sum(up), sum(down), round_trips,
-                         connect=connect)
+        key = (dev.id, up, down, round_trips, connect)
+        w = self._wire.get(key)
+        if w is None:
+            if len(self._wire) > 50_000:
+                self._wire.clear()
+            w = self._wire[key] = session_wire(dev.spec.link, self.tls, sum(up), sum(down),
+                                               round_trips, connect=connect)
         self.rec.traffic(dev.id, (*up, w.tls_up, w.tcp_up), (*down, w.tls_down, w.tcp_down),
                          times)
         if connect:
@@ -350,6 +357,7 @@ class World:
         m = self.mails[mid]
         user = self.users[m.user]
         self.delivered.append(mid)
+        self.user_delivered[m.user].append(mid)
         srv = self.scenario.server
         if srv.scan_at_delivery:
             self.server_scan_bytes += m.size

@@ -193,3 +193,21 @@ def test_imap_flag_resync_and_search_listings_equal_engine_runs(n: int) -> None:
     c.search("TEXT topic0001")
     rec = c.take_record()
     assert rec.server_counts.framing == sd + 1 + digits(box.messages[-1].uid)
+
+
+def test_fast_message_sizes_equal_the_message_model() -> None:
+    """Mail sizes (kinds, parts, BODYSTRUCTURE length) agree with the Message they stand for."""
+    from sim.model.state import mail_of
+    from sim.presets import preset
+    from sim.protocol.message import ByteKind
+    from sim.workload import build_message, generate
+    for seed in (1, 2):
+        sc = preset("family", days=3, seed=seed)
+        trace = generate(sc)
+        for spec in trace.messages + trace.sent:
+            msg = build_message(spec, sc)
+            mail = mail_of(spec, trace)
+            ks = msg.kind_sizes()
+            assert (mail.size, mail.header, mail.body, mail.attachment) == (
+                msg.size, ks[ByteKind.HEADER], ks[ByteKind.BODY], ks[ByteKind.ATTACHMENT])
+            assert mail.structure == structure_len(msg)
