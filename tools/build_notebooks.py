@@ -215,10 +215,17 @@ def _format_number(value: float) -> str:
 def answer_key() -> str:
     """The guide's generated section: every quiz question with its unsealed answer and why."""
     out = [GUIDE_BEGIN, "",
-           "## Answer key (generated from `course/content`; do not edit by hand)", ""]
+           "## Lesson by lesson: objectives and answer key",
+           "", "*Generated from `course/content` by `python tools/build_notebooks.py`; do not edit "
+           "by hand.*", ""]
     for n in LESSON_NUMBERS:
         c = lesson(n)
-        out += [f"### Lesson {n}: {c.title}", ""]
+        out += [f"### Lesson {n}: {c.title}", "", f"Notebook: `notebooks/{c.notebook}`", "",
+                "*Objectives:*", ""]
+        out += [f"- {o}" for o in c.objectives]
+        out.append("")
+        if c.claim_en:
+            out += [f"*The article's claim:* \"{c.claim_en}\"", ""]
         for i, q in enumerate(c.quiz, start=1):
             out.append(f"**Q{i}.** {q.prompt}")
             out.append("")

@@ -91,3 +91,11 @@ def test_misconception_table_points_at_existing_lessons() -> None:
     for row in rows[1:] if rows[0].startswith("|---") else rows:
         lessons = row.rstrip(" |").split("|")[-1]
         assert all(0 <= int(x) <= 11 for x in re.findall(r"\d+", lessons)), row
+
+
+@pytest.mark.parametrize("n", LESSON_NUMBERS)
+def test_every_lesson_lists_its_objectives(n: int) -> None:
+    section = _key_section(n)
+    assert f"`notebooks/{lesson(n).notebook}`" in section
+    for objective in lesson(n).objectives:
+        assert f"- {objective}" in section
