@@ -9,8 +9,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from sim.demo import build_demo
-from sim.live import LiveServer, Service
+from sim.live import FEED_SLICE, LiveServer, Service, _pieces
 from sim.protocol.outbox import Outbox
 
 TIMEOUT = 5.0
@@ -186,3 +189,13 @@ def test_connections_beyond_the_limit_are_told_and_closed() -> None:
         assert all(not account.listeners for account in server.demo.store.accounts.values())
 
     asyncio.run(main())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=20_000))
+def test_pieces_cover_the_input_and_end_at_most_one_line_each(data: bytes) -> None:
+    pieces = _pieces(data)
+    assert b"".join(pieces) == data
+    for piece in pieces:
+        assert 1 <= len(piece) <= FEED_SLICE
+        assert b"\n" not in piece[:-1]
