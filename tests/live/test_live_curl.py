@@ -7,7 +7,7 @@ import subprocess
 from collections.abc import Callable
 
 import pytest
-from conftest import Served
+from live_support import Served
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
 

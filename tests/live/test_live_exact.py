@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable
 
-from conftest import SOCKET_TIMEOUT, Served
+from live_support import SOCKET_TIMEOUT, Served
 
 from sim.demo import build_demo
 from sim.live import imap_factory, pop3_factory

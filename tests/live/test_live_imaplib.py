@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Callable
 
-from conftest import SOCKET_TIMEOUT, Served
+from live_support import SOCKET_TIMEOUT, Served
 
 
 def login(served: Served, user: str = "alice") -> imaplib.IMAP4:

@@ -7,7 +7,7 @@ import poplib
 import socket
 from collections.abc import Callable
 
-from conftest import SOCKET_TIMEOUT, Served, retry
+from live_support import SOCKET_TIMEOUT, Served, retry
 
 
 def raw(served: Served, service: str) -> socket.socket:

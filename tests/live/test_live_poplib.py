@@ -7,7 +7,7 @@ import poplib
 from collections.abc import Callable
 
 import pytest
-from conftest import SOCKET_TIMEOUT, Served, retry
+from live_support import SOCKET_TIMEOUT, Served, retry
 
 from sim.protocol.pop3 import apop_digest
 

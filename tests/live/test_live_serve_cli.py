@@ -12,7 +12,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 
-from conftest import ROOT, SOCKET_TIMEOUT, START_TIMEOUT, Served, stop_server
+from live_support import ROOT, SOCKET_TIMEOUT, START_TIMEOUT, Served, stop_server
 
 from sim.demo import password_for
 

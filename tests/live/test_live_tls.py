@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import SOCKET_TIMEOUT, Served
+from live_support import SOCKET_TIMEOUT, Served
 
 from sim.demo import build_demo
 from sim.live import LiveServer, Service, pop3_factory, tls_context
