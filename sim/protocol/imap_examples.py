@@ -101,5 +101,6 @@ def rfc9051_store() -> Store:
 
 
 def rfc9051_engine(config: ImapConfig | None = None) -> ImapServer:
-    """A fresh engine over :func:`rfc9051_store` (greeting still queued in its outbox)."""
-    return ImapServer(rfc9051_store(), config)
+    """A fresh engine over :func:`rfc9051_store` (greeting still queued in its outbox); by
+    default its SELECT answers with the ``* LIST`` line of the RFC's IMAP4rev2 session."""
+    return ImapServer(rfc9051_store(), config or ImapConfig(select_list=True))

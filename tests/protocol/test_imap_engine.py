@@ -540,3 +540,10 @@ def test_list_wildcards_cannot_blow_up() -> None:
     engine = logged_in()
     assert send(engine, 'a LIST "" "' + "*a" * 400 + '"') == b"a OK LIST completed\r\n"
     assert send(engine, 'b LIST "" ' + "%" * 1100).startswith(b"b BAD LIST: LIST pattern of 1100")
+
+
+def test_select_list_line_only_when_configured() -> None:
+    assert b"* LIST" not in send(logged_in(), "a SELECT INBOX")  # rev1 answer by default
+    engine = logged_in(config=ImapConfig(select_list=True))
+    assert send(engine, "b SELECT INBOX").endswith(
+        b'* LIST () "/" INBOX\r\nb OK [READ-WRITE] SELECT completed\r\n')

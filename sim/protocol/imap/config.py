@@ -26,7 +26,10 @@ class ImapConfig:
     starttls: bool = False  # offer STARTTLS on a cleartext connection
     implicit_tls: bool = False  # the connection is TLS from the start (port 993)
     cleartext_login: bool = True  # False: LOGINDISABLED until TLS is active (RFC 9051 §6.2.3)
-    select_list: bool = True  # SELECT also answers "* LIST () "/" name" (RFC 9051 §6.3.2)
+    #: SELECT also answers ``* LIST () "/" name``.  RFC 9051 §6.3.2 asks for it from IMAP4rev2
+    #: sessions only (after ENABLE IMAP4rev2, Appendix E); this engine answers rev1-style, so it
+    #: is off unless a scenario (the RFC 9051 §8 sample) wants the rev2 bytes.
+    select_list: bool = False
     uidplus: bool = True  # UIDPLUS: COPYUID/APPENDUID codes and UID EXPUNGE
     condstore: bool = False  # CONDSTORE + QRESYNC (RFC 7162): MODSEQ, CHANGEDSINCE, VANISHED
     max_line: int = 8192
