@@ -21,9 +21,10 @@ class BenchLine:
     """Timings of one dashboard (seconds)."""
 
     lesson: int
-    update_median_s: float
+    update_median_s: float  # simulate both protocols + results + summary + redraw
     update_max_s: float
-    png_median_s: float
+    simulate_median_s: float  # the model alone (both protocols)
+    png_median_s: float  # rendering the figure to PNG for the widget
 
     @property
     def total_median_s(self) -> float:
@@ -37,7 +38,8 @@ def bench_dashboard(n: int, repeat: int = 7) -> BenchLine:
     if not 1 <= repeat <= 1000:
         raise ValueError(f"repeat: {repeat} is outside the allowed range 1..1000")
     board = make(n)  # warm-up: imports, first figure, caches of the model's own
-    updates, pngs = [], []
+    board.png()  # the widget renders once at creation: its layout is then reused
+    updates, sims, pngs = [], [], []
     for _ in range(repeat):
         board.clear_cache()
         t0 = time.perf_counter()
@@ -45,18 +47,24 @@ def bench_dashboard(n: int, repeat: int = 7) -> BenchLine:
         t1 = time.perf_counter()
         board.png()
         t2 = time.perf_counter()
+        board.simulate(dict(board.values), lambda _f: None)
+        t3 = time.perf_counter()
         updates.append(t1 - t0)
         pngs.append(t2 - t1)
-    return BenchLine(n, statistics.median(updates), max(updates), statistics.median(pngs))
+        sims.append(t3 - t2)
+    return BenchLine(n, statistics.median(updates), max(updates), statistics.median(sims),
+                     statistics.median(pngs))
 
 
 def run_bench(repeat: int = 7, lessons: tuple[int, ...] = tuple(range(1, 11))) -> int:
     """Print the table; exit status 0 (the numbers are for the report, not a pass/fail gate)."""
-    print(f"{'lesson':>6} {'update median':>14} {'update max':>11} {'+ PNG':>8} {'total':>8}  target")
+    print("median of uncached default updates; update = simulate both + results + summary + redraw")
+    print(f"{'lesson':>6} {'update':>9} {'(max)':>9} {'of it sim':>10} {'+ PNG':>9} {'total':>9}  "
+          f"update <= {1000 * TARGET_S:.0f} ms")
     for n in lessons:
         line = bench_dashboard(n, repeat)
-        mark = "ok" if line.update_median_s <= TARGET_S else "SLOW"
-        print(f"{n:>6} {1000 * line.update_median_s:>11.1f} ms {1000 * line.update_max_s:>8.1f} ms "
-              f"{1000 * line.png_median_s:>5.1f} ms {1000 * line.total_median_s:>5.1f} ms  {mark}",
-              flush=True)
+        mark = "ok" if line.update_median_s <= TARGET_S else "over"
+        print(f"{n:>6} {1000 * line.update_median_s:>6.0f} ms {1000 * line.update_max_s:>6.0f} ms "
+              f"{1000 * line.simulate_median_s:>7.0f} ms {1000 * line.png_median_s:>6.0f} ms "
+              f"{1000 * line.total_median_s:>6.0f} ms  {mark}", flush=True)
     return 0

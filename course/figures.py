@@ -126,7 +126,7 @@ def draw_delay_cdf(ax: Axes, pop3: Any, imap: Any) -> None:
         _empty(ax, "no message reached a device in this run")
     ax.set_xscale("log")
     hi = max([x for r in (pop3, imap) for x in _delays(r)] + [10.0])
-    ax.set_xticks([t for t in DELAY_TICKS if t <= hi * 1.5])
+    ax.set_xticks([t for t in DELAY_TICKS if t <= hi])
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(FuncFormatter(_fmt_seconds))
     ax.set_xlabel("delay from arrival on the server to shown on a device (log scale)")
