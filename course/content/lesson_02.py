@@ -35,13 +35,13 @@ CONTENT = LessonContent(
         step=1,
     ),
     notice=(
-        "Each row is one way to connect. Count the round trips up to the first command after "
+        "Each bar is one way to connect. Count the round trips up to the first command after "
         "login: TCP handshake, TLS handshake, greeting, and — for the upgrade ports — the "
         "`STLS`/`STARTTLS` dialogue before TLS can even begin.",
         "Raise the round-trip time: every extra round trip costs one more RTT of waiting, which is "
         "what a phone on a slow link feels.",
-        "The eavesdropper column: on 110 and 143 without TLS, `PASS` and `LOGIN` both cross the "
-        "wire in clear text. POP3 is not the only protocol with that problem.",
+        "The bars marked *password in clear*: on 110 and 143 without TLS, `PASS` and `LOGIN` both "
+        "cross the wire in clear text. POP3 is not the only protocol with that problem.",
     ),
     nuance=(
         NuanceBox(
