@@ -29,7 +29,14 @@ from .imap import CommandCompleted, ImapServer
 from .imap.formatting import astring, flag_list
 from .imap.parser import uid_ranges
 from .imap.response import (
-    Atom, LiteralRef, PartInfo, Response, Token, fetch_items, parse_responses, parts_of,
+    Atom,
+    LiteralRef,
+    PartInfo,
+    Response,
+    Token,
+    fetch_items,
+    parse_responses,
+    parts_of,
 )
 from .message import Message
 from .session import SessionRecord, record
@@ -162,7 +169,7 @@ class ImapClient:
 
         A synchronising literal costs a second round trip (the client waits for ``+``)."""
         tag = self._next_tag()
-        line = f"{tag} {text}".encode("utf-8")
+        line = f"{tag} {text}".encode()
         if literal is None:
             client = line + b"\r\n"
             self.engine.receive_data(client)
@@ -519,7 +526,7 @@ def _resync(responses: Iterable[Response]) -> Resync:
     for r in responses:
         t = r.tokens
         if r.tag == "*" and t and isinstance(t[0], Atom) and t[0].upper() == "VANISHED":
-            vanished += _expand(str(t[-1]) if not isinstance(t[-1], int) else str(t[-1]))
+            vanished += _expand(str(t[-1]))
             continue
         found = fetch_items(r)
         if found and isinstance(found[1].get("UID"), int) and "FLAGS" in found[1]:

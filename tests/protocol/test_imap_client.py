@@ -7,7 +7,12 @@ from test_imap_support import PASSWORD, USER, make_store
 
 from sim.protocol.imap import ImapConfig, ImapServer
 from sim.protocol.imap_client import (
-    CHUNK, ImapClient, ImapClientError, SyncMode, Updates, connect,
+    CHUNK,
+    ImapClient,
+    ImapClientError,
+    SyncMode,
+    Updates,
+    connect,
 )
 from sim.protocol.message import synthesize
 from sim.protocol.store import Store

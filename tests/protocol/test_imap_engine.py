@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import pytest
+from test_imap_support import PASSWORD, USER, logged_in, make_store, selected, send
 
 from sim.protocol.imap import (
-    LEGAL_COMMANDS, CommandCompleted, ImapCommand, ImapConfig, ImapServer, ImapState,
-    InternalError, StartTlsRequested, StateChanged, Status, UpdatesSent,
+    LEGAL_COMMANDS,
+    CommandCompleted,
+    ImapCommand,
+    ImapConfig,
+    ImapServer,
+    ImapState,
+    InternalError,
+    StartTlsRequested,
+    StateChanged,
+    Status,
+    UpdatesSent,
 )
 from sim.protocol.imap.response import fetch_items, parse_responses, parts_of
 from sim.protocol.message import ByteKind
-
-from test_imap_support import PASSWORD, USER, logged_in, make_store, selected, send
 
 # -- the command-per-state table ------------------------------------------------------------------
 

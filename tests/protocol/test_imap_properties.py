@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from test_imap_support import PASSWORD, USER, make_store
 
 from sim.protocol.imap import CommandCompleted, ImapConfig, ImapServer, InternalError, Status
-from sim.protocol.imap.response import fetch_items, parse_responses, parts_of
 from sim.protocol.imap.framing import CommandFramer, Framed
+from sim.protocol.imap.response import fetch_items, parse_responses, parts_of
 
 COMMANDS = [
     b"a1 CAPABILITY", b"a2 NOOP", f"a3 LOGIN {USER} {PASSWORD}".encode(), b"a4 LOGIN x y",
@@ -150,10 +150,10 @@ def test_sequence_set_membership_matches_the_definition(ranges: list[tuple[int |
     """Merged ranges + one star interval decide membership exactly as RFC 9051 §9 seq-range."""
     from sim.protocol.imap.parser import SequenceSet
     numbers = SequenceSet(tuple(ranges))
-    for n in range(0, 45):
+    for n in range(45):
         naive = any(min(largest if a is None else a, largest if b is None else b) <= n
                     <= max(largest if a is None else a, largest if b is None else b)
                     for a, b in ranges)
         assert numbers.contains(n, largest) is naive
     covered = {n for lo, hi in numbers.resolve(largest) for n in range(lo, hi + 1)}
-    assert covered == {n for n in range(0, 45) if numbers.contains(n, largest)}
+    assert covered == {n for n in range(45) if numbers.contains(n, largest)}

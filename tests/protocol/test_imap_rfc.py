@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from sim.protocol.imap import ImapServer, ImapState
 from sim.protocol.imap_examples import (
-    RFC9051_FETCH_FULL, RFC9051_PASSWORD, RFC9051_USER, rfc9051_engine, rfc9051_message12,
+    RFC9051_FETCH_FULL,
+    RFC9051_PASSWORD,
+    RFC9051_USER,
+    rfc9051_engine,
+    rfc9051_message12,
 )
 from sim.protocol.message import synthesize
 from sim.protocol.store import Store

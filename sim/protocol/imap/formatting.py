@@ -8,7 +8,7 @@ taken as they are in the message (case kept), so the RFC 9051 §8 example comes 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..message import Entity, Message
 from .parser import MONTHS
@@ -54,7 +54,7 @@ def nstring(value: str | None) -> bytes:
 def internal_date(when: datetime) -> bytes:
     """``"17-Jul-1996 02:44:25 -0700"`` (date-time, RFC 9051 §9), in the date's own zone."""
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     offset = when.utcoffset()
     minutes = int(offset.total_seconds() // 60) if offset is not None else 0
     sign = "+" if minutes >= 0 else "-"
@@ -102,7 +102,9 @@ def _split_top(text: str, sep: str) -> list[str]:
 
 def _strip_comments(text: str) -> tuple[str, str | None]:
     """Remove ``(comments)`` outside quotes; return the rest and the last comment's text."""
-    out, comment, cur = [], None, []
+    out: list[str] = []
+    cur: list[str] = []
+    comment: str | None = None
     depth = 0
     quoted = False
     for ch in text:

@@ -11,12 +11,12 @@ import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from .framing import LITERAL_MARK, Framed
 
 MAX_NUMBER = 4294967295  # number / nz-number are 32-bit unsigned (RFC 9051 §9)
-_CTL = set(range(0x00, 0x20)) | {0x7F}
+_CTL = set(range(0x20)) | {0x7F}
 _ATOM_SPECIALS = set(b'(){ %*"\\]') | _CTL
 _ASTRING_SPECIALS = _ATOM_SPECIALS - {ord("]")}
 _LIST_SPECIALS = _ATOM_SPECIALS - {ord("%"), ord("*"), ord("]")}
@@ -290,7 +290,7 @@ def parse_rfc5322_date(text: str) -> datetime | None:
     year = int(m.group(3))
     if year < 100:
         year += 2000 if year < 50 else 1900
-    zone = timezone.utc
+    zone = UTC
     if m.group(7):
         sign = 1 if m.group(7)[0] == "+" else -1
         hours, minutes = int(m.group(7)[1:3]), int(m.group(7)[3:5])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Union
 
 _STATUS = {"OK", "NO", "BAD", "BYE", "PREAUTH"}
 _ATOM = re.compile(rb'[^ ()\[{\r\n"]+')
@@ -30,7 +29,7 @@ class LiteralRef:
     size: int
 
 
-Token = Union[Atom, str, int, None, bytes, LiteralRef, list["Token"]]
+Token = Atom | str | int | None | bytes | LiteralRef | list["Token"]
 
 
 @dataclass(frozen=True)
@@ -243,9 +242,9 @@ def parts_of(structure: Token, prefix: str = "") -> list[PartInfo]:
     disposition = None
     ext = 8 if typ.lower() == "text" else (10 if (typ.lower(), sub.lower()) == ("message", "rfc822")
                                            else 7)
-    if len(structure) > ext + 1 and isinstance(structure[ext + 1], list) and structure[ext + 1]:
-        first = structure[ext + 1][0]
-        disposition = first.lower() if isinstance(first, str) else None
+    dsp = structure[ext + 1] if len(structure) > ext + 1 else None
+    if isinstance(dsp, list) and dsp:
+        disposition = dsp[0].lower() if isinstance(dsp[0], str) else None
     attachment = disposition == "attachment" or typ.lower() not in ("text", "multipart", "message")
     section = prefix.rstrip(".") or "1"
     return [PartInfo(section, f"{typ}/{sub}".lower(), size, attachment)]
