@@ -25,8 +25,8 @@ CONTENT = LessonContent(
     predict=PredictPrompt(
         kind=PredictKind.CHOICE,
         question=(
-            "On day 5 the desktop crashes and its disk is wiped; there is no backup. Which "
-            "protocol loses more mail in that crash?"
+            "On day 5 one of the family's devices crashes and its local storage is wiped; there "
+            "is no backup. Which protocol loses more mail in that crash?"
         ),
         result_key="more_lost",
         options=(
@@ -37,7 +37,8 @@ CONTENT = LessonContent(
     ),
     notice=(
         "Under POP3 with delete-after-download, the crash takes every message that only the "
-        "desktop held; IMAP loses none of them, because the server still has them all.",
+        "crashed device held; IMAP loses none of them, because the server still has them all. "
+        "Try crashing each device in turn.",
         "Add a backup and make it older or newer: POP3 then loses only what arrived after the "
         "backup.",
         "The accidental delete: the user deletes a message on the phone by mistake. Under IMAP "
