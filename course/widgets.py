@@ -14,6 +14,7 @@ from typing import Any
 import ipywidgets as w
 
 from course.dashboards.base import Control, ControlKind, Dashboard
+from course.progress import ProgressBar
 
 _STYLE = {"description_width": "190px"}
 _LAYOUT = dict(width="460px")
@@ -111,8 +112,7 @@ def dashboard_widget(dashboard: Dashboard) -> w.Widget:
     summary = w.HTML(_summary_html(dashboard))
     comparison = w.HTML(_comparison_html(dashboard))
     error = w.HTML("")
-    progress = w.FloatProgress(value=0.0, min=0.0, max=1.0, description="simulating",
-                               bar_style="info", layout=w.Layout(width="460px", visibility="hidden"))
+    progress = ProgressBar()
     busy = {"on": False}
     gate_button = w.Button(description="Show the result without predicting",
                            layout=w.Layout(width="280px"))
@@ -120,9 +120,6 @@ def dashboard_widget(dashboard: Dashboard) -> w.Widget:
                           "<b>Commit your prediction above first</b>: the figure and the numbers "
                           "appear as soon as you do.</div>"), gate_button])
     gate_button.on_click(lambda _b: dashboard.reveal())
-
-    def report(fraction: float) -> None:
-        progress.value = max(0.0, min(1.0, fraction))
 
     def on_change() -> None:
         if busy["on"]:
@@ -142,12 +139,11 @@ def dashboard_widget(dashboard: Dashboard) -> w.Widget:
             if dashboard.prediction is not None:
                 dashboard.prediction.observe(dashboard.results)
         # every update shows the bar (long runs fill it; the others just flash "simulating")
-        progress.layout.visibility = "visible"
-        progress.value = 0.0
+        progress.start()
         try:
-            dashboard.update(progress=report)
+            dashboard.update(progress=progress)
         finally:
-            progress.layout.visibility = "hidden"
+            progress.done()
 
     def refresh(d: Dashboard) -> None:
         output.children = [image, summary, comparison] if d.revealed else [gate, comparison]
@@ -171,7 +167,7 @@ def dashboard_widget(dashboard: Dashboard) -> w.Widget:
     controls = w.VBox([v.widget for v in views.values()])
     title = w.HTML(f"<h4 style='margin:4px 0'>{html.escape(dashboard.title)}</h4>")
     output = w.VBox([image, summary, comparison] if dashboard.revealed else [gate, comparison])
-    box = w.VBox([title, controls, progress, error, output])
+    box = w.VBox([title, controls, progress.widget, error, output])
     box.views, box.image, box.summary, box.comparison = views, image, summary, comparison  # type: ignore[attr-defined]
     box.progress, box.error, box.dashboard = progress, error, dashboard  # type: ignore[attr-defined]
     box.output, box.gate_button = output, gate_button  # type: ignore[attr-defined]

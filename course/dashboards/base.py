@@ -32,13 +32,13 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from course import style
+from course.progress import Progress  # a callback of the fraction done, 0..1
 
 if TYPE_CHECKING:
     import ipywidgets
 
     from course.predict import Prediction
 
-Progress = Callable[[float], None]  # fraction done in [0, 1]
 
 
 class ControlKind(enum.Enum):

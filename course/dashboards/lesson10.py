@@ -17,7 +17,8 @@ from course.predict import format_value
 
 PROFILES = (("family: phone, laptop, desktop", "family"),
             ("traveller: metered slow phone + laptop", "traveller"),
-            ("single desktop", "single"))
+            ("single desktop", "single"),
+            ("campus: 500 users × 3 devices (slow: about 10 s per day)", "campus"))
 
 
 def _fetch_options() -> tuple[tuple[str, Any], ...]:
@@ -134,6 +135,8 @@ class Lesson10Dashboard(Dashboard):
 
     def summary(self, data: CapstoneData) -> str:
         lines = []
+        if self.values["profile"] == "campus":
+            lines.append("Campus: every number is a total over 500 users and their 1,500 devices.")
         for title, unit, p, i, better in self._metrics(data):
             if better in ("lower", "higher"):
                 winner = (which_smaller if better == "lower" else which)(p, i, abs_tol=1e-9)

@@ -12,6 +12,7 @@ from course import figures
 from course.adapters import timeline_data
 from course.dashboards.base import Control, ControlKind, Dashboard, Progress
 from course.dashboards.common import SEED, control, device_of
+from course.progress import no_progress, scaled
 from course.style import Protocol
 from course.timeline import TimelineData
 
@@ -38,10 +39,10 @@ def run_both(scenario: Any, progress: Progress | None = None) -> tuple[Any, Any,
     from sim.model import run
     from sim.workload import generate
 
-    report = progress or (lambda _f: None)
+    report = progress or no_progress
     trace = generate(scenario)
-    pop3 = run(scenario, ModelProtocol.POP3, trace, progress=lambda f: report(0.5 * f))
-    imap = run(scenario, ModelProtocol.IMAP, trace, progress=lambda f: report(0.5 + 0.5 * f))
+    pop3 = run(scenario, ModelProtocol.POP3, trace, progress=scaled(report, 0.0, 0.5))
+    imap = run(scenario, ModelProtocol.IMAP, trace, progress=scaled(report, 0.5, 1.0))
     return trace, pop3, imap
 
 
