@@ -41,10 +41,12 @@ CONTENT = LessonContent(
         "is.",
         "POP3 recall on a device is the share of matching mail *that device* downloaded. On the "
         "new device, under delete-after-download, that is almost nothing.",
-        "Bytes to answer a query: an IMAP `SEARCH` exchange is tiny next to downloading a "
-        "mailbox to search it locally.",
-        "Leave-on-server helps POP3 a little: a new device *could* download the remaining mail and "
-        "search it — paying the full download first.",
+        "Bytes to answer a query: a POP3 device searches its own store and sends nothing, but "
+        "finds only what it holds; an IMAP `SEARCH` is a short exchange on the wire that finds "
+        "everything on the server — far less than downloading the mailbox to search it.",
+        "Turn on leave-on-server: a new POP3 device then downloads whatever is still on the "
+        "server and can search all of it — but only mail younger than the leave period, and only "
+        "after paying for the full download.",
     ),
     nuance=(
         NuanceBox(
