@@ -43,7 +43,8 @@ CONTENT = LessonContent(
         "POP3's median delay sits near half the poll interval: a message arrives, on average, "
         "halfway between two polls. Halve the interval and the delay halves.",
         "With IDLE on, IMAP's *median* delay is seconds: the time to push `* N EXISTS` and "
-        "fetch. Turn IDLE off and IMAP becomes a polling client like POP3.",
+        "fetch. Turn IDLE off and IMAP polls too: its delay jumps to the scale of the poll "
+        "interval.",
         "Look at the tail of the IMAP curve: a device that is offline cannot be notified at "
         "all, so some messages wait until it reconnects. IDLE only helps while connected.",
         "Short poll intervals are not free: every empty poll still costs a TCP and TLS handshake, "

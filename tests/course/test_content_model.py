@@ -17,11 +17,11 @@ from tests.course.conftest import need_experiment
 DASHBOARD_LESSONS = tuple(range(1, 11))
 
 
-def _results(n: int) -> dict:
+def _results(n: int, **values: object) -> dict:
     need_experiment(n)
     from course.dashboards import make
 
-    board = make(n)
+    board = make(n, **values)
     board.update()
     return board.results
 
@@ -81,3 +81,24 @@ def test_lesson8_new_device_search_finds_old_mail_only_under_imap() -> None:
 def test_lesson9_crash_loses_mail_under_pop3_delete_mode_only() -> None:
     r = _results(9)
     assert r["lost_messages_pop3"] > 0 and r["lost_messages_imap"] == 0
+
+
+def test_lesson3_without_idle_imap_waits_on_the_poll_interval_scale() -> None:
+    assert _results(3, idle=False)["median_delay_s_imap"] > 60
+
+
+def test_lesson5_pop3_loses_coverage_not_state_agreement() -> None:
+    r = _results(5)
+    assert r["state_agreement_pct_pop3"] > r["consistency_pct_pop3"] + 20
+
+
+def test_lesson6_fixes_named_in_the_notice() -> None:
+    assert _results(6, second_leaves=True)["missed_messages_pop3"] == 0
+    assert _results(6, uidl=False)["duplicate_mb_pop3"] > 0
+
+
+def test_lesson8_leave_on_server_lets_a_new_pop3_device_find_recent_mail() -> None:
+    before = _results(8)
+    after = _results(8, leave_on_server_days=14)
+    assert before["search_kb_phone_pop3"] == 0
+    assert after["recall_pct_new_device_pop3"] > before["recall_pct_new_device_pop3"]
