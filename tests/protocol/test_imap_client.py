@@ -170,3 +170,12 @@ def test_a_second_client_object_can_continue_on_the_same_connection() -> None:
     assert later.record.exchanges == [] and later.exists is None
     assert [m.uid for m in later.sync_headers(4)] == [4, 5]
     assert later.record.round_trips == 1
+
+
+def test_authenticate_plain_costs_one_round_trip() -> None:
+    engine = ImapServer(make_store(), ImapConfig(auth_plain=True))
+    client = ImapClient(engine)
+    client.authenticate_plain(USER, PASSWORD)
+    ex = client.record.exchanges[-1]
+    assert ex.round_trips == 1 and ex.client == b"a001 AUTHENTICATE PLAIN AGFsaWNlAHMzY3JldA==\r\n"
+    assert client.select().exists == 5

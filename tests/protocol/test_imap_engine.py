@@ -555,3 +555,33 @@ def test_select_list_line_only_when_configured() -> None:
     engine = logged_in(config=ImapConfig(select_list=True))
     assert send(engine, "b SELECT INBOX").endswith(
         b'* LIST () "/" INBOX\r\nb OK [READ-WRITE] SELECT completed\r\n')
+
+
+def test_authenticate_plain_with_and_without_initial_response() -> None:
+    import base64
+    token = base64.b64encode(f"\0{USER}\0{PASSWORD}".encode()).decode()
+    config = ImapConfig(auth_plain=True)
+    engine = ImapServer(make_store(), config)
+    engine.outbox.data_to_send()
+    assert b" AUTH=PLAIN SASL-IR\r\n" in send(engine, "a CAPABILITY")
+    assert send(engine, f"b AUTHENTICATE PLAIN {token}") == b"b OK AUTHENTICATE completed\r\n"
+    assert engine.state is ImapState.AUTHENTICATED
+    engine = ImapServer(make_store(), config)
+    engine.outbox.data_to_send()
+    assert send(engine, "c AUTHENTICATE PLAIN") == b"+ \r\n"
+    assert send(engine, token) == b"c OK AUTHENTICATE completed\r\n"
+    engine = ImapServer(make_store(), config)
+    engine.outbox.data_to_send()
+    send(engine, "d AUTHENTICATE PLAIN")
+    assert send(engine, "*") == b"d BAD AUTHENTICATE cancelled\r\n"
+    assert send(engine, "e AUTHENTICATE PLAIN !!!") == b"e BAD the SASL response is not base64\r\n"
+    wrong = base64.b64encode(f"\0{USER}\0nope".encode()).decode()
+    assert send(engine, f"f AUTHENTICATE PLAIN {wrong}") == (
+        b"f NO [AUTHENTICATIONFAILED] Authentication failed\r\n")
+    assert send(engine, "g AUTHENTICATE CRAM-MD5") == b"g NO [CANNOT] unsupported mechanism CRAM-MD5\r\n"
+    assert engine.state is ImapState.NOT_AUTHENTICATED
+    locked = ImapServer(make_store(), ImapConfig(auth_plain=True, starttls=True,
+                                                 cleartext_login=False))
+    locked.outbox.data_to_send()
+    assert b"AUTH=PLAIN" not in send(locked, "h CAPABILITY")
+    assert send(locked, f"i AUTHENTICATE PLAIN {token}").startswith(b"i NO [PRIVACYREQUIRED]")

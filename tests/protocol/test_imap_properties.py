@@ -26,6 +26,8 @@ COMMANDS = [
     b"e2 STORE * FLAGS ()", b"e3 LSUB \"\" %", b"e4 NAMESPACE", b"e5 CHECK",
     b"f1 ENABLE QRESYNC", b"f2 SELECT INBOX (QRESYNC (1 3 1:5))", b"f3 FETCH 1:* (MODSEQ)",
     b"f4 UID FETCH 1:* (FLAGS) (CHANGEDSINCE 2 VANISHED)", b"f5 EXAMINE INBOX (CONDSTORE)",
+    b"g1 AUTHENTICATE PLAIN", b"AGFsaWNlAHMzY3JldA==", b"g2 AUTHENTICATE PLAIN AGFsaWNlAHMzY3JldA==",
+    b"*",
 ]
 
 line = st.one_of(
@@ -42,7 +44,7 @@ streams = st.lists(line, max_size=25).map(lambda ls: b"".join(x + b"\r\n" for x 
 
 def _run(chunks: list[bytes]) -> tuple[list[object], bytes]:
     engine = ImapServer(make_store(), ImapConfig(starttls=True, max_literal=50, max_line=300,
-                                                   condstore=True))
+                                                   condstore=True, auth_plain=True))
     events: list[object] = []
     output = engine.outbox.data_to_send()
     for chunk in chunks:

@@ -31,6 +31,7 @@ class ImapConfig:
     #: is off unless a scenario (the RFC 9051 §8 sample) wants the rev2 bytes.
     select_list: bool = False
     uidplus: bool = True  # UIDPLUS: COPYUID/APPENDUID codes and UID EXPUNGE
+    auth_plain: bool = False  # AUTHENTICATE PLAIN with SASL-IR (RFC 4616, RFC 4959)
     condstore: bool = False  # CONDSTORE + QRESYNC (RFC 7162): MODSEQ, CHANGEDSINCE, VANISHED
     max_line: int = 8192
     max_literal: int = 65536

@@ -29,6 +29,8 @@ plaintext the client pipelined behind the command, and ignores input until :meth
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -91,6 +93,9 @@ class Reply:
         self.code = code
 
 
+_DEFERRED = Reply(Status.OK, "")  # the handler's tagged reply waits for the client's next line
+
+
 class _No(Exception):
     """Raised inside a handler to answer NO (optionally with a response code)."""
 
@@ -113,6 +118,7 @@ class ImapServer:
         self.selected: SelectedMailbox | None = None
         self.tls_active = self.config.implicit_tls
         self.idle_tag: str | None = None
+        self.sasl_tag: str | None = None  # AUTHENTICATE waiting for the client's SASL response
         self.awaiting_tls = False
         self._framer = CommandFramer(max_line=self.config.max_line,
                                      max_literal=self.config.max_literal,
@@ -155,6 +161,8 @@ class ImapServer:
                 caps.append("STARTTLS")
             if not self._login_allowed():
                 caps.append("LOGINDISABLED")
+            elif self.config.auth_plain:
+                caps += ["AUTH=PLAIN", "SASL-IR"]
         return caps
 
     def receive_data(self, data: bytes) -> list[ImapEvent]:
@@ -167,11 +175,13 @@ class ImapServer:
             if item is None:
                 break
             if isinstance(item, ContinuationNeeded):
-                if self.idle_tag is None:
+                if self.idle_tag is None and self.sasl_tag is None:
                     self.outbox.write(f"+ {self.config.continuation_text}\r\n".encode())
             elif isinstance(item, Refused):
                 if self.idle_tag is not None:  # anything but DONE ends IDLE with BAD
                     self._idle_input(None)
+                elif self.sasl_tag is not None:
+                    self._sasl_input(None)
                 else:
                     self._finish(item.tag or "*", None, False,
                                  Reply(Status.BAD, f"{item.kind.value}: {item.detail}"))
@@ -223,6 +233,9 @@ class ImapServer:
     def _command(self, framed: Framed) -> None:
         if self.idle_tag is not None:
             self._idle_input(framed)
+            return
+        if self.sasl_tag is not None:
+            self._sasl_input(framed)
             return
         reader = Reader(framed)
         try:
@@ -277,8 +290,8 @@ class ImapServer:
             # [SERVERBUG] and report it as an event (the tests assert that none ever occurs)
             self._events.append(InternalError(f"{type(exc).__name__}: {exc}"))
             reply = Reply(Status.NO, "internal server error", "SERVERBUG")
-        if command is ImapCommand.IDLE and reply.status is Status.OK:
-            return  # the tagged reply comes after DONE
+        if reply is _DEFERRED:
+            return  # IDLE or AUTHENTICATE: the tagged reply comes after the client's next line
         if command is ImapCommand.LOGOUT and reply.status is Status.OK:
             self._finish(tag, command, uid, reply)
             self._set_state(ImapState.LOGOUT)
@@ -377,7 +390,52 @@ class ImapServer:
         return self._ok("LOGIN")
 
     def _authenticate(self, tag: str, r: Reader, uid: bool) -> Reply:
-        return Reply(Status.NO, "no SASL mechanism is offered; use LOGIN", "CANNOT")
+        """SASL PLAIN (RFC 4616), with or without an initial response (SASL-IR, RFC 4959)."""
+        if not self.config.auth_plain:
+            return Reply(Status.NO, "no SASL mechanism is offered; use LOGIN", "CANNOT")
+        r.sp()
+        mechanism = r.atom("a SASL mechanism").upper()
+        initial = r.atom("an initial response") if r.accept(b" ") else None
+        r.end()
+        if mechanism != "PLAIN":
+            return Reply(Status.NO, f"unsupported mechanism {mechanism[:30]}", "CANNOT")
+        if initial is None:
+            self.sasl_tag = tag
+            self.outbox.write(b"+ \r\n")
+            return _DEFERRED
+        return self._sasl_plain(initial.encode("ascii"))
+
+    def _sasl_input(self, framed: Framed | None) -> None:
+        tag = self.sasl_tag
+        assert tag is not None
+        self.sasl_tag = None
+        if framed is None or framed.literals or framed.text == b"*":
+            reply = Reply(Status.BAD, "AUTHENTICATE cancelled")
+        else:
+            reply = self._sasl_plain(framed.text)
+        self._finish(tag, ImapCommand.AUTHENTICATE, False, reply)
+
+    def _sasl_plain(self, response: bytes) -> Reply:
+        try:
+            decoded = base64.b64decode(b"" if response == b"=" else response, validate=True)
+        except (binascii.Error, ValueError):
+            return Reply(Status.BAD, "the SASL response is not base64")
+        parts = decoded.split(b"\x00")
+        if len(parts) != 3:
+            return Reply(Status.BAD, "PLAIN needs authzid NUL user NUL password")
+        authzid, user, password = (p.decode("utf-8", "replace") for p in parts)
+        if not self._login_allowed():
+            self._events.append(LoginFailed(user, "cleartext login disabled"))
+            return Reply(Status.NO, "authentication is disabled until TLS is active",
+                         "PRIVACYREQUIRED")
+        account = self.store.authenticate(user, password)
+        if account is None or authzid not in ("", user):
+            self._events.append(LoginFailed(user, "bad credentials"))
+            return Reply(Status.NO, "Authentication failed", "AUTHENTICATIONFAILED")
+        self.account = account
+        self._set_state(ImapState.AUTHENTICATED)
+        self._events.append(LoggedIn(user))
+        return self._ok("AUTHENTICATE")
 
     # -- authenticated -------------------------------------------------------------------------
     def _enable(self, tag: str, r: Reader, uid: bool) -> Reply:
@@ -629,7 +687,7 @@ class ImapServer:
         self._events.append(IdleStarted(tag))
         if self.selected is not None:
             self._catch_up(expunge_allowed=True, while_idle=True)
-        return Reply(Status.OK, "")
+        return _DEFERRED
 
     def _idle_input(self, framed: Framed | None) -> None:
         tag = self.idle_tag
