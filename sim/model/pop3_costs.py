@@ -117,12 +117,23 @@ class Pop3Costs:
         self.stls = stls
         self.login = login_block(stls)
         self.locked = login_block(stls, locked=True)
+        self._begin: dict[tuple[int, int, int, int, bool], PollCost] = {}
         self.empty_drop = len(f"{_plural(0, 'message')} (0 octets)")
         self.signoff = len(f"+OK {HOSTNAME} POP3 server signing off".encode())
 
     def begin(self, n: int, total: int, size_digits: int, uid_digits: int,
               use_uidl: bool) -> PollCost:
         """Login block, STAT, LIST and (with UIDL) UIDL for a maildrop of ``n`` messages."""
+        key = (n, total, size_digits, uid_digits, use_uidl)
+        hit = self._begin.get(key)
+        if hit is None:
+            if len(self._begin) > 10_000:
+                self._begin.clear()
+            hit = self._begin[key] = self._begin_cost(*key)
+        return PollCost(hit.client, hit.framing, 0, 0, 0, hit.round_trips)
+
+    def _begin_cost(self, n: int, total: int, size_digits: int, uid_digits: int,
+                    use_uidl: bool) -> PollCost:
         c = PollCost(self.login.client, self.login.server, 0, 0, 0, self.login.round_trips)
         # the PASS reply names the maildrop: "<user>'s maildrop has N messages (T octets)"
         c.framing += len(f"{_plural(n, 'message')} ({total} octets)") - self.empty_drop

@@ -49,16 +49,19 @@ def mails_of(trace: Trace) -> list[Mail]:
     if hit is not None and hit[0] is trace:
         return hit[1]
     users = [u.name for u in trace.scenario.users]
-    cache = _SPEC_CACHE if len(trace.messages) + len(trace.sent) <= SPEC_CACHE_LIMIT else {}
-    if len(cache) > SPEC_CACHE_LIMIT:
-        cache.clear()
-    mails = []
-    for spec in trace.messages + trace.sent:
-        k = (spec, users[spec.user])
-        m = cache.get(k)
-        if m is None:
-            m = cache[k] = mail_of(spec, trace)
-        mails.append(m)
+    specs = trace.messages + trace.sent
+    if len(specs) > SPEC_CACHE_LIMIT:  # a big trace: no reuse worth the memory
+        mails = [mail_of(spec, trace) for spec in specs]
+    else:
+        if len(_SPEC_CACHE) + len(specs) > SPEC_CACHE_LIMIT:
+            _SPEC_CACHE.clear()
+        mails = []
+        for spec in specs:
+            k = (spec, users[spec.user])
+            m = _SPEC_CACHE.get(k)
+            if m is None:
+                m = _SPEC_CACHE[k] = mail_of(spec, trace)
+            mails.append(m)
     if len(_MAIL_CACHE) > 8:
         _MAIL_CACHE.clear()
     _MAIL_CACHE[key] = (trace, mails)
