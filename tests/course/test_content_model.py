@@ -102,3 +102,20 @@ def test_lesson8_leave_on_server_lets_a_new_pop3_device_find_recent_mail() -> No
     after = _results(8, leave_on_server_days=14)
     assert before["search_kb_phone_pop3"] == 0
     assert after["recall_pct_new_device_pop3"] > before["recall_pct_new_device_pop3"]
+
+
+def test_lesson1_headers_first_cuts_what_pop3_stores_on_the_phone() -> None:
+    assert _results(1, headers_first=True)["phone_mb_pop3"] < _results(1)["phone_mb_pop3"]
+
+
+def test_lesson7_a_longer_signature_delay_exposes_more_for_both() -> None:
+    quick, slow = _results(7, signature_delay_h=0.0), _results(7, signature_delay_h=48.0)
+    assert slow["exposed_pop3"] >= quick["exposed_pop3"]
+    assert slow["exposed_imap"] >= quick["exposed_imap"]
+    assert slow["exposed_pop3"] + slow["exposed_imap"] > quick["exposed_pop3"] + quick["exposed_imap"]
+
+
+def test_lesson9_an_older_backup_loses_more_under_pop3_and_nothing_under_imap() -> None:
+    fresh, old = _results(9, backup_age_days=1.0), _results(9, backup_age_days=4.0)
+    assert fresh["lost_messages_pop3"] < old["lost_messages_pop3"]
+    assert fresh["lost_messages_imap"] == old["lost_messages_imap"] == 0
