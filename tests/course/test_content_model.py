@@ -12,13 +12,11 @@ import pytest
 
 from course.content import lesson
 from course.content.schema import PredictKind
-from tests.course.conftest import need_experiment
 
 DASHBOARD_LESSONS = tuple(range(1, 11))
 
 
 def _results(n: int, **values: object) -> dict:
-    need_experiment(n)
     from course.dashboards import make
 
     board = make(n, **values)
