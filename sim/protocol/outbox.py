@@ -87,6 +87,9 @@ class Outbox:
     def __init__(self) -> None:
         self._items: list[bytes | PayloadRef] = []
         self._size = 0
+        # the last message rendered: an IMAP client fetching a large attachment in 64 KiB chunks
+        # sends one command per chunk, and each would otherwise render the whole message again
+        self._rendered: tuple[Message, bytes] | None = None
 
     def write(self, data: bytes) -> None:
         """Queue framing bytes (status lines, tags, literal prefixes, terminators)."""
@@ -112,10 +115,16 @@ class Outbox:
 
     def data_to_send(self) -> bytes:
         """Exact bytes of everything queued (payloads rendered now); clears the buffer."""
-        out = b"".join(i if isinstance(i, bytes) else i.render() for i in self._items)
+        out = b"".join(i if isinstance(i, bytes) else self._render(i) for i in self._items)
         self._items.clear()
         self._size = 0
         return out
+
+    def _render(self, ref: PayloadRef) -> bytes:
+        if self._rendered is None or self._rendered[0] is not ref.message:
+            self._rendered = (ref.message, ref.message.render())
+        data = self._rendered[1][ref.start : ref.start + ref.length]
+        return _dot_stuff(data) if ref.stuffed else data
 
     def drain(self, render: bool) -> tuple[Counts, bytes]:
         """Counts by kind plus bytes: exact bytes when ``render``, else the framing alone (payloads
