@@ -69,8 +69,8 @@ CONTENT = LessonContent(
         "list, fetch, and receive an IDLE push.",
     ),
     claim_en=(
-        "The IMAP client is always connected and sends notifications as and when new mail "
-        "arrives. — Here you can watch who really sends the notification, and what it contains."
+        "POP downloads and disconnects from the server, while the IMAP client is always connected "
+        "and sends notifications as and when new mail arrives."
     ),
     claim_bg=None,
     predict=PredictPrompt(
@@ -91,7 +91,8 @@ CONTENT = LessonContent(
         "most of them are message content.",
         "POP3's replies carry no tag: the client knows which command a reply answers only by "
         "order. IMAP's tags let untagged data (`* 4 EXISTS`) arrive between them.",
-        "In the IDLE round the push is one short line; fetching the message is a separate, "
+        "In the IDLE round the push is one short line, and it comes from the *server* (the "
+        "article has the client sending notifications); fetching the message is a separate, "
         "ordinary `FETCH`.",
         "The passwords in `PASS` and `LOGIN` are readable in the transcript, because these "
         "sessions run without TLS (lesson 2).",
