@@ -179,3 +179,22 @@ def test_authenticate_plain_costs_one_round_trip() -> None:
     ex = client.record.exchanges[-1]
     assert ex.round_trips == 1 and ex.client == b"a001 AUTHENTICATE PLAIN AGFsaWNlAHMzY3JldA==\r\n"
     assert client.select().exists == 5
+
+
+def test_move_without_the_move_extension_and_folder_operations() -> None:
+    store = make_store()
+    client = _client(store)
+    client.capabilities -= {"MOVE"}  # an old server: COPY, \Deleted, EXPUNGE instead
+    before = len(client.record.exchanges)
+    assert client.move([1], "Archive") == [1]
+    assert [e.note for e in client.record.exchanges[before:]] == [
+        "move: copy", "flags", "move: expunge"]
+    assert [m.uid for m in store.accounts[USER].inbox.messages] == [2, 3, 4, 5]
+    client.create("Projects")
+    assert client.list() == ["INBOX", "Archive", "Projects", "Sent"]
+    client.store_flags([2], ["\\Deleted"])
+    client.close()
+    assert client.selected is None
+    assert [m.uid for m in store.accounts[USER].inbox.messages] == [3, 4, 5]
+    with pytest.raises(ImapClientError):
+        client.sync_headers()  # UID FETCH is not allowed outside the selected state
