@@ -439,8 +439,14 @@ class ImapClient:
         verb = "UID SEARCH" if uid else "SEARCH"
         hits: list[int] = []
         for r in self.command(f"{verb} {criteria}", note="search"):
-            if r.tag == "*" and r.tokens and str(r.tokens[0]).upper() == "SEARCH":
+            word = str(r.tokens[0]).upper() if r.tag == "*" and r.tokens else ""
+            if word == "SEARCH":
                 hits += [t for t in r.tokens[1:] if isinstance(t, int)]
+            elif word == "ESEARCH":  # after ENABLE IMAP4rev2: ``ALL <set>``
+                t = r.tokens
+                for i, token in enumerate(t[:-1]):
+                    if isinstance(token, Atom) and token.upper() == "ALL":
+                        hits += _expand(str(t[i + 1]))
         return hits
 
     def append(self, mailbox: str, message: Message, flags: Iterable[str] = ("\\Seen",), *,

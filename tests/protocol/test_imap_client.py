@@ -198,3 +198,12 @@ def test_move_without_the_move_extension_and_folder_operations() -> None:
     assert [m.uid for m in store.accounts[USER].inbox.messages] == [3, 4, 5]
     with pytest.raises(ImapClientError):
         client.sync_headers()  # UID FETCH is not allowed outside the selected state
+
+
+def test_search_reads_esearch_after_enable_imap4rev2() -> None:
+    client = connect(ImapServer(make_store()), USER, PASSWORD, mailbox=None)
+    assert client.enable("IMAP4rev2") == {"IMAP4REV2"}
+    client.select()
+    assert client.search("ALL") == [1, 2, 3, 4, 5]
+    assert client.search("TEXT zebra") == [3]
+    assert client.search("DELETED") == []

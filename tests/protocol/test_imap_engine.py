@@ -585,3 +585,16 @@ def test_authenticate_plain_with_and_without_initial_response() -> None:
     locked.outbox.data_to_send()
     assert b"AUTH=PLAIN" not in send(locked, "h CAPABILITY")
     assert send(locked, f"i AUTHENTICATE PLAIN {token}").startswith(b"i NO [PRIVACYREQUIRED]")
+
+
+def test_enable_imap4rev2_switches_to_rev2_response_forms() -> None:
+    engine = logged_in()
+    assert send(engine, "a ENABLE IMAP4rev2") == b"* ENABLED IMAP4rev2\r\na OK ENABLE completed\r\n"
+    assert send(engine, "b ENABLE IMAP4rev2") == b"* ENABLED\r\nb OK ENABLE completed\r\n"
+    assert send(engine, "c SELECT INBOX").endswith(
+        b'* LIST () "/" INBOX\r\nc OK [READ-WRITE] SELECT completed\r\n')
+    send(engine, "d STORE 2:3 +FLAGS.SILENT (\\Seen)")
+    assert send(engine, "e SEARCH SEEN") == b'* ESEARCH (TAG "e") ALL 2:3\r\ne OK SEARCH completed\r\n'
+    assert send(engine, "f UID SEARCH UNSEEN") == (
+        b'* ESEARCH (TAG "f") UID ALL 1,4:5\r\nf OK UID SEARCH completed\r\n')
+    assert send(engine, "g SEARCH DELETED") == b'* ESEARCH (TAG "g")\r\ng OK SEARCH completed\r\n'

@@ -80,6 +80,7 @@ _STATUS_ITEMS = ("MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETE
                  "HIGHESTMODSEQ")
 _DEFAULT_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 MAX_PATTERN = 1024
+_CAPABILITY_SPELLING = {"IMAP4REV2": "IMAP4rev2"}
 
 
 class Reply:
@@ -325,6 +326,11 @@ class ImapServer:
         return "CONDSTORE" in self.enabled
 
     @property
+    def _rev2(self) -> bool:
+        """The client sent ENABLE IMAP4rev2 (RFC 9051 Appendix E): rev2 response forms."""
+        return "IMAP4REV2" in self.enabled
+
+    @property
     def _qresync(self) -> bool:
         return "QRESYNC" in self.enabled
 
@@ -445,16 +451,18 @@ class ImapServer:
             wanted.append(r.atom("a capability").upper())
         r.end()
         newly: list[str] = []
-        if self.config.condstore:  # IMAP4rev2 is not enabled: rev1 responses throughout
-            for cap in wanted:
-                adds = ["CONDSTORE", "QRESYNC"] if cap == "QRESYNC" else (
-                    ["CONDSTORE"] if cap == "CONDSTORE" else [])
-                for a in adds:
-                    if a not in self.enabled and a not in newly:
-                        newly.append(a)
-            self.enabled.update(newly)
-        self.outbox.write(b"* ENABLED" + b"".join(b" " + n.encode() for n in newly if n in wanted)
-                          + b"\r\n")
+        for cap in wanted:
+            adds: list[str] = []
+            if cap == "IMAP4REV2":
+                adds = ["IMAP4REV2"]
+            elif self.config.condstore and cap in ("CONDSTORE", "QRESYNC"):
+                adds = ["CONDSTORE", "QRESYNC"] if cap == "QRESYNC" else ["CONDSTORE"]
+            for a in adds:
+                if a not in self.enabled and a not in newly:
+                    newly.append(a)
+        self.enabled.update(newly)
+        shown = [_CAPABILITY_SPELLING.get(n, n) for n in newly if n in wanted]
+        self.outbox.write(b"* ENABLED" + b"".join(b" " + n.encode() for n in shown) + b"\r\n")
         return self._ok("ENABLE")
 
     def _mailbox_arg(self, r: Reader) -> str:
@@ -492,7 +500,7 @@ class ImapServer:
         out.write(b"* OK [UIDNEXT %d] Predicted next UID\r\n" % box.uidnext)
         if self._condstore:
             out.write(b"* OK [HIGHESTMODSEQ %d] Highest\r\n" % box.highestmodseq)
-        if self.config.select_list:
+        if self.config.select_list or self._rev2:
             out.write(b'* LIST () "/" ' + fmt.astring(box.name) + b"\r\n")
         if qresync is not None and qresync[0] == box.uidvalidity:
             self._resync(sel, qresync[1], qresync[2])
@@ -740,7 +748,12 @@ class ImapServer:
         max_uid = sel.view[-1].uid if sel.view else 0
         hits = [m.uid if uid else seq for seq, m in enumerate(sel.view, start=1)
                 if matches(criterion, Candidate(seq, m, max_seq, max_uid))]
-        self.outbox.write(b"* SEARCH" + b"".join(b" %d" % n for n in hits) + b"\r\n")
+        if self._rev2:  # ESEARCH (RFC 9051 §7.3.4): the matches as a compact set, ALL omitted if none
+            found = f" ALL {uid_ranges(hits)}" if hits else ""
+            self.outbox.write(b'* ESEARCH (TAG "' + tag.encode() + b'")'
+                              + (b" UID" if uid else b"") + found.encode() + b"\r\n")
+        else:
+            self.outbox.write(b"* SEARCH" + b"".join(b" %d" % n for n in hits) + b"\r\n")
         return self._ok("UID SEARCH" if uid else "SEARCH")
 
     def _fetch(self, tag: str, r: Reader, uid: bool) -> Reply:
