@@ -48,7 +48,10 @@ STLS / STARTTLS (the adapter performs the upgrade with asyncio's ``start_tls``),
 gains ``"pop3s"`` and ``"imaps"`` entries: the same engines behind implicit TLS (ports 995/993 in
 real life).
 
-It then serves until SIGINT or SIGTERM and exits with status 0.
+It then serves until SIGINT or SIGTERM and exits with status 0.  With ``--trace`` every
+connection's wire lines go to stderr as they pass (``[pop3 #1] C: USER alice``,
+``[pop3 #1] S: +OK send PASS``; long replies elided), with each connection's byte totals when it
+ends: a live transcript of whatever real client is connected.
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 from sim.cli import UsageError, float_in_range, int_in_range
 from sim.demo import MAX_MESSAGES, MAX_USERS, Demo, build_demo
@@ -133,6 +136,56 @@ class Listening:
     port: int
 
 
+class WireTrace:
+    """Prints one connection's bytes as ``[pop3 #3] C: USER alice`` lines (``--trace``), long
+    replies elided, and the byte totals when it closes: a live transcript of a real client."""
+
+    HEAD = 6  # lines shown from the start of a long reply
+    TAIL = 2
+
+    def __init__(self, stream: TextIO, service: Service, number: int) -> None:
+        self.stream = stream
+        self.prefix = f"[{service.value.lower()} #{number}]"
+        self.client_bytes = 0
+        self.server_bytes = 0
+        self._partial = {"C": b"", "S": b""}
+
+    def client(self, data: bytes) -> None:
+        self.client_bytes += len(data)
+        self._lines("C", data)
+
+    def server(self, data: bytes) -> None:
+        self.server_bytes += len(data)
+        self._lines("S", data)
+
+    def note(self, text: str) -> None:
+        print(f"{self.prefix} -- {text}", file=self.stream, flush=True)
+
+    def closed(self, how: str) -> None:
+        self.note(f"{how}; client sent {self.client_bytes} bytes, server sent "
+                  f"{self.server_bytes} bytes")
+
+    def _lines(self, who: str, data: bytes) -> None:
+        text = self._partial[who] + data
+        lines = text.split(b"\r\n")
+        self._partial[who] = lines.pop()  # an unfinished line waits for its end
+        if len(self._partial[who]) > FEED_SLICE:  # a line that never ends: show a piece
+            lines.append(self._partial[who][:80] + b"...")
+            self._partial[who] = b""
+        if len(lines) > self.HEAD + self.TAIL + 1:
+            hidden = lines[self.HEAD:-self.TAIL]
+            octets = sum(len(ln) + 2 for ln in hidden)
+            lines = lines[:self.HEAD] + [b"... %d more lines (%d octets) ..." % (len(hidden),
+                                                                               octets)] \
+                + lines[-self.TAIL:]
+        for line in lines:
+            shown = line.decode("utf-8", "backslashreplace")
+            if len(shown) > 200:
+                shown = shown[:200] + f"... ({len(line)} octets)"
+            print(f"{self.prefix} {who}: {shown}", file=self.stream)
+        self.stream.flush()
+
+
 @dataclass(eq=False)
 class _Connection:
     """One client connection: its engine, its streams and its wake-up flag."""
@@ -143,6 +196,7 @@ class _Connection:
     writer: asyncio.StreamWriter
     idle_timeout: float
     tls: ssl.SSLContext | None = None
+    trace: WireTrace | None = None
     dirty: bool = False
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     _read: asyncio.Task[bytes] | None = None
@@ -153,6 +207,7 @@ class _Connection:
         self.wake.set()
 
     async def run(self) -> None:
+        how = "server shut down"  # what ended a session the engine did not close itself
         try:
             await self._flush()  # the greeting
             while not self.engine.closed:
@@ -161,21 +216,29 @@ class _Connection:
                     self._refresh()
                     await self._flush()
                 elif not data:
-                    break  # the client closed its side
+                    how = "client closed the connection"
+                    break
                 else:
                     await self._feed(data)
-        except (ConnectionError, TimeoutError, OSError):
-            pass  # the client vanished, stopped reading or went quiet: handled below
+        except TimeoutError:
+            how = "inactivity timeout"
+        except (ConnectionError, OSError):
+            how = "connection lost"  # the client vanished or stopped reading
         except Exception:  # an engine bug must not take the server down
+            how = "server error"
             traceback.print_exc(file=sys.stderr)
         finally:
             if self._read is not None:
                 self._read.cancel()
-            if not self.engine.closed:
+            dropped = not self.engine.closed
+            if dropped:
                 try:
                     self.engine.connection_lost()
                 except Exception:
                     traceback.print_exc(file=sys.stderr)
+            if self.trace is not None:
+                self.trace.closed(f"dropped without QUIT/LOGOUT ({how})" if dropped
+                                  else "session ended by QUIT/LOGOUT")
             self.writer.close()
 
     async def _next_input(self) -> bytes | None:
@@ -201,6 +264,8 @@ class _Connection:
         raise TimeoutError("inactivity timeout")
 
     async def _feed(self, data: bytes) -> None:
+        if self.trace is not None:
+            self.trace.client(data)
         for piece in _pieces(data):
             self.engine.receive_data(piece)
             if self.engine.closed:
@@ -228,6 +293,8 @@ class _Connection:
             buffered.clear()
         await self._flush()
         await asyncio.wait_for(self.writer.start_tls(self.tls), self.idle_timeout)
+        if self.trace is not None:
+            self.trace.note("TLS started; the lines below travel encrypted")
         self.engine.tls_started()  # type: ignore[attr-defined]
         await self._flush()
 
@@ -240,6 +307,8 @@ class _Connection:
     async def _flush(self) -> None:
         data = self.engine.outbox.data_to_send()
         if data:
+            if self.trace is not None:
+                self.trace.server(data)
             self.writer.write(data)
             await asyncio.wait_for(self.writer.drain(), self.idle_timeout)
 
@@ -270,7 +339,7 @@ class LiveServer:
                  host: str = "127.0.0.1", ports: dict[Service, int] | None = None,
                  deliver_every: float | None = None, tls: ssl.SSLContext | None = None,
                  idle_timeouts: dict[Service, float] | None = None,
-                 max_connections: int = MAX_CONNECTIONS) -> None:
+                 max_connections: int = MAX_CONNECTIONS, trace: TextIO | None = None) -> None:
         self.demo = demo
         self.factories = factories
         self.host = host
@@ -279,6 +348,8 @@ class LiveServer:
         self.tls = tls
         self.idle_timeouts = idle_timeouts or {}
         self.max_connections = max_connections
+        self.trace = trace
+        self._numbers = itertools.count(1)
         self.connections: set[_Connection] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._servers: list[asyncio.base_events.Server] = []
@@ -325,8 +396,15 @@ class LiveServer:
                 writer.write(service.too_many)
                 writer.close()
                 return
+            number = next(self._numbers)
+            trace = None
+            if self.trace is not None:
+                trace = WireTrace(self.trace, service, number)
+                peer = writer.get_extra_info("peername")
+                trace.note(f"connected from {peer[0]}:{peer[1]}" if peer else "connected")
             conn = _Connection(service, factory(), reader, writer,
-                               self.idle_timeouts.get(service, service.idle_timeout), self.tls)
+                               self.idle_timeouts.get(service, service.idle_timeout), self.tls,
+                               trace)
             self.connections.add(conn)
             task = asyncio.current_task()
             assert task is not None
@@ -449,7 +527,7 @@ async def _serve(args: argparse.Namespace, tls: ssl.SSLContext | None) -> int:
         host=args.host,
         ports={Service.POP3: args.pop3_port, Service.IMAP: args.imap_port,
                Service.POP3S: args.pop3s_port or 0, Service.IMAPS: args.imaps_port or 0},
-        deliver_every=args.deliver_every, tls=tls,
+        deliver_every=args.deliver_every, tls=tls, trace=sys.stderr if args.trace else None,
     )
     try:
         where = await server.start()
@@ -555,5 +633,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--imaps-port", type=int_in_range("--imaps-port", 0, 65535), default=None,
                    metavar="N", help="IMAP over implicit TLS, 0..65535 (default: a free port; "
                                      "needs --tls-cert)")
+    p.add_argument("--trace", action="store_true",
+                   help="print every connection's wire lines to stderr ([imap #2] C: ... / S: ...)"
+                        ", long replies elided, with byte totals at close")
     p.add_argument("--json", action="store_true", help="print the start-up record as JSON")
     p.set_defaults(run=run_serve)

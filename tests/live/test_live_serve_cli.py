@@ -89,3 +89,27 @@ def test_port_in_use_is_one_line_error() -> None:
     assert proc.stderr.count("\n") == 1
     assert proc.stderr.startswith("python -m sim serve: error: cannot listen on 127.0.0.1")
     assert "--imap-port" in proc.stderr
+
+
+def test_trace_prints_the_wire_of_a_real_client(serve: Callable[..., Served]) -> None:
+    served = serve(users=1, messages=2, extra=("--trace",))
+    client = poplib.POP3("127.0.0.1", served.port("pop3"), timeout=SOCKET_TIMEOUT)
+    client.user("alice")
+    client.pass_(served.password("alice"))
+    _, lines, _ = client.retr(1)
+    client.quit()
+    dropped = imaplib.IMAP4("127.0.0.1", served.port("imap"), timeout=SOCKET_TIMEOUT)
+    dropped.shutdown()
+    status, err = stop_server(served, signal.SIGTERM)
+    assert status == 0
+    trace = err.splitlines()
+    assert "[pop3 #1] C: USER alice" in trace
+    assert f"[pop3 #1] C: PASS {served.password('alice')}" in trace  # cleartext, as on the wire
+    assert "[pop3 #1] S: +OK send PASS" in trace
+    assert any(ln.startswith("[pop3 #1] S: ... ") and "more lines" in ln for ln in trace)
+    size = served.demo.store.accounts["alice"].inbox.messages[0].size
+    assert f"[pop3 #1] S: +OK {size} octets" in trace
+    sent = 12 + 7 + len(served.password("alice")) + 8 + 6  # USER, PASS, RETR 1, QUIT lines
+    closing = [ln for ln in trace if ln.startswith("[pop3 #1] -- session ended by QUIT")]
+    assert closing and f"client sent {sent} bytes" in closing[0]
+    assert any(ln.startswith("[imap #2] -- dropped without QUIT/LOGOUT") for ln in trace)
