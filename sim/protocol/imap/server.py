@@ -1,4 +1,5 @@
-"""The sans-IO IMAP4rev2 server engine (RFC 9051 subset, with IDLE, MOVE, UIDPLUS, LITERAL+).
+"""The sans-IO IMAP4rev2 server engine (RFC 9051 subset, with IDLE, MOVE, UIDPLUS, LITERAL+;
+optionally CONDSTORE/QRESYNC and AUTHENTICATE PLAIN).
 
 Theory of operation
 -------------------
@@ -25,6 +26,15 @@ RFC 9051 §7.5.1 allows it), at NOOP, and -- while the client IDLEs -- whenever 
 
 STARTTLS is an upgrade point: after the tagged OK the engine emits ``StartTlsRequested``, drops any
 plaintext the client pipelined behind the command, and ignores input until :meth:`tls_started`.
+
+Responses are IMAP4rev1-style (what imaplib and most clients expect) until the client sends
+``ENABLE IMAP4rev2``; then SEARCH answers with ESEARCH and SELECT adds its ``* LIST`` line.
+IDLE and AUTHENTICATE are the two commands whose tagged reply waits for another client line
+(``DONE``, or the SASL response); while one of them waits, the next line goes to it.
+
+Left out on purpose: SASL mechanisms other than PLAIN, BINARY, SORT/THREAD, ACLs, quotas,
+METADATA, NOTIFY, LIST-EXTENDED options and the STORE UNCHANGEDSINCE modifier -- none of them
+changes what the course measures.  ``\\Recent`` is not kept (deprecated by RFC 9051).
 """
 
 from __future__ import annotations
