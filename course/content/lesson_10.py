@@ -11,6 +11,8 @@ Pick one profile in the dashboard and keep it in mind while you read the numbers
 * **single** — one desktop, one person. Mail is read in one place.
 * **family** — one person with a phone, a laptop and a desktop, all in daily use.
 * **traveller** — a phone on a slow, metered link and a laptop that is often offline.
+* **campus** — 500 users with three devices each: the view of the person who runs the server
+  (storage, scanning, connections). It takes a while to run; a progress bar shows how far it is.
 
 Then choose the configuration (TLS, poll interval or IDLE, POP3's leave on server, what IMAP
 downloads) as that user's clients would really be set up. Every metric of the previous lessons is
