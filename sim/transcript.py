@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sim.cli import UsageError
-from sim.protocol.message import Attachment, synthesize
+from sim.protocol.message import Attachment, Message, synthesize
 from sim.protocol.session import Exchange, SessionRecord
 from sim.protocol.store import Store
 
@@ -43,6 +43,8 @@ class Example(enum.Enum):
     TYPICAL = "typical"
     RFC1939 = "rfc1939"
     RFC9051 = "rfc9051"
+    LEAVE_ON_SERVER = "leave-on-server"
+    HEADERS_FIRST = "headers-first"
 
 
 class Direction(enum.Enum):
@@ -178,7 +180,7 @@ _POP3_COMMANDS = {
     "DELE": "DELE only marks; removal happens at QUIT",
     "RSET": "RSET unmarks every message marked by DELE",
     "NOOP": "NOOP does nothing; keeps the connection alive",
-    "QUIT": "QUIT enters the UPDATE state: marked messages are removed, the lock released",
+    "QUIT": "QUIT enters the UPDATE state: messages marked by DELE go, the lock is released",
 }
 
 
@@ -197,7 +199,7 @@ def _pop3_reply(verb: str, first: str) -> str:
         "RETR": "the message follows, dot-stuffed, ending with a line holding '.'",
         "TOP": "the headers, a blank line and the requested body lines follow",
         "DELE": "marked, not yet removed: a dropped connection would keep it",
-        "QUIT": "session over; only now are the marked messages gone",
+        "QUIT": "session over; only now are messages marked by DELE gone",
         "CAPA": "one capability per line; the list ends with '.'",
     }.get(verb, "")
 
@@ -468,6 +470,60 @@ def pop3_typical() -> Transcript:
                       result.record, annotate(result.record, annotate_pop3))
 
 
+def pop3_leave_on_server() -> Transcript:
+    """The *second* poll of a client that leaves mail on the server: UIDL tells it which
+    message is new, so it downloads that one only (RFC 1939 §7, lesson 6)."""
+    from sim.protocol.pop3 import Pop3Server
+    from sim.protocol.pop3_client import LeavePolicy, PollOptions, poll
+
+    store = transcript_store()
+    options = PollOptions(TRANSCRIPT_USER, TRANSCRIPT_PASSWORD, leave=LeavePolicy.NEVER_DELETE,
+                          capa=False)
+    first = poll(Pop3Server(store, connection_id=1), options)
+    store.deliver(TRANSCRIPT_USER, _newcomer())
+    second = poll(Pop3Server(store, connection_id=2), options, memory=first.memory, render=True)
+    known = first.memory.have
+    lines = []
+    for ln in annotate(second.record, annotate_pop3):
+        exchange = second.record.exchanges[ln.exchange]
+        words = ln.text.split(" ")
+        if (ln.direction is Direction.SERVER and exchange.client == b"UIDL\r\n"
+                and len(words) == 2 and words[0].isdigit()):
+            note = ("already downloaded in the last poll: skipped" if words[1] in known
+                    else "new since the last poll: the only one to download")
+            ln = TranscriptLine(ln.direction, ln.text, note, ln.exchange, ln.payload)
+        lines.append(ln)
+    return Transcript(Protocol.POP3, Example.LEAVE_ON_SERVER,
+                      "POP3, leave mail on the server: the next poll downloads only what UIDL "
+                      "shows is new", second.record, tuple(lines))
+
+
+def pop3_headers_first() -> Transcript:
+    """Headers first: TOP n 0 for every message, then RETR only for the small ones (lesson 1)."""
+    from sim.protocol.pop3 import Pop3Server
+    from sim.protocol.pop3_client import LeavePolicy, PollOptions, poll
+
+    options = PollOptions(TRANSCRIPT_USER, TRANSCRIPT_PASSWORD, leave=LeavePolicy.NEVER_DELETE,
+                          headers_first=True, want=_small, capa=False)
+    result = poll(Pop3Server(transcript_store(), connection_id=1), options, render=True)
+    return Transcript(Protocol.POP3, Example.HEADERS_FIRST,
+                      "POP3, headers first: TOP n 0 for each message, then RETR only the small "
+                      "ones", result.record, annotate(result.record, annotate_pop3))
+
+
+def _small(candidate: object) -> bool:
+    """The headers-first client's choice: download messages under 1000 octets."""
+    return int(getattr(candidate, "size", 0)) < 1000
+
+
+def _newcomer() -> Message:
+    """The message that arrives between two polls (or while an IMAP client idles)."""
+    return synthesize(
+        seed=14, sender="Bob <bob@lab.example>", recipient="Alice <alice@lab.example>",
+        subject="Re: Lunch on Friday?", date=datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc),
+        text_size=100, message_id="<lunch.4@lab.example>", in_reply_to="<lunch.1@lab.example>")
+
+
 def pop3_rfc1939() -> Transcript:
     """RFC 1939 §10 replayed byte for byte (APOP, STAT, LIST, RETR/DELE twice, QUIT)."""
     from sim.protocol.examples import session_rfc1939
@@ -496,10 +552,7 @@ def imap_typical() -> Transcript:
     hits = client.search('SUBJECT "invoice"')
     client.create("Receipts")
     client.move(hits or [third], "Receipts")
-    newcomer = synthesize(
-        seed=14, sender="Bob <bob@lab.example>", recipient="Alice <alice@lab.example>",
-        subject="Re: Lunch on Friday?", date=datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc),
-        text_size=100, message_id="<lunch.4@lab.example>", in_reply_to="<lunch.1@lab.example>")
+    newcomer = _newcomer()
     client.idle(trigger=lambda: store.deliver(TRANSCRIPT_USER, newcomer))
     client.logout()
     record = client.record
@@ -529,6 +582,8 @@ def imap_rfc9051() -> Transcript:
 BUILDERS: dict[tuple[Protocol, Example], Callable[[], Transcript]] = {
     (Protocol.POP3, Example.TYPICAL): pop3_typical,
     (Protocol.POP3, Example.RFC1939): pop3_rfc1939,
+    (Protocol.POP3, Example.LEAVE_ON_SERVER): pop3_leave_on_server,
+    (Protocol.POP3, Example.HEADERS_FIRST): pop3_headers_first,
     (Protocol.IMAP, Example.TYPICAL): imap_typical,
     (Protocol.IMAP, Example.RFC9051): imap_rfc9051,
 }
@@ -566,8 +621,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("protocol", choices=[p.value for p in Protocol], metavar="PROTOCOL",
                    help="pop3 or imap")
     p.add_argument("--example", choices=[e.value for e in Example], default=Example.TYPICAL.value,
-                   help="typical (default); rfc1939 (POP3 only: RFC 1939 section 10); "
-                        "rfc9051 (IMAP only: RFC 9051 section 8)")
+                   help="typical (default); rfc1939 (POP3: RFC 1939 section 10); rfc9051 "
+                        "(IMAP: RFC 9051 section 8); leave-on-server (POP3: a later poll with "
+                        "UIDL); headers-first (POP3: TOP, then RETR of small messages)")
     p.add_argument("--json", action="store_true",
                    help="print JSON: client_bytes, server_bytes, server_counts, lines, ...")
     p.add_argument("--full", action="store_true", help="show every payload line in text form")

@@ -47,6 +47,8 @@ def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, 
         (["transcript", "pop3", "--example", "rfc9999"], "invalid choice: 'rfc9999'"),
         (["transcript", "pop3", "--example", "rfc9051"],
          "--example=rfc9051: allowed only with imap"),
+        (["transcript", "imap", "--example", "headers-first"],
+         "--example=headers-first: allowed only with pop3"),
         (["no-such-command"], "invalid choice: 'no-such-command'"),
     ],
 )

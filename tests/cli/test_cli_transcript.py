@@ -119,3 +119,23 @@ def test_rfc9051_sample_session_exchanges_match_facts(capsys: pytest.CaptureFixt
     assert sizes["fetch 12 full"] == (20, 585)
     assert sizes["store 12 +flags \\deleted"] == (31, 37 + 26)
     assert (data["client_bytes"], data["server_bytes"]) == (134, 1468)
+
+
+def test_leave_on_server_downloads_only_the_new_message(capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(capsys, "pop3", "--example", "leave-on-server")
+    assert (data["client_bytes"], data["server_bytes"]) == (61, 728)
+    commands = [e["client"].strip() for e in data["exchanges"] if e["client"]]
+    assert [c for c in commands if c.startswith(("RETR", "DELE"))] == ["RETR 4"]
+    notes = {ln["text"]: ln["annotation"] for ln in data["lines"] if ln["direction"] == "S"}
+    assert notes["4 1.4"].startswith("new since the last poll")
+    assert notes["1 1.1"].startswith("already downloaded")
+
+
+def test_headers_first_tops_everything_and_retrieves_the_small(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(capsys, "pop3", "--example", "headers-first")
+    assert (data["client_bytes"], data["server_bytes"]) == (96, 2054)
+    commands = [e["client"].strip() for e in data["exchanges"] if e["client"]]
+    assert [c for c in commands if c.startswith(("TOP", "RETR"))] == [
+        "TOP 1 0", "RETR 1", "TOP 2 0", "TOP 3 0", "RETR 3"]
+    assert data["server_counts"]["attachment"] == 0  # the photo never crossed the wire
