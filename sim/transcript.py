@@ -11,6 +11,17 @@ matter (the command, the first reply line, the end of a multi-line reply, pushed
 ``python -m sim transcript pop3|imap [--example NAME] [--json] [--full]`` prints it; the text form
 elides the middle of long message payloads (``--full`` shows every line), the JSON form always
 holds every line.  Byte totals count everything each side sent, CRLFs included, TLS excluded.
+
+Examples (:class:`Example`): ``typical`` for both protocols (POP3: a poll that downloads and
+deletes three messages; IMAP: sync headers and structure, open one message, fetch an attachment on
+demand, flag, search, file into a new folder, one IDLE push, log out); ``rfc1939`` (POP3, RFC 1939
+§10: client 95 bytes, server 620); ``rfc9051`` (IMAP, RFC 9051 §8); ``leave-on-server`` and
+``headers-first`` (POP3: a later poll with UIDL; TOP before RETR).
+
+JSON keys: ``protocol``, ``example``, ``title``, ``client_bytes``, ``server_bytes``,
+``server_counts`` (framing/header/body/attachment), ``round_trips``, ``exchanges`` (client text,
+client_bytes, server_bytes, round_trips, note) and ``lines`` (direction ``C``/``S``, text without
+CRLF, annotation, exchange index, payload flag).
 """
 
 from __future__ import annotations
