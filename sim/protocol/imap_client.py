@@ -533,6 +533,27 @@ def connect(engine: ImapServer, user: str, password: str, *, render: bool = Fals
     return client
 
 
+@dataclass(frozen=True)
+class SyncResult:
+    """One whole short session: what was on the wire, and what the client learned."""
+
+    record: SessionRecord
+    select: SelectInfo
+    messages: tuple[MessageSummary, ...]
+
+
+def sync_session(engine: ImapServer, user: str, password: str, *, since_uid: int = 1,
+                 mode: SyncMode = SyncMode.ENVELOPE, mailbox: str = "INBOX",
+                 starttls: bool = False, render: bool = False) -> SyncResult:
+    """A client that connects, syncs headers and structure of UIDs >= ``since_uid``, and logs out
+    (a new device's first look, or a polling client without a kept-open connection)."""
+    client = connect(engine, user, password, render=render, starttls=starttls, mailbox=mailbox)
+    messages = client.sync_headers(since_uid, mode)
+    client.logout()
+    assert client.selected is not None
+    return SyncResult(client.record, client.selected, tuple(messages))
+
+
 def _resync(responses: Iterable[Response]) -> Resync:
     vanished: list[int] = []
     changed: list[tuple[int, frozenset[str]]] = []

@@ -207,3 +207,12 @@ def test_search_reads_esearch_after_enable_imap4rev2() -> None:
     assert client.search("ALL") == [1, 2, 3, 4, 5]
     assert client.search("TEXT zebra") == [3]
     assert client.search("DELETED") == []
+
+
+def test_sync_session_is_a_whole_short_session() -> None:
+    from sim.protocol.imap_client import sync_session
+    result = sync_session(ImapServer(make_store()), USER, PASSWORD, since_uid=4)
+    assert [m.uid for m in result.messages] == [4, 5]
+    assert [e.note for e in result.record.exchanges] == [
+        "greeting", "CAPABILITY", "LOGIN", "SELECT", "sync headers", "LOGOUT"]
+    assert result.record.round_trips == 5 and result.select.exists == 5
