@@ -3,8 +3,8 @@
 Theory of operation
 -------------------
 :func:`build_demo` makes a :class:`~sim.protocol.store.Store` with ``users`` accounts (alice, bob,
-carol, ...) whose passwords are derived from the seed (so a lab handout can print them), and fills
-each INBOX with ``messages`` synthetic messages.  A :class:`MailGenerator` makes the messages: text
+carol, ...) whose passwords are derived from the seed (so a lab handout can print them), gives each
+an empty Sent and Trash folder, and fills each INBOX with ``messages`` synthetic messages.  A :class:`MailGenerator` makes the messages: text
 bodies of varied, heavy-tailed sizes, roughly one in four with a base64 attachment, subjects and
 senders from small vocabularies.  Message *n* of user *u* depends only on (seed, u, n), so the live
 server's ``--deliver-every`` stream continues the same sequence.
@@ -25,6 +25,7 @@ from sim.protocol.store import Store
 MAX_USERS = 100
 MAX_MESSAGES = 1000
 INBOX_LIMIT = 5000  # continuous delivery stops filling an INBOX beyond this
+FOLDERS = ("Sent", "Trash")  # besides INBOX, as a real mail client expects to find them
 BASE_DATE = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 
 _NAMES = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy")
@@ -151,7 +152,9 @@ def build_demo(users: int = 2, messages: int = 10, seed: int = 1) -> Demo:
     store = Store()
     credentials = tuple(Credential(u, password_for(u, seed)) for u in names)
     for cred in credentials:
-        store.add_account(cred.user, cred.password)
+        account = store.add_account(cred.user, cred.password)
+        for folder in FOLDERS:
+            account.create(folder)
     generator = MailGenerator(seed, names)
     for cred in credentials:
         for _ in range(messages):

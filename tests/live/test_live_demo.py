@@ -60,3 +60,8 @@ def test_delivery_continues_the_sequence_and_respects_the_limit() -> None:
     assert got == want  # message n of a user depends only on (seed, user, n)
     assert demo.deliver_round(limit=4) == 0
     assert len(demo.store.accounts["bob"].inbox.messages) == 4
+
+
+def test_accounts_have_the_usual_folders() -> None:
+    demo = build_demo(1, 2, 1)
+    assert sorted(demo.store.accounts["alice"].mailboxes) == ["INBOX", "Sent", "Trash"]
