@@ -26,12 +26,14 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     """A throw-away self-signed certificate for 127.0.0.1 (PEM certificate, PEM key)."""
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
+    made = subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
          "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
          "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True, timeout=30,
+        capture_output=True, timeout=30,
     )
+    if made.returncode != 0:  # e.g. an openssl too old for -addext
+        pytest.skip(f"openssl could not make a test certificate: {made.stderr[-200:]!r}")
     return str(cert), str(key)
 
 
