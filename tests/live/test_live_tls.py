@@ -18,12 +18,13 @@ from live_support import SOCKET_TIMEOUT, Served
 from sim.demo import build_demo
 from sim.live import LiveServer, Service, pop3_factory, tls_context
 
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     """A throw-away self-signed certificate for 127.0.0.1 (PEM certificate, PEM key)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs openssl to make a test certificate")
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     made = subprocess.run(
