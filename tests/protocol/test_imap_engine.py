@@ -598,3 +598,26 @@ def test_enable_imap4rev2_switches_to_rev2_response_forms() -> None:
     assert send(engine, "f UID SEARCH UNSEEN") == (
         b'* ESEARCH (TAG "f") UID ALL 1,4:5\r\nf OK UID SEARCH completed\r\n')
     assert send(engine, "g SEARCH DELETED") == b'* ESEARCH (TAG "g")\r\ng OK SEARCH completed\r\n'
+
+
+def test_header_fields_not_and_nested_message_sections() -> None:
+    engine = selected()
+    out = send(engine, "a FETCH 1 BODY.PEEK[HEADER.FIELDS.NOT (Date Message-ID Content-Type "
+                       "Content-Transfer-Encoding MIME-Version)]")
+    rest = b"From: Alice Example <alice@example.org>\r\nTo: Bob Example <bob@example.org>\r\n" \
+           b"Subject: Note 1\r\n\r\n"
+    assert out.endswith(b"{%d}\r\n" % len(rest) + rest + b")\r\na OK FETCH completed\r\n")
+    inner = b"Subject: inner\r\nFrom: x@y\r\n\r\ninner body\r\n"
+    raw = (b"Subject: outer\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\n"
+           b"Content-Type: text/plain\r\n\r\nhello\r\n--XX\r\nContent-Type: message/rfc822\r\n\r\n"
+           + inner + b"\r\n--XX--\r\n")
+    send(engine, b"b APPEND INBOX {%d+}\r\n" % len(raw) + raw + b"\r\n")
+    out = send(engine, "c FETCH 6 (BODY.PEEK[2.HEADER] BODY.PEEK[2.TEXT] BODY.PEEK[1.MIME])")
+    assert out == (b"* 6 FETCH (BODY[2.HEADER] {29}\r\nSubject: inner\r\nFrom: x@y\r\n\r\n"
+                   b" BODY[2.TEXT] {12}\r\ninner body\r\n"
+                   b" BODY[1.MIME] {28}\r\nContent-Type: text/plain\r\n\r\n)\r\n"
+                   b"c OK FETCH completed\r\n")
+    parsed = parse_responses(send(engine, "d FETCH 6 BODYSTRUCTURE"))
+    parts = parts_of(fetch_items(parsed[0])[1]["BODYSTRUCTURE"])  # type: ignore[index]
+    assert [(p.section, p.media_type, p.size) for p in parts] == [
+        ("1", "text/plain", 5), ("2", "message/rfc822", len(inner))]  # CRLF + "--XX" delimits
