@@ -16,8 +16,8 @@ import ipywidgets as w
 from course.dashboards.base import Control, ControlKind, Dashboard
 from course.progress import ProgressBar
 
-_STYLE = {"description_width": "190px"}
-_LAYOUT = dict(width="460px")
+_STYLE = {"description_width": "250px"}
+_LAYOUT = dict(width="600px")
 
 
 class ControlView:
@@ -47,14 +47,14 @@ class ControlView:
             self._main = w.BoundedIntText(value=control.default, min=int(control.low),
                                           max=int(control.high), step=1, **common)
         elif k is ControlKind.TOGGLE:
-            self._main = w.Checkbox(value=control.default, indent=False,
+            self._main = w.Checkbox(value=control.default, indent=True, style=_STYLE,
                                     description=control.label, layout=w.Layout(**_LAYOUT))
         elif k is ControlKind.CHOICE:
             self._main = w.Dropdown(options=list(control.options), value=control.default, **common)
         else:  # OPTIONAL_INT: a checkbox that turns the slider on, else the "off" meaning
             start = control.default if control.default is not None else int(control.low)
             self._toggle = w.Checkbox(value=control.default is not None, indent=False,
-                                      description=label, layout=w.Layout(width="250px"))
+                                      description=label, layout=w.Layout(width="300px"))
             self._main = w.IntSlider(value=start, min=int(control.low), max=int(control.high),
                                      step=int(control.step), continuous_update=False,
                                      disabled=control.default is None,
@@ -108,7 +108,8 @@ def dashboard_widget(dashboard: Dashboard) -> w.Widget:
     views = {c.name: ControlView(c) for c in dashboard.controls}
     for name, view in views.items():
         view.set(dashboard.values[name])
-    image = w.Image(value=dashboard.png(), format="png", layout=w.Layout(width="100%", max_width="1000px"))
+    image = w.Image(value=dashboard.png(), format="png",
+                    layout=w.Layout(max_width="100%", height="auto", object_fit="contain"))
     summary = w.HTML(_summary_html(dashboard))
     comparison = w.HTML(_comparison_html(dashboard))
     error = w.HTML("")

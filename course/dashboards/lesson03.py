@@ -26,7 +26,7 @@ class Lesson3Dashboard(Dashboard):
     title = "How soon does new mail show up?"
     figure_name = "notification_delay"
     controls = (
-        control("poll_interval_min", "poll interval (POP3; IMAP without IDLE)", ControlKind.FLOAT,
+        control("poll_interval_min", "poll interval (POP3, IMAP w/o IDLE)", ControlKind.FLOAT,
                 10.0, step=1.0, unit="min"),
         Control("idle", "IMAP uses IDLE", ControlKind.TOGGLE, True),
         DAYS,

@@ -79,13 +79,13 @@ class Lesson9Dashboard(Dashboard):
         control("crash_day", "crash on day", ControlKind.FLOAT, 5.0, step=0.5, unit="day"),
         control("backup_age_days", "restore a backup", ControlKind.OPTIONAL_INT, None,
                 unit="days old", off_label="no backup"),
-        Control("accidental_delete", "user deletes one message by mistake on the phone",
+        Control("accidental_delete", "accidental delete on the phone",
                 ControlKind.TOGGLE, True),
         DAYS,
         SEED,
         Control("monte_carlo", "run the yearly Monte Carlo", ControlKind.TOGGLE, False),
-        control("trials", "Monte Carlo: simulated years", ControlKind.INT, 20),
-        control("crashes_per_year", "Monte Carlo: crashes per device per year", ControlKind.FLOAT,
+        control("trials", "Monte Carlo: years", ControlKind.INT, 20),
+        control("crashes_per_year", "crashes per device per year", ControlKind.FLOAT,
                 1.0, step=0.5),
     )
 

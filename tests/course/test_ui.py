@@ -1,0 +1,106 @@
+"""What notebook cells call (``course.ui``), with the real lesson content, without a browser."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from IPython.display import HTML, Markdown
+
+from course import ui
+from course.content import lesson as content
+from course.content.schema import PredictKind
+from course.dashboards import make
+from course.dashboards.base import ControlKind
+from course.widgets import ControlView, dashboard_widget
+
+from .conftest import experiment_available
+
+LESSONS = range(12)
+
+
+@pytest.mark.parametrize("n", LESSONS)
+def test_text_cells_render(n: int) -> None:
+    c = content(n)
+    L = ui.Lesson(n)  # a fresh object: ui.lesson(n) caches one per kernel
+    intro = L.intro()
+    assert isinstance(intro, Markdown) and f"Lesson {n}: {c.title}" in intro.data
+    for objective in c.objectives:
+        assert objective in intro.data
+    assert isinstance(L.notice(), Markdown)
+    assert isinstance(L.nuance(), HTML)
+    nxt = L.next().data
+    if c.next_lesson is None:
+        assert "last lesson" in nxt
+    else:
+        assert content(c.next_lesson).notebook in nxt
+
+
+@pytest.mark.parametrize("n", LESSONS)
+def test_quiz_widget_has_a_block_per_question(n: int) -> None:
+    box = ui.Lesson(n).quiz()
+    assert len(getattr(box, "blocks", [])) == len(content(n).quiz)
+
+
+@pytest.mark.parametrize("n", LESSONS)
+def test_predict_cell_matches_the_prompt(n: int) -> None:
+    L = ui.Lesson(n)
+    view = L.predict()
+    if content(n).predict is None:
+        assert isinstance(view, Markdown)
+    else:
+        assert hasattr(view, "commit_button")
+
+
+def test_lesson_objects_are_shared_within_a_kernel() -> None:
+    assert ui.lesson(3) is ui.lesson(3)
+
+
+@pytest.mark.parametrize("n", range(1, 11))
+def test_prediction_then_dashboard_compares_with_the_model(n: int) -> None:
+    if not experiment_available(n):
+        pytest.skip("experiment not available")
+    L = ui.Lesson(n)
+    prompt = content(n).predict
+    assert prompt is not None
+    board = L.make_dashboard()
+    assert not board.revealed
+    guess = prompt.options[0].key if prompt.kind is PredictKind.CHOICE else prompt.min_value
+    L.prediction.commit(guess)
+    assert board.revealed
+    truth = board.results[prompt.result_key]
+    assert L.prediction.first_result == truth or (
+        isinstance(truth, float) and math.isnan(truth) and math.isnan(L.prediction.first_result))
+    assert L.prediction.comparison_text().startswith("You predicted")
+
+
+def test_lesson_11_transcript_cell_feeds_its_prediction() -> None:
+    L = ui.Lesson(11)
+    view = L.dashboard()
+    assert "Client sent" in view.body.value
+    assert L.prediction is not None and L.prediction.first_result is not None
+
+
+def test_every_control_kind_has_a_working_view() -> None:
+    seen = set()
+    for n in range(1, 11):
+        for c in make(n).controls if experiment_available(n) else ():
+            view = ControlView(c)
+            view.set(c.default)
+            assert view.get() == c.default
+            seen.add(c.kind)
+    if seen:
+        assert {ControlKind.INT, ControlKind.FLOAT, ControlKind.LOG_FLOAT, ControlKind.TOGGLE,
+                ControlKind.CHOICE, ControlKind.OPTIONAL_INT, ControlKind.SEED} <= seen
+
+
+def test_dashboard_widget_drives_a_real_dashboard() -> None:
+    if not experiment_available(2):
+        pytest.skip("experiment not available")
+    d = make(2)
+    view = dashboard_widget(d)
+    before = (view.summary.value, view.image.value)
+    view.views["rtt_ms"].set(400.0)
+    assert d.values["rtt_ms"] == 400.0
+    assert view.summary.value != before[0] and view.image.value != before[1]
+    assert view.progress.widget.layout.visibility == "hidden"  # shown only while simulating
