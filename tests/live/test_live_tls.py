@@ -145,3 +145,21 @@ def test_plaintext_pipelined_behind_stls_is_discarded(serve: Callable[..., Serve
     secure.sendall(b"QUIT\r\n")
     assert reader.readline().startswith(b"+OK")
     secure.close()
+
+
+def test_plaintext_on_an_implicit_tls_port_is_dropped_quietly(
+        serve: Callable[..., Served], certificate: tuple[str, str]) -> None:
+    cert, key = certificate
+    served = serve(extra=("--tls-cert", cert, "--tls-key", key))
+    for service in ("pop3s", "imaps"):
+        sock = socket.create_connection(("127.0.0.1", served.port(service)),
+                                        timeout=SOCKET_TIMEOUT)
+        sock.sendall(b"USER alice\r\nQUIT\r\n" * 50)
+        try:
+            sock.recv(1024)
+        except OSError:
+            pass
+        sock.close()
+    pop = poplib.POP3_SSL("127.0.0.1", served.port("pop3s"), timeout=SOCKET_TIMEOUT,
+                          context=client_context(cert))
+    pop.quit()  # still serving; the fixture checks the server's stderr has no traceback
