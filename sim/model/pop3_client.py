@@ -19,8 +19,9 @@ takes effect at QUIT, user actions (read, flag, file, delete...) change only the
 
 from __future__ import annotations
 
-import heapq
+import bisect
 import math
+from collections import deque
 
 from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
 from ..results import CrashRecord, LossReason, SearchRecord
@@ -63,7 +64,9 @@ class Pop3Client:
         self.ever: set[int] = set()  # mail ids ever downloaded in full (duplicate detection)
         self.acct = math.inf  # ticks before this time are accounted
         self.sched = math.inf
-        self.expiry: list[tuple[float, int]] = []
+        # (time its days are up, mail id), in time order (downloads happen in time order)
+        self.expiry: deque[tuple[float, int]] = deque()
+        self.ptr = 0  # with UIDL: every INBOX UID below this has been processed
         world.inbox_listeners[dev.user].append(self.account_empty)
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -105,28 +108,74 @@ class Pop3Client:
         return t - self.first_seen.get(mid, t) >= pol.leave_days * DAY
 
     def _plan(self, t: float) -> tuple[PollCost, list[int], list[int], list[int]]:
-        """Cost of a poll at ``t`` on the current maildrop; (cost, fetched, headers, deleted)."""
+        """Cost of a poll at ``t`` on the current maildrop; (cost, fetched, headers, deleted).
+
+        With UIDL the client acts only on messages it has not processed (UIDs at or above
+        ``ptr``: UIDs only grow) and on leave-on-server copies whose days are up (``expiry``, in
+        time order), so a poll costs O(work), not O(maildrop); the listing octets come from the
+        maildrop's running sums.  Without UIDL every message is candidate (:meth:`_plan_scan`)."""
+        pol = self.pol
+        if not pol.use_uidl:
+            return self._plan_scan(t)
+        user, costs, mails = self.user, self.costs, self.w.mails
+        inbox = user.inbox
+        n = len(inbox)
+        c = costs.begin(n, user.inbox_bytes, user.size_digits, user.uid_digits, True)
+        fetched: list[int] = []
+        headers: list[int] = []
+        deleted: list[int] = []
+        gone: set[int] = set()
+        mid_at, known = user.mid_at, self.known
+        for i in range(bisect.bisect_left(inbox, self.ptr), n):
+            mid = mid_at[inbox[i]]
+            if mid in known:
+                if not pol.leave_on_server:
+                    costs.dele(c, i + 1)
+                    deleted.append(mid)
+                    gone.add(mid)
+                continue  # leave-on-server copies expire through ``expiry`` below
+            m = mails[mid]
+            if pol.headers_first and m.size >= pol.headers_first_min_bytes:
+                if mid not in self.headers_only:
+                    costs.top0(c, i + 1, m.header)
+                    headers.append(mid)
+                continue
+            costs.retr(c, i + 1, m.size, m.header, m.body, m.attachment)
+            fetched.append(mid)
+            if self._may_delete(mid, t):
+                costs.dele(c, i + 1)
+                deleted.append(mid)
+                gone.add(mid)
+        if pol.leave_on_server and pol.leave_days is not None:
+            uid_of = user.uid_of
+            for when, mid in self.expiry:
+                if when > t:
+                    break
+                if mid in gone or mid not in uid_of or mid not in known:
+                    continue
+                costs.dele(c, bisect.bisect_left(inbox, uid_of[mid]) + 1)
+                deleted.append(mid)
+                gone.add(mid)
+        costs.quit(c, n - len(deleted))
+        return c, fetched, headers, deleted
+
+    def _plan_scan(self, t: float) -> tuple[PollCost, list[int], list[int], list[int]]:
+        """The poll of a client without UIDL: it cannot tell old from new, so every message is
+        fetched (TOP first when headers-first) -- deleted after download, or downloaded again at
+        the next poll (the re-download storm)."""
         user, pol, costs, mails = self.user, self.pol, self.costs, self.w.mails
         n = len(user.inbox)
-        c = costs.begin(n, user.inbox_bytes, user.size_digits, user.uid_digits, pol.use_uidl)
+        c = costs.begin(n, user.inbox_bytes, user.size_digits, user.uid_digits, False)
         fetched: list[int] = []
         headers: list[int] = []
         deleted: list[int] = []
         mid_at = user.mid_at
-        uidl = pol.use_uidl
-        known = self.known
         for i, uid in enumerate(user.inbox, 1):
             mid = mid_at[uid]
-            if uidl and mid in known:
-                if self._may_delete(mid, t):
-                    costs.dele(c, i)
-                    deleted.append(mid)
-                continue
             m = mails[mid]
             if pol.headers_first and m.size >= pol.headers_first_min_bytes:
-                if not (uidl and mid in self.headers_only):
-                    costs.top0(c, i, m.header)
-                    headers.append(mid)
+                costs.top0(c, i, m.header)
+                headers.append(mid)
                 continue
             costs.retr(c, i, m.size, m.header, m.body, m.attachment)
             fetched.append(mid)
@@ -185,6 +234,8 @@ class Pop3Client:
         dur = self._charge(c)
         user.lock_until = t + dur
         user.lock_holder = self.dev.id
+        if user.inbox:  # every message of this snapshot is now processed
+            self.ptr = max(self.ptr, user.inbox[-1] + 1)
         self._apply(t, t + dur, fetched, headers, deleted)
         self._reschedule()
 
@@ -211,7 +262,7 @@ class Pop3Client:
             if dev.spec.scans_mail:
                 dev.scan_bytes += mails[mid].size
             if pol.leave_on_server and pol.leave_days is not None and pol.use_uidl:
-                heapq.heappush(self.expiry, (t + pol.leave_days * DAY, mid))
+                self.expiry.append((t + pol.leave_days * DAY, mid))
         if dups:
             self._redownload(dups, 1)
         for mid in fetched:
@@ -224,8 +275,8 @@ class Pop3Client:
     def _reschedule(self) -> None:
         exp = self.expiry
         inbox = self.user.uid_of
-        while exp and exp[0][1] not in inbox:
-            heapq.heappop(exp)
+        while exp and (exp[0][1] not in inbox or exp[0][1] not in self.known):
+            exp.popleft()
         if exp:
             self.want(max(exp[0][0], self.acct))
 
@@ -310,6 +361,7 @@ class Pop3Client:
         else:
             self.known = {m for m in self.known if self.first_seen.get(m, t) <= c.backup_time}
             self.headers_only = {m for m in self.headers_only if m in dev.local}
+        self.ptr = 0  # look at every message again: the restored memory may lack some
         self.want(t)
         w.crash_records.append(record)
 
