@@ -55,6 +55,7 @@ class ImapClient:
         self.costs = costs_for(world.tls)
         self.connected_at = math.inf  # start of the current connection (inf: not connected)
         self.synced = False  # the local view matches the server as of the last sync
+        self.log_pos = 0  # how far into the server's change log the last resync got
         self.queue: list[tuple[ActionKind, int, Action]] = []  # offline changes to upload
         self.pending_tick = math.inf  # a polling client's next tick with changes to pick up
         self.full = self.pol.fetch_mode is FetchMode.FULL_OFFLINE
@@ -157,16 +158,27 @@ class ImapClient:
         return cost, body, att
 
     def _apply_server(self, t: float, *, fetch_cost: bool) -> None:
-        """Make the local view equal to the server (after a resync); fetch what is new."""
+        """Make the local view equal to the server (after a resync); fetch what is new.
+
+        Only messages the server changed since this device's last resync can differ (the
+        server's change log, like a CONDSTORE modseq); after a crash the whole log is replayed."""
         w, dev, user = self.w, self.dev, self.user
-        for mid in [m for m in dev.local if m < w.n_arrivals and m not in user.where]:
-            w.drop_local(dev, mid, LossReason.USER_DELETE if w.intent.get(mid) is None
-                         else LossReason.QUARANTINE)
+        log = user.log
+        changed = dict.fromkeys(log[self.log_pos:])
+        self.log_pos = len(log)
         fetch = ZERO
-        for mid, (folder, flags) in list(user.where.items()):
+        where = user.where
+        for mid in changed:
             if mid >= w.n_arrivals:
                 continue
             copy = dev.local.get(mid)
+            entry = where.get(mid)
+            if entry is None:
+                if copy is not None:
+                    w.drop_local(dev, mid, LossReason.USER_DELETE if w.intent.get(mid) is None
+                                 else LossReason.QUARANTINE)
+                continue
+            folder, flags = entry
             if copy is None:
                 cost, body, att = self._fetch_new_cost(mid)
                 fetch = add(fetch, cost)
@@ -413,6 +425,7 @@ class ImapClient:
     def on_crash(self, c: Crash, t: float) -> None:
         record = wipe_and_restore(self.w, self.dev, c, t)
         self.queue.clear()  # unsent changes lived only on the device
+        self.log_pos = 0  # the local store is gone: replay the whole change log
         self.w.crash_records.append(record)
         if self.online(t):
             self.reconnect(t)

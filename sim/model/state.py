@@ -111,7 +111,7 @@ class ServerUser:
 
     __slots__ = ("index", "name", "where", "boxes", "box_mid", "box_next", "validity", "uid_of",
                  "inbox", "mid_at", "next_uid", "inbox_bytes", "size_digits", "uid_digits",
-                 "lock_until", "lock_holder", "bytes", "modseq", "keywords", "lsum")
+                 "lock_until", "lock_holder", "bytes", "modseq", "keywords", "lsum", "log")
 
     def __init__(self, index: int, name: str) -> None:
         self.index = index
@@ -135,6 +135,7 @@ class ServerUser:
         # folder -> sum over its messages of digits(uid) + len(flag list): the variable part of
         # an IMAP flag-resync listing, kept incrementally so a resync costs O(1) to price
         self.lsum: dict[str, int] = {}
+        self.log: list[int] = []  # mail ids in the order the server changed them (modseq order)
 
     def folder(self, name: str) -> list[int]:
         if name not in self.boxes:

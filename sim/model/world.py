@@ -276,6 +276,7 @@ class World:
         self._keyword(user, folder, flags, 1, mid)
         user.bytes += m.size
         user.modseq += 1
+        user.log.append(mid)
         self.rec.server_add(m.size)
         self.copies[mid] = self.copies.get(mid, 0) + 1
 
@@ -288,6 +289,7 @@ class World:
         m = self.mails[mid]
         user.bytes -= m.size
         user.modseq += 1
+        user.log.append(mid)
         self.rec.server_add(-m.size)
         self._lose_copy(mid, reason)
 
@@ -306,6 +308,7 @@ class World:
         entry[0], entry[1] = folder, flags
         self._keyword(user, folder, flags, 1, mid)
         user.modseq += 1
+        user.log.append(mid)
         return True
 
     def _lose_copy(self, mid: int, reason: LossReason) -> None:
