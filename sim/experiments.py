@@ -8,6 +8,9 @@ keyword-only; a value outside its range raises :class:`sim.scenario.ScenarioErro
 parameter, the value and the range (the course's widgets use exactly these ranges, see
 :data:`RANGES`). Defaults are the "default lesson scenario": preset ``family`` (one user with a phone,
 a laptop and a desktop), 7 days, seed 1 -- built to run both protocols in well under 100 ms.
+The first call in a fresh process is slower (about a second): it measures the protocol engines'
+costs per message shape once (``sim.model.imap_costs``); later calls reuse them.  A course can
+warm up by calling any lesson function once at import time of its dashboard.
 
 Device names in results are ``"user/device"``, e.g. ``"alex/phone"``, ``"alex/laptop"``,
 ``"alex/desktop"`` (preset ``family``; lesson 6 uses preset ``two_clients``: ``"kim/laptop"``,
