@@ -396,3 +396,41 @@ def scorecard(fig: Figure, metrics: Sequence[tuple[str, str, float, float, str]]
     ax.legend(loc="lower right")
     ax.set_title("Every metric, POP3 beside IMAP", loc="left")
     return fig
+
+
+def connection_timeline(fig: Figure, rows: Sequence[Mapping[str, Any]]) -> Figure:
+    """Each way of connecting as a row of steps in time: TCP, TLS, then every command to login.
+
+    Each row: ``label``, ``protocol`` (Protocol) and ``steps``: ``(start_s, end_s, text, kind,
+    readable)`` with ``kind`` one of ``"tcp"``, ``"tls"``, ``"command"``; ``readable`` commands
+    (sent before TLS) are hatched: an eavesdropper reads them, password included.
+    """
+    fig.clear()
+    ax = fig.subplots()
+    end = max([s[1] for r in rows for s in r["steps"]] + [1e-3])
+    for y, row in enumerate(rows):
+        colour = PROTOCOL_COLOURS[row["protocol"]]
+        for start, stop, text, kind, readable in row["steps"]:
+            face = {"tcp": KIND_COLOURS["tcp"], "tls": style.GREY}.get(kind, colour)
+            ax.barh(y, (stop - start) * 1000, left=start * 1000, height=0.62, color=face,
+                    edgecolor="white", linewidth=1.2, hatch="///" if readable else None)
+            if (stop - start) / end > 0.045:
+                ax.text((start + stop) / 2 * 1000, y, text, ha="center", va="center", fontsize=8,
+                        color="black" if kind == "tcp" else "white", fontweight="bold")
+        ax.text(row["steps"][-1][1] * 1000 + end * 8, y, f"{row['steps'][-1][1] * 1000:.0f} ms",
+                va="center", fontsize=9)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([r["label"] for r in rows])
+    ax.invert_yaxis()
+    ax.set_xlim(0, end * 1000 * 1.1)
+    ax.set_xlabel("time from the client's first packet (ms)")
+    ax.grid(axis="y", visible=False)
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color=KIND_COLOURS["tcp"], label="TCP handshake"),
+                       Patch(color=style.GREY, label="TLS handshake"),
+                       Patch(facecolor="white", edgecolor=style.BLACK, hatch="///",
+                             label="readable by an eavesdropper")],
+              loc="lower right")
+    ax.set_title("From the first packet to logged in: every round trip", loc="left")
+    return fig

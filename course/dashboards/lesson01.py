@@ -81,4 +81,11 @@ class Lesson1Dashboard(Dashboard):
         figures.storage_over_time(fig, data.pop3, data.imap)
 
 
+    def key_figures(self):  # noqa: ANN201 - see base
+        data = self.data
+        return super().key_figures() + [
+            ("bandwidth_by_kind", lambda fig: figures.bandwidth_by_kind(fig, data.pop3, data.imap)),
+        ]
+
+
 DASHBOARD = Lesson1Dashboard

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from matplotlib.figure import Figure
@@ -36,26 +37,34 @@ def _row_label(row: Any) -> str:
     return f"{proto.value} {row.port} ({extra})"
 
 
+@dataclass(frozen=True)
+class Lesson2Data:
+    """The experiment's per-connection totals and the timed steps behind them."""
+
+    result: Any
+    steps: tuple[dict[str, Any], ...]
+
+
 class Lesson2Dashboard(Dashboard):
     """POP3 uses 110/995, IMAP 143/993; what TLS costs and hides (DESIGN.md §5, row 2)."""
 
     lesson = 2
     title = "Ports, TLS and the first round trips"
-    figure_name = "connection_setup"
+    figure_name = "connection_timeline"
     controls = (
         control("rtt_ms", "round-trip time", ControlKind.LOG_FLOAT, 50.0, unit="ms"),
         control("bandwidth_kbps", "bandwidth", ControlKind.LOG_FLOAT, 10000.0, unit="kbit/s"),
     )
 
-    def simulate(self, values: Mapping[str, Any], progress: Progress) -> Any:
+    def simulate(self, values: Mapping[str, Any], progress: Progress) -> Lesson2Data:
         from sim.experiments import lesson2_ports_and_tls
 
-        return lesson2_ports_and_tls(**values)
+        return Lesson2Data(lesson2_ports_and_tls(**values), tuple(connection_steps(**values)))
 
-    def _rows(self, data: Any) -> dict[str, Any]:
-        return {_row_key(r): r for r in data.rows}
+    def _rows(self, data: Lesson2Data) -> dict[str, Any]:
+        return {_row_key(r): r for r in data.result.rows}
 
-    def compute_results(self, data: Any) -> dict[str, float | str]:
+    def compute_results(self, data: Lesson2Data) -> dict[str, float | str]:
         rows = self._rows(data)
         rt = {k: float(r.round_trips) for k, r in rows.items()}
         pop_clear = rows["pop3_110"].password_in_clear
@@ -71,7 +80,7 @@ class Lesson2Dashboard(Dashboard):
             "cleartext_password": clear,
         }
 
-    def summary(self, data: Any) -> str:
+    def summary(self, data: Lesson2Data) -> str:
         rows = self._rows(data)
         r = self.compute_results(data)
         ms = lambda k: f"{1000 * rows[k].setup_s:.0f} ms"  # noqa: E731
@@ -85,10 +94,73 @@ class Lesson2Dashboard(Dashboard):
             f"{'both protocols' if r['cleartext_password'] == 'both' else r['cleartext_password']}."
         )
 
-    def draw(self, fig: Figure, data: Any) -> None:
+    def draw(self, fig: Figure, data: Lesson2Data) -> None:
+        figures.connection_timeline(fig, data.steps)
+
+    def key_figures(self):  # noqa: ANN201 - see base
         rows = [dict(label=_row_label(r), protocol=_row_protocol(r), round_trips=r.round_trips,
-                     seconds=r.setup_s, cleartext=bool(r.password_in_clear)) for r in data.rows]
-        figures.connection_setup(fig, rows)
+                     seconds=r.setup_s, cleartext=bool(r.password_in_clear))
+                for r in self.data.result.rows]
+        return super().key_figures() + [
+            ("round_trips", lambda fig: figures.connection_setup(fig, rows)),
+        ]
+
+
+def _command_word(client: bytes, protocol: Protocol) -> str:
+    words = client.decode("ascii", "replace").split()
+    if not words:
+        return "greeting"
+    if protocol is Protocol.IMAP and len(words) > 1:
+        words = words[1:]  # drop the tag
+    return words[0].upper()
+
+
+def connection_steps(rtt_ms: float, bandwidth_kbps: float) -> list[dict[str, Any]]:
+    """Per (protocol, port, TLS) the timed steps from SYN to logged in, as lesson 2 computes them.
+
+    The sessions are the same engine-made login records and the same :class:`sim.network.Link`
+    timing that :func:`sim.experiments.lesson2_ports_and_tls` uses (its ``_login_record``), so the
+    end of each row is that function's ``setup_s``.
+    """
+    from sim.experiments import _login_record
+    from sim.network import Link
+    from sim.scenario import LinkSpec, TlsMode
+
+    bps = bandwidth_kbps * 1000 / 8
+    spec = LinkSpec(down_Bps=max(1e3, bps), up_Bps=max(1e3, bps), rtt_s=rtt_ms / 1000)
+    r = spec.rtt_s
+    rows = []
+    for name in ("pop3", "imap"):
+        proto = Protocol.POP3 if name == "pop3" else Protocol.IMAP
+        for tls in TlsMode:
+            record = _login_record(name, tls)
+            ends = Link(spec, tls).session(record, close=False).exchange_end_s
+            steps = [(0.0, r, "TCP", "tcp", False)]
+            ready = r
+            encrypted = tls is TlsMode.IMPLICIT
+            if encrypted:
+                steps.append((r, 2 * r, "TLS", "tls", False))
+                ready = 2 * r
+            previous, upgrade_next = ready, False
+            for exchange, stop in zip(record.exchanges, ends):
+                start = previous
+                if upgrade_next:
+                    steps.append((start, start + r, "TLS", "tls", False))
+                    start, encrypted, upgrade_next = start + r, True, False
+                word = _command_word(exchange.client, proto)
+                steps.append((start, stop, word, "command", not encrypted))
+                upgrade_next = word in ("STLS", "STARTTLS") and tls is TlsMode.STARTTLS
+                previous = stop
+            port = {"none": 110, "starttls": 110, "implicit": 995}[tls.value] if name == "pop3" else \
+                {"none": 143, "starttls": 143, "implicit": 993}[tls.value]
+            label = f"{proto.value} {port} ({_MODE_LABEL[(name, tls.value)]})"
+            rows.append(dict(label=label, protocol=proto, steps=steps))
+    return rows
+
+
+_MODE_LABEL = {("pop3", "none"): "no TLS", ("pop3", "starttls"): "STLS",
+               ("pop3", "implicit"): "implicit TLS", ("imap", "none"): "no TLS",
+               ("imap", "starttls"): "STARTTLS", ("imap", "implicit"): "implicit TLS"}
 
 
 DASHBOARD = Lesson2Dashboard

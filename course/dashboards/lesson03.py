@@ -77,4 +77,23 @@ class Lesson3Dashboard(Dashboard):
         bottom.get_legend().remove()
 
 
+    def key_figures(self):  # noqa: ANN201 - see base
+        import dataclasses
+
+        from sim.presets import preset
+
+        from course.dashboards.overview import timeline_drawer
+
+        v = self.values
+        scenario = preset("family", days=1, seed=v["seed"])
+        users = tuple(dataclasses.replace(u, devices=tuple(
+            dataclasses.replace(d, pop3=dataclasses.replace(
+                d.pop3, poll_interval_s=60.0 * v["poll_interval_min"]),
+                imap=dataclasses.replace(d.imap, idle=v["idle"],
+                                         poll_interval_s=60.0 * v["poll_interval_min"]))
+            for d in u.devices)) for u in scenario.users)
+        scenario = dataclasses.replace(scenario, users=users)
+        return super().key_figures() + [("timeline_one_day", timeline_drawer(scenario))]
+
+
 DASHBOARD = Lesson3Dashboard

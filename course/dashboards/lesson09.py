@@ -188,7 +188,23 @@ class Lesson9Dashboard(Dashboard):
                             values["seed"], lambda _f: None)
             figures.yearly_loss(fig, y.lost_pop3, y.lost_imap)
 
-        return super().key_figures() + [("loss_vs_backup_age", sweep), ("yearly_loss", yearly)]
+        def crash_timeline() -> Any:
+            import dataclasses
+
+            from sim.presets import preset
+            from sim.scenario import CrashSpec
+
+            from course.dashboards.overview import timeline_drawer
+
+            age = values["backup_age_days"]
+            scenario = preset("family", days=values["days"], seed=values["seed"])
+            scenario = dataclasses.replace(scenario, crashes=CrashSpec(
+                at=((values["crash_device"], values["crash_day"] * 86400.0),),
+                backup_age_s=None if age is None else age * 86400.0))
+            return timeline_drawer(scenario)
+
+        return super().key_figures() + [("loss_vs_backup_age", sweep), ("yearly_loss", yearly),
+                                        ("crash_timeline", crash_timeline())]
 
 
 DASHBOARD = Lesson9Dashboard

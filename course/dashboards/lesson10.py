@@ -151,4 +151,11 @@ class Lesson10Dashboard(Dashboard):
         figures.scorecard(fig, self._metrics(data))
 
 
+    def key_figures(self):  # noqa: ANN201 - see base
+        data = self.data
+        return super().key_figures() + [
+            ("bandwidth_by_kind", lambda fig: figures.bandwidth_by_kind(fig, data.pop3, data.imap)),
+        ]
+
+
 DASHBOARD = Lesson10Dashboard

@@ -91,6 +91,15 @@ class OverviewDashboard(Dashboard):
         figures.timeline(fig, data.timeline_pop3, data.timeline_imap)
 
 
+def timeline_drawer(scenario: Any, window_days: float | None = None) -> Any:
+    """A figure drawer: the timeline of ``scenario``'s first user, POP3 above IMAP."""
+    trace, pop3, imap = run_both(scenario)
+    window = window_days * 86400.0 if window_days else None
+    tp = timeline_data(trace, pop3, Protocol.POP3, window_s=window)
+    ti = timeline_data(trace, imap, Protocol.IMAP, window_s=window)
+    return lambda fig: figures.timeline(fig, tp, ti)
+
+
 def overview_figures() -> list[tuple[str, Any]]:
     """Lesson 0's exported figure: the timeline at default settings."""
     return OverviewDashboard().key_figures()
