@@ -16,7 +16,8 @@ Lesson 0 (welcome): ``L.dashboard()`` is the model in five minutes (a timeline o
 devices under POP3 and IMAP).  Lesson 11 (on the wire): ``L.dashboard()`` / ``L.transcript("imap")``
 show annotated transcripts, and ``lab = L.live_server(deliver_every=20)`` starts the lab's own
 server on loopback (``lab.pop3.port``, ``lab.imap.port``, ``lab.user``, ``lab.password``;
-``lab.stop()``, or it stops when the kernel exits) for ``poplib``/``imaplib`` cells.
+``lab.stop()``, or it stops when the kernel exits) for ``poplib``/``imaplib`` cells;
+``L.state_machines()`` draws both protocols' state diagrams.
 
 Each method *returns* something Jupyter displays (Markdown or a widget), so a cell shows it when the
 call is the cell's last line, and tests can inspect it.  ``ui.lesson(n)`` returns the same object for
@@ -114,6 +115,23 @@ class Lesson:
         if self.prediction is not None and self.prediction.first_result is None:
             self.prediction.observe(transcript_results())
         return transcript_view(protocol, example, full)
+
+    def state_machines(self) -> "ipywidgets.Widget":
+        """POP3's and IMAP's state diagrams side by side (lesson 11), as an image."""
+        import io
+
+        import ipywidgets as w
+
+        from course import style
+        from course.wire import draw_state_machines
+
+        fig = style.figure(10.0, 5.0)
+        with style.context():
+            draw_state_machines(fig)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=100)
+        return w.Image(value=buf.getvalue(), format="png",
+                       layout=w.Layout(max_width="100%", height="auto"))
 
     def live_server(self, messages: int = 5, deliver_every: float | None = None) -> Any:
         """Start the lab's POP3+IMAP server on 127.0.0.1 (a ``course.wire.LiveLab``)."""

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import ipywidgets
     from matplotlib.figure import Figure
 
-__all__ = ["Endpoint", "LiveLab", "draw_bytes_per_command", "transcript_html", "transcript_results", "transcript_view",
+__all__ = ["Endpoint", "LiveLab", "draw_bytes_per_command", "draw_state_machines", "transcript_html", "transcript_results", "transcript_view",
            "wire_figures"]
 
 PROTOCOLS = ("pop3", "imap")
@@ -228,7 +228,7 @@ class LiveLab:
 
 def wire_figures() -> list[tuple[str, Any]]:
     """Lesson 11's exported figure: bytes per exchange of the default transcripts."""
-    return [("bytes_per_command", draw_bytes_per_command)]
+    return [("bytes_per_command", draw_bytes_per_command), ("state_machines", draw_state_machines)]
 
 
 def _command_label(index: int, client: bytes, width: int = 22) -> str:
@@ -278,3 +278,59 @@ def draw_bytes_per_command(fig: "Figure") -> None:
         ax.set_xlabel("bytes (log scale)")
         ax.grid(axis="y", visible=False)
         ax.legend(loc="lower right")
+
+
+# -- state machines ------------------------------------------------------------------------------
+
+# (state, x, y) boxes and (from, to, label, curve) arrows; positions in axes fractions
+_POP3_STATES = (("AUTHORIZATION", 0.5, 0.85), ("TRANSACTION", 0.5, 0.5), ("UPDATE", 0.5, 0.15))
+_POP3_EDGES = (
+    ("AUTHORIZATION", "TRANSACTION", "USER+PASS or APOP\n(maildrop locked)", 0.0),
+    ("TRANSACTION", "UPDATE", "QUIT\n(DELE'd messages removed)", 0.0),
+)
+_IMAP_STATES = (("Not Authenticated", 0.5, 0.88), ("Authenticated", 0.5, 0.6),
+                ("Selected", 0.5, 0.32), ("Logout", 0.5, 0.06))
+_IMAP_EDGES = (
+    ("Not Authenticated", "Authenticated", "LOGIN / AUTHENTICATE", 0.0),
+    ("Authenticated", "Selected", "SELECT / EXAMINE", -0.35),
+    ("Selected", "Authenticated", "CLOSE / UNSELECT", -0.35),
+    ("Selected", "Logout", "LOGOUT", 0.0),
+)
+
+
+def draw_state_machine(ax: Any, title: str, colour: str, states: tuple, edges: tuple,
+                       note: str) -> None:
+    """Boxes for states, arrows for the commands that move between them."""
+    where = {name: (x, y) for name, x, y in states}
+    for name, x, y in states:
+        ax.text(x, y, name, ha="center", va="center", fontsize=11, fontweight="bold",
+                bbox=dict(boxstyle="round,pad=0.6", facecolor="white", edgecolor=colour, linewidth=2))
+    for src, dst, label, curve in edges:
+        (x0, y0), (x1, y1) = where[src], where[dst]
+        ax.annotate("", xy=(x1, y1 + (0.06 if y1 < y0 else -0.06)),
+                    xytext=(x0, y0 - (0.06 if y1 < y0 else -0.06)),
+                    arrowprops=dict(arrowstyle="-|>", color=colour, linewidth=1.6,
+                                    connectionstyle=f"arc3,rad={curve}"))
+        offset = 0.04 if curve == 0 else (0.09 if y1 < y0 else -0.09)
+        ax.text((x0 + x1) / 2 + offset, (y0 + y1) / 2, label, ha="left" if offset >= 0 else "right",
+                va="center", fontsize=9)
+    ax.text(0.5, -0.04, note, ha="center", va="top", fontsize=8.5, color="#555555",
+            transform=ax.transAxes)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.axis("off")
+    ax.set_title(title, color=colour, loc="left")
+
+
+def draw_state_machines(fig: "Figure") -> None:
+    """POP3 (RFC 1939 §3) beside IMAP (RFC 9051 §3)."""
+    from course.style import PROTOCOL_COLOURS, Protocol
+
+    fig.clear()
+    left, right = fig.subplots(1, 2)
+    draw_state_machine(left, "POP3 states (RFC 1939 §3)", PROTOCOL_COLOURS[Protocol.POP3],
+                       _POP3_STATES, _POP3_EDGES,
+                       "A dropped connection never reaches UPDATE: nothing is deleted.")
+    draw_state_machine(right, "IMAP states (RFC 9051 §3)", PROTOCOL_COLOURS[Protocol.IMAP],
+                       _IMAP_STATES, _IMAP_EDGES,
+                       "LOGOUT (or a dropped connection) from any state ends the session.")

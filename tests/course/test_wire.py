@@ -65,3 +65,22 @@ def test_bytes_per_command_figure_draws() -> None:
     assert len(fig.axes) == 2
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert "PASS ****" in labels  # the password is not printed on a slide
+
+
+def test_state_machine_figure_names_every_state() -> None:
+    from course.wire import draw_state_machines
+
+    fig = style.figure(12, 6.75)
+    with style.context():
+        draw_state_machines(fig)
+    texts = {t.get_text() for ax in fig.axes for t in ax.texts}
+    for state in ("AUTHORIZATION", "TRANSACTION", "UPDATE", "Not Authenticated", "Authenticated",
+                  "Selected", "Logout"):
+        assert state in texts
+
+
+def test_ui_state_machines_cell_returns_an_image() -> None:
+    from course import ui
+
+    image = ui.Lesson(11).state_machines()
+    assert image.value[:8] == b"\x89PNG\r\n\x1a\n"
