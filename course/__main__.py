@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     p_fig.add_argument("--dpi", type=int, default=160, help="PNG resolution (default 160)")
     p_bench = sub.add_parser("bench", help="time each dashboard's default update")
     p_bench.add_argument("--repeat", type=int, default=7, help="updates per dashboard (default 7)")
+    p_bench.add_argument("--worst", action="store_true",
+                         help="also time each dashboard at the edges of its control ranges")
     args = parser.parse_args(argv)
 
     if args.command == "seal":
@@ -48,9 +50,10 @@ def main(argv: list[str] | None = None) -> int:
             print(path)
         return 0
     if args.command == "bench":
-        from .bench import run_bench
+        from .bench import run_bench, run_worst
 
-        return run_bench(repeat=args.repeat)
+        status = run_bench(repeat=args.repeat)
+        return run_worst() if args.worst else status
     return 2  # unreachable: argparse requires a command
 
 

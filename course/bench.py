@@ -56,6 +56,63 @@ def bench_dashboard(n: int, repeat: int = 7) -> BenchLine:
                      statistics.median(pngs))
 
 
+def extremes(n: int) -> list[dict[str, object]]:
+    """Control settings at the edges of lesson ``n``'s ranges: each control alone at its low and
+    high end, and every numeric control at its high end together (the usual worst case)."""
+    from course.dashboards import dashboard_class
+    from course.dashboards.base import ControlKind
+
+    cls = dashboard_class(n)
+    settings: list[dict[str, object]] = []
+    together: dict[str, object] = {}
+    for c in cls.controls:
+        if c.kind in (ControlKind.TOGGLE,):
+            settings.append({c.name: not c.default})
+        elif c.kind is ControlKind.CHOICE:
+            settings += [{c.name: v} for _, v in c.options if v != c.default]
+        elif c.kind is not ControlKind.SEED:
+            low = int(c.low) if c.kind in (ControlKind.INT, ControlKind.OPTIONAL_INT) else c.low
+            high = int(c.high) if c.kind in (ControlKind.INT, ControlKind.OPTIONAL_INT) else c.high
+            settings += [{c.name: low}, {c.name: high}]
+            together[c.name] = high
+    settings.append(together)
+    return settings
+
+
+def worst_case(n: int, skip: tuple[str, ...] = ("monte_carlo", "campus")) -> tuple[float, dict]:
+    """The slowest uncached update over :func:`extremes` (long runs with a progress bar skipped)."""
+    from course.dashboards import make
+
+    board = make(n)
+    worst: tuple[float, dict] = (0.0, {})
+    for setting in extremes(n):
+        if any(k in skip or v in skip for k, v in setting.items()):
+            continue
+        values = {c.name: c.default for c in board.controls}
+        values.update(setting)
+        try:
+            board._apply(values)
+        except ValueError:
+            continue  # e.g. a crash day after the end of a short run
+        board.clear_cache()
+        t0 = time.perf_counter()
+        board.update()
+        elapsed = time.perf_counter() - t0
+        if elapsed > worst[0]:
+            worst = (elapsed, setting)
+    return worst
+
+
+def run_worst(lessons: tuple[int, ...] = tuple(range(1, 11))) -> int:
+    """Print the slowest edge-of-range update per dashboard (issue 4: none over 1 s)."""
+    print("slowest uncached update at the edges of the control ranges (Monte Carlo, campus skipped)")
+    for n in lessons:
+        seconds, setting = worst_case(n)
+        mark = "ok" if seconds <= 1.0 else "over 1 s"
+        print(f"{n:>6} {1000 * seconds:>7.0f} ms  {mark}  {setting}", flush=True)
+    return 0
+
+
 def run_bench(repeat: int = 7, lessons: tuple[int, ...] = tuple(range(1, 11))) -> int:
     """Print the table; exit status 0 (the numbers are for the report, not a pass/fail gate)."""
     print("median of uncached default updates; update = simulate both + results + summary + redraw")
