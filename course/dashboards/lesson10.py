@@ -65,7 +65,14 @@ def configured_scenario(values: Mapping[str, Any]) -> Any:
                                        fetch_mode=values["imap_fetch"])
             devices.append(dataclasses.replace(dev, pop3=pop3, imap=imap))
         users.append(dataclasses.replace(user, devices=tuple(devices)))
-    return dataclasses.replace(scenario, users=tuple(users))
+    scenario = dataclasses.replace(scenario, users=tuple(users))
+    if values["crash_day"] is not None:
+        from sim.scenario import CrashSpec
+
+        first = scenario.devices[0].name
+        t = min(values["crash_day"] * 86400.0, scenario.duration_s - 1.0)
+        scenario = dataclasses.replace(scenario, crashes=CrashSpec(at=((first, t),)))
+    return scenario
 
 
 class Lesson10Dashboard(Dashboard):
@@ -84,11 +91,19 @@ class Lesson10Dashboard(Dashboard):
         control("leave_on_server_days", "POP3: leave on server", ControlKind.OPTIONAL_INT, None,
                 unit="days", off_label="delete after download"),
         Control("imap_idle", "IMAP uses IDLE", ControlKind.TOGGLE, True),
+        control("crash_day", "first device crashes on day", ControlKind.OPTIONAL_INT, None,
+                unit="day", off_label="no crash"),
         Control("imap_fetch", "IMAP downloads", ControlKind.CHOICE,
                 _enum_default(_fetch_options(), "full_offline"), options=_fetch_options()),
         DAYS,
         SEED,
     )
+
+    def check(self, values: Mapping[str, Any]) -> None:
+        day = values["crash_day"]
+        if day is not None and day > values["days"]:
+            raise ValueError(f"crash_day: {day} is after the end of the run (days={values['days']}); "
+                             f"allowed 0..{values['days']}")
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> CapstoneData:
         _, pop3, imap = run_both(configured_scenario(values), progress)

@@ -148,13 +148,15 @@ def check_10(d: Dashboard) -> None:
 
     from course.dashboards.lesson10 import configured_scenario
 
-    d.set(profile="traveller", imap_idle=False)
+    d.set(profile="traveller", imap_idle=False, crash_day=3)
     scenario = configured_scenario(d.values)
     pop3 = run(scenario, Protocol.POP3)
     assert close(d.results["wire_mb_pop3"], pop3.summary.wire_bytes / 1e6)
     from course.predict import format_value
 
     assert f"POP3 {format_value(pop3.summary.wire_bytes / 1e6, 'MB')}" in d.summary_text
+    lost = f"Lost in crashes: POP3 {format_value(pop3.summary.crash_lost_messages, 'messages')}"
+    assert lost in d.summary_text
 
 
 CHECKS = {1: check_1, 2: check_2, 3: check_3, 4: check_4, 5: check_5, 6: check_6, 7: check_7,
@@ -194,6 +196,8 @@ def control_values(draw: st.DrawFn, n: int) -> dict[str, Any]:
         values["trials"] = draw(st.integers(1, 3))
     if n == 10 and values["profile"] == "campus":  # ~10 s per simulated day: one day is enough
         values["days"] = 1
+    if n == 10 and values["crash_day"] is not None:  # the crash must fall inside the run
+        values["crash_day"] = draw(st.integers(0, values["days"]))
     return values
 
 
