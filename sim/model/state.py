@@ -37,7 +37,7 @@ class Mail:
     attachment: int
     infected: bool
     detectable_at: float | None
-    keywords: frozenset[str]
+    keywords: tuple[str, ...]  # shared with the trace spec (few, so tuple membership is cheap)
     text: int  # octets of the text part's body (IMAP BODY[1])
     att: int  # octets of the attachment part's body (IMAP BODY[2]); 0 without one
     structure: int  # length of its BODYSTRUCTURE (the IMAP cost memo keys on it)
@@ -60,7 +60,7 @@ def mail_of(spec: MessageSpec, trace: Trace) -> Mail:
         text = body = root.body_size
         att = 0
     return Mail(spec.id, spec.user, spec.time, msg.size, header, body, attachment, spec.infected,
-                spec.detectable_at, frozenset(spec.keywords), text, att, fast_structure_len(msg))
+                spec.detectable_at, spec.keywords, text, att, fast_structure_len(msg))
 
 
 _STRUCTURE: dict[tuple[object, ...], int] = {}
