@@ -174,10 +174,12 @@ class LocalCopy:
     def state(self) -> tuple[str, int]:
         return (self.folder, self.flags)
 
-    def change(self, t: float, folder: str, flags: int) -> None:
-        if self.history is None:
-            self.history = [(self.since, self.folder, self.flags)]
-        self.history.append((t, folder, flags))
+    def change(self, t: float, folder: str, flags: int, keep_history: bool = True) -> None:
+        """New folder/flags at ``t``; ``keep_history`` when a backup may need the old state."""
+        if keep_history:
+            if self.history is None:
+                self.history = [(self.since, self.folder, self.flags)]
+            self.history.append((t, folder, flags))
         self.folder = folder
         self.flags = flags
 

@@ -110,6 +110,10 @@ class World:
         self.replica_loss_bytes = 0
         self.events = 0
         self._wire: dict[tuple[object, ...], Any] = {}  # session_wire memo (repeated sessions)
+        # metadata history is needed only to restore a backup's older folder/flags
+        crashes = scenario.crashes
+        self.keep_history = crashes.backup_age_s is not None and (
+            bool(crashes.at) or crashes.rate_per_year > 0)
         self.inbox_listeners: list[list[Callable[[float], None]]] = [[] for _ in self.users]
 
     # -- scheduling ------------------------------------------------------------------------------
@@ -135,7 +139,7 @@ class World:
         key = (dev.id, up, down, round_trips, connect)
         w = self._wire.get(key)
         if w is None:
-            if len(self._wire) > 50_000:
+            if len(self._wire) > 4096:
                 self._wire.clear()
             w = self._wire[key] = session_wire(dev.spec.link, self.tls, sum(up), sum(down),
                                                round_trips, connect=connect)
@@ -204,7 +208,7 @@ class World:
         old = copy.state()
         if old == (folder, flags):
             return
-        copy.change(t, folder, flags)
+        copy.change(t, folder, flags, self.keep_history)
         self._pair(dev, mid, old, (folder, flags))
 
     def device_appears(self, dev: Device) -> None:
