@@ -50,8 +50,13 @@ def yearly_loss(trials: int, crashes_per_year: float, backup_age_days: float | N
     Trial ``k`` of the model's Monte Carlo is the run with seed ``seed + k``, so calling it with
     ``trials=1`` per seed and pooling gives exactly the record of one call with ``trials``.
     """
-    from sim.experiments import YearlyLoss, lesson9_yearly_loss
+    from sim.experiments import RANGES, YearlyLoss, lesson9_yearly_loss
 
+    if seed + trials - 1 > RANGES["seed"][1]:  # per-trial seeds would leave the allowed range
+        whole = lesson9_yearly_loss(trials=trials, crashes_per_year=crashes_per_year,
+                                    backup_age_days=backup_age_days, seed=seed)
+        progress(1.0)
+        return whole
     lost_pop3: list[float] = []
     lost_imap: list[float] = []
     days = 30
