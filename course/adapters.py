@@ -29,7 +29,8 @@ def _poll_ticks(trace: Any, device: Any, interval: float, end: float) -> list[fl
 
     ivs = [(iv.start, iv.end) for iv in trace.online[device.id]]
     tl = Timeline(ivs, interval, phase_of(trace.scenario.seed, device.name) * interval)
-    ticks, t = [], 0.0
+    ticks: list[float] = []
+    t = 0.0
     while len(ticks) < 5000:
         t = tl.next_tick(t)
         if t >= end:

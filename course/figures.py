@@ -39,6 +39,13 @@ def _note(ax: Axes, text: str) -> None:
             va="bottom", ha="left")
 
 
+def drop_legend(ax: Axes) -> None:
+    """Remove the legend ``ax`` has (a neighbouring panel already explains the colours)."""
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.remove()
+
+
 def _empty(ax: Axes, text: str) -> None:
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center",
             color=style.GREY, fontsize=10)
@@ -206,8 +213,8 @@ def grouped_bars(ax: Axes, categories: Sequence[str], pop3: Sequence[float], ima
     ax.legend(loc="upper right")
 
 
-def missed_and_duplicates(fig: Figure, devices: Sequence[str], missed_pop3: Sequence[int],
-                          missed_imap: Sequence[int], delivered: int, dup_pop3: float,
+def missed_and_duplicates(fig: Figure, devices: Sequence[str], missed_pop3: Sequence[float],
+                          missed_imap: Sequence[float], delivered: int, dup_pop3: float,
                           dup_imap: float) -> Figure:
     """Left: messages each device never received; right: bytes downloaded more than once."""
     fig.clear()
@@ -219,7 +226,7 @@ def missed_and_duplicates(fig: Figure, devices: Sequence[str], missed_pop3: Sequ
     grouped_bars(right, ["all devices"], [dup_pop3 / scale], [dup_imap / scale],
                  f"downloaded again ({unit})", None)
     right.set_title("Duplicate downloads", loc="left")
-    right.get_legend().remove()
+    drop_legend(right)
     return fig
 
 
@@ -229,7 +236,7 @@ def search_recall(fig: Figure, where: Sequence[str], recall_pop3: Sequence[float
     """Left: share of matching mail a search finds (%); right: bytes it cost on the wire."""
     fig.clear()
     left, right = fig.subplots(1, 2)
-    nan0 = lambda xs: [0.0 if math.isnan(x) else x for x in xs]  # noqa: E731
+    nan0 = lambda xs: [0.0 if math.isnan(x) else x for x in xs]
     grouped_bars(left, where, nan0([100 * x for x in recall_pop3]),
                  nan0([100 * x for x in recall_imap]), "matching messages found (%)", "{:.0f} %")
     left.set_ylim(0, 115)
@@ -239,7 +246,7 @@ def search_recall(fig: Figure, where: Sequence[str], recall_pop3: Sequence[float
     grouped_bars(right, where, [c / scale for c in cost_pop3], [c / scale for c in cost_imap],
                  f"bytes on the wire per search ({unit})", None)
     right.set_title("Search cost", loc="left")
-    right.get_legend().remove()
+    drop_legend(right)
     return fig
 
 
@@ -249,7 +256,7 @@ def virus_exposure(fig: Figure, virus_pop3: Any, virus_imap: Any) -> Figure:
     left, right = fig.subplots(1, 2, width_ratios=(2, 1.2))
     cats = ["infected arrived", "caught at delivery", "caught by rescan",
             "reached a device\n(copies on devices)"]
-    get = lambda v: [v.infected_delivered, v.caught_at_delivery, v.caught_by_rescan,  # noqa: E731
+    get = lambda v: [v.infected_delivered, v.caught_at_delivery, v.caught_by_rescan,
                      v.reached_devices]
     grouped_bars(left, cats, get(virus_pop3), get(virus_imap), "infected messages", "{:.0f}")
     left.set_title("Infected mail", loc="left")
@@ -259,7 +266,7 @@ def virus_exposure(fig: Figure, virus_pop3: Any, virus_imap: Any) -> Figure:
     grouped_bars(right, ["server", "devices"], [scans[0] / scale, scans[1] / scale],
                  [scans[2] / scale, scans[3] / scale], f"bytes scanned ({unit})", None)
     right.set_title("Scanning work", loc="left")
-    right.get_legend().remove()
+    drop_legend(right)
     return fig
 
 

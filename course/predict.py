@@ -20,10 +20,11 @@ from __future__ import annotations
 import enum
 import html
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from course.content.schema import PredictKind, PredictPrompt, RESULT_KEYS, ResultKey
+from course.content.schema import RESULT_KEYS, PredictKind, PredictPrompt, ResultKey
 
 if TYPE_CHECKING:
     import ipywidgets
@@ -77,7 +78,7 @@ class Prediction:
         self.committed_after_run = self.first_result is not None
         self._notify()
 
-    def observe(self, results: dict[str, ResultValue]) -> None:
+    def observe(self, results: Mapping[str, ResultValue]) -> None:
         """Record a dashboard run's results (the first one is the answer to the prediction)."""
         if self.prompt.result_key not in results:
             raise KeyError(
@@ -146,7 +147,7 @@ def format_value(value: float, unit: str = "") -> str:
     return f"{text} {unit}".strip() if unit != "%" else f"{text} %"
 
 
-def predict_widget(prediction: Prediction) -> "ipywidgets.Widget":
+def predict_widget(prediction: Prediction) -> ipywidgets.Widget:
     """The prompt, an input (radio buttons or a number box) and a Commit button that locks it.
 
     The returned box has ``answer_input``, ``commit_button`` and ``status`` attributes for tests.

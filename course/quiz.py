@@ -29,7 +29,7 @@ import hashlib
 import math
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # ipywidgets is imported lazily so that checking works without it
     import ipywidgets
@@ -174,7 +174,7 @@ class Numeric:
         return value
 
 
-Question = Union[MultipleChoice, Numeric]
+Question = MultipleChoice | Numeric
 
 
 def _format_number(value: float, unit: str) -> str:
@@ -182,7 +182,7 @@ def _format_number(value: float, unit: str) -> str:
     return f"{text} {unit}".strip()
 
 
-def check(question: Question, response: int | float | str | None) -> Feedback:
+def check(question: Question, response: float | str | None) -> Feedback:
     """Judge ``response`` (option index for :class:`MultipleChoice`, number for :class:`Numeric`).
 
     The message always carries the explanation, right or wrong, because the point of a
@@ -211,11 +211,11 @@ def check(question: Question, response: int | float | str | None) -> Feedback:
             return Feedback(False, "Enter a number first.")
         if not math.isfinite(value):
             return Feedback(False, "Enter a finite number.")
-        right = question.answer_value()
-        ok = abs(value - right) <= question.tolerance + 1e-9 * max(1.0, abs(right))
+        target = question.answer_value()
+        ok = abs(value - target) <= question.tolerance + 1e-9 * max(1.0, abs(target))
         if ok:
             return Feedback(True, f"Correct. {question.explanation}".strip())
-        hint = "too high" if value > right else "too low"
+        hint = "too high" if value > target else "too low"
         return Feedback(
             False,
             f"Not quite: {_format_number(value, question.unit)} is {hint}. {question.explanation}".strip(),
@@ -223,7 +223,7 @@ def check(question: Question, response: int | float | str | None) -> Feedback:
     raise TypeError(f"check: question must be MultipleChoice or Numeric, got {type(question).__name__}")
 
 
-def _question_widget(number: int, question: Question) -> "ipywidgets.Widget":
+def _question_widget(number: int, question: Question) -> ipywidgets.Widget:
     import ipywidgets as w
 
     prompt = w.HTMLMath(f"<b>Q{number}.</b> {_md_inline(question.prompt)}")
@@ -235,11 +235,11 @@ def _question_widget(number: int, question: Question) -> "ipywidgets.Widget":
             value=None,
             layout=w.Layout(width="auto"),
         )
-        read = lambda: answer_input.value  # noqa: E731
+        read = lambda: answer_input.value
     else:
         answer_input = w.FloatText(value=0.0, description=question.unit or "answer",
                                    layout=w.Layout(width="260px"))
-        read = lambda: answer_input.value  # noqa: E731
+        read = lambda: answer_input.value
 
     def on_click(_: object) -> None:
         result = check(question, read())
@@ -267,7 +267,7 @@ def _md_inline(text: str) -> str:
     return out
 
 
-def quiz_widget(questions: tuple[Question, ...] | list[Question]) -> "ipywidgets.Widget":
+def quiz_widget(questions: tuple[Question, ...] | list[Question]) -> ipywidgets.Widget:
     """A VBox with one block per question: prompt, answer input, a Check button and feedback.
 
     Each block has attributes ``answer_input``, ``check_button`` and ``feedback`` so a test can set

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import enum
 from collections.abc import Iterator
+from typing import Any
 
 import matplotlib
 from matplotlib.axes import Axes
@@ -85,7 +86,7 @@ EVENT_STYLE: dict[EventKind, tuple[str, str, float]] = {
     EventKind.CRASH: ("X", VERMILLION, 90),
 }
 
-rc: dict[str, object] = {
+rc: dict[str, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 10.5,
     "axes.titlesize": 12,
@@ -111,7 +112,7 @@ rc: dict[str, object] = {
 @contextlib.contextmanager
 def context() -> Iterator[None]:
     """Apply the course style for the figures drawn inside the ``with`` block."""
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(rc):  # type: ignore[arg-type]  # keys are valid rcParams
         yield
 
 

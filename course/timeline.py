@@ -99,9 +99,10 @@ def draw_timeline(ax: Axes, data: TimelineData, max_held: int | None = None) -> 
         pts = [(e.time_s, len(lanes) - 1 - lanes.index(e.device)) for e in data.events
                if e.kind is kind]
         if pts:
-            xs, ys = zip(*pts)
+            times = [t for t, _ in pts]
+            rows = [y + _MARKER_OFFSET for _, y in pts]
             poll = kind is EventKind.POLL
-            ax.scatter(xs, [y + _MARKER_OFFSET for y in ys], marker=marker, s=size, color=colour,
+            ax.scatter(times, rows, marker=marker, s=size, color=colour,
                        linewidths=1.0 if poll else 0.6,
                        edgecolors=None if poll else "white", zorder=2 if poll else 3)
     ax.set_yticks([y - 0.1 for y in range(len(lanes))])

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Lesson", "lesson"]
 
-_LESSONS: dict[int, "Lesson"] = {}
+_LESSONS: dict[int, Lesson] = {}
 
 
 class Lesson:
@@ -94,13 +94,13 @@ class Lesson:
         return Markdown(f"**Next:** [Lesson {nxt.number}: {nxt.title}]({nxt.notebook})")
 
     # -- interactive cells ---------------------------------------------------------------------------
-    def predict(self) -> "ipywidgets.Widget | Markdown":
+    def predict(self) -> ipywidgets.Widget | Markdown:
         """The prediction prompt with a Commit button (locks once committed)."""
         if self.prediction is None:
             return Markdown("*No prediction in this lesson.*")
         return predict_widget(self.prediction)
 
-    def dashboard(self, **values: Any) -> "ipywidgets.Widget":
+    def dashboard(self, **values: Any) -> ipywidgets.Widget:
         """The lesson's dashboard widget; ``values`` override control defaults (e.g. ``days=14``)."""
         if self.number == 11:
             return self.transcript(**values)
@@ -108,7 +108,7 @@ class Lesson:
         return board.widget()
 
     def transcript(self, protocol: str = "pop3", example: str = "typical",
-                   full: bool = False) -> "ipywidgets.Widget":
+                   full: bool = False) -> ipywidgets.Widget:
         """An annotated wire transcript (lesson 11); the prediction compares with its byte totals."""
         from course.wire import transcript_results, transcript_view
 
@@ -116,7 +116,7 @@ class Lesson:
             self.prediction.observe(transcript_results())
         return transcript_view(protocol, example, full)
 
-    def state_machines(self) -> "ipywidgets.Widget":
+    def state_machines(self) -> ipywidgets.Widget:
         """POP3's and IMAP's state diagrams side by side (lesson 11), as an image."""
         import io
 
@@ -139,7 +139,7 @@ class Lesson:
 
         return LiveLab.start(messages=messages, deliver_every=deliver_every)
 
-    def make_dashboard(self, **values: Any) -> "Dashboard":
+    def make_dashboard(self, **values: Any) -> Dashboard:
         """The dashboard object itself (no widgets): ``d.set(...)``, ``d.summary_text``, ``d.figure``."""
         from course.dashboards import DASHBOARD_LESSONS, make
 
@@ -156,7 +156,7 @@ class Lesson:
         self.board = board
         return board
 
-    def quiz(self) -> "ipywidgets.Widget":
+    def quiz(self) -> ipywidgets.Widget:
         """The self-check questions with Check buttons and explained feedback."""
         from course.quiz import quiz_widget
 

@@ -17,7 +17,7 @@ from course.dashboards.base import Control, ControlKind, Dashboard
 from course.progress import ProgressBar
 
 _STYLE = {"description_width": "250px"}
-_LAYOUT = dict(width="600px")
+_LAYOUT = {"width": "600px"}
 
 
 class ControlView:
@@ -27,7 +27,8 @@ class ControlView:
         self.control = control
         k = control.kind
         label = control.label + (f" ({control.unit})" if control.unit else "")
-        common: dict[str, Any] = dict(description=label, style=_STYLE, layout=w.Layout(**_LAYOUT))
+        common: dict[str, Any] = {"description": label, "style": _STYLE,
+                                  "layout": w.Layout(**_LAYOUT)}
         self._toggle: w.Checkbox | None = None
         if k is ControlKind.INT:
             self._main: w.Widget = w.IntSlider(value=control.default, min=int(control.low),

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:
     import ipywidgets
@@ -107,13 +107,13 @@ def transcript_results() -> dict[str, float]:
     for protocol in PROTOCOLS:
         try:
             out[f"{protocol}_client_bytes"] = float(_build(protocol).client_bytes)
-        except Exception:  # a transcript not available yet must not break the lesson
+        except Exception:  # noqa: BLE001 - a transcript the engines cannot build must not break the lesson
             out[f"{protocol}_client_bytes"] = float("nan")
     return out
 
 
 def transcript_view(protocol: str = "pop3", example: str = "typical",
-                    full: bool = False) -> "ipywidgets.Widget":
+                    full: bool = False) -> ipywidgets.Widget:
     """A dropdown of the available transcripts and the chosen one as an annotated table."""
     import ipywidgets as w
 
@@ -126,7 +126,7 @@ def transcript_view(protocol: str = "pop3", example: str = "typical",
         p, e = pick.value
         try:
             body.value = transcript_html(_build(p, e), full=show_all.value)
-        except Exception as exc:  # e.g. a transcript the engines cannot produce yet
+        except Exception as exc:  # noqa: BLE001 - shown to the learner instead of a traceback
             body.value = f"<i>{html.escape(str(exc))}</i>"
 
     pick.observe(render, names="value")
@@ -186,7 +186,9 @@ class LiveLab:
             cmd += ["--deliver-every", f"{deliver_every:g}"]
         process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line: list[str] = []
-        reader = threading.Thread(target=lambda: line.append(process.stdout.readline()), daemon=True)
+        stdout = process.stdout
+        assert stdout is not None  # stdout=PIPE above
+        reader = threading.Thread(target=lambda: line.append(stdout.readline()), daemon=True)
         reader.start()
         reader.join(START_TIMEOUT_S)
         if not line or not line[0].strip():
@@ -212,7 +214,7 @@ class LiveLab:
             if stream is not None:
                 stream.close()
 
-    def __enter__(self) -> LiveLab:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -245,7 +247,7 @@ def _command_label(index: int, client: bytes, width: int = 22) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def draw_bytes_per_command(fig: "Figure") -> None:
+def draw_bytes_per_command(fig: Figure) -> None:
     """Client and server bytes of every exchange (command + reply), one panel per protocol."""
     from course import style
     from course.style import PROTOCOL_COLOURS, Protocol
@@ -254,7 +256,7 @@ def draw_bytes_per_command(fig: "Figure") -> None:
     for protocol in PROTOCOLS:
         try:
             transcripts.append((protocol, _build(protocol)))
-        except Exception:
+        except Exception:  # noqa: BLE001 - the slide shows "not available" instead
             transcripts.append((protocol, None))
     fig.clear()
     axes = fig.subplots(1, len(transcripts), squeeze=False)[0]
@@ -304,13 +306,14 @@ def draw_state_machine(ax: Any, title: str, colour: str, states: tuple, edges: t
     where = {name: (x, y) for name, x, y in states}
     for name, x, y in states:
         ax.text(x, y, name, ha="center", va="center", fontsize=11, fontweight="bold",
-                bbox=dict(boxstyle="round,pad=0.6", facecolor="white", edgecolor=colour, linewidth=2))
+                bbox={"boxstyle": "round,pad=0.6", "facecolor": "white", "edgecolor": colour,
+                      "linewidth": 2})
     for src, dst, label, curve in edges:
         (x0, y0), (x1, y1) = where[src], where[dst]
         ax.annotate("", xy=(x1, y1 + (0.06 if y1 < y0 else -0.06)),
                     xytext=(x0, y0 - (0.06 if y1 < y0 else -0.06)),
-                    arrowprops=dict(arrowstyle="-|>", color=colour, linewidth=1.6,
-                                    connectionstyle=f"arc3,rad={curve}"))
+                    arrowprops={"arrowstyle": "-|>", "color": colour, "linewidth": 1.6,
+                                "connectionstyle": f"arc3,rad={curve}"})
         offset = 0.04 if curve == 0 else (0.09 if y1 < y0 else -0.09)
         ax.text((x0 + x1) / 2 + offset, (y0 + y1) / 2, label, ha="left" if offset >= 0 else "right",
                 va="center", fontsize=9)
@@ -322,7 +325,7 @@ def draw_state_machine(ax: Any, title: str, colour: str, states: tuple, edges: t
     ax.set_title(title, color=colour, loc="left")
 
 
-def draw_state_machines(fig: "Figure") -> None:
+def draw_state_machines(fig: Figure) -> None:
     """POP3 (RFC 1939 §3) beside IMAP (RFC 9051 §3)."""
     from course.style import PROTOCOL_COLOURS, Protocol
 

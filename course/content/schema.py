@@ -37,12 +37,12 @@ from dataclasses import dataclass, field
 from course.quiz import MultipleChoice, Numeric, Question
 
 __all__ = [
+    "RESULT_KEYS",
     "Choice",
     "LessonContent",
     "NuanceBox",
     "PredictKind",
     "PredictPrompt",
-    "RESULT_KEYS",
     "ResultKey",
 ]
 
@@ -83,7 +83,7 @@ class PredictPrompt:
     def __post_init__(self) -> None:
         object.__setattr__(self, "options", tuple(self.options))
         if not isinstance(self.kind, PredictKind):
-            raise ValueError(f"PredictPrompt.kind: must be a PredictKind, got {self.kind!r}")
+            raise TypeError(f"PredictPrompt.kind: must be a PredictKind, got {self.kind!r}")
         if self.kind is PredictKind.CHOICE and len(self.options) < 2:
             raise ValueError(
                 f"PredictPrompt.options: a CHOICE prediction needs >= 2 options, got {len(self.options)}"
@@ -136,7 +136,7 @@ class LessonContent:
             raise ValueError(f"LessonContent.notebook: must end with .ipynb, got {self.notebook!r}")
         for q in self.quiz:
             if not isinstance(q, (MultipleChoice, Numeric)):
-                raise ValueError(
+                raise TypeError(
                     f"LessonContent.quiz: items must be MultipleChoice or Numeric, got {type(q).__name__}"
                 )
         if self.predict is not None:

@@ -6,7 +6,7 @@ import importlib
 
 from .base import Control, ControlKind, Dashboard
 
-__all__ = ["Control", "ControlKind", "Dashboard", "DASHBOARD_LESSONS", "dashboard_class", "make"]
+__all__ = ["DASHBOARD_LESSONS", "Control", "ControlKind", "Dashboard", "dashboard_class", "make"]
 
 DASHBOARD_LESSONS = tuple(range(1, 11))
 

@@ -72,7 +72,7 @@ class Control:
         """Return ``value`` normalised, or raise ``ValueError`` naming the control, value and range."""
         k = self.kind
         if k is ControlKind.TOGGLE:
-            if not isinstance(value, bool):
+            if not isinstance(value, bool):  # ValueError like every bad control value: one type to catch
                 raise ValueError(f"{self.name}: must be True or False, got {value!r}")
             return value
         if k is ControlKind.CHOICE:
@@ -83,7 +83,7 @@ class Control:
         if k is ControlKind.OPTIONAL_INT and value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(
+            raise ValueError(  # noqa: TRY004 - one exception type for every bad control value
                 f"{self.name}: must be a number in {self.low:g}..{self.high:g}, got {value!r}")
         if not (math.isfinite(value) and self.low <= value <= self.high):
             raise ValueError(
@@ -95,7 +95,7 @@ class Control:
             return int(value)
         return float(value)
 
-    def widget(self) -> "ipywidgets.Widget":
+    def widget(self) -> ipywidgets.Widget:
         """An ipywidgets control for this parameter (``value`` attribute = the parameter value)."""
         from course.widgets import control_widget
 
@@ -267,7 +267,7 @@ class Dashboard(abc.ABC):
             self._layouts[len(fig.axes)] = [ax.get_position() for ax in fig.axes]
         return buf.getvalue()
 
-    def widget(self) -> "ipywidgets.Widget":
+    def widget(self) -> ipywidgets.Widget:
         """Controls, figure, summary and prediction-vs-result, wired to :meth:`set`."""
         from course.widgets import dashboard_widget
 

@@ -7,7 +7,7 @@ experiment functions validate, so a widget can offer exactly what the model acce
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from course.dashboards.base import Control, ControlKind
@@ -73,6 +73,11 @@ def plural(n: float, word: str) -> str:
     """``plural(1, "message")`` -> ``"1 message"``; ``plural(3, ...)`` -> ``"3 messages"``."""
     n_text = format_value(n)
     return f"{n_text} {word}" if n == 1 else f"{n_text} {word}s"
+
+
+def numbers(results: Mapping[str, float | str]) -> dict[str, float]:
+    """The numeric entries of a dashboard's results (choice results left out), for summaries."""
+    return {k: v for k, v in results.items() if isinstance(v, float)}
 
 
 def nan_to(value: float, default: float = 0.0) -> float:

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from course import figures
 from course.dashboards.base import Control, ControlKind, Dashboard, Progress, which
-from course.dashboards.common import DAYS, SEED, control, device_of, mb
+from course.dashboards.common import DAYS, SEED, control, device_of, mb, numbers
 from course.predict import format_value
 
 
@@ -63,7 +63,7 @@ class Lesson1Dashboard(Dashboard):
         }
 
     def summary(self, data: Any) -> str:
-        r = self.compute_results(data)
+        r = numbers(self.compute_results(data))
         days = self.values["days"]
         return (
             f"After {days} days, {data.delivered} messages had arrived. "
@@ -81,7 +81,7 @@ class Lesson1Dashboard(Dashboard):
         figures.storage_over_time(fig, data.pop3, data.imap)
 
 
-    def key_figures(self):  # noqa: ANN201 - see base
+    def key_figures(self):
         data = self.data
         return super().key_figures() + [
             ("bandwidth_by_kind", lambda fig: figures.bandwidth_by_kind(fig, data.pop3, data.imap)),

@@ -83,7 +83,7 @@ class Lesson2Dashboard(Dashboard):
     def summary(self, data: Lesson2Data) -> str:
         rows = self._rows(data)
         r = self.compute_results(data)
-        ms = lambda k: f"{1000 * rows[k].setup_s:.0f} ms"  # noqa: E731
+        ms = lambda k: f"{1000 * rows[k].setup_s:.0f} ms"
         return (
             f"Before the first command after login: POP3 needs {r['round_trips_pop3_110_stls']:.0f} round "
             f"trips on 110 with STLS ({ms('pop3_110_stls')}) but {r['round_trips_pop3_995']:.0f} on 995 "
@@ -97,9 +97,9 @@ class Lesson2Dashboard(Dashboard):
     def draw(self, fig: Figure, data: Lesson2Data) -> None:
         figures.connection_timeline(fig, data.steps)
 
-    def key_figures(self):  # noqa: ANN201 - see base
-        rows = [dict(label=_row_label(r), protocol=_row_protocol(r), round_trips=r.round_trips,
-                     seconds=r.setup_s, cleartext=bool(r.password_in_clear))
+    def key_figures(self):
+        rows = [{"label": _row_label(r), "protocol": _row_protocol(r), "round_trips": r.round_trips,
+                 "seconds": r.setup_s, "cleartext": bool(r.password_in_clear)}
                 for r in self.data.result.rows]
         return super().key_figures() + [
             ("round_trips", lambda fig: figures.connection_setup(fig, rows)),
@@ -154,7 +154,7 @@ def connection_steps(rtt_ms: float, bandwidth_kbps: float) -> list[dict[str, Any
             port = {"none": 110, "starttls": 110, "implicit": 995}[tls.value] if name == "pop3" else \
                 {"none": 143, "starttls": 143, "implicit": 993}[tls.value]
             label = f"{proto.value} {port} ({_MODE_LABEL[(name, tls.value)]})"
-            rows.append(dict(label=label, protocol=proto, steps=steps))
+            rows.append({"label": label, "protocol": proto, "steps": steps})
     return rows
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from course import figures, style
+from course import figures
 from course.dashboards.base import Control, ControlKind, Dashboard, Progress, which_smaller
-from course.dashboards.common import DAYS, SEED, control
+from course.dashboards.common import DAYS, SEED, control, numbers
 from course.predict import format_value
 
 
@@ -49,7 +49,7 @@ class Lesson3Dashboard(Dashboard):
         }
 
     def summary(self, data: Any) -> str:
-        r = self.compute_results(data)
+        r = numbers(self.compute_results(data))
         mode = "IDLE" if self.values["idle"] else f"polling every {self.values['poll_interval_min']:g} min"
         return (
             f"Half of the new messages showed up within {_seconds(r['median_delay_s_pop3'])} under POP3 "
@@ -74,15 +74,14 @@ class Lesson3Dashboard(Dashboard):
         figures.grouped_bars(bottom, ["per device and day"], [data.connection_s_per_day_pop3 / 3600],
                              [data.connection_s_per_day_imap / 3600], "connected (h)", None)
         bottom.set_title("Connection open (battery)", loc="left")
-        bottom.get_legend().remove()
+        figures.drop_legend(bottom)
 
 
-    def key_figures(self):  # noqa: ANN201 - see base
+    def key_figures(self):
         import dataclasses
 
-        from sim.presets import preset
-
         from course.dashboards.overview import timeline_drawer
+        from sim.presets import preset
 
         v = self.values
         scenario = preset("family", days=1, seed=v["seed"])

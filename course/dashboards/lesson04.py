@@ -38,7 +38,7 @@ class Lesson4Dashboard(Dashboard):
 
     def compute_results(self, data: Any) -> dict[str, float | str]:
         _, pop3, imap = self._seen(data)
-        get = lambda d, k: float(d.get(k, 0.0))  # noqa: E731
+        get = lambda d, k: float(d.get(k, 0.0))
         others_pop3 = sum(pop3.values())
         others_imap = sum(imap.values())
         return {

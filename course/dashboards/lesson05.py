@@ -7,9 +7,9 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from course import figures, style
+from course import figures
 from course.dashboards.base import ControlKind, Dashboard, Progress, which
-from course.dashboards.common import DAYS, SEED, control, pct
+from course.dashboards.common import DAYS, SEED, control, numbers, pct
 from course.predict import format_value
 
 
@@ -43,7 +43,7 @@ class Lesson5Dashboard(Dashboard):
         }
 
     def summary(self, data: Any) -> str:
-        r = self.compute_results(data)
+        r = numbers(self.compute_results(data))
         flags = "; ".join(
             f"{flag}: {format_value(pct(p), '%')} vs {format_value(pct(i), '%')}"
             for (flag, p), (_, i) in zip(data.flag_agreement_pop3, data.flag_agreement_imap))
@@ -59,7 +59,7 @@ class Lesson5Dashboard(Dashboard):
     def draw(self, fig: Figure, data: Any) -> None:
         figures.consistency_over_time(fig, data.pop3, data.imap)
 
-    def key_figures(self):  # noqa: ANN201 - see base
+    def key_figures(self):
         data = self.data
         return super().key_figures() + [
             ("flag_agreement", lambda fig: figures.flag_agreement(fig, data.flag_agreement_pop3,

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from course import figures
 from course.dashboards.base import ControlKind, Dashboard, Progress, which
-from course.dashboards.common import DAYS, SEED, control, nan_to, pct, short
+from course.dashboards.common import DAYS, SEED, control, nan_to, numbers, pct, short
 from course.predict import format_value
 
 
@@ -50,7 +50,7 @@ class Lesson8Dashboard(Dashboard):
         }
 
     def summary(self, data: Any) -> str:
-        r = self.compute_results(data)
+        r = numbers(self.compute_results(data))
         return (
             f"The phone's searches found {format_value(r['recall_pct_phone_pop3'], '%')} of the "
             f"matching mail under POP3 and {format_value(r['recall_pct_phone_imap'], '%')} under IMAP. "

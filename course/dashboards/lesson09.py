@@ -8,7 +8,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from course import figures, style
+from course import figures
 from course.dashboards.base import Control, ControlKind, Dashboard, Progress, which
 from course.dashboards.common import DAYS, SEED, control, plural
 
@@ -100,7 +100,7 @@ class Lesson9Dashboard(Dashboard):
                              f"(days={values['days']}); allowed 0..{values['days']}")
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> Lesson9Data:
-        from sim.experiments import lesson9_crash, lesson9_yearly_loss
+        from sim.experiments import lesson9_crash
 
         crash = lesson9_crash(days=values["days"], seed=values["seed"],
                               crash_day=values["crash_day"], crash_device=values["crash_device"],
@@ -153,7 +153,7 @@ class Lesson9Dashboard(Dashboard):
         fig.clear()
         axes = fig.subplots(1, 3, width_ratios=(1.5, 1, 1.2))
         cats = ["wiped", "restored", "lost"]
-        get = lambda r: [r.wiped_messages, r.restored_messages, r.lost_messages]  # noqa: E731
+        get = lambda r: [r.wiped_messages, r.restored_messages, r.lost_messages]
         figures.grouped_bars(axes[0], cats, get(_rec(c.crash_pop3)), get(_rec(c.crash_imap)),
                              "messages", "{:.0f}")
         axes[0].set_title(f"The {self.values['crash_device']} crashes", loc="left")
@@ -163,7 +163,7 @@ class Lesson9Dashboard(Dashboard):
                                  [n - len(c.accidental_delete_gone_pop3)],
                                  [n - len(c.accidental_delete_gone_imap)], "devices", "{:.0f}")
             axes[1].set_ylim(0, n + 0.5)
-            axes[1].get_legend().remove()
+            figures.drop_legend(axes[1])
         else:
             figures._empty(axes[1], "no accidental delete")
         axes[1].set_title("An accidental delete", loc="left")
@@ -174,14 +174,14 @@ class Lesson9Dashboard(Dashboard):
             axes[2].axis("off")
             axes[2].set_title("A year of crashes", loc="left")
 
-    def key_figures(self):  # noqa: ANN201 - see base
+    def key_figures(self):
         values = dict(self.values)
 
         def sweep(fig: Figure) -> None:
             from sim.experiments import lesson9_crash
 
-            base = dict(days=values["days"], seed=values["seed"], crash_day=values["crash_day"],
-                        crash_device=values["crash_device"], accidental_delete=False)
+            base = {"days": values["days"], "seed": values["seed"], "crash_day": values["crash_day"],
+                    "crash_device": values["crash_device"], "accidental_delete": False}
             runs = [lesson9_crash(**base, backup_age_days=a) for a in SWEEP_AGES]
             none = lesson9_crash(**base, backup_age_days=None)
             figures.crash_loss(fig, SWEEP_AGES, [_lost(r.crash_pop3) for r in runs],
@@ -196,10 +196,9 @@ class Lesson9Dashboard(Dashboard):
         def crash_timeline() -> Any:
             import dataclasses
 
+            from course.dashboards.overview import timeline_drawer
             from sim.presets import preset
             from sim.scenario import CrashSpec
-
-            from course.dashboards.overview import timeline_drawer
 
             age = values["backup_age_days"]
             scenario = preset("family", days=values["days"], seed=values["seed"])

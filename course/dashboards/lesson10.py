@@ -112,8 +112,8 @@ class Lesson10Dashboard(Dashboard):
     @staticmethod
     def _metrics(data: CapstoneData) -> list[tuple[str, str, float, float, str]]:
         p, i = data.pop3, data.imap
-        dev = lambda r: sum(d.storage_bytes for d in r.devices)  # noqa: E731
-        missed = lambda r: sum(d.missed_messages for d in r.devices)  # noqa: E731
+        dev = lambda r: sum(d.storage_bytes for d in r.devices)
+        missed = lambda r: sum(d.missed_messages for d in r.devices)
         return [
             ("Bytes on the wire (all devices)", "MB", mb(p.summary.wire_bytes), mb(i.summary.wire_bytes),
              "lower"),
@@ -166,7 +166,7 @@ class Lesson10Dashboard(Dashboard):
         figures.scorecard(fig, self._metrics(data))
 
 
-    def key_figures(self):  # noqa: ANN201 - see base
+    def key_figures(self):
         data = self.data
         return super().key_figures() + [
             ("bandwidth_by_kind", lambda fig: figures.bandwidth_by_kind(fig, data.pop3, data.imap)),

@@ -93,7 +93,7 @@ def check_4(d: Dashboard) -> None:
     d.set(file_per_day=12.0)
     r = _exp("lesson4_folders", **d.values)
     assert d.results["filed"] == r.filed
-    phone_imap = dict((k.rsplit("/", 1)[-1], v) for k, v in r.filed_seen_elsewhere_imap)["phone"]
+    phone_imap = {k.rsplit("/", 1)[-1]: v for k, v in r.filed_seen_elsewhere_imap}["phone"]
     assert d.results["phone_filed_imap"] == phone_imap
     assert f"filed {r.filed} messages into folders" in d.summary_text
 
@@ -149,9 +149,8 @@ def check_9(d: Dashboard) -> None:
 
 
 def check_10(d: Dashboard) -> None:
-    from sim.model import Protocol, run
-
     from course.dashboards.lesson10 import configured_scenario
+    from sim.model import Protocol, run
 
     d.set(profile="traveller", imap_idle=False, crash_day=3)
     scenario = configured_scenario(d.values)

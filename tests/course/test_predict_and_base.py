@@ -6,8 +6,14 @@ from typing import Any
 
 import pytest
 
-from course.content.schema import (Choice, LessonContent, NuanceBox, PredictKind, PredictPrompt,
-                                   RESULT_KEYS)
+from course.content.schema import (
+    RESULT_KEYS,
+    Choice,
+    LessonContent,
+    NuanceBox,
+    PredictKind,
+    PredictPrompt,
+)
 from course.dashboards.base import Control, ControlKind, Dashboard, which, which_smaller
 from course.predict import Prediction, PredictionState, format_value, predict_widget
 from course.quiz import Numeric, seal
@@ -164,7 +170,8 @@ def test_format_value() -> None:
 
 
 def test_schema_validates_result_keys_and_kinds() -> None:
-    base = dict(number=3, title="t", notebook="03_x.ipynb", objectives=("o",), claim_en="c")
+    base = {"number": 3, "title": "t", "notebook": "03_x.ipynb", "objectives": ("o",),
+            "claim_en": "c"}
     LessonContent(**base, predict=NUMBER, quiz=(Numeric("q", seal("1")),),
                   nuance=(NuanceBox("t", "x", "RFC 2177"),))
     with pytest.raises(ValueError, match="not a result of lesson 3"):

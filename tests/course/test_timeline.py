@@ -43,12 +43,11 @@ def test_timeline_figure_has_a_panel_per_protocol_and_every_mark() -> None:
 
 
 def test_timeline_adapter_marks_arrivals_polls_and_pushes() -> None:
+    from course.adapters import timeline_data
     from sim.model import Protocol as ModelProtocol
     from sim.model import run
     from sim.presets import preset
     from sim.workload import generate
-
-    from course.adapters import timeline_data
 
     scenario = preset("family", days=1, seed=3)
     trace = generate(scenario)
