@@ -89,6 +89,11 @@ class ControlView:
             return
         self._main.value = value
 
+    def cap(self, high: float) -> None:
+        """Lower (or restore) the slider's maximum, e.g. a crash day to the run's length."""
+        if hasattr(self._main, "max"):
+            self._main.max = min(high, self.control.high)
+
     def observe(self, callback: Callable[[], None]) -> None:
         self._main.observe(lambda _c: callback(), names="value")
         if self._toggle is not None:
@@ -123,9 +128,19 @@ def dashboard_widget(dashboard: Dashboard) -> w.Widget:
                           "appear as soon as you do.</div>"), gate_button])
     gate_button.on_click(lambda _b: dashboard.reveal())
 
+    def apply_caps() -> None:
+        busy["on"] = True
+        try:
+            for view in views.values():
+                if view.control.max_from is not None:
+                    view.cap(views[view.control.max_from].get())
+        finally:
+            busy["on"] = False
+
     def on_change() -> None:
         if busy["on"]:
             return
+        apply_caps()  # may clamp a capped slider: read the values after it
         values = {name: view.get() for name, view in views.items()}
         changed = {k: v for k, v in values.items() if dashboard.values.get(k) != v}
         if not changed:
@@ -162,6 +177,7 @@ def dashboard_widget(dashboard: Dashboard) -> w.Widget:
 
     for view in views.values():
         view.observe(on_change)
+    apply_caps()
     dashboard.on_update(refresh)
     if dashboard.prediction is not None:
         dashboard.prediction.on_change(lambda _p: setattr(comparison, "value", _comparison_html(dashboard)))

@@ -67,6 +67,7 @@ class Control:
     unit: str = ""
     options: tuple[tuple[str, Any], ...] = ()
     off_label: str = "off"  # OPTIONAL_INT: what None means, e.g. "delete after download"
+    max_from: str | None = None  # another control whose value caps this one (crash day <= days)
 
     def validate(self, value: Any) -> Any:
         """Return ``value`` normalised, or raise ``ValueError`` naming the control, value and range."""

@@ -104,3 +104,14 @@ def test_dashboard_widget_drives_a_real_dashboard() -> None:
     assert d.values["rtt_ms"] == 400.0
     assert view.summary.value != before[0] and view.image.value != before[1]
     assert view.progress.widget.layout.visibility == "hidden"  # shown only while simulating
+
+
+def test_crash_day_slider_is_capped_by_the_run_length() -> None:
+    if not experiment_available(9):
+        pytest.skip("experiment not available")
+    d = make(9)
+    view = dashboard_widget(d)
+    assert view.views["crash_day"]._main.max == d.values["days"]
+    view.views["days"].set(3)
+    assert d.values["days"] == 3 and d.values["crash_day"] == 3.0  # clamped, not an error
+    assert view.error.value == ""
