@@ -124,6 +124,12 @@ class Recorder:
     # -- traffic -----------------------------------------------------------------------------------
     def traffic(self, d: int, up: Sequence[int], down: Sequence[int], times: int = 1) -> None:
         u, w = self.up[d], self.down[d]
+        if times == 1:
+            u[0] += up[0]; u[1] += up[1]; u[2] += up[2]  # noqa: E702 (hot path, unrolled)
+            u[3] += up[3]; u[4] += up[4]; u[5] += up[5]  # noqa: E702
+            w[0] += down[0]; w[1] += down[1]; w[2] += down[2]  # noqa: E702
+            w[3] += down[3]; w[4] += down[4]; w[5] += down[5]  # noqa: E702
+            return
         for i in range(6):
             u[i] += up[i] * times
             w[i] += down[i] * times

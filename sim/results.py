@@ -244,7 +244,8 @@ class Result:
     virus: Virus
     conservation: Conservation
     events: int  # SimPy events processed (for the benchmark)
-    delays: tuple[tuple[str, tuple[float, ...]], ...] = field(default=())  # per device, sorted
+    # per device, sorted notification delays (s); empty when per-device series are not kept
+    delays: tuple[tuple[str, tuple[float, ...]], ...] = field(default=())
 
     def device(self, name: str) -> DeviceSummary:
         for d in self.devices:

@@ -110,7 +110,8 @@ def _result(w: World, protocol: Protocol) -> Result:
         cons, cov, agr = rec.device_means(dev.id)
         ds = sorted(dev.delays)
         pooled.extend(ds)
-        delays.append((dev.name, tuple(ds)))
+        if rec.keep_device_series:  # per-device samples only where series are kept
+            delays.append((dev.name, tuple(ds)))
         devices.append(DeviceSummary(
             device=dev.name, user=w.users[dev.user].name,
             storage_bytes=rec.dev_bytes[dev.id], storage_peak_bytes=rec.dev_peak[dev.id],

@@ -13,6 +13,7 @@ id to a :class:`LocalCopy`.  Bytes on the wire come from the engines (see ``pop3
 from __future__ import annotations
 
 import bisect
+from array import array
 from dataclasses import dataclass
 
 from ..protocol.imap.formatting import body_structure
@@ -210,8 +211,8 @@ class Device:
         self.extra_bytes = 0  # duplicate copies a client without UIDL keeps
         self.dup_bytes = 0
         self.dup_count = 0
-        self.shown: dict[int, float] = {}  # mail id -> first time shown
-        self.delays: list[float] = []
+        self.shown: set[int] = set()  # mail ids this device ever showed
+        self.delays = array("d")  # notification delays (s), compact: campus has millions
         self.sessions = 0
         self.empty_polls = 0
         self.lock_refusals = 0

@@ -176,7 +176,7 @@ class World:
             self.rec.device_add(dev.id, nbytes)
             self._pair(dev, mid, None, (folder, flags))
             if mid not in dev.shown and mid < self.n_arrivals:
-                dev.shown[mid] = t
+                dev.shown.add(mid)
                 if count_delay:
                     dev.delays.append(t - m.time)
         else:
