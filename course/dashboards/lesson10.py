@@ -91,7 +91,7 @@ class Lesson10Dashboard(Dashboard):
         control("leave_on_server_days", "POP3: leave on server", ControlKind.OPTIONAL_INT, None,
                 unit="days", off_label="delete after download"),
         Control("imap_idle", "IMAP uses IDLE", ControlKind.TOGGLE, True),
-        dataclasses.replace(control("crash_day", "first device crashes on day",
+        dataclasses.replace(control("crash_day", "first device crashes",
                                     ControlKind.OPTIONAL_INT, None, unit="day", off_label="no crash"),
                             max_from="days"),
         Control("imap_fetch", "IMAP downloads", ControlKind.CHOICE,
