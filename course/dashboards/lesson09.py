@@ -82,8 +82,8 @@ class Lesson9Dashboard(Dashboard):
     figure_size = (11.0, 4.2)
     controls = (
         Control("crash_device", "device that crashes", ControlKind.CHOICE, "phone", options=DEVICES),
-        dataclasses.replace(control("crash_day", "crash", ControlKind.FLOAT, 5.0, step=0.5,
-                                    unit="day"), max_from="days"),
+        dataclasses.replace(control("crash_day", "crash on day", ControlKind.FLOAT, 5.0, step=0.5),
+                            max_from="days"),
         control("backup_age_days", "restore a backup", ControlKind.OPTIONAL_INT, None,
                 unit="days old", off_label="no backup"),
         Control("accidental_delete", "accidental delete on the phone",
