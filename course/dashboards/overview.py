@@ -20,6 +20,9 @@ PROFILES = (("family: phone, laptop, desktop", "family"), ("traveller: slow phon
             ("single desktop", "single"), ("two POP3 clients (lesson 6)", "two_clients"))
 
 
+TIMELINE_GRID_S = 600.0  # timelines sample what each device holds every 10 minutes
+
+
 @dataclass(frozen=True)
 class OverviewData:
     """Both runs of one scenario and their timelines."""
@@ -30,10 +33,12 @@ class OverviewData:
     timeline_imap: TimelineData
 
 
-def run_both(scenario: Any, progress: Progress | None = None) -> tuple[Any, Any, Any]:
+def run_both(scenario: Any, progress: Progress | None = None,
+             grid_step_s: float = 3600.0) -> tuple[Any, Any, Any]:
     """The trace, the POP3 result and the IMAP result of ``scenario`` (same trace for both).
 
     ``progress`` gets the fraction done of the pair: the POP3 run fills 0..0.5, IMAP 0.5..1.
+    ``grid_step_s`` is the spacing of the result's time series (finer for timelines).
     """
     from sim.model import Protocol as ModelProtocol
     from sim.model import run
@@ -41,8 +46,11 @@ def run_both(scenario: Any, progress: Progress | None = None) -> tuple[Any, Any,
 
     report = progress or no_progress
     trace = generate(scenario)
-    pop3 = run(scenario, ModelProtocol.POP3, trace, progress=scaled(report, 0.0, 0.5))
-    imap = run(scenario, ModelProtocol.IMAP, trace, progress=scaled(report, 0.5, 1.0))
+    step = min(grid_step_s, scenario.duration_s)
+    pop3 = run(scenario, ModelProtocol.POP3, trace, progress=scaled(report, 0.0, 0.5),
+               grid_step_s=step)
+    imap = run(scenario, ModelProtocol.IMAP, trace, progress=scaled(report, 0.5, 1.0),
+               grid_step_s=step)
     return trace, pop3, imap
 
 
@@ -63,7 +71,7 @@ class OverviewDashboard(Dashboard):
         from sim.presets import preset
 
         scenario = preset(values["profile"], days=values["days"], seed=values["seed"])
-        trace, pop3, imap = run_both(scenario, progress)
+        trace, pop3, imap = run_both(scenario, progress, grid_step_s=TIMELINE_GRID_S)
         return OverviewData(pop3, imap, timeline_data(trace, pop3, Protocol.POP3),
                             timeline_data(trace, imap, Protocol.IMAP))
 
@@ -93,7 +101,7 @@ class OverviewDashboard(Dashboard):
 
 def timeline_drawer(scenario: Any, window_days: float | None = None) -> Any:
     """A figure drawer: the timeline of ``scenario``'s first user, POP3 above IMAP."""
-    trace, pop3, imap = run_both(scenario)
+    trace, pop3, imap = run_both(scenario, grid_step_s=TIMELINE_GRID_S)
     window = window_days * 86400.0 if window_days else None
     tp = timeline_data(trace, pop3, Protocol.POP3, window_s=window)
     ti = timeline_data(trace, imap, Protocol.IMAP, window_s=window)
