@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import html
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -139,6 +140,24 @@ def transcript_view(protocol: str = "pop3", example: str = "typical",
 
 # -- the live server --------------------------------------------------------------------------
 
+# Runs in the child before the server: on Linux ask for SIGTERM when the parent (the notebook's
+# kernel) dies, then exec the server -- the request survives exec.  ``atexit`` covers a kernel that
+# shuts down normally; this covers one that is killed, so no server is left listening on loopback.
+# (Done in the child's own interpreter rather than with ``preexec_fn``, which is unsafe in a
+# kernel that runs threads.)
+_LAUNCHER = """\
+import ctypes, os, signal, sys
+parent = int(sys.argv[1])
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+except (OSError, AttributeError):
+    pass
+if os.getppid() != parent:
+    sys.exit(0)
+os.execv(sys.executable, [sys.executable] + sys.argv[2:])
+"""
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """Where one service listens."""
@@ -180,10 +199,13 @@ class LiveLab:
             raise ValueError(f"users: {users} is outside the allowed range 1..10")
         if deliver_every is not None and not 0 < deliver_every <= 86400:
             raise ValueError(f"deliver_every: {deliver_every} is outside the allowed range (0, 86400]")
-        cmd = [sys.executable, "-m", "sim", "serve", "--json", "--host", "127.0.0.1",
-               "--messages", str(messages), "--users", str(users), "--seed", str(seed)]
+        args = ["-m", "sim", "serve", "--json", "--host", "127.0.0.1", "--messages", str(messages),
+                "--users", str(users), "--seed", str(seed)]
         if deliver_every is not None:
-            cmd += ["--deliver-every", f"{deliver_every:g}"]
+            args += ["--deliver-every", f"{deliver_every:g}"]
+        cmd = [sys.executable, *args]
+        if sys.platform == "linux":
+            cmd = [sys.executable, "-c", _LAUNCHER, str(os.getpid()), *args]
         process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line: list[str] = []
         stdout = process.stdout
@@ -194,7 +216,8 @@ class LiveLab:
         if not line or not line[0].strip():
             process.kill()
             _, err = process.communicate(timeout=5)
-            raise RuntimeError(f"the live server did not start ({' '.join(cmd[2:])}): {err.strip()[-500:]}")
+            raise RuntimeError(f"the live server did not start (python {' '.join(args)}): "
+                               f"{err.strip()[-500:]}")
         return cls(process, json.loads(line[0]))
 
     @property

@@ -84,3 +84,35 @@ def test_ui_state_machines_cell_returns_an_image() -> None:
 
     image = ui.Lesson(11).state_machines()
     assert image.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.timeout(60)
+def test_live_server_stops_when_the_kernel_process_is_killed(tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "kernel.py"
+    script.write_text(
+        "from course.wire import LiveLab\n"
+        "lab = LiveLab.start(messages=1)\n"
+        "print(lab.process.pid, flush=True)\n"
+        "import time; time.sleep(60)\n")
+    kernel = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                              cwd=os.getcwd())
+    server_pid = int(kernel.stdout.readline())
+    kernel.send_signal(signal.SIGKILL)  # no atexit: only the parent-death signal can stop it
+    kernel.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(server_pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(server_pid, signal.SIGKILL)
+        pytest.fail("the live server outlived a killed kernel")
+    kernel.stdout.close()
