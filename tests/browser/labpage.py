@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 CHROMIUM = "/usr/bin/chromium"
@@ -171,9 +172,14 @@ def sweep(page: Page, settle_s: float = 0.3) -> NotebookReport:
 
 
 def wait_until_executed(page: Page, code_cells: int, timeout_s: float) -> NotebookReport:
-    """Wait until the kernel is idle and every code cell shows an execution number."""
+    """Wait until the kernel is idle and every code cell shows an execution number.
+
+    Run All stops at the first cell that raises; then the report (with the traceback) comes
+    back at once so the caller can show it, instead of waiting for cells that will never run.
+    """
     deadline = time.monotonic() + timeout_s
     page.wait_for_timeout(500)
+    stalled = 0
     while True:
         idle = (page.locator(f'{INDICATOR}[data-status="idle"]').count() > 0
                 and page.evaluate(_KERNEL_IDLE_JS))
@@ -181,9 +187,12 @@ def wait_until_executed(page: Page, code_cells: int, timeout_s: float) -> Notebo
             report = sweep(page, settle_s=0.15)
             numbered = [p for p in report.prompts.values() if re.fullmatch(r"\[\d+\]:", p)]
             running = [p for p in report.prompts.values() if "*" in p]
-            idle_after = page.locator(f'{INDICATOR}[data-status="idle"]').count() > 0
-            if idle_after and not running and len(numbered) >= code_cells:
+            if not running and (len(numbered) >= code_cells or report.errors):
                 return report
+            stalled = 0 if running else stalled + 1
+            if stalled >= 5:
+                raise AssertionError(f"Run All stopped early: expected {code_cells} numbered "
+                                     f"code cells, saw {report.prompts}")
         if time.monotonic() > deadline:
             seen = sweep(page, settle_s=0.15).prompts
             raise TimeoutError(f"cells still running or unnumbered after {timeout_s:.0f} s: "
@@ -218,27 +227,27 @@ def _wait_for_change(page: Page, before: tuple, timeout_s: float) -> bool:
 
 def _nudge_slider(page: Page, slider) -> str:
     handle = slider.locator(".noUi-handle").first
-    handle.scroll_into_view_if_needed()
-    handle.focus()
+    handle.scroll_into_view_if_needed(timeout=5000)
+    handle.focus(timeout=5000)
     page.keyboard.press("ArrowRight")
     return "ArrowRight on the handle"
 
 
 def _nudge_dropdown(page: Page, select) -> str:
-    select.scroll_into_view_if_needed()
+    select.scroll_into_view_if_needed(timeout=5000)
     options = select.locator("option")
     current = select.input_value()
     values = [options.nth(i).get_attribute("value") for i in range(options.count())]
     others = [v for v in values if v is not None and v != current]
     if not others:
         return ""
-    select.select_option(others[0])
+    select.select_option(others[0], timeout=5000)
     return f"chose option {others[0]!r}"
 
 
 def _click(page: Page, element) -> str:
-    element.scroll_into_view_if_needed()
-    element.click()
+    element.scroll_into_view_if_needed(timeout=5000)
+    element.click(timeout=5000)
     return "clicked"
 
 
@@ -257,10 +266,13 @@ def change_a_control(page: Page, per_control_s: float = 15, limit: int = 8) -> C
     for kind, locator, nudge in candidates:
         for index in range(min(locator.count(), limit)):
             element = locator.nth(index)
-            if not element.is_enabled():
-                continue
             before = signature(page)
-            how = nudge(page, element)
+            try:  # a control may vanish when the dashboard redraws: then try the next one
+                if not element.is_enabled(timeout=2000):
+                    continue
+                how = nudge(page, element)
+            except PlaywrightError:
+                continue
             if not how:
                 continue
             tried.append(f"{kind} #{index}")
@@ -271,12 +283,17 @@ def change_a_control(page: Page, per_control_s: float = 15, limit: int = 8) -> C
 
 
 def screenshot_dashboard(page: Page, path: Path) -> None:
-    """A screenshot with the first control in view (the lesson's dashboard), for a human."""
+    """A screenshot for a human: the first error if there is one, else the first control
+    (the lesson's dashboard), else the top of the notebook."""
+    scroll_to(page, 0.0)
     path.parent.mkdir(parents=True, exist_ok=True)
     control = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .widget-slider, "
                            ".jp-NotebookPanel:not(.lm-mod-hidden) .widget-dropdown").first
-    if control.count():
-        control.evaluate("(el) => el.scrollIntoView({block: 'start'})")
+    error = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) "
+                         "[data-mime-type='application/vnd.jupyter.stderr']").first
+    target = error if error.count() else control
+    if target.count():
+        target.evaluate("(el) => el.scrollIntoView({block: 'start'})")
         page.evaluate("(sel) => { const s = document.querySelector(sel);"
                       " if (s) s.scrollTop = Math.max(0, s.scrollTop - 60); }", SCROLLER)
     page.wait_for_timeout(400)

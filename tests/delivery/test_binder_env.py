@@ -59,8 +59,7 @@ def test_binder_files_are_what_repo2docker_expects() -> None:
 @pytest.mark.delivery
 @pytest.mark.timeout(900)
 def test_binder_environment_executes_the_welcome_lesson(tmp_path: Path) -> None:
-    if not (ROOT / WELCOME).exists():
-        pytest.skip(f"{WELCOME} does not exist yet")
+    assert (ROOT / WELCOME).exists(), f"{WELCOME} is missing"
     repo = copy_repository(tmp_path / "repo")
     env_dir = tmp_path / "env"
     bin_dir = env_dir / "bin"

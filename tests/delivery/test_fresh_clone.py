@@ -68,8 +68,7 @@ def test_fresh_clone_launches_the_course(tmp_path: Path) -> None:
         # a wrong token is refused: the server is not open to anyone on the machine
         assert get(f"{base}/api/contents?token=wrong")[0] == 403
 
-        if not (clone / WELCOME).exists():
-            pytest.skip(f"{WELCOME} is not in the repository yet; JupyterLab itself answered")
+        assert (clone / WELCOME).exists(), f"{WELCOME} is not committed"
         code, body = get(f"{base}/api/contents/{WELCOME}?token={token}")
         assert code == 200
         lesson = json.loads(body)

@@ -8,6 +8,8 @@ import importlib.util
 import json
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -44,8 +46,7 @@ def test_binder_badge_opens_the_welcome_lesson_in_jupyterlab() -> None:
     urlpath = parse_qs(url.query)["urlpath"][0]
     assert urlpath == "lab/tree/notebooks/00_welcome.ipynb"
     lesson = ROOT / urlpath.removeprefix("lab/tree/")
-    if not lesson.exists():
-        pytest.skip(f"{lesson.relative_to(ROOT)} does not exist yet")
+    assert lesson.exists(), f"{lesson.relative_to(ROOT)} is missing"
     assert json.loads(lesson.read_text())["cells"]
 
 
@@ -105,3 +106,23 @@ def test_run_py_refuses_an_unknown_command(capsys) -> None:
         run_py.main(shlex.split("serve"))
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def _readme_module_commands() -> list[list[str]]:
+    """`python -m sim ...` / `python -m course ...` lines the README tells people to type."""
+    found = re.findall(r"python -m ((?:sim|course) [a-z]+)", README)
+    return sorted({tuple(command.split()) for command in found})
+
+
+def test_readme_names_the_lecture_and_server_commands() -> None:
+    commands = {" ".join(c) for c in _readme_module_commands()}
+    assert {"sim serve", "sim transcript", "sim compare", "course figures"} <= commands
+    assert "course/INSTRUCTOR.md" in README and (ROOT / "course" / "INSTRUCTOR.md").exists()
+
+
+@pytest.mark.parametrize("command", _readme_module_commands(), ids=" ".join)
+def test_every_command_in_the_readme_exists(command: tuple[str, ...]) -> None:
+    done = subprocess.run([sys.executable, "-m", *command, "--help"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "usage" in done.stdout.lower()
