@@ -246,3 +246,14 @@ def test_capstone_campus_reports_progress_to_the_end() -> None:
     d.update(progress=seen.append)
     assert seen and seen[-1] == 1.0 and seen == sorted(seen)
     assert d.summary_text.startswith("Campus: every number is a total over 500 users")
+
+
+@pytest.mark.parametrize("n", DASHBOARD_LESSONS)
+def test_every_panel_is_titled_and_labelled(n: int) -> None:
+    need_experiment(n)
+    d = make(n)
+    for ax in d.figure.axes:
+        if not ax.axison:
+            continue  # a placeholder panel (e.g. the Monte Carlo before it runs)
+        assert ax.get_title(loc="left") or ax.get_title(), f"lesson {n}: a panel without a title"
+        assert ax.get_xlabel() or ax.get_ylabel(), f"lesson {n}: {ax.get_title(loc='left')!r} unlabelled"
