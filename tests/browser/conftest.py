@@ -37,9 +37,13 @@ def _under_ci() -> bool:
     return os.environ.get("CI", "").lower() not in {"", "0", "false", "no"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Debian Chromium for the whole run."""
+    """One headless Debian Chromium per test module.
+
+    Module scope on purpose: Playwright's sync API keeps an asyncio loop marked as running in
+    this thread while it is alive, which would make `asyncio.run()` in later (non-browser) tests
+    fail; ending it with the module leaves the thread clean."""
     missing = _missing_browser()
     if missing:
         if _under_ci():
@@ -62,7 +66,7 @@ def page(browser):
     context.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def repo_lab(browser, tmp_path_factory):
     """JupyterLab serving the repository itself, as a learner would start it."""
     server = start_lab(ROOT, tmp_path_factory.mktemp("lab-repo"))
