@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from course.bench import bench_dashboard, extremes
 
-from .conftest import need_experiment
 
 
 def test_bench_line_for_one_dashboard() -> None:
-    need_experiment(2)
     line = bench_dashboard(2, repeat=1)
     assert line.lesson == 2
     assert 0 < line.simulate_median_s and 0 < line.update_median_s <= line.update_max_s
@@ -16,7 +14,6 @@ def test_bench_line_for_one_dashboard() -> None:
 
 
 def test_extremes_cover_both_ends_of_every_numeric_control() -> None:
-    need_experiment(3)
     settings = extremes(3)
     assert {"poll_interval_min": 1.0} in settings and {"poll_interval_min": 240.0} in settings
     assert {"idle": False} in settings

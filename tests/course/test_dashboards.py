@@ -19,7 +19,6 @@ from course.content.schema import RESULT_KEYS
 from course.dashboards import DASHBOARD_LESSONS, dashboard_class, make
 from course.dashboards.base import Control, ControlKind, Dashboard
 
-from .conftest import need_experiment
 
 
 def close(a: float, b: float) -> bool:
@@ -28,7 +27,6 @@ def close(a: float, b: float) -> bool:
 
 @pytest.mark.parametrize("n", DASHBOARD_LESSONS)
 def test_default_run_provides_every_result_key(n: int) -> None:
-    need_experiment(n)
     d = make(n)
     for key, spec in RESULT_KEYS[n].items():
         assert key in d.results, f"lesson {n} dashboard gives no {key!r}"
@@ -169,7 +167,6 @@ CHECKS = {1: check_1, 2: check_2, 3: check_3, 4: check_4, 5: check_5, 6: check_6
 
 @pytest.mark.parametrize("n", DASHBOARD_LESSONS)
 def test_a_change_updates_summary_and_figure_to_the_models_numbers(n: int) -> None:
-    need_experiment(n)
     d = make(n)
     before_summary, before_png = d.summary_text, d.png()
     CHECKS[n](d)
@@ -207,7 +204,6 @@ def control_values(draw: st.DrawFn, n: int) -> dict[str, Any]:
 
 @pytest.mark.parametrize("n", DASHBOARD_LESSONS)
 def test_any_control_combination_in_range_runs(n: int) -> None:
-    need_experiment(n)
     d = make(n)
 
     @given(control_values(n))
@@ -238,7 +234,6 @@ def test_overview_dashboard_runs_both_protocols_on_one_trace() -> None:
 
 @pytest.mark.timeout(300)
 def test_capstone_campus_reports_progress_to_the_end() -> None:
-    need_experiment(10)
     d = make(10)
     seen: list[float] = []
     d.set(profile="campus", days=1)  # the learner's path goes through the widget's bar; here direct
@@ -250,7 +245,6 @@ def test_capstone_campus_reports_progress_to_the_end() -> None:
 
 @pytest.mark.parametrize("n", DASHBOARD_LESSONS)
 def test_every_panel_is_titled_and_labelled(n: int) -> None:
-    need_experiment(n)
     d = make(n)
     for ax in d.figure.axes:
         if not ax.axison:

@@ -10,7 +10,6 @@ import pytest
 from course.__main__ import main
 from course.export import EXPORT_LESSONS, SLIDE_PIXELS, export_figures, parse_lessons
 
-from .conftest import experiment_available
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -59,9 +58,6 @@ def test_cli_bad_lessons_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Pa
 
 @pytest.mark.timeout(300)
 def test_cli_exports_every_lesson(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    missing = [n for n in range(1, 11) if not experiment_available(n)]
-    if missing:
-        pytest.skip(f"experiments not available yet for lessons {missing}")
     assert main(["figures", "--out", str(tmp_path), "--dpi", "150"]) == 0
     written = [Path(line) for line in capsys.readouterr().out.split()]
     for n in EXPORT_LESSONS:

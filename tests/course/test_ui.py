@@ -14,7 +14,6 @@ from course.dashboards import make
 from course.dashboards.base import ControlKind
 from course.widgets import ControlView, dashboard_widget
 
-from .conftest import experiment_available
 
 LESSONS = range(12)
 
@@ -58,8 +57,6 @@ def test_lesson_objects_are_shared_within_a_kernel() -> None:
 
 @pytest.mark.parametrize("n", range(1, 11))
 def test_prediction_then_dashboard_compares_with_the_model(n: int) -> None:
-    if not experiment_available(n):
-        pytest.skip("experiment not available")
     L = ui.Lesson(n)
     prompt = content(n).predict
     assert prompt is not None
@@ -84,19 +81,16 @@ def test_lesson_11_transcript_cell_feeds_its_prediction() -> None:
 def test_every_control_kind_has_a_working_view() -> None:
     seen = set()
     for n in range(1, 11):
-        for c in make(n).controls if experiment_available(n) else ():
+        for c in make(n).controls:
             view = ControlView(c)
             view.set(c.default)
             assert view.get() == c.default
             seen.add(c.kind)
-    if seen:
-        assert {ControlKind.INT, ControlKind.FLOAT, ControlKind.LOG_FLOAT, ControlKind.TOGGLE,
-                ControlKind.CHOICE, ControlKind.OPTIONAL_INT, ControlKind.SEED} <= seen
+    assert {ControlKind.INT, ControlKind.FLOAT, ControlKind.LOG_FLOAT, ControlKind.TOGGLE,
+            ControlKind.CHOICE, ControlKind.OPTIONAL_INT, ControlKind.SEED} <= seen
 
 
 def test_dashboard_widget_drives_a_real_dashboard() -> None:
-    if not experiment_available(2):
-        pytest.skip("experiment not available")
     d = make(2)
     view = dashboard_widget(d)
     before = (view.summary.value, view.image.value)
@@ -107,8 +101,6 @@ def test_dashboard_widget_drives_a_real_dashboard() -> None:
 
 
 def test_crash_day_slider_is_capped_by_the_run_length() -> None:
-    if not experiment_available(9):
-        pytest.skip("experiment not available")
     d = make(9)
     view = dashboard_widget(d)
     assert view.views["crash_day"]._main.max == d.values["days"]
