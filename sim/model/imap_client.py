@@ -34,7 +34,6 @@ from .pop3_costs import sum_digits_1_to
 from .pop3_client import wipe_and_restore
 from .state import INBOX, SENT, Device
 from .timeline import Timeline
-from .wire import session_wire
 from .world import World
 
 _FLAG_OF = {ActionKind.READ: SEEN, ActionKind.REPLY: ANSWERED, ActionKind.FORWARD: FORWARDED,
@@ -73,8 +72,7 @@ class ImapClient:
 
     def _duration(self, cost: Cost) -> float:
         up, down, rt = cost
-        return session_wire(self.dev.spec.link, self.w.tls, sum(up), sum(down), rt,
-                            connect=False).duration_s
+        return self.dev.wire.session(sum(up), sum(down), rt, False).duration_s
 
     def online(self, t: float) -> bool:
         return self.tl.online(t)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 from array import array
 from dataclasses import dataclass
+from typing import Any
 
 from ..protocol.imap.formatting import body_structure
 from ..protocol.message import B64_LINE, TEXT_LINE, Entity, Filler, FillerKind, Message
@@ -198,7 +199,7 @@ class Device:
     __slots__ = ("ref", "id", "user", "name", "spec", "local", "sent_bytes", "dup_bytes",
                  "shown", "delays", "sessions", "empty_polls", "lock_refusals", "conn_time",
                  "dup_count", "infected_reached", "scan_bytes", "crashes", "exists_from",
-                 "extra_bytes", "client")
+                 "extra_bytes", "client", "wire")
 
     def __init__(self, ref: DeviceRef) -> None:
         self.ref = ref
@@ -222,6 +223,7 @@ class Device:
         self.crashes = 0
         self.exists_from = ref.spec.first_online_s
         self.client: object = None
+        self.wire: Any = None  # the link's sim.model.wire.WireCalc (set by the World)
 
     def exists(self, t: float) -> bool:
         return t >= self.exists_from

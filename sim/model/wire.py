@@ -99,3 +99,64 @@ def session_wire(link: LinkSpec, tls: TlsMode, up: int, down: int, round_trips: 
         tcp_up += TCP.teardown_up
         tcp_down += TCP.teardown_down
     return Wire(tcp_up, tcp_down, tls_up, tls_down, t + rtts * link.rtt_s)
+
+
+class WireCalc:
+    """:func:`session_wire` for one (link, TLS mode), with the connection set-up and close
+    constants computed once and results memoised by (up, down, round trips, connect).
+
+    The float operations are the same as :func:`session_wire`'s, in the same order, so durations
+    are bit-identical (``tests/sim/test_perf_equivalence.py`` checks it)."""
+
+    __slots__ = ("up_Bps", "down_Bps", "rtt_s", "encrypted", "base", "memo")
+
+    def __init__(self, link: LinkSpec, tls: TlsMode) -> None:
+        self.up_Bps = link.up_Bps
+        self.down_Bps = link.down_Bps
+        self.rtt_s = link.rtt_s
+        self.encrypted = tls is not TlsMode.NONE
+        # per ``connect``: (extra round trips, tcp_up, tcp_down, tls_up, tls_down, set-up seconds)
+        self.base: dict[bool, tuple[int, int, int, int, int, float]] = {}
+        for connect in (False, True):
+            w = session_wire(link, tls, 0, 0, 0, connect=connect, close=True)
+            rtts = 0
+            t = 0.0
+            if connect:
+                rtts += TCP.handshake_round_trips + 1
+                t += (TCP.syn + _SEG) / link.up_Bps + TCP.syn_ack / link.down_Bps
+                if self.encrypted:
+                    rtts += TLS.handshake_round_trips
+                    ch, sf, cf = TLS.client_hello, TLS.server_flight, TLS.client_finished
+                    s_ch, s_sf, s_cf = -(-ch // _MSS), -(-sf // _MSS), -(-cf // _MSS)
+                    t += (ch + cf + (s_ch + s_cf) * _SEG) / link.up_Bps + (
+                        sf + s_sf * _SEG) / link.down_Bps
+            # with no payload the flights add nothing: w holds set-up + close octets exactly
+            self.base[connect] = (rtts, w.tcp_up, w.tcp_down, w.tls_up, w.tls_down, t)
+        self.memo: dict[tuple[int, int, int, bool], Wire] = {}
+
+    def session(self, up: int, down: int, round_trips: int, connect: bool = True) -> Wire:
+        """The :class:`Wire` of a session (always closed at its end, as ``charge`` books it)."""
+        key = (up, down, round_trips, connect)
+        w = self.memo.get(key)
+        if w is not None:
+            return w
+        rtts, tcp_up, tcp_down, tls_up, tls_down, t = self.base[connect]
+        n = round_trips + 1 if connect else round_trips
+        if n < 1:
+            n = 1
+        enc = self.encrypted
+        if up > 0:
+            a_tls, a_tcp, a_ack = _flights(up, n, enc)
+        else:
+            a_tls = a_tcp = a_ack = 0
+        if down > 0:
+            b_tls, b_tcp, b_ack = _flights(down, n, enc)
+        else:
+            b_tls = b_tcp = b_ack = 0
+        t += (up + a_tls + a_tcp) / self.up_Bps + (down + b_tls + b_tcp) / self.down_Bps
+        w = Wire(tcp_up + a_tcp + b_ack, tcp_down + b_tcp + a_ack, tls_up + a_tls,
+                 tls_down + b_tls, t + (rtts + round_trips) * self.rtt_s)
+        if len(self.memo) >= 65536:
+            self.memo.clear()
+        self.memo[key] = w
+        return w

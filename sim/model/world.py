@@ -30,8 +30,9 @@ from ..scenario import Scenario, TlsMode
 from ..workload import Action, Crash, DiskFailure, SignatureUpdate, Trace
 from .imap_costs import flag_len
 from .pop3_costs import digits
-from .state import INBOX, Device, LocalCopy, Mail, ServerUser, mail_of
-from .wire import session_wire
+from .sizes import fast_mail, fast_mails
+from .state import INBOX, Device, LocalCopy, Mail, ServerUser
+from .wire import WireCalc
 
 _MAIL_CACHE: dict[int, tuple[Trace, list[Mail]]] = {}
 _SPEC_CACHE: dict[tuple[object, str], Mail] = {}
@@ -51,7 +52,7 @@ def mails_of(trace: Trace) -> list[Mail]:
     users = [u.name for u in trace.scenario.users]
     specs = trace.messages + trace.sent
     if len(specs) > SPEC_CACHE_LIMIT:  # a big trace: no reuse worth the memory
-        mails = [mail_of(spec, trace) for spec in specs]
+        mails = fast_mails(trace, specs)
     else:
         if len(_SPEC_CACHE) + len(specs) > SPEC_CACHE_LIMIT:
             _SPEC_CACHE.clear()
@@ -60,7 +61,7 @@ def mails_of(trace: Trace) -> list[Mail]:
             k = (spec, users[spec.user])
             m = _SPEC_CACHE.get(k)
             if m is None:
-                m = _SPEC_CACHE[k] = mail_of(spec, trace)
+                m = _SPEC_CACHE[k] = fast_mail(spec, trace)
             mails.append(m)
     if len(_MAIL_CACHE) > 8:
         _MAIL_CACHE.clear()
@@ -88,6 +89,12 @@ class World:
         self.n_arrivals = len(trace.messages)
         self.users = [ServerUser(i, u.name) for i, u in enumerate(scenario.users)]
         self.devices = [Device(ref) for ref in scenario.devices]
+        wires: dict[object, WireCalc] = {}
+        for d in self.devices:
+            calc = wires.get(d.spec.link)
+            if calc is None:
+                calc = wires[d.spec.link] = WireCalc(d.spec.link, self.tls)
+            d.wire = calc
         self.user_devices: list[list[Device]] = [[] for _ in self.users]
         for d in self.devices:
             self.user_devices[d.user].append(d)
@@ -109,12 +116,19 @@ class World:
         self.replica_failures = 0
         self.replica_loss_bytes = 0
         self.events = 0
-        self._wire: dict[tuple[object, ...], Any] = {}  # session_wire memo (repeated sessions)
         # metadata history is needed only to restore a backup's older folder/flags
         crashes = scenario.crashes
         self.keep_history = crashes.backup_age_s is not None and (
             bool(crashes.at) or crashes.rate_per_year > 0)
         self.inbox_listeners: list[list[Callable[[float], None]]] = [[] for _ in self.users]
+
+    def release(self) -> None:
+        """Drop the run's state once its result is taken: clients and devices refer to each
+        other and pending SimPy events to the world, so without this the state would live until
+        the cyclic collector runs.  The world is unusable afterwards."""
+        for dev in self.devices:
+            dev.client = None
+        self.__dict__.clear()
 
     # -- scheduling ------------------------------------------------------------------------------
     def call_at(self, t: float, fn: Callable[[float], None]) -> None:
@@ -136,15 +150,18 @@ class World:
         ``hold``: the session's duration counts as connection time."""
         if times <= 0:
             return 0.0
-        key = (dev.id, up, down, round_trips, connect)
-        w = self._wire.get(key)
-        if w is None:
-            if len(self._wire) > 4096:
-                self._wire.clear()
-            w = self._wire[key] = session_wire(dev.spec.link, self.tls, sum(up), sum(down),
-                                               round_trips, connect=connect)
-        self.rec.traffic(dev.id, (*up, w.tls_up, w.tcp_up), (*down, w.tls_down, w.tcp_down),
-                         times)
+        w = dev.wire.session(up[0] + up[1] + up[2] + up[3], down[0] + down[1] + down[2] + down[3],
+                             round_trips, connect)
+        rec = self.rec
+        u, d = rec.up[dev.id], rec.down[dev.id]
+        if times == 1:  # unrolled Recorder.traffic (the hot path)
+            u[0] += up[0]; u[1] += up[1]; u[2] += up[2]; u[3] += up[3]  # noqa: E702
+            u[4] += w.tls_up; u[5] += w.tcp_up  # noqa: E702
+            d[0] += down[0]; d[1] += down[1]; d[2] += down[2]; d[3] += down[3]  # noqa: E702
+            d[4] += w.tls_down; d[5] += w.tcp_down  # noqa: E702
+        else:
+            rec.traffic(dev.id, (*up, w.tls_up, w.tcp_up), (*down, w.tls_down, w.tcp_down),
+                        times)
         if connect:
             dev.sessions += times
         if hold:

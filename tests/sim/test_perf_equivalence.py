@@ -1,0 +1,143 @@
+"""The model's fast paths equal the slow ones they replace (sizes, probes, wire arithmetic)."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.model import state
+from sim.model.imap_costs import ImapCosts, _config, size_probe
+from sim.model.pop3_costs import digits
+from sim.model.sizes import fast_mail, fast_mails
+from sim.model.state import _shape, mail_of
+from sim.model.wire import WireCalc, session_wire
+from sim.presets import preset
+from sim.protocol.imap.server import ImapServer
+from sim.protocol.imap_client import connect
+from sim.protocol.message import Attachment, ByteKind, synthesize
+from sim.protocol.store import Store
+from sim.scenario import LinkSpec, TlsMode
+from sim.workload import MessageSpec, build_message, generate
+
+
+def _trace(name: str = "family", days: int = 2, seed: int = 1):  # type: ignore[no-untyped-def]
+    return generate(preset(name, days=days, seed=seed))
+
+
+_TRACE = _trace()
+
+
+@st.composite
+def _specs(draw: st.DrawFn) -> MessageSpec:
+    words = draw(st.lists(st.integers(0, 9999), max_size=4))
+    kws = tuple(dict.fromkeys(f"topic{w:04d}" for w in words))
+    outgoing = draw(st.booleans())
+    reply = draw(st.one_of(st.none(), st.integers(0, 10**7))) if outgoing else None
+    att = draw(st.one_of(st.just(0), st.integers(1, 200), st.integers(1, 3_000_000)))
+    return MessageSpec(id=draw(st.integers(0, 10**7)), user=draw(st.integers(0, len(_TRACE.scenario.users) - 1)),
+                       time=draw(st.floats(0, 400 * 86400.0)),
+                       text_size=draw(st.one_of(st.integers(2, 80), st.integers(2, 2_000_000))),
+                       attachment_size=att, keywords=kws, outgoing=outgoing, reply_to=reply)
+
+
+@settings(max_examples=150, deadline=None)
+@given(spec=_specs())
+def test_fast_mail_equals_the_built_message(spec: MessageSpec) -> None:
+    """Every size (and the BODYSTRUCTURE length) computed from the spec alone equals the one read
+    from the built message; the arithmetic shape key equals the one taken from the message."""
+    slow = mail_of(spec, _TRACE)
+    state._STRUCTURE.pop(_shape(build_message(spec, _TRACE.scenario).root), None)
+    fast = fast_mail(spec, _TRACE)
+    assert fast == slow
+    msg = build_message(spec, _TRACE.scenario)
+    ks = msg.kind_sizes()
+    assert (fast.size, fast.header, fast.body, fast.attachment) == (
+        msg.size, ks[ByteKind.HEADER], ks[ByteKind.BODY], ks[ByteKind.ATTACHMENT])
+    # the fast path stored its structure under the message's own shape key
+    assert _shape(msg.root) in state._STRUCTURE
+
+
+def test_fast_mail_handles_non_ascii_user_names() -> None:
+    sc = preset("single", days=2, seed=4)
+    users = (dataclasses.replace(sc.users[0], name="zoë"),)
+    trace = generate(dataclasses.replace(sc, users=users))
+    specs = trace.messages + trace.sent
+    assert specs
+    assert fast_mails(trace, specs) == [mail_of(s, trace) for s in specs]
+    assert fast_mails(trace, specs)[0].header == mail_of(specs[0], trace).header
+
+
+@pytest.mark.parametrize("name,seed", [("campus", 2), ("traveller", 3), ("two_clients", 5)])
+def test_fast_mails_equal_mail_of_on_preset_traces(name: str, seed: int) -> None:
+    trace = _trace(name, days=1 if name == "campus" else 10, seed=seed)
+    specs = (trace.messages + trace.sent)[:3000]
+    assert fast_mails(trace, specs) == [mail_of(s, trace) for s in specs]
+
+
+def _direct_append(tls: TlsMode, msg, uidnext: int, pads: int):  # type: ignore[no-untyped-def]
+    """(cost, Sent's UIDVALIDITY) of an engine APPEND of ``msg`` after ``pads`` other folders."""
+    store = Store()
+    acct = store.add_account("user", "secret")
+    for i in range(pads):
+        acct.create(f"pad{i}")
+    box = acct.create("Sent")
+    box.uidnext = uidnext
+    c = connect(ImapServer(store, _config(tls)), "user", "secret",
+                starttls=tls is TlsMode.STARTTLS)
+    c.take_record()
+    c.append("Sent", msg)
+    rec = c.take_record()
+    k = rec.server_counts
+    ks = msg.kind_sizes()
+    payload = (ks[ByteKind.HEADER], ks[ByteKind.BODY], ks[ByteKind.ATTACHMENT])
+    return ((rec.client_bytes - sum(payload), *payload),
+            (k.framing, k.header, k.body, k.attachment), rec.round_trips), box.uidvalidity
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_append_cost_from_a_size_probe_equals_an_engine_run(seed: int) -> None:
+    """APPEND is measured on a plain message with as many size digits; the cost of every real
+    message (any structure, its own payload split) equals a direct engine APPEND of it."""
+    rng = random.Random(300 + seed)
+    tls = rng.choice(list(TlsMode))
+    costs = ImapCosts(tls)
+    for k in range(12):
+        text = rng.choice([rng.randint(2, 90), rng.randint(100, 9000), rng.randint(10_000, 900_000)])
+        att = [Attachment("f.bin", rng.choice([rng.randint(1, 5000), rng.randint(10_000, 800_000)]))] \
+            if rng.random() < 0.5 else []
+        msg = synthesize(seed=seed * 100 + k, text_size=text, attachments=att)
+        ks = msg.kind_sizes()
+
+        class _M:
+            size = msg.size
+            header, body, attachment = ks[ByteKind.HEADER], ks[ByteKind.BODY], ks[ByteKind.ATTACHMENT]
+
+        uidnext = rng.choice([1, 9, 10, 99, 100, 12345])
+        direct, validity = _direct_append(tls, msg, uidnext, rng.choice([0, 1, 5]))
+        assert costs.append(_M, lambda: msg, uidnext, validity) == direct
+
+
+def test_size_probe_has_the_digits_asked_for() -> None:
+    assert size_probe(1) is None
+    for d in range(2, 8):
+        m = size_probe(d)
+        assert m is not None and digits(m.size) == d and len(m.render()) == m.size
+
+
+@settings(max_examples=200, deadline=None)
+@given(up=st.integers(0, 3_000_000), down=st.integers(0, 30_000_000), rt=st.integers(0, 60),
+       connect=st.booleans(), tls=st.sampled_from(list(TlsMode)),
+       bw=st.sampled_from([1e3, 12_345.0, 1.25e6, 1e8]), rtt=st.sampled_from([0.0, 0.013, 0.3]))
+def test_wire_calc_equals_session_wire(up: int, down: int, rt: int, connect: bool, tls: TlsMode,
+                                       bw: float, rtt: float) -> None:
+    """The per-link calculator gives the same octets and a bit-identical duration (twice: the
+    second answer comes from its memo)."""
+    link = LinkSpec(down_Bps=bw, up_Bps=bw / 3 if bw > 3e3 else bw, rtt_s=rtt)
+    calc = WireCalc(link, tls)
+    want = session_wire(link, tls, up, down, rt, connect=connect)
+    assert calc.session(up, down, rt, connect) == want
+    assert calc.session(up, down, rt, connect) == want
