@@ -256,11 +256,14 @@ def change_a_control(page: Page, per_control_s: float = 15, limit: int = 8) -> C
     until the figures or the text of the outputs change; say which one did it."""
     panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
     candidates = [
-        ("slider", panel.locator(".widget-slider, .widget-hslider"), _nudge_slider),
-        ("dropdown", panel.locator(".widget-dropdown select"), _nudge_dropdown),
-        ("toggle", panel.locator(".widget-toggle-buttons button:not(.mod-active)"), _click),
-        ("radio", panel.locator(".widget-radio-box input:not(:checked)"), _click),
-        ("checkbox", panel.locator(".widget-checkbox input"), _click),
+        # a disabled slider (e.g. waiting for a checkbox) marks its track, not its container
+        ("slider", panel.locator(".widget-hslider:not(:has(.noUi-target[disabled]))"),
+         _nudge_slider),
+        ("dropdown", panel.locator(".widget-dropdown select:not([disabled])"), _nudge_dropdown),
+        ("toggle", panel.locator(".widget-toggle-buttons button:not(.mod-active):not([disabled])"),
+         _click),
+        ("radio", panel.locator(".widget-radio-box input:not(:checked):not([disabled])"), _click),
+        ("checkbox", panel.locator(".widget-checkbox input:not([disabled])"), _click),
     ]
     tried = []
     for kind, locator, nudge in candidates:
