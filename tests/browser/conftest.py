@@ -6,35 +6,19 @@ where they fail: CI must really look at the lessons.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from pathlib import Path
 
 import pytest
 
-from labpage import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
+from labpage import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, missing_browser, under_ci
 from labserver import start_lab
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
-TIMINGS: dict[str, float] = {}
-
-
-def _missing_browser() -> str:
-    if not Path(CHROMIUM).exists():
-        return f"{CHROMIUM} is missing (apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright for Python is missing (pip install playwright; no browser download)"
-    if importlib.util.find_spec("jupyterlab") is None:
-        return "JupyterLab is missing (pip install '.[lab]')"
-    return ""
-
-
-def _under_ci() -> bool:
-    return os.environ.get("CI", "").lower() not in {"", "0", "false", "no"}
+# lesson -> {"seconds": ..., "control": ...}, printed at the end and kept as JSON
+TIMINGS: dict[str, dict[str, object]] = {}
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +28,9 @@ def browser():
     Module scope on purpose: Playwright's sync API keeps an asyncio loop marked as running in
     this thread while it is alive, which would make `asyncio.run()` in later (non-browser) tests
     fail; ending it with the module leaves the thread clean."""
-    missing = _missing_browser()
+    missing = missing_browser()
     if missing:
-        if _under_ci():
+        if under_ci(os.environ):
             pytest.fail(f"browser tests cannot run under CI: {missing}")
         pytest.skip(missing)
     from playwright.sync_api import sync_playwright
@@ -82,7 +66,7 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def lesson_timings() -> dict[str, float]:
+def lesson_timings() -> dict[str, dict[str, object]]:
     return TIMINGS
 
 
@@ -90,9 +74,11 @@ def pytest_terminal_summary(terminalreporter) -> None:
     """Print the seconds each lesson took in the browser and keep them as JSON."""
     if not TIMINGS:
         return
-    terminalreporter.section("browser: seconds per lesson (open, run all, sweep, change a control)")
-    for name, seconds in TIMINGS.items():
-        terminalreporter.write_line(f"{seconds:7.1f}  {name}")
-    terminalreporter.write_line(f"{sum(TIMINGS.values()):7.1f}  total")
+    terminalreporter.section("browser: seconds per lesson (open, run all, sweep, change a "
+                             "control) and the control that changed the outputs")
+    for name, record in TIMINGS.items():
+        terminalreporter.write_line(f"{record['seconds']:7.1f}  {name:<24} {record['control']}")
+    total = sum(record["seconds"] for record in TIMINGS.values())
+    terminalreporter.write_line(f"{total:7.1f}  total")
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "browser-timings.json").write_text(json.dumps(TIMINGS, indent=1))

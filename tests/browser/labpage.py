@@ -7,19 +7,43 @@ check scrolls through the whole notebook and gathers what each screenful shows.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page
+try:  # imported lazily so that a machine without Playwright gets a skip, not a collection error
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import Page
+except ImportError:  # pragma: no cover - exercised only where Playwright is missing
+    PlaywrightError = Exception
+    Page = object
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORT = {"width": 1366, "height": 900}
+
+
+
+def missing_browser(chromium: str = CHROMIUM) -> str:
+    """Why the browser tests cannot run here ("" when they can)."""
+    if not Path(chromium).exists():
+        return f"{chromium} is missing (apt-get install chromium)"
+    if importlib.util.find_spec("playwright") is None:
+        return "Playwright for Python is missing (pip install playwright; no browser download)"
+    if importlib.util.find_spec("jupyterlab") is None:
+        return "JupyterLab is missing (pip install '.[lab]')"
+    return ""
+
+
+def under_ci(environ: Mapping[str, str]) -> bool:
+    """CI=true (or any value but empty/0/false/no): a missing browser is then a failure."""
+    return environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+
 
 SCROLLER = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer"
 INDICATOR = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator"

@@ -63,3 +63,12 @@ def test_harness_fails_when_no_control_changes_anything(page, selftest_lab):
     with pytest.raises(AssertionError, match="no control changed"):
         labpage.change_a_control(page, per_control_s=3)
     server.shutdown_kernels()
+
+
+def test_a_missing_browser_is_named_and_ci_is_recognised(tmp_path):
+    """Locally a missing Chromium skips the browser tests with this reason; under CI it fails."""
+    absent = tmp_path / "no-chromium"
+    assert labpage.missing_browser(str(absent)) == f"{absent} is missing (apt-get install chromium)"
+    assert labpage.under_ci({"CI": "true"}) and labpage.under_ci({"CI": "1"})
+    assert not labpage.under_ci({}) and not labpage.under_ci({"CI": "false"})
+    assert not labpage.under_ci({"CI": " 0 "})

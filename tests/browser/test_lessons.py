@@ -36,6 +36,7 @@ def test_there_are_lessons_to_open() -> None:
 def test_lesson_in_browser(notebook: Path, page, repo_lab, artifacts_dir, lesson_timings) -> None:
     before = hashlib.sha256(notebook.read_bytes()).hexdigest()
     started = time.monotonic()
+    change = None
     relative = notebook.relative_to(ROOT).as_posix()
     try:
         labpage.open_notebook(page, repo_lab.lab_url(relative))
@@ -45,9 +46,8 @@ def test_lesson_in_browser(notebook: Path, page, repo_lab, artifacts_dir, lesson
         assert report.errors == [], f"{relative}: tracebacks in outputs:\n" + \
             "\n---\n".join(report.errors)
         assert report.widget_errors == [], f"{relative}: {report.widget_errors}"
-        if notebook.stem in NO_DASHBOARD:
-            change = None
-        else:
+        assert report.loading_widgets == 0, f"{relative}: widgets still 'Loading widget...'"
+        if notebook.stem not in NO_DASHBOARD:
             assert report.control_count > 0, f"{relative}: no ipywidgets control rendered " \
                 f"(controls seen: {report.controls})"
             labpage.scroll_to(page, 0.0)
@@ -57,7 +57,9 @@ def test_lesson_in_browser(notebook: Path, page, repo_lab, artifacts_dir, lesson
                 f"{change.kind} #{change.index}:\n" + "\n---\n".join(after_change.errors)
             assert after_change.widget_errors == []
     finally:
-        lesson_timings[notebook.stem] = round(time.monotonic() - started, 1)
+        lesson_timings[notebook.stem] = {
+            "seconds": round(time.monotonic() - started, 1),
+            "control": f"{change.kind} #{change.index}: {change.how}" if change else "-"}
         try:  # best effort: a failure here must not hide the assertion that brought us here
             labpage.screenshot_dashboard(page, artifacts_dir / "screenshots"
                                          / f"{notebook.stem}.png")
