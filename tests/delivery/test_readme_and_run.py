@@ -62,7 +62,7 @@ def test_every_local_link_and_picture_in_the_readme_exists() -> None:
 
 def test_readme_lists_every_lesson_in_the_notebooks_folder() -> None:
     for notebook in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        assert f"`{notebook.stem[:2]}" in README, f"README does not list {notebook.name}"
+        assert f"(notebooks/{notebook.name})" in README, f"README does not list {notebook.name}"
 
 
 def test_run_py_installs_again_only_when_pyproject_or_extras_change(tmp_path, monkeypatch):
