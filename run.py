@@ -24,6 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".pop-vs-imap-lab-install.json"
+# Binder's pins constrain the local install too, so the tests (the browser test above all) run
+# the very jupyterlab / ipywidgets / jupyterlab_widgets set that Binder will serve.
+CONSTRAINTS = ROOT / "binder" / "requirements.txt"
 WELCOME = "notebooks/00_welcome.ipynb"
 NOTEBOOKS = ROOT / "notebooks"
 MIN_PYTHON = (3, 11)
@@ -37,8 +40,11 @@ def venv_python() -> Path:
 
 
 def install_fingerprint(extras: frozenset[str]) -> str:
-    """What an install depends on: the project metadata, the extras and the interpreter version."""
+    """What an install depends on: the project metadata, the pins, the extras and the interpreter."""
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    constraints = ROOT / "binder" / "requirements.txt"
+    if constraints.exists():
+        digest.update(constraints.read_bytes())
     digest.update(",".join(sorted(extras)).encode())
     digest.update(sys.version.encode())
     return digest.hexdigest()
@@ -73,6 +79,8 @@ def ensure_venv(extras: frozenset[str]) -> Path:
     print(f"run.py: installing the project with {spec} into .venv (first run: about a minute)",
           flush=True)
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    if CONSTRAINTS.exists():
+        pip += ["--constraint", str(CONSTRAINTS)]
     if subprocess.run([*pip, "--editable", spec], cwd=ROOT).returncode != 0:
         sys.exit("run.py: pip install failed (see above)")
     STAMP.write_text(json.dumps({"extras": sorted(extras),

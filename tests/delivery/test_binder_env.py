@@ -3,6 +3,7 @@ the welcome lesson; and binder/ agrees with pyproject.toml."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import re
 import sys
@@ -44,6 +45,15 @@ def test_binder_pins_every_direct_dependency_within_pyproject_ranges() -> None:
         assert requirement.specifier.contains(pins[name]), \
             f"binder pins {name}=={pins[name]}, outside pyproject's {requirement}"
     assert all(name in pins for name in TOGETHER)
+
+
+def test_the_tests_run_with_binders_pins() -> None:
+    """run.py installs with binder/requirements.txt as constraints, so the browser test checks
+    the very widget/lab versions that Binder serves."""
+    installed = {name: importlib.metadata.version(name) for name in binder_pins()}
+    differing = {name: (installed[name], pin) for name, pin in binder_pins().items()
+                 if installed[name] != pin}
+    assert differing == {}, f"installed vs pinned: {differing} (make .venv with python3 run.py test)"
 
 
 def test_binder_files_are_what_repo2docker_expects() -> None:
