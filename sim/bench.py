@@ -7,8 +7,15 @@
 4. the default lesson scenario (``family``, 7 days), both protocols, trace included (target <= 50 ms
    median).
 
-"Model events" are the SimPy events the run loop processes (trace items and client sessions);
-empty polls and IDLE keep-alives are not events (that is the point of measurement 2).
+"Model events" are the SimPy events the run loop processes: every trace item the driver hands to
+the model (arrival, user action, crash, disk failure or repair, signature update, a device
+appearing) and every client callback scheduled with ``World.call_at`` (a POP3 poll that has work, an
+IMAP reconnect or polling tick), stale ones included -- ``Result.events``.  Empty polls and IDLE
+keep-alives are booked in closed form and are *not* events (that is the point of measurement 2), so
+each model event carries real work (session costing, state and metric updates) while a bare SimPy
+timeout carries none: the ratio compares event throughput, not simulated polls.  Each figure also
+gives the process CPU seconds and the 1-minute load average when it was taken (this machine is
+shared; wall time under load is the figure the targets are stated in).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import argparse
 import dataclasses
 import gc
 import json
+import os
 import resource
 import statistics
 import sys
@@ -66,6 +74,14 @@ def _both(sc: Scenario) -> tuple[float, int]:
     return time.perf_counter() - t, events
 
 
+def _load() -> float:
+    """The 1-minute load average (how busy the shared machine was)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:  # pragma: no cover - platforms without it
+        return float("nan")
+
+
 def _with_poll(sc: Scenario, seconds: float) -> Scenario:
     users = tuple(dataclasses.replace(u, devices=tuple(
         dataclasses.replace(d, pop3=dataclasses.replace(d.pop3, poll_interval_s=seconds))
@@ -86,12 +102,16 @@ def measure(repeat: int = 21, campus_days: int = 30, skip_campus: bool = False,
     _both(lesson)
     # 4. default lesson scenario (first: the figure that matters most for the course)
     samples = []
+    cpu = time.process_time()
     for _ in range(repeat):
         samples.append(_both(lesson)[0])
+    cpu = (time.process_time() - cpu) / repeat
     med = statistics.median(samples)
     out["4_lesson_family_7d_both_ms"] = {"median_ms": round(med * 1000, 1),
                                          "min_ms": round(min(samples) * 1000, 1),
-                                         "repeat": repeat, "target": "<= 50 ms"}
+                                         "mean_cpu_ms": round(cpu * 1000, 1),
+                                         "repeat": repeat, "load_1min": _load(),
+                                         "target": "<= 50 ms"}
     say(f"4. family 7 d, both protocols, trace included: median {med * 1000:.1f} ms "
         f"(target <= 50 ms)")
     # 1. events per second
@@ -100,11 +120,17 @@ def measure(repeat: int = 21, campus_days: int = 30, skip_campus: bool = False,
     tr = generate(sc)
     t = time.perf_counter()
     ev = sum(run(sc, p, tr).events for p in Protocol)
-    model_rate = ev / (time.perf_counter() - t)
+    dt = time.perf_counter() - t
+    model_rate = ev / dt
     out["1_events_per_s"] = {"bare_simpy": round(bare), "model": round(model_rate),
-                             "ratio": round(model_rate / bare, 3), "target": ">= 0.5"}
+                             "ratio": round(model_rate / bare, 3),
+                             "model_events": ev, "us_per_model_event": round(dt / ev * 1e6, 1),
+                             "events_are": "trace items + client sessions/ticks with work "
+                                           "(closed-form idle polls not counted)",
+                             "load_1min": _load(), "target": ">= 0.5"}
     say(f"1. events/s: model {model_rate:,.0f} vs bare SimPy {bare:,.0f} "
-        f"(ratio {model_rate / bare:.2f}, target >= 0.5)")
+        f"(ratio {model_rate / bare:.2f}, target >= 0.5; {ev} model events = trace items + "
+        f"sessions with work, {dt / ev * 1e6:.0f} us each)")
     # 2. poll 1 min vs 10 min
     times = {}
     for minutes in (1, 10):
@@ -119,19 +145,26 @@ def measure(repeat: int = 21, campus_days: int = 30, skip_campus: bool = False,
     ratio = times[1] / times[10]
     out["2_poll_1min_vs_10min"] = {"poll_1min_s": round(times[1], 4),
                                    "poll_10min_s": round(times[10], 4),
-                                   "ratio": round(ratio, 3), "target": "<= 1.5"}
+                                   "ratio": round(ratio, 3), "load_1min": _load(),
+                                   "target": "<= 1.5"}
     say(f"2. family 30 d POP3: poll 1 min {times[1] * 1000:.0f} ms, 10 min "
         f"{times[10] * 1000:.0f} ms (ratio {ratio:.2f}, target <= 1.5)")
     # 3. campus
     if not skip_campus:
         sc = preset("campus", days=campus_days, seed=1)
         say(f"3. campus {campus_days} d, both protocols ... (this takes a while)")
-        dt, _ = _both(sc)
+        load = _load()
+        cpu = time.process_time()
+        dt, ev = _both(sc)
+        cpu = time.process_time() - cpu
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         out["3_campus_both"] = {"days": campus_days, "seconds": round(dt, 1),
-                                "peak_rss_mib": round(peak_mib), "target": "<= 60 s, <= 1024 MiB"}
-        say(f"3. campus {campus_days} d both protocols: {dt:.1f} s, peak RSS {peak_mib:.0f} MiB "
-            f"(target <= 60 s, <= 1024 MiB)")
+                                "cpu_seconds": round(cpu, 1), "model_events": ev,
+                                "peak_rss_mib": round(peak_mib),
+                                "load_1min_before": load, "load_1min_after": _load(),
+                                "target": "<= 60 s, <= 1024 MiB"}
+        say(f"3. campus {campus_days} d both protocols: {dt:.1f} s ({cpu:.1f} s CPU, load "
+            f"{load} -> {_load()}), peak RSS {peak_mib:.0f} MiB (target <= 60 s, <= 1024 MiB)")
     return out
 
 

@@ -109,6 +109,25 @@ class Recorder:
                 if view == intent:
                     self.agree[d] += sign
 
+    def pair_move(self, d: int, intent: State | None, old: State | None,
+                  new: State | None) -> None:
+        """One pair's view changes from ``old`` to ``new``: ``pair_add(.., old, -1)`` then
+        ``pair_add(.., new, 1)`` in one call (the hot path of every local change)."""
+        if intent is None:
+            if old is None:
+                self.dhidden[d] -= 1
+            if new is None:
+                self.dhidden[d] += 1
+            return
+        if old is not None:
+            self.covered[d] -= 1
+            if old == intent:
+                self.agree[d] -= 1
+        if new is not None:
+            self.covered[d] += 1
+            if new == intent:
+                self.agree[d] += 1
+
     # -- storage -----------------------------------------------------------------------------------
     def server_add(self, n: int) -> None:
         self.server_bytes += n

@@ -386,24 +386,29 @@ class ImapClient:
     def _search(self, a: Action, t: float) -> None:
         w, dev, user = self.w, self.dev, self.user
         q = a.query or ""
-        relevant = 0
-        for mid in w.user_delivered[dev.user]:
-            if w.intent.get(mid) is not None and q in w.mails[mid].keywords:
-                relevant += 1
+        matching = w.matching(dev.user, q)
+        intent = w.intent
+        relevant = sum(1 for mid in matching if intent.get(mid) is not None)
         if self.online(t) and self.connected_at <= t:
             cost = self.costs.idle_cycle()
+            # the server's hits per folder: matching arrivals that are on the server (Sent holds
+            # only the user's own messages, which are never arrivals)
+            hits: dict[str, list[int]] = {}
+            where, uid_of = user.where, user.uid_of
+            for mid in matching:
+                entry = where.get(mid)
+                if entry is not None:
+                    hits.setdefault(entry[0], []).append(uid_of[mid])
             found = 0
             for folder, box in user.boxes.items():
                 if not box:
                     continue
-                hits = [uid for uid in box
-                        if user.box_mid[folder][uid] < w.n_arrivals
-                        and q in w.mails[user.box_mid[folder][uid]].keywords]
-                found += len(hits)
+                uids = hits.get(folder, ())
+                found += len(uids)
                 if folder != INBOX:
                     cost = add(cost, self.costs.select(folder, len(box), user.box_next[folder],
                                                        user.keywords.get(folder, 0) > 0))
-                extra = sum(1 + len(str(u)) for u in hits)
+                extra = sum(1 + len(str(u)) for u in uids)
                 cost = add(cost, self.costs.search_base(q))
                 cost = add(cost, ((0, 0, 0, 0), (extra, 0, 0, 0), 0))
             up, down, rt = cost
@@ -413,8 +418,8 @@ class ImapClient:
                                                  found / relevant if relevant else 1.0,
                                                  sum(up), sum(down), dur, True))
             return
-        found = sum(1 for mid in dev.local if mid < w.n_arrivals and q in w.mails[mid].keywords
-                    and w.intent.get(mid) is not None)
+        local = dev.local
+        found = sum(1 for mid in matching if mid in local and intent.get(mid) is not None)
         w.search_records.append(SearchRecord(t, dev.name, q, relevant, found,
                                              found / relevant if relevant else 1.0, 0, 0, 0.0,
                                              False))

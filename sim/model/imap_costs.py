@@ -58,10 +58,15 @@ _FLAG_LEN: dict[int, int] = {}
 
 def flag_len(bits: int) -> int:
     """Octets of the engine's flag list ``(\\Seen ...)`` for the flag bits."""
+    if 0 <= bits < 16:
+        return _FLAG_LENS[bits]
     n = _FLAG_LEN.get(bits)
     if n is None:
         n = _FLAG_LEN[bits] = len(flag_list(flag_names(bits)))
     return n
+
+
+_FLAG_LENS = tuple(len(flag_list(flag_names(b))) for b in range(16))  # every model flag set
 
 
 def structure_len(message: Message) -> int:
@@ -339,10 +344,15 @@ class ImapCosts:
         ``(header, body, attachment)`` (the probe measured its own message's, which are removed).
         ``up``: the payload travels from the client (APPEND)."""
         c = self.memo.get(key)
-        sign = 1
-        if c is None:
-            c = measure()
-            sign = -1
+        if c is not None:  # the hot path: framing memoised, add this message's payload
+            h, b, a = payload
+            if up:
+                u = c[0]
+                return ((u[0], u[1] + h, u[2] + b, u[3] + a), c[1], c[2])
+            d = c[1]
+            return (c[0], (d[0], d[1] + h, d[2] + b, d[3] + a), c[2])
+        c = measure()
+        sign = -1
         (uf, uh, ub, ua), (df, dh, db, da), rt = c
         h, b, a = payload[0] * sign, payload[1] * sign, payload[2] * sign
         if up:

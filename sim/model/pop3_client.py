@@ -63,6 +63,7 @@ class Pop3Client:
         self.headers_only: set[int] = set()
         self.ever: set[int] = set()  # mail ids ever downloaded in full (duplicate detection)
         self.acct = math.inf  # ticks before this time are accounted
+        self.quiet_until = -math.inf  # no poll tick lies in [acct, quiet_until)
         self.sched = math.inf
         # (time its days are up, mail id), in time order (downloads happen in time order)
         self.expiry: deque[tuple[float, int]] = deque()
@@ -72,6 +73,7 @@ class Pop3Client:
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self, t: float) -> None:
         self.acct = t
+        self.quiet_until = -math.inf
         if self.user.inbox:
             self.want(t)
 
@@ -194,9 +196,16 @@ class Pop3Client:
         """Book the polls at ticks in [acct, t) in closed form (nothing new among them)."""
         if t <= self.acct:
             return
-        n = self.tl.ticks_between(self.acct, t)
+        if t < self.quiet_until:  # no tick in [acct, t): nothing to book (the common case)
+            self.acct = t
+            return
+        tl = self.tl
+        n = tl.ticks_between(self.acct, t)
         start = self.acct
         self.acct = t
+        # ticks_between(t, x) is 0 for every x below the next tick (less a margin far above the
+        # timeline's rounding tolerance), and stays 0 as ``acct`` only moves forward
+        self.quiet_until = tl.next_tick(t) - tl.interval * 1e-6
         if n <= 0:
             return
         c, fetched, headers, deleted = self._plan(start)
@@ -338,12 +347,12 @@ class Pop3Client:
         w, dev = self.w, self.dev
         q = a.query or ""
         relevant = found = 0
-        for mid in w.user_delivered[dev.user]:
-            m = w.mails[mid]
-            if w.intent.get(mid) is None or q not in m.keywords:
+        intent, local = w.intent, dev.local
+        for mid in w.matching(dev.user, q):
+            if intent.get(mid) is None:
                 continue
             relevant += 1
-            if mid in dev.local:
+            if mid in local:
                 found += 1
         w.search_records.append(SearchRecord(t, dev.name, q, relevant, found,
                                              found / relevant if relevant else 1.0, 0, 0, 0.0,

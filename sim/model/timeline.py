@@ -24,7 +24,7 @@ STARTUP_S = 120.0  # a client checks mail within this long after coming online
 class Timeline:
     """Online intervals of one device, with tick arithmetic for a poll interval and phase."""
 
-    __slots__ = ("starts", "ends", "interval", "phase", "startup")
+    __slots__ = ("starts", "ends", "interval", "phase", "startup", "_lo", "_hi", "_on")
 
     def __init__(self, intervals: Sequence[tuple[float, float]], interval: float = 600.0,
                  phase: float = 0.0) -> None:
@@ -40,6 +40,8 @@ class Timeline:
         # first check after coming online: a per-device fraction of the start-up window, so two
         # devices that come online together do not poll in the same instant
         self.startup = self.phase / self.interval * min(self.interval, STARTUP_S)
+        # online(): the last interval or gap looked up, [_lo, _hi) with its state
+        self._lo, self._hi, self._on = math.inf, -math.inf, False
 
     def _first_tick(self, i: int) -> float:
         return self.starts[i] + self.startup
@@ -53,7 +55,17 @@ class Timeline:
         return -1
 
     def online(self, t: float) -> bool:
-        return self.index_at(t) >= 0
+        if self._lo <= t < self._hi:  # same interval or gap as the last question
+            return self._on
+        starts, ends = self.starts, self.ends
+        i = bisect.bisect_right(starts, t) - 1
+        if i >= 0 and t < ends[i]:
+            self._lo, self._hi, self._on = starts[i], ends[i], True
+            return True
+        self._lo = ends[i] if i >= 0 else -math.inf
+        self._hi = starts[i + 1] if i + 1 < len(starts) else math.inf
+        self._on = False
+        return False
 
     def next_online(self, t: float) -> float:
         """``t`` itself when online, else the next time the device comes online (inf if never)."""

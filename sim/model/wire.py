@@ -156,7 +156,7 @@ class WireCalc:
         t += (up + a_tls + a_tcp) / self.up_Bps + (down + b_tls + b_tcp) / self.down_Bps
         w = Wire(tcp_up + a_tcp + b_ack, tcp_down + b_tcp + a_ack, tls_up + a_tls,
                  tls_down + b_tls, t + (rtts + round_trips) * self.rtt_s)
-        if len(self.memo) >= 65536:
+        if len(self.memo) >= 8192:  # bounded: most repeats are recent (same maildrop, same op)
             self.memo.clear()
         self.memo[key] = w
         return w

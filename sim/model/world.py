@@ -104,6 +104,9 @@ class World:
         self.intent: dict[int, tuple[str, int] | None] = {}
         self.delivered: list[int] = []
         self.user_delivered: list[list[int]] = [[] for _ in self.users]
+        # per user, keyword -> delivered mail ids carrying it (in delivery order): a search
+        # looks at the matching mail only, not at the whole mailbox
+        self.user_keyword: list[dict[str, list[int]]] = [{} for _ in self.users]
         self.copies: dict[int, int] = {}  # mail id -> number of places holding it
         self.last_reason: dict[int, LossReason] = {}
         self.quarantined: set[int] = set()
@@ -171,10 +174,8 @@ class World:
     # -- devices ---------------------------------------------------------------------------------
     def _pair(self, dev: Device, mid: int, old: tuple[str, int] | None,
               new: tuple[str, int] | None) -> None:
-        if mid < self.n_arrivals and mid in self.intent and dev.exists(self.env.now):
-            intent = self.intent[mid]
-            self.rec.pair_add(dev.id, intent, old, -1)
-            self.rec.pair_add(dev.id, intent, new, 1)
+        if mid < self.n_arrivals and mid in self.intent and self.env.now >= dev.exists_from:
+            self.rec.pair_move(dev.id, self.intent[mid], old, new)
 
     def put_local(self, dev: Device, mid: int, t: float, *, body: bool, attachment: bool,
                   folder: str = INBOX, flags: int = 0, count_delay: bool = True,
@@ -338,6 +339,10 @@ class World:
         if n <= 0:
             self.last_reason[mid] = reason
 
+    def matching(self, user: int, query: str) -> list[int]:
+        """Delivered mail ids of ``user`` whose keywords contain ``query``, in delivery order."""
+        return self.user_keyword[user].get(query, [])
+
     def on_server(self, mid: int) -> bool:
         return mid in self.users[self.mails[mid].user].where
 
@@ -385,6 +390,13 @@ class World:
         user = self.users[m.user]
         self.delivered.append(mid)
         self.user_delivered[m.user].append(mid)
+        by_kw = self.user_keyword[m.user]
+        kws = m.keywords
+        for kw in (kws if len(kws) < 2 else dict.fromkeys(kws)):
+            if kw in by_kw:
+                by_kw[kw].append(mid)
+            else:
+                by_kw[kw] = [mid]
         srv = self.scenario.server
         if srv.scan_at_delivery:
             self.server_scan_bytes += m.size

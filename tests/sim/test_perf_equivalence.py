@@ -14,6 +14,7 @@ from sim.model.imap_costs import ImapCosts, _config, size_probe
 from sim.model.pop3_costs import digits
 from sim.model.sizes import fast_mail, fast_mails
 from sim.model.state import _shape, mail_of
+from sim.model.timeline import Timeline
 from sim.model.wire import WireCalc, session_wire
 from sim.presets import preset
 from sim.protocol.imap.server import ImapServer
@@ -141,3 +142,16 @@ def test_wire_calc_equals_session_wire(up: int, down: int, rt: int, connect: boo
     want = session_wire(link, tls, up, down, rt, connect=connect)
     assert calc.session(up, down, rt, connect) == want
     assert calc.session(up, down, rt, connect) == want
+
+
+@settings(max_examples=150, deadline=None)
+@given(bounds=st.lists(st.floats(0, 1e5, allow_nan=False), min_size=0, max_size=12, unique=True),
+       queries=st.lists(st.floats(-10, 1.1e5, allow_nan=False), min_size=1, max_size=40))
+def test_timeline_online_cache_equals_the_bisection(bounds: list[float],
+                                                    queries: list[float]) -> None:
+    """online(t) with its interval cache answers as index_at(t) >= 0, in any query order."""
+    xs = sorted(bounds)
+    ivs = [(xs[i], xs[i + 1]) for i in range(0, len(xs) - 1, 2)]
+    tl = Timeline(ivs, 600.0, 10.0)
+    for t in queries + sorted(queries) + [x for iv in ivs for x in iv]:
+        assert tl.online(t) == (tl.index_at(t) >= 0)
