@@ -22,6 +22,7 @@ connected devices.  Offline, they are queued and uploaded on reconnect.  Every b
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Callable
 
 from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
@@ -60,6 +61,7 @@ class ImapClient:
         self.full = self.pol.fetch_mode is FetchMode.FULL_OFFLINE
         self.eager = self.pol.attachments is AttachmentPolicy.EAGER
         self.keeps_opened = self.pol.fetch_mode is not FetchMode.HEADERS_ONLY
+        self._push_idle: dict[int, Cost] = {}  # digits of EXISTS -> push + IDLE re-issue cost
 
     # -- helpers -----------------------------------------------------------------------------------
     def _build(self, mid: int) -> Callable[[], Message]:
@@ -141,8 +143,9 @@ class ImapClient:
     def _fetch_new_cost(self, mid: int) -> tuple[Cost, bool, bool]:
         """Headers (+ text or whole message under full offline sync) of a message new here."""
         user, costs, m = self.user, self.costs, self.w.mails[mid]
-        seq, uid = user.seq_of(mid), user.uid_of[mid]
-        bits = user.where[mid][1]
+        folder, bits = user.where[mid]
+        uid = user.uid_of[mid]
+        seq = bisect_left(user.boxes[folder], uid) + 1  # user.seq_of(mid), inlined
         build = self._build(mid)
         cost = costs.sync_headers(m, build, seq, uid, bits)
         body = att = False
@@ -203,9 +206,12 @@ class ImapClient:
             self._want_tick(t)
 
     def _pushed_new(self, mid: int, t: float) -> None:
-        user, costs = self.user, self.costs
-        cost = costs.push_exists(len(user.boxes[INBOX]))
-        cost = add(cost, costs.idle_cycle())
+        user = self.user
+        n = len(user.inbox)
+        d = len(str(n))  # the push's cost depends on the digits of EXISTS only
+        cost = self._push_idle.get(d)
+        if cost is None:
+            cost = self._push_idle[d] = add(self.costs.push_exists(n), self.costs.idle_cycle())
         fetch, body, att = self._fetch_new_cost(mid)
         cost = add(cost, fetch)
         # shown after the push (half a round trip) and the exchanges that follow it (DONE, the

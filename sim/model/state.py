@@ -107,7 +107,7 @@ def fast_structure_len(message: Message) -> int:
 class ServerUser:
     """One user's mail on the server: folders of UID-ordered messages, flags, POP3 lock.
 
-    ``where[mid] = [folder, flags]``; ``boxes[folder]`` lists the folder's UIDs in ascending order
+    ``where[mid] = (folder, flags)`` (a tuple shared by the World per state); ``boxes[folder]`` lists the folder's UIDs in ascending order
     (position + 1 = IMAP sequence number; INBOX is also the POP3 maildrop) and ``box_mid[folder]``
     maps them back to mail ids.  ``size_digits``/``uid_digits`` are INBOX listing sums for POP3."""
 
@@ -118,7 +118,7 @@ class ServerUser:
     def __init__(self, index: int, name: str) -> None:
         self.index = index
         self.name = name
-        self.where: dict[int, list] = {}  # mail id -> [folder, flags]
+        self.where: dict[int, tuple[str, int]] = {}  # mail id -> (folder, flags)
         self.boxes: dict[str, list[int]] = {INBOX: [], SENT: []}
         self.box_mid: dict[str, dict[int, int]] = {INBOX: {}, SENT: {}}
         self.box_next: dict[str, int] = {INBOX: 1, SENT: 1}

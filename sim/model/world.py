@@ -102,6 +102,7 @@ class World:
                             keep_device_series)
         self.rec.replicas_live = scenario.server.replicas
         self.intent: dict[int, tuple[str, int] | None] = {}
+        self._states: dict[tuple[str, int], tuple[str, int]] = {}
         self.delivered: list[int] = []
         self.user_delivered: list[list[int]] = [[] for _ in self.users]
         # per user, keyword -> delivered mail ids carrying it (in delivery order): a search
@@ -186,8 +187,12 @@ class World:
         m = self.mails[mid]
         copy = dev.local.get(mid)
         if copy is None:
-            nbytes = m.size if full else m.header + (m.text if body else 0) + (
-                m.att if attachment else 0)
+            if full:
+                nbytes = m.size
+            elif body or attachment:
+                nbytes = m.header + (m.text if body else 0) + (m.att if attachment else 0)
+            else:
+                nbytes = m.header  # the Mail's own int object: no new one per copy
             copy = LocalCopy(folder, flags, body or full, attachment or full, nbytes, t)
             dev.local[mid] = copy
             self.copies[mid] = self.copies.get(mid, 0) + 1
@@ -243,6 +248,8 @@ class World:
         old = self.intent[mid]
         if old == new:
             return
+        if new is not None:  # one shared tuple per state (campus keeps ~10^5 intents)
+            new = self.state(*new)
         now = self.env.now
         for dev in self.user_devices[self.mails[mid].user]:
             if dev.exists(now):
@@ -294,7 +301,7 @@ class World:
     def server_add(self, user: ServerUser, mid: int, folder: str, flags: int, t: float) -> None:
         m = self.mails[mid]
         self._box_add(user, folder, mid, t)
-        user.where[mid] = [folder, flags]
+        user.where[mid] = self.state(folder, flags)
         self._keyword(user, folder, flags, 1, mid)
         user.bytes += m.size
         user.modseq += 1
@@ -321,13 +328,13 @@ class World:
         entry = user.where.get(mid)
         if entry is None:
             return False
-        if entry == [folder, flags]:
+        if entry[0] == folder and entry[1] == flags:
             return True
         self._keyword(user, entry[0], entry[1], -1, mid)
         if entry[0] != folder:  # a move: expunged from one folder, a new UID in the other
             self._box_remove(user, entry[0], mid, t)
             self._box_add(user, folder, mid, t)
-        entry[0], entry[1] = folder, flags
+        user.where[mid] = self.state(folder, flags)
         self._keyword(user, folder, flags, 1, mid)
         user.modseq += 1
         user.log.append(mid)
@@ -342,6 +349,11 @@ class World:
     def matching(self, user: int, query: str) -> list[int]:
         """Delivered mail ids of ``user`` whose keywords contain ``query``, in delivery order."""
         return self.user_keyword[user].get(query, [])
+
+    def state(self, folder: str, flags: int) -> tuple[str, int]:
+        """The shared ``(folder, flags)`` tuple (campus holds ~10^6 of them, a few distinct)."""
+        key = (folder, flags)
+        return self._states.setdefault(key, key)
 
     def on_server(self, mid: int) -> bool:
         return mid in self.users[self.mails[mid].user].where
