@@ -237,16 +237,27 @@ class ControlChange:
     kind: str
     index: int
     how: str
+    changed: str  # "figure", "summary" or "figure and summary"
+
+    def describe(self) -> str:
+        return f"{self.kind} #{self.index} ({self.how}) changed the {self.changed}"
 
 
-def _wait_for_change(page: Page, before: tuple, timeout_s: float) -> bool:
+def _what_changed(before: tuple, after: tuple) -> str:
+    figure = before[:2] != after[:2]
+    text = before[2] != after[2]
+    return " and ".join(name for name, moved in (("figure", figure), ("summary", text)) if moved)
+
+
+def _wait_for_change(page: Page, before: tuple, timeout_s: float) -> str:
+    """What changed in the outputs ("" if nothing did within `timeout_s`)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         page.wait_for_timeout(250)
         if signature(page) != before:
             page.wait_for_timeout(300)  # let the redraw finish before the caller looks
-            return True
-    return False
+            return _what_changed(before, signature(page))
+    return ""
 
 
 def _nudge_slider(page: Page, slider) -> str:
@@ -303,8 +314,9 @@ def change_a_control(page: Page, per_control_s: float = 15, limit: int = 8) -> C
             if not how:
                 continue
             tried.append(f"{kind} #{index}")
-            if _wait_for_change(page, before, per_control_s):
-                return ControlChange(kind, index, how)
+            changed = _wait_for_change(page, before, per_control_s)
+            if changed:
+                return ControlChange(kind, index, how, changed)
     raise AssertionError("no control changed the figure or the summary; tried: "
                          + (", ".join(tried) or "nothing (no enabled control found)"))
 

@@ -38,7 +38,7 @@ def test_harness_passes_a_working_dashboard(page, selftest_lab, artifacts_dir):
     assert len(report.prompts) == 2  # both code cells seen while scrolling, both numbered
     labpage.scroll_to(page, 0.0)
     change = labpage.change_a_control(page)
-    assert change.kind == "slider"
+    assert change.kind == "slider" and change.changed == "figure and summary"
     assert "4 bars" in labpage.snapshot(page)["outputText"]  # 3 -> 4 by one ArrowRight
     labpage.screenshot_dashboard(page, artifacts_dir / "screenshots" / "selftest_dashboard.png")
     assert time.monotonic() - started < 120

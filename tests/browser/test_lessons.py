@@ -59,7 +59,7 @@ def test_lesson_in_browser(notebook: Path, page, repo_lab, artifacts_dir, lesson
     finally:
         lesson_timings[notebook.stem] = {
             "seconds": round(time.monotonic() - started, 1),
-            "control": f"{change.kind} #{change.index}: {change.how}" if change else "-"}
+            "control": change.describe() if change else "-"}
         try:  # best effort: a failure here must not hide the assertion that brought us here
             labpage.screenshot_dashboard(page, artifacts_dir / "screenshots"
                                          / f"{notebook.stem}.png")
