@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import gc
 import math
+from array import array
 from collections.abc import Callable
 
 from ..metrics import mean_finite
@@ -41,8 +42,8 @@ def run(scenario: Scenario, protocol: Protocol, trace: Trace | None = None, *,
     the IMAP run (the experiments do) to skip generating it twice.  ``grid_step_s`` is the spacing
     of the time series; ``device_series`` keeps per-device series (default: up to 30 devices).
     ``progress`` is called with the fraction of simulated time done (about 100 times a run)."""
-    result, world = simulate(scenario, protocol, trace, grid_step_s=grid_step_s,
-                             device_series=device_series, progress=progress)
+    result, world = _checked(scenario, protocol, trace, grid_step_s, device_series, progress,
+                             release=True)
     world.release()  # free its state now (campus: hundreds of MiB), not at the next collection
     return result
 
@@ -52,6 +53,16 @@ def simulate(scenario: Scenario, protocol: Protocol, trace: Trace | None = None,
              progress: Callable[[float], None] | None = None) -> tuple[Result, World]:
     """:func:`run`, also returning the final :class:`World` (for experiments that inspect the
     final per-message state, e.g. which device shows which message in which folder)."""
+    return _checked(scenario, protocol, trace, grid_step_s, device_series, progress,
+                    release=False)
+
+
+def _checked(scenario: Scenario, protocol: Protocol, trace: Trace | None, grid_step_s: float,
+             device_series: bool | None, progress: Callable[[float], None] | None, *,
+             release: bool) -> tuple[Result, World]:
+    """Validate the arguments, then run with the collector paused.  ``release``: the caller
+    drops the world after the result, so each device's local store is freed as soon as its
+    summary is taken (lowers the peak: the pooled delays are built at the run's fullest)."""
     if not isinstance(protocol, Protocol):
         raise ScenarioError("run", "protocol", protocol, "Protocol.POP3 or Protocol.IMAP")
     if not (isinstance(grid_step_s, (int, float)) and 60.0 <= grid_step_s <= scenario.duration_s):
@@ -70,14 +81,15 @@ def simulate(scenario: Scenario, protocol: Protocol, trace: Trace | None = None,
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _simulate(scenario, protocol, trace, float(grid_step_s), keep, progress)
+        return _simulate(scenario, protocol, trace, float(grid_step_s), keep, progress, release)
     finally:
         if was_enabled:
             gc.enable()
 
 
 def _simulate(scenario: Scenario, protocol: Protocol, trace: Trace, grid_step_s: float,
-              keep: bool, progress: Callable[[float], None] | None) -> tuple[Result, World]:
+              keep: bool, progress: Callable[[float], None] | None,
+              release: bool = False) -> tuple[Result, World]:
     world = World(scenario, trace, grid_step_s, keep)
     if protocol is Protocol.POP3:
         from .pop3_client import Pop3Client as Client
@@ -101,18 +113,18 @@ def _simulate(scenario: Scenario, protocol: Protocol, trace: Trace, grid_step_s:
     for dev in world.devices:
         dev.client.finish(world.end)  # type: ignore[attr-defined]
     world.rec.finish()
-    return _result(world, protocol), world
+    return _result(world, protocol, release), world
 
 
 def _traffic(xs: list[int]) -> Traffic:
     return Traffic(*xs)
 
 
-def _result(w: World, protocol: Protocol) -> Result:
+def _result(w: World, protocol: Protocol, release: bool = False) -> Result:
     rec = w.rec
     end = w.end
     devices: list[DeviceSummary] = []
-    pooled: list[float] = []
+    pooled = array("d")  # every delay of every device, as raw doubles (campus: ~10^6)
     delays: list[tuple[str, tuple[float, ...]]] = []
     for dev in w.devices:
         missed = 0
@@ -141,6 +153,10 @@ def _result(w: World, protocol: Protocol) -> Result:
             coverage_mean_share=cov, state_agreement_mean_share=agr,
             infected_reached=len(dev.infected_reached), scan_bytes=dev.scan_bytes,
             crashes=dev.crashes))
+        if release:  # nothing below reads a device's local store, its shown set or its delays
+            dev.local = {}
+            dev.shown = set()
+            del ds
     exposure = 0.0
     reached = 0
     for dev in w.devices:
