@@ -159,9 +159,12 @@ def structure_len(message: Message) -> int:
 
 
 class LocalCopy:
-    """A message on a device: where the user filed it there, its flags, which parts are stored."""
+    """A message on a device: where the user filed it there, its flags, which parts are stored.
 
-    __slots__ = ("folder", "flags", "body", "attachment", "bytes", "since", "history")
+    Campus holds over a million of these, so the metadata history a backup restore needs lives
+    only in :class:`TrackedCopy`, which replaces a copy at its first change when history is kept."""
+
+    __slots__ = ("folder", "flags", "body", "attachment", "bytes", "since")
 
     def __init__(self, folder: str, flags: int, body: bool, attachment: bool, nbytes: int,
                  since: float) -> None:
@@ -171,26 +174,42 @@ class LocalCopy:
         self.attachment = attachment
         self.bytes = nbytes
         self.since = since
-        self.history: list[tuple[float, str, int]] | None = None  # (time, folder, flags) changes
+
+    history: list[tuple[float, str, int]] | None = None  # (time, folder, flags) changes
 
     def state(self) -> tuple[str, int]:
         return (self.folder, self.flags)
 
-    def change(self, t: float, folder: str, flags: int, keep_history: bool = True) -> None:
-        """New folder/flags at ``t``; ``keep_history`` when a backup may need the old state."""
-        if keep_history:
-            if self.history is None:
-                self.history = [(self.since, self.folder, self.flags)]
-            self.history.append((t, folder, flags))
+    def change(self, t: float, folder: str, flags: int) -> None:
+        """New folder/flags at ``t`` (no history: see :class:`TrackedCopy`)."""
         self.folder = folder
         self.flags = flags
 
     def state_at(self, t: float) -> tuple[str, int]:
-        if self.history is None:
+        history = self.history
+        if history is None:
             return (self.folder, self.flags)
-        times = [h[0] for h in self.history]
+        times = [h[0] for h in history]
         i = max(0, bisect.bisect_right(times, t) - 1)
-        return self.history[i][1], self.history[i][2]
+        return history[i][1], history[i][2]
+
+
+class TrackedCopy(LocalCopy):
+    """A :class:`LocalCopy` that remembers its folder/flags changes (for backup restores)."""
+
+    __slots__ = ("history",)
+
+    def __init__(self, copy: LocalCopy) -> None:
+        super().__init__(copy.folder, copy.flags, copy.body, copy.attachment, copy.bytes,
+                         copy.since)
+        self.history = copy.history
+
+    def change(self, t: float, folder: str, flags: int) -> None:
+        if self.history is None:
+            self.history = [(self.since, self.folder, self.flags)]
+        self.history.append((t, folder, flags))
+        self.folder = folder
+        self.flags = flags
 
 
 class Device:

@@ -31,7 +31,7 @@ from ..workload import Action, Crash, DiskFailure, SignatureUpdate, Trace
 from .imap_costs import flag_len
 from .pop3_costs import digits
 from .sizes import fast_mail, fast_mails
-from .state import INBOX, Device, LocalCopy, Mail, ServerUser
+from .state import INBOX, Device, LocalCopy, Mail, ServerUser, TrackedCopy
 from .wire import WireCalc
 
 _MAIL_CACHE: dict[int, tuple[Trace, list[Mail]]] = {}
@@ -105,8 +105,9 @@ class World:
         self._states: dict[tuple[str, int], tuple[str, int]] = {}
         self.delivered: list[int] = []
         self.user_delivered: list[list[int]] = [[] for _ in self.users]
-        # per user, keyword -> delivered mail ids carrying it (in delivery order): a search
-        # looks at the matching mail only, not at the whole mailbox
+        # per user, searched keyword -> delivered mail ids carrying it (in delivery order): a
+        # repeated search looks at the matching mail only, not at the whole mailbox; built at a
+        # keyword's first search (indexing every keyword would cost ~30 MB on campus)
         self.user_keyword: list[dict[str, list[int]]] = [{} for _ in self.users]
         self.copies: dict[int, int] = {}  # mail id -> number of places holding it
         self.last_reason: dict[int, LossReason] = {}
@@ -231,7 +232,9 @@ class World:
         old = copy.state()
         if old == (folder, flags):
             return
-        copy.change(t, folder, flags, self.keep_history)
+        if self.keep_history and type(copy) is LocalCopy:  # first change: start a history
+            copy = dev.local[mid] = TrackedCopy(copy)  # same key: the store's order is kept
+        copy.change(t, folder, flags)
         self._pair(dev, mid, old, (folder, flags))
 
     def device_appears(self, dev: Device) -> None:
@@ -348,7 +351,13 @@ class World:
 
     def matching(self, user: int, query: str) -> list[int]:
         """Delivered mail ids of ``user`` whose keywords contain ``query``, in delivery order."""
-        return self.user_keyword[user].get(query, [])
+        by_kw = self.user_keyword[user]
+        hits = by_kw.get(query)
+        if hits is None:
+            mails = self.mails
+            hits = by_kw[query] = [mid for mid in self.user_delivered[user]
+                                   if query in mails[mid].keywords]
+        return hits
 
     def state(self, folder: str, flags: int) -> tuple[str, int]:
         """The shared ``(folder, flags)`` tuple (campus holds ~10^6 of them, a few distinct)."""
@@ -403,12 +412,12 @@ class World:
         self.delivered.append(mid)
         self.user_delivered[m.user].append(mid)
         by_kw = self.user_keyword[m.user]
-        kws = m.keywords
-        for kw in (kws if len(kws) < 2 else dict.fromkeys(kws)):
-            if kw in by_kw:
-                by_kw[kw].append(mid)
-            else:
-                by_kw[kw] = [mid]
+        if by_kw:  # keep the lists of queries this user has searched for up to date
+            kws = m.keywords
+            for kw in (kws if len(kws) < 2 else dict.fromkeys(kws)):
+                hits = by_kw.get(kw)
+                if hits is not None:
+                    hits.append(mid)
         srv = self.scenario.server
         if srv.scan_at_delivery:
             self.server_scan_bytes += m.size
