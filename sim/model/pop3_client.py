@@ -396,7 +396,7 @@ def wipe_and_restore(w: World, dev: Device, c: Crash, t: float) -> CrashRecord:
             w.put_local(dev, mid, t, body=cp.body, attachment=cp.attachment, folder=folder,
                         flags=flags, count_delay=False, full=cp.bytes >= w.mails[mid].size)
             restored += 1
-        elif w.copies.get(mid, 0) <= 0:
+        elif w.copies[mid] <= 0:
             lost += 1
             lost_bytes += w.mails[mid].size
         state = cp.state()

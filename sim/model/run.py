@@ -174,7 +174,7 @@ def _result(w: World, protocol: Protocol, release: bool = False) -> Result:
     for mid in w.delivered:
         if w.on_server(mid):
             on_server += 1
-        elif w.copies.get(mid, 0) > 0:
+        elif w.copies[mid] > 0:
             on_device += 1
         else:
             reason = w.last_reason.get(mid, LossReason.CRASH)

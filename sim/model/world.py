@@ -109,7 +109,7 @@ class World:
         # repeated search looks at the matching mail only, not at the whole mailbox; built at a
         # keyword's first search (indexing every keyword would cost ~30 MB on campus)
         self.user_keyword: list[dict[str, list[int]]] = [{} for _ in self.users]
-        self.copies: dict[int, int] = {}  # mail id -> number of places holding it
+        self.copies = [0] * len(self.mails)  # mail id -> number of places holding it
         self.last_reason: dict[int, LossReason] = {}
         self.quarantined: set[int] = set()
         self.caught_at_delivery = 0
@@ -196,7 +196,7 @@ class World:
                 nbytes = m.header  # the Mail's own int object: no new one per copy
             copy = LocalCopy(folder, flags, body or full, attachment or full, nbytes, t)
             dev.local[mid] = copy
-            self.copies[mid] = self.copies.get(mid, 0) + 1
+            self.copies[mid] += 1
             self.rec.device_add(dev.id, nbytes)
             self._pair(dev, mid, None, (folder, flags))
             if mid not in dev.shown and mid < self.n_arrivals:
@@ -310,7 +310,7 @@ class World:
         user.modseq += 1
         user.log.append(mid)
         self.rec.server_add(m.size)
-        self.copies[mid] = self.copies.get(mid, 0) + 1
+        self.copies[mid] += 1
 
     def server_remove(self, user: ServerUser, mid: int, t: float, reason: LossReason) -> None:
         entry = user.where.pop(mid, None)
@@ -344,7 +344,7 @@ class World:
         return True
 
     def _lose_copy(self, mid: int, reason: LossReason) -> None:
-        n = self.copies.get(mid, 0) - 1
+        n = self.copies[mid] - 1
         self.copies[mid] = n
         if n <= 0:
             self.last_reason[mid] = reason
