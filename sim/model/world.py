@@ -69,6 +69,17 @@ def mails_of(trace: Trace) -> list[Mail]:
     return mails
 
 
+class CopyCounts(list):  # type: ignore[type-arg]
+    """Per mail id, the number of places holding it: a list (campus: ~35 MB less than a dict)
+    that also answers ``get(mid, default)`` like the mapping it replaces."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__([0] * n)
+
+    def get(self, mid: int, default: int = 0) -> int:
+        return self[mid] if 0 <= mid < len(self) else default
+
+
 def phase_of(seed: int, name: str) -> float:
     """A deterministic fraction in [0, 1) per device: where in its interval a client polls."""
     h = hashlib.sha256(f"{seed}:phase:{name}".encode()).digest()
@@ -109,7 +120,7 @@ class World:
         # repeated search looks at the matching mail only, not at the whole mailbox; built at a
         # keyword's first search (indexing every keyword would cost ~30 MB on campus)
         self.user_keyword: list[dict[str, list[int]]] = [{} for _ in self.users]
-        self.copies = [0] * len(self.mails)  # mail id -> number of places holding it
+        self.copies = CopyCounts(len(self.mails))  # mail id -> number of places holding it
         self.last_reason: dict[int, LossReason] = {}
         self.quarantined: set[int] = set()
         self.caught_at_delivery = 0
