@@ -60,6 +60,7 @@ class Recorder:
         npts = int(math.floor(duration_s / step_s + 1e-9)) + 1
         self.grid = [i * step_s for i in range(npts)]
         self._next = 0  # index of the first grid point not yet filled
+        self.due = self.grid[0] if self.grid else math.inf  # advance(t) has work iff t > due
         self.keep_device_series = keep_device_series
         # consistency counters per device
         self.exist = [0] * n
@@ -165,11 +166,13 @@ class Recorder:
             j += 1
         self._sample(j - i)
         self._next = j
+        self.due = grid[j] if j < len(grid) else math.inf
 
     def finish(self) -> None:
         """Fill the remaining grid points (the state at the end of the run)."""
         self._sample(len(self.grid) - self._next)
         self._next = len(self.grid)
+        self.due = math.inf
 
     def _sample(self, k: int) -> None:
         if k <= 0:

@@ -155,7 +155,9 @@ class World:
 
     def _fire(self, fn: Callable[[float], None], t: float) -> None:
         self.events += 1
-        self.rec.advance(t)
+        rec = self.rec
+        if t > rec.due:
+            rec.advance(t)
         fn(t)
 
     # -- traffic ---------------------------------------------------------------------------------
@@ -166,14 +168,18 @@ class World:
         ``hold``: the session's duration counts as connection time."""
         if times <= 0:
             return 0.0
-        w = dev.wire.session(up[0] + up[1] + up[2] + up[3], down[0] + down[1] + down[2] + down[3],
-                             round_trips, connect)
+        u0, u1, u2, u3 = up
+        d0, d1, d2, d3 = down
+        calc = dev.wire
+        w = calc.memo.get((u0 + u1 + u2 + u3, d0 + d1 + d2 + d3, round_trips, connect))
+        if w is None:
+            w = calc.session(u0 + u1 + u2 + u3, d0 + d1 + d2 + d3, round_trips, connect)
         rec = self.rec
-        u, d = rec.up[dev.id], rec.down[dev.id]
         if times == 1:  # unrolled Recorder.traffic (the hot path)
-            u[0] += up[0]; u[1] += up[1]; u[2] += up[2]; u[3] += up[3]  # noqa: E702
+            u, d = rec.up[dev.id], rec.down[dev.id]
+            u[0] += u0; u[1] += u1; u[2] += u2; u[3] += u3  # noqa: E702
             u[4] += w.tls_up; u[5] += w.tcp_up  # noqa: E702
-            d[0] += down[0]; d[1] += down[1]; d[2] += down[2]; d[3] += down[3]  # noqa: E702
+            d[0] += d0; d[1] += d1; d[2] += d2; d[3] += d3  # noqa: E702
             d[4] += w.tls_down; d[5] += w.tcp_down  # noqa: E702
         else:
             rec.traffic(dev.id, (*up, w.tls_up, w.tcp_up), (*down, w.tls_down, w.tcp_down),
@@ -402,13 +408,15 @@ class World:
         env = self.env
         handlers = (self.arrive, self.act, self.crash, self.disk_down, self.disk_up,
                     self.signature_update, self.appear)
+        rec = self.rec
         for t, kind, _, obj in items:
             if t >= self.end:
                 break
             if t > env.now:
                 yield env.timeout(t - env.now)
             self.events += 1
-            self.rec.advance(t)
+            if t > rec.due:  # a grid point passed: sample before the state changes
+                rec.advance(t)
             handlers[kind](obj)
 
     def appear(self, dev: Device) -> None:
