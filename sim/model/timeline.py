@@ -24,7 +24,7 @@ STARTUP_S = 120.0  # a client checks mail within this long after coming online
 class Timeline:
     """Online intervals of one device, with tick arithmetic for a poll interval and phase."""
 
-    __slots__ = ("starts", "ends", "interval", "phase", "startup", "_lo", "_hi", "_on")
+    __slots__ = ("starts", "ends", "interval", "phase", "startup", "_lo", "_hi", "_on", "_nt")
 
     def __init__(self, intervals: Sequence[tuple[float, float]], interval: float = 600.0,
                  phase: float = 0.0) -> None:
@@ -42,6 +42,7 @@ class Timeline:
         self.startup = self.phase / self.interval * min(self.interval, STARTUP_S)
         # online(): the last interval or gap looked up, [_lo, _hi) with its state
         self._lo, self._hi, self._on = math.inf, -math.inf, False
+        self._nt = (math.nan, math.inf)  # next_tick(): the last (question, answer)
 
     def _first_tick(self, i: int) -> float:
         return self.starts[i] + self.startup
@@ -78,6 +79,14 @@ class Timeline:
 
     def next_tick(self, t: float) -> float:
         """The first poll tick at or after ``t`` (inf if none)."""
+        last = self._nt
+        if last[0] == t:  # asked again (the maildrop listener, then the arrival itself)
+            return last[1]
+        tick = self._next_tick(t)
+        self._nt = (t, tick)
+        return tick
+
+    def _next_tick(self, t: float) -> float:
         i = max(0, bisect.bisect_right(self.starts, t) - 1)
         iv = self.interval
         while i < len(self.starts):

@@ -155,3 +155,17 @@ def test_timeline_online_cache_equals_the_bisection(bounds: list[float],
     tl = Timeline(ivs, 600.0, 10.0)
     for t in queries + sorted(queries) + [x for iv in ivs for x in iv]:
         assert tl.online(t) == (tl.index_at(t) >= 0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(bounds=st.lists(st.floats(0, 1e5, allow_nan=False), min_size=0, max_size=12, unique=True),
+       queries=st.lists(st.floats(-10, 1.1e5, allow_nan=False), min_size=1, max_size=40),
+       interval=st.sampled_from([10.0, 60.0, 600.0]))
+def test_timeline_next_tick_cache_equals_a_fresh_answer(bounds: list[float], queries: list[float],
+                                                        interval: float) -> None:
+    xs = sorted(bounds)
+    ivs = [(xs[i], xs[i + 1]) for i in range(0, len(xs) - 1, 2)]
+    tl = Timeline(ivs, interval, 7.0)
+    for t in queries + queries[::-1]:
+        assert tl.next_tick(t) == Timeline(ivs, interval, 7.0).next_tick(t)
+        assert tl.next_tick(t) == tl._next_tick(t)
