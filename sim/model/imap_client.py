@@ -25,20 +25,17 @@ import math
 from bisect import bisect_left
 from collections.abc import Callable
 
-from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
+from ..metrics import SEEN
 from ..protocol.message import Message
 from ..results import LossReason, SearchRecord
 from ..scenario import AttachmentPolicy, FetchMode
 from ..workload import Action, ActionKind, Crash, build_message
 from .imap_costs import ZERO, Cost, add, costs_for
 from .pop3_costs import sum_digits_1_to
-from .pop3_client import wipe_and_restore
+from .pop3_client import FLAG_OF_ACTION, wipe_and_restore
 from .state import INBOX, SENT, Device
 from .timeline import Timeline
 from .world import World
-
-_FLAG_OF = {ActionKind.READ: SEEN, ActionKind.REPLY: ANSWERED, ActionKind.FORWARD: FORWARDED,
-            ActionKind.FLAG: FLAGGED}
 
 
 class ImapClient:
@@ -302,7 +299,7 @@ class ImapClient:
             if a.kind is ActionKind.FILE and a.folder:
                 folder = a.folder
             else:
-                flags |= _FLAG_OF.get(a.kind, 0)
+                flags |= FLAG_OF_ACTION.get(a.kind, 0)
             if a.kind is ActionKind.READ and not copy.body and online:
                 self._open(mid, t, flags)
             if a.kind is ActionKind.FORWARD and not copy.attachment and online \
@@ -371,7 +368,7 @@ class ImapClient:
                                             user.box_next[a.folder]))
                 w.server_change(user, mid, a.folder, entry[1], t)
             else:
-                bit = _FLAG_OF.get(kind, 0)
+                bit = FLAG_OF_ACTION.get(kind, 0)
                 if bit and not entry[1] & bit:
                     cost = add(cost, costs.store_flags(seq, uid, bit))
                     w.server_change(user, mid, entry[0], entry[1] | bit, t)

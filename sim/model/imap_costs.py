@@ -188,37 +188,30 @@ class ImapCosts:
             return _cost_of(c)
         return self._get(key, measure)
 
-    def logout(self) -> Cost:
+    def _fresh(self, key: tuple[Any, ...], act: Callable[[ImapClient], object]) -> Cost:
+        """Cost of one fixed-shape step on a freshly connected probe client (memoised by key)."""
         def measure() -> Cost:
             c = _Probe(self.tls).client()
-            c.logout()
+            act(c)
             return _cost_of(c)
-        return self._get(("logout",), measure)
+        return self._get(key, measure)
+
+    def logout(self) -> Cost:
+        return self._fresh(("logout",), lambda c: c.logout())
 
     def noop(self) -> Cost:
-        def measure() -> Cost:
-            c = _Probe(self.tls).client()
-            c.noop()
-            return _cost_of(c)
-        return self._get(("noop",), measure)
+        return self._fresh(("noop",), lambda c: c.noop())
 
     def idle_cycle(self) -> Cost:
         """DONE + tagged OK + IDLE + ``+ idling``: re-issuing IDLE (or resuming after a command)."""
-        def measure() -> Cost:
-            c = _Probe(self.tls).client()
+        def cycle(c: ImapClient) -> None:
             c.idle_start()
             c.idle_done()
-            return _cost_of(c)
-        return self._get(("idle",), measure)
+        return self._fresh(("idle",), cycle)
 
     def idle_start(self) -> Cost:
-        def measure() -> Cost:
-            c = _Probe(self.tls).client()
-            c.idle_start()
-            return _cost_of(c)
-        return self._get(("idle_start",), measure)
+        return self._fresh(("idle_start",), lambda c: c.idle_start())
 
-    # -- pushes while idling ----------------------------------------------------------------------
     def push_exists(self, exists: int) -> Cost:
         key = ("push_exists", digits(exists))
 

@@ -42,8 +42,9 @@ def costs_for(tls: TlsMode) -> Pop3Costs:
     return _COSTS[stls]
 
 
-_FLAG_OF = {ActionKind.READ: SEEN, ActionKind.REPLY: ANSWERED, ActionKind.FORWARD: FORWARDED,
-            ActionKind.FLAG: FLAGGED}
+# the flag an action sets; shared by both clients
+FLAG_OF_ACTION = {ActionKind.READ: SEEN, ActionKind.REPLY: ANSWERED,
+                  ActionKind.FORWARD: FORWARDED, ActionKind.FLAG: FLAGGED}
 
 
 class Pop3Client:
@@ -311,7 +312,7 @@ class Pop3Client:
         if a.kind is ActionKind.FILE and a.folder:
             folder = a.folder
         else:
-            flags |= _FLAG_OF.get(a.kind, 0)
+            flags |= FLAG_OF_ACTION.get(a.kind, 0)
         if a.kind in (ActionKind.REPLY, ActionKind.FORWARD) and a.outgoing is not None:
             size = w.mails[a.outgoing.id].size
             dev.sent_bytes += size
