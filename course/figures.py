@@ -208,9 +208,9 @@ def grouped_bars(ax: Axes, categories: Sequence[str], pop3: Sequence[float], ima
     ax.set_xticks(xs)
     ax.set_xticklabels(categories)
     ax.set_ylabel(ylabel)
-    ax.set_ylim(0, peak * 1.15)
+    ax.set_ylim(0, peak * 1.3)  # headroom for the value labels and a one-row legend above them
     ax.grid(axis="x", visible=False)
-    ax.legend(loc="upper right")
+    ax.legend(loc="upper right", ncols=2)
 
 
 def missed_and_duplicates(fig: Figure, devices: Sequence[str], missed_pop3: Sequence[float],
@@ -239,7 +239,7 @@ def search_recall(fig: Figure, where: Sequence[str], recall_pop3: Sequence[float
     nan0 = lambda xs: [0.0 if math.isnan(x) else x for x in xs]
     grouped_bars(left, where, nan0([100 * x for x in recall_pop3]),
                  nan0([100 * x for x in recall_imap]), "matching messages found (%)", "{:.0f} %")
-    left.set_ylim(0, 115)
+    left.set_ylim(0, 130)
     left.set_title("Search recall", loc="left")
     peak = max(list(cost_pop3) + list(cost_imap) + [1])
     unit, scale = style.bytes_unit(peak)
