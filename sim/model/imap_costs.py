@@ -126,6 +126,14 @@ class _Probe:
             box.append(_FILLER)
         box.append(message, flags)
 
+    def place(self, seq: int, uid: int, message: Message, flags: set[str]) -> int:
+        """Put ``message`` in INBOX at a seq and UID with as many digits as the real ones; returns
+        the probe's UID (framing depends on digit counts only, so that is all that must match)."""
+        s = _number_with(digits(seq))
+        u = _number_with(digits(uid), s)
+        self.box("INBOX", s, u, message, flags)
+        return u
+
     def client(self, folder: str | None = "INBOX") -> ImapClient:
         c = connect(ImapServer(self.store, _config(self.tls)), USER, PASSWORD,
                     starttls=self.tls is TlsMode.STARTTLS, mailbox=folder)
@@ -272,9 +280,7 @@ class ImapCosts:
 
         def measure() -> Cost:
             p = _Probe(self.tls)
-            s = _number_with(digits(seq))
-            u = _number_with(digits(uid), s)
-            p.box("INBOX", s, u, build(), flag_names(bits))
+            u = p.place(seq, uid, build(), flag_names(bits))
             c = p.client()
             c.sync_headers(u, SyncMode.HEADERS)
             return _cost_of(c)
@@ -290,9 +296,7 @@ class ImapCosts:
 
         def measure() -> Cost:
             p = _Probe(self.tls)
-            s = _number_with(digits(seq))
-            u = _number_with(digits(uid), s)
-            p.box("INBOX", s, u, build(), flag_names(bits | SEEN) if seen else flag_names(bits))
+            u = p.place(seq, uid, build(), flag_names(bits | SEEN) if seen else flag_names(bits))
             c = p.client()
             c.fetch_body(u, "1", mark_seen=not peek)
             return _cost_of(c)
@@ -308,9 +312,7 @@ class ImapCosts:
 
         def measure() -> Cost:
             p = _Probe(self.tls)
-            s = _number_with(digits(seq))
-            u = _number_with(digits(uid), s)
-            p.box("INBOX", s, u, build(), set())
+            u = p.place(seq, uid, build(), set())
             c = p.client()
             c.fetch_attachment(u, "2", size, CHUNK)
             return _cost_of(c)
@@ -323,9 +325,7 @@ class ImapCosts:
 
         def measure() -> Cost:
             p = _Probe(self.tls)
-            s = _number_with(digits(seq))
-            u = _number_with(digits(uid), s)
-            p.box("INBOX", s, u, build(), flag_names(bits))
+            u = p.place(seq, uid, build(), flag_names(bits))
             c = p.client()
             c.fetch_full([u])
             return _cost_of(c)
@@ -363,9 +363,7 @@ class ImapCosts:
 
         def measure() -> Cost:
             p = _Probe(self.tls)
-            s = _number_with(digits(seq))
-            u = _number_with(digits(uid), s)
-            p.box("INBOX", s, u, _FILLER, set())
+            u = p.place(seq, uid, _FILLER, set())
             c = p.client()
             c.store_flags([u], flag_names(add_bits), add=not remove)
             return _cost_of(c)
@@ -378,13 +376,11 @@ class ImapCosts:
 
         def measure() -> Cost:
             p = _Probe(self.tls)
-            s = _number_with(digits(seq))
-            u = _number_with(digits(uid), s)
             for i in range(2, _number_with(digits(target_uidvalidity), 2)):
                 p.account.create(f"pad{i}")
             target = p.account.create(folder)
             target.uidnext = _number_with(digits(target_uid))
-            p.box("INBOX", s, u, _FILLER, set())
+            u = p.place(seq, uid, _FILLER, set())
             c = p.client()
             c.move([u], folder)
             return _cost_of(c)
@@ -395,9 +391,7 @@ class ImapCosts:
 
         def measure() -> Cost:
             p = _Probe(self.tls)
-            s = _number_with(digits(seq))
-            u = _number_with(digits(uid), s)
-            p.box("INBOX", s, u, _FILLER, set())
+            u = p.place(seq, uid, _FILLER, set())
             c = p.client()
             c.delete([u])
             return _cost_of(c)
