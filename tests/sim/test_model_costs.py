@@ -211,3 +211,29 @@ def test_fast_message_sizes_equal_the_message_model() -> None:
             assert (mail.size, mail.header, mail.body, mail.attachment) == (
                 msg.size, ks[ByteKind.HEADER], ks[ByteKind.BODY], ks[ByteKind.ATTACHMENT])
             assert mail.structure == structure_len(msg)
+
+
+
+@pytest.mark.parametrize("pads", [7, 8, 9, 50, 97, 98, 99])
+def test_append_cost_with_a_many_digit_sent_uidvalidity_equals_an_engine_run(pads: int) -> None:
+    """APPENDUID carries Sent's UIDVALIDITY: with many folders made before Sent it has two or
+    three digits, and the probe must lay out as many (it once stopped one folder short)."""
+    from sim.protocol.message import ByteKind
+    msg = synthesize(seed=pads, text_size=700)
+    store = Store()
+    acct = store.add_account("user", "secret")
+    for i in range(pads):
+        acct.create(f"pad{i}")
+    sent = acct.create("Sent")
+    c = connect(ImapServer(store, _config(TlsMode.IMPLICIT)), "user", "secret")
+    c.take_record()
+    c.append("Sent", msg)
+    rec = c.take_record()
+    k = rec.server_counts
+    mail = _Mail(msg)
+    ks = msg.kind_sizes()
+    payload = (ks[ByteKind.HEADER], ks[ByteKind.BODY], ks[ByteKind.ATTACHMENT])
+    (up, down, rt) = ImapCosts(TlsMode.IMPLICIT).append(mail, lambda: msg, 1, sent.uidvalidity)
+    assert sent.uidvalidity == pads + 2
+    assert (up, down, rt) == ((rec.client_bytes - sum(payload), *payload),
+                              (k.framing, k.header, k.body, k.attachment), rec.round_trips)
