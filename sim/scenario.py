@@ -222,8 +222,8 @@ class Pop3Policy:
     With ``leave_on_server=True`` the client keeps copies on the server for ``leave_days`` days
     after download (``None`` = forever); it then needs ``use_uidl`` to recognise what it already
     has -- without UIDL it downloads every message again at every poll.  ``headers_first`` fetches
-    messages larger than ``headers_first_min_bytes`` with ``TOP n top_lines`` and the whole
-    message (RETR) only when the user opens it."""
+    messages at least ``headers_first_min_bytes`` large with ``TOP n 0`` (the header only) and the
+    whole message (RETR) only when the user opens it."""
 
     poll_interval_s: float = _num(D.POLL_INTERVAL_S, 10.0, DAY, "s", doc="time between polls")
     leave_on_server: bool = _flag(False, "keep downloaded messages on the server")
@@ -231,7 +231,6 @@ class Pop3Policy:
                                     doc="days kept after download (None = forever)")
     use_uidl: bool = _flag(True, "use UIDL to skip messages already downloaded")
     headers_first: bool = _flag(False, "fetch large messages with TOP first, RETR on open")
-    top_lines: int = _num(0, 0, 10_000, "lines", integer=True, doc="body lines TOP asks for")
     headers_first_min_bytes: int = _num(D.HEADERS_FIRST_MIN_BYTES, 0, 1 << 30, "bytes",
                                         integer=True, doc="messages at least this big go via TOP")
 
@@ -246,9 +245,9 @@ class ImapPolicy:
     With ``idle=True`` the client holds a connection open in IDLE while online and re-issues IDLE
     every ``idle_reissue_s`` (at most 29 min, RFC 2177); otherwise it polls every
     ``poll_interval_s``.  ``fetch_mode`` and ``attachments`` decide what is downloaded; flag,
-    folder and delete changes made offline are queued and uploaded when online.  ``qresync``
-    enables one-round-trip mailbox resync on reconnect (RFC 7162); without it the client
-    re-fetches the flags of every message it caches."""
+    folder and delete changes made offline are queued and uploaded when online.  On reconnect
+    the client resynchronises without CONDSTORE/QRESYNC (RFC 4549): SELECT and the flags of every
+    message of each non-empty folder, then the headers of what is new."""
 
     idle: bool = _flag(True, "hold an IDLE connection while online")
     poll_interval_s: float = _num(D.POLL_INTERVAL_S, 10.0, DAY, "s",
@@ -259,8 +258,7 @@ class ImapPolicy:
     attachments: AttachmentPolicy = _choice(AttachmentPolicy.ON_DEMAND,
                                             "when attachment parts are downloaded")
     chunk_bytes: int = _num(D.IMAP_CHUNK_BYTES, 1024, 1 << 30, "bytes", integer=True,
-                            doc="partial FETCH size for large bodies")
-    qresync: bool = _flag(True, "resync with CONDSTORE/QRESYNC on reconnect")
+                            doc="partial FETCH size for attachment parts")
 
     def __post_init__(self) -> None:
         _check_fields(self)

@@ -4,8 +4,9 @@ Theory of operation
 -------------------
 An IMAP client holds one connection while its device is online.  At every online start it
 connects (greeting, CAPABILITY, LOGIN, SELECT INBOX), uploads the changes queued while offline,
-resynchronises (per non-empty folder: SELECT and ``UID FETCH 1:* (UID FLAGS)`` -- the engine has no
-CONDSTORE/QRESYNC, so the resync lists every message), downloads headers of new messages (plus text
+resynchronises (per non-empty folder: SELECT and ``UID FETCH 1:* (UID FLAGS)`` -- the RFC 4549 resync
+of a client without CONDSTORE/QRESYNC, which lists every message; the engine offers both as an
+option, the model's client does not use them yet), downloads headers of new messages (plus text
 or whole messages under full offline sync) and enters IDLE.  While idling, the server pushes
 ``* N EXISTS`` / ``FETCH`` / ``EXPUNGE`` and the client fetches at once: a new message is shown at
 arrival + half a round trip (the push) + the fetch's round trips and transfer time.  Re-issuing IDLE
@@ -322,7 +323,8 @@ class ImapClient:
         cost = add(costs.idle_cycle(), costs.fetch_text(m, self._build(mid), seq, uid, bits))
         att = bool(m.att)
         if att:
-            cost = add(cost, costs.fetch_attachment(m, self._build(mid), seq, uid))
+            cost = add(cost, costs.fetch_attachment(m, self._build(mid), seq, uid,
+                                                    self.pol.chunk_bytes))
         self._charge(cost)
         self._scan(mid, True, att)
         if self.keeps_opened:
@@ -336,7 +338,7 @@ class ImapClient:
         if mid not in user.where:
             return
         cost = add(self.costs.idle_cycle(), self.costs.fetch_attachment(
-            m, self._build(mid), user.seq_of(mid), user.uid_of[mid]))
+            m, self._build(mid), user.seq_of(mid), user.uid_of[mid], self.pol.chunk_bytes))
         self._charge(cost)
         self._scan(mid, False, True)
         if self.keeps_opened:

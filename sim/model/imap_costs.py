@@ -303,18 +303,25 @@ class ImapCosts:
         return self._payload(key, measure, (0, mail.text, 0))
 
     def fetch_attachment(self, mail: Any, build: Callable[[], Message], seq: int,
-                         uid: int) -> Cost:
-        """The attachment part ``BODY.PEEK[2]``, in 64 KiB partial fetches when larger."""
+                         uid: int, chunk: int = CHUNK) -> Cost:
+        """The attachment part ``BODY.PEEK[2]``, in ``chunk``-octet partial fetches when larger.
+
+        The framing depends on how many partial fetches there are and the digits of their
+        origins and lengths: the number of whole chunks, the chunk size and the remainder's
+        digits fix all of them (a remainder of 0 means one command fewer)."""
         size = mail.att
-        full, rem = divmod(size, CHUNK)
-        key = ("att", digits(seq), digits(uid), full if size > CHUNK else -1,
-               digits(rem) if size > CHUNK else digits(size))
+        if size > chunk:
+            full, rem = divmod(size, chunk)
+            key: tuple[Any, ...] = ("att", digits(seq), digits(uid), chunk, full,
+                                    digits(rem) if rem else 0)
+        else:
+            key = ("att", digits(seq), digits(uid), -1, digits(size))
 
         def measure() -> Cost:
             p = _Probe(self.tls)
             u = p.place(seq, uid, build(), set())
             c = p.client()
-            c.fetch_attachment(u, "2", size, CHUNK)
+            c.fetch_attachment(u, "2", size, chunk)
             return _cost_of(c)
         return self._payload(key, measure, (0, 0, size))
 

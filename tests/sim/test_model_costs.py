@@ -237,3 +237,41 @@ def test_append_cost_with_a_many_digit_sent_uidvalidity_equals_an_engine_run(pad
     assert sent.uidvalidity == pads + 2
     assert (up, down, rt) == ((rec.client_bytes - sum(payload), *payload),
                               (k.framing, k.header, k.body, k.attachment), rec.round_trips)
+
+
+
+
+def _attachment_part_of(target: int) -> tuple[int, object]:
+    """A message whose attachment part is ``target`` octets on the wire, or the closest larger
+    size base64 allows (4 characters per 3 octets, a CRLF per 76 characters)."""
+    for wire in range(target, target + 8):
+        for groups in range(max(1, wire // 5), wire // 4 + 1):
+            if 4 * groups + 2 * -(-groups // 19) == wire:
+                msg = synthesize(seed=wire, text_size=300,
+                                 attachments=[Attachment("a.bin", 3 * groups)])
+                assert msg.root.parts[1].body_size == wire
+                return wire, msg
+    raise AssertionError(f"no base64 part of {target}..{target + 7} octets")
+
+
+@pytest.mark.parametrize("chunk", [1024, 4096, 65536])
+def test_chunked_attachment_cost_equals_an_engine_run(chunk: int) -> None:
+    """``ImapPolicy.chunk_bytes`` sets the partial-fetch size.  Sizes just below, at and above
+    whole multiples of the chunk (a remainder of 0 is one command fewer) match the engine."""
+    rng = random.Random(chunk)
+    costs = ImapCosts(TlsMode.STARTTLS)
+    exact_multiples = 0
+    for target in (chunk - 40, chunk, chunk + 3, 3 * chunk, 3 * chunk + 2, 3 * chunk + 11, 6 * chunk,
+                   rng.randint(1, 6 * chunk)):
+        size, msg = _attachment_part_of(target)
+        exact_multiples += size % chunk == 0
+        mail = _Mail(msg)
+        assert mail.att == size
+        seq, uid = 12, 345  # one shape of seq and UID: the memo is shared across sizes
+        (up, down, rt) = costs.fetch_attachment(mail, lambda: msg, seq, uid, chunk)
+        client, server, rts = _direct(TlsMode.STARTTLS, msg, seq, uid, 0,
+                                      lambda c: c.fetch_attachment(uid, "2", size, chunk))
+        assert (sum(up), down, rt) == (client, server, rts)
+        assert rt == -(-size // chunk)  # one partial fetch per started chunk
+        assert down[3] == size
+    assert exact_multiples >= 1  # the remainder-0 shape was exercised

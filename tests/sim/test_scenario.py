@@ -104,7 +104,7 @@ def test_enum_fields_list_their_members(cls: type, name: str, bad: object) -> No
 
 @pytest.mark.parametrize("cls,name", [
     (LinkSpec, "metered"), (Pop3Policy, "use_uidl"), (Pop3Policy, "leave_on_server"),
-    (ImapPolicy, "idle"), (ImapPolicy, "qresync"), (ServerSpec, "scan_at_delivery"),
+    (ImapPolicy, "idle"), (ServerSpec, "scan_at_delivery"),
     (DeviceSpec, "scans_mail"),
 ])
 def test_bool_fields_refuse_non_bools(cls: type, name: str) -> None:

@@ -64,9 +64,9 @@ def test_generation_takes_no_protocol() -> None:
 def test_client_policies_do_not_change_the_trace(family: Trace) -> None:
     """Everything a protocol run may vary (both client policies, TLS) leaves the trace alone."""
     pop = Pop3Policy(poll_interval_s=60.0, leave_on_server=True, use_uidl=False,
-                     headers_first=True, top_lines=5)
+                     headers_first=True, headers_first_min_bytes=0)
     imap = ImapPolicy(idle=False, fetch_mode=FetchMode.HEADERS_ONLY,
-                      attachments=AttachmentPolicy.EAGER, qresync=False)
+                      attachments=AttachmentPolicy.EAGER, chunk_bytes=4096)
     user = FAMILY.users[0]
     devs = tuple(dataclasses.replace(d, pop3=pop, imap=imap) for d in user.devices)
     changed = dataclasses.replace(FAMILY, users=(dataclasses.replace(user, devices=devs),))
