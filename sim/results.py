@@ -131,6 +131,8 @@ class DeviceSummary:
     user: str
     storage_bytes: int  # local store at the end of the run
     storage_peak_bytes: int
+    storage_capacity_bytes: int  # the device's local mail storage (DeviceSpec.storage_bytes)
+    metered: bool  # its link is paid by the byte (LinkSpec.metered)
     up: Traffic  # device -> server
     down: Traffic  # server -> device
     duplicate_download_bytes: int  # message octets downloaded again although already held once
@@ -152,6 +154,12 @@ class DeviceSummary:
     @property
     def wire_bytes(self) -> int:
         return self.up.total + self.down.total
+
+    @property
+    def storage_peak_share(self) -> float:
+        """Peak local mail storage as a share of the capacity.  The model does not stop a client
+        at capacity: above 1 the device would have run out of space."""
+        return self.storage_peak_bytes / self.storage_capacity_bytes
 
 
 @dataclass(frozen=True)
@@ -218,6 +226,7 @@ class Summary:
     notification_delay: Delay  # all (message, device) samples pooled
     search_recall_share: float  # mean recall over searches (NaN when no search happened)
     wire_bytes: int  # all devices, both directions
+    metered_wire_bytes: int  # the devices on metered links, both directions
     connection_time_s: float  # all devices
     replica_failures: int
     replica_data_loss_bytes: int  # bytes lost because every replica failed at once (usually 0)

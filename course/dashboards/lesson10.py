@@ -118,6 +118,9 @@ class Lesson10Dashboard(Dashboard):
         return [
             ("Bytes on the wire (all devices)", "MB", mb(p.summary.wire_bytes), mb(i.summary.wire_bytes),
              "lower"),
+            *([("Bytes on metered links", "MB", mb(p.summary.metered_wire_bytes),
+                mb(i.summary.metered_wire_bytes), "lower")]
+              if any(d.metered for d in p.devices) else []),
             ("Mail kept on the server", "MB", mb(p.summary.server_storage_bytes),
              mb(i.summary.server_storage_bytes), "trade-off"),
             ("Mail kept on the devices", "MB", mb(dev(p)), mb(dev(i)), "lower"),

@@ -144,6 +144,7 @@ def _result(w: World, protocol: Protocol, release: bool = False) -> Result:
         devices.append(DeviceSummary(
             device=dev.name, user=w.users[dev.user].name,
             storage_bytes=rec.dev_bytes[dev.id], storage_peak_bytes=rec.dev_peak[dev.id],
+            storage_capacity_bytes=dev.spec.storage_bytes, metered=dev.spec.link.metered,
             up=_traffic(rec.up[dev.id]), down=_traffic(rec.down[dev.id]),
             duplicate_download_bytes=dev.dup_bytes, duplicate_downloads=dev.dup_count,
             received_messages=len(dev.shown), missed_messages=missed,
@@ -198,6 +199,7 @@ def _result(w: World, protocol: Protocol, release: bool = False) -> Result:
         notification_delay=Delay.of(pooled),
         search_recall_share=recall,
         wire_bytes=sum(d.wire_bytes for d in devices),
+        metered_wire_bytes=sum(d.wire_bytes for d in devices if d.metered),
         connection_time_s=sum(d.connection_time_s for d in devices),
         replica_failures=w.replica_failures,
         replica_data_loss_bytes=w.replica_loss_bytes)
