@@ -246,8 +246,9 @@ class ImapPolicy:
     every ``idle_reissue_s`` (at most 29 min, RFC 2177); otherwise it polls every
     ``poll_interval_s``.  ``fetch_mode`` and ``attachments`` decide what is downloaded; flag,
     folder and delete changes made offline are queued and uploaded when online.  On reconnect
-    the client resynchronises without CONDSTORE/QRESYNC (RFC 4549): SELECT and the flags of every
-    message of each non-empty folder, then the headers of what is new."""
+    the client resynchronises each non-empty folder: without ``qresync`` the RFC 4549 way (SELECT
+    and the flags of every message), with it by ``ENABLE QRESYNC`` and ``SELECT folder (QRESYNC
+    (uidvalidity modseq))``, which returns only what vanished or changed (RFC 7162)."""
 
     idle: bool = _flag(True, "hold an IDLE connection while online")
     poll_interval_s: float = _num(D.POLL_INTERVAL_S, 10.0, DAY, "s",
@@ -257,6 +258,8 @@ class ImapPolicy:
     fetch_mode: FetchMode = _choice(FetchMode.FULL_OFFLINE, "what is downloaded for a new message")
     attachments: AttachmentPolicy = _choice(AttachmentPolicy.ON_DEMAND,
                                             "when attachment parts are downloaded")
+    qresync: bool = _flag(False, "resync by CONDSTORE/QRESYNC: only what changed since the last "
+                                 "sync")
     chunk_bytes: int = _num(D.IMAP_CHUNK_BYTES, 1024, 1 << 30, "bytes", integer=True,
                             doc="partial FETCH size for attachment parts")
 

@@ -50,7 +50,11 @@ class ImapClient:
         ivs = [(iv.start, iv.end) for iv in world.trace.online[dev.id]]
         every = self.pol.idle_reissue_s if self.pol.idle else self.pol.poll_interval_s
         self.tl = Timeline(ivs, every, 0.0)
-        self.costs = costs_for(world.tls)
+        self.qresync = self.pol.qresync
+        self.costs = costs_for(world.tls, self.qresync)
+        # QRESYNC: per folder, (HIGHESTMODSEQ, length of the server's change log) at this
+        # device's last sync of it -- what it sends next time, and where changes since start
+        self.since: dict[str, tuple[int, int]] = {}
         self.connected_at = math.inf  # start of the current connection (inf: not connected)
         self.synced = False  # the local view matches the server as of the last sync
         self.log_pos = 0  # how far into the server's change log the last resync got
@@ -109,10 +113,16 @@ class ImapClient:
             return
         w, user, costs = self.w, self.user, self.costs
         inbox = user.boxes[INBOX]
-        cost = costs.connect(len(inbox), user.box_next[INBOX], user.keywords.get(INBOX, 0) > 0)
         self.connected_at = t
-        cost = add(cost, self._upload_queue(t))
-        cost = add(cost, self._resync_cost())
+        if self.qresync:  # ENABLE QRESYNC and SELECT INBOX (QRESYNC ...) are part of the connect
+            cost = self._qresync_select(INBOX, connecting=True)
+            cost = add(cost, self._upload_queue(t))
+            cost = add(cost, self._qresync_folders(inbox_done=True))
+        else:
+            cost = costs.connect(len(inbox), user.box_next[INBOX],
+                                 user.keywords.get(INBOX, 0) > 0)
+            cost = add(cost, self._upload_queue(t))
+            cost = add(cost, self._resync_cost())
         cost = add(cost, costs.idle_start() if self.pol.idle else ZERO)
         dur = self._charge(cost, connect=True)
         self._apply_server(t + dur, fetch_cost=True)
@@ -126,7 +136,8 @@ class ImapClient:
                 continue
             if folder != INBOX:
                 cost = add(cost, costs.select(folder, len(box), user.box_next[folder],
-                                              user.keywords.get(folder, 0) > 0))
+                                              user.keywords.get(folder, 0) > 0,
+                                              user.validity[folder]))
             base = costs.flags_resync_base()
             n = len(box)
             # sum of flags_line(seq, uid, flags) over the folder, from the incremental sums
@@ -138,6 +149,56 @@ class ImapClient:
                                           user.keywords.get(INBOX, 0) > 0))
         return cost
 
+    # -- QRESYNC (RFC 7162) -------------------------------------------------------------------------
+    def _qresync_select(self, folder: str, *, connecting: bool = False) -> Cost:
+        """SELECT ``folder`` with ``(QRESYNC (uidvalidity modseq))`` from this device's last
+        sync of it: the fixed reply, ``VANISHED (EARLIER)`` and a line per message changed
+        since.  A folder never synced here is a plain SELECT and the full listing (with MODSEQ).
+        ``connecting``: the SELECT INBOX that ends a connect (greeting .. ENABLE included)."""
+        user, costs, book = self.user, self.costs, self.w.book
+        assert book is not None
+        box = user.boxes[folder]
+        u = user.index
+        highest = book.highest(u, folder)
+        keywords = user.keywords.get(folder, 0) > 0
+        prev = self.since.get(folder)
+        since = prev[0] if prev else None
+        if connecting:
+            cost = costs.connect(len(box), user.box_next[folder], keywords, highest, since)
+        else:
+            cost = costs.select(folder, len(box), user.box_next[folder], keywords,
+                                user.validity[folder], highest, since)
+        if prev is not None:
+            lines = costs.vanished_line(book.vanished_since(u, folder, prev[0]))
+            where, of = user.where, book.of
+            for mid in dict.fromkeys(user.log[prev[1]:]):
+                entry = where.get(mid)
+                if entry is not None and entry[0] == folder and of[mid] > prev[0]:
+                    lines += costs.changed_line(user.seq_of(mid), user.uid_of[mid], entry[1],
+                                                of[mid])
+            cost = add(cost, ((0, 0, 0, 0), (lines, 0, 0, 0), 0))
+        elif box:
+            n = len(box)
+            lines = 34 * n + sum_digits_1_to(n) + user.lsum.get(folder, 0) + \
+                book.msum[u].get(folder, 0)
+            cost = add(cost, costs.flags_resync_base())
+            cost = add(cost, ((0, 0, 0, 0), (lines, 0, 0, 0), 0))
+        self.since[folder] = (highest, len(user.log))
+        return cost
+
+    def _qresync_folders(self, *, inbox_done: bool) -> Cost:
+        """QRESYNC every other non-empty folder, then INBOX again (it is the one kept selected;
+        ``inbox_done``: it was just resynchronised and nothing else was selected since)."""
+        cost = ZERO
+        others = False
+        for folder, box in self.user.boxes.items():
+            if box and folder != INBOX:
+                others = True
+                cost = add(cost, self._qresync_select(folder))
+        if others or not inbox_done:
+            cost = add(cost, self._qresync_select(INBOX))
+        return cost
+
     def _fetch_new_cost(self, mid: int) -> tuple[Cost, bool, bool]:
         """Headers (+ text or whole message under full offline sync) of a message new here."""
         user, costs, m = self.user, self.costs, self.w.mails[mid]
@@ -145,11 +206,12 @@ class ImapClient:
         uid = user.uid_of[mid]
         seq = bisect_left(user.boxes[folder], uid) + 1  # user.seq_of(mid), inlined
         build = self._build(mid)
-        cost = costs.sync_headers(m, build, seq, uid, bits)
+        ms = self.w.book.of[mid] if self.qresync else 1  # type: ignore[union-attr]
+        cost = costs.sync_headers(m, build, seq, uid, bits, ms)
         body = att = False
         if self.full:
             if self.eager or not m.att:
-                cost = add(cost, costs.fetch_full(m, build, seq, uid, bits))
+                cost = add(cost, costs.fetch_full(m, build, seq, uid, bits, ms))
                 body = att = True
             else:
                 cost = add(cost, costs.fetch_text(m, build, seq, uid, bits, peek=True))
@@ -231,7 +293,8 @@ class ImapClient:
         if not self.online(t):
             return
         # NOOP brings the untagged updates; the client then fetches what is new
-        cost = add(self.costs.noop(), self._resync_cost())
+        resync = self._qresync_folders(inbox_done=False) if self.qresync else self._resync_cost()
+        cost = add(self.costs.noop(), resync)
         self._charge(cost)
         self._apply_server(t + self._duration(cost), fetch_cost=True)
 
@@ -246,9 +309,13 @@ class ImapClient:
             return
         w, costs, user = self.w, self.costs, self.user
         copy = dev.local.get(mid)
+        gone_uid = 1
+        if self.qresync:  # VANISHED names the UID the message had (the latest expunge)
+            last = w.book.last_gone  # type: ignore[union-attr]
+            gone_uid = last[1] if last[0] == mid else 1
         if state is None:
             if copy is not None:
-                self._charge(add(costs.push_expunge(1 + len(user.boxes[INBOX])),
+                self._charge(add(costs.push_expunge(1 + len(user.boxes[INBOX]), gone_uid),
                                  costs.idle_cycle()))
                 w.drop_local(dev, mid, LossReason.USER_DELETE if w.intent.get(mid) is None
                              else LossReason.QUARANTINE)
@@ -256,17 +323,25 @@ class ImapClient:
         if copy is None:
             return
         folder, flags = state
-        if folder != copy.folder:
+        if folder != copy.folder and self.qresync:
+            # the message vanished from INBOX; the client looks into the folder it went to
+            cost = add(costs.push_expunge(1, gone_uid), costs.idle_cycle())
+            cost = add(cost, self._qresync_select(folder))
+            cost = add(cost, self._qresync_select(INBOX))
+        elif folder != copy.folder:
             cost = costs.push_expunge(max(1, len(user.boxes[INBOX])))
             cost = add(cost, costs.idle_cycle())
             cost = add(cost, costs.select(folder, len(user.boxes[folder]),
-                                          user.box_next[folder], False))
+                                          user.box_next[folder], False, user.validity[folder]))
             cost = add(cost, costs.flags_resync_base())
             cost = add(cost, ((0, 0, 0, 0), (costs.flags_line(user.seq_of(mid),
                                                               user.uid_of[mid], flags), 0, 0, 0),
                               0))
             cost = add(cost, costs.select(INBOX, len(user.boxes[INBOX]), user.box_next[INBOX],
                                           False))
+        elif self.qresync:
+            cost = costs.push_flags(user.seq_of(mid), flags, user.uid_of[mid],
+                                    w.book.of[mid])  # type: ignore[union-attr]
         else:
             cost = costs.push_flags(user.seq_of(mid), flags)
         self._charge(cost)
@@ -320,7 +395,10 @@ class ImapClient:
             return
         seq, uid = user.seq_of(mid), user.uid_of[mid]
         bits = user.where[mid][1]
-        cost = add(costs.idle_cycle(), costs.fetch_text(m, self._build(mid), seq, uid, bits))
+        new_ms = self.w.book.highest(user.index, user.where[mid][0]) + 1 \
+            if self.qresync else 1  # type: ignore[union-attr]
+        cost = add(costs.idle_cycle(), costs.fetch_text(m, self._build(mid), seq, uid, bits,
+                                                        new_modseq=new_ms))
         att = bool(m.att)
         if att:
             cost = add(cost, costs.fetch_attachment(m, self._build(mid), seq, uid,
@@ -363,6 +441,8 @@ class ImapClient:
             seq, uid = user.seq_of(mid), user.uid_of[mid]
             if kind is ActionKind.DELETE:
                 cost = add(cost, costs.delete(seq, uid))
+                if w.book is not None:  # STORE +FLAGS (\\Deleted) is a change of its own
+                    w.book.flags(user.index, entry[0], mid)
                 w.server_remove(user, mid, t, LossReason.USER_DELETE)
             elif kind is ActionKind.FILE and a.folder and a.folder != entry[0]:
                 user.folder(a.folder)
@@ -411,8 +491,10 @@ class ImapClient:
                 uids = hits.get(folder, ())
                 found += len(uids)
                 if folder != INBOX:
+                    highest = w.book.highest(user.index, folder) if w.book is not None else 1
                     cost = add(cost, self.costs.select(folder, len(box), user.box_next[folder],
-                                                       user.keywords.get(folder, 0) > 0))
+                                                       user.keywords.get(folder, 0) > 0,
+                                                       user.validity[folder], highest))
                 extra = sum(1 + len(str(u)) for u in uids)
                 cost = add(cost, self.costs.search_base(q))
                 cost = add(cost, ((0, 0, 0, 0), (extra, 0, 0, 0), 0))
@@ -434,6 +516,7 @@ class ImapClient:
         record = wipe_and_restore(self.w, self.dev, c, t)
         self.queue.clear()  # unsent changes lived only on the device
         self.log_pos = 0  # the local store is gone: replay the whole change log
+        self.since.clear()  # and with it what a QRESYNC client knew: a full resync next
         self.w.crash_records.append(record)
         if self.online(t):
             self.reconnect(t)

@@ -26,6 +26,7 @@ from typing import Any
 
 from ..protocol.imap.config import ImapConfig
 from ..protocol.imap.formatting import body_structure, flag_list
+from ..protocol.imap.parser import uid_ranges
 from ..protocol.imap.server import ImapServer
 from ..protocol.imap_client import ImapClient, SyncMode, connect
 from ..protocol.message import ByteKind, Entity, Message
@@ -91,8 +92,11 @@ def size_probe(d: int) -> Message | None:
     return m if digits(m.size) == d else None
 
 
-def _config(tls: TlsMode) -> ImapConfig:
-    return ImapConfig(starttls=tls is TlsMode.STARTTLS, implicit_tls=tls is TlsMode.IMPLICIT)
+def _config(tls: TlsMode, qresync: bool = False) -> ImapConfig:
+    """The server of the probes; with ``qresync`` it offers CONDSTORE and QRESYNC (and says so
+    in its CAPABILITY line, which is part of every connect)."""
+    return ImapConfig(starttls=tls is TlsMode.STARTTLS, implicit_tls=tls is TlsMode.IMPLICIT,
+                      condstore=qresync)
 
 
 def _number_with(d: int, at_least: int = 1) -> int:
@@ -106,10 +110,42 @@ def _number_with(d: int, at_least: int = 1) -> int:
 class _Probe:
     """A store with one mailbox laid out so that a target message has a given seq and UID."""
 
-    def __init__(self, tls: TlsMode) -> None:
+    def __init__(self, tls: TlsMode, qresync: bool = False) -> None:
         self.tls = tls
+        self.qresync = qresync
         self.store = Store()
         self.account = self.store.add_account(USER, PASSWORD)
+
+    def pad_validity(self, d: int) -> None:
+        """Create folders until the next one gets a UIDVALIDITY of ``d`` digits (INBOX has 1 and
+        each new folder takes the next number, as in the model)."""
+        for i in range(2, _number_with(d, 2)):
+            self.account.create(f"pad{i}")
+
+    def calm(self, folder: str, highest_digits: int) -> None:
+        """Make ``folder`` report a HIGHESTMODSEQ of ``highest_digits`` digits while nothing in it
+        is newer than modseq 1 and nothing was expunged: a QRESYNC select then answers with its
+        fixed part only (the variable lines are priced by formula)."""
+        box = self.account.get(folder)
+        assert box is not None
+        for m in box.messages:
+            m.modseq = 1
+        box.changes.clear()
+        box.highestmodseq = _number_with(highest_digits)
+
+    def set_modseq(self, uid: int, d: int, folder: str = "INBOX") -> None:
+        """Give message ``uid`` a modseq of ``d`` digits (the folder's highest, too)."""
+        box = self.account.get(folder)
+        assert box is not None
+        stored = box.by_uid(uid)
+        assert stored is not None
+        stored.modseq = box.highestmodseq = _number_with(d)
+
+    def next_modseq(self, d: int, bumps: int = 1, folder: str = "INBOX") -> None:
+        """Arrange that after ``bumps`` more changes the folder's modseq has ``d`` digits."""
+        box = self.account.get(folder)
+        assert box is not None
+        box.highestmodseq = _number_with(d, bumps + 1) - bumps
 
     def box(self, folder: str, seq: int, uid: int, message: Message | None, flags: set[str],
             uidnext: int | None = None) -> None:
@@ -135,8 +171,14 @@ class _Probe:
         return u
 
     def client(self, folder: str | None = "INBOX") -> ImapClient:
-        c = connect(ImapServer(self.store, _config(self.tls)), USER, PASSWORD,
-                    starttls=self.tls is TlsMode.STARTTLS, mailbox=folder)
+        """A connected client; under QRESYNC it sends ``ENABLE QRESYNC`` before selecting."""
+        c = connect(ImapServer(self.store, _config(self.tls, self.qresync)), USER, PASSWORD,
+                    starttls=self.tls is TlsMode.STARTTLS,
+                    mailbox=None if self.qresync else folder)
+        if self.qresync:
+            c.enable("QRESYNC")
+            if folder is not None:
+                c.select(folder)
         c.take_record()
         return c
 
@@ -150,11 +192,18 @@ def _cost_of(client: ImapClient, up_payload: tuple[int, int, int] = (0, 0, 0)) -
 
 
 class ImapCosts:
-    """Memoised IMAP operation costs for one TLS mode (see module docstring)."""
+    """Memoised IMAP operation costs for one TLS mode, with or without QRESYNC enabled (see
+    module docstring).  Under QRESYNC every FLAGS response carries ``MODSEQ (n)`` and expunges
+    are announced as ``VANISHED uid``, so those operations take the modseq (or UID) whose digits
+    they print; without it those arguments are ignored."""
 
-    def __init__(self, tls: TlsMode) -> None:
+    def __init__(self, tls: TlsMode, qresync: bool = False) -> None:
         self.tls = tls
+        self.qresync = qresync
         self.memo: dict[tuple[Any, ...], Cost] = {}
+
+    def _probe(self) -> _Probe:
+        return _Probe(self.tls, self.qresync)
 
     def _get(self, key: tuple[Any, ...], measure: Callable[[], Cost]) -> Cost:
         c = self.memo.get(key)
@@ -163,43 +212,82 @@ class ImapCosts:
         return c
 
     # -- connection -----------------------------------------------------------------------------
-    def connect(self, exists: int, uidnext: int, keywords: bool) -> Cost:
-        """Greeting, CAPABILITY, [STARTTLS, CAPABILITY], LOGIN, SELECT INBOX."""
-        key = ("connect", digits(exists), digits(uidnext), keywords)
+    def connect(self, exists: int, uidnext: int, keywords: bool, highest: int = 1,
+                since: int | None = None) -> Cost:
+        """Greeting, CAPABILITY, [STARTTLS, CAPABILITY], LOGIN, [ENABLE QRESYNC], SELECT INBOX.
+
+        Under QRESYNC ``highest`` is INBOX's HIGHESTMODSEQ and ``since`` the modseq of the
+        client's last sync (``None``: a first sync, a plain SELECT); the VANISHED and changed
+        lines of a QRESYNC select are not included (:meth:`vanished_line`, :meth:`changed_line`)."""
+        key: tuple[Any, ...] = ("connect", digits(exists), digits(uidnext), keywords)
+        if self.qresync:
+            key += (digits(highest), None if since is None else digits(since))
 
         def measure() -> Cost:
-            p = _Probe(self.tls)
+            p = self._probe()
             p.box("INBOX", _number_with(digits(exists)) if exists else 0, 0, None, set(),
                   _number_with(digits(uidnext), (_number_with(digits(exists)) if exists else 0)
                                + 1))
             if keywords:
                 p.account.inbox.append(_FILLER, {"$Forwarded"}) if not exists else \
                     p.account.inbox.set_flags(p.account.inbox.messages[0].uid, {"$Forwarded"})
-            c = connect(ImapServer(p.store, _config(self.tls)), USER, PASSWORD,
-                        starttls=self.tls is TlsMode.STARTTLS)
+            c = connect(ImapServer(p.store, _config(self.tls, self.qresync)), USER, PASSWORD,
+                        starttls=self.tls is TlsMode.STARTTLS,
+                        mailbox=None if self.qresync else "INBOX")
+            if self.qresync:
+                p.calm("INBOX", digits(highest))
+                c.enable("QRESYNC")
+                c.select("INBOX", qresync=None if since is None else (
+                    p.account.inbox.uidvalidity, _number_with(digits(since))))
             return _cost_of(c)
         return self._get(key, measure)
 
-    def select(self, folder: str, exists: int, uidnext: int, keywords: bool) -> Cost:
-        """SELECT of another folder on an open connection (closes the previous one)."""
-        key = ("select", folder, digits(exists), digits(uidnext), keywords)
+    def select(self, folder: str, exists: int, uidnext: int, keywords: bool,
+               validity: int = 2, highest: int = 1, since: int | None = None) -> Cost:
+        """SELECT of another folder on an open connection (closes the previous one).
+
+        ``validity`` is the folder's UIDVALIDITY (its digits are in the reply); under QRESYNC
+        ``highest``/``since`` are as for :meth:`connect`."""
+        key: tuple[Any, ...] = ("select", folder, digits(exists), digits(uidnext), keywords,
+                                1 if folder == "INBOX" else digits(validity))
+        if self.qresync:
+            key += (digits(highest), None if since is None else digits(since))
 
         def measure() -> Cost:
-            p = _Probe(self.tls)
+            p = self._probe()
+            if folder != "INBOX":
+                p.pad_validity(digits(validity))
             n = _number_with(digits(exists)) if exists else 0
             p.box(folder, n, 0, None, set(), _number_with(digits(uidnext), n + 1))
+            box = p.account.get(folder)
+            assert box is not None
             if keywords and n:
-                box = p.account.get(folder)
                 box.set_flags(box.messages[0].uid, {"$Forwarded"})
             c = p.client("INBOX")
-            c.select(folder)
+            if self.qresync:
+                p.calm(folder, digits(highest))
+                c.select(folder, qresync=None if since is None else (
+                    box.uidvalidity, _number_with(digits(since))))
+            else:
+                c.select(folder)
             return _cost_of(c)
         return self._get(key, measure)
+
+    @staticmethod
+    def vanished_line(uids: list[int]) -> int:
+        """``* VANISHED (EARLIER) 3:5,9`` CRLF of a QRESYNC select (0 octets when none)."""
+        return 23 + len(uid_ranges(uids)) if uids else 0
+
+    @staticmethod
+    def changed_line(seq: int, uid: int, bits: int, modseq: int) -> int:
+        """``* seq FETCH (UID uid FLAGS (...) MODSEQ (m))`` CRLF: a message changed since the
+        client's modseq, or a line of a full flag listing under QRESYNC."""
+        return 34 + digits(seq) + digits(uid) + flag_len(bits) + digits(modseq)
 
     def _fresh(self, key: tuple[Any, ...], act: Callable[[ImapClient], object]) -> Cost:
         """Cost of one fixed-shape step on a freshly connected probe client (memoised by key)."""
         def measure() -> Cost:
-            c = _Probe(self.tls).client()
+            c = self._probe().client()
             act(c)
             return _cost_of(c)
         return self._get(key, measure)
@@ -224,7 +312,7 @@ class ImapCosts:
         key = ("push_exists", digits(exists))
 
         def measure() -> Cost:
-            p = _Probe(self.tls)
+            p = self._probe()
             n = _number_with(digits(exists))
             p.box("INBOX", n - 1, 0, None, set(), n)
             c = p.client()
@@ -235,36 +323,48 @@ class ImapCosts:
             return _cost_of(c)
         return self._get(key, measure)
 
-    def push_flags(self, seq: int, bits: int) -> Cost:
-        key = ("push_flags", digits(seq), flag_len(bits))
+    def push_flags(self, seq: int, bits: int, uid: int = 1, modseq: int = 1) -> Cost:
+        """``* seq FETCH (FLAGS (...))`` pushed while idling; under QRESYNC the line also carries
+        ``UID uid`` and the message's new ``MODSEQ (modseq)``."""
+        key: tuple[Any, ...] = ("push_flags", digits(seq), flag_len(bits))
+        if self.qresync:
+            key += (digits(uid), digits(modseq))
 
         def measure() -> Cost:
-            p = _Probe(self.tls)
-            s = _number_with(digits(seq))
-            p.box("INBOX", s, s, _FILLER, set())
+            p = self._probe()
+            if self.qresync:
+                u = p.place(seq, uid, _FILLER, set())
+            else:
+                u = _number_with(digits(seq))
+                p.box("INBOX", u, u, _FILLER, set())
             c = p.client()
             c.idle_start()
             c.take_record()
+            if self.qresync:
+                p.next_modseq(digits(modseq), 1 if bits else 2)
             box = p.account.inbox
-            box.set_flags(box.messages[-1].uid, flag_names(bits) or {"\\Draft"})
+            box.set_flags(u, flag_names(bits) or {"\\Draft"})
             if not bits:
-                box.set_flags(box.messages[-1].uid, set())
+                box.set_flags(u, set())
             c.idle_push()
             return _cost_of(c)
         return self._get(key, measure)
 
-    def push_expunge(self, seq: int) -> Cost:
-        key = ("push_expunge", digits(seq))
+    def push_expunge(self, seq: int, uid: int = 1) -> Cost:
+        """``* seq EXPUNGE`` pushed while idling; under QRESYNC ``* VANISHED uid`` instead."""
+        key = ("push_expunge", digits(uid) if self.qresync else digits(seq))
 
         def measure() -> Cost:
-            p = _Probe(self.tls)
-            s = _number_with(digits(seq))
-            p.box("INBOX", s, s, _FILLER, set())
+            p = self._probe()
+            if self.qresync:
+                u = p.place(1, uid, _FILLER, set())
+            else:
+                u = _number_with(digits(seq))
+                p.box("INBOX", u, u, _FILLER, set())
             c = p.client()
             c.idle_start()
             c.take_record()
-            box = p.account.inbox
-            box.expunge([box.messages[-1].uid])
+            p.account.inbox.expunge([u])
             c.idle_push()
             return _cost_of(c)
         return self._get(key, measure)
@@ -273,30 +373,36 @@ class ImapCosts:
     # ``mail`` is a :class:`sim.model.state.Mail` (sizes); ``build()`` makes its Message, needed only
     # when a shape is measured for the first time.
     def sync_headers(self, mail: Any, build: Callable[[], Message], seq: int, uid: int,
-                     bits: int) -> Cost:
-        """``UID FETCH uid:* (UID FLAGS RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER])``."""
+                     bits: int, modseq: int = 1) -> Cost:
+        """``UID FETCH uid:* (UID FLAGS RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER])`` (under
+        QRESYNC the reply also carries the message's ``MODSEQ``)."""
         key = ("sync", digits(seq), digits(uid), flag_len(bits), digits(mail.size),
-               mail.structure, digits(mail.header))
+               mail.structure, digits(mail.header), digits(modseq) if self.qresync else 0)
 
         def measure() -> Cost:
-            p = _Probe(self.tls)
+            p = self._probe()
             u = p.place(seq, uid, build(), flag_names(bits))
+            if self.qresync:
+                p.set_modseq(u, digits(modseq))
             c = p.client()
             c.sync_headers(u, SyncMode.HEADERS)
             return _cost_of(c)
         return self._payload(key, measure, (mail.header, 0, 0))
 
     def fetch_text(self, mail: Any, build: Callable[[], Message], seq: int, uid: int, bits: int,
-                   *, peek: bool = False) -> Cost:
-        """Body on open: ``UID FETCH uid (BODY[1])`` -- sets \\Seen, which the server echoes --
-        or, for offline sync, ``BODY.PEEK[1]``."""
+                   *, peek: bool = False, new_modseq: int = 1) -> Cost:
+        """Body on open: ``UID FETCH uid (BODY[1])`` -- sets \\Seen, which the server echoes
+        (under QRESYNC with the ``new_modseq`` the change gets) -- or, for offline sync,
+        ``BODY.PEEK[1]``."""
         seen = peek or bool(bits & SEEN)
         key = ("text", digits(seq), digits(uid), flag_len(bits | SEEN), seen, peek,
-               digits(mail.text))
+               digits(mail.text), digits(new_modseq) if self.qresync and not seen else 0)
 
         def measure() -> Cost:
-            p = _Probe(self.tls)
+            p = self._probe()
             u = p.place(seq, uid, build(), flag_names(bits | SEEN) if seen else flag_names(bits))
+            if self.qresync:
+                p.next_modseq(digits(new_modseq))
             c = p.client()
             c.fetch_body(u, "1", mark_seen=not peek)
             return _cost_of(c)
@@ -318,7 +424,7 @@ class ImapCosts:
             key = ("att", digits(seq), digits(uid), -1, digits(size))
 
         def measure() -> Cost:
-            p = _Probe(self.tls)
+            p = self._probe()
             u = p.place(seq, uid, build(), set())
             c = p.client()
             c.fetch_attachment(u, "2", size, chunk)
@@ -326,13 +432,17 @@ class ImapCosts:
         return self._payload(key, measure, (0, 0, size))
 
     def fetch_full(self, mail: Any, build: Callable[[], Message], seq: int, uid: int,
-                   bits: int) -> Cost:
-        """Offline sync of a whole message: ``UID FETCH uid (UID RFC822.SIZE FLAGS BODY.PEEK[])``."""
-        key = ("full", digits(seq), digits(uid), flag_len(bits), digits(mail.size))
+                   bits: int, modseq: int = 1) -> Cost:
+        """Offline sync of a whole message: ``UID FETCH uid (UID RFC822.SIZE FLAGS BODY.PEEK[])``
+        (under QRESYNC the reply also carries the message's ``MODSEQ``)."""
+        key = ("full", digits(seq), digits(uid), flag_len(bits), digits(mail.size),
+               digits(modseq) if self.qresync else 0)
 
         def measure() -> Cost:
-            p = _Probe(self.tls)
+            p = self._probe()
             u = p.place(seq, uid, build(), flag_names(bits))
+            if self.qresync:
+                p.set_modseq(u, digits(modseq))
             c = p.client()
             c.fetch_full([u])
             return _cost_of(c)
@@ -369,7 +479,7 @@ class ImapCosts:
         key = ("store", digits(seq), digits(uid), flag_len(add_bits), remove)
 
         def measure() -> Cost:
-            p = _Probe(self.tls)
+            p = self._probe()
             u = p.place(seq, uid, _FILLER, set())
             c = p.client()
             c.store_flags([u], flag_names(add_bits), add=not remove)
@@ -382,7 +492,7 @@ class ImapCosts:
                digits(target_uid))
 
         def measure() -> Cost:
-            p = _Probe(self.tls)
+            p = self._probe()
             for i in range(2, _number_with(digits(target_uidvalidity), 2)):
                 p.account.create(f"pad{i}")
             target = p.account.create(folder)
@@ -397,7 +507,7 @@ class ImapCosts:
         key = ("delete", digits(seq), digits(uid))
 
         def measure() -> Cost:
-            p = _Probe(self.tls)
+            p = self._probe()
             u = p.place(seq, uid, _FILLER, set())
             c = p.client()
             c.delete([u])
@@ -410,7 +520,7 @@ class ImapCosts:
         key = ("append", digits(mail.size), digits(uidnext), digits(uidvalidity))
 
         def measure() -> Cost:
-            p = _Probe(self.tls)
+            p = self._probe()
             # INBOX holds UIDVALIDITY 1 and each new folder takes the next one, so Sent gets as
             # many digits as the real one after the folders 2 .. (smallest such number) - 1
             for i in range(2, _number_with(digits(uidvalidity), 2)):
@@ -430,14 +540,17 @@ class ImapCosts:
 
     # -- listings --------------------------------------------------------------------------------
     def flags_resync_base(self) -> Cost:
-        """``UID FETCH 1:* (UID FLAGS)`` minus its per-message lines (measured on one message)."""
+        """``UID FETCH 1:* (UID FLAGS)`` minus its per-message lines (measured on one message;
+        under QRESYNC each line is a :meth:`changed_line`, MODSEQ included)."""
         def measure() -> Cost:
-            p = _Probe(self.tls)
+            p = self._probe()
             p.box("INBOX", 1, 1, _FILLER, set())
             c = p.client()
             c.fetch_flags(1)
             (uf, uh, ub, ua), (df, dh, db, da), rt = _cost_of(c)
-            return ((uf, uh, ub, ua), (df - self.flags_line(1, 1, 0), dh, db, da), rt)
+            line = self.changed_line(1, 1, 0, p.account.inbox.messages[0].modseq) \
+                if self.qresync else self.flags_line(1, 1, 0)
+            return ((uf, uh, ub, ua), (df - line, dh, db, da), rt)
         return self._get(("resync",), measure)
 
     @staticmethod
@@ -450,7 +563,7 @@ class ImapCosts:
         key = ("search", len(query))
 
         def measure() -> Cost:
-            c = _Probe(self.tls).client()
+            c = self._probe().client()
             c.search(f"TEXT {query}")
             return _cost_of(c)
         return self._get(key, measure)
@@ -466,10 +579,11 @@ def _section_kinds(msg: Message, section: str, size: int) -> tuple[int, int, int
     return ks[ByteKind.HEADER], ks[ByteKind.BODY], ks[ByteKind.ATTACHMENT]
 
 
-_COSTS: dict[TlsMode, ImapCosts] = {}
+_COSTS: dict[tuple[TlsMode, bool], ImapCosts] = {}
 
 
-def costs_for(tls: TlsMode) -> ImapCosts:
-    if tls not in _COSTS:
-        _COSTS[tls] = ImapCosts(tls)
-    return _COSTS[tls]
+def costs_for(tls: TlsMode, qresync: bool = False) -> ImapCosts:
+    key = (tls, qresync)
+    if key not in _COSTS:
+        _COSTS[key] = ImapCosts(tls, qresync)
+    return _COSTS[key]

@@ -29,6 +29,7 @@ from ..results import LossReason
 from ..scenario import Scenario, TlsMode
 from ..workload import Action, Crash, DiskFailure, SignatureUpdate, Trace
 from .imap_costs import flag_len
+from .modseq import ModseqBook
 from .pop3_costs import digits
 from .sizes import fast_mail, fast_mails
 from .state import INBOX, Device, LocalCopy, Mail, ServerUser, TrackedCopy
@@ -137,6 +138,9 @@ class World:
         self.keep_history = crashes.backup_age_s is not None and (
             bool(crashes.at) or crashes.rate_per_year > 0)
         self.inbox_listeners: list[list[Callable[[float], None]]] = [[] for _ in self.users]
+        # modseqs only where a QRESYNC client needs their digits (a number per message)
+        self.book: ModseqBook | None = ModseqBook(len(self.users), len(self.mails)) if any(
+            d.spec.imap.qresync for d in self.devices) else None
 
     def release(self) -> None:
         """Drop the run's state once its result is taken: clients and devices refer to each
@@ -321,6 +325,8 @@ class World:
     def server_add(self, user: ServerUser, mid: int, folder: str, flags: int, t: float) -> None:
         m = self.mails[mid]
         self._box_add(user, folder, mid, t)
+        if self.book is not None:
+            self.book.append(user.index, folder, mid)
         user.where[mid] = self.state(folder, flags)
         self._keyword(user, folder, flags, 1, mid)
         user.bytes += m.size
@@ -334,6 +340,8 @@ class World:
         if entry is None:
             return
         self._keyword(user, entry[0], entry[1], -1, mid)
+        if self.book is not None:
+            self.book.expunge(user.index, entry[0], mid, user.uid_of[mid])
         self._box_remove(user, entry[0], mid, t)
         m = self.mails[mid]
         user.bytes -= m.size
@@ -352,8 +360,13 @@ class World:
             return True
         self._keyword(user, entry[0], entry[1], -1, mid)
         if entry[0] != folder:  # a move: expunged from one folder, a new UID in the other
+            if self.book is not None:
+                self.book.expunge(user.index, entry[0], mid, user.uid_of[mid])
+                self.book.append(user.index, folder, mid)
             self._box_remove(user, entry[0], mid, t)
             self._box_add(user, folder, mid, t)
+        elif self.book is not None:
+            self.book.flags(user.index, folder, mid)
         user.where[mid] = self.state(folder, flags)
         self._keyword(user, folder, flags, 1, mid)
         user.modseq += 1

@@ -43,7 +43,9 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             imap = ImapPolicy(idle=draw(st.booleans()),
                               poll_interval_s=draw(st.sampled_from([60.0, 600.0])),
                               fetch_mode=draw(st.sampled_from(list(FetchMode))),
-                              attachments=draw(st.sampled_from(list(AttachmentPolicy))))
+                              attachments=draw(st.sampled_from(list(AttachmentPolicy))),
+                              qresync=draw(st.booleans()),
+                              chunk_bytes=draw(st.sampled_from([4096, 65536])))
             first = draw(st.sampled_from([0.0, 0.0, 0.5 * DAY]))
             devs.append(MAKERS[k % 3](f"d{k}", pop3=pop3, imap=imap, first_online_s=first))
         users.append(UserSpec(f"u{u}", tuple(devs)))
