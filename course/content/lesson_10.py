@@ -15,7 +15,7 @@ Pick one profile in the dashboard and keep it in mind while you read the numbers
   (storage, scanning, connections). It takes a while to run; a progress bar shows how far it is.
 
 Then choose the configuration (TLS, poll interval or IDLE, POP3's leave on server, what IMAP
-downloads) as that user's clients would really be set up. Every metric of the previous lessons is
+downloads, whether IMAP resynchronises by QRESYNC) as that user's clients would really be set up. Every metric of the previous lessons is
 shown for both protocols on the same trace.
 """
 

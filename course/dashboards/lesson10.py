@@ -62,7 +62,8 @@ def configured_scenario(values: Mapping[str, Any]) -> Any:
                                        leave_days=float(leave) if leave is not None else dev.pop3.leave_days)
             imap = dataclasses.replace(dev.imap, idle=values["imap_idle"],
                                        poll_interval_s=60.0 * values["poll_interval_min"],
-                                       fetch_mode=values["imap_fetch"])
+                                       fetch_mode=values["imap_fetch"],
+                                       qresync=values["imap_qresync"])
             devices.append(dataclasses.replace(dev, pop3=pop3, imap=imap))
         users.append(dataclasses.replace(user, devices=tuple(devices)))
     scenario = dataclasses.replace(scenario, users=tuple(users))
@@ -91,6 +92,7 @@ class Lesson10Dashboard(Dashboard):
         control("leave_on_server_days", "POP3: leave on server", ControlKind.OPTIONAL_INT, None,
                 unit="days", off_label="delete after download"),
         Control("imap_idle", "IMAP uses IDLE", ControlKind.TOGGLE, True),
+        Control("imap_qresync", "IMAP resyncs by QRESYNC", ControlKind.TOGGLE, False),
         dataclasses.replace(control("crash_day", "first device crashes on day",
                                     ControlKind.OPTIONAL_INT, None, off_label="no crash"),
                             max_from="days"),
