@@ -28,7 +28,9 @@ Lesson functions (parameters: default, range) and the record each returns
    :class:`Lesson2Result`: ``rows``, one :class:`ConnectionSetup` per (protocol, port, TLS mode) --
    110, 110+STLS, 995, 143, 143+STARTTLS, 993 -- with round trips, bytes and seconds until the first
    command after login, and whether the password crossed the wire in clear text.
-3. ``lesson3_notification(poll_interval_min=10.0 [1..240], idle=True, days=7 [1..60], seed=1)`` ->
+3. ``lesson3_notification(poll_interval_min=10.0 [1..240], idle=True, days=7 [1..60], seed=1,
+   nat_timeout_min=None [None or 1..60], keepalive_min=None [None or 1..30])`` -- a home router
+   that forgets quiet connections, and the server's IDLE keepalive -- ->
    :class:`Lesson3Result`: ``pop3``, ``imap``, ``pop3_delay``/``imap_delay`` (:class:`sim.results.Delay`,
    seconds), ``overhead_bytes_per_day_pop3``/``_imap`` (wire bytes that carried no message content,
    per device per day), ``connection_s_per_day_pop3``/``_imap``.
@@ -118,6 +120,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "trials": (1, 200),
     "crashes_per_year": (0.0, 12.0),
     "crash_day": (0.0, 60.0),
+    "nat_timeout_min": (1, 60),
+    "keepalive_min": (1, 30),
 }
 """Allowed (low, high) of every numeric lesson parameter; widgets use the same ranges."""
 
@@ -328,18 +332,32 @@ def _overhead(r: Result, days: float) -> float:
 
 
 def lesson3_notification(*, poll_interval_min: float = 10.0, idle: bool = True, days: int = 7,
-                         seed: int = 1) -> Lesson3Result:
-    """How fast new mail shows up: POP3 polling vs IMAP IDLE (or IMAP polling)."""
+                         seed: int = 1, nat_timeout_min: int | None = None,
+                         keepalive_min: int | None = None) -> Lesson3Result:
+    """How fast new mail shows up: POP3 polling vs IMAP IDLE (or IMAP polling) -- also behind
+    a router that forgets connections quiet for ``nat_timeout_min``, and with the server's
+    ``* OK Still here`` every ``keepalive_min`` of silence."""
     sc = _base("family", days, seed)
     _check("poll_interval_min", poll_interval_min)
     _bool("idle", idle)
+    _check("nat_timeout_min", nat_timeout_min, integer=True, optional=True)
+    _check("keepalive_min", keepalive_min, integer=True, optional=True)
+    if nat_timeout_min is not None and not idle and nat_timeout_min < poll_interval_min:
+        raise ValueError(f"nat_timeout_min: {nat_timeout_min} is shorter than the poll interval "
+                         f"({poll_interval_min:g} min) of a polling IMAP client, which is not "
+                         f"modelled; allowed: >= {poll_interval_min:g}, None, or IDLE")
     every = poll_interval_min * 60.0
+    nat = None if nat_timeout_min is None else 60.0 * nat_timeout_min
 
     def change(d: DeviceSpec) -> DeviceSpec:
         return dataclasses.replace(
             d, pop3=dataclasses.replace(d.pop3, poll_interval_s=every),
-            imap=dataclasses.replace(d.imap, idle=idle, poll_interval_s=every))
+            imap=dataclasses.replace(d.imap, idle=idle, poll_interval_s=every),
+            link=dataclasses.replace(d.link, nat_idle_timeout_s=nat))
     sc = _with_devices(sc, change)
+    if keepalive_min is not None:
+        sc = dataclasses.replace(sc, server=dataclasses.replace(
+            sc.server, idle_keepalive_s=60.0 * keepalive_min))
     _, p, _, i, _ = _both(sc)
     per = len(p.devices) * days
     return Lesson3Result(p, i, p.summary.notification_delay, i.summary.notification_delay,

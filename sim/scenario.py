@@ -163,13 +163,16 @@ class AttachmentPolicy(enum.Enum):
 @dataclass(frozen=True)
 class LinkSpec:
     """A device's network path to the server (the model's ``Link``): bandwidth each way, round-trip
-    time, and whether its bytes cost money (a metered phone plan)."""
+    time, whether its bytes cost money (a metered phone plan), and how long a NAT router on the
+    path remembers a TCP connection that carries no packets (``None``: no such router)."""
 
     down_Bps: float = _num(D.DESKTOP_DOWN_BPS, 1e3, 1e10, "bytes/s",
                            doc="server -> device bandwidth")
     up_Bps: float = _num(D.DESKTOP_UP_BPS, 1e3, 1e10, "bytes/s", doc="device -> server bandwidth")
     rtt_s: float = _num(D.DESKTOP_RTT_S, 0.0, 10.0, "s", doc="round-trip time")
     metered: bool = _flag(False, "bytes on this link are paid for")
+    nat_idle_timeout_s: float | None = _num(None, 10.0, DAY, "s", optional=True,
+                                            doc="a NAT forgets a connection silent this long")
 
     def __post_init__(self) -> None:
         _check_fields(self)
@@ -295,6 +298,12 @@ class DeviceSpec:
                           ("imap", ImapPolicy)):
             if not isinstance(getattr(self, name), typ):
                 raise ScenarioError("DeviceSpec", name, getattr(self, name), f"a {typ.__name__}")
+        nat = self.link.nat_idle_timeout_s
+        if nat is not None and not self.imap.idle and nat < self.imap.poll_interval_s:
+            # a NOOP that finds its connection forgotten is not modelled for polling clients
+            raise ScenarioError("DeviceSpec", "link.nat_idle_timeout_s", nat,
+                                f">= imap.poll_interval_s ({self.imap.poll_interval_s:g} s) "
+                                "when the IMAP client polls instead of using IDLE")
 
 
 def _check_name(owner: str, fname: str, value: Any) -> None:
@@ -410,13 +419,17 @@ class ServerSpec:
     Each of ``replicas`` disks fails at random ``disk_failure_per_year`` times per year and is
     back after ``repair_s``; mail is lost only if every replica is down at once.  The server scans
     at delivery if ``scan_at_delivery`` and rescans stored mail after each signature update if
-    ``rescan_on_update``."""
+    ``rescan_on_update``.  With ``idle_keepalive_s`` it sends ``* OK Still here`` to an IDLE-ing
+    client whenever the connection has been silent that long (Dovecot: every 2 minutes)."""
 
     replicas: int = _num(D.REPLICAS, 1, 10, "disks", integer=True)
     disk_failure_per_year: float = _num(D.DISK_FAILURE_PER_YEAR, 0.0, 365.0, "per disk per year")
     repair_s: float = _num(D.REPAIR_S, 60.0, 365 * DAY, "s")
     scan_at_delivery: bool = _flag(True, "scan each message when it is delivered")
     rescan_on_update: bool = _flag(True, "rescan stored mail after a signature update")
+    idle_keepalive_s: float | None = _num(None, 10.0, 3600.0, "s", optional=True,
+                                          doc="untagged keepalive to IDLE clients after this "
+                                              "much silence")
 
     def __post_init__(self) -> None:
         _check_fields(self)

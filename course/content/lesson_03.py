@@ -51,6 +51,10 @@ CONTENT = LessonContent(
         "a login and a few commands. Compare the overhead bytes per day.",
         "IDLE is cheap on the wire (a notice, a keepalive, a re-issued command now and then) but "
         "keeps a connection open — look at connection time per day, a battery proxy.",
+        "Put the devices behind a router that forgets quiet connections after 5 minutes: IDLE "
+        "re-issued every 24 minutes cannot keep the connection alive, pushes are lost, and IMAP's "
+        "median delay grows to many minutes. Then turn on a server keepalive after 2 minutes of "
+        "silence: the pushes come back, for a few kilobytes a day.",
     ),
     nuance=(
         NuanceBox(

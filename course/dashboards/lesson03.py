@@ -29,9 +29,21 @@ class Lesson3Dashboard(Dashboard):
         control("poll_interval_min", "poll interval (POP3, IMAP w/o IDLE)", ControlKind.FLOAT,
                 10.0, step=1.0, unit="min"),
         Control("idle", "IMAP uses IDLE", ControlKind.TOGGLE, True),
+        control("nat_timeout_min", "router forgets quiet connections after",
+                ControlKind.OPTIONAL_INT, None, unit="min", off_label="no such router"),
+        control("keepalive_min", "server keepalive after", ControlKind.OPTIONAL_INT, None,
+                unit="min of silence", off_label="no keepalive"),
         DAYS,
         SEED,
     )
+
+    def check(self, values: Mapping[str, Any]) -> None:
+        nat = values["nat_timeout_min"]
+        if nat is not None and not values["idle"] and nat < values["poll_interval_min"]:
+            raise ValueError(
+                f"nat_timeout_min: a router that forgets after {nat} min, with IMAP polling every "
+                f"{values['poll_interval_min']:g} min, is not modelled; allowed: IDLE on, no "
+                f"router, or at least {values['poll_interval_min']:g} min")
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> Any:
         from sim.experiments import lesson3_notification
@@ -61,7 +73,30 @@ class Lesson3Dashboard(Dashboard):
             f"{_seconds(data.connection_s_per_day_pop3)} connected under POP3, "
             f"{format_value(r['overhead_kb_day_imap'], 'kB')} and "
             f"{_seconds(data.connection_s_per_day_imap)} under IMAP."
+            + self._silence_note(data)
         )
+
+    def _silence_note(self, data: Any) -> str:
+        """What the router and the keepalive did to IMAP's kept-open connections."""
+        nat, ka = self.values["nat_timeout_min"], self.values["keepalive_min"]
+        if nat is None and ka is None:
+            return ""
+        connects = sum(d.sessions for d in data.imap.devices)
+        days = self.values["days"]
+        text = "\n"
+        if nat is not None:
+            text += (f"Behind a router that forgets a connection after {nat} min of silence"
+                     + (f", with a server keepalive after {ka} min of silence" if ka else "")
+                     + f", IMAP connected {connects} times in {days} days. ")
+        else:
+            text += f"With a server keepalive after {ka} min of silence, IMAP connected " \
+                    f"{connects} times in {days} days. "
+        if nat is not None and (ka is None or ka >= nat):
+            text += ("The router forgot each idle connection before the next IDLE re-issue, "
+                     "so pushes were lost until the client wrote again and reconnected.")
+        else:
+            text += "The connections stayed up; the keepalives cost octets, not delay."
+        return text
 
     def draw(self, fig: Figure, data: Any) -> None:
         fig.clear()

@@ -308,6 +308,25 @@ class ImapCosts:
     def idle_start(self) -> Cost:
         return self._fresh(("idle_start",), lambda c: c.idle_start())
 
+    def keepalive(self) -> Cost:
+        """One ``* OK Still here`` the server sends to an IDLE-ing client (no round trip)."""
+        def measure() -> Cost:
+            c = self._probe().client()
+            c.idle_start()
+            c.take_record()
+            assert c.engine.keepalive()
+            c.idle_push()
+            return _cost_of(c)
+        return self._get(("keepalive",), measure)
+
+    def failed_write(self, idling: bool) -> Cost:
+        """The client's ``DONE`` (``idling``) or ``NOOP`` on a connection a NAT has forgotten:
+        its octets go up, an RST comes back after a round trip, nothing else arrives."""
+        if idling:  # IDLE's cycle minus IDLE itself is the DONE
+            done = self.idle_cycle()[0][0] - self.idle_start()[0][0]
+            return ((done, 0, 0, 0), (0, 0, 0, 0), 1)
+        return ((self.noop()[0][0], 0, 0, 0), (0, 0, 0, 0), 1)
+
     def push_exists(self, exists: int) -> Cost:
         key = ("push_exists", digits(exists))
 

@@ -17,4 +17,5 @@ def test_extremes_cover_both_ends_of_every_numeric_control() -> None:
     settings = extremes(3)
     assert {"poll_interval_min": 1.0} in settings and {"poll_interval_min": 240.0} in settings
     assert {"idle": False} in settings
-    assert settings[-1] == {"poll_interval_min": 240.0, "days": 60}
+    assert settings[-1] == {"poll_interval_min": 240.0, "nat_timeout_min": 60,
+                            "keepalive_min": 30, "days": 60}

@@ -199,7 +199,21 @@ def control_values(draw: st.DrawFn, n: int) -> dict[str, Any]:
         values["days"] = 1
     if n == 10 and values["crash_day"] is not None:  # the crash must fall inside the run
         values["crash_day"] = draw(st.integers(0, values["days"]))
+    if n == 3 and not values["idle"] and values["nat_timeout_min"] is not None \
+            and values["nat_timeout_min"] < values["poll_interval_min"]:
+        values["nat_timeout_min"] = None  # refused with a message (see the test below)
     return values
+
+
+def test_lesson3_refuses_a_polling_client_behind_a_faster_router_with_a_clear_message() -> None:
+    d = make(3)
+    before = d.results
+    with pytest.raises(ValueError, match="nat_timeout_min: .*5 min.*polling every 10 min"):
+        d.set(idle=False, nat_timeout_min=5)
+    assert d.results == before  # nothing half-applied
+    d.set(idle=False, nat_timeout_min=15)  # a router slower than the polls is fine
+    d.set(idle=True, nat_timeout_min=5, keepalive_min=2)
+    assert "stayed up" in d.summary_text
 
 
 @pytest.mark.parametrize("n", DASHBOARD_LESSONS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 
 from hypothesis import HealthCheck, given, settings
@@ -47,7 +49,12 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                               qresync=draw(st.booleans()),
                               chunk_bytes=draw(st.sampled_from([4096, 65536])))
             first = draw(st.sampled_from([0.0, 0.0, 0.5 * DAY]))
-            devs.append(MAKERS[k % 3](f"d{k}", pop3=pop3, imap=imap, first_online_s=first))
+            dev = MAKERS[k % 3](f"d{k}", pop3=pop3, imap=imap, first_online_s=first)
+            # a NAT that forgets quiet connections (shorter than IDLE's re-issue, or than a
+            # polling client's interval, which is refused)
+            nat = draw(st.sampled_from([None, 300.0] if imap.idle else [None, 3600.0]))
+            devs.append(dataclasses.replace(
+                dev, link=dataclasses.replace(dev.link, nat_idle_timeout_s=nat)))
         users.append(UserSpec(f"u{u}", tuple(devs)))
     days = draw(st.sampled_from([0.5, 1.0, 2.0]))
     crash_at = tuple((f"u0/d{draw(st.integers(0, len(users[0].devices) - 1))}",
@@ -62,7 +69,8 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         crashes=CrashSpec(at=crash_at, rate_per_year=draw(st.sampled_from([0.0, 100.0])),
                           backup_age_s=draw(st.sampled_from([None, 0.0, 3600.0]))),
         server=ServerSpec(replicas=draw(st.integers(1, 3)),
-                          disk_failure_per_year=draw(st.sampled_from([0.0, 200.0]))),
+                          disk_failure_per_year=draw(st.sampled_from([0.0, 200.0])),
+                          idle_keepalive_s=draw(st.sampled_from([None, 120.0, 600.0]))),
         signature_delay_s=draw(st.sampled_from([0.0, 3600.0])),
         duration_s=days * DAY, seed=draw(st.integers(0, 10_000)), name="random")
 

@@ -1,0 +1,126 @@
+"""A kept-open IMAP connection and the silence on it: server keepalives and NAT timeouts.
+
+One always-online desktop on a fast link, IDLE re-issued every 24 minutes, one message arriving
+at 1000 s: the counts below are worked out by hand from those numbers."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from sim.model import Protocol, run
+from sim.presets import preset
+from sim.scenario import (
+    DAY,
+    DeviceSpec,
+    ImapPolicy,
+    LinkSpec,
+    Scenario,
+    ScenarioError,
+    ServerSpec,
+    TlsMode,
+    UserSpec,
+    WorkloadSpec,
+)
+from sim.workload import Interval, MessageSpec, Trace
+
+RTT = 0.1
+BW = 1e10
+ARRIVAL = 1000.0  # 1000 s after the connect: inside the first IDLE stretch (re-issue at 1440)
+REISSUE = 1440.0
+TICKS = int(DAY // REISSUE)  # re-issue ticks in the day, the connect at 0 included: 60
+
+
+def one_desktop(*, nat: float | None = None, keepalive: float | None = None,
+                message: bool = True) -> tuple[Scenario, Trace]:
+    dev = DeviceSpec(name="desktop", link=LinkSpec(BW, BW, RTT, nat_idle_timeout_s=nat),
+                     imap=ImapPolicy(idle_reissue_s=REISSUE))
+    sc = Scenario(users=(UserSpec("u", (dev,)),), tls=TlsMode.NONE, duration_s=DAY,
+                  workload=WorkloadSpec(messages_per_day=0.0),
+                  server=ServerSpec(idle_keepalive_s=keepalive), name="silence")
+    specs = (MessageSpec(id=0, user=0, time=ARRIVAL, text_size=500, attachment_size=0,
+                         keywords=("topic0001",)),) if message else ()
+    day = (Interval(0.0, DAY),)
+    return sc, Trace(sc, specs, (), (), (day,), (day,), (), (), ())
+
+
+def desktop(sc: Scenario, trace: Trace):  # type: ignore[no-untyped-def]
+    return run(sc, Protocol.IMAP, trace).device("u/desktop")
+
+
+def test_keepalives_fill_every_silence_longer_than_their_interval() -> None:
+    """Keepalive every 120 s of silence: 11 in each 24-minute IDLE stretch (at 120 .. 1320 s),
+    60 stretches a day; the push at 1000 s starts a new silence inside the first stretch."""
+    quiet = desktop(*one_desktop(message=False))
+    chatty = desktop(*one_desktop(keepalive=120.0, message=False))
+    assert chatty.down.framing - quiet.down.framing == 60 * 11 * len(b"* OK Still here\r\n")
+    assert chatty.up.framing == quiet.up.framing and chatty.sessions == quiet.sessions == 1
+    assert chatty.up.tcp > quiet.up.tcp  # the device acknowledges each keepalive segment
+    # with the message: stretch 1 is split at 1000 s (8 keepalives before it, then 3 in the
+    # 440 s left less the push's own few milliseconds), the rest as before
+    with_mail = desktop(*one_desktop(keepalive=120.0))
+    no_ka = desktop(*one_desktop())
+    assert with_mail.down.framing - no_ka.down.framing == (8 + 3 + 59 * 11) * 17
+
+
+def test_a_nat_that_forgets_after_five_minutes_turns_idle_into_reconnects() -> None:
+    """NAT timeout 300 s < re-issue 1440 s: after every connect the connection is forgotten at
+    +300 s, and each later re-issue finds it gone (a DONE into the void, a reset, a connect)."""
+    base = desktop(*one_desktop())
+    nat = desktop(*one_desktop(nat=300.0))
+    assert base.sessions == 1 and base.empty_polls == TICKS - 1
+    assert nat.sessions == TICKS and nat.empty_polls == 0  # every re-issue became a reconnect
+    assert nat.up.framing > base.up.framing
+    # the message came at 1000 s, 700 s after the NAT forgot the connection: no push; it is
+    # fetched at the first re-issue (1440 s) after the DONE's reset and a new connect
+    assert base.notification_delay.median_s < 1.0
+    assert nat.notification_delay.median_s > REISSUE - ARRIVAL
+    assert nat.notification_delay.median_s < REISSUE - ARRIVAL + 10 * RTT
+    assert nat.received_messages == base.received_messages == 1
+
+
+def test_keepalives_more_often_than_the_nat_forgets_keep_the_connection() -> None:
+    kept = desktop(*one_desktop(nat=300.0, keepalive=120.0))
+    plain_ka = desktop(*one_desktop(keepalive=120.0))
+    assert kept == plain_ka  # the NAT never sees 300 s of silence
+    too_rare = desktop(*one_desktop(nat=300.0, keepalive=600.0))
+    assert too_rare == desktop(*one_desktop(nat=300.0))  # forgotten before the first keepalive
+
+
+def test_a_nat_slower_than_the_reissue_changes_nothing() -> None:
+    assert desktop(*one_desktop(nat=REISSUE + 60.0)) == desktop(*one_desktop())
+
+
+def test_polling_client_behind_a_faster_nat_is_refused_clearly() -> None:
+    with pytest.raises(ScenarioError) as info:
+        DeviceSpec(link=LinkSpec(nat_idle_timeout_s=300.0),
+                   imap=ImapPolicy(idle=False, poll_interval_s=600.0))
+    assert info.value.field == "link.nat_idle_timeout_s" and info.value.value == 300.0
+    assert "poll_interval_s" in str(info.value)
+    DeviceSpec(link=LinkSpec(nat_idle_timeout_s=900.0), imap=ImapPolicy(idle=False,
+                                                                       poll_interval_s=600.0))
+
+
+def _family(nat: float | None, keepalive: float | None) -> Scenario:
+    sc = preset("family", days=7, seed=2)
+    users = tuple(dataclasses.replace(u, devices=tuple(
+        dataclasses.replace(d, link=dataclasses.replace(d.link, nat_idle_timeout_s=nat))
+        for d in u.devices)) for u in sc.users)
+    return dataclasses.replace(sc, users=users, server=dataclasses.replace(
+        sc.server, idle_keepalive_s=keepalive))
+
+
+def test_family_push_delay_grows_from_seconds_to_minutes_behind_a_forgetful_nat() -> None:
+    plain = run(_family(None, None), Protocol.IMAP).summary
+    nat = run(_family(300.0, None), Protocol.IMAP).summary
+    cured = run(_family(300.0, 120.0), Protocol.IMAP).summary
+    assert plain.notification_delay.median_s < 5.0
+    assert nat.notification_delay.median_s > 120.0
+    assert cured.notification_delay.median_s == pytest.approx(
+        plain.notification_delay.median_s, rel=0.05)
+    assert cured.wire_bytes > plain.wire_bytes  # keepalives cost octets
+    assert math.isfinite(nat.notification_delay.p95_s)
+    # POP3 polls open a connection each time: the NAT and keepalives leave it alone
+    assert run(_family(300.0, 120.0), Protocol.POP3) == run(_family(None, None), Protocol.POP3)
