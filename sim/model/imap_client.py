@@ -533,7 +533,9 @@ class ImapClient:
         connection was in IDLE, so the command costs a DONE ... IDLE cycle around it."""
         w, user, costs = self.w, self.user, self.costs
         cost = costs.idle_cycle() if idling and self.pol.idle else ZERO
+        sent = False  # a client with nothing to send stays in IDLE
         if kind in (ActionKind.REPLY, ActionKind.FORWARD) and a.outgoing is not None:
+            sent = True
             out = w.mails[a.outgoing.id]
             cost = add(cost, costs.append(out, self._build(out.id), user.box_next[SENT],
                                           user.validity[SENT]))
@@ -556,11 +558,16 @@ class ImapClient:
                 w.server_change(user, mid, a.folder, entry[1], t)
             else:
                 bit = FLAG_OF_ACTION.get(kind, 0)
-                if bit and not entry[1] & bit:
-                    cost = add(cost, costs.store_flags(seq, uid, bit))
-                    w.server_change(user, mid, entry[0], entry[1] | bit, t)
+                if not (bit and not entry[1] & bit):  # already so on the server: no STORE, and
+                    if sent:                          # the other devices hear of nothing
+                        self._charge(cost)
+                    return
+                cost = add(cost, costs.store_flags(seq, uid, bit))
+                w.server_change(user, mid, entry[0], entry[1] | bit, t)
             self._notify_others(mid, t)
-        self._charge(cost)
+            sent = True
+        if sent:
+            self._charge(cost)
 
     def _upload_queue(self, t: float) -> Cost:
         """Upload the changes made offline, in order; returns nothing to add (each is charged)."""

@@ -124,3 +124,26 @@ def test_family_push_delay_grows_from_seconds_to_minutes_behind_a_forgetful_nat(
     assert math.isfinite(nat.notification_delay.p95_s)
     # POP3 polls open a connection each time: the NAT and keepalives leave it alone
     assert run(_family(300.0, 120.0), Protocol.POP3) == run(_family(None, None), Protocol.POP3)
+
+
+def _two_desktops(actions: tuple) -> tuple[Scenario, Trace]:  # type: ignore[type-arg]
+    devs = tuple(DeviceSpec(name=n, link=LinkSpec(BW, BW, RTT)) for n in ("a", "b"))
+    sc = Scenario(users=(UserSpec("u", devs),), tls=TlsMode.NONE, duration_s=DAY,
+                  workload=WorkloadSpec(messages_per_day=0.0), name="two")
+    spec = MessageSpec(id=0, user=0, time=ARRIVAL, text_size=500, attachment_size=0,
+                       keywords=("topic0001",))
+    day = (Interval(0.0, DAY),)
+    return sc, Trace(sc, (spec,), (), actions, (day, day), (day, day), (), (), ())
+
+
+def test_an_action_that_changes_nothing_on_the_server_sends_nothing() -> None:
+    """Device a reads the message (STORE \\Seen, pushed to b); b reading it afterwards finds it
+    already \\Seen: no command, no IDLE interruption, no push to a."""
+    from sim.workload import Action, ActionKind
+    read_a = Action(2000.0, 0, 0, ActionKind.READ, 0)
+    read_b = Action(3000.0, 0, 1, ActionKind.READ, 0)
+    once = run(_two_desktops((read_a,))[0], Protocol.IMAP, _two_desktops((read_a,))[1])
+    sc, trace = _two_desktops((read_a, read_b))
+    twice = run(sc, Protocol.IMAP, trace)
+    assert once.devices == twice.devices
+    assert once.summary.wire_bytes == twice.summary.wire_bytes
