@@ -31,7 +31,7 @@ from ..protocol.message import Message
 from ..results import LossReason, SearchRecord
 from ..scenario import AttachmentPolicy, FetchMode
 from ..workload import Action, ActionKind, Crash, build_message
-from .imap_costs import ZERO, Cost, add, costs_for
+from .imap_costs import ZERO, Cost, add, costs_for, untagged_updates
 from .pop3_costs import sum_digits_1_to
 from .pop3_client import FLAG_OF_ACTION, wipe_and_restore
 from .state import INBOX, SENT, Device
@@ -77,6 +77,11 @@ class ImapClient:
         self.keepalives = 0  # server keepalives delivered (booked at finish)
         self.nat_reconnects = 0  # IDLE re-issue ticks that found the connection gone
         self._nat_gen = 0  # invalidates an armed NAT check when traffic moved it
+        # a polling session's INBOX view: the highest UID it has announced, and what other
+        # sessions changed since, which the server reports after this client's next command
+        self.announced = 0
+        self.pend_gone: list[int] = []  # UIDs expunged from the view
+        self.pend_dirty: set[int] = set()  # UIDs whose flags changed
 
     # -- helpers -----------------------------------------------------------------------------------
     def _build(self, mid: int) -> Callable[[], Message]:
@@ -84,6 +89,8 @@ class ImapClient:
         return lambda: build_message(trace.spec(mid), trace.scenario)
 
     def _charge(self, cost: Cost, *, connect: bool = False) -> float:
+        if not connect and not self.pol.idle:
+            cost = add(cost, ((0, 0, 0, 0), (self._untagged(), 0, 0, 0), 0))
         up, down, rt = cost
         dur = self.w.charge(self.dev, up, down, rt, connect=connect, hold=False)
         if self.nat is not None or self.keepalive is not None:
@@ -97,6 +104,45 @@ class ImapClient:
 
     def online(self, t: float) -> bool:
         return self.tl.online(t)
+
+    # -- a polling session's untagged updates ---------------------------------------------------------
+    def _untagged(self) -> int:
+        """Octets of the untagged updates the server appends to this client's next command
+        (see :func:`.imap_costs.untagged_updates`); the session's view is then the mailbox."""
+        user = self.user
+        box = user.boxes[INBOX]
+        if not self.pend_gone and not self.pend_dirty and (not box or box[-1] <= self.announced):
+            return 0
+        mids, where = user.box_mid[INBOX], user.where
+        book = self.w.book
+        octets = untagged_updates(
+            box, self.pend_gone, self.pend_dirty, self.announced,
+            lambda uid: where[mids[uid]][1],
+            (lambda uid: book.of[mids[uid]]) if self.qresync else None)  # type: ignore[union-attr]
+        self.pend_gone.clear()
+        self.pend_dirty.clear()
+        if box:
+            self.announced = max(self.announced, box[-1])
+        return octets
+
+    def _view_reset(self) -> None:
+        """A SELECT of INBOX: the session's view is the mailbox as it is now."""
+        box = self.user.boxes[INBOX]
+        self.announced = box[-1] if box else 0
+        self.pend_gone.clear()
+        self.pend_dirty.clear()
+
+    def _note_change(self, mid: int, state: tuple[str, int] | None) -> None:
+        """Another session changed ``mid``: remember what this session will be told."""
+        w = self.w
+        if state is not None and state[0] == INBOX:
+            uid = self.user.uid_of.get(mid)
+            if uid is not None and uid <= self.announced:
+                self.pend_dirty.add(uid)
+            return
+        gone_mid, folder, uid, op = w.last_removed
+        if gone_mid == mid and op == w.server_ops and folder == INBOX and uid <= self.announced:
+            self.pend_gone.append(uid)
 
     # -- connection silence: server keepalives and NAT timeouts --------------------------------------
     # Traffic on an open connection: every exchange charged through _charge (a connect, pushes,
@@ -213,6 +259,7 @@ class ImapClient:
         w, user, costs = self.w, self.user, self.costs
         inbox = user.boxes[INBOX]
         self._close(t)
+        self._view_reset()  # SELECT INBOX is part of the connect
         self.connected_at = t
         if self.qresync:  # ENABLE QRESYNC and SELECT INBOX (QRESYNC ...) are part of the connect
             cost = self._qresync_select(INBOX, connecting=True)
@@ -225,6 +272,7 @@ class ImapClient:
             cost = add(cost, self._resync_cost())
         cost = add(cost, costs.idle_start() if self.pol.idle else ZERO)
         dur = self._charge(cost, connect=True)
+        self._view_reset()  # INBOX was listed (or selected again) at the end of the resync
         self._apply_server(t + after + dur, fetch_cost=True)
 
     def _resync_cost(self) -> Cost:
@@ -395,7 +443,7 @@ class ImapClient:
         # NOOP brings the untagged updates; the client then fetches what is new
         resync = self._qresync_folders(inbox_done=False) if self.qresync else self._resync_cost()
         cost = add(self.costs.noop(), resync)
-        self._charge(cost)
+        self._charge(cost)  # the NOOP brings the untagged updates (counted in _charge)
         self._apply_server(t + self._duration(cost), fetch_cost=True)
 
     def on_server_change(self, mid: int, t: float, state: tuple[str, int] | None,
@@ -405,6 +453,8 @@ class ImapClient:
         if origin is dev or not dev.exists(t) or not self.online(t) or self._dead(t):
             return  # (a forgotten connection: the next connect resynchronises)
         if not self.pol.idle:
+            if self.connected_at <= t:
+                self._note_change(mid, state)
             self._want_tick(t)
             return
         w, costs, user = self.w, self.costs, self.user

@@ -21,6 +21,7 @@ longer, which is not modelled).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any
 
@@ -79,6 +80,36 @@ def add(a: Cost, b: Cost) -> Cost:
     (u1, d1, r1), (u2, d2, r2) = a, b
     return ((u1[0] + u2[0], u1[1] + u2[1], u1[2] + u2[2], u1[3] + u2[3]),
             (d1[0] + d2[0], d1[1] + d2[1], d1[2] + d2[2], d1[3] + d2[3]), r1 + r2)
+
+
+def untagged_updates(box: list[int], gone: list[int], dirty: set[int], announced: int,
+                     flags_of: Callable[[int], int],
+                     modseq_of: Callable[[int], int] | None = None) -> int:
+    """Octets of the untagged updates a session receives with its next command, as
+    :meth:`sim.protocol.imap.view.SelectedMailbox.catch_up` writes them.
+
+    ``box`` is the mailbox's UIDs now; ``gone`` the UIDs other sessions expunged from this
+    session's view since it was last brought up to date, ``dirty`` those whose flags they changed,
+    ``announced`` the highest UID the session knows (higher ones are new: ``* N EXISTS``).
+    ``flags_of(uid)`` gives a message's flag bits; ``modseq_of`` is given under QRESYNC, where
+    expunges are one ``* VANISHED`` line and flag lines carry UID and MODSEQ."""
+    octets = 0
+    if gone:
+        if modseq_of is not None:
+            octets += 13 + len(uid_ranges(sorted(gone)))
+        else:  # ``* n EXPUNGE``: n counts the messages still before it
+            octets += sum(12 + digits(bisect_left(box, g) + 1) for g in sorted(gone))
+    for uid in sorted(dirty):
+        i = bisect_left(box, uid)
+        if i == len(box) or box[i] != uid:
+            continue  # expunged since: no flags line
+        if modseq_of is not None:
+            octets += ImapCosts.changed_line(i + 1, uid, flags_of(uid), modseq_of(uid))
+        else:  # ``* n FETCH (FLAGS (...))``
+            octets += 19 + digits(i + 1) + flag_len(flags_of(uid))
+    if box and box[-1] > announced:
+        octets += 11 + digits(len(box))  # ``* N EXISTS``
+    return octets
 
 
 def size_probe(d: int) -> Message | None:

@@ -132,6 +132,10 @@ class World:
         self.search_records: list[Any] = []
         self.replica_failures = 0
         self.replica_loss_bytes = 0
+        # the latest removal from a folder, (mail id, folder, UID it had): a polling IMAP
+        # session announces it as EXPUNGE by sequence number or VANISHED by UID
+        self.last_removed: tuple[int, str, int, int] = (-1, "", 0, 0)  # + the op's number
+        self.server_ops = 0  # removals and changes so far (tells a fresh removal from an old one)
         self.events = 0
         # metadata history is needed only to restore a backup's older folder/flags
         crashes = scenario.crashes
@@ -310,6 +314,7 @@ class World:
         box = user.boxes[folder]
         del box[bisect.bisect_left(box, uid)]
         del user.box_mid[folder][uid]
+        self.last_removed = (mid, folder, uid, self.server_ops)
         if folder == INBOX:
             m = self.mails[mid]
             user.inbox_bytes -= m.size
@@ -339,6 +344,7 @@ class World:
         entry = user.where.pop(mid, None)
         if entry is None:
             return
+        self.server_ops += 1
         self._keyword(user, entry[0], entry[1], -1, mid)
         if self.book is not None:
             self.book.expunge(user.index, entry[0], mid, user.uid_of[mid])
@@ -358,6 +364,7 @@ class World:
             return False
         if entry[0] == folder and entry[1] == flags:
             return True
+        self.server_ops += 1
         self._keyword(user, entry[0], entry[1], -1, mid)
         if entry[0] != folder:  # a move: expunged from one folder, a new UID in the other
             if self.book is not None:

@@ -147,3 +147,38 @@ def test_an_action_that_changes_nothing_on_the_server_sends_nothing() -> None:
     twice = run(sc, Protocol.IMAP, trace)
     assert once.devices == twice.devices
     assert once.summary.wire_bytes == twice.summary.wire_bytes
+
+
+def _poller_and_idler(actions: tuple, arrival: float) -> tuple[Scenario, Trace]:  # type: ignore[type-arg]
+    devs = (DeviceSpec(name="a", link=LinkSpec(BW, BW, RTT),
+                       imap=ImapPolicy(idle=False, poll_interval_s=600.0)),
+            DeviceSpec(name="b", link=LinkSpec(BW, BW, RTT)))
+    sc = Scenario(users=(UserSpec("u", devs),), tls=TlsMode.NONE, duration_s=DAY,
+                  workload=WorkloadSpec(messages_per_day=0.0), name="poller")
+    spec = MessageSpec(id=0, user=0, time=arrival, text_size=500, attachment_size=0,
+                       keywords=("topic0001",))
+    day = (Interval(0.0, DAY),)
+    return sc, Trace(sc, (spec,), (), actions, (day, day), (day, day), (), (), ())
+
+
+@pytest.mark.parametrize("case,octets", [
+    ("new mail", len(b"* 1 EXISTS\r\n")),
+    # the arrival at 100 s is announced at a's tick at 600 s, then b's change at 1200 s
+    ("flagged elsewhere", len(b"* 1 EXISTS\r\n") + len(b"* 1 FETCH (FLAGS (\\Flagged))\r\n")),
+    ("deleted elsewhere", len(b"* 1 EXISTS\r\n") + len(b"* 1 EXPUNGE\r\n")),
+])
+def test_a_polling_clients_noop_carries_what_other_sessions_changed(
+        case: str, octets: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Device a polls every 10 minutes on a kept-open connection; b (IDLE) acts.  What changed
+    reaches a as untagged lines in the reply to its next NOOP -- the exact lines, once."""
+    from sim.model.imap_client import ImapClient
+    from sim.workload import Action, ActionKind
+    if case == "new mail":  # arrives at 1000 s, a's tick at 1200 s announces it
+        sc, trace = _poller_and_idler((), 1000.0)
+    else:  # arrives at 100 s (a fetches it at 600 s); b acts at 700 s; a's tick at 1200 s
+        kind = ActionKind.FLAG if case == "flagged elsewhere" else ActionKind.DELETE
+        sc, trace = _poller_and_idler((Action(700.0, 0, 1, kind, 0),), 100.0)
+    with_lines = run(sc, Protocol.IMAP, trace).device("u/a")
+    monkeypatch.setattr(ImapClient, "_untagged", lambda self: 0)
+    without = run(sc, Protocol.IMAP, trace).device("u/a")
+    assert with_lines.down.framing - without.down.framing == octets

@@ -224,3 +224,46 @@ def _add(a, b):  # type: ignore[no-untyped-def]
     from sim.model.imap_costs import add
     return add(a, b)
 
+
+
+@pytest.mark.parametrize("qresync", [False, True])
+@pytest.mark.parametrize("seed", range(4))
+def test_untagged_updates_after_a_polling_clients_noop_equal_the_engine(seed: int,
+                                                                        qresync: bool) -> None:
+    """Another session flags, expunges and delivers; this session's next NOOP carries the
+    updates -- EXPUNGE numbered in view order (or VANISHED), FLAGS lines, EXISTS."""
+    from sim.model.imap_costs import untagged_updates
+    rng = random.Random(40 + seed)
+    tls = list(TlsMode)[seed % 3]
+    costs = ImapCosts(tls, qresync=qresync)
+    noop = costs.noop()
+    for k in range(15):
+        store, box = _store(rng, rng.choice([0, 1, 6, 40, 120]))
+        if qresync:
+            c = _client(store, tls)
+        else:
+            c = connect(ImapServer(store, _config(tls)), "user", "secret",
+                        starttls=tls is TlsMode.STARTTLS)
+            c.take_record()
+        announced = box.messages[-1].uid if box.messages else 0
+        if qresync and rng.random() < 0.3:
+            box.highestmodseq += 990  # the changes below get modseqs of another length
+        gone: list[int] = []
+        dirty: set[int] = set()
+        for m in list(box.messages):
+            r = rng.random()
+            if r < 0.25 and box.set_flags(m.uid, flag_names(rng.randrange(16))):
+                dirty.add(m.uid)
+            if rng.random() < 0.2:
+                box.expunge([m.uid])
+                gone.append(m.uid)
+        for _ in range(rng.choice([0, 0, 1, 4])):
+            box.append(_FILLER, flag_names(rng.randrange(16)))
+        uids = [m.uid for m in box.messages]
+        bits = {m.uid: _bits(m) for m in box.messages}
+        mods = {m.uid: m.modseq for m in box.messages}
+        expected = untagged_updates(uids, gone, dirty, announced, bits.__getitem__,
+                                    mods.__getitem__ if qresync else None)
+        c.noop()
+        client, down, rt = _counts(c)
+        assert (client, down, rt) == (sum(noop[0]), (noop[1][0] + expected, 0, 0, 0), noop[2])
