@@ -77,6 +77,8 @@ class ImapClient:
         self.keepalives = 0  # server keepalives delivered (booked at finish)
         self.nat_reconnects = 0  # IDLE re-issue ticks that found the connection gone
         self._nat_gen = 0  # invalidates an armed NAT check when traffic moved it
+        self._silence = self.nat is not None or self.keepalive is not None
+        self._polling = not self.pol.idle
         # a polling session's INBOX view: the highest UID it has announced, and what other
         # sessions changed since, which the server reports after this client's next command
         self.announced = 0
@@ -89,11 +91,11 @@ class ImapClient:
         return lambda: build_message(trace.spec(mid), trace.scenario)
 
     def _charge(self, cost: Cost, *, connect: bool = False) -> float:
-        if not connect and not self.pol.idle:
+        if self._polling and not connect:
             cost = add(cost, ((0, 0, 0, 0), (self._untagged(), 0, 0, 0), 0))
         up, down, rt = cost
         dur = self.w.charge(self.dev, up, down, rt, connect=connect, hold=False)
-        if self.nat is not None or self.keepalive is not None:
+        if self._silence:
             now = self.w.env.now
             self._activity(now, now + dur)
         return dur
