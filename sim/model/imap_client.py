@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Callable
+from typing import Any
 
 from ..metrics import SEEN
 from ..protocol.message import Message
@@ -105,7 +106,7 @@ class ImapClient:
         return self.dev.wire.session(sum(up), sum(down), rt, False).duration_s
 
     def online(self, t: float) -> bool:
-        return self.tl.online(t)
+        return self.tl.online(t)  # (hot callers use self.tl.online directly)
 
     # -- a polling session's untagged updates ---------------------------------------------------------
     def _untagged(self) -> int:
@@ -350,13 +351,28 @@ class ImapClient:
         return cost
 
     def _fetch_new_cost(self, mid: int) -> tuple[Cost, bool, bool]:
-        """Headers (+ text or whole message under full offline sync) of a message new here."""
+        """Headers (+ text or whole message under full offline sync) of a message new here.
+
+        The user's other devices usually fetch the same message in the same state with the same
+        policy right after this one (a push reaches all of them), so the last answer is kept on
+        the shared cost tables and reused when everything that decides it is equal."""
         user, costs, m = self.user, self.costs, self.w.mails[mid]
         folder, bits = user.where[mid]
         uid = user.uid_of[mid]
         seq = bisect_left(user.boxes[folder], uid) + 1  # user.seq_of(mid), inlined
-        build = self._build(mid)
         ms = self.w.book.of[mid] if self.qresync else 1  # type: ignore[union-attr]
+        key = (mid, seq, uid, bits, ms, self.full, self.eager)
+        last = costs.last_fetch
+        if last is not None and last[0] == key:
+            return last[1]
+        answer = self._fetch_new_cost_of(m, mid, seq, uid, bits, ms)
+        costs.last_fetch = (key, answer)
+        return answer
+
+    def _fetch_new_cost_of(self, m: Any, mid: int, seq: int, uid: int, bits: int,
+                           ms: int) -> tuple[Cost, bool, bool]:
+        costs = self.costs
+        build = self._build(mid)
         cost = costs.sync_headers(m, build, seq, uid, bits, ms)
         body = att = False
         if self.full:
@@ -408,7 +424,7 @@ class ImapClient:
 
     # -- server events -------------------------------------------------------------------------------
     def on_arrival(self, mid: int, t: float) -> None:
-        if not self.dev.exists(t) or not self.online(t) or self._dead(t):
+        if not self.dev.exists(t) or not self.tl.online(t) or self._dead(t):
             return  # picked up by the resync at the next connect
         if self.pol.idle:
             self._pushed_new(mid, t)
@@ -452,7 +468,7 @@ class ImapClient:
                          origin: Device | None = None) -> None:
         """Another session changed ``mid`` (flags, folder, expunge, quarantine)."""
         dev = self.dev
-        if origin is dev or not dev.exists(t) or not self.online(t) or self._dead(t):
+        if origin is dev or not dev.exists(t) or not self.tl.online(t) or self._dead(t):
             return  # (a forgotten connection: the next connect resynchronises)
         if not self.pol.idle:
             if self.connected_at <= t:
@@ -518,7 +534,7 @@ class ImapClient:
         copy = dev.local.get(mid)
         if copy is None:
             return  # not (yet) on this device
-        online = self.online(t) and self.connected_at <= t
+        online = self.tl.online(t) and self.connected_at <= t
         if online and self._dead(t):  # the write fails; the resync may change this copy
             self._revive(t)
             copy = dev.local.get(mid)
