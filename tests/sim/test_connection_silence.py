@@ -126,14 +126,20 @@ def test_family_push_delay_grows_from_seconds_to_minutes_behind_a_forgetful_nat(
     assert run(_family(300.0, 120.0), Protocol.POP3) == run(_family(None, None), Protocol.POP3)
 
 
-def _two_desktops(actions: tuple) -> tuple[Scenario, Trace]:  # type: ignore[type-arg]
-    devs = tuple(DeviceSpec(name=n, link=LinkSpec(BW, BW, RTT)) for n in ("a", "b"))
-    sc = Scenario(users=(UserSpec("u", devs),), tls=TlsMode.NONE, duration_s=DAY,
+def _two_devices(a: DeviceSpec, b: DeviceSpec, actions: tuple,  # type: ignore[type-arg]
+                 arrival: float = ARRIVAL) -> tuple[Scenario, Trace]:
+    """Devices ``a`` and ``b`` of one user, online all day; one message at ``arrival``."""
+    sc = Scenario(users=(UserSpec("u", (a, b)),), tls=TlsMode.NONE, duration_s=DAY,
                   workload=WorkloadSpec(messages_per_day=0.0), name="two")
-    spec = MessageSpec(id=0, user=0, time=ARRIVAL, text_size=500, attachment_size=0,
+    spec = MessageSpec(id=0, user=0, time=arrival, text_size=500, attachment_size=0,
                        keywords=("topic0001",))
     day = (Interval(0.0, DAY),)
     return sc, Trace(sc, (spec,), (), actions, (day, day), (day, day), (), (), ())
+
+
+def _two_desktops(actions: tuple) -> tuple[Scenario, Trace]:  # type: ignore[type-arg]
+    return _two_devices(*(DeviceSpec(name=n, link=LinkSpec(BW, BW, RTT)) for n in "ab"),
+                        actions)
 
 
 def test_an_action_that_changes_nothing_on_the_server_sends_nothing() -> None:
@@ -150,15 +156,9 @@ def test_an_action_that_changes_nothing_on_the_server_sends_nothing() -> None:
 
 
 def _poller_and_idler(actions: tuple, arrival: float) -> tuple[Scenario, Trace]:  # type: ignore[type-arg]
-    devs = (DeviceSpec(name="a", link=LinkSpec(BW, BW, RTT),
-                       imap=ImapPolicy(idle=False, poll_interval_s=600.0)),
-            DeviceSpec(name="b", link=LinkSpec(BW, BW, RTT)))
-    sc = Scenario(users=(UserSpec("u", devs),), tls=TlsMode.NONE, duration_s=DAY,
-                  workload=WorkloadSpec(messages_per_day=0.0), name="poller")
-    spec = MessageSpec(id=0, user=0, time=arrival, text_size=500, attachment_size=0,
-                       keywords=("topic0001",))
-    day = (Interval(0.0, DAY),)
-    return sc, Trace(sc, (spec,), (), actions, (day, day), (day, day), (), (), ())
+    return _two_devices(DeviceSpec(name="a", link=LinkSpec(BW, BW, RTT),
+                                   imap=ImapPolicy(idle=False, poll_interval_s=600.0)),
+                        DeviceSpec(name="b", link=LinkSpec(BW, BW, RTT)), actions, arrival)
 
 
 @pytest.mark.parametrize("case,octets", [

@@ -74,20 +74,6 @@ def _message(rng: random.Random, seed: int):  # type: ignore[no-untyped-def]
                       subject=f"topic{rng.randint(0, 9999):04d} #{seed}")
 
 
-class _Mail:
-    """The sizes ImapCosts reads from a model Mail."""
-
-    def __init__(self, msg) -> None:  # type: ignore[no-untyped-def]
-        from sim.protocol.message import ByteKind
-        ks = msg.kind_sizes()
-        self.size, self.header = msg.size, msg.header_size
-        self.body, self.attachment = ks[ByteKind.BODY], ks[ByteKind.ATTACHMENT]
-        parts = msg.root.parts
-        self.text = parts[0].body_size if parts else msg.body_size
-        self.att = parts[1].body_size if len(parts) > 1 else 0
-        self.structure = structure_len(msg)
-
-
 def _direct(tls: TlsMode, msg, seq: int, uid: int, bits: int, op):  # type: ignore[no-untyped-def]
     store = Store()
     acct = store.add_account("user", "secret")
@@ -107,14 +93,14 @@ def _direct(tls: TlsMode, msg, seq: int, uid: int, bits: int, op):  # type: igno
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_imap_memoised_costs_equal_engine_runs(seed: int) -> None:
+def test_imap_memoised_costs_equal_engine_runs(seed: int, mail_sizes) -> None:  # type: ignore[no-untyped-def]
     """A shape measured on one message prices another message of that shape exactly."""
     rng = random.Random(100 + seed)
     tls = rng.choice(list(TlsMode))
     costs = ImapCosts(tls)
     for k in range(30):
         msg = _message(rng, seed * 1000 + k)
-        mail = _Mail(msg)
+        mail = mail_sizes(msg)
         seq = rng.choice([1, 2, 9, 10, 57, 120])
         uid = seq + rng.choice([0, 3, 95, 1000])
         bits = rng.randrange(16)
@@ -215,7 +201,8 @@ def test_fast_message_sizes_equal_the_message_model() -> None:
 
 
 @pytest.mark.parametrize("pads", [7, 8, 9, 50, 97, 98, 99])
-def test_append_cost_with_a_many_digit_sent_uidvalidity_equals_an_engine_run(pads: int) -> None:
+def test_append_cost_with_a_many_digit_sent_uidvalidity_equals_an_engine_run(  # type: ignore[no-untyped-def]
+        pads: int, mail_sizes) -> None:
     """APPENDUID carries Sent's UIDVALIDITY: with many folders made before Sent it has two or
     three digits, and the probe must lay out as many (it once stopped one folder short)."""
     from sim.protocol.message import ByteKind
@@ -230,7 +217,7 @@ def test_append_cost_with_a_many_digit_sent_uidvalidity_equals_an_engine_run(pad
     c.append("Sent", msg)
     rec = c.take_record()
     k = rec.server_counts
-    mail = _Mail(msg)
+    mail = mail_sizes(msg)
     ks = msg.kind_sizes()
     payload = (ks[ByteKind.HEADER], ks[ByteKind.BODY], ks[ByteKind.ATTACHMENT])
     (up, down, rt) = ImapCosts(TlsMode.IMPLICIT).append(mail, lambda: msg, 1, sent.uidvalidity)
@@ -255,7 +242,7 @@ def _attachment_part_of(target: int) -> tuple[int, object]:
 
 
 @pytest.mark.parametrize("chunk", [1024, 4096, 65536])
-def test_chunked_attachment_cost_equals_an_engine_run(chunk: int) -> None:
+def test_chunked_attachment_cost_equals_an_engine_run(chunk: int, mail_sizes) -> None:  # type: ignore[no-untyped-def]
     """``ImapPolicy.chunk_bytes`` sets the partial-fetch size.  Sizes just below, at and above
     whole multiples of the chunk (a remainder of 0 is one command fewer) match the engine."""
     rng = random.Random(chunk)
@@ -265,7 +252,7 @@ def test_chunked_attachment_cost_equals_an_engine_run(chunk: int) -> None:
                    rng.randint(1, 6 * chunk)):
         size, msg = _attachment_part_of(target)
         exact_multiples += size % chunk == 0
-        mail = _Mail(msg)
+        mail = mail_sizes(msg)
         assert mail.att == size
         seq, uid = 12, 345  # one shape of seq and UID: the memo is shared across sizes
         (up, down, rt) = costs.fetch_attachment(mail, lambda: msg, seq, uid, chunk)

@@ -60,19 +60,6 @@ def _same(cost, direct) -> None:  # type: ignore[no-untyped-def]
     assert (sum(up), down, rt) == direct
 
 
-class _Mail:
-    def __init__(self, msg) -> None:  # type: ignore[no-untyped-def]
-        from sim.model.state import structure_len
-        from sim.protocol.message import ByteKind
-        ks = msg.kind_sizes()
-        self.size, self.header = msg.size, msg.header_size
-        self.body, self.attachment = ks[ByteKind.BODY], ks[ByteKind.ATTACHMENT]
-        parts = msg.root.parts
-        self.text = parts[0].body_size if parts else msg.body_size
-        self.att = parts[1].body_size if len(parts) > 1 else 0
-        self.structure = structure_len(msg)
-
-
 def _case(seed: int):  # type: ignore[no-untyped-def]
     """The same store, message and target every time for one seed (operations change stores)."""
     rng = random.Random(seed)
@@ -87,13 +74,14 @@ def _case(seed: int):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_per_message_operations_under_qresync_equal_engine_runs(seed: int) -> None:
+def test_per_message_operations_under_qresync_equal_engine_runs(  # type: ignore[no-untyped-def]
+        seed: int, mail_sizes) -> None:
     tls = list(TlsMode)[seed % 3]
     costs = ImapCosts(tls, qresync=True)
     for k in range(12):
         case = seed * 100 + k
         _, box, msg, target = _case(case)
-        mail, uid = _Mail(msg), target.uid
+        mail, uid = mail_sizes(msg), target.uid
         seq, bits, ms = len(box.messages), _bits(target), target.modseq
         nxt = box.highestmodseq + 1
         cases = [
