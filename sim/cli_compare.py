@@ -93,6 +93,7 @@ def summary(sc: Scenario, r: Result) -> dict[str, Any]:
         "crash_lost_messages": s.crash_lost_messages,
         "crash_lost_bytes": s.crash_lost_bytes,
         "wire_bytes": {d.device: d.wire_bytes for d in r.devices},
+        "metered_wire_bytes": s.metered_wire_bytes,
         "duplicate_download_bytes": s.duplicate_download_bytes,
         "notification_delay_s": {"median": f(s.notification_delay.median_s),
                                  "p95": f(s.notification_delay.p95_s)},

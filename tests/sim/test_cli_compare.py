@@ -52,3 +52,12 @@ def test_bad_arguments_give_one_line_and_status_2(args: list[str], message: str)
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0]
     assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_json_reports_the_metered_phones_bytes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", "--preset", "traveller", "--days", "2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    for proto in ("pop3", "imap"):
+        obj = out[proto]
+        assert obj["metered_wire_bytes"] == obj["wire_bytes"]["sam/phone"]  # the metered link
+    assert out["imap"]["metered_wire_bytes"] < out["pop3"]["metered_wire_bytes"]
