@@ -80,6 +80,7 @@ from sim.protocol.store import Account
 READ_SIZE = 16 * 1024  # octets asked from the socket at a time
 FEED_SLICE = 4096  # at most this many octets (and one line) per receive_data call
 HIGH_WATER = 256 * 1024  # queued output above which we write and drain before feeding more
+CLOSE_WAIT_S = 1.0  # at most this long for a closing connection to report how it ended
 MAX_CONNECTIONS = 64
 POP3_IDLE_TIMEOUT = 600.0  # RFC 1939 §3: an autologout timer of at least 10 minutes
 IMAP_IDLE_TIMEOUT = 1800.0  # RFC 9051 §5.4: at least 30 minutes
@@ -240,6 +241,12 @@ class _Connection:
                 self.trace.closed(f"dropped without QUIT/LOGOUT ({how})" if dropped
                                   else "session ended by QUIT/LOGOUT")
             self.writer.close()
+            # collect how the connection ended: a broken pipe left unretrieved in the stream's
+            # close future would be logged as "Future exception was never retrieved"
+            try:
+                await asyncio.wait_for(self.writer.wait_closed(), CLOSE_WAIT_S)
+            except (ConnectionError, OSError, TimeoutError):
+                pass
 
     async def _next_input(self) -> bytes | None:
         """Socket bytes (``b''`` at end of input), or None when the store woke us."""
