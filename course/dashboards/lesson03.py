@@ -29,7 +29,7 @@ class Lesson3Dashboard(Dashboard):
         control("poll_interval_min", "poll interval (POP3, IMAP w/o IDLE)", ControlKind.FLOAT,
                 10.0, step=1.0, unit="min"),
         Control("idle", "IMAP uses IDLE", ControlKind.TOGGLE, True),
-        control("nat_timeout_min", "router forgets quiet connections after",
+        control("nat_timeout_min", "home router timeout",
                 ControlKind.OPTIONAL_INT, None, unit="min", off_label="no such router"),
         control("keepalive_min", "server keepalive after", ControlKind.OPTIONAL_INT, None,
                 unit="min of silence", off_label="no keepalive"),
