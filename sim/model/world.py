@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import simpy
@@ -155,9 +156,9 @@ class World:
         """Run ``fn(t)`` at simulated time ``t`` (one SimPy timeout with a callback)."""
         env = self.env
         ev = env.timeout(max(0.0, t - env.now))
-        ev.callbacks.append(lambda _e: self._fire(fn, t))
+        ev.callbacks.append(partial(self._fire, fn, t))
 
-    def _fire(self, fn: Callable[[float], None], t: float) -> None:
+    def _fire(self, fn: Callable[[float], None], t: float, _event: object = None) -> None:
         self.events += 1
         rec = self.rec
         if t > rec.due:
@@ -415,8 +416,16 @@ class World:
         for t, kind, _, obj in items:
             if t >= self.end:
                 break
-            if t > env.now:
-                yield env.timeout(t - env.now)
+            now = env.now
+            if t > now:
+                # SimPy would schedule a timeout for ``now + (t - now)`` and, when no other event
+                # is due by then, pop it at once: in that (common) case the clock is simply moved
+                # to the same float, saving the timeout and the process switch
+                at = now + (t - now)
+                if env.peek() <= at:
+                    yield env.timeout(t - now)
+                else:
+                    env._now = at
             self.events += 1
             if t > rec.due:  # a grid point passed: sample before the state changes
                 rec.advance(t)
