@@ -129,6 +129,38 @@ class Recorder:
             if new == intent:
                 self.agree[d] += 1
 
+    def intent_move(self, d: int, view: State | None, old: State | None,
+                    new: State | None) -> None:
+        """One pair's intent changes from ``old`` to ``new`` while its view stays: the sum of
+        ``pair_add(d, old, view, -1)`` and ``pair_add(d, new, view, 1)`` in one call (the hot path
+        of every user action)."""
+        if old is not None and new is not None:  # both pairs count as existing and covered alike
+            if view is not None:
+                delta = (view == new) - (view == old)
+                if delta:
+                    self.agree[d] += delta
+            return
+        if old is None:
+            self.dpairs[d] -= 1
+            if view is None:
+                self.dhidden[d] -= 1
+        else:
+            self.exist[d] -= 1
+            if view is not None:
+                self.covered[d] -= 1
+                if view == old:
+                    self.agree[d] -= 1
+        if new is None:
+            self.dpairs[d] += 1
+            if view is None:
+                self.dhidden[d] += 1
+        else:
+            self.exist[d] += 1
+            if view is not None:
+                self.covered[d] += 1
+                if view == new:
+                    self.agree[d] += 1
+
     # -- storage -----------------------------------------------------------------------------------
     def server_add(self, n: int) -> None:
         self.server_bytes += n

@@ -36,6 +36,7 @@ from .state import INBOX, Device, LocalCopy, Mail, ServerUser, TrackedCopy
 from .wire import WireCalc
 
 _MAIL_CACHE: dict[int, tuple[Trace, list[Mail]]] = {}
+_NO_INTENT = object()  # ``intent.get`` default: the message is not an arrival (or not delivered)
 _SPEC_CACHE: dict[tuple[object, str], Mail] = {}
 SPEC_CACHE_LIMIT = 100_000  # sizes of this many messages are kept between runs
 
@@ -113,8 +114,12 @@ class World:
         self.rec = Recorder([d.name for d in self.devices], self.end, grid_step_s,
                             keep_device_series)
         self.rec.replicas_live = scenario.server.replicas
+        for d in self.devices:  # charge() books straight into the recorder's traffic counters
+            d.traffic_up = self.rec.up[d.id]
+            d.traffic_down = self.rec.down[d.id]
         self.intent: dict[int, tuple[str, int] | None] = {}
         self._states: dict[tuple[str, int], tuple[str, int]] = {}
+        self._new_intent = self.state(INBOX, 0)  # every arrival's intent: one shared tuple
         self.delivered: list[int] = []
         self.user_delivered: list[list[int]] = [[] for _ in self.users]
         # per user, searched keyword -> delivered mail ids carrying it (in delivery order): a
@@ -171,24 +176,36 @@ class World:
                hold: bool = True) -> float:
         """Book one session's (or ``times`` identical sessions') octets; returns its duration.
         ``hold``: the session's duration counts as connection time."""
-        if times <= 0:
-            return 0.0
+        if times != 1:
+            return self._charge_times(dev, up, down, round_trips, connect, times, hold)
         u0, u1, u2, u3 = up
         d0, d1, d2, d3 = down
+        su = u0 + u1 + u2 + u3
+        sd = d0 + d1 + d2 + d3
         calc = dev.wire
-        w = calc.memo.get((u0 + u1 + u2 + u3, d0 + d1 + d2 + d3, round_trips, connect))
+        w = calc.memo.get((su, sd, round_trips, connect))
         if w is None:
-            w = calc.session(u0 + u1 + u2 + u3, d0 + d1 + d2 + d3, round_trips, connect)
-        rec = self.rec
-        if times == 1:  # unrolled Recorder.traffic (the hot path)
-            u, d = rec.up[dev.id], rec.down[dev.id]
-            u[0] += u0; u[1] += u1; u[2] += u2; u[3] += u3  # noqa: E702
-            u[4] += w.tls_up; u[5] += w.tcp_up  # noqa: E702
-            d[0] += d0; d[1] += d1; d[2] += d2; d[3] += d3  # noqa: E702
-            d[4] += w.tls_down; d[5] += w.tcp_down  # noqa: E702
-        else:
-            rec.traffic(dev.id, (*up, w.tls_up, w.tcp_up), (*down, w.tls_down, w.tcp_down),
-                        times)
+            w = calc.session(su, sd, round_trips, connect)
+        u = dev.traffic_up  # Recorder.traffic, unrolled (the hot path)
+        u[0] += u0; u[1] += u1; u[2] += u2; u[3] += u3  # noqa: E702
+        u[4] += w.tls_up; u[5] += w.tcp_up  # noqa: E702
+        d = dev.traffic_down
+        d[0] += d0; d[1] += d1; d[2] += d2; d[3] += d3  # noqa: E702
+        d[4] += w.tls_down; d[5] += w.tcp_down  # noqa: E702
+        if connect:
+            dev.sessions += 1
+        if hold:
+            dev.conn_time += w.duration_s
+        return w.duration_s
+
+    def _charge_times(self, dev: Device, up: tuple[int, int, int, int],
+                      down: tuple[int, int, int, int], round_trips: int, connect: bool,
+                      times: int, hold: bool) -> float:
+        if times <= 0:
+            return 0.0
+        w = dev.wire.session(sum(up), sum(down), round_trips, connect)
+        self.rec.traffic(dev.id, (*up, w.tls_up, w.tcp_up), (*down, w.tls_down, w.tcp_down),
+                         times)
         if connect:
             dev.sessions += times
         if hold:
@@ -196,10 +213,14 @@ class World:
         return w.duration_s
 
     # -- devices ---------------------------------------------------------------------------------
+    # The consistency counters of a (message, device) pair are updated inline below (the hot
+    # paths of every run): the arithmetic is Recorder.pair_move's / pair_add's, without building
+    # ``(folder, flags)`` tuples to compare.
     def _pair(self, dev: Device, mid: int, old: tuple[str, int] | None,
               new: tuple[str, int] | None) -> None:
-        if mid < self.n_arrivals and mid in self.intent and self.env.now >= dev.exists_from:
-            self.rec.pair_move(dev.id, self.intent[mid], old, new)
+        intent = self.intent.get(mid, _NO_INTENT)  # only arrivals have an intent
+        if intent is not _NO_INTENT and self.env.now >= dev.exists_from:
+            self.rec.pair_move(dev.id, intent, old, new)  # type: ignore[arg-type]
 
     def put_local(self, dev: Device, mid: int, t: float, *, body: bool, attachment: bool,
                   folder: str = INBOX, flags: int = 0, count_delay: bool = True,
@@ -208,7 +229,8 @@ class World:
         (POP3 RETR, ``size`` octets); otherwise the parts an IMAP client fetched (header, text
         part if ``body``, attachment part if ``attachment``)."""
         m = self.mails[mid]
-        copy = dev.local.get(mid)
+        local = dev.local
+        copy = local.get(mid)
         if copy is None:
             if full:
                 nbytes = m.size
@@ -217,14 +239,28 @@ class World:
             else:
                 nbytes = m.header  # the Mail's own int object: no new one per copy
             copy = LocalCopy(folder, flags, body or full, attachment or full, nbytes, t)
-            dev.local[mid] = copy
+            local[mid] = copy
             self.copies[mid] += 1
-            self.rec.device_add(dev.id, nbytes)
-            self._pair(dev, mid, None, (folder, flags))
-            if mid not in dev.shown and mid < self.n_arrivals:
-                dev.shown.add(mid)
-                if count_delay:
-                    dev.delays.append(t - m.time)
+            rec = self.rec
+            d = dev.id
+            b = rec.dev_bytes[d] + nbytes  # Recorder.device_add
+            rec.dev_bytes[d] = b
+            if b > rec.dev_peak[d]:
+                rec.dev_peak[d] = b
+            intent = self.intent.get(mid, _NO_INTENT)
+            if intent is not _NO_INTENT and self.env.now >= dev.exists_from:
+                if intent is None:  # pair_move(intent, None, (folder, flags))
+                    rec.dhidden[d] -= 1
+                else:
+                    rec.covered[d] += 1
+                    if intent[0] == folder and intent[1] == flags:  # type: ignore[index]
+                        rec.agree[d] += 1
+            if mid < self.n_arrivals:
+                shown = dev.shown
+                if mid not in shown:
+                    shown.add(mid)
+                    if count_delay:
+                        dev.delays.append(t - m.time)
         else:
             copy.body = copy.body or body or full
             copy.attachment = copy.attachment or attachment or full
@@ -251,13 +287,27 @@ class World:
 
     def change_local(self, dev: Device, mid: int, t: float, folder: str, flags: int) -> None:
         copy = dev.local[mid]
-        old = copy.state()
-        if old == (folder, flags):
+        old_folder, old_flags = copy.folder, copy.flags
+        if old_folder == folder and old_flags == flags:
             return
-        if self.keep_history and type(copy) is LocalCopy:  # first change: start a history
-            copy = dev.local[mid] = TrackedCopy(copy)  # same key: the store's order is kept
-        copy.change(t, folder, flags)
-        self._pair(dev, mid, old, (folder, flags))
+        if type(copy) is LocalCopy:
+            if self.keep_history:  # first change: start a history
+                copy = dev.local[mid] = TrackedCopy(copy)  # same key: the store's order is kept
+                copy.change(t, folder, flags)
+            else:  # LocalCopy.change, inlined
+                copy.folder = folder
+                copy.flags = flags
+        else:
+            copy.change(t, folder, flags)
+        intent = self.intent.get(mid, _NO_INTENT)
+        # pair_move(intent, old, new) with both views present: only agreement can change (and
+        # nothing at all for a deleted intent)
+        if intent is not _NO_INTENT and intent is not None and self.env.now >= dev.exists_from:
+            i_folder, i_flags = intent  # type: ignore[misc]
+            delta = (i_folder == folder and i_flags == flags) - (
+                i_folder == old_folder and i_flags == old_flags)
+            if delta:
+                self.rec.agree[dev.id] += delta
 
     def device_appears(self, dev: Device) -> None:
         """A new device comes into existence: its pairs with every live message start counting."""
@@ -268,20 +318,17 @@ class World:
 
     # -- intent ----------------------------------------------------------------------------------
     def set_intent(self, mid: int, new: tuple[str, int] | None) -> None:
-        if mid >= self.n_arrivals or mid not in self.intent:
-            return
-        old = self.intent[mid]
-        if old == new:
+        old = self.intent.get(mid, _NO_INTENT)  # only arrivals have an intent
+        if old is _NO_INTENT or old == new:
             return
         if new is not None:  # one shared tuple per state (campus keeps ~10^5 intents)
             new = self.state(*new)
         now = self.env.now
+        move = self.rec.intent_move
         for dev in self.user_devices[self.mails[mid].user]:
-            if dev.exists(now):
+            if now >= dev.exists_from:
                 copy = dev.local.get(mid)
-                view = copy.state() if copy else None
-                self.rec.pair_add(dev.id, old, view, -1)
-                self.rec.pair_add(dev.id, new, view, 1)
+                move(dev.id, None if copy is None else (copy.folder, copy.flags), old, new)
         self.intent[mid] = new
 
     # -- server ----------------------------------------------------------------------------------
@@ -459,13 +506,14 @@ class World:
                 self.last_reason[mid] = LossReason.QUARANTINE
                 self.copies[mid] = 0
                 return
-        self.intent[mid] = (INBOX, 0)
-        now = t
-        for dev in self.user_devices[m.user]:
-            if dev.exists(now):
-                self.rec.pair_add(dev.id, (INBOX, 0), None, 1)
+        self.intent[mid] = self._new_intent
+        devices = self.user_devices[m.user]
+        exist = self.rec.exist
+        for dev in devices:
+            if t >= dev.exists_from:  # pair_add(d, (INBOX, 0), None, 1)
+                exist[dev.id] += 1
         self.server_add(user, mid, INBOX, 0, t)
-        for dev in self.user_devices[m.user]:
+        for dev in devices:
             dev.client.on_arrival(mid, t)  # type: ignore[attr-defined]
 
     def act(self, a: Action) -> None:

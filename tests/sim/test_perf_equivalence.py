@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.metrics import Recorder
 from sim.model import state
 from sim.model.imap_costs import ImapCosts, _config, size_probe
 from sim.model.pop3_costs import digits
@@ -169,3 +170,19 @@ def test_timeline_next_tick_cache_equals_a_fresh_answer(bounds: list[float], que
     for t in queries + queries[::-1]:
         assert tl.next_tick(t) == Timeline(ivs, interval, 7.0).next_tick(t)
         assert tl.next_tick(t) == tl._next_tick(t)
+
+
+_STATES = st.one_of(st.none(), st.tuples(st.sampled_from(["INBOX", "Work"]), st.integers(0, 15)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(view=_STATES, old=_STATES, new=_STATES)
+def test_intent_move_equals_removing_and_adding_the_pair(view: object, old: object,
+                                                         new: object) -> None:
+    """Recorder.intent_move is pair_add(old, -1) then pair_add(new, +1), counter for counter."""
+    fast, slow = Recorder(["d"], 3600.0, 600.0, False), Recorder(["d"], 3600.0, 600.0, False)
+    fast.intent_move(0, view, old, new)  # type: ignore[arg-type]
+    slow.pair_add(0, old, view, -1)  # type: ignore[arg-type]
+    slow.pair_add(0, new, view, 1)  # type: ignore[arg-type]
+    for name in ("exist", "covered", "agree", "dpairs", "dhidden"):
+        assert getattr(fast, name) == getattr(slow, name), name
