@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import deque
+from collections.abc import Sequence
 
 from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
 from ..results import CrashRecord, LossReason, SearchRecord
@@ -33,6 +34,7 @@ from .timeline import Timeline
 from .world import World, phase_of
 
 _COSTS: dict[bool, Pop3Costs] = {}
+_NONE: tuple[int, ...] = ()  # no message ids (a poll with nothing to fetch or delete)
 
 
 def costs_for(tls: TlsMode) -> Pop3Costs:
@@ -110,7 +112,7 @@ class Pop3Client:
             return False
         return t - self.first_seen.get(mid, t) >= pol.leave_days * DAY
 
-    def _plan(self, t: float) -> tuple[PollCost, list[int], list[int], list[int]]:
+    def _plan(self, t: float) -> tuple[PollCost, Sequence[int], Sequence[int], Sequence[int]]:
         """Cost of a poll at ``t`` on the current maildrop; (cost, fetched, headers, deleted).
 
         With UIDL the client acts only on messages it has not processed (UIDs at or above
@@ -123,13 +125,19 @@ class Pop3Client:
         user, costs, mails = self.user, self.costs, self.w.mails
         inbox = user.inbox
         n = len(inbox)
+        first = bisect.bisect_left(inbox, self.ptr)
+        exp = self.expiry
+        if first == n and (not exp or exp[0][0] > t):  # nothing new, nothing expires: the
+            # usual poll (every empty tick, and the devices that come after the first)
+            return costs.idle_poll(n, user.inbox_bytes, user.size_digits, user.uid_digits,
+                                   True), _NONE, _NONE, _NONE
         c = costs.begin(n, user.inbox_bytes, user.size_digits, user.uid_digits, True)
         fetched: list[int] = []
         headers: list[int] = []
         deleted: list[int] = []
         gone: set[int] = set()
         mid_at, known = user.mid_at, self.known
-        for i in range(bisect.bisect_left(inbox, self.ptr), n):
+        for i in range(first, n):
             mid = mid_at[inbox[i]]
             if mid in known:
                 if not pol.leave_on_server:
@@ -249,8 +257,10 @@ class Pop3Client:
         self._apply(t, t + dur, fetched, headers, deleted)
         self._reschedule()
 
-    def _apply(self, t: float, done: float, fetched: list[int], headers: list[int],
-               deleted: list[int]) -> None:
+    def _apply(self, t: float, done: float, fetched: Sequence[int], headers: Sequence[int],
+               deleted: Sequence[int]) -> None:
+        if not (fetched or headers or deleted):
+            return
         w, dev, pol = self.w, self.dev, self.pol
         mails = w.mails
         for mid in headers:
