@@ -185,18 +185,19 @@ class World:
         calc = dev.wire
         w = calc.memo.get((su, sd, round_trips, connect))
         if w is None:
-            w = calc.session(su, sd, round_trips, connect)
+            w = calc.raw(su, sd, round_trips, connect)
+        tcp_up, tcp_down, tls_up, tls_down, duration = w
         u = dev.traffic_up  # Recorder.traffic, unrolled (the hot path)
         u[0] += u0; u[1] += u1; u[2] += u2; u[3] += u3  # noqa: E702
-        u[4] += w.tls_up; u[5] += w.tcp_up  # noqa: E702
+        u[4] += tls_up; u[5] += tcp_up  # noqa: E702
         d = dev.traffic_down
         d[0] += d0; d[1] += d1; d[2] += d2; d[3] += d3  # noqa: E702
-        d[4] += w.tls_down; d[5] += w.tcp_down  # noqa: E702
+        d[4] += tls_down; d[5] += tcp_down  # noqa: E702
         if connect:
             dev.sessions += 1
         if hold:
-            dev.conn_time += w.duration_s
-        return w.duration_s
+            dev.conn_time += duration
+        return duration
 
     def _charge_times(self, dev: Device, up: tuple[int, int, int, int],
                       down: tuple[int, int, int, int], round_trips: int, connect: bool,

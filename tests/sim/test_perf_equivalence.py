@@ -18,6 +18,7 @@ from sim.model.pop3_costs import digits
 from sim.model.sizes import fast_mail, fast_mails
 from sim.model.state import _shape, mail_of
 from sim.model.timeline import Timeline
+from sim.model import wire
 from sim.model.wire import WireCalc, session_wire
 from sim.presets import preset
 from sim.protocol.imap.server import ImapServer
@@ -239,3 +240,27 @@ def test_timeline_arithmetic_equals_the_definition(bounds: list[float], queries:
     for a in points[:15]:
         for b in points[:15]:
             assert tl.ticks_between(a, b) == _ref_ticks_between(tl, a, b)
+
+
+def _ref_flights(total: int, n: int, encrypted: bool) -> tuple[int, int, int]:
+    """wire._flights as first written: a loop over the two flight sizes."""
+    if total <= 0:
+        return 0, 0, 0
+    q, r = divmod(total, n)
+    tls = tcp = acks = 0
+    for size, count in ((q + 1, r), (q, n - r)):
+        if size <= 0 or count <= 0:
+            continue
+        t = (-(-size // wire._REC)) * wire._RO if encrypted else 0
+        segs = -(-(size + t) // wire._MSS)
+        tls += t * count
+        tcp += segs * wire._SEG * count
+        acks += (segs // 2) * wire._SEG * count
+    return tls, tcp, acks
+
+
+@settings(max_examples=300, deadline=None)
+@given(total=st.one_of(st.integers(-5, 100), st.integers(0, 50_000_000)), n=st.integers(1, 80),
+       encrypted=st.booleans())
+def test_flights_equal_the_loop(total: int, n: int, encrypted: bool) -> None:
+    assert wire._flights(total, n, encrypted) == _ref_flights(total, n, encrypted)
