@@ -36,6 +36,7 @@ from .state import INBOX, Device, LocalCopy, Mail, ServerUser, TrackedCopy
 from .wire import WireCalc
 
 _MAIL_CACHE: dict[int, tuple[Trace, list[Mail]]] = {}
+_FLAG_LEN = tuple(flag_len(bits) for bits in range(16))  # every flag set of the model
 _NO_INTENT = object()  # ``intent.get`` default: the message is not an arrival (or not delivered)
 _SPEC_CACHE: dict[tuple[object, str], Mail] = {}
 SPEC_CACHE_LIMIT = 100_000  # sizes of this many messages are kept between runs
@@ -368,8 +369,9 @@ class World:
     def _keyword(self, user: ServerUser, folder: str, flags: int, sign: int, mid: int) -> None:
         if flags & FORWARDED:
             user.keywords[folder] = user.keywords.get(folder, 0) + sign
-        user.lsum[folder] = user.lsum.get(folder, 0) + sign * (
-            digits(user.uid_of[mid]) + flag_len(flags))
+        lsum = user.lsum
+        lsum[folder] = lsum.get(folder, 0) + sign * (
+            len(str(user.uid_of[mid])) + (_FLAG_LEN[flags] if 0 <= flags < 16 else flag_len(flags)))
 
     def server_add(self, user: ServerUser, mid: int, folder: str, flags: int, t: float) -> None:
         m = self.mails[mid]
@@ -440,11 +442,8 @@ class World:
     def driver(self):  # type: ignore[no-untyped-def]
         """The SimPy process that feeds the trace to the model in time order."""
         tr = self.trace
-        items: list[tuple[float, int, int, Any]] = []
-        for s in tr.messages:
-            items.append((s.time, 0, s.id, s))
-        for i, a in enumerate(tr.actions):
-            items.append((a.time, 1, i, a))
+        items: list[tuple[float, int, int, Any]] = [(s.time, 0, s.id, s) for s in tr.messages]
+        items += [(a.time, 1, i, a) for i, a in enumerate(tr.actions)]
         for i, c in enumerate(tr.crashes):
             items.append((c.time, 2, i, c))
         for i, f in enumerate(tr.disk_failures):
@@ -456,7 +455,7 @@ class World:
         for d in self.devices:
             if 0 < d.exists_from < self.end:
                 items.append((d.exists_from, 6, d.id, d))
-        items.sort(key=lambda x: (x[0], x[1], x[2]))
+        items.sort()  # by (time, kind, index): (kind, index) is unique, so never by the item
         env = self.env
         handlers = (self.arrive, self.act, self.crash, self.disk_down, self.disk_up,
                     self.signature_update, self.appear)
