@@ -223,7 +223,7 @@ class Pop3Client:
         if fetched:  # only without UIDL: the whole maildrop again, every tick
             self._redownload(fetched, n)
 
-    def _redownload(self, fetched: list[int], times: int) -> None:
+    def _redownload(self, fetched: Sequence[int], times: int) -> None:
         dev, mails = self.dev, self.w.mails
         for mid in fetched:
             size = mails[mid].size

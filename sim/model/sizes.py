@@ -75,7 +75,7 @@ def _b64_lines(size: int) -> int:
 class _UserText:
     """Per-user constants: the lengths of ``From``/``To`` with the user's own address."""
 
-    __slots__ = ("me", "me_chars", "extra")
+    __slots__ = ("extra", "me", "me_chars")
 
     def __init__(self, name: str) -> None:
         me = f"{name} <{name}@lab.example>"
@@ -120,16 +120,13 @@ def fast_mail(spec: MessageSpec, trace: Trace, user: _UserText | None = None,
         fixed = _DATE + _MIME + f_reply
     # sum of the field lengths, each plus CRLF, then the blank line (and the non-ASCII extra)
     head = fixed + f_from + f_to + f_subject + f_mid + 2 * len(fields) + 2 + user.extra
-    text = spec.text_size
-    low = lead + 2 if lead else 0  # the text holds at least the keyword lead line
-    if text < low:
-        text = low
+    text = max(spec.text_size, lead + 2 if lead else 0)  # at least the keyword lead line
     lines = _text_lines(text, lead)
     att_size = spec.attachment_size
     if not att_size:
         header = head + _TEXT_FIELDS_LEN
         size = header + text
-        shape = (fields + _TEXT_FIELDS, len(str(text)), len(str(lines)))
+        shape: tuple[object, ...] = (fields + _TEXT_FIELDS, len(str(text)), len(str(lines)))
         return Mail(mid, spec.user, spec.time, size, _shared(header), text, 0, spec.infected,
                     spec.detectable_at, kws, text, 0, _structure(shape, spec, sc))
     header = head + _MULTI_CT + 2

@@ -92,7 +92,7 @@ class Timeline:
         # checks it against the plain loop)
         starts = self.starts
         i = bisect.bisect_right(starts, t) - 1
-        if i < 0:
+        if i < 0:  # noqa: PLR1730 (hot path: no max() call)
             i = 0
         ends, iv, startup = self.ends, self.interval, self.startup
         n = len(starts)
@@ -114,7 +114,7 @@ class Timeline:
             return 0
         starts = self.starts
         i = bisect.bisect_right(starts, a) - 1
-        if i < 0:
+        if i < 0:  # noqa: PLR1730 (hot path: no max() call)
             i = 0
         ends, iv, startup = self.ends, self.interval, self.startup
         ceil = math.ceil
@@ -122,9 +122,9 @@ class Timeline:
         n = 0
         while i < last and starts[i] < b:
             first = starts[i] + startup
-            lo = first if first > a else a  # max(a, first)
+            lo = first if first > a else a  # noqa: FURB136 (max(a, first) without a call)
             end = ends[i]
-            hi = end if end < b else b  # min(b, end)
+            hi = end if end < b else b  # noqa: FURB136 (min(b, end) without a call)
             if hi > lo:
                 # ticks first + k*iv in [lo, hi)
                 k = ceil((hi - first) / iv - _EPS) - ceil((lo - first) / iv - _EPS)

@@ -37,7 +37,9 @@ from .wire import WireCalc
 
 _MAIL_CACHE: dict[int, tuple[Trace, list[Mail]]] = {}
 _FLAG_LEN = tuple(flag_len(bits) for bits in range(16))  # every flag set of the model
-_NO_INTENT = object()  # ``intent.get`` default: the message is not an arrival (or not delivered)
+# ``intent.get`` default: the message is not an arrival (or not delivered); typed Any so that
+# ``intent.get(mid, _NO_INTENT)`` still reads as an intent once compared with it
+_NO_INTENT: Any = object()
 _SPEC_CACHE: dict[tuple[object, str], Mail] = {}
 SPEC_CACHE_LIMIT = 100_000  # sizes of this many messages are kept between runs
 
@@ -227,7 +229,7 @@ class World:
               new: tuple[str, int] | None) -> None:
         intent = self.intent.get(mid, _NO_INTENT)  # only arrivals have an intent
         if intent is not _NO_INTENT and self.env.now >= dev.exists_from:
-            self.rec.pair_move(dev.id, intent, old, new)  # type: ignore[arg-type]
+            self.rec.pair_move(dev.id, intent, old, new)
 
     def put_local(self, dev: Device, mid: int, t: float, *, body: bool, attachment: bool,
                   folder: str = INBOX, flags: int = 0, count_delay: bool = True,
@@ -258,7 +260,7 @@ class World:
             d = dev.id
             b = rec.dev_bytes[d] + nbytes  # Recorder.device_add
             rec.dev_bytes[d] = b
-            if b > rec.dev_peak[d]:
+            if b > rec.dev_peak[d]:  # noqa: PLR1730 (as Recorder.device_add)
                 rec.dev_peak[d] = b
             intent = self.intent.get(mid, _NO_INTENT)
             if intent is not _NO_INTENT and self.env.now >= dev.exists_from:
@@ -266,7 +268,7 @@ class World:
                     rec.dhidden[d] -= 1
                 else:
                     rec.covered[d] += 1
-                    if intent[0] == folder and intent[1] == flags:  # type: ignore[index]
+                    if intent[0] == folder and intent[1] == flags:
                         rec.agree[d] += 1
             if mid < self.n_arrivals:
                 shown = dev.shown
@@ -316,7 +318,7 @@ class World:
         # pair_move(intent, old, new) with both views present: only agreement can change (and
         # nothing at all for a deleted intent)
         if intent is not _NO_INTENT and intent is not None and self.env.now >= dev.exists_from:
-            i_folder, i_flags = intent  # type: ignore[misc]
+            i_folder, i_flags = intent
             delta = (i_folder == folder and i_flags == flags) - (
                 i_folder == old_folder and i_flags == old_flags)
             if delta:

@@ -12,13 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.metrics import Recorder
-from sim.model import state
+from sim.model import state, wire
 from sim.model.imap_costs import ImapCosts, _config, size_probe
 from sim.model.pop3_costs import digits
 from sim.model.sizes import fast_mail, fast_mails
 from sim.model.state import _shape, mail_of
 from sim.model.timeline import Timeline
-from sim.model import wire
 from sim.model.wire import WireCalc, session_wire
 from sim.presets import preset
 from sim.protocol.imap.server import ImapServer
