@@ -182,9 +182,10 @@ class Recorder:
             w[0] += down[0]; w[1] += down[1]; w[2] += down[2]  # noqa: E702
             w[3] += down[3]; w[4] += down[4]; w[5] += down[5]  # noqa: E702
             return
-        for i in range(6):
-            u[i] += up[i] * times
-            w[i] += down[i] * times
+        u[0] += up[0] * times; u[1] += up[1] * times; u[2] += up[2] * times
+        u[3] += up[3] * times; u[4] += up[4] * times; u[5] += up[5] * times
+        w[0] += down[0] * times; w[1] += down[1] * times; w[2] += down[2] * times
+        w[3] += down[3] * times; w[4] += down[4] * times; w[5] += down[5] * times
 
     # -- grid --------------------------------------------------------------------------------------
     def advance(self, t: float) -> None:

@@ -97,7 +97,7 @@ class Pop3Client:
             self.w.call_at(tick, self.session)
 
     def on_arrival(self, mid: int, t: float) -> None:
-        if self.dev.exists(t):
+        if t >= self.dev.exists_from:  # Device.exists
             self.want(t)
 
     def on_server_change(self, mid: int, t: float, state: object) -> None:
@@ -241,7 +241,7 @@ class Pop3Client:
         self.account_empty(t)
         self.acct = t + 1e-3  # past this tick (ticks are >= 10 s apart)
         self.sched = math.inf
-        if not self.dev.exists(t):
+        if t < self.dev.exists_from:  # not Device.exists
             return
         user = self.user
         if user.lock_until > t and user.lock_holder != self.dev.id:
@@ -263,31 +263,34 @@ class Pop3Client:
         if not (fetched or headers or deleted):
             return
         w, dev, pol = self.w, self.dev, self.pol
-        mails = w.mails
+        mails, local, first_seen = w.mails, dev.local, self.first_seen
         for mid in headers:
-            self.first_seen.setdefault(mid, t)
+            first_seen.setdefault(mid, t)
             self.headers_only.add(mid)
-            if mid not in dev.local:
+            if mid not in local:
                 w.put_local(dev, mid, done, body=False, attachment=False)
         dups: list[int] = []
+        ever, known, headers_only = self.ever, self.known, self.headers_only
+        scans = dev.spec.scans_mail
+        expires = pol.leave_on_server and pol.leave_days is not None and pol.use_uidl
         for mid in fetched:
-            self.first_seen.setdefault(mid, t)
-            if mid in self.ever:
+            first_seen.setdefault(mid, t)
+            if mid in ever:
                 dups.append(mid)
-            if mid in dev.local and dev.local[mid].body:
+            copy = local.get(mid)
+            if copy is not None and copy.body:
                 continue  # already held: the duplicate is booked below
             w.put_local(dev, mid, done, body=True, attachment=True, full=True)
-            self.ever.add(mid)
-            self.known.add(mid)
-            self.headers_only.discard(mid)
-            if dev.spec.scans_mail:
+            ever.add(mid)
+            known.add(mid)
+            headers_only.discard(mid)
+            if scans:
                 dev.scan_bytes += mails[mid].size
-            if pol.leave_on_server and pol.leave_days is not None and pol.use_uidl:
-                self.expiry.append((t + pol.leave_days * DAY, mid))
+            if expires:
+                self.expiry.append((t + pol.leave_days * DAY, mid))  # type: ignore[operator]
         if dups:
             self._redownload(dups, 1)
-        for mid in fetched:
-            self.known.add(mid)
+        known.update(fetched)
         user = self.user
         for mid in deleted:
             reason = LossReason.USER_DELETE if w.intent.get(mid) is None else LossReason.EXPIRED

@@ -99,6 +99,9 @@ class World:
         self.scenario = scenario
         self.trace = trace
         self.env = simpy.Environment()
+        # SimPy's clock as a plain attribute, set whenever the environment hands an event to the
+        # model (driver items, call_at callbacks): model code reads it at every change
+        self.now = self.env.now
         self.end = scenario.duration_s
         self.tls = scenario.tls
         self.mails = mails_of(trace)
@@ -167,11 +170,11 @@ class World:
     # -- scheduling ------------------------------------------------------------------------------
     def call_at(self, t: float, fn: Callable[[float], None]) -> None:
         """Run ``fn(t)`` at simulated time ``t`` (one SimPy timeout with a callback)."""
-        env = self.env
-        ev = env.timeout(max(0.0, t - env.now))
+        ev = self.env.timeout(max(0.0, t - self.now))
         ev.callbacks.append(partial(self._fire, fn, t))
 
     def _fire(self, fn: Callable[[float], None], t: float, _event: object = None) -> None:
+        self.now = self.env.now
         self.events += 1
         rec = self.rec
         if t > rec.due:
@@ -228,7 +231,7 @@ class World:
     def _pair(self, dev: Device, mid: int, old: tuple[str, int] | None,
               new: tuple[str, int] | None) -> None:
         intent = self.intent.get(mid, _NO_INTENT)  # only arrivals have an intent
-        if intent is not _NO_INTENT and self.env.now >= dev.exists_from:
+        if intent is not _NO_INTENT and self.now >= dev.exists_from:
             self.rec.pair_move(dev.id, intent, old, new)
 
     def put_local(self, dev: Device, mid: int, t: float, *, body: bool, attachment: bool,
@@ -263,7 +266,7 @@ class World:
             if b > rec.dev_peak[d]:  # noqa: PLR1730 (as Recorder.device_add)
                 rec.dev_peak[d] = b
             intent = self.intent.get(mid, _NO_INTENT)
-            if intent is not _NO_INTENT and self.env.now >= dev.exists_from:
+            if intent is not _NO_INTENT and self.now >= dev.exists_from:
                 if intent is None:  # pair_move(intent, None, (folder, flags))
                     rec.dhidden[d] -= 1
                 else:
@@ -296,7 +299,7 @@ class World:
         self.rec.device_add(dev.id, -copy.bytes)
         self._pair(dev, mid, copy.state(), None)
         if mid in dev.infected_reached:
-            self.exposure_end.setdefault((dev.id, mid), self.env.now)
+            self.exposure_end.setdefault((dev.id, mid), self.now)
         self._lose_copy(mid, reason)
         return copy
 
@@ -317,7 +320,7 @@ class World:
         intent = self.intent.get(mid, _NO_INTENT)
         # pair_move(intent, old, new) with both views present: only agreement can change (and
         # nothing at all for a deleted intent)
-        if intent is not _NO_INTENT and intent is not None and self.env.now >= dev.exists_from:
+        if intent is not _NO_INTENT and intent is not None and self.now >= dev.exists_from:
             i_folder, i_flags = intent
             delta = (i_folder == folder and i_flags == flags) - (
                 i_folder == old_folder and i_flags == old_flags)
@@ -338,7 +341,7 @@ class World:
             return
         if new is not None:  # one shared tuple per state (campus keeps ~10^5 intents)
             new = self.state(*new)
-        now = self.env.now
+        now = self.now
         move = self.rec.intent_move
         for dev in self.user_devices[self.mails[mid].user]:
             if now >= dev.exists_from:
@@ -484,8 +487,9 @@ class World:
                 at = now + (t - now)
                 if env.peek() <= at:
                     yield env.timeout(t - now)
+                    self.now = env.now
                 else:
-                    env._now = at
+                    env._now = self.now = at
             self.events += 1
             if t > rec.due:  # a grid point passed: sample before the state changes
                 rec.advance(t)
@@ -493,10 +497,10 @@ class World:
 
     def appear(self, dev: Device) -> None:
         self.device_appears(dev)
-        dev.client.start(self.env.now)  # type: ignore[attr-defined]
+        dev.client.start(self.now)  # type: ignore[attr-defined]
 
     def arrive(self, spec: Any) -> None:
-        t = self.env.now
+        t = self.now
         mid = spec.id
         m = self.mails[mid]
         user = self.users[m.user]
@@ -531,12 +535,12 @@ class World:
 
     def act(self, a: Action) -> None:
         dev = self.devices[a.device]
-        dev.client.on_action(a, self.env.now)  # type: ignore[attr-defined]
+        dev.client.on_action(a, self.now)  # type: ignore[attr-defined]
 
     def crash(self, c: Crash) -> None:
         dev = self.devices[c.device]
-        if dev.exists(self.env.now):
-            dev.client.on_crash(c, self.env.now)  # type: ignore[attr-defined]
+        if dev.exists(self.now):
+            dev.client.on_crash(c, self.now)  # type: ignore[attr-defined]
 
     def disk_down(self, f: DiskFailure) -> None:
         self.replica_failures += 1
@@ -548,7 +552,7 @@ class World:
         self.rec.replicas_live += 1
 
     def signature_update(self, u: SignatureUpdate) -> None:
-        t = self.env.now
+        t = self.now
         srv = self.scenario.server
         if srv.rescan_on_update:
             self.server_scan_bytes += self.rec.server_bytes
