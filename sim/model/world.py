@@ -339,14 +339,36 @@ class World:
         old = self.intent.get(mid, _NO_INTENT)  # only arrivals have an intent
         if old is _NO_INTENT or old == new:
             return
-        if new is not None:  # one shared tuple per state (campus keeps ~10^5 intents)
-            new = self.state(*new)
         now = self.now
-        move = self.rec.intent_move
-        for dev in self.user_devices[self.mails[mid].user]:
-            if now >= dev.exists_from:
-                copy = dev.local.get(mid)
-                move(dev.id, None if copy is None else (copy.folder, copy.flags), old, new)
+        devices = self.user_devices[self.mails[mid].user]
+        if new is None:
+            move = self.rec.intent_move
+            for dev in devices:
+                if now >= dev.exists_from:
+                    copy = dev.local.get(mid)
+                    move(dev.id, None if copy is None else (copy.folder, copy.flags), old, new)
+            self.intent[mid] = None
+            return
+        new = self._states.setdefault(new, new)  # one shared tuple per state (see state())
+        if old is None:
+            move = self.rec.intent_move
+            for dev in devices:
+                if now >= dev.exists_from:
+                    copy = dev.local.get(mid)
+                    move(dev.id, None if copy is None else (copy.folder, copy.flags), old, new)
+        else:  # Recorder.intent_move between two live intents: only agreement can change
+            new_folder, new_flags = new
+            old_folder, old_flags = old
+            agree = self.rec.agree
+            for dev in devices:
+                if now >= dev.exists_from:
+                    copy = dev.local.get(mid)
+                    if copy is not None:
+                        folder, flags = copy.folder, copy.flags
+                        delta = (folder == new_folder and flags == new_flags) - (
+                            folder == old_folder and flags == old_flags)
+                        if delta:
+                            agree[dev.id] += delta
         self.intent[mid] = new
 
     # -- server ----------------------------------------------------------------------------------
