@@ -129,6 +129,38 @@ class Recorder:
             if new == intent:
                 self.agree[d] += 1
 
+    def intent_move(self, d: int, view: State | None, old: State | None,
+                    new: State | None) -> None:
+        """One pair's intent changes from ``old`` to ``new`` while its view stays: the sum of
+        ``pair_add(d, old, view, -1)`` and ``pair_add(d, new, view, 1)`` in one call (the hot path
+        of every user action)."""
+        if old is not None and new is not None:  # both pairs count as existing and covered alike
+            if view is not None:
+                delta = (view == new) - (view == old)
+                if delta:
+                    self.agree[d] += delta
+            return
+        if old is None:
+            self.dpairs[d] -= 1
+            if view is None:
+                self.dhidden[d] -= 1
+        else:
+            self.exist[d] -= 1
+            if view is not None:
+                self.covered[d] -= 1
+                if view == old:
+                    self.agree[d] -= 1
+        if new is None:
+            self.dpairs[d] += 1
+            if view is None:
+                self.dhidden[d] += 1
+        else:
+            self.exist[d] += 1
+            if view is not None:
+                self.covered[d] += 1
+                if view == new:
+                    self.agree[d] += 1
+
     # -- storage -----------------------------------------------------------------------------------
     def server_add(self, n: int) -> None:
         self.server_bytes += n
@@ -150,9 +182,10 @@ class Recorder:
             w[0] += down[0]; w[1] += down[1]; w[2] += down[2]  # noqa: E702
             w[3] += down[3]; w[4] += down[4]; w[5] += down[5]  # noqa: E702
             return
-        for i in range(6):
-            u[i] += up[i] * times
-            w[i] += down[i] * times
+        u[0] += up[0] * times; u[1] += up[1] * times; u[2] += up[2] * times
+        u[3] += up[3] * times; u[4] += up[4] * times; u[5] += up[5] * times
+        w[0] += down[0] * times; w[1] += down[1] * times; w[2] += down[2] * times
+        w[3] += down[3] * times; w[4] += down[4] * times; w[5] += down[5] * times
 
     # -- grid --------------------------------------------------------------------------------------
     def advance(self, t: float) -> None:
@@ -185,23 +218,30 @@ class Recorder:
         self.s_cons.extend([_share(ta + th, te + tp)] * k)
         self.s_cov.extend([_share(tc, te)] * k)
         self.s_agr.extend([_share(ta, tc)] * k)
-        for d in range(n):
-            pairs = ex[d] + dp[d]
+        # per-device running sums (campus: 1500 devices at every grid point); the same float
+        # expressions as written per device, with the lists held in locals
+        sum_cons, cnt_cons = self.sum_cons, self.cnt_cons
+        sum_cov, cnt_cov = self.sum_cov, self.cnt_cov
+        sum_agr, cnt_agr = self.sum_agr, self.cnt_agr
+        for d, (e, c, a, p, h) in enumerate(zip(ex, cv, ag, dp, dh)):
+            pairs = e + p
             if pairs:
-                self.sum_cons[d] += k * (ag[d] + dh[d]) / pairs
-                self.cnt_cons[d] += k
-            if ex[d]:
-                self.sum_cov[d] += k * cv[d] / ex[d]
-                self.cnt_cov[d] += k
-            if cv[d]:
-                self.sum_agr[d] += k * ag[d] / cv[d]
-                self.cnt_agr[d] += k
-            if self.keep_device_series:
-                self.d_store[d].extend([self.dev_bytes[d]] * k)
-                self.d_cons[d].extend([_share(ag[d] + dh[d], pairs)] * k)
-                self.d_cov[d].extend([_share(cv[d], ex[d])] * k)
-                self.d_agr[d].extend([_share(ag[d], cv[d])] * k)
-                self.d_wire[d].extend([sum(self.up[d]) + sum(self.down[d])] * k)
+                sum_cons[d] += k * (a + h) / pairs
+                cnt_cons[d] += k
+            if e:
+                sum_cov[d] += k * c / e
+                cnt_cov[d] += k
+            if c:
+                sum_agr[d] += k * a / c
+                cnt_agr[d] += k
+        if not self.keep_device_series:
+            return
+        for d in range(n):
+            self.d_store[d].extend([self.dev_bytes[d]] * k)
+            self.d_cons[d].extend([_share(ag[d] + dh[d], ex[d] + dp[d])] * k)
+            self.d_cov[d].extend([_share(cv[d], ex[d])] * k)
+            self.d_agr[d].extend([_share(ag[d], cv[d])] * k)
+            self.d_wire[d].extend([sum(self.up[d]) + sum(self.down[d])] * k)
 
     def device_means(self, d: int) -> tuple[float, float, float]:
         return (_share(self.sum_cons[d], self.cnt_cons[d]), _share(self.sum_cov[d], self.cnt_cov[d]),

@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import deque
+from collections.abc import Sequence
 
 from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
 from ..results import CrashRecord, LossReason, SearchRecord
@@ -33,6 +34,7 @@ from .timeline import Timeline
 from .world import World, phase_of
 
 _COSTS: dict[bool, Pop3Costs] = {}
+_NONE: tuple[int, ...] = ()  # no message ids (a poll with nothing to fetch or delete)
 
 
 def costs_for(tls: TlsMode) -> Pop3Costs:
@@ -95,7 +97,7 @@ class Pop3Client:
             self.w.call_at(tick, self.session)
 
     def on_arrival(self, mid: int, t: float) -> None:
-        if self.dev.exists(t):
+        if t >= self.dev.exists_from:  # Device.exists
             self.want(t)
 
     def on_server_change(self, mid: int, t: float, state: object) -> None:
@@ -110,7 +112,7 @@ class Pop3Client:
             return False
         return t - self.first_seen.get(mid, t) >= pol.leave_days * DAY
 
-    def _plan(self, t: float) -> tuple[PollCost, list[int], list[int], list[int]]:
+    def _plan(self, t: float) -> tuple[PollCost, Sequence[int], Sequence[int], Sequence[int]]:
         """Cost of a poll at ``t`` on the current maildrop; (cost, fetched, headers, deleted).
 
         With UIDL the client acts only on messages it has not processed (UIDs at or above
@@ -123,13 +125,19 @@ class Pop3Client:
         user, costs, mails = self.user, self.costs, self.w.mails
         inbox = user.inbox
         n = len(inbox)
+        first = bisect.bisect_left(inbox, self.ptr)
+        exp = self.expiry
+        if first == n and (not exp or exp[0][0] > t):  # nothing new, nothing expires: the
+            # usual poll (every empty tick, and the devices that come after the first)
+            return costs.idle_poll(n, user.inbox_bytes, user.size_digits, user.uid_digits,
+                                   True), _NONE, _NONE, _NONE
         c = costs.begin(n, user.inbox_bytes, user.size_digits, user.uid_digits, True)
         fetched: list[int] = []
         headers: list[int] = []
         deleted: list[int] = []
         gone: set[int] = set()
         mid_at, known = user.mid_at, self.known
-        for i in range(bisect.bisect_left(inbox, self.ptr), n):
+        for i in range(first, n):
             mid = mid_at[inbox[i]]
             if mid in known:
                 if not pol.leave_on_server:
@@ -189,9 +197,10 @@ class Pop3Client:
         return c, fetched, headers, deleted
 
     def _charge(self, c: PollCost, times: int = 1) -> float:
-        return self.w.charge(self.dev, (c.client, 0, 0, 0),
-                             (c.framing, c.header, c.body, c.attachment), c.round_trips,
-                             times=times)
+        up, down = (c.client, 0, 0, 0), (c.framing, c.header, c.body, c.attachment)
+        if times == 1:  # positional: the cheaper call of the hot path
+            return self.w.charge(self.dev, up, down, c.round_trips)
+        return self.w.charge(self.dev, up, down, c.round_trips, times=times)
 
     def account_empty(self, t: float) -> None:
         """Book the polls at ticks in [acct, t) in closed form (nothing new among them)."""
@@ -215,7 +224,7 @@ class Pop3Client:
         if fetched:  # only without UIDL: the whole maildrop again, every tick
             self._redownload(fetched, n)
 
-    def _redownload(self, fetched: list[int], times: int) -> None:
+    def _redownload(self, fetched: Sequence[int], times: int) -> None:
         dev, mails = self.dev, self.w.mails
         for mid in fetched:
             size = mails[mid].size
@@ -232,7 +241,7 @@ class Pop3Client:
         self.account_empty(t)
         self.acct = t + 1e-3  # past this tick (ticks are >= 10 s apart)
         self.sched = math.inf
-        if not self.dev.exists(t):
+        if t < self.dev.exists_from:  # not Device.exists
             return
         user = self.user
         if user.lock_until > t and user.lock_holder != self.dev.id:
@@ -249,34 +258,39 @@ class Pop3Client:
         self._apply(t, t + dur, fetched, headers, deleted)
         self._reschedule()
 
-    def _apply(self, t: float, done: float, fetched: list[int], headers: list[int],
-               deleted: list[int]) -> None:
+    def _apply(self, t: float, done: float, fetched: Sequence[int], headers: Sequence[int],
+               deleted: Sequence[int]) -> None:
+        if not (fetched or headers or deleted):
+            return
         w, dev, pol = self.w, self.dev, self.pol
-        mails = w.mails
+        mails, local, first_seen = w.mails, dev.local, self.first_seen
         for mid in headers:
-            self.first_seen.setdefault(mid, t)
+            first_seen.setdefault(mid, t)
             self.headers_only.add(mid)
-            if mid not in dev.local:
+            if mid not in local:
                 w.put_local(dev, mid, done, body=False, attachment=False)
         dups: list[int] = []
+        ever, known, headers_only = self.ever, self.known, self.headers_only
+        scans = dev.spec.scans_mail
+        expires = pol.leave_on_server and pol.leave_days is not None and pol.use_uidl
         for mid in fetched:
-            self.first_seen.setdefault(mid, t)
-            if mid in self.ever:
+            first_seen.setdefault(mid, t)
+            if mid in ever:
                 dups.append(mid)
-            if mid in dev.local and dev.local[mid].body:
+            copy = local.get(mid)
+            if copy is not None and copy.body:
                 continue  # already held: the duplicate is booked below
             w.put_local(dev, mid, done, body=True, attachment=True, full=True)
-            self.ever.add(mid)
-            self.known.add(mid)
-            self.headers_only.discard(mid)
-            if dev.spec.scans_mail:
+            ever.add(mid)
+            known.add(mid)
+            headers_only.discard(mid)
+            if scans:
                 dev.scan_bytes += mails[mid].size
-            if pol.leave_on_server and pol.leave_days is not None and pol.use_uidl:
-                self.expiry.append((t + pol.leave_days * DAY, mid))
+            if expires:
+                self.expiry.append((t + pol.leave_days * DAY, mid))  # type: ignore[operator]
         if dups:
             self._redownload(dups, 1)
-        for mid in fetched:
-            self.known.add(mid)
+        known.update(fetched)
         user = self.user
         for mid in deleted:
             reason = LossReason.USER_DELETE if w.intent.get(mid) is None else LossReason.EXPIRED
@@ -347,14 +361,13 @@ class Pop3Client:
     def _search(self, a: Action, t: float) -> None:
         w, dev = self.w, self.dev
         q = a.query or ""
-        relevant = found = 0
         intent, local = w.intent, dev.local
-        for mid in w.matching(dev.user, q):
-            if intent.get(mid) is None:
-                continue
-            relevant += 1
-            if mid in local:
-                found += 1
+        # the matching mail whose owner has not deleted it (a popular keyword matches a good
+        # share of the user's mail, so this runs at C speed), and how much of it is here
+        hits = w.matching(dev.user, q)
+        live = [mid for mid, state in zip(hits, map(intent.get, hits)) if state is not None]
+        relevant = len(live)
+        found = sum(map(local.__contains__, live))
         w.search_records.append(SearchRecord(t, dev.name, q, relevant, found,
                                              found / relevant if relevant else 1.0, 0, 0, 0.0,
                                              False))

@@ -90,6 +90,11 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+_RETR_OK = len("+OK  octets\r\n")  # RETR's reply line without the size's digits
+_DELE_OK = len("+OK message  deleted\r\n")  # DELE's reply line without the number's digits
+_QUIT_TAIL: dict[int, int] = {}  # messages left -> length of QUIT's " (... left)" tail
+
+
 @dataclass
 class PollCost:
     """Octets and round trips of one poll (no TCP/TLS: the network model adds those)."""
@@ -118,6 +123,7 @@ class Pop3Costs:
         self.login = login_block(stls)
         self.locked = login_block(stls, locked=True)
         self._begin: dict[tuple[int, int, int, int, bool], PollCost] = {}
+        self._idle: dict[tuple[int, int, int, int, bool], PollCost] = {}
         self.empty_drop = len(f"{_plural(0, 'message')} (0 octets)")
         self.signoff = len(f"+OK {HOSTNAME} POP3 server signing off".encode())
 
@@ -150,10 +156,23 @@ class Pop3Costs:
             c.round_trips += 1
         return c
 
+    def idle_poll(self, n: int, total: int, size_digits: int, uid_digits: int,
+                  use_uidl: bool) -> PollCost:
+        """:meth:`begin` then :meth:`quit` with nothing fetched or deleted: the poll of a client
+        that finds nothing new (memoised like ``begin``; the object is shared -- read it only)."""
+        key = (n, total, size_digits, uid_digits, use_uidl)
+        hit = self._idle.get(key)
+        if hit is None:
+            if len(self._idle) > 10_000:
+                self._idle.clear()
+            hit = self._idle[key] = self.begin(*key)
+            self.quit(hit, n)
+        return hit
+
     @staticmethod
     def retr(c: PollCost, number: int, size: int, header: int, body: int, attachment: int) -> None:
         c.client += 7 + digits(number)  # "RETR n\r\n"
-        c.framing += len(f"+OK {size} octets\r\n") + 3
+        c.framing += _RETR_OK + len(str(size)) + 3  # f"+OK {size} octets\r\n", then ".\r\n"
         c.header += header
         c.body += body
         c.attachment += attachment
@@ -169,13 +188,17 @@ class Pop3Costs:
     @staticmethod
     def dele(c: PollCost, number: int) -> None:
         c.client += 7 + digits(number)  # "DELE n\r\n"
-        c.framing += len(f"+OK message {number} deleted\r\n")
+        c.framing += _DELE_OK + len(str(number))  # f"+OK message {number} deleted\r\n"
         c.round_trips += 1
 
     def quit(self, c: PollCost, left: int) -> None:
         c.client += 6
-        tail = " (maildrop empty)" if left == 0 else f" ({_plural(left, 'message')} left)"
-        c.framing += self.signoff + len(tail) + 2
+        tail = _QUIT_TAIL.get(left)
+        if tail is None:
+            tail = len(" (maildrop empty)" if left == 0 else f" ({_plural(left, 'message')} left)")
+            if left < 100_000:
+                _QUIT_TAIL[left] = tail
+        c.framing += self.signoff + tail + 2
         c.round_trips += 1
 
     def refused(self) -> PollCost:

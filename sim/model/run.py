@@ -7,6 +7,7 @@ import gc
 import math
 from array import array
 from collections.abc import Callable
+from itertools import filterfalse
 
 from ..metrics import mean_finite
 from ..results import (
@@ -128,9 +129,10 @@ def _result(w: World, protocol: Protocol, release: bool = False) -> Result:
     delays: list[tuple[str, tuple[float, ...]]] = []
     for dev in w.devices:
         missed = 0
-        for mid in w.user_delivered[dev.user]:
+        # most delivered mail was shown: look only at the rest (at C speed)
+        for mid in filterfalse(dev.shown.__contains__, w.user_delivered[dev.user]):
             m = w.mails[mid]
-            if m.time < dev.exists_from or mid in dev.shown:
+            if m.time < dev.exists_from:
                 continue
             if w.intent.get(mid) is None:
                 continue  # deleted on purpose or quarantined: nobody should show it

@@ -33,6 +33,15 @@ _ATT_CT = len('Content-Type: application/octet-stream; name=""')
 _ATT_CTE = len("Content-Transfer-Encoding: base64")
 _ATT_CD = len('Content-Disposition: attachment; filename=""')
 _TEXT_HEADER = sum(n + 2 for n in _TEXT_FIELDS) + 2
+_TEXT_FIELDS_LEN = sum(n + 2 for n in _TEXT_FIELDS)  # a plain message's own content fields
+_FROM = len("From: ")
+_TO = len("To: ")
+_OTHER = len("sender <s@example.org>")  # plus twice the digits of the sender number
+_SUBJECT = len("Subject: ") + len(" #")  # "Subject: " [Re: ] keywords-or-note " #" id
+_NOTE = len("note")
+_MESSAGE_ID = len("Message-ID: ") + len("<m@lab.example>")  # plus the id's digits
+_IN_REPLY_TO = len("In-Reply-To: ") + len("<m@lab.example>")  # plus the replied id's digits
+_FILE = len("file.bin")  # "file{id}.bin"
 _DELIM = _BOUNDARY + 4  # "--" boundary CRLF
 
 
@@ -66,12 +75,13 @@ def _b64_lines(size: int) -> int:
 class _UserText:
     """Per-user constants: the lengths of ``From``/``To`` with the user's own address."""
 
-    __slots__ = ("me", "me_chars")
+    __slots__ = ("extra", "me", "me_chars")
 
     def __init__(self, name: str) -> None:
         me = f"{name} <{name}@lab.example>"
         self.me = _utf8_len(me)
         self.me_chars = len(me)
+        self.extra = self.me - self.me_chars  # header octets beyond characters (non-ASCII name)
 
 
 def fast_mail(spec: MessageSpec, trace: Trace, user: _UserText | None = None,
@@ -88,47 +98,59 @@ def fast_mail(spec: MessageSpec, trace: Trace, user: _UserText | None = None,
         lead = len(" ".join(kws))  # keywords are ASCII (a Filler lead must be)
         if leads is not None:
             leads[kws] = lead
-    seed = content_seed(sc.seed, spec)
-    s97 = seed % 97
-    other = 2 * len(str(s97)) + len("sender <s@example.org>")
+    s97 = content_seed(sc.seed, spec) % 97
+    other = (2 if s97 < 10 else 4) + _OTHER  # "sender{s97} <s{s97}@example.org>"
     mid = spec.id
     id_digits = len(str(mid))
     # field lengths in characters (the shape key); only the user's name may be non-ASCII
-    f_date = _DATE
-    f_from = len("From: ") + (user.me_chars if spec.outgoing else other)
-    f_to = len("To: ") + (other if spec.outgoing else user.me_chars)
-    prefix = 4 if spec.outgoing and spec.reply_to is not None else 0  # "Re: "
-    f_subject = len("Subject: ") + prefix + (lead or len("note")) + 2 + id_digits
-    f_mid = len("Message-ID: ") + len("<m@lab.example>") + id_digits
-    fields = [f_date, f_from, f_to, f_subject, f_mid]
-    if spec.reply_to is not None:
-        fields.append(len("In-Reply-To: ") + len("<m@lab.example>") + len(str(spec.reply_to)))
-    fields.append(_MIME)
-    extra = user.me - user.me_chars  # header octets beyond characters: a non-ASCII user name
-    text = max(spec.text_size, lead + 2 if lead else 0)
+    outgoing, reply_to = spec.outgoing, spec.reply_to
+    if outgoing:
+        f_from, f_to = _FROM + user.me_chars, _TO + other
+        prefix = 0 if reply_to is None else 4  # "Re: "
+    else:
+        f_from, f_to, prefix = _FROM + other, _TO + user.me_chars, 0
+    f_subject = _SUBJECT + prefix + (lead or _NOTE) + id_digits
+    f_mid = _MESSAGE_ID + id_digits
+    if reply_to is None:
+        fields: tuple[int, ...] = (_DATE, f_from, f_to, f_subject, f_mid, _MIME)
+        fixed = _DATE + _MIME
+    else:
+        f_reply = _IN_REPLY_TO + len(str(reply_to))
+        fields = (_DATE, f_from, f_to, f_subject, f_mid, f_reply, _MIME)
+        fixed = _DATE + _MIME + f_reply
+    # sum of the field lengths, each plus CRLF, then the blank line (and the non-ASCII extra)
+    head = fixed + f_from + f_to + f_subject + f_mid + 2 * len(fields) + 2 + user.extra
+    text = max(spec.text_size, lead + 2 if lead else 0)  # at least the keyword lead line
     lines = _text_lines(text, lead)
-    if not spec.attachment_size:
-        fields.extend(_TEXT_FIELDS)
-        header = sum(fields) + 2 * len(fields) + 2 + extra
+    att_size = spec.attachment_size
+    if not att_size:
+        header = head + _TEXT_FIELDS_LEN
         size = header + text
-        shape = (tuple(fields), len(str(text)), len(str(lines)))
-        return Mail(mid, spec.user, spec.time, size, header, text, 0, spec.infected,
+        shape: tuple[object, ...] = (fields + _TEXT_FIELDS, len(str(text)), len(str(lines)))
+        return Mail(mid, spec.user, spec.time, size, _shared(header), text, 0, spec.infected,
                     spec.detectable_at, kws, text, 0, _structure(shape, spec, sc))
-    fields.append(_MULTI_CT)
-    header = sum(fields) + 2 * len(fields) + 2 + extra
-    name = len("file.bin") + id_digits
+    header = head + _MULTI_CT + 2
+    name = _FILE + id_digits
     att_fields = (_ATT_CT + name, _ATT_CTE, _ATT_CD + name)
-    att_header = sum(att_fields) + 2 * 3 + 2
-    att_body = _b64_size(spec.attachment_size)
+    att_header = _ATT_CT + _ATT_CTE + _ATT_CD + 2 * name + 2 * 3 + 2
+    att_body = _b64_size(att_size)
     attachment = att_header + att_body
     body_total = _DELIM + (_TEXT_HEADER + text) + 2 + _DELIM + attachment + 2 + _DELIM + 2
     size = header + body_total
-    shape = (tuple(fields), _BOUNDARY,
+    shape = (fields + (_MULTI_CT,), _BOUNDARY,
              ((_TEXT_FIELDS, len(str(text)), len(str(lines))),
               (att_fields, len(str(att_body)), len(str(_b64_lines(att_body))))))
-    return Mail(mid, spec.user, spec.time, size, header, size - header - attachment, attachment,
-                spec.infected, spec.detectable_at, kws, text, att_body,
+    return Mail(mid, spec.user, spec.time, size, _shared(header), size - header - attachment,
+                attachment, spec.infected, spec.detectable_at, kws, text, att_body,
                 _structure(shape, spec, sc))
+
+
+_SHARED: dict[int, int] = {}
+
+
+def _shared(n: int) -> int:
+    """One int object per header size (a few hundred distinct values over 10^5 messages)."""
+    return _SHARED.setdefault(n, n) if len(_SHARED) < 100_000 else n
 
 
 def _structure(shape: tuple[object, ...], spec: MessageSpec, scenario: object) -> int:

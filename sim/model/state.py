@@ -218,7 +218,7 @@ class Device:
     __slots__ = ("ref", "id", "user", "name", "spec", "local", "sent_bytes", "dup_bytes",
                  "shown", "delays", "sessions", "empty_polls", "lock_refusals", "conn_time",
                  "dup_count", "infected_reached", "scan_bytes", "crashes", "exists_from",
-                 "extra_bytes", "client", "wire")
+                 "extra_bytes", "client", "wire", "traffic_up", "traffic_down")
 
     def __init__(self, ref: DeviceRef) -> None:
         self.ref = ref
@@ -243,6 +243,9 @@ class Device:
         self.exists_from = ref.spec.first_online_s
         self.client: object = None
         self.wire: Any = None  # the link's sim.model.wire.WireCalc (set by the World)
+        # this device's Recorder.up / Recorder.down lists (set by the World)
+        self.traffic_up: list[int] = []
+        self.traffic_down: list[int] = []
 
     def exists(self, t: float) -> bool:
         return t >= self.exists_from

@@ -87,18 +87,23 @@ class Timeline:
         return tick
 
     def _next_tick(self, t: float) -> float:
-        i = max(0, bisect.bisect_right(self.starts, t) - 1)
-        iv = self.interval
-        while i < len(self.starts):
-            first = self._first_tick(i)
-            end = self.ends[i]
+        # the arithmetic of the definition, with max()/_first_tick() written out: the POP3 client
+        # asks this about twice per message and device (tests/sim/test_perf_equivalence.py
+        # checks it against the plain loop)
+        starts = self.starts
+        i = bisect.bisect_right(starts, t) - 1
+        if i < 0:  # noqa: PLR1730 (hot path: no max() call)
+            i = 0
+        ends, iv, startup = self.ends, self.interval, self.startup
+        n = len(starts)
+        while i < n:
+            first = starts[i] + startup
             if t <= first:
-                if first < end:
+                if first < ends[i]:
                     return first
             else:
-                k = math.ceil((t - first) / iv - _EPS)
-                tick = first + k * iv
-                if tick < end:
+                tick = first + math.ceil((t - first) / iv - _EPS) * iv
+                if tick < ends[i]:
                     return tick
             i += 1
         return math.inf
@@ -107,18 +112,24 @@ class Timeline:
         """Number of poll ticks ``x`` with ``a <= x < b``."""
         if b <= a:
             return 0
-        i = max(0, bisect.bisect_right(self.starts, a) - 1)
-        iv = self.interval
+        starts = self.starts
+        i = bisect.bisect_right(starts, a) - 1
+        if i < 0:  # noqa: PLR1730 (hot path: no max() call)
+            i = 0
+        ends, iv, startup = self.ends, self.interval, self.startup
+        ceil = math.ceil
+        last = len(starts)
         n = 0
-        while i < len(self.starts) and self.starts[i] < b:
-            first = self._first_tick(i)
-            lo = max(a, first)
-            hi = min(b, self.ends[i])
+        while i < last and starts[i] < b:
+            first = starts[i] + startup
+            lo = first if first > a else a  # noqa: FURB136 (max(a, first) without a call)
+            end = ends[i]
+            hi = end if end < b else b  # noqa: FURB136 (min(b, end) without a call)
             if hi > lo:
                 # ticks first + k*iv in [lo, hi)
-                k0 = math.ceil((lo - first) / iv - _EPS)
-                k1 = math.ceil((hi - first) / iv - _EPS)
-                n += max(0, k1 - k0)
+                k = ceil((hi - first) / iv - _EPS) - ceil((lo - first) / iv - _EPS)
+                if k > 0:
+                    n += k
             i += 1
         return n
 

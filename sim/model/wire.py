@@ -44,16 +44,23 @@ class Wire:
 
 def _flights(total: int, n: int, encrypted: bool) -> tuple[int, int, int]:
     """(tls octets, tcp octets of the sender, tcp octets of pure ACKs back) for ``total`` octets
-    split over ``n`` flights as evenly as ``Link.counts`` splits them."""
+    split over ``n`` flights as evenly as ``Link.counts`` splits them: ``r`` flights of ``q + 1``
+    octets and ``n - r`` of ``q`` (integers only, so the order of the sums does not matter)."""
     if total <= 0:
         return 0, 0, 0
     q, r = divmod(total, n)
     tls = tcp = acks = 0
-    for size, count in ((q + 1, r), (q, n - r)):
-        if size <= 0 or count <= 0:
-            continue
+    if r:
+        size = q + 1
         t = (-(-size // _REC)) * _RO if encrypted else 0
         segs = -(-(size + t) // _MSS)
+        tls = t * r
+        tcp = segs * _SEG * r
+        acks = (segs // 2) * _SEG * r
+    if q > 0:  # n - r >= 1 flights of q octets
+        count = n - r
+        t = (-(-q // _REC)) * _RO if encrypted else 0
+        segs = -(-(q + t) // _MSS)
         tls += t * count
         tcp += segs * _SEG * count
         acks += (segs // 2) * _SEG * count
@@ -132,10 +139,21 @@ class WireCalc:
                         sf + s_sf * _SEG) / link.down_Bps
             # with no payload the flights add nothing: w holds set-up + close octets exactly
             self.base[connect] = (rtts, w.tcp_up, w.tcp_down, w.tls_up, w.tls_down, t)
-        self.memo: dict[tuple[int, int, int, bool], Wire] = {}
+        self.memo: dict[tuple[int, int, int, bool], tuple[int, int, int, int, float]] = {}
 
     def session(self, up: int, down: int, round_trips: int, connect: bool = True) -> Wire:
         """The :class:`Wire` of a session (always closed at its end, as ``charge`` books it)."""
+        key = (up, down, round_trips, connect)
+        w = self.memo.get(key)
+        if w is None:
+            w = self.raw(up, down, round_trips, connect)
+        return Wire(*w)
+
+    def raw(self, up: int, down: int, round_trips: int, connect: bool = True
+            ) -> tuple[int, int, int, int, float]:
+        """:meth:`session` as a plain ``(tcp_up, tcp_down, tls_up, tls_down, duration_s)`` tuple,
+        memoised in ``memo`` under ``(up, down, round_trips, connect)`` (``World.charge`` reads
+        the memo itself and calls this on a miss)."""
         key = (up, down, round_trips, connect)
         w = self.memo.get(key)
         if w is not None:
@@ -154,8 +172,8 @@ class WireCalc:
         else:
             b_tls = b_tcp = b_ack = 0
         t += (up + a_tls + a_tcp) / self.up_Bps + (down + b_tls + b_tcp) / self.down_Bps
-        w = Wire(tcp_up + a_tcp + b_ack, tcp_down + b_tcp + a_ack, tls_up + a_tls,
-                 tls_down + b_tls, t + (rtts + round_trips) * self.rtt_s)
+        w = (tcp_up + a_tcp + b_ack, tcp_down + b_tcp + a_ack, tls_up + a_tls,
+             tls_down + b_tls, t + (rtts + round_trips) * self.rtt_s)
         if len(self.memo) >= 8192:  # bounded: most repeats are recent (same maildrop, same op)
             self.memo.clear()
         self.memo[key] = w

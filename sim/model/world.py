@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import simpy
@@ -36,6 +37,10 @@ from .state import INBOX, Device, LocalCopy, Mail, ServerUser, TrackedCopy
 from .wire import WireCalc
 
 _MAIL_CACHE: dict[int, tuple[Trace, list[Mail]]] = {}
+_FLAG_LEN = tuple(flag_len(bits) for bits in range(16))  # every flag set of the model
+# ``intent.get`` default: the message is not an arrival (or not delivered); typed Any so that
+# ``intent.get(mid, _NO_INTENT)`` still reads as an intent once compared with it
+_NO_INTENT: Any = object()
 _SPEC_CACHE: dict[tuple[object, str], Mail] = {}
 SPEC_CACHE_LIMIT = 100_000  # sizes of this many messages are kept between runs
 
@@ -95,6 +100,9 @@ class World:
         self.scenario = scenario
         self.trace = trace
         self.env = simpy.Environment()
+        # SimPy's clock as a plain attribute, set whenever the environment hands an event to the
+        # model (driver items, call_at callbacks): model code reads it at every change
+        self.now = self.env.now
         self.end = scenario.duration_s
         self.tls = scenario.tls
         self.mails = mails_of(trace)
@@ -113,14 +121,23 @@ class World:
         self.rec = Recorder([d.name for d in self.devices], self.end, grid_step_s,
                             keep_device_series)
         self.rec.replicas_live = scenario.server.replicas
+        for d in self.devices:  # charge() books straight into the recorder's traffic counters
+            d.traffic_up = self.rec.up[d.id]
+            d.traffic_down = self.rec.down[d.id]
         self.intent: dict[int, tuple[str, int] | None] = {}
         self._states: dict[tuple[str, int], tuple[str, int]] = {}
+        self._new_intent = self.state(INBOX, 0)  # every arrival's intent: one shared tuple
+        self._last_parts: tuple[int, bool, bool, int] = (-1, False, False, 0)  # put_local
         self.delivered: list[int] = []
         self.user_delivered: list[list[int]] = [[] for _ in self.users]
         # per user, searched keyword -> delivered mail ids carrying it (in delivery order): a
         # repeated search looks at the matching mail only, not at the whole mailbox; built at a
         # keyword's first search (indexing every keyword would cost ~30 MB on campus)
         self.user_keyword: list[dict[str, list[int]]] = [{} for _ in self.users]
+        # per user, the keyword tuple of each delivered mail (parallel to ``user_delivered``): a
+        # first search scans these shared tuples, not the scattered Mail records (campus, 30 days:
+        # ~10^4 first searches over up to ~900 mails each)
+        self.user_kws: list[list[tuple[str, ...]]] = [[] for _ in self.users]
         self.copies = CopyCounts(len(self.mails))  # mail id -> number of places holding it
         self.last_reason: dict[int, LossReason] = {}
         self.quarantined: set[int] = set()
@@ -141,6 +158,10 @@ class World:
         crashes = scenario.crashes
         self.keep_history = crashes.backup_age_s is not None and (
             bool(crashes.at) or crashes.rate_per_year > 0)
+        # a copy's ``since`` is read only to restore a backup after a crash: without such a
+        # crash every copy shares one float (campus IMAP: ~30 MB of time stamps fewer)
+        self.keep_since = self.keep_history or any(
+            c.backup_time is not None for c in trace.crashes)
         self.inbox_listeners: list[list[Callable[[float], None]]] = [[] for _ in self.users]
         # modseqs only where a QRESYNC client needs their digits (a number per message)
         self.book: ModseqBook | None = ModseqBook(len(self.users), len(self.mails)) if any(
@@ -157,11 +178,11 @@ class World:
     # -- scheduling ------------------------------------------------------------------------------
     def call_at(self, t: float, fn: Callable[[float], None]) -> None:
         """Run ``fn(t)`` at simulated time ``t`` (one SimPy timeout with a callback)."""
-        env = self.env
-        ev = env.timeout(max(0.0, t - env.now))
-        ev.callbacks.append(lambda _e: self._fire(fn, t))
+        ev = self.env.timeout(max(0.0, t - self.now))
+        ev.callbacks.append(partial(self._fire, fn, t))
 
-    def _fire(self, fn: Callable[[float], None], t: float) -> None:
+    def _fire(self, fn: Callable[[float], None], t: float, _event: object = None) -> None:
+        self.now = self.env.now
         self.events += 1
         rec = self.rec
         if t > rec.due:
@@ -174,24 +195,37 @@ class World:
                hold: bool = True) -> float:
         """Book one session's (or ``times`` identical sessions') octets; returns its duration.
         ``hold``: the session's duration counts as connection time."""
-        if times <= 0:
-            return 0.0
+        if times != 1:
+            return self._charge_times(dev, up, down, round_trips, connect, times, hold)
         u0, u1, u2, u3 = up
         d0, d1, d2, d3 = down
+        su = u0 + u1 + u2 + u3
+        sd = d0 + d1 + d2 + d3
         calc = dev.wire
-        w = calc.memo.get((u0 + u1 + u2 + u3, d0 + d1 + d2 + d3, round_trips, connect))
+        w = calc.memo.get((su, sd, round_trips, connect))
         if w is None:
-            w = calc.session(u0 + u1 + u2 + u3, d0 + d1 + d2 + d3, round_trips, connect)
-        rec = self.rec
-        if times == 1:  # unrolled Recorder.traffic (the hot path)
-            u, d = rec.up[dev.id], rec.down[dev.id]
-            u[0] += u0; u[1] += u1; u[2] += u2; u[3] += u3  # noqa: E702
-            u[4] += w.tls_up; u[5] += w.tcp_up  # noqa: E702
-            d[0] += d0; d[1] += d1; d[2] += d2; d[3] += d3  # noqa: E702
-            d[4] += w.tls_down; d[5] += w.tcp_down  # noqa: E702
-        else:
-            rec.traffic(dev.id, (*up, w.tls_up, w.tcp_up), (*down, w.tls_down, w.tcp_down),
-                        times)
+            w = calc.raw(su, sd, round_trips, connect)
+        tcp_up, tcp_down, tls_up, tls_down, duration = w
+        u = dev.traffic_up  # Recorder.traffic, unrolled (the hot path)
+        u[0] += u0; u[1] += u1; u[2] += u2; u[3] += u3  # noqa: E702
+        u[4] += tls_up; u[5] += tcp_up  # noqa: E702
+        d = dev.traffic_down
+        d[0] += d0; d[1] += d1; d[2] += d2; d[3] += d3  # noqa: E702
+        d[4] += tls_down; d[5] += tcp_down  # noqa: E702
+        if connect:
+            dev.sessions += 1
+        if hold:
+            dev.conn_time += duration
+        return duration
+
+    def _charge_times(self, dev: Device, up: tuple[int, int, int, int],
+                      down: tuple[int, int, int, int], round_trips: int, connect: bool,
+                      times: int, hold: bool) -> float:
+        if times <= 0:
+            return 0.0
+        w = dev.wire.session(sum(up), sum(down), round_trips, connect)
+        self.rec.traffic(dev.id, (*up, w.tls_up, w.tcp_up), (*down, w.tls_down, w.tcp_down),
+                         times)
         if connect:
             dev.sessions += times
         if hold:
@@ -199,10 +233,14 @@ class World:
         return w.duration_s
 
     # -- devices ---------------------------------------------------------------------------------
+    # The consistency counters of a (message, device) pair are updated inline below (the hot
+    # paths of every run): the arithmetic is Recorder.pair_move's / pair_add's, without building
+    # ``(folder, flags)`` tuples to compare.
     def _pair(self, dev: Device, mid: int, old: tuple[str, int] | None,
               new: tuple[str, int] | None) -> None:
-        if mid < self.n_arrivals and mid in self.intent and self.env.now >= dev.exists_from:
-            self.rec.pair_move(dev.id, self.intent[mid], old, new)
+        intent = self.intent.get(mid, _NO_INTENT)  # only arrivals have an intent
+        if intent is not _NO_INTENT and self.now >= dev.exists_from:
+            self.rec.pair_move(dev.id, intent, old, new)
 
     def put_local(self, dev: Device, mid: int, t: float, *, body: bool, attachment: bool,
                   folder: str = INBOX, flags: int = 0, count_delay: bool = True,
@@ -211,23 +249,44 @@ class World:
         (POP3 RETR, ``size`` octets); otherwise the parts an IMAP client fetched (header, text
         part if ``body``, attachment part if ``attachment``)."""
         m = self.mails[mid]
-        copy = dev.local.get(mid)
+        local = dev.local
+        copy = local.get(mid)
         if copy is None:
             if full:
                 nbytes = m.size
             elif body or attachment:
-                nbytes = m.header + (m.text if body else 0) + (m.att if attachment else 0)
+                last = self._last_parts  # a user's devices store a new message one after another:
+                if last[0] == mid and last[1] == body and last[2] == attachment:
+                    nbytes = last[3]  # share the int (campus IMAP: ~2 objects fewer a message)
+                else:
+                    nbytes = m.header + (m.text if body else 0) + (m.att if attachment else 0)
+                    self._last_parts = (mid, body, attachment, nbytes)
             else:
                 nbytes = m.header  # the Mail's own int object: no new one per copy
-            copy = LocalCopy(folder, flags, body or full, attachment or full, nbytes, t)
-            dev.local[mid] = copy
+            copy = LocalCopy(folder, flags, body or full, attachment or full, nbytes,
+                             t if self.keep_since else 0.0)
+            local[mid] = copy
             self.copies[mid] += 1
-            self.rec.device_add(dev.id, nbytes)
-            self._pair(dev, mid, None, (folder, flags))
-            if mid not in dev.shown and mid < self.n_arrivals:
-                dev.shown.add(mid)
-                if count_delay:
-                    dev.delays.append(t - m.time)
+            rec = self.rec
+            d = dev.id
+            b = rec.dev_bytes[d] + nbytes  # Recorder.device_add
+            rec.dev_bytes[d] = b
+            if b > rec.dev_peak[d]:  # noqa: PLR1730 (as Recorder.device_add)
+                rec.dev_peak[d] = b
+            intent = self.intent.get(mid, _NO_INTENT)
+            if intent is not _NO_INTENT and self.now >= dev.exists_from:
+                if intent is None:  # pair_move(intent, None, (folder, flags))
+                    rec.dhidden[d] -= 1
+                else:
+                    rec.covered[d] += 1
+                    if intent[0] == folder and intent[1] == flags:
+                        rec.agree[d] += 1
+            if mid < self.n_arrivals:
+                shown = dev.shown
+                if mid not in shown:
+                    shown.add(mid)
+                    if count_delay:
+                        dev.delays.append(t - m.time)
         else:
             copy.body = copy.body or body or full
             copy.attachment = copy.attachment or attachment or full
@@ -248,19 +307,33 @@ class World:
         self.rec.device_add(dev.id, -copy.bytes)
         self._pair(dev, mid, copy.state(), None)
         if mid in dev.infected_reached:
-            self.exposure_end.setdefault((dev.id, mid), self.env.now)
+            self.exposure_end.setdefault((dev.id, mid), self.now)
         self._lose_copy(mid, reason)
         return copy
 
     def change_local(self, dev: Device, mid: int, t: float, folder: str, flags: int) -> None:
         copy = dev.local[mid]
-        old = copy.state()
-        if old == (folder, flags):
+        old_folder, old_flags = copy.folder, copy.flags
+        if old_folder == folder and old_flags == flags:
             return
-        if self.keep_history and type(copy) is LocalCopy:  # first change: start a history
-            copy = dev.local[mid] = TrackedCopy(copy)  # same key: the store's order is kept
-        copy.change(t, folder, flags)
-        self._pair(dev, mid, old, (folder, flags))
+        if type(copy) is LocalCopy:
+            if self.keep_history:  # first change: start a history
+                copy = dev.local[mid] = TrackedCopy(copy)  # same key: the store's order is kept
+                copy.change(t, folder, flags)
+            else:  # LocalCopy.change, inlined
+                copy.folder = folder
+                copy.flags = flags
+        else:
+            copy.change(t, folder, flags)
+        intent = self.intent.get(mid, _NO_INTENT)
+        # pair_move(intent, old, new) with both views present: only agreement can change (and
+        # nothing at all for a deleted intent)
+        if intent is not _NO_INTENT and intent is not None and self.now >= dev.exists_from:
+            i_folder, i_flags = intent
+            delta = (i_folder == folder and i_flags == flags) - (
+                i_folder == old_folder and i_flags == old_flags)
+            if delta:
+                self.rec.agree[dev.id] += delta
 
     def device_appears(self, dev: Device) -> None:
         """A new device comes into existence: its pairs with every live message start counting."""
@@ -271,20 +344,39 @@ class World:
 
     # -- intent ----------------------------------------------------------------------------------
     def set_intent(self, mid: int, new: tuple[str, int] | None) -> None:
-        if mid >= self.n_arrivals or mid not in self.intent:
+        old = self.intent.get(mid, _NO_INTENT)  # only arrivals have an intent
+        if old is _NO_INTENT or old == new:
             return
-        old = self.intent[mid]
-        if old == new:
+        now = self.now
+        devices = self.user_devices[self.mails[mid].user]
+        if new is None:
+            move = self.rec.intent_move
+            for dev in devices:
+                if now >= dev.exists_from:
+                    copy = dev.local.get(mid)
+                    move(dev.id, None if copy is None else (copy.folder, copy.flags), old, new)
+            self.intent[mid] = None
             return
-        if new is not None:  # one shared tuple per state (campus keeps ~10^5 intents)
-            new = self.state(*new)
-        now = self.env.now
-        for dev in self.user_devices[self.mails[mid].user]:
-            if dev.exists(now):
-                copy = dev.local.get(mid)
-                view = copy.state() if copy else None
-                self.rec.pair_add(dev.id, old, view, -1)
-                self.rec.pair_add(dev.id, new, view, 1)
+        new = self._states.setdefault(new, new)  # one shared tuple per state (see state())
+        if old is None:
+            move = self.rec.intent_move
+            for dev in devices:
+                if now >= dev.exists_from:
+                    copy = dev.local.get(mid)
+                    move(dev.id, None if copy is None else (copy.folder, copy.flags), old, new)
+        else:  # Recorder.intent_move between two live intents: only agreement can change
+            new_folder, new_flags = new
+            old_folder, old_flags = old
+            agree = self.rec.agree
+            for dev in devices:
+                if now >= dev.exists_from:
+                    copy = dev.local.get(mid)
+                    if copy is not None:
+                        folder, flags = copy.folder, copy.flags
+                        delta = (folder == new_folder and flags == new_flags) - (
+                            folder == old_folder and flags == old_flags)
+                        if delta:
+                            agree[dev.id] += delta
         self.intent[mid] = new
 
     # -- server ----------------------------------------------------------------------------------
@@ -324,8 +416,9 @@ class World:
     def _keyword(self, user: ServerUser, folder: str, flags: int, sign: int, mid: int) -> None:
         if flags & FORWARDED:
             user.keywords[folder] = user.keywords.get(folder, 0) + sign
-        user.lsum[folder] = user.lsum.get(folder, 0) + sign * (
-            digits(user.uid_of[mid]) + flag_len(flags))
+        lsum = user.lsum
+        lsum[folder] = lsum.get(folder, 0) + sign * (
+            len(str(user.uid_of[mid])) + (_FLAG_LEN[flags] if 0 <= flags < 16 else flag_len(flags)))
 
     def server_add(self, user: ServerUser, mid: int, folder: str, flags: int, t: float) -> None:
         m = self.mails[mid]
@@ -391,9 +484,8 @@ class World:
         by_kw = self.user_keyword[user]
         hits = by_kw.get(query)
         if hits is None:
-            mails = self.mails
-            hits = by_kw[query] = [mid for mid in self.user_delivered[user]
-                                   if query in mails[mid].keywords]
+            hits = by_kw[query] = [mid for mid, kws in zip(self.user_delivered[user],
+                                                           self.user_kws[user]) if query in kws]
         return hits
 
     def state(self, folder: str, flags: int) -> tuple[str, int]:
@@ -408,11 +500,8 @@ class World:
     def driver(self):  # type: ignore[no-untyped-def]
         """The SimPy process that feeds the trace to the model in time order."""
         tr = self.trace
-        items: list[tuple[float, int, int, Any]] = []
-        for s in tr.messages:
-            items.append((s.time, 0, s.id, s))
-        for i, a in enumerate(tr.actions):
-            items.append((a.time, 1, i, a))
+        items: list[tuple[float, int, int, Any]] = [(s.time, 0, s.id, s) for s in tr.messages]
+        items += [(a.time, 1, i, a) for i, a in enumerate(tr.actions)]
         for i, c in enumerate(tr.crashes):
             items.append((c.time, 2, i, c))
         for i, f in enumerate(tr.disk_failures):
@@ -424,7 +513,7 @@ class World:
         for d in self.devices:
             if 0 < d.exists_from < self.end:
                 items.append((d.exists_from, 6, d.id, d))
-        items.sort(key=lambda x: (x[0], x[1], x[2]))
+        items.sort()  # by (time, kind, index): (kind, index) is unique, so never by the item
         env = self.env
         handlers = (self.arrive, self.act, self.crash, self.disk_down, self.disk_up,
                     self.signature_update, self.appear)
@@ -432,8 +521,17 @@ class World:
         for t, kind, _, obj in items:
             if t >= self.end:
                 break
-            if t > env.now:
-                yield env.timeout(t - env.now)
+            now = env.now
+            if t > now:
+                # SimPy would schedule a timeout for ``now + (t - now)`` and, when no other event
+                # is due by then, pop it at once: in that (common) case the clock is simply moved
+                # to the same float, saving the timeout and the process switch
+                at = now + (t - now)
+                if env.peek() <= at:
+                    yield env.timeout(t - now)
+                    self.now = env.now
+                else:
+                    env._now = self.now = at
             self.events += 1
             if t > rec.due:  # a grid point passed: sample before the state changes
                 rec.advance(t)
@@ -441,18 +539,19 @@ class World:
 
     def appear(self, dev: Device) -> None:
         self.device_appears(dev)
-        dev.client.start(self.env.now)  # type: ignore[attr-defined]
+        dev.client.start(self.now)  # type: ignore[attr-defined]
 
     def arrive(self, spec: Any) -> None:
-        t = self.env.now
+        t = self.now
         mid = spec.id
         m = self.mails[mid]
         user = self.users[m.user]
         self.delivered.append(mid)
         self.user_delivered[m.user].append(mid)
+        kws = m.keywords
+        self.user_kws[m.user].append(kws)
         by_kw = self.user_keyword[m.user]
         if by_kw:  # keep the lists of queries this user has searched for up to date
-            kws = m.keywords
             for kw in (kws if len(kws) < 2 else dict.fromkeys(kws)):
                 hits = by_kw.get(kw)
                 if hits is not None:
@@ -466,23 +565,24 @@ class World:
                 self.last_reason[mid] = LossReason.QUARANTINE
                 self.copies[mid] = 0
                 return
-        self.intent[mid] = (INBOX, 0)
-        now = t
-        for dev in self.user_devices[m.user]:
-            if dev.exists(now):
-                self.rec.pair_add(dev.id, (INBOX, 0), None, 1)
+        self.intent[mid] = self._new_intent
+        devices = self.user_devices[m.user]
+        exist = self.rec.exist
+        for dev in devices:
+            if t >= dev.exists_from:  # pair_add(d, (INBOX, 0), None, 1)
+                exist[dev.id] += 1
         self.server_add(user, mid, INBOX, 0, t)
-        for dev in self.user_devices[m.user]:
+        for dev in devices:
             dev.client.on_arrival(mid, t)  # type: ignore[attr-defined]
 
     def act(self, a: Action) -> None:
         dev = self.devices[a.device]
-        dev.client.on_action(a, self.env.now)  # type: ignore[attr-defined]
+        dev.client.on_action(a, self.now)  # type: ignore[attr-defined]
 
     def crash(self, c: Crash) -> None:
         dev = self.devices[c.device]
-        if dev.exists(self.env.now):
-            dev.client.on_crash(c, self.env.now)  # type: ignore[attr-defined]
+        if dev.exists(self.now):
+            dev.client.on_crash(c, self.now)  # type: ignore[attr-defined]
 
     def disk_down(self, f: DiskFailure) -> None:
         self.replica_failures += 1
@@ -494,7 +594,7 @@ class World:
         self.rec.replicas_live += 1
 
     def signature_update(self, u: SignatureUpdate) -> None:
-        t = self.env.now
+        t = self.now
         srv = self.scenario.server
         if srv.rescan_on_update:
             self.server_scan_bytes += self.rec.server_bytes

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import math
 import random
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model import state
+from sim.metrics import Recorder
+from sim.model import state, wire
 from sim.model.imap_costs import ImapCosts, _config, size_probe
 from sim.model.pop3_costs import digits
 from sim.model.sizes import fast_mail, fast_mails
@@ -169,3 +172,94 @@ def test_timeline_next_tick_cache_equals_a_fresh_answer(bounds: list[float], que
     for t in queries + queries[::-1]:
         assert tl.next_tick(t) == Timeline(ivs, interval, 7.0).next_tick(t)
         assert tl.next_tick(t) == tl._next_tick(t)
+
+
+_STATES = st.one_of(st.none(), st.tuples(st.sampled_from(["INBOX", "Work"]), st.integers(0, 15)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(view=_STATES, old=_STATES, new=_STATES)
+def test_intent_move_equals_removing_and_adding_the_pair(view: object, old: object,
+                                                         new: object) -> None:
+    """Recorder.intent_move is pair_add(old, -1) then pair_add(new, +1), counter for counter."""
+    fast, slow = Recorder(["d"], 3600.0, 600.0, False), Recorder(["d"], 3600.0, 600.0, False)
+    fast.intent_move(0, view, old, new)  # type: ignore[arg-type]
+    slow.pair_add(0, old, view, -1)  # type: ignore[arg-type]
+    slow.pair_add(0, new, view, 1)  # type: ignore[arg-type]
+    for name in ("exist", "covered", "agree", "dpairs", "dhidden"):
+        assert getattr(fast, name) == getattr(slow, name), name
+
+
+def _ref_next_tick(tl: Timeline, t: float) -> float:
+    """Timeline.next_tick as first written: the definition, interval by interval."""
+    i = max(0, bisect.bisect_right(tl.starts, t) - 1)
+    while i < len(tl.starts):
+        first = tl.starts[i] + tl.startup
+        if t <= first:
+            if first < tl.ends[i]:
+                return first
+        else:
+            tick = first + math.ceil((t - first) / tl.interval - 1e-9) * tl.interval
+            if tick < tl.ends[i]:
+                return tick
+        i += 1
+    return math.inf
+
+
+def _ref_ticks_between(tl: Timeline, a: float, b: float) -> int:
+    if b <= a:
+        return 0
+    i = max(0, bisect.bisect_right(tl.starts, a) - 1)
+    n = 0
+    while i < len(tl.starts) and tl.starts[i] < b:
+        first = tl.starts[i] + tl.startup
+        lo, hi = max(a, first), min(b, tl.ends[i])
+        if hi > lo:
+            n += max(0, math.ceil((hi - first) / tl.interval - 1e-9)
+                     - math.ceil((lo - first) / tl.interval - 1e-9))
+        i += 1
+    return n
+
+
+@settings(max_examples=200, deadline=None)
+@given(bounds=st.lists(st.floats(0, 1e5, allow_nan=False), min_size=0, max_size=12, unique=True),
+       queries=st.lists(st.floats(-10, 1.1e5, allow_nan=False), min_size=1, max_size=30),
+       interval=st.sampled_from([10.0, 60.0, 600.0, 1234.5]), phase=st.floats(0, 2000))
+def test_timeline_arithmetic_equals_the_definition(bounds: list[float], queries: list[float],
+                                                   interval: float, phase: float) -> None:
+    """The unrolled next_tick / ticks_between give what the plain loops give, tick boundaries
+    included."""
+    xs = sorted(bounds)
+    ivs = [(xs[i], xs[i + 1]) for i in range(0, len(xs) - 1, 2)]
+    tl = Timeline(ivs, interval, phase)
+    ticks = [x for x in (tl._next_tick(q) for q in queries) if x != math.inf]
+    points = queries + ticks + [x for iv in ivs for x in iv]
+    for t in points:
+        assert tl._next_tick(t) == _ref_next_tick(tl, t)
+    for a in points[:15]:
+        for b in points[:15]:
+            assert tl.ticks_between(a, b) == _ref_ticks_between(tl, a, b)
+
+
+def _ref_flights(total: int, n: int, encrypted: bool) -> tuple[int, int, int]:
+    """wire._flights as first written: a loop over the two flight sizes."""
+    if total <= 0:
+        return 0, 0, 0
+    q, r = divmod(total, n)
+    tls = tcp = acks = 0
+    for size, count in ((q + 1, r), (q, n - r)):
+        if size <= 0 or count <= 0:
+            continue
+        t = (-(-size // wire._REC)) * wire._RO if encrypted else 0
+        segs = -(-(size + t) // wire._MSS)
+        tls += t * count
+        tcp += segs * wire._SEG * count
+        acks += (segs // 2) * wire._SEG * count
+    return tls, tcp, acks
+
+
+@settings(max_examples=300, deadline=None)
+@given(total=st.one_of(st.integers(-5, 100), st.integers(0, 50_000_000)), n=st.integers(1, 80),
+       encrypted=st.booleans())
+def test_flights_equal_the_loop(total: int, n: int, encrypted: bool) -> None:
+    assert wire._flights(total, n, encrypted) == _ref_flights(total, n, encrypted)
