@@ -135,3 +135,63 @@ def test_mixed_clients_share_one_server_numbering() -> None:
             assert b.down.framing < a.down.framing
         else:
             assert a == b
+
+
+def test_a_qresync_reconnect_costs_what_the_engine_sends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """End to end: device a is offline from 1000 s to 3000 s while mail arrives and device b
+    flags one message and deletes another.  Every octet a's reconnect pays equals a real client
+    doing the same against the engine: ENABLE QRESYNC, SELECT INBOX (QRESYNC (1 1)) answered with
+    VANISHED (EARLIER) and the changed lines, the new message's header and body, IDLE."""
+    from sim.model.world import World
+    from sim.protocol.imap.server import ImapServer
+    from sim.protocol.imap_client import SyncMode, connect
+    from sim.model.imap_costs import _config
+    from sim.scenario import (DAY, DeviceSpec, ImapPolicy, LinkSpec, TlsMode, UserSpec,
+                              WorkloadSpec)
+    from sim.workload import Action, ActionKind, Interval, MessageSpec, Trace, build_message
+
+    q = ImapPolicy(qresync=True)
+    devs = (DeviceSpec(name="a", link=LinkSpec(1e10, 1e10, 0.1), imap=q),
+            DeviceSpec(name="b", link=LinkSpec(1e10, 1e10, 0.1), imap=q))
+    sc = Scenario(users=(UserSpec("u", devs),), tls=TlsMode.NONE, duration_s=DAY,
+                  workload=WorkloadSpec(messages_per_day=0.0), name="qresync")
+    specs = tuple(MessageSpec(id=i, user=0, time=t, text_size=300 + 50 * i, attachment_size=0,
+                              keywords=("topic0001",)) for i, t in enumerate((100.0, 200.0, 1500.0)))
+    actions = (Action(2000.0, 0, 1, ActionKind.FLAG, 0), Action(2500.0, 0, 1, ActionKind.DELETE, 1))
+    a_online = (Interval(0.0, 1000.0), Interval(3000.0, DAY))
+    day = (Interval(0.0, DAY),)
+    trace = Trace(sc, specs, (), actions, (day, day), (a_online, day), (), (), ())
+
+    charged: list[tuple] = []  # type: ignore[type-arg]
+    orig = World.charge
+
+    def spy(self, dev, up, down, rt, **kw):  # type: ignore[no-untyped-def]
+        if dev.name == "u/a" and self.env.now == 3000.0 and kw.get("times", 1) == 1:
+            charged.append((sum(up), tuple(down), rt))
+        return orig(self, dev, up, down, rt, **kw)
+    monkeypatch.setattr(World, "charge", spy)
+    run(sc, Protocol.IMAP, trace)
+    model = (sum(c[0] for c in charged), tuple(sum(c[1][k] for c in charged) for k in range(4)),
+             sum(c[2] for c in charged))
+
+    store = Store()
+    box = store.add_account("user", "secret").inbox
+    msgs = [build_message(s, sc) for s in specs]
+    box.append(msgs[0])
+    box.append(msgs[1])
+    since = 1  # a's last SELECT saw an empty INBOX (HIGHESTMODSEQ 1)
+    box.append(msgs[2])
+    box.set_flags(1, {"\\Flagged"})  # b flags the first message
+    box.set_flags(2, {"\\Deleted"})  # b deletes the second: STORE \Deleted, UID EXPUNGE
+    box.expunge([2])
+    c = connect(ImapServer(store, _config(TlsMode.NONE, True)), "user", "secret", mailbox=None)
+    c.enable("QRESYNC")
+    c.select("INBOX", qresync=(box.uidvalidity, since))
+    assert c.last_resync.vanished == (2,) and {u for u, _ in c.last_resync.changed} == {1, 3}
+    c.sync_headers(3, SyncMode.HEADERS)
+    c.fetch_full([3])
+    c.idle_start()
+    rec = c.record
+    k = rec.server_counts
+    assert model == (rec.client_bytes, (k.framing, k.header, k.body, k.attachment),
+                     rec.round_trips)
