@@ -182,7 +182,7 @@ class World:
         ev.callbacks.append(partial(self._fire, fn, t))
 
     def _fire(self, fn: Callable[[float], None], t: float, _event: object = None) -> None:
-        self.now = self.env.now
+        self.now = self.env._now  # the event's time (read without the ``now`` property)
         self.events += 1
         rec = self.rec
         if t > rec.due:
@@ -518,10 +518,11 @@ class World:
         handlers = (self.arrive, self.act, self.crash, self.disk_down, self.disk_up,
                     self.signature_update, self.appear)
         rec = self.rec
+        end = self.end
         for t, kind, _, obj in items:
-            if t >= self.end:
+            if t >= end:
                 break
-            now = env.now
+            now = self.now  # equals env.now here: set at every hand-over, below and in _fire
             if t > now:
                 # SimPy would schedule a timeout for ``now + (t - now)`` and, when no other event
                 # is due by then, pop it at once: in that (common) case the clock is simply moved
@@ -529,7 +530,7 @@ class World:
                 at = now + (t - now)
                 if env.peek() <= at:
                     yield env.timeout(t - now)
-                    self.now = env.now
+                    self.now = env._now
                 else:
                     env._now = self.now = at
             self.events += 1
