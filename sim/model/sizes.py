@@ -54,7 +54,7 @@ def _text_lines(size: int, lead: int) -> int:
     none): the closed form of ``Filler.line_sizes`` (as ``state._text_lines``)."""
     first = 1 if lead else 0
     rest = size - (lead + 2 if lead else 0)
-    if rest <= 0:
+    if rest <= 1:  # one octet left is a full stop on the lead line (Filler._lead_bytes)
         return first
     if rest == 2:
         return first + 1

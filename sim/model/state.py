@@ -74,7 +74,7 @@ def _text_lines(ent: Entity) -> int:
     if isinstance(body, Filler) and body.kind is FillerKind.TEXT:
         lead = 1 if body.lead else 0
         rest = body.size - (len(body.lead) + 2 if body.lead else 0)
-        if rest <= 0:
+        if rest <= 1:  # one octet left is a full stop on the lead line (Filler._lead_bytes)
             return lead
         if rest == 2:
             return lead + 1

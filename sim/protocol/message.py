@@ -102,7 +102,12 @@ class Filler:
 
     @property
     def _lead_bytes(self) -> bytes:
-        return self.lead.encode("ascii") + CRLF if self.lead else b""
+        """The lead line.  When exactly one octet would be left after it -- too few for a line
+        of its own (a character and CRLF) -- the lead line ends with a full stop instead."""
+        if not self.lead:
+            return b""
+        stop = b"." if self.size - len(self.lead) - 2 == 1 else b""
+        return self.lead.encode("ascii") + stop + CRLF
 
     def line_sizes(self) -> Iterator[int]:
         """Octets of each line including its CRLF, without rendering."""

@@ -6,7 +6,7 @@ import email
 from email import policy
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sim.protocol.message import (
@@ -35,6 +35,7 @@ attachments = st.lists(
     atts=attachments,
     keywords=st.lists(st.sampled_from(["budget", "zebra", "invoice"]), max_size=3),
 )
+@example(seed=0, text_size=20, atts=[], keywords=["zebra"] * 3)  # one octet after the lead
 def test_sizes_match_rendered_bytes(seed, text_size, atts, keywords):
     m = synthesize(seed=seed, text_size=text_size, attachments=atts, keywords=keywords)
     data = m.render()
@@ -132,3 +133,19 @@ def test_render_is_deterministic_per_seed():
     c = synthesize(seed=12, text_size=3000, attachments=[Attachment("p", 900)])
     assert a.render() == b.render()
     assert a.size == c.size and a.render() != c.render()
+
+
+@pytest.mark.parametrize("extra", [0, 1, 2, 3, 75])
+def test_text_just_longer_than_its_keyword_line_renders_at_its_size(extra: int) -> None:
+    """A body of the keyword line plus ``extra`` octets: one octet cannot be a line of its own,
+    so it ends the keyword line as a full stop; the sizes, lines and closed forms agree."""
+    from sim.model.sizes import _text_lines as fast_lines
+    from sim.model.state import _text_lines as model_lines
+    lead = "zebra zebra zebra"
+    m = synthesize(seed=0, text_size=len(lead) + 2 + extra, keywords=["zebra"] * 3)
+    data = m.render()
+    body = data[m.header_size:]
+    assert len(data) == m.size and body.startswith(lead.encode())
+    assert m.root.body_lines() == body.count(b"\r\n") == model_lines(m.root)
+    assert fast_lines(m.root.body_size, len(lead)) == body.count(b"\r\n")
+    assert (body == (lead + ".\r\n").encode()) == (extra == 1)

@@ -263,3 +263,16 @@ def _ref_flights(total: int, n: int, encrypted: bool) -> tuple[int, int, int]:
        encrypted=st.booleans())
 def test_flights_equal_the_loop(total: int, n: int, encrypted: bool) -> None:
     assert wire._flights(total, n, encrypted) == _ref_flights(total, n, encrypted)
+
+
+def test_simpy_keeps_its_clock_in_the_field_the_driver_moves() -> None:
+    """World's trace driver reads and moves SimPy's clock through ``Environment._now`` (it saves
+    a timeout per trace item); a SimPy release that renamed it must fail here, not drift."""
+    import simpy
+    env = simpy.Environment(initial_time=5.0)
+    assert env._now == env.now == 5.0
+    env._now = 7.5
+    assert env.now == 7.5
+    env.timeout(1.0)
+    env.step()
+    assert env.now == env._now == 8.5
