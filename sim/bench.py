@@ -7,10 +7,14 @@
 4. the default lesson scenario (``family``, 7 days), both protocols, trace included (target <= 50 ms
    median).
 
-"Model events" are the SimPy events the run loop processes: every trace item the driver hands to
-the model (arrival, user action, crash, disk failure or repair, signature update, a device
-appearing) and every client callback scheduled with ``World.call_at`` (a POP3 poll that has work, an
-IMAP reconnect or polling tick), stale ones included -- ``Result.events``.  Empty polls and IDLE
+"Model events" are the discrete events the model handles in time order: every trace item the
+driver hands to the model (arrival, user action, crash, disk failure or repair, signature update, a
+device appearing) and every client callback scheduled with ``World.call_at`` (a POP3 poll that has
+work, an IMAP reconnect, polling tick or NAT check), stale ones included -- ``Result.events``.
+Callbacks are SimPy timeouts; the driver moves SimPy's clock to its next item itself when no other
+event is due before it (the same float a timeout would reach), so not every trace item costs a
+SimPy event.  The "event machinery" figure runs the same trace through the driver with handlers
+that do nothing.  Empty polls and IDLE
 keep-alives are booked in closed form and are *not* events (that is the point of measurement 2), so
 each model event carries real work (session costing, state and metric updates) while a bare SimPy
 timeout carries none: the ratio compares event throughput, not simulated polls.  Each figure also
