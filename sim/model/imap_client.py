@@ -59,7 +59,8 @@ class ImapClient:
         self.connected_at = math.inf  # start of the current connection (inf: not connected)
         self.synced = False  # the local view matches the server as of the last sync
         self.log_pos = 0  # how far into the server's change log the last resync got
-        self.queue: list[tuple[ActionKind, int, Action]] = []  # offline changes to upload
+        # offline changes to upload, with the flags the device showed before each
+        self.queue: list[tuple[ActionKind, int, Action, int]] = []
         self.pending_tick = math.inf  # a polling client's next tick with changes to pick up
         self.full = self.pol.fetch_mode is FetchMode.FULL_OFFLINE
         self.eager = self.pol.attachments is AttachmentPolicy.EAGER
@@ -77,6 +78,7 @@ class ImapClient:
         self.dead_from = math.inf  # when the NAT forgets the open connection
         self.keepalives = 0  # server keepalives delivered (booked at finish)
         self.nat_reconnects = 0  # IDLE re-issue ticks that found the connection gone
+        self.busy_ticks = 0  # polling ticks that found work (events, not closed-form NOOPs)
         self._nat_gen = 0  # invalidates an armed NAT check when traffic moved it
         self._silence = self.nat is not None or self.keepalive is not None
         self._polling = not self.pol.idle
@@ -109,9 +111,10 @@ class ImapClient:
         return self.tl.online(t)  # (hot callers use self.tl.online directly)
 
     # -- a polling session's untagged updates ---------------------------------------------------------
-    def _untagged(self) -> int:
+    def _untagged(self, clear: bool = True) -> int:
         """Octets of the untagged updates the server appends to this client's next command
-        (see :func:`.imap_costs.untagged_updates`); the session's view is then the mailbox."""
+        (see :func:`.imap_costs.untagged_updates`); with ``clear`` the session's view is then
+        the mailbox."""
         user = self.user
         box = user.boxes[INBOX]
         if not self.pend_gone and not self.pend_dirty and (not box or box[-1] <= self.announced):
@@ -122,6 +125,8 @@ class ImapClient:
             box, self.pend_gone, self.pend_dirty, self.announced,
             lambda uid: where[mids[uid]][1],
             (lambda uid: book.of[mids[uid]]) if self.qresync else None)  # type: ignore[union-attr]
+        if not clear:
+            return octets
         self.pend_gone.clear()
         self.pend_dirty.clear()
         if box:
@@ -191,7 +196,9 @@ class ImapClient:
         tl, q, nat = self.tl, self.quiet, self.nat
         assert q is not None and nat is not None
         i = tl.index_at(q)
-        if i < 0:
+        self._nat_gen += 1  # whatever was armed before is superseded by this exchange
+        if i < 0:  # the exchange ran past the end of the online period: the period's end
+            self.dead_from = math.inf  # closes the connection, the next start reconnects
             return
         end = tl.ends[i]
         first = tl.next_tick(q)
@@ -199,7 +206,6 @@ class ImapClient:
             self.dead_from, check = q + nat, first
         else:  # the re-issue keeps it alive; the one after it comes too late
             self.dead_from, check = first + nat, first + tl.interval
-        self._nat_gen += 1
         if check < end and check < self.w.end:
             gen = self._nat_gen
             self.w.call_at(check, lambda t: self._nat_check(t, gen))
@@ -237,7 +243,7 @@ class ImapClient:
         starts = len(tl.starts_between(a, end))
         # the first tick of each period is the connect itself; NAT checks turned ticks into
         # reconnects
-        periodic = max(0, n - starts - self.nat_reconnects)
+        periodic = max(0, n - starts - self.nat_reconnects - self.busy_ticks)
         self._close(end)
         if self.keepalives:
             ka = self.costs.keepalive()
@@ -361,12 +367,13 @@ class ImapClient:
         uid = user.uid_of[mid]
         seq = bisect_left(user.boxes[folder], uid) + 1  # user.seq_of(mid), inlined
         ms = self.w.book.of[mid] if self.qresync else 1  # type: ignore[union-attr]
-        key = (mid, seq, uid, bits, ms, self.full, self.eager)
-        last = costs.last_fetch
+        key = (mid, seq, uid, bits, ms, self.full, self.eager, costs)
+        w = self.w
+        last = w.last_fetch  # one run's, never another's (mail ids repeat across runs)
         if last is not None and last[0] == key:
             return last[1]
         answer = self._fetch_new_cost_of(m, mid, seq, uid, bits, ms)
-        costs.last_fetch = (key, answer)
+        w.last_fetch = (key, answer)
         return answer
 
     def _fetch_new_cost_of(self, m: Any, mid: int, seq: int, uid: int, bits: int,
@@ -461,6 +468,7 @@ class ImapClient:
         # NOOP brings the untagged updates; the client then fetches what is new
         resync = self._qresync_folders(inbox_done=False) if self.qresync else self._resync_cost()
         cost = add(self.costs.noop(), resync)
+        self.busy_ticks += 1  # this tick's NOOP is charged here, not among the empty ones
         self._charge(cost)  # the NOOP brings the untagged updates (counted in _charge)
         self._apply_server(t + self._duration(cost), fetch_cost=True)
 
@@ -541,6 +549,7 @@ class ImapClient:
             if copy is None:
                 return  # it was deleted elsewhere meanwhile: nothing left to act on
         folder, flags = copy.folder, copy.flags
+        knew = flags  # what the client believes the server has (it decides what it sends)
         if a.kind is ActionKind.DELETE:
             w.drop_local(dev, mid, LossReason.USER_DELETE)
             w.set_intent(mid, None)
@@ -557,9 +566,9 @@ class ImapClient:
             w.change_local(dev, mid, t, folder, flags)
             w.set_intent(mid, (folder, flags))
         if online:
-            self._upload(a.kind, mid, a, t, flags, folder)
+            self._upload(a.kind, mid, a, t, flags, folder, knew=knew)
         else:
-            self.queue.append((a.kind, mid, a))
+            self.queue.append((a.kind, mid, a, knew))
 
     def _open(self, mid: int, t: float, flags: int) -> None:
         """Body on open (BODY[1] sets \\Seen on the server) and attachments on opening."""
@@ -596,12 +605,17 @@ class ImapClient:
             self.w.put_local(self.dev, mid, t, body=False, attachment=True)
 
     def _upload(self, kind: ActionKind, mid: int, a: Action, t: float, flags: int,
-                folder: str, *, idling: bool = True) -> None:
+                folder: str, *, idling: bool = True, knew: int | None = None) -> None:
         """Send one change to the server (and from there to the other devices); ``idling``: the
-        connection was in IDLE, so the command costs a DONE ... IDLE cycle around it."""
+        connection was in IDLE, so the command costs a DONE ... IDLE cycle around it.  ``knew``:
+        the flags the device showed before the action -- a client stores a flag it does not
+        know to be set, even when another device has set it on the server meanwhile."""
         w, user, costs = self.w, self.user, self.costs
         cost = costs.idle_cycle() if idling and self.pol.idle else ZERO
-        sent = False  # a client with nothing to send stays in IDLE
+        # a polling session hears of other sessions' changes in the reply to its first command,
+        # numbered against the mailbox as it is before this client's own change
+        heard = self._untagged(clear=False) if self._polling else 0
+        sent = changed = False  # a client with nothing to send stays in IDLE
         if kind in (ActionKind.REPLY, ActionKind.FORWARD) and a.outgoing is not None:
             sent = True
             out = w.mails[a.outgoing.id]
@@ -619,32 +633,39 @@ class ImapClient:
                 if w.book is not None:  # STORE +FLAGS (\\Deleted) is a change of its own
                     w.book.flags(user.index, entry[0], mid)
                 w.server_remove(user, mid, t, LossReason.USER_DELETE)
+                sent = changed = True
             elif kind is ActionKind.FILE and a.folder and a.folder != entry[0]:
                 user.folder(a.folder)
                 cost = add(cost, costs.move(seq, uid, a.folder, user.validity[a.folder],
                                             user.box_next[a.folder]))
                 w.server_change(user, mid, a.folder, entry[1], t)
+                sent = changed = True
             else:
                 bit = FLAG_OF_ACTION.get(kind, 0)
-                if not (bit and not entry[1] & bit):  # already so on the server: no STORE, and
-                    if sent:                          # the other devices hear of nothing
-                        self._charge(cost)
-                    return
-                cost = add(cost, costs.store_flags(seq, uid, bit))
-                w.server_change(user, mid, entry[0], entry[1] | bit, t)
-            self._notify_others(mid, t)
-            sent = True
+                known = entry[1] if knew is None else knew
+                if bit and not known & bit:  # the client stores what it does not know is set
+                    cost = add(cost, costs.store_flags(seq, uid, bit))
+                    sent = True
+                    if not entry[1] & bit:  # (a silent STORE of a flag already set changes
+                        w.server_change(user, mid, entry[0], entry[1] | bit, t)  # nothing)
+                        changed = True
+            if changed:
+                self._notify_others(mid, t)
         if sent:
+            if heard:
+                cost = add(cost, ((0, 0, 0, 0), (heard, 0, 0, 0), 0))
+            if self._polling:
+                self._untagged()  # told now: clear what the session had pending
             self._charge(cost)
 
     def _upload_queue(self, t: float) -> Cost:
         """Upload the changes made offline, in order; returns nothing to add (each is charged)."""
         queue, self.queue = self.queue, []
-        for kind, mid, a in queue:
+        for kind, mid, a, knew in queue:
             copy = self.dev.local.get(mid)
             folder = copy.folder if copy else INBOX
             flags = copy.flags if copy else 0
-            self._upload(kind, mid, a, t, flags, folder, idling=False)
+            self._upload(kind, mid, a, t, flags, folder, idling=False, knew=knew)
         return ZERO
 
     # -- search --------------------------------------------------------------------------------------

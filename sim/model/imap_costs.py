@@ -232,9 +232,6 @@ class ImapCosts:
         self.tls = tls
         self.qresync = qresync
         self.memo: dict[tuple[Any, ...], Cost] = {}
-        # the last new-message fetch priced by an IMAP client (its key and answer): the next
-        # device of the same user usually asks the same (see ImapClient._fetch_new_cost)
-        self.last_fetch: tuple[Any, Any] | None = None
 
     def _probe(self) -> _Probe:
         return _Probe(self.tls, self.qresync)

@@ -153,6 +153,9 @@ class World:
         # session announces it as EXPUNGE by sequence number or VANISHED by UID
         self.last_removed: tuple[int, str, int, int] = (-1, "", 0, 0)  # + the op's number
         self.server_ops = 0  # removals and changes so far (tells a fresh removal from an old one)
+        # the last new-message fetch an IMAP client priced (key, answer): the user's next device
+        # usually asks the same (ImapClient._fetch_new_cost); per run, as mail ids repeat
+        self.last_fetch: tuple[Any, Any] | None = None
         self.events = 0
         # metadata history is needed only to restore a backup's older folder/flags
         crashes = scenario.crashes

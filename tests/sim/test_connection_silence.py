@@ -182,3 +182,118 @@ def test_a_polling_clients_noop_carries_what_other_sessions_changed(
     monkeypatch.setattr(ImapClient, "_untagged", lambda self: 0)
     without = run(sc, Protocol.IMAP, trace).device("u/a")
     assert with_lines.down.framing - without.down.framing == octets
+
+
+# -- regressions found in review ---------------------------------------------------------------
+
+def _at(t: float, device: str, monkeypatch: pytest.MonkeyPatch) -> list:  # type: ignore[type-arg]
+    """Record what ``device`` is charged at simulated time ``t`` (one session at a time)."""
+    from sim.model.world import World
+    charged: list = []  # type: ignore[type-arg]
+    orig = World.charge
+
+    def spy(self, dev, up, down, rt, **kw):  # type: ignore[no-untyped-def]
+        if dev.name == device and self.env.now == t and kw.get("times", 1) == 1:
+            charged.append((sum(up), tuple(down), rt))
+        return orig(self, dev, up, down, rt, **kw)
+    monkeypatch.setattr(World, "charge", spy)
+    return charged
+
+
+def _total(charged: list) -> tuple:  # type: ignore[type-arg]
+    return (sum(c[0] for c in charged), tuple(sum(c[1][k] for c in charged) for k in range(4)),
+            sum(c[2] for c in charged))
+
+
+def test_a_polling_clients_own_delete_reply_numbers_others_expunges_before_its_own(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """b deletes UID 10, then polling a deletes UID 1: the engine reports '* 10 EXPUNGE' in the
+    reply to a's STORE (UID 1 is still in a's view then), not '* 9 EXPUNGE'."""
+    from sim.model.imap_costs import _config
+    from sim.protocol.imap.server import ImapServer
+    from sim.protocol.imap_client import connect
+    from sim.protocol.store import Store
+    from sim.workload import Action, ActionKind, build_message
+    devs = (DeviceSpec(name="a", link=LinkSpec(BW, BW, RTT),
+                       imap=ImapPolicy(idle=False, poll_interval_s=600.0)),
+            DeviceSpec(name="b", link=LinkSpec(BW, BW, RTT)))
+    sc = Scenario(users=(UserSpec("u", devs),), tls=TlsMode.NONE, duration_s=DAY,
+                  workload=WorkloadSpec(messages_per_day=0.0), name="order")
+    specs = tuple(MessageSpec(id=i, user=0, time=10.0 * (i + 1), text_size=300,
+                              attachment_size=0, keywords=("t",)) for i in range(10))
+    actions = (Action(700.0, 0, 1, ActionKind.DELETE, 9), Action(800.0, 0, 0, ActionKind.DELETE, 0))
+    day = (Interval(0.0, DAY),)
+    charged = _at(800.0, "u/a", monkeypatch)
+    run(sc, Protocol.IMAP, Trace(sc, specs, (), actions, (day, day), (day, day), (), (), ()))
+    store = Store()
+    box = store.add_account("user", "secret").inbox
+    c = connect(ImapServer(store, _config(TlsMode.NONE)), "user", "secret", mailbox="INBOX")
+    for s in specs:
+        box.append(build_message(s, sc))
+    c.noop()  # a's tick at 600 s: all ten announced
+    c.take_record()
+    box.set_flags(10, {"\\Deleted"})  # b's delete
+    box.expunge([10])
+    c.delete([1])  # a's delete, whose reply carries '* 10 EXPUNGE'
+    rec = c.take_record()
+    k = rec.server_counts
+    assert _total(charged) == (rec.client_bytes, (k.framing, k.header, k.body, k.attachment),
+                               rec.round_trips)
+
+
+def test_a_polling_client_stores_a_flag_it_has_not_heard_was_set(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """b flags the message at 700 s; polling a, not yet told, flags it too at 800 s: a sends its
+    STORE (and hears of b's change in the reply), although the server state does not change."""
+    from sim.workload import Action, ActionKind
+    charged = _at(800.0, "u/a", monkeypatch)
+    sc, trace = _poller_and_idler((Action(700.0, 0, 1, ActionKind.FLAG, 0),
+                                   Action(800.0, 0, 0, ActionKind.FLAG, 0)), 100.0)
+    run(sc, Protocol.IMAP, trace)
+    assert len(charged) == 1
+    up, down, rt = charged[0]
+    assert rt == 1 and down[0] == len(b"a005 OK +FLAGS completed\r\n") + len(
+        b"* 1 FETCH (FLAGS (\\Flagged))\r\n")
+
+
+def test_a_polling_tick_with_work_is_not_also_booked_as_an_empty_poll() -> None:
+    base = desktop(*one_desktop(message=False))
+    polling = dataclasses.replace
+    for n_msgs in (0, 1):
+        sc, trace = one_desktop(message=bool(n_msgs))
+        dev = polling(sc.users[0].devices[0], imap=ImapPolicy(idle=False, poll_interval_s=600.0))
+        sc = polling(sc, users=(polling(sc.users[0], devices=(dev,)),))
+        d = run(sc, Protocol.IMAP, dataclasses.replace(trace, scenario=sc)).device("u/desktop")
+        ticks_after_connect = int(DAY // 600) - 1
+        assert d.empty_polls == ticks_after_connect - n_msgs
+    assert base.sessions == 1
+
+
+def test_a_nat_check_from_before_an_exchange_past_the_period_end_is_dropped() -> None:
+    """Online [0, 1441) s on a slow link: a 2.4 MB push runs from 350 s past the end of the
+    period; the connection carried traffic all along, so the message at 1200 s is pushed and no
+    reconnect happens -- as without the NAT."""
+    def go(nat: float | None):  # type: ignore[no-untyped-def]
+        dev = DeviceSpec(name="d", link=LinkSpec(2e3, 2e3, RTT, nat_idle_timeout_s=nat),
+                         imap=ImapPolicy(idle_reissue_s=REISSUE))
+        sc = Scenario(users=(UserSpec("u", (dev,)),), tls=TlsMode.NONE, duration_s=DAY,
+                      workload=WorkloadSpec(messages_per_day=0.0), name="straddle")
+        specs = tuple(MessageSpec(id=i, user=0, time=t, text_size=size, attachment_size=0,
+                                  keywords=("t",))
+                      for i, (t, size) in enumerate(((100.0, 500), (350.0, 2_400_000),
+                                                     (1200.0, 500))))
+        ivs = (Interval(0.0, 1441.0),)
+        r = run(sc, Protocol.IMAP, Trace(sc, specs, (), (), (ivs,), (ivs,), (), (), ()))
+        return dataclasses.replace(r, events=0)  # (NAT checks that find it alive are events)
+    assert go(300.0) == go(None)
+
+
+def test_prices_do_not_leak_from_one_run_into_the_next() -> None:
+    """The same message id, seq and UID in two runs: the second run's bigger message is priced
+    as itself (a reused fetch price used to outlive its run)."""
+    def one(text: int):  # type: ignore[no-untyped-def]
+        sc, trace = one_desktop()
+        spec = dataclasses.replace(trace.messages[0], text_size=text)
+        return run(sc, Protocol.IMAP, dataclasses.replace(trace, messages=(spec,)))
+    one(500)
+    assert one(50_000).device("u/desktop").down.body == 50_000
