@@ -36,6 +36,7 @@ from .imap_costs import ZERO, Cost, add, costs_for, untagged_updates
 from .pop3_costs import sum_digits_1_to
 from .pop3_client import FLAG_OF_ACTION, wipe_and_restore
 from .state import INBOX, SENT, Device
+from .silence import Silence
 from .timeline import Timeline
 from .world import World
 
@@ -66,21 +67,11 @@ class ImapClient:
         self.eager = self.pol.attachments is AttachmentPolicy.EAGER
         self.keeps_opened = self.pol.fetch_mode is not FetchMode.HEADERS_ONLY
         self._push_idle: dict[int, Cost] = {}  # digits of EXISTS -> push + IDLE re-issue cost
-        # connection silence (see _activity): a NAT that forgets quiet connections, keepalives
-        nat = dev.spec.link.nat_idle_timeout_s
+        # connection silence: server keepalives and a NAT that forgets quiet connections
+        link_nat = dev.spec.link.nat_idle_timeout_s if self.pol.idle else None
         keepalive = world.scenario.server.idle_keepalive_s if self.pol.idle else None
-        # the connection dies if a NAT forgets it sooner than the next client write (IDLE
-        # re-issue) and no keepalive comes sooner; keepalives are then never delivered
-        self.nat = nat if (nat is not None and self.pol.idle and nat < self.tl.interval
-                           and (keepalive is None or keepalive >= nat)) else None
-        self.keepalive = keepalive if self.nat is None else None
-        self.quiet: float | None = None  # end of the last exchange on the open connection
-        self.dead_from = math.inf  # when the NAT forgets the open connection
-        self.keepalives = 0  # server keepalives delivered (booked at finish)
-        self.nat_reconnects = 0  # IDLE re-issue ticks that found the connection gone
+        self.silence = Silence(world, self.tl, link_nat, keepalive, self._revive)
         self.busy_ticks = 0  # polling ticks that found work (events, not closed-form NOOPs)
-        self._nat_gen = 0  # invalidates an armed NAT check when traffic moved it
-        self._silence = self.nat is not None or self.keepalive is not None
         self._polling = not self.pol.idle
         # a polling session's INBOX view: the highest UID it has announced, and what other
         # sessions changed since, which the server reports after this client's next command
@@ -98,9 +89,9 @@ class ImapClient:
             cost = add(cost, ((0, 0, 0, 0), (self._untagged(), 0, 0, 0), 0))
         up, down, rt = cost
         dur = self.w.charge(self.dev, up, down, rt, connect=connect, hold=False)
-        if self._silence:
+        if self.silence.active:
             now = self.w.env.now
-            self._activity(now, now + dur)
+            self.silence.activity(now, now + dur)
         return dur
 
     def _duration(self, cost: Cost) -> float:
@@ -152,78 +143,12 @@ class ImapClient:
         if gone_mid == mid and op == w.server_ops and folder == INBOX and uid <= self.announced:
             self.pend_gone.append(uid)
 
-    # -- connection silence: server keepalives and NAT timeouts --------------------------------------
-    # Traffic on an open connection: every exchange charged through _charge (a connect, pushes,
-    # uploads) and the closed-form IDLE re-issues at the timeline's ticks.  Between two of them the
-    # connection is silent; a keepalive is sent after each ``keepalive`` seconds of silence, and a
-    # NAT forgets the connection after ``nat`` seconds of it.
-    def _silences(self, a: float, b: float) -> tuple[float, int, float]:
-        """Silent stretches in [a, b) on one connection (one online period): (first, number of
-        whole re-issue intervals, last); without a tick inside it is (b - a, 0, 0)."""
-        tl = self.tl
-        k = tl.ticks_between(a, b)
-        if k == 0:
-            return b - a, 0, 0.0
-        first = tl.next_tick(a)
-        return first - a, k - 1, b - (first + (k - 1) * tl.interval)
-
-    def _activity(self, start: float, end: float) -> None:
-        """An exchange on the connection from ``start`` to ``end``."""
-        q = self.quiet
-        if q is not None and self.keepalive is not None and start > q:
-            k = self.keepalive
-            each = lambda g: max(0, math.ceil(g / k - 1e-9) - 1) if g > 0 else 0  # noqa: E731
-            first, whole, last = self._silences(q, start)
-            self.keepalives += each(first) + whole * each(self.tl.interval) + each(last)
-        self.quiet = end if q is None else max(q, end)
-        if self.nat is not None:
-            self._arm_nat()
-
-    def _close(self, t: float) -> None:
-        """The open connection ends at ``t`` (the device went offline, crashed or reconnects)."""
-        q = self.quiet
-        if q is not None:
-            i = self.tl.index_at(q)
-            end = min(t, self.tl.ends[i]) if i >= 0 else q
-            if end > q:
-                self._activity(end, end)
-        self.quiet = None
-        self.dead_from = math.inf
-        self._nat_gen += 1
-
-    def _arm_nat(self) -> None:
-        """Schedule the check at the first IDLE re-issue that finds the connection forgotten."""
-        tl, q, nat = self.tl, self.quiet, self.nat
-        assert q is not None and nat is not None
-        i = tl.index_at(q)
-        self._nat_gen += 1  # whatever was armed before is superseded by this exchange
-        if i < 0:  # the exchange ran past the end of the online period: the period's end
-            self.dead_from = math.inf  # closes the connection, the next start reconnects
-            return
-        end = tl.ends[i]
-        first = tl.next_tick(q)
-        if first - q > nat:  # forgotten before the next re-issue, which then fails
-            self.dead_from, check = q + nat, first
-        else:  # the re-issue keeps it alive; the one after it comes too late
-            self.dead_from, check = first + nat, first + tl.interval
-        if check < end and check < self.w.end:
-            gen = self._nat_gen
-            self.w.call_at(check, lambda t: self._nat_check(t, gen))
-
-    def _nat_check(self, t: float, gen: int) -> None:
-        if gen == self._nat_gen and self.quiet is not None and t >= self.dead_from:
-            self.nat_reconnects += 1  # this tick is a reconnect, not a closed-form re-issue
-            self._revive(t)
-
-    def _dead(self, t: float) -> bool:
-        return self.nat is not None and self.quiet is not None and t >= self.dead_from
-
     def _revive(self, t: float) -> None:
         """The client writes on a forgotten connection (DONE), gets a reset after a round trip,
         and connects again."""
         fail = self.costs.failed_write(True)
         lost = self.w.charge(self.dev, fail[0], fail[1], fail[2], connect=False, hold=False)
-        self.quiet = None  # no keepalive reached a forgotten connection
+        self.silence.forget()  # no keepalive reached a forgotten connection
         self.reconnect(t, after=lost)
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -243,11 +168,12 @@ class ImapClient:
         starts = len(tl.starts_between(a, end))
         # the first tick of each period is the connect itself; NAT checks turned ticks into
         # reconnects
-        periodic = max(0, n - starts - self.nat_reconnects - self.busy_ticks)
-        self._close(end)
-        if self.keepalives:
+        silence = self.silence
+        periodic = max(0, n - starts - silence.nat_reconnects - self.busy_ticks)
+        silence.close(end)
+        if silence.keepalives:
             ka = self.costs.keepalive()
-            self.w.charge(dev, ka[0], ka[1], ka[2], connect=False, times=self.keepalives,
+            self.w.charge(dev, ka[0], ka[1], ka[2], connect=False, times=silence.keepalives,
                           hold=False)
         if periodic:
             cost = self.costs.idle_cycle() if self.pol.idle else self.costs.noop()
@@ -267,7 +193,7 @@ class ImapClient:
             return
         w, user, costs = self.w, self.user, self.costs
         inbox = user.boxes[INBOX]
-        self._close(t)
+        self.silence.close(t)
         self._view_reset()  # SELECT INBOX is part of the connect
         self.connected_at = t
         if self.qresync:  # ENABLE QRESYNC and SELECT INBOX (QRESYNC ...) are part of the connect
@@ -431,7 +357,7 @@ class ImapClient:
 
     # -- server events -------------------------------------------------------------------------------
     def on_arrival(self, mid: int, t: float) -> None:
-        if not self.dev.exists(t) or not self.tl.online(t) or self._dead(t):
+        if not self.dev.exists(t) or not self.tl.online(t) or self.silence.dead(t):
             return  # picked up by the resync at the next connect
         if self.pol.idle:
             self._pushed_new(mid, t)
@@ -476,7 +402,7 @@ class ImapClient:
                          origin: Device | None = None) -> None:
         """Another session changed ``mid`` (flags, folder, expunge, quarantine)."""
         dev = self.dev
-        if origin is dev or not dev.exists(t) or not self.tl.online(t) or self._dead(t):
+        if origin is dev or not dev.exists(t) or not self.tl.online(t) or self.silence.dead(t):
             return  # (a forgotten connection: the next connect resynchronises)
         if not self.pol.idle:
             if self.connected_at <= t:
@@ -543,7 +469,7 @@ class ImapClient:
         if copy is None:
             return  # not (yet) on this device
         online = self.tl.online(t) and self.connected_at <= t
-        if online and self._dead(t):  # the write fails; the resync may change this copy
+        if online and self.silence.dead(t):  # the write fails; the resync may change this copy
             self._revive(t)
             copy = dev.local.get(mid)
             if copy is None:
@@ -675,7 +601,7 @@ class ImapClient:
         matching = w.matching(dev.user, q)
         intent = w.intent
         relevant = sum(1 for mid in matching if intent.get(mid) is not None)
-        if self.online(t) and self.connected_at <= t and self._dead(t):
+        if self.online(t) and self.connected_at <= t and self.silence.dead(t):
             self._revive(t)
         if self.online(t) and self.connected_at <= t:
             cost = self.costs.idle_cycle()
@@ -720,7 +646,7 @@ class ImapClient:
         self.queue.clear()  # unsent changes lived only on the device
         self.log_pos = 0  # the local store is gone: replay the whole change log
         self.since.clear()  # and with it what a QRESYNC client knew: a full resync next
-        self._close(t)  # the connection died with the device
+        self.silence.close(t)  # the connection died with the device
         self.w.crash_records.append(record)
         if self.online(t):
             self.reconnect(t)
