@@ -67,6 +67,7 @@ class ImapClient:
         self.eager = self.pol.attachments is AttachmentPolicy.EAGER
         self.keeps_opened = self.pol.fetch_mode is not FetchMode.HEADERS_ONLY
         self._push_idle: dict[int, Cost] = {}  # digits of EXISTS -> push + IDLE re-issue cost
+        self._cycle = self.costs.idle_cycle()  # DONE ... IDLE around a command (fixed shape)
         # connection silence: server keepalives and a NAT that forgets quiet connections
         link_nat = dev.spec.link.nat_idle_timeout_s if self.pol.idle else None
         keepalive = world.scenario.server.idle_keepalive_s if self.pol.idle else None
@@ -176,7 +177,7 @@ class ImapClient:
             self.w.charge(dev, ka[0], ka[1], ka[2], connect=False, times=silence.keepalives,
                           hold=False)
         if periodic:
-            cost = self.costs.idle_cycle() if self.pol.idle else self.costs.noop()
+            cost = self._cycle if self.pol.idle else self.costs.noop()
             self.w.charge(dev, cost[0], cost[1], cost[2], connect=False, times=periodic,
                           hold=False)
             dev.empty_polls += periodic
@@ -194,7 +195,8 @@ class ImapClient:
         w, user, costs = self.w, self.user, self.costs
         inbox = user.boxes[INBOX]
         self.silence.close(t)
-        self._view_reset()  # SELECT INBOX is part of the connect
+        if self._polling:
+            self._view_reset()  # SELECT INBOX is part of the connect
         self.connected_at = t
         if self.qresync:  # ENABLE QRESYNC and SELECT INBOX (QRESYNC ...) are part of the connect
             cost = self._qresync_select(INBOX, connecting=True)
@@ -207,7 +209,8 @@ class ImapClient:
             cost = add(cost, self._resync_cost())
         cost = add(cost, costs.idle_start() if self.pol.idle else ZERO)
         dur = self._charge(cost, connect=True)
-        self._view_reset()  # INBOX was listed (or selected again) at the end of the resync
+        if self._polling:
+            self._view_reset()  # INBOX was listed (or selected again) at the end of the resync
         self._apply_server(t + after + dur, fetch_cost=True)
 
     def _resync_cost(self) -> Cost:
@@ -370,7 +373,7 @@ class ImapClient:
         d = len(str(n))  # the push's cost depends on the digits of EXISTS only
         cost = self._push_idle.get(d)
         if cost is None:
-            cost = self._push_idle[d] = add(self.costs.push_exists(n), self.costs.idle_cycle())
+            cost = self._push_idle[d] = add(self.costs.push_exists(n), self._cycle)
         fetch, body, att = self._fetch_new_cost(mid)
         cost = add(cost, fetch)
         # shown after the push (half a round trip) and the exchanges that follow it (DONE, the
@@ -418,7 +421,7 @@ class ImapClient:
         if state is None:
             if copy is not None:
                 self._charge(add(costs.push_expunge(1 + len(user.boxes[INBOX]), gone_uid),
-                                 costs.idle_cycle()))
+                                 self._cycle))
                 w.drop_local(dev, mid, LossReason.USER_DELETE if w.intent.get(mid) is None
                              else LossReason.QUARANTINE)
             return
@@ -427,12 +430,12 @@ class ImapClient:
         folder, flags = state
         if folder != copy.folder and self.qresync:
             # the message vanished from INBOX; the client looks into the folder it went to
-            cost = add(costs.push_expunge(1, gone_uid), costs.idle_cycle())
+            cost = add(costs.push_expunge(1, gone_uid), self._cycle)
             cost = add(cost, self._qresync_select(folder))
             cost = add(cost, self._qresync_select(INBOX))
         elif folder != copy.folder:
             cost = costs.push_expunge(max(1, len(user.boxes[INBOX])))
-            cost = add(cost, costs.idle_cycle())
+            cost = add(cost, self._cycle)
             cost = add(cost, costs.select(folder, len(user.boxes[folder]),
                                           user.box_next[folder], False, user.validity[folder]))
             cost = add(cost, costs.flags_resync_base())
@@ -505,7 +508,7 @@ class ImapClient:
         bits = user.where[mid][1]
         new_ms = self.w.book.highest(user.index, user.where[mid][0]) + 1 \
             if self.qresync else 1  # type: ignore[union-attr]
-        cost = add(costs.idle_cycle(), costs.fetch_text(m, self._build(mid), seq, uid, bits,
+        cost = add(self._cycle, costs.fetch_text(m, self._build(mid), seq, uid, bits,
                                                         new_modseq=new_ms))
         att = bool(m.att)
         if att:
@@ -523,7 +526,7 @@ class ImapClient:
         user, m = self.user, self.w.mails[mid]
         if mid not in user.where:
             return
-        cost = add(self.costs.idle_cycle(), self.costs.fetch_attachment(
+        cost = add(self._cycle, self.costs.fetch_attachment(
             m, self._build(mid), user.seq_of(mid), user.uid_of[mid], self.pol.chunk_bytes))
         self._charge(cost)
         self._scan(mid, False, True)
@@ -537,7 +540,7 @@ class ImapClient:
         the flags the device showed before the action -- a client stores a flag it does not
         know to be set, even when another device has set it on the server meanwhile."""
         w, user, costs = self.w, self.user, self.costs
-        cost = costs.idle_cycle() if idling and self.pol.idle else ZERO
+        cost = self._cycle if idling and self.pol.idle else ZERO
         # a polling session hears of other sessions' changes in the reply to its first command,
         # numbered against the mailbox as it is before this client's own change
         heard = self._untagged(clear=False) if self._polling else 0
@@ -604,7 +607,7 @@ class ImapClient:
         if self.online(t) and self.connected_at <= t and self.silence.dead(t):
             self._revive(t)
         if self.online(t) and self.connected_at <= t:
-            cost = self.costs.idle_cycle()
+            cost = self._cycle
             # the server's hits per folder: matching arrivals that are on the server (Sent holds
             # only the user's own messages, which are never arrivals)
             hits: dict[str, list[int]] = {}
