@@ -68,10 +68,12 @@ class ImapClient:
         self.keeps_opened = self.pol.fetch_mode is not FetchMode.HEADERS_ONLY
         self._push_idle: dict[int, Cost] = {}  # digits of EXISTS -> push + IDLE re-issue cost
         self._cycle = self.costs.idle_cycle()  # DONE ... IDLE around a command (fixed shape)
+        self._listing = self.costs.flags_resync_base()  # UID FETCH 1:* (UID FLAGS), no lines
         # connection silence: server keepalives and a NAT that forgets quiet connections
         link_nat = dev.spec.link.nat_idle_timeout_s if self.pol.idle else None
         keepalive = world.scenario.server.idle_keepalive_s if self.pol.idle else None
         self.silence = Silence(world, self.tl, link_nat, keepalive, self._revive)
+        self._nat = self.silence.nat is not None  # (checked before asking, on the hot paths)
         self.busy_ticks = 0  # polling ticks that found work (events, not closed-form NOOPs)
         self._polling = not self.pol.idle
         # a polling session's INBOX view: the highest UID it has announced, and what other
@@ -224,7 +226,7 @@ class ImapClient:
                 cost = add(cost, costs.select(folder, len(box), user.box_next[folder],
                                               user.keywords.get(folder, 0) > 0,
                                               user.validity[folder]))
-            base = costs.flags_resync_base()
+            base = self._listing
             n = len(box)
             # sum of flags_line(seq, uid, flags) over the folder, from the incremental sums
             lines = 24 * n + sum_digits_1_to(n) + user.lsum.get(folder, 0)
@@ -267,7 +269,7 @@ class ImapClient:
             n = len(box)
             lines = 34 * n + sum_digits_1_to(n) + user.lsum.get(folder, 0) + \
                 book.msum[u].get(folder, 0)
-            cost = add(cost, costs.flags_resync_base())
+            cost = add(cost, self._listing)
             cost = add(cost, ((0, 0, 0, 0), (lines, 0, 0, 0), 0))
         self.since[folder] = (highest, len(user.log))
         return cost
@@ -360,7 +362,8 @@ class ImapClient:
 
     # -- server events -------------------------------------------------------------------------------
     def on_arrival(self, mid: int, t: float) -> None:
-        if not self.dev.exists(t) or not self.tl.online(t) or self.silence.dead(t):
+        if not self.dev.exists(t) or not self.tl.online(t) or (self._nat
+                                                                and self.silence.dead(t)):
             return  # picked up by the resync at the next connect
         if self.pol.idle:
             self._pushed_new(mid, t)
@@ -405,7 +408,8 @@ class ImapClient:
                          origin: Device | None = None) -> None:
         """Another session changed ``mid`` (flags, folder, expunge, quarantine)."""
         dev = self.dev
-        if origin is dev or not dev.exists(t) or not self.tl.online(t) or self.silence.dead(t):
+        if origin is dev or not dev.exists(t) or not self.tl.online(t) or (
+                self._nat and self.silence.dead(t)):
             return  # (a forgotten connection: the next connect resynchronises)
         if not self.pol.idle:
             if self.connected_at <= t:
@@ -438,7 +442,7 @@ class ImapClient:
             cost = add(cost, self._cycle)
             cost = add(cost, costs.select(folder, len(user.boxes[folder]),
                                           user.box_next[folder], False, user.validity[folder]))
-            cost = add(cost, costs.flags_resync_base())
+            cost = add(cost, self._listing)
             cost = add(cost, ((0, 0, 0, 0), (costs.flags_line(user.seq_of(mid),
                                                               user.uid_of[mid], flags), 0, 0, 0),
                               0))
@@ -472,8 +476,8 @@ class ImapClient:
         if copy is None:
             return  # not (yet) on this device
         online = self.tl.online(t) and self.connected_at <= t
-        if online and self.silence.dead(t):  # the write fails; the resync may change this copy
-            self._revive(t)
+        if online and self._nat and self.silence.dead(t):
+            self._revive(t)  # the write fails; the resync may change this copy
             copy = dev.local.get(mid)
             if copy is None:
                 return  # it was deleted elsewhere meanwhile: nothing left to act on
