@@ -352,16 +352,9 @@ class World:
             return
         now = self.now
         devices = self.user_devices[self.mails[mid].user]
-        if new is None:
-            move = self.rec.intent_move
-            for dev in devices:
-                if now >= dev.exists_from:
-                    copy = dev.local.get(mid)
-                    move(dev.id, None if copy is None else (copy.folder, copy.flags), old, new)
-            self.intent[mid] = None
-            return
-        new = self._states.setdefault(new, new)  # one shared tuple per state (see state())
-        if old is None:
+        if new is not None:
+            new = self._states.setdefault(new, new)  # one shared tuple per state (see state())
+        if new is None or old is None:  # a pair starts or stops having a live intent
             move = self.rec.intent_move
             for dev in devices:
                 if now >= dev.exists_from:
