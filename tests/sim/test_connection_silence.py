@@ -297,3 +297,23 @@ def test_prices_do_not_leak_from_one_run_into_the_next() -> None:
         return run(sc, Protocol.IMAP, dataclasses.replace(trace, messages=(spec,)))
     one(500)
     assert one(50_000).device("u/desktop").down.body == 50_000
+
+
+def test_a_polling_tick_at_a_connect_is_the_connect(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message at 700 s, after the last tick of the online period [0, 1000): the next tick is
+    the start of the next period, where the client connects and resynchronises anyway -- one
+    session, no NOOP and second listing after it."""
+    charged = _at(2000.0, "u/desktop", monkeypatch)
+    dev = DeviceSpec(name="desktop", link=LinkSpec(BW, BW, RTT),
+                     imap=ImapPolicy(idle=False, poll_interval_s=600.0))
+    sc = Scenario(users=(UserSpec("u", (dev,)),), tls=TlsMode.NONE, duration_s=DAY,
+                  workload=WorkloadSpec(messages_per_day=0.0), name="tick-at-connect")
+    spec = MessageSpec(id=0, user=0, time=700.0, text_size=500, attachment_size=0,
+                       keywords=("topic0001",))
+    ivs = (Interval(0.0, 1000.0), Interval(2000.0, DAY))
+    d = run(sc, Protocol.IMAP, Trace(sc, (spec,), (), (), (ivs,), (ivs,), (), (), ())) \
+        .device("u/desktop")
+    assert d.received_messages == 1 and d.sessions == 2
+    noop = len(b"a000 NOOP\r\n")
+    assert all(up != noop for up, _, _ in charged)  # no tick charged besides the connect
+    assert len(charged) == 2  # the connect (with its resync), then the new message's fetch
