@@ -119,13 +119,17 @@ class ImapClient:
             box, self.pend_gone, self.pend_dirty, self.announced,
             lambda uid: where[mids[uid]][1],
             (lambda uid: book.of[mids[uid]]) if self.qresync else None)  # type: ignore[union-attr]
-        if not clear:
-            return octets
+        if clear:
+            self._told()
+        return octets
+
+    def _told(self) -> None:
+        """The pending updates reached the client: its view is the mailbox again."""
         self.pend_gone.clear()
         self.pend_dirty.clear()
+        box = self.user.boxes[INBOX]
         if box:
             self.announced = max(self.announced, box[-1])
-        return octets
 
     def _view_reset(self) -> None:
         """A SELECT of INBOX: the session's view is the mailbox as it is now."""
@@ -588,7 +592,7 @@ class ImapClient:
             if heard:
                 cost = add(cost, ((0, 0, 0, 0), (heard, 0, 0, 0), 0))
             if self._polling:
-                self._untagged()  # told now: clear what the session had pending
+                self._told()  # (counted above, before this client's own change)
             self._charge(cost)
 
     def _upload_queue(self, t: float) -> Cost:

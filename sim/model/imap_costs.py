@@ -34,6 +34,7 @@ from ..protocol.message import ByteKind, Entity, Message
 from ..protocol.store import Store
 from ..scenario import TlsMode
 from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
+from .pop3_costs import digits
 
 USER = "user"
 PASSWORD = "secret"
@@ -47,12 +48,6 @@ _FLAG_NAMES = ((SEEN, "\\Seen"), (ANSWERED, "\\Answered"), (FLAGGED, "\\Flagged"
 _FILLER = Message(Entity(("Subject: f",), b"x\r\n"))
 
 
-_DIGITS = bytes(len(str(i)) for i in range(100_000))  # the hot range, as a lookup table
-
-
-def digits(n: int) -> int:
-    """Decimal length of ``n`` >= 0 (cost keys and listing sums need it millions of times)."""
-    return _DIGITS[n] if 0 <= n < 100_000 else len(str(n))
 
 
 def flag_names(bits: int) -> set[str]:
@@ -362,20 +357,41 @@ class ImapCosts:
             return ((done, 0, 0, 0), (0, 0, 0, 0), 1)
         return ((self.noop()[0][0], 0, 0, 0), (0, 0, 0, 0), 1)
 
-    def push_exists(self, exists: int) -> Cost:
-        key = ("push_exists", digits(exists))
-
+    def _push(self, key: tuple[Any, ...], setup: Callable[[_Probe], int],
+              change: Callable[[_Probe, int], None]) -> Cost:
+        """What the server pushes to an idling client when ``change(probe, uid)`` alters INBOX
+        after ``setup(probe)`` laid it out (and returned the UID the change is about)."""
         def measure() -> Cost:
             p = self._probe()
-            n = _number_with(digits(exists))
-            p.box("INBOX", n - 1, 0, None, set(), n)
+            u = setup(p)
             c = p.client()
             c.idle_start()
             c.take_record()
-            p.account.inbox.append(_FILLER)
+            change(p, u)
             c.idle_push()
             return _cost_of(c)
         return self._get(key, measure)
+
+    def _target(self, seq: int, uid: int) -> Callable[[_Probe], int]:
+        """A probe layout for a push about one message: under QRESYNC the push names its UID,
+        otherwise only its sequence number matters."""
+        def setup(p: _Probe) -> int:
+            if self.qresync:
+                return p.place(seq, uid, _FILLER, set())
+            u = _number_with(digits(seq))
+            p.box("INBOX", u, u, _FILLER, set())
+            return u
+        return setup
+
+    def push_exists(self, exists: int) -> Cost:
+        n = _number_with(digits(exists))
+
+        def setup(p: _Probe) -> int:
+            p.box("INBOX", n - 1, 0, None, set(), n)
+            return 0
+        def deliver(p: _Probe, _uid: int) -> None:
+            p.account.inbox.append(_FILLER)
+        return self._push(("push_exists", digits(exists)), setup, deliver)
 
     def push_flags(self, seq: int, bits: int, uid: int = 1, modseq: int = 1) -> Cost:
         """``* seq FETCH (FLAGS (...))`` pushed while idling; under QRESYNC the line also carries
@@ -384,44 +400,21 @@ class ImapCosts:
         if self.qresync:
             key += (digits(uid), digits(modseq))
 
-        def measure() -> Cost:
-            p = self._probe()
-            if self.qresync:
-                u = p.place(seq, uid, _FILLER, set())
-            else:
-                u = _number_with(digits(seq))
-                p.box("INBOX", u, u, _FILLER, set())
-            c = p.client()
-            c.idle_start()
-            c.take_record()
+        def change(p: _Probe, u: int) -> None:
             if self.qresync:
                 p.next_modseq(digits(modseq), 1 if bits else 2)
             box = p.account.inbox
             box.set_flags(u, flag_names(bits) or {"\\Draft"})
-            if not bits:
+            if not bits:  # "no flags" is reached from \\Draft: a change the engine pushes
                 box.set_flags(u, set())
-            c.idle_push()
-            return _cost_of(c)
-        return self._get(key, measure)
+        return self._push(key, self._target(seq, uid), change)
 
     def push_expunge(self, seq: int, uid: int = 1) -> Cost:
         """``* seq EXPUNGE`` pushed while idling; under QRESYNC ``* VANISHED uid`` instead."""
         key = ("push_expunge", digits(uid) if self.qresync else digits(seq))
-
-        def measure() -> Cost:
-            p = self._probe()
-            if self.qresync:
-                u = p.place(1, uid, _FILLER, set())
-            else:
-                u = _number_with(digits(seq))
-                p.box("INBOX", u, u, _FILLER, set())
-            c = p.client()
-            c.idle_start()
-            c.take_record()
+        def expunge(p: _Probe, u: int) -> None:
             p.account.inbox.expunge([u])
-            c.idle_push()
-            return _cost_of(c)
-        return self._get(key, measure)
+        return self._push(key, self._target(1 if self.qresync else seq, uid), expunge)
 
     # -- per-message operations (the message supplies the payload octets) -------------------------
     # ``mail`` is a :class:`sim.model.state.Mail` (sizes); ``build()`` makes its Message, needed only
