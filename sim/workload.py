@@ -74,6 +74,11 @@ class ActionKind(enum.Enum):
     DELETE = "delete"  # deletes the target (IMAP: \\Deleted + EXPUNGE / move to Trash)
     SEARCH = "search"  # looks for ``query`` in all of the user's mail
 
+    # Members equal only themselves, so hashing by identity agrees with equality; it keeps the
+    # per-action lookups keyed by kind (the flag an action sets) at C speed: Enum's own hash is
+    # a Python-level call.
+    __hash__ = object.__hash__
+
 
 @dataclass(frozen=True, slots=True)
 class MessageSpec:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import math
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -31,7 +32,7 @@ from ..scenario import Scenario, TlsMode
 from ..workload import Action, Crash, DiskFailure, SignatureUpdate, Trace
 from .imap_costs import flag_len
 from .modseq import ModseqBook
-from .pop3_costs import digits
+from .pop3_costs import _DIGITS, digits
 from .sizes import fast_mail, fast_mails
 from .state import INBOX, Device, LocalCopy, Mail, ServerUser, TrackedCopy
 from .wire import WireCalc
@@ -390,10 +391,11 @@ class World:
         user.box_mid[folder][uid] = mid
         user.uid_of[mid] = uid
         if folder == INBOX:
-            m = self.mails[mid]
-            user.inbox_bytes += m.size
-            user.size_digits += digits(m.size)
-            user.uid_digits += digits(uid)
+            size = self.mails[mid].size
+            user.inbox_bytes += size
+            # digits(), with its table lookup inlined (every delivery and removal)
+            user.size_digits += _DIGITS[size] if size < 100_000 else digits(size)
+            user.uid_digits += _DIGITS[uid] if uid < 100_000 else digits(uid)
 
     def _box_remove(self, user: ServerUser, folder: str, mid: int, t: float) -> None:
         if folder == INBOX:
@@ -404,17 +406,19 @@ class World:
         del user.box_mid[folder][uid]
         self.last_removed = (mid, folder, uid, self.server_ops)
         if folder == INBOX:
-            m = self.mails[mid]
-            user.inbox_bytes -= m.size
-            user.size_digits -= digits(m.size)
-            user.uid_digits -= digits(uid)
+            size = self.mails[mid].size
+            user.inbox_bytes -= size
+            user.size_digits -= _DIGITS[size] if size < 100_000 else digits(size)
+            user.uid_digits -= _DIGITS[uid] if uid < 100_000 else digits(uid)
 
     def _keyword(self, user: ServerUser, folder: str, flags: int, sign: int, mid: int) -> None:
         if flags & FORWARDED:
             user.keywords[folder] = user.keywords.get(folder, 0) + sign
         lsum = user.lsum
+        uid = user.uid_of[mid]
         lsum[folder] = lsum.get(folder, 0) + sign * (
-            len(str(user.uid_of[mid])) + (_FLAG_LEN[flags] if 0 <= flags < 16 else flag_len(flags)))
+            (_DIGITS[uid] if uid < 100_000 else digits(uid))
+            + (_FLAG_LEN[flags] if 0 <= flags < 16 else flag_len(flags)))
 
     def server_add(self, user: ServerUser, mid: int, folder: str, flags: int, t: float) -> None:
         m = self.mails[mid]
@@ -494,30 +498,62 @@ class World:
 
     # -- trace -----------------------------------------------------------------------------------
     def driver(self):  # type: ignore[no-untyped-def]
-        """The SimPy process that feeds the trace to the model in time order."""
+        """The SimPy process that feeds the trace to the model in time order.
+
+        Items go by (time, kind, index) with kinds arrival < action < crash < disk down < disk
+        up < signature update < device appearing.  Arrivals and actions (nearly all items) are
+        already in that order in the trace, so they are merged with the few other items as they
+        come instead of being copied into one sorted list (campus: ~10^6 tuples fewer a run)."""
         tr = self.trace
-        items: list[tuple[float, int, int, Any]] = [(s.time, 0, s.id, s) for s in tr.messages]
-        items += [(a.time, 1, i, a) for i, a in enumerate(tr.actions)]
+        others: list[tuple[float, int, int, Any]] = []
         for i, c in enumerate(tr.crashes):
-            items.append((c.time, 2, i, c))
+            others.append((c.time, 2, i, c))
         for i, f in enumerate(tr.disk_failures):
-            items.append((f.time, 3, i, f))
+            others.append((f.time, 3, i, f))
             if f.repaired_at < self.end:
-                items.append((f.repaired_at, 4, i, f))
+                others.append((f.repaired_at, 4, i, f))
         for i, u in enumerate(tr.signature_updates):
-            items.append((u.time, 5, i, u))
+            others.append((u.time, 5, i, u))
         for d in self.devices:
             if 0 < d.exists_from < self.end:
-                items.append((d.exists_from, 6, d.id, d))
-        items.sort()  # by (time, kind, index): (kind, index) is unique, so never by the item
-        env = self.env
+                others.append((d.exists_from, 6, d.id, d))
+        others.sort()  # by (time, kind, index): (kind, index) is unique, so never by the item
         handlers = (self.arrive, self.act, self.crash, self.disk_down, self.disk_up,
                     self.signature_update, self.appear)
+        arrive, act = self.arrive, self.act
+        msgs, acts = tr.messages, tr.actions
+        n_msgs, n_acts, n_others = len(msgs), len(acts), len(others)
+        i = j = k = 0
+        inf = math.inf
+        t_msg = msgs[0].time if n_msgs else inf
+        t_act = acts[0].time if n_acts else inf
+        t_other = others[0][0] if n_others else inf
+        env = self.env
         rec = self.rec
         end = self.end
-        for t, kind, _, obj in items:
-            if t >= end:
-                break
+        while True:
+            # the earliest head; on equal times the lower kind first (arrival, action, others)
+            if t_msg <= t_act and t_msg <= t_other:
+                t = t_msg
+                if t >= end:
+                    break
+                handler, obj = arrive, msgs[i]
+                i += 1
+                t_msg = msgs[i].time if i < n_msgs else inf
+            elif t_act <= t_other:
+                t = t_act
+                if t >= end:
+                    break
+                handler, obj = act, acts[j]
+                j += 1
+                t_act = acts[j].time if j < n_acts else inf
+            else:
+                t = t_other
+                if t >= end:
+                    break
+                handler, obj = handlers[others[k][1]], others[k][3]
+                k += 1
+                t_other = others[k][0] if k < n_others else inf
             now = self.now  # equals env.now here: set at every hand-over, below and in _fire
             if t > now:
                 # SimPy would schedule a timeout for ``now + (t - now)`` and, when no other event
@@ -532,7 +568,7 @@ class World:
             self.events += 1
             if t > rec.due:  # a grid point passed: sample before the state changes
                 rec.advance(t)
-            handlers[kind](obj)
+            handler(obj)
 
     def appear(self, dev: Device) -> None:
         self.device_appears(dev)

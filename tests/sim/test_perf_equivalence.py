@@ -276,3 +276,62 @@ def test_simpy_keeps_its_clock_in_the_field_the_driver_moves() -> None:
     env.timeout(1.0)
     env.step()
     assert env.now == env._now == 8.5
+
+
+def test_driver_hands_items_over_in_time_kind_index_order() -> None:
+    """The driver merges arrivals and actions (already in order in the trace) with the other
+    items instead of sorting one list of everything; the order must stay (time, kind, index),
+    ties included.  Times are rounded to whole hours so that every kind ties with the others."""
+    from sim.model.world import World
+    from sim.scenario import CrashSpec, ServerSpec, WorkloadSpec
+
+    sc = preset("family", days=20, seed=5)
+    phone = dataclasses.replace(sc.users[0].devices[0], first_online_s=3 * 86400.0)
+    sc = dataclasses.replace(
+        sc, users=(dataclasses.replace(sc.users[0], devices=(phone, *sc.users[0].devices[1:])),),
+        crashes=CrashSpec(rate_per_year=60.0, backup_age_s=86400.0),
+        server=ServerSpec(replicas=2, disk_failure_per_year=40.0),
+        workload=dataclasses.replace(WorkloadSpec(), infected_share=0.3, zero_day_share=1.0))
+    tr = generate(sc)
+
+    def hour(t: float) -> float:
+        return float(math.floor(t / 3600.0) * 3600)
+    tr = dataclasses.replace(
+        tr,
+        messages=tuple(dataclasses.replace(m, time=hour(m.time)) for m in tr.messages),
+        actions=tuple(dataclasses.replace(a, time=hour(a.time)) for a in tr.actions),
+        crashes=tuple(dataclasses.replace(c, time=hour(c.time)) for c in tr.crashes),
+        disk_failures=tuple(dataclasses.replace(f, time=hour(f.time),
+                                                repaired_at=hour(f.repaired_at))
+                            for f in tr.disk_failures),
+        signature_updates=tuple(dataclasses.replace(u, time=hour(u.time))
+                                for u in tr.signature_updates))
+    assert tr.crashes and tr.disk_failures and tr.signature_updates  # every kind takes part
+    world = World(sc, tr, 3600.0, False)
+    seen: list[tuple[float, int, int]] = []
+    index = {0: {id(x): i for i, x in enumerate(tr.messages)},
+             1: {id(x): i for i, x in enumerate(tr.actions)},
+             2: {id(x): i for i, x in enumerate(tr.crashes)},
+             3: {id(x): i for i, x in enumerate(tr.disk_failures)},
+             4: {id(x): i for i, x in enumerate(tr.disk_failures)},
+             5: {id(x): i for i, x in enumerate(tr.signature_updates)},
+             6: {id(d): d.id for d in world.devices}}
+    names = ("arrive", "act", "crash", "disk_down", "disk_up", "signature_update", "appear")
+    for kind, name in enumerate(names):
+        def handler(obj: object, kind: int = kind) -> None:
+            seen.append((world.now, kind, index[kind][id(obj)]))
+        setattr(world, name, handler)
+    world.env.process(world.driver())
+    world.env.run(until=world.end)
+    expected = sorted(
+        [(m.time, 0, i) for i, m in enumerate(tr.messages)]
+        + [(a.time, 1, i) for i, a in enumerate(tr.actions)]
+        + [(c.time, 2, i) for i, c in enumerate(tr.crashes)]
+        + [(f.time, 3, i) for i, f in enumerate(tr.disk_failures)]
+        + [(f.repaired_at, 4, i) for i, f in enumerate(tr.disk_failures) if f.repaired_at < sc.duration_s]
+        + [(u.time, 5, i) for i, u in enumerate(tr.signature_updates)]
+        + [(d.exists_from, 6, d.id) for d in world.devices if 0 < d.exists_from < sc.duration_s])
+    expected = [e for e in expected if e[0] < sc.duration_s]
+    assert seen == expected
+    ties = {t for t, _, _ in expected}
+    assert len(ties) < len(expected) / 2  # the rounding made many ties
