@@ -565,7 +565,8 @@ def lesson8_search(*, days: int = 7, seed: int = 1,
     t = sc.duration_s - 60.0
     extra = tuple(Action(t, 0, sc.device_id(name), ActionKind.SEARCH, query=query)
                   for name in ("phone", "new"))
-    tr = dataclasses.replace(tr, actions=tr.actions + extra)
+    tr = dataclasses.replace(tr, actions=tuple(sorted(tr.actions + extra,  # (in time order)
+                                                      key=lambda a: a.time)))
     _, p, pw, i, iw = _both(sc, tr)
 
     def last(r: Result, dev: str) -> SearchRecord:

@@ -32,7 +32,7 @@ from ..protocol.message import Message
 from ..results import LossReason, SearchRecord
 from ..scenario import AttachmentPolicy, FetchMode
 from ..workload import Action, ActionKind, Crash, build_message
-from .imap_costs import ZERO, Cost, add, costs_for, untagged_updates
+from .imap_costs import DELETED, ZERO, Cost, add, costs_for, untagged_updates
 from .pop3_costs import sum_digits_1_to
 from .pop3_client import FLAG_OF_ACTION, wipe_and_restore
 from .state import INBOX, SENT, Device
@@ -230,16 +230,20 @@ class ImapClient:
                 cost = add(cost, costs.select(folder, len(box), user.box_next[folder],
                                               user.keywords.get(folder, 0) > 0,
                                               user.validity[folder]))
-            base = self._listing
-            n = len(box)
-            # sum of flags_line(seq, uid, flags) over the folder, from the incremental sums
-            lines = 24 * n + sum_digits_1_to(n) + user.lsum.get(folder, 0)
-            cost = add(cost, base)
-            cost = add(cost, ((0, 0, 0, 0), (lines, 0, 0, 0), 0))
+            cost = add(cost, self._flag_listing(folder))
         if len([b for b in user.boxes.values() if b]) > 1 and user.boxes[INBOX]:
             cost = add(cost, costs.select(INBOX, len(user.boxes[INBOX]), user.box_next[INBOX],
                                           user.keywords.get(INBOX, 0) > 0))
         return cost
+
+    def _flag_listing(self, folder: str) -> Cost:
+        """``UID FETCH 1:* (UID FLAGS)`` of a non-empty selected ``folder``: the command and
+        tagged reply, and a ``flags_line(seq, uid, flags)`` per message, summed from the
+        folder's incremental sums."""
+        user = self.user
+        n = len(user.boxes[folder])
+        lines = 24 * n + sum_digits_1_to(n) + user.lsum.get(folder, 0)
+        return add(self._listing, ((0, 0, 0, 0), (lines, 0, 0, 0), 0))
 
     # -- QRESYNC (RFC 7162) -------------------------------------------------------------------------
     def _qresync_select(self, folder: str, *, connecting: bool = False) -> Cost:
@@ -344,8 +348,8 @@ class ImapClient:
             entry = where.get(mid)
             if entry is None:
                 if copy is not None:
-                    w.drop_local(dev, mid, LossReason.USER_DELETE if w.intent.get(mid) is None
-                                 else LossReason.QUARANTINE)
+                    w.drop_local(dev, mid, LossReason.QUARANTINE if mid in w.quarantined
+                                 else LossReason.USER_DELETE)
                 continue
             folder, flags = entry
             if copy is None:
@@ -409,8 +413,13 @@ class ImapClient:
         self._apply_server(t + self._duration(cost), fetch_cost=True)
 
     def on_server_change(self, mid: int, t: float, state: tuple[str, int] | None,
-                         origin: Device | None = None) -> None:
-        """Another session changed ``mid`` (flags, folder, expunge, quarantine)."""
+                         origin: Device | None = None, deleted: int | None = None) -> None:
+        """Another session changed ``mid`` (flags, folder, expunge, quarantine).  ``deleted``:
+        the flags ``mid`` had when that session deleted it (STORE \\Deleted, then EXPUNGE).
+
+        IDLE reports changes in the selected mailbox, INBOX, only; a change in another folder is
+        pushed nothing (the client's copy still follows at once: a simplification, see
+        docs/parameters.md)."""
         dev = self.dev
         if origin is dev or not dev.exists(t) or not self.tl.online(t) or (
                 self._nat and self.silence.dead(t)):
@@ -422,50 +431,59 @@ class ImapClient:
             return
         w, costs, user = self.w, self.costs, self.user
         copy = dev.local.get(mid)
-        gone_uid = 1
-        if self.qresync:  # VANISHED names the UID the message had (the latest expunge)
-            last = w.book.last_gone  # type: ignore[union-attr]
-            gone_uid = last[1] if last[0] == mid else 1
-        if state is None:
-            if copy is not None:
-                self._charge(add(costs.push_expunge(1 + len(user.boxes[INBOX]), gone_uid),
-                                 self._cycle))
-                w.drop_local(dev, mid, LossReason.USER_DELETE if w.intent.get(mid) is None
-                             else LossReason.QUARANTINE)
-            return
         if copy is None:
             return
-        folder, flags = state
-        if folder != copy.folder and self.qresync:
-            # the message vanished from INBOX; the client looks into the folder it went to
-            cost = add(costs.push_expunge(1, gone_uid), self._cycle)
-            cost = add(cost, self._qresync_select(folder))
-            cost = add(cost, self._qresync_select(INBOX))
-        elif folder != copy.folder:
-            cost = costs.push_expunge(max(1, len(user.boxes[INBOX])))
-            cost = add(cost, self._cycle)
-            cost = add(cost, costs.select(folder, len(user.boxes[folder]),
-                                          user.box_next[folder], False, user.validity[folder]))
-            cost = add(cost, self._listing)
-            cost = add(cost, ((0, 0, 0, 0), (costs.flags_line(user.seq_of(mid),
-                                                              user.uid_of[mid], flags), 0, 0, 0),
-                              0))
-            cost = add(cost, costs.select(INBOX, len(user.boxes[INBOX]), user.box_next[INBOX],
-                                          False))
-        elif self.qresync:
-            cost = costs.push_flags(user.seq_of(mid), flags, user.uid_of[mid],
-                                    w.book.of[mid])  # type: ignore[union-attr]
+        if state is None or state[0] != copy.folder:  # it left the folder it was in
+            gone_mid, left, uid, _ = w.last_removed
+            seq = bisect_left(user.boxes[INBOX], uid) + 1  # its number before the expunge
+            pushed = gone_mid == mid and left == INBOX
+            if state is None:
+                if pushed:
+                    cost = add(costs.push_expunge(seq, uid), self._cycle)
+                    if deleted is not None:  # the \\Deleted flag change came a round trip first
+                        cost = add(costs.push_flags(seq, deleted | DELETED, uid,
+                                                    w.book.of[mid] if self.qresync else 1),
+                                   cost)  # type: ignore[union-attr]
+                    self._charge(cost)
+                w.drop_local(dev, mid, LossReason.QUARANTINE if mid in w.quarantined
+                             else LossReason.USER_DELETE)
+                return
+            folder, flags = state
+            if pushed and self.qresync:
+                # the message vanished from INBOX; the client looks into the folder it went to
+                cost = add(costs.push_expunge(seq, uid), self._cycle)
+                cost = add(cost, self._qresync_select(folder))
+                cost = add(cost, self._qresync_select(INBOX))
+                self._charge(cost)
+            elif pushed:  # (the same, listing the folder's flags; INBOX's are up to date)
+                keywords = user.keywords
+                cost = add(costs.push_expunge(seq), self._cycle)
+                cost = add(cost, costs.select(folder, len(user.boxes[folder]),
+                                              user.box_next[folder],
+                                              keywords.get(folder, 0) > 0,
+                                              user.validity[folder]))
+                cost = add(cost, self._flag_listing(folder))
+                cost = add(cost, costs.select(INBOX, len(user.boxes[INBOX]),
+                                              user.box_next[INBOX], keywords.get(INBOX, 0) > 0))
+                self._charge(cost)
         else:
-            cost = costs.push_flags(user.seq_of(mid), flags)
-        self._charge(cost)
+            folder, flags = state
+            if folder == INBOX:
+                if self.qresync:
+                    cost = costs.push_flags(user.seq_of(mid), flags, user.uid_of[mid],
+                                            w.book.of[mid])  # type: ignore[union-attr]
+                else:
+                    cost = costs.push_flags(user.seq_of(mid), flags)
+                self._charge(cost)
         w.change_local(dev, mid, t + dev.spec.link.rtt_s / 2, folder, flags)
 
-    def _notify_others(self, mid: int, t: float) -> None:
+    def _notify_others(self, mid: int, t: float, deleted: int | None = None) -> None:
         entry = self.user.where.get(mid)
         state = None if entry is None else (entry[0], entry[1])
         for other in self.w.user_devices[self.dev.user]:
             if other is not self.dev:
-                other.client.on_server_change(mid, t, state, self.dev)  # type: ignore[attr-defined]
+                other.client.on_server_change(mid, t, state, self.dev,  # type: ignore[attr-defined]
+                                              deleted)
 
     # -- user actions --------------------------------------------------------------------------------
     def on_action(self, a: Action, t: float) -> None:
@@ -570,7 +588,8 @@ class ImapClient:
                 if w.book is not None:  # STORE +FLAGS (\\Deleted) is a change of its own
                     w.book.flags(user.index, entry[0], mid)
                 w.server_remove(user, mid, t, LossReason.USER_DELETE)
-                sent = changed = True
+                sent = True
+                self._notify_others(mid, t, entry[1])
             elif kind is ActionKind.FILE and a.folder and a.folder != entry[0]:
                 user.folder(a.folder)
                 cost = add(cost, costs.move(seq, uid, a.folder, user.validity[a.folder],

@@ -43,8 +43,11 @@ CHUNK = 65536
 Cost = tuple[tuple[int, int, int, int], tuple[int, int, int, int], int]
 ZERO: Cost = ((0, 0, 0, 0), (0, 0, 0, 0), 0)
 
+# \\Deleted is never a stored state of the model (a delete is STORE \\Deleted + EXPUNGE at once),
+# but other sessions are pushed the flag change in between, so pushes can carry it
+DELETED = 16
 _FLAG_NAMES = ((SEEN, "\\Seen"), (ANSWERED, "\\Answered"), (FLAGGED, "\\Flagged"),
-               (FORWARDED, "$Forwarded"))
+               (FORWARDED, "$Forwarded"), (DELETED, "\\Deleted"))
 _FILLER = Message(Entity(("Subject: f",), b"x\r\n"))
 
 

@@ -27,7 +27,7 @@ from array import array
 class ModseqBook:
     """HIGHESTMODSEQ per (user, folder), each message's modseq, and each folder's expunges."""
 
-    __slots__ = ("hms", "of", "msum", "gone_ms", "gone_uid", "last_gone")
+    __slots__ = ("hms", "of", "msum", "gone_ms", "gone_uid")
 
     def __init__(self, users: int, mails: int) -> None:
         self.hms: list[dict[str, int]] = [{} for _ in range(users)]
@@ -37,7 +37,6 @@ class ModseqBook:
         self.msum: list[dict[str, int]] = [{} for _ in range(users)]
         self.gone_ms: list[dict[str, list[int]]] = [{} for _ in range(users)]  # ascending
         self.gone_uid: list[dict[str, list[int]]] = [{} for _ in range(users)]
-        self.last_gone: tuple[int, int] = (-1, 0)  # (mail id, UID) of the latest expunge
 
     def highest(self, user: int, folder: str) -> int:
         return self.hms[user].get(folder, 1)
@@ -65,7 +64,6 @@ class ModseqBook:
         ms = self._next(user, folder)
         self.gone_ms[user].setdefault(folder, []).append(ms)
         self.gone_uid[user].setdefault(folder, []).append(uid)
-        self.last_gone = (mid, uid)
 
     def vanished_since(self, user: int, folder: str, modseq: int) -> list[int]:
         """UIDs expunged from ``folder`` after ``modseq``, ascending (as the engine lists them)."""

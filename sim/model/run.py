@@ -8,6 +8,7 @@ import math
 from array import array
 from collections.abc import Callable
 from itertools import filterfalse
+from operator import attrgetter
 
 from ..metrics import mean_finite
 from ..results import (
@@ -24,6 +25,7 @@ from ..scenario import Scenario, ScenarioError
 from ..workload import Trace, generate
 from .world import World
 
+_TIME = attrgetter("time")
 SERIES_DEVICE_LIMIT = 30  # keep per-device series up to this many devices (memory for campus)
 
 
@@ -74,6 +76,8 @@ def _checked(scenario: Scenario, protocol: Protocol, trace: Trace | None, grid_s
     elif trace.scenario != scenario:
         raise ScenarioError("run", "trace", "a trace of another scenario",
                             "the trace generated from this scenario")
+    else:
+        _check_order(trace)
     keep = device_series if device_series is not None else (
         len(scenario.devices) <= SERIES_DEVICE_LIMIT)
     # A run allocates millions of acyclic records (message sizes, local copies, sets, pending
@@ -86,6 +90,20 @@ def _checked(scenario: Scenario, protocol: Protocol, trace: Trace | None, grid_s
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _check_order(trace: Trace) -> None:
+    """The driver merges arrivals and actions as they stand in the trace, so a hand-made or
+    edited trace must keep them in time order (as ``generate`` makes them)."""
+    for name, items in (("messages", trace.messages), ("actions", trace.actions)):
+        times = list(map(_TIME, items))
+        if times != sorted(times):
+            i = next(k for k in range(1, len(times)) if times[k] < times[k - 1])
+            raise ScenarioError("run", f"trace.{name}[{i}].time", times[i],
+                                f"sorted by time: >= {times[i - 1]:g} s (the one before it)")
+    for i, m in enumerate(trace.messages):
+        if m.id != i:
+            raise ScenarioError("run", f"trace.messages[{i}].id", m.id, f"{i} (its index)")
 
 
 def _simulate(scenario: Scenario, protocol: Protocol, trace: Trace, grid_step_s: float,

@@ -132,6 +132,30 @@ def test_bad_protocol_and_foreign_trace_are_refused() -> None:
         run(sc, Protocol.POP3, trace, grid_step_s=1.0)
 
 
+def test_a_trace_out_of_time_order_is_refused_by_name() -> None:
+    """The driver takes arrivals and actions in the trace's order: an edited trace that breaks
+    it must be refused, naming the item, not run with an action at the wrong time."""
+    import dataclasses
+
+    from sim.presets import preset
+    from sim.scenario import ScenarioError
+    sc = preset("family", days=3, seed=1)
+    tr = generate(sc)
+    late = dataclasses.replace(tr.actions[0], time=tr.actions[5].time + 1.0)
+    bad = dataclasses.replace(tr, actions=(late, *tr.actions[1:]))
+    with pytest.raises(ScenarioError, match=r"trace\.actions\[1\]\.time"):
+        run(sc, Protocol.IMAP, bad)
+    swapped = dataclasses.replace(tr, messages=(tr.messages[1], tr.messages[0], *tr.messages[2:]))
+    with pytest.raises(ScenarioError, match=r"trace\.messages\[1\]\.time"):
+        run(sc, Protocol.POP3, swapped)
+    same_time = dataclasses.replace(tr, messages=(
+        dataclasses.replace(tr.messages[1], time=tr.messages[0].time),
+        dataclasses.replace(tr.messages[0], time=tr.messages[0].time), *tr.messages[2:]))
+    with pytest.raises(ScenarioError, match=r"trace\.messages\[0\]\.id"):
+        run(sc, Protocol.POP3, same_time)
+    assert run(sc, Protocol.POP3, tr).events > 0  # the generated trace itself is fine
+
+
 def test_pop3_lock_conflict_refuses_the_second_session() -> None:
     """Two devices polling at the same instant: the second finds the maildrop locked."""
     sc, trace = tiny()
@@ -146,3 +170,26 @@ def test_pop3_lock_conflict_refuses_the_second_session() -> None:
     assert sorted(got) == [0, 1]  # one downloads and deletes, the other never sees it
     assert sum(d.missed_messages for d in r.devices) == 1
     assert math.isfinite(r.summary.notification_delay.median_s)
+
+
+@pytest.mark.parametrize("protocol", list(Protocol))
+def test_quarantined_mail_is_counted_lost_to_quarantine(protocol: Protocol) -> None:
+    """A message the server quarantines after a signature update is gone from every device that
+    hears of it; the conservation count must give quarantine as the reason, not a user delete
+    (the IMAP client used to take the cleared intent for a delete)."""
+    import dataclasses
+
+    from sim.model.run import simulate
+    from sim.presets import preset
+    from sim.results import LossReason
+
+    sc = preset("family", days=30, seed=2)
+    sc = dataclasses.replace(sc, workload=dataclasses.replace(
+        sc.workload, infected_share=0.2, zero_day_share=1.0))
+    r, w = simulate(sc, protocol)
+    gone = [mid for mid in w.delivered if not w.on_server(mid) and w.copies[mid] <= 0]
+    quarantined = sum(1 for mid in gone if mid in w.quarantined)
+    lost = dict(r.conservation.lost)
+    assert quarantined > 20  # the case is exercised
+    assert lost.get(LossReason.QUARANTINE, 0) == quarantined
+    assert lost.get(LossReason.USER_DELETE, 0) == len(gone) - quarantined
