@@ -66,6 +66,9 @@ class ImapClient:
         self.full = self.pol.fetch_mode is FetchMode.FULL_OFFLINE
         self.eager = self.pol.attachments is AttachmentPolicy.EAGER
         self.keeps_opened = self.pol.fetch_mode is not FetchMode.HEADERS_ONLY
+        # what a new message brings (ImapCosts.fetch_new): 0 headers, 1 the whole message,
+        # 2 the text part too (full offline sync with attachments on demand)
+        self._new_mode = 0 if not self.full else 1 if self.eager else 2
         self._push_idle: dict[int, Cost] = {}  # digits of EXISTS -> push + IDLE re-issue cost
         self._cycle = self.costs.idle_cycle()  # DONE ... IDLE around a command (fixed shape)
         self._listing = self.costs.flags_resync_base()  # UID FETCH 1:* (UID FLAGS), no lines
@@ -86,6 +89,10 @@ class ImapClient:
     def _build(self, mid: int) -> Callable[[], Message]:
         trace = self.w.trace
         return lambda: build_message(trace.spec(mid), trace.scenario)
+
+    def _message(self, mid: int) -> Message:
+        trace = self.w.trace
+        return build_message(trace.spec(mid), trace.scenario)
 
     def _charge(self, cost: Cost, *, connect: bool = False) -> float:
         if self._polling and not connect:
@@ -317,18 +324,14 @@ class ImapClient:
 
     def _fetch_new_cost_of(self, m: Any, mid: int, seq: int, uid: int, bits: int,
                            ms: int) -> tuple[Cost, bool, bool]:
-        costs = self.costs
-        build = self._build(mid)
-        cost = costs.sync_headers(m, build, seq, uid, bits, ms)
-        body = att = False
-        if self.full:
-            if self.eager or not m.att:
-                cost = add(cost, costs.fetch_full(m, build, seq, uid, bits, ms))
-                body = att = True
-            else:
-                cost = add(cost, costs.fetch_text(m, build, seq, uid, bits, peek=True))
-                body = True
-        return cost, body, att
+        mode = self._new_mode
+        cost = self.costs.fetch_new(m, self._message, mid, seq, uid, bits, ms,
+                                    mode if mode != 2 or m.att else 1)
+        if mode == 0:
+            return cost, False, False
+        if mode == 1 or not m.att:
+            return cost, True, True
+        return cost, True, False
 
     def _apply_server(self, t: float, *, fetch_cost: bool) -> None:
         """Make the local view equal to the server (after a resync); fetch what is new.

@@ -498,6 +498,35 @@ class ImapCosts:
             return _cost_of(c)
         return self._payload(key, measure, (mail.header, mail.body, mail.attachment))
 
+    def fetch_new(self, mail: Any, builder: Callable[[int], Message], mid: int, seq: int,
+                  uid: int, bits: int, modseq: int, mode: int) -> Cost:
+        """What a client fetches of a message new to it: :meth:`sync_headers`, then under full
+        offline sync (``mode`` 1) :meth:`fetch_full`, or (``mode`` 2, attachments on demand)
+        :meth:`fetch_text` with PEEK; ``mode`` 0: headers only.  The same octets as those calls
+        added up, memoised under one key (every device fetches every new message);
+        ``builder(mid)`` makes the Message when a shape is measured."""
+        key = ("new", mode, digits(seq), digits(uid), flag_len(bits), digits(mail.size),
+               mail.structure, digits(mail.header),
+               (digits(mail.text), flag_len(bits | SEEN)) if mode == 2 else 0,
+               digits(modseq) if self.qresync else 0)
+        if mode == 1:
+            h, b, a = mail.header + mail.header, mail.body, mail.attachment
+        else:
+            h, b, a = mail.header, mail.text if mode == 2 else 0, 0
+        c = self.memo.get(key)
+        if c is None:
+            def build() -> Message:
+                return builder(mid)
+            total = self.sync_headers(mail, build, seq, uid, bits, modseq)
+            if mode == 1:
+                total = add(total, self.fetch_full(mail, build, seq, uid, bits, modseq))
+            elif mode == 2:
+                total = add(total, self.fetch_text(mail, build, seq, uid, bits, peek=True))
+            (uf, uh, ub, ua), (df, dh, db, da), rt = total
+            c = self.memo[key] = ((uf, uh, ub, ua), (df, dh - h, db - b, da - a), rt)
+        d = c[1]
+        return (c[0], (d[0], d[1] + h, d[2] + b, d[3] + a), c[2])
+
     def _payload(self, key: tuple[Any, ...], measure: Callable[[], Cost],
                  payload: tuple[int, int, int], *, up: bool = False) -> Cost:
         """Memoise the framing of a shape; add this message's own payload octets

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from sim.metrics import Recorder
 from sim.model import state, wire
-from sim.model.imap_costs import ImapCosts, _config, size_probe
+from sim.model.imap_costs import ImapCosts, _config, add, size_probe
 from sim.model.pop3_costs import digits
 from sim.model.sizes import fast_mail, fast_mails
 from sim.model.state import _shape, mail_of
@@ -335,3 +335,33 @@ def test_driver_hands_items_over_in_time_kind_index_order() -> None:
     assert seen == expected
     ties = {t for t, _, _ in expected}
     assert len(ties) < len(expected) / 2  # the rounding made many ties
+
+
+_SHARED: dict[tuple[TlsMode, bool], ImapCosts] = {}
+
+
+@settings(max_examples=150, deadline=None)
+@given(spec=_specs(), seq=st.integers(1, 120_000), extra_uid=st.integers(0, 10**7),
+       bits=st.integers(0, 15), modseq=st.integers(1, 10**9), mode=st.integers(0, 2),
+       qresync=st.booleans(), tls=st.sampled_from(list(TlsMode)))
+def test_fetch_new_equals_the_calls_it_adds_up(spec: MessageSpec, seq: int, extra_uid: int,
+                                              bits: int, modseq: int, mode: int, qresync: bool,
+                                              tls: TlsMode) -> None:
+    """``ImapCosts.fetch_new`` (one memo key for what a new message brings) equals the header
+    sync plus the whole message or its text part, costed separately."""
+    spec = dataclasses.replace(spec, attachment_size=min(spec.attachment_size, 300_000),
+                               text_size=min(spec.text_size, 300_000))
+    mail = mail_of(spec, _TRACE)
+    msg = build_message(spec, _TRACE.scenario)
+    uid = seq + extra_uid
+    # one shared memo across examples: a key that missed something that matters would hand a
+    # later example the framing of an earlier one
+    shared = _SHARED.setdefault((tls, qresync), ImapCosts(tls, qresync))
+    separate = ImapCosts(tls, qresync)
+    got = shared.fetch_new(mail, lambda _mid: msg, 7, seq, uid, bits, modseq, mode)
+    want = separate.sync_headers(mail, lambda: msg, seq, uid, bits, modseq)
+    if mode == 1:
+        want = add(want, separate.fetch_full(mail, lambda: msg, seq, uid, bits, modseq))
+    elif mode == 2:
+        want = add(want, separate.fetch_text(mail, lambda: msg, seq, uid, bits, peek=True))
+    assert got == want
