@@ -35,7 +35,7 @@ from ..workload import Action, ActionKind, Crash, build_message
 from .imap_costs import DELETED, ZERO, Cost, add, costs_for, untagged_updates
 from .pop3_costs import sum_digits_1_to
 from .pop3_client import FLAG_OF_ACTION, wipe_and_restore
-from .state import INBOX, SENT, Device
+from .state import INBOX, SENT, Device, LocalCopy
 from .silence import Silence
 from .timeline import Timeline
 from .world import World
@@ -71,6 +71,12 @@ class ImapClient:
         self._new_mode = 0 if not self.full else 1 if self.eager else 2
         self._push_idle: dict[int, Cost] = {}  # digits of EXISTS -> push + IDLE re-issue cost
         self._cycle = self.costs.idle_cycle()  # DONE ... IDLE around a command (fixed shape)
+        # what a command of a user action adds around itself: leaving IDLE and entering it again
+        # (nothing for a polling client, or inside a visit to another folder, which has its own)
+        self._op_cycle = self._cycle if self.pol.idle else ZERO
+        # IDLE: mail ids changed on the server outside INBOX since this device's last resync,
+        # which IDLE did not report; the device sees them when it next selects their folder
+        self.hidden: dict[int, None] = {}
         self._listing = self.costs.flags_resync_base()  # UID FETCH 1:* (UID FLAGS), no lines
         # connection silence: server keepalives and a NAT that forgets quiet connections
         link_nat = dev.spec.link.nat_idle_timeout_s if self.pol.idle else None
@@ -342,6 +348,7 @@ class ImapClient:
         log = user.log
         changed = dict.fromkeys(log[self.log_pos:])
         self.log_pos = len(log)
+        self.hidden.clear()  # (every change they stand for is in the log since log_pos)
         fetch = ZERO
         where = user.where
         for mid in changed:
@@ -420,9 +427,8 @@ class ImapClient:
         """Another session changed ``mid`` (flags, folder, expunge, quarantine).  ``deleted``:
         the flags ``mid`` had when that session deleted it (STORE \\Deleted, then EXPUNGE).
 
-        IDLE reports changes in the selected mailbox, INBOX, only; a change in another folder is
-        pushed nothing (the client's copy still follows at once: a simplification, see
-        docs/parameters.md)."""
+        IDLE reports changes in the selected mailbox, INBOX, only: a change in another folder
+        is kept in ``hidden`` until the device next looks into that folder or resynchronises."""
         dev = self.dev
         if origin is dev or not dev.exists(t) or not self.tl.online(t) or (
                 self._nat and self.silence.dead(t)):
@@ -436,49 +442,87 @@ class ImapClient:
         copy = dev.local.get(mid)
         if copy is None:
             return
-        if state is None or state[0] != copy.folder:  # it left the folder it was in
-            gone_mid, left, uid, _ = w.last_removed
-            seq = bisect_left(user.boxes[INBOX], uid) + 1  # its number before the expunge
-            pushed = gone_mid == mid and left == INBOX
-            if state is None:
-                if pushed:
-                    cost = add(costs.push_expunge(seq, uid), self._cycle)
-                    if deleted is not None:  # the \\Deleted flag change came a round trip first
-                        cost = add(costs.push_flags(seq, deleted | DELETED, uid,
-                                                    w.book.of[mid] if self.qresync else 1),
-                                   cost)  # type: ignore[union-attr]
-                    self._charge(cost)
-                w.drop_local(dev, mid, LossReason.QUARANTINE if mid in w.quarantined
-                             else LossReason.USER_DELETE)
+        if state is not None and state[0] == copy.folder:  # a flag change
+            folder, flags = state
+            if folder != INBOX:
+                self.hidden[mid] = None
                 return
-            folder, flags = state
-            if pushed and self.qresync:
-                # the message vanished from INBOX; the client looks into the folder it went to
-                cost = add(costs.push_expunge(seq, uid), self._cycle)
-                cost = add(cost, self._qresync_select(folder))
-                cost = add(cost, self._qresync_select(INBOX))
-                self._charge(cost)
-            elif pushed:  # (the same, listing the folder's flags; INBOX's are up to date)
-                keywords = user.keywords
-                cost = add(costs.push_expunge(seq), self._cycle)
-                cost = add(cost, costs.select(folder, len(user.boxes[folder]),
-                                              user.box_next[folder],
-                                              keywords.get(folder, 0) > 0,
-                                              user.validity[folder]))
-                cost = add(cost, self._flag_listing(folder))
-                cost = add(cost, costs.select(INBOX, len(user.boxes[INBOX]),
-                                              user.box_next[INBOX], keywords.get(INBOX, 0) > 0))
-                self._charge(cost)
+            if self.qresync:
+                cost = costs.push_flags(user.seq_of(mid), flags, user.uid_of[mid],
+                                        w.book.of[mid])  # type: ignore[union-attr]
+            else:
+                cost = costs.push_flags(user.seq_of(mid), flags)
+            self._charge(cost)
+            w.change_local(dev, mid, t + dev.spec.link.rtt_s / 2, folder, flags)
+            return
+        # it left the folder it was in (expunged, quarantined or moved)
+        gone_mid, left, uid, _ = w.last_removed
+        if gone_mid != mid or left != INBOX:
+            self.hidden[mid] = None
+            return
+        seq = bisect_left(user.boxes[INBOX], uid) + 1  # its number before the expunge
+        cost = add(costs.push_expunge(seq, uid), self._cycle)
+        if state is None:
+            if deleted is not None:  # the \Deleted flag change came a round trip first
+                cost = add(costs.push_flags(seq, deleted | DELETED, uid,
+                                            w.book.of[mid] if self.qresync else 1),
+                           cost)  # type: ignore[union-attr]
+            self._charge(cost)
+            w.drop_local(dev, mid, LossReason.QUARANTINE if mid in w.quarantined
+                         else LossReason.USER_DELETE)
+            return
+        # the client looks into the folder the message went to, then selects INBOX again
+        cost = add(cost, self._look_into(state[0], t + dev.spec.link.rtt_s / 2, mid))
+        self._charge(add(cost, self._back_to_inbox()))
+
+    def _look_into(self, folder: str, t: float, moved: int | None = None) -> Cost:
+        """SELECT ``folder`` and learn its state: the flag listing (QRESYNC: what changed since
+        the last sync of it).  The hidden changes of its messages (and of ``moved``, a message
+        just pushed out of INBOX) reach the device's copies at ``t``.  Returns the cost (the
+        caller charges it)."""
+        if self.qresync:
+            cost = self._qresync_select(folder)
         else:
-            folder, flags = state
-            if folder == INBOX:
-                if self.qresync:
-                    cost = costs.push_flags(user.seq_of(mid), flags, user.uid_of[mid],
-                                            w.book.of[mid])  # type: ignore[union-attr]
-                else:
-                    cost = costs.push_flags(user.seq_of(mid), flags)
-                self._charge(cost)
-        w.change_local(dev, mid, t + dev.spec.link.rtt_s / 2, folder, flags)
+            user = self.user
+            box = user.boxes[folder]
+            cost = self.costs.select(folder, len(box), user.box_next[folder],
+                                     user.keywords.get(folder, 0) > 0, user.validity[folder])
+            if box:
+                cost = add(cost, self._flag_listing(folder))
+        if moved is not None:
+            self.hidden[moved] = None
+        if self.hidden:
+            self._reveal(folder, t)
+        return cost
+
+    def _back_to_inbox(self) -> Cost:
+        """SELECT INBOX again after a visit to another folder (QRESYNC: with what changed
+        there meanwhile; otherwise INBOX's pushes have kept the client up to date)."""
+        if self.qresync:
+            return self._qresync_select(INBOX)
+        user = self.user
+        return self.costs.select(INBOX, len(user.boxes[INBOX]), user.box_next[INBOX],
+                                 user.keywords.get(INBOX, 0) > 0)
+
+    def _reveal(self, folder: str, t: float) -> None:
+        """The device has listed ``folder``: the hidden changes of the messages the server has
+        there, or that the device shows there, now reach its copies.  A copy follows its message
+        to the folder it was moved to (as at a resync: the model keeps a moved copy)."""
+        w, dev, where = self.w, self.dev, self.user.where
+        for mid in list(self.hidden):
+            copy = dev.local.get(mid)
+            if copy is None:
+                del self.hidden[mid]
+                continue
+            entry = where.get(mid)
+            if entry is None:
+                if copy.folder == folder:
+                    del self.hidden[mid]
+                    w.drop_local(dev, mid, LossReason.QUARANTINE if mid in w.quarantined
+                                 else LossReason.USER_DELETE)
+            elif entry[0] == folder or copy.folder == folder:
+                del self.hidden[mid]
+                w.change_local(dev, mid, t, entry[0], entry[1])
 
     def _notify_others(self, mid: int, t: float, deleted: int | None = None) -> None:
         entry = self.user.where.get(mid)
@@ -506,6 +550,27 @@ class ImapClient:
             copy = dev.local.get(mid)
             if copy is None:
                 return  # it was deleted elsewhere meanwhile: nothing left to act on
+        if online and copy.folder != INBOX:
+            # the user opens the folder the message is in: DONE, SELECT it and list it, the
+            # action's commands, SELECT INBOX, IDLE
+            visited = copy.folder
+            self._charge(add(self._op_cycle, self._look_into(visited, t)))
+            self._op_cycle = ZERO  # the commands run inside this visit
+            try:
+                copy = dev.local.get(mid)
+                if copy is not None and copy.folder == visited:  # still there once listed
+                    self._act(a, mid, t, copy, online)
+            finally:
+                self._op_cycle = self._cycle if self.pol.idle else ZERO
+            self._charge(self._back_to_inbox())
+            if self._polling:
+                self._view_reset()
+            return
+        self._act(a, mid, t, copy, online)
+
+    def _act(self, a: Action, mid: int, t: float, copy: LocalCopy, online: bool) -> None:
+        """The action on this device's ``copy`` of ``mid``, and its upload (queued offline)."""
+        w, dev = self.w, self.dev
         folder, flags = copy.folder, copy.flags
         knew = flags  # what the client believes the server has (it decides what it sends)
         if a.kind is ActionKind.DELETE:
@@ -516,8 +581,9 @@ class ImapClient:
                 folder = a.folder
             else:
                 flags |= FLAG_OF_ACTION.get(a.kind, 0)
-            if a.kind is ActionKind.READ and not copy.body and online:
-                self._open(mid, t, flags)
+            if a.kind is ActionKind.READ and not copy.body and online and self._open(mid, t,
+                                                                                  flags):
+                knew |= SEEN  # the FETCH reply showed the \Seen the server set
             if a.kind is ActionKind.FORWARD and not copy.attachment and online \
                     and w.mails[mid].att:
                 self._fetch_attachment(mid, t)
@@ -528,16 +594,17 @@ class ImapClient:
         else:
             self.queue.append((a.kind, mid, a, knew))
 
-    def _open(self, mid: int, t: float, flags: int) -> None:
-        """Body on open (BODY[1] sets \\Seen on the server) and attachments on opening."""
+    def _open(self, mid: int, t: float, flags: int) -> bool:
+        """Body on open (BODY[1] sets \\Seen on the server) and attachments on opening;
+        False when the message is no longer on the server."""
         user, costs, m = self.user, self.costs, self.w.mails[mid]
         if mid not in user.where:
-            return
+            return False
         seq, uid = user.seq_of(mid), user.uid_of[mid]
         bits = user.where[mid][1]
         new_ms = self.w.book.highest(user.index, user.where[mid][0]) + 1 \
             if self.qresync else 1  # type: ignore[union-attr]
-        cost = add(self._cycle, costs.fetch_text(m, self._build(mid), seq, uid, bits,
+        cost = add(self._op_cycle, costs.fetch_text(m, self._build(mid), seq, uid, bits,
                                                         new_modseq=new_ms))
         att = bool(m.att)
         if att:
@@ -550,12 +617,13 @@ class ImapClient:
         if not bits & SEEN:  # the server set \Seen as a side effect of BODY[1]
             self.w.server_change(user, mid, user.where[mid][0], bits | SEEN, t)
             self._notify_others(mid, t)
+        return True
 
     def _fetch_attachment(self, mid: int, t: float) -> None:
         user, m = self.user, self.w.mails[mid]
         if mid not in user.where:
             return
-        cost = add(self._cycle, self.costs.fetch_attachment(
+        cost = add(self._op_cycle, self.costs.fetch_attachment(
             m, self._build(mid), user.seq_of(mid), user.uid_of[mid], self.pol.chunk_bytes))
         self._charge(cost)
         self._scan(mid, False, True)
@@ -569,7 +637,7 @@ class ImapClient:
         the flags the device showed before the action -- a client stores a flag it does not
         know to be set, even when another device has set it on the server meanwhile."""
         w, user, costs = self.w, self.user, self.costs
-        cost = self._cycle if idling and self.pol.idle else ZERO
+        cost = self._op_cycle if idling else ZERO
         # a polling session hears of other sessions' changes in the reply to its first command,
         # numbered against the mailbox as it is before this client's own change
         heard = self._untagged(clear=False) if self._polling else 0
@@ -637,22 +705,28 @@ class ImapClient:
         if self.online(t) and self.connected_at <= t and self.silence.dead(t):
             self._revive(t)
         if self.online(t) and self.connected_at <= t:
-            cost = self._cycle
-            # the server's hits per folder: matching arrivals that are on the server (Sent holds
-            # only the user's own messages, which are never arrivals)
+            cost = self._op_cycle
+            away = False  # another folder was selected: SELECT INBOX again at the end
+            # the server's hits per folder: matching arrivals that are on the server, and the
+            # user's own sent messages in Sent that match (found, though not arrivals)
             hits: dict[str, list[int]] = {}
             where, uid_of = user.where, user.uid_of
             for mid in matching:
                 entry = where.get(mid)
                 if entry is not None:
                     hits.setdefault(entry[0], []).append(uid_of[mid])
+            sent = w.sent_matching(dev.user, q)
+            if sent:
+                hits[SENT] = [uid_of[mid] for mid in sent]
             found = 0
             for folder, box in user.boxes.items():
                 if not box:
                     continue
                 uids = hits.get(folder, ())
-                found += len(uids)
+                if folder != SENT:
+                    found += len(uids)
                 if folder != INBOX:
+                    away = True
                     highest = w.book.highest(user.index, folder) if w.book is not None else 1
                     cost = add(cost, self.costs.select(folder, len(box), user.box_next[folder],
                                                        user.keywords.get(folder, 0) > 0,
@@ -660,8 +734,15 @@ class ImapClient:
                 extra = sum(1 + len(str(u)) for u in uids)
                 cost = add(cost, self.costs.search_base(q))
                 cost = add(cost, ((0, 0, 0, 0), (extra, 0, 0, 0), 0))
+            if away:
+                inbox = user.boxes[INBOX]
+                highest = w.book.highest(user.index, INBOX) if w.book is not None else 1
+                cost = add(cost, self.costs.select(INBOX, len(inbox), user.box_next[INBOX],
+                                                   user.keywords.get(INBOX, 0) > 0, 1, highest))
             up, down, rt = cost
             self._charge(cost)
+            if away and self._polling:
+                self._view_reset()  # (SELECT INBOX)
             dur = self._duration(cost)
             w.search_records.append(SearchRecord(t, dev.name, q, relevant, found,
                                                  found / relevant if relevant else 1.0,
@@ -677,6 +758,7 @@ class ImapClient:
     def on_crash(self, c: Crash, t: float) -> None:
         record = wipe_and_restore(self.w, self.dev, c, t)
         self.queue.clear()  # unsent changes lived only on the device
+        self.hidden.clear()  # (the whole log is replayed at the next connect)
         self.log_pos = 0  # the local store is gone: replay the whole change log
         self.since.clear()  # and with it what a QRESYNC client knew: a full resync next
         self.silence.close(t)  # the connection died with the device

@@ -34,7 +34,7 @@ from .imap_costs import flag_len
 from .modseq import ModseqBook
 from .pop3_costs import _DIGITS, digits
 from .sizes import fast_mail, fast_mails
-from .state import INBOX, Device, LocalCopy, Mail, ServerUser, TrackedCopy
+from .state import INBOX, SENT, Device, LocalCopy, Mail, ServerUser, TrackedCopy
 from .wire import WireCalc
 
 _MAIL_CACHE: dict[int, tuple[Trace, list[Mail]]] = {}
@@ -139,6 +139,10 @@ class World:
         # first search scans these shared tuples, not the scattered Mail records (campus, 30 days:
         # ~10^4 first searches over up to ~900 mails each)
         self.user_kws: list[list[tuple[str, ...]]] = [[] for _ in self.users]
+        # per user, the sent messages on the server (IMAP APPENDs them to Sent, where a server
+        # SEARCH finds them too) and, per searched keyword, those carrying it
+        self.user_sent: list[list[int]] = [[] for _ in self.users]
+        self.user_sent_kw: list[dict[str, list[int]]] = [{} for _ in self.users]
         self.copies = CopyCounts(len(self.mails))  # mail id -> number of places holding it
         self.last_reason: dict[int, LossReason] = {}
         self.quarantined: set[int] = set()
@@ -427,6 +431,11 @@ class World:
             self.book.append(user.index, folder, mid)
         user.where[mid] = self.state(folder, flags)
         self._keyword(user, folder, flags, 1, mid)
+        if folder == SENT:
+            self.user_sent[user.index].append(mid)
+            for kw, hits in self.user_sent_kw[user.index].items():
+                if kw in m.keywords:
+                    hits.append(mid)
         user.bytes += m.size
         user.modseq += 1
         user.log.append(mid)
@@ -486,6 +495,16 @@ class World:
         if hits is None:
             hits = by_kw[query] = [mid for mid, kws in zip(self.user_delivered[user],
                                                            self.user_kws[user]) if query in kws]
+        return hits
+
+    def sent_matching(self, user: int, query: str) -> list[int]:
+        """Sent mail ids of ``user`` on the server whose keywords contain ``query``."""
+        by_kw = self.user_sent_kw[user]
+        hits = by_kw.get(query)
+        if hits is None:
+            mails = self.mails
+            hits = by_kw[query] = [mid for mid in self.user_sent[user]
+                                   if query in mails[mid].keywords]
         return hits
 
     def state(self, folder: str, flags: int) -> tuple[str, int]:

@@ -9,7 +9,9 @@ the same against the engine, with ``b`` a second real session on the same store:
   to (DONE, SELECT it, list its flags, SELECT INBOX, IDLE);
 * a delete in INBOX: two pushes a round trip apart -- the ``\\Deleted`` flag change, then the
   EXPUNGE -- and DONE/IDLE;
-* a change in another folder: nothing (IDLE watches the selected mailbox only).
+* a change in another folder: nothing (IDLE watches the selected mailbox only) -- ``a`` sees it
+  when it next looks into that folder: here when its user files a message kept there (DONE,
+  SELECT the folder, list it, UID MOVE, SELECT INBOX, IDLE).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from sim.model import Protocol, run
+from sim.model import Protocol
+from sim.model.run import simulate
 from sim.model.imap_costs import _config
 from sim.model.world import World
 from sim.protocol.imap.server import ImapServer
@@ -37,6 +40,8 @@ ACTIONS = ((1000.0, ActionKind.FLAG, 0, None),  # INBOX flag change
            (1400.0, ActionKind.FLAG, 1, None),  # in Work: no push
            (1500.0, ActionKind.DELETE, 2, None),  # in Work: no push
            (1600.0, ActionKind.FORWARD, 4, None))  # $Forwarded in INBOX, plus an APPEND to Sent
+A_FILES_AT = 1700.0  # then a files message 1 (in Work, flagged by b at 1400) into Family
+A_SEARCHES_AT = 1800.0  # and searches: every non-empty folder, Sent's own messages found too
 
 
 def _model(qresync: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[Scenario, Trace,
@@ -51,7 +56,9 @@ def _model(qresync: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[Scenario, Tr
                         keywords=("topic0001",), outgoing=True, reply_to=4),)
     actions = tuple(Action(t, 0, 1, kind, target, folder,
                            outgoing=sent[0] if kind is ActionKind.FORWARD else None)
-                    for t, kind, target, folder in ACTIONS)
+                    for t, kind, target, folder in ACTIONS) + (
+        Action(A_FILES_AT, 0, 0, ActionKind.FILE, 1, "Family"),
+        Action(A_SEARCHES_AT, 0, 0, ActionKind.SEARCH, query="topic0001"))
     day = (Interval(0.0, DAY),)
     trace = Trace(sc, specs, sent, actions, (day, day), (day, day), (), (), ())
     charged: dict[float, Any] = {}
@@ -59,12 +66,15 @@ def _model(qresync: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[Scenario, Tr
 
     def spy(self, dev, up, down, rt, **kw):  # type: ignore[no-untyped-def]
         t = self.env.now
-        if dev.name == "u/a" and t in {a[0] for a in ACTIONS} and kw.get("times", 1) == 1:
+        if dev.name == "u/a" and t in {a[0] for a in ACTIONS} | {A_FILES_AT, A_SEARCHES_AT} and \
+                kw.get("times", 1) == 1:
             u, d, r = charged.get(t, (0, (0, 0, 0, 0), 0))
             charged[t] = (u + sum(up), tuple(x + y for x, y in zip(d, down)), r + rt)
         return orig(self, dev, up, down, rt, **kw)
     monkeypatch.setattr(World, "charge", spy)
-    run(sc, Protocol.IMAP, trace)
+    result, world = simulate(sc, Protocol.IMAP, trace)
+    a = world.devices[0]
+    charged["final"] = {mid: copy.state() for mid, copy in a.local.items()}
     return sc, trace, charged
 
 
@@ -80,6 +90,7 @@ def test_pushes_to_an_idling_device_equal_the_engine(qresync: bool,
     sc, trace, charged = _model(qresync, monkeypatch)
     store = Store()
     account = store.add_account("user", "secret")
+    account.create("Sent")  # the model's Sent exists from the start (UIDVALIDITY 2)
     config = _config(TlsMode.NONE, qresync)
 
     def session() -> ImapClient:
@@ -92,7 +103,8 @@ def test_pushes_to_an_idling_device_equal_the_engine(qresync: bool,
     a, b = session(), session()
     for spec in trace.messages:
         account.inbox.append(build_message(spec, sc))
-    uid = {i: i + 1 for i in range(len(trace.messages))}  # INBOX UIDs of the arrivals
+    uid = {i: i + 1 for i in range(len(trace.messages))}  # UIDs of the arrivals
+    box_of = dict.fromkeys(uid, "INBOX")  # and the folder each is in
     a.idle_start()
     a.idle_push()  # the arrivals (what a fetches then is not part of this test)
     b.noop()
@@ -114,10 +126,11 @@ def test_pushes_to_an_idling_device_equal_the_engine(qresync: bool,
     since["INBOX"] = 1  # a's connect selected an empty INBOX
     for t, kind, target, folder in ACTIONS:
         if kind is ActionKind.FLAG:
-            b.select(_folder_of(account, uid[target]) if target in uid else "INBOX")
+            b.select(box_of[target])
             b.store_flags([uid[target]], ["\\Flagged"])
         elif kind is ActionKind.FORWARD:
-            b.select("INBOX")  # (b's APPEND to Sent pushes nothing to a session on INBOX)
+            b.append("Sent", build_message(trace.sent[0], sc))  # (nothing pushed to INBOX)
+            b.select("INBOX")
             b.store_flags([uid[target]], ["$Forwarded"])
         elif kind is ActionKind.FILE:
             b.select("INBOX")
@@ -125,9 +138,9 @@ def test_pushes_to_an_idling_device_equal_the_engine(qresync: bool,
             if account.get(folder) is None:
                 account.create(folder)
             moved = b.move([uid[target]], folder)
-            uid[target] = moved[0]
+            uid[target], box_of[target] = moved[0], folder
         else:
-            b.select(_folder_of(account, uid[target]))
+            b.select(box_of[target])
             b.store_flags([uid[target]], ["\\Deleted"])
             a.idle_push()  # the flag change reaches a before b's EXPUNGE does
             b.command(f"UID EXPUNGE {uid[target]}")
@@ -145,11 +158,25 @@ def test_pushes_to_an_idling_device_equal_the_engine(qresync: bool,
         assert model == engine, (t, kind.value)
     # the cases that push nothing really pushed nothing
     assert 1400.0 not in charged and 1500.0 not in charged
+    # a's user files message 1, which a shows in Work: a looks into Work first
+    account.create("Family")
+    a.idle_done()
+    look("Work")
+    a.move([uid[1]], "Family")
+    look("INBOX")
+    a.idle_start()
+    assert charged[A_FILES_AT] == _octets(a)
+    # a searches every non-empty folder (Work is empty now) and selects INBOX again
+    a.idle_done()
+    hits = list(a.search("TEXT topic0001"))
+    for folder in ("Sent", "Family"):
+        a.select(folder)
+        hits += a.search("TEXT topic0001")
+    a.select("INBOX")
+    a.idle_start()
+    assert len(hits) == 5  # messages 0, 4 and 5 in INBOX, the forward in Sent, 1 in Family
+    assert charged[A_SEARCHES_AT] == _octets(a)
+    final = charged["final"]
+    assert 2 not in final  # b's delete in Work reached a when a listed Work
+    assert final[1] == ("Family", 4)  # with b's \Flagged, learnt there too (FLAGGED = 4)
 
-
-def _folder_of(account: Any, uid: int) -> str:
-    for name in ("INBOX", "Work"):
-        box = account.get(name)
-        if box is not None and box.by_uid(uid) is not None:
-            return name
-    raise AssertionError(uid)

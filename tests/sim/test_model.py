@@ -193,3 +193,51 @@ def test_quarantined_mail_is_counted_lost_to_quarantine(protocol: Protocol) -> N
     assert quarantined > 20  # the case is exercised
     assert lost.get(LossReason.QUARANTINE, 0) == quarantined
     assert lost.get(LossReason.USER_DELETE, 0) == len(gone) - quarantined
+
+
+@pytest.mark.parametrize("idle", [True, False])
+def test_reading_a_message_fetched_headers_only_costs_one_fetch(idle: bool,
+                                                                monkeypatch: pytest.MonkeyPatch
+                                                                ) -> None:
+    """Opening a message whose body is not on the device is ``UID FETCH uid (BODY[1])``: the
+    server sets \\Seen and says so in the reply, so the client sends no STORE after it; an
+    idling client wraps it in DONE ... IDLE, a polling one sends it as it is."""
+    from sim.model.world import World
+    from sim.scenario import FetchMode, ImapPolicy
+    from sim.workload import Action, ActionKind
+
+    pol = ImapPolicy(idle=idle, fetch_mode=FetchMode.BODIES_ON_OPEN, poll_interval_s=600.0)
+    dev = DeviceSpec(name="a", link=LinkSpec(BW, BW, RTT), imap=pol)
+    sc = Scenario(users=(UserSpec("u", (dev,)),), tls=TlsMode.NONE, duration_s=DAY,
+                  workload=WorkloadSpec(messages_per_day=0.0), name="open")
+    spec = MessageSpec(id=0, user=0, time=ARRIVAL, text_size=700, attachment_size=0,
+                       keywords=("topic0001",))
+    day = (Interval(0.0, DAY),)
+    trace = Trace(sc, (spec,), (), (Action(5000.0, 0, 0, ActionKind.READ, 0),), (day,), (day,),
+                  (), (), ())
+    charged: list[tuple[int, int, int]] = []
+    orig = World.charge
+
+    def spy(self, d, up, down, rt, **kw):  # type: ignore[no-untyped-def]
+        if self.env.now == 5000.0 and kw.get("times", 1) == 1:
+            charged.append((sum(up), sum(down), rt))
+        return orig(self, d, up, down, rt, **kw)
+    monkeypatch.setattr(World, "charge", spy)
+    r = run(sc, Protocol.IMAP, trace)
+    store = Store()
+    store.add_account("user", "secret").inbox.append(build_message(spec, sc))
+    c = connect(ImapServer(store, ImapConfig()), "user", "secret")
+    if idle:
+        c.idle_start()
+    c.take_record()
+    if idle:
+        c.idle_done()
+    c.fetch_body(1, "1", mark_seen=True)
+    if idle:
+        c.idle_start()
+    rec = c.take_record()
+    assert [e.client.split()[1] for e in rec.exchanges if e.client[:1] == b"a"] == (
+        [b"UID", b"IDLE"] if idle else [b"UID"])
+    k = rec.server_counts
+    assert charged == [(rec.client_bytes, k.total, rec.round_trips)]
+    assert r.summary.server_storage_bytes == build_message(spec, sc).size
