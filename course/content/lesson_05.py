@@ -74,6 +74,16 @@ CONTENT = LessonContent(
             source="RFC 7162",
         ),
         NuanceBox(
+            title="IDLE watches one folder",
+            text=(
+                "An idling client is told at once about changes in the mailbox it has selected, "
+                "usually INBOX. A flag set on a message already filed in another folder reaches "
+                "the other devices only when they open that folder or resynchronise, so even "
+                "connected IMAP devices can show an old status for a while."
+            ),
+            source="RFC 2177; RFC 9051 §6.3.2",
+        ),
+        NuanceBox(
             title="The POP3 half is too strong",
             text=(
                 "With *leave on server*, other POP3 devices can still download a message. What "
