@@ -47,6 +47,8 @@ class ImapClient:
     def __init__(self, world: World, dev: Device) -> None:
         self.w = world
         self.dev = dev
+        if world.left_uid is None:
+            world.left_uid = {}
         self.pol = dev.spec.imap
         self.user = world.users[dev.user]
         ivs = [(iv.start, iv.end) for iv in world.trace.online[dev.id]]
@@ -60,8 +62,8 @@ class ImapClient:
         self.connected_at = math.inf  # start of the current connection (inf: not connected)
         self.synced = False  # the local view matches the server as of the last sync
         self.log_pos = 0  # how far into the server's change log the last resync got
-        # offline changes to upload, with the flags the device showed before each
-        self.queue: list[tuple[ActionKind, int, Action, int]] = []
+        # offline changes to upload, with the flags and folder the device showed before each
+        self.queue: list[tuple[ActionKind, int, Action, int, str]] = []
         self.pending_tick = math.inf  # a polling client's next tick with changes to pick up
         self.full = self.pol.fetch_mode is FetchMode.FULL_OFFLINE
         self.eager = self.pol.attachments is AttachmentPolicy.EAGER
@@ -436,6 +438,8 @@ class ImapClient:
         if not self.pol.idle:
             if self.connected_at <= t:
                 self._note_change(mid, state)
+            if mid in dev.local:
+                self.hidden[mid] = None  # (a visit to its folder before the tick shows it)
             self._want_tick(t)
             return
         w, costs, user = self.w, self.costs, self.user
@@ -554,6 +558,8 @@ class ImapClient:
             # the user opens the folder the message is in: DONE, SELECT it and list it, the
             # action's commands, SELECT INBOX, IDLE
             visited = copy.folder
+            if self._polling:
+                self._view_reset()  # SELECT closes INBOX: its pending updates are never sent
             self._charge(add(self._op_cycle, self._look_into(visited, t)))
             self._op_cycle = ZERO  # the commands run inside this visit
             try:
@@ -572,6 +578,7 @@ class ImapClient:
         """The action on this device's ``copy`` of ``mid``, and its upload (queued offline)."""
         w, dev = self.w, self.dev
         folder, flags = copy.folder, copy.flags
+        src = folder  # where the client believes the message is (the UID it names is there)
         knew = flags  # what the client believes the server has (it decides what it sends)
         if a.kind is ActionKind.DELETE:
             w.drop_local(dev, mid, LossReason.USER_DELETE)
@@ -590,9 +597,9 @@ class ImapClient:
             w.change_local(dev, mid, t, folder, flags)
             w.set_intent(mid, (folder, flags))
         if online:
-            self._upload(a.kind, mid, a, t, flags, folder, knew=knew)
+            self._upload(a.kind, mid, a, t, flags, folder, knew=knew, src=src)
         else:
-            self.queue.append((a.kind, mid, a, knew))
+            self.queue.append((a.kind, mid, a, knew, src))
 
     def _open(self, mid: int, t: float, flags: int) -> bool:
         """Body on open (BODY[1] sets \\Seen on the server) and attachments on opening;
@@ -631,11 +638,16 @@ class ImapClient:
             self.w.put_local(self.dev, mid, t, body=False, attachment=True)
 
     def _upload(self, kind: ActionKind, mid: int, a: Action, t: float, flags: int,
-                folder: str, *, idling: bool = True, knew: int | None = None) -> None:
+                folder: str, *, idling: bool = True, knew: int | None = None,
+                src: str | None = None) -> None:
         """Send one change to the server (and from there to the other devices); ``idling``: the
         connection was in IDLE, so the command costs a DONE ... IDLE cycle around it.  ``knew``:
         the flags the device showed before the action -- a client stores a flag it does not
-        know to be set, even when another device has set it on the server meanwhile."""
+        know to be set, even when another device has set it on the server meanwhile.  ``src``:
+        the folder the device showed the message in; if the server no longer has it there
+        (moved or deleted by another device, not yet heard of), the command names a UID that
+        is gone: answered OK, nothing changes (:meth:`.ImapCosts.stale`; the UID is the one the
+        message last left a folder with, exact unless it moved twice since)."""
         w, user, costs = self.w, self.user, self.costs
         cost = self._op_cycle if idling else ZERO
         # a polling session hears of other sessions' changes in the reply to its first command,
@@ -652,7 +664,22 @@ class ImapClient:
                 w.put_local(self.dev, out.id, t, body=True, attachment=True, folder=SENT,
                             flags=SEEN, full=True)
         entry = user.where.get(mid)
-        if entry is not None:
+        if src is not None and (entry is None or entry[0] != src):
+            left = w.left_uid.get(mid) if w.left_uid is not None else None
+            if left is not None:
+                old = left[1]
+                bit = FLAG_OF_ACTION.get(kind, 0)
+                if kind is ActionKind.DELETE:
+                    cost = add(cost, costs.stale("delete", old))
+                    sent = True
+                elif kind is ActionKind.FILE and a.folder:
+                    if a.folder != src:
+                        cost = add(cost, costs.stale("move", old, folder=a.folder))
+                        sent = True
+                elif bit and not (knew or 0) & bit:
+                    cost = add(cost, costs.stale("store", old, bit))
+                    sent = True
+        elif entry is not None:
             seq, uid = user.seq_of(mid), user.uid_of[mid]
             if kind is ActionKind.DELETE:
                 cost = add(cost, costs.delete(seq, uid))
@@ -688,11 +715,11 @@ class ImapClient:
     def _upload_queue(self, t: float) -> Cost:
         """Upload the changes made offline, in order; returns nothing to add (each is charged)."""
         queue, self.queue = self.queue, []
-        for kind, mid, a, knew in queue:
+        for kind, mid, a, knew, src in queue:
             copy = self.dev.local.get(mid)
             folder = copy.folder if copy else INBOX
             flags = copy.flags if copy else 0
-            self._upload(kind, mid, a, t, flags, folder, idling=False, knew=knew)
+            self._upload(kind, mid, a, t, flags, folder, idling=False, knew=knew, src=src)
         return ZERO
 
     # -- search --------------------------------------------------------------------------------------
@@ -719,6 +746,11 @@ class ImapClient:
             if sent:
                 hits[SENT] = [uid_of[mid] for mid in sent]
             found = 0
+            if self._polling:  # the first command brings INBOX's pending updates -- unless it
+                # is a SELECT of another folder (INBOX empty), which closes INBOX unreported
+                heard = self._untagged() if user.boxes[INBOX] else 0
+                self._view_reset()
+                cost = add(cost, ((0, 0, 0, 0), (heard, 0, 0, 0), 0))
             for folder, box in user.boxes.items():
                 if not box:
                     continue

@@ -602,6 +602,29 @@ class ImapCosts:
             return _cost_of(c)
         return self._get(key, measure)
 
+    def stale(self, op: str, uid: int, bits: int = 0, folder: str = "") -> Cost:
+        """A command naming a UID its mailbox no longer holds -- another session moved or
+        deleted the message and this client has not heard yet: ``op`` "store" (``+FLAGS.SILENT``
+        of ``bits``), "move" (to ``folder``) or "delete" (``\\Deleted`` + UID EXPUNGE).  The
+        server answers OK and changes nothing (no COPYUID, no EXPUNGE)."""
+        key = ("stale", op, digits(uid), flag_len(bits) if op == "store" else 0, folder)
+
+        def measure() -> Cost:
+            p = self._probe()
+            u = _number_with(digits(uid))
+            p.box("INBOX", 1, u + 1, _FILLER, set())  # one message, with another UID
+            if op == "move":
+                p.account.create(folder)
+            c = p.client()
+            if op == "store":
+                c.store_flags([u], flag_names(bits))
+            elif op == "move":
+                c.move([u], folder)
+            else:
+                c.delete([u])
+            return _cost_of(c)
+        return self._get(key, measure)
+
     def append(self, mail: Any, build: Callable[[], Message], uidnext: int,
                uidvalidity: int) -> Cost:
         """APPEND to Sent (flags \\Seen, LITERAL+); the literal is uploaded message content."""

@@ -158,6 +158,9 @@ class World:
         # session announces it as EXPUNGE by sequence number or VANISHED by UID
         self.last_removed: tuple[int, str, int, int] = (-1, "", 0, 0)  # + the op's number
         self.server_ops = 0  # removals and changes so far (tells a fresh removal from an old one)
+        # IMAP runs: per mail id, (folder, UID) it last left -- the UID a client that has not
+        # heard of the move or delete still names (None: not kept; POP3 removes every message)
+        self.left_uid: dict[int, tuple[str, int]] | None = None
         # the last new-message fetch an IMAP client priced (key, answer): the user's next device
         # usually asks the same (ImapClient._fetch_new_cost); per run, as mail ids repeat
         self.last_fetch: tuple[Any, Any] | None = None
@@ -352,6 +355,10 @@ class World:
 
     # -- intent ----------------------------------------------------------------------------------
     def set_intent(self, mid: int, new: tuple[str, int] | None) -> None:
+        """The result of the owner's latest action on ``mid`` on any device, as that device
+        shows it: folder and flags, or None (deleted, quarantined) -- DESIGN's definition, so
+        an action on a stale copy of a message deleted elsewhere makes it wanted again (a
+        conflict the consistency metric then shows, as no device can hold it any more)."""
         old = self.intent.get(mid, _NO_INTENT)  # only arrivals have an intent
         if old is _NO_INTENT or old == new:
             return
@@ -409,6 +416,8 @@ class World:
         del box[bisect.bisect_left(box, uid)]
         del user.box_mid[folder][uid]
         self.last_removed = (mid, folder, uid, self.server_ops)
+        if self.left_uid is not None:
+            self.left_uid[mid] = (folder, uid)
         if folder == INBOX:
             size = self.mails[mid].size
             user.inbox_bytes -= size
