@@ -67,6 +67,7 @@ class Pop3Client:
         self.ever: set[int] = set()  # mail ids ever downloaded in full (duplicate detection)
         self.acct = math.inf  # ticks before this time are accounted
         self.quiet_until = -math.inf  # no poll tick lies in [acct, quiet_until)
+        self.nxt = math.nan  # tl.next_tick(acct) when known (nan: not known)
         self.sched = math.inf
         # (time its days are up, mail id), in time order (downloads happen in time order)
         self.expiry: deque[tuple[float, int]] = deque()
@@ -77,6 +78,7 @@ class Pop3Client:
     def start(self, t: float) -> None:
         self.acct = t
         self.quiet_until = -math.inf
+        self.nxt = math.nan
         if self.user.inbox:
             self.want(t)
 
@@ -210,12 +212,15 @@ class Pop3Client:
             self.acct = t
             return
         tl = self.tl
-        n = tl.ticks_between(self.acct, t)
         start = self.acct
+        # a session at its tick asks about [acct, tick) with tick = next_tick(acct): no tick there
+        n = 0 if t == self.nxt else tl.ticks_between(start, t)
         self.acct = t
         # ticks_between(t, x) is 0 for every x below the next tick (less a margin far above the
-        # timeline's rounding tolerance), and stays 0 as ``acct`` only moves forward
-        self.quiet_until = tl.next_tick(t) - tl.interval * 1e-6
+        # timeline's rounding tolerance), and stays 0 as ``acct`` only moves forward (so the
+        # next tick stays ``nxt`` too)
+        self.nxt = tl.next_tick(t)
+        self.quiet_until = self.nxt - tl.interval * 1e-6
         if n <= 0:
             return
         c, fetched, headers, deleted = self._plan(start)
@@ -240,6 +245,7 @@ class Pop3Client:
             return  # a stale event for a tick already handled
         self.account_empty(t)
         self.acct = t + 1e-3  # past this tick (ticks are >= 10 s apart)
+        self.nxt = math.nan
         self.sched = math.inf
         if t < self.dev.exists_from:  # not Device.exists
             return

@@ -42,7 +42,8 @@ class Timeline:
         self.startup = self.phase / self.interval * min(self.interval, STARTUP_S)
         # online(): the last interval or gap looked up, [_lo, _hi) with its state
         self._lo, self._hi, self._on = math.inf, -math.inf, False
-        self._nt = (math.nan, math.inf)  # next_tick(): the last (question, answer)
+        # next_tick(): the last answer and the range [lo, hi) of questions that share it
+        self._nt = (math.inf, -math.inf, math.nan)
 
     def _first_tick(self, i: int) -> float:
         return self.starts[i] + self.startup
@@ -78,12 +79,18 @@ class Timeline:
         return math.inf
 
     def next_tick(self, t: float) -> float:
-        """The first poll tick at or after ``t`` (inf if none)."""
-        last = self._nt
-        if last[0] == t:  # asked again (the maildrop listener, then the arrival itself)
-            return last[1]
+        """The first poll tick at or after ``t`` (inf if none).
+
+        Clients ask again and again between two ticks (every arrival, every INBOX change) and at
+        the tick itself, so the answer is kept with the questions that share it: every ``t'`` in
+        ``[t, tick - interval * 1e-6)`` has the same next tick (the same ``k`` in
+        ``first + k * interval``: the margin is far above the rounding of ``_next_tick``, far
+        below a tick spacing), and a tick is its own next tick."""
+        lo, hi, tick = self._nt
+        if lo <= t < hi or t == tick:
+            return tick
         tick = self._next_tick(t)
-        self._nt = (t, tick)
+        self._nt = (t, tick - self.interval * 1e-6, tick)
         return tick
 
     def _next_tick(self, t: float) -> float:
