@@ -28,7 +28,7 @@ from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
 from ..results import CrashRecord, LossReason, SearchRecord
 from ..scenario import DAY, TlsMode
 from ..workload import Action, ActionKind, Crash
-from .pop3_costs import PollCost, Pop3Costs
+from .pop3_costs import Charge, Pop3Costs
 from .state import INBOX, Device
 from .timeline import Timeline
 from .world import World, phase_of
@@ -72,6 +72,13 @@ class Pop3Client:
         # (time its days are up, mail id), in time order (downloads happen in time order)
         self.expiry: deque[tuple[float, int]] = deque()
         self.ptr = 0  # with UIDL: every INBOX UID below this has been processed
+        # the policy as the poll reads it: DELE right after download; or keep copies ``keep_s``
+        # (needs UIDL to tell them apart); TOP first for messages of ``top_from`` octets or more
+        pol = self.pol
+        self.deletes = not pol.leave_on_server
+        self.expires = pol.leave_on_server and pol.leave_days is not None and pol.use_uidl
+        self.keep_s = pol.leave_days * DAY if self.expires else math.inf  # type: ignore[operator]
+        self.top_from = pol.headers_first_min_bytes if pol.headers_first else math.inf
         world.inbox_listeners[dev.user].append(self.account_empty)
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -107,61 +114,61 @@ class Pop3Client:
 
     # -- the poll ---------------------------------------------------------------------------------
     def _may_delete(self, mid: int, t: float) -> bool:
-        pol = self.pol
-        if not pol.leave_on_server:
+        if self.deletes:
             return True
-        if pol.leave_days is None or not pol.use_uidl:
-            return False
-        return t - self.first_seen.get(mid, t) >= pol.leave_days * DAY
+        return self.expires and t - self.first_seen.get(mid, t) >= self.keep_s
 
-    def _plan(self, t: float) -> tuple[PollCost, Sequence[int], Sequence[int], Sequence[int]]:
-        """Cost of a poll at ``t`` on the current maildrop; (cost, fetched, headers, deleted).
+    def _plan(self, t: float) -> tuple[Charge, Sequence[int], Sequence[int], Sequence[int]]:
+        """Cost of a poll at ``t`` on the current maildrop, as ``World.charge`` takes it; (cost,
+        fetched, headers, deleted).
 
         With UIDL the client acts only on messages it has not processed (UIDs at or above
         ``ptr``: UIDs only grow) and on leave-on-server copies whose days are up (``expiry``, in
         time order), so a poll costs O(work), not O(maildrop); the listing octets come from the
         maildrop's running sums.  Without UIDL every message is candidate (:meth:`_plan_scan`)."""
-        pol = self.pol
-        if not pol.use_uidl:
+        if not self.pol.use_uidl:
             return self._plan_scan(t)
-        user, costs, mails = self.user, self.costs, self.w.mails
+        user, costs = self.user, self.costs
         inbox = user.inbox
         n = len(inbox)
         first = bisect.bisect_left(inbox, self.ptr)
         exp = self.expiry
         if first == n and (not exp or exp[0][0] > t):  # nothing new, nothing expires: the
             # usual poll (every empty tick, and the devices that come after the first)
-            return costs.idle_poll(n, user.inbox_bytes, user.size_digits, user.uid_digits,
-                                   True), _NONE, _NONE, _NONE
+            return costs.idle_charge(n, user.inbox_bytes, user.size_digits, user.uid_digits,
+                                     True), _NONE, _NONE, _NONE
         c = costs.begin(n, user.inbox_bytes, user.size_digits, user.uid_digits, True)
         fetched: list[int] = []
         headers: list[int] = []
         deleted: list[int] = []
-        gone: set[int] = set()
-        mid_at, known = user.mid_at, self.known
+        mails, mid_at, known = self.w.mails, user.mid_at, self.known
+        deletes, expires, keep_s, first_seen = self.deletes, self.expires, self.keep_s, \
+            self.first_seen
+        top_from = self.top_from
         for i in range(first, n):
             mid = mid_at[inbox[i]]
             if mid in known:
-                if not pol.leave_on_server:
+                if deletes:
                     costs.dele(c, i + 1)
                     deleted.append(mid)
-                    gone.add(mid)
                 continue  # leave-on-server copies expire through ``expiry`` below
             m = mails[mid]
-            if pol.headers_first and m.size >= pol.headers_first_min_bytes:
+            if m.size >= top_from:
                 if mid not in self.headers_only:
                     costs.top0(c, i + 1, m.header)
                     headers.append(mid)
                 continue
-            costs.retr(c, i + 1, m.size, m.header, m.body, m.attachment)
             fetched.append(mid)
-            if self._may_delete(mid, t):
-                costs.dele(c, i + 1)
+            # _may_delete, written out
+            if deletes or (expires and t - first_seen.get(mid, t) >= keep_s):
+                costs.retr_dele(c, i + 1, m.size, m.header, m.body, m.attachment)
                 deleted.append(mid)
-                gone.add(mid)
-        if pol.leave_on_server and pol.leave_days is not None:
+            else:
+                costs.retr(c, i + 1, m.size, m.header, m.body, m.attachment)
+        if expires:
+            gone = set(deleted)
             uid_of = user.uid_of
-            for when, mid in self.expiry:
+            for when, mid in exp:
                 if when > t:
                     break
                 if mid in gone or mid not in uid_of or mid not in known:
@@ -170,39 +177,33 @@ class Pop3Client:
                 deleted.append(mid)
                 gone.add(mid)
         costs.quit(c, n - len(deleted))
-        return c, fetched, headers, deleted
+        return c.charge_args(), fetched, headers, deleted
 
-    def _plan_scan(self, t: float) -> tuple[PollCost, list[int], list[int], list[int]]:
+    def _plan_scan(self, t: float) -> tuple[Charge, list[int], list[int], list[int]]:
         """The poll of a client without UIDL: it cannot tell old from new, so every message is
         fetched (TOP first when headers-first) -- deleted after download, or downloaded again at
         the next poll (the re-download storm)."""
-        user, pol, costs, mails = self.user, self.pol, self.costs, self.w.mails
+        user, costs, mails = self.user, self.costs, self.w.mails
         n = len(user.inbox)
         c = costs.begin(n, user.inbox_bytes, user.size_digits, user.uid_digits, False)
         fetched: list[int] = []
         headers: list[int] = []
         deleted: list[int] = []
-        mid_at = user.mid_at
+        mid_at, top_from, deletes = user.mid_at, self.top_from, self.deletes
         for i, uid in enumerate(user.inbox, 1):
             mid = mid_at[uid]
             m = mails[mid]
-            if pol.headers_first and m.size >= pol.headers_first_min_bytes:
+            if m.size >= top_from:
                 costs.top0(c, i, m.header)
                 headers.append(mid)
                 continue
             costs.retr(c, i, m.size, m.header, m.body, m.attachment)
             fetched.append(mid)
-            if self._may_delete(mid, t):
+            if deletes:  # _may_delete: without UIDL only a client that does not leave copies
                 costs.dele(c, i)
                 deleted.append(mid)
         costs.quit(c, n - len(deleted))
-        return c, fetched, headers, deleted
-
-    def _charge(self, c: PollCost, times: int = 1) -> float:
-        up, down = (c.client, 0, 0, 0), (c.framing, c.header, c.body, c.attachment)
-        if times == 1:  # positional: the cheaper call of the hot path
-            return self.w.charge(self.dev, up, down, c.round_trips)
-        return self.w.charge(self.dev, up, down, c.round_trips, times=times)
+        return c.charge_args(), fetched, headers, deleted
 
     def account_empty(self, t: float) -> None:
         """Book the polls at ticks in [acct, t) in closed form (nothing new among them)."""
@@ -211,6 +212,10 @@ class Pop3Client:
         if t < self.quiet_until:  # no tick in [acct, t): nothing to book (the common case)
             self.acct = t
             return
+        self._book(t)
+
+    def _book(self, t: float) -> None:
+        """:meth:`account_empty` past its quick checks (``acct < t``, not quiet)."""
         tl = self.tl
         start = self.acct
         # a session at its tick asks about [acct, tick) with tick = next_tick(acct): no tick there
@@ -223,8 +228,11 @@ class Pop3Client:
         self.quiet_until = self.nxt - tl.interval * 1e-6
         if n <= 0:
             return
-        c, fetched, headers, deleted = self._plan(start)
-        self._charge(c, n)
+        (up, down, rt), fetched, headers, deleted = self._plan(start)
+        if n == 1:  # positional: the cheaper call
+            self.w.charge(self.dev, up, down, rt)
+        else:
+            self.w.charge(self.dev, up, down, rt, times=n)
         self.dev.empty_polls += n
         if fetched:  # only without UIDL: the whole maildrop again, every tick
             self._redownload(fetched, n)
@@ -240,67 +248,78 @@ class Pop3Client:
             if dev.spec.scans_mail:
                 dev.scan_bytes += size * times
 
+    def _refused(self) -> None:
+        """A login refused: another device's session holds the maildrop lock."""
+        self.w.charge(self.dev, *self.costs.refused().charge_args())
+        self.dev.lock_refusals += 1
+
     def session(self, t: float) -> None:
         if t < self.acct:
             return  # a stale event for a tick already handled
-        self.account_empty(t)
+        if t > self.acct and t >= self.quiet_until:  # account_empty(t) (its quiet case only
+            self._book(t)  # moves ``acct``, which is set here)
         self.acct = t + 1e-3  # past this tick (ticks are >= 10 s apart)
         self.nxt = math.nan
         self.sched = math.inf
-        if t < self.dev.exists_from:  # not Device.exists
+        dev = self.dev
+        if t < dev.exists_from:  # not Device.exists
             return
         user = self.user
-        if user.lock_until > t and user.lock_holder != self.dev.id:
-            self._charge(self.costs.refused())
-            self.dev.lock_refusals += 1
+        if user.lock_until > t and user.lock_holder != dev.id:
+            self._refused()
             self.want(self.acct)
             return
-        c, fetched, headers, deleted = self._plan(t)
-        dur = self._charge(c)
-        user.lock_until = t + dur
-        user.lock_holder = self.dev.id
-        if user.inbox:  # every message of this snapshot is now processed
-            self.ptr = max(self.ptr, user.inbox[-1] + 1)
-        self._apply(t, t + dur, fetched, headers, deleted)
-        self._reschedule()
+        (up, down, rt), fetched, headers, deleted = self._plan(t)
+        dur = self.w.charge(dev, up, down, rt)
+        done = t + dur
+        user.lock_until = done
+        user.lock_holder = dev.id
+        inbox = user.inbox
+        if inbox and inbox[-1] >= self.ptr:  # every message of this snapshot is now processed
+            self.ptr = inbox[-1] + 1
+        if fetched or headers or deleted:
+            self._apply(t, done, fetched, headers, deleted)
+        if self.expiry:
+            self._reschedule()
 
     def _apply(self, t: float, done: float, fetched: Sequence[int], headers: Sequence[int],
                deleted: Sequence[int]) -> None:
-        if not (fetched or headers or deleted):
-            return
-        w, dev, pol = self.w, self.dev, self.pol
-        mails, local, first_seen = w.mails, dev.local, self.first_seen
-        for mid in headers:
-            first_seen.setdefault(mid, t)
-            self.headers_only.add(mid)
-            if mid not in local:
-                w.put_local(dev, mid, done, body=False, attachment=False)
-        dups: list[int] = []
-        ever, known, headers_only = self.ever, self.known, self.headers_only
-        scans = dev.spec.scans_mail
-        expires = pol.leave_on_server and pol.leave_days is not None and pol.use_uidl
-        for mid in fetched:
-            first_seen.setdefault(mid, t)
-            if mid in ever:
-                dups.append(mid)
-            copy = local.get(mid)
-            if copy is not None and copy.body:
-                continue  # already held: the duplicate is booked below
-            w.put_local(dev, mid, done, body=True, attachment=True, full=True)
-            ever.add(mid)
-            known.add(mid)
-            headers_only.discard(mid)
-            if scans:
-                dev.scan_bytes += mails[mid].size
-            if expires:
-                self.expiry.append((t + pol.leave_days * DAY, mid))  # type: ignore[operator]
-        if dups:
-            self._redownload(dups, 1)
-        known.update(fetched)
-        user = self.user
-        for mid in deleted:
-            reason = LossReason.USER_DELETE if w.intent.get(mid) is None else LossReason.EXPIRED
-            w.server_remove(user, mid, t, reason)
+        w, dev = self.w, self.dev
+        local, first_seen = dev.local, self.first_seen
+        if headers:
+            for mid in headers:
+                first_seen.setdefault(mid, t)
+                self.headers_only.add(mid)
+                if mid not in local:
+                    w.put_local(dev, mid, done, body=False, attachment=False)
+        if fetched:
+            dups: list[int] = []
+            mails, ever, known, headers_only = w.mails, self.ever, self.known, self.headers_only
+            scans = dev.spec.scans_mail
+            expires, keep_s = self.expires, self.keep_s
+            for mid in fetched:
+                first_seen.setdefault(mid, t)
+                if mid in ever:
+                    dups.append(mid)
+                copy = local.get(mid)
+                if copy is not None and copy.body:
+                    continue  # already held: the duplicate is booked below
+                w.put_local(dev, mid, done, body=True, attachment=True, full=True)
+                ever.add(mid)
+                known.add(mid)
+                headers_only.discard(mid)
+                if scans:
+                    dev.scan_bytes += mails[mid].size
+                if expires:
+                    self.expiry.append((t + keep_s, mid))
+            if dups:
+                self._redownload(dups, 1)
+            known.update(fetched)
+        if deleted:
+            user, intent = self.user, w.intent
+            for mid in deleted:
+                reason = LossReason.USER_DELETE if intent.get(mid) is None else LossReason.EXPIRED
+                w.server_remove(user, mid, t, reason)
 
     def _reschedule(self) -> None:
         exp = self.expiry
@@ -346,8 +365,7 @@ class Pop3Client:
         if not self.tl.online(t) or mid not in user.uid_of:
             return
         if user.lock_until > t and user.lock_holder != self.dev.id:
-            self._charge(self.costs.refused())
-            self.dev.lock_refusals += 1
+            self._refused()
             return
         self.account_empty(t)
         costs, m = self.costs, w.mails[mid]
@@ -359,7 +377,7 @@ class Pop3Client:
         if deleted:
             costs.dele(c, number)
         costs.quit(c, n - len(deleted))
-        dur = self._charge(c)
+        dur = self.w.charge(self.dev, *c.charge_args())
         user.lock_until = t + dur
         user.lock_holder = self.dev.id
         self._apply(t, t + dur, [mid], [], deleted)

@@ -99,7 +99,12 @@ _DELE_OK = len("+OK message  deleted\r\n")  # DELE's reply line without the numb
 _QUIT_TAIL: dict[int, int] = {}  # messages left -> length of QUIT's " (... left)" tail
 
 
-@dataclass
+# what World.charge takes for a session: (client octets by kind, server octets by kind, round
+# trips); kinds are (framing, header, body, attachment), the client sends framing only
+Charge = tuple[tuple[int, int, int, int], tuple[int, int, int, int], int]
+
+
+@dataclass(slots=True)
 class PollCost:
     """Octets and round trips of one poll (no TCP/TLS: the network model adds those)."""
 
@@ -114,6 +119,10 @@ class PollCost:
     def server(self) -> int:
         return self.framing + self.header + self.body + self.attachment
 
+    def charge_args(self) -> Charge:
+        return (self.client, 0, 0, 0), (self.framing, self.header, self.body,
+                                         self.attachment), self.round_trips
+
 
 class Pop3Costs:
     """Cost arithmetic of :func:`sim.protocol.pop3_client.poll` for one TLS mode.
@@ -127,7 +136,7 @@ class Pop3Costs:
         self.login = login_block(stls)
         self.locked = login_block(stls, locked=True)
         self._begin: dict[tuple[int, int, int, int, bool], PollCost] = {}
-        self._idle: dict[tuple[int, int, int, int, bool], PollCost] = {}
+        self._idle: dict[tuple[int, int, int, int, bool], Charge] = {}
         self.empty_drop = len(f"{_plural(0, 'message')} (0 octets)")
         self.signoff = len(f"+OK {HOSTNAME} POP3 server signing off".encode())
 
@@ -160,17 +169,19 @@ class Pop3Costs:
             c.round_trips += 1
         return c
 
-    def idle_poll(self, n: int, total: int, size_digits: int, uid_digits: int,
-                  use_uidl: bool) -> PollCost:
-        """:meth:`begin` then :meth:`quit` with nothing fetched or deleted: the poll of a client
-        that finds nothing new (memoised like ``begin``; the object is shared -- read it only)."""
+    def idle_charge(self, n: int, total: int, size_digits: int, uid_digits: int,
+                    use_uidl: bool) -> Charge:
+        """:meth:`begin` then :meth:`quit` with nothing fetched or deleted, as ``World.charge``
+        takes it: the poll of a client that finds nothing new, which every device of a user makes
+        on the same maildrop, again and again (memoised like ``begin``)."""
         key = (n, total, size_digits, uid_digits, use_uidl)
         hit = self._idle.get(key)
         if hit is None:
             if len(self._idle) > 10_000:
                 self._idle.clear()
-            hit = self._idle[key] = self.begin(*key)
-            self.quit(hit, n)
+            c = self.begin(*key)
+            self.quit(c, n)
+            hit = self._idle[key] = c.charge_args()
         return hit
 
     @staticmethod
@@ -181,6 +192,18 @@ class Pop3Costs:
         c.body += body
         c.attachment += attachment
         c.round_trips += 1
+
+    @staticmethod
+    def retr_dele(c: PollCost, number: int, size: int, header: int, body: int,
+                  attachment: int) -> None:
+        """:meth:`retr` then :meth:`dele` of the same message (the usual download), in one call."""
+        d = _DIGITS[number] if number < 100_000 else len(str(number))  # digits(), inline
+        c.client += 14 + d + d  # "RETR n\r\n", "DELE n\r\n"
+        c.framing += _RETR_OK + len(str(size)) + 3 + _DELE_OK + d
+        c.header += header
+        c.body += body
+        c.attachment += attachment
+        c.round_trips += 2
 
     @staticmethod
     def top0(c: PollCost, number: int, header: int) -> None:
