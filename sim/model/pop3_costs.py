@@ -96,7 +96,11 @@ def _plural(n: int, word: str) -> str:
 
 _RETR_OK = len("+OK  octets\r\n")  # RETR's reply line without the size's digits
 _DELE_OK = len("+OK message  deleted\r\n")  # DELE's reply line without the number's digits
-_QUIT_TAIL: dict[int, int] = {}  # messages left -> length of QUIT's " (... left)" tail
+_QUIT_TAIL: dict[int, int] = {}
+_OCTETS = len(" ( octets)")  # "<plural> (<total> octets)" without the plural and the total
+_UIDL_OK = len(b"+OK unique-id listing follows\r\n")
+_SUMS_UPTO = 1000
+_SUMS = tuple(sum_digits_1_to(n) for n in range(_SUMS_UPTO))  # the usual maildrop sizes  # messages left -> length of QUIT's " (... left)" tail
 
 
 # what World.charge takes for a session: (client octets by kind, server octets by kind, round
@@ -135,39 +139,32 @@ class Pop3Costs:
         self.stls = stls
         self.login = login_block(stls)
         self.locked = login_block(stls, locked=True)
-        self._begin: dict[tuple[int, int, int, int, bool], PollCost] = {}
         self._idle: dict[tuple[int, int, int, int, bool], Charge] = {}
         self.empty_drop = len(f"{_plural(0, 'message')} (0 octets)")
         self.signoff = len(f"+OK {HOSTNAME} POP3 server signing off".encode())
 
     def begin(self, n: int, total: int, size_digits: int, uid_digits: int,
               use_uidl: bool) -> PollCost:
-        """Login block, STAT, LIST and (with UIDL) UIDL for a maildrop of ``n`` messages."""
-        key = (n, total, size_digits, uid_digits, use_uidl)
-        hit = self._begin.get(key)
-        if hit is None:
-            if len(self._begin) > 10_000:
-                self._begin.clear()
-            hit = self._begin[key] = self._begin_cost(*key)
-        return PollCost(hit.client, hit.framing, 0, 0, 0, hit.round_trips)
+        """Login block, STAT, LIST and (with UIDL) UIDL for a maildrop of ``n`` messages.
 
-    def _begin_cost(self, n: int, total: int, size_digits: int, uid_digits: int,
-                    use_uidl: bool) -> PollCost:
-        c = PollCost(self.login.client, self.login.server, 0, 0, 0, self.login.round_trips)
-        # the PASS reply names the maildrop: "<user>'s maildrop has N messages (T octets)"
-        c.framing += len(f"{_plural(n, 'message')} ({total} octets)") - self.empty_drop
-        c.client += 6 + 6  # STAT, LIST
-        c.framing += len(f"+OK {n} {total}\r\n")
-        numbers = sum_digits_1_to(n)
-        c.framing += len(f"+OK {_plural(n, 'message')} ({total} octets)\r\n")
-        c.framing += numbers + n * 3 + size_digits + 3  # "i size\r\n" lines and ".\r\n"
-        c.round_trips += 2
-        if use_uidl:
-            c.client += 6
-            c.framing += len(b"+OK unique-id listing follows\r\n")
-            c.framing += numbers + n * 5 + uid_digits + 3  # "i 1.uid\r\n" (uidvalidity 1)
-            c.round_trips += 1
-        return c
+        Plain arithmetic on decimal lengths, no memo: a maildrop's (count, octets) rarely repeats
+        between sessions (``tests/sim/test_pop3_fast_paths.py`` checks it against the replies
+        formatted in full)."""
+        dn = _DIGITS[n] if n < 100_000 else len(str(n))
+        dt = len(str(total))
+        numbers = _SUMS[n] if n < _SUMS_UPTO else sum_digits_1_to(n)
+        plural = dn + (8 if n == 1 else 9)  # "<n> message" / "<n> messages"
+        # PASS's reply names the maildrop ("... has <plural> (<total> octets)", less the empty
+        # maildrop's that the login block holds); "+OK <n> <total>\r\n" (STAT); LIST's
+        # "+OK <plural> (<total> octets)\r\n", its "i size\r\n" lines and ".\r\n"
+        framing = (self.login.server + plural + dt + _OCTETS - self.empty_drop
+                   + dn + dt + 7
+                   + plural + dt + _OCTETS + 6
+                   + numbers + n * 3 + size_digits + 3)
+        if use_uidl:  # "+OK unique-id listing follows\r\n", "i 1.uid\r\n" lines, ".\r\n"
+            return PollCost(self.login.client + 18, framing + _UIDL_OK + numbers + n * 5
+                            + uid_digits + 3, 0, 0, 0, self.login.round_trips + 3)
+        return PollCost(self.login.client + 12, framing, 0, 0, 0, self.login.round_trips + 2)
 
     def idle_charge(self, n: int, total: int, size_digits: int, uid_digits: int,
                     use_uidl: bool) -> Charge:
