@@ -107,7 +107,10 @@ class Pop3Client:
 
     def on_arrival(self, mid: int, t: float) -> None:
         if t >= self.dev.exists_from:  # Device.exists
-            self.want(t)
+            tick = self.tl.next_tick(t)  # want(t), written out (each device, each arrival)
+            if tick < self.sched and tick < self.w.end:
+                self.sched = tick
+                self.w.call_at(tick, self.session)
 
     def on_server_change(self, mid: int, t: float, state: object) -> None:
         """Server-side changes (quarantine) do not reach a POP3 client's copies."""
