@@ -44,6 +44,13 @@ def costs_for(tls: TlsMode) -> Pop3Costs:
     return _COSTS[stls]
 
 
+# enum members the hot paths compare or pass, as module constants (an enum class attribute costs
+# ten times a global)
+_SEARCH, _DELETE, _READ, _FILE, _REPLY, _FORWARD = (
+    ActionKind.SEARCH, ActionKind.DELETE, ActionKind.READ, ActionKind.FILE, ActionKind.REPLY,
+    ActionKind.FORWARD)
+_USER_DELETE, _EXPIRED = LossReason.USER_DELETE, LossReason.EXPIRED
+
 # the flag an action sets; shared by both clients
 FLAG_OF_ACTION = {ActionKind.READ: SEEN, ActionKind.REPLY: ANSWERED,
                   ActionKind.FORWARD: FORWARDED, ActionKind.FLAG: FLAGGED}
@@ -259,8 +266,11 @@ class Pop3Client:
     def session(self, t: float) -> None:
         if t < self.acct:
             return  # a stale event for a tick already handled
-        if t > self.acct and t >= self.quiet_until:  # account_empty(t) (its quiet case only
-            self._book(t)  # moves ``acct``, which is set here)
+        # account_empty(t): its quiet case only moves ``acct``, set below, and at t == nxt (the
+        # tick the session was scheduled for) there is nothing to book, and quiet_until already
+        # is what _book would set (nxt less the margin)
+        if t > self.acct and t >= self.quiet_until and t != self.nxt:
+            self._book(t)
         self.acct = t + 1e-3  # past this tick (ticks are >= 10 s apart)
         self.nxt = math.nan
         self.sched = math.inf
@@ -321,7 +331,7 @@ class Pop3Client:
         if deleted:
             user, intent = self.user, w.intent
             for mid in deleted:
-                reason = LossReason.USER_DELETE if intent.get(mid) is None else LossReason.EXPIRED
+                reason = _USER_DELETE if intent.get(mid) is None else _EXPIRED
                 w.server_remove(user, mid, t, reason)
 
     def _reschedule(self) -> None:
@@ -334,31 +344,32 @@ class Pop3Client:
 
     # -- user actions -----------------------------------------------------------------------------
     def on_action(self, a: Action, t: float) -> None:
-        w, dev = self.w, self.dev
-        if a.kind is ActionKind.SEARCH:
+        kind = a.kind
+        if kind is _SEARCH:
             self._search(a, t)
             return
         mid = a.target
         if mid is None:
             return
+        w, dev = self.w, self.dev
         copy = dev.local.get(mid)
         if copy is None:
             return  # this device never got it (or it is gone here): nothing to act on
-        if a.kind is ActionKind.DELETE:
+        if kind is _DELETE:
             w.drop_local(dev, mid, LossReason.USER_DELETE)
             w.set_intent(mid, None)
             return
-        if a.kind is ActionKind.READ and not copy.body:
+        if kind is _READ and not copy.body:
             self._fetch_on_open(mid, t)
         folder, flags = copy.folder, copy.flags
-        if a.kind is ActionKind.FILE and a.folder:
+        if kind is _FILE and a.folder:
             folder = a.folder
         else:
-            flags |= FLAG_OF_ACTION.get(a.kind, 0)
-        if a.kind in (ActionKind.REPLY, ActionKind.FORWARD) and a.outgoing is not None:
-            size = w.mails[a.outgoing.id].size
-            dev.sent_bytes += size
-            w.rec.device_add(dev.id, size)
+            flags |= FLAG_OF_ACTION.get(kind, 0)
+            if (kind is _REPLY or kind is _FORWARD) and a.outgoing is not None:
+                size = w.mails[a.outgoing.id].size
+                dev.sent_bytes += size
+                w.rec.device_add(dev.id, size)
         w.change_local(dev, mid, t, folder, flags)
         w.set_intent(mid, (folder, flags))
 
