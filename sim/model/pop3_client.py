@@ -23,6 +23,7 @@ import bisect
 import math
 from collections import deque
 from collections.abc import Sequence
+from itertools import compress
 
 from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
 from ..results import CrashRecord, LossReason, SearchRecord
@@ -403,7 +404,7 @@ class Pop3Client:
         # the matching mail whose owner has not deleted it (a popular keyword matches a good
         # share of the user's mail, so this runs at C speed), and how much of it is here
         hits = w.matching(dev.user, q)
-        live = [mid for mid, state in zip(hits, map(intent.get, hits)) if state is not None]
+        live = list(compress(hits, map(intent.get, hits)))  # an intent is a tuple, or None
         relevant = len(live)
         found = sum(map(local.__contains__, live))
         w.search_records.append(SearchRecord(t, dev.name, q, relevant, found,
