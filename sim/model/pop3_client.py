@@ -125,6 +125,7 @@ class Pop3Client:
 
     # -- the poll ---------------------------------------------------------------------------------
     def _may_delete(self, mid: int, t: float) -> bool:
+        """Whether a poll at ``t`` that downloads ``mid`` also deletes it (DELE)."""
         if self.deletes:
             return True
         return self.expires and t - self.first_seen.get(mid, t) >= self.keep_s
@@ -357,7 +358,7 @@ class Pop3Client:
         if copy is None:
             return  # this device never got it (or it is gone here): nothing to act on
         if kind is _DELETE:
-            w.drop_local(dev, mid, LossReason.USER_DELETE)
+            w.drop_local(dev, mid, _USER_DELETE)
             w.set_intent(mid, None)
             return
         if kind is _READ and not copy.body:
