@@ -237,7 +237,7 @@ class Pop3Client:
         # timeline's rounding tolerance), and stays 0 as ``acct`` only moves forward (so the
         # next tick stays ``nxt`` too)
         self.nxt = tl.next_tick(t)
-        self.quiet_until = self.nxt - tl.interval * 1e-6
+        self.quiet_until = self.nxt - tl.margin
         if n <= 0:
             return
         (up, down, rt), fetched, headers, deleted = self._plan(start)
@@ -270,7 +270,7 @@ class Pop3Client:
             return  # a stale event for a tick already handled
         # account_empty(t): its quiet case only moves ``acct``, set below, and at t == nxt (the
         # tick the session was scheduled for) there is nothing to book, and quiet_until already
-        # is what _book would set (nxt less the margin)
+        # is what _book would set (nxt less the timeline's margin)
         if t > self.acct and t >= self.quiet_until and t != self.nxt:
             self._book(t)
         self.acct = t + 1e-3  # past this tick (ticks are >= 10 s apart)
