@@ -99,8 +99,7 @@ _DELE_OK = len("+OK message  deleted\r\n")  # DELE's reply line without the numb
 _QUIT_TAIL: dict[int, int] = {}
 _OCTETS = len(" ( octets)")  # "<plural> (<total> octets)" without the plural and the total
 _UIDL_OK = len(b"+OK unique-id listing follows\r\n")
-_SUMS_UPTO = 1000
-_SUMS = tuple(sum_digits_1_to(n) for n in range(_SUMS_UPTO))  # the usual maildrop sizes  # messages left -> length of QUIT's " (... left)" tail
+  # messages left -> length of QUIT's " (... left)" tail
 
 
 # what World.charge takes for a session: (client octets by kind, server octets by kind, round
@@ -140,6 +139,8 @@ class Pop3Costs:
         self.login = login_block(stls)
         self.locked = login_block(stls, locked=True)
         self._idle: dict[tuple[int, int, int, int, bool], Charge] = {}
+        # begin()'s part that depends on the message count alone, per use_uidl and count
+        self._fixed: dict[bool, dict[int, tuple[int, int, int]]] = {False: {}, True: {}}
         self.empty_drop = len(f"{_plural(0, 'message')} (0 octets)")
         self.signoff = len(f"+OK {HOSTNAME} POP3 server signing off".encode())
 
@@ -147,24 +148,36 @@ class Pop3Costs:
               use_uidl: bool) -> PollCost:
         """Login block, STAT, LIST and (with UIDL) UIDL for a maildrop of ``n`` messages.
 
-        Plain arithmetic on decimal lengths, no memo: a maildrop's (count, octets) rarely repeats
-        between sessions (``tests/sim/test_pop3_fast_paths.py`` checks it against the replies
-        formatted in full)."""
-        dn = _DIGITS[n] if n < 100_000 else len(str(n))
-        dt = len(str(total))
-        numbers = _SUMS[n] if n < _SUMS_UPTO else sum_digits_1_to(n)
+        Arithmetic on decimal lengths: the part that depends on ``n`` alone is kept per ``n``
+        (a maildrop's octets rarely repeat between sessions, its message count does);
+        ``tests/sim/test_pop3_fast_paths.py`` checks it against the replies formatted in full."""
+        fixed = self._fixed[use_uidl].get(n)
+        if fixed is None:
+            fixed = self._fixed[use_uidl][n] = self._begin_fixed(n, use_uidl)
+        client, framing, round_trips = fixed
+        # the total octets appear three times (PASS's reply, STAT, LIST), the listing sums once
+        framing += 3 * len(str(total)) + size_digits
+        if use_uidl:
+            framing += uid_digits
+        return PollCost(client, framing, 0, 0, 0, round_trips)
+
+    def _begin_fixed(self, n: int, use_uidl: bool) -> tuple[int, int, int]:
+        """:meth:`begin` of ``n`` messages without the digits of the total octets and the
+        listing sums: (client octets, server framing, round trips)."""
+        dn = digits(n)
+        numbers = sum_digits_1_to(n)
         plural = dn + (8 if n == 1 else 9)  # "<n> message" / "<n> messages"
         # PASS's reply names the maildrop ("... has <plural> (<total> octets)", less the empty
         # maildrop's that the login block holds); "+OK <n> <total>\r\n" (STAT); LIST's
         # "+OK <plural> (<total> octets)\r\n", its "i size\r\n" lines and ".\r\n"
-        framing = (self.login.server + plural + dt + _OCTETS - self.empty_drop
-                   + dn + dt + 7
-                   + plural + dt + _OCTETS + 6
-                   + numbers + n * 3 + size_digits + 3)
+        framing = (self.login.server + plural + _OCTETS - self.empty_drop
+                   + dn + 7
+                   + plural + _OCTETS + 6
+                   + numbers + n * 3 + 3)
         if use_uidl:  # "+OK unique-id listing follows\r\n", "i 1.uid\r\n" lines, ".\r\n"
-            return PollCost(self.login.client + 18, framing + _UIDL_OK + numbers + n * 5
-                            + uid_digits + 3, 0, 0, 0, self.login.round_trips + 3)
-        return PollCost(self.login.client + 12, framing, 0, 0, 0, self.login.round_trips + 2)
+            return (self.login.client + 18, framing + _UIDL_OK + numbers + n * 5 + 3,
+                    self.login.round_trips + 3)
+        return self.login.client + 12, framing, self.login.round_trips + 2
 
     def idle_charge(self, n: int, total: int, size_digits: int, uid_digits: int,
                     use_uidl: bool) -> Charge:
