@@ -96,10 +96,9 @@ def _plural(n: int, word: str) -> str:
 
 _RETR_OK = len("+OK  octets\r\n")  # RETR's reply line without the size's digits
 _DELE_OK = len("+OK message  deleted\r\n")  # DELE's reply line without the number's digits
-_QUIT_TAIL: dict[int, int] = {}
+_QUIT_TAIL: dict[int, int] = {}  # messages left -> length of QUIT's " (... left)" tail
 _OCTETS = len(" ( octets)")  # "<plural> (<total> octets)" without the plural and the total
 _UIDL_OK = len(b"+OK unique-id listing follows\r\n")
-  # messages left -> length of QUIT's " (... left)" tail
 
 
 # what World.charge takes for a session: (client octets by kind, server octets by kind, round
@@ -183,7 +182,7 @@ class Pop3Costs:
                     use_uidl: bool) -> Charge:
         """:meth:`begin` then :meth:`quit` with nothing fetched or deleted, as ``World.charge``
         takes it: the poll of a client that finds nothing new, which every device of a user makes
-        on the same maildrop, again and again (memoised like ``begin``)."""
+        on the same maildrop, again and again (memoised by maildrop, bounded)."""
         key = (n, total, size_digits, uid_digits, use_uidl)
         hit = self._idle.get(key)
         if hit is None:

@@ -89,9 +89,10 @@ class Timeline:
 
         Clients ask again and again between two ticks (every arrival, every INBOX change) and at
         the tick itself, so the answer is kept with the questions that share it: every ``t'`` in
-        ``[t, tick - margin)`` (``margin = interval * 1e-6``) has the same next tick (the same ``k`` in
-        ``first + k * interval``: the margin is far above the rounding of ``_next_tick``, far
-        below a tick spacing), and a tick is its own next tick."""
+        ``[t, tick - margin)`` (``margin = interval * 1e-6``) has the same next tick (the same
+        ``k`` in ``first + k * interval``: the margin is far above the rounding of
+        ``_next_tick``, far below a tick spacing), and a tick is its own next tick
+        (``tests/sim/test_timeline_ticks.py``)."""
         lo, hi, tick = self._nt
         if lo <= t < hi or t == tick:
             return tick
