@@ -23,12 +23,13 @@ import bisect
 import math
 from collections import deque
 from collections.abc import Sequence
+from itertools import compress
 
 from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
 from ..results import CrashRecord, LossReason, SearchRecord
 from ..scenario import DAY, TlsMode
 from ..workload import Action, ActionKind, Crash
-from .pop3_costs import PollCost, Pop3Costs
+from .pop3_costs import Charge, Pop3Costs
 from .state import INBOX, Device
 from .timeline import Timeline
 from .world import World, phase_of
@@ -43,6 +44,13 @@ def costs_for(tls: TlsMode) -> Pop3Costs:
         _COSTS[stls] = Pop3Costs(stls)
     return _COSTS[stls]
 
+
+# enum members the hot paths compare or pass, as module constants (an enum class attribute costs
+# ten times a global)
+_SEARCH, _DELETE, _READ, _FILE, _REPLY, _FORWARD = (
+    ActionKind.SEARCH, ActionKind.DELETE, ActionKind.READ, ActionKind.FILE, ActionKind.REPLY,
+    ActionKind.FORWARD)
+_USER_DELETE, _EXPIRED = LossReason.USER_DELETE, LossReason.EXPIRED
 
 # the flag an action sets; shared by both clients
 FLAG_OF_ACTION = {ActionKind.READ: SEEN, ActionKind.REPLY: ANSWERED,
@@ -67,16 +75,25 @@ class Pop3Client:
         self.ever: set[int] = set()  # mail ids ever downloaded in full (duplicate detection)
         self.acct = math.inf  # ticks before this time are accounted
         self.quiet_until = -math.inf  # no poll tick lies in [acct, quiet_until)
+        self.nxt = math.nan  # tl.next_tick(acct) when known (nan: not known)
         self.sched = math.inf
         # (time its days are up, mail id), in time order (downloads happen in time order)
         self.expiry: deque[tuple[float, int]] = deque()
         self.ptr = 0  # with UIDL: every INBOX UID below this has been processed
+        # the policy as the poll reads it: DELE right after download; or keep copies ``keep_s``
+        # (needs UIDL to tell them apart); TOP first for messages of ``top_from`` octets or more
+        pol = self.pol
+        self.deletes = not pol.leave_on_server
+        self.expires = pol.leave_on_server and pol.leave_days is not None and pol.use_uidl
+        self.keep_s = pol.leave_days * DAY if self.expires else math.inf  # type: ignore[operator]
+        self.top_from = pol.headers_first_min_bytes if pol.headers_first else math.inf
         world.inbox_listeners[dev.user].append(self.account_empty)
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self, t: float) -> None:
         self.acct = t
         self.quiet_until = -math.inf
+        self.nxt = math.nan
         if self.user.inbox:
             self.want(t)
 
@@ -98,68 +115,72 @@ class Pop3Client:
 
     def on_arrival(self, mid: int, t: float) -> None:
         if t >= self.dev.exists_from:  # Device.exists
-            self.want(t)
+            tick = self.tl.next_tick(t)  # want(t), written out (each device, each arrival)
+            if tick < self.sched and tick < self.w.end:
+                self.sched = tick
+                self.w.call_at(tick, self.session)
 
     def on_server_change(self, mid: int, t: float, state: object) -> None:
         """Server-side changes (quarantine) do not reach a POP3 client's copies."""
 
     # -- the poll ---------------------------------------------------------------------------------
     def _may_delete(self, mid: int, t: float) -> bool:
-        pol = self.pol
-        if not pol.leave_on_server:
+        """Whether a poll at ``t`` that downloads ``mid`` also deletes it (DELE)."""
+        if self.deletes:
             return True
-        if pol.leave_days is None or not pol.use_uidl:
-            return False
-        return t - self.first_seen.get(mid, t) >= pol.leave_days * DAY
+        return self.expires and t - self.first_seen.get(mid, t) >= self.keep_s
 
-    def _plan(self, t: float) -> tuple[PollCost, Sequence[int], Sequence[int], Sequence[int]]:
-        """Cost of a poll at ``t`` on the current maildrop; (cost, fetched, headers, deleted).
+    def _plan(self, t: float) -> tuple[Charge, Sequence[int], Sequence[int], Sequence[int]]:
+        """Cost of a poll at ``t`` on the current maildrop, as ``World.charge`` takes it; (cost,
+        fetched, headers, deleted).
 
         With UIDL the client acts only on messages it has not processed (UIDs at or above
         ``ptr``: UIDs only grow) and on leave-on-server copies whose days are up (``expiry``, in
         time order), so a poll costs O(work), not O(maildrop); the listing octets come from the
         maildrop's running sums.  Without UIDL every message is candidate (:meth:`_plan_scan`)."""
-        pol = self.pol
-        if not pol.use_uidl:
+        if not self.pol.use_uidl:
             return self._plan_scan(t)
-        user, costs, mails = self.user, self.costs, self.w.mails
+        user, costs = self.user, self.costs
         inbox = user.inbox
         n = len(inbox)
         first = bisect.bisect_left(inbox, self.ptr)
         exp = self.expiry
         if first == n and (not exp or exp[0][0] > t):  # nothing new, nothing expires: the
             # usual poll (every empty tick, and the devices that come after the first)
-            return costs.idle_poll(n, user.inbox_bytes, user.size_digits, user.uid_digits,
-                                   True), _NONE, _NONE, _NONE
+            return costs.idle_charge(n, user.inbox_bytes, user.size_digits, user.uid_digits,
+                                     True), _NONE, _NONE, _NONE
         c = costs.begin(n, user.inbox_bytes, user.size_digits, user.uid_digits, True)
         fetched: list[int] = []
         headers: list[int] = []
         deleted: list[int] = []
-        gone: set[int] = set()
-        mid_at, known = user.mid_at, self.known
+        mails, mid_at, known = self.w.mails, user.mid_at, self.known
+        deletes, expires, keep_s, first_seen = self.deletes, self.expires, self.keep_s, \
+            self.first_seen
+        top_from = self.top_from
         for i in range(first, n):
             mid = mid_at[inbox[i]]
             if mid in known:
-                if not pol.leave_on_server:
+                if deletes:
                     costs.dele(c, i + 1)
                     deleted.append(mid)
-                    gone.add(mid)
                 continue  # leave-on-server copies expire through ``expiry`` below
             m = mails[mid]
-            if pol.headers_first and m.size >= pol.headers_first_min_bytes:
+            if m.size >= top_from:
                 if mid not in self.headers_only:
                     costs.top0(c, i + 1, m.header)
                     headers.append(mid)
                 continue
-            costs.retr(c, i + 1, m.size, m.header, m.body, m.attachment)
             fetched.append(mid)
-            if self._may_delete(mid, t):
-                costs.dele(c, i + 1)
+            # _may_delete, written out
+            if deletes or (expires and t - first_seen.get(mid, t) >= keep_s):
+                costs.retr_dele(c, i + 1, m.size, m.header, m.body, m.attachment)
                 deleted.append(mid)
-                gone.add(mid)
-        if pol.leave_on_server and pol.leave_days is not None:
+            else:
+                costs.retr(c, i + 1, m.size, m.header, m.body, m.attachment)
+        if expires:
+            gone = set(deleted)
             uid_of = user.uid_of
-            for when, mid in self.expiry:
+            for when, mid in exp:
                 if when > t:
                     break
                 if mid in gone or mid not in uid_of or mid not in known:
@@ -168,39 +189,33 @@ class Pop3Client:
                 deleted.append(mid)
                 gone.add(mid)
         costs.quit(c, n - len(deleted))
-        return c, fetched, headers, deleted
+        return c.charge_args(), fetched, headers, deleted
 
-    def _plan_scan(self, t: float) -> tuple[PollCost, list[int], list[int], list[int]]:
+    def _plan_scan(self, t: float) -> tuple[Charge, list[int], list[int], list[int]]:
         """The poll of a client without UIDL: it cannot tell old from new, so every message is
         fetched (TOP first when headers-first) -- deleted after download, or downloaded again at
         the next poll (the re-download storm)."""
-        user, pol, costs, mails = self.user, self.pol, self.costs, self.w.mails
+        user, costs, mails = self.user, self.costs, self.w.mails
         n = len(user.inbox)
         c = costs.begin(n, user.inbox_bytes, user.size_digits, user.uid_digits, False)
         fetched: list[int] = []
         headers: list[int] = []
         deleted: list[int] = []
-        mid_at = user.mid_at
+        mid_at, top_from, deletes = user.mid_at, self.top_from, self.deletes
         for i, uid in enumerate(user.inbox, 1):
             mid = mid_at[uid]
             m = mails[mid]
-            if pol.headers_first and m.size >= pol.headers_first_min_bytes:
+            if m.size >= top_from:
                 costs.top0(c, i, m.header)
                 headers.append(mid)
                 continue
             costs.retr(c, i, m.size, m.header, m.body, m.attachment)
             fetched.append(mid)
-            if self._may_delete(mid, t):
+            if deletes:  # _may_delete: without UIDL only a client that does not leave copies
                 costs.dele(c, i)
                 deleted.append(mid)
         costs.quit(c, n - len(deleted))
-        return c, fetched, headers, deleted
-
-    def _charge(self, c: PollCost, times: int = 1) -> float:
-        up, down = (c.client, 0, 0, 0), (c.framing, c.header, c.body, c.attachment)
-        if times == 1:  # positional: the cheaper call of the hot path
-            return self.w.charge(self.dev, up, down, c.round_trips)
-        return self.w.charge(self.dev, up, down, c.round_trips, times=times)
+        return c.charge_args(), fetched, headers, deleted
 
     def account_empty(self, t: float) -> None:
         """Book the polls at ticks in [acct, t) in closed form (nothing new among them)."""
@@ -209,17 +224,27 @@ class Pop3Client:
         if t < self.quiet_until:  # no tick in [acct, t): nothing to book (the common case)
             self.acct = t
             return
+        self._book(t)
+
+    def _book(self, t: float) -> None:
+        """:meth:`account_empty` past its quick checks (``acct < t``, not quiet)."""
         tl = self.tl
-        n = tl.ticks_between(self.acct, t)
         start = self.acct
+        # a session at its tick asks about [acct, tick) with tick = next_tick(acct): no tick there
+        n = 0 if t == self.nxt else tl.ticks_between(start, t)
         self.acct = t
         # ticks_between(t, x) is 0 for every x below the next tick (less a margin far above the
-        # timeline's rounding tolerance), and stays 0 as ``acct`` only moves forward
-        self.quiet_until = tl.next_tick(t) - tl.interval * 1e-6
+        # timeline's rounding tolerance), and stays 0 as ``acct`` only moves forward (so the
+        # next tick stays ``nxt`` too)
+        self.nxt = tl.next_tick(t)
+        self.quiet_until = self.nxt - tl.margin
         if n <= 0:
             return
-        c, fetched, headers, deleted = self._plan(start)
-        self._charge(c, n)
+        (up, down, rt), fetched, headers, deleted = self._plan(start)
+        if n == 1:  # positional: the cheaper call
+            self.w.charge(self.dev, up, down, rt)
+        else:
+            self.w.charge(self.dev, up, down, rt, times=n)
         self.dev.empty_polls += n
         if fetched:  # only without UIDL: the whole maildrop again, every tick
             self._redownload(fetched, n)
@@ -235,66 +260,81 @@ class Pop3Client:
             if dev.spec.scans_mail:
                 dev.scan_bytes += size * times
 
+    def _refused(self) -> None:
+        """A login refused: another device's session holds the maildrop lock."""
+        self.w.charge(self.dev, *self.costs.refused().charge_args())
+        self.dev.lock_refusals += 1
+
     def session(self, t: float) -> None:
         if t < self.acct:
             return  # a stale event for a tick already handled
-        self.account_empty(t)
+        # account_empty(t): its quiet case only moves ``acct``, set below, and at t == nxt (the
+        # tick the session was scheduled for) there is nothing to book, and quiet_until already
+        # is what _book would set (nxt less the timeline's margin)
+        if t > self.acct and t >= self.quiet_until and t != self.nxt:
+            self._book(t)
         self.acct = t + 1e-3  # past this tick (ticks are >= 10 s apart)
+        self.nxt = math.nan
         self.sched = math.inf
-        if t < self.dev.exists_from:  # not Device.exists
+        dev = self.dev
+        if t < dev.exists_from:  # not Device.exists
             return
         user = self.user
-        if user.lock_until > t and user.lock_holder != self.dev.id:
-            self._charge(self.costs.refused())
-            self.dev.lock_refusals += 1
+        if user.lock_until > t and user.lock_holder != dev.id:
+            self._refused()
             self.want(self.acct)
             return
-        c, fetched, headers, deleted = self._plan(t)
-        dur = self._charge(c)
-        user.lock_until = t + dur
-        user.lock_holder = self.dev.id
-        if user.inbox:  # every message of this snapshot is now processed
-            self.ptr = max(self.ptr, user.inbox[-1] + 1)
-        self._apply(t, t + dur, fetched, headers, deleted)
-        self._reschedule()
+        (up, down, rt), fetched, headers, deleted = self._plan(t)
+        dur = self.w.charge(dev, up, down, rt)
+        done = t + dur
+        user.lock_until = done
+        user.lock_holder = dev.id
+        inbox = user.inbox
+        if inbox and inbox[-1] >= self.ptr:  # every message of this snapshot is now processed
+            self.ptr = inbox[-1] + 1
+        if fetched or headers or deleted:
+            self._apply(t, done, fetched, headers, deleted)
+        if self.expiry:
+            self._reschedule()
 
     def _apply(self, t: float, done: float, fetched: Sequence[int], headers: Sequence[int],
                deleted: Sequence[int]) -> None:
-        if not (fetched or headers or deleted):
-            return
-        w, dev, pol = self.w, self.dev, self.pol
-        mails, local, first_seen = w.mails, dev.local, self.first_seen
-        for mid in headers:
-            first_seen.setdefault(mid, t)
-            self.headers_only.add(mid)
-            if mid not in local:
-                w.put_local(dev, mid, done, body=False, attachment=False)
-        dups: list[int] = []
-        ever, known, headers_only = self.ever, self.known, self.headers_only
-        scans = dev.spec.scans_mail
-        expires = pol.leave_on_server and pol.leave_days is not None and pol.use_uidl
-        for mid in fetched:
-            first_seen.setdefault(mid, t)
-            if mid in ever:
-                dups.append(mid)
-            copy = local.get(mid)
-            if copy is not None and copy.body:
-                continue  # already held: the duplicate is booked below
-            w.put_local(dev, mid, done, body=True, attachment=True, full=True)
-            ever.add(mid)
-            known.add(mid)
-            headers_only.discard(mid)
-            if scans:
-                dev.scan_bytes += mails[mid].size
-            if expires:
-                self.expiry.append((t + pol.leave_days * DAY, mid))  # type: ignore[operator]
-        if dups:
-            self._redownload(dups, 1)
-        known.update(fetched)
-        user = self.user
-        for mid in deleted:
-            reason = LossReason.USER_DELETE if w.intent.get(mid) is None else LossReason.EXPIRED
-            w.server_remove(user, mid, t, reason)
+        w, dev = self.w, self.dev
+        local, first_seen = dev.local, self.first_seen
+        if headers:
+            for mid in headers:
+                first_seen.setdefault(mid, t)
+                self.headers_only.add(mid)
+                if mid not in local:
+                    w.put_local(dev, mid, done, body=False, attachment=False)
+        if fetched:
+            dups: list[int] = []
+            mails, ever, known, headers_only = w.mails, self.ever, self.known, self.headers_only
+            scans = dev.spec.scans_mail
+            expires, keep_s = self.expires, self.keep_s
+            for mid in fetched:
+                first_seen.setdefault(mid, t)
+                if mid in ever:
+                    dups.append(mid)
+                copy = local.get(mid)
+                if copy is not None and copy.body:
+                    continue  # already held: the duplicate is booked below
+                w.put_local(dev, mid, done, body=True, attachment=True, full=True)
+                ever.add(mid)
+                known.add(mid)
+                headers_only.discard(mid)
+                if scans:
+                    dev.scan_bytes += mails[mid].size
+                if expires:
+                    self.expiry.append((t + keep_s, mid))
+            if dups:
+                self._redownload(dups, 1)
+            known.update(fetched)
+        if deleted:
+            user, intent = self.user, w.intent
+            for mid in deleted:
+                reason = _USER_DELETE if intent.get(mid) is None else _EXPIRED
+                w.server_remove(user, mid, t, reason)
 
     def _reschedule(self) -> None:
         exp = self.expiry
@@ -306,31 +346,32 @@ class Pop3Client:
 
     # -- user actions -----------------------------------------------------------------------------
     def on_action(self, a: Action, t: float) -> None:
-        w, dev = self.w, self.dev
-        if a.kind is ActionKind.SEARCH:
+        kind = a.kind
+        if kind is _SEARCH:
             self._search(a, t)
             return
         mid = a.target
         if mid is None:
             return
+        w, dev = self.w, self.dev
         copy = dev.local.get(mid)
         if copy is None:
             return  # this device never got it (or it is gone here): nothing to act on
-        if a.kind is ActionKind.DELETE:
-            w.drop_local(dev, mid, LossReason.USER_DELETE)
+        if kind is _DELETE:
+            w.drop_local(dev, mid, _USER_DELETE)
             w.set_intent(mid, None)
             return
-        if a.kind is ActionKind.READ and not copy.body:
+        if kind is _READ and not copy.body:
             self._fetch_on_open(mid, t)
         folder, flags = copy.folder, copy.flags
-        if a.kind is ActionKind.FILE and a.folder:
+        if kind is _FILE and a.folder:
             folder = a.folder
         else:
-            flags |= FLAG_OF_ACTION.get(a.kind, 0)
-        if a.kind in (ActionKind.REPLY, ActionKind.FORWARD) and a.outgoing is not None:
-            size = w.mails[a.outgoing.id].size
-            dev.sent_bytes += size
-            w.rec.device_add(dev.id, size)
+            flags |= FLAG_OF_ACTION.get(kind, 0)
+            if (kind is _REPLY or kind is _FORWARD) and a.outgoing is not None:
+                size = w.mails[a.outgoing.id].size
+                dev.sent_bytes += size
+                w.rec.device_add(dev.id, size)
         w.change_local(dev, mid, t, folder, flags)
         w.set_intent(mid, (folder, flags))
 
@@ -340,8 +381,7 @@ class Pop3Client:
         if not self.tl.online(t) or mid not in user.uid_of:
             return
         if user.lock_until > t and user.lock_holder != self.dev.id:
-            self._charge(self.costs.refused())
-            self.dev.lock_refusals += 1
+            self._refused()
             return
         self.account_empty(t)
         costs, m = self.costs, w.mails[mid]
@@ -353,7 +393,7 @@ class Pop3Client:
         if deleted:
             costs.dele(c, number)
         costs.quit(c, n - len(deleted))
-        dur = self._charge(c)
+        dur = self.w.charge(self.dev, *c.charge_args())
         user.lock_until = t + dur
         user.lock_holder = self.dev.id
         self._apply(t, t + dur, [mid], [], deleted)
@@ -365,7 +405,7 @@ class Pop3Client:
         # the matching mail whose owner has not deleted it (a popular keyword matches a good
         # share of the user's mail, so this runs at C speed), and how much of it is here
         hits = w.matching(dev.user, q)
-        live = [mid for mid, state in zip(hits, map(intent.get, hits)) if state is not None]
+        live = list(compress(hits, map(intent.get, hits)))  # an intent is a tuple, or None
         relevant = len(live)
         found = sum(map(local.__contains__, live))
         w.search_records.append(SearchRecord(t, dev.name, q, relevant, found,

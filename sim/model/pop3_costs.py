@@ -97,9 +97,16 @@ def _plural(n: int, word: str) -> str:
 _RETR_OK = len("+OK  octets\r\n")  # RETR's reply line without the size's digits
 _DELE_OK = len("+OK message  deleted\r\n")  # DELE's reply line without the number's digits
 _QUIT_TAIL: dict[int, int] = {}  # messages left -> length of QUIT's " (... left)" tail
+_OCTETS = len(" ( octets)")  # "<plural> (<total> octets)" without the plural and the total
+_UIDL_OK = len(b"+OK unique-id listing follows\r\n")
 
 
-@dataclass
+# what World.charge takes for a session: (client octets by kind, server octets by kind, round
+# trips); kinds are (framing, header, body, attachment), the client sends framing only
+Charge = tuple[tuple[int, int, int, int], tuple[int, int, int, int], int]
+
+
+@dataclass(slots=True)
 class PollCost:
     """Octets and round trips of one poll (no TCP/TLS: the network model adds those)."""
 
@@ -114,6 +121,10 @@ class PollCost:
     def server(self) -> int:
         return self.framing + self.header + self.body + self.attachment
 
+    def charge_args(self) -> Charge:
+        return (self.client, 0, 0, 0), (self.framing, self.header, self.body,
+                                         self.attachment), self.round_trips
+
 
 class Pop3Costs:
     """Cost arithmetic of :func:`sim.protocol.pop3_client.poll` for one TLS mode.
@@ -126,51 +137,60 @@ class Pop3Costs:
         self.stls = stls
         self.login = login_block(stls)
         self.locked = login_block(stls, locked=True)
-        self._begin: dict[tuple[int, int, int, int, bool], PollCost] = {}
-        self._idle: dict[tuple[int, int, int, int, bool], PollCost] = {}
+        self._idle: dict[tuple[int, int, int, int, bool], Charge] = {}
+        # begin()'s part that depends on the message count alone, per use_uidl and count
+        self._fixed: dict[bool, dict[int, tuple[int, int, int]]] = {False: {}, True: {}}
         self.empty_drop = len(f"{_plural(0, 'message')} (0 octets)")
         self.signoff = len(f"+OK {HOSTNAME} POP3 server signing off".encode())
 
     def begin(self, n: int, total: int, size_digits: int, uid_digits: int,
               use_uidl: bool) -> PollCost:
-        """Login block, STAT, LIST and (with UIDL) UIDL for a maildrop of ``n`` messages."""
-        key = (n, total, size_digits, uid_digits, use_uidl)
-        hit = self._begin.get(key)
-        if hit is None:
-            if len(self._begin) > 10_000:
-                self._begin.clear()
-            hit = self._begin[key] = self._begin_cost(*key)
-        return PollCost(hit.client, hit.framing, 0, 0, 0, hit.round_trips)
+        """Login block, STAT, LIST and (with UIDL) UIDL for a maildrop of ``n`` messages.
 
-    def _begin_cost(self, n: int, total: int, size_digits: int, uid_digits: int,
-                    use_uidl: bool) -> PollCost:
-        c = PollCost(self.login.client, self.login.server, 0, 0, 0, self.login.round_trips)
-        # the PASS reply names the maildrop: "<user>'s maildrop has N messages (T octets)"
-        c.framing += len(f"{_plural(n, 'message')} ({total} octets)") - self.empty_drop
-        c.client += 6 + 6  # STAT, LIST
-        c.framing += len(f"+OK {n} {total}\r\n")
-        numbers = sum_digits_1_to(n)
-        c.framing += len(f"+OK {_plural(n, 'message')} ({total} octets)\r\n")
-        c.framing += numbers + n * 3 + size_digits + 3  # "i size\r\n" lines and ".\r\n"
-        c.round_trips += 2
+        Arithmetic on decimal lengths: the part that depends on ``n`` alone is kept per ``n``
+        (a maildrop's octets rarely repeat between sessions, its message count does);
+        ``tests/sim/test_pop3_fast_paths.py`` checks it against the replies formatted in full."""
+        fixed = self._fixed[use_uidl].get(n)
+        if fixed is None:
+            fixed = self._fixed[use_uidl][n] = self._begin_fixed(n, use_uidl)
+        client, framing, round_trips = fixed
+        # the total octets appear three times (PASS's reply, STAT, LIST), the listing sums once
+        framing += 3 * len(str(total)) + size_digits
         if use_uidl:
-            c.client += 6
-            c.framing += len(b"+OK unique-id listing follows\r\n")
-            c.framing += numbers + n * 5 + uid_digits + 3  # "i 1.uid\r\n" (uidvalidity 1)
-            c.round_trips += 1
-        return c
+            framing += uid_digits
+        return PollCost(client, framing, 0, 0, 0, round_trips)
 
-    def idle_poll(self, n: int, total: int, size_digits: int, uid_digits: int,
-                  use_uidl: bool) -> PollCost:
-        """:meth:`begin` then :meth:`quit` with nothing fetched or deleted: the poll of a client
-        that finds nothing new (memoised like ``begin``; the object is shared -- read it only)."""
+    def _begin_fixed(self, n: int, use_uidl: bool) -> tuple[int, int, int]:
+        """:meth:`begin` of ``n`` messages without the digits of the total octets and the
+        listing sums: (client octets, server framing, round trips)."""
+        dn = digits(n)
+        numbers = sum_digits_1_to(n)
+        plural = dn + (8 if n == 1 else 9)  # "<n> message" / "<n> messages"
+        # PASS's reply names the maildrop ("... has <plural> (<total> octets)", less the empty
+        # maildrop's that the login block holds); "+OK <n> <total>\r\n" (STAT); LIST's
+        # "+OK <plural> (<total> octets)\r\n", its "i size\r\n" lines and ".\r\n"
+        framing = (self.login.server + plural + _OCTETS - self.empty_drop
+                   + dn + 7
+                   + plural + _OCTETS + 6
+                   + numbers + n * 3 + 3)
+        if use_uidl:  # "+OK unique-id listing follows\r\n", "i 1.uid\r\n" lines, ".\r\n"
+            return (self.login.client + 18, framing + _UIDL_OK + numbers + n * 5 + 3,
+                    self.login.round_trips + 3)
+        return self.login.client + 12, framing, self.login.round_trips + 2
+
+    def idle_charge(self, n: int, total: int, size_digits: int, uid_digits: int,
+                    use_uidl: bool) -> Charge:
+        """:meth:`begin` then :meth:`quit` with nothing fetched or deleted, as ``World.charge``
+        takes it: the poll of a client that finds nothing new, which every device of a user makes
+        on the same maildrop, again and again (memoised by maildrop, bounded)."""
         key = (n, total, size_digits, uid_digits, use_uidl)
         hit = self._idle.get(key)
         if hit is None:
             if len(self._idle) > 10_000:
                 self._idle.clear()
-            hit = self._idle[key] = self.begin(*key)
-            self.quit(hit, n)
+            c = self.begin(*key)
+            self.quit(c, n)
+            hit = self._idle[key] = c.charge_args()
         return hit
 
     @staticmethod
@@ -181,6 +201,18 @@ class Pop3Costs:
         c.body += body
         c.attachment += attachment
         c.round_trips += 1
+
+    @staticmethod
+    def retr_dele(c: PollCost, number: int, size: int, header: int, body: int,
+                  attachment: int) -> None:
+        """:meth:`retr` then :meth:`dele` of the same message (the usual download), in one call."""
+        d = _DIGITS[number] if number < 100_000 else len(str(number))  # digits(), inline
+        c.client += 14 + d + d  # "RETR n\r\n", "DELE n\r\n"
+        c.framing += _RETR_OK + len(str(size)) + 3 + _DELE_OK + d
+        c.header += header
+        c.body += body
+        c.attachment += attachment
+        c.round_trips += 2
 
     @staticmethod
     def top0(c: PollCost, number: int, header: int) -> None:

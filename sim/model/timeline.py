@@ -24,7 +24,8 @@ STARTUP_S = 120.0  # a client checks mail within this long after coming online
 class Timeline:
     """Online intervals of one device, with tick arithmetic for a poll interval and phase."""
 
-    __slots__ = ("starts", "ends", "interval", "phase", "startup", "_lo", "_hi", "_on", "_nt")
+    __slots__ = ("starts", "ends", "interval", "phase", "startup", "firsts", "margin", "_lo",
+                 "_hi", "_on", "_nt")
 
     def __init__(self, intervals: Sequence[tuple[float, float]], interval: float = 600.0,
                  phase: float = 0.0) -> None:
@@ -40,12 +41,18 @@ class Timeline:
         # first check after coming online: a per-device fraction of the start-up window, so two
         # devices that come online together do not poll in the same instant
         self.startup = self.phase / self.interval * min(self.interval, STARTUP_S)
+        # each interval's first tick, computed once (the tick arithmetic needs it at every step;
+        # the same sum, so the same floats)
+        self.firsts = [s + self.startup for s in self.starts]
+        # questions in [t, tick - margin) share next_tick(t): see next_tick()
+        self.margin = self.interval * 1e-6
         # online(): the last interval or gap looked up, [_lo, _hi) with its state
         self._lo, self._hi, self._on = math.inf, -math.inf, False
-        self._nt = (math.nan, math.inf)  # next_tick(): the last (question, answer)
+        # next_tick(): the last answer and the range [lo, hi) of questions that share it
+        self._nt = (math.inf, -math.inf, math.nan)
 
     def _first_tick(self, i: int) -> float:
-        return self.starts[i] + self.startup
+        return self.firsts[i]
 
 
     def index_at(self, t: float) -> int:
@@ -78,12 +85,19 @@ class Timeline:
         return math.inf
 
     def next_tick(self, t: float) -> float:
-        """The first poll tick at or after ``t`` (inf if none)."""
-        last = self._nt
-        if last[0] == t:  # asked again (the maildrop listener, then the arrival itself)
-            return last[1]
+        """The first poll tick at or after ``t`` (inf if none).
+
+        Clients ask again and again between two ticks (every arrival, every INBOX change) and at
+        the tick itself, so the answer is kept with the questions that share it: every ``t'`` in
+        ``[t, tick - margin)`` (``margin = interval * 1e-6``) has the same next tick (the same
+        ``k`` in ``first + k * interval``: the margin is far above the rounding of
+        ``_next_tick``, far below a tick spacing), and a tick is its own next tick
+        (``tests/sim/test_timeline_ticks.py``)."""
+        lo, hi, tick = self._nt
+        if lo <= t < hi or t == tick:
+            return tick
         tick = self._next_tick(t)
-        self._nt = (t, tick)
+        self._nt = (t, tick - self.margin, tick)
         return tick
 
     def _next_tick(self, t: float) -> float:
@@ -94,10 +108,10 @@ class Timeline:
         i = bisect.bisect_right(starts, t) - 1
         if i < 0:  # noqa: PLR1730 (hot path: no max() call)
             i = 0
-        ends, iv, startup = self.ends, self.interval, self.startup
+        ends, iv, firsts = self.ends, self.interval, self.firsts
         n = len(starts)
         while i < n:
-            first = starts[i] + startup
+            first = firsts[i]
             if t <= first:
                 if first < ends[i]:
                     return first
@@ -116,12 +130,12 @@ class Timeline:
         i = bisect.bisect_right(starts, a) - 1
         if i < 0:  # noqa: PLR1730 (hot path: no max() call)
             i = 0
-        ends, iv, startup = self.ends, self.interval, self.startup
+        ends, iv, firsts = self.ends, self.interval, self.firsts
         ceil = math.ceil
         last = len(starts)
         n = 0
         while i < last and starts[i] < b:
-            first = starts[i] + startup
+            first = firsts[i]
             lo = first if first > a else a  # noqa: FURB136 (max(a, first) without a call)
             end = ends[i]
             hi = end if end < b else b  # noqa: FURB136 (min(b, end) without a call)

@@ -115,7 +115,7 @@ class WireCalc:
     The float operations are the same as :func:`session_wire`'s, in the same order, so durations
     are bit-identical (``tests/sim/test_perf_equivalence.py`` checks it)."""
 
-    __slots__ = ("up_Bps", "down_Bps", "rtt_s", "encrypted", "base", "memo")
+    __slots__ = ("up_Bps", "down_Bps", "rtt_s", "encrypted", "base", "memo", "wires", "ups")
 
     def __init__(self, link: LinkSpec, tls: TlsMode) -> None:
         self.up_Bps = link.up_Bps
@@ -140,14 +140,22 @@ class WireCalc:
             # with no payload the flights add nothing: w holds set-up + close octets exactly
             self.base[connect] = (rtts, w.tcp_up, w.tcp_down, w.tls_up, w.tls_down, t)
         self.memo: dict[tuple[int, int, int, bool], tuple[int, int, int, int, float]] = {}
+        # session()'s answers: a Wire is immutable, so a repeated session (the same idle poll
+        # booked again and again) shares one instead of building it anew
+        self.wires: dict[tuple[int, int, int, bool], Wire] = {}
+        # _flights() of the client's octets by (octets, flights): a client sends the same
+        # commands poll after poll, so these repeat even when the server's octets do not
+        self.ups: dict[tuple[int, int], tuple[int, int, int]] = {}
 
     def session(self, up: int, down: int, round_trips: int, connect: bool = True) -> Wire:
         """The :class:`Wire` of a session (always closed at its end, as ``charge`` books it)."""
         key = (up, down, round_trips, connect)
-        w = self.memo.get(key)
+        w = self.wires.get(key)
         if w is None:
-            w = self.raw(up, down, round_trips, connect)
-        return Wire(*w)
+            if len(self.wires) >= 8192:  # bounded like ``memo``
+                self.wires.clear()
+            w = self.wires[key] = Wire(*self.raw(up, down, round_trips, connect))
+        return w
 
     def raw(self, up: int, down: int, round_trips: int, connect: bool = True
             ) -> tuple[int, int, int, int, float]:
@@ -164,7 +172,12 @@ class WireCalc:
             n = 1
         enc = self.encrypted
         if up > 0:
-            a_tls, a_tcp, a_ack = _flights(up, n, enc)
+            fl = self.ups.get((up, n))
+            if fl is None:
+                if len(self.ups) >= 8192:
+                    self.ups.clear()
+                fl = self.ups[up, n] = _flights(up, n, enc)
+            a_tls, a_tcp, a_ack = fl
         else:
             a_tls = a_tcp = a_ack = 0
         if down > 0:
