@@ -557,6 +557,7 @@ class World:
         t_act = acts[0].time if n_acts else inf
         t_other = others[0][0] if n_others else inf
         env = self.env
+        queue = env._queue  # SimPy's event heap: Environment.peek() is ``queue[0][0]``
         rec = self.rec
         end = self.end
         while True:
@@ -588,7 +589,7 @@ class World:
                 # is due by then, pop it at once: in that (common) case the clock is simply moved
                 # to the same float, saving the timeout and the process switch
                 at = now + (t - now)
-                if env.peek() <= at:
+                if queue and queue[0][0] <= at:  # env.peek() <= at, without the call
                     yield env.timeout(t - now)
                     self.now = env._now
                 else:

@@ -274,8 +274,10 @@ def test_simpy_keeps_its_clock_in_the_field_the_driver_moves() -> None:
     env._now = 7.5
     assert env.now == 7.5
     env.timeout(1.0)
+    assert env._queue[0][0] == env.peek() == 8.5  # the driver reads the heap's head itself
     env.step()
     assert env.now == env._now == 8.5
+    assert not env._queue and env.peek() == math.inf
 
 
 def test_driver_hands_items_over_in_time_kind_index_order() -> None:
