@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections import deque
 from collections.abc import Sequence
 from itertools import compress
 
@@ -78,7 +77,7 @@ class Pop3Client:
         self.nxt = math.nan  # tl.next_tick(acct) when known (nan: not known)
         self.sched = math.inf
         # (time its days are up, mail id), in time order (downloads happen in time order)
-        self.expiry: deque[tuple[float, int]] = deque()
+        self.expiry: list[tuple[float, int]] = []
         self.ptr = 0  # with UIDL: every INBOX UID below this has been processed
         # the policy as the poll reads it: DELE right after download; or keep copies ``keep_s``
         # (needs UIDL to tell them apart); TOP first for messages of ``top_from`` octets or more
@@ -314,19 +313,21 @@ class Pop3Client:
             expires, keep_s = self.expires, self.keep_s
             for mid in fetched:
                 first_seen.setdefault(mid, t)
-                if mid in ever:
-                    dups.append(mid)
                 copy = local.get(mid)
                 if copy is not None and copy.body:
-                    continue  # already held: the duplicate is booked below
+                    dups.append(mid)  # held already: stored again, booked below
+                    continue
+                if mid in ever:  # downloaded before and lost since (a crash): sent again,
+                    dev.dup_count += 1  # stored once
+                    dev.dup_bytes += mails[mid].size
                 w.put_local(dev, mid, done, body=True, attachment=True, full=True)
                 ever.add(mid)
                 known.add(mid)
                 headers_only.discard(mid)
                 if scans:
                     dev.scan_bytes += mails[mid].size
-                if expires:
-                    self.expiry.append((t + keep_s, mid))
+                if expires:  # days count from first sight (a TOP of headers-first counts)
+                    bisect.insort(self.expiry, (first_seen[mid] + keep_s, mid))
             if dups:
                 self._redownload(dups, 1)
             known.update(fetched)
@@ -340,7 +341,7 @@ class Pop3Client:
         exp = self.expiry
         inbox = self.user.uid_of
         while exp and (exp[0][1] not in inbox or exp[0][1] not in self.known):
-            exp.popleft()
+            del exp[0]
         if exp:
             self.want(max(exp[0][0], self.acct))
 
@@ -397,6 +398,8 @@ class Pop3Client:
         user.lock_until = t + dur
         user.lock_holder = self.dev.id
         self._apply(t, t + dur, [mid], [], deleted)
+        if self.expiry:
+            self._reschedule()  # its days may be up before anything else comes
 
     def _search(self, a: Action, t: float) -> None:
         w, dev = self.w, self.dev
@@ -418,12 +421,21 @@ class Pop3Client:
         self.account_empty(t)
         record = wipe_and_restore(w, dev, c, t)
         # the client's memory (popstate) comes back from the same backup, if any
-        if c.backup_time is None:
+        bt = c.backup_time
+        if bt is None:
             self.known.clear()
             self.headers_only.clear()
-        else:
-            self.known = {m for m in self.known if self.first_seen.get(m, t) <= c.backup_time}
-            self.headers_only = {m for m in self.headers_only if m in dev.local}
+            self.first_seen.clear()
+        else:  # what the backup held: a copy restored without its body was headers-only then
+            local = dev.local
+            partial = {m for m in self.headers_only | self.known
+                       if m in local and not local[m].body}
+            self.known = {m for m in self.known
+                          if self.first_seen.get(m, t) <= bt and m not in partial}
+            self.headers_only = partial
+            self.first_seen = {m: s for m, s in self.first_seen.items() if s <= bt}
+        # a forgotten message's expiry goes with it (seen again, it is counted afresh)
+        self.expiry = [e for e in self.expiry if e[1] in self.known]
         self.ptr = 0  # look at every message again: the restored memory may lack some
         self.want(t)
         w.crash_records.append(record)
@@ -447,8 +459,9 @@ def wipe_and_restore(w: World, dev: Device, c: Crash, t: float) -> CrashRecord:
         back = bt is not None and cp.since <= bt
         if back:
             folder, flags = cp.state_at(bt)  # type: ignore[arg-type]
-            w.put_local(dev, mid, t, body=cp.body, attachment=cp.attachment, folder=folder,
-                        flags=flags, count_delay=False, full=cp.bytes >= w.mails[mid].size)
+            body, att, nbytes = cp.parts_at(bt)  # type: ignore[arg-type]
+            w.put_local(dev, mid, t, body=body, attachment=att, folder=folder,
+                        flags=flags, count_delay=False, full=nbytes >= w.mails[mid].size)
             restored += 1
         elif w.copies[mid] <= 0:
             lost += 1

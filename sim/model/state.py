@@ -176,6 +176,7 @@ class LocalCopy:
         self.since = since
 
     history: list[tuple[float, str, int]] | None = None  # (time, folder, flags) changes
+    parts: list[tuple[float, bool, bool, int]] | None = None  # (time, body, attachment, bytes)
 
     def state(self) -> tuple[str, int]:
         return (self.folder, self.flags)
@@ -184,6 +185,14 @@ class LocalCopy:
         """New folder/flags at ``t`` (no history: see :class:`TrackedCopy`)."""
         self.folder = folder
         self.flags = flags
+
+    def parts_at(self, t: float) -> tuple[bool, bool, int]:
+        """(body, attachment, bytes) the copy held at ``t`` (it only ever gains parts)."""
+        parts = self.parts
+        if parts is None:
+            return (self.body, self.attachment, self.bytes)
+        i = max(0, bisect.bisect_right([p[0] for p in parts], t) - 1)
+        return parts[i][1], parts[i][2], parts[i][3]
 
     def state_at(self, t: float) -> tuple[str, int]:
         history = self.history
@@ -195,14 +204,22 @@ class LocalCopy:
 
 
 class TrackedCopy(LocalCopy):
-    """A :class:`LocalCopy` that remembers its folder/flags changes (for backup restores)."""
+    """A :class:`LocalCopy` that remembers its folder/flags changes and when it gained parts
+    (for backup restores: a backup holds what the copy was then)."""
 
-    __slots__ = ("history",)
+    __slots__ = ("history", "parts")
 
     def __init__(self, copy: LocalCopy) -> None:
         super().__init__(copy.folder, copy.flags, copy.body, copy.attachment, copy.bytes,
                          copy.since)
         self.history = copy.history
+        self.parts = copy.parts
+
+    def grow(self, t: float, body: bool, attachment: bool, nbytes: int) -> None:
+        """The copy gains parts at ``t`` (a body on open, an attachment on demand)."""
+        if self.parts is None:
+            self.parts = [(self.since, self.body, self.attachment, self.bytes)]
+        self.parts.append((t, body, attachment, nbytes))
 
     def change(self, t: float, folder: str, flags: int) -> None:
         if self.history is None:

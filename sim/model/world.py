@@ -165,14 +165,11 @@ class World:
         # usually asks the same (ImapClient._fetch_new_cost); per run, as mail ids repeat
         self.last_fetch: tuple[Any, Any] | None = None
         self.events = 0
-        # metadata history is needed only to restore a backup's older folder/flags
-        crashes = scenario.crashes
-        self.keep_history = crashes.backup_age_s is not None and (
-            bool(crashes.at) or crashes.rate_per_year > 0)
-        # a copy's ``since`` is read only to restore a backup after a crash: without such a
-        # crash every copy shares one float (campus IMAP: ~30 MB of time stamps fewer)
-        self.keep_since = self.keep_history or any(
-            c.backup_time is not None for c in trace.crashes)
+        # a copy's history (folder/flags changes, parts gained) and its ``since`` are read only
+        # to restore a backup after a crash: without such a crash every copy shares one float
+        # and keeps no history (campus IMAP: ~30 MB fewer)
+        self.keep_history = any(c.backup_time is not None for c in trace.crashes)
+        self.keep_since = self.keep_history
         self.inbox_listeners: list[list[Callable[[float], None]]] = [[] for _ in self.users]
         # modseqs only where a QRESYNC client needs their digits (a number per message)
         self.book: ModseqBook | None = ModseqBook(len(self.users), len(self.mails)) if any(
@@ -299,13 +296,19 @@ class World:
                     if count_delay:
                         dev.delays.append(t - m.time)
         else:
-            copy.body = copy.body or body or full
-            copy.attachment = copy.attachment or attachment or full
-            nbytes = m.size if full else m.header + (m.text if copy.body else 0) + (
-                m.att if copy.attachment else 0)
+            body = copy.body or body or full
+            attachment = copy.attachment or attachment or full
+            nbytes = m.size if full else m.header + (m.text if body else 0) + (
+                m.att if attachment else 0)
             if nbytes > copy.bytes:
+                if self.keep_history:  # a backup taken before now holds the smaller copy
+                    if type(copy) is LocalCopy:
+                        copy = local[mid] = TrackedCopy(copy)
+                    copy.grow(t, body, attachment, nbytes)  # type: ignore[attr-defined]
                 self.rec.device_add(dev.id, nbytes - copy.bytes)
                 copy.bytes = nbytes
+            copy.body = body
+            copy.attachment = attachment
         if m.infected and (copy.body or copy.attachment) and mid not in dev.infected_reached:
             if m.detectable_at is None or t < m.detectable_at:
                 dev.infected_reached[mid] = t
