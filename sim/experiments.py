@@ -76,7 +76,7 @@ from typing import Any
 from .metrics import FLAG_NAMES
 from .model import Protocol
 from .model.run import simulate
-from .model.state import Device
+from .model.state import INBOX, Device
 from .model.world import World
 from .network import Link
 from .presets import desktop, preset
@@ -387,13 +387,17 @@ def _filed(trace: Trace) -> dict[int, str]:
 
 
 def _in_folder(world: World, filed: dict[int, str]) -> tuple[tuple[str, int], ...]:
+    """Per device, the filed messages it shows in the folder they are meant to be in -- the
+    run's intent (where the user's latest filing that took effect put them), which is not
+    always the trace's last FILE (a device without the message cannot file it)."""
     out = []
     for dev in world.devices:
         n = 0
-        for mid, folder in filed.items():
+        for mid in filed:
             copy = dev.local.get(mid)
-            if copy is not None and copy.folder == folder and world.intent.get(mid) is not None \
-                    and world.intent[mid][0] == folder:  # type: ignore[index]
+            intent = world.intent.get(mid)
+            if copy is not None and intent is not None and intent[0] != INBOX \
+                    and copy.folder == intent[0]:
                 n += 1
         out.append((dev.name, n))
     return tuple(out)

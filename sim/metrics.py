@@ -26,7 +26,7 @@ left out of time averages.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .results import DeviceSeries
 
@@ -61,6 +61,9 @@ class Recorder:
         self.grid = [i * step_s for i in range(npts)]
         self._next = 0  # index of the first grid point not yet filled
         self.due = self.grid[0] if self.grid else math.inf  # advance(t) has work iff t > due
+        # called with a grid point's time before it is sampled, when per-device series are
+        # kept: the clients book their closed-form idle traffic up to it (see run.py)
+        self.settle: Callable[[float], None] | None = None
         self.keep_device_series = keep_device_series
         # consistency counters per device
         self.exist = [0] * n
@@ -197,7 +200,13 @@ class Recorder:
         j = i
         while j < len(grid) and grid[j] < t:
             j += 1
-        self._sample(j - i)
+        settle = self.settle
+        if settle is None:
+            self._sample(j - i)
+        else:  # the clients' closed-form bookings up to each grid point first
+            for k in range(i, j):
+                settle(grid[k])
+                self._sample(1)
         self._next = j
         self.due = grid[j] if j < len(grid) else math.inf
 

@@ -87,8 +87,8 @@ class CrashRecord:
     """One device crash: what was wiped, what the backup brought back, what is gone for good.
 
     ``lost_messages``/``lost_bytes``: messages whose only copy was on the crashed storage (not on
-    the server, not on another device, not in the restored backup). ``lost_metadata``: (message,
-    attribute) facts -- a flag or a folder placement -- that existed only on this device.
+    the server, not on another device, not in the restored backup). ``lost_metadata``: wiped
+    messages whose (folder, flags) -- other than INBOX with no flags -- exist nowhere else.
     """
 
     time_s: float

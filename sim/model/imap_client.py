@@ -86,6 +86,8 @@ class ImapClient:
         self.silence = Silence(world, self.tl, link_nat, keepalive, self._revive)
         self._nat = self.silence.nat is not None  # (checked before asking, on the hot paths)
         self.busy_ticks = 0  # polling ticks that found work (events, not closed-form NOOPs)
+        self._booked_periodic = 0  # closed-form re-issues / NOOPs charged so far (settle)
+        self._booked_keepalives = 0
         self._polling = not self.pol.idle
         # a polling session's INBOX view: the highest UID it has announced, and what other
         # sessions changed since, which the server reports after this client's next command
@@ -182,30 +184,39 @@ class ImapClient:
         if i >= 0 and self.tl.starts[i] < t:  # already online at t (a new device mid-interval)
             self.w.call_at(t, self.reconnect)
 
-    def finish(self, end: float) -> None:
-        """Closed-form idle costs: IDLE re-issues (or NOOP polls) and connection time."""
+    def settle(self, t: float) -> None:
+        """Book the closed-form idle costs before ``t`` now (a per-device series is sampled at
+        ``t``): IDLE re-issues or NOOP polls, and the keepalives of the silences closed so far."""
         dev, tl = self.dev, self.tl
         a = dev.exists_from
-        n = tl.ticks_between(a, end)
-        starts = len(tl.starts_between(a, end))
-        # the first tick of each period is the connect itself; NAT checks turned ticks into
-        # reconnects
+        if t <= a:
+            return
         silence = self.silence
-        periodic = max(0, n - starts - silence.nat_reconnects - self.busy_ticks)
-        silence.close(end)
-        if silence.keepalives:
-            ka = self.costs.keepalive()
-            self.w.charge(dev, ka[0], ka[1], ka[2], connect=False, times=silence.keepalives,
-                          hold=False)
-        if periodic:
+        # the first tick of each period is the connect itself; NAT checks turned ticks into
+        # reconnects; ticks with work were charged as they came
+        periodic = max(0, tl.ticks_between(a, t) - len(tl.starts_between(a, t))
+                       - silence.nat_reconnects - self.busy_ticks) - self._booked_periodic
+        if periodic > 0:
             cost = self._cycle if self.pol.idle else self.costs.noop()
             self.w.charge(dev, cost[0], cost[1], cost[2], connect=False, times=periodic,
                           hold=False)
             dev.empty_polls += periodic
-        dev.conn_time += tl.online_time(a, end)
+            self._booked_periodic += periodic
+        keepalives = silence.keepalives - self._booked_keepalives
+        if keepalives > 0:
+            ka = self.costs.keepalive()
+            self.w.charge(dev, ka[0], ka[1], ka[2], connect=False, times=keepalives, hold=False)
+            self._booked_keepalives += keepalives
+
+    def finish(self, end: float) -> None:
+        """Closed-form idle costs not booked yet, and connection time."""
+        self.silence.close(end)
+        self.settle(end)
+        dev = self.dev
+        dev.conn_time += self.tl.online_time(dev.exists_from, end)
 
     def was_due(self, arrival: float) -> bool:
-        return self.tl.next_online(arrival) < self.w.end
+        return self.tl.next_online(max(arrival, self.dev.exists_from)) < self.w.end
 
     # -- connecting and resync -----------------------------------------------------------------------
     def reconnect(self, t: float, after: float = 0.0) -> None:
@@ -484,6 +495,7 @@ class ImapClient:
         the last sync of it).  The hidden changes of its messages (and of ``moved``, a message
         just pushed out of INBOX) reach the device's copies at ``t``.  Returns the cost (the
         caller charges it)."""
+        self.user.folder(folder)  # (a user folder exists on the server, if only empty so far)
         if self.qresync:
             cost = self._qresync_select(folder)
         else:
@@ -674,6 +686,7 @@ class ImapClient:
                     sent = True
                 elif kind is ActionKind.FILE and a.folder:
                     if a.folder != src:
+                        user.folder(a.folder)
                         cost = add(cost, costs.stale("move", old, folder=a.folder))
                         sent = True
                 elif bit and not (knew or 0) & bit:

@@ -96,6 +96,11 @@ class Pop3Client:
         if self.user.inbox:
             self.want(t)
 
+    def settle(self, t: float) -> None:
+        """Book the empty polls before ``t`` now (a per-device series is sampled at ``t``)."""
+        if self.acct < t:
+            self.account_empty(t)
+
     def finish(self, end: float) -> None:
         """Book the empty polls up to the end of the run."""
         if self.acct < end:
@@ -103,7 +108,7 @@ class Pop3Client:
 
     def was_due(self, arrival: float) -> bool:
         """Whether the device polled (or could have) after a message arrived at ``arrival``."""
-        return self.tl.next_tick(arrival) < self.w.end
+        return self.tl.next_tick(max(arrival, self.dev.exists_from)) < self.w.end
 
     def want(self, t: float) -> None:
         """Make sure a real session happens at the first tick at or after ``t``."""
@@ -373,6 +378,8 @@ class Pop3Client:
                 size = w.mails[a.outgoing.id].size
                 dev.sent_bytes += size
                 w.rec.device_add(dev.id, size)
+                if w.keep_sent:
+                    dev.sent_log.append((t, size))
         w.change_local(dev, mid, t, folder, flags)
         w.set_intent(mid, (folder, flags))
 
@@ -455,6 +462,15 @@ def wipe_and_restore(w: World, dev: Device, c: Crash, t: float) -> CrashRecord:
     restored = 0
     lost = lost_bytes = lost_meta = 0
     bt = c.backup_time
+    sent = dev.sent_log  # POP3's sent mail exists only here (no server copy): what the backup
+    if sent:  # held comes back, the rest is lost
+        kept = [e for e in sent if bt is not None and e[0] <= bt]
+        dev.sent_log = kept
+        dev.sent_bytes = sum(size for _, size in kept)
+        w.rec.device_add(dev.id, dev.sent_bytes)
+        restored += len(kept)
+        lost += len(sent) - len(kept)
+        lost_bytes += sum(size for _, size in sent) - dev.sent_bytes
     for mid, cp in wiped:
         back = bt is not None and cp.since <= bt
         if back:
@@ -470,7 +486,8 @@ def wipe_and_restore(w: World, dev: Device, c: Crash, t: float) -> CrashRecord:
         if state != (INBOX, 0) and mid < w.n_arrivals:
             if not _state_elsewhere(w, dev, mid, state):
                 lost_meta += 1
-    return CrashRecord(t, dev.name, None if bt is None else t - bt, len(wiped), wiped_bytes,
+    return CrashRecord(t, dev.name, None if bt is None else t - bt, len(wiped) + len(sent),
+                       wiped_bytes,
                        restored, lost, lost_bytes, lost_meta)
 
 

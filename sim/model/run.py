@@ -128,6 +128,14 @@ def _simulate(scenario: Scenario, protocol: Protocol, trace: Trace, grid_step_s:
     for dev in world.devices:
         if dev.exists_from <= 0.0:
             dev.client.start(0.0)  # type: ignore[attr-defined]
+    if keep:  # per-device series: each grid point shows the idle polls booked up to it
+        clients = [dev.client for dev in world.devices]
+
+        def settle(t: float) -> None:
+            at = math.nextafter(t, math.inf)  # (the state after everything at t)
+            for c in clients:
+                c.settle(at)  # type: ignore[attr-defined]
+        world.rec.settle = settle
     env = world.env
     env.process(world.driver())
     if progress is None:
@@ -158,10 +166,8 @@ def _result(w: World, protocol: Protocol, release: bool = False) -> Result:
         missed = 0
         # most delivered mail was shown: look only at the rest (at C speed)
         for mid in filterfalse(dev.shown.__contains__, w.user_delivered[dev.user]):
-            m = w.mails[mid]
-            if m.time < dev.exists_from:
-                continue
-            if w.intent.get(mid) is None:
+            m = w.mails[mid]  # (one that came before the device appeared counts too: it was
+            if w.intent.get(mid) is None:  # due at the device's first poll or connect)
                 continue  # deleted on purpose or quarantined: nobody should show it
             if dev.client.was_due(m.time):  # type: ignore[attr-defined]
                 missed += 1
@@ -192,7 +198,8 @@ def _result(w: World, protocol: Protocol, release: bool = False) -> Result:
     for dev in w.devices:
         for mid, t in dev.infected_reached.items():
             reached += 1
-            exposure += w.exposure_end.get((dev.id, mid), end) - t
+            key = (dev.id, mid)
+            exposure += w.exposure_end.get(key, end) - t - w.exposure_gap.get(key, 0.0)
     virus = Virus(
         infected_delivered=sum(1 for mid in w.delivered if w.mails[mid].infected),
         caught_at_delivery=w.caught_at_delivery, caught_by_rescan=w.caught_by_rescan,

@@ -235,6 +235,7 @@ class Device:
     __slots__ = ("ref", "id", "user", "name", "spec", "local", "sent_bytes", "dup_bytes",
                  "shown", "delays", "sessions", "empty_polls", "lock_refusals", "conn_time",
                  "dup_count", "infected_reached", "scan_bytes", "crashes", "exists_from",
+                 "sent_log",
                  "extra_bytes", "client", "wire", "traffic_up", "traffic_down")
 
     def __init__(self, ref: DeviceRef) -> None:
@@ -245,6 +246,8 @@ class Device:
         self.spec = ref.spec
         self.local: dict[int, LocalCopy] = {}
         self.sent_bytes = 0  # own outgoing messages kept locally (Sent)
+        # POP3 in runs with crashes: (time, size) of each sent message kept, for a restore
+        self.sent_log: list[tuple[float, int]] = []
         self.extra_bytes = 0  # duplicate copies a client without UIDL keeps
         self.dup_bytes = 0
         self.dup_count = 0

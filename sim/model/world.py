@@ -150,6 +150,7 @@ class World:
         self.caught_by_rescan = 0
         self.server_scan_bytes = 0
         self.exposure_end: dict[tuple[int, int], float] = {}  # (device, mail) -> removed at
+        self.exposure_gap: dict[tuple[int, int], float] = {}  # time not held (crash to return)
         self.crash_records: list[Any] = []
         self.search_records: list[Any] = []
         self.replica_failures = 0
@@ -170,6 +171,7 @@ class World:
         # and keeps no history (campus IMAP: ~30 MB fewer)
         self.keep_history = any(c.backup_time is not None for c in trace.crashes)
         self.keep_since = self.keep_history
+        self.keep_sent = bool(trace.crashes)  # POP3's sent mail, message by message (see Device)
         self.inbox_listeners: list[list[Callable[[float], None]]] = [[] for _ in self.users]
         # modseqs only where a QRESYNC client needs their digits (a number per message)
         self.book: ModseqBook | None = ModseqBook(len(self.users), len(self.mails)) if any(
@@ -309,9 +311,15 @@ class World:
                 copy.bytes = nbytes
             copy.body = body
             copy.attachment = attachment
-        if m.infected and (copy.body or copy.attachment) and mid not in dev.infected_reached:
-            if m.detectable_at is None or t < m.detectable_at:
-                dev.infected_reached[mid] = t
+        if m.infected and (copy.body or copy.attachment):
+            if mid not in dev.infected_reached:
+                if m.detectable_at is None or t < m.detectable_at:
+                    dev.infected_reached[mid] = t
+            else:  # back after a removal (a crash's restore or download): exposed again
+                gone = self.exposure_end.pop((dev.id, mid), None)
+                if gone is not None:
+                    key = (dev.id, mid)
+                    self.exposure_gap[key] = self.exposure_gap.get(key, 0.0) + (t - gone)
         return copy
 
     def drop_local(self, dev: Device, mid: int, reason: LossReason) -> LocalCopy | None:

@@ -212,3 +212,28 @@ def test_a_polling_visit_finds_the_message_gone_and_sends_nothing_more(
     assert a.fetch_flags(1) == {}  # (an empty folder: no command)
     a.select("INBOX")
     assert charged[("u/a", 710.0)] == _octets(a)
+
+
+def test_a_stale_move_into_a_new_folder_then_a_visit_there(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """b files message 0 into Work; polling a, not yet told, files its INBOX copy into Family
+    (a folder the server has not seen used before: the stale MOVE changes nothing), then its
+    user opens Family to flag it: a selects the (empty) Family, learns the message is not
+    there, and sends nothing more.  (The model used to fail on the unknown folder.)"""
+    acts = (Action(700.0, 0, 1, ActionKind.FILE, 0, "Work"),
+            Action(710.0, 0, 0, ActionKind.FILE, 0, "Family"),
+            Action(750.0, 0, 0, ActionKind.FLAG, 0))
+    sc, trace = _scenario((POLL, IDLE), acts)
+    _, world, charged = _run(sc, trace, monkeypatch)
+    assert world.users[0].where[0] == ("Work", 0)
+    assert world.devices[0].local[0].state() == ("Work", 0)
+    account, session = _engine(sc, trace)
+    account.create("Work")
+    account.create("Family")
+    a, b = session(), session()
+    b.move([1], "Work")
+    a.move([1], "Family")
+    a.take_record()
+    a.select("Family")
+    a.select("INBOX")
+    assert charged[("u/a", 750.0)] == _octets(a)
