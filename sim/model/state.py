@@ -235,7 +235,7 @@ class Device:
     __slots__ = ("ref", "id", "user", "name", "spec", "local", "sent_bytes", "dup_bytes",
                  "shown", "delays", "sessions", "empty_polls", "lock_refusals", "conn_time",
                  "dup_count", "infected_reached", "scan_bytes", "crashes", "exists_from",
-                 "sent_log",
+                 "sent_log", "counted",
                  "extra_bytes", "client", "wire", "traffic_up", "traffic_down")
 
     def __init__(self, ref: DeviceRef) -> None:
@@ -261,6 +261,9 @@ class Device:
         self.scan_bytes = 0
         self.crashes = 0
         self.exists_from = ref.spec.first_online_s
+        # its (message, device) pairs are in the consistency counts: from the start, or from the
+        # moment it appears (World.device_appears; not before, even at the same instant)
+        self.counted = self.exists_from <= 0.0
         self.client: object = None
         self.wire: Any = None  # the link's sim.model.wire.WireCalc (set by the World)
         # this device's Recorder.up / Recorder.down lists (set by the World)

@@ -249,7 +249,7 @@ class World:
     def _pair(self, dev: Device, mid: int, old: tuple[str, int] | None,
               new: tuple[str, int] | None) -> None:
         intent = self.intent.get(mid, _NO_INTENT)  # only arrivals have an intent
-        if intent is not _NO_INTENT and self.now >= dev.exists_from:
+        if intent is not _NO_INTENT and dev.counted:
             self.rec.pair_move(dev.id, intent, old, new)
 
     def put_local(self, dev: Device, mid: int, t: float, *, body: bool, attachment: bool,
@@ -284,7 +284,7 @@ class World:
             if b > rec.dev_peak[d]:  # noqa: PLR1730 (as Recorder.device_add)
                 rec.dev_peak[d] = b
             intent = self.intent.get(mid, _NO_INTENT)
-            if intent is not _NO_INTENT and self.now >= dev.exists_from:
+            if intent is not _NO_INTENT and dev.counted:
                 if intent is None:  # pair_move(intent, None, (folder, flags))
                     rec.dhidden[d] -= 1
                 else:
@@ -350,7 +350,7 @@ class World:
         intent = self.intent.get(mid, _NO_INTENT)
         # pair_move(intent, old, new) with both views present: only agreement can change (and
         # nothing at all for a deleted intent)
-        if intent is not _NO_INTENT and intent is not None and self.now >= dev.exists_from:
+        if intent is not _NO_INTENT and intent is not None and dev.counted:
             i_folder, i_flags = intent
             delta = (i_folder == folder and i_flags == flags) - (
                 i_folder == old_folder and i_flags == old_flags)
@@ -363,6 +363,7 @@ class World:
             if self.mails[mid].user == dev.user:
                 copy = dev.local.get(mid)
                 self.rec.pair_add(dev.id, intent, copy.state() if copy else None, 1)
+        dev.counted = True
 
     # -- intent ----------------------------------------------------------------------------------
     def set_intent(self, mid: int, new: tuple[str, int] | None) -> None:
@@ -373,14 +374,13 @@ class World:
         old = self.intent.get(mid, _NO_INTENT)  # only arrivals have an intent
         if old is _NO_INTENT or old == new:
             return
-        now = self.now
         devices = self.user_devices[self.mails[mid].user]
         if new is not None:
             new = self._states.setdefault(new, new)  # one shared tuple per state (see state())
         if new is None or old is None:  # a pair starts or stops having a live intent
             move = self.rec.intent_move
             for dev in devices:
-                if now >= dev.exists_from:
+                if dev.counted:
                     copy = dev.local.get(mid)
                     move(dev.id, None if copy is None else (copy.folder, copy.flags), old, new)
         else:  # Recorder.intent_move between two live intents: only agreement can change
@@ -388,7 +388,7 @@ class World:
             old_folder, old_flags = old
             agree = self.rec.agree
             for dev in devices:
-                if now >= dev.exists_from:
+                if dev.counted:
                     copy = dev.local.get(mid)
                     if copy is not None:
                         folder, flags = copy.folder, copy.flags
@@ -642,7 +642,7 @@ class World:
         devices = self.user_devices[m.user]
         exist = self.rec.exist
         for dev in devices:
-            if t >= dev.exists_from:  # pair_add(d, (INBOX, 0), None, 1)
+            if dev.counted:  # pair_add(d, (INBOX, 0), None, 1)
                 exist[dev.id] += 1
         self.server_add(user, mid, INBOX, 0, t)
         for dev in devices:

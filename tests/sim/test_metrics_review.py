@@ -133,3 +133,22 @@ def test_lesson4_counts_a_copy_in_the_folder_the_filing_that_took_effect_chose()
     _, world = simulate(sc, Protocol.POP3, trace)
     assert world.intent[0] == ("Work", 0)
     assert dict(_in_folder(world, _filed(trace))) == {"u/a": 1, "u/b": 0}
+
+
+@pytest.mark.parametrize("protocol", list(Protocol))
+def test_a_message_arriving_as_a_device_appears_is_one_pair(protocol: Protocol) -> None:
+    """Device b appears at 5000 s, the very instant a second message arrives: b has two
+    (message, device) pairs, not three (the arrival and the appearance both used to add it)."""
+    t = 5000.0
+    devs = (DeviceSpec(name="a", link=FAST), DeviceSpec(name="b", link=FAST, first_online_s=t))
+    sc = Scenario(users=(UserSpec("u", devs),), tls=TlsMode.NONE, duration_s=DAY,
+                  workload=WorkloadSpec(messages_per_day=0.0), name="appear")
+    specs = tuple(MessageSpec(id=i, user=0, time=at, text_size=300, attachment_size=0,
+                              keywords=("k",)) for i, at in enumerate((100.0, t)))
+    later = (Interval(t, DAY),)
+    _, world = simulate(sc, protocol, Trace(sc, specs, (), (), (DAYS, DAYS), (DAYS, later), (),
+                                            (), ()))
+    rec, b = world.rec, world.devices[1]
+    live = sum(1 for intent in world.intent.values() if intent is not None)
+    assert rec.exist[1] + rec.dpairs[1] == live == 2
+    assert rec.covered[1] == len(b.local)
