@@ -22,7 +22,7 @@ from .cli import UsageError, float_in_range, int_in_range
 from .model import Protocol, run
 from .presets import preset, preset_names
 from .results import Result
-from .scenario import DAY, CrashSpec, Scenario, ScenarioError
+from .scenario import DAY, Scenario, ScenarioError
 from .workload import generate
 
 MAX_DAYS = 400

@@ -69,7 +69,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -386,7 +386,7 @@ def _filed(trace: Trace) -> dict[int, str]:
     return last
 
 
-def _in_folder(world: World, filed: dict[int, str]) -> tuple[tuple[str, int], ...]:
+def _in_folder(world: World, filed: Iterable[int]) -> tuple[tuple[str, int], ...]:
     """Per device, the filed messages it shows in the folder they are meant to be in -- the
     run's intent (where the user's latest filing that took effect put them), which is not
     always the trace's last FILE (a device without the message cannot file it)."""

@@ -23,6 +23,7 @@ connected devices.  Offline, they are queued and uploaded on reconnect.  Every b
 from __future__ import annotations
 
 import math
+from functools import partial
 from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any
@@ -31,7 +32,7 @@ from ..metrics import SEEN
 from ..protocol.message import Message
 from ..results import LossReason, SearchRecord
 from ..scenario import AttachmentPolicy, FetchMode
-from ..workload import Action, ActionKind, Crash, build_message
+from ..workload import Action, ActionKind, Crash
 from .imap_costs import DELETED, ZERO, Cost, add, costs_for, untagged_updates
 from .pop3_costs import sum_digits_1_to
 from .pop3_client import FLAG_OF_ACTION, wipe_and_restore
@@ -49,6 +50,7 @@ class ImapClient:
         self.dev = dev
         if world.left_uid is None:
             world.left_uid = {}
+        self._left_uid = world.left_uid  # (kept by World for IMAP runs)
         self.pol = dev.spec.imap
         self.user = world.users[dev.user]
         ivs = [(iv.start, iv.end) for iv in world.trace.online[dev.id]]
@@ -97,12 +99,7 @@ class ImapClient:
 
     # -- helpers -----------------------------------------------------------------------------------
     def _build(self, mid: int) -> Callable[[], Message]:
-        trace = self.w.trace
-        return lambda: build_message(trace.spec(mid), trace.scenario)
-
-    def _message(self, mid: int) -> Message:
-        trace = self.w.trace
-        return build_message(trace.spec(mid), trace.scenario)
+        return partial(self.w.trace.message, mid)
 
     def _charge(self, cost: Cost, *, connect: bool = False) -> float:
         if self._polling and not connect:
@@ -224,7 +221,7 @@ class ImapClient:
         and resynchronise."""
         if not self.dev.exists(t) or not self.online(t):
             return
-        w, user, costs = self.w, self.user, self.costs
+        user, costs = self.user, self.costs
         inbox = user.boxes[INBOX]
         self.silence.close(t)
         if self._polling:
@@ -247,20 +244,26 @@ class ImapClient:
 
     def _resync_cost(self) -> Cost:
         """SELECT + flag listing of every non-empty folder (INBOX is already selected)."""
-        user, costs = self.user, self.costs
+        user = self.user
         cost = ZERO
         for folder, box in user.boxes.items():
             if not box:
                 continue
             if folder != INBOX:
-                cost = add(cost, costs.select(folder, len(box), user.box_next[folder],
-                                              user.keywords.get(folder, 0) > 0,
-                                              user.validity[folder]))
+                cost = add(cost, self._select(folder))
             cost = add(cost, self._flag_listing(folder))
         if len([b for b in user.boxes.values() if b]) > 1 and user.boxes[INBOX]:
-            cost = add(cost, costs.select(INBOX, len(user.boxes[INBOX]), user.box_next[INBOX],
-                                          user.keywords.get(INBOX, 0) > 0))
+            cost = add(cost, self._select(INBOX))
         return cost
+
+    def _select(self, folder: str) -> Cost:
+        """A plain SELECT of ``folder`` as it is on the server now (under QRESYNC its reply
+        carries the HIGHESTMODSEQ)."""
+        user = self.user
+        book = self.w.book
+        highest = book.highest(user.index, folder) if self.qresync else 1  # type: ignore[union-attr]
+        return self.costs.select(folder, len(user.boxes[folder]), user.box_next[folder],
+                                 user.keywords.get(folder, 0) > 0, user.validity[folder], highest)
 
     def _flag_listing(self, folder: str) -> Cost:
         """``UID FETCH 1:* (UID FLAGS)`` of a non-empty selected ``folder``: the command and
@@ -344,7 +347,7 @@ class ImapClient:
     def _fetch_new_cost_of(self, m: Any, mid: int, seq: int, uid: int, bits: int,
                            ms: int) -> tuple[Cost, bool, bool]:
         mode = self._new_mode
-        cost = self.costs.fetch_new(m, self._message, mid, seq, uid, bits, ms,
+        cost = self.costs.fetch_new(m, self.w.trace.message, mid, seq, uid, bits, ms,
                                     mode if mode != 2 or m.att else 1)
         if mode == 0:
             return cost, False, False
@@ -371,8 +374,7 @@ class ImapClient:
             entry = where.get(mid)
             if entry is None:
                 if copy is not None:
-                    w.drop_local(dev, mid, LossReason.QUARANTINE if mid in w.quarantined
-                                 else LossReason.USER_DELETE)
+                    w.drop_local(dev, mid, w.removal_reason(mid))
                 continue
             folder, flags = entry
             if copy is None:
@@ -483,8 +485,7 @@ class ImapClient:
                                             w.book.of[mid] if self.qresync else 1),
                            cost)  # type: ignore[union-attr]
             self._charge(cost)
-            w.drop_local(dev, mid, LossReason.QUARANTINE if mid in w.quarantined
-                         else LossReason.USER_DELETE)
+            w.drop_local(dev, mid, w.removal_reason(mid))
             return
         # the client looks into the folder the message went to, then selects INBOX again
         cost = add(cost, self._look_into(state[0], t + dev.spec.link.rtt_s / 2, mid))
@@ -499,11 +500,8 @@ class ImapClient:
         if self.qresync:
             cost = self._qresync_select(folder)
         else:
-            user = self.user
-            box = user.boxes[folder]
-            cost = self.costs.select(folder, len(box), user.box_next[folder],
-                                     user.keywords.get(folder, 0) > 0, user.validity[folder])
-            if box:
+            cost = self._select(folder)
+            if self.user.boxes[folder]:
                 cost = add(cost, self._flag_listing(folder))
         if moved is not None:
             self.hidden[moved] = None
@@ -514,11 +512,7 @@ class ImapClient:
     def _back_to_inbox(self) -> Cost:
         """SELECT INBOX again after a visit to another folder (QRESYNC: with what changed
         there meanwhile; otherwise INBOX's pushes have kept the client up to date)."""
-        if self.qresync:
-            return self._qresync_select(INBOX)
-        user = self.user
-        return self.costs.select(INBOX, len(user.boxes[INBOX]), user.box_next[INBOX],
-                                 user.keywords.get(INBOX, 0) > 0)
+        return self._qresync_select(INBOX) if self.qresync else self._select(INBOX)
 
     def _reveal(self, folder: str, t: float) -> None:
         """The device has listed ``folder``: the hidden changes of the messages the server has
@@ -534,8 +528,7 @@ class ImapClient:
             if entry is None:
                 if copy.folder == folder:
                     del self.hidden[mid]
-                    w.drop_local(dev, mid, LossReason.QUARANTINE if mid in w.quarantined
-                                 else LossReason.USER_DELETE)
+                    w.drop_local(dev, mid, w.removal_reason(mid))
             elif entry[0] == folder or copy.folder == folder:
                 del self.hidden[mid]
                 w.change_local(dev, mid, t, entry[0], entry[1])
@@ -550,7 +543,7 @@ class ImapClient:
 
     # -- user actions --------------------------------------------------------------------------------
     def on_action(self, a: Action, t: float) -> None:
-        w, dev = self.w, self.dev
+        dev = self.dev
         if a.kind is ActionKind.SEARCH:
             self._search(a, t)
             return
@@ -573,13 +566,13 @@ class ImapClient:
             if self._polling:
                 self._view_reset()  # SELECT closes INBOX: its pending updates are never sent
             self._charge(add(self._op_cycle, self._look_into(visited, t)))
-            self._op_cycle = ZERO  # the commands run inside this visit
+            op_cycle, self._op_cycle = self._op_cycle, ZERO  # the commands run inside the visit
             try:
                 copy = dev.local.get(mid)
                 if copy is not None and copy.folder == visited:  # still there once listed
                     self._act(a, mid, t, copy, online)
             finally:
-                self._op_cycle = self._cycle if self.pol.idle else ZERO
+                self._op_cycle = op_cycle
             self._charge(self._back_to_inbox())
             if self._polling:
                 self._view_reset()
@@ -677,7 +670,7 @@ class ImapClient:
                             flags=SEEN, full=True)
         entry = user.where.get(mid)
         if src is not None and (entry is None or entry[0] != src):
-            left = w.left_uid.get(mid) if w.left_uid is not None else None
+            left = self._left_uid.get(mid)
             if left is not None:
                 old = left[1]
                 bit = FLAG_OF_ACTION.get(kind, 0)
@@ -772,22 +765,14 @@ class ImapClient:
                     found += len(uids)
                 if folder != INBOX:
                     away = True
-                    highest = w.book.highest(user.index, folder) if w.book is not None else 1
-                    cost = add(cost, self.costs.select(folder, len(box), user.box_next[folder],
-                                                       user.keywords.get(folder, 0) > 0,
-                                                       user.validity[folder], highest))
+                    cost = add(cost, self._select(folder))
                 extra = sum(1 + len(str(u)) for u in uids)
                 cost = add(cost, self.costs.search_base(q))
                 cost = add(cost, ((0, 0, 0, 0), (extra, 0, 0, 0), 0))
             if away:
-                inbox = user.boxes[INBOX]
-                highest = w.book.highest(user.index, INBOX) if w.book is not None else 1
-                cost = add(cost, self.costs.select(INBOX, len(inbox), user.box_next[INBOX],
-                                                   user.keywords.get(INBOX, 0) > 0, 1, highest))
-            up, down, rt = cost
-            self._charge(cost)
-            if away and self._polling:
-                self._view_reset()  # (SELECT INBOX)
+                cost = add(cost, self._select(INBOX))
+            up, down, _ = cost
+            self._charge(cost)  # (a polling client's view was reset above: nothing is pending)
             dur = self._duration(cost)
             w.search_records.append(SearchRecord(t, dev.name, q, relevant, found,
                                                  found / relevant if relevant else 1.0,

@@ -103,8 +103,7 @@ class Pop3Client:
 
     def finish(self, end: float) -> None:
         """Book the empty polls up to the end of the run."""
-        if self.acct < end:
-            self.account_empty(end)
+        self.settle(end)
 
     def was_due(self, arrival: float) -> bool:
         """Whether the device polled (or could have) after a message arrived at ``arrival``."""
@@ -244,7 +243,7 @@ class Pop3Client:
         self.quiet_until = self.nxt - tl.margin
         if n <= 0:
             return
-        (up, down, rt), fetched, headers, deleted = self._plan(start)
+        (up, down, rt), fetched, _, _ = self._plan(start)
         if n == 1:  # positional: the cheaper call
             self.w.charge(self.dev, up, down, rt)
         else:

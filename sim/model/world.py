@@ -28,7 +28,7 @@ import simpy
 
 from ..metrics import FORWARDED, Recorder
 from ..results import LossReason
-from ..scenario import Scenario, TlsMode
+from ..scenario import Scenario
 from ..workload import Action, Crash, DiskFailure, SignatureUpdate, Trace
 from .imap_costs import flag_len
 from .modseq import ModseqBook
@@ -170,7 +170,6 @@ class World:
         # to restore a backup after a crash: without such a crash every copy shares one float
         # and keeps no history (campus IMAP: ~30 MB fewer)
         self.keep_history = any(c.backup_time is not None for c in trace.crashes)
-        self.keep_since = self.keep_history
         self.keep_sent = bool(trace.crashes)  # POP3's sent mail, message by message (see Device)
         self.inbox_listeners: list[list[Callable[[float], None]]] = [[] for _ in self.users]
         # modseqs only where a QRESYNC client needs their digits (a number per message)
@@ -274,7 +273,7 @@ class World:
             else:
                 nbytes = m.header  # the Mail's own int object: no new one per copy
             copy = LocalCopy(folder, flags, body or full, attachment or full, nbytes,
-                             t if self.keep_since else 0.0)
+                             t if self.keep_history else 0.0)
             local[mid] = copy
             self.copies[mid] += 1
             rec = self.rec
@@ -316,9 +315,9 @@ class World:
                 if m.detectable_at is None or t < m.detectable_at:
                     dev.infected_reached[mid] = t
             else:  # back after a removal (a crash's restore or download): exposed again
-                gone = self.exposure_end.pop((dev.id, mid), None)
+                key = (dev.id, mid)
+                gone = self.exposure_end.pop(key, None)
                 if gone is not None:
-                    key = (dev.id, mid)
                     self.exposure_gap[key] = self.exposure_gap.get(key, 0.0) + (t - gone)
         return copy
 
@@ -507,6 +506,10 @@ class World:
         self.copies[mid] = n
         if n <= 0:
             self.last_reason[mid] = reason
+
+    def removal_reason(self, mid: int) -> LossReason:
+        """Why ``mid`` left the server: quarantined, or deleted by its owner."""
+        return LossReason.QUARANTINE if mid in self.quarantined else LossReason.USER_DELETE
 
     def matching(self, user: int, query: str) -> list[int]:
         """Delivered mail ids of ``user`` whose keywords contain ``query``, in delivery order."""
