@@ -17,7 +17,8 @@ SimPy event.  The "event machinery" figure runs the same trace through the drive
 that do nothing.  Empty polls and IDLE
 keep-alives are booked in closed form and are *not* events (that is the point of measurement 2), so
 each model event carries real work (session costing, state and metric updates) while a bare SimPy
-timeout carries none: the ratio compares event throughput, not simulated polls.  Each figure also
+timeout carries none: the ratio compares event throughput, not simulated polls.  The figures say which build of the model ran (``model_build``: compiled with mypyc, or pure
+Python and why; see ``sim/native.py``).  Each figure also
 gives the process CPU seconds and the 1-minute load average when it was taken (this machine is
 shared; wall time under load is the figure the targets are stated in).
 """
@@ -37,6 +38,7 @@ from typing import Any
 
 import simpy
 
+from . import native
 from .cli import int_in_range
 from .model import Protocol, run
 from .presets import preset
@@ -78,9 +80,7 @@ def dispatch_floor(sc: Scenario, trace: Any) -> tuple[int, float]:
 
     def nothing(_obj: object) -> None:
         return None
-    for name in ("arrive", "act", "crash", "disk_down", "disk_up", "signature_update", "appear"):
-        setattr(world, name, nothing)  # the driver reads its handlers from the instance
-    world.env.process(world.driver())
+    world.env.process(world.driver((nothing,) * 7))
     t = time.perf_counter()
     world.env.run(until=world.end)
     return world.events, time.perf_counter() - t
@@ -116,7 +116,8 @@ def measure(repeat: int = 21, campus_days: int = 30, skip_campus: bool = False,
     def say(text: str) -> None:
         if log is not None:
             print(text, file=log, flush=True)
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"model_build": native.STATUS}
+    say(f"model: {native.STATUS}")
     gc.collect()
     # warm the engine-cost memo so that the timings measure the model, not first-time probing
     lesson = preset("family", days=7, seed=1)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+import sim.model  # noqa: F401 (chooses the build: compiled when it is current)
+from sim import native
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -13,3 +20,37 @@ ROOT = Path(__file__).resolve().parents[1]
 def repo_root() -> Path:
     """The repository's top folder, wherever the tests are run from."""
     return ROOT
+
+
+# -- tests that look inside the model --------------------------------------------------------------
+# A few tests watch the model from within by patching its classes (World.charge, ModseqBook's
+# methods, ...).  Compiled modules call each other directly, past such patches, so when this
+# process runs the compiled build (sim/native.py) each of these tests runs in a pure-Python
+# pytest of its own; tests/sim/test_native.py shows that the two builds give the same results.
+PURE_MODEL_MARK = "pure_model"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{PURE_MODEL_MARK}: patches the model's classes, so it runs on the pure-Python "
+                   "modules (in a pytest of its own when this process runs the compiled build)")
+
+
+def _run_pure(nodeid: str, **_fixtures: object) -> None:
+    env = dict(os.environ, **{native.PURE_ENV: "1"})
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", nodeid, "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+         "--no-header"],
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, timeout=600)
+    if done.returncode != 0:
+        pytest.fail(f"on the pure-Python model, {nodeid} failed:\n{done.stdout[-6000:]}",
+                    pytrace=False)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not native.active():
+        return
+    for item in items:
+        if item.get_closest_marker(PURE_MODEL_MARK) and isinstance(item, pytest.Function):
+            item.obj = functools.partial(_run_pure, item.nodeid)

@@ -3,6 +3,11 @@
 ``run(scenario, Protocol.POP3 | Protocol.IMAP, trace=None) -> sim.results.Result``.
 """
 
-from .run import Protocol, run
+from .. import native
+
+# before any submodule is imported: the compiled build of the hot modules, when it is current
+native.activate(__path__)
+
+from .run import Protocol, run  # noqa: E402 (after the choice of build)
 
 __all__ = ["Protocol", "run"]

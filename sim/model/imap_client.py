@@ -481,9 +481,9 @@ class ImapClient:
         cost = add(costs.push_expunge(seq, uid), self._cycle)
         if state is None:
             if deleted is not None:  # the \Deleted flag change came a round trip first
+                book = w.book if self.qresync else None
                 cost = add(costs.push_flags(seq, deleted | DELETED, uid,
-                                            w.book.of[mid] if self.qresync else 1),
-                           cost)  # type: ignore[union-attr]
+                                            1 if book is None else book.of[mid]), cost)
             self._charge(cost)
             w.drop_local(dev, mid, w.removal_reason(mid))
             return
@@ -614,8 +614,8 @@ class ImapClient:
             return False
         seq, uid = user.seq_of(mid), user.uid_of[mid]
         bits = user.where[mid][1]
-        new_ms = self.w.book.highest(user.index, user.where[mid][0]) + 1 \
-            if self.qresync else 1  # type: ignore[union-attr]
+        book = self.w.book if self.qresync else None
+        new_ms = 1 if book is None else book.highest(user.index, user.where[mid][0]) + 1
         cost = add(self._op_cycle, costs.fetch_text(m, self._build(mid), seq, uid, bits,
                                                         new_modseq=new_ms))
         att = bool(m.att)

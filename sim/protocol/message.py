@@ -358,7 +358,9 @@ def _split_params(raw: str) -> tuple[str, tuple[tuple[str, str], ...]]:
 
 
 def _split_semicolons(raw: str) -> list[str]:
-    out, cur, quoted = [], [], False
+    out: list[str] = []
+    cur: list[str] = []
+    quoted = False
     for ch in raw:
         if ch == '"':
             quoted = not quoted

@@ -135,7 +135,7 @@ def test_every_delivered_message_is_somewhere_or_lost_with_a_reason(sc: Scenario
         for mid in w.delivered:
             server = int(mid in w.users[w.mails[mid].user].where)
             devices = sum(1 for d in w.devices if mid in d.local)
-            assert w.copies.get(mid, 0) == server + devices
+            assert w.copies[mid] == server + devices
             if server:
                 on_server += 1
             elif devices:

@@ -318,12 +318,11 @@ def test_driver_hands_items_over_in_time_kind_index_order() -> None:
              4: {id(x): i for i, x in enumerate(tr.disk_failures)},
              5: {id(x): i for i, x in enumerate(tr.signature_updates)},
              6: {id(d): d.id for d in world.devices}}
-    names = ("arrive", "act", "crash", "disk_down", "disk_up", "signature_update", "appear")
-    for kind, name in enumerate(names):
-        def handler(obj: object, kind: int = kind) -> None:
+    def handler_of(kind: int):  # type: ignore[no-untyped-def]
+        def handler(obj: object) -> None:
             seen.append((world.now, kind, index[kind][id(obj)]))
-        setattr(world, name, handler)
-    world.env.process(world.driver())
+        return handler
+    world.env.process(world.driver(tuple(handler_of(kind) for kind in range(7))))
     world.env.run(until=world.end)
     expected = sorted(
         [(m.time, 0, i) for i, m in enumerate(tr.messages)]
