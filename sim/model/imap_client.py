@@ -36,7 +36,7 @@ from ..workload import Action, ActionKind, Crash
 from .imap_costs import DELETED, ZERO, Cost, add, costs_for, untagged_updates
 from .pop3_costs import sum_digits_1_to
 from .pop3_client import FLAG_OF_ACTION, wipe_and_restore
-from .state import INBOX, SENT, Device, LocalCopy
+from .state import INBOX, SENT, Device, LocalCopy, MailId
 from .silence import Silence
 from .timeline import Timeline
 from .world import World
@@ -80,7 +80,7 @@ class ImapClient:
         self._op_cycle = self._cycle if self.pol.idle else ZERO
         # IDLE: mail ids changed on the server outside INBOX since this device's last resync,
         # which IDLE did not report; the device sees them when it next selects their folder
-        self.hidden: dict[int, None] = {}
+        self.hidden: dict[MailId, None] = {}
         self._listing = self.costs.flags_resync_base()  # UID FETCH 1:* (UID FLAGS), no lines
         # connection silence: server keepalives and a NAT that forgets quiet connections
         link_nat = dev.spec.link.nat_idle_timeout_s if self.pol.idle else None
@@ -98,7 +98,7 @@ class ImapClient:
         self.pend_dirty: set[int] = set()  # UIDs whose flags changed
 
     # -- helpers -----------------------------------------------------------------------------------
-    def _build(self, mid: int) -> Callable[[], Message]:
+    def _build(self, mid: MailId) -> Callable[[], Message]:
         return partial(self.w.trace.message, mid)
 
     def _charge(self, cost: Cost, *, connect: bool = False) -> float:
@@ -152,7 +152,7 @@ class ImapClient:
         self.pend_gone.clear()
         self.pend_dirty.clear()
 
-    def _note_change(self, mid: int, state: tuple[str, int] | None) -> None:
+    def _note_change(self, mid: MailId, state: tuple[str, int] | None) -> None:
         """Another session changed ``mid``: remember what this session will be told."""
         w = self.w
         if state is not None and state[0] == INBOX:
@@ -324,7 +324,7 @@ class ImapClient:
             cost = add(cost, self._qresync_select(INBOX))
         return cost
 
-    def _fetch_new_cost(self, mid: int) -> tuple[Cost, bool, bool]:
+    def _fetch_new_cost(self, mid: MailId) -> tuple[Cost, bool, bool]:
         """Headers (+ text or whole message under full offline sync) of a message new here.
 
         The user's other devices usually fetch the same message in the same state with the same
@@ -344,7 +344,7 @@ class ImapClient:
         w.last_fetch = (key, answer)
         return answer
 
-    def _fetch_new_cost_of(self, m: Any, mid: int, seq: int, uid: int, bits: int,
+    def _fetch_new_cost_of(self, m: Any, mid: MailId, seq: int, uid: int, bits: int,
                            ms: int) -> tuple[Cost, bool, bool]:
         mode = self._new_mode
         cost = self.costs.fetch_new(m, self.w.trace.message, mid, seq, uid, bits, ms,
@@ -388,13 +388,13 @@ class ImapClient:
             self._charge(fetch)
         self.synced = True
 
-    def _scan(self, mid: int, body: bool, att: bool) -> None:
+    def _scan(self, mid: MailId, body: bool, att: bool) -> None:
         if self.dev.spec.scans_mail and (body or att):
             m = self.w.mails[mid]
             self.dev.scan_bytes += (m.text if body else 0) + (m.att if att else 0)
 
     # -- server events -------------------------------------------------------------------------------
-    def on_arrival(self, mid: int, t: float) -> None:
+    def on_arrival(self, mid: MailId, t: float) -> None:
         if not self.dev.exists(t) or not self.tl.online(t) or (self._nat
                                                                 and self.silence.dead(t)):
             return  # picked up by the resync at the next connect
@@ -403,7 +403,7 @@ class ImapClient:
         else:
             self._want_tick(t)
 
-    def _pushed_new(self, mid: int, t: float) -> None:
+    def _pushed_new(self, mid: MailId, t: float) -> None:
         user = self.user
         n = len(user.inbox)
         d = len(str(n))  # the push's cost depends on the digits of EXISTS only
@@ -437,7 +437,7 @@ class ImapClient:
         self._charge(cost)  # the NOOP brings the untagged updates (counted in _charge)
         self._apply_server(t + self._duration(cost), fetch_cost=True)
 
-    def on_server_change(self, mid: int, t: float, state: tuple[str, int] | None,
+    def on_server_change(self, mid: MailId, t: float, state: tuple[str, int] | None,
                          origin: Device | None = None, deleted: int | None = None) -> None:
         """Another session changed ``mid`` (flags, folder, expunge, quarantine).  ``deleted``:
         the flags ``mid`` had when that session deleted it (STORE \\Deleted, then EXPUNGE).
@@ -533,7 +533,7 @@ class ImapClient:
                 del self.hidden[mid]
                 w.change_local(dev, mid, t, entry[0], entry[1])
 
-    def _notify_others(self, mid: int, t: float, deleted: int | None = None) -> None:
+    def _notify_others(self, mid: MailId, t: float, deleted: int | None = None) -> None:
         entry = self.user.where.get(mid)
         state = None if entry is None else (entry[0], entry[1])
         for other in self.w.user_devices[self.dev.user]:
@@ -579,7 +579,7 @@ class ImapClient:
             return
         self._act(a, mid, t, copy, online)
 
-    def _act(self, a: Action, mid: int, t: float, copy: LocalCopy, online: bool) -> None:
+    def _act(self, a: Action, mid: MailId, t: float, copy: LocalCopy, online: bool) -> None:
         """The action on this device's ``copy`` of ``mid``, and its upload (queued offline)."""
         w, dev = self.w, self.dev
         folder, flags = copy.folder, copy.flags
@@ -606,7 +606,7 @@ class ImapClient:
         else:
             self.queue.append((a.kind, mid, a, knew, src))
 
-    def _open(self, mid: int, t: float, flags: int) -> bool:
+    def _open(self, mid: MailId, t: float, flags: int) -> bool:
         """Body on open (BODY[1] sets \\Seen on the server) and attachments on opening;
         False when the message is no longer on the server."""
         user, costs, m = self.user, self.costs, self.w.mails[mid]
@@ -631,7 +631,7 @@ class ImapClient:
             self._notify_others(mid, t)
         return True
 
-    def _fetch_attachment(self, mid: int, t: float) -> None:
+    def _fetch_attachment(self, mid: MailId, t: float) -> None:
         user, m = self.user, self.w.mails[mid]
         if mid not in user.where:
             return
@@ -642,7 +642,7 @@ class ImapClient:
         if self.keeps_opened:
             self.w.put_local(self.dev, mid, t, body=False, attachment=True)
 
-    def _upload(self, kind: ActionKind, mid: int, a: Action, t: float, flags: int,
+    def _upload(self, kind: ActionKind, mid: MailId, a: Action, t: float, flags: int,
                 folder: str, *, idling: bool = True, knew: int | None = None,
                 src: str | None = None) -> None:
         """Send one change to the server (and from there to the other devices); ``idling``: the
@@ -742,7 +742,7 @@ class ImapClient:
             away = False  # another folder was selected: SELECT INBOX again at the end
             # the server's hits per folder: matching arrivals that are on the server, and the
             # user's own sent messages in Sent that match (found, though not arrivals)
-            hits: dict[str, list[int]] = {}
+            hits: dict[str, list[MailId]] = {}
             where, uid_of = user.where, user.uid_of
             for mid in matching:
                 entry = where.get(mid)

@@ -35,6 +35,7 @@ from ..protocol.store import Store
 from ..scenario import TlsMode
 from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
 from .pop3_costs import digits
+from .state import MailId
 
 USER = "user"
 PASSWORD = "secret"
@@ -506,7 +507,7 @@ class ImapCosts:
             return _cost_of(c)
         return self._payload(key, measure, (mail.header, mail.body, mail.attachment))
 
-    def fetch_new(self, mail: Any, builder: Callable[[int], Message], mid: int, seq: int,
+    def fetch_new(self, mail: Any, builder: Callable[[int], Message], mid: MailId, seq: int,
                   uid: int, bits: int, modseq: int, mode: int) -> Cost:
         """What a client fetches of a message new to it: :meth:`sync_headers`, then under full
         offline sync (``mode`` 1) :meth:`fetch_full`, or (``mode`` 2, attachments on demand)

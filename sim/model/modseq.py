@@ -23,6 +23,8 @@ from __future__ import annotations
 import bisect
 from array import array
 
+from .state import MailId
+
 
 class ModseqBook:
     """HIGHESTMODSEQ per (user, folder), each message's modseq, and each folder's expunges."""
@@ -46,20 +48,20 @@ class ModseqBook:
         self.hms[user][folder] = ms
         return ms
 
-    def append(self, user: int, folder: str, mid: int) -> None:
+    def append(self, user: int, folder: str, mid: MailId) -> None:
         ms = self._next(user, folder)
         self.of[mid] = ms
         sums = self.msum[user]
         sums[folder] = sums.get(folder, 0) + len(str(ms))
 
-    def flags(self, user: int, folder: str, mid: int) -> None:
+    def flags(self, user: int, folder: str, mid: MailId) -> None:
         """A flag change of ``mid`` (in ``folder``) that the store records."""
         old = self.of[mid]
         ms = self._next(user, folder)
         self.of[mid] = ms
         self.msum[user][folder] += len(str(ms)) - len(str(old))
 
-    def expunge(self, user: int, folder: str, mid: int, uid: int) -> None:
+    def expunge(self, user: int, folder: str, mid: MailId, uid: int) -> None:
         self.msum[user][folder] -= len(str(self.of[mid]))
         ms = self._next(user, folder)
         self.gone_ms[user].setdefault(folder, []).append(ms)

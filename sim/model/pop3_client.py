@@ -29,7 +29,7 @@ from ..results import CrashRecord, LossReason, SearchRecord
 from ..scenario import DAY, TlsMode
 from ..workload import Action, ActionKind, Crash
 from .pop3_costs import Charge, Pop3Costs
-from .state import INBOX, Device
+from .state import INBOX, Device, MailId
 from .timeline import Timeline
 from .world import World, phase_of
 
@@ -68,10 +68,10 @@ class Pop3Client:
         iv = self.pol.poll_interval_s
         self.tl = Timeline(ivs, iv, phase_of(world.scenario.seed, dev.name) * iv)
         self.costs = costs_for(world.tls)
-        self.known: set[int] = set()  # UIDL memory: mail ids held in full
-        self.first_seen: dict[int, float] = {}
-        self.headers_only: set[int] = set()
-        self.ever: set[int] = set()  # mail ids ever downloaded in full (duplicate detection)
+        self.known: set[MailId] = set()  # UIDL memory: mail ids held in full
+        self.first_seen: dict[MailId, float] = {}
+        self.headers_only: set[MailId] = set()
+        self.ever: set[MailId] = set()  # mail ids ever downloaded in full (duplicate detection)
         self.acct = math.inf  # ticks before this time are accounted
         self.quiet_until = -math.inf  # no poll tick lies in [acct, quiet_until)
         self.nxt = math.nan  # tl.next_tick(acct) when known (nan: not known)
@@ -116,18 +116,18 @@ class Pop3Client:
             self.sched = tick
             self.w.call_at(tick, self.session)
 
-    def on_arrival(self, mid: int, t: float) -> None:
+    def on_arrival(self, mid: MailId, t: float) -> None:
         if t >= self.dev.exists_from:  # Device.exists
             tick = self.tl.next_tick(t)  # want(t), written out (each device, each arrival)
             if tick < self.sched and tick < self.w.end:
                 self.sched = tick
                 self.w.call_at(tick, self.session)
 
-    def on_server_change(self, mid: int, t: float, state: object) -> None:
+    def on_server_change(self, mid: MailId, t: float, state: object) -> None:
         """Server-side changes (quarantine) do not reach a POP3 client's copies."""
 
     # -- the poll ---------------------------------------------------------------------------------
-    def _may_delete(self, mid: int, t: float) -> bool:
+    def _may_delete(self, mid: MailId, t: float) -> bool:
         """Whether a poll at ``t`` that downloads ``mid`` also deletes it (DELE)."""
         if self.deletes:
             return True
@@ -153,9 +153,9 @@ class Pop3Client:
             return costs.idle_charge(n, user.inbox_bytes, user.size_digits, user.uid_digits,
                                      True), _NONE, _NONE, _NONE
         c = costs.begin(n, user.inbox_bytes, user.size_digits, user.uid_digits, True)
-        fetched: list[int] = []
-        headers: list[int] = []
-        deleted: list[int] = []
+        fetched: list[MailId] = []
+        headers: list[MailId] = []
+        deleted: list[MailId] = []
         mails, mid_at, known = self.w.mails, user.mid_at, self.known
         deletes, expires, keep_s, first_seen = self.deletes, self.expires, self.keep_s, \
             self.first_seen
@@ -194,16 +194,16 @@ class Pop3Client:
         costs.quit(c, n - len(deleted))
         return c.charge_args(), fetched, headers, deleted
 
-    def _plan_scan(self, t: float) -> tuple[Charge, list[int], list[int], list[int]]:
+    def _plan_scan(self, t: float) -> tuple[Charge, list[MailId], list[MailId], list[MailId]]:
         """The poll of a client without UIDL: it cannot tell old from new, so every message is
         fetched (TOP first when headers-first) -- deleted after download, or downloaded again at
         the next poll (the re-download storm)."""
         user, costs, mails = self.user, self.costs, self.w.mails
         n = len(user.inbox)
         c = costs.begin(n, user.inbox_bytes, user.size_digits, user.uid_digits, False)
-        fetched: list[int] = []
-        headers: list[int] = []
-        deleted: list[int] = []
+        fetched: list[MailId] = []
+        headers: list[MailId] = []
+        deleted: list[MailId] = []
         mid_at, top_from, deletes = user.mid_at, self.top_from, self.deletes
         for i, uid in enumerate(user.inbox, 1):
             mid = mid_at[uid]
@@ -311,7 +311,7 @@ class Pop3Client:
                 if mid not in local:
                     w.put_local(dev, mid, done, body=False, attachment=False)
         if fetched:
-            dups: list[int] = []
+            dups: list[MailId] = []
             mails, ever, known, headers_only = w.mails, self.ever, self.known, self.headers_only
             scans = dev.spec.scans_mail
             expires, keep_s = self.expires, self.keep_s
@@ -382,7 +382,7 @@ class Pop3Client:
         w.change_local(dev, mid, t, folder, flags)
         w.set_intent(mid, (folder, flags))
 
-    def _fetch_on_open(self, mid: int, t: float) -> None:
+    def _fetch_on_open(self, mid: MailId, t: float) -> None:
         """Headers-first: download the whole message when the user opens it (if still there)."""
         user, w = self.user, self.w
         if not self.tl.online(t) or mid not in user.uid_of:
@@ -490,7 +490,7 @@ def wipe_and_restore(w: World, dev: Device, c: Crash, t: float) -> CrashRecord:
                        restored, lost, lost_bytes, lost_meta)
 
 
-def _state_elsewhere(w: World, dev: Device, mid: int, state: tuple[str, int]) -> bool:
+def _state_elsewhere(w: World, dev: Device, mid: MailId, state: tuple[str, int]) -> bool:
     entry = w.users[dev.user].where.get(mid)
     if entry is not None and (entry[0], entry[1]) == state:
         return True

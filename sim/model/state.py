@@ -24,6 +24,11 @@ from ..workload import MessageSpec, Trace, build_message
 
 INBOX = "INBOX"
 SENT = "Sent"
+# A mail id (the trace's ``MessageSpec.id``, an index into ``World.mails``).  Typed Any so that
+# the compiled build (sim/native.py) keeps the trace's one int object per message: typed int,
+# mypyc would unbox it and box a new object at every insertion into a dict, set or list --
+# campus holds millions of such entries (~200 MB more, and slower).  Pure Python is unaffected.
+MailId = Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +123,12 @@ class ServerUser:
     def __init__(self, index: int, name: str) -> None:
         self.index = index
         self.name = name
-        self.where: dict[int, tuple[str, int]] = {}  # mail id -> (folder, flags)
+        self.where: dict[MailId, tuple[str, int]] = {}  # mail id -> (folder, flags)
         self.boxes: dict[str, list[int]] = {INBOX: [], SENT: []}
-        self.box_mid: dict[str, dict[int, int]] = {INBOX: {}, SENT: {}}
+        self.box_mid: dict[str, dict[int, MailId]] = {INBOX: {}, SENT: {}}
         self.box_next: dict[str, int] = {INBOX: 1, SENT: 1}
         self.validity: dict[str, int] = {INBOX: 1, SENT: 2}
-        self.uid_of: dict[int, int] = {}  # mail id -> UID in its current folder
+        self.uid_of: dict[MailId, int] = {}  # mail id -> UID in its current folder
         self.inbox = self.boxes[INBOX]
         self.mid_at = self.box_mid[INBOX]
         self.inbox_bytes = 0
@@ -137,7 +142,7 @@ class ServerUser:
         # folder -> sum over its messages of digits(uid) + len(flag list): the variable part of
         # an IMAP flag-resync listing, kept incrementally so a resync costs O(1) to price
         self.lsum: dict[str, int] = {}
-        self.log: list[int] = []  # mail ids in the order the server changed them (modseq order)
+        self.log: list[MailId] = []  # mail ids in the order the server changed them (modseq order)
 
     def folder(self, name: str) -> list[int]:
         if name not in self.boxes:
@@ -147,7 +152,7 @@ class ServerUser:
             self.validity[name] = len(self.validity) + 1
         return self.boxes[name]
 
-    def seq_of(self, mid: int) -> int:
+    def seq_of(self, mid: MailId) -> int:
         """IMAP sequence number of ``mid`` in its folder."""
         folder = self.where[mid][0]
         return bisect.bisect_left(self.boxes[folder], self.uid_of[mid]) + 1
@@ -244,20 +249,20 @@ class Device:
         self.user = ref.user
         self.name = ref.name
         self.spec = ref.spec
-        self.local: dict[int, LocalCopy] = {}
+        self.local: dict[MailId, LocalCopy] = {}
         self.sent_bytes = 0  # own outgoing messages kept locally (Sent)
         # POP3 in runs with crashes: (time, size) of each sent message kept, for a restore
         self.sent_log: list[tuple[float, int]] = []
         self.extra_bytes = 0  # duplicate copies a client without UIDL keeps
         self.dup_bytes = 0
         self.dup_count = 0
-        self.shown: set[int] = set()  # mail ids this device ever showed
+        self.shown: set[MailId] = set()  # mail ids this device ever showed
         self.delays = array("d")  # notification delays (s), compact: campus has millions
         self.sessions = 0
         self.empty_polls = 0
         self.lock_refusals = 0
         self.conn_time = 0.0
-        self.infected_reached: dict[int, float] = {}  # mail id -> time it reached this device
+        self.infected_reached: dict[MailId, float] = {}  # mail id -> time it reached this device
         self.scan_bytes = 0
         self.crashes = 0
         self.exists_from = ref.spec.first_online_s

@@ -34,7 +34,7 @@ from .imap_costs import flag_len
 from .modseq import ModseqBook
 from .pop3_costs import _DIGITS, digits
 from .sizes import fast_mail, fast_mails
-from .state import INBOX, SENT, Device, LocalCopy, Mail, ServerUser, TrackedCopy
+from .state import INBOX, SENT, Device, LocalCopy, Mail, ServerUser, TrackedCopy, MailId
 from .wire import WireCalc
 
 _MAIL_CACHE: dict[int, tuple[Trace, list[Mail]]] = {}
@@ -114,28 +114,28 @@ class World:
         for d in self.devices:  # charge() books straight into the recorder's traffic counters
             d.traffic_up = self.rec.up[d.id]
             d.traffic_down = self.rec.down[d.id]
-        self.intent: dict[int, tuple[str, int] | None] = {}
+        self.intent: dict[MailId, tuple[str, int] | None] = {}
         self._states: dict[tuple[str, int], tuple[str, int]] = {}
         self._new_intent = self.state(INBOX, 0)  # every arrival's intent: one shared tuple
         self._last_parts: tuple[int, bool, bool, int] = (-1, False, False, 0)  # put_local
-        self.delivered: list[int] = []
-        self.user_delivered: list[list[int]] = [[] for _ in self.users]
+        self.delivered: list[MailId] = []
+        self.user_delivered: list[list[MailId]] = [[] for _ in self.users]
         # per user, searched keyword -> delivered mail ids carrying it (in delivery order): a
         # repeated search looks at the matching mail only, not at the whole mailbox; built at a
         # keyword's first search (indexing every keyword would cost ~30 MB on campus)
-        self.user_keyword: list[dict[str, list[int]]] = [{} for _ in self.users]
+        self.user_keyword: list[dict[str, list[MailId]]] = [{} for _ in self.users]
         # per user, the keyword tuple of each delivered mail (parallel to ``user_delivered``): a
         # first search scans these shared tuples, not the scattered Mail records (campus, 30 days:
         # ~10^4 first searches over up to ~900 mails each)
         self.user_kws: list[list[tuple[str, ...]]] = [[] for _ in self.users]
         # per user, the sent messages on the server (IMAP APPENDs them to Sent, where a server
         # SEARCH finds them too) and, per searched keyword, those carrying it
-        self.user_sent: list[list[int]] = [[] for _ in self.users]
-        self.user_sent_kw: list[dict[str, list[int]]] = [{} for _ in self.users]
+        self.user_sent: list[list[MailId]] = [[] for _ in self.users]
+        self.user_sent_kw: list[dict[str, list[MailId]]] = [{} for _ in self.users]
         # mail id -> number of places holding it (a list: campus ~35 MB less than a dict)
         self.copies = [0] * len(self.mails)
-        self.last_reason: dict[int, LossReason] = {}
-        self.quarantined: set[int] = set()
+        self.last_reason: dict[MailId, LossReason] = {}
+        self.quarantined: set[MailId] = set()
         self.caught_at_delivery = 0
         self.caught_by_rescan = 0
         self.server_scan_bytes = 0
@@ -151,7 +151,7 @@ class World:
         self.server_ops = 0  # removals and changes so far (tells a fresh removal from an old one)
         # IMAP runs: per mail id, (folder, UID) it last left -- the UID a client that has not
         # heard of the move or delete still names (None: not kept; POP3 removes every message)
-        self.left_uid: dict[int, tuple[str, int]] | None = None
+        self.left_uid: dict[MailId, tuple[str, int]] | None = None
         # the last new-message fetch an IMAP client priced (key, answer): the user's next device
         # usually asks the same (ImapClient._fetch_new_cost); per run, as mail ids repeat
         self.last_fetch: tuple[Any, Any] | None = None
@@ -254,13 +254,13 @@ class World:
     # The consistency counters of a (message, device) pair are updated inline below (the hot
     # paths of every run): the arithmetic is Recorder.pair_move's / pair_add's, without building
     # ``(folder, flags)`` tuples to compare.
-    def _pair(self, dev: Device, mid: int, old: tuple[str, int] | None,
+    def _pair(self, dev: Device, mid: MailId, old: tuple[str, int] | None,
               new: tuple[str, int] | None) -> None:
         intent = self.intent.get(mid, _NO_INTENT)  # only arrivals have an intent
         if intent is not _NO_INTENT and dev.counted:
             self.rec.pair_move(dev.id, intent, old, new)
 
-    def put_local(self, dev: Device, mid: int, t: float, *, body: bool, attachment: bool,
+    def put_local(self, dev: Device, mid: MailId, t: float, *, body: bool, attachment: bool,
                   folder: str = INBOX, flags: int = 0, count_delay: bool = True,
                   full: bool = False) -> LocalCopy:
         """Store (or extend) ``mid`` on ``dev``.  ``full``: the whole message as downloaded
@@ -330,7 +330,7 @@ class World:
                     self.exposure_gap[key] = self.exposure_gap.get(key, 0.0) + (t - gone)
         return copy
 
-    def drop_local(self, dev: Device, mid: int, reason: LossReason) -> LocalCopy | None:
+    def drop_local(self, dev: Device, mid: MailId, reason: LossReason) -> LocalCopy | None:
         copy = dev.local.pop(mid, None)
         if copy is None:
             return None
@@ -341,7 +341,7 @@ class World:
         self._lose_copy(mid, reason)
         return copy
 
-    def change_local(self, dev: Device, mid: int, t: float, folder: str, flags: int) -> None:
+    def change_local(self, dev: Device, mid: MailId, t: float, folder: str, flags: int) -> None:
         copy = dev.local[mid]
         old_folder, old_flags = copy.folder, copy.flags
         if old_folder == folder and old_flags == flags:
@@ -374,7 +374,7 @@ class World:
         dev.counted = True
 
     # -- intent ----------------------------------------------------------------------------------
-    def set_intent(self, mid: int, new: tuple[str, int] | None) -> None:
+    def set_intent(self, mid: MailId, new: tuple[str, int] | None) -> None:
         """The result of the owner's latest action on ``mid`` on any device, as that device
         shows it: folder and flags, or None (deleted, quarantined) -- DESIGN's definition, so
         an action on a stale copy of a message deleted elsewhere makes it wanted again (a
@@ -411,7 +411,7 @@ class World:
         for fn in self.inbox_listeners[user]:
             fn(t)
 
-    def _box_add(self, user: ServerUser, folder: str, mid: int, t: float) -> None:
+    def _box_add(self, user: ServerUser, folder: str, mid: MailId, t: float) -> None:
         box = user.folder(folder)
         if folder == INBOX:
             self._inbox_changing(user.index, t)
@@ -427,7 +427,7 @@ class World:
             user.size_digits += _DIGITS[size] if size < 100_000 else digits(size)
             user.uid_digits += _DIGITS[uid] if uid < 100_000 else digits(uid)
 
-    def _box_remove(self, user: ServerUser, folder: str, mid: int, t: float) -> None:
+    def _box_remove(self, user: ServerUser, folder: str, mid: MailId, t: float) -> None:
         if folder == INBOX:
             self._inbox_changing(user.index, t)
         uid = user.uid_of.pop(mid)
@@ -443,7 +443,7 @@ class World:
             user.size_digits -= _DIGITS[size] if size < 100_000 else digits(size)
             user.uid_digits -= _DIGITS[uid] if uid < 100_000 else digits(uid)
 
-    def _keyword(self, user: ServerUser, folder: str, flags: int, sign: int, mid: int) -> None:
+    def _keyword(self, user: ServerUser, folder: str, flags: int, sign: int, mid: MailId) -> None:
         if flags & FORWARDED:
             user.keywords[folder] = user.keywords.get(folder, 0) + sign
         lsum = user.lsum
@@ -452,7 +452,7 @@ class World:
             (_DIGITS[uid] if uid < 100_000 else digits(uid))
             + (_FLAG_LEN[flags] if 0 <= flags < 16 else flag_len(flags)))
 
-    def server_add(self, user: ServerUser, mid: int, folder: str, flags: int, t: float) -> None:
+    def server_add(self, user: ServerUser, mid: MailId, folder: str, flags: int, t: float) -> None:
         m = self.mails[mid]
         self._box_add(user, folder, mid, t)
         if self.book is not None:
@@ -470,7 +470,7 @@ class World:
         self.rec.server_add(m.size)
         self.copies[mid] += 1
 
-    def server_remove(self, user: ServerUser, mid: int, t: float, reason: LossReason) -> None:
+    def server_remove(self, user: ServerUser, mid: MailId, t: float, reason: LossReason) -> None:
         entry = user.where.pop(mid, None)
         if entry is None:
             return
@@ -486,7 +486,7 @@ class World:
         self.rec.server_add(-m.size)
         self._lose_copy(mid, reason)
 
-    def server_change(self, user: ServerUser, mid: int, folder: str, flags: int,
+    def server_change(self, user: ServerUser, mid: MailId, folder: str, flags: int,
                       t: float) -> bool:
         """Set a message's folder and flags on the server; False if it is not there."""
         entry = user.where.get(mid)
@@ -510,17 +510,17 @@ class World:
         user.log.append(mid)
         return True
 
-    def _lose_copy(self, mid: int, reason: LossReason) -> None:
+    def _lose_copy(self, mid: MailId, reason: LossReason) -> None:
         n = self.copies[mid] - 1
         self.copies[mid] = n
         if n <= 0:
             self.last_reason[mid] = reason
 
-    def removal_reason(self, mid: int) -> LossReason:
+    def removal_reason(self, mid: MailId) -> LossReason:
         """Why ``mid`` left the server: quarantined, or deleted by its owner."""
         return LossReason.QUARANTINE if mid in self.quarantined else LossReason.USER_DELETE
 
-    def matching(self, user: int, query: str) -> list[int]:
+    def matching(self, user: int, query: str) -> list[MailId]:
         """Delivered mail ids of ``user`` whose keywords contain ``query``, in delivery order."""
         by_kw = self.user_keyword[user]
         hits = by_kw.get(query)
@@ -529,7 +529,7 @@ class World:
                                                            self.user_kws[user]) if query in kws]
         return hits
 
-    def sent_matching(self, user: int, query: str) -> list[int]:
+    def sent_matching(self, user: int, query: str) -> list[MailId]:
         """Sent mail ids of ``user`` on the server whose keywords contain ``query``."""
         by_kw = self.user_sent_kw[user]
         hits = by_kw.get(query)
@@ -544,7 +544,7 @@ class World:
         key = (folder, flags)
         return self._states.setdefault(key, key)
 
-    def on_server(self, mid: int) -> bool:
+    def on_server(self, mid: MailId) -> bool:
         return mid in self.users[self.mails[mid].user].where
 
     # -- trace -----------------------------------------------------------------------------------
