@@ -183,7 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     build_parser = commands.add_parser(
         "build", help="compile the model's hot modules with mypyc (faster big scenarios)")
     build_parser.set_defaults(run=build)
-    args = parser.parse_args(argv)
+    # pytest's own options (-k, -x, -n ...) go through: argparse would take a leading one for
+    # an option of run.py's and refuse it, REMAINDER notwithstanding
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        if args.run is not test:
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        args.pytest_args = unknown + args.pytest_args
     return args.run(args)
 
 

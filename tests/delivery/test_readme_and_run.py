@@ -100,6 +100,14 @@ def test_run_py_rejects_a_bad_port() -> None:
         run_py.main(["lab", "--port", "70000"])
 
 
+def test_run_py_refuses_options_only_pytest_would_know_outside_test(capsys) -> None:
+    run_py = _load_run_py()
+    with pytest.raises(SystemExit) as exit_info:
+        run_py.main(["lab", "-k", "layers"])
+    assert exit_info.value.code == 2
+    assert "unrecognized arguments: -k" in capsys.readouterr().err
+
+
 def test_run_py_refuses_an_unknown_command(capsys) -> None:
     run_py = _load_run_py()
     with pytest.raises(SystemExit) as exit_info:
@@ -126,3 +134,43 @@ def test_every_command_in_the_readme_exists(command: tuple[str, ...]) -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "usage" in done.stdout.lower()
+
+
+def _stub_run_py(monkeypatch, built: bool):
+    """run.py with the install, the compiled build and pytest stubbed out (recorded)."""
+    run_py = _load_run_py()
+    seen: dict[str, list] = {"extras": [], "commands": []}
+
+    def ensure_venv(extras):
+        seen["extras"].append(set(extras))
+        return Path("/venv/bin/python")
+
+    def fake_run(command, **_kw):
+        seen["commands"].append(command)
+        return subprocess.CompletedProcess(command, 0)
+    monkeypatch.setattr(run_py, "ensure_venv", ensure_venv)
+    monkeypatch.setattr(run_py, "build_native", lambda python: built)
+    monkeypatch.setattr(run_py.subprocess, "run", fake_run)
+    return run_py, seen
+
+
+def test_run_py_test_requires_the_compiled_build_only_where_asked(monkeypatch, capsys) -> None:
+    run_py, seen = _stub_run_py(monkeypatch, built=False)
+    monkeypatch.setenv("POPIMAP_REQUIRE_NATIVE", "1")  # as .ci/run sets it
+    with pytest.raises(SystemExit, match="POPIMAP_REQUIRE_NATIVE=1 requires it"):
+        run_py.main(["test"])
+    assert seen["commands"] == []  # no test ran on the wrong build
+    monkeypatch.delenv("POPIMAP_REQUIRE_NATIVE")
+    assert run_py.main(["test", "-k", "layers", "-x"]) == 0  # a laptop without gcc still tests
+    assert "testing the pure-Python model" in capsys.readouterr().out
+    assert seen["commands"][-1][1:4] == ["-m", "pytest", "tests"]
+    assert seen["commands"][-1][-3:] == ["-k", "layers", "-x"]  # pytest's options reach it
+    assert seen["extras"] == [{"lab", "test", "native"}] * 2
+
+
+def test_run_py_build_installs_only_what_the_build_needs(monkeypatch) -> None:
+    run_py, seen = _stub_run_py(monkeypatch, built=False)
+    assert run_py.main(["build"]) == 1
+    run_py, seen = _stub_run_py(monkeypatch, built=True)
+    assert run_py.main(["build"]) == 0
+    assert seen["extras"] == [{"native"}]
