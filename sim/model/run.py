@@ -49,10 +49,8 @@ def run(scenario: Scenario, protocol: Protocol, trace: Trace | None = None, *,
     the IMAP run (the experiments do) to skip generating it twice.  ``grid_step_s`` is the spacing
     of the time series; ``device_series`` keeps per-device series (default: up to 30 devices).
     ``progress`` is called with the fraction of simulated time done (about 100 times a run)."""
-    result, world = _checked(scenario, protocol, trace, grid_step_s, device_series, progress,
-                             release=True)
-    world.release()  # free its state now (campus: hundreds of MiB), not at the next collection
-    return result
+    return _checked(scenario, protocol, trace, grid_step_s, device_series, progress,
+                    release=True)[0]
 
 
 def simulate(scenario: Scenario, protocol: Protocol, trace: Trace | None = None, *,
@@ -68,8 +66,9 @@ def _checked(scenario: Scenario, protocol: Protocol, trace: Trace | None, grid_s
              device_series: bool | None, progress: Callable[[float], None] | None, *,
              release: bool) -> tuple[Result, World]:
     """Validate the arguments, then run with the collector paused.  ``release``: the caller
-    drops the world after the result, so each device's local store is freed as soon as its
-    summary is taken (lowers the peak: the pooled delays are built at the run's fullest)."""
+    keeps only the result, so each device's local store is freed as soon as its summary is
+    taken (lowers the peak: the pooled delays are built at the run's fullest) and the world is
+    released before this returns (the returned world is then unusable)."""
     if not isinstance(protocol, Protocol):
         raise ScenarioError("run", "protocol", protocol, "Protocol.POP3 or Protocol.IMAP")
     if not (isinstance(grid_step_s, (int, float)) and 60.0 <= grid_step_s <= scenario.duration_s):
@@ -90,7 +89,13 @@ def _checked(scenario: Scenario, protocol: Protocol, trace: Trace | None, grid_s
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _simulate(scenario, protocol, trace, float(grid_step_s), keep, progress, release)
+        result, world = _simulate(scenario, protocol, trace, float(grid_step_s), keep, progress,
+                                  release)
+        if release:
+            # free its state now (campus: hundreds of MiB), before the collector is back: its
+            # first pass would otherwise walk all of it (campus IMAP: about a second)
+            world.release()
+        return result, world
     finally:
         if was_enabled:
             gc.enable()

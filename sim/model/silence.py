@@ -28,6 +28,10 @@ from .timeline import Timeline
 from .world import World
 
 
+def _no_revive(t: float) -> None:
+    """The callback of a detached Silence (its run is over)."""
+
+
 class Silence:
     """Keepalive and NAT bookkeeping of one IMAP client's connections."""
 
@@ -47,6 +51,11 @@ class Silence:
         self.keepalives = 0  # keepalives delivered so far (the client books them at the end)
         self.nat_reconnects = 0  # re-issue ticks that found the connection gone
         self._gen = 0  # invalidates an armed NAT check when traffic moved it
+
+    def detach(self) -> None:
+        """Forget the client's callback (which refers back to it): a finished run's client and
+        its Silence then go with their last reference, not at the next cyclic collection."""
+        self._revive = _no_revive
 
     def _silences(self, a: float, b: float) -> tuple[float, int, float]:
         """Silent stretches in [a, b) on one connection (one online period): (first, number of

@@ -29,6 +29,9 @@ SENT = "Sent"
 # mypyc would unbox it and box a new object at every insertion into a dict, set or list --
 # campus holds millions of such entries (~200 MB more, and slower).  Pure Python is unaffected.
 MailId = Any
+# A UID in a server folder: Any for the same reason -- one object shared by the folder's list, its
+# UID -> mail map and the mail -> UID map, as in pure Python
+Uid = Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,11 +127,11 @@ class ServerUser:
         self.index = index
         self.name = name
         self.where: dict[MailId, tuple[str, int]] = {}  # mail id -> (folder, flags)
-        self.boxes: dict[str, list[int]] = {INBOX: [], SENT: []}
-        self.box_mid: dict[str, dict[int, MailId]] = {INBOX: {}, SENT: {}}
-        self.box_next: dict[str, int] = {INBOX: 1, SENT: 1}
+        self.boxes: dict[str, list[Uid]] = {INBOX: [], SENT: []}
+        self.box_mid: dict[str, dict[Uid, MailId]] = {INBOX: {}, SENT: {}}
+        self.box_next: dict[str, Uid] = {INBOX: 1, SENT: 1}
         self.validity: dict[str, int] = {INBOX: 1, SENT: 2}
-        self.uid_of: dict[MailId, int] = {}  # mail id -> UID in its current folder
+        self.uid_of: dict[MailId, Uid] = {}  # mail id -> UID in its current folder
         self.inbox = self.boxes[INBOX]
         self.mid_at = self.box_mid[INBOX]
         self.inbox_bytes = 0
@@ -144,7 +147,7 @@ class ServerUser:
         self.lsum: dict[str, int] = {}
         self.log: list[MailId] = []  # mail ids in the order the server changed them (modseq order)
 
-    def folder(self, name: str) -> list[int]:
+    def folder(self, name: str) -> list[Uid]:
         if name not in self.boxes:
             self.boxes[name] = []
             self.box_mid[name] = {}

@@ -171,8 +171,15 @@ class World:
         other and pending SimPy events to the world, so without this the state would live until
         the cyclic collector runs.  The world is unusable afterwards."""
         for dev in self.devices:
+            silence = getattr(dev.client, "silence", None)  # an IMAP client's, which calls it back
+            if silence is not None:
+                silence.detach()
             dev.client = None
-        self.env = simpy.Environment()  # the old one's pending events call the clients back
+        # pending events call the clients back and refer to their environment (a cycle): drop
+        # them, then the environment
+        self.env._queue.clear()
+        self.env = simpy.Environment()
+        self.rec.settle = None  # (a closure over the clients, when device series are kept)
         self.inbox_listeners = []
         self.devices = []
         self.user_devices = []
