@@ -27,14 +27,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Final
 
 from .results import DeviceSeries
 
 # Flag bits of a view or intent (the model's compact form of IMAP flags).
-SEEN = 1
-ANSWERED = 2
-FLAGGED = 4
-FORWARDED = 8
+SEEN: Final = 1
+ANSWERED: Final = 2
+FLAGGED: Final = 4
+FORWARDED: Final = 8
 FLAG_NAMES = ((SEEN, "\\Seen"), (ANSWERED, "\\Answered"), (FLAGGED, "\\Flagged"),
               (FORWARDED, "$Forwarded"))
 
@@ -64,6 +65,9 @@ class Recorder:
         # called with a grid point's time before it is sampled, when per-device series are
         # kept: the clients book their closed-form idle traffic up to it (see run.py)
         self.settle: Callable[[float], None] | None = None
+        # called before the per-device wire series read ``up``/``down``: the model keeps its
+        # traffic counters elsewhere and copies them in (see World.sync_traffic)
+        self.sync: Callable[[], None] | None = None
         self.keep_device_series = keep_device_series
         # consistency counters per device
         self.exist = [0] * n
@@ -176,20 +180,6 @@ class Recorder:
         if b > self.dev_peak[d]:
             self.dev_peak[d] = b
 
-    # -- traffic -----------------------------------------------------------------------------------
-    def traffic(self, d: int, up: Sequence[int], down: Sequence[int], times: int = 1) -> None:
-        u, w = self.up[d], self.down[d]
-        if times == 1:
-            u[0] += up[0]; u[1] += up[1]; u[2] += up[2]  # noqa: E702 (hot path, unrolled)
-            u[3] += up[3]; u[4] += up[4]; u[5] += up[5]  # noqa: E702
-            w[0] += down[0]; w[1] += down[1]; w[2] += down[2]  # noqa: E702
-            w[3] += down[3]; w[4] += down[4]; w[5] += down[5]  # noqa: E702
-            return
-        u[0] += up[0] * times; u[1] += up[1] * times; u[2] += up[2] * times
-        u[3] += up[3] * times; u[4] += up[4] * times; u[5] += up[5] * times
-        w[0] += down[0] * times; w[1] += down[1] * times; w[2] += down[2] * times
-        w[3] += down[3] * times; w[4] += down[4] * times; w[5] += down[5] * times
-
     # -- grid --------------------------------------------------------------------------------------
     def advance(self, t: float) -> None:
         """Fill every grid point strictly before ``t`` with the current state."""
@@ -245,6 +235,8 @@ class Recorder:
                 cnt_agr[d] += k
         if not self.keep_device_series:
             return
+        if self.sync is not None:
+            self.sync()
         for d in range(n):
             self.d_store[d].extend([self.dev_bytes[d]] * k)
             self.d_cons[d].extend([_share(ag[d] + dh[d], ex[d] + dp[d])] * k)

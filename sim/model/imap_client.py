@@ -23,21 +23,31 @@ connected devices.  Offline, they are queued and uploaded on reconnect.  Every b
 from __future__ import annotations
 
 import math
-from functools import partial
 from bisect import bisect_left
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from ..metrics import SEEN
 from ..protocol.message import Message
-from ..results import LossReason, SearchRecord
+from ..results import SearchRecord
 from ..scenario import AttachmentPolicy, FetchMode
 from ..workload import Action, ActionKind, Crash
 from .imap_costs import DELETED, ZERO, Cost, add, costs_for, untagged_updates
+from .pop3_client import (
+    _DELETE,
+    _FILE,
+    _FORWARD,
+    _READ,
+    _REPLY,
+    _SEARCH,
+    _USER_DELETE,
+    FLAG_OF_ACTION,
+    wipe_and_restore,
+)
 from .pop3_costs import sum_digits_1_to
-from .pop3_client import FLAG_OF_ACTION, wipe_and_restore
-from .state import INBOX, SENT, Device, LocalCopy, MailId
 from .silence import Silence
+from .state import INBOX, SENT, Device, LocalCopy, MailId
 from .timeline import Timeline
 from .world import World
 
@@ -544,7 +554,7 @@ class ImapClient:
     # -- user actions --------------------------------------------------------------------------------
     def on_action(self, a: Action, t: float) -> None:
         dev = self.dev
-        if a.kind is ActionKind.SEARCH:
+        if a.kind is _SEARCH:
             self._search(a, t)
             return
         mid = a.target
@@ -585,18 +595,18 @@ class ImapClient:
         folder, flags = copy.folder, copy.flags
         src = folder  # where the client believes the message is (the UID it names is there)
         knew = flags  # what the client believes the server has (it decides what it sends)
-        if a.kind is ActionKind.DELETE:
-            w.drop_local(dev, mid, LossReason.USER_DELETE)
+        if a.kind is _DELETE:
+            w.drop_local(dev, mid, _USER_DELETE)
             w.set_intent(mid, None)
         else:
-            if a.kind is ActionKind.FILE and a.folder:
+            if a.kind is _FILE and a.folder:
                 folder = a.folder
             else:
                 flags |= FLAG_OF_ACTION.get(a.kind, 0)
-            if a.kind is ActionKind.READ and not copy.body and online and self._open(mid, t,
+            if a.kind is _READ and not copy.body and online and self._open(mid, t,
                                                                                   flags):
                 knew |= SEEN  # the FETCH reply showed the \Seen the server set
-            if a.kind is ActionKind.FORWARD and not copy.attachment and online \
+            if a.kind is _FORWARD and not copy.attachment and online \
                     and w.mails[mid].att:
                 self._fetch_attachment(mid, t)
             w.change_local(dev, mid, t, folder, flags)
@@ -659,7 +669,7 @@ class ImapClient:
         # numbered against the mailbox as it is before this client's own change
         heard = self._untagged(clear=False) if self._polling else 0
         sent = changed = False  # a client with nothing to send stays in IDLE
-        if kind in (ActionKind.REPLY, ActionKind.FORWARD) and a.outgoing is not None:
+        if (kind is _REPLY or kind is _FORWARD) and a.outgoing is not None:
             sent = True
             out = w.mails[a.outgoing.id]
             cost = add(cost, costs.append(out, self._build(out.id), user.box_next[SENT],
@@ -674,10 +684,10 @@ class ImapClient:
             if left is not None:
                 old = left[1]
                 bit = FLAG_OF_ACTION.get(kind, 0)
-                if kind is ActionKind.DELETE:
+                if kind is _DELETE:
                     cost = add(cost, costs.stale("delete", old))
                     sent = True
-                elif kind is ActionKind.FILE and a.folder:
+                elif kind is _FILE and a.folder:
                     if a.folder != src:
                         user.folder(a.folder)
                         cost = add(cost, costs.stale("move", old, folder=a.folder))
@@ -687,14 +697,14 @@ class ImapClient:
                     sent = True
         elif entry is not None:
             seq, uid = user.seq_of(mid), user.uid_of[mid]
-            if kind is ActionKind.DELETE:
+            if kind is _DELETE:
                 cost = add(cost, costs.delete(seq, uid))
                 if w.book is not None:  # STORE +FLAGS (\\Deleted) is a change of its own
                     w.book.flags(user.index, entry[0], mid)
-                w.server_remove(user, mid, t, LossReason.USER_DELETE)
+                w.server_remove(user, mid, t, _USER_DELETE)
                 sent = True
                 self._notify_others(mid, t, entry[1])
-            elif kind is ActionKind.FILE and a.folder and a.folder != entry[0]:
+            elif kind is _FILE and a.folder and a.folder != entry[0]:
                 user.folder(a.folder)
                 cost = add(cost, costs.move(seq, uid, a.folder, user.validity[a.folder],
                                             user.box_next[a.folder]))

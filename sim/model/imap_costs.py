@@ -23,8 +23,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
+from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
 from ..protocol.imap.config import ImapConfig
 from ..protocol.imap.formatting import body_structure, flag_list
 from ..protocol.imap.parser import uid_ranges
@@ -33,20 +34,19 @@ from ..protocol.imap_client import ImapClient, SyncMode, connect
 from ..protocol.message import ByteKind, Entity, Message
 from ..protocol.store import Store
 from ..scenario import TlsMode
-from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
 from .pop3_costs import digits
 from .state import MailId
 
 USER = "user"
 PASSWORD = "secret"
-CHUNK = 65536
+CHUNK: Final = 65536
 
 Cost = tuple[tuple[int, int, int, int], tuple[int, int, int, int], int]
-ZERO: Cost = ((0, 0, 0, 0), (0, 0, 0, 0), 0)
+ZERO: Final[Cost] = ((0, 0, 0, 0), (0, 0, 0, 0), 0)
 
 # \\Deleted is never a stored state of the model (a delete is STORE \\Deleted + EXPUNGE at once),
 # but other sessions are pushed the flag change in between, so pushes can carry it
-DELETED = 16
+DELETED: Final = 16
 _FLAG_NAMES = ((SEEN, "\\Seen"), (ANSWERED, "\\Answered"), (FLAGGED, "\\Flagged"),
                (FORWARDED, "$Forwarded"), (DELETED, "\\Deleted"))
 _FILLER = Message(Entity(("Subject: f",), b"x\r\n"))

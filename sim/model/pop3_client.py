@@ -23,6 +23,7 @@ import bisect
 import math
 from collections.abc import Sequence
 from itertools import compress
+from typing import Final
 
 from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
 from ..results import CrashRecord, LossReason, SearchRecord
@@ -34,7 +35,7 @@ from .timeline import Timeline
 from .world import World, phase_of
 
 _COSTS: dict[bool, Pop3Costs] = {}
-_NONE: tuple[int, ...] = ()  # no message ids (a poll with nothing to fetch or delete)
+_NONE: Final[tuple[int, ...]] = ()  # no message ids (a poll with nothing to fetch or delete)
 
 
 def costs_for(tls: TlsMode) -> Pop3Costs:
@@ -45,14 +46,19 @@ def costs_for(tls: TlsMode) -> Pop3Costs:
 
 
 # enum members the hot paths compare or pass, as module constants (an enum class attribute costs
-# ten times a global)
-_SEARCH, _DELETE, _READ, _FILE, _REPLY, _FORWARD = (
-    ActionKind.SEARCH, ActionKind.DELETE, ActionKind.READ, ActionKind.FILE, ActionKind.REPLY,
-    ActionKind.FORWARD)
-_USER_DELETE, _EXPIRED = LossReason.USER_DELETE, LossReason.EXPIRED
+# ten times a global; Final: a compiled build keeps them in C statics, shared with imap_client)
+_SEARCH: Final = ActionKind.SEARCH
+_DELETE: Final = ActionKind.DELETE
+_READ: Final = ActionKind.READ
+_FILE: Final = ActionKind.FILE
+_REPLY: Final = ActionKind.REPLY
+_FORWARD: Final = ActionKind.FORWARD
+_USER_DELETE: Final = LossReason.USER_DELETE
+_EXPIRED: Final = LossReason.EXPIRED
+_CRASH: Final = LossReason.CRASH
 
 # the flag an action sets; shared by both clients
-FLAG_OF_ACTION = {ActionKind.READ: SEEN, ActionKind.REPLY: ANSWERED,
+FLAG_OF_ACTION: Final = {ActionKind.READ: SEEN, ActionKind.REPLY: ANSWERED,
                   ActionKind.FORWARD: FORWARDED, ActionKind.FLAG: FLAGGED}
 
 
@@ -457,7 +463,7 @@ def wipe_and_restore(w: World, dev: Device, c: Crash, t: float) -> CrashRecord:
     dev.sent_bytes = 0
     dev.extra_bytes = 0
     for mid, _ in wiped:
-        w.drop_local(dev, mid, LossReason.CRASH)
+        w.drop_local(dev, mid, _CRASH)
     restored = 0
     lost = lost_bytes = lost_meta = 0
     bt = c.backup_time

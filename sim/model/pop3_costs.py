@@ -17,6 +17,7 @@ cost equals the counts of a direct engine run octet for octet.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from ..protocol.message import Entity, Filler, FillerKind, Message
 from ..protocol.pop3 import Pop3Server
@@ -29,7 +30,7 @@ PASSWORD = "secret"
 HOSTNAME = Pop3Config().hostname
 
 
-_DIGITS = bytes(len(str(i)) for i in range(100_000))  # the hot range, as a lookup table
+_DIGITS: Final = bytes(len(str(i)) for i in range(100_000))  # the hot range, as a lookup table
 
 
 def digits(n: int) -> int:

@@ -154,6 +154,7 @@ def _simulate(scenario: Scenario, protocol: Protocol, trace: Trace, grid_step_s:
     for dev in world.devices:
         dev.client.finish(world.end)  # type: ignore[attr-defined]
     world.rec.finish()
+    world.sync_traffic()
     return _result(world, protocol, release), world
 
 

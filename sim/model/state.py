@@ -15,15 +15,16 @@ from __future__ import annotations
 import bisect
 from array import array
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from ..protocol.imap.formatting import body_structure
 from ..protocol.message import B64_LINE, TEXT_LINE, Entity, Filler, FillerKind, Message
 from ..scenario import DeviceRef
 from ..workload import MessageSpec, Trace, build_message
+from .wire import WireCalc
 
-INBOX = "INBOX"
-SENT = "Sent"
+INBOX: Final = "INBOX"
+SENT: Final = "Sent"
 # A mail id (the trace's ``MessageSpec.id``, an index into ``World.mails``).  Typed Any so that
 # the compiled build (sim/native.py) keeps the trace's one int object per message: typed int,
 # mypyc would unbox it and box a new object at every insertion into a dict, set or list --
@@ -244,9 +245,12 @@ class Device:
                  "shown", "delays", "sessions", "empty_polls", "lock_refusals", "conn_time",
                  "dup_count", "infected_reached", "scan_bytes", "crashes", "exists_from",
                  "sent_log", "counted",
-                 "extra_bytes", "client", "wire", "traffic_up", "traffic_down")
+                 "extra_bytes", "client", "wire",
+                 "up_framing", "up_header", "up_body", "up_attachment", "up_tls", "up_tcp",
+                 "down_framing", "down_header", "down_body", "down_attachment", "down_tls",
+                 "down_tcp")
 
-    def __init__(self, ref: DeviceRef) -> None:
+    def __init__(self, ref: DeviceRef, wire: WireCalc) -> None:
         self.ref = ref
         self.id = ref.id
         self.user = ref.user
@@ -273,10 +277,21 @@ class Device:
         # moment it appears (World.device_appears; not before, even at the same instant)
         self.counted = self.exists_from <= 0.0
         self.client: object = None
-        self.wire: Any = None  # the link's sim.model.wire.WireCalc (set by the World)
-        # this device's Recorder.up / Recorder.down lists (set by the World)
-        self.traffic_up: list[int] = []
-        self.traffic_down: list[int] = []
+        self.wire = wire  # its link's calculator (shared by the devices on equal links)
+        # octets sent (up) and received (down) by kind, as sim.results.Traffic orders them:
+        # plain counters (World.charge adds to them at every session; compiled, an int field
+        # adds without allocating), copied into the Recorder when it reads them
+        self.up_framing = self.up_header = self.up_body = self.up_attachment = 0
+        self.up_tls = self.up_tcp = 0
+        self.down_framing = self.down_header = self.down_body = self.down_attachment = 0
+        self.down_tls = self.down_tcp = 0
+
+    def traffic(self) -> tuple[list[int], list[int]]:
+        """(up, down): octets by kind -- framing, header, body, attachment, TLS, TCP."""
+        return ([self.up_framing, self.up_header, self.up_body, self.up_attachment, self.up_tls,
+                 self.up_tcp],
+                [self.down_framing, self.down_header, self.down_body, self.down_attachment,
+                 self.down_tls, self.down_tcp])
 
     def exists(self, t: float) -> bool:
         return t >= self.exists_from

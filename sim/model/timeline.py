@@ -15,10 +15,10 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Sequence
+from typing import Final
 
-
-_EPS = 1e-9  # ticks are compared in units of the interval, tolerant of rounding
-STARTUP_S = 120.0  # a client checks mail within this long after coming online
+_EPS: Final = 1e-9  # ticks are compared in units of the interval, tolerant of rounding
+STARTUP_S: Final = 120.0  # a client checks mail within this long after coming online
 
 
 class Timeline:

@@ -20,15 +20,16 @@ upgrade exchange).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from ..network import TCP_ASSUMPTIONS as TCP
 from ..network import TLS_ASSUMPTIONS as TLS
 from ..scenario import LinkSpec, TlsMode
 
-_SEG = TCP.segment_overhead
-_MSS = TCP.mss
-_REC = TLS.max_record
-_RO = TLS.record_overhead
+_SEG: Final = TCP.segment_overhead
+_MSS: Final = TCP.mss
+_REC: Final = TLS.max_record
+_RO: Final = TLS.record_overhead
 
 
 @dataclass(frozen=True, slots=True)

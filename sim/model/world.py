@@ -22,7 +22,7 @@ import hashlib
 import math
 from collections.abc import Callable, Generator, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, Final
 
 import simpy
 
@@ -34,14 +34,14 @@ from .imap_costs import flag_len
 from .modseq import ModseqBook
 from .pop3_costs import _DIGITS, digits
 from .sizes import fast_mail, fast_mails
-from .state import INBOX, SENT, Device, LocalCopy, Mail, ServerUser, TrackedCopy, MailId
+from .state import INBOX, SENT, Device, LocalCopy, Mail, MailId, ServerUser, TrackedCopy
 from .wire import WireCalc
 
 _MAIL_CACHE: dict[int, tuple[Trace, list[Mail]]] = {}
-_FLAG_LEN = tuple(flag_len(bits) for bits in range(16))  # every flag set of the model
+_FLAG_LEN: Final = tuple(flag_len(bits) for bits in range(16))  # every flag set of the model
 # ``intent.get`` default: the message is not an arrival (or not delivered); typed Any so that
 # ``intent.get(mid, _NO_INTENT)`` still reads as an intent once compared with it
-_NO_INTENT: Any = object()
+_NO_INTENT: Final[Any] = object()
 _SPEC_CACHE: dict[tuple[object, str], Mail] = {}
 SPEC_CACHE_LIMIT = 100_000  # sizes of this many messages are kept between runs
 
@@ -98,22 +98,21 @@ class World:
         self.mails = mails_of(trace)
         self.n_arrivals = len(trace.messages)
         self.users = [ServerUser(i, u.name) for i, u in enumerate(scenario.users)]
-        self.devices = [Device(ref) for ref in scenario.devices]
         wires: dict[object, WireCalc] = {}
-        for d in self.devices:
-            calc = wires.get(d.spec.link)
+        self.devices: list[Device] = []
+        for ref in scenario.devices:
+            calc = wires.get(ref.spec.link)
             if calc is None:
-                calc = wires[d.spec.link] = WireCalc(d.spec.link, self.tls)
-            d.wire = calc
+                calc = wires[ref.spec.link] = WireCalc(ref.spec.link, self.tls)
+            self.devices.append(Device(ref, calc))
         self.user_devices: list[list[Device]] = [[] for _ in self.users]
         for d in self.devices:
             self.user_devices[d.user].append(d)
         self.rec = Recorder([d.name for d in self.devices], self.end, grid_step_s,
                             keep_device_series)
         self.rec.replicas_live = scenario.server.replicas
-        for d in self.devices:  # charge() books straight into the recorder's traffic counters
-            d.traffic_up = self.rec.up[d.id]
-            d.traffic_down = self.rec.down[d.id]
+        if keep_device_series:  # the wire series read the devices' counters at each sample
+            self.rec.sync = self.sync_traffic
         self.intent: dict[MailId, tuple[str, int] | None] = {}
         self._states: dict[tuple[str, int], tuple[str, int]] = {}
         self._new_intent = self.state(INBOX, 0)  # every arrival's intent: one shared tuple
@@ -180,6 +179,7 @@ class World:
         self.env._queue.clear()
         self.env = simpy.Environment()
         self.rec.settle = None  # (a closure over the clients, when device series are kept)
+        self.rec.sync = None
         self.inbox_listeners = []
         self.devices = []
         self.user_devices = []
@@ -231,12 +231,18 @@ class World:
         if w is None:
             w = calc.raw(su, sd, round_trips, connect)
         tcp_up, tcp_down, tls_up, tls_down, duration = w
-        u = dev.traffic_up  # Recorder.traffic, unrolled (the hot path)
-        u[0] += u0; u[1] += u1; u[2] += u2; u[3] += u3  # noqa: E702
-        u[4] += tls_up; u[5] += tcp_up  # noqa: E702
-        d = dev.traffic_down
-        d[0] += d0; d[1] += d1; d[2] += d2; d[3] += d3  # noqa: E702
-        d[4] += tls_down; d[5] += tcp_down  # noqa: E702
+        dev.up_framing += u0
+        dev.up_header += u1
+        dev.up_body += u2
+        dev.up_attachment += u3
+        dev.up_tls += tls_up
+        dev.up_tcp += tcp_up
+        dev.down_framing += d0
+        dev.down_header += d1
+        dev.down_body += d2
+        dev.down_attachment += d3
+        dev.down_tls += tls_down
+        dev.down_tcp += tcp_down
         if connect:
             dev.sessions += 1
         if hold:
@@ -249,13 +255,29 @@ class World:
         if times <= 0:
             return 0.0
         w = dev.wire.session(sum(up), sum(down), round_trips, connect)
-        self.rec.traffic(dev.id, (*up, w.tls_up, w.tcp_up), (*down, w.tls_down, w.tcp_down),
-                         times)
+        dev.up_framing += up[0] * times
+        dev.up_header += up[1] * times
+        dev.up_body += up[2] * times
+        dev.up_attachment += up[3] * times
+        dev.up_tls += w.tls_up * times
+        dev.up_tcp += w.tcp_up * times
+        dev.down_framing += down[0] * times
+        dev.down_header += down[1] * times
+        dev.down_body += down[2] * times
+        dev.down_attachment += down[3] * times
+        dev.down_tls += w.tls_down * times
+        dev.down_tcp += w.tcp_down * times
         if connect:
             dev.sessions += times
         if hold:
             dev.conn_time += w.duration_s * times
         return w.duration_s
+
+    def sync_traffic(self) -> None:
+        """Copy the devices' traffic counters into the Recorder (before it reads them)."""
+        rec = self.rec
+        for dev in self.devices:
+            rec.up[dev.id], rec.down[dev.id] = dev.traffic()
 
     # -- devices ---------------------------------------------------------------------------------
     # The consistency counters of a (message, device) pair are updated inline below (the hot
