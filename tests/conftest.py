@@ -54,3 +54,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker(PURE_MODEL_MARK) and isinstance(item, pytest.Function):
             item.obj = functools.partial(_run_pure, item.nodeid)
+
+
+@pytest.fixture(autouse=True)
+def _compiled_classes_are_not_patched(request: pytest.FixtureRequest,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under the compiled build a patch of a compiled class is accepted but never called (the
+    compiled callers go past it): a test that patches one without the pure_model mark would
+    pass or fail for the wrong reason, so it fails here and says what to do."""
+    if not native.active() or request.node.get_closest_marker(PURE_MODEL_MARK):
+        return
+    compiled = {f"sim.model.{name}" for name in native.COMPILED}
+    setattr_ = monkeypatch.setattr
+
+    def guarded(target: object, *args: object, **kwargs: object) -> None:
+        if isinstance(target, type) and target.__module__ in compiled:
+            pytest.fail(f"{request.node.nodeid} patches {target.__qualname__}, a compiled class: "
+                        f"mark it @pytest.mark.{PURE_MODEL_MARK}", pytrace=False)
+        setattr_(target, *args, **kwargs)  # type: ignore[arg-type]
+    monkeypatch.setattr(monkeypatch, "setattr", guarded)

@@ -160,22 +160,20 @@ def test_a_polling_client_acting_on_a_message_moved_away_changes_nothing(
     assert [(m.uid, set(m.flags)) for m in work.messages] == [(1, set())]
 
 
-def test_an_offline_change_to_a_message_moved_meanwhile_changes_nothing(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_offline_change_to_a_message_moved_meanwhile_changes_nothing() -> None:
     """a is offline from 650 s to 800 s; b files message 0 into Work at 700 s; a flags its
     INBOX copy at 720 s.  The queued STORE names INBOX UID 1 at the reconnect: nothing."""
     acts = (Action(700.0, 0, 1, ActionKind.FILE, 0, "Work"),
             Action(720.0, 0, 0, ActionKind.FLAG, 0))
     online = ((Interval(0.0, 650.0), Interval(800.0, DAY)), ALWAYS)
     sc, trace = _scenario((IDLE, IDLE), acts, online=online)
-    _, world, _ = _run(sc, trace, monkeypatch)
+    _, world = simulate(sc, Protocol.IMAP, trace)
     assert world.users[0].where[0] == ("Work", 0)
     assert world.devices[0].local[0].state() == ("Work", 0)
     assert world.intent[0] == ("INBOX", 4)  # the latest action's result, as a showed it
 
 
-def test_a_change_to_a_message_deleted_elsewhere_is_a_conflict_the_metric_shows(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_change_to_a_message_deleted_elsewhere_is_a_conflict_the_metric_shows() -> None:
     """b deletes, in Work, a message idling a shows there (not pushed: IDLE watches INBOX); a,
     offline by then, flags its stale copy.  The intent is the result of the latest action --
     flagged in Work (DESIGN's definition) -- but the queued STORE names a UID that is gone, so
@@ -185,7 +183,7 @@ def test_a_change_to_a_message_deleted_elsewhere_is_a_conflict_the_metric_shows(
             Action(700.0, 0, 0, ActionKind.FLAG, 0))
     online = ((Interval(0.0, 600.0), Interval(800.0, DAY)), ALWAYS)
     sc, trace = _scenario((IDLE, IDLE), acts, online=online)
-    result, world, _ = _run(sc, trace, monkeypatch)
+    result, world = simulate(sc, Protocol.IMAP, trace)
     assert world.intent[0] == ("Work", 4)
     assert world.copies[0] == 0 and 0 not in world.users[0].where
     assert result.consistency_share[-1] == pytest.approx(4 / 6)  # 2 of 6 pairs: message 0
