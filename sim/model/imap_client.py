@@ -45,7 +45,7 @@ from .pop3_client import (
     FLAG_OF_ACTION,
     wipe_and_restore,
 )
-from .pop3_costs import sum_digits_1_to
+from .pop3_costs import digits, sum_digits_1_to
 from .silence import Silence
 from .state import INBOX, SENT, Device, LocalCopy, MailId
 from .timeline import Timeline
@@ -416,7 +416,7 @@ class ImapClient:
     def _pushed_new(self, mid: MailId, t: float) -> None:
         user = self.user
         n = len(user.inbox)
-        d = len(str(n))  # the push's cost depends on the digits of EXISTS only
+        d = digits(n)  # the push's cost depends on the digits of EXISTS only
         cost = self._push_idle.get(d)
         if cost is None:
             cost = self._push_idle[d] = add(self.costs.push_exists(n), self._cycle)
@@ -776,7 +776,9 @@ class ImapClient:
                 if folder != INBOX:
                     away = True
                     cost = add(cost, self._select(folder))
-                extra = sum(1 + len(str(u)) for u in uids)
+                extra = len(uids)  # " uid" per hit
+                for u in uids:
+                    extra += digits(u)
                 cost = add(cost, self.costs.search_base(q))
                 cost = add(cost, ((0, 0, 0, 0), (extra, 0, 0, 0), 0))
             if away:
