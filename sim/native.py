@@ -1,7 +1,7 @@
 """The optional compiled build of the model's hot modules, and whether this process uses it.
 
 Why: a campus-sized run spends nearly all its time in a handful of modules of plain bookkeeping
-(``sim/model/world.py``, the two clients, their cost tables, ``sim/metrics.py``).  Compiled ahead of time with mypyc
+(``sim/model/world.py``, the two clients, their cost tables).  Compiled ahead of time with mypyc
 they run about a third faster and give the very same results (``tests/sim/test_native.py``
 compares the two builds run by run).  The sources stay the only truth:
 
@@ -11,9 +11,8 @@ compares the two builds run by run).  The sources stay the only truth:
   Python and this platform -- an edited module never runs stale, it runs as pure Python;
 * ``POPIMAP_PURE_PYTHON=1`` in the environment runs the pure-Python modules regardless.
 
-Nothing here imports the compiled modules: ``sim/__init__.py`` and ``sim/model/__init__.py``
-call :func:`activate` before any submodule is imported, which then comes from the build or
-from the sources.
+Nothing here imports the compiled modules: ``sim/model/__init__.py`` calls :func:`activate`
+before it imports its submodules, which then come from the build or from the sources.
 """
 
 from __future__ import annotations
@@ -31,18 +30,15 @@ BUILD = ROOT / "build" / "native"
 MANIFEST_NAME = "manifest.json"
 GROUP = "popimap_native"  # mypyc's shared library: <GROUP>__mypyc.<suffix>, at the build's top
 PURE_ENV = "POPIMAP_PURE_PYTHON"
-# the modules compiled together (they call each other natively): the model's state, clients and
-# cost tables, and the metrics recorder they update at every change; sim/model/run.py (the public
-# entry, validation, results) and everything else stay pure Python
-COMPILED = ("sim.metrics", "sim.model.world", "sim.model.imap_client", "sim.model.pop3_client",
-            "sim.model.imap_costs", "sim.model.pop3_costs", "sim.model.state",
-            "sim.model.wire", "sim.model.timeline", "sim.model.silence", "sim.model.sizes",
-            "sim.model.modseq")
+# the modules of sim/model compiled together (they call each other natively); run.py (the
+# public entry, validation, results) and everything outside sim/model stay pure Python
+COMPILED = ("world", "imap_client", "pop3_client", "imap_costs", "pop3_costs", "state",
+            "wire", "timeline", "silence", "sizes", "modseq")
 
 
 def source_paths() -> list[Path]:
     """The compiled modules' sources, in the build's order."""
-    return [ROOT.joinpath(*name.split(".")).with_suffix(".py") for name in COMPILED]
+    return [ROOT / "sim" / "model" / f"{name}.py" for name in COMPILED]
 
 
 def fingerprint() -> dict[str, Any]:
@@ -77,20 +73,19 @@ def check(build: Path = BUILD) -> tuple[bool, str]:
         return False, f"stale: {', '.join(changed)} changed since the build; rebuild"
     suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
     missing = [name for name in COMPILED
-               if not build.joinpath(*name.split(".")).with_suffix(suffix).is_file()]
+               if not (build / "sim" / "model" / f"{name}{suffix}").is_file()]
     if missing or not (build / f"{GROUP}__mypyc{suffix}").is_file():
         return False, f"incomplete build (missing {', '.join(missing) or 'the shared library'})"
     return True, "compiled (mypyc)"
 
 
-# what this process runs, set by activate(): "compiled (mypyc)" or "pure Python (why)"
-STATUS = "pure Python (sim not imported yet)"
+# what this process runs, set once by activate(): "compiled (mypyc)" or "pure Python (why)"
+STATUS = "pure Python (sim.model not imported yet)"
 
 
-def activate(package: str, package_path: list[str], build: Path = BUILD) -> bool:
-    """Put the build ahead of ``package``'s sources on its path (``package_path`` is its
-    ``__path__``: ``sim`` and ``sim.model`` each call this before importing a submodule) when
-    the build is usable; True when the compiled modules will load."""
+def activate(package_path: list[str], build: Path = BUILD) -> bool:
+    """Put the build ahead of ``sim/model``'s sources on the package's path when it is usable
+    (``package_path`` is ``sim.model.__path__``); True when the compiled modules will load."""
     global STATUS
     if os.environ.get(PURE_ENV, "") not in ("", "0"):
         STATUS = f"pure Python ({PURE_ENV} is set)"
@@ -99,7 +94,7 @@ def activate(package: str, package_path: list[str], build: Path = BUILD) -> bool
     if not usable:
         STATUS = f"pure Python (compiled build {why})"
         return False
-    package_path.insert(0, str(build.joinpath(*package.split("."))))
+    package_path.insert(0, str(build / "sim" / "model"))
     if str(build) not in sys.path:
         sys.path.append(str(build))  # where the modules find their shared library
     STATUS = why

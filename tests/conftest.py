@@ -64,7 +64,7 @@ def _compiled_classes_are_not_patched(request: pytest.FixtureRequest,
     pass or fail for the wrong reason, so it fails here and says what to do."""
     if not native.active() or request.node.get_closest_marker(PURE_MODEL_MARK):
         return
-    compiled = set(native.COMPILED)
+    compiled = {f"sim.model.{name}" for name in native.COMPILED}
     setattr_ = monkeypatch.setattr
 
     def guarded(target: object, *args: object, **kwargs: object) -> None:

@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         print("build_native: up to date")
         return 0
     started = time.monotonic()
-    print(f"build_native: compiling {len(native.COMPILED)} modules of sim with mypyc "
+    print(f"build_native: compiling {len(native.COMPILED)} modules of sim/model with mypyc "
           f"(about a minute)", flush=True)
     build(args.jobs)
     print(f"build_native: done in {time.monotonic() - started:.0f} s", flush=True)

@@ -6,7 +6,7 @@
 from .. import native
 
 # before any submodule is imported: the compiled build of the hot modules, when it is current
-native.activate(__name__, __path__)
+native.activate(__path__)
 
 from .run import Protocol, run  # noqa: E402 (after the choice of build)
 
