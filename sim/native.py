@@ -68,6 +68,8 @@ def check(build: Path = BUILD) -> tuple[bool, str]:
     sources = recorded.get("sources")
     if not isinstance(sources, dict):
         return False, "unreadable manifest (no sources)"
+    if set(sources) != set(now["sources"]):  # compiled together: the set must match too
+        return False, "stale: built from another set of modules; rebuild"
     changed = sorted(p for p, digest in now["sources"].items() if sources.get(p) != digest)
     if changed:
         return False, f"stale: {', '.join(changed)} changed since the build; rebuild"

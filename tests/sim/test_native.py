@@ -98,6 +98,7 @@ def test_a_build_is_used_only_for_exactly_the_sources_it_was_made_from(tmp_path:
     ("other python", "built for another python"),
     ("module missing", "incomplete build (missing world)"),
     ("garbled", "unreadable manifest"),
+    ("another module set", "stale: built from another set of modules"),
 ])
 def test_a_missing_foreign_or_partial_build_is_not_used(tmp_path: Path, damage: str,
                                                          reason: str) -> None:
@@ -108,6 +109,10 @@ def test_a_missing_foreign_or_partial_build_is_not_used(tmp_path: Path, damage: 
     elif damage == "other python":
         manifest = json.loads(manifest_path.read_text())
         manifest["python"] = "2.7.18"
+        manifest_path.write_text(json.dumps(manifest))
+    elif damage == "another module set":  # built with one more module compiled in
+        manifest = json.loads(manifest_path.read_text())
+        manifest["sources"]["sim/metrics.py"] = "0" * 64
         manifest_path.write_text(json.dumps(manifest))
     elif damage == "module missing":
         next((build / "sim" / "model").glob("world*")).unlink()
