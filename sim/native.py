@@ -2,7 +2,7 @@
 
 Why: a campus-sized run spends nearly all its time in a handful of modules of plain bookkeeping
 (``sim/model/world.py``, the two clients, their cost tables).  Compiled ahead of time with mypyc
-they run about a third faster and give the very same results (``tests/sim/test_native.py``
+they take about 60 % of the time and give the very same results (``tests/sim/test_native.py``
 compares the two builds run by run).  The sources stay the only truth:
 
 * the build lives outside the source tree, in ``build/native/`` (``python3 run.py build`` or
