@@ -17,9 +17,9 @@ SimPy event.  The "event machinery" figure runs the same trace through the drive
 that do nothing.  Empty polls and IDLE
 keep-alives are booked in closed form and are *not* events (that is the point of measurement 2), so
 each model event carries real work (session costing, state and metric updates) while a bare SimPy
-timeout carries none: the ratio compares event throughput, not simulated polls.  The figures say which build of the model ran (``model_build``: compiled with mypyc, or pure
-Python and why; see ``sim/native.py``).  Each figure also
-gives the process CPU seconds and the 1-minute load average when it was taken (this machine is
+timeout carries none: the ratio compares event throughput, not simulated polls.  The figures
+say which build of the model ran (``model_build``: compiled with mypyc, or pure Python and why;
+see ``sim/native.py``).  Each figure also gives the process CPU seconds and the 1-minute load average when it was taken (this machine is
 shared; wall time under load is the figure the targets are stated in).
 """
 

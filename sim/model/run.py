@@ -58,17 +58,19 @@ def simulate(scenario: Scenario, protocol: Protocol, trace: Trace | None = None,
              progress: Callable[[float], None] | None = None) -> tuple[Result, World]:
     """:func:`run`, also returning the final :class:`World` (for experiments that inspect the
     final per-message state, e.g. which device shows which message in which folder)."""
-    return _checked(scenario, protocol, trace, grid_step_s, device_series, progress,
-                    release=False)
+    result, world = _checked(scenario, protocol, trace, grid_step_s, device_series, progress,
+                             release=False)
+    assert world is not None  # (kept when not released)
+    return result, world
 
 
 def _checked(scenario: Scenario, protocol: Protocol, trace: Trace | None, grid_step_s: float,
              device_series: bool | None, progress: Callable[[float], None] | None, *,
-             release: bool) -> tuple[Result, World]:
+             release: bool) -> tuple[Result, World | None]:
     """Validate the arguments, then run with the collector paused.  ``release``: the caller
     keeps only the result, so each device's local store is freed as soon as its summary is
     taken (lowers the peak: the pooled delays are built at the run's fullest) and the world is
-    released before this returns (the returned world is then unusable)."""
+    freed before this returns (None in its place)."""
     if not isinstance(protocol, Protocol):
         raise ScenarioError("run", "protocol", protocol, "Protocol.POP3 or Protocol.IMAP")
     if not (isinstance(grid_step_s, (int, float)) and 60.0 <= grid_step_s <= scenario.duration_s):
@@ -91,11 +93,13 @@ def _checked(scenario: Scenario, protocol: Protocol, trace: Trace | None, grid_s
     try:
         result, world = _simulate(scenario, protocol, trace, float(grid_step_s), keep, progress,
                                   release)
-        if release:
-            # free its state now (campus: hundreds of MiB), before the collector is back: its
-            # first pass would otherwise walk all of it (campus IMAP: about a second)
-            world.release()
-        return result, world
+        if not release:
+            return result, world
+        # free its state now (campus: hundreds of MiB), before the collector is back: its first
+        # pass would otherwise walk all of it (campus IMAP: about a second)
+        world.release()
+        del world
+        return result, None
     finally:
         if was_enabled:
             gc.enable()

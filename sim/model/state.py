@@ -21,7 +21,7 @@ from ..protocol.imap.formatting import body_structure
 from ..protocol.message import B64_LINE, TEXT_LINE, Entity, Filler, FillerKind, Message
 from ..scenario import DeviceRef
 from ..workload import MessageSpec, Trace, build_message
-from .wire import WireCalc
+from .wire import Wire, WireCalc
 
 INBOX: Final = "INBOX"
 SENT: Final = "Sent"
@@ -285,6 +285,23 @@ class Device:
         self.up_tls = self.up_tcp = 0
         self.down_framing = self.down_header = self.down_body = self.down_attachment = 0
         self.down_tls = self.down_tcp = 0
+
+    def add_traffic(self, up: tuple[int, int, int, int], down: tuple[int, int, int, int],
+                    wire: Wire, times: int = 1) -> None:
+        """Book ``times`` sessions of ``up``/``down`` payload octets by kind and ``wire``'s TLS
+        and TCP overhead."""
+        self.up_framing += up[0] * times
+        self.up_header += up[1] * times
+        self.up_body += up[2] * times
+        self.up_attachment += up[3] * times
+        self.up_tls += wire.tls_up * times
+        self.up_tcp += wire.tcp_up * times
+        self.down_framing += down[0] * times
+        self.down_header += down[1] * times
+        self.down_body += down[2] * times
+        self.down_attachment += down[3] * times
+        self.down_tls += wire.tls_down * times
+        self.down_tcp += wire.tcp_down * times
 
     def traffic(self) -> tuple[list[int], list[int]]:
         """(up, down): octets by kind -- framing, header, body, attachment, TLS, TCP."""

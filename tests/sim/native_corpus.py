@@ -47,7 +47,7 @@ def _devices(sc: Scenario, **changes: object) -> Scenario:
     return dataclasses.replace(sc, users=users)
 
 
-def _silence(sc: Scenario, nat: float | None, keepalive: float | None) -> Scenario:
+def with_silence(sc: Scenario, nat: float | None, keepalive: float | None) -> Scenario:
     users = tuple(dataclasses.replace(u, devices=tuple(
         dataclasses.replace(d, link=dataclasses.replace(d.link, nat_idle_timeout_s=nat))
         for d in u.devices)) for u in sc.users)
@@ -104,7 +104,7 @@ def scenarios() -> Iterator[tuple[str, Scenario]]:
         if name in ("family", "traveller"):
             yield f"{name}/qresync+polling", _devices(sc, qresync=True, idle=None)
             for nat, keepalive in ((300.0, None), (300.0, 120.0), (None, 120.0)):
-                yield f"{name}/nat={nat},keepalive={keepalive}", _silence(sc, nat, keepalive)
+                yield f"{name}/nat={nat},keepalive={keepalive}", with_silence(sc, nat, keepalive)
     family = preset("family", days=10, seed=5)
     for backup in (None, 3600.0):
         yield f"family/crash,backup={backup}", dataclasses.replace(family, crashes=CrashSpec(

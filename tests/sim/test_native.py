@@ -19,6 +19,15 @@ HERE = Path(__file__).resolve().parent
 REQUIRED = os.environ.get("POPIMAP_REQUIRE_NATIVE", "") == "1"  # .ci/run sets it
 
 
+def _corpus():  # type: ignore[no-untyped-def]
+    """tests/sim/native_corpus.py, which also runs as a script (so it is not imported by name)."""
+    spec = importlib.util.spec_from_file_location("native_corpus", HERE / "native_corpus.py")
+    assert spec is not None and spec.loader is not None
+    corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(corpus)
+    return corpus
+
+
 def _pure(*args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, **{native.PURE_ENV: "1"})
     return subprocess.run([sys.executable, *args], cwd=native.ROOT, env=env, text=True,
@@ -38,11 +47,7 @@ def test_compiled_and_pure_runs_give_bit_identical_results() -> None:
     scenarios, both protocols): the repr of each Result, every float included, is the same."""
     if not native.active():
         pytest.skip(f"no compiled build to compare: {native.STATUS}")
-    spec = importlib.util.spec_from_file_location("native_corpus", HERE / "native_corpus.py")
-    assert spec is not None and spec.loader is not None
-    corpus = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(corpus)
-    compiled = corpus.digests()
+    compiled = _corpus().digests()
     done = _pure(str(HERE / "native_corpus.py"))
     assert done.returncode == 0, done.stderr[-4000:]
     pure = json.loads(done.stdout)
@@ -75,7 +80,9 @@ def _fake_build(tmp_path: Path) -> Path:
     return build
 
 
-def test_a_build_is_used_only_for_exactly_the_sources_it_was_made_from(tmp_path: Path) -> None:
+def test_a_build_is_used_only_for_exactly_the_sources_it_was_made_from(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(native.PURE_ENV, raising=False)  # (the switch would decide first)
     build = _fake_build(tmp_path)
     assert native.check(build) == (True, "compiled (mypyc)")
     manifest = json.loads((build / native.MANIFEST_NAME).read_text())
@@ -146,16 +153,13 @@ def test_the_build_tool_reports_a_stale_build(tmp_path: Path) -> None:
 def test_a_finished_run_leaves_no_model_state_for_the_cyclic_collector(protocol: str) -> None:
     """run() releases its world so that reference counting frees it at once: a campus run's
     state left in cycles cost a second-long collection after the run (and held its memory)."""
-    import dataclasses
     import gc
 
     from sim.model import Protocol, run
     from sim.presets import preset
     from sim.workload import generate
-    sc = preset("family", days=3, seed=2)  # with a NAT: the IMAP clients' Silence is armed
-    sc = dataclasses.replace(sc, users=tuple(dataclasses.replace(u, devices=tuple(
-        dataclasses.replace(d, link=dataclasses.replace(d.link, nat_idle_timeout_s=300.0))
-        for d in u.devices)) for u in sc.users))
+    # with a NAT: the IMAP clients' Silence is armed
+    sc = _corpus().with_silence(preset("family", days=3, seed=2), 300.0, None)
     trace = generate(sc)
     gc.collect()
     gc.set_debug(gc.DEBUG_SAVEALL)

@@ -60,10 +60,14 @@ def _run(sc: Scenario, trace: Trace, monkeypatch: pytest.MonkeyPatch
     return result, world, charged
 
 
-def _engine(sc: Scenario, trace: Trace) -> tuple[Any, Any]:
+def _sessions(sc: Scenario, trace: Trace, *folders: str
+              ) -> tuple[Any, ImapClient, ImapClient]:
+    """The engine's account holding the trace's messages (and ``folders``, created empty), and
+    two logged-in sessions on it: devices a and b."""
     store = Store()
     account = store.add_account("user", "secret")
-    account.create("Sent")
+    for folder in ("Sent", *folders):
+        account.create(folder)
     for spec in trace.messages:
         account.inbox.append(build_message(spec, sc))
 
@@ -71,7 +75,7 @@ def _engine(sc: Scenario, trace: Trace) -> tuple[Any, Any]:
         c = connect(ImapServer(store, _config(TlsMode.NONE, False)), "user", "secret")
         c.take_record()
         return c
-    return account, session
+    return account, session(), session()
 
 
 def _octets(c: ImapClient) -> tuple[int, tuple[int, int, int, int], int]:
@@ -90,9 +94,7 @@ def test_a_polling_visit_to_another_folder_hears_nothing_of_inbox(
             Action(710.0, 0, 0, ActionKind.FLAG, 2))
     sc, trace = _scenario((POLL, POLL), acts)
     _, _, charged = _run(sc, trace, monkeypatch)
-    account, session = _engine(sc, trace)
-    account.create("Work")
-    a, b = session(), session()
+    _, a, b = _sessions(sc, trace, "Work")
     a.move([3], "Work")
     a.noop()
     a.take_record()
@@ -117,8 +119,7 @@ def test_a_polling_search_from_an_empty_inbox_hears_nothing_of_it(
             Action(710.0, 0, 0, ActionKind.SEARCH, query="topic0001"))
     sc, trace = _scenario((POLL, IDLE), acts, n=1, sent=sent)
     _, world, charged = _run(sc, trace, monkeypatch)
-    account, session = _engine(sc, trace)
-    a, b = session(), session()
+    _, a, b = _sessions(sc, trace)
     b.append("Sent", build_message(sent[0], sc))
     b.store_flags([1], ["\\Answered"])
     b.delete([1])
@@ -144,10 +145,7 @@ def test_a_polling_client_acting_on_a_message_moved_away_changes_nothing(
     _, world, charged = _run(sc, trace, monkeypatch)
     assert world.users[0].where[0] == ("Work", 0)
     assert world.devices[0].local[0].state() == ("Work", 0)  # learnt at the tick (900 s)
-    account, session = _engine(sc, trace)
-    account.create("Work")
-    account.create("Family")
-    a, b = session(), session()
+    account, a, b = _sessions(sc, trace, "Work", "Family")
     b.move([1], "Work")
     if kind is ActionKind.DELETE:
         a.delete([1])
@@ -201,10 +199,7 @@ def test_a_polling_visit_finds_the_message_gone_and_sends_nothing_more(
     _, world, charged = _run(sc, trace, monkeypatch)
     assert world.users[0].where[0] == ("Family", 0)
     assert world.devices[0].local[0].state() == ("Family", 0)
-    account, session = _engine(sc, trace)
-    account.create("Work")
-    account.create("Family")
-    a, b = session(), session()
+    _, a, b = _sessions(sc, trace, "Work", "Family")
     a.move([1], "Work")
     a.noop()
     a.take_record()
@@ -230,10 +225,7 @@ def test_a_stale_move_into_a_new_folder_then_a_visit_there(
     _, world, charged = _run(sc, trace, monkeypatch)
     assert world.users[0].where[0] == ("Work", 0)
     assert world.devices[0].local[0].state() == ("Work", 0)
-    account, session = _engine(sc, trace)
-    account.create("Work")
-    account.create("Family")
-    a, b = session(), session()
+    _, a, b = _sessions(sc, trace, "Work", "Family")
     b.move([1], "Work")
     a.move([1], "Family")
     a.take_record()
