@@ -40,6 +40,7 @@ SUBCOMMANDS: dict[str, str] = {
     "transcript": "sim.transcript",
     "compare": "sim.cli_compare",  # simulation
     "bench": "sim.bench",  # simulation
+    "lesson": "sim.cli_lesson",  # simulation: a lesson's experiment, every number it shows
 }
 
 EXIT_USAGE = 2

@@ -21,7 +21,7 @@ from typing import Any
 from .cli import UsageError, float_in_range, int_in_range
 from .model import Protocol, run
 from .presets import preset, preset_names
-from .results import Result
+from .results import Delay, Result
 from .scenario import DAY, Scenario, ScenarioError
 from .workload import generate
 
@@ -83,6 +83,11 @@ def summary(sc: Scenario, r: Result) -> dict[str, Any]:
 
     def f(x: float) -> float | None:
         return None if math.isnan(x) else round(x, 6)
+
+    def delay(d: Delay) -> dict[str, Any]:
+        """Quantiles over the pairs shown; ``samples + never`` are all the pairs."""
+        return {"median": f(d.median_s), "p95": f(d.p95_s), "samples": d.count,
+                "never": d.never}
     return {
         "server_storage_bytes": s.server_storage_bytes,
         "server_physical_bytes": s.server_physical_bytes,
@@ -95,9 +100,12 @@ def summary(sc: Scenario, r: Result) -> dict[str, Any]:
         "wire_bytes": {d.device: d.wire_bytes for d in r.devices},
         "metered_wire_bytes": s.metered_wire_bytes,
         "duplicate_download_bytes": s.duplicate_download_bytes,
-        "notification_delay_s": {"median": f(s.notification_delay.median_s),
-                                 "p95": f(s.notification_delay.p95_s)},
+        "notification_delay_s": {**delay(s.notification_delay),
+                                 "by_device": {d.device: delay(d.notification_delay)
+                                               for d in r.devices}},
         "missed_messages": r.by_device("missed_messages"),
+        "missed_distinct_messages": s.missed_messages,
+        "radio_wakeups": r.by_device("radio_wakeups"),
         "search_recall": f(s.search_recall_share),
         "connection_time_s": round(s.connection_time_s, 3),
         "delivered_messages": r.conservation.delivered,
@@ -148,13 +156,15 @@ def table(out: dict[str, Any]) -> str:
     """A plain-text side-by-side table (per-device values on their own rows)."""
     p, i = out["pop3"], out["imap"]
     rows: list[tuple[str, Any, Any]] = []
-    for key in p:
-        a, b = p[key], i[key]
-        if isinstance(a, dict):
+
+    def add(key: str, a: Any, b: Any) -> None:
+        if isinstance(a, dict):  # nested: one row per leaf, e.g. delay[by_device][alex/phone][p95]
             for sub in a:
-                rows.append((f"{key}[{sub}]", a[sub], b.get(sub)))
+                add(f"{key}[{sub}]", a[sub], b.get(sub) if isinstance(b, dict) else None)
         else:
             rows.append((key, a, b))
+    for key in p:
+        add(key, p[key], i[key])
     width = max(len(r[0]) for r in rows)
     sc = out["scenario"]
     lines = [f"preset {sc['preset']}, {sc['days']} days, seed {sc['seed']}, "

@@ -20,20 +20,23 @@ Lesson functions (parameters: default, range) and the record each returns
 -------------------------------------------------------------------------
 1. ``lesson1_where_mail_lives(days=7 [1..60], seed=1 [0..2**31-1], leave_on_server_days=None
    [None=delete after download, or 0..60], headers_first=False, fetch=FetchMode.BODIES_ON_OPEN,
-   attachments_eager=False)`` -> :class:`Lesson1Result`: ``pop3``, ``imap``, ``new_device_pop3`` and
-   ``new_device_imap`` (old messages -- arrived before it appeared -- that a brand-new device
-   shows at the end), ``delivered``,
+   attachments_eager=False, attachments_opened_pct=50.0 [0..100])`` -> :class:`Lesson1Result`:
+   ``pop3``, ``imap``, ``new_device_pop3`` and ``new_device_imap`` (old messages -- arrived
+   before it appeared -- that a brand-new device shows at the end), ``delivered``,
    ``phone_down_bytes_pop3``/``_imap`` (octets the phone downloaded).
 2. ``lesson2_ports_and_tls(rtt_ms=50.0 [0.1..2000], bandwidth_kbps=10000.0 [8..1e7])`` ->
    :class:`Lesson2Result`: ``rows``, one :class:`ConnectionSetup` per (protocol, port, TLS mode) --
    110, 110+STLS, 995, 143, 143+STARTTLS, 993 -- with round trips, bytes and seconds until the first
    command after login, and whether the password crossed the wire in clear text.
 3. ``lesson3_notification(poll_interval_min=10.0 [1..240], idle=True, days=7 [1..60], seed=1,
-   nat_timeout_min=None [None or 1..60], keepalive_min=None [None or 1..30])`` -- a home router
-   that forgets quiet connections, and the server's IDLE keepalive -- ->
-   :class:`Lesson3Result`: ``pop3``, ``imap``, ``pop3_delay``/``imap_delay`` (:class:`sim.results.Delay`,
-   seconds), ``overhead_bytes_per_day_pop3``/``_imap`` (wire bytes that carried no message content,
-   per device per day), ``connection_s_per_day_pop3``/``_imap``.
+   nat_timeout_min=None [None or 1..60], keepalive_min=None [None or 1..30], device="phone"
+   [phone, laptop, desktop, all])`` -- a home router that forgets quiet connections, and the
+   server's IDLE keepalive -- -> :class:`Lesson3Result`: ``pop3``, ``imap``, ``device``, and of
+   that device (``all``: delays pooled over every device's pairs, the rest per device on average)
+   ``pop3_delay``/``imap_delay`` (:class:`sim.results.Delay`, seconds, with the pairs never
+   shown), ``overhead_bytes_per_day_pop3``/``_imap`` (wire bytes that carried no message content,
+   per day), ``connection_s_per_day_pop3``/``_imap``, ``wakeups_per_day_pop3``/``_imap`` (radio
+   wake-ups per day, the battery proxy).
 4. ``lesson4_folders(days=7 [1..60], seed=1, file_per_day=5.0 [0..50])`` -> :class:`Lesson4Result`:
    ``pop3``, ``imap``, ``filed`` (messages the user filed into a folder on some device and did not delete),
    ``filed_seen_elsewhere_pop3`` / ``_imap`` (``(device, count)`` pairs: how many of them each device
@@ -43,13 +46,23 @@ Lesson functions (parameters: default, range) and the record each returns
    (message, device) pairs where the device shows that flag as intended), and the state-agreement
    series in the two results.
 6. ``lesson6_leave_on_server(days=7 [1..60], seed=1, first_leave_days=14 [None or 0..60],
-   second_leaves=False, uidl=True, poll_interval_min=10.0 [1..240])`` -> :class:`Lesson6Result`: the
+   second_leaves=False, uidl=True, poll_interval_min=10.0 [1..240], desktop_evenings=False,
+   bandwidth_kbps=None [None=preset links, or 8..1e7])`` -> :class:`Lesson6Result`: the
    article's two-client advice (laptop leaves copies, desktop downloads and deletes): ``pop3``,
    ``imap``, ``missed_pop3``/``missed_imap`` (``(device, count)``), ``duplicate_bytes_pop3``/``_imap``,
-   ``lock_refusals_pop3``, ``server_bytes_pop3``/``_imap`` (final logical bytes).
-7. ``lesson7_virus(days=7 [1..60], seed=1, infected_share=0.05 [0..0.5], signature_delay_h=6.0
-   [0..72])`` -> :class:`Lesson7Result`: ``pop3``, ``imap`` and their :class:`sim.results.Virus` records
-   as ``virus_pop3``/``virus_imap``.
+   ``lock_refusals_pop3`` (and per device, ``refusals_pop3``), ``server_bytes_pop3``/``_imap``
+   (final logical bytes).  Logins are refused only when the two computers are online together
+   (``desktop_evenings``) and a session outlasts the gap to the other client's poll (a slow
+   ``bandwidth_kbps``, big messages).
+7. ``lesson7_virus(days=7 [1..60], seed=59, infected_share=0.002 [0..0.5] (the model's default,
+   ``sim.defaults.INFECTED_SHARE``), signature_delay_h=12.0 [0..72] (``SIGNATURE_DELAY_S``),
+   leave_on_server_days=14 [None=delete after download, or 0..60], imap_offline=False)`` ->
+   :class:`Lesson7Result`: ``pop3``, ``imap``, their :class:`sim.results.Virus` records as
+   ``virus_pop3``/``virus_imap``, ``zero_days`` (one :class:`ZeroDay` per infected message the
+   delivery scan missed: where its content landed before a signature update recognised it),
+   ``copies_pop3``/``_imap`` (infected copies on devices: (message, device) pairs) and
+   ``kept_off_devices_pop3``/``_imap`` (zero-days recognised before any device held them).
+   The default seed is a week in which a zero-day arrives (at 0.2 % most weeks bring none).
 8. ``lesson8_search(days=7 [1..60], seed=1, leave_on_server_days=None [None or 0..60])`` ->
    :class:`Lesson8Result`: ``pop3``, ``imap``, ``phone_recall_pop3``/``_imap`` (mean recall of the
    search at the end), ``new_device_recall_pop3``/``_imap`` (the same search on a brand-new device:
@@ -57,22 +70,32 @@ Lesson functions (parameters: default, range) and the record each returns
    ``new_device_search_bytes_imap``, ``new_device_search_s_imap``.
 9. ``lesson9_crash(days=7 [1..60], seed=1, crash_day=5.0 [0..days], crash_device="phone",
    backup_age_days=None [None=no backup, or 0..60], accidental_delete=True)`` ->
-   :class:`Lesson9Result`: ``pop3``, ``imap``, ``crash_pop3``/``crash_imap``
-   (:class:`sim.results.CrashRecord`), ``accidental_delete_gone_pop3``/``_imap`` (devices that no longer
-   have the message the user deleted by mistake on the phone).
-   ``lesson9_yearly_loss(trials=20 [1..200], crashes_per_year=1.0 [0..12], backup_age_days=None,
-   seed=1)`` -> :class:`YearlyLoss`: Monte Carlo of messages lost per year, per protocol
-   (``lost_pop3``, ``lost_imap``: tuples of per-trial counts scaled to a year, plus means).
+   :class:`Lesson9Result`: a crash of ``crash_device`` and, a day before it, a delete by mistake
+   on the phone of a message the phone downloaded first, replayed under POP3 deleting after
+   download (``pop3``), IMAP (``imap``) and POP3 with a desktop archive (``pop3_archive``: the
+   phone and the laptop leave mail on the server for ``ARCHIVE_LEAVE_DAYS`` days, the desktop
+   downloads every message and keeps it); ``crash_pop3``/``_imap``/``_pop3_archive``
+   (:class:`sim.results.CrashRecord`), ``accidental_delete_gone_*`` (devices that no longer have
+   the deleted message at the end) and ``accidental_delete_on_server_*``.
+   ``lesson9_yearly_loss(trials=3 [1..20], crashes_per_year=1.0 [0..12],
+   accidental_deletes_per_year=4.0 [0..52], backup_age_days=None, seed=1, progress=None)`` ->
+   :class:`YearlyLoss`: Monte Carlo of whole simulated years (365 days each, nothing scaled) of
+   preset ``family`` with random crashes and deletes by mistake on the phone, under the same three
+   set-ups; per set-up and trial the received messages lost in crashes and to those deletes
+   (:class:`YearLosses`).  A year costs seconds: ``progress`` reports the fraction done.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import enum
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .defaults import INFECTED_SHARE, POP3_LEAVE_DAYS, SIGNATURE_DELAY_S
 from .metrics import FLAG_NAMES
 from .model import Protocol
 from .model.run import simulate
@@ -89,7 +112,7 @@ from .protocol.pop3_client import poll as pop3_poll
 from .protocol.pop3_config import Pop3Config
 from .protocol.session import SessionRecord
 from .protocol.store import Store
-from .results import CrashRecord, Delay, Result, SearchRecord, Virus
+from .results import CrashRecord, Delay, DeviceSummary, LossReason, Result, SearchRecord, Virus
 from .scenario import (
     DAY,
     AttachmentPolicy,
@@ -102,7 +125,7 @@ from .scenario import (
     ScenarioError,
     TlsMode,
 )
-from .workload import Action, ActionKind, Interval, Trace, generate
+from .workload import Action, ActionKind, Interval, Trace, generate, stream
 
 RANGES: dict[str, tuple[float, float]] = {
     "days": (1, 60),
@@ -117,11 +140,13 @@ RANGES: dict[str, tuple[float, float]] = {
     "infected_share": (0.0, 0.5),
     "signature_delay_h": (0.0, 72.0),
     "backup_age_days": (0.0, 60.0),
-    "trials": (1, 200),
+    "trials": (1, 20),
     "crashes_per_year": (0.0, 12.0),
+    "accidental_deletes_per_year": (0.0, 52.0),
     "crash_day": (0.0, 60.0),
     "nat_timeout_min": (1, 60),
     "keepalive_min": (1, 30),
+    "attachments_opened_pct": (0.0, 100.0),
 }
 """Allowed (low, high) of every numeric lesson parameter; widgets use the same ranges."""
 
@@ -224,9 +249,17 @@ def lesson1_where_mail_lives(*, days: int = 7, seed: int = 1,
                              leave_on_server_days: float | None = None,
                              headers_first: bool = False,
                              fetch: FetchMode = FetchMode.BODIES_ON_OPEN,
-                             attachments_eager: bool = False) -> Lesson1Result:
-    """POP3 downloads to each device; IMAP keeps mail on the server and shows it everywhere."""
+                             attachments_eager: bool = False,
+                             attachments_opened_pct: float = 50.0) -> Lesson1Result:
+    """POP3 downloads to each device; IMAP keeps mail on the server and shows it everywhere.
+
+    ``attachments_opened_pct``: of the opened messages with an attachment, the percentage whose
+    attachment the user opens too (``WorkloadSpec.attachment_open_share``, assumed 50 %) -- what
+    an IMAP client fetching attachments on demand downloads."""
     sc = _base("family", days, seed)
+    _check("attachments_opened_pct", attachments_opened_pct)
+    sc = dataclasses.replace(sc, workload=dataclasses.replace(
+        sc.workload, attachment_open_share=attachments_opened_pct / 100.0))
     _check("leave_on_server_days", leave_on_server_days, optional=True)
     _bool("headers_first", headers_first)
     _bool("attachments_eager", attachments_eager)
@@ -316,27 +349,52 @@ def _login_record(proto: str, tls: TlsMode) -> SessionRecord:
 
 @dataclass(frozen=True)
 class Lesson3Result:
+    """Every figure is of ``device`` (``"alex/phone"`` ...) or, for ``"all devices (pooled)"``,
+    over all devices: delays pooled over their pairs, the rest per device on average."""
+
     pop3: Result
     imap: Result
-    pop3_delay: Delay  # arrival -> shown, all devices pooled, seconds
+    device: str
+    pop3_delay: Delay  # arrival -> shown on the device, seconds; ``never``: pairs never shown
     imap_delay: Delay
-    overhead_bytes_per_day_pop3: float  # per device per day: wire octets that carried no content
+    overhead_bytes_per_day_pop3: float  # per device and day: wire octets that carried no content
     overhead_bytes_per_day_imap: float
-    connection_s_per_day_pop3: float  # per device per day
+    connection_s_per_day_pop3: float  # per device and day: time with a connection open
     connection_s_per_day_imap: float
+    wakeups_per_day_pop3: float  # per device and day: radio wake-ups (the battery proxy)
+    wakeups_per_day_imap: float
 
 
-def _overhead(r: Result, days: float) -> float:
-    content = sum(t.header + t.body + t.attachment for d in r.devices for t in (d.up, d.down))
-    return (r.summary.wire_bytes - content) / len(r.devices) / days
+POOLED = "all devices (pooled)"
+LESSON3_DEVICES = ("phone", "laptop", "desktop", "all")  # the family preset's devices
+
+
+def _overhead(devices: Iterable[DeviceSummary]) -> float:
+    """Wire octets that carried no message content, summed over ``devices``."""
+    return sum(d.wire_bytes - sum(t.header + t.body + t.attachment for t in (d.up, d.down))
+               for d in devices)
+
+
+def _lesson3_view(r: Result, device: str, days: int) -> tuple[Delay, float, float, float]:
+    """(delay, overhead octets, connection s, wake-ups) per device and day of ``device``."""
+    chosen = r.devices if device == "all" else (r.device(f"alex/{device}"),)
+    per = len(chosen) * days
+    delay = r.summary.notification_delay if device == "all" else chosen[0].notification_delay
+    return (delay, _overhead(chosen) / per, sum(d.connection_time_s for d in chosen) / per,
+            sum(d.radio_wakeups for d in chosen) / per)
 
 
 def lesson3_notification(*, poll_interval_min: float = 10.0, idle: bool = True, days: int = 7,
                          seed: int = 1, nat_timeout_min: int | None = None,
-                         keepalive_min: int | None = None) -> Lesson3Result:
+                         keepalive_min: int | None = None, device: str = "phone"
+                         ) -> Lesson3Result:
     """How fast new mail shows up: POP3 polling vs IMAP IDLE (or IMAP polling) -- also behind
     a router that forgets connections quiet for ``nat_timeout_min``, and with the server's
-    ``* OK Still here`` every ``keepalive_min`` of silence."""
+    ``* OK Still here`` every ``keepalive_min`` of silence.  ``device``: whose figures
+    (``phone``, ``laptop``, ``desktop``, or ``all`` pooled)."""
+    if device not in LESSON3_DEVICES:
+        raise ScenarioError("experiment", "device", device,
+                            f"one of {', '.join(LESSON3_DEVICES)}")
     sc = _base("family", days, seed)
     _check("poll_interval_min", poll_interval_min)
     _bool("idle", idle)
@@ -359,10 +417,10 @@ def lesson3_notification(*, poll_interval_min: float = 10.0, idle: bool = True, 
         sc = dataclasses.replace(sc, server=dataclasses.replace(
             sc.server, idle_keepalive_s=60.0 * keepalive_min))
     _, p, _, i, _ = _both(sc)
-    per = len(p.devices) * days
-    return Lesson3Result(p, i, p.summary.notification_delay, i.summary.notification_delay,
-                         _overhead(p, days), _overhead(i, days),
-                         p.summary.connection_time_s / per, i.summary.connection_time_s / per)
+    pd, po, pc, pw = _lesson3_view(p, device, days)
+    id_, io, ic, iw = _lesson3_view(i, device, days)
+    return Lesson3Result(p, i, POOLED if device == "all" else f"alex/{device}", pd, id_,
+                         po, io, pc, ic, pw, iw)
 
 
 # -- lesson 4 --------------------------------------------------------------------------------------
@@ -483,21 +541,37 @@ class Lesson6Result:
     missed_imap: tuple[tuple[str, int], ...]
     duplicate_bytes_pop3: int
     duplicate_bytes_imap: int
-    lock_refusals_pop3: int
+    lock_refusals_pop3: int  # POP3 logins refused: the other client's session held the lock
     server_bytes_pop3: int  # logical bytes on the server at the end
     server_bytes_imap: int
+    refusals_pop3: tuple[tuple[str, int], ...] = ()  # (device, its logins refused)
+    # (device, its daily online windows in hours) -- when each client can poll
+    online_h: tuple[tuple[str, tuple[tuple[float, float], ...]], ...] = ()
+
+
+EVENING_H = (18.0, 23.0)  # the laptop's evening window in preset ``two_clients``
 
 
 def lesson6_leave_on_server(*, days: int = 7, seed: int = 1, first_leave_days: float | None = 14,
                             second_leaves: bool = False, uidl: bool = True,
-                            poll_interval_min: float = 10.0) -> Lesson6Result:
+                            poll_interval_min: float = 10.0, desktop_evenings: bool = False,
+                            bandwidth_kbps: float | None = None) -> Lesson6Result:
     """The article's two-client advice: the laptop leaves copies (``first_leave_days``; None =
-    forever), the desktop downloads and deletes (unless ``second_leaves``)."""
+    forever), the desktop downloads and deletes (unless ``second_leaves``).
+
+    The maildrop lock: in the preset the laptop is online 7-9 h and 18-23 h, the desktop 9-17 h,
+    so their sessions never meet.  ``desktop_evenings`` puts the desktop online 18-23 h too,
+    beside the laptop; ``bandwidth_kbps`` sets both computers' download bandwidth (upload at
+    most that; None: the presets' 20 Mbit/s Wi-Fi and 50 Mbit/s wired links).  A login is
+    refused when it falls inside the other client's session -- a long one: a big message on a
+    slow link."""
     sc = _base("two_clients", days, seed)
     _check("first_leave_days", first_leave_days, optional=True)
     _bool("second_leaves", second_leaves)
     _bool("uidl", uidl)
     _check("poll_interval_min", poll_interval_min)
+    _bool("desktop_evenings", desktop_evenings)
+    _check("bandwidth_kbps", bandwidth_kbps, optional=True)
     every = poll_interval_min * 60.0
 
     def change(d: DeviceSpec) -> DeviceSpec:
@@ -507,16 +581,38 @@ def lesson6_leave_on_server(*, days: int = 7, seed: int = 1, first_leave_days: f
         else:
             pol = dataclasses.replace(d.pop3, leave_on_server=second_leaves, use_uidl=uidl,
                                       poll_interval_s=every)
-        return dataclasses.replace(d, pop3=pol)
+        d = dataclasses.replace(d, pop3=pol)
+        if bandwidth_kbps is not None:
+            down = bandwidth_kbps * 1000.0 / 8.0
+            d = dataclasses.replace(d, link=dataclasses.replace(
+                d.link, down_Bps=down, up_Bps=min(d.link.up_Bps, down)))
+        if desktop_evenings and d.name == "desktop":
+            windows = tuple(sorted(set(d.online.windows_h) | {EVENING_H}))
+            d = dataclasses.replace(d, online=dataclasses.replace(d.online, windows_h=windows))
+        return d
     sc = _with_devices(sc, change)
     _, p, _, i, _ = _both(sc)
+    online = tuple((f"{u.name}/{d.name}", d.online.windows_h) for u in sc.users for d in u.devices)
     return Lesson6Result(p, i, _pairs(p, "missed_messages"), _pairs(i, "missed_messages"),
                          p.summary.duplicate_download_bytes, i.summary.duplicate_download_bytes,
                          sum(d.lock_refusals for d in p.devices), p.summary.server_storage_bytes,
-                         i.summary.server_storage_bytes)
+                         i.summary.server_storage_bytes, _pairs(p, "lock_refusals"), online)
 
 
 # -- lesson 7 --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ZeroDay:
+    """An infected message the delivery scan let through (no signature knew it yet), and where its
+    content landed before a signature update recognised it -- under each protocol."""
+
+    message: int  # mail id
+    arrived_s: float
+    detected_s: float | None  # the signature update that recognises it (None: after the run)
+    # (device, time its text or attachment landed there), before ``detected_s``, in time order
+    copies_pop3: tuple[tuple[str, float], ...]
+    copies_imap: tuple[tuple[str, float], ...]
+
 
 @dataclass(frozen=True)
 class Lesson7Result:
@@ -524,19 +620,62 @@ class Lesson7Result:
     imap: Result
     virus_pop3: Virus
     virus_imap: Virus
+    zero_days: tuple[ZeroDay, ...]  # in arrival order
+    # infected copies on devices before quarantine: (message, device) pairs, = reached_devices
+    copies_pop3: int
+    copies_imap: int
+    # zero-days a signature update recognised (in the run) before any device held their content
+    kept_off_devices_pop3: int
+    kept_off_devices_imap: int
 
 
-def lesson7_virus(*, days: int = 7, seed: int = 1, infected_share: float = 0.05,
-                  signature_delay_h: float = 6.0) -> Lesson7Result:
-    """Infected mail: scanned at delivery for both; IMAP's edge is the retroactive server rescan."""
+def _copies(world: World, mid: int) -> tuple[tuple[str, float], ...]:
+    """Devices that held ``mid``'s content before it was recognised, with the time it landed."""
+    got = [(d.name, d.infected_reached[mid]) for d in world.devices if mid in d.infected_reached]
+    return tuple(sorted(got, key=lambda x: (x[1], x[0])))
+
+
+def _zero_days(trace: Trace, pw: World, iw: World) -> tuple[ZeroDay, ...]:
+    end = trace.scenario.duration_s
+    out = []
+    for m in trace.messages:
+        if not m.infected or (m.detectable_at is not None and m.detectable_at <= m.time):
+            continue  # clean, or recognised at delivery (never delivered)
+        seen = m.detectable_at if m.detectable_at is not None and m.detectable_at < end else None
+        out.append(ZeroDay(m.id, m.time, seen, _copies(pw, m.id), _copies(iw, m.id)))
+    return tuple(out)
+
+
+def lesson7_virus(*, days: int = 7, seed: int = 59, infected_share: float = INFECTED_SHARE,
+                  signature_delay_h: float = SIGNATURE_DELAY_S / 3600.0,
+                  leave_on_server_days: float | None = 14,
+                  imap_offline: bool = False) -> Lesson7Result:
+    """Infected mail: the server scans at delivery under both protocols; a zero-day passes that
+    scan and is recognised only by a signature update ``signature_delay_h`` later on average
+    (exponential), when the server rescans what it stores and each device's scanner checks its
+    own copies.  POP3 clients leave copies for ``leave_on_server_days`` (None: delete after
+    download); IMAP clients fetch a body when the user opens the message, or with
+    ``imap_offline`` every body at once (Thunderbird's default).  The default seed is a week in
+    which a zero-day arrives: at the default share (0.2 %) most weeks bring none."""
     sc = _base("family", days, seed)
     _check("infected_share", infected_share)
     _check("signature_delay_h", signature_delay_h)
+    _check("leave_on_server_days", leave_on_server_days, optional=True)
+    _bool("imap_offline", imap_offline)
+    fetch = FetchMode.FULL_OFFLINE if imap_offline else FetchMode.BODIES_ON_OPEN
+
+    def change(d: DeviceSpec) -> DeviceSpec:
+        d = _pop3(leave_on_server_days)(d)
+        return dataclasses.replace(d, imap=dataclasses.replace(d.imap, fetch_mode=fetch))
     sc = dataclasses.replace(
-        sc, signature_delay_s=signature_delay_h * 3600.0,
+        _with_devices(sc, change), signature_delay_s=signature_delay_h * 3600.0,
         workload=dataclasses.replace(sc.workload, infected_share=infected_share))
-    _, p, _, i, _ = _both(sc)
-    return Lesson7Result(p, i, p.virus, i.virus)
+    tr, p, pw, i, iw = _both(sc)
+    zd = _zero_days(tr, pw, iw)
+    kept = [sum(1 for z in zd if z.detected_s is not None and not getattr(z, f"copies_{k}"))
+            for k in ("pop3", "imap")]
+    return Lesson7Result(p, i, p.virus, i.virus, zd, p.virus.reached_devices,
+                         i.virus.reached_devices, kept[0], kept[1])
 
 
 # -- lesson 8 --------------------------------------------------------------------------------------
@@ -601,22 +740,104 @@ def _old_recall(world: World, query: str, *, on_server: bool) -> float:
 
 # -- lesson 9 --------------------------------------------------------------------------------------
 
+YEAR_DAYS = 365
+"""Days one trial of lesson 9's Monte Carlo simulates: a whole year, nothing scaled."""
+ARCHIVE_DEVICE = "desktop"
+"""Lesson 9's POP3 archive set-up: the device that downloads every message and keeps it."""
+ARCHIVE_LEAVE_DAYS = POP3_LEAVE_DAYS
+"""...while the other devices leave each message on the server this many days after download."""
+RECENT_DAYS = 7.0
+"""A mistaken delete of the Monte Carlo hits a message that arrived within this many days."""
+
+
+def _desktop_archive(sc: Scenario) -> Scenario:
+    """``sc`` with POP3 clients that keep an independent copy: the phone and the laptop leave every
+    message on the server for :data:`ARCHIVE_LEAVE_DAYS` days (UIDL on), the desktop
+    downloads each one and deletes it from the server, so the desktop's store is the archive.
+    IMAP ignores POP3 settings: the IMAP run of either scenario is the same."""
+    keep, take = _pop3(ARCHIVE_LEAVE_DAYS, use_uidl=True), _pop3(None)
+    return _with_devices(sc, lambda d: take(d) if d.name == ARCHIVE_DEVICE else keep(d))
+
+
+def _same_trace(tr: Trace, sc: Scenario) -> Trace:
+    """``tr`` replayed under ``sc``, a scenario that differs only in client policies (the workload
+    reads none of them, so ``generate(sc)`` gives this very trace; a test checks it)."""
+    return dataclasses.replace(tr, scenario=sc)
+
+
+def _with_actions(tr: Trace, extra: Iterable[Action]) -> Trace:
+    """``tr`` with ``extra`` actions merged in time order (stable: trace actions first at a tie)."""
+    return dataclasses.replace(tr, actions=tuple(sorted(tr.actions + tuple(extra),
+                                                        key=lambda a: a.time)))
+
+
+def _covers(ivs: tuple[Interval, ...], a: float, b: float) -> bool:
+    """Whether one interval of the sorted, disjoint ``ivs`` contains all of ``[a, b)``."""
+    i = bisect.bisect_right([iv.start for iv in ivs], a) - 1
+    return i >= 0 and ivs[i].end >= b
+
+
+def _touches(ivs: tuple[Interval, ...], a: float, b: float) -> bool:
+    """Whether any interval of the sorted, disjoint ``ivs`` overlaps ``[a, b)``."""
+    return any(iv.start < b and a < iv.end for iv in ivs)
+
+
+def _kept_by_user(tr: Trace) -> set[int]:
+    """Arrivals the user never deletes in the trace and that are not infected (quarantine would
+    remove them): the messages whose loss is a loss."""
+    deleted = {a.target for a in tr.actions if a.kind is ActionKind.DELETE}
+    return {m.id for m in tr.messages if not m.infected and m.id not in deleted}
+
+
+def _phone_first_message(sc: Scenario, tr: Trace, phone: int, before: float,
+                         window_s: float = 3600.0) -> int | None:
+    """The latest arrival, at least ``window_s`` before ``before``, that the phone fetches first
+    under every client set-up: for ``window_s`` after it arrived the phone was online and no other
+    device of the user was.  The user never deletes it in the trace and it is not infected."""
+    kept = _kept_by_user(tr)
+    others = [d.id for d in sc.devices if d.user == sc.devices[phone].user and d.id != phone]
+    for m in reversed(tr.messages):
+        a, b = m.time, m.time + window_s
+        if b > before or m.id not in kept:
+            continue
+        if _covers(tr.online[phone], a, b) and not any(_touches(tr.online[d], a, b)
+                                                      for d in others):
+            return m.id
+    return None
+
+
 @dataclass(frozen=True)
 class Lesson9Result:
+    """One crash and one mistaken delete, replayed under three set-ups on the same trace.
+
+    ``pop3`` (delete after download on every device, the crash panel) and ``imap`` are the usual
+    pair; ``pop3_archive`` is the POP3 set-up with an independent copy (:func:`_desktop_archive`,
+    the accidental-delete panel).  "Gone" lists the devices that do not hold the deleted message
+    at the end of the run; "on server" says whether the server still holds it then."""
+
     pop3: Result
     imap: Result
+    pop3_archive: Result
     crash_pop3: CrashRecord | None  # the crash of ``crash_device`` (None if it did not happen)
     crash_imap: CrashRecord | None
+    crash_pop3_archive: CrashRecord | None
     deleted_message: int | None  # the mail id deleted by mistake on the phone (None: no delete)
+    deleted_at_s: float | None  # when (simulated seconds)
     accidental_delete_gone_pop3: tuple[str, ...]  # devices that no longer have that message
     accidental_delete_gone_imap: tuple[str, ...]
+    accidental_delete_gone_pop3_archive: tuple[str, ...]
+    accidental_delete_on_server_pop3: bool
+    accidental_delete_on_server_imap: bool
+    accidental_delete_on_server_pop3_archive: bool
 
 
 def lesson9_crash(*, days: int = 7, seed: int = 1, crash_day: float = 5.0,
                   crash_device: str = "phone", backup_age_days: float | None = None,
                   accidental_delete: bool = True) -> Lesson9Result:
-    """A device crash (local storage wiped, backup of a given age restored) and an accidental
-    delete on the phone one day before it."""
+    """A device crash (local storage wiped, backup of a given age restored) and, one day before it,
+    a delete by mistake on the phone of a message the phone had fetched first (see
+    :func:`_phone_first_message`); POP3 delete-after-download, POP3 with a desktop archive and IMAP
+    replay the same trace."""
     sc = _base("family", days, seed)
     _check("crash_day", crash_day, hi=float(days))
     _check("backup_age_days", backup_age_days, optional=True)
@@ -629,57 +850,224 @@ def lesson9_crash(*, days: int = 7, seed: int = 1, crash_day: float = 5.0,
         backup_age_s=None if backup_age_days is None else backup_age_days * DAY))
     tr = generate(sc)
     target: int | None = None
+    t_del: float | None = None
     if accidental_delete:
+        phone = sc.device_id("phone")
         t_del = max(60.0, t_crash - DAY)
-        before = [m for m in tr.messages if m.time < t_del - 3600.0 and not m.infected]
-        if before:
-            target = before[-1].id
-            act = Action(t_del, 0, sc.device_id("phone"), ActionKind.DELETE, target=target)
-            tr = dataclasses.replace(tr, actions=tuple(sorted(
-                tr.actions + (act,), key=lambda a: a.time)))
+        target = _phone_first_message(sc, tr, phone, t_del)
+        if target is None:
+            t_del = None
+        else:
+            tr = _with_actions(tr, (Action(t_del, sc.devices[phone].user, phone,
+                                           ActionKind.DELETE, target=target),))
     _, p, pw, i, iw = _both(sc, tr)
+    arch_sc = _desktop_archive(sc)
+    a, aw = simulate(arch_sc, Protocol.POP3, _same_trace(tr, arch_sc))
 
     def gone(world: World) -> tuple[str, ...]:
         if target is None:
             return ()
         return tuple(d.name for d in world.devices if target not in d.local)
 
+    def on_server(world: World) -> bool:
+        return target is not None and world.on_server(target)
+
     def crash(r: Result) -> CrashRecord | None:
         return next((c for c in r.crashes if c.device == name), None)
-    return Lesson9Result(p, i, crash(p), crash(i), target, gone(pw), gone(iw))
+    return Lesson9Result(p, i, a, crash(p), crash(i), crash(a), target, t_del,
+                         gone(pw), gone(iw), gone(aw), on_server(pw), on_server(iw), on_server(aw))
+
+
+class Lesson9Setup(enum.Enum):
+    """The client set-ups lesson 9's Monte Carlo compares on the same yearly traces."""
+
+    POP3 = "POP3, delete after download"
+    POP3_ARCHIVE = "POP3, desktop archive"
+    IMAP = "IMAP"
+
+
+@dataclass(frozen=True)
+class YearLosses:
+    """Messages one set-up lost in each simulated year (one entry per trial).
+
+    Only received messages the user meant to keep count (never deleted on purpose in the trace,
+    not infected): :attr:`sim.results.CrashRecord.lost_messages` also counts sent mail and mail
+    the user had deleted on another device, which no one misses."""
+
+    crash: tuple[int, ...]  # received messages the user meant to keep whose last copy (device
+    # or server) went in a device crash
+    delete: tuple[int, ...]  # messages deleted by mistake that, at the year's end, are on no
+    # device and not on the server for another reason than a crash (counted in ``crash`` then)
+
+    @property
+    def total(self) -> tuple[int, ...]:
+        return tuple(c + d for c, d in zip(self.crash, self.delete))
+
+    @property
+    def mean(self) -> float:
+        return sum(self.total) / len(self.total)
+
+    @property
+    def mean_crash(self) -> float:
+        return sum(self.crash) / len(self.crash)
+
+    @property
+    def mean_delete(self) -> float:
+        return sum(self.delete) / len(self.delete)
 
 
 @dataclass(frozen=True)
 class YearlyLoss:
-    """Monte Carlo of crash losses, scaled to messages per year (one trial = one seed)."""
+    """Monte Carlo of messages lost per year: ``trials`` whole years (:data:`YEAR_DAYS` days) of
+    preset ``family``, trial ``k`` with seed ``seed + k``, each replayed under every
+    :class:`Lesson9Setup` on the same trace (crashes and mistaken deletes included)."""
 
     trials: int
-    days: int  # simulated days per trial (losses are scaled by 365 / days)
-    lost_pop3: tuple[float, ...]
-    lost_imap: tuple[float, ...]
-    mean_pop3: float
-    mean_imap: float
+    days: int  # simulated days per trial: YEAR_DAYS
+    crashes_per_year: float
+    accidental_deletes_per_year: float
+    backup_age_days: float | None
+    seeds: tuple[int, ...]
+    simulated_s: tuple[float, ...]  # simulated time of each trial's runs (365 days in seconds)
+    crashes: tuple[int, ...]  # device crashes per trial (the same under every set-up)
+    accidental_deletes: tuple[int, ...]  # mistaken deletes injected per trial
+    pop3: YearLosses  # POP3, delete after download on every device
+    pop3_archive: YearLosses  # POP3 with a desktop archive (see :func:`_desktop_archive`)
+    imap: YearLosses
+
+    def losses(self, setup: Lesson9Setup) -> YearLosses:
+        return {Lesson9Setup.POP3: self.pop3, Lesson9Setup.POP3_ARCHIVE: self.pop3_archive,
+                Lesson9Setup.IMAP: self.imap}[setup]
+
+    @property
+    def lost_pop3(self) -> tuple[int, ...]:
+        return self.pop3.total
+
+    @property
+    def lost_imap(self) -> tuple[int, ...]:
+        return self.imap.total
+
+    @property
+    def mean_pop3(self) -> float:
+        return self.pop3.mean
+
+    @property
+    def mean_imap(self) -> float:
+        return self.imap.mean
 
 
-def lesson9_yearly_loss(*, trials: int = 20, crashes_per_year: float = 1.0,
-                        backup_age_days: float | None = None, seed: int = 1,
-                        days: int = 30) -> YearlyLoss:
-    """Messages lost to device crashes per year, ``single`` preset (one desktop, POP3 deleting
-    after download), ``trials`` seeds of ``days`` days each."""
-    _check("trials", trials, integer=True)
+def lesson9_year_scenario(*, seed: int = 1, crashes_per_year: float = 1.0,
+                          backup_age_days: float | None = None) -> Scenario:
+    """One Monte Carlo year: preset ``family``, :data:`YEAR_DAYS` days, random crashes of every
+    device at ``crashes_per_year`` each, restored from a backup ``backup_age_days`` old."""
+    _check("seed", seed, integer=True)
     _check("crashes_per_year", crashes_per_year)
     _check("backup_age_days", backup_age_days, optional=True)
+    return _year_scenario(seed, crashes_per_year, backup_age_days)
+
+
+def _year_scenario(seed: int, crashes_per_year: float, backup_age_days: float | None) -> Scenario:
+    """:func:`lesson9_year_scenario` unchecked (trial seeds ``seed + k`` may pass the top of the
+    lessons' seed range; the scenario itself takes any seed below 2**63)."""
+    sc = preset("family", days=YEAR_DAYS, seed=seed)
+    return dataclasses.replace(sc, crashes=CrashSpec(
+        rate_per_year=crashes_per_year,
+        backup_age_s=None if backup_age_days is None else backup_age_days * DAY))
+
+
+def _accidental_deletes(tr: Trace, phone: int, per_year: float, seed: int) -> tuple[Action, ...]:
+    """Deletes by mistake on the phone at ``per_year`` a year (a Poisson process, stream
+    ``"accidental deletes"`` of ``seed``): each falls in the phone's next period of use and hits a
+    message, chosen at random, that arrived between :data:`RECENT_DAYS` days and one hour before
+    and that the user would have kept (never deleted in the trace, not infected)."""
+    if per_year <= 0:
+        return ()
+    rng = stream(seed, "accidental deletes")
+    rate = per_year / (YEAR_DAYS * DAY)
+    if rate <= 0.0:  # a rate so small it underflows: not one delete in any run
+        return ()
+    dur = tr.scenario.duration_s
+    usage = tr.usage[phone]
+    starts = [iv.start for iv in usage]
+    times = [m.time for m in tr.messages]
+    kept = _kept_by_user(tr)
+    user = tr.scenario.devices[phone].user
+    out: list[Action] = []
+    t = rng.expovariate(rate)
+    while t < dur:
+        i = bisect.bisect_right(starts, t) - 1
+        at = t if i >= 0 and t < usage[i].end else (starts[i + 1] if i + 1 < len(starts)
+                                                      else math.inf)
+        if at < dur:
+            lo = bisect.bisect_left(times, at - RECENT_DAYS * DAY)
+            hi = bisect.bisect_left(times, at - 3600.0)
+            pool = [tr.messages[k].id for k in range(lo, hi) if tr.messages[k].id in kept]
+            if pool:
+                target = rng.choice(pool)
+                kept.discard(target)
+                out.append(Action(at, user, phone, ActionKind.DELETE, target=target))
+        t += rng.expovariate(rate)
+    return tuple(out)
+
+
+def _share(progress: Callable[[float], None] | None, k: int,
+           n: int) -> Callable[[float], None] | None:
+    """``progress`` for run ``k`` of ``n``: its fraction done maps to ``k/n .. (k+1)/n``."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda f: report((k + f) / n)
+
+
+def lesson9_yearly_loss(*, trials: int = 3, crashes_per_year: float = 1.0,
+                        accidental_deletes_per_year: float = 4.0,
+                        backup_age_days: float | None = None, seed: int = 1,
+                        progress: Callable[[float], None] | None = None) -> YearlyLoss:
+    """Messages lost per year to device crashes and to deletes by mistake on the phone, preset
+    ``family``, ``trials`` whole simulated years (see :class:`YearlyLoss`).  ``progress`` is
+    called with the fraction done, about 100 times per run (three runs per trial)."""
+    _check("trials", trials, integer=True)
+    _check("accidental_deletes_per_year", accidental_deletes_per_year)
     _check("seed", seed, integer=True)
-    _check("days", days, integer=True)
-    lp: list[float] = []
-    li: list[float] = []
-    scale = 365.0 / days
+    lesson9_year_scenario(seed=seed, crashes_per_year=crashes_per_year,
+                          backup_age_days=backup_age_days)  # validates the rest before any run
+    lost: dict[Lesson9Setup, tuple[list[int], list[int]]] = {s: ([], []) for s in Lesson9Setup}
+    simulated: list[float] = []
+    crashes: list[int] = []
+    deletes: list[int] = []
+    runs = 0
     for k in range(trials):
-        sc = preset("single", days=days, seed=seed + k)
-        sc = dataclasses.replace(sc, crashes=CrashSpec(
-            rate_per_year=crashes_per_year,
-            backup_age_s=None if backup_age_days is None else backup_age_days * DAY))
-        _, p, _, i, _ = _both(sc)
-        lp.append(p.summary.crash_lost_messages * scale)
-        li.append(i.summary.crash_lost_messages * scale)
-    return YearlyLoss(trials, days, tuple(lp), tuple(li), sum(lp) / trials, sum(li) / trials)
+        sc = _year_scenario(seed + k, crashes_per_year, backup_age_days)
+        tr = generate(sc)
+        wanted = _kept_by_user(tr)  # (the messages deleted by mistake are among them)
+        extra = _accidental_deletes(tr, sc.device_id("phone"), accidental_deletes_per_year,
+                                    seed + k)
+        tr = _with_actions(tr, extra)
+        targets = [a.target for a in extra if a.target is not None]
+        crashes.append(len(tr.crashes))
+        deletes.append(len(extra))
+        arch_sc = _desktop_archive(sc)
+        for setup, scenario, proto, trace in (
+                (Lesson9Setup.POP3, sc, Protocol.POP3, tr),
+                (Lesson9Setup.POP3_ARCHIVE, arch_sc, Protocol.POP3, _same_trace(tr, arch_sc)),
+                (Lesson9Setup.IMAP, sc, Protocol.IMAP, tr)):
+            # a daily grid and no per-device series: the yearly counts need neither (they are
+            # the same as with the default grid), and without them a year runs several times
+            # faster
+            r, w = simulate(scenario, proto, trace, grid_step_s=DAY, device_series=False,
+                            progress=_share(progress, runs, 3 * trials))
+            gone = {mid for mid in wanted if w.copies[mid] <= 0}
+            crashed = {mid for mid in gone if w.last_reason.get(mid) is LossReason.CRASH}
+            lost[setup][0].append(len(crashed))
+            lost[setup][1].append(sum(1 for mid in targets if mid in gone - crashed))
+            if setup is Lesson9Setup.POP3:
+                simulated.append(r.duration_s)
+            del w
+            runs += 1
+    if progress is not None:
+        progress(1.0)
+    by = {s: YearLosses(tuple(c), tuple(d)) for s, (c, d) in lost.items()}
+    return YearlyLoss(trials, YEAR_DAYS, float(crashes_per_year),
+                      float(accidental_deletes_per_year), backup_age_days,
+                      tuple(seed + k for k in range(trials)), tuple(simulated), tuple(crashes),
+                      tuple(deletes), by[Lesson9Setup.POP3], by[Lesson9Setup.POP3_ARCHIVE], by[Lesson9Setup.IMAP])

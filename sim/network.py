@@ -18,7 +18,9 @@ Timeline (seconds from the client's SYN; ``R`` = the link's round-trip time):
 
 * TCP handshake: 1 R (SYN out, SYN-ACK back; the client's ACK travels with its next data).
 * Implicit TLS (993/995): 1 R for the TLS 1.3 handshake (ClientHello out, server flight back;
-  the client's Finished travels with its first command).
+  the client's Finished travels with its first command).  A resumed handshake
+  (``Link.tls_resumption``, the scenario's ``tls_resumption``) also takes 1 R but carries far
+  fewer octets: no certificate chain crosses the link (RFC 8446 §2.2).
 * Greeting: servers speak first, so the greeting costs 1 R after the connection is usable
   (whatever ``round_trips`` the record gives the greeting exchange).
 * STLS/STARTTLS: the upgrade command is an ordinary exchange (taken from the record, or added if
@@ -26,7 +28,13 @@ Timeline (seconds from the client's SYN; ``R`` = the link's round-trip time):
 * Each other exchange: its ``round_trips`` x R; server pushes recorded with 0 round trips cost no R.
 * Transmission: octets / bandwidth in each direction, added serially (no TCP slow start, no
   overlap of transmission with propagation) -- a simple, conservative model.
-* Teardown costs octets but no waiting.
+* Teardown costs octets but no waiting.  A connection is torn down once: an exchange on a
+  connection that stays open (``connect=False, close=False``: a push, an IDLE re-issue, a
+  keepalive) closes nothing.
+* Pure ACKs: the receiver acknowledges every second segment of a flight; an answer carries the
+  ACK of what it answers.  When the server writes on an open connection and the client answers
+  nothing (a keepalive), each flight still gets one pure ACK back (a delayed ACK, sent within
+  0.5 s: RFC 9293 §3.8.6.3).
 """
 
 from __future__ import annotations
@@ -61,28 +69,58 @@ class TcpAssumptions:
 
 @dataclass(frozen=True)
 class TlsAssumptions:
-    """TLS 1.3 (RFC 8446) full handshake with an X25519 key share and a two-certificate chain, no
-    session resumption.  Octets are whole records including their 5-octet headers.
+    """TLS 1.3 (RFC 8446) handshakes with an X25519 key share: a *full* handshake with a
+    two-certificate chain, and a *resumed* one (RFC 8446 §2.2, PSK with (EC)DHE from a session
+    ticket of an earlier connection).  Octets are whole records including their 5-octet headers.
+
+    Full handshake (4 581 octets):
 
     * client flight 1: ClientHello of 517 octets (clients commonly pad it to 512 + 5; ASSUMED);
     * server flight: ServerHello, ChangeCipherSpec, EncryptedExtensions, Certificate,
       CertificateVerify, Finished (and session tickets) ~ 4000 octets, dominated by the
       certificate chain (ASSUMED: a Let's Encrypt-style leaf + intermediate);
-    * client flight 2: ChangeCipherSpec (6) + Finished (58) = 64;
-    * every protected record adds 22 octets: 5 header + 1 inner content type + 16 AEAD tag,
-      carrying at most 16 384 octets of data (RFC 8446 §5.2); a flight of n octets uses
-      ceil(n / 16384) records;
-    * close_notify: one 24-octet alert record each way.
+    * client flight 2: ChangeCipherSpec (6) + Finished (58) = 64.
+
+    Resumed handshake (1 074 octets, ASSUMED: a session ticket of ~ 200 octets, as stateless
+    tickets of common servers are; RFC 8446 §4.2.11, §4.6.1):
+
+    * client flight 1: ClientHello ~ 560 octets -- the hello above without its padding (~ 300)
+      plus a ``pre_shared_key`` extension carrying the ticket, its age and a 32-octet binder
+      (~ 250), no longer padded because it already exceeds 512;
+    * server flight: ServerHello with ``key_share`` and ``pre_shared_key`` (133),
+      ChangeCipherSpec (6), EncryptedExtensions + Finished in one protected record (64) and one
+      fresh NewSessionTicket (247) = 450 -- no Certificate, no CertificateVerify;
+    * client flight 2: 64, as in a full handshake.
+
+    Resumption saves octets, not time: it still takes one round trip (no 0-RTT early data, which
+    RFC 8446 §2.3 warns can be replayed; ASSUMED not used by mail clients).
+
+    Every protected record adds 22 octets: 5 header + 1 inner content type + 16 AEAD tag,
+    carrying at most 16 384 octets of data (RFC 8446 §5.2); a flight of n octets uses
+    ceil(n / 16384) records.  close_notify: one 24-octet alert record each way.
     One round trip before the client may send data (1-RTT), as in RFC 8446 §2."""
 
     version: str = "TLS 1.3"
     client_hello: int = 517
     server_flight: int = 4000
     client_finished: int = 64
+    resumed_client_hello: int = 560
+    resumed_server_flight: int = 450
     record_overhead: int = 22
     max_record: int = 16_384
     close_notify: int = 24
     handshake_round_trips: int = 1
+
+    def handshake(self, resumed: bool = False) -> tuple[int, int, int]:
+        """Octets of (ClientHello, server flight, client Finished) of a full or resumed
+        handshake."""
+        if resumed:
+            return self.resumed_client_hello, self.resumed_server_flight, self.client_finished
+        return self.client_hello, self.server_flight, self.client_finished
+
+    def handshake_octets(self, resumed: bool = False) -> int:
+        """All handshake octets, both directions (full 4 581, resumed 1 074)."""
+        return sum(self.handshake(resumed))
 
 
 TCP_ASSUMPTIONS = TcpAssumptions()
@@ -172,12 +210,15 @@ def transfer_time(octets: int, bandwidth_Bps: float) -> float:
 
 @dataclass(frozen=True)
 class Link:
-    """A device's path to the server: its :class:`LinkSpec` and the scenario's TLS mode."""
+    """A device's path to the server: its :class:`LinkSpec` and the scenario's TLS mode and
+    ``tls_resumption`` (every TLS handshake on the link resumes a session: see
+    :class:`TlsAssumptions`)."""
 
     spec: LinkSpec
     tls: TlsMode
     tcp_assumptions: TcpAssumptions = TCP_ASSUMPTIONS
     tls_assumptions: TlsAssumptions = TLS_ASSUMPTIONS
+    tls_resumption: bool = False
 
     def one_way_s(self, octets: int, direction: Direction) -> float:
         """Half a round trip plus transmission: when a pushed message (an IDLE ``* N EXISTS``)
@@ -227,6 +268,10 @@ class _Meter:
         self.rtts = 0
         self.t = 0.0
         self.encrypted = connect is False and link.tls is not TlsMode.NONE
+        # the server writes on an open connection and the client sends nothing back (a
+        # keepalive): no reply carries the client's ACK, so it sends a pure one for every flight
+        # (a delayed ACK: RFC 9293 §3.8.6.3 asks for one within 0.5 s) -- set by the walks
+        self.lone = False
 
     # -- primitives ------------------------------------------------------------------------------
     def _flight(self, side: dict[str, int], other: dict[str, int], payload: int,
@@ -238,7 +283,8 @@ class _Meter:
         side["tls"] += tls
         segs = segments(payload + tls, self.tcp)
         side["transport"] += segs * self.tcp.segment_overhead
-        other["transport"] += (segs // 2) * self.tcp.segment_overhead
+        acks = segs // 2 if not (self.lone and side is self.down) else max(1, segs // 2)
+        other["transport"] += acks * self.tcp.segment_overhead
         self.t += transfer_time(payload + tls + segs * self.tcp.segment_overhead, bandwidth)
 
     def _raw(self, side: dict[str, int], other: dict[str, int], kind: str, octets: int,
@@ -256,10 +302,11 @@ class _Meter:
 
     def _tls_handshake(self) -> None:
         spec, a = self.link.spec, self.tlsa
+        hello, flight, finished = a.handshake(self.link.tls_resumption)
         self._wait(a.handshake_round_trips)
-        self._raw(self.up, self.down, "tls", a.client_hello, spec.up_Bps)
-        self._raw(self.down, self.up, "tls", a.server_flight, spec.down_Bps)
-        self._raw(self.up, self.down, "tls", a.client_finished, spec.up_Bps)
+        self._raw(self.up, self.down, "tls", hello, spec.up_Bps)
+        self._raw(self.down, self.up, "tls", flight, spec.down_Bps)
+        self._raw(self.up, self.down, "tls", finished, spec.up_Bps)
         self.encrypted = True
 
     def _open(self) -> None:
@@ -299,6 +346,7 @@ class _Meter:
         upgrade_at = _upgrade_index(record) if starttls else None
         missing_upgrade = starttls and upgrade_at is None
         ends: list[float] = []
+        self.lone = not self.connect and not any(ex.client for ex in record.exchanges)
         if self.connect:
             self._open()
         for i, ex in enumerate(record.exchanges):
@@ -323,6 +371,7 @@ class _Meter:
 
     def run_totals(self, flights: list[Exchange], up: Counts, down: Counts,
                    protocol: str) -> SessionCost:
+        self.lone = not self.connect and up.total == 0
         if self.connect:
             self._open()
             self._wait(1)  # the greeting (its octets are part of ``down``)
@@ -354,6 +403,8 @@ def _upgrade_index(record: SessionRecord) -> int | None:
 
 
 def session_cost(record: SessionRecord, link: LinkSpec, tls: TlsMode, *, connect: bool = True,
-                 close: bool = True) -> SessionCost:
-    """Shorthand for ``Link(link, tls).session(record, connect=..., close=...)``."""
-    return Link(link, tls).session(record, connect=connect, close=close)
+                 close: bool = True, tls_resumption: bool = False) -> SessionCost:
+    """Shorthand for ``Link(link, tls, tls_resumption=...).session(record, connect=...,
+    close=...)``."""
+    return Link(link, tls, tls_resumption=tls_resumption).session(record, connect=connect,
+                                                                  close=close)

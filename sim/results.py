@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .records import EventRecord
+
 
 class LossReason(enum.Enum):
     """Why a delivered message is gone from everywhere (conservation accounting)."""
@@ -58,20 +60,33 @@ class Traffic:
 
 @dataclass(frozen=True)
 class Delay:
-    """Summary of a set of delays in seconds (NaN when there are no samples)."""
+    """Notification delays of a set of (message, device) pairs, in seconds.
+
+    ``count`` pairs were shown (the quantiles are over them; NaN when there are none) and
+    ``never`` pairs were never shown by the end of the run: they are counted, not dropped, so
+    that two protocols are compared over the same pairs (``count + never`` is the same)."""
 
     count: int = 0
     median_s: float = math.nan
     p95_s: float = math.nan
     mean_s: float = math.nan
     max_s: float = math.nan
+    never: int = 0
+
+    @property
+    def pairs(self) -> int:
+        """Every (message, device) pair counted: shown or never shown."""
+        return self.count + self.never
 
     @staticmethod
-    def of(samples: Iterable[float]) -> Delay:
+    def of(samples: Iterable[float], never: int = 0) -> Delay:
+        if never < 0:
+            raise ValueError(f"Delay.of: never must be >= 0, got {never}")
         xs = sorted(samples)
         if not xs:
-            return Delay()
-        return Delay(len(xs), quantile(xs, 0.5), quantile(xs, 0.95), sum(xs) / len(xs), xs[-1])
+            return Delay(never=never)
+        return Delay(len(xs), quantile(xs, 0.5), quantile(xs, 0.95), sum(xs) / len(xs), xs[-1],
+                     never)
 
 
 def quantile(sorted_xs: list[float], q: float) -> float:
@@ -87,7 +102,8 @@ class CrashRecord:
     """One device crash: what was wiped, what the backup brought back, what is gone for good.
 
     ``lost_messages``/``lost_bytes``: messages whose only copy was on the crashed storage (not on
-    the server, not on another device, not in the restored backup). ``lost_metadata``: wiped
+    the server, not on another device, not in the restored backup) and that the user still
+    wanted (not deleted on purpose on any device, not quarantined). ``lost_metadata``: wiped
     messages whose (folder, flags) -- other than INBOX with no flags -- exist nowhere else.
     """
 
@@ -139,17 +155,22 @@ class DeviceSummary:
     duplicate_downloads: int  # number of such re-downloads
     received_messages: int  # distinct messages this device ever showed
     missed_messages: int  # delivered messages of its user that it never showed
-    notification_delay: Delay  # arrival on server -> shown on this device
+    # arrival on server -> shown on this device, over every delivered message of its user
+    # (``never``: not shown by the end of the run)
+    notification_delay: Delay
     sessions: int  # TCP connections opened (including empty polls)
     empty_polls: int  # polls that found nothing new (accounted in closed form)
     lock_refusals: int  # POP3 sessions refused because another device held the maildrop lock
-    connection_time_s: float  # seconds with a connection open (battery proxy)
+    connection_time_s: float  # seconds with a connection open
     consistency_mean_share: float  # time-average over the grid of this device's consistent share
     coverage_mean_share: float
     state_agreement_mean_share: float
     infected_reached: int  # infected messages that reached this device before quarantine
     scan_bytes: int  # octets this device's own scanner examined (POP3: every download)
     crashes: int
+    # times the radio had to wake for the protocol (the battery proxy): sessions opened, pushes
+    # and keepalives received, IDLE re-issues and NOOP polls on an open connection
+    radio_wakeups: int = 0
 
     @property
     def wire_bytes(self) -> int:
@@ -223,13 +244,18 @@ class Summary:
     crash_lost_bytes: int
     crash_lost_metadata: int
     duplicate_download_bytes: int
-    notification_delay: Delay  # all (message, device) samples pooled
+    notification_delay: Delay  # every device's (message, device) pairs pooled
     search_recall_share: float  # mean recall over searches (NaN when no search happened)
     wire_bytes: int  # all devices, both directions
     metered_wire_bytes: int  # the devices on metered links, both directions
     connection_time_s: float  # all devices
     replica_failures: int
     replica_data_loss_bytes: int  # bytes lost because every replica failed at once (usually 0)
+    # distinct delivered messages that at least one device missed, and the (message, device)
+    # pairs behind them (the sum of DeviceSummary.missed_messages)
+    missed_messages: int = 0
+    missed_pairs: int = 0
+    radio_wakeups: int = 0  # all devices (DeviceSummary.radio_wakeups)
 
 
 @dataclass(frozen=True)
@@ -255,6 +281,8 @@ class Result:
     events: int  # SimPy events processed (for the benchmark)
     # per device, sorted notification delays (s); empty when per-device series are not kept
     delays: tuple[tuple[str, tuple[float, ...]], ...] = field(default=())
+    # what happened, in time order (sim.records); empty unless run(..., record_events=True)
+    records: tuple[EventRecord, ...] = field(default=())
 
     def device(self, name: str) -> DeviceSummary:
         for d in self.devices:

@@ -144,18 +144,24 @@ class TlsMode(enum.Enum):
 
 
 class FetchMode(enum.Enum):
-    """What an IMAP client downloads for a new message."""
+    """What an IMAP client downloads of a new message, and what it keeps.
 
-    HEADERS_ONLY = "headers_only"  # envelope/structure; the body only if the user opens it
-    BODIES_ON_OPEN = "bodies_on_open"  # same as above, but an opened body stays cached
-    FULL_OFFLINE = "full_offline"  # every message body synced for offline use (Thunderbird default)
+    Every mode fetches the headers and structure of a new message.  The text is fetched when the
+    user opens the message -- and then kept only by ``BODIES_ON_OPEN`` -- or, under
+    ``FULL_OFFLINE``, at once.  Attachments follow :class:`AttachmentPolicy`; what a mode keeps
+    of the text it also keeps of an attachment fetched on demand, and ``FULL_OFFLINE`` with
+    ``EAGER`` attachments keeps whole messages (Thunderbird's offline store)."""
+
+    HEADERS_ONLY = "headers_only"  # headers; an opened text or attachment is shown, not kept
+    BODIES_ON_OPEN = "bodies_on_open"  # as above, but what the user opened stays cached
+    FULL_OFFLINE = "full_offline"  # every text synced (and kept) for offline use (Thunderbird)
 
 
 class AttachmentPolicy(enum.Enum):
-    """When an IMAP client downloads attachment parts."""
+    """When an IMAP client downloads attachment parts (in every :class:`FetchMode`)."""
 
-    ON_DEMAND = "on_demand"  # only when the user opens the attachment (here: opens the message)
-    EAGER = "eager"  # together with the body, whatever the fetch mode downloads
+    ON_DEMAND = "on_demand"  # when the user opens the attachment (a separate action from reading)
+    EAGER = "eager"  # with the new message's first fetch, and kept (offline use), in every mode
 
 
 # -- link and online pattern -----------------------------------------------------------------------
@@ -334,6 +340,8 @@ class UserSpec:
 
 # -- workload, crashes, server ---------------------------------------------------------------------
 
+DAY_RHYTHM_WEIGHT = Range(0.0, 100.0)  # each of the 24 relative weights of WorkloadSpec.day_rhythm
+
 @dataclass(frozen=True)
 class WorkloadSpec:
     """What mail arrives and what the user does, per user.
@@ -346,9 +354,16 @@ class WorkloadSpec:
     measured size quantiles of FACTS.md (see :mod:`sim.defaults`).
 
     Reading is per message: a share ``read_share`` of arrivals is opened after an exponentially
-    distributed delay of mean ``read_delay_mean_s``.  Other actions happen at rates per user per
-    day and target recent mail: reply, forward, flag, file into one of ``folders``, delete, and
-    search for one of the message keywords."""
+    distributed delay of mean ``read_delay_mean_s``.  Opening the attachment is a separate action:
+    of the opened messages that carry one, a share ``attachment_open_share`` has its attachment
+    opened right after the message, on the same device.  Other actions happen at rates per user
+    per day and target recent mail: reply, forward, flag, file into one of ``folders``, delete,
+    and search for one of the message keywords.
+
+    A day has a rhythm: ``day_rhythm`` gives the relative weights of the 24 hours (0-23 of the
+    model's clock) for arrivals and actions, and the delay before reading counts active time --
+    mail that comes at night waits for the morning.  The weights are rescaled to a mean of 1, so
+    the daily rates stay as given; ``()`` spreads everything evenly over the 24 hours."""
 
     messages_per_day: float = _num(D.MESSAGES_PER_DAY, 0.0, 1000.0, "per user per day")
     text_median_bytes: float = _num(D.TEXT_MEDIAN_BYTES, 100.0, 1e6, "bytes")
@@ -362,7 +377,12 @@ class WorkloadSpec:
     infected_share: float = _num(D.INFECTED_SHARE, 0.0, 1.0, "share of messages")
     zero_day_share: float = _num(D.ZERO_DAY_SHARE, 0.0, 1.0, "share of infected messages",
                                  doc="infected messages that the scanner misses at delivery")
-    read_share: float = _num(D.READ_SHARE, 0.0, 1.0, "share of messages")
+    read_share: float = _num(D.READ_SHARE, 0.0, 1.0, "share of messages",
+                             doc="share of arrivals the user opens (READ)")
+    attachment_open_share: float = _num(D.ATTACHMENT_OPEN_SHARE, 0.0, 1.0,
+                                        "share of opened messages with an attachment",
+                                        doc="of the opened messages with an attachment, the "
+                                            "share whose attachment the user opens too")
     read_delay_mean_s: float = _num(D.READ_DELAY_MEAN_S, 0.0, 30 * DAY, "s")
     reply_per_day: float = _num(D.REPLY_PER_DAY, 0.0, 1000.0, "per user per day")
     forward_per_day: float = _num(D.FORWARD_PER_DAY, 0.0, 1000.0, "per user per day")
@@ -371,9 +391,18 @@ class WorkloadSpec:
     delete_per_day: float = _num(D.DELETE_PER_DAY, 0.0, 1000.0, "per user per day")
     search_per_day: float = _num(D.SEARCH_PER_DAY, 0.0, 1000.0, "per user per day")
     folders: tuple[str, ...] = D.FOLDERS
+    day_rhythm: tuple[float, ...] = D.DAY_RHYTHM
 
     def __post_init__(self) -> None:
         _check_fields(self)
+        rhythm = self.day_rhythm
+        ok = isinstance(rhythm, tuple) and (not rhythm or (
+            len(rhythm) == 24 and all(DAY_RHYTHM_WEIGHT.contains(x) for x in rhythm)
+            and sum(rhythm) > 0))
+        if not ok:
+            raise ScenarioError("WorkloadSpec", "day_rhythm", rhythm,
+                                "() for an even day, or 24 weights of the hours 0-23, each a "
+                                f"{DAY_RHYTHM_WEIGHT.describe()}, not all 0")
         if (not isinstance(self.folders, tuple) or not 1 <= len(self.folders) <= 50
                 or len(set(self.folders)) != len(self.folders)):
             raise ScenarioError("WorkloadSpec", "folders", self.folders,
@@ -451,10 +480,17 @@ class DeviceRef:
 @dataclass(frozen=True)
 class Scenario:
     """Everything a run needs except the protocol.  Run it under POP3 and under IMAP with the
-    same seed and both see the same workload trace."""
+    same seed and both see the same workload trace.
+
+    ``tls`` protects every device's sessions; with ``tls_resumption`` every TLS handshake (implicit
+    TLS or after STLS/STARTTLS) is a TLS 1.3 resumption from a session ticket of the device's
+    previous connection, which skips the certificate chain (RFC 8446 §2.2; octets of both
+    handshakes in :class:`sim.network.TlsAssumptions`).  It has no effect with ``TlsMode.NONE``."""
 
     users: tuple[UserSpec, ...] = field(default_factory=lambda: (UserSpec(),))
     tls: TlsMode = _choice(TlsMode.IMPLICIT, "session protection for every device")
+    tls_resumption: bool = _flag(D.TLS_RESUMPTION, "every TLS handshake resumes a session from "
+                                                   "a ticket (no certificate chain)")
     workload: WorkloadSpec = field(default_factory=WorkloadSpec)
     crashes: CrashSpec = field(default_factory=CrashSpec)
     server: ServerSpec = field(default_factory=ServerSpec)

@@ -10,9 +10,10 @@ in their results comes from the protocol.
 
 Randomness comes only from :func:`stream`: one ``random.Random`` per (seed, stream name, index),
 seeded from a SHA-256 of the three, never the global generator.  Streams are per purpose *and* per
-user or device (``arrivals``, ``sizes``, ``content``, ``infections``, ``behaviour`` per user;
-``online``, ``crashes`` per device; ``disks`` per replica), so changing one parameter (say the
-infected share or one device's online pattern) leaves the draws of every other stream unchanged.
+user or device (``arrivals``, ``sizes``, ``content``, ``infections``, ``behaviour``,
+``attachments`` per user; ``online``, ``crashes`` per device; ``disks`` per replica), so
+changing one parameter (say the infected share or one device's online pattern) leaves the draws
+of every other stream unchanged.
 
 Messages are stored as :class:`MessageSpec` -- sizes, keywords, flags -- and turned into
 :class:`~sim.protocol.message.Message` objects only on demand (:meth:`Trace.message`): building
@@ -24,12 +25,18 @@ Semantics (protocol-independent *intent*; the model decides what each protocol m
 * **Usage vs online.** A device is *in use* inside its daily windows (from ``first_online_s``);
   it is *online* when in use and not inside a random offline period.  The user acts only on a
   device in use -- possibly while it is offline (reading cached mail on a plane).
-* **Actions.** A share of arrivals is READ after a random delay; REPLY, FORWARD, FLAG, FILE,
-  DELETE and SEARCH happen at per-day rates and target recent mail of that user.  An action falls
-  on one of the user's devices in use at that time, chosen by ``use_weight``; if none is in use it
-  waits for the first device to come into use (and is dropped past the end of the run).  The trace
-  never targets a message after the action that deletes it was generated, but a READ may still
-  fall after a DELETE of the same message; the model treats actions on gone messages as no-ops.
+* **Actions.** A share of arrivals is READ after a random delay; of those with an attachment a
+  share has it opened too (OPEN_ATTACHMENT, right after the READ on the same device: a separate
+  action, drawn from its own stream so that the other actions do not move); REPLY, FORWARD,
+  FLAG, FILE, DELETE and SEARCH happen at per-day rates and target recent mail of that user.  An
+  action falls on one of the user's devices in use at that time, chosen by ``use_weight``; if
+  none is in use it waits for the first device to come into use (and is dropped past the end of
+  the run).  The trace never targets a message after the action that deletes it was generated,
+  but a READ may still fall after a DELETE of the same message; the model treats actions on gone
+  messages as no-ops.
+* **A day has a rhythm.** Arrivals, the per-day actions and the delay before reading are drawn in
+  *active time*, which runs at each hour's ``day_rhythm`` weight (:class:`_Rhythm`), and mapped
+  back to the clock: the same draws as on an even day, crowded into the busy hours.
 """
 
 from __future__ import annotations
@@ -52,7 +59,8 @@ from .scenario import DAY, START, YEAR, Scenario, WorkloadSpec
 
 # -- random streams --------------------------------------------------------------------------------
 
-STREAMS = ("arrivals", "sizes", "content", "infections", "behaviour", "online", "crashes", "disks")
+STREAMS = ("arrivals", "sizes", "content", "infections", "behaviour", "attachments", "online",
+           "crashes", "disks")
 
 
 def stream(seed: int, name: str, index: int = 0) -> random.Random:
@@ -66,7 +74,8 @@ def stream(seed: int, name: str, index: int = 0) -> random.Random:
 class ActionKind(enum.Enum):
     """What the user does to a message (or, for SEARCH, to their mail as a whole)."""
 
-    READ = "read"  # open the message: sets \\Seen, needs the body
+    READ = "read"  # open the message: sets \\Seen, needs the text (not the attachment)
+    OPEN_ATTACHMENT = "open_attachment"  # open the target's attachment: needs that part, no flag
     REPLY = "reply"  # sends ``outgoing``; sets \\Answered on the target
     FORWARD = "forward"  # sends ``outgoing`` (with the target's attachment); sets $Forwarded
     FLAG = "flag"  # sets \\Flagged
@@ -373,6 +382,46 @@ class _Keywords:
         return tuple(dict.fromkeys(self.one(rng) for _ in range(k)))
 
 
+class _Rhythm:
+    """The day's rhythm as a warp of time (a non-homogeneous Poisson process by time change).
+
+    *Active time* runs at each hour's weight (rescaled to a mean of 1, so a whole day of clock
+    time is a whole day of active time): events drawn at an even rate in active time and mapped
+    back to the clock (:meth:`clock`) crowd into the busy hours, and a delay counted in active
+    time (:meth:`active`, then back) stretches over the quiet ones.  Hours of weight 0 get no
+    events at all."""
+
+    def __init__(self, weights: Sequence[float]) -> None:
+        mean = sum(weights) / 24.0
+        self.rate = [x / mean for x in weights]
+        cum = [0.0]
+        for r in self.rate:
+            cum.append(cum[-1] + 3600.0 * r)
+        self.cum = cum
+
+    def active(self, t: float) -> float:
+        """Active time at clock time ``t``."""
+        day, r = divmod(t, DAY)
+        h = min(23, int(r // 3600.0))
+        return day * DAY + self.cum[h] + (r - 3600.0 * h) * self.rate[h]
+
+    def clock(self, tau: float) -> float:
+        """Clock time at active time ``tau`` (the earliest, if several hours have weight 0)."""
+        day, r = divmod(tau, DAY)
+        h = bisect.bisect_right(self.cum, r, 0, 24) - 1
+        while self.rate[h] <= 0.0:  # (only where rounding leaves r at the day's end)
+            h -= 1
+        return day * DAY + 3600.0 * h + min(3600.0, (r - self.cum[h]) / self.rate[h])
+
+
+def _rhythm(w: WorkloadSpec) -> _Rhythm | None:
+    """The workload's rhythm; None for an even day (clock time is active time)."""
+    weights = w.day_rhythm
+    if not weights or all(x == weights[0] for x in weights):
+        return None
+    return _Rhythm(weights)
+
+
 def _arrivals(seed: int, user: int, w: WorkloadSpec, scenario: Scenario,
               vocab: _Keywords) -> list[tuple]:
     """Raw arrival rows ``(time, text, att, keywords, infected, detectable_at)`` of a user.
@@ -399,9 +448,12 @@ def _arrivals(seed: int, user: int, w: WorkloadSpec, scenario: Scenario,
     k = w.keywords_per_message
     share, zero_share = w.infected_share, w.zero_day_share
     delay = scenario.signature_delay_s
-    end = scenario.duration_s
-    t = -mean_gap * log(1.0 - t_rnd())
-    while t < end:
+    rhythm = _rhythm(w)
+    clock = rhythm.clock if rhythm is not None else None
+    end = scenario.duration_s if rhythm is None else rhythm.active(scenario.duration_s)
+    tau = -mean_gap * log(1.0 - t_rnd())  # in active time (clock time without a rhythm)
+    while tau < end:
+        t = tau if clock is None else clock(tau)
         text = min(cap, max(2, int(exp(mu_t + sig_t * gauss(0.0, 1.0)))))
         att = 0
         if s_rnd() < att_share:
@@ -420,7 +472,7 @@ def _arrivals(seed: int, user: int, w: WorkloadSpec, scenario: Scenario,
             zero_day = i_rnd() < zero_share
             detect = t + (-delay * log(1.0 - i_rnd()) if zero_day and delay > 0 else 0.0)
         rows.append((t, text, att, shared.setdefault(kws, kws), infected, detect))
-        t -= mean_gap * log(1.0 - t_rnd())
+        tau -= mean_gap * log(1.0 - t_rnd())
     return rows
 
 
@@ -496,19 +548,28 @@ def _actions(seed: int, user: int, w: WorkloadSpec, dur: float, ids: list[int],
     wanted: list[tuple[float, int, ActionKind, int | None]] = []  # (time, order, kind, target)
     rnd, log, read = rng.random, math.log, ActionKind.READ
     share, mean = w.read_share, w.read_delay_mean_s
+    a_rnd, a_share = stream(seed, "attachments", user).random, w.attachment_open_share
+    opens: set[int] = set()  # messages whose attachment the user opens after reading them
+    rhythm = _rhythm(w)  # times are drawn in active time and mapped back to the clock
     for order, mid in enumerate(ids):
         if rnd() < share:  # the lag is exponential: -mean * ln(1 - U), as random.expovariate
-            wanted.append((messages[mid].time - mean * log(1.0 - rnd()), order, read, mid))
+            lag = -mean * log(1.0 - rnd())
+            arrived = messages[mid].time
+            at = arrived + lag if rhythm is None else rhythm.clock(rhythm.active(arrived) + lag)
+            wanted.append((at, order, read, mid))
+            if messages[mid].attachment_size and a_rnd() < a_share:
+                opens.add(mid)
     base = len(ids)
+    active_end = dur if rhythm is None else rhythm.active(dur)
     for kind, attr in _RATE_KINDS:
         rate = getattr(w, attr) / DAY
         if rate <= 0:
             continue
-        t = _gap(rng, rate)
-        while t < dur:
-            wanted.append((t, base, kind, None))
+        tau = _gap(rng, rate)
+        while tau < active_end:
+            wanted.append((tau if rhythm is None else rhythm.clock(tau), base, kind, None))
             base += 1
-            t += _gap(rng, rate)
+            tau += _gap(rng, rate)
     wanted.sort()
     times = [messages[m].time for m in ids]
     sizes = _Sizes(w)
@@ -548,6 +609,8 @@ def _actions(seed: int, user: int, w: WorkloadSpec, dur: float, ids: list[int],
                 att = messages[target].attachment_size if kind is ActionKind.FORWARD else 0
                 out = (text, att)
         rows.append((t, user, dev, kind, target, folder, query, out))
+        if kind is read and target in opens:
+            rows.append((t, user, dev, ActionKind.OPEN_ATTACHMENT, target, None, None, None))
     return rows
 
 

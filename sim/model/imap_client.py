@@ -34,10 +34,12 @@ from ..results import SearchRecord
 from ..scenario import AttachmentPolicy, FetchMode
 from ..workload import Action, ActionKind, Crash
 from .imap_costs import DELETED, ZERO, Cost, add, costs_for, untagged_updates
+from ..records import RecordKind
 from .pop3_client import (
     _DELETE,
     _FILE,
     _FORWARD,
+    _OPEN_ATTACHMENT,
     _READ,
     _REPLY,
     _SEARCH,
@@ -80,9 +82,10 @@ class ImapClient:
         self.full = self.pol.fetch_mode is FetchMode.FULL_OFFLINE
         self.eager = self.pol.attachments is AttachmentPolicy.EAGER
         self.keeps_opened = self.pol.fetch_mode is not FetchMode.HEADERS_ONLY
-        # what a new message brings (ImapCosts.fetch_new): 0 headers, 1 the whole message,
-        # 2 the text part too (full offline sync with attachments on demand)
-        self._new_mode = 0 if not self.full else 1 if self.eager else 2
+        # what a new message brings: 0 headers, 1 the whole message (full offline sync with
+        # eager attachments), 2 the text part too (full offline sync, attachments on demand),
+        # 3 the attachment part too (eager attachments without full offline sync)
+        self._new_mode = (1 if self.eager else 2) if self.full else (3 if self.eager else 0)
         self._push_idle: dict[int, Cost] = {}  # digits of EXISTS -> push + IDLE re-issue cost
         self._cycle = self.costs.idle_cycle()  # DONE ... IDLE around a command (fixed shape)
         # what a command of a user action adds around itself: leaving IDLE and entering it again
@@ -100,6 +103,7 @@ class ImapClient:
         self.busy_ticks = 0  # polling ticks that found work (events, not closed-form NOOPs)
         self._booked_periodic = 0  # closed-form re-issues / NOOPs charged so far (settle)
         self._booked_keepalives = 0
+        self._settled_to = 0.0  # the closed-form bookings cover the run up to here
         self._polling = not self.pol.idle
         # a polling session's INBOX view: the highest UID it has announced, and what other
         # sessions changed since, which the server reports after this client's next command
@@ -111,11 +115,11 @@ class ImapClient:
     def _build(self, mid: MailId) -> Callable[[], Message]:
         return partial(self.w.trace.message, mid)
 
-    def _charge(self, cost: Cost, *, connect: bool = False) -> float:
+    def _charge(self, cost: Cost, kind: RecordKind, *, connect: bool = False) -> float:
         if self._polling and not connect:
             cost = add(cost, ((0, 0, 0, 0), (self._untagged(), 0, 0, 0), 0))
         up, down, rt = cost
-        dur = self.w.charge(self.dev, up, down, rt, connect=connect, hold=False)
+        dur = self.w.charge(self.dev, up, down, rt, connect=connect, hold=False, kind=kind)
         if self.silence.active:
             now = self.w.env.now
             self.silence.activity(now, now + dur)
@@ -178,7 +182,8 @@ class ImapClient:
         """The client writes on a forgotten connection (DONE), gets a reset after a round trip,
         and connects again."""
         fail = self.costs.failed_write(True)
-        lost = self.w.charge(self.dev, fail[0], fail[1], fail[2], connect=False, hold=False)
+        lost = self.w.charge(self.dev, fail[0], fail[1], fail[2], connect=False, hold=False,
+                             kind=RecordKind.NAT_RECONNECT)
         self.silence.forget()  # no keepalive reached a forgotten connection
         self.reconnect(t, after=lost)
 
@@ -207,13 +212,22 @@ class ImapClient:
             cost = self._cycle if self.pol.idle else self.costs.noop()
             self.w.charge(dev, cost[0], cost[1], cost[2], connect=False, times=periodic,
                           hold=False)
+            self.w.record_exchange(
+                dev, cost[0], cost[1], cost[2],
+                RecordKind.IDLE_REISSUE if self.pol.idle else RecordKind.EMPTY_POLL,
+                connect=False, times=periodic, at=t, since=self._settled_to)
             dev.empty_polls += periodic
+            dev.wakeups += periodic
             self._booked_periodic += periodic
         keepalives = silence.keepalives - self._booked_keepalives
         if keepalives > 0:
             ka = self.costs.keepalive()
             self.w.charge(dev, ka[0], ka[1], ka[2], connect=False, times=keepalives, hold=False)
+            self.w.record_exchange(dev, ka[0], ka[1], ka[2], RecordKind.KEEPALIVE, connect=False,
+                                   times=keepalives, at=t, since=self._settled_to)
+            dev.wakeups += keepalives
             self._booked_keepalives += keepalives
+        self._settled_to = max(self._settled_to, t)
 
     def finish(self, end: float) -> None:
         """Closed-form idle costs not booked yet, and connection time."""
@@ -247,7 +261,7 @@ class ImapClient:
             cost = add(cost, self._upload_queue(t))
             cost = add(cost, self._resync_cost())
         cost = add(cost, costs.idle_start() if self.pol.idle else ZERO)
-        dur = self._charge(cost, connect=True)
+        dur = self._charge(cost, RecordKind.CONNECT, connect=True)
         if self._polling:
             self._view_reset()  # INBOX was listed (or selected again) at the end of the resync
         self._apply_server(t + after + dur, fetch_cost=True)
@@ -335,7 +349,8 @@ class ImapClient:
         return cost
 
     def _fetch_new_cost(self, mid: MailId) -> tuple[Cost, bool, bool]:
-        """Headers (+ text or whole message under full offline sync) of a message new here.
+        """Headers (+ text or whole message under full offline sync, + the attachment part
+        under eager attachments) of a message new here, and whether text and attachment came.
 
         The user's other devices usually fetch the same message in the same state with the same
         policy right after this one (a push reaches all of them), so the last answer is kept on
@@ -345,7 +360,7 @@ class ImapClient:
         uid = user.uid_of[mid]
         seq = bisect_left(user.boxes[folder], uid) + 1  # user.seq_of(mid), inlined
         ms = self.w.book.of[mid] if self.qresync else 1  # type: ignore[union-attr]
-        key = (mid, seq, uid, bits, ms, self.full, self.eager, costs)
+        key = (mid, seq, uid, bits, ms, self._new_mode, self.pol.chunk_bytes, costs)
         w = self.w
         last = w.last_fetch  # one run's, never another's (mail ids repeat across runs)
         if last is not None and last[0] == key:
@@ -357,6 +372,12 @@ class ImapClient:
     def _fetch_new_cost_of(self, m: Any, mid: MailId, seq: int, uid: int, bits: int,
                            ms: int) -> tuple[Cost, bool, bool]:
         mode = self._new_mode
+        if mode == 3:  # the headers, then the attachment part (BODY.PEEK[2], in chunks)
+            cost = self.costs.fetch_new(m, self.w.trace.message, mid, seq, uid, bits, ms, 0)
+            if not m.att:
+                return cost, False, False
+            return add(cost, self.costs.fetch_attachment(m, self._build(mid), seq, uid,
+                                                         self.pol.chunk_bytes)), False, True
         cost = self.costs.fetch_new(m, self.w.trace.message, mid, seq, uid, bits, ms,
                                     mode if mode != 2 or m.att else 1)
         if mode == 0:
@@ -390,12 +411,14 @@ class ImapClient:
             if copy is None:
                 cost, body, att = self._fetch_new_cost(mid)
                 fetch = add(fetch, cost)
-                w.put_local(dev, mid, t, body=body, attachment=att, folder=folder, flags=flags)
+                # (text and attachment together: the whole message, BODY.PEEK[], is kept)
+                w.put_local(dev, mid, t, body=body, attachment=att, folder=folder, flags=flags,
+                            full=body and att)
                 self._scan(mid, body, att)
             elif copy.state() != (folder, flags):
                 w.change_local(dev, mid, t, folder, flags)
         if fetch_cost and fetch[2]:
-            self._charge(fetch)
+            self._charge(fetch, RecordKind.FETCH)
         self.synced = True
 
     def _scan(self, mid: MailId, body: bool, att: bool) -> None:
@@ -422,12 +445,13 @@ class ImapClient:
             cost = self._push_idle[d] = add(self.costs.push_exists(n), self._cycle)
         fetch, body, att = self._fetch_new_cost(mid)
         cost = add(cost, fetch)
+        self.dev.wakeups += 1  # the push wakes the radio; the fetch follows while it is awake
         # shown after the push (half a round trip) and the exchanges that follow it (DONE, the
         # fetches, IDLE again); the push's own few octets are part of the duration too
-        shown = t + self.dev.spec.link.rtt_s / 2 + self._charge(cost)
+        shown = t + self.dev.spec.link.rtt_s / 2 + self._charge(cost, RecordKind.PUSH)
         folder, flags = user.where[mid]
         self.w.put_local(self.dev, mid, shown, body=body, attachment=att, folder=folder,
-                         flags=flags)
+                         flags=flags, full=body and att)
         self._scan(mid, body, att)
 
     def _want_tick(self, t: float) -> None:
@@ -444,7 +468,8 @@ class ImapClient:
         resync = self._qresync_folders(inbox_done=False) if self.qresync else self._resync_cost()
         cost = add(self.costs.noop(), resync)
         self.busy_ticks += 1  # this tick's NOOP is charged here, not among the empty ones
-        self._charge(cost)  # the NOOP brings the untagged updates (counted in _charge)
+        self.dev.wakeups += 1
+        self._charge(cost, RecordKind.POLL)  # the NOOP brings the untagged updates
         self._apply_server(t + self._duration(cost), fetch_cost=True)
 
     def on_server_change(self, mid: MailId, t: float, state: tuple[str, int] | None,
@@ -479,7 +504,8 @@ class ImapClient:
                                         w.book.of[mid])  # type: ignore[union-attr]
             else:
                 cost = costs.push_flags(user.seq_of(mid), flags)
-            self._charge(cost)
+            self._charge(cost, RecordKind.PUSH)
+            dev.wakeups += 1
             w.change_local(dev, mid, t + dev.spec.link.rtt_s / 2, folder, flags)
             return
         # it left the folder it was in (expunged, quarantined or moved)
@@ -489,17 +515,18 @@ class ImapClient:
             return
         seq = bisect_left(user.boxes[INBOX], uid) + 1  # its number before the expunge
         cost = add(costs.push_expunge(seq, uid), self._cycle)
+        dev.wakeups += 1  # the expunge push (and the move's look, if any, while awake)
         if state is None:
             if deleted is not None:  # the \Deleted flag change came a round trip first
                 book = w.book if self.qresync else None
                 cost = add(costs.push_flags(seq, deleted | DELETED, uid,
                                             1 if book is None else book.of[mid]), cost)
-            self._charge(cost)
+            self._charge(cost, RecordKind.PUSH)
             w.drop_local(dev, mid, w.removal_reason(mid))
             return
         # the client looks into the folder the message went to, then selects INBOX again
         cost = add(cost, self._look_into(state[0], t + dev.spec.link.rtt_s / 2, mid))
-        self._charge(add(cost, self._back_to_inbox()))
+        self._charge(add(cost, self._back_to_inbox()), RecordKind.PUSH)
 
     def _look_into(self, folder: str, t: float, moved: int | None = None) -> Cost:
         """SELECT ``folder`` and learn its state: the flag listing (QRESYNC: what changed since
@@ -563,6 +590,8 @@ class ImapClient:
         copy = dev.local.get(mid)
         if copy is None:
             return  # not (yet) on this device
+        if a.kind is _OPEN_ATTACHMENT and (copy.attachment or not self.w.mails[mid].att):
+            return  # opened from the device's own copy: nothing crosses the wire
         online = self.tl.online(t) and self.connected_at <= t
         if online and self._nat and self.silence.dead(t):
             self._revive(t)  # the write fails; the resync may change this copy
@@ -575,7 +604,7 @@ class ImapClient:
             visited = copy.folder
             if self._polling:
                 self._view_reset()  # SELECT closes INBOX: its pending updates are never sent
-            self._charge(add(self._op_cycle, self._look_into(visited, t)))
+            self._charge(add(self._op_cycle, self._look_into(visited, t)), RecordKind.ACTION)
             op_cycle, self._op_cycle = self._op_cycle, ZERO  # the commands run inside the visit
             try:
                 copy = dev.local.get(mid)
@@ -583,7 +612,7 @@ class ImapClient:
                     self._act(a, mid, t, copy, online)
             finally:
                 self._op_cycle = op_cycle
-            self._charge(self._back_to_inbox())
+            self._charge(self._back_to_inbox(), RecordKind.ACTION)
             if self._polling:
                 self._view_reset()
             return
@@ -591,6 +620,10 @@ class ImapClient:
 
     def _act(self, a: Action, mid: MailId, t: float, copy: LocalCopy, online: bool) -> None:
         """The action on this device's ``copy`` of ``mid``, and its upload (queued offline)."""
+        if a.kind is _OPEN_ATTACHMENT:  # no flag, nothing to upload: the part is fetched now
+            if online:  # (offline, a part the device lacks cannot be opened)
+                self._fetch_attachment(mid, t)
+            return
         w, dev = self.w, self.dev
         folder, flags = copy.folder, copy.flags
         src = folder  # where the client believes the message is (the UID it names is there)
@@ -617,8 +650,9 @@ class ImapClient:
             self.queue.append((a.kind, mid, a, knew, src))
 
     def _open(self, mid: MailId, t: float, flags: int) -> bool:
-        """Body on open (BODY[1] sets \\Seen on the server) and attachments on opening;
-        False when the message is no longer on the server."""
+        """Text on open (BODY[1] sets \\Seen on the server); False when the message is no
+        longer on the server.  The attachment waits for its own action (OPEN_ATTACHMENT) unless
+        attachments are eager and the device lacks it (a copy restored from an older backup)."""
         user, costs, m = self.user, self.costs, self.w.mails[mid]
         if mid not in user.where:
             return False
@@ -628,11 +662,12 @@ class ImapClient:
         new_ms = 1 if book is None else book.highest(user.index, user.where[mid][0]) + 1
         cost = add(self._op_cycle, costs.fetch_text(m, self._build(mid), seq, uid, bits,
                                                         new_modseq=new_ms))
-        att = bool(m.att)
+        copy = self.dev.local.get(mid)
+        att = bool(m.att) and self.eager and copy is not None and not copy.attachment
         if att:
             cost = add(cost, costs.fetch_attachment(m, self._build(mid), seq, uid,
                                                     self.pol.chunk_bytes))
-        self._charge(cost)
+        self._charge(cost, RecordKind.ACTION)
         self._scan(mid, True, att)
         if self.keeps_opened:
             self.w.put_local(self.dev, mid, t, body=True, attachment=att)
@@ -647,7 +682,7 @@ class ImapClient:
             return
         cost = add(self._op_cycle, self.costs.fetch_attachment(
             m, self._build(mid), user.seq_of(mid), user.uid_of[mid], self.pol.chunk_bytes))
-        self._charge(cost)
+        self._charge(cost, RecordKind.ACTION)
         self._scan(mid, False, True)
         if self.keeps_opened:
             self.w.put_local(self.dev, mid, t, body=False, attachment=True)
@@ -726,7 +761,7 @@ class ImapClient:
                 cost = add(cost, ((0, 0, 0, 0), (heard, 0, 0, 0), 0))
             if self._polling:
                 self._told()  # (counted above, before this client's own change)
-            self._charge(cost)
+            self._charge(cost, RecordKind.ACTION)
 
     def _upload_queue(self, t: float) -> Cost:
         """Upload the changes made offline, in order; returns nothing to add (each is charged)."""
@@ -751,17 +786,21 @@ class ImapClient:
             cost = self._op_cycle
             away = False  # another folder was selected: SELECT INBOX again at the end
             # the server's hits per folder: matching arrivals that are on the server, and the
-            # user's own sent messages in Sent that match (found, though not arrivals)
+            # user's own sent messages in Sent that match (on the wire, though not arrivals).
+            # Found are the relevant hits only: a message deleted on a device that has not told
+            # the server yet is still a hit (it costs bytes) but the user no longer wants it.
             hits: dict[str, list[MailId]] = {}
             where, uid_of = user.where, user.uid_of
+            found = 0
             for mid in matching:
                 entry = where.get(mid)
                 if entry is not None:
                     hits.setdefault(entry[0], []).append(uid_of[mid])
+                    if entry[0] != SENT and intent.get(mid) is not None:
+                        found += 1
             sent = w.sent_matching(dev.user, q)
             if sent:
                 hits[SENT] = [uid_of[mid] for mid in sent]
-            found = 0
             if self._polling:  # the first command brings INBOX's pending updates -- unless it
                 # is a SELECT of another folder (INBOX empty), which closes INBOX unreported
                 heard = self._untagged() if user.boxes[INBOX] else 0
@@ -771,8 +810,6 @@ class ImapClient:
                 if not box:
                     continue
                 uids = hits.get(folder, ())
-                if folder != SENT:
-                    found += len(uids)
                 if folder != INBOX:
                     away = True
                     cost = add(cost, self._select(folder))
@@ -784,7 +821,7 @@ class ImapClient:
             if away:
                 cost = add(cost, self._select(INBOX))
             up, down, _ = cost
-            self._charge(cost)  # (a polling client's view was reset above: nothing is pending)
+            self._charge(cost, RecordKind.SEARCH)  # (a polling view was reset above)
             dur = self._duration(cost)
             w.search_records.append(SearchRecord(t, dev.name, q, relevant, found,
                                                  found / relevant if relevant else 1.0,

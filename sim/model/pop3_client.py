@@ -26,6 +26,7 @@ from itertools import compress
 from typing import Final
 
 from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
+from ..records import EventRecord, RecordKind
 from ..results import CrashRecord, LossReason, SearchRecord
 from ..scenario import DAY, TlsMode
 from ..workload import Action, ActionKind, Crash
@@ -50,6 +51,7 @@ def costs_for(tls: TlsMode) -> Pop3Costs:
 _SEARCH: Final = ActionKind.SEARCH
 _DELETE: Final = ActionKind.DELETE
 _READ: Final = ActionKind.READ
+_OPEN_ATTACHMENT: Final = ActionKind.OPEN_ATTACHMENT
 _FILE: Final = ActionKind.FILE
 _REPLY: Final = ActionKind.REPLY
 _FORWARD: Final = ActionKind.FORWARD
@@ -254,9 +256,20 @@ class Pop3Client:
             self.w.charge(self.dev, up, down, rt)
         else:
             self.w.charge(self.dev, up, down, rt, times=n)
+        if self.w.log is not None:  # one record per poll tick
+            self._record_ticks(start, n, up, down, rt)
         self.dev.empty_polls += n
         if fetched:  # only without UIDL: the whole maildrop again, every tick
             self._redownload(fetched, n)
+
+    def _record_ticks(self, start: float, n: int, up: tuple[int, int, int, int],
+                      down: tuple[int, int, int, int], rt: int) -> None:
+        """Event records of the ``n`` empty polls booked from ``start``, each at its tick."""
+        w, dev, tl = self.w, self.dev, self.tl
+        tick = tl.next_tick(start)
+        for _ in range(n):
+            w.record_exchange(dev, up, down, rt, RecordKind.EMPTY_POLL, connect=True, at=tick)
+            tick = tl.next_tick(tick + tl.margin)
 
     def _redownload(self, fetched: Sequence[int], times: int) -> None:
         dev, mails = self.dev, self.w.mails
@@ -271,7 +284,7 @@ class Pop3Client:
 
     def _refused(self) -> None:
         """A login refused: another device's session holds the maildrop lock."""
-        self.w.charge(self.dev, *self.costs.refused().charge_args())
+        self.w.charge(self.dev, *self.costs.refused().charge_args(), kind=RecordKind.LOCK_REFUSAL)
         self.dev.lock_refusals += 1
 
     def session(self, t: float) -> None:
@@ -294,7 +307,9 @@ class Pop3Client:
             self.want(self.acct)
             return
         (up, down, rt), fetched, headers, deleted = self._plan(t)
-        dur = self.w.charge(dev, up, down, rt)
+        dur = self.w.charge(dev, up, down, rt,
+                            kind=RecordKind.POLL if fetched or headers or deleted
+                            else RecordKind.EMPTY_POLL)
         done = t + dur
         user.lock_until = done
         user.lock_holder = dev.id
@@ -372,6 +387,10 @@ class Pop3Client:
             w.drop_local(dev, mid, _USER_DELETE)
             w.set_intent(mid, None)
             return
+        if kind is _OPEN_ATTACHMENT:  # no flag: only a headers-first copy lacks the attachment
+            if not copy.attachment:
+                self._fetch_on_open(mid, t)
+            return
         if kind is _READ and not copy.body:
             self._fetch_on_open(mid, t)
         folder, flags = copy.folder, copy.flags
@@ -406,7 +425,7 @@ class Pop3Client:
         if deleted:
             costs.dele(c, number)
         costs.quit(c, n - len(deleted))
-        dur = self.w.charge(self.dev, *c.charge_args())
+        dur = self.w.charge(self.dev, *c.charge_args(), kind=RecordKind.ACTION)
         user.lock_until = t + dur
         user.lock_holder = self.dev.id
         self._apply(t, t + dur, [mid], [], deleted)
@@ -457,6 +476,9 @@ def wipe_and_restore(w: World, dev: Device, c: Crash, t: float) -> CrashRecord:
     """Wipe ``dev``'s local store, restore the backup taken at ``c.backup_time``, and count what
     is gone for good (messages and metadata that existed only on this device)."""
     dev.crashes += 1
+    w.record(EventRecord(t, dev.name, RecordKind.CRASH))
+    if c.backup_time is not None:
+        w.record(EventRecord(t, dev.name, RecordKind.RESTORE))
     wiped = list(dev.local.items())
     wiped_bytes = sum(cp.bytes for _, cp in wiped) + dev.sent_bytes + dev.extra_bytes
     w.rec.device_add(dev.id, -(dev.sent_bytes + dev.extra_bytes))
@@ -484,7 +506,9 @@ def wipe_and_restore(w: World, dev: Device, c: Crash, t: float) -> CrashRecord:
             w.put_local(dev, mid, t, body=body, attachment=att, folder=folder,
                         flags=flags, count_delay=False, full=nbytes >= w.mails[mid].size)
             restored += 1
-        elif w.copies[mid] <= 0:
+        elif w.copies[mid] <= 0 and w.intent.get(mid, True) is not None:
+            # gone for good -- unless the user had deleted it on purpose (or it was
+            # quarantined): losing mail nobody wants is no loss
             lost += 1
             lost_bytes += w.mails[mid].size
         state = cp.state()

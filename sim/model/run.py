@@ -24,9 +24,11 @@ from ..results import (
 )
 from ..scenario import Scenario, ScenarioError
 from ..workload import Trace, generate
+from .state import MailId
 from .world import World
 
 _TIME = attrgetter("time")
+_RECORD_ORDER = attrgetter("time_s")  # a stable sort: records at one time stay in booking order
 _ID = attrgetter("id")
 # traces found in order, by id (weak: a checked trace is not kept alive by this)
 _ORDERED: weakref.WeakValueDictionary[int, Trace] = weakref.WeakValueDictionary()
@@ -42,31 +44,35 @@ class Protocol(enum.Enum):
 
 def run(scenario: Scenario, protocol: Protocol, trace: Trace | None = None, *,
         grid_step_s: float = 3600.0, device_series: bool | None = None,
-        progress: Callable[[float], None] | None = None) -> Result:
+        progress: Callable[[float], None] | None = None,
+        record_events: bool = False) -> Result:
     """Simulate ``scenario`` under ``protocol`` and return the frozen :class:`Result`.
 
     ``trace`` defaults to ``sim.workload.generate(scenario)``; pass the same trace to the POP3 and
     the IMAP run (the experiments do) to skip generating it twice.  ``grid_step_s`` is the spacing
     of the time series; ``device_series`` keeps per-device series (default: up to 30 devices).
-    ``progress`` is called with the fraction of simulated time done (about 100 times a run)."""
+    ``progress`` is called with the fraction of simulated time done (about 100 times a run).
+    ``record_events`` keeps what happened, record by record, in ``Result.records``
+    (:mod:`sim.records`); every other field is the same either way."""
     return _checked(scenario, protocol, trace, grid_step_s, device_series, progress,
-                    release=True)[0]
+                    release=True, record_events=record_events)[0]
 
 
 def simulate(scenario: Scenario, protocol: Protocol, trace: Trace | None = None, *,
              grid_step_s: float = 3600.0, device_series: bool | None = None,
-             progress: Callable[[float], None] | None = None) -> tuple[Result, World]:
+             progress: Callable[[float], None] | None = None,
+             record_events: bool = False) -> tuple[Result, World]:
     """:func:`run`, also returning the final :class:`World` (for experiments that inspect the
     final per-message state, e.g. which device shows which message in which folder)."""
     result, world = _checked(scenario, protocol, trace, grid_step_s, device_series, progress,
-                             release=False)
+                             release=False, record_events=record_events)
     assert world is not None  # (kept when not released)
     return result, world
 
 
 def _checked(scenario: Scenario, protocol: Protocol, trace: Trace | None, grid_step_s: float,
              device_series: bool | None, progress: Callable[[float], None] | None, *,
-             release: bool) -> tuple[Result, World | None]:
+             release: bool, record_events: bool = False) -> tuple[Result, World | None]:
     """Validate the arguments, then run with the collector paused.  ``release``: the caller
     keeps only the result, so each device's local store is freed as soon as its summary is
     taken (lowers the peak: the pooled delays are built at the run's fullest) and the world is
@@ -92,7 +98,7 @@ def _checked(scenario: Scenario, protocol: Protocol, trace: Trace | None, grid_s
     gc.disable()
     try:
         result, world = _simulate(scenario, protocol, trace, float(grid_step_s), keep, progress,
-                                  release)
+                                  release, record_events)
         if not release:
             return result, world
         # free its state now (campus: hundreds of MiB), before the collector is back: its first
@@ -126,8 +132,8 @@ def _check_order(trace: Trace) -> None:
 
 def _simulate(scenario: Scenario, protocol: Protocol, trace: Trace, grid_step_s: float,
               keep: bool, progress: Callable[[float], None] | None,
-              release: bool = False) -> tuple[Result, World]:
-    world = World(scenario, trace, grid_step_s, keep)
+              release: bool = False, record_events: bool = False) -> tuple[Result, World]:
+    world = World(scenario, trace, grid_step_s, keep, record_events)
     if protocol is Protocol.POP3:
         from .pop3_client import Pop3Client as Client
     else:
@@ -171,6 +177,8 @@ def _result(w: World, protocol: Protocol, release: bool = False) -> Result:
     end = w.end
     devices: list[DeviceSummary] = []
     pooled = array("d")  # every delay of every device, as raw doubles (campus: ~10^6)
+    never_total = 0
+    missed_ids: set[MailId] = set()
     delays: list[tuple[str, tuple[float, ...]]] = []
     for dev in w.devices:
         missed = 0
@@ -181,6 +189,12 @@ def _result(w: World, protocol: Protocol, release: bool = False) -> Result:
                 continue  # deleted on purpose or quarantined: nobody should show it
             if dev.client.was_due(m.time):  # type: ignore[attr-defined]
                 missed += 1
+                missed_ids.add(mid)
+        # the delay's pairs: every message delivered to its user's mailbox (not those
+        # quarantined at delivery); those this device never showed are counted as never
+        pairs = len(w.user_delivered[dev.user]) - w.user_blocked[dev.user]
+        never = pairs - len(dev.shown)
+        never_total += never
         cons, cov, agr = rec.device_means(dev.id)
         ds = sorted(dev.delays)
         pooled.extend(ds)
@@ -193,12 +207,12 @@ def _result(w: World, protocol: Protocol, release: bool = False) -> Result:
             up=_traffic(rec.up[dev.id]), down=_traffic(rec.down[dev.id]),
             duplicate_download_bytes=dev.dup_bytes, duplicate_downloads=dev.dup_count,
             received_messages=len(dev.shown), missed_messages=missed,
-            notification_delay=Delay.of(ds), sessions=dev.sessions,
+            notification_delay=Delay.of(ds, never), sessions=dev.sessions,
             empty_polls=dev.empty_polls, lock_refusals=dev.lock_refusals,
             connection_time_s=dev.conn_time, consistency_mean_share=cons,
             coverage_mean_share=cov, state_agreement_mean_share=agr,
             infected_reached=len(dev.infected_reached), scan_bytes=dev.scan_bytes,
-            crashes=dev.crashes))
+            crashes=dev.crashes, radio_wakeups=dev.wakeups))
         if release:  # nothing below reads a device's local store, its shown set or its delays
             dev.local = {}
             dev.shown = set()
@@ -242,13 +256,16 @@ def _result(w: World, protocol: Protocol, release: bool = False) -> Result:
         crash_lost_bytes=sum(c.lost_bytes for c in crashes),
         crash_lost_metadata=sum(c.lost_metadata for c in crashes),
         duplicate_download_bytes=sum(d.duplicate_download_bytes for d in devices),
-        notification_delay=Delay.of(pooled),
+        notification_delay=Delay.of(pooled, never_total),
         search_recall_share=recall,
         wire_bytes=sum(d.wire_bytes for d in devices),
         metered_wire_bytes=sum(d.wire_bytes for d in devices if d.metered),
         connection_time_s=sum(d.connection_time_s for d in devices),
         replica_failures=w.replica_failures,
-        replica_data_loss_bytes=w.replica_loss_bytes)
+        replica_data_loss_bytes=w.replica_loss_bytes,
+        missed_messages=len(missed_ids),
+        missed_pairs=sum(d.missed_messages for d in devices),
+        radio_wakeups=sum(d.radio_wakeups for d in devices))
     return Result(
         protocol=protocol.value, seed=w.scenario.seed, duration_s=end,
         grid_s=tuple(rec.grid), summary=summary, devices=tuple(devices),
@@ -256,4 +273,5 @@ def _result(w: World, protocol: Protocol, release: bool = False) -> Result:
         server_logical_bytes=tuple(rec.s_server), server_physical_bytes=tuple(rec.s_phys),
         consistency_share=tuple(rec.s_cons), coverage_share=tuple(rec.s_cov),
         state_agreement_share=tuple(rec.s_agr), crashes=crashes, searches=searches,
-        virus=virus, conservation=conservation, events=w.events, delays=tuple(delays))
+        virus=virus, conservation=conservation, events=w.events, delays=tuple(delays),
+        records=() if w.log is None else tuple(sorted(w.log, key=_RECORD_ORDER)))

@@ -242,7 +242,7 @@ class Device:
     """A device's local store and the bookkeeping every metric needs."""
 
     __slots__ = ("ref", "id", "user", "name", "spec", "local", "sent_bytes", "dup_bytes",
-                 "shown", "delays", "sessions", "empty_polls", "lock_refusals", "conn_time",
+                 "shown", "delays", "sessions", "empty_polls", "wakeups", "lock_refusals", "conn_time",
                  "dup_count", "infected_reached", "scan_bytes", "crashes", "exists_from",
                  "sent_log", "counted",
                  "extra_bytes", "client", "wire",
@@ -267,6 +267,9 @@ class Device:
         self.delays = array("d")  # notification delays (s), compact: campus has millions
         self.sessions = 0
         self.empty_polls = 0
+        # the radio woke for the protocol: a session opened, a push or keepalive received, an
+        # IDLE re-issue or NOOP poll (DeviceSummary.radio_wakeups)
+        self.wakeups = 0
         self.lock_refusals = 0
         self.conn_time = 0.0
         self.infected_reached: dict[MailId, float] = {}  # mail id -> time it reached this device

@@ -14,7 +14,8 @@ equals ``Link.counts`` exactly for plain and implicit-TLS sessions.
 Two conventions of the model: a new connection's greeting costs one round trip (as in
 ``Link.session``), so ``connect=True`` adds it; and with STARTTLS the upgrade command is already in
 the engine's record, so only the TLS handshake is added (``Link.counts`` would add a synthetic
-upgrade exchange).
+upgrade exchange).  ``resumed`` (the scenario's ``tls_resumption``) prices every handshake as a
+TLS 1.3 resumption (``TlsAssumptions.handshake(True)``), as ``Link(..., tls_resumption=True)`` does.
 """
 
 from __future__ import annotations
@@ -43,10 +44,12 @@ class Wire:
     duration_s: float
 
 
-def _flights(total: int, n: int, encrypted: bool) -> tuple[int, int, int]:
+def _flights(total: int, n: int, encrypted: bool, lone: bool = False) -> tuple[int, int, int]:
     """(tls octets, tcp octets of the sender, tcp octets of pure ACKs back) for ``total`` octets
     split over ``n`` flights as evenly as ``Link.counts`` splits them: ``r`` flights of ``q + 1``
-    octets and ``n - r`` of ``q`` (integers only, so the order of the sums does not matter)."""
+    octets and ``n - r`` of ``q`` (integers only, so the order of the sums does not matter).
+    ``lone``: nothing goes back to carry the ACK, so every flight gets at least one pure ACK
+    (``sim.network``: a server's write on an open connection that the client does not answer)."""
     if total <= 0:
         return 0, 0, 0
     q, r = divmod(total, n)
@@ -57,21 +60,27 @@ def _flights(total: int, n: int, encrypted: bool) -> tuple[int, int, int]:
         segs = -(-(size + t) // _MSS)
         tls = t * r
         tcp = segs * _SEG * r
-        acks = (segs // 2) * _SEG * r
+        acks = (max(1, segs // 2) if lone else segs // 2) * _SEG * r
     if q > 0:  # n - r >= 1 flights of q octets
         count = n - r
         t = (-(-q // _REC)) * _RO if encrypted else 0
         segs = -(-(q + t) // _MSS)
         tls += t * count
         tcp += segs * _SEG * count
-        acks += (segs // 2) * _SEG * count
+        acks += (max(1, segs // 2) if lone else segs // 2) * _SEG * count
     return tls, tcp, acks
 
 
 def session_wire(link: LinkSpec, tls: TlsMode, up: int, down: int, round_trips: int,
-                 *, connect: bool = True, close: bool = True) -> Wire:
+                 *, connect: bool = True, close: bool | None = None,
+                 resumed: bool = False) -> Wire:
     """TCP/TLS octets and duration of a session of ``up``/``down`` protocol octets paid in
-    ``round_trips`` command round trips (``connect=False``: on an open connection)."""
+    ``round_trips`` command round trips (``connect=False``: on an open connection;
+    ``resumed``: its TLS handshake resumes a session).  ``close`` (default: ``connect``) adds
+    the connection's close: a new connection is booked with its close, an exchange on an open
+    connection (a push, an IDLE re-issue, a keepalive) closes nothing."""
+    if close is None:
+        close = connect
     rtts = round_trips
     t = 0.0
     tcp_up = tcp_down = tls_up = tls_down = 0
@@ -83,7 +92,7 @@ def session_wire(link: LinkSpec, tls: TlsMode, up: int, down: int, round_trips: 
         t += (TCP.syn + _SEG) / link.up_Bps + TCP.syn_ack / link.down_Bps
         if encrypted:
             rtts += TLS.handshake_round_trips
-            ch, sf, cf = TLS.client_hello, TLS.server_flight, TLS.client_finished
+            ch, sf, cf = TLS.handshake(resumed)
             s_ch, s_sf, s_cf = -(-ch // _MSS), -(-sf // _MSS), -(-cf // _MSS)
             tls_up += ch + cf
             tls_down += sf
@@ -92,7 +101,7 @@ def session_wire(link: LinkSpec, tls: TlsMode, up: int, down: int, round_trips: 
             t += (ch + cf + (s_ch + s_cf) * _SEG) / link.up_Bps + (sf + s_sf * _SEG) / link.down_Bps
     n = max(1, round_trips + (1 if connect else 0))
     a_tls, a_tcp, a_ack = _flights(up, n, encrypted)
-    b_tls, b_tcp, b_ack = _flights(down, n, encrypted)
+    b_tls, b_tcp, b_ack = _flights(down, n, encrypted, lone=not connect and up <= 0)
     tls_up += a_tls
     tls_down += b_tls
     tcp_up += a_tcp + b_ack
@@ -110,15 +119,16 @@ def session_wire(link: LinkSpec, tls: TlsMode, up: int, down: int, round_trips: 
 
 
 class WireCalc:
-    """:func:`session_wire` for one (link, TLS mode), with the connection set-up and close
-    constants computed once and results memoised by (up, down, round trips, connect).
+    """:func:`session_wire` for one (link, TLS mode, resumption), with the connection set-up and
+    close constants computed once and results memoised by (up, down, round trips, connect) --
+    the link, the mode and ``resumed`` are fixed per calculator, so they need not be in the key.
 
     The float operations are the same as :func:`session_wire`'s, in the same order, so durations
     are bit-identical (``tests/sim/test_perf_equivalence.py`` checks it)."""
 
     __slots__ = ("up_Bps", "down_Bps", "rtt_s", "encrypted", "base", "memo", "wires", "ups")
 
-    def __init__(self, link: LinkSpec, tls: TlsMode) -> None:
+    def __init__(self, link: LinkSpec, tls: TlsMode, resumed: bool = False) -> None:
         self.up_Bps = link.up_Bps
         self.down_Bps = link.down_Bps
         self.rtt_s = link.rtt_s
@@ -126,7 +136,7 @@ class WireCalc:
         # per ``connect``: (extra round trips, tcp_up, tcp_down, tls_up, tls_down, set-up seconds)
         self.base: dict[bool, tuple[int, int, int, int, int, float]] = {}
         for connect in (False, True):
-            w = session_wire(link, tls, 0, 0, 0, connect=connect, close=True)
+            w = session_wire(link, tls, 0, 0, 0, connect=connect, resumed=resumed)
             rtts = 0
             t = 0.0
             if connect:
@@ -134,7 +144,7 @@ class WireCalc:
                 t += (TCP.syn + _SEG) / link.up_Bps + TCP.syn_ack / link.down_Bps
                 if self.encrypted:
                     rtts += TLS.handshake_round_trips
-                    ch, sf, cf = TLS.client_hello, TLS.server_flight, TLS.client_finished
+                    ch, sf, cf = TLS.handshake(resumed)
                     s_ch, s_sf, s_cf = -(-ch // _MSS), -(-sf // _MSS), -(-cf // _MSS)
                     t += (ch + cf + (s_ch + s_cf) * _SEG) / link.up_Bps + (
                         sf + s_sf * _SEG) / link.down_Bps
@@ -149,7 +159,8 @@ class WireCalc:
         self.ups: dict[tuple[int, int], tuple[int, int, int]] = {}
 
     def session(self, up: int, down: int, round_trips: int, connect: bool = True) -> Wire:
-        """The :class:`Wire` of a session (always closed at its end, as ``charge`` books it)."""
+        """The :class:`Wire` of a session (a new connection is booked with its close, as
+        :func:`session_wire` books it; an exchange on an open one closes nothing)."""
         key = (up, down, round_trips, connect)
         w = self.wires.get(key)
         if w is None:
@@ -182,7 +193,7 @@ class WireCalc:
         else:
             a_tls = a_tcp = a_ack = 0
         if down > 0:
-            b_tls, b_tcp, b_ack = _flights(down, n, enc)
+            b_tls, b_tcp, b_ack = _flights(down, n, enc, lone=not connect and up <= 0)
         else:
             b_tls = b_tcp = b_ack = 0
         t += (up + a_tls + a_tcp) / self.up_Bps + (down + b_tls + b_tcp) / self.down_Bps

@@ -27,6 +27,7 @@ from typing import Any, Final
 import simpy
 
 from ..metrics import FORWARDED, Recorder
+from ..records import EventRecord, RecordKind
 from ..results import LossReason
 from ..scenario import Scenario
 from ..workload import Action, Crash, DiskFailure, SignatureUpdate, Trace
@@ -86,8 +87,10 @@ class World:
     """State and shared operations of one simulation run."""
 
     def __init__(self, scenario: Scenario, trace: Trace, grid_step_s: float,
-                 keep_device_series: bool) -> None:
+                 keep_device_series: bool, record_events: bool = False) -> None:
         self.scenario = scenario
+        # what happened, record by record (sim.records), when the caller asks for it
+        self.log: list[EventRecord] | None = [] if record_events else None
         self.trace = trace
         self.env = simpy.Environment()
         # SimPy's clock as a plain attribute, set whenever the environment hands an event to the
@@ -103,7 +106,8 @@ class World:
         for ref in scenario.devices:
             calc = wires.get(ref.spec.link)
             if calc is None:
-                calc = wires[ref.spec.link] = WireCalc(ref.spec.link, self.tls)
+                calc = wires[ref.spec.link] = WireCalc(ref.spec.link, self.tls,
+                                                       scenario.tls_resumption)
             self.devices.append(Device(ref, calc))
         self.user_devices: list[list[Device]] = [[] for _ in self.users]
         for d in self.devices:
@@ -119,6 +123,9 @@ class World:
         self._last_parts: tuple[int, bool, bool, int] = (-1, False, False, 0)  # put_local
         self.delivered: list[MailId] = []
         self.user_delivered: list[list[MailId]] = [[] for _ in self.users]
+        # per user, delivered messages quarantined at delivery: they never reach the mailbox,
+        # so they make no (message, device) pairs of the notification delay
+        self.user_blocked = [0] * len(self.users)
         # per user, searched keyword -> delivered mail ids carrying it (in delivery order): a
         # repeated search looks at the matching mail only, not at the whole mailbox; built at a
         # keyword's first search (indexing every keyword would cost ~30 MB on campus)
@@ -199,9 +206,13 @@ class World:
     # -- traffic ---------------------------------------------------------------------------------
     def charge(self, dev: Device, up: tuple[int, int, int, int], down: tuple[int, int, int, int],
                round_trips: int, *, connect: bool = True, times: int = 1,
-               hold: bool = True) -> float:
+               hold: bool = True, kind: RecordKind | None = None) -> float:
         """Book one session's (or ``times`` identical sessions') octets; returns its duration.
-        ``hold``: the session's duration counts as connection time."""
+        ``hold``: the session's duration counts as connection time.  ``kind``: what the
+        exchange is, for the event records (None: not recorded here, the caller records it
+        with :meth:`record_exchange`)."""
+        if self.log is not None and kind is not None:
+            self.record_exchange(dev, up, down, round_trips, kind, connect=connect, times=times)
         if times != 1:
             return self._charge_times(dev, up, down, round_trips, connect, times, hold)
         u0, u1, u2, u3 = up
@@ -227,6 +238,7 @@ class World:
         dev.down_tcp += tcp_down
         if connect:
             dev.sessions += 1
+            dev.wakeups += 1
         if hold:
             dev.conn_time += duration
         return duration
@@ -240,9 +252,31 @@ class World:
         dev.add_traffic(up, down, w, times)
         if connect:
             dev.sessions += times
+            dev.wakeups += times
         if hold:
             dev.conn_time += w.duration_s * times
         return w.duration_s
+
+    def record_exchange(self, dev: Device, up: tuple[int, int, int, int],
+                        down: tuple[int, int, int, int], round_trips: int, kind: RecordKind, *,
+                        connect: bool, times: int = 1, at: float | None = None,
+                        since: float | None = None) -> None:
+        """Record ``times`` exchanges of these protocol octets (as :meth:`charge` books them)
+        at ``at`` (default: now), booked in closed form since ``since`` when ``times`` > 1."""
+        if self.log is None or times <= 0:
+            return
+        su, sd = sum(up), sum(down)
+        w = dev.wire.session(su, sd, round_trips, connect)
+        t = self.now if at is None else at
+        self.log.append(EventRecord(
+            t, dev.name, kind, su + w.tls_up + w.tcp_up, sd + w.tls_down + w.tcp_down,
+            round_trips + dev.wire.base[connect][0], w.duration_s, times,
+            t if since is None else since, connect))
+
+    def record(self, rec: EventRecord) -> None:
+        """Keep ``rec`` when the run records events (a no-op otherwise)."""
+        if self.log is not None:
+            self.log.append(rec)
 
     def sync_traffic(self) -> None:
         """Copy the devices' traffic counters into the Recorder (before it reads them)."""
@@ -653,6 +687,7 @@ class World:
             self.server_scan_bytes += m.size
             if m.infected and m.detectable_at is not None and m.detectable_at <= t:
                 self.caught_at_delivery += 1
+                self.user_blocked[m.user] += 1
                 self.quarantined.add(mid)
                 self.last_reason[mid] = LossReason.QUARANTINE
                 self.copies[mid] = 0

@@ -26,7 +26,20 @@ def test_json_has_the_keys_of_issue_3(capsys: pytest.CaptureFixture[str]) -> Non
         assert KEYS <= set(obj)
         assert set(obj["device_storage_bytes"]) == devices == set(obj["wire_bytes"])
         assert set(obj["missed_messages"]) == devices
-        assert set(obj["notification_delay_s"]) == {"median", "p95"}
+        delay = obj["notification_delay_s"]
+        assert set(delay) == {"median", "p95", "samples", "never", "by_device"}
+        assert set(delay["by_device"]) == devices
+        for each in delay["by_device"].values():
+            assert set(each) == {"median", "p95", "samples", "never"}
+        # pooled over the same pairs as the devices: every device's pairs, shown or not
+        assert delay["samples"] == sum(d["samples"] for d in delay["by_device"].values())
+        assert delay["never"] == sum(d["never"] for d in delay["by_device"].values())
+        assert obj["missed_distinct_messages"] <= min(obj["delivered_messages"],
+                                                      sum(obj["missed_messages"].values()))
+    # one definition for both protocols: the same pairs (shown + never) in both runs
+    pairs = [out[p]["notification_delay_s"]["samples"] + out[p]["notification_delay_s"]["never"]
+             for p in ("pop3", "imap")]
+    assert pairs[0] == pairs[1] > 0
     assert out["pop3"]["crash_lost_messages"] > 0 and out["imap"]["crash_lost_messages"] == 0
     assert out["scenario"]["crashes"] == [["phone", 1.5]]
 

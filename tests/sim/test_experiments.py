@@ -41,7 +41,12 @@ def test_lesson3_idle_notifies_in_seconds_polling_in_about_half_an_interval() ->
 def test_lesson4_imap_folders_reach_every_device_pop3_folders_stay_local() -> None:
     r = E.lesson4_folders(days=3, seed=1, file_per_day=10.0)
     assert r.filed > 5
-    assert all(n == r.filed for _, n in r.filed_seen_elsewhere_imap)
+    imap = dict(r.filed_seen_elsewhere_imap)
+    assert imap["alex/new"] == imap["alex/phone"] == r.filed
+    # IDLE watches INBOX: a device hears nothing of a move between two other folders until it
+    # next looks there (docs/parameters.md); with the day's rhythm one such move comes late on
+    # the last evening, while the desktop idles
+    assert all(n >= r.filed - 1 for n in imap.values())
     pop3 = dict(r.filed_seen_elsewhere_pop3)
     assert pop3["alex/new"] == 0
     assert sum(pop3.values()) <= r.filed  # each filed message is in its folder on one device
@@ -68,7 +73,9 @@ def test_lesson6_without_uidl_leaving_copies_redownloads() -> None:
 
 
 def test_lesson7_server_rescans_reach_mail_only_under_imap() -> None:
-    r = E.lesson7_virus(days=5, seed=3, infected_share=0.2, signature_delay_h=6.0)
+    # POP3 deleting after download: the rescan finds nothing left on the server
+    r = E.lesson7_virus(days=5, seed=3, infected_share=0.2, signature_delay_h=6.0,
+                        leave_on_server_days=None)
     assert r.virus_pop3.infected_delivered == r.virus_imap.infected_delivered > 0
     assert r.virus_imap.caught_by_rescan > r.virus_pop3.caught_by_rescan
     assert r.virus_pop3.caught_at_delivery == r.virus_imap.caught_at_delivery
@@ -87,11 +94,13 @@ def test_lesson9_crash_loses_pop3_mail_and_imap_delete_reaches_every_device() ->
     assert r.crash_pop3.lost_messages > 0
     assert r.crash_imap.lost_messages == 0
     assert set(r.accidental_delete_gone_imap) == {"alex/phone", "alex/laptop", "alex/desktop"}
+    assert "alex/desktop" not in r.accidental_delete_gone_pop3_archive  # its own copy survives
 
 
-def test_lesson9_yearly_loss_is_zero_under_imap() -> None:
-    y = E.lesson9_yearly_loss(trials=2, crashes_per_year=12.0, days=10, seed=4)
-    assert y.mean_imap == 0.0 and len(y.lost_pop3) == 2
+def test_lesson9_yearly_loss_takes_whole_years_only() -> None:
+    # the Monte Carlo of whole years is tested in tests/sim/test_lesson9.py; no shorter runs
+    with pytest.raises(TypeError, match="days"):
+        E.lesson9_yearly_loss(trials=1, days=30)  # type: ignore[call-arg]
 
 
 def test_bad_lesson_parameters_name_the_parameter_and_range() -> None:

@@ -134,8 +134,9 @@ def test_wire_arithmetic_equals_network_link_counts() -> None:
         up, down, rt = rng.randint(0, 5000), rng.randint(0, 3_000_000), rng.randint(0, 40)
         connect_ = rng.random() < 0.5
         w = session_wire(link, tls, up, down, rt, connect=connect_)
+        # a new connection is booked with its close; an exchange on an open one closes nothing
         c = Link(link, tls).counts(up, Counts(framing=down), rt, connect=connect_,
-                                   flights=max(1, rt + (1 if connect_ else 0)))
+                                   close=connect_, flights=max(1, rt + (1 if connect_ else 0)))
         assert (w.tcp_up, w.tcp_down, w.tls_up, w.tls_down) == (
             c.up.transport, c.down.transport, c.up.tls, c.down.tls)
         assert w.duration_s == pytest.approx(c.duration_s, rel=1e-12, abs=1e-12)
@@ -262,3 +263,20 @@ def test_chunked_attachment_cost_equals_an_engine_run(chunk: int, mail_sizes) ->
         assert rt == -(-size // chunk)  # one partial fetch per started chunk
         assert down[3] == size
     assert exact_multiples >= 1  # the remainder-0 shape was exercised
+
+
+def test_an_exchange_on_an_open_connection_books_no_close() -> None:
+    """A keepalive on a kept-open implicit-TLS connection costs its record, its segment and
+    the device's pure ACK back (nothing else goes back to carry it), not a TLS close_notify
+    and a TCP teardown: those come once per connection."""
+    from sim.model.wire import WireCalc
+    from sim.network import TCP_ASSUMPTIONS as TCP
+    from sim.network import TLS_ASSUMPTIONS as TLS
+
+    link = LinkSpec(down_Bps=1e6, up_Bps=1e6, rtt_s=0.05)
+    calc = WireCalc(link, TlsMode.IMPLICIT)
+    keepalive = calc.session(0, 17, 0, connect=False)  # "* OK Still here\r\n", server to client
+    assert keepalive.tls_down == TLS.record_overhead and keepalive.tls_up == 0
+    assert keepalive.tcp_down == TCP.segment_overhead == keepalive.tcp_up
+    new = calc.session(0, 17, 0, connect=True)
+    assert new.tls_up >= TLS.close_notify and new.tcp_up >= TCP.teardown_up

@@ -12,7 +12,6 @@ import pytest
 
 from sim.metrics import FLAG_NAMES
 from sim.model.imap_costs import _FILLER, ImapCosts, _config, flag_names
-from sim.model.pop3_costs import sum_digits_1_to
 from sim.protocol.imap.server import ImapServer
 from sim.protocol.imap_client import ImapClient, SyncMode, connect
 from sim.protocol.message import Attachment, synthesize

@@ -103,9 +103,15 @@ def test_no_global_random_state() -> None:
 def test_family_golden_values(family: Trace) -> None:
     """Pinned seed: concrete counts, so an accidental change of the generator shows up."""
     assert len(family.messages) == 209
-    assert len(family.actions) == 312 and len(family.sent) == 24
+    assert len(family.actions) == 331 and len(family.sent) == 24
+    # 19 of them open an attachment; drawn from their own stream, they moved no other action
+    assert sum(a.kind is not ActionKind.OPEN_ATTACHMENT for a in family.actions) == 312
     first = family.messages[0]
-    assert (first.time, first.text_size) == (pytest.approx(9764.159168121107), 2865)
+    # the day's rhythm moves the first arrival from 2:43 at night (an even day) to 8:13
+    assert (first.time, first.text_size) == (pytest.approx(29568.483995474864), 2865)
+    even = generate(dataclasses.replace(
+        FAMILY, workload=dataclasses.replace(FAMILY.workload, day_rhythm=())))
+    assert even.messages[0].time == pytest.approx(9764.159168121107)
     assert [m.id for m in family.messages] == list(range(len(family.messages)))
 
 

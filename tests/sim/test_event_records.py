@@ -1,0 +1,95 @@
+"""Event records (``run(..., record_events=True)``) say what happened, and add up to the totals."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from sim.model import Protocol, run
+from sim.presets import preset
+from sim.records import RecordKind
+from sim.results import Result
+from sim.scenario import CrashSpec, DAY
+from sim.workload import generate
+
+from test_invariants import scenarios
+
+# an IMAP radio wake-up is one of these exchanges; a POP3 one is every connection opened
+WAKING_IMAP = {RecordKind.CONNECT, RecordKind.PUSH, RecordKind.KEEPALIVE,
+               RecordKind.IDLE_REISSUE, RecordKind.EMPTY_POLL, RecordKind.POLL}
+
+
+def _both(sc) -> tuple[Result, Result]:  # type: ignore[no-untyped-def]
+    trace = generate(sc)
+    return tuple(run(sc, p, trace, record_events=True) for p in Protocol)  # type: ignore[return-value]
+
+
+def _check_totals(r: Result) -> None:
+    """Per device: the records' bytes are the wire bytes, their new connections the sessions."""
+    for d in r.devices:
+        mine = [x for x in r.records if x.device == d.device]
+        assert sum((x.up_bytes + x.down_bytes) * x.count for x in mine) == d.wire_bytes
+        assert sum(x.count for x in mine if x.new_connection) == d.sessions
+        assert sum(x.count for x in mine if x.kind is RecordKind.LOCK_REFUSAL) == d.lock_refusals
+        assert sum(x.kind is RecordKind.CRASH for x in mine) == d.crashes
+        if r.protocol == "pop3":
+            assert d.radio_wakeups == d.sessions
+        else:
+            assert d.radio_wakeups == sum(x.count for x in mine if x.kind in WAKING_IMAP)
+    times = [x.time_s for x in r.records]
+    assert times == sorted(times)
+    for x in r.records:
+        assert x.since_s <= x.time_s and x.count >= 1 and x.up_bytes >= 0 and x.down_bytes >= 0
+
+
+def test_records_add_up_and_change_nothing_else() -> None:
+    sc = dataclasses.replace(preset("family", days=3, seed=4),
+                             crashes=CrashSpec(at=(("alex/phone", 1.5 * DAY),),
+                                               backup_age_s=6 * 3600.0))
+    trace = generate(sc)
+    for proto in Protocol:
+        plain = run(sc, proto, trace)
+        recorded = run(sc, proto, trace, record_events=True)
+        assert plain.records == ()
+        assert repr(dataclasses.replace(recorded, records=())) == repr(plain)
+        _check_totals(recorded)
+        crash = [x for x in recorded.records if x.kind in (RecordKind.CRASH, RecordKind.RESTORE)]
+        assert [(x.kind, x.device, x.time_s) for x in crash] == [
+            (RecordKind.CRASH, "alex/phone", 1.5 * DAY), (RecordKind.RESTORE, "alex/phone", 1.5 * DAY)]
+
+
+def test_pop3_records_one_empty_poll_per_tick() -> None:
+    """Empty polls are booked in closed form but recorded at their ticks: every 10 minutes
+    while the phone is online (and none while it is not)."""
+    sc = preset("family", days=2, seed=1)
+    trace = generate(sc)
+    pop3 = run(sc, Protocol.POP3, trace, record_events=True)
+    ticks = [x.time_s for x in pop3.records
+             if x.device == "alex/phone" and x.kind in (RecordKind.POLL, RecordKind.EMPTY_POLL)]
+    assert all(trace.is_online(0, t) for t in ticks)
+    spans = [[t for t in ticks if iv.start <= t < iv.end] for iv in trace.online[0]]
+    assert sum(map(len, spans)) == len(ticks) > 200
+    for span in spans:
+        assert {round(b - a, 6) for a, b in zip(span, span[1:])} <= {600.0}
+
+
+def test_idle_pushes_are_recorded_at_the_arrivals() -> None:
+    sc = preset("family", days=2, seed=1)
+    trace = generate(sc)
+    imap = run(sc, Protocol.IMAP, trace, record_events=True)
+    pushes = {x.time_s for x in imap.records
+              if x.device == "alex/phone" and x.kind is RecordKind.PUSH}
+    online = {m.time for m in trace.messages if trace.is_online(0, m.time)}
+    offline = {m.time for m in trace.messages} - online
+    assert online <= pushes and len(online) > 20  # every arrival while online is pushed
+    assert offline and not offline & pushes  # the rest wait for the next connect
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_records_add_up_in_random_scenarios(sc) -> None:  # type: ignore[no-untyped-def]
+    for r in _both(sc):
+        _check_totals(r)
