@@ -1,14 +1,12 @@
 """Turn model runs into the course's figure inputs (here: the per-device timeline).
 
 The timeline's lanes come from a run's :class:`sim.results.Result` (bytes held per device and on the
-server, on the result's grid) and its marks from the run's workload trace, which both protocols
-share: arrivals, reads, the user's flag/folder changes and crashes happen at the same times under
-POP3 and IMAP.  Protocol behaviour is derived with the model's own arithmetic: POP3 (and IMAP
-without IDLE) polls on the ticks of :class:`sim.model.timeline.Timeline` with the model's per-device
-phase; an IMAP IDLE device online at an arrival gets a push then, an offline one resyncs when it
-comes back (marked as a poll); IMAP uploads a flag/folder change when the device is online (at once,
-or on reconnect).  POP3 never syncs flags — the figure shows no flag-sync marks for it, which is
-the point of lesson 5.
+server, on the result's grid) and its marks from what happened in that run, as the model recorded
+it (``Result.records``, from ``run(..., record_events=True)``): every POP3 poll at its tick, every
+IMAP push, connect and resynchronisation, every upload of a user's change, every crash.  Arrivals
+and reads are the workload trace, which both protocols share.  Nothing here re-derives protocol
+behaviour, so a figure cannot disagree with the run it shows.  POP3 never syncs flags: the figure
+shows no flag-sync marks for it, which is the point of lesson 5.
 """
 
 from __future__ import annotations
@@ -20,36 +18,35 @@ from course.timeline import TimelineData, TimelineEvent
 
 __all__ = ["timeline_data"]
 
-_SYNCED_ACTIONS = ("flag", "reply", "forward", "file", "delete")
 
+def _mark(kind: Any, protocol: Protocol) -> EventKind | None:
+    """The timeline mark of one event record (None: not drawn)."""
+    from sim.records import RecordKind
 
-def _poll_ticks(trace: Any, device: Any, interval: float, end: float) -> list[float]:
-    from sim.model.timeline import Timeline
-    from sim.model.world import phase_of
-
-    ivs = [(iv.start, iv.end) for iv in trace.online[device.id]]
-    tl = Timeline(ivs, interval, phase_of(trace.scenario.seed, device.name) * interval)
-    ticks: list[float] = []
-    t = 0.0
-    while len(ticks) < 5000:
-        t = tl.next_tick(t)
-        if t >= end:
-            break
-        ticks.append(t)
-        t += 1e-6
-    return ticks
-
-
-def _next_online(trace: Any, device_id: int, t: float) -> float | None:
-    return trace.next_online(device_id, t)
+    if kind in (RecordKind.POLL, RecordKind.EMPTY_POLL, RecordKind.LOCK_REFUSAL):
+        return EventKind.POLL
+    if kind is RecordKind.CONNECT:  # the resynchronisation an IMAP client does on connecting
+        return EventKind.POLL
+    if kind is RecordKind.PUSH:
+        return EventKind.PUSH
+    if kind is RecordKind.ACTION and protocol is Protocol.IMAP:  # a change sent to the server
+        return EventKind.FLAG_SYNC
+    if kind is RecordKind.CRASH:
+        return EventKind.CRASH
+    return None
 
 
 def timeline_data(trace: Any, result: Any, protocol: Protocol, user: int = 0,
                   window_s: float | None = None) -> TimelineData:
-    """The timeline of ``user``'s devices in one run (``window_s``: only the first part of it)."""
+    """The timeline of ``user``'s devices in one run (``window_s``: only the first part of it).
+    ``result`` must come from a run with ``record_events=True``."""
+    if not result.records:
+        raise ValueError("timeline_data: result has no event records; run the model with "
+                         "record_events=True")
     scenario = trace.scenario
     end = min(result.duration_s, window_s) if window_s else result.duration_s
     devices = [d for d in scenario.devices if d.user == user]
+    names = {d.name for d in devices}
     lanes = ("server",) + tuple(d.name for d in devices)
     grid = result.grid_s
     keep = [i for i, t in enumerate(grid) if t <= end]
@@ -62,36 +59,14 @@ def timeline_data(trace: Any, result: Any, protocol: Protocol, user: int = 0,
         held.append((d.name, tuple((grid[i], int(series.storage_bytes[i])) for i in keep)))
 
     events: list[TimelineEvent] = []
-    arrivals = [m.time for m in trace.messages if m.user == user and m.time < end]
-    events += [TimelineEvent(t, "server", EventKind.ARRIVAL) for t in arrivals]
+    events += [TimelineEvent(m.time, "server", EventKind.ARRIVAL)
+               for m in trace.messages if m.user == user and m.time < end]
     for a in trace.actions:
-        if a.user != user or a.time >= end:
-            continue
-        name = scenario.devices[a.device].name
-        if a.kind.value == "read":
-            events.append(TimelineEvent(a.time, name, EventKind.READ))
-        if protocol is Protocol.IMAP and a.kind.value in _SYNCED_ACTIONS + ("read",):
-            when = _next_online(trace, a.device, a.time)
-            if when is not None and when < end and a.kind.value != "read":
-                events.append(TimelineEvent(when, name, EventKind.FLAG_SYNC))
-    for c in trace.crashes:
-        dev = scenario.devices[c.device]
-        if dev.user == user and c.time < end:
-            events.append(TimelineEvent(c.time, dev.name, EventKind.CRASH))
-
-    for d in devices:
-        start = d.spec.first_online_s
-        if protocol is Protocol.POP3 or not d.spec.imap.idle:
-            interval = d.spec.pop3.poll_interval_s if protocol is Protocol.POP3 else d.spec.imap.poll_interval_s
-            events += [TimelineEvent(t, d.name, EventKind.POLL)
-                       for t in _poll_ticks(trace, d, interval, end) if t >= start]
-            continue
-        for t in arrivals:
-            if t < start:
-                continue
-            if trace.is_online(d.id, t):
-                events.append(TimelineEvent(t, d.name, EventKind.PUSH))
-        for iv in trace.online[d.id]:
-            if start <= iv.start < end and iv.start > 0:
-                events.append(TimelineEvent(iv.start, d.name, EventKind.POLL))
+        if a.user == user and a.time < end and a.kind.value == "read":
+            events.append(TimelineEvent(a.time, scenario.devices[a.device].name, EventKind.READ))
+    for rec in result.records:
+        if rec.device in names and rec.time_s < end:
+            mark = _mark(rec.kind, protocol)
+            if mark is not None:
+                events.append(TimelineEvent(rec.time_s, rec.device, mark))
     return TimelineData(protocol, end, lanes, tuple(held), tuple(events), held_unit="bytes")

@@ -7,6 +7,7 @@ each lesson's default settings: the same figures a learner sees before moving a 
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -40,19 +41,38 @@ def parse_lessons(text: str) -> tuple[int, ...]:
 
 def lesson_figures(n: int) -> list[tuple[str, FigureDrawer]]:
     """The named key figures of lesson ``n`` as drawers (each draws on a given figure)."""
+    return [(name, drawer) for name, drawer, _ in captioned_figures(n)]
+
+
+def captioned_figures(n: int) -> list[tuple[str, FigureDrawer, str]]:
+    """:func:`lesson_figures` with each figure's caption: the lesson, the scenario and settings
+    it was drawn from, and the assumptions its numbers rest on."""
     if n in range(1, 11):
         from course.dashboards import make
 
-        return make(n).key_figures()
+        board = make(n)
+        return [(name, drawer, board.caption(name)) for name, drawer in board.key_figures()]
     if n == 0:
         from course.dashboards.overview import overview_figures
 
-        return overview_figures()
+        return [(name, drawer, OVERVIEW_CAPTION) for name, drawer in overview_figures()]
     if n == 11:
         from course.wire import wire_figures
 
-        return wire_figures()
+        return [(name, drawer, WIRE_CAPTION) for name, drawer in wire_figures()]
     raise ValueError(f"lesson_figures: n must be in 0..11, got {n!r}")
+
+
+OVERVIEW_CAPTION = (
+    "Lesson 0, the model in five minutes. Model run: POP3 and IMAP on the same simulated trace of "
+    "preset 'family' (one user with a phone, a laptop and a desktop), 7 days, seed 1, default "
+    "settings. Assumptions: the model's documented defaults (message sizes and rates, online "
+    "hours, client policies, TLS).")
+WIRE_CAPTION = (
+    "Lesson 11, on the wire. Bytes of each command and its reply as the project's POP3 and IMAP "
+    "engines write them in the 'typical' transcripts of python -m sim transcript (the same "
+    "engines serve real clients); protocol bytes only: TCP and TLS overhead are not in these "
+    "counts.")
 
 
 def export_figures(out: str | Path, lessons: Iterable[int] = EXPORT_LESSONS,
@@ -64,11 +84,19 @@ def export_figures(out: str | Path, lessons: Iterable[int] = EXPORT_LESSONS,
     folder.mkdir(parents=True, exist_ok=True)
     width_in, height_in = SLIDE_PIXELS[0] / dpi, SLIDE_PIXELS[1] / dpi
     for n in lessons:
-        for name, drawer in lesson_figures(n):
+        for name, drawer, caption in captioned_figures(n):
             fig = style.figure(width_in, height_in)
             with style.context():
                 drawer(fig)
+            # the caption goes on the slide, in a band above the figure (legends sit below
+            # it), and beside it as text for the speaker's notes
+            fig.get_layout_engine().set(rect=(0.0, 0.0, 1.0, 0.92))
+            fig.text(0.01, 0.995, textwrap.fill(caption, 210), fontsize=7, va="top",
+                     ha="left", color="#444444")
             for ext in ("png", "svg"):
                 path = folder / f"lesson_{n:02d}_{name}.{ext}"
                 fig.savefig(path, format=ext, dpi=dpi)
                 yield path
+            path = folder / f"lesson_{n:02d}_{name}.txt"
+            path.write_text(caption + "\n", encoding="utf-8")
+            yield path

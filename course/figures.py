@@ -14,7 +14,7 @@ from typing import Any
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullLocator, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator, PercentFormatter
 
 from course import style
 from course.predict import format_value
@@ -23,8 +23,9 @@ from course.timeline import TimelineData, timeline_figure
 
 __all__ = [
     "bandwidth_by_kind", "connection_setup", "consistency_over_time", "crash_loss",
-    "delay_distribution", "draw_delay_cdf", "draw_yearly_loss", "flag_agreement", "grouped_bars", "missed_and_duplicates", "search_recall",
-    "storage_over_time", "timeline", "virus_exposure", "yearly_loss",
+    "delay_distribution", "draw_delay_cdf", "flag_agreement", "grouped_bars", "search_recall",
+    "storage_over_time", "timeline", "two_clients_and_lock", "virus_copies",
+    "draw_year_losses", "setup_bars", "yearly_loss_by_setup",  # lesson 9
 ]
 
 P, I = Protocol.POP3, Protocol.IMAP
@@ -96,8 +97,15 @@ def consistency_over_time(fig: Figure, pop3: Any, imap: Any) -> Figure:
 
 # -- notification delay -----------------------------------------------------------------------------
 
-def _delays(result: Any) -> list[float]:
-    return sorted(x for _, xs in result.delays for x in xs)
+def _delays(result: Any, device: str | None = None) -> list[float]:
+    """Sorted notification delays of ``device`` (``"alex/phone"``), or of every device."""
+    return sorted(x for name, xs in result.delays if device in (None, name) for x in xs)
+
+
+def _delay_of(result: Any, device: str | None) -> Any:
+    """The :class:`sim.results.Delay` the curve of :func:`draw_delay_cdf` shows."""
+    return (result.summary.notification_delay if device is None
+            else result.device(device).notification_delay)
 
 
 def _fmt_seconds(x: float, _pos: object = None) -> str:
@@ -114,30 +122,36 @@ def _fmt_seconds(x: float, _pos: object = None) -> str:
 DELAY_TICKS = (0.1, 1.0, 10.0, 60.0, 600.0, 3600.0, 36000.0, 86400.0, 864000.0)
 
 
-def draw_delay_cdf(ax: Axes, pop3: Any, imap: Any) -> None:
-    """Cumulative share of messages shown within a delay, both protocols, log-time axis."""
+def draw_delay_cdf(ax: Axes, pop3: Any, imap: Any, device: str | None = None) -> None:
+    """Cumulative share of (message, device) pairs shown within a delay, both protocols,
+    log-time axis: of ``device`` (``"alex/phone"``) or pooled over all devices (None).  The share
+    is of *all* pairs, so a curve ends below 100 % by the pairs never shown."""
     any_data = False
     for proto, result in ((P, pop3), (I, imap)):
-        xs = _delays(result)
+        xs = _delays(result, device)
+        delay = _delay_of(result, device)
         if not xs:
             continue
         any_data = True
         xs_plot = [max(x, 0.1) for x in xs]
-        ys = [100 * (i + 1) / len(xs) for i in range(len(xs))]
-        median = result.summary.notification_delay.median_s
+        pairs = max(delay.pairs, len(xs))
+        ys = [100 * (i + 1) / pairs for i in range(len(xs))]
         ax.step(xs_plot, ys, where="post", color=PROTOCOL_COLOURS[proto],
-                label=f"{proto.value} (median {_fmt_seconds(median)})")
-        if not math.isnan(median):
-            ax.axvline(max(median, 0.1), color=PROTOCOL_COLOURS[proto], linestyle=":", linewidth=1.3)
+                label=f"{proto.value}: median {_fmt_seconds(delay.median_s)} of those shown, "
+                      f"never {100 * delay.never / pairs:.0f} %")
+        if not math.isnan(delay.median_s):
+            ax.axvline(max(delay.median_s, 0.1), color=PROTOCOL_COLOURS[proto], linestyle=":",
+                       linewidth=1.3)
     if not any_data:
         _empty(ax, "no message reached a device in this run")
     ax.set_xscale("log")
-    hi = max([x for r in (pop3, imap) for x in _delays(r)] + [10.0])
+    hi = max([x for r in (pop3, imap) for x in _delays(r, device)] + [10.0])
     ax.set_xticks([t for t in DELAY_TICKS if t <= hi])
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(FuncFormatter(_fmt_seconds))
-    ax.set_xlabel("delay from arrival on the server to shown on a device (log scale)")
-    ax.set_ylabel("messages shown within that delay (%)")
+    where = "all devices, pooled" if device is None else device.split("/")[-1]
+    ax.set_xlabel(f"delay from arrival on the server to shown ({where}; log scale)")
+    ax.set_ylabel("(message, device) pairs shown within that delay (%)")
     ax.set_ylim(0, 102)
     ax.yaxis.set_major_formatter(PercentFormatter())
     ax.set_title("How long until new mail shows up", loc="left")
@@ -213,23 +227,6 @@ def grouped_bars(ax: Axes, categories: Sequence[str], pop3: Sequence[float], ima
     ax.legend(loc="upper right", ncols=2)
 
 
-def missed_and_duplicates(fig: Figure, devices: Sequence[str], missed_pop3: Sequence[float],
-                          missed_imap: Sequence[float], delivered: int, dup_pop3: float,
-                          dup_imap: float) -> Figure:
-    """Left: messages each device never received; right: bytes downloaded more than once."""
-    fig.clear()
-    left, right = fig.subplots(1, 2, width_ratios=(2.2, 1))
-    grouped_bars(left, [style.device_label(d) for d in devices], missed_pop3, missed_imap,
-                 "messages never received", "{:.0f}")
-    left.set_title(f"Missed messages (of {delivered} delivered)", loc="left")
-    unit, scale = style.bytes_unit(max(dup_pop3, dup_imap, 1))
-    grouped_bars(right, ["all devices"], [dup_pop3 / scale], [dup_imap / scale],
-                 f"downloaded again ({unit})", None)
-    right.set_title("Duplicate downloads", loc="left")
-    drop_legend(right)
-    return fig
-
-
 def search_recall(fig: Figure, where: Sequence[str], recall_pop3: Sequence[float],
                   recall_imap: Sequence[float], cost_pop3: Sequence[float],
                   cost_imap: Sequence[float]) -> Figure:
@@ -246,26 +243,6 @@ def search_recall(fig: Figure, where: Sequence[str], recall_pop3: Sequence[float
     grouped_bars(right, where, [c / scale for c in cost_pop3], [c / scale for c in cost_imap],
                  f"bytes on the wire per search ({unit})", None)
     right.set_title("Search cost", loc="left")
-    drop_legend(right)
-    return fig
-
-
-def virus_exposure(fig: Figure, virus_pop3: Any, virus_imap: Any) -> Figure:
-    """Left: infected messages caught at delivery, by rescan, reaching devices; right: scan work."""
-    fig.clear()
-    left, right = fig.subplots(1, 2, width_ratios=(2, 1.2))
-    cats = ["infected arrived", "caught at delivery", "caught by rescan",
-            "reached a device\n(copies on devices)"]
-    get = lambda v: [v.infected_delivered, v.caught_at_delivery, v.caught_by_rescan,
-                     v.reached_devices]
-    grouped_bars(left, cats, get(virus_pop3), get(virus_imap), "infected messages", "{:.0f}")
-    left.set_title("Infected mail", loc="left")
-    scans = [virus_pop3.server_scan_bytes, virus_pop3.device_scan_bytes,
-             virus_imap.server_scan_bytes, virus_imap.device_scan_bytes]
-    unit, scale = style.bytes_unit(max(scans + [1]))
-    grouped_bars(right, ["server", "devices"], [scans[0] / scale, scans[1] / scale],
-                 [scans[2] / scale, scans[3] / scale], f"bytes scanned ({unit})", None)
-    right.set_title("Scanning work", loc="left")
     drop_legend(right)
     return fig
 
@@ -295,24 +272,75 @@ def crash_loss(fig: Figure, ages_days: Sequence[float], lost_pop3: Sequence[floa
     return fig
 
 
-def draw_yearly_loss(ax: Axes, lost_pop3: Sequence[int], lost_imap: Sequence[int]) -> None:
-    """Histogram of messages lost per simulated year (one count per trial), both protocols."""
-    hi = max(list(lost_pop3) + list(lost_imap) + [1])
-    bins = min(30, int(hi) + 1)
-    edges = [hi * i / bins for i in range(bins + 1)]
-    ax.hist([list(lost_pop3), list(lost_imap)], bins=edges,
-            color=[PROTOCOL_COLOURS[P], PROTOCOL_COLOURS[I]], label=["POP3", "IMAP"])
-    ax.set_xlabel("messages lost in one simulated year")
-    ax.set_ylabel("simulated years")
-    ax.set_title("A year of crashes", loc="left")
-    ax.legend()
+def setup_bars(ax: Axes, labels: Sequence[str], protocols: Sequence[Protocol],
+               values: Sequence[float], ylabel: str, *, hatched: Sequence[bool] = (),
+               per_trial: Sequence[Sequence[float]] | None = None, fmt: str | None = None,
+               texts: Sequence[str] = (), notes: Sequence[str] = ()) -> None:
+    """One bar per client set-up (lesson 9: two POP3 set-ups and IMAP) in its protocol's colour,
+    hatched where ``hatched`` says, the value written on top (``texts[i]`` instead, if given) and
+    ``notes[i]`` inside the bar's foot.
+    ``per_trial`` adds each trial's value as a dot in the right half of its bar (the spread of a
+    Monte Carlo); the value is then written over the bar's left half."""
+    xs = list(range(len(labels)))
+    tops = list(values) + [v for vs in (per_trial or ()) for v in vs]
+    peak = max([v for v in tops if not math.isnan(v)] + [0.0]) or 1.0
+    for x, proto, v, hatch in zip(xs, protocols, values, list(hatched) + [False] * len(xs)):
+        ax.bar(x, v, width=0.62, color=PROTOCOL_COLOURS[proto], edgecolor="white",
+               hatch="///" if hatch else None, linewidth=0.0)
+    if per_trial is not None:
+        for x, vs in zip(xs, per_trial):
+            n = len(vs)
+            offsets = [0.17] if n == 1 else [0.06 + 0.22 * k / (n - 1) for k in range(n)]
+            ax.scatter([x + o for o in offsets], list(vs), s=14, color=style.BLACK, zorder=3,
+                       label="one simulated year" if x == 0 else None)
+    for x, v in zip(xs, values):
+        text = texts[x] if x < len(texts) else format_value(v) if fmt is None else fmt.format(v)
+        if per_trial is None:
+            ax.text(x, v + peak * 0.03, text, ha="center", va="bottom", fontsize=8.5)
+        else:
+            ax.text(x - 0.3, v + peak * 0.02, f"mean {text}", ha="left", va="bottom", fontsize=8)
+    for x, note in zip(xs, notes):
+        if note:
+            ax.text(x, peak * 0.02, note, ha="center", va="bottom", fontsize=7.5, color="white",
+                    fontweight="bold")
+    ax.set_xticks(xs)
+    ax.set_xticklabels(labels, fontsize=8.5)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, peak * 1.25)
+    ax.grid(axis="x", visible=False)
+    if per_trial is not None:
+        ax.legend(loc="upper right", fontsize=8)
 
 
-def yearly_loss(fig: Figure, lost_pop3: Sequence[int], lost_imap: Sequence[int]) -> Figure:
-    """:func:`draw_yearly_loss` as a whole figure."""
+def yearly_loss_by_setup(fig: Figure, labels: Sequence[str], protocols: Sequence[Protocol],
+                         hatched: Sequence[bool], crash: Sequence[Sequence[float]],
+                         delete: Sequence[Sequence[float]], deletes_made: float) -> Figure:
+    """Lesson 9's Monte Carlo as a whole figure: per set-up, messages lost per simulated year in
+    device crashes (left) and to deletes by mistake (right), mean bars and one dot per year."""
     fig.clear()
-    draw_yearly_loss(fig.subplots(), lost_pop3, lost_imap)
+    left, right = fig.subplots(1, 2)
+    draw_year_losses(left, right, labels, protocols, hatched, crash, delete, deletes_made)
     return fig
+
+
+def draw_year_losses(crash_ax: Axes, delete_ax: Axes, labels: Sequence[str],
+                     protocols: Sequence[Protocol], hatched: Sequence[bool],
+                     crash: Sequence[Sequence[float]], delete: Sequence[Sequence[float]],
+                     deletes_made: float) -> None:
+    """The two panels of :func:`yearly_loss_by_setup` on given axes (the dashboard's figure)."""
+    mean = lambda xs: sum(xs) / len(xs) if xs else math.nan  # noqa: E731
+    years = len(crash[0]) if crash else 0
+    setup_bars(crash_ax, labels, protocols, [mean(xs) for xs in crash],
+               "lost in crashes (messages per year)", hatched=hatched, per_trial=crash)
+    crash_ax.set_title(f"A year: lost in crashes (mean of {years} simulated)", loc="left")
+    setup_bars(delete_ax, labels, protocols, [mean(xs) for xs in delete],
+               "lost to deletes by mistake (messages per year)", hatched=hatched,
+               per_trial=delete)
+    delete_ax.set_ylim(0, max(delete_ax.get_ylim()[1], deletes_made * 1.3, 1.0))
+    delete_ax.axhline(deletes_made, color=style.GREY, linestyle="--", linewidth=1.0,
+                      label=f"deletes by mistake made ({format_value(deletes_made)} a year)")
+    delete_ax.set_title("A year: lost to deletes by mistake", loc="left")
+    delete_ax.legend(loc="upper left", fontsize=8)
 
 
 # -- connection set-up (lesson 2) -----------------------------------------------------------------
@@ -440,4 +468,60 @@ def connection_timeline(fig: Figure, rows: Sequence[Mapping[str, Any]]) -> Figur
                              label="readable by an eavesdropper")],
               loc="lower right")
     ax.set_title("From the first packet to logged in: every round trip", loc="left")
+    return fig
+
+
+# -- lessons 6 and 7 ---------------------------------------------------------------------------------
+
+def two_clients_and_lock(fig: Figure, devices: Sequence[str], missed_pop3: Sequence[float],
+                         missed_imap: Sequence[float], delivered: int, dup_pop3: float,
+                         dup_imap: float, refused_pop3: Sequence[float]) -> Figure:
+    """Lesson 6: messages each device never received, bytes downloaded more than once, and the
+    POP3 logins the maildrop lock refused, per device (IMAP has no such lock: zero)."""
+    fig.clear()
+    left, mid, right = fig.subplots(1, 3, width_ratios=(1.5, 0.8, 1.2))
+    labels = [style.device_label(d) for d in devices]
+    grouped_bars(left, labels, missed_pop3, missed_imap, "messages never received", "{:.0f}")
+    left.set_title(f"Missed (of {delivered} delivered)", loc="left")
+    unit, scale = style.bytes_unit(max(dup_pop3, dup_imap, 1))
+    grouped_bars(mid, ["both\ncomputers"], [dup_pop3 / scale], [dup_imap / scale],
+                 f"downloaded again ({unit})", None)
+    mid.set_title("Duplicates", loc="left")
+    drop_legend(mid)
+    grouped_bars(right, labels, refused_pop3, [0.0] * len(devices), "POP3 logins refused",
+                 "{:.0f}")
+    right.set_title("Maildrop lock", loc="left")
+    drop_legend(right)
+    right.text(0.98, 0.97, "IMAP has no such lock", transform=right.transAxes, ha="right",
+               va="top", fontsize=8.5, color=style.GREY)
+    for ax in (left, right) + ((mid,) if max(dup_pop3, dup_imap) == 0 else ()):
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    return fig
+
+
+def virus_copies(fig: Figure, devices: Sequence[str], copies_pop3: Sequence[float],
+                 copies_imap: Sequence[float], virus_pop3: Any, virus_imap: Any) -> Figure:
+    """Lesson 7: infected messages (arrived, stopped at delivery, caught by a server rescan);
+    infected copies on each device before the signature update recognised them -- copies are
+    (message, device) pairs; and the bytes scanned on the server and on the devices."""
+    fig.clear()
+    left, mid, right = fig.subplots(1, 3, width_ratios=(1.35, 1.2, 0.95))
+    cats = ["arrived", "stopped at\ndelivery", "caught by\nrescan"]
+    get = lambda v: [v.infected_delivered, v.caught_at_delivery, v.caught_by_rescan]  # noqa: E731
+    grouped_bars(left, cats, get(virus_pop3), get(virus_imap), "infected messages", "{:.0f}")
+    left.set_title("Infected messages", loc="left")
+    grouped_bars(mid, [style.device_label(d) for d in devices], copies_pop3, copies_imap,
+                 "infected copies (message, device)", "{:.0f}")
+    mid.set_title("Infected copies on devices", loc="left")
+    mid.set_xlabel(f"all devices: POP3 {sum(copies_pop3):.0f}, IMAP {sum(copies_imap):.0f}")
+    drop_legend(mid)
+    for ax in (left, mid):
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    scans = [virus_pop3.server_scan_bytes, virus_pop3.device_scan_bytes,
+             virus_imap.server_scan_bytes, virus_imap.device_scan_bytes]
+    unit, scale = style.bytes_unit(max(scans + [1]))
+    grouped_bars(right, ["server", "devices"], [scans[0] / scale, scans[1] / scale],
+                 [scans[2] / scale, scans[3] / scale], f"bytes scanned ({unit})", None)
+    right.set_title("Scanning work", loc="left")
+    drop_legend(right)
     return fig

@@ -25,8 +25,9 @@ MODEL_IN_FIVE_MINUTES = """\
 ### The model in five minutes
 
 * **A mail server** keeps, per user, folders of messages with unique ids (UIDs), flags and
-  keywords. It scans incoming mail for viruses, keeps replicas of its disks, and enforces POP3's
-  *exclusive lock* on the maildrop.
+  keywords. Like many providers' servers it scans incoming mail for viruses (a provider's policy,
+  not part of POP3 or IMAP), keeps replicas of its disks, and enforces POP3's *exclusive lock* on
+  the maildrop.
 * **Devices** (phone, laptop, desktop) each run a mail client over their own network link
   (bandwidth, round-trip time, online and offline periods) and keep a local store that a crash can
   wipe.
@@ -57,11 +58,11 @@ IMAP"*. It lists nine differences; here they are in English, with the verdict th
 |---|---|---|---|
 | 1 | "POP downloads the emails to the local device, while IMAP stores the emails on the server and provides a view from several places at the same time." | **Oversimplified.** The usual defaults, but POP3 can leave copies on the server and IMAP clients keep local copies too. | 1 |
 | 2 | "POP uses port number 110, and IMAP uses port number 143." (Elsewhere: POP's connection "is established by TCP and UDP"; secure POP uses STLS or POP3S on port 995.) | **Ports right, transport wrong.** POP3 runs over TCP only; 993 is missing; implicit TLS is now preferred. | 2 |
-| 3 | "POP downloads and disconnects from the server, while the IMAP client is always connected and sends notifications as and when new mail arrives." | **Oversimplified.** IDLE is optional and must be re-issued; it is the *server* that pushes, and it pushes a notice, not the message. | 3 |
+| 3 | "POP downloads and disconnects from the server, while the IMAP client is always connected and sends notifications as and when new mail arrives." | **Oversimplified.** IDLE is optional, and clients are advised to re-issue it at least every 29 minutes; it is the *server* that pushes, and it pushes a notice, not the message. | 3 |
 | 4 | "All mail folders are on the server in IMAP, while in POP they are on the local device, local to the device itself." | **Right**, with nuance: POP3 sees one maildrop; its folders are a client feature. | 4 |
 | 5 | "In IMAP, if you mark an email as read or forwarded, the status is visible from every IMAP client, while in POP, once you download the emails to your local device, there is no further access from other devices." | **Right for IMAP**, after a sync (offline changes wait); the POP half is too strong. | 5 |
 | 6 | "There is an option in the POP mail client to leave the emails on the server for a certain period of time and then delete them. If you use 2 clients, set the second client to download the emails from the server and not leave copies on the server." | **The option is real; the advice is wrong.** The other client then misses every message the second one takes first. | 6 |
-| 7 | "Virus scanning and vulnerability checks are easy in IMAP, because the emails are stored on the server and the scanning is done on the server itself, whereas in POP, if you download the emails to your local device, you have to scan all the emails." | **Misleading.** Servers scan at delivery for both protocols; IMAP's real edge is rescanning later, in one place. | 7 |
+| 7 | "Virus scanning and vulnerability checks are easy in IMAP, because the emails are stored on the server and the scanning is done on the server itself, whereas in POP, if you download the emails to your local device, you have to scan all the emails." | **Misleading.** Where the provider scans at delivery (a policy, not part of either protocol), it does so for both protocols alike; IMAP's real edge is that mail kept on the server can be rescanned later, in one place. | 7 |
 | 8 | "Search is performed on the server in IMAP, while in POP search is performed on the local device." | **Right, oversimplified.** IMAP clients also search their local copies, and server search costs server work. | 8 |
 | 9 | "The local machine or device may crash or lose its data, while in IMAP the emails are stored on servers with high availability and redundancy." | **Half true and dangerous.** Redundancy protects against disk failure, not against your own delete, which IMAP copies to every device: IMAP is not a backup. | 9 |
 
@@ -98,19 +99,21 @@ CONTENT = LessonContent(
         "has already filled. Sending is out of scope for both, and for this course.",
         "Most of the article's claims describe *typical client settings*, not what the protocols "
         "can do. Lessons 1, 3 and 6 change those settings and watch the difference move.",
-        "Where the article is plainly wrong (TCP *and UDP*, the two-client advice, IMAP as a "
-        "safe place for your mail) the model shows the consequence rather than just saying so.",
+        "Where the article's advice is plainly wrong (the two-client setup, IMAP as a safe place "
+        "for your mail) the model shows the consequence rather than just saying so; where it "
+        "gets a fact wrong (TCP *and UDP*), the lesson cites the RFC.",
     ),
     nuance=(
         NuanceBox(
             title="The article mixes protocol and client",
             text=(
-                "\"POP deletes mail on the server\" is what many POP3 *clients* do by default; the "
-                "protocol only deletes what the client marks with `DELE`, and only when the "
-                "session ends with `QUIT`. Keep asking: is this the protocol, or a client's "
-                "setting?"
+                "\"POP deletes mail on the server\" is what many POP3 *clients* do by default. "
+                "Through the protocol, a message is removed only when the client has marked it "
+                "with `DELE` and the session ends with `QUIT`; a server may also expire old mail "
+                "by its own policy, which it can announce with `EXPIRE` in its `CAPA` reply. Keep "
+                "asking: is this the protocol, the server's policy, or a client's setting?"
             ),
-            source="RFC 1939 §5–6",
+            source="RFC 1939 §5–6; RFC 2449 §6.7",
         ),
     ),
     quiz=(
@@ -165,7 +168,7 @@ CONTENT = LessonContent(
             ),
             answer="sealed:pQ2wfg==",
             explanations=(
-                "Port 110 is right: RFC 1939 §3 assigns it.",
+                "Port 110 is right: RFC 1939 §3 has the server listen on TCP port 110.",
                 "Port 995 is indeed POP3 over implicit TLS.",
                 "RFC 1939 §3 starts POP3 by a TCP connection to port 110. There is no POP3 over "
                 "UDP; IANA lists 110/udp only as a reserved number.",

@@ -57,9 +57,11 @@ CONTENT = LessonContent(
             text=(
                 "A POP3 client that never sends `DELE` leaves everything on the server, and `UIDL` "
                 "(unique ids that stay stable across sessions) lets it download each message once. "
-                "Lesson 6 shows what that does to other devices."
+                "How long the server keeps the mail is the server's policy, which it can announce "
+                "with `EXPIRE` in its `CAPA` reply. Lesson 6 shows what leaving copies does to "
+                "other devices."
             ),
-            source="RFC 1939 §7–8",
+            source="RFC 1939 §7–8; RFC 2449 §6.7",
         ),
         NuanceBox(
             title="IMAP clients keep local copies too",
@@ -73,9 +75,10 @@ CONTENT = LessonContent(
         NuanceBox(
             title="POP3 can download partially",
             text=(
-                "`LIST` gives every message's size before anything is downloaded, and `TOP n k` "
-                "returns the headers plus the first *k* body lines. What POP3 lacks is access to a "
-                "single MIME part: an attachment comes with the whole message."
+                "`LIST` gives every message's size before anything is downloaded, and the "
+                "optional `TOP n k` returns the headers plus the first *k* body lines. What POP3 "
+                "lacks is access to a single MIME part: an attachment comes with the whole "
+                "message."
             ),
             source="RFC 1939 §5, §7",
         ),

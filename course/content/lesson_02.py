@@ -66,11 +66,26 @@ CONTENT = LessonContent(
         NuanceBox(
             title="IMAP's LOGIN is clear text too",
             text=(
-                "Without TLS, IMAP `LOGIN` sends the password as readable as POP3's `PASS`. That "
-                "is why an IMAP4rev2 server on a connection without TLS must advertise "
-                "`LOGINDISABLED` and refuse `LOGIN`."
+                "Without TLS, IMAP `LOGIN` carries the password as readably as POP3's `PASS`. "
+                "RFC 9051 does not make every server refuse it. It says that clients MUST NOT "
+                "use `LOGIN` on \"unsecure networks\"; that a server MUST implement a "
+                "configuration which advertises `LOGINDISABLED` and refuses `LOGIN` until TLS (or another "
+                "protection) is in place; and that server sites SHOULD NOT allow `LOGIN` "
+                "without such protection. A server that allows it is discouraged, not "
+                "forbidden."
             ),
             source="RFC 9051 §6.2.3",
+        ),
+        NuanceBox(
+            title="Why the lab's own server accepts cleartext LOGIN",
+            text=(
+                "The live server of lesson 11 offers no TLS and accepts `LOGIN` and `PASS` in "
+                "clear text, so that Python's `poplib` and `imaplib` can log in and you can read "
+                "every byte. The course starts it on the loopback address of your own computer "
+                "only, so the password never crosses a network. Do not copy that setting to a "
+                "server that other machines can reach."
+            ),
+            source="RFC 9051 §6.2.3; the lab's server (lesson 11)",
         ),
     ),
     quiz=(
@@ -106,31 +121,37 @@ CONTENT = LessonContent(
                 "STARTTLS works, but RFC 8314 prefers implicit TLS: no clear-text phase that an "
                 "attacker could tamper with, and fewer round trips.",
                 "RFC 8314 (2018) recommends implicit TLS: IMAP on 993, POP3 on 995.",
-                "Without TLS the password crosses the network in clear text; RFC 9051 even "
-                "requires the server to refuse LOGIN then.",
+                "RFC 8314 recommends TLS for all traffic between a mail client and its server; "
+                "without it the password crosses the network in clear text, and RFC 9051 §6.2.3 "
+                "says clients MUST NOT use `LOGIN` on \"unsecure networks\".",
                 "995 is POP3 over TLS, not IMAP.",
             ),
         ),
         MultipleChoice(
             prompt=(
-                "An IMAP4rev2 server (RFC 9051) gets a connection on port 143 that has not started "
-                "TLS. What does it do about `LOGIN`?"
+                "An IMAP client is about to log in on port 143 over a network it does not "
+                "trust, and TLS has not started. What does RFC 9051 §6.2.3 say about `LOGIN`?"
             ),
             options=(
-                "Accepts it: IMAP hashes the password itself.",
-                "Advertises LOGINDISABLED and refuses LOGIN.",
-                "Redirects the client to port 993.",
-                "Accepts it, because only POP3 sends passwords in clear text.",
+                "It is safe there: IMAP hashes the password itself.",
+                "Clients MUST NOT send it; sites SHOULD NOT allow it.",
+                "Every server refuses it, so the password cannot leak.",
+                "It is fine: only POP3 sends passwords in clear text.",
             ),
             answer="sealed:oo4cLQ==",
             explanations=(
                 "`LOGIN` sends the user name and password as plain strings; IMAP does not hash "
-                "them.",
-                "RFC 9051 §6.2.3: without TLS, the server advertises `LOGINDISABLED` and refuses "
-                "`LOGIN`, because the password would be readable on the wire.",
-                "IMAP has no redirect to another port; the client must use STARTTLS or connect to "
-                "993 itself.",
-                "A common misconception: IMAP `LOGIN` is as readable as POP3 `PASS` without TLS.",
+                "them, so without TLS anyone on the path can read them.",
+                "Clients MUST NOT use `LOGIN` on \"unsecure networks\", and server sites SHOULD "
+                "NOT allow it without TLS or another protection. A server MUST also implement a "
+                "configuration that advertises `LOGINDISABLED` and refuses `LOGIN`, but nothing "
+                "forces a site to switch it on.",
+                "The RFC requires servers to *offer* a configuration that advertises "
+                "`LOGINDISABLED` and refuses `LOGIN`, not to run with it: a server may still "
+                "accept a cleartext `LOGIN` (the lab's loopback server does). Keeping the password "
+                "off an insecure network is also the client's duty.",
+                "A common misconception: without TLS, IMAP `LOGIN` is as readable as POP3's "
+                "`PASS`.",
             ),
         ),
         Numeric(

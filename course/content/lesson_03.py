@@ -13,8 +13,8 @@ CONTENT = LessonContent(
         "Describe an IDLE round: `IDLE`, `+ idling`, the pushed `* N EXISTS`, `DONE`, tagged `OK` "
         "— and that the client still has to fetch the message.",
         "Weigh the cost: bytes per day spent on polls or keepalives, and time connected.",
-        "Explain why IDLE is re-issued at least every 29 minutes and why routers make that "
-        "matter.",
+        "Explain why RFC 2177 advises clients to re-issue IDLE at least every 29 minutes, and "
+        "why home routers that forget quiet connections make that matter.",
     ),
     claim_en=(
         "POP downloads and disconnects from the server, while the IMAP client is always connected "
@@ -31,7 +31,7 @@ CONTENT = LessonContent(
         question=(
             "The POP3 clients poll every 10 minutes (Thunderbird's default check interval). Mail "
             "arrives at random moments. What is the median delay, in seconds, from a message "
-            "reaching the server to a device showing it?"
+            "reaching the server to the phone showing it (of the messages the phone shows)?"
         ),
         result_key="median_delay_s_pop3",
         unit="s",
@@ -40,21 +40,32 @@ CONTENT = LessonContent(
         step=10,
     ),
     notice=(
-        "POP3's median delay sits near half the poll interval: a message arrives, on average, "
-        "halfway between two polls. Halve the interval and the delay halves.",
-        "With IDLE on, IMAP's *median* delay is seconds: the time to push `* N EXISTS` and "
-        "fetch. Turn IDLE off and IMAP polls too: its delay jumps to the scale of the poll "
-        "interval.",
+        "For the phone, which is online all day, POP3's median delay sits near half the poll "
+        "interval: a message arrives, on average, halfway between two polls. Halve the "
+        "interval and the delay halves.",
+        "With IDLE on, the phone's median IMAP delay is a matter of seconds or less: the time to "
+        "push `* N EXISTS` and fetch. Turn IDLE off and IMAP polls too: its delay jumps to the "
+        "scale of the poll interval.",
         "Look at the tail of the IMAP curve: a device that is offline cannot be notified at "
-        "all, so some messages wait until it reconnects. IDLE only helps while connected.",
-        "Short poll intervals are not free: every empty poll still costs a TCP and TLS handshake, "
-        "a login and a few commands. Compare the overhead bytes per day.",
-        "IDLE is cheap on the wire (a notice, a keepalive, a re-issued command now and then) but "
-        "keeps a connection open — look at connection time per day, a battery proxy.",
+        "all, so some messages wait until it reconnects. IDLE only helps while connected: for "
+        "the laptop or the desktop, which are off most of the day, the wait is hours.",
+        "Short poll intervals are not free: every POP3 poll, empty or not, costs a TCP and TLS "
+        "handshake, a login and a few commands. The overhead bar counts every byte that is not "
+        "message content, per device and day. At the default settings (10-minute polls, IDLE "
+        "on) POP3's polls cost several times what IMAP's IDLE does; poll every minute and "
+        "POP3's overhead grows about tenfold, into megabytes a day; poll hourly and it falls to "
+        "about IDLE's level.",
+        "IDLE's overhead does not depend on the poll interval: an idling client pays for the "
+        "commands around what it fetches and for a re-issued `IDLE` now and then, not for "
+        "polls. Turn IDLE off and IMAP's polls cost more than its IDLE did. The price of IDLE is "
+        "the open connection — look at connection time per day, a battery proxy.",
         "Put the devices behind a router that forgets quiet connections after 5 minutes: IDLE "
-        "re-issued every 24 minutes cannot keep the connection alive, pushes are lost, and IMAP's "
-        "median delay grows to many minutes. Then turn on a server keepalive after 2 minutes of "
-        "silence: the pushes come back, for a few kilobytes a day.",
+        "re-issued every 24 minutes cannot keep the connection alive, pushes are lost until the "
+        "client finds the connection gone and reconnects, and IMAP's delay grows from seconds "
+        "to minutes. Then turn on a server keepalive after 2 minutes of silence: the pushes "
+        "come back, and the overhead bar shows the price. Each keepalive is a 17-byte line, "
+        "but it travels in its own TLS record and TCP segment, so the keepalives add tens to "
+        "hundreds of kilobytes per device and day — not a few kilobytes.",
     ),
     nuance=(
         NuanceBox(
@@ -69,22 +80,24 @@ CONTENT = LessonContent(
         NuanceBox(
             title="\"Always connected\" has limits",
             text=(
-                "A client must re-issue `IDLE` at least every 29 minutes, because servers may log "
-                "out a silent client after 30 (K-9 Mail re-issues every 24 minutes; Dovecot sends "
-                "`* OK Still here` every 2 minutes). Home routers can forget an idle TCP "
-                "connection after 5–10 minutes, so without such traffic a push can be silently "
-                "lost."
+                "A server may treat an idling client as inactive and log it out when its "
+                "inactivity timer runs out; such a timer must be at least 30 minutes. So RFC 2177 "
+                "*advises* clients to end and re-issue `IDLE` at least every 29 minutes: advice, "
+                "not a limit the protocol enforces (K-9 Mail re-issues every 24 minutes; Dovecot "
+                "sends `* OK Still here` every 2 minutes). Home routers can forget an idle TCP "
+                "connection after 5–10 minutes, so without traffic in between a push can be "
+                "silently lost."
             ),
-            source="RFC 2177 §3; RFC 9051 §5.4; Fastmail blog",
+            source="RFC 2177 §3; RFC 9051 §5.4, §6.3.13; Fastmail blog",
         ),
         NuanceBox(
             title="IMAP can poll too, and IDLE watches one folder",
             text=(
-                "IDLE is an extension a client may use, not how IMAP always works: many clients "
-                "poll with `NOOP` or reconnect on a timer, and one IDLE command watches only the "
-                "selected mailbox."
+                "IDLE began as an extension (RFC 2177) and is part of IMAP4rev2, but a client "
+                "need not use it: many clients poll with `NOOP` or reconnect on a timer. And one "
+                "IDLE command watches only the selected mailbox."
             ),
-            source="RFC 2177; RFC 9051 §6.1.2",
+            source="RFC 2177; RFC 9051 §6.1.2, §6.3.13",
         ),
     ),
     quiz=(
@@ -124,15 +137,17 @@ CONTENT = LessonContent(
         ),
         Numeric(
             prompt=(
-                "RFC 2177 asks an idling client to end and re-issue IDLE regularly. At most how "
-                "many minutes may one IDLE command last?"
+                "RFC 2177 advises an idling client to end `IDLE` and re-issue it regularly. What "
+                "is the longest gap between re-issues, in minutes, that it advises?"
             ),
             answer="sealed:XuKsqhg=",
             tolerance=0,
             unit="min",
             explanation=(
-                "Servers may log out a client that has been inactive for 30 minutes (RFC 9051 "
-                "§5.4), so RFC 2177 §3 asks clients to re-issue IDLE a little before that."
+                "A server may count an idling client as inactive, and its autologout timer may be "
+                "as short as 30 minutes (RFC 9051 §5.4), so RFC 2177 §3 advises re-issuing IDLE a "
+                "little before that. It is advice, not a hard limit: a client that idles longer "
+                "breaks no rule, it only risks being logged out."
             ),
         ),
         MultipleChoice(

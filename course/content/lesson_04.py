@@ -61,10 +61,11 @@ CONTENT = LessonContent(
             text=(
                 "IMAP's own deletion is two steps: set `\\Deleted`, then `EXPUNGE` (or `CLOSE`). A "
                 "Trash folder exists because the client *moves* the message there first (`MOVE`, "
-                "RFC 6851); `COPY` never creates the target folder and answers `[TRYCREATE]` "
-                "instead."
+                "RFC 6851, now part of IMAP4rev2). The server MUST NOT create a missing target "
+                "folder for `COPY` or `MOVE`: it answers `NO`, normally with `[TRYCREATE]` as a "
+                "hint to `CREATE` it first."
             ),
-            source="RFC 9051 §6.4.3, §6.4.8; RFC 6851",
+            source="RFC 9051 §6.4.3, §6.4.7, §6.4.8; RFC 6851",
         ),
     ),
     quiz=(

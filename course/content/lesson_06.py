@@ -1,7 +1,7 @@
 """Lesson 6 text: leaving mail on the server, and the article's two-client advice."""
 
 from course.content.schema import LessonContent, NuanceBox, PredictKind, PredictPrompt
-from course.quiz import MultipleChoice, Numeric
+from course.quiz import MultipleChoice
 
 CONTENT = LessonContent(
     number=6,
@@ -42,15 +42,28 @@ CONTENT = LessonContent(
     ),
     notice=(
         "The laptop misses every message the desktop fetched and deleted before the laptop's "
-        "next poll — with equal intervals, a large share of all mail.",
-        "Turn *second leaves copies* on: nobody misses anything, and the server keeps mail for "
-        "the leave period. That is the setup that actually works with two POP3 clients.",
+        "next poll. The summary lists when each computer is online: with the desktop on through "
+        "the working day and the laptop off, that is the day's mail -- a large share of all "
+        "mail.",
+        "Turn *desktop leaves copies too* on: nobody misses anything, and the mail stays on the "
+        "server until a client's leave period is up. That is the setup that actually works "
+        "with two POP3 clients.",
         "Turn `UIDL` off: a client that leaves copies cannot tell old messages from new, and "
         "downloads the same mail again and again (the duplicate bytes).",
-        "Lock refusals: when both clients poll at the same moment, the second session is refused "
-        "while the first holds the maildrop lock, and tries again at its next poll.",
+        "The maildrop lock refuses a login only while another session of the same mailbox is "
+        "still running. In the article's setup the two computers are not online at the same "
+        "time, so sessions can meet only at the 9 h hand-over: a laptop session that began just "
+        "before 9 h and is still downloading a big message over a slow line when the desktop "
+        "first polls (seed 16 on the 56 kbit/s line shows it). On the fast lines no login is "
+        "refused.",
+        "To see the lock at work, switch on *desktop also on 18-23 h*: both computers now come "
+        "online at 18 h, each polls a little after that and then every poll interval, so their "
+        "polls fall close together. On the fast lines sessions are over in time and none is "
+        "refused; pick a slow line (say 128 kbit/s) and a big message takes minutes to "
+        "download -- the other client's poll falls inside that session, its login is refused, "
+        "and it retries at its next poll. The slower the line, the more refusals.",
         "Under IMAP nothing is missed, whatever the settings: every client reads the same "
-        "mailbox.",
+        "mailbox, and IMAP has no maildrop lock.",
     ),
     nuance=(
         NuanceBox(
@@ -71,6 +84,17 @@ CONTENT = LessonContent(
                 "remember what it already has."
             ),
             source="RFC 1939 §7",
+        ),
+        NuanceBox(
+            title="The maildrop lock",
+            text=(
+                "After login a POP3 server takes an exclusive lock on the maildrop, so that "
+                "nothing changes it until the session ends; a login it cannot lock for gets a "
+                "negative reply (`-ERR`). Two POP3 clients therefore take turns, one session at "
+                "a time. IMAP has no such lock: several sessions can have one mailbox open at "
+                "once, and the server tells each about the changes the others make."
+            ),
+            source="RFC 1939 §4; RFC 9051 §5.2",
         ),
         NuanceBox(
             title="Deletion happens at QUIT",
@@ -154,18 +178,25 @@ CONTENT = LessonContent(
                 "The lock is released when the session ends, however it ends.",
             ),
         ),
-        Numeric(
+        MultipleChoice(
             prompt=(
-                "A POP3 client *without* `UIDL` leaves mail on the server, where 20 messages "
-                "sit. It cannot tell old from new, so it downloads everything at each poll. How "
-                "many message downloads do 6 polls cost?"
+                "The laptop's POP3 session is still downloading a big message when the "
+                "desktop's client tries to log in to the same mailbox. What happens?"
             ),
-            answer="sealed:cjV0QJZG",
-            tolerance=0,
-            unit="downloads",
-            explanation=(
-                "Without stable ids every poll looks like a fresh maildrop, so every message is "
-                "fetched again at every poll: the count grows with polls × messages."
+            options=(
+                "The desktop's login is refused (-ERR); its client tries again later.",
+                "Both sessions download the message at the same time.",
+                "The server ends the laptop's session to let the desktop in.",
+                "Both sessions share the mailbox, as IMAP sessions can.",
+            ),
+            answer="sealed:eFVPpg==",
+            explanations=(
+                "The laptop's session holds the exclusive maildrop lock until it ends; a login "
+                "that cannot take the lock gets a negative reply.",
+                "Only one session at a time holds the maildrop: the lock exists to stop two "
+                "sessions changing it at once.",
+                "The lock is released when the session ends; a second login does not end it.",
+                "IMAP allows several sessions on one mailbox; POP3 does not.",
             ),
         ),
     ),

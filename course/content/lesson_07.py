@@ -8,10 +8,12 @@ CONTENT = LessonContent(
     title="Virus scanning: where and when?",
     notebook="07_virus_scanning.ipynb",
     objectives=(
-        "Explain that mail is scanned at delivery, before POP3 or IMAP is involved.",
+        "Explain that a provider's server may scan mail at delivery -- a policy of the server, "
+        "not part of POP3 or IMAP -- and that both protocols then get the same first check.",
         "Explain the zero-day window: an infected message no signature recognises yet, and what "
         "a later signature update can still do under each protocol.",
-        "Compare where scanning work happens: once on the server, or on every device.",
+        "Count infected copies as (message, device) pairs, and compare where they land and where "
+        "the scanning work happens.",
     ),
     claim_en=(
         "Virus scanning and vulnerability checks are easy in IMAP, because the emails are stored "
@@ -26,55 +28,78 @@ CONTENT = LessonContent(
     predict=PredictPrompt(
         kind=PredictKind.CHOICE,
         question=(
-            "The server scans every message at delivery, for both protocols. Some infected "
-            "messages are new (zero-day) and only a later signature update detects them. Which "
-            "protocol lets more infected messages reach a device before they are quarantined?"
+            "In this lesson's model the server scans every message at delivery, for both "
+            "protocols. A zero-day -- an infected message no signature knows yet -- passes that "
+            "scan; some hours later a signature update lets the server rescan the mail it "
+            "stores, and each device's scanner check its own copies. Count infected copies on "
+            "devices before that update: one message on two devices is two copies. The family "
+            "has a phone, a laptop and a desktop; POP3 leaves copies on the server for 14 days, "
+            "IMAP downloads a message's body when it is opened. Which protocol puts more "
+            "infected copies on the devices?"
         ),
         result_key="more_exposed",
         options=(
             Choice("pop3", "POP3"),
             Choice("imap", "IMAP"),
-            Choice("same", "The same: both are scanned at delivery"),
+            Choice("same", "The same: both get the same scan at delivery"),
         ),
     ),
     notice=(
-        "Infected messages with a known signature never reach any device, under either protocol: "
-        "the delivery scan stops them.",
-        "The difference is the zero-days. Under IMAP the server rescans stored mail when "
-        "signatures update and quarantines it in place; a device that has not fetched the body "
-        "yet never gets it. Under POP3 the message has usually left the server already.",
-        "Count copies, not just messages: IMAP synchronises a message to every device that keeps "
-        "offline copies, so one infected message that slips through can land on several devices, "
-        "while POP3 with delete-after-download puts it on one. Check which effect wins here.",
-        "Raise the signature delay: exposure grows for both, because clients that fetch eagerly "
-        "have the body before the update arrives.",
-        "Scan work moves rather than vanishes: POP3 devices scan what they download; under IMAP "
-        "the server does more (every rescan) and the devices less.",
+        "Infected mail is rare at the model's default share (0.2 % of messages, an assumed "
+        "value): most weeks bring none -- try a few seeds. The default seed is a week in which "
+        "one zero-day arrives.",
+        "Infected messages a signature already knows never reach a device under either "
+        "protocol: the scan at delivery stops them. Raise the infected share and the *stopped "
+        "at delivery* bars grow equally for both.",
+        "The zero-day is the difference. POP3 clients download every new message at their next "
+        "poll once online, so every computer that comes online before the update holds a full "
+        "infected copy. Under IMAP a device downloads the body only when the user opens the "
+        "message there; when the signature update comes, the server's rescan quarantines the "
+        "message, and the devices that had not opened it never receive it.",
+        "An IMAP device that opened the message before the update holds a copy too: read the "
+        "summary to see which device did and when.",
+        "Switch on *IMAP keeps offline copies* (Thunderbird's default): every IMAP device "
+        "downloads every body as soon as it is online and holds as many infected copies as "
+        "POP3. The edge lies in what the client downloads, not in the protocol's name.",
+        "Let POP3 delete after download: only the first device to poll gets a message, so POP3 "
+        "puts one copy of each message on the devices -- and the server rescan finds nothing "
+        "left to quarantine under POP3.",
+        "Set the signature delay to 0: every infected message is known at delivery and stopped "
+        "there, for both protocols. A longer delay never means fewer copies.",
+        "Scanning work moves rather than vanishes: POP3 devices scan every message they "
+        "download, IMAP devices only the bodies they download (here: what is opened); the "
+        "server scans each message at delivery and everything it stores at every signature "
+        "update.",
     ),
     nuance=(
         NuanceBox(
-            title="Servers scan at delivery, for both protocols",
+            title="Scanning at delivery is a provider's policy",
             text=(
-                "Scanning is part of accepting and storing mail, which happens before any client "
-                "connects with POP3 or IMAP. A POP3 user is protected by the same delivery scan as "
-                "an IMAP user."
+                "Neither POP3 nor IMAP defines virus scanning. Whether mail is scanned when it "
+                "is accepted is up to the provider's delivery software (Sieve's `virustest` "
+                "extension, for example, lets a delivery filter act on a scanner's verdict). "
+                "Where a server does scan at delivery -- as in this lesson's model -- a POP3 user "
+                "gets the same first check as an IMAP user."
             ),
-            source="DESIGN §3 (server model); follows from how delivery works",
+            source="RFC 1939; RFC 9051; RFC 5235 (Sieve virustest); the model (this lesson)",
         ),
         NuanceBox(
-            title="IMAP's real edge: rescans, in one place",
+            title="IMAP's real edge: a later rescan, in one place",
             text=(
                 "Because IMAP mail stays on the server, a later signature update can still find "
-                "and quarantine it there, once for all devices. But an IMAP client that has "
-                "already cached the body holds the infected copy too; and \"vulnerability "
-                "checks\" are not a protocol feature at all."
+                "and quarantine it there, once for all devices: real servers have tools for it "
+                "(Cyrus IMAP's `cyr_virusscan` scans stored mailboxes and expunges infected "
+                "messages). But an IMAP client that has already downloaded the body holds the "
+                "infected copy too; and \"vulnerability checks\" are not a protocol feature at "
+                "all."
             ),
-            source="the model (this lesson)",
+            source="Cyrus IMAP manual (cyr_virusscan); the model (this lesson)",
         ),
     ),
     quiz=(
         MultipleChoice(
-            prompt="When does a typical mail server scan an incoming message for viruses?",
+            prompt="A provider scans mail for viruses. When does its server scan an incoming "
+                   "message?",
             options=(
                 "Only when an IMAP client first opens the message.",
                 "At delivery, before any client reads it.",
@@ -85,15 +110,16 @@ CONTENT = LessonContent(
             explanations=(
                 "The server does not wait for a client; the scan belongs to delivery.",
                 "The message is scanned as it is accepted and stored, before POP3 or IMAP is "
-                "involved, so both protocols read already-scanned mail.",
-                "Servers scan too; client scanning is an extra layer.",
+                "involved, so both protocols read already-scanned mail. That is the provider's "
+                "choice: neither protocol requires it.",
+                "A provider that scans does it on its server; client scanning is an extra layer.",
                 "Deletion is far too late to protect anyone.",
             ),
         ),
         MultipleChoice(
             prompt=(
                 "A signature update six hours after delivery recognises a zero-day in a message. "
-                "Who does the update still protect?"
+                "Who does the update's server rescan still protect?"
             ),
             options=(
                 "POP3 users who downloaded the message an hour after it arrived.",
@@ -103,12 +129,29 @@ CONTENT = LessonContent(
             ),
             answer="sealed:lT4sFA==",
             explanations=(
-                "Their copy left the server hours ago (and may have been deleted there); only "
-                "their own device's scanner can help now.",
+                "Their copy is on their devices already; only their own device's scanner can "
+                "help now.",
                 "A rescan on the server can still quarantine what is stored there.",
                 "The server rescans its stored mail and quarantines the message before those "
                 "clients download the body.",
                 "Devices that already hold the body are not protected by a server rescan.",
+            ),
+        ),
+        Numeric(
+            prompt=(
+                "One zero-day arrives. Under POP3 (leaving copies on the server) the phone, the "
+                "laptop and the desktop all download it before the signature update; under IMAP "
+                "(bodies downloaded when opened) the user opened it on the phone only. How many "
+                "more infected copies -- (message, device) pairs -- are on the devices under "
+                "POP3 than under IMAP?"
+            ),
+            answer="sealed:QgwYpg==",
+            tolerance=0,
+            unit="copies",
+            explanation=(
+                "POP3: one message on three devices is three copies; IMAP: one copy, on the "
+                "phone. The laptop and the desktop had not opened it, so they never received "
+                "the body: the rescan removed the message from the server first."
             ),
         ),
         Numeric(

@@ -10,8 +10,8 @@ CONTENT = LessonContent(
     objectives=(
         "Define search *recall* (the share of matching messages a search finds) and measure it on "
         "a phone and on a brand-new device.",
-        "Explain why IMAP `SEARCH` finds the same on every device, and what it costs: a few "
-        "hundred bytes on the wire, work on the server.",
+        "Explain why IMAP `SEARCH` finds the same on every device, and what it costs: about 2 kB "
+        "of commands and replies in the model, and work on the server.",
         "Explain why POP3 can only search what a device has downloaded.",
     ),
     claim_en=(
@@ -42,8 +42,9 @@ CONTENT = LessonContent(
         "POP3 recall on a device is the share of matching mail *that device* downloaded. On the "
         "new device, under delete-after-download, that is almost nothing.",
         "Bytes to answer a query: a POP3 device searches its own store and sends nothing, but "
-        "finds only what it holds; an IMAP `SEARCH` is a short exchange on the wire that finds "
-        "everything on the server — far less than downloading the mailbox to search it.",
+        "finds only what it holds. An IMAP search finds everything on the server for about 2 kB "
+        "of commands and replies at the default settings — a `SEARCH` in each folder, with the "
+        "`SELECT`s to open them — far less than downloading the mailbox to search it.",
         "Turn on leave-on-server: a new POP3 device then downloads whatever is still on the "
         "server and can search all of it — but only mail younger than the leave period, and only "
         "after paying for the full download.",

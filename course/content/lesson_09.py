@@ -10,8 +10,10 @@ CONTENT = LessonContent(
     objectives=(
         "Count what a device crash loses under POP3 (delete after download) and under IMAP, and "
         "how the age of the last backup changes it.",
-        "Read a Monte Carlo estimate of messages lost per year.",
-        "Explain why IMAP is not a backup: a delete on one device reaches every device.",
+        "Follow a message deleted by mistake on the phone under IMAP and under two POP3 set-ups, "
+        "and explain why IMAP is not a backup: the delete reaches every device and the server.",
+        "Read a Monte Carlo of whole simulated years: messages lost per year to crashes and to "
+        "deletes by mistake, and how much one year differs from the next.",
         "Say what server replicas protect against, and what they do not.",
     ),
     claim_en=(
@@ -25,8 +27,10 @@ CONTENT = LessonContent(
     predict=PredictPrompt(
         kind=PredictKind.CHOICE,
         question=(
-            "On day 5 one of the family's devices crashes and its local storage is wiped; there "
-            "is no backup. Which protocol loses more mail in that crash?"
+            "The family's phone crashes on day 5 of a 7-day run (“device that crashes”: phone, "
+            "“crash on day”: 5) and its local storage is wiped; there is no backup (“restore a "
+            "backup”: no backup). Every POP3 client deletes mail after download. Which protocol "
+            "loses more mail in that crash?"
         ),
         result_key="more_lost",
         options=(
@@ -36,17 +40,28 @@ CONTENT = LessonContent(
         ),
     ),
     notice=(
-        "Under POP3 with delete-after-download, the crash takes every message that only the "
-        "crashed device held; IMAP loses none of them, because the server still has them all. "
-        "Try crashing each device in turn.",
-        "Add a backup and make it older or newer: POP3 then loses only what arrived after the "
-        "backup.",
-        "The accidental delete: the user deletes a message on the phone by mistake. Under IMAP "
-        "the delete reaches every device at the next sync. Under POP3 it can only remove the "
-        "phone's own copy; whether the mail survives depends on whether another copy exists "
-        "(with delete-after-download there usually is none).",
-        "The Monte Carlo panel repeats the year many times: look at the spread, not only the "
+        "The crash panel: under POP3 with delete after download the crash takes every message "
+        "whose only copy was on the crashed device; IMAP loses none, because the server still "
+        "has them all. Crash each device in turn: the device that had downloaded the most mail "
+        "loses the most.",
+        "Restore a backup and make it older or newer: POP3 then loses only mail downloaded since "
+        "the backup was taken; IMAP still loses no messages.",
+        "The delete by mistake, a day before the crash, of a message the phone had downloaded "
+        "first: under IMAP it reaches every device and the server, so no copy is left. Under POP3 "
+        "a delete removes only the phone's own copy. With delete after download that was the only "
+        "copy; with the desktop archive (the phone and the laptop leave mail on the server for 14 "
+        "days, the desktop downloads every message and keeps it) the desktop still holds it — "
+        "unless you make the desktop crash after the delete.",
+        "The yearly Monte Carlo simulates whole years (365 days) of the same family with random "
+        "crashes (*crashes per device per year*) and deletes by mistake on the phone (*deletes by "
+        "mistake per year*). Each dot is one simulated year: look at the spread, not only the "
         "mean.",
+        "In those years delete after download loses mail mostly in crashes; IMAP loses none in "
+        "crashes but every message deleted by mistake; the desktop archive keeps the messages "
+        "deleted by mistake but still loses, in crashes, mail whose only copy was on the crashed "
+        "device (the desktop alone holds the mail the phone and the laptop never fetched). "
+        "Restore a backup: the crash losses shrink, the deletes lost under IMAP do not (in this "
+        "model a backup is restored only after a crash).",
     ),
     nuance=(
         NuanceBox(
@@ -56,16 +71,18 @@ CONTENT = LessonContent(
                 "is copied to every device. Redundant servers keep the *current* state safe from "
                 "disk failure; a backup keeps an *old* state safe from you."
             ),
-            source="follows from the model; RFC 9051 §6.4.3",
+            source="the model (this lesson); RFC 9051 §6.4.3 (EXPUNGE)",
         ),
         NuanceBox(
             title="POP3's local copy can be the backup",
             text=(
-                "A POP3 archive on a desktop, or a POP3 client that leaves copies on the server, "
-                "keeps mail that an IMAP-wide delete would take. What protects you is having two "
-                "independent copies, whichever protocol made them."
+                "With the desktop archive, a delete by mistake on the phone removes only the "
+                "phone's copy; the desktop's own copy survives it. The archive is still a single "
+                "copy of the mail no other device fetched, so a desktop crash without a backup "
+                "takes that mail. What protects you is having two independent copies, whichever "
+                "protocol made them."
             ),
-            source="the model (this lesson)",
+            source="the model (this lesson); RFC 1939 (no POP3 command tells other clients of a delete)",
         ),
         NuanceBox(
             title="\"High availability and redundancy\" is the provider, not IMAP",
@@ -116,6 +133,29 @@ CONTENT = LessonContent(
                 "With delete-after-download the server kept nothing.",
                 "The backup restores everything up to its date.",
                 "Size does not matter; where the copies are does.",
+            ),
+        ),
+        MultipleChoice(
+            prompt=(
+                "In the lesson's desktop-archive set-up (the phone and the laptop leave mail on the "
+                "server for 14 days, the desktop downloads every message and keeps it) you delete a "
+                "message by mistake on the phone. Where is it at the end of the run?"
+            ),
+            options=(
+                "Gone from every device, as under IMAP.",
+                "On the desktop, which had downloaded it and keeps its own copy.",
+                "Back on the phone: it downloads the message again at its next poll.",
+                "Only in the server's Trash folder.",
+            ),
+            answer="sealed:L--bwA==",
+            explanations=(
+                "A POP3 client's delete changes only its own store; nothing tells the other "
+                "devices about it.",
+                "The delete removed the phone's copy only; the desktop's copy is independent of it.",
+                "With UIDL the phone remembers what it has already downloaded, and the desktop has "
+                "taken the message off the server anyway.",
+                "POP3 sees one maildrop with no folders such as Trash, and the phone's delete "
+                "changed only the phone's own store.",
             ),
         ),
         MultipleChoice(

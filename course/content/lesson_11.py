@@ -7,11 +7,11 @@ READING = """\
 ### How to read a transcript
 
 Each row is one line on the wire, without its CRLF. **Client** lines are what the client sent;
-**server** lines are the replies. In POP3 every reply starts with `+OK` or `-ERR`, and a multi-line
-reply ends with a line holding a single `.`. In IMAP each command carries a *tag* (`a001`), the
-final reply repeats that tag with `OK`, `NO` or `BAD`, lines starting with `*` are *untagged* data
-that may arrive at any time, and `+` asks the client to go on. The byte totals count everything
-each side sent, line ends included (TLS excluded).
+**server** lines are the replies. In POP3 every reply's status line starts with `+OK` or `-ERR`,
+and a multi-line reply ends with a line holding a single `.`. In IMAP each command carries a
+*tag* (`a001`), the final reply repeats that tag with `OK`, `NO` or `BAD`, lines starting with `*`
+are *untagged* data that may arrive at any time, and `+` asks the client to go on. The byte
+totals count everything each side sent, line ends included (TLS excluded).
 """
 
 STATE_MACHINES = """\
@@ -31,7 +31,7 @@ A connection that drops in TRANSACTION never reaches UPDATE, so nothing is delet
 
 | State | Entered by | Typical commands | Leaves by |
 |---|---|---|---|
-| Not Authenticated | greeting `* OK` | `CAPABILITY`, `STARTTLS`, `LOGIN`, `AUTHENTICATE` | `LOGIN` |
+| Not Authenticated | greeting `* OK` | `CAPABILITY`, `STARTTLS`, `LOGIN`, `AUTHENTICATE` | `LOGIN` or `AUTHENTICATE` |
 | Authenticated | login, or `CLOSE`/`UNSELECT` | `SELECT`, `EXAMINE`, `LIST`, `CREATE`, `RENAME`, `DELETE`, `STATUS` | `SELECT`/`EXAMINE` |
 | Selected | `SELECT`/`EXAMINE` | `FETCH`, `STORE`, `SEARCH`, `COPY`, `MOVE`, `EXPUNGE`, `IDLE`, `CLOSE` | `CLOSE`, another `SELECT`, `LOGOUT` |
 | Logout | `LOGOUT` (or the server's `* BYE`) | none | the connection closes |
@@ -45,8 +45,13 @@ generated credentials, delivering a new message every few seconds. Then Python's
 `poplib` and `imaplib` talk to it: the same protocol engines that count the bytes in every
 dashboard now answer a real client over a real socket. Nothing leaves your machine.
 
-If you pause for a long time between cells, the server may end a silent session, as the RFCs
-allow (POP3 after 10 minutes, IMAP after 30): run the cell that connects again.
+This server offers no TLS and accepts `PASS` and `LOGIN` in clear text, so that you can read every
+byte. That is acceptable here only because it listens on `127.0.0.1`, the loopback address: the
+password never crosses a network. RFC 9051 §6.2.3 says clients MUST NOT use `LOGIN` on "unsecure
+networks" and server sites SHOULD NOT allow it without protection (lesson 2).
+
+If you pause for a long time between cells, the server ends a silent session after the shortest
+time the RFCs allow (POP3: 10 minutes, IMAP: 30): run the cell that connects again.
 """
 
 IDLE = """\
@@ -141,7 +146,9 @@ CONTENT = LessonContent(
             ),
             answer="sealed:XH1keg==",
             explanations=(
-                "Errors are tagged `NO` or `BAD` replies.",
+                "Not necessarily: a `*` line is untagged, and most carry data such as "
+                "`* 4 EXISTS`. Some are warnings or errors (`* NO`, `* BAD`), but a command's own "
+                "failure comes in its tagged `NO` or `BAD` reply.",
                 "Continuation requests start with `+`.",
                 "Untagged responses carry data (`* 4 EXISTS`, `* 12 FETCH ...`) and can arrive "
                 "between, or even during, commands.",

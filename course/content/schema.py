@@ -207,8 +207,10 @@ RESULT_KEYS: dict[int, dict[str, ResultKey]] = {
                                  "pop3", "imap", "both", "neither"),
     },
     3: {
-        "median_delay_s_pop3": _n("median notification delay, POP3 polling", "s"),
-        "median_delay_s_imap": _n("median notification delay, IMAP (IDLE or polling)", "s"),
+        "median_delay_s_pop3": _n("median notification delay on the device picked (the phone by "
+                                  "default), POP3 polling", "s"),
+        "median_delay_s_imap": _n("median notification delay on the device picked (the phone by "
+                                  "default), IMAP (IDLE or polling)", "s"),
         "overhead_kb_day_pop3": _n("protocol overhead per day (framing + TLS, no messages), POP3", "KB/day"),
         "overhead_kb_day_imap": _n("protocol overhead per day (framing + TLS, no messages), IMAP", "KB/day"),
         "faster_notice": _c("which protocol shows new mail sooner (median)", *_WHICH),
@@ -236,12 +238,18 @@ RESULT_KEYS: dict[int, dict[str, ResultKey]] = {
         "duplicate_mb_imap": _n("MB downloaded more than once, IMAP", "MB"),
         "server_mb_pop3": _n("MB kept on the server at the end, POP3", "MB"),
         "server_mb_imap": _n("MB kept on the server at the end, IMAP", "MB"),
+        "lock_refusals_pop3": _n("POP3 logins refused: the other client's session held the "
+                                 "maildrop lock", "logins"),
         "more_missed": _c("which protocol makes some device miss more messages", *_WHICH),
     },
     7: {
-        "exposed_pop3": _n("infected messages that reached a device before quarantine, POP3", "messages"),
-        "exposed_imap": _n("infected messages that reached a device before quarantine, IMAP", "messages"),
-        "more_exposed": _c("which protocol lets more infected messages reach devices", *_WHICH),
+        "exposed_pop3": _n("infected copies on devices before quarantine, as (message, device) "
+                           "pairs, POP3", "copies"),
+        "exposed_imap": _n("infected copies on devices before quarantine, as (message, device) "
+                           "pairs, IMAP", "copies"),
+        "caught_by_rescan_pop3": _n("infected messages a server rescan quarantined, POP3", "messages"),
+        "caught_by_rescan_imap": _n("infected messages a server rescan quarantined, IMAP", "messages"),
+        "more_exposed": _c("which protocol puts more infected copies on devices", *_WHICH),
     },
     8: {
         "recall_pct_phone_pop3": _n("share of matching messages the phone's search finds, POP3", "%"),
@@ -253,10 +261,21 @@ RESULT_KEYS: dict[int, dict[str, ResultKey]] = {
         "better_recall_new_device": _c("which protocol finds more old mail on a new device", *_WHICH),
     },
     9: {
-        "lost_messages_pop3": _n("messages lost when the device crashes, POP3", "messages"),
+        "lost_messages_pop3": _n("messages lost when the device crashes, POP3 (delete after download)",
+                                 "messages"),
         "lost_messages_imap": _n("messages lost when the device crashes, IMAP", "messages"),
-        "yearly_loss_pop3": _n("Monte Carlo mean messages lost per year, POP3", "messages/year"),
-        "yearly_loss_imap": _n("Monte Carlo mean messages lost per year, IMAP", "messages/year"),
+        "deleted_kept_devices_pop3": _n("devices still holding the message deleted by mistake on the "
+                                        "phone, POP3 (delete after download)", "devices"),
+        "deleted_kept_devices_pop3_archive": _n("devices still holding the message deleted by mistake "
+                                                "on the phone, POP3 with a desktop archive", "devices"),
+        "deleted_kept_devices_imap": _n("devices still holding the message deleted by mistake on the "
+                                        "phone, IMAP", "devices"),
+        "yearly_loss_pop3": _n("Monte Carlo mean received messages lost per year (crashes and deletes "
+                               "by mistake), POP3 (delete after download)", "messages/year"),
+        "yearly_loss_pop3_archive": _n("Monte Carlo mean received messages lost per year, POP3 with a "
+                                       "desktop archive", "messages/year"),
+        "yearly_loss_imap": _n("Monte Carlo mean received messages lost per year, IMAP",
+                               "messages/year"),
         "more_lost": _c("which protocol loses more mail in the crash", *_WHICH),
     },
     10: {
@@ -264,8 +283,8 @@ RESULT_KEYS: dict[int, dict[str, ResultKey]] = {
         "wire_mb_imap": _n("total MB on the wire, all devices, IMAP", "MB"),
         "consistency_pct_pop3": _n("mean consistency, POP3", "%"),
         "consistency_pct_imap": _n("mean consistency, IMAP", "%"),
-        "median_delay_s_pop3": _n("median notification delay, POP3", "s"),
-        "median_delay_s_imap": _n("median notification delay, IMAP", "s"),
+        "median_delay_s_pop3": _n("median notification delay on the phone, POP3", "s"),
+        "median_delay_s_imap": _n("median notification delay on the phone, IMAP", "s"),
         "less_wire": _c("which protocol puts fewer bytes on the wire", *_WHICH),
         "more_consistent": _c("which protocol keeps devices more consistent", *_WHICH),
     },

@@ -112,6 +112,15 @@ class Dashboard(abc.ABC):
     long_running: ClassVar[bool] = False  # simulate() reports real progress (the bar fills)
     figure_size: ClassVar[tuple[float, float]] = (10.0, 4.2)
     figure_name: ClassVar[str] = "dashboard"  # file-name stem of the exported figure
+    # the scenario the experiment starts from (sim.presets), named in exported captions
+    preset: ClassVar[str | None] = "family"
+    run_description: ClassVar[str] = ""  # what is run instead, for a lesson without a preset
+    # key figures drawn from other settings than the controls': what differs, by figure name
+    figure_notes: ClassVar[dict[str, str]] = {}
+    # what the figure's numbers rest on beyond the controls, for the caption of an export
+    assumptions: ClassVar[str] = (
+        "the model's documented defaults for everything the controls do not set (message sizes "
+        "and rates, online hours, client policies, TLS)")
     cache_size: ClassVar[int] = 32
 
     def __init__(self, **values: Any) -> None:
@@ -253,6 +262,33 @@ class Dashboard(abc.ABC):
             self.prediction.observe(self.results)
         for callback in list(self._listeners):
             callback(self)
+
+    def settings_text(self) -> str:
+        """Every control's value in words, changed ones marked: the settings a figure shows."""
+        parts = []
+        for c in self.controls:
+            value = self.values[c.name]
+            if c.kind is ControlKind.CHOICE:
+                shown = next((label for label, v in c.options if v == value), str(value))
+            elif c.kind is ControlKind.TOGGLE:
+                shown = "on" if value else "off"
+            elif value is None:
+                shown = c.off_label
+            else:
+                shown = f"{value:g}" + (f" {c.unit}" if c.unit else "")
+            parts.append(f"{c.label}: {shown}" + (" (changed)" if value != c.default else ""))
+        return "; ".join(parts)
+
+    def caption(self, figure: str | None = None) -> str:
+        """What an exported figure says about itself: lesson, scenario, settings, assumptions
+        (and, for a key figure drawn from other settings, what differs: ``figure_notes``)."""
+        preset = self.values.get("profile", self.preset)
+        note = self.figure_notes.get(figure or self.figure_name, "")
+        run = (f"POP3 and IMAP on the same simulated trace of preset {preset!r}" if preset
+               else self.run_description)
+        return (f"Lesson {self.lesson}, {self.title} Model run: {run}. Settings: "
+                f"{self.settings_text()}. " + (f"{note} " if note else "")
+                + f"Assumptions: {self.assumptions}.")
 
     def key_figures(self) -> list[tuple[str, Callable[[Figure], None]]]:
         """Named figure drawers for the export (default: the dashboard's own figure)."""

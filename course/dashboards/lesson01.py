@@ -42,6 +42,8 @@ class Lesson1Dashboard(Dashboard):
         Control("fetch", "IMAP: download", ControlKind.CHOICE, _default_fetch(),
                 options=_fetch_options()),
         Control("attachments_eager", "IMAP: attachments eagerly", ControlKind.TOGGLE, False),
+        control("attachments_opened_pct", "attachments the user opens", ControlKind.FLOAT, 50.0,
+                step=5.0, unit="%"),
     )
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> Any:

@@ -51,6 +51,11 @@ class Lesson2Dashboard(Dashboard):
     lesson = 2
     title = "Ports, TLS and the first round trips"
     figure_name = "connection_timeline"
+    preset = None
+    run_description = ("the connection set-up and login of each port and TLS mode, as the "
+                       "project's POP3 and IMAP engines write them, priced on one link")
+    assumptions = ("the model's TCP and TLS 1.3 assumptions (full handshake, no session "
+                   "resumption; handshake sizes as documented with the TLS parameters)")
     controls = (
         control("rtt_ms", "round-trip time", ControlKind.LOG_FLOAT, 50.0, unit="ms"),
         control("bandwidth_kbps", "bandwidth", ControlKind.LOG_FLOAT, 10000.0, unit="kbit/s"),

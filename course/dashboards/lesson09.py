@@ -1,4 +1,18 @@
-"""Lesson 9 — crashes: what a device crash loses, with and without a backup; a year of risk."""
+"""Lesson 9 — crashes: what a device crash loses, what a delete by mistake loses, and a year of both.
+
+The figure has three parts, all from :mod:`sim.experiments`:
+
+* **the crash** (:func:`~sim.experiments.lesson9_crash`): POP3 deleting after download vs IMAP;
+* **the delete by mistake** on the phone, one day before the crash, in the same run: IMAP, POP3
+  deleting after download, and POP3 with a desktop archive (the phone and the laptop leave mail on
+  the server for 14 days, the desktop downloads every message and keeps it) -- the set-up in which
+  an independent copy exists;
+* **a year** (:func:`~sim.experiments.lesson9_yearly_loss`, behind the "run the yearly Monte
+  Carlo" box): whole simulated years of the same family with random crashes and mistaken deletes
+  at the rates set, under the same three set-ups.  A year costs a few seconds of computing, so the
+  Monte Carlo runs only when asked, fills the progress bar as it goes, and is kept between
+  updates: moving a control of the crash panel does not run it again.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +23,23 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from course import figures
+from course import figures, style
 from course.dashboards.base import Control, ControlKind, Dashboard, Progress, which
-from course.dashboards.common import DAYS, SEED, control, plural
+from course.dashboards.common import DAYS, SEED, control, plural, short
+from course.predict import format_value
+from course.style import Protocol
+from sim.experiments import ARCHIVE_LEAVE_DAYS
 
 DEVICES = (("phone", "phone"), ("laptop", "laptop"), ("desktop", "desktop"))
 SWEEP_AGES = (0, 1, 2, 3, 5, 7, 10, 14)  # backup ages (days) of the exported sweep figure
+# the three client set-ups of the delete panel and the Monte Carlo, in the order they are drawn
+SETUP_LABELS = ("POP3\ndelete after\ndownload", "POP3\ndesktop\narchive", "IMAP")
+SETUP_PROTOCOLS = (Protocol.POP3, Protocol.POP3, Protocol.IMAP)
+SETUP_HATCHED = (False, True, False)
+ARCHIVE_TEXT = (f"the phone and the laptop leave mail on the server for {ARCHIVE_LEAVE_DAYS:g} days, "
+                f"the desktop downloads every message and keeps it")
+MC_PARAMETERS = ("trials", "crashes_per_year", "accidental_deletes_per_year", "backup_age_days",
+                 "seed")  # the controls the Monte Carlo depends on
 
 
 @dataclass(frozen=True)
@@ -37,6 +62,30 @@ def _lost(record: Any) -> int:
 
 
 @dataclass(frozen=True)
+class DeleteOutcome:
+    """Where the message deleted by mistake is at the end of the run, under one set-up."""
+
+    kept_on: tuple[str, ...]  # short names of the devices that still hold it
+    devices: int  # devices of the user
+    on_server: bool
+
+
+def delete_outcomes(crash: Any) -> tuple[DeleteOutcome, DeleteOutcome, DeleteOutcome] | None:
+    """The delete's outcome per set-up (POP3 delete after download, POP3 archive, IMAP), or
+    ``None`` when no message was deleted by mistake."""
+    if crash.deleted_message is None:
+        return None
+    names = [d.device for d in crash.pop3.devices]
+
+    def one(gone: tuple[str, ...], on_server: bool) -> DeleteOutcome:
+        return DeleteOutcome(tuple(short(n) for n in names if n not in gone), len(names), on_server)
+    return (one(crash.accidental_delete_gone_pop3, crash.accidental_delete_on_server_pop3),
+            one(crash.accidental_delete_gone_pop3_archive,
+                crash.accidental_delete_on_server_pop3_archive),
+            one(crash.accidental_delete_gone_imap, crash.accidental_delete_on_server_imap))
+
+
+@dataclass(frozen=True)
 class Lesson9Data:
     """One crash run, and the yearly Monte Carlo when asked for (``None`` otherwise)."""
 
@@ -44,57 +93,116 @@ class Lesson9Data:
     yearly: Any | None
 
 
-def yearly_loss(trials: int, crashes_per_year: float, backup_age_days: float | None, seed: int,
-                progress: Progress) -> Any:
-    """:func:`sim.experiments.lesson9_yearly_loss`, one trial at a time so a bar can show progress.
+def yearly_loss(values: Mapping[str, Any], progress: Progress) -> Any:
+    """:func:`sim.experiments.lesson9_yearly_loss` for the dashboard's control values."""
+    from sim.experiments import lesson9_yearly_loss
 
-    Trial ``k`` of the model's Monte Carlo is the run with seed ``seed + k``, so calling it with
-    ``trials=1`` per seed and pooling gives exactly the record of one call with ``trials``.
-    """
-    from sim.experiments import RANGES, YearlyLoss, lesson9_yearly_loss
+    return lesson9_yearly_loss(trials=values["trials"], crashes_per_year=values["crashes_per_year"],
+                               accidental_deletes_per_year=values["accidental_deletes_per_year"],
+                               backup_age_days=values["backup_age_days"], seed=values["seed"],
+                               progress=progress)
 
-    if seed + trials - 1 > RANGES["seed"][1]:  # per-trial seeds would leave the allowed range
-        whole = lesson9_yearly_loss(trials=trials, crashes_per_year=crashes_per_year,
-                                    backup_age_days=backup_age_days, seed=seed)
-        progress(1.0)
-        return whole
-    lost_pop3: list[float] = []
-    lost_imap: list[float] = []
-    days = 30
-    for k in range(trials):
-        one = lesson9_yearly_loss(trials=1, crashes_per_year=crashes_per_year,
-                                  backup_age_days=backup_age_days, seed=seed + k)
-        days = one.days
-        lost_pop3 += one.lost_pop3
-        lost_imap += one.lost_imap
-        progress((k + 1) / trials)
-    return YearlyLoss(trials, days, tuple(lost_pop3), tuple(lost_imap),
-                      sum(lost_pop3) / trials, sum(lost_imap) / trials)
+
+def _where(o: DeleteOutcome) -> str:
+    """``"on 1 of 3 devices (desktop), not on the server"``."""
+    which_ones = f" ({', '.join(o.kept_on)})" if o.kept_on else ""
+    server = "still on the server" if o.on_server else "not on the server"
+    return f"on {len(o.kept_on)} of {o.devices} devices{which_ones}, {server}"
+
+
+def _held(o: DeleteOutcome) -> str:
+    """The label over a bar of the delete panel: ``"1: desktop"``, or ``"0"``, and a second line
+    ``"+ the server"`` when the server still holds the message."""
+    text = f"{len(o.kept_on)}: {', '.join(o.kept_on)}" if o.kept_on else "0"
+    return text + ("\n+ the server" if o.on_server else "")
+
+
+def delete_summary(crash: Any, crash_device: str) -> str:
+    """The sentences under the delete panel, each following from the three outcomes."""
+    outcomes = delete_outcomes(crash)
+    if outcomes is None:
+        return ("No message was deleted by mistake: before the delete was due (a day before the "
+                "crash) no message had arrived that the phone was sure to download first.")
+    dad, arch, imap = outcomes
+    day = crash.deleted_at_s / 86400.0
+    text = (f"On day {day:.1f} the user deleted by mistake, on the phone, a message the phone "
+            f"had downloaded first. At the end of the run it is: under IMAP {_where(imap)}; "
+            f"under POP3 with a desktop archive ({ARCHIVE_TEXT}) {_where(arch)}; under POP3 "
+            f"deleting after download {_where(dad)}.")
+    if not imap.kept_on and not imap.on_server:
+        text += " IMAP synchronised the delete to every device and the server: it is no backup."
+    else:
+        text += " Under IMAP a copy is still left: the delete had not reached everywhere yet."
+    if arch.kept_on or arch.on_server:
+        place = " and ".join(arch.kept_on) if arch.kept_on else "the server"
+        text += (f" The POP3 delete removed only the phone's copy, so the archive set-up still "
+                 f"has it ({place}).")
+    elif crash_device == "desktop":
+        text += (" The archive set-up lost it too: the desktop, which held the archive's copy, "
+                 "crashed afterwards.")
+    else:
+        text += " The archive set-up lost it too."
+    if not dad.kept_on and not dad.on_server:
+        text += " With delete after download the phone held the only copy, so that set-up lost it."
+    return text
+
+
+def yearly_summary(y: Any) -> str:
+    """The Monte Carlo's sentences: means per set-up, split by cause, from the record."""
+    backup = ("no backup" if y.backup_age_days is None
+              else f"backups {format_value(y.backup_age_days)} days old")
+    made = sum(y.accidental_deletes) / y.trials
+    parts = []
+    for label, losses in (("POP3 deleting after download", y.pop3),
+                          ("POP3 with a desktop archive", y.pop3_archive), ("IMAP", y.imap)):
+        parts.append(f"{label} {format_value(losses.mean)} ({format_value(losses.mean_crash)} in "
+                     f"crashes, {format_value(losses.mean_delete)} deleted by mistake)")
+    return (f"Over {plural(y.trials, 'simulated year')} of {y.days} days (random crashes, "
+            f"{format_value(y.crashes_per_year)} per device per year on average, {backup}; "
+            f"{format_value(made)} deletes by mistake a year on the phone), received messages lost "
+            f"for good per year on average: " + "; ".join(parts) + ".")
 
 
 class Lesson9Dashboard(Dashboard):
     """A crash loses what only the device held; IMAP is not a backup either (DESIGN.md §5, row 9)."""
 
     lesson = 9
-    title = "What does a crash cost?"
+    title = "What does a crash cost, and what does a delete by mistake cost?"
     figure_name = "crash_loss"
     long_running = True
-    figure_size = (11.0, 4.2)
+    figure_size = (12.0, 4.4)
+    assumptions = (
+        "the model's documented defaults for everything the controls do not set (message sizes "
+        "and rates, online hours, TLS); POP3 in the crash panel deletes after download on every "
+        f"device; in the desktop archive {ARCHIVE_TEXT}; a backup is restored only after a crash")
+    figure_notes = {
+        "loss_vs_backup_age": "This figure repeats the crash for backup ages of 0 to 14 days and "
+                              "without a backup, with no delete by mistake.",
+        "yearly_loss": "This figure simulates whole 365-day years of the same family at the rates "
+                       "set, whether or not the Monte Carlo box is ticked.",
+    }
     controls = (
         Control("crash_device", "device that crashes", ControlKind.CHOICE, "phone", options=DEVICES),
         dataclasses.replace(control("crash_day", "crash on day", ControlKind.FLOAT, 5.0, step=0.5),
                             max_from="days"),
         control("backup_age_days", "restore a backup", ControlKind.OPTIONAL_INT, None,
                 unit="days old", off_label="no backup"),
-        Control("accidental_delete", "accidental delete on the phone",
+        Control("accidental_delete", "delete by mistake on the phone (a day before the crash)",
                 ControlKind.TOGGLE, True),
         DAYS,
         SEED,
-        Control("monte_carlo", "run the yearly Monte Carlo", ControlKind.TOGGLE, False),
-        control("trials", "Monte Carlo: years", ControlKind.INT, 20),
+        Control("monte_carlo", "run the yearly Monte Carlo (a few seconds per year)",
+                ControlKind.TOGGLE, False),
+        control("trials", "Monte Carlo: simulated years", ControlKind.INT, 3, unit="years"),
         control("crashes_per_year", "crashes per device per year", ControlKind.FLOAT,
                 1.0, step=0.5),
+        control("accidental_deletes_per_year", "deletes by mistake per year (phone)",
+                ControlKind.FLOAT, 4.0, step=1.0),
     )
+
+    def __init__(self, **values: Any) -> None:
+        self._years: dict[tuple, Any] = {}  # Monte Carlo records by their parameters
+        super().__init__(**values)
 
     def check(self, values: Mapping[str, Any]) -> None:
         if values["crash_day"] > values["days"]:
@@ -110,20 +218,33 @@ class Lesson9Dashboard(Dashboard):
                               accidental_delete=values["accidental_delete"])
         yearly = None
         if values["monte_carlo"]:
-            yearly = yearly_loss(values["trials"], values["crashes_per_year"],
-                                 values["backup_age_days"], values["seed"], progress)
+            key = tuple(values[k] for k in MC_PARAMETERS)
+            if key not in self._years:
+                self._years[key] = yearly_loss(values, progress)
+            yearly = self._years[key]
         progress(1.0)
         return Lesson9Data(crash, yearly)
+
+    def clear_cache(self) -> None:
+        super().clear_cache()
+        self._years.clear()
 
     def compute_results(self, data: Lesson9Data) -> dict[str, float | str]:
         lp = float(_lost(data.crash.crash_pop3))
         li = float(_lost(data.crash.crash_imap))
         nan = float("nan")
+        outcomes = delete_outcomes(data.crash) if self.values["accidental_delete"] else None
+        kept = [nan, nan, nan] if outcomes is None else [float(len(o.kept_on)) for o in outcomes]
+        y = data.yearly
         return {
             "lost_messages_pop3": lp,
             "lost_messages_imap": li,
-            "yearly_loss_pop3": float(data.yearly.mean_pop3) if data.yearly else nan,
-            "yearly_loss_imap": float(data.yearly.mean_imap) if data.yearly else nan,
+            "deleted_kept_devices_pop3": kept[0],
+            "deleted_kept_devices_pop3_archive": kept[1],
+            "deleted_kept_devices_imap": kept[2],
+            "yearly_loss_pop3": float(y.pop3.mean) if y else nan,
+            "yearly_loss_pop3_archive": float(y.pop3_archive.mean) if y else nan,
+            "yearly_loss_imap": float(y.imap.mean) if y else nan,
             "more_lost": which(lp, li, abs_tol=0.5),
         }
 
@@ -134,47 +255,63 @@ class Lesson9Dashboard(Dashboard):
         backup = ("no backup" if self.values["backup_age_days"] is None
                   else f"a backup {self.values['backup_age_days']} days old")
         text = (f"The {device} crashed on day {self.values['crash_day']:g} and was restored from "
-                f"{backup}. Under POP3 it lost {plural(cp.lost_messages, 'message')} for good "
-                f"({cp.lost_metadata} flags/folders); under IMAP {plural(ci.lost_messages, 'message')} "
+                f"{backup}. Under POP3 deleting after download it lost "
+                f"{plural(cp.lost_messages, 'message')} for good ({cp.lost_metadata} flags/folders); "
+                f"under IMAP {plural(ci.lost_messages, 'message')} "
                 f"({ci.lost_metadata} flags/folders).")
-        if self.values["accidental_delete"] and c.deleted_message is not None:
-            n = len(c.pop3.devices)
-            kept_pop3 = n - len(c.accidental_delete_gone_pop3)
-            kept_imap = n - len(c.accidental_delete_gone_imap)
-            text += (f"\nThe message deleted by mistake on the phone is still on {kept_pop3} of {n} "
-                     f"devices under POP3 and on {kept_imap} under IMAP: IMAP syncs the delete to "
-                     f"every device, so it is no backup.")
+        if self.values["accidental_delete"]:
+            text += "\n" + delete_summary(c, device)
         if data.yearly is not None:
-            text += (f"\nOver {self.values['trials']} simulated years: on average "
-                     f"{data.yearly.mean_pop3:.1f} messages lost per year under POP3, "
-                     f"{data.yearly.mean_imap:.1f} under IMAP.")
+            text += "\n" + yearly_summary(data.yearly)
         return text
 
     def draw(self, fig: Figure, data: Lesson9Data) -> None:
         c = data.crash
+        y = data.yearly
         fig.clear()
-        axes = fig.subplots(1, 3, width_ratios=(1.5, 1, 1.2))
+        own = fig is self.figure  # the dashboard's figure grows a row for the year (an exported
+        # figure keeps the size it was given)
+        if y is None:  # one row: the crash, the delete, and a note where the year would be
+            if own:
+                fig.set_size_inches(*self.figure_size)
+            crash_ax, delete_ax, year_ax = fig.subplots(1, 3, width_ratios=(1.4, 1.2, 1.0))
+        else:  # the year gets a row of its own
+            if own:
+                fig.set_size_inches(self.figure_size[0], 2 * self.figure_size[1])
+            crash_ax, delete_ax, year_ax, year_delete_ax = fig.subplots(2, 2).flat
         cats = ["wiped", "restored", "lost"]
-        get = lambda r: [r.wiped_messages, r.restored_messages, r.lost_messages]
-        figures.grouped_bars(axes[0], cats, get(_rec(c.crash_pop3)), get(_rec(c.crash_imap)),
+        get = lambda r: [r.wiped_messages, r.restored_messages, r.lost_messages]  # noqa: E731
+        figures.grouped_bars(crash_ax, cats, get(_rec(c.crash_pop3)), get(_rec(c.crash_imap)),
                              "messages", "{:.0f}")
-        axes[0].set_title(f"The {self.values['crash_device']} crashes", loc="left")
-        if self.values["accidental_delete"] and c.deleted_message is not None:
-            n = len(c.pop3.devices)
-            figures.grouped_bars(axes[1], ["devices still holding it"],
-                                 [n - len(c.accidental_delete_gone_pop3)],
-                                 [n - len(c.accidental_delete_gone_imap)], "devices", "{:.0f}")
-            axes[1].set_ylim(0, n + 0.5)
-            figures.drop_legend(axes[1])
+        crash_ax.set_title(f"The {self.values['crash_device']} crashes", loc="left")
+        outcomes = delete_outcomes(c) if self.values["accidental_delete"] else None
+        delete_ax.set_title("A delete by mistake on the phone", loc="left")
+        if outcomes is not None:
+            n = outcomes[0].devices
+            figures.setup_bars(delete_ax, SETUP_LABELS, SETUP_PROTOCOLS,
+                               [len(o.kept_on) for o in outcomes],
+                               f"devices still holding it (of {n})", hatched=SETUP_HATCHED,
+                               texts=[_held(o) for o in outcomes])
+            delete_ax.set_ylim(0, n + 0.7)
+            delete_ax.set_yticks(range(n + 1))
         else:
-            figures._empty(axes[1], "no accidental delete")
-        axes[1].set_title("An accidental delete", loc="left")
-        if data.yearly is not None:
-            figures.draw_yearly_loss(axes[2], data.yearly.lost_pop3, data.yearly.lost_imap)
+            figures._empty(delete_ax, "no delete by mistake" if not self.values["accidental_delete"]
+                           else "no message the phone was\nsure to have by then")
+            delete_ax.axis("off")
+        if y is not None:
+            figures.draw_year_losses(year_ax, year_delete_ax, SETUP_LABELS, SETUP_PROTOCOLS,
+                                     SETUP_HATCHED, [y.pop3.crash, y.pop3_archive.crash,
+                                                     y.imap.crash],
+                                     [y.pop3.delete, y.pop3_archive.delete, y.imap.delete],
+                                     sum(y.accidental_deletes) / y.trials)
         else:
-            figures._empty(axes[2], "tick “run the yearly\nMonte Carlo” to see\na year of random crashes")
-            axes[2].axis("off")
-            axes[2].set_title("A year of crashes", loc="left")
+            figures._empty(year_ax, "tick “run the yearly\nMonte Carlo” to see\nwhole years of "
+                                    "random crashes\nand deletes by mistake")
+            year_ax.axis("off")
+            year_ax.set_title("A year of crashes", loc="left")
+        fig.supxlabel(f"POP3 in the crash panel: delete after download on every device.\n"
+                      f"Desktop archive (hatched): {ARCHIVE_TEXT}.", x=0.01, ha="left",
+                      fontsize=8.5, color=style.GREY)
 
     def key_figures(self):
         values = dict(self.values)
@@ -191,9 +328,11 @@ class Lesson9Dashboard(Dashboard):
                                no_backup=(_lost(none.crash_pop3), _lost(none.crash_imap)))
 
         def yearly(fig: Figure) -> None:
-            y = yearly_loss(values["trials"], values["crashes_per_year"], values["backup_age_days"],
-                            values["seed"], lambda _f: None)
-            figures.yearly_loss(fig, y.lost_pop3, y.lost_imap)
+            y = yearly_loss(values, lambda _f: None)
+            figures.yearly_loss_by_setup(fig, SETUP_LABELS, SETUP_PROTOCOLS, SETUP_HATCHED,
+                                         [y.pop3.crash, y.pop3_archive.crash, y.imap.crash],
+                                         [y.pop3.delete, y.pop3_archive.delete, y.imap.delete],
+                                         sum(y.accidental_deletes) / y.trials)
 
         def crash_timeline() -> Any:
             import dataclasses

@@ -34,11 +34,12 @@ class OverviewData:
 
 
 def run_both(scenario: Any, progress: Progress | None = None,
-             grid_step_s: float = 3600.0) -> tuple[Any, Any, Any]:
+             grid_step_s: float = 3600.0, record_events: bool = False) -> tuple[Any, Any, Any]:
     """The trace, the POP3 result and the IMAP result of ``scenario`` (same trace for both).
 
     ``progress`` gets the fraction done of the pair: the POP3 run fills 0..0.5, IMAP 0.5..1.
-    ``grid_step_s`` is the spacing of the result's time series (finer for timelines).
+    ``grid_step_s`` is the spacing of the result's time series (finer for timelines);
+    ``record_events`` keeps the runs' event records (timelines are drawn from them).
     """
     from sim.model import Protocol as ModelProtocol
     from sim.model import run
@@ -48,9 +49,9 @@ def run_both(scenario: Any, progress: Progress | None = None,
     trace = generate(scenario)
     step = min(grid_step_s, scenario.duration_s)
     pop3 = run(scenario, ModelProtocol.POP3, trace, progress=scaled(report, 0.0, 0.5),
-               grid_step_s=step)
+               grid_step_s=step, record_events=record_events)
     imap = run(scenario, ModelProtocol.IMAP, trace, progress=scaled(report, 0.5, 1.0),
-               grid_step_s=step)
+               grid_step_s=step, record_events=record_events)
     return trace, pop3, imap
 
 
@@ -71,7 +72,8 @@ class OverviewDashboard(Dashboard):
         from sim.presets import preset
 
         scenario = preset(values["profile"], days=values["days"], seed=values["seed"])
-        trace, pop3, imap = run_both(scenario, progress, grid_step_s=TIMELINE_GRID_S)
+        trace, pop3, imap = run_both(scenario, progress, grid_step_s=TIMELINE_GRID_S,
+                                     record_events=True)
         return OverviewData(pop3, imap, timeline_data(trace, pop3, Protocol.POP3),
                             timeline_data(trace, imap, Protocol.IMAP))
 
@@ -101,7 +103,7 @@ class OverviewDashboard(Dashboard):
 
 def timeline_drawer(scenario: Any, window_days: float | None = None) -> Any:
     """A figure drawer: the timeline of ``scenario``'s first user, POP3 above IMAP."""
-    trace, pop3, imap = run_both(scenario, grid_step_s=TIMELINE_GRID_S)
+    trace, pop3, imap = run_both(scenario, grid_step_s=TIMELINE_GRID_S, record_events=True)
     window = window_days * 86400.0 if window_days else None
     tp = timeline_data(trace, pop3, Protocol.POP3, window_s=window)
     ti = timeline_data(trace, imap, Protocol.IMAP, window_s=window)

@@ -274,3 +274,98 @@ def test_checking_accepts_exactly_the_sealed_answer(n: int, i: int,
         assert check(q, right).correct and check(q, right + q.tolerance).correct
         assert not check(q, right + q.tolerance + 1).correct
         assert not check(q, right - q.tolerance - 1).correct
+
+
+# -- what the learner reads is sourced and exact (issue 11) ---------------------------------------
+
+GUIDE = ROOT / "course" / "INSTRUCTOR.md"
+
+
+def _strings(value: object) -> list[str]:
+    """Every string inside a lesson's content: dataclass fields, tuples, dicts, all the way down."""
+    import dataclasses
+
+    if isinstance(value, str):
+        return [value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [s for f in dataclasses.fields(value) for s in _strings(getattr(value, f.name))]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, (tuple, list)):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def test_strings_walks_into_every_field() -> None:
+    c = lesson(2)
+    found = "\n".join(_strings(c))
+    assert c.nuance[0].source in found and c.quiz[0].explanations[-1] in found
+    assert c.predict is not None and c.predict.question in found
+
+
+# Internal design notes are not sources a learner can check: cite an RFC, a measurement, or the
+# model ("the model (lesson 9)").
+INTERNAL_REFERENCE = re.compile(r"\bDESIGN\b|DESIGN\.md|FACTS\.md|(?i:\bissue \d+)")
+
+
+@pytest.mark.parametrize("n", LESSONS)
+def test_lesson_text_cites_no_internal_design_file(n: int) -> None:
+    for text in _strings(lesson(n)):
+        assert not INTERNAL_REFERENCE.search(text), f"lesson {n}: {text[:120]!r}"
+
+
+def test_instructor_guide_cites_no_internal_design_file() -> None:
+    for k, line in enumerate(GUIDE.read_text(encoding="utf-8").splitlines(), start=1):
+        assert not INTERNAL_REFERENCE.search(line), f"INSTRUCTOR.md:{k}: {line[:120]!r}"
+
+
+def _learner_texts() -> list[tuple[str, str]]:
+    texts = [(f"lesson {n}", t) for n in LESSONS for t in _strings(lesson(n))]
+    return texts + [("INSTRUCTOR.md", GUIDE.read_text(encoding="utf-8"))]
+
+
+def test_no_text_says_a_server_must_refuse_cleartext_login() -> None:
+    """RFC 9051 §6.2.3: a server MUST *implement a configuration* that advertises LOGINDISABLED
+    and refuses LOGIN; sites SHOULD NOT allow cleartext LOGIN; clients MUST NOT use it on
+    "unsecure networks".  Nothing makes every server refuse it."""
+    wrong = re.compile(r"\b(must|requires? (the|a|every) server to)\s+(advertise|refuse)\b", re.I)
+    for where, text in _learner_texts():
+        assert not wrong.search(text), f"{where}: {wrong.search(text).group(0)!r}"
+
+
+def test_lesson2_states_the_login_rules_with_their_force() -> None:
+    boxes = " ".join(b.text for b in lesson(2).nuance)
+    assert "MUST implement a configuration" in boxes and "`LOGINDISABLED`" in boxes
+    assert "SHOULD NOT allow `LOGIN`" in boxes
+    assert "MUST NOT use `LOGIN`" in boxes
+    lab = [b for b in lesson(2).nuance if "lab" in b.title.lower()]
+    assert lab and "loopback" in lab[0].text, "say why the lab's own server allows cleartext LOGIN"
+    # the quiz's right answer carries the same rules, the "every server refuses" option is wrong
+    q = next(q for q in lesson(2).quiz if "LOGIN" in q.prompt)
+    right = q.options[q.answer_index()]
+    assert "MUST NOT" in right and "SHOULD NOT" in right
+
+
+def test_idle_reissue_is_advice_not_a_limit() -> None:
+    """RFC 2177 §3 / RFC 9051 §6.3.13: clients "are advised to" re-issue IDLE at least every 29
+    minutes; no text turns that into a hard limit."""
+    wrong = re.compile(r"must (end and )?re-?issue|at most how many minutes|may one idle", re.I)
+    for where, text in _learner_texts():
+        assert not wrong.search(text), f"{where}: {wrong.search(text).group(0)!r}"
+    box = next(b for b in lesson(3).nuance if "29 minutes" in b.text)
+    assert "advis" in box.text
+    q = next(q for q in lesson(3).quiz if isinstance(q, Numeric) and q.answer_value() == 29)
+    assert "advis" in q.prompt and "not a hard limit" in q.explanation
+
+
+# Lessons whose text is checked here for "servers scan at delivery" stated as a protocol fact.
+SCAN_LESSONS = (0, 1, 2, 3, 4, 5, 8, 10, 11)
+
+
+@pytest.mark.parametrize("n", SCAN_LESSONS)
+def test_scanning_at_delivery_is_called_a_policy(n: int) -> None:
+    """Scanning incoming mail is a provider's policy, not part of POP3 or IMAP."""
+    for text in _strings(lesson(n)):
+        for sentence in re.split(r"(?<=[.;])\s+|\n", text):
+            if re.search(r"\bscan", sentence, re.I) and "delivery" in sentence:
+                assert "polic" in sentence, f"lesson {n}: {sentence!r}"

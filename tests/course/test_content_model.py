@@ -114,7 +114,118 @@ def test_lesson7_a_longer_signature_delay_exposes_more_for_both() -> None:
     assert total(slow) > total(quick)
 
 
+def test_lesson9_the_mistaken_delete_survives_only_on_the_desktop_archive() -> None:
+    r = _results(9)
+    assert r["deleted_kept_devices_imap"] == 0 and r["deleted_kept_devices_pop3"] == 0
+    assert r["deleted_kept_devices_pop3_archive"] >= 1
+    assert _results(9, crash_device="desktop")["deleted_kept_devices_pop3_archive"] == 0
+
+
+def test_lesson9_the_device_that_downloaded_the_most_loses_the_most() -> None:
+    from course.dashboards import make
+
+    wiped, lost = {}, {}
+    for device in ("phone", "laptop", "desktop"):
+        c = make(9, crash_device=device).data.crash.crash_pop3
+        wiped[device], lost[device] = c.wiped_messages, c.lost_messages
+    assert max(lost, key=lost.get) == max(wiped, key=wiped.get)
+
+
 def test_lesson9_an_older_backup_loses_more_under_pop3_and_nothing_under_imap() -> None:
     fresh, old = _results(9, backup_age_days=1.0), _results(9, backup_age_days=4.0)
     assert fresh["lost_messages_pop3"] < old["lost_messages_pop3"]
     assert fresh["lost_messages_imap"] == old["lost_messages_imap"] == 0
+
+
+# -- numbers the lesson texts state, against the model at the stated settings --------------------
+
+def _lesson3(**values: object):
+    from sim.experiments import lesson3_notification
+
+    return {dev: lesson3_notification(device=dev, **values)
+            for dev in ("phone", "laptop", "desktop", "all")}
+
+
+def test_lesson3_overhead_sentences_hold_for_every_device_view() -> None:
+    """Lesson 3's notice: POP3's 10-minute polls cost several times what IDLE does; polling every
+    minute grows POP3's overhead about tenfold, into megabytes a day; hourly polls fall to about
+    IDLE's level; IDLE's overhead does not depend on the poll interval and is tens to hundreds of
+    kilobytes a day; IMAP polling costs more than IDLE; 2-minute keepalives add tens to hundreds
+    of kilobytes a day (not "a few kilobytes")."""
+    default, every_min, hourly = _lesson3(), _lesson3(poll_interval_min=1), \
+        _lesson3(poll_interval_min=60)
+    no_idle = _lesson3(idle=False)
+    no_idle_hourly = _lesson3(idle=False, poll_interval_min=60)
+    keepalive = _lesson3(keepalive_min=2)
+    for dev, r in default.items():
+        pop, imap = r.overhead_bytes_per_day_pop3, r.overhead_bytes_per_day_imap
+        assert 2.5 * imap < pop, (dev, pop, imap)  # "several times"
+        assert 10e3 <= imap < 1e6, (dev, imap)  # "tens to hundreds of kilobytes"
+        fast = every_min[dev].overhead_bytes_per_day_pop3
+        assert 7 <= fast / pop <= 13 and fast >= 1e6, (dev, fast / pop)  # "about tenfold", MB
+        slow = hourly[dev]
+        assert 0.4 * imap <= slow.overhead_bytes_per_day_pop3 <= 1.6 * imap, dev  # "about IDLE's"
+        assert slow.overhead_bytes_per_day_imap == imap == \
+            every_min[dev].overhead_bytes_per_day_imap, dev  # independent of the poll interval
+        assert no_idle[dev].overhead_bytes_per_day_imap > imap, dev
+        assert no_idle_hourly[dev].overhead_bytes_per_day_imap > imap, dev
+        extra = keepalive[dev].overhead_bytes_per_day_imap - imap
+        assert 10e3 <= extra < 1e6, (dev, extra)
+
+
+def test_lesson3_router_and_keepalive_sentence() -> None:
+    """Behind a 5-minute router IMAP's delay grows from seconds to minutes (phone, the default
+    view); a 2-minute keepalive brings the pushes back."""
+    from sim.experiments import lesson3_notification
+
+    base = lesson3_notification()
+    nat = lesson3_notification(nat_timeout_min=5)
+    fixed = lesson3_notification(nat_timeout_min=5, keepalive_min=2)
+    assert base.imap_delay.median_s < 10
+    assert nat.imap_delay.median_s >= 60
+    assert fixed.imap_delay.median_s < 10
+
+
+def test_lesson3_phone_delay_sits_near_half_the_poll_interval() -> None:
+    from sim.experiments import lesson3_notification
+
+    for minutes in (1, 10, 60):
+        half = minutes * 60 / 2
+        median = lesson3_notification(poll_interval_min=minutes).pop3_delay.median_s
+        assert 0.6 * half <= median <= 1.3 * half, (minutes, median)
+
+
+def test_lesson5_per_flag_sentences() -> None:
+    """POP3: all four flags score the same, about a third (coverage, not flags); IMAP: all close
+    to 100 %, the remainder largest for \\Flagged at the defaults; taking the phone offline hardly
+    moves the end figures."""
+    from sim.experiments import lesson5_flags
+
+    for hours in (0.0, 12.0, 24.0, 48.0):
+        r = lesson5_flags(phone_offline_h=hours)
+        pop = dict(r.flag_agreement_pop3)
+        imap = dict(r.flag_agreement_imap)
+        assert max(pop.values()) - min(pop.values()) < 0.01
+        assert all(abs(v - 1 / 3) < 0.05 for v in pop.values()), pop
+        assert all(v > 0.95 for v in imap.values()), imap
+        if hours == 0.0:
+            default = imap
+            assert min(imap, key=imap.get) == "\\Flagged", imap
+        else:
+            assert all(abs(imap[k] - default[k]) < 0.01 for k in imap), (hours, imap)
+
+
+def test_lesson5_offline_phone_lowers_the_weeks_average() -> None:
+    assert _results(5, phone_offline_h=48.0)["consistency_pct_imap"] < \
+        _results(5)["consistency_pct_imap"]
+
+
+def test_lesson8_imap_search_costs_about_two_kilobytes() -> None:
+    """Lesson 8 says an IMAP search costs about 2 kB of commands and replies (not "a few hundred
+    bytes")."""
+    from sim.experiments import lesson8_search
+
+    r = lesson8_search()
+    assert 1500 <= r.new_device_search_bytes_imap <= 3000
+    assert all(1500 <= s.up_bytes + s.down_bytes <= 3000 for s in r.imap.searches)
+    assert 1.5 <= _results(8)["search_kb_phone_imap"] <= 3.0

@@ -65,8 +65,17 @@ def test_cli_exports_every_lesson(tmp_path: Path, capsys: pytest.CaptureFixture[
         assert any(p.suffix == ".png" for p in mine), f"no PNG for lesson {n}"
         assert any(p.suffix == ".svg" for p in mine), f"no SVG for lesson {n}"
     for p in written:
+        if p.suffix == ".txt":  # the caption, also drawn on the figure
+            caption = p.read_text(encoding="utf-8")
+            assert caption.startswith("Lesson ") and len(caption) > 80
+            svg = p.with_suffix(".svg").read_text(encoding="utf-8")
+            assert caption.split(",")[0] in svg  # "Lesson N" is on the slide itself
+            if "simulated trace" in caption:  # a model run: it names its scenario and seed
+                assert "preset" in caption and "seed" in caption
+            continue
         assert p.exists() and p.stat().st_size > 1000
         if p.suffix == ".png":
             assert png_size(p) == SLIDE_PIXELS
         else:
             assert_valid_svg(p)
+    assert sum(p.suffix == ".txt" for p in written) == sum(p.suffix == ".png" for p in written)
