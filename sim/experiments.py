@@ -97,10 +97,8 @@ from typing import Any
 
 from .defaults import INFECTED_SHARE, POP3_LEAVE_DAYS, SIGNATURE_DELAY_S
 from .metrics import FLAG_NAMES
-from .model import Protocol
-from .model.run import simulate
-from .model.state import INBOX, Device
-from .model.world import World
+from .model import Protocol, run
+from .model.state import INBOX
 from .network import Link
 from .presets import desktop, preset
 from .protocol.imap.config import ImapConfig
@@ -112,11 +110,21 @@ from .protocol.pop3_client import poll as pop3_poll
 from .protocol.pop3_config import Pop3Config
 from .protocol.session import SessionRecord
 from .protocol.store import Store
-from .results import CrashRecord, Delay, DeviceSummary, LossReason, Result, SearchRecord, Virus
+from .results import (
+    CrashRecord,
+    Delay,
+    DeviceSummary,
+    FinalState,
+    LossReason,
+    Result,
+    SearchRecord,
+    Virus,
+)
 from .scenario import (
     DAY,
     AttachmentPolicy,
     CrashSpec,
+    DeviceRef,
     DeviceSpec,
     FetchMode,
     LinkSpec,
@@ -199,22 +207,33 @@ def _add_new_device(sc: Scenario, before_end_s: float = 2 * 3600.0) -> Scenario:
     return dataclasses.replace(sc, users=users)
 
 
-def _new(world: World) -> Device:
-    return next(d for d in world.devices if d.name.endswith("/new"))
+def _new(sc: Scenario) -> DeviceRef:
+    """The brand-new device :func:`_add_new_device` added."""
+    return next(d for d in sc.devices if d.name.endswith("/new"))
 
 
-def _old_shown(world: World) -> int:
+def _final(r: Result) -> FinalState:
+    """The end state the experiments ask the model for (``run(..., final_state=True)``)."""
+    assert r.final is not None, "run with final_state=True"
+    return r.final
+
+
+def _old_shown(r: Result, tr: Trace) -> int:
     """Messages that arrived before the new device appeared and that it shows at the end."""
-    dev = _new(world)
-    return sum(1 for mid in dev.local
-               if mid < world.n_arrivals and world.mails[mid].time < dev.exists_from)
+    new = _new(tr.scenario)
+    arrivals = tr.messages
+    return sum(1 for mid in _final(r).held(new.name)
+               if mid < len(arrivals) and arrivals[mid].time < new.spec.first_online_s)
 
 
-def _both(sc: Scenario, trace: Trace | None = None) -> tuple[Trace, Result, World, Result, World]:
+def _run(sc: Scenario, protocol: Protocol, trace: Trace, **options: Any) -> Result:
+    """One run that also keeps the end state (which device holds what, the user's intent)."""
+    return run(sc, protocol, trace, final_state=True, **options)
+
+
+def _both(sc: Scenario, trace: Trace | None = None) -> tuple[Trace, Result, Result]:
     tr = trace if trace is not None else generate(sc)
-    p, pw = simulate(sc, Protocol.POP3, tr)
-    i, iw = simulate(sc, Protocol.IMAP, tr)
-    return tr, p, pw, i, iw
+    return tr, _run(sc, Protocol.POP3, tr), _run(sc, Protocol.IMAP, tr)
 
 
 def _pop3(leave_days: float | None, **extra: Any) -> Callable[[DeviceSpec], DeviceSpec]:
@@ -272,8 +291,8 @@ def lesson1_where_mail_lives(*, days: int = 7, seed: int = 1,
         return dataclasses.replace(d, imap=dataclasses.replace(d.imap, fetch_mode=fetch,
                                                                attachments=att))
     sc = _add_new_device(_with_devices(sc, change))
-    _, p, pw, i, iw = _both(sc)
-    return Lesson1Result(p, i, p.conservation.delivered, _old_shown(pw), _old_shown(iw),
+    tr, p, i = _both(sc)
+    return Lesson1Result(p, i, p.conservation.delivered, _old_shown(p, tr), _old_shown(i, tr),
                          p.device("alex/phone").down.total, i.device("alex/phone").down.total)
 
 
@@ -416,7 +435,7 @@ def lesson3_notification(*, poll_interval_min: float = 10.0, idle: bool = True, 
     if keepalive_min is not None:
         sc = dataclasses.replace(sc, server=dataclasses.replace(
             sc.server, idle_keepalive_s=60.0 * keepalive_min))
-    _, p, _, i, _ = _both(sc)
+    _, p, i = _both(sc)
     pd, po, pc, pw = _lesson3_view(p, device, days)
     id_, io, ic, iw = _lesson3_view(i, device, days)
     return Lesson3Result(p, i, POOLED if device == "all" else f"alex/{device}", pd, id_,
@@ -444,20 +463,22 @@ def _filed(trace: Trace) -> dict[int, str]:
     return last
 
 
-def _in_folder(world: World, filed: Iterable[int]) -> tuple[tuple[str, int], ...]:
+def _in_folder(r: Result, filed: Iterable[int]) -> tuple[tuple[str, int], ...]:
     """Per device, the filed messages it shows in the folder they are meant to be in -- the
     run's intent (where the user's latest filing that took effect put them), which is not
     always the trace's last FILE (a device without the message cannot file it)."""
+    final = _final(r)
+    intent = final.intent()
     out = []
-    for dev in world.devices:
+    for dev in final.devices:
+        held = final.held(dev.device)
         n = 0
         for mid in filed:
-            copy = dev.local.get(mid)
-            intent = world.intent.get(mid)
-            if copy is not None and intent is not None and intent[0] != INBOX \
-                    and copy.folder == intent[0]:
+            copy, want = held.get(mid), intent.get(mid)
+            if copy is not None and want is not None and want[0] != INBOX \
+                    and copy[0] == want[0]:
                 n += 1
-        out.append((dev.name, n))
+        out.append((dev.device, n))
     return tuple(out)
 
 
@@ -468,10 +489,11 @@ def lesson4_folders(*, days: int = 7, seed: int = 1, file_per_day: float = 5.0) 
     sc = dataclasses.replace(sc, workload=dataclasses.replace(sc.workload,
                                                               file_per_day=file_per_day))
     sc = _add_new_device(sc)
-    tr, p, pw, i, iw = _both(sc)
-    filed = {m: f for m, f in _filed(tr).items() if iw.intent.get(m) is not None
-             or pw.intent.get(m) is not None}
-    return Lesson4Result(p, i, len(filed), _in_folder(pw, filed), _in_folder(iw, filed))
+    tr, p, i = _both(sc)
+    wanted_p, wanted_i = _final(p).intent(), _final(i).intent()
+    filed = {m: f for m, f in _filed(tr).items() if wanted_i.get(m) is not None
+             or wanted_p.get(m) is not None}
+    return Lesson4Result(p, i, len(filed), _in_folder(p, filed), _in_folder(i, filed))
 
 
 # -- lesson 5 --------------------------------------------------------------------------------------
@@ -484,19 +506,25 @@ class Lesson5Result:
     flag_agreement_imap: tuple[tuple[str, float], ...]
 
 
-def _flag_agreement(world: World) -> tuple[tuple[str, float], ...]:
+def _flag_agreement(r: Result, tr: Trace) -> tuple[tuple[str, float], ...]:
+    """Per flag, the share of (message, device) pairs at the end -- every message the user
+    still wants, every device of theirs that exists by then -- where the device shows that flag
+    as the user intends it."""
+    sc, final = tr.scenario, _final(r)
+    held = {d.name: final.held(d.name) for d in sc.devices
+            if d.spec.first_online_s <= sc.duration_s}
+    devices_of = [[d.name for d in sc.devices if d.user == u and d.name in held]
+                  for u in range(len(sc.users))]
+    wanted = [(mid, flags, tr.messages[mid].user) for mid, folder, flags in final.intents
+              if folder is not None]
     out = []
     for bit, name in FLAG_NAMES:
         agree = total = 0
-        for mid, intent in world.intent.items():
-            if intent is None:
-                continue
-            for dev in world.user_devices[world.mails[mid].user]:
-                if not dev.exists(world.end):
-                    continue
+        for mid, flags, user in wanted:
+            for dev in devices_of[user]:
                 total += 1
-                copy = dev.local.get(mid)
-                if copy is not None and (copy.flags & bit) == (intent[1] & bit):
+                copy = held[dev].get(mid)
+                if copy is not None and (copy[1] & bit) == (flags & bit):
                     agree += 1
         out.append((name, agree / total if total else math.nan))
     return tuple(out)
@@ -514,8 +542,8 @@ def lesson5_flags(*, days: int = 7, seed: int = 1, phone_offline_h: float = 0.0)
         online = list(tr.online)
         online[dev] = tuple(_cut(online[dev], gap))
         tr = dataclasses.replace(tr, online=tuple(online))
-    _, p, pw, i, iw = _both(sc, tr)
-    return Lesson5Result(p, i, _flag_agreement(pw), _flag_agreement(iw))
+    _, p, i = _both(sc, tr)
+    return Lesson5Result(p, i, _flag_agreement(p, tr), _flag_agreement(i, tr))
 
 
 def _cut(intervals: tuple[Interval, ...], gap: tuple[float, float]) -> list[Interval]:
@@ -591,7 +619,7 @@ def lesson6_leave_on_server(*, days: int = 7, seed: int = 1, first_leave_days: f
             d = dataclasses.replace(d, online=dataclasses.replace(d.online, windows_h=windows))
         return d
     sc = _with_devices(sc, change)
-    _, p, _, i, _ = _both(sc)
+    _, p, i = _both(sc)
     online = tuple((f"{u.name}/{d.name}", d.online.windows_h) for u in sc.users for d in u.devices)
     return Lesson6Result(p, i, _pairs(p, "missed_messages"), _pairs(i, "missed_messages"),
                          p.summary.duplicate_download_bytes, i.summary.duplicate_download_bytes,
@@ -629,13 +657,13 @@ class Lesson7Result:
     kept_off_devices_imap: int
 
 
-def _copies(world: World, mid: int) -> tuple[tuple[str, float], ...]:
+def _copies(r: Result, mid: int) -> tuple[tuple[str, float], ...]:
     """Devices that held ``mid``'s content before it was recognised, with the time it landed."""
-    got = [(d.name, d.infected_reached[mid]) for d in world.devices if mid in d.infected_reached]
+    got = [(d.device, t) for d in _final(r).devices for m, t in d.infected_reached if m == mid]
     return tuple(sorted(got, key=lambda x: (x[1], x[0])))
 
 
-def _zero_days(trace: Trace, pw: World, iw: World) -> tuple[ZeroDay, ...]:
+def _zero_days(trace: Trace, pw: Result, iw: Result) -> tuple[ZeroDay, ...]:
     end = trace.scenario.duration_s
     out = []
     for m in trace.messages:
@@ -670,8 +698,8 @@ def lesson7_virus(*, days: int = 7, seed: int = 59, infected_share: float = INFE
     sc = dataclasses.replace(
         _with_devices(sc, change), signature_delay_s=signature_delay_h * 3600.0,
         workload=dataclasses.replace(sc.workload, infected_share=infected_share))
-    tr, p, pw, i, iw = _both(sc)
-    zd = _zero_days(tr, pw, iw)
+    tr, p, i = _both(sc)
+    zd = _zero_days(tr, p, i)
     kept = [sum(1 for z in zd if z.detected_s is not None and not getattr(z, f"copies_{k}"))
             for k in ("pop3", "imap")]
     return Lesson7Result(p, i, p.virus, i.virus, zd, p.virus.reached_devices,
@@ -710,30 +738,30 @@ def lesson8_search(*, days: int = 7, seed: int = 1,
                   for name in ("phone", "new"))
     tr = dataclasses.replace(tr, actions=tuple(sorted(tr.actions + extra,  # (in time order)
                                                       key=lambda a: a.time)))
-    _, p, pw, i, iw = _both(sc, tr)
+    _, p, i = _both(sc, tr)
 
     def last(r: Result, dev: str) -> SearchRecord:
         return [s for s in r.searches if s.device == dev and s.time_s == t][-1]
     ps, is_, inew = last(p, "alex/phone"), last(i, "alex/phone"), last(i, "alex/new")
     return Lesson8Result(p, i, query, ps.recall_share, is_.recall_share,
-                         _old_recall(pw, query, on_server=False),
-                         _old_recall(iw, query, on_server=True),
+                         _old_recall(p, tr, query, on_server=False),
+                         _old_recall(i, tr, query, on_server=True),
                          inew.up_bytes + inew.down_bytes, inew.duration_s)
 
 
-def _old_recall(world: World, query: str, *, on_server: bool) -> float:
+def _old_recall(r: Result, tr: Trace, query: str, *, on_server: bool) -> float:
     """Share of the matching old mail (arrived before the new device appeared, not deleted) that
     a search on the new device finds: on the server (IMAP SEARCH) or in its local store (POP3)."""
-    dev = _new(world)
-    user = world.users[dev.user]
+    new, final = _new(tr.scenario), _final(r)
+    where = final.on_server() if on_server else final.held(new.name)
     relevant = found = 0
-    for mid, intent in world.intent.items():
-        m = world.mails[mid]
-        if intent is None or m.user != dev.user or m.time >= dev.exists_from \
+    for mid, folder, _ in final.intents:
+        m = tr.messages[mid]
+        if folder is None or m.user != new.user or m.time >= new.spec.first_online_s \
                 or query not in m.keywords:
             continue
         relevant += 1
-        if (mid in user.where) if on_server else (mid in dev.local):
+        if mid in where:  # (the server holds every user's mail; mail ids are unique)
             found += 1
     return found / relevant if relevant else 1.0
 
@@ -860,22 +888,23 @@ def lesson9_crash(*, days: int = 7, seed: int = 1, crash_day: float = 5.0,
         else:
             tr = _with_actions(tr, (Action(t_del, sc.devices[phone].user, phone,
                                            ActionKind.DELETE, target=target),))
-    _, p, pw, i, iw = _both(sc, tr)
+    _, p, i = _both(sc, tr)
     arch_sc = _desktop_archive(sc)
-    a, aw = simulate(arch_sc, Protocol.POP3, _same_trace(tr, arch_sc))
+    a = _run(arch_sc, Protocol.POP3, _same_trace(tr, arch_sc))
 
-    def gone(world: World) -> tuple[str, ...]:
+    def gone(r: Result) -> tuple[str, ...]:
         if target is None:
             return ()
-        return tuple(d.name for d in world.devices if target not in d.local)
+        final = _final(r)
+        return tuple(d.device for d in final.devices if target not in final.held(d.device))
 
-    def on_server(world: World) -> bool:
-        return target is not None and world.on_server(target)
+    def on_server(r: Result) -> bool:
+        return target is not None and target in _final(r).on_server()
 
     def crash(r: Result) -> CrashRecord | None:
         return next((c for c in r.crashes if c.device == name), None)
     return Lesson9Result(p, i, a, crash(p), crash(i), crash(a), target, t_del,
-                         gone(pw), gone(iw), gone(aw), on_server(pw), on_server(iw), on_server(aw))
+                         gone(p), gone(i), gone(a), on_server(p), on_server(i), on_server(a))
 
 
 class Lesson9Setup(enum.Enum):
@@ -1054,15 +1083,15 @@ def lesson9_yearly_loss(*, trials: int = 3, crashes_per_year: float = 1.0,
             # a daily grid and no per-device series: the yearly counts need neither (they are
             # the same as with the default grid), and without them a year runs several times
             # faster
-            r, w = simulate(scenario, proto, trace, grid_step_s=DAY, device_series=False,
-                            progress=_share(progress, runs, 3 * trials))
-            gone = {mid for mid in wanted if w.copies[mid] <= 0}
-            crashed = {mid for mid in gone if w.last_reason.get(mid) is LossReason.CRASH}
+            r = _run(scenario, proto, trace, grid_step_s=DAY, device_series=False,
+                     progress=_share(progress, runs, 3 * trials))
+            why = dict(_final(r).gone)
+            gone = {mid for mid in wanted if mid in why}
+            crashed = {mid for mid in gone if why[mid] is LossReason.CRASH}
             lost[setup][0].append(len(crashed))
             lost[setup][1].append(sum(1 for mid in targets if mid in gone - crashed))
             if setup is Lesson9Setup.POP3:
                 simulated.append(r.duration_s)
-            del w
             runs += 1
     if progress is not None:
         progress(1.0)

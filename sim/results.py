@@ -259,6 +259,57 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class DeviceHolding:
+    """What one device holds at the end of the run."""
+
+    device: str  # "user/device"
+    copies: tuple[tuple[int, str, int], ...]  # (mail id, folder, flag bits) of every copy held
+    # (mail id, when its infected content reached the device before the scanner knew it)
+    infected_reached: tuple[tuple[int, float], ...]
+
+
+@dataclass(frozen=True)
+class FinalState:
+    """Where every message is at the end of the run (``run(..., final_state=True)``): what the
+    lessons count from the end state (which device shows which message in which folder), so
+    that they read the result, not the model's internals.  Mail ids are the trace's: arrivals
+    ``0 .. len(trace.messages) - 1``, then the user's sent messages.  Flag bits are
+    ``sim.metrics``' (SEEN 1, ANSWERED 2, FLAGGED 4, FORWARDED 8)."""
+
+    # every message delivered to a mailbox: (mail id, intended folder or None = deleted or
+    # quarantined, intended flag bits)
+    intents: tuple[tuple[int, str | None, int], ...]
+    server: tuple[tuple[int, str, int], ...]  # (mail id, folder, flag bits) held by the server
+    devices: tuple[DeviceHolding, ...]
+    # messages gone from the server and from every device, and why (the last copy's reason)
+    gone: tuple[tuple[int, LossReason], ...]
+
+    def intent(self) -> dict[int, tuple[str, int] | None]:
+        """``{mail id: (folder, flags) or None}``."""
+        return {mid: None if folder is None else (folder, flags)
+                for mid, folder, flags in self.intents}
+
+    def on_server(self) -> dict[int, tuple[str, int]]:
+        """``{mail id: (folder, flags)}`` of what the server holds."""
+        return {mid: (folder, flags) for mid, folder, flags in self.server}
+
+    def held(self, device: str) -> dict[int, tuple[str, int]]:
+        """``{mail id: (folder, flags)}`` of what ``device`` holds."""
+        for d in self.devices:
+            if d.device == device:
+                return {mid: (folder, flags) for mid, folder, flags in d.copies}
+        raise KeyError(f"device={device!r}: not in this result "
+                       f"(have {[d.device for d in self.devices]})")
+
+    def reached(self, device: str) -> dict[int, float]:
+        """``{mail id: time}`` of the infected content that reached ``device``."""
+        for d in self.devices:
+            if d.device == device:
+                return dict(d.infected_reached)
+        raise KeyError(f"device={device!r}: not in this result")
+
+
+@dataclass(frozen=True)
 class Result:
     """Everything one run of the model produced. ``protocol`` is ``"pop3"`` or ``"imap"``."""
 
@@ -283,6 +334,8 @@ class Result:
     delays: tuple[tuple[str, tuple[float, ...]], ...] = field(default=())
     # what happened, in time order (sim.records); empty unless run(..., record_events=True)
     records: tuple[EventRecord, ...] = field(default=())
+    # where every message is at the end; None unless run(..., final_state=True)
+    final: FinalState | None = None
 
     def device(self, name: str) -> DeviceSummary:
         for d in self.devices:

@@ -15,7 +15,9 @@ from ..metrics import mean_finite
 from ..results import (
     Conservation,
     Delay,
+    DeviceHolding,
     DeviceSummary,
+    FinalState,
     LossReason,
     Result,
     Summary,
@@ -45,7 +47,7 @@ class Protocol(enum.Enum):
 def run(scenario: Scenario, protocol: Protocol, trace: Trace | None = None, *,
         grid_step_s: float = 3600.0, device_series: bool | None = None,
         progress: Callable[[float], None] | None = None,
-        record_events: bool = False) -> Result:
+        record_events: bool = False, final_state: bool = False) -> Result:
     """Simulate ``scenario`` under ``protocol`` and return the frozen :class:`Result`.
 
     ``trace`` defaults to ``sim.workload.generate(scenario)``; pass the same trace to the POP3 and
@@ -53,26 +55,30 @@ def run(scenario: Scenario, protocol: Protocol, trace: Trace | None = None, *,
     of the time series; ``device_series`` keeps per-device series (default: up to 30 devices).
     ``progress`` is called with the fraction of simulated time done (about 100 times a run).
     ``record_events`` keeps what happened, record by record, in ``Result.records``
-    (:mod:`sim.records`); every other field is the same either way."""
+    (:mod:`sim.records`); ``final_state`` keeps where every message is at the end in
+    ``Result.final``; every other field is the same either way."""
     return _checked(scenario, protocol, trace, grid_step_s, device_series, progress,
-                    release=True, record_events=record_events)[0]
+                    release=True, record_events=record_events, final_state=final_state)[0]
 
 
 def simulate(scenario: Scenario, protocol: Protocol, trace: Trace | None = None, *,
              grid_step_s: float = 3600.0, device_series: bool | None = None,
              progress: Callable[[float], None] | None = None,
-             record_events: bool = False) -> tuple[Result, World]:
-    """:func:`run`, also returning the final :class:`World` (for experiments that inspect the
-    final per-message state, e.g. which device shows which message in which folder)."""
+             record_events: bool = False,
+             final_state: bool = False) -> tuple[Result, World]:
+    """:func:`run`, also returning the final :class:`World`, for tests that look inside the
+    model (lessons read ``run(..., final_state=True)``'s ``Result.final`` instead)."""
     result, world = _checked(scenario, protocol, trace, grid_step_s, device_series, progress,
-                             release=False, record_events=record_events)
+                             release=False, record_events=record_events,
+                             final_state=final_state)
     assert world is not None  # (kept when not released)
     return result, world
 
 
 def _checked(scenario: Scenario, protocol: Protocol, trace: Trace | None, grid_step_s: float,
              device_series: bool | None, progress: Callable[[float], None] | None, *,
-             release: bool, record_events: bool = False) -> tuple[Result, World | None]:
+             release: bool, record_events: bool = False,
+             final_state: bool = False) -> tuple[Result, World | None]:
     """Validate the arguments, then run with the collector paused.  ``release``: the caller
     keeps only the result, so each device's local store is freed as soon as its summary is
     taken (lowers the peak: the pooled delays are built at the run's fullest) and the world is
@@ -98,7 +104,7 @@ def _checked(scenario: Scenario, protocol: Protocol, trace: Trace | None, grid_s
     gc.disable()
     try:
         result, world = _simulate(scenario, protocol, trace, float(grid_step_s), keep, progress,
-                                  release, record_events)
+                                  release, record_events, final_state)
         if not release:
             return result, world
         # free its state now (campus: hundreds of MiB), before the collector is back: its first
@@ -132,7 +138,8 @@ def _check_order(trace: Trace) -> None:
 
 def _simulate(scenario: Scenario, protocol: Protocol, trace: Trace, grid_step_s: float,
               keep: bool, progress: Callable[[float], None] | None,
-              release: bool = False, record_events: bool = False) -> tuple[Result, World]:
+              release: bool = False, record_events: bool = False,
+              final_state: bool = False) -> tuple[Result, World]:
     world = World(scenario, trace, grid_step_s, keep, record_events)
     if protocol is Protocol.POP3:
         from .pop3_client import Pop3Client as Client
@@ -165,14 +172,29 @@ def _simulate(scenario: Scenario, protocol: Protocol, trace: Trace, grid_step_s:
         dev.client.finish(world.end)  # type: ignore[attr-defined]
     world.rec.finish()
     world.sync_traffic()
-    return _result(world, protocol, release), world
+    return _result(world, protocol, release, final_state), world
 
 
 def _traffic(xs: list[int]) -> Traffic:
     return Traffic(*xs)
 
 
-def _result(w: World, protocol: Protocol, release: bool = False) -> Result:
+def _final_state(w: World) -> FinalState:
+    """Where every message is at the end of the run (before the devices' stores are freed)."""
+    return FinalState(
+        intents=tuple((mid, None, 0) if s is None else (mid, s[0], s[1])
+                      for mid, s in w.intent.items()),
+        server=tuple((mid, s[0], s[1]) for user in w.users for mid, s in user.where.items()),
+        devices=tuple(DeviceHolding(
+            dev.name, tuple((mid, c.folder, c.flags) for mid, c in dev.local.items()),
+            tuple(dev.infected_reached.items())) for dev in w.devices),
+        gone=tuple((mid, w.last_reason.get(mid, LossReason.CRASH)) for mid in w.delivered
+                   if w.copies[mid] <= 0))
+
+
+def _result(w: World, protocol: Protocol, release: bool = False,
+            final_state: bool = False) -> Result:
+    final = _final_state(w) if final_state else None
     rec = w.rec
     end = w.end
     devices: list[DeviceSummary] = []
@@ -274,4 +296,4 @@ def _result(w: World, protocol: Protocol, release: bool = False) -> Result:
         consistency_share=tuple(rec.s_cons), coverage_share=tuple(rec.s_cov),
         state_agreement_share=tuple(rec.s_agr), crashes=crashes, searches=searches,
         virus=virus, conservation=conservation, events=w.events, delays=tuple(delays),
-        records=() if w.log is None else tuple(sorted(w.log, key=_RECORD_ORDER)))
+        records=() if w.log is None else tuple(sorted(w.log, key=_RECORD_ORDER)), final=final)

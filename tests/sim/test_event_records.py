@@ -93,3 +93,25 @@ def test_idle_pushes_are_recorded_at_the_arrivals() -> None:
 def test_records_add_up_in_random_scenarios(sc) -> None:  # type: ignore[no-untyped-def]
     for r in _both(sc):
         _check_totals(r)
+
+
+def test_final_state_is_the_worlds_end_state() -> None:
+    """``Result.final`` (what the lessons count from) says what the model's world holds at the
+    end: the intents, the server's folders and flags, every device's copies, what is gone."""
+    from sim.model.run import simulate
+
+    sc = dataclasses.replace(preset("family", days=3, seed=2),
+                             crashes=CrashSpec(at=(("alex/laptop", 2.0 * DAY),)))
+    trace = generate(sc)
+    for proto in Protocol:
+        r, w = simulate(sc, proto, trace, final_state=True)
+        final = r.final
+        assert final is not None and run(sc, proto, trace).final is None
+        assert final.intent() == dict(w.intent)
+        assert final.on_server() == {mid: s for u in w.users for mid, s in u.where.items()}
+        for dev in w.devices:
+            assert final.held(dev.name) == {m: (c.folder, c.flags) for m, c in dev.local.items()}
+            assert final.reached(dev.name) == dev.infected_reached
+        assert dict(final.gone) == {mid: w.last_reason.get(mid) for mid in w.delivered
+                                    if w.copies[mid] <= 0}
+        assert len(final.gone) == r.conservation.lost_total
