@@ -30,7 +30,7 @@ Lesson functions (parameters: default, range) and the record each returns
    command after login, and whether the password crossed the wire in clear text.
 3. ``lesson3_notification(poll_interval_min=10.0 [1..240], idle=True, days=7 [1..60], seed=1,
    nat_timeout_min=None [None or 1..60], keepalive_min=None [None or 1..30], device="phone"
-   [phone, laptop, desktop, all])`` -- a home router that forgets quiet connections, and the
+   [phone, laptop, desktop, all], tls_resumption=False)`` -- a home router that forgets quiet connections, and the
    server's IDLE keepalive -- -> :class:`Lesson3Result`: ``pop3``, ``imap``, ``device``, and of
    that device (``all``: delays pooled over every device's pairs, the rest per device on average)
    ``pop3_delay``/``imap_delay`` (:class:`sim.results.Delay`, seconds, with the pairs never
@@ -405,12 +405,14 @@ def _lesson3_view(r: Result, device: str, days: int) -> tuple[Delay, float, floa
 
 def lesson3_notification(*, poll_interval_min: float = 10.0, idle: bool = True, days: int = 7,
                          seed: int = 1, nat_timeout_min: int | None = None,
-                         keepalive_min: int | None = None, device: str = "phone"
-                         ) -> Lesson3Result:
+                         keepalive_min: int | None = None, device: str = "phone",
+                         tls_resumption: bool = False) -> Lesson3Result:
     """How fast new mail shows up: POP3 polling vs IMAP IDLE (or IMAP polling) -- also behind
     a router that forgets connections quiet for ``nat_timeout_min``, and with the server's
     ``* OK Still here`` every ``keepalive_min`` of silence.  ``device``: whose figures
-    (``phone``, ``laptop``, ``desktop``, or ``all`` pooled)."""
+    (``phone``, ``laptop``, ``desktop``, or ``all`` pooled); ``tls_resumption``: every
+    connection resumes a TLS 1.3 session (no certificate flight) instead of a full handshake."""
+    _bool("tls_resumption", tls_resumption)
     if device not in LESSON3_DEVICES:
         raise ScenarioError("experiment", "device", device,
                             f"one of {', '.join(LESSON3_DEVICES)}")
@@ -431,7 +433,7 @@ def lesson3_notification(*, poll_interval_min: float = 10.0, idle: bool = True, 
             d, pop3=dataclasses.replace(d.pop3, poll_interval_s=every),
             imap=dataclasses.replace(d.imap, idle=idle, poll_interval_s=every),
             link=dataclasses.replace(d.link, nat_idle_timeout_s=nat))
-    sc = _with_devices(sc, change)
+    sc = dataclasses.replace(_with_devices(sc, change), tls_resumption=tls_resumption)
     if keepalive_min is not None:
         sc = dataclasses.replace(sc, server=dataclasses.replace(
             sc.server, idle_keepalive_s=60.0 * keepalive_min))

@@ -35,6 +35,7 @@ class Lesson3Dashboard(Dashboard):
                 ControlKind.OPTIONAL_INT, None, unit="min", off_label="no such router"),
         control("keepalive_min", "server keepalive after", ControlKind.OPTIONAL_INT, None,
                 unit="min of silence", off_label="no keepalive"),
+        Control("tls_resumption", "TLS session resumption", ControlKind.TOGGLE, False),
         Control("device", "whose figures", ControlKind.CHOICE, "phone",
                 options=(("the phone", "phone"), ("the laptop", "laptop"),
                          ("the desktop", "desktop"), ("all devices (pooled)", "all"))),

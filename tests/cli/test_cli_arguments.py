@@ -8,19 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_support import run_main
 
 from sim import cli
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        status = cli.main(list(argv))
-    except SystemExit as exc:  # argparse exits on parse errors
-        status = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 @pytest.mark.parametrize(

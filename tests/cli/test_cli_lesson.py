@@ -15,21 +15,13 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from cli_support import run_main
 
-from sim import cli, cli_lesson, experiments
+from sim import cli_lesson, experiments
 from sim.results import Result
 from sim.scenario import FetchMode
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        status = cli.main(list(argv))
-    except SystemExit as exc:  # argparse exits on parse errors
-        status = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def _keywords(fn: Callable[..., Any]) -> list[str]:

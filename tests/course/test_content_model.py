@@ -173,6 +173,22 @@ def test_lesson3_overhead_sentences_hold_for_every_device_view() -> None:
         assert 10e3 <= extra < 1e6, (dev, extra)
 
 
+def test_lesson3_resumption_and_wakeup_sentences() -> None:
+    """The overhead figures assume full TLS handshakes; with resumption POP3's polls cost about
+    half as much and IDLE barely changes.  Every POP3 poll wakes the radio; IDLE wakes it less
+    often (phone, the default view)."""
+    full, resumed = _lesson3(), _lesson3(tls_resumption=True)
+    for dev in full:
+        ratio = resumed[dev].overhead_bytes_per_day_pop3 / full[dev].overhead_bytes_per_day_pop3
+        assert 0.35 <= ratio <= 0.65, (dev, ratio)  # "about half as much"
+        imap = resumed[dev].overhead_bytes_per_day_imap / full[dev].overhead_bytes_per_day_imap
+        assert 0.85 <= imap < 1.0, (dev, imap)  # "barely changes"
+    phone = full["phone"]
+    assert phone.wakeups_per_day_imap < phone.wakeups_per_day_pop3
+    polls_per_day = phone.pop3.device("alex/phone").sessions / 7
+    assert phone.wakeups_per_day_pop3 == polls_per_day  # one wake-up per poll
+
+
 def test_lesson3_router_and_keepalive_sentence() -> None:
     """Behind a 5-minute router IMAP's delay grows from seconds to minutes (phone, the default
     view); a 2-minute keepalive brings the pushes back."""
