@@ -8,6 +8,7 @@ Sliders update on release (``continuous_update=False``) so a drag costs one simu
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -35,11 +36,12 @@ class ControlView:
                                               max=int(control.high), step=int(control.step),
                                               continuous_update=False, **common)
         elif k is ControlKind.FLOAT:
+            # as many decimals as the step has: a 0.2 % share reads 0.002, not 0.00
+            decimals = max(0, -math.floor(math.log10(control.step) + 1e-9))
             self._main = w.FloatSlider(value=control.default, min=control.low, max=control.high,
-                                       step=control.step, continuous_update=False, **common)
+                                       step=control.step, continuous_update=False,
+                                       readout_format=f".{decimals}f", **common)
         elif k is ControlKind.LOG_FLOAT:
-            import math
-
             self._main = w.FloatLogSlider(value=control.default, base=10,
                                           min=math.log10(control.low), max=math.log10(control.high),
                                           step=0.05, continuous_update=False,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sim.model import Protocol
-from sim.model.run import simulate
+from sim.model.run import run, simulate
 from sim.scenario import DAY, DeviceSpec, LinkSpec, Scenario, TlsMode, UserSpec, WorkloadSpec
 from sim.workload import Action, ActionKind, Crash, Interval, MessageSpec, SignatureUpdate, Trace
 
@@ -130,9 +130,9 @@ def test_lesson4_counts_a_copy_in_the_folder_the_filing_that_took_effect_chose()
             Action(6000.0, 0, 1, ActionKind.FILE, 0, "Family"))
     later = (Interval(3000.0, DAY),)
     trace = Trace(sc, (spec,), (), acts, (DAYS, later), (DAYS, later), (), (), ())
-    _, world = simulate(sc, Protocol.POP3, trace)
-    assert world.intent[0] == ("Work", 0)
-    assert dict(_in_folder(world, _filed(trace))) == {"u/a": 1, "u/b": 0}
+    result = run(sc, Protocol.POP3, trace, final_state=True)
+    assert result.final is not None and result.final.intent()[0] == ("Work", 0)
+    assert dict(_in_folder(result, _filed(trace))) == {"u/a": 1, "u/b": 0}
 
 
 @pytest.mark.parametrize("protocol", list(Protocol))
