@@ -471,8 +471,10 @@ def imap_factory(demo: Demo, tls: bool = False, *, implicit_tls: bool = False) -
     from sim.protocol.imap.config import ImapConfig
     from sim.protocol.imap.server import ImapServer
 
-    # Cleartext LOGIN stays allowed (a loopback lab server; RFC 9051 §6.2.3 would refuse it):
-    # the point is that real clients can log in and a learner can watch the bytes.
+    # Cleartext LOGIN stays allowed on this loopback lab server, so that real clients can log
+    # in and a learner can watch the bytes. RFC 9051 §6.2.3 does not forbid it: a server MUST
+    # implement a configuration that refuses LOGIN without TLS (LOGINDISABLED), sites SHOULD
+    # NOT allow it, and clients MUST NOT send it on an insecure network.
     # SELECT's extra "* LIST" answer is IMAP4rev2-only (RFC 9051 §6.3.2, Appendix E: after
     # ENABLE IMAP4rev2); rev1 clients such as imaplib file it with the next LIST's results.
     config = ImapConfig(starttls=tls and not implicit_tls, implicit_tls=implicit_tls,
