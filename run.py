@@ -28,8 +28,16 @@ STAMP = VENV / ".pop-vs-imap-lab-install.json"
 # Binder's pins constrain the local install too, so the tests (the browser test above all) run
 # the very jupyterlab / ipywidgets / jupyterlab_widgets set that Binder will serve.
 CONSTRAINTS = ROOT / "binder" / "requirements.txt"
-WELCOME = "notebooks/00_welcome.ipynb"
 NOTEBOOKS = ROOT / "notebooks"
+# The lab serves the learner's own copies of the lessons (git-ignored), so running and saving a
+# lesson never modifies a tracked file and the learner's notes survive a `git pull`.
+MY_LESSONS = ROOT / "my_lessons"
+WELCOME = "00_welcome.ipynb"  # in MY_LESSONS, the lab's root
+# JupyterLab's settings and workspaces belong to this project, not to ~/.jupyter: a tab left open
+# by another course does not reopen here, and the news pop-up stays off.
+LAB_STATE = ROOT / ".lab"
+LAB_SETTINGS = {"@jupyterlab/apputils-extension/notification.jupyterlab-settings":
+                 {"fetchNews": "false", "checkForUpdates": False}}
 MIN_PYTHON = (3, 11)
 
 
@@ -101,6 +109,55 @@ def free_port(start: int = 8888, tries: int = 50) -> int:
     sys.exit(f"run.py: no free port in {start}..{start + tries - 1}; pass --port")
 
 
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def sync_lessons(source: Path = NOTEBOOKS, target: Path = MY_LESSONS) -> list[str]:
+    """Copy the lessons into the learner's working copy; returns what it says about them.
+
+    A lesson missing there is copied.  A copy the learner has not changed follows the lesson
+    (after a `git pull`, say).  A copy the learner has changed is kept as it is, and the new
+    lesson goes beside it as ``NN_name.new.ipynb``: nothing of the learner's is overwritten.
+    ``.copied.json`` records, per lesson, the digest of what was last copied."""
+    target.mkdir(exist_ok=True)
+    ledger_path = target / ".copied.json"
+    try:
+        ledger: dict[str, str] = json.loads(ledger_path.read_text())
+    except (OSError, ValueError):
+        ledger = {}
+    said: list[str] = []
+    for lesson in sorted(source.glob("*.ipynb")):
+        mine = target / lesson.name
+        fresh = _digest(lesson)
+        if not mine.exists():
+            mine.write_bytes(lesson.read_bytes())
+        elif ledger.get(lesson.name) == fresh:
+            continue  # this lesson has not changed since it was copied
+        elif _digest(mine) == ledger.get(lesson.name):  # untouched by the learner: follow
+            mine.write_bytes(lesson.read_bytes())
+            said.append(f"{lesson.name}: updated to the new version of the lesson")
+        elif _digest(mine) != fresh:  # changed by the learner, and the lesson changed too
+            beside = target / f"{lesson.stem}.new.ipynb"
+            beside.write_bytes(lesson.read_bytes())
+            said.append(f"{lesson.name}: the lesson has a new version, saved as {beside.name} "
+                        f"(your copy, with your notes, is kept as it is)")
+        ledger[lesson.name] = fresh
+    ledger_path.write_text(json.dumps(ledger, indent=1, sort_keys=True))
+    return said
+
+
+def lab_settings(state: Path = LAB_STATE) -> tuple[Path, Path]:
+    """The project's JupyterLab settings and workspaces folders, with the news pop-up off."""
+    settings, workspaces = state / "settings", state / "workspaces"
+    for name, values in LAB_SETTINGS.items():
+        path = settings / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values, indent=1))
+    workspaces.mkdir(parents=True, exist_ok=True)
+    return settings, workspaces
+
+
 def lab(args: argparse.Namespace) -> int:
     """Launch JupyterLab on the welcome lesson, printing the address to open."""
     if not 0 <= args.port <= 65535:
@@ -109,9 +166,14 @@ def lab(args: argparse.Namespace) -> int:
     port = args.port or free_port()
     token = args.token or os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(24)
     url = f"http://127.0.0.1:{port}/lab/tree/{WELCOME}?token={token}"
+    for line in sync_lessons():
+        print(f"run.py: {line}", flush=True)
+    settings, workspaces = lab_settings()
     command = [
         str(python), "-m", "jupyter", "lab",
-        f"--ServerApp.root_dir={ROOT}",
+        f"--ServerApp.root_dir={MY_LESSONS}",
+        f"--LabApp.user_settings_dir={settings}",
+        f"--LabApp.workspaces_dir={workspaces}",
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
@@ -122,7 +184,9 @@ def lab(args: argparse.Namespace) -> int:
         command.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI machines run as root
         command.append("--allow-root")
-    print(f"run.py: the course opens at\n\n    {url}\n\nrun.py: stop it with Ctrl-C", flush=True)
+    print(f"run.py: the course opens at\n\n    {url}\n\nrun.py: it serves your own copies of "
+          f"the lessons, in {MY_LESSONS.relative_to(ROOT)}/ (your notes stay there)\n"
+          f"run.py: stop it with Ctrl-C", flush=True)
     if os.name == "nt":  # no exec on Windows: wait for the child instead
         return subprocess.run(command, cwd=ROOT).returncode
     os.chdir(ROOT)

@@ -61,6 +61,17 @@ def get(url: str, timeout: float = 10.0) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
+def put_json(url: str, body: dict, timeout: float = 30.0) -> tuple[int, bytes]:
+    """PUT ``body`` as JSON (what JupyterLab's autosave sends to the contents API)."""
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PUT",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
 def wait_for_json(url: str, seconds: float, process: subprocess.Popen) -> dict:
     """Poll `url` until it answers 200 with JSON; stop early if `process` has exited."""
     deadline = time.monotonic() + seconds

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from delivery_tools import ROOT, base_python, clean_env, get, run, wait_for_json
+from delivery_tools import ROOT, base_python, clean_env, get, put_json, run, wait_for_json
 
-WELCOME = "notebooks/00_welcome.ipynb"
+WELCOME = "00_welcome.ipynb"  # served from the learner's copies, my_lessons/
 
 
 def _free_port() -> int:
@@ -68,7 +68,7 @@ def test_fresh_clone_launches_the_course(tmp_path: Path) -> None:
         # a wrong token is refused: the server is not open to anyone on the machine
         assert get(f"{base}/api/contents?token=wrong")[0] == 403
 
-        assert (clone / WELCOME).exists(), f"{WELCOME} is not committed"
+        assert (clone / "notebooks" / WELCOME).exists(), f"{WELCOME} is not committed"
         code, body = get(f"{base}/api/contents/{WELCOME}?token={token}")
         assert code == 200
         lesson = json.loads(body)
@@ -77,6 +77,28 @@ def test_fresh_clone_launches_the_course(tmp_path: Path) -> None:
         assert code == 200 and b"JupyterLab" in page
         # the clone has its own environment, made by the launch command
         assert (clone / ".venv" / "bin" / "jupyter").exists()
+
+        # save the lesson as the browser's autosave does, with kernel metadata and an output:
+        # the learner's copy changes, no tracked file does
+        saved = lesson["content"]
+        saved["metadata"]["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+        code_cell = next(c for c in saved["cells"] if c["cell_type"] == "code")
+        code_cell["outputs"] = [{"output_type": "stream", "name": "stdout",
+                                 "text": "a learner's run\n"}]
+        code_cell["execution_count"] = 1
+        code, _ = put_json(f"{base}/api/contents/{WELCOME}?token={token}",
+                           {"type": "notebook", "format": "json", "content": saved})
+        assert code == 200
+        assert "a learner's run" in (clone / "my_lessons" / WELCOME).read_text()
+        porcelain = run(["git", "status", "--porcelain"], clone, env, timeout=60)
+        assert porcelain == "", f"using the lab modified the checkout:\n{porcelain}"
+        # JupyterLab's settings are the project's: the news pop-up is off
+        news = clone / ".lab" / "settings" / "@jupyterlab" / "apputils-extension" / \
+            "notification.jupyterlab-settings"
+        assert json.loads(news.read_text())["fetchNews"] == "false"
+        code, body = get(f"{base}/lab/api/settings/@jupyterlab/apputils-extension:notification"
+                         f"?token={token}")
+        assert code == 200 and json.loads(body)["settings"]["fetchNews"] == "false"
     finally:
         _stop(launcher)
     assert launcher.returncode is not None

@@ -94,6 +94,38 @@ def test_run_py_test_command_adds_the_lessons_only_when_there_are_some(tmp_path,
     assert "--nbval-lax" in command and command[-1] == "notebooks"
 
 
+def test_run_py_copies_the_lessons_and_never_overwrites_a_learners_copy(tmp_path) -> None:
+    """The lab serves copies of the lessons: new ones are copied, untouched copies follow a
+    changed lesson, a copy the learner changed is kept and the new lesson goes beside it."""
+    run_py = _load_run_py()
+    source, mine = tmp_path / "notebooks", tmp_path / "my_lessons"
+    source.mkdir()
+    (source / "00_welcome.ipynb").write_text("v1")
+    (source / "01_where.ipynb").write_text("v1")
+    assert run_py.sync_lessons(source, mine) == []
+    assert (mine / "00_welcome.ipynb").read_text() == "v1"
+    (mine / "01_where.ipynb").write_text("v1 and my notes")  # the learner ran and saved it
+    assert run_py.sync_lessons(source, mine) == []  # nothing changed upstream: nothing said
+    (source / "00_welcome.ipynb").write_text("v2")  # a `git pull` brings new versions
+    (source / "01_where.ipynb").write_text("v2")
+    said = run_py.sync_lessons(source, mine)
+    assert (mine / "00_welcome.ipynb").read_text() == "v2"  # untouched: follows
+    assert (mine / "01_where.ipynb").read_text() == "v1 and my notes"  # kept
+    assert (mine / "01_where.new.ipynb").read_text() == "v2"
+    assert len(said) == 2 and "your copy, with your notes, is kept" in said[1]
+    assert run_py.sync_lessons(source, mine) == []  # told once
+
+
+def test_run_py_lab_settings_are_the_projects(tmp_path) -> None:
+    run_py = _load_run_py()
+    settings, workspaces = run_py.lab_settings(tmp_path / ".lab")
+    assert workspaces.is_dir() and settings.is_relative_to(tmp_path)
+    news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    assert json.loads(news.read_text()) == {"fetchNews": "false", "checkForUpdates": False}
+    ignored = (ROOT / ".gitignore").read_text().split()
+    assert "my_lessons/" in ignored and ".lab/" in ignored
+
+
 def test_run_py_rejects_a_bad_port() -> None:
     run_py = _load_run_py()
     with pytest.raises(SystemExit, match="--port must be in"):
