@@ -26,6 +26,7 @@ from .scenario import DAY, Scenario, ScenarioError
 from .workload import generate
 
 MAX_DAYS = 400
+BY_KIND_ABOVE = 12  # more devices than this: the table summarises them per kind of device
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -42,6 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--crash", action="append", default=[], type=_crash, metavar="DEVICE@DAY",
                    help="crash DEVICE (e.g. phone or alex/phone) at DAY (may repeat)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--by-device", action="store_true",
+                   help=f"the table lists every device even when there are more than "
+                        f"{BY_KIND_ABOVE} (default: then one row per kind of device)")
     p.set_defaults(run=main)
 
 
@@ -138,7 +142,7 @@ def main(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out, indent=2, sort_keys=False))
     else:
-        print(table(out))
+        print(table(out, by_device=args.by_device or len(sc.devices) <= BY_KIND_ABOVE))
     return 0
 
 
@@ -152,12 +156,43 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def table(out: dict[str, Any]) -> str:
-    """A plain-text side-by-side table (per-device values on their own rows)."""
+def _kind(device: str) -> str:
+    """``"u017/phone"`` -> ``"phone"``."""
+    return device.rsplit("/", 1)[-1]
+
+
+def by_kind(values: dict[str, Any]) -> dict[str, Any]:
+    """A ``{device: value}`` entry summarised per kind of device: the mean of a number (``"phone
+    (mean of 500)"``), or for notification delays the pairs shown and never shown, summed
+    (quantiles of many devices cannot be combined from theirs: the pooled ones are above)."""
+    groups: dict[str, list[Any]] = {}
+    for device, value in values.items():
+        groups.setdefault(_kind(device), []).append(value)
+    out: dict[str, Any] = {}
+    for kind, vals in groups.items():
+        if all(isinstance(v, dict) for v in vals):
+            out[f"{kind} ({len(vals)})"] = {
+                "samples": sum(v["samples"] for v in vals), "never": sum(v["never"] for v in vals)}
+        else:
+            nums = [v for v in vals if v is not None]
+            out[f"{kind} (mean of {len(vals)})"] = sum(nums) / len(nums) if nums else None
+    return out
+
+
+def _per_device(value: Any, devices: set[str]) -> bool:
+    return isinstance(value, dict) and bool(value) and set(value) <= devices
+
+
+def table(out: dict[str, Any], by_device: bool = True) -> str:
+    """A plain-text side-by-side table (per-device values on their own rows; with
+    ``by_device=False`` one row per kind of device instead, see :func:`by_kind`)."""
     p, i = out["pop3"], out["imap"]
+    devices = set(out["scenario"]["devices"])
     rows: list[tuple[str, Any, Any]] = []
 
     def add(key: str, a: Any, b: Any) -> None:
+        if not by_device and _per_device(a, devices):
+            a, b = by_kind(a), by_kind(b)
         if isinstance(a, dict):  # nested: one row per leaf, e.g. delay[by_device][alex/phone][p95]
             for sub in a:
                 add(f"{key}[{sub}]", a[sub], b.get(sub) if isinstance(b, dict) else None)
@@ -168,7 +203,8 @@ def table(out: dict[str, Any]) -> str:
     width = max(len(r[0]) for r in rows)
     sc = out["scenario"]
     lines = [f"preset {sc['preset']}, {sc['days']} days, seed {sc['seed']}, "
-             f"{sc['users']} user(s), {len(sc['devices'])} device(s)",
+             f"{sc['users']} user(s), {len(sc['devices'])} device(s)"
+             + ("" if by_device else "; per kind of device (--by-device: every device)"),
              f"{'metric':<{width}}  {'POP3':>16}  {'IMAP':>16}"]
     for name, a, b in rows:
         lines.append(f"{name:<{width}}  {_fmt(a):>16}  {_fmt(b):>16}")

@@ -74,3 +74,29 @@ def test_json_reports_the_metered_phones_bytes(capsys: pytest.CaptureFixture[str
         obj = out[proto]
         assert obj["metered_wire_bytes"] == obj["wire_bytes"]["sam/phone"]  # the metered link
     assert out["imap"]["metered_wire_bytes"] < out["pop3"]["metered_wire_bytes"]
+
+
+def test_a_big_preset_is_summarised_per_kind_of_device() -> None:
+    """Campus has 1,500 devices: the table shows one row per kind (means, and the delay's pairs
+    summed), not a row per device; the JSON and --by-device keep every device."""
+    from sim.cli_compare import table
+
+    devices = [f"u{k:03d}/{kind}" for k in range(10) for kind in ("phone", "laptop")]
+    delay = {d: {"median": 1.0, "p95": 2.0, "samples": 3, "never": 1} for d in devices}
+    side = {"wire_bytes": {d: 100 * (1 + d.endswith("phone")) for d in devices},
+            "notification_delay_s": {"median": 1.0, "by_device": delay}}
+    out = {"scenario": {"preset": "campus", "days": 1, "seed": 1, "users": 10,
+                        "devices": devices}, "pop3": side, "imap": side}
+    short = table(out, by_device=False)
+    assert "u003" not in short and "per kind of device" in short
+    assert "wire_bytes[phone (mean of 10)]" in short and "wire_bytes[laptop (mean of 10)]" in short
+    phone_line = next(line for line in short.splitlines() if "[phone (10)][samples]" in line)
+    assert phone_line.split()[-2:] == ["30", "30"]  # 10 phones x 3 pairs shown
+    assert len(short.splitlines()) < 12
+    full = table(out, by_device=True)
+    assert "wire_bytes[u003/phone]" in full and len(full.splitlines()) > 80
+
+
+def test_by_device_is_an_option(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", "--preset", "single", "--days", "1", "--by-device"]) == 0
+    assert "desktop" in capsys.readouterr().out
