@@ -42,20 +42,26 @@ class ControlView:
                                        step=control.step, continuous_update=False,
                                        readout_format=f".{decimals}f", **common)
         elif k is ControlKind.LOG_FLOAT:
+            # the slider's own readout would say "1.00e+4": the value is written out beside it
             self._main = w.FloatLogSlider(value=control.default, base=10,
                                           min=math.log10(control.low), max=math.log10(control.high),
-                                          step=0.05, continuous_update=False,
-                                          readout_format=".3g", **common)
+                                          step=0.05, continuous_update=False, readout=False,
+                                          **common)
+            self._readout = w.HTML(self._log_text())
+            self._main.observe(lambda _c: self._sync_readout(), names="value")
         elif k is ControlKind.SEED:
             self._main = w.BoundedIntText(value=control.default, min=int(control.low),
                                           max=int(control.high), step=1, **common)
         elif k is ControlKind.TOGGLE:
+            # (as wide as its label: a long one is not cut off)
             self._main = w.Checkbox(value=control.default, indent=True, style=_STYLE,
-                                    description=control.label, layout=w.Layout(**_LAYOUT))
+                                    description=control.label, layout=w.Layout(width="auto"))
         elif k is ControlKind.CHOICE:
             self._main = w.Dropdown(options=list(control.options), value=control.default, **common)
         else:  # OPTIONAL_INT: a checkbox that turns the slider on, else the "off" meaning
-            start = control.default if control.default is not None else int(control.low)
+            start = (control.default if control.default is not None
+                     else control.on_value if control.on_value is not None
+                     else int(control.low))
             self._toggle = w.Checkbox(value=control.default is not None, indent=False,
                                       description=label, layout=w.Layout(width="300px"))
             self._main = w.IntSlider(value=start, min=int(control.low), max=int(control.high),
@@ -65,8 +71,21 @@ class ControlView:
             self._off = w.HTML(self._off_text())
             self._toggle.observe(lambda _c: self._sync_optional(), names="value")
             self._main.observe(lambda _c: self._sync_optional(), names="value")
-        self.widget: w.Widget = (w.HBox([self._toggle, self._main, self._off])
-                                 if self._toggle is not None else self._main)
+        if self._toggle is not None:
+            self.widget: w.Widget = w.HBox([self._toggle, self._main, self._off])
+        elif k is ControlKind.LOG_FLOAT:
+            self.widget = w.HBox([self._main, self._readout])
+        else:
+            self.widget = self._main
+
+    def _log_text(self) -> str:
+        """A log slider's value as a person writes it: ``10,000``, ``50``, ``0.3``."""
+        from course.predict import format_value
+
+        return html.escape(format_value(self._main.value))
+
+    def _sync_readout(self) -> None:
+        self._readout.value = self._log_text()
 
     def _off_text(self) -> str:
         on = self._toggle is not None and self._toggle.value

@@ -67,6 +67,9 @@ class Control:
     unit: str = ""
     options: tuple[tuple[str, Any], ...] = ()
     off_label: str = "off"  # OPTIONAL_INT: what None means, e.g. "delete after download"
+    # OPTIONAL_INT off by default: the value the slider offers when the box is ticked (None: the
+    # low end) -- leaving mail on the server for 0 days is not what anyone turns it on for
+    on_value: int | None = None
     max_from: str | None = None  # another control whose value caps this one (crash day <= days)
 
     def validate(self, value: Any) -> Any:

@@ -27,14 +27,18 @@ def _range(name: str) -> tuple[float, float]:
 
 
 def control(name: str, label: str, kind: ControlKind, default: Any, *, step: float = 1.0,
-            unit: str = "", off_label: str = "off", high: float | None = None) -> Control:
+            unit: str = "", off_label: str = "off", high: float | None = None,
+            on_value: int | None = None) -> Control:
     """A control over the model's range for parameter ``name`` (``high`` may only narrow it)."""
     lo, hi = _range(name)
     if high is not None:
         if high > hi:
             raise ValueError(f"control {name}: high={high} exceeds the model's range {lo:g}..{hi:g}")
         hi = high
-    return Control(name, label, kind, default, lo, hi, step, unit, off_label=off_label)
+    if on_value is not None and not lo <= on_value <= hi:
+        raise ValueError(f"control {name}: on_value={on_value} is outside {lo:g}..{hi:g}")
+    return Control(name, label, kind, default, lo, hi, step, unit, off_label=off_label,
+                   on_value=on_value)
 
 
 DAYS = control("days", "simulated days", ControlKind.INT, 7, unit="days")

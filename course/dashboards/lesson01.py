@@ -37,6 +37,7 @@ class Lesson1Dashboard(Dashboard):
         DAYS,
         SEED,
         control("leave_on_server_days", "POP3: leave on server", ControlKind.OPTIONAL_INT, None,
+                on_value=14,  # Thunderbird's new-account default
                 unit="days", off_label="delete after download"),
         Control("headers_first", "POP3: headers first (TOP)", ControlKind.TOGGLE, False),
         Control("fetch", "IMAP: download", ControlKind.CHOICE, _default_fetch(),

@@ -28,13 +28,15 @@ class Lesson3Dashboard(Dashboard):
     figure_notes = {"timeline_one_day": "This figure shows the first simulated day only, with "
                                         "the same poll interval and IDLE setting."}
     controls = (
-        control("poll_interval_min", "poll interval (POP3, IMAP w/o IDLE)", ControlKind.FLOAT,
+        control("poll_interval_min", "poll interval", ControlKind.FLOAT,
                 10.0, step=1.0, unit="min"),
-        Control("idle", "IMAP uses IDLE", ControlKind.TOGGLE, True),
+        Control("idle", "IMAP uses IDLE (off: IMAP polls at the same interval)",
+                ControlKind.TOGGLE, True),
         control("nat_timeout_min", "home router timeout",
-                ControlKind.OPTIONAL_INT, None, unit="min", off_label="no such router"),
+                ControlKind.OPTIONAL_INT, None, unit="min", off_label="no such router",
+                on_value=5),  # home routers forget after 5-10 min (Fastmail)
         control("keepalive_min", "server keepalive after", ControlKind.OPTIONAL_INT, None,
-                unit="min of silence", off_label="no keepalive"),
+                unit="min of silence", off_label="no keepalive", on_value=2),  # Dovecot's
         Control("tls_resumption", "TLS session resumption", ControlKind.TOGGLE, False),
         Control("device", "whose figures", ControlKind.CHOICE, "phone",
                 options=(("the phone", "phone"), ("the laptop", "laptop"),

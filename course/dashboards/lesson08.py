@@ -27,6 +27,7 @@ class Lesson8Dashboard(Dashboard):
     figure_name = "search_recall_and_cost"
     controls = (
         control("leave_on_server_days", "POP3: leave on server", ControlKind.OPTIONAL_INT, None,
+                on_value=14,  # Thunderbird's new-account default
                 unit="days", off_label="delete after download"),
         DAYS,
         SEED,

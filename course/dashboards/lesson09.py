@@ -185,7 +185,7 @@ class Lesson9Dashboard(Dashboard):
         Control("crash_device", "device that crashes", ControlKind.CHOICE, "phone", options=DEVICES),
         dataclasses.replace(control("crash_day", "crash on day", ControlKind.FLOAT, 5.0, step=0.5),
                             max_from="days"),
-        control("backup_age_days", "restore a backup", ControlKind.OPTIONAL_INT, None,
+        control("backup_age_days", "restore a backup", ControlKind.OPTIONAL_INT, None, on_value=1,
                 unit="days old", off_label="no backup"),
         Control("accidental_delete", "delete by mistake on the phone (a day before the crash)",
                 ControlKind.TOGGLE, True),

@@ -116,6 +116,7 @@ class Lesson10Dashboard(Dashboard):
                 options=_tls_options()),
         control("poll_interval_min", "poll interval", ControlKind.FLOAT, 10.0, step=1.0, unit="min"),
         control("leave_on_server_days", "POP3: leave on server", ControlKind.OPTIONAL_INT, None,
+                on_value=14,  # Thunderbird's new-account default
                 unit="days", off_label="delete after download"),
         Control("imap_idle", "IMAP uses IDLE", ControlKind.TOGGLE, True),
         Control("imap_qresync", "IMAP resyncs by QRESYNC", ControlKind.TOGGLE, False),
@@ -154,7 +155,7 @@ class Lesson10Dashboard(Dashboard):
               if any(d.metered for d in p.devices) else []),
             ("Mail kept on the server", "MB", mb(p.summary.server_storage_bytes),
              mb(i.summary.server_storage_bytes), "trade-off"),
-            ("Mail kept on the devices", "MB", mb(dev(p)), mb(dev(i)), "lower"),
+            ("Mail kept on the devices", "MB", mb(dev(p)), mb(dev(i)), "trade-off"),
             ("Consistency across devices", "%", pct(p.summary.consistency_mean_share),
              pct(i.summary.consistency_mean_share), "higher"),
             (f"Median notification delay ({whose})", "s", delay_of(p, which_dev).median_s,
