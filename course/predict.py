@@ -78,6 +78,15 @@ class Prediction:
         self.committed_after_run = self.first_result is not None
         self._notify()
 
+    def restore(self, value: ResultValue, committed_after_run: bool) -> None:
+        """A prediction committed in an earlier session (``course.journal``): committed again,
+        as it was, before anything watches it."""
+        if self.state is PredictionState.COMMITTED:
+            raise ValueError(f"prediction: already committed ({self.value!r})")
+        self.value = value
+        self.state = PredictionState.COMMITTED
+        self.committed_after_run = committed_after_run
+
     def observe(self, results: Mapping[str, ResultValue]) -> None:
         """Record a dashboard run's results (the first one is the answer to the prediction)."""
         if self.prompt.result_key not in results:

@@ -223,7 +223,10 @@ def check(question: Question, response: float | str | None) -> Feedback:
     raise TypeError(f"check: question must be MultipleChoice or Numeric, got {type(question).__name__}")
 
 
-def _question_widget(number: int, question: Question) -> ipywidgets.Widget:
+def _question_widget(number: int, question: Question,
+                     lesson: int | None = None) -> ipywidgets.Widget:
+    """``lesson``: the answer checked is kept in the learner's journal, and shown again (with
+    its feedback) when the quiz is opened in a later session."""
     import ipywidgets as w
 
     prompt = w.HTMLMath(f"<b>Q{number}.</b> {_md_inline(question.prompt)}")
@@ -241,12 +244,27 @@ def _question_widget(number: int, question: Question) -> ipywidgets.Widget:
                                    layout=w.Layout(width="260px"))
         read = lambda: answer_input.value
 
-    def on_click(_: object) -> None:
-        result = check(question, read())
+    def on_click(_: object, save: bool = True) -> None:
+        answer = read()
+        result = check(question, answer)
         colour = "#1b7837" if result.correct else "#b2182b"
         feedback.value = f'<span style="color:{colour}">{_md_inline(result.message)}</span>'
+        if save and lesson is not None and answer is not None:
+            from course.journal import journal
+
+            journal().save_quiz_answer(lesson, number, answer, result.correct)
 
     button.on_click(on_click)
+    if lesson is not None:
+        from course.journal import journal
+
+        kept = journal().quiz_answer(lesson, number)
+        if kept is not None:
+            try:
+                answer_input.value = kept["answer"]
+                on_click(None, save=False)
+            except (TypeError, ValueError, KeyError):  # (an answer to an older question)
+                feedback.value = ""
     box = w.VBox([prompt, answer_input, w.HBox([button, feedback])],
                  layout=w.Layout(margin="0 0 12px 0"))
     # expose the parts so tests (and curious learners) can drive the widget without a browser
@@ -267,15 +285,17 @@ def _md_inline(text: str) -> str:
     return out
 
 
-def quiz_widget(questions: tuple[Question, ...] | list[Question]) -> ipywidgets.Widget:
+def quiz_widget(questions: tuple[Question, ...] | list[Question],
+                lesson: int | None = None) -> ipywidgets.Widget:
     """A VBox with one block per question: prompt, answer input, a Check button and feedback.
+    ``lesson``: answers are kept in the learner's journal across sessions.
 
     Each block has attributes ``answer_input``, ``check_button`` and ``feedback`` so a test can set
     a value, call ``check_button.click()`` and read ``feedback.value``.
     """
     import ipywidgets as w
 
-    blocks = [_question_widget(i, q) for i, q in enumerate(questions, start=1)]
+    blocks = [_question_widget(i, q, lesson) for i, q in enumerate(questions, start=1)]
     if not blocks:
         return w.VBox([w.HTML("<i>No questions in this lesson.</i>")])
     box = w.VBox(blocks)

@@ -54,6 +54,27 @@ class Lesson:
         self.prediction: Prediction | None = (
             Prediction(self.content.predict, number) if self.content.predict is not None else None)
         self.board: Dashboard | None = None
+        if self.prediction is not None:
+            self._keep_prediction(self.prediction)
+
+    def _keep_prediction(self, prediction: Prediction) -> None:
+        """A prediction survives a kernel restart: restored from the journal, saved on commit."""
+        from course.journal import journal
+        from course.predict import PredictionState
+
+        kept = journal().prediction(self.number)
+        if kept is not None:
+            try:
+                prediction.restore(kept["value"], bool(kept.get("committed_after_run")))
+            except (TypeError, ValueError):
+                pass  # a journal entry of an older version of the prompt: ask again
+
+        def save(p: Prediction) -> None:
+            if p.state is PredictionState.COMMITTED and p.value is not None:
+                entry = journal().prediction(self.number)
+                if entry is None or entry.get("value") != p.value:
+                    journal().save_prediction(self.number, p.value, p.committed_after_run)
+        prediction.on_change(save)
 
     # -- text cells ----------------------------------------------------------------------------------
     def intro(self) -> Markdown:
@@ -160,7 +181,13 @@ class Lesson:
         """The self-check questions with Check buttons and explained feedback."""
         from course.quiz import quiz_widget
 
-        return quiz_widget(self.content.quiz)
+        return quiz_widget(self.content.quiz, lesson=self.number)
+
+    def progress(self) -> ipywidgets.Widget:
+        """How far the learner has come in every lesson, with a way to start over."""
+        from course.journal import progress_widget
+
+        return progress_widget(on_start_over=_LESSONS.clear)
 
 
 def lesson(n: int) -> Lesson:

@@ -6,6 +6,7 @@ import functools
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,11 @@ import sim.model  # noqa: F401 (chooses the build: compiled when it is current)
 from sim import native
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The learner's journal (course.journal) of this test run: never the user's own file.  Set at
+# import, before any kernel, JupyterLab or subprocess a test starts inherits the environment.
+_JOURNAL_DIR = tempfile.mkdtemp(prefix="popimap-journal-")
+os.environ["POPIMAP_JOURNAL"] = str(Path(_JOURNAL_DIR) / "journal.json")
 
 
 @pytest.fixture(scope="session")

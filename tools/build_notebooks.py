@@ -101,6 +101,9 @@ def welcome_plan(c: LessonContent) -> list[Cell]:
     return [
         _header(c), _open(c.number),
         md(x["how_to_use"]),
+        md("## Your progress\n\nYour predictions and quiz answers are kept between sessions "
+           "(in a small file of your own, not in the course). Here is how far you have come."),
+        code("L.progress()", vary=True),
         md(x["model_in_five_minutes"]
            + "\n\nThe dashboard below runs the default scenario once under each protocol: a first "
              "look at the metrics the lessons explore one by one."),
