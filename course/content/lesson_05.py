@@ -30,8 +30,10 @@ CONTENT = LessonContent(
         question=(
             "Count every (message, device) pair: it is consistent when the device shows the "
             "message in the folder and with the flags (read, answered, forwarded, flagged) the "
-            "user last chose on any device, or correctly does not show it. Under POP3, what share "
-            "(%) of pairs is consistent on average over the week?"
+            "user last chose on any device, or correctly does not show it. The family has a phone "
+            "online most of the day, a laptop and a desktop; the phone is not taken offline "
+            "(0 offline hours); POP3 deletes each message from the server after the first "
+            "download. Under POP3, what share (%) of pairs is consistent on average over the week?"
         ),
         result_key="consistency_pct_pop3",
         unit="%",

@@ -31,8 +31,9 @@ CONTENT = LessonContent(
         kind=PredictKind.NUMBER,
         question=(
             "Following the article: the laptop leaves copies on the server, the desktop (the "
-            "\"second client\") downloads and deletes. Both poll every 10 minutes. Over one week, "
-            "how many messages does some device never receive?"
+            "\"second client\") downloads and deletes. Both poll every 10 minutes while online: "
+            "the laptop 7–9 h and 18–23 h, the desktop 9–17 h. Over one week, how many "
+            "messages does some device never receive (each message counted once)?"
         ),
         result_key="missed_messages_pop3",
         unit="messages",

@@ -81,9 +81,10 @@ CONTENT = LessonContent(
     predict=PredictPrompt(
         kind=PredictKind.NUMBER,
         question=(
-            "In the typical POP3 transcript the client logs in, lists, downloads three messages, "
-            "deletes them and quits. How many bytes does the client (not the server) send in the "
-            "whole session?"
+            "In the typical POP3 transcript the client sends CAPA, USER alice, PASS wonderland (a "
+            "10-character password), STAT, LIST and UIDL, then RETR and DELE for each of three "
+            "messages, and QUIT; every command line ends in CRLF. How many bytes does the client "
+            "(not the server) send in the whole session?"
         ),
         result_key="pop3_client_bytes",
         unit="bytes",
