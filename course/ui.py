@@ -89,9 +89,13 @@ class Lesson:
         return Markdown("\n".join(parts))
 
     def notice(self) -> Markdown:
-        """The "what to notice" bullets."""
+        """The "what to notice" bullets, folded until the learner opens them: they give the
+        answers away, so they wait until the dashboard has run."""
         items = self.content.notice or ("Compare the two panels: same trace, different protocol.",)
-        return Markdown("\n".join(["### What to notice", ""] + [f"- {n}" for n in items]))
+        bullets = "\n".join(f"- {n}" for n in items)
+        return Markdown("### What to notice\n\n<details><summary><b>Open after you have run "
+                        "the dashboard</b> (it gives the answers away)</summary>\n\n"
+                        f"{bullets}\n\n</details>")
 
     def nuance(self) -> HTML:
         """One boxed note per place where the article oversimplifies or errs."""
@@ -130,12 +134,48 @@ class Lesson:
 
     def transcript(self, protocol: str = "pop3", example: str = "typical",
                    full: bool = False) -> ipywidgets.Widget:
-        """An annotated wire transcript (lesson 11); the prediction compares with its byte totals."""
+        """An annotated wire transcript (lesson 11); the prediction compares with its byte totals.
+
+        Gated like the dashboards: while the prediction waits to be committed, the transcript
+        (whose totals are the answer) stays hidden behind a note and a "show without
+        predicting" button; committing, the button or choosing another transcript shows it."""
+        import ipywidgets as w
+
+        from course.predict import PredictionState
         from course.wire import transcript_results, transcript_view
 
-        if self.prediction is not None and self.prediction.first_result is None:
-            self.prediction.observe(transcript_results())
-        return transcript_view(protocol, example, full)
+        view = transcript_view(protocol, example, full)
+        prediction = self.prediction
+        if prediction is None or prediction.state is PredictionState.COMMITTED or \
+                prediction.first_result is not None:
+            if prediction is not None and prediction.first_result is None:
+                prediction.observe(transcript_results())
+            return view
+        choose, body = view.children
+        button = w.Button(description="Show the transcript without predicting",
+                          layout=w.Layout(width="300px"))
+        gate = w.VBox([w.HTML("<div style='padding:10px;border:1px dashed #7F7F7F;"
+                              "max-width:980px'><b>Commit your prediction above first</b>: "
+                              "the transcript and its byte totals appear as soon as you do."
+                              "</div>"), button])
+        view.children = (choose, gate)
+        shown = [False]
+
+        def reveal(_: object = None) -> None:
+            if shown[0]:
+                return
+            shown[0] = True
+            view.children = (choose, body)
+            if prediction.first_result is None:
+                prediction.observe(transcript_results())
+
+        button.on_click(reveal)
+        view.pick.observe(reveal, names="value")  # type: ignore[attr-defined]
+        view.show_all.observe(reveal, names="value")  # type: ignore[attr-defined]
+        prediction.on_change(lambda p: reveal() if p.state is PredictionState.COMMITTED
+                             else None)
+        view.gate_button = button  # type: ignore[attr-defined]
+        return view
 
     def state_machines(self) -> ipywidgets.Widget:
         """POP3's and IMAP's state diagrams side by side (lesson 11), as an image."""

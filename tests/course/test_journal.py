@@ -82,3 +82,33 @@ def test_the_journal_lives_in_the_users_data_directory(monkeypatch: pytest.Monke
     assert journal_path() == tmp_path / "pop-vs-imap-lab" / "journal.json"
     root = Path(__file__).resolve().parents[2]
     assert not journal_path().is_relative_to(root)
+
+
+def test_lesson_11s_transcript_waits_for_the_prediction(journal_file: Path) -> None:
+    """Lesson 11 is gated like the dashboards: the transcript (whose totals are the answer) is
+    hidden until the prediction is committed, which is then not "after the model had run"."""
+    lesson = ui.lesson(11)
+    view = lesson.transcript()
+    assert view.gate_button and lesson.prediction.first_result is None
+    assert view.body not in view.children  # the totals are not shown yet
+    lesson.prediction.commit(100.0)
+    assert view.body in view.children and lesson.prediction.first_result is not None
+    assert "after the model had already run" not in lesson.prediction.comparison_text()
+    _restart()
+    again = ui.lesson(11).transcript()  # committed in the journal: nothing to gate
+    assert again.body in again.children
+
+
+def test_skipping_the_prediction_shows_the_transcript_and_says_so_later(
+        journal_file: Path) -> None:
+    lesson = ui.lesson(11)
+    view = lesson.transcript()
+    view.gate_button.click()
+    assert view.body in view.children
+    lesson.prediction.commit(100.0)
+    assert "Committed after the model had already run" in lesson.prediction.comparison_text()
+
+
+def test_what_to_notice_is_folded_until_opened() -> None:
+    text = ui.lesson(3).notice().data
+    assert "<details><summary>" in text and text.index("<details>") < text.index("- ")

@@ -75,7 +75,9 @@ def test_lesson_11_transcript_cell_feeds_its_prediction() -> None:
     L = ui.Lesson(11)
     view = L.dashboard()
     assert "Client sent" in view.body.value
-    assert L.prediction is not None and L.prediction.first_result is not None
+    assert L.prediction is not None and L.prediction.first_result is None  # gated until...
+    view.gate_button.click()  # ...shown without predicting
+    assert L.prediction.first_result is not None
 
 
 def test_every_control_kind_has_a_working_view() -> None:
