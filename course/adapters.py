@@ -15,25 +15,16 @@ from typing import Any
 
 from course.style import EventKind, Protocol
 from course.timeline import TimelineData, TimelineEvent
+from sim.records import RecordKind
 
 __all__ = ["timeline_data"]
 
-
-def _mark(kind: Any, protocol: Protocol) -> EventKind | None:
-    """The timeline mark of one event record (None: not drawn)."""
-    from sim.records import RecordKind
-
-    if kind in (RecordKind.POLL, RecordKind.EMPTY_POLL, RecordKind.LOCK_REFUSAL):
-        return EventKind.POLL
-    if kind is RecordKind.CONNECT:  # the resynchronisation an IMAP client does on connecting
-        return EventKind.POLL
-    if kind is RecordKind.PUSH:
-        return EventKind.PUSH
-    if kind is RecordKind.ACTION and protocol is Protocol.IMAP:  # a change sent to the server
-        return EventKind.FLAG_SYNC
-    if kind is RecordKind.CRASH:
-        return EventKind.CRASH
-    return None
+# the timeline mark of each kind of event record (others are not drawn); an IMAP connect is
+# the resynchronisation the client does on connecting, an IMAP action a change sent up
+_MARKS = {RecordKind.POLL: EventKind.POLL, RecordKind.EMPTY_POLL: EventKind.POLL,
+          RecordKind.LOCK_REFUSAL: EventKind.POLL, RecordKind.CONNECT: EventKind.POLL,
+          RecordKind.PUSH: EventKind.PUSH, RecordKind.CRASH: EventKind.CRASH}
+_IMAP_MARKS = {**_MARKS, RecordKind.ACTION: EventKind.FLAG_SYNC}
 
 
 def timeline_data(trace: Any, result: Any, protocol: Protocol, user: int = 0,
@@ -58,6 +49,7 @@ def timeline_data(trace: Any, result: Any, protocol: Protocol, user: int = 0,
             continue
         held.append((d.name, tuple((grid[i], int(series.storage_bytes[i])) for i in keep)))
 
+    marks = _IMAP_MARKS if protocol is Protocol.IMAP else _MARKS
     events: list[TimelineEvent] = []
     events += [TimelineEvent(m.time, "server", EventKind.ARRIVAL)
                for m in trace.messages if m.user == user and m.time < end]
@@ -66,7 +58,7 @@ def timeline_data(trace: Any, result: Any, protocol: Protocol, user: int = 0,
             events.append(TimelineEvent(a.time, scenario.devices[a.device].name, EventKind.READ))
     for rec in result.records:
         if rec.device in names and rec.time_s < end:
-            mark = _mark(rec.kind, protocol)
+            mark = marks.get(rec.kind)
             if mark is not None:
                 events.append(TimelineEvent(rec.time_s, rec.device, mark))
     return TimelineData(protocol, end, lanes, tuple(held), tuple(events), held_unit="bytes")

@@ -78,11 +78,15 @@ class Journal:
         self._save(data)
 
     # -- quiz -----------------------------------------------------------------------------------
+    def quiz_answers(self, lesson: int) -> dict[int, dict[str, Any]]:
+        """``{question (1..): {"answer": ..., "correct": bool}}`` last checked in ``lesson``."""
+        entries = self._load().get("lessons", {}).get(str(lesson), {}).get("quiz", {})
+        return {int(q): e for q, e in entries.items()
+                if q.isdigit() and isinstance(e, dict) and "answer" in e}
+
     def quiz_answer(self, lesson: int, question: int) -> dict[str, Any] | None:
         """``{"answer": ..., "correct": bool}`` last checked for question ``question`` (1..)."""
-        entry = self._load().get("lessons", {}).get(str(lesson), {}).get("quiz", {}).get(
-            str(question))
-        return entry if isinstance(entry, dict) and "answer" in entry else None
+        return self.quiz_answers(lesson).get(question)
 
     def save_quiz_answer(self, lesson: int, question: int, answer: float | int,
                          correct: bool) -> None:

@@ -29,7 +29,7 @@ import hashlib
 import math
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # ipywidgets is imported lazily so that checking works without it
     import ipywidgets
@@ -223,10 +223,10 @@ def check(question: Question, response: float | str | None) -> Feedback:
     raise TypeError(f"check: question must be MultipleChoice or Numeric, got {type(question).__name__}")
 
 
-def _question_widget(number: int, question: Question,
-                     lesson: int | None = None) -> ipywidgets.Widget:
-    """``lesson``: the answer checked is kept in the learner's journal, and shown again (with
-    its feedback) when the quiz is opened in a later session."""
+def _question_widget(number: int, question: Question, lesson: int | None = None,
+                     kept: dict[str, Any] | None = None) -> ipywidgets.Widget:
+    """``lesson``: the answer checked is kept in the learner's journal; ``kept``, the one
+    kept from an earlier session, is shown again with its feedback."""
     import ipywidgets as w
 
     prompt = w.HTMLMath(f"<b>Q{number}.</b> {_md_inline(question.prompt)}")
@@ -255,16 +255,12 @@ def _question_widget(number: int, question: Question,
             journal().save_quiz_answer(lesson, number, answer, result.correct)
 
     button.on_click(on_click)
-    if lesson is not None:
-        from course.journal import journal
-
-        kept = journal().quiz_answer(lesson, number)
-        if kept is not None:
-            try:
-                answer_input.value = kept["answer"]
-                on_click(None, save=False)
-            except (TypeError, ValueError, KeyError):  # (an answer to an older question)
-                feedback.value = ""
+    if kept is not None:
+        try:
+            answer_input.value = kept["answer"]
+            on_click(None, save=False)
+        except (TypeError, ValueError, KeyError):  # (an answer to an older question)
+            feedback.value = ""
     box = w.VBox([prompt, answer_input, w.HBox([button, feedback])],
                  layout=w.Layout(margin="0 0 12px 0"))
     # expose the parts so tests (and curious learners) can drive the widget without a browser
@@ -295,7 +291,13 @@ def quiz_widget(questions: tuple[Question, ...] | list[Question],
     """
     import ipywidgets as w
 
-    blocks = [_question_widget(i, q, lesson) for i, q in enumerate(questions, start=1)]
+    kept: dict[int, dict[str, Any]] = {}
+    if lesson is not None:
+        from course.journal import journal
+
+        kept = journal().quiz_answers(lesson)  # (one read of the journal for the whole quiz)
+    blocks = [_question_widget(i, q, lesson, kept.get(i))
+              for i, q in enumerate(questions, start=1)]
     if not blocks:
         return w.VBox([w.HTML("<i>No questions in this lesson.</i>")])
     box = w.VBox(blocks)

@@ -69,11 +69,14 @@ class Lesson:
             except (TypeError, ValueError):
                 pass  # a journal entry of an older version of the prompt: ask again
 
+        # every dashboard run notifies the prediction: write only when the commit is new
+        saved = [None if kept is None else kept.get("value")]
+
         def save(p: Prediction) -> None:
-            if p.state is PredictionState.COMMITTED and p.value is not None:
-                entry = journal().prediction(self.number)
-                if entry is None or entry.get("value") != p.value:
-                    journal().save_prediction(self.number, p.value, p.committed_after_run)
+            if p.state is PredictionState.COMMITTED and p.value is not None \
+                    and p.value != saved[0]:
+                journal().save_prediction(self.number, p.value, p.committed_after_run)
+                saved[0] = p.value
         prediction.on_change(save)
 
     # -- text cells ----------------------------------------------------------------------------------

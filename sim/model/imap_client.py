@@ -33,8 +33,8 @@ from ..protocol.message import Message
 from ..results import SearchRecord
 from ..scenario import AttachmentPolicy, FetchMode
 from ..workload import Action, ActionKind, Crash
-from .imap_costs import DELETED, ZERO, Cost, add, costs_for, untagged_updates
 from ..records import RecordKind
+from .imap_costs import DELETED, ZERO, Cost, add, costs_for, untagged_updates
 from .pop3_client import (
     _DELETE,
     _FILE,
@@ -211,21 +211,15 @@ class ImapClient:
         if periodic > 0:
             cost = self._cycle if self.pol.idle else self.costs.noop()
             self.w.charge(dev, cost[0], cost[1], cost[2], connect=False, times=periodic,
-                          hold=False)
-            self.w.record_exchange(
-                dev, cost[0], cost[1], cost[2],
-                RecordKind.IDLE_REISSUE if self.pol.idle else RecordKind.EMPTY_POLL,
-                connect=False, times=periodic, at=t, since=self._settled_to)
+                          hold=False, at=t, since=self._settled_to,
+                          kind=RecordKind.IDLE_REISSUE if self.pol.idle else RecordKind.EMPTY_POLL)
             dev.empty_polls += periodic
-            dev.wakeups += periodic
             self._booked_periodic += periodic
         keepalives = silence.keepalives - self._booked_keepalives
         if keepalives > 0:
             ka = self.costs.keepalive()
-            self.w.charge(dev, ka[0], ka[1], ka[2], connect=False, times=keepalives, hold=False)
-            self.w.record_exchange(dev, ka[0], ka[1], ka[2], RecordKind.KEEPALIVE, connect=False,
-                                   times=keepalives, at=t, since=self._settled_to)
-            dev.wakeups += keepalives
+            self.w.charge(dev, ka[0], ka[1], ka[2], connect=False, times=keepalives, hold=False,
+                          kind=RecordKind.KEEPALIVE, at=t, since=self._settled_to)
             self._booked_keepalives += keepalives
         self._settled_to = max(self._settled_to, t)
 
@@ -445,7 +439,6 @@ class ImapClient:
             cost = self._push_idle[d] = add(self.costs.push_exists(n), self._cycle)
         fetch, body, att = self._fetch_new_cost(mid)
         cost = add(cost, fetch)
-        self.dev.wakeups += 1  # the push wakes the radio; the fetch follows while it is awake
         # shown after the push (half a round trip) and the exchanges that follow it (DONE, the
         # fetches, IDLE again); the push's own few octets are part of the duration too
         shown = t + self.dev.spec.link.rtt_s / 2 + self._charge(cost, RecordKind.PUSH)
@@ -468,7 +461,6 @@ class ImapClient:
         resync = self._qresync_folders(inbox_done=False) if self.qresync else self._resync_cost()
         cost = add(self.costs.noop(), resync)
         self.busy_ticks += 1  # this tick's NOOP is charged here, not among the empty ones
-        self.dev.wakeups += 1
         self._charge(cost, RecordKind.POLL)  # the NOOP brings the untagged updates
         self._apply_server(t + self._duration(cost), fetch_cost=True)
 
@@ -505,7 +497,6 @@ class ImapClient:
             else:
                 cost = costs.push_flags(user.seq_of(mid), flags)
             self._charge(cost, RecordKind.PUSH)
-            dev.wakeups += 1
             w.change_local(dev, mid, t + dev.spec.link.rtt_s / 2, folder, flags)
             return
         # it left the folder it was in (expunged, quarantined or moved)
@@ -515,7 +506,6 @@ class ImapClient:
             return
         seq = bisect_left(user.boxes[INBOX], uid) + 1  # its number before the expunge
         cost = add(costs.push_expunge(seq, uid), self._cycle)
-        dev.wakeups += 1  # the expunge push (and the move's look, if any, while awake)
         if state is None:
             if deleted is not None:  # the \Deleted flag change came a round trip first
                 book = w.book if self.qresync else None

@@ -242,7 +242,8 @@ class Device:
     """A device's local store and the bookkeeping every metric needs."""
 
     __slots__ = ("ref", "id", "user", "name", "spec", "local", "sent_bytes", "dup_bytes",
-                 "shown", "delays", "sessions", "empty_polls", "wakeups", "lock_refusals", "conn_time",
+                 "shown", "delays", "sessions", "empty_polls", "wakeups", "lock_refusals",
+                 "conn_time",
                  "dup_count", "infected_reached", "scan_bytes", "crashes", "exists_from",
                  "sent_log", "counted",
                  "extra_bytes", "client", "wire",

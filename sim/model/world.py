@@ -44,6 +44,10 @@ _FLAG_LEN: Final = tuple(flag_len(bits) for bits in range(16))  # every flag set
 # ``intent.get(mid, _NO_INTENT)`` still reads as an intent once compared with it
 _NO_INTENT: Final[Any] = object()
 _SPEC_CACHE: dict[tuple[object, str], Mail] = {}
+# exchanges on an open connection that wake the radio (a connect always does): what the server
+# pushes and what the client sends on a timer, not what the user's own actions send
+WAKING: Final = frozenset({RecordKind.PUSH, RecordKind.KEEPALIVE, RecordKind.IDLE_REISSUE,
+                           RecordKind.EMPTY_POLL, RecordKind.POLL})
 SPEC_CACHE_LIMIT = 100_000  # sizes of this many messages are kept between runs
 
 
@@ -206,13 +210,20 @@ class World:
     # -- traffic ---------------------------------------------------------------------------------
     def charge(self, dev: Device, up: tuple[int, int, int, int], down: tuple[int, int, int, int],
                round_trips: int, *, connect: bool = True, times: int = 1,
-               hold: bool = True, kind: RecordKind | None = None) -> float:
+               hold: bool = True, kind: RecordKind | None = None, at: float | None = None,
+               since: float | None = None) -> float:
         """Book one session's (or ``times`` identical sessions') octets; returns its duration.
         ``hold``: the session's duration counts as connection time.  ``kind``: what the
-        exchange is, for the event records (None: not recorded here, the caller records it
-        with :meth:`record_exchange`)."""
-        if self.log is not None and kind is not None:
-            self.record_exchange(dev, up, down, round_trips, kind, connect=connect, times=times)
+        exchange is -- for the event records (None: not recorded here, the caller records it
+        with :meth:`record_exchange`) and the radio wake-ups: every connection opened, and
+        on an open connection the exchanges the device did not start for its user
+        (:data:`WAKING`).  ``at``/``since``: see :meth:`record_exchange`."""
+        if kind is not None:
+            if self.log is not None:
+                self.record_exchange(dev, up, down, round_trips, kind, connect=connect,
+                                     times=times, at=at, since=since)
+            if not connect and kind in WAKING:
+                dev.wakeups += times
         if times != 1:
             return self._charge_times(dev, up, down, round_trips, connect, times, hold)
         u0, u1, u2, u3 = up
