@@ -58,12 +58,14 @@ def code(text: str, vary: bool = False) -> Cell:
 
 # -- per-lesson cell plans ----------------------------------------------------------------------
 
-def _header(c: LessonContent) -> Cell:
+def _header(c: LessonContent, presenter: bool = False) -> Cell:
     nav = "" if c.number == 0 else "[Welcome](00_welcome.ipynb) · "
     last = max(LESSON_NUMBERS)
-    return md(f"# POP vs IMAP Lab — lesson {c.number} of {last}\n\n"
-              f"{nav}Run the cells from top to bottom with **Shift+Enter**; the first one shows "
-              f"the lesson's title, objectives and the article's claim.")
+    how = ("Every cell has already run: move the controls and the figures follow."
+           if presenter else
+           "Run the cells from top to bottom with **Shift+Enter**; the first one shows "
+           "the lesson's title, objectives and the article's claim.")
+    return md(f"# POP vs IMAP Lab — lesson {c.number} of {last}\n\n{nav}{how}")
 
 
 def _open(n: int) -> Cell:
@@ -168,22 +170,27 @@ def wire_plan(c: LessonContent) -> list[Cell]:
     ]
 
 
-def plan(n: int) -> list[Cell]:
-    """The cells of lesson ``n``'s notebook."""
+def plan(n: int, presenter: bool = False) -> list[Cell]:
+    """The cells of lesson ``n``'s notebook (``presenter``: the copy Voilà serves)."""
     c = lesson(n)
     if n == 0:
-        return welcome_plan(c)
-    if n == 10:
-        return capstone_plan(c)
-    if n == 11:
-        return wire_plan(c)
-    return standard_plan(c)
+        cells = welcome_plan(c)
+    elif n == 10:
+        cells = capstone_plan(c)
+    elif n == 11:
+        cells = wire_plan(c)
+    else:
+        cells = standard_plan(c)
+    return [_header(c, presenter), *cells[1:]]
 
 
 # -- notebook JSON ------------------------------------------------------------------------------
 
-def notebook_json(n: int) -> str:
-    """Lesson ``n``'s notebook as nbformat 4.5 JSON text, without outputs, deterministic."""
+def notebook_json(n: int, presenter: bool = False) -> str:
+    """Lesson ``n``'s notebook as nbformat 4.5 JSON text, without outputs, deterministic.
+
+    ``presenter``: the copy ``run.py present`` serves in Voilà, whose text does not ask the
+    reader to run cells."""
     import nbformat
 
     nb = nbformat.v4.new_notebook()
@@ -192,7 +199,7 @@ def notebook_json(n: int) -> str:
                        "language": "python"},
         "language_info": {"name": "python"},
     }
-    for i, cell in enumerate(plan(n)):
+    for i, cell in enumerate(plan(n, presenter)):
         if cell.kind == "markdown":
             nbc = nbformat.v4.new_markdown_cell(cell.source)
         else:

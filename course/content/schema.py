@@ -108,6 +108,9 @@ class NuanceBox:
     title: str
     text: str
     source: str  # e.g. "RFC 1939 §3", "RFC 2177 §3", "Thunderbird mailnews.js"
+    # True when the box gives away the prediction's or the quiz's answer: the notebook then
+    # folds it after the dashboard ("open after you have run the dashboard")
+    spoiler: bool = False
 
 
 @dataclass(frozen=True)
