@@ -23,8 +23,10 @@ from course.timeline import TimelineData, timeline_figure
 
 __all__ = [
     "bandwidth_by_kind", "connection_setup", "consistency_over_time", "crash_loss",
-    "delay_distribution", "draw_delay_cdf", "flag_agreement", "grouped_bars", "search_recall",
-    "storage_over_time", "timeline", "two_clients_and_lock", "virus_copies",
+    "delay_distribution", "draw_bandwidth", "draw_consistency", "draw_crash_loss",
+    "draw_delay_cdf", "draw_flag_agreement", "draw_storage", "flag_agreement", "grouped_bars",
+    "protocol_pair", "search_recall", "storage_over_time", "timeline", "traffic_by_kind",
+    "two_clients_and_lock", "virus_copies",
     "draw_year_losses", "setup_bars", "yearly_loss_by_setup",  # lesson 9
 ]
 
@@ -54,9 +56,24 @@ def _empty(ax: Axes, text: str) -> None:
 
 # -- storage and consistency over time --------------------------------------------------------------
 
-def storage_over_time(fig: Figure, pop3: Any, imap: Any, title: str = "Where the mail is") -> Figure:
-    """Bytes on the server and on each device over time, POP3 | IMAP (shared scale)."""
-    left, right = style.pair_axes(fig)
+def protocol_pair(fig: Figure, left_spec: Any, right_spec: Any, what: str = "",
+                  sharey: bool = True) -> tuple[Axes, Axes]:
+    """Two panels, POP3 left and IMAP right, on given grid cells of a larger figure, titled in the
+    protocols' colours (``what`` after the name: ``"POP3: bytes on the wire"``).  The grid-cell
+    counterpart of :func:`course.style.pair_axes`, for a dashboard showing several pairs."""
+    left = fig.add_subplot(left_spec)
+    right = fig.add_subplot(right_spec, sharey=left if sharey else None)
+    if sharey:
+        right.tick_params(labelleft=False)
+    for ax, proto in ((left, P), (right, I)):
+        ax.set_title(f"{proto.value}: {what}" if what else proto.value,
+                     color=PROTOCOL_COLOURS[proto], loc="left")
+    return left, right
+
+
+def draw_storage(left: Axes, right: Axes, pop3: Any, imap: Any) -> None:
+    """Bytes on the server and on each device over time on ``left`` (POP3) and ``right`` (IMAP),
+    on one scale."""
     peak = max([max(r.server_logical_bytes, default=0) for r in (pop3, imap)]
                + [max(s.storage_bytes, default=0) for r in (pop3, imap) for s in r.series] + [1])
     unit, scale = style.bytes_unit(peak)
@@ -71,13 +88,19 @@ def storage_over_time(fig: Figure, pop3: Any, imap: Any, title: str = "Where the
     left.set_ylabel(f"mail stored ({unit})")
     left.set_ylim(bottom=0)
     right.legend(loc="upper left")
+
+
+def storage_over_time(fig: Figure, pop3: Any, imap: Any, title: str = "Where the mail is") -> Figure:
+    """Bytes on the server and on each device over time, POP3 | IMAP (shared scale)."""
+    left, right = style.pair_axes(fig)
+    draw_storage(left, right, pop3, imap)
     fig.suptitle(title, x=0.01, ha="left", fontsize=12.5, fontweight="bold")
     return fig
 
 
-def consistency_over_time(fig: Figure, pop3: Any, imap: Any) -> Figure:
-    """Share of consistent (message, device) pairs over time, per device, POP3 | IMAP."""
-    left, right = style.pair_axes(fig)
+def draw_consistency(left: Axes, right: Axes, pop3: Any, imap: Any) -> None:
+    """Share of consistent (message, device) pairs over time, per device, on ``left`` (POP3) and
+    ``right`` (IMAP)."""
     for ax, result in ((left, pop3), (right, imap)):
         grid = result.grid_s
         for s in result.series:
@@ -92,6 +115,12 @@ def consistency_over_time(fig: Figure, pop3: Any, imap: Any) -> Figure:
     left.set_ylim(0, 103)
     left.yaxis.set_major_formatter(PercentFormatter())
     right.legend(loc="lower right")
+
+
+def consistency_over_time(fig: Figure, pop3: Any, imap: Any) -> Figure:
+    """Share of consistent (message, device) pairs over time, per device, POP3 | IMAP."""
+    left, right = style.pair_axes(fig)
+    draw_consistency(left, right, pop3, imap)
     return fig
 
 
@@ -140,8 +169,8 @@ def draw_delay_cdf(ax: Axes, pop3: Any, imap: Any, device: str | None = None) ->
                 label=f"{proto.value}: median {_fmt_seconds(delay.median_s)} of those shown, "
                       f"never {100 * delay.never / pairs:.0f} %")
         if not math.isnan(delay.median_s):
-            ax.axvline(max(delay.median_s, 0.1), color=PROTOCOL_COLOURS[proto], linestyle=":",
-                       linewidth=1.3)
+            ax.vlines(max(delay.median_s, 0.1), 0, 100, color=PROTOCOL_COLOURS[proto],
+                      linestyle=":", linewidth=1.3)  # up to 100 %: the legend band stays clear
     if not any_data:
         _empty(ax, "no message reached a device in this run")
     ax.set_xscale("log")
@@ -151,8 +180,9 @@ def draw_delay_cdf(ax: Axes, pop3: Any, imap: Any, device: str | None = None) ->
     ax.xaxis.set_major_formatter(FuncFormatter(_fmt_seconds))
     where = "all devices, pooled" if device is None else device.split("/")[-1]
     ax.set_xlabel(f"delay from arrival on the server to shown ({where}; log scale)")
-    ax.set_ylabel("(message, device) pairs shown within that delay (%)")
-    ax.set_ylim(0, 102)
+    ax.set_ylabel("(message, device) pairs shown\nwithin that delay (%)")
+    ax.set_ylim(0, 128)  # a band above 100 % for the legend: it never hides a curve
+    ax.set_yticks(range(0, 101, 20))
     ax.yaxis.set_major_formatter(PercentFormatter())
     ax.set_title("How long until new mail shows up", loc="left")
     if any_data:
@@ -168,21 +198,22 @@ def delay_distribution(fig: Figure, pop3: Any, imap: Any) -> Figure:
 
 # -- bandwidth ------------------------------------------------------------------------------------
 
-def _traffic(device: Any) -> dict[str, int]:
+def traffic_by_kind(device: Any) -> dict[str, int]:
+    """Octets a device's connections carried, both directions, by kind (``TRAFFIC_KINDS``)."""
     return {k: getattr(device.up, k) + getattr(device.down, k) for k in TRAFFIC_KINDS}
 
 
-def bandwidth_by_kind(fig: Figure, pop3: Any, imap: Any) -> Figure:
-    """Bytes on the wire per device split by what they carry, POP3 | IMAP (shared scale)."""
-    left, right = style.pair_axes(fig, sharey=False)
+def draw_bandwidth(left: Axes, right: Axes, pop3: Any, imap: Any) -> None:
+    """Bytes on the wire per device, stacked by what they carry, on ``left`` (POP3) and ``right``
+    (IMAP) on one scale; every bar is labelled with its kind (``KIND_LABELS``) for a legend."""
     devices = [d.device for d in pop3.devices]
-    peak = max([sum(_traffic(d).values()) for r in (pop3, imap) for d in r.devices] + [1])
+    peak = max([sum(traffic_by_kind(d).values()) for r in (pop3, imap) for d in r.devices] + [1])
     unit, scale = style.bytes_unit(peak)
     for ax, result in ((left, pop3), (right, imap)):
         ys = range(len(devices))
         lefts = [0.0] * len(devices)
         for kind in TRAFFIC_KINDS:
-            widths = [_traffic(result.device(name))[kind] / scale for name in devices]
+            widths = [traffic_by_kind(result.device(name))[kind] / scale for name in devices]
             ax.barh(ys, widths, left=lefts, color=KIND_COLOURS[kind], label=KIND_LABELS[kind],
                     height=0.6)
             lefts = [a + b for a, b in zip(lefts, widths)]
@@ -193,6 +224,12 @@ def bandwidth_by_kind(fig: Figure, pop3: Any, imap: Any) -> Figure:
         ax.set_xlabel(f"bytes on the wire, both directions ({unit})")
         ax.grid(axis="y", visible=False)
     right.set_yticklabels([])
+
+
+def bandwidth_by_kind(fig: Figure, pop3: Any, imap: Any) -> Figure:
+    """Bytes on the wire per device split by what they carry, POP3 | IMAP (shared scale)."""
+    left, right = style.pair_axes(fig, sharey=False)
+    draw_bandwidth(left, right, pop3, imap)
     handles, labels = left.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=6)
     return fig
@@ -249,26 +286,48 @@ def search_recall(fig: Figure, where: Sequence[str], recall_pop3: Sequence[float
 
 # -- crashes -------------------------------------------------------------------------------------
 
-def crash_loss(fig: Figure, ages_days: Sequence[float], lost_pop3: Sequence[float],
-               lost_imap: Sequence[float], current_age: float | None = None,
-               no_backup: tuple[float, float] | None = None) -> Figure:
-    """Messages lost in one crash against the age of the restored backup (days)."""
-    fig.clear()
-    ax = fig.subplots()
-    ax.plot(ages_days, lost_pop3, color=PROTOCOL_COLOURS[P], marker="o", label="POP3", clip_on=False)
-    ax.plot(ages_days, lost_imap, color=PROTOCOL_COLOURS[I], marker="s", label="IMAP", clip_on=False)
+def draw_crash_loss(ax: Axes, ages_days: Sequence[float], lost_pop3: Sequence[float],
+                    lost_imap: Sequence[float], current_age: float | None = None,
+                    current: tuple[float, float] | None = None,
+                    no_backup: tuple[float, float] | None = None,
+                    title: str = "What a crash costs, by backup age") -> None:
+    """Messages lost in one crash against the age of the restored backup (days), one point per
+    simulated age; ``no_backup`` as dotted lines; the age as set as a dashed line and, when it is
+    not one of ``ages_days``, its own run's losses (``current``) as open markers."""
+    for proto, lost, marker in ((P, lost_pop3, "o"), (I, lost_imap, "s")):
+        ax.plot(ages_days, lost, color=PROTOCOL_COLOURS[proto], marker=marker, label=proto.value,
+                clip_on=False)
     if no_backup is not None:
         ax.axhline(no_backup[0], color=PROTOCOL_COLOURS[P], linestyle=":", linewidth=1.3,
                    label="POP3, no backup")
         ax.axhline(no_backup[1], color=PROTOCOL_COLOURS[I], linestyle=":", linewidth=1.3,
                    label="IMAP, no backup")
     if current_age is not None:
-        ax.axvline(current_age, color=style.GREY, linewidth=1, linestyle="--")
-    ax.set_xlabel("age of the restored backup at the crash (days)")
+        ax.axvline(current_age, color=style.GREY, linewidth=1, linestyle="--",
+                   label=f"as set: {format_value(current_age)} days")
+        if current is not None and current_age not in ages_days:
+            for proto, lost, marker in ((P, current[0], "o"), (I, current[1], "s")):
+                ax.plot([current_age], [lost], linestyle="none", marker=marker, clip_on=False,
+                        markerfacecolor="white", markeredgecolor=PROTOCOL_COLOURS[proto])
+    top = max(list(lost_pop3) + list(lost_imap) + list(no_backup or ()) + list(current or ())
+              + [1.0])
+    ax.set_ylim(0, top * 1.35)  # room for the legend above the highest point
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("age of the restored backup (days)")
     ax.set_ylabel("messages lost in the crash")
-    ax.set_ylim(bottom=0)
-    ax.set_title("What a crash costs, by backup age", loc="left")
-    ax.legend(loc="upper left")
+    ax.set_title(title, loc="left")
+    ax.legend(loc="upper left", fontsize=8, ncols=2)
+
+
+def crash_loss(fig: Figure, ages_days: Sequence[float], lost_pop3: Sequence[float],
+               lost_imap: Sequence[float], current_age: float | None = None,
+               no_backup: tuple[float, float] | None = None,
+               current: tuple[float, float] | None = None) -> Figure:
+    """:func:`draw_crash_loss` as a whole figure."""
+    fig.clear()
+    draw_crash_loss(fig.subplots(), ages_days, lost_pop3, lost_imap, current_age=current_age,
+                    current=current, no_backup=no_backup)
     return fig
 
 
@@ -385,17 +444,24 @@ def timeline(fig: Figure, pop3: TimelineData, imap: TimelineData) -> Figure:
     return timeline_figure([pop3, imap], fig=fig)
 
 
-def flag_agreement(fig: Figure, pop3: Sequence[tuple[str, float]],
-                   imap: Sequence[tuple[str, float]]) -> Figure:
-    """Per flag, the share of (message, device) pairs showing it as the user intended (%)."""
-    fig.clear()
-    ax = fig.subplots()
+def draw_flag_agreement(ax: Axes, pop3: Sequence[tuple[str, float]],
+                        imap: Sequence[tuple[str, float]]) -> None:
+    """Per flag, the share of (message, device) pairs showing it as the user intended (%), as
+    grouped bars (NaN, no pair to judge: no bar)."""
     names = [f for f, _ in pop3]
     imap_d = dict(imap)
     grouped_bars(ax, names, [100 * v for _, v in pop3], [100 * imap_d.get(n, math.nan) for n in names],
                  "pairs showing the flag as intended (%)", "{:.0f} %")
-    ax.set_ylim(0, 115)
+    ax.set_ylim(0, 132)  # the band above 100 % holds the value labels and the legend
+    ax.set_yticks(range(0, 101, 20))
     ax.set_title("Flags on every device at the end of the run", loc="left")
+
+
+def flag_agreement(fig: Figure, pop3: Sequence[tuple[str, float]],
+                   imap: Sequence[tuple[str, float]]) -> Figure:
+    """:func:`draw_flag_agreement` as a whole figure."""
+    fig.clear()
+    draw_flag_agreement(fig.subplots(), pop3, imap)
     return fig
 
 
@@ -496,6 +562,11 @@ def two_clients_and_lock(fig: Figure, devices: Sequence[str], missed_pop3: Seque
                va="top", fontsize=8.5, color=style.GREY)
     for ax in (left, right) + ((mid,) if max(dup_pop3, dup_imap) == 0 else ()):
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    # a panel of zeros reads as a panel that failed to draw: say what the zeros mean
+    if max(dup_pop3, dup_imap) == 0:
+        _empty(mid, "no message was\ndownloaded twice\nin this run")
+    if not any(refused_pop3):
+        _empty(right, "no POP3 login\nwas refused\nin this run")
     return fig
 
 

@@ -20,7 +20,8 @@ from matplotlib.lines import Line2D
 from course import style
 from course.style import EVENT_STYLE, PROTOCOL_COLOURS, EventKind, Protocol
 
-__all__ = ["TimelineData", "TimelineEvent", "draw_timeline", "timeline_figure"]
+__all__ = ["TimelineData", "TimelineEvent", "draw_timeline", "draw_timelines", "legend_handles",
+           "timeline_figure"]
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,9 @@ def _lane_colour(lane: str) -> str:
     return style.BLACK if lane == "server" else style.device_colour(lane)
 
 
-def draw_timeline(ax: Axes, data: TimelineData, max_held: int | None = None) -> None:
-    """Draw one protocol's lanes on ``ax`` (lane 0 at the top)."""
+def draw_timeline(ax: Axes, data: TimelineData, max_held: int | None = None, note: str = "") -> None:
+    """Draw one protocol's lanes on ``ax`` (lane 0 at the top); ``note`` ends the title (which
+    run this is, when it is not the figure's main one)."""
     lanes = list(data.lanes)
     peak = max_held or max([c for _, pts in data.held for _, c in pts] + [1])
     for i, lane in enumerate(lanes):
@@ -111,12 +113,14 @@ def draw_timeline(ax: Axes, data: TimelineData, max_held: int | None = None) -> 
     ax.set_ylim(-0.55, len(lanes) - 0.5)
     ax.grid(axis="y", visible=False)
     what = "mail" if data.held_unit == "bytes" else "messages"
-    ax.set_title(f"{data.protocol.value}: {what} held per device",
+    ax.set_title(f"{data.protocol.value}: {what} held per device{note}",
                  color=PROTOCOL_COLOURS[data.protocol], loc="left")
     style.set_days_axis(ax, data.duration_s)
 
 
-def _legend_handles(unit: str) -> list[Line2D]:
+def legend_handles(unit: str = "messages") -> list[Line2D]:
+    """Legend entries for the held band (in ``unit``, a :attr:`TimelineData.held_unit`) and every
+    event marker."""
     what = "mail held (bytes)" if unit == "bytes" else "messages held"
     handles = [Line2D([], [], color=style.GREY, linewidth=6, alpha=0.3,
                       label=f"{what}; lane height = most held")]
@@ -128,6 +132,22 @@ def _legend_handles(unit: str) -> list[Line2D]:
     return handles
 
 
+def draw_timelines(axes: Sequence[Axes], runs: Sequence[TimelineData], note: str = "",
+                   time_axis_on_each: bool = False) -> None:
+    """One run per axes, top to bottom, lanes scaled to the most any lane of any run holds (so
+    the runs compare); only the lowest axes keeps its time labels unless ``time_axis_on_each``
+    (a panel among others, read on its own); ``note`` ends each title."""
+    if not runs or len(axes) != len(runs):
+        raise ValueError(f"draw_timelines: need one axes per run, got {len(axes)} axes for "
+                         f"{len(runs)} runs (at least one)")
+    peak = max([c for r in runs for _, pts in r.held for _, c in pts] + [1])
+    for ax, run in zip(axes, runs):
+        draw_timeline(ax, run, max_held=peak, note=note)
+    for ax in ([] if time_axis_on_each else axes[:-1]):
+        ax.set_xlabel("")
+        ax.tick_params(labelbottom=False)
+
+
 def timeline_figure(runs: Sequence[TimelineData], fig: Figure | None = None) -> Figure:
     """POP3 above IMAP on a shared time axis, with one legend for the event markers."""
     if not runs:
@@ -136,13 +156,9 @@ def timeline_figure(runs: Sequence[TimelineData], fig: Figure | None = None) -> 
     if fig is None:
         fig = style.figure(11.0, 1.2 + 0.55 * lanes * len(runs) + 0.6)
     fig.clear()
-    peak = max([c for r in runs for _, pts in r.held for _, c in pts] + [1])
     with style.context():
         axes = fig.subplots(len(runs), 1, sharex=True, squeeze=False)[:, 0]
-        for ax, run in zip(axes, runs):
-            draw_timeline(ax, run, max_held=peak)
-        for ax in axes[:-1]:
-            ax.set_xlabel("")
-        fig.legend(handles=_legend_handles(runs[0].held_unit), loc="outside lower center", ncols=7,
+        draw_timelines(list(axes), runs)
+        fig.legend(handles=legend_handles(runs[0].held_unit), loc="outside lower center", ncols=7,
                    fontsize=8.5, handlelength=1.4)
     return fig

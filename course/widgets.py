@@ -3,6 +3,8 @@
 The dashboards themselves (``course.dashboards``) are plain objects; a view here turns a
 :class:`~course.dashboards.base.Control` into a widget and forwards changes to ``Dashboard.set``.
 Sliders update on release (``continuous_update=False``) so a drag costs one simulation, not fifty.
+The figure is an ``HTML`` widget holding an ``<img>`` with alt text and a caption of its settings
+(``ipywidgets.Image`` has no ``alt``); the box's ``image`` attribute is that widget.
 """
 
 from __future__ import annotations
@@ -17,19 +19,38 @@ import ipywidgets as w
 from course.dashboards.base import Control, ControlKind, Dashboard
 from course.progress import ProgressBar
 
-_STYLE = {"description_width": "250px"}
-_LAYOUT = {"width": "600px"}
+LABEL_MIN_PX = 250  # labels of one dashboard share a width so its sliders line up
+SLIDER_PX = 350  # the slider (or box, or dropdown) beside its label
+OPTIONAL_MIN_PX = 300  # an optional control's checkbox, its label inside it
+# a generous average width of a character of the widgets' 13 px sans-serif font (DejaVu Sans, the
+# widest common one, averages about 7 px): a label a little too wide leaves space, a little too
+# narrow is cut off with an ellipsis
+CHAR_PX = 7.5
+
+
+def label_px(labels: list[str], minimum: int = LABEL_MIN_PX) -> int:
+    """Width (px) that shows every one of ``labels`` whole, at least ``minimum``."""
+    longest = max((len(text) for text in labels), default=0)
+    return max(minimum, math.ceil(CHAR_PX * longest) + 16)  # + the label's own right padding
+
+
+def shown_label(control: Control) -> str:
+    """A control's label as its widget shows it, with the unit: ``"poll interval (min)"``."""
+    return control.label + (f" ({control.unit})" if control.unit else "")
 
 
 class ControlView:
     """A control's widget plus ``get``/``set``/``observe`` that speak parameter values (``None`` too)."""
 
-    def __init__(self, control: Control) -> None:
+    def __init__(self, control: Control, label_width: int | None = None) -> None:
+        """``label_width`` (px): the width of the label column; default: this label's own."""
         self.control = control
         k = control.kind
-        label = control.label + (f" ({control.unit})" if control.unit else "")
-        common: dict[str, Any] = {"description": label, "style": _STYLE,
-                                  "layout": w.Layout(**_LAYOUT)}
+        label = shown_label(control)
+        width = label_width if label_width is not None else label_px([label])
+        style = {"description_width": f"{width}px"}
+        common: dict[str, Any] = {"description": label, "style": style,
+                                  "layout": w.Layout(width=f"{width + SLIDER_PX}px")}
         self._toggle: w.Checkbox | None = None
         if k is ControlKind.INT:
             self._main: w.Widget = w.IntSlider(value=control.default, min=int(control.low),
@@ -54,7 +75,7 @@ class ControlView:
                                           max=int(control.high), step=1, **common)
         elif k is ControlKind.TOGGLE:
             # (as wide as its label: a long one is not cut off)
-            self._main = w.Checkbox(value=control.default, indent=True, style=_STYLE,
+            self._main = w.Checkbox(value=control.default, indent=True, style=style,
                                     description=control.label, layout=w.Layout(width="auto"))
         elif k is ControlKind.CHOICE:
             self._main = w.Dropdown(options=list(control.options), value=control.default, **common)
@@ -62,8 +83,9 @@ class ControlView:
             start = (control.default if control.default is not None
                      else control.on_value if control.on_value is not None
                      else int(control.low))
+            box_px = label_px([label], OPTIONAL_MIN_PX) + 30  # + the tick box
             self._toggle = w.Checkbox(value=control.default is not None, indent=False,
-                                      description=label, layout=w.Layout(width="300px"))
+                                      description=label, layout=w.Layout(width=f"{box_px}px"))
             self._main = w.IntSlider(value=start, min=int(control.low), max=int(control.high),
                                      step=int(control.step), continuous_update=False,
                                      disabled=control.default is None,
@@ -129,14 +151,16 @@ def control_widget(control: Control) -> w.Widget:
 def dashboard_widget(dashboard: Dashboard) -> w.Widget:
     """Controls | progress bar | figure | summary | prediction vs result, all wired to ``set``.
 
-    The returned box carries ``views`` (name -> :class:`ControlView`), ``image``, ``summary``,
+    The returned box carries ``views`` (name -> :class:`ControlView`), ``image`` (the ``HTML``
+    widget of the figure: ``<img alt=...>`` and its caption), ``summary``,
     ``comparison``, ``progress`` and ``error`` attributes so a test can drive it.
     """
-    views = {c.name: ControlView(c) for c in dashboard.controls}
+    width = label_px([shown_label(c) for c in dashboard.controls
+                      if c.kind not in (ControlKind.TOGGLE, ControlKind.OPTIONAL_INT)])
+    views = {c.name: ControlView(c, width) for c in dashboard.controls}
     for name, view in views.items():
         view.set(dashboard.values[name])
-    image = w.Image(value=dashboard.png(), format="png",
-                    layout=w.Layout(max_width="100%", height="auto", object_fit="contain"))
+    image = w.HTML(dashboard.figure_html(), layout=w.Layout(max_width="100%"))
     summary = w.HTML(_summary_html(dashboard))
     comparison = w.HTML(_comparison_html(dashboard))
     error = w.HTML("")
@@ -185,7 +209,7 @@ def dashboard_widget(dashboard: Dashboard) -> w.Widget:
 
     def refresh(d: Dashboard) -> None:
         output.children = [image, summary, comparison] if d.revealed else [gate, comparison]
-        image.value = d.png()
+        image.value = d.figure_html()
         summary.value = _summary_html(d)
         comparison.value = _comparison_html(d)
         busy["on"] = True

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import abc
 import enum
-import io
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -213,7 +212,7 @@ class Dashboard(abc.ABC):
         a third of a redraw, and a dashboard's shape and labels barely move between updates.
         """
         fig = self.figure
-        fig.clear()
+        style.clear_figure(fig)
         fig.set_layout_engine("constrained")
         with style.context():
             self.draw(fig, self.data)
@@ -285,13 +284,16 @@ class Dashboard(abc.ABC):
     def caption(self, figure: str | None = None) -> str:
         """What an exported figure says about itself: lesson, scenario, settings, assumptions
         (and, for a key figure drawn from other settings, what differs: ``figure_notes``)."""
-        preset = self.values.get("profile", self.preset)
         note = self.figure_notes.get(figure or self.figure_name, "")
-        run = (f"POP3 and IMAP on the same simulated trace of preset {preset!r}" if preset
-               else self.run_description)
-        return (f"Lesson {self.lesson}, {self.title} Model run: {run}. Settings: "
+        return (f"Lesson {self.lesson}, {self.title} Model run: {self._run_text()}. Settings: "
                 f"{self.settings_text()}. " + (f"{note} " if note else "")
                 + f"Assumptions: {self.assumptions}.")
+
+    def _run_text(self) -> str:
+        """The experiment in words: both protocols on a preset's trace, or the lesson's own run."""
+        preset = self.values.get("profile", self.preset)
+        return (f"POP3 and IMAP on the same simulated trace of preset {preset!r}" if preset
+                else self.run_description)
 
     def key_figures(self) -> list[tuple[str, Callable[[Figure], None]]]:
         """Named figure drawers for the export (default: the dashboard's own figure)."""
@@ -299,13 +301,36 @@ class Dashboard(abc.ABC):
         return [(self.figure_name, lambda fig: self.draw(fig, data))]
 
     def png(self, dpi: int = 100) -> bytes:
-        """The current figure as PNG bytes (what the widget view shows)."""
+        """The current figure as PNG bytes (what the widget view shows), drawn once: see
+        :func:`course.style.encode_png`.  The first render of a figure shape records its layout."""
         fig = self.figure
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi)
+        data = style.encode_png(fig, dpi)
         if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
             self._layouts[len(fig.axes)] = [ax.get_position() for ax in fig.axes]
-        return buf.getvalue()
+        return data
+
+    def alt_text(self) -> str:
+        """The figure in words for a reader who cannot see it (the image's ``alt``): which question
+        it answers, from which run, at which settings.  A lesson may override it to say more."""
+        run = self._run_text()
+        return (f"Figure of lesson {self.lesson}, {self.title!r}" + (f": {run}" if run else "")
+                + f". Settings: {self.settings_text()}.")
+
+    def short_caption(self) -> str:
+        """The settings the figure shows, as a line under it (``caption`` is the export's long form)."""
+        return f"Settings: {self.settings_text()}."
+
+    def figure_html(self, dpi: int = 100) -> str:
+        """The figure as the widget sends it: the PNG inline with alt text, its settings under it."""
+        import base64
+        import html
+
+        src = "data:image/png;base64," + base64.b64encode(self.png(dpi)).decode("ascii")
+        return ("<figure style='margin:0;max-width:100%'>"
+                f"<img src='{src}' alt='{html.escape(self.alt_text(), quote=True)}' "
+                "style='max-width:100%;height:auto'>"
+                "<figcaption style='font-size:0.9em;color:#555;margin-top:2px'>"
+                f"{html.escape(self.short_caption())}</figcaption></figure>")
 
     def widget(self) -> ipywidgets.Widget:
         """Controls, figure, summary and prediction-vs-result, wired to :meth:`set`."""

@@ -13,7 +13,7 @@ from typing import Any
 from course.dashboards.base import Control, ControlKind
 from course.predict import format_value
 
-__all__ = ["DAYS", "SEED", "by_short", "control", "device_of", "mb", "pct", "plural", "short"]
+__all__ = ["DAYS", "LEAVE_DAYS_LOW", "SEED", "by_short", "control", "device_of", "mb", "pct", "plural", "short"]
 
 
 def _range(name: str) -> tuple[float, float]:
@@ -27,10 +27,15 @@ def _range(name: str) -> tuple[float, float]:
 
 
 def control(name: str, label: str, kind: ControlKind, default: Any, *, step: float = 1.0,
-            unit: str = "", off_label: str = "off", high: float | None = None,
-            on_value: int | None = None) -> Control:
-    """A control over the model's range for parameter ``name`` (``high`` may only narrow it)."""
+            unit: str = "", off_label: str = "off", low: float | None = None,
+            high: float | None = None, on_value: int | None = None) -> Control:
+    """A control over the model's range for parameter ``name`` (``low`` and ``high`` may only
+    narrow it, to the values worth offering a learner)."""
     lo, hi = _range(name)
+    if low is not None:
+        if low < lo:
+            raise ValueError(f"control {name}: low={low} is below the model's range {lo:g}..{hi:g}")
+        lo = float(low)
     if high is not None:
         if high > hi:
             raise ValueError(f"control {name}: high={high} exceeds the model's range {lo:g}..{hi:g}")
@@ -42,6 +47,9 @@ def control(name: str, label: str, kind: ControlKind, default: Any, *, step: flo
 
 
 DAYS = control("days", "simulated days", ControlKind.INT, 7, unit="days")
+# POP3 "leave on server for N days" starts at 1 day: 0 days keeps a downloaded message only until
+# the client's next poll, almost "delete after download" (the box unticked), which no one means
+LEAVE_DAYS_LOW = 1
 SEED = control("seed", "random trace (seed)", ControlKind.SEED, 1)
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from matplotlib.figure import Figure
 
 from course import figures
 from course.dashboards.base import Control, ControlKind, Dashboard, Progress, which
-from course.dashboards.common import DAYS, SEED, control, device_of, mb, numbers
+from course.dashboards.common import DAYS, LEAVE_DAYS_LOW, SEED, control, device_of, mb, numbers
 from course.predict import format_value
 
 
@@ -33,11 +33,12 @@ class Lesson1Dashboard(Dashboard):
     lesson = 1
     title = "Where does the mail live?"
     figure_name = "storage_over_time"
+    figure_size = (10.0, 7.6)
     controls = (
         DAYS,
         SEED,
         control("leave_on_server_days", "POP3: leave on server", ControlKind.OPTIONAL_INT, None,
-                on_value=14,  # Thunderbird's new-account default
+                low=LEAVE_DAYS_LOW, on_value=14,  # Thunderbird's new-account default
                 unit="days", off_label="delete after download"),
         Control("headers_first", "POP3: headers first (TOP)", ControlKind.TOGGLE, False),
         Control("fetch", "IMAP: download", ControlKind.CHOICE, _default_fetch(),
@@ -81,12 +82,23 @@ class Lesson1Dashboard(Dashboard):
         )
 
     def draw(self, fig: Figure, data: Any) -> None:
-        figures.storage_over_time(fig, data.pop3, data.imap)
+        """Where the mail is over time (top) and, from the same run, what each device's bytes on
+        the wire carried (bottom): the mechanism behind the storage curves."""
+        grid = fig.add_gridspec(2, 2, height_ratios=(1.15, 1.0))
+        storage = figures.protocol_pair(fig, grid[0, 0], grid[0, 1], "where the mail is")
+        figures.draw_storage(*storage, data.pop3, data.imap)
+        wire = figures.protocol_pair(fig, grid[1, 0], grid[1, 1], "what the bytes on the wire carried",
+                                     sharey=False)
+        figures.draw_bandwidth(*wire, data.pop3, data.imap)
+        # below the panel: inside it would cover a bar whenever IMAP's bars are long
+        wire[1].legend(*wire[0].get_legend_handles_labels(), loc="upper center",
+                       bbox_to_anchor=(0.5, -0.2), ncols=3, fontsize=8)
 
-
-    def key_figures(self):
+    def key_figures(self) -> list[tuple[str, Callable[[Figure], None]]]:
+        """The dashboard's two rows, each as a figure of its own."""
         data = self.data
-        return super().key_figures() + [
+        return [
+            ("storage_over_time", lambda fig: figures.storage_over_time(fig, data.pop3, data.imap)),
             ("bandwidth_by_kind", lambda fig: figures.bandwidth_by_kind(fig, data.pop3, data.imap)),
         ]
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from matplotlib.figure import Figure
@@ -11,6 +13,11 @@ from course import figures
 from course.dashboards.base import Control, ControlKind, Dashboard, Progress, which_smaller
 from course.dashboards.common import DAYS, SEED, control, numbers
 from course.predict import format_value
+from course.timeline import TimelineData, draw_timelines, legend_handles
+
+# the timeline is a run of its own: it needs the model's event records, which the lesson's
+# experiment does not keep, and a week of them at timeline resolution costs a quarter second
+ONE_DAY_NOTE = " in one day (a separate 1-day run at these settings)"
 
 
 def _seconds(x: float) -> str:
@@ -19,14 +26,61 @@ def _seconds(x: float) -> str:
     return _fmt_seconds(x)
 
 
+@dataclass(frozen=True)
+class Lesson3Data:
+    """The lesson's experiment and the one-day timeline of the same settings, per protocol."""
+
+    run: Any  # sim.experiments.Lesson3Result
+    day_pop3: TimelineData
+    day_imap: TimelineData
+
+
+def one_day_scenario(values: Mapping[str, Any]) -> Any:
+    """The scenario :func:`sim.experiments.lesson3_notification` runs for ``values``, one day
+    long: poll interval, IDLE, router timeout, server keepalive, TLS resumption and seed.
+    (sim does not hand out that scenario; ``tests/course/test_lesson_figures.py`` checks that
+    this one runs to the experiment's numbers.)"""
+    from sim.presets import preset
+
+    every = 60.0 * values["poll_interval_min"]
+    nat = values["nat_timeout_min"]
+    scenario = preset("family", days=1, seed=values["seed"])
+
+    def change(d: Any) -> Any:
+        return dataclasses.replace(
+            d, pop3=dataclasses.replace(d.pop3, poll_interval_s=every),
+            imap=dataclasses.replace(d.imap, idle=values["idle"], poll_interval_s=every),
+            link=dataclasses.replace(d.link, nat_idle_timeout_s=None if nat is None else 60.0 * nat))
+    users = tuple(dataclasses.replace(u, devices=tuple(change(d) for d in u.devices))
+                  for u in scenario.users)
+    scenario = dataclasses.replace(scenario, users=users, tls_resumption=values["tls_resumption"])
+    if values["keepalive_min"] is not None:
+        scenario = dataclasses.replace(scenario, server=dataclasses.replace(
+            scenario.server, idle_keepalive_s=60.0 * values["keepalive_min"]))
+    return scenario
+
+
+def one_day_timelines(values: Mapping[str, Any]) -> tuple[TimelineData, TimelineData]:
+    """POP3's and IMAP's timelines of :func:`one_day_scenario` (both on the same trace)."""
+    from course.adapters import timeline_data
+    from course.dashboards.overview import TIMELINE_GRID_S, run_both
+    from course.style import Protocol
+
+    trace, pop3, imap = run_both(one_day_scenario(values), grid_step_s=TIMELINE_GRID_S,
+                                 record_events=True)
+    return (timeline_data(trace, pop3, Protocol.POP3), timeline_data(trace, imap, Protocol.IMAP))
+
+
 class Lesson3Dashboard(Dashboard):
     """POP3 polls and disconnects; IMAP IDLE is told about new mail (DESIGN.md §5, row 3)."""
 
     lesson = 3
     title = "How soon does new mail show up?"
     figure_name = "notification_delay"
-    figure_notes = {"timeline_one_day": "This figure shows the first simulated day only, with "
-                                        "the same poll interval and IDLE setting."}
+    figure_size = (10.0, 9.2)
+    figure_notes = {"timeline_one_day": "This figure is a separate one-day run of the same preset "
+                                        "and seed at these settings (the simulated days setting "
+                                        "aside): the timeline needs the run's event records."}
     controls = (
         control("poll_interval_min", "poll interval", ControlKind.FLOAT,
                 10.0, step=1.0, unit="min"),
@@ -53,12 +107,16 @@ class Lesson3Dashboard(Dashboard):
                 f"{values['poll_interval_min']:g} min, is not modelled; allowed: IDLE on, no "
                 f"router, or at least {values['poll_interval_min']:g} min")
 
-    def simulate(self, values: Mapping[str, Any], progress: Progress) -> Any:
+    def simulate(self, values: Mapping[str, Any], progress: Progress) -> Lesson3Data:
         from sim.experiments import lesson3_notification
 
-        return lesson3_notification(**values)
+        run = lesson3_notification(**values)
+        progress(0.8)
+        day_pop3, day_imap = one_day_timelines(values)
+        return Lesson3Data(run, day_pop3, day_imap)
 
-    def compute_results(self, data: Any) -> dict[str, float | str]:
+    def compute_results(self, data: Lesson3Data) -> dict[str, float | str]:
+        data = data.run
         p, i = data.pop3_delay.median_s, data.imap_delay.median_s
         return {
             "median_delay_s_pop3": p,
@@ -68,8 +126,9 @@ class Lesson3Dashboard(Dashboard):
             "faster_notice": which_smaller(p, i, abs_tol=1.0),
         }
 
-    def summary(self, data: Any) -> str:
+    def summary(self, data: Lesson3Data) -> str:
         r = numbers(self.compute_results(data))
+        data = data.run
         mode = "IDLE" if self.values["idle"] else f"polling every {self.values['poll_interval_min']:g} min"
         who = ("Pooled over all devices (an always-online phone and computers that are off at "
                "night together)" if self.values["device"] == "all"
@@ -115,9 +174,20 @@ class Lesson3Dashboard(Dashboard):
             text += "The connections stayed up; the keepalives cost octets, not delay."
         return text
 
-    def draw(self, fig: Figure, data: Any) -> None:
-        fig.clear()
-        grid = fig.add_gridspec(2, 2, width_ratios=(1.7, 1))
+    def draw(self, fig: Figure, data: Lesson3Data) -> None:
+        """How soon mail shows up and what waiting costs (top), and one day of the same settings
+        device by device (below): the polls and pushes behind the delays."""
+        grid = fig.add_gridspec(2, 1, height_ratios=(1.0, 1.25))
+        self._draw_delay(fig, grid[0], data.run)
+        top, bottom = grid[1].subgridspec(2, 1).subplots()
+        draw_timelines([top, bottom], [data.day_pop3, data.day_imap], note=ONE_DAY_NOTE,
+                       time_axis_on_each=True)
+        bottom.legend(handles=legend_handles(data.day_pop3.held_unit), loc="upper center",
+                      bbox_to_anchor=(0.5, -0.32), ncols=7, fontsize=8, handlelength=1.4)
+
+    def _draw_delay(self, fig: Figure, spec: Any, data: Any) -> None:
+        """The delay distribution and, beside it, overhead and wake-ups, in grid cell ``spec``."""
+        grid = spec.subgridspec(2, 2, width_ratios=(1.7, 1))
         device = None if self.values["device"] == "all" else data.device
         figures.draw_delay_cdf(fig.add_subplot(grid[:, 0]), data.pop3, data.imap, device=device)
         top, bottom = fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, 1])
@@ -131,23 +201,17 @@ class Lesson3Dashboard(Dashboard):
         bottom.set_title("Radio wake-ups (battery)", loc="left")
         figures.drop_legend(bottom)
 
+    def key_figures(self) -> list[tuple[str, Callable[[Figure], None]]]:
+        """The delay figure and the one-day timeline, each as a figure of its own."""
+        data = self.data
 
-    def key_figures(self):
-        import dataclasses
+        def delay(fig: Figure) -> None:
+            fig.clear()
+            self._draw_delay(fig, fig.add_gridspec(1, 1)[0], data.run)
 
-        from course.dashboards.overview import timeline_drawer
-        from sim.presets import preset
-
-        v = self.values
-        scenario = preset("family", days=1, seed=v["seed"])
-        users = tuple(dataclasses.replace(u, devices=tuple(
-            dataclasses.replace(d, pop3=dataclasses.replace(
-                d.pop3, poll_interval_s=60.0 * v["poll_interval_min"]),
-                imap=dataclasses.replace(d.imap, idle=v["idle"],
-                                         poll_interval_s=60.0 * v["poll_interval_min"]))
-            for d in u.devices)) for u in scenario.users)
-        scenario = dataclasses.replace(scenario, users=users)
-        return super().key_figures() + [("timeline_one_day", timeline_drawer(scenario))]
+        return [(self.figure_name, delay),
+                ("timeline_one_day",
+                 lambda fig: figures.timeline(fig, data.day_pop3, data.day_imap))]
 
 
 DASHBOARD = Lesson3Dashboard

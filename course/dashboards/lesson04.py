@@ -19,8 +19,8 @@ class Lesson4Dashboard(Dashboard):
     title = "Do folders follow you to other devices?"
     figure_name = "filed_messages_by_device"
     controls = (
-        control("file_per_day", "messages filed per day", ControlKind.FLOAT, 5.0,
-                step=0.5, unit="per day"),
+        # the label says the unit: a unit of "per day" read "messages filed per day (per day)"
+        control("file_per_day", "messages filed per day", ControlKind.FLOAT, 5.0, step=0.5),
         DAYS,
         SEED,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from matplotlib.figure import Figure
@@ -19,7 +19,7 @@ class Lesson5Dashboard(Dashboard):
     lesson = 5
     title = "Is a message read everywhere once you read it somewhere?"
     figure_name = "consistency_over_time"
-    figure_size = (10.0, 4.6)
+    figure_size = (10.0, 8.0)
     controls = (
         control("phone_offline_h", "phone offline for", ControlKind.FLOAT, 0.0, step=1.0, unit="h"),
         DAYS,
@@ -57,11 +57,21 @@ class Lesson5Dashboard(Dashboard):
         )
 
     def draw(self, fig: Figure, data: Any) -> None:
-        figures.consistency_over_time(fig, data.pop3, data.imap)
+        """Consistency over time (top) and, from the same run, each flag's agreement at the end
+        (below): which part of the state follows the message to every device."""
+        grid = fig.add_gridspec(2, 2, height_ratios=(1.2, 1.0))
+        figures.draw_consistency(*figures.protocol_pair(fig, grid[0, 0], grid[0, 1],
+                                                        "consistent pairs over time"),
+                                 data.pop3, data.imap)
+        figures.draw_flag_agreement(fig.add_subplot(grid[1, :]), data.flag_agreement_pop3,
+                                    data.flag_agreement_imap)
 
-    def key_figures(self):
+    def key_figures(self) -> list[tuple[str, Callable[[Figure], None]]]:
+        """The dashboard's two rows, each as a figure of its own."""
         data = self.data
-        return super().key_figures() + [
+        return [
+            (self.figure_name,
+             lambda fig: figures.consistency_over_time(fig, data.pop3, data.imap)),
             ("flag_agreement", lambda fig: figures.flag_agreement(fig, data.flag_agreement_pop3,
                                                                   data.flag_agreement_imap)),
         ]

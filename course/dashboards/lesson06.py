@@ -10,7 +10,16 @@ from matplotlib.figure import Figure
 
 from course import figures, style
 from course.dashboards.base import Control, ControlKind, Dashboard, Progress, which
-from course.dashboards.common import DAYS, SEED, by_short, control, mb, order_devices, plural
+from course.dashboards.common import (
+    DAYS,
+    LEAVE_DAYS_LOW,
+    SEED,
+    by_short,
+    control,
+    mb,
+    order_devices,
+    plural,
+)
 from course.predict import format_value
 
 # both computers' download bandwidth (kbit/s; None: the presets' links); RANGES["bandwidth_kbps"]
@@ -36,7 +45,7 @@ class Lesson6Dashboard(Dashboard):
         "on its own clock, a little after it comes online")
     controls = (
         control("first_leave_days", "laptop leaves copies for", ControlKind.OPTIONAL_INT, 14,
-                unit="days", off_label="laptop deletes after download"),
+                low=LEAVE_DAYS_LOW, unit="days", off_label="laptop deletes after download"),
         Control("second_leaves", "desktop leaves copies too", ControlKind.TOGGLE, False),
         Control("uidl", "clients use UIDL", ControlKind.TOGGLE, True),
         control("poll_interval_min", "poll interval", ControlKind.FLOAT, 10.0, step=1.0, unit="min"),

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from course import figures, style
 from course.dashboards.base import Control, ControlKind, Dashboard, Progress, which
-from course.dashboards.common import SEED, by_short, control, order_devices, plural
+from course.dashboards.common import LEAVE_DAYS_LOW, SEED, by_short, control, order_devices, plural
 from course.predict import format_value
 from sim.defaults import ZERO_DAY_SHARE
 
@@ -59,7 +59,8 @@ class Lesson7Dashboard(Dashboard):
         control("signature_delay_h", "signature update after (mean)", ControlKind.FLOAT,
                 _D["signature_delay_h"], step=1.0, unit="h"),
         control("leave_on_server_days", "POP3 leaves copies for", ControlKind.OPTIONAL_INT,
-                _D["leave_on_server_days"], unit="days", off_label="POP3 deletes after download"),
+                _D["leave_on_server_days"], low=LEAVE_DAYS_LOW, unit="days",
+                off_label="POP3 deletes after download"),
         Control("imap_offline", "IMAP keeps offline copies of every message",
                 ControlKind.TOGGLE, False),
         control("days", "simulated days", ControlKind.INT, _D["days"], unit="days"),

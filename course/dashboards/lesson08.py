@@ -9,7 +9,16 @@ from matplotlib.figure import Figure
 
 from course import figures
 from course.dashboards.base import ControlKind, Dashboard, Progress, which
-from course.dashboards.common import DAYS, SEED, control, nan_to, numbers, pct, short
+from course.dashboards.common import (
+    DAYS,
+    LEAVE_DAYS_LOW,
+    SEED,
+    control,
+    nan_to,
+    numbers,
+    pct,
+    short,
+)
 from course.predict import format_value
 
 
@@ -27,7 +36,7 @@ class Lesson8Dashboard(Dashboard):
     figure_name = "search_recall_and_cost"
     controls = (
         control("leave_on_server_days", "POP3: leave on server", ControlKind.OPTIONAL_INT, None,
-                on_value=14,  # Thunderbird's new-account default
+                low=LEAVE_DAYS_LOW, on_value=14,  # Thunderbird's new-account default
                 unit="days", off_label="delete after download"),
         DAYS,
         SEED,

@@ -17,7 +17,7 @@ The figure has three parts, all from :mod:`sim.experiments`:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,11 +27,15 @@ from course import figures, style
 from course.dashboards.base import Control, ControlKind, Dashboard, Progress, which
 from course.dashboards.common import DAYS, SEED, control, plural, short
 from course.predict import format_value
+from course.progress import scaled
 from course.style import Protocol
 from sim.experiments import ARCHIVE_LEAVE_DAYS
 
 DEVICES = (("phone", "phone"), ("laptop", "laptop"), ("desktop", "desktop"))
-SWEEP_AGES = (0, 1, 2, 3, 5, 7, 10, 14)  # backup ages (days) of the exported sweep figure
+# backup ages (days) of the loss-by-backup-age panel: one crash run each, so few of them; every
+# run without a backup is drawn as a line (a backup older than the device's mail is no backup)
+SWEEP_AGES = (0, 1, 2, 3)
+SWEEP_PARAMETERS = ("days", "seed", "crash_day", "crash_device", "accidental_delete")
 # the three client set-ups of the delete panel and the Monte Carlo, in the order they are drawn
 SETUP_LABELS = ("POP3\ndelete after\ndownload", "POP3\ndesktop\narchive", "IMAP")
 SETUP_PROTOCOLS = (Protocol.POP3, Protocol.POP3, Protocol.IMAP)
@@ -86,11 +90,24 @@ def delete_outcomes(crash: Any) -> tuple[DeleteOutcome, DeleteOutcome, DeleteOut
 
 
 @dataclass(frozen=True)
+class BackupSweep:
+    """Messages lost in the crash at each backup age of :data:`SWEEP_AGES` and without a backup,
+    everything else as set (one :func:`sim.experiments.lesson9_crash` run per age)."""
+
+    ages: tuple[float, ...]
+    lost_pop3: tuple[int, ...]
+    lost_imap: tuple[int, ...]
+    no_backup: tuple[int, int]  # (POP3, IMAP)
+
+
+@dataclass(frozen=True)
 class Lesson9Data:
-    """One crash run, and the yearly Monte Carlo when asked for (``None`` otherwise)."""
+    """One crash run, the crash at other backup ages, and the yearly Monte Carlo when asked for
+    (``None`` otherwise)."""
 
     crash: Any
     yearly: Any | None
+    sweep: BackupSweep
 
 
 def yearly_loss(values: Mapping[str, Any], progress: Progress) -> Any:
@@ -176,8 +193,9 @@ class Lesson9Dashboard(Dashboard):
         "and rates, online hours, TLS); POP3 in the crash panel deletes after download on every "
         f"device; in the desktop archive {ARCHIVE_TEXT}; a backup is restored only after a crash")
     figure_notes = {
-        "loss_vs_backup_age": "This figure repeats the crash for backup ages of 0 to 14 days and "
-                              "without a backup, with no delete by mistake.",
+        "loss_vs_backup_age": "This figure repeats the crash for backup ages of "
+                              f"{', '.join(map(str, SWEEP_AGES[:-1]))} and {SWEEP_AGES[-1]} "
+                              "days and without a backup, everything else as set.",
         "yearly_loss": "This figure simulates whole 365-day years of the same family at the rates "
                        "set, whether or not the Monte Carlo box is ticked.",
     }
@@ -202,6 +220,9 @@ class Lesson9Dashboard(Dashboard):
 
     def __init__(self, **values: Any) -> None:
         self._years: dict[tuple, Any] = {}  # Monte Carlo records by their parameters
+        # messages lost (POP3, IMAP) by backup age (None: no backup), per SWEEP_PARAMETERS: moving
+        # the backup age runs one crash, not the whole sweep again
+        self._losses: dict[tuple, dict[float | None, tuple[int, int]]] = {}
         super().__init__(**values)
 
     def check(self, values: Mapping[str, Any]) -> None:
@@ -212,22 +233,35 @@ class Lesson9Dashboard(Dashboard):
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> Lesson9Data:
         from sim.experiments import lesson9_crash
 
-        crash = lesson9_crash(days=values["days"], seed=values["seed"],
-                              crash_day=values["crash_day"], crash_device=values["crash_device"],
-                              backup_age_days=values["backup_age_days"],
-                              accidental_delete=values["accidental_delete"])
+        base = {k: values[k] for k in SWEEP_PARAMETERS}
+        losses = self._losses.setdefault(tuple(base.values()), {})
+        while len(self._losses) > self.cache_size:
+            self._losses.pop(next(iter(self._losses)))
+        age = values["backup_age_days"]
+        todo = [a for a in (*SWEEP_AGES, None) if a not in losses and a != age]
+        monte_carlo = values["monte_carlo"]
+        crash_share = 0.3 if monte_carlo else 1.0  # of the progress bar
+        crash = lesson9_crash(**base, backup_age_days=age)
+        losses[age] = (_lost(crash.crash_pop3), _lost(crash.crash_imap))
+        for k, a in enumerate(todo):
+            progress(crash_share * (k + 1) / (len(todo) + 1))
+            run = lesson9_crash(**base, backup_age_days=a)
+            losses[a] = (_lost(run.crash_pop3), _lost(run.crash_imap))
+        sweep = BackupSweep(SWEEP_AGES, tuple(losses[a][0] for a in SWEEP_AGES),
+                            tuple(losses[a][1] for a in SWEEP_AGES), losses[None])
         yearly = None
-        if values["monte_carlo"]:
+        if monte_carlo:
             key = tuple(values[k] for k in MC_PARAMETERS)
             if key not in self._years:
-                self._years[key] = yearly_loss(values, progress)
+                self._years[key] = yearly_loss(values, scaled(progress, crash_share, 1.0))
             yearly = self._years[key]
         progress(1.0)
-        return Lesson9Data(crash, yearly)
+        return Lesson9Data(crash, yearly, sweep)
 
     def clear_cache(self) -> None:
         super().clear_cache()
         self._years.clear()
+        self._losses.clear()
 
     def compute_results(self, data: Lesson9Data) -> dict[str, float | str]:
         lp = float(_lost(data.crash.crash_pop3))
@@ -271,14 +305,13 @@ class Lesson9Dashboard(Dashboard):
         fig.clear()
         own = fig is self.figure  # the dashboard's figure grows a row for the year (an exported
         # figure keeps the size it was given)
-        if y is None:  # one row: the crash, the delete, and a note where the year would be
-            if own:
-                fig.set_size_inches(*self.figure_size)
-            crash_ax, delete_ax, year_ax = fig.subplots(1, 3, width_ratios=(1.4, 1.2, 1.0))
-        else:  # the year gets a row of its own
-            if own:
-                fig.set_size_inches(self.figure_size[0], 2 * self.figure_size[1])
-            crash_ax, delete_ax, year_ax, year_delete_ax = fig.subplots(2, 2).flat
+        if own:
+            rows = 1 if y is None else 2
+            fig.set_size_inches(self.figure_size[0], rows * self.figure_size[1])
+        # the crash, the delete and the crash by backup age; the year gets a row of its own
+        grid = fig.add_gridspec(1 if y is None else 2, 1)
+        crash_ax, delete_ax, sweep_ax = grid[0].subgridspec(
+            1, 3, width_ratios=(1.4, 1.2, 1.2)).subplots()
         cats = ["wiped", "restored", "lost"]
         get = lambda r: [r.wiped_messages, r.restored_messages, r.lost_messages]  # noqa: E731
         figures.grouped_bars(crash_ax, cats, get(_rec(c.crash_pop3)), get(_rec(c.crash_imap)),
@@ -298,34 +331,38 @@ class Lesson9Dashboard(Dashboard):
             figures._empty(delete_ax, "no delete by mistake" if not self.values["accidental_delete"]
                            else "no message the phone was\nsure to have by then")
             delete_ax.axis("off")
+        self._draw_sweep(sweep_ax, data)
+        note = (f"POP3 in the crash panels: delete after download on every device. "
+                f"By backup age: one crash run per age, everything else as set.\n"
+                f"Desktop archive (hatched): {ARCHIVE_TEXT}.")
         if y is not None:
+            year_ax, year_delete_ax = grid[1].subgridspec(1, 2).subplots()
             figures.draw_year_losses(year_ax, year_delete_ax, SETUP_LABELS, SETUP_PROTOCOLS,
                                      SETUP_HATCHED, [y.pop3.crash, y.pop3_archive.crash,
                                                      y.imap.crash],
                                      [y.pop3.delete, y.pop3_archive.delete, y.imap.delete],
                                      sum(y.accidental_deletes) / y.trials)
         else:
-            figures._empty(year_ax, "tick “run the yearly\nMonte Carlo” to see\nwhole years of "
-                                    "random crashes\nand deletes by mistake")
-            year_ax.axis("off")
-            year_ax.set_title("A year of crashes", loc="left")
-        fig.supxlabel(f"POP3 in the crash panel: delete after download on every device.\n"
-                      f"Desktop archive (hatched): {ARCHIVE_TEXT}.", x=0.01, ha="left",
-                      fontsize=8.5, color=style.GREY)
+            note += ("\nTick “run the yearly Monte Carlo” to see whole years of random crashes "
+                     "and deletes by mistake.")
+        fig.supxlabel(note, x=0.01, ha="left", fontsize=8.5, color=style.GREY)
 
-    def key_figures(self):
+    def _draw_sweep(self, ax: Any, data: Lesson9Data) -> None:
+        """Messages lost in the crash against the backup's age, the setting's own run marked."""
+        sw = data.sweep
+        age = self.values["backup_age_days"]
+        current = (_lost(data.crash.crash_pop3), _lost(data.crash.crash_imap))
+        figures.draw_crash_loss(ax, sw.ages, sw.lost_pop3, sw.lost_imap, current_age=age,
+                                current=None if age is None else current, no_backup=sw.no_backup,
+                                title="Lost, by backup age\n(a separate crash run per age)")
+
+    def key_figures(self) -> list[tuple[str, Callable[[Figure], None]]]:
         values = dict(self.values)
+        data = self.data
 
         def sweep(fig: Figure) -> None:
-            from sim.experiments import lesson9_crash
-
-            base = {"days": values["days"], "seed": values["seed"], "crash_day": values["crash_day"],
-                    "crash_device": values["crash_device"], "accidental_delete": False}
-            runs = [lesson9_crash(**base, backup_age_days=a) for a in SWEEP_AGES]
-            none = lesson9_crash(**base, backup_age_days=None)
-            figures.crash_loss(fig, SWEEP_AGES, [_lost(r.crash_pop3) for r in runs],
-                               [_lost(r.crash_imap) for r in runs],
-                               no_backup=(_lost(none.crash_pop3), _lost(none.crash_imap)))
+            fig.clear()
+            self._draw_sweep(fig.subplots(), data)
 
         def yearly(fig: Figure) -> None:
             y = yearly_loss(values, lambda _f: None)
@@ -335,8 +372,6 @@ class Lesson9Dashboard(Dashboard):
                                          sum(y.accidental_deletes) / y.trials)
 
         def crash_timeline() -> Any:
-            import dataclasses
-
             from course.dashboards.overview import timeline_drawer
             from sim.presets import preset
             from sim.scenario import CrashSpec

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from course import figures
 from course.dashboards.base import Control, ControlKind, Dashboard, Progress, which, which_smaller
-from course.dashboards.common import DAYS, SEED, control, mb, pct
+from course.dashboards.common import DAYS, LEAVE_DAYS_LOW, SEED, control, mb, pct
 from course.dashboards.overview import run_both
 from course.predict import format_value
 
@@ -116,7 +116,7 @@ class Lesson10Dashboard(Dashboard):
                 options=_tls_options()),
         control("poll_interval_min", "poll interval", ControlKind.FLOAT, 10.0, step=1.0, unit="min"),
         control("leave_on_server_days", "POP3: leave on server", ControlKind.OPTIONAL_INT, None,
-                on_value=14,  # Thunderbird's new-account default
+                low=LEAVE_DAYS_LOW, on_value=14,  # Thunderbird's new-account default
                 unit="days", off_label="delete after download"),
         Control("imap_idle", "IMAP uses IDLE", ControlKind.TOGGLE, True),
         Control("imap_qresync", "IMAP resyncs by QRESYNC", ControlKind.TOGGLE, False),
