@@ -1,16 +1,17 @@
 """What notebook cells call: one short line per cell, everything else lives here and below.
 
-A lesson notebook reads::
+A lesson notebook's prose (objectives, the claim, what to notice, the nuance, the next lesson) is
+Markdown cells, generated from ``course.content`` by ``tools/build_notebooks.py``; its code
+cells only make the widgets::
 
     from course import ui
     L = ui.lesson(3)
-    L.intro()        # objectives and the article's claim
     L.predict()      # commit a prediction before the first run
     L.dashboard()    # controls + POP3|IMAP figure + summary (+ prediction vs result)
-    L.notice()       # what to notice
-    L.nuance()       # where the article oversimplifies or errs
     L.quiz()         # self-check with feedback
-    L.next()         # link to the next lesson
+
+``L.intro()``, ``L.notice()``, ``L.nuance()`` and ``L.next()`` render the same prose in a kernel
+(``course.lesson_text`` is the one implementation).
 
 Lesson 0 (welcome): ``L.dashboard()`` is the model in five minutes (a timeline of one family's
 devices under POP3 and IMAP).  Lesson 11 (on the wire): ``L.dashboard()`` / ``L.transcript("imap")``
@@ -26,11 +27,11 @@ the same ``n`` within a kernel, so the prediction made in one cell is what the d
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING, Any
 
-from IPython.display import HTML, Markdown
+from IPython.display import Markdown
 
+from course import lesson_text
 from course.content import lesson as load_content
 from course.content.schema import LessonContent
 from course.predict import Prediction, predict_widget
@@ -80,46 +81,25 @@ class Lesson:
         prediction.on_change(save)
 
     # -- text cells ----------------------------------------------------------------------------------
+    # The notebooks hold this prose as Markdown cells (``tools/build_notebooks.py``); these methods
+    # render the same text for a kernel (tests, a learner's own notebook).
     def intro(self) -> Markdown:
         """Title, learning objectives and the article's claim (English, plus the original if given)."""
-        c = self.content
-        parts = [f"## Lesson {c.number}: {c.title}", "", "**By the end of this lesson you can:**", ""]
-        parts += [f"- {o}" for o in c.objectives]
-        if c.claim_en:
-            parts += ["", "**The article claims:**", "", _quote(c.claim_en)]
-            if c.claim_bg:
-                parts += ["", f"<small>Original (Bulgarian): <i>{html.escape(c.claim_bg)}</i></small>"]
-        return Markdown("\n".join(parts))
+        return Markdown(lesson_text.intro_markdown(self.content))
 
     def notice(self) -> Markdown:
-        """The "what to notice" bullets, folded until the learner opens them: they give the
-        answers away, so they wait until the dashboard has run."""
-        items = self.content.notice or ("Compare the two panels: same trace, different protocol.",)
-        bullets = "\n".join(f"- {n}" for n in items)
-        return Markdown("### What to notice\n\n<details><summary><b>Open after you have run "
-                        "the dashboard</b> (it gives the answers away)</summary>\n\n"
-                        f"{bullets}\n\n</details>")
+        """The "what to notice" bullets, folded until the learner opens them."""
+        return Markdown(lesson_text.notice_markdown(self.content))
 
-    def nuance(self) -> HTML:
-        """One boxed note per place where the article oversimplifies or errs."""
-        boxes = []
-        for box in self.content.nuance:
-            boxes.append(
-                "<div style='border-left:5px solid #E69F00;background:#FFF8E6;padding:8px 12px;"
-                "margin:8px 0;max-width:980px'>"
-                f"<b>Nuance: {_inline(box.title)}</b><br>{_inline(box.text)}"
-                f"<br><small>Source: {_inline(box.source)}</small></div>")
-        if not boxes:
-            boxes.append("<i>No nuance box in this lesson.</i>")
-        return HTML("".join(boxes))
+    def nuance(self) -> Markdown:
+        """One quoted box per place where the article oversimplifies or errs, with its source."""
+        return Markdown(lesson_text.nuance_markdown(self.content))
 
     def next(self) -> Markdown:
         """A link to the next lesson's notebook (or the end of the course)."""
         n = self.content.next_lesson
-        if n is None:
-            return Markdown("**This is the last lesson.** Back to the [welcome](00_welcome.ipynb).")
-        nxt = load_content(n)
-        return Markdown(f"**Next:** [Lesson {nxt.number}: {nxt.title}]({nxt.notebook})")
+        return Markdown(lesson_text.next_markdown(
+            self.content, None if n is None else load_content(n)))
 
     # -- interactive cells ---------------------------------------------------------------------------
     def predict(self) -> ipywidgets.Widget | Markdown:
@@ -239,12 +219,3 @@ def lesson(n: int) -> Lesson:
         _LESSONS[n] = Lesson(n)
     return _LESSONS[n]
 
-
-def _inline(text: str) -> str:
-    from course.quiz import _md_inline
-
-    return _md_inline(text)
-
-
-def _quote(text: str) -> str:
-    return "\n".join("> " + line for line in text.splitlines())

@@ -19,17 +19,20 @@ Cells whose output varies between runs (widgets, the live server) carry the nbva
 from __future__ import annotations
 
 import argparse
+import base64
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from course.content import LESSON_NUMBERS, lesson  # noqa: E402
+from course import lesson_text as text  # noqa: E402
+from course.content import LESSON_NUMBERS, glossary, lesson  # noqa: E402
 from course.content.schema import LessonContent  # noqa: E402
+from course.diagrams import MAIL_FLOW_ALT, mail_flow_svg  # noqa: E402
 from course.quiz import MultipleChoice, Numeric  # noqa: E402
 
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -41,11 +44,15 @@ GUIDE_END = "<!-- END GENERATED ANSWER KEY -->"
 
 @dataclass(frozen=True)
 class Cell:
-    """One notebook cell: Markdown text, or code (with ``vary`` when its output changes per run)."""
+    """One notebook cell: Markdown text, or code (with ``vary`` when its output changes per run).
+
+    ``attachments`` (Markdown only): file name -> {MIME type: base64}, shown by
+    ``![alt](attachment:name)`` before any code runs."""
 
     kind: str  # "markdown" or "code"
     source: str
     vary: bool = False
+    attachments: tuple[tuple[str, str, str], ...] = ()  # (name, MIME type, base64)
 
 
 def md(text: str) -> Cell:
@@ -57,19 +64,23 @@ def code(text: str, vary: bool = False) -> Cell:
 
 
 # -- per-lesson cell plans ----------------------------------------------------------------------
+# Prose is Markdown (course.lesson_text renders it from course.content); code cells hold only the
+# widgets, one short call each.
 
 def _header(c: LessonContent, presenter: bool = False) -> Cell:
     nav = "" if c.number == 0 else "[Welcome](00_welcome.ipynb) · "
     last = max(LESSON_NUMBERS)
-    how = ("Every cell has already run: move the controls and the figures follow."
+    how = ("The cells have already run: move the controls and the figures follow."
            if presenter else
-           "Run the cells from top to bottom with **Shift+Enter**; the first one shows "
-           "the lesson's title, objectives and the article's claim.")
-    return md(f"# POP vs IMAP Lab — lesson {c.number} of {last}\n\n{nav}{how}")
+           "Read on, and run the cells from top to bottom with **Shift+Enter**: the widgets "
+           "(your prediction, the dashboard, the quiz) appear as their cells run.")
+    return md(f"# POP vs IMAP Lab — lesson {c.number} of {last}\n\n{nav}{how} Linked words "
+              f"are explained in the [glossary]({text.GLOSSARY_NOTEBOOK}).\n\n"
+              + text.intro_markdown(c))
 
 
 def _open(n: int) -> Cell:
-    return code(f"from course import ui\nL = ui.lesson({n})\nL.intro()")
+    return code(f"from course import ui\nL = ui.lesson({n})")
 
 
 def _predict() -> list[Cell]:
@@ -78,31 +89,54 @@ def _predict() -> list[Cell]:
 
 
 def _run(extra: str = "") -> list[Cell]:
-    text = ("## Run the model\n\nPOP3 and IMAP replay the same workload trace. Move a control: "
-            "the figure and the summary update, and after the first run your prediction is shown "
-            "next to the model's result.")
-    return [md(text + extra), code("L.dashboard()", vary=True)]
+    words = ("## Run the model\n\nPOP3 and IMAP replay the same workload trace. Move a control: "
+             "the figure and the summary update, and after the first run your prediction is shown "
+             "next to the model's result.")
+    return [md(words + extra), code("L.dashboard()", vary=True)]
 
 
-def _closing(c: LessonContent) -> list[Cell]:
-    cells = [code("L.notice()")]  # notice() brings its own heading
-    if c.nuance:
-        cells += [md("## Nuance: where the article oversimplifies or errs"), code("L.nuance()")]
-    cells += [md("## Check yourself\n\nEvery answer, right or wrong, comes with the reason why."),
-              code("L.quiz()", vary=True), code("L.next()")]
+def _after_run(c: LessonContent) -> list[Cell]:
+    """What to notice, then the nuance: what gives the answer away is folded."""
+    cells = [md(text.notice_markdown(c))]
+    if any(not b.spoiler for b in c.nuance):
+        cells.append(md(text.nuance_markdown(c, spoilers=False)))
+    if any(b.spoiler for b in c.nuance):
+        cells.append(md(text.nuance_markdown(c, spoilers=True)))
     return cells
 
 
-def standard_plan(c: LessonContent) -> list[Cell]:
+def _quiz(words: str = "Every answer, right or wrong, comes with the reason why.") -> list[Cell]:
+    return [md(f"## Check yourself\n\n{words}"), code("L.quiz()", vary=True)]
+
+
+def _next(c: LessonContent) -> Cell:
+    n = c.next_lesson
+    return md(text.next_markdown(c, None if n is None else lesson(n)))
+
+
+def standard_plan(c: LessonContent, presenter: bool = False) -> list[Cell]:
     """Lessons 1-9: intro, predict, dashboard, notice, nuance, quiz, next."""
-    return [_header(c), _open(c.number), *_predict(), *_run(), *_closing(c)]
+    return [_header(c, presenter), _open(c.number), *_predict(), *_run(), *_after_run(c),
+            *_quiz(), _next(c)]
 
 
-def welcome_plan(c: LessonContent) -> list[Cell]:
+def _flow_diagram() -> Cell:
+    svg = base64.b64encode(mail_flow_svg().encode()).decode()
+    return Cell("markdown",
+                "## Where the mail goes\n\n"
+                f"![{MAIL_FLOW_ALT}](attachment:mail_flow.svg)\n\n"
+                "*The two ways of reading mail. The lessons run both on the same mail and the "
+                "same user, side by side, and count what each one moves.*",
+                attachments=(("mail_flow.svg", "image/svg+xml", svg),))
+
+
+def welcome_plan(c: LessonContent, presenter: bool = False) -> list[Cell]:
     x = c.extra
+    how = x["how_to_use"] + ("" if presenter else "\n" + x["how_to_run"])
     return [
-        _header(c), _open(c.number),
-        md(x["how_to_use"]),
+        _header(c, presenter), _open(c.number),
+        _flow_diagram(),
+        md(how),
         md("## Your progress\n\nYour predictions and quiz answers are kept between sessions "
            "(in a small file of your own, not in the course). Here is how far you have come."),
         code("L.progress()", vary=True),
@@ -111,31 +145,29 @@ def welcome_plan(c: LessonContent) -> list[Cell]:
              "look at the metrics the lessons explore one by one."),
         code("L.dashboard()", vary=True),
         md(x["claims"]),
-        code("L.notice()"),
-        md("## Nuance"), code("L.nuance()"),
-        md("## Check yourself\n\nTry the quiz now: it shows how every lesson ends."),
-        code("L.quiz()", vary=True), code("L.next()"),
+        *_after_run(c),
+        *_quiz("Try the quiz now: it shows how every lesson ends."),
+        _next(c),
     ]
 
 
-def capstone_plan(c: LessonContent) -> list[Cell]:
+def capstone_plan(c: LessonContent, presenter: bool = False) -> list[Cell]:
     x = c.extra
     return [
-        _header(c), _open(c.number), *_predict(),
+        _header(c, presenter), _open(c.number), *_predict(),
         md(x["profiles"]),
         *_run(),
-        code("L.notice()"),
-        md("## Nuance"), code("L.nuance()"),
+        *_after_run(c),
         md(x["justify"]),
         md(x["answer_template"]),
-        md("## Check yourself"), code("L.quiz()", vary=True), code("L.next()"),
+        *_quiz(), _next(c),
     ]
 
 
-def wire_plan(c: LessonContent) -> list[Cell]:
+def wire_plan(c: LessonContent, presenter: bool = False) -> list[Cell]:
     x = c.extra
     return [
-        _header(c), _open(c.number), *_predict(),
+        _header(c, presenter), _open(c.number), *_predict(),
         md("## Annotated transcripts\n\n" + x["reading"].split("\n", 1)[1]
            + "\nPick a transcript in the dropdown; *show every payload line* expands the message "
              "contents."),
@@ -164,33 +196,27 @@ def wire_plan(c: LessonContent) -> list[Cell]:
              'while not (line := imap.readline()).startswith(b"i1 "): print(line)\nline',
              vary=True),
         code("imap.logout(), lab.stop()", vary=True),
-        code("L.notice()"),
-        md("## Nuance"), code("L.nuance()"),
-        md("## Check yourself"), code("L.quiz()", vary=True), code("L.next()"),
+        *_after_run(c),
+        *_quiz(), _next(c),
     ]
 
 
 def plan(n: int, presenter: bool = False) -> list[Cell]:
-    """The cells of lesson ``n``'s notebook (``presenter``: the copy Voilà serves)."""
+    """The cells of lesson ``n``'s notebook (``presenter``: the copy Voila serves), with the
+    first use of each glossary term linked."""
     c = lesson(n)
-    if n == 0:
-        cells = welcome_plan(c)
-    elif n == 10:
-        cells = capstone_plan(c)
-    elif n == 11:
-        cells = wire_plan(c)
-    else:
-        cells = standard_plan(c)
-    return [_header(c, presenter), *cells[1:]]
+    planner = {0: welcome_plan, 10: capstone_plan, 11: wire_plan}.get(n, standard_plan)
+    cells = planner(c, presenter)
+    seen: set[str] = set()
+    terms = [(t.name, t.forms) for t in glossary.TERMS]
+    return [replace(cell, source=text.link_glossary(cell.source, terms, seen))
+            if cell.kind == "markdown" else cell for cell in cells]
 
 
 # -- notebook JSON ------------------------------------------------------------------------------
 
-def notebook_json(n: int, presenter: bool = False) -> str:
-    """Lesson ``n``'s notebook as nbformat 4.5 JSON text, without outputs, deterministic.
-
-    ``presenter``: the copy ``run.py present`` serves in Voilà, whose text does not ask the
-    reader to run cells."""
+def _notebook(cells: list[Cell], prefix: str) -> str:
+    """nbformat 4.5 JSON text of ``cells``, without outputs, deterministic."""
     import nbformat
 
     nb = nbformat.v4.new_notebook()
@@ -199,17 +225,39 @@ def notebook_json(n: int, presenter: bool = False) -> str:
                        "language": "python"},
         "language_info": {"name": "python"},
     }
-    for i, cell in enumerate(plan(n, presenter)):
+    for i, cell in enumerate(cells):
         if cell.kind == "markdown":
             nbc = nbformat.v4.new_markdown_cell(cell.source)
+            if cell.attachments:
+                nbc["attachments"] = {name: {mime: data} for name, mime, data in cell.attachments}
         else:
             nbc = nbformat.v4.new_code_cell(cell.source)
             if cell.vary:
                 nbc.metadata["tags"] = [IGNORE_OUTPUT]
-        nbc["id"] = f"lesson{n:02d}-cell{i:02d}"
+        nbc["id"] = f"{prefix}-cell{i:02d}"
         nb.cells.append(nbc)
     nbformat.validate(nb)
     return nbformat.writes(nb, version=4) + "\n"
+
+
+def notebook_json(n: int, presenter: bool = False) -> str:
+    """Lesson ``n``'s notebook as nbformat 4.5 JSON text, without outputs, deterministic.
+
+    ``presenter``: the copy ``run.py present`` serves in Voila, whose text does not ask the
+    reader to run cells."""
+    return _notebook(plan(n, presenter), f"lesson{n:02d}")
+
+
+def glossary_json() -> str:
+    """The glossary notebook (Markdown only) the lessons link to."""
+    entries = [(t.name, t.definition, t.source) for t in glossary.TERMS]
+    return _notebook([md(text.glossary_markdown(entries))], "glossary")
+
+
+def notebook_files(presenter: bool = False) -> list[tuple[str, str]]:
+    """Every notebook of the course as (file name, JSON text): the lessons and the glossary."""
+    files = [(lesson(n).notebook, notebook_json(n, presenter)) for n in LESSON_NUMBERS]
+    return files + [(text.GLOSSARY_NOTEBOOK, glossary_json())]
 
 
 def notebook_path(n: int) -> Path:
@@ -274,8 +322,8 @@ def guide_text(current: str) -> str:
 
 def outputs() -> Iterable[tuple[Path, str]]:
     """Every generated file and its up-to-date text."""
-    for n in LESSON_NUMBERS:
-        yield notebook_path(n), notebook_json(n)
+    for name, notebook in notebook_files():
+        yield NOTEBOOK_DIR / name, notebook
     current = GUIDE.read_text(encoding="utf-8") if GUIDE.exists() else ""
     yield GUIDE, guide_text(current)
 

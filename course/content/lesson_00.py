@@ -13,10 +13,12 @@ Every lesson has the same rhythm, and the order matters:
 2. **Run.** Move the controls of the dashboard. POP3 and IMAP run on *the same* workload (the same
    messages arriving at the same moments, the same user actions), side by side.
 3. **Notice.** Compare your prediction with the model's result, then read *What to notice*.
-4. **Nuance.** Orange boxes say where the article oversimplifies or is wrong, with the RFC or other
+4. **Nuance.** Quoted boxes say where the article oversimplifies or is wrong, with the RFC or other
    source so you can check it yourself.
 5. **Check yourself.** A short quiz; every answer, right or wrong, explains *why*.
+"""
 
+HOW_TO_RUN = """\
 Run the cells from top to bottom (**Shift+Enter**). If a widget looks stuck, use
 *Kernel → Restart Kernel and Run All Cells*. Nothing you do here touches a real mailbox.
 """
@@ -118,23 +120,27 @@ CONTENT = LessonContent(
     ),
     quiz=(
         MultipleChoice(
-            prompt="What do you do in a lesson *before* the model runs for the first time?",
-            options=(
-                "Commit a prediction, which then locks.",
-                "Read the quiz feedback to learn the answer.",
-                "Change the seed until the result looks interesting.",
-                "Nothing; predictions are made after looking at the figure.",
+            prompt=(
+                "Before either protocol runs, a seeded generator writes the workload trace. Which "
+                "of these does the trace fix?"
             ),
-            answer="sealed:AEksWw==",
+            options=(
+                "Which device downloads each message first.",
+                "How many bytes each poll and each IDLE round will cost.",
+                "When messages arrive and what the user does where.",
+                "Which messages a crash wipes from the store of each device.",
+            ),
+            answer="sealed:NafxYg==",
             explanations=(
-                "A committed guess cannot be edited afterwards, so the comparison with the model's "
-                "result is honest: you see where your mental model was off.",
-                "The feedback comes after you answer. Guessing first and then checking is what "
-                "makes a surprise stick.",
-                "The seed is pinned so that results are reproducible; hunting for a seed defeats "
-                "the comparison.",
-                "A prediction made after seeing the result is not a prediction. The lesson asks "
-                "for it first.",
+                "Under POP3 that depends on which device polls first, so it differs between the "
+                "two runs: it is a result of the run, not part of the trace.",
+                "The protocol engines count the bytes as each run goes; POP3 and IMAP spend "
+                "different amounts, so bytes cannot be part of the shared trace.",
+                "The trace holds arrivals, the user's actions on each device, and when devices go "
+                "offline or crash. Both runs replay it, so only the protocol and its settings "
+                "differ.",
+                "The trace says *when* a device crashes; what the crash takes depends on what the "
+                "device held, and that the protocol decided.",
             ),
         ),
         MultipleChoice(
@@ -159,26 +165,33 @@ CONTENT = LessonContent(
             ),
         ),
         MultipleChoice(
-            prompt="Which statement from the article does the POP3 standard contradict outright?",
-            options=(
-                "POP uses port 110.",
-                "POP3S uses port 995.",
-                "POP's connection is established by TCP and UDP.",
-                "IMAP can search on the server.",
+            prompt=(
+                "Read the verdicts in this lesson's table of the article's nine claims. Which "
+                "claim does the course find right, needing only a nuance?"
             ),
-            answer="sealed:pQ2wfg==",
+            options=(
+                "POP's connection is established over both TCP and UDP.",
+                "The IMAP client is always connected and sends notifications.",
+                "Redundant IMAP servers keep your mail safe from loss.",
+                "IMAP keeps folders on the server, POP on the device.",
+            ),
+            answer="sealed:TffJIA==",
             explanations=(
-                "Port 110 is right: RFC 1939 §3 has the server listen on TCP port 110.",
-                "Port 995 is indeed POP3 over implicit TLS.",
-                "RFC 1939 §3 starts POP3 by a TCP connection to port 110. There is no POP3 over "
-                "UDP; IANA lists 110/udp only as a reserved number.",
-                "IMAP has a SEARCH command that runs on the server.",
+                "Claim 2: the ports are right, but RFC 1939 §3 runs POP3 over TCP only; IANA's "
+                "110/udp entry is just a reserved number.",
+                "Claim 3 is oversimplified: IDLE is optional, clients are advised to re-issue it "
+                "at least every 29 minutes, and it is the server that pushes a notice.",
+                "Claim 9 is half true and dangerous: redundancy protects against a failed disk, "
+                "not against your own delete, which IMAP copies to every device.",
+                "Claim 4 holds: IMAP folders live on the server, while POP3 sees a single "
+                "maildrop and its folders are a feature of each client.",
             ),
         ),
     ),
     next_lesson=1,
     extra={
         "how_to_use": HOW_TO_USE,
+        "how_to_run": HOW_TO_RUN,
         "model_in_five_minutes": MODEL_IN_FIVE_MINUTES,
         "claims": CLAIMS,
     },

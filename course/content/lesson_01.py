@@ -71,6 +71,7 @@ CONTENT = LessonContent(
                 "laptop can hold as much mail as a POP3 laptop — and stays in sync."
             ),
             source="Thunderbird defaults (mailnews.js)",
+            spoiler=True,
         ),
         NuanceBox(
             title="POP3 can download partially",
@@ -81,6 +82,7 @@ CONTENT = LessonContent(
                 "message."
             ),
             source="RFC 1939 §5, §7",
+            spoiler=True,
         ),
         NuanceBox(
             title="Not a remote desktop",
@@ -131,15 +133,19 @@ CONTENT = LessonContent(
         ),
         Numeric(
             prompt=(
-                "A 300 KB file is attached to a message. Attachments travel base64-encoded. About "
-                "how many KB does the attachment take on the wire? (Answer to within 15 KB.)"
+                "Turn on POP3: headers first (TOP) and leave the other controls at their "
+                "defaults. How many MB of mail does the phone hold at the end under POP3? (Answer "
+                "to within 0.2 MB.)"
             ),
-            answer="sealed:lIrd0Aqv",
-            tolerance=15,
-            unit="KB",
+            answer="sealed:g7_tZ-Bf",
+            tolerance=0.2,
+            unit="MB",
             explanation=(
-                "Base64 turns every 3 bytes into 4 characters (a factor of 4/3), and the line "
-                "breaks between its lines add a few percent more."
+                "With headers first the client fetches a large message's header with `TOP n 0` "
+                "and the whole message with `RETR` only when the user opens it, so the phone "
+                "holds a few MB less than before. An opened message still arrives whole, "
+                "attachments included, which is why the phone holds more under POP3 than under "
+                "IMAP, which fetches single MIME parts."
             ),
         ),
         MultipleChoice(

@@ -52,6 +52,7 @@ CONTENT = LessonContent(
                 "UDP. IANA also lists 110/udp, but only as a reserved number."
             ),
             source="RFC 1939 §3",
+            spoiler=True,
         ),
         NuanceBox(
             title="Implicit TLS is now the recommended way",
@@ -62,6 +63,7 @@ CONTENT = LessonContent(
                 "trips of the upgrade dialogue. The article never mentions 993."
             ),
             source="RFC 8314; RFC 2595 §7",
+            spoiler=True,
         ),
         NuanceBox(
             title="IMAP's LOGIN is clear text too",
@@ -75,6 +77,7 @@ CONTENT = LessonContent(
                 "forbidden."
             ),
             source="RFC 9051 §6.2.3",
+            spoiler=True,
         ),
         NuanceBox(
             title="Why the lab's own server accepts cleartext LOGIN",
@@ -156,16 +159,18 @@ CONTENT = LessonContent(
         ),
         Numeric(
             prompt=(
-                "Without TLS an eavesdropper reads the POP3 commands `USER mrose` and `PASS "
-                "secret`. How many bytes are these two command lines together, counting their line "
-                "ends?"
+                "Set the round-trip time to 100 ms (keep the bandwidth). How many milliseconds "
+                "pass before POP3 on port 110, upgrading with STLS, can send its first command "
+                "after login? (Answer to within 10 ms.)"
             ),
-            answer="sealed:-UwwpX8=",
-            tolerance=0,
-            unit="bytes",
+            answer="sealed:9nUW8N_o",
+            tolerance=10,
+            unit="ms",
             explanation=(
-                "`USER mrose` has 10 characters and `PASS secret` has 11; every command line ends "
-                "with CRLF, two more bytes each."
+                "Each round trip now costs 100 ms, and the STLS path needs the most of them: the "
+                "TCP handshake, the greeting, `CAPA`, `STLS`, the TLS handshake, `CAPA` again "
+                "(RFC 2595 §4), `USER` and `PASS`. The few milliseconds beyond the round trips "
+                "are the time to send the bytes."
             ),
         ),
     ),

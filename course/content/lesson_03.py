@@ -81,6 +81,7 @@ CONTENT = LessonContent(
                 "the *server* that notifies; the article has the client sending notifications."
             ),
             source="RFC 2177; RFC 9051 §6.3.13",
+            spoiler=True,
         ),
         NuanceBox(
             title="\"Always connected\" has limits",
@@ -94,6 +95,7 @@ CONTENT = LessonContent(
                 "silently lost."
             ),
             source="RFC 2177 §3; RFC 9051 §5.4, §6.3.13; Fastmail blog",
+            spoiler=True,
         ),
         NuanceBox(
             title="IMAP can poll too, and IDLE watches one folder",
@@ -128,16 +130,18 @@ CONTENT = LessonContent(
         ),
         Numeric(
             prompt=(
-                "A client polls every 30 minutes and mail arrives at random moments. What is the "
-                "median notification delay, in minutes?"
+                "Keep IDLE on and set the home router timeout to 5 minutes (no server keepalive, "
+                "other controls at their defaults). What is the phone's median notification "
+                "delay under IMAP, in minutes? (Answer to within 0.3 min.)"
             ),
-            answer="sealed:cWWJVGs=",
-            tolerance=1,
+            answer="sealed:Z0SItCql",
+            tolerance=0.3,
             unit="min",
             explanation=(
-                "An arrival is equally likely anywhere between two polls, so its wait until the "
-                "next poll is spread evenly from 0 to the full interval; the median is the middle "
-                "of that range."
+                "IDLE is re-issued only every 24 minutes, so the router forgets the quiet "
+                "connection first and pushes are lost until the client writes again, finds the "
+                "connection gone and reconnects. The median grows from under a second to "
+                "minutes; a server keepalive every 2 minutes brings it back."
             ),
         ),
         Numeric(

@@ -55,6 +55,7 @@ CONTENT = LessonContent(
                 "downloaded, so they cannot be shared through the protocol."
             ),
             source="RFC 1939 §5–7",
+            spoiler=True,
         ),
         NuanceBox(
             title="\"Deleted letters go to a deleted folder\" is the client",
@@ -66,6 +67,7 @@ CONTENT = LessonContent(
                 "hint to `CREATE` it first."
             ),
             source="RFC 9051 §6.4.3, §6.4.7, §6.4.8; RFC 6851",
+            spoiler=True,
         ),
     ),
     quiz=(
@@ -108,15 +110,19 @@ CONTENT = LessonContent(
         ),
         Numeric(
             prompt=(
-                "Under POP3, the user files 5 messages a day into folders on the laptop for 7 "
-                "days. How many of them does a brand-new device show in those same folders?"
+                "Run the dashboard at its defaults (messages filed per day: 5, over 7 days). Of "
+                "the messages the user filed, how many does the phone show in the intended folder "
+                "under POP3?"
             ),
-            answer="sealed:AHJ5lQ==",
+            answer="sealed:PVwzr9I=",
             tolerance=0,
             unit="messages",
             explanation=(
-                "The folders exist only in the laptop's local store, and POP3 has no way to tell "
-                "the server or another device about them."
+                "Under POP3 a folder exists only in the local store of the device where the user "
+                "made it, so only messages filed on the phone itself can be in a phone folder; "
+                "what was filed on the laptop or the desktop stays there, and the new device "
+                "shows none. Under IMAP the filing is a `MOVE` on the server, and every device "
+                "shows all of them."
             ),
         ),
     ),

@@ -79,6 +79,7 @@ CONTENT = LessonContent(
                 "changed, in one round trip."
             ),
             source="RFC 7162",
+            spoiler=True,
         ),
         NuanceBox(
             title="IDLE watches one folder",
@@ -98,23 +99,24 @@ CONTENT = LessonContent(
                 "forwarded on the server."
             ),
             source="RFC 1939 §5–7",
+            spoiler=True,
         ),
     ),
     quiz=(
-        MultipleChoice(
-            prompt="Which of these is a *keyword* rather than an IMAP system flag?",
-            options=(
-                "\\Seen (read)",
-                "\\Answered (replied)",
-                "\\Deleted (marked for removal)",
-                "$Forwarded (forwarded)",
+        Numeric(
+            prompt=(
+                "Set *phone offline for* to 24 hours and leave the other controls at their "
+                "defaults. On average over the week, what share (%) of (message, device) pairs is "
+                "consistent under IMAP? (Answer to within 1 %.)"
             ),
-            answer="sealed:NgOtAg==",
-            explanations=(
-                "`\\Seen` (read) is a system flag; its backslash marks it as one.",
-                "`\\Answered` is a system flag.",
-                "`\\Deleted` is a system flag: the first step of IMAP's two-step deletion.",
-                "Keywords have no backslash; `$Forwarded` is registered by RFC 5788.",
+            answer="sealed:L2dqLmkyug==",
+            tolerance=1,
+            unit="%",
+            explanation=(
+                "While the phone is offline, the flags set on it wait in its queue and the "
+                "changes made on the laptop and the desktop cannot reach it, so those pairs "
+                "disagree until it reconnects: the week's average falls a few points below the "
+                "figure for 0 hours."
             ),
         ),
         MultipleChoice(
@@ -154,19 +156,29 @@ CONTENT = LessonContent(
                 "Keywords are IMAP; POP3 has none.",
             ),
         ),
-        Numeric(
+        MultipleChoice(
             prompt=(
-                "The client sends `a005 store 12 +flags \\deleted` (31 bytes). The server answers "
-                "with an untagged FETCH line of 37 bytes reporting the new flags, then a tagged OK "
-                "of 26 bytes. How many bytes does the server send?"
+                "Take the phone offline for 48 hours (other controls at their defaults) and "
+                "compare with 0 hours. What happens to IMAP's figures?"
             ),
-            answer="sealed:LXMVykI=",
-            tolerance=0,
-            unit="bytes",
-            explanation=(
-                "Without `.SILENT`, `STORE` echoes the message's new flags in an untagged FETCH, "
-                "then completes with the tagged OK; add the two server lines (the client's 31 "
-                "bytes do not count)."
+            options=(
+                "The week's average falls; the per-flag figures at the end hardly move.",
+                "The week's average and the per-flag figures at the end fall alike.",
+                "The per-flag figures at the end fall to about one in three, as under POP3.",
+                "Nothing moves: the server stores every flag at once.",
+            ),
+            answer="sealed:3fnDxA==",
+            explanations=(
+                "The dip lasts while the phone is away, so the week's average carries it; once "
+                "the phone reconnects and uploads its queued changes, agreement is back near the "
+                "top. Offline work costs a lag, not a loss.",
+                "The per-flag figures are measured at the end of the week, after the phone has "
+                "reconnected and uploaded its queue, so they barely move; only the average over "
+                "the week carries the dip.",
+                "One in three is POP3's figure, where each message sits on one of the three "
+                "devices; IMAP's end figures stay close to 100 %.",
+                "An offline phone cannot reach the server: its changes wait in a queue until it "
+                "reconnects, so the week's average does fall.",
             ),
         ),
     ),

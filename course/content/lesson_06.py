@@ -1,7 +1,7 @@
 """Lesson 6 text: leaving mail on the server, and the article's two-client advice."""
 
 from course.content.schema import LessonContent, NuanceBox, PredictKind, PredictPrompt
-from course.quiz import MultipleChoice
+from course.quiz import MultipleChoice, Numeric
 
 CONTENT = LessonContent(
     number=6,
@@ -76,6 +76,7 @@ CONTENT = LessonContent(
                 "have had time to fetch (delete after N days)."
             ),
             source="RFC 1939 §5–6; the model (this lesson)",
+            spoiler=True,
         ),
         NuanceBox(
             title="UIDL is what makes leave-on-server work",
@@ -85,6 +86,7 @@ CONTENT = LessonContent(
                 "remember what it already has."
             ),
             source="RFC 1939 §7",
+            spoiler=True,
         ),
         NuanceBox(
             title="The maildrop lock",
@@ -96,6 +98,7 @@ CONTENT = LessonContent(
                 "once, and the server tells each about the changes the others make."
             ),
             source="RFC 1939 §4; RFC 9051 §5.2",
+            spoiler=True,
         ),
         NuanceBox(
             title="Deletion happens at QUIT",
@@ -105,6 +108,7 @@ CONTENT = LessonContent(
                 "inactivity timer (at least 10 minutes), removes nothing, and `RSET` unmarks."
             ),
             source="RFC 1939 §3, §5–6",
+            spoiler=True,
         ),
         NuanceBox(
             title="Leaving copies is common practice",
@@ -118,25 +122,21 @@ CONTENT = LessonContent(
         ),
     ),
     quiz=(
-        MultipleChoice(
+        Numeric(
             prompt=(
-                "Two POP3 clients: the laptop leaves copies, the desktop downloads and deletes "
-                "(the article's advice). Which messages does the laptop never see?"
+                "Keep the article's set-up (the laptop leaves copies, the desktop downloads and "
+                "deletes) and switch on *desktop also on 18-23 h*, so both computers are online "
+                "in the evening; other controls at their defaults. How many messages does some "
+                "device never receive under POP3 over the week?"
             ),
-            options=(
-                "None: leaving copies on the server protects the laptop.",
-                "Only messages with attachments, which the desktop takes first.",
-                "Those the desktop took before the laptop's next poll.",
-                "All of them: a laptop cannot use POP3 while a desktop does.",
-            ),
-            answer="sealed:uAHNrA==",
-            explanations=(
-                "Leaving copies protects the *other* client's view, not its own: the desktop's "
-                "deletions still empty the maildrop.",
-                "Size plays no part; timing does.",
-                "Whatever the desktop takes and deletes between two laptop polls is gone from the "
-                "server before the laptop looks.",
-                "Both can use the maildrop, one session at a time (the lock).",
+            answer="sealed:TftknOKa",
+            tolerance=0,
+            unit="messages",
+            explanation=(
+                "The desktop now also polls through the evening, beside the laptop. Every "
+                "message it takes and deletes before the laptop's next poll is gone from the "
+                "server, so the laptop misses even more than with the desktop on only in working "
+                "hours: sharing the online hours makes the advice worse, not better."
             ),
         ),
         MultipleChoice(

@@ -82,6 +82,7 @@ CONTENT = LessonContent(
                 "gets the same first check as an IMAP user."
             ),
             source="RFC 1939; RFC 9051; RFC 5235 (Sieve virustest); the model (this lesson)",
+            spoiler=True,
         ),
         NuanceBox(
             title="IMAP's real edge: a later rescan, in one place",
@@ -94,6 +95,7 @@ CONTENT = LessonContent(
                 "all."
             ),
             source="Cyrus IMAP manual (cyr_virusscan); the model (this lesson)",
+            spoiler=True,
         ),
     ),
     quiz=(
@@ -139,33 +141,41 @@ CONTENT = LessonContent(
         ),
         Numeric(
             prompt=(
-                "One zero-day arrives. Under POP3 (leaving copies on the server) the phone, the "
-                "laptop and the desktop all download it before the signature update; under IMAP "
-                "(bodies downloaded when opened) the user opened it on the phone only. How many "
-                "more infected copies -- (message, device) pairs -- are on the devices under "
-                "POP3 than under IMAP?"
+                "Switch on *IMAP keeps offline copies of every message* and leave the other "
+                "controls at their defaults. How many infected copies, counted as (message, "
+                "device) pairs, does IMAP put on the devices before the signature update?"
             ),
-            answer="sealed:QgwYpg==",
+            answer="sealed:3fgZWA==",
             tolerance=0,
             unit="copies",
             explanation=(
-                "POP3: one message on three devices is three copies; IMAP: one copy, on the "
-                "phone. The laptop and the desktop had not opened it, so they never received "
-                "the body: the rescan removed the message from the server first."
+                "With offline copies every IMAP device downloads each body as soon as it is "
+                "online, opened or not: the phone, the laptop and the desktop all take the "
+                "zero-day before the update, exactly as under POP3. The edge came from what the "
+                "client downloads, not from the protocol's name."
             ),
         ),
-        Numeric(
+        MultipleChoice(
             prompt=(
-                "Three devices use POP3 with *leave on server*, and each scans what it downloads. "
-                "One message arrives and all three download it. How many scans of that message "
-                "happen in total, counting the server's scan at delivery?"
+                "Switch *POP3 leaves copies for* off, so POP3 deletes after download (other "
+                "controls at their defaults). What do the POP3 figures show?"
             ),
-            answer="sealed:QQ9CUw==",
-            tolerance=0,
-            unit="scans",
-            explanation=(
-                "The server scans once at delivery, and every device that downloads a copy scans "
-                "that copy again."
+            options=(
+                "Three infected copies; the rescan quarantines the message.",
+                "No infected copy: deleting from the server protects the devices.",
+                "One infected copy; the rescan removes it from the phone.",
+                "One infected copy; the rescan finds nothing left to quarantine.",
+            ),
+            answer="sealed:eyTw-w==",
+            explanations=(
+                "Three copies need three downloads; with delete after download only the first "
+                "device to poll gets the message.",
+                "The first device to poll still downloads the message before the update; the "
+                "delete only keeps the others from getting it.",
+                "A server rescan works on the server's store; it cannot reach a copy already on a "
+                "device, which only that device's scanner can catch.",
+                "The phone polled first and took the only copy, then the message left the "
+                "server; when the signature update comes there is nothing stored to quarantine.",
             ),
         ),
     ),

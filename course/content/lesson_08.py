@@ -1,7 +1,7 @@
 """Lesson 8 text: search -- on the server (IMAP SEARCH) or in what the device holds."""
 
 from course.content.schema import LessonContent, NuanceBox, PredictKind, PredictPrompt
-from course.quiz import MultipleChoice
+from course.quiz import MultipleChoice, Numeric
 
 CONTENT = LessonContent(
     number=8,
@@ -58,6 +58,7 @@ CONTENT = LessonContent(
                 "connection."
             ),
             source="Thunderbird defaults; RFC 9051 §6.4.4",
+            spoiler=True,
         ),
         NuanceBox(
             title="Server search is not free",
@@ -75,19 +76,23 @@ CONTENT = LessonContent(
                 "POP3 client must download it first — if it is still on the server."
             ),
             source="RFC 1939 §5–7",
+            spoiler=True,
         ),
     ),
     quiz=(
-        MultipleChoice(
-            prompt="Which IMAP command asks the server for the messages matching a query?",
-            options=("FETCH", "STATUS", "EXAMINE", "SEARCH"),
-            answer="sealed:njOs7A==",
-            explanations=(
-                "`FETCH` returns data for messages you already name.",
-                "`STATUS` returns counters of a mailbox (messages, unseen, ...).",
-                "`EXAMINE` opens a mailbox read-only.",
-                "`SEARCH` (or `UID SEARCH`) runs the criteria on the server and returns the "
-                "matching message numbers or UIDs.",
+        Numeric(
+            prompt=(
+                "Run the dashboard at its defaults (POP3 deletes after download). What share (%) "
+                "of the matching mail do the phone's searches find under POP3? (Answer to within "
+                "1 %.)"
+            ),
+            answer="sealed:a2YNdxk=",
+            tolerance=1,
+            unit="%",
+            explanation=(
+                "A POP3 phone searches only its own store, so it finds the matching messages it "
+                "downloaded itself; the ones the laptop or the desktop polled first are not on "
+                "the phone. IMAP's `SEARCH` runs where all the mail is and finds every one."
             ),
         ),
         MultipleChoice(

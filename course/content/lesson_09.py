@@ -1,7 +1,7 @@
 """Lesson 9 text: crashes, backups, and why IMAP is not a backup."""
 
 from course.content.schema import Choice, LessonContent, NuanceBox, PredictKind, PredictPrompt
-from course.quiz import MultipleChoice
+from course.quiz import MultipleChoice, Numeric
 
 CONTENT = LessonContent(
     number=9,
@@ -72,6 +72,7 @@ CONTENT = LessonContent(
                 "disk failure; a backup keeps an *old* state safe from you."
             ),
             source="the model (this lesson); RFC 9051 §6.4.3 (EXPUNGE)",
+            spoiler=True,
         ),
         NuanceBox(
             title="POP3's local copy can be the backup",
@@ -83,6 +84,7 @@ CONTENT = LessonContent(
                 "protocol made them."
             ),
             source="the model (this lesson); RFC 1939 (no POP3 command tells other clients of a delete)",
+            spoiler=True,
         ),
         NuanceBox(
             title="\"High availability and redundancy\" is the provider, not IMAP",
@@ -158,20 +160,20 @@ CONTENT = LessonContent(
                 "changed only the phone's own store.",
             ),
         ),
-        MultipleChoice(
-            prompt="What do server replicas protect your IMAP mail against?",
-            options=(
-                "Your own mistaken delete.",
-                "A disk failure on one server.",
-                "A virus on your laptop deleting mail through IMAP.",
-                "A wrong setting in one of your clients.",
+        Numeric(
+            prompt=(
+                "Keep the phone crashing on day 5 and restore a backup 2 days old (tick *restore "
+                "a backup*, set it to 2); other controls at their defaults. How many messages "
+                "does POP3 with delete after download lose for good?"
             ),
-            answer="sealed:2chgIw==",
-            explanations=(
-                "Replicas copy the delete like any other change.",
-                "If one disk fails, another replica still holds the current mailbox.",
-                "A delete made through IMAP, by anyone, is replicated.",
-                "Whatever a client does through IMAP, the replicas mirror.",
+            answer="sealed:LacIXMc=",
+            tolerance=0,
+            unit="messages",
+            explanation=(
+                "The backup brings back everything the phone held when it was taken; what the "
+                "phone downloaded after that, and deleted from the server, had its only copy on "
+                "the wiped phone. An older backup loses more, a newer one less; IMAP loses no "
+                "message either way."
             ),
         ),
     ),

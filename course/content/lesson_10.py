@@ -145,19 +145,28 @@ CONTENT = LessonContent(
             ),
         ),
         MultipleChoice(
-            prompt="Which of these does IMAP *not* give you by itself?",
-            options=(
-                "The same read marks on every device.",
-                "No mail lost when a device crashes.",
-                "Finding old mail from a brand-new device.",
-                "Protection against your own mistaken delete.",
+            prompt=(
+                "Family profile, other settings at their defaults: set POP3: leave on server to "
+                "14 days. What happens to POP3's figures?"
             ),
-            answer="sealed:tdII0g==",
+            options=(
+                "No device misses a message now, and POP3's bytes on the wire more than double.",
+                "No device misses a message now, and POP3's bytes on the wire stay about the same.",
+                "Missed messages stay where they were; only the server's storage grows.",
+                "No device misses a message now, and POP3's bytes on the wire fall below IMAP's.",
+            ),
+            answer="sealed:LtdbuA==",
             explanations=(
-                "Flags live on the server, so every device sees them after a sync.",
-                "The server holds the mail, so a device crash loses at most unsynced changes.",
-                "`SEARCH` runs on the server, which has all the mail.",
-                "A delete is synchronised to every device; only a backup protects against it.",
+                "With copies left on the server every device downloads every message, so nothing "
+                "is missed, but the phone, the laptop and the desktop each pay for the whole "
+                "mailbox: the fix for missed mail costs bandwidth.",
+                "Each device now downloads every message instead of only the ones it polled "
+                "first, so the bytes grow a lot.",
+                "A message left on the server waits for every device's next poll, so no device "
+                "misses it.",
+                "Three devices downloading every whole message, attachments included, cost far "
+                "more than IMAP, which here syncs every text but fetches an attachment only when "
+                "the user opens it.",
             ),
         ),
     ),

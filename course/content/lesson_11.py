@@ -12,6 +12,12 @@ and a multi-line reply ends with a line holding a single `.`. In IMAP each comma
 *tag* (`a001`), the final reply repeats that tag with `OK`, `NO` or `BAD`, lines starting with `*`
 are *untagged* data that may arrive at any time, and `+` asks the client to go on. The byte
 totals count everything each side sent, line ends included (TLS excluded).
+
+In the IMAP transcript the first `UID FETCH` asks for each message's `ENVELOPE` (date, subject and
+addresses, which the server parses out of the header) and `BODYSTRUCTURE` (the message's MIME
+parts): enough to list the mail, and to fetch one part later without the rest. Messages are named
+by UID, a number that stays with a message as long as the `UIDVALIDITY` that `SELECT` reports
+does not change.
 """
 
 STATE_MACHINES = """\
@@ -112,6 +118,7 @@ CONTENT = LessonContent(
                 "and `STAT` count the message *without* that stuffing."
             ),
             source="RFC 1939 §3, §11",
+            spoiler=True,
         ),
         NuanceBox(
             title="Literals",
@@ -137,24 +144,20 @@ CONTENT = LessonContent(
                 "name and a 32-character hex MD5 digest."
             ),
         ),
-        MultipleChoice(
-            prompt="An IMAP server line starts with `*`. What is it?",
-            options=(
-                "An error.",
-                "A request for the client to continue.",
-                "An untagged response: data that may arrive at any time.",
-                "The end of a multi-line response.",
+        Numeric(
+            prompt=(
+                "Pick the typical IMAP transcript. The client opens INBOX with `SELECT INBOX`. "
+                "How many untagged lines does the server send before the tagged OK that "
+                "completes that command?"
             ),
-            answer="sealed:XH1keg==",
-            explanations=(
-                "Not necessarily: a `*` line is untagged, and most carry data such as "
-                "`* 4 EXISTS`. Some are warnings or errors (`* NO`, `* BAD`), but a command's own "
-                "failure comes in its tagged `NO` or `BAD` reply.",
-                "Continuation requests start with `+`.",
-                "Untagged responses carry data (`* 4 EXISTS`, `* 12 FETCH ...`) and can arrive "
-                "between, or even during, commands.",
-                "IMAP marks the end of a command with the tagged reply; data of known length "
-                "comes as a literal.",
+            answer="sealed:3h6zxQ==",
+            tolerance=0,
+            unit="lines",
+            explanation=(
+                "Count the lines starting with `*` between the command and its tagged reply: the "
+                "message count (`EXISTS`), the `FLAGS` the mailbox knows, and the `OK` lines "
+                "with response codes (`PERMANENTFLAGS`, `UIDVALIDITY`, `UIDNEXT`). The tagged "
+                "reply then repeats the command's tag."
             ),
         ),
         MultipleChoice(
@@ -179,14 +182,17 @@ CONTENT = LessonContent(
         ),
         Numeric(
             prompt=(
-                "In an IDLE round the client sends `a002 IDLE`, and later `DONE`. How many bytes "
-                "does the client send for the round, counting line ends?"
+                "In the typical IMAP transcript, find the IDLE round. How many bytes does the "
+                "server send in it, from its continuation line to the tagged OK, counting line "
+                "ends?"
             ),
-            answer="sealed:tdMV5os=",
+            answer="sealed:tmueQkA=",
             tolerance=0,
             unit="bytes",
             explanation=(
-                "`a002 IDLE` has 9 characters and `DONE` has 4; each line ends with CRLF."
+                "Three server lines, each with its CRLF: `+ idling` (10 bytes), the pushed "
+                "`* 3 EXISTS` (12) and the tagged `OK IDLE terminated` (25). The push is one "
+                "short line; the message itself needs a separate `FETCH`."
             ),
         ),
     ),

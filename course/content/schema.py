@@ -17,16 +17,14 @@ Contract between the lesson texts and the teaching machinery
   ``result_key`` is listed here.  For ``PredictKind.CHOICE`` the result is one of the choice keys
   listed for that result key, so :class:`Choice` keys must come from that list.
 
-How ``course.ui`` uses a lesson (what a notebook cell shows)::
+How a lesson reaches the learner: ``tools/build_notebooks.py`` writes the prose (objectives, the
+claim, "What to notice" folded, the nuance boxes, spoilers folded, the next lesson's link) into
+Markdown cells through ``course.lesson_text``, and the code cells make the widgets::
 
     L = ui.lesson(3)
-    L.intro()      # title, objectives (bullets), the article's claim (English; original if given)
     L.predict()    # question + choice/number input + "Commit my prediction" (locks it in)
     L.dashboard()  # controls, POP3|IMAP figure, plain summary; after a run: prediction vs result
-    L.notice()     # "What to notice" bullets
-    L.nuance()     # one box per NuanceBox (title, text, source)
     L.quiz()       # the questions with Check buttons and feedback
-    L.next()       # link to the notebook of ``next_lesson``
 """
 
 from __future__ import annotations

@@ -369,3 +369,48 @@ def test_scanning_at_delivery_is_called_a_policy(n: int) -> None:
         for sentence in re.split(r"(?<=[.;])\s+|\n", text):
             if re.search(r"\bscan", sentence, re.I) and "delivery" in sentence:
                 assert "polic" in sentence, f"lesson {n}: {sentence!r}"
+
+
+# -- nuance boxes that give the answer away are folded (spoiler=True) ----------------------------
+
+# For each lesson, phrases that state the prediction's answer or a quiz answer (or the mechanism
+# that decides it).  A nuance box whose text contains one of them gives that answer away, so it
+# must be marked ``spoiler=True``; and every phrase must still occur in some box, so that a box
+# rewritten in other words makes this list be looked at again rather than silently pass.
+SPOILER_PHRASES: dict[int, tuple[str, ...]] = {
+    1: ("offline copies", "top n k"),  # Q4 Thunderbird's IMAP copies; Q2 headers with TOP
+    2: ("no pop3 over udp", "implicit tls", "must not use"),  # Q1 TCP only; Q2 RFC 8314; Q3 LOGIN
+    3: ("* n exists", "29 minutes", "forget an idle tcp connection"),  # Q1; Q3; Q4 router
+    4: ("one maildrop", "`move`"),  # the prediction and Q1; Q2 Trash is a MOVE
+    5: ("queues its flag changes", "no command to store"),  # Q2 offline queue; Q3 POP3 status
+    6: ("last poll", "same across sessions", "exclusive lock", "removes nothing"),  # pred.; Q2-Q4
+    7: ("when it is accepted", "quarantine"),  # Q1 scan at delivery; Q2 and the prediction
+    8: ("all they can search", "must download it first"),  # Q3 offline cache; Q2 and prediction
+    9: ("copied to every device", "own copy survives"),  # Q1 IMAP delete; Q3 desktop archive
+    11: ("one more `.`",),  # Q3 byte-stuffing
+}
+
+
+@pytest.mark.parametrize("n", LESSONS)
+def test_nuance_boxes_that_give_an_answer_away_are_spoilers(n: int) -> None:
+    phrases = SPOILER_PHRASES.get(n, ())
+    boxes = lesson(n).nuance
+    for box in boxes:
+        text = f"{box.title} {box.text}".lower()
+        hits = [p for p in phrases if p in text]
+        if hits:
+            assert box.spoiler, f"lesson {n} box {box.title!r} gives away {hits}: spoiler=True"
+    for phrase in phrases:
+        assert any(phrase in f"{b.title} {b.text}".lower() for b in boxes), (
+            f"lesson {n}: no box says {phrase!r} any more -- update SPOILER_PHRASES")
+
+
+@pytest.mark.parametrize("n", LESSONS)
+def test_spoiler_boxes_are_marked_for_a_reason(n: int) -> None:
+    """A box folded as a spoiler carries one of the lesson's answer phrases (no folding at
+    random)."""
+    phrases = SPOILER_PHRASES.get(n, ())
+    for box in lesson(n).nuance:
+        if box.spoiler:
+            text = f"{box.title} {box.text}".lower()
+            assert any(p in text for p in phrases), f"lesson {n} box {box.title!r}: why a spoiler?"

@@ -245,3 +245,148 @@ def test_lesson8_imap_search_costs_about_two_kilobytes() -> None:
     assert 1500 <= r.new_device_search_bytes_imap <= 3000
     assert all(1500 <= s.up_bytes + s.down_bytes <= 3000 for s in r.imap.searches)
     assert 1.5 <= _results(8)["search_kb_phone_imap"] <= 3.0
+
+
+# -- quiz answers that the learner reads off a dashboard or a transcript -------------------------
+# Each test finds the question by a phrase of its prompt, recomputes the answer from the model at
+# the settings the prompt names, and checks the sealed answer against it: a change to the model or
+# to the question that makes them disagree fails here.
+
+def _question(n: int, phrase: str):
+    found = [q for q in lesson(n).quiz if phrase in q.prompt]
+    assert len(found) == 1, f"lesson {n}: expected one question containing {phrase!r}"
+    return found[0]
+
+
+def _numeric_matches(n: int, phrase: str, model_value: float) -> None:
+    from course.quiz import Numeric, check
+
+    q = _question(n, phrase)
+    assert isinstance(q, Numeric)
+    assert math.isfinite(model_value)
+    assert abs(q.answer_value() - model_value) <= q.tolerance, (n, phrase, model_value)
+    assert check(q, model_value).correct  # the learner who reads the dashboard is right
+
+
+def _right_option(n: int, phrase: str) -> str:
+    from course.quiz import MultipleChoice
+
+    q = _question(n, phrase)
+    assert isinstance(q, MultipleChoice)
+    return q.options[q.answer_index()]
+
+
+def test_quiz_lesson1_headers_first_phone_megabytes() -> None:
+    _numeric_matches(1, "headers first (TOP)", _results(1, headers_first=True)["phone_mb_pop3"])
+    r = _results(1, headers_first=True)
+    assert r["phone_mb_pop3"] < _results(1)["phone_mb_pop3"]  # "a few MB less than before"
+    assert r["phone_mb_pop3"] > r["phone_mb_imap"]  # "more under POP3 than under IMAP"
+
+
+def test_quiz_lesson2_stls_wait_at_100_ms() -> None:
+    from course.dashboards import make
+
+    board = make(2, rtt_ms=100.0)
+    board.update()
+    row = next(r for r in board.data.result.rows
+               if r.protocol == "pop3" and r.port == 110 and "starttls" in str(r.tls).lower())
+    assert row.round_trips == 8  # the eight steps the explanation lists
+    _numeric_matches(2, "100 ms", row.setup_s * 1000)
+
+
+def test_quiz_lesson3_router_median_delay() -> None:
+    r = _results(3, nat_timeout_min=5)
+    _numeric_matches(3, "home router timeout", r["median_delay_s_imap"] / 60)
+    assert _results(3, nat_timeout_min=5, keepalive_min=2)["median_delay_s_imap"] < 1
+
+
+def test_quiz_lesson4_phone_folder_count() -> None:
+    _numeric_matches(4, "how many does the phone show", _results(4)["phone_filed_pop3"])
+
+
+def test_quiz_lesson5_offline_day_consistency() -> None:
+    r = _results(5, phone_offline_h=24.0)
+    _numeric_matches(5, "24 hours", r["consistency_pct_imap"])
+    assert r["consistency_pct_imap"] < _results(5)["consistency_pct_imap"] - 1  # "a few points"
+
+
+def test_quiz_lesson5_offline_two_days_is_a_lag_not_a_loss() -> None:
+    from sim.experiments import lesson5_flags
+
+    assert "average falls" in _right_option(5, "48 hours")
+    before, after = lesson5_flags(), lesson5_flags(phone_offline_h=48.0)
+    end0, end48 = dict(before.flag_agreement_imap), dict(after.flag_agreement_imap)
+    assert all(abs(end48[k] - end0[k]) < 0.01 for k in end0), (end0, end48)  # "hardly move"
+    assert _results(5, phone_offline_h=48.0)["consistency_pct_imap"] < \
+        _results(5)["consistency_pct_imap"] - 3  # the week's average falls
+
+
+def test_quiz_lesson6_evening_overlap_misses_more() -> None:
+    r = _results(6, desktop_evenings=True)
+    _numeric_matches(6, "desktop also on 18-23 h", r["missed_messages_pop3"])
+    assert r["missed_messages_pop3"] > _results(6)["missed_messages_pop3"]  # "even more"
+
+
+def test_quiz_lesson7_offline_copies_expose_every_device() -> None:
+    r = _results(7, imap_offline=True)
+    _numeric_matches(7, "IMAP keeps offline copies", r["exposed_imap"])
+    assert r["exposed_imap"] == r["exposed_pop3"]  # "exactly as under POP3"
+
+
+def test_quiz_lesson7_delete_after_download() -> None:
+    r = _results(7, leave_on_server_days=None)
+    right = _right_option(7, "deletes after download")
+    assert right.startswith("One infected copy") and "nothing left" in right
+    assert r["exposed_pop3"] == 1 and r["caught_by_rescan_pop3"] == 0
+
+
+def test_quiz_lesson8_phone_recall() -> None:
+    _numeric_matches(8, "phone's searches", _results(8)["recall_pct_phone_pop3"])
+
+
+def test_quiz_lesson9_two_day_old_backup() -> None:
+    r = _results(9, backup_age_days=2)
+    _numeric_matches(9, "backup 2 days old", r["lost_messages_pop3"])
+    assert r["lost_messages_imap"] == 0
+
+
+def test_quiz_lesson10_leave_on_server_costs_bytes() -> None:
+    from course.dashboards import make
+
+    default = make(10)
+    default.update()
+    board = make(10, leave_on_server_days=14)
+    board.update()
+    right = _right_option(10, "leave on server to 14 days")
+    assert "more than double" in right
+    assert default.data.pop3.summary.missed_messages > 0
+    assert board.data.pop3.summary.missed_messages == 0
+    assert board.results["wire_mb_pop3"] > 2 * default.results["wire_mb_pop3"]
+    assert board.results["wire_mb_pop3"] > board.results["wire_mb_imap"]
+
+
+def _typical_imap_lines():
+    from sim import transcript as t
+
+    return [(ln.direction.value, ln.text) for ln in
+            t.build(t.Protocol("imap"), t.Example("typical")).lines if not ln.payload]
+
+
+def test_quiz_lesson11_untagged_lines_of_select() -> None:
+    lines = _typical_imap_lines()
+    start = next(i for i, (d, text) in enumerate(lines) if d == "C" and "SELECT INBOX" in text)
+    tag = lines[start][1].split()[0]
+    end = next(i for i, (d, text) in enumerate(lines) if i > start and text.startswith(tag + " "))
+    untagged = [text for d, text in lines[start + 1:end] if d == "S" and text.startswith("* ")]
+    assert len(untagged) == end - start - 1  # nothing but untagged lines in between
+    _numeric_matches(11, "SELECT INBOX", len(untagged))
+
+
+def test_quiz_lesson11_idle_round_server_bytes() -> None:
+    lines = _typical_imap_lines()
+    start = next(i for i, (d, text) in enumerate(lines) if d == "C" and text.endswith(" IDLE"))
+    tag = lines[start][1].split()[0]
+    end = next(i for i, (d, text) in enumerate(lines) if i > start and text.startswith(tag + " "))
+    server = [text for d, text in lines[start + 1:end + 1] if d == "S"]
+    assert server[0].startswith("+ ") and server[-1].startswith(tag + " OK")
+    _numeric_matches(11, "IDLE round", sum(len(text.encode()) + 2 for text in server))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from IPython.display import HTML, Markdown
+from IPython.display import Markdown
 
 from course import ui
 from course.content import lesson as content
@@ -27,7 +27,7 @@ def test_text_cells_render(n: int) -> None:
     for objective in c.objectives:
         assert objective in intro.data
     assert isinstance(L.notice(), Markdown)
-    assert isinstance(L.nuance(), HTML)
+    assert isinstance(L.nuance(), Markdown)
     nxt = L.next().data
     if c.next_lesson is None:
         assert "last lesson" in nxt

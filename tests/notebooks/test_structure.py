@@ -6,15 +6,20 @@ Executing them is nbval's job (``pytest --nbval-lax notebooks/``); these tests r
 from __future__ import annotations
 
 import ast
+import base64
+import html
 import importlib.util
 import json
 import re
 import sys
 from pathlib import Path
+from urllib.parse import unquote
+from xml.etree import ElementTree
 
 import pytest
 
 from course.content import LESSON_NUMBERS, lesson
+from course.lesson_text import GLOSSARY_NOTEBOOK, glossary_anchor
 from course.quiz import MultipleChoice, Numeric
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,8 +54,8 @@ def _src(cell: dict) -> str:
     return "".join(cell["source"])
 
 
-def test_there_is_one_notebook_per_lesson_and_nothing_else() -> None:
-    expected = {lesson(n).notebook for n in LESSON_NUMBERS}
+def test_there_is_one_notebook_per_lesson_the_glossary_and_nothing_else() -> None:
+    expected = {lesson(n).notebook for n in LESSON_NUMBERS} | {GLOSSARY_NOTEBOOK}
     present = {p.name for p in NOTEBOOKS.glob("*.ipynb")}
     assert present == expected
 
@@ -59,6 +64,11 @@ def test_there_is_one_notebook_per_lesson_and_nothing_else() -> None:
 def test_notebook_is_what_the_generator_writes(n: int) -> None:
     text = (NOTEBOOKS / lesson(n).notebook).read_text(encoding="utf-8")
     assert text == _builder().notebook_json(n), "run: python tools/build_notebooks.py"
+
+
+def test_glossary_is_what_the_generator_writes() -> None:
+    text = (NOTEBOOKS / GLOSSARY_NOTEBOOK).read_text(encoding="utf-8")
+    assert text == _builder().glossary_json(), "run: python tools/build_notebooks.py"
 
 
 @pytest.mark.parametrize("n", LESSON_NUMBERS)
@@ -91,20 +101,110 @@ def _calls(n: int) -> list[str]:
     return [m for cell in _code(n) for m in re.findall(r"\bL\.(\w+)\(", _src(cell))]
 
 
+def _markdown(n: int) -> list[str]:
+    return [_src(c) for c in _nb(n)["cells"] if c["cell_type"] == "markdown"]
+
+
+def _unlinked(markdown: str) -> str:
+    """The text a reader sees: glossary links reduced to their words."""
+    return re.sub(r"\[([^\]]*)\]\(glossary\.ipynb#[^)]*\)", r"\1", markdown)
+
+
+def _position(n: int, needle: str) -> int:
+    """Index of the first cell (any kind) whose source holds ``needle``."""
+    for i, cell in enumerate(_nb(n)["cells"]):
+        if needle in _unlinked(_src(cell)):
+            return i
+    raise AssertionError(f"lesson {n}: no cell holds {needle!r}")
+
+
+@pytest.mark.parametrize("n", LESSON_NUMBERS)
+def test_lesson_reads_before_it_runs(n: int) -> None:
+    """The prose is in Markdown cells, so it shows before any code runs: objectives, the claim
+    (and its original), what to notice, every nuance box and the link to the next lesson."""
+    c = lesson(n)
+    prose = _unlinked("\n".join(_markdown(n)))
+    for part in (*c.objectives, *c.notice, *(b.text for b in c.nuance),
+                 *(b.title for b in c.nuance)):
+        assert part in prose, f"lesson {n}: {part[:60]!r} is not in a Markdown cell"
+    if c.claim_en:
+        assert c.claim_en.splitlines()[0] in prose
+    if c.claim_bg:
+        assert html.escape(c.claim_bg) in prose
+    if c.next_lesson is not None:
+        assert f"({lesson(c.next_lesson).notebook})" in _markdown(n)[-1]
+    assert not {"intro", "notice", "nuance", "next"} & set(_calls(n)), "prose is Markdown"
+
+
 @pytest.mark.parametrize("n", LESSON_NUMBERS)
 def test_lesson_order_predict_run_notice_nuance_quiz_next(n: int) -> None:
     calls = _calls(n)
     c = lesson(n)
-    assert calls[0] == "intro" and calls[-2:] == ["quiz", "next"]
+    assert calls[-1] == "quiz"
     run = "transcript" if n == 11 else "dashboard"
     assert run in calls
     if c.predict is not None:
         assert calls.index("predict") < calls.index(run), "predict before the first run"
     else:
         assert "predict" not in calls
-    assert calls.index(run) < calls.index("notice") < calls.index("quiz")
-    if c.nuance:
-        assert calls.index("notice") < calls.index("nuance") < calls.index("quiz")
+    run_cell = _position(n, f"L.{run}()")
+    notice = _position(n, "### What to notice")
+    assert run_cell < notice < _position(n, "L.quiz()") < _position(n, "**Next:**" if
+                                                                    c.next_lesson is not None
+                                                                    else "last lesson")
+    for box in c.nuance:
+        assert notice < _position(n, box.text) < _position(n, "L.quiz()")
+
+
+@pytest.mark.parametrize("n", LESSON_NUMBERS)
+def test_what_gives_the_answer_away_is_folded(n: int) -> None:
+    """What to notice and every spoiler box sit inside a <details> block; the others do not."""
+    c = lesson(n)
+    for cell in _markdown(n):
+        text = _unlinked(cell)
+        folded = text[text.find("<details>"):] if "<details>" in text else ""
+        for item in c.notice:
+            if item in text:
+                assert item in folded, f"lesson {n}: a notice bullet is not folded"
+        for box in c.nuance:
+            if box.text in text:
+                assert (box.text in folded) is box.spoiler, f"lesson {n}: {box.title!r}"
+
+
+def test_welcome_opens_with_the_flow_diagram() -> None:
+    cells = _nb(0)["cells"]
+    first_md_after_code = next(c for c in cells[2:] if c["cell_type"] == "markdown")
+    assert "attachment:mail_flow.svg" in _src(first_md_after_code)
+    data = first_md_after_code["attachments"]["mail_flow.svg"]["image/svg+xml"]
+    svg = base64.b64decode("".join(data) if isinstance(data, list) else data)
+    root = ElementTree.fromstring(svg)  # well-formed SVG
+    words = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    for part in ("Sender", "SMTP", "Mail server", "POP3", "IMAP", "phone", "laptop", "desktop"):
+        assert part in words
+    alt = re.search(r"!\[([^\]]+)\]\(attachment:mail_flow\.svg\)", _src(first_md_after_code))
+    assert alt and len(alt.group(1)) > 80, "the diagram needs alt text that describes it"
+
+
+def test_glossary_links_land_on_a_heading_of_the_glossary() -> None:
+    glossary = "".join(_src(c) for c in json.loads(
+        (NOTEBOOKS / GLOSSARY_NOTEBOOK).read_text(encoding="utf-8"))["cells"])
+    headings = {glossary_anchor(h) for h in re.findall(r"^## (.+)$", glossary, re.M)}
+    linked = 0
+    for n in LESSON_NUMBERS:
+        targets = re.findall(r"\]\(glossary\.ipynb#([^)]+)\)", "\n".join(_markdown(n)))
+        assert len(targets) == len(set(targets)), f"lesson {n}: a term is linked twice"
+        for target in targets:
+            assert unquote(target) in headings, (n, target)
+        linked += len(targets)
+    assert linked >= 30, linked
+
+
+def test_presenter_copies_do_not_ask_to_run_cells() -> None:
+    builder = _builder()
+    for name, text in builder.notebook_files(presenter=True):
+        assert "Shift+Enter" not in text, name
+    assert {name for name, _ in builder.notebook_files()} == \
+        {p.name for p in NOTEBOOKS.glob("*.ipynb")}
 
 
 @pytest.mark.parametrize("n", LESSON_NUMBERS)
