@@ -1,16 +1,22 @@
-"""The welcome lesson's flow diagram: who moves which mail, drawn as a small hand-written SVG.
+"""The welcome lesson's flow diagram: who moves which mail, as a picture before any code runs.
 
-Why SVG text and not matplotlib: the diagram is committed inside the welcome notebook (a cell
-attachment, so it shows on GitHub, in JupyterLab and in Voila before any code runs), and a
-generator check compares the committed notebook byte for byte. Text we write ourselves is the
-same on every machine; a rendered image would depend on fonts and library versions.
+The diagram is committed inside the welcome notebook as a PNG cell attachment: JupyterLab shows
+attachments of bitmap types only (an SVG attachment renders as a broken image), and Voila and
+GitHub show the same bytes. It is drawn with matplotlib's Agg backend and its bundled DejaVu
+fonts from a list of shapes (:data:`MAIL_FLOW`), so a test can read what the picture says.
 """
 
 from __future__ import annotations
 
-from html import escape
+from dataclasses import dataclass
 
-__all__ = ["MAIL_FLOW_ALT", "mail_flow_svg"]
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
+
+from course.style import encode_png
+
+__all__ = ["MAIL_FLOW", "MAIL_FLOW_ALT", "Arrow", "Box", "Label", "mail_flow_figure",
+           "mail_flow_png"]
 
 MAIL_FLOW_ALT = (
     "Flow diagram: a sender's mail reaches the mail server by SMTP. From the server, POP3 "
@@ -18,88 +24,117 @@ MAIL_FLOW_ALT = (
     "on one device; IMAP keeps the mail on the server, and the phone, laptop and desktop each "
     "fetch what they show and send back flags, moves and deletions, so all see the same mailbox.")
 
-_W, _H = 975, 430
-_FONT = "font-family='DejaVu Sans, Arial, sans-serif'"
+# Geometry in pixels of a 975 x 430 canvas, y downwards; font sizes in pixels.
+WIDTH_PX, HEIGHT_PX = 975, 430
+DPI = 120  # the PNG is 1170 px wide: sharp when JupyterLab scales it to the cell's width
 # the course's protocol colours (course.style: Okabe-Ito orange for POP3, blue for IMAP)
-_POP3, _IMAP, _GREY = "#E69F00", "#0072B2", "#555555"
+_POP3, _IMAP, _GREY, _BLACK = "#E69F00", "#0072B2", "#555555", "#000000"
 
 
-def _box(x: int, y: int, w: int, h: int, lines: tuple[str, ...], stroke: str = _GREY,
-         fill: str = "#FFFFFF") -> str:
-    out = [f"<rect x='{x}' y='{y}' width='{w}' height='{h}' rx='8' fill='{fill}' "
-           f"stroke='{stroke}' stroke-width='2'/>"]
-    first = y + h / 2 - 9 * (len(lines) - 1)
-    for i, line in enumerate(lines):
-        weight = "bold" if i == 0 else "normal"
-        size = 15 if i == 0 else 12
-        out.append(f"<text x='{x + w / 2:g}' y='{first + 18 * i + 5:g}' text-anchor='middle' "
-                   f"font-size='{size}' font-weight='{weight}' {_FONT}>{escape(line)}</text>")
-    return "".join(out)
+@dataclass(frozen=True)
+class Box:
+    """A rounded box with a bold first line and smaller lines under it."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    lines: tuple[str, ...]
+    stroke: str = _GREY
+    fill: str = "#FFFFFF"
 
 
-def _arrow(x1: int, y1: int, x2: int, y2: int, colour: str, both: bool = False) -> str:
-    ends = f"marker-end='url(#head-{colour[1:]})'"
-    if both:
-        ends += f" marker-start='url(#tail-{colour[1:]})'"
-    return (f"<line x1='{x1}' y1='{y1}' x2='{x2}' y2='{y2}' stroke='{colour}' "
-            f"stroke-width='3' {ends}/>")
+@dataclass(frozen=True)
+class Arrow:
+    """A line from (x1, y1) to (x2, y2) with a head at the end (and at the start if ``both``)."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    colour: str
+    both: bool = False
 
 
-def _label(x: int, y: int, text: str, colour: str = "#000000", size: int = 12,
-           anchor: str = "start", weight: str = "normal") -> str:
-    return (f"<text x='{x}' y='{y}' text-anchor='{anchor}' font-size='{size}' "
-            f"font-weight='{weight}' fill='{colour}' {_FONT}>{escape(text)}</text>")
+@dataclass(frozen=True)
+class Label:
+    """A line of text whose baseline starts (or is centred) at (x, y)."""
+
+    x: float
+    y: float
+    text: str
+    colour: str = _BLACK
+    size: float = 12
+    centre: bool = False
+    bold: bool = False
 
 
-def _markers() -> str:
-    out = []
-    for colour in (_POP3, _IMAP, _GREY):
-        c = colour[1:]
-        out.append(f"<marker id='head-{c}' viewBox='0 0 10 10' refX='9' refY='5' "
-                   f"markerWidth='7' markerHeight='7' orient='auto'>"
-                   f"<path d='M0,0 L10,5 L0,10 z' fill='{colour}'/></marker>")
-        out.append(f"<marker id='tail-{c}' viewBox='0 0 10 10' refX='1' refY='5' "
-                   f"markerWidth='7' markerHeight='7' orient='auto'>"
-                   f"<path d='M10,0 L0,5 L10,10 z' fill='{colour}'/></marker>")
-    return "<defs>" + "".join(out) + "</defs>"
+def _lines(x: float, y0: float, texts: tuple[str, ...], colour: str, step: float = 16
+           ) -> tuple[Label, ...]:
+    return tuple(Label(x, y0 + step * i, t, colour) for i, t in enumerate(texts))
 
 
-def mail_flow_svg() -> str:
-    """Sender -> SMTP -> server -> POP3 or IMAP -> phone, laptop, desktop, with what each moves."""
-    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{_W}' height='{_H}' "
-             f"viewBox='0 0 {_W} {_H}'>", _markers(),
-             f"<rect width='{_W}' height='{_H}' fill='#FFFFFF'/>"]
-    # sender and server
-    parts.append(_box(10, 180, 120, 60, ("Sender", "any mail client")))
-    parts.append(_arrow(130, 210, 238, 210, _GREY))
-    parts.append(_label(184, 200, "SMTP", _GREY, 13, "middle", "bold"))
-    parts.append(_label(184, 232, "ports 25 / 587", _GREY, 11, "middle"))
-    parts.append(_box(240, 150, 170, 130, ("Mail server", "the maildrop (POP3)", "mailboxes (IMAP)",
-                                           "kept on its disks")))
+MAIL_FLOW: tuple[Box | Arrow | Label, ...] = (
+    # sender -> SMTP -> server
+    Box(10, 180, 120, 60, ("Sender", "any mail client")),
+    Arrow(130, 210, 238, 210, _GREY),
+    Label(184, 200, "SMTP", _GREY, 13, centre=True, bold=True),
+    Label(184, 232, "ports 25 / 587", _GREY, 11, centre=True),
+    Box(240, 150, 170, 130, ("Mail server", "the maildrop (POP3)", "mailboxes (IMAP)",
+                             "kept on its disks")),
     # POP3: download, usually delete; one device ends up with each message
-    parts.append(_label(440, 30, "POP3  (ports 110 / 995)", _POP3, 15, "start", "bold"))
-    parts.append(_arrow(410, 178, 712, 82, _POP3))
-    parts.append(_label(440, 54, "downloads whole messages, then by", _POP3, 12))
-    parts.append(_label(440, 70, "default deletes them from the server", _POP3, 12))
-    parts.append(_box(715, 45, 105, 55, ("phone", "its own copies"), _POP3, "#FFF8E6"))
-    parts.append(_box(830, 45, 140, 55, ("laptop, desktop", "miss what it took"), _POP3,
-                      "#FFF8E6"))
-    for i, line in enumerate(("Each message lives on the device that",
-                              "fetched it first; read marks and folders",
-                              "stay on that device.")):
-        parts.append(_label(715, 122 + 16 * i, line, "#000000", 12))
+    Label(440, 30, "POP3  (ports 110 / 995)", _POP3, 15, bold=True),
+    Arrow(410, 178, 712, 82, _POP3),
+    *_lines(440, 54, ("downloads whole messages, then by",
+                      "default deletes them from the server"), _POP3),
+    Box(715, 45, 105, 55, ("phone", "its own copies"), _POP3, "#FFF8E6"),
+    Box(830, 45, 140, 55, ("laptop, desktop", "miss what it took"), _POP3, "#FFF8E6"),
+    *_lines(715, 122, ("Each message lives on the device that",
+                       "fetched it first; read marks and folders",
+                       "stay on that device."), _BLACK),
     # IMAP: mail stays on the server; every device syncs
-    parts.append(_label(440, 238, "IMAP  (ports 143 / 993)", _IMAP, 15, "start", "bold"))
-    for y in (287, 343, 399):
-        parts.append(_arrow(412, 262, 712, y, _IMAP, both=True))
-    parts.append(_box(715, 262, 240, 50, ("phone", "headers; bodies when opened"), _IMAP,
-                      "#E6F1F8"))
-    parts.append(_box(715, 318, 240, 50, ("laptop", "headers and bodies"), _IMAP, "#E6F1F8"))
-    parts.append(_box(715, 374, 240, 50, ("desktop", "a full offline copy"), _IMAP, "#E6F1F8"))
-    for i, line in enumerate(("mail stays on the server; devices fetch",
-                              "what they show and send back read marks,",
-                              "moves and deletions: all see one mailbox",
-                              "(new mail: an IDLE push or a poll)")):
-        parts.append(_label(240, 310 + 16 * i + (8 if i == 3 else 0), line, _IMAP, 12))
-    parts.append("</svg>")
-    return "".join(parts) + "\n"
+    Label(440, 238, "IMAP  (ports 143 / 993)", _IMAP, 15, bold=True),
+    *(Arrow(412, 262, 712, y, _IMAP, both=True) for y in (287, 343, 399)),
+    Box(715, 262, 240, 50, ("phone", "headers; bodies when opened"), _IMAP, "#E6F1F8"),
+    Box(715, 318, 240, 50, ("laptop", "headers and bodies"), _IMAP, "#E6F1F8"),
+    Box(715, 374, 240, 50, ("desktop", "a full offline copy"), _IMAP, "#E6F1F8"),
+    *_lines(240, 310, ("mail stays on the server; devices fetch",
+                       "what they show and send back read marks,",
+                       "moves and deletions: all see one mailbox"), _IMAP),
+    Label(240, 366, "(new mail: an IDLE push or a poll)", _IMAP),
+)
+
+
+def mail_flow_figure() -> Figure:
+    """Sender -> SMTP -> server -> POP3 or IMAP -> phone, laptop, desktop, with what each moves."""
+    fig = Figure(figsize=(WIDTH_PX / 100, HEIGHT_PX / 100), dpi=100, facecolor="white")
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, WIDTH_PX)
+    ax.set_ylim(HEIGHT_PX, 0)
+    ax.set_axis_off()
+    pt = 72 / 100  # points per canvas pixel at the figure's 100 dpi
+    for shape in MAIL_FLOW:
+        if isinstance(shape, Box):
+            ax.add_patch(FancyBboxPatch((shape.x, shape.y), shape.w, shape.h,
+                                        boxstyle="round,pad=0,rounding_size=8",
+                                        facecolor=shape.fill, edgecolor=shape.stroke, lw=2 * pt))
+            first = shape.y + shape.h / 2 - 9 * (len(shape.lines) - 1)
+            for i, line in enumerate(shape.lines):
+                ax.text(shape.x + shape.w / 2, first + 18 * i + 5, line, ha="center",
+                        va="baseline", fontsize=(15 if i == 0 else 12) * pt,
+                        fontweight="bold" if i == 0 else "normal")
+        elif isinstance(shape, Arrow):
+            ax.annotate("", xy=(shape.x2, shape.y2), xytext=(shape.x1, shape.y1),
+                        arrowprops={"arrowstyle": "<|-|>" if shape.both else "-|>",
+                                    "color": shape.colour, "lw": 3 * pt, "shrinkA": 0,
+                                    "shrinkB": 0, "mutation_scale": 14})
+        else:
+            ax.text(shape.x, shape.y, shape.text, ha="center" if shape.centre else "left",
+                    va="baseline", color=shape.colour, fontsize=shape.size * pt,
+                    fontweight="bold" if shape.bold else "normal")
+    return fig
+
+
+def mail_flow_png() -> bytes:
+    """The diagram as the PNG the welcome notebook carries."""
+    return encode_png(mail_flow_figure(), DPI)

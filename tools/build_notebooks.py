@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 from course import lesson_text as text  # noqa: E402
 from course.content import LESSON_NUMBERS, glossary, lesson  # noqa: E402
 from course.content.schema import LessonContent  # noqa: E402
-from course.diagrams import MAIL_FLOW_ALT, mail_flow_svg  # noqa: E402
+from course.diagrams import MAIL_FLOW_ALT, mail_flow_png  # noqa: E402
 from course.quiz import MultipleChoice, Numeric  # noqa: E402
 
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -121,13 +121,13 @@ def standard_plan(c: LessonContent, presenter: bool = False) -> list[Cell]:
 
 
 def _flow_diagram() -> Cell:
-    svg = base64.b64encode(mail_flow_svg().encode()).decode()
+    png = base64.b64encode(mail_flow_png()).decode()
     return Cell("markdown",
                 "## Where the mail goes\n\n"
-                f"![{MAIL_FLOW_ALT}](attachment:mail_flow.svg)\n\n"
+                f"![{MAIL_FLOW_ALT}](attachment:mail_flow.png)\n\n"
                 "*The two ways of reading mail. The lessons run both on the same mail and the "
                 "same user, side by side, and count what each one moves.*",
-                attachments=(("mail_flow.svg", "image/svg+xml", svg),))
+                attachments=(("mail_flow.png", "image/png", png),))
 
 
 def welcome_plan(c: LessonContent, presenter: bool = False) -> list[Cell]:
