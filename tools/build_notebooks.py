@@ -158,8 +158,8 @@ def capstone_plan(c: LessonContent, presenter: bool = False) -> list[Cell]:
         md(x["profiles"]),
         *_run(),
         *_after_run(c),
-        md(x["justify"]),
-        md(x["answer_template"]),
+        *((md(x["justify_presenter"]),) if presenter
+          else (md(x["justify"]), md(x["answer_template"]))),
         *_quiz(), _next(c),
     ]
 
@@ -173,7 +173,7 @@ def wire_plan(c: LessonContent, presenter: bool = False) -> list[Cell]:
              "contents."),
         code("L.transcript()", vary=True),
         md(x["state_machines"]),
-        md(x["live"]),
+        md(x["live"] + "\n" + x["live_timeout_presenter" if presenter else "live_timeout"]),
         code("lab = L.live_server(messages=3, deliver_every=2)\nlab", vary=True),
         md("### POP3 with `poplib`\n\nLog in, then ask for the maildrop's size, the unique ids, "
            "and the first lines of message 1. `quit()` ends the session (and would apply any "

@@ -19,11 +19,7 @@ downloads, whether IMAP resynchronises by QRESYNC) as that user's clients would 
 shown for both protocols on the same trace.
 """
 
-JUSTIFY = """\
-### Justify your choice
-
-Write your recommendation in the cell below (double-click it to edit). Use this structure:
-
+JUSTIFY_STRUCTURE = """\
 1. **User**: which profile, and what matters most to them (cost, speed, safety, same view
    everywhere)?
 2. **Choice**: protocol *and* client settings.
@@ -32,6 +28,12 @@ Write your recommendation in the cell below (double-click it to edit). Use this 
 5. **What would change my mind**: one setting or fact that would flip the choice (try it in the
    dashboard).
 """
+
+JUSTIFY = ("### Justify your choice\n\nWrite your recommendation in the cell below "
+           "(double-click it to edit). Use this structure:\n\n" + JUSTIFY_STRUCTURE)
+# the presenter's copy (Voila) has no editable cells: the room speaks up instead
+JUSTIFY_PRESENTER = ("### Justify your choice\n\nAsk the room for a recommendation, and have it "
+                     "argued in this structure:\n\n" + JUSTIFY_STRUCTURE)
 
 ANSWER_TEMPLATE = """\
 **User:** …
@@ -174,6 +176,7 @@ CONTENT = LessonContent(
     extra={
         "profiles": PROFILES,
         "justify": JUSTIFY,
+        "justify_presenter": JUSTIFY_PRESENTER,
         "answer_template": ANSWER_TEMPLATE,
     },
 )

@@ -56,9 +56,15 @@ byte. That is acceptable here only because it listens on `127.0.0.1`, the loopba
 password never crosses a network. RFC 9051 §6.2.3 says clients MUST NOT use `LOGIN` on "unsecure
 networks" and server sites SHOULD NOT allow it without protection (lesson 2).
 
-If you pause for a long time between cells, the server ends a silent session after the shortest
-time the RFCs allow (POP3: 10 minutes, IMAP: 30): run the cell that connects again.
 """
+
+# How a learner and a presenter (Voila, no cells to run) get a new session after a long pause.
+LIVE_TIMEOUT = ("If you pause for a long time between cells, the server ends a silent session "
+                "after the shortest time the RFCs allow (POP3: 10 minutes, IMAP: 30): run the "
+                "cell that connects again.\n")
+LIVE_TIMEOUT_PRESENTER = ("After a long pause the server ends a silent session (the RFCs allow "
+                          "it after 10 minutes for POP3 and 30 for IMAP): reload the page to "
+                          "start new sessions.\n")
 
 IDLE = """\
 ### An IDLE round you can watch
@@ -201,6 +207,8 @@ CONTENT = LessonContent(
         "reading": READING,
         "state_machines": STATE_MACHINES,
         "live": LIVE,
+        "live_timeout": LIVE_TIMEOUT,
+        "live_timeout_presenter": LIVE_TIMEOUT_PRESENTER,
         "idle": IDLE,
     },
 )
