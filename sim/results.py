@@ -197,14 +197,15 @@ class DeviceSeries:
 
 @dataclass(frozen=True)
 class Conservation:
-    """Where each delivered message is at the end of the run (every message in exactly one bucket,
-    checked in that order): the buckets add up to ``delivered``."""
+    """Where each delivered message is at the end of the run, every message in exactly one bucket
+    (checked in this order): on the server; else on some device; else gone with the reason the
+    model recorded; else ``unaccounted`` -- gone with no recorded reason, which is a model bug."""
 
     delivered: int
     on_server: int
     on_device_only: int  # not on the server, on at least one device
-    in_backup_only: int  # only in a device backup
     lost: tuple[tuple[LossReason, int], ...]  # gone from everywhere, by reason
+    unaccounted: int = 0  # gone from everywhere and no loss reason recorded: must stay 0
 
     @property
     def lost_total(self) -> int:
@@ -212,9 +213,9 @@ class Conservation:
 
     @property
     def balanced(self) -> bool:
-        return self.on_server + self.on_device_only + self.in_backup_only + self.lost_total == (
-            self.delivered
-        )
+        """Every delivered message has a place or a loss reason."""
+        return self.unaccounted == 0 and (
+            self.on_server + self.on_device_only + self.lost_total == self.delivered)
 
 
 @dataclass(frozen=True)

@@ -252,18 +252,21 @@ def _result(w: World, protocol: Protocol, release: bool = False,
         reached_devices=reached, exposure_device_s=exposure,
         server_scan_bytes=w.server_scan_bytes,
         device_scan_bytes=sum(d.scan_bytes for d in w.devices))
-    on_server = on_device = 0
+    on_server = on_device = unaccounted = 0
     lost: dict[LossReason, int] = {}
     for mid in w.delivered:
         if w.on_server(mid):
             on_server += 1
         elif w.copies[mid] > 0:
             on_device += 1
-        else:
-            reason = w.last_reason.get(mid, LossReason.CRASH)
+        elif mid in w.last_reason:
+            reason = w.last_reason[mid]
             lost[reason] = lost.get(reason, 0) + 1
-    conservation = Conservation(len(w.delivered), on_server, on_device, 0,
-                                tuple(sorted(lost.items(), key=lambda kv: kv[0].value)))
+        else:
+            unaccounted += 1
+    conservation = Conservation(len(w.delivered), on_server, on_device,
+                                tuple(sorted(lost.items(), key=lambda kv: kv[0].value)),
+                                unaccounted)
     crashes = tuple(w.crash_records)
     searches = tuple(w.search_records)
     recall = mean_finite([s.recall_share for s in searches]) if searches else math.nan

@@ -150,3 +150,12 @@ def test_every_delivered_message_is_somewhere_or_lost_with_a_reason(sc: Scenario
             held = sum(cp.bytes for cp in d.local.values()) + d.sent_bytes + d.extra_bytes
             assert w.rec.dev_bytes[d.id] == held
         assert w.rec.server_bytes == sum(u.bytes for u in w.users)
+
+
+def test_conservation_is_unbalanced_when_a_message_has_no_place_and_no_reason() -> None:
+    from sim.results import Conservation, LossReason
+
+    ok = Conservation(10, 6, 3, ((LossReason.CRASH, 1),))
+    assert ok.balanced
+    assert not Conservation(10, 6, 3, ((LossReason.CRASH, 1),), unaccounted=1).balanced
+    assert not Conservation(10, 6, 2, ((LossReason.CRASH, 1),)).balanced  # one not in any bucket
