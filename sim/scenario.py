@@ -262,7 +262,7 @@ class ImapPolicy:
     idle: bool = _flag(True, "hold an IDLE connection while online")
     poll_interval_s: float = _num(D.POLL_INTERVAL_S, 10.0, DAY, "s",
                                   doc="time between polls when not idling")
-    idle_reissue_s: float = _num(D.IDLE_REISSUE_S, 60.0, 1740.0, "s",
+    idle_reissue_s: float = _num(D.IDLE_REISSUE_S, 60.0, D.IDLE_REISSUE_MAX_S, "s",
                                  doc="IDLE re-issued at least this often (<= 29 min)")
     fetch_mode: FetchMode = _choice(FetchMode.FULL_OFFLINE, "what is downloaded for a new message")
     attachments: AttachmentPolicy = _choice(AttachmentPolicy.ON_DEMAND,
@@ -569,11 +569,3 @@ def field_range(cls: type | str, name: str) -> Range:
         known = ", ".join(k.split(".", 1)[1] for k in RANGES if k.startswith(owner + "."))
         raise KeyError(f"{key} has no numeric range; numeric fields of {owner}: {known or 'none'}")
     return RANGES[key]
-
-
-def field_doc(cls: type, name: str) -> str:
-    """The one-line description stored with a field (used by the parameter reference)."""
-    for f in dataclasses.fields(cls):
-        if f.name == name:
-            return str(f.metadata.get("doc", ""))
-    raise KeyError(f"{cls.__name__} has no field {name!r}")

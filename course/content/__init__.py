@@ -22,15 +22,3 @@ def lesson(n: int) -> LessonContent:
     if content.number != n:
         raise ValueError(f"lesson: lesson_{n:02d}.py has CONTENT.number={content.number}, expected {n}")
     return content
-
-
-def available() -> tuple[int, ...]:
-    """Lesson numbers whose content module exists (all twelve once the course is complete)."""
-    found = []
-    for n in LESSON_NUMBERS:
-        try:
-            importlib.import_module(f"{__name__}.lesson_{n:02d}")
-        except ModuleNotFoundError:
-            continue
-        found.append(n)
-    return tuple(found)

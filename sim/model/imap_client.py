@@ -74,7 +74,6 @@ class ImapClient:
         # device's last sync of it -- what it sends next time, and where changes since start
         self.since: dict[str, tuple[int, int]] = {}
         self.connected_at = math.inf  # start of the current connection (inf: not connected)
-        self.synced = False  # the local view matches the server as of the last sync
         self.log_pos = 0  # how far into the server's change log the last resync got
         # offline changes to upload, with the flags and folder the device showed before each
         self.queue: list[tuple[ActionKind, int, Action, int, str]] = []
@@ -247,12 +246,12 @@ class ImapClient:
         self.connected_at = t
         if self.qresync:  # ENABLE QRESYNC and SELECT INBOX (QRESYNC ...) are part of the connect
             cost = self._qresync_select(INBOX, connecting=True)
-            cost = add(cost, self._upload_queue(t))
+            self._upload_queue(t)
             cost = add(cost, self._qresync_folders(inbox_done=True))
         else:
             cost = costs.connect(len(inbox), user.box_next[INBOX],
                                  user.keywords.get(INBOX, 0) > 0)
-            cost = add(cost, self._upload_queue(t))
+            self._upload_queue(t)
             cost = add(cost, self._resync_cost())
         cost = add(cost, costs.idle_start() if self.pol.idle else ZERO)
         dur = self._charge(cost, RecordKind.CONNECT, connect=True)
@@ -413,7 +412,6 @@ class ImapClient:
                 w.change_local(dev, mid, t, folder, flags)
         if fetch_cost and fetch[2]:
             self._charge(fetch, RecordKind.FETCH)
-        self.synced = True
 
     def _scan(self, mid: MailId, body: bool, att: bool) -> None:
         if self.dev.spec.scans_mail and (body or att):
@@ -753,15 +751,14 @@ class ImapClient:
                 self._told()  # (counted above, before this client's own change)
             self._charge(cost, RecordKind.ACTION)
 
-    def _upload_queue(self, t: float) -> Cost:
-        """Upload the changes made offline, in order; returns nothing to add (each is charged)."""
+    def _upload_queue(self, t: float) -> None:
+        """Upload the changes made offline, in order (each upload charges its own cost)."""
         queue, self.queue = self.queue, []
         for kind, mid, a, knew, src in queue:
             copy = self.dev.local.get(mid)
             folder = copy.folder if copy else INBOX
             flags = copy.flags if copy else 0
             self._upload(kind, mid, a, t, flags, folder, idling=False, knew=knew, src=src)
-        return ZERO
 
     # -- search --------------------------------------------------------------------------------------
     def _search(self, a: Action, t: float) -> None:

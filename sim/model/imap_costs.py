@@ -27,7 +27,7 @@ from typing import Any, Final
 
 from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
 from ..protocol.imap.config import ImapConfig
-from ..protocol.imap.formatting import body_structure, flag_list
+from ..protocol.imap.formatting import flag_list
 from ..protocol.imap.parser import uid_ranges
 from ..protocol.imap.server import ImapServer
 from ..protocol.imap_client import ImapClient, SyncMode, connect
@@ -72,10 +72,6 @@ def flag_len(bits: int) -> int:
 
 
 _FLAG_LENS = tuple(len(flag_list(flag_names(b))) for b in range(16))  # every model flag set
-
-
-def structure_len(message: Message) -> int:
-    return len(body_structure(message.root, extensible=True))
 
 
 def add(a: Cost, b: Cost) -> Cost:
@@ -326,9 +322,6 @@ class ImapCosts:
             return _cost_of(c)
         return self._get(key, measure)
 
-    def logout(self) -> Cost:
-        return self._fresh(("logout",), lambda c: c.logout())
-
     def noop(self) -> Cost:
         return self._fresh(("noop",), lambda c: c.noop())
 
@@ -550,19 +543,15 @@ class ImapCosts:
                 return ((u[0], u[1] + h, u[2] + b, u[3] + a), c[1], c[2])
             d = c[1]
             return (c[0], (d[0], d[1] + h, d[2] + b, d[3] + a), c[2])
-        c = measure()
-        sign = -1
-        (uf, uh, ub, ua), (df, dh, db, da), rt = c
-        h, b, a = payload[0] * sign, payload[1] * sign, payload[2] * sign
+        # first time: store the framing alone (the probe's own payload taken out), then add ours
+        (uf, uh, ub, ua), (df, dh, db, da), rt = measure()
+        h, b, a = payload
         if up:
-            uh, ub, ua = uh + h, ub + b, ua + a
+            uh, ub, ua = uh - h, ub - b, ua - a
         else:
-            dh, db, da = dh + h, db + b, da + a
-        adjusted = ((uf, uh, ub, ua), (df, dh, db, da), rt)
-        if sign < 0:
-            self.memo[key] = adjusted
-            return self._payload(key, measure, payload, up=up)
-        return adjusted
+            dh, db, da = dh - h, db - b, da - a
+        self.memo[key] = ((uf, uh, ub, ua), (df, dh, db, da), rt)
+        return self._payload(key, measure, payload, up=up)
 
     def store_flags(self, seq: int, uid: int, add_bits: int, remove: bool = False) -> Cost:
         key = ("store", digits(seq), digits(uid), flag_len(add_bits), remove)
@@ -679,16 +668,6 @@ class ImapCosts:
             c.search(f"TEXT {query}")
             return _cost_of(c)
         return self._get(key, measure)
-
-
-def _section_kinds(msg: Message, section: str, size: int) -> tuple[int, int, int]:
-    """(header, body, attachment) octets of a section's body as the engine slices it."""
-    if not msg.root.is_multipart:
-        ks = msg.kind_sizes(msg.header_size, msg.body_size)
-    else:
-        part = msg.part([int(x) for x in section.split(".")])
-        ks = msg.kind_sizes(msg.offset_of(part) + part.header_size, size)
-    return ks[ByteKind.HEADER], ks[ByteKind.BODY], ks[ByteKind.ATTACHMENT]
 
 
 _COSTS: dict[tuple[TlsMode, bool], ImapCosts] = {}

@@ -121,7 +121,7 @@ class ServerUser:
     maps them back to mail ids.  ``size_digits``/``uid_digits`` are INBOX listing sums for POP3."""
 
     __slots__ = ("index", "name", "where", "boxes", "box_mid", "box_next", "validity", "uid_of",
-                 "inbox", "mid_at", "next_uid", "inbox_bytes", "size_digits", "uid_digits",
+                 "inbox", "mid_at", "inbox_bytes", "size_digits", "uid_digits",
                  "lock_until", "lock_holder", "bytes", "modseq", "keywords", "lsum", "log")
 
     def __init__(self, index: int, name: str) -> None:

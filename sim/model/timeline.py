@@ -51,10 +51,6 @@ class Timeline:
         # next_tick(): the last answer and the range [lo, hi) of questions that share it
         self._nt = (math.inf, -math.inf, math.nan)
 
-    def _first_tick(self, i: int) -> float:
-        return self.firsts[i]
-
-
     def index_at(self, t: float) -> int:
         """Index of the interval containing ``t``, or -1 when offline at ``t``."""
         i = bisect.bisect_right(self.starts, t) - 1
@@ -101,7 +97,7 @@ class Timeline:
         return tick
 
     def _next_tick(self, t: float) -> float:
-        # the arithmetic of the definition, with max()/_first_tick() written out: the POP3 client
+        # the arithmetic of the definition, with max() and firsts[i] written out: the POP3 client
         # asks this about twice per message and device (tests/sim/test_perf_equivalence.py
         # checks it against the plain loop)
         starts = self.starts
