@@ -509,12 +509,19 @@ def connection_timeline(fig: Figure, rows: Sequence[Mapping[str, Any]]) -> Figur
     fig.clear()
     ax = fig.subplots()
     end = max([s[1] for r in rows for s in r["steps"]] + [1e-3])
+    # every step in one barh call (a call per bar costs a fifth of the redraw), in the same order
+    bars: dict[str, list[Any]] = {"y": [], "width": [], "left": [], "color": [], "hatch": []}
     for y, row in enumerate(rows):
-        colour = PROTOCOL_COLOURS[row["protocol"]]
-        for start, stop, text, kind, readable in row["steps"]:
-            face = {"tcp": KIND_COLOURS["tcp"], "tls": style.GREY}.get(kind, colour)
-            ax.barh(y, (stop - start) * 1000, left=start * 1000, height=0.62, color=face,
-                    edgecolor="white", linewidth=1.2, hatch="///" if readable else None)
+        for start, stop, _text, kind, readable in row["steps"]:
+            bars["y"].append(y)
+            bars["width"].append((stop - start) * 1000)
+            bars["left"].append(start * 1000)
+            bars["color"].append({"tcp": KIND_COLOURS["tcp"], "tls": style.GREY}.get(
+                kind, PROTOCOL_COLOURS[row["protocol"]]))
+            bars["hatch"].append("///" if readable else None)
+    ax.barh(**bars, height=0.62, edgecolor="white", linewidth=1.2)
+    for y, row in enumerate(rows):
+        for start, stop, text, kind, _readable in row["steps"]:
             if (stop - start) / end > 0.045:
                 ax.text((start + stop) / 2 * 1000, y, text, ha="center", va="center", fontsize=8,
                         color="black" if kind == "tcp" else "white", fontweight="bold")

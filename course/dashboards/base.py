@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from course import style
+from course.predict import format_value
 from course.progress import Progress  # a callback of the fraction done, 0..1
 
 if TYPE_CHECKING:
@@ -129,7 +130,8 @@ class Dashboard(abc.ABC):
         self.values: dict[str, Any] = {c.name: c.default for c in self.controls}
         self._cache: OrderedDict[tuple, Any] = OrderedDict()
         self._figure: Figure | None = None
-        self._layouts: dict[int, list[Any]] = {}  # axes count -> positions from a constrained layout
+        self._layouts: dict[tuple, list[Any]] = {}  # layout_key -> positions from a constrained layout
+        self._layout_key: tuple = ()
         self._listeners: list[Callable[[Dashboard], None]] = []
         self.prediction: Prediction | None = None
         self.revealed = True  # False while a prediction waits to be committed (the widget hides results)
@@ -207,16 +209,20 @@ class Dashboard(abc.ABC):
     def redraw(self) -> None:
         """Clear and redraw the figure.
 
-        The constrained layout is worked out on the first render of each figure shape (number of
-        axes) and then reused: computing it costs a full extra pass over every text on the figure,
-        a third of a redraw, and a dashboard's shape and labels barely move between updates.
+        The constrained layout is worked out on the first render of each figure *shape* (see
+        :func:`layout_key`: the axes, their titles and labels, the widest tick label of each axis)
+        and then reused: computing it costs a full extra pass over every text on the figure, a
+        third of a redraw, and a dashboard's shape barely moves between updates.  When the shape
+        changes (wider tick labels, a longer title) the figure is laid out afresh, so nothing
+        overlaps.
         """
         fig = self.figure
         style.clear_figure(fig)
         fig.set_layout_engine("constrained")
         with style.context():
             self.draw(fig, self.data)
-        frozen = self._layouts.get(len(fig.axes))
+        self._layout_key = layout_key(fig)
+        frozen = self._layouts.get(self._layout_key)
         if frozen is not None and not fig.legends:
             fig.set_layout_engine("none")
             for ax, position in zip(fig.axes, frozen):
@@ -276,8 +282,10 @@ class Dashboard(abc.ABC):
                 shown = "on" if value else "off"
             elif value is None:
                 shown = c.off_label
+            elif c.kind is ControlKind.SEED:
+                shown = str(value)  # an identifier typed into a box, not a quantity
             else:
-                shown = f"{value:g}" + (f" {c.unit}" if c.unit else "")
+                shown = format_value(value, c.unit)  # "10,000 kbit/s", never "1e+04"
             parts.append(f"{c.label}: {shown}" + (" (changed)" if value != c.default else ""))
         return "; ".join(parts)
 
@@ -306,7 +314,7 @@ class Dashboard(abc.ABC):
         fig = self.figure
         data = style.encode_png(fig, dpi)
         if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
-            self._layouts[len(fig.axes)] = [ax.get_position() for ax in fig.axes]
+            self._layouts[self._layout_key] = [ax.get_position() for ax in fig.axes]
         return data
 
     def alt_text(self) -> str:
@@ -337,6 +345,27 @@ class Dashboard(abc.ABC):
         from course.widgets import dashboard_widget
 
         return dashboard_widget(self)
+
+
+def layout_key(fig: Figure) -> tuple:
+    """What a constrained layout of ``fig`` depends on, cheaply: the figure's size and its texts
+    around the axes, and per axes its titles, labels and the length of its longest tick label
+    (tick labels are formatted here as the draw will).  Equal keys give equal layouts but for
+    texts inside an axes that overhang its edge (bar labels, not in the key): a reused layout can
+    then sit a few pixels from a fresh one, with nothing overlapping."""
+    def longest(axis: Any) -> int:
+        ticks = axis.get_majorticklocs()
+        return max((len(t) for t in axis.get_major_formatter().format_ticks(ticks)), default=0)
+
+    figure_texts = [t.get_text() for t in fig.texts]
+    for name in ("_suptitle", "_supxlabel", "_supylabel"):
+        text = getattr(fig, name, None)
+        figure_texts.append(text.get_text() if text is not None else "")
+    return (tuple(fig.get_size_inches()), tuple(figure_texts), tuple(
+        (ax.get_title("left"), ax.get_title(), ax.get_title("right"), ax.get_xlabel(),
+         ax.get_ylabel(), longest(ax.xaxis) if ax.xaxis.get_visible() and ax.axison else 0,
+         longest(ax.yaxis) if ax.yaxis.get_visible() and ax.axison else 0)
+        for ax in fig.axes))
 
 
 def which(pop3: float, imap: float, rel: float = 0.05, abs_tol: float = 1.0) -> str:

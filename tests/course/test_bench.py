@@ -1,16 +1,69 @@
-"""The benchmark runs and reports sane fields (no wall-clock assertions)."""
+"""The benchmark runs and reports sane fields (no wall-clock assertions), and the image path it
+times draws what ``savefig`` would."""
 
 from __future__ import annotations
 
-from course.bench import bench_dashboard, extremes
+import io
 
+import numpy as np
+import pytest
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+from PIL import Image
+
+from course import style
+from course.bench import BenchLine, bench_dashboard, empty_like, extremes, worst_case
+from course.dashboards import make
+
+
+def pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+def savefig_png(fig: object) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)  # type: ignore[attr-defined]
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("n", [1, 3, 9])
+def test_encode_png_pixels_equal_savefig(n: int) -> None:
+    ours, theirs = make(n), make(n)  # the same figure twice: a layout pass changes a figure
+    # first render (a live constrained layout), then a redraw on the layout it recorded
+    assert np.array_equal(pixels(style.encode_png(ours.figure)), pixels(savefig_png(theirs.figure)))
+    for board in (ours, theirs):
+        board.png()
+        board.redraw()
+    assert not isinstance(ours.figure.get_layout_engine(), ConstrainedLayoutEngine)
+    assert np.array_equal(pixels(style.encode_png(ours.figure)), pixels(savefig_png(theirs.figure)))
 
 
 def test_bench_line_for_one_dashboard() -> None:
     line = bench_dashboard(2, repeat=1)
     assert line.lesson == 2
-    assert 0 < line.simulate_median_s and 0 < line.update_median_s <= line.update_max_s
-    assert line.total_median_s == line.update_median_s + line.png_median_s
+    assert 0 < line.floor_s and 0 < line.median_s <= line.p95_s
+    assert line.median_ratio == line.median_s / line.floor_s
+    assert isinstance(line.ok, bool)
+
+
+def test_verdict_follows_the_targets() -> None:
+    assert BenchLine(1, 0.1, 0.2, 0.3, 1.0).ok
+    assert not BenchLine(1, 0.1, 0.21, 0.3).ok
+    assert not BenchLine(1, 0.1, 0.2, 0.31).ok
+    assert not BenchLine(1, 0.1, 0.2, 0.3, 1.01).ok
+
+
+def test_floor_figure_has_the_same_size_and_axes_and_nothing_drawn() -> None:
+    fig = make(7).figure
+    empty = empty_like(fig)
+    assert tuple(empty.get_size_inches()) == tuple(fig.get_size_inches()) and empty.dpi == fig.dpi
+    assert [a.get_position().bounds for a in empty.axes] == [
+        a.get_position().bounds for a in fig.axes]
+    assert not any(a.lines or a.patches or a.texts or a.collections for a in empty.axes)
+
+
+def test_worst_case_names_an_extreme_setting() -> None:
+    seconds, setting = worst_case(2)
+    assert seconds > 0 and setting in extremes(2)
 
 
 def test_extremes_cover_both_ends_of_every_numeric_control() -> None:

@@ -273,3 +273,89 @@ def test_every_panel_is_titled_and_labelled(n: int) -> None:
             continue  # a placeholder panel (e.g. the Monte Carlo before it runs)
         assert ax.get_title(loc="left") or ax.get_title(), f"lesson {n}: a panel without a title"
         assert ax.get_xlabel() or ax.get_ylabel(), f"lesson {n}: {ax.get_title(loc='left')!r} unlabelled"
+
+
+def _pixels(png: bytes) -> Any:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def test_frozen_layout_draws_what_a_fresh_constrained_layout_draws() -> None:
+    """Same layout key (labels and tick-label widths unchanged): the reused positions give the
+    image a dashboard laying the figure out afresh gives."""
+    import numpy as np
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    d = make(2)
+    d.png()
+    key = d._layout_key
+    d.set(rtt_ms=60.0)
+    assert d._layout_key == key and d.figure.get_layout_engine() is not None
+    assert not isinstance(d.figure.get_layout_engine(), ConstrainedLayoutEngine)  # reused
+    assert np.array_equal(_pixels(d.png()), _pixels(make(2, rtt_ms=60.0).png()))
+
+
+def test_wider_tick_labels_get_a_fresh_layout() -> None:
+    """Lesson 7 at 60 days counts hundreds where 7 days counts tens: its layout is redone (the
+    reused one let tick labels overlap), and equals a fresh dashboard's."""
+    import numpy as np
+
+    d = make(7)
+    d.png()
+    key = d._layout_key
+    d.set(days=60)
+    assert d._layout_key != key and d._layout_key not in d._layouts
+    assert np.array_equal(_pixels(d.png()), _pixels(make(7, days=60).png()))
+    assert d._layout_key in d._layouts  # recorded: the next update at this shape reuses it
+
+
+def test_layout_key_follows_labels_and_tick_label_widths() -> None:
+    from course import style
+    from course.dashboards.base import layout_key
+
+    fig = style.figure()
+    ax = fig.subplots()
+    ax.set_ylim(0, 10)
+    key = layout_key(fig)
+    ax.set_ylim(0, 30)  # ticks "0", "5", .., "30": as wide as "0", "2", .., "10"
+    assert layout_key(fig) == key
+    ax.set_ylim(0, 1000)
+    assert layout_key(fig) != key
+    ax.set_ylim(0, 10)
+    ax.set_ylabel("messages")
+    assert layout_key(fig) != key
+
+
+def test_settings_text_reads_numbers_as_a_learner_does() -> None:
+    d = make(2)
+    high = d.control("bandwidth_kbps").high
+    d.set(bandwidth_kbps=high)
+    text = d.settings_text()
+    assert "e+" not in text and f"{int(high):,} kbit/s" in text
+    assert "e+" not in make(7, seed=12345678).settings_text()
+    assert "random trace (seed): 12345678" in make(7, seed=12345678).settings_text()
+
+
+def test_connection_timeline_in_one_barh_call_draws_what_one_call_per_bar_draws(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lesson 2's bars are drawn by one ``barh`` call; the plain way, a call per step in the same
+    order, gives the same pixels."""
+    import numpy as np
+    from matplotlib.axes import Axes
+
+    d = make(2, rtt_ms=200.0)
+    batched = _pixels(d.png())
+    barh = Axes.barh
+
+    def per_bar(ax: Axes, y: list, width: list, left: list, color: list, hatch: list,
+                **kwargs: Any) -> None:
+        for args in zip(y, width, left, color, hatch, strict=True):
+            barh(ax, args[0], args[1], left=args[2], color=args[3], hatch=args[4], **kwargs)
+
+    monkeypatch.setattr(Axes, "barh", per_bar)
+    d.redraw()
+    assert np.array_equal(batched, _pixels(d.png()))
