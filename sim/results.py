@@ -14,6 +14,8 @@ value at grid point ``t`` is the state just after every event at or before ``t``
 
 from __future__ import annotations
 
+import bisect
+
 import dataclasses
 import enum
 import math
@@ -105,6 +107,11 @@ class CrashRecord:
     the server, not on another device, not in the restored backup) and that the user still
     wanted (not deleted on purpose on any device, not quarantined). ``lost_metadata``: wiped
     messages whose (folder, flags) -- other than INBOX with no flags -- exist nowhere else.
+
+    ``at_risk_since``: for every message that only this storage held and the user still wanted,
+    when it reached the device (sent mail: when it was sent), sorted.  A backup taken at time
+    ``b`` brings back exactly those with a time ``<= b``, so one crash answers "what would a
+    backup of another age have saved" (:meth:`lost_with_backup_age`) without a rerun.
     """
 
     time_s: float
@@ -116,6 +123,17 @@ class CrashRecord:
     lost_messages: int
     lost_bytes: int
     lost_metadata: int
+    at_risk_since: tuple[float, ...] = ()
+
+    def lost_with_backup_age(self, backup_age_s: float | None) -> int:
+        """Messages this crash would have lost had the restored backup been ``backup_age_s``
+        old (``None``: no backup); equals :attr:`lost_messages` at :attr:`backup_age_s`."""
+        if backup_age_s is None:
+            return len(self.at_risk_since)
+        if backup_age_s < 0:
+            raise ValueError(f"backup_age_s: {backup_age_s} is negative; allowed 0 or more")
+        backup_time = max(0.0, self.time_s - backup_age_s)  # as sim.workload dates a backup
+        return len(self.at_risk_since) - bisect.bisect_right(self.at_risk_since, backup_time)
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,13 @@ from course.predict import format_value
 from course.progress import scaled
 from course.style import Protocol
 from sim.experiments import ARCHIVE_LEAVE_DAYS
+from sim.results import CrashRecord
+from sim.scenario import DAY
 
 DEVICES = (("phone", "phone"), ("laptop", "laptop"), ("desktop", "desktop"))
-# backup ages (days) of the loss-by-backup-age panel: one crash run each, so few of them; every
-# run without a backup is drawn as a line (a backup older than the device's mail is no backup)
+# backup ages (days) of the loss-by-backup-age panel, read off the one crash run (see
+# CrashRecord.lost_with_backup_age); no backup is drawn as a line (a backup older than the
+# device's mail is no backup)
 SWEEP_AGES = (0, 1, 2, 3)
 SWEEP_PARAMETERS = ("days", "seed", "crash_day", "crash_device", "accidental_delete")
 # the three client set-ups of the delete panel and the Monte Carlo, in the order they are drawn
@@ -92,12 +95,23 @@ def delete_outcomes(crash: Any) -> tuple[DeleteOutcome, DeleteOutcome, DeleteOut
 @dataclass(frozen=True)
 class BackupSweep:
     """Messages lost in the crash at each backup age of :data:`SWEEP_AGES` and without a backup,
-    everything else as set (one :func:`sim.experiments.lesson9_crash` run per age)."""
+    everything else as set (read off the same crash, :func:`backup_sweep`)."""
 
     ages: tuple[float, ...]
     lost_pop3: tuple[int, ...]
     lost_imap: tuple[int, ...]
     no_backup: tuple[int, int]  # (POP3, IMAP)
+
+
+def backup_sweep(pop3: CrashRecord | None, imap: CrashRecord | None) -> BackupSweep:
+    """What the crash would have lost at each of :data:`SWEEP_AGES` and without a backup (a crash
+    that did not happen lost nothing at any age)."""
+    def lost(record: CrashRecord | None, age_days: float | None) -> int:
+        if record is None:
+            return 0
+        return record.lost_with_backup_age(None if age_days is None else age_days * DAY)
+    return BackupSweep(SWEEP_AGES, tuple(lost(pop3, a) for a in SWEEP_AGES),
+                       tuple(lost(imap, a) for a in SWEEP_AGES), (lost(pop3, None), lost(imap, None)))
 
 
 @dataclass(frozen=True)
@@ -220,9 +234,6 @@ class Lesson9Dashboard(Dashboard):
 
     def __init__(self, **values: Any) -> None:
         self._years: dict[tuple, Any] = {}  # Monte Carlo records by their parameters
-        # messages lost (POP3, IMAP) by backup age (None: no backup), per SWEEP_PARAMETERS: moving
-        # the backup age runs one crash, not the whole sweep again
-        self._losses: dict[tuple, dict[float | None, tuple[int, int]]] = {}
         super().__init__(**values)
 
     def check(self, values: Mapping[str, Any]) -> None:
@@ -233,27 +244,16 @@ class Lesson9Dashboard(Dashboard):
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> Lesson9Data:
         from sim.experiments import lesson9_crash
 
-        base = {k: values[k] for k in SWEEP_PARAMETERS}
-        losses = self._losses.setdefault(tuple(base.values()), {})
-        while len(self._losses) > self.cache_size:
-            self._losses.pop(next(iter(self._losses)))
-        age = values["backup_age_days"]
-        todo = [a for a in (*SWEEP_AGES, None) if a not in losses and a != age]
         monte_carlo = values["monte_carlo"]
-        crash_share = 0.3 if monte_carlo else 1.0  # of the progress bar
-        crash = lesson9_crash(**base, backup_age_days=age)
-        losses[age] = (_lost(crash.crash_pop3), _lost(crash.crash_imap))
-        for k, a in enumerate(todo):
-            progress(crash_share * (k + 1) / (len(todo) + 1))
-            run = lesson9_crash(**base, backup_age_days=a)
-            losses[a] = (_lost(run.crash_pop3), _lost(run.crash_imap))
-        sweep = BackupSweep(SWEEP_AGES, tuple(losses[a][0] for a in SWEEP_AGES),
-                            tuple(losses[a][1] for a in SWEEP_AGES), losses[None])
+        crash = lesson9_crash(**{k: values[k] for k in SWEEP_PARAMETERS},
+                              backup_age_days=values["backup_age_days"])
+        progress(0.3 if monte_carlo else 1.0)
+        sweep = backup_sweep(crash.crash_pop3, crash.crash_imap)
         yearly = None
         if monte_carlo:
             key = tuple(values[k] for k in MC_PARAMETERS)
             if key not in self._years:
-                self._years[key] = yearly_loss(values, scaled(progress, crash_share, 1.0))
+                self._years[key] = yearly_loss(values, scaled(progress, 0.3, 1.0))
             yearly = self._years[key]
         progress(1.0)
         return Lesson9Data(crash, yearly, sweep)
@@ -261,7 +261,6 @@ class Lesson9Dashboard(Dashboard):
     def clear_cache(self) -> None:
         super().clear_cache()
         self._years.clear()
-        self._losses.clear()
 
     def compute_results(self, data: Lesson9Data) -> dict[str, float | str]:
         lp = float(_lost(data.crash.crash_pop3))

@@ -488,9 +488,11 @@ def wipe_and_restore(w: World, dev: Device, c: Crash, t: float) -> CrashRecord:
         w.drop_local(dev, mid, _CRASH)
     restored = 0
     lost = lost_bytes = lost_meta = 0
+    at_risk: list[float] = []  # when each message only this storage held came to it
     bt = c.backup_time
     sent = dev.sent_log  # POP3's sent mail exists only here (no server copy): what the backup
     if sent:  # held comes back, the rest is lost
+        at_risk += [when for when, _ in sent]
         kept = [e for e in sent if bt is not None and e[0] <= bt]
         dev.sent_log = kept
         dev.sent_bytes = sum(size for _, size in kept)
@@ -500,13 +502,16 @@ def wipe_and_restore(w: World, dev: Device, c: Crash, t: float) -> CrashRecord:
         lost_bytes += sum(size for _, size in sent) - dev.sent_bytes
     for mid, cp in wiped:
         back = bt is not None and cp.since <= bt
+        wanted_here_only = w.copies[mid] <= 0 and w.intent.get(mid, True) is not None
+        if wanted_here_only:
+            at_risk.append(cp.since)
         if back:
             folder, flags = cp.state_at(bt)  # type: ignore[arg-type]
             body, att, nbytes = cp.parts_at(bt)  # type: ignore[arg-type]
             w.put_local(dev, mid, t, body=body, attachment=att, folder=folder,
                         flags=flags, count_delay=False, full=nbytes >= w.mails[mid].size)
             restored += 1
-        elif w.copies[mid] <= 0 and w.intent.get(mid, True) is not None:
+        elif wanted_here_only:
             # gone for good -- unless the user had deleted it on purpose (or it was
             # quarantined): losing mail nobody wants is no loss
             lost += 1
@@ -517,7 +522,7 @@ def wipe_and_restore(w: World, dev: Device, c: Crash, t: float) -> CrashRecord:
                 lost_meta += 1
     return CrashRecord(t, dev.name, None if bt is None else t - bt, len(wiped) + len(sent),
                        wiped_bytes,
-                       restored, lost, lost_bytes, lost_meta)
+                       restored, lost, lost_bytes, lost_meta, tuple(sorted(at_risk)))
 
 
 def _state_elsewhere(w: World, dev: Device, mid: MailId, state: tuple[str, int]) -> bool:

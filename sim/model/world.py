@@ -326,8 +326,7 @@ class World:
                     self._last_parts = (mid, body, attachment, nbytes)
             else:
                 nbytes = m.header  # the Mail's own int object: no new one per copy
-            copy = LocalCopy(folder, flags, body or full, attachment or full, nbytes,
-                             t if self.keep_history else 0.0)
+            copy = LocalCopy(folder, flags, body or full, attachment or full, nbytes, t)
             local[mid] = copy
             self.copies[mid] += 1
             rec = self.rec
