@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from labserver import free_port
+from labserver import free_port, stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSON = "01_where_mail_lives.ipynb"
@@ -64,13 +63,7 @@ def presenter(browser, tmp_path_factory):
         assert printed, log_path.read_text()
         yield base, printed[0]
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
+        stop_group(process, seconds=20)
 
 
 def _figure_src(page) -> str:

@@ -4,12 +4,10 @@ lesson in a browser.)"""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,22 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from delivery_tools import ROOT, run
+from delivery_tools import ROOT, free_port, load_run_py, run
 
 PRESENT = ROOT / ".present"
-
-
-def _load_run_py():
-    spec = importlib.util.spec_from_file_location("run_py", ROOT / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.parametrize("lesson", ["12", "x", "1.5", "99"])
@@ -48,7 +33,7 @@ def test_a_bad_lesson_number_is_one_line_and_status_2(lesson: str) -> None:
 
 
 def test_lesson_numbers_name_the_committed_lessons() -> None:
-    run_py = _load_run_py()
+    run_py = load_run_py()
     assert run_py.lesson_notebook("3") == "03_push_vs_poll.ipynb"
     assert run_py.lesson_notebook("03") == "03_push_vs_poll.ipynb"
     assert run_py.lesson_notebook("0") == "00_welcome.ipynb"
@@ -56,7 +41,7 @@ def test_lesson_numbers_name_the_committed_lessons() -> None:
 
 
 def test_voila_serves_the_presenter_folder_on_loopback_without_code() -> None:
-    run_py = _load_run_py()
+    run_py = load_run_py()
     command = run_py.presenter_command(Path("/venv/bin/python"), 8866)
     assert command[1:3] == ["-m", "voila"]
     assert "--Voila.ip=127.0.0.1" in command and "--strip_sources=True" in command
@@ -71,7 +56,7 @@ def test_present_writes_fresh_copies_leaves_notebooks_alone_and_stops_on_ctrl_c(
     stale_journal = PRESENT / "journal.json"
     stale_journal.write_text('{"predictions": {"lesson01": "from the lab"}}')
     (PRESENT / "01_where_mail_lives.ipynb").write_text("an old copy")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "run.py"), "present", "3", "--port", str(port),
          "--no-browser"], cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -113,7 +98,7 @@ def test_present_writes_fresh_copies_leaves_notebooks_alone_and_stops_on_ctrl_c(
 
 
 def test_pip_progress_says_what_pip_does_and_something_every_few_seconds() -> None:
-    run_py = _load_run_py()
+    run_py = load_run_py()
     now = {"t": 0.0}
     script = [(0, "Collecting simpy<5,>=4.1"), (1, "  Downloading simpy-4.1.2.whl"),
               (2, "Collecting ipywidgets"), (7, "Collecting voila"), (30, None),
