@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -30,6 +31,13 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def readme_commands() -> list[str]:
+    """Each line of the README's command blocks, its comment dropped: what a reader types."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```\n(.*?)```", readme, re.DOTALL)
+    return [line.split("#")[0].strip() for block in blocks for line in block.splitlines()]
 
 
 def base_python() -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from delivery_tools import ROOT, free_port, load_run_py, run
+from delivery_tools import ROOT, free_port, load_run_py, readme_commands, run
 
 PRESENT = ROOT / ".present"
 
@@ -123,6 +122,4 @@ def test_pip_progress_says_what_pip_does_and_something_every_few_seconds() -> No
 def test_readme_tells_how_to_present_a_lesson() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "## Presenting a lesson" in readme
-    blocks = re.findall(r"```\n(.*?)```", readme, re.DOTALL)
-    commands = [line.split("#")[0].strip() for block in blocks for line in block.splitlines()]
-    assert any(c.startswith("python3 run.py present") for c in commands)
+    assert any(c.startswith("python3 run.py present") for c in readme_commands())

@@ -5,6 +5,7 @@ needed."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -14,15 +15,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from delivery_tools import ROOT, load_run_py
+from delivery_tools import ROOT, load_run_py, readme_commands
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 LAUNCH, TEST = "python3 run.py lab", "python3 run.py test"
 
 
 def test_readme_gives_the_two_commands_and_ci_runs_the_test_one() -> None:
-    blocks = re.findall(r"```\n(.*?)```", README, re.DOTALL)
-    commands = [line.split("#")[0].strip() for block in blocks for line in block.splitlines()]
+    commands = readme_commands()
     assert LAUNCH in commands and TEST in commands
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
                 if line.strip() and not line.lstrip().startswith("#")]
@@ -158,6 +158,47 @@ def test_every_command_in_the_readme_exists(command: tuple[str, ...]) -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "usage" in done.stdout.lower()
+
+
+# the README's command-line block names the course's environment by this path (POSIX layout)
+VENV_PYTHON = ".venv/bin/python"
+
+
+def _readme_venv_lines() -> list[str]:
+    return [c for c in readme_commands() if c.startswith(f"{VENV_PYTHON} -m ")]
+
+
+def test_readme_command_line_block_uses_the_environment_run_py_makes() -> None:
+    assert len(_readme_venv_lines()) >= 5
+    if os.name != "nt":
+        assert load_run_py().venv_python() == ROOT / VENV_PYTHON
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("line", _readme_venv_lines())
+def test_readme_command_line_block_runs_as_written(line: str) -> None:
+    """Each line, typed as the README shows it after set-up, works; `sim serve` (which runs
+    until stopped) must get as far as READY, then it is stopped."""
+    command = [sys.executable, *shlex.split(line)[1:]]  # this test run's .venv/bin/python
+    if command[2:4] == ["sim", "serve"]:
+        server = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            said = []
+            for said_line in server.stdout:  # until READY (or the end, if it exits)
+                said.append(said_line)
+                if said_line == "READY\n":
+                    break
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        assert "READY\n" in said and any(s.startswith("POP3 127.0.0.1 ") for s in said), said
+        return
+    done = subprocess.run(command, cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip(), "printed nothing"
 
 
 def _stub_run_py(monkeypatch, built: bool):
