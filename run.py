@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The two set-up commands of POP vs IMAP Lab, needing nothing but Python 3.11+.
 
-    python3 run.py lab     # install into ./.venv if needed, launch JupyterLab on the welcome lesson
-    python3 run.py test    # install into ./.venv if needed, run every test (pytest + notebooks)
-    python3 run.py build   # compile the model's hot modules (mypyc; `test` does it too)
+    python3 run.py lab         # install into ./.venv if needed, launch JupyterLab on the welcome lesson
+    python3 run.py test        # install into ./.venv if needed, run every test (pytest + notebooks)
+    python3 run.py build       # compile the model's hot modules (mypyc; `test` does it too)
+    python3 run.py present 3   # show lesson 3 in Voila: prose and dashboards, no code (a lecture)
 
 Why a script and not a Makefile: a lecture-hall laptop may have no `make`, but it has Python.
 Installing is idempotent: a stamp file in the virtual environment records a hash of
@@ -17,9 +18,15 @@ import hashlib
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+import webbrowser
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -38,6 +45,24 @@ WELCOME = "00_welcome.ipynb"  # in MY_LESSONS, the lab's root
 LAB_STATE = ROOT / ".lab"
 LAB_SETTINGS = {"@jupyterlab/apputils-extension/notification.jupyterlab-settings":
                  {"fetchNews": "false", "checkForUpdates": False}}
+# The presenter serves copies of the lessons made for Voila (their text does not ask anyone to
+# run cells), generated afresh on every start into this git-ignored folder: the committed
+# lessons are never touched.  The presenter keeps its own journal there as well, so predictions
+# made while preparing in the lab do not show the answers in class; it starts blank every time.
+PRESENT = ROOT / ".present"
+PRESENT_JOURNAL = "journal.json"  # in PRESENT
+# Run by the venv's Python (run.py itself runs without the project's dependencies): writes the
+# presenter copies of every notebook of the course into argv[2], one file name per output line.
+_WRITE_PRESENTER_COPIES = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from build_notebooks import notebook_files
+for name, text in notebook_files(presenter=True):
+    Path(sys.argv[2], name).write_text(text, encoding="utf-8")
+    print(name)
+"""
+PIP_LOG = VENV / "pip-install.log"
 MIN_PYTHON = (3, 11)
 
 
@@ -85,16 +110,112 @@ def ensure_venv(extras: frozenset[str]) -> Path:
     if stamp_satisfies(extras):
         return python
     spec = f".[{','.join(sorted(extras))}]"
-    print(f"run.py: installing the project with {spec} into .venv (first run: about a minute)",
-          flush=True)
-    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    print(f"run.py: installing the project with {spec} into .venv (first run: a few minutes; "
+          f"pip's full output goes to {PIP_LOG.relative_to(ROOT)})", flush=True)
+    pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar",
+           "off"]
     if CONSTRAINTS.exists():
         pip += ["--constraint", str(CONSTRAINTS)]
-    if subprocess.run([*pip, "--editable", spec], cwd=ROOT).returncode != 0:
-        sys.exit("run.py: pip install failed (see above)")
+    if run_pip([*pip, "--editable", spec]) != 0:
+        sys.exit(f"run.py: pip install failed (the last lines of {PIP_LOG.relative_to(ROOT)} "
+                 "are above)")
     STAMP.write_text(json.dumps({"extras": sorted(extras),
                                  "fingerprint": install_fingerprint(extras)}))
     return python
+
+
+# pip's lines worth a progress line of their own (the rest goes to the log only)
+_PIP_STEPS = ("ERROR", "error:")
+
+
+def _packages(count: int) -> str:
+    return f"{count} package" + ("" if count == 1 else "s")
+
+
+def pip_progress(lines: Iterable[str | None], heartbeat: float = 15.0,
+                 clock=time.monotonic) -> Iterator[str]:
+    """What to print while pip works, from pip's output lines (``None`` items: no new line yet).
+
+    A line every few seconds while pip collects packages (how many so far and the latest), one
+    when it starts installing them (how many), and a line every ``heartbeat`` seconds of silence
+    (the install of a big set says nothing for minutes), then a summary."""
+    started = last_said = clock()
+    collected: list[str] = []
+    for line in lines:
+        now = clock()
+        if line is not None:
+            line = line.strip()
+            if line.startswith("Collecting "):
+                collected.append(line.split()[1])
+                if now - last_said >= 5.0 or len(collected) == 1:
+                    yield (f"resolving: {_packages(len(collected))} so far "
+                           f"(latest: {collected[-1]}), {now - started:.0f} s")
+                    last_said = now
+                continue
+            if line.startswith("Installing collected packages:"):
+                names = line.split(":", 1)[1].split(",")
+                yield (f"installing {_packages(len(names))} ({', '.join(n.strip() for n in names[:4])}"
+                       f"{', ...' if len(names) > 4 else ''}), {now - started:.0f} s")
+                last_said = now
+                continue
+            if line.startswith("Successfully installed "):
+                yield (f"done: {_packages(len(line.split()) - 2)} installed in "
+                       f"{now - started:.0f} s")
+                last_said = now
+                continue
+            if line.startswith(_PIP_STEPS) or (line.startswith("Building ")
+                                               and line.endswith("finished with status 'done'")):
+                yield line[:110]
+                last_said = now
+                continue
+        if now - last_said >= heartbeat:
+            yield f"still working, {now - started:.0f} s"
+            last_said = now
+
+
+def _lines_with_ticks(stream, tick: float) -> Iterator[str | None]:
+    """The lines of ``stream``, and ``None`` whenever ``tick`` seconds pass without one."""
+    import queue
+    import threading
+
+    pending: queue.Queue[str | None] = queue.Queue()
+
+    end = "\x00end"
+
+    def pump() -> None:
+        for line in stream:
+            pending.put(line)
+        pending.put(end)
+
+    threading.Thread(target=pump, daemon=True).start()
+    while True:
+        try:
+            line = pending.get(timeout=tick)
+        except queue.Empty:
+            yield None
+            continue
+        if line == end:
+            return
+        yield line
+
+
+def run_pip(command: list[str]) -> int:
+    """Run pip with its output in PIP_LOG, printing progress lines; its exit status."""
+    with PIP_LOG.open("w", encoding="utf-8") as log, subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            errors="replace", bufsize=1) as pip:
+        def logged() -> Iterator[str | None]:
+            for line in _lines_with_ticks(pip.stdout, 1.0):
+                if line is not None:
+                    log.write(line)
+                    log.flush()
+                yield line
+        for said in pip_progress(logged()):
+            print(f"run.py:   {said}", flush=True)
+        status = pip.wait()
+    if status != 0:
+        print("\n".join(PIP_LOG.read_text(errors="replace").splitlines()[-25:]), flush=True)
+    return status
 
 
 def free_port(start: int = 8888, tries: int = 50) -> int:
@@ -226,7 +347,125 @@ def test(args: argparse.Namespace) -> int:
               flush=True)
     command = test_command(python, args.pytest_args)
     print("run.py: " + " ".join(command[1:]), flush=True)
-    return subprocess.run(command, cwd=ROOT).returncode
+    print("run.py: pytest shows a dot per test passed and, at each line's end, the share done; "
+          "the browser and fresh-clone tests take minutes each", flush=True)
+    started = time.monotonic()
+    # unbuffered: the progress reaches a CI log as it happens, not in blocks
+    status = subprocess.run(command, cwd=ROOT,
+                            env=dict(os.environ, PYTHONUNBUFFERED="1")).returncode
+    minutes, seconds = divmod(round(time.monotonic() - started), 60)
+    print(f"run.py: the tests took {minutes} min {seconds} s (pytest's exit status: {status})",
+          flush=True)
+    return status
+
+
+def lesson_notebook(number: str, source: Path = NOTEBOOKS) -> str | None:
+    """The file name of lesson ``number`` ("3" or "03"), or None when there is no such lesson."""
+    if not (number.isascii() and number.isdigit()):
+        return None
+    found = sorted(source.glob(f"{int(number):02d}_*.ipynb"))
+    found = [f for f in found if not f.name.endswith(".new.ipynb")]
+    return found[0].name if found else None
+
+
+def write_presenter_copies(python: Path, target: Path = PRESENT) -> list[str]:
+    """Write the Voila copies of the course's notebooks into ``target``, afresh; their names.
+
+    Whatever was there before goes (notebooks and the presenter's journal): every start is a
+    clean class.  The committed notebooks/ are only read, never written."""
+    target.mkdir(exist_ok=True)
+    for old in [*target.glob("*.ipynb"), target / PRESENT_JOURNAL]:
+        old.unlink(missing_ok=True)
+    done = subprocess.run([str(python), "-c", _WRITE_PRESENTER_COPIES, str(ROOT / "tools"),
+                           str(target)], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"run.py: could not write the presenter copies:\n{done.stderr[-2000:]}")
+    return done.stdout.split()
+
+
+def presenter_command(python: Path, port: int, root: Path = PRESENT) -> list[str]:
+    """Voila serving every notebook in ``root`` (a lesson at /voila/render/NAME), code hidden."""
+    return [str(python), "-m", "voila", "--no-browser", "--Voila.ip=127.0.0.1",
+            f"--Voila.port={port}", "--Voila.port_retries=0", f"--Voila.root_dir={root}",
+            "--strip_sources=True", "--show_tracebacks=False", "--theme=light"]
+
+
+def presenter_env(root: Path = PRESENT) -> dict[str, str]:
+    """The environment of Voila and its kernels: the presenter's own journal, in ``root``."""
+    return dict(os.environ, POPIMAP_JOURNAL=str(root / PRESENT_JOURNAL),
+                PYDEVD_DISABLE_FILE_VALIDATION="1")
+
+
+def can_open_browser() -> bool:
+    """A graphical browser can be opened here (not on a bare SSH session or a CI machine)."""
+    if sys.platform.startswith(("win", "darwin")):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def wait_until_ready(url: str, process: subprocess.Popen, seconds: float = 120.0) -> bool:
+    """True once ``url`` answers (Voila is listening); False if it exits or takes too long."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2.0):
+                return True
+        except urllib.error.HTTPError:
+            return True  # it answers, if not with 200
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def present(args: argparse.Namespace) -> int:
+    """Show lesson N in Voila: the prose and the dashboards, no code, for a lecture."""
+    notebook = lesson_notebook(args.lesson)
+    if notebook is None:
+        lessons = sorted(int(f.name[:2]) for f in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")
+                         if not f.name.endswith(".new.ipynb"))
+        span = f"{lessons[0]}-{lessons[-1]}" if lessons else "none"
+        print(f"run.py: present: no lesson {args.lesson!r}; the lessons are {span}",
+              file=sys.stderr)
+        return 2
+    if not 0 <= args.port <= 65535:
+        print(f"run.py: --port must be in 1..65535 (or 0 for the first free one), got {args.port}",
+              file=sys.stderr)
+        return 2
+    python = ensure_venv(frozenset({"lab"}))
+    written = write_presenter_copies(python)
+    if notebook not in written:
+        sys.exit(f"run.py: the presenter copies have no {notebook} (wrote {', '.join(written)})")
+    port = args.port or free_port(8866)
+    base = f"http://127.0.0.1:{port}"
+    url = f"{base}/voila/render/{notebook}"
+    print(f"run.py: lesson {int(args.lesson)} is presented at\n\n    {url}\n\n"
+          f"run.py: every lesson is at {base}/ ; the prose and dashboards show, not the code\n"
+          f"run.py: predictions made here are kept in {PRESENT.relative_to(ROOT)}/"
+          f"{PRESENT_JOURNAL}, apart from the lab's, and forgotten at the next start\n"
+          f"run.py: stop it with Ctrl-C", flush=True)
+    voila = subprocess.Popen(presenter_command(python, port), cwd=PRESENT, env=presenter_env())
+    # a SIGTERM to run.py (a test, a service manager) stops Voila and its kernels with it
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: voila.terminate())
+    try:
+        if wait_until_ready(f"{base}/", voila) or voila.poll() is None:
+            print(f"run.py: ready: {url}\nrun.py: (a lesson takes a few seconds to appear: "
+                  "it runs as the page opens)", flush=True)
+            if not args.no_browser and can_open_browser():
+                webbrowser.open(url)
+        return voila.wait()
+    except KeyboardInterrupt:
+        # Ctrl-C reached Voila as well (same terminal); give it a moment to stop its kernels
+        try:
+            voila.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            voila.terminate()
+            try:
+                voila.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                voila.kill()
+                voila.wait()
+        print("\nrun.py: the presenter stopped", flush=True)
+        return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -247,6 +486,15 @@ def main(argv: list[str] | None = None) -> int:
     build_parser = commands.add_parser(
         "build", help="compile the model's hot modules with mypyc (faster big scenarios)")
     build_parser.set_defaults(run=build)
+    present_parser = commands.add_parser(
+        "present", help="show a lesson in Voila for a lecture: prose and dashboards, no code")
+    present_parser.add_argument("lesson", nargs="?", default="0",
+                                help="the lesson's number, 0-11 (default 0, the welcome)")
+    present_parser.add_argument("--port", type=int, default=0,
+                                help="port on 127.0.0.1 (default: the first free one from 8866)")
+    present_parser.add_argument("--no-browser", action="store_true",
+                                help="only print the address, do not open a browser")
+    present_parser.set_defaults(run=present)
     # pytest's own options (-k, -x, -n ...) go through: argparse would take a leading one for
     # an option of run.py's and refuse it, REMAINDER notwithstanding
     args, unknown = parser.parse_known_args(argv)

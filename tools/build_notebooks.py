@@ -130,6 +130,16 @@ def _flow_diagram() -> Cell:
                 attachments=(("mail_flow.png", "image/png", png),))
 
 
+# The presenter keeps a journal of its own that each `run.py present` starts blank, so the
+# welcome lesson tells the room that instead of "kept between sessions".
+LEARNER_PROGRESS = ("## Your progress\n\nYour predictions and quiz answers are kept between "
+                    "sessions (in a small file of your own, not in the course). Here is how far "
+                    "you have come.")
+PRESENTER_PROGRESS = ("## Progress in this session\n\nPredictions and quiz answers made here are "
+                      "kept until the presenter is started again, apart from anyone's own "
+                      "progress in the lab. Here is how far this session has come.")
+
+
 def welcome_plan(c: LessonContent, presenter: bool = False) -> list[Cell]:
     x = c.extra
     how = x["how_to_use"] + ("" if presenter else "\n" + x["how_to_run"])
@@ -137,8 +147,7 @@ def welcome_plan(c: LessonContent, presenter: bool = False) -> list[Cell]:
         _header(c, presenter), _open(c.number),
         _flow_diagram(),
         md(how),
-        md("## Your progress\n\nYour predictions and quiz answers are kept between sessions "
-           "(in a small file of your own, not in the course). Here is how far you have come."),
+        md(PRESENTER_PROGRESS if presenter else LEARNER_PROGRESS),
         code("L.progress()", vary=True),
         md(x["model_in_five_minutes"]
            + "\n\nThe dashboard below runs the default scenario once under each protocol: a first "
@@ -164,8 +173,16 @@ def capstone_plan(c: LessonContent, presenter: bool = False) -> list[Cell]:
     ]
 
 
+def _client(source: str, presenter: bool) -> tuple[Cell, ...]:
+    """A live client's call. Voila hides all code, so the presenter's copy shows the call above
+    its result: without it the room would see replies to commands nobody sent."""
+    call = code(source, vary=True)
+    return (md(f"```python\n{call.source}\n```"), call) if presenter else (call,)
+
+
 def wire_plan(c: LessonContent, presenter: bool = False) -> list[Cell]:
     x = c.extra
+    variant = "_presenter" if presenter else ""
     return [
         _header(c, presenter), _open(c.number), *_predict(),
         md("## Annotated transcripts\n\n" + x["reading"].split("\n", 1)[1]
@@ -173,29 +190,29 @@ def wire_plan(c: LessonContent, presenter: bool = False) -> list[Cell]:
              "contents."),
         code("L.transcript()", vary=True),
         md(x["state_machines"]),
-        md(x["live"] + "\n" + x["live_timeout_presenter" if presenter else "live_timeout"]),
-        code("lab = L.live_server(messages=3, deliver_every=2)\nlab", vary=True),
+        md(x["live" + variant] + "\n" + x["live_timeout" + variant]),
+        *_client("lab = L.live_server(messages=3, deliver_every=2)\nlab", presenter),
         md("### POP3 with `poplib`\n\nLog in, then ask for the maildrop's size, the unique ids, "
            "and the first lines of message 1. `quit()` ends the session (and would apply any "
            "`DELE`)."),
-        code("import poplib\npop = poplib.POP3(lab.pop3.host, lab.pop3.port, timeout=10)\n"
-             "pop.user(lab.user), pop.pass_(lab.password)", vary=True),
-        code("pop.stat(), pop.uidl()", vary=True),
-        code("pop.retr(1)[1][:6]", vary=True),
-        code("pop.quit()", vary=True),
+        *_client("import poplib\npop = poplib.POP3(lab.pop3.host, lab.pop3.port, timeout=10)\n"
+                 "pop.user(lab.user), pop.pass_(lab.password)", presenter),
+        *_client("pop.stat(), pop.uidl()", presenter),
+        *_client("pop.retr(1)[1][:6]", presenter),
+        *_client("pop.quit()", presenter),
         md("### IMAP with `imaplib`\n\nLog in, open INBOX, search it on the server, and fetch two "
            "header fields of message 1 without marking it read (`BODY.PEEK`)."),
-        code("import imaplib\nimap = imaplib.IMAP4(lab.imap.host, lab.imap.port, timeout=10)\n"
-             "imap.login(lab.user, lab.password)", vary=True),
-        code('imap.select("INBOX"), imap.search(None, "ALL")', vary=True),
-        code('imap.fetch("1", "(FLAGS BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)])")', vary=True),
-        md(x["idle"]),
-        code('imap.send(b"i1 IDLE\\r\\n")\nimap.readline()', vary=True),
-        code("imap.readline()", vary=True),
-        code('imap.send(b"DONE\\r\\n")\n'
-             'while not (line := imap.readline()).startswith(b"i1 "): print(line)\nline',
-             vary=True),
-        code("imap.logout(), lab.stop()", vary=True),
+        *_client("import imaplib\nimap = imaplib.IMAP4(lab.imap.host, lab.imap.port, timeout=10)\n"
+                 "imap.login(lab.user, lab.password)", presenter),
+        *_client('imap.select("INBOX"), imap.search(None, "ALL")', presenter),
+        *_client('imap.fetch("1", "(FLAGS BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)])")', presenter),
+        md(x["idle" + variant]),
+        *_client('imap.send(b"i1 IDLE\\r\\n")\nimap.readline()', presenter),
+        *_client("imap.readline()", presenter),
+        *_client('imap.send(b"DONE\\r\\n")\n'
+                 'while not (line := imap.readline()).startswith(b"i1 "): print(line)\nline',
+                 presenter),
+        *_client("imap.logout(), lab.stop()", presenter),
         *_after_run(c),
         *_quiz(), _next(c),
     ]

@@ -46,7 +46,7 @@ A connection that drops in TRANSACTION never reaches UPDATE, so nothing is delet
 LIVE = """\
 ### Real clients against the lab's own server
 
-The next cells start the lab's server (`python -m sim serve`) on `127.0.0.1` with free ports and
+{next} start the lab's server (`python -m sim serve`) on `127.0.0.1` with free ports and
 generated credentials, delivering a new message every few seconds. Then Python's standard
 `poplib` and `imaplib` talk to it: the same protocol engines that count the bytes in every
 dashboard now answer a real client over a real socket. Nothing leaves your machine.
@@ -57,6 +57,11 @@ password never crosses a network. RFC 9051 §6.2.3 says clients MUST NOT use `LO
 networks" and server sites SHOULD NOT allow it without protection (lesson 2).
 
 """
+
+# Who does the work in LIVE and IDLE ("{next}"): the cells a learner runs, or, in the presenter's
+# copy (Voila hides all code), the calls shown above their results.
+NEXT_CELLS = "the next cells"
+NEXT_CALLS_SHOWN = "the calls shown below"
 
 # How a learner and a presenter (Voila, no cells to run) get a new session after a long pause.
 LIVE_TIMEOUT = ("If you pause for a long time between cells, the server ends a silent session "
@@ -69,7 +74,7 @@ LIVE_TIMEOUT_PRESENTER = ("After a long pause the server ends a silent session (
 IDLE = """\
 ### An IDLE round you can watch
 
-Python 3.11's `imaplib` has no `idle()` method, so the next cells send the two lines of an IDLE
+Python 3.11's `imaplib` has no `idle()` method, so {next} send the two lines of an IDLE
 round themselves: `IDLE` (the server answers `+ idling`), then wait for the server to push
 `* N EXISTS` when the next message is delivered, then `DONE` (the server completes the tagged
 command). Compare what you see with the IDLE round in the IMAP transcript above.
@@ -206,9 +211,11 @@ CONTENT = LessonContent(
     extra={
         "reading": READING,
         "state_machines": STATE_MACHINES,
-        "live": LIVE,
+        "live": LIVE.format(next=NEXT_CELLS.capitalize()),
+        "live_presenter": LIVE.format(next=NEXT_CALLS_SHOWN.capitalize()),
         "live_timeout": LIVE_TIMEOUT,
         "live_timeout_presenter": LIVE_TIMEOUT_PRESENTER,
-        "idle": IDLE,
+        "idle": IDLE.format(next=NEXT_CELLS),
+        "idle_presenter": IDLE.format(next=NEXT_CALLS_SHOWN),
     },
 )

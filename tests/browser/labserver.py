@@ -30,6 +30,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def stop_group(process: subprocess.Popen, seconds: float = 15.0) -> None:
+    """End a server started with ``start_new_session`` and the kernels it started: a polite
+    SIGTERM to its process group, then SIGKILL if it has not stopped within ``seconds``."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+
 def http_json(url: str, timeout: float = 5.0) -> tuple[int, object]:
     """GET `url`; the status code and the decoded JSON body (None when it is not JSON)."""
     try:
@@ -112,13 +124,7 @@ class LabServer:
 
     def stop(self) -> None:
         """Stop the server and every kernel it started (they share its process group)."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
+        stop_group(self.process)
 
 
 def start_lab(root: Path, work_dir: Path) -> LabServer:

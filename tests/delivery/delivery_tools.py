@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -13,6 +16,28 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_run_py():
+    """run.py as a module: it is a script, not part of an installed package."""
+    spec = importlib.util.spec_from_file_location("run_py", ROOT / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that the OS says is free right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def readme_commands() -> list[str]:
+    """Each line of the README's command blocks, its comment dropped: what a reader types."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```\n(.*?)```", readme, re.DOTALL)
+    return [line.split("#")[0].strip() for block in blocks for line in block.splitlines()]
 
 
 def base_python() -> str:

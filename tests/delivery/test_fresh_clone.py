@@ -10,21 +10,15 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from delivery_tools import ROOT, base_python, clean_env, get, put_json, run, wait_for_json
+from delivery_tools import (ROOT, base_python, clean_env, free_port, get, put_json, run,
+                            wait_for_json)
 
 WELCOME = "00_welcome.ipynb"  # served from the learner's copies, my_lessons/
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -47,7 +41,7 @@ def test_fresh_clone_launches_the_course(tmp_path: Path) -> None:
     run(["git", "clone", "--quiet", str(ROOT), str(clone)], tmp_path, env, timeout=120)
     assert not (clone / ".venv").exists()
 
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     log_path = tmp_path / "launch.log"
     with log_path.open("wb") as log:
         launcher = subprocess.Popen(

@@ -4,8 +4,8 @@ needed."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -15,22 +15,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from delivery_tools import ROOT
+from delivery_tools import ROOT, load_run_py, readme_commands
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 LAUNCH, TEST = "python3 run.py lab", "python3 run.py test"
 
 
-def _load_run_py():
-    spec = importlib.util.spec_from_file_location("run_py", ROOT / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_readme_gives_the_two_commands_and_ci_runs_the_test_one() -> None:
-    blocks = re.findall(r"```\n(.*?)```", README, re.DOTALL)
-    commands = [line.split("#")[0].strip() for block in blocks for line in block.splitlines()]
+    commands = readme_commands()
     assert LAUNCH in commands and TEST in commands
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
                 if line.strip() and not line.lstrip().startswith("#")]
@@ -66,7 +58,7 @@ def test_readme_lists_every_lesson_in_the_notebooks_folder() -> None:
 
 
 def test_run_py_installs_again_only_when_pyproject_or_extras_change(tmp_path, monkeypatch):
-    run_py = _load_run_py()
+    run_py = load_run_py()
     monkeypatch.setattr(run_py, "ROOT", tmp_path)
     monkeypatch.setattr(run_py, "STAMP", tmp_path / "stamp.json")
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
@@ -84,7 +76,7 @@ def test_run_py_installs_again_only_when_pyproject_or_extras_change(tmp_path, mo
 
 
 def test_run_py_test_command_adds_the_lessons_only_when_there_are_some(tmp_path, monkeypatch):
-    run_py = _load_run_py()
+    run_py = load_run_py()
     monkeypatch.setattr(run_py, "NOTEBOOKS", tmp_path)
     python = Path("/venv/bin/python")
     assert run_py.test_command(python, ["-x"]) == [
@@ -97,7 +89,7 @@ def test_run_py_test_command_adds_the_lessons_only_when_there_are_some(tmp_path,
 def test_run_py_copies_the_lessons_and_never_overwrites_a_learners_copy(tmp_path) -> None:
     """The lab serves copies of the lessons: new ones are copied, untouched copies follow a
     changed lesson, a copy the learner changed is kept and the new lesson goes beside it."""
-    run_py = _load_run_py()
+    run_py = load_run_py()
     source, mine = tmp_path / "notebooks", tmp_path / "my_lessons"
     source.mkdir()
     (source / "00_welcome.ipynb").write_text("v1")
@@ -117,7 +109,7 @@ def test_run_py_copies_the_lessons_and_never_overwrites_a_learners_copy(tmp_path
 
 
 def test_run_py_lab_settings_are_the_projects(tmp_path) -> None:
-    run_py = _load_run_py()
+    run_py = load_run_py()
     settings, workspaces = run_py.lab_settings(tmp_path / ".lab")
     assert workspaces.is_dir() and settings.is_relative_to(tmp_path)
     news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
@@ -127,13 +119,13 @@ def test_run_py_lab_settings_are_the_projects(tmp_path) -> None:
 
 
 def test_run_py_rejects_a_bad_port() -> None:
-    run_py = _load_run_py()
+    run_py = load_run_py()
     with pytest.raises(SystemExit, match="--port must be in"):
         run_py.main(["lab", "--port", "70000"])
 
 
 def test_run_py_refuses_options_only_pytest_would_know_outside_test(capsys) -> None:
-    run_py = _load_run_py()
+    run_py = load_run_py()
     with pytest.raises(SystemExit) as exit_info:
         run_py.main(["lab", "-k", "layers"])
     assert exit_info.value.code == 2
@@ -141,7 +133,7 @@ def test_run_py_refuses_options_only_pytest_would_know_outside_test(capsys) -> N
 
 
 def test_run_py_refuses_an_unknown_command(capsys) -> None:
-    run_py = _load_run_py()
+    run_py = load_run_py()
     with pytest.raises(SystemExit) as exit_info:
         run_py.main(shlex.split("serve"))
     assert exit_info.value.code == 2
@@ -168,9 +160,50 @@ def test_every_command_in_the_readme_exists(command: tuple[str, ...]) -> None:
     assert "usage" in done.stdout.lower()
 
 
+# the README's command-line block names the course's environment by this path (POSIX layout)
+VENV_PYTHON = ".venv/bin/python"
+
+
+def _readme_venv_lines() -> list[str]:
+    return [c for c in readme_commands() if c.startswith(f"{VENV_PYTHON} -m ")]
+
+
+def test_readme_command_line_block_uses_the_environment_run_py_makes() -> None:
+    assert len(_readme_venv_lines()) >= 5
+    if os.name != "nt":
+        assert load_run_py().venv_python() == ROOT / VENV_PYTHON
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("line", _readme_venv_lines())
+def test_readme_command_line_block_runs_as_written(line: str) -> None:
+    """Each line, typed as the README shows it after set-up, works; `sim serve` (which runs
+    until stopped) must get as far as READY, then it is stopped."""
+    command = [sys.executable, *shlex.split(line)[1:]]  # this test run's .venv/bin/python
+    if command[2:4] == ["sim", "serve"]:
+        server = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            said = []
+            for said_line in server.stdout:  # until READY (or the end, if it exits)
+                said.append(said_line)
+                if said_line == "READY\n":
+                    break
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        assert "READY\n" in said and any(s.startswith("POP3 127.0.0.1 ") for s in said), said
+        return
+    done = subprocess.run(command, cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip(), "printed nothing"
+
+
 def _stub_run_py(monkeypatch, built: bool):
     """run.py with the install, the compiled build and pytest stubbed out (recorded)."""
-    run_py = _load_run_py()
+    run_py = load_run_py()
     seen: dict[str, list] = {"extras": [], "commands": []}
 
     def ensure_venv(extras):

@@ -214,6 +214,29 @@ def test_presenter_copies_do_not_ask_to_run_cells() -> None:
         {p.name for p in NOTEBOOKS.glob("*.ipynb")}
 
 
+def test_presenter_welcome_says_its_progress_lasts_until_the_next_start() -> None:
+    """`run.py present` starts a blank journal each time: "kept between sessions" would be wrong."""
+    copies = dict(_builder().notebook_files(presenter=True))
+    assert "kept between sessions" not in copies["00_welcome.ipynb"]
+    assert "until the presenter is started again" in copies["00_welcome.ipynb"]
+    assert "kept between sessions" in (NOTEBOOKS / "00_welcome.ipynb").read_text()
+
+
+def test_presenter_copy_of_lesson_11_shows_each_client_call_above_its_result() -> None:
+    """Voila hides every code cell: without the call beside it, `(b'+OK ...', ...)` on the
+    projector answers a command the room never saw."""
+    cells = _builder().plan(11, presenter=True)
+    calls = [(before, cell) for before, cell in zip(cells, cells[1:])
+             if cell.kind == "code" and re.search(r"\b(pop|imap)\.", cell.source)]
+    assert len(calls) >= 8
+    for before, cell in calls:
+        assert before.kind == "markdown" and f"```python\n{cell.source}\n```" == before.source
+    prose = "\n".join(c.source for c in cells if c.kind == "markdown")
+    assert "next cells" not in prose and "the calls shown below send" in prose
+    learner = "\n".join(c.source for c in _builder().plan(11) if c.kind == "markdown")
+    assert "```python" not in learner and "so the next cells send" in learner
+
+
 @pytest.mark.parametrize("n", LESSON_NUMBERS)
 def test_varying_cells_are_marked_for_nbval(n: int) -> None:
     for cell in _code(n):
