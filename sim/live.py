@@ -28,9 +28,13 @@ Fairness and limits
 -------------------
 * Engine calls of a logged-in session run in a small thread pool under a per-account lock (the
   store is partitioned by account; engines are not thread-safe, so one account's sessions take
-  turns), so one heavy command (``SEARCH TEXT`` over 1,000 messages: 0.5-2 s) does not stall the
-  event loop; the loop yields between commands, so a pipelined burst cannot monopolise it.
+  turns), so one heavy command (``SEARCH TEXT`` over 1,000 messages: 30 ms once the message
+  texts are cached, 1 s the first time) does not stall the event loop; the loop yields between
+  commands, so a pipelined burst cannot monopolise it.  ``serve`` shortens CPython's GIL switch
+  interval, so the loop and a cheap command wait about 1 ms, not 5, for a heavy one's thread.
   Store listeners may then fire in a worker thread: they hand the wake-up to the loop.
+* Before login a connection may send at most :data:`MAX_PREAUTH_INPUT` octets, so an engine
+  that accepts a large literal (APPEND) before login cannot be made to buffer megabytes.
 * Two connection budgets: not logged in (``max_unauthenticated``; a new connection evicts the
   oldest, and each must log in within ``login_timeout`` of connecting, TLS handshake included,
   whatever bytes it trickles) and logged in (``max_connections``; a login beyond it is refused).
@@ -105,10 +109,17 @@ HIGH_WATER = 256 * 1024  # queued output above which we write and drain before f
 CLOSE_WAIT_S = 1.0  # at most this long for a closing connection to report how it ended
 MAX_CONNECTIONS = 64  # logged-in sessions
 MAX_UNAUTHENTICATED = 64  # connections not logged in yet; a new one evicts the oldest beyond this
+# octets a connection may send before it logs in: LOGIN or AUTHENTICATE needs a few hundred, and
+# an over-long line is refused by the engine itself; but an engine that accepts a large literal
+# before login (APPEND) must not be fed megabytes.  64 such connections hold at most 16 MiB.
+MAX_PREAUTH_INPUT = 256 * 1024
 LOGIN_TIMEOUT = 60.0  # from connect (TLS handshake included) to login; bytes do not extend it
 POP3_IDLE_TIMEOUT = 600.0  # RFC 1939 §3: an autologout timer of at least 10 minutes
 IMAP_IDLE_TIMEOUT = 1800.0  # RFC 9051 §5.4: at least 30 minutes
 ENGINE_THREADS = 2  # worker threads for logged-in sessions' engine calls
+# A thread waiting for the GIL asks for it after this long (CPython's default is 5 ms): a NOOP
+# passes it three times (loop, worker, loop) while a heavy command holds it in another thread.
+SWITCH_INTERVAL = 0.001
 MAX_LOGIN_FAILURES = 3  # per connection, with slow_failures: then it is closed
 FAILURE_DELAY = 0.5  # seconds before the first failed login's answer; doubles per failure
 MAX_FAILURE_DELAY = 8.0
@@ -271,6 +282,7 @@ class _Connection:
     dirty: bool = False
     authenticated: bool = False
     failures: int = 0
+    preauth_octets: int = 0  # client bytes fed to the engine before login
     farewell: bytes | None = None  # said before closing when the server ends the session
     greeted: bool = False  # the greeting went out (over TLS on an implicit-TLS port)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -376,6 +388,10 @@ class _Connection:
         if self.trace is not None:
             self.trace.client(data)
         for piece in _pieces(data):
+            if not self.authenticated:
+                self.preauth_octets += len(piece)
+                if self.preauth_octets > MAX_PREAUTH_INPUT:
+                    raise _Refused("too much input before login")
             events = await self._call(self.engine.receive_data, piece)
             await self._after_command(events)
             if self.engine.closed:
@@ -393,7 +409,7 @@ class _Connection:
         """Run one engine call without holding the event loop for long.
 
         A logged-in session's call runs in a worker thread under its account's lock: one
-        ``SEARCH TEXT`` over 1,000 messages costs 0.5-2 s of CPU, and on the loop it would stall
+        ``SEARCH TEXT`` over 1,000 messages costs up to 1 s of CPU, and on the loop it would stall
         every other session.  The lock keeps the engines of one account (which share its
         mailboxes) one at a time, as they are not thread-safe; accounts share nothing else.
         Calls before login (greeting, CAPABILITY, LOGIN) are cheap and stay on the loop, then
@@ -816,6 +832,7 @@ def _one_line_errors() -> Callable[[asyncio.AbstractEventLoop, dict[str, Any]], 
 async def _serve(args: argparse.Namespace, tls: ssl.SSLContext | None) -> int:
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(_one_line_errors())
+    sys.setswitchinterval(SWITCH_INTERVAL)  # this process serves; nothing else runs in it
     demo = build_demo(args.users, args.messages, args.seed, random_passwords=args.public)
     cleartext = not args.public or args.allow_cleartext_login
     timeouts = {service: args.idle_timeout for service in Service} if args.idle_timeout else None
