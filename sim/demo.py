@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -82,6 +83,12 @@ def password_for(user: str, seed: int) -> str:
     return "".join(_PASSWORD_ALPHABET[b % len(_PASSWORD_ALPHABET)] for b in digest[:10])
 
 
+def random_password(length: int = 16) -> str:
+    """A password from the OS's random source, for a server reachable beyond this machine, where
+    a password anyone can derive from the seed would be no password at all."""
+    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
+
+
 def address(user: str) -> str:
     return f"{user.capitalize()} <{user}@lab.example>"
 
@@ -134,23 +141,29 @@ class Demo:
     def deliver_round(self, date: datetime | None = None, limit: int = INBOX_LIMIT) -> int:
         """Deliver one new message to every INBOX holding fewer than ``limit`` messages (so a
         server left running for days stays bounded); returns how many were delivered."""
-        delivered = 0
-        for cred in self.credentials:
-            if len(self.store.accounts[cred.user].inbox.messages) < limit:
-                self.store.deliver(cred.user, self.generator.message_for(cred.user, date))
-                delivered += 1
-        return delivered
+        return sum(self.deliver_to(cred.user, date, limit) for cred in self.credentials)
+
+    def deliver_to(self, user: str, date: datetime | None = None, limit: int = INBOX_LIMIT) -> int:
+        """One round's delivery for one user (the live server locks that account around it):
+        returns 1, or 0 when the INBOX already holds ``limit`` messages."""
+        if len(self.store.accounts[user].inbox.messages) >= limit:
+            return 0
+        self.store.deliver(user, self.generator.message_for(user, date))
+        return 1
 
 
-def build_demo(users: int = 2, messages: int = 10, seed: int = 1) -> Demo:
-    """A store with ``users`` accounts, each INBOX holding ``messages`` messages, from ``seed``."""
+def build_demo(users: int = 2, messages: int = 10, seed: int = 1, *,
+               random_passwords: bool = False) -> Demo:
+    """A store with ``users`` accounts, each INBOX holding ``messages`` messages, from ``seed``;
+    ``random_passwords``: passwords from :func:`random_password` instead of the seed."""
     if not 0 <= messages <= MAX_MESSAGES:
         raise ValueError(f"messages={messages}: allowed 0..{MAX_MESSAGES}")
     if seed < 0:
         raise ValueError(f"seed={seed}: allowed >= 0")
     names = user_names(users)
     store = Store()
-    credentials = tuple(Credential(u, password_for(u, seed)) for u in names)
+    credentials = tuple(Credential(u, random_password() if random_passwords
+                                   else password_for(u, seed)) for u in names)
     for cred in credentials:
         account = store.add_account(cred.user, cred.password)
         for folder in FOLDERS:

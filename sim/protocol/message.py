@@ -28,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
+from threading import Lock
 
 CRLF = b"\r\n"
 TEXT_LINE = 72  # characters of filler text per line (before CRLF)
@@ -129,6 +130,9 @@ class Filler:
         return sum(1 for _ in self.line_sizes())
 
     def render(self) -> bytes:
+        return _RENDERED.get(self)
+
+    def _generate(self) -> bytes:
         words = _stream(self.seed)
         out = bytearray()
         if self.kind is FillerKind.BASE64:
@@ -146,6 +150,38 @@ class Filler:
         for n in _text_line_sizes(self.size - len(self._lead_bytes)):
             out += _text_line(words, n - 2) + CRLF
         return bytes(out)
+
+
+class _RenderCache:
+    """Generated filler bytes, kept up to a budget of octets (oldest dropped first): a SEARCH
+    BODY/TEXT reads every text part of a mailbox, and generating them costs about a millisecond
+    per message, far more than the search itself.  Fillers larger than ``largest`` are not kept,
+    so fetching big attachments does not push out the text bodies.  Thread-safe: the live server
+    runs engines of different accounts in worker threads."""
+
+    def __init__(self, budget: int, largest: int) -> None:
+        self.budget = budget
+        self.largest = largest
+        self.octets = 0
+        self._data: dict[Filler, bytes] = {}
+        self._lock = Lock()
+
+    def get(self, filler: Filler) -> bytes:
+        with self._lock:
+            data = self._data.get(filler)
+        if data is not None:
+            return data
+        data = filler._generate()
+        with self._lock:
+            if filler not in self._data and len(data) <= self.largest:
+                self._data[filler] = data
+                self.octets += len(data)
+                while self.octets > self.budget:
+                    self.octets -= len(self._data.pop(next(iter(self._data))))
+        return data
+
+
+_RENDERED = _RenderCache(budget=64 << 20, largest=256 << 10)
 
 
 def _text_line_sizes(size: int) -> Iterator[int]:

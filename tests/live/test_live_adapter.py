@@ -7,7 +7,9 @@ store wake-ups turned into refresh(), backpressure) independently of the real en
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,19 +17,23 @@ from hypothesis import strategies as st
 from sim.demo import build_demo
 from sim.live import FEED_SLICE, LiveServer, Service, _pieces
 from sim.protocol.outbox import Outbox
+from sim.protocol.store import Account
 
 TIMEOUT = 5.0
 BIG = 1 << 20
 
 
 class LineEngine:
-    """Echoes each line upper-cased; ``QUIT`` closes; ``BIG`` queues 1 MiB; lines capped at 64."""
+    """Echoes each line upper-cased; ``QUIT`` closes; ``BIG`` queues 1 MiB; ``LOGIN`` logs in to
+    :attr:`login_account`; lines capped at 64."""
 
     instances: list[LineEngine] = []
+    login_account: Account | None = None
 
     def __init__(self) -> None:
         self.outbox = Outbox()
         self.closed = False
+        self.account: Account | None = None
         self.lost = 0
         self.refreshes = 0
         self.commands = 0
@@ -45,6 +51,9 @@ class LineEngine:
                 self.closed = True
             elif line == b"BIG":
                 self.outbox.write(b"x" * BIG)
+            elif line == b"LOGIN":
+                self.account = LineEngine.login_account
+                self.outbox.write(b"+LOGGED IN\r\n")
             else:
                 self.outbox.write(line.upper() + b"\r\n")
         if len(self._buf) > 64:
@@ -61,13 +70,13 @@ class LineEngine:
         self.outbox.write(b"* REFRESH\r\n")
 
 
-def run_with_server(body: Callable[[LiveServer, int], Awaitable[None]]) -> None:
+def run_with_server(body: Callable[[LiveServer, int], Awaitable[None]], **options: Any) -> None:
     """Start a LiveServer with the line engine as IMAP service, run ``body``, always close."""
     LineEngine.instances.clear()
 
     async def main() -> None:
         demo = build_demo(users=1, messages=1, seed=3)
-        server = LiveServer(demo, {Service.IMAP: LineEngine})
+        server = LiveServer(demo, {Service.IMAP: LineEngine}, **options)
         where = await server.start()
         try:
             await asyncio.wait_for(body(server, where[0].port), 20)
@@ -168,27 +177,72 @@ def test_shutdown_ends_open_connections_as_drops() -> None:
     asyncio.run(main())
 
 
-def test_connections_beyond_the_limit_are_told_and_closed() -> None:
+def test_a_new_connection_evicts_the_oldest_beyond_the_unauthenticated_budget() -> None:
     LineEngine.instances.clear()
 
     async def main() -> None:
-        server = LiveServer(build_demo(1, 0, 1), {Service.IMAP: LineEngine}, max_connections=2)
+        server = LiveServer(build_demo(1, 0, 1), {Service.IMAP: LineEngine},
+                            max_unauthenticated=2)
         port = (await server.start())[0].port
         try:
-            kept = [await connect(port) for _ in range(2)]
+            oldest, kept = [await connect(port) for _ in range(2)]
             await until(lambda: len(server.connections) == 2)
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection("127.0.0.1", port), TIMEOUT)
-            assert await asyncio.wait_for(reader.read(), TIMEOUT) == (
-                b"* BYE too many connections, try again later\r\n")
-            writer.close()
-            for _, w in kept:
+            reader, writer = await connect(port)  # served: the oldest makes room
+            assert await asyncio.wait_for(oldest[0].read(), TIMEOUT) == (
+                b"* BYE too many connections waiting to log in\r\n")
+            writer.write(b"hello\r\n")
+            assert await line(reader) == b"HELLO\r\n"
+            for w in (oldest[1], kept[1], writer):
                 w.close()
         finally:
             await server.close()
         assert all(not account.listeners for account in server.demo.store.accounts.values())
 
     asyncio.run(main())
+
+
+def test_logins_beyond_the_logged_in_budget_are_told_and_closed() -> None:
+    LineEngine.instances.clear()
+
+    async def main() -> None:
+        demo = build_demo(1, 0, 1)
+        LineEngine.login_account = demo.store.accounts["alice"]
+        server = LiveServer(demo, {Service.IMAP: LineEngine}, max_connections=1)
+        port = (await server.start())[0].port
+        try:
+            first, second = [await connect(port) for _ in range(2)]
+            first[1].write(b"LOGIN\r\n")
+            assert await line(first[0]) == b"+LOGGED IN\r\n"
+            second[1].write(b"LOGIN\r\n")  # its OK is withheld: the budget is spent
+            assert await asyncio.wait_for(second[0].read(), TIMEOUT) == (
+                b"* BYE too many connections, try again later\r\n")
+            first[1].write(b"still here\r\n")
+            assert await line(first[0]) == b"STILL HERE\r\n"
+            for _, w in (first, second):
+                w.close()
+        finally:
+            await server.close()
+            LineEngine.login_account = None
+
+    asyncio.run(main())
+
+
+def test_login_timeout_counts_from_connect_whatever_is_sent() -> None:
+    async def body(server: LiveServer, port: int) -> None:
+        reader, writer = await connect(port)
+        started = asyncio.get_running_loop().time()
+        ended = asyncio.ensure_future(reader.read())
+        with contextlib.suppress(ConnectionError):
+            while not ended.done():  # a byte every 0.1 s: never idle, never logged in
+                writer.write(b"x")
+                await writer.drain()
+                await asyncio.sleep(0.1)
+        with contextlib.suppress(ConnectionError):  # unread bytes may turn the close into RST
+            assert await asyncio.wait_for(ended, TIMEOUT) in (b"", b"* BYE login timeout\r\n")
+        assert 0.9 < asyncio.get_running_loop().time() - started < 2.0
+        writer.close()
+
+    run_with_server(body, login_timeout=1.0)
 
 
 @settings(max_examples=200, deadline=None)
