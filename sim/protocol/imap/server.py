@@ -10,7 +10,10 @@ same engine serves the simulation (which only counts the outbox) and the live se
 it to a socket).
 
 Input passes through a :class:`~.framing.CommandFramer` that assembles whole commands, literals
-included, answers ``+`` for synchronising literals and refuses over-long lines and literals.  Each
+included, answers ``+`` for synchronising literals and refuses over-long lines and literals.  The
+literal limit depends on the session (:meth:`ImapServer._literal_limit`): a few KiB before login
+(``NO [TOOBIG]``, no ``+``; a refused literal sent anyway ends the connection), the large APPEND
+limit only once authenticated and only within the account's quota (``NO [OVERQUOTA]``).  Each
 command is then checked against the state table (:data:`~.events.LEGAL_COMMANDS`) *before* its
 arguments are parsed; a command that is illegal in the current state gets ``BAD`` and changes
 nothing.  Arguments are parsed by small per-command readers; any grammar error is ``BAD`` with the
@@ -28,13 +31,16 @@ STARTTLS is an upgrade point: after the tagged OK the engine emits ``StartTlsReq
 plaintext the client pipelined behind the command, and ignores input until :meth:`tls_started`.
 
 Responses are IMAP4rev1-style (what imaplib and most clients expect) until the client sends
-``ENABLE IMAP4rev2``; then SEARCH answers with ESEARCH and SELECT adds its ``* LIST`` line.
+``ENABLE IMAP4rev2``: SELECT answers ``* 0 RECENT`` and ``* OK [UNSEEN n]`` as RFC 3501 §6.3.1
+requires.  After ENABLE IMAP4rev2 SEARCH answers with ESEARCH and SELECT adds its ``* LIST`` line
+instead.  APPENDed messages are stored with CRLF line ends (bare LF / CR converted, as Dovecot).
 IDLE and AUTHENTICATE are the two commands whose tagged reply waits for another client line
 (``DONE``, or the SASL response); while one of them waits, the next line goes to it.
 
-Left out on purpose: SASL mechanisms other than PLAIN, BINARY, SORT/THREAD, ACLs, quotas,
-METADATA, NOTIFY, LIST-EXTENDED options and the STORE UNCHANGEDSINCE modifier -- none of them
-changes what the course measures.  ``\\Recent`` is not kept (deprecated by RFC 9051).
+Left out on purpose: SASL mechanisms other than PLAIN, BINARY, SORT/THREAD, ACLs, the QUOTA
+extension (a quota is enforced, it cannot be queried), METADATA, NOTIFY, LIST-EXTENDED options and
+the STORE UNCHANGEDSINCE modifier -- none of them changes what the course measures.  ``\\Recent``
+is not kept (removed by RFC 9051): rev1 sessions are told ``0 RECENT`` and cannot STORE it.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ import binascii
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from ..message import Message
+from ..message import Message, crlf_line_ends
 from ..outbox import Outbox
 from ..store import DELIMITER, INBOX, Account, Store, StoreError
 from . import formatting as fmt
@@ -78,7 +84,15 @@ from .events import (
     UpdatesSent,
 )
 from .fetch import FetchItem, FetchKind, parse_fetch_items, parse_fetch_modifiers, write_fetch
-from .framing import CommandFramer, ContinuationNeeded, Framed, Refused
+from .framing import (
+    CommandFramer,
+    ContinuationNeeded,
+    Framed,
+    LiteralLimit,
+    RefusalKind,
+    Refused,
+    tag_of,
+)
 from .parser import ParseError, Reader, SequenceSet, parse_rfc5322_date, uid_ranges
 from .search import Candidate, UnsupportedCharset, matches, parse_search
 from .view import SelectedMailbox, flags_fetch
@@ -91,6 +105,7 @@ _STATUS_ITEMS = ("MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETE
 _DEFAULT_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 MAX_PATTERN = 1024
 _CAPABILITY_SPELLING = {"IMAP4REV2": "IMAP4rev2"}
+_COMMAND_WORDS = frozenset(c.value for c in ImapCommand)
 
 
 class Reply:
@@ -133,7 +148,9 @@ class ImapServer:
         self.awaiting_tls = False
         self._framer = CommandFramer(max_line=self.config.max_line,
                                      max_literal=self.config.max_literal,
-                                     max_append_literal=self.config.max_append)
+                                     max_append_literal=self.config.max_append,
+                                     literal_limit=self._literal_limit)
+        self._refused_literal = False  # a synchronising literal was refused before login
         self._events: list[ImapEvent] = []
         code = f"[CAPABILITY {' '.join(self.capabilities())}] " if self.config.greeting_capability \
             else ""
@@ -185,6 +202,9 @@ class ImapServer:
             item = self._framer.next_item()
             if item is None:
                 break
+            if self._refused_literal and not self._literal_withheld(item):
+                self._hang_up("literal data sent after the literal was refused")
+                break
             if isinstance(item, ContinuationNeeded):
                 if self.idle_tag is None and self.sasl_tag is None:
                     self.outbox.write(f"+ {self.config.continuation_text}\r\n".encode())
@@ -193,14 +213,71 @@ class ImapServer:
                     self._idle_input(None)
                 elif self.sasl_tag is not None:
                     self._sasl_input(None)
+                    self._after_preauth_refusal(item)
                 else:
-                    self._finish(item.tag or "*", None, False,
-                                 Reply(Status.BAD, f"{item.kind.value}: {item.detail}"))
+                    self._refused(item)
             else:
                 self._command(item)
         if self.closed or self.awaiting_tls:
             self._framer.clear()
         return self._take_events()
+
+    def _literal_limit(self, text: bytes) -> LiteralLimit:
+        """Before login only LOGIN/AUTHENTICATE-sized literals (an anonymous peer must not make us
+        buffer megabytes); the large APPEND limit only once authenticated, and within the quota."""
+        cfg = self.config
+        if self.state is ImapState.NOT_AUTHENTICATED:
+            return LiteralLimit(cfg.max_preauth_literal, RefusalKind.PREAUTH_LITERAL,
+                                "before authentication", fatal=True)
+        head = text[:64].split(b" ")
+        if len(head) > 1 and head[1].upper() == b"APPEND" and self.account is not None:
+            room = max(0, cfg.quota - self.account.size)
+            if room < cfg.max_append:
+                return LiteralLimit(room, RefusalKind.OVER_QUOTA, "within the account's quota")
+            return LiteralLimit(cfg.max_append)
+        return LiteralLimit(cfg.max_literal)
+
+    def _refused(self, item: Refused) -> None:
+        """Answer input the framer would not take.  A too-large literal before login is refused
+        with NO [TOOBIG] and no continuation (RFC 9051 §4.3: the client waits for ``+``); a
+        non-synchronising one is on its way regardless, so after BAD [TOOBIG] the server hangs up
+        rather than read it (RFC 7888 §4 permits closing)."""
+        tag = item.tag or "*"
+        if item.kind is RefusalKind.PREAUTH_LITERAL:
+            status = Status.NO if item.sync else Status.BAD
+            self._finish(tag, None, False, Reply(status, item.detail, "TOOBIG"))
+            self._after_preauth_refusal(item)
+        elif item.kind is RefusalKind.OVER_QUOTA:
+            self._finish(tag, None, False, Reply(Status.NO, item.detail, "OVERQUOTA"))
+        else:
+            self._finish(tag, None, False, Reply(Status.BAD, f"{item.kind.value}: {item.detail}"))
+
+    def _after_preauth_refusal(self, item: Refused) -> None:
+        """Watch the next line (synchronising), or hang up: the octets are coming (non-sync)."""
+        if item.kind is not RefusalKind.PREAUTH_LITERAL:
+            return
+        if item.sync:
+            self._refused_literal = True
+        else:
+            self._hang_up("literal too large before authentication")
+
+    def _literal_withheld(self, item: ContinuationNeeded | Refused | Framed) -> bool:
+        """After refusing a literal before login: is the next input a command (the client obeyed)
+        rather than the refused octets?  Only the first line after the refusal is checked."""
+        text = self._framer.partial if isinstance(item, ContinuationNeeded) else (
+            item.text if isinstance(item, Framed) else b"")
+        self._refused_literal = False
+        words = text.split(b" ", 2)
+        if len(words) < 2 or tag_of(text) is None:
+            return False
+        return words[1].rstrip(b"\x00").upper().decode("ascii", "replace") in _COMMAND_WORDS
+
+    def _hang_up(self, text: str) -> None:
+        """Close the connection from the server side (``* BYE``, RFC 9051 §7.1.5)."""
+        self.outbox.write(f"* BYE {text}\r\n".encode())
+        self.closed = True
+        self._set_state(ImapState.LOGOUT)
+        self._events.append(ConnectionClosed(CloseReason.PROTOCOL_ERROR))
 
     def connection_lost(self) -> list[ImapEvent]:
         """The peer vanished: nothing is expunged, the session just ends."""
@@ -500,6 +577,8 @@ class ImapServer:
         flags = " ".join(list(SYSTEM_FLAGS) + keywords)
         out = self.outbox
         out.write(b"* %d EXISTS\r\n" % sel.exists)
+        if self.config.rev1_select and not (self._rev2 or self.config.select_list):
+            self._rev1_select(sel)
         out.write(f"* FLAGS ({flags})\r\n".encode())
         if examine:
             out.write(b"* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n")
@@ -521,6 +600,16 @@ class ImapServer:
         reply = self._ok(command)
         reply.code = "READ-ONLY" if examine else "READ-WRITE"
         return reply
+
+    def _rev1_select(self, sel: SelectedMailbox) -> None:
+        """What RFC 3501 §6.3.1 requires of SELECT/EXAMINE and RFC 9051 dropped: ``RECENT`` (always
+        0: this server keeps no \\Recent, which RFC 9051 removed) and ``[UNSEEN n]``, the first
+        unseen message, when there is one."""
+        self.outbox.write(b"* 0 RECENT\r\n")
+        first = next((seq for seq, m in enumerate(sel.view, start=1) if "\\Seen" not in m.flags),
+                     None)
+        if first is not None:
+            self.outbox.write(b"* OK [UNSEEN %d] First unseen.\r\n" % first)  # Dovecot's text
 
     def _select_params(self, r: Reader) -> tuple[int, int, SequenceSet | None] | None:
         """``(CONDSTORE)`` or ``(QRESYNC (uidvalidity modseq [known-uids]))`` (RFC 7162)."""
@@ -565,7 +654,12 @@ class ImapServer:
         r.sp()
         name = self._mailbox_arg(r)
         r.end()
-        self._need_account().create(name)
+        account = self._need_account()
+        if account.get(name.rstrip(DELIMITER) or name) is not None:
+            raise _No("mailbox already exists", "ALREADYEXISTS")
+        if len(account.mailboxes) >= self.config.max_mailboxes:
+            raise _No(f"at most {self.config.max_mailboxes} mailboxes per account", "LIMIT")
+        account.create(name)
         self._events.append(MailboxesChanged(ImapCommand.CREATE, (name.rstrip(DELIMITER),)))
         return self._ok("CREATE")
 
@@ -623,18 +717,20 @@ class ImapServer:
             raise ParseError(f"LIST pattern of {len(full_pattern)} characters; allowed {MAX_PATTERN}")
         account = self._need_account()
         names = set(account.mailboxes)
+        # every proper ancestor of a name: a mailbox has children exactly when it is one of them
         parents = {DELIMITER.join(n.split(DELIMITER)[:i]) for n in names
                    for i in range(1, n.count(DELIMITER) + 1)}
+        matcher = ListPattern(full_pattern)
+        inbox_matcher = ListPattern(full_pattern.upper())
         for name in sorted(names | parents, key=lambda n: (n != INBOX, n)):
-            if not (wildcard_match(full_pattern, name) or (
-                    name == INBOX and wildcard_match(full_pattern.upper(), INBOX))):
+            if not (matcher.matches(name) or (name == INBOX and inbox_matcher.matches(INBOX))):
                 continue
             attrs: list[str] = []
             if name not in names:
                 attrs.append("\\Noselect")
             elif lsub and not account.mailboxes[name].subscribed:
                 continue
-            has_children = any(n.startswith(name + DELIMITER) for n in names)
+            has_children = name in parents
             attrs.append("\\HasChildren" if has_children else "\\HasNoChildren")
             if name in _SPECIAL_USE:
                 attrs.append(_SPECIAL_USE[name])
@@ -687,9 +783,13 @@ class ImapServer:
             r.sp()
         data = r.literal()
         r.end()
-        box = self._need_account().get(name)
+        account = self._need_account()
+        box = account.get(name)
         if box is None:
             raise _No("no such mailbox", "TRYCREATE")
+        data = crlf_line_ends(data)  # as Dovecot: bare LF / CR would break ENVELOPE and POP3
+        if account.size + len(data) > self.config.quota:
+            raise _No("the message would exceed the account's quota", "OVERQUOTA")
         message = Message.from_bytes(data, when or _date_of(data))
         stored = box.append(message, flags)
         self._events.append(MessageAppended(box.name, stored.uid, message.size))
@@ -810,8 +910,8 @@ class ImapServer:
         out = []
         for flag in flags:
             flag = fmt.canonical_flag(flag)
-            if flag == "\\Recent":
-                continue
+            if flag == "\\Recent":  # RFC 3501 §2.3.2: set by the server, never by a client
+                raise ParseError("\\Recent cannot be stored")
             if flag.startswith("\\") and flag not in SYSTEM_FLAGS:
                 raise ParseError(f"unknown system flag {flag[:30]!r}")
             out.append(flag)
@@ -865,6 +965,9 @@ class ImapServer:
             raise _No("no such mailbox", "TRYCREATE")
         if move and sel.read_only:
             raise _No("mailbox is read-only", "READ-ONLY")
+        account = self._need_account()
+        if not move and account.size + sum(m.size for m in chosen) > self.config.quota:
+            raise _No("the copies would exceed the account's quota", "OVERQUOTA")
         new_uids = [target.append(m.message, set(m.flags)).uid for m in chosen]
         src = [m.uid for m in chosen]
         code = None
@@ -885,36 +988,56 @@ class ImapServer:
         return reply
 
 
-def wildcard_match(pattern: str, name: str) -> bool:
+class ListPattern:
     """LIST wildcards (RFC 9051 §6.3.9): ``*`` matches anything, ``%`` anything but the hierarchy
-    delimiter.  Simulated as a set of pattern positions, so time is O(len(pattern) * len(name))
-    whatever the pattern (a regex could backtrack exponentially on ``*a*a*a...``)."""
-    states = _closure(pattern, {0})
-    for ch in name:
-        nxt: set[int] = set()
-        for i in states:
-            if i == len(pattern):
-                continue
-            p = pattern[i]
-            if p == "*" or (p == "%" and ch != DELIMITER):
-                nxt.add(i)  # the wildcard eats this character and stays
-            elif p == ch:
-                nxt.add(i + 1)
-        states = _closure(pattern, nxt)
-        if not states:
-            return False
-    return len(pattern) in states
+    delimiter.  Runs of wildcards collapse to one (a run with a ``*`` is ``*``), and the pattern runs
+    as a bit-parallel NFA -- one integer of pattern positions -- so a match costs
+    O(len(name) * len(pattern) / word size) whatever the pattern; a regex or a backtracking matcher
+    can take exponential time on ``*a*a*a...``, and the old position-set matcher took seconds on
+    1,022 stars."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = _collapse_wildcards(pattern)
+        self._star = self._percent = 0
+        self._literal: dict[str, int] = {}
+        for i, ch in enumerate(self.pattern):
+            if ch == "*":
+                self._star |= 1 << i
+            elif ch == "%":
+                self._percent |= 1 << i
+            else:
+                self._literal[ch] = self._literal.get(ch, 0) | 1 << i
+        self._wild = self._star | self._percent
+        self._accept = 1 << len(self.pattern)
+
+    def _closure(self, states: int) -> int:
+        """A wildcard may match nothing; one shift suffices as no two wildcards are adjacent."""
+        return states | (states & self._wild) << 1
+
+    def matches(self, name: str) -> bool:
+        states = self._closure(1)
+        for ch in name:
+            stay = states & (self._star if ch == DELIMITER else self._wild)
+            states = self._closure(stay | (states & self._literal.get(ch, 0)) << 1)
+            if not states:
+                return False
+        return bool(states & self._accept)
 
 
-def _closure(pattern: str, states: set[int]) -> set[int]:
-    """Add the positions after wildcards, which may also match nothing."""
-    out = set(states)
-    for i in sorted(states):
-        j = i
-        while j < len(pattern) and pattern[j] in "*%":
-            j += 1
-            out.add(j)
-    return out
+def _collapse_wildcards(pattern: str) -> str:
+    out: list[str] = []
+    for ch in pattern:
+        if ch in "*%" and out and out[-1] in "*%":
+            if ch == "*":
+                out[-1] = "*"
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def wildcard_match(pattern: str, name: str) -> bool:
+    """Whether ``name`` matches the LIST ``pattern`` (see :class:`ListPattern`)."""
+    return ListPattern(pattern).matches(name)
 
 
 def _date_of(data: bytes) -> datetime:
