@@ -34,7 +34,10 @@ class ImapConfig:
     #: ``* n RECENT`` and ``* OK [UNSEEN n]``.  False reproduces the rev2-style bytes of before.
     rev1_select: bool = True
     uidplus: bool = True  # UIDPLUS: COPYUID/APPENDUID codes and UID EXPUNGE
-    auth_plain: bool = False  # AUTHENTICATE PLAIN with SASL-IR (RFC 4616, RFC 4959)
+    #: AUTHENTICATE PLAIN with SASL-IR (RFC 4616, RFC 4959), offered only where LOGIN is (not
+    #: under LOGINDISABLED).  Off by default so the RFC sample sessions' CAPABILITY bytes hold;
+    #: the live server turns it on.
+    auth_plain: bool = False
     condstore: bool = False  # CONDSTORE + QRESYNC (RFC 7162): MODSEQ, CHANGEDSINCE, VANISHED
     max_line: int = 8192
     max_literal: int = 65536  # per command, once authenticated (APPEND has max_append)

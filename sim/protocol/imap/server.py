@@ -473,17 +473,24 @@ class ImapServer:
         if not self._login_allowed():
             self._events.append(LoginFailed(user, "cleartext login disabled"))
             return Reply(Status.NO, "LOGIN is disabled until TLS is active", "PRIVACYREQUIRED")
+        return self._log_in(user, password, "LOGIN")
+
+    def _log_in(self, user: str, password: str, command: str, authzid: str = "") -> Reply:
+        """The one credential check of LOGIN and AUTHENTICATE: the store's, and (PLAIN) an
+        authorization identity that is empty or the user's own -- nobody may act as another."""
         account = self.store.authenticate(user, password)
-        if account is None:
+        if account is None or authzid not in ("", user):
             self._events.append(LoginFailed(user, "bad credentials"))
             return Reply(Status.NO, "Authentication failed", "AUTHENTICATIONFAILED")
         self.account = account
         self._set_state(ImapState.AUTHENTICATED)
         self._events.append(LoggedIn(user))
-        return self._ok("LOGIN")
+        return self._ok(command)
 
     def _authenticate(self, tag: str, r: Reader, uid: bool) -> Reply:
-        """SASL PLAIN (RFC 4616), with or without an initial response (SASL-IR, RFC 4959)."""
+        """SASL PLAIN (RFC 4616), with or without an initial response (SASL-IR, RFC 4959).  Where
+        LOGIN is disabled (no TLS yet) it is refused before ``+``: a client must not be invited
+        to send the password in the clear."""
         if not self.config.auth_plain:
             return Reply(Status.NO, "no SASL mechanism is offered; use LOGIN", "CANNOT")
         r.sp()
@@ -492,9 +499,13 @@ class ImapServer:
         r.end()
         if mechanism != "PLAIN":
             return Reply(Status.NO, f"unsupported mechanism {mechanism[:30]}", "CANNOT")
+        if not self._login_allowed():
+            self._events.append(LoginFailed("", "cleartext login disabled"))
+            return Reply(Status.NO, "authentication is disabled until TLS is active",
+                         "PRIVACYREQUIRED")
         if initial is None:
             self.sasl_tag = tag
-            self.outbox.write(b"+ \r\n")
+            self.outbox.write(b"+ \r\n")  # an empty challenge: PLAIN has none (RFC 4616 §2)
             return _DEFERRED
         return self._sasl_plain(initial.encode("ascii"))
 
@@ -509,26 +520,18 @@ class ImapServer:
         self._finish(tag, ImapCommand.AUTHENTICATE, False, reply)
 
     def _sasl_plain(self, response: bytes) -> Reply:
+        """Decode a PLAIN response: base64 errors are BAD (RFC 9051 §6.2.2), a message that is
+        not ``[authzid] NUL authcid NUL passwd`` (RFC 4616 §2) fails authentication."""
         try:
             decoded = base64.b64decode(b"" if response == b"=" else response, validate=True)
         except (binascii.Error, ValueError):
             return Reply(Status.BAD, "the SASL response is not base64")
-        parts = decoded.split(b"\x00")
-        if len(parts) != 3:
-            return Reply(Status.BAD, "PLAIN needs authzid NUL user NUL password")
-        authzid, user, password = (p.decode("utf-8", "replace") for p in parts)
-        if not self._login_allowed():
-            self._events.append(LoginFailed(user, "cleartext login disabled"))
-            return Reply(Status.NO, "authentication is disabled until TLS is active",
-                         "PRIVACYREQUIRED")
-        account = self.store.authenticate(user, password)
-        if account is None or authzid not in ("", user):
-            self._events.append(LoginFailed(user, "bad credentials"))
-            return Reply(Status.NO, "Authentication failed", "AUTHENTICATIONFAILED")
-        self.account = account
-        self._set_state(ImapState.AUTHENTICATED)
-        self._events.append(LoggedIn(user))
-        return self._ok("AUTHENTICATE")
+        plain = parse_plain(decoded)
+        if isinstance(plain, str):
+            self._events.append(LoginFailed("", f"malformed PLAIN message: {plain}"))
+            return Reply(Status.NO, f"malformed PLAIN message: {plain}", "AUTHENTICATIONFAILED")
+        authzid, user, password = plain
+        return self._log_in(user, password, "AUTHENTICATE", authzid)
 
     # -- authenticated -------------------------------------------------------------------------
     def _enable(self, tag: str, r: Reader, uid: bool) -> Reply:
@@ -986,6 +989,23 @@ class ImapServer:
         reply = self._ok(word)
         reply.code = code
         return reply
+
+
+def parse_plain(message: bytes) -> tuple[str, str, str] | str:
+    """``(authzid, authcid, passwd)`` of a SASL PLAIN message (RFC 4616 §2), or why it is not
+    one: exactly two NULs, UTF-8, authcid and passwd of 1..255 octets, authzid of at most 255."""
+    parts = message.split(b"\x00")
+    if len(parts) != 3:
+        return f"{len(parts) - 1} NUL separators; PLAIN has 2"
+    authzid, authcid, passwd = parts
+    if not (authcid and passwd):
+        return "empty user name or password"
+    if max(len(authzid), len(authcid), len(passwd)) > 255:
+        return "a field longer than 255 octets"
+    try:
+        return authzid.decode("utf-8"), authcid.decode("utf-8"), passwd.decode("utf-8")
+    except UnicodeDecodeError:
+        return "not UTF-8"
 
 
 class ListPattern:
