@@ -38,6 +38,9 @@ class SequenceSet:
     a scan over the (up to 10000) ranges a client wrote."""
 
     ranges: tuple[tuple[int | None, int | None], ...]
+    #: ``$``: the session's saved search result (RFC 9051 §6.4.4.2), which the selected mailbox
+    #: resolves; ``ranges`` is then empty
+    saved: bool = False
     _merged: tuple[tuple[int, int], ...] = field(init=False, repr=False, compare=False)
     _starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
     _star: tuple[int, int] | None = field(init=False, repr=False, compare=False)
@@ -205,6 +208,8 @@ class Reader:
         return raw.decode("ascii")  # may be empty only when quoted; caller checks
 
     def sequence_set(self) -> SequenceSet:
+        if self.accept(b"$"):
+            return SequenceSet((), saved=True)
         ranges: list[tuple[int | None, int | None]] = []
         while True:
             a = self._seq_number()

@@ -33,7 +33,8 @@ plaintext the client pipelined behind the command, and ignores input until :meth
 Responses are IMAP4rev1-style (what imaplib and most clients expect) until the client sends
 ``ENABLE IMAP4rev2``: SELECT answers ``* 0 RECENT`` and ``* OK [UNSEEN n]`` as RFC 3501 §6.3.1
 requires.  After ENABLE IMAP4rev2 SEARCH answers with ESEARCH and SELECT adds its ``* LIST`` line
-instead.  APPENDed messages are stored with CRLF line ends (bare LF / CR converted, as Dovecot).
+instead.  ``SEARCH RETURN (MIN MAX COUNT ALL SAVE)`` answers ESEARCH in either kind of session;
+SAVE keeps the result as UIDs on the selected mailbox, which ``$`` names in any sequence set.  APPENDed messages are stored with CRLF line ends (bare LF / CR converted, as Dovecot).
 IDLE and AUTHENTICATE are the two commands whose tagged reply waits for another client line
 (``DONE``, or the SASL response); while one of them waits, the next line goes to it.
 
@@ -634,6 +635,8 @@ class ImapServer:
                 known = None
                 if r.accept(b" "):
                     known = r.sequence_set()
+                    if known.saved:
+                        raise ParseError("$ is not a set of known UIDs")
                 r.expect(b")")
                 qresync = (uidvalidity, modseq, known)
             else:
@@ -841,7 +844,7 @@ class ImapServer:
         wanted: set[int] | None = None
         if uid:
             r.sp()
-            wanted = {m.uid for _, m in sel.by_uid(r.sequence_set())}
+            wanted = {m.uid for _, m in sel.select(r.sequence_set(), True)}
         r.end()
         if sel.read_only:
             raise _No("mailbox is read-only", "READ-ONLY")
@@ -855,18 +858,36 @@ class ImapServer:
     def _search(self, tag: str, r: Reader, uid: bool) -> Reply:
         sel = self._need_selected()
         r.sp()
-        criterion = parse_search(r)
+        options = _search_return(r)
+        try:
+            criterion = parse_search(r)
+        except UnsupportedCharset:
+            if options is not None and "SAVE" in options:
+                sel.saved = frozenset()  # a SEARCH ... SAVE answered NO leaves $ empty (§6.4.4.2)
+            raise
         r.end()
         max_seq = sel.exists
         max_uid = sel.view[-1].uid if sel.view else 0
-        hits = [m.uid if uid else seq for seq, m in enumerate(sel.view, start=1)
-                if matches(criterion, Candidate(seq, m, max_seq, max_uid))]
-        if self._rev2:  # ESEARCH (RFC 9051 §7.3.4): the matches as a compact set, ALL omitted if none
-            found = f" ALL {uid_ranges(hits)}" if hits else ""
-            self.outbox.write(b'* ESEARCH (TAG "' + tag.encode() + b'")'
-                              + (b" UID" if uid else b"") + found.encode() + b"\r\n")
-        else:
+        found = [(seq, m) for seq, m in enumerate(sel.view, start=1)
+                 if matches(criterion, Candidate(seq, m, max_seq, max_uid, sel.saved))]
+        hits = [m.uid if uid else seq for seq, m in found]
+        if options is None and not self._rev2:
             self.outbox.write(b"* SEARCH" + b"".join(b" %d" % n for n in hits) + b"\r\n")
+            return self._ok("UID SEARCH" if uid else "SEARCH")
+        wanted = {"ALL"} if not options else options  # RETURN () means RETURN (ALL)
+        if "SAVE" in wanted:
+            # with only MIN and/or MAX beside it, SAVE keeps just those messages (RFC 9051
+            # §6.4.4.2); otherwise every match
+            if wanted - {"SAVE"} and wanted - {"SAVE"} <= {"MIN", "MAX"}:
+                ends = ([found[0]] if "MIN" in wanted and found else []) + (
+                    [found[-1]] if "MAX" in wanted and found else [])
+                sel.saved = frozenset(m.uid for _, m in ends)
+            else:
+                sel.saved = frozenset(m.uid for _, m in found)
+        results = esearch_results(wanted, hits)
+        if wanted != {"SAVE"}:  # SAVE alone asks for no ESEARCH response at all
+            self.outbox.write(b'* ESEARCH (TAG "' + tag.encode() + b'")' + (b" UID" if uid else b"")
+                              + results.encode() + b"\r\n")
         return self._ok("UID SEARCH" if uid else "SEARCH")
 
     def _fetch(self, tag: str, r: Reader, uid: bool) -> Reply:
@@ -886,7 +907,7 @@ class ImapServer:
             assert modifiers.changed_since is not None
             largest = sel.view[-1].uid if sel.view else 0
             gone = [u for u in sel.vanished_since(modifiers.changed_since)
-                    if numbers.contains(u, max(largest, u))]
+                    if (u in sel.saved if numbers.saved else numbers.contains(u, max(largest, u)))]
             if gone:
                 self.outbox.write(b"* VANISHED (EARLIER) %s\r\n" % uid_ranges(gone).encode())
         if modifiers.changed_since is not None:
@@ -989,6 +1010,41 @@ class ImapServer:
         reply = self._ok(word)
         reply.code = code
         return reply
+
+
+_RETURN_OPTIONS = ("MIN", "MAX", "ALL", "COUNT", "SAVE")
+
+
+def _search_return(r: Reader) -> set[str] | None:
+    """``RETURN (option ...)`` before the search criteria (RFC 9051 §6.4.4), or None."""
+    if not r.accept(b"RETURN ("):
+        return None
+    options: set[str] = set()
+    while not r.accept(b")"):
+        if options:
+            r.sp()
+        word = r.atom("a search return option").upper()
+        if word not in _RETURN_OPTIONS:
+            raise ParseError(f"unknown search return option {word[:30]!r}; allowed: "
+                             + " ".join(_RETURN_OPTIONS))
+        options.add(word)
+    r.sp()
+    return options
+
+
+def esearch_results(options: set[str], hits: list[int]) -> str:
+    """The ESEARCH return data for ascending ``hits``: MIN, MAX and ALL only when something
+    matched, COUNT always (RFC 9051 §7.3.4), in the order the options are defined."""
+    out = ""
+    if hits and "MIN" in options:
+        out += f" MIN {hits[0]}"
+    if hits and "MAX" in options:
+        out += f" MAX {hits[-1]}"
+    if hits and "ALL" in options:
+        out += f" ALL {uid_ranges(hits)}"
+    if "COUNT" in options:
+        out += f" COUNT {len(hits)}"
+    return out
 
 
 def parse_plain(message: bytes) -> tuple[str, str, str] | str:
