@@ -34,14 +34,20 @@ Responses are IMAP4rev1-style (what imaplib and most clients expect) until the c
 ``ENABLE IMAP4rev2``: SELECT answers ``* 0 RECENT`` and ``* OK [UNSEEN n]`` as RFC 3501 §6.3.1
 requires.  After ENABLE IMAP4rev2 SEARCH answers with ESEARCH and SELECT adds its ``* LIST`` line
 instead.  ``SEARCH RETURN (MIN MAX COUNT ALL SAVE)`` answers ESEARCH in either kind of session;
-SAVE keeps the result as UIDs on the selected mailbox, which ``$`` names in any sequence set.  APPENDed messages are stored with CRLF line ends (bare LF / CR converted, as Dovecot).
+SAVE keeps the result as UIDs on the selected mailbox, which ``$`` names in any sequence set.
+APPENDed messages are stored with CRLF line ends (bare LF / CR converted, as Dovecot).
 IDLE and AUTHENTICATE are the two commands whose tagged reply waits for another client line
 (``DONE``, or the SASL response); while one of them waits, the next line goes to it.
 
+LIST takes RFC 9051's selection options (SUBSCRIBED, REMOTE, RECURSIVEMATCH), several patterns and
+the return options SUBSCRIBED, CHILDREN and STATUS.  A subscription belongs to its mailbox (DELETE
+drops it), so LIST never reports a subscribed ``\\NonExistent`` mailbox.
+
 Left out on purpose: SASL mechanisms other than PLAIN, BINARY, SORT/THREAD, ACLs, the QUOTA
-extension (a quota is enforced, it cannot be queried), METADATA, NOTIFY, LIST-EXTENDED options and
-the STORE UNCHANGEDSINCE modifier -- none of them changes what the course measures.  ``\\Recent``
-is not kept (removed by RFC 9051): rev1 sessions are told ``0 RECENT`` and cannot STORE it.
+extension (a quota is enforced, it cannot be queried), METADATA, NOTIFY, LIST's SPECIAL-USE options
+and the STORE UNCHANGEDSINCE modifier -- none of them changes what the course measures.
+``\\Recent`` is not kept (removed by RFC 9051): rev1 sessions are told ``0 RECENT`` and cannot
+STORE it.
 """
 
 from __future__ import annotations
@@ -53,7 +59,7 @@ from datetime import UTC, datetime
 
 from ..message import Message, crlf_line_ends
 from ..outbox import Outbox
-from ..store import DELIMITER, INBOX, Account, Store, StoreError
+from ..store import DELIMITER, INBOX, Account, Mailbox, Store, StoreError
 from . import formatting as fmt
 from .config import ImapConfig
 from .events import (
@@ -706,43 +712,83 @@ class ImapServer:
         return self._ok(self._current.value if self._current else "SUBSCRIBE")
 
     def _list(self, tag: str, r: Reader, uid: bool) -> Reply:
+        """LIST with RFC 9051 §6.3.9's selection options (SUBSCRIBED, REMOTE, RECURSIVEMATCH),
+        several patterns, and return options (SUBSCRIBED, CHILDREN, STATUS); LSUB as RFC 3501."""
         lsub = self._current is ImapCommand.LSUB
         r.sp()
-        if r.peek() == ord("("):
-            raise ParseError("LIST selection options are not supported")
+        select: set[str] = set()
+        if not lsub and r.accept(b"("):
+            select = _option_words(r, _LIST_SELECT, "LIST selection option")
+            r.sp()
+            if "RECURSIVEMATCH" in select and not select - {"RECURSIVEMATCH", "REMOTE"}:
+                raise ParseError("RECURSIVEMATCH needs another selection option, e.g. SUBSCRIBED")
         reference = r.list_mailbox()
         r.sp()
-        pattern = r.list_mailbox()
+        if not lsub and r.accept(b"("):
+            patterns = [r.list_mailbox()]
+            while not r.accept(b")"):
+                r.sp()
+                patterns.append(r.list_mailbox())
+        else:
+            patterns = [r.list_mailbox()]
+        returns: set[str] = set()
+        status_items: list[str] = []
+        if not lsub and r.accept(b" RETURN ("):
+            while not r.accept(b")"):
+                if returns:
+                    r.sp()
+                word = r.atom("a LIST return option").upper()
+                if word == "STATUS":
+                    r.sp()
+                    status_items = self._status_items(r)
+                elif word not in ("SUBSCRIBED", "CHILDREN"):
+                    raise ParseError(f"unknown LIST return option {word[:30]!r}; allowed: "
+                                     "SUBSCRIBED CHILDREN STATUS")
+                returns.add(word)
         r.end()
-        word = b"LSUB" if lsub else b"LIST"
-        if not pattern:
-            self.outbox.write(b"* " + word + b' (\\Noselect) "/" ""\r\n')
-            return self._ok(word.decode())
-        full_pattern = reference + pattern
-        if len(full_pattern) > MAX_PATTERN:
-            raise ParseError(f"LIST pattern of {len(full_pattern)} characters; allowed {MAX_PATTERN}")
+        verb = b"LSUB" if lsub else b"LIST"
+        if patterns == [""]:
+            self.outbox.write(b"* " + verb + b' (\\Noselect) "/" ""\r\n')
+            return self._ok(verb.decode())
+        full = [reference + p for p in patterns if p]
+        for pattern in full:
+            if len(pattern) > MAX_PATTERN:
+                raise ParseError(f"LIST pattern of {len(pattern)} characters; allowed {MAX_PATTERN}")
         account = self._need_account()
         names = set(account.mailboxes)
         # every proper ancestor of a name: a mailbox has children exactly when it is one of them
         parents = {DELIMITER.join(n.split(DELIMITER)[:i]) for n in names
                    for i in range(1, n.count(DELIMITER) + 1)}
-        matcher = ListPattern(full_pattern)
-        inbox_matcher = ListPattern(full_pattern.upper())
+        subscribed = {n for n in names if account.mailboxes[n].subscribed}
+        matchers = [(ListPattern(p), ListPattern(p.upper())) for p in full]
+        only_subscribed = lsub or "SUBSCRIBED" in select
+        show_subscribed = "SUBSCRIBED" in select or "SUBSCRIBED" in returns
         for name in sorted(names | parents, key=lambda n: (n != INBOX, n)):
-            if not (matcher.matches(name) or (name == INBOX and inbox_matcher.matches(INBOX))):
+            if not any(m.matches(name) or (name == INBOX and up.matches(INBOX))
+                       for m, up in matchers):
                 continue
+            extra = b""
+            if only_subscribed and name not in subscribed:
+                if lsub and name in names:
+                    continue
+                if not lsub:  # RFC 5258 §3.5: shown only for its subscribed descendants
+                    if "RECURSIVEMATCH" not in select or not any(
+                            s.startswith(name + DELIMITER) for s in subscribed):
+                        continue
+                    extra = b' ("CHILDINFO" ("SUBSCRIBED"))'
             attrs: list[str] = []
             if name not in names:
                 attrs.append("\\Noselect")
-            elif lsub and not account.mailboxes[name].subscribed:
-                continue
-            has_children = name in parents
-            attrs.append("\\HasChildren" if has_children else "\\HasNoChildren")
+            if show_subscribed and name in subscribed:
+                attrs.append("\\Subscribed")
+            attrs.append("\\HasChildren" if name in parents else "\\HasNoChildren")
             if name in _SPECIAL_USE:
                 attrs.append(_SPECIAL_USE[name])
-            self.outbox.write(b"* " + word + b" (" + " ".join(attrs).encode() + b') "/" '
-                              + fmt.astring(name) + b"\r\n")
-        return self._ok(word.decode())
+            self.outbox.write(b"* " + verb + b" (" + " ".join(attrs).encode() + b') "/" '
+                              + fmt.astring(name) + extra + b"\r\n")
+            if status_items and name in names:  # RFC 9051 §6.3.9.2: after its LIST line
+                self.outbox.write(self._status_line(account.mailboxes[name], status_items))
+        return self._ok(verb.decode())
 
     def _namespace(self, tag: str, r: Reader, uid: bool) -> Reply:
         r.end()
@@ -753,18 +799,29 @@ class ImapServer:
         r.sp()
         name = self._mailbox_arg(r)
         r.sp()
+        items = self._status_items(r)
+        r.end()
+        box = self._need_account().get(name)
+        if box is None:
+            raise _No("no such mailbox", "NONEXISTENT")
+        self.outbox.write(self._status_line(box, items))
+        return self._ok("STATUS")
+
+    @staticmethod
+    def _status_items(r: Reader) -> list[str]:
+        """``(item ...)`` of STATUS or of LIST's RETURN (STATUS ...)."""
         r.expect(b"(")
         items = [r.atom("a status item").upper()]
         while not r.accept(b")"):
             r.sp()
             items.append(r.atom("a status item").upper())
-        r.end()
         for item in items:
             if item not in _STATUS_ITEMS:
                 raise ParseError(f"unknown status item {item[:30]!r}")
-        box = self._need_account().get(name)
-        if box is None:
-            raise _No("no such mailbox", "NONEXISTENT")
+        return items
+
+    @staticmethod
+    def _status_line(box: Mailbox, items: list[str]) -> bytes:
         values = {
             "MESSAGES": len(box.messages), "UIDNEXT": box.uidnext, "UIDVALIDITY": box.uidvalidity,
             "UNSEEN": sum(1 for m in box.messages if "\\Seen" not in m.flags),
@@ -772,8 +829,7 @@ class ImapServer:
             "RECENT": 0, "HIGHESTMODSEQ": box.highestmodseq,
         }
         body = " ".join(f"{item} {values[item]}" for item in items)
-        self.outbox.write(b"* STATUS " + fmt.astring(box.name) + f" ({body})\r\n".encode())
-        return self._ok("STATUS")
+        return b"* STATUS " + fmt.astring(box.name) + f" ({body})\r\n".encode()
 
     def _append(self, tag: str, r: Reader, uid: bool) -> Reply:
         r.sp()
@@ -1013,6 +1069,20 @@ class ImapServer:
 
 
 _RETURN_OPTIONS = ("MIN", "MAX", "ALL", "COUNT", "SAVE")
+_LIST_SELECT = ("SUBSCRIBED", "REMOTE", "RECURSIVEMATCH")
+
+
+def _option_words(r: Reader, allowed: tuple[str, ...], what: str) -> set[str]:
+    """The words of a parenthesised option list whose ``(`` was read, up to its ``)``."""
+    words: set[str] = set()
+    while not r.accept(b")"):
+        if words:
+            r.sp()
+        word = r.atom(f"a {what}").upper()
+        if word not in allowed:
+            raise ParseError(f"unknown {what} {word[:30]!r}; allowed: {' '.join(allowed)}")
+        words.add(word)
+    return words
 
 
 def _search_return(r: Reader) -> set[str] | None:
