@@ -43,7 +43,10 @@ LIST takes RFC 9051's selection options (SUBSCRIBED, REMOTE, RECURSIVEMATCH), se
 the return options SUBSCRIBED, CHILDREN and STATUS.  A subscription belongs to its mailbox (DELETE
 drops it), so LIST never reports a subscribed ``\\NonExistent`` mailbox.
 
-Left out on purpose: SASL mechanisms other than PLAIN, BINARY, SORT/THREAD, ACLs, the QUOTA
+FETCH BINARY[]/BINARY.PEEK[]/BINARY.SIZE[] undo base64 and quoted-printable (another transfer
+encoding is NO [UNKNOWN-CTE]).
+
+Left out on purpose: SASL mechanisms other than PLAIN, SORT/THREAD, ACLs, the QUOTA
 extension (a quota is enforced, it cannot be queried), METADATA, NOTIFY, LIST's SPECIAL-USE options
 and the STORE UNCHANGEDSINCE modifier -- none of them changes what the course measures.
 ``\\Recent`` is not kept (removed by RFC 9051): rev1 sessions are told ``0 RECENT`` and cannot
@@ -90,7 +93,15 @@ from .events import (
     Status,
     UpdatesSent,
 )
-from .fetch import FetchItem, FetchKind, parse_fetch_items, parse_fetch_modifiers, write_fetch
+from .fetch import (
+    FetchItem,
+    FetchKind,
+    UnknownEncoding,
+    check_binary,
+    parse_fetch_items,
+    parse_fetch_modifiers,
+    write_fetch,
+)
 from .framing import (
     CommandFramer,
     ContinuationNeeded,
@@ -970,6 +981,13 @@ class ImapServer:
             since = modifiers.changed_since
             chosen = [(seq, m) for seq, m in chosen if m.modseq > since]
             items = items + [FetchItem(FetchKind.MODSEQ)]
+        if any(i.kind in (FetchKind.BINARY, FetchKind.BINARY_SIZE) for i in items):
+            for _, stored in chosen:
+                try:
+                    check_binary(stored.message, items)
+                except UnknownEncoding as exc:
+                    raise _No(f"cannot decode Content-Transfer-Encoding {str(exc)[:30]}",
+                              "UNKNOWN-CTE") from None
         sets_seen = not sel.read_only and any(i.sets_seen for i in items)
         seen_set: list[int] = []
         for seq, stored in chosen:
