@@ -117,3 +117,21 @@ def test_any_octets_come_back_decoded(data: bytes, cte: str) -> None:
     out = send(engine, "a FETCH 1 (BINARY.SIZE[1] BINARY.PEEK[1])")
     assert _literal(out, b"BINARY[1]") == data
     assert b"BINARY.SIZE[1] %d " % len(data) in out
+
+
+def test_append_takes_a_literal8_and_binary_returns_its_octets() -> None:
+    """RFC 9051 §6.3.12: APPEND's message may be a literal8 (``~{n}``, synchronising or not), so
+    octets with NUL can be stored; a literal8 anywhere else is BAD."""
+    engine = logged_in()
+    msg = b"Subject: x\r\n\r\nhi\x00there\r\n"
+    assert send(engine, b"a APPEND INBOX ~{%d+}\r\n" % len(msg) + msg + b"\r\n") == (
+        b"a OK [APPENDUID 1 6] APPEND completed\r\n")
+    assert send(engine, b"b APPEND INBOX (\\Seen) ~{%d}\r\n" % len(msg)) == (
+        b"+ Ready for literal data\r\n")
+    assert send(engine, msg + b"\r\n") == b"b OK [APPENDUID 1 7] APPEND completed\r\n"
+    send(engine, "c SELECT INBOX")
+    assert send(engine, "d FETCH 6:7 BINARY.PEEK[1]") == (
+        b"* 6 FETCH (BINARY[1] ~{10}\r\nhi\x00there\r\n)\r\n"
+        b"* 7 FETCH (BINARY[1] ~{10}\r\nhi\x00there\r\n)\r\nd OK FETCH completed\r\n")
+    assert send(engine, b"e CREATE ~{3+}\r\nBox\r\n") == (
+        b"e BAD CREATE: a literal8 (~{n}) is allowed only for APPEND's message\r\n")

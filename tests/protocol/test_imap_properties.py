@@ -31,7 +31,9 @@ COMMANDS = [
     b"*", b"h1 ENABLE IMAP4rev2 CONDSTORE", b"h2 UID SEARCH NOT DELETED",
     b"i1 SEARCH RETURN (MIN SAVE) SEEN", b"i2 UID FETCH $ (FLAGS) (CHANGEDSINCE 1 VANISHED)",
     b"i3 UID SEARCH RETURN () UID $ OR $ 1", b"i4 STORE $ +FLAGS (\\Seen)", b"i5 MOVE $ Archive",
-    b"i6 SEARCH RETURN (COUNT MAX ALL) ALL",
+    b"i6 SEARCH RETURN (COUNT MAX ALL) ALL", b"i7 APPEND Sent ~{4+}\r\na\x00\r\n",
+    b"i8 FETCH 1 (BINARY.PEEK[1]<2.9> BINARY.SIZE[2])", b"i9 LIST (SUBSCRIBED) \"\" (% *)",
+    b"j1 LIST \"\" * RETURN (STATUS (MESSAGES SIZE) CHILDREN)", b"j2 LOGIN ~{1}",
 ]
 
 line = st.one_of(

@@ -7,7 +7,8 @@ then the rest of the line.  The :class:`CommandFramer` buffers bytes and yields,
 
 * :class:`Framed` -- a complete command.  Its ``text`` is the command with each literal replaced by
   one NUL octet (NUL cannot occur in IMAP text, lines containing one are refused), and ``literals``
-  holds the literal payloads in order; the command parser reads the two together.
+  holds the literal payloads in order; the command parser reads the two together.  A literal8
+  (``~{n}``, RFC 9051 §4.3) is framed like a literal and listed in ``binary``.
 * :class:`ContinuationNeeded` -- a synchronising literal ``{n}`` was announced and accepted: the engine
   must answer ``+`` before the client sends the octets.
 * :class:`Refused` -- a line longer than ``max_line`` or a literal larger than the limit (which the
@@ -28,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 LITERAL_MARK = 0  # NUL stands in for a literal inside Framed.text
-_LITERAL_AT_END = re.compile(rb"\{(\d{1,20})(\+?)\}$")
+_LITERAL_AT_END = re.compile(rb"(~?)\{(\d{1,20})(\+?)\}$")  # literal8 "~{n}" too (RFC 9051 §4.3)
 MAX_TAG = 64
 
 
@@ -38,6 +39,8 @@ class Framed:
 
     text: bytes
     literals: tuple[bytes, ...]
+    #: indexes of the literals sent as literal8 (``~{n}``), which only APPEND accepts
+    binary: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ class CommandFramer:
         self._mode = _Mode.LINE
         self._text = bytearray()  # the command so far (completed segments)
         self._literals: list[bytes] = []
+        self._binary: set[int] = set()
         self._literal_left = 0
         self._literal = bytearray()
         self._pending: list[FramerItem] = []
@@ -154,6 +158,7 @@ class CommandFramer:
     def _reset_command(self) -> None:
         self._text = bytearray()
         self._literals = []
+        self._binary = set()
         self._literal = bytearray()
         self._literal_left = 0
 
@@ -238,12 +243,14 @@ class CommandFramer:
         m = _LITERAL_AT_END.search(line)
         if m is None:
             self._text += line
-            item = Framed(bytes(self._text), tuple(self._literals))
+            item = Framed(bytes(self._text), tuple(self._literals), frozenset(self._binary))
             self._reset_command()
             self._pending.append(item)
             return True
-        size = int(m.group(1))
-        sync = not m.group(2)
+        size = int(m.group(2))
+        sync = not m.group(3)
+        if m.group(1):
+            self._binary.add(len(self._literals))
         self._text += line[: m.start()]
         limit = self._limit()
         total = sum(len(x) for x in self._literals) + size

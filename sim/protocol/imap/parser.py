@@ -89,6 +89,7 @@ class Reader:
     def __init__(self, framed: Framed) -> None:
         self.text = framed.text
         self.literals = framed.literals
+        self.binary = framed.binary
         self.pos = 0
         self._next_literal = 0
 
@@ -155,9 +156,12 @@ class Reader:
             raise ParseError(f"{what} 0: allowed 1..{MAX_NUMBER}")
         return value
 
-    def literal(self) -> bytes:
+    def literal(self, *, binary_ok: bool = False) -> bytes:
+        """The next literal; a literal8 (``~{n}``) only where ``binary_ok`` (APPEND's message)."""
         if not self.peek_literal():
             raise ParseError(f"expected a literal at octet {self.pos}")
+        if self._next_literal in self.binary and not binary_ok:
+            raise ParseError("a literal8 (~{n}) is allowed only for APPEND's message")
         self.pos += 1
         data = self.literals[self._next_literal]
         self._next_literal += 1

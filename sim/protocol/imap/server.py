@@ -854,7 +854,7 @@ class ImapServer:
         if r.peek() == ord('"'):
             when = r.date_time()
             r.sp()
-        data = r.literal()
+        data = r.literal(binary_ok=True)
         r.end()
         account = self._need_account()
         box = account.get(name)
