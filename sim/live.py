@@ -757,8 +757,11 @@ def imap_factory(demo: Demo, tls: bool = False, *, implicit_tls: bool = False,
     # --public), sites SHOULD NOT allow it, and clients MUST NOT send it on an insecure network.
     # SELECT's extra "* LIST" answer is IMAP4rev2-only (RFC 9051 §6.3.2, Appendix E: after
     # ENABLE IMAP4rev2); rev1 clients such as imaplib file it with the next LIST's results.
+    # AUTHENTICATE PLAIN with SASL-IR is offered wherever LOGIN is (the engine hides it behind
+    # LOGINDISABLED): mbsync's and neomutt's defaults use it rather than LOGIN.
     config = ImapConfig(starttls=tls and not implicit_tls, implicit_tls=implicit_tls,
-                        cleartext_login=cleartext_login, select_list=False)
+                        cleartext_login=cleartext_login, select_list=False,
+                        auth_plain=True)
     return lambda: ImapServer(demo.store, config)
 
 

@@ -344,6 +344,8 @@ def _imap_server_note(text: str, client: str, pushed: bool) -> tuple[str, bool]:
             "SEARCH": "untagged: the matches (UIDs for UID SEARCH)",
             "ESEARCH": "untagged: the matches",
             "STATUS": "untagged: the folder's counts",
+            "RECENT": ("untagged (IMAP4rev1): messages new to this session; this server keeps no "
+                       "\\Recent (RFC 9051 dropped it), so 0"),
             "CAPABILITY": "untagged: what the server supports",
             "BYE": "untagged BYE: the server closes the connection",
             "OK": "untagged OK: information for the client",
@@ -351,6 +353,7 @@ def _imap_server_note(text: str, client: str, pushed: bool) -> tuple[str, bool]:
         for code, explained in (
             ("[UIDVALIDITY", "UIDVALIDITY: while it stays the same, cached UIDs remain valid"),
             ("[UIDNEXT", "UIDNEXT: the UID the next message will get"),
+            ("[UNSEEN", "UNSEEN (IMAP4rev1): the number of the first message not yet seen"),
             ("[PERMANENTFLAGS", "which flags the client may store permanently"),
             ("[HIGHESTMODSEQ", "HIGHESTMODSEQ: lets a client resync only what changed"),
             ("[COPYUID", "COPYUID: the message's new UID in the target folder (UIDPLUS)"),

@@ -161,14 +161,17 @@ CONTENT = LessonContent(
                 "How many untagged lines does the server send before the tagged OK that "
                 "completes that command?"
             ),
-            answer="sealed:3h6zxQ==",
+            answer="sealed:bDExPQ==",
             tolerance=0,
             unit="lines",
             explanation=(
                 "Count the lines starting with `*` between the command and its tagged reply: the "
-                "message count (`EXISTS`), the `FLAGS` the mailbox knows, and the `OK` lines "
-                "with response codes (`PERMANENTFLAGS`, `UIDVALIDITY`, `UIDNEXT`). The tagged "
-                "reply then repeats the command's tag."
+                "message count (`EXISTS`), `0 RECENT`, the `FLAGS` the mailbox knows, and the "
+                "`OK` lines with response codes (`UNSEEN`, the first message not yet seen; "
+                "`PERMANENTFLAGS`, `UIDVALIDITY`, `UIDNEXT`). `RECENT` and `UNSEEN` are what RFC "
+                "3501 requires for an IMAP4rev1 client, which this one is; after `ENABLE "
+                "IMAP4rev2` the server leaves them out (RFC 9051). The tagged reply then repeats "
+                "the command's tag."
             ),
         ),
         MultipleChoice(

@@ -250,7 +250,8 @@ class ImapClient:
             cost = add(cost, self._qresync_folders(inbox_done=True))
         else:
             cost = costs.connect(len(inbox), user.box_next[INBOX],
-                                 user.keywords.get(INBOX, 0) > 0)
+                                 user.keywords.get(INBOX, 0) > 0,
+                                 unseen=user.first_unseen(INBOX))
             self._upload_queue(t)
             cost = add(cost, self._resync_cost())
         cost = add(cost, costs.idle_start() if self.pol.idle else ZERO)
@@ -280,7 +281,8 @@ class ImapClient:
         book = self.w.book
         highest = book.highest(user.index, folder) if self.qresync else 1  # type: ignore[union-attr]
         return self.costs.select(folder, len(user.boxes[folder]), user.box_next[folder],
-                                 user.keywords.get(folder, 0) > 0, user.validity[folder], highest)
+                                 user.keywords.get(folder, 0) > 0, user.validity[folder], highest,
+                                 unseen=user.first_unseen(folder))
 
     def _flag_listing(self, folder: str) -> Cost:
         """``UID FETCH 1:* (UID FLAGS)`` of a non-empty selected ``folder``: the command and
@@ -306,10 +308,11 @@ class ImapClient:
         prev = self.since.get(folder)
         since = prev[0] if prev else None
         if connecting:
-            cost = costs.connect(len(box), user.box_next[folder], keywords, highest, since)
+            cost = costs.connect(len(box), user.box_next[folder], keywords, highest, since,
+                                 user.first_unseen(folder))
         else:
             cost = costs.select(folder, len(box), user.box_next[folder], keywords,
-                                user.validity[folder], highest, since)
+                                user.validity[folder], highest, since, user.first_unseen(folder))
         if prev is not None:
             lines = costs.vanished_line(book.vanished_since(u, folder, prev[0]))
             where, of = user.where, book.of

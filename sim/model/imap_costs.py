@@ -192,6 +192,20 @@ class _Probe:
             box.append(_FILLER)
         box.append(message, flags)
 
+    def first_unseen(self, folder: str, unseen: int) -> None:
+        """Give every message before the ``unseen``-th (all, when 0) ``\\Seen`` and that one
+        none: a rev1 SELECT's ``[UNSEEN n]`` line then has as many digits as the real one."""
+        box = self.account.get(folder)
+        assert box is not None
+        first = _number_with(digits(unseen)) if unseen else len(box.messages) + 1
+        if first > len(box.messages) + 1:
+            raise ValueError(f"first unseen message {unseen} of {len(box.messages)}")
+        for seq, m in enumerate(list(box.messages), start=1):
+            if seq < first:
+                box.set_flags(m.uid, m.flags | {"\\Seen"})
+            elif seq == first:
+                box.set_flags(m.uid, m.flags - {"\\Seen"})
+
     def place(self, seq: int, uid: int, message: Message, flags: set[str]) -> int:
         """Put ``message`` in INBOX at a seq and UID with as many digits as the real ones; returns
         the probe's UID (framing depends on digit counts only, so that is all that must match)."""
@@ -243,13 +257,16 @@ class ImapCosts:
 
     # -- connection -----------------------------------------------------------------------------
     def connect(self, exists: int, uidnext: int, keywords: bool, highest: int = 1,
-                since: int | None = None) -> Cost:
+                since: int | None = None, unseen: int = 0) -> Cost:
         """Greeting, CAPABILITY, [STARTTLS, CAPABILITY], LOGIN, [ENABLE QRESYNC], SELECT INBOX.
 
-        Under QRESYNC ``highest`` is INBOX's HIGHESTMODSEQ and ``since`` the modseq of the
-        client's last sync (``None``: a first sync, a plain SELECT); the VANISHED and changed
-        lines of a QRESYNC select are not included (:meth:`vanished_line`, :meth:`changed_line`)."""
-        key: tuple[Any, ...] = ("connect", digits(exists), digits(uidnext), keywords)
+        ``unseen`` is the sequence number of INBOX's first message without \\Seen (0: none), which
+        the IMAP4rev1 SELECT reply names (RFC 3501 §6.3.1).  Under QRESYNC ``highest`` is INBOX's
+        HIGHESTMODSEQ and ``since`` the modseq of the client's last sync (``None``: a first sync,
+        a plain SELECT); the VANISHED and changed lines of a QRESYNC select are not included
+        (:meth:`vanished_line`, :meth:`changed_line`)."""
+        key: tuple[Any, ...] = ("connect", digits(exists), digits(uidnext), keywords,
+                                digits(unseen) if unseen else 0)
         if self.qresync:
             key += (digits(highest), None if since is None else digits(since))
 
@@ -261,6 +278,7 @@ class ImapCosts:
             if keywords:
                 p.account.inbox.append(_FILLER, {"$Forwarded"}) if not exists else \
                     p.account.inbox.set_flags(p.account.inbox.messages[0].uid, {"$Forwarded"})
+            p.first_unseen("INBOX", unseen)
             c = connect(ImapServer(p.store, _config(self.tls, self.qresync)), USER, PASSWORD,
                         starttls=self.tls is TlsMode.STARTTLS,
                         mailbox=None if self.qresync else "INBOX")
@@ -273,13 +291,15 @@ class ImapCosts:
         return self._get(key, measure)
 
     def select(self, folder: str, exists: int, uidnext: int, keywords: bool,
-               validity: int = 2, highest: int = 1, since: int | None = None) -> Cost:
+               validity: int = 2, highest: int = 1, since: int | None = None,
+               unseen: int = 0) -> Cost:
         """SELECT of another folder on an open connection (closes the previous one).
 
-        ``validity`` is the folder's UIDVALIDITY (its digits are in the reply); under QRESYNC
-        ``highest``/``since`` are as for :meth:`connect`."""
+        ``validity`` is the folder's UIDVALIDITY (its digits are in the reply); ``unseen``,
+        ``highest`` and ``since`` are as for :meth:`connect`."""
         key: tuple[Any, ...] = ("select", folder, digits(exists), digits(uidnext), keywords,
-                                1 if folder == "INBOX" else digits(validity))
+                                1 if folder == "INBOX" else digits(validity),
+                                digits(unseen) if unseen else 0)
         if self.qresync:
             key += (digits(highest), None if since is None else digits(since))
 
@@ -293,6 +313,7 @@ class ImapCosts:
             assert box is not None
             if keywords and n:
                 box.set_flags(box.messages[0].uid, {"$Forwarded"})
+            p.first_unseen(folder, unseen)
             c = p.client("INBOX")
             if self.qresync:
                 p.calm(folder, digits(highest))

@@ -122,7 +122,8 @@ class ServerUser:
 
     __slots__ = ("index", "name", "where", "boxes", "box_mid", "box_next", "validity", "uid_of",
                  "inbox", "mid_at", "inbox_bytes", "size_digits", "uid_digits",
-                 "lock_until", "lock_holder", "bytes", "modseq", "keywords", "lsum", "log")
+                 "lock_until", "lock_holder", "bytes", "modseq", "keywords", "lsum", "log",
+                 "unseen")
 
     def __init__(self, index: int, name: str) -> None:
         self.index = index
@@ -147,6 +148,9 @@ class ServerUser:
         # an IMAP flag-resync listing, kept incrementally so a resync costs O(1) to price
         self.lsum: dict[str, int] = {}
         self.log: list[MailId] = []  # mail ids in the order the server changed them (modseq order)
+        # folder -> ascending UIDs of its messages without \Seen: an IMAP4rev1 SELECT names the
+        # first one (``* OK [UNSEEN n]``), whose digits the model must price
+        self.unseen: dict[str, list[Uid]] = {}
 
     def folder(self, name: str) -> list[Uid]:
         if name not in self.boxes:
@@ -155,6 +159,13 @@ class ServerUser:
             self.box_next[name] = 1
             self.validity[name] = len(self.validity) + 1
         return self.boxes[name]
+
+    def first_unseen(self, folder: str) -> int:
+        """Sequence number of the first message of ``folder`` without \\Seen; 0 if none."""
+        unseen = self.unseen.get(folder)
+        if not unseen:
+            return 0
+        return bisect.bisect_left(self.boxes[folder], unseen[0]) + 1
 
     def seq_of(self, mid: MailId) -> int:
         """IMAP sequence number of ``mid`` in its folder."""

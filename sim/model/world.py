@@ -26,7 +26,7 @@ from typing import Any, Final
 
 import simpy
 
-from ..metrics import FORWARDED, Recorder
+from ..metrics import FORWARDED, SEEN, Recorder
 from ..records import EventRecord, RecordKind
 from ..results import LossReason
 from ..scenario import Scenario
@@ -488,10 +488,20 @@ class World:
             user.uid_digits -= _DIGITS[uid] if uid < 100_000 else digits(uid)
 
     def _keyword(self, user: ServerUser, folder: str, flags: int, sign: int, mid: MailId) -> None:
+        """Keep the per-folder tallies IMAP costs are priced from (keywords, listing sums,
+        unseen UIDs) as a message with ``flags`` enters (``sign`` 1) or leaves (-1) ``folder``."""
         if flags & FORWARDED:
             user.keywords[folder] = user.keywords.get(folder, 0) + sign
         lsum = user.lsum
         uid = user.uid_of[mid]
+        if not flags & SEEN:
+            unseen = user.unseen.get(folder)
+            if unseen is None:
+                unseen = user.unseen[folder] = []
+            if sign > 0:
+                bisect.insort(unseen, uid)
+            else:
+                del unseen[bisect.bisect_left(unseen, uid)]
         lsum[folder] = lsum.get(folder, 0) + sign * (
             (_DIGITS[uid] if uid < 100_000 else digits(uid))
             + (_FLAG_LEN[flags] if 0 <= flags < 16 else flag_len(flags)))

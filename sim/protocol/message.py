@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -31,6 +32,22 @@ from functools import cached_property
 from threading import Lock
 
 CRLF = b"\r\n"
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def crlf_line_ends(data: bytes) -> bytes:
+    """``data`` with every line end CRLF: a bare LF or a bare CR becomes CRLF (as Dovecot stores
+    APPENDed mail).  RFC 5322 lines end CRLF; a bare-LF message has no header/body split, so IMAP
+    would see an empty ENVELOPE and POP3 would send lines a client could not frame."""
+    return _LINE_END.sub(CRLF, data)
+
+
+def line_split(data: bytes) -> list[bytes]:
+    """Lines of ``data`` without their ends, whichever end each has (CRLF, LF or CR)."""
+    lines = _LINE_END.split(data)
+    if lines and lines[-1] == b"":
+        lines.pop()  # data ended with a line end
+    return lines
 TEXT_LINE = 72  # characters of filler text per line (before CRLF)
 B64_LINE = 76  # RFC 2045 §6.8: encoded lines are at most 76 characters
 
@@ -462,6 +479,17 @@ class Message:
             # a final unterminated "." line is stuffed too (the engine then adds CRLF . CRLF)
             return int(data.startswith(b".")) + data.count(b"\r\n.")
         return 0  # fillers and generated headers never start a line with '.'
+
+    @cached_property
+    def pop3_clean(self) -> bool:
+        """True when the rendered bytes can go into a POP3 multi-line reply as they are: CRLF line
+        ends only, no line starting with '.', and a final CRLF (generated content always is)."""
+        if not _has_concrete_bytes(self.root):
+            return True
+        data = self.render()
+        crlf = data.count(CRLF)
+        return (self.dot_lines == 0 and data.count(b"\r") == crlf == data.count(b"\n")
+                and (not data or data.endswith(CRLF)))
 
     def top_size(self, lines: int) -> int:
         """Octets of the header, the blank line and the first ``lines`` body lines (POP3 TOP)."""

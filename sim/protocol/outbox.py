@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .message import ByteKind, Message
+from .message import ByteKind, Message, line_split
 
 
 @dataclass(frozen=True)
@@ -27,22 +27,24 @@ class PayloadRef:
 
     @property
     def extra(self) -> int:
-        """Stuffing octets added on the wire (only whole-message POP3 payloads are stuffed)."""
-        if not self.stuffed or self.message.dot_lines == 0:
+        """Octets POP3 framing adds on the wire (stuffing, CRLF for bare line ends, a final CRLF)."""
+        if not self.stuffed or self.message.pop3_clean:
             return 0
         data = self.message.render()[self.start : self.start + self.length]
-        return stuffed_extra(data)
+        return len(pop3_lines(data)) - len(data)
 
     def render(self) -> bytes:
         data = self.message.render()[self.start : self.start + self.length]
-        if self.stuffed:
-            data = _dot_stuff(data)
+        if self.stuffed and not self.message.pop3_clean:
+            data = pop3_lines(data)
         return data
 
 
-def _dot_stuff(data: bytes) -> bytes:
-    lines = data.split(b"\r\n")
-    return b"\r\n".join(b"." + ln if ln.startswith(b".") else ln for ln in lines)
+def pop3_lines(data: bytes) -> bytes:
+    """``data`` framed as a POP3 multi-line body (RFC 1939 §3), whatever its stored line ends:
+    every line goes out ending CRLF and every line starting with '.' gets one more '.', so no
+    stored line can end the reply early or pass for a server reply."""
+    return b"".join((b"." + ln if ln[:1] == b"." else ln) + b"\r\n" for ln in line_split(data))
 
 
 def stuffed_extra(data: bytes) -> int:
@@ -124,7 +126,7 @@ class Outbox:
         if self._rendered is None or self._rendered[0] is not ref.message:
             self._rendered = (ref.message, ref.message.render())
         data = self._rendered[1][ref.start : ref.start + ref.length]
-        return _dot_stuff(data) if ref.stuffed else data
+        return pop3_lines(data) if ref.stuffed and not ref.message.pop3_clean else data
 
     def drain(self, render: bool) -> tuple[Counts, bytes]:
         """Counts by kind plus bytes: exact bytes when ``render``, else the framing alone (payloads

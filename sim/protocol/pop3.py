@@ -24,7 +24,8 @@ for the current :class:`Pop3State` before its arguments are looked at; an illega
   then starts afresh in AUTHORIZATION (RFC 2595 §4) and bytes pipelined behind STLS are discarded.
 * TRANSACTION: STAT, LIST, RETR, TOP, UIDL read the snapshot, skipping messages marked by DELE;
   RSET clears the marks.  Sizes are unstuffed octets; multi-line replies are dot-stuffed and end
-  with ``.`` CRLF.
+  with ``.`` CRLF, and every line sent ends CRLF whatever line ends the stored message has (a bare
+  LF or CR line end must not hide a ``.`` line from stuffing or let message text pass for a reply).
 * UPDATE: reached only by QUIT from TRANSACTION; the marked messages are expunged from INBOX, the
   lock is released and the engine is :attr:`closed`.  A lost connection deletes nothing.
 """
@@ -36,7 +37,7 @@ import hmac
 import re
 from collections.abc import Callable
 
-from .message import Entity, Filler, Message
+from .message import Message
 from .outbox import Outbox
 from .pop3_config import MAX_COMMAND_LINE, MAX_STATUS_LINE, NEVER, Pop3Config, capability_lines
 from .pop3_events import (
@@ -89,21 +90,6 @@ def unique_id(uidvalidity: int, uid: int) -> str:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _ends_with_crlf(ent: Entity) -> bool:
-    """Whether ``ent.render()`` ends with CRLF, decided from the structure without rendering."""
-    if ent.is_multipart:
-        return ent.epilogue.endswith(b"\r\n") if ent.epilogue else True
-    body = ent.body
-    if isinstance(body, Filler):
-        return body.size > 0 or ent.header_size > 0
-    if isinstance(body, bytes):
-        if len(body) >= 2:
-            return body.endswith(b"\r\n")
-        if len(body) == 1:
-            return False
-    return ent.header_size > 0
 
 
 class Pop3Server:
@@ -223,11 +209,10 @@ class Pop3Server:
         self.outbox.write(b"".join(ln.encode("ascii") + b"\r\n" for ln in lines) + _TERMINATOR)
 
     def _payload(self, message: Message, length: int) -> None:
-        """Dot-stuffed ``length`` octets of ``message`` and the terminating ``.`` CRLF."""
+        """``length`` octets of ``message`` framed as POP3 lines (CRLF ends, dot-stuffed, the last
+        line ended; see :func:`~.outbox.pop3_lines`) and the terminating ``.`` CRLF."""
         if length > 0:
             self.outbox.write_payload(message, 0, length, stuffed=True)
-            if length == message.size and not _ends_with_crlf(message.root):
-                self.outbox.write(b"\r\n")
         self.outbox.write(_TERMINATOR)
 
     # -- dispatch ---------------------------------------------------------------------------------

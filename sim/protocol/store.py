@@ -68,6 +68,7 @@ class Mailbox:
         self.changes: list[Change] = []
         self.subscribed = True
         self._notify = notify
+        self._octets = 0  # kept up to date so quota checks need not sum every message
 
     def __repr__(self) -> str:
         return f"Mailbox({self.name!r}, {len(self.messages)} messages)"
@@ -81,6 +82,7 @@ class Mailbox:
         stored = StoredMessage(self.uidnext, message, set(flags), modseq)
         self.uidnext += 1
         self.messages.append(stored)
+        self._octets += stored.size
         self.changes.append(Change(ChangeKind.EXISTS, stored.uid, modseq))
         self._notify()
         return stored
@@ -116,6 +118,7 @@ class Mailbox:
         if not removed:
             return []
         self.messages = [m for m in self.messages if m.uid not in gone]
+        self._octets = sum(m.size for m in self.messages)
         for uid in removed:
             self.changes.append(Change(ChangeKind.EXPUNGE, uid, self._bump()))
         self._notify()
@@ -123,7 +126,7 @@ class Mailbox:
 
     @property
     def size(self) -> int:
-        return sum(m.size for m in self.messages)
+        return self._octets
 
 
 class Account:
@@ -199,6 +202,11 @@ class Account:
                 renamed[name] = box
         self.mailboxes = renamed
         self._changed()
+
+    @property
+    def size(self) -> int:
+        """Octets in all this account's mailboxes (what a quota limits)."""
+        return sum(box.size for box in self.mailboxes.values())
 
     @property
     def inbox(self) -> Mailbox:

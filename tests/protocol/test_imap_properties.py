@@ -9,6 +9,7 @@ from test_imap_support import PASSWORD, USER, make_store
 from sim.protocol.imap import CommandCompleted, ImapConfig, ImapServer, InternalError, Status
 from sim.protocol.imap.framing import CommandFramer, Framed
 from sim.protocol.imap.response import fetch_items, parse_responses, parts_of
+from sim.protocol.message import crlf_line_ends
 
 COMMANDS = [
     b"a1 CAPABILITY", b"a2 NOOP", f"a3 LOGIN {USER} {PASSWORD}".encode(), b"a4 LOGIN x y",
@@ -28,6 +29,11 @@ COMMANDS = [
     b"f4 UID FETCH 1:* (FLAGS) (CHANGEDSINCE 2 VANISHED)", b"f5 EXAMINE INBOX (CONDSTORE)",
     b"g1 AUTHENTICATE PLAIN", b"AGFsaWNlAHMzY3JldA==", b"g2 AUTHENTICATE PLAIN AGFsaWNlAHMzY3JldA==",
     b"*", b"h1 ENABLE IMAP4rev2 CONDSTORE", b"h2 UID SEARCH NOT DELETED",
+    b"i1 SEARCH RETURN (MIN SAVE) SEEN", b"i2 UID FETCH $ (FLAGS) (CHANGEDSINCE 1 VANISHED)",
+    b"i3 UID SEARCH RETURN () UID $ OR $ 1", b"i4 STORE $ +FLAGS (\\Seen)", b"i5 MOVE $ Archive",
+    b"i6 SEARCH RETURN (COUNT MAX ALL) ALL", b"i7 APPEND Sent ~{4+}\r\na\x00\r\n",
+    b"i8 FETCH 1 (BINARY.PEEK[1]<2.9> BINARY.SIZE[2])", b"i9 LIST (SUBSCRIBED) \"\" (% *)",
+    b"j1 LIST \"\" * RETURN (STATUS (MESSAGES SIZE) CHILDREN)", b"j2 LOGIN ~{1}",
 ]
 
 line = st.one_of(
@@ -119,8 +125,11 @@ def test_literals_round_trip_through_the_framer(payload: bytes, step: int) -> No
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.binary(max_size=400) | st.text(max_size=200).map(lambda t: t.replace("\n", "\r\n").encode()))
-def test_any_appended_octets_come_back_exactly(payload: bytes) -> None:
+@given(st.binary(max_size=400) | st.text(max_size=200).map(str.encode)
+       | st.lists(st.sampled_from(["Subject: x", "", ".", "body", " folded"]), max_size=8).flatmap(
+           lambda ls: st.sampled_from(["\n", "\r", "\r\n"]).map(lambda end: end.join(ls).encode())))
+def test_any_appended_octets_come_back_with_crlf_line_ends(payload: bytes) -> None:
+    """Whatever octets are APPENDed come back exactly, except that bare LF / CR became CRLF."""
     engine = ImapServer(make_store())
     engine.outbox.data_to_send()
     engine.receive_data(f"a LOGIN {USER} {PASSWORD}\r\nb SELECT Sent\r\n".encode())
@@ -130,8 +139,9 @@ def test_any_appended_octets_come_back_exactly(payload: bytes) -> None:
     engine.outbox.data_to_send()
     engine.receive_data(b"d FETCH 1 (RFC822.SIZE BODY.PEEK[])\r\n")
     out = engine.outbox.data_to_send()
-    head = b"* 1 FETCH (RFC822.SIZE %d BODY[] {%d}\r\n" % (len(payload), len(payload))
-    assert out == head + payload + b")\r\nd OK FETCH completed\r\n"
+    stored = crlf_line_ends(payload)
+    head = b"* 1 FETCH (RFC822.SIZE %d BODY[] {%d}\r\n" % (len(stored), len(stored))
+    assert out == head + stored + b")\r\nd OK FETCH completed\r\n"
     events = engine.receive_data(b"e FETCH 1 (ENVELOPE BODYSTRUCTURE BODY BODY.PEEK[1] "
                                  b"BODY.PEEK[1.MIME] BODY.PEEK[HEADER.FIELDS (Subject)])\r\n"
                                  b"f SEARCH OR TEXT x SENTSINCE 1-Jan-2000\r\n")

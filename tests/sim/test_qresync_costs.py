@@ -185,16 +185,18 @@ def test_qresync_select_and_full_listing_equal_engine_runs(seed: int) -> None:
             seen["vanished"] += bool(gone)
             seen["changed"] += bool(changed)
         arg = None if first_sync else since
+        unseen = next((i for i, m in enumerate(box.messages, 1) if "\\Seen" not in m.flags), 0)
         seen["first"] += first_sync
         seen["two-digit validity"] += box.uidvalidity >= 10
         if folder == "INBOX":
-            cost = costs.connect(n, uidnext, keywords, highest, arg)
+            cost = costs.connect(n, uidnext, keywords, highest, arg, unseen)
             c = connect(ImapServer(store, _config(tls, True)), "user", "secret",
                         starttls=tls is TlsMode.STARTTLS, mailbox=None)
             c.enable("QRESYNC")
             c.select("INBOX", qresync=None if first_sync else (box.uidvalidity, since))
         else:
-            cost = costs.select(folder, n, uidnext, keywords, box.uidvalidity, highest, arg)
+            cost = costs.select(folder, n, uidnext, keywords, box.uidvalidity, highest, arg,
+                                unseen)
             c = _client(store, tls)
             c.select(folder, qresync=None if first_sync else (box.uidvalidity, since))
         if first_sync and n:

@@ -30,17 +30,33 @@ class ImapConfig:
     #: sessions only (after ENABLE IMAP4rev2, Appendix E); this engine answers rev1-style, so it
     #: is off unless a scenario (the RFC 9051 §8 sample) wants the rev2 bytes.
     select_list: bool = False
+    #: What RFC 3501 §6.3.1 requires of SELECT/EXAMINE in IMAP4rev1 sessions (no ENABLE IMAP4rev2):
+    #: ``* n RECENT`` and ``* OK [UNSEEN n]``.  False reproduces the rev2-style bytes of before.
+    rev1_select: bool = True
     uidplus: bool = True  # UIDPLUS: COPYUID/APPENDUID codes and UID EXPUNGE
-    auth_plain: bool = False  # AUTHENTICATE PLAIN with SASL-IR (RFC 4616, RFC 4959)
+    #: AUTHENTICATE PLAIN with SASL-IR (RFC 4616, RFC 4959), offered only where LOGIN is (not
+    #: under LOGINDISABLED).  Off by default so the RFC sample sessions' CAPABILITY bytes hold;
+    #: the live server turns it on.
+    auth_plain: bool = False
     condstore: bool = False  # CONDSTORE + QRESYNC (RFC 7162): MODSEQ, CHANGEDSINCE, VANISHED
     max_line: int = 8192
-    max_literal: int = 65536
+    max_literal: int = 65536  # per command, once authenticated (APPEND has max_append)
     max_append: int = 64 * 1024 * 1024
+    #: Literals before authentication: LOGIN/AUTHENTICATE need a few octets, so an anonymous peer
+    #: cannot make the server buffer (or even be invited to send) more than this.
+    max_preauth_literal: int = 4096
+    #: Octets one account may hold in all its mailboxes; APPEND/COPY beyond it get NO [OVERQUOTA].
+    quota: int = 16 * 1024 * 1024 * 1024
+    #: Mailboxes one account may have; CREATE beyond it gets NO [LIMIT].
+    max_mailboxes: int = 10_000
 
     def __post_init__(self) -> None:
         limits = (("max_line", self.max_line, 256, 1 << 20),
                   ("max_literal", self.max_literal, 1, 1 << 30),
-                  ("max_append", self.max_append, 1, 1 << 34))
+                  ("max_append", self.max_append, 1, 1 << 34),
+                  ("max_preauth_literal", self.max_preauth_literal, 1, 1 << 20),
+                  ("quota", self.quota, 0, 1 << 50),
+                  ("max_mailboxes", self.max_mailboxes, 1, 1 << 20))
         for name, value, lo, hi in limits:
             if not lo <= value <= hi:
                 raise ValueError(f"ImapConfig.{name}={value}: allowed {lo}..{hi}")

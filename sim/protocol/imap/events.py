@@ -94,6 +94,7 @@ class Status(enum.Enum):
 class CloseReason(enum.Enum):
     LOGOUT = "logout"
     CONNECTION_LOST = "connection lost"
+    PROTOCOL_ERROR = "protocol error"  # the server hung up: e.g. a refused literal sent anyway
 
 
 # -- events ---------------------------------------------------------------------------------------

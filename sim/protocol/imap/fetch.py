@@ -2,11 +2,14 @@
 
 Message content always goes out as a literal whose payload is a *reference* into the message
 (``Outbox.write_payload``), so the simulation counts header/body/attachment octets without
-rendering them.  Only HEADER.FIELDS builds bytes (a few header lines).
+rendering them.  Only HEADER.FIELDS (a few header lines) and BINARY (a decoded part, which the
+simulation never asks for) build bytes.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import enum
 import re
 from dataclasses import dataclass
@@ -34,6 +37,8 @@ class FetchKind(enum.Enum):
     RFC822_HEADER = "RFC822.HEADER"
     RFC822_TEXT = "RFC822.TEXT"
     MODSEQ = "MODSEQ"  # CONDSTORE (RFC 7162 §3.1.4)
+    BINARY = "BINARY[]"  # BINARY[...] / BINARY.PEEK[...]: a part with its transfer encoding undone
+    BINARY_SIZE = "BINARY.SIZE[]"  # the decoded size of a part
 
 
 class SectionText(enum.Enum):
@@ -71,8 +76,8 @@ class FetchItem:
 
     @property
     def sets_seen(self) -> bool:
-        return (self.kind is FetchKind.SECTION and not self.peek) or self.kind in (
-            FetchKind.RFC822, FetchKind.RFC822_TEXT)
+        return (self.kind in (FetchKind.SECTION, FetchKind.BINARY) and not self.peek) or \
+            self.kind in (FetchKind.RFC822, FetchKind.RFC822_TEXT)
 
 
 _MACROS = {
@@ -81,7 +86,8 @@ _MACROS = {
     "FULL": (FetchKind.FLAGS, FetchKind.INTERNALDATE, FetchKind.RFC822_SIZE, FetchKind.ENVELOPE,
              FetchKind.BODY),
 }
-_SIMPLE = {k.value: k for k in FetchKind if k is not FetchKind.SECTION}
+_SIMPLE = {k.value: k for k in FetchKind
+           if k not in (FetchKind.SECTION, FetchKind.BINARY, FetchKind.BINARY_SIZE)}
 _NAME = re.compile(rb"[A-Za-z0-9.]+")
 
 
@@ -109,20 +115,27 @@ def _item(reader: Reader) -> FetchItem:
         raise ParseError(f"expected a fetch item at octet {reader.pos}")
     name = m.group(0).upper().decode()
     reader.pos = m.end()
-    if name in ("BODY", "BODY.PEEK") and reader.peek() == ord("["):
+    binary = name in ("BINARY", "BINARY.PEEK", "BINARY.SIZE")
+    if binary and reader.peek() != ord("["):
+        raise ParseError(f"{name} needs a [part] section")
+    if (binary or name in ("BODY", "BODY.PEEK")) and reader.peek() == ord("["):
         section = _section(reader)
+        if binary and section.text is not None:  # section-binary is part numbers only (§9)
+            raise ParseError(f"{name}[] takes part numbers only, not {section.text.value}")
         partial = None
-        if reader.accept(b"<"):
+        if name != "BINARY.SIZE" and reader.accept(b"<"):
             origin = reader.number(what="a partial origin")
             reader.expect(b".")
             count = reader.number(nonzero=True, what="a partial length")
             reader.expect(b">")
             partial = (origin, count)
-        return FetchItem(FetchKind.SECTION, section, peek=name == "BODY.PEEK", partial=partial)
-    kind = _SIMPLE.get(name)
-    if kind is None:
+        kind = FetchKind.SECTION if not binary else (
+            FetchKind.BINARY_SIZE if name == "BINARY.SIZE" else FetchKind.BINARY)
+        return FetchItem(kind, section, peek=name.endswith(".PEEK"), partial=partial)
+    simple = _SIMPLE.get(name)
+    if simple is None:
         raise ParseError(f"unknown fetch item {name[:30]!r}")
-    return FetchItem(kind)
+    return FetchItem(simple)
 
 
 def _section(reader: Reader) -> Section:
@@ -242,6 +255,9 @@ def _write_item(out: Outbox, stored: StoredMessage, item: FetchItem) -> None:
     elif k is FetchKind.RFC822_TEXT:
         out.write(b"RFC822.TEXT ")
         _literal(out, msg, msg.header_size, msg.body_size, None)
+    elif k is FetchKind.BINARY or k is FetchKind.BINARY_SIZE:
+        assert item.section is not None
+        _write_binary(out, msg, item)
     else:
         assert item.section is not None
         name = b"BODY[" + item.section.spec() + b"]"
@@ -254,6 +270,69 @@ def _write_item(out: Outbox, stored: StoredMessage, item: FetchItem) -> None:
         else:
             source, start, length = located
             _literal(out, source, start, length, item.partial)
+
+
+class UnknownEncoding(Exception):
+    """A part's Content-Transfer-Encoding this server cannot undo: NO [UNKNOWN-CTE]."""
+
+
+_IDENTITY = ("", "7BIT", "8BIT", "BINARY")
+_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
+
+
+def binary_content(msg: Message, part: tuple[int, ...]) -> bytes | None:
+    """A part's content with its transfer encoding undone (RFC 9051 §6.4.5 BINARY); the whole
+    message, as it is, for ``[]``; None if there is no such part.  A multipart or message part
+    has an identity encoding (RFC 2045 §6.4), so its body comes back unchanged."""
+    if not part:
+        return msg.render()
+    try:
+        ent = msg.part(part)
+    except KeyError:
+        return None
+    body = ent.body_bytes()
+    cte = (ent.field("Content-Transfer-Encoding") or "").strip().upper()
+    if cte in _IDENTITY:
+        return body
+    if cte == "BASE64":  # leniently, as mail servers do: line ends skipped, damage tolerated
+        clean = _NOT_BASE64.sub(b"", body)
+        if len(clean) % 4 == 1:
+            clean = clean[:-1]  # a lone sixth of an octet cannot be decoded
+        return base64.b64decode(clean + b"=" * (-len(clean) % 4))
+    if cte == "QUOTED-PRINTABLE":
+        return binascii.a2b_qp(body)
+    raise UnknownEncoding(cte)
+
+
+def check_binary(msg: Message, items: list[FetchItem]) -> None:
+    """Raise :class:`UnknownEncoding` before any of the FETCH response is written."""
+    for item in items:
+        if item.kind in (FetchKind.BINARY, FetchKind.BINARY_SIZE):
+            assert item.section is not None
+            binary_content(msg, item.section.part)
+
+
+def _write_binary(out: Outbox, msg: Message, item: FetchItem) -> None:
+    """``BINARY[1]<0> {n}`` (``~{n}``, a literal8, when the octets hold a NUL) or
+    ``BINARY.SIZE[1] n``; a missing part is NIL.  The decoded octets are built here and counted
+    as framing: the simulation's clients never ask for BINARY, so no payload kind is lost."""
+    assert item.section is not None
+    spec = item.section.spec()
+    data = binary_content(msg, item.section.part)
+    if item.kind is FetchKind.BINARY_SIZE:
+        out.write(b"BINARY.SIZE[" + spec + b"] " + (fmt.NIL if data is None else b"%d" % len(data)))
+        return
+    name = b"BINARY[" + spec + b"]"
+    if item.partial is not None:
+        name += b"<%d>" % item.partial[0]
+    if data is None:
+        out.write(name + b" " + fmt.NIL)
+        return
+    if item.partial is not None:
+        origin, count = item.partial
+        data = data[origin:origin + count]
+    out.write(name + (b" ~{%d}\r\n" if b"\x00" in data else b" {%d}\r\n") % len(data))
+    out.write(data)
 
 
 @lru_cache(maxsize=8192)

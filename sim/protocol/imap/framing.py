@@ -7,10 +7,12 @@ then the rest of the line.  The :class:`CommandFramer` buffers bytes and yields,
 
 * :class:`Framed` -- a complete command.  Its ``text`` is the command with each literal replaced by
   one NUL octet (NUL cannot occur in IMAP text, lines containing one are refused), and ``literals``
-  holds the literal payloads in order; the command parser reads the two together.
+  holds the literal payloads in order; the command parser reads the two together.  A literal8
+  (``~{n}``, RFC 9051 §4.3) is framed like a literal and listed in ``binary``.
 * :class:`ContinuationNeeded` -- a synchronising literal ``{n}`` was announced and accepted: the engine
   must answer ``+`` before the client sends the octets.
-* :class:`Refused` -- a line longer than ``max_line`` or a literal larger than the limit.  The framer
+* :class:`Refused` -- a line longer than ``max_line`` or a literal larger than the limit (which the
+  engine may decide per command and session state through ``literal_limit``).  The framer
   recovers by itself: it drops the rest of the line (and, for a non-synchronising literal the client
   sends anyway, the literal's octets) so the next command parses cleanly.
 
@@ -23,10 +25,11 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 LITERAL_MARK = 0  # NUL stands in for a literal inside Framed.text
-_LITERAL_AT_END = re.compile(rb"\{(\d{1,20})(\+?)\}$")
+_LITERAL_AT_END = re.compile(rb"(~?)\{(\d{1,20})(\+?)\}$")  # literal8 "~{n}" too (RFC 9051 §4.3)
 MAX_TAG = 64
 
 
@@ -36,6 +39,8 @@ class Framed:
 
     text: bytes
     literals: tuple[bytes, ...]
+    #: indexes of the literals sent as literal8 (``~{n}``), which only APPEND accepts
+    binary: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -50,15 +55,31 @@ class RefusalKind(enum.Enum):
     LITERAL_TOO_LARGE = "literal too large"
     COMMAND_TOO_LARGE = "command too large"
     NUL_OCTET = "NUL octet"
+    PREAUTH_LITERAL = "literal too large before authentication"
+    OVER_QUOTA = "over quota"
 
 
 @dataclass(frozen=True)
 class Refused:
-    """Input the framer would not buffer; ``tag`` is the command's tag if one was readable."""
+    """Input the framer would not buffer; ``tag`` is the command's tag if one was readable.
+    ``sync`` is False when the refused literal was non-synchronising: its octets were sent anyway."""
 
     tag: str | None
     kind: RefusalKind
     detail: str
+    sync: bool = True
+
+
+@dataclass(frozen=True)
+class LiteralLimit:
+    """The most literal octets the command so far may carry, and how to refuse more."""
+
+    octets: int
+    kind: RefusalKind = RefusalKind.LITERAL_TOO_LARGE
+    detail: str = "per command"
+    #: the engine closes the connection on this refusal: report it at once, even for a
+    #: non-synchronising literal, instead of reading (and skipping) octets nobody will use
+    fatal: bool = False
 
 
 FramerItem = Framed | ContinuationNeeded | Refused
@@ -87,7 +108,8 @@ def tag_of(line: bytes) -> str | None:
 class CommandFramer:
     """Splits input into commands with their literals; bounded memory whatever the input."""
 
-    def __init__(self, *, max_line: int, max_literal: int, max_append_literal: int) -> None:
+    def __init__(self, *, max_line: int, max_literal: int, max_append_literal: int,
+                 literal_limit: Callable[[bytes], LiteralLimit] | None = None) -> None:
         for name, value in (("max_line", max_line), ("max_literal", max_literal),
                             ("max_append_literal", max_append_literal)):
             if value < 1:
@@ -95,10 +117,14 @@ class CommandFramer:
         self.max_line = max_line
         self.max_literal = max_literal
         self.max_append_literal = max_append_literal
+        #: decides the limit from the command text so far (the engine knows the session state);
+        #: asked when the ``{n}`` arrives, i.e. after every earlier command has been executed
+        self.literal_limit = literal_limit
         self._buf = bytearray()
         self._mode = _Mode.LINE
         self._text = bytearray()  # the command so far (completed segments)
         self._literals: list[bytes] = []
+        self._binary: set[int] = set()
         self._literal_left = 0
         self._literal = bytearray()
         self._pending: list[FramerItem] = []
@@ -120,6 +146,11 @@ class CommandFramer:
         return len(self._buf) + len(self._text) + len(self._literal)
 
     @property
+    def partial(self) -> bytes:
+        """The command text received so far (literals as NUL), before it is complete."""
+        return bytes(self._text)
+
+    @property
     def mid_command(self) -> bool:
         """True while part of a command has been received (for a dropped connection's record)."""
         return bool(self._buf or self._text or self._literal or self._mode is not _Mode.LINE)
@@ -127,14 +158,17 @@ class CommandFramer:
     def _reset_command(self) -> None:
         self._text = bytearray()
         self._literals = []
+        self._binary = set()
         self._literal = bytearray()
         self._literal_left = 0
 
-    def _limit(self) -> int:
+    def _limit(self) -> LiteralLimit:
+        if self.literal_limit is not None:
+            return self.literal_limit(bytes(self._text))
         head = bytes(self._text[:64]).split(b" ")
         if len(head) > 1 and head[1].upper() == b"APPEND":
-            return self.max_append_literal
-        return self.max_literal
+            return LiteralLimit(self.max_append_literal)
+        return LiteralLimit(self.max_literal)
 
     def next_item(self) -> FramerItem | None:
         """The next complete item, or None when more input is needed."""
@@ -209,20 +243,25 @@ class CommandFramer:
         m = _LITERAL_AT_END.search(line)
         if m is None:
             self._text += line
-            item = Framed(bytes(self._text), tuple(self._literals))
+            item = Framed(bytes(self._text), tuple(self._literals), frozenset(self._binary))
             self._reset_command()
             self._pending.append(item)
             return True
-        size = int(m.group(1))
-        sync = not m.group(2)
+        size = int(m.group(2))
+        sync = not m.group(3)
+        if m.group(1):
+            self._binary.add(len(self._literals))
         self._text += line[: m.start()]
         limit = self._limit()
         total = sum(len(x) for x in self._literals) + size
-        if size > limit or total > limit:
-            kind = RefusalKind.LITERAL_TOO_LARGE if size > limit else RefusalKind.COMMAND_TOO_LARGE
+        if size > limit.octets or total > limit.octets:
+            kind = limit.kind
+            if size <= limit.octets and kind is RefusalKind.LITERAL_TOO_LARGE:
+                kind = RefusalKind.COMMAND_TOO_LARGE
             refusal = Refused(tag_of(bytes(self._text)), kind,
-                              f"literal of {size} octets; allowed at most {limit} per command")
-            if sync:  # the client will not send it: the command simply ends here
+                              f"literal of {size} octets; allowed at most {limit.octets} "
+                              f"{limit.detail}", sync)
+            if sync or limit.fatal:  # the client will not send it (or nobody reads it): end here
                 self._reset_command()
                 self._pending.append(refusal)
             else:  # the client sends it anyway: skip its octets and the rest of the line
@@ -232,7 +271,7 @@ class CommandFramer:
             return True
         if len(self._text) > 4 * self.max_line:
             refusal = Refused(tag_of(bytes(self._text)), RefusalKind.COMMAND_TOO_LARGE,
-                              f"command text longer than {4 * self.max_line} octets")
+                              f"command text longer than {4 * self.max_line} octets", sync)
             if sync:
                 self._reset_command()
                 self._pending.append(refusal)

@@ -38,6 +38,9 @@ class SequenceSet:
     a scan over the (up to 10000) ranges a client wrote."""
 
     ranges: tuple[tuple[int | None, int | None], ...]
+    #: ``$``: the session's saved search result (RFC 9051 §6.4.4.2), which the selected mailbox
+    #: resolves; ``ranges`` is then empty
+    saved: bool = False
     _merged: tuple[tuple[int, int], ...] = field(init=False, repr=False, compare=False)
     _starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
     _star: tuple[int, int] | None = field(init=False, repr=False, compare=False)
@@ -86,6 +89,7 @@ class Reader:
     def __init__(self, framed: Framed) -> None:
         self.text = framed.text
         self.literals = framed.literals
+        self.binary = framed.binary
         self.pos = 0
         self._next_literal = 0
 
@@ -152,9 +156,12 @@ class Reader:
             raise ParseError(f"{what} 0: allowed 1..{MAX_NUMBER}")
         return value
 
-    def literal(self) -> bytes:
+    def literal(self, *, binary_ok: bool = False) -> bytes:
+        """The next literal; a literal8 (``~{n}``) only where ``binary_ok`` (APPEND's message)."""
         if not self.peek_literal():
             raise ParseError(f"expected a literal at octet {self.pos}")
+        if self._next_literal in self.binary and not binary_ok:
+            raise ParseError("a literal8 (~{n}) is allowed only for APPEND's message")
         self.pos += 1
         data = self.literals[self._next_literal]
         self._next_literal += 1
@@ -205,6 +212,8 @@ class Reader:
         return raw.decode("ascii")  # may be empty only when quoted; caller checks
 
     def sequence_set(self) -> SequenceSet:
+        if self.accept(b"$"):
+            return SequenceSet((), saved=True)
         ranges: list[tuple[int | None, int | None]] = []
         while True:
             a = self._seq_number()

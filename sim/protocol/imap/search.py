@@ -112,7 +112,7 @@ def _key(reader: Reader, depth: int) -> Criterion:
             keys.append(_key(reader, depth + 1))
         return Criterion(Key.AND, children=tuple(keys))
     c = reader.peek()
-    if c is not None and (0x30 <= c <= 0x39 or c == ord("*")):
+    if c is not None and (0x30 <= c <= 0x39 or c in (ord("*"), ord("$"))):
         return Criterion(Key.SEQUENCE, numbers=reader.sequence_set())
     word = reader.atom("a search key").upper()
     try:
@@ -154,6 +154,7 @@ class Candidate:
     stored: StoredMessage
     max_seq: int
     max_uid: int
+    saved: frozenset[int] = frozenset()  # UIDs of the saved result, for "$"
 
 
 def matches(c: Criterion, m: Candidate) -> bool:
@@ -185,11 +186,12 @@ def matches(c: Criterion, m: Candidate) -> bool:
         return msg.size > c.number
     if key is Key.SMALLER:
         return msg.size < c.number
-    if key is Key.UID:
+    if key is Key.UID or key is Key.SEQUENCE:
         assert c.numbers is not None
-        return c.numbers.contains(m.stored.uid, m.max_uid)
-    if key is Key.SEQUENCE:
-        assert c.numbers is not None
+        if c.numbers.saved:
+            return m.stored.uid in m.saved
+        if key is Key.UID:
+            return c.numbers.contains(m.stored.uid, m.max_uid)
         return c.numbers.contains(m.seq, m.max_seq)
     if key is Key.NOT:
         return not matches(c.children[0], m)

@@ -47,6 +47,9 @@ class SelectedMailbox:
         self._gone: set[int] = set()
         self._flags_dirty: set[int] = set()
         self._index: dict[int, int] | None = None
+        #: UIDs of the last ``SEARCH RETURN (SAVE)`` -- ``$`` (RFC 9051 §6.4.4.2); a new SELECT
+        #: starts empty, and UIDs that are expunged simply stop matching
+        self.saved: frozenset[int] = frozenset()
 
     @property
     def name(self) -> str:
@@ -149,6 +152,8 @@ class SelectedMailbox:
         return out
 
     def select(self, numbers: SequenceSet, uid: bool) -> list[tuple[int, StoredMessage]]:
+        if numbers.saved:  # "$" names messages, so it means the same with or without UID
+            return [(i, m) for i, m in enumerate(self.view, start=1) if m.uid in self.saved]
         return self.by_uid(numbers) if uid else self.by_sequence(numbers)
 
     def is_gone(self, uid: int) -> bool:
