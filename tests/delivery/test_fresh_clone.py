@@ -93,6 +93,18 @@ def test_fresh_clone_launches_the_course(tmp_path: Path) -> None:
         code, body = get(f"{base}/lab/api/settings/@jupyterlab/apputils-extension:notification"
                          f"?token={token}")
         assert code == 200 and json.loads(body)["settings"]["fetchNews"] == "false"
+        # ... and so is the workspace: the layout JupyterLab saves (its open tabs) lands in the
+        # project's git-ignored .lab folder, not in the user's Jupyter folders, so tabs another
+        # course left open never reopen here and this course's never reopen there
+        layout = {"data": {"layout-restorer:data": {"main": {"current": f"notebook:{WELCOME}"}}},
+                  "metadata": {"id": "default"}}
+        code, _ = put_json(f"{base}/lab/api/workspaces/default?token={token}", layout)
+        assert code in (200, 204), code
+        kept = list((clone / ".lab" / "workspaces").glob("*.jupyterlab-workspace"))
+        assert len(kept) == 1 and f"notebook:{WELCOME}" in kept[0].read_text()
+        assert not list((tmp_path / "jupyter-config").rglob("*.jupyterlab-workspace"))
+        porcelain = run(["git", "status", "--porcelain"], clone, env, timeout=60)
+        assert porcelain == "", f"saving the workspace modified the checkout:\n{porcelain}"
     finally:
         _stop(launcher)
     assert launcher.returncode is not None
