@@ -58,6 +58,9 @@ class _NoCrash:
     lost_messages: int = 0
     lost_metadata: int = 0
 
+    def lost_with_backup_age(self, backup_age_s: float | None) -> int:
+        return 0  # a crash that did not happen lost nothing at any backup age
+
 
 def _rec(record: Any) -> Any:
     return _NoCrash() if record is None else record
@@ -104,12 +107,9 @@ class BackupSweep:
 
 
 def backup_sweep(pop3: CrashRecord | None, imap: CrashRecord | None) -> BackupSweep:
-    """What the crash would have lost at each of :data:`SWEEP_AGES` and without a backup (a crash
-    that did not happen lost nothing at any age)."""
+    """What the crash would have lost at each of :data:`SWEEP_AGES` and without a backup."""
     def lost(record: CrashRecord | None, age_days: float | None) -> int:
-        if record is None:
-            return 0
-        return record.lost_with_backup_age(None if age_days is None else age_days * DAY)
+        return _rec(record).lost_with_backup_age(None if age_days is None else age_days * DAY)
     return BackupSweep(SWEEP_AGES, tuple(lost(pop3, a) for a in SWEEP_AGES),
                        tuple(lost(imap, a) for a in SWEEP_AGES), (lost(pop3, None), lost(imap, None)))
 
