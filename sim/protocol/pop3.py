@@ -17,7 +17,8 @@ Each complete line is parsed into a :class:`Pop3Command` and checked against ``L
 for the current :class:`Pop3State` before its arguments are looked at; an illegal command gets
 ``-ERR`` and changes nothing.  The states follow RFC 1939:
 
-* AUTHORIZATION: USER+PASS or APOP (MD5 of the greeting's timestamp and the secret).  Success takes
+* AUTHORIZATION: USER+PASS, APOP (MD5 of the greeting's timestamp and the secret) or, where the
+  config offers it, AUTH PLAIN (RFC 5034; the SASL response on the AUTH line or after ``+ ``).  Success takes
   the account's exclusive maildrop lock and a snapshot of INBOX numbered 1..n; a locked maildrop
   answers ``-ERR [IN-USE]`` and the session stays in AUTHORIZATION.  STLS answers ``+OK``, emits
   :class:`TlsRequested` and ignores input until the adapter calls :meth:`tls_started`; the session
@@ -32,6 +33,8 @@ for the current :class:`Pop3State` before its arguments are looked at; an illega
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import re
@@ -62,6 +65,7 @@ from .pop3_events import (
     TlsRequested,
     TlsStarted,
 )
+from .sasl import parse_plain
 from .store import Account, Store, StoredMessage
 
 __all__ = [
@@ -118,6 +122,7 @@ class Pop3Server:
         self._snapshot: list[StoredMessage] = []
         self._uidvalidity = 0
         self._marked: set[int] = set()  # message numbers marked by DELE
+        self._sasl_pending = False  # AUTH PLAIN sent "+ ": the next line is the SASL response
         greeting = self.config.greeting + (f" {self.timestamp}" if self.timestamp else "")
         self._ok(greeting)
 
@@ -184,7 +189,7 @@ class Pop3Server:
         """UIDL id of message ``number`` (1-based) of the snapshot, marked or not."""
         if not 1 <= number <= len(self._snapshot):
             raise ValueError(f"number={number}: allowed 1..{len(self._snapshot)}")
-        return unique_id(self._uidvalidity, self._snapshot[number - 1].uid)
+        return self.config.texts.unique_id(self._uidvalidity, self._snapshot[number - 1].uid)
 
     def stored(self, number: int) -> StoredMessage:
         """The store entry behind message ``number`` of the snapshot."""
@@ -219,6 +224,12 @@ class Pop3Server:
     def _handle_line(self, line: bytes) -> list[Pop3Event]:
         if line.endswith(b"\r"):
             line = line[:-1]
+        if self._sasl_pending:
+            self._sasl_pending = False
+            if line == b"*":
+                return self._error(ErrorKind.BAD_ARGUMENTS, Pop3Command.AUTH,
+                                   "authentication cancelled")
+            return self._sasl_plain(line)
         if not line.strip(b" "):
             return self._error(ErrorKind.EMPTY_LINE, None, "empty command")
         if any(b < 0x20 or b > 0x7E for b in line):
@@ -272,7 +283,7 @@ class Pop3Server:
         if len(args) != 1:
             return self._usage(Pop3Command.USER, "USER name")
         self._pending_user = args[0]
-        self._ok("send PASS")
+        self._ok(self.config.texts.user_ok.format(hostname=self.config.hostname))
         return []
 
     def _pass(self, args: tuple[str, ...]) -> list[Pop3Event]:
@@ -312,9 +323,43 @@ class Pop3Server:
         self._marked = set()
         octets = sum(m.size for m in self._snapshot)
         events = self._set_state(Pop3State.TRANSACTION)
-        self._ok(f"{user}'s maildrop has {_plural(len(self._snapshot), 'message')} "
-                 f"({octets} octets)")
+        self._ok(self.config.texts.pass_ok.format(
+            user=user, hostname=self.config.hostname, count=len(self._snapshot), messages=_plural(len(self._snapshot), "message"),
+            octets=octets))
         return events + [Authenticated(user, method, len(self._snapshot), octets)]
+
+    def _auth(self, args: tuple[str, ...]) -> list[Pop3Event]:
+        """AUTH PLAIN [initial-response] (RFC 5034 §4, RFC 4616); without the response the
+        server sends an empty ``+ `` challenge and takes the next line as the response."""
+        if not self.config.sasl_plain or not self.config.user_command:
+            return self._error(ErrorKind.NOT_AVAILABLE, Pop3Command.AUTH, "AUTH not available")
+        if not 1 <= len(args) <= 2:
+            return self._usage(Pop3Command.AUTH, "AUTH PLAIN [initial-response]")
+        if args[0].upper() != "PLAIN":
+            return self._error(ErrorKind.NOT_AVAILABLE, Pop3Command.AUTH,
+                               f"unsupported mechanism {args[0][:30]}")
+        self._pending_user = None
+        if len(args) == 1:
+            self._sasl_pending = True
+            self.outbox.write(b"+ \r\n")
+            return []
+        return self._sasl_plain(args[1].encode("ascii"))
+
+    def _sasl_plain(self, response: bytes) -> list[Pop3Event]:
+        try:
+            decoded = base64.b64decode(b"" if response == b"=" else response, validate=True)
+        except (binascii.Error, ValueError):
+            return self._error(ErrorKind.BAD_ARGUMENTS, Pop3Command.AUTH,
+                               "the SASL response is not base64")
+        plain = parse_plain(decoded)
+        if isinstance(plain, str):
+            self._status("-ERR", "[AUTH] invalid user name or password")
+            return [AuthFailed("", AuthMethod.SASL_PLAIN)]
+        authzid, user, password = plain
+        account = self.store.authenticate(user, password)
+        if authzid not in ("", user):
+            account = None
+        return self._login(user, account, AuthMethod.SASL_PLAIN)
 
     def _stls(self, args: tuple[str, ...]) -> list[Pop3Event]:
         if args:
@@ -334,7 +379,9 @@ class Pop3Server:
     def _stat(self, args: tuple[str, ...]) -> list[Pop3Event]:
         if args:
             return self._usage(Pop3Command.STAT, "STAT")
-        self._ok(f"{len(self._visible())} {self._visible_octets()}")
+        count = len(self._visible())
+        self._ok(self.config.texts.stat_ok.format(count=count, messages=_plural(count, "message"),
+                                                  octets=self._visible_octets()))
         return []
 
     def _list(self, args: tuple[str, ...]) -> list[Pop3Event]:
@@ -347,7 +394,9 @@ class Pop3Server:
             self._ok(f"{number} {self._snapshot[number - 1].size}")
             return []
         visible = self._visible()
-        self._ok(f"{_plural(len(visible), 'message')} ({self._visible_octets()} octets)")
+        self._ok(self.config.texts.list_ok.format(count=len(visible),
+                                                  messages=_plural(len(visible), "message"),
+                                                  octets=self._visible_octets()))
         self._multiline([f"{n} {self._snapshot[n - 1].size}" for n in visible])
         return []
 
@@ -358,7 +407,7 @@ class Pop3Server:
         if isinstance(number, list):
             return number
         stored = self._snapshot[number - 1]
-        self._ok(f"{stored.size} octets")
+        self._ok(self.config.texts.retr_ok.format(octets=stored.size))
         self._payload(stored.message, stored.size)
         return [MessageRetrieved(number, stored.uid, stored.size)]
 
@@ -374,7 +423,7 @@ class Pop3Server:
         lines = int(args[1])
         stored = self._snapshot[number - 1]
         octets = stored.message.top_size(lines)
-        self._ok("top of message follows")
+        self._ok(self.config.texts.top_ok.format())
         self._payload(stored.message, octets)
         return [MessageRetrieved(number, stored.uid, octets, lines)]
 
@@ -385,7 +434,7 @@ class Pop3Server:
         if isinstance(number, list):
             return number
         self._marked.add(number)
-        self._ok(f"message {number} deleted")
+        self._ok(self.config.texts.dele_ok.format(number=number))
         return [MarkedDeleted(number, self._snapshot[number - 1].uid)]
 
     def _noop(self, args: tuple[str, ...]) -> list[Pop3Event]:
@@ -399,8 +448,9 @@ class Pop3Server:
             return self._usage(Pop3Command.RSET, "RSET")
         cleared = tuple(sorted(self._marked))
         self._marked.clear()
-        self._ok(f"maildrop has {_plural(len(self._snapshot), 'message')} "
-                 f"({self._visible_octets()} octets)")
+        self._ok(self.config.texts.rset_ok.format(
+            count=len(self._snapshot), messages=_plural(len(self._snapshot), "message"),
+            octets=self._visible_octets()))
         return [MarksCleared(cleared)]
 
     def _uidl(self, args: tuple[str, ...]) -> list[Pop3Event]:
@@ -412,7 +462,7 @@ class Pop3Server:
                 return number
             self._ok(f"{number} {self.unique_id(number)}")
             return []
-        self._ok("unique-id listing follows")
+        self._ok(self.config.texts.uidl_ok.format())
         self._multiline([f"{n} {self.unique_id(n)}" for n in self._visible()])
         return []
 
@@ -420,16 +470,16 @@ class Pop3Server:
     def _capa(self, args: tuple[str, ...]) -> list[Pop3Event]:
         if args:
             return self._usage(Pop3Command.CAPA, "CAPA")
-        self._ok("Capability list follows")
+        self._ok(self.config.texts.capa_ok.format())
         self._multiline(capability_lines(self.config, self.state, self.tls_active))
         return []
 
     def _quit(self, args: tuple[str, ...]) -> list[Pop3Event]:
         if args:
             return self._usage(Pop3Command.QUIT, "QUIT")
-        signoff = f"{self.config.hostname} POP3 server signing off"
+        texts = self.config.texts
         if self.state is Pop3State.AUTHORIZATION:
-            self._ok(signoff)
+            self._ok(texts.quit_unauthenticated.format(hostname=self.config.hostname))
             self.closed = True
             return [SessionClosed(CloseReason.QUIT, 0)]
         events = self._set_state(Pop3State.UPDATE)
@@ -443,8 +493,12 @@ class Pop3Server:
         if removed:
             events.append(MessagesExpunged(tuple(removed)))
         self._release()
-        self._ok(f"{signoff} (maildrop empty)" if left == 0
-                 else f"{signoff} ({_plural(left, 'message')} left)")
+        if removed:
+            template = texts.quit_deleted_empty if left == 0 else texts.quit_deleted_left
+        else:
+            template = texts.quit_empty if left == 0 else texts.quit_left
+        self._ok(template.format(hostname=self.config.hostname, count=left,
+                                 messages=_plural(left, "message")))
         self.closed = True
         return events + [SessionClosed(CloseReason.QUIT, len(removed))]
 
@@ -462,4 +516,5 @@ _HANDLERS: dict[Pop3Command, Callable[[Pop3Server, tuple[str, ...]], list[Pop3Ev
     Pop3Command.RSET: Pop3Server._rset, Pop3Command.TOP: Pop3Server._top,
     Pop3Command.UIDL: Pop3Server._uidl, Pop3Command.QUIT: Pop3Server._quit,
     Pop3Command.CAPA: Pop3Server._capa, Pop3Command.STLS: Pop3Server._stls,
+    Pop3Command.AUTH: Pop3Server._auth,
 }

@@ -20,7 +20,8 @@ class Pop3State(enum.Enum):
 
 
 class Pop3Command(enum.Enum):
-    """Every command keyword the engine knows (RFC 1939, RFC 2449 CAPA, RFC 2595 STLS)."""
+    """Every command keyword the engine knows (RFC 1939, RFC 2449 CAPA, RFC 2595 STLS, RFC 5034
+    AUTH)."""
 
     USER = "USER"
     PASS = "PASS"
@@ -36,10 +37,11 @@ class Pop3Command(enum.Enum):
     QUIT = "QUIT"
     CAPA = "CAPA"
     STLS = "STLS"
+    AUTH = "AUTH"
 
 
 _AUTH = frozenset({Pop3Command.USER, Pop3Command.PASS, Pop3Command.APOP, Pop3Command.QUIT,
-                   Pop3Command.CAPA, Pop3Command.STLS})
+                   Pop3Command.CAPA, Pop3Command.STLS, Pop3Command.AUTH})
 _TRANS = frozenset({Pop3Command.STAT, Pop3Command.LIST, Pop3Command.RETR, Pop3Command.DELE,
                     Pop3Command.NOOP, Pop3Command.RSET, Pop3Command.TOP, Pop3Command.UIDL,
                     Pop3Command.QUIT, Pop3Command.CAPA})
@@ -58,6 +60,7 @@ class AuthMethod(enum.Enum):
 
     USER_PASS = "USER/PASS"
     APOP = "APOP"
+    SASL_PLAIN = "AUTH PLAIN"
 
 
 class ErrorKind(enum.Enum):

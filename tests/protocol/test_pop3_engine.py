@@ -186,12 +186,14 @@ LINES = {
     Pop3Command.DELE: "DELE 1", Pop3Command.NOOP: "NOOP", Pop3Command.RSET: "RSET",
     Pop3Command.TOP: "TOP 1 0", Pop3Command.UIDL: "UIDL", Pop3Command.QUIT: "QUIT",
     Pop3Command.CAPA: "CAPA", Pop3Command.STLS: "STLS",
+    Pop3Command.AUTH: "AUTH PLAIN AG1yb3NlAHNlY3JldA==",
 }
 A, T, U = Pop3State.AUTHORIZATION, Pop3State.TRANSACTION, Pop3State.UPDATE
-# (state, command) -> state after, written out from RFC 1939 §4-§6, RFC 2449, RFC 2595
+# (state, command) -> state after, written out from RFC 1939 §4-§6, RFC 2449, RFC 2595, RFC 5034
 EXPECTED_LEGAL = {
     (A, Pop3Command.USER): A, (A, Pop3Command.PASS): T, (A, Pop3Command.APOP): T,
     (A, Pop3Command.QUIT): A, (A, Pop3Command.CAPA): A, (A, Pop3Command.STLS): A,
+    (A, Pop3Command.AUTH): T,
     (T, Pop3Command.STAT): T, (T, Pop3Command.LIST): T, (T, Pop3Command.RETR): T,
     (T, Pop3Command.DELE): T, (T, Pop3Command.NOOP): T, (T, Pop3Command.RSET): T,
     (T, Pop3Command.TOP): T, (T, Pop3Command.UIDL): T, (T, Pop3Command.CAPA): T,
@@ -212,7 +214,7 @@ def test_legal_table_matches_the_rfcs() -> None:
 
 def engine_in(state: Pop3State) -> Pop3Server:
     if state is A:
-        engine = Pop3Server(rfc_store(), Pop3Config(tls_available=True))
+        engine = Pop3Server(rfc_store(), Pop3Config(tls_available=True, sasl_plain=True))
         engine.outbox.data_to_send()
         return engine
     return logged_in(tls_available=True)

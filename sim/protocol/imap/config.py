@@ -23,6 +23,16 @@ class ImapConfig:
     #: Tagged OK texts by command ("FETCH", "UID FETCH", "STORE", ...); the default is
     #: "<COMMAND> completed", STORE says "<+FLAGS|-FLAGS|FLAGS> completed" and IDLE "IDLE terminated".
     ok_texts: tuple[tuple[str, str], ...] = ()
+    #: LOGIN/AUTHENTICATE's OK carries ``[CAPABILITY ...]`` with the post-login list (RFC 9051
+    #: §6.2.3 allows it; Dovecot does it, and clients then skip a CAPABILITY round trip).
+    login_capability: bool = False
+    #: Fixed CAPABILITY lists (before login, after login) instead of the list derived from the
+    #: features below; STARTTLS, LOGINDISABLED and AUTH=PLAIN are still added before login as
+    #: the TLS state and ``auth_plain`` say.  A profile that copies a real server's list also
+    #: names extensions this engine does not implement (it answers their commands BAD).
+    capability_lists: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    flags_permitted_text: str = "Flags permitted"  # SELECT's "* OK [PERMANENTFLAGS (...)] ..."
+    read_only_text: str = "Read-only mailbox"  # EXAMINE's "* OK [PERMANENTFLAGS ()] ..."
     starttls: bool = False  # offer STARTTLS on a cleartext connection
     implicit_tls: bool = False  # the connection is TLS from the start (port 993)
     cleartext_login: bool = True  # False: LOGINDISABLED until TLS is active (RFC 9051 §6.2.3)
@@ -61,10 +71,16 @@ class ImapConfig:
             if not lo <= value <= hi:
                 raise ValueError(f"ImapConfig.{name}={value}: allowed {lo}..{hi}")
         for name in ("greeting", "bye_text", "idle_text", "continuation_text", "starttls_text",
-                     "keepalive_text"):
+                     "keepalive_text", "flags_permitted_text", "read_only_text"):
             value = getattr(self, name)
             if "\r" in value or "\n" in value:
                 raise ValueError(f"ImapConfig.{name}={value!r}: must not contain CR or LF")
+        if self.capability_lists is not None:
+            if (len(self.capability_lists) != 2
+                    or any(not c or any(not w or " " in w for w in c)
+                           for c in self.capability_lists)):
+                raise ValueError(f"ImapConfig.capability_lists={self.capability_lists!r}: allowed "
+                                 "(before-login, after-login) tuples of words without spaces")
         if self.implicit_tls and self.starttls:
             raise ValueError("ImapConfig: starttls=True with implicit_tls=True; allowed: one of them")
 

@@ -62,6 +62,7 @@ from datetime import UTC, datetime
 
 from ..message import Message, crlf_line_ends
 from ..outbox import Outbox
+from ..sasl import parse_plain
 from ..store import DELIMITER, INBOX, Account, Mailbox, Store, StoreError
 from . import formatting as fmt
 from .config import ImapConfig
@@ -196,6 +197,18 @@ class ImapServer:
     # -- public API ----------------------------------------------------------------------------
     def capabilities(self) -> list[str]:
         """What CAPABILITY announces now (changes with TLS and authentication)."""
+        if self.config.capability_lists is not None:
+            before, after = self.config.capability_lists
+            if self.state is not ImapState.NOT_AUTHENTICATED:
+                return list(after)
+            fixed = list(before)
+            if self.config.starttls and not self.tls_active:
+                fixed.append("STARTTLS")
+            if not self._login_allowed():
+                fixed.append("LOGINDISABLED")
+            elif self.config.auth_plain:
+                fixed += [c for c in ("AUTH=PLAIN", "SASL-IR") if c not in fixed]
+            return fixed
         caps = ["IMAP4rev1", "IMAP4rev2", "LITERAL+", "IDLE", "MOVE", "ENABLE", "NAMESPACE",
                 "UNSELECT"]
         if self.config.uidplus:
@@ -503,7 +516,10 @@ class ImapServer:
         self.account = account
         self._set_state(ImapState.AUTHENTICATED)
         self._events.append(LoggedIn(user))
-        return self._ok(command)
+        reply = self._ok(command)
+        if self.config.login_capability:
+            reply.code = f"CAPABILITY {' '.join(self.capabilities())}"
+        return reply
 
     def _authenticate(self, tag: str, r: Reader, uid: bool) -> Reply:
         """SASL PLAIN (RFC 4616), with or without an initial response (SASL-IR, RFC 4959).  Where
@@ -602,10 +618,11 @@ class ImapServer:
             self._rev1_select(sel)
         out.write(f"* FLAGS ({flags})\r\n".encode())
         if examine:
-            out.write(b"* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n")
+            out.write(f"* OK [PERMANENTFLAGS ()] {self.config.read_only_text}\r\n".encode())
         else:
             permanent = " ".join(list(SYSTEM_FLAGS) + keywords + ["\\*"])
-            out.write(f"* OK [PERMANENTFLAGS ({permanent})] Flags permitted\r\n".encode())
+            out.write(f"* OK [PERMANENTFLAGS ({permanent})] {self.config.flags_permitted_text}"
+                      "\r\n".encode())
         out.write(b"* OK [UIDVALIDITY %d] UIDs valid\r\n" % box.uidvalidity)
         out.write(b"* OK [UIDNEXT %d] Predicted next UID\r\n" % box.uidnext)
         if self._condstore:
@@ -1133,23 +1150,6 @@ def esearch_results(options: set[str], hits: list[int]) -> str:
     if "COUNT" in options:
         out += f" COUNT {len(hits)}"
     return out
-
-
-def parse_plain(message: bytes) -> tuple[str, str, str] | str:
-    """``(authzid, authcid, passwd)`` of a SASL PLAIN message (RFC 4616 §2), or why it is not
-    one: exactly two NULs, UTF-8, authcid and passwd of 1..255 octets, authzid of at most 255."""
-    parts = message.split(b"\x00")
-    if len(parts) != 3:
-        return f"{len(parts) - 1} NUL separators; PLAIN has 2"
-    authzid, authcid, passwd = parts
-    if not (authcid and passwd):
-        return "empty user name or password"
-    if max(len(authzid), len(authcid), len(passwd)) > 255:
-        return "a field longer than 255 octets"
-    try:
-        return authzid.decode("utf-8"), authcid.decode("utf-8"), passwd.decode("utf-8")
-    except UnicodeDecodeError:
-        return "not UTF-8"
 
 
 class ListPattern:
