@@ -101,13 +101,12 @@ from .model import Protocol, run
 from .model.state import INBOX
 from .network import Link
 from .presets import desktop, preset
-from .protocol.imap.config import ImapConfig
 from .protocol.imap.server import ImapServer
 from .protocol.imap_client import connect as imap_connect
 from .protocol.pop3 import Pop3Server
 from .protocol.pop3_client import PollOptions
 from .protocol.pop3_client import poll as pop3_poll
-from .protocol.pop3_config import Pop3Config
+from .protocol.profiles import DEFAULT_PROFILE, imap_config, pop3_config
 from .protocol.session import SessionRecord
 from .protocol.store import Store
 from .results import (
@@ -349,16 +348,19 @@ def lesson2_ports_and_tls(*, rtt_ms: float = 50.0, bandwidth_kbps: float = 10000
 
 
 def _login_record(proto: str, tls: TlsMode) -> SessionRecord:
-    """Greeting .. login of a real client against a real engine (no mail)."""
+    """Greeting .. login of a real client against a real engine (no mail), with the texts of
+    the model's default server profile (Dovecot 2.3's), as the lessons' model runs have them."""
     store = Store()
     store.add_account("user", "secret")
     if proto == "pop3":
-        res = pop3_poll(Pop3Server(store, Pop3Config(tls_available=tls is TlsMode.STARTTLS)),
+        res = pop3_poll(Pop3Server(store, pop3_config(DEFAULT_PROFILE,
+                                                      tls_available=tls is TlsMode.STARTTLS)),
                         PollOptions("user", "secret", stls=tls is TlsMode.STARTTLS))
         ex = res.record.exchanges
         idx = next(i for i, e in enumerate(ex) if e.client.startswith(b"PASS"))
         return SessionRecord("pop3", ex[: idx + 1])
-    cfg = ImapConfig(starttls=tls is TlsMode.STARTTLS, implicit_tls=tls is TlsMode.IMPLICIT)
+    cfg = imap_config(DEFAULT_PROFILE, starttls=tls is TlsMode.STARTTLS,
+                      implicit_tls=tls is TlsMode.IMPLICIT)
     client = imap_connect(ImapServer(store, cfg), "user", "secret",
                           starttls=tls is TlsMode.STARTTLS, mailbox=None)
     return client.take_record()

@@ -101,6 +101,7 @@ from typing import Any, Protocol, TextIO, TypeVar, cast
 from sim.cli import UsageError, float_in_range, int_in_range
 from sim.demo import MAX_MESSAGES, MAX_USERS, Demo, build_demo
 from sim.protocol.outbox import Outbox
+from sim.protocol.profiles import PROFILES, SERVE_DEFAULT_PROFILE
 from sim.protocol.store import Account
 
 READ_SIZE = 16 * 1024  # octets asked from the socket at a time
@@ -124,6 +125,8 @@ MAX_LOGIN_FAILURES = 3  # per connection, with slow_failures: then it is closed
 FAILURE_DELAY = 0.5  # seconds before the first failed login's answer; doubles per failure
 MAX_FAILURE_DELAY = 8.0
 _FAILURE_EVENTS = frozenset({"AuthFailed", "LoginFailed"})  # POP3's and IMAP's event classes
+SERVE_PROFILE = SERVE_DEFAULT_PROFILE  # the texts ``serve`` sends unless --profile says otherwise
+PROFILE_NAMES = tuple(sorted(PROFILES))
 T = TypeVar("T")
 
 
@@ -727,14 +730,16 @@ class _Pop3WithoutCleartextLogin:
         return list(self._engine.tls_started())
 
 
-def pop3_factory(demo: Demo, tls: bool = False, *, cleartext_login: bool = True
-                 ) -> EngineFactory:
+def pop3_factory(demo: Demo, tls: bool = False, *, cleartext_login: bool = True,
+                 profile: str = SERVE_PROFILE) -> EngineFactory:
     """A factory of POP3 engines over the demo store; ``tls``: STLS may be advertised (an
     implicit-TLS port passes False: the connection is already encrypted); ``cleartext_login``
-    False: USER/PASS/APOP only after STLS."""
-    from sim.protocol.pop3 import Pop3Config, Pop3Server
+    False: USER/PASS/APOP only after STLS; ``profile``: the server's texts
+    (``sim.protocol.profiles``)."""
+    from sim.protocol.pop3 import Pop3Server
+    from sim.protocol.profiles import pop3_config
 
-    config = Pop3Config(tls_available=tls)
+    config = pop3_config(profile, tls_available=tls)
     ids = itertools.count(1)  # each greeting's APOP timestamp is derived from it
 
     def make() -> Engine:
@@ -744,12 +749,12 @@ def pop3_factory(demo: Demo, tls: bool = False, *, cleartext_login: bool = True
 
 
 def imap_factory(demo: Demo, tls: bool = False, *, implicit_tls: bool = False,
-                 cleartext_login: bool = True) -> EngineFactory:
+                 cleartext_login: bool = True, profile: str = SERVE_PROFILE) -> EngineFactory:
     """A factory of IMAP engines over the demo store; ``tls``: STARTTLS may be advertised;
     ``implicit_tls``: the port is TLS from the first byte; ``cleartext_login`` False:
-    LOGINDISABLED until STARTTLS (the engine's own switch)."""
-    from sim.protocol.imap.config import ImapConfig
+    LOGINDISABLED until STARTTLS (the engine's own switch); ``profile``: the server's texts."""
     from sim.protocol.imap.server import ImapServer
+    from sim.protocol.profiles import imap_config
 
     # Cleartext LOGIN stays allowed on the loopback lab server, so that real clients can log
     # in and a learner can watch the bytes. RFC 9051 §6.2.3 does not forbid it: a server MUST
@@ -759,21 +764,23 @@ def imap_factory(demo: Demo, tls: bool = False, *, implicit_tls: bool = False,
     # ENABLE IMAP4rev2); rev1 clients such as imaplib file it with the next LIST's results.
     # AUTHENTICATE PLAIN with SASL-IR is offered wherever LOGIN is (the engine hides it behind
     # LOGINDISABLED): mbsync's and neomutt's defaults use it rather than LOGIN.
-    config = ImapConfig(starttls=tls and not implicit_tls, implicit_tls=implicit_tls,
-                        cleartext_login=cleartext_login, select_list=False,
-                        auth_plain=True)
+    config = imap_config(profile, starttls=tls and not implicit_tls, implicit_tls=implicit_tls,
+                         cleartext_login=cleartext_login, select_list=False, auth_plain=True)
     return lambda: ImapServer(demo.store, config)
 
 
-def default_factories(demo: Demo, tls: bool = False, *, cleartext_login: bool = True
-                      ) -> dict[Service, EngineFactory]:
+def default_factories(demo: Demo, tls: bool = False, *, cleartext_login: bool = True,
+                      profile: str = SERVE_PROFILE) -> dict[Service, EngineFactory]:
     """Both real engines; with ``tls`` they offer STLS/STARTTLS and the implicit-TLS services
-    POP3S and IMAPS are added; ``cleartext_login`` False: no login before TLS."""
-    factories = {Service.POP3: pop3_factory(demo, tls, cleartext_login=cleartext_login),
-                 Service.IMAP: imap_factory(demo, tls, cleartext_login=cleartext_login)}
+    POP3S and IMAPS are added; ``cleartext_login`` False: no login before TLS; ``profile``: the
+    server's texts."""
+    factories = {Service.POP3: pop3_factory(demo, tls, cleartext_login=cleartext_login,
+                                            profile=profile),
+                 Service.IMAP: imap_factory(demo, tls, cleartext_login=cleartext_login,
+                                            profile=profile)}
     if tls:
-        factories[Service.POP3S] = pop3_factory(demo, False)
-        factories[Service.IMAPS] = imap_factory(demo, False, implicit_tls=True)
+        factories[Service.POP3S] = pop3_factory(demo, False, profile=profile)
+        factories[Service.IMAPS] = imap_factory(demo, False, implicit_tls=True, profile=profile)
     return factories
 
 
@@ -840,7 +847,8 @@ async def _serve(args: argparse.Namespace, tls: ssl.SSLContext | None) -> int:
     cleartext = not args.public or args.allow_cleartext_login
     timeouts = {service: args.idle_timeout for service in Service} if args.idle_timeout else None
     server = LiveServer(
-        demo, default_factories(demo, tls is not None, cleartext_login=cleartext),
+        demo, default_factories(demo, tls is not None, cleartext_login=cleartext,
+                                profile=args.profile),
         host=args.host,
         ports={Service.POP3: args.pop3_port, Service.IMAP: args.imap_port,
                Service.POP3S: args.pop3s_port or 0, Service.IMAPS: args.imaps_port or 0},
@@ -1008,4 +1016,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="print every connection's wire lines to stderr ([imap #2] C: ... / S: ...)"
                         ", passwords as ***, long replies elided, with byte totals at close")
     p.add_argument("--json", action="store_true", help="print the start-up record as JSON")
+    p.add_argument("--profile", type=_profile_name, default=SERVE_PROFILE, metavar="NAME",
+                   help="whose texts the server sends (greetings, capabilities, status texts, "
+                        f"UIDL ids): {', '.join(PROFILE_NAMES)} (default {SERVE_PROFILE}; "
+                        "dovecot copies Dovecot 2.3 and so also advertises extensions these "
+                        "engines lack)")
     p.set_defaults(run=run_serve)
+
+
+def _profile_name(text: str) -> str:
+    if text not in PROFILE_NAMES:
+        raise argparse.ArgumentTypeError(
+            f"--profile={text!r}: allowed {', '.join(PROFILE_NAMES)}")
+    return text

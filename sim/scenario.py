@@ -143,6 +143,15 @@ class TlsMode(enum.Enum):
     IMPLICIT = "implicit"
 
 
+class ServerProfileName(enum.Enum):
+    """Whose texts the server sends around the data (greetings, capability lists, status texts,
+    UIDL ids), which set what a session costs before any message moves (``sim.protocol.profiles``):
+    Dovecot 2.3's, or the RFC examples' (about half as many octets per empty poll)."""
+
+    DOVECOT = "dovecot"
+    RFC = "rfc"
+
+
 class FetchMode(enum.Enum):
     """What an IMAP client downloads of a new message, and what it keeps.
 
@@ -485,12 +494,16 @@ class Scenario:
     ``tls`` protects every device's sessions; with ``tls_resumption`` every TLS handshake (implicit
     TLS or after STLS/STARTTLS) is a TLS 1.3 resumption from a session ticket of the device's
     previous connection, which skips the certificate chain (RFC 8446 §2.2; octets of both
-    handshakes in :class:`sim.network.TlsAssumptions`).  It has no effect with ``TlsMode.NONE``."""
+    handshakes in :class:`sim.network.TlsAssumptions`).  It has no effect with ``TlsMode.NONE``.
+    ``server_profile`` picks the server's texts, and with them each session's fixed octets."""
 
     users: tuple[UserSpec, ...] = field(default_factory=lambda: (UserSpec(),))
     tls: TlsMode = _choice(TlsMode.IMPLICIT, "session protection for every device")
     tls_resumption: bool = _flag(D.TLS_RESUMPTION, "every TLS handshake resumes a session from "
                                                    "a ticket (no certificate chain)")
+    server_profile: ServerProfileName = _choice(ServerProfileName.DOVECOT,
+                                                "whose greeting, capability and status texts the "
+                                                "server sends (Dovecot 2.3's or the RFCs')")
     workload: WorkloadSpec = field(default_factory=WorkloadSpec)
     crashes: CrashSpec = field(default_factory=CrashSpec)
     server: ServerSpec = field(default_factory=ServerSpec)

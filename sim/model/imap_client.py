@@ -69,7 +69,7 @@ class ImapClient:
         every = self.pol.idle_reissue_s if self.pol.idle else self.pol.poll_interval_s
         self.tl = Timeline(ivs, every, 0.0)
         self.qresync = self.pol.qresync
-        self.costs = costs_for(world.tls, self.qresync)
+        self.costs = costs_for(world.tls, self.qresync, world.server_profile)
         # QRESYNC: per folder, (HIGHESTMODSEQ, length of the server's change log) at this
         # device's last sync of it -- what it sends next time, and where changes since start
         self.since: dict[str, tuple[int, int]] = {}

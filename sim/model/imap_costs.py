@@ -27,6 +27,7 @@ from typing import Any, Final
 
 from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
 from ..protocol.imap.config import ImapConfig
+from ..protocol.profiles import DEFAULT_PROFILE, imap_config
 from ..protocol.imap.formatting import flag_list
 from ..protocol.imap.parser import uid_ranges
 from ..protocol.imap.server import ImapServer
@@ -122,11 +123,12 @@ def size_probe(d: int) -> Message | None:
     return m if digits(m.size) == d else None
 
 
-def _config(tls: TlsMode, qresync: bool = False) -> ImapConfig:
-    """The server of the probes; with ``qresync`` it offers CONDSTORE and QRESYNC (and says so
-    in its CAPABILITY line, which is part of every connect)."""
-    return ImapConfig(starttls=tls is TlsMode.STARTTLS, implicit_tls=tls is TlsMode.IMPLICIT,
-                      condstore=qresync)
+def _config(tls: TlsMode, qresync: bool = False, profile: str = DEFAULT_PROFILE) -> ImapConfig:
+    """The server of the probes, with the texts of server ``profile``; with ``qresync`` it offers
+    CONDSTORE and QRESYNC (and says so in its CAPABILITY line, which is part of every connect)."""
+    extra = {"condstore": True} if qresync else {}
+    return imap_config(profile, starttls=tls is TlsMode.STARTTLS,
+                       implicit_tls=tls is TlsMode.IMPLICIT, **extra)
 
 
 def _number_with(d: int, at_least: int = 1) -> int:
@@ -140,9 +142,10 @@ def _number_with(d: int, at_least: int = 1) -> int:
 class _Probe:
     """A store with one mailbox laid out so that a target message has a given seq and UID."""
 
-    def __init__(self, tls: TlsMode, qresync: bool = False) -> None:
+    def __init__(self, tls: TlsMode, qresync: bool, profile: str) -> None:
         self.tls = tls
         self.qresync = qresync
+        self.profile = profile
         self.store = Store()
         self.account = self.store.add_account(USER, PASSWORD)
 
@@ -216,7 +219,7 @@ class _Probe:
 
     def client(self, folder: str | None = "INBOX") -> ImapClient:
         """A connected client; under QRESYNC it sends ``ENABLE QRESYNC`` before selecting."""
-        c = connect(ImapServer(self.store, _config(self.tls, self.qresync)), USER, PASSWORD,
+        c = connect(ImapServer(self.store, _config(self.tls, self.qresync, self.profile)), USER, PASSWORD,
                     starttls=self.tls is TlsMode.STARTTLS,
                     mailbox=None if self.qresync else folder)
         if self.qresync:
@@ -241,13 +244,15 @@ class ImapCosts:
     are announced as ``VANISHED uid``, so those operations take the modseq (or UID) whose digits
     they print; without it those arguments are ignored."""
 
-    def __init__(self, tls: TlsMode, qresync: bool = False) -> None:
+    def __init__(self, tls: TlsMode, qresync: bool = False,
+                 profile: str = DEFAULT_PROFILE) -> None:
         self.tls = tls
         self.qresync = qresync
+        self.profile = profile
         self.memo: dict[tuple[Any, ...], Cost] = {}
 
     def _probe(self) -> _Probe:
-        return _Probe(self.tls, self.qresync)
+        return _Probe(self.tls, self.qresync, self.profile)
 
     def _get(self, key: tuple[Any, ...], measure: Callable[[], Cost]) -> Cost:
         c = self.memo.get(key)
@@ -279,7 +284,7 @@ class ImapCosts:
                 p.account.inbox.append(_FILLER, {"$Forwarded"}) if not exists else \
                     p.account.inbox.set_flags(p.account.inbox.messages[0].uid, {"$Forwarded"})
             p.first_unseen("INBOX", unseen)
-            c = connect(ImapServer(p.store, _config(self.tls, self.qresync)), USER, PASSWORD,
+            c = connect(ImapServer(p.store, _config(self.tls, self.qresync, self.profile)), USER, PASSWORD,
                         starttls=self.tls is TlsMode.STARTTLS,
                         mailbox=None if self.qresync else "INBOX")
             if self.qresync:
@@ -691,11 +696,12 @@ class ImapCosts:
         return self._get(key, measure)
 
 
-_COSTS: dict[tuple[TlsMode, bool], ImapCosts] = {}
+_COSTS: dict[tuple[TlsMode, bool, str], ImapCosts] = {}
 
 
-def costs_for(tls: TlsMode, qresync: bool = False) -> ImapCosts:
-    key = (tls, qresync)
+def costs_for(tls: TlsMode, qresync: bool = False, profile: str = DEFAULT_PROFILE) -> ImapCosts:
+    """The cost tables of one TLS mode, QRESYNC or not, under server ``profile``."""
+    key = (tls, qresync, profile)
     if key not in _COSTS:
-        _COSTS[key] = ImapCosts(tls, qresync)
+        _COSTS[key] = ImapCosts(tls, qresync, profile)
     return _COSTS[key]

@@ -35,15 +35,16 @@ from .state import INBOX, Device, MailId
 from .timeline import Timeline
 from .world import World, phase_of
 
-_COSTS: dict[bool, Pop3Costs] = {}
+_COSTS: dict[tuple[bool, str], Pop3Costs] = {}
 _NONE: Final[tuple[int, ...]] = ()  # no message ids (a poll with nothing to fetch or delete)
 
 
-def costs_for(tls: TlsMode) -> Pop3Costs:
-    stls = tls is TlsMode.STARTTLS
-    if stls not in _COSTS:
-        _COSTS[stls] = Pop3Costs(stls)
-    return _COSTS[stls]
+def costs_for(tls: TlsMode, profile: str) -> Pop3Costs:
+    """The cost tables of one TLS mode under one server profile (``sim.protocol.profiles``)."""
+    key = (tls is TlsMode.STARTTLS, profile)
+    if key not in _COSTS:
+        _COSTS[key] = Pop3Costs(key[0], profile)
+    return _COSTS[key]
 
 
 # enum members the hot paths compare or pass, as module constants (an enum class attribute costs
@@ -75,7 +76,7 @@ class Pop3Client:
         ivs = [(iv.start, iv.end) for iv in world.trace.online[dev.id]]
         iv = self.pol.poll_interval_s
         self.tl = Timeline(ivs, iv, phase_of(world.scenario.seed, dev.name) * iv)
-        self.costs = costs_for(world.tls)
+        self.costs = costs_for(world.tls, world.server_profile)
         self.known: set[MailId] = set()  # UIDL memory: mail ids held in full
         self.first_seen: dict[MailId, float] = {}
         self.headers_only: set[MailId] = set()
@@ -199,7 +200,7 @@ class Pop3Client:
                 costs.dele(c, bisect.bisect_left(inbox, uid_of[mid]) + 1)
                 deleted.append(mid)
                 gone.add(mid)
-        costs.quit(c, n - len(deleted))
+        costs.quit(c, n - len(deleted), len(deleted) > 0)
         return c.charge_args(), fetched, headers, deleted
 
     def _plan_scan(self, t: float) -> tuple[Charge, list[MailId], list[MailId], list[MailId]]:
@@ -225,7 +226,7 @@ class Pop3Client:
             if deletes:  # _may_delete: without UIDL only a client that does not leave copies
                 costs.dele(c, i)
                 deleted.append(mid)
-        costs.quit(c, n - len(deleted))
+        costs.quit(c, n - len(deleted), len(deleted) > 0)
         return c.charge_args(), fetched, headers, deleted
 
     def account_empty(self, t: float) -> None:
@@ -424,7 +425,7 @@ class Pop3Client:
         deleted = [mid] if self._may_delete(mid, t) else []
         if deleted:
             costs.dele(c, number)
-        costs.quit(c, n - len(deleted))
+        costs.quit(c, n - len(deleted), len(deleted) > 0)
         dur = self.w.charge(self.dev, *c.charge_args(), kind=RecordKind.ACTION)
         user.lock_until = t + dur
         user.lock_holder = self.dev.id

@@ -9,7 +9,9 @@ framing depends only on the *decimal lengths* of the numbers in it (message numb
 counts) -- payload octets are the message's own sizes, split by :class:`Mail` into header, body and
 attachment.  :class:`Pop3Costs` therefore runs the real client against the real engine once to
 measure the login block (greeting, CAPA, optional STLS + CAPA, USER, PASS) and the locked-maildrop
-refusal, and computes the rest from the reply formats of those same engine sessions.
+refusal, and computes the rest from the reply formats of those same engine sessions -- the texts
+of the server profile the costs are for (``sim.protocol.profiles``: what follows ``+OK``, the UIDL
+id format), taken apart into literal text and fields by :func:`_shape`.
 ``tests/sim/test_model_costs.py`` checks, on random maildrops and policies, that the assembled
 cost equals the counts of a direct engine run octet for octet.
 """
@@ -22,12 +24,14 @@ from typing import Final
 from ..protocol.message import Entity, Filler, FillerKind, Message
 from ..protocol.pop3 import Pop3Server
 from ..protocol.pop3_client import LeavePolicy, PollOptions, PollOutcome, poll
-from ..protocol.pop3_config import Pop3Config
+from ..protocol.pop3_config import Pop3Config, template_fields
+from ..protocol.profiles import DEFAULT_PROFILE, pop3_config
 from ..protocol.store import Store
 
 USER = "user"
 PASSWORD = "secret"
 HOSTNAME = Pop3Config().hostname
+INBOX_UIDVALIDITY = 1  # the store's INBOX, as in the model
 
 
 _DIGITS: Final = bytes(len(str(i)) for i in range(100_000))  # the hot range, as a lookup table
@@ -62,11 +66,11 @@ def _probe_message(size: int) -> Message:
     return Message(Entity(header, Filler(FillerKind.TEXT, size=max(2, size - hsize), seed=size)))
 
 
-def _login_block(stls: bool, locked: bool) -> LoginBlock:
+def _login_block(stls: bool, locked: bool, profile: str) -> LoginBlock:
     """Measure greeting .. PASS (and, when locked, the refusal and QUIT) on a real engine."""
     store = Store()
     account = store.add_account(USER, PASSWORD)
-    cfg = Pop3Config(tls_available=stls)
+    cfg = pop3_config(profile, tls_available=stls)
     if locked:
         account.pop3_lock = object()
     res = poll(Pop3Server(store, cfg), PollOptions(USER, PASSWORD, stls=stls))
@@ -81,13 +85,13 @@ def _login_block(stls: bool, locked: bool) -> LoginBlock:
                       sum(e.round_trips for e in head))
 
 
-_BLOCKS: dict[tuple[bool, bool], LoginBlock] = {}
+_BLOCKS: dict[tuple[bool, bool, str], LoginBlock] = {}
 
 
-def login_block(stls: bool, locked: bool = False) -> LoginBlock:
-    key = (stls, locked)
+def login_block(stls: bool, locked: bool = False, profile: str = DEFAULT_PROFILE) -> LoginBlock:
+    key = (stls, locked, profile)
     if key not in _BLOCKS:
-        _BLOCKS[key] = _login_block(stls, locked)
+        _BLOCKS[key] = _login_block(stls, locked, profile)
     return _BLOCKS[key]
 
 
@@ -95,11 +99,17 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-_RETR_OK = len("+OK  octets\r\n")  # RETR's reply line without the size's digits
-_DELE_OK = len("+OK message  deleted\r\n")  # DELE's reply line without the number's digits
-_QUIT_TAIL: dict[int, int] = {}  # messages left -> length of QUIT's " (... left)" tail
-_OCTETS = len(" ( octets)")  # "<plural> (<total> octets)" without the plural and the total
-_UIDL_OK = len(b"+OK unique-id listing follows\r\n")
+def _status(text: str) -> int:
+    """Octets of the status line ``+OK[ text]`` CRLF (the engine leaves the space out when the
+    text is empty)."""
+    return 3 + (len(text) + 1 if text else 0) + 2
+
+
+def _shape(template: str, field: str, **values: object) -> tuple[int, int]:
+    """``(octets of the status line less the digits of field, occurrences of field)``: a line
+    whose ``field`` is a number costs the first plus the second times its decimal length."""
+    k = sum(1 for name, _ in template_fields(template) if name == field)
+    return _status(template.format(**{field: 0}, **values)) - k, k
 
 
 # what World.charge takes for a session: (client octets by kind, server octets by kind, round
@@ -132,17 +142,35 @@ class Pop3Costs:
 
     Listing sums are passed in by the caller, who keeps them up to date incrementally:
     ``size_digits`` = sum of the decimal lengths of the maildrop's sizes, ``uid_digits`` = the same
-    for the UIDs (the UIDL id is ``"<uidvalidity>.<uid>"``; ``uidvalidity`` is 1 for INBOX)."""
+    for the UIDs (whose digits count only where the profile's UIDL id shows the UID in decimal,
+    as ``rfc``'s ``"<uidvalidity>.<uid>"`` does; ``dovecot``'s is 16 hex digits whatever the UID;
+    ``uidvalidity`` is 1 for INBOX)."""
 
-    def __init__(self, stls: bool) -> None:
+    def __init__(self, stls: bool, profile: str = DEFAULT_PROFILE) -> None:
         self.stls = stls
-        self.login = login_block(stls)
-        self.locked = login_block(stls, locked=True)
+        self.profile = profile
+        self.texts = t = pop3_config(profile).texts
+        self.login = login_block(stls, profile=profile)
+        self.locked = login_block(stls, locked=True, profile=profile)
         self._idle: dict[tuple[int, int, int, int, bool], Charge] = {}
         # begin()'s part that depends on the message count alone, per use_uidl and count
         self._fixed: dict[bool, dict[int, tuple[int, int, int]]] = {False: {}, True: {}}
-        self.empty_drop = len(f"{_plural(0, 'message')} (0 octets)")
-        self.signoff = len(f"+OK {HOSTNAME} POP3 server signing off".encode())
+        self._quit: dict[tuple[int, bool], int] = {}  # (left, deleted) -> QUIT's reply octets
+        # how often the total octets appear in PASS's, STAT's and LIST's replies
+        self.total_fields = sum(_shape(x, "octets", user=USER, hostname=HOSTNAME, count=0,
+                                       messages=_plural(0, "message"))[1]
+                                for x in (t.pass_ok, t.stat_ok, t.list_ok))
+        self.uid_weight = sum(1 for name, spec in template_fields(t.uidl_id)
+                              if name == "uid" and not spec)  # UID digits in a UIDL id
+        self.retr_ok, self.retr_k = _shape(t.retr_ok, "octets")
+        self.dele_ok, self.dele_k = _shape(t.dele_ok, "number")
+        self.top_ok = _status(t.top_ok.format())
+        self.uidl_ok = _status(t.uidl_ok.format())
+
+    def _counted(self, template: str, n: int) -> int:
+        """A status line naming ``n`` messages, less the digits of the total octets."""
+        return _shape(template, "octets", user=USER, hostname=HOSTNAME, count=n,
+                      messages=_plural(n, "message"))[0]
 
     def begin(self, n: int, total: int, size_digits: int, uid_digits: int,
               use_uidl: bool) -> PollCost:
@@ -155,27 +183,29 @@ class Pop3Costs:
         if fixed is None:
             fixed = self._fixed[use_uidl][n] = self._begin_fixed(n, use_uidl)
         client, framing, round_trips = fixed
-        # the total octets appear three times (PASS's reply, STAT, LIST), the listing sums once
-        framing += 3 * len(str(total)) + size_digits
+        # the total octets appear in PASS's reply, STAT and LIST as the profile words them; the
+        # listing sums once
+        framing += self.total_fields * len(str(total)) + size_digits
         if use_uidl:
-            framing += uid_digits
+            framing += self.uid_weight * uid_digits
         return PollCost(client, framing, 0, 0, 0, round_trips)
 
     def _begin_fixed(self, n: int, use_uidl: bool) -> tuple[int, int, int]:
         """:meth:`begin` of ``n`` messages without the digits of the total octets and the
         listing sums: (client octets, server framing, round trips)."""
-        dn = digits(n)
+        t = self.texts
         numbers = sum_digits_1_to(n)
-        plural = dn + (8 if n == 1 else 9)  # "<n> message" / "<n> messages"
-        # PASS's reply names the maildrop ("... has <plural> (<total> octets)", less the empty
-        # maildrop's that the login block holds); "+OK <n> <total>\r\n" (STAT); LIST's
-        # "+OK <plural> (<total> octets)\r\n", its "i size\r\n" lines and ".\r\n"
-        framing = (self.login.server + plural + _OCTETS - self.empty_drop
-                   + dn + 7
-                   + plural + _OCTETS + 6
-                   + numbers + n * 3 + 3)
-        if use_uidl:  # "+OK unique-id listing follows\r\n", "i 1.uid\r\n" lines, ".\r\n"
-            return (self.login.client + 18, framing + _UIDL_OK + numbers + n * 5 + 3,
+        # PASS's reply as it is for n messages instead of the empty maildrop's that the login
+        # block holds; STAT's; LIST's status line, its "i size\r\n" lines and ".\r\n"
+        empty_pass = self._counted(t.pass_ok, 0) + _shape(
+            t.pass_ok, "octets", user=USER, hostname=HOSTNAME, count=0,
+            messages=_plural(0, "message"))[1]  # the empty maildrop's total is "0": one digit
+        framing = (self.login.server - empty_pass + self._counted(t.pass_ok, n)
+                   + self._counted(t.stat_ok, n)
+                   + self._counted(t.list_ok, n) + numbers + n * 3 + 3)
+        if use_uidl:  # UIDL's status line, "i id\r\n" lines (the ids less the UIDs' digits), ".\r\n"
+            ids = t.ids_octets(n, 0, INBOX_UIDVALIDITY)
+            return (self.login.client + 18, framing + self.uidl_ok + numbers + n * 3 + ids + 3,
                     self.login.round_trips + 3)
         return self.login.client + 12, framing, self.login.round_trips + 2
 
@@ -194,48 +224,55 @@ class Pop3Costs:
             hit = self._idle[key] = c.charge_args()
         return hit
 
-    @staticmethod
-    def retr(c: PollCost, number: int, size: int, header: int, body: int, attachment: int) -> None:
+    def retr(self, c: PollCost, number: int, size: int, header: int, body: int,
+             attachment: int) -> None:
         c.client += 7 + digits(number)  # "RETR n\r\n"
-        c.framing += _RETR_OK + len(str(size)) + 3  # f"+OK {size} octets\r\n", then ".\r\n"
+        c.framing += self.retr_ok + self.retr_k * len(str(size)) + 3  # status line, ".\r\n"
         c.header += header
         c.body += body
         c.attachment += attachment
         c.round_trips += 1
 
-    @staticmethod
-    def retr_dele(c: PollCost, number: int, size: int, header: int, body: int,
+    def retr_dele(self, c: PollCost, number: int, size: int, header: int, body: int,
                   attachment: int) -> None:
         """:meth:`retr` then :meth:`dele` of the same message (the usual download), in one call."""
         d = _DIGITS[number] if number < 100_000 else len(str(number))  # digits(), inline
         c.client += 14 + d + d  # "RETR n\r\n", "DELE n\r\n"
-        c.framing += _RETR_OK + len(str(size)) + 3 + _DELE_OK + d
+        c.framing += (self.retr_ok + self.retr_k * len(str(size)) + 3
+                      + self.dele_ok + self.dele_k * d)
         c.header += header
         c.body += body
         c.attachment += attachment
         c.round_trips += 2
 
-    @staticmethod
-    def top0(c: PollCost, number: int, header: int) -> None:
+    def top0(self, c: PollCost, number: int, header: int) -> None:
         c.client += 8 + digits(number)  # "TOP n 0\r\n"
-        c.framing += len(b"+OK top of message follows\r\n") + 3
+        c.framing += self.top_ok + 3
         c.header += header
         c.round_trips += 1
 
-    @staticmethod
-    def dele(c: PollCost, number: int) -> None:
+    def dele(self, c: PollCost, number: int) -> None:
         c.client += 7 + digits(number)  # "DELE n\r\n"
-        c.framing += _DELE_OK + len(str(number))  # f"+OK message {number} deleted\r\n"
+        c.framing += self.dele_ok + self.dele_k * len(str(number))
         c.round_trips += 1
 
-    def quit(self, c: PollCost, left: int) -> None:
+    def quit(self, c: PollCost, left: int, deleted: bool = False) -> None:
+        """QUIT, leaving ``left`` messages; ``deleted``: the session removed some (the texts of
+        some servers say so)."""
         c.client += 6
-        tail = _QUIT_TAIL.get(left)
-        if tail is None:
-            tail = len(" (maildrop empty)" if left == 0 else f" ({_plural(left, 'message')} left)")
-            if left < 100_000:
-                _QUIT_TAIL[left] = tail
-        c.framing += self.signoff + tail + 2
+        key = (left, deleted)
+        octets = self._quit.get(key)
+        if octets is None:
+            t = self.texts
+            if deleted:
+                template = t.quit_deleted_empty if left == 0 else t.quit_deleted_left
+            else:
+                template = t.quit_empty if left == 0 else t.quit_left
+            octets = _status(template.format(hostname=HOSTNAME, count=left,
+                                             messages=_plural(left, "message")))
+            if len(self._quit) < 200_000:
+                self._quit[key] = octets
+        c.framing += octets
         c.round_trips += 1
 
     def refused(self) -> PollCost:
@@ -246,7 +283,7 @@ class Pop3Costs:
 
 def engine_poll(sizes: list[int], *, stls: bool, use_uidl: bool, leave: LeavePolicy,
                 have_uids: frozenset[int] = frozenset(), headers_first: bool = False,
-                first_uid: int = 1) -> tuple[PollCost, object]:
+                first_uid: int = 1, profile: str = DEFAULT_PROFILE) -> tuple[PollCost, object]:
     """A direct engine run for the equivalence tests: the same poll on a real store."""
     store = Store()
     account = store.add_account(USER, PASSWORD)
@@ -254,9 +291,9 @@ def engine_poll(sizes: list[int], *, stls: bool, use_uidl: bool, leave: LeavePol
     box.uidnext = first_uid
     for s in sizes:
         box.append(_probe_message(s))
-    cfg = Pop3Config(tls_available=stls)
+    cfg = pop3_config(profile, tls_available=stls)
     from ..protocol.pop3_client import ClientMemory
-    mem = ClientMemory(have=frozenset(f"{box.uidvalidity}.{u}" for u in have_uids))
+    mem = ClientMemory(have=frozenset(cfg.texts.unique_id(box.uidvalidity, u) for u in have_uids))
     res = poll(Pop3Server(store, cfg), PollOptions(USER, PASSWORD, stls=stls, use_uidl=use_uidl,
                                                    leave=leave, headers_first=headers_first),
                memory=mem)

@@ -102,6 +102,7 @@ class World:
         self.now = self.env.now
         self.end = scenario.duration_s
         self.tls = scenario.tls
+        self.server_profile: str = scenario.server_profile.value
         self.mails = mails_of(trace)
         self.n_arrivals = len(trace.messages)
         self.users = [ServerUser(i, u.name) for i, u in enumerate(scenario.users)]

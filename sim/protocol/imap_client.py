@@ -243,13 +243,20 @@ class ImapClient:
         self.capability()
 
     def login(self, user: str, password: str) -> None:
-        self.command(f"LOGIN {_astr(user)} {_astr(password)}", note="LOGIN")
+        self._logged_in(self.command(f"LOGIN {_astr(user)} {_astr(password)}", note="LOGIN"))
 
     def authenticate_plain(self, user: str, password: str) -> None:
         """AUTHENTICATE PLAIN with the credentials in the command (SASL-IR): one round trip,
         and the password as readable to an eavesdropper as LOGIN's (base64 is no encryption)."""
         token = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
-        self.command(f"AUTHENTICATE PLAIN {token}", note="AUTHENTICATE")
+        self._logged_in(self.command(f"AUTHENTICATE PLAIN {token}", note="AUTHENTICATE"))
+
+    def _logged_in(self, responses: list[Response]) -> None:
+        """A ``[CAPABILITY ...]`` code in the login's OK is the list from now on (RFC 9051
+        §6.2.3): what is offered after login (MOVE, UIDPLUS, ...) differs from the greeting's."""
+        for r in responses:
+            if r.tag != "*" and r.code and r.code.upper().startswith("CAPABILITY "):
+                self.capabilities = set(r.code.upper().split()[1:])
 
     def enable(self, *capabilities: str) -> set[str]:
         """ENABLE (e.g. ``QRESYNC``) before selecting; returns what the server enabled."""

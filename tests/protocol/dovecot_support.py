@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -372,7 +372,27 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-Runner = Callable[[str, Session], dict[str, bytes]]
+
+
+POLL_STEPS = {"pop3": ("greeting", "capa", "login", "stat", "list", "uidl", "quit"),
+              "imap": ("greeting", "capability", "login", "select", "flags", "logout")}
+
+
+def poll_octets(protocol: str, steps: dict[str, bytes], capability: bytes | None = None) -> int:
+    """Server octets of a poll as this project's clients make it: for IMAP the CAPABILITY round
+    trip only when the greeting did not carry ``[CAPABILITY ...]`` (``capability``: that step's
+    reply, when the session did not record one)."""
+    total = 0
+    for step in POLL_STEPS[protocol]:
+        if step == "capability":
+            if b"[CAPABILITY " not in steps["greeting"]:
+                reply = steps.get("capability", capability)
+                assert reply is not None, "the greeting has no capabilities: CAPABILITY is needed"
+                total += len(reply)
+            continue
+        total += len(steps[step])
+    return total
+
 
 if __name__ == "__main__":
     raise SystemExit(main(sys.argv[1:]))

@@ -19,6 +19,7 @@ from sim.scenario import (
     LinkSpec,
     Scenario,
     ScenarioError,
+    ServerProfileName,
     ServerSpec,
     TlsMode,
     UserSpec,
@@ -252,7 +253,8 @@ def test_a_polling_client_stores_a_flag_it_has_not_heard_was_set(
     charged = _at(800.0, "u/a", monkeypatch)
     sc, trace = _poller_and_idler((Action(700.0, 0, 1, ActionKind.FLAG, 0),
                                    Action(800.0, 0, 0, ActionKind.FLAG, 0)), 100.0)
-    run(sc, Protocol.IMAP, trace)
+    sc = dataclasses.replace(sc, server_profile=ServerProfileName.RFC)  # the octets below
+    run(sc, Protocol.IMAP, dataclasses.replace(trace, scenario=sc))
     assert len(charged) == 1
     up, down, rt = charged[0]
     assert rt == 1 and down[0] == len(b"a005 OK +FLAGS completed\r\n") + len(

@@ -9,7 +9,7 @@ import pytest
 from sim.model import Protocol, run
 from sim.model.timeline import Timeline
 from sim.model.world import phase_of
-from sim.protocol.imap.config import ImapConfig
+from sim.protocol.profiles import imap_config, pop3_config
 from sim.protocol.imap.server import ImapServer
 from sim.protocol.imap_client import SyncMode, connect
 from sim.protocol.pop3 import Pop3Server
@@ -48,9 +48,10 @@ def test_pop3_one_message_bytes_and_delay_from_the_transcripts() -> None:
     # the transcripts of an empty poll and of the poll that fetches the message
     store = Store()
     store.add_account("user", "secret")
-    empty = poll(Pop3Server(store), PollOptions("user", "secret"), render=True).record
+    config = pop3_config(sc.server_profile.value)  # the texts the model prices
+    empty = poll(Pop3Server(store, config), PollOptions("user", "secret"), render=True).record
     store.accounts["user"].inbox.append(msg)
-    work = poll(Pop3Server(store), PollOptions("user", "secret"), render=True).record
+    work = poll(Pop3Server(store, config), PollOptions("user", "secret"), render=True).record
     empty_down = sum(len(e.server or b"") for e in empty.exchanges)
     work_down = sum(len(e.server or b"") for e in work.exchanges)
     empty_up = sum(len(e.client) for e in empty.exchanges)
@@ -83,7 +84,7 @@ def test_imap_one_message_pushed_and_fetched_from_the_transcripts() -> None:
     msg = build_message(trace.messages[0], sc)
     store = Store()
     acct = store.add_account("user", "secret")
-    c = connect(ImapServer(store, ImapConfig()), "user", "secret")
+    c = connect(ImapServer(store, imap_config(sc.server_profile.value)), "user", "secret")
     c.idle_start()
     c.take_record()
     acct.inbox.append(msg)
@@ -227,7 +228,7 @@ def test_reading_a_message_fetched_headers_only_costs_one_fetch(idle: bool,
     r = run(sc, Protocol.IMAP, trace)
     store = Store()
     store.add_account("user", "secret").inbox.append(build_message(spec, sc))
-    c = connect(ImapServer(store, ImapConfig()), "user", "secret")
+    c = connect(ImapServer(store, imap_config(sc.server_profile.value)), "user", "secret")
     if idle:
         c.idle_start()
     c.take_record()

@@ -20,8 +20,9 @@ from sim.protocol.store import Store
 from sim.scenario import LinkSpec, TlsMode
 
 
+@pytest.mark.parametrize("profile", ["dovecot", "rfc"])
 @pytest.mark.parametrize("seed", range(6))
-def test_pop3_poll_cost_equals_engine_run(seed: int) -> None:
+def test_pop3_poll_cost_equals_engine_run(seed: int, profile: str) -> None:
     rng = random.Random(seed)
     for _ in range(25):
         n = rng.randint(0, 40)
@@ -34,8 +35,8 @@ def test_pop3_poll_cost_equals_engine_run(seed: int) -> None:
         have = frozenset(u for u in range(first, first + n) if rng.random() < 0.5) if uidl \
             else frozenset()
         direct, res = engine_poll(sizes, stls=stls, use_uidl=uidl, leave=leave, have_uids=have,
-                                  first_uid=first, headers_first=hf)
-        pc = Pop3Costs(stls)
+                                  first_uid=first, headers_first=hf, profile=profile)
+        pc = Pop3Costs(stls, profile)
         uids = list(range(first, first + n))
         c = pc.begin(n, sum(sizes), sum(digits(s) for s in sizes),
                      sum(digits(u) for u in uids), uidl)
@@ -56,7 +57,7 @@ def test_pop3_poll_cost_equals_engine_run(seed: int) -> None:
             if leave is LeavePolicy.DELETE_AFTER_DOWNLOAD:
                 pc.dele(c, i)
                 left -= 1
-        pc.quit(c, left)
+        pc.quit(c, left, left < n)
         assert (c.client, c.framing, c.server, c.round_trips) == (
             direct.client, direct.framing, direct.server, direct.round_trips)
 

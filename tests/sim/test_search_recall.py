@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from sim.model import Protocol, run
 from sim.presets import laptop, phone
-from sim.scenario import DAY, OnlinePattern, Scenario, UserSpec, WorkloadSpec
+from sim.scenario import (DAY, OnlinePattern, Scenario, ServerProfileName, UserSpec,
+                          WorkloadSpec)
 from sim.workload import generate
 
 # the default number of hypothesis examples is 100: this test asks for five times as many, on
@@ -59,7 +60,8 @@ def test_a_hit_deleted_on_an_offline_device_is_not_found() -> None:
                                         search_per_day=20.0, vocabulary_size=3,
                                         file_per_day=0.0, day_rhythm=(),
                                         attachment_open_share=0.0),
-                  duration_s=DAY, seed=41079, name="search")
+                  duration_s=DAY, seed=41079, name="search",
+                  server_profile=ServerProfileName.RFC)  # the octets below: the RFC texts'
     r = run(sc, Protocol.IMAP)
     (s,) = [s for s in r.searches if abs(s.time_s - 62924.0188) < 1e-3]
     assert (s.device, s.query, s.on_server) == ("u/laptop", "topic0000", True)
