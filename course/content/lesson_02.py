@@ -38,6 +38,9 @@ CONTENT = LessonContent(
         "Each bar is one way to connect. Count the round trips up to the first command after "
         "login: TCP handshake, TLS handshake, greeting, and — for the upgrade ports — the "
         "`STLS`/`STARTTLS` dialogue before TLS can even begin.",
+        "The server sends Dovecot 2.3's texts, as in every lesson's model: its IMAP greeting "
+        "already lists the capabilities, so the client asks for them only after `STARTTLS`, "
+        "which requires asking again (RFC 9051 §6.2.1).",
         "Raise the round-trip time: every extra round trip costs one more RTT of waiting, which is "
         "what a phone on a slow link feels.",
         "The bars marked *password in clear*: on 110 and 143 without TLS, `PASS` and `LOGIN` both "

@@ -57,7 +57,8 @@ CONTENT = LessonContent(
         "about IDLE's level. These figures assume a full TLS handshake, certificates "
         "included, on every connection. Turn on TLS session resumption (TLS 1.3 resumes a "
         "session without sending the certificates again) and POP3's polls cost about half as "
-        "much; IDLE, which rarely connects, barely changes.",
+        "much; IDLE, which rarely connects, barely changes. The server sends Dovecot 2.3's "
+        "greeting, capability lists and status texts, as it does in every lesson.",
         "IDLE's overhead does not depend on the poll interval: an idling client pays for the "
         "commands around what it fetches and for a re-issued `IDLE` now and then, not for "
         "polls. Turn IDLE off and IMAP's polls cost more than its IDLE did. The price of IDLE is "

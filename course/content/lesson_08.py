@@ -44,7 +44,8 @@ CONTENT = LessonContent(
         "Bytes to answer a query: a POP3 device searches its own store and sends nothing, but "
         "finds only what it holds. An IMAP search finds everything on the server for about 2 kB "
         "of commands and replies at the default settings — a `SEARCH` in each folder, with the "
-        "`SELECT`s to open them — far less than downloading the mailbox to search it.",
+        "`SELECT`s to open them — far less than downloading the mailbox to search it. (The server "
+        "answers with Dovecot 2.3's texts, as in every lesson.)",
         "Turn on leave-on-server: a new POP3 device then downloads whatever is still on the "
         "server and can search all of it — but only mail younger than the leave period, and only "
         "after paying for the full download.",

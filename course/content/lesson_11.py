@@ -18,6 +18,12 @@ addresses, which the server parses out of the header) and `BODYSTRUCTURE` (the m
 parts): enough to list the mail, and to fetch one part later without the rest. Messages are named
 by UID, a number that stays with a message as long as the `UIDVALIDITY` that `SELECT` reports
 does not change.
+
+These transcripts come from a server that sends the texts of the RFC examples (`python -m sim
+serve` does too, unless started with `--profile dovecot`). The simulation in the other lessons
+prices every session with the texts of Dovecot 2.3, a widely used server: its IMAP greeting and
+login reply list the capabilities, its status texts are other words, and its UIDL ids are 16
+hexadecimal digits. So the same session costs a different number of bytes there.
 """
 
 STATE_MACHINES = """\
@@ -27,7 +33,7 @@ STATE_MACHINES = """\
 
 | State | Entered by | Commands allowed | Leaves by |
 |---|---|---|---|
-| AUTHORIZATION | the server's greeting | `USER`, `PASS`, `APOP`, `CAPA`, `STLS`, `QUIT` | a good login (the maildrop is locked) |
+| AUTHORIZATION | the server's greeting | `USER`, `PASS`, `APOP`, `AUTH` (RFC 5034), `CAPA`, `STLS`, `QUIT` | a good login (the maildrop is locked) |
 | TRANSACTION | login | `STAT`, `LIST`, `RETR`, `DELE`, `NOOP`, `RSET`, `TOP`, `UIDL`, `CAPA`, `QUIT` | `QUIT` |
 | UPDATE | `QUIT` in TRANSACTION | none: the server removes messages marked with `DELE`, releases the lock, closes | — |
 

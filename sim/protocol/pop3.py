@@ -45,8 +45,8 @@ from .outbox import Outbox
 from .pop3_config import MAX_COMMAND_LINE, MAX_STATUS_LINE, NEVER, Pop3Config, capability_lines
 from .pop3_events import (
     LEGAL_COMMANDS,
-    AuthFailed,
     Authenticated,
+    AuthFailed,
     AuthMethod,
     CloseReason,
     CommandReceived,

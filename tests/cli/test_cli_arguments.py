@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
         (["serve", "--imap-port", "4100", "--imaps-port", "4100", "--tls-cert", "c", "--tls-key",
           "k"], "--imap-port=4100 and --imaps-port=4100: must differ"),
         (["serve", "--tls-key", "k.pem"], "--tls-key needs --tls-cert as well"),
+        (["serve", "--profile", "exchange"], "--profile='exchange': allowed dovecot, rfc"),
         (["transcript", "smtp"], "invalid choice: 'smtp'"),
         (["transcript", "imap", "--example", "rfc1939"],
          "--example=rfc1939: allowed only with pop3"),

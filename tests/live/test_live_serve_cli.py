@@ -8,6 +8,7 @@ import poplib
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -118,3 +119,24 @@ def test_trace_prints_the_wire_of_a_real_client(serve: Callable[..., Served]) ->
     closing = [ln for ln in trace if ln.startswith("[pop3 #1] -- session ended by QUIT")]
     assert closing and f"client sent {sent} bytes" in closing[0]
     assert any(ln.startswith("[imap #2] -- dropped without QUIT/LOGOUT") for ln in trace)
+
+
+def _greeting(served: Served, service: str) -> bytes:
+    with socket.create_connection(("127.0.0.1", served.port(service)),
+                                  timeout=SOCKET_TIMEOUT) as sock:
+        data = b""
+        while not data.endswith(b"\r\n"):
+            chunk = sock.recv(4096)
+            assert chunk, data
+            data += chunk
+        return data
+
+
+def test_profile_picks_the_servers_texts(serve: Callable[..., Served]) -> None:
+    """``--profile dovecot`` greets as Dovecot 2.3 does; the default is the RFC examples' texts."""
+    dovecot = serve(extra=("--profile", "dovecot"))
+    assert _greeting(dovecot, "pop3") == b"+OK Dovecot (Debian) ready.\r\n"
+    assert _greeting(dovecot, "imap").startswith(b"* OK [CAPABILITY IMAP4rev1 SASL-IR ")
+    rfc = serve()
+    assert _greeting(rfc, "pop3").startswith(b"+OK POP3 server ready <")
+    assert _greeting(rfc, "imap") == b"* OK IMAP4rev2 Service Ready\r\n"

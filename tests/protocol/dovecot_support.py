@@ -36,11 +36,11 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # when run as a script
     sys.path.insert(0, str(ROOT))
 
-from sim.protocol.imap.server import ImapServer  # noqa: E402
-from sim.protocol.message import Entity, Message  # noqa: E402
-from sim.protocol.pop3 import Pop3Server  # noqa: E402
-from sim.protocol.profiles import ServerProfile, imap_config, pop3_config  # noqa: E402
-from sim.protocol.store import Store  # noqa: E402
+from sim.protocol.imap.server import ImapServer
+from sim.protocol.message import Entity, Message
+from sim.protocol.pop3 import Pop3Server
+from sim.protocol.profiles import ServerProfile, imap_config, pop3_config
+from sim.protocol.store import Store
 
 FIXTURE = Path(__file__).with_name("data") / "dovecot-2.3.json"
 PASSWORD = "secret"

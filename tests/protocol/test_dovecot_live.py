@@ -13,8 +13,17 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from dovecot_support import (IMAP_SESSIONS, POP3_SESSIONS, Dovecot, Session, dovecot,
-                             dovecot_binary, poll_octets, run_engine, run_socket)
+from dovecot_support import (
+    IMAP_SESSIONS,
+    POP3_SESSIONS,
+    Dovecot,
+    Session,
+    dovecot,
+    dovecot_binary,
+    poll_octets,
+    run_engine,
+    run_socket,
+)
 
 from sim.protocol.profiles import DOVECOT
 

@@ -11,13 +11,19 @@ import base64
 import random
 
 import pytest
-from dovecot_support import (IMAP_SESSIONS, POP3_SESSIONS, Session, load_fixture, poll_octets,
-                             run_engine)
+from dovecot_support import (
+    IMAP_SESSIONS,
+    POP3_SESSIONS,
+    Session,
+    load_fixture,
+    poll_octets,
+    run_engine,
+)
 
 from sim.protocol.imap.config import ImapConfig
 from sim.protocol.pop3 import Pop3Config, Pop3Server
 from sim.protocol.pop3_config import Pop3Texts
-from sim.protocol.pop3_events import AuthMethod, Authenticated, AuthFailed, Pop3State
+from sim.protocol.pop3_events import Authenticated, AuthFailed, AuthMethod, Pop3State
 from sim.protocol.profiles import DOVECOT, RFC, get_profile, imap_config, pop3_config
 from sim.protocol.store import Store
 
