@@ -36,9 +36,16 @@ def _check_text(name: str, value: str, limit: int, *, spaces: bool = True) -> No
 
 
 def template_fields(template: str) -> list[tuple[str, str]]:
-    """``(name, format spec)`` of each replacement field of a ``str.format`` template."""
-    return [(name, spec or "") for _, name, spec, _ in string.Formatter().parse(template)
-            if name is not None]
+    """``(name, format spec)`` of each replacement field of a ``str.format`` template; a
+    conversion (``!r``) is refused: the cost model prices fields by their plain text."""
+    fields = []
+    for _, name, spec, conversion in string.Formatter().parse(template):
+        if name is None:
+            continue
+        if conversion is not None:
+            raise ValueError(f"field {name!r} has a conversion !{conversion}; allowed none")
+        fields.append((name, spec or ""))
+    return fields
 
 
 def template_fixed(template: str) -> int:
@@ -82,13 +89,20 @@ class Pop3Texts:
                 raise ValueError(f"Pop3Texts.{name}={value!r}: allowed printable ASCII, at most "
                                  "200 characters")
             try:
-                bad = {f for f, _ in template_fields(value)} - allowed
+                fields = template_fields(value)
             except ValueError as exc:
                 raise ValueError(f"Pop3Texts.{name}={value!r}: {exc}") from None
+            bad = {f for f, _ in fields} - allowed
             if bad:
                 raise ValueError(f"Pop3Texts.{name}={value!r}: unknown fields {sorted(bad)}; "
                                  f"allowed {sorted(allowed)}")
-        fields = template_fields(self.uidl_id)
+            if any(spec for _, spec in fields):  # the cost model counts plain decimal digits
+                raise ValueError(f"Pop3Texts.{name}={value!r}: allowed plain fields only "
+                                 "(no format spec)")
+        try:
+            fields = template_fields(self.uidl_id) if isinstance(self.uidl_id, str) else []
+        except ValueError as exc:
+            raise ValueError(f"Pop3Texts.uidl_id={self.uidl_id!r}: {exc}") from None
         if ({f for f, _ in fields} - {"uidvalidity", "uid"} or not any(f == "uid" for f, _ in fields)
                 or any(spec not in ("", "08x", "08X") for _, spec in fields)):
             raise ValueError(f"Pop3Texts.uidl_id={self.uidl_id!r}: allowed {{uid}} and "

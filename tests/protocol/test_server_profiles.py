@@ -105,6 +105,8 @@ def test_ids_octets_is_the_formatted_ids(texts: Pop3Texts) -> None:
 @pytest.mark.parametrize(("field", "value"), [
     ("dele_ok", "message {user} deleted"), ("uidl_id", "{uid}.{uidvalidity:x}"),
     ("uidl_id", "{uidvalidity}"), ("pass_ok", "Logged in {"), ("uidl_id", "id {uid}"),
+    ("stat_ok", "{count} {octets:,}"), ("list_ok", "{count!r} messages"),
+    ("uidl_id", "{uid!s}"), ("uidl_id", "{uid"),
 ])
 def test_bad_texts_are_refused_naming_the_field(field: str, value: str) -> None:
     with pytest.raises(ValueError, match=f"Pop3Texts.{field}="):
