@@ -167,7 +167,6 @@ def _poller_and_idler(actions: tuple, arrival: float) -> tuple[Scenario, Trace]:
     ("flagged elsewhere", len(b"* 1 EXISTS\r\n") + len(b"* 1 FETCH (FLAGS (\\Flagged))\r\n")),
     ("deleted elsewhere", len(b"* 1 EXISTS\r\n") + len(b"* 1 EXPUNGE\r\n")),
 ])
-@pytest.mark.pure_model
 def test_a_polling_clients_noop_carries_what_other_sessions_changed(
         case: str, octets: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Device a polls every 10 minutes on a kept-open connection; b (IDLE) acts.  What changed
@@ -206,7 +205,6 @@ def _total(charged: list) -> tuple:  # type: ignore[type-arg]
             sum(c[2] for c in charged))
 
 
-@pytest.mark.pure_model
 def test_a_polling_clients_own_delete_reply_numbers_others_expunges_before_its_own(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """b deletes UID 10, then polling a deletes UID 1: the engine reports '* 10 EXPUNGE' in the
@@ -243,7 +241,6 @@ def test_a_polling_clients_own_delete_reply_numbers_others_expunges_before_its_o
                                rec.round_trips)
 
 
-@pytest.mark.pure_model
 def test_a_polling_client_stores_a_flag_it_has_not_heard_was_set(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """b flags the message at 700 s; polling a, not yet told, flags it too at 800 s: a sends its
@@ -302,7 +299,6 @@ def test_prices_do_not_leak_from_one_run_into_the_next() -> None:
     assert one(50_000).device("u/desktop").down.body == 50_000
 
 
-@pytest.mark.pure_model
 def test_a_polling_tick_at_a_connect_is_the_connect(monkeypatch: pytest.MonkeyPatch) -> None:
     """A message at 700 s, after the last tick of the online period [0, 1000): the next tick is
     the start of the next period, where the client connects and resynchronises anyway -- one

@@ -84,7 +84,6 @@ def _octets(c: ImapClient) -> tuple[int, tuple[int, int, int, int], int]:
     return rec.client_bytes, (k.framing, k.header, k.body, k.attachment), rec.round_trips
 
 
-@pytest.mark.pure_model
 @pytest.mark.parametrize("qresync", [False, True])
 def test_pushes_to_an_idling_device_equal_the_engine(qresync: bool,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:

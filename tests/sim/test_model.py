@@ -195,7 +195,6 @@ def test_quarantined_mail_is_counted_lost_to_quarantine(protocol: Protocol) -> N
     assert lost.get(LossReason.USER_DELETE, 0) == len(gone) - quarantined
 
 
-@pytest.mark.pure_model
 @pytest.mark.parametrize("idle", [True, False])
 def test_reading_a_message_fetched_headers_only_costs_one_fetch(idle: bool,
                                                                 monkeypatch: pytest.MonkeyPatch

@@ -79,7 +79,6 @@ class Mirror:
         self.checked["expunge"] += 1
 
 
-@pytest.mark.pure_model
 @pytest.mark.parametrize("name,days,seed", [("family", 10, 1), ("traveller", 14, 2),
                                             ("two_clients", 7, 3)])
 def test_modseqs_follow_the_engine_store(name: str, days: int, seed: int,
@@ -138,7 +137,6 @@ def test_mixed_clients_share_one_server_numbering() -> None:
             assert a == b
 
 
-@pytest.mark.pure_model
 def test_a_qresync_reconnect_costs_what_the_engine_sends(monkeypatch: pytest.MonkeyPatch) -> None:
     """End to end: device a is offline from 1000 s to 3000 s while mail arrives and device b
     flags one message and deletes another.  Every octet a's reconnect pays equals a real client

@@ -84,7 +84,6 @@ def _octets(c: ImapClient) -> tuple[int, tuple[int, int, int, int], int]:
     return rec.client_bytes, (k.framing, k.header, k.body, k.attachment), rec.round_trips
 
 
-@pytest.mark.pure_model
 def test_a_polling_visit_to_another_folder_hears_nothing_of_inbox(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Polling a flags a message it filed in Work just after b flagged one in INBOX: the
@@ -106,7 +105,6 @@ def test_a_polling_visit_to_another_folder_hears_nothing_of_inbox(
     assert charged[("u/a", 710.0)] == _octets(a)
 
 
-@pytest.mark.pure_model
 def test_a_polling_search_from_an_empty_inbox_hears_nothing_of_it(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """b replies to the only INBOX message and deletes it; polling a then searches: its first
@@ -132,7 +130,6 @@ def test_a_polling_search_from_an_empty_inbox_hears_nothing_of_it(
     assert (record.up_bytes, record.down_bytes) == (engine[0], sum(engine[1]))
 
 
-@pytest.mark.pure_model
 @pytest.mark.parametrize("kind", [ActionKind.DELETE, ActionKind.FLAG, ActionKind.FILE])
 def test_a_polling_client_acting_on_a_message_moved_away_changes_nothing(
         kind: ActionKind, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -187,7 +184,6 @@ def test_a_change_to_a_message_deleted_elsewhere_is_a_conflict_the_metric_shows(
     assert result.consistency_share[-1] == pytest.approx(4 / 6)  # 2 of 6 pairs: message 0
 
 
-@pytest.mark.pure_model
 def test_a_polling_visit_finds_the_message_gone_and_sends_nothing_more(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Polling a shows message 0 in Work; b moves it on to Family; a's user opens Work to flag
@@ -211,7 +207,6 @@ def test_a_polling_visit_finds_the_message_gone_and_sends_nothing_more(
     assert charged[("u/a", 710.0)] == _octets(a)
 
 
-@pytest.mark.pure_model
 def test_a_stale_move_into_a_new_folder_then_a_visit_there(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """b files message 0 into Work; polling a, not yet told, files its INBOX copy into Family
