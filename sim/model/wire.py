@@ -172,8 +172,7 @@ class WireCalc:
     def raw(self, up: int, down: int, round_trips: int, connect: bool = True
             ) -> tuple[int, int, int, int, float]:
         """:meth:`session` as a plain ``(tcp_up, tcp_down, tls_up, tls_down, duration_s)`` tuple,
-        memoised in ``memo`` under ``(up, down, round_trips, connect)`` (``World.charge`` reads
-        the memo itself and calls this on a miss)."""
+        memoised in ``memo`` under ``(up, down, round_trips, connect)``."""
         key = (up, down, round_trips, connect)
         w = self.memo.get(key)
         if w is not None:

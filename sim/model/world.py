@@ -33,13 +33,12 @@ from ..scenario import Scenario
 from ..workload import Action, Crash, DiskFailure, SignatureUpdate, Trace
 from .imap_costs import flag_len
 from .modseq import ModseqBook
-from .pop3_costs import _DIGITS, digits
+from .pop3_costs import digits
 from .sizes import fast_mail, fast_mails
-from .state import INBOX, SENT, Device, LocalCopy, Mail, MailId, ServerUser, TrackedCopy
+from .state import INBOX, SENT, Device, LocalCopy, Mail, MailId, ServerUser, TrackedCopy, Uid
 from .wire import WireCalc
 
 _MAIL_CACHE: dict[int, tuple[Trace, list[Mail]]] = {}
-_FLAG_LEN: Final = tuple(flag_len(bits) for bits in range(16))  # every flag set of the model
 # ``intent.get`` default: the message is not an arrival (or not delivered); typed Any so that
 # ``intent.get(mid, _NO_INTENT)`` still reads as an intent once compared with it
 _NO_INTENT: Final[Any] = object()
@@ -157,11 +156,11 @@ class World:
         self.replica_loss_bytes = 0
         # the latest removal from a folder, (mail id, folder, UID it had): a polling IMAP
         # session announces it as EXPUNGE by sequence number or VANISHED by UID
-        self.last_removed: tuple[int, str, int, int] = (-1, "", 0, 0)  # + the op's number
+        self.last_removed: tuple[MailId, str, Uid, int] = (MailId(-1), "", Uid(0), 0)  # + the op's number
         self.server_ops = 0  # removals and changes so far (tells a fresh removal from an old one)
         # IMAP runs: per mail id, (folder, UID) it last left -- the UID a client that has not
         # heard of the move or delete still names (None: not kept; POP3 removes every message)
-        self.left_uid: dict[MailId, tuple[str, int]] | None = None
+        self.left_uid: dict[MailId, tuple[str, Uid]] | None = None
         # the last new-message fetch an IMAP client priced (key, answer): the user's next device
         # usually asks the same (ImapClient._fetch_new_cost); per run, as mail ids repeat
         self.last_fetch: tuple[Any, Any] | None = None
@@ -224,39 +223,6 @@ class World:
                                      times=times, at=at, since=since)
             if not connect and kind in WAKING:
                 dev.wakeups += times
-        if times != 1:
-            return self._charge_times(dev, up, down, round_trips, connect, times, hold)
-        u0, u1, u2, u3 = up
-        d0, d1, d2, d3 = down
-        su = u0 + u1 + u2 + u3
-        sd = d0 + d1 + d2 + d3
-        calc = dev.wire
-        w = calc.memo.get((su, sd, round_trips, connect))
-        if w is None:
-            w = calc.raw(su, sd, round_trips, connect)
-        tcp_up, tcp_down, tls_up, tls_down, duration = w
-        dev.up_framing += u0  # Device.add_traffic, unrolled (the hot path)
-        dev.up_header += u1
-        dev.up_body += u2
-        dev.up_attachment += u3
-        dev.up_tls += tls_up
-        dev.up_tcp += tcp_up
-        dev.down_framing += d0
-        dev.down_header += d1
-        dev.down_body += d2
-        dev.down_attachment += d3
-        dev.down_tls += tls_down
-        dev.down_tcp += tcp_down
-        if connect:
-            dev.sessions += 1
-            dev.wakeups += 1
-        if hold:
-            dev.conn_time += duration
-        return duration
-
-    def _charge_times(self, dev: Device, up: tuple[int, int, int, int],
-                      down: tuple[int, int, int, int], round_trips: int, connect: bool,
-                      times: int, hold: bool) -> float:
         if times <= 0:
             return 0.0
         w = dev.wire.session(sum(up), sum(down), round_trips, connect)
@@ -390,15 +356,9 @@ class World:
         old_folder, old_flags = copy.folder, copy.flags
         if old_folder == folder and old_flags == flags:
             return
-        if type(copy) is LocalCopy:
-            if self.keep_history:  # first change: start a history
-                copy = dev.local[mid] = TrackedCopy(copy)  # same key: the store's order is kept
-                copy.change(t, folder, flags)
-            else:  # LocalCopy.change, inlined
-                copy.folder = folder
-                copy.flags = flags
-        else:
-            copy.change(t, folder, flags)
+        if self.keep_history and type(copy) is LocalCopy:  # first change: start a history
+            copy = dev.local[mid] = TrackedCopy(copy)  # same key: the store's order is kept
+        copy.change(t, folder, flags)
         intent = self.intent.get(mid, _NO_INTENT)
         # pair_move(intent, old, new) with both views present: only agreement can change (and
         # nothing at all for a deleted intent)
@@ -460,16 +420,15 @@ class World:
         if folder == INBOX:
             self._inbox_changing(user.index, t)
         uid = user.box_next[folder]
-        user.box_next[folder] = uid + 1
+        user.box_next[folder] = Uid(uid + 1)
         box.append(uid)
         user.box_mid[folder][uid] = mid
         user.uid_of[mid] = uid
         if folder == INBOX:
             size = self.mails[mid].size
             user.inbox_bytes += size
-            # digits(), with its table lookup inlined (every delivery and removal)
-            user.size_digits += _DIGITS[size] if size < 100_000 else digits(size)
-            user.uid_digits += _DIGITS[uid] if uid < 100_000 else digits(uid)
+            user.size_digits += digits(size)
+            user.uid_digits += digits(uid)
 
     def _box_remove(self, user: ServerUser, folder: str, mid: MailId, t: float) -> None:
         if folder == INBOX:
@@ -484,8 +443,8 @@ class World:
         if folder == INBOX:
             size = self.mails[mid].size
             user.inbox_bytes -= size
-            user.size_digits -= _DIGITS[size] if size < 100_000 else digits(size)
-            user.uid_digits -= _DIGITS[uid] if uid < 100_000 else digits(uid)
+            user.size_digits -= digits(size)
+            user.uid_digits -= digits(uid)
 
     def _keyword(self, user: ServerUser, folder: str, flags: int, sign: int, mid: MailId) -> None:
         """Keep the per-folder tallies IMAP costs are priced from (keywords, listing sums,
@@ -502,9 +461,7 @@ class World:
                 bisect.insort(unseen, uid)
             else:
                 del unseen[bisect.bisect_left(unseen, uid)]
-        lsum[folder] = lsum.get(folder, 0) + sign * (
-            (_DIGITS[uid] if uid < 100_000 else digits(uid))
-            + (_FLAG_LEN[flags] if 0 <= flags < 16 else flag_len(flags)))
+        lsum[folder] = lsum.get(folder, 0) + sign * (digits(uid) + flag_len(flags))
 
     def server_add(self, user: ServerUser, mid: MailId, folder: str, flags: int, t: float) -> None:
         m = self.mails[mid]
@@ -745,7 +702,7 @@ class World:
         srv = self.scenario.server
         if srv.rescan_on_update:
             self.server_scan_bytes += self.rec.server_bytes
-        for mid in u.detects:
+        for mid in map(MailId, u.detects):
             m = self.mails[mid]
             user = self.users[m.user]
             if srv.rescan_on_update and mid in user.where:
