@@ -267,7 +267,7 @@ class World:
         self.log.append(EventRecord(
             t, dev.name, kind, su + w.tls_up + w.tcp_up, sd + w.tls_down + w.tcp_down,
             round_trips + dev.wire.base[connect][0], w.duration_s, times,
-            t if since is None else since, connect))
+            t if since is None else since, connect, up, down))
 
     def record(self, rec: EventRecord) -> None:
         """Keep ``rec`` when the run records events (a no-op otherwise)."""
