@@ -297,14 +297,22 @@ class Device:
                     wire: Wire, times: int = 1) -> None:
         """Book ``times`` sessions of ``up``/``down`` payload octets by kind and ``wire``'s TLS
         and TCP overhead."""
-        mine_up, mine_down = self.up, self.down
-        for kind in range(4):
-            mine_up[kind] += up[kind] * times
-            mine_down[kind] += down[kind] * times
-        mine_up[4] += wire.tls_up * times
-        mine_up[5] += wire.tcp_up * times
-        mine_down[4] += wire.tls_down * times
-        mine_down[5] += wire.tcp_down * times
+        framing, header, body, attachment = up
+        mine = self.up
+        mine[0] += framing * times
+        mine[1] += header * times
+        mine[2] += body * times
+        mine[3] += attachment * times
+        mine[4] += wire.tls_up * times
+        mine[5] += wire.tcp_up * times
+        framing, header, body, attachment = down
+        mine = self.down
+        mine[0] += framing * times
+        mine[1] += header * times
+        mine[2] += body * times
+        mine[3] += attachment * times
+        mine[4] += wire.tls_down * times
+        mine[5] += wire.tcp_down * times
 
     def traffic(self) -> tuple[list[int], list[int]]:
         """(up, down): octets by kind -- framing, header, body, attachment, TLS, TCP."""
