@@ -3,7 +3,6 @@
 
     python3 run.py lab         # install into ./.venv if needed, launch JupyterLab on the welcome lesson
     python3 run.py test        # install into ./.venv if needed, run every test (pytest + notebooks)
-    python3 run.py build       # compile the model's hot modules (mypyc; `test` does it too)
     python3 run.py present 3   # show lesson 3 in Voila: prose and dashboards, no code (a lecture)
 
 Why a script and not a Makefile: a lecture-hall laptop may have no `make`, but it has Python.
@@ -323,28 +322,9 @@ def test_command(python: Path, extra: list[str]) -> list[str]:
     return command + extra
 
 
-def build_native(python: Path) -> bool:
-    """Compile the model's hot modules (tools/build_native.py; quick when up to date)."""
-    done = subprocess.run([str(python), str(ROOT / "tools" / "build_native.py")], cwd=ROOT)
-    return done.returncode == 0
-
-
-def build(args: argparse.Namespace) -> int:
-    """Make the compiled build of the model (big scenarios in about 60 % of the time)."""
-    python = ensure_venv(frozenset({"native"}))
-    return 0 if build_native(python) else 1
-
-
 def test(args: argparse.Namespace) -> int:
-    """Run every test; the exit status is pytest's (5, no test collected, counts as failure).
-    The tests run on the compiled model when it can be built (CI requires it: it sets
-    POPIMAP_REQUIRE_NATIVE=1), else on the pure-Python one, which gives the same results."""
-    python = ensure_venv(frozenset({"lab", "test", "native"}))
-    if not build_native(python):
-        if os.environ.get("POPIMAP_REQUIRE_NATIVE") == "1":
-            sys.exit("run.py: the compiled build failed and POPIMAP_REQUIRE_NATIVE=1 requires it")
-        print("run.py: the compiled build failed (see above); testing the pure-Python model",
-              flush=True)
+    """Run every test; the exit status is pytest's (5, no test collected, counts as failure)."""
+    python = ensure_venv(frozenset({"lab", "test"}))
     command = test_command(python, args.pytest_args)
     print("run.py: " + " ".join(command[1:]), flush=True)
     print("run.py: pytest shows a dot per test passed and, at each line's end, the share done; "
@@ -483,9 +463,6 @@ def main(argv: list[str] | None = None) -> int:
     test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER,
                              help="passed to pytest, e.g. -k browser -x")
     test_parser.set_defaults(run=test)
-    build_parser = commands.add_parser(
-        "build", help="compile the model's hot modules with mypyc (faster big scenarios)")
-    build_parser.set_defaults(run=build)
     present_parser = commands.add_parser(
         "present", help="show a lesson in Voila for a lecture: prose and dashboards, no code")
     present_parser.add_argument("lesson", nargs="?", default="0",

@@ -17,9 +17,8 @@ SimPy event.  The "event machinery" figure runs the same trace through the drive
 that do nothing.  Empty polls and IDLE
 keep-alives are booked in closed form and are *not* events (that is the point of measurement 2), so
 each model event carries real work (session costing, state and metric updates) while a bare SimPy
-timeout carries none: the ratio compares event throughput, not simulated polls.  The figures
-say which build of the model ran (``model_build``: compiled with mypyc, or pure Python and why;
-see ``sim/native.py``).  Each figure also gives the process CPU seconds and the 1-minute load average when it was taken (this machine is
+timeout carries none: the ratio compares event throughput, not simulated polls.  Each figure
+also gives the process CPU seconds and the 1-minute load average when it was taken (this machine is
 shared; wall time under load is the figure the targets are stated in).
 """
 
@@ -38,7 +37,6 @@ from typing import Any
 
 import simpy
 
-from . import native
 from .cli import int_in_range
 from .model import Protocol, run
 from .presets import preset
@@ -116,8 +114,7 @@ def measure(repeat: int = 21, campus_days: int = 30, skip_campus: bool = False,
     def say(text: str) -> None:
         if log is not None:
             print(text, file=log, flush=True)
-    out: dict[str, Any] = {"model_build": native.STATUS}
-    say(f"model: {native.STATUS}")
+    out: dict[str, Any] = {}
     gc.collect()
     # warm the engine-cost memo so that the timings measure the model, not first-time probing
     lesson = preset("family", days=7, seed=1)

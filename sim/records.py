@@ -6,7 +6,8 @@ A :class:`~sim.results.Result` holds totals and time series; these records hold 
 every exchange a device had with the server (a session opened, a push received, an IDLE re-issue,
 the commands of a user's action...) with its bytes on the wire and round trips, and the client
 events that carry no bytes (a crash, a restore from a backup).  Figures that show events (the
-per-device timeline) are drawn from them and tests read them instead of patching the model.
+per-device timeline) are drawn from them, and tests read them instead of patching the model: a
+record keeps the protocol octets by kind next to the wire totals, to compare with the engine's.
 
 Idle exchanges the model books in closed form (an IMAP client's IDLE re-issues, NOOP polls and the
 server's keepalives) are one record per booking, with ``count`` identical exchanges that happened
@@ -57,3 +58,7 @@ class EventRecord:
     count: int = 1
     since_s: float = 0.0  # count > 1: the start of the stretch they fell in (else = time_s)
     new_connection: bool = False  # the exchange opened a TCP connection
+    # the protocol's own octets of one exchange by byte kind -- framing, header, body,
+    # attachment -- before TLS and TCP/IP (which ``up_bytes``/``down_bytes`` include)
+    protocol_up: tuple[int, int, int, int] = (0, 0, 0, 0)
+    protocol_down: tuple[int, int, int, int] = (0, 0, 0, 0)

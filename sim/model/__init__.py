@@ -3,11 +3,6 @@
 ``run(scenario, Protocol.POP3 | Protocol.IMAP, trace=None) -> sim.results.Result``.
 """
 
-from .. import native
-
-# before any submodule is imported: the compiled build of the hot modules, when it is current
-native.activate(__path__)
-
-from .run import Protocol, run  # noqa: E402 (after the choice of build)
+from .run import Protocol, run
 
 __all__ = ["Protocol", "run"]

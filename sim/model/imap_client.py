@@ -30,26 +30,15 @@ from typing import Any
 
 from ..metrics import SEEN
 from ..protocol.message import Message
-from ..results import SearchRecord
+from ..records import RecordKind
+from ..results import LossReason, SearchRecord
 from ..scenario import AttachmentPolicy, FetchMode
 from ..workload import Action, ActionKind, Crash
-from ..records import RecordKind
 from .imap_costs import DELETED, ZERO, Cost, add, costs_for, untagged_updates
-from .pop3_client import (
-    _DELETE,
-    _FILE,
-    _FORWARD,
-    _OPEN_ATTACHMENT,
-    _READ,
-    _REPLY,
-    _SEARCH,
-    _USER_DELETE,
-    FLAG_OF_ACTION,
-    wipe_and_restore,
-)
+from .pop3_client import FLAG_OF_ACTION, wipe_and_restore
 from .pop3_costs import digits, sum_digits_1_to
 from .silence import Silence
-from .state import INBOX, SENT, Device, LocalCopy, MailId
+from .state import INBOX, SENT, Device, LocalCopy, MailId, Uid
 from .timeline import Timeline
 from .world import World
 
@@ -76,7 +65,7 @@ class ImapClient:
         self.connected_at = math.inf  # start of the current connection (inf: not connected)
         self.log_pos = 0  # how far into the server's change log the last resync got
         # offline changes to upload, with the flags and folder the device showed before each
-        self.queue: list[tuple[ActionKind, int, Action, int, str]] = []
+        self.queue: list[tuple[ActionKind, MailId, Action, int, str]] = []
         self.pending_tick = math.inf  # a polling client's next tick with changes to pick up
         self.full = self.pol.fetch_mode is FetchMode.FULL_OFFLINE
         self.eager = self.pol.attachments is AttachmentPolicy.EAGER
@@ -106,9 +95,9 @@ class ImapClient:
         self._polling = not self.pol.idle
         # a polling session's INBOX view: the highest UID it has announced, and what other
         # sessions changed since, which the server reports after this client's next command
-        self.announced = 0
-        self.pend_gone: list[int] = []  # UIDs expunged from the view
-        self.pend_dirty: set[int] = set()  # UIDs whose flags changed
+        self.announced = Uid(0)
+        self.pend_gone: list[Uid] = []  # UIDs expunged from the view
+        self.pend_dirty: set[Uid] = set()  # UIDs whose flags changed
 
     # -- helpers -----------------------------------------------------------------------------------
     def _build(self, mid: MailId) -> Callable[[], Message]:
@@ -161,7 +150,7 @@ class ImapClient:
     def _view_reset(self) -> None:
         """A SELECT of INBOX: the session's view is the mailbox as it is now."""
         box = self.user.boxes[INBOX]
-        self.announced = box[-1] if box else 0
+        self.announced = box[-1] if box else Uid(0)
         self.pend_gone.clear()
         self.pend_dirty.clear()
 
@@ -352,9 +341,9 @@ class ImapClient:
         policy right after this one (a push reaches all of them), so the last answer is kept on
         the shared cost tables and reused when everything that decides it is equal."""
         user, costs, m = self.user, self.costs, self.w.mails[mid]
-        folder, bits = user.where[mid]
+        bits = user.where[mid][1]
         uid = user.uid_of[mid]
-        seq = bisect_left(user.boxes[folder], uid) + 1  # user.seq_of(mid), inlined
+        seq = user.seq_of(mid)
         ms = self.w.book.of[mid] if self.qresync else 1  # type: ignore[union-attr]
         key = (mid, seq, uid, bits, ms, self._new_mode, self.pol.chunk_bytes, costs)
         w = self.w
@@ -519,7 +508,7 @@ class ImapClient:
         cost = add(cost, self._look_into(state[0], t + dev.spec.link.rtt_s / 2, mid))
         self._charge(add(cost, self._back_to_inbox()), RecordKind.PUSH)
 
-    def _look_into(self, folder: str, t: float, moved: int | None = None) -> Cost:
+    def _look_into(self, folder: str, t: float, moved: MailId | None = None) -> Cost:
         """SELECT ``folder`` and learn its state: the flag listing (QRESYNC: what changed since
         the last sync of it).  The hidden changes of its messages (and of ``moved``, a message
         just pushed out of INBOX) reach the device's copies at ``t``.  Returns the cost (the
@@ -572,16 +561,16 @@ class ImapClient:
     # -- user actions --------------------------------------------------------------------------------
     def on_action(self, a: Action, t: float) -> None:
         dev = self.dev
-        if a.kind is _SEARCH:
+        if a.kind is ActionKind.SEARCH:
             self._search(a, t)
             return
-        mid = a.target
-        if mid is None:
+        if a.target is None:
             return
+        mid = MailId(a.target)
         copy = dev.local.get(mid)
         if copy is None:
             return  # not (yet) on this device
-        if a.kind is _OPEN_ATTACHMENT and (copy.attachment or not self.w.mails[mid].att):
+        if a.kind is ActionKind.OPEN_ATTACHMENT and (copy.attachment or not self.w.mails[mid].att):
             return  # opened from the device's own copy: nothing crosses the wire
         online = self.tl.online(t) and self.connected_at <= t
         if online and self._nat and self.silence.dead(t):
@@ -611,7 +600,7 @@ class ImapClient:
 
     def _act(self, a: Action, mid: MailId, t: float, copy: LocalCopy, online: bool) -> None:
         """The action on this device's ``copy`` of ``mid``, and its upload (queued offline)."""
-        if a.kind is _OPEN_ATTACHMENT:  # no flag, nothing to upload: the part is fetched now
+        if a.kind is ActionKind.OPEN_ATTACHMENT:  # no flag, nothing to upload: the part is fetched now
             if online:  # (offline, a part the device lacks cannot be opened)
                 self._fetch_attachment(mid, t)
             return
@@ -619,18 +608,18 @@ class ImapClient:
         folder, flags = copy.folder, copy.flags
         src = folder  # where the client believes the message is (the UID it names is there)
         knew = flags  # what the client believes the server has (it decides what it sends)
-        if a.kind is _DELETE:
-            w.drop_local(dev, mid, _USER_DELETE)
+        if a.kind is ActionKind.DELETE:
+            w.drop_local(dev, mid, LossReason.USER_DELETE)
             w.set_intent(mid, None)
         else:
-            if a.kind is _FILE and a.folder:
+            if a.kind is ActionKind.FILE and a.folder:
                 folder = a.folder
             else:
                 flags |= FLAG_OF_ACTION.get(a.kind, 0)
-            if a.kind is _READ and not copy.body and online and self._open(mid, t,
+            if a.kind is ActionKind.READ and not copy.body and online and self._open(mid, t,
                                                                                   flags):
                 knew |= SEEN  # the FETCH reply showed the \Seen the server set
-            if a.kind is _FORWARD and not copy.attachment and online \
+            if a.kind is ActionKind.FORWARD and not copy.attachment and online \
                     and w.mails[mid].att:
                 self._fetch_attachment(mid, t)
             w.change_local(dev, mid, t, folder, flags)
@@ -695,7 +684,7 @@ class ImapClient:
         # numbered against the mailbox as it is before this client's own change
         heard = self._untagged(clear=False) if self._polling else 0
         sent = changed = False  # a client with nothing to send stays in IDLE
-        if (kind is _REPLY or kind is _FORWARD) and a.outgoing is not None:
+        if (kind is ActionKind.REPLY or kind is ActionKind.FORWARD) and a.outgoing is not None:
             sent = True
             out = w.mails[a.outgoing.id]
             cost = add(cost, costs.append(out, self._build(out.id), user.box_next[SENT],
@@ -710,10 +699,10 @@ class ImapClient:
             if left is not None:
                 old = left[1]
                 bit = FLAG_OF_ACTION.get(kind, 0)
-                if kind is _DELETE:
+                if kind is ActionKind.DELETE:
                     cost = add(cost, costs.stale("delete", old))
                     sent = True
-                elif kind is _FILE and a.folder:
+                elif kind is ActionKind.FILE and a.folder:
                     if a.folder != src:
                         user.folder(a.folder)
                         cost = add(cost, costs.stale("move", old, folder=a.folder))
@@ -723,14 +712,14 @@ class ImapClient:
                     sent = True
         elif entry is not None:
             seq, uid = user.seq_of(mid), user.uid_of[mid]
-            if kind is _DELETE:
+            if kind is ActionKind.DELETE:
                 cost = add(cost, costs.delete(seq, uid))
                 if w.book is not None:  # STORE +FLAGS (\\Deleted) is a change of its own
                     w.book.flags(user.index, entry[0], mid)
-                w.server_remove(user, mid, t, _USER_DELETE)
+                w.server_remove(user, mid, t, LossReason.USER_DELETE)
                 sent = True
                 self._notify_others(mid, t, entry[1])
-            elif kind is _FILE and a.folder and a.folder != entry[0]:
+            elif kind is ActionKind.FILE and a.folder and a.folder != entry[0]:
                 user.folder(a.folder)
                 cost = add(cost, costs.move(seq, uid, a.folder, user.validity[a.folder],
                                             user.box_next[a.folder]))
@@ -779,7 +768,7 @@ class ImapClient:
             # user's own sent messages in Sent that match (on the wire, though not arrivals).
             # Found are the relevant hits only: a message deleted on a device that has not told
             # the server yet is still a hit (it costs bytes) but the user no longer wants it.
-            hits: dict[str, list[MailId]] = {}
+            hits: dict[str, list[Uid]] = {}
             where, uid_of = user.where, user.uid_of
             found = 0
             for mid in matching:

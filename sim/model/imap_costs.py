@@ -36,7 +36,7 @@ from ..protocol.message import ByteKind, Entity, Message
 from ..protocol.store import Store
 from ..scenario import TlsMode
 from .pop3_costs import digits
-from .state import MailId
+from .state import MailId, Uid
 
 USER = "user"
 PASSWORD = "secret"
@@ -82,9 +82,9 @@ def add(a: Cost, b: Cost) -> Cost:
             (d1[0] + d2[0], d1[1] + d2[1], d1[2] + d2[2], d1[3] + d2[3]), r1 + r2)
 
 
-def untagged_updates(box: list[int], gone: list[int], dirty: set[int], announced: int,
-                     flags_of: Callable[[int], int],
-                     modseq_of: Callable[[int], int] | None = None) -> int:
+def untagged_updates(box: list[Uid], gone: list[Uid], dirty: set[Uid], announced: Uid,
+                     flags_of: Callable[[Uid], int],
+                     modseq_of: Callable[[Uid], int] | None = None) -> int:
     """Octets of the untagged updates a session receives with its next command, as
     :meth:`sim.protocol.imap.view.SelectedMailbox.catch_up` writes them.
 

@@ -31,12 +31,11 @@ from ..results import CrashRecord, LossReason, SearchRecord
 from ..scenario import DAY, TlsMode
 from ..workload import Action, ActionKind, Crash
 from .pop3_costs import Charge, Pop3Costs
-from .state import INBOX, Device, MailId
+from .state import INBOX, Device, MailId, Uid
 from .timeline import Timeline
 from .world import World, phase_of
 
 _COSTS: dict[tuple[bool, str], Pop3Costs] = {}
-_NONE: Final[tuple[int, ...]] = ()  # no message ids (a poll with nothing to fetch or delete)
 
 
 def costs_for(tls: TlsMode, profile: str) -> Pop3Costs:
@@ -46,19 +45,6 @@ def costs_for(tls: TlsMode, profile: str) -> Pop3Costs:
         _COSTS[key] = Pop3Costs(key[0], profile)
     return _COSTS[key]
 
-
-# enum members the hot paths compare or pass, as module constants (an enum class attribute costs
-# ten times a global; Final: a compiled build keeps them in C statics, shared with imap_client)
-_SEARCH: Final = ActionKind.SEARCH
-_DELETE: Final = ActionKind.DELETE
-_READ: Final = ActionKind.READ
-_OPEN_ATTACHMENT: Final = ActionKind.OPEN_ATTACHMENT
-_FILE: Final = ActionKind.FILE
-_REPLY: Final = ActionKind.REPLY
-_FORWARD: Final = ActionKind.FORWARD
-_USER_DELETE: Final = LossReason.USER_DELETE
-_EXPIRED: Final = LossReason.EXPIRED
-_CRASH: Final = LossReason.CRASH
 
 # the flag an action sets; shared by both clients
 FLAG_OF_ACTION: Final = {ActionKind.READ: SEEN, ActionKind.REPLY: ANSWERED,
@@ -86,8 +72,8 @@ class Pop3Client:
         self.nxt = math.nan  # tl.next_tick(acct) when known (nan: not known)
         self.sched = math.inf
         # (time its days are up, mail id), in time order (downloads happen in time order)
-        self.expiry: list[tuple[float, int]] = []
-        self.ptr = 0  # with UIDL: every INBOX UID below this has been processed
+        self.expiry: list[tuple[float, MailId]] = []
+        self.ptr = Uid(0)  # with UIDL: every INBOX UID below this has been processed
         # the policy as the poll reads it: DELE right after download; or keep copies ``keep_s``
         # (needs UIDL to tell them apart); TOP first for messages of ``top_from`` octets or more
         pol = self.pol
@@ -126,11 +112,8 @@ class Pop3Client:
             self.w.call_at(tick, self.session)
 
     def on_arrival(self, mid: MailId, t: float) -> None:
-        if t >= self.dev.exists_from:  # Device.exists
-            tick = self.tl.next_tick(t)  # want(t), written out (each device, each arrival)
-            if tick < self.sched and tick < self.w.end:
-                self.sched = tick
-                self.w.call_at(tick, self.session)
+        if self.dev.exists(t):
+            self.want(t)
 
     def on_server_change(self, mid: MailId, t: float, state: object) -> None:
         """Server-side changes (quarantine) do not reach a POP3 client's copies."""
@@ -142,7 +125,8 @@ class Pop3Client:
             return True
         return self.expires and t - self.first_seen.get(mid, t) >= self.keep_s
 
-    def _plan(self, t: float) -> tuple[Charge, Sequence[int], Sequence[int], Sequence[int]]:
+    def _plan(self, t: float
+              ) -> tuple[Charge, Sequence[MailId], Sequence[MailId], Sequence[MailId]]:
         """Cost of a poll at ``t`` on the current maildrop, as ``World.charge`` takes it; (cost,
         fetched, headers, deleted).
 
@@ -160,14 +144,13 @@ class Pop3Client:
         if first == n and (not exp or exp[0][0] > t):  # nothing new, nothing expires: the
             # usual poll (every empty tick, and the devices that come after the first)
             return costs.idle_charge(n, user.inbox_bytes, user.size_digits, user.uid_digits,
-                                     True), _NONE, _NONE, _NONE
+                                     True), (), (), ()
         c = costs.begin(n, user.inbox_bytes, user.size_digits, user.uid_digits, True)
         fetched: list[MailId] = []
         headers: list[MailId] = []
         deleted: list[MailId] = []
         mails, mid_at, known = self.w.mails, user.mid_at, self.known
-        deletes, expires, keep_s, first_seen = self.deletes, self.expires, self.keep_s, \
-            self.first_seen
+        deletes, expires = self.deletes, self.expires
         top_from = self.top_from
         for i in range(first, n):
             mid = mid_at[inbox[i]]
@@ -183,8 +166,7 @@ class Pop3Client:
                     headers.append(mid)
                 continue
             fetched.append(mid)
-            # _may_delete, written out
-            if deletes or (expires and t - first_seen.get(mid, t) >= keep_s):
+            if self._may_delete(mid, t):
                 costs.retr_dele(c, i + 1, m.size, m.header, m.body, m.attachment)
                 deleted.append(mid)
             else:
@@ -272,7 +254,7 @@ class Pop3Client:
             w.record_exchange(dev, up, down, rt, RecordKind.EMPTY_POLL, connect=True, at=tick)
             tick = tl.next_tick(tick + tl.margin)
 
-    def _redownload(self, fetched: Sequence[int], times: int) -> None:
+    def _redownload(self, fetched: Sequence[MailId], times: int) -> None:
         dev, mails = self.dev, self.w.mails
         for mid in fetched:
             size = mails[mid].size
@@ -316,14 +298,14 @@ class Pop3Client:
         user.lock_holder = dev.id
         inbox = user.inbox
         if inbox and inbox[-1] >= self.ptr:  # every message of this snapshot is now processed
-            self.ptr = inbox[-1] + 1
+            self.ptr = Uid(inbox[-1] + 1)
         if fetched or headers or deleted:
             self._apply(t, done, fetched, headers, deleted)
         if self.expiry:
             self._reschedule()
 
-    def _apply(self, t: float, done: float, fetched: Sequence[int], headers: Sequence[int],
-               deleted: Sequence[int]) -> None:
+    def _apply(self, t: float, done: float, fetched: Sequence[MailId],
+               headers: Sequence[MailId], deleted: Sequence[MailId]) -> None:
         w, dev = self.w, self.dev
         local, first_seen = dev.local, self.first_seen
         if headers:
@@ -360,7 +342,7 @@ class Pop3Client:
         if deleted:
             user, intent = self.user, w.intent
             for mid in deleted:
-                reason = _USER_DELETE if intent.get(mid) is None else _EXPIRED
+                reason = LossReason.USER_DELETE if intent.get(mid) is None else LossReason.EXPIRED
                 w.server_remove(user, mid, t, reason)
 
     def _reschedule(self) -> None:
@@ -374,32 +356,32 @@ class Pop3Client:
     # -- user actions -----------------------------------------------------------------------------
     def on_action(self, a: Action, t: float) -> None:
         kind = a.kind
-        if kind is _SEARCH:
+        if kind is ActionKind.SEARCH:
             self._search(a, t)
             return
-        mid = a.target
-        if mid is None:
+        if a.target is None:
             return
+        mid = MailId(a.target)
         w, dev = self.w, self.dev
         copy = dev.local.get(mid)
         if copy is None:
             return  # this device never got it (or it is gone here): nothing to act on
-        if kind is _DELETE:
-            w.drop_local(dev, mid, _USER_DELETE)
+        if kind is ActionKind.DELETE:
+            w.drop_local(dev, mid, LossReason.USER_DELETE)
             w.set_intent(mid, None)
             return
-        if kind is _OPEN_ATTACHMENT:  # no flag: only a headers-first copy lacks the attachment
+        if kind is ActionKind.OPEN_ATTACHMENT:  # no flag: only a headers-first copy lacks the attachment
             if not copy.attachment:
                 self._fetch_on_open(mid, t)
             return
-        if kind is _READ and not copy.body:
+        if kind is ActionKind.READ and not copy.body:
             self._fetch_on_open(mid, t)
         folder, flags = copy.folder, copy.flags
-        if kind is _FILE and a.folder:
+        if kind is ActionKind.FILE and a.folder:
             folder = a.folder
         else:
             flags |= FLAG_OF_ACTION.get(kind, 0)
-            if (kind is _REPLY or kind is _FORWARD) and a.outgoing is not None:
+            if (kind is ActionKind.REPLY or kind is ActionKind.FORWARD) and a.outgoing is not None:
                 size = w.mails[a.outgoing.id].size
                 dev.sent_bytes += size
                 w.rec.device_add(dev.id, size)
@@ -468,7 +450,7 @@ class Pop3Client:
             self.first_seen = {m: s for m, s in self.first_seen.items() if s <= bt}
         # a forgotten message's expiry goes with it (seen again, it is counted afresh)
         self.expiry = [e for e in self.expiry if e[1] in self.known]
-        self.ptr = 0  # look at every message again: the restored memory may lack some
+        self.ptr = Uid(0)  # look at every message again: the restored memory may lack some
         self.want(t)
         w.crash_records.append(record)
 
@@ -486,7 +468,7 @@ def wipe_and_restore(w: World, dev: Device, c: Crash, t: float) -> CrashRecord:
     dev.sent_bytes = 0
     dev.extra_bytes = 0
     for mid, _ in wiped:
-        w.drop_local(dev, mid, _CRASH)
+        w.drop_local(dev, mid, LossReason.CRASH)
     restored = 0
     lost = lost_bytes = lost_meta = 0
     at_risk: list[float] = []  # when each message only this storage held came to it

@@ -192,9 +192,32 @@ def _final_state(w: World) -> FinalState:
                    if w.copies[mid] <= 0))
 
 
+def conservation_of(w: World) -> Conservation:
+    """Where each delivered message is at the end, counted from the state itself -- the
+    server's folders, the devices' stores, the loss reasons recorded -- and not from the
+    running copy counts, so that a bookkeeping slip shows as ``unaccounted`` (a message with no
+    place and no reason) and ``balanced`` turns false."""
+    on_server = on_device = unaccounted = 0
+    lost: dict[LossReason, int] = {}
+    for mid in w.delivered:
+        owner = w.mails[mid].user
+        if mid in w.users[owner].where:
+            on_server += 1
+        elif any(mid in dev.local for dev in w.user_devices[owner]):
+            on_device += 1
+        elif mid in w.last_reason:
+            reason = w.last_reason[mid]
+            lost[reason] = lost.get(reason, 0) + 1
+        else:
+            unaccounted += 1
+    return Conservation(len(w.delivered), on_server, on_device,
+                        tuple(sorted(lost.items(), key=lambda kv: kv[0].value)), unaccounted)
+
+
 def _result(w: World, protocol: Protocol, release: bool = False,
             final_state: bool = False) -> Result:
     final = _final_state(w) if final_state else None
+    conservation = conservation_of(w)  # (before the devices' stores are freed)
     rec = w.rec
     end = w.end
     devices: list[DeviceSummary] = []
@@ -252,21 +275,6 @@ def _result(w: World, protocol: Protocol, release: bool = False,
         reached_devices=reached, exposure_device_s=exposure,
         server_scan_bytes=w.server_scan_bytes,
         device_scan_bytes=sum(d.scan_bytes for d in w.devices))
-    on_server = on_device = unaccounted = 0
-    lost: dict[LossReason, int] = {}
-    for mid in w.delivered:
-        if w.on_server(mid):
-            on_server += 1
-        elif w.copies[mid] > 0:
-            on_device += 1
-        elif mid in w.last_reason:
-            reason = w.last_reason[mid]
-            lost[reason] = lost.get(reason, 0) + 1
-        else:
-            unaccounted += 1
-    conservation = Conservation(len(w.delivered), on_server, on_device,
-                                tuple(sorted(lost.items(), key=lambda kv: kv[0].value)),
-                                unaccounted)
     crashes = tuple(w.crash_records)
     searches = tuple(w.search_records)
     recall = mean_finite([s.recall_share for s in searches]) if searches else math.nan

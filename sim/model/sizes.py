@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from ..protocol.message import B64_LINE, TEXT_LINE
 from ..workload import MessageSpec, Trace, build_message, content_seed
-from .state import _STRUCTURE, Mail, structure_len
+from .state import _STRUCTURE, Mail, MailId, structure_len
 
 # header field templates of sim.workload.build_message / sim.protocol.message.synthesize
 _DATE = len("Date: ") + len("Mon, 05 Jan 2026 00:00:00 +0000")  # fixed width (4-digit years)
@@ -100,7 +100,7 @@ def fast_mail(spec: MessageSpec, trace: Trace, user: _UserText | None = None,
             leads[kws] = lead
     s97 = content_seed(sc.seed, spec) % 97
     other = (2 if s97 < 10 else 4) + _OTHER  # "sender{s97} <s{s97}@example.org>"
-    mid = spec.id
+    mid = MailId(spec.id)
     id_digits = len(str(mid))
     # field lengths in characters (the shape key); only the user's name may be non-ASCII
     outgoing, reply_to = spec.outgoing, spec.reply_to

@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 from array import array
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final, NewType
 
 from ..protocol.imap.formatting import body_structure
 from ..protocol.message import B64_LINE, TEXT_LINE, Entity, Filler, FillerKind, Message
@@ -25,21 +25,19 @@ from .wire import Wire, WireCalc
 
 INBOX: Final = "INBOX"
 SENT: Final = "Sent"
-# A mail id (the trace's ``MessageSpec.id``, an index into ``World.mails``).  Typed Any so that
-# the compiled build (sim/native.py) keeps the trace's one int object per message: typed int,
-# mypyc would unbox it and box a new object at every insertion into a dict, set or list --
-# campus holds millions of such entries (~200 MB more, and slower).  Pure Python is unaffected.
-MailId = Any
-# A UID in a server folder: Any for the same reason -- one object shared by the folder's list, its
-# UID -> mail map and the mail -> UID map, as in pure Python
-Uid = Any
+# A mail id: the trace's ``MessageSpec.id``, an index into ``World.mails`` (arrivals, then sent
+# mail).  Not a UID and not a sequence number: those are per server folder (below).
+MailId = NewType("MailId", int)
+# A UID in one server folder (RFC 3501 §2.3.1.1): ascending in the folder, never reused.  A
+# message's sequence number is its position in the folder's UID list plus one (a plain int).
+Uid = NewType("Uid", int)
 
 
 @dataclass(frozen=True, slots=True)
 class Mail:
     """Sizes of one message by byte kind (octets of its rendered form) plus the trace facts."""
 
-    id: int
+    id: MailId
     user: int
     time: float
     size: int
@@ -70,7 +68,7 @@ def mail_of(spec: MessageSpec, trace: Trace) -> Mail:
         attachment = 0
         text = body = root.body_size
         att = 0
-    return Mail(spec.id, spec.user, spec.time, msg.size, header, body, attachment, spec.infected,
+    return Mail(MailId(spec.id), spec.user, spec.time, msg.size, header, body, attachment, spec.infected,
                 spec.detectable_at, spec.keywords, text, att, fast_structure_len(msg))
 
 
@@ -131,7 +129,7 @@ class ServerUser:
         self.where: dict[MailId, tuple[str, int]] = {}  # mail id -> (folder, flags)
         self.boxes: dict[str, list[Uid]] = {INBOX: [], SENT: []}
         self.box_mid: dict[str, dict[Uid, MailId]] = {INBOX: {}, SENT: {}}
-        self.box_next: dict[str, Uid] = {INBOX: 1, SENT: 1}
+        self.box_next: dict[str, Uid] = {INBOX: Uid(1), SENT: Uid(1)}
         self.validity: dict[str, int] = {INBOX: 1, SENT: 2}
         self.uid_of: dict[MailId, Uid] = {}  # mail id -> UID in its current folder
         self.inbox = self.boxes[INBOX]
@@ -156,7 +154,7 @@ class ServerUser:
         if name not in self.boxes:
             self.boxes[name] = []
             self.box_mid[name] = {}
-            self.box_next[name] = 1
+            self.box_next[name] = Uid(1)
             self.validity[name] = len(self.validity) + 1
         return self.boxes[name]
 
@@ -257,10 +255,7 @@ class Device:
                  "conn_time",
                  "dup_count", "infected_reached", "scan_bytes", "crashes", "exists_from",
                  "sent_log", "counted",
-                 "extra_bytes", "client", "wire",
-                 "up_framing", "up_header", "up_body", "up_attachment", "up_tls", "up_tcp",
-                 "down_framing", "down_header", "down_body", "down_attachment", "down_tls",
-                 "down_tcp")
+                 "extra_bytes", "client", "wire", "up", "down")
 
     def __init__(self, ref: DeviceRef, wire: WireCalc) -> None:
         self.ref = ref
@@ -293,37 +288,35 @@ class Device:
         self.counted = self.exists_from <= 0.0
         self.client: object = None
         self.wire = wire  # its link's calculator (shared by the devices on equal links)
-        # octets sent (up) and received (down) by kind, as sim.results.Traffic orders them:
-        # plain counters (World.charge adds to them at every session; compiled, an int field
-        # adds without allocating), copied into the Recorder when it reads them
-        self.up_framing = self.up_header = self.up_body = self.up_attachment = 0
-        self.up_tls = self.up_tcp = 0
-        self.down_framing = self.down_header = self.down_body = self.down_attachment = 0
-        self.down_tls = self.down_tcp = 0
+        # octets sent (up) and received (down) by kind, in sim.results.Traffic's order --
+        # framing, header, body, attachment, TLS, TCP -- copied into the Recorder when it reads
+        self.up = [0] * 6
+        self.down = [0] * 6
 
     def add_traffic(self, up: tuple[int, int, int, int], down: tuple[int, int, int, int],
                     wire: Wire, times: int = 1) -> None:
         """Book ``times`` sessions of ``up``/``down`` payload octets by kind and ``wire``'s TLS
         and TCP overhead."""
-        self.up_framing += up[0] * times
-        self.up_header += up[1] * times
-        self.up_body += up[2] * times
-        self.up_attachment += up[3] * times
-        self.up_tls += wire.tls_up * times
-        self.up_tcp += wire.tcp_up * times
-        self.down_framing += down[0] * times
-        self.down_header += down[1] * times
-        self.down_body += down[2] * times
-        self.down_attachment += down[3] * times
-        self.down_tls += wire.tls_down * times
-        self.down_tcp += wire.tcp_down * times
+        framing, header, body, attachment = up
+        mine = self.up
+        mine[0] += framing * times
+        mine[1] += header * times
+        mine[2] += body * times
+        mine[3] += attachment * times
+        mine[4] += wire.tls_up * times
+        mine[5] += wire.tcp_up * times
+        framing, header, body, attachment = down
+        mine = self.down
+        mine[0] += framing * times
+        mine[1] += header * times
+        mine[2] += body * times
+        mine[3] += attachment * times
+        mine[4] += wire.tls_down * times
+        mine[5] += wire.tcp_down * times
 
     def traffic(self) -> tuple[list[int], list[int]]:
         """(up, down): octets by kind -- framing, header, body, attachment, TLS, TCP."""
-        return ([self.up_framing, self.up_header, self.up_body, self.up_attachment, self.up_tls,
-                 self.up_tcp],
-                [self.down_framing, self.down_header, self.down_body, self.down_attachment,
-                 self.down_tls, self.down_tcp])
+        return list(self.up), list(self.down)
 
     def exists(self, t: float) -> bool:
         return t >= self.exists_from

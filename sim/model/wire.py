@@ -20,8 +20,7 @@ TLS 1.3 resumption (``TlsAssumptions.handshake(True)``), as ``Link(..., tls_resu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from ..network import TCP_ASSUMPTIONS as TCP
 from ..network import TLS_ASSUMPTIONS as TLS
@@ -33,9 +32,9 @@ _REC: Final = TLS.max_record
 _RO: Final = TLS.record_overhead
 
 
-@dataclass(frozen=True, slots=True)
-class Wire:
-    """Extra octets each way (TCP/IP, TLS) and the duration of one session."""
+class Wire(NamedTuple):
+    """Extra octets each way (TCP/IP, TLS) and the duration of one session (a named tuple:
+    the model books one per session, so it is built and read at tuple speed)."""
 
     tcp_up: int
     tcp_down: int
@@ -126,7 +125,7 @@ class WireCalc:
     The float operations are the same as :func:`session_wire`'s, in the same order, so durations
     are bit-identical (``tests/sim/test_perf_equivalence.py`` checks it)."""
 
-    __slots__ = ("up_Bps", "down_Bps", "rtt_s", "encrypted", "base", "memo", "wires", "ups")
+    __slots__ = ("up_Bps", "down_Bps", "rtt_s", "encrypted", "base", "memo", "ups")
 
     def __init__(self, link: LinkSpec, tls: TlsMode, resumed: bool = False) -> None:
         self.up_Bps = link.up_Bps
@@ -150,30 +149,16 @@ class WireCalc:
                         sf + s_sf * _SEG) / link.down_Bps
             # with no payload the flights add nothing: w holds set-up + close octets exactly
             self.base[connect] = (rtts, w.tcp_up, w.tcp_down, w.tls_up, w.tls_down, t)
-        self.memo: dict[tuple[int, int, int, bool], tuple[int, int, int, int, float]] = {}
-        # session()'s answers: a Wire is immutable, so a repeated session (the same idle poll
-        # booked again and again) shares one instead of building it anew
-        self.wires: dict[tuple[int, int, int, bool], Wire] = {}
+        self.memo: dict[tuple[int, int, int, bool], Wire] = {}
         # _flights() of the client's octets by (octets, flights): a client sends the same
         # commands poll after poll, so these repeat even when the server's octets do not
         self.ups: dict[tuple[int, int], tuple[int, int, int]] = {}
 
     def session(self, up: int, down: int, round_trips: int, connect: bool = True) -> Wire:
         """The :class:`Wire` of a session (a new connection is booked with its close, as
-        :func:`session_wire` books it; an exchange on an open one closes nothing)."""
-        key = (up, down, round_trips, connect)
-        w = self.wires.get(key)
-        if w is None:
-            if len(self.wires) >= 8192:  # bounded like ``memo``
-                self.wires.clear()
-            w = self.wires[key] = Wire(*self.raw(up, down, round_trips, connect))
-        return w
-
-    def raw(self, up: int, down: int, round_trips: int, connect: bool = True
-            ) -> tuple[int, int, int, int, float]:
-        """:meth:`session` as a plain ``(tcp_up, tcp_down, tls_up, tls_down, duration_s)`` tuple,
-        memoised in ``memo`` under ``(up, down, round_trips, connect)`` (``World.charge`` reads
-        the memo itself and calls this on a miss)."""
+        :func:`session_wire` books it; an exchange on an open one closes nothing), memoised
+        in ``memo`` under ``(up, down, round_trips, connect)``: a repeated session (the same
+        idle poll booked again and again) shares one."""
         key = (up, down, round_trips, connect)
         w = self.memo.get(key)
         if w is not None:
@@ -197,8 +182,8 @@ class WireCalc:
         else:
             b_tls = b_tcp = b_ack = 0
         t += (up + a_tls + a_tcp) / self.up_Bps + (down + b_tls + b_tcp) / self.down_Bps
-        w = (tcp_up + a_tcp + b_ack, tcp_down + b_tcp + a_ack, tls_up + a_tls,
-             tls_down + b_tls, t + (rtts + round_trips) * self.rtt_s)
+        w = Wire(tcp_up + a_tcp + b_ack, tcp_down + b_tcp + a_ack, tls_up + a_tls,
+                 tls_down + b_tls, t + (rtts + round_trips) * self.rtt_s)
         if len(self.memo) >= 8192:  # bounded: most repeats are recent (same maildrop, same op)
             self.memo.clear()
         self.memo[key] = w

@@ -33,13 +33,12 @@ from ..scenario import Scenario
 from ..workload import Action, Crash, DiskFailure, SignatureUpdate, Trace
 from .imap_costs import flag_len
 from .modseq import ModseqBook
-from .pop3_costs import _DIGITS, digits
+from .pop3_costs import digits
 from .sizes import fast_mail, fast_mails
-from .state import INBOX, SENT, Device, LocalCopy, Mail, MailId, ServerUser, TrackedCopy
+from .state import INBOX, SENT, Device, LocalCopy, Mail, MailId, ServerUser, TrackedCopy, Uid
 from .wire import WireCalc
 
 _MAIL_CACHE: dict[int, tuple[Trace, list[Mail]]] = {}
-_FLAG_LEN: Final = tuple(flag_len(bits) for bits in range(16))  # every flag set of the model
 # ``intent.get`` default: the message is not an arrival (or not delivered); typed Any so that
 # ``intent.get(mid, _NO_INTENT)`` still reads as an intent once compared with it
 _NO_INTENT: Final[Any] = object()
@@ -79,6 +78,21 @@ def mails_of(trace: Trace) -> list[Mail]:
         _MAIL_CACHE.clear()
     _MAIL_CACHE[key] = (trace, mails)
     return mails
+
+
+def jump_clock(env: simpy.Environment, t: float) -> bool:
+    """Move ``env``'s clock to ``t`` and return True when no event is due by then; False
+    (the clock untouched) when one is, and the caller must ``yield env.timeout(t - env.now)``.
+
+    With nothing due by ``t``, that timeout would be the next event and popping it would only
+    set the clock to ``t``: the same run, without an event and a process switch for each of the
+    ~10^6 trace items of a campus run.  SimPy offers no public way to move its clock, so this is
+    the one place the model touches SimPy's private state (``Environment._now``);
+    ``tests/sim/test_perf_equivalence.py`` fails if a SimPy release changes it."""
+    if env.peek() <= t:
+        return False
+    env._now = t
+    return True
 
 
 def phase_of(seed: int, name: str) -> float:
@@ -158,11 +172,11 @@ class World:
         self.replica_loss_bytes = 0
         # the latest removal from a folder, (mail id, folder, UID it had): a polling IMAP
         # session announces it as EXPUNGE by sequence number or VANISHED by UID
-        self.last_removed: tuple[int, str, int, int] = (-1, "", 0, 0)  # + the op's number
+        self.last_removed: tuple[MailId, str, Uid, int] = (MailId(-1), "", Uid(0), 0)  # + the op's number
         self.server_ops = 0  # removals and changes so far (tells a fresh removal from an old one)
         # IMAP runs: per mail id, (folder, UID) it last left -- the UID a client that has not
         # heard of the move or delete still names (None: not kept; POP3 removes every message)
-        self.left_uid: dict[MailId, tuple[str, int]] | None = None
+        self.left_uid: dict[MailId, tuple[str, Uid]] | None = None
         # the last new-message fetch an IMAP client priced (key, answer): the user's next device
         # usually asks the same (ImapClient._fetch_new_cost); per run, as mail ids repeat
         self.last_fetch: tuple[Any, Any] | None = None
@@ -179,29 +193,33 @@ class World:
 
     def release(self) -> None:
         """Break the run's reference cycles once its result is taken (clients and the world
-        refer to each other through the devices, SimPy's pending events, the inbox listeners,
-        an IMAP client's Silence and the Recorder's callbacks), so that dropping the world frees
+        refer to each other through the devices, the inbox listeners, an IMAP client's Silence
+        and the Recorder's callbacks), so that dropping the world frees
         all of it by reference counting at once (campus: hundreds of MiB) instead of at the
         cyclic collector's next pass, which would first walk it all.  The world cannot run on
-        afterwards."""
+        afterwards.  (No SimPy event is left pending to refer to the clients: :meth:`call_at`
+        schedules nothing at or after the run's end.)"""
         for dev in self.devices:
             silence = getattr(dev.client, "silence", None)  # an IMAP client's, which calls it back
             if silence is not None:
                 silence.detach()
             dev.client = None
-        self.env._queue.clear()  # the events call clients back and refer to their environment
         self.inbox_listeners = []
         self.rec.settle = None  # (a closure over the clients, when device series are kept)
         self.rec.sync = None
 
     # -- scheduling ------------------------------------------------------------------------------
     def call_at(self, t: float, fn: Callable[[float], None]) -> None:
-        """Run ``fn(t)`` at simulated time ``t`` (one SimPy timeout with a callback)."""
+        """Run ``fn(t)`` at simulated time ``t`` (one SimPy timeout with a callback); nothing
+        at or after the run's end, which the run never reaches (SimPy's stop at ``end`` comes
+        before any other event at ``end``)."""
+        if t >= self.end:
+            return
         ev = self.env.timeout(max(0.0, t - self.now))
         ev.callbacks.append(partial(self._fire, fn, t))
 
     def _fire(self, fn: Callable[[float], None], t: float, _event: object = None) -> None:
-        self.now = self.env._now  # the event's time (read without the ``now`` property)
+        self.now = self.env.now  # the event's time
         self.events += 1
         rec = self.rec
         if t > rec.due:
@@ -225,39 +243,6 @@ class World:
                                      times=times, at=at, since=since)
             if not connect and kind in WAKING:
                 dev.wakeups += times
-        if times != 1:
-            return self._charge_times(dev, up, down, round_trips, connect, times, hold)
-        u0, u1, u2, u3 = up
-        d0, d1, d2, d3 = down
-        su = u0 + u1 + u2 + u3
-        sd = d0 + d1 + d2 + d3
-        calc = dev.wire
-        w = calc.memo.get((su, sd, round_trips, connect))
-        if w is None:
-            w = calc.raw(su, sd, round_trips, connect)
-        tcp_up, tcp_down, tls_up, tls_down, duration = w
-        dev.up_framing += u0  # Device.add_traffic, unrolled (the hot path)
-        dev.up_header += u1
-        dev.up_body += u2
-        dev.up_attachment += u3
-        dev.up_tls += tls_up
-        dev.up_tcp += tcp_up
-        dev.down_framing += d0
-        dev.down_header += d1
-        dev.down_body += d2
-        dev.down_attachment += d3
-        dev.down_tls += tls_down
-        dev.down_tcp += tcp_down
-        if connect:
-            dev.sessions += 1
-            dev.wakeups += 1
-        if hold:
-            dev.conn_time += duration
-        return duration
-
-    def _charge_times(self, dev: Device, up: tuple[int, int, int, int],
-                      down: tuple[int, int, int, int], round_trips: int, connect: bool,
-                      times: int, hold: bool) -> float:
         if times <= 0:
             return 0.0
         w = dev.wire.session(sum(up), sum(down), round_trips, connect)
@@ -283,7 +268,7 @@ class World:
         self.log.append(EventRecord(
             t, dev.name, kind, su + w.tls_up + w.tcp_up, sd + w.tls_down + w.tcp_down,
             round_trips + dev.wire.base[connect][0], w.duration_s, times,
-            t if since is None else since, connect))
+            t if since is None else since, connect, up, down))
 
     def record(self, rec: EventRecord) -> None:
         """Keep ``rec`` when the run records events (a no-op otherwise)."""
@@ -391,15 +376,9 @@ class World:
         old_folder, old_flags = copy.folder, copy.flags
         if old_folder == folder and old_flags == flags:
             return
-        if type(copy) is LocalCopy:
-            if self.keep_history:  # first change: start a history
-                copy = dev.local[mid] = TrackedCopy(copy)  # same key: the store's order is kept
-                copy.change(t, folder, flags)
-            else:  # LocalCopy.change, inlined
-                copy.folder = folder
-                copy.flags = flags
-        else:
-            copy.change(t, folder, flags)
+        if self.keep_history and type(copy) is LocalCopy:  # first change: start a history
+            copy = dev.local[mid] = TrackedCopy(copy)  # same key: the store's order is kept
+        copy.change(t, folder, flags)
         intent = self.intent.get(mid, _NO_INTENT)
         # pair_move(intent, old, new) with both views present: only agreement can change (and
         # nothing at all for a deleted intent)
@@ -461,16 +440,15 @@ class World:
         if folder == INBOX:
             self._inbox_changing(user.index, t)
         uid = user.box_next[folder]
-        user.box_next[folder] = uid + 1
+        user.box_next[folder] = Uid(uid + 1)
         box.append(uid)
         user.box_mid[folder][uid] = mid
         user.uid_of[mid] = uid
         if folder == INBOX:
             size = self.mails[mid].size
             user.inbox_bytes += size
-            # digits(), with its table lookup inlined (every delivery and removal)
-            user.size_digits += _DIGITS[size] if size < 100_000 else digits(size)
-            user.uid_digits += _DIGITS[uid] if uid < 100_000 else digits(uid)
+            user.size_digits += digits(size)
+            user.uid_digits += digits(uid)
 
     def _box_remove(self, user: ServerUser, folder: str, mid: MailId, t: float) -> None:
         if folder == INBOX:
@@ -485,8 +463,8 @@ class World:
         if folder == INBOX:
             size = self.mails[mid].size
             user.inbox_bytes -= size
-            user.size_digits -= _DIGITS[size] if size < 100_000 else digits(size)
-            user.uid_digits -= _DIGITS[uid] if uid < 100_000 else digits(uid)
+            user.size_digits -= digits(size)
+            user.uid_digits -= digits(uid)
 
     def _keyword(self, user: ServerUser, folder: str, flags: int, sign: int, mid: MailId) -> None:
         """Keep the per-folder tallies IMAP costs are priced from (keywords, listing sums,
@@ -503,9 +481,7 @@ class World:
                 bisect.insort(unseen, uid)
             else:
                 del unseen[bisect.bisect_left(unseen, uid)]
-        lsum[folder] = lsum.get(folder, 0) + sign * (
-            (_DIGITS[uid] if uid < 100_000 else digits(uid))
-            + (_FLAG_LEN[flags] if 0 <= flags < 16 else flag_len(flags)))
+        lsum[folder] = lsum.get(folder, 0) + sign * (digits(uid) + flag_len(flags))
 
     def server_add(self, user: ServerUser, mid: MailId, folder: str, flags: int, t: float) -> None:
         m = self.mails[mid]
@@ -642,7 +618,6 @@ class World:
         t_act = acts[0].time if n_acts else inf
         t_other = others[0][0] if n_others else inf
         env = self.env
-        queue = env._queue  # SimPy's event heap: Environment.peek() is ``queue[0][0]``
         rec = self.rec
         end = self.end
         while True:
@@ -670,15 +645,11 @@ class World:
                 t_other = others[k][0] if k < n_others else inf
             now = self.now  # equals env.now here: set at every hand-over, below and in _fire
             if t > now:
-                # SimPy would schedule a timeout for ``now + (t - now)`` and, when no other event
-                # is due by then, pop it at once: in that (common) case the clock is simply moved
-                # to the same float, saving the timeout and the process switch
+                # the float a timeout of ``t - now`` would reach
                 at = now + (t - now)
-                if queue and queue[0][0] <= at:  # env.peek() <= at, without the call
+                if not jump_clock(env, at):
                     yield env.timeout(t - now)
-                    self.now = env._now
-                else:
-                    env._now = self.now = at
+                self.now = env.now
             self.events += 1
             if t > rec.due:  # a grid point passed: sample before the state changes
                 rec.advance(t)
@@ -746,7 +717,7 @@ class World:
         srv = self.scenario.server
         if srv.rescan_on_update:
             self.server_scan_bytes += self.rec.server_bytes
-        for mid in u.detects:
+        for mid in map(MailId, u.detects):
             m = self.mails[mid]
             user = self.users[m.user]
             if srv.rescan_on_update and mid in user.where:

@@ -201,8 +201,8 @@ def test_readme_command_line_block_runs_as_written(line: str) -> None:
     assert done.stdout.strip(), "printed nothing"
 
 
-def _stub_run_py(monkeypatch, built: bool):
-    """run.py with the install, the compiled build and pytest stubbed out (recorded)."""
+def _stub_run_py(monkeypatch):
+    """run.py with the install and pytest stubbed out (recorded)."""
     run_py = load_run_py()
     seen: dict[str, list] = {"extras": [], "commands": []}
 
@@ -214,28 +214,16 @@ def _stub_run_py(monkeypatch, built: bool):
         seen["commands"].append(command)
         return subprocess.CompletedProcess(command, 0)
     monkeypatch.setattr(run_py, "ensure_venv", ensure_venv)
-    monkeypatch.setattr(run_py, "build_native", lambda python: built)
     monkeypatch.setattr(run_py.subprocess, "run", fake_run)
     return run_py, seen
 
 
-def test_run_py_test_requires_the_compiled_build_only_where_asked(monkeypatch, capsys) -> None:
-    run_py, seen = _stub_run_py(monkeypatch, built=False)
-    monkeypatch.setenv("POPIMAP_REQUIRE_NATIVE", "1")  # as .ci/run sets it
-    with pytest.raises(SystemExit, match="POPIMAP_REQUIRE_NATIVE=1 requires it"):
-        run_py.main(["test"])
-    assert seen["commands"] == []  # no test ran on the wrong build
-    monkeypatch.delenv("POPIMAP_REQUIRE_NATIVE")
-    assert run_py.main(["test", "-k", "layers", "-x"]) == 0  # a laptop without gcc still tests
-    assert "testing the pure-Python model" in capsys.readouterr().out
-    assert seen["commands"][-1][1:4] == ["-m", "pytest", "tests"]
-    assert seen["commands"][-1][-3:] == ["-k", "layers", "-x"]  # pytest's options reach it
-    assert seen["extras"] == [{"lab", "test", "native"}] * 2
-
-
-def test_run_py_build_installs_only_what_the_build_needs(monkeypatch) -> None:
-    run_py, seen = _stub_run_py(monkeypatch, built=False)
-    assert run_py.main(["build"]) == 1
-    run_py, seen = _stub_run_py(monkeypatch, built=True)
-    assert run_py.main(["build"]) == 0
-    assert seen["extras"] == [{"native"}]
+def test_run_py_test_runs_pytest_alone_with_its_options(monkeypatch) -> None:
+    run_py, seen = _stub_run_py(monkeypatch)
+    assert run_py.main(["test", "-k", "layers", "-x"]) == 0
+    assert len(seen["commands"]) == 1  # pytest and nothing else (no build step)
+    assert seen["commands"][0][1:4] == ["-m", "pytest", "tests"]
+    assert seen["commands"][0][-3:] == ["-k", "layers", "-x"]  # pytest's options reach it
+    assert seen["extras"] == [{"lab", "test"}]
+    with pytest.raises(SystemExit):  # the compiled build is gone, and its command with it
+        run_py.main(["build"])

@@ -9,9 +9,11 @@ import dataclasses
 import math
 
 import pytest
+from exchange_records import exchanges_at, octets_at
 
 from sim.model import Protocol, run
 from sim.presets import preset
+from sim.records import RecordKind
 from sim.scenario import (
     DAY,
     DeviceSpec,
@@ -168,7 +170,6 @@ def _poller_and_idler(actions: tuple, arrival: float) -> tuple[Scenario, Trace]:
     ("flagged elsewhere", len(b"* 1 EXISTS\r\n") + len(b"* 1 FETCH (FLAGS (\\Flagged))\r\n")),
     ("deleted elsewhere", len(b"* 1 EXISTS\r\n") + len(b"* 1 EXPUNGE\r\n")),
 ])
-@pytest.mark.pure_model
 def test_a_polling_clients_noop_carries_what_other_sessions_changed(
         case: str, octets: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Device a polls every 10 minutes on a kept-open connection; b (IDLE) acts.  What changed
@@ -188,28 +189,7 @@ def test_a_polling_clients_noop_carries_what_other_sessions_changed(
 
 # -- regressions found in review ---------------------------------------------------------------
 
-def _at(t: float, device: str, monkeypatch: pytest.MonkeyPatch) -> list:  # type: ignore[type-arg]
-    """Record what ``device`` is charged at simulated time ``t`` (one session at a time)."""
-    from sim.model.world import World
-    charged: list = []  # type: ignore[type-arg]
-    orig = World.charge
-
-    def spy(self, dev, up, down, rt, **kw):  # type: ignore[no-untyped-def]
-        if dev.name == device and self.env.now == t and kw.get("times", 1) == 1:
-            charged.append((sum(up), tuple(down), rt))
-        return orig(self, dev, up, down, rt, **kw)
-    monkeypatch.setattr(World, "charge", spy)
-    return charged
-
-
-def _total(charged: list) -> tuple:  # type: ignore[type-arg]
-    return (sum(c[0] for c in charged), tuple(sum(c[1][k] for c in charged) for k in range(4)),
-            sum(c[2] for c in charged))
-
-
-@pytest.mark.pure_model
-def test_a_polling_clients_own_delete_reply_numbers_others_expunges_before_its_own(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_polling_clients_own_delete_reply_numbers_others_expunges_before_its_own() -> None:
     """b deletes UID 10, then polling a deletes UID 1: the engine reports '* 10 EXPUNGE' in the
     reply to a's STORE (UID 1 is still in a's view then), not '* 9 EXPUNGE'."""
     from sim.model.imap_costs import _config
@@ -226,8 +206,8 @@ def test_a_polling_clients_own_delete_reply_numbers_others_expunges_before_its_o
                               attachment_size=0, keywords=("t",)) for i in range(10))
     actions = (Action(700.0, 0, 1, ActionKind.DELETE, 9), Action(800.0, 0, 0, ActionKind.DELETE, 0))
     day = (Interval(0.0, DAY),)
-    charged = _at(800.0, "u/a", monkeypatch)
-    run(sc, Protocol.IMAP, Trace(sc, specs, (), actions, (day, day), (day, day), (), (), ()))
+    r = run(sc, Protocol.IMAP, Trace(sc, specs, (), actions, (day, day), (day, day), (), (), ()),
+            record_events=True)
     store = Store()
     box = store.add_account("user", "secret").inbox
     c = connect(ImapServer(store, _config(TlsMode.NONE)), "user", "secret", mailbox="INBOX")
@@ -240,23 +220,21 @@ def test_a_polling_clients_own_delete_reply_numbers_others_expunges_before_its_o
     c.delete([1])  # a's delete, whose reply carries '* 10 EXPUNGE'
     rec = c.take_record()
     k = rec.server_counts
-    assert _total(charged) == (rec.client_bytes, (k.framing, k.header, k.body, k.attachment),
-                               rec.round_trips)
+    assert octets_at(r, "u/a", 800.0) == (
+        rec.client_bytes, (k.framing, k.header, k.body, k.attachment), rec.round_trips)
 
 
-@pytest.mark.pure_model
-def test_a_polling_client_stores_a_flag_it_has_not_heard_was_set(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_polling_client_stores_a_flag_it_has_not_heard_was_set() -> None:
     """b flags the message at 700 s; polling a, not yet told, flags it too at 800 s: a sends its
     STORE (and hears of b's change in the reply), although the server state does not change."""
     from sim.workload import Action, ActionKind
-    charged = _at(800.0, "u/a", monkeypatch)
     sc, trace = _poller_and_idler((Action(700.0, 0, 1, ActionKind.FLAG, 0),
                                    Action(800.0, 0, 0, ActionKind.FLAG, 0)), 100.0)
     sc = dataclasses.replace(sc, server_profile=ServerProfileName.RFC)  # the octets below
-    run(sc, Protocol.IMAP, dataclasses.replace(trace, scenario=sc))
-    assert len(charged) == 1
-    up, down, rt = charged[0]
+    r = run(sc, Protocol.IMAP, dataclasses.replace(trace, scenario=sc), record_events=True)
+    exchanged = exchanges_at(r, "u/a", 800.0)
+    assert len(exchanged) == 1
+    down, rt = exchanged[0].protocol_down, exchanged[0].round_trips
     assert rt == 1 and down[0] == len(b"a005 OK +FLAGS completed\r\n") + len(
         b"* 1 FETCH (FLAGS (\\Flagged))\r\n")
 
@@ -304,12 +282,10 @@ def test_prices_do_not_leak_from_one_run_into_the_next() -> None:
     assert one(50_000).device("u/desktop").down.body == 50_000
 
 
-@pytest.mark.pure_model
-def test_a_polling_tick_at_a_connect_is_the_connect(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_polling_tick_at_a_connect_is_the_connect() -> None:
     """A message at 700 s, after the last tick of the online period [0, 1000): the next tick is
     the start of the next period, where the client connects and resynchronises anyway -- one
     session, no NOOP and second listing after it."""
-    charged = _at(2000.0, "u/desktop", monkeypatch)
     dev = DeviceSpec(name="desktop", link=LinkSpec(BW, BW, RTT),
                      imap=ImapPolicy(idle=False, poll_interval_s=600.0))
     sc = Scenario(users=(UserSpec("u", (dev,)),), tls=TlsMode.NONE, duration_s=DAY,
@@ -317,9 +293,12 @@ def test_a_polling_tick_at_a_connect_is_the_connect(monkeypatch: pytest.MonkeyPa
     spec = MessageSpec(id=0, user=0, time=700.0, text_size=500, attachment_size=0,
                        keywords=("topic0001",))
     ivs = (Interval(0.0, 1000.0), Interval(2000.0, DAY))
-    d = run(sc, Protocol.IMAP, Trace(sc, (spec,), (), (), (ivs,), (ivs,), (), (), ())) \
-        .device("u/desktop")
+    r = run(sc, Protocol.IMAP, Trace(sc, (spec,), (), (), (ivs,), (ivs,), (), (), ()),
+            record_events=True)
+    d = r.device("u/desktop")
     assert d.received_messages == 1 and d.sessions == 2
+    exchanged = exchanges_at(r, "u/desktop", 2000.0)
     noop = len(b"a000 NOOP\r\n")
-    assert all(up != noop for up, _, _ in charged)  # no tick charged besides the connect
-    assert len(charged) == 2  # the connect (with its resync), then the new message's fetch
+    assert all(sum(e.protocol_up) != noop for e in exchanged)  # no tick besides the connect
+    # the connect (with its resync), then the new message's fetch
+    assert [e.kind for e in exchanged] == [RecordKind.CONNECT, RecordKind.FETCH]

@@ -31,6 +31,13 @@ def _check_totals(r: Result) -> None:
     for d in r.devices:
         mine = [x for x in r.records if x.device == d.device]
         assert sum((x.up_bytes + x.down_bytes) * x.count for x in mine) == d.wire_bytes
+        # the protocol octets by kind are the device's traffic before TLS and TCP/IP
+        for kind, (up, down) in enumerate(zip((d.up.framing, d.up.header, d.up.body,
+                                                d.up.attachment),
+                                               (d.down.framing, d.down.header, d.down.body,
+                                                d.down.attachment))):
+            assert sum(x.protocol_up[kind] * x.count for x in mine) == up
+            assert sum(x.protocol_down[kind] * x.count for x in mine) == down
         assert sum(x.count for x in mine if x.new_connection) == d.sessions
         assert sum(x.count for x in mine if x.kind is RecordKind.LOCK_REFUSAL) == d.lock_refusals
         assert sum(x.kind is RecordKind.CRASH for x in mine) == d.crashes
@@ -42,6 +49,7 @@ def _check_totals(r: Result) -> None:
     assert times == sorted(times)
     for x in r.records:
         assert x.since_s <= x.time_s and x.count >= 1 and x.up_bytes >= 0 and x.down_bytes >= 0
+        assert x.up_bytes >= sum(x.protocol_up) and x.down_bytes >= sum(x.protocol_down)
 
 
 def test_records_add_up_and_change_nothing_else() -> None:

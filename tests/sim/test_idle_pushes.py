@@ -19,11 +19,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from exchange_records import exchanges_at, octets_of
 
 from sim.model import Protocol
 from sim.model.run import simulate
 from sim.model.imap_costs import _config
-from sim.model.world import World
 from sim.protocol.imap.server import ImapServer
 from sim.protocol.imap_client import ImapClient, connect
 from sim.protocol.store import Store
@@ -44,8 +44,7 @@ A_FILES_AT = 1700.0  # then a files message 1 (in Work, flagged by b at 1400) in
 A_SEARCHES_AT = 1800.0  # and searches: every non-empty folder, Sent's own messages found too
 
 
-def _model(qresync: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[Scenario, Trace,
-                                                                      dict[float, Any]]:
+def _model(qresync: bool) -> tuple[Scenario, Trace, dict[float, Any]]:
     pol = ImapPolicy(qresync=qresync)
     devs = (DeviceSpec(name="a", link=FAST, imap=pol), DeviceSpec(name="b", link=FAST, imap=pol))
     sc = Scenario(users=(UserSpec("u", devs),), tls=TlsMode.NONE, duration_s=DAY,
@@ -61,18 +60,12 @@ def _model(qresync: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[Scenario, Tr
         Action(A_SEARCHES_AT, 0, 0, ActionKind.SEARCH, query="topic0001"))
     day = (Interval(0.0, DAY),)
     trace = Trace(sc, specs, sent, actions, (day, day), (day, day), (), (), ())
-    charged: dict[float, Any] = {}
-    orig = World.charge
-
-    def spy(self, dev, up, down, rt, **kw):  # type: ignore[no-untyped-def]
-        t = self.env.now
-        if dev.name == "u/a" and t in {a[0] for a in ACTIONS} | {A_FILES_AT, A_SEARCHES_AT} and \
-                kw.get("times", 1) == 1:
-            u, d, r = charged.get(t, (0, (0, 0, 0, 0), 0))
-            charged[t] = (u + sum(up), tuple(x + y for x, y in zip(d, down)), r + rt)
-        return orig(self, dev, up, down, rt, **kw)
-    monkeypatch.setattr(World, "charge", spy)
-    result, world = simulate(sc, Protocol.IMAP, trace)
+    result, world = simulate(sc, Protocol.IMAP, trace, record_events=True)
+    charged: dict[float, Any] = {}  # a's exchanges at each of these times, where it had any
+    for t in [a[0] for a in ACTIONS] + [A_FILES_AT, A_SEARCHES_AT]:
+        exchanged = exchanges_at(result, "u/a", t)
+        if exchanged:
+            charged[t] = octets_of(exchanged)
     a = world.devices[0]
     charged["final"] = {mid: copy.state() for mid, copy in a.local.items()}
     return sc, trace, charged
@@ -84,11 +77,9 @@ def _octets(c: ImapClient) -> tuple[int, tuple[int, int, int, int], int]:
     return rec.client_bytes, (k.framing, k.header, k.body, k.attachment), rec.round_trips
 
 
-@pytest.mark.pure_model
 @pytest.mark.parametrize("qresync", [False, True])
-def test_pushes_to_an_idling_device_equal_the_engine(qresync: bool,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    sc, trace, charged = _model(qresync, monkeypatch)
+def test_pushes_to_an_idling_device_equal_the_engine(qresync: bool) -> None:
+    sc, trace, charged = _model(qresync)
     store = Store()
     account = store.add_account("user", "secret")
     account.create("Sent")  # the model's Sent exists from the start (UIDVALIDITY 2)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from exchange_records import octets_at
 
 from sim.model import Protocol, run
 from sim.model.imap_costs import _FILLER
@@ -79,7 +80,6 @@ class Mirror:
         self.checked["expunge"] += 1
 
 
-@pytest.mark.pure_model
 @pytest.mark.parametrize("name,days,seed", [("family", 10, 1), ("traveller", 14, 2),
                                             ("two_clients", 7, 3)])
 def test_modseqs_follow_the_engine_store(name: str, days: int, seed: int,
@@ -138,13 +138,12 @@ def test_mixed_clients_share_one_server_numbering() -> None:
             assert a == b
 
 
-@pytest.mark.pure_model
-def test_a_qresync_reconnect_costs_what_the_engine_sends(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_qresync_reconnect_costs_what_the_engine_sends() -> None:
     """End to end: device a is offline from 1000 s to 3000 s while mail arrives and device b
     flags one message and deletes another.  Every octet a's reconnect pays equals a real client
     doing the same against the engine: ENABLE QRESYNC, SELECT INBOX (QRESYNC (1 1)) answered with
     VANISHED (EARLIER) and the changed lines, the new message's header and body, IDLE."""
-    from sim.model.world import World
+    from sim.network import TCP_ASSUMPTIONS
     from sim.protocol.imap.server import ImapServer
     from sim.protocol.imap_client import SyncMode, connect
     from sim.model.imap_costs import _config
@@ -164,17 +163,7 @@ def test_a_qresync_reconnect_costs_what_the_engine_sends(monkeypatch: pytest.Mon
     day = (Interval(0.0, DAY),)
     trace = Trace(sc, specs, (), actions, (day, day), (a_online, day), (), (), ())
 
-    charged: list[tuple] = []  # type: ignore[type-arg]
-    orig = World.charge
-
-    def spy(self, dev, up, down, rt, **kw):  # type: ignore[no-untyped-def]
-        if dev.name == "u/a" and self.env.now == 3000.0 and kw.get("times", 1) == 1:
-            charged.append((sum(up), tuple(down), rt))
-        return orig(self, dev, up, down, rt, **kw)
-    monkeypatch.setattr(World, "charge", spy)
-    run(sc, Protocol.IMAP, trace)
-    model = (sum(c[0] for c in charged), tuple(sum(c[1][k] for c in charged) for k in range(4)),
-             sum(c[2] for c in charged))
+    model = octets_at(run(sc, Protocol.IMAP, trace, record_events=True), "u/a", 3000.0)
 
     store = Store()
     box = store.add_account("user", "secret").inbox
@@ -195,5 +184,6 @@ def test_a_qresync_reconnect_costs_what_the_engine_sends(monkeypatch: pytest.Mon
     c.idle_start()
     rec = c.record
     k = rec.server_counts
+    setup = TCP_ASSUMPTIONS.handshake_round_trips + 1  # the model's connect: TCP, the greeting
     assert model == (rec.client_bytes, (k.framing, k.header, k.body, k.attachment),
-                     rec.round_trips)
+                     rec.round_trips + setup)

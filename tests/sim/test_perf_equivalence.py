@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.metrics import Recorder
-from sim.model import state, wire
+from sim.model import Protocol, state, wire
 from sim.model.imap_costs import ImapCosts, _config, add, size_probe
 from sim.model.pop3_costs import digits
 from sim.model.sizes import fast_mail, fast_mails
@@ -265,19 +265,55 @@ def test_flights_equal_the_loop(total: int, n: int, encrypted: bool) -> None:
     assert wire._flights(total, n, encrypted) == _ref_flights(total, n, encrypted)
 
 
-def test_simpy_keeps_its_clock_in_the_field_the_driver_moves() -> None:
-    """World's trace driver reads and moves SimPy's clock through ``Environment._now`` (it saves
-    a timeout per trace item); a SimPy release that renamed it must fail here, not drift."""
+def test_jump_clock_moves_simpys_clock_only_when_nothing_is_due() -> None:
+    """World's trace driver moves SimPy's clock with ``jump_clock`` (it saves a timeout per trace
+    item) instead of yielding a timeout; a SimPy release that kept its clock elsewhere, or an
+    event due by the target that the jump would skip, must fail here, not drift."""
     import simpy
+
+    from sim.model.world import jump_clock
     env = simpy.Environment(initial_time=5.0)
-    assert env._now == env.now == 5.0
-    env._now = 7.5
-    assert env.now == 7.5
-    env.timeout(1.0)
-    assert env._queue[0][0] == env.peek() == 8.5  # the driver reads the heap's head itself
+    assert jump_clock(env, 7.5) and env.now == 7.5
+    env.timeout(1.0)  # due at 8.5
+    assert not jump_clock(env, 8.5) and env.now == 7.5  # due by then: the caller must yield
+    assert not jump_clock(env, 9.0) and env.now == 7.5
+    assert jump_clock(env, 8.25) and env.now == 8.25
     env.step()
-    assert env.now == env._now == 8.5
-    assert not env._queue and env.peek() == math.inf
+    assert env.now == 8.5 and env.peek() == math.inf
+
+
+@pytest.mark.parametrize("protocol", list(Protocol))
+def test_a_released_world_is_freed_without_the_cyclic_collector(protocol: Protocol) -> None:
+    """``World.release`` breaks the run's reference cycles so that campus's hundreds of MiB go
+    at once: no pending SimPy event may still call a client back (``call_at`` schedules nothing
+    at or after the end).  Crashes, a router that forgets quiet connections (IMAP's silence
+    checks) and polling schedule the most."""
+    import gc
+    import weakref
+
+    from sim.model.run import simulate
+    from sim.scenario import CrashSpec
+
+    sc = preset("family", days=4, seed=3)
+    devices = tuple(dataclasses.replace(d, link=dataclasses.replace(d.link, nat_idle_timeout_s=600.0))
+                    for d in sc.users[0].devices)
+    sc = dataclasses.replace(sc, users=(dataclasses.replace(sc.users[0], devices=devices),),
+                             crashes=CrashSpec(rate_per_year=200.0, backup_age_s=86400.0))
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _result, world = simulate(sc, protocol)
+        assert world.env.now == world.end
+        client = world.devices[0].client
+        world.call_at(world.end + 60.0, client.settle)  # a wish past the end is never kept
+        gone_world, gone_client = weakref.ref(world), weakref.ref(client)
+        del client
+        world.release()
+        del world
+        assert gone_client() is None and gone_world() is None
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def test_driver_hands_items_over_in_time_kind_index_order() -> None:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from sim.model import Protocol
 from sim.model.run import simulate
 from sim.model.timeline import Timeline
@@ -52,7 +50,6 @@ def _ticks(pol: Pop3Policy) -> Timeline:
     return Timeline([(0.0, DAY)], iv, phase_of(1, "u/d") * iv)
 
 
-@pytest.mark.pure_model
 def test_headers_first_copies_are_deleted_when_their_days_are_up_counted_from_the_top() -> None:
     """A 5 kB message is TOP'd at the first tick after 1000 s and opened (RETR) at 3000 s; it is
     kept 0.1 day.  The DELE comes at the first tick 0.1 day after the TOP, in a session of its
@@ -96,7 +93,6 @@ def test_a_backup_holds_the_copy_as_it_was_and_the_client_memory_with_it() -> No
     assert result.device("u/d").storage_bytes == mail.header
 
 
-@pytest.mark.pure_model
 def test_a_message_first_seen_after_the_backup_counts_its_days_again() -> None:
     """Kept 0.2 day.  Backup at 6000 s; message 2 arrives at 9000 s and is downloaded at the next
     tick; crash at 12 000 s: the restored memory lacks it, so it is downloaded again at the next

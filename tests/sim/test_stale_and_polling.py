@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from exchange_records import octets_at
+
 from sim.model import Protocol
 from sim.model.imap_costs import _config
 from sim.model.run import simulate
@@ -21,6 +23,7 @@ from sim.model.world import World
 from sim.protocol.imap.server import ImapServer
 from sim.protocol.imap_client import ImapClient, connect
 from sim.protocol.store import Store
+from sim.results import Result
 from sim.scenario import (DAY, DeviceSpec, ImapPolicy, LinkSpec, Scenario, TlsMode, UserSpec,
                           WorkloadSpec)
 from sim.workload import Action, ActionKind, Interval, MessageSpec, Trace, build_message
@@ -44,20 +47,9 @@ def _scenario(pols: tuple[ImapPolicy, ...], actions: tuple[Action, ...], n: int 
     return sc, trace
 
 
-def _run(sc: Scenario, trace: Trace, monkeypatch: pytest.MonkeyPatch
-         ) -> tuple[Any, Any, dict[tuple[str, float], Any]]:
-    charged: dict[tuple[str, float], Any] = {}
-    orig = World.charge
-
-    def spy(self, dev, up, down, rt, **kw):  # type: ignore[no-untyped-def]
-        if kw.get("times", 1) == 1:
-            key = (dev.name, self.env.now)
-            u, d, r = charged.get(key, (0, (0, 0, 0, 0), 0))
-            charged[key] = (u + sum(up), tuple(x + y for x, y in zip(d, down)), r + rt)
-        return orig(self, dev, up, down, rt, **kw)
-    monkeypatch.setattr(World, "charge", spy)
-    result, world = simulate(sc, Protocol.IMAP, trace)
-    return result, world, charged
+def _run(sc: Scenario, trace: Trace) -> tuple[Result, World]:
+    """The IMAP run of ``trace``, with its event records (what each device exchanged)."""
+    return simulate(sc, Protocol.IMAP, trace, record_events=True)
 
 
 def _sessions(sc: Scenario, trace: Trace, *folders: str
@@ -84,16 +76,14 @@ def _octets(c: ImapClient) -> tuple[int, tuple[int, int, int, int], int]:
     return rec.client_bytes, (k.framing, k.header, k.body, k.attachment), rec.round_trips
 
 
-@pytest.mark.pure_model
-def test_a_polling_visit_to_another_folder_hears_nothing_of_inbox(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_polling_visit_to_another_folder_hears_nothing_of_inbox() -> None:
     """Polling a flags a message it filed in Work just after b flagged one in INBOX: the
     SELECT of Work closes INBOX, so b's change is not reported with it."""
     acts = (Action(400.0, 0, 0, ActionKind.FILE, 2, "Work"),
             Action(700.0, 0, 1, ActionKind.FLAG, 0),
             Action(710.0, 0, 0, ActionKind.FLAG, 2))
     sc, trace = _scenario((POLL, POLL), acts)
-    _, _, charged = _run(sc, trace, monkeypatch)
+    result, _ = _run(sc, trace)
     _, a, b = _sessions(sc, trace, "Work")
     a.move([3], "Work")
     a.noop()
@@ -103,12 +93,10 @@ def test_a_polling_visit_to_another_folder_hears_nothing_of_inbox(
     a.fetch_flags(1)
     a.store_flags([1], ["\\Flagged"])
     a.select("INBOX")
-    assert charged[("u/a", 710.0)] == _octets(a)
+    assert octets_at(result, "u/a", 710.0) == _octets(a)
 
 
-@pytest.mark.pure_model
-def test_a_polling_search_from_an_empty_inbox_hears_nothing_of_it(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_polling_search_from_an_empty_inbox_hears_nothing_of_it() -> None:
     """b replies to the only INBOX message and deletes it; polling a then searches: its first
     command is SELECT Sent (INBOX is empty), so the EXPUNGE is never sent; the search record
     carries the octets charged."""
@@ -118,7 +106,7 @@ def test_a_polling_search_from_an_empty_inbox_hears_nothing_of_it(
             Action(700.0, 0, 1, ActionKind.DELETE, 0),
             Action(710.0, 0, 0, ActionKind.SEARCH, query="topic0001"))
     sc, trace = _scenario((POLL, IDLE), acts, n=1, sent=sent)
-    _, world, charged = _run(sc, trace, monkeypatch)
+    result, world = _run(sc, trace)
     _, a, b = _sessions(sc, trace)
     b.append("Sent", build_message(sent[0], sc))
     b.store_flags([1], ["\\Answered"])
@@ -127,22 +115,21 @@ def test_a_polling_search_from_an_empty_inbox_hears_nothing_of_it(
     assert a.search("TEXT topic0001") == [1]  # the reply is found in Sent
     a.select("INBOX")
     engine = _octets(a)
-    assert charged[("u/a", 710.0)] == engine
+    assert octets_at(result, "u/a", 710.0) == engine
     record = world.search_records[-1]
     assert (record.up_bytes, record.down_bytes) == (engine[0], sum(engine[1]))
 
 
-@pytest.mark.pure_model
 @pytest.mark.parametrize("kind", [ActionKind.DELETE, ActionKind.FLAG, ActionKind.FILE])
 def test_a_polling_client_acting_on_a_message_moved_away_changes_nothing(
-        kind: ActionKind, monkeypatch: pytest.MonkeyPatch) -> None:
+        kind: ActionKind) -> None:
     """b files message 0 into Work at 700 s; polling a, not yet told (its tick is at 900 s),
     acts on its INBOX copy at 710 s.  Its command names INBOX UID 1, which is gone: OK,
     nothing changes -- the message stays in Work, unflagged -- and at the tick a learns."""
     acts = (Action(700.0, 0, 1, ActionKind.FILE, 0, "Work"),
             Action(710.0, 0, 0, kind, 0, "Family" if kind is ActionKind.FILE else None))
     sc, trace = _scenario((POLL, POLL), acts)
-    _, world, charged = _run(sc, trace, monkeypatch)
+    result, world = _run(sc, trace)
     assert world.users[0].where[0] == ("Work", 0)
     assert world.devices[0].local[0].state() == ("Work", 0)  # learnt at the tick (900 s)
     account, a, b = _sessions(sc, trace, "Work", "Family")
@@ -153,7 +140,7 @@ def test_a_polling_client_acting_on_a_message_moved_away_changes_nothing(
         a.store_flags([1], ["\\Flagged"])
     else:
         a.move([1], "Family")
-    assert charged[("u/a", 710.0)] == _octets(a)  # with b's EXPUNGE in the first reply
+    assert octets_at(result, "u/a", 710.0) == _octets(a)  # with b's EXPUNGE in the first reply
     work = account.get("Work")
     assert [(m.uid, set(m.flags)) for m in work.messages] == [(1, set())]
 
@@ -187,16 +174,14 @@ def test_a_change_to_a_message_deleted_elsewhere_is_a_conflict_the_metric_shows(
     assert result.consistency_share[-1] == pytest.approx(4 / 6)  # 2 of 6 pairs: message 0
 
 
-@pytest.mark.pure_model
-def test_a_polling_visit_finds_the_message_gone_and_sends_nothing_more(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_polling_visit_finds_the_message_gone_and_sends_nothing_more() -> None:
     """Polling a shows message 0 in Work; b moves it on to Family; a's user opens Work to flag
     it: the listing shows Work empty, so a sends no STORE and selects INBOX again."""
     acts = (Action(400.0, 0, 0, ActionKind.FILE, 0, "Work"),
             Action(700.0, 0, 1, ActionKind.FILE, 0, "Family"),
             Action(710.0, 0, 0, ActionKind.FLAG, 0))
     sc, trace = _scenario((POLL, POLL), acts)
-    _, world, charged = _run(sc, trace, monkeypatch)
+    result, world = _run(sc, trace)
     assert world.users[0].where[0] == ("Family", 0)
     assert world.devices[0].local[0].state() == ("Family", 0)
     _, a, b = _sessions(sc, trace, "Work", "Family")
@@ -208,12 +193,10 @@ def test_a_polling_visit_finds_the_message_gone_and_sends_nothing_more(
     a.select("Work")
     assert a.fetch_flags(1) == {}  # (an empty folder: no command)
     a.select("INBOX")
-    assert charged[("u/a", 710.0)] == _octets(a)
+    assert octets_at(result, "u/a", 710.0) == _octets(a)
 
 
-@pytest.mark.pure_model
-def test_a_stale_move_into_a_new_folder_then_a_visit_there(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stale_move_into_a_new_folder_then_a_visit_there() -> None:
     """b files message 0 into Work; polling a, not yet told, files its INBOX copy into Family
     (a folder the server has not seen used before: the stale MOVE changes nothing), then its
     user opens Family to flag it: a selects the (empty) Family, learns the message is not
@@ -222,7 +205,7 @@ def test_a_stale_move_into_a_new_folder_then_a_visit_there(
             Action(710.0, 0, 0, ActionKind.FILE, 0, "Family"),
             Action(750.0, 0, 0, ActionKind.FLAG, 0))
     sc, trace = _scenario((POLL, IDLE), acts)
-    _, world, charged = _run(sc, trace, monkeypatch)
+    result, world = _run(sc, trace)
     assert world.users[0].where[0] == ("Work", 0)
     assert world.devices[0].local[0].state() == ("Work", 0)
     _, a, b = _sessions(sc, trace, "Work", "Family")
@@ -231,4 +214,4 @@ def test_a_stale_move_into_a_new_folder_then_a_visit_there(
     a.take_record()
     a.select("Family")
     a.select("INBOX")
-    assert charged[("u/a", 750.0)] == _octets(a)
+    assert octets_at(result, "u/a", 750.0) == _octets(a)

@@ -150,11 +150,6 @@ class CommandFramer:
         """The command text received so far (literals as NUL), before it is complete."""
         return bytes(self._text)
 
-    @property
-    def mid_command(self) -> bool:
-        """True while part of a command has been received (for a dropped connection's record)."""
-        return bool(self._buf or self._text or self._literal or self._mode is not _Mode.LINE)
-
     def _reset_command(self) -> None:
         self._text = bytearray()
         self._literals = []
