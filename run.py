@@ -26,8 +26,9 @@ import time
 import urllib.error
 import urllib.request
 import webbrowser
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -133,7 +134,7 @@ def _packages(count: int) -> str:
 
 
 def pip_progress(lines: Iterable[str | None], heartbeat: float = 15.0,
-                 clock=time.monotonic) -> Iterator[str]:
+                 clock: Callable[[], float] = time.monotonic) -> Iterator[str]:
     """What to print while pip works, from pip's output lines (``None`` items: no new line yet).
 
     A line every few seconds while pip collects packages (how many so far and the latest), one
@@ -173,7 +174,7 @@ def pip_progress(lines: Iterable[str | None], heartbeat: float = 15.0,
             last_said = now
 
 
-def _lines_with_ticks(stream, tick: float) -> Iterator[str | None]:
+def _lines_with_ticks(stream: IO[str], tick: float) -> Iterator[str | None]:
     """The lines of ``stream``, and ``None`` whenever ``tick`` seconds pass without one."""
     import queue
     import threading
@@ -204,8 +205,11 @@ def run_pip(command: list[str]) -> int:
     with PIP_LOG.open("w", encoding="utf-8") as log, subprocess.Popen(
             command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             errors="replace", bufsize=1) as pip:
+        assert pip.stdout is not None  # stdout=PIPE
+        output = pip.stdout
+
         def logged() -> Iterator[str | None]:
-            for line in _lines_with_ticks(pip.stdout, 1.0):
+            for line in _lines_with_ticks(output, 1.0):
                 if line is not None:
                     log.write(line)
                     log.flush()
@@ -323,6 +327,23 @@ def test_command(python: Path, extra: list[str]) -> list[str]:
     return command + extra
 
 
+def check_commands(python: Path) -> list[list[str]]:
+    """ruff's lint and mypy's type check, as configured in pyproject.toml."""
+    return [[str(python), "-m", "ruff", "check", "."], [str(python), "-m", "mypy"]]
+
+
+def run_checks(python: Path) -> int:
+    """Lint and type-check before the tests; the first failure's exit status, else 0."""
+    for command in check_commands(python):
+        print("run.py: " + " ".join(command[1:]), flush=True)
+        status = subprocess.run(command, cwd=ROOT).returncode
+        if status != 0:
+            print(f"run.py: {command[2]} found problems (above); the tests did not run",
+                  flush=True)
+            return status
+    return 0
+
+
 def build_native(python: Path) -> bool:
     """Compile the model's hot modules (tools/build_native.py; quick when up to date)."""
     done = subprocess.run([str(python), str(ROOT / "tools" / "build_native.py")], cwd=ROOT)
@@ -336,10 +357,14 @@ def build(args: argparse.Namespace) -> int:
 
 
 def test(args: argparse.Namespace) -> int:
-    """Run every test; the exit status is pytest's (5, no test collected, counts as failure).
-    The tests run on the compiled model when it can be built (CI requires it: it sets
-    POPIMAP_REQUIRE_NATIVE=1), else on the pure-Python one, which gives the same results."""
+    """Lint (ruff), type-check (mypy), then run every test; the exit status is the first failing
+    step's (pytest's 5, no test collected, counts as failure).  The tests run on the compiled
+    model when it can be built (CI requires it: it sets POPIMAP_REQUIRE_NATIVE=1), else on the
+    pure-Python one, which gives the same results."""
     python = ensure_venv(frozenset({"lab", "test", "native"}))
+    checked = run_checks(python)
+    if checked != 0:
+        return checked
     if not build_native(python):
         if os.environ.get("POPIMAP_REQUIRE_NATIVE") == "1":
             sys.exit("run.py: the compiled build failed and POPIMAP_REQUIRE_NATIVE=1 requires it")

@@ -20,7 +20,6 @@ from course.dashboards import DASHBOARD_LESSONS, dashboard_class, make
 from course.dashboards.base import Control, ControlKind, Dashboard
 
 
-
 def close(a: float, b: float) -> bool:
     return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
 
@@ -216,7 +215,7 @@ def control_values(draw: st.DrawFn, n: int) -> dict[str, Any]:
 def test_lesson3_refuses_a_polling_client_behind_a_faster_router_with_a_clear_message() -> None:
     d = make(3)
     before = d.results
-    with pytest.raises(ValueError, match="nat_timeout_min: .*5 min.*polling every 10 min"):
+    with pytest.raises(ValueError, match=r"nat_timeout_min: .*5 min.*polling every 10 min"):
         d.set(idle=False, nat_timeout_min=5)
     assert d.results == before  # nothing half-applied
     d.set(idle=False, nat_timeout_min=15)  # a router slower than the polls is fine

@@ -15,7 +15,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from delivery_tools import ROOT, free_port, load_run_py, readme_commands, run
 
 PRESENT = ROOT / ".present"

@@ -14,7 +14,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
 from delivery_tools import ROOT, load_run_py, readme_commands
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

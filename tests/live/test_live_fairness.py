@@ -134,10 +134,8 @@ def test_half_open_tls_handshakes_are_counted_timed_out_and_quiet(
     time.sleep(1.5)  # past the login timeout: every half-open handshake is closed
     last = half_open[-1]
     last.settimeout(SOCKET_TIMEOUT)
-    try:
+    with contextlib.suppress(ConnectionError):
         assert last.recv(1024) == b""
-    except ConnectionError:
-        pass
     for sock in half_open:
         sock.close()
     status, err = stop_server(served, signal.SIGTERM)

@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sim.model import Protocol, run  # noqa: E402
-from sim.presets import desktop, laptop, phone, preset  # noqa: E402
-from sim.scenario import (  # noqa: E402
+from sim.model import Protocol, run
+from sim.presets import desktop, laptop, phone, preset
+from sim.scenario import (
     DAY,
     AttachmentPolicy,
     CrashSpec,
@@ -33,7 +33,7 @@ from sim.scenario import (  # noqa: E402
     UserSpec,
     WorkloadSpec,
 )
-from sim.workload import generate  # noqa: E402
+from sim.workload import generate
 
 RANDOM_SCENARIOS = 24
 

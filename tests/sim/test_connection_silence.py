@@ -254,7 +254,7 @@ def test_a_polling_client_stores_a_flag_it_has_not_heard_was_set(
                                    Action(800.0, 0, 0, ActionKind.FLAG, 0)), 100.0)
     run(sc, Protocol.IMAP, trace)
     assert len(charged) == 1
-    up, down, rt = charged[0]
+    _up, down, rt = charged[0]
     assert rt == 1 and down[0] == len(b"a005 OK +FLAGS completed\r\n") + len(
         b"* 1 FETCH (FLAGS (\\Flagged))\r\n")
 

@@ -21,14 +21,22 @@ from typing import Any
 import pytest
 
 from sim.model import Protocol
-from sim.model.run import simulate
 from sim.model.imap_costs import _config
+from sim.model.run import simulate
 from sim.model.world import World
 from sim.protocol.imap.server import ImapServer
 from sim.protocol.imap_client import ImapClient, connect
 from sim.protocol.store import Store
-from sim.scenario import (DAY, DeviceSpec, ImapPolicy, LinkSpec, Scenario, TlsMode, UserSpec,
-                          WorkloadSpec)
+from sim.scenario import (
+    DAY,
+    DeviceSpec,
+    ImapPolicy,
+    LinkSpec,
+    Scenario,
+    TlsMode,
+    UserSpec,
+    WorkloadSpec,
+)
 from sim.workload import Action, ActionKind, Interval, MessageSpec, Trace, build_message
 
 FAST = LinkSpec(1e10, 1e10, 0.1)
@@ -72,7 +80,7 @@ def _model(qresync: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[Scenario, Tr
             charged[t] = (u + sum(up), tuple(x + y for x, y in zip(d, down)), r + rt)
         return orig(self, dev, up, down, rt, **kw)
     monkeypatch.setattr(World, "charge", spy)
-    result, world = simulate(sc, Protocol.IMAP, trace)
+    _result, world = simulate(sc, Protocol.IMAP, trace)
     a = world.devices[0]
     charged["final"] = {mid: copy.state() for mid, copy in a.local.items()}
     return sc, trace, charged

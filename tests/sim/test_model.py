@@ -158,7 +158,7 @@ def test_a_trace_out_of_time_order_is_refused_by_name() -> None:
 
 def test_pop3_lock_conflict_refuses_the_second_session() -> None:
     """Two devices polling at the same instant: the second finds the maildrop locked."""
-    sc, trace = tiny()
+    _sc, trace = tiny()
     a = DeviceSpec(name="a", link=LinkSpec(1e4, 1e4, 2.0))
     b = DeviceSpec(name="b", link=LinkSpec(1e4, 1e4, 2.0))
     sc2 = Scenario(users=(UserSpec("u", (a, b)),), tls=TlsMode.NONE, duration_s=DAY,

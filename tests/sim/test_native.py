@@ -31,7 +31,7 @@ def _corpus():  # type: ignore[no-untyped-def]
 def _pure(*args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, **{native.PURE_ENV: "1"})
     return subprocess.run([sys.executable, *args], cwd=native.ROOT, env=env, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
+                          capture_output=True, timeout=600)
 
 
 def test_the_compiled_build_is_in_use_where_it_is_required() -> None:

@@ -21,8 +21,16 @@ from sim.model.world import World
 from sim.protocol.imap.server import ImapServer
 from sim.protocol.imap_client import ImapClient, connect
 from sim.protocol.store import Store
-from sim.scenario import (DAY, DeviceSpec, ImapPolicy, LinkSpec, Scenario, TlsMode, UserSpec,
-                          WorkloadSpec)
+from sim.scenario import (
+    DAY,
+    DeviceSpec,
+    ImapPolicy,
+    LinkSpec,
+    Scenario,
+    TlsMode,
+    UserSpec,
+    WorkloadSpec,
+)
 from sim.workload import Action, ActionKind, Interval, MessageSpec, Trace, build_message
 
 FAST = LinkSpec(1e10, 1e10, 0.1)

@@ -165,7 +165,7 @@ def test_eager_attachments_come_with_the_new_message_and_stay(fetch: FetchMode) 
 
 def test_an_attachment_the_device_lacks_cannot_be_opened_offline() -> None:
     online = (Interval(0.0, 150.0), Interval(300.0, DAY))  # offline at 200 s
-    dev, copy, m = _one(FetchMode.BODIES_ON_OPEN, AttachmentPolicy.ON_DEMAND, (READ, OPEN),
+    dev, copy, _m = _one(FetchMode.BODIES_ON_OPEN, AttachmentPolicy.ON_DEMAND, (READ, OPEN),
                         online=online)
     assert dev.down.attachment == 0 and copy is not None and not copy.attachment
 
