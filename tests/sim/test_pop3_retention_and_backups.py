@@ -1,4 +1,5 @@
-"""POP3 cases a review found wrong, each against what RFC 1939 and the engine's ``poll()`` do.
+"""POP3 leave-on-server days, re-downloads and backups, each against what RFC 1939 and the
+engine's ``poll()`` do (each case was once wrong in the model).
 
 * headers-first with leave-on-server for N days: the days count from first sight (the TOP), and a
   message opened later (RETR on open) is still deleted when its days are up;

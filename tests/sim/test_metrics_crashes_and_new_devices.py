@@ -1,5 +1,6 @@
-"""Metric cases a review found wrong: virus exposure across a crash, and POP3 sent mail in a
-backup.  Each failed before its fix."""
+"""Metrics across crashes and new devices: virus exposure across a crash, POP3 sent mail in a
+backup, idle traffic in the device series, mail that arrived before a device appeared, and the
+folder a filing chose.  Each failed before its fix."""
 
 from __future__ import annotations
 
