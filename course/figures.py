@@ -53,12 +53,6 @@ KIND_LABELS = {"tcp": "TCP/IP", "tls": "TLS", "framing": "protocol framing", "he
                "body": "bodies", "attachment": "attachments"}
 
 
-def _note(ax: Axes, text: str) -> None:
-    """A small explanatory line under the axes title (what the reader is looking at)."""
-    ax.text(0.0, 1.0, text, transform=ax.transAxes, fontsize=8.5, color=style.GREY,
-            va="bottom", ha="left")
-
-
 def drop_legend(ax: Axes) -> None:
     """Remove the legend ``ax`` has (a neighbouring panel already explains the colours)."""
     legend = ax.get_legend()
