@@ -91,11 +91,11 @@ def test_device_series_show_idle_traffic_when_it_happens(protocol: Protocol) -> 
     result, _ = simulate(sc, protocol, Trace(sc, (spec,), (), (), (DAYS,), (DAYS,), (), (), ()))
     series = result.device_series("u/a")
     wire = series.wire_bytes
-    assert all(b > a for a, b in itertools.pairwise(wire))  # more every hour, from hour 1 on
+    assert all(b > a for a, b in itertools.pairwise(wire[1:]))  # more every hour, from hour 1 on
     assert wire[-1] == result.device("u/a").wire_bytes  # the last point is the end of the run
     if protocol is Protocol.POP3:  # a copy more at every poll: storage grows every hour too
         storage = series.storage_bytes
-        assert all(b > a for a, b in itertools.pairwise(storage))
+        assert all(b > a for a, b in itertools.pairwise(storage[2:]))
 
 
 @pytest.mark.parametrize("protocol", list(Protocol))
