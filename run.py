@@ -2,7 +2,8 @@
 """The two set-up commands of POP vs IMAP Lab, needing nothing but Python 3.11+.
 
     python3 run.py lab         # install into ./.venv if needed, launch JupyterLab on the welcome lesson
-    python3 run.py test        # install into ./.venv if needed, run every test (pytest + notebooks)
+    python3 run.py test        # install into ./.venv if needed, lint, type-check, run every test
+    python3 run.py test --quick   # the same without the browser, delivery and long property tests
     python3 run.py build       # compile the model's hot modules (mypyc; `test` does it too)
     python3 run.py present 3   # show lesson 3 in Voila: prose and dashboards, no code (a lecture)
 
@@ -319,9 +320,18 @@ def lab(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
-def test_command(python: Path, extra: list[str]) -> list[str]:
-    """pytest over tests/ plus nbval (lax) over the lessons, when there are lessons."""
+# `run.py test --quick`: everything but the tests that take minutes (pyproject.toml's markers),
+# on two processes (pytest-xdist; a file's tests, a notebook's cells above all, stay together)
+QUICK_MARKS = "not browser and not delivery and not slow and not long_property"
+QUICK_WORKERS = ["-n", "2", "--dist", "loadfile"]
+
+
+def test_command(python: Path, extra: list[str], quick: bool = False) -> list[str]:
+    """pytest over tests/ plus nbval (lax) over the lessons, when there are lessons; ``quick``
+    leaves out the browser, delivery, slow and long property tests (the lessons still run)."""
     command = [str(python), "-m", "pytest", "tests", "-p", "no:cacheprovider"]
+    if quick:
+        command += ["-m", QUICK_MARKS, *QUICK_WORKERS]
     if sorted(NOTEBOOKS.glob("*.ipynb")):
         command += ["--nbval-lax", "--nbval-current-env", "notebooks"]
     return command + extra
@@ -362,15 +372,15 @@ def test(args: argparse.Namespace) -> int:
     model when it can be built (CI requires it: it sets POPIMAP_REQUIRE_NATIVE=1), else on the
     pure-Python one, which gives the same results."""
     python = ensure_venv(frozenset({"lab", "test", "native"}))
-    checked = run_checks(python)
-    if checked != 0:
-        return checked
     if not build_native(python):
         if os.environ.get("POPIMAP_REQUIRE_NATIVE") == "1":
             sys.exit("run.py: the compiled build failed and POPIMAP_REQUIRE_NATIVE=1 requires it")
         print("run.py: the compiled build failed (see above); testing the pure-Python model",
               flush=True)
-    command = test_command(python, args.pytest_args)
+    checked = run_checks(python)
+    if checked != 0:
+        return checked
+    command = test_command(python, args.pytest_args, quick=args.quick)
     print("run.py: " + " ".join(command[1:]), flush=True)
     print("run.py: pytest shows a dot per test passed and, at each line's end, the share done; "
           "the browser and fresh-clone tests take minutes each", flush=True)
@@ -505,6 +515,9 @@ def main(argv: list[str] | None = None) -> int:
                             help="access token (default: $JUPYTER_TOKEN or a random one)")
     lab_parser.set_defaults(run=lab)
     test_parser = commands.add_parser("test", help="run all tests (extra arguments go to pytest)")
+    test_parser.add_argument("--quick", action="store_true",
+                             help="leave out the browser, delivery, slow and long property tests "
+                                  "(a few minutes)")
     test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER,
                              help="passed to pytest, e.g. -k browser -x")
     test_parser.set_defaults(run=test)

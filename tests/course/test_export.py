@@ -55,6 +55,7 @@ def test_cli_bad_lessons_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert "outside the allowed range" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_cli_exports_every_lesson(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["figures", "--out", str(tmp_path), "--dpi", "150"]) == 0

@@ -238,3 +238,29 @@ def test_run_py_build_installs_only_what_the_build_needs(monkeypatch) -> None:
     run_py, seen = _stub_run_py(monkeypatch, built=True)
     assert run_py.main(["build"]) == 0
     assert seen["extras"] == [{"native"}]
+
+
+def test_run_py_test_lints_and_type_checks_first_and_stops_on_a_finding(monkeypatch) -> None:
+    run_py, seen = _stub_run_py(monkeypatch, built=True)
+    assert run_py.main(["test"]) == 0
+    assert [c[1:3] for c in seen["commands"]] == [["-m", "ruff"], ["-m", "mypy"], ["-m", "pytest"]]
+
+    def ruff_finds_something(command, **_kw):
+        seen["commands"].append(command)
+        return subprocess.CompletedProcess(command, 1 if "ruff" in command else 0)
+    monkeypatch.setattr(run_py.subprocess, "run", ruff_finds_something)
+    seen["commands"].clear()
+    assert run_py.main(["test"]) == 1
+    assert [c[2] for c in seen["commands"]] == ["ruff"]  # neither mypy nor pytest ran
+
+
+def test_run_py_test_quick_leaves_out_the_slow_marks_and_passes_the_rest(monkeypatch) -> None:
+    run_py, seen = _stub_run_py(monkeypatch, built=True)
+    assert run_py.main(["test", "--quick", "-k", "layers"]) == 0
+    pytest_command = seen["commands"][-1]
+    marks = pytest_command[pytest_command.index("-m", 3) + 1]
+    assert marks == "not browser and not delivery and not slow and not long_property"
+    assert pytest_command[pytest_command.index("-n") + 1] == "2"
+    assert pytest_command[-2:] == ["-k", "layers"]
+    run_py.main(["test"])
+    assert "-m" not in seen["commands"][-1][3:]  # the full tier selects nothing out

@@ -6,6 +6,7 @@ not "found" either."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -37,6 +38,7 @@ def search_scenarios(draw: st.DrawFn) -> Scenario:
                     seed=draw(st.integers(0, 100_000)), name="search")
 
 
+@pytest.mark.long_property
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(search_scenarios())
 def test_recall_never_exceeds_one(sc: Scenario) -> None:
