@@ -2,7 +2,8 @@
 """The two set-up commands of POP vs IMAP Lab, needing nothing but Python 3.11+.
 
     python3 run.py lab         # install into ./.venv if needed, launch JupyterLab on the welcome lesson
-    python3 run.py test        # install into ./.venv if needed, run every test (pytest + notebooks)
+    python3 run.py test        # install into ./.venv if needed, lint, type-check, run every test
+    python3 run.py test --quick   # the same without the browser, delivery and long property tests
     python3 run.py present 3   # show lesson 3 in Voila: prose and dashboards, no code (a lecture)
 
 Why a script and not a Makefile: a lecture-hall laptop may have no `make`, but it has Python.
@@ -25,8 +26,9 @@ import time
 import urllib.error
 import urllib.request
 import webbrowser
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -132,7 +134,7 @@ def _packages(count: int) -> str:
 
 
 def pip_progress(lines: Iterable[str | None], heartbeat: float = 15.0,
-                 clock=time.monotonic) -> Iterator[str]:
+                 clock: Callable[[], float] = time.monotonic) -> Iterator[str]:
     """What to print while pip works, from pip's output lines (``None`` items: no new line yet).
 
     A line every few seconds while pip collects packages (how many so far and the latest), one
@@ -172,7 +174,7 @@ def pip_progress(lines: Iterable[str | None], heartbeat: float = 15.0,
             last_said = now
 
 
-def _lines_with_ticks(stream, tick: float) -> Iterator[str | None]:
+def _lines_with_ticks(stream: IO[str], tick: float) -> Iterator[str | None]:
     """The lines of ``stream``, and ``None`` whenever ``tick`` seconds pass without one."""
     import queue
     import threading
@@ -203,8 +205,11 @@ def run_pip(command: list[str]) -> int:
     with PIP_LOG.open("w", encoding="utf-8") as log, subprocess.Popen(
             command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             errors="replace", bufsize=1) as pip:
+        assert pip.stdout is not None  # stdout=PIPE
+        output = pip.stdout
+
         def logged() -> Iterator[str | None]:
-            for line in _lines_with_ticks(pip.stdout, 1.0):
+            for line in _lines_with_ticks(output, 1.0):
                 if line is not None:
                     log.write(line)
                     log.flush()
@@ -314,18 +319,48 @@ def lab(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
-def test_command(python: Path, extra: list[str]) -> list[str]:
-    """pytest over tests/ plus nbval (lax) over the lessons, when there are lessons."""
+# `run.py test --quick`: everything but the tests that take minutes (pyproject.toml's markers),
+# on two processes (pytest-xdist; a file's tests, a notebook's cells above all, stay together)
+QUICK_MARKS = "not browser and not delivery and not slow and not long_property"
+QUICK_WORKERS = ["-n", "2", "--dist", "loadfile"]
+
+
+def test_command(python: Path, extra: list[str], quick: bool = False) -> list[str]:
+    """pytest over tests/ plus nbval (lax) over the lessons, when there are lessons; ``quick``
+    leaves out the browser, delivery, slow and long property tests (the lessons still run)."""
     command = [str(python), "-m", "pytest", "tests", "-p", "no:cacheprovider"]
+    if quick:
+        command += ["-m", QUICK_MARKS, *QUICK_WORKERS]
     if sorted(NOTEBOOKS.glob("*.ipynb")):
         command += ["--nbval-lax", "--nbval-current-env", "notebooks"]
     return command + extra
 
 
+def check_commands(python: Path) -> list[list[str]]:
+    """ruff's lint and mypy's type check, as configured in pyproject.toml."""
+    return [[str(python), "-m", "ruff", "check", "."], [str(python), "-m", "mypy"]]
+
+
+def run_checks(python: Path) -> int:
+    """Lint and type-check before the tests; the first failure's exit status, else 0."""
+    for command in check_commands(python):
+        print("run.py: " + " ".join(command[1:]), flush=True)
+        status = subprocess.run(command, cwd=ROOT).returncode
+        if status != 0:
+            print(f"run.py: {command[2]} found problems (above); the tests did not run",
+                  flush=True)
+            return status
+    return 0
+
+
 def test(args: argparse.Namespace) -> int:
-    """Run every test; the exit status is pytest's (5, no test collected, counts as failure)."""
+    """Lint (ruff), type-check (mypy), then run every test; the exit status is the first failing
+    step's (pytest's 5, no test collected, counts as failure)."""
     python = ensure_venv(frozenset({"lab", "test"}))
-    command = test_command(python, args.pytest_args)
+    checked = run_checks(python)
+    if checked != 0:
+        return checked
+    command = test_command(python, args.pytest_args, quick=args.quick)
     print("run.py: " + " ".join(command[1:]), flush=True)
     print("run.py: pytest shows a dot per test passed and, at each line's end, the share done; "
           "the browser and fresh-clone tests take minutes each", flush=True)
@@ -460,6 +495,9 @@ def main(argv: list[str] | None = None) -> int:
                             help="access token (default: $JUPYTER_TOKEN or a random one)")
     lab_parser.set_defaults(run=lab)
     test_parser = commands.add_parser("test", help="run all tests (extra arguments go to pytest)")
+    test_parser.add_argument("--quick", action="store_true",
+                             help="leave out the browser, delivery, slow and long property tests "
+                                  "(a few minutes)")
     test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER,
                              help="passed to pytest, e.g. -k browser -x")
     test_parser.set_defaults(run=test)

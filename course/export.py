@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from course import style
 
@@ -90,7 +91,9 @@ def export_figures(out: str | Path, lessons: Iterable[int] = EXPORT_LESSONS,
                 drawer(fig)
             # the caption goes on the slide, in a band above the figure (legends sit below
             # it), and beside it as text for the speaker's notes
-            fig.get_layout_engine().set(rect=(0.0, 0.0, 1.0, 0.92))
+            engine = fig.get_layout_engine()
+            assert isinstance(engine, ConstrainedLayoutEngine)  # style.figure's layout
+            engine.set(rect=(0.0, 0.0, 1.0, 0.92))
             fig.text(0.01, 0.995, textwrap.fill(caption, 210), fontsize=7, va="top",
                      ha="left", color="#444444")
             for ext in ("png", "svg"):

@@ -22,24 +22,35 @@ from course.style import KIND_COLOURS, PROTOCOL_COLOURS, Protocol
 from course.timeline import TimelineData, timeline_figure
 
 __all__ = [
-    "bandwidth_by_kind", "connection_setup", "consistency_over_time", "crash_loss",
-    "delay_distribution", "draw_bandwidth", "draw_consistency", "draw_crash_loss",
-    "draw_delay_cdf", "draw_flag_agreement", "draw_storage", "flag_agreement", "grouped_bars",
-    "protocol_pair", "search_recall", "storage_over_time", "timeline", "traffic_by_kind",
-    "two_clients_and_lock", "virus_copies",
-    "draw_year_losses", "setup_bars", "yearly_loss_by_setup",  # lesson 9
+    "bandwidth_by_kind",
+    "connection_setup",
+    "consistency_over_time",
+    "crash_loss",
+    "delay_distribution",
+    "draw_bandwidth",
+    "draw_consistency",
+    "draw_crash_loss",
+    "draw_delay_cdf",
+    "draw_flag_agreement",
+    "draw_storage",
+    "draw_year_losses",  # lesson 9
+    "flag_agreement",
+    "grouped_bars",
+    "protocol_pair",
+    "search_recall",
+    "setup_bars",
+    "storage_over_time",
+    "timeline",
+    "traffic_by_kind",
+    "two_clients_and_lock",
+    "virus_copies",
+    "yearly_loss_by_setup",
 ]
 
-P, I = Protocol.POP3, Protocol.IMAP
+POP3, IMAP = Protocol.POP3, Protocol.IMAP
 TRAFFIC_KINDS = ("tcp", "tls", "framing", "header", "body", "attachment")
 KIND_LABELS = {"tcp": "TCP/IP", "tls": "TLS", "framing": "protocol framing", "header": "headers",
                "body": "bodies", "attachment": "attachments"}
-
-
-def _note(ax: Axes, text: str) -> None:
-    """A small explanatory line under the axes title (what the reader is looking at)."""
-    ax.text(0.0, 1.0, text, transform=ax.transAxes, fontsize=8.5, color=style.GREY,
-            va="bottom", ha="left")
 
 
 def drop_legend(ax: Axes) -> None:
@@ -65,7 +76,7 @@ def protocol_pair(fig: Figure, left_spec: Any, right_spec: Any, what: str = "",
     right = fig.add_subplot(right_spec, sharey=left if sharey else None)
     if sharey:
         right.tick_params(labelleft=False)
-    for ax, proto in ((left, P), (right, I)):
+    for ax, proto in ((left, POP3), (right, IMAP)):
         ax.set_title(f"{proto.value}: {what}" if what else proto.value,
                      color=PROTOCOL_COLOURS[proto], loc="left")
     return left, right
@@ -156,7 +167,7 @@ def draw_delay_cdf(ax: Axes, pop3: Any, imap: Any, device: str | None = None) ->
     log-time axis: of ``device`` (``"alex/phone"``) or pooled over all devices (None).  The share
     is of *all* pairs, so a curve ends below 100 % by the pairs never shown."""
     any_data = False
-    for proto, result in ((P, pop3), (I, imap)):
+    for proto, result in ((POP3, pop3), (IMAP, imap)):
         xs = _delays(result, device)
         delay = _delay_of(result, device)
         if not xs:
@@ -249,7 +260,7 @@ def grouped_bars(ax: Axes, categories: Sequence[str], pop3: Sequence[float], ima
     width = 0.38
     finite = [v for v in list(pop3) + list(imap) if not math.isnan(v)]
     peak = max(finite + [0.0]) or 1.0  # all zero: a unit axis, not a 1e-9 one
-    for offset, proto, values in ((-width / 2, P, pop3), (width / 2, I, imap)):
+    for offset, proto, values in ((-width / 2, POP3, pop3), (width / 2, IMAP, imap)):
         bars = ax.bar([x + offset for x in xs], values, width=width, color=PROTOCOL_COLOURS[proto],
                       label=proto.value)
         for bar, v in zip(bars, values):
@@ -270,7 +281,9 @@ def search_recall(fig: Figure, where: Sequence[str], recall_pop3: Sequence[float
     """Left: share of matching mail a search finds (%); right: bytes it cost on the wire."""
     fig.clear()
     left, right = fig.subplots(1, 2)
-    nan0 = lambda xs: [0.0 if math.isnan(x) else x for x in xs]
+    def nan0(xs: list[float]) -> list[float]:
+        return [0.0 if math.isnan(x) else x for x in xs]
+
     grouped_bars(left, where, nan0([100 * x for x in recall_pop3]),
                  nan0([100 * x for x in recall_imap]), "matching messages found (%)", "{:.0f} %")
     left.set_ylim(0, 130)
@@ -294,20 +307,20 @@ def draw_crash_loss(ax: Axes, ages_days: Sequence[float], lost_pop3: Sequence[fl
     """Messages lost in one crash against the age of the restored backup (days), one point per
     simulated age; ``no_backup`` as dotted lines; the age as set as a dashed line and, when it is
     not one of ``ages_days``, its own run's losses (``current``) as open markers."""
-    for proto, lost, marker in ((P, lost_pop3, "o"), (I, lost_imap, "s")):
+    for proto, lost, marker in ((POP3, lost_pop3, "o"), (IMAP, lost_imap, "s")):
         ax.plot(ages_days, lost, color=PROTOCOL_COLOURS[proto], marker=marker, label=proto.value,
                 clip_on=False)
     if no_backup is not None:
-        ax.axhline(no_backup[0], color=PROTOCOL_COLOURS[P], linestyle=":", linewidth=1.3,
+        ax.axhline(no_backup[0], color=PROTOCOL_COLOURS[POP3], linestyle=":", linewidth=1.3,
                    label="POP3, no backup")
-        ax.axhline(no_backup[1], color=PROTOCOL_COLOURS[I], linestyle=":", linewidth=1.3,
+        ax.axhline(no_backup[1], color=PROTOCOL_COLOURS[IMAP], linestyle=":", linewidth=1.3,
                    label="IMAP, no backup")
     if current_age is not None:
         ax.axvline(current_age, color=style.GREY, linewidth=1, linestyle="--",
                    label=f"as set: {format_value(current_age)} days")
         if current is not None and current_age not in ages_days:
-            for proto, lost, marker in ((P, current[0], "o"), (I, current[1], "s")):
-                ax.plot([current_age], [lost], linestyle="none", marker=marker, clip_on=False,
+            for proto, lost_now, marker in ((POP3, current[0], "o"), (IMAP, current[1], "s")):
+                ax.plot([current_age], [lost_now], linestyle="none", marker=marker, clip_on=False,
                         markerfacecolor="white", markeredgecolor=PROTOCOL_COLOURS[proto])
     top = max(list(lost_pop3) + list(lost_imap) + list(no_backup or ()) + list(current or ())
               + [1.0])
@@ -479,7 +492,7 @@ def scorecard(fig: Figure, metrics: Sequence[tuple[str, str, float, float, str]]
         raw = (p, i)
         values = [0.0 if math.isnan(v) else v for v in raw]
         peak = max(values) or 1.0
-        for k, (proto, v, r) in enumerate(zip((P, I), values, raw)):
+        for k, (proto, v, r) in enumerate(zip((POP3, IMAP), values, raw)):
             y = row + (k - 0.5) * 0.38
             width = 100 * v / peak
             ax.barh(y, width, height=0.36, color=PROTOCOL_COLOURS[proto],
@@ -519,7 +532,8 @@ def connection_timeline(fig: Figure, rows: Sequence[Mapping[str, Any]]) -> Figur
             bars["color"].append({"tcp": KIND_COLOURS["tcp"], "tls": style.GREY}.get(
                 kind, PROTOCOL_COLOURS[row["protocol"]]))
             bars["hatch"].append("///" if readable else None)
-    ax.barh(**bars, height=0.62, edgecolor="white", linewidth=1.2)
+    ax.barh(bars["y"], bars["width"], left=bars["left"], color=bars["color"], hatch=bars["hatch"],
+            height=0.62, edgecolor="white", linewidth=1.2)
     for y, row in enumerate(rows):
         for start, stop, text, kind, _readable in row["steps"]:
             if (stop - start) / end > 0.045:

@@ -158,5 +158,5 @@ def progress_widget(on_start_over: Callable[[], None] | None = None) -> Any:
 
     button.on_click(on_click)
     box = w.VBox([table, w.HBox([button, note])])
-    box.table, box.start_over, box.note = table, button, note  # type: ignore[attr-defined]
+    box.table, box.start_over, box.note = table, button, note
     return box

@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 import html
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -50,7 +50,7 @@ class Prediction:
     committed_after_run: bool = False
     first_result: ResultValue | None = None
     latest_result: ResultValue | None = None
-    _listeners: list = field(default_factory=list, repr=False)
+    _listeners: list[Callable[[Prediction], None]] = field(default_factory=list, repr=False)
 
     @property
     def spec(self) -> ResultKey:
@@ -100,7 +100,7 @@ class Prediction:
         self.latest_result = value
         self._notify()
 
-    def on_change(self, callback) -> None:
+    def on_change(self, callback: Callable[[Prediction], None]) -> None:
         """Call ``callback(self)`` after every commit or observation (widgets refresh with it)."""
         self._listeners.append(callback)
 
@@ -197,5 +197,5 @@ def predict_widget(prediction: Prediction) -> ipywidgets.Widget:
     prediction.on_change(refresh)
     refresh(prediction)
     box = w.VBox([question, answer_input, w.HBox([button, status])])
-    box.answer_input, box.commit_button, box.status = answer_input, button, status  # type: ignore[attr-defined]
+    box.answer_input, box.commit_button, box.status = answer_input, button, status
     return box

@@ -238,14 +238,12 @@ def _question_widget(number: int, question: Question, lesson: int | None = None,
             value=None,
             layout=w.Layout(width="auto"),
         )
-        read = lambda: answer_input.value
     else:
         answer_input = w.FloatText(value=0.0, description=question.unit or "answer",
                                    layout=w.Layout(width="260px"))
-        read = lambda: answer_input.value
 
     def on_click(_: object, save: bool = True) -> None:
-        answer = read()
+        answer = answer_input.value
         result = check(question, answer)
         colour = "#1b7837" if result.correct else "#b2182b"
         feedback.value = f'<span style="color:{colour}">{_md_inline(result.message)}</span>'
@@ -264,7 +262,7 @@ def _question_widget(number: int, question: Question, lesson: int | None = None,
     box = w.VBox([prompt, answer_input, w.HBox([button, feedback])],
                  layout=w.Layout(margin="0 0 12px 0"))
     # expose the parts so tests (and curious learners) can drive the widget without a browser
-    box.question, box.answer_input, box.check_button, box.feedback = (  # type: ignore[attr-defined]
+    box.question, box.answer_input, box.check_button, box.feedback = (
         question, answer_input, button, feedback)
     return box
 
@@ -301,5 +299,5 @@ def quiz_widget(questions: tuple[Question, ...] | list[Question],
     if not blocks:
         return w.VBox([w.HTML("<i>No questions in this lesson.</i>")])
     box = w.VBox(blocks)
-    box.blocks = blocks  # type: ignore[attr-defined]
+    box.blocks = blocks
     return box

@@ -27,6 +27,7 @@ the same ``n`` within a kernel, so the prediction made in one cell is what the d
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from IPython.display import Markdown
@@ -65,10 +66,9 @@ class Lesson:
 
         kept = journal().prediction(self.number)
         if kept is not None:
-            try:
+            # a journal entry of an older version of the prompt fails to restore: ask again
+            with contextlib.suppress(TypeError, ValueError):
                 prediction.restore(kept["value"], bool(kept.get("committed_after_run")))
-            except (TypeError, ValueError):
-                pass  # a journal entry of an older version of the prompt: ask again
 
         # every dashboard run notifies the prediction: write only when the commit is new
         saved = [None if kept is None else kept.get("value")]
@@ -153,11 +153,11 @@ class Lesson:
                 prediction.observe(transcript_results())
 
         button.on_click(reveal)
-        view.pick.observe(reveal, names="value")  # type: ignore[attr-defined]
-        view.show_all.observe(reveal, names="value")  # type: ignore[attr-defined]
+        view.pick.observe(reveal, names="value")
+        view.show_all.observe(reveal, names="value")
         prediction.on_change(lambda p: reveal() if p.state is PredictionState.COMMITTED
                              else None)
-        view.gate_button = button  # type: ignore[attr-defined]
+        view.gate_button = button
         return view
 
     def state_machines(self) -> ipywidgets.Widget:

@@ -231,9 +231,9 @@ def dashboard_widget(dashboard: Dashboard) -> w.Widget:
     title = w.HTML(f"<h4 style='margin:4px 0'>{html.escape(dashboard.title)}</h4>")
     output = w.VBox([image, summary, comparison] if dashboard.revealed else [gate, comparison])
     box = w.VBox([title, controls, progress.widget, error, output])
-    box.views, box.image, box.summary, box.comparison = views, image, summary, comparison  # type: ignore[attr-defined]
-    box.progress, box.error, box.dashboard = progress, error, dashboard  # type: ignore[attr-defined]
-    box.output, box.gate_button = output, gate_button  # type: ignore[attr-defined]
+    box.views, box.image, box.summary, box.comparison = views, image, summary, comparison
+    box.progress, box.error, box.dashboard = progress, error, dashboard
+    box.output, box.gate_button = output, gate_button
     return box
 
 

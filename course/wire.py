@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     import ipywidgets
     from matplotlib.figure import Figure
 
-__all__ = ["Endpoint", "LiveLab", "draw_bytes_per_command", "draw_state_machines", "transcript_html", "transcript_results", "transcript_view",
-           "wire_figures"]
+__all__ = ["Endpoint", "LiveLab", "draw_bytes_per_command", "draw_state_machines", "transcript_html",
+           "transcript_results", "transcript_view", "wire_figures"]
 
 PROTOCOLS = ("pop3", "imap")
 START_TIMEOUT_S = 20.0
@@ -108,7 +108,7 @@ def transcript_results() -> dict[str, float]:
     for protocol in PROTOCOLS:
         try:
             out[f"{protocol}_client_bytes"] = float(_build(protocol).client_bytes)
-        except Exception:  # noqa: BLE001 - a transcript the engines cannot build must not break the lesson
+        except Exception:  # a transcript the engines cannot build must not break the lesson
             out[f"{protocol}_client_bytes"] = float("nan")
     return out
 
@@ -127,14 +127,14 @@ def transcript_view(protocol: str = "pop3", example: str = "typical",
         p, e = pick.value
         try:
             body.value = transcript_html(_build(p, e), full=show_all.value)
-        except Exception as exc:  # noqa: BLE001 - shown to the learner instead of a traceback
+        except Exception as exc:  # shown to the learner instead of a traceback
             body.value = f"<i>{html.escape(str(exc))}</i>"
 
     pick.observe(render, names="value")
     show_all.observe(render, names="value")
     render()
     box = w.VBox([w.HBox([pick, show_all]), body])
-    box.pick, box.show_all, box.body = pick, show_all, body  # type: ignore[attr-defined]
+    box.pick, box.show_all, box.body = pick, show_all, body
     return box
 
 
@@ -279,7 +279,7 @@ def draw_bytes_per_command(fig: Figure) -> None:
     for protocol in PROTOCOLS:
         try:
             transcripts.append((protocol, _build(protocol)))
-        except Exception:  # noqa: BLE001 - the slide shows "not available" instead
+        except Exception:  # the slide shows "not available" instead
             transcripts.append((protocol, None))
     fig.clear()
     axes = fig.subplots(1, len(transcripts), squeeze=False)[0]

@@ -30,6 +30,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from types import ModuleType
 from typing import NoReturn
 
 PROG = "python -m sim"
@@ -120,7 +121,7 @@ def build_parser(command: str | None = None) -> OneLineParser:
     return parser
 
 
-def _import_optional(name: str) -> object | None:
+def _import_optional(name: str) -> ModuleType | None:
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:

@@ -29,7 +29,7 @@ MAX_DAYS = 400
 BY_KIND_ABOVE = 12  # more devices than this: the table summarises them per kind of device
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "compare", help="POP3 vs IMAP on one preset: headline metrics side by side",
         description="Simulate a preset under POP3 and under IMAP on the same workload trace "

@@ -192,12 +192,12 @@ def lesson_function(n: int) -> Callable[..., Any]:
     if LESSONS[n] == "capstone":
         return capstone
     from . import experiments
-    return getattr(experiments, LESSONS[n])  # type: ignore[no-any-return]
+    return getattr(experiments, LESSONS[n])
 
 
 def _extra_function(extra: Extra) -> Callable[..., Any]:
     from . import experiments
-    return getattr(experiments, extra.function)  # type: ignore[no-any-return]
+    return getattr(experiments, extra.function)
 
 
 @dataclass(frozen=True)
@@ -220,14 +220,14 @@ def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
     """``fn``'s resolved type hints; one that cannot be resolved counts as ``Any``."""
     try:
         return typing.get_type_hints(fn)
-    except Exception:  # noqa: BLE001 - e.g. a name only defined where the function was
+    except Exception:  # e.g. a name only defined where the function was
         out: dict[str, Any] = {}
         for name, ann in getattr(fn, "__annotations__", {}).items():
             try:
                 out[name] = typing.get_type_hints(types.SimpleNamespace(
                     __annotations__={name: ann}, __module__=fn.__module__),
                     globalns=getattr(fn, "__globals__", None))[name]
-            except Exception:  # noqa: BLE001
+            except Exception:
                 out[name] = Any
         return out
 
@@ -411,7 +411,7 @@ def _first_paragraph(fn: Callable[..., Any]) -> str:
     return " ".join(doc.split("\n\n")[0].split())
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "lesson", help="a lesson's experiment at chosen settings: every number the lesson shows",
         description="Run lesson N's experiment (both protocols, same trace) and print every "
@@ -616,7 +616,7 @@ def record_values(record: Any) -> dict[str, Any]:
     ``(name, value)`` pair tuples objects keyed by name, other tuples lists, NaN ``null``."""
     try:
         hints = typing.get_type_hints(type(record))
-    except Exception:  # noqa: BLE001 - an unresolvable hint only loses the pair detection
+    except Exception:  # an unresolvable hint only loses the pair detection
         hints = {}
     fields = dataclasses.fields(record)
     runs = [f for f in fields if isinstance(getattr(record, f.name), Result)]

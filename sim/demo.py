@@ -4,9 +4,10 @@ Theory of operation
 -------------------
 :func:`build_demo` makes a :class:`~sim.protocol.store.Store` with ``users`` accounts (alice, bob,
 carol, ...) whose passwords are derived from the seed (so a lab handout can print them), gives each
-an empty Sent and Trash folder, and fills each INBOX with ``messages`` synthetic messages.  A :class:`MailGenerator` makes the messages: text
-bodies of varied, heavy-tailed sizes, roughly one in four with a base64 attachment, subjects and
-senders from small vocabularies.  Message *n* of user *u* depends only on (seed, u, n), so the live
+an empty Sent and Trash folder, and fills each INBOX with ``messages`` synthetic messages.
+A :class:`MailGenerator` makes the messages: text bodies of varied, heavy-tailed sizes, roughly
+one in four with a base64 attachment, subjects and senders from small vocabularies.  Message *n*
+of user *u* depends only on (seed, u, n), so the live
 server's ``--deliver-every`` stream continues the same sequence.
 
 Nothing here reads a clock or the global random state; the live server passes the delivery time in.
@@ -18,7 +19,7 @@ import hashlib
 import random
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sim.protocol.message import Attachment, Message, synthesize
 from sim.protocol.store import Store
@@ -27,7 +28,7 @@ MAX_USERS = 100
 MAX_MESSAGES = 1000
 INBOX_LIMIT = 5000  # continuous delivery stops filling an INBOX beyond this
 FOLDERS = ("Sent", "Trash")  # besides INBOX, as a real mail client expects to find them
-BASE_DATE = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+BASE_DATE = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 _NAMES = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy")
 _OUTSIDERS = (
@@ -107,11 +108,11 @@ class MailGenerator:
         n = self.sent.get(user, 0)
         self.sent[user] = n + 1
         rng = random.Random(f"{self.seed}:{index}:{n}")
-        text_size = int(round(10 ** rng.uniform(2.5, 4.2)))  # ~300 B .. ~16 KB, log-uniform
+        text_size = round(10 ** rng.uniform(2.5, 4.2))  # ~300 B .. ~16 KB, log-uniform
         attachments: list[Attachment] = []
         if rng.random() < 0.25:
             filename, media_type = rng.choice(_ATTACHMENTS)
-            attachments.append(Attachment(filename, int(round(10 ** rng.uniform(3.0, 4.7))),
+            attachments.append(Attachment(filename, round(10 ** rng.uniform(3.0, 4.7)),
                                           media_type))
         others = [u for u in self.users if u != user]
         senders = [address(u) for u in others] + list(_OUTSIDERS)

@@ -58,7 +58,7 @@ class Recorder:
         self.names = list(device_names)
         self.duration = duration_s
         self.step = step_s
-        npts = int(math.floor(duration_s / step_s + 1e-9)) + 1
+        npts = math.floor(duration_s / step_s + 1e-9) + 1
         self.grid = [i * step_s for i in range(npts)]
         self._next = 0  # index of the first grid point not yet filled
         self.due = self.grid[0] if self.grid else math.inf  # advance(t) has work iff t > due

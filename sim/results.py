@@ -15,7 +15,6 @@ value at grid point ``t`` is the state just after every event at or before ``t``
 from __future__ import annotations
 
 import bisect
-
 import dataclasses
 import enum
 import math

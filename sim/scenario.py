@@ -25,12 +25,12 @@ import dataclasses
 import enum
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from . import defaults as D
 
-START = datetime(2026, 1, 5, tzinfo=timezone.utc)  # a Monday; t = 0 of every run
+START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday; t = 0 of every run
 DAY = 86_400.0
 YEAR = 365.0 * DAY
 
@@ -537,7 +537,7 @@ class Scenario:
     @property
     def devices(self) -> tuple[DeviceRef, ...]:
         """All devices of all users, indexed by their global ``id``."""
-        return self._devices  # type: ignore[attr-defined, no-any-return]
+        return self._devices  # type: ignore[attr-defined]
 
     @property
     def days(self) -> float:

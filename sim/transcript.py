@@ -32,7 +32,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sim.cli import UsageError
 from sim.protocol.message import Attachment, Message, synthesize
@@ -125,7 +125,7 @@ class Transcript:
                 octets = sum(len(ln.text) + 2 for ln in hidden)
                 shown = list(group[:PAYLOAD_HEAD]) + [None] + list(group[-PAYLOAD_TAIL:])
             else:
-                shown, hidden, octets = list(group), (), 0
+                shown, hidden, octets = list(group), [], 0
             for ln in shown:
                 if ln is None:
                     out.append(f"   ... {len(hidden)} more lines of message content "
@@ -453,7 +453,7 @@ def transcript_store() -> Store:
     shows every step without pages of payload."""
     store = Store()
     store.add_account(TRANSCRIPT_USER, TRANSCRIPT_PASSWORD)
-    day = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    day = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     to = "Alice <alice@lab.example>"
     store.deliver(TRANSCRIPT_USER, synthesize(
         seed=11, sender="Bob <bob@lab.example>", recipient=to, subject="Lunch on Friday?",
@@ -534,7 +534,7 @@ def _newcomer() -> Message:
     """The message that arrives between two polls (or while an IMAP client idles)."""
     return synthesize(
         seed=14, sender="Bob <bob@lab.example>", recipient="Alice <alice@lab.example>",
-        subject="Re: Lunch on Friday?", date=datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc),
+        subject="Re: Lunch on Friday?", date=datetime(2026, 3, 2, 12, 0, tzinfo=UTC),
         text_size=100, message_id="<lunch.4@lab.example>", in_reply_to="<lunch.1@lab.example>")
 
 

@@ -55,7 +55,7 @@ from itertools import accumulate
 from operator import itemgetter
 
 from .protocol.message import Attachment, Message, synthesize
-from .scenario import DAY, START, YEAR, Scenario, WorkloadSpec
+from .scenario import DAY, START, YEAR, DeviceSpec, Scenario, WorkloadSpec
 
 # -- random streams --------------------------------------------------------------------------------
 
@@ -633,7 +633,7 @@ def _recent_target(rng: random.Random, times: list[float], ids: list[int], t: fl
     return None
 
 
-def _device_intervals(seed: int, dev_id: int, spec, dur: float
+def _device_intervals(seed: int, dev_id: int, spec: DeviceSpec, dur: float
                       ) -> tuple[tuple[Interval, ...], tuple[Interval, ...]]:
     """(usage, online) intervals of one device over ``[0, dur)``."""
     begin = spec.first_online_s

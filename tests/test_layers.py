@@ -50,10 +50,7 @@ def imports_in(source: str, current: str = "", is_package: bool = False) -> list
         if isinstance(node, ast.Import):
             sites += [ImportSite(alias.name, node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = _resolve_relative(node.module, node.level, current, is_package)
-            else:
-                base = node.module or ""
+            base = _resolve_relative(node.module, node.level, current, is_package) if node.level else node.module or ""
             sites.append(ImportSite(base, node.lineno))
             # `from sim import protocol` imports the submodule sim.protocol, if it is one
             sites += [ImportSite(f"{base}.{alias.name}", node.lineno) for alias in node.names
@@ -66,6 +63,11 @@ def imports_in(source: str, current: str = "", is_package: bool = False) -> list
     return sites
 
 
+def _within(module: str, prefix: str) -> bool:
+    """``module`` is the package ``prefix`` or inside it."""
+    return module == prefix or module.startswith(prefix + ".")
+
+
 def violations(source: str, forbidden: frozenset[str], current: str = "",
                is_package: bool = False, allowed_prefix: str | None = None,
                banned_prefix: str | None = None) -> list[ImportSite]:
@@ -74,13 +76,9 @@ def violations(source: str, forbidden: frozenset[str], current: str = "",
     bad = []
     for site in imports_in(source, current, is_package):
         top = site.module.split(".")[0]
-        if top in forbidden:
+        if top in forbidden or (banned_prefix and _within(site.module, banned_prefix)
+              and not (allowed_prefix and _within(site.module, allowed_prefix))):
             bad.append(site)
-        elif banned_prefix and (site.module == banned_prefix
-                                or site.module.startswith(banned_prefix + ".")):
-            if not (allowed_prefix and (site.module == allowed_prefix
-                                        or site.module.startswith(allowed_prefix + "."))):
-                bad.append(site)
     return bad
 
 

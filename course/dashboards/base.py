@@ -112,7 +112,6 @@ class Dashboard(abc.ABC):
     lesson: ClassVar[int]
     title: ClassVar[str]
     controls: ClassVar[tuple[Control, ...]]
-    long_running: ClassVar[bool] = False  # simulate() reports real progress (the bar fills)
     figure_size: ClassVar[tuple[float, float]] = (10.0, 4.2)
     figure_name: ClassVar[str] = "dashboard"  # file-name stem of the exported figure
     # the scenario the experiment starts from (sim.presets), named in exported captions

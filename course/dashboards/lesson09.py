@@ -200,7 +200,6 @@ class Lesson9Dashboard(Dashboard):
     lesson = 9
     title = "What does a crash cost, and what does a delete by mistake cost?"
     figure_name = "crash_loss"
-    long_running = True
     figure_size = (12.0, 4.4)
     assumptions = (
         "the model's documented defaults for everything the controls do not set (message sizes "

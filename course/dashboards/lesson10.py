@@ -109,7 +109,6 @@ class Lesson10Dashboard(Dashboard):
     title = "Capstone: which protocol would you choose?"
     figure_name = "scorecard"
     figure_size = (10.0, 5.6)
-    long_running = True  # up to 60 days of three devices: show a progress bar
     controls = (
         Control("profile", "user profile", ControlKind.CHOICE, "family", options=PROFILES),
         Control("tls", "TLS", ControlKind.CHOICE, _enum_default(_tls_options(), "implicit"),

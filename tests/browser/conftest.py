@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from labpage import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, missing_browser, under_ci
 from labserver import start_lab
 

@@ -155,7 +155,8 @@ def start_lab(root: Path, work_dir: Path) -> LabServer:
     server = LabServer(root, port, token, process, log_path)
     try:
         wait_for_status(server.base_url, token, STARTUP_SECONDS, process)
-    except Exception:
+    except Exception as error:
         server.stop()
-        raise RuntimeError(f"JupyterLab did not start; its log ends:\n{server.log_tail()}")
+        raise RuntimeError(
+            f"JupyterLab did not start; its log ends:\n{server.log_tail()}") from error
     return server

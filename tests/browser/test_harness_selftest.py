@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 import labpage
+import pytest
 from labserver import start_lab
 from synthetic import write_notebooks
 

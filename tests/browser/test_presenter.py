@@ -18,7 +18,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from labserver import free_port, stop_group
 
 ROOT = Path(__file__).resolve().parents[2]

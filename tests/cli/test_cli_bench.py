@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sim.bench import dispatch_floor
 from sim.presets import preset
 from sim.workload import generate
@@ -14,6 +16,7 @@ from sim.workload import generate
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_bench_json_reports_every_measurement_but_campus_when_skipped() -> None:
     proc = subprocess.run([sys.executable, "-m", "sim", "bench", "--skip-campus", "--repeat", "1",
                            "--json"], cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -40,7 +40,7 @@ def test_encode_png_pixels_equal_savefig(n: int) -> None:
 def test_bench_line_for_one_dashboard() -> None:
     line = bench_dashboard(2, repeat=1)
     assert line.lesson == 2
-    assert 0 < line.floor_s and 0 < line.median_s <= line.p95_s
+    assert line.floor_s > 0 and 0 < line.median_s <= line.p95_s
     assert line.median_ratio == line.median_s / line.floor_s
     assert isinstance(line.ok, bool)
 

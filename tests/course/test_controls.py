@@ -35,5 +35,5 @@ def test_a_float_slider_shows_the_decimals_of_its_step() -> None:
 
 
 def test_on_value_must_lie_in_the_models_range() -> None:
-    with pytest.raises(ValueError, match="on_value=99 is outside 0..60"):
+    with pytest.raises(ValueError, match=r"on_value=99 is outside 0\.\.60"):
         control("leave_on_server_days", "x", ControlKind.OPTIONAL_INT, None, on_value=99)

@@ -176,7 +176,7 @@ def test_schema_validates_result_keys_and_kinds() -> None:
                   nuance=(NuanceBox("t", "x", "RFC 2177"),))
     with pytest.raises(ValueError, match="not a result of lesson 3"):
         LessonContent(**base, predict=PredictPrompt(PredictKind.NUMBER, "q", "nope"))
-    with pytest.raises(ValueError, match="use PredictKind.CHOICE"):
+    with pytest.raises(ValueError, match=r"use PredictKind\.CHOICE"):
         LessonContent(**base, predict=PredictPrompt(PredictKind.NUMBER, "q", "faster_notice"))
     with pytest.raises(ValueError, match="not in"):
         LessonContent(**base, predict=PredictPrompt(PredictKind.CHOICE, "q", "faster_notice",

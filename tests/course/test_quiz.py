@@ -60,7 +60,7 @@ def test_multiple_choice_bad_response_is_not_correct_and_does_not_raise(response
 def test_multiple_choice_validates_its_definition() -> None:
     with pytest.raises(ValueError, match="explanations"):
         MultipleChoice("p", ("a", "b"), seal("0"), ("x",))
-    with pytest.raises(ValueError, match="outside 0..1"):
+    with pytest.raises(ValueError, match=r"outside 0\.\.1"):
         MultipleChoice("p", ("a", "b"), seal("2"), ("x", "y"))
     with pytest.raises(ValueError, match="unseal"):
         MultipleChoice("p", ("a", "b"), "1", ("x", "y"))

@@ -14,7 +14,6 @@ from course.dashboards import make
 from course.dashboards.base import ControlKind
 from course.widgets import ControlView, dashboard_widget
 
-
 LESSONS = range(12)
 
 

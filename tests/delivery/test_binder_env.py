@@ -11,10 +11,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from delivery_tools import ROOT, base_python, clean_env, copy_repository, run
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-
-from delivery_tools import ROOT, base_python, clean_env, copy_repository, run
 
 BINDER = ROOT / "binder"
 WELCOME = Path("notebooks") / "00_welcome.ipynb"

@@ -14,9 +14,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from delivery_tools import (ROOT, base_python, clean_env, free_port, get, put_json, run,
-                            wait_for_json)
+from delivery_tools import (
+    ROOT,
+    base_python,
+    clean_env,
+    free_port,
+    get,
+    put_json,
+    run,
+    wait_for_json,
+)
 
 WELCOME = "00_welcome.ipynb"  # served from the learner's copies, my_lessons/
 
@@ -54,7 +61,8 @@ def test_fresh_clone_launches_the_course(tmp_path: Path) -> None:
         try:
             status = wait_for_json(f"{base}/api/status?token={token}", 300, launcher)
         except AssertionError as error:
-            raise AssertionError(f"{error}\nlaunch log:\n{log_path.read_text()[-4000:]}")
+            raise AssertionError(
+                f"{error}\nlaunch log:\n{log_path.read_text()[-4000:]}") from error
         assert "started" in status
         printed = log_path.read_text()
         assert f"http://127.0.0.1:{port}/lab/tree/{WELCOME}?token={token}" in printed

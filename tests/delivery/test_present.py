@@ -15,7 +15,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from delivery_tools import ROOT, free_port, load_run_py, readme_commands, run
 
 PRESENT = ROOT / ".present"
@@ -50,6 +49,8 @@ def test_voila_serves_the_presenter_folder_on_loopback_without_code() -> None:
     assert ".present/" in (ROOT / ".gitignore").read_text().split()
 
 
+@pytest.mark.slow
+@pytest.mark.delivery
 def test_present_writes_fresh_copies_leaves_notebooks_alone_and_stops_on_ctrl_c() -> None:
     PRESENT.mkdir(exist_ok=True)
     stale_journal = PRESENT / "journal.json"

@@ -14,7 +14,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
 from delivery_tools import ROOT, load_run_py, readme_commands
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -221,9 +220,35 @@ def _stub_run_py(monkeypatch):
 def test_run_py_test_runs_pytest_alone_with_its_options(monkeypatch) -> None:
     run_py, seen = _stub_run_py(monkeypatch)
     assert run_py.main(["test", "-k", "layers", "-x"]) == 0
-    assert len(seen["commands"]) == 1  # pytest and nothing else (no build step)
-    assert seen["commands"][0][1:4] == ["-m", "pytest", "tests"]
-    assert seen["commands"][0][-3:] == ["-k", "layers", "-x"]  # pytest's options reach it
+    assert [c[1:3] for c in seen["commands"]] == [["-m", "ruff"], ["-m", "mypy"], ["-m", "pytest"]]
+    assert seen["commands"][-1][1:4] == ["-m", "pytest", "tests"]
+    assert seen["commands"][-1][-3:] == ["-k", "layers", "-x"]  # pytest's options reach it
     assert seen["extras"] == [{"lab", "test"}]
     with pytest.raises(SystemExit):  # the compiled build is gone, and its command with it
         run_py.main(["build"])
+
+
+def test_run_py_test_lints_and_type_checks_first_and_stops_on_a_finding(monkeypatch) -> None:
+    run_py, seen = _stub_run_py(monkeypatch)
+    assert run_py.main(["test"]) == 0
+    assert [c[1:3] for c in seen["commands"]] == [["-m", "ruff"], ["-m", "mypy"], ["-m", "pytest"]]
+
+    def ruff_finds_something(command, **_kw):
+        seen["commands"].append(command)
+        return subprocess.CompletedProcess(command, 1 if "ruff" in command else 0)
+    monkeypatch.setattr(run_py.subprocess, "run", ruff_finds_something)
+    seen["commands"].clear()
+    assert run_py.main(["test"]) == 1
+    assert [c[2] for c in seen["commands"]] == ["ruff"]  # neither mypy nor pytest ran
+
+
+def test_run_py_test_quick_leaves_out_the_slow_marks_and_passes_the_rest(monkeypatch) -> None:
+    run_py, seen = _stub_run_py(monkeypatch)
+    assert run_py.main(["test", "--quick", "-k", "layers"]) == 0
+    pytest_command = seen["commands"][-1]
+    marks = pytest_command[pytest_command.index("-m", 3) + 1]
+    assert marks == "not browser and not delivery and not slow and not long_property"
+    assert pytest_command[pytest_command.index("-n") + 1] == "2"
+    assert pytest_command[-2:] == ["-k", "layers"]
+    run_py.main(["test"])
+    assert "-m" not in seen["commands"][-1][3:]  # the full tier selects nothing out

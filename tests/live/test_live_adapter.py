@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,7 +27,7 @@ class LineEngine:
     """Echoes each line upper-cased; ``QUIT`` closes; ``BIG`` queues 1 MiB; ``LOGIN`` logs in to
     :attr:`login_account`; lines capped at 64."""
 
-    instances: list[LineEngine] = []
+    instances: ClassVar[list[LineEngine]] = []
     login_account: Account | None = None
 
     def __init__(self) -> None:
@@ -150,7 +150,7 @@ def test_store_change_wakes_connection_with_refresh() -> None:
 
 def test_client_that_does_not_read_is_not_read_from() -> None:
     async def body(server: LiveServer, port: int) -> None:
-        reader, writer = await connect(port)
+        _reader, writer = await connect(port)
         writer.write(b"BIG\r\n" * 200)  # 200 MiB of replies requested, none read
         engine = LineEngine.instances[0]
         await until(lambda: engine.commands >= 1)

@@ -45,9 +45,9 @@ def test_names_and_passwords() -> None:
     pw = password_for("alice", 1)
     assert pw == "ehmxm8zttm"  # pinned: handouts may print it
     assert len(pw) == 10 and not set(pw) & set("01ilo ")
-    with pytest.raises(ValueError, match="users=0: allowed 1..100"):
+    with pytest.raises(ValueError, match=r"users=0: allowed 1\.\.100"):
         user_names(0)
-    with pytest.raises(ValueError, match="messages=1001: allowed 0..1000"):
+    with pytest.raises(ValueError, match=r"messages=1001: allowed 0\.\.1000"):
         build_demo(1, 1001, 1)
 
 

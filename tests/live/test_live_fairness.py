@@ -121,7 +121,8 @@ def test_half_open_tls_handshakes_are_counted_timed_out_and_quiet(
         serve: Callable[..., Served], certificate: tuple[str, str],  # noqa: F811
         many_descriptors: None) -> None:
     cert, key = certificate
-    served = serve(extra=("--tls-cert", cert, "--tls-key", key, "--login-timeout", "1",
+    # 2 s to log in: a TLS handshake and LOGIN fit even on a loaded machine (1 s did not always)
+    served = serve(extra=("--tls-cert", cert, "--tls-key", key, "--login-timeout", "2",
                           "--max-unauthenticated", "20"))
     half_open = [socket.create_connection(("127.0.0.1", served.port("imaps")),
                                           timeout=SOCKET_TIMEOUT) for _ in range(100)]
@@ -131,13 +132,11 @@ def test_half_open_tls_handshakes_are_counted_timed_out_and_quiet(
                              ssl_context=client_context(cert))
     imap.login("alice", served.password("alice"))
     imap.logout()
-    time.sleep(1.5)  # past the login timeout: every half-open handshake is closed
+    time.sleep(2.5)  # past the login timeout: every half-open handshake is closed
     last = half_open[-1]
     last.settimeout(SOCKET_TIMEOUT)
-    try:
+    with contextlib.suppress(ConnectionError):
         assert last.recv(1024) == b""
-    except ConnectionError:
-        pass
     for sock in half_open:
         sock.close()
     status, err = stop_server(served, signal.SIGTERM)

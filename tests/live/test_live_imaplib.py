@@ -139,7 +139,7 @@ def test_search_and_expunge(serve: Callable[..., Served]) -> None:
 def test_idle_receives_exists_for_new_mail(serve: Callable[..., Served]) -> None:
     served = serve(users=1, messages=2, extra=("--deliver-every", "0.3"))
     client = login(served)
-    typ, data = client.select("INBOX")
+    _, data = client.select("INBOX")
     before = int(data[0])
     tag = client._new_tag()  # imaplib (3.11) has no idle(): speak IDLE/DONE by hand
     client.send(tag + b" IDLE\r\n")
@@ -159,7 +159,7 @@ def test_idle_receives_exists_for_new_mail(serve: Callable[..., Served]) -> None
         if line.startswith(tag):
             assert line.split()[1] == b"OK"
             break
-    typ, data = client.select("INBOX")
+    _typ, data = client.select("INBOX")
     assert int(data[-1]) >= exists
     client.logout()
 

@@ -97,7 +97,7 @@ def test_trace_prints_the_wire_of_a_real_client(serve: Callable[..., Served]) ->
     client = poplib.POP3("127.0.0.1", served.port("pop3"), timeout=SOCKET_TIMEOUT)
     client.user("alice")
     client.pass_(served.password("alice"))
-    _, lines, _ = client.retr(1)
+    _, _lines, _ = client.retr(1)
     client.quit()
     dropped = imaplib.IMAP4("127.0.0.1", served.port("imap"), timeout=SOCKET_TIMEOUT)
     dropped.shutdown()

@@ -6,6 +6,7 @@ import asyncio
 import imaplib
 import poplib
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -13,11 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from live_support import SOCKET_TIMEOUT, Served
+from live_support import SOCKET_TIMEOUT, Served, stop_server
 
 from sim.demo import build_demo
 from sim.live import LiveServer, Service, pop3_factory, tls_context
-
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +125,7 @@ def test_tls_options_must_come_together(tmp_path: Path) -> None:
 
     with pytest.raises(UsageError, match="--tls-cert needs --tls-key"):
         tls_context("cert.pem", None)
-    with pytest.raises(UsageError, match="--tls-cert=.*cannot load"):
+    with pytest.raises(UsageError, match=r"--tls-cert=.*cannot load"):
         tls_context(str(tmp_path / "missing.pem"), str(tmp_path / "missing.key"))
 
 
@@ -150,16 +150,28 @@ def test_plaintext_pipelined_behind_stls_is_discarded(serve: Callable[..., Serve
 def test_plaintext_on_an_implicit_tls_port_is_dropped_quietly(
         serve: Callable[..., Served], certificate: tuple[str, str]) -> None:
     cert, key = certificate
+    """A plaintext client on 995 or 993 gets no plaintext reply (at most a TLS alert record) and
+    its connection is closed, not left hanging; the server logs no traceback and keeps serving."""
     served = serve(extra=("--tls-cert", cert, "--tls-key", key))
     for service in ("pop3s", "imaps"):
         sock = socket.create_connection(("127.0.0.1", served.port(service)),
                                         timeout=SOCKET_TIMEOUT)
         sock.sendall(b"USER alice\r\nQUIT\r\n" * 50)
+        received, closed = b"", False
         try:
-            sock.recv(1024)
-        except OSError:
-            pass
-        sock.close()
+            while chunk := sock.recv(1024):  # a timeout here: the server kept the connection
+                received += chunk
+            closed = True
+        except ConnectionResetError:
+            closed = True
+        finally:
+            sock.close()
+        assert closed, service
+        assert received == b"" or received[0] == 0x15, (service, received[:40])  # 0x15: alert
+        assert b"OK" not in received, (service, received[:40])  # no greeting, no +OK
     pop = poplib.POP3_SSL("127.0.0.1", served.port("pop3s"), timeout=SOCKET_TIMEOUT,
                           context=client_context(cert))
-    pop.quit()  # still serving; the fixture checks the server's stderr has no traceback
+    assert pop.getwelcome().startswith(b"+OK")  # still serving
+    pop.quit()
+    status, err = stop_server(served, signal.SIGTERM)
+    assert (status, "Traceback" in err) == (0, False), err

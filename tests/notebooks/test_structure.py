@@ -10,6 +10,7 @@ import base64
 import html
 import importlib.util
 import io
+import itertools
 import json
 import re
 import sys
@@ -226,7 +227,7 @@ def test_presenter_copy_of_lesson_11_shows_each_client_call_above_its_result() -
     """Voila hides every code cell: without the call beside it, `(b'+OK ...', ...)` on the
     projector answers a command the room never saw."""
     cells = _builder().plan(11, presenter=True)
-    calls = [(before, cell) for before, cell in zip(cells, cells[1:])
+    calls = [(before, cell) for before, cell in itertools.pairwise(cells)
              if cell.kind == "code" and re.search(r"\b(pop|imap)\.", cell.source)]
     assert len(calls) >= 8
     for before, cell in calls:

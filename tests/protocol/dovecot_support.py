@@ -36,11 +36,11 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # when run as a script
     sys.path.insert(0, str(ROOT))
 
-from sim.protocol.imap.server import ImapServer
-from sim.protocol.message import Entity, Message
-from sim.protocol.pop3 import Pop3Server
-from sim.protocol.profiles import ServerProfile, imap_config, pop3_config
-from sim.protocol.store import Store
+from sim.protocol.imap.server import ImapServer  # noqa: E402 (after the path set-up above)
+from sim.protocol.message import Entity, Message  # noqa: E402 (after the path set-up above)
+from sim.protocol.pop3 import Pop3Server  # noqa: E402 (after the path set-up above)
+from sim.protocol.profiles import ServerProfile, imap_config, pop3_config  # noqa: E402 (after the path set-up above)
+from sim.protocol.store import Store  # noqa: E402 (after the path set-up above)
 
 FIXTURE = Path(__file__).with_name("data") / "dovecot-2.3.json"
 PASSWORD = "secret"
@@ -118,11 +118,8 @@ def engine_store(users: dict[str, int] | None = None) -> Store:
 def run_engine(protocol: str, session: Session, profile: ServerProfile) -> dict[str, bytes]:
     """Server bytes of each step of ``session`` on a fresh engine under ``profile``."""
     store = engine_store()
-    engine: Pop3Server | ImapServer
-    if protocol == "pop3":
-        engine = Pop3Server(store, pop3_config(profile))
-    else:
-        engine = ImapServer(store, imap_config(profile))
+    engine: Pop3Server | ImapServer = (Pop3Server(store, pop3_config(profile)) if protocol == "pop3"
+                                       else ImapServer(store, imap_config(profile)))
     out = {"greeting": engine.outbox.data_to_send()}
     for name, lines in _lines(session):
         reply = b""

@@ -147,7 +147,7 @@ def test_starttls_login_and_refusals() -> None:
     assert [e.note for e in client.record.exchanges] == [
         "greeting", "CAPABILITY", "STARTTLS", "CAPABILITY", "LOGIN", "SELECT"]
     plain = ImapServer(store, ImapConfig(starttls=True, cleartext_login=False))
-    with pytest.raises(ImapClientError, match="PRIVACYREQUIRED|LOGIN"):
+    with pytest.raises(ImapClientError, match=r"PRIVACYREQUIRED|LOGIN"):
         connect(plain, USER, PASSWORD)
 
 

@@ -21,8 +21,8 @@ from sim.protocol.examples import (
 from sim.protocol.message import Message, synthesize
 from sim.protocol.pop3 import (
     LEGAL_COMMANDS,
-    AuthFailed,
     Authenticated,
+    AuthFailed,
     AuthMethod,
     CloseReason,
     CommandReceived,

@@ -4,6 +4,7 @@ wire."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from hypothesis import HealthCheck, given, settings
@@ -104,7 +105,7 @@ def test_chunking_never_changes_events_or_output(sequence: list[bytes], cuts: li
     assert run([data[i:i + 1] for i in range(len(data))]) == whole
     points = sorted({c % (len(data) + 1) for c in cuts})
     bounds = [0, *points, len(data)]
-    assert run([data[a:b] for a, b in zip(bounds, bounds[1:])]) == whole
+    assert run([data[a:b] for a, b in itertools.pairwise(bounds)]) == whole
 
 
 @SETTINGS

@@ -23,7 +23,7 @@ def test_json_has_the_keys_of_issue_3(capsys: pytest.CaptureFixture[str]) -> Non
     devices = {"alex/phone", "alex/laptop", "alex/desktop"}
     for proto in ("pop3", "imap"):
         obj = out[proto]
-        assert KEYS <= set(obj)
+        assert set(obj) >= KEYS
         assert set(obj["device_storage_bytes"]) == devices == set(obj["wire_bytes"])
         assert set(obj["missed_messages"]) == devices
         delay = obj["notification_delay_s"]

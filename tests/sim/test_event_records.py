@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from test_invariants import scenarios
 
 from sim.model import Protocol, run
 from sim.presets import preset
 from sim.records import RecordKind
 from sim.results import Result
-from sim.scenario import CrashSpec, DAY
+from sim.scenario import DAY, CrashSpec
 from sim.workload import generate
-
-from test_invariants import scenarios
 
 # an IMAP radio wake-up is one of these exchanges; a POP3 one is every connection opened
 WAKING_IMAP = {RecordKind.CONNECT, RecordKind.PUSH, RecordKind.KEEPALIVE,
@@ -80,7 +80,7 @@ def test_pop3_records_one_empty_poll_per_tick() -> None:
     spans = [[t for t in ticks if iv.start <= t < iv.end] for iv in trace.online[0]]
     assert sum(map(len, spans)) == len(ticks) > 200
     for span in spans:
-        assert {round(b - a, 6) for a, b in zip(span, span[1:])} <= {600.0}
+        assert {round(b - a, 6) for a, b in itertools.pairwise(span)} <= {600.0}
 
 
 def test_idle_pushes_are_recorded_at_the_arrivals() -> None:

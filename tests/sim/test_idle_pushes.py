@@ -22,13 +22,21 @@ import pytest
 from exchange_records import exchanges_at, octets_of
 
 from sim.model import Protocol
-from sim.model.run import simulate
 from sim.model.imap_costs import _config
+from sim.model.run import simulate
 from sim.protocol.imap.server import ImapServer
 from sim.protocol.imap_client import ImapClient, connect
 from sim.protocol.store import Store
-from sim.scenario import (DAY, DeviceSpec, ImapPolicy, LinkSpec, Scenario, TlsMode, UserSpec,
-                          WorkloadSpec)
+from sim.scenario import (
+    DAY,
+    DeviceSpec,
+    ImapPolicy,
+    LinkSpec,
+    Scenario,
+    TlsMode,
+    UserSpec,
+    WorkloadSpec,
+)
 from sim.workload import Action, ActionKind, Interval, MessageSpec, Trace, build_message
 
 FAST = LinkSpec(1e10, 1e10, 0.1)

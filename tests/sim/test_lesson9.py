@@ -87,6 +87,7 @@ def test_mistaken_deletes_hit_recent_kept_mail_on_the_phone_while_it_is_in_use()
     assert E._accidental_deletes(tr, phone, 0.0, 3) == ()
 
 
+@pytest.mark.slow
 def test_yearly_monte_carlo_runs_whole_years_and_is_deterministic() -> None:
     seen: list[float] = []
     kw: dict[str, Any] = {"trials": 1, "seed": 4, "crashes_per_year": 2.0,

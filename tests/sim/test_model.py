@@ -10,11 +10,11 @@ from exchange_records import exchanges_at
 from sim.model import Protocol, run
 from sim.model.timeline import Timeline
 from sim.model.world import phase_of
-from sim.protocol.profiles import imap_config, pop3_config
 from sim.protocol.imap.server import ImapServer
 from sim.protocol.imap_client import SyncMode, connect
 from sim.protocol.pop3 import Pop3Server
 from sim.protocol.pop3_client import PollOptions, poll
+from sim.protocol.profiles import imap_config, pop3_config
 from sim.protocol.store import Store
 from sim.scenario import (
     DAY,
@@ -160,7 +160,7 @@ def test_a_trace_out_of_time_order_is_refused_by_name() -> None:
 
 def test_pop3_lock_conflict_refuses_the_second_session() -> None:
     """Two devices polling at the same instant: the second finds the maildrop locked."""
-    sc, trace = tiny()
+    _sc, trace = tiny()
     a = DeviceSpec(name="a", link=LinkSpec(1e4, 1e4, 2.0))
     b = DeviceSpec(name="b", link=LinkSpec(1e4, 1e4, 2.0))
     sc2 = Scenario(users=(UserSpec("u", (a, b)),), tls=TlsMode.NONE, duration_s=DAY,

@@ -117,7 +117,7 @@ def test_qresync_changes_framing_only_and_saves_it_on_reconnects() -> None:
             b.up.header, b.up.body, b.up.attachment)
         assert a.received_messages == b.received_messages
         assert b.down.framing < a.down.framing
-    phone = [d for d in sc.users[0].devices if d.kind.value == "phone"][0].name
+    phone = next(d for d in sc.users[0].devices if d.kind.value == "phone").name
     a, b = plain.device(f"{sc.users[0].name}/{phone}"), quick.device(f"{sc.users[0].name}/{phone}")
     assert b.down.framing < 0.6 * a.down.framing
     # POP3 has no QRESYNC: its run is untouched by the parameter
@@ -143,12 +143,11 @@ def test_a_qresync_reconnect_costs_what_the_engine_sends() -> None:
     flags one message and deletes another.  Every octet a's reconnect pays equals a real client
     doing the same against the engine: ENABLE QRESYNC, SELECT INBOX (QRESYNC (1 1)) answered with
     VANISHED (EARLIER) and the changed lines, the new message's header and body, IDLE."""
+    from sim.model.imap_costs import _config
     from sim.network import TCP_ASSUMPTIONS
     from sim.protocol.imap.server import ImapServer
     from sim.protocol.imap_client import SyncMode, connect
-    from sim.model.imap_costs import _config
-    from sim.scenario import (DAY, DeviceSpec, ImapPolicy, LinkSpec, TlsMode, UserSpec,
-                              WorkloadSpec)
+    from sim.scenario import DAY, DeviceSpec, ImapPolicy, LinkSpec, TlsMode, UserSpec, WorkloadSpec
     from sim.workload import Action, ActionKind, Interval, MessageSpec, Trace, build_message
 
     q = ImapPolicy(qresync=True)

@@ -143,7 +143,7 @@ def test_qresync_select_and_full_listing_equal_engine_runs(seed: int) -> None:
     tls = list(TlsMode)[seed % 3]
     costs = ImapCosts(tls, qresync=True)
     seen = {"vanished": 0, "changed": 0, "first": 0, "two-digit validity": 0}
-    for k in range(10):
+    for _k in range(10):
         folder = rng.choice(["INBOX", "Work"])
         pads = rng.choice([0, 0, 9])
         store, inbox = _store(rng, rng.choice([0, 4, 30]), pads)
@@ -226,7 +226,7 @@ def test_untagged_updates_after_a_polling_clients_noop_equal_the_engine(seed: in
     tls = list(TlsMode)[seed % 3]
     costs = ImapCosts(tls, qresync=qresync)
     noop = costs.noop()
-    for k in range(15):
+    for _k in range(15):
         store, box = _store(rng, rng.choice([0, 1, 6, 40, 120]))
         if qresync:
             c = _client(store, tls)

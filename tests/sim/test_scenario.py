@@ -129,19 +129,19 @@ def test_online_hours() -> None:
 
 
 def test_names_and_structure_validated() -> None:
-    with pytest.raises(ScenarioError, match="DeviceSpec.name"):
+    with pytest.raises(ScenarioError, match=r"DeviceSpec\.name"):
         DeviceSpec(name="my phone")
     with pytest.raises(ScenarioError, match="unique device names"):
         UserSpec("a", (DeviceSpec(name="x"), DeviceSpec(name="x")))
-    with pytest.raises(ScenarioError, match="UserSpec.devices"):
+    with pytest.raises(ScenarioError, match=r"UserSpec\.devices"):
         UserSpec("a", ())
     with pytest.raises(ScenarioError, match="unique user names"):
         Scenario(users=(UserSpec("a"), UserSpec("a")))
-    with pytest.raises(ScenarioError, match="DeviceSpec.link"):
+    with pytest.raises(ScenarioError, match=r"DeviceSpec\.link"):
         DeviceSpec(link="fast")  # type: ignore[arg-type]
-    with pytest.raises(ScenarioError, match="WorkloadSpec.folders"):
+    with pytest.raises(ScenarioError, match=r"WorkloadSpec\.folders"):
         WorkloadSpec(folders=("Work", "Inbox"))
-    with pytest.raises(ScenarioError, match="WorkloadSpec.folders"):
+    with pytest.raises(ScenarioError, match=r"WorkloadSpec\.folders"):
         WorkloadSpec(folders=())
 
 
@@ -168,14 +168,14 @@ def test_crash_devices_checked_against_the_scenario() -> None:
     with pytest.raises(ScenarioError) as info:
         dataclasses.replace(base, crashes=CrashSpec(at=(("tablet", 1.0),)))
     assert (info.value.field, info.value.value) == ("crashes.at", "tablet")
-    with pytest.raises(ScenarioError, match="CrashSpec.at"):
+    with pytest.raises(ScenarioError, match=r"CrashSpec\.at"):
         CrashSpec(at=(("pc", -5.0),))
 
 
 def test_replace_revalidates() -> None:
     sc = Scenario()
     assert dataclasses.replace(sc, seed=9).seed == 9
-    with pytest.raises(ScenarioError, match="Scenario.duration_s"):
+    with pytest.raises(ScenarioError, match=r"Scenario\.duration_s"):
         dataclasses.replace(sc, duration_s=1.0)
 
 

@@ -6,13 +6,13 @@ not "found" either."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.model import Protocol, run
 from sim.presets import laptop, phone
-from sim.scenario import (DAY, OnlinePattern, Scenario, ServerProfileName, UserSpec,
-                          WorkloadSpec)
+from sim.scenario import DAY, OnlinePattern, Scenario, ServerProfileName, UserSpec, WorkloadSpec
 from sim.workload import generate
 
 # the default number of hypothesis examples is 100: this test asks for five times as many, on
@@ -38,6 +38,7 @@ def search_scenarios(draw: st.DrawFn) -> Scenario:
                     seed=draw(st.integers(0, 100_000)), name="search")
 
 
+@pytest.mark.long_property
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(search_scenarios())
 def test_recall_never_exceeds_one(sc: Scenario) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from exchange_records import octets_at
 
 from sim.model import Protocol
@@ -24,8 +23,16 @@ from sim.protocol.imap.server import ImapServer
 from sim.protocol.imap_client import ImapClient, connect
 from sim.protocol.store import Store
 from sim.results import Result
-from sim.scenario import (DAY, DeviceSpec, ImapPolicy, LinkSpec, Scenario, TlsMode, UserSpec,
-                          WorkloadSpec)
+from sim.scenario import (
+    DAY,
+    DeviceSpec,
+    ImapPolicy,
+    LinkSpec,
+    Scenario,
+    TlsMode,
+    UserSpec,
+    WorkloadSpec,
+)
 from sim.workload import Action, ActionKind, Interval, MessageSpec, Trace, build_message
 
 FAST = LinkSpec(1e10, 1e10, 0.1)

@@ -9,6 +9,7 @@ accounted for exactly.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import pytest
 
@@ -36,6 +37,10 @@ OPEN = ActionKind.OPEN_ATTACHMENT
 READ = ActionKind.READ
 
 
+def _is_nan(value: object) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
 # -- parameters ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["attachment_open_share", "read_share"])
@@ -45,7 +50,7 @@ def test_open_shares_are_validated_naming_field_value_and_range(name: str, bad: 
         WorkloadSpec(**{name: bad})
     e = err.value
     assert (e.owner, e.field) == ("WorkloadSpec", name)
-    assert e.value is bad or (e.value != e.value and bad != bad)  # (NaN is not equal to itself)
+    assert e.value is bad or (_is_nan(e.value) and _is_nan(bad))  # (NaN is not equal to itself)
     assert "0 <= x <= 1" in e.allowed
     assert f"WorkloadSpec.{name}=" in str(e) and "0 <= x <= 1" in str(e)
 
@@ -165,7 +170,7 @@ def test_eager_attachments_come_with_the_new_message_and_stay(fetch: FetchMode) 
 
 def test_an_attachment_the_device_lacks_cannot_be_opened_offline() -> None:
     online = (Interval(0.0, 150.0), Interval(300.0, DAY))  # offline at 200 s
-    dev, copy, m = _one(FetchMode.BODIES_ON_OPEN, AttachmentPolicy.ON_DEMAND, (READ, OPEN),
+    dev, copy, _m = _one(FetchMode.BODIES_ON_OPEN, AttachmentPolicy.ON_DEMAND, (READ, OPEN),
                         online=online)
     assert dev.down.attachment == 0 and copy is not None and not copy.attachment
 

@@ -6,6 +6,7 @@ import ast
 import bisect
 import dataclasses
 import inspect
+import itertools
 import math
 import statistics
 
@@ -117,7 +118,7 @@ def test_family_golden_values(family: Trace) -> None:
 
 def test_arrivals_sorted_and_in_range(family: Trace) -> None:
     times = [m.time for m in family.messages]
-    assert times == sorted(times) and 0 < times[0] and times[-1] < FAMILY.duration_s
+    assert times == sorted(times) and times[0] > 0 and times[-1] < FAMILY.duration_s
     # 30 a day for 7 days: Poisson mean 210, sd 14.5
     assert 150 < len(times) < 270
 
@@ -238,7 +239,7 @@ def test_new_device_gets_no_actions_before_it_exists() -> None:
 def _check_intervals(ivs: tuple[Interval, ...], lo: float, hi: float) -> None:
     for iv in ivs:
         assert lo <= iv.start < iv.end <= hi
-    for a, b in zip(ivs, ivs[1:]):
+    for a, b in itertools.pairwise(ivs):
         assert a.end < b.start
 
 
@@ -308,7 +309,7 @@ def test_disk_failures_do_not_overlap_per_replica() -> None:
     assert len(tr.disk_failures) > 10
     for r in range(3):
         mine = [f for f in tr.disk_failures if f.replica == r]
-        for a, b in zip(mine, mine[1:]):
+        for a, b in itertools.pairwise(mine):
             assert a.repaired_at <= b.time
         assert all(f.repaired_at == f.time + 5 * DAY for f in mine)
 

@@ -377,6 +377,7 @@ def test_driver_hands_items_over_in_time_kind_index_order() -> None:
 _SHARED: dict[tuple[TlsMode, bool], ImapCosts] = {}
 
 
+@pytest.mark.long_property
 @settings(max_examples=150, deadline=None)
 @given(spec=_specs(), seq=st.integers(1, 120_000), extra_uid=st.integers(0, 10**7),
        bits=st.integers(0, 15), modseq=st.integers(1, 10**9), mode=st.integers(0, 2),

@@ -1,4 +1,5 @@
-"""POP3 cases a review found wrong, each against what RFC 1939 and the engine's ``poll()`` do.
+"""POP3 leave-on-server days, re-downloads and backups, each against what RFC 1939 and the
+engine's ``poll()`` do (each case was once wrong in the model).
 
 * headers-first with leave-on-server for N days: the days count from first sight (the TOP), and a
   message opened later (RETR on open) is still deleted when its days are up;
@@ -15,8 +16,16 @@ from sim.model import Protocol
 from sim.model.run import simulate
 from sim.model.timeline import Timeline
 from sim.model.world import World, phase_of
-from sim.scenario import DAY, DeviceSpec, LinkSpec, Pop3Policy, Scenario, TlsMode, UserSpec, \
-    WorkloadSpec
+from sim.scenario import (
+    DAY,
+    DeviceSpec,
+    LinkSpec,
+    Pop3Policy,
+    Scenario,
+    TlsMode,
+    UserSpec,
+    WorkloadSpec,
+)
 from sim.workload import Action, ActionKind, Crash, Interval, MessageSpec, Trace
 
 FAST = LinkSpec(1e10, 1e10, 0.01)
@@ -56,7 +65,7 @@ def test_headers_first_copies_are_deleted_when_their_days_are_up_counted_from_th
     own, and never again (empty polls list an empty maildrop)."""
     pol = Pop3Policy(leave_on_server=True, leave_days=0.1, headers_first=True,
                      headers_first_min_bytes=2000)
-    result, world, removed = _run(pol, ((1000.0, 5000),), (Action(3000.0, 0, 0, ActionKind.READ,
+    _result, world, removed = _run(pol, ((1000.0, 5000),), (Action(3000.0, 0, 0, ActionKind.READ,
                                                                   0),))
     tl = _ticks(pol)
     top = tl.next_tick(1000.0)

@@ -1,4 +1,5 @@
-"""Issue 14: bounded memory before login, CRLF line ends, RFC 3501 SELECT replies, linear LIST."""
+"""The servers' limits and line ends: bounded memory before login (literals), quotas, CRLF
+line ends, RFC 3501 SELECT replies, mailbox caps and a LIST whose work is linear."""
 
 from __future__ import annotations
 

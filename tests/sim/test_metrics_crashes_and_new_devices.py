@@ -1,7 +1,10 @@
-"""Metric cases a review found wrong: virus exposure across a crash, and POP3 sent mail in a
-backup.  Each failed before its fix."""
+"""Metrics across crashes and new devices: virus exposure across a crash, POP3 sent mail in a
+backup, idle traffic in the device series, mail that arrived before a device appeared, and the
+folder a filing chose.  Each failed before its fix."""
 
 from __future__ import annotations
+
+import itertools
 
 import pytest
 
@@ -88,11 +91,11 @@ def test_device_series_show_idle_traffic_when_it_happens(protocol: Protocol) -> 
     result, _ = simulate(sc, protocol, Trace(sc, (spec,), (), (), (DAYS,), (DAYS,), (), (), ()))
     series = result.device_series("u/a")
     wire = series.wire_bytes
-    assert all(b > a for a, b in zip(wire[1:], wire[2:]))  # more every hour, from hour 1 on
+    assert all(b > a for a, b in itertools.pairwise(wire[1:]))  # more every hour, from hour 1 on
     assert wire[-1] == result.device("u/a").wire_bytes  # the last point is the end of the run
     if protocol is Protocol.POP3:  # a copy more at every poll: storage grows every hour too
         storage = series.storage_bytes
-        assert all(b > a for a, b in zip(storage[2:], storage[3:]))
+        assert all(b > a for a, b in itertools.pairwise(storage[2:]))
 
 
 @pytest.mark.parametrize("protocol", list(Protocol))
