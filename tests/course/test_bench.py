@@ -7,6 +7,8 @@ import io
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from PIL import Image
 
@@ -19,9 +21,11 @@ def pixels(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
 
 
-def savefig_png(fig: object) -> bytes:
+def savefig_png(fig: Figure) -> bytes:
+    """``fig`` through matplotlib's own Agg canvas and ``savefig``: no cached text rasters."""
+    FigureCanvasAgg(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)  # type: ignore[attr-defined]
+    fig.savefig(buf, format="png", dpi=100)
     return buf.getvalue()
 
 
@@ -35,6 +39,24 @@ def test_encode_png_pixels_equal_savefig(n: int) -> None:
         board.redraw()
     assert not isinstance(ours.figure.get_layout_engine(), ConstrainedLayoutEngine)
     assert np.array_equal(pixels(style.encode_png(ours.figure)), pixels(savefig_png(theirs.figure)))
+
+
+@pytest.mark.parametrize(("n", "control", "values"), [(2, "rtt_ms", (80.0, 50.0)),
+                                                      (4, "seed", (2, 1))])
+def test_replayed_text_rasters_equal_fresh_ones(n: int, control: str, values: tuple) -> None:
+    """After updates at other settings (some texts replayed from the cache, some new), every
+    pixel is what plain Agg draws."""
+    ours, theirs = make(n), make(n)
+    for board in (ours, theirs):
+        board.png()
+    style.encode_png(ours.figure)  # a second time: every text of this figure is cached
+    for value in values:
+        for board in (ours, theirs):
+            board.set(**{control: value})
+            board.png()
+        assert style._text_rasters  # the cache is in use
+        assert np.array_equal(pixels(style.encode_png(ours.figure)),
+                              pixels(savefig_png(theirs.figure)))
 
 
 def test_bench_line_for_one_dashboard() -> None:
