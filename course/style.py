@@ -205,12 +205,15 @@ class TextCachingRenderer(RendererAgg):
 class TextCachingCanvas(FigureCanvasAgg):
     """An Agg canvas drawing with :class:`TextCachingRenderer`."""
 
+    _renderer_key: tuple[int, int, float] | None = None
+
     def get_renderer(self) -> RendererAgg:
+        """A renderer for the figure's pixel size and dpi, kept while they stay the same."""
         w, h = self.get_width_height(physical=True)
         key = w, h, self.figure.dpi
-        if self._lastKey != key:
+        if self._renderer_key != key:
             self.renderer = TextCachingRenderer(w, h, self.figure.dpi)
-            self._lastKey = key
+            self._renderer_key = key
         return self.renderer
 
 

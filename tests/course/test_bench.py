@@ -4,6 +4,7 @@ times draws what ``savefig`` would."""
 from __future__ import annotations
 
 import io
+import math
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from PIL import Image
 
 from course import style
-from course.bench import BenchLine, bench_dashboard, empty_like, extremes, worst_case
+from course.bench import BenchLine, bench_dashboard, empty_like, extremes, moved_setting, worst_case
 from course.dashboards import make
 
 
@@ -94,3 +95,20 @@ def test_extremes_cover_both_ends_of_every_numeric_control() -> None:
     assert {"idle": False} in settings
     assert settings[-1] == {"poll_interval_min": 240.0, "nat_timeout_min": 60,
                             "keepalive_min": 30, "days": 60}
+
+
+def test_moved_settings_are_new_and_valid() -> None:
+    seeded, unseeded = make(4), make(2)
+    assert [moved_setting(seeded, i) for i in range(3)] == [{"seed": 1000}, {"seed": 1001},
+                                                            {"seed": 1002}]
+    rtts = [moved_setting(unseeded, i)["rtt_ms"] for i in range(20)]
+    assert len(set(rtts)) == 20
+    rtt = unseeded.control("rtt_ms")
+    assert all(rtt.low < v < rtt.high for v in rtts)
+    unseeded.set(**moved_setting(unseeded, 0))  # accepted by the control
+
+
+def test_bench_line_times_moved_updates_too() -> None:
+    line = bench_dashboard(2, repeat=1)
+    assert line.moved_median_s > 0 and line.moved_ratio == line.moved_median_s / line.floor_s
+    assert math.isnan(bench_dashboard(2, repeat=1, moved=False).moved_median_s)
