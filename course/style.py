@@ -139,6 +139,7 @@ dashboard's titles, labels and tick labels together, so a slider move re-rasteri
 that changed."""
 
 _TextKey = tuple[Any, ...]
+_FAMILY_RC = ("font.serif", "font.sans-serif", "font.cursive", "font.fantasy", "font.monospace")
 _text_rasters: OrderedDict[_TextKey, list[tuple[np.ndarray, int, int, float]]] = OrderedDict()
 
 
@@ -166,9 +167,10 @@ class TextCachingRenderer(RendererAgg):
     rasterisation, two thirds of drawing a dashboard.
 
     The key holds everything Agg's ``draw_text`` reads besides colour, alpha and clipping (which
-    replay applies through ``gc`` as the first draw did): the string, the font properties, size,
-    angle, exact position, dpi, canvas height, antialiasing, hinting, font features and language.
-    Math text is drawn as usual.  ``tests/course/test_bench.py`` checks the pixels equal
+    replay applies through ``gc`` as the first draw did): the string, what picks the font files
+    (the font properties and the generic families' settings), size, angle, exact position, dpi,
+    canvas height, antialiasing, hinting, kerning and fallback settings, font features and
+    language.  Math text is drawn as usual.  ``tests/course/test_bench.py`` checks the pixels equal
     ``savefig``'s.
     """
 
@@ -177,9 +179,14 @@ class TextCachingRenderer(RendererAgg):
         if ismath:
             super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
             return
-        key = (s, tuple(prop.get_family()), prop.get_slant(), prop.get_variant(),
-               prop.get_weight(), prop.get_stretch(), prop.get_size_in_points(), prop.get_file(),
-               angle, x, y, self.dpi, self.height, gc.get_antialiased(), get_hinting_flag(),
+        rc = matplotlib.rcParams
+        # what picks the font files (as matplotlib's own font lookup cache is keyed), and the size
+        font = (tuple(prop.get_family()), prop.get_slant(), prop.get_variant(), prop.get_weight(),
+                prop.get_stretch(), prop.get_file(), tuple(tuple(rc[k]) for k in _FAMILY_RC),
+                prop.get_size_in_points())
+        key = (s, font, angle, x, y, self.dpi, self.height,
+               gc.get_antialiased(), get_hinting_flag(), rc["text.kerning_factor"],
+               rc["font.enable_last_resort"],
                mtext.get_fontfeatures() if mtext is not None else None,
                mtext.get_language() if mtext is not None else None)
         glyphs = _text_rasters.get(key)

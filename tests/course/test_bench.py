@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import math
 
+import matplotlib
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -58,6 +59,27 @@ def test_replayed_text_rasters_equal_fresh_ones(n: int, control: str, values: tu
         assert style._text_rasters  # the cache is in use
         assert np.array_equal(pixels(style.encode_png(ours.figure)),
                               pixels(savefig_png(theirs.figure)))
+
+
+def test_a_text_drawn_differently_is_not_replayed() -> None:
+    """Same string at the same spot (left and baseline aligned: the spot does not move with the
+    font), then another size, weight, family, generic family's font, angle, colour: each image
+    equals plain Agg's (a stale replay would not)."""
+    fig = Figure(figsize=(3, 1), dpi=100)
+    text = fig.text(0.1, 0.3, "Mail 123 jg", ha="left", va="baseline")
+
+    def same_as_agg() -> bool:
+        return np.array_equal(pixels(style.encode_png(fig)), pixels(savefig_png(fig)))
+
+    for change in (lambda: None, lambda: text.set_fontsize(14), lambda: text.set_fontweight("bold"),
+                   lambda: text.set_family("monospace")):
+        change()
+        assert same_as_agg()
+    with matplotlib.rc_context({"font.monospace": ["DejaVu Serif"]}):
+        assert same_as_agg()
+    for change in (lambda: text.set_rotation(20), lambda: text.set_color("#D55E00")):
+        change()
+        assert same_as_agg()
 
 
 def test_bench_line_for_one_dashboard() -> None:
