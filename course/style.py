@@ -12,12 +12,14 @@ from __future__ import annotations
 import contextlib
 import enum
 import io
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
 import matplotlib
+import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter
@@ -131,6 +133,97 @@ PNG_COMPRESS_LEVEL = 1
 time for 5-10 % fewer bytes, and a learner on the kernel's own machine waits for time, not bytes."""
 
 
+TEXT_CACHE_SIZE = 4096
+"""Texts whose rasterised glyphs :class:`TextCachingRenderer` keeps (a few MB): more than every
+dashboard's titles, labels and tick labels together, so a slider move re-rasterises only the texts
+that changed."""
+
+_TextKey = tuple[Any, ...]
+_FAMILY_RC = ("font.serif", "font.sans-serif", "font.cursive", "font.fantasy", "font.monospace")
+_text_rasters: OrderedDict[_TextKey, list[tuple[np.ndarray, int, int, float]]] = OrderedDict()
+
+
+class _GlyphRecorder:
+    """Stands in for the Agg core while one text is drawn: passes every glyph image on and keeps
+    a copy.  Anything else asked of it (a math text's boxes) marks the text as not replayable."""
+
+    def __init__(self, core: Any) -> None:
+        self.core = core
+        self.glyphs: list[tuple[np.ndarray, int, int, float]] = []
+        self.replayable = True
+
+    def draw_text_image(self, image: Any, x: int, y: int, angle: float, gc: Any) -> None:
+        self.glyphs.append((np.array(image, copy=True), x, y, angle))
+        self.core.draw_text_image(image, x, y, angle, gc)
+
+    def __getattr__(self, name: str) -> Any:
+        self.replayable = False
+        return getattr(self.core, name)
+
+
+class TextCachingRenderer(RendererAgg):
+    """Agg, with every plain text's glyph images kept and replayed when the same text is drawn
+    again at the same spot in the same font: the same pixels without FreeType's layout and
+    rasterisation, two thirds of drawing a dashboard.
+
+    The key holds everything Agg's ``draw_text`` reads besides colour, alpha and clipping (which
+    replay applies through ``gc`` as the first draw did): the string, what picks the font files
+    (the font properties and the generic families' settings), size, angle, exact position, dpi,
+    canvas height, antialiasing, hinting, kerning and fallback settings, font features and
+    language.  Math text is drawn as usual.  ``tests/course/test_bench.py`` checks the pixels equal
+    ``savefig``'s.
+    """
+
+    def draw_text(self, gc: Any, x: float, y: float, s: str, prop: Any, angle: float,
+                  ismath: Any = False, mtext: Any = None) -> None:
+        if ismath:
+            super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+            return
+        rc = matplotlib.rcParams
+        # what picks the font files (as matplotlib's own font lookup cache is keyed), and the size
+        font = (tuple(prop.get_family()), prop.get_slant(), prop.get_variant(), prop.get_weight(),
+                prop.get_stretch(), prop.get_file(), tuple(tuple(rc[k]) for k in _FAMILY_RC),
+                prop.get_size_in_points())
+        key = (s, font, angle, x, y, self.dpi, self.height,
+               gc.get_antialiased(), get_hinting_flag(), rc["text.kerning_factor"],
+               rc["font.enable_last_resort"],
+               mtext.get_fontfeatures() if mtext is not None else None,
+               mtext.get_language() if mtext is not None else None)
+        glyphs = _text_rasters.get(key)
+        if glyphs is not None:
+            _text_rasters.move_to_end(key)
+            core = self._renderer
+            for image, gx, gy, gangle in glyphs:
+                core.draw_text_image(image, gx, gy, gangle, gc)
+            return
+        core = self._renderer
+        recorder = _GlyphRecorder(core)
+        self._renderer = recorder
+        try:
+            super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        finally:
+            self._renderer = core
+        if recorder.replayable:
+            _text_rasters[key] = recorder.glyphs
+            while len(_text_rasters) > TEXT_CACHE_SIZE:
+                _text_rasters.popitem(last=False)
+
+
+class TextCachingCanvas(FigureCanvasAgg):
+    """An Agg canvas drawing with :class:`TextCachingRenderer`."""
+
+    _renderer_key: tuple[int, int, float] | None = None
+
+    def get_renderer(self) -> RendererAgg:
+        """A renderer for the figure's pixel size and dpi, kept while they stay the same."""
+        w, h = self.get_width_height(physical=True)
+        key = w, h, self.figure.dpi
+        if self._renderer_key != key:
+            self.renderer = TextCachingRenderer(w, h, self.figure.dpi)
+            self._renderer_key = key
+        return self.renderer
+
+
 def encode_png(fig: Figure, dpi: float = 100) -> bytes:
     """``fig`` as PNG bytes, drawn once with Agg: what a dashboard sends after every slider move.
 
@@ -138,11 +231,13 @@ def encode_png(fig: Figure, dpi: float = 100) -> bytes:
     switched off, then the real one) even when the layout is frozen, and compresses at level 6; here
     a figure with a frozen layout (every redraw of a dashboard but the first of each shape) is drawn
     once and stored at :data:`PNG_COMPRESS_LEVEL`, as RGB when every pixel is
-    opaque (a quarter fewer bytes to filter and compress).  The decoded pixels equal ``savefig``'s
+    opaque (a quarter fewer bytes to filter and compress).  Texts unchanged since an earlier image
+    are not rasterised again (:class:`TextCachingRenderer`).  The decoded pixels equal ``savefig``'s
     (``tests/course/test_bench.py``).
     """
     from PIL import Image
 
+    canvas = fig.canvas if isinstance(fig.canvas, TextCachingCanvas) else TextCachingCanvas(fig)
     if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):  # a live layout: savefig's
         buf = io.BytesIO()  # layout pass and draw, as no single draw lands on the same positions
         fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
@@ -151,7 +246,6 @@ def encode_png(fig: Figure, dpi: float = 100) -> bytes:
     if dpi != old_dpi:
         fig.set_dpi(dpi)
     try:
-        canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
         canvas.draw()
         size = canvas.get_width_height(physical=True)
         image = Image.frombuffer("RGBA", size, canvas.buffer_rgba(), "raw", "RGBA", 0, 1)

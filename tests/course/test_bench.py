@@ -4,14 +4,18 @@ times draws what ``savefig`` would."""
 from __future__ import annotations
 
 import io
+import math
 
+import matplotlib
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from PIL import Image
 
 from course import style
-from course.bench import BenchLine, bench_dashboard, empty_like, extremes, worst_case
+from course.bench import BenchLine, bench_dashboard, empty_like, extremes, moved_setting, worst_case
 from course.dashboards import make
 
 
@@ -19,9 +23,11 @@ def pixels(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
 
 
-def savefig_png(fig: object) -> bytes:
+def savefig_png(fig: Figure) -> bytes:
+    """``fig`` through matplotlib's own Agg canvas and ``savefig``: no cached text rasters."""
+    FigureCanvasAgg(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)  # type: ignore[attr-defined]
+    fig.savefig(buf, format="png", dpi=100)
     return buf.getvalue()
 
 
@@ -35,6 +41,45 @@ def test_encode_png_pixels_equal_savefig(n: int) -> None:
         board.redraw()
     assert not isinstance(ours.figure.get_layout_engine(), ConstrainedLayoutEngine)
     assert np.array_equal(pixels(style.encode_png(ours.figure)), pixels(savefig_png(theirs.figure)))
+
+
+@pytest.mark.parametrize(("n", "control", "values"), [(2, "rtt_ms", (80.0, 50.0)),
+                                                      (4, "seed", (2, 1))])
+def test_replayed_text_rasters_equal_fresh_ones(n: int, control: str, values: tuple) -> None:
+    """After updates at other settings (some texts replayed from the cache, some new), every
+    pixel is what plain Agg draws."""
+    ours, theirs = make(n), make(n)
+    for board in (ours, theirs):
+        board.png()
+    style.encode_png(ours.figure)  # a second time: every text of this figure is cached
+    for value in values:
+        for board in (ours, theirs):
+            board.set(**{control: value})
+            board.png()
+        assert style._text_rasters  # the cache is in use
+        assert np.array_equal(pixels(style.encode_png(ours.figure)),
+                              pixels(savefig_png(theirs.figure)))
+
+
+def test_a_text_drawn_differently_is_not_replayed() -> None:
+    """Same string at the same spot (left and baseline aligned: the spot does not move with the
+    font), then another size, weight, family, generic family's font, angle, colour: each image
+    equals plain Agg's (a stale replay would not)."""
+    fig = Figure(figsize=(3, 1), dpi=100)
+    text = fig.text(0.1, 0.3, "Mail 123 jg", ha="left", va="baseline")
+
+    def same_as_agg() -> bool:
+        return np.array_equal(pixels(style.encode_png(fig)), pixels(savefig_png(fig)))
+
+    for change in (lambda: None, lambda: text.set_fontsize(14), lambda: text.set_fontweight("bold"),
+                   lambda: text.set_family("monospace")):
+        change()
+        assert same_as_agg()
+    with matplotlib.rc_context({"font.monospace": ["DejaVu Serif"]}):
+        assert same_as_agg()
+    for change in (lambda: text.set_rotation(20), lambda: text.set_color("#D55E00")):
+        change()
+        assert same_as_agg()
 
 
 def test_bench_line_for_one_dashboard() -> None:
@@ -72,3 +117,20 @@ def test_extremes_cover_both_ends_of_every_numeric_control() -> None:
     assert {"idle": False} in settings
     assert settings[-1] == {"poll_interval_min": 240.0, "nat_timeout_min": 60,
                             "keepalive_min": 30, "days": 60}
+
+
+def test_moved_settings_are_new_and_valid() -> None:
+    seeded, unseeded = make(4), make(2)
+    assert [moved_setting(seeded, i) for i in range(3)] == [{"seed": 1000}, {"seed": 1001},
+                                                            {"seed": 1002}]
+    rtts = [moved_setting(unseeded, i)["rtt_ms"] for i in range(20)]
+    assert len(set(rtts)) == 20
+    rtt = unseeded.control("rtt_ms")
+    assert all(rtt.low < v < rtt.high for v in rtts)
+    unseeded.set(**moved_setting(unseeded, 0))  # accepted by the control
+
+
+def test_bench_line_times_moved_updates_too() -> None:
+    line = bench_dashboard(2, repeat=1)
+    assert line.moved_median_s > 0 and line.moved_ratio == line.moved_median_s / line.floor_s
+    assert math.isnan(bench_dashboard(2, repeat=1, moved=False).moved_median_s)

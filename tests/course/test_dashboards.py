@@ -302,6 +302,22 @@ def test_frozen_layout_draws_what_a_fresh_constrained_layout_draws() -> None:
     assert np.array_equal(_pixels(d.png()), _pixels(make(2, rtt_ms=60.0).png()))
 
 
+def test_a_title_changing_only_its_number_keeps_the_layout() -> None:
+    """Lesson 6's title counts the delivered messages ("Missed (of 217 delivered)"), which every
+    seed changes: the digits have one width, so the layout is reused, and the image is the one a
+    dashboard laying the figure out afresh draws."""
+    import numpy as np
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    d = make(6, seed=1000)
+    d.png()
+    title = d.figure.axes[0].get_title("left")
+    d.set(seed=1001)
+    assert d.figure.axes[0].get_title("left") != title  # only the count differs
+    assert not isinstance(d.figure.get_layout_engine(), ConstrainedLayoutEngine)  # reused
+    assert np.array_equal(_pixels(d.png()), _pixels(make(6, seed=1001).png()))
+
+
 def test_wider_tick_labels_get_a_fresh_layout() -> None:
     """Lesson 7 at 60 days counts hundreds where 7 days counts tens: its layout is redone (the
     reused one let tick labels overlap), and equals a fresh dashboard's."""
@@ -330,6 +346,13 @@ def test_layout_key_follows_labels_and_tick_label_widths() -> None:
     assert layout_key(fig) != key
     ax.set_ylim(0, 10)
     ax.set_ylabel("messages")
+    assert layout_key(fig) != key
+    key = layout_key(fig)
+    ax.set_title("Missed (of 214 delivered)")
+    key = layout_key(fig)
+    ax.set_title("Missed (of 197 delivered)")  # digits have one width: same room
+    assert layout_key(fig) == key
+    ax.set_title("Missed (of 1970 delivered)")
     assert layout_key(fig) != key
 
 
