@@ -489,7 +489,7 @@ def scorecard(fig: Figure, metrics: Sequence[tuple[str, str, float, float, str]]
     fig.clear()
     ax = fig.subplots()
     labels = []
-    bars: dict[Protocol, tuple[list[float], list[float]]] = {P: ([], []), I: ([], [])}  # ys, widths
+    bars: dict[Protocol, tuple[list[float], list[float]]] = {POP3: ([], []), IMAP: ([], [])}  # ys, widths
     for row, (title, unit, p, i, better) in enumerate(metrics):
         raw = (p, i)
         values = [0.0 if math.isnan(v) else v for v in raw]

@@ -14,7 +14,7 @@ import enum
 import io
 from collections import OrderedDict
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import matplotlib
 import numpy as np
@@ -139,7 +139,10 @@ dashboard's titles, labels and tick labels together, so a slider move re-rasteri
 that changed."""
 
 _TextKey = tuple[Any, ...]
-_FAMILY_RC = ("font.serif", "font.sans-serif", "font.cursive", "font.fantasy", "font.monospace")
+_FamilyKey = Literal["font.serif", "font.sans-serif", "font.cursive", "font.fantasy",
+                     "font.monospace"]
+_FAMILY_RC: tuple[_FamilyKey, ...] = ("font.serif", "font.sans-serif", "font.cursive",
+                                      "font.fantasy", "font.monospace")
 _text_rasters: OrderedDict[_TextKey, list[tuple[np.ndarray, int, int, float]]] = OrderedDict()
 
 
