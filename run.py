@@ -339,7 +339,7 @@ def test(args: argparse.Namespace) -> int:
     """Run every test; the exit status is pytest's (5, no test collected, counts as failure).
     The tests run on the compiled model when it can be built (CI requires it: it sets
     POPIMAP_REQUIRE_NATIVE=1), else on the pure-Python one, which gives the same results."""
-    python = ensure_venv(frozenset({"lab", "test", "native"}))
+    python = ensure_venv(frozenset({"lab", "test", "native", "dask"}))
     if not build_native(python):
         if os.environ.get("POPIMAP_REQUIRE_NATIVE") == "1":
             sys.exit("run.py: the compiled build failed and POPIMAP_REQUIRE_NATIVE=1 requires it")

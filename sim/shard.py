@@ -37,7 +37,8 @@ import math
 import os
 import queue as queue_mod
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from itertools import chain
@@ -419,6 +420,22 @@ def _remote_shard(index: int, scenario: Scenario, users: tuple[int, ...],
                      device_series=device_series, progress=report if q is not None else None)
 
 
+_CHOSEN: dict[str, Any] = {"workers": None, "dask": None}
+
+
+@contextmanager
+def chosen(workers: int | None, dask: str | None) -> Iterator[None]:
+    """Within the block, :func:`run_many` calls that name neither ``workers`` nor ``dask`` use
+    these (the command line's ``--workers``/``--dask`` reach lesson 10 this way, as they are no
+    parameters of the lesson's experiment)."""
+    saved = dict(_CHOSEN)
+    _CHOSEN.update(workers=workers, dask=dask)
+    try:
+        yield
+    finally:
+        _CHOSEN.update(saved)
+
+
 def run_many(scenario: Scenario, protocols: Sequence[Protocol] = tuple(Protocol), *,
              trace: Trace | None = None, workers: int | None = None, dask: str | None = None,
              progress: Callable[[float], None] | None = None, grid_step_s: float = 3600.0,
@@ -429,8 +446,10 @@ def run_many(scenario: Scenario, protocols: Sequence[Protocol] = tuple(Protocol)
     scenario has at least :data:`AUTO_SHARD_USERS` users, else 1); 1 runs unsharded in this
     process with ``trace`` (default: generated).  ``dask``: a Dask scheduler address, or
     ``"local"`` for a ``LocalCluster`` of ``workers`` processes on this machine.  ``progress``
-    gets the fraction done of all of it."""
+    gets the fraction done of all of it.  Within :func:`chosen`, its settings are the default."""
     protocols = tuple(protocols)
+    if workers is None and dask is None:
+        workers, dask = _CHOSEN["workers"], _CHOSEN["dask"]
     if workers is None:
         workers = default_workers() if len(scenario.users) >= AUTO_SHARD_USERS else 1
     check_workers(workers)
@@ -471,7 +490,10 @@ def _on_processes(workers: int, args: list[tuple[Any, ...]],
                 _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 if q is not None and progress is not None:
                     _drain(q, fracs, progress)
-            return [f.result() for f in futures]
+            done = [f.result() for f in futures]
+        if progress is not None:
+            progress(1.0)
+        return done
     finally:
         if q is not None:
             q.close()

@@ -230,7 +230,7 @@ def test_run_py_test_requires_the_compiled_build_only_where_asked(monkeypatch, c
     assert "testing the pure-Python model" in capsys.readouterr().out
     assert seen["commands"][-1][1:4] == ["-m", "pytest", "tests"]
     assert seen["commands"][-1][-3:] == ["-k", "layers", "-x"]  # pytest's options reach it
-    assert seen["extras"] == [{"lab", "test", "native"}] * 2
+    assert seen["extras"] == [{"lab", "test", "native", "dask"}] * 2
 
 
 def test_run_py_build_installs_only_what_the_build_needs(monkeypatch) -> None:
