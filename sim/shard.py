@@ -38,8 +38,8 @@ import os
 import queue as queue_mod
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter, itemgetter
@@ -233,7 +233,7 @@ def _part(scenario: Scenario, trace: Trace, protocol: Protocol, users: tuple[int
             counted(w.disk_down, None), counted(w.disk_up, None),
             counted(lambda u: w.signature_update(updates[id(u)]), None),
             counted(w.appear, lambda d: d.user in own))
-        w.driver = lambda _h=None: World.driver(w, handlers)  # type: ignore[method-assign]
+        w.driver = lambda _h=None: World.driver(w, handlers)  # type: ignore[method-assign, assignment]
         _drive(w, protocol, mine, keep, progress)
         result = _result(w, protocol, devices_of=mine)
         rec = w.rec
@@ -310,7 +310,7 @@ def _server_peak(parts: Sequence[Part]) -> int:
     peak = total = 0
     for _, _, n in changes:
         total += n
-        if total > peak:
+        if total > peak:  # noqa: PLR1730 (a call per change is slower: millions on campus)
             peak = total
     return peak
 
@@ -348,20 +348,24 @@ def merge(scenario: Scenario, parts: Sequence[Part]) -> Result:
     for _, x in sorted(chain.from_iterable(p.exposure for p in parts), key=itemgetter(0)):
         exposure += x
     viruses = [p.result.virus for p in parts]
-    virus = Virus(*(sum(getattr(v, f) for v in viruses) for f in (
-        "infected_delivered", "caught_at_delivery", "caught_by_rescan", "reached_devices")),
+    virus = Virus(
+        infected_delivered=sum(v.infected_delivered for v in viruses),
+        caught_at_delivery=sum(v.caught_at_delivery for v in viruses),
+        caught_by_rescan=sum(v.caught_by_rescan for v in viruses),
+        reached_devices=sum(v.reached_devices for v in viruses),
         exposure_device_s=exposure,
         server_scan_bytes=sum(v.server_scan_bytes for v in viruses),
         device_scan_bytes=sum(v.device_scan_bytes for v in viruses))
-    cons = [p.result.conservation for p in parts]
+    books = [p.result.conservation for p in parts]
     lost: dict[LossReason, int] = {}
-    for c in cons:
+    for c in books:
         for reason, n in c.lost:
             lost[reason] = lost.get(reason, 0) + n
     conservation = Conservation(
-        sum(c.delivered for c in cons), sum(c.on_server for c in cons),
-        sum(c.on_device_only for c in cons),
-        tuple(sorted(lost.items(), key=lambda kv: kv[0].value)), sum(c.unaccounted for c in cons))
+        sum(c.delivered for c in books), sum(c.on_server for c in books),
+        sum(c.on_device_only for c in books),
+        tuple(sorted(lost.items(), key=lambda kv: kv[0].value)),
+        sum(c.unaccounted for c in books))
     summary = Summary(
         server_storage_bytes=sum(s.server_storage_bytes for s in summaries),
         server_physical_bytes=sum(s.server_physical_bytes for s in summaries),
@@ -530,9 +534,7 @@ def _on_dask(address: str, workers: int, args: list[tuple[Any, ...]],
         client = Client(address)
     try:
         futures = [client.submit(_remote_shard, *a, pure=False) for a in args]
-        n = 0
-        for _ in as_completed(futures):
-            n += 1
+        for n, _ in enumerate(as_completed(futures), 1):
             if progress is not None:
                 progress(n / len(futures))
         return [f.result() for f in futures]

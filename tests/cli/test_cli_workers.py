@@ -6,7 +6,6 @@ import json
 import multiprocessing
 
 import pytest
-
 from cli_support import run_main
 
 

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import multiprocessing
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -66,7 +67,7 @@ def test_any_split_of_the_users_merges_to_one_runs_json(cuts: set[int], protocol
                                                         series: bool) -> None:
     sc, tr = _case()
     bounds = [0, *sorted(cuts), USERS]
-    blocks = [tuple(range(a, b)) for a, b in zip(bounds, bounds[1:])]
+    blocks = [tuple(range(a, b)) for a, b in pairwise(bounds)]
     parts = [run_shard(sc, users, (protocol,), trace=tr, device_series=series)[0]
              for users in blocks]
     assert _json(merge(sc, parts[::-1])) == _whole(protocol, series)  # (in any order)
@@ -106,7 +107,7 @@ def test_workers_out_of_range_is_named(bad: Any) -> None:
 
 
 def test_processes_give_one_runs_results_progress_and_leave_no_process() -> None:
-    sc, tr = _case()
+    sc, _ = _case()
     seen: list[float] = []
     pop3, imap = run_many(sc, (Protocol.POP3, Protocol.IMAP), workers=2, progress=seen.append)
     assert _json(pop3) == _whole(Protocol.POP3, True)
