@@ -58,8 +58,9 @@ def add_shard_options(p: argparse.ArgumentParser) -> None:
                         f"the cores, {default_workers()}; 1 runs in this process); the results "
                         "are the same whatever the number")
     p.add_argument("--dask", metavar="ADDRESS", default=None,
-                   help="run the shards on the Dask cluster at ADDRESS ('local': start a "
-                        "LocalCluster of --workers processes here); needs the 'dask' extra")
+                   help="run --workers shards on the Dask cluster at ADDRESS (its workers "
+                        "need this project installed; 'local': start a LocalCluster of "
+                        "--workers processes here); needs the 'dask' extra")
 
 
 def _preset_name(text: str) -> str:
