@@ -50,7 +50,7 @@ from .model.run import SERIES_DEVICE_LIMIT, Protocol, _drive, _result, exposure_
 from .model.sizes import fast_mails
 from .model.state import Mail, ServerUser
 from .model.world import World
-from .results import Conservation, Delay, LossReason, Result, Summary, Virus
+from .results import Conservation, Delay, DeviceSummary, LossReason, Result, Summary, Virus
 from .scenario import Scenario, ScenarioError
 from .workload import SignatureUpdate, Trace, generate
 
@@ -99,7 +99,8 @@ class _ShardRecorder(Recorder):
         # per chunk: exist, covered, agree, deleted pairs, deleted-and-hidden (summed), server
         # bytes, server bytes times live replicas
         self.totals: list[tuple[int, ...]] = []
-        self.snaps: list[tuple[list[int], ...]] = []  # per chunk: the five counters, lo..hi
+        # per chunk: the five counters of devices lo..hi
+        self.snaps: list[tuple[array, ...]] = []  # type: ignore[type-arg]
         self.user = -1  # whose mailbox the next server change is in (set by _ShardWorld)
         self.log_t = array("d")
         self.log_u = array("l")
@@ -120,7 +121,24 @@ class _ShardRecorder(Recorder):
         self.chunks.append(k)
         self.totals.append((sum(ex), sum(cv), sum(ag), sum(dp), sum(dh), self.server_bytes,
                             self.server_bytes * self.replicas_live))
-        self.snaps.append((ex, cv, ag, dp, dh))
+        # as arrays: they cross to the parent as raw bytes (lists of ints unpickle slowly)
+        self.snaps.append(tuple(array("q", x) for x in (ex, cv, ag, dp, dh)))
+        # the devices' time-averages over this shard's own chunks, as Recorder._sample adds
+        # them: the merge keeps them when one run's chunks are the same (the usual case)
+        sum_cons, cnt_cons = self.sum_cons, self.cnt_cons
+        sum_cov, cnt_cov = self.sum_cov, self.cnt_cov
+        sum_agr, cnt_agr = self.sum_agr, self.cnt_agr
+        for d, (e, c, a, p, h) in enumerate(zip(ex, cv, ag, dp, dh), lo):
+            pairs = e + p
+            if pairs:
+                sum_cons[d] += k * (a + h) / pairs
+                cnt_cons[d] += k
+            if e:
+                sum_cov[d] += k * c / e
+                cnt_cov[d] += k
+            if c:
+                sum_agr[d] += k * a / c
+                cnt_agr[d] += k
         if not self.keep_device_series:
             return
         if self.sync is not None:
@@ -160,14 +178,14 @@ class Part:
     """One shard's share of one protocol's run (see :func:`merge`)."""
 
     users: tuple[int, ...]
-    result: Result  # of the shard's devices only; per-device time-averages left to the merge
+    result: Result  # of the shard's devices only, time-averaged over its own grid chunks
     delays: array  # type: ignore[type-arg]  # every notification delay of its devices
     exposure: tuple[tuple[int, float], ...]  # (device id, term) in device order
     lo: int  # its devices are lo..hi-1
     hi: int
     chunks: tuple[int, ...]
     totals: tuple[tuple[int, ...], ...]
-    snaps: tuple[tuple[list[int], ...], ...]
+    snaps: tuple[tuple[array, ...], ...]  # type: ignore[type-arg]
     log: tuple[array, array, array]  # type: ignore[type-arg]  # server changes: time, user, delta
     items: int  # trace items the driver handled (in every shard alike)
     fires: int  # client callbacks of its devices
@@ -325,8 +343,11 @@ def merge(scenario: Scenario, parts: Sequence[Part]) -> Result:
     first = parts[0].result
     npts = len(first.grid_s)
     union = sorted(set(chain.from_iterable(_starts(p.chunks) for p in parts)))
-    devices = []
+    devices: list[DeviceSummary] = []
     for p in parts:
+        if _starts(p.chunks) == union:  # its own chunks are one run's: its averages stand
+            devices.extend(p.result.devices)
+            continue
         for d, (cons, cov, agr) in zip(p.result.devices, _device_means(p, union, npts)):
             devices.append(dataclasses.replace(d, consistency_mean_share=cons,
                                                coverage_mean_share=cov,
