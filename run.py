@@ -356,7 +356,7 @@ def run_checks(python: Path) -> int:
 def test(args: argparse.Namespace) -> int:
     """Lint (ruff), type-check (mypy), then run every test; the exit status is the first failing
     step's (pytest's 5, no test collected, counts as failure)."""
-    python = ensure_venv(frozenset({"lab", "test"}))
+    python = ensure_venv(frozenset({"lab", "test", "dask"}))
     checked = run_checks(python)
     if checked != 0:
         return checked

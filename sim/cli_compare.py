@@ -19,11 +19,11 @@ import time
 from typing import Any
 
 from .cli import UsageError, float_in_range, int_in_range
-from .model import Protocol, run
+from .model import Protocol
 from .presets import preset, preset_names
 from .results import Delay, Result
 from .scenario import DAY, Scenario, ScenarioError
-from .workload import generate
+from .shard import MAX_WORKERS, default_workers, run_many
 
 MAX_DAYS = 400
 BY_KIND_ABOVE = 12  # more devices than this: the table summarises them per kind of device
@@ -43,10 +43,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--crash", action="append", default=[], type=_crash, metavar="DEVICE@DAY",
                    help="crash DEVICE (e.g. phone or alex/phone) at DAY (may repeat)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_shard_options(p)
     p.add_argument("--by-device", action="store_true",
                    help=f"the table lists every device even when there are more than "
                         f"{BY_KIND_ABOVE} (default: then one row per kind of device)")
     p.set_defaults(run=main)
+
+
+def add_shard_options(p: argparse.ArgumentParser) -> None:
+    """``--workers`` and ``--dask`` (sim.shard): where the shards of users run."""
+    p.add_argument("--workers", type=int_in_range("--workers", 1, MAX_WORKERS),
+                   default=default_workers(), metavar="N",
+                   help=f"local processes, one shard of users each, 1..{MAX_WORKERS} (default: "
+                        f"the cores, {default_workers()}; 1 runs in this process); the results "
+                        "are the same whatever the number")
+    p.add_argument("--dask", metavar="ADDRESS", default=None,
+                   help="run --workers shards on the Dask cluster at ADDRESS (its workers "
+                        "need this project installed; 'local': start a LocalCluster of "
+                        "--workers processes here); needs the 'dask' extra")
 
 
 def _preset_name(text: str) -> str:
@@ -127,9 +141,11 @@ def main(args: argparse.Namespace) -> int:
                 shown[0] = True
                 print(f"\rcompare: {label} {frac:4.0%}", end="", file=sys.stderr, flush=True)
         return report
-    trace = generate(sc)
-    pop3 = run(sc, Protocol.POP3, trace, progress=progress("pop3"))
-    imap = run(sc, Protocol.IMAP, trace, progress=progress("imap"))
+    try:
+        pop3, imap = run_many(sc, (Protocol.POP3, Protocol.IMAP), workers=args.workers,
+                              dask=args.dask, progress=progress("pop3+imap"))
+    except ScenarioError as exc:  # --dask without the extra installed
+        raise UsageError(f"--{exc.field}={exc.value!r}: allowed {exc.allowed}") from None
     if shown[0]:
         print(f"\rcompare: done in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     out = {

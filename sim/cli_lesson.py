@@ -134,10 +134,10 @@ def capstone(*, profile: Profile = "family", tls: TlsMode = TlsMode.IMPLICIT,
     same scenario as the course's lesson-10 dashboard (``tls_resumption`` is not among its
     controls: off there).  ``progress`` gets the fraction done (POP3 0..0.5, IMAP 0.5..1)."""
     from .experiments import _check  # the lesson functions' range check (sim.experiments.RANGES)
-    from .model import Protocol, run
+    from .model import Protocol
     from .presets import preset
     from .scenario import CrashSpec
-    from .workload import generate
+    from .shard import run_many
 
     if profile not in typing.get_args(Profile):
         raise ScenarioError("experiment", "profile", profile,
@@ -174,15 +174,10 @@ def capstone(*, profile: Profile = "family", tls: TlsMode = TlsMode.IMPLICIT,
         first = sc.devices[0].name
         sc = dataclasses.replace(sc, crashes=CrashSpec(
             at=((first, min(crash_day * 86400.0, sc.duration_s - 1.0)),)))
-    trace = generate(sc)
-
-    def part(lo: float) -> Callable[[float], None] | None:
-        if progress is None:
-            return None
-        report = progress
-        return lambda frac: report(lo + frac / 2)
-    return CapstoneResult(run(sc, Protocol.POP3, trace, progress=part(0.0)),
-                          run(sc, Protocol.IMAP, trace, progress=part(0.5)))
+    # campus runs its users in shards on the cores (or the command line's --workers/--dask);
+    # the results are the same whatever the sharding
+    pop3_run, imap_run = run_many(sc, (Protocol.POP3, Protocol.IMAP), progress=progress)
+    return CapstoneResult(pop3_run, imap_run)
 
 
 # -- options from signatures -----------------------------------------------------------------------
@@ -446,6 +441,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                 target.add_argument(opt.flag, type=_value_parser(opt), metavar=_metavar(opt),
                                     **kw)
         sp.add_argument("--json", action="store_true", help="print one JSON object")
+        from .cli_compare import add_shard_options
+        add_shard_options(sp)
         sp.set_defaults(run=main, lesson_number=n)
 
 
@@ -538,8 +535,10 @@ def main(args: argparse.Namespace) -> int:
         if time.perf_counter() - start > 1.0:
             shown[0] = True
             print(f"\rlesson {n}: {frac:4.0%}", end="", file=sys.stderr, flush=True)
+    from .shard import chosen
     try:
-        out = run_lesson(n, given, extra=extra, progress=progress)
+        with chosen(args.workers, args.dask):
+            out = run_lesson(n, given, extra=extra, progress=progress)
     except UsageError as exc:  # named like the lesson's own parse errors
         print(f"{PROG} lesson {n}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

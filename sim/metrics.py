@@ -45,8 +45,12 @@ State = tuple[str, int]  # (folder, flag bits)
 FRAMING, HEADER, BODY, ATTACHMENT, TLS, TCP = range(6)
 
 
-def _share(num: float, den: float) -> float:
+def share(num: float, den: float) -> float:
+    """``num / den``, NaN when ``den`` is 0 (how every share of the grid is computed)."""
     return num / den if den else math.nan
+
+
+_share = share
 
 
 class Recorder:

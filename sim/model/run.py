@@ -26,7 +26,7 @@ from ..results import (
 )
 from ..scenario import Scenario, ScenarioError
 from ..workload import Trace, generate
-from .state import MailId
+from .state import Device, MailId
 from .world import World
 
 _TIME = attrgetter("time")
@@ -141,17 +141,25 @@ def _simulate(scenario: Scenario, protocol: Protocol, trace: Trace, grid_step_s:
               release: bool = False, record_events: bool = False,
               final_state: bool = False) -> tuple[Result, World]:
     world = World(scenario, trace, grid_step_s, keep, record_events)
+    _drive(world, protocol, world.devices, keep, progress)
+    return _result(world, protocol, release, final_state), world
+
+
+def _drive(world: World, protocol: Protocol, devices: list[Device], keep: bool,
+           progress: Callable[[float], None] | None) -> None:
+    """Run ``world`` to its end with a client of ``protocol`` on each of ``devices`` (every
+    device of the world, or one shard's: ``sim.shard``)."""
     if protocol is Protocol.POP3:
         from .pop3_client import Pop3Client as Client
     else:
         from .imap_client import ImapClient as Client  # type: ignore[assignment]
-    for dev in world.devices:
+    for dev in devices:
         dev.client = Client(world, dev)
-    for dev in world.devices:
+    for dev in devices:
         if dev.exists_from <= 0.0:
             dev.client.start(0.0)  # type: ignore[attr-defined]
     if keep:  # per-device series: each grid point shows the idle polls booked up to it
-        clients = [dev.client for dev in world.devices]
+        clients = [dev.client for dev in devices]
 
         def settle(t: float) -> None:
             at = math.nextafter(t, math.inf)  # (the state after everything at t)
@@ -168,11 +176,10 @@ def _simulate(scenario: Scenario, protocol: Protocol, trace: Trace, grid_step_s:
             env.run(until=step * i)
             progress(i / 100)
     world.rec.advance(world.end)
-    for dev in world.devices:
+    for dev in devices:
         dev.client.finish(world.end)  # type: ignore[attr-defined]
     world.rec.finish()
     world.sync_traffic()
-    return _result(world, protocol, release, final_state), world
 
 
 def _traffic(xs: list[int]) -> Traffic:
@@ -214,8 +221,22 @@ def conservation_of(w: World) -> Conservation:
                         tuple(sorted(lost.items(), key=lambda kv: kv[0].value)), unaccounted)
 
 
+def exposure_terms(w: World, devices: list[Device]) -> list[float]:
+    """Each (device, infected message) pair's time on the device before it was caught, in
+    device order: ``Virus.exposure_device_s`` is their sum, added in this order."""
+    end = w.end
+    terms = []
+    for dev in devices:
+        for mid, t in dev.infected_reached.items():
+            key = (dev.id, mid)
+            terms.append(w.exposure_end.get(key, end) - t - w.exposure_gap.get(key, 0.0))
+    return terms
+
+
 def _result(w: World, protocol: Protocol, release: bool = False,
-            final_state: bool = False) -> Result:
+            final_state: bool = False, devices_of: list[Device] | None = None) -> Result:
+    """The :class:`Result` of the world's devices (``devices_of``: of one shard's only)."""
+    shard = w.devices if devices_of is None else devices_of
     final = _final_state(w) if final_state else None
     conservation = conservation_of(w)  # (before the devices' stores are freed)
     rec = w.rec
@@ -225,7 +246,7 @@ def _result(w: World, protocol: Protocol, release: bool = False,
     never_total = 0
     missed_ids: set[MailId] = set()
     delays: list[tuple[str, tuple[float, ...]]] = []
-    for dev in w.devices:
+    for dev in shard:
         missed = 0
         # most delivered mail was shown: look only at the rest (at C speed)
         for mid in filterfalse(dev.shown.__contains__, w.user_delivered[dev.user]):
@@ -263,18 +284,16 @@ def _result(w: World, protocol: Protocol, release: bool = False,
             dev.shown = set()
             del ds
     exposure = 0.0
-    reached = 0
-    for dev in w.devices:
-        for mid, t in dev.infected_reached.items():
-            reached += 1
-            key = (dev.id, mid)
-            exposure += w.exposure_end.get(key, end) - t - w.exposure_gap.get(key, 0.0)
+    terms = exposure_terms(w, shard)
+    reached = len(terms)
+    for x in terms:
+        exposure += x
     virus = Virus(
         infected_delivered=sum(1 for mid in w.delivered if w.mails[mid].infected),
         caught_at_delivery=w.caught_at_delivery, caught_by_rescan=w.caught_by_rescan,
         reached_devices=reached, exposure_device_s=exposure,
         server_scan_bytes=w.server_scan_bytes,
-        device_scan_bytes=sum(d.scan_bytes for d in w.devices))
+        device_scan_bytes=sum(d.scan_bytes for d in shard))
     crashes = tuple(w.crash_records)
     searches = tuple(w.search_records)
     recall = mean_finite([s.recall_share for s in searches]) if searches else math.nan

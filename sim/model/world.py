@@ -105,7 +105,10 @@ class World:
     """State and shared operations of one simulation run."""
 
     def __init__(self, scenario: Scenario, trace: Trace, grid_step_s: float,
-                 keep_device_series: bool, record_events: bool = False) -> None:
+                 keep_device_series: bool, record_events: bool = False,
+                 mails: list[Mail] | None = None) -> None:
+        """``mails``: in place of ``mails_of(trace)`` (a shard of users sizes only its own
+        messages: ``sim.shard``)."""
         self.scenario = scenario
         # what happened, record by record (sim.records), when the caller asks for it
         self.log: list[EventRecord] | None = [] if record_events else None
@@ -117,7 +120,7 @@ class World:
         self.end = scenario.duration_s
         self.tls = scenario.tls
         self.server_profile: str = scenario.server_profile.value
-        self.mails = mails_of(trace)
+        self.mails = mails_of(trace) if mails is None else mails
         self.n_arrivals = len(trace.messages)
         self.users = [ServerUser(i, u.name) for i, u in enumerate(scenario.users)]
         wires: dict[object, WireCalc] = {}

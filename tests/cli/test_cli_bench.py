@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.bench import dispatch_floor
+from sim.bench import TARGETS, bare_simpy_rate, campus_of, dispatch_floor
 from sim.presets import preset
 from sim.workload import generate
 
@@ -22,14 +22,35 @@ def test_bench_json_reports_every_measurement_but_campus_when_skipped() -> None:
                            "--json"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     figures = json.loads(proc.stdout)
-    assert set(figures) == {"1_events_per_s", "2_poll_1min_vs_10min", "4_lesson_family_7d_both_ms"}
-    one = figures["1_events_per_s"]
-    assert one["model_events"] > 1000 and one["bare_simpy"] > one["model"] > 0
-    assert 0 < one["ratio"] < one["dispatch_floor_ratio"]  # model work costs more than nothing
-    assert one["model_work_us_per_event"] > 0
-    two = figures["2_poll_1min_vs_10min"]
-    assert abs(two["ratio"] - two["poll_1min_s"] / two["poll_10min_s"]) < 0.01  # (rounded)
-    assert figures["4_lesson_family_7d_both_ms"]["repeat"] == 1
+    assert list(figures) == ["4_poll_1min_vs_10min", "5_lesson_family_7d_both_ms"]
+    four = figures["4_poll_1min_vs_10min"]
+    assert abs(four["ratio"] - four["poll_1min"]["wall_s"] / four["poll_10min"]["wall_s"]) < 0.01
+    rate = four["bare_timeouts_per_s"]
+    for fig in (four["poll_1min"], four["poll_10min"]):  # normalised = wall at 1 M timeouts/s
+        assert abs(fig["normalised_s"] - fig["wall_s"] * rate / 1e6) < 0.001
+    five = figures["5_lesson_family_7d_both_ms"]
+    assert five["repeat"] == 1 and five["verdict"] in ("PASS", "FAIL")
+    assert all(f["target"] == TARGETS[k] for k, f in figures.items())
+
+
+def test_bench_prints_target_value_and_verdict_in_order() -> None:
+    proc = subprocess.run([sys.executable, "-m", "sim", "bench", "--skip-campus", "--repeat", "1"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert [line[:2] for line in lines] == ["4.", "5."]
+    for line in lines:
+        assert " target " in line and line.endswith((": PASS", ": FAIL"))
+
+
+def test_bare_simpy_rate_is_timeouts_per_second() -> None:
+    assert 1e3 < bare_simpy_rate(10_000) < 1e9
+
+
+def test_campus_of_keeps_campus_devices_for_any_number_of_users() -> None:
+    sc = campus_of(1200, 1)
+    assert len(sc.users) == 1200 and sc.users[-1].name == "u1199"
+    assert sc.users[5].devices == preset("campus").users[0].devices
 
 
 def test_dispatch_floor_handles_every_trace_item_and_nothing_else() -> None:

@@ -223,7 +223,7 @@ def test_run_py_test_runs_pytest_alone_with_its_options(monkeypatch) -> None:
     assert [c[1:3] for c in seen["commands"]] == [["-m", "ruff"], ["-m", "mypy"], ["-m", "pytest"]]
     assert seen["commands"][-1][1:4] == ["-m", "pytest", "tests"]
     assert seen["commands"][-1][-3:] == ["-k", "layers", "-x"]  # pytest's options reach it
-    assert seen["extras"] == [{"lab", "test"}]
+    assert seen["extras"] == [{"lab", "test", "dask"}]
     with pytest.raises(SystemExit):  # the compiled build is gone, and its command with it
         run_py.main(["build"])
 

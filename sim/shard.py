@@ -1,0 +1,563 @@
+"""Run one scenario's users in shards, in parallel, and merge the shards' results exactly.
+
+Theory of operation
+-------------------
+Users do not share state in the model: each has their own mailbox, devices and random streams
+(``sim.workload.stream`` is per user and per device, seeded from the scenario seed), and no
+operation of one user reads another user's state.  What is server-wide -- replica disk failures
+and repairs, signature updates -- is in the trace, which every shard generates whole from the
+seed, so each shard sees the same server-wide events at the same times.
+
+A shard (:func:`run_shard`) builds the whole trace, then runs the model with clients on its own
+users' devices only: the trace driver still walks every item (other users' items do nothing), so
+that the grid is sampled at the same moments as in one run.  It returns a :class:`Part` per
+protocol, which :func:`merge` combines into the :class:`~sim.results.Result` one run would give,
+field for field:
+
+* counts and byte totals add; per-device rows go in the scenario's device order;
+* quantiles come from the pooled samples of every shard (never from the shards' quantiles);
+* the consistency shares of a grid point come from the summed counters (numerator and
+  denominator), and a device's time-average is re-added chunk by chunk as one run adds it: one
+  run fills the grid points between two events in one go (``Recorder.advance``), and its chunks
+  are the union of the shards' chunks;
+* the server's peak storage comes from every shard's changes in time order (ties in user order);
+* crashes and searches merge in time order; floating-point sums are added in the order one run
+  adds them.
+
+``tests/sim/test_shard.py`` checks the merged JSON against one run's, byte for byte.  Shards run
+in local processes (:class:`concurrent.futures.ProcessPoolExecutor`, started with ``spawn``) or on
+a Dask distributed cluster (the optional ``dask`` extra); ``workers=1`` runs in this process,
+unsharded (:func:`sim.model.run` itself).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import queue as queue_mod
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import chain
+from operator import attrgetter, itemgetter
+from typing import Any
+
+from .metrics import Recorder, mean_finite, share
+from .model.run import SERIES_DEVICE_LIMIT, Protocol, _drive, _result, exposure_terms, run
+from .model.sizes import fast_mails
+from .model.state import Mail, MailId, ServerUser
+from .model.world import World
+from .results import Conservation, Delay, DeviceSummary, LossReason, Result, Summary, Virus
+from .scenario import Scenario, ScenarioError
+from .workload import SignatureUpdate, Trace, generate
+
+MAX_WORKERS = 512
+# below this many users a run is too short to be worth the processes (campus has 500)
+AUTO_SHARD_USERS = 50
+_TIME = attrgetter("time_s")
+
+
+def default_workers() -> int:
+    """The ``--workers`` default: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - platforms without affinity
+        return max(1, os.cpu_count() or 1)
+
+
+def check_workers(workers: object, field: str = "workers") -> int:
+    """``workers`` if it is an int in 1..MAX_WORKERS, else a :class:`ScenarioError`."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or not (
+            1 <= workers <= MAX_WORKERS):
+        raise ScenarioError("run", field, workers, f"integer 1..{MAX_WORKERS}")
+    return workers
+
+
+def split_users(scenario: Scenario, shards: int) -> list[tuple[int, ...]]:
+    """The users in ``shards`` contiguous blocks of nearly equal size (none empty)."""
+    n = len(scenario.users)
+    k = max(1, min(shards, n))
+    return [tuple(range(i * n // k, (i + 1) * n // k)) for i in range(k)]
+
+
+# -- one shard -------------------------------------------------------------------------------------
+
+class _ShardRecorder(Recorder):
+    """The shard's Recorder: besides the counters, what :func:`merge` needs to redo one run's
+    arithmetic -- each chunk of grid points filled in one go with the counters then (of the
+    shard's device range ``lo..hi``) and every change of the server's storage."""
+
+    def __init__(self, world: World, names: Sequence[str], duration_s: float, step_s: float,
+                 keep: bool, lo: int, hi: int) -> None:
+        super().__init__(names, duration_s, step_s, keep)
+        self.world = world
+        self.lo, self.hi = lo, hi
+        self.chunks: list[int] = []  # grid points filled per chunk
+        # per chunk: exist, covered, agree, deleted pairs, deleted-and-hidden (summed), server
+        # bytes, server bytes times live replicas
+        self.totals: list[tuple[int, ...]] = []
+        # per chunk: the five counters of devices lo..hi
+        self.snaps: list[tuple[array, ...]] = []
+        self.user = -1  # whose mailbox the next server change is in (set by _ShardWorld)
+        self.log_t = array("d")
+        self.log_u = array("l")
+        self.log_n = array("q")
+
+    def server_add(self, n: int) -> None:
+        self.server_bytes += n
+        self.log_t.append(self.world.now)
+        self.log_u.append(self.user)
+        self.log_n.append(n)
+
+    def _sample(self, k: int) -> None:
+        if k <= 0:
+            return
+        lo, hi = self.lo, self.hi
+        ex, cv, ag = self.exist[lo:hi], self.covered[lo:hi], self.agree[lo:hi]
+        dp, dh = self.dpairs[lo:hi], self.dhidden[lo:hi]
+        self.chunks.append(k)
+        self.totals.append((sum(ex), sum(cv), sum(ag), sum(dp), sum(dh), self.server_bytes,
+                            self.server_bytes * self.replicas_live))
+        # as arrays: they cross to the parent as raw bytes (lists of ints unpickle slowly)
+        self.snaps.append(tuple(array("q", x) for x in (ex, cv, ag, dp, dh)))
+        # the devices' time-averages over this shard's own chunks, as Recorder._sample adds
+        # them: the merge keeps them when one run's chunks are the same (the usual case)
+        sum_cons, cnt_cons = self.sum_cons, self.cnt_cons
+        sum_cov, cnt_cov = self.sum_cov, self.cnt_cov
+        sum_agr, cnt_agr = self.sum_agr, self.cnt_agr
+        for d, (e, c, a, p, h) in enumerate(zip(ex, cv, ag, dp, dh), lo):
+            pairs = e + p
+            if pairs:
+                sum_cons[d] += k * (a + h) / pairs
+                cnt_cons[d] += k
+            if e:
+                sum_cov[d] += k * c / e
+                cnt_cov[d] += k
+            if c:
+                sum_agr[d] += k * a / c
+                cnt_agr[d] += k
+        if not self.keep_device_series:
+            return
+        if self.sync is not None:
+            self.sync()
+        for d in range(lo, hi):
+            self.d_store[d].extend([self.dev_bytes[d]] * k)
+            self.d_cons[d].extend([share(self.agree[d] + self.dhidden[d],
+                                         self.exist[d] + self.dpairs[d])] * k)
+            self.d_cov[d].extend([share(self.covered[d], self.exist[d])] * k)
+            self.d_agr[d].extend([share(self.agree[d], self.covered[d])] * k)
+            self.d_wire[d].extend([sum(self.up[d]) + sum(self.down[d])] * k)
+
+
+class _ShardWorld(World):
+    """A World whose Recorder logs what the merge needs (see :class:`_ShardRecorder`)."""
+
+    def __init__(self, scenario: Scenario, trace: Trace, grid_step_s: float, keep: bool,
+                 mails: list[Mail], lo: int, hi: int) -> None:
+        super().__init__(scenario, trace, grid_step_s, keep, mails=mails)
+        rec = _ShardRecorder(self, [d.name for d in self.devices], self.end, grid_step_s, keep,
+                             lo, hi)
+        rec.replicas_live = self.rec.replicas_live
+        rec.sync = self.rec.sync
+        self.rec = rec
+
+    def server_add(self, user: ServerUser, mid: MailId, folder: str, flags: int, t: float) -> None:
+        self.rec.user = user.index  # type: ignore[attr-defined]
+        super().server_add(user, mid, folder, flags, t)
+
+    def server_remove(self, user: ServerUser, mid: MailId, t: float, reason: LossReason) -> None:
+        self.rec.user = user.index  # type: ignore[attr-defined]
+        super().server_remove(user, mid, t, reason)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One shard's share of one protocol's run (see :func:`merge`)."""
+
+    users: tuple[int, ...]
+    result: Result  # of the shard's devices only, time-averaged over its own grid chunks
+    delays: array  # every notification delay of its devices
+    exposure: tuple[tuple[int, float], ...]  # (device id, term) in device order
+    lo: int  # its devices are lo..hi-1
+    hi: int
+    chunks: tuple[int, ...]
+    totals: tuple[tuple[int, ...], ...]
+    snaps: tuple[tuple[array, ...], ...]
+    log: tuple[array, array, array]  # server changes: time, user, delta
+    items: int  # trace items the driver handled (in every shard alike)
+    fires: int  # client callbacks of its devices
+
+
+def run_shard(scenario: Scenario, users: Sequence[int], protocols: Sequence[Protocol], *,
+              trace: Trace | None = None, grid_step_s: float = 3600.0,
+              device_series: bool | None = None,
+              progress: Callable[[float], None] | None = None) -> list[Part]:
+    """Run the model for ``users`` only (both protocols by default), one :class:`Part` each.
+    ``trace`` defaults to ``generate(scenario)`` (a shard in another process makes its own)."""
+    if trace is None:
+        trace = generate(scenario)
+    own = set(users)
+    devices = [r.id for r in scenario.devices if r.user in own]
+    if not devices or sorted(devices) != list(range(devices[0], devices[-1] + 1)):
+        raise ScenarioError("shard", "users", tuple(users),
+                            "users whose devices are contiguous (split_users makes such blocks)")
+    lo, hi = devices[0], devices[-1] + 1
+    specs = [s for s in chain(trace.messages, trace.sent) if s.user in own]
+    mails: list[Any] = [None] * (len(trace.messages) + len(trace.sent))
+    for s, m in zip(specs, fast_mails(trace, specs)):
+        mails[s.id] = m
+    keep = device_series if device_series is not None else (
+        len(scenario.devices) <= SERIES_DEVICE_LIMIT)
+    parts = []
+    for k, proto in enumerate(protocols):
+        report = None
+        if progress is not None:
+            def report(frac: float, k: int = k) -> None:
+                progress((k + frac) / len(protocols))
+        parts.append(_part(scenario, trace, proto, tuple(users), mails, lo, hi, float(grid_step_s),
+                           keep, report))
+    return parts
+
+
+def _part(scenario: Scenario, trace: Trace, protocol: Protocol, users: tuple[int, ...],
+          mails: list[Mail], lo: int, hi: int, grid_step_s: float, keep: bool,
+          progress: Callable[[float], None] | None) -> Part:
+    import gc
+    was = gc.isenabled()
+    gc.disable()  # as sim.model.run does: millions of acyclic records
+    try:
+        w = _ShardWorld(scenario, trace, grid_step_s, keep, mails, lo, hi)
+        mine = w.devices[lo:hi]
+        own = set(users)
+        items = [0]
+
+        def counted(fn: Callable[[Any], None], test: Callable[[Any], bool] | None
+                    ) -> Callable[[Any], None]:
+            def handle(obj: Any) -> None:
+                items[0] += 1
+                if test is None or test(obj):
+                    fn(obj)
+            return handle
+        dev_user = [r.user for r in scenario.devices]
+        updates = {id(u): SignatureUpdate(u.time, tuple(
+            m for m in u.detects if trace.spec(m).user in own)) for u in trace.signature_updates}
+        handlers = (
+            counted(w.arrive, lambda m: m.user in own),
+            counted(w.act, lambda a: dev_user[a.device] in own),
+            counted(w.crash, lambda c: dev_user[c.device] in own),
+            counted(w.disk_down, None), counted(w.disk_up, None),
+            counted(lambda u: w.signature_update(updates[id(u)]), None),
+            counted(w.appear, lambda d: d.user in own))
+        w.driver = lambda _h=None: World.driver(w, handlers)  # type: ignore[method-assign, assignment]
+        _drive(w, protocol, mine, keep, progress)
+        result = _result(w, protocol, devices_of=mine)
+        rec = w.rec
+        assert isinstance(rec, _ShardRecorder)
+        delays = array("d")
+        for dev in mine:
+            delays.extend(dev.delays)
+        terms = exposure_terms(w, mine)
+        ids = [dev.id for dev in mine for _ in dev.infected_reached]
+        part = Part(users, result, delays, tuple(zip(ids, terms)), lo, hi, tuple(rec.chunks),
+                    tuple(rec.totals), tuple(rec.snaps), (rec.log_t, rec.log_u, rec.log_n),
+                    items[0], w.events - items[0])
+        w.release()
+        return part
+    finally:
+        if was:
+            gc.enable()
+
+
+# -- merging ---------------------------------------------------------------------------------------
+
+def _starts(chunks: Sequence[int]) -> list[int]:
+    out, at = [], 0
+    for k in chunks:
+        out.append(at)
+        at += k
+    return out
+
+
+def _device_means(part: Part, union: list[int], npts: int) -> list[tuple[float, float, float]]:
+    """Each device's time-averaged shares, added chunk by chunk over ``union`` (the chunks of
+    one run: every shard's boundaries), with ``Recorder._sample``'s float expressions."""
+    own = _starts(part.chunks) + [npts]
+    # the union's chunk lengths inside each of this shard's chunks
+    subs: list[list[int]] = []
+    j = 0
+    for c in range(len(part.chunks)):
+        end = own[c + 1]
+        ks = []
+        while j < len(union) and union[j] < end:
+            nxt = union[j + 1] if j + 1 < len(union) else npts
+            ks.append(nxt - union[j])
+            j += 1
+        subs.append(ks)
+    out = []
+    for d in range(part.hi - part.lo):
+        s_cons = s_cov = s_agr = 0.0
+        n_cons = n_cov = n_agr = 0
+        for (ex, cv, ag, dp, dh), ks in zip(part.snaps, subs):
+            e, c, a, p, h = ex[d], cv[d], ag[d], dp[d], dh[d]
+            pairs = e + p
+            for k in ks:
+                if pairs:
+                    s_cons += k * (a + h) / pairs
+                    n_cons += k
+                if e:
+                    s_cov += k * c / e
+                    n_cov += k
+                if c:
+                    s_agr += k * a / c
+                    n_agr += k
+        out.append((share(s_cons, n_cons), share(s_cov, n_cov), share(s_agr, n_agr)))
+    return out
+
+
+def _per_point(part: Part) -> list[tuple[int, ...]]:
+    return [tot for k, tot in zip(part.chunks, part.totals) for _ in range(k)]
+
+
+def _server_peak(parts: Sequence[Part]) -> int:
+    """The peak of the summed server storage over every change in time order (ties by user,
+    then in the order the user's shard made them)."""
+    changes = sorted(chain.from_iterable(zip(*p.log) for p in parts), key=itemgetter(0, 1))
+    peak = total = 0
+    for _, _, n in changes:
+        total += n
+        if total > peak:  # (not max(): a call per change is slower, millions on campus)
+            peak = total
+    return peak
+
+
+def merge(scenario: Scenario, parts: Sequence[Part]) -> Result:
+    """One protocol's :class:`Result` from the parts of every shard (each user in one part)."""
+    parts = sorted(parts, key=attrgetter("lo"))
+    users = [u for p in parts for u in p.users]
+    if sorted(users) != list(range(len(scenario.users))):
+        raise ValueError(f"merge: the parts cover users {sorted(users)}; allowed each of "
+                         f"0..{len(scenario.users) - 1} exactly once")
+    first = parts[0].result
+    npts = len(first.grid_s)
+    union = sorted(set(chain.from_iterable(_starts(p.chunks) for p in parts)))
+    devices: list[DeviceSummary] = []
+    for p in parts:
+        if _starts(p.chunks) == union:  # its own chunks are one run's: its averages stand
+            devices.extend(p.result.devices)
+            continue
+        for d, (cons, cov, agr) in zip(p.result.devices, _device_means(p, union, npts)):
+            devices.append(dataclasses.replace(d, consistency_mean_share=cons,
+                                               coverage_mean_share=cov,
+                                               state_agreement_mean_share=agr))
+    points = [_per_point(p) for p in parts]
+    tot = [tuple(map(sum, zip(*at))) for at in zip(*points)]
+    s_server = tuple(t[5] for t in tot)
+    s_phys = tuple(t[6] for t in tot)
+    s_cons = tuple(share(t[2] + t[4], t[0] + t[3]) for t in tot)
+    s_cov = tuple(share(t[1], t[0]) for t in tot)
+    s_agr = tuple(share(t[2], t[1]) for t in tot)
+    crashes = tuple(sorted(chain.from_iterable(p.result.crashes for p in parts), key=_TIME))
+    searches = tuple(sorted(chain.from_iterable(p.result.searches for p in parts), key=_TIME))
+    summaries = [p.result.summary for p in parts]
+    pooled = array("d")
+    for p in parts:
+        pooled.extend(p.delays)
+    exposure = 0.0
+    for _, x in sorted(chain.from_iterable(p.exposure for p in parts), key=itemgetter(0)):
+        exposure += x
+    viruses = [p.result.virus for p in parts]
+    virus = Virus(
+        infected_delivered=sum(v.infected_delivered for v in viruses),
+        caught_at_delivery=sum(v.caught_at_delivery for v in viruses),
+        caught_by_rescan=sum(v.caught_by_rescan for v in viruses),
+        reached_devices=sum(v.reached_devices for v in viruses),
+        exposure_device_s=exposure,
+        server_scan_bytes=sum(v.server_scan_bytes for v in viruses),
+        device_scan_bytes=sum(v.device_scan_bytes for v in viruses))
+    books = [p.result.conservation for p in parts]
+    lost: dict[LossReason, int] = {}
+    for c in books:
+        for reason, n in c.lost:
+            lost[reason] = lost.get(reason, 0) + n
+    conservation = Conservation(
+        sum(c.delivered for c in books), sum(c.on_server for c in books),
+        sum(c.on_device_only for c in books),
+        tuple(sorted(lost.items(), key=lambda kv: kv[0].value)),
+        sum(c.unaccounted for c in books))
+    summary = Summary(
+        server_storage_bytes=sum(s.server_storage_bytes for s in summaries),
+        server_physical_bytes=sum(s.server_physical_bytes for s in summaries),
+        server_peak_bytes=_server_peak(parts),
+        consistency_mean_share=mean_finite(s_cons),
+        coverage_mean_share=mean_finite(s_cov),
+        state_agreement_mean_share=mean_finite(s_agr),
+        crash_lost_messages=sum(c.lost_messages for c in crashes),
+        crash_lost_bytes=sum(c.lost_bytes for c in crashes),
+        crash_lost_metadata=sum(c.lost_metadata for c in crashes),
+        duplicate_download_bytes=sum(d.duplicate_download_bytes for d in devices),
+        notification_delay=Delay.of(pooled, sum(d.notification_delay.never for d in devices)),
+        search_recall_share=(mean_finite([s.recall_share for s in searches]) if searches
+                             else math.nan),
+        wire_bytes=sum(d.wire_bytes for d in devices),
+        metered_wire_bytes=sum(d.wire_bytes for d in devices if d.metered),
+        connection_time_s=sum(d.connection_time_s for d in devices),
+        replica_failures=first.summary.replica_failures,
+        replica_data_loss_bytes=sum(s.replica_data_loss_bytes for s in summaries),
+        missed_messages=sum(s.missed_messages for s in summaries),
+        missed_pairs=sum(d.missed_messages for d in devices),
+        radio_wakeups=sum(d.radio_wakeups for d in devices))
+    mine = [{r.id for r in scenario.devices[p.lo:p.hi]} for p in parts]
+    names = [{scenario.devices[i].name for i in ids} for ids in mine]
+    series = tuple(s for p, own in zip(parts, names) for s in p.result.series if s.device in own)
+    return Result(
+        protocol=first.protocol, seed=first.seed, duration_s=first.duration_s,
+        grid_s=first.grid_s, summary=summary, devices=tuple(devices), series=series,
+        server_logical_bytes=s_server, server_physical_bytes=s_phys, consistency_share=s_cons,
+        coverage_share=s_cov, state_agreement_share=s_agr, crashes=crashes, searches=searches,
+        virus=virus, conservation=conservation,
+        events=parts[0].items + sum(p.fires for p in parts),
+        delays=tuple(chain.from_iterable(p.result.delays for p in parts)))
+
+
+# -- running shards --------------------------------------------------------------------------------
+
+_PROGRESS: Any = None  # a worker process's queue to the parent (set by _init_worker)
+
+
+def _init_worker(q: Any) -> None:
+    global _PROGRESS
+    _PROGRESS = q
+
+
+def _remote_shard(index: int, scenario: Scenario, users: tuple[int, ...],
+                  protocols: tuple[Protocol, ...], grid_step_s: float,
+                  device_series: bool | None) -> list[Part]:
+    """A shard in a worker process: progress goes to the parent's queue (about 100 a run)."""
+    q = _PROGRESS
+
+    def report(frac: float) -> None:
+        if q is not None:
+            q.put((index, frac))
+    return run_shard(scenario, users, protocols, grid_step_s=grid_step_s,
+                     device_series=device_series, progress=report if q is not None else None)
+
+
+_CHOSEN: dict[str, Any] = {"workers": None, "dask": None}
+
+
+@contextmanager
+def chosen(workers: int | None, dask: str | None) -> Iterator[None]:
+    """Within the block, :func:`run_many` calls that name neither ``workers`` nor ``dask`` use
+    these (the command line's ``--workers``/``--dask`` reach lesson 10 this way, as they are no
+    parameters of the lesson's experiment)."""
+    saved = dict(_CHOSEN)
+    _CHOSEN.update(workers=workers, dask=dask)
+    try:
+        yield
+    finally:
+        _CHOSEN.update(saved)
+
+
+def run_many(scenario: Scenario, protocols: Sequence[Protocol] = tuple(Protocol), *,
+             trace: Trace | None = None, workers: int | None = None, dask: str | None = None,
+             progress: Callable[[float], None] | None = None, grid_step_s: float = 3600.0,
+             device_series: bool | None = None) -> list[Result]:
+    """One :class:`Result` per protocol of ``protocols``, the same whatever the sharding.
+
+    ``workers``: local processes, one shard of users each (``None``: the cores when the
+    scenario has at least :data:`AUTO_SHARD_USERS` users, else 1); 1 runs unsharded in this
+    process with ``trace`` (default: generated).  ``dask``: a Dask scheduler address, or
+    ``"local"`` for a ``LocalCluster`` of ``workers`` processes on this machine.  ``progress``
+    gets the fraction done of all of it.  Within :func:`chosen`, its settings are the default."""
+    protocols = tuple(protocols)
+    if workers is None and dask is None:
+        workers, dask = _CHOSEN["workers"], _CHOSEN["dask"]
+    if workers is None:
+        workers = default_workers() if len(scenario.users) >= AUTO_SHARD_USERS else 1
+    check_workers(workers)
+    if dask is None and (workers == 1 or len(scenario.users) == 1):
+        if trace is None:
+            trace = generate(scenario)
+        out = []
+        for k, proto in enumerate(protocols):
+            report = None
+            if progress is not None:
+                def report(frac: float, k: int = k) -> None:
+                    progress((k + frac) / len(protocols))
+            out.append(run(scenario, proto, trace, grid_step_s=grid_step_s,
+                           device_series=device_series, progress=report))
+        return out
+    shards = split_users(scenario, workers)
+    args = [(i, scenario, users, protocols, float(grid_step_s), device_series)
+            for i, users in enumerate(shards)]
+    done = (_on_dask(dask, workers, args, progress) if dask is not None
+            else _on_processes(workers, args, progress))
+    return [merge(scenario, [parts[k] for parts in done]) for k in range(len(protocols))]
+
+
+def _on_processes(workers: int, args: list[tuple[Any, ...]],
+                  progress: Callable[[float], None] | None) -> list[list[Part]]:
+    import multiprocessing
+    ctx = multiprocessing.get_context("spawn")
+    q = ctx.Queue() if progress is not None else None
+    fracs = [0.0] * len(args)
+    try:
+        with ProcessPoolExecutor(max_workers=min(workers, len(args)), mp_context=ctx,
+                                 initializer=_init_worker, initargs=(q,)) as pool:
+            futures = [pool.submit(_remote_shard, *a) for a in args]
+            pending = set(futures)
+            while pending:
+                _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                if q is not None and progress is not None:
+                    _drain(q, fracs, progress)
+            done = [f.result() for f in futures]
+        if progress is not None:
+            progress(1.0)
+        return done
+    finally:
+        if q is not None:
+            q.close()
+            q.join_thread()
+
+
+def _drain(q: Any, fracs: list[float], progress: Callable[[float], None]) -> None:
+    seen = False
+    while True:
+        try:
+            i, frac = q.get_nowait()
+        except queue_mod.Empty:
+            break
+        fracs[i] = frac
+        seen = True
+    if seen:
+        progress(sum(fracs) / len(fracs))
+
+
+def _on_dask(address: str, workers: int, args: list[tuple[Any, ...]],
+             progress: Callable[[float], None] | None) -> list[list[Part]]:
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise ScenarioError("run", "dask", address,
+                            "a Dask scheduler address or 'local', with the optional 'dask' "
+                            "extra installed (pip install 'pop-vs-imap-lab[dask]')") from None
+    cluster = None
+    if address == "local":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(address)
+    try:
+        futures = [client.submit(_remote_shard, *a, pure=False) for a in args]
+        for n, _ in enumerate(as_completed(futures), 1):
+            if progress is not None:
+                progress(n / len(futures))
+        return [f.result() for f in futures]
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
