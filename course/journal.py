@@ -14,6 +14,7 @@ and a file that cannot be written is reported with a warning: a lesson never fai
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import warnings
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ENV", "Journal", "journal", "journal_path"]
+__all__ = ["ENV", "Journal", "journal", "journal_path", "shown_path"]
 
 ENV = "POPIMAP_JOURNAL"
 LESSONS = tuple(range(12))
@@ -129,6 +130,16 @@ def progress_text(entries: list[tuple[int, bool, int, int]]) -> str:
             f"<th>quiz answered right</th></tr>{rows}</table>")
 
 
+def shown_path(path: Path) -> str:
+    """``path`` as a reader would type it: under the home folder as ``~/...`` (shorter on a
+    projector, and it does not show the account's name to a class)."""
+    home = Path.home()
+    try:
+        return str(Path("~") / path.relative_to(home))
+    except ValueError:
+        return str(path)
+
+
 def progress_widget(on_start_over: Callable[[], None] | None = None) -> Any:
     """Lesson 0's view of the journal, with a Start over button (which asks to be clicked
     twice: forgetting every answer should not take one slip); ``on_start_over`` is called
@@ -141,7 +152,7 @@ def progress_widget(on_start_over: Callable[[], None] | None = None) -> Any:
     table = w.HTML(progress_text(journal().summary(questions)))
     button = w.Button(description="Start over", button_style="warning",
                       layout=w.Layout(width="140px"))
-    note = w.HTML(f"<small>Kept in {journal_path()}.</small>")
+    note = w.HTML(f"<small>Kept in {html.escape(shown_path(journal_path()))}.</small>")
     armed = [False]
 
     def on_click(_: object) -> None:

@@ -112,3 +112,10 @@ def test_skipping_the_prediction_shows_the_transcript_and_says_so_later(
 def test_what_to_notice_is_folded_until_opened() -> None:
     text = ui.lesson(3).notice().data
     assert "<details><summary>" in text and text.index("<details>") < text.index("- ")
+
+
+def test_the_journal_path_is_shown_from_the_home_folder(monkeypatch, tmp_path) -> None:
+    from course.journal import shown_path
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert shown_path(tmp_path / "lab" / ".present" / "journal.json") == "~/lab/.present/journal.json"
+    assert shown_path(Path("/srv/journal.json")) == "/srv/journal.json"  # elsewhere: as it is
