@@ -8,20 +8,18 @@ each lesson's default settings: the same figures a learner sees before moving a 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from course import style
+from course.dashboards.base import FigureDrawer
 
 __all__ = ["EXPORT_LESSONS", "SLIDE_PIXELS", "export_figures", "lesson_figures", "parse_lessons"]
 
 SLIDE_PIXELS = (1920, 1080)
 EXPORT_LESSONS = tuple(range(12))
-
-FigureDrawer = Callable[[Figure], None]
 
 
 def parse_lessons(text: str) -> tuple[int, ...]:

@@ -95,7 +95,7 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO, TypeVar, cast
 
 from sim.cli import UsageError, float_in_range, int_in_range
@@ -353,10 +353,8 @@ class _Connection:
         self.writer.close()
         # collect how the connection ended: a broken pipe left unretrieved in the stream's
         # close future would be logged as "Future exception was never retrieved"
-        try:
+        with contextlib.suppress(ConnectionError, OSError, TimeoutError):
             await asyncio.wait_for(self.writer.wait_closed(), CLOSE_WAIT_S)
-        except (ConnectionError, OSError, TimeoutError):
-            pass
 
     def _timeout(self) -> float:
         """Before login: what is left of the login time (bytes do not extend it); then the
@@ -650,7 +648,7 @@ class LiveServer:
                     account = self.demo.store.accounts[cred.user]
                     async with self.account_lock(account):  # not while its engines run
                         self.delivered += self.demo.deliver_to(
-                            cred.user, datetime.now(timezone.utc))
+                            cred.user, datetime.now(UTC))
             except Exception:  # keep serving even if delivery breaks
                 traceback.print_exc(file=sys.stderr)
                 return

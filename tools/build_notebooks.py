@@ -351,14 +351,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="report out-of-date files and exit 1 instead of writing")
     args = parser.parse_args(argv)
     stale = []
-    for path, text in outputs():
+    for path, fresh in outputs():
         old = path.read_text(encoding="utf-8") if path.exists() else None
-        if old == text:
+        if old == fresh:
             continue
         stale.append(path)
         if not args.check:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            path.write_text(fresh, encoding="utf-8")
     for path in stale:
         verb = "out of date" if args.check else "wrote"
         print(f"{verb}: {path.relative_to(ROOT)}")

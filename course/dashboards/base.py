@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 
     from course.predict import Prediction
 
+# draws one figure on the (empty) figure it is given; what it returns is ignored (several of
+# course.figures' functions also return the figure they drew on)
+FigureDrawer = Callable[[Figure], object]
 
 
 class ControlKind(enum.Enum):
@@ -88,7 +91,8 @@ class Control:
         if k is ControlKind.OPTIONAL_INT and value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(  # noqa: TRY004 - one exception type for every bad control value
+            # ValueError, not TypeError: one exception type for every bad control value
+            raise ValueError(
                 f"{self.name}: must be a number in {self.low:g}..{self.high:g}, got {value!r}")
         if not (math.isfinite(value) and self.low <= value <= self.high):
             raise ValueError(
@@ -173,8 +177,13 @@ class Dashboard(abc.ABC):
         self.check(merged)
         self.values = merged
 
-    def check(self, values: Mapping[str, Any]) -> None:
-        """Cross-control constraints (e.g. crash day <= days); raise ``ValueError`` naming both."""
+    def check(self, values: Mapping[str, Any]) -> None:  # noqa: B027 - an optional hook
+        """Cross-control constraints (e.g. crash day <= days); raise ``ValueError`` naming both.
+
+        Called with the merged control values before they are kept.  Most lessons' controls are
+        independent, so the default accepts every combination; a lesson with a constraint
+        overrides it.
+        """
 
     def set(self, **values: Any) -> None:
         """Change some controls and update everything (simulation, results, summary, figure)."""
@@ -303,7 +312,7 @@ class Dashboard(abc.ABC):
         return (f"POP3 and IMAP on the same simulated trace of preset {preset!r}" if preset
                 else self.run_description)
 
-    def key_figures(self) -> list[tuple[str, Callable[[Figure], None]]]:
+    def key_figures(self) -> list[tuple[str, FigureDrawer]]:
         """Named figure drawers for the export (default: the dashboard's own figure)."""
         data = self.data
         return [(self.figure_name, lambda fig: self.draw(fig, data))]

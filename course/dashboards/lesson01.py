@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from matplotlib.figure import Figure
 
 from course import figures
-from course.dashboards.base import Control, ControlKind, Dashboard, Progress, which
+from course.dashboards.base import Control, ControlKind, Dashboard, FigureDrawer, Progress, which
 from course.dashboards.common import DAYS, LEAVE_DAYS_LOW, SEED, control, device_of, mb, numbers
 from course.predict import format_value
 
@@ -94,7 +94,7 @@ class Lesson1Dashboard(Dashboard):
         wire[1].legend(*wire[0].get_legend_handles_labels(), loc="upper center",
                        bbox_to_anchor=(0.5, -0.2), ncols=3, fontsize=8)
 
-    def key_figures(self) -> list[tuple[str, Callable[[Figure], None]]]:
+    def key_figures(self) -> list[tuple[str, FigureDrawer]]:
         """The dashboard's two rows, each as a figure of its own."""
         data = self.data
         return [

@@ -9,7 +9,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from course import figures
-from course.dashboards.base import ControlKind, Dashboard, Progress
+from course.dashboards.base import ControlKind, Dashboard, FigureDrawer, Progress
 from course.dashboards.common import control
 from course.style import Protocol
 
@@ -88,7 +88,10 @@ class Lesson2Dashboard(Dashboard):
     def summary(self, data: Lesson2Data) -> str:
         rows = self._rows(data)
         r = self.compute_results(data)
-        ms = lambda k: f"{1000 * rows[k].setup_s:.0f} ms"
+
+        def ms(k: str) -> str:
+            return f"{1000 * rows[k].setup_s:.0f} ms"
+
         return (
             f"Before the first command after login: POP3 needs {r['round_trips_pop3_110_stls']:.0f} round "
             f"trips on 110 with STLS ({ms('pop3_110_stls')}) but {r['round_trips_pop3_995']:.0f} on 995 "
@@ -102,7 +105,7 @@ class Lesson2Dashboard(Dashboard):
     def draw(self, fig: Figure, data: Lesson2Data) -> None:
         figures.connection_timeline(fig, data.steps)
 
-    def key_figures(self):
+    def key_figures(self) -> list[tuple[str, FigureDrawer]]:
         rows = [{"label": _row_label(r), "protocol": _row_protocol(r), "round_trips": r.round_trips,
                  "seconds": r.setup_s, "cleartext": bool(r.password_in_clear)}
                 for r in self.data.result.rows]

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from matplotlib.figure import Figure
 
 from course import figures
-from course.dashboards.base import Control, ControlKind, Dashboard, Progress, which_smaller
+from course.dashboards.base import (
+    Control,
+    ControlKind,
+    Dashboard,
+    FigureDrawer,
+    Progress,
+    which_smaller,
+)
 from course.dashboards.common import DAYS, SEED, control, numbers
 from course.predict import format_value
 from course.timeline import TimelineData, draw_timelines, legend_handles
+
+if TYPE_CHECKING:
+    from sim.experiments import Lesson3Result
 
 # the timeline is a run of its own: it needs the model's event records, which the lesson's
 # experiment does not keep, and a week of them at timeline resolution costs a quarter second
@@ -30,7 +40,7 @@ def _seconds(x: float) -> str:
 class Lesson3Data:
     """The lesson's experiment and the one-day timeline of the same settings, per protocol."""
 
-    run: Any  # sim.experiments.Lesson3Result
+    run: Lesson3Result
     day_pop3: TimelineData
     day_imap: TimelineData
 
@@ -78,9 +88,10 @@ class Lesson3Dashboard(Dashboard):
     title = "How soon does new mail show up?"
     figure_name = "notification_delay"
     figure_size = (10.0, 9.2)
-    figure_notes = {"timeline_one_day": "This figure is a separate one-day run of the same preset "
-                                        "and seed at these settings (the simulated days setting "
-                                        "aside): the timeline needs the run's event records."}
+    figure_notes: ClassVar[dict[str, str]] = {
+        "timeline_one_day": "This figure is a separate one-day run of the same preset and seed at "
+                            "these settings (the simulated days setting aside): the timeline needs "
+                            "the run's event records."}
     controls = (
         control("poll_interval_min", "poll interval", ControlKind.FLOAT,
                 10.0, step=1.0, unit="min"),
@@ -116,48 +127,48 @@ class Lesson3Dashboard(Dashboard):
         return Lesson3Data(run, day_pop3, day_imap)
 
     def compute_results(self, data: Lesson3Data) -> dict[str, float | str]:
-        data = data.run
-        p, i = data.pop3_delay.median_s, data.imap_delay.median_s
+        run = data.run
+        p, i = run.pop3_delay.median_s, run.imap_delay.median_s
         return {
             "median_delay_s_pop3": p,
             "median_delay_s_imap": i,
-            "overhead_kb_day_pop3": data.overhead_bytes_per_day_pop3 / 1e3,
-            "overhead_kb_day_imap": data.overhead_bytes_per_day_imap / 1e3,
+            "overhead_kb_day_pop3": run.overhead_bytes_per_day_pop3 / 1e3,
+            "overhead_kb_day_imap": run.overhead_bytes_per_day_imap / 1e3,
             "faster_notice": which_smaller(p, i, abs_tol=1.0),
         }
 
     def summary(self, data: Lesson3Data) -> str:
         r = numbers(self.compute_results(data))
-        data = data.run
+        run = data.run
         mode = "IDLE" if self.values["idle"] else f"polling every {self.values['poll_interval_min']:g} min"
         who = ("Pooled over all devices (an always-online phone and computers that are off at "
                "night together)" if self.values["device"] == "all"
-               else f"On the {data.device.split('/')[-1]}")
-        pairs = data.pop3_delay.pairs
+               else f"On the {run.device.split('/')[-1]}")
+        pairs = run.pop3_delay.pairs
         return (
             f"{who}: half of the messages it showed appeared within "
             f"{_seconds(r['median_delay_s_pop3'])} under POP3 (polling every "
             f"{self.values['poll_interval_min']:g} min) and within "
             f"{_seconds(r['median_delay_s_imap'])} under IMAP ({mode}); 95 % within "
-            f"{_seconds(data.pop3_delay.p95_s)} vs {_seconds(data.imap_delay.p95_s)}. "
-            f"Never shown, of {pairs} (message, device) pairs: {data.pop3_delay.never} under "
-            f"POP3, {data.imap_delay.never} under IMAP.\n"
+            f"{_seconds(run.pop3_delay.p95_s)} vs {_seconds(run.imap_delay.p95_s)}. "
+            f"Never shown, of {pairs} (message, device) pairs: {run.pop3_delay.never} under "
+            f"POP3, {run.imap_delay.never} under IMAP.\n"
             f"Waiting costs bytes and the battery: per device and day, "
             f"{format_value(r['overhead_kb_day_pop3'], 'kB')} of protocol overhead, "
-            f"{data.wakeups_per_day_pop3:.0f} radio wake-ups and "
-            f"{_seconds(data.connection_s_per_day_pop3)} with a connection open under POP3; "
+            f"{run.wakeups_per_day_pop3:.0f} radio wake-ups and "
+            f"{_seconds(run.connection_s_per_day_pop3)} with a connection open under POP3; "
             f"{format_value(r['overhead_kb_day_imap'], 'kB')}, "
-            f"{data.wakeups_per_day_imap:.0f} wake-ups and "
-            f"{_seconds(data.connection_s_per_day_imap)} open under IMAP."
-            + self._silence_note(data)
+            f"{run.wakeups_per_day_imap:.0f} wake-ups and "
+            f"{_seconds(run.connection_s_per_day_imap)} open under IMAP."
+            + self._silence_note(run)
         )
 
-    def _silence_note(self, data: Any) -> str:
+    def _silence_note(self, run: Lesson3Result) -> str:
         """What the router and the keepalive did to IMAP's kept-open connections."""
         nat, ka = self.values["nat_timeout_min"], self.values["keepalive_min"]
         if nat is None and ka is None:
             return ""
-        connects = sum(d.sessions for d in data.imap.devices)
+        connects = sum(d.sessions for d in run.imap.devices)
         days = self.values["days"]
         text = "\n"
         if nat is not None:
@@ -179,29 +190,30 @@ class Lesson3Dashboard(Dashboard):
         device by device (below): the polls and pushes behind the delays."""
         grid = fig.add_gridspec(2, 1, height_ratios=(1.0, 1.25))
         self._draw_delay(fig, grid[0], data.run)
-        top, bottom = grid[1].subgridspec(2, 1).subplots()
+        rows = grid[1].subgridspec(2, 1)
+        top, bottom = fig.add_subplot(rows[0]), fig.add_subplot(rows[1])
         draw_timelines([top, bottom], [data.day_pop3, data.day_imap], note=ONE_DAY_NOTE,
                        time_axis_on_each=True)
         bottom.legend(handles=legend_handles(data.day_pop3.held_unit), loc="upper center",
                       bbox_to_anchor=(0.5, -0.32), ncols=7, fontsize=8, handlelength=1.4)
 
-    def _draw_delay(self, fig: Figure, spec: Any, data: Any) -> None:
+    def _draw_delay(self, fig: Figure, spec: Any, run: Lesson3Result) -> None:
         """The delay distribution and, beside it, overhead and wake-ups, in grid cell ``spec``."""
         grid = spec.subgridspec(2, 2, width_ratios=(1.7, 1))
-        device = None if self.values["device"] == "all" else data.device
-        figures.draw_delay_cdf(fig.add_subplot(grid[:, 0]), data.pop3, data.imap, device=device)
+        device = None if self.values["device"] == "all" else run.device
+        figures.draw_delay_cdf(fig.add_subplot(grid[:, 0]), run.pop3, run.imap, device=device)
         top, bottom = fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, 1])
         per = ("per device and day (mean)" if device is None
                else f"the {device.split('/')[-1]}, per day")
-        figures.grouped_bars(top, [per], [data.overhead_bytes_per_day_pop3 / 1e3],
-                             [data.overhead_bytes_per_day_imap / 1e3], "overhead (kB)", None)
+        figures.grouped_bars(top, [per], [run.overhead_bytes_per_day_pop3 / 1e3],
+                             [run.overhead_bytes_per_day_imap / 1e3], "overhead (kB)", None)
         top.set_title("Protocol overhead", loc="left")
-        figures.grouped_bars(bottom, [per], [data.wakeups_per_day_pop3],
-                             [data.wakeups_per_day_imap], "radio wake-ups", None)
+        figures.grouped_bars(bottom, [per], [run.wakeups_per_day_pop3],
+                             [run.wakeups_per_day_imap], "radio wake-ups", None)
         bottom.set_title("Radio wake-ups (battery)", loc="left")
         figures.drop_legend(bottom)
 
-    def key_figures(self) -> list[tuple[str, Callable[[Figure], None]]]:
+    def key_figures(self) -> list[tuple[str, FigureDrawer]]:
         """The delay figure and the one-day timeline, each as a figure of its own."""
         data = self.data
 

@@ -38,7 +38,10 @@ class Lesson4Dashboard(Dashboard):
 
     def compute_results(self, data: Any) -> dict[str, float | str]:
         _, pop3, imap = self._seen(data)
-        get = lambda d, k: float(d.get(k, 0.0))
+
+        def get(d: Mapping[str, float], k: str) -> float:
+            return float(d.get(k, 0.0))
+
         others_pop3 = sum(pop3.values())
         others_imap = sum(imap.values())
         return {

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from matplotlib.figure import Figure
 
 from course import figures
-from course.dashboards.base import ControlKind, Dashboard, Progress, which
+from course.dashboards.base import ControlKind, Dashboard, FigureDrawer, Progress, which
 from course.dashboards.common import DAYS, SEED, control, numbers, pct
 from course.predict import format_value
 
@@ -66,7 +66,7 @@ class Lesson5Dashboard(Dashboard):
         figures.draw_flag_agreement(fig.add_subplot(grid[1, :]), data.flag_agreement_pop3,
                                     data.flag_agreement_imap)
 
-    def key_figures(self) -> list[tuple[str, Callable[[Figure], None]]]:
+    def key_figures(self) -> list[tuple[str, FigureDrawer]]:
         """The dashboard's two rows, each as a figure of its own."""
         data = self.data
         return [

@@ -17,14 +17,14 @@ The figure has three parts, all from :mod:`sim.experiments`:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from matplotlib.figure import Figure
 
 from course import figures, style
-from course.dashboards.base import Control, ControlKind, Dashboard, Progress, which
+from course.dashboards.base import Control, ControlKind, Dashboard, FigureDrawer, Progress, which
 from course.dashboards.common import DAYS, SEED, control, plural, short
 from course.predict import format_value
 from course.progress import scaled
@@ -205,7 +205,7 @@ class Lesson9Dashboard(Dashboard):
         "the model's documented defaults for everything the controls do not set (message sizes "
         "and rates, online hours, TLS); POP3 in the crash panel deletes after download on every "
         f"device; in the desktop archive {ARCHIVE_TEXT}; a backup is restored only after a crash")
-    figure_notes = {
+    figure_notes: ClassVar[dict[str, str]] = {
         "loss_vs_backup_age": "This figure repeats the crash for backup ages of "
                               f"{', '.join(map(str, SWEEP_AGES[:-1]))} and {SWEEP_AGES[-1]} "
                               "days and without a backup, everything else as set.",
@@ -308,10 +308,13 @@ class Lesson9Dashboard(Dashboard):
             fig.set_size_inches(self.figure_size[0], rows * self.figure_size[1])
         # the crash, the delete and the crash by backup age; the year gets a row of its own
         grid = fig.add_gridspec(1 if y is None else 2, 1)
-        crash_ax, delete_ax, sweep_ax = grid[0].subgridspec(
-            1, 3, width_ratios=(1.4, 1.2, 1.2)).subplots()
+        top = grid[0].subgridspec(1, 3, width_ratios=(1.4, 1.2, 1.2))
+        crash_ax, delete_ax, sweep_ax = (fig.add_subplot(top[0, k]) for k in range(3))
         cats = ["wiped", "restored", "lost"]
-        get = lambda r: [r.wiped_messages, r.restored_messages, r.lost_messages]  # noqa: E731
+
+        def get(r: Any) -> list[int]:
+            return [r.wiped_messages, r.restored_messages, r.lost_messages]
+
         figures.grouped_bars(crash_ax, cats, get(_rec(c.crash_pop3)), get(_rec(c.crash_imap)),
                              "messages", "{:.0f}")
         crash_ax.set_title(f"The {self.values['crash_device']} crashes", loc="left")
@@ -334,7 +337,8 @@ class Lesson9Dashboard(Dashboard):
                 f"By backup age: one crash run per age, everything else as set.\n"
                 f"Desktop archive (hatched): {ARCHIVE_TEXT}.")
         if y is not None:
-            year_ax, year_delete_ax = grid[1].subgridspec(1, 2).subplots()
+            bottom = grid[1].subgridspec(1, 2)
+            year_ax, year_delete_ax = fig.add_subplot(bottom[0, 0]), fig.add_subplot(bottom[0, 1])
             figures.draw_year_losses(year_ax, year_delete_ax, SETUP_LABELS, SETUP_PROTOCOLS,
                                      SETUP_HATCHED, [y.pop3.crash, y.pop3_archive.crash,
                                                      y.imap.crash],
@@ -354,7 +358,7 @@ class Lesson9Dashboard(Dashboard):
                                 current=None if age is None else current, no_backup=sw.no_backup,
                                 title="Lost, by backup age\n(a separate crash run per age)")
 
-    def key_figures(self) -> list[tuple[str, Callable[[Figure], None]]]:
+    def key_figures(self) -> list[tuple[str, FigureDrawer]]:
         values = dict(self.values)
         data = self.data
 

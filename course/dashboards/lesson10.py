@@ -10,7 +10,15 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from course import figures
-from course.dashboards.base import Control, ControlKind, Dashboard, Progress, which, which_smaller
+from course.dashboards.base import (
+    Control,
+    ControlKind,
+    Dashboard,
+    FigureDrawer,
+    Progress,
+    which,
+    which_smaller,
+)
 from course.dashboards.common import DAYS, LEAVE_DAYS_LOW, SEED, control, mb, pct
 from course.predict import format_value
 
@@ -146,10 +154,15 @@ class Lesson10Dashboard(Dashboard):
 
     def _metrics(self, data: CapstoneData) -> list[tuple[str, str, float, float, str]]:
         p, i = data.pop3, data.imap
-        dev = lambda r: sum(d.storage_bytes for d in r.devices)
+
+        def dev(r: Any) -> float:
+            return sum(d.storage_bytes for d in r.devices)
+
+        def per_day(r: Any) -> float:
+            return r.summary.radio_wakeups / len(r.devices) / (r.duration_s / 86400.0)
+
         which_dev = self.values["delay_device"]
         whose = delay_label(self.values["profile"], which_dev)
-        per_day = lambda r: r.summary.radio_wakeups / len(r.devices) / (r.duration_s / 86400.0)
         return [
             ("Bytes on the wire (all devices)", "MB", mb(p.summary.wire_bytes), mb(i.summary.wire_bytes),
              "lower"),
@@ -207,8 +220,7 @@ class Lesson10Dashboard(Dashboard):
     def draw(self, fig: Figure, data: CapstoneData) -> None:
         figures.scorecard(fig, self._metrics(data))
 
-
-    def key_figures(self):
+    def key_figures(self) -> list[tuple[str, FigureDrawer]]:
         data = self.data
         return super().key_figures() + [
             ("bandwidth_by_kind", lambda fig: figures.bandwidth_by_kind(fig, data.pop3, data.imap)),

@@ -27,12 +27,12 @@ from typing import Any, Final
 
 from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
 from ..protocol.imap.config import ImapConfig
-from ..protocol.profiles import DEFAULT_PROFILE, imap_config
 from ..protocol.imap.formatting import flag_list
 from ..protocol.imap.parser import uid_ranges
 from ..protocol.imap.server import ImapServer
 from ..protocol.imap_client import ImapClient, SyncMode, connect
 from ..protocol.message import ByteKind, Entity, Message
+from ..protocol.profiles import DEFAULT_PROFILE, imap_config
 from ..protocol.store import Store
 from ..scenario import TlsMode
 from .pop3_costs import digits
@@ -234,7 +234,7 @@ def _cost_of(client: ImapClient, up_payload: tuple[int, int, int] = (0, 0, 0)) -
     rec = client.take_record()
     c = rec.server_counts
     up_framing = rec.client_bytes - sum(up_payload)
-    return ((up_framing, *up_payload), (c.framing, c.header, c.body, c.attachment),  # type: ignore
+    return ((up_framing, *up_payload), (c.framing, c.header, c.body, c.attachment),
             rec.round_trips)
 
 

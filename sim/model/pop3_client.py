@@ -500,9 +500,8 @@ def wipe_and_restore(w: World, dev: Device, c: Crash, t: float) -> CrashRecord:
             lost += 1
             lost_bytes += w.mails[mid].size
         state = cp.state()
-        if state != (INBOX, 0) and mid < w.n_arrivals:
-            if not _state_elsewhere(w, dev, mid, state):
-                lost_meta += 1
+        if state != (INBOX, 0) and mid < w.n_arrivals and not _state_elsewhere(w, dev, mid, state):
+            lost_meta += 1
     return CrashRecord(t, dev.name, None if bt is None else t - bt, len(wiped) + len(sent),
                        wiped_bytes,
                        restored, lost, lost_bytes, lost_meta, tuple(sorted(at_risk)))

@@ -11,7 +11,7 @@ is a TEXT filler of ``max(text_size, len(lead) + 2)`` octets; an attachment is a
 (RFC 2045: 4 characters per 3 octets, CRLF after every 76).  :func:`fast_mail` evaluates those
 formulas; the BODYSTRUCTURE length comes from the same shape memo as
 :func:`~sim.model.state.fast_structure_len`, with the shape key computed arithmetically too (a new
-shape is measured once on the real message).  ``tests/sim/test_perf_equivalence.py`` checks on
+shape is measured once on the real message).  ``tests/sim/test_fast_paths_equal_definitions.py`` checks on
 random specs that every field equals :func:`~sim.model.state.mail_of` and that the shape key equals
 the one taken from the built message.
 """

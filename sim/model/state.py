@@ -114,9 +114,10 @@ def fast_structure_len(message: Message) -> int:
 class ServerUser:
     """One user's mail on the server: folders of UID-ordered messages, flags, POP3 lock.
 
-    ``where[mid] = (folder, flags)`` (a tuple shared by the World per state); ``boxes[folder]`` lists the folder's UIDs in ascending order
-    (position + 1 = IMAP sequence number; INBOX is also the POP3 maildrop) and ``box_mid[folder]``
-    maps them back to mail ids.  ``size_digits``/``uid_digits`` are INBOX listing sums for POP3."""
+    ``where[mid] = (folder, flags)`` (a tuple shared by the World per state); ``boxes[folder]``
+    lists the folder's UIDs in ascending order (position + 1 = IMAP sequence number; INBOX is also
+    the POP3 maildrop) and ``box_mid[folder]`` maps them back to mail ids.
+    ``size_digits``/``uid_digits`` are INBOX listing sums for POP3."""
 
     __slots__ = ("index", "name", "where", "boxes", "box_mid", "box_next", "validity", "uid_of",
                  "inbox", "mid_at", "inbox_bytes", "size_digits", "uid_digits",

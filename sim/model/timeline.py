@@ -5,9 +5,9 @@ Theory of operation
 A device is online during sorted, disjoint half-open intervals ``[start, end)``.  A polling client
 checks mail shortly after it comes online -- within :data:`STARTUP_S`, at a per-device fraction
 given by ``phase`` so that devices coming online together do not poll in the same instant -- and
-then every ``interval`` seconds while it stays online.  Everything here is arithmetic: the model asks "when is the next tick at or after
-t?" and "how many ticks fall in [a, b)?" instead of simulating each empty poll as an event, which is
-what keeps idle simulated time cheap.
+then every ``interval`` seconds while it stays online.  Everything here is arithmetic: the model
+asks "when is the next tick at or after t?" and "how many ticks fall in [a, b)?" instead of
+simulating each empty poll as an event, which is what keeps idle simulated time cheap.
 """
 
 from __future__ import annotations
@@ -102,11 +102,11 @@ class Timeline:
 
     def _next_tick(self, t: float) -> float:
         # the arithmetic of the definition, with max() and firsts[i] written out: the POP3 client
-        # asks this about twice per message and device (tests/sim/test_perf_equivalence.py
+        # asks this about twice per message and device (tests/sim/test_fast_paths_equal_definitions.py
         # checks it against the plain loop)
         starts = self.starts
         i = bisect.bisect_right(starts, t) - 1
-        if i < 0:  # noqa: PLR1730 (hot path: no max() call)
+        if i < 0:  # hot path: no max() call
             i = 0
         ends, iv, firsts = self.ends, self.interval, self.firsts
         n = len(starts)
@@ -128,7 +128,7 @@ class Timeline:
         Only the intervals holding ``a`` and ``b`` are cut; every interval between them lies
         wholly inside ``[a, b)``, and their ticks come from the running total ``_whole``, so a
         question spanning weeks of on/off periods costs two bisections (the plain loop over the
-        intervals is ``tests/sim/test_perf_equivalence.py``'s reference)."""
+        intervals is ``tests/sim/test_fast_paths_equal_definitions.py``'s reference)."""
         if b <= a:
             return 0
         starts = self.starts

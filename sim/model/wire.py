@@ -123,7 +123,7 @@ class WireCalc:
     the link, the mode and ``resumed`` are fixed per calculator, so they need not be in the key.
 
     The float operations are the same as :func:`session_wire`'s, in the same order, so durations
-    are bit-identical (``tests/sim/test_perf_equivalence.py`` checks it)."""
+    are bit-identical (``tests/sim/test_fast_paths_equal_definitions.py`` checks it)."""
 
     __slots__ = ("up_Bps", "down_Bps", "rtt_s", "encrypted", "base", "memo", "ups")
 

@@ -88,7 +88,7 @@ def jump_clock(env: simpy.Environment, t: float) -> bool:
     set the clock to ``t``: the same run, without an event and a process switch for each of the
     ~10^6 trace items of a campus run.  SimPy offers no public way to move its clock, so this is
     the one place the model touches SimPy's private state (``Environment._now``);
-    ``tests/sim/test_perf_equivalence.py`` fails if a SimPy release changes it."""
+    ``tests/sim/test_fast_paths_equal_definitions.py`` fails if a SimPy release changes it."""
     if env.peek() <= t:
         return False
     env._now = t
@@ -322,7 +322,7 @@ class World:
             d = dev.id
             b = rec.dev_bytes[d] + nbytes  # Recorder.device_add
             rec.dev_bytes[d] = b
-            if b > rec.dev_peak[d]:  # noqa: PLR1730 (as Recorder.device_add)
+            if b > rec.dev_peak[d]:  # as Recorder.device_add
                 rec.dev_peak[d] = b
             intent = self.intent.get(mid, _NO_INTENT)
             if intent is not _NO_INTENT and dev.counted:
@@ -695,7 +695,7 @@ class World:
                 exist[dev.id] += 1
         self.server_add(user, mid, INBOX, 0, t)
         for dev in devices:
-            dev.client.on_arrival(mid, t)  # type: ignore[attr-defined]
+            dev.client.on_arrival(mid, t)
 
     def act(self, a: Action) -> None:
         dev = self.devices[a.device]

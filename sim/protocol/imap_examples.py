@@ -57,7 +57,15 @@ RFC9051_FETCH_FULL = (
     b"a003 OK FETCH completed\r\n"
 )
 
-_MINUTES = ["Summary", "of", "the", "working", "group", "session.", "The", "group", "reviewed", "open", "issues", "in", "the", "draft,", "agreed", "on", "the", "handling", "of", "literals", "and", "of", "untagged", "responses,", "and", "asked", "the", "editor", "to", "publish", "a", "revision", "before", "the", "next", "meeting.", "Implementers", "reported", "interoperability", "results", "from", "several", "clients", "and", "servers.", "Action", "items", "were", "assigned", "and", "the", "chairs", "thanked", "the", "note", "takers.", "Discussion", "continued", "on", "the", "mailing", "list", "afterwards."]
+_MINUTES = (
+    "Summary", "of", "the", "working", "group", "session.", "The", "group", "reviewed", "open",
+    "issues", "in", "the", "draft,", "agreed", "on", "the", "handling", "of", "literals", "and",
+    "of", "untagged", "responses,", "and", "asked", "the", "editor", "to", "publish", "a",
+    "revision", "before", "the", "next", "meeting.", "Implementers", "reported", "interoperability",
+    "results", "from", "several", "clients", "and", "servers.", "Action", "items", "were",
+    "assigned", "and", "the", "chairs", "thanked", "the", "note", "takers.", "Discussion",
+    "continued", "on", "the", "mailing", "list", "afterwards.",
+)
 
 
 def rfc9051_body() -> bytes:

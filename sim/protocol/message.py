@@ -27,7 +27,7 @@ import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from threading import Lock
 
@@ -78,11 +78,13 @@ def _stream(seed: int) -> Iterator[int]:
 
 
 _WORDS = (
-    "mail server client folder message inbox sync device phone laptop desktop network meeting "
-    "report budget project schedule invoice travel photo lunch review draft notes agenda update "
-    "question answer please thanks tomorrow today week month plan team office home family "
-    "weekend holiday ticket order delivery account password backup archive protocol offline"
-).split()
+    "mail", "server", "client", "folder", "message", "inbox", "sync", "device", "phone", "laptop",
+    "desktop", "network", "meeting", "report", "budget", "project", "schedule", "invoice", "travel",
+    "photo", "lunch", "review", "draft", "notes", "agenda", "update", "question", "answer",
+    "please", "thanks", "tomorrow", "today", "week", "month", "plan", "team", "office", "home",
+    "family", "weekend", "holiday", "ticket", "order", "delivery", "account", "password", "backup",
+    "archive", "protocol", "offline",
+)
 _B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 
@@ -440,7 +442,7 @@ class Message:
     """A whole message: a root entity (whose header is the RFC 5322 header) plus its arrival time."""
 
     root: Entity
-    internal_date: datetime = field(default=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    internal_date: datetime = field(default=datetime(2026, 1, 1, tzinfo=UTC))
 
     @property
     def size(self) -> int:
@@ -534,7 +536,7 @@ class Message:
                 if not 1 <= n <= len(ent.parts):
                     raise KeyError(f"no part {'.'.join(map(str, path[: i + 1]))}")
                 ent = ent.parts[n - 1]
-            elif n == 1 and i == len(path) - 1 or (n == 1 and _is_message_rfc822(ent)):
+            elif (n == 1 and i == len(path) - 1) or (n == 1 and _is_message_rfc822(ent)):
                 continue
             else:
                 raise KeyError(f"no part {'.'.join(map(str, path[: i + 1]))}")
@@ -550,7 +552,7 @@ class Message:
     @classmethod
     def from_bytes(cls, data: bytes, internal_date: datetime | None = None) -> Message:
         """Parse concrete bytes into a tree that renders back to exactly ``data``."""
-        msg = cls(_parse_entity(data), internal_date or datetime(2026, 1, 1, tzinfo=timezone.utc))
+        msg = cls(_parse_entity(data), internal_date or datetime(2026, 1, 1, tzinfo=UTC))
         if msg.render() != data:  # not representable as a tree: keep it whole, still exact
             header, body = _split_header(data)
             if header is None:
@@ -730,7 +732,7 @@ def synthesize(
         raise ValueError(f"text_size={text_size}: allowed 0 or >= 2 octets")
     if seed < 0:
         raise ValueError(f"seed={seed}: allowed >= 0")
-    when = date or datetime(2026, 1, 1, tzinfo=timezone.utc)
+    when = date or datetime(2026, 1, 1, tzinfo=UTC)
     tag = hashlib.sha256(str(seed).encode()).hexdigest()[:16]
     mid = message_id or f"<{tag}@lab.example>"
     lead = " ".join(keywords)
@@ -772,7 +774,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 
 def _rfc5322_date(when: datetime) -> str:
-    when = when.astimezone(timezone.utc)
+    when = when.astimezone(UTC)
     return (
         f"{_DAYS[when.weekday()]}, {when.day:02d} {_MONTHS[when.month - 1]} {when.year} "
         f"{when.hour:02d}:{when.minute:02d}:{when.second:02d} +0000"

@@ -69,11 +69,11 @@ from .sasl import parse_plain
 from .store import Account, Store, StoredMessage
 
 __all__ = [
-    "MAX_COMMAND_LINE", "MAX_STATUS_LINE", "NEVER", "LEGAL_COMMANDS", "Pop3Config", "Pop3Server",
-    "Pop3State", "Pop3Command", "Pop3Event", "AuthMethod", "ErrorKind", "CloseReason",
-    "CommandReceived", "ProtocolError", "StateChanged", "Authenticated", "AuthFailed",
-    "LockRefused", "MessageRetrieved", "MarkedDeleted", "MarksCleared", "MessagesExpunged",
-    "TlsRequested", "TlsStarted", "SessionClosed", "capability_lines", "apop_digest", "unique_id",
+    "LEGAL_COMMANDS", "MAX_COMMAND_LINE", "MAX_STATUS_LINE", "NEVER", "AuthFailed", "AuthMethod",
+    "Authenticated", "CloseReason", "CommandReceived", "ErrorKind", "LockRefused", "MarkedDeleted",
+    "MarksCleared", "MessageRetrieved", "MessagesExpunged", "Pop3Command", "Pop3Config",
+    "Pop3Event", "Pop3Server", "Pop3State", "ProtocolError", "SessionClosed", "StateChanged",
+    "TlsRequested", "TlsStarted", "apop_digest", "capability_lines", "unique_id",
 ]
 
 _NUMBER = re.compile(r"[0-9]{1,12}")
@@ -323,9 +323,10 @@ class Pop3Server:
         self._marked = set()
         octets = sum(m.size for m in self._snapshot)
         events = self._set_state(Pop3State.TRANSACTION)
+        count = len(self._snapshot)
         self._ok(self.config.texts.pass_ok.format(
-            user=user, hostname=self.config.hostname, count=len(self._snapshot), messages=_plural(len(self._snapshot), "message"),
-            octets=octets))
+            user=user, hostname=self.config.hostname, count=count,
+            messages=_plural(count, "message"), octets=octets))
         return events + [Authenticated(user, method, len(self._snapshot), octets)]
 
     def _auth(self, args: tuple[str, ...]) -> list[Pop3Event]:

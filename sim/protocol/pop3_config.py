@@ -181,15 +181,16 @@ class Pop3Config:
     def __post_init__(self) -> None:
         _check_text("hostname", self.hostname, 64, spaces=False)
         _check_text("greeting", self.greeting, 300)
-        if self.apop_timestamp is not None:
-            if not isinstance(self.apop_timestamp, str) or not _TIMESTAMP.fullmatch(
-                    self.apop_timestamp) or len(self.apop_timestamp) > 100:
-                raise ValueError(f"apop_timestamp={self.apop_timestamp!r}: allowed '<...>' of "
-                                 "printable ASCII without spaces, at most 100 characters")
-        if self.expire is not None and self.expire != NEVER:
-            if isinstance(self.expire, bool) or not isinstance(self.expire, int) or not (
-                    0 <= self.expire <= 100_000):
-                raise ValueError(f"expire={self.expire!r}: allowed 0..100000 days, 'NEVER' or None")
+        if self.apop_timestamp is not None and (
+                not isinstance(self.apop_timestamp, str)
+                or not _TIMESTAMP.fullmatch(self.apop_timestamp)
+                or len(self.apop_timestamp) > 100):
+            raise ValueError(f"apop_timestamp={self.apop_timestamp!r}: allowed '<...>' of "
+                             "printable ASCII without spaces, at most 100 characters")
+        if self.expire is not None and self.expire != NEVER and (
+                isinstance(self.expire, bool) or not isinstance(self.expire, int)
+                or not 0 <= self.expire <= 100_000):
+            raise ValueError(f"expire={self.expire!r}: allowed 0..100000 days, 'NEVER' or None")
         if self.login_delay is not None and (
                 isinstance(self.login_delay, bool) or not isinstance(self.login_delay, int)
                 or not 0 <= self.login_delay <= 10_000_000):

@@ -27,9 +27,10 @@ from .imap.config import ImapConfig
 from .imap.events import ImapCommand
 from .pop3_config import Pop3Config, Pop3Texts
 
-__all__ = ["ServerProfile", "PROFILES", "DEFAULT_PROFILE", "SERVE_DEFAULT_PROFILE", "RFC",
-           "DOVECOT", "get_profile", "pop3_config", "imap_config", "DOVECOT_TIMING",
-           "DOVECOT_TIMING_LOCKED"]
+__all__ = [
+    "DEFAULT_PROFILE", "DOVECOT", "DOVECOT_TIMING", "DOVECOT_TIMING_LOCKED", "PROFILES", "RFC",
+    "SERVE_DEFAULT_PROFILE", "ServerProfile", "get_profile", "imap_config", "pop3_config",
+]
 
 #: Dovecot 2.3 appends the command's time to a tagged OK ending in "." -- fixed here, at what a
 #: lightly loaded server sends: "(<run> + <wait for the client>)" seconds, and for the commands
@@ -85,12 +86,14 @@ def _dovecot_ok_texts() -> tuple[tuple[str, str], ...]:
 
 _DOVECOT_BEFORE_LOGIN = ("IMAP4rev1", "SASL-IR", "LOGIN-REFERRALS", "ID", "ENABLE", "IDLE",
                          "LITERAL+")
-_DOVECOT_AFTER_LOGIN = tuple(
-    "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES "
-    "THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN "
-    "NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN "
-    "CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE "
-    "SAVEDATE LITERAL+ NOTIFY".split())
+_DOVECOT_AFTER_LOGIN = (
+    "IMAP4rev1", "SASL-IR", "LOGIN-REFERRALS", "ID", "ENABLE", "IDLE", "SORT", "SORT=DISPLAY",
+    "THREAD=REFERENCES", "THREAD=REFS", "THREAD=ORDEREDSUBJECT", "MULTIAPPEND", "URL-PARTIAL",
+    "CATENATE", "UNSELECT", "CHILDREN", "NAMESPACE", "UIDPLUS", "LIST-EXTENDED", "I18NLEVEL=1",
+    "CONDSTORE", "QRESYNC", "ESEARCH", "ESORT", "SEARCHRES", "WITHIN", "CONTEXT=SEARCH",
+    "LIST-STATUS", "BINARY", "MOVE", "SNIPPET=FUZZY", "PREVIEW=FUZZY", "PREVIEW", "STATUS=SIZE",
+    "SAVEDATE", "LITERAL+", "NOTIFY",
+)
 
 DOVECOT_POP3_TEXTS = Pop3Texts(
     user_ok="", pass_ok="Logged in.", stat_ok="{count} {octets}", list_ok="{count} messages:",

@@ -75,10 +75,9 @@ class ImapConfig:
             value = getattr(self, name)
             if "\r" in value or "\n" in value:
                 raise ValueError(f"ImapConfig.{name}={value!r}: must not contain CR or LF")
-        if self.capability_lists is not None:
-            if (len(self.capability_lists) != 2
-                    or any(not c or any(not w or " " in w for w in c)
-                           for c in self.capability_lists)):
+        if self.capability_lists is not None and (
+                len(self.capability_lists) != 2
+                or any(not c or any(not w or " " in w for w in c) for c in self.capability_lists)):
                 raise ValueError(f"ImapConfig.capability_lists={self.capability_lists!r}: allowed "
                                  "(before-login, after-login) tuples of words without spaces")
         if self.implicit_tls and self.starttls:
