@@ -51,7 +51,7 @@ TARGETS = {
 }
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("bench", help="performance targets of the model, measured",
                               description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument("--repeat", type=int_in_range("--repeat", 1, 1000), default=21,
