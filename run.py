@@ -44,8 +44,12 @@ WELCOME = "00_welcome.ipynb"  # in MY_LESSONS, the lab's root
 # JupyterLab's settings and workspaces belong to this project, not to ~/.jupyter: a tab left open
 # by another course does not reopen here, and the news pop-up stays off.
 LAB_STATE = ROOT / ".lab"
-LAB_SETTINGS = {"@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-                 {"fetchNews": "false", "checkForUpdates": False}}
+LAB_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    }
+}
 # The presenter serves copies of the lessons made for Voila (their text does not ask anyone to
 # run cells), generated afresh on every start into this git-ignored folder: the committed
 # lessons are never touched.  The presenter keeps its own journal there as well, so predictions
@@ -107,21 +111,35 @@ def ensure_venv(extras: frozenset[str]) -> Path:
         print(f"run.py: creating a virtual environment in {VENV.relative_to(ROOT)}/", flush=True)
         created = subprocess.run([sys.executable, "-m", "venv", str(VENV)])
         if created.returncode != 0:
-            sys.exit("run.py: could not create .venv (on Debian/Ubuntu: apt-get install python3-venv)")
+            sys.exit(
+                "run.py: could not create .venv (on Debian/Ubuntu: apt-get install python3-venv)"
+            )
     if stamp_satisfies(extras):
         return python
     spec = f".[{','.join(sorted(extras))}]"
-    print(f"run.py: installing the project with {spec} into .venv (first run: a few minutes; "
-          f"pip's full output goes to {PIP_LOG.relative_to(ROOT)})", flush=True)
-    pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar",
-           "off"]
+    print(
+        f"run.py: installing the project with {spec} into .venv (first run: a few minutes; "
+        f"pip's full output goes to {PIP_LOG.relative_to(ROOT)})",
+        flush=True,
+    )
+    pip = [
+        str(python),
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--progress-bar",
+        "off",
+    ]
     if CONSTRAINTS.exists():
         pip += ["--constraint", str(CONSTRAINTS)]
     if run_pip([*pip, "--editable", spec]) != 0:
-        sys.exit(f"run.py: pip install failed (the last lines of {PIP_LOG.relative_to(ROOT)} "
-                 "are above)")
-    STAMP.write_text(json.dumps({"extras": sorted(extras),
-                                 "fingerprint": install_fingerprint(extras)}))
+        sys.exit(
+            f"run.py: pip install failed (the last lines of {PIP_LOG.relative_to(ROOT)} are above)"
+        )
+    STAMP.write_text(
+        json.dumps({"extras": sorted(extras), "fingerprint": install_fingerprint(extras)})
+    )
     return python
 
 
@@ -133,8 +151,11 @@ def _packages(count: int) -> str:
     return f"{count} package" + ("" if count == 1 else "s")
 
 
-def pip_progress(lines: Iterable[str | None], heartbeat: float = 15.0,
-                 clock: Callable[[], float] = time.monotonic) -> Iterator[str]:
+def pip_progress(
+    lines: Iterable[str | None],
+    heartbeat: float = 15.0,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[str]:
     """What to print while pip works, from pip's output lines (``None`` items: no new line yet).
 
     A line every few seconds while pip collects packages (how many so far and the latest), one
@@ -149,23 +170,29 @@ def pip_progress(lines: Iterable[str | None], heartbeat: float = 15.0,
             if line.startswith("Collecting "):
                 collected.append(line.split()[1])
                 if now - last_said >= 5.0 or len(collected) == 1:
-                    yield (f"resolving: {_packages(len(collected))} so far "
-                           f"(latest: {collected[-1]}), {now - started:.0f} s")
+                    yield (
+                        f"resolving: {_packages(len(collected))} so far "
+                        f"(latest: {collected[-1]}), {now - started:.0f} s"
+                    )
                     last_said = now
                 continue
             if line.startswith("Installing collected packages:"):
                 names = line.split(":", 1)[1].split(",")
-                yield (f"installing {_packages(len(names))} ({', '.join(n.strip() for n in names[:4])}"
-                       f"{', ...' if len(names) > 4 else ''}), {now - started:.0f} s")
+                yield (
+                    f"installing {_packages(len(names))} ({', '.join(n.strip() for n in names[:4])}"
+                    f"{', ...' if len(names) > 4 else ''}), {now - started:.0f} s"
+                )
                 last_said = now
                 continue
             if line.startswith("Successfully installed "):
-                yield (f"done: {_packages(len(line.split()) - 2)} installed in "
-                       f"{now - started:.0f} s")
+                yield (
+                    f"done: {_packages(len(line.split()) - 2)} installed in {now - started:.0f} s"
+                )
                 last_said = now
                 continue
-            if line.startswith(_PIP_STEPS) or (line.startswith("Building ")
-                                               and line.endswith("finished with status 'done'")):
+            if line.startswith(_PIP_STEPS) or (
+                line.startswith("Building ") and line.endswith("finished with status 'done'")
+            ):
                 yield line[:110]
                 last_said = now
                 continue
@@ -202,9 +229,18 @@ def _lines_with_ticks(stream: IO[str], tick: float) -> Iterator[str | None]:
 
 def run_pip(command: list[str]) -> int:
     """Run pip with its output in PIP_LOG, printing progress lines; its exit status."""
-    with PIP_LOG.open("w", encoding="utf-8") as log, subprocess.Popen(
-            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            errors="replace", bufsize=1) as pip:
+    with (
+        PIP_LOG.open("w", encoding="utf-8") as log,
+        subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            bufsize=1,
+        ) as pip,
+    ):
         assert pip.stdout is not None  # stdout=PIPE
         output = pip.stdout
 
@@ -214,6 +250,7 @@ def run_pip(command: list[str]) -> int:
                     log.write(line)
                     log.flush()
                 yield line
+
         for said in pip_progress(logged()):
             print(f"run.py:   {said}", flush=True)
         status = pip.wait()
@@ -265,8 +302,10 @@ def sync_lessons(source: Path = NOTEBOOKS, target: Path = MY_LESSONS) -> list[st
         elif _digest(mine) != fresh:  # changed by the learner, and the lesson changed too
             beside = target / f"{lesson.stem}.new.ipynb"
             beside.write_bytes(lesson.read_bytes())
-            said.append(f"{lesson.name}: the lesson has a new version, saved as {beside.name} "
-                        f"(your copy, with your notes, is kept as it is)")
+            said.append(
+                f"{lesson.name}: the lesson has a new version, saved as {beside.name} "
+                f"(your copy, with your notes, is kept as it is)"
+            )
         ledger[lesson.name] = fresh
     ledger_path.write_text(json.dumps(ledger, indent=1, sort_keys=True))
     return said
@@ -286,7 +325,9 @@ def lab_settings(state: Path = LAB_STATE) -> tuple[Path, Path]:
 def lab(args: argparse.Namespace) -> int:
     """Launch JupyterLab on the welcome lesson, printing the address to open."""
     if not 0 <= args.port <= 65535:
-        sys.exit(f"run.py: --port must be in 1..65535 (or 0 for the first free one), got {args.port}")
+        sys.exit(
+            f"run.py: --port must be in 1..65535 (or 0 for the first free one), got {args.port}"
+        )
     python = ensure_venv(frozenset({"lab"}))
     port = args.port or free_port()
     token = args.token or os.environ.get("JUPYTER_TOKEN") or secrets.token_hex(24)
@@ -295,7 +336,10 @@ def lab(args: argparse.Namespace) -> int:
         print(f"run.py: {line}", flush=True)
     settings, workspaces = lab_settings()
     command = [
-        str(python), "-m", "jupyter", "lab",
+        str(python),
+        "-m",
+        "jupyter",
+        "lab",
         f"--ServerApp.root_dir={MY_LESSONS}",
         f"--LabApp.user_settings_dir={settings}",
         f"--LabApp.workspaces_dir={workspaces}",
@@ -309,9 +353,12 @@ def lab(args: argparse.Namespace) -> int:
         command.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI machines run as root
         command.append("--allow-root")
-    print(f"run.py: the course opens at\n\n    {url}\n\nrun.py: it serves your own copies of "
-          f"the lessons, in {MY_LESSONS.relative_to(ROOT)}/ (your notes stay there)\n"
-          f"run.py: stop it with Ctrl-C", flush=True)
+    print(
+        f"run.py: the course opens at\n\n    {url}\n\nrun.py: it serves your own copies of "
+        f"the lessons, in {MY_LESSONS.relative_to(ROOT)}/ (your notes stay there)\n"
+        f"run.py: stop it with Ctrl-C",
+        flush=True,
+    )
     if os.name == "nt":  # no exec on Windows: wait for the child instead
         return subprocess.run(command, cwd=ROOT).returncode
     os.chdir(ROOT)
@@ -337,24 +384,28 @@ def test_command(python: Path, extra: list[str], quick: bool = False) -> list[st
 
 
 def check_commands(python: Path) -> list[list[str]]:
-    """ruff's lint and mypy's type check, as configured in pyproject.toml."""
-    return [[str(python), "-m", "ruff", "check", "."], [str(python), "-m", "mypy"]]
+    """ruff's lint and format check and mypy's type check, as configured in pyproject.toml."""
+    return [
+        [str(python), "-m", "ruff", "check", "."],
+        [str(python), "-m", "ruff", "format", "--check", "."],
+        [str(python), "-m", "mypy"],
+    ]
 
 
 def run_checks(python: Path) -> int:
-    """Lint and type-check before the tests; the first failure's exit status, else 0."""
+    """Lint, check the format and type-check before the tests; the first failure's exit status,
+    else 0."""
     for command in check_commands(python):
         print("run.py: " + " ".join(command[1:]), flush=True)
         status = subprocess.run(command, cwd=ROOT).returncode
         if status != 0:
-            print(f"run.py: {command[2]} found problems (above); the tests did not run",
-                  flush=True)
+            print(f"run.py: {command[2]} found problems (above); the tests did not run", flush=True)
             return status
     return 0
 
 
 def test(args: argparse.Namespace) -> int:
-    """Lint (ruff), type-check (mypy), then run every test; the exit status is the first failing
+    """Lint and check the format (ruff), type-check (mypy), then run every test; the exit status is the first failing
     step's (pytest's 5, no test collected, counts as failure)."""
     python = ensure_venv(frozenset({"lab", "test", "dask"}))
     checked = run_checks(python)
@@ -362,15 +413,21 @@ def test(args: argparse.Namespace) -> int:
         return checked
     command = test_command(python, args.pytest_args, quick=args.quick)
     print("run.py: " + " ".join(command[1:]), flush=True)
-    print("run.py: pytest shows a dot per test passed and, at each line's end, the share done; "
-          "the browser and fresh-clone tests take minutes each", flush=True)
+    print(
+        "run.py: pytest shows a dot per test passed and, at each line's end, the share done; "
+        "the browser and fresh-clone tests take minutes each",
+        flush=True,
+    )
     started = time.monotonic()
     # unbuffered: the progress reaches a CI log as it happens, not in blocks
-    status = subprocess.run(command, cwd=ROOT,
-                            env=dict(os.environ, PYTHONUNBUFFERED="1")).returncode
+    status = subprocess.run(
+        command, cwd=ROOT, env=dict(os.environ, PYTHONUNBUFFERED="1")
+    ).returncode
     minutes, seconds = divmod(round(time.monotonic() - started), 60)
-    print(f"run.py: the tests took {minutes} min {seconds} s (pytest's exit status: {status})",
-          flush=True)
+    print(
+        f"run.py: the tests took {minutes} min {seconds} s (pytest's exit status: {status})",
+        flush=True,
+    )
     return status
 
 
@@ -391,8 +448,12 @@ def write_presenter_copies(python: Path, target: Path = PRESENT) -> list[str]:
     target.mkdir(exist_ok=True)
     for old in [*target.glob("*.ipynb"), target / PRESENT_JOURNAL]:
         old.unlink(missing_ok=True)
-    done = subprocess.run([str(python), "-c", _WRITE_PRESENTER_COPIES, str(ROOT / "tools"),
-                           str(target)], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [str(python), "-c", _WRITE_PRESENTER_COPIES, str(ROOT / "tools"), str(target)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         sys.exit(f"run.py: could not write the presenter copies:\n{done.stderr[-2000:]}")
     return done.stdout.split()
@@ -400,15 +461,26 @@ def write_presenter_copies(python: Path, target: Path = PRESENT) -> list[str]:
 
 def presenter_command(python: Path, port: int, root: Path = PRESENT) -> list[str]:
     """Voila serving every notebook in ``root`` (a lesson at /voila/render/NAME), code hidden."""
-    return [str(python), "-m", "voila", "--no-browser", "--Voila.ip=127.0.0.1",
-            f"--Voila.port={port}", "--Voila.port_retries=0", f"--Voila.root_dir={root}",
-            "--strip_sources=True", "--show_tracebacks=False", "--theme=light"]
+    return [
+        str(python),
+        "-m",
+        "voila",
+        "--no-browser",
+        "--Voila.ip=127.0.0.1",
+        f"--Voila.port={port}",
+        "--Voila.port_retries=0",
+        f"--Voila.root_dir={root}",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        "--theme=light",
+    ]
 
 
 def presenter_env(root: Path = PRESENT) -> dict[str, str]:
     """The environment of Voila and its kernels: the presenter's own journal, in ``root``."""
-    return dict(os.environ, POPIMAP_JOURNAL=str(root / PRESENT_JOURNAL),
-                PYDEVD_DISABLE_FILE_VALIDATION="1")
+    return dict(
+        os.environ, POPIMAP_JOURNAL=str(root / PRESENT_JOURNAL), PYDEVD_DISABLE_FILE_VALIDATION="1"
+    )
 
 
 def can_open_browser() -> bool:
@@ -436,15 +508,21 @@ def present(args: argparse.Namespace) -> int:
     """Show lesson N in Voila: the prose and the dashboards, no code, for a lecture."""
     notebook = lesson_notebook(args.lesson)
     if notebook is None:
-        lessons = sorted(int(f.name[:2]) for f in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")
-                         if not f.name.endswith(".new.ipynb"))
+        lessons = sorted(
+            int(f.name[:2])
+            for f in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")
+            if not f.name.endswith(".new.ipynb")
+        )
         span = f"{lessons[0]}-{lessons[-1]}" if lessons else "none"
-        print(f"run.py: present: no lesson {args.lesson!r}; the lessons are {span}",
-              file=sys.stderr)
+        print(
+            f"run.py: present: no lesson {args.lesson!r}; the lessons are {span}", file=sys.stderr
+        )
         return 2
     if not 0 <= args.port <= 65535:
-        print(f"run.py: --port must be in 1..65535 (or 0 for the first free one), got {args.port}",
-              file=sys.stderr)
+        print(
+            f"run.py: --port must be in 1..65535 (or 0 for the first free one), got {args.port}",
+            file=sys.stderr,
+        )
         return 2
     python = ensure_venv(frozenset({"lab"}))
     written = write_presenter_copies(python)
@@ -453,18 +531,24 @@ def present(args: argparse.Namespace) -> int:
     port = args.port or free_port(8866)
     base = f"http://127.0.0.1:{port}"
     url = f"{base}/voila/render/{notebook}"
-    print(f"run.py: lesson {int(args.lesson)} is presented at\n\n    {url}\n\n"
-          f"run.py: every lesson is at {base}/ ; the prose and dashboards show, not the code\n"
-          f"run.py: predictions made here are kept in {PRESENT.relative_to(ROOT)}/"
-          f"{PRESENT_JOURNAL}, apart from the lab's, and forgotten at the next start\n"
-          f"run.py: stop it with Ctrl-C", flush=True)
+    print(
+        f"run.py: lesson {int(args.lesson)} is presented at\n\n    {url}\n\n"
+        f"run.py: every lesson is at {base}/ ; the prose and dashboards show, not the code\n"
+        f"run.py: predictions made here are kept in {PRESENT.relative_to(ROOT)}/"
+        f"{PRESENT_JOURNAL}, apart from the lab's, and forgotten at the next start\n"
+        f"run.py: stop it with Ctrl-C",
+        flush=True,
+    )
     voila = subprocess.Popen(presenter_command(python, port), cwd=PRESENT, env=presenter_env())
     # a SIGTERM to run.py (a test, a service manager) stops Voila and its kernels with it
     signal.signal(signal.SIGTERM, lambda _signum, _frame: voila.terminate())
     try:
         if wait_until_ready(f"{base}/", voila) or voila.poll() is None:
-            print(f"run.py: ready: {url}\nrun.py: (a lesson takes a few seconds to appear: "
-                  "it runs as the page opens)", flush=True)
+            print(
+                f"run.py: ready: {url}\nrun.py: (a lesson takes a few seconds to appear: "
+                "it runs as the page opens)",
+                flush=True,
+            )
             if not args.no_browser and can_open_browser():
                 webbrowser.open(url)
         return voila.wait()
@@ -487,28 +571,44 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="run.py", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     lab_parser = commands.add_parser("lab", help="launch the course in JupyterLab")
-    lab_parser.add_argument("--port", type=int, default=0,
-                            help="port on 127.0.0.1 (default: the first free one from 8888)")
-    lab_parser.add_argument("--no-browser", action="store_true",
-                            help="only print the address, do not open a browser")
-    lab_parser.add_argument("--token", default="",
-                            help="access token (default: $JUPYTER_TOKEN or a random one)")
+    lab_parser.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="port on 127.0.0.1 (default: the first free one from 8888)",
+    )
+    lab_parser.add_argument(
+        "--no-browser", action="store_true", help="only print the address, do not open a browser"
+    )
+    lab_parser.add_argument(
+        "--token", default="", help="access token (default: $JUPYTER_TOKEN or a random one)"
+    )
     lab_parser.set_defaults(run=lab)
     test_parser = commands.add_parser("test", help="run all tests (extra arguments go to pytest)")
-    test_parser.add_argument("--quick", action="store_true",
-                             help="leave out the browser, delivery, slow and long property tests "
-                                  "(a few minutes)")
-    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER,
-                             help="passed to pytest, e.g. -k browser -x")
+    test_parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="leave out the browser, delivery, slow and long property tests (a few minutes)",
+    )
+    test_parser.add_argument(
+        "pytest_args", nargs=argparse.REMAINDER, help="passed to pytest, e.g. -k browser -x"
+    )
     test_parser.set_defaults(run=test)
     present_parser = commands.add_parser(
-        "present", help="show a lesson in Voila for a lecture: prose and dashboards, no code")
-    present_parser.add_argument("lesson", nargs="?", default="0",
-                                help="the lesson's number, 0-11 (default 0, the welcome)")
-    present_parser.add_argument("--port", type=int, default=0,
-                                help="port on 127.0.0.1 (default: the first free one from 8866)")
-    present_parser.add_argument("--no-browser", action="store_true",
-                                help="only print the address, do not open a browser")
+        "present", help="show a lesson in Voila for a lecture: prose and dashboards, no code"
+    )
+    present_parser.add_argument(
+        "lesson", nargs="?", default="0", help="the lesson's number, 0-11 (default 0, the welcome)"
+    )
+    present_parser.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="port on 127.0.0.1 (default: the first free one from 8866)",
+    )
+    present_parser.add_argument(
+        "--no-browser", action="store_true", help="only print the address, do not open a browser"
+    )
     present_parser.set_defaults(run=present)
     # pytest's own options (-k, -x, -n ...) go through: argparse would take a leading one for
     # an option of run.py's and refuse it, REMAINDER notwithstanding

@@ -17,8 +17,9 @@ def _out_folder(text: str) -> Path:
     """``--out``: a folder to write into (created if missing), not an existing file."""
     path = Path(text)
     if path.exists() and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"--out={text!r}: is a file; allowed a folder "
-                                         f"(created if missing)")
+        raise argparse.ArgumentTypeError(
+            f"--out={text!r}: is a file; allowed a folder (created if missing)"
+        )
     return path
 
 
@@ -31,16 +32,31 @@ def main(argv: list[str] | None = None) -> int:
     p_unseal = sub.add_parser("unseal", help="print the answer inside a sealed token")
     p_unseal.add_argument("token")
     p_fig = sub.add_parser("figures", help="write each lesson's key figures as PNG and SVG")
-    p_fig.add_argument("--out", required=True, type=_out_folder,
-                       help="output folder (created if missing)")
-    p_fig.add_argument("--lessons", default="", help="comma-separated lesson numbers (default: all)")
-    p_fig.add_argument("--dpi", type=int_in_range("--dpi", 50, 600), default=160,
-                       help="PNG resolution, 50..600 (default 160)")
+    p_fig.add_argument(
+        "--out", required=True, type=_out_folder, help="output folder (created if missing)"
+    )
+    p_fig.add_argument(
+        "--lessons", default="", help="comma-separated lesson numbers (default: all)"
+    )
+    p_fig.add_argument(
+        "--dpi",
+        type=int_in_range("--dpi", 50, 600),
+        default=160,
+        help="PNG resolution, 50..600 (default 160)",
+    )
     p_bench = sub.add_parser("bench", help="time each dashboard's update against an empty figure's")
-    p_bench.add_argument("--repeat", type=int_in_range("--repeat", 1, 1000), default=7,
-                         help="updates per dashboard, 1..1000 (default 7)")
-    p_bench.add_argument("--no-worst", dest="worst", action="store_false",
-                         help="skip timing each dashboard at the edges of its control ranges")
+    p_bench.add_argument(
+        "--repeat",
+        type=int_in_range("--repeat", 1, 1000),
+        default=7,
+        help="updates per dashboard, 1..1000 (default 7)",
+    )
+    p_bench.add_argument(
+        "--no-worst",
+        dest="worst",
+        action="store_false",
+        help="skip timing each dashboard at the edges of its control ranges",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "seal":

@@ -21,19 +21,26 @@ __all__ = ["timeline_data"]
 
 # the timeline mark of each kind of event record (others are not drawn); an IMAP connect is
 # the resynchronisation the client does on connecting, an IMAP action a change sent up
-_MARKS = {RecordKind.POLL: EventKind.POLL, RecordKind.EMPTY_POLL: EventKind.POLL,
-          RecordKind.LOCK_REFUSAL: EventKind.POLL, RecordKind.CONNECT: EventKind.POLL,
-          RecordKind.PUSH: EventKind.PUSH, RecordKind.CRASH: EventKind.CRASH}
+_MARKS = {
+    RecordKind.POLL: EventKind.POLL,
+    RecordKind.EMPTY_POLL: EventKind.POLL,
+    RecordKind.LOCK_REFUSAL: EventKind.POLL,
+    RecordKind.CONNECT: EventKind.POLL,
+    RecordKind.PUSH: EventKind.PUSH,
+    RecordKind.CRASH: EventKind.CRASH,
+}
 _IMAP_MARKS = {**_MARKS, RecordKind.ACTION: EventKind.FLAG_SYNC}
 
 
-def timeline_data(trace: Any, result: Any, protocol: Protocol, user: int = 0,
-                  window_s: float | None = None) -> TimelineData:
+def timeline_data(
+    trace: Any, result: Any, protocol: Protocol, user: int = 0, window_s: float | None = None
+) -> TimelineData:
     """The timeline of ``user``'s devices in one run (``window_s``: only the first part of it).
     ``result`` must come from a run with ``record_events=True``."""
     if not result.records:
-        raise ValueError("timeline_data: result has no event records; run the model with "
-                         "record_events=True")
+        raise ValueError(
+            "timeline_data: result has no event records; run the model with record_events=True"
+        )
     scenario = trace.scenario
     end = min(result.duration_s, window_s) if window_s else result.duration_s
     devices = [d for d in scenario.devices if d.user == user]
@@ -51,8 +58,11 @@ def timeline_data(trace: Any, result: Any, protocol: Protocol, user: int = 0,
 
     marks = _IMAP_MARKS if protocol is Protocol.IMAP else _MARKS
     events: list[TimelineEvent] = []
-    events += [TimelineEvent(m.time, "server", EventKind.ARRIVAL)
-               for m in trace.messages if m.user == user and m.time < end]
+    events += [
+        TimelineEvent(m.time, "server", EventKind.ARRIVAL)
+        for m in trace.messages
+        if m.user == user and m.time < end
+    ]
     for a in trace.actions:
         if a.user == user and a.time < end and a.kind.value == "read":
             events.append(TimelineEvent(a.time, scenario.devices[a.device].name, EventKind.READ))

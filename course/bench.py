@@ -28,8 +28,15 @@ from course import style
 if TYPE_CHECKING:
     from course.dashboards.base import Dashboard
 
-__all__ = ["BenchLine", "bench_dashboard", "empty_like", "extremes", "moved_setting", "run_bench",
-           "worst_case"]
+__all__ = [
+    "BenchLine",
+    "bench_dashboard",
+    "empty_like",
+    "extremes",
+    "moved_setting",
+    "run_bench",
+    "worst_case",
+]
 
 MEDIAN_TARGET = 2.0  # median end-to-end / floor
 P95_TARGET = 3.0  # p95 end-to-end / floor
@@ -64,8 +71,11 @@ class BenchLine:
     @property
     def ok(self) -> bool:
         """Meets the targets (an unmeasured worst case counts as met)."""
-        return (self.median_ratio <= MEDIAN_TARGET and self.p95_ratio <= P95_TARGET
-                and not self.worst_s > EXTREME_LIMIT_S)
+        return (
+            self.median_ratio <= MEDIAN_TARGET
+            and self.p95_ratio <= P95_TARGET
+            and not self.worst_s > EXTREME_LIMIT_S
+        )
 
 
 def empty_like(fig: Figure) -> Figure:
@@ -86,8 +96,11 @@ def _timed(action: Callable[[], object]) -> float:
 
 
 def _p95(samples: list[float]) -> float:
-    return samples[0] if len(samples) == 1 else statistics.quantiles(samples, n=20,
-                                                                     method="inclusive")[-1]
+    return (
+        samples[0]
+        if len(samples) == 1
+        else statistics.quantiles(samples, n=20, method="inclusive")[-1]
+    )
 
 
 def end_to_end(board: Dashboard) -> float:
@@ -136,8 +149,13 @@ def bench_dashboard(n: int, repeat: int = 7, moved: bool = True) -> BenchLine:
             floors.append(_timed(lambda: style.encode_png(floor_fig)))
             board._apply(moved_setting(board, i))
             moves.append(end_to_end(board))
-    return BenchLine(n, statistics.median(floors), statistics.median(updates), _p95(updates),
-                     moved_median_s=statistics.median(moves) if moves else float("nan"))
+    return BenchLine(
+        n,
+        statistics.median(floors),
+        statistics.median(updates),
+        _p95(updates),
+        moved_median_s=statistics.median(moves) if moves else float("nan"),
+    )
 
 
 def worst_case(n: int, skip: tuple[str, ...] = SKIPPED) -> tuple[float, dict[str, object]]:
@@ -187,26 +205,37 @@ def _ms(seconds: float) -> str:
     return f"{1000 * seconds:.0f} ms"
 
 
-def run_bench(repeat: int = 7, lessons: tuple[int, ...] = tuple(range(1, 11)),
-              worst: bool = True) -> int:
+def run_bench(
+    repeat: int = 7, lessons: tuple[int, ...] = tuple(range(1, 11)), worst: bool = True
+) -> int:
     """Print the table; exit status 0 (the numbers are for the report, not a pass/fail gate)."""
-    print(f"end to end = uncached update (simulate both, results, summary, redraw) + figure_html; "
-          f"floor = empty figure, same size and axes, encoded; {repeat} runs each")
-    print(f"targets: median <= {MEDIAN_TARGET:g}x floor, p95 <= {P95_TARGET:g}x floor, "
-          f"worst extreme <= {EXTREME_LIMIT_S:g} s ({', '.join(SKIPPED)} skipped)")
+    print(
+        f"end to end = uncached update (simulate both, results, summary, redraw) + figure_html; "
+        f"floor = empty figure, same size and axes, encoded; {repeat} runs each"
+    )
+    print(
+        f"targets: median <= {MEDIAN_TARGET:g}x floor, p95 <= {P95_TARGET:g}x floor, "
+        f"worst extreme <= {EXTREME_LIMIT_S:g} s ({', '.join(SKIPPED)} skipped)"
+    )
     print("moved/fl = median of updates each at a setting new to the run (a new seed) / floor")
-    head = (f"{'lesson':>6} {'floor':>7} {'median':>8} {'p95':>8} {'med/fl':>6} {'p95/fl':>6} "
-            f"{'moved/fl':>8} {'worst':>8}  {'verdict':<7}  worst setting")
+    head = (
+        f"{'lesson':>6} {'floor':>7} {'median':>8} {'p95':>8} {'med/fl':>6} {'p95/fl':>6} "
+        f"{'moved/fl':>8} {'worst':>8}  {'verdict':<7}  worst setting"
+    )
     print(head)
     print("-" * len(head))
     for n in lessons:
         line = bench_dashboard(n, repeat)
         if worst:
             seconds, setting = worst_case(n)
-            line = BenchLine(n, line.floor_s, line.median_s, line.p95_s, seconds, setting,
-                             line.moved_median_s)
-        print(f"{n:>6} {_ms(line.floor_s):>7} {_ms(line.median_s):>8} {_ms(line.p95_s):>8} "
-              f"{line.median_ratio:>6.2f} {line.p95_ratio:>6.2f} {line.moved_ratio:>8.2f} "
-              f"{_ms(line.worst_s) if worst else '-':>8}  {'ok' if line.ok else 'over':<7}  "
-              f"{line.worst_setting if worst else ''}", flush=True)
+            line = BenchLine(
+                n, line.floor_s, line.median_s, line.p95_s, seconds, setting, line.moved_median_s
+            )
+        print(
+            f"{n:>6} {_ms(line.floor_s):>7} {_ms(line.median_s):>8} {_ms(line.p95_s):>8} "
+            f"{line.median_ratio:>6.2f} {line.p95_ratio:>6.2f} {line.moved_ratio:>8.2f} "
+            f"{_ms(line.worst_s) if worst else '-':>8}  {'ok' if line.ok else 'over':<7}  "
+            f"{line.worst_setting if worst else ''}",
+            flush=True,
+        )
     return 0

@@ -31,7 +31,9 @@ def parse_lessons(text: str) -> tuple[int, ...]:
         try:
             n = int(part)
         except ValueError:
-            raise ValueError(f"--lessons: {part!r} is not a lesson number (allowed 0..11)") from None
+            raise ValueError(
+                f"--lessons: {part!r} is not a lesson number (allowed 0..11)"
+            ) from None
         if n not in EXPORT_LESSONS:
             raise ValueError(f"--lessons: {n} is outside the allowed range 0..11")
         out.append(n)
@@ -66,16 +68,19 @@ OVERVIEW_CAPTION = (
     "Lesson 0, the model in five minutes. Model run: POP3 and IMAP on the same simulated trace of "
     "preset 'family' (one user with a phone, a laptop and a desktop), 7 days, seed 1, default "
     "settings. Assumptions: the model's documented defaults (message sizes and rates, online "
-    "hours, client policies, TLS).")
+    "hours, client policies, TLS)."
+)
 WIRE_CAPTION = (
     "Lesson 11, on the wire. Bytes of each command and its reply as the project's POP3 and IMAP "
     "engines write them in the 'typical' transcripts of python -m sim transcript (the same "
     "engines serve real clients); protocol bytes only: TCP and TLS overhead are not in these "
-    "counts.")
+    "counts."
+)
 
 
-def export_figures(out: str | Path, lessons: Iterable[int] = EXPORT_LESSONS,
-                   dpi: int = 160) -> Iterator[Path]:
+def export_figures(
+    out: str | Path, lessons: Iterable[int] = EXPORT_LESSONS, dpi: int = 160
+) -> Iterator[Path]:
     """Write every key figure of ``lessons`` into ``out`` (created); yields each written path."""
     if not 50 <= dpi <= 600:
         raise ValueError(f"dpi: {dpi} is outside the allowed range 50..600")
@@ -92,8 +97,15 @@ def export_figures(out: str | Path, lessons: Iterable[int] = EXPORT_LESSONS,
             engine = fig.get_layout_engine()
             assert isinstance(engine, ConstrainedLayoutEngine)  # style.figure's layout
             engine.set(rect=(0.0, 0.0, 1.0, 0.92))
-            fig.text(0.01, 0.995, textwrap.fill(caption, 210), fontsize=7, va="top",
-                     ha="left", color="#444444")
+            fig.text(
+                0.01,
+                0.995,
+                textwrap.fill(caption, 210),
+                fontsize=7,
+                va="top",
+                ha="left",
+                color="#444444",
+            )
             for ext in ("png", "svg"):
                 path = folder / f"lesson_{n:02d}_{name}.{ext}"
                 fig.savefig(path, format=ext, dpi=dpi)

@@ -49,8 +49,14 @@ __all__ = [
 
 POP3, IMAP = Protocol.POP3, Protocol.IMAP
 TRAFFIC_KINDS = ("tcp", "tls", "framing", "header", "body", "attachment")
-KIND_LABELS = {"tcp": "TCP/IP", "tls": "TLS", "framing": "protocol framing", "header": "headers",
-               "body": "bodies", "attachment": "attachments"}
+KIND_LABELS = {
+    "tcp": "TCP/IP",
+    "tls": "TLS",
+    "framing": "protocol framing",
+    "header": "headers",
+    "body": "bodies",
+    "attachment": "attachments",
+}
 
 
 def drop_legend(ax: Axes) -> None:
@@ -61,14 +67,24 @@ def drop_legend(ax: Axes) -> None:
 
 
 def _empty(ax: Axes, text: str) -> None:
-    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center",
-            color=style.GREY, fontsize=10)
+    ax.text(
+        0.5,
+        0.5,
+        text,
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        color=style.GREY,
+        fontsize=10,
+    )
 
 
 # -- storage and consistency over time --------------------------------------------------------------
 
-def protocol_pair(fig: Figure, left_spec: Any, right_spec: Any, what: str = "",
-                  sharey: bool = True) -> tuple[Axes, Axes]:
+
+def protocol_pair(
+    fig: Figure, left_spec: Any, right_spec: Any, what: str = "", sharey: bool = True
+) -> tuple[Axes, Axes]:
     """Two panels, POP3 left and IMAP right, on given grid cells of a larger figure, titled in the
     protocols' colours (``what`` after the name: ``"POP3: bytes on the wire"``).  The grid-cell
     counterpart of :func:`course.style.pair_axes`, for a dashboard showing several pairs."""
@@ -77,31 +93,48 @@ def protocol_pair(fig: Figure, left_spec: Any, right_spec: Any, what: str = "",
     if sharey:
         right.tick_params(labelleft=False)
     for ax, proto in ((left, POP3), (right, IMAP)):
-        ax.set_title(f"{proto.value}: {what}" if what else proto.value,
-                     color=PROTOCOL_COLOURS[proto], loc="left")
+        ax.set_title(
+            f"{proto.value}: {what}" if what else proto.value,
+            color=PROTOCOL_COLOURS[proto],
+            loc="left",
+        )
     return left, right
 
 
 def draw_storage(left: Axes, right: Axes, pop3: Any, imap: Any) -> None:
     """Bytes on the server and on each device over time on ``left`` (POP3) and ``right`` (IMAP),
     on one scale."""
-    peak = max([max(r.server_logical_bytes, default=0) for r in (pop3, imap)]
-               + [max(s.storage_bytes, default=0) for r in (pop3, imap) for s in r.series] + [1])
+    peak = max(
+        [max(r.server_logical_bytes, default=0) for r in (pop3, imap)]
+        + [max(s.storage_bytes, default=0) for r in (pop3, imap) for s in r.series]
+        + [1]
+    )
     unit, scale = style.bytes_unit(peak)
     for ax, result in ((left, pop3), (right, imap)):
         grid = result.grid_s
-        ax.plot(grid, [b / scale for b in result.server_logical_bytes], color=style.BLACK,
-                linewidth=2.6, label="server")
+        ax.plot(
+            grid,
+            [b / scale for b in result.server_logical_bytes],
+            color=style.BLACK,
+            linewidth=2.6,
+            label="server",
+        )
         for s in result.series:
-            ax.plot(grid, [b / scale for b in s.storage_bytes], color=style.device_colour(s.device),
-                    label=style.device_label(s.device))
+            ax.plot(
+                grid,
+                [b / scale for b in s.storage_bytes],
+                color=style.device_colour(s.device),
+                label=style.device_label(s.device),
+            )
         style.set_days_axis(ax, result.duration_s)
     left.set_ylabel(f"mail stored ({unit})")
     left.set_ylim(bottom=0)
     right.legend(loc="upper left")
 
 
-def storage_over_time(fig: Figure, pop3: Any, imap: Any, title: str = "Where the mail is") -> Figure:
+def storage_over_time(
+    fig: Figure, pop3: Any, imap: Any, title: str = "Where the mail is"
+) -> Figure:
     """Bytes on the server and on each device over time, POP3 | IMAP (shared scale)."""
     left, right = style.pair_axes(fig)
     draw_storage(left, right, pop3, imap)
@@ -115,12 +148,28 @@ def draw_consistency(left: Axes, right: Axes, pop3: Any, imap: Any) -> None:
     for ax, result in ((left, pop3), (right, imap)):
         grid = result.grid_s
         for s in result.series:
-            ax.plot(grid, [100 * x for x in s.consistency_share], color=style.device_colour(s.device),
-                    linewidth=1.4, label=style.device_label(s.device))
-        ax.plot(grid, [100 * x for x in result.consistency_share], color=style.BLACK, linewidth=2.6,
-                label="all devices")
-        ax.plot(grid, [100 * x for x in result.state_agreement_share], color=style.BLACK,
-                linewidth=1.4, linestyle="--", label="state agreement")
+            ax.plot(
+                grid,
+                [100 * x for x in s.consistency_share],
+                color=style.device_colour(s.device),
+                linewidth=1.4,
+                label=style.device_label(s.device),
+            )
+        ax.plot(
+            grid,
+            [100 * x for x in result.consistency_share],
+            color=style.BLACK,
+            linewidth=2.6,
+            label="all devices",
+        )
+        ax.plot(
+            grid,
+            [100 * x for x in result.state_agreement_share],
+            color=style.BLACK,
+            linewidth=1.4,
+            linestyle="--",
+            label="state agreement",
+        )
         style.set_days_axis(ax, result.duration_s)
     left.set_ylabel("consistent (message, device) pairs (%)")
     left.set_ylim(0, 103)
@@ -137,6 +186,7 @@ def consistency_over_time(fig: Figure, pop3: Any, imap: Any) -> Figure:
 
 # -- notification delay -----------------------------------------------------------------------------
 
+
 def _delays(result: Any, device: str | None = None) -> list[float]:
     """Sorted notification delays of ``device`` (``"alex/phone"``), or of every device."""
     return sorted(x for name, xs in result.delays if device in (None, name) for x in xs)
@@ -144,8 +194,11 @@ def _delays(result: Any, device: str | None = None) -> list[float]:
 
 def _delay_of(result: Any, device: str | None) -> Any:
     """The :class:`sim.results.Delay` the curve of :func:`draw_delay_cdf` shows."""
-    return (result.summary.notification_delay if device is None
-            else result.device(device).notification_delay)
+    return (
+        result.summary.notification_delay
+        if device is None
+        else result.device(device).notification_delay
+    )
 
 
 def _fmt_seconds(x: float, _pos: object = None) -> str:
@@ -176,12 +229,23 @@ def draw_delay_cdf(ax: Axes, pop3: Any, imap: Any, device: str | None = None) ->
         xs_plot = [max(x, 0.1) for x in xs]
         pairs = max(delay.pairs, len(xs))
         ys = [100 * (i + 1) / pairs for i in range(len(xs))]
-        ax.step(xs_plot, ys, where="post", color=PROTOCOL_COLOURS[proto],
-                label=f"{proto.value}: median {_fmt_seconds(delay.median_s)} of those shown, "
-                      f"never {100 * delay.never / pairs:.0f} %")
+        ax.step(
+            xs_plot,
+            ys,
+            where="post",
+            color=PROTOCOL_COLOURS[proto],
+            label=f"{proto.value}: median {_fmt_seconds(delay.median_s)} of those shown, "
+            f"never {100 * delay.never / pairs:.0f} %",
+        )
         if not math.isnan(delay.median_s):
-            ax.vlines(max(delay.median_s, 0.1), 0, 100, color=PROTOCOL_COLOURS[proto],
-                      linestyle=":", linewidth=1.3)  # up to 100 %: the legend band stays clear
+            ax.vlines(
+                max(delay.median_s, 0.1),
+                0,
+                100,
+                color=PROTOCOL_COLOURS[proto],
+                linestyle=":",
+                linewidth=1.3,
+            )  # up to 100 %: the legend band stays clear
     if not any_data:
         _empty(ax, "no message reached a device in this run")
     ax.set_xscale("log")
@@ -209,6 +273,7 @@ def delay_distribution(fig: Figure, pop3: Any, imap: Any) -> Figure:
 
 # -- bandwidth ------------------------------------------------------------------------------------
 
+
 def traffic_by_kind(device: Any) -> dict[str, int]:
     """Octets a device's connections carried, both directions, by kind (``TRAFFIC_KINDS``)."""
     return {k: getattr(device.up, k) + getattr(device.down, k) for k in TRAFFIC_KINDS}
@@ -225,8 +290,14 @@ def draw_bandwidth(left: Axes, right: Axes, pop3: Any, imap: Any) -> None:
         lefts = [0.0] * len(devices)
         for kind in TRAFFIC_KINDS:
             widths = [traffic_by_kind(result.device(name))[kind] / scale for name in devices]
-            ax.barh(ys, widths, left=lefts, color=KIND_COLOURS[kind], label=KIND_LABELS[kind],
-                    height=0.6)
+            ax.barh(
+                ys,
+                widths,
+                left=lefts,
+                color=KIND_COLOURS[kind],
+                label=KIND_LABELS[kind],
+                height=0.6,
+            )
             lefts = [a + b for a, b in zip(lefts, widths)]
         ax.set_yticks(list(ys))
         ax.set_yticklabels([style.device_label(n) for n in devices])
@@ -248,8 +319,15 @@ def bandwidth_by_kind(fig: Figure, pop3: Any, imap: Any) -> Figure:
 
 # -- generic grouped bars ---------------------------------------------------------------------------
 
-def grouped_bars(ax: Axes, categories: Sequence[str], pop3: Sequence[float], imap: Sequence[float],
-                 ylabel: str, fmt: str | None = None) -> None:
+
+def grouped_bars(
+    ax: Axes,
+    categories: Sequence[str],
+    pop3: Sequence[float],
+    imap: Sequence[float],
+    ylabel: str,
+    fmt: str | None = None,
+) -> None:
     """Bars per category, POP3 then IMAP, in their colours, with the value on top of each bar.
 
     ``fmt`` is a ``str.format`` pattern for the value labels; by default numbers are written the
@@ -261,12 +339,22 @@ def grouped_bars(ax: Axes, categories: Sequence[str], pop3: Sequence[float], ima
     finite = [v for v in list(pop3) + list(imap) if not math.isnan(v)]
     peak = max(finite + [0.0]) or 1.0  # all zero: a unit axis, not a 1e-9 one
     for offset, proto, values in ((-width / 2, POP3, pop3), (width / 2, IMAP, imap)):
-        bars = ax.bar([x + offset for x in xs], values, width=width, color=PROTOCOL_COLOURS[proto],
-                      label=proto.value)
+        bars = ax.bar(
+            [x + offset for x in xs],
+            values,
+            width=width,
+            color=PROTOCOL_COLOURS[proto],
+            label=proto.value,
+        )
         for bar, v in zip(bars, values):
-            ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() + peak * 0.015,
-                    format_value(v) if fmt is None else fmt.format(v), ha="center", va="bottom",
-                    fontsize=8.5)
+            ax.text(
+                bar.get_x() + bar.get_width() / 2,
+                bar.get_height() + peak * 0.015,
+                format_value(v) if fmt is None else fmt.format(v),
+                ha="center",
+                va="bottom",
+                fontsize=8.5,
+            )
     ax.set_xticks(xs)
     ax.set_xticklabels(categories)
     ax.set_ylabel(ylabel)
@@ -275,23 +363,41 @@ def grouped_bars(ax: Axes, categories: Sequence[str], pop3: Sequence[float], ima
     ax.legend(loc="upper right", ncols=2)
 
 
-def search_recall(fig: Figure, where: Sequence[str], recall_pop3: Sequence[float],
-                  recall_imap: Sequence[float], cost_pop3: Sequence[float],
-                  cost_imap: Sequence[float]) -> Figure:
+def search_recall(
+    fig: Figure,
+    where: Sequence[str],
+    recall_pop3: Sequence[float],
+    recall_imap: Sequence[float],
+    cost_pop3: Sequence[float],
+    cost_imap: Sequence[float],
+) -> Figure:
     """Left: share of matching mail a search finds (%); right: bytes it cost on the wire."""
     fig.clear()
     left, right = fig.subplots(1, 2)
+
     def nan0(xs: list[float]) -> list[float]:
         return [0.0 if math.isnan(x) else x for x in xs]
 
-    grouped_bars(left, where, nan0([100 * x for x in recall_pop3]),
-                 nan0([100 * x for x in recall_imap]), "matching messages found (%)", "{:.0f} %")
+    grouped_bars(
+        left,
+        where,
+        nan0([100 * x for x in recall_pop3]),
+        nan0([100 * x for x in recall_imap]),
+        "matching messages found (%)",
+        "{:.0f} %",
+    )
     left.set_ylim(0, 130)
     left.set_title("Search recall", loc="left")
     peak = max(list(cost_pop3) + list(cost_imap) + [1])
     unit, scale = style.bytes_unit(peak)
-    grouped_bars(right, where, [c / scale for c in cost_pop3], [c / scale for c in cost_imap],
-                 f"bytes on the wire per search ({unit})", None)
+    grouped_bars(
+        right,
+        where,
+        [c / scale for c in cost_pop3],
+        [c / scale for c in cost_imap],
+        f"bytes on the wire per search ({unit})",
+        None,
+    )
     right.set_title("Search cost", loc="left")
     drop_legend(right)
     return fig
@@ -299,31 +405,66 @@ def search_recall(fig: Figure, where: Sequence[str], recall_pop3: Sequence[float
 
 # -- crashes -------------------------------------------------------------------------------------
 
-def draw_crash_loss(ax: Axes, ages_days: Sequence[float], lost_pop3: Sequence[float],
-                    lost_imap: Sequence[float], current_age: float | None = None,
-                    current: tuple[float, float] | None = None,
-                    no_backup: tuple[float, float] | None = None,
-                    title: str = "What a crash costs, by backup age") -> None:
+
+def draw_crash_loss(
+    ax: Axes,
+    ages_days: Sequence[float],
+    lost_pop3: Sequence[float],
+    lost_imap: Sequence[float],
+    current_age: float | None = None,
+    current: tuple[float, float] | None = None,
+    no_backup: tuple[float, float] | None = None,
+    title: str = "What a crash costs, by backup age",
+) -> None:
     """Messages lost in one crash against the age of the restored backup (days), one point per
     simulated age; ``no_backup`` as dotted lines; the age as set as a dashed line and, when it is
     not one of ``ages_days``, its own run's losses (``current``) as open markers."""
     for proto, lost, marker in ((POP3, lost_pop3, "o"), (IMAP, lost_imap, "s")):
-        ax.plot(ages_days, lost, color=PROTOCOL_COLOURS[proto], marker=marker, label=proto.value,
-                clip_on=False)
+        ax.plot(
+            ages_days,
+            lost,
+            color=PROTOCOL_COLOURS[proto],
+            marker=marker,
+            label=proto.value,
+            clip_on=False,
+        )
     if no_backup is not None:
-        ax.axhline(no_backup[0], color=PROTOCOL_COLOURS[POP3], linestyle=":", linewidth=1.3,
-                   label="POP3, no backup")
-        ax.axhline(no_backup[1], color=PROTOCOL_COLOURS[IMAP], linestyle=":", linewidth=1.3,
-                   label="IMAP, no backup")
+        ax.axhline(
+            no_backup[0],
+            color=PROTOCOL_COLOURS[POP3],
+            linestyle=":",
+            linewidth=1.3,
+            label="POP3, no backup",
+        )
+        ax.axhline(
+            no_backup[1],
+            color=PROTOCOL_COLOURS[IMAP],
+            linestyle=":",
+            linewidth=1.3,
+            label="IMAP, no backup",
+        )
     if current_age is not None:
-        ax.axvline(current_age, color=style.GREY, linewidth=1, linestyle="--",
-                   label=f"as set: {format_value(current_age)} days")
+        ax.axvline(
+            current_age,
+            color=style.GREY,
+            linewidth=1,
+            linestyle="--",
+            label=f"as set: {format_value(current_age)} days",
+        )
         if current is not None and current_age not in ages_days:
             for proto, lost_now, marker in ((POP3, current[0], "o"), (IMAP, current[1], "s")):
-                ax.plot([current_age], [lost_now], linestyle="none", marker=marker, clip_on=False,
-                        markerfacecolor="white", markeredgecolor=PROTOCOL_COLOURS[proto])
-    top = max(list(lost_pop3) + list(lost_imap) + list(no_backup or ()) + list(current or ())
-              + [1.0])
+                ax.plot(
+                    [current_age],
+                    [lost_now],
+                    linestyle="none",
+                    marker=marker,
+                    clip_on=False,
+                    markerfacecolor="white",
+                    markeredgecolor=PROTOCOL_COLOURS[proto],
+                )
+    top = max(
+        list(lost_pop3) + list(lost_imap) + list(no_backup or ()) + list(current or ()) + [1.0]
+    )
     ax.set_ylim(0, top * 1.35)  # room for the legend above the highest point
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -333,21 +474,42 @@ def draw_crash_loss(ax: Axes, ages_days: Sequence[float], lost_pop3: Sequence[fl
     ax.legend(loc="upper left", fontsize=8, ncols=2)
 
 
-def crash_loss(fig: Figure, ages_days: Sequence[float], lost_pop3: Sequence[float],
-               lost_imap: Sequence[float], current_age: float | None = None,
-               no_backup: tuple[float, float] | None = None,
-               current: tuple[float, float] | None = None) -> Figure:
+def crash_loss(
+    fig: Figure,
+    ages_days: Sequence[float],
+    lost_pop3: Sequence[float],
+    lost_imap: Sequence[float],
+    current_age: float | None = None,
+    no_backup: tuple[float, float] | None = None,
+    current: tuple[float, float] | None = None,
+) -> Figure:
     """:func:`draw_crash_loss` as a whole figure."""
     fig.clear()
-    draw_crash_loss(fig.subplots(), ages_days, lost_pop3, lost_imap, current_age=current_age,
-                    current=current, no_backup=no_backup)
+    draw_crash_loss(
+        fig.subplots(),
+        ages_days,
+        lost_pop3,
+        lost_imap,
+        current_age=current_age,
+        current=current,
+        no_backup=no_backup,
+    )
     return fig
 
 
-def setup_bars(ax: Axes, labels: Sequence[str], protocols: Sequence[Protocol],
-               values: Sequence[float], ylabel: str, *, hatched: Sequence[bool] = (),
-               per_trial: Sequence[Sequence[float]] | None = None, fmt: str | None = None,
-               texts: Sequence[str] = (), notes: Sequence[str] = ()) -> None:
+def setup_bars(
+    ax: Axes,
+    labels: Sequence[str],
+    protocols: Sequence[Protocol],
+    values: Sequence[float],
+    ylabel: str,
+    *,
+    hatched: Sequence[bool] = (),
+    per_trial: Sequence[Sequence[float]] | None = None,
+    fmt: str | None = None,
+    texts: Sequence[str] = (),
+    notes: Sequence[str] = (),
+) -> None:
     """One bar per client set-up (lesson 9: two POP3 set-ups and IMAP) in its protocol's colour,
     hatched where ``hatched`` says, the value written on top (``texts[i]`` instead, if given) and
     ``notes[i]`` inside the bar's foot.
@@ -357,15 +519,27 @@ def setup_bars(ax: Axes, labels: Sequence[str], protocols: Sequence[Protocol],
     tops = list(values) + [v for vs in (per_trial or ()) for v in vs]
     peak = max([v for v in tops if not math.isnan(v)] + [0.0]) or 1.0
     hatches = list(hatched) + [False] * len(xs)
-    ax.bar(xs, values, width=0.62, color=[PROTOCOL_COLOURS[p] for p in protocols],
-           edgecolor="white", hatch=["///" if h else None for h in hatches[:len(xs)]],
-           linewidth=0.0)
+    ax.bar(
+        xs,
+        values,
+        width=0.62,
+        color=[PROTOCOL_COLOURS[p] for p in protocols],
+        edgecolor="white",
+        hatch=["///" if h else None for h in hatches[: len(xs)]],
+        linewidth=0.0,
+    )
     if per_trial is not None:
         for x, vs in zip(xs, per_trial):
             n = len(vs)
             offsets = [0.17] if n == 1 else [0.06 + 0.22 * k / (n - 1) for k in range(n)]
-            ax.scatter([x + o for o in offsets], list(vs), s=14, color=style.BLACK, zorder=3,
-                       label="one simulated year" if x == 0 else None)
+            ax.scatter(
+                [x + o for o in offsets],
+                list(vs),
+                s=14,
+                color=style.BLACK,
+                zorder=3,
+                label="one simulated year" if x == 0 else None,
+            )
     for x, v in zip(xs, values):
         text = texts[x] if x < len(texts) else format_value(v) if fmt is None else fmt.format(v)
         if per_trial is None:
@@ -374,8 +548,16 @@ def setup_bars(ax: Axes, labels: Sequence[str], protocols: Sequence[Protocol],
             ax.text(x - 0.3, v + peak * 0.02, f"mean {text}", ha="left", va="bottom", fontsize=8)
     for x, note in zip(xs, notes):
         if note:
-            ax.text(x, peak * 0.02, note, ha="center", va="bottom", fontsize=7.5, color="white",
-                    fontweight="bold")
+            ax.text(
+                x,
+                peak * 0.02,
+                note,
+                ha="center",
+                va="bottom",
+                fontsize=7.5,
+                color="white",
+                fontweight="bold",
+            )
     ax.set_xticks(xs)
     ax.set_xticklabels(labels, fontsize=8.5)
     ax.set_ylabel(ylabel)
@@ -385,9 +567,15 @@ def setup_bars(ax: Axes, labels: Sequence[str], protocols: Sequence[Protocol],
         ax.legend(loc="upper right", fontsize=8)
 
 
-def yearly_loss_by_setup(fig: Figure, labels: Sequence[str], protocols: Sequence[Protocol],
-                         hatched: Sequence[bool], crash: Sequence[Sequence[float]],
-                         delete: Sequence[Sequence[float]], deletes_made: float) -> Figure:
+def yearly_loss_by_setup(
+    fig: Figure,
+    labels: Sequence[str],
+    protocols: Sequence[Protocol],
+    hatched: Sequence[bool],
+    crash: Sequence[Sequence[float]],
+    delete: Sequence[Sequence[float]],
+    deletes_made: float,
+) -> Figure:
     """Lesson 9's Monte Carlo as a whole figure: per set-up, messages lost per simulated year in
     device crashes (left) and to deletes by mistake (right), mean bars and one dot per year."""
     fig.clear()
@@ -396,27 +584,52 @@ def yearly_loss_by_setup(fig: Figure, labels: Sequence[str], protocols: Sequence
     return fig
 
 
-def draw_year_losses(crash_ax: Axes, delete_ax: Axes, labels: Sequence[str],
-                     protocols: Sequence[Protocol], hatched: Sequence[bool],
-                     crash: Sequence[Sequence[float]], delete: Sequence[Sequence[float]],
-                     deletes_made: float) -> None:
+def draw_year_losses(
+    crash_ax: Axes,
+    delete_ax: Axes,
+    labels: Sequence[str],
+    protocols: Sequence[Protocol],
+    hatched: Sequence[bool],
+    crash: Sequence[Sequence[float]],
+    delete: Sequence[Sequence[float]],
+    deletes_made: float,
+) -> None:
     """The two panels of :func:`yearly_loss_by_setup` on given axes (the dashboard's figure)."""
     mean = lambda xs: sum(xs) / len(xs) if xs else math.nan  # noqa: E731
     years = len(crash[0]) if crash else 0
-    setup_bars(crash_ax, labels, protocols, [mean(xs) for xs in crash],
-               "lost in crashes (messages per year)", hatched=hatched, per_trial=crash)
+    setup_bars(
+        crash_ax,
+        labels,
+        protocols,
+        [mean(xs) for xs in crash],
+        "lost in crashes (messages per year)",
+        hatched=hatched,
+        per_trial=crash,
+    )
     crash_ax.set_title(f"A year: lost in crashes (mean of {years} simulated)", loc="left")
-    setup_bars(delete_ax, labels, protocols, [mean(xs) for xs in delete],
-               "lost to deletes by mistake (messages per year)", hatched=hatched,
-               per_trial=delete)
+    setup_bars(
+        delete_ax,
+        labels,
+        protocols,
+        [mean(xs) for xs in delete],
+        "lost to deletes by mistake (messages per year)",
+        hatched=hatched,
+        per_trial=delete,
+    )
     delete_ax.set_ylim(0, max(delete_ax.get_ylim()[1], deletes_made * 1.3, 1.0))
-    delete_ax.axhline(deletes_made, color=style.GREY, linestyle="--", linewidth=1.0,
-                      label=f"deletes by mistake made ({format_value(deletes_made)} a year)")
+    delete_ax.axhline(
+        deletes_made,
+        color=style.GREY,
+        linestyle="--",
+        linewidth=1.0,
+        label=f"deletes by mistake made ({format_value(deletes_made)} a year)",
+    )
     delete_ax.set_title("A year: lost to deletes by mistake", loc="left")
     delete_ax.legend(loc="upper left", fontsize=8)
 
 
 # -- connection set-up (lesson 2) -----------------------------------------------------------------
+
 
 def connection_setup(fig: Figure, rows: Sequence[Mapping[str, Any]]) -> Figure:
     """Round trips until the first command after login, per (protocol, port, TLS) row.
@@ -433,8 +646,15 @@ def connection_setup(fig: Figure, rows: Sequence[Mapping[str, Any]]) -> Figure:
     for y, r in zip(ys, rows):
         left.text(r["round_trips"] + 0.1, y, f"{r['round_trips']}", va="center", fontsize=9)
         if r["cleartext"]:
-            left.text(0.15, y, "password in clear", va="center", fontsize=8.5, color="white",
-                      fontweight="bold")
+            left.text(
+                0.15,
+                y,
+                "password in clear",
+                va="center",
+                fontsize=8.5,
+                color="white",
+                fontweight="bold",
+            )
     left.set_yticks(ys)
     left.set_yticklabels(labels)
     left.invert_yaxis()
@@ -443,7 +663,9 @@ def connection_setup(fig: Figure, rows: Sequence[Mapping[str, Any]]) -> Figure:
     left.set_title("Connection set-up", loc="left")
     right.barh(ys, [1000 * r["seconds"] for r in rows], color=colours, height=0.6)
     for y, r in zip(ys, rows):
-        right.text(1000 * r["seconds"], y, f" {1000 * r['seconds']:.0f} ms", va="center", fontsize=9)
+        right.text(
+            1000 * r["seconds"], y, f" {1000 * r['seconds']:.0f} ms", va="center", fontsize=9
+        )
     right.set_yticks(ys)
     right.set_yticklabels([])
     right.invert_yaxis()
@@ -458,21 +680,29 @@ def timeline(fig: Figure, pop3: TimelineData, imap: TimelineData) -> Figure:
     return timeline_figure([pop3, imap], fig=fig)
 
 
-def draw_flag_agreement(ax: Axes, pop3: Sequence[tuple[str, float]],
-                        imap: Sequence[tuple[str, float]]) -> None:
+def draw_flag_agreement(
+    ax: Axes, pop3: Sequence[tuple[str, float]], imap: Sequence[tuple[str, float]]
+) -> None:
     """Per flag, the share of (message, device) pairs showing it as the user intended (%), as
     grouped bars (NaN, no pair to judge: no bar)."""
     names = [f for f, _ in pop3]
     imap_d = dict(imap)
-    grouped_bars(ax, names, [100 * v for _, v in pop3], [100 * imap_d.get(n, math.nan) for n in names],
-                 "pairs showing the flag as intended (%)", "{:.0f} %")
+    grouped_bars(
+        ax,
+        names,
+        [100 * v for _, v in pop3],
+        [100 * imap_d.get(n, math.nan) for n in names],
+        "pairs showing the flag as intended (%)",
+        "{:.0f} %",
+    )
     ax.set_ylim(0, 132)  # the band above 100 % holds the value labels and the legend
     ax.set_yticks(range(0, 101, 20))
     ax.set_title("Flags on every device at the end of the run", loc="left")
 
 
-def flag_agreement(fig: Figure, pop3: Sequence[tuple[str, float]],
-                   imap: Sequence[tuple[str, float]]) -> Figure:
+def flag_agreement(
+    fig: Figure, pop3: Sequence[tuple[str, float]], imap: Sequence[tuple[str, float]]
+) -> Figure:
     """:func:`draw_flag_agreement` as a whole figure."""
     fig.clear()
     draw_flag_agreement(fig.subplots(), pop3, imap)
@@ -489,7 +719,10 @@ def scorecard(fig: Figure, metrics: Sequence[tuple[str, str, float, float, str]]
     fig.clear()
     ax = fig.subplots()
     labels = []
-    bars: dict[Protocol, tuple[list[float], list[float]]] = {POP3: ([], []), IMAP: ([], [])}  # ys, widths
+    bars: dict[Protocol, tuple[list[float], list[float]]] = {
+        POP3: ([], []),
+        IMAP: ([], []),
+    }  # ys, widths
     for row, (title, unit, p, i, better) in enumerate(metrics):
         raw = (p, i)
         values = [0.0 if math.isnan(v) else v for v in raw]
@@ -533,18 +766,42 @@ def connection_timeline(fig: Figure, rows: Sequence[Mapping[str, Any]]) -> Figur
             bars["y"].append(y)
             bars["width"].append((stop - start) * 1000)
             bars["left"].append(start * 1000)
-            bars["color"].append({"tcp": KIND_COLOURS["tcp"], "tls": style.GREY}.get(
-                kind, PROTOCOL_COLOURS[row["protocol"]]))
+            bars["color"].append(
+                {"tcp": KIND_COLOURS["tcp"], "tls": style.GREY}.get(
+                    kind, PROTOCOL_COLOURS[row["protocol"]]
+                )
+            )
             bars["hatch"].append("///" if readable else None)
-    ax.barh(bars["y"], bars["width"], left=bars["left"], color=bars["color"], hatch=bars["hatch"],
-            height=0.62, edgecolor="white", linewidth=1.2)
+    ax.barh(
+        bars["y"],
+        bars["width"],
+        left=bars["left"],
+        color=bars["color"],
+        hatch=bars["hatch"],
+        height=0.62,
+        edgecolor="white",
+        linewidth=1.2,
+    )
     for y, row in enumerate(rows):
         for start, stop, text, kind, _readable in row["steps"]:
             if (stop - start) / end > 0.045:
-                ax.text((start + stop) / 2 * 1000, y, text, ha="center", va="center", fontsize=8,
-                        color="black" if kind == "tcp" else "white", fontweight="bold")
-        ax.text(row["steps"][-1][1] * 1000 + end * 8, y, f"{row['steps'][-1][1] * 1000:.0f} ms",
-                va="center", fontsize=9)
+                ax.text(
+                    (start + stop) / 2 * 1000,
+                    y,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="black" if kind == "tcp" else "white",
+                    fontweight="bold",
+                )
+        ax.text(
+            row["steps"][-1][1] * 1000 + end * 8,
+            y,
+            f"{row['steps'][-1][1] * 1000:.0f} ms",
+            va="center",
+            fontsize=9,
+        )
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([r["label"] for r in rows])
     ax.invert_yaxis()
@@ -553,20 +810,36 @@ def connection_timeline(fig: Figure, rows: Sequence[Mapping[str, Any]]) -> Figur
     ax.grid(axis="y", visible=False)
     from matplotlib.patches import Patch
 
-    ax.legend(handles=[Patch(color=KIND_COLOURS["tcp"], label="TCP handshake"),
-                       Patch(color=style.GREY, label="TLS handshake"),
-                       Patch(facecolor="white", edgecolor=style.BLACK, hatch="///",
-                             label="readable by an eavesdropper")],
-              loc="lower right")
+    ax.legend(
+        handles=[
+            Patch(color=KIND_COLOURS["tcp"], label="TCP handshake"),
+            Patch(color=style.GREY, label="TLS handshake"),
+            Patch(
+                facecolor="white",
+                edgecolor=style.BLACK,
+                hatch="///",
+                label="readable by an eavesdropper",
+            ),
+        ],
+        loc="lower right",
+    )
     ax.set_title("From the first packet to logged in: every round trip", loc="left")
     return fig
 
 
 # -- lessons 6 and 7 ---------------------------------------------------------------------------------
 
-def two_clients_and_lock(fig: Figure, devices: Sequence[str], missed_pop3: Sequence[float],
-                         missed_imap: Sequence[float], delivered: int, dup_pop3: float,
-                         dup_imap: float, refused_pop3: Sequence[float]) -> Figure:
+
+def two_clients_and_lock(
+    fig: Figure,
+    devices: Sequence[str],
+    missed_pop3: Sequence[float],
+    missed_imap: Sequence[float],
+    delivered: int,
+    dup_pop3: float,
+    dup_imap: float,
+    refused_pop3: Sequence[float],
+) -> Figure:
     """Lesson 6: messages each device never received, bytes downloaded more than once, and the
     POP3 logins the maildrop lock refused, per device (IMAP has no such lock: zero)."""
     fig.clear()
@@ -575,16 +848,29 @@ def two_clients_and_lock(fig: Figure, devices: Sequence[str], missed_pop3: Seque
     grouped_bars(left, labels, missed_pop3, missed_imap, "messages never received", "{:.0f}")
     left.set_title(f"Missed (of {delivered} delivered)", loc="left")
     unit, scale = style.bytes_unit(max(dup_pop3, dup_imap, 1))
-    grouped_bars(mid, ["both\ncomputers"], [dup_pop3 / scale], [dup_imap / scale],
-                 f"downloaded again ({unit})", None)
+    grouped_bars(
+        mid,
+        ["both\ncomputers"],
+        [dup_pop3 / scale],
+        [dup_imap / scale],
+        f"downloaded again ({unit})",
+        None,
+    )
     mid.set_title("Duplicates", loc="left")
     drop_legend(mid)
-    grouped_bars(right, labels, refused_pop3, [0.0] * len(devices), "POP3 logins refused",
-                 "{:.0f}")
+    grouped_bars(right, labels, refused_pop3, [0.0] * len(devices), "POP3 logins refused", "{:.0f}")
     right.set_title("Maildrop lock", loc="left")
     drop_legend(right)
-    right.text(0.98, 0.97, "IMAP has no such lock", transform=right.transAxes, ha="right",
-               va="top", fontsize=8.5, color=style.GREY)
+    right.text(
+        0.98,
+        0.97,
+        "IMAP has no such lock",
+        transform=right.transAxes,
+        ha="right",
+        va="top",
+        fontsize=8.5,
+        color=style.GREY,
+    )
     for ax in (left, right) + ((mid,) if max(dup_pop3, dup_imap) == 0 else ()):
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     # a panel of zeros reads as a panel that failed to draw: say what the zeros mean
@@ -595,8 +881,14 @@ def two_clients_and_lock(fig: Figure, devices: Sequence[str], missed_pop3: Seque
     return fig
 
 
-def virus_copies(fig: Figure, devices: Sequence[str], copies_pop3: Sequence[float],
-                 copies_imap: Sequence[float], virus_pop3: Any, virus_imap: Any) -> Figure:
+def virus_copies(
+    fig: Figure,
+    devices: Sequence[str],
+    copies_pop3: Sequence[float],
+    copies_imap: Sequence[float],
+    virus_pop3: Any,
+    virus_imap: Any,
+) -> Figure:
     """Lesson 7: infected messages (arrived, stopped at delivery, caught by a server rescan);
     infected copies on each device before the signature update recognised them -- copies are
     (message, device) pairs; and the bytes scanned on the server and on the devices."""
@@ -606,18 +898,34 @@ def virus_copies(fig: Figure, devices: Sequence[str], copies_pop3: Sequence[floa
     get = lambda v: [v.infected_delivered, v.caught_at_delivery, v.caught_by_rescan]  # noqa: E731
     grouped_bars(left, cats, get(virus_pop3), get(virus_imap), "infected messages", "{:.0f}")
     left.set_title("Infected messages", loc="left")
-    grouped_bars(mid, [style.device_label(d) for d in devices], copies_pop3, copies_imap,
-                 "infected copies (message, device)", "{:.0f}")
+    grouped_bars(
+        mid,
+        [style.device_label(d) for d in devices],
+        copies_pop3,
+        copies_imap,
+        "infected copies (message, device)",
+        "{:.0f}",
+    )
     mid.set_title("Infected copies on devices", loc="left")
     mid.set_xlabel(f"all devices: POP3 {sum(copies_pop3):.0f}, IMAP {sum(copies_imap):.0f}")
     drop_legend(mid)
     for ax in (left, mid):
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    scans = [virus_pop3.server_scan_bytes, virus_pop3.device_scan_bytes,
-             virus_imap.server_scan_bytes, virus_imap.device_scan_bytes]
+    scans = [
+        virus_pop3.server_scan_bytes,
+        virus_pop3.device_scan_bytes,
+        virus_imap.server_scan_bytes,
+        virus_imap.device_scan_bytes,
+    ]
     unit, scale = style.bytes_unit(max(scans + [1]))
-    grouped_bars(right, ["server", "devices"], [scans[0] / scale, scans[1] / scale],
-                 [scans[2] / scale, scans[3] / scale], f"bytes scanned ({unit})", None)
+    grouped_bars(
+        right,
+        ["server", "devices"],
+        [scans[0] / scale, scans[1] / scale],
+        [scans[2] / scale, scans[3] / scale],
+        f"bytes scanned ({unit})",
+        None,
+    )
     right.set_title("Scanning work", loc="left")
     drop_legend(right)
     return fig

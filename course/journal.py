@@ -59,8 +59,7 @@ class Journal:
             tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
             tmp.replace(self.path)
         except OSError as exc:
-            warnings.warn(f"your progress could not be saved to {self.path}: {exc}",
-                          stacklevel=3)
+            warnings.warn(f"your progress could not be saved to {self.path}: {exc}", stacklevel=3)
 
     def _lesson(self, data: dict[str, Any], lesson: int) -> dict[str, Any]:
         return data.setdefault("lessons", {}).setdefault(str(lesson), {})
@@ -71,29 +70,36 @@ class Journal:
         entry = self._load().get("lessons", {}).get(str(lesson), {}).get("prediction")
         return entry if isinstance(entry, dict) and "value" in entry else None
 
-    def save_prediction(self, lesson: int, value: float | str,
-                        committed_after_run: bool) -> None:
+    def save_prediction(self, lesson: int, value: float | str, committed_after_run: bool) -> None:
         data = self._load()
         self._lesson(data, lesson)["prediction"] = {
-            "value": value, "committed_after_run": committed_after_run}
+            "value": value,
+            "committed_after_run": committed_after_run,
+        }
         self._save(data)
 
     # -- quiz -----------------------------------------------------------------------------------
     def quiz_answers(self, lesson: int) -> dict[int, dict[str, Any]]:
         """``{question (1..): {"answer": ..., "correct": bool}}`` last checked in ``lesson``."""
         entries = self._load().get("lessons", {}).get(str(lesson), {}).get("quiz", {})
-        return {int(q): e for q, e in entries.items()
-                if q.isdigit() and isinstance(e, dict) and "answer" in e}
+        return {
+            int(q): e
+            for q, e in entries.items()
+            if q.isdigit() and isinstance(e, dict) and "answer" in e
+        }
 
     def quiz_answer(self, lesson: int, question: int) -> dict[str, Any] | None:
         """``{"answer": ..., "correct": bool}`` last checked for question ``question`` (1..)."""
         return self.quiz_answers(lesson).get(question)
 
-    def save_quiz_answer(self, lesson: int, question: int, answer: float | int,
-                         correct: bool) -> None:
+    def save_quiz_answer(
+        self, lesson: int, question: int, answer: float | int, correct: bool
+    ) -> None:
         data = self._load()
         self._lesson(data, lesson).setdefault("quiz", {})[str(question)] = {
-            "answer": answer, "correct": correct}
+            "answer": answer,
+            "correct": correct,
+        }
         self._save(data)
 
     # -- the whole course -----------------------------------------------------------------------
@@ -104,8 +110,11 @@ class Journal:
         out = []
         for n, total in sorted(questions.items()):
             entry = lessons.get(str(n), {})
-            right = sum(1 for q in entry.get("quiz", {}).values()
-                        if isinstance(q, dict) and q.get("correct"))
+            right = sum(
+                1
+                for q in entry.get("quiz", {}).values()
+                if isinstance(q, dict) and q.get("correct")
+            )
             out.append((n, "prediction" in entry, right, total))
         return out
 
@@ -123,11 +132,15 @@ def progress_text(entries: list[tuple[int, bool, int, int]]) -> str:
     """An HTML table of :meth:`Journal.summary`: per lesson, predicted or not, quiz score."""
     rows = "".join(
         f"<tr><td>{n:02d}</td><td>{'yes' if predicted else '—'}</td>"
-        f"<td>{right} of {total}</td></tr>" for n, predicted, right, total in entries)
+        f"<td>{right} of {total}</td></tr>"
+        for n, predicted, right, total in entries
+    )
     done = sum(1 for _, _, right, total in entries if total and right == total)
-    return (f"<p>Quizzes fully right: <b>{done} of {len(entries)}</b> lessons.</p>"
-            "<table><tr><th>lesson</th><th>prediction committed</th>"
-            f"<th>quiz answered right</th></tr>{rows}</table>")
+    return (
+        f"<p>Quizzes fully right: <b>{done} of {len(entries)}</b> lessons.</p>"
+        "<table><tr><th>lesson</th><th>prediction committed</th>"
+        f"<th>quiz answered right</th></tr>{rows}</table>"
+    )
 
 
 def shown_path(path: Path) -> str:
@@ -150,8 +163,9 @@ def progress_widget(on_start_over: Callable[[], None] | None = None) -> Any:
 
     questions = {n: len(load_content(n).quiz) for n in LESSONS}
     table = w.HTML(progress_text(journal().summary(questions)))
-    button = w.Button(description="Start over", button_style="warning",
-                      layout=w.Layout(width="140px"))
+    button = w.Button(
+        description="Start over", button_style="warning", layout=w.Layout(width="140px")
+    )
     note = w.HTML(f"<small>Kept in {html.escape(shown_path(journal_path()))}.</small>")
     armed = [False]
 

@@ -68,8 +68,9 @@ def nuance_markdown(c: LessonContent, spoilers: bool | None = None) -> str:
         return "*No nuance box in this lesson.*" if spoilers is None else ""
     text = "\n\n".join(_box(b) for b in boxes)
     if spoilers:
-        return _folded("### Nuance that gives the answer away", text,
-                       "where the article errs, with the answer")
+        return _folded(
+            "### Nuance that gives the answer away", text, "where the article errs, with the answer"
+        )
     return "### Nuance: where the article oversimplifies or errs\n\n" + text
 
 
@@ -77,7 +78,9 @@ def next_markdown(c: LessonContent, next_content: LessonContent | None) -> str:
     """A link to the next lesson's notebook, or the end of the course."""
     if next_content is None:
         return "**This is the last lesson.** Back to the [welcome](00_welcome.ipynb)."
-    return f"**Next:** [Lesson {next_content.number}: {next_content.title}]({next_content.notebook})"
+    return (
+        f"**Next:** [Lesson {next_content.number}: {next_content.title}]({next_content.notebook})"
+    )
 
 
 def _box(box: NuanceBox) -> str:
@@ -85,8 +88,10 @@ def _box(box: NuanceBox) -> str:
 
 
 def _folded(heading: str, body: str, why: str) -> str:
-    return (f"{heading}\n\n<details><summary><b>{FOLD_SUMMARY}</b> ({why})</summary>\n\n"
-            f"{body}\n\n</details>")
+    return (
+        f"{heading}\n\n<details><summary><b>{FOLD_SUMMARY}</b> ({why})</summary>\n\n"
+        f"{body}\n\n</details>"
+    )
 
 
 def _quote(text: str) -> str:
@@ -94,6 +99,7 @@ def _quote(text: str) -> str:
 
 
 # -- glossary -----------------------------------------------------------------------------------
+
 
 def glossary_anchor(name: str) -> str:
     """The id JupyterLab and nbconvert give the heading ``name``: spaces become hyphens."""
@@ -107,12 +113,12 @@ def glossary_href(name: str, notebook: str = GLOSSARY_NOTEBOOK) -> str:
 # Markdown that must stay as it is: code spans and fences, links and images, HTML tags, headings,
 # bare URLs
 _PROTECTED = re.compile(
-    r"```.*?```"            # fenced code
-    r"|`[^`\n]*`"           # code span
+    r"```.*?```"  # fenced code
+    r"|`[^`\n]*`"  # code span
     r"|!?\[[^\]\n]*\]\([^)\n]*\)"  # link or image
-    r"|<[^>\n]+>"           # an HTML tag
-    r"|^#{1,6} [^\n]*$"     # a heading
-    r"|https?://\S+",       # a bare address
+    r"|<[^>\n]+>"  # an HTML tag
+    r"|^#{1,6} [^\n]*$"  # a heading
+    r"|https?://\S+",  # a bare address
     re.S | re.M,
 )
 
@@ -128,8 +134,12 @@ def _forms(terms: Iterable[tuple[str, tuple[str, ...]]]) -> dict[str, str]:
     return forms
 
 
-def link_glossary(text: str, terms: Iterable[tuple[str, tuple[str, ...]]], seen: set[str],
-                  notebook: str = GLOSSARY_NOTEBOOK) -> str:
+def link_glossary(
+    text: str,
+    terms: Iterable[tuple[str, tuple[str, ...]]],
+    seen: set[str],
+    notebook: str = GLOSSARY_NOTEBOOK,
+) -> str:
     """``text`` with the first use of each term not in ``seen`` linked to its glossary entry.
 
     ``terms`` are (name, other spellings) pairs; ``seen`` collects the names already linked in
@@ -148,11 +158,12 @@ def link_glossary(text: str, terms: Iterable[tuple[str, tuple[str, ...]]], seen:
                 return m.group(0)
             seen.add(name)
             return f"[{m.group(0)}]({glossary_href(name, notebook)})"
+
         return word.sub(one, prose)
 
     out, last = [], 0
     for m in _PROTECTED.finditer(text):
-        out.append(link_prose(text[last:m.start()]))
+        out.append(link_prose(text[last : m.start()]))
         out.append(m.group(0))
         last = m.end()
     out.append(link_prose(text[last:]))
@@ -161,9 +172,13 @@ def link_glossary(text: str, terms: Iterable[tuple[str, tuple[str, ...]]], seen:
 
 def glossary_markdown(entries: Iterable[tuple[str, str, str]]) -> str:
     """The glossary page: one heading per (name, definition, source), in the order given."""
-    parts = ["# Glossary", "",
-             "The words the lessons use, in plain language. Each lesson links the first use of a "
-             "term here; the source says where to read more.", ""]
+    parts = [
+        "# Glossary",
+        "",
+        "The words the lessons use, in plain language. Each lesson links the first use of a "
+        "term here; the source says where to read more.",
+        "",
+    ]
     for name, definition, source in entries:
         parts += [f"## {name}", "", definition.strip(), "", f"<small>Source: {source}</small>", ""]
     parts.append("Back to the [welcome](00_welcome.ipynb).")

@@ -59,7 +59,9 @@ class Prediction:
     def commit(self, value: ResultValue) -> None:
         """Lock in ``value``; a second commit or a value outside the prompt's range raises."""
         if self.state is PredictionState.COMMITTED:
-            raise ValueError(f"prediction: already committed ({self.value!r}); it cannot be changed")
+            raise ValueError(
+                f"prediction: already committed ({self.value!r}); it cannot be changed"
+            )
         if self.prompt.kind is PredictKind.CHOICE:
             keys = [c.key for c in self.prompt.options]
             if value not in keys:
@@ -133,7 +135,9 @@ class Prediction:
             guess, actual = float(self.value), float(self.first_result)  # type: ignore[arg-type]
             scale = max(abs(actual), 1e-9)
             off = abs(guess - actual) / scale
-            text += " — close." if off <= 0.2 else (" — too high." if guess > actual else " — too low.")
+            text += (
+                " — close." if off <= 0.2 else (" — too high." if guess > actual else " — too low.")
+            )
         if self.committed_after_run:
             text += " (Committed after the model had already run.)"
         if self.latest_result is not None and self.latest_result != self.first_result:
@@ -167,15 +171,22 @@ def predict_widget(prediction: Prediction) -> ipywidgets.Widget:
     question = w.HTML(f"<b>Predict first.</b> {html.escape(prompt.question)}")
     if prompt.kind is PredictKind.CHOICE:
         answer_input: w.Widget = w.RadioButtons(
-            options=[(c.text, c.key) for c in prompt.options], value=None,
-            layout=w.Layout(width="auto"))
+            options=[(c.text, c.key) for c in prompt.options],
+            value=None,
+            layout=w.Layout(width="auto"),
+        )
     else:
         answer_input = w.BoundedFloatText(
-            value=prompt.min_value, min=prompt.min_value, max=prompt.max_value, step=prompt.step,
+            value=prompt.min_value,
+            min=prompt.min_value,
+            max=prompt.max_value,
+            step=prompt.step,
             description=prompt.unit or prediction.spec.unit or "value",
-            layout=w.Layout(width="280px"))
-    button = w.Button(description="Commit my prediction", button_style="primary",
-                      layout=w.Layout(width="200px"))
+            layout=w.Layout(width="280px"),
+        )
+    button = w.Button(
+        description="Commit my prediction", button_style="primary", layout=w.Layout(width="200px")
+    )
     status = w.HTML("")
 
     def refresh(p: Prediction) -> None:

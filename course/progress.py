@@ -54,8 +54,14 @@ class ProgressBar:
     def __init__(self, description: str = "simulating") -> None:
         import ipywidgets as w
 
-        self.bar = w.FloatProgress(value=0.0, min=0.0, max=1.0, description=description,
-                                   bar_style="info", layout=w.Layout(width="460px"))
+        self.bar = w.FloatProgress(
+            value=0.0,
+            min=0.0,
+            max=1.0,
+            description=description,
+            bar_style="info",
+            layout=w.Layout(width="460px"),
+        )
         self.widget: ipywidgets.Widget = w.HBox([self.bar], layout=w.Layout(visibility="hidden"))
         self._report = throttled(self._set)
 

@@ -82,7 +82,7 @@ def unseal(token: str) -> str:
     if not isinstance(token, str) or not token.startswith(_PREFIX):
         raise ValueError(f"unseal: token must be a str starting with {_PREFIX!r}, got {token!r}")
     try:
-        data = base64.urlsafe_b64decode(token[len(_PREFIX):].encode("ascii"))
+        data = base64.urlsafe_b64decode(token[len(_PREFIX) :].encode("ascii"))
         if len(data) < _SALT_LEN:
             raise ValueError("too short")
         salt, mixed = data[:_SALT_LEN], data[_SALT_LEN:]
@@ -195,9 +195,13 @@ def check(question: Question, response: float | str | None) -> Feedback:
         try:
             index = int(response)
         except (TypeError, ValueError):
-            return Feedback(False, f"Choose an option number between 0 and {len(question.options) - 1}.")
+            return Feedback(
+                False, f"Choose an option number between 0 and {len(question.options) - 1}."
+            )
         if not 0 <= index < len(question.options):
-            return Feedback(False, f"Choose an option number between 0 and {len(question.options) - 1}.")
+            return Feedback(
+                False, f"Choose an option number between 0 and {len(question.options) - 1}."
+            )
         right = question.answer_index()
         verdict = "Correct." if index == right else "Not quite."
         message = f"{verdict} {question.explanations[index]}"
@@ -220,11 +224,14 @@ def check(question: Question, response: float | str | None) -> Feedback:
             False,
             f"Not quite: {_format_number(value, question.unit)} is {hint}. {question.explanation}".strip(),
         )
-    raise TypeError(f"check: question must be MultipleChoice or Numeric, got {type(question).__name__}")
+    raise TypeError(
+        f"check: question must be MultipleChoice or Numeric, got {type(question).__name__}"
+    )
 
 
-def _question_widget(number: int, question: Question, lesson: int | None = None,
-                     kept: dict[str, Any] | None = None) -> ipywidgets.Widget:
+def _question_widget(
+    number: int, question: Question, lesson: int | None = None, kept: dict[str, Any] | None = None
+) -> ipywidgets.Widget:
     """``lesson``: the answer checked is kept in the learner's journal; ``kept``, the one
     kept from an earlier session, is shown again with its feedback."""
     import ipywidgets as w
@@ -239,8 +246,9 @@ def _question_widget(number: int, question: Question, lesson: int | None = None,
             layout=w.Layout(width="auto"),
         )
     else:
-        answer_input = w.FloatText(value=0.0, description=question.unit or "answer",
-                                   layout=w.Layout(width="260px"))
+        answer_input = w.FloatText(
+            value=0.0, description=question.unit or "answer", layout=w.Layout(width="260px")
+        )
 
     def on_click(_: object, save: bool = True) -> None:
         answer = answer_input.value
@@ -259,11 +267,16 @@ def _question_widget(number: int, question: Question, lesson: int | None = None,
             on_click(None, save=False)
         except (TypeError, ValueError, KeyError):  # (an answer to an older question)
             feedback.value = ""
-    box = w.VBox([prompt, answer_input, w.HBox([button, feedback])],
-                 layout=w.Layout(margin="0 0 12px 0"))
+    box = w.VBox(
+        [prompt, answer_input, w.HBox([button, feedback])], layout=w.Layout(margin="0 0 12px 0")
+    )
     # expose the parts so tests (and curious learners) can drive the widget without a browser
     box.question, box.answer_input, box.check_button, box.feedback = (
-        question, answer_input, button, feedback)
+        question,
+        answer_input,
+        button,
+        feedback,
+    )
     return box
 
 
@@ -279,8 +292,9 @@ def _md_inline(text: str) -> str:
     return out
 
 
-def quiz_widget(questions: tuple[Question, ...] | list[Question],
-                lesson: int | None = None) -> ipywidgets.Widget:
+def quiz_widget(
+    questions: tuple[Question, ...] | list[Question], lesson: int | None = None
+) -> ipywidgets.Widget:
     """A VBox with one block per question: prompt, answer input, a Check button and feedback.
     ``lesson``: answers are kept in the learner's journal across sessions.
 
@@ -294,8 +308,7 @@ def quiz_widget(questions: tuple[Question, ...] | list[Question],
         from course.journal import journal
 
         kept = journal().quiz_answers(lesson)  # (one read of the journal for the whole quiz)
-    blocks = [_question_widget(i, q, lesson, kept.get(i))
-              for i, q in enumerate(questions, start=1)]
+    blocks = [_question_widget(i, q, lesson, kept.get(i)) for i, q in enumerate(questions, start=1)]
     if not blocks:
         return w.VBox([w.HTML("<i>No questions in this lesson.</i>")])
     box = w.VBox(blocks)

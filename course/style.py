@@ -25,9 +25,23 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter
 
 __all__ = [
-    "BLACK", "DEVICE_COLOURS", "EVENT_STYLE", "GREY", "KIND_COLOURS", "PROTOCOL_COLOURS",
-    "EventKind", "Protocol", "clear_figure", "device_colour", "encode_png", "figure",
-    "format_bytes", "pair_axes", "rc", "set_bytes_axis", "set_days_axis",
+    "BLACK",
+    "DEVICE_COLOURS",
+    "EVENT_STYLE",
+    "GREY",
+    "KIND_COLOURS",
+    "PROTOCOL_COLOURS",
+    "EventKind",
+    "Protocol",
+    "clear_figure",
+    "device_colour",
+    "encode_png",
+    "figure",
+    "format_bytes",
+    "pair_axes",
+    "rc",
+    "set_bytes_axis",
+    "set_days_axis",
 ]
 
 # Okabe-Ito
@@ -139,10 +153,16 @@ dashboard's titles, labels and tick labels together, so a slider move re-rasteri
 that changed."""
 
 _TextKey = tuple[Any, ...]
-_FamilyKey = Literal["font.serif", "font.sans-serif", "font.cursive", "font.fantasy",
-                     "font.monospace"]
-_FAMILY_RC: tuple[_FamilyKey, ...] = ("font.serif", "font.sans-serif", "font.cursive",
-                                      "font.fantasy", "font.monospace")
+_FamilyKey = Literal[
+    "font.serif", "font.sans-serif", "font.cursive", "font.fantasy", "font.monospace"
+]
+_FAMILY_RC: tuple[_FamilyKey, ...] = (
+    "font.serif",
+    "font.sans-serif",
+    "font.cursive",
+    "font.fantasy",
+    "font.monospace",
+)
 _text_rasters: OrderedDict[_TextKey, list[tuple[np.ndarray, int, int, float]]] = OrderedDict()
 
 
@@ -177,21 +197,47 @@ class TextCachingRenderer(RendererAgg):
     ``savefig``'s.
     """
 
-    def draw_text(self, gc: Any, x: float, y: float, s: str, prop: Any, angle: float,
-                  ismath: Any = False, mtext: Any = None) -> None:
+    def draw_text(
+        self,
+        gc: Any,
+        x: float,
+        y: float,
+        s: str,
+        prop: Any,
+        angle: float,
+        ismath: Any = False,
+        mtext: Any = None,
+    ) -> None:
         if ismath:
             super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
             return
         rc = matplotlib.rcParams
         # what picks the font files (as matplotlib's own font lookup cache is keyed), and the size
-        font = (tuple(prop.get_family()), prop.get_slant(), prop.get_variant(), prop.get_weight(),
-                prop.get_stretch(), prop.get_file(), tuple(tuple(rc[k]) for k in _FAMILY_RC),
-                prop.get_size_in_points())
-        key = (s, font, angle, x, y, self.dpi, self.height,
-               gc.get_antialiased(), get_hinting_flag(), rc["text.kerning_factor"],
-               rc["font.enable_last_resort"],
-               mtext.get_fontfeatures() if mtext is not None else None,
-               mtext.get_language() if mtext is not None else None)
+        font = (
+            tuple(prop.get_family()),
+            prop.get_slant(),
+            prop.get_variant(),
+            prop.get_weight(),
+            prop.get_stretch(),
+            prop.get_file(),
+            tuple(tuple(rc[k]) for k in _FAMILY_RC),
+            prop.get_size_in_points(),
+        )
+        key = (
+            s,
+            font,
+            angle,
+            x,
+            y,
+            self.dpi,
+            self.height,
+            gc.get_antialiased(),
+            get_hinting_flag(),
+            rc["text.kerning_factor"],
+            rc["font.enable_last_resort"],
+            mtext.get_fontfeatures() if mtext is not None else None,
+            mtext.get_language() if mtext is not None else None,
+        )
         glyphs = _text_rasters.get(key)
         if glyphs is not None:
             _text_rasters.move_to_end(key)

@@ -20,8 +20,14 @@ from matplotlib.lines import Line2D
 from course import style
 from course.style import EVENT_STYLE, PROTOCOL_COLOURS, EventKind, Protocol
 
-__all__ = ["TimelineData", "TimelineEvent", "draw_timeline", "draw_timelines", "legend_handles",
-           "timeline_figure"]
+__all__ = [
+    "TimelineData",
+    "TimelineEvent",
+    "draw_timeline",
+    "draw_timelines",
+    "legend_handles",
+    "timeline_figure",
+]
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,9 @@ class TimelineData:
                 raise ValueError(f"TimelineData.held: lane {name!r} is not in lanes {self.lanes}")
         for e in self.events:
             if e.device not in lanes:
-                raise ValueError(f"TimelineData.events: device {e.device!r} is not in lanes {self.lanes}")
+                raise ValueError(
+                    f"TimelineData.events: device {e.device!r} is not in lanes {self.lanes}"
+                )
 
     def held_of(self, lane: str) -> tuple[tuple[float, int], ...]:
         for name, points in self.held:
@@ -75,7 +83,9 @@ def _lane_colour(lane: str) -> str:
     return style.BLACK if lane == "server" else style.device_colour(lane)
 
 
-def draw_timeline(ax: Axes, data: TimelineData, max_held: int | None = None, note: str = "") -> None:
+def draw_timeline(
+    ax: Axes, data: TimelineData, max_held: int | None = None, note: str = ""
+) -> None:
     """Draw one protocol's lanes on ``ax`` (lane 0 at the top); ``note`` ends the title (which
     run this is, when it is not the figure's main one)."""
     lanes = list(data.lanes)
@@ -88,33 +98,55 @@ def draw_timeline(ax: Axes, data: TimelineData, max_held: int | None = None, not
             xs = [t for t, _ in points] + [data.duration_s]
             ys = [y0 + _BAND_LOW + _BAND_HEIGHT * c / peak for _, c in points]
             ys.append(ys[-1])
-            ax.fill_between(xs, y0 + _BAND_LOW, ys, step="post", color=colour, alpha=0.22,
-                            linewidth=0)
+            ax.fill_between(
+                xs, y0 + _BAND_LOW, ys, step="post", color=colour, alpha=0.22, linewidth=0
+            )
             ax.step(xs, ys, where="post", color=colour, linewidth=1.4)
             final = points[-1][1]
             label = style.format_bytes(final) if data.held_unit == "bytes" else f"{final}"
-            ax.text(data.duration_s * 1.005, ys[-1], label, va="center", ha="left",
-                    fontsize=8.5, color=colour)
+            ax.text(
+                data.duration_s * 1.005,
+                ys[-1],
+                label,
+                va="center",
+                ha="left",
+                fontsize=8.5,
+                color=colour,
+            )
         ax.axhline(y0 + _BAND_LOW, color="#DDDDDD", linewidth=0.8, zorder=0)
     for kind in EventKind:
         marker, colour, size = EVENT_STYLE[kind]
-        pts = [(e.time_s, len(lanes) - 1 - lanes.index(e.device)) for e in data.events
-               if e.kind is kind]
+        pts = [
+            (e.time_s, len(lanes) - 1 - lanes.index(e.device))
+            for e in data.events
+            if e.kind is kind
+        ]
         if pts:
             times = [t for t, _ in pts]
             rows = [y + _MARKER_OFFSET for _, y in pts]
             poll = kind is EventKind.POLL
-            ax.scatter(times, rows, marker=marker, s=size, color=colour,
-                       linewidths=1.0 if poll else 0.6,
-                       edgecolors=None if poll else "white", zorder=2 if poll else 3)
+            ax.scatter(
+                times,
+                rows,
+                marker=marker,
+                s=size,
+                color=colour,
+                linewidths=1.0 if poll else 0.6,
+                edgecolors=None if poll else "white",
+                zorder=2 if poll else 3,
+            )
     ax.set_yticks([y - 0.1 for y in range(len(lanes))])
-    ax.set_yticklabels([("server" if lane == "server" else style.device_label(lane))
-                        for lane in reversed(lanes)])
+    ax.set_yticklabels(
+        [("server" if lane == "server" else style.device_label(lane)) for lane in reversed(lanes)]
+    )
     ax.set_ylim(-0.55, len(lanes) - 0.5)
     ax.grid(axis="y", visible=False)
     what = "mail" if data.held_unit == "bytes" else "messages"
-    ax.set_title(f"{data.protocol.value}: {what} held per device{note}",
-                 color=PROTOCOL_COLOURS[data.protocol], loc="left")
+    ax.set_title(
+        f"{data.protocol.value}: {what} held per device{note}",
+        color=PROTOCOL_COLOURS[data.protocol],
+        loc="left",
+    )
     style.set_days_axis(ax, data.duration_s)
 
 
@@ -122,28 +154,51 @@ def legend_handles(unit: str = "messages") -> list[Line2D]:
     """Legend entries for the held band (in ``unit``, a :attr:`TimelineData.held_unit`) and every
     event marker."""
     what = "mail held (bytes)" if unit == "bytes" else "messages held"
-    handles = [Line2D([], [], color=style.GREY, linewidth=6, alpha=0.3,
-                      label=f"{what}; lane height = most held")]
+    handles = [
+        Line2D(
+            [],
+            [],
+            color=style.GREY,
+            linewidth=6,
+            alpha=0.3,
+            label=f"{what}; lane height = most held",
+        )
+    ]
     for kind in EventKind:
         marker, colour, _ = EVENT_STYLE[kind]
-        handles.append(Line2D([], [], linestyle="none", marker=marker, color=colour,
-                              markersize=7, markeredgewidth=1.6 if marker == "|" else 0.6,
-                              label=kind.value))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker=marker,
+                color=colour,
+                markersize=7,
+                markeredgewidth=1.6 if marker == "|" else 0.6,
+                label=kind.value,
+            )
+        )
     return handles
 
 
-def draw_timelines(axes: Sequence[Axes], runs: Sequence[TimelineData], note: str = "",
-                   time_axis_on_each: bool = False) -> None:
+def draw_timelines(
+    axes: Sequence[Axes],
+    runs: Sequence[TimelineData],
+    note: str = "",
+    time_axis_on_each: bool = False,
+) -> None:
     """One run per axes, top to bottom, lanes scaled to the most any lane of any run holds (so
     the runs compare); only the lowest axes keeps its time labels unless ``time_axis_on_each``
     (a panel among others, read on its own); ``note`` ends each title."""
     if not runs or len(axes) != len(runs):
-        raise ValueError(f"draw_timelines: need one axes per run, got {len(axes)} axes for "
-                         f"{len(runs)} runs (at least one)")
+        raise ValueError(
+            f"draw_timelines: need one axes per run, got {len(axes)} axes for "
+            f"{len(runs)} runs (at least one)"
+        )
     peak = max([c for r in runs for _, pts in r.held for _, c in pts] + [1])
     for ax, run in zip(axes, runs):
         draw_timeline(ax, run, max_held=peak, note=note)
-    for ax in ([] if time_axis_on_each else axes[:-1]):
+    for ax in [] if time_axis_on_each else axes[:-1]:
         ax.set_xlabel("")
         ax.tick_params(labelbottom=False)
 
@@ -159,6 +214,11 @@ def timeline_figure(runs: Sequence[TimelineData], fig: Figure | None = None) -> 
     with style.context():
         axes = fig.subplots(len(runs), 1, sharex=True, squeeze=False)[:, 0]
         draw_timelines(list(axes), runs)
-        fig.legend(handles=legend_handles(runs[0].held_unit), loc="outside lower center", ncols=7,
-                   fontsize=8.5, handlelength=1.4)
+        fig.legend(
+            handles=legend_handles(runs[0].held_unit),
+            loc="outside lower center",
+            ncols=7,
+            fontsize=8.5,
+            handlelength=1.4,
+        )
     return fig

@@ -54,7 +54,8 @@ class Lesson:
         self.number = number
         self.content: LessonContent = load_content(number)
         self.prediction: Prediction | None = (
-            Prediction(self.content.predict, number) if self.content.predict is not None else None)
+            Prediction(self.content.predict, number) if self.content.predict is not None else None
+        )
         self.board: Dashboard | None = None
         if self.prediction is not None:
             self._keep_prediction(self.prediction)
@@ -74,10 +75,10 @@ class Lesson:
         saved = [None if kept is None else kept.get("value")]
 
         def save(p: Prediction) -> None:
-            if p.state is PredictionState.COMMITTED and p.value is not None \
-                    and p.value != saved[0]:
+            if p.state is PredictionState.COMMITTED and p.value is not None and p.value != saved[0]:
                 journal().save_prediction(self.number, p.value, p.committed_after_run)
                 saved[0] = p.value
+
         prediction.on_change(save)
 
     # -- text cells ----------------------------------------------------------------------------------
@@ -98,8 +99,9 @@ class Lesson:
     def next(self) -> Markdown:
         """A link to the next lesson's notebook (or the end of the course)."""
         n = self.content.next_lesson
-        return Markdown(lesson_text.next_markdown(
-            self.content, None if n is None else load_content(n)))
+        return Markdown(
+            lesson_text.next_markdown(self.content, None if n is None else load_content(n))
+        )
 
     # -- interactive cells ---------------------------------------------------------------------------
     def predict(self) -> ipywidgets.Widget | Markdown:
@@ -115,8 +117,9 @@ class Lesson:
         board = self.make_dashboard(**values)
         return board.widget()
 
-    def transcript(self, protocol: str = "pop3", example: str = "typical",
-                   full: bool = False) -> ipywidgets.Widget:
+    def transcript(
+        self, protocol: str = "pop3", example: str = "typical", full: bool = False
+    ) -> ipywidgets.Widget:
         """An annotated wire transcript (lesson 11); the prediction compares with its byte totals.
 
         Gated like the dashboards: while the prediction waits to be committed, the transcript
@@ -129,18 +132,29 @@ class Lesson:
 
         view = transcript_view(protocol, example, full)
         prediction = self.prediction
-        if prediction is None or prediction.state is PredictionState.COMMITTED or \
-                prediction.first_result is not None:
+        if (
+            prediction is None
+            or prediction.state is PredictionState.COMMITTED
+            or prediction.first_result is not None
+        ):
             if prediction is not None and prediction.first_result is None:
                 prediction.observe(transcript_results())
             return view
         choose, body = view.children
-        button = w.Button(description="Show the transcript without predicting",
-                          layout=w.Layout(width="300px"))
-        gate = w.VBox([w.HTML("<div style='padding:10px;border:1px dashed #7F7F7F;"
-                              "max-width:980px'><b>Commit your prediction above first</b>: "
-                              "the transcript and its byte totals appear as soon as you do."
-                              "</div>"), button])
+        button = w.Button(
+            description="Show the transcript without predicting", layout=w.Layout(width="300px")
+        )
+        gate = w.VBox(
+            [
+                w.HTML(
+                    "<div style='padding:10px;border:1px dashed #7F7F7F;"
+                    "max-width:980px'><b>Commit your prediction above first</b>: "
+                    "the transcript and its byte totals appear as soon as you do."
+                    "</div>"
+                ),
+                button,
+            ]
+        )
         view.children = (choose, gate)
         shown = [False]
 
@@ -155,8 +169,7 @@ class Lesson:
         button.on_click(reveal)
         view.pick.observe(reveal, names="value")
         view.show_all.observe(reveal, names="value")
-        prediction.on_change(lambda p: reveal() if p.state is PredictionState.COMMITTED
-                             else None)
+        prediction.on_change(lambda p: reveal() if p.state is PredictionState.COMMITTED else None)
         view.gate_button = button
         return view
 
@@ -174,8 +187,9 @@ class Lesson:
             draw_state_machines(fig)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=100)
-        return w.Image(value=buf.getvalue(), format="png",
-                       layout=w.Layout(max_width="100%", height="auto"))
+        return w.Image(
+            value=buf.getvalue(), format="png", layout=w.Layout(max_width="100%", height="auto")
+        )
 
     def live_server(self, messages: int = 5, deliver_every: float | None = None) -> Any:
         """Start the lab's POP3+IMAP server on 127.0.0.1 (a ``course.wire.LiveLab``)."""
@@ -218,4 +232,3 @@ def lesson(n: int) -> Lesson:
     if n not in _LESSONS:
         _LESSONS[n] = Lesson(n)
     return _LESSONS[n]
-

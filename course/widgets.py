@@ -49,47 +49,86 @@ class ControlView:
         label = shown_label(control)
         width = label_width if label_width is not None else label_px([label])
         style = {"description_width": f"{width}px"}
-        common: dict[str, Any] = {"description": label, "style": style,
-                                  "layout": w.Layout(width=f"{width + SLIDER_PX}px")}
+        common: dict[str, Any] = {
+            "description": label,
+            "style": style,
+            "layout": w.Layout(width=f"{width + SLIDER_PX}px"),
+        }
         self._toggle: w.Checkbox | None = None
         if k is ControlKind.INT:
-            self._main: w.Widget = w.IntSlider(value=control.default, min=int(control.low),
-                                              max=int(control.high), step=int(control.step),
-                                              continuous_update=False, **common)
+            self._main: w.Widget = w.IntSlider(
+                value=control.default,
+                min=int(control.low),
+                max=int(control.high),
+                step=int(control.step),
+                continuous_update=False,
+                **common,
+            )
         elif k is ControlKind.FLOAT:
             # as many decimals as the step has: a 0.2 % share reads 0.002, not 0.00
             decimals = max(0, -math.floor(math.log10(control.step) + 1e-9))
-            self._main = w.FloatSlider(value=control.default, min=control.low, max=control.high,
-                                       step=control.step, continuous_update=False,
-                                       readout_format=f".{decimals}f", **common)
+            self._main = w.FloatSlider(
+                value=control.default,
+                min=control.low,
+                max=control.high,
+                step=control.step,
+                continuous_update=False,
+                readout_format=f".{decimals}f",
+                **common,
+            )
         elif k is ControlKind.LOG_FLOAT:
             # the slider's own readout would say "1.00e+4": the value is written out beside it
-            self._main = w.FloatLogSlider(value=control.default, base=10,
-                                          min=math.log10(control.low), max=math.log10(control.high),
-                                          step=0.05, continuous_update=False, readout=False,
-                                          **common)
+            self._main = w.FloatLogSlider(
+                value=control.default,
+                base=10,
+                min=math.log10(control.low),
+                max=math.log10(control.high),
+                step=0.05,
+                continuous_update=False,
+                readout=False,
+                **common,
+            )
             self._readout = w.HTML(self._log_text())
             self._main.observe(lambda _c: self._sync_readout(), names="value")
         elif k is ControlKind.SEED:
-            self._main = w.BoundedIntText(value=control.default, min=int(control.low),
-                                          max=int(control.high), step=1, **common)
+            self._main = w.BoundedIntText(
+                value=control.default, min=int(control.low), max=int(control.high), step=1, **common
+            )
         elif k is ControlKind.TOGGLE:
             # (as wide as its label: a long one is not cut off)
-            self._main = w.Checkbox(value=control.default, indent=True, style=style,
-                                    description=control.label, layout=w.Layout(width="auto"))
+            self._main = w.Checkbox(
+                value=control.default,
+                indent=True,
+                style=style,
+                description=control.label,
+                layout=w.Layout(width="auto"),
+            )
         elif k is ControlKind.CHOICE:
             self._main = w.Dropdown(options=list(control.options), value=control.default, **common)
         else:  # OPTIONAL_INT: a checkbox that turns the slider on, else the "off" meaning
-            start = (control.default if control.default is not None
-                     else control.on_value if control.on_value is not None
-                     else int(control.low))
+            start = (
+                control.default
+                if control.default is not None
+                else control.on_value
+                if control.on_value is not None
+                else int(control.low)
+            )
             box_px = label_px([label], OPTIONAL_MIN_PX) + 30  # + the tick box
-            self._toggle = w.Checkbox(value=control.default is not None, indent=False,
-                                      description=label, layout=w.Layout(width=f"{box_px}px"))
-            self._main = w.IntSlider(value=start, min=int(control.low), max=int(control.high),
-                                     step=int(control.step), continuous_update=False,
-                                     disabled=control.default is None,
-                                     layout=w.Layout(width="300px"))
+            self._toggle = w.Checkbox(
+                value=control.default is not None,
+                indent=False,
+                description=label,
+                layout=w.Layout(width=f"{box_px}px"),
+            )
+            self._main = w.IntSlider(
+                value=start,
+                min=int(control.low),
+                max=int(control.high),
+                step=int(control.step),
+                continuous_update=False,
+                disabled=control.default is None,
+                layout=w.Layout(width="300px"),
+            )
             self._off = w.HTML(self._off_text())
             self._toggle.observe(lambda _c: self._sync_optional(), names="value")
             self._main.observe(lambda _c: self._sync_optional(), names="value")
@@ -155,8 +194,13 @@ def dashboard_widget(dashboard: Dashboard) -> w.Widget:
     widget of the figure: ``<img alt=...>`` and its caption), ``summary``,
     ``comparison``, ``progress`` and ``error`` attributes so a test can drive it.
     """
-    width = label_px([shown_label(c) for c in dashboard.controls
-                      if c.kind not in (ControlKind.TOGGLE, ControlKind.OPTIONAL_INT)])
+    width = label_px(
+        [
+            shown_label(c)
+            for c in dashboard.controls
+            if c.kind not in (ControlKind.TOGGLE, ControlKind.OPTIONAL_INT)
+        ]
+    )
     views = {c.name: ControlView(c, width) for c in dashboard.controls}
     for name, view in views.items():
         view.set(dashboard.values[name])
@@ -166,11 +210,19 @@ def dashboard_widget(dashboard: Dashboard) -> w.Widget:
     error = w.HTML("")
     progress = ProgressBar()
     busy = {"on": False}
-    gate_button = w.Button(description="Show the result without predicting",
-                           layout=w.Layout(width="280px"))
-    gate = w.VBox([w.HTML("<div style='padding:10px;border:1px dashed #7F7F7F;max-width:980px'>"
-                          "<b>Commit your prediction above first</b>: the figure and the numbers "
-                          "appear as soon as you do.</div>"), gate_button])
+    gate_button = w.Button(
+        description="Show the result without predicting", layout=w.Layout(width="280px")
+    )
+    gate = w.VBox(
+        [
+            w.HTML(
+                "<div style='padding:10px;border:1px dashed #7F7F7F;max-width:980px'>"
+                "<b>Commit your prediction above first</b>: the figure and the numbers "
+                "appear as soon as you do.</div>"
+            ),
+            gate_button,
+        ]
+    )
     gate_button.on_click(lambda _b: dashboard.reveal())
 
     def apply_caps() -> None:
@@ -225,7 +277,9 @@ def dashboard_widget(dashboard: Dashboard) -> w.Widget:
     apply_caps()
     dashboard.on_update(refresh)
     if dashboard.prediction is not None:
-        dashboard.prediction.on_change(lambda _p: setattr(comparison, "value", _comparison_html(dashboard)))
+        dashboard.prediction.on_change(
+            lambda _p: setattr(comparison, "value", _comparison_html(dashboard))
+        )
 
     controls = w.VBox([v.widget for v in views.values()])
     title = w.HTML(f"<h4 style='margin:4px 0'>{html.escape(dashboard.title)}</h4>")
@@ -238,12 +292,17 @@ def dashboard_widget(dashboard: Dashboard) -> w.Widget:
 
 
 def _summary_html(d: Dashboard) -> str:
-    return ("<div style='font-size:1.05em;line-height:1.45;max-width:980px'>"
-            + html.escape(d.summary_text).replace("\n", "<br>") + "</div>")
+    return (
+        "<div style='font-size:1.05em;line-height:1.45;max-width:980px'>"
+        + html.escape(d.summary_text).replace("\n", "<br>")
+        + "</div>"
+    )
 
 
 def _comparison_html(d: Dashboard) -> str:
     if d.prediction is None:
         return ""
-    return ("<div style='border-left:4px solid #0072B2;padding:4px 10px;margin-top:6px'>"
-            f"<b>Prediction vs model.</b> {html.escape(d.prediction.comparison_text())}</div>")
+    return (
+        "<div style='border-left:4px solid #0072B2;padding:4px 10px;margin-top:6px'>"
+        f"<b>Prediction vs model.</b> {html.escape(d.prediction.comparison_text())}</div>"
+    )

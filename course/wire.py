@@ -24,8 +24,16 @@ if TYPE_CHECKING:
     import ipywidgets
     from matplotlib.figure import Figure
 
-__all__ = ["Endpoint", "LiveLab", "draw_bytes_per_command", "draw_state_machines", "transcript_html",
-           "transcript_results", "transcript_view", "wire_figures"]
+__all__ = [
+    "Endpoint",
+    "LiveLab",
+    "draw_bytes_per_command",
+    "draw_state_machines",
+    "transcript_html",
+    "transcript_results",
+    "transcript_view",
+    "wire_figures",
+]
 
 PROTOCOLS = ("pop3", "imap")
 START_TIMEOUT_S = 20.0
@@ -64,10 +72,16 @@ def transcript_html(transcript: Any, full: bool = False, elide_over: int = 10) -
         if not full and len(run) > elide_over:
             hidden = run[4:-1]
             octets = sum(len(ln.text) + 2 for ln in hidden)
-            shown = run[:4] + [f"… {len(hidden)} more lines of message content ({octets} octets) …"] + run[-1:]
+            shown = (
+                run[:4]
+                + [f"… {len(hidden)} more lines of message content ({octets} octets) …"]
+                + run[-1:]
+            )
         for ln in shown:
             if isinstance(ln, str):
-                rows.append(f"<tr><td></td><td colspan=2 style='color:#7F7F7F'><i>{html.escape(ln)}</i></td></tr>")
+                rows.append(
+                    f"<tr><td></td><td colspan=2 style='color:#7F7F7F'><i>{html.escape(ln)}</i></td></tr>"
+                )
             else:
                 rows.append(_row(ln))
         run.clear()
@@ -80,14 +94,18 @@ def transcript_html(transcript: Any, full: bool = False, elide_over: int = 10) -
         rows.append(_row(ln))
     flush_run()
     counts = transcript.record.server_counts
-    total = (f"<p><b>Client sent {transcript.client_bytes:,} bytes; server sent "
-             f"{transcript.server_bytes:,} bytes</b> (framing {counts.framing:,}, headers "
-             f"{counts.header:,}, bodies {counts.body:,}, attachments {counts.attachment:,}); "
-             f"{transcript.record.round_trips} round trips.</p>")
-    return (f"<h4>{html.escape(transcript.title)}</h4>"
-            "<table style='font-size:0.92em;border-collapse:collapse'>"
-            "<tr><th style='text-align:left'>who</th><th style='text-align:left'>on the wire</th>"
-            "<th style='text-align:left'>what it means</th></tr>" + "".join(rows) + "</table>" + total)
+    total = (
+        f"<p><b>Client sent {transcript.client_bytes:,} bytes; server sent "
+        f"{transcript.server_bytes:,} bytes</b> (framing {counts.framing:,}, headers "
+        f"{counts.header:,}, bodies {counts.body:,}, attachments {counts.attachment:,}); "
+        f"{transcript.record.round_trips} round trips.</p>"
+    )
+    return (
+        f"<h4>{html.escape(transcript.title)}</h4>"
+        "<table style='font-size:0.92em;border-collapse:collapse'>"
+        "<tr><th style='text-align:left'>who</th><th style='text-align:left'>on the wire</th>"
+        "<th style='text-align:left'>what it means</th></tr>" + "".join(rows) + "</table>" + total
+    )
 
 
 def _row(ln: Any) -> str:
@@ -96,10 +114,12 @@ def _row(ln: Any) -> str:
     colour = "#0072B2" if client else "#000000"
     weight = "bold" if client else "normal"
     text = html.escape(ln.text) if ln.text else "&nbsp;"
-    return (f"<tr><td style='color:{colour};padding-right:8px'>{who}</td>"
-            f"<td style='font-family:monospace;white-space:pre;color:{colour};font-weight:{weight};"
-            f"padding-right:14px'>{text}</td>"
-            f"<td style='color:#555'>{html.escape(ln.annotation)}</td></tr>")
+    return (
+        f"<tr><td style='color:{colour};padding-right:8px'>{who}</td>"
+        f"<td style='font-family:monospace;white-space:pre;color:{colour};font-weight:{weight};"
+        f"padding-right:14px'>{text}</td>"
+        f"<td style='color:#555'>{html.escape(ln.annotation)}</td></tr>"
+    )
 
 
 def transcript_results() -> dict[str, float]:
@@ -113,8 +133,9 @@ def transcript_results() -> dict[str, float]:
     return out
 
 
-def transcript_view(protocol: str = "pop3", example: str = "typical",
-                    full: bool = False) -> ipywidgets.Widget:
+def transcript_view(
+    protocol: str = "pop3", example: str = "typical", full: bool = False
+) -> ipywidgets.Widget:
     """A dropdown of the available transcripts and the chosen one as an annotated table."""
     import ipywidgets as w
 
@@ -190,17 +211,32 @@ class LiveLab:
         return self.users[0][1]
 
     @classmethod
-    def start(cls, messages: int = 5, users: int = 1, seed: int = 1,
-              deliver_every: float | None = None) -> LiveLab:
+    def start(
+        cls, messages: int = 5, users: int = 1, seed: int = 1, deliver_every: float | None = None
+    ) -> LiveLab:
         """Start the server on 127.0.0.1 with free ports; raises ``RuntimeError`` if it fails."""
         if not 0 <= messages <= 1000:
             raise ValueError(f"messages: {messages} is outside the allowed range 0..1000")
         if not 1 <= users <= 10:
             raise ValueError(f"users: {users} is outside the allowed range 1..10")
         if deliver_every is not None and not 0 < deliver_every <= 86400:
-            raise ValueError(f"deliver_every: {deliver_every} is outside the allowed range (0, 86400]")
-        args = ["-m", "sim", "serve", "--json", "--host", "127.0.0.1", "--messages", str(messages),
-                "--users", str(users), "--seed", str(seed)]
+            raise ValueError(
+                f"deliver_every: {deliver_every} is outside the allowed range (0, 86400]"
+            )
+        args = [
+            "-m",
+            "sim",
+            "serve",
+            "--json",
+            "--host",
+            "127.0.0.1",
+            "--messages",
+            str(messages),
+            "--users",
+            str(users),
+            "--seed",
+            str(seed),
+        ]
         if deliver_every is not None:
             args += ["--deliver-every", f"{deliver_every:g}"]
         cmd = [sys.executable, *args]
@@ -216,8 +252,9 @@ class LiveLab:
         if not line or not line[0].strip():
             process.kill()
             _, err = process.communicate(timeout=5)
-            raise RuntimeError(f"the live server did not start (python {' '.join(args)}): "
-                               f"{err.strip()[-500:]}")
+            raise RuntimeError(
+                f"the live server did not start (python {' '.join(args)}): {err.strip()[-500:]}"
+            )
         return cls(process, json.loads(line[0]))
 
     @property
@@ -245,11 +282,14 @@ class LiveLab:
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
-        return (f"LiveLab({state}: POP3 {self.pop3.host}:{self.pop3.port}, IMAP "
-                f"{self.imap.host}:{self.imap.port}, user {self.user!r})")
+        return (
+            f"LiveLab({state}: POP3 {self.pop3.host}:{self.pop3.port}, IMAP "
+            f"{self.imap.host}:{self.imap.port}, user {self.user!r})"
+        )
 
 
 # -- figure for the export ---------------------------------------------------------------------
+
 
 def wire_figures() -> list[tuple[str, Any]]:
     """Lesson 11's exported figure: bytes per exchange of the default transcripts."""
@@ -287,15 +327,31 @@ def draw_bytes_per_command(fig: Figure) -> None:
         proto = Protocol.POP3 if protocol == "pop3" else Protocol.IMAP
         ax.set_title(f"{proto.value}: bytes per command", color=PROTOCOL_COLOURS[proto], loc="left")
         if tr is None:
-            ax.text(0.5, 0.5, "transcript not available", ha="center", transform=ax.transAxes,
-                    color=style.GREY)
+            ax.text(
+                0.5,
+                0.5,
+                "transcript not available",
+                ha="center",
+                transform=ax.transAxes,
+                color=style.GREY,
+            )
             continue
         labels = [_command_label(i, e.client) for i, e in enumerate(tr.record.exchanges)]
         ys = range(len(labels))
-        ax.barh([y - 0.2 for y in ys], [e.client_bytes for e in tr.record.exchanges], height=0.4,
-                color=PROTOCOL_COLOURS[proto], label="client → server")
-        ax.barh([y + 0.2 for y in ys], [e.server_bytes for e in tr.record.exchanges], height=0.4,
-                color=style.GREY, label="server → client")
+        ax.barh(
+            [y - 0.2 for y in ys],
+            [e.client_bytes for e in tr.record.exchanges],
+            height=0.4,
+            color=PROTOCOL_COLOURS[proto],
+            label="client → server",
+        )
+        ax.barh(
+            [y + 0.2 for y in ys],
+            [e.server_bytes for e in tr.record.exchanges],
+            height=0.4,
+            color=style.GREY,
+            label="server → client",
+        )
         ax.set_yticks(list(ys))
         ax.set_yticklabels(labels, fontfamily="monospace", fontsize=8.5)
         ax.invert_yaxis()
@@ -313,8 +369,12 @@ _POP3_EDGES = (
     ("AUTHORIZATION", "TRANSACTION", "USER+PASS or APOP\n(maildrop locked)", 0.0),
     ("TRANSACTION", "UPDATE", "QUIT\n(DELE'd messages removed)", 0.0),
 )
-_IMAP_STATES = (("Not Authenticated", 0.5, 0.88), ("Authenticated", 0.5, 0.6),
-                ("Selected", 0.5, 0.32), ("Logout", 0.5, 0.06))
+_IMAP_STATES = (
+    ("Not Authenticated", 0.5, 0.88),
+    ("Authenticated", 0.5, 0.6),
+    ("Selected", 0.5, 0.32),
+    ("Logout", 0.5, 0.06),
+)
 _IMAP_EDGES = (
     ("Not Authenticated", "Authenticated", "LOGIN / AUTHENTICATE", 0.0),
     ("Authenticated", "Selected", "SELECT / EXAMINE", -0.35),
@@ -323,25 +383,59 @@ _IMAP_EDGES = (
 )
 
 
-def draw_state_machine(ax: Any, title: str, colour: str, states: tuple, edges: tuple,
-                       note: str) -> None:
+def draw_state_machine(
+    ax: Any, title: str, colour: str, states: tuple, edges: tuple, note: str
+) -> None:
     """Boxes for states, arrows for the commands that move between them."""
     where = {name: (x, y) for name, x, y in states}
     for name, x, y in states:
-        ax.text(x, y, name, ha="center", va="center", fontsize=11, fontweight="bold",
-                bbox={"boxstyle": "round,pad=0.6", "facecolor": "white", "edgecolor": colour,
-                      "linewidth": 2})
+        ax.text(
+            x,
+            y,
+            name,
+            ha="center",
+            va="center",
+            fontsize=11,
+            fontweight="bold",
+            bbox={
+                "boxstyle": "round,pad=0.6",
+                "facecolor": "white",
+                "edgecolor": colour,
+                "linewidth": 2,
+            },
+        )
     for src, dst, label, curve in edges:
         (x0, y0), (x1, y1) = where[src], where[dst]
-        ax.annotate("", xy=(x1, y1 + (0.06 if y1 < y0 else -0.06)),
-                    xytext=(x0, y0 - (0.06 if y1 < y0 else -0.06)),
-                    arrowprops={"arrowstyle": "-|>", "color": colour, "linewidth": 1.6,
-                                "connectionstyle": f"arc3,rad={curve}"})
+        ax.annotate(
+            "",
+            xy=(x1, y1 + (0.06 if y1 < y0 else -0.06)),
+            xytext=(x0, y0 - (0.06 if y1 < y0 else -0.06)),
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": colour,
+                "linewidth": 1.6,
+                "connectionstyle": f"arc3,rad={curve}",
+            },
+        )
         offset = 0.04 if curve == 0 else (0.09 if y1 < y0 else -0.09)
-        ax.text((x0 + x1) / 2 + offset, (y0 + y1) / 2, label, ha="left" if offset >= 0 else "right",
-                va="center", fontsize=9)
-    ax.text(0.5, -0.04, note, ha="center", va="top", fontsize=8.5, color="#555555",
-            transform=ax.transAxes)
+        ax.text(
+            (x0 + x1) / 2 + offset,
+            (y0 + y1) / 2,
+            label,
+            ha="left" if offset >= 0 else "right",
+            va="center",
+            fontsize=9,
+        )
+    ax.text(
+        0.5,
+        -0.04,
+        note,
+        ha="center",
+        va="top",
+        fontsize=8.5,
+        color="#555555",
+        transform=ax.transAxes,
+    )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.axis("off")
@@ -354,9 +448,19 @@ def draw_state_machines(fig: Figure) -> None:
 
     fig.clear()
     left, right = fig.subplots(1, 2)
-    draw_state_machine(left, "POP3 states (RFC 1939 §3)", PROTOCOL_COLOURS[Protocol.POP3],
-                       _POP3_STATES, _POP3_EDGES,
-                       "A dropped connection never reaches UPDATE: nothing is deleted.")
-    draw_state_machine(right, "IMAP states (RFC 9051 §3)", PROTOCOL_COLOURS[Protocol.IMAP],
-                       _IMAP_STATES, _IMAP_EDGES,
-                       "LOGOUT (or a dropped connection) from any state ends the session.")
+    draw_state_machine(
+        left,
+        "POP3 states (RFC 1939 §3)",
+        PROTOCOL_COLOURS[Protocol.POP3],
+        _POP3_STATES,
+        _POP3_EDGES,
+        "A dropped connection never reaches UPDATE: nothing is deleted.",
+    )
+    draw_state_machine(
+        right,
+        "IMAP states (RFC 9051 §3)",
+        PROTOCOL_COLOURS[Protocol.IMAP],
+        _IMAP_STATES,
+        _IMAP_EDGES,
+        "LOGOUT (or a dropped connection) from any state ends the session.",
+    )

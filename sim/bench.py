@@ -52,14 +52,28 @@ TARGETS = {
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("bench", help="performance targets of the model, measured",
-                              description=__doc__.split("\n\n")[0] if __doc__ else None)
-    p.add_argument("--repeat", type=int_in_range("--repeat", 1, 1000), default=21,
-                   help="repetitions of the lesson-scenario timing (default 21)")
-    p.add_argument("--campus-days", type=int_in_range("--campus-days", 1, 400), default=30,
-                   help="simulated days of measurement 1 (default 30)")
-    p.add_argument("--skip-campus", action="store_true",
-                   help="leave out measurements 1-3 (the campus runs: many minutes)")
+    p = subparsers.add_parser(
+        "bench",
+        help="performance targets of the model, measured",
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+    )
+    p.add_argument(
+        "--repeat",
+        type=int_in_range("--repeat", 1, 1000),
+        default=21,
+        help="repetitions of the lesson-scenario timing (default 21)",
+    )
+    p.add_argument(
+        "--campus-days",
+        type=int_in_range("--campus-days", 1, 400),
+        default=30,
+        help="simulated days of measurement 1 (default 30)",
+    )
+    p.add_argument(
+        "--skip-campus",
+        action="store_true",
+        help="leave out measurements 1-3 (the campus runs: many minutes)",
+    )
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(run=main)
 
@@ -73,6 +87,7 @@ def bare_simpy_rate(n: int = 200_000) -> float:
     def proc(env: simpy.Environment, delay: float):  # type: ignore[no-untyped-def]
         for _ in range(each):
             yield env.timeout(delay)
+
     for i in range(BARE_PROCESSES):
         env.process(proc(env, 1.0 + i / BARE_PROCESSES))
     t = time.perf_counter()
@@ -84,10 +99,12 @@ def dispatch_floor(sc: Scenario, trace: Any) -> tuple[int, float]:
     """(events, seconds) of the model's event machinery alone: the same World, trace driver,
     grid sampling and SimPy loop, with every handler doing nothing."""
     from .model.world import World
+
     world = World(sc, trace, 3600.0, False)
 
     def nothing(_obj: object) -> None:
         return None
+
     world.env.process(world.driver((nothing,) * 7))
     t = time.perf_counter()
     world.env.run(until=world.end)
@@ -112,9 +129,14 @@ def _timed(fn: Callable[[], Any]) -> dict[str, Any]:
     wall = time.perf_counter() - t
     own2, kids2 = _cpu()
     rate = (before + bare_simpy_rate()) / 2
-    return {"wall_s": round(wall, 3), "bare_timeouts_per_s": round(rate),
-            "normalised_s": round(wall * rate / 1e6, 3), "load_1min": load,
-            "cpu_s": round(own2 - own, 2), "worker_cpu_s": round(kids2 - kids, 2)}
+    return {
+        "wall_s": round(wall, 3),
+        "bare_timeouts_per_s": round(rate),
+        "normalised_s": round(wall * rate / 1e6, 3),
+        "load_1min": load,
+        "cpu_s": round(own2 - own, 2),
+        "worker_cpu_s": round(kids2 - kids, 2),
+    }
 
 
 def _cpu() -> tuple[float, float]:
@@ -125,9 +147,16 @@ def _cpu() -> tuple[float, float]:
 
 
 def _with_poll(sc: Scenario, seconds: float) -> Scenario:
-    users = tuple(dataclasses.replace(u, devices=tuple(
-        dataclasses.replace(d, pop3=dataclasses.replace(d.pop3, poll_interval_s=seconds))
-        for d in u.devices)) for u in sc.users)
+    users = tuple(
+        dataclasses.replace(
+            u,
+            devices=tuple(
+                dataclasses.replace(d, pop3=dataclasses.replace(d.pop3, poll_interval_s=seconds))
+                for d in u.devices
+            ),
+        )
+        for u in sc.users
+    )
     return dataclasses.replace(sc, users=users)
 
 
@@ -136,8 +165,9 @@ def campus_of(users: int, days: int, seed: int = 1) -> Scenario:
     sc = preset("campus", days=days, seed=seed)
     devices = sc.users[0].devices
     width = max(3, len(str(users - 1)))
-    return dataclasses.replace(sc, users=tuple(UserSpec(f"u{i:0{width}d}", devices)
-                                               for i in range(users)))
+    return dataclasses.replace(
+        sc, users=tuple(UserSpec(f"u{i:0{width}d}", devices) for i in range(users))
+    )
 
 
 def _peak_mib() -> tuple[float, float]:
@@ -151,8 +181,9 @@ def _both(sc: Scenario, **how: Any) -> None:
     run_many(sc, (Protocol.POP3, Protocol.IMAP), **how)
 
 
-def measure(repeat: int = 21, campus_days: int = 30, skip_campus: bool = False,
-            log: Any = None) -> dict[str, Any]:
+def measure(
+    repeat: int = 21, campus_days: int = 30, skip_campus: bool = False, log: Any = None
+) -> dict[str, Any]:
     """Run the measurements in order; each figure has its target and verdict."""
     out: dict[str, Any] = {}
 
@@ -160,22 +191,29 @@ def measure(repeat: int = 21, campus_days: int = 30, skip_campus: bool = False,
         figure.update(target=TARGETS[key], verdict="PASS" if ok else "FAIL")
         out[key] = figure
         if log is not None:
-            print(f"{key.split('_', 1)[0]}. {text}  target {TARGETS[key]}: {figure['verdict']}",
-                  file=log, flush=True)
+            print(
+                f"{key.split('_', 1)[0]}. {text}  target {TARGETS[key]}: {figure['verdict']}",
+                file=log,
+                flush=True,
+            )
+
     gc.collect()
     if not skip_campus:
         workers = default_workers()
         sc = preset("campus", days=campus_days, seed=1)
         fig = _timed(lambda: _both(sc, workers=workers))
         parent, child = _peak_mib()
-        fig.update(days=campus_days, workers=workers, peak_parent_mib=parent,
-                   peak_worker_mib=child)
-        judge("1_campus_30d_both", fig, fig["normalised_s"] <= 45 and max(parent, child) <= 1024,
-              f"campus {campus_days} d, both protocols, {workers} workers: {fig['wall_s']:.1f} s "
-              f"wall at {fig['bare_timeouts_per_s'] / 1e6:.2f} M timeouts/s = "
-              f"{fig['normalised_s']:.1f} s at 1 M/s; peak {parent} MiB (parent), {child} MiB "
-              f"(largest worker); CPU s {fig['worker_cpu_s']:.0f} in the workers, "
-              f"{fig['cpu_s']:.0f} here; load {fig['load_1min']}")
+        fig.update(days=campus_days, workers=workers, peak_parent_mib=parent, peak_worker_mib=child)
+        judge(
+            "1_campus_30d_both",
+            fig,
+            fig["normalised_s"] <= 45 and max(parent, child) <= 1024,
+            f"campus {campus_days} d, both protocols, {workers} workers: {fig['wall_s']:.1f} s "
+            f"wall at {fig['bare_timeouts_per_s'] / 1e6:.2f} M timeouts/s = "
+            f"{fig['normalised_s']:.1f} s at 1 M/s; peak {parent} MiB (parent), {child} MiB "
+            f"(largest worker); CPU s {fig['worker_cpu_s']:.0f} in the workers, "
+            f"{fig['cpu_s']:.0f} here; load {fig['load_1min']}",
+        )
         sc = preset("campus", days=10, seed=1)
         one = _timed(lambda: _both(sc, workers=1))
         two = _timed(lambda: _both(sc, workers=2))
@@ -185,29 +223,40 @@ def measure(repeat: int = 21, campus_days: int = 30, skip_campus: bool = False,
         # seconds allow (the two shards are equal blocks of alike users, so each worker did
         # about half of the workers' CPU seconds)
         cpu_bound = one["cpu_s"] / (two["worker_cpu_s"] / 2 + two["cpu_s"])
-        judge("2_campus_10d_speedup_2_workers",
-              {"workers_1": one, "workers_2": two, "speedup": round(speedup, 3),
-               "speedup_by_cpu_seconds": round(cpu_bound, 3)}, speedup >= 1.7,
-              f"campus 10 d: --workers 1 {one['wall_s']:.1f} s, --workers 2 {two['wall_s']:.1f} s"
-              f" wall ({one['normalised_s']:.1f} s / {two['normalised_s']:.1f} s at 1 M/s): "
-              f"speed-up {speedup:.2f} (CPU s: {one['cpu_s']:.1f} in one process; "
-              f"{two['worker_cpu_s']:.1f} in the workers + {two['cpu_s']:.1f} here: "
-              f"{cpu_bound:.2f} with a core per worker)")
+        judge(
+            "2_campus_10d_speedup_2_workers",
+            {
+                "workers_1": one,
+                "workers_2": two,
+                "speedup": round(speedup, 3),
+                "speedup_by_cpu_seconds": round(cpu_bound, 3),
+            },
+            speedup >= 1.7,
+            f"campus 10 d: --workers 1 {one['wall_s']:.1f} s, --workers 2 {two['wall_s']:.1f} s"
+            f" wall ({one['normalised_s']:.1f} s / {two['normalised_s']:.1f} s at 1 M/s): "
+            f"speed-up {speedup:.2f} (CPU s: {one['cpu_s']:.1f} in one process; "
+            f"{two['worker_cpu_s']:.1f} in the workers + {two['cpu_s']:.1f} here: "
+            f"{cpu_bound:.2f} with a core per worker)",
+        )
         try:
             import distributed  # noqa: F401
         except ImportError:
             out["3_campus_5000_users_dask_per_user"] = {
                 "target": TARGETS["3_campus_5000_users_dask_per_user"],
-                "verdict": "SKIPPED: the optional 'dask' extra is not installed"}
+                "verdict": "SKIPPED: the optional 'dask' extra is not installed",
+            }
             return _rest(out, repeat, judge)
         small = _timed(lambda: _both(campus_of(500, 7), workers=workers, dask="local"))
         big = _timed(lambda: _both(campus_of(5000, 7), workers=workers, dask="local"))
         ratio = (big["normalised_s"] / 5000) / (small["normalised_s"] / 500)
-        judge("3_campus_5000_users_dask_per_user",
-              {"users_500": small, "users_5000": big, "ratio": round(ratio, 3)}, ratio <= 1.2,
-              f"campus 7 d on --dask local ({workers} workers): 500 users "
-              f"{small['normalised_s'] / 500 * 1000:.1f} ms/user, 5,000 users "
-              f"{big['normalised_s'] / 5000 * 1000:.1f} ms/user at 1 M/s: ratio {ratio:.2f}")
+        judge(
+            "3_campus_5000_users_dask_per_user",
+            {"users_500": small, "users_5000": big, "ratio": round(ratio, 3)},
+            ratio <= 1.2,
+            f"campus 7 d on --dask local ({workers} workers): 500 users "
+            f"{small['normalised_s'] / 500 * 1000:.1f} ms/user, 5,000 users "
+            f"{big['normalised_s'] / 5000 * 1000:.1f} ms/user at 1 M/s: ratio {ratio:.2f}",
+        )
     return _rest(out, repeat, judge)
 
 
@@ -226,14 +275,24 @@ def _rest(out: dict[str, Any], repeat: int, judge: Callable[..., None]) -> dict[
             run(sc, Protocol.POP3, tr)
             walls[minutes].append(time.perf_counter() - t)
     rate = (before + bare_simpy_rate()) / 2
-    times = {m: {"wall_s": round(min(w), 4), "normalised_s": round(min(w) * rate / 1e6, 4)}
-             for m, w in walls.items()}
+    times = {
+        m: {"wall_s": round(min(w), 4), "normalised_s": round(min(w) * rate / 1e6, 4)}
+        for m, w in walls.items()
+    }
     ratio = min(walls[1]) / min(walls[10])
-    judge("4_poll_1min_vs_10min", {"poll_1min": times[1], "poll_10min": times[10],
-                                   "ratio": round(ratio, 3), "bare_timeouts_per_s": round(rate),
-                                   "load_1min": load}, ratio <= 1.5,
-          f"family 30 d POP3 (fastest of 5): poll 1 min {times[1]['wall_s'] * 1000:.0f} ms, "
-          f"10 min {times[10]['wall_s'] * 1000:.0f} ms wall: ratio {ratio:.2f}")
+    judge(
+        "4_poll_1min_vs_10min",
+        {
+            "poll_1min": times[1],
+            "poll_10min": times[10],
+            "ratio": round(ratio, 3),
+            "bare_timeouts_per_s": round(rate),
+            "load_1min": load,
+        },
+        ratio <= 1.5,
+        f"family 30 d POP3 (fastest of 5): poll 1 min {times[1]['wall_s'] * 1000:.0f} ms, "
+        f"10 min {times[10]['wall_s'] * 1000:.0f} ms wall: ratio {ratio:.2f}",
+    )
     lesson = preset("family", days=7, seed=1)
     _both(lesson, workers=1)  # warm the engine-cost memo: time the model, not first probing
     before = bare_simpy_rate()
@@ -246,18 +305,27 @@ def _rest(out: dict[str, Any], repeat: int, judge: Callable[..., None]) -> dict[
     rate = (before + bare_simpy_rate()) / 2
     med = statistics.median(samples)
     norm = med * rate / 1e6
-    judge("5_lesson_family_7d_both_ms",
-          {"median_ms": round(med * 1000, 1), "min_ms": round(min(samples) * 1000, 1),
-           "bare_timeouts_per_s": round(rate), "normalised_median_ms": round(norm * 1000, 1),
-           "repeat": repeat, "load_1min": load}, norm <= 0.050,
-          f"family 7 d, both protocols, trace included: median {med * 1000:.1f} ms wall at "
-          f"{rate / 1e6:.2f} M timeouts/s = {norm * 1000:.1f} ms at 1 M/s")
+    judge(
+        "5_lesson_family_7d_both_ms",
+        {
+            "median_ms": round(med * 1000, 1),
+            "min_ms": round(min(samples) * 1000, 1),
+            "bare_timeouts_per_s": round(rate),
+            "normalised_median_ms": round(norm * 1000, 1),
+            "repeat": repeat,
+            "load_1min": load,
+        },
+        norm <= 0.050,
+        f"family 7 d, both protocols, trace included: median {med * 1000:.1f} ms wall at "
+        f"{rate / 1e6:.2f} M timeouts/s = {norm * 1000:.1f} ms at 1 M/s",
+    )
     return out
 
 
 def main(args: argparse.Namespace) -> int:
-    figures = measure(args.repeat, args.campus_days, args.skip_campus,
-                      None if args.json else sys.stdout)
+    figures = measure(
+        args.repeat, args.campus_days, args.skip_campus, None if args.json else sys.stdout
+    )
     if args.json:
         print(json.dumps(figures, indent=2))
     return 0

@@ -80,8 +80,9 @@ def int_in_range(name: str, low: int, high: int | None = None) -> Callable[[str]
     return parse
 
 
-def float_in_range(name: str, low: float, high: float | None = None, *,
-                   low_open: bool = False) -> Callable[[str], float]:
+def float_in_range(
+    name: str, low: float, high: float | None = None, *, low_open: bool = False
+) -> Callable[[str], float]:
     """An argparse ``type`` accepting finite numbers in ``low..high`` (``low_open``: ``> low``)."""
     lower = f"> {low:g}" if low_open else f">= {low:g}"
     allowed = f"{lower} and <= {high:g}" if high is not None else lower
@@ -108,7 +109,7 @@ def build_parser(command: str | None = None) -> OneLineParser:
     parser = OneLineParser(
         prog=PROG,
         description="POP vs IMAP Lab: simulation, wire transcripts and a live loopback "
-                    "mail server.",
+        "mail server.",
     )
     subparsers = parser.add_subparsers(
         title="commands", dest="command", metavar="COMMAND", parser_class=OneLineParser

@@ -31,42 +31,75 @@ BY_KIND_ABOVE = 12  # more devices than this: the table summarises them per kind
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "compare", help="POP3 vs IMAP on one preset: headline metrics side by side",
+        "compare",
+        help="POP3 vs IMAP on one preset: headline metrics side by side",
         description="Simulate a preset under POP3 and under IMAP on the same workload trace "
-                    "and print the headline metrics side by side.")
-    p.add_argument("--preset", required=True, type=_preset_name, metavar="NAME",
-                   help="one of: " + ", ".join(preset_names()))
-    p.add_argument("--days", type=int_in_range("--days", 1, MAX_DAYS), default=7,
-                   help=f"simulated days, 1..{MAX_DAYS} (default 7)")
-    p.add_argument("--seed", type=int_in_range("--seed", 0, 2**63 - 1), default=1,
-                   help="seed of the workload trace (default 1)")
-    p.add_argument("--crash", action="append", default=[], type=_crash, metavar="DEVICE@DAY",
-                   help="crash DEVICE (e.g. phone or alex/phone) at DAY (may repeat)")
+        "and print the headline metrics side by side.",
+    )
+    p.add_argument(
+        "--preset",
+        required=True,
+        type=_preset_name,
+        metavar="NAME",
+        help="one of: " + ", ".join(preset_names()),
+    )
+    p.add_argument(
+        "--days",
+        type=int_in_range("--days", 1, MAX_DAYS),
+        default=7,
+        help=f"simulated days, 1..{MAX_DAYS} (default 7)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int_in_range("--seed", 0, 2**63 - 1),
+        default=1,
+        help="seed of the workload trace (default 1)",
+    )
+    p.add_argument(
+        "--crash",
+        action="append",
+        default=[],
+        type=_crash,
+        metavar="DEVICE@DAY",
+        help="crash DEVICE (e.g. phone or alex/phone) at DAY (may repeat)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_shard_options(p)
-    p.add_argument("--by-device", action="store_true",
-                   help=f"the table lists every device even when there are more than "
-                        f"{BY_KIND_ABOVE} (default: then one row per kind of device)")
+    p.add_argument(
+        "--by-device",
+        action="store_true",
+        help=f"the table lists every device even when there are more than "
+        f"{BY_KIND_ABOVE} (default: then one row per kind of device)",
+    )
     p.set_defaults(run=main)
 
 
 def add_shard_options(p: argparse.ArgumentParser) -> None:
     """``--workers`` and ``--dask`` (sim.shard): where the shards of users run."""
-    p.add_argument("--workers", type=int_in_range("--workers", 1, MAX_WORKERS),
-                   default=default_workers(), metavar="N",
-                   help=f"local processes, one shard of users each, 1..{MAX_WORKERS} (default: "
-                        f"the cores, {default_workers()}; 1 runs in this process); the results "
-                        "are the same whatever the number")
-    p.add_argument("--dask", metavar="ADDRESS", default=None,
-                   help="run --workers shards on the Dask cluster at ADDRESS (its workers "
-                        "need this project installed; 'local': start a LocalCluster of "
-                        "--workers processes here); needs the 'dask' extra")
+    p.add_argument(
+        "--workers",
+        type=int_in_range("--workers", 1, MAX_WORKERS),
+        default=default_workers(),
+        metavar="N",
+        help=f"local processes, one shard of users each, 1..{MAX_WORKERS} (default: "
+        f"the cores, {default_workers()}; 1 runs in this process); the results "
+        "are the same whatever the number",
+    )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        default=None,
+        help="run --workers shards on the Dask cluster at ADDRESS (its workers "
+        "need this project installed; 'local': start a LocalCluster of "
+        "--workers processes here); needs the 'dask' extra",
+    )
 
 
 def _preset_name(text: str) -> str:
     if text not in preset_names():
         raise argparse.ArgumentTypeError(
-            f"--preset={text!r}: allowed one of {', '.join(preset_names())}")
+            f"--preset={text!r}: allowed one of {', '.join(preset_names())}"
+        )
     return text
 
 
@@ -85,8 +118,9 @@ def build(args: argparse.Namespace) -> Scenario:
         if args.crash:
             for name, day in args.crash:
                 if day > args.days:
-                    raise UsageError(f"--crash={name}@{day:g}: allowed DAY 0..{args.days} "
-                                     "(the --days simulated)")
+                    raise UsageError(
+                        f"--crash={name}@{day:g}: allowed DAY 0..{args.days} (the --days simulated)"
+                    )
             at = tuple((name, day * DAY) for name, day in args.crash)
             sc = dataclasses.replace(sc, crashes=dataclasses.replace(sc.crashes, at=at))
     except ScenarioError as exc:
@@ -104,8 +138,8 @@ def summary(sc: Scenario, r: Result) -> dict[str, Any]:
 
     def delay(d: Delay) -> dict[str, Any]:
         """Quantiles over the pairs shown; ``samples + never`` are all the pairs."""
-        return {"median": f(d.median_s), "p95": f(d.p95_s), "samples": d.count,
-                "never": d.never}
+        return {"median": f(d.median_s), "p95": f(d.p95_s), "samples": d.count, "never": d.never}
+
     return {
         "server_storage_bytes": s.server_storage_bytes,
         "server_physical_bytes": s.server_physical_bytes,
@@ -118,9 +152,10 @@ def summary(sc: Scenario, r: Result) -> dict[str, Any]:
         "wire_bytes": {d.device: d.wire_bytes for d in r.devices},
         "metered_wire_bytes": s.metered_wire_bytes,
         "duplicate_download_bytes": s.duplicate_download_bytes,
-        "notification_delay_s": {**delay(s.notification_delay),
-                                 "by_device": {d.device: delay(d.notification_delay)
-                                               for d in r.devices}},
+        "notification_delay_s": {
+            **delay(s.notification_delay),
+            "by_device": {d.device: delay(d.notification_delay) for d in r.devices},
+        },
         "missed_messages": r.by_device("missed_messages"),
         "missed_distinct_messages": s.missed_messages,
         "radio_wakeups": r.by_device("radio_wakeups"),
@@ -140,18 +175,30 @@ def main(args: argparse.Namespace) -> int:
             if time.perf_counter() - start > 1.0:
                 shown[0] = True
                 print(f"\rcompare: {label} {frac:4.0%}", end="", file=sys.stderr, flush=True)
+
         return report
+
     try:
-        pop3, imap = run_many(sc, (Protocol.POP3, Protocol.IMAP), workers=args.workers,
-                              dask=args.dask, progress=progress("pop3+imap"))
+        pop3, imap = run_many(
+            sc,
+            (Protocol.POP3, Protocol.IMAP),
+            workers=args.workers,
+            dask=args.dask,
+            progress=progress("pop3+imap"),
+        )
     except ScenarioError as exc:  # --dask without the extra installed
         raise UsageError(f"--{exc.field}={exc.value!r}: allowed {exc.allowed}") from None
     if shown[0]:
         print(f"\rcompare: done in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     out = {
-        "scenario": {"preset": args.preset, "days": args.days, "seed": args.seed,
-                     "users": len(sc.users), "devices": [d.name for d in sc.devices],
-                     "crashes": [[n, t / DAY] for n, t in sc.crashes.at]},
+        "scenario": {
+            "preset": args.preset,
+            "days": args.days,
+            "seed": args.seed,
+            "users": len(sc.users),
+            "devices": [d.name for d in sc.devices],
+            "crashes": [[n, t / DAY] for n, t in sc.crashes.at],
+        },
         "pop3": summary(sc, pop3),
         "imap": summary(sc, imap),
     }
@@ -188,7 +235,9 @@ def by_kind(values: dict[str, Any]) -> dict[str, Any]:
     for kind, vals in groups.items():
         if all(isinstance(v, dict) for v in vals):
             out[f"{kind} ({len(vals)})"] = {
-                "samples": sum(v["samples"] for v in vals), "never": sum(v["never"] for v in vals)}
+                "samples": sum(v["samples"] for v in vals),
+                "never": sum(v["never"] for v in vals),
+            }
         else:
             nums = [v for v in vals if v is not None]
             out[f"{kind} (mean of {len(vals)})"] = sum(nums) / len(nums) if nums else None
@@ -214,14 +263,17 @@ def table(out: dict[str, Any], by_device: bool = True) -> str:
                 add(f"{key}[{sub}]", a[sub], b.get(sub) if isinstance(b, dict) else None)
         else:
             rows.append((key, a, b))
+
     for key in p:
         add(key, p[key], i[key])
     width = max(len(r[0]) for r in rows)
     sc = out["scenario"]
-    lines = [f"preset {sc['preset']}, {sc['days']} days, seed {sc['seed']}, "
-             f"{sc['users']} user(s), {len(sc['devices'])} device(s)"
-             + ("" if by_device else "; per kind of device (--by-device: every device)"),
-             f"{'metric':<{width}}  {'POP3':>16}  {'IMAP':>16}"]
+    lines = [
+        f"preset {sc['preset']}, {sc['days']} days, seed {sc['seed']}, "
+        f"{sc['users']} user(s), {len(sc['devices'])} device(s)"
+        + ("" if by_device else "; per kind of device (--by-device: every device)"),
+        f"{'metric':<{width}}  {'POP3':>16}  {'IMAP':>16}",
+    ]
     for name, a, b in rows:
         lines.append(f"{name:<{width}}  {_fmt(a):>16}  {_fmt(b):>16}")
     return "\n".join(lines)

@@ -91,9 +91,13 @@ class Extra:
 
 
 EXTRAS: dict[int, Extra] = {
-    9: Extra("yearly", "lesson9_yearly_loss", ("seed", "backup_age_days"),
-             "also run the yearly Monte Carlo (lesson9_yearly_loss: whole simulated years of "
-             "crashes and deletes by mistake, three set-ups per trial; slow: seconds per trial)"),
+    9: Extra(
+        "yearly",
+        "lesson9_yearly_loss",
+        ("seed", "backup_age_days"),
+        "also run the yearly Monte Carlo (lesson9_yearly_loss: whole simulated years of "
+        "crashes and deletes by mistake, three set-ups per trial; slow: seconds per trial)",
+    ),
 }
 
 _RESERVED = ("help", "json")
@@ -123,12 +127,21 @@ class CapstoneResult:
     imap: Result
 
 
-def capstone(*, profile: Profile = "family", tls: TlsMode = TlsMode.IMPLICIT,
-             tls_resumption: bool = False, poll_interval_min: float = 10.0,
-             leave_on_server_days: int | None = None, imap_idle: bool = True,
-             imap_qresync: bool = False, crash_day: int | None = None,
-             imap_fetch: FetchMode = FetchMode.FULL_OFFLINE, days: int = 7,
-             seed: int = 1, progress: Callable[[float], None] | None = None) -> CapstoneResult:
+def capstone(
+    *,
+    profile: Profile = "family",
+    tls: TlsMode = TlsMode.IMPLICIT,
+    tls_resumption: bool = False,
+    poll_interval_min: float = 10.0,
+    leave_on_server_days: int | None = None,
+    imap_idle: bool = True,
+    imap_qresync: bool = False,
+    crash_day: int | None = None,
+    imap_fetch: FetchMode = FetchMode.FULL_OFFLINE,
+    days: int = 7,
+    seed: int = 1,
+    progress: Callable[[float], None] | None = None,
+) -> CapstoneResult:
     """The capstone: a user profile (preset) with the chosen client policies on every device,
     optionally a crash of the first device on ``crash_day``; both protocols, same trace.  The
     same scenario as the course's lesson-10 dashboard (``tls_resumption`` is not among its
@@ -140,14 +153,18 @@ def capstone(*, profile: Profile = "family", tls: TlsMode = TlsMode.IMPLICIT,
     from .shard import run_many
 
     if profile not in typing.get_args(Profile):
-        raise ScenarioError("experiment", "profile", profile,
-                            "one of " + ", ".join(typing.get_args(Profile)))
+        raise ScenarioError(
+            "experiment", "profile", profile, "one of " + ", ".join(typing.get_args(Profile))
+        )
     if not isinstance(tls, TlsMode):
         raise ScenarioError("experiment", "tls", tls, "a TlsMode")
     if not isinstance(imap_fetch, FetchMode):
         raise ScenarioError("experiment", "imap_fetch", imap_fetch, "a FetchMode")
-    for name, flag in (("tls_resumption", tls_resumption), ("imap_idle", imap_idle),
-                       ("imap_qresync", imap_qresync)):
+    for name, flag in (
+        ("tls_resumption", tls_resumption),
+        ("imap_idle", imap_idle),
+        ("imap_qresync", imap_qresync),
+    ):
         if not isinstance(flag, bool):
             raise ScenarioError("experiment", name, flag, "True or False")
     _check("days", days, integer=True)
@@ -162,18 +179,30 @@ def capstone(*, profile: Profile = "family", tls: TlsMode = TlsMode.IMPLICIT,
         devices = []
         for dev in user.devices:
             pop3 = dataclasses.replace(
-                dev.pop3, poll_interval_s=every, leave_on_server=leave_on_server_days is not None,
-                leave_days=(float(leave_on_server_days) if leave_on_server_days is not None
-                            else dev.pop3.leave_days))
-            imap = dataclasses.replace(dev.imap, idle=imap_idle, poll_interval_s=every,
-                                       fetch_mode=imap_fetch, qresync=imap_qresync)
+                dev.pop3,
+                poll_interval_s=every,
+                leave_on_server=leave_on_server_days is not None,
+                leave_days=(
+                    float(leave_on_server_days)
+                    if leave_on_server_days is not None
+                    else dev.pop3.leave_days
+                ),
+            )
+            imap = dataclasses.replace(
+                dev.imap,
+                idle=imap_idle,
+                poll_interval_s=every,
+                fetch_mode=imap_fetch,
+                qresync=imap_qresync,
+            )
             devices.append(dataclasses.replace(dev, pop3=pop3, imap=imap))
         users.append(dataclasses.replace(user, devices=tuple(devices)))
     sc = dataclasses.replace(sc, users=tuple(users))
     if crash_day is not None:
         first = sc.devices[0].name
-        sc = dataclasses.replace(sc, crashes=CrashSpec(
-            at=((first, min(crash_day * 86400.0, sc.duration_s - 1.0)),)))
+        sc = dataclasses.replace(
+            sc, crashes=CrashSpec(at=((first, min(crash_day * 86400.0, sc.duration_s - 1.0)),))
+        )
     # campus runs its users in shards on the cores (or the command line's --workers/--dask);
     # the results are the same whatever the sharding
     pop3_run, imap_run = run_many(sc, (Protocol.POP3, Protocol.IMAP), progress=progress)
@@ -182,16 +211,19 @@ def capstone(*, profile: Profile = "family", tls: TlsMode = TlsMode.IMPLICIT,
 
 # -- options from signatures -----------------------------------------------------------------------
 
+
 def lesson_function(n: int) -> Callable[..., Any]:
     """The experiment function of lesson ``n``."""
     if LESSONS[n] == "capstone":
         return capstone
     from . import experiments
+
     return getattr(experiments, LESSONS[n])
 
 
 def _extra_function(extra: Extra) -> Callable[..., Any]:
     from . import experiments
+
     return getattr(experiments, extra.function)
 
 
@@ -219,16 +251,18 @@ def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, ann in getattr(fn, "__annotations__", {}).items():
             try:
-                out[name] = typing.get_type_hints(types.SimpleNamespace(
-                    __annotations__={name: ann}, __module__=fn.__module__),
-                    globalns=getattr(fn, "__globals__", None))[name]
+                out[name] = typing.get_type_hints(
+                    types.SimpleNamespace(__annotations__={name: ann}, __module__=fn.__module__),
+                    globalns=getattr(fn, "__globals__", None),
+                )[name]
             except Exception:
                 out[name] = Any
         return out
 
 
-def _function_options(fn: Callable[..., Any], *, extra: Extra | None = None,
-                      taken: Sequence[str] = ()) -> list[Option]:
+def _function_options(
+    fn: Callable[..., Any], *, extra: Extra | None = None, taken: Sequence[str] = ()
+) -> list[Option]:
     hints = _hints(fn)
     out = []
     for p in inspect.signature(fn).parameters.values():
@@ -240,10 +274,20 @@ def _function_options(fn: Callable[..., Any], *, extra: Extra | None = None,
             continue
         flag = p.name if extra is None or p.name not in taken else f"{extra.flag}_{p.name}"
         if flag in _RESERVED or (extra is not None and flag == extra.flag):
-            raise RuntimeError(f"{fn.__name__}: parameter {p.name!r} clashes with the "
-                               f"command's own --{_kebab(flag)}")
-        out.append(Option(p.name, "--" + _kebab(flag), ("x_" if extra else "p_") + flag,
-                          p.default, hints.get(p.name, Any), extra is not None))
+            raise RuntimeError(
+                f"{fn.__name__}: parameter {p.name!r} clashes with the "
+                f"command's own --{_kebab(flag)}"
+            )
+        out.append(
+            Option(
+                p.name,
+                "--" + _kebab(flag),
+                ("x_" if extra else "p_") + flag,
+                p.default,
+                hints.get(p.name, Any),
+                extra is not None,
+            )
+        )
     return out
 
 
@@ -263,8 +307,7 @@ def lesson_options(n: int) -> list[Option]:
     opts = _function_options(lesson_function(n))
     extra = EXTRAS.get(n)
     if extra is not None:
-        opts += _function_options(_extra_function(extra), extra=extra,
-                                  taken=[o.name for o in opts])
+        opts += _function_options(_extra_function(extra), extra=extra, taken=[o.name for o in opts])
     return opts
 
 
@@ -311,13 +354,15 @@ def _value_parser(opt: Option) -> Callable[[str], Any]:
                 return int(text, 10)
             except ValueError:
                 raise argparse.ArgumentTypeError(
-                    f"{opt.flag}={text!r}: not an integer; allowed an integer{alt}") from None
+                    f"{opt.flag}={text!r}: not an integer; allowed an integer{alt}"
+                ) from None
         if base is float:
             try:
                 return float(text)
             except ValueError:
                 raise argparse.ArgumentTypeError(
-                    f"{opt.flag}={text!r}: not a number; allowed a number{alt}") from None
+                    f"{opt.flag}={text!r}: not a number; allowed a number{alt}"
+                ) from None
         choices = _choices(base)
         if choices is not None:
             key = _kebab(text.strip().lower())
@@ -330,14 +375,16 @@ def _value_parser(opt: Option) -> Callable[[str], Any]:
                     if _kebab(str(v).lower()) == key:
                         return v
             raise argparse.ArgumentTypeError(
-                f"{opt.flag}={text!r}: allowed one of {', '.join(choices)}{alt}")
+                f"{opt.flag}={text!r}: allowed one of {', '.join(choices)}{alt}"
+            )
         if base is str:
             return text
         try:
             return ast.literal_eval(text)
         except (ValueError, SyntaxError):
             raise argparse.ArgumentTypeError(
-                f"{opt.flag}={text!r}: allowed a Python literal{alt}") from None
+                f"{opt.flag}={text!r}: allowed a Python literal{alt}"
+            ) from None
 
     parse.__name__ = opt.flag
     return parse
@@ -408,48 +455,64 @@ def _first_paragraph(fn: Callable[..., Any]) -> str:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "lesson", help="a lesson's experiment at chosen settings: every number the lesson shows",
+        "lesson",
+        help="a lesson's experiment at chosen settings: every number the lesson shows",
         description="Run lesson N's experiment (both protocols, same trace) and print every "
-                    "number the lesson shows. `python -m sim lesson N --help` lists the "
-                    "lesson's options, read from its experiment function.")
-    lessons = p.add_subparsers(title="lessons", dest="lesson", metavar="N",
-                               parser_class=_LessonParser, required=True)
+        "number the lesson shows. `python -m sim lesson N --help` lists the "
+        "lesson's options, read from its experiment function.",
+    )
+    lessons = p.add_subparsers(
+        title="lessons", dest="lesson", metavar="N", parser_class=_LessonParser, required=True
+    )
     for n in LESSONS:
         fn = lesson_function(n)
         where = "sim.cli_lesson" if fn is capstone else "sim.experiments"
         sp = lessons.add_parser(
-            str(n), help=f"{fn.__name__}: {_first_paragraph(fn).split('. ')[0].rstrip('.')}.",
-            description=f"Lesson {n}: {where}.{fn.__name__}. {_first_paragraph(fn)}")
+            str(n),
+            help=f"{fn.__name__}: {_first_paragraph(fn).split('. ')[0].rstrip('.')}.",
+            description=f"Lesson {n}: {where}.{fn.__name__}. {_first_paragraph(fn)}",
+        )
         extra = EXTRAS.get(n)
         group = None
         if extra is not None:
-            sp.add_argument("--" + extra.flag, dest="x_" + extra.flag, action="store_true",
-                            help=extra.help)
+            sp.add_argument(
+                "--" + extra.flag, dest="x_" + extra.flag, action="store_true", help=extra.help
+            )
             group = sp.add_argument_group(
                 f"with --{extra.flag} ({extra.function}; also uses "
-                + ", ".join("--" + _kebab(s) for s in extra.shared) + ")")
+                + ", ".join("--" + _kebab(s) for s in extra.shared)
+                + ")"
+            )
         for opt in lesson_options(n):
             target = group if opt.extra and group is not None else sp
-            kw: dict[str, Any] = {"dest": opt.dest, "default": argparse.SUPPRESS,
-                                  "help": _help(opt)}
+            kw: dict[str, Any] = {
+                "dest": opt.dest,
+                "default": argparse.SUPPRESS,
+                "help": _help(opt),
+            }
             if opt.default is inspect.Parameter.empty:
                 kw.pop("default")
                 kw["required"] = True
             if _unwrap(opt.hint) == (bool, False):
                 target.add_argument(opt.flag, action=argparse.BooleanOptionalAction, **kw)
             else:
-                target.add_argument(opt.flag, type=_value_parser(opt), metavar=_metavar(opt),
-                                    **kw)
+                target.add_argument(opt.flag, type=_value_parser(opt), metavar=_metavar(opt), **kw)
         sp.add_argument("--json", action="store_true", help="print one JSON object")
         from .cli_compare import add_shard_options
+
         add_shard_options(sp)
         sp.set_defaults(run=main, lesson_number=n)
 
 
 # -- running ---------------------------------------------------------------------------------------
 
-def _call(fn: Callable[..., Any], kwargs: Mapping[str, Any], flags: Mapping[str, str],
-          progress: Callable[[float], None] | None = None) -> Any:
+
+def _call(
+    fn: Callable[..., Any],
+    kwargs: Mapping[str, Any],
+    flags: Mapping[str, str],
+    progress: Callable[[float], None] | None = None,
+) -> Any:
     """``fn(**kwargs)``, its argument errors turned into one-line :class:`UsageError` naming the
     option (``flags``: keyword -> option); ``progress`` goes to a function that takes one."""
     if progress is not None and _progress_keyword(fn):
@@ -469,9 +532,13 @@ def _call(fn: Callable[..., Any], kwargs: Mapping[str, Any], flags: Mapping[str,
         raise
 
 
-def run_lesson(n: int, given: Mapping[str, Any] | None = None, *,
-               extra: Mapping[str, Any] | None = None,
-               progress: Callable[[float], None] | None = None) -> dict[str, Any]:
+def run_lesson(
+    n: int,
+    given: Mapping[str, Any] | None = None,
+    *,
+    extra: Mapping[str, Any] | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> dict[str, Any]:
     """Lesson ``n`` with the keywords ``given`` (the rest at the function's defaults) and, when
     ``extra`` is not None, its :data:`EXTRAS` experiment with those keywords; returns the
     ``{"lesson", "parameters", "values"}`` object the command prints with ``--json``.
@@ -485,8 +552,7 @@ def run_lesson(n: int, given: Mapping[str, Any] | None = None, *,
     flags = {o.name: o.flag for o in main_opts}
     unknown = sorted(set(given) - set(flags))
     if unknown:
-        raise UsageError(f"lesson {n} has no parameter {unknown[0]!r}; allowed "
-                         + ", ".join(flags))
+        raise UsageError(f"lesson {n} has no parameter {unknown[0]!r}; allowed " + ", ".join(flags))
     fn = lesson_function(n)
     record = _call(fn, given, flags, progress)
     params = {o.name: _param_json(given.get(o.name, o.default)) for o in main_opts}
@@ -500,15 +566,23 @@ def run_lesson(n: int, given: Mapping[str, Any] | None = None, *,
             by_name = {o.name: o for o in own}
             bad = sorted(set(extra) - set(by_name))
             if bad:
-                raise UsageError(f"--{ex.flag} has no parameter {bad[0]!r}; allowed "
-                                 + ", ".join(by_name))
+                raise UsageError(
+                    f"--{ex.flag} has no parameter {bad[0]!r}; allowed " + ", ".join(by_name)
+                )
             keywords.update(extra)
-            ex_flags = {**{s: flags[s] for s in ex.shared if s in flags},
-                        **{o.name: o.flag for o in own}}
-            params.update({o.flag[2:].replace("-", "_"): _param_json(extra.get(o.name, o.default))
-                           for o in own})
-            values[ex.flag] = record_values(_call(_extra_function(ex), keywords, ex_flags,
-                                                  progress))
+            ex_flags = {
+                **{s: flags[s] for s in ex.shared if s in flags},
+                **{o.name: o.flag for o in own},
+            }
+            params.update(
+                {
+                    o.flag[2:].replace("-", "_"): _param_json(extra.get(o.name, o.default))
+                    for o in own
+                }
+            )
+            values[ex.flag] = record_values(
+                _call(_extra_function(ex), keywords, ex_flags, progress)
+            )
     return {"lesson": n, "parameters": params, "values": values}
 
 
@@ -516,8 +590,7 @@ def main(args: argparse.Namespace) -> int:
     n = args.lesson_number
     opts = lesson_options(n)
     given = {o.name: getattr(args, o.dest) for o in opts if not o.extra and hasattr(args, o.dest)}
-    extra_given = {o.name: getattr(args, o.dest) for o in opts
-                   if o.extra and hasattr(args, o.dest)}
+    extra_given = {o.name: getattr(args, o.dest) for o in opts if o.extra and hasattr(args, o.dest)}
     ex = EXTRAS.get(n)
     extra: dict[str, Any] | None = None
     if ex is not None:
@@ -525,8 +598,9 @@ def main(args: argparse.Namespace) -> int:
             extra = extra_given
         elif extra_given:
             first = next(o.flag for o in opts if o.extra and o.name in extra_given)
-            print(f"{PROG} lesson {n}: error: {first}: allowed only with --{ex.flag}",
-                  file=sys.stderr)
+            print(
+                f"{PROG} lesson {n}: error: {first}: allowed only with --{ex.flag}", file=sys.stderr
+            )
             return EXIT_USAGE
     start = time.perf_counter()
     shown = [False]
@@ -535,7 +609,9 @@ def main(args: argparse.Namespace) -> int:
         if time.perf_counter() - start > 1.0:
             shown[0] = True
             print(f"\rlesson {n}: {frac:4.0%}", end="", file=sys.stderr, flush=True)
+
     from .shard import chosen
+
     try:
         with chosen(args.workers, args.dask):
             out = run_lesson(n, given, extra=extra, progress=progress)
@@ -569,6 +645,7 @@ def command_line(n: int, settings: Mapping[str, Any]) -> str:
 
 # -- the record as numbers -------------------------------------------------------------------------
 
+
 def result_summary(r: Result) -> dict[str, Any]:
     """A compact summary of one run: the keys of ``python -m sim compare --json``'s ``pop3`` and
     ``imap`` objects, plus ``tls_bytes`` (TLS octets, all devices, both directions) and
@@ -590,8 +667,11 @@ def _is_pairs_hint(hint: Any) -> bool:
     if len(args) != 2 or args[1] is not Ellipsis:
         return False
     inner = args[0]
-    return (typing.get_origin(inner) is tuple and len(typing.get_args(inner)) == 2
-            and typing.get_args(inner)[0] is str)
+    return (
+        typing.get_origin(inner) is tuple
+        and len(typing.get_args(inner)) == 2
+        and typing.get_args(inner)[0] is str
+    )
 
 
 def _value(x: Any, hint: Any = None) -> Any:
@@ -600,9 +680,14 @@ def _value(x: Any, hint: Any = None) -> Any:
     if dataclasses.is_dataclass(x) and not isinstance(x, type):
         return record_values(x)
     if isinstance(x, (tuple, list)):
-        pairs = _is_pairs_hint(hint) if hint is not None else (
-            bool(x) and all(isinstance(i, tuple) and len(i) == 2 and isinstance(i[0], str)
-                            for i in x))
+        pairs = (
+            _is_pairs_hint(hint)
+            if hint is not None
+            else (
+                bool(x)
+                and all(isinstance(i, tuple) and len(i) == 2 and isinstance(i[0], str) for i in x)
+            )
+        )
         if pairs:
             return {k: _value(v) for k, v in x}
         return [_value(i) for i in x]
@@ -656,8 +741,10 @@ def text(out: Mapping[str, Any]) -> str:
     ``key  value`` line per number (nested keys joined with dots)."""
     n = out["lesson"]
     fn = lesson_function(n)
-    params = " ".join(f"{k}={param_text(v) if not isinstance(v, str) else v}"
-                      for k, v in out["parameters"].items())
+    params = " ".join(
+        f"{k}={param_text(v) if not isinstance(v, str) else v}"
+        for k, v in out["parameters"].items()
+    )
     rows = _leaves("", out["values"])
     width = max((len(k) for k, _ in rows), default=0)
     lines = [f"lesson {n}: {fn.__name__}", f"parameters: {params}", ""]

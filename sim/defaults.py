@@ -40,10 +40,30 @@ MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # ASSUMED: typical provider size limits ar
 # 24 VALUES are ASSUMED round numbers drawn to that shape, not the paper's fitted figures.  Only
 # the shape matters (the model rescales them to a mean of 1: the daily rates are unchanged).
 DAY_RHYTHM = (
-    0.3, 0.15, 0.1, 0.1, 0.1, 0.2,  # 0-5 h: night (about 4 % of the day's activity)
-    0.5, 0.9, 1.3, 1.6, 1.7, 1.6,  # 6-11 h: the morning rise
-    1.4, 1.5, 1.6, 1.6, 1.5, 1.3,  # 12-17 h: the working afternoon
-    1.1, 1.1, 1.2, 1.1, 0.8, 0.5,  # 18-23 h: the evening
+    0.3,
+    0.15,
+    0.1,
+    0.1,
+    0.1,
+    0.2,  # 0-5 h: night (about 4 % of the day's activity)
+    0.5,
+    0.9,
+    1.3,
+    1.6,
+    1.7,
+    1.6,  # 6-11 h: the morning rise
+    1.4,
+    1.5,
+    1.6,
+    1.6,
+    1.5,
+    1.3,  # 12-17 h: the working afternoon
+    1.1,
+    1.1,
+    1.2,
+    1.1,
+    0.8,
+    0.5,  # 18-23 h: the evening
 )
 
 VOCABULARY_SIZE = 200  # ASSUMED: distinct searchable keywords per user's mail (Zipf-weighted)

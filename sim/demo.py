@@ -112,8 +112,7 @@ class MailGenerator:
         attachments: list[Attachment] = []
         if rng.random() < 0.25:
             filename, media_type = rng.choice(_ATTACHMENTS)
-            attachments.append(Attachment(filename, round(10 ** rng.uniform(3.0, 4.7)),
-                                          media_type))
+            attachments.append(Attachment(filename, round(10 ** rng.uniform(3.0, 4.7)), media_type))
         others = [u for u in self.users if u != user]
         senders = [address(u) for u in others] + list(_OUTSIDERS)
         msg_seed = int.from_bytes(
@@ -153,8 +152,9 @@ class Demo:
         return 1
 
 
-def build_demo(users: int = 2, messages: int = 10, seed: int = 1, *,
-               random_passwords: bool = False) -> Demo:
+def build_demo(
+    users: int = 2, messages: int = 10, seed: int = 1, *, random_passwords: bool = False
+) -> Demo:
     """A store with ``users`` accounts, each INBOX holding ``messages`` messages, from ``seed``;
     ``random_passwords``: passwords from :func:`random_password` instead of the seed."""
     if not 0 <= messages <= MAX_MESSAGES:
@@ -163,8 +163,10 @@ def build_demo(users: int = 2, messages: int = 10, seed: int = 1, *,
         raise ValueError(f"seed={seed}: allowed >= 0")
     names = user_names(users)
     store = Store()
-    credentials = tuple(Credential(u, random_password() if random_passwords
-                                   else password_for(u, seed)) for u in names)
+    credentials = tuple(
+        Credential(u, random_password() if random_passwords else password_for(u, seed))
+        for u in names
+    )
     for cred in credentials:
         account = store.add_account(cred.user, cred.password)
         for folder in FOLDERS:

@@ -160,8 +160,10 @@ RANGES: dict[str, tuple[float, float]] = {
 
 # -- plumbing ----------------------------------------------------------------------------------------
 
-def _check(name: str, value: Any, *, integer: bool = False, optional: bool = False,
-           hi: float | None = None) -> None:
+
+def _check(
+    name: str, value: Any, *, integer: bool = False, optional: bool = False, hi: float | None = None
+) -> None:
     """Validate a lesson parameter against :data:`RANGES` (or ``hi`` when it depends on others)."""
     lo, top = RANGES[name]
     if hi is not None:
@@ -189,8 +191,7 @@ def _base(name: str, days: int, seed: int) -> Scenario:
 
 
 def _with_devices(sc: Scenario, fn: Callable[[DeviceSpec], DeviceSpec]) -> Scenario:
-    users = tuple(dataclasses.replace(u, devices=tuple(fn(d) for d in u.devices))
-                  for u in sc.users)
+    users = tuple(dataclasses.replace(u, devices=tuple(fn(d) for d in u.devices)) for u in sc.users)
     return dataclasses.replace(sc, users=users)
 
 
@@ -199,9 +200,14 @@ def _add_new_device(sc: Scenario, before_end_s: float = 2 * 3600.0) -> Scenario:
     end and on which the user does nothing (lessons 1, 4, 8: what does a new device see?)."""
     u = sc.users[0]
     proto = next(d for d in u.devices)
-    new = desktop("new", online=OnlinePattern(), use_weight=0.0,
-                  first_online_s=max(0.0, sc.duration_s - before_end_s),
-                  pop3=proto.pop3, imap=proto.imap)
+    new = desktop(
+        "new",
+        online=OnlinePattern(),
+        use_weight=0.0,
+        first_online_s=max(0.0, sc.duration_s - before_end_s),
+        pop3=proto.pop3,
+        imap=proto.imap,
+    )
     users = (dataclasses.replace(u, devices=u.devices + (new,)),) + sc.users[1:]
     return dataclasses.replace(sc, users=users)
 
@@ -221,8 +227,11 @@ def _old_shown(r: Result, tr: Trace) -> int:
     """Messages that arrived before the new device appeared and that it shows at the end."""
     new = _new(tr.scenario)
     arrivals = tr.messages
-    return sum(1 for mid in _final(r).held(new.name)
-               if mid < len(arrivals) and arrivals[mid].time < new.spec.first_online_s)
+    return sum(
+        1
+        for mid in _final(r).held(new.name)
+        if mid < len(arrivals) and arrivals[mid].time < new.spec.first_online_s
+    )
 
 
 def _run(sc: Scenario, protocol: Protocol, trace: Trace, **options: Any) -> Result:
@@ -237,10 +246,14 @@ def _both(sc: Scenario, trace: Trace | None = None) -> tuple[Trace, Result, Resu
 
 def _pop3(leave_days: float | None, **extra: Any) -> Callable[[DeviceSpec], DeviceSpec]:
     def change(d: DeviceSpec) -> DeviceSpec:
-        pol = dataclasses.replace(d.pop3, leave_on_server=leave_days is not None,
-                                  leave_days=leave_days if leave_days is not None
-                                  else d.pop3.leave_days, **extra)
+        pol = dataclasses.replace(
+            d.pop3,
+            leave_on_server=leave_days is not None,
+            leave_days=leave_days if leave_days is not None else d.pop3.leave_days,
+            **extra,
+        )
         return dataclasses.replace(d, pop3=pol)
+
     return change
 
 
@@ -249,6 +262,7 @@ def _pairs(result: Result, attr: str) -> tuple[tuple[str, Any], ...]:
 
 
 # -- lesson 1 --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Lesson1Result:
@@ -263,12 +277,16 @@ class Lesson1Result:
     phone_down_bytes_imap: int
 
 
-def lesson1_where_mail_lives(*, days: int = 7, seed: int = 1,
-                             leave_on_server_days: float | None = None,
-                             headers_first: bool = False,
-                             fetch: FetchMode = FetchMode.BODIES_ON_OPEN,
-                             attachments_eager: bool = False,
-                             attachments_opened_pct: float = 50.0) -> Lesson1Result:
+def lesson1_where_mail_lives(
+    *,
+    days: int = 7,
+    seed: int = 1,
+    leave_on_server_days: float | None = None,
+    headers_first: bool = False,
+    fetch: FetchMode = FetchMode.BODIES_ON_OPEN,
+    attachments_eager: bool = False,
+    attachments_opened_pct: float = 50.0,
+) -> Lesson1Result:
     """POP3 downloads to each device; IMAP keeps mail on the server and shows it everywhere.
 
     ``attachments_opened_pct``: of the opened messages with an attachment, the percentage whose
@@ -276,8 +294,12 @@ def lesson1_where_mail_lives(*, days: int = 7, seed: int = 1,
     an IMAP client fetching attachments on demand downloads."""
     sc = _base("family", days, seed)
     _check("attachments_opened_pct", attachments_opened_pct)
-    sc = dataclasses.replace(sc, workload=dataclasses.replace(
-        sc.workload, attachment_open_share=attachments_opened_pct / 100.0))
+    sc = dataclasses.replace(
+        sc,
+        workload=dataclasses.replace(
+            sc.workload, attachment_open_share=attachments_opened_pct / 100.0
+        ),
+    )
     _check("leave_on_server_days", leave_on_server_days, optional=True)
     _bool("headers_first", headers_first)
     _bool("attachments_eager", attachments_eager)
@@ -287,15 +309,25 @@ def lesson1_where_mail_lives(*, days: int = 7, seed: int = 1,
 
     def change(d: DeviceSpec) -> DeviceSpec:
         d = _pop3(leave_on_server_days, headers_first=headers_first)(d)
-        return dataclasses.replace(d, imap=dataclasses.replace(d.imap, fetch_mode=fetch,
-                                                               attachments=att))
+        return dataclasses.replace(
+            d, imap=dataclasses.replace(d.imap, fetch_mode=fetch, attachments=att)
+        )
+
     sc = _add_new_device(_with_devices(sc, change))
     tr, p, i = _both(sc)
-    return Lesson1Result(p, i, p.conservation.delivered, _old_shown(p, tr), _old_shown(i, tr),
-                         p.device("alex/phone").down.total, i.device("alex/phone").down.total)
+    return Lesson1Result(
+        p,
+        i,
+        p.conservation.delivered,
+        _old_shown(p, tr),
+        _old_shown(i, tr),
+        p.device("alex/phone").down.total,
+        i.device("alex/phone").down.total,
+    )
 
 
 # -- lesson 2 --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ConnectionSetup:
@@ -317,13 +349,19 @@ class Lesson2Result:
     rows: tuple[ConnectionSetup, ...]
 
 
-_PORTS = {("pop3", TlsMode.NONE): 110, ("pop3", TlsMode.STARTTLS): 110,
-          ("pop3", TlsMode.IMPLICIT): 995, ("imap", TlsMode.NONE): 143,
-          ("imap", TlsMode.STARTTLS): 143, ("imap", TlsMode.IMPLICIT): 993}
+_PORTS = {
+    ("pop3", TlsMode.NONE): 110,
+    ("pop3", TlsMode.STARTTLS): 110,
+    ("pop3", TlsMode.IMPLICIT): 995,
+    ("imap", TlsMode.NONE): 143,
+    ("imap", TlsMode.STARTTLS): 143,
+    ("imap", TlsMode.IMPLICIT): 993,
+}
 
 
-def lesson2_ports_and_tls(*, rtt_ms: float = 50.0, bandwidth_kbps: float = 10000.0
-                          ) -> Lesson2Result:
+def lesson2_ports_and_tls(
+    *, rtt_ms: float = 50.0, bandwidth_kbps: float = 10000.0
+) -> Lesson2Result:
     """Connection set-up per port and TLS mode, from real engine sessions on a given link."""
     _check("rtt_ms", rtt_ms)
     _check("bandwidth_kbps", bandwidth_kbps)
@@ -339,11 +377,23 @@ def lesson2_ports_and_tls(*, rtt_ms: float = 50.0, bandwidth_kbps: float = 10000
                 for ex in rec.exchanges:
                     clear += ex.client_bytes + ex.server_bytes
                     words = ex.client.strip().upper().split()
-                    if tls is TlsMode.STARTTLS and (words == [b"STLS"] or words[-1:] == [b"STARTTLS"]):
+                    if tls is TlsMode.STARTTLS and (
+                        words == [b"STLS"] or words[-1:] == [b"STARTTLS"]
+                    ):
                         break
-            rows.append(ConnectionSetup(proto, _PORTS[(proto, tls)], tls, cost.round_trips,
-                                        cost.up.total, cost.down.total, cost.duration_s,
-                                        tls is TlsMode.NONE, clear))
+            rows.append(
+                ConnectionSetup(
+                    proto,
+                    _PORTS[(proto, tls)],
+                    tls,
+                    cost.round_trips,
+                    cost.up.total,
+                    cost.down.total,
+                    cost.duration_s,
+                    tls is TlsMode.NONE,
+                    clear,
+                )
+            )
     return Lesson2Result(tuple(rows))
 
 
@@ -353,20 +403,24 @@ def _login_record(proto: str, tls: TlsMode) -> SessionRecord:
     store = Store()
     store.add_account("user", "secret")
     if proto == "pop3":
-        res = pop3_poll(Pop3Server(store, pop3_config(DEFAULT_PROFILE,
-                                                      tls_available=tls is TlsMode.STARTTLS)),
-                        PollOptions("user", "secret", stls=tls is TlsMode.STARTTLS))
+        res = pop3_poll(
+            Pop3Server(store, pop3_config(DEFAULT_PROFILE, tls_available=tls is TlsMode.STARTTLS)),
+            PollOptions("user", "secret", stls=tls is TlsMode.STARTTLS),
+        )
         ex = res.record.exchanges
         idx = next(i for i, e in enumerate(ex) if e.client.startswith(b"PASS"))
         return SessionRecord("pop3", ex[: idx + 1])
-    cfg = imap_config(DEFAULT_PROFILE, starttls=tls is TlsMode.STARTTLS,
-                      implicit_tls=tls is TlsMode.IMPLICIT)
-    client = imap_connect(ImapServer(store, cfg), "user", "secret",
-                          starttls=tls is TlsMode.STARTTLS, mailbox=None)
+    cfg = imap_config(
+        DEFAULT_PROFILE, starttls=tls is TlsMode.STARTTLS, implicit_tls=tls is TlsMode.IMPLICIT
+    )
+    client = imap_connect(
+        ImapServer(store, cfg), "user", "secret", starttls=tls is TlsMode.STARTTLS, mailbox=None
+    )
     return client.take_record()
 
 
 # -- lesson 3 --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Lesson3Result:
@@ -392,8 +446,10 @@ LESSON3_DEVICES = ("phone", "laptop", "desktop", "all")  # the family preset's d
 
 def _overhead(devices: Iterable[DeviceSummary]) -> float:
     """Wire octets that carried no message content, summed over ``devices``."""
-    return sum(d.wire_bytes - sum(t.header + t.body + t.attachment for t in (d.up, d.down))
-               for d in devices)
+    return sum(
+        d.wire_bytes - sum(t.header + t.body + t.attachment for t in (d.up, d.down))
+        for d in devices
+    )
 
 
 def _lesson3_view(r: Result, device: str, days: int) -> tuple[Delay, float, float, float]:
@@ -401,14 +457,25 @@ def _lesson3_view(r: Result, device: str, days: int) -> tuple[Delay, float, floa
     chosen = r.devices if device == "all" else (r.device(f"alex/{device}"),)
     per = len(chosen) * days
     delay = r.summary.notification_delay if device == "all" else chosen[0].notification_delay
-    return (delay, _overhead(chosen) / per, sum(d.connection_time_s for d in chosen) / per,
-            sum(d.radio_wakeups for d in chosen) / per)
+    return (
+        delay,
+        _overhead(chosen) / per,
+        sum(d.connection_time_s for d in chosen) / per,
+        sum(d.radio_wakeups for d in chosen) / per,
+    )
 
 
-def lesson3_notification(*, poll_interval_min: float = 10.0, idle: bool = True, days: int = 7,
-                         seed: int = 1, nat_timeout_min: int | None = None,
-                         keepalive_min: int | None = None, device: str = "phone",
-                         tls_resumption: bool = False) -> Lesson3Result:
+def lesson3_notification(
+    *,
+    poll_interval_min: float = 10.0,
+    idle: bool = True,
+    days: int = 7,
+    seed: int = 1,
+    nat_timeout_min: int | None = None,
+    keepalive_min: int | None = None,
+    device: str = "phone",
+    tls_resumption: bool = False,
+) -> Lesson3Result:
     """How fast new mail shows up: POP3 polling vs IMAP IDLE (or IMAP polling) -- also behind
     a router that forgets connections quiet for ``nat_timeout_min``, and with the server's
     ``* OK Still here`` every ``keepalive_min`` of silence.  ``device``: whose figures
@@ -416,37 +483,44 @@ def lesson3_notification(*, poll_interval_min: float = 10.0, idle: bool = True, 
     connection resumes a TLS 1.3 session (no certificate flight) instead of a full handshake."""
     _bool("tls_resumption", tls_resumption)
     if device not in LESSON3_DEVICES:
-        raise ScenarioError("experiment", "device", device,
-                            f"one of {', '.join(LESSON3_DEVICES)}")
+        raise ScenarioError("experiment", "device", device, f"one of {', '.join(LESSON3_DEVICES)}")
     sc = _base("family", days, seed)
     _check("poll_interval_min", poll_interval_min)
     _bool("idle", idle)
     _check("nat_timeout_min", nat_timeout_min, integer=True, optional=True)
     _check("keepalive_min", keepalive_min, integer=True, optional=True)
     if nat_timeout_min is not None and not idle and nat_timeout_min < poll_interval_min:
-        raise ValueError(f"nat_timeout_min: {nat_timeout_min} is shorter than the poll interval "
-                         f"({poll_interval_min:g} min) of a polling IMAP client, which is not "
-                         f"modelled; allowed: >= {poll_interval_min:g}, None, or IDLE")
+        raise ValueError(
+            f"nat_timeout_min: {nat_timeout_min} is shorter than the poll interval "
+            f"({poll_interval_min:g} min) of a polling IMAP client, which is not "
+            f"modelled; allowed: >= {poll_interval_min:g}, None, or IDLE"
+        )
     every = poll_interval_min * 60.0
     nat = None if nat_timeout_min is None else 60.0 * nat_timeout_min
 
     def change(d: DeviceSpec) -> DeviceSpec:
         return dataclasses.replace(
-            d, pop3=dataclasses.replace(d.pop3, poll_interval_s=every),
+            d,
+            pop3=dataclasses.replace(d.pop3, poll_interval_s=every),
             imap=dataclasses.replace(d.imap, idle=idle, poll_interval_s=every),
-            link=dataclasses.replace(d.link, nat_idle_timeout_s=nat))
+            link=dataclasses.replace(d.link, nat_idle_timeout_s=nat),
+        )
+
     sc = dataclasses.replace(_with_devices(sc, change), tls_resumption=tls_resumption)
     if keepalive_min is not None:
-        sc = dataclasses.replace(sc, server=dataclasses.replace(
-            sc.server, idle_keepalive_s=60.0 * keepalive_min))
+        sc = dataclasses.replace(
+            sc, server=dataclasses.replace(sc.server, idle_keepalive_s=60.0 * keepalive_min)
+        )
     _, p, i = _both(sc)
     pd, po, pc, pw = _lesson3_view(p, device, days)
     id_, io, ic, iw = _lesson3_view(i, device, days)
-    return Lesson3Result(p, i, POOLED if device == "all" else f"alex/{device}", pd, id_,
-                         po, io, pc, ic, pw, iw)
+    return Lesson3Result(
+        p, i, POOLED if device == "all" else f"alex/{device}", pd, id_, po, io, pc, ic, pw, iw
+    )
 
 
 # -- lesson 4 --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Lesson4Result:
@@ -479,8 +553,7 @@ def _in_folder(r: Result, filed: Iterable[int]) -> tuple[tuple[str, int], ...]:
         n = 0
         for mid in filed:
             copy, want = held.get(mid), intent.get(mid)
-            if copy is not None and want is not None and want[0] != INBOX \
-                    and copy[0] == want[0]:
+            if copy is not None and want is not None and want[0] != INBOX and copy[0] == want[0]:
                 n += 1
         out.append((dev.device, n))
     return tuple(out)
@@ -490,17 +563,22 @@ def lesson4_folders(*, days: int = 7, seed: int = 1, file_per_day: float = 5.0) 
     """Folders: IMAP folders live on the server; POP3 folders only on the device that made them."""
     sc = _base("family", days, seed)
     _check("file_per_day", file_per_day)
-    sc = dataclasses.replace(sc, workload=dataclasses.replace(sc.workload,
-                                                              file_per_day=file_per_day))
+    sc = dataclasses.replace(
+        sc, workload=dataclasses.replace(sc.workload, file_per_day=file_per_day)
+    )
     sc = _add_new_device(sc)
     tr, p, i = _both(sc)
     wanted_p, wanted_i = _final(p).intent(), _final(i).intent()
-    filed = {m: f for m, f in _filed(tr).items() if wanted_i.get(m) is not None
-             or wanted_p.get(m) is not None}
+    filed = {
+        m: f
+        for m, f in _filed(tr).items()
+        if wanted_i.get(m) is not None or wanted_p.get(m) is not None
+    }
     return Lesson4Result(p, i, len(filed), _in_folder(p, filed), _in_folder(i, filed))
 
 
 # -- lesson 5 --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Lesson5Result:
@@ -515,12 +593,17 @@ def _flag_agreement(r: Result, tr: Trace) -> tuple[tuple[str, float], ...]:
     still wants, every device of theirs that exists by then -- where the device shows that flag
     as the user intends it."""
     sc, final = tr.scenario, _final(r)
-    held = {d.name: final.held(d.name) for d in sc.devices
-            if d.spec.first_online_s <= sc.duration_s}
-    devices_of = [[d.name for d in sc.devices if d.user == u and d.name in held]
-                  for u in range(len(sc.users))]
-    wanted = [(mid, flags, tr.messages[mid].user) for mid, folder, flags in final.intents
-              if folder is not None]
+    held = {
+        d.name: final.held(d.name) for d in sc.devices if d.spec.first_online_s <= sc.duration_s
+    }
+    devices_of = [
+        [d.name for d in sc.devices if d.user == u and d.name in held] for u in range(len(sc.users))
+    ]
+    wanted = [
+        (mid, flags, tr.messages[mid].user)
+        for mid, folder, flags in final.intents
+        if folder is not None
+    ]
     out = []
     for bit, name in FLAG_NAMES:
         agree = total = 0
@@ -565,6 +648,7 @@ def _cut(intervals: tuple[Interval, ...], gap: tuple[float, float]) -> list[Inte
 
 # -- lesson 6 --------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Lesson6Result:
     pop3: Result
@@ -584,10 +668,17 @@ class Lesson6Result:
 EVENING_H = (18.0, 23.0)  # the laptop's evening window in preset ``two_clients``
 
 
-def lesson6_leave_on_server(*, days: int = 7, seed: int = 1, first_leave_days: float | None = 14,
-                            second_leaves: bool = False, uidl: bool = True,
-                            poll_interval_min: float = 10.0, desktop_evenings: bool = False,
-                            bandwidth_kbps: float | None = None) -> Lesson6Result:
+def lesson6_leave_on_server(
+    *,
+    days: int = 7,
+    seed: int = 1,
+    first_leave_days: float | None = 14,
+    second_leaves: bool = False,
+    uidl: bool = True,
+    poll_interval_min: float = 10.0,
+    desktop_evenings: bool = False,
+    bandwidth_kbps: float | None = None,
+) -> Lesson6Result:
     """The article's two-client advice: the laptop leaves copies (``first_leave_days``; None =
     forever), the desktop downloads and deletes (unless ``second_leaves``).
 
@@ -608,30 +699,48 @@ def lesson6_leave_on_server(*, days: int = 7, seed: int = 1, first_leave_days: f
 
     def change(d: DeviceSpec) -> DeviceSpec:
         if d.name == "laptop":
-            pol = dataclasses.replace(d.pop3, leave_on_server=True, leave_days=first_leave_days,
-                                      use_uidl=uidl, poll_interval_s=every)
+            pol = dataclasses.replace(
+                d.pop3,
+                leave_on_server=True,
+                leave_days=first_leave_days,
+                use_uidl=uidl,
+                poll_interval_s=every,
+            )
         else:
-            pol = dataclasses.replace(d.pop3, leave_on_server=second_leaves, use_uidl=uidl,
-                                      poll_interval_s=every)
+            pol = dataclasses.replace(
+                d.pop3, leave_on_server=second_leaves, use_uidl=uidl, poll_interval_s=every
+            )
         d = dataclasses.replace(d, pop3=pol)
         if bandwidth_kbps is not None:
             down = bandwidth_kbps * 1000.0 / 8.0
-            d = dataclasses.replace(d, link=dataclasses.replace(
-                d.link, down_Bps=down, up_Bps=min(d.link.up_Bps, down)))
+            d = dataclasses.replace(
+                d, link=dataclasses.replace(d.link, down_Bps=down, up_Bps=min(d.link.up_Bps, down))
+            )
         if desktop_evenings and d.name == "desktop":
             windows = tuple(sorted(set(d.online.windows_h) | {EVENING_H}))
             d = dataclasses.replace(d, online=dataclasses.replace(d.online, windows_h=windows))
         return d
+
     sc = _with_devices(sc, change)
     _, p, i = _both(sc)
     online = tuple((f"{u.name}/{d.name}", d.online.windows_h) for u in sc.users for d in u.devices)
-    return Lesson6Result(p, i, _pairs(p, "missed_messages"), _pairs(i, "missed_messages"),
-                         p.summary.duplicate_download_bytes, i.summary.duplicate_download_bytes,
-                         sum(d.lock_refusals for d in p.devices), p.summary.server_storage_bytes,
-                         i.summary.server_storage_bytes, _pairs(p, "lock_refusals"), online)
+    return Lesson6Result(
+        p,
+        i,
+        _pairs(p, "missed_messages"),
+        _pairs(i, "missed_messages"),
+        p.summary.duplicate_download_bytes,
+        i.summary.duplicate_download_bytes,
+        sum(d.lock_refusals for d in p.devices),
+        p.summary.server_storage_bytes,
+        i.summary.server_storage_bytes,
+        _pairs(p, "lock_refusals"),
+        online,
+    )
 
 
 # -- lesson 7 --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ZeroDay:
@@ -678,10 +787,15 @@ def _zero_days(trace: Trace, pw: Result, iw: Result) -> tuple[ZeroDay, ...]:
     return tuple(out)
 
 
-def lesson7_virus(*, days: int = 7, seed: int = 59, infected_share: float = INFECTED_SHARE,
-                  signature_delay_h: float = SIGNATURE_DELAY_S / 3600.0,
-                  leave_on_server_days: float | None = 14,
-                  imap_offline: bool = False) -> Lesson7Result:
+def lesson7_virus(
+    *,
+    days: int = 7,
+    seed: int = 59,
+    infected_share: float = INFECTED_SHARE,
+    signature_delay_h: float = SIGNATURE_DELAY_S / 3600.0,
+    leave_on_server_days: float | None = 14,
+    imap_offline: bool = False,
+) -> Lesson7Result:
     """Infected mail: the server scans at delivery under both protocols; a zero-day passes that
     scan and is recognised only by a signature update ``signature_delay_h`` later on average
     (exponential), when the server rescans what it stores and each device's scanner checks its
@@ -699,18 +813,33 @@ def lesson7_virus(*, days: int = 7, seed: int = 59, infected_share: float = INFE
     def change(d: DeviceSpec) -> DeviceSpec:
         d = _pop3(leave_on_server_days)(d)
         return dataclasses.replace(d, imap=dataclasses.replace(d.imap, fetch_mode=fetch))
+
     sc = dataclasses.replace(
-        _with_devices(sc, change), signature_delay_s=signature_delay_h * 3600.0,
-        workload=dataclasses.replace(sc.workload, infected_share=infected_share))
+        _with_devices(sc, change),
+        signature_delay_s=signature_delay_h * 3600.0,
+        workload=dataclasses.replace(sc.workload, infected_share=infected_share),
+    )
     tr, p, i = _both(sc)
     zd = _zero_days(tr, p, i)
-    kept = [sum(1 for z in zd if z.detected_s is not None and not getattr(z, f"copies_{k}"))
-            for k in ("pop3", "imap")]
-    return Lesson7Result(p, i, p.virus, i.virus, zd, p.virus.reached_devices,
-                         i.virus.reached_devices, kept[0], kept[1])
+    kept = [
+        sum(1 for z in zd if z.detected_s is not None and not getattr(z, f"copies_{k}"))
+        for k in ("pop3", "imap")
+    ]
+    return Lesson7Result(
+        p,
+        i,
+        p.virus,
+        i.virus,
+        zd,
+        p.virus.reached_devices,
+        i.virus.reached_devices,
+        kept[0],
+        kept[1],
+    )
 
 
 # -- lesson 8 --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Lesson8Result:
@@ -725,8 +854,9 @@ class Lesson8Result:
     new_device_search_s_imap: float  # seconds it took
 
 
-def lesson8_search(*, days: int = 7, seed: int = 1,
-                   leave_on_server_days: float | None = None) -> Lesson8Result:
+def lesson8_search(
+    *, days: int = 7, seed: int = 1, leave_on_server_days: float | None = None
+) -> Lesson8Result:
     """Searching: on the server (IMAP SEARCH) or in the local store (POP3)."""
     sc = _base("family", days, seed)
     _check("leave_on_server_days", leave_on_server_days, optional=True)
@@ -738,19 +868,36 @@ def lesson8_search(*, days: int = 7, seed: int = 1,
             counts[k] = counts.get(k, 0) + 1
     query = max(sorted(counts), key=lambda k: counts[k]) if counts else "topic0000"
     t = sc.duration_s - 60.0
-    extra = tuple(Action(t, 0, sc.device_id(name), ActionKind.SEARCH, query=query)
-                  for name in ("phone", "new"))
-    tr = dataclasses.replace(tr, actions=tuple(sorted(tr.actions + extra,  # (in time order)
-                                                      key=lambda a: a.time)))
+    extra = tuple(
+        Action(t, 0, sc.device_id(name), ActionKind.SEARCH, query=query)
+        for name in ("phone", "new")
+    )
+    tr = dataclasses.replace(
+        tr,
+        actions=tuple(
+            sorted(
+                tr.actions + extra,  # (in time order)
+                key=lambda a: a.time,
+            )
+        ),
+    )
     _, p, i = _both(sc, tr)
 
     def last(r: Result, dev: str) -> SearchRecord:
         return [s for s in r.searches if s.device == dev and s.time_s == t][-1]
+
     ps, is_, inew = last(p, "alex/phone"), last(i, "alex/phone"), last(i, "alex/new")
-    return Lesson8Result(p, i, query, ps.recall_share, is_.recall_share,
-                         _old_recall(p, tr, query, on_server=False),
-                         _old_recall(i, tr, query, on_server=True),
-                         inew.up_bytes + inew.down_bytes, inew.duration_s)
+    return Lesson8Result(
+        p,
+        i,
+        query,
+        ps.recall_share,
+        is_.recall_share,
+        _old_recall(p, tr, query, on_server=False),
+        _old_recall(i, tr, query, on_server=True),
+        inew.up_bytes + inew.down_bytes,
+        inew.duration_s,
+    )
 
 
 def _old_recall(r: Result, tr: Trace, query: str, *, on_server: bool) -> float:
@@ -761,8 +908,12 @@ def _old_recall(r: Result, tr: Trace, query: str, *, on_server: bool) -> float:
     relevant = found = 0
     for mid, folder, _ in final.intents:
         m = tr.messages[mid]
-        if folder is None or m.user != new.user or m.time >= new.spec.first_online_s \
-                or query not in m.keywords:
+        if (
+            folder is None
+            or m.user != new.user
+            or m.time >= new.spec.first_online_s
+            or query not in m.keywords
+        ):
             continue
         relevant += 1
         if mid in where:  # (the server holds every user's mail; mail ids are unique)
@@ -799,8 +950,9 @@ def _same_trace(tr: Trace, sc: Scenario) -> Trace:
 
 def _with_actions(tr: Trace, extra: Iterable[Action]) -> Trace:
     """``tr`` with ``extra`` actions merged in time order (stable: trace actions first at a tie)."""
-    return dataclasses.replace(tr, actions=tuple(sorted(tr.actions + tuple(extra),
-                                                        key=lambda a: a.time)))
+    return dataclasses.replace(
+        tr, actions=tuple(sorted(tr.actions + tuple(extra), key=lambda a: a.time))
+    )
 
 
 def _covers(ivs: tuple[Interval, ...], a: float, b: float) -> bool:
@@ -821,8 +973,9 @@ def _kept_by_user(tr: Trace) -> set[int]:
     return {m.id for m in tr.messages if not m.infected and m.id not in deleted}
 
 
-def _phone_first_message(sc: Scenario, tr: Trace, phone: int, before: float,
-                         window_s: float = 3600.0) -> int | None:
+def _phone_first_message(
+    sc: Scenario, tr: Trace, phone: int, before: float, window_s: float = 3600.0
+) -> int | None:
     """The latest arrival, at least ``window_s`` before ``before``, that the phone fetches first
     under every client set-up: for ``window_s`` after it arrived the phone was online and no other
     device of the user was.  The user never deletes it in the trace and it is not infected."""
@@ -832,8 +985,9 @@ def _phone_first_message(sc: Scenario, tr: Trace, phone: int, before: float,
         a, b = m.time, m.time + window_s
         if b > before or m.id not in kept:
             continue
-        if _covers(tr.online[phone], a, b) and not any(_touches(tr.online[d], a, b)
-                                                      for d in others):
+        if _covers(tr.online[phone], a, b) and not any(
+            _touches(tr.online[d], a, b) for d in others
+        ):
             return m.id
     return None
 
@@ -863,9 +1017,15 @@ class Lesson9Result:
     accidental_delete_on_server_pop3_archive: bool
 
 
-def lesson9_crash(*, days: int = 7, seed: int = 1, crash_day: float = 5.0,
-                  crash_device: str = "phone", backup_age_days: float | None = None,
-                  accidental_delete: bool = True) -> Lesson9Result:
+def lesson9_crash(
+    *,
+    days: int = 7,
+    seed: int = 1,
+    crash_day: float = 5.0,
+    crash_device: str = "phone",
+    backup_age_days: float | None = None,
+    accidental_delete: bool = True,
+) -> Lesson9Result:
     """A device crash (local storage wiped, backup of a given age restored) and, one day before it,
     a delete by mistake on the phone of a message the phone had fetched first (see
     :func:`_phone_first_message`); POP3 delete-after-download, POP3 with a desktop archive and IMAP
@@ -877,9 +1037,13 @@ def lesson9_crash(*, days: int = 7, seed: int = 1, crash_day: float = 5.0,
     dev_id = sc.device_id(crash_device, field_name="crash_device")
     name = sc.devices[dev_id].name
     t_crash = min(crash_day * DAY, sc.duration_s - 1.0)
-    sc = dataclasses.replace(sc, crashes=CrashSpec(
-        at=((name, t_crash),),
-        backup_age_s=None if backup_age_days is None else backup_age_days * DAY))
+    sc = dataclasses.replace(
+        sc,
+        crashes=CrashSpec(
+            at=((name, t_crash),),
+            backup_age_s=None if backup_age_days is None else backup_age_days * DAY,
+        ),
+    )
     tr = generate(sc)
     target: int | None = None
     t_del: float | None = None
@@ -890,8 +1054,10 @@ def lesson9_crash(*, days: int = 7, seed: int = 1, crash_day: float = 5.0,
         if target is None:
             t_del = None
         else:
-            tr = _with_actions(tr, (Action(t_del, sc.devices[phone].user, phone,
-                                           ActionKind.DELETE, target=target),))
+            tr = _with_actions(
+                tr,
+                (Action(t_del, sc.devices[phone].user, phone, ActionKind.DELETE, target=target),),
+            )
     _, p, i = _both(sc, tr)
     arch_sc = _desktop_archive(sc)
     a = _run(arch_sc, Protocol.POP3, _same_trace(tr, arch_sc))
@@ -907,8 +1073,23 @@ def lesson9_crash(*, days: int = 7, seed: int = 1, crash_day: float = 5.0,
 
     def crash(r: Result) -> CrashRecord | None:
         return next((c for c in r.crashes if c.device == name), None)
-    return Lesson9Result(p, i, a, crash(p), crash(i), crash(a), target, t_del,
-                         gone(p), gone(i), gone(a), on_server(p), on_server(i), on_server(a))
+
+    return Lesson9Result(
+        p,
+        i,
+        a,
+        crash(p),
+        crash(i),
+        crash(a),
+        target,
+        t_del,
+        gone(p),
+        gone(i),
+        gone(a),
+        on_server(p),
+        on_server(i),
+        on_server(a),
+    )
 
 
 class Lesson9Setup(enum.Enum):
@@ -969,8 +1150,11 @@ class YearlyLoss:
     imap: YearLosses
 
     def losses(self, setup: Lesson9Setup) -> YearLosses:
-        return {Lesson9Setup.POP3: self.pop3, Lesson9Setup.POP3_ARCHIVE: self.pop3_archive,
-                Lesson9Setup.IMAP: self.imap}[setup]
+        return {
+            Lesson9Setup.POP3: self.pop3,
+            Lesson9Setup.POP3_ARCHIVE: self.pop3_archive,
+            Lesson9Setup.IMAP: self.imap,
+        }[setup]
 
     @property
     def lost_pop3(self) -> tuple[int, ...]:
@@ -989,8 +1173,9 @@ class YearlyLoss:
         return self.imap.mean
 
 
-def lesson9_year_scenario(*, seed: int = 1, crashes_per_year: float = 1.0,
-                          backup_age_days: float | None = None) -> Scenario:
+def lesson9_year_scenario(
+    *, seed: int = 1, crashes_per_year: float = 1.0, backup_age_days: float | None = None
+) -> Scenario:
     """One Monte Carlo year: preset ``family``, :data:`YEAR_DAYS` days, random crashes of every
     device at ``crashes_per_year`` each, restored from a backup ``backup_age_days`` old."""
     _check("seed", seed, integer=True)
@@ -1003,9 +1188,13 @@ def _year_scenario(seed: int, crashes_per_year: float, backup_age_days: float | 
     """:func:`lesson9_year_scenario` unchecked (trial seeds ``seed + k`` may pass the top of the
     lessons' seed range; the scenario itself takes any seed below 2**63)."""
     sc = preset("family", days=YEAR_DAYS, seed=seed)
-    return dataclasses.replace(sc, crashes=CrashSpec(
-        rate_per_year=crashes_per_year,
-        backup_age_s=None if backup_age_days is None else backup_age_days * DAY))
+    return dataclasses.replace(
+        sc,
+        crashes=CrashSpec(
+            rate_per_year=crashes_per_year,
+            backup_age_s=None if backup_age_days is None else backup_age_days * DAY,
+        ),
+    )
 
 
 def _accidental_deletes(tr: Trace, phone: int, per_year: float, seed: int) -> tuple[Action, ...]:
@@ -1029,8 +1218,11 @@ def _accidental_deletes(tr: Trace, phone: int, per_year: float, seed: int) -> tu
     t = rng.expovariate(rate)
     while t < dur:
         i = bisect.bisect_right(starts, t) - 1
-        at = t if i >= 0 and t < usage[i].end else (starts[i + 1] if i + 1 < len(starts)
-                                                      else math.inf)
+        at = (
+            t
+            if i >= 0 and t < usage[i].end
+            else (starts[i + 1] if i + 1 < len(starts) else math.inf)
+        )
         if at < dur:
             lo = bisect.bisect_left(times, at - RECENT_DAYS * DAY)
             hi = bisect.bisect_left(times, at - 3600.0)
@@ -1043,8 +1235,9 @@ def _accidental_deletes(tr: Trace, phone: int, per_year: float, seed: int) -> tu
     return tuple(out)
 
 
-def _share(progress: Callable[[float], None] | None, k: int,
-           n: int) -> Callable[[float], None] | None:
+def _share(
+    progress: Callable[[float], None] | None, k: int, n: int
+) -> Callable[[float], None] | None:
     """``progress`` for run ``k`` of ``n``: its fraction done maps to ``k/n .. (k+1)/n``."""
     if progress is None:
         return None
@@ -1052,18 +1245,24 @@ def _share(progress: Callable[[float], None] | None, k: int,
     return lambda f: report((k + f) / n)
 
 
-def lesson9_yearly_loss(*, trials: int = 3, crashes_per_year: float = 1.0,
-                        accidental_deletes_per_year: float = 4.0,
-                        backup_age_days: float | None = None, seed: int = 1,
-                        progress: Callable[[float], None] | None = None) -> YearlyLoss:
+def lesson9_yearly_loss(
+    *,
+    trials: int = 3,
+    crashes_per_year: float = 1.0,
+    accidental_deletes_per_year: float = 4.0,
+    backup_age_days: float | None = None,
+    seed: int = 1,
+    progress: Callable[[float], None] | None = None,
+) -> YearlyLoss:
     """Messages lost per year to device crashes and to deletes by mistake on the phone, preset
     ``family``, ``trials`` whole simulated years (see :class:`YearlyLoss`).  ``progress`` is
     called with the fraction done, about 100 times per run (three runs per trial)."""
     _check("trials", trials, integer=True)
     _check("accidental_deletes_per_year", accidental_deletes_per_year)
     _check("seed", seed, integer=True)
-    lesson9_year_scenario(seed=seed, crashes_per_year=crashes_per_year,
-                          backup_age_days=backup_age_days)  # validates the rest before any run
+    lesson9_year_scenario(
+        seed=seed, crashes_per_year=crashes_per_year, backup_age_days=backup_age_days
+    )  # validates the rest before any run
     lost: dict[Lesson9Setup, tuple[list[int], list[int]]] = {s: ([], []) for s in Lesson9Setup}
     simulated: list[float] = []
     crashes: list[int] = []
@@ -1073,22 +1272,30 @@ def lesson9_yearly_loss(*, trials: int = 3, crashes_per_year: float = 1.0,
         sc = _year_scenario(seed + k, crashes_per_year, backup_age_days)
         tr = generate(sc)
         wanted = _kept_by_user(tr)  # (the messages deleted by mistake are among them)
-        extra = _accidental_deletes(tr, sc.device_id("phone"), accidental_deletes_per_year,
-                                    seed + k)
+        extra = _accidental_deletes(
+            tr, sc.device_id("phone"), accidental_deletes_per_year, seed + k
+        )
         tr = _with_actions(tr, extra)
         targets = [a.target for a in extra if a.target is not None]
         crashes.append(len(tr.crashes))
         deletes.append(len(extra))
         arch_sc = _desktop_archive(sc)
         for setup, scenario, proto, trace in (
-                (Lesson9Setup.POP3, sc, Protocol.POP3, tr),
-                (Lesson9Setup.POP3_ARCHIVE, arch_sc, Protocol.POP3, _same_trace(tr, arch_sc)),
-                (Lesson9Setup.IMAP, sc, Protocol.IMAP, tr)):
+            (Lesson9Setup.POP3, sc, Protocol.POP3, tr),
+            (Lesson9Setup.POP3_ARCHIVE, arch_sc, Protocol.POP3, _same_trace(tr, arch_sc)),
+            (Lesson9Setup.IMAP, sc, Protocol.IMAP, tr),
+        ):
             # a daily grid and no per-device series: the yearly counts need neither (they are
             # the same as with the default grid), and without them a year runs several times
             # faster
-            r = _run(scenario, proto, trace, grid_step_s=DAY, device_series=False,
-                     progress=_share(progress, runs, 3 * trials))
+            r = _run(
+                scenario,
+                proto,
+                trace,
+                grid_step_s=DAY,
+                device_series=False,
+                progress=_share(progress, runs, 3 * trials),
+            )
             why = dict(_final(r).gone)
             gone = {mid for mid in wanted if mid in why}
             crashed = {mid for mid in gone if why[mid] is LossReason.CRASH}
@@ -1100,7 +1307,17 @@ def lesson9_yearly_loss(*, trials: int = 3, crashes_per_year: float = 1.0,
     if progress is not None:
         progress(1.0)
     by = {s: YearLosses(tuple(c), tuple(d)) for s, (c, d) in lost.items()}
-    return YearlyLoss(trials, YEAR_DAYS, float(crashes_per_year),
-                      float(accidental_deletes_per_year), backup_age_days,
-                      tuple(seed + k for k in range(trials)), tuple(simulated), tuple(crashes),
-                      tuple(deletes), by[Lesson9Setup.POP3], by[Lesson9Setup.POP3_ARCHIVE], by[Lesson9Setup.IMAP])
+    return YearlyLoss(
+        trials,
+        YEAR_DAYS,
+        float(crashes_per_year),
+        float(accidental_deletes_per_year),
+        backup_age_days,
+        tuple(seed + k for k in range(trials)),
+        tuple(simulated),
+        tuple(crashes),
+        tuple(deletes),
+        by[Lesson9Setup.POP3],
+        by[Lesson9Setup.POP3_ARCHIVE],
+        by[Lesson9Setup.IMAP],
+    )

@@ -213,8 +213,9 @@ class WireTrace:
         print(f"{self.prefix} -- {text}", file=self.stream, flush=True)
 
     def closed(self, how: str) -> None:
-        self.note(f"{how}; client sent {self.client_bytes} bytes, server sent "
-                  f"{self.server_bytes} bytes")
+        self.note(
+            f"{how}; client sent {self.client_bytes} bytes, server sent {self.server_bytes} bytes"
+        )
 
     def _lines(self, who: str, data: bytes) -> None:
         text = self._partial[who] + data
@@ -226,11 +227,13 @@ class WireTrace:
         if who == "C":
             lines = [self._redact(line) for line in lines]
         if len(lines) > self.HEAD + self.TAIL + 1:
-            hidden = lines[self.HEAD:-self.TAIL]
+            hidden = lines[self.HEAD : -self.TAIL]
             octets = sum(len(ln) + 2 for ln in hidden)
-            lines = lines[:self.HEAD] + [b"... %d more lines (%d octets) ..." % (len(hidden),
-                                                                               octets)] \
-                + lines[-self.TAIL:]
+            lines = (
+                lines[: self.HEAD]
+                + [b"... %d more lines (%d octets) ..." % (len(hidden), octets)]
+                + lines[-self.TAIL :]
+            )
         for line in lines:
             shown = line.decode("utf-8", "backslashreplace")
             if len(shown) > 200:
@@ -344,8 +347,11 @@ class _Connection:
             except Exception:
                 traceback.print_exc(file=sys.stderr)
         if self.trace is not None:
-            self.trace.closed(f"dropped without QUIT/LOGOUT ({how})" if dropped
-                              else "session ended by QUIT/LOGOUT")
+            self.trace.closed(
+                f"dropped without QUIT/LOGOUT ({how})"
+                if dropped
+                else "session ended by QUIT/LOGOUT"
+            )
         if self.farewell is not None and self.greeted and not self.writer.is_closing():
             if self.trace is not None:
                 self.trace.server(self.farewell)
@@ -373,7 +379,8 @@ class _Connection:
         waker = asyncio.ensure_future(self.wake.wait())
         try:
             done, _ = await asyncio.wait(
-                {self._read, waker}, timeout=self._timeout(),
+                {self._read, waker},
+                timeout=self._timeout(),
                 return_when=asyncio.FIRST_COMPLETED,
             )
         finally:
@@ -426,8 +433,11 @@ class _Connection:
 
     async def _after_command(self, events: Any) -> None:
         """Move a fresh login into the logged-in budget; slow down and cut off failed logins."""
-        if (not self.authenticated and engine_account(self.engine) is not None
-                and not self.server.promote(self)):
+        if (
+            not self.authenticated
+            and engine_account(self.engine) is not None
+            and not self.server.promote(self)
+        ):
             self.engine.outbox.data_to_send()  # the login's OK is not sent after all
             raise _Refused("too many connections, try again later")
         failed = sum(type(event).__name__ in _FAILURE_EVENTS for event in events or ())
@@ -504,14 +514,22 @@ class LiveServer:
     doubles per failure from the same address, and a connection is closed after
     :data:`MAX_LOGIN_FAILURES`."""
 
-    def __init__(self, demo: Demo, factories: dict[Service, EngineFactory], *,
-                 host: str = "127.0.0.1", ports: dict[Service, int] | None = None,
-                 deliver_every: float | None = None, tls: ssl.SSLContext | None = None,
-                 idle_timeouts: dict[Service, float] | None = None,
-                 max_connections: int = MAX_CONNECTIONS,
-                 max_unauthenticated: int = MAX_UNAUTHENTICATED,
-                 login_timeout: float = LOGIN_TIMEOUT, slow_failures: bool = False,
-                 trace: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        demo: Demo,
+        factories: dict[Service, EngineFactory],
+        *,
+        host: str = "127.0.0.1",
+        ports: dict[Service, int] | None = None,
+        deliver_every: float | None = None,
+        tls: ssl.SSLContext | None = None,
+        idle_timeouts: dict[Service, float] | None = None,
+        max_connections: int = MAX_CONNECTIONS,
+        max_unauthenticated: int = MAX_UNAUTHENTICATED,
+        login_timeout: float = LOGIN_TIMEOUT,
+        slow_failures: bool = False,
+        trace: TextIO | None = None,
+    ) -> None:
         self.demo = demo
         self.factories = factories
         self.host = host
@@ -536,8 +554,9 @@ class LiveServer:
         self._servers: list[asyncio.base_events.Server] = []
         self._delivery: asyncio.Task[None] | None = None
         self.delivered = 0
-        self._listeners = [(account, self._listener_for(account))
-                           for account in demo.store.accounts.values()]
+        self._listeners = [
+            (account, self._listener_for(account)) for account in demo.store.accounts.values()
+        ]
         for account, listener in self._listeners:
             account.listeners.append(listener)
 
@@ -556,6 +575,7 @@ class LiveServer:
                 mark()
             elif not self._loop.is_closed():
                 self._loop.call_soon_threadsafe(mark)
+
         return changed
 
     def promote(self, conn: _Connection) -> bool:
@@ -594,7 +614,8 @@ class LiveServer:
             # implicit TLS too is accepted as plain TCP: the connection does its own handshake,
             # so a half-open handshake is counted in the budget and bounded by the login timeout
             server = await asyncio.start_server(
-                self._handler(service, factory), address, self.ports.get(service, 0))
+                self._handler(service, factory), address, self.ports.get(service, 0)
+            )
             self._servers.append(server)
             port = server.sockets[0].getsockname()[1]
             where.append(Listening(service, address, port))
@@ -602,8 +623,9 @@ class LiveServer:
             self._delivery = asyncio.ensure_future(self._deliver_loop(self.deliver_every))
         return where
 
-    def _handler(self, service: Service, factory: EngineFactory
-                 ) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Any]:
+    def _handler(
+        self, service: Service, factory: EngineFactory
+    ) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Any]:
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             if service.implicit_tls:  # before any await: the client's TLS hello must stay in
                 # the socket for start_tls, not land in the plaintext reader
@@ -613,8 +635,7 @@ class LiveServer:
             if len(self.unauthenticated) >= self.max_unauthenticated:
                 oldest, evicted = next(iter(self.unauthenticated.items()))
                 del self.unauthenticated[oldest]
-                oldest.farewell = oldest.service.farewell("too many connections waiting to "
-                                                          "log in")
+                oldest.farewell = oldest.service.farewell("too many connections waiting to log in")
                 evicted.cancel()
             number = next(self._numbers)
             trace = None
@@ -622,9 +643,16 @@ class LiveServer:
                 trace = WireTrace(self.trace, service, number)
                 peer = writer.get_extra_info("peername")
                 trace.note(f"connected from {peer[0]}:{peer[1]}" if peer else "connected")
-            conn = _Connection(self, service, factory(), reader, writer,
-                               self.idle_timeouts.get(service, service.idle_timeout), self.tls,
-                               trace)
+            conn = _Connection(
+                self,
+                service,
+                factory(),
+                reader,
+                writer,
+                self.idle_timeouts.get(service, service.idle_timeout),
+                self.tls,
+                trace,
+            )
             conn.deadline = asyncio.get_running_loop().time() + self.login_timeout
             self.connections.add(conn)
             self.unauthenticated[conn] = task
@@ -638,6 +666,7 @@ class LiveServer:
                 self.unauthenticated.pop(conn, None)
                 self.authenticated.discard(conn)
                 self._tasks.discard(task)
+
         return handle
 
     async def _deliver_loop(self, period: float) -> None:
@@ -647,8 +676,7 @@ class LiveServer:
                 for cred in self.demo.credentials:
                     account = self.demo.store.accounts[cred.user]
                     async with self.account_lock(account):  # not while its engines run
-                        self.delivered += self.demo.deliver_to(
-                            cred.user, datetime.now(UTC))
+                        self.delivered += self.demo.deliver_to(cred.user, datetime.now(UTC))
             except Exception:  # keep serving even if delivery breaks
                 traceback.print_exc(file=sys.stderr)
                 return
@@ -701,7 +729,7 @@ class _Pop3WithoutCleartextLogin:
             end = self._pending.find(b"\n")
             if end < 0:
                 break
-            line, self._pending = self._pending[:end + 1], self._pending[end + 1:]
+            line, self._pending = self._pending[: end + 1], self._pending[end + 1 :]
             events += self._line(line)
         if self._engine.closed or self._engine.awaiting_tls:
             self._pending = b""  # nothing pipelined behind STLS survives the upgrade
@@ -728,8 +756,9 @@ class _Pop3WithoutCleartextLogin:
         return list(self._engine.tls_started())
 
 
-def pop3_factory(demo: Demo, tls: bool = False, *, cleartext_login: bool = True,
-                 profile: str = SERVE_PROFILE) -> EngineFactory:
+def pop3_factory(
+    demo: Demo, tls: bool = False, *, cleartext_login: bool = True, profile: str = SERVE_PROFILE
+) -> EngineFactory:
     """A factory of POP3 engines over the demo store; ``tls``: STLS may be advertised (an
     implicit-TLS port passes False: the connection is already encrypted); ``cleartext_login``
     False: USER/PASS/APOP only after STLS; ``profile``: the server's texts
@@ -743,11 +772,18 @@ def pop3_factory(demo: Demo, tls: bool = False, *, cleartext_login: bool = True,
     def make() -> Engine:
         engine = Pop3Server(demo.store, config, connection_id=next(ids))
         return engine if cleartext_login else cast(Engine, _Pop3WithoutCleartextLogin(engine))
+
     return make
 
 
-def imap_factory(demo: Demo, tls: bool = False, *, implicit_tls: bool = False,
-                 cleartext_login: bool = True, profile: str = SERVE_PROFILE) -> EngineFactory:
+def imap_factory(
+    demo: Demo,
+    tls: bool = False,
+    *,
+    implicit_tls: bool = False,
+    cleartext_login: bool = True,
+    profile: str = SERVE_PROFILE,
+) -> EngineFactory:
     """A factory of IMAP engines over the demo store; ``tls``: STARTTLS may be advertised;
     ``implicit_tls``: the port is TLS from the first byte; ``cleartext_login`` False:
     LOGINDISABLED until STARTTLS (the engine's own switch); ``profile``: the server's texts."""
@@ -762,20 +798,27 @@ def imap_factory(demo: Demo, tls: bool = False, *, implicit_tls: bool = False,
     # ENABLE IMAP4rev2); rev1 clients such as imaplib file it with the next LIST's results.
     # AUTHENTICATE PLAIN with SASL-IR is offered wherever LOGIN is (the engine hides it behind
     # LOGINDISABLED): mbsync's and neomutt's defaults use it rather than LOGIN.
-    config = imap_config(profile, starttls=tls and not implicit_tls, implicit_tls=implicit_tls,
-                         cleartext_login=cleartext_login, select_list=False, auth_plain=True)
+    config = imap_config(
+        profile,
+        starttls=tls and not implicit_tls,
+        implicit_tls=implicit_tls,
+        cleartext_login=cleartext_login,
+        select_list=False,
+        auth_plain=True,
+    )
     return lambda: ImapServer(demo.store, config)
 
 
-def default_factories(demo: Demo, tls: bool = False, *, cleartext_login: bool = True,
-                      profile: str = SERVE_PROFILE) -> dict[Service, EngineFactory]:
+def default_factories(
+    demo: Demo, tls: bool = False, *, cleartext_login: bool = True, profile: str = SERVE_PROFILE
+) -> dict[Service, EngineFactory]:
     """Both real engines; with ``tls`` they offer STLS/STARTTLS and the implicit-TLS services
     POP3S and IMAPS are added; ``cleartext_login`` False: no login before TLS; ``profile``: the
     server's texts."""
-    factories = {Service.POP3: pop3_factory(demo, tls, cleartext_login=cleartext_login,
-                                            profile=profile),
-                 Service.IMAP: imap_factory(demo, tls, cleartext_login=cleartext_login,
-                                            profile=profile)}
+    factories = {
+        Service.POP3: pop3_factory(demo, tls, cleartext_login=cleartext_login, profile=profile),
+        Service.IMAP: imap_factory(demo, tls, cleartext_login=cleartext_login, profile=profile),
+    }
     if tls:
         factories[Service.POP3S] = pop3_factory(demo, False, profile=profile)
         factories[Service.IMAPS] = imap_factory(demo, False, implicit_tls=True, profile=profile)
@@ -792,15 +835,22 @@ def startup_lines(where: list[Listening], demo: Demo, deliver_every: float | Non
     return lines
 
 
-def startup_json(where: list[Listening], demo: Demo, *, messages: int, seed: int,
-                 deliver_every: float | None, tls: bool, public: bool = False) -> dict[str, Any]:
+def startup_json(
+    where: list[Listening],
+    demo: Demo,
+    *,
+    messages: int,
+    seed: int,
+    deliver_every: float | None,
+    tls: bool,
+    public: bool = False,
+) -> dict[str, Any]:
     """The documented ``--json`` start-up record."""
     record: dict[str, Any] = {
         w.service.value.lower(): {"host": w.host, "port": w.port} for w in where
     }
     record["users"] = [{"user": c.user, "password": c.password} for c in demo.credentials]
-    record.update(messages=messages, seed=seed, deliver_every=deliver_every, tls=tls,
-                  public=public)
+    record.update(messages=messages, seed=seed, deliver_every=deliver_every, tls=tls, public=public)
     return record
 
 
@@ -834,6 +884,7 @@ def _one_line_errors() -> Callable[[asyncio.AbstractEventLoop, dict[str, Any]], 
         exc = context.get("exception")
         detail = f": {type(exc).__name__}: {exc}" if exc is not None else ""
         print(f"python -m sim serve: {message}{detail}", file=sys.stderr, flush=True)
+
     return handle
 
 
@@ -845,36 +896,59 @@ async def _serve(args: argparse.Namespace, tls: ssl.SSLContext | None) -> int:
     cleartext = not args.public or args.allow_cleartext_login
     timeouts = {service: args.idle_timeout for service in Service} if args.idle_timeout else None
     server = LiveServer(
-        demo, default_factories(demo, tls is not None, cleartext_login=cleartext,
-                                profile=args.profile),
+        demo,
+        default_factories(demo, tls is not None, cleartext_login=cleartext, profile=args.profile),
         host=args.host,
-        ports={Service.POP3: args.pop3_port, Service.IMAP: args.imap_port,
-               Service.POP3S: args.pop3s_port or 0, Service.IMAPS: args.imaps_port or 0},
-        deliver_every=args.deliver_every, tls=tls, idle_timeouts=timeouts,
-        max_connections=args.max_connections, max_unauthenticated=args.max_unauthenticated,
-        login_timeout=args.login_timeout, slow_failures=args.public,
+        ports={
+            Service.POP3: args.pop3_port,
+            Service.IMAP: args.imap_port,
+            Service.POP3S: args.pop3s_port or 0,
+            Service.IMAPS: args.imaps_port or 0,
+        },
+        deliver_every=args.deliver_every,
+        tls=tls,
+        idle_timeouts=timeouts,
+        max_connections=args.max_connections,
+        max_unauthenticated=args.max_unauthenticated,
+        login_timeout=args.login_timeout,
+        slow_failures=args.public,
         trace=sys.stderr if args.trace else None,
     )
     try:
         where = await server.start()
     except OSError as exc:
         await server.close()
-        print(f"python -m sim serve: error: cannot listen on {args.host} "
-              f"(--host/--pop3-port/--imap-port): {exc.strerror or exc}", file=sys.stderr)
+        print(
+            f"python -m sim serve: error: cannot listen on {args.host} "
+            f"(--host/--pop3-port/--imap-port): {exc.strerror or exc}",
+            file=sys.stderr,
+        )
         return 1
     if args.public:
-        print(f"notice: --public: listening on {where[0].host}; random passwords"
-              + ("" if not cleartext else "; cleartext login ALLOWED (--allow-cleartext-login)"),
-              file=sys.stderr)
+        print(
+            f"notice: --public: listening on {where[0].host}; random passwords"
+            + ("" if not cleartext else "; cleartext login ALLOWED (--allow-cleartext-login)"),
+            file=sys.stderr,
+        )
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     # handlers first: a client may signal as soon as it has read READY
     if args.json:
-        print(json.dumps(startup_json(where, demo, messages=args.messages, seed=args.seed,
-                                      deliver_every=args.deliver_every, tls=tls is not None,
-                                      public=args.public)),
-              flush=True)
+        print(
+            json.dumps(
+                startup_json(
+                    where,
+                    demo,
+                    messages=args.messages,
+                    seed=args.seed,
+                    deliver_every=args.deliver_every,
+                    tls=tls is not None,
+                    public=args.public,
+                )
+            ),
+            flush=True,
+        )
     else:
         print("\n".join(startup_lines(where, demo, args.deliver_every)), flush=True)
     try:
@@ -892,30 +966,40 @@ def check_host(host: str, public: bool) -> None:
         raise UsageError(f"--host={host!r}: cannot resolve it ({exc})") from None
     address = str(infos[0][4][0]).split("%")[0]
     if not public and not ipaddress.ip_address(address).is_loopback:
-        raise UsageError(f"--host={host}: {address} is not a loopback address; add --public to "
-                         "serve beyond this machine (random passwords, no login before TLS)")
+        raise UsageError(
+            f"--host={host}: {address} is not a loopback address; add --public to "
+            "serve beyond this machine (random passwords, no login before TLS)"
+        )
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    ports = {"--pop3-port": args.pop3_port, "--imap-port": args.imap_port,
-             "--pop3s-port": args.pop3s_port, "--imaps-port": args.imaps_port}
+    ports = {
+        "--pop3-port": args.pop3_port,
+        "--imap-port": args.imap_port,
+        "--pop3s-port": args.pop3s_port,
+        "--imaps-port": args.imaps_port,
+    }
     seen: dict[int, str] = {}
     for name, port in ports.items():
         if port:
             if port in seen:
-                raise UsageError(f"{seen[port]}={port} and {name}={port}: must differ "
-                                 "(or be 0 for a free port)")
+                raise UsageError(
+                    f"{seen[port]}={port} and {name}={port}: must differ (or be 0 for a free port)"
+                )
             seen[port] = name
     if args.tls_cert is None:
         for name in ("--pop3s-port", "--imaps-port"):
             if ports[name] is not None:
                 raise UsageError(f"{name}={ports[name]}: allowed only with --tls-cert/--tls-key")
     if args.allow_cleartext_login and not args.public:
-        raise UsageError("--allow-cleartext-login: allowed only with --public (on loopback "
-                         "cleartext login is always allowed)")
+        raise UsageError(
+            "--allow-cleartext-login: allowed only with --public (on loopback "
+            "cleartext login is always allowed)"
+        )
     if args.public and args.tls_cert is None and not args.allow_cleartext_login:
-        raise UsageError("--public needs --tls-cert/--tls-key (no login before TLS), or "
-                         "--allow-cleartext-login")
+        raise UsageError(
+            "--public needs --tls-cert/--tls-key (no login before TLS), or --allow-cleartext-login"
+        )
     check_host(args.host, args.public)
     return asyncio.run(_serve(args, tls_context(args.tls_cert, args.tls_key)))
 
@@ -955,75 +1039,145 @@ Examples, with PORT and PW (password) from the record:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``serve`` subcommand."""
     p = subparsers.add_parser(
-        "serve", help="serve the POP3 and IMAP engines on loopback for real clients",
+        "serve",
+        help="serve the POP3 and IMAP engines on loopback for real clients",
         description="A live POP3 and IMAP server over the lab's engines, with generated "
-                    "accounts and mail, for real clients (poplib, imaplib, curl, a mail client).",
-        epilog=SERVE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        "accounts and mail, for real clients (poplib, imaplib, curl, a mail client).",
+        epilog=SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1: loopback only; any other "
-                        "needs --public)")
-    p.add_argument("--public", action="store_true",
-                   help="allow a --host beyond loopback: random passwords, no USER/PASS/LOGIN "
-                        "before TLS (needs --tls-cert), failed logins slowed and cut off")
-    p.add_argument("--allow-cleartext-login", action="store_true",
-                   help="with --public: allow USER/PASS/LOGIN without TLS anyway")
-    p.add_argument("--pop3-port", type=int_in_range("--pop3-port", 0, 65535), default=0,
-                   metavar="N", help="POP3 port, 0..65535 (default 0: a free port)")
-    p.add_argument("--imap-port", type=int_in_range("--imap-port", 0, 65535), default=0,
-                   metavar="N", help="IMAP port, 0..65535 (default 0: a free port)")
-    p.add_argument("--users", type=int_in_range("--users", 1, MAX_USERS), default=2,
-                   metavar="N", help=f"accounts to create, 1..{MAX_USERS} (default 2)")
-    p.add_argument("--messages", type=int_in_range("--messages", 0, MAX_MESSAGES), default=10,
-                   metavar="N", help=f"messages in each INBOX, 0..{MAX_MESSAGES} (default 10)")
-    p.add_argument("--seed", type=int_in_range("--seed", 0, 2**63 - 1), default=1, metavar="S",
-                   help="seed for accounts, passwords and mail (default 1)")
-    p.add_argument("--deliver-every", type=float_in_range("--deliver-every", 0.0, 86400.0,
-                                                          low_open=True),
-                   default=None, metavar="SECONDS",
-                   help="deliver a new message to every user this often (> 0 and <= 86400)")
-    p.add_argument("--tls-cert", metavar="PEM", default=None,
-                   help="certificate for STLS/STARTTLS and the POP3S/IMAPS ports (with "
-                        "--tls-key); without it no TLS is offered")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: loopback only; any other needs --public)",
+    )
+    p.add_argument(
+        "--public",
+        action="store_true",
+        help="allow a --host beyond loopback: random passwords, no USER/PASS/LOGIN "
+        "before TLS (needs --tls-cert), failed logins slowed and cut off",
+    )
+    p.add_argument(
+        "--allow-cleartext-login",
+        action="store_true",
+        help="with --public: allow USER/PASS/LOGIN without TLS anyway",
+    )
+    p.add_argument(
+        "--pop3-port",
+        type=int_in_range("--pop3-port", 0, 65535),
+        default=0,
+        metavar="N",
+        help="POP3 port, 0..65535 (default 0: a free port)",
+    )
+    p.add_argument(
+        "--imap-port",
+        type=int_in_range("--imap-port", 0, 65535),
+        default=0,
+        metavar="N",
+        help="IMAP port, 0..65535 (default 0: a free port)",
+    )
+    p.add_argument(
+        "--users",
+        type=int_in_range("--users", 1, MAX_USERS),
+        default=2,
+        metavar="N",
+        help=f"accounts to create, 1..{MAX_USERS} (default 2)",
+    )
+    p.add_argument(
+        "--messages",
+        type=int_in_range("--messages", 0, MAX_MESSAGES),
+        default=10,
+        metavar="N",
+        help=f"messages in each INBOX, 0..{MAX_MESSAGES} (default 10)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int_in_range("--seed", 0, 2**63 - 1),
+        default=1,
+        metavar="S",
+        help="seed for accounts, passwords and mail (default 1)",
+    )
+    p.add_argument(
+        "--deliver-every",
+        type=float_in_range("--deliver-every", 0.0, 86400.0, low_open=True),
+        default=None,
+        metavar="SECONDS",
+        help="deliver a new message to every user this often (> 0 and <= 86400)",
+    )
+    p.add_argument(
+        "--tls-cert",
+        metavar="PEM",
+        default=None,
+        help="certificate for STLS/STARTTLS and the POP3S/IMAPS ports (with "
+        "--tls-key); without it no TLS is offered",
+    )
     p.add_argument("--tls-key", metavar="PEM", default=None, help="private key for --tls-cert")
-    p.add_argument("--pop3s-port", type=int_in_range("--pop3s-port", 0, 65535), default=None,
-                   metavar="N", help="POP3 over implicit TLS, 0..65535 (default: a free port; "
-                                     "needs --tls-cert)")
-    p.add_argument("--imaps-port", type=int_in_range("--imaps-port", 0, 65535), default=None,
-                   metavar="N", help="IMAP over implicit TLS, 0..65535 (default: a free port; "
-                                     "needs --tls-cert)")
-    p.add_argument("--max-connections", type=int_in_range("--max-connections", 1, 10000),
-                   default=MAX_CONNECTIONS, metavar="N",
-                   help=f"logged-in sessions at once, 1..10000 (default {MAX_CONNECTIONS})")
-    p.add_argument("--max-unauthenticated",
-                   type=int_in_range("--max-unauthenticated", 1, 10000),
-                   default=MAX_UNAUTHENTICATED, metavar="N",
-                   help="connections not logged in yet, 1..10000; beyond it a new one closes "
-                        f"the oldest (default {MAX_UNAUTHENTICATED})")
-    p.add_argument("--login-timeout", type=float_in_range("--login-timeout", 0.0, 60.0,
-                                                          low_open=True),
-                   default=LOGIN_TIMEOUT, metavar="SECONDS",
-                   help="time from connect (TLS handshake included) to login, > 0 and <= 60 "
-                        f"(default {LOGIN_TIMEOUT:g}); bytes sent do not extend it")
-    p.add_argument("--idle-timeout", type=float_in_range("--idle-timeout", 0.0, 86400.0,
-                                                         low_open=True),
-                   default=None, metavar="SECONDS",
-                   help="inactivity timeout after login, > 0 and <= 86400 (default "
-                        f"{POP3_IDLE_TIMEOUT:g} for POP3, {IMAP_IDLE_TIMEOUT:g} for IMAP)")
-    p.add_argument("--trace", action="store_true",
-                   help="print every connection's wire lines to stderr ([imap #2] C: ... / S: ...)"
-                        ", passwords as ***, long replies elided, with byte totals at close")
+    p.add_argument(
+        "--pop3s-port",
+        type=int_in_range("--pop3s-port", 0, 65535),
+        default=None,
+        metavar="N",
+        help="POP3 over implicit TLS, 0..65535 (default: a free port; needs --tls-cert)",
+    )
+    p.add_argument(
+        "--imaps-port",
+        type=int_in_range("--imaps-port", 0, 65535),
+        default=None,
+        metavar="N",
+        help="IMAP over implicit TLS, 0..65535 (default: a free port; needs --tls-cert)",
+    )
+    p.add_argument(
+        "--max-connections",
+        type=int_in_range("--max-connections", 1, 10000),
+        default=MAX_CONNECTIONS,
+        metavar="N",
+        help=f"logged-in sessions at once, 1..10000 (default {MAX_CONNECTIONS})",
+    )
+    p.add_argument(
+        "--max-unauthenticated",
+        type=int_in_range("--max-unauthenticated", 1, 10000),
+        default=MAX_UNAUTHENTICATED,
+        metavar="N",
+        help="connections not logged in yet, 1..10000; beyond it a new one closes "
+        f"the oldest (default {MAX_UNAUTHENTICATED})",
+    )
+    p.add_argument(
+        "--login-timeout",
+        type=float_in_range("--login-timeout", 0.0, 60.0, low_open=True),
+        default=LOGIN_TIMEOUT,
+        metavar="SECONDS",
+        help="time from connect (TLS handshake included) to login, > 0 and <= 60 "
+        f"(default {LOGIN_TIMEOUT:g}); bytes sent do not extend it",
+    )
+    p.add_argument(
+        "--idle-timeout",
+        type=float_in_range("--idle-timeout", 0.0, 86400.0, low_open=True),
+        default=None,
+        metavar="SECONDS",
+        help="inactivity timeout after login, > 0 and <= 86400 (default "
+        f"{POP3_IDLE_TIMEOUT:g} for POP3, {IMAP_IDLE_TIMEOUT:g} for IMAP)",
+    )
+    p.add_argument(
+        "--trace",
+        action="store_true",
+        help="print every connection's wire lines to stderr ([imap #2] C: ... / S: ...)"
+        ", passwords as ***, long replies elided, with byte totals at close",
+    )
     p.add_argument("--json", action="store_true", help="print the start-up record as JSON")
-    p.add_argument("--profile", type=_profile_name, default=SERVE_PROFILE, metavar="NAME",
-                   help="whose texts the server sends (greetings, capabilities, status texts, "
-                        f"UIDL ids): {', '.join(PROFILE_NAMES)} (default {SERVE_PROFILE}; "
-                        "dovecot copies Dovecot 2.3 and so also advertises extensions these "
-                        "engines lack)")
+    p.add_argument(
+        "--profile",
+        type=_profile_name,
+        default=SERVE_PROFILE,
+        metavar="NAME",
+        help="whose texts the server sends (greetings, capabilities, status texts, "
+        f"UIDL ids): {', '.join(PROFILE_NAMES)} (default {SERVE_PROFILE}; "
+        "dovecot copies Dovecot 2.3 and so also advertises extensions these "
+        "engines lack)",
+    )
     p.set_defaults(run=run_serve)
 
 
 def _profile_name(text: str) -> str:
     if text not in PROFILE_NAMES:
-        raise argparse.ArgumentTypeError(
-            f"--profile={text!r}: allowed {', '.join(PROFILE_NAMES)}")
+        raise argparse.ArgumentTypeError(f"--profile={text!r}: allowed {', '.join(PROFILE_NAMES)}")
     return text

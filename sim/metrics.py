@@ -36,8 +36,12 @@ SEEN: Final = 1
 ANSWERED: Final = 2
 FLAGGED: Final = 4
 FORWARDED: Final = 8
-FLAG_NAMES = ((SEEN, "\\Seen"), (ANSWERED, "\\Answered"), (FLAGGED, "\\Flagged"),
-              (FORWARDED, "$Forwarded"))
+FLAG_NAMES = (
+    (SEEN, "\\Seen"),
+    (ANSWERED, "\\Answered"),
+    (FLAGGED, "\\Flagged"),
+    (FORWARDED, "$Forwarded"),
+)
 
 State = tuple[str, int]  # (folder, flag bits)
 
@@ -56,8 +60,13 @@ _share = share
 class Recorder:
     """Running counters for one run plus the grid they are sampled on."""
 
-    def __init__(self, device_names: Sequence[str], duration_s: float, step_s: float,
-                 keep_device_series: bool) -> None:
+    def __init__(
+        self,
+        device_names: Sequence[str],
+        duration_s: float,
+        step_s: float,
+        keep_device_series: bool,
+    ) -> None:
         n = len(device_names)
         self.names = list(device_names)
         self.duration = duration_s
@@ -121,8 +130,7 @@ class Recorder:
                 if view == intent:
                     self.agree[d] += sign
 
-    def pair_move(self, d: int, intent: State | None, old: State | None,
-                  new: State | None) -> None:
+    def pair_move(self, d: int, intent: State | None, old: State | None, new: State | None) -> None:
         """One pair's view changes from ``old`` to ``new``: ``pair_add(.., old, -1)`` then
         ``pair_add(.., new, 1)`` in one call (the hot path of every local change)."""
         if intent is None:
@@ -140,8 +148,7 @@ class Recorder:
             if new == intent:
                 self.agree[d] += 1
 
-    def intent_move(self, d: int, view: State | None, old: State | None,
-                    new: State | None) -> None:
+    def intent_move(self, d: int, view: State | None, old: State | None, new: State | None) -> None:
         """One pair's intent changes from ``old`` to ``new`` while its view stays: the sum of
         ``pair_add(d, old, view, -1)`` and ``pair_add(d, new, view, 1)`` in one call (the hot path
         of every user action)."""
@@ -272,16 +279,26 @@ class Recorder:
                 wire.extend([sum(up[d]) + sum(down[d])] * k)
 
     def device_means(self, d: int) -> tuple[float, float, float]:
-        return (_share(self.sum_cons[d], self.cnt_cons[d]), _share(self.sum_cov[d], self.cnt_cov[d]),
-                _share(self.sum_agr[d], self.cnt_agr[d]))
+        return (
+            _share(self.sum_cons[d], self.cnt_cons[d]),
+            _share(self.sum_cov[d], self.cnt_cov[d]),
+            _share(self.sum_agr[d], self.cnt_agr[d]),
+        )
 
     def device_series(self) -> tuple[DeviceSeries, ...]:
         if not self.keep_device_series:
             return ()
         return tuple(
-            DeviceSeries(name, tuple(self.d_store[d]), tuple(self.d_cons[d]), tuple(self.d_cov[d]),
-                         tuple(self.d_agr[d]), tuple(self.d_wire[d]))
-            for d, name in enumerate(self.names))
+            DeviceSeries(
+                name,
+                tuple(self.d_store[d]),
+                tuple(self.d_cons[d]),
+                tuple(self.d_cov[d]),
+                tuple(self.d_agr[d]),
+                tuple(self.d_wire[d]),
+            )
+            for d, name in enumerate(self.names)
+        )
 
 
 def mean_finite(xs: Sequence[float]) -> float:

@@ -163,14 +163,25 @@ class WireBytes:
         return self.protocol + self.tls + self.transport
 
     def __add__(self, other: WireBytes) -> WireBytes:
-        return WireBytes(self.framing + other.framing, self.header + other.header,
-                         self.body + other.body, self.attachment + other.attachment,
-                         self.tls + other.tls, self.transport + other.transport)
+        return WireBytes(
+            self.framing + other.framing,
+            self.header + other.header,
+            self.body + other.body,
+            self.attachment + other.attachment,
+            self.tls + other.tls,
+            self.transport + other.transport,
+        )
 
     def times(self, n: int) -> WireBytes:
         """The octets of ``n`` identical sessions (closed-form accounting of idle polls)."""
-        return WireBytes(self.framing * n, self.header * n, self.body * n, self.attachment * n,
-                         self.tls * n, self.transport * n)
+        return WireBytes(
+            self.framing * n,
+            self.header * n,
+            self.body * n,
+            self.attachment * n,
+            self.tls * n,
+            self.transport * n,
+        )
 
 
 @dataclass(frozen=True)
@@ -233,16 +244,25 @@ class Link:
             rt += self.tls_assumptions.handshake_round_trips
         return rt
 
-    def session(self, record: SessionRecord, *, connect: bool = True,
-                close: bool = True) -> SessionCost:
+    def session(
+        self, record: SessionRecord, *, connect: bool = True, close: bool = True
+    ) -> SessionCost:
         """The cost of a recorded session.  ``connect=False``: the record continues an open
         connection (an IMAP IDLE round), so no TCP/TLS set-up and no greeting; ``close=False``:
         the connection stays open afterwards (no teardown)."""
         return _Meter(self, connect, close).run(record)
 
-    def counts(self, up: Counts | int, down: Counts, round_trips: int, *, connect: bool = True,
-               close: bool = True, flights: int | None = None,
-               protocol: str = "pop3") -> SessionCost:
+    def counts(
+        self,
+        up: Counts | int,
+        down: Counts,
+        round_trips: int,
+        *,
+        connect: bool = True,
+        close: bool = True,
+        flights: int | None = None,
+        protocol: str = "pop3",
+    ) -> SessionCost:
         """Closed-form cost of a session known only by totals: ``up`` client octets (framing, or
         a :class:`Counts` when uploading a message), ``down`` server octets by kind (greeting
         included), paid in ``round_trips`` command round trips -- *not* counting the greeting,
@@ -252,8 +272,7 @@ class Link:
         upgrade exchange of ``protocol`` ("pop3" or "imap") is added."""
         up_c = up if isinstance(up, Counts) else Counts(framing=up)
         n = max(1, flights if flights is not None else round_trips)
-        ex = [Exchange(b"", Counts(), round_trips=round_trips if i == 0 else 0)
-              for i in range(n)]
+        ex = [Exchange(b"", Counts(), round_trips=round_trips if i == 0 else 0) for i in range(n)]
         return _Meter(self, connect, close).run_totals(ex, up_c, down, protocol)
 
 
@@ -274,8 +293,9 @@ class _Meter:
         self.lone = False
 
     # -- primitives ------------------------------------------------------------------------------
-    def _flight(self, side: dict[str, int], other: dict[str, int], payload: int,
-                bandwidth: float) -> None:
+    def _flight(
+        self, side: dict[str, int], other: dict[str, int], payload: int, bandwidth: float
+    ) -> None:
         """One flight of ``payload`` protocol octets: TLS records, TCP segments, pure ACKs back."""
         if payload <= 0:
             return
@@ -287,8 +307,9 @@ class _Meter:
         other["transport"] += acks * self.tcp.segment_overhead
         self.t += transfer_time(payload + tls + segs * self.tcp.segment_overhead, bandwidth)
 
-    def _raw(self, side: dict[str, int], other: dict[str, int], kind: str, octets: int,
-             bandwidth: float) -> None:
+    def _raw(
+        self, side: dict[str, int], other: dict[str, int], kind: str, octets: int, bandwidth: float
+    ) -> None:
         """Octets sent as they are (TLS handshake): ``kind``, segment headers, pure ACKs back."""
         segs = segments(octets, self.tcp)
         side[kind] += octets
@@ -337,8 +358,9 @@ class _Meter:
         self._flight(self.down, self.up, server.total, spec.down_Bps)
 
     def _result(self, ends: Sequence[float]) -> SessionCost:
-        return SessionCost(WireBytes(**self.up), WireBytes(**self.down), self.rtts, self.t,
-                           tuple(ends))
+        return SessionCost(
+            WireBytes(**self.up), WireBytes(**self.down), self.rtts, self.t, tuple(ends)
+        )
 
     # -- walks -----------------------------------------------------------------------------------
     def run(self, record: SessionRecord) -> SessionCost:
@@ -369,8 +391,9 @@ class _Meter:
         self._exchange(len(cmd), Counts(framing=reply), 1)
         self._tls_handshake()
 
-    def run_totals(self, flights: list[Exchange], up: Counts, down: Counts,
-                   protocol: str) -> SessionCost:
+    def run_totals(
+        self, flights: list[Exchange], up: Counts, down: Counts, protocol: str
+    ) -> SessionCost:
         self.lone = not self.connect and up.total == 0
         if self.connect:
             self._open()
@@ -402,9 +425,17 @@ def _upgrade_index(record: SessionRecord) -> int | None:
     return None
 
 
-def session_cost(record: SessionRecord, link: LinkSpec, tls: TlsMode, *, connect: bool = True,
-                 close: bool = True, tls_resumption: bool = False) -> SessionCost:
+def session_cost(
+    record: SessionRecord,
+    link: LinkSpec,
+    tls: TlsMode,
+    *,
+    connect: bool = True,
+    close: bool = True,
+    tls_resumption: bool = False,
+) -> SessionCost:
     """Shorthand for ``Link(link, tls, tls_resumption=...).session(record, connect=...,
     close=...)``."""
-    return Link(link, tls, tls_resumption=tls_resumption).session(record, connect=connect,
-                                                                  close=close)
+    return Link(link, tls, tls_resumption=tls_resumption).session(
+        record, connect=connect, close=close
+    )

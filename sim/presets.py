@@ -47,10 +47,12 @@ from .scenario import (
 def phone(name: str = "phone", **overrides: Any) -> DeviceSpec:
     """A smartphone on 4G: always carried, a few short dead spots a day, small storage."""
     base = DeviceSpec(
-        name=name, kind=DeviceKind.PHONE,
+        name=name,
+        kind=DeviceKind.PHONE,
         link=LinkSpec(D.PHONE_DOWN_BPS, D.PHONE_UP_BPS, D.PHONE_RTT_S, metered=False),
         online=OnlinePattern(offline_per_day=3.0, offline_mean_s=15 * 60.0),
-        storage_bytes=D.PHONE_STORAGE_BYTES, use_weight=3.0,
+        storage_bytes=D.PHONE_STORAGE_BYTES,
+        use_weight=3.0,
     )
     return dataclasses.replace(base, **overrides)
 
@@ -58,10 +60,12 @@ def phone(name: str = "phone", **overrides: Any) -> DeviceSpec:
 def laptop(name: str = "laptop", **overrides: Any) -> DeviceSpec:
     """A laptop on Wi-Fi, opened in the morning and the evening."""
     base = DeviceSpec(
-        name=name, kind=DeviceKind.LAPTOP,
+        name=name,
+        kind=DeviceKind.LAPTOP,
         link=LinkSpec(D.LAPTOP_DOWN_BPS, D.LAPTOP_UP_BPS, D.LAPTOP_RTT_S),
         online=OnlinePattern(windows_h=((7.0, 9.0), (18.0, 23.0))),
-        storage_bytes=D.LAPTOP_STORAGE_BYTES, use_weight=1.5,
+        storage_bytes=D.LAPTOP_STORAGE_BYTES,
+        use_weight=1.5,
     )
     return dataclasses.replace(base, **overrides)
 
@@ -69,15 +73,20 @@ def laptop(name: str = "laptop", **overrides: Any) -> DeviceSpec:
 def desktop(name: str = "desktop", **overrides: Any) -> DeviceSpec:
     """A wired desktop, always on."""
     base = DeviceSpec(
-        name=name, kind=DeviceKind.DESKTOP,
+        name=name,
+        kind=DeviceKind.DESKTOP,
         link=LinkSpec(D.DESKTOP_DOWN_BPS, D.DESKTOP_UP_BPS, D.DESKTOP_RTT_S),
-        online=OnlinePattern(), storage_bytes=D.DESKTOP_STORAGE_BYTES, use_weight=1.0,
+        online=OnlinePattern(),
+        storage_bytes=D.DESKTOP_STORAGE_BYTES,
+        use_weight=1.0,
     )
     return dataclasses.replace(base, **overrides)
 
 
 DEVICE_PRESETS: dict[DeviceKind, Callable[..., DeviceSpec]] = {
-    DeviceKind.PHONE: phone, DeviceKind.LAPTOP: laptop, DeviceKind.DESKTOP: desktop,
+    DeviceKind.PHONE: phone,
+    DeviceKind.LAPTOP: laptop,
+    DeviceKind.DESKTOP: desktop,
 }
 
 
@@ -104,10 +113,17 @@ def _family() -> Scenario:
 def _traveller() -> Scenario:
     slow = LinkSpec(D.SLOW_DOWN_BPS, D.SLOW_UP_BPS, D.SLOW_RTT_S, metered=True)
     dev = (
-        phone(link=slow, online=OnlinePattern(offline_per_day=6.0, offline_mean_s=45 * 60.0),
-              use_weight=4.0),
-        laptop(online=OnlinePattern(windows_h=((7.0, 8.0), (20.0, 22.0)), offline_per_day=1.0,
-                                    offline_mean_s=8 * 3600.0), use_weight=1.0),
+        phone(
+            link=slow,
+            online=OnlinePattern(offline_per_day=6.0, offline_mean_s=45 * 60.0),
+            use_weight=4.0,
+        ),
+        laptop(
+            online=OnlinePattern(
+                windows_h=((7.0, 8.0), (20.0, 22.0)), offline_per_day=1.0, offline_mean_s=8 * 3600.0
+            ),
+            use_weight=1.0,
+        ),
     )
     return Scenario(users=(UserSpec("sam", dev),), name="traveller")
 
@@ -125,8 +141,9 @@ def _two_clients() -> Scenario:
     keep = Pop3Policy(leave_on_server=True, leave_days=D.POP3_LEAVE_DAYS, use_uidl=True)
     dev = (
         laptop(pop3=keep, online=OnlinePattern(windows_h=((7.0, 9.0), (18.0, 23.0)))),
-        desktop(pop3=Pop3Policy(leave_on_server=False),
-                online=OnlinePattern(windows_h=((9.0, 17.0),))),
+        desktop(
+            pop3=Pop3Policy(leave_on_server=False), online=OnlinePattern(windows_h=((9.0, 17.0),))
+        ),
     )
     return Scenario(users=(UserSpec("kim", dev),), name="two_clients")
 
@@ -161,6 +178,7 @@ def preset(name: str, **overrides: Any) -> Scenario:
     known = {f.name for f in dataclasses.fields(Scenario)}
     for key in overrides:
         if key not in known:
-            raise ScenarioError("preset", key, overrides[key],
-                                "a Scenario field: days, " + ", ".join(sorted(known)))
+            raise ScenarioError(
+                "preset", key, overrides[key], "a Scenario field: days, " + ", ".join(sorted(known))
+            )
     return dataclasses.replace(scenario, **overrides)

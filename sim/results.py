@@ -29,7 +29,9 @@ class LossReason(enum.Enum):
     """Why a delivered message is gone from everywhere (conservation accounting)."""
 
     CRASH = "crash"  # its only copies were on a device that crashed (and no backup had it)
-    USER_DELETE = "user_delete"  # the user deleted it on purpose (not a loss of data, but it is gone)
+    USER_DELETE = (
+        "user_delete"  # the user deleted it on purpose (not a loss of data, but it is gone)
+    )
     EXPIRED = "expired"  # POP3 leave-on-server expiry removed the server copy and no device had it
     QUARANTINE = "quarantine"  # the server quarantined it as infected
 
@@ -56,7 +58,9 @@ class Traffic:
         return self.framing + self.header + self.body + self.attachment + self.tls + self.tcp
 
     def __add__(self, other: Traffic) -> Traffic:
-        return Traffic(*(a + b for a, b in zip(dataclasses.astuple(self), dataclasses.astuple(other))))
+        return Traffic(
+            *(a + b for a, b in zip(dataclasses.astuple(self), dataclasses.astuple(other)))
+        )
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,9 @@ class Delay:
         xs = sorted(samples)
         if not xs:
             return Delay(never=never)
-        return Delay(len(xs), quantile(xs, 0.5), quantile(xs, 0.95), sum(xs) / len(xs), xs[-1],
-                     never)
+        return Delay(
+            len(xs), quantile(xs, 0.5), quantile(xs, 0.95), sum(xs) / len(xs), xs[-1], never
+        )
 
 
 def quantile(sorted_xs: list[float], q: float) -> float:
@@ -232,7 +237,8 @@ class Conservation:
     def balanced(self) -> bool:
         """Every delivered message has a place or a loss reason."""
         return self.unaccounted == 0 and (
-            self.on_server + self.on_device_only + self.lost_total == self.delivered)
+            self.on_server + self.on_device_only + self.lost_total == self.delivered
+        )
 
 
 @dataclass(frozen=True)
@@ -304,8 +310,9 @@ class FinalState:
 
     def intent(self) -> dict[int, tuple[str, int] | None]:
         """``{mail id: (folder, flags) or None}``."""
-        return {mid: None if folder is None else (folder, flags)
-                for mid, folder, flags in self.intents}
+        return {
+            mid: None if folder is None else (folder, flags) for mid, folder, flags in self.intents
+        }
 
     def on_server(self) -> dict[int, tuple[str, int]]:
         """``{mail id: (folder, flags)}`` of what the server holds."""
@@ -316,8 +323,9 @@ class FinalState:
         for d in self.devices:
             if d.device == device:
                 return {mid: (folder, flags) for mid, folder, flags in d.copies}
-        raise KeyError(f"device={device!r}: not in this result "
-                       f"(have {[d.device for d in self.devices]})")
+        raise KeyError(
+            f"device={device!r}: not in this result (have {[d.device for d in self.devices]})"
+        )
 
     def reached(self, device: str) -> dict[int, float]:
         """``{mail id: time}`` of the infected content that reached ``device``."""
@@ -359,7 +367,9 @@ class Result:
         for d in self.devices:
             if d.device == name:
                 return d
-        raise KeyError(f"device={name!r}: not in this result (have {[d.device for d in self.devices]})")
+        raise KeyError(
+            f"device={name!r}: not in this result (have {[d.device for d in self.devices]})"
+        )
 
     def device_series(self, name: str) -> DeviceSeries:
         for s in self.series:

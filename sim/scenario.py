@@ -37,6 +37,7 @@ YEAR = 365.0 * DAY
 
 # -- errors and ranges ----------------------------------------------------------------------------
 
+
 class ScenarioError(ValueError):
     """A scenario value outside its allowed range.
 
@@ -91,8 +92,17 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f"{x:.6g}"
 
 
-def _num(default: Any, lo: float, hi: float, unit: str = "", *, integer: bool = False,
-         lo_open: bool = False, optional: bool = False, doc: str = "") -> Any:
+def _num(
+    default: Any,
+    lo: float,
+    hi: float,
+    unit: str = "",
+    *,
+    integer: bool = False,
+    lo_open: bool = False,
+    optional: bool = False,
+    doc: str = "",
+) -> Any:
     """A dataclass field with a validated numeric range stored in its metadata."""
     rng = Range(lo, hi, unit, integer, lo_open, optional)
     return field(default=default, metadata={"range": rng, "doc": doc})
@@ -125,6 +135,7 @@ def _choice(default: enum.Enum, doc: str = "") -> Any:
 
 
 # -- enums ---------------------------------------------------------------------------------------
+
 
 class DeviceKind(enum.Enum):
     """Device presets differ in link, online pattern and storage (see :mod:`sim.presets`)."""
@@ -175,19 +186,22 @@ class AttachmentPolicy(enum.Enum):
 
 # -- link and online pattern -----------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class LinkSpec:
     """A device's network path to the server (the model's ``Link``): bandwidth each way, round-trip
     time, whether its bytes cost money (a metered phone plan), and how long a NAT router on the
     path remembers a TCP connection that carries no packets (``None``: no such router)."""
 
-    down_Bps: float = _num(D.DESKTOP_DOWN_BPS, 1e3, 1e10, "bytes/s",
-                           doc="server -> device bandwidth")
+    down_Bps: float = _num(
+        D.DESKTOP_DOWN_BPS, 1e3, 1e10, "bytes/s", doc="server -> device bandwidth"
+    )
     up_Bps: float = _num(D.DESKTOP_UP_BPS, 1e3, 1e10, "bytes/s", doc="device -> server bandwidth")
     rtt_s: float = _num(D.DESKTOP_RTT_S, 0.0, 10.0, "s", doc="round-trip time")
     metered: bool = _flag(False, "bytes on this link are paid for")
-    nat_idle_timeout_s: float | None = _num(None, 10.0, DAY, "s", optional=True,
-                                            doc="a NAT forgets a connection silent this long")
+    nat_idle_timeout_s: float | None = _num(
+        None, 10.0, DAY, "s", optional=True, doc="a NAT forgets a connection silent this long"
+    )
 
     def __post_init__(self) -> None:
         _check_fields(self)
@@ -204,20 +218,27 @@ class OnlinePattern:
 
     windows_h: tuple[tuple[float, float], ...] = ()
     offline_per_day: float = _num(0.0, 0.0, 100.0, "per day", doc="random offline periods per day")
-    offline_mean_s: float = _num(3600.0, 1.0, 30 * DAY, "s",
-                                 doc="mean length of one offline period")
+    offline_mean_s: float = _num(
+        3600.0, 1.0, 30 * DAY, "s", doc="mean length of one offline period"
+    )
 
     def __post_init__(self) -> None:
         _check_fields(self)
         prev_end = 0.0
         for w in self.windows_h if isinstance(self.windows_h, tuple) else [None]:
-            ok = (isinstance(w, tuple) and len(w) == 2
-                  and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in w)
-                  and prev_end <= w[0] < w[1] <= 24)
+            ok = (
+                isinstance(w, tuple)
+                and len(w) == 2
+                and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in w)
+                and prev_end <= w[0] < w[1] <= 24
+            )
             if not ok:
-                raise ScenarioError("OnlinePattern", "windows_h", self.windows_h,
-                                    "sorted, non-overlapping (start, end) hour pairs with "
-                                    "0 <= start < end <= 24")
+                raise ScenarioError(
+                    "OnlinePattern",
+                    "windows_h",
+                    self.windows_h,
+                    "sorted, non-overlapping (start, end) hour pairs with 0 <= start < end <= 24",
+                )
             prev_end = w[1]
 
     @classmethod
@@ -232,6 +253,7 @@ class OnlinePattern:
 
 # -- client policies -----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Pop3Policy:
     """How a device's POP3 client behaves.
@@ -245,12 +267,24 @@ class Pop3Policy:
 
     poll_interval_s: float = _num(D.POLL_INTERVAL_S, 10.0, DAY, "s", doc="time between polls")
     leave_on_server: bool = _flag(False, "keep downloaded messages on the server")
-    leave_days: float | None = _num(D.POP3_LEAVE_DAYS, 0.0, 3650.0, "days", optional=True,
-                                    doc="days kept after download (None = forever)")
+    leave_days: float | None = _num(
+        D.POP3_LEAVE_DAYS,
+        0.0,
+        3650.0,
+        "days",
+        optional=True,
+        doc="days kept after download (None = forever)",
+    )
     use_uidl: bool = _flag(True, "use UIDL to skip messages already downloaded")
     headers_first: bool = _flag(False, "fetch large messages with TOP first, RETR on open")
-    headers_first_min_bytes: int = _num(D.HEADERS_FIRST_MIN_BYTES, 0, 1 << 30, "bytes",
-                                        integer=True, doc="messages at least this big go via TOP")
+    headers_first_min_bytes: int = _num(
+        D.HEADERS_FIRST_MIN_BYTES,
+        0,
+        1 << 30,
+        "bytes",
+        integer=True,
+        doc="messages at least this big go via TOP",
+    )
 
     def __post_init__(self) -> None:
         _check_fields(self)
@@ -269,23 +303,38 @@ class ImapPolicy:
     (uidvalidity modseq))``, which returns only what vanished or changed (RFC 7162)."""
 
     idle: bool = _flag(True, "hold an IDLE connection while online")
-    poll_interval_s: float = _num(D.POLL_INTERVAL_S, 10.0, DAY, "s",
-                                  doc="time between polls when not idling")
-    idle_reissue_s: float = _num(D.IDLE_REISSUE_S, 60.0, D.IDLE_REISSUE_MAX_S, "s",
-                                 doc="IDLE re-issued at least this often (<= 29 min)")
+    poll_interval_s: float = _num(
+        D.POLL_INTERVAL_S, 10.0, DAY, "s", doc="time between polls when not idling"
+    )
+    idle_reissue_s: float = _num(
+        D.IDLE_REISSUE_S,
+        60.0,
+        D.IDLE_REISSUE_MAX_S,
+        "s",
+        doc="IDLE re-issued at least this often (<= 29 min)",
+    )
     fetch_mode: FetchMode = _choice(FetchMode.FULL_OFFLINE, "what is downloaded for a new message")
-    attachments: AttachmentPolicy = _choice(AttachmentPolicy.ON_DEMAND,
-                                            "when attachment parts are downloaded")
-    qresync: bool = _flag(False, "resync by CONDSTORE/QRESYNC: only what changed since the last "
-                                 "sync")
-    chunk_bytes: int = _num(D.IMAP_CHUNK_BYTES, 1024, 1 << 30, "bytes", integer=True,
-                            doc="partial FETCH size for attachment parts")
+    attachments: AttachmentPolicy = _choice(
+        AttachmentPolicy.ON_DEMAND, "when attachment parts are downloaded"
+    )
+    qresync: bool = _flag(
+        False, "resync by CONDSTORE/QRESYNC: only what changed since the last sync"
+    )
+    chunk_bytes: int = _num(
+        D.IMAP_CHUNK_BYTES,
+        1024,
+        1 << 30,
+        "bytes",
+        integer=True,
+        doc="partial FETCH size for attachment parts",
+    )
 
     def __post_init__(self) -> None:
         _check_fields(self)
 
 
 # -- devices and users ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DeviceSpec:
@@ -298,8 +347,14 @@ class DeviceSpec:
     kind: DeviceKind = _choice(DeviceKind.DESKTOP, "phone, laptop or desktop")
     link: LinkSpec = field(default_factory=LinkSpec)
     online: OnlinePattern = field(default_factory=OnlinePattern)
-    storage_bytes: int = _num(D.DESKTOP_STORAGE_BYTES, 1 << 20, 1 << 44, "bytes", integer=True,
-                              doc="local mail storage capacity")
+    storage_bytes: int = _num(
+        D.DESKTOP_STORAGE_BYTES,
+        1 << 20,
+        1 << 44,
+        "bytes",
+        integer=True,
+        doc="local mail storage capacity",
+    )
     pop3: Pop3Policy = field(default_factory=Pop3Policy)
     imap: ImapPolicy = field(default_factory=ImapPolicy)
     use_weight: float = _num(1.0, 0.0, 100.0, doc="relative share of the user's actions here")
@@ -309,24 +364,36 @@ class DeviceSpec:
     def __post_init__(self) -> None:
         _check_fields(self)
         _check_name("DeviceSpec", "name", self.name)
-        for name, typ in (("link", LinkSpec), ("online", OnlinePattern), ("pop3", Pop3Policy),
-                          ("imap", ImapPolicy)):
+        for name, typ in (
+            ("link", LinkSpec),
+            ("online", OnlinePattern),
+            ("pop3", Pop3Policy),
+            ("imap", ImapPolicy),
+        ):
             if not isinstance(getattr(self, name), typ):
                 raise ScenarioError("DeviceSpec", name, getattr(self, name), f"a {typ.__name__}")
         nat = self.link.nat_idle_timeout_s
         if nat is not None and not self.imap.idle and nat < self.imap.poll_interval_s:
             # a NOOP that finds its connection forgotten is not modelled for polling clients
-            raise ScenarioError("DeviceSpec", "link.nat_idle_timeout_s", nat,
-                                f">= imap.poll_interval_s ({self.imap.poll_interval_s:g} s) "
-                                "when the IMAP client polls instead of using IDLE")
+            raise ScenarioError(
+                "DeviceSpec",
+                "link.nat_idle_timeout_s",
+                nat,
+                f">= imap.poll_interval_s ({self.imap.poll_interval_s:g} s) "
+                "when the IMAP client polls instead of using IDLE",
+            )
 
 
 def _check_name(owner: str, fname: str, value: Any) -> None:
-    ok = (isinstance(value, str) and 1 <= len(value) <= 40
-          and all(c.isalnum() or c in "-_." for c in value))
+    ok = (
+        isinstance(value, str)
+        and 1 <= len(value) <= 40
+        and all(c.isalnum() or c in "-_." for c in value)
+    )
     if not ok:
-        raise ScenarioError(owner, fname, value,
-                            "1-40 characters of letters, digits, '-', '_' or '.'")
+        raise ScenarioError(
+            owner, fname, value, "1-40 characters of letters, digits, '-', '_' or '.'"
+        )
 
 
 @dataclass(frozen=True)
@@ -338,10 +405,14 @@ class UserSpec:
 
     def __post_init__(self) -> None:
         _check_name("UserSpec", "name", self.name)
-        if (not isinstance(self.devices, tuple) or not 1 <= len(self.devices) <= 10
-                or not all(isinstance(d, DeviceSpec) for d in self.devices)):
-            raise ScenarioError("UserSpec", "devices", self.devices,
-                                "a tuple of 1 to 10 DeviceSpec")
+        if (
+            not isinstance(self.devices, tuple)
+            or not 1 <= len(self.devices) <= 10
+            or not all(isinstance(d, DeviceSpec) for d in self.devices)
+        ):
+            raise ScenarioError(
+                "UserSpec", "devices", self.devices, "a tuple of 1 to 10 DeviceSpec"
+            )
         names = [d.name for d in self.devices]
         if len(set(names)) != len(names):
             raise ScenarioError("UserSpec", "devices", tuple(names), "unique device names")
@@ -350,6 +421,7 @@ class UserSpec:
 # -- workload, crashes, server ---------------------------------------------------------------------
 
 DAY_RHYTHM_WEIGHT = Range(0.0, 100.0)  # each of the 24 relative weights of WorkloadSpec.day_rhythm
+
 
 @dataclass(frozen=True)
 class WorkloadSpec:
@@ -384,14 +456,24 @@ class WorkloadSpec:
     keywords_per_message: int = _num(2, 0, 10, "keywords", integer=True)
     vocabulary_size: int = _num(D.VOCABULARY_SIZE, 1, 10_000, "keywords", integer=True)
     infected_share: float = _num(D.INFECTED_SHARE, 0.0, 1.0, "share of messages")
-    zero_day_share: float = _num(D.ZERO_DAY_SHARE, 0.0, 1.0, "share of infected messages",
-                                 doc="infected messages that the scanner misses at delivery")
-    read_share: float = _num(D.READ_SHARE, 0.0, 1.0, "share of messages",
-                             doc="share of arrivals the user opens (READ)")
-    attachment_open_share: float = _num(D.ATTACHMENT_OPEN_SHARE, 0.0, 1.0,
-                                        "share of opened messages with an attachment",
-                                        doc="of the opened messages with an attachment, the "
-                                            "share whose attachment the user opens too")
+    zero_day_share: float = _num(
+        D.ZERO_DAY_SHARE,
+        0.0,
+        1.0,
+        "share of infected messages",
+        doc="infected messages that the scanner misses at delivery",
+    )
+    read_share: float = _num(
+        D.READ_SHARE, 0.0, 1.0, "share of messages", doc="share of arrivals the user opens (READ)"
+    )
+    attachment_open_share: float = _num(
+        D.ATTACHMENT_OPEN_SHARE,
+        0.0,
+        1.0,
+        "share of opened messages with an attachment",
+        doc="of the opened messages with an attachment, the "
+        "share whose attachment the user opens too",
+    )
     read_delay_mean_s: float = _num(D.READ_DELAY_MEAN_S, 0.0, 30 * DAY, "s")
     reply_per_day: float = _num(D.REPLY_PER_DAY, 0.0, 1000.0, "per user per day")
     forward_per_day: float = _num(D.FORWARD_PER_DAY, 0.0, 1000.0, "per user per day")
@@ -405,22 +487,39 @@ class WorkloadSpec:
     def __post_init__(self) -> None:
         _check_fields(self)
         rhythm = self.day_rhythm
-        ok = isinstance(rhythm, tuple) and (not rhythm or (
-            len(rhythm) == 24 and all(DAY_RHYTHM_WEIGHT.contains(x) for x in rhythm)
-            and sum(rhythm) > 0))
+        ok = isinstance(rhythm, tuple) and (
+            not rhythm
+            or (
+                len(rhythm) == 24
+                and all(DAY_RHYTHM_WEIGHT.contains(x) for x in rhythm)
+                and sum(rhythm) > 0
+            )
+        )
         if not ok:
-            raise ScenarioError("WorkloadSpec", "day_rhythm", rhythm,
-                                "() for an even day, or 24 weights of the hours 0-23, each a "
-                                f"{DAY_RHYTHM_WEIGHT.describe()}, not all 0")
-        if (not isinstance(self.folders, tuple) or not 1 <= len(self.folders) <= 50
-                or len(set(self.folders)) != len(self.folders)):
-            raise ScenarioError("WorkloadSpec", "folders", self.folders,
-                                "a tuple of 1 to 50 unique folder names")
+            raise ScenarioError(
+                "WorkloadSpec",
+                "day_rhythm",
+                rhythm,
+                "() for an even day, or 24 weights of the hours 0-23, each a "
+                f"{DAY_RHYTHM_WEIGHT.describe()}, not all 0",
+            )
+        if (
+            not isinstance(self.folders, tuple)
+            or not 1 <= len(self.folders) <= 50
+            or len(set(self.folders)) != len(self.folders)
+        ):
+            raise ScenarioError(
+                "WorkloadSpec", "folders", self.folders, "a tuple of 1 to 50 unique folder names"
+            )
         for name in self.folders:
             _check_name("WorkloadSpec", "folders", name)
             if name.upper() in ("INBOX", "SENT", "TRASH"):
-                raise ScenarioError("WorkloadSpec", "folders", name,
-                                    "user folder names other than INBOX, Sent, Trash")
+                raise ScenarioError(
+                    "WorkloadSpec",
+                    "folders",
+                    name,
+                    "user folder names other than INBOX, Sent, Trash",
+                )
 
 
 @dataclass(frozen=True)
@@ -434,20 +533,35 @@ class CrashSpec:
 
     at: tuple[tuple[str, float], ...] = ()
     rate_per_year: float = _num(0.0, 0.0, 365.0, "per device per year")
-    backup_age_s: float | None = _num(None, 0.0, 10 * YEAR, "s", optional=True,
-                                      doc="age of the restored backup (None = no backup)")
+    backup_age_s: float | None = _num(
+        None,
+        0.0,
+        10 * YEAR,
+        "s",
+        optional=True,
+        doc="age of the restored backup (None = no backup)",
+    )
 
     def __post_init__(self) -> None:
         _check_fields(self)
         if not isinstance(self.at, tuple):
-            raise ScenarioError("CrashSpec", "at", self.at,
-                                "a tuple of (device name, time_s) pairs")
+            raise ScenarioError(
+                "CrashSpec", "at", self.at, "a tuple of (device name, time_s) pairs"
+            )
         for item in self.at:
-            ok = (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
-                  and Range(0.0, 10 * YEAR).contains(item[1]))
+            ok = (
+                isinstance(item, tuple)
+                and len(item) == 2
+                and isinstance(item[0], str)
+                and Range(0.0, 10 * YEAR).contains(item[1])
+            )
             if not ok:
-                raise ScenarioError("CrashSpec", "at", item,
-                                    "(device name, time_s) pairs with 0 <= time_s <= 10 years")
+                raise ScenarioError(
+                    "CrashSpec",
+                    "at",
+                    item,
+                    "(device name, time_s) pairs with 0 <= time_s <= 10 years",
+                )
 
 
 @dataclass(frozen=True)
@@ -465,15 +579,21 @@ class ServerSpec:
     repair_s: float = _num(D.REPAIR_S, 60.0, 365 * DAY, "s")
     scan_at_delivery: bool = _flag(True, "scan each message when it is delivered")
     rescan_on_update: bool = _flag(True, "rescan stored mail after a signature update")
-    idle_keepalive_s: float | None = _num(None, 10.0, 3600.0, "s", optional=True,
-                                          doc="untagged keepalive to IDLE clients after this "
-                                              "much silence")
+    idle_keepalive_s: float | None = _num(
+        None,
+        10.0,
+        3600.0,
+        "s",
+        optional=True,
+        doc="untagged keepalive to IDLE clients after this much silence",
+    )
 
     def __post_init__(self) -> None:
         _check_fields(self)
 
 
 # -- the scenario --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DeviceRef:
@@ -499,31 +619,46 @@ class Scenario:
 
     users: tuple[UserSpec, ...] = field(default_factory=lambda: (UserSpec(),))
     tls: TlsMode = _choice(TlsMode.IMPLICIT, "session protection for every device")
-    tls_resumption: bool = _flag(D.TLS_RESUMPTION, "every TLS handshake resumes a session from "
-                                                   "a ticket (no certificate chain)")
-    server_profile: ServerProfileName = _choice(ServerProfileName.DOVECOT,
-                                                "whose greeting, capability and status texts the "
-                                                "server sends (Dovecot 2.3's or the RFCs')")
+    tls_resumption: bool = _flag(
+        D.TLS_RESUMPTION,
+        "every TLS handshake resumes a session from a ticket (no certificate chain)",
+    )
+    server_profile: ServerProfileName = _choice(
+        ServerProfileName.DOVECOT,
+        "whose greeting, capability and status texts the server sends (Dovecot 2.3's or the RFCs')",
+    )
     workload: WorkloadSpec = field(default_factory=WorkloadSpec)
     crashes: CrashSpec = field(default_factory=CrashSpec)
     server: ServerSpec = field(default_factory=ServerSpec)
-    signature_delay_s: float = _num(D.SIGNATURE_DELAY_S, 0.0, 365 * DAY, "s",
-                                    doc="mean time until a signature detects a zero-day virus")
+    signature_delay_s: float = _num(
+        D.SIGNATURE_DELAY_S,
+        0.0,
+        365 * DAY,
+        "s",
+        doc="mean time until a signature detects a zero-day virus",
+    )
     duration_s: float = _num(7 * DAY, 60.0, 400 * DAY, "s", doc="simulated time")
     seed: int = _num(1, 0, 2**63 - 1, integer=True, doc="seed of every random stream")
     name: str = "custom"
 
     def __post_init__(self) -> None:
         _check_fields(self)
-        if (not isinstance(self.users, tuple) or not 1 <= len(self.users) <= 100_000
-                or not all(isinstance(u, UserSpec) for u in self.users)):
-            raise ScenarioError("Scenario", "users", type(self.users).__name__,
-                                "a tuple of 1 to 100000 UserSpec")
+        if (
+            not isinstance(self.users, tuple)
+            or not 1 <= len(self.users) <= 100_000
+            or not all(isinstance(u, UserSpec) for u in self.users)
+        ):
+            raise ScenarioError(
+                "Scenario", "users", type(self.users).__name__, "a tuple of 1 to 100000 UserSpec"
+            )
         names = [u.name for u in self.users]
         if len(set(names)) != len(names):
             raise ScenarioError("Scenario", "users", "duplicate user names", "unique user names")
-        for fname, typ in (("workload", WorkloadSpec), ("crashes", CrashSpec),
-                           ("server", ServerSpec)):
+        for fname, typ in (
+            ("workload", WorkloadSpec),
+            ("crashes", CrashSpec),
+            ("server", ServerSpec),
+        ):
             if not isinstance(getattr(self, fname), typ):
                 raise ScenarioError("Scenario", fname, getattr(self, fname), f"a {typ.__name__}")
         refs: list[DeviceRef] = []
@@ -550,26 +685,43 @@ class Scenario:
             matches = [r.id for r in self.devices if r.spec.name == name]
         if len(matches) == 1:
             return matches[0]
-        allowed = sorted({r.name for r in self.devices} | {
-            r.spec.name for r in self.devices
-            if sum(1 for o in self.devices if o.spec.name == r.spec.name) == 1})
+        allowed = sorted(
+            {r.name for r in self.devices}
+            | {
+                r.spec.name
+                for r in self.devices
+                if sum(1 for o in self.devices if o.spec.name == r.spec.name) == 1
+            }
+        )
         shown = ", ".join(allowed[:12]) + (", ..." if len(allowed) > 12 else "")
         raise ScenarioError("Scenario", field_name, name, f"one of the device names: {shown}")
 
     def crash_times(self) -> tuple[tuple[int, float], ...]:
         """``(device id, time_s)`` of the scheduled crashes in ``crashes.at``, sorted by time."""
-        return tuple(sorted(((self.device_id(n), t) for n, t in self.crashes.at),
-                            key=lambda p: (p[1], p[0])))
+        return tuple(
+            sorted(((self.device_id(n), t) for n, t in self.crashes.at), key=lambda p: (p[1], p[0]))
+        )
 
 
 # -- programmatic access to the ranges -------------------------------------------------------------
 
-SPEC_CLASSES: tuple[type, ...] = (LinkSpec, OnlinePattern, Pop3Policy, ImapPolicy, DeviceSpec,
-                                  WorkloadSpec, CrashSpec, ServerSpec, Scenario)
+SPEC_CLASSES: tuple[type, ...] = (
+    LinkSpec,
+    OnlinePattern,
+    Pop3Policy,
+    ImapPolicy,
+    DeviceSpec,
+    WorkloadSpec,
+    CrashSpec,
+    ServerSpec,
+    Scenario,
+)
 
 RANGES: dict[str, Range] = {
     f"{cls.__name__}.{f.name}": f.metadata["range"]
-    for cls in SPEC_CLASSES for f in dataclasses.fields(cls) if "range" in f.metadata
+    for cls in SPEC_CLASSES
+    for f in dataclasses.fields(cls)
+    if "range" in f.metadata
 }
 """Every validated numeric field as ``"Class.field" -> Range`` (the widgets' source of truth)."""
 

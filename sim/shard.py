@@ -70,8 +70,11 @@ def default_workers() -> int:
 
 def check_workers(workers: object, field: str = "workers") -> int:
     """``workers`` if it is an int in 1..MAX_WORKERS, else a :class:`ScenarioError`."""
-    if isinstance(workers, bool) or not isinstance(workers, int) or not (
-            1 <= workers <= MAX_WORKERS):
+    if (
+        isinstance(workers, bool)
+        or not isinstance(workers, int)
+        or not (1 <= workers <= MAX_WORKERS)
+    ):
         raise ScenarioError("run", field, workers, f"integer 1..{MAX_WORKERS}")
     return workers
 
@@ -85,13 +88,22 @@ def split_users(scenario: Scenario, shards: int) -> list[tuple[int, ...]]:
 
 # -- one shard -------------------------------------------------------------------------------------
 
+
 class _ShardRecorder(Recorder):
     """The shard's Recorder: besides the counters, what :func:`merge` needs to redo one run's
     arithmetic -- each chunk of grid points filled in one go with the counters then (of the
     shard's device range ``lo..hi``) and every change of the server's storage."""
 
-    def __init__(self, world: World, names: Sequence[str], duration_s: float, step_s: float,
-                 keep: bool, lo: int, hi: int) -> None:
+    def __init__(
+        self,
+        world: World,
+        names: Sequence[str],
+        duration_s: float,
+        step_s: float,
+        keep: bool,
+        lo: int,
+        hi: int,
+    ) -> None:
         super().__init__(names, duration_s, step_s, keep)
         self.world = world
         self.lo, self.hi = lo, hi
@@ -119,8 +131,17 @@ class _ShardRecorder(Recorder):
         ex, cv, ag = self.exist[lo:hi], self.covered[lo:hi], self.agree[lo:hi]
         dp, dh = self.dpairs[lo:hi], self.dhidden[lo:hi]
         self.chunks.append(k)
-        self.totals.append((sum(ex), sum(cv), sum(ag), sum(dp), sum(dh), self.server_bytes,
-                            self.server_bytes * self.replicas_live))
+        self.totals.append(
+            (
+                sum(ex),
+                sum(cv),
+                sum(ag),
+                sum(dp),
+                sum(dh),
+                self.server_bytes,
+                self.server_bytes * self.replicas_live,
+            )
+        )
         # as arrays: they cross to the parent as raw bytes (lists of ints unpickle slowly)
         self.snaps.append(tuple(array("q", x) for x in (ex, cv, ag, dp, dh)))
         # the devices' time-averages over this shard's own chunks, as Recorder._sample adds
@@ -145,8 +166,9 @@ class _ShardRecorder(Recorder):
             self.sync()
         for d in range(lo, hi):
             self.d_store[d].extend([self.dev_bytes[d]] * k)
-            self.d_cons[d].extend([share(self.agree[d] + self.dhidden[d],
-                                         self.exist[d] + self.dpairs[d])] * k)
+            self.d_cons[d].extend(
+                [share(self.agree[d] + self.dhidden[d], self.exist[d] + self.dpairs[d])] * k
+            )
             self.d_cov[d].extend([share(self.covered[d], self.exist[d])] * k)
             self.d_agr[d].extend([share(self.agree[d], self.covered[d])] * k)
             self.d_wire[d].extend([sum(self.up[d]) + sum(self.down[d])] * k)
@@ -155,11 +177,20 @@ class _ShardRecorder(Recorder):
 class _ShardWorld(World):
     """A World whose Recorder logs what the merge needs (see :class:`_ShardRecorder`)."""
 
-    def __init__(self, scenario: Scenario, trace: Trace, grid_step_s: float, keep: bool,
-                 mails: list[Mail], lo: int, hi: int) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        trace: Trace,
+        grid_step_s: float,
+        keep: bool,
+        mails: list[Mail],
+        lo: int,
+        hi: int,
+    ) -> None:
         super().__init__(scenario, trace, grid_step_s, keep, mails=mails)
-        rec = _ShardRecorder(self, [d.name for d in self.devices], self.end, grid_step_s, keep,
-                             lo, hi)
+        rec = _ShardRecorder(
+            self, [d.name for d in self.devices], self.end, grid_step_s, keep, lo, hi
+        )
         rec.replicas_live = self.rec.replicas_live
         rec.sync = self.rec.sync
         self.rec = rec
@@ -191,10 +222,16 @@ class Part:
     fires: int  # client callbacks of its devices
 
 
-def run_shard(scenario: Scenario, users: Sequence[int], protocols: Sequence[Protocol], *,
-              trace: Trace | None = None, grid_step_s: float = 3600.0,
-              device_series: bool | None = None,
-              progress: Callable[[float], None] | None = None) -> list[Part]:
+def run_shard(
+    scenario: Scenario,
+    users: Sequence[int],
+    protocols: Sequence[Protocol],
+    *,
+    trace: Trace | None = None,
+    grid_step_s: float = 3600.0,
+    device_series: bool | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> list[Part]:
     """Run the model for ``users`` only (both protocols by default), one :class:`Part` each.
     ``trace`` defaults to ``generate(scenario)`` (a shard in another process makes its own)."""
     if trace is None:
@@ -202,30 +239,61 @@ def run_shard(scenario: Scenario, users: Sequence[int], protocols: Sequence[Prot
     own = set(users)
     devices = [r.id for r in scenario.devices if r.user in own]
     if not devices or sorted(devices) != list(range(devices[0], devices[-1] + 1)):
-        raise ScenarioError("shard", "users", tuple(users),
-                            "users whose devices are contiguous (split_users makes such blocks)")
+        raise ScenarioError(
+            "shard",
+            "users",
+            tuple(users),
+            "users whose devices are contiguous (split_users makes such blocks)",
+        )
     lo, hi = devices[0], devices[-1] + 1
     specs = [s for s in chain(trace.messages, trace.sent) if s.user in own]
     mails: list[Any] = [None] * (len(trace.messages) + len(trace.sent))
     for s, m in zip(specs, fast_mails(trace, specs)):
         mails[s.id] = m
-    keep = device_series if device_series is not None else (
-        len(scenario.devices) <= SERIES_DEVICE_LIMIT)
+    keep = (
+        device_series
+        if device_series is not None
+        else (len(scenario.devices) <= SERIES_DEVICE_LIMIT)
+    )
     parts = []
     for k, proto in enumerate(protocols):
         report = None
         if progress is not None:
+
             def report(frac: float, k: int = k) -> None:
                 progress((k + frac) / len(protocols))
-        parts.append(_part(scenario, trace, proto, tuple(users), mails, lo, hi, float(grid_step_s),
-                           keep, report))
+
+        parts.append(
+            _part(
+                scenario,
+                trace,
+                proto,
+                tuple(users),
+                mails,
+                lo,
+                hi,
+                float(grid_step_s),
+                keep,
+                report,
+            )
+        )
     return parts
 
 
-def _part(scenario: Scenario, trace: Trace, protocol: Protocol, users: tuple[int, ...],
-          mails: list[Mail], lo: int, hi: int, grid_step_s: float, keep: bool,
-          progress: Callable[[float], None] | None) -> Part:
+def _part(
+    scenario: Scenario,
+    trace: Trace,
+    protocol: Protocol,
+    users: tuple[int, ...],
+    mails: list[Mail],
+    lo: int,
+    hi: int,
+    grid_step_s: float,
+    keep: bool,
+    progress: Callable[[float], None] | None,
+) -> Part:
     import gc
+
     was = gc.isenabled()
     gc.disable()  # as sim.model.run does: millions of acyclic records
     try:
@@ -234,23 +302,30 @@ def _part(scenario: Scenario, trace: Trace, protocol: Protocol, users: tuple[int
         own = set(users)
         items = [0]
 
-        def counted(fn: Callable[[Any], None], test: Callable[[Any], bool] | None
-                    ) -> Callable[[Any], None]:
+        def counted(
+            fn: Callable[[Any], None], test: Callable[[Any], bool] | None
+        ) -> Callable[[Any], None]:
             def handle(obj: Any) -> None:
                 items[0] += 1
                 if test is None or test(obj):
                     fn(obj)
+
             return handle
+
         dev_user = [r.user for r in scenario.devices]
-        updates = {id(u): SignatureUpdate(u.time, tuple(
-            m for m in u.detects if trace.spec(m).user in own)) for u in trace.signature_updates}
+        updates = {
+            id(u): SignatureUpdate(u.time, tuple(m for m in u.detects if trace.spec(m).user in own))
+            for u in trace.signature_updates
+        }
         handlers = (
             counted(w.arrive, lambda m: m.user in own),
             counted(w.act, lambda a: dev_user[a.device] in own),
             counted(w.crash, lambda c: dev_user[c.device] in own),
-            counted(w.disk_down, None), counted(w.disk_up, None),
+            counted(w.disk_down, None),
+            counted(w.disk_up, None),
             counted(lambda u: w.signature_update(updates[id(u)]), None),
-            counted(w.appear, lambda d: d.user in own))
+            counted(w.appear, lambda d: d.user in own),
+        )
         w.driver = lambda _h=None: World.driver(w, handlers)  # type: ignore[method-assign, assignment]
         _drive(w, protocol, mine, keep, progress)
         result = _result(w, protocol, devices_of=mine)
@@ -261,9 +336,20 @@ def _part(scenario: Scenario, trace: Trace, protocol: Protocol, users: tuple[int
             delays.extend(dev.delays)
         terms = exposure_terms(w, mine)
         ids = [dev.id for dev in mine for _ in dev.infected_reached]
-        part = Part(users, result, delays, tuple(zip(ids, terms)), lo, hi, tuple(rec.chunks),
-                    tuple(rec.totals), tuple(rec.snaps), (rec.log_t, rec.log_u, rec.log_n),
-                    items[0], w.events - items[0])
+        part = Part(
+            users,
+            result,
+            delays,
+            tuple(zip(ids, terms)),
+            lo,
+            hi,
+            tuple(rec.chunks),
+            tuple(rec.totals),
+            tuple(rec.snaps),
+            (rec.log_t, rec.log_u, rec.log_n),
+            items[0],
+            w.events - items[0],
+        )
         w.release()
         return part
     finally:
@@ -272,6 +358,7 @@ def _part(scenario: Scenario, trace: Trace, protocol: Protocol, users: tuple[int
 
 
 # -- merging ---------------------------------------------------------------------------------------
+
 
 def _starts(chunks: Sequence[int]) -> list[int]:
     out, at = [], 0
@@ -338,8 +425,10 @@ def merge(scenario: Scenario, parts: Sequence[Part]) -> Result:
     parts = sorted(parts, key=attrgetter("lo"))
     users = [u for p in parts for u in p.users]
     if sorted(users) != list(range(len(scenario.users))):
-        raise ValueError(f"merge: the parts cover users {sorted(users)}; allowed each of "
-                         f"0..{len(scenario.users) - 1} exactly once")
+        raise ValueError(
+            f"merge: the parts cover users {sorted(users)}; allowed each of "
+            f"0..{len(scenario.users) - 1} exactly once"
+        )
     first = parts[0].result
     npts = len(first.grid_s)
     union = sorted(set(chain.from_iterable(_starts(p.chunks) for p in parts)))
@@ -349,9 +438,14 @@ def merge(scenario: Scenario, parts: Sequence[Part]) -> Result:
             devices.extend(p.result.devices)
             continue
         for d, (cons, cov, agr) in zip(p.result.devices, _device_means(p, union, npts)):
-            devices.append(dataclasses.replace(d, consistency_mean_share=cons,
-                                               coverage_mean_share=cov,
-                                               state_agreement_mean_share=agr))
+            devices.append(
+                dataclasses.replace(
+                    d,
+                    consistency_mean_share=cons,
+                    coverage_mean_share=cov,
+                    state_agreement_mean_share=agr,
+                )
+            )
     points = [_per_point(p) for p in parts]
     tot = [tuple(map(sum, zip(*at))) for at in zip(*points)]
     s_server = tuple(t[5] for t in tot)
@@ -376,17 +470,20 @@ def merge(scenario: Scenario, parts: Sequence[Part]) -> Result:
         reached_devices=sum(v.reached_devices for v in viruses),
         exposure_device_s=exposure,
         server_scan_bytes=sum(v.server_scan_bytes for v in viruses),
-        device_scan_bytes=sum(v.device_scan_bytes for v in viruses))
+        device_scan_bytes=sum(v.device_scan_bytes for v in viruses),
+    )
     books = [p.result.conservation for p in parts]
     lost: dict[LossReason, int] = {}
     for c in books:
         for reason, n in c.lost:
             lost[reason] = lost.get(reason, 0) + n
     conservation = Conservation(
-        sum(c.delivered for c in books), sum(c.on_server for c in books),
+        sum(c.delivered for c in books),
+        sum(c.on_server for c in books),
         sum(c.on_device_only for c in books),
         tuple(sorted(lost.items(), key=lambda kv: kv[0].value)),
-        sum(c.unaccounted for c in books))
+        sum(c.unaccounted for c in books),
+    )
     summary = Summary(
         server_storage_bytes=sum(s.server_storage_bytes for s in summaries),
         server_physical_bytes=sum(s.server_physical_bytes for s in summaries),
@@ -399,8 +496,9 @@ def merge(scenario: Scenario, parts: Sequence[Part]) -> Result:
         crash_lost_metadata=sum(c.lost_metadata for c in crashes),
         duplicate_download_bytes=sum(d.duplicate_download_bytes for d in devices),
         notification_delay=Delay.of(pooled, sum(d.notification_delay.never for d in devices)),
-        search_recall_share=(mean_finite([s.recall_share for s in searches]) if searches
-                             else math.nan),
+        search_recall_share=(
+            mean_finite([s.recall_share for s in searches]) if searches else math.nan
+        ),
         wire_bytes=sum(d.wire_bytes for d in devices),
         metered_wire_bytes=sum(d.wire_bytes for d in devices if d.metered),
         connection_time_s=sum(d.connection_time_s for d in devices),
@@ -408,18 +506,31 @@ def merge(scenario: Scenario, parts: Sequence[Part]) -> Result:
         replica_data_loss_bytes=sum(s.replica_data_loss_bytes for s in summaries),
         missed_messages=sum(s.missed_messages for s in summaries),
         missed_pairs=sum(d.missed_messages for d in devices),
-        radio_wakeups=sum(d.radio_wakeups for d in devices))
-    mine = [{r.id for r in scenario.devices[p.lo:p.hi]} for p in parts]
+        radio_wakeups=sum(d.radio_wakeups for d in devices),
+    )
+    mine = [{r.id for r in scenario.devices[p.lo : p.hi]} for p in parts]
     names = [{scenario.devices[i].name for i in ids} for ids in mine]
     series = tuple(s for p, own in zip(parts, names) for s in p.result.series if s.device in own)
     return Result(
-        protocol=first.protocol, seed=first.seed, duration_s=first.duration_s,
-        grid_s=first.grid_s, summary=summary, devices=tuple(devices), series=series,
-        server_logical_bytes=s_server, server_physical_bytes=s_phys, consistency_share=s_cons,
-        coverage_share=s_cov, state_agreement_share=s_agr, crashes=crashes, searches=searches,
-        virus=virus, conservation=conservation,
+        protocol=first.protocol,
+        seed=first.seed,
+        duration_s=first.duration_s,
+        grid_s=first.grid_s,
+        summary=summary,
+        devices=tuple(devices),
+        series=series,
+        server_logical_bytes=s_server,
+        server_physical_bytes=s_phys,
+        consistency_share=s_cons,
+        coverage_share=s_cov,
+        state_agreement_share=s_agr,
+        crashes=crashes,
+        searches=searches,
+        virus=virus,
+        conservation=conservation,
         events=parts[0].items + sum(p.fires for p in parts),
-        delays=tuple(chain.from_iterable(p.result.delays for p in parts)))
+        delays=tuple(chain.from_iterable(p.result.delays for p in parts)),
+    )
 
 
 # -- running shards --------------------------------------------------------------------------------
@@ -432,17 +543,29 @@ def _init_worker(q: Any) -> None:
     _PROGRESS = q
 
 
-def _remote_shard(index: int, scenario: Scenario, users: tuple[int, ...],
-                  protocols: tuple[Protocol, ...], grid_step_s: float,
-                  device_series: bool | None) -> list[Part]:
+def _remote_shard(
+    index: int,
+    scenario: Scenario,
+    users: tuple[int, ...],
+    protocols: tuple[Protocol, ...],
+    grid_step_s: float,
+    device_series: bool | None,
+) -> list[Part]:
     """A shard in a worker process: progress goes to the parent's queue (about 100 a run)."""
     q = _PROGRESS
 
     def report(frac: float) -> None:
         if q is not None:
             q.put((index, frac))
-    return run_shard(scenario, users, protocols, grid_step_s=grid_step_s,
-                     device_series=device_series, progress=report if q is not None else None)
+
+    return run_shard(
+        scenario,
+        users,
+        protocols,
+        grid_step_s=grid_step_s,
+        device_series=device_series,
+        progress=report if q is not None else None,
+    )
 
 
 _CHOSEN: dict[str, Any] = {"workers": None, "dask": None}
@@ -461,10 +584,17 @@ def chosen(workers: int | None, dask: str | None) -> Iterator[None]:
         _CHOSEN.update(saved)
 
 
-def run_many(scenario: Scenario, protocols: Sequence[Protocol] = tuple(Protocol), *,
-             trace: Trace | None = None, workers: int | None = None, dask: str | None = None,
-             progress: Callable[[float], None] | None = None, grid_step_s: float = 3600.0,
-             device_series: bool | None = None) -> list[Result]:
+def run_many(
+    scenario: Scenario,
+    protocols: Sequence[Protocol] = tuple(Protocol),
+    *,
+    trace: Trace | None = None,
+    workers: int | None = None,
+    dask: str | None = None,
+    progress: Callable[[float], None] | None = None,
+    grid_step_s: float = 3600.0,
+    device_series: bool | None = None,
+) -> list[Result]:
     """One :class:`Result` per protocol of ``protocols``, the same whatever the sharding.
 
     ``workers``: local processes, one shard of users each (``None``: the cores when the
@@ -485,28 +615,49 @@ def run_many(scenario: Scenario, protocols: Sequence[Protocol] = tuple(Protocol)
         for k, proto in enumerate(protocols):
             report = None
             if progress is not None:
+
                 def report(frac: float, k: int = k) -> None:
                     progress((k + frac) / len(protocols))
-            out.append(run(scenario, proto, trace, grid_step_s=grid_step_s,
-                           device_series=device_series, progress=report))
+
+            out.append(
+                run(
+                    scenario,
+                    proto,
+                    trace,
+                    grid_step_s=grid_step_s,
+                    device_series=device_series,
+                    progress=report,
+                )
+            )
         return out
     shards = split_users(scenario, workers)
-    args = [(i, scenario, users, protocols, float(grid_step_s), device_series)
-            for i, users in enumerate(shards)]
-    done = (_on_dask(dask, workers, args, progress) if dask is not None
-            else _on_processes(workers, args, progress))
+    args = [
+        (i, scenario, users, protocols, float(grid_step_s), device_series)
+        for i, users in enumerate(shards)
+    ]
+    done = (
+        _on_dask(dask, workers, args, progress)
+        if dask is not None
+        else _on_processes(workers, args, progress)
+    )
     return [merge(scenario, [parts[k] for parts in done]) for k in range(len(protocols))]
 
 
-def _on_processes(workers: int, args: list[tuple[Any, ...]],
-                  progress: Callable[[float], None] | None) -> list[list[Part]]:
+def _on_processes(
+    workers: int, args: list[tuple[Any, ...]], progress: Callable[[float], None] | None
+) -> list[list[Part]]:
     import multiprocessing
+
     ctx = multiprocessing.get_context("spawn")
     q = ctx.Queue() if progress is not None else None
     fracs = [0.0] * len(args)
     try:
-        with ProcessPoolExecutor(max_workers=min(workers, len(args)), mp_context=ctx,
-                                 initializer=_init_worker, initargs=(q,)) as pool:
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(args)),
+            mp_context=ctx,
+            initializer=_init_worker,
+            initargs=(q,),
+        ) as pool:
             futures = [pool.submit(_remote_shard, *a) for a in args]
             pending = set(futures)
             while pending:
@@ -536,18 +687,27 @@ def _drain(q: Any, fracs: list[float], progress: Callable[[float], None]) -> Non
         progress(sum(fracs) / len(fracs))
 
 
-def _on_dask(address: str, workers: int, args: list[tuple[Any, ...]],
-             progress: Callable[[float], None] | None) -> list[list[Part]]:
+def _on_dask(
+    address: str,
+    workers: int,
+    args: list[tuple[Any, ...]],
+    progress: Callable[[float], None] | None,
+) -> list[list[Part]]:
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
-        raise ScenarioError("run", "dask", address,
-                            "a Dask scheduler address or 'local', with the optional 'dask' "
-                            "extra installed (pip install 'pop-vs-imap-lab[dask]')") from None
+        raise ScenarioError(
+            "run",
+            "dask",
+            address,
+            "a Dask scheduler address or 'local', with the optional 'dask' "
+            "extra installed (pip install 'pop-vs-imap-lab[dask]')",
+        ) from None
     cluster = None
     if address == "local":
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
         client = Client(cluster)
     else:
         client = Client(address)

@@ -100,18 +100,31 @@ class Transcript:
             "title": self.title,
             "client_bytes": self.client_bytes,
             "server_bytes": self.server_bytes,
-            "server_counts": {"framing": counts.framing, "header": counts.header,
-                              "body": counts.body, "attachment": counts.attachment},
+            "server_counts": {
+                "framing": counts.framing,
+                "header": counts.header,
+                "body": counts.body,
+                "attachment": counts.attachment,
+            },
             "round_trips": self.record.round_trips,
             "exchanges": [
-                {"client": e.client.decode("utf-8", "backslashreplace"),
-                 "client_bytes": e.client_bytes, "server_bytes": e.server_bytes,
-                 "round_trips": e.round_trips, "note": e.note}
+                {
+                    "client": e.client.decode("utf-8", "backslashreplace"),
+                    "client_bytes": e.client_bytes,
+                    "server_bytes": e.server_bytes,
+                    "round_trips": e.round_trips,
+                    "note": e.note,
+                }
                 for e in self.record.exchanges
             ],
             "lines": [
-                {"direction": ln.direction.value, "text": ln.text, "annotation": ln.annotation,
-                 "exchange": ln.exchange, "payload": ln.payload}
+                {
+                    "direction": ln.direction.value,
+                    "text": ln.text,
+                    "annotation": ln.annotation,
+                    "exchange": ln.exchange,
+                    "payload": ln.payload,
+                }
                 for ln in self.lines
             ],
         }
@@ -128,8 +141,10 @@ class Transcript:
                 shown, hidden, octets = list(group), [], 0
             for ln in shown:
                 if ln is None:
-                    out.append(f"   ... {len(hidden)} more lines of message content "
-                               f"({octets} octets; --full shows them) ...")
+                    out.append(
+                        f"   ... {len(hidden)} more lines of message content "
+                        f"({octets} octets; --full shows them) ..."
+                    )
                 else:
                     out.extend(_format_line(ln))
         counts = self.record.server_counts
@@ -154,7 +169,7 @@ def _payload_runs(lines: tuple[TranscriptLine, ...]) -> list[list[TranscriptLine
     groups: list[list[TranscriptLine]] = []
     for ln in lines:
         last = groups[-1][-1] if groups else None
-        if (last is not None and ln.payload and last.payload and last.exchange == ln.exchange):
+        if last is not None and ln.payload and last.payload and last.exchange == ln.exchange:
             groups[-1].append(ln)
         else:
             groups.append([ln])
@@ -221,8 +236,9 @@ def annotate_pop3(index: int, exchange: Exchange) -> list[TranscriptLine]:
     client = wire_lines(exchange.client)
     verb = client[0].split(" ", 1)[0].upper() if client else ""
     for text in client:
-        out.append(TranscriptLine(Direction.CLIENT, text, _POP3_COMMANDS.get(verb, exchange.note),
-                                  index))
+        out.append(
+            TranscriptLine(Direction.CLIENT, text, _POP3_COMMANDS.get(verb, exchange.note), index)
+        )
     server = wire_lines(exchange.server or b"")
     multiline = len(server) > 1 and server[-1] == "."
     for i, text in enumerate(server):
@@ -274,25 +290,37 @@ _LITERAL = re.compile(r"\{(\d+)\+?\}$")
 def _imap_fetch_note(upper: str) -> str:
     """What a FETCH asks for, in a learner's words."""
     if "BODYSTRUCTURE" in upper or "ENVELOPE" in upper:
-        return ("FETCH envelope (from, subject, date) and structure (parts and their sizes): "
-                "the message list, no content yet")
+        return (
+            "FETCH envelope (from, subject, date) and structure (parts and their sizes): "
+            "the message list, no content yet"
+        )
     macro = re.search(r"\bFETCH \S+ (FULL|ALL|FAST)\b", upper)
     if macro:
-        return (f"FETCH {macro.group(1)}: a macro for flags, date, size"
-                + ("" if macro.group(1) == "FAST" else ", envelope")
-                + (" and structure" if macro.group(1) == "FULL" else "") + "; no content")
+        return (
+            f"FETCH {macro.group(1)}: a macro for flags, date, size"
+            + ("" if macro.group(1) == "FAST" else ", envelope")
+            + (" and structure" if macro.group(1) == "FULL" else "")
+            + "; no content"
+        )
     if "HEADER" in upper:
-        peek = "; .PEEK leaves \\Seen unset" if ".PEEK" in upper else (
-            "; without .PEEK any BODY[...] fetch sets \\Seen")
+        peek = (
+            "; .PEEK leaves \\Seen unset"
+            if ".PEEK" in upper
+            else ("; without .PEEK any BODY[...] fetch sets \\Seen")
+        )
         return "FETCH the headers only" + peek
     part = re.search(r"BODY(\.PEEK)?\[(\d[\d.]*)\](<[\d.]+>)?", upper)
     if part:
         if part.group(1):
             what = "a byte range of " if part.group(3) else ""
-            return (f"FETCH {what}part {part.group(2)} on demand (here: the attachment); "
-                    ".PEEK leaves \\Seen unset")
-        return (f"FETCH part {part.group(2)} only, the text the user opened; without .PEEK "
-                "this sets \\Seen")
+            return (
+                f"FETCH {what}part {part.group(2)} on demand (here: the attachment); "
+                ".PEEK leaves \\Seen unset"
+            )
+        return (
+            f"FETCH part {part.group(2)} only, the text the user opened; without .PEEK "
+            "this sets \\Seen"
+        )
     if re.search(r"BODY(\.PEEK)?\[\]|\bRFC822\b(?!\.)", upper):
         return "FETCH whole messages (an offline copy)"
     if "FLAGS" in upper:
@@ -312,8 +340,7 @@ def _imap_client_note(text: str, note: str) -> str:
     upper = text.upper()
     base = _imap_fetch_note(upper) if verb == "FETCH" else _IMAP_COMMANDS.get(verb, note)
     if verb == "STORE" and "\\DELETED" in upper:
-        base = ("STORE \\Deleted only marks; EXPUNGE or CLOSE removes (like POP3's DELE "
-                "and QUIT)")
+        base = "STORE \\Deleted only marks; EXPUNGE or CLOSE removes (like POP3's DELE and QUIT)"
     if verb == "STORE" and ".SILENT" in upper:
         base += " (.SILENT: no FETCH echo of the new flags)"
     if _LITERAL.search(text):
@@ -327,8 +354,13 @@ def _imap_server_note(text: str, client: str, pushed: bool) -> tuple[str, bool]:
     upper = text.upper()
     literal = bool(_LITERAL.search(text))
     command = client.split(" ")
-    verb = (command[2] if len(command) > 2 and command[1].upper() == "UID"
-            else command[1] if len(command) > 1 else "").upper()
+    verb = (
+        command[2]
+        if len(command) > 2 and command[1].upper() == "UID"
+        else command[1]
+        if len(command) > 1
+        else ""
+    ).upper()
     if words[0] == "+":
         if client.upper().endswith(" IDLE"):
             return "'+': the server is idling and will push changes", False
@@ -344,8 +376,10 @@ def _imap_server_note(text: str, client: str, pushed: bool) -> tuple[str, bool]:
             "SEARCH": "untagged: the matches (UIDs for UID SEARCH)",
             "ESEARCH": "untagged: the matches",
             "STATUS": "untagged: the folder's counts",
-            "RECENT": ("untagged (IMAP4rev1): messages new to this session; this server keeps no "
-                       "\\Recent (RFC 9051 dropped it), so 0"),
+            "RECENT": (
+                "untagged (IMAP4rev1): messages new to this session; this server keeps no "
+                "\\Recent (RFC 9051 dropped it), so 0"
+            ),
             "CAPABILITY": "untagged: what the server supports",
             "BYE": "untagged BYE: the server closes the connection",
             "OK": "untagged OK: information for the client",
@@ -365,8 +399,10 @@ def _imap_server_note(text: str, client: str, pushed: bool) -> tuple[str, bool]:
         elif kind == "LIST" and verb in ("SELECT", "EXAMINE"):
             note = "IMAP4rev2: SELECT also names the folder in a LIST reply"
         if pushed and kind == "EXISTS":
-            note = ("pushed while idling: a new message arrived; this is a notice, the client "
-                    "fetches the message itself when it wants it")
+            note = (
+                "pushed while idling: a new message arrived; this is a notice, the client "
+                "fetches the message itself when it wants it"
+            )
         elif pushed:
             note = "pushed while idling: " + note.removeprefix("untagged: ")
         if literal:
@@ -392,12 +428,16 @@ def annotate_imap(index: int, exchange: Exchange) -> list[TranscriptLine]:
     client = wire_lines(exchange.client)
     first = client[0] if client else ""
     for text in client:
-        out.append(TranscriptLine(Direction.CLIENT, text, _imap_client_note(text, exchange.note),
-                                  index))
+        out.append(
+            TranscriptLine(Direction.CLIENT, text, _imap_client_note(text, exchange.note), index)
+        )
     server = wire_lines(exchange.server or b"")
     if index == 0 and not client and server:
-        out.append(TranscriptLine(Direction.SERVER, server[0],
-                                  "greeting: untagged OK, the server is ready", index))
+        out.append(
+            TranscriptLine(
+                Direction.SERVER, server[0], "greeting: untagged OK, the server is ready", index
+            )
+        )
         server = server[1:]
     pushed = not client
     remaining = 0  # octets of literal data still to come
@@ -455,18 +495,44 @@ def transcript_store() -> Store:
     store.add_account(TRANSCRIPT_USER, TRANSCRIPT_PASSWORD)
     day = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     to = "Alice <alice@lab.example>"
-    store.deliver(TRANSCRIPT_USER, synthesize(
-        seed=11, sender="Bob <bob@lab.example>", recipient=to, subject="Lunch on Friday?",
-        date=day, text_size=180, message_id="<lunch.1@lab.example>"))
-    store.deliver(TRANSCRIPT_USER, synthesize(
-        seed=12, sender="Carol <carol@lab.example>", recipient=to, subject="Holiday photos",
-        date=day.replace(hour=10), text_size=120,
-        attachments=[Attachment("beach.jpg", 300, "image/jpeg")],
-        message_id="<photos.2@lab.example>"))
-    store.deliver(TRANSCRIPT_USER, synthesize(
-        seed=13, sender="Dave <dave@lab.example>", recipient=to, subject="Invoice for March",
-        date=day.replace(hour=11), text_size=150, keywords=["invoice"],
-        message_id="<invoice.3@lab.example>"))
+    store.deliver(
+        TRANSCRIPT_USER,
+        synthesize(
+            seed=11,
+            sender="Bob <bob@lab.example>",
+            recipient=to,
+            subject="Lunch on Friday?",
+            date=day,
+            text_size=180,
+            message_id="<lunch.1@lab.example>",
+        ),
+    )
+    store.deliver(
+        TRANSCRIPT_USER,
+        synthesize(
+            seed=12,
+            sender="Carol <carol@lab.example>",
+            recipient=to,
+            subject="Holiday photos",
+            date=day.replace(hour=10),
+            text_size=120,
+            attachments=[Attachment("beach.jpg", 300, "image/jpeg")],
+            message_id="<photos.2@lab.example>",
+        ),
+    )
+    store.deliver(
+        TRANSCRIPT_USER,
+        synthesize(
+            seed=13,
+            sender="Dave <dave@lab.example>",
+            recipient=to,
+            subject="Invoice for March",
+            date=day.replace(hour=11),
+            text_size=150,
+            keywords=["invoice"],
+            message_id="<invoice.3@lab.example>",
+        ),
+    )
     return store
 
 
@@ -476,12 +542,17 @@ def pop3_typical() -> Transcript:
     from sim.protocol.pop3_client import LeavePolicy, PollOptions, poll
 
     server = Pop3Server(transcript_store(), connection_id=1)
-    options = PollOptions(TRANSCRIPT_USER, TRANSCRIPT_PASSWORD,
-                          leave=LeavePolicy.DELETE_AFTER_DOWNLOAD)
+    options = PollOptions(
+        TRANSCRIPT_USER, TRANSCRIPT_PASSWORD, leave=LeavePolicy.DELETE_AFTER_DOWNLOAD
+    )
     result = poll(server, options, render=True)
-    return Transcript(Protocol.POP3, Example.TYPICAL,
-                      "POP3: a client downloads three messages and deletes them (RFC 1939)",
-                      result.record, annotate(result.record, annotate_pop3))
+    return Transcript(
+        Protocol.POP3,
+        Example.TYPICAL,
+        "POP3: a client downloads three messages and deletes them (RFC 1939)",
+        result.record,
+        annotate(result.record, annotate_pop3),
+    )
 
 
 def pop3_leave_on_server() -> Transcript:
@@ -491,8 +562,9 @@ def pop3_leave_on_server() -> Transcript:
     from sim.protocol.pop3_client import LeavePolicy, PollOptions, poll
 
     store = transcript_store()
-    options = PollOptions(TRANSCRIPT_USER, TRANSCRIPT_PASSWORD, leave=LeavePolicy.NEVER_DELETE,
-                          capa=False)
+    options = PollOptions(
+        TRANSCRIPT_USER, TRANSCRIPT_PASSWORD, leave=LeavePolicy.NEVER_DELETE, capa=False
+    )
     first = poll(Pop3Server(store, connection_id=1), options)
     store.deliver(TRANSCRIPT_USER, _newcomer())
     second = poll(Pop3Server(store, connection_id=2), options, memory=first.memory, render=True)
@@ -501,15 +573,26 @@ def pop3_leave_on_server() -> Transcript:
     for ln in annotate(second.record, annotate_pop3):
         exchange = second.record.exchanges[ln.exchange]
         words = ln.text.split(" ")
-        if (ln.direction is Direction.SERVER and exchange.client == b"UIDL\r\n"
-                and len(words) == 2 and words[0].isdigit()):
-            note = ("already downloaded in the last poll: skipped" if words[1] in known
-                    else "new since the last poll: the only one to download")
+        if (
+            ln.direction is Direction.SERVER
+            and exchange.client == b"UIDL\r\n"
+            and len(words) == 2
+            and words[0].isdigit()
+        ):
+            note = (
+                "already downloaded in the last poll: skipped"
+                if words[1] in known
+                else "new since the last poll: the only one to download"
+            )
             ln = TranscriptLine(ln.direction, ln.text, note, ln.exchange, ln.payload)
         lines.append(ln)
-    return Transcript(Protocol.POP3, Example.LEAVE_ON_SERVER,
-                      "POP3, leave mail on the server: the next poll downloads only what UIDL "
-                      "shows is new", second.record, tuple(lines))
+    return Transcript(
+        Protocol.POP3,
+        Example.LEAVE_ON_SERVER,
+        "POP3, leave mail on the server: the next poll downloads only what UIDL shows is new",
+        second.record,
+        tuple(lines),
+    )
 
 
 def pop3_headers_first() -> Transcript:
@@ -517,12 +600,22 @@ def pop3_headers_first() -> Transcript:
     from sim.protocol.pop3 import Pop3Server
     from sim.protocol.pop3_client import LeavePolicy, PollOptions, poll
 
-    options = PollOptions(TRANSCRIPT_USER, TRANSCRIPT_PASSWORD, leave=LeavePolicy.NEVER_DELETE,
-                          headers_first=True, want=_small, capa=False)
+    options = PollOptions(
+        TRANSCRIPT_USER,
+        TRANSCRIPT_PASSWORD,
+        leave=LeavePolicy.NEVER_DELETE,
+        headers_first=True,
+        want=_small,
+        capa=False,
+    )
     result = poll(Pop3Server(transcript_store(), connection_id=1), options, render=True)
-    return Transcript(Protocol.POP3, Example.HEADERS_FIRST,
-                      "POP3, headers first: TOP n 0 for each message, then RETR only the small "
-                      "ones", result.record, annotate(result.record, annotate_pop3))
+    return Transcript(
+        Protocol.POP3,
+        Example.HEADERS_FIRST,
+        "POP3, headers first: TOP n 0 for each message, then RETR only the small ones",
+        result.record,
+        annotate(result.record, annotate_pop3),
+    )
 
 
 def _small(candidate: object) -> bool:
@@ -533,9 +626,15 @@ def _small(candidate: object) -> bool:
 def _newcomer() -> Message:
     """The message that arrives between two polls (or while an IMAP client idles)."""
     return synthesize(
-        seed=14, sender="Bob <bob@lab.example>", recipient="Alice <alice@lab.example>",
-        subject="Re: Lunch on Friday?", date=datetime(2026, 3, 2, 12, 0, tzinfo=UTC),
-        text_size=100, message_id="<lunch.4@lab.example>", in_reply_to="<lunch.1@lab.example>")
+        seed=14,
+        sender="Bob <bob@lab.example>",
+        recipient="Alice <alice@lab.example>",
+        subject="Re: Lunch on Friday?",
+        date=datetime(2026, 3, 2, 12, 0, tzinfo=UTC),
+        text_size=100,
+        message_id="<lunch.4@lab.example>",
+        in_reply_to="<lunch.1@lab.example>",
+    )
 
 
 def pop3_rfc1939() -> Transcript:
@@ -543,9 +642,13 @@ def pop3_rfc1939() -> Transcript:
     from sim.protocol.examples import session_rfc1939
 
     record = session_rfc1939(render=True)
-    return Transcript(Protocol.POP3, Example.RFC1939,
-                      "POP3: the example session of RFC 1939 section 10",
-                      record, annotate(record, annotate_pop3))
+    return Transcript(
+        Protocol.POP3,
+        Example.RFC1939,
+        "POP3: the example session of RFC 1939 section 10",
+        record,
+        annotate(record, annotate_pop3),
+    )
 
 
 def imap_typical() -> Transcript:
@@ -570,13 +673,23 @@ def imap_typical() -> Transcript:
     client.idle(trigger=lambda: store.deliver(TRANSCRIPT_USER, newcomer))
     client.logout()
     record = client.record
-    return Transcript(Protocol.IMAP, Example.TYPICAL,
-                      "IMAP: a client syncs headers, opens, flags, files and idles (RFC 9051)",
-                      record, annotate(record, annotate_imap))
+    return Transcript(
+        Protocol.IMAP,
+        Example.TYPICAL,
+        "IMAP: a client syncs headers, opens, flags, files and idles (RFC 9051)",
+        record,
+        annotate(record, annotate_imap),
+    )
 
 
-RFC9051_COMMANDS = ("login mrc secret", "select inbox", "fetch 12 full", "fetch 12 body[header]",
-                    "store 12 +flags \\deleted", "logout")
+RFC9051_COMMANDS = (
+    "login mrc secret",
+    "select inbox",
+    "fetch 12 full",
+    "fetch 12 body[header]",
+    "store 12 +flags \\deleted",
+    "logout",
+)
 
 
 def imap_rfc9051() -> Transcript:
@@ -588,9 +701,13 @@ def imap_rfc9051() -> Transcript:
     for command in RFC9051_COMMANDS:
         client.command(command)
     record = client.record
-    return Transcript(Protocol.IMAP, Example.RFC9051,
-                      "IMAP: the sample session of RFC 9051 section 8",
-                      record, annotate(record, annotate_imap))
+    return Transcript(
+        Protocol.IMAP,
+        Example.RFC9051,
+        "IMAP: the sample session of RFC 9051 section 8",
+        record,
+        annotate(record, annotate_imap),
+    )
 
 
 BUILDERS: dict[tuple[Protocol, Example], Callable[[], Transcript]] = {
@@ -628,17 +745,26 @@ def run_transcript(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``transcript`` subcommand."""
     p = subparsers.add_parser(
-        "transcript", help="print an annotated wire transcript with byte totals",
+        "transcript",
+        help="print an annotated wire transcript with byte totals",
         description="An annotated wire transcript of a typical POP3 or IMAP session, made by "
-                    "the lab's own engines, with exact client and server byte totals.",
+        "the lab's own engines, with exact client and server byte totals.",
     )
-    p.add_argument("protocol", choices=[p.value for p in Protocol], metavar="PROTOCOL",
-                   help="pop3 or imap")
-    p.add_argument("--example", choices=[e.value for e in Example], default=Example.TYPICAL.value,
-                   help="typical (default); rfc1939 (POP3: RFC 1939 section 10); rfc9051 "
-                        "(IMAP: RFC 9051 section 8); leave-on-server (POP3: a later poll with "
-                        "UIDL); headers-first (POP3: TOP, then RETR of small messages)")
-    p.add_argument("--json", action="store_true",
-                   help="print JSON: client_bytes, server_bytes, server_counts, lines, ...")
+    p.add_argument(
+        "protocol", choices=[p.value for p in Protocol], metavar="PROTOCOL", help="pop3 or imap"
+    )
+    p.add_argument(
+        "--example",
+        choices=[e.value for e in Example],
+        default=Example.TYPICAL.value,
+        help="typical (default); rfc1939 (POP3: RFC 1939 section 10); rfc9051 "
+        "(IMAP: RFC 9051 section 8); leave-on-server (POP3: a later poll with "
+        "UIDL); headers-first (POP3: TOP, then RETR of small messages)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON: client_bytes, server_bytes, server_counts, lines, ...",
+    )
     p.add_argument("--full", action="store_true", help="show every payload line in text form")
     p.set_defaults(run=run_transcript)

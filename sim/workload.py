@@ -59,8 +59,17 @@ from .scenario import DAY, START, YEAR, DeviceSpec, Scenario, WorkloadSpec
 
 # -- random streams --------------------------------------------------------------------------------
 
-STREAMS = ("arrivals", "sizes", "content", "infections", "behaviour", "attachments", "online",
-           "crashes", "disks")
+STREAMS = (
+    "arrivals",
+    "sizes",
+    "content",
+    "infections",
+    "behaviour",
+    "attachments",
+    "online",
+    "crashes",
+    "disks",
+)
 
 
 def stream(seed: int, name: str, index: int = 0) -> random.Random:
@@ -70,6 +79,7 @@ def stream(seed: int, name: str, index: int = 0) -> random.Random:
 
 
 # -- trace records ---------------------------------------------------------------------------------
+
 
 class ActionKind(enum.Enum):
     """What the user does to a message (or, for SEARCH, to their mail as a whole)."""
@@ -252,18 +262,28 @@ def build_message(spec: MessageSpec, scenario: Scenario) -> Message:
     user = scenario.users[spec.user].name
     me, other = f"{user} <{user}@lab.example>", f"sender{seed % 97} <s{seed % 97}@example.org>"
     sender, recipient = (me, other) if spec.outgoing else (other, me)
-    attachments = (Attachment(f"file{spec.id}.bin", spec.attachment_size),) \
-        if spec.attachment_size else ()
+    attachments = (
+        (Attachment(f"file{spec.id}.bin", spec.attachment_size),) if spec.attachment_size else ()
+    )
     prefix = "Re: " if spec.outgoing and spec.reply_to is not None else ""
     subject = f"{prefix}{' '.join(spec.keywords) or 'note'} #{spec.id}"
     reply = f"<m{spec.reply_to}@lab.example>" if spec.reply_to is not None else None
-    return synthesize(seed=seed, sender=sender, recipient=recipient, subject=subject,
-                      date=START + timedelta(seconds=spec.time), text_size=spec.text_size,
-                      attachments=attachments, keywords=spec.keywords,
-                      message_id=spec.message_id, in_reply_to=reply)
+    return synthesize(
+        seed=seed,
+        sender=sender,
+        recipient=recipient,
+        subject=subject,
+        date=START + timedelta(seconds=spec.time),
+        text_size=spec.text_size,
+        attachments=attachments,
+        keywords=spec.keywords,
+        message_id=spec.message_id,
+        in_reply_to=reply,
+    )
 
 
 # -- generation ------------------------------------------------------------------------------------
+
 
 def keyword(index: int) -> str:
     """The searchable keyword number ``index`` (fixed width: no keyword contains another)."""
@@ -313,8 +333,9 @@ def generate(scenario: Scenario) -> Trace:
 def _generate(scenario: Scenario) -> Trace:
     seed, dur, w = scenario.seed, scenario.duration_s, scenario.workload
     devices = scenario.devices
-    usage, online = zip(*(_device_intervals(seed, r.id, r.spec, dur) for r in devices)) \
-        if devices else ((), ())
+    usage, online = (
+        zip(*(_device_intervals(seed, r.id, r.spec, dur) for r in devices)) if devices else ((), ())
+    )
     vocab = _Keywords(w.vocabulary_size)
     raw = [_arrivals(seed, u, w, scenario, vocab) for u in range(len(scenario.users))]
     order = sorted([(row[0], u, k) for u, rows in enumerate(raw) for k, row in enumerate(rows)])
@@ -329,11 +350,15 @@ def _generate(scenario: Scenario) -> Trace:
     by_user: list[list[int]] = [[] for _ in scenario.users]
     for r in devices:
         by_user[r.user].append(r.id)
-    pending: list[tuple[float, int, int, ActionKind, int | None, str | None, str | None,
-                        tuple[int, int] | None]] = []
+    pending: list[
+        tuple[
+            float, int, int, ActionKind, int | None, str | None, str | None, tuple[int, int] | None
+        ]
+    ] = []
     for u in range(len(scenario.users)):
-        pending.extend(_actions(seed, u, w, dur, ids[u], messages, by_user[u], devices, usage,
-                                vocab))
+        pending.extend(
+            _actions(seed, u, w, dur, ids[u], messages, by_user[u], devices, usage, vocab)
+        )
     # Each user's rows are already in time order (postponing keeps it); a stable sort on time
     # alone keeps ties (actions postponed to the same window start) in user order.
     pending.sort(key=itemgetter(0))
@@ -344,9 +369,16 @@ def _generate(scenario: Scenario) -> Trace:
         if out is not None:
             text, att = out
             target_spec = messages[target] if target is not None else None
-            outgoing = MessageSpec(len(messages) + len(sent), u, t, text, att,
-                                   target_spec.keywords if target_spec else (),
-                                   outgoing=True, reply_to=target)
+            outgoing = MessageSpec(
+                len(messages) + len(sent),
+                u,
+                t,
+                text,
+                att,
+                target_spec.keywords if target_spec else (),
+                outgoing=True,
+                reply_to=target,
+            )
             sent.append(outgoing)
         actions.append(Action(t, u, dev, kind, target, folder, query, outgoing))
     return Trace(
@@ -372,8 +404,9 @@ class _Keywords:
         self.shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one object per keyword set
 
     def one(self, rng: random.Random) -> str:
-        return self.words[bisect.bisect_right(self.cum, rng.random() * self.total,
-                                              hi=len(self.cum) - 1)]
+        return self.words[
+            bisect.bisect_right(self.cum, rng.random() * self.total, hi=len(self.cum) - 1)
+        ]
 
     def some(self, rng: random.Random, k: int) -> tuple[str, ...]:
         """``k`` draws, duplicates dropped (so possibly fewer), in draw order."""
@@ -422,8 +455,9 @@ def _rhythm(w: WorkloadSpec) -> _Rhythm | None:
     return _Rhythm(weights)
 
 
-def _arrivals(seed: int, user: int, w: WorkloadSpec, scenario: Scenario,
-              vocab: _Keywords) -> list[tuple]:
+def _arrivals(
+    seed: int, user: int, w: WorkloadSpec, scenario: Scenario, vocab: _Keywords
+) -> list[tuple]:
     """Raw arrival rows ``(time, text, att, keywords, infected, detectable_at)`` of a user.
 
     A hot loop (campus: 450 000 iterations): the draws of :class:`_Sizes` and
@@ -462,8 +496,7 @@ def _arrivals(seed: int, user: int, w: WorkloadSpec, scenario: Scenario,
         if k == 1:
             kws: tuple[str, ...] = (words[bis(cum, c_rnd() * total, 0, hi)],)
         elif k:
-            kws = tuple(dict.fromkeys([words[bis(cum, c_rnd() * total, 0, hi)]
-                                       for _ in range(k)]))
+            kws = tuple(dict.fromkeys([words[bis(cum, c_rnd() * total, 0, hi)] for _ in range(k)]))
         else:
             kws = ()
         detect: float | None = None
@@ -493,8 +526,9 @@ class _UserDevices:
     The devices' usage intervals are swept once into segments between consecutive boundaries,
     each with the devices in use and their cumulative weights, so a pick is one bisection."""
 
-    def __init__(self, dev_ids: list[int], weights: list[float],
-                 usage: Sequence[tuple[Interval, ...]]) -> None:
+    def __init__(
+        self, dev_ids: list[int], weights: list[float], usage: Sequence[tuple[Interval, ...]]
+    ) -> None:
         edges: list[tuple[float, int, int]] = []  # (time, +1 start / -1 end, device index)
         for j, d in enumerate(dev_ids):
             for iv in usage[d]:
@@ -539,9 +573,18 @@ class _UserDevices:
         return t, members[bisect.bisect_right(cum, rng.random() * cum[-1], hi=len(cum) - 1)]
 
 
-def _actions(seed: int, user: int, w: WorkloadSpec, dur: float, ids: list[int],
-             messages: list[MessageSpec], dev_ids: list[int], devices: Sequence,
-             usage: Sequence[tuple[Interval, ...]], vocab: _Keywords) -> list[tuple]:
+def _actions(
+    seed: int,
+    user: int,
+    w: WorkloadSpec,
+    dur: float,
+    ids: list[int],
+    messages: list[MessageSpec],
+    dev_ids: list[int],
+    devices: Sequence,
+    usage: Sequence[tuple[Interval, ...]],
+    vocab: _Keywords,
+) -> list[tuple]:
     """Raw action rows ``(time, user, device, kind, target, folder, query, outgoing params)``."""
     rng = stream(seed, "behaviour", user)
     devs = _UserDevices(dev_ids, [devices[d].spec.use_weight for d in dev_ids], usage)
@@ -619,8 +662,9 @@ def _gap(rng: random.Random, rate: float) -> float:
     return rng.expovariate(rate) if rate > 0 else math.inf
 
 
-def _recent_target(rng: random.Random, times: list[float], ids: list[int], t: float,
-                   deleted: set[int]) -> int | None:
+def _recent_target(
+    rng: random.Random, times: list[float], ids: list[int], t: float, deleted: set[int]
+) -> int | None:
     """A recent, not deleted message of the user that arrived before ``t`` (None if none)."""
     n = bisect.bisect_left(times, t)
     if n == 0:
@@ -633,8 +677,9 @@ def _recent_target(rng: random.Random, times: list[float], ids: list[int], t: fl
     return None
 
 
-def _device_intervals(seed: int, dev_id: int, spec: DeviceSpec, dur: float
-                      ) -> tuple[tuple[Interval, ...], tuple[Interval, ...]]:
+def _device_intervals(
+    seed: int, dev_id: int, spec: DeviceSpec, dur: float
+) -> tuple[tuple[Interval, ...], tuple[Interval, ...]]:
     """(usage, online) intervals of one device over ``[0, dur)``."""
     begin = spec.first_online_s
     if begin >= dur:
@@ -692,8 +737,11 @@ def _subtract(intervals: Sequence[Interval], gaps: list[tuple[float, float]]) ->
 def _crashes(scenario: Scenario) -> tuple[Crash, ...]:
     spec = scenario.crashes
     age = spec.backup_age_s
-    out = [Crash(t, d, None if age is None else max(0.0, t - age), True)
-           for d, t in scenario.crash_times() if t < scenario.duration_s]
+    out = [
+        Crash(t, d, None if age is None else max(0.0, t - age), True)
+        for d, t in scenario.crash_times()
+        if t < scenario.duration_s
+    ]
     if spec.rate_per_year > 0:
         rate = spec.rate_per_year / YEAR
         for ref in scenario.devices:

@@ -50,11 +50,18 @@ def imports_in(source: str, current: str = "", is_package: bool = False) -> list
         if isinstance(node, ast.Import):
             sites += [ImportSite(alias.name, node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = _resolve_relative(node.module, node.level, current, is_package) if node.level else node.module or ""
+            base = (
+                _resolve_relative(node.module, node.level, current, is_package)
+                if node.level
+                else node.module or ""
+            )
             sites.append(ImportSite(base, node.lineno))
             # `from sim import protocol` imports the submodule sim.protocol, if it is one
-            sites += [ImportSite(f"{base}.{alias.name}", node.lineno) for alias in node.names
-                      if alias.name != "*"]
+            sites += [
+                ImportSite(f"{base}.{alias.name}", node.lineno)
+                for alias in node.names
+                if alias.name != "*"
+            ]
         elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
             func = node.func
             name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
@@ -68,16 +75,24 @@ def _within(module: str, prefix: str) -> bool:
     return module == prefix or module.startswith(prefix + ".")
 
 
-def violations(source: str, forbidden: frozenset[str], current: str = "",
-               is_package: bool = False, allowed_prefix: str | None = None,
-               banned_prefix: str | None = None) -> list[ImportSite]:
+def violations(
+    source: str,
+    forbidden: frozenset[str],
+    current: str = "",
+    is_package: bool = False,
+    allowed_prefix: str | None = None,
+    banned_prefix: str | None = None,
+) -> list[ImportSite]:
     """Imports whose top-level package is forbidden, or that reach into `banned_prefix`
     (a higher layer) other than through `allowed_prefix`."""
     bad = []
     for site in imports_in(source, current, is_package):
         top = site.module.split(".")[0]
-        if top in forbidden or (banned_prefix and _within(site.module, banned_prefix)
-              and not (allowed_prefix and _within(site.module, allowed_prefix))):
+        if top in forbidden or (
+            banned_prefix
+            and _within(site.module, banned_prefix)
+            and not (allowed_prefix and _within(site.module, allowed_prefix))
+        ):
             bad.append(site)
     return bad
 
@@ -96,21 +111,31 @@ def test_the_layers_have_source_files() -> None:
     assert _python_files("sim"), "no .py files under sim"
 
 
-@pytest.mark.parametrize("path", _python_files("sim/protocol"),
-                         ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path", _python_files("sim/protocol"), ids=lambda p: str(p.relative_to(ROOT))
+)
 def test_protocol_is_sans_io(path: Path) -> None:
     """No socket, clock, randomness or SimPy, and nothing from the model above it."""
-    bad = violations(path.read_text(encoding="utf-8"), SANS_IO_FORBIDDEN | MODEL_FORBIDDEN,
-                     current=_module_of(path), is_package=path.name == "__init__.py",
-                     allowed_prefix="sim.protocol", banned_prefix="sim")
+    bad = violations(
+        path.read_text(encoding="utf-8"),
+        SANS_IO_FORBIDDEN | MODEL_FORBIDDEN,
+        current=_module_of(path),
+        is_package=path.name == "__init__.py",
+        allowed_prefix="sim.protocol",
+        banned_prefix="sim",
+    )
     assert not bad, _report(path, bad)
 
 
 @pytest.mark.parametrize("path", _python_files("sim"), ids=lambda p: str(p.relative_to(ROOT)))
 def test_model_has_no_widgets_or_plots(path: Path) -> None:
     """The model stays usable from a terminal: no ipywidgets, matplotlib, IPython or course."""
-    bad = violations(path.read_text(encoding="utf-8"), MODEL_FORBIDDEN,
-                     current=_module_of(path), is_package=path.name == "__init__.py")
+    bad = violations(
+        path.read_text(encoding="utf-8"),
+        MODEL_FORBIDDEN,
+        current=_module_of(path),
+        is_package=path.name == "__init__.py",
+    )
     assert not bad, _report(path, bad)
 
 
@@ -131,35 +156,58 @@ BAD_PROTOCOL_SOURCES = {
 
 @pytest.mark.parametrize("source, module", BAD_PROTOCOL_SOURCES.items())
 def test_checker_flags_a_bad_protocol_module(source: str, module: str) -> None:
-    bad = violations(source, SANS_IO_FORBIDDEN | MODEL_FORBIDDEN, current="sim.protocol.pop3",
-                     allowed_prefix="sim.protocol", banned_prefix="sim")
+    bad = violations(
+        source,
+        SANS_IO_FORBIDDEN | MODEL_FORBIDDEN,
+        current="sim.protocol.pop3",
+        allowed_prefix="sim.protocol",
+        banned_prefix="sim",
+    )
     assert module in [site.module for site in bad]
 
 
-@pytest.mark.parametrize("source", [
-    "import hashlib\nimport datetime\nfrom dataclasses import dataclass",
-    "from .message import Message\nfrom . import store",
-    "from sim.protocol.outbox import Outbox",
-    "import timeit_is_not_time",
-    "from typing import TYPE_CHECKING",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import hashlib\nimport datetime\nfrom dataclasses import dataclass",
+        "from .message import Message\nfrom . import store",
+        "from sim.protocol.outbox import Outbox",
+        "import timeit_is_not_time",
+        "from typing import TYPE_CHECKING",
+    ],
+)
 def test_checker_accepts_a_clean_protocol_module(source: str) -> None:
-    assert violations(source, SANS_IO_FORBIDDEN | MODEL_FORBIDDEN, current="sim.protocol.pop3",
-                      allowed_prefix="sim.protocol", banned_prefix="sim") == []
+    assert (
+        violations(
+            source,
+            SANS_IO_FORBIDDEN | MODEL_FORBIDDEN,
+            current="sim.protocol.pop3",
+            allowed_prefix="sim.protocol",
+            banned_prefix="sim",
+        )
+        == []
+    )
 
 
-@pytest.mark.parametrize("source, module", [
-    ("import matplotlib.pyplot as plt", "matplotlib.pyplot"),
-    ("from ipywidgets import IntSlider", "ipywidgets"),
-    ("from IPython.display import display", "IPython.display"),
-    ("from course.dashboards import lesson1", "course.dashboards"),
-])
+@pytest.mark.parametrize(
+    "source, module",
+    [
+        ("import matplotlib.pyplot as plt", "matplotlib.pyplot"),
+        ("from ipywidgets import IntSlider", "ipywidgets"),
+        ("from IPython.display import display", "IPython.display"),
+        ("from course.dashboards import lesson1", "course.dashboards"),
+    ],
+)
 def test_checker_flags_a_model_module_that_draws(source: str, module: str) -> None:
     assert module in [site.module for site in violations(source, MODEL_FORBIDDEN, "sim.metrics")]
 
 
 def test_relative_imports_resolve_against_the_package() -> None:
-    assert [s.module for s in imports_in("from . import x", "sim.protocol", is_package=True)] \
-        == ["sim.protocol", "sim.protocol.x"]
-    assert [s.module for s in imports_in("from .. import y", "sim.protocol.imap")] \
-        == ["sim", "sim.y"]
+    assert [s.module for s in imports_in("from . import x", "sim.protocol", is_package=True)] == [
+        "sim.protocol",
+        "sim.protocol.x",
+    ]
+    assert [s.module for s in imports_in("from .. import y", "sim.protocol.imap")] == [
+        "sim",
+        "sim.y",
+    ]

@@ -67,16 +67,20 @@ def code(text: str, vary: bool = False) -> Cell:
 # Prose is Markdown (course.lesson_text renders it from course.content); code cells hold only the
 # widgets, one short call each.
 
+
 def _header(c: LessonContent, presenter: bool = False) -> Cell:
     nav = "" if c.number == 0 else "[Welcome](00_welcome.ipynb) · "
     last = max(LESSON_NUMBERS)
-    how = ("The cells have already run: move the controls and the figures follow."
-           if presenter else
-           "Read on, and run the cells from top to bottom with **Shift+Enter**: the widgets "
-           "(your prediction, the dashboard, the quiz) appear as their cells run.")
-    return md(f"# POP vs IMAP Lab — lesson {c.number} of {last}\n\n{nav}{how} Linked words "
-              f"are explained in the [glossary]({text.GLOSSARY_NOTEBOOK}).\n\n"
-              + text.intro_markdown(c))
+    how = (
+        "The cells have already run: move the controls and the figures follow."
+        if presenter
+        else "Read on, and run the cells from top to bottom with **Shift+Enter**: the widgets "
+        "(your prediction, the dashboard, the quiz) appear as their cells run."
+    )
+    return md(
+        f"# POP vs IMAP Lab — lesson {c.number} of {last}\n\n{nav}{how} Linked words "
+        f"are explained in the [glossary]({text.GLOSSARY_NOTEBOOK}).\n\n" + text.intro_markdown(c)
+    )
 
 
 def _open(n: int) -> Cell:
@@ -84,14 +88,18 @@ def _open(n: int) -> Cell:
 
 
 def _predict() -> list[Cell]:
-    return [md("## Predict\n\nCommit your guess *before* the model runs; it locks once committed."),
-            code("L.predict()", vary=True)]
+    return [
+        md("## Predict\n\nCommit your guess *before* the model runs; it locks once committed."),
+        code("L.predict()", vary=True),
+    ]
 
 
 def _run(extra: str = "") -> list[Cell]:
-    words = ("## Run the model\n\nPOP3 and IMAP replay the same workload trace. Move a control: "
-             "the figure and the summary update, and after the first run your prediction is shown "
-             "next to the model's result.")
+    words = (
+        "## Run the model\n\nPOP3 and IMAP replay the same workload trace. Move a control: "
+        "the figure and the summary update, and after the first run your prediction is shown "
+        "next to the model's result."
+    )
     return [md(words + extra), code("L.dashboard()", vary=True)]
 
 
@@ -116,42 +124,58 @@ def _next(c: LessonContent) -> Cell:
 
 def standard_plan(c: LessonContent, presenter: bool = False) -> list[Cell]:
     """Lessons 1-9: intro, predict, dashboard, notice, nuance, quiz, next."""
-    return [_header(c, presenter), _open(c.number), *_predict(), *_run(), *_after_run(c),
-            *_quiz(), _next(c)]
+    return [
+        _header(c, presenter),
+        _open(c.number),
+        *_predict(),
+        *_run(),
+        *_after_run(c),
+        *_quiz(),
+        _next(c),
+    ]
 
 
 def _flow_diagram() -> Cell:
     png = base64.b64encode(mail_flow_png()).decode()
-    return Cell("markdown",
-                "## Where the mail goes\n\n"
-                f"![{MAIL_FLOW_ALT}](attachment:mail_flow.png)\n\n"
-                "*The two ways of reading mail. The lessons run both on the same mail and the "
-                "same user, side by side, and count what each one moves.*",
-                attachments=(("mail_flow.png", "image/png", png),))
+    return Cell(
+        "markdown",
+        "## Where the mail goes\n\n"
+        f"![{MAIL_FLOW_ALT}](attachment:mail_flow.png)\n\n"
+        "*The two ways of reading mail. The lessons run both on the same mail and the "
+        "same user, side by side, and count what each one moves.*",
+        attachments=(("mail_flow.png", "image/png", png),),
+    )
 
 
 # The presenter keeps a journal of its own that each `run.py present` starts blank, so the
 # welcome lesson tells the room that instead of "kept between sessions".
-LEARNER_PROGRESS = ("## Your progress\n\nYour predictions and quiz answers are kept between "
-                    "sessions (in a small file of your own, not in the course). Here is how far "
-                    "you have come.")
-PRESENTER_PROGRESS = ("## Progress in this session\n\nPredictions and quiz answers made here are "
-                      "kept until the presenter is started again, apart from anyone's own "
-                      "progress in the lab. Here is how far this session has come.")
+LEARNER_PROGRESS = (
+    "## Your progress\n\nYour predictions and quiz answers are kept between "
+    "sessions (in a small file of your own, not in the course). Here is how far "
+    "you have come."
+)
+PRESENTER_PROGRESS = (
+    "## Progress in this session\n\nPredictions and quiz answers made here are "
+    "kept until the presenter is started again, apart from anyone's own "
+    "progress in the lab. Here is how far this session has come."
+)
 
 
 def welcome_plan(c: LessonContent, presenter: bool = False) -> list[Cell]:
     x = c.extra
     how = x["how_to_use"] + ("" if presenter else "\n" + x["how_to_run"])
     return [
-        _header(c, presenter), _open(c.number),
+        _header(c, presenter),
+        _open(c.number),
         _flow_diagram(),
         md(how),
         md(PRESENTER_PROGRESS if presenter else LEARNER_PROGRESS),
         code("L.progress()", vary=True),
-        md(x["model_in_five_minutes"]
-           + "\n\nThe dashboard below runs the default scenario once under each protocol: a first "
-             "look at the metrics the lessons explore one by one."),
+        md(
+            x["model_in_five_minutes"]
+            + "\n\nThe dashboard below runs the default scenario once under each protocol: a first "
+            "look at the metrics the lessons explore one by one."
+        ),
         code("L.dashboard()", vary=True),
         md(x["claims"]),
         *_after_run(c),
@@ -163,13 +187,19 @@ def welcome_plan(c: LessonContent, presenter: bool = False) -> list[Cell]:
 def capstone_plan(c: LessonContent, presenter: bool = False) -> list[Cell]:
     x = c.extra
     return [
-        _header(c, presenter), _open(c.number), *_predict(),
+        _header(c, presenter),
+        _open(c.number),
+        *_predict(),
         md(x["profiles"]),
         *_run(),
         *_after_run(c),
-        *((md(x["justify_presenter"]),) if presenter
-          else (md(x["justify"]), md(x["answer_template"]))),
-        *_quiz(), _next(c),
+        *(
+            (md(x["justify_presenter"]),)
+            if presenter
+            else (md(x["justify"]), md(x["answer_template"]))
+        ),
+        *_quiz(),
+        _next(c),
     ]
 
 
@@ -184,37 +214,55 @@ def wire_plan(c: LessonContent, presenter: bool = False) -> list[Cell]:
     x = c.extra
     variant = "_presenter" if presenter else ""
     return [
-        _header(c, presenter), _open(c.number), *_predict(),
-        md("## Annotated transcripts\n\n" + x["reading"].split("\n", 1)[1]
-           + "\nPick a transcript in the dropdown; *show every payload line* expands the message "
-             "contents."),
+        _header(c, presenter),
+        _open(c.number),
+        *_predict(),
+        md(
+            "## Annotated transcripts\n\n"
+            + x["reading"].split("\n", 1)[1]
+            + "\nPick a transcript in the dropdown; *show every payload line* expands the message "
+            "contents."
+        ),
         code("L.transcript()", vary=True),
         md(x["state_machines"]),
         md(x["live" + variant] + "\n" + x["live_timeout" + variant]),
         *_client("lab = L.live_server(messages=3, deliver_every=2)\nlab", presenter),
-        md("### POP3 with `poplib`\n\nLog in, then ask for the maildrop's size, the unique ids, "
-           "and the first lines of message 1. `quit()` ends the session (and would apply any "
-           "`DELE`)."),
-        *_client("import poplib\npop = poplib.POP3(lab.pop3.host, lab.pop3.port, timeout=10)\n"
-                 "pop.user(lab.user), pop.pass_(lab.password)", presenter),
+        md(
+            "### POP3 with `poplib`\n\nLog in, then ask for the maildrop's size, the unique ids, "
+            "and the first lines of message 1. `quit()` ends the session (and would apply any "
+            "`DELE`)."
+        ),
+        *_client(
+            "import poplib\npop = poplib.POP3(lab.pop3.host, lab.pop3.port, timeout=10)\n"
+            "pop.user(lab.user), pop.pass_(lab.password)",
+            presenter,
+        ),
         *_client("pop.stat(), pop.uidl()", presenter),
         *_client("pop.retr(1)[1][:6]", presenter),
         *_client("pop.quit()", presenter),
-        md("### IMAP with `imaplib`\n\nLog in, open INBOX, search it on the server, and fetch two "
-           "header fields of message 1 without marking it read (`BODY.PEEK`)."),
-        *_client("import imaplib\nimap = imaplib.IMAP4(lab.imap.host, lab.imap.port, timeout=10)\n"
-                 "imap.login(lab.user, lab.password)", presenter),
+        md(
+            "### IMAP with `imaplib`\n\nLog in, open INBOX, search it on the server, and fetch two "
+            "header fields of message 1 without marking it read (`BODY.PEEK`)."
+        ),
+        *_client(
+            "import imaplib\nimap = imaplib.IMAP4(lab.imap.host, lab.imap.port, timeout=10)\n"
+            "imap.login(lab.user, lab.password)",
+            presenter,
+        ),
         *_client('imap.select("INBOX"), imap.search(None, "ALL")', presenter),
         *_client('imap.fetch("1", "(FLAGS BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)])")', presenter),
         md(x["idle" + variant]),
         *_client('imap.send(b"i1 IDLE\\r\\n")\nimap.readline()', presenter),
         *_client("imap.readline()", presenter),
-        *_client('imap.send(b"DONE\\r\\n")\n'
-                 'while not (line := imap.readline()).startswith(b"i1 "): print(line)\nline',
-                 presenter),
+        *_client(
+            'imap.send(b"DONE\\r\\n")\n'
+            'while not (line := imap.readline()).startswith(b"i1 "): print(line)\nline',
+            presenter,
+        ),
         *_client("imap.logout(), lab.stop()", presenter),
         *_after_run(c),
-        *_quiz(), _next(c),
+        *_quiz(),
+        _next(c),
     ]
 
 
@@ -226,11 +274,16 @@ def plan(n: int, presenter: bool = False) -> list[Cell]:
     cells = planner(c, presenter)
     seen: set[str] = set()
     terms = [(t.name, t.forms) for t in glossary.TERMS]
-    return [replace(cell, source=text.link_glossary(cell.source, terms, seen))
-            if cell.kind == "markdown" else cell for cell in cells]
+    return [
+        replace(cell, source=text.link_glossary(cell.source, terms, seen))
+        if cell.kind == "markdown"
+        else cell
+        for cell in cells
+    ]
 
 
 # -- notebook JSON ------------------------------------------------------------------------------
+
 
 def _notebook(cells: list[Cell], prefix: str) -> str:
     """nbformat 4.5 JSON text of ``cells``, without outputs, deterministic."""
@@ -238,8 +291,11 @@ def _notebook(cells: list[Cell], prefix: str) -> str:
 
     nb = nbformat.v4.new_notebook()
     nb.metadata = {
-        "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                       "language": "python"},
+        "kernelspec": {
+            "name": "python3",
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
+        },
         "language_info": {"name": "python"},
     }
     for i, cell in enumerate(cells):
@@ -283,24 +339,36 @@ def notebook_path(n: int) -> Path:
 
 # -- instructor guide answer key ----------------------------------------------------------------
 
+
 def _format_number(value: float) -> str:
     return f"{int(value)}" if value == int(value) else f"{value:g}"
 
 
 def answer_key() -> str:
     """The guide's generated section: every quiz question with its unsealed answer and why."""
-    out = [GUIDE_BEGIN, "",
-           "## Lesson by lesson: objectives and answer key",
-           "", "*Generated from `course/content` by `python tools/build_notebooks.py`; do not edit "
-           "by hand.*", ""]
+    out = [
+        GUIDE_BEGIN,
+        "",
+        "## Lesson by lesson: objectives and answer key",
+        "",
+        "*Generated from `course/content` by `python tools/build_notebooks.py`; do not edit "
+        "by hand.*",
+        "",
+    ]
     for n in LESSON_NUMBERS:
         c = lesson(n)
-        out += [f"### Lesson {n}: {c.title}", "", f"Notebook: `notebooks/{c.notebook}`", "",
-                "*Objectives:*", ""]
+        out += [
+            f"### Lesson {n}: {c.title}",
+            "",
+            f"Notebook: `notebooks/{c.notebook}`",
+            "",
+            "*Objectives:*",
+            "",
+        ]
         out += [f"- {o}" for o in c.objectives]
         out.append("")
         if c.claim_en:
-            out += [f"*The article's claim:* \"{c.claim_en}\"", ""]
+            out += [f'*The article\'s claim:* "{c.claim_en}"', ""]
         for i, q in enumerate(c.quiz, start=1):
             out.append(f"**Q{i}.** {q.prompt}")
             out.append("")
@@ -313,13 +381,16 @@ def answer_key() -> str:
                 out.append(f"*Answer:* {q.options[right]}")
             elif isinstance(q, Numeric):
                 tol = f" (accepted within ±{_format_number(q.tolerance)})" if q.tolerance else ""
-                out.append(f"*Answer:* {_format_number(q.answer_value())} {q.unit}{tol}. "
-                           f"{q.explanation}")
+                out.append(
+                    f"*Answer:* {_format_number(q.answer_value())} {q.unit}{tol}. {q.explanation}"
+                )
             out.append("")
         if c.predict is not None:
-            out.append(f"*Prediction asked:* {c.predict.question} — compared with the model's "
-                       f"`{c.predict.result_key}` at the lesson's default settings (computed live; "
-                       f"no fixed answer).")
+            out.append(
+                f"*Prediction asked:* {c.predict.question} — compared with the model's "
+                f"`{c.predict.result_key}` at the lesson's default settings (computed live; "
+                f"no fixed answer)."
+            )
             out.append("")
     out.append(GUIDE_END)
     return "\n".join(out)
@@ -337,6 +408,7 @@ def guide_text(current: str) -> str:
 
 # -- command line -------------------------------------------------------------------------------
 
+
 def outputs() -> Iterable[tuple[Path, str]]:
     """Every generated file and its up-to-date text."""
     for name, notebook in notebook_files():
@@ -347,8 +419,11 @@ def outputs() -> Iterable[tuple[Path, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="report out-of-date files and exit 1 instead of writing")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="report out-of-date files and exit 1 instead of writing",
+    )
     args = parser.parse_args(argv)
     stale = []
     for path, fresh in outputs():

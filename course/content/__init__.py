@@ -18,7 +18,11 @@ def lesson(n: int) -> LessonContent:
     module = importlib.import_module(f"{__name__}.lesson_{n:02d}")
     content = getattr(module, "CONTENT", None)
     if not isinstance(content, LessonContent):
-        raise TypeError(f"lesson: course/content/lesson_{n:02d}.py must define CONTENT = LessonContent(...)")
+        raise TypeError(
+            f"lesson: course/content/lesson_{n:02d}.py must define CONTENT = LessonContent(...)"
+        )
     if content.number != n:
-        raise ValueError(f"lesson: lesson_{n:02d}.py has CONTENT.number={content.number}, expected {n}")
+        raise ValueError(
+            f"lesson: lesson_{n:02d}.py has CONTENT.number={content.number}, expected {n}"
+        )
     return content

@@ -22,7 +22,9 @@ class Term:
     name: str  # heading shown in the glossary, e.g. "UIDL"
     definition: str  # Markdown, 1-3 sentences, plain language, for a learner
     source: str  # e.g. "RFC 1939 §7" or "the model" (learner-facing sources only)
-    forms: tuple[str, ...] = ()  # extra spellings to link in lesson text; case-sensitive, whole-word
+    forms: tuple[
+        str, ...
+    ] = ()  # extra spellings to link in lesson text; case-sensitive, whole-word
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "forms", tuple(self.forms))

@@ -109,7 +109,7 @@ CONTENT = LessonContent(
         NuanceBox(
             title="The article mixes protocol and client",
             text=(
-                "\"POP deletes mail on the server\" is what many POP3 *clients* do by default. "
+                '"POP deletes mail on the server" is what many POP3 *clients* do by default. '
                 "Through the protocol, a message is removed only when the client has marked it "
                 "with `DELE` and the session ends with `QUIT`; a server may also expire old mail "
                 "by its own policy, which it can announce with `EXPIRE` in its `CAPA` reply. Keep "

@@ -19,7 +19,7 @@ CONTENT = LessonContent(
         "while IMAP stores the emails on the server and provides a view from several places at the "
         "same time. — And, among IMAP's features: \"Partial message access: mail clients will "
         "download the text part of the mail from the server without downloading the whole message "
-        "or the attachments.\""
+        'or the attachments."'
     ),
     claim_bg=(
         "И двата са протоколи за достъп до имейли, при които POP изтегля имейлите на локалното "
@@ -66,7 +66,7 @@ CONTENT = LessonContent(
         NuanceBox(
             title="IMAP clients keep local copies too",
             text=(
-                "\"IMAP keeps mail on the server\" does not mean *nothing* is on the device. "
+                '"IMAP keeps mail on the server" does not mean *nothing* is on the device. '
                 "Thunderbird, for example, keeps offline copies of IMAP messages by default, so a "
                 "laptop can hold as much mail as a POP3 laptop — and stays in sync."
             ),
@@ -87,7 +87,7 @@ CONTENT = LessonContent(
         NuanceBox(
             title="Not a remote desktop",
             text=(
-                "The article likens IMAP to a remote desktop \"where the POP server also runs\". "
+                'The article likens IMAP to a remote desktop "where the POP server also runs". '
                 "It means the IMAP server, and IMAP does not show a remote screen: it synchronises "
                 "messages, flags and folders, which your own client displays."
             ),

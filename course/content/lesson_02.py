@@ -17,9 +17,9 @@ CONTENT = LessonContent(
     ),
     claim_en=(
         "POP uses port number 110, and IMAP uses port number 143. — Elsewhere the article says "
-        "that POP clients download the mail \"and then break the connection, which is established "
-        "by TCP and UDP\", and that secure mail services connect \"via the STLS command or POP3S "
-        "(port no. 995)\"."
+        'that POP clients download the mail "and then break the connection, which is established '
+        'by TCP and UDP", and that secure mail services connect "via the STLS command or POP3S '
+        '(port no. 995)".'
     ),
     claim_bg="POP използва номер на порт 110, а IMAP използва номер на порт 143",
     predict=PredictPrompt(
@@ -50,7 +50,7 @@ CONTENT = LessonContent(
         NuanceBox(
             title="POP3 is TCP only",
             text=(
-                "The article says POP's connection \"is established by TCP and UDP\". RFC 1939 "
+                'The article says POP\'s connection "is established by TCP and UDP". RFC 1939 '
                 "starts a POP3 session with a TCP connection to port 110; there is no POP3 over "
                 "UDP. IANA also lists 110/udp, but only as a reserved number."
             ),
@@ -73,7 +73,7 @@ CONTENT = LessonContent(
             text=(
                 "Without TLS, IMAP `LOGIN` carries the password as readably as POP3's `PASS`. "
                 "RFC 9051 does not make every server refuse it. It says that clients MUST NOT "
-                "use `LOGIN` on \"unsecure networks\"; that a server MUST implement a "
+                'use `LOGIN` on "unsecure networks"; that a server MUST implement a '
                 "configuration which advertises `LOGINDISABLED` and refuses `LOGIN` until TLS (or another "
                 "protection) is in place; and that server sites SHOULD NOT allow `LOGIN` "
                 "without such protection. A server that allows it is discouraged, not "
@@ -105,7 +105,7 @@ CONTENT = LessonContent(
             ),
             answer="sealed:Fs5uEw==",
             explanations=(
-                "The article's \"TCP and UDP\" is wrong: RFC 1939 §3 only describes a TCP "
+                'The article\'s "TCP and UDP" is wrong: RFC 1939 §3 only describes a TCP '
                 "connection.",
                 "POP3 needs a reliable byte stream (multi-line replies end with a lone `.` line); "
                 "UDP gives none.",
@@ -129,7 +129,7 @@ CONTENT = LessonContent(
                 "RFC 8314 (2018) recommends implicit TLS: IMAP on 993, POP3 on 995.",
                 "RFC 8314 recommends TLS for all traffic between a mail client and its server; "
                 "without it the password crosses the network in clear text, and RFC 9051 §6.2.3 "
-                "says clients MUST NOT use `LOGIN` on \"unsecure networks\".",
+                'says clients MUST NOT use `LOGIN` on "unsecure networks".',
                 "995 is POP3 over TLS, not IMAP.",
             ),
         ),
@@ -148,7 +148,7 @@ CONTENT = LessonContent(
             explanations=(
                 "`LOGIN` sends the user name and password as plain strings; IMAP does not hash "
                 "them, so without TLS anyone on the path can read them.",
-                "Clients MUST NOT use `LOGIN` on \"unsecure networks\", and server sites SHOULD "
+                'Clients MUST NOT use `LOGIN` on "unsecure networks", and server sites SHOULD '
                 "NOT allow it without TLS or another protection. A server MUST also implement a "
                 "configuration that advertises `LOGINDISABLED` and refuses `LOGIN`, but nothing "
                 "forces a site to switch it on.",

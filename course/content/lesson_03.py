@@ -19,8 +19,8 @@ CONTENT = LessonContent(
     claim_en=(
         "POP downloads and disconnects from the server, while the IMAP client is always connected "
         "and sends notifications as and when new mail arrives. — The article's feature list puts "
-        "it more carefully: \"In an IMAP environment, email clients often stay connected to the "
-        "IMAP server while the user interface is active.\""
+        'it more carefully: "In an IMAP environment, email clients often stay connected to the '
+        'IMAP server while the user interface is active."'
     ),
     claim_bg=(
         "POP изтегля и прекъсва връзката със сървъра, докато IMAP клиентът винаги е свързан и "
@@ -85,7 +85,7 @@ CONTENT = LessonContent(
             spoiler=True,
         ),
         NuanceBox(
-            title="\"Always connected\" has limits",
+            title='"Always connected" has limits',
             text=(
                 "A server may treat an idling client as inactive and log it out when its "
                 "inactivity timer runs out; such a timer must be at least 30 minutes. So RFC 2177 "

@@ -17,7 +17,7 @@ CONTENT = LessonContent(
         "All mail folders are on the server in IMAP, while in POP they are on the local device, "
         "local to the device itself. — And among IMAP's features: \"IMAP clients can create, "
         "delete and rename mailboxes on the server, and even deleted letters will be moved to a "
-        "deleted folder on the server itself.\""
+        'deleted folder on the server itself."'
     ),
     claim_bg=(
         "Всички пощенски папки са в сървъра в IMAP, а в POP са в локалното устройство и което е "
@@ -58,7 +58,7 @@ CONTENT = LessonContent(
             spoiler=True,
         ),
         NuanceBox(
-            title="\"Deleted letters go to a deleted folder\" is the client",
+            title='"Deleted letters go to a deleted folder" is the client',
             text=(
                 "IMAP's own deletion is two steps: set `\\Deleted`, then `EXPUNGE` (or `CLOSE`). A "
                 "Trash folder exists because the client *moves* the message there first (`MOVE`, "
@@ -90,7 +90,7 @@ CONTENT = LessonContent(
         ),
         MultipleChoice(
             prompt="You press *Delete* in an IMAP client and the message appears in Trash. What "
-                   "happened on the wire?",
+            "happened on the wire?",
             options=(
                 "The client moved it there (MOVE).",
                 "The server moves every deleted message to Trash by itself.",

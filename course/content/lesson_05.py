@@ -62,7 +62,7 @@ CONTENT = LessonContent(
     ),
     nuance=(
         NuanceBox(
-            title="\"Forwarded\" is a keyword, not a system flag",
+            title='"Forwarded" is a keyword, not a system flag',
             text=(
                 "IMAP's system flags are `\\Seen`, `\\Answered`, `\\Flagged`, `\\Deleted` and "
                 "`\\Draft`. Forwarding is recorded with the keyword `$Forwarded` (RFC 5788), which "

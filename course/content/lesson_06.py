@@ -19,8 +19,8 @@ CONTENT = LessonContent(
         "There is an option in the POP mail client to leave the emails on the server for a certain "
         "period of time and then delete them. If you use 2 clients, set the second client to "
         "download the emails from the server and not leave copies on the server. — Earlier the "
-        "article adds that leaving copies on the server \"is usually not practised, for various "
-        "reasons\"."
+        'article adds that leaving copies on the server "is usually not practised, for various '
+        'reasons".'
     ),
     claim_bg=(
         "Има опция в POP мейл клиента, за да настроите да оставяте имейлите на сървъра за "
@@ -31,7 +31,7 @@ CONTENT = LessonContent(
         kind=PredictKind.NUMBER,
         question=(
             "Following the article: the laptop leaves copies on the server, the desktop (the "
-            "\"second client\") downloads and deletes. Both poll every 10 minutes while online: "
+            '"second client") downloads and deletes. Both poll every 10 minutes while online: '
             "the laptop 7–9 h and 18–23 h, the desktop 9–17 h. Over one week, how many "
             "messages does some device never receive (each message counted once)?"
         ),
@@ -115,7 +115,7 @@ CONTENT = LessonContent(
         NuanceBox(
             title="Leaving copies is common practice",
             text=(
-                "The article says it is \"usually not practised\". Thunderbird's new-account "
+                'The article says it is "usually not practised". Thunderbird\'s new-account '
                 "wizard sets POP3 to leave messages on the server for 14 days, and a server can "
                 "announce its own retention with `EXPIRE` in `CAPA` (`EXPIRE 0`: leaving mail is "
                 "not allowed; `EXPIRE NEVER`: kept for ever)."
@@ -143,7 +143,7 @@ CONTENT = LessonContent(
         ),
         MultipleChoice(
             prompt="What lets a POP3 client that leaves mail on the server avoid downloading the "
-                   "same messages again?",
+            "same messages again?",
             options=(
                 "UIDL: ids that stay the same across sessions.",
                 "The message numbers that LIST returns.",
@@ -154,8 +154,7 @@ CONTENT = LessonContent(
             explanations=(
                 "A client remembers the unique ids it has downloaded and fetches only the new "
                 "ones.",
-                "Message numbers are only valid within one session; they shift as mail is "
-                "deleted.",
+                "Message numbers are only valid within one session; they shift as mail is deleted.",
                 "`STAT` gives only the count and total size of the maildrop.",
                 "Headers could be compared, but that costs a download per message per poll; UIDL "
                 "exists to avoid it.",

@@ -91,7 +91,7 @@ CONTENT = LessonContent(
                 "and quarantine it there, once for all devices: real servers have tools for it "
                 "(Cyrus IMAP's `cyr_virusscan` scans stored mailboxes and expunges infected "
                 "messages). But an IMAP client that has already downloaded the body holds the "
-                "infected copy too; and \"vulnerability checks\" are not a protocol feature at "
+                'infected copy too; and "vulnerability checks" are not a protocol feature at '
                 "all."
             ),
             source="Cyrus IMAP manual (cyr_virusscan); the model (this lesson)",
@@ -101,7 +101,7 @@ CONTENT = LessonContent(
     quiz=(
         MultipleChoice(
             prompt="A provider scans mail for viruses. When does its server scan an incoming "
-                   "message?",
+            "message?",
             options=(
                 "Only when an IMAP client first opens the message.",
                 "At delivery, before any client reads it.",

@@ -17,7 +17,7 @@ CONTENT = LessonContent(
     claim_en=(
         "Search is performed on the server in IMAP, while in POP search is performed on the local "
         "device. — And among IMAP's features: \"The IMAP client sends the request to perform the "
-        "search to the server.\""
+        'search to the server."'
     ),
     claim_bg=(
         "Търсенето се извършва на сървъра в IMAP, докато в POP търсенето се извършва в локалното "

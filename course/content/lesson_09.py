@@ -87,7 +87,7 @@ CONTENT = LessonContent(
             spoiler=True,
         ),
         NuanceBox(
-            title="\"High availability and redundancy\" is the provider, not IMAP",
+            title='"High availability and redundancy" is the provider, not IMAP',
             text=(
                 "Replicas are a property of the server's operator. A single-disk IMAP server with "
                 "no backup can lose everything at once; the protocol promises nothing about it."

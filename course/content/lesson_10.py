@@ -29,11 +29,15 @@ JUSTIFY_STRUCTURE = """\
    dashboard).
 """
 
-JUSTIFY = ("### Justify your choice\n\nWrite your recommendation in the cell below "
-           "(double-click it to edit). Use this structure:\n\n" + JUSTIFY_STRUCTURE)
+JUSTIFY = (
+    "### Justify your choice\n\nWrite your recommendation in the cell below "
+    "(double-click it to edit). Use this structure:\n\n" + JUSTIFY_STRUCTURE
+)
 # the presenter's copy (Voila) has no editable cells: the room speaks up instead
-JUSTIFY_PRESENTER = ("### Justify your choice\n\nAsk the room for a recommendation, and have it "
-                     "argued in this structure:\n\n" + JUSTIFY_STRUCTURE)
+JUSTIFY_PRESENTER = (
+    "### Justify your choice\n\nAsk the room for a recommendation, and have it "
+    "argued in this structure:\n\n" + JUSTIFY_STRUCTURE
+)
 
 ANSWER_TEMPLATE = """\
 **User:** …
@@ -57,9 +61,7 @@ CONTENT = LessonContent(
         "Choose a protocol *and* its client settings for that user.",
         "Justify the choice with evidence from the model and name the trade-off you accept.",
     ),
-    claim_en=(
-        "There are many features and advantages of IMAP compared to POP."
-    ),
+    claim_en=("There are many features and advantages of IMAP compared to POP."),
     claim_bg="Има много функции и предимства на IMAP в сравнение с POP.",
     predict=PredictPrompt(
         kind=PredictKind.CHOICE,

@@ -70,12 +70,16 @@ NEXT_CELLS = "the next cells"
 NEXT_CALLS_SHOWN = "the calls shown below"
 
 # How a learner and a presenter (Voila, no cells to run) get a new session after a long pause.
-LIVE_TIMEOUT = ("If you pause for a long time between cells, the server ends a silent session "
-                "after the shortest time the RFCs allow (POP3: 10 minutes, IMAP: 30): run the "
-                "cell that connects again.\n")
-LIVE_TIMEOUT_PRESENTER = ("After a long pause the server ends a silent session (the RFCs allow "
-                          "it after 10 minutes for POP3 and 30 for IMAP): reload the page to "
-                          "start new sessions.\n")
+LIVE_TIMEOUT = (
+    "If you pause for a long time between cells, the server ends a silent session "
+    "after the shortest time the RFCs allow (POP3: 10 minutes, IMAP: 30): run the "
+    "cell that connects again.\n"
+)
+LIVE_TIMEOUT_PRESENTER = (
+    "After a long pause the server ends a silent session (the RFCs allow "
+    "it after 10 minutes for POP3 and 30 for IMAP): reload the page to "
+    "start new sessions.\n"
+)
 
 IDLE = """\
 ### An IDLE round you can watch
@@ -186,7 +190,7 @@ CONTENT = LessonContent(
                 "send?"
             ),
             options=(
-                "The line with one extra \".\" in front.",
+                'The line with one extra "." in front.',
                 "The line unchanged.",
                 "The whole message base64-encoded.",
                 "An -ERR, because the message is malformed.",

@@ -194,42 +194,81 @@ RESULT_KEYS: dict[int, dict[str, ResultKey]] = {
         "phone_mb_imap": _n("MB of mail stored on the phone at the end, IMAP", "MB"),
         "server_mb_pop3": _n("MB of mail kept on the server at the end, POP3", "MB"),
         "server_mb_imap": _n("MB of mail kept on the server at the end, IMAP", "MB"),
-        "new_device_messages_pop3": _n("messages a brand-new device finds at the end, POP3", "messages"),
-        "new_device_messages_imap": _n("messages a brand-new device finds at the end, IMAP", "messages"),
+        "new_device_messages_pop3": _n(
+            "messages a brand-new device finds at the end, POP3", "messages"
+        ),
+        "new_device_messages_imap": _n(
+            "messages a brand-new device finds at the end, IMAP", "messages"
+        ),
         "more_on_phone": _c("which protocol leaves more bytes on the phone", *_WHICH),
     },
     2: {
-        "round_trips_pop3_110_stls": _n("round trips before POP3 can log in, port 110 + STLS", "round trips"),
-        "round_trips_pop3_995": _n("round trips before POP3 can log in, port 995 (implicit TLS)", "round trips"),
-        "round_trips_imap_143_starttls": _n("round trips before IMAP can log in, port 143 + STARTTLS", "round trips"),
-        "round_trips_imap_993": _n("round trips before IMAP can log in, port 993 (implicit TLS)", "round trips"),
-        "starttls_extra_round_trips": _n("extra round trips of 143+STARTTLS over 993", "round trips"),
-        "cleartext_password": _c("without TLS, whose password an eavesdropper reads",
-                                 "pop3", "imap", "both", "neither"),
+        "round_trips_pop3_110_stls": _n(
+            "round trips before POP3 can log in, port 110 + STLS", "round trips"
+        ),
+        "round_trips_pop3_995": _n(
+            "round trips before POP3 can log in, port 995 (implicit TLS)", "round trips"
+        ),
+        "round_trips_imap_143_starttls": _n(
+            "round trips before IMAP can log in, port 143 + STARTTLS", "round trips"
+        ),
+        "round_trips_imap_993": _n(
+            "round trips before IMAP can log in, port 993 (implicit TLS)", "round trips"
+        ),
+        "starttls_extra_round_trips": _n(
+            "extra round trips of 143+STARTTLS over 993", "round trips"
+        ),
+        "cleartext_password": _c(
+            "without TLS, whose password an eavesdropper reads", "pop3", "imap", "both", "neither"
+        ),
     },
     3: {
-        "median_delay_s_pop3": _n("median notification delay on the device picked (the phone by "
-                                  "default), POP3 polling", "s"),
-        "median_delay_s_imap": _n("median notification delay on the device picked (the phone by "
-                                  "default), IMAP (IDLE or polling)", "s"),
-        "overhead_kb_day_pop3": _n("protocol overhead per day (framing + TLS, no messages), POP3", "KB/day"),
-        "overhead_kb_day_imap": _n("protocol overhead per day (framing + TLS, no messages), IMAP", "KB/day"),
+        "median_delay_s_pop3": _n(
+            "median notification delay on the device picked (the phone by default), POP3 polling",
+            "s",
+        ),
+        "median_delay_s_imap": _n(
+            "median notification delay on the device picked (the phone by "
+            "default), IMAP (IDLE or polling)",
+            "s",
+        ),
+        "overhead_kb_day_pop3": _n(
+            "protocol overhead per day (framing + TLS, no messages), POP3", "KB/day"
+        ),
+        "overhead_kb_day_imap": _n(
+            "protocol overhead per day (framing + TLS, no messages), IMAP", "KB/day"
+        ),
         "faster_notice": _c("which protocol shows new mail sooner (median)", *_WHICH),
     },
     4: {
-        "filed": _n("messages the user filed into folders (on whichever device they used)", "messages"),
-        "phone_filed_pop3": _n("of those, messages the phone shows in the intended folder, POP3", "messages"),
-        "phone_filed_imap": _n("of those, messages the phone shows in the intended folder, IMAP", "messages"),
-        "new_device_filed_pop3": _n("of those, messages a new device shows in the intended folder, POP3", "messages"),
-        "new_device_filed_imap": _n("of those, messages a new device shows in the intended folder, IMAP", "messages"),
-        "folders_everywhere": _c("with which protocol do filed messages appear in their folder on every device",
-                                 *_WHICH),
+        "filed": _n(
+            "messages the user filed into folders (on whichever device they used)", "messages"
+        ),
+        "phone_filed_pop3": _n(
+            "of those, messages the phone shows in the intended folder, POP3", "messages"
+        ),
+        "phone_filed_imap": _n(
+            "of those, messages the phone shows in the intended folder, IMAP", "messages"
+        ),
+        "new_device_filed_pop3": _n(
+            "of those, messages a new device shows in the intended folder, POP3", "messages"
+        ),
+        "new_device_filed_imap": _n(
+            "of those, messages a new device shows in the intended folder, IMAP", "messages"
+        ),
+        "folders_everywhere": _c(
+            "with which protocol do filed messages appear in their folder on every device", *_WHICH
+        ),
     },
     5: {
         "consistency_pct_pop3": _n("mean share of consistent (message, device) pairs, POP3", "%"),
         "consistency_pct_imap": _n("mean share of consistent (message, device) pairs, IMAP", "%"),
-        "state_agreement_pct_pop3": _n("mean share of held messages with the intended flags/folder, POP3", "%"),
-        "state_agreement_pct_imap": _n("mean share of held messages with the intended flags/folder, IMAP", "%"),
+        "state_agreement_pct_pop3": _n(
+            "mean share of held messages with the intended flags/folder, POP3", "%"
+        ),
+        "state_agreement_pct_imap": _n(
+            "mean share of held messages with the intended flags/folder, IMAP", "%"
+        ),
         "more_consistent": _c("which protocol keeps devices more consistent", *_WHICH),
     },
     6: {
@@ -239,44 +278,77 @@ RESULT_KEYS: dict[int, dict[str, ResultKey]] = {
         "duplicate_mb_imap": _n("MB downloaded more than once, IMAP", "MB"),
         "server_mb_pop3": _n("MB kept on the server at the end, POP3", "MB"),
         "server_mb_imap": _n("MB kept on the server at the end, IMAP", "MB"),
-        "lock_refusals_pop3": _n("POP3 logins refused: the other client's session held the "
-                                 "maildrop lock", "logins"),
+        "lock_refusals_pop3": _n(
+            "POP3 logins refused: the other client's session held the maildrop lock", "logins"
+        ),
         "more_missed": _c("which protocol makes some device miss more messages", *_WHICH),
     },
     7: {
-        "exposed_pop3": _n("infected copies on devices before quarantine, as (message, device) "
-                           "pairs, POP3", "copies"),
-        "exposed_imap": _n("infected copies on devices before quarantine, as (message, device) "
-                           "pairs, IMAP", "copies"),
-        "caught_by_rescan_pop3": _n("infected messages a server rescan quarantined, POP3", "messages"),
-        "caught_by_rescan_imap": _n("infected messages a server rescan quarantined, IMAP", "messages"),
+        "exposed_pop3": _n(
+            "infected copies on devices before quarantine, as (message, device) pairs, POP3",
+            "copies",
+        ),
+        "exposed_imap": _n(
+            "infected copies on devices before quarantine, as (message, device) pairs, IMAP",
+            "copies",
+        ),
+        "caught_by_rescan_pop3": _n(
+            "infected messages a server rescan quarantined, POP3", "messages"
+        ),
+        "caught_by_rescan_imap": _n(
+            "infected messages a server rescan quarantined, IMAP", "messages"
+        ),
         "more_exposed": _c("which protocol puts more infected copies on devices", *_WHICH),
     },
     8: {
-        "recall_pct_phone_pop3": _n("share of matching messages the phone's search finds, POP3", "%"),
-        "recall_pct_phone_imap": _n("share of matching messages the phone's search finds, IMAP", "%"),
+        "recall_pct_phone_pop3": _n(
+            "share of matching messages the phone's search finds, POP3", "%"
+        ),
+        "recall_pct_phone_imap": _n(
+            "share of matching messages the phone's search finds, IMAP", "%"
+        ),
         "recall_pct_new_device_pop3": _n("share a brand-new device's search finds, POP3", "%"),
         "recall_pct_new_device_imap": _n("share a brand-new device's search finds, IMAP", "%"),
-        "search_kb_phone_pop3": _n("bytes on the wire to answer the query on the phone, POP3", "KB"),
-        "search_kb_phone_imap": _n("bytes on the wire to answer the query on the phone, IMAP", "KB"),
-        "better_recall_new_device": _c("which protocol finds more old mail on a new device", *_WHICH),
+        "search_kb_phone_pop3": _n(
+            "bytes on the wire to answer the query on the phone, POP3", "KB"
+        ),
+        "search_kb_phone_imap": _n(
+            "bytes on the wire to answer the query on the phone, IMAP", "KB"
+        ),
+        "better_recall_new_device": _c(
+            "which protocol finds more old mail on a new device", *_WHICH
+        ),
     },
     9: {
-        "lost_messages_pop3": _n("messages lost when the device crashes, POP3 (delete after download)",
-                                 "messages"),
+        "lost_messages_pop3": _n(
+            "messages lost when the device crashes, POP3 (delete after download)", "messages"
+        ),
         "lost_messages_imap": _n("messages lost when the device crashes, IMAP", "messages"),
-        "deleted_kept_devices_pop3": _n("devices still holding the message deleted by mistake on the "
-                                        "phone, POP3 (delete after download)", "devices"),
-        "deleted_kept_devices_pop3_archive": _n("devices still holding the message deleted by mistake "
-                                                "on the phone, POP3 with a desktop archive", "devices"),
-        "deleted_kept_devices_imap": _n("devices still holding the message deleted by mistake on the "
-                                        "phone, IMAP", "devices"),
-        "yearly_loss_pop3": _n("Monte Carlo mean received messages lost per year (crashes and deletes "
-                               "by mistake), POP3 (delete after download)", "messages/year"),
-        "yearly_loss_pop3_archive": _n("Monte Carlo mean received messages lost per year, POP3 with a "
-                                       "desktop archive", "messages/year"),
-        "yearly_loss_imap": _n("Monte Carlo mean received messages lost per year, IMAP",
-                               "messages/year"),
+        "deleted_kept_devices_pop3": _n(
+            "devices still holding the message deleted by mistake on the "
+            "phone, POP3 (delete after download)",
+            "devices",
+        ),
+        "deleted_kept_devices_pop3_archive": _n(
+            "devices still holding the message deleted by mistake "
+            "on the phone, POP3 with a desktop archive",
+            "devices",
+        ),
+        "deleted_kept_devices_imap": _n(
+            "devices still holding the message deleted by mistake on the phone, IMAP", "devices"
+        ),
+        "yearly_loss_pop3": _n(
+            "Monte Carlo mean received messages lost per year (crashes and deletes "
+            "by mistake), POP3 (delete after download)",
+            "messages/year",
+        ),
+        "yearly_loss_pop3_archive": _n(
+            "Monte Carlo mean received messages lost per year, POP3 with a desktop archive",
+            "messages/year",
+        ),
+        "yearly_loss_imap": _n(
+            "Monte Carlo mean received messages lost per year, IMAP", "messages/year"
+        ),
         "more_lost": _c("which protocol loses more mail in the crash", *_WHICH),
     },
     10: {

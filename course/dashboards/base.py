@@ -80,7 +80,9 @@ class Control:
         """Return ``value`` normalised, or raise ``ValueError`` naming the control, value and range."""
         k = self.kind
         if k is ControlKind.TOGGLE:
-            if not isinstance(value, bool):  # ValueError like every bad control value: one type to catch
+            if not isinstance(
+                value, bool
+            ):  # ValueError like every bad control value: one type to catch
                 raise ValueError(f"{self.name}: must be True or False, got {value!r}")
             return value
         if k is ControlKind.CHOICE:
@@ -93,11 +95,13 @@ class Control:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             # ValueError, not TypeError: one exception type for every bad control value
             raise ValueError(
-                f"{self.name}: must be a number in {self.low:g}..{self.high:g}, got {value!r}")
+                f"{self.name}: must be a number in {self.low:g}..{self.high:g}, got {value!r}"
+            )
         if not (math.isfinite(value) and self.low <= value <= self.high):
             raise ValueError(
                 f"{self.name}: {value!r} is outside the allowed range {self.low:g}..{self.high:g}"
-                + (f" {self.unit}" if self.unit else ""))
+                + (f" {self.unit}" if self.unit else "")
+            )
         if k in (ControlKind.INT, ControlKind.OPTIONAL_INT, ControlKind.SEED):
             if value != int(value):
                 raise ValueError(f"{self.name}: must be a whole number, got {value!r}")
@@ -127,18 +131,23 @@ class Dashboard(abc.ABC):
     # what the figure's numbers rest on beyond the controls, for the caption of an export
     assumptions: ClassVar[str] = (
         "the model's documented defaults for everything the controls do not set (message sizes "
-        "and rates, online hours, client policies, TLS)")
+        "and rates, online hours, client policies, TLS)"
+    )
     cache_size: ClassVar[int] = 32
 
     def __init__(self, **values: Any) -> None:
         self.values: dict[str, Any] = {c.name: c.default for c in self.controls}
         self._cache: OrderedDict[tuple, Any] = OrderedDict()
         self._figure: Figure | None = None
-        self._layouts: dict[tuple, list[Any]] = {}  # layout_key -> positions from a constrained layout
+        self._layouts: dict[
+            tuple, list[Any]
+        ] = {}  # layout_key -> positions from a constrained layout
         self._layout_key: tuple = ()
         self._listeners: list[Callable[[Dashboard], None]] = []
         self.prediction: Prediction | None = None
-        self.revealed = True  # False while a prediction waits to be committed (the widget hides results)
+        self.revealed = (
+            True  # False while a prediction waits to be committed (the widget hides results)
+        )
         self.runs = 0
         self.data: Any = None
         self.results: dict[str, float | str] = {}
@@ -168,8 +177,10 @@ class Dashboard(abc.ABC):
         for c in self.controls:
             if c.name == name:
                 return c
-        raise ValueError(f"{type(self).__name__}: no control {name!r}; controls: "
-                         f"{[c.name for c in self.controls]}")
+        raise ValueError(
+            f"{type(self).__name__}: no control {name!r}; controls: "
+            f"{[c.name for c in self.controls]}"
+        )
 
     def _apply(self, values: Mapping[str, Any]) -> None:
         checked = {name: self.control(name).validate(v) for name, v in values.items()}
@@ -302,15 +313,21 @@ class Dashboard(abc.ABC):
         """What an exported figure says about itself: lesson, scenario, settings, assumptions
         (and, for a key figure drawn from other settings, what differs: ``figure_notes``)."""
         note = self.figure_notes.get(figure or self.figure_name, "")
-        return (f"Lesson {self.lesson}, {self.title} Model run: {self._run_text()}. Settings: "
-                f"{self.settings_text()}. " + (f"{note} " if note else "")
-                + f"Assumptions: {self.assumptions}.")
+        return (
+            f"Lesson {self.lesson}, {self.title} Model run: {self._run_text()}. Settings: "
+            f"{self.settings_text()}. "
+            + (f"{note} " if note else "")
+            + f"Assumptions: {self.assumptions}."
+        )
 
     def _run_text(self) -> str:
         """The experiment in words: both protocols on a preset's trace, or the lesson's own run."""
         preset = self.values.get("profile", self.preset)
-        return (f"POP3 and IMAP on the same simulated trace of preset {preset!r}" if preset
-                else self.run_description)
+        return (
+            f"POP3 and IMAP on the same simulated trace of preset {preset!r}"
+            if preset
+            else self.run_description
+        )
 
     def key_figures(self) -> list[tuple[str, FigureDrawer]]:
         """Named figure drawers for the export (default: the dashboard's own figure)."""
@@ -330,8 +347,11 @@ class Dashboard(abc.ABC):
         """The figure in words for a reader who cannot see it (the image's ``alt``): which question
         it answers, from which run, at which settings.  A lesson may override it to say more."""
         run = self._run_text()
-        return (f"Figure of lesson {self.lesson}, {self.title!r}" + (f": {run}" if run else "")
-                + f". Settings: {self.settings_text()}.")
+        return (
+            f"Figure of lesson {self.lesson}, {self.title!r}"
+            + (f": {run}" if run else "")
+            + f". Settings: {self.settings_text()}."
+        )
 
     def short_caption(self) -> str:
         """The settings the figure shows, as a line under it (``caption`` is the export's long form)."""
@@ -343,11 +363,13 @@ class Dashboard(abc.ABC):
         import html
 
         src = "data:image/png;base64," + base64.b64encode(self.png(dpi)).decode("ascii")
-        return ("<figure style='margin:0;max-width:100%'>"
-                f"<img src='{src}' alt='{html.escape(self.alt_text(), quote=True)}' "
-                "style='max-width:100%;height:auto'>"
-                "<figcaption style='font-size:0.9em;color:#555;margin-top:2px'>"
-                f"{html.escape(self.short_caption())}</figcaption></figure>")
+        return (
+            "<figure style='margin:0;max-width:100%'>"
+            f"<img src='{src}' alt='{html.escape(self.alt_text(), quote=True)}' "
+            "style='max-width:100%;height:auto'>"
+            "<figcaption style='font-size:0.9em;color:#555;margin-top:2px'>"
+            f"{html.escape(self.short_caption())}</figcaption></figure>"
+        )
 
     def widget(self) -> ipywidgets.Widget:
         """Controls, figure, summary and prediction-vs-result, wired to :meth:`set`."""
@@ -365,6 +387,7 @@ def layout_key(fig: Figure) -> tuple:
     that changes only a number keeps the layout.  Equal keys give equal layouts but for texts
     inside an axes that overhang its edge (bar labels, not in the key): a reused layout can then
     sit a few pixels from a fresh one, with nothing overlapping."""
+
     def longest(axis: Any) -> int:
         ticks = axis.get_majorticklocs()
         return max((len(t) for t in axis.get_major_formatter().format_ticks(ticks)), default=0)
@@ -373,13 +396,27 @@ def layout_key(fig: Figure) -> tuple:
     for name in ("_suptitle", "_supxlabel", "_supylabel"):
         text = getattr(fig, name, None)
         figure_texts.append(text.get_text() if text is not None else "")
-    return (tuple(fig.get_size_inches()), tuple(_DIGITS.sub("0", t) for t in figure_texts), tuple(
-        tuple(_DIGITS.sub("0", t) for t in (ax.get_title("left"), ax.get_title(),
-                                            ax.get_title("right"), ax.get_xlabel(),
-                                            ax.get_ylabel()))
-        + (longest(ax.xaxis) if ax.xaxis.get_visible() and ax.axison else 0,
-           longest(ax.yaxis) if ax.yaxis.get_visible() and ax.axison else 0)
-        for ax in fig.axes))
+    return (
+        tuple(fig.get_size_inches()),
+        tuple(_DIGITS.sub("0", t) for t in figure_texts),
+        tuple(
+            tuple(
+                _DIGITS.sub("0", t)
+                for t in (
+                    ax.get_title("left"),
+                    ax.get_title(),
+                    ax.get_title("right"),
+                    ax.get_xlabel(),
+                    ax.get_ylabel(),
+                )
+            )
+            + (
+                longest(ax.xaxis) if ax.xaxis.get_visible() and ax.axison else 0,
+                longest(ax.yaxis) if ax.yaxis.get_visible() and ax.axison else 0,
+            )
+            for ax in fig.axes
+        ),
+    )
 
 
 _DIGITS = re.compile("[0-9]")

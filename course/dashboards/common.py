@@ -13,7 +13,18 @@ from typing import Any
 from course.dashboards.base import Control, ControlKind
 from course.predict import format_value
 
-__all__ = ["DAYS", "LEAVE_DAYS_LOW", "SEED", "by_short", "control", "device_of", "mb", "pct", "plural", "short"]
+__all__ = [
+    "DAYS",
+    "LEAVE_DAYS_LOW",
+    "SEED",
+    "by_short",
+    "control",
+    "device_of",
+    "mb",
+    "pct",
+    "plural",
+    "short",
+]
 
 
 def _range(name: str) -> tuple[float, float]:
@@ -26,9 +37,19 @@ def _range(name: str) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def control(name: str, label: str, kind: ControlKind, default: Any, *, step: float = 1.0,
-            unit: str = "", off_label: str = "off", low: float | None = None,
-            high: float | None = None, on_value: int | None = None) -> Control:
+def control(
+    name: str,
+    label: str,
+    kind: ControlKind,
+    default: Any,
+    *,
+    step: float = 1.0,
+    unit: str = "",
+    off_label: str = "off",
+    low: float | None = None,
+    high: float | None = None,
+    on_value: int | None = None,
+) -> Control:
     """A control over the model's range for parameter ``name`` (``low`` and ``high`` may only
     narrow it, to the values worth offering a learner)."""
     lo, hi = _range(name)
@@ -38,12 +59,15 @@ def control(name: str, label: str, kind: ControlKind, default: Any, *, step: flo
         lo = float(low)
     if high is not None:
         if high > hi:
-            raise ValueError(f"control {name}: high={high} exceeds the model's range {lo:g}..{hi:g}")
+            raise ValueError(
+                f"control {name}: high={high} exceeds the model's range {lo:g}..{hi:g}"
+            )
         hi = high
     if on_value is not None and not lo <= on_value <= hi:
         raise ValueError(f"control {name}: on_value={on_value} is outside {lo:g}..{hi:g}")
-    return Control(name, label, kind, default, lo, hi, step, unit, off_label=off_label,
-                   on_value=on_value)
+    return Control(
+        name, label, kind, default, lo, hi, step, unit, off_label=off_label, on_value=on_value
+    )
 
 
 DAYS = control("days", "simulated days", ControlKind.INT, 7, unit="days")

@@ -16,8 +16,11 @@ from course.predict import format_value
 def _fetch_options() -> tuple[tuple[str, Any], ...]:
     from sim.scenario import FetchMode
 
-    labels = {FetchMode.HEADERS_ONLY: "headers only", FetchMode.BODIES_ON_OPEN: "bodies when opened",
-              FetchMode.FULL_OFFLINE: "everything, for offline use"}
+    labels = {
+        FetchMode.HEADERS_ONLY: "headers only",
+        FetchMode.BODIES_ON_OPEN: "bodies when opened",
+        FetchMode.FULL_OFFLINE: "everything, for offline use",
+    }
     return tuple((labels[m], m) for m in FetchMode)
 
 
@@ -37,15 +40,33 @@ class Lesson1Dashboard(Dashboard):
     controls = (
         DAYS,
         SEED,
-        control("leave_on_server_days", "POP3: leave on server", ControlKind.OPTIONAL_INT, None,
-                low=LEAVE_DAYS_LOW, on_value=14,  # Thunderbird's new-account default
-                unit="days", off_label="delete after download"),
+        control(
+            "leave_on_server_days",
+            "POP3: leave on server",
+            ControlKind.OPTIONAL_INT,
+            None,
+            low=LEAVE_DAYS_LOW,
+            on_value=14,  # Thunderbird's new-account default
+            unit="days",
+            off_label="delete after download",
+        ),
         Control("headers_first", "POP3: headers first (TOP)", ControlKind.TOGGLE, False),
-        Control("fetch", "IMAP: download", ControlKind.CHOICE, _default_fetch(),
-                options=_fetch_options()),
+        Control(
+            "fetch",
+            "IMAP: download",
+            ControlKind.CHOICE,
+            _default_fetch(),
+            options=_fetch_options(),
+        ),
         Control("attachments_eager", "IMAP: attachments eagerly", ControlKind.TOGGLE, False),
-        control("attachments_opened_pct", "attachments the user opens", ControlKind.FLOAT, 50.0,
-                step=5.0, unit="%"),
+        control(
+            "attachments_opened_pct",
+            "attachments the user opens",
+            ControlKind.FLOAT,
+            50.0,
+            step=5.0,
+            unit="%",
+        ),
     )
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> Any:
@@ -87,12 +108,18 @@ class Lesson1Dashboard(Dashboard):
         grid = fig.add_gridspec(2, 2, height_ratios=(1.15, 1.0))
         storage = figures.protocol_pair(fig, grid[0, 0], grid[0, 1], "where the mail is")
         figures.draw_storage(*storage, data.pop3, data.imap)
-        wire = figures.protocol_pair(fig, grid[1, 0], grid[1, 1], "what the bytes on the wire carried",
-                                     sharey=False)
+        wire = figures.protocol_pair(
+            fig, grid[1, 0], grid[1, 1], "what the bytes on the wire carried", sharey=False
+        )
         figures.draw_bandwidth(*wire, data.pop3, data.imap)
         # below the panel: inside it would cover a bar whenever IMAP's bars are long
-        wire[1].legend(*wire[0].get_legend_handles_labels(), loc="upper center",
-                       bbox_to_anchor=(0.5, -0.2), ncols=3, fontsize=8)
+        wire[1].legend(
+            *wire[0].get_legend_handles_labels(),
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.2),
+            ncols=3,
+            fontsize=8,
+        )
 
     def key_figures(self) -> list[tuple[str, FigureDrawer]]:
         """The dashboard's two rows, each as a figure of its own."""

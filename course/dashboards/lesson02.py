@@ -32,8 +32,11 @@ def _row_key(row: Any) -> str:
 def _row_label(row: Any) -> str:
     proto = _row_protocol(row)
     mode = str(getattr(row.tls, "value", row.tls)).lower()
-    extra = {"none": "no TLS", "starttls": "STLS" if proto is Protocol.POP3 else "STARTTLS",
-             "implicit": "implicit TLS"}.get(mode, mode)
+    extra = {
+        "none": "no TLS",
+        "starttls": "STLS" if proto is Protocol.POP3 else "STARTTLS",
+        "implicit": "implicit TLS",
+    }.get(mode, mode)
     return f"{proto.value} {row.port} ({extra})"
 
 
@@ -52,10 +55,14 @@ class Lesson2Dashboard(Dashboard):
     title = "Ports, TLS and the first round trips"
     figure_name = "connection_timeline"
     preset = None
-    run_description = ("the connection set-up and login of each port and TLS mode, as the "
-                       "project's POP3 and IMAP engines write them, priced on one link")
-    assumptions = ("the model's TCP and TLS 1.3 assumptions (full handshake, no session "
-                   "resumption; handshake sizes as documented with the TLS parameters)")
+    run_description = (
+        "the connection set-up and login of each port and TLS mode, as the "
+        "project's POP3 and IMAP engines write them, priced on one link"
+    )
+    assumptions = (
+        "the model's TCP and TLS 1.3 assumptions (full handshake, no session "
+        "resumption; handshake sizes as documented with the TLS parameters)"
+    )
     controls = (
         control("rtt_ms", "round-trip time", ControlKind.LOG_FLOAT, 50.0, unit="ms"),
         control("bandwidth_kbps", "bandwidth", ControlKind.LOG_FLOAT, 10000.0, unit="kbit/s"),
@@ -74,8 +81,12 @@ class Lesson2Dashboard(Dashboard):
         rt = {k: float(r.round_trips) for k, r in rows.items()}
         pop_clear = rows["pop3_110"].password_in_clear
         imap_clear = rows["imap_143"].password_in_clear
-        clear = {(True, True): "both", (True, False): "pop3", (False, True): "imap",
-                 (False, False): "neither"}[(bool(pop_clear), bool(imap_clear))]
+        clear = {
+            (True, True): "both",
+            (True, False): "pop3",
+            (False, True): "imap",
+            (False, False): "neither",
+        }[(bool(pop_clear), bool(imap_clear))]
         return {
             "round_trips_pop3_110_stls": rt["pop3_110_stls"],
             "round_trips_pop3_995": rt["pop3_995"],
@@ -106,9 +117,16 @@ class Lesson2Dashboard(Dashboard):
         figures.connection_timeline(fig, data.steps)
 
     def key_figures(self) -> list[tuple[str, FigureDrawer]]:
-        rows = [{"label": _row_label(r), "protocol": _row_protocol(r), "round_trips": r.round_trips,
-                 "seconds": r.setup_s, "cleartext": bool(r.password_in_clear)}
-                for r in self.data.result.rows]
+        rows = [
+            {
+                "label": _row_label(r),
+                "protocol": _row_protocol(r),
+                "round_trips": r.round_trips,
+                "seconds": r.setup_s,
+                "cleartext": bool(r.password_in_clear),
+            }
+            for r in self.data.result.rows
+        ]
         return super().key_figures() + [
             ("round_trips", lambda fig: figures.connection_setup(fig, rows)),
         ]
@@ -159,16 +177,24 @@ def connection_steps(rtt_ms: float, bandwidth_kbps: float) -> list[dict[str, Any
                 steps.append((start, stop, word, "command", not encrypted))
                 upgrade_next = word in ("STLS", "STARTTLS") and tls is TlsMode.STARTTLS
                 previous = stop
-            port = {"none": 110, "starttls": 110, "implicit": 995}[tls.value] if name == "pop3" else \
-                {"none": 143, "starttls": 143, "implicit": 993}[tls.value]
+            port = (
+                {"none": 110, "starttls": 110, "implicit": 995}[tls.value]
+                if name == "pop3"
+                else {"none": 143, "starttls": 143, "implicit": 993}[tls.value]
+            )
             label = f"{proto.value} {port} ({_MODE_LABEL[(name, tls.value)]})"
             rows.append({"label": label, "protocol": proto, "steps": steps})
     return rows
 
 
-_MODE_LABEL = {("pop3", "none"): "no TLS", ("pop3", "starttls"): "STLS",
-               ("pop3", "implicit"): "implicit TLS", ("imap", "none"): "no TLS",
-               ("imap", "starttls"): "STARTTLS", ("imap", "implicit"): "implicit TLS"}
+_MODE_LABEL = {
+    ("pop3", "none"): "no TLS",
+    ("pop3", "starttls"): "STLS",
+    ("pop3", "implicit"): "implicit TLS",
+    ("imap", "none"): "no TLS",
+    ("imap", "starttls"): "STARTTLS",
+    ("imap", "implicit"): "implicit TLS",
+}
 
 
 DASHBOARD = Lesson2Dashboard

@@ -58,15 +58,25 @@ def one_day_scenario(values: Mapping[str, Any]) -> Any:
 
     def change(d: Any) -> Any:
         return dataclasses.replace(
-            d, pop3=dataclasses.replace(d.pop3, poll_interval_s=every),
+            d,
+            pop3=dataclasses.replace(d.pop3, poll_interval_s=every),
             imap=dataclasses.replace(d.imap, idle=values["idle"], poll_interval_s=every),
-            link=dataclasses.replace(d.link, nat_idle_timeout_s=None if nat is None else 60.0 * nat))
-    users = tuple(dataclasses.replace(u, devices=tuple(change(d) for d in u.devices))
-                  for u in scenario.users)
+            link=dataclasses.replace(
+                d.link, nat_idle_timeout_s=None if nat is None else 60.0 * nat
+            ),
+        )
+
+    users = tuple(
+        dataclasses.replace(u, devices=tuple(change(d) for d in u.devices)) for u in scenario.users
+    )
     scenario = dataclasses.replace(scenario, users=users, tls_resumption=values["tls_resumption"])
     if values["keepalive_min"] is not None:
-        scenario = dataclasses.replace(scenario, server=dataclasses.replace(
-            scenario.server, idle_keepalive_s=60.0 * values["keepalive_min"]))
+        scenario = dataclasses.replace(
+            scenario,
+            server=dataclasses.replace(
+                scenario.server, idle_keepalive_s=60.0 * values["keepalive_min"]
+            ),
+        )
     return scenario
 
 
@@ -76,8 +86,9 @@ def one_day_timelines(values: Mapping[str, Any]) -> tuple[TimelineData, Timeline
     from course.dashboards.overview import TIMELINE_GRID_S, run_both
     from course.style import Protocol
 
-    trace, pop3, imap = run_both(one_day_scenario(values), grid_step_s=TIMELINE_GRID_S,
-                                 record_events=True)
+    trace, pop3, imap = run_both(
+        one_day_scenario(values), grid_step_s=TIMELINE_GRID_S, record_events=True
+    )
     return (timeline_data(trace, pop3, Protocol.POP3), timeline_data(trace, imap, Protocol.IMAP))
 
 
@@ -90,22 +101,50 @@ class Lesson3Dashboard(Dashboard):
     figure_size = (10.0, 9.2)
     figure_notes: ClassVar[dict[str, str]] = {
         "timeline_one_day": "This figure is a separate one-day run of the same preset and seed at "
-                            "these settings (the simulated days setting aside): the timeline needs "
-                            "the run's event records."}
+        "these settings (the simulated days setting aside): the timeline needs "
+        "the run's event records."
+    }
     controls = (
-        control("poll_interval_min", "poll interval", ControlKind.FLOAT,
-                10.0, step=1.0, unit="min"),
-        Control("idle", "IMAP uses IDLE (off: IMAP polls at the same interval)",
-                ControlKind.TOGGLE, True),
-        control("nat_timeout_min", "home router timeout",
-                ControlKind.OPTIONAL_INT, None, unit="min", off_label="no such router",
-                on_value=5),  # home routers forget after 5-10 min (Fastmail)
-        control("keepalive_min", "server keepalive after", ControlKind.OPTIONAL_INT, None,
-                unit="min of silence", off_label="no keepalive", on_value=2),  # Dovecot's
+        control(
+            "poll_interval_min", "poll interval", ControlKind.FLOAT, 10.0, step=1.0, unit="min"
+        ),
+        Control(
+            "idle",
+            "IMAP uses IDLE (off: IMAP polls at the same interval)",
+            ControlKind.TOGGLE,
+            True,
+        ),
+        control(
+            "nat_timeout_min",
+            "home router timeout",
+            ControlKind.OPTIONAL_INT,
+            None,
+            unit="min",
+            off_label="no such router",
+            on_value=5,
+        ),  # home routers forget after 5-10 min (Fastmail)
+        control(
+            "keepalive_min",
+            "server keepalive after",
+            ControlKind.OPTIONAL_INT,
+            None,
+            unit="min of silence",
+            off_label="no keepalive",
+            on_value=2,
+        ),  # Dovecot's
         Control("tls_resumption", "TLS session resumption", ControlKind.TOGGLE, False),
-        Control("device", "whose figures", ControlKind.CHOICE, "phone",
-                options=(("the phone", "phone"), ("the laptop", "laptop"),
-                         ("the desktop", "desktop"), ("all devices (pooled)", "all"))),
+        Control(
+            "device",
+            "whose figures",
+            ControlKind.CHOICE,
+            "phone",
+            options=(
+                ("the phone", "phone"),
+                ("the laptop", "laptop"),
+                ("the desktop", "desktop"),
+                ("all devices (pooled)", "all"),
+            ),
+        ),
         DAYS,
         SEED,
     )
@@ -116,7 +155,8 @@ class Lesson3Dashboard(Dashboard):
             raise ValueError(
                 f"nat_timeout_min: a router that forgets after {nat} min, with IMAP polling every "
                 f"{values['poll_interval_min']:g} min, is not modelled; allowed: IDLE on, no "
-                f"router, or at least {values['poll_interval_min']:g} min")
+                f"router, or at least {values['poll_interval_min']:g} min"
+            )
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> Lesson3Data:
         from sim.experiments import lesson3_notification
@@ -140,10 +180,17 @@ class Lesson3Dashboard(Dashboard):
     def summary(self, data: Lesson3Data) -> str:
         r = numbers(self.compute_results(data))
         run = data.run
-        mode = "IDLE" if self.values["idle"] else f"polling every {self.values['poll_interval_min']:g} min"
-        who = ("Pooled over all devices (an always-online phone and computers that are off at "
-               "night together)" if self.values["device"] == "all"
-               else f"On the {run.device.split('/')[-1]}")
+        mode = (
+            "IDLE"
+            if self.values["idle"]
+            else f"polling every {self.values['poll_interval_min']:g} min"
+        )
+        who = (
+            "Pooled over all devices (an always-online phone and computers that are off at "
+            "night together)"
+            if self.values["device"] == "all"
+            else f"On the {run.device.split('/')[-1]}"
+        )
         pairs = run.pop3_delay.pairs
         return (
             f"{who}: half of the messages it showed appeared within "
@@ -159,8 +206,7 @@ class Lesson3Dashboard(Dashboard):
             f"{_seconds(run.connection_s_per_day_pop3)} with a connection open under POP3; "
             f"{format_value(r['overhead_kb_day_imap'], 'kB')}, "
             f"{run.wakeups_per_day_imap:.0f} wake-ups and "
-            f"{_seconds(run.connection_s_per_day_imap)} open under IMAP."
-            + self._silence_note(run)
+            f"{_seconds(run.connection_s_per_day_imap)} open under IMAP." + self._silence_note(run)
         )
 
     def _silence_note(self, run: Lesson3Result) -> str:
@@ -172,15 +218,21 @@ class Lesson3Dashboard(Dashboard):
         days = self.values["days"]
         text = "\n"
         if nat is not None:
-            text += (f"Behind a router that forgets a connection after {nat} min of silence"
-                     + (f", with a server keepalive after {ka} min of silence" if ka else "")
-                     + f", IMAP connected {connects} times in {days} days. ")
+            text += (
+                f"Behind a router that forgets a connection after {nat} min of silence"
+                + (f", with a server keepalive after {ka} min of silence" if ka else "")
+                + f", IMAP connected {connects} times in {days} days. "
+            )
         else:
-            text += f"With a server keepalive after {ka} min of silence, IMAP connected " \
-                    f"{connects} times in {days} days. "
+            text += (
+                f"With a server keepalive after {ka} min of silence, IMAP connected "
+                f"{connects} times in {days} days. "
+            )
         if nat is not None and (ka is None or ka >= nat):
-            text += ("The router forgot each idle connection before the next IDLE re-issue, "
-                     "so pushes were lost until the client wrote again and reconnected.")
+            text += (
+                "The router forgot each idle connection before the next IDLE re-issue, "
+                "so pushes were lost until the client wrote again and reconnected."
+            )
         else:
             text += "The connections stayed up; the keepalives cost octets, not delay."
         return text
@@ -192,10 +244,17 @@ class Lesson3Dashboard(Dashboard):
         self._draw_delay(fig, grid[0], data.run)
         rows = grid[1].subgridspec(2, 1)
         top, bottom = fig.add_subplot(rows[0]), fig.add_subplot(rows[1])
-        draw_timelines([top, bottom], [data.day_pop3, data.day_imap], note=ONE_DAY_NOTE,
-                       time_axis_on_each=True)
-        bottom.legend(handles=legend_handles(data.day_pop3.held_unit), loc="upper center",
-                      bbox_to_anchor=(0.5, -0.32), ncols=7, fontsize=8, handlelength=1.4)
+        draw_timelines(
+            [top, bottom], [data.day_pop3, data.day_imap], note=ONE_DAY_NOTE, time_axis_on_each=True
+        )
+        bottom.legend(
+            handles=legend_handles(data.day_pop3.held_unit),
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.32),
+            ncols=7,
+            fontsize=8,
+            handlelength=1.4,
+        )
 
     def _draw_delay(self, fig: Figure, spec: Any, run: Lesson3Result) -> None:
         """The delay distribution and, beside it, overhead and wake-ups, in grid cell ``spec``."""
@@ -203,13 +262,28 @@ class Lesson3Dashboard(Dashboard):
         device = None if self.values["device"] == "all" else run.device
         figures.draw_delay_cdf(fig.add_subplot(grid[:, 0]), run.pop3, run.imap, device=device)
         top, bottom = fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, 1])
-        per = ("per device and day (mean)" if device is None
-               else f"the {device.split('/')[-1]}, per day")
-        figures.grouped_bars(top, [per], [run.overhead_bytes_per_day_pop3 / 1e3],
-                             [run.overhead_bytes_per_day_imap / 1e3], "overhead (kB)", None)
+        per = (
+            "per device and day (mean)"
+            if device is None
+            else f"the {device.split('/')[-1]}, per day"
+        )
+        figures.grouped_bars(
+            top,
+            [per],
+            [run.overhead_bytes_per_day_pop3 / 1e3],
+            [run.overhead_bytes_per_day_imap / 1e3],
+            "overhead (kB)",
+            None,
+        )
         top.set_title("Protocol overhead", loc="left")
-        figures.grouped_bars(bottom, [per], [run.wakeups_per_day_pop3],
-                             [run.wakeups_per_day_imap], "radio wake-ups", None)
+        figures.grouped_bars(
+            bottom,
+            [per],
+            [run.wakeups_per_day_pop3],
+            [run.wakeups_per_day_imap],
+            "radio wake-ups",
+            None,
+        )
         bottom.set_title("Radio wake-ups (battery)", loc="left")
         figures.drop_legend(bottom)
 
@@ -221,9 +295,10 @@ class Lesson3Dashboard(Dashboard):
             fig.clear()
             self._draw_delay(fig, fig.add_gridspec(1, 1)[0], data.run)
 
-        return [(self.figure_name, delay),
-                ("timeline_one_day",
-                 lambda fig: figures.timeline(fig, data.day_pop3, data.day_imap))]
+        return [
+            (self.figure_name, delay),
+            ("timeline_one_day", lambda fig: figures.timeline(fig, data.day_pop3, data.day_imap)),
+        ]
 
 
 DASHBOARD = Lesson3Dashboard

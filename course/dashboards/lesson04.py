@@ -57,22 +57,39 @@ class Lesson4Dashboard(Dashboard):
         names, pop3, imap = self._seen(data)
         if data.filed == 0:
             return "No message was filed into a folder in this run: raise the filing rate."
-        parts = [f"{style.device_label(n)}: {pop3.get(n, 0):.0f} (POP3) vs {imap.get(n, 0):.0f} (IMAP)"
-                 for n in names]
-        return (f"The user filed {data.filed} messages into folders, on whichever device they were "
-                f"reading. How many of them each device shows in the intended folder — "
-                + "; ".join(parts) + ".")
+        parts = [
+            f"{style.device_label(n)}: {pop3.get(n, 0):.0f} (POP3) vs {imap.get(n, 0):.0f} (IMAP)"
+            for n in names
+        ]
+        return (
+            f"The user filed {data.filed} messages into folders, on whichever device they were "
+            f"reading. How many of them each device shows in the intended folder — "
+            + "; ".join(parts)
+            + "."
+        )
 
     def draw(self, fig: Figure, data: Any) -> None:
         names, pop3, imap = self._seen(data)
         fig.clear()
         ax = fig.subplots()
-        figures.grouped_bars(ax, [style.device_label(n) for n in names],
-                             [pop3.get(n, 0) for n in names], [imap.get(n, 0) for n in names],
-                             "filed messages shown in the intended folder", "{:.0f}")
+        figures.grouped_bars(
+            ax,
+            [style.device_label(n) for n in names],
+            [pop3.get(n, 0) for n in names],
+            [imap.get(n, 0) for n in names],
+            "filed messages shown in the intended folder",
+            "{:.0f}",
+        )
         ax.axhline(data.filed, color=style.GREY, linestyle="--", linewidth=1.2)
-        ax.text(-0.45, data.filed, f"filed: {data.filed}", va="bottom", ha="left", fontsize=9,
-                color=style.GREY)
+        ax.text(
+            -0.45,
+            data.filed,
+            f"filed: {data.filed}",
+            va="bottom",
+            ha="left",
+            fontsize=9,
+            color=style.GREY,
+        )
         ax.set_ylim(0, max(data.filed, 1) * 1.25)
         ax.set_title("Filed messages each device shows in the intended folder", loc="left")
 

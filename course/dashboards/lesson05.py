@@ -46,7 +46,8 @@ class Lesson5Dashboard(Dashboard):
         r = numbers(self.compute_results(data))
         flags = "; ".join(
             f"{flag}: {format_value(pct(p), '%')} vs {format_value(pct(i), '%')}"
-            for (flag, p), (_, i) in zip(data.flag_agreement_pop3, data.flag_agreement_imap))
+            for (flag, p), (_, i) in zip(data.flag_agreement_pop3, data.flag_agreement_imap)
+        )
         return (
             f"On average {format_value(r['consistency_pct_pop3'], '%')} of (message, device) pairs "
             f"were consistent under POP3 and {format_value(r['consistency_pct_imap'], '%')} under IMAP. "
@@ -60,20 +61,29 @@ class Lesson5Dashboard(Dashboard):
         """Consistency over time (top) and, from the same run, each flag's agreement at the end
         (below): which part of the state follows the message to every device."""
         grid = fig.add_gridspec(2, 2, height_ratios=(1.2, 1.0))
-        figures.draw_consistency(*figures.protocol_pair(fig, grid[0, 0], grid[0, 1],
-                                                        "consistent pairs over time"),
-                                 data.pop3, data.imap)
-        figures.draw_flag_agreement(fig.add_subplot(grid[1, :]), data.flag_agreement_pop3,
-                                    data.flag_agreement_imap)
+        figures.draw_consistency(
+            *figures.protocol_pair(fig, grid[0, 0], grid[0, 1], "consistent pairs over time"),
+            data.pop3,
+            data.imap,
+        )
+        figures.draw_flag_agreement(
+            fig.add_subplot(grid[1, :]), data.flag_agreement_pop3, data.flag_agreement_imap
+        )
 
     def key_figures(self) -> list[tuple[str, FigureDrawer]]:
         """The dashboard's two rows, each as a figure of its own."""
         data = self.data
         return [
-            (self.figure_name,
-             lambda fig: figures.consistency_over_time(fig, data.pop3, data.imap)),
-            ("flag_agreement", lambda fig: figures.flag_agreement(fig, data.flag_agreement_pop3,
-                                                                  data.flag_agreement_imap)),
+            (
+                self.figure_name,
+                lambda fig: figures.consistency_over_time(fig, data.pop3, data.imap),
+            ),
+            (
+                "flag_agreement",
+                lambda fig: figures.flag_agreement(
+                    fig, data.flag_agreement_pop3, data.flag_agreement_imap
+                ),
+            ),
         ]
 
 

@@ -42,17 +42,30 @@ class Lesson6Dashboard(Dashboard):
     assumptions = (
         "the preset's online hours (laptop 7-9 h and 18-23 h, desktop 9-17 h, or also 18-23 h "
         "when switched on); the model's documented message sizes and rates; each client polls "
-        "on its own clock, a little after it comes online")
+        "on its own clock, a little after it comes online"
+    )
     controls = (
-        control("first_leave_days", "laptop leaves copies for", ControlKind.OPTIONAL_INT, 14,
-                low=LEAVE_DAYS_LOW, unit="days", off_label="laptop deletes after download"),
+        control(
+            "first_leave_days",
+            "laptop leaves copies for",
+            ControlKind.OPTIONAL_INT,
+            14,
+            low=LEAVE_DAYS_LOW,
+            unit="days",
+            off_label="laptop deletes after download",
+        ),
         Control("second_leaves", "desktop leaves copies too", ControlKind.TOGGLE, False),
         Control("uidl", "clients use UIDL", ControlKind.TOGGLE, True),
-        control("poll_interval_min", "poll interval", ControlKind.FLOAT, 10.0, step=1.0, unit="min"),
-        Control("desktop_evenings", "desktop also on 18-23 h (beside the laptop)",
-                ControlKind.TOGGLE, False),
-        Control("bandwidth_kbps", "both computers' line", ControlKind.CHOICE, None,
-                options=LINKS),
+        control(
+            "poll_interval_min", "poll interval", ControlKind.FLOAT, 10.0, step=1.0, unit="min"
+        ),
+        Control(
+            "desktop_evenings",
+            "desktop also on 18-23 h (beside the laptop)",
+            ControlKind.TOGGLE,
+            False,
+        ),
+        Control("bandwidth_kbps", "both computers' line", ControlKind.CHOICE, None, options=LINKS),
         DAYS,
         SEED,
     )
@@ -84,19 +97,29 @@ class Lesson6Dashboard(Dashboard):
     def summary(self, data: Any) -> str:
         names, pop3, imap = self._missed(data)
         delivered = data.pop3.conservation.delivered
-        missed = "; ".join(f"the {style.device_label(n)} missed {pop3.get(n, 0):.0f} of {delivered} "
-                           f"under POP3 and {imap.get(n, 0):.0f} under IMAP" for n in names)
+        missed = "; ".join(
+            f"the {style.device_label(n)} missed {pop3.get(n, 0):.0f} of {delivered} "
+            f"under POP3 and {imap.get(n, 0):.0f} under IMAP"
+            for n in names
+        )
         refused = by_short(data.refusals_pop3)
         if data.lock_refusals_pop3:
-            who = " and ".join(f"the {n} {plural(refused[n], 'time')}"
-                               for n in names if refused.get(n))
-            lock = (f"POP3 logins refused because the other client's session held the maildrop "
-                    f"lock: {data.lock_refusals_pop3} ({who}); each retried at its next poll.")
+            who = " and ".join(
+                f"the {n} {plural(refused[n], 'time')}" for n in names if refused.get(n)
+            )
+            lock = (
+                f"POP3 logins refused because the other client's session held the maildrop "
+                f"lock: {data.lock_refusals_pop3} ({who}); each retried at its next poll."
+            )
         else:
-            lock = ("POP3 logins refused because the other client's session held the maildrop "
-                    "lock: 0 -- no session began while the other client's was still running.")
-        hours = "; ".join(f"{style.device_label(n)} " + " and ".join(
-            f"{a:g}-{b:g} h" for a, b in windows) for n, windows in data.online_h)
+            lock = (
+                "POP3 logins refused because the other client's session held the maildrop "
+                "lock: 0 -- no session began while the other client's was still running."
+            )
+        hours = "; ".join(
+            f"{style.device_label(n)} " + " and ".join(f"{a:g}-{b:g} h" for a, b in windows)
+            for n, windows in data.online_h
+        )
         return (
             f"Online: {hours}.\n"
             f"{missed[0].upper()}{missed[1:]}.\n"
@@ -110,11 +133,16 @@ class Lesson6Dashboard(Dashboard):
     def draw(self, fig: Figure, data: Any) -> None:
         names, pop3, imap = self._missed(data)
         refused = by_short(data.refusals_pop3)
-        figures.two_clients_and_lock(fig, names, [pop3.get(n, 0) for n in names],
-                                     [imap.get(n, 0) for n in names],
-                                     data.pop3.conservation.delivered,
-                                     data.duplicate_bytes_pop3, data.duplicate_bytes_imap,
-                                     [refused.get(n, 0) for n in names])
+        figures.two_clients_and_lock(
+            fig,
+            names,
+            [pop3.get(n, 0) for n in names],
+            [imap.get(n, 0) for n in names],
+            data.pop3.conservation.delivered,
+            data.duplicate_bytes_pop3,
+            data.duplicate_bytes_imap,
+            [refused.get(n, 0) for n in names],
+        )
 
 
 DASHBOARD = Lesson6Dashboard

@@ -52,17 +52,36 @@ class Lesson7Dashboard(Dashboard):
         "signatures at delivery (zero-days), each recognised by a signature update after an "
         "exponentially distributed delay; the provider's server scans at delivery and rescans "
         "stored mail at each update, and every device scans what it downloads with the same "
-        "signatures")
+        "signatures"
+    )
     controls = (
-        control("infected_share", "infected share of mail", ControlKind.FLOAT,
-                _D["infected_share"], step=0.001),
-        control("signature_delay_h", "signature update after (mean)", ControlKind.FLOAT,
-                _D["signature_delay_h"], step=1.0, unit="h"),
-        control("leave_on_server_days", "POP3 leaves copies for", ControlKind.OPTIONAL_INT,
-                _D["leave_on_server_days"], low=LEAVE_DAYS_LOW, unit="days",
-                off_label="POP3 deletes after download"),
-        Control("imap_offline", "IMAP keeps offline copies of every message",
-                ControlKind.TOGGLE, False),
+        control(
+            "infected_share",
+            "infected share of mail",
+            ControlKind.FLOAT,
+            _D["infected_share"],
+            step=0.001,
+        ),
+        control(
+            "signature_delay_h",
+            "signature update after (mean)",
+            ControlKind.FLOAT,
+            _D["signature_delay_h"],
+            step=1.0,
+            unit="h",
+        ),
+        control(
+            "leave_on_server_days",
+            "POP3 leaves copies for",
+            ControlKind.OPTIONAL_INT,
+            _D["leave_on_server_days"],
+            low=LEAVE_DAYS_LOW,
+            unit="days",
+            off_label="POP3 deletes after download",
+        ),
+        Control(
+            "imap_offline", "IMAP keeps offline copies of every message", ControlKind.TOGGLE, False
+        ),
         control("days", "simulated days", ControlKind.INT, _D["days"], unit="days"),
         control("seed", SEED.label, ControlKind.SEED, _D["seed"]),
     )
@@ -79,23 +98,30 @@ class Lesson7Dashboard(Dashboard):
 
     def compute_results(self, data: Any) -> dict[str, float | str]:
         p, i = float(data.copies_pop3), float(data.copies_imap)
-        return {"exposed_pop3": p, "exposed_imap": i,
-                "caught_by_rescan_pop3": float(data.virus_pop3.caught_by_rescan),
-                "caught_by_rescan_imap": float(data.virus_imap.caught_by_rescan),
-                "more_exposed": which(p, i, abs_tol=0.5)}
+        return {
+            "exposed_pop3": p,
+            "exposed_imap": i,
+            "caught_by_rescan_pop3": float(data.virus_pop3.caught_by_rescan),
+            "caught_by_rescan_imap": float(data.virus_imap.caught_by_rescan),
+            "more_exposed": which(p, i, abs_tol=0.5),
+        }
 
     def _message_line(self, z: Any) -> str:
         where = []
         for name, copies in (("POP3", z.copies_pop3), ("IMAP", z.copies_imap)):
             if copies:
-                got = ", ".join(f"the {style.device_label(d)} after {_minutes(t - z.arrived_s)}"
-                                for d, t in copies)
+                got = ", ".join(
+                    f"the {style.device_label(d)} after {_minutes(t - z.arrived_s)}"
+                    for d, t in copies
+                )
                 where.append(f"{name} put it on {got}")
             else:
                 where.append(f"{name} put it on no device")
-        when = (f"a signature update recognised it {_minutes(z.detected_s - z.arrived_s)} later"
-                if z.detected_s is not None else "no signature update recognised it before the "
-                "end of the run")
+        when = (
+            f"a signature update recognised it {_minutes(z.detected_s - z.arrived_s)} later"
+            if z.detected_s is not None
+            else "no signature update recognised it before the end of the run"
+        )
         return f"- arrived {_clock(z.arrived_s)}; {when}. Before that, {'; '.join(where)}."
 
     def summary(self, data: Any) -> str:
@@ -111,13 +137,19 @@ class Lesson7Dashboard(Dashboard):
                 f"{format_value(vp.device_scan_bytes / 1e6, 'MB')} under POP3 and "
                 f"{format_value(vi.device_scan_bytes / 1e6, 'MB')} under IMAP; the server "
                 f"{format_value(vp.server_scan_bytes / 1e6, 'MB')} vs "
-                f"{format_value(vi.server_scan_bytes / 1e6, 'MB')}.")
-        passed = (f"{plural(zero, 'zero-day')} got through: no signature knew "
-                  f"{'it' if zero == 1 else 'them'} yet." if zero else "Nothing got through.")
+                f"{format_value(vi.server_scan_bytes / 1e6, 'MB')}."
+            )
+        passed = (
+            f"{plural(zero, 'zero-day')} got through: no signature knew "
+            f"{'it' if zero == 1 else 'them'} yet."
+            if zero
+            else "Nothing got through."
+        )
         head = (
             f"{plural(vp.infected_delivered, 'infected message')} arrived; the server's scan at "
             f"delivery stopped {vp.caught_at_delivery} under both protocols (the same scan). "
-            f"{passed}")
+            f"{passed}"
+        )
         lines = [head]
         shown = data.zero_days[:3]
         lines += [self._message_line(z) for z in shown]
@@ -125,24 +157,34 @@ class Lesson7Dashboard(Dashboard):
             lines.append(f"- ... and {zero - len(shown)} more.")
         kept = ""
         if data.kept_off_devices_pop3 or data.kept_off_devices_imap:
-            kept = (f" Zero-days recognised before any device held them: "
-                    f"{data.kept_off_devices_pop3} (POP3), {data.kept_off_devices_imap} (IMAP).")
+            kept = (
+                f" Zero-days recognised before any device held them: "
+                f"{data.kept_off_devices_pop3} (POP3), {data.kept_off_devices_imap} (IMAP)."
+            )
         lines.append(
             f"Infected copies on devices, counted as (message, device) pairs: "
             f"{data.copies_pop3} under POP3, {data.copies_imap} under IMAP. A server rescan "
             f"quarantined {plural(vp.caught_by_rescan, 'message')} under POP3 and "
-            f"{plural(vi.caught_by_rescan, 'message')} under IMAP.{kept}")
+            f"{plural(vi.caught_by_rescan, 'message')} under IMAP.{kept}"
+        )
         lines.append(
             f"Scanning: the devices scanned {format_value(vp.device_scan_bytes / 1e6, 'MB')} "
             f"under POP3 and {format_value(vi.device_scan_bytes / 1e6, 'MB')} under IMAP; the "
             f"server {format_value(vp.server_scan_bytes / 1e6, 'MB')} vs "
-            f"{format_value(vi.server_scan_bytes / 1e6, 'MB')}.")
+            f"{format_value(vi.server_scan_bytes / 1e6, 'MB')}."
+        )
         return "\n".join(lines)
 
     def draw(self, fig: Figure, data: Any) -> None:
         names, pop3, imap = self._copies(data)
-        figures.virus_copies(fig, names, [pop3.get(n, 0) for n in names],
-                             [imap.get(n, 0) for n in names], data.virus_pop3, data.virus_imap)
+        figures.virus_copies(
+            fig,
+            names,
+            [pop3.get(n, 0) for n in names],
+            [imap.get(n, 0) for n in names],
+            data.virus_pop3,
+            data.virus_imap,
+        )
 
 
 DASHBOARD = Lesson7Dashboard

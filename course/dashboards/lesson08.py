@@ -35,9 +35,16 @@ class Lesson8Dashboard(Dashboard):
     title = "Can you find old mail from any device?"
     figure_name = "search_recall_and_cost"
     controls = (
-        control("leave_on_server_days", "POP3: leave on server", ControlKind.OPTIONAL_INT, None,
-                low=LEAVE_DAYS_LOW, on_value=14,  # Thunderbird's new-account default
-                unit="days", off_label="delete after download"),
+        control(
+            "leave_on_server_days",
+            "POP3: leave on server",
+            ControlKind.OPTIONAL_INT,
+            None,
+            low=LEAVE_DAYS_LOW,
+            on_value=14,  # Thunderbird's new-account default
+            unit="days",
+            off_label="delete after download",
+        ),
         DAYS,
         SEED,
     )
@@ -74,11 +81,13 @@ class Lesson8Dashboard(Dashboard):
 
     def draw(self, fig: Figure, data: Any) -> None:
         figures.search_recall(
-            fig, ["phone", "new device"],
+            fig,
+            ["phone", "new device"],
             [data.phone_recall_pop3, data.new_device_recall_pop3],
             [data.phone_recall_imap, data.new_device_recall_imap],
             [_phone_search_bytes(data.pop3), 0.0],
-            [_phone_search_bytes(data.imap), float(data.new_device_search_bytes_imap)])
+            [_phone_search_bytes(data.imap), float(data.new_device_search_bytes_imap)],
+        )
 
 
 DASHBOARD = Lesson8Dashboard

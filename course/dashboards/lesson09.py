@@ -43,10 +43,17 @@ SWEEP_PARAMETERS = ("days", "seed", "crash_day", "crash_device", "accidental_del
 SETUP_LABELS = ("POP3\ndelete after\ndownload", "POP3\ndesktop\narchive", "IMAP")
 SETUP_PROTOCOLS = (Protocol.POP3, Protocol.POP3, Protocol.IMAP)
 SETUP_HATCHED = (False, True, False)
-ARCHIVE_TEXT = (f"the phone and the laptop leave mail on the server for {ARCHIVE_LEAVE_DAYS:g} days, "
-                f"the desktop downloads every message and keeps it")
-MC_PARAMETERS = ("trials", "crashes_per_year", "accidental_deletes_per_year", "backup_age_days",
-                 "seed")  # the controls the Monte Carlo depends on
+ARCHIVE_TEXT = (
+    f"the phone and the laptop leave mail on the server for {ARCHIVE_LEAVE_DAYS:g} days, "
+    f"the desktop downloads every message and keeps it"
+)
+MC_PARAMETERS = (
+    "trials",
+    "crashes_per_year",
+    "accidental_deletes_per_year",
+    "backup_age_days",
+    "seed",
+)  # the controls the Monte Carlo depends on
 
 
 @dataclass(frozen=True)
@@ -89,10 +96,15 @@ def delete_outcomes(crash: Any) -> tuple[DeleteOutcome, DeleteOutcome, DeleteOut
 
     def one(gone: tuple[str, ...], on_server: bool) -> DeleteOutcome:
         return DeleteOutcome(tuple(short(n) for n in names if n not in gone), len(names), on_server)
-    return (one(crash.accidental_delete_gone_pop3, crash.accidental_delete_on_server_pop3),
-            one(crash.accidental_delete_gone_pop3_archive,
-                crash.accidental_delete_on_server_pop3_archive),
-            one(crash.accidental_delete_gone_imap, crash.accidental_delete_on_server_imap))
+
+    return (
+        one(crash.accidental_delete_gone_pop3, crash.accidental_delete_on_server_pop3),
+        one(
+            crash.accidental_delete_gone_pop3_archive,
+            crash.accidental_delete_on_server_pop3_archive,
+        ),
+        one(crash.accidental_delete_gone_imap, crash.accidental_delete_on_server_imap),
+    )
 
 
 @dataclass(frozen=True)
@@ -108,10 +120,16 @@ class BackupSweep:
 
 def backup_sweep(pop3: CrashRecord | None, imap: CrashRecord | None) -> BackupSweep:
     """What the crash would have lost at each of :data:`SWEEP_AGES` and without a backup."""
+
     def lost(record: CrashRecord | None, age_days: float | None) -> int:
         return _rec(record).lost_with_backup_age(None if age_days is None else age_days * DAY)
-    return BackupSweep(SWEEP_AGES, tuple(lost(pop3, a) for a in SWEEP_AGES),
-                       tuple(lost(imap, a) for a in SWEEP_AGES), (lost(pop3, None), lost(imap, None)))
+
+    return BackupSweep(
+        SWEEP_AGES,
+        tuple(lost(pop3, a) for a in SWEEP_AGES),
+        tuple(lost(imap, a) for a in SWEEP_AGES),
+        (lost(pop3, None), lost(imap, None)),
+    )
 
 
 @dataclass(frozen=True)
@@ -128,10 +146,14 @@ def yearly_loss(values: Mapping[str, Any], progress: Progress) -> Any:
     """:func:`sim.experiments.lesson9_yearly_loss` for the dashboard's control values."""
     from sim.experiments import lesson9_yearly_loss
 
-    return lesson9_yearly_loss(trials=values["trials"], crashes_per_year=values["crashes_per_year"],
-                               accidental_deletes_per_year=values["accidental_deletes_per_year"],
-                               backup_age_days=values["backup_age_days"], seed=values["seed"],
-                               progress=progress)
+    return lesson9_yearly_loss(
+        trials=values["trials"],
+        crashes_per_year=values["crashes_per_year"],
+        accidental_deletes_per_year=values["accidental_deletes_per_year"],
+        backup_age_days=values["backup_age_days"],
+        seed=values["seed"],
+        progress=progress,
+    )
 
 
 def _where(o: DeleteOutcome) -> str:
@@ -152,25 +174,33 @@ def delete_summary(crash: Any, crash_device: str) -> str:
     """The sentences under the delete panel, each following from the three outcomes."""
     outcomes = delete_outcomes(crash)
     if outcomes is None:
-        return ("No message was deleted by mistake: before the delete was due (a day before the "
-                "crash) no message had arrived that the phone was sure to download first.")
+        return (
+            "No message was deleted by mistake: before the delete was due (a day before the "
+            "crash) no message had arrived that the phone was sure to download first."
+        )
     dad, arch, imap = outcomes
     day = crash.deleted_at_s / 86400.0
-    text = (f"On day {day:.1f} the user deleted by mistake, on the phone, a message the phone "
-            f"had downloaded first. At the end of the run it is: under IMAP {_where(imap)}; "
-            f"under POP3 with a desktop archive ({ARCHIVE_TEXT}) {_where(arch)}; under POP3 "
-            f"deleting after download {_where(dad)}.")
+    text = (
+        f"On day {day:.1f} the user deleted by mistake, on the phone, a message the phone "
+        f"had downloaded first. At the end of the run it is: under IMAP {_where(imap)}; "
+        f"under POP3 with a desktop archive ({ARCHIVE_TEXT}) {_where(arch)}; under POP3 "
+        f"deleting after download {_where(dad)}."
+    )
     if not imap.kept_on and not imap.on_server:
         text += " IMAP synchronised the delete to every device and the server: it is no backup."
     else:
         text += " Under IMAP a copy is still left: the delete had not reached everywhere yet."
     if arch.kept_on or arch.on_server:
         place = " and ".join(arch.kept_on) if arch.kept_on else "the server"
-        text += (f" The POP3 delete removed only the phone's copy, so the archive set-up still "
-                 f"has it ({place}).")
+        text += (
+            f" The POP3 delete removed only the phone's copy, so the archive set-up still "
+            f"has it ({place})."
+        )
     elif crash_device == "desktop":
-        text += (" The archive set-up lost it too: the desktop, which held the archive's copy, "
-                 "crashed afterwards.")
+        text += (
+            " The archive set-up lost it too: the desktop, which held the archive's copy, "
+            "crashed afterwards."
+        )
     else:
         text += " The archive set-up lost it too."
     if not dad.kept_on and not dad.on_server:
@@ -180,18 +210,28 @@ def delete_summary(crash: Any, crash_device: str) -> str:
 
 def yearly_summary(y: Any) -> str:
     """The Monte Carlo's sentences: means per set-up, split by cause, from the record."""
-    backup = ("no backup" if y.backup_age_days is None
-              else f"backups {format_value(y.backup_age_days)} days old")
+    backup = (
+        "no backup"
+        if y.backup_age_days is None
+        else f"backups {format_value(y.backup_age_days)} days old"
+    )
     made = sum(y.accidental_deletes) / y.trials
     parts = []
-    for label, losses in (("POP3 deleting after download", y.pop3),
-                          ("POP3 with a desktop archive", y.pop3_archive), ("IMAP", y.imap)):
-        parts.append(f"{label} {format_value(losses.mean)} ({format_value(losses.mean_crash)} in "
-                     f"crashes, {format_value(losses.mean_delete)} deleted by mistake)")
-    return (f"Over {plural(y.trials, 'simulated year')} of {y.days} days (random crashes, "
-            f"{format_value(y.crashes_per_year)} per device per year on average, {backup}; "
-            f"{format_value(made)} deletes by mistake a year on the phone), received messages lost "
-            f"for good per year on average: " + "; ".join(parts) + ".")
+    for label, losses in (
+        ("POP3 deleting after download", y.pop3),
+        ("POP3 with a desktop archive", y.pop3_archive),
+        ("IMAP", y.imap),
+    ):
+        parts.append(
+            f"{label} {format_value(losses.mean)} ({format_value(losses.mean_crash)} in "
+            f"crashes, {format_value(losses.mean_delete)} deleted by mistake)"
+        )
+    return (
+        f"Over {plural(y.trials, 'simulated year')} of {y.days} days (random crashes, "
+        f"{format_value(y.crashes_per_year)} per device per year on average, {backup}; "
+        f"{format_value(made)} deletes by mistake a year on the phone), received messages lost "
+        f"for good per year on average: " + "; ".join(parts) + "."
+    )
 
 
 class Lesson9Dashboard(Dashboard):
@@ -204,31 +244,56 @@ class Lesson9Dashboard(Dashboard):
     assumptions = (
         "the model's documented defaults for everything the controls do not set (message sizes "
         "and rates, online hours, TLS); POP3 in the crash panel deletes after download on every "
-        f"device; in the desktop archive {ARCHIVE_TEXT}; a backup is restored only after a crash")
+        f"device; in the desktop archive {ARCHIVE_TEXT}; a backup is restored only after a crash"
+    )
     figure_notes: ClassVar[dict[str, str]] = {
         "loss_vs_backup_age": "This figure repeats the crash for backup ages of "
-                              f"{', '.join(map(str, SWEEP_AGES[:-1]))} and {SWEEP_AGES[-1]} "
-                              "days and without a backup, everything else as set.",
+        f"{', '.join(map(str, SWEEP_AGES[:-1]))} and {SWEEP_AGES[-1]} "
+        "days and without a backup, everything else as set.",
         "yearly_loss": "This figure simulates whole 365-day years of the same family at the rates "
-                       "set, whether or not the Monte Carlo box is ticked.",
+        "set, whether or not the Monte Carlo box is ticked.",
     }
     controls = (
-        Control("crash_device", "device that crashes", ControlKind.CHOICE, "phone", options=DEVICES),
-        dataclasses.replace(control("crash_day", "crash on day", ControlKind.FLOAT, 5.0, step=0.5),
-                            max_from="days"),
-        control("backup_age_days", "restore a backup", ControlKind.OPTIONAL_INT, None, on_value=1,
-                unit="days old", off_label="no backup"),
-        Control("accidental_delete", "delete by mistake on the phone (a day before the crash)",
-                ControlKind.TOGGLE, True),
+        Control(
+            "crash_device", "device that crashes", ControlKind.CHOICE, "phone", options=DEVICES
+        ),
+        dataclasses.replace(
+            control("crash_day", "crash on day", ControlKind.FLOAT, 5.0, step=0.5), max_from="days"
+        ),
+        control(
+            "backup_age_days",
+            "restore a backup",
+            ControlKind.OPTIONAL_INT,
+            None,
+            on_value=1,
+            unit="days old",
+            off_label="no backup",
+        ),
+        Control(
+            "accidental_delete",
+            "delete by mistake on the phone (a day before the crash)",
+            ControlKind.TOGGLE,
+            True,
+        ),
         DAYS,
         SEED,
-        Control("monte_carlo", "run the yearly Monte Carlo (a few seconds per year)",
-                ControlKind.TOGGLE, False),
+        Control(
+            "monte_carlo",
+            "run the yearly Monte Carlo (a few seconds per year)",
+            ControlKind.TOGGLE,
+            False,
+        ),
         control("trials", "Monte Carlo: simulated years", ControlKind.INT, 3, unit="years"),
-        control("crashes_per_year", "crashes per device per year", ControlKind.FLOAT,
-                1.0, step=0.5),
-        control("accidental_deletes_per_year", "deletes by mistake per year (phone)",
-                ControlKind.FLOAT, 4.0, step=1.0),
+        control(
+            "crashes_per_year", "crashes per device per year", ControlKind.FLOAT, 1.0, step=0.5
+        ),
+        control(
+            "accidental_deletes_per_year",
+            "deletes by mistake per year (phone)",
+            ControlKind.FLOAT,
+            4.0,
+            step=1.0,
+        ),
     )
 
     def __init__(self, **values: Any) -> None:
@@ -237,15 +302,18 @@ class Lesson9Dashboard(Dashboard):
 
     def check(self, values: Mapping[str, Any]) -> None:
         if values["crash_day"] > values["days"]:
-            raise ValueError(f"crash_day: {values['crash_day']:g} is after the end of the run "
-                             f"(days={values['days']}); allowed 0..{values['days']}")
+            raise ValueError(
+                f"crash_day: {values['crash_day']:g} is after the end of the run "
+                f"(days={values['days']}); allowed 0..{values['days']}"
+            )
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> Lesson9Data:
         from sim.experiments import lesson9_crash
 
         monte_carlo = values["monte_carlo"]
-        crash = lesson9_crash(**{k: values[k] for k in SWEEP_PARAMETERS},
-                              backup_age_days=values["backup_age_days"])
+        crash = lesson9_crash(
+            **{k: values[k] for k in SWEEP_PARAMETERS}, backup_age_days=values["backup_age_days"]
+        )
         progress(0.3 if monte_carlo else 1.0)
         sweep = backup_sweep(crash.crash_pop3, crash.crash_imap)
         yearly = None
@@ -284,13 +352,18 @@ class Lesson9Dashboard(Dashboard):
         c = data.crash
         cp, ci = _rec(c.crash_pop3), _rec(c.crash_imap)
         device = self.values["crash_device"]
-        backup = ("no backup" if self.values["backup_age_days"] is None
-                  else f"a backup {self.values['backup_age_days']} days old")
-        text = (f"The {device} crashed on day {self.values['crash_day']:g} and was restored from "
-                f"{backup}. Under POP3 deleting after download it lost "
-                f"{plural(cp.lost_messages, 'message')} for good ({cp.lost_metadata} flags/folders); "
-                f"under IMAP {plural(ci.lost_messages, 'message')} "
-                f"({ci.lost_metadata} flags/folders).")
+        backup = (
+            "no backup"
+            if self.values["backup_age_days"] is None
+            else f"a backup {self.values['backup_age_days']} days old"
+        )
+        text = (
+            f"The {device} crashed on day {self.values['crash_day']:g} and was restored from "
+            f"{backup}. Under POP3 deleting after download it lost "
+            f"{plural(cp.lost_messages, 'message')} for good ({cp.lost_metadata} flags/folders); "
+            f"under IMAP {plural(ci.lost_messages, 'message')} "
+            f"({ci.lost_metadata} flags/folders)."
+        )
         if self.values["accidental_delete"]:
             text += "\n" + delete_summary(c, device)
         if data.yearly is not None:
@@ -315,38 +388,57 @@ class Lesson9Dashboard(Dashboard):
         def get(r: Any) -> list[int]:
             return [r.wiped_messages, r.restored_messages, r.lost_messages]
 
-        figures.grouped_bars(crash_ax, cats, get(_rec(c.crash_pop3)), get(_rec(c.crash_imap)),
-                             "messages", "{:.0f}")
+        figures.grouped_bars(
+            crash_ax, cats, get(_rec(c.crash_pop3)), get(_rec(c.crash_imap)), "messages", "{:.0f}"
+        )
         crash_ax.set_title(f"The {self.values['crash_device']} crashes", loc="left")
         outcomes = delete_outcomes(c) if self.values["accidental_delete"] else None
         delete_ax.set_title("A delete by mistake on the phone", loc="left")
         if outcomes is not None:
             n = outcomes[0].devices
-            figures.setup_bars(delete_ax, SETUP_LABELS, SETUP_PROTOCOLS,
-                               [len(o.kept_on) for o in outcomes],
-                               f"devices still holding it (of {n})", hatched=SETUP_HATCHED,
-                               texts=[_held(o) for o in outcomes])
+            figures.setup_bars(
+                delete_ax,
+                SETUP_LABELS,
+                SETUP_PROTOCOLS,
+                [len(o.kept_on) for o in outcomes],
+                f"devices still holding it (of {n})",
+                hatched=SETUP_HATCHED,
+                texts=[_held(o) for o in outcomes],
+            )
             delete_ax.set_ylim(0, n + 0.7)
             delete_ax.set_yticks(range(n + 1))
         else:
-            figures._empty(delete_ax, "no delete by mistake" if not self.values["accidental_delete"]
-                           else "no message the phone was\nsure to have by then")
+            figures._empty(
+                delete_ax,
+                "no delete by mistake"
+                if not self.values["accidental_delete"]
+                else "no message the phone was\nsure to have by then",
+            )
             delete_ax.axis("off")
         self._draw_sweep(sweep_ax, data)
-        note = (f"POP3 in the crash panels: delete after download on every device. "
-                f"By backup age: one crash run per age, everything else as set.\n"
-                f"Desktop archive (hatched): {ARCHIVE_TEXT}.")
+        note = (
+            f"POP3 in the crash panels: delete after download on every device. "
+            f"By backup age: one crash run per age, everything else as set.\n"
+            f"Desktop archive (hatched): {ARCHIVE_TEXT}."
+        )
         if y is not None:
             bottom = grid[1].subgridspec(1, 2)
             year_ax, year_delete_ax = fig.add_subplot(bottom[0, 0]), fig.add_subplot(bottom[0, 1])
-            figures.draw_year_losses(year_ax, year_delete_ax, SETUP_LABELS, SETUP_PROTOCOLS,
-                                     SETUP_HATCHED, [y.pop3.crash, y.pop3_archive.crash,
-                                                     y.imap.crash],
-                                     [y.pop3.delete, y.pop3_archive.delete, y.imap.delete],
-                                     sum(y.accidental_deletes) / y.trials)
+            figures.draw_year_losses(
+                year_ax,
+                year_delete_ax,
+                SETUP_LABELS,
+                SETUP_PROTOCOLS,
+                SETUP_HATCHED,
+                [y.pop3.crash, y.pop3_archive.crash, y.imap.crash],
+                [y.pop3.delete, y.pop3_archive.delete, y.imap.delete],
+                sum(y.accidental_deletes) / y.trials,
+            )
         else:
-            note += ("\nTick “run the yearly Monte Carlo” to see whole years of random crashes "
-                     "and deletes by mistake.")
+            note += (
+                "\nTick “run the yearly Monte Carlo” to see whole years of random crashes "
+                "and deletes by mistake."
+            )
         fig.supxlabel(note, x=0.01, ha="left", fontsize=8.5, color=style.GREY)
 
     def _draw_sweep(self, ax: Any, data: Lesson9Data) -> None:
@@ -354,9 +446,16 @@ class Lesson9Dashboard(Dashboard):
         sw = data.sweep
         age = self.values["backup_age_days"]
         current = (_lost(data.crash.crash_pop3), _lost(data.crash.crash_imap))
-        figures.draw_crash_loss(ax, sw.ages, sw.lost_pop3, sw.lost_imap, current_age=age,
-                                current=None if age is None else current, no_backup=sw.no_backup,
-                                title="Lost, by backup age\n(a separate crash run per age)")
+        figures.draw_crash_loss(
+            ax,
+            sw.ages,
+            sw.lost_pop3,
+            sw.lost_imap,
+            current_age=age,
+            current=None if age is None else current,
+            no_backup=sw.no_backup,
+            title="Lost, by backup age\n(a separate crash run per age)",
+        )
 
     def key_figures(self) -> list[tuple[str, FigureDrawer]]:
         values = dict(self.values)
@@ -368,10 +467,15 @@ class Lesson9Dashboard(Dashboard):
 
         def yearly(fig: Figure) -> None:
             y = yearly_loss(values, lambda _f: None)
-            figures.yearly_loss_by_setup(fig, SETUP_LABELS, SETUP_PROTOCOLS, SETUP_HATCHED,
-                                         [y.pop3.crash, y.pop3_archive.crash, y.imap.crash],
-                                         [y.pop3.delete, y.pop3_archive.delete, y.imap.delete],
-                                         sum(y.accidental_deletes) / y.trials)
+            figures.yearly_loss_by_setup(
+                fig,
+                SETUP_LABELS,
+                SETUP_PROTOCOLS,
+                SETUP_HATCHED,
+                [y.pop3.crash, y.pop3_archive.crash, y.imap.crash],
+                [y.pop3.delete, y.pop3_archive.delete, y.imap.delete],
+                sum(y.accidental_deletes) / y.trials,
+            )
 
         def crash_timeline() -> Any:
             from course.dashboards.overview import timeline_drawer
@@ -380,13 +484,20 @@ class Lesson9Dashboard(Dashboard):
 
             age = values["backup_age_days"]
             scenario = preset("family", days=values["days"], seed=values["seed"])
-            scenario = dataclasses.replace(scenario, crashes=CrashSpec(
-                at=((values["crash_device"], values["crash_day"] * 86400.0),),
-                backup_age_s=None if age is None else age * 86400.0))
+            scenario = dataclasses.replace(
+                scenario,
+                crashes=CrashSpec(
+                    at=((values["crash_device"], values["crash_day"] * 86400.0),),
+                    backup_age_s=None if age is None else age * 86400.0,
+                ),
+            )
             return timeline_drawer(scenario)
 
-        return super().key_figures() + [("loss_vs_backup_age", sweep), ("yearly_loss", yearly),
-                                        ("crash_timeline", crash_timeline())]
+        return super().key_figures() + [
+            ("loss_vs_backup_age", sweep),
+            ("yearly_loss", yearly),
+            ("crash_timeline", crash_timeline()),
+        ]
 
 
 DASHBOARD = Lesson9Dashboard

@@ -22,25 +22,33 @@ from course.dashboards.base import (
 from course.dashboards.common import DAYS, LEAVE_DAYS_LOW, SEED, control, mb, pct
 from course.predict import format_value
 
-PROFILES = (("family: phone, laptop, desktop", "family"),
-            ("traveller: metered slow phone + laptop", "traveller"),
-            ("single desktop", "single"),
-            ("campus: 500 users × 3 devices (slow: about 10 s per day)", "campus"))
+PROFILES = (
+    ("family: phone, laptop, desktop", "family"),
+    ("traveller: metered slow phone + laptop", "traveller"),
+    ("single desktop", "single"),
+    ("campus: 500 users × 3 devices (slow: about 10 s per day)", "campus"),
+)
 
 
 def _fetch_options() -> tuple[tuple[str, Any], ...]:
     from sim.scenario import FetchMode
 
-    labels = {"headers_only": "headers only", "bodies_on_open": "bodies when opened",
-              "full_offline": "everything, for offline use"}
+    labels = {
+        "headers_only": "headers only",
+        "bodies_on_open": "bodies when opened",
+        "full_offline": "everything, for offline use",
+    }
     return tuple((labels.get(m.value, m.value), m) for m in FetchMode)
 
 
 def _tls_options() -> tuple[tuple[str, Any], ...]:
     from sim.scenario import TlsMode
 
-    labels = {"none": "none (110/143)", "starttls": "STLS/STARTTLS (110/143)",
-              "implicit": "implicit TLS (995/993)"}
+    labels = {
+        "none": "none (110/143)",
+        "starttls": "STLS/STARTTLS (110/143)",
+        "implicit": "implicit TLS (995/993)",
+    }
     return tuple((labels.get(m.value, m.value), m) for m in TlsMode)
 
 
@@ -48,11 +56,19 @@ def _enum_default(options: tuple[tuple[str, Any], ...], value: str) -> Any:
     return next(v for _, v in options if v.value == value)
 
 
-DELAY_DEVICES = (("the (first user's) phone", "phone"), ("the laptop", "laptop"),
-                 ("the desktop", "desktop"), ("all devices (pooled)", "all"))
+DELAY_DEVICES = (
+    ("the (first user's) phone", "phone"),
+    ("the laptop", "laptop"),
+    ("the desktop", "desktop"),
+    ("all devices (pooled)", "all"),
+)
 # the short device names of each profile's users (sim.presets)
-PROFILE_DEVICES = {"family": ("phone", "laptop", "desktop"), "traveller": ("phone", "laptop"),
-                   "single": ("desktop",), "campus": ("phone", "laptop", "desktop")}
+PROFILE_DEVICES = {
+    "family": ("phone", "laptop", "desktop"),
+    "traveller": ("phone", "laptop"),
+    "single": ("desktop",),
+    "campus": ("phone", "laptop", "desktop"),
+}
 
 
 def delay_of(result: Any, device: str) -> Any:
@@ -84,19 +100,27 @@ def configured_scenario(values: Mapping[str, Any]) -> Any:
     """The profile's scenario with the chosen client policies on every device."""
     from sim.presets import preset
 
-    scenario = preset(values["profile"], days=values["days"], seed=values["seed"], tls=values["tls"])
+    scenario = preset(
+        values["profile"], days=values["days"], seed=values["seed"], tls=values["tls"]
+    )
     leave = values["leave_on_server_days"]
     users = []
     for user in scenario.users:
         devices = []
         for dev in user.devices:
-            pop3 = dataclasses.replace(dev.pop3, poll_interval_s=60.0 * values["poll_interval_min"],
-                                       leave_on_server=leave is not None,
-                                       leave_days=float(leave) if leave is not None else dev.pop3.leave_days)
-            imap = dataclasses.replace(dev.imap, idle=values["imap_idle"],
-                                       poll_interval_s=60.0 * values["poll_interval_min"],
-                                       fetch_mode=values["imap_fetch"],
-                                       qresync=values["imap_qresync"])
+            pop3 = dataclasses.replace(
+                dev.pop3,
+                poll_interval_s=60.0 * values["poll_interval_min"],
+                leave_on_server=leave is not None,
+                leave_days=float(leave) if leave is not None else dev.pop3.leave_days,
+            )
+            imap = dataclasses.replace(
+                dev.imap,
+                idle=values["imap_idle"],
+                poll_interval_s=60.0 * values["poll_interval_min"],
+                fetch_mode=values["imap_fetch"],
+                qresync=values["imap_qresync"],
+            )
             devices.append(dataclasses.replace(dev, pop3=pop3, imap=imap))
         users.append(dataclasses.replace(user, devices=tuple(devices)))
     scenario = dataclasses.replace(scenario, users=tuple(users))
@@ -118,21 +142,52 @@ class Lesson10Dashboard(Dashboard):
     figure_size = (10.0, 5.6)
     controls = (
         Control("profile", "user profile", ControlKind.CHOICE, "family", options=PROFILES),
-        Control("tls", "TLS", ControlKind.CHOICE, _enum_default(_tls_options(), "implicit"),
-                options=_tls_options()),
-        control("poll_interval_min", "poll interval", ControlKind.FLOAT, 10.0, step=1.0, unit="min"),
-        control("leave_on_server_days", "POP3: leave on server", ControlKind.OPTIONAL_INT, None,
-                low=LEAVE_DAYS_LOW, on_value=14,  # Thunderbird's new-account default
-                unit="days", off_label="delete after download"),
+        Control(
+            "tls",
+            "TLS",
+            ControlKind.CHOICE,
+            _enum_default(_tls_options(), "implicit"),
+            options=_tls_options(),
+        ),
+        control(
+            "poll_interval_min", "poll interval", ControlKind.FLOAT, 10.0, step=1.0, unit="min"
+        ),
+        control(
+            "leave_on_server_days",
+            "POP3: leave on server",
+            ControlKind.OPTIONAL_INT,
+            None,
+            low=LEAVE_DAYS_LOW,
+            on_value=14,  # Thunderbird's new-account default
+            unit="days",
+            off_label="delete after download",
+        ),
         Control("imap_idle", "IMAP uses IDLE", ControlKind.TOGGLE, True),
         Control("imap_qresync", "IMAP resyncs by QRESYNC", ControlKind.TOGGLE, False),
-        dataclasses.replace(control("crash_day", "first device crashes on day",
-                                    ControlKind.OPTIONAL_INT, None, off_label="no crash"),
-                            max_from="days"),
-        Control("imap_fetch", "IMAP downloads", ControlKind.CHOICE,
-                _enum_default(_fetch_options(), "full_offline"), options=_fetch_options()),
-        Control("delay_device", "notification delay of", ControlKind.CHOICE, "phone",
-                options=DELAY_DEVICES),
+        dataclasses.replace(
+            control(
+                "crash_day",
+                "first device crashes on day",
+                ControlKind.OPTIONAL_INT,
+                None,
+                off_label="no crash",
+            ),
+            max_from="days",
+        ),
+        Control(
+            "imap_fetch",
+            "IMAP downloads",
+            ControlKind.CHOICE,
+            _enum_default(_fetch_options(), "full_offline"),
+            options=_fetch_options(),
+        ),
+        Control(
+            "delay_device",
+            "notification delay of",
+            ControlKind.CHOICE,
+            "phone",
+            options=DELAY_DEVICES,
+        ),
         DAYS,
         SEED,
     )
@@ -140,16 +195,19 @@ class Lesson10Dashboard(Dashboard):
     def check(self, values: Mapping[str, Any]) -> None:
         day = values["crash_day"]
         if day is not None and day > values["days"]:
-            raise ValueError(f"crash_day: {day} is after the end of the run (days={values['days']}); "
-                             f"allowed 0..{values['days']}")
+            raise ValueError(
+                f"crash_day: {day} is after the end of the run (days={values['days']}); "
+                f"allowed 0..{values['days']}"
+            )
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> CapstoneData:
         from sim.model import Protocol
         from sim.shard import run_many
 
         # campus runs its users in shards on every core (the same results as one run)
-        pop3, imap = run_many(configured_scenario(values), (Protocol.POP3, Protocol.IMAP),
-                              progress=progress)
+        pop3, imap = run_many(
+            configured_scenario(values), (Protocol.POP3, Protocol.IMAP), progress=progress
+        )
         return CapstoneData(pop3, imap)
 
     def _metrics(self, data: CapstoneData) -> list[tuple[str, str, float, float, str]]:
@@ -164,28 +222,77 @@ class Lesson10Dashboard(Dashboard):
         which_dev = self.values["delay_device"]
         whose = delay_label(self.values["profile"], which_dev)
         return [
-            ("Bytes on the wire (all devices)", "MB", mb(p.summary.wire_bytes), mb(i.summary.wire_bytes),
-             "lower"),
-            *([("Bytes on metered links", "MB", mb(p.summary.metered_wire_bytes),
-                mb(i.summary.metered_wire_bytes), "lower")]
-              if any(d.metered for d in p.devices) else []),
-            ("Mail kept on the server", "MB", mb(p.summary.server_storage_bytes),
-             mb(i.summary.server_storage_bytes), "trade-off"),
+            (
+                "Bytes on the wire (all devices)",
+                "MB",
+                mb(p.summary.wire_bytes),
+                mb(i.summary.wire_bytes),
+                "lower",
+            ),
+            *(
+                [
+                    (
+                        "Bytes on metered links",
+                        "MB",
+                        mb(p.summary.metered_wire_bytes),
+                        mb(i.summary.metered_wire_bytes),
+                        "lower",
+                    )
+                ]
+                if any(d.metered for d in p.devices)
+                else []
+            ),
+            (
+                "Mail kept on the server",
+                "MB",
+                mb(p.summary.server_storage_bytes),
+                mb(i.summary.server_storage_bytes),
+                "trade-off",
+            ),
             ("Mail kept on the devices", "MB", mb(dev(p)), mb(dev(i)), "trade-off"),
-            ("Consistency across devices", "%", pct(p.summary.consistency_mean_share),
-             pct(i.summary.consistency_mean_share), "higher"),
-            (f"Median notification delay ({whose})", "s", delay_of(p, which_dev).median_s,
-             delay_of(i, which_dev).median_s, "lower"),
-            (f"Messages some device never got (of {p.conservation.delivered} delivered)",
-             "messages", float(p.summary.missed_messages), float(i.summary.missed_messages),
-             "lower"),
+            (
+                "Consistency across devices",
+                "%",
+                pct(p.summary.consistency_mean_share),
+                pct(i.summary.consistency_mean_share),
+                "higher",
+            ),
+            (
+                f"Median notification delay ({whose})",
+                "s",
+                delay_of(p, which_dev).median_s,
+                delay_of(i, which_dev).median_s,
+                "lower",
+            ),
+            (
+                f"Messages some device never got (of {p.conservation.delivered} delivered)",
+                "messages",
+                float(p.summary.missed_messages),
+                float(i.summary.missed_messages),
+                "lower",
+            ),
             ("Radio wake-ups per device and day (battery)", "", per_day(p), per_day(i), "lower"),
-            ("Time with a connection open", "h", p.summary.connection_time_s / 3600,
-             i.summary.connection_time_s / 3600, "trade-off"),
-            ("Lost in crashes", "messages", float(p.summary.crash_lost_messages),
-             float(i.summary.crash_lost_messages), "lower"),
-            ("Search recall", "%", pct(p.summary.search_recall_share),
-             pct(i.summary.search_recall_share), "higher"),
+            (
+                "Time with a connection open",
+                "h",
+                p.summary.connection_time_s / 3600,
+                i.summary.connection_time_s / 3600,
+                "trade-off",
+            ),
+            (
+                "Lost in crashes",
+                "messages",
+                float(p.summary.crash_lost_messages),
+                float(i.summary.crash_lost_messages),
+                "lower",
+            ),
+            (
+                "Search recall",
+                "%",
+                pct(p.summary.search_recall_share),
+                pct(i.summary.search_recall_share),
+                "higher",
+            ),
         ]
 
     def compute_results(self, data: CapstoneData) -> dict[str, float | str]:
@@ -213,8 +320,9 @@ class Lesson10Dashboard(Dashboard):
                 verdict = {"pop3": "POP3 better", "imap": "IMAP better", "same": "a tie"}[winner]
             else:
                 verdict = "a trade-off"
-            lines.append(f"{title}: POP3 {format_value(p, unit)}, IMAP {format_value(i, unit)} "
-                         f"({verdict}).")
+            lines.append(
+                f"{title}: POP3 {format_value(p, unit)}, IMAP {format_value(i, unit)} ({verdict})."
+            )
         return "\n".join(lines)
 
     def draw(self, fig: Figure, data: CapstoneData) -> None:

@@ -16,8 +16,12 @@ from course.progress import no_progress, scaled
 from course.style import Protocol
 from course.timeline import TimelineData
 
-PROFILES = (("family: phone, laptop, desktop", "family"), ("traveller: slow phone + laptop", "traveller"),
-            ("single desktop", "single"), ("two POP3 clients (lesson 6)", "two_clients"))
+PROFILES = (
+    ("family: phone, laptop, desktop", "family"),
+    ("traveller: slow phone + laptop", "traveller"),
+    ("single desktop", "single"),
+    ("two POP3 clients (lesson 6)", "two_clients"),
+)
 
 
 TIMELINE_GRID_S = 600.0  # timelines sample what each device holds every 10 minutes
@@ -33,8 +37,12 @@ class OverviewData:
     timeline_imap: TimelineData
 
 
-def run_both(scenario: Any, progress: Progress | None = None,
-             grid_step_s: float = 3600.0, record_events: bool = False) -> tuple[Any, Any, Any]:
+def run_both(
+    scenario: Any,
+    progress: Progress | None = None,
+    grid_step_s: float = 3600.0,
+    record_events: bool = False,
+) -> tuple[Any, Any, Any]:
     """The trace, the POP3 result and the IMAP result of ``scenario`` (same trace for both).
 
     ``progress`` gets the fraction done of the pair: the POP3 run fills 0..0.5, IMAP 0.5..1.
@@ -48,10 +56,22 @@ def run_both(scenario: Any, progress: Progress | None = None,
     report = progress or no_progress
     trace = generate(scenario)
     step = min(grid_step_s, scenario.duration_s)
-    pop3 = run(scenario, ModelProtocol.POP3, trace, progress=scaled(report, 0.0, 0.5),
-               grid_step_s=step, record_events=record_events)
-    imap = run(scenario, ModelProtocol.IMAP, trace, progress=scaled(report, 0.5, 1.0),
-               grid_step_s=step, record_events=record_events)
+    pop3 = run(
+        scenario,
+        ModelProtocol.POP3,
+        trace,
+        progress=scaled(report, 0.0, 0.5),
+        grid_step_s=step,
+        record_events=record_events,
+    )
+    imap = run(
+        scenario,
+        ModelProtocol.IMAP,
+        trace,
+        progress=scaled(report, 0.5, 1.0),
+        grid_step_s=step,
+        record_events=record_events,
+    )
     return trace, pop3, imap
 
 
@@ -72,10 +92,15 @@ class OverviewDashboard(Dashboard):
         from sim.presets import preset
 
         scenario = preset(values["profile"], days=values["days"], seed=values["seed"])
-        trace, pop3, imap = run_both(scenario, progress, grid_step_s=TIMELINE_GRID_S,
-                                     record_events=True)
-        return OverviewData(pop3, imap, timeline_data(trace, pop3, Protocol.POP3),
-                            timeline_data(trace, imap, Protocol.IMAP))
+        trace, pop3, imap = run_both(
+            scenario, progress, grid_step_s=TIMELINE_GRID_S, record_events=True
+        )
+        return OverviewData(
+            pop3,
+            imap,
+            timeline_data(trace, pop3, Protocol.POP3),
+            timeline_data(trace, imap, Protocol.IMAP),
+        )
 
     def compute_results(self, data: OverviewData) -> dict[str, float | str]:
         return {
@@ -91,10 +116,13 @@ class OverviewDashboard(Dashboard):
         for d in data.pop3.devices:
             name = d.device.rsplit("/", 1)[-1]
             di = device_of(data.imap, name)
-            lines.append(f"The {name} showed {d.received_messages} of them under POP3 and "
-                         f"{di.received_messages} under IMAP.")
-        lines.append("Read the picture top to bottom: the same arrivals and the same user, "
-                     "two protocols.")
+            lines.append(
+                f"The {name} showed {d.received_messages} of them under POP3 and "
+                f"{di.received_messages} under IMAP."
+            )
+        lines.append(
+            "Read the picture top to bottom: the same arrivals and the same user, two protocols."
+        )
         return " ".join(lines)
 
     def draw(self, fig: Figure, data: OverviewData) -> None:

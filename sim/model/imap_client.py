@@ -132,9 +132,13 @@ class ImapClient:
         mids, where = user.box_mid[INBOX], user.where
         book = self.w.book
         octets = untagged_updates(
-            box, self.pend_gone, self.pend_dirty, self.announced,
+            box,
+            self.pend_gone,
+            self.pend_dirty,
+            self.announced,
             lambda uid: where[mids[uid]][1],
-            (lambda uid: book.of[mids[uid]]) if self.qresync else None)  # type: ignore[union-attr]
+            (lambda uid: book.of[mids[uid]]) if self.qresync else None,  # type: ignore[union-attr]
+        )
         if clear:
             self._told()
         return octets
@@ -170,8 +174,15 @@ class ImapClient:
         """The client writes on a forgotten connection (DONE), gets a reset after a round trip,
         and connects again."""
         fail = self.costs.failed_write(True)
-        lost = self.w.charge(self.dev, fail[0], fail[1], fail[2], connect=False, hold=False,
-                             kind=RecordKind.NAT_RECONNECT)
+        lost = self.w.charge(
+            self.dev,
+            fail[0],
+            fail[1],
+            fail[2],
+            connect=False,
+            hold=False,
+            kind=RecordKind.NAT_RECONNECT,
+        )
         self.silence.forget()  # no keepalive reached a forgotten connection
         self.reconnect(t, after=lost)
 
@@ -194,20 +205,47 @@ class ImapClient:
         silence = self.silence
         # the first tick of each period is the connect itself; NAT checks turned ticks into
         # reconnects; ticks with work were charged as they came
-        periodic = max(0, tl.ticks_between(a, t) - len(tl.starts_between(a, t))
-                       - silence.nat_reconnects - self.busy_ticks) - self._booked_periodic
+        periodic = (
+            max(
+                0,
+                tl.ticks_between(a, t)
+                - len(tl.starts_between(a, t))
+                - silence.nat_reconnects
+                - self.busy_ticks,
+            )
+            - self._booked_periodic
+        )
         if periodic > 0:
             cost = self._cycle if self.pol.idle else self.costs.noop()
-            self.w.charge(dev, cost[0], cost[1], cost[2], connect=False, times=periodic,
-                          hold=False, at=t, since=self._settled_to,
-                          kind=RecordKind.IDLE_REISSUE if self.pol.idle else RecordKind.EMPTY_POLL)
+            self.w.charge(
+                dev,
+                cost[0],
+                cost[1],
+                cost[2],
+                connect=False,
+                times=periodic,
+                hold=False,
+                at=t,
+                since=self._settled_to,
+                kind=RecordKind.IDLE_REISSUE if self.pol.idle else RecordKind.EMPTY_POLL,
+            )
             dev.empty_polls += periodic
             self._booked_periodic += periodic
         keepalives = silence.keepalives - self._booked_keepalives
         if keepalives > 0:
             ka = self.costs.keepalive()
-            self.w.charge(dev, ka[0], ka[1], ka[2], connect=False, times=keepalives, hold=False,
-                          kind=RecordKind.KEEPALIVE, at=t, since=self._settled_to)
+            self.w.charge(
+                dev,
+                ka[0],
+                ka[1],
+                ka[2],
+                connect=False,
+                times=keepalives,
+                hold=False,
+                kind=RecordKind.KEEPALIVE,
+                at=t,
+                since=self._settled_to,
+            )
             self._booked_keepalives += keepalives
         self._settled_to = max(self._settled_to, t)
 
@@ -238,9 +276,12 @@ class ImapClient:
             self._upload_queue(t)
             cost = add(cost, self._qresync_folders(inbox_done=True))
         else:
-            cost = costs.connect(len(inbox), user.box_next[INBOX],
-                                 user.keywords.get(INBOX, 0) > 0,
-                                 unseen=user.first_unseen(INBOX))
+            cost = costs.connect(
+                len(inbox),
+                user.box_next[INBOX],
+                user.keywords.get(INBOX, 0) > 0,
+                unseen=user.first_unseen(INBOX),
+            )
             self._upload_queue(t)
             cost = add(cost, self._resync_cost())
         cost = add(cost, costs.idle_start() if self.pol.idle else ZERO)
@@ -269,9 +310,15 @@ class ImapClient:
         user = self.user
         book = self.w.book
         highest = book.highest(user.index, folder) if self.qresync else 1  # type: ignore[union-attr]
-        return self.costs.select(folder, len(user.boxes[folder]), user.box_next[folder],
-                                 user.keywords.get(folder, 0) > 0, user.validity[folder], highest,
-                                 unseen=user.first_unseen(folder))
+        return self.costs.select(
+            folder,
+            len(user.boxes[folder]),
+            user.box_next[folder],
+            user.keywords.get(folder, 0) > 0,
+            user.validity[folder],
+            highest,
+            unseen=user.first_unseen(folder),
+        )
 
     def _flag_listing(self, folder: str) -> Cost:
         """``UID FETCH 1:* (UID FLAGS)`` of a non-empty selected ``folder``: the command and
@@ -297,24 +344,35 @@ class ImapClient:
         prev = self.since.get(folder)
         since = prev[0] if prev else None
         if connecting:
-            cost = costs.connect(len(box), user.box_next[folder], keywords, highest, since,
-                                 user.first_unseen(folder))
+            cost = costs.connect(
+                len(box), user.box_next[folder], keywords, highest, since, user.first_unseen(folder)
+            )
         else:
-            cost = costs.select(folder, len(box), user.box_next[folder], keywords,
-                                user.validity[folder], highest, since, user.first_unseen(folder))
+            cost = costs.select(
+                folder,
+                len(box),
+                user.box_next[folder],
+                keywords,
+                user.validity[folder],
+                highest,
+                since,
+                user.first_unseen(folder),
+            )
         if prev is not None:
             lines = costs.vanished_line(book.vanished_since(u, folder, prev[0]))
             where, of = user.where, book.of
-            for mid in dict.fromkeys(user.log[prev[1]:]):
+            for mid in dict.fromkeys(user.log[prev[1] :]):
                 entry = where.get(mid)
                 if entry is not None and entry[0] == folder and of[mid] > prev[0]:
-                    lines += costs.changed_line(user.seq_of(mid), user.uid_of[mid], entry[1],
-                                                of[mid])
+                    lines += costs.changed_line(
+                        user.seq_of(mid), user.uid_of[mid], entry[1], of[mid]
+                    )
             cost = add(cost, ((0, 0, 0, 0), (lines, 0, 0, 0), 0))
         elif box:
             n = len(box)
-            lines = 34 * n + sum_digits_1_to(n) + user.lsum.get(folder, 0) + \
-                book.msum[u].get(folder, 0)
+            lines = (
+                34 * n + sum_digits_1_to(n) + user.lsum.get(folder, 0) + book.msum[u].get(folder, 0)
+            )
             cost = add(cost, self._listing)
             cost = add(cost, ((0, 0, 0, 0), (lines, 0, 0, 0), 0))
         self.since[folder] = (highest, len(user.log))
@@ -354,17 +412,27 @@ class ImapClient:
         w.last_fetch = (key, answer)
         return answer
 
-    def _fetch_new_cost_of(self, m: Any, mid: MailId, seq: int, uid: int, bits: int,
-                           ms: int) -> tuple[Cost, bool, bool]:
+    def _fetch_new_cost_of(
+        self, m: Any, mid: MailId, seq: int, uid: int, bits: int, ms: int
+    ) -> tuple[Cost, bool, bool]:
         mode = self._new_mode
         if mode == 3:  # the headers, then the attachment part (BODY.PEEK[2], in chunks)
             cost = self.costs.fetch_new(m, self.w.trace.message, mid, seq, uid, bits, ms, 0)
             if not m.att:
                 return cost, False, False
-            return add(cost, self.costs.fetch_attachment(m, self._build(mid), seq, uid,
-                                                         self.pol.chunk_bytes)), False, True
-        cost = self.costs.fetch_new(m, self.w.trace.message, mid, seq, uid, bits, ms,
-                                    mode if mode != 2 or m.att else 1)
+            return (
+                add(
+                    cost,
+                    self.costs.fetch_attachment(
+                        m, self._build(mid), seq, uid, self.pol.chunk_bytes
+                    ),
+                ),
+                False,
+                True,
+            )
+        cost = self.costs.fetch_new(
+            m, self.w.trace.message, mid, seq, uid, bits, ms, mode if mode != 2 or m.att else 1
+        )
         if mode == 0:
             return cost, False, False
         if mode == 1 or not m.att:
@@ -378,7 +446,7 @@ class ImapClient:
         server's change log, like a CONDSTORE modseq); after a crash the whole log is replayed."""
         w, dev, user = self.w, self.dev, self.user
         log = user.log
-        changed = dict.fromkeys(log[self.log_pos:])
+        changed = dict.fromkeys(log[self.log_pos :])
         self.log_pos = len(log)
         self.hidden.clear()  # (every change they stand for is in the log since log_pos)
         fetch = ZERO
@@ -397,8 +465,16 @@ class ImapClient:
                 cost, body, att = self._fetch_new_cost(mid)
                 fetch = add(fetch, cost)
                 # (text and attachment together: the whole message, BODY.PEEK[], is kept)
-                w.put_local(dev, mid, t, body=body, attachment=att, folder=folder, flags=flags,
-                            full=body and att)
+                w.put_local(
+                    dev,
+                    mid,
+                    t,
+                    body=body,
+                    attachment=att,
+                    folder=folder,
+                    flags=flags,
+                    full=body and att,
+                )
                 self._scan(mid, body, att)
             elif copy.state() != (folder, flags):
                 w.change_local(dev, mid, t, folder, flags)
@@ -412,8 +488,7 @@ class ImapClient:
 
     # -- server events -------------------------------------------------------------------------------
     def on_arrival(self, mid: MailId, t: float) -> None:
-        if not self.dev.exists(t) or not self.tl.online(t) or (self._nat
-                                                                and self.silence.dead(t)):
+        if not self.dev.exists(t) or not self.tl.online(t) or (self._nat and self.silence.dead(t)):
             return  # picked up by the resync at the next connect
         if self.pol.idle:
             self._pushed_new(mid, t)
@@ -433,8 +508,16 @@ class ImapClient:
         # fetches, IDLE again); the push's own few octets are part of the duration too
         shown = t + self.dev.spec.link.rtt_s / 2 + self._charge(cost, RecordKind.PUSH)
         folder, flags = user.where[mid]
-        self.w.put_local(self.dev, mid, shown, body=body, attachment=att, folder=folder,
-                         flags=flags, full=body and att)
+        self.w.put_local(
+            self.dev,
+            mid,
+            shown,
+            body=body,
+            attachment=att,
+            folder=folder,
+            flags=flags,
+            full=body and att,
+        )
         self._scan(mid, body, att)
 
     def _want_tick(self, t: float) -> None:
@@ -454,16 +537,26 @@ class ImapClient:
         self._charge(cost, RecordKind.POLL)  # the NOOP brings the untagged updates
         self._apply_server(t + self._duration(cost), fetch_cost=True)
 
-    def on_server_change(self, mid: MailId, t: float, state: tuple[str, int] | None,
-                         origin: Device | None = None, deleted: int | None = None) -> None:
+    def on_server_change(
+        self,
+        mid: MailId,
+        t: float,
+        state: tuple[str, int] | None,
+        origin: Device | None = None,
+        deleted: int | None = None,
+    ) -> None:
         """Another session changed ``mid`` (flags, folder, expunge, quarantine).  ``deleted``:
         the flags ``mid`` had when that session deleted it (STORE \\Deleted, then EXPUNGE).
 
         IDLE reports changes in the selected mailbox, INBOX, only: a change in another folder
         is kept in ``hidden`` until the device next looks into that folder or resynchronises."""
         dev = self.dev
-        if origin is dev or not dev.exists(t) or not self.tl.online(t) or (
-                self._nat and self.silence.dead(t)):
+        if (
+            origin is dev
+            or not dev.exists(t)
+            or not self.tl.online(t)
+            or (self._nat and self.silence.dead(t))
+        ):
             return  # (a forgotten connection: the next connect resynchronises)
         if not self.pol.idle:
             if self.connected_at <= t:
@@ -482,8 +575,7 @@ class ImapClient:
                 self.hidden[mid] = None
                 return
             if self.qresync:
-                cost = costs.push_flags(user.seq_of(mid), flags, user.uid_of[mid],
-                                        w.book.of[mid])  # type: ignore[union-attr]
+                cost = costs.push_flags(user.seq_of(mid), flags, user.uid_of[mid], w.book.of[mid])  # type: ignore[union-attr]
             else:
                 cost = costs.push_flags(user.seq_of(mid), flags)
             self._charge(cost, RecordKind.PUSH)
@@ -499,8 +591,12 @@ class ImapClient:
         if state is None:
             if deleted is not None:  # the \Deleted flag change came a round trip first
                 book = w.book if self.qresync else None
-                cost = add(costs.push_flags(seq, deleted | DELETED, uid,
-                                            1 if book is None else book.of[mid]), cost)
+                cost = add(
+                    costs.push_flags(
+                        seq, deleted | DELETED, uid, 1 if book is None else book.of[mid]
+                    ),
+                    cost,
+                )
             self._charge(cost, RecordKind.PUSH)
             w.drop_local(dev, mid, w.removal_reason(mid))
             return
@@ -555,8 +651,9 @@ class ImapClient:
         state = None if entry is None else (entry[0], entry[1])
         for other in self.w.user_devices[self.dev.user]:
             if other is not self.dev:
-                other.client.on_server_change(mid, t, state, self.dev,  # type: ignore[attr-defined]
-                                              deleted)
+                other.client.on_server_change(  # type: ignore[attr-defined]
+                    mid, t, state, self.dev, deleted
+                )
 
     # -- user actions --------------------------------------------------------------------------------
     def on_action(self, a: Action, t: float) -> None:
@@ -600,7 +697,9 @@ class ImapClient:
 
     def _act(self, a: Action, mid: MailId, t: float, copy: LocalCopy, online: bool) -> None:
         """The action on this device's ``copy`` of ``mid``, and its upload (queued offline)."""
-        if a.kind is ActionKind.OPEN_ATTACHMENT:  # no flag, nothing to upload: the part is fetched now
+        if (
+            a.kind is ActionKind.OPEN_ATTACHMENT
+        ):  # no flag, nothing to upload: the part is fetched now
             if online:  # (offline, a part the device lacks cannot be opened)
                 self._fetch_attachment(mid, t)
             return
@@ -616,11 +715,9 @@ class ImapClient:
                 folder = a.folder
             else:
                 flags |= FLAG_OF_ACTION.get(a.kind, 0)
-            if a.kind is ActionKind.READ and not copy.body and online and self._open(mid, t,
-                                                                                  flags):
+            if a.kind is ActionKind.READ and not copy.body and online and self._open(mid, t, flags):
                 knew |= SEEN  # the FETCH reply showed the \Seen the server set
-            if a.kind is ActionKind.FORWARD and not copy.attachment and online \
-                    and w.mails[mid].att:
+            if a.kind is ActionKind.FORWARD and not copy.attachment and online and w.mails[mid].att:
                 self._fetch_attachment(mid, t)
             w.change_local(dev, mid, t, folder, flags)
             w.set_intent(mid, (folder, flags))
@@ -640,13 +737,15 @@ class ImapClient:
         bits = user.where[mid][1]
         book = self.w.book if self.qresync else None
         new_ms = 1 if book is None else book.highest(user.index, user.where[mid][0]) + 1
-        cost = add(self._op_cycle, costs.fetch_text(m, self._build(mid), seq, uid, bits,
-                                                        new_modseq=new_ms))
+        cost = add(
+            self._op_cycle, costs.fetch_text(m, self._build(mid), seq, uid, bits, new_modseq=new_ms)
+        )
         copy = self.dev.local.get(mid)
         att = bool(m.att) and self.eager and copy is not None and not copy.attachment
         if att:
-            cost = add(cost, costs.fetch_attachment(m, self._build(mid), seq, uid,
-                                                    self.pol.chunk_bytes))
+            cost = add(
+                cost, costs.fetch_attachment(m, self._build(mid), seq, uid, self.pol.chunk_bytes)
+            )
         self._charge(cost, RecordKind.ACTION)
         self._scan(mid, True, att)
         if self.keeps_opened:
@@ -660,16 +759,30 @@ class ImapClient:
         user, m = self.user, self.w.mails[mid]
         if mid not in user.where:
             return
-        cost = add(self._op_cycle, self.costs.fetch_attachment(
-            m, self._build(mid), user.seq_of(mid), user.uid_of[mid], self.pol.chunk_bytes))
+        cost = add(
+            self._op_cycle,
+            self.costs.fetch_attachment(
+                m, self._build(mid), user.seq_of(mid), user.uid_of[mid], self.pol.chunk_bytes
+            ),
+        )
         self._charge(cost, RecordKind.ACTION)
         self._scan(mid, False, True)
         if self.keeps_opened:
             self.w.put_local(self.dev, mid, t, body=False, attachment=True)
 
-    def _upload(self, kind: ActionKind, mid: MailId, a: Action, t: float, flags: int,
-                folder: str, *, idling: bool = True, knew: int | None = None,
-                src: str | None = None) -> None:
+    def _upload(
+        self,
+        kind: ActionKind,
+        mid: MailId,
+        a: Action,
+        t: float,
+        flags: int,
+        folder: str,
+        *,
+        idling: bool = True,
+        knew: int | None = None,
+        src: str | None = None,
+    ) -> None:
         """Send one change to the server (and from there to the other devices); ``idling``: the
         connection was in IDLE, so the command costs a DONE ... IDLE cycle around it.  ``knew``:
         the flags the device showed before the action -- a client stores a flag it does not
@@ -687,12 +800,22 @@ class ImapClient:
         if (kind is ActionKind.REPLY or kind is ActionKind.FORWARD) and a.outgoing is not None:
             sent = True
             out = w.mails[a.outgoing.id]
-            cost = add(cost, costs.append(out, self._build(out.id), user.box_next[SENT],
-                                          user.validity[SENT]))
+            cost = add(
+                cost,
+                costs.append(out, self._build(out.id), user.box_next[SENT], user.validity[SENT]),
+            )
             w.server_add(user, out.id, SENT, SEEN, t)
             if out.id not in self.dev.local:
-                w.put_local(self.dev, out.id, t, body=True, attachment=True, folder=SENT,
-                            flags=SEEN, full=True)
+                w.put_local(
+                    self.dev,
+                    out.id,
+                    t,
+                    body=True,
+                    attachment=True,
+                    folder=SENT,
+                    flags=SEEN,
+                    full=True,
+                )
         entry = user.where.get(mid)
         if src is not None and (entry is None or entry[0] != src):
             left = self._left_uid.get(mid)
@@ -721,8 +844,12 @@ class ImapClient:
                 self._notify_others(mid, t, entry[1])
             elif kind is ActionKind.FILE and a.folder and a.folder != entry[0]:
                 user.folder(a.folder)
-                cost = add(cost, costs.move(seq, uid, a.folder, user.validity[a.folder],
-                                            user.box_next[a.folder]))
+                cost = add(
+                    cost,
+                    costs.move(
+                        seq, uid, a.folder, user.validity[a.folder], user.box_next[a.folder]
+                    ),
+                )
                 w.server_change(user, mid, a.folder, entry[1], t)
                 sent = changed = True
             else:
@@ -802,15 +929,37 @@ class ImapClient:
             up, down, _ = cost
             self._charge(cost, RecordKind.SEARCH)  # (a polling view was reset above)
             dur = self._duration(cost)
-            w.search_records.append(SearchRecord(t, dev.name, q, relevant, found,
-                                                 found / relevant if relevant else 1.0,
-                                                 sum(up), sum(down), dur, True))
+            w.search_records.append(
+                SearchRecord(
+                    t,
+                    dev.name,
+                    q,
+                    relevant,
+                    found,
+                    found / relevant if relevant else 1.0,
+                    sum(up),
+                    sum(down),
+                    dur,
+                    True,
+                )
+            )
             return
         local = dev.local
         found = sum(1 for mid in matching if mid in local and intent.get(mid) is not None)
-        w.search_records.append(SearchRecord(t, dev.name, q, relevant, found,
-                                             found / relevant if relevant else 1.0, 0, 0, 0.0,
-                                             False))
+        w.search_records.append(
+            SearchRecord(
+                t,
+                dev.name,
+                q,
+                relevant,
+                found,
+                found / relevant if relevant else 1.0,
+                0,
+                0,
+                0.0,
+                False,
+            )
+        )
 
     # -- crashes -------------------------------------------------------------------------------------
     def on_crash(self, c: Crash, t: float) -> None:

@@ -48,11 +48,14 @@ ZERO: Final[Cost] = ((0, 0, 0, 0), (0, 0, 0, 0), 0)
 # \\Deleted is never a stored state of the model (a delete is STORE \\Deleted + EXPUNGE at once),
 # but other sessions are pushed the flag change in between, so pushes can carry it
 DELETED: Final = 16
-_FLAG_NAMES = ((SEEN, "\\Seen"), (ANSWERED, "\\Answered"), (FLAGGED, "\\Flagged"),
-               (FORWARDED, "$Forwarded"), (DELETED, "\\Deleted"))
+_FLAG_NAMES = (
+    (SEEN, "\\Seen"),
+    (ANSWERED, "\\Answered"),
+    (FLAGGED, "\\Flagged"),
+    (FORWARDED, "$Forwarded"),
+    (DELETED, "\\Deleted"),
+)
 _FILLER = Message(Entity(("Subject: f",), b"x\r\n"))
-
-
 
 
 def flag_names(bits: int) -> set[str]:
@@ -78,13 +81,21 @@ _FLAG_LENS = tuple(len(flag_list(flag_names(b))) for b in range(16))  # every mo
 def add(a: Cost, b: Cost) -> Cost:
     """The cost of doing ``a`` then ``b``."""
     (u1, d1, r1), (u2, d2, r2) = a, b
-    return ((u1[0] + u2[0], u1[1] + u2[1], u1[2] + u2[2], u1[3] + u2[3]),
-            (d1[0] + d2[0], d1[1] + d2[1], d1[2] + d2[2], d1[3] + d2[3]), r1 + r2)
+    return (
+        (u1[0] + u2[0], u1[1] + u2[1], u1[2] + u2[2], u1[3] + u2[3]),
+        (d1[0] + d2[0], d1[1] + d2[1], d1[2] + d2[2], d1[3] + d2[3]),
+        r1 + r2,
+    )
 
 
-def untagged_updates(box: list[Uid], gone: list[Uid], dirty: set[Uid], announced: Uid,
-                     flags_of: Callable[[Uid], int],
-                     modseq_of: Callable[[Uid], int] | None = None) -> int:
+def untagged_updates(
+    box: list[Uid],
+    gone: list[Uid],
+    dirty: set[Uid],
+    announced: Uid,
+    flags_of: Callable[[Uid], int],
+    modseq_of: Callable[[Uid], int] | None = None,
+) -> int:
     """Octets of the untagged updates a session receives with its next command, as
     :meth:`sim.protocol.imap.view.SelectedMailbox.catch_up` writes them.
 
@@ -127,8 +138,9 @@ def _config(tls: TlsMode, qresync: bool = False, profile: str = DEFAULT_PROFILE)
     """The server of the probes, with the texts of server ``profile``; with ``qresync`` it offers
     CONDSTORE and QRESYNC (and says so in its CAPABILITY line, which is part of every connect)."""
     extra = {"condstore": True} if qresync else {}
-    return imap_config(profile, starttls=tls is TlsMode.STARTTLS,
-                       implicit_tls=tls is TlsMode.IMPLICIT, **extra)
+    return imap_config(
+        profile, starttls=tls is TlsMode.STARTTLS, implicit_tls=tls is TlsMode.IMPLICIT, **extra
+    )
 
 
 def _number_with(d: int, at_least: int = 1) -> int:
@@ -180,8 +192,15 @@ class _Probe:
         assert box is not None
         box.highestmodseq = _number_with(d, bumps + 1) - bumps
 
-    def box(self, folder: str, seq: int, uid: int, message: Message | None, flags: set[str],
-            uidnext: int | None = None) -> None:
+    def box(
+        self,
+        folder: str,
+        seq: int,
+        uid: int,
+        message: Message | None,
+        flags: set[str],
+        uidnext: int | None = None,
+    ) -> None:
         box = self.account.get(folder) or self.account.create(folder)
         if message is None:  # an exists/uidnext shape only
             box.uidnext = max(1, (uidnext or 1) - seq)
@@ -219,9 +238,13 @@ class _Probe:
 
     def client(self, folder: str | None = "INBOX") -> ImapClient:
         """A connected client; under QRESYNC it sends ``ENABLE QRESYNC`` before selecting."""
-        c = connect(ImapServer(self.store, _config(self.tls, self.qresync, self.profile)), USER, PASSWORD,
-                    starttls=self.tls is TlsMode.STARTTLS,
-                    mailbox=None if self.qresync else folder)
+        c = connect(
+            ImapServer(self.store, _config(self.tls, self.qresync, self.profile)),
+            USER,
+            PASSWORD,
+            starttls=self.tls is TlsMode.STARTTLS,
+            mailbox=None if self.qresync else folder,
+        )
         if self.qresync:
             c.enable("QRESYNC")
             if folder is not None:
@@ -234,8 +257,7 @@ def _cost_of(client: ImapClient, up_payload: tuple[int, int, int] = (0, 0, 0)) -
     rec = client.take_record()
     c = rec.server_counts
     up_framing = rec.client_bytes - sum(up_payload)
-    return ((up_framing, *up_payload), (c.framing, c.header, c.body, c.attachment),
-            rec.round_trips)
+    return ((up_framing, *up_payload), (c.framing, c.header, c.body, c.attachment), rec.round_trips)
 
 
 class ImapCosts:
@@ -244,8 +266,7 @@ class ImapCosts:
     are announced as ``VANISHED uid``, so those operations take the modseq (or UID) whose digits
     they print; without it those arguments are ignored."""
 
-    def __init__(self, tls: TlsMode, qresync: bool = False,
-                 profile: str = DEFAULT_PROFILE) -> None:
+    def __init__(self, tls: TlsMode, qresync: bool = False, profile: str = DEFAULT_PROFILE) -> None:
         self.tls = tls
         self.qresync = qresync
         self.profile = profile
@@ -261,8 +282,15 @@ class ImapCosts:
         return c
 
     # -- connection -----------------------------------------------------------------------------
-    def connect(self, exists: int, uidnext: int, keywords: bool, highest: int = 1,
-                since: int | None = None, unseen: int = 0) -> Cost:
+    def connect(
+        self,
+        exists: int,
+        uidnext: int,
+        keywords: bool,
+        highest: int = 1,
+        since: int | None = None,
+        unseen: int = 0,
+    ) -> Cost:
         """Greeting, CAPABILITY, [STARTTLS, CAPABILITY], LOGIN, [ENABLE QRESYNC], SELECT INBOX.
 
         ``unseen`` is the sequence number of INBOX's first message without \\Seen (0: none), which
@@ -270,41 +298,77 @@ class ImapCosts:
         HIGHESTMODSEQ and ``since`` the modseq of the client's last sync (``None``: a first sync,
         a plain SELECT); the VANISHED and changed lines of a QRESYNC select are not included
         (:meth:`vanished_line`, :meth:`changed_line`)."""
-        key: tuple[Any, ...] = ("connect", digits(exists), digits(uidnext), keywords,
-                                digits(unseen) if unseen else 0)
+        key: tuple[Any, ...] = (
+            "connect",
+            digits(exists),
+            digits(uidnext),
+            keywords,
+            digits(unseen) if unseen else 0,
+        )
         if self.qresync:
             key += (digits(highest), None if since is None else digits(since))
 
         def measure() -> Cost:
             p = self._probe()
-            p.box("INBOX", _number_with(digits(exists)) if exists else 0, 0, None, set(),
-                  _number_with(digits(uidnext), (_number_with(digits(exists)) if exists else 0)
-                               + 1))
+            p.box(
+                "INBOX",
+                _number_with(digits(exists)) if exists else 0,
+                0,
+                None,
+                set(),
+                _number_with(digits(uidnext), (_number_with(digits(exists)) if exists else 0) + 1),
+            )
             if keywords:
-                p.account.inbox.append(_FILLER, {"$Forwarded"}) if not exists else \
-                    p.account.inbox.set_flags(p.account.inbox.messages[0].uid, {"$Forwarded"})
+                p.account.inbox.append(
+                    _FILLER, {"$Forwarded"}
+                ) if not exists else p.account.inbox.set_flags(
+                    p.account.inbox.messages[0].uid, {"$Forwarded"}
+                )
             p.first_unseen("INBOX", unseen)
-            c = connect(ImapServer(p.store, _config(self.tls, self.qresync, self.profile)), USER, PASSWORD,
-                        starttls=self.tls is TlsMode.STARTTLS,
-                        mailbox=None if self.qresync else "INBOX")
+            c = connect(
+                ImapServer(p.store, _config(self.tls, self.qresync, self.profile)),
+                USER,
+                PASSWORD,
+                starttls=self.tls is TlsMode.STARTTLS,
+                mailbox=None if self.qresync else "INBOX",
+            )
             if self.qresync:
                 p.calm("INBOX", digits(highest))
                 c.enable("QRESYNC")
-                c.select("INBOX", qresync=None if since is None else (
-                    p.account.inbox.uidvalidity, _number_with(digits(since))))
+                c.select(
+                    "INBOX",
+                    qresync=None
+                    if since is None
+                    else (p.account.inbox.uidvalidity, _number_with(digits(since))),
+                )
             return _cost_of(c)
+
         return self._get(key, measure)
 
-    def select(self, folder: str, exists: int, uidnext: int, keywords: bool,
-               validity: int = 2, highest: int = 1, since: int | None = None,
-               unseen: int = 0) -> Cost:
+    def select(
+        self,
+        folder: str,
+        exists: int,
+        uidnext: int,
+        keywords: bool,
+        validity: int = 2,
+        highest: int = 1,
+        since: int | None = None,
+        unseen: int = 0,
+    ) -> Cost:
         """SELECT of another folder on an open connection (closes the previous one).
 
         ``validity`` is the folder's UIDVALIDITY (its digits are in the reply); ``unseen``,
         ``highest`` and ``since`` are as for :meth:`connect`."""
-        key: tuple[Any, ...] = ("select", folder, digits(exists), digits(uidnext), keywords,
-                                1 if folder == "INBOX" else digits(validity),
-                                digits(unseen) if unseen else 0)
+        key: tuple[Any, ...] = (
+            "select",
+            folder,
+            digits(exists),
+            digits(uidnext),
+            keywords,
+            1 if folder == "INBOX" else digits(validity),
+            digits(unseen) if unseen else 0,
+        )
         if self.qresync:
             key += (digits(highest), None if since is None else digits(since))
 
@@ -322,11 +386,16 @@ class ImapCosts:
             c = p.client("INBOX")
             if self.qresync:
                 p.calm(folder, digits(highest))
-                c.select(folder, qresync=None if since is None else (
-                    box.uidvalidity, _number_with(digits(since))))
+                c.select(
+                    folder,
+                    qresync=None
+                    if since is None
+                    else (box.uidvalidity, _number_with(digits(since))),
+                )
             else:
                 c.select(folder)
             return _cost_of(c)
+
         return self._get(key, measure)
 
     @staticmethod
@@ -342,10 +411,12 @@ class ImapCosts:
 
     def _fresh(self, key: tuple[Any, ...], act: Callable[[ImapClient], object]) -> Cost:
         """Cost of one fixed-shape step on a freshly connected probe client (memoised by key)."""
+
         def measure() -> Cost:
             c = self._probe().client()
             act(c)
             return _cost_of(c)
+
         return self._get(key, measure)
 
     def noop(self) -> Cost:
@@ -353,9 +424,11 @@ class ImapCosts:
 
     def idle_cycle(self) -> Cost:
         """DONE + tagged OK + IDLE + ``+ idling``: re-issuing IDLE (or resuming after a command)."""
+
         def cycle(c: ImapClient) -> None:
             c.idle_start()
             c.idle_done()
+
         return self._fresh(("idle",), cycle)
 
     def idle_start(self) -> Cost:
@@ -363,6 +436,7 @@ class ImapCosts:
 
     def keepalive(self) -> Cost:
         """One ``* OK Still here`` the server sends to an IDLE-ing client (no round trip)."""
+
         def measure() -> Cost:
             c = self._probe().client()
             c.idle_start()
@@ -370,6 +444,7 @@ class ImapCosts:
             assert c.engine.keepalive()
             c.idle_push()
             return _cost_of(c)
+
         return self._get(("keepalive",), measure)
 
     def failed_write(self, idling: bool) -> Cost:
@@ -380,10 +455,15 @@ class ImapCosts:
             return ((done, 0, 0, 0), (0, 0, 0, 0), 1)
         return ((self.noop()[0][0], 0, 0, 0), (0, 0, 0, 0), 1)
 
-    def _push(self, key: tuple[Any, ...], setup: Callable[[_Probe], int],
-              change: Callable[[_Probe, int], None]) -> Cost:
+    def _push(
+        self,
+        key: tuple[Any, ...],
+        setup: Callable[[_Probe], int],
+        change: Callable[[_Probe, int], None],
+    ) -> Cost:
         """What the server pushes to an idling client when ``change(probe, uid)`` alters INBOX
         after ``setup(probe)`` laid it out (and returned the UID the change is about)."""
+
         def measure() -> Cost:
             p = self._probe()
             u = setup(p)
@@ -393,17 +473,20 @@ class ImapCosts:
             change(p, u)
             c.idle_push()
             return _cost_of(c)
+
         return self._get(key, measure)
 
     def _target(self, seq: int, uid: int) -> Callable[[_Probe], int]:
         """A probe layout for a push about one message: under QRESYNC the push names its UID,
         otherwise only its sequence number matters."""
+
         def setup(p: _Probe) -> int:
             if self.qresync:
                 return p.place(seq, uid, _FILLER, set())
             u = _number_with(digits(seq))
             p.box("INBOX", u, u, _FILLER, set())
             return u
+
         return setup
 
     def push_exists(self, exists: int) -> Cost:
@@ -412,8 +495,10 @@ class ImapCosts:
         def setup(p: _Probe) -> int:
             p.box("INBOX", n - 1, 0, None, set(), n)
             return 0
+
         def deliver(p: _Probe, _uid: int) -> None:
             p.account.inbox.append(_FILLER)
+
         return self._push(("push_exists", digits(exists)), setup, deliver)
 
     def push_flags(self, seq: int, bits: int, uid: int = 1, modseq: int = 1) -> Cost:
@@ -430,26 +515,43 @@ class ImapCosts:
             box.set_flags(u, flag_names(bits) or {"\\Draft"})
             if not bits:  # "no flags" is reached from \\Draft: a change the engine pushes
                 box.set_flags(u, set())
+
         return self._push(key, self._target(seq, uid), change)
 
     def push_expunge(self, seq: int, uid: int = 1) -> Cost:
         """``* seq EXPUNGE`` pushed while idling; under QRESYNC ``* VANISHED uid`` instead."""
         key = ("push_expunge", digits(uid) if self.qresync else digits(seq))
+
         def expunge(p: _Probe, u: int) -> None:
             p.account.inbox.expunge([u])
+
         return self._push(key, self._target(1 if self.qresync else seq, uid), expunge)
 
     # -- per-message operations (the message supplies the payload octets) -------------------------
     # ``mail`` is a :class:`sim.model.state.Mail` (sizes); ``build()`` makes its Message, needed only
     # when a shape is measured for the first time.
-    def sync_headers(self, mail: Any, build: Callable[[], Message], seq: int, uid: int,
-                     bits: int, modseq: int = 1) -> Cost:
+    def sync_headers(
+        self,
+        mail: Any,
+        build: Callable[[], Message],
+        seq: int,
+        uid: int,
+        bits: int,
+        modseq: int = 1,
+    ) -> Cost:
         """``UID FETCH uid:* (UID FLAGS RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER])`` (under
         QRESYNC the reply also carries the message's ``MODSEQ``).  The BODYSTRUCTURE text is
         framing that only its length decides, so it is added like a payload (``mail.structure``
         octets) rather than being part of the shape: far fewer shapes to measure."""
-        key = ("sync", digits(seq), digits(uid), flag_len(bits), digits(mail.size),
-               digits(mail.header), digits(modseq) if self.qresync else 0)
+        key = (
+            "sync",
+            digits(seq),
+            digits(uid),
+            flag_len(bits),
+            digits(mail.size),
+            digits(mail.header),
+            digits(modseq) if self.qresync else 0,
+        )
 
         def measure() -> Cost:
             p = self._probe()
@@ -459,22 +561,43 @@ class ImapCosts:
             c = p.client()
             c.sync_headers(u, SyncMode.HEADERS)
             return _cost_of(c)
+
         c = self.memo.get(key)
         if c is None:  # the probe's message is this one: its structure and header come off
             (uf, uh, ub, ua), (df, dh, db, da), rt = measure()
-            c = self.memo[key] = ((uf, uh, ub, ua), (df - mail.structure, dh - mail.header, db,
-                                                     da), rt)
+            c = self.memo[key] = (
+                (uf, uh, ub, ua),
+                (df - mail.structure, dh - mail.header, db, da),
+                rt,
+            )
         d = c[1]
         return (c[0], (d[0] + mail.structure, d[1] + mail.header, d[2], d[3]), c[2])
 
-    def fetch_text(self, mail: Any, build: Callable[[], Message], seq: int, uid: int, bits: int,
-                   *, peek: bool = False, new_modseq: int = 1) -> Cost:
+    def fetch_text(
+        self,
+        mail: Any,
+        build: Callable[[], Message],
+        seq: int,
+        uid: int,
+        bits: int,
+        *,
+        peek: bool = False,
+        new_modseq: int = 1,
+    ) -> Cost:
         """Body on open: ``UID FETCH uid (BODY[1])`` -- sets \\Seen, which the server echoes
         (under QRESYNC with the ``new_modseq`` the change gets) -- or, for offline sync,
         ``BODY.PEEK[1]``."""
         seen = peek or bool(bits & SEEN)
-        key = ("text", digits(seq), digits(uid), flag_len(bits | SEEN), seen, peek,
-               digits(mail.text), digits(new_modseq) if self.qresync and not seen else 0)
+        key = (
+            "text",
+            digits(seq),
+            digits(uid),
+            flag_len(bits | SEEN),
+            seen,
+            peek,
+            digits(mail.text),
+            digits(new_modseq) if self.qresync and not seen else 0,
+        )
 
         def measure() -> Cost:
             p = self._probe()
@@ -484,10 +607,12 @@ class ImapCosts:
             c = p.client()
             c.fetch_body(u, "1", mark_seen=not peek)
             return _cost_of(c)
+
         return self._payload(key, measure, (0, mail.text, 0))
 
-    def fetch_attachment(self, mail: Any, build: Callable[[], Message], seq: int,
-                         uid: int, chunk: int = CHUNK) -> Cost:
+    def fetch_attachment(
+        self, mail: Any, build: Callable[[], Message], seq: int, uid: int, chunk: int = CHUNK
+    ) -> Cost:
         """The attachment part ``BODY.PEEK[2]``, in ``chunk``-octet partial fetches when larger.
 
         The framing depends on how many partial fetches there are and the digits of their
@@ -496,8 +621,14 @@ class ImapCosts:
         size = mail.att
         if size > chunk:
             full, rem = divmod(size, chunk)
-            key: tuple[Any, ...] = ("att", digits(seq), digits(uid), chunk, full,
-                                    digits(rem) if rem else 0)
+            key: tuple[Any, ...] = (
+                "att",
+                digits(seq),
+                digits(uid),
+                chunk,
+                full,
+                digits(rem) if rem else 0,
+            )
         else:
             key = ("att", digits(seq), digits(uid), -1, digits(size))
 
@@ -507,14 +638,28 @@ class ImapCosts:
             c = p.client()
             c.fetch_attachment(u, "2", size, chunk)
             return _cost_of(c)
+
         return self._payload(key, measure, (0, 0, size))
 
-    def fetch_full(self, mail: Any, build: Callable[[], Message], seq: int, uid: int,
-                   bits: int, modseq: int = 1) -> Cost:
+    def fetch_full(
+        self,
+        mail: Any,
+        build: Callable[[], Message],
+        seq: int,
+        uid: int,
+        bits: int,
+        modseq: int = 1,
+    ) -> Cost:
         """Offline sync of a whole message: ``UID FETCH uid (UID RFC822.SIZE FLAGS BODY.PEEK[])``
         (under QRESYNC the reply also carries the message's ``MODSEQ``)."""
-        key = ("full", digits(seq), digits(uid), flag_len(bits), digits(mail.size),
-               digits(modseq) if self.qresync else 0)
+        key = (
+            "full",
+            digits(seq),
+            digits(uid),
+            flag_len(bits),
+            digits(mail.size),
+            digits(modseq) if self.qresync else 0,
+        )
 
         def measure() -> Cost:
             p = self._probe()
@@ -524,40 +669,68 @@ class ImapCosts:
             c = p.client()
             c.fetch_full([u])
             return _cost_of(c)
+
         return self._payload(key, measure, (mail.header, mail.body, mail.attachment))
 
-    def fetch_new(self, mail: Any, builder: Callable[[int], Message], mid: MailId, seq: int,
-                  uid: int, bits: int, modseq: int, mode: int) -> Cost:
+    def fetch_new(
+        self,
+        mail: Any,
+        builder: Callable[[int], Message],
+        mid: MailId,
+        seq: int,
+        uid: int,
+        bits: int,
+        modseq: int,
+        mode: int,
+    ) -> Cost:
         """What a client fetches of a message new to it: :meth:`sync_headers`, then under full
         offline sync (``mode`` 1) :meth:`fetch_full`, or (``mode`` 2, attachments on demand)
         :meth:`fetch_text` with PEEK; ``mode`` 0: headers only.  The same octets as those calls
         added up, memoised under one key (every device fetches every new message);
         ``builder(mid)`` makes the Message when a shape is measured."""
-        key = ("new", mode, digits(seq), digits(uid), flag_len(bits), digits(mail.size),
-               digits(mail.header),
-               (digits(mail.text), flag_len(bits | SEEN)) if mode == 2 else 0,
-               digits(modseq) if self.qresync else 0)
+        key = (
+            "new",
+            mode,
+            digits(seq),
+            digits(uid),
+            flag_len(bits),
+            digits(mail.size),
+            digits(mail.header),
+            (digits(mail.text), flag_len(bits | SEEN)) if mode == 2 else 0,
+            digits(modseq) if self.qresync else 0,
+        )
         if mode == 1:
             h, b, a = mail.header + mail.header, mail.body, mail.attachment
         else:
             h, b, a = mail.header, mail.text if mode == 2 else 0, 0
         c = self.memo.get(key)
         if c is None:
+
             def build() -> Message:
                 return builder(mid)
+
             total = self.sync_headers(mail, build, seq, uid, bits, modseq)
             if mode == 1:
                 total = add(total, self.fetch_full(mail, build, seq, uid, bits, modseq))
             elif mode == 2:
                 total = add(total, self.fetch_text(mail, build, seq, uid, bits, peek=True))
             (uf, uh, ub, ua), (df, dh, db, da), rt = total
-            c = self.memo[key] = ((uf, uh, ub, ua), (df - mail.structure, dh - h, db - b,
-                                                     da - a), rt)
+            c = self.memo[key] = (
+                (uf, uh, ub, ua),
+                (df - mail.structure, dh - h, db - b, da - a),
+                rt,
+            )
         d = c[1]
         return (c[0], (d[0] + mail.structure, d[1] + h, d[2] + b, d[3] + a), c[2])
 
-    def _payload(self, key: tuple[Any, ...], measure: Callable[[], Cost],
-                 payload: tuple[int, int, int], *, up: bool = False) -> Cost:
+    def _payload(
+        self,
+        key: tuple[Any, ...],
+        measure: Callable[[], Cost],
+        payload: tuple[int, int, int],
+        *,
+        up: bool = False,
+    ) -> Cost:
         """Memoise the framing of a shape; add this message's own payload octets
         ``(header, body, attachment)`` (the probe measured its own message's, which are removed).
         ``up``: the payload travels from the client (APPEND)."""
@@ -588,12 +761,20 @@ class ImapCosts:
             c = p.client()
             c.store_flags([u], flag_names(add_bits), add=not remove)
             return _cost_of(c)
+
         return self._get(key, measure)
 
-    def move(self, seq: int, uid: int, folder: str, target_uidvalidity: int,
-             target_uid: int) -> Cost:
-        key = ("move", digits(seq), digits(uid), folder, digits(target_uidvalidity),
-               digits(target_uid))
+    def move(
+        self, seq: int, uid: int, folder: str, target_uidvalidity: int, target_uid: int
+    ) -> Cost:
+        key = (
+            "move",
+            digits(seq),
+            digits(uid),
+            folder,
+            digits(target_uidvalidity),
+            digits(target_uid),
+        )
 
         def measure() -> Cost:
             p = self._probe()
@@ -605,6 +786,7 @@ class ImapCosts:
             c = p.client()
             c.move([u], folder)
             return _cost_of(c)
+
         return self._get(key, measure)
 
     def delete(self, seq: int, uid: int) -> Cost:
@@ -616,6 +798,7 @@ class ImapCosts:
             c = p.client()
             c.delete([u])
             return _cost_of(c)
+
         return self._get(key, measure)
 
     def stale(self, op: str, uid: int, bits: int = 0, folder: str = "") -> Cost:
@@ -639,10 +822,12 @@ class ImapCosts:
             else:
                 c.delete([u])
             return _cost_of(c)
+
         return self._get(key, measure)
 
-    def append(self, mail: Any, build: Callable[[], Message], uidnext: int,
-               uidvalidity: int) -> Cost:
+    def append(
+        self, mail: Any, build: Callable[[], Message], uidnext: int, uidvalidity: int
+    ) -> Cost:
         """APPEND to Sent (flags \\Seen, LITERAL+); the literal is uploaded message content."""
         key = ("append", digits(mail.size), digits(uidnext), digits(uidvalidity))
 
@@ -660,24 +845,31 @@ class ImapCosts:
             probe = size_probe(digits(mail.size)) or build()
             c.append("Sent", probe)
             ks = probe.kind_sizes()
-            (uf, _, _, _), down, rt = _cost_of(c, (ks[ByteKind.HEADER], ks[ByteKind.BODY],
-                                                   ks[ByteKind.ATTACHMENT]))
+            (uf, _, _, _), down, rt = _cost_of(
+                c, (ks[ByteKind.HEADER], ks[ByteKind.BODY], ks[ByteKind.ATTACHMENT])
+            )
             return ((uf, mail.header, mail.body, mail.attachment), down, rt)
+
         return self._payload(key, measure, (mail.header, mail.body, mail.attachment), up=True)
 
     # -- listings --------------------------------------------------------------------------------
     def flags_resync_base(self) -> Cost:
         """``UID FETCH 1:* (UID FLAGS)`` minus its per-message lines (measured on one message;
         under QRESYNC each line is a :meth:`changed_line`, MODSEQ included)."""
+
         def measure() -> Cost:
             p = self._probe()
             p.box("INBOX", 1, 1, _FILLER, set())
             c = p.client()
             c.fetch_flags(1)
             (uf, uh, ub, ua), (df, dh, db, da), rt = _cost_of(c)
-            line = self.changed_line(1, 1, 0, p.account.inbox.messages[0].modseq) \
-                if self.qresync else self.flags_line(1, 1, 0)
+            line = (
+                self.changed_line(1, 1, 0, p.account.inbox.messages[0].modseq)
+                if self.qresync
+                else self.flags_line(1, 1, 0)
+            )
             return ((uf, uh, ub, ua), (df - line, dh, db, da), rt)
+
         return self._get(("resync",), measure)
 
     @staticmethod
@@ -693,6 +885,7 @@ class ImapCosts:
             c = self._probe().client()
             c.search(f"TEXT {query}")
             return _cost_of(c)
+
         return self._get(key, measure)
 
 

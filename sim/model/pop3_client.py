@@ -47,8 +47,12 @@ def costs_for(tls: TlsMode, profile: str) -> Pop3Costs:
 
 
 # the flag an action sets; shared by both clients
-FLAG_OF_ACTION: Final = {ActionKind.READ: SEEN, ActionKind.REPLY: ANSWERED,
-                  ActionKind.FORWARD: FORWARDED, ActionKind.FLAG: FLAGGED}
+FLAG_OF_ACTION: Final = {
+    ActionKind.READ: SEEN,
+    ActionKind.REPLY: ANSWERED,
+    ActionKind.FORWARD: FORWARDED,
+    ActionKind.FLAG: FLAGGED,
+}
 
 
 class Pop3Client:
@@ -125,8 +129,9 @@ class Pop3Client:
             return True
         return self.expires and t - self.first_seen.get(mid, t) >= self.keep_s
 
-    def _plan(self, t: float
-              ) -> tuple[Charge, Sequence[MailId], Sequence[MailId], Sequence[MailId]]:
+    def _plan(
+        self, t: float
+    ) -> tuple[Charge, Sequence[MailId], Sequence[MailId], Sequence[MailId]]:
         """Cost of a poll at ``t`` on the current maildrop, as ``World.charge`` takes it; (cost,
         fetched, headers, deleted).
 
@@ -143,8 +148,12 @@ class Pop3Client:
         exp = self.expiry
         if first == n and (not exp or exp[0][0] > t):  # nothing new, nothing expires: the
             # usual poll (every empty tick, and the devices that come after the first)
-            return costs.idle_charge(n, user.inbox_bytes, user.size_digits, user.uid_digits,
-                                     True), (), (), ()
+            return (
+                costs.idle_charge(n, user.inbox_bytes, user.size_digits, user.uid_digits, True),
+                (),
+                (),
+                (),
+            )
         c = costs.begin(n, user.inbox_bytes, user.size_digits, user.uid_digits, True)
         fetched: list[MailId] = []
         headers: list[MailId] = []
@@ -245,8 +254,14 @@ class Pop3Client:
         if fetched:  # only without UIDL: the whole maildrop again, every tick
             self._redownload(fetched, n)
 
-    def _record_ticks(self, start: float, n: int, up: tuple[int, int, int, int],
-                      down: tuple[int, int, int, int], rt: int) -> None:
+    def _record_ticks(
+        self,
+        start: float,
+        n: int,
+        up: tuple[int, int, int, int],
+        down: tuple[int, int, int, int],
+        rt: int,
+    ) -> None:
         """Event records of the ``n`` empty polls booked from ``start``, each at its tick."""
         w, dev, tl = self.w, self.dev, self.tl
         tick = tl.next_tick(start)
@@ -290,9 +305,13 @@ class Pop3Client:
             self.want(self.acct)
             return
         (up, down, rt), fetched, headers, deleted = self._plan(t)
-        dur = self.w.charge(dev, up, down, rt,
-                            kind=RecordKind.POLL if fetched or headers or deleted
-                            else RecordKind.EMPTY_POLL)
+        dur = self.w.charge(
+            dev,
+            up,
+            down,
+            rt,
+            kind=RecordKind.POLL if fetched or headers or deleted else RecordKind.EMPTY_POLL,
+        )
         done = t + dur
         user.lock_until = done
         user.lock_holder = dev.id
@@ -304,8 +323,14 @@ class Pop3Client:
         if self.expiry:
             self._reschedule()
 
-    def _apply(self, t: float, done: float, fetched: Sequence[MailId],
-               headers: Sequence[MailId], deleted: Sequence[MailId]) -> None:
+    def _apply(
+        self,
+        t: float,
+        done: float,
+        fetched: Sequence[MailId],
+        headers: Sequence[MailId],
+        deleted: Sequence[MailId],
+    ) -> None:
         w, dev = self.w, self.dev
         local, first_seen = dev.local, self.first_seen
         if headers:
@@ -370,7 +395,9 @@ class Pop3Client:
             w.drop_local(dev, mid, LossReason.USER_DELETE)
             w.set_intent(mid, None)
             return
-        if kind is ActionKind.OPEN_ATTACHMENT:  # no flag: only a headers-first copy lacks the attachment
+        if (
+            kind is ActionKind.OPEN_ATTACHMENT
+        ):  # no flag: only a headers-first copy lacks the attachment
             if not copy.attachment:
                 self._fetch_on_open(mid, t)
             return
@@ -425,9 +452,20 @@ class Pop3Client:
         live = list(compress(hits, map(intent.get, hits)))  # an intent is a tuple, or None
         relevant = len(live)
         found = sum(map(local.__contains__, live))
-        w.search_records.append(SearchRecord(t, dev.name, q, relevant, found,
-                                             found / relevant if relevant else 1.0, 0, 0, 0.0,
-                                             False))
+        w.search_records.append(
+            SearchRecord(
+                t,
+                dev.name,
+                q,
+                relevant,
+                found,
+                found / relevant if relevant else 1.0,
+                0,
+                0,
+                0.0,
+                False,
+            )
+        )
 
     # -- crashes ----------------------------------------------------------------------------------
     def on_crash(self, c: Crash, t: float) -> None:
@@ -442,10 +480,12 @@ class Pop3Client:
             self.first_seen.clear()
         else:  # what the backup held: a copy restored without its body was headers-only then
             local = dev.local
-            partial = {m for m in self.headers_only | self.known
-                       if m in local and not local[m].body}
-            self.known = {m for m in self.known
-                          if self.first_seen.get(m, t) <= bt and m not in partial}
+            partial = {
+                m for m in self.headers_only | self.known if m in local and not local[m].body
+            }
+            self.known = {
+                m for m in self.known if self.first_seen.get(m, t) <= bt and m not in partial
+            }
             self.headers_only = partial
             self.first_seen = {m: s for m, s in self.first_seen.items() if s <= bt}
         # a forgotten message's expiry goes with it (seen again, it is counted afresh)
@@ -491,8 +531,17 @@ def wipe_and_restore(w: World, dev: Device, c: Crash, t: float) -> CrashRecord:
         if back:
             folder, flags = cp.state_at(bt)  # type: ignore[arg-type]
             body, att, nbytes = cp.parts_at(bt)  # type: ignore[arg-type]
-            w.put_local(dev, mid, t, body=body, attachment=att, folder=folder,
-                        flags=flags, count_delay=False, full=nbytes >= w.mails[mid].size)
+            w.put_local(
+                dev,
+                mid,
+                t,
+                body=body,
+                attachment=att,
+                folder=folder,
+                flags=flags,
+                count_delay=False,
+                full=nbytes >= w.mails[mid].size,
+            )
             restored += 1
         elif wanted_here_only:
             # gone for good -- unless the user had deleted it on purpose (or it was
@@ -502,9 +551,18 @@ def wipe_and_restore(w: World, dev: Device, c: Crash, t: float) -> CrashRecord:
         state = cp.state()
         if state != (INBOX, 0) and mid < w.n_arrivals and not _state_elsewhere(w, dev, mid, state):
             lost_meta += 1
-    return CrashRecord(t, dev.name, None if bt is None else t - bt, len(wiped) + len(sent),
-                       wiped_bytes,
-                       restored, lost, lost_bytes, lost_meta, tuple(sorted(at_risk)))
+    return CrashRecord(
+        t,
+        dev.name,
+        None if bt is None else t - bt,
+        len(wiped) + len(sent),
+        wiped_bytes,
+        restored,
+        lost,
+        lost_bytes,
+        lost_meta,
+        tuple(sorted(at_risk)),
+    )
 
 
 def _state_elsewhere(w: World, dev: Device, mid: MailId, state: tuple[str, int]) -> bool:

@@ -81,8 +81,11 @@ def _login_block(stls: bool, locked: bool, profile: str) -> LoginBlock:
     # everything before STAT
     idx = next(i for i, e in enumerate(ex) if e.client.startswith(b"STAT"))
     head = ex[:idx]
-    return LoginBlock(sum(e.client_bytes for e in head), sum(e.server_bytes for e in head),
-                      sum(e.round_trips for e in head))
+    return LoginBlock(
+        sum(e.client_bytes for e in head),
+        sum(e.server_bytes for e in head),
+        sum(e.round_trips for e in head),
+    )
 
 
 _BLOCKS: dict[tuple[bool, bool, str], LoginBlock] = {}
@@ -133,8 +136,11 @@ class PollCost:
         return self.framing + self.header + self.body + self.attachment
 
     def charge_args(self) -> Charge:
-        return (self.client, 0, 0, 0), (self.framing, self.header, self.body,
-                                         self.attachment), self.round_trips
+        return (
+            (self.client, 0, 0, 0),
+            (self.framing, self.header, self.body, self.attachment),
+            self.round_trips,
+        )
 
 
 class Pop3Costs:
@@ -157,11 +163,15 @@ class Pop3Costs:
         self._fixed: dict[bool, dict[int, tuple[int, int, int]]] = {False: {}, True: {}}
         self._quit: dict[tuple[int, bool], int] = {}  # (left, deleted) -> QUIT's reply octets
         # how often the total octets appear in PASS's, STAT's and LIST's replies
-        self.total_fields = sum(_shape(x, "octets", user=USER, hostname=HOSTNAME, count=0,
-                                       messages=_plural(0, "message"))[1]
-                                for x in (t.pass_ok, t.stat_ok, t.list_ok))
-        self.uid_weight = sum(1 for name, spec in template_fields(t.uidl_id)
-                              if name == "uid" and not spec)  # UID digits in a UIDL id
+        self.total_fields = sum(
+            _shape(
+                x, "octets", user=USER, hostname=HOSTNAME, count=0, messages=_plural(0, "message")
+            )[1]
+            for x in (t.pass_ok, t.stat_ok, t.list_ok)
+        )
+        self.uid_weight = sum(
+            1 for name, spec in template_fields(t.uidl_id) if name == "uid" and not spec
+        )  # UID digits in a UIDL id
         self.retr_ok, self.retr_k = _shape(t.retr_ok, "octets")
         self.dele_ok, self.dele_k = _shape(t.dele_ok, "number")
         self.top_ok = _status(t.top_ok.format())
@@ -169,11 +179,18 @@ class Pop3Costs:
 
     def _counted(self, template: str, n: int) -> int:
         """A status line naming ``n`` messages, less the digits of the total octets."""
-        return _shape(template, "octets", user=USER, hostname=HOSTNAME, count=n,
-                      messages=_plural(n, "message"))[0]
+        return _shape(
+            template,
+            "octets",
+            user=USER,
+            hostname=HOSTNAME,
+            count=n,
+            messages=_plural(n, "message"),
+        )[0]
 
-    def begin(self, n: int, total: int, size_digits: int, uid_digits: int,
-              use_uidl: bool) -> PollCost:
+    def begin(
+        self, n: int, total: int, size_digits: int, uid_digits: int, use_uidl: bool
+    ) -> PollCost:
         """Login block, STAT, LIST and (with UIDL) UIDL for a maildrop of ``n`` messages.
 
         Arithmetic on decimal lengths: the part that depends on ``n`` alone is kept per ``n``
@@ -197,20 +214,41 @@ class Pop3Costs:
         numbers = sum_digits_1_to(n)
         # PASS's reply as it is for n messages instead of the empty maildrop's that the login
         # block holds; STAT's; LIST's status line, its "i size\r\n" lines and ".\r\n"
-        empty_pass = self._counted(t.pass_ok, 0) + _shape(
-            t.pass_ok, "octets", user=USER, hostname=HOSTNAME, count=0,
-            messages=_plural(0, "message"))[1]  # the empty maildrop's total is "0": one digit
-        framing = (self.login.server - empty_pass + self._counted(t.pass_ok, n)
-                   + self._counted(t.stat_ok, n)
-                   + self._counted(t.list_ok, n) + numbers + n * 3 + 3)
-        if use_uidl:  # UIDL's status line, "i id\r\n" lines (the ids less the UIDs' digits), ".\r\n"
+        empty_pass = (
+            self._counted(t.pass_ok, 0)
+            + _shape(
+                t.pass_ok,
+                "octets",
+                user=USER,
+                hostname=HOSTNAME,
+                count=0,
+                messages=_plural(0, "message"),
+            )[1]
+        )  # the empty maildrop's total is "0": one digit
+        framing = (
+            self.login.server
+            - empty_pass
+            + self._counted(t.pass_ok, n)
+            + self._counted(t.stat_ok, n)
+            + self._counted(t.list_ok, n)
+            + numbers
+            + n * 3
+            + 3
+        )
+        if (
+            use_uidl
+        ):  # UIDL's status line, "i id\r\n" lines (the ids less the UIDs' digits), ".\r\n"
             ids = t.ids_octets(n, 0, INBOX_UIDVALIDITY)
-            return (self.login.client + 18, framing + self.uidl_ok + numbers + n * 3 + ids + 3,
-                    self.login.round_trips + 3)
+            return (
+                self.login.client + 18,
+                framing + self.uidl_ok + numbers + n * 3 + ids + 3,
+                self.login.round_trips + 3,
+            )
         return self.login.client + 12, framing, self.login.round_trips + 2
 
-    def idle_charge(self, n: int, total: int, size_digits: int, uid_digits: int,
-                    use_uidl: bool) -> Charge:
+    def idle_charge(
+        self, n: int, total: int, size_digits: int, uid_digits: int, use_uidl: bool
+    ) -> Charge:
         """:meth:`begin` then :meth:`quit` with nothing fetched or deleted, as ``World.charge``
         takes it: the poll of a client that finds nothing new, which every device of a user makes
         on the same maildrop, again and again (memoised by maildrop, bounded)."""
@@ -224,8 +262,9 @@ class Pop3Costs:
             hit = self._idle[key] = c.charge_args()
         return hit
 
-    def retr(self, c: PollCost, number: int, size: int, header: int, body: int,
-             attachment: int) -> None:
+    def retr(
+        self, c: PollCost, number: int, size: int, header: int, body: int, attachment: int
+    ) -> None:
         c.client += 7 + digits(number)  # "RETR n\r\n"
         c.framing += self.retr_ok + self.retr_k * len(str(size)) + 3  # status line, ".\r\n"
         c.header += header
@@ -233,13 +272,15 @@ class Pop3Costs:
         c.attachment += attachment
         c.round_trips += 1
 
-    def retr_dele(self, c: PollCost, number: int, size: int, header: int, body: int,
-                  attachment: int) -> None:
+    def retr_dele(
+        self, c: PollCost, number: int, size: int, header: int, body: int, attachment: int
+    ) -> None:
         """:meth:`retr` then :meth:`dele` of the same message (the usual download), in one call."""
         d = _DIGITS[number] if number < 100_000 else len(str(number))  # digits(), inline
         c.client += 14 + d + d  # "RETR n\r\n", "DELE n\r\n"
-        c.framing += (self.retr_ok + self.retr_k * len(str(size)) + 3
-                      + self.dele_ok + self.dele_k * d)
+        c.framing += (
+            self.retr_ok + self.retr_k * len(str(size)) + 3 + self.dele_ok + self.dele_k * d
+        )
         c.header += header
         c.body += body
         c.attachment += attachment
@@ -268,8 +309,9 @@ class Pop3Costs:
                 template = t.quit_deleted_empty if left == 0 else t.quit_deleted_left
             else:
                 template = t.quit_empty if left == 0 else t.quit_left
-            octets = _status(template.format(hostname=HOSTNAME, count=left,
-                                             messages=_plural(left, "message")))
+            octets = _status(
+                template.format(hostname=HOSTNAME, count=left, messages=_plural(left, "message"))
+            )
             if len(self._quit) < 200_000:
                 self._quit[key] = octets
         c.framing += octets
@@ -281,9 +323,17 @@ class Pop3Costs:
         return PollCost(b.client, b.server, 0, 0, 0, b.round_trips)
 
 
-def engine_poll(sizes: list[int], *, stls: bool, use_uidl: bool, leave: LeavePolicy,
-                have_uids: frozenset[int] = frozenset(), headers_first: bool = False,
-                first_uid: int = 1, profile: str = DEFAULT_PROFILE) -> tuple[PollCost, object]:
+def engine_poll(
+    sizes: list[int],
+    *,
+    stls: bool,
+    use_uidl: bool,
+    leave: LeavePolicy,
+    have_uids: frozenset[int] = frozenset(),
+    headers_first: bool = False,
+    first_uid: int = 1,
+    profile: str = DEFAULT_PROFILE,
+) -> tuple[PollCost, object]:
     """A direct engine run for the equivalence tests: the same poll on a real store."""
     store = Store()
     account = store.add_account(USER, PASSWORD)
@@ -293,10 +343,21 @@ def engine_poll(sizes: list[int], *, stls: bool, use_uidl: bool, leave: LeavePol
         box.append(_probe_message(s))
     cfg = pop3_config(profile, tls_available=stls)
     from ..protocol.pop3_client import ClientMemory
+
     mem = ClientMemory(have=frozenset(cfg.texts.unique_id(box.uidvalidity, u) for u in have_uids))
-    res = poll(Pop3Server(store, cfg), PollOptions(USER, PASSWORD, stls=stls, use_uidl=use_uidl,
-                                                   leave=leave, headers_first=headers_first),
-               memory=mem)
+    res = poll(
+        Pop3Server(store, cfg),
+        PollOptions(
+            USER, PASSWORD, stls=stls, use_uidl=use_uidl, leave=leave, headers_first=headers_first
+        ),
+        memory=mem,
+    )
     counts = res.record.server_counts
-    return PollCost(res.record.client_bytes, counts.framing, counts.header, counts.body,
-                    counts.attachment, res.record.round_trips), res
+    return PollCost(
+        res.record.client_bytes,
+        counts.framing,
+        counts.header,
+        counts.body,
+        counts.attachment,
+        res.record.round_trips,
+    ), res

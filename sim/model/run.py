@@ -44,10 +44,17 @@ class Protocol(enum.Enum):
     IMAP = "imap"
 
 
-def run(scenario: Scenario, protocol: Protocol, trace: Trace | None = None, *,
-        grid_step_s: float = 3600.0, device_series: bool | None = None,
-        progress: Callable[[float], None] | None = None,
-        record_events: bool = False, final_state: bool = False) -> Result:
+def run(
+    scenario: Scenario,
+    protocol: Protocol,
+    trace: Trace | None = None,
+    *,
+    grid_step_s: float = 3600.0,
+    device_series: bool | None = None,
+    progress: Callable[[float], None] | None = None,
+    record_events: bool = False,
+    final_state: bool = False,
+) -> Result:
     """Simulate ``scenario`` under ``protocol`` and return the frozen :class:`Result`.
 
     ``trace`` defaults to ``sim.workload.generate(scenario)``; pass the same trace to the POP3 and
@@ -57,28 +64,59 @@ def run(scenario: Scenario, protocol: Protocol, trace: Trace | None = None, *,
     ``record_events`` keeps what happened, record by record, in ``Result.records``
     (:mod:`sim.records`); ``final_state`` keeps where every message is at the end in
     ``Result.final``; every other field is the same either way."""
-    return _checked(scenario, protocol, trace, grid_step_s, device_series, progress,
-                    release=True, record_events=record_events, final_state=final_state)[0]
+    return _checked(
+        scenario,
+        protocol,
+        trace,
+        grid_step_s,
+        device_series,
+        progress,
+        release=True,
+        record_events=record_events,
+        final_state=final_state,
+    )[0]
 
 
-def simulate(scenario: Scenario, protocol: Protocol, trace: Trace | None = None, *,
-             grid_step_s: float = 3600.0, device_series: bool | None = None,
-             progress: Callable[[float], None] | None = None,
-             record_events: bool = False,
-             final_state: bool = False) -> tuple[Result, World]:
+def simulate(
+    scenario: Scenario,
+    protocol: Protocol,
+    trace: Trace | None = None,
+    *,
+    grid_step_s: float = 3600.0,
+    device_series: bool | None = None,
+    progress: Callable[[float], None] | None = None,
+    record_events: bool = False,
+    final_state: bool = False,
+) -> tuple[Result, World]:
     """:func:`run`, also returning the final :class:`World`, for tests that look inside the
     model (lessons read ``run(..., final_state=True)``'s ``Result.final`` instead)."""
-    result, world = _checked(scenario, protocol, trace, grid_step_s, device_series, progress,
-                             release=False, record_events=record_events,
-                             final_state=final_state)
+    result, world = _checked(
+        scenario,
+        protocol,
+        trace,
+        grid_step_s,
+        device_series,
+        progress,
+        release=False,
+        record_events=record_events,
+        final_state=final_state,
+    )
     assert world is not None  # (kept when not released)
     return result, world
 
 
-def _checked(scenario: Scenario, protocol: Protocol, trace: Trace | None, grid_step_s: float,
-             device_series: bool | None, progress: Callable[[float], None] | None, *,
-             release: bool, record_events: bool = False,
-             final_state: bool = False) -> tuple[Result, World | None]:
+def _checked(
+    scenario: Scenario,
+    protocol: Protocol,
+    trace: Trace | None,
+    grid_step_s: float,
+    device_series: bool | None,
+    progress: Callable[[float], None] | None,
+    *,
+    release: bool,
+    record_events: bool = False,
+    final_state: bool = False,
+) -> tuple[Result, World | None]:
     """Validate the arguments, then run with the collector paused.  ``release``: the caller
     keeps only the result, so each device's local store is freed as soon as its summary is
     taken (lowers the peak: the pooled delays are built at the run's fullest) and the world is
@@ -86,25 +124,42 @@ def _checked(scenario: Scenario, protocol: Protocol, trace: Trace | None, grid_s
     if not isinstance(protocol, Protocol):
         raise ScenarioError("run", "protocol", protocol, "Protocol.POP3 or Protocol.IMAP")
     if not (isinstance(grid_step_s, (int, float)) and 60.0 <= grid_step_s <= scenario.duration_s):
-        raise ScenarioError("run", "grid_step_s", grid_step_s,
-                            f"number 60 <= x <= {scenario.duration_s:g} s (the duration)")
+        raise ScenarioError(
+            "run",
+            "grid_step_s",
+            grid_step_s,
+            f"number 60 <= x <= {scenario.duration_s:g} s (the duration)",
+        )
     if trace is None:
         trace = generate(scenario)
     elif trace.scenario != scenario:
-        raise ScenarioError("run", "trace", "a trace of another scenario",
-                            "the trace generated from this scenario")
+        raise ScenarioError(
+            "run", "trace", "a trace of another scenario", "the trace generated from this scenario"
+        )
     else:
         _check_order(trace)
-    keep = device_series if device_series is not None else (
-        len(scenario.devices) <= SERIES_DEVICE_LIMIT)
+    keep = (
+        device_series
+        if device_series is not None
+        else (len(scenario.devices) <= SERIES_DEVICE_LIMIT)
+    )
     # A run allocates millions of acyclic records (message sizes, local copies, sets, pending
     # events) on top of the trace; the cyclic collector would traverse all of them again and
     # again for nothing (about a tenth of a campus run), so it is paused as during generation.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        result, world = _simulate(scenario, protocol, trace, float(grid_step_s), keep, progress,
-                                  release, record_events, final_state)
+        result, world = _simulate(
+            scenario,
+            protocol,
+            trace,
+            float(grid_step_s),
+            keep,
+            progress,
+            release,
+            record_events,
+            final_state,
+        )
         if not release:
             return result, world
         # free its state now (campus: hundreds of MiB), before the collector is back: its first
@@ -127,8 +182,12 @@ def _check_order(trace: Trace) -> None:
         times = list(map(_TIME, items))
         if times != sorted(times):
             i = next(k for k in range(1, len(times)) if times[k] < times[k - 1])
-            raise ScenarioError("run", f"trace.{name}[{i}].time", times[i],
-                                f"sorted by time: >= {times[i - 1]:g} s (the one before it)")
+            raise ScenarioError(
+                "run",
+                f"trace.{name}[{i}].time",
+                times[i],
+                f"sorted by time: >= {times[i - 1]:g} s (the one before it)",
+            )
     ids = list(map(_ID, trace.messages))
     if ids != list(range(len(ids))):
         i = next(k for k, mid in enumerate(ids) if mid != k)
@@ -136,17 +195,29 @@ def _check_order(trace: Trace) -> None:
     _ORDERED[id(trace)] = trace
 
 
-def _simulate(scenario: Scenario, protocol: Protocol, trace: Trace, grid_step_s: float,
-              keep: bool, progress: Callable[[float], None] | None,
-              release: bool = False, record_events: bool = False,
-              final_state: bool = False) -> tuple[Result, World]:
+def _simulate(
+    scenario: Scenario,
+    protocol: Protocol,
+    trace: Trace,
+    grid_step_s: float,
+    keep: bool,
+    progress: Callable[[float], None] | None,
+    release: bool = False,
+    record_events: bool = False,
+    final_state: bool = False,
+) -> tuple[Result, World]:
     world = World(scenario, trace, grid_step_s, keep, record_events)
     _drive(world, protocol, world.devices, keep, progress)
     return _result(world, protocol, release, final_state), world
 
 
-def _drive(world: World, protocol: Protocol, devices: list[Device], keep: bool,
-           progress: Callable[[float], None] | None) -> None:
+def _drive(
+    world: World,
+    protocol: Protocol,
+    devices: list[Device],
+    keep: bool,
+    progress: Callable[[float], None] | None,
+) -> None:
     """Run ``world`` to its end with a client of ``protocol`` on each of ``devices`` (every
     device of the world, or one shard's: ``sim.shard``)."""
     if protocol is Protocol.POP3:
@@ -165,6 +236,7 @@ def _drive(world: World, protocol: Protocol, devices: list[Device], keep: bool,
             at = math.nextafter(t, math.inf)  # (the state after everything at t)
             for c in clients:
                 c.settle(at)  # type: ignore[attr-defined]
+
         world.rec.settle = settle
     env = world.env
     env.process(world.driver())
@@ -189,14 +261,24 @@ def _traffic(xs: list[int]) -> Traffic:
 def _final_state(w: World) -> FinalState:
     """Where every message is at the end of the run (before the devices' stores are freed)."""
     return FinalState(
-        intents=tuple((mid, None, 0) if s is None else (mid, s[0], s[1])
-                      for mid, s in w.intent.items()),
+        intents=tuple(
+            (mid, None, 0) if s is None else (mid, s[0], s[1]) for mid, s in w.intent.items()
+        ),
         server=tuple((mid, s[0], s[1]) for user in w.users for mid, s in user.where.items()),
-        devices=tuple(DeviceHolding(
-            dev.name, tuple((mid, c.folder, c.flags) for mid, c in dev.local.items()),
-            tuple(dev.infected_reached.items())) for dev in w.devices),
-        gone=tuple((mid, w.last_reason.get(mid, LossReason.CRASH)) for mid in w.delivered
-                   if w.copies[mid] <= 0))
+        devices=tuple(
+            DeviceHolding(
+                dev.name,
+                tuple((mid, c.folder, c.flags) for mid, c in dev.local.items()),
+                tuple(dev.infected_reached.items()),
+            )
+            for dev in w.devices
+        ),
+        gone=tuple(
+            (mid, w.last_reason.get(mid, LossReason.CRASH))
+            for mid in w.delivered
+            if w.copies[mid] <= 0
+        ),
+    )
 
 
 def conservation_of(w: World) -> Conservation:
@@ -217,8 +299,13 @@ def conservation_of(w: World) -> Conservation:
             lost[reason] = lost.get(reason, 0) + 1
         else:
             unaccounted += 1
-    return Conservation(len(w.delivered), on_server, on_device,
-                        tuple(sorted(lost.items(), key=lambda kv: kv[0].value)), unaccounted)
+    return Conservation(
+        len(w.delivered),
+        on_server,
+        on_device,
+        tuple(sorted(lost.items(), key=lambda kv: kv[0].value)),
+        unaccounted,
+    )
 
 
 def exposure_terms(w: World, devices: list[Device]) -> list[float]:
@@ -233,8 +320,13 @@ def exposure_terms(w: World, devices: list[Device]) -> list[float]:
     return terms
 
 
-def _result(w: World, protocol: Protocol, release: bool = False,
-            final_state: bool = False, devices_of: list[Device] | None = None) -> Result:
+def _result(
+    w: World,
+    protocol: Protocol,
+    release: bool = False,
+    final_state: bool = False,
+    devices_of: list[Device] | None = None,
+) -> Result:
     """The :class:`Result` of the world's devices (``devices_of``: of one shard's only)."""
     shard = w.devices if devices_of is None else devices_of
     final = _final_state(w) if final_state else None
@@ -266,19 +358,34 @@ def _result(w: World, protocol: Protocol, release: bool = False,
         pooled.extend(ds)
         if rec.keep_device_series:  # per-device samples only where series are kept
             delays.append((dev.name, tuple(ds)))
-        devices.append(DeviceSummary(
-            device=dev.name, user=w.users[dev.user].name,
-            storage_bytes=rec.dev_bytes[dev.id], storage_peak_bytes=rec.dev_peak[dev.id],
-            storage_capacity_bytes=dev.spec.storage_bytes, metered=dev.spec.link.metered,
-            up=_traffic(rec.up[dev.id]), down=_traffic(rec.down[dev.id]),
-            duplicate_download_bytes=dev.dup_bytes, duplicate_downloads=dev.dup_count,
-            received_messages=len(dev.shown), missed_messages=missed,
-            notification_delay=Delay.of(ds, never), sessions=dev.sessions,
-            empty_polls=dev.empty_polls, lock_refusals=dev.lock_refusals,
-            connection_time_s=dev.conn_time, consistency_mean_share=cons,
-            coverage_mean_share=cov, state_agreement_mean_share=agr,
-            infected_reached=len(dev.infected_reached), scan_bytes=dev.scan_bytes,
-            crashes=dev.crashes, radio_wakeups=dev.wakeups))
+        devices.append(
+            DeviceSummary(
+                device=dev.name,
+                user=w.users[dev.user].name,
+                storage_bytes=rec.dev_bytes[dev.id],
+                storage_peak_bytes=rec.dev_peak[dev.id],
+                storage_capacity_bytes=dev.spec.storage_bytes,
+                metered=dev.spec.link.metered,
+                up=_traffic(rec.up[dev.id]),
+                down=_traffic(rec.down[dev.id]),
+                duplicate_download_bytes=dev.dup_bytes,
+                duplicate_downloads=dev.dup_count,
+                received_messages=len(dev.shown),
+                missed_messages=missed,
+                notification_delay=Delay.of(ds, never),
+                sessions=dev.sessions,
+                empty_polls=dev.empty_polls,
+                lock_refusals=dev.lock_refusals,
+                connection_time_s=dev.conn_time,
+                consistency_mean_share=cons,
+                coverage_mean_share=cov,
+                state_agreement_mean_share=agr,
+                infected_reached=len(dev.infected_reached),
+                scan_bytes=dev.scan_bytes,
+                crashes=dev.crashes,
+                radio_wakeups=dev.wakeups,
+            )
+        )
         if release:  # nothing below reads a device's local store, its shown set or its delays
             dev.local = {}
             dev.shown = set()
@@ -290,10 +397,13 @@ def _result(w: World, protocol: Protocol, release: bool = False,
         exposure += x
     virus = Virus(
         infected_delivered=sum(1 for mid in w.delivered if w.mails[mid].infected),
-        caught_at_delivery=w.caught_at_delivery, caught_by_rescan=w.caught_by_rescan,
-        reached_devices=reached, exposure_device_s=exposure,
+        caught_at_delivery=w.caught_at_delivery,
+        caught_by_rescan=w.caught_by_rescan,
+        reached_devices=reached,
+        exposure_device_s=exposure,
         server_scan_bytes=w.server_scan_bytes,
-        device_scan_bytes=sum(d.scan_bytes for d in shard))
+        device_scan_bytes=sum(d.scan_bytes for d in shard),
+    )
     crashes = tuple(w.crash_records)
     searches = tuple(w.search_records)
     recall = mean_finite([s.recall_share for s in searches]) if searches else math.nan
@@ -317,13 +427,27 @@ def _result(w: World, protocol: Protocol, release: bool = False,
         replica_data_loss_bytes=w.replica_loss_bytes,
         missed_messages=len(missed_ids),
         missed_pairs=sum(d.missed_messages for d in devices),
-        radio_wakeups=sum(d.radio_wakeups for d in devices))
+        radio_wakeups=sum(d.radio_wakeups for d in devices),
+    )
     return Result(
-        protocol=protocol.value, seed=w.scenario.seed, duration_s=end,
-        grid_s=tuple(rec.grid), summary=summary, devices=tuple(devices),
+        protocol=protocol.value,
+        seed=w.scenario.seed,
+        duration_s=end,
+        grid_s=tuple(rec.grid),
+        summary=summary,
+        devices=tuple(devices),
         series=rec.device_series(),
-        server_logical_bytes=tuple(rec.s_server), server_physical_bytes=tuple(rec.s_phys),
-        consistency_share=tuple(rec.s_cons), coverage_share=tuple(rec.s_cov),
-        state_agreement_share=tuple(rec.s_agr), crashes=crashes, searches=searches,
-        virus=virus, conservation=conservation, events=w.events, delays=tuple(delays),
-        records=() if w.log is None else tuple(sorted(w.log, key=_RECORD_ORDER)), final=final)
+        server_logical_bytes=tuple(rec.s_server),
+        server_physical_bytes=tuple(rec.s_phys),
+        consistency_share=tuple(rec.s_cons),
+        coverage_share=tuple(rec.s_cov),
+        state_agreement_share=tuple(rec.s_agr),
+        crashes=crashes,
+        searches=searches,
+        virus=virus,
+        conservation=conservation,
+        events=w.events,
+        delays=tuple(delays),
+        records=() if w.log is None else tuple(sorted(w.log, key=_RECORD_ORDER)),
+        final=final,
+    )

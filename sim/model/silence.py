@@ -35,14 +35,23 @@ def _no_revive(t: float) -> None:
 class Silence:
     """Keepalive and NAT bookkeeping of one IMAP client's connections."""
 
-    def __init__(self, world: World, tl: Timeline, nat: float | None, keepalive: float | None,
-                 revive: Callable[[float], None]) -> None:
+    def __init__(
+        self,
+        world: World,
+        tl: Timeline,
+        nat: float | None,
+        keepalive: float | None,
+        revive: Callable[[float], None],
+    ) -> None:
         """``nat``/``keepalive`` as the scenario gives them for an IDLE client (``None`` for a
         polling one); ``revive(t)`` is the client's write-fails-then-reconnect."""
         self.w = world
         self.tl = tl
-        self.nat = nat if (nat is not None and nat < tl.interval
-                           and (keepalive is None or keepalive >= nat)) else None
+        self.nat = (
+            nat
+            if (nat is not None and nat < tl.interval and (keepalive is None or keepalive >= nat))
+            else None
+        )
         self.keepalive = keepalive if self.nat is None else None
         self.active = self.nat is not None or self.keepalive is not None
         self._revive = revive

@@ -25,8 +25,10 @@ from .state import _STRUCTURE, Mail, MailId, structure_len
 # header field templates of sim.workload.build_message / sim.protocol.message.synthesize
 _DATE = len("Date: ") + len("Mon, 05 Jan 2026 00:00:00 +0000")  # fixed width (4-digit years)
 _MIME = len("MIME-Version: 1.0")
-_TEXT_FIELDS = (len("Content-Type: text/plain; charset=us-ascii"),
-                len("Content-Transfer-Encoding: 7bit"))
+_TEXT_FIELDS = (
+    len("Content-Type: text/plain; charset=us-ascii"),
+    len("Content-Transfer-Encoding: 7bit"),
+)
 _BOUNDARY = len("=_lab_") + 16  # "=_lab_" + 16 hex digits of a SHA-256
 _MULTI_CT = len('Content-Type: multipart/mixed; boundary=""') + _BOUNDARY
 _ATT_CT = len('Content-Type: application/octet-stream; name=""')
@@ -84,8 +86,12 @@ class _UserText:
         self.extra = self.me - self.me_chars  # header octets beyond characters (non-ASCII name)
 
 
-def fast_mail(spec: MessageSpec, trace: Trace, user: _UserText | None = None,
-              leads: dict[tuple[str, ...], int] | None = None) -> Mail:
+def fast_mail(
+    spec: MessageSpec,
+    trace: Trace,
+    user: _UserText | None = None,
+    leads: dict[tuple[str, ...], int] | None = None,
+) -> Mail:
     """The :class:`Mail` of ``spec`` (equal to ``mail_of(spec, trace)``), computed arithmetically.
 
     ``user`` and ``leads`` are per-trace caches (user address lengths; keyword-tuple lengths)."""
@@ -127,8 +133,21 @@ def fast_mail(spec: MessageSpec, trace: Trace, user: _UserText | None = None,
         header = head + _TEXT_FIELDS_LEN
         size = header + text
         shape: tuple[object, ...] = (fields + _TEXT_FIELDS, len(str(text)), len(str(lines)))
-        return Mail(mid, spec.user, spec.time, size, _shared(header), text, 0, spec.infected,
-                    spec.detectable_at, kws, text, 0, _structure(shape, spec, sc))
+        return Mail(
+            mid,
+            spec.user,
+            spec.time,
+            size,
+            _shared(header),
+            text,
+            0,
+            spec.infected,
+            spec.detectable_at,
+            kws,
+            text,
+            0,
+            _structure(shape, spec, sc),
+        )
     header = head + _MULTI_CT + 2
     name = _FILE + id_digits
     att_fields = (_ATT_CT + name, _ATT_CTE, _ATT_CD + name)
@@ -137,12 +156,29 @@ def fast_mail(spec: MessageSpec, trace: Trace, user: _UserText | None = None,
     attachment = att_header + att_body
     body_total = _DELIM + (_TEXT_HEADER + text) + 2 + _DELIM + attachment + 2 + _DELIM + 2
     size = header + body_total
-    shape = (fields + (_MULTI_CT,), _BOUNDARY,
-             ((_TEXT_FIELDS, len(str(text)), len(str(lines))),
-              (att_fields, len(str(att_body)), len(str(_b64_lines(att_body))))))
-    return Mail(mid, spec.user, spec.time, size, _shared(header), size - header - attachment,
-                attachment, spec.infected, spec.detectable_at, kws, text, att_body,
-                _structure(shape, spec, sc))
+    shape = (
+        fields + (_MULTI_CT,),
+        _BOUNDARY,
+        (
+            (_TEXT_FIELDS, len(str(text)), len(str(lines))),
+            (att_fields, len(str(att_body)), len(str(_b64_lines(att_body)))),
+        ),
+    )
+    return Mail(
+        mid,
+        spec.user,
+        spec.time,
+        size,
+        _shared(header),
+        size - header - attachment,
+        attachment,
+        spec.infected,
+        spec.detectable_at,
+        kws,
+        text,
+        att_body,
+        _structure(shape, spec, sc),
+    )
 
 
 _SHARED: dict[int, int] = {}

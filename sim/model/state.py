@@ -68,8 +68,21 @@ def mail_of(spec: MessageSpec, trace: Trace) -> Mail:
         attachment = 0
         text = body = root.body_size
         att = 0
-    return Mail(MailId(spec.id), spec.user, spec.time, msg.size, header, body, attachment, spec.infected,
-                spec.detectable_at, spec.keywords, text, att, fast_structure_len(msg))
+    return Mail(
+        MailId(spec.id),
+        spec.user,
+        spec.time,
+        msg.size,
+        header,
+        body,
+        attachment,
+        spec.infected,
+        spec.detectable_at,
+        spec.keywords,
+        text,
+        att,
+        fast_structure_len(msg),
+    )
 
 
 _STRUCTURE: dict[tuple[object, ...], int] = {}
@@ -119,10 +132,29 @@ class ServerUser:
     the POP3 maildrop) and ``box_mid[folder]`` maps them back to mail ids.
     ``size_digits``/``uid_digits`` are INBOX listing sums for POP3."""
 
-    __slots__ = ("index", "name", "where", "boxes", "box_mid", "box_next", "validity", "uid_of",
-                 "inbox", "mid_at", "inbox_bytes", "size_digits", "uid_digits",
-                 "lock_until", "lock_holder", "bytes", "modseq", "keywords", "lsum", "log",
-                 "unseen")
+    __slots__ = (
+        "index",
+        "name",
+        "where",
+        "boxes",
+        "box_mid",
+        "box_next",
+        "validity",
+        "uid_of",
+        "inbox",
+        "mid_at",
+        "inbox_bytes",
+        "size_digits",
+        "uid_digits",
+        "lock_until",
+        "lock_holder",
+        "bytes",
+        "modseq",
+        "keywords",
+        "lsum",
+        "log",
+        "unseen",
+    )
 
     def __init__(self, index: int, name: str) -> None:
         self.index = index
@@ -185,8 +217,9 @@ class LocalCopy:
 
     __slots__ = ("folder", "flags", "body", "attachment", "bytes", "since")
 
-    def __init__(self, folder: str, flags: int, body: bool, attachment: bool, nbytes: int,
-                 since: float) -> None:
+    def __init__(
+        self, folder: str, flags: int, body: bool, attachment: bool, nbytes: int, since: float
+    ) -> None:
         self.folder = folder
         self.flags = flags
         self.body = body
@@ -229,8 +262,9 @@ class TrackedCopy(LocalCopy):
     __slots__ = ("history", "parts")
 
     def __init__(self, copy: LocalCopy) -> None:
-        super().__init__(copy.folder, copy.flags, copy.body, copy.attachment, copy.bytes,
-                         copy.since)
+        super().__init__(
+            copy.folder, copy.flags, copy.body, copy.attachment, copy.bytes, copy.since
+        )
         self.history = copy.history
         self.parts = copy.parts
 
@@ -251,12 +285,35 @@ class TrackedCopy(LocalCopy):
 class Device:
     """A device's local store and the bookkeeping every metric needs."""
 
-    __slots__ = ("ref", "id", "user", "name", "spec", "local", "sent_bytes", "dup_bytes",
-                 "shown", "delays", "sessions", "empty_polls", "wakeups", "lock_refusals",
-                 "conn_time",
-                 "dup_count", "infected_reached", "scan_bytes", "crashes", "exists_from",
-                 "sent_log", "counted",
-                 "extra_bytes", "client", "wire", "up", "down")
+    __slots__ = (
+        "ref",
+        "id",
+        "user",
+        "name",
+        "spec",
+        "local",
+        "sent_bytes",
+        "dup_bytes",
+        "shown",
+        "delays",
+        "sessions",
+        "empty_polls",
+        "wakeups",
+        "lock_refusals",
+        "conn_time",
+        "dup_count",
+        "infected_reached",
+        "scan_bytes",
+        "crashes",
+        "exists_from",
+        "sent_log",
+        "counted",
+        "extra_bytes",
+        "client",
+        "wire",
+        "up",
+        "down",
+    )
 
     def __init__(self, ref: DeviceRef, wire: WireCalc) -> None:
         self.ref = ref
@@ -294,8 +351,13 @@ class Device:
         self.up = [0] * 6
         self.down = [0] * 6
 
-    def add_traffic(self, up: tuple[int, int, int, int], down: tuple[int, int, int, int],
-                    wire: Wire, times: int = 1) -> None:
+    def add_traffic(
+        self,
+        up: tuple[int, int, int, int],
+        down: tuple[int, int, int, int],
+        wire: Wire,
+        times: int = 1,
+    ) -> None:
         """Book ``times`` sessions of ``up``/``down`` payload octets by kind and ``wire``'s TLS
         and TCP overhead."""
         framing, header, body, attachment = up

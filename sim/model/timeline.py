@@ -24,11 +24,24 @@ STARTUP_S: Final = 120.0  # a client checks mail within this long after coming o
 class Timeline:
     """Online intervals of one device, with tick arithmetic for a poll interval and phase."""
 
-    __slots__ = ("starts", "ends", "interval", "phase", "startup", "firsts", "margin", "_whole",
-                 "_lo", "_hi", "_on", "_nt")
+    __slots__ = (
+        "starts",
+        "ends",
+        "interval",
+        "phase",
+        "startup",
+        "firsts",
+        "margin",
+        "_whole",
+        "_lo",
+        "_hi",
+        "_on",
+        "_nt",
+    )
 
-    def __init__(self, intervals: Sequence[tuple[float, float]], interval: float = 600.0,
-                 phase: float = 0.0) -> None:
+    def __init__(
+        self, intervals: Sequence[tuple[float, float]], interval: float = 600.0, phase: float = 0.0
+    ) -> None:
         self.starts = [float(s) for s, e in intervals if e > s]
         self.ends = [float(e) for s, e in intervals if e > s]
         for i in range(1, len(self.starts)):

@@ -70,9 +70,17 @@ def _flights(total: int, n: int, encrypted: bool, lone: bool = False) -> tuple[i
     return tls, tcp, acks
 
 
-def session_wire(link: LinkSpec, tls: TlsMode, up: int, down: int, round_trips: int,
-                 *, connect: bool = True, close: bool | None = None,
-                 resumed: bool = False) -> Wire:
+def session_wire(
+    link: LinkSpec,
+    tls: TlsMode,
+    up: int,
+    down: int,
+    round_trips: int,
+    *,
+    connect: bool = True,
+    close: bool | None = None,
+    resumed: bool = False,
+) -> Wire:
     """TCP/TLS octets and duration of a session of ``up``/``down`` protocol octets paid in
     ``round_trips`` command round trips (``connect=False``: on an open connection;
     ``resumed``: its TLS handshake resumes a session).  ``close`` (default: ``connect``) adds
@@ -146,7 +154,8 @@ class WireCalc:
                     ch, sf, cf = TLS.handshake(resumed)
                     s_ch, s_sf, s_cf = -(-ch // _MSS), -(-sf // _MSS), -(-cf // _MSS)
                     t += (ch + cf + (s_ch + s_cf) * _SEG) / link.up_Bps + (
-                        sf + s_sf * _SEG) / link.down_Bps
+                        sf + s_sf * _SEG
+                    ) / link.down_Bps
             # with no payload the flights add nothing: w holds set-up + close octets exactly
             self.base[connect] = (rtts, w.tcp_up, w.tcp_down, w.tls_up, w.tls_down, t)
         self.memo: dict[tuple[int, int, int, bool], Wire] = {}
@@ -182,8 +191,13 @@ class WireCalc:
         else:
             b_tls = b_tcp = b_ack = 0
         t += (up + a_tls + a_tcp) / self.up_Bps + (down + b_tls + b_tcp) / self.down_Bps
-        w = Wire(tcp_up + a_tcp + b_ack, tcp_down + b_tcp + a_ack, tls_up + a_tls,
-                 tls_down + b_tls, t + (rtts + round_trips) * self.rtt_s)
+        w = Wire(
+            tcp_up + a_tcp + b_ack,
+            tcp_down + b_tcp + a_ack,
+            tls_up + a_tls,
+            tls_down + b_tls,
+            t + (rtts + round_trips) * self.rtt_s,
+        )
         if len(self.memo) >= 8192:  # bounded: most repeats are recent (same maildrop, same op)
             self.memo.clear()
         self.memo[key] = w

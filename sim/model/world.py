@@ -45,8 +45,15 @@ _NO_INTENT: Final[Any] = object()
 _SPEC_CACHE: dict[tuple[object, str], Mail] = {}
 # exchanges on an open connection that wake the radio (a connect always does): what the server
 # pushes and what the client sends on a timer, not what the user's own actions send
-WAKING: Final = frozenset({RecordKind.PUSH, RecordKind.KEEPALIVE, RecordKind.IDLE_REISSUE,
-                           RecordKind.EMPTY_POLL, RecordKind.POLL})
+WAKING: Final = frozenset(
+    {
+        RecordKind.PUSH,
+        RecordKind.KEEPALIVE,
+        RecordKind.IDLE_REISSUE,
+        RecordKind.EMPTY_POLL,
+        RecordKind.POLL,
+    }
+)
 SPEC_CACHE_LIMIT = 100_000  # sizes of this many messages are kept between runs
 
 
@@ -104,9 +111,15 @@ def phase_of(seed: int, name: str) -> float:
 class World:
     """State and shared operations of one simulation run."""
 
-    def __init__(self, scenario: Scenario, trace: Trace, grid_step_s: float,
-                 keep_device_series: bool, record_events: bool = False,
-                 mails: list[Mail] | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        trace: Trace,
+        grid_step_s: float,
+        keep_device_series: bool,
+        record_events: bool = False,
+        mails: list[Mail] | None = None,
+    ) -> None:
         """``mails``: in place of ``mails_of(trace)`` (a shard of users sizes only its own
         messages: ``sim.shard``)."""
         self.scenario = scenario
@@ -128,14 +141,16 @@ class World:
         for ref in scenario.devices:
             calc = wires.get(ref.spec.link)
             if calc is None:
-                calc = wires[ref.spec.link] = WireCalc(ref.spec.link, self.tls,
-                                                       scenario.tls_resumption)
+                calc = wires[ref.spec.link] = WireCalc(
+                    ref.spec.link, self.tls, scenario.tls_resumption
+                )
             self.devices.append(Device(ref, calc))
         self.user_devices: list[list[Device]] = [[] for _ in self.users]
         for d in self.devices:
             self.user_devices[d.user].append(d)
-        self.rec = Recorder([d.name for d in self.devices], self.end, grid_step_s,
-                            keep_device_series)
+        self.rec = Recorder(
+            [d.name for d in self.devices], self.end, grid_step_s, keep_device_series
+        )
         self.rec.replicas_live = scenario.server.replicas
         if keep_device_series:  # the wire series read the devices' counters at each sample
             self.rec.sync = self.sync_traffic
@@ -175,7 +190,12 @@ class World:
         self.replica_loss_bytes = 0
         # the latest removal from a folder, (mail id, folder, UID it had): a polling IMAP
         # session announces it as EXPUNGE by sequence number or VANISHED by UID
-        self.last_removed: tuple[MailId, str, Uid, int] = (MailId(-1), "", Uid(0), 0)  # + the op's number
+        self.last_removed: tuple[MailId, str, Uid, int] = (
+            MailId(-1),
+            "",
+            Uid(0),
+            0,
+        )  # + the op's number
         self.server_ops = 0  # removals and changes so far (tells a fresh removal from an old one)
         # IMAP runs: per mail id, (folder, UID) it last left -- the UID a client that has not
         # heard of the move or delete still names (None: not kept; POP3 removes every message)
@@ -191,8 +211,11 @@ class World:
         self.keep_sent = bool(trace.crashes)  # POP3's sent mail, message by message (see Device)
         self.inbox_listeners: list[list[Callable[[float], None]]] = [[] for _ in self.users]
         # modseqs only where a QRESYNC client needs their digits (a number per message)
-        self.book: ModseqBook | None = ModseqBook(len(self.users), len(self.mails)) if any(
-            d.spec.imap.qresync for d in self.devices) else None
+        self.book: ModseqBook | None = (
+            ModseqBook(len(self.users), len(self.mails))
+            if any(d.spec.imap.qresync for d in self.devices)
+            else None
+        )
 
     def release(self) -> None:
         """Break the run's reference cycles once its result is taken (clients and the world
@@ -230,10 +253,20 @@ class World:
         fn(t)
 
     # -- traffic ---------------------------------------------------------------------------------
-    def charge(self, dev: Device, up: tuple[int, int, int, int], down: tuple[int, int, int, int],
-               round_trips: int, *, connect: bool = True, times: int = 1,
-               hold: bool = True, kind: RecordKind | None = None, at: float | None = None,
-               since: float | None = None) -> float:
+    def charge(
+        self,
+        dev: Device,
+        up: tuple[int, int, int, int],
+        down: tuple[int, int, int, int],
+        round_trips: int,
+        *,
+        connect: bool = True,
+        times: int = 1,
+        hold: bool = True,
+        kind: RecordKind | None = None,
+        at: float | None = None,
+        since: float | None = None,
+    ) -> float:
         """Book one session's (or ``times`` identical sessions') octets; returns its duration.
         ``hold``: the session's duration counts as connection time.  ``kind``: what the
         exchange is -- for the event records (None: not recorded here, the caller records it
@@ -242,8 +275,17 @@ class World:
         (:data:`WAKING`).  ``at``/``since``: see :meth:`record_exchange`."""
         if kind is not None:
             if self.log is not None:
-                self.record_exchange(dev, up, down, round_trips, kind, connect=connect,
-                                     times=times, at=at, since=since)
+                self.record_exchange(
+                    dev,
+                    up,
+                    down,
+                    round_trips,
+                    kind,
+                    connect=connect,
+                    times=times,
+                    at=at,
+                    since=since,
+                )
             if not connect and kind in WAKING:
                 dev.wakeups += times
         if times <= 0:
@@ -257,10 +299,19 @@ class World:
             dev.conn_time += w.duration_s * times
         return w.duration_s
 
-    def record_exchange(self, dev: Device, up: tuple[int, int, int, int],
-                        down: tuple[int, int, int, int], round_trips: int, kind: RecordKind, *,
-                        connect: bool, times: int = 1, at: float | None = None,
-                        since: float | None = None) -> None:
+    def record_exchange(
+        self,
+        dev: Device,
+        up: tuple[int, int, int, int],
+        down: tuple[int, int, int, int],
+        round_trips: int,
+        kind: RecordKind,
+        *,
+        connect: bool,
+        times: int = 1,
+        at: float | None = None,
+        since: float | None = None,
+    ) -> None:
         """Record ``times`` exchanges of these protocol octets (as :meth:`charge` books them)
         at ``at`` (default: now), booked in closed form since ``since`` when ``times`` > 1."""
         if self.log is None or times <= 0:
@@ -268,10 +319,22 @@ class World:
         su, sd = sum(up), sum(down)
         w = dev.wire.session(su, sd, round_trips, connect)
         t = self.now if at is None else at
-        self.log.append(EventRecord(
-            t, dev.name, kind, su + w.tls_up + w.tcp_up, sd + w.tls_down + w.tcp_down,
-            round_trips + dev.wire.base[connect][0], w.duration_s, times,
-            t if since is None else since, connect, up, down))
+        self.log.append(
+            EventRecord(
+                t,
+                dev.name,
+                kind,
+                su + w.tls_up + w.tcp_up,
+                sd + w.tls_down + w.tcp_down,
+                round_trips + dev.wire.base[connect][0],
+                w.duration_s,
+                times,
+                t if since is None else since,
+                connect,
+                up,
+                down,
+            )
+        )
 
     def record(self, rec: EventRecord) -> None:
         """Keep ``rec`` when the run records events (a no-op otherwise)."""
@@ -288,15 +351,26 @@ class World:
     # The consistency counters of a (message, device) pair are updated inline below (the hot
     # paths of every run): the arithmetic is Recorder.pair_move's / pair_add's, without building
     # ``(folder, flags)`` tuples to compare.
-    def _pair(self, dev: Device, mid: MailId, old: tuple[str, int] | None,
-              new: tuple[str, int] | None) -> None:
+    def _pair(
+        self, dev: Device, mid: MailId, old: tuple[str, int] | None, new: tuple[str, int] | None
+    ) -> None:
         intent = self.intent.get(mid, _NO_INTENT)  # only arrivals have an intent
         if intent is not _NO_INTENT and dev.counted:
             self.rec.pair_move(dev.id, intent, old, new)
 
-    def put_local(self, dev: Device, mid: MailId, t: float, *, body: bool, attachment: bool,
-                  folder: str = INBOX, flags: int = 0, count_delay: bool = True,
-                  full: bool = False) -> LocalCopy:
+    def put_local(
+        self,
+        dev: Device,
+        mid: MailId,
+        t: float,
+        *,
+        body: bool,
+        attachment: bool,
+        folder: str = INBOX,
+        flags: int = 0,
+        count_delay: bool = True,
+        full: bool = False,
+    ) -> LocalCopy:
         """Store (or extend) ``mid`` on ``dev``.  ``full``: the whole message as downloaded
         (POP3 RETR, ``size`` octets); otherwise the parts an IMAP client fetched (header, text
         part if ``body``, attachment part if ``attachment``)."""
@@ -341,8 +415,11 @@ class World:
         else:
             body = copy.body or body or full
             attachment = copy.attachment or attachment or full
-            nbytes = m.size if full else m.header + (m.text if body else 0) + (
-                m.att if attachment else 0)
+            nbytes = (
+                m.size
+                if full
+                else m.header + (m.text if body else 0) + (m.att if attachment else 0)
+            )
             if nbytes > copy.bytes:
                 if self.keep_history:  # a backup taken before now holds the smaller copy
                     if type(copy) is LocalCopy:
@@ -388,7 +465,8 @@ class World:
         if intent is not _NO_INTENT and intent is not None and dev.counted:
             i_folder, i_flags = intent
             delta = (i_folder == folder and i_flags == flags) - (
-                i_folder == old_folder and i_flags == old_flags)
+                i_folder == old_folder and i_flags == old_flags
+            )
             if delta:
                 self.rec.agree[dev.id] += delta
 
@@ -428,7 +506,8 @@ class World:
                     if copy is not None:
                         folder, flags = copy.folder, copy.flags
                         delta = (folder == new_folder and flags == new_flags) - (
-                            folder == old_folder and flags == old_flags)
+                            folder == old_folder and flags == old_flags
+                        )
                         if delta:
                             agree[dev.id] += delta
         self.intent[mid] = new
@@ -520,8 +599,9 @@ class World:
         self.rec.server_add(-m.size)
         self._lose_copy(mid, reason)
 
-    def server_change(self, user: ServerUser, mid: MailId, folder: str, flags: int,
-                      t: float) -> bool:
+    def server_change(
+        self, user: ServerUser, mid: MailId, folder: str, flags: int, t: float
+    ) -> bool:
         """Set a message's folder and flags on the server; False if it is not there."""
         entry = user.where.get(mid)
         if entry is None:
@@ -559,8 +639,11 @@ class World:
         by_kw = self.user_keyword[user]
         hits = by_kw.get(query)
         if hits is None:
-            hits = by_kw[query] = [mid for mid, kws in zip(self.user_delivered[user],
-                                                           self.user_kws[user]) if query in kws]
+            hits = by_kw[query] = [
+                mid
+                for mid, kws in zip(self.user_delivered[user], self.user_kws[user])
+                if query in kws
+            ]
         return hits
 
     def sent_matching(self, user: int, query: str) -> list[MailId]:
@@ -569,8 +652,9 @@ class World:
         hits = by_kw.get(query)
         if hits is None:
             mails = self.mails
-            hits = by_kw[query] = [mid for mid in self.user_sent[user]
-                                   if query in mails[mid].keywords]
+            hits = by_kw[query] = [
+                mid for mid in self.user_sent[user] if query in mails[mid].keywords
+            ]
         return hits
 
     def state(self, folder: str, flags: int) -> tuple[str, int]:
@@ -582,8 +666,9 @@ class World:
         return mid in self.users[self.mails[mid].user].where
 
     # -- trace -----------------------------------------------------------------------------------
-    def driver(self, handlers: Sequence[Callable[[Any], None]] | None = None
-               ) -> Generator[simpy.Event, Any, None]:
+    def driver(
+        self, handlers: Sequence[Callable[[Any], None]] | None = None
+    ) -> Generator[simpy.Event, Any, None]:
         """The SimPy process that feeds the trace to the model in time order.
 
         Items go by (time, kind, index) with kinds arrival < action < crash < disk down < disk
@@ -607,8 +692,15 @@ class World:
                 others.append((d.exists_from, 6, d.id, d))
         others.sort()  # by (time, kind, index): (kind, index) is unique, so never by the item
         if handlers is None:
-            handlers = (self.arrive, self.act, self.crash, self.disk_down, self.disk_up,
-                        self.signature_update, self.appear)
+            handlers = (
+                self.arrive,
+                self.act,
+                self.crash,
+                self.disk_down,
+                self.disk_up,
+                self.signature_update,
+                self.appear,
+            )
         arrive: Callable[[Any], None] = handlers[0]
         act: Callable[[Any], None] = handlers[1]
         handler: Callable[[Any], None]
@@ -673,7 +765,7 @@ class World:
         self.user_kws[m.user].append(kws)
         by_kw = self.user_keyword[m.user]
         if by_kw:  # keep the lists of queries this user has searched for up to date
-            for kw in (kws if len(kws) < 2 else dict.fromkeys(kws)):
+            for kw in kws if len(kws) < 2 else dict.fromkeys(kws):
                 hits = by_kw.get(kw)
                 if hits is not None:
                     hits.append(mid)

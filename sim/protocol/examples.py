@@ -65,8 +65,9 @@ _RFC1939_NOTES = (
 
 def rfc1939_config() -> Pop3Config:
     """The server of RFC 1939 §10: host 'dewey', fixed APOP timestamp."""
-    return Pop3Config(hostname="dewey", greeting="POP3 server ready",
-                      apop_timestamp=RFC1939_TIMESTAMP)
+    return Pop3Config(
+        hostname="dewey", greeting="POP3 server ready", apop_timestamp=RFC1939_TIMESTAMP
+    )
 
 
 def rfc1939_store() -> Store:
@@ -86,9 +87,14 @@ def session_rfc1939(render: bool = True) -> SessionRecord:
 
 def rfc2449_capa_config() -> Pop3Config:
     """A server whose CAPA reply is the RFC 2449 §5 example (165 octets)."""
-    return Pop3Config(expire=60, login_delay=900, pipelining=True, tls_available=False,
-                      implementation="Shlemazle-Plotz-v302",
-                      extra_capabilities=("SASL CRAM-MD5 KERBEROS_V4",))
+    return Pop3Config(
+        expire=60,
+        login_delay=900,
+        pipelining=True,
+        tls_available=False,
+        implementation="Shlemazle-Plotz-v302",
+        extra_capabilities=("SASL CRAM-MD5 KERBEROS_V4",),
+    )
 
 
 def session_rfc2449_capa(render: bool = True) -> SessionRecord:

@@ -43,9 +43,22 @@ from .message import Message
 from .session import SessionRecord, record
 
 CHUNK = 65536  # Thunderbird's partial-fetch chunk (FACTS.md)
-HEADER_FIELDS = ("From", "To", "Cc", "Bcc", "Subject", "Date", "Message-ID", "Priority",
-                 "X-Priority", "References", "Newsgroups", "In-Reply-To", "Content-Type",
-                 "Reply-To")
+HEADER_FIELDS = (
+    "From",
+    "To",
+    "Cc",
+    "Bcc",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "Priority",
+    "X-Priority",
+    "References",
+    "Newsgroups",
+    "In-Reply-To",
+    "Content-Type",
+    "Reply-To",
+)
 
 
 class SyncMode(enum.Enum):
@@ -128,15 +141,20 @@ class Updates:
 
     @property
     def any(self) -> bool:
-        return (self.exists is not None or bool(self.expunged) or bool(self.flags)
-                or bool(self.vanished))
+        return (
+            self.exists is not None
+            or bool(self.expunged)
+            or bool(self.flags)
+            or bool(self.vanished)
+        )
 
 
 class ImapClient:
     """One client connection to one engine; methods are the operations (see module docstring)."""
 
-    def __init__(self, engine: ImapServer, *, render: bool = False,
-                 session: SessionRecord | None = None) -> None:
+    def __init__(
+        self, engine: ImapServer, *, render: bool = False, session: SessionRecord | None = None
+    ) -> None:
         self.engine = engine
         self.render = render
         self.record = session or SessionRecord("imap")
@@ -148,8 +166,9 @@ class ImapClient:
         self._tag = 0
         self._idle_tag: str | None = None
         if engine.outbox.pending:  # the greeting of a fresh connection
-            data = record(self.record, engine.outbox, b"", render=render, note="greeting",
-                          round_trips=0)
+            data = record(
+                self.record, engine.outbox, b"", render=render, note="greeting", round_trips=0
+            )
             for resp in parse_responses(data, payloads_present=render):
                 if resp.code and resp.code.upper().startswith("CAPABILITY "):
                     self.capabilities = set(resp.code.upper().split()[1:])
@@ -164,8 +183,15 @@ class ImapClient:
         self._tag += 1
         return f"a{self._tag:03d}"
 
-    def command(self, text: str, *, literal: bytes | None = None, literal_plus: bool = False,
-                note: str = "", check: bool = True) -> list[Response]:
+    def command(
+        self,
+        text: str,
+        *,
+        literal: bytes | None = None,
+        literal_plus: bool = False,
+        note: str = "",
+        check: bool = True,
+    ) -> list[Response]:
         """Send ``<tag> <text>`` (plus an optional trailing literal); returns parsed responses.
 
         A synchronising literal costs a second round trip (the client waits for ``+``)."""
@@ -189,8 +215,14 @@ class ImapClient:
                 self.engine.receive_data(rest)
                 client += rest
                 trips = 2
-        data = record(self.record, self.engine.outbox, client, render=self.render,
-                      note=note or text.split(" ", 1)[0], round_trips=trips)
+        data = record(
+            self.record,
+            self.engine.outbox,
+            client,
+            render=self.render,
+            note=note or text.split(" ", 1)[0],
+            round_trips=trips,
+        )
         responses = parse_responses(data, payloads_present=self.render)
         self._track(responses)
         if check:
@@ -206,14 +238,23 @@ class ImapClient:
         vanished: list[int] = []
         for r in responses:
             t = r.tokens
-            if (r.tag == "*" and len(t) == 2 and isinstance(t[0], Atom)
-                    and t[0].upper() == "VANISHED"):  # not (EARLIER): live expunges
+            if (
+                r.tag == "*"
+                and len(t) == 2
+                and isinstance(t[0], Atom)
+                and t[0].upper() == "VANISHED"
+            ):  # not (EARLIER): live expunges
                 gone = _expand(str(t[1]))
                 vanished += gone
                 if self.exists is not None:
                     self.exists -= len(gone)
                 continue
-            if r.tag != "*" or len(t) < 2 or not isinstance(t[0], int) or not isinstance(t[1], Atom):
+            if (
+                r.tag != "*"
+                or len(t) < 2
+                or not isinstance(t[0], int)
+                or not isinstance(t[1], Atom)
+            ):
                 continue
             word = t[1].upper()
             if word == "EXISTS":
@@ -266,8 +307,14 @@ class ImapClient:
                 enabled |= {str(t).upper() for t in r.tokens[1:]}
         return enabled
 
-    def select(self, mailbox: str = "INBOX", *, examine: bool = False, condstore: bool = False,
-               qresync: tuple[int, int] | None = None) -> SelectInfo:
+    def select(
+        self,
+        mailbox: str = "INBOX",
+        *,
+        examine: bool = False,
+        condstore: bool = False,
+        qresync: tuple[int, int] | None = None,
+    ) -> SelectInfo:
         """SELECT/EXAMINE; ``qresync=(uidvalidity, modseq)`` resynchronises in the same round
         trip (RFC 7162 §3.2.5; QRESYNC must be enabled) -- see ``last_resync``."""
         verb = "EXAMINE" if examine else "SELECT"
@@ -288,8 +335,9 @@ class ImapClient:
                 elif word.upper() == "HIGHESTMODSEQ":
                     highest = int(value)
         self.last_resync = _resync(responses)
-        self.selected = SelectInfo(mailbox, self.exists or 0, uidvalidity, uidnext, examine,
-                                   highest)
+        self.selected = SelectInfo(
+            mailbox, self.exists or 0, uidvalidity, uidnext, examine, highest
+        )
         return self.selected
 
     def fetch_changes(self, since_modseq: int, *, vanished: bool = True) -> Resync:
@@ -313,8 +361,9 @@ class ImapClient:
         self.selected = None
 
     # -- reading mail --------------------------------------------------------------------------
-    def sync_headers(self, since_uid: int = 1, mode: SyncMode = SyncMode.ENVELOPE
-                     ) -> list[MessageSummary]:
+    def sync_headers(
+        self, since_uid: int = 1, mode: SyncMode = SyncMode.ENVELOPE
+    ) -> list[MessageSummary]:
         """Headers and structure of every message with UID >= ``since_uid`` (one command)."""
         if self.exists == 0:
             return []
@@ -322,10 +371,12 @@ class ImapClient:
         if mode is SyncMode.HEADERS:
             items = "UID FLAGS RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER]"
         elif mode is SyncMode.HEADER_FIELDS:
-            items = ("UID FLAGS RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER.FIELDS ("
-                     + " ".join(HEADER_FIELDS) + ")]")
-        responses = self.command(f"UID FETCH {max(1, since_uid)}:* ({items})",
-                                 note="sync headers")
+            items = (
+                "UID FLAGS RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER.FIELDS ("
+                + " ".join(HEADER_FIELDS)
+                + ")]"
+            )
+        responses = self.command(f"UID FETCH {max(1, since_uid)}:* ({items})", note="sync headers")
         out = []
         for r in responses:
             found = fetch_items(r)
@@ -337,10 +388,15 @@ class ImapClient:
                 continue  # n:* always includes the last message, even below n
             header = next((v for k, v in it.items() if k.startswith("BODY[")), None)
             size = it.get("RFC822.SIZE")
-            out.append(MessageSummary(uid, _flags(it.get("FLAGS")),
-                                      size if isinstance(size, int) else 0,
-                                      tuple(parts_of(it["BODYSTRUCTURE"])),
-                                      _octets(header)))
+            out.append(
+                MessageSummary(
+                    uid,
+                    _flags(it.get("FLAGS")),
+                    size if isinstance(size, int) else 0,
+                    tuple(parts_of(it["BODYSTRUCTURE"])),
+                    _octets(header),
+                )
+            )
         return out
 
     def fetch_flags(self, since_uid: int = 1) -> dict[int, frozenset[str]]:
@@ -359,16 +415,18 @@ class ImapClient:
         verb = "BODY" if mark_seen else "BODY.PEEK"
         return self._fetch_sections([uid], f"{verb}[{section}]", note="open message")
 
-    def fetch_attachment(self, uid: int, section: str, size: int,
-                         chunk: int | None = CHUNK) -> FetchResult:
+    def fetch_attachment(
+        self, uid: int, section: str, size: int, chunk: int | None = CHUNK
+    ) -> FetchResult:
         """An attachment on demand: whole, or in ``chunk``-octet partial fetches."""
         if chunk is None or size <= chunk:
             return self._fetch_sections([uid], f"BODY.PEEK[{section}]", note="attachment")
         octets = 0
         commands = 0
         for origin in range(0, size, chunk):
-            res = self._fetch_sections([uid], f"BODY.PEEK[{section}]<{origin}.{chunk}>",
-                                       note="attachment chunk")
+            res = self._fetch_sections(
+                [uid], f"BODY.PEEK[{section}]<{origin}.{chunk}>", note="attachment chunk"
+            )
             octets += res.total
             commands += 1
         return FetchResult({uid: octets}, commands)
@@ -381,19 +439,23 @@ class ImapClient:
         commands = 0
         ordered = sorted(set(uids))
         for i in range(0, len(ordered), batch):
-            res = self._fetch_sections(ordered[i:i + batch], "BODY.PEEK[]", note="offline sync",
-                                       extra="UID RFC822.SIZE FLAGS ")
+            res = self._fetch_sections(
+                ordered[i : i + batch],
+                "BODY.PEEK[]",
+                note="offline sync",
+                extra="UID RFC822.SIZE FLAGS ",
+            )
             octets.update(res.octets)
             commands += 1
         return FetchResult(octets, commands)
 
-    def _fetch_sections(self, uids: Sequence[int], item: str, *, note: str,
-                        extra: str = "") -> FetchResult:
+    def _fetch_sections(
+        self, uids: Sequence[int], item: str, *, note: str, extra: str = ""
+    ) -> FetchResult:
         octets: dict[int, int] = {}
         if not uids:
             return FetchResult(octets, 0)
-        responses = self.command(f"UID FETCH {uid_ranges(sorted(uids))} ({extra}{item})",
-                                 note=note)
+        responses = self.command(f"UID FETCH {uid_ranges(sorted(uids))} ({extra}{item})", note=note)
         for r in responses:
             found = fetch_items(r)
             if not found or not isinstance(found[1].get("UID"), int):
@@ -401,18 +463,22 @@ class ImapClient:
             uid = found[1]["UID"]
             assert isinstance(uid, int)
             octets[uid] = octets.get(uid, 0) + sum(
-                _octets(v) for k, v in found[1].items() if k.startswith("BODY["))
+                _octets(v) for k, v in found[1].items() if k.startswith("BODY[")
+            )
         return FetchResult(octets, 1)
 
     # -- changing mail -------------------------------------------------------------------------
-    def store_flags(self, uids: Sequence[int], flags: Iterable[str], *, add: bool = True,
-                    silent: bool = True) -> None:
+    def store_flags(
+        self, uids: Sequence[int], flags: Iterable[str], *, add: bool = True, silent: bool = True
+    ) -> None:
         """Flag upload: ``UID STORE set +FLAGS.SILENT (...)`` (or -FLAGS)."""
         if not uids:
             return
         op = ("+" if add else "-") + "FLAGS" + (".SILENT" if silent else "")
-        self.command(f"UID STORE {uid_ranges(sorted(set(uids)))} {op} "
-                     f"{flag_list(flags).decode()}", note="flags")
+        self.command(
+            f"UID STORE {uid_ranges(sorted(set(uids)))} {op} {flag_list(flags).decode()}",
+            note="flags",
+        )
 
     def move(self, uids: Sequence[int], mailbox: str) -> list[int]:
         """UID MOVE (or COPY + \\Deleted + EXPUNGE without MOVE); returns the new UIDs if told."""
@@ -456,12 +522,22 @@ class ImapClient:
                         hits += _expand(str(t[i + 1]))
         return hits
 
-    def append(self, mailbox: str, message: Message, flags: Iterable[str] = ("\\Seen",), *,
-               literal_plus: bool | None = None) -> int | None:
+    def append(
+        self,
+        mailbox: str,
+        message: Message,
+        flags: Iterable[str] = ("\\Seen",),
+        *,
+        literal_plus: bool | None = None,
+    ) -> int | None:
         """APPEND (e.g. to Sent); returns the new UID from APPENDUID.  The message is rendered."""
         plus = ("LITERAL+" in self.capabilities) if literal_plus is None else literal_plus
-        responses = self.command(f"APPEND {_astr(mailbox)} {flag_list(flags).decode()}",
-                                 literal=message.render(), literal_plus=plus, note="APPEND")
+        responses = self.command(
+            f"APPEND {_astr(mailbox)} {flag_list(flags).decode()}",
+            literal=message.render(),
+            literal_plus=plus,
+            note="APPEND",
+        )
         for r in responses:
             if r.code and r.code.upper().startswith("APPENDUID "):
                 return int(r.code.split()[2])
@@ -496,8 +572,14 @@ class ImapClient:
         self.engine.refresh()
         if not self.engine.outbox.pending:
             return Updates()
-        data = record(self.record, self.engine.outbox, b"", render=self.render, note="IDLE push",
-                      round_trips=0)
+        data = record(
+            self.record,
+            self.engine.outbox,
+            b"",
+            render=self.render,
+            note="IDLE push",
+            round_trips=0,
+        )
         return self._track(parse_responses(data, payloads_present=self.render))
 
     def idle_done(self) -> Updates:
@@ -506,8 +588,7 @@ class ImapClient:
         if tag is None:
             raise RuntimeError("idle_done() without idle_start()")
         self.engine.receive_data(b"DONE\r\n")
-        data = record(self.record, self.engine.outbox, b"DONE\r\n", render=self.render,
-                      note="DONE")
+        data = record(self.record, self.engine.outbox, b"DONE\r\n", render=self.render, note="DONE")
         responses = parse_responses(data, payloads_present=self.render)
         tagged = [r for r in responses if r.tag == tag]
         if not tagged or tagged[-1].status != "OK":
@@ -524,9 +605,16 @@ class ImapClient:
         return pushed
 
 
-def connect(engine: ImapServer, user: str, password: str, *, render: bool = False,
-            starttls: bool = False, capability: bool = True,
-            mailbox: str | None = "INBOX") -> ImapClient:
+def connect(
+    engine: ImapServer,
+    user: str,
+    password: str,
+    *,
+    render: bool = False,
+    starttls: bool = False,
+    capability: bool = True,
+    mailbox: str | None = "INBOX",
+) -> ImapClient:
     """A fresh connection as real clients open it: greeting, CAPABILITY, [STARTTLS, CAPABILITY],
     LOGIN and (unless ``mailbox`` is None) SELECT."""
     client = ImapClient(engine, render=render)
@@ -549,9 +637,17 @@ class SyncResult:
     messages: tuple[MessageSummary, ...]
 
 
-def sync_session(engine: ImapServer, user: str, password: str, *, since_uid: int = 1,
-                 mode: SyncMode = SyncMode.ENVELOPE, mailbox: str = "INBOX",
-                 starttls: bool = False, render: bool = False) -> SyncResult:
+def sync_session(
+    engine: ImapServer,
+    user: str,
+    password: str,
+    *,
+    since_uid: int = 1,
+    mode: SyncMode = SyncMode.ENVELOPE,
+    mailbox: str = "INBOX",
+    starttls: bool = False,
+    render: bool = False,
+) -> SyncResult:
     """A client that connects, syncs headers and structure of UIDs >= ``since_uid``, and logs out
     (a new device's first look, or a polling client without a kept-open connection)."""
     client = connect(engine, user, password, render=render, starttls=starttls, mailbox=mailbox)

@@ -48,6 +48,8 @@ def line_split(data: bytes) -> list[bytes]:
     if lines and lines[-1] == b"":
         lines.pop()  # data ended with a line end
     return lines
+
+
 TEXT_LINE = 72  # characters of filler text per line (before CRLF)
 B64_LINE = 76  # RFC 2045 §6.8: encoded lines are at most 76 characters
 
@@ -78,12 +80,56 @@ def _stream(seed: int) -> Iterator[int]:
 
 
 _WORDS = (
-    "mail", "server", "client", "folder", "message", "inbox", "sync", "device", "phone", "laptop",
-    "desktop", "network", "meeting", "report", "budget", "project", "schedule", "invoice", "travel",
-    "photo", "lunch", "review", "draft", "notes", "agenda", "update", "question", "answer",
-    "please", "thanks", "tomorrow", "today", "week", "month", "plan", "team", "office", "home",
-    "family", "weekend", "holiday", "ticket", "order", "delivery", "account", "password", "backup",
-    "archive", "protocol", "offline",
+    "mail",
+    "server",
+    "client",
+    "folder",
+    "message",
+    "inbox",
+    "sync",
+    "device",
+    "phone",
+    "laptop",
+    "desktop",
+    "network",
+    "meeting",
+    "report",
+    "budget",
+    "project",
+    "schedule",
+    "invoice",
+    "travel",
+    "photo",
+    "lunch",
+    "review",
+    "draft",
+    "notes",
+    "agenda",
+    "update",
+    "question",
+    "answer",
+    "please",
+    "thanks",
+    "tomorrow",
+    "today",
+    "week",
+    "month",
+    "plan",
+    "team",
+    "office",
+    "home",
+    "family",
+    "weekend",
+    "holiday",
+    "ticket",
+    "order",
+    "delivery",
+    "account",
+    "password",
+    "backup",
+    "archive",
+    "protocol",
+    "offline",
 )
 _B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
@@ -490,8 +536,11 @@ class Message:
             return True
         data = self.render()
         crlf = data.count(CRLF)
-        return (self.dot_lines == 0 and data.count(b"\r") == crlf == data.count(b"\n")
-                and (not data or data.endswith(CRLF)))
+        return (
+            self.dot_lines == 0
+            and data.count(b"\r") == crlf == data.count(b"\n")
+            and (not data or data.endswith(CRLF))
+        )
 
     def top_size(self, lines: int) -> int:
         """Octets of the header, the blank line and the first ``lines`` body lines (POP3 TOP)."""
@@ -701,6 +750,7 @@ def _parse_multipart(body: bytes, boundary: str) -> tuple[bytes, list[bytes], by
 
 # -- synthetic messages ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Attachment:
     """An attachment of ``size`` octets before base64 encoding."""
@@ -736,7 +786,9 @@ def synthesize(
     tag = hashlib.sha256(str(seed).encode()).hexdigest()[:16]
     mid = message_id or f"<{tag}@lab.example>"
     lead = " ".join(keywords)
-    text = Filler(FillerKind.TEXT, size=max(text_size, len(lead) + 2 if lead else 0), seed=seed, lead=lead)
+    text = Filler(
+        FillerKind.TEXT, size=max(text_size, len(lead) + 2 if lead else 0), seed=seed, lead=lead
+    )
     fields = [
         f"Date: {_rfc5322_date(when)}",
         f"From: {sender}",

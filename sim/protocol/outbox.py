@@ -99,8 +99,9 @@ class Outbox:
             self._items.append(data)
             self._size += len(data)
 
-    def write_payload(self, message: Message, start: int = 0, length: int | None = None,
-                      *, stuffed: bool = False) -> int:
+    def write_payload(
+        self, message: Message, start: int = 0, length: int | None = None, *, stuffed: bool = False
+    ) -> int:
         """Queue a slice of a message; returns the octets it will occupy on the wire."""
         end = message.size if length is None else min(message.size, start + max(0, length))
         start = min(max(0, start), message.size)

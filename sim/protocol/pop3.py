@@ -69,11 +69,34 @@ from .sasl import parse_plain
 from .store import Account, Store, StoredMessage
 
 __all__ = [
-    "LEGAL_COMMANDS", "MAX_COMMAND_LINE", "MAX_STATUS_LINE", "NEVER", "AuthFailed", "AuthMethod",
-    "Authenticated", "CloseReason", "CommandReceived", "ErrorKind", "LockRefused", "MarkedDeleted",
-    "MarksCleared", "MessageRetrieved", "MessagesExpunged", "Pop3Command", "Pop3Config",
-    "Pop3Event", "Pop3Server", "Pop3State", "ProtocolError", "SessionClosed", "StateChanged",
-    "TlsRequested", "TlsStarted", "apop_digest", "capability_lines", "unique_id",
+    "LEGAL_COMMANDS",
+    "MAX_COMMAND_LINE",
+    "MAX_STATUS_LINE",
+    "NEVER",
+    "AuthFailed",
+    "AuthMethod",
+    "Authenticated",
+    "CloseReason",
+    "CommandReceived",
+    "ErrorKind",
+    "LockRefused",
+    "MarkedDeleted",
+    "MarksCleared",
+    "MessageRetrieved",
+    "MessagesExpunged",
+    "Pop3Command",
+    "Pop3Config",
+    "Pop3Event",
+    "Pop3Server",
+    "Pop3State",
+    "ProtocolError",
+    "SessionClosed",
+    "StateChanged",
+    "TlsRequested",
+    "TlsStarted",
+    "apop_digest",
+    "capability_lines",
+    "unique_id",
 ]
 
 _NUMBER = re.compile(r"[0-9]{1,12}")
@@ -99,10 +122,14 @@ def _plural(n: int, word: str) -> str:
 class Pop3Server:
     """One POP3 connection, server side.  The greeting is queued in :attr:`outbox` at once."""
 
-    def __init__(self, store: Store, config: Pop3Config | None = None, *,
-                 connection_id: int = 0) -> None:
-        if (isinstance(connection_id, bool) or not isinstance(connection_id, int)
-                or connection_id < 0):
+    def __init__(
+        self, store: Store, config: Pop3Config | None = None, *, connection_id: int = 0
+    ) -> None:
+        if (
+            isinstance(connection_id, bool)
+            or not isinstance(connection_id, int)
+            or connection_id < 0
+        ):
             raise ValueError(f"connection_id={connection_id!r}: allowed an int >= 0")
         self.store = store
         self.config = config if config is not None else Pop3Config()
@@ -115,7 +142,8 @@ class Pop3Server:
         self.timestamp: str | None = None
         if self.config.apop:
             self.timestamp = self.config.apop_timestamp or (
-                f"<{connection_id}.0@{self.config.hostname}>")
+                f"<{connection_id}.0@{self.config.hostname}>"
+            )
         self._pending_user: str | None = None
         self._buffer = bytearray()
         self._discarding = False
@@ -147,8 +175,9 @@ class Pop3Server:
             if self._discarding or len(self._buffer) + len(piece) + 1 > MAX_COMMAND_LINE:
                 self._discarding = False
                 self._buffer.clear()
-                events += self._error(ErrorKind.LINE_TOO_LONG, None,
-                                      f"line too long (max {MAX_COMMAND_LINE} octets)")
+                events += self._error(
+                    ErrorKind.LINE_TOO_LONG, None, f"line too long (max {MAX_COMMAND_LINE} octets)"
+                )
                 continue
             line = bytes(self._buffer) + piece
             self._buffer.clear()
@@ -227,14 +256,16 @@ class Pop3Server:
         if self._sasl_pending:
             self._sasl_pending = False
             if line == b"*":
-                return self._error(ErrorKind.BAD_ARGUMENTS, Pop3Command.AUTH,
-                                   "authentication cancelled")
+                return self._error(
+                    ErrorKind.BAD_ARGUMENTS, Pop3Command.AUTH, "authentication cancelled"
+                )
             return self._sasl_plain(line)
         if not line.strip(b" "):
             return self._error(ErrorKind.EMPTY_LINE, None, "empty command")
         if any(b < 0x20 or b > 0x7E for b in line):
-            return self._error(ErrorKind.BAD_OCTETS, None,
-                               "command contains non-printable or non-ASCII octets")
+            return self._error(
+                ErrorKind.BAD_OCTETS, None, "command contains non-printable or non-ASCII octets"
+            )
         text = line.decode("ascii")
         keyword, _, rest = text.partition(" ")
         command = _COMMANDS.get(keyword.upper())
@@ -242,12 +273,15 @@ class Pop3Server:
             shown = keyword[:40] or "(blank)"
             return self._error(ErrorKind.UNKNOWN_COMMAND, None, f"unknown command {shown}")
         args = (rest,) if command is Pop3Command.PASS and rest else tuple(rest.split())
-        events: list[Pop3Event] = [CommandReceived(command, ("***",) if command is
-                                                   Pop3Command.PASS and args else args)]
+        events: list[Pop3Event] = [
+            CommandReceived(command, ("***",) if command is Pop3Command.PASS and args else args)
+        ]
         if command not in LEGAL_COMMANDS[self.state]:
-            return events + self._error(ErrorKind.WRONG_STATE, command,
-                                        f"{command.value} not allowed in "
-                                        f"{self.state.value} state")
+            return events + self._error(
+                ErrorKind.WRONG_STATE,
+                command,
+                f"{command.value} not allowed in {self.state.value} state",
+            )
         return events + _HANDLERS[command](self, args)
 
     def _usage(self, command: Pop3Command, usage: str) -> list[Pop3Event]:
@@ -261,8 +295,9 @@ class Pop3Server:
         if not 1 <= number <= len(self._snapshot):
             return self._error(ErrorKind.NO_SUCH_MESSAGE, command, "no such message")
         if number in self._marked:
-            return self._error(ErrorKind.NO_SUCH_MESSAGE, command,
-                               f"message {number} already deleted")
+            return self._error(
+                ErrorKind.NO_SUCH_MESSAGE, command, f"message {number} already deleted"
+            )
         return number
 
     def _set_state(self, new: Pop3State) -> list[Pop3Event]:
@@ -278,8 +313,9 @@ class Pop3Server:
     # -- AUTHORIZATION ----------------------------------------------------------------------------
     def _user(self, args: tuple[str, ...]) -> list[Pop3Event]:
         if not self.config.user_command:
-            return self._error(ErrorKind.NOT_AVAILABLE, Pop3Command.USER,
-                               "USER not available, use APOP")
+            return self._error(
+                ErrorKind.NOT_AVAILABLE, Pop3Command.USER, "USER not available, use APOP"
+            )
         if len(args) != 1:
             return self._usage(Pop3Command.USER, "USER name")
         self._pending_user = args[0]
@@ -304,7 +340,8 @@ class Pop3Server:
         user, digest = args[0], args[1].lower()
         account = self.store.accounts.get(user)
         if account is not None and not hmac.compare_digest(
-                apop_digest(self.timestamp, account.password), digest):
+            apop_digest(self.timestamp, account.password), digest
+        ):
             account = None
         return self._login(user, account, AuthMethod.APOP)
 
@@ -324,9 +361,15 @@ class Pop3Server:
         octets = sum(m.size for m in self._snapshot)
         events = self._set_state(Pop3State.TRANSACTION)
         count = len(self._snapshot)
-        self._ok(self.config.texts.pass_ok.format(
-            user=user, hostname=self.config.hostname, count=count,
-            messages=_plural(count, "message"), octets=octets))
+        self._ok(
+            self.config.texts.pass_ok.format(
+                user=user,
+                hostname=self.config.hostname,
+                count=count,
+                messages=_plural(count, "message"),
+                octets=octets,
+            )
+        )
         return events + [Authenticated(user, method, len(self._snapshot), octets)]
 
     def _auth(self, args: tuple[str, ...]) -> list[Pop3Event]:
@@ -337,8 +380,9 @@ class Pop3Server:
         if not 1 <= len(args) <= 2:
             return self._usage(Pop3Command.AUTH, "AUTH PLAIN [initial-response]")
         if args[0].upper() != "PLAIN":
-            return self._error(ErrorKind.NOT_AVAILABLE, Pop3Command.AUTH,
-                               f"unsupported mechanism {args[0][:30]}")
+            return self._error(
+                ErrorKind.NOT_AVAILABLE, Pop3Command.AUTH, f"unsupported mechanism {args[0][:30]}"
+            )
         self._pending_user = None
         if len(args) == 1:
             self._sasl_pending = True
@@ -350,8 +394,9 @@ class Pop3Server:
         try:
             decoded = base64.b64decode(b"" if response == b"=" else response, validate=True)
         except (binascii.Error, ValueError):
-            return self._error(ErrorKind.BAD_ARGUMENTS, Pop3Command.AUTH,
-                               "the SASL response is not base64")
+            return self._error(
+                ErrorKind.BAD_ARGUMENTS, Pop3Command.AUTH, "the SASL response is not base64"
+            )
         plain = parse_plain(decoded)
         if isinstance(plain, str):
             self._status("-ERR", "[AUTH] invalid user name or password")
@@ -368,8 +413,9 @@ class Pop3Server:
         if not self.config.tls_available:
             return self._error(ErrorKind.NOT_AVAILABLE, Pop3Command.STLS, "STLS not available")
         if self.tls_active:
-            return self._error(ErrorKind.NOT_AVAILABLE, Pop3Command.STLS,
-                               "command not permitted when TLS active")
+            return self._error(
+                ErrorKind.NOT_AVAILABLE, Pop3Command.STLS, "command not permitted when TLS active"
+            )
         self._ok("Begin TLS negotiation")
         self.awaiting_tls = True
         self._buffer.clear()
@@ -381,8 +427,11 @@ class Pop3Server:
         if args:
             return self._usage(Pop3Command.STAT, "STAT")
         count = len(self._visible())
-        self._ok(self.config.texts.stat_ok.format(count=count, messages=_plural(count, "message"),
-                                                  octets=self._visible_octets()))
+        self._ok(
+            self.config.texts.stat_ok.format(
+                count=count, messages=_plural(count, "message"), octets=self._visible_octets()
+            )
+        )
         return []
 
     def _list(self, args: tuple[str, ...]) -> list[Pop3Event]:
@@ -395,9 +444,13 @@ class Pop3Server:
             self._ok(f"{number} {self._snapshot[number - 1].size}")
             return []
         visible = self._visible()
-        self._ok(self.config.texts.list_ok.format(count=len(visible),
-                                                  messages=_plural(len(visible), "message"),
-                                                  octets=self._visible_octets()))
+        self._ok(
+            self.config.texts.list_ok.format(
+                count=len(visible),
+                messages=_plural(len(visible), "message"),
+                octets=self._visible_octets(),
+            )
+        )
         self._multiline([f"{n} {self._snapshot[n - 1].size}" for n in visible])
         return []
 
@@ -419,8 +472,11 @@ class Pop3Server:
         if isinstance(number, list):
             return number
         if not _NUMBER.fullmatch(args[1]):
-            return self._error(ErrorKind.BAD_ARGUMENTS, Pop3Command.TOP,
-                               "invalid line count (allowed 0..999999999999)")
+            return self._error(
+                ErrorKind.BAD_ARGUMENTS,
+                Pop3Command.TOP,
+                "invalid line count (allowed 0..999999999999)",
+            )
         lines = int(args[1])
         stored = self._snapshot[number - 1]
         octets = stored.message.top_size(lines)
@@ -449,9 +505,13 @@ class Pop3Server:
             return self._usage(Pop3Command.RSET, "RSET")
         cleared = tuple(sorted(self._marked))
         self._marked.clear()
-        self._ok(self.config.texts.rset_ok.format(
-            count=len(self._snapshot), messages=_plural(len(self._snapshot), "message"),
-            octets=self._visible_octets()))
+        self._ok(
+            self.config.texts.rset_ok.format(
+                count=len(self._snapshot),
+                messages=_plural(len(self._snapshot), "message"),
+                octets=self._visible_octets(),
+            )
+        )
         return [MarksCleared(cleared)]
 
     def _uidl(self, args: tuple[str, ...]) -> list[Pop3Event]:
@@ -498,8 +558,11 @@ class Pop3Server:
             template = texts.quit_deleted_empty if left == 0 else texts.quit_deleted_left
         else:
             template = texts.quit_empty if left == 0 else texts.quit_left
-        self._ok(template.format(hostname=self.config.hostname, count=left,
-                                 messages=_plural(left, "message")))
+        self._ok(
+            template.format(
+                hostname=self.config.hostname, count=left, messages=_plural(left, "message")
+            )
+        )
         self.closed = True
         return events + [SessionClosed(CloseReason.QUIT, len(removed))]
 
@@ -510,12 +573,19 @@ class Pop3Server:
 
 #: The handler of each command, called once the state table has allowed it.
 _HANDLERS: dict[Pop3Command, Callable[[Pop3Server, tuple[str, ...]], list[Pop3Event]]] = {
-    Pop3Command.USER: Pop3Server._user, Pop3Command.PASS: Pop3Server._pass,
-    Pop3Command.APOP: Pop3Server._apop, Pop3Command.STAT: Pop3Server._stat,
-    Pop3Command.LIST: Pop3Server._list, Pop3Command.RETR: Pop3Server._retr,
-    Pop3Command.DELE: Pop3Server._dele, Pop3Command.NOOP: Pop3Server._noop,
-    Pop3Command.RSET: Pop3Server._rset, Pop3Command.TOP: Pop3Server._top,
-    Pop3Command.UIDL: Pop3Server._uidl, Pop3Command.QUIT: Pop3Server._quit,
-    Pop3Command.CAPA: Pop3Server._capa, Pop3Command.STLS: Pop3Server._stls,
+    Pop3Command.USER: Pop3Server._user,
+    Pop3Command.PASS: Pop3Server._pass,
+    Pop3Command.APOP: Pop3Server._apop,
+    Pop3Command.STAT: Pop3Server._stat,
+    Pop3Command.LIST: Pop3Server._list,
+    Pop3Command.RETR: Pop3Server._retr,
+    Pop3Command.DELE: Pop3Server._dele,
+    Pop3Command.NOOP: Pop3Server._noop,
+    Pop3Command.RSET: Pop3Server._rset,
+    Pop3Command.TOP: Pop3Server._top,
+    Pop3Command.UIDL: Pop3Server._uidl,
+    Pop3Command.QUIT: Pop3Server._quit,
+    Pop3Command.CAPA: Pop3Server._capa,
+    Pop3Command.STLS: Pop3Server._stls,
     Pop3Command.AUTH: Pop3Server._auth,
 }

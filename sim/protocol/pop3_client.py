@@ -85,10 +85,14 @@ class PollOptions:
     def __post_init__(self) -> None:
         for name in ("user", "password"):
             value = getattr(self, name)
-            if not isinstance(value, str) or not value or any(
-                    not 0x20 < ord(c) < 0x7F for c in value):
-                raise ValueError(f"{name}={value!r}: allowed 1+ printable ASCII characters "
-                                 "without spaces")
+            if (
+                not isinstance(value, str)
+                or not value
+                or any(not 0x20 < ord(c) < 0x7F for c in value)
+            ):
+                raise ValueError(
+                    f"{name}={value!r}: allowed 1+ printable ASCII characters without spaces"
+                )
         if not isinstance(self.auth, AuthMethod):
             raise ValueError(f"auth={self.auth!r}: allowed {[m.name for m in AuthMethod]}")
         if not isinstance(self.leave, LeavePolicy):
@@ -152,8 +156,14 @@ class _Driver:
         self.session = SessionRecord("pop3")
 
     def greeting(self) -> bytes:
-        return record(self.session, self.server.outbox, b"", render=self.render,
-                      note="greeting", round_trips=0)
+        return record(
+            self.session,
+            self.server.outbox,
+            b"",
+            render=self.render,
+            note="greeting",
+            round_trips=0,
+        )
 
     def send(self, line: str, note: str = "") -> bytes:
         if self.limit is not None and self.sent >= self.limit:
@@ -181,8 +191,14 @@ def _listing(reply: bytes) -> list[tuple[int, str]]:
     return out
 
 
-def poll(server: Pop3Server, options: PollOptions, *, now: float = 0.0,
-         memory: ClientMemory | None = None, render: bool = False) -> PollResult:
+def poll(
+    server: Pop3Server,
+    options: PollOptions,
+    *,
+    now: float = 0.0,
+    memory: ClientMemory | None = None,
+    render: bool = False,
+) -> PollResult:
     """One complete POP3 poll against ``server`` (a fresh engine with its greeting queued)."""
     memory = memory if memory is not None else ClientMemory()
     drv = _Driver(server, render, options.interrupt_after)
@@ -204,9 +220,16 @@ def poll(server: Pop3Server, options: PollOptions, *, now: float = 0.0,
             listed = set(uids_seen) - {c.uid for c in kept}
             ages = {uid: t for uid, t in first_seen.items() if uid in listed}
             partial &= listed
-        return PollResult(outcome, drv.session, tuple(fetched), tuple(headers), kept,
-                          tuple(uids_seen), tuple(redownloaded),
-                          ClientMemory(frozenset(have), frozenset(partial), ages))
+        return PollResult(
+            outcome,
+            drv.session,
+            tuple(fetched),
+            tuple(headers),
+            kept,
+            tuple(uids_seen),
+            tuple(redownloaded),
+            ClientMemory(frozenset(have), frozenset(partial), ages),
+        )
 
     def quit_with(outcome: PollOutcome) -> PollResult:
         drv.send("QUIT", "end session")
@@ -232,8 +255,9 @@ def poll(server: Pop3Server, options: PollOptions, *, now: float = 0.0,
             drv.send(f"USER {options.user}", "log in")
             reply = drv.send(f"PASS {options.password}", "password in clear")
         if not _ok(reply):
-            return quit_with(PollOutcome.LOCKED if b"[IN-USE]" in reply
-                             else PollOutcome.AUTH_FAILED)
+            return quit_with(
+                PollOutcome.LOCKED if b"[IN-USE]" in reply else PollOutcome.AUTH_FAILED
+            )
         drv.send("STAT", "count and size")
         sizes = dict((n, int(v)) for n, v in _listing(drv.send("LIST", "sizes")))
         uidl: dict[int, str] = {}
@@ -279,8 +303,9 @@ def poll(server: Pop3Server, options: PollOptions, *, now: float = 0.0,
         return result(PollOutcome.INTERRUPTED)
 
 
-def replay(server: Pop3Server, lines: Sequence[str], *, render: bool = True,
-           notes: Sequence[str] = ()) -> SessionRecord:
+def replay(
+    server: Pop3Server, lines: Sequence[str], *, render: bool = True, notes: Sequence[str] = ()
+) -> SessionRecord:
     """Send fixed command lines one by one (a canned RFC session); the greeting comes first."""
     drv = _Driver(server, render, None)
     drv.greeting()

@@ -18,10 +18,30 @@ MAX_COMMAND_LINE = 255  # octets including CRLF (RFC 2449 §4)
 NEVER: Literal["NEVER"] = "NEVER"
 
 # Order of the CAPA lines: the order of the RFC 2449 §5 example, unknown extras before STLS.
-_CAPA_ORDER = ("TOP", "USER", "SASL", "RESP-CODES", "LOGIN-DELAY", "PIPELINING", "EXPIRE", "UIDL",
-               "IMPLEMENTATION")
-_MANAGED = frozenset({"TOP", "USER", "RESP-CODES", "LOGIN-DELAY", "PIPELINING", "EXPIRE", "UIDL",
-                      "IMPLEMENTATION", "STLS"})
+_CAPA_ORDER = (
+    "TOP",
+    "USER",
+    "SASL",
+    "RESP-CODES",
+    "LOGIN-DELAY",
+    "PIPELINING",
+    "EXPIRE",
+    "UIDL",
+    "IMPLEMENTATION",
+)
+_MANAGED = frozenset(
+    {
+        "TOP",
+        "USER",
+        "RESP-CODES",
+        "LOGIN-DELAY",
+        "PIPELINING",
+        "EXPIRE",
+        "UIDL",
+        "IMPLEMENTATION",
+        "STLS",
+    }
+)
 _PRINTABLE = re.compile(r"[\x20-\x7e]*")
 _TIMESTAMP = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]+>")  # printable, no spaces, no inner < >
 
@@ -86,30 +106,40 @@ class Pop3Texts:
         for name, allowed in _TEXT_FIELDS.items():
             value = getattr(self, name)
             if not isinstance(value, str) or not _PRINTABLE.fullmatch(value) or len(value) > 200:
-                raise ValueError(f"Pop3Texts.{name}={value!r}: allowed printable ASCII, at most "
-                                 "200 characters")
+                raise ValueError(
+                    f"Pop3Texts.{name}={value!r}: allowed printable ASCII, at most 200 characters"
+                )
             try:
                 fields = template_fields(value)
             except ValueError as exc:
                 raise ValueError(f"Pop3Texts.{name}={value!r}: {exc}") from None
             bad = {f for f, _ in fields} - allowed
             if bad:
-                raise ValueError(f"Pop3Texts.{name}={value!r}: unknown fields {sorted(bad)}; "
-                                 f"allowed {sorted(allowed)}")
+                raise ValueError(
+                    f"Pop3Texts.{name}={value!r}: unknown fields {sorted(bad)}; "
+                    f"allowed {sorted(allowed)}"
+                )
             if any(spec for _, spec in fields):  # the cost model counts plain decimal digits
-                raise ValueError(f"Pop3Texts.{name}={value!r}: allowed plain fields only "
-                                 "(no format spec)")
+                raise ValueError(
+                    f"Pop3Texts.{name}={value!r}: allowed plain fields only (no format spec)"
+                )
         try:
             fields = template_fields(self.uidl_id) if isinstance(self.uidl_id, str) else []
         except ValueError as exc:
             raise ValueError(f"Pop3Texts.uidl_id={self.uidl_id!r}: {exc}") from None
-        if ({f for f, _ in fields} - {"uidvalidity", "uid"} or not any(f == "uid" for f, _ in fields)
-                or any(spec not in ("", "08x", "08X") for _, spec in fields)):
-            raise ValueError(f"Pop3Texts.uidl_id={self.uidl_id!r}: allowed {{uid}} and "
-                             "{uidvalidity}, each plain decimal or ':08x'/':08X'")
+        if (
+            {f for f, _ in fields} - {"uidvalidity", "uid"}
+            or not any(f == "uid" for f, _ in fields)
+            or any(spec not in ("", "08x", "08X") for _, spec in fields)
+        ):
+            raise ValueError(
+                f"Pop3Texts.uidl_id={self.uidl_id!r}: allowed {{uid}} and "
+                "{uidvalidity}, each plain decimal or ':08x'/':08X'"
+            )
         if not _UIDL_CHARS.fullmatch(template_fixed_text(self.uidl_id)):
-            raise ValueError(f"Pop3Texts.uidl_id={self.uidl_id!r}: literal text must be "
-                             "0x21-0x7E (RFC 1939 §7)")
+            raise ValueError(
+                f"Pop3Texts.uidl_id={self.uidl_id!r}: literal text must be 0x21-0x7E (RFC 1939 §7)"
+            )
 
     def unique_id(self, uidvalidity: int, uid: int) -> str:
         """The UIDL id of a message (RFC 1939 §7: 1-70 characters 0x21-0x7E)."""
@@ -133,10 +163,17 @@ class Pop3Texts:
 _COUNTS = frozenset({"count", "messages", "octets"})
 #: The fields each text may use (what the engine knows when it sends that reply).
 _TEXT_FIELDS: dict[str, frozenset[str]] = {
-    "user_ok": frozenset({"hostname"}), "pass_ok": _COUNTS | {"user", "hostname"},
-    "stat_ok": _COUNTS, "list_ok": _COUNTS, "uidl_ok": frozenset(), "retr_ok": frozenset({"octets"}),
-    "top_ok": frozenset(), "dele_ok": frozenset({"number"}), "rset_ok": _COUNTS,
-    "capa_ok": frozenset(), "quit_unauthenticated": frozenset({"hostname"}),
+    "user_ok": frozenset({"hostname"}),
+    "pass_ok": _COUNTS | {"user", "hostname"},
+    "stat_ok": _COUNTS,
+    "list_ok": _COUNTS,
+    "uidl_ok": frozenset(),
+    "retr_ok": frozenset({"octets"}),
+    "top_ok": frozenset(),
+    "dele_ok": frozenset({"number"}),
+    "rset_ok": _COUNTS,
+    "capa_ok": frozenset(),
+    "quit_unauthenticated": frozenset({"hostname"}),
     "quit_left": frozenset({"hostname", "count", "messages"}),
     "quit_empty": frozenset({"hostname", "count", "messages"}),
     "quit_deleted_left": frozenset({"hostname", "count", "messages"}),
@@ -182,36 +219,53 @@ class Pop3Config:
         _check_text("hostname", self.hostname, 64, spaces=False)
         _check_text("greeting", self.greeting, 300)
         if self.apop_timestamp is not None and (
-                not isinstance(self.apop_timestamp, str)
-                or not _TIMESTAMP.fullmatch(self.apop_timestamp)
-                or len(self.apop_timestamp) > 100):
-            raise ValueError(f"apop_timestamp={self.apop_timestamp!r}: allowed '<...>' of "
-                             "printable ASCII without spaces, at most 100 characters")
-        if self.expire is not None and self.expire != NEVER and (
-                isinstance(self.expire, bool) or not isinstance(self.expire, int)
-                or not 0 <= self.expire <= 100_000):
+            not isinstance(self.apop_timestamp, str)
+            or not _TIMESTAMP.fullmatch(self.apop_timestamp)
+            or len(self.apop_timestamp) > 100
+        ):
+            raise ValueError(
+                f"apop_timestamp={self.apop_timestamp!r}: allowed '<...>' of "
+                "printable ASCII without spaces, at most 100 characters"
+            )
+        if (
+            self.expire is not None
+            and self.expire != NEVER
+            and (
+                isinstance(self.expire, bool)
+                or not isinstance(self.expire, int)
+                or not 0 <= self.expire <= 100_000
+            )
+        ):
             raise ValueError(f"expire={self.expire!r}: allowed 0..100000 days, 'NEVER' or None")
         if self.login_delay is not None and (
-                isinstance(self.login_delay, bool) or not isinstance(self.login_delay, int)
-                or not 0 <= self.login_delay <= 10_000_000):
-            raise ValueError(f"login_delay={self.login_delay!r}: allowed 0..10000000 seconds "
-                             "or None")
-        if self.sasl_plain and any(c.split(" ")[0].upper() == "SASL"
-                                   for c in self.extra_capabilities):
-            raise ValueError("sasl_plain=True with a SASL item in extra_capabilities; allowed: "
-                             "one of them")
+            isinstance(self.login_delay, bool)
+            or not isinstance(self.login_delay, int)
+            or not 0 <= self.login_delay <= 10_000_000
+        ):
+            raise ValueError(
+                f"login_delay={self.login_delay!r}: allowed 0..10000000 seconds or None"
+            )
+        if self.sasl_plain and any(
+            c.split(" ")[0].upper() == "SASL" for c in self.extra_capabilities
+        ):
+            raise ValueError(
+                "sasl_plain=True with a SASL item in extra_capabilities; allowed: one of them"
+            )
         if not isinstance(self.texts, Pop3Texts):
             raise ValueError(f"texts={self.texts!r}: allowed a Pop3Texts")
         if self.implementation is not None:
             _check_text("implementation", self.implementation, 200)
         if not isinstance(self.extra_capabilities, tuple):
-            raise ValueError(f"extra_capabilities={self.extra_capabilities!r}: allowed a tuple "
-                             "of str")
+            raise ValueError(
+                f"extra_capabilities={self.extra_capabilities!r}: allowed a tuple of str"
+            )
         for cap in self.extra_capabilities:
             _check_text("extra_capabilities item", cap, 200)
             if cap.split(" ")[0].upper() in _MANAGED:
-                raise ValueError(f"extra_capabilities item {cap!r}: allowed only capabilities "
-                                 f"the config does not manage (not {sorted(_MANAGED)})")
+                raise ValueError(
+                    f"extra_capabilities item {cap!r}: allowed only capabilities "
+                    f"the config does not manage (not {sorted(_MANAGED)})"
+                )
 
 
 def capability_lines(config: Pop3Config, state: Pop3State, tls_active: bool) -> list[str]:

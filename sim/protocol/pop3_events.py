@@ -40,11 +40,31 @@ class Pop3Command(enum.Enum):
     AUTH = "AUTH"
 
 
-_AUTH = frozenset({Pop3Command.USER, Pop3Command.PASS, Pop3Command.APOP, Pop3Command.QUIT,
-                   Pop3Command.CAPA, Pop3Command.STLS, Pop3Command.AUTH})
-_TRANS = frozenset({Pop3Command.STAT, Pop3Command.LIST, Pop3Command.RETR, Pop3Command.DELE,
-                    Pop3Command.NOOP, Pop3Command.RSET, Pop3Command.TOP, Pop3Command.UIDL,
-                    Pop3Command.QUIT, Pop3Command.CAPA})
+_AUTH = frozenset(
+    {
+        Pop3Command.USER,
+        Pop3Command.PASS,
+        Pop3Command.APOP,
+        Pop3Command.QUIT,
+        Pop3Command.CAPA,
+        Pop3Command.STLS,
+        Pop3Command.AUTH,
+    }
+)
+_TRANS = frozenset(
+    {
+        Pop3Command.STAT,
+        Pop3Command.LIST,
+        Pop3Command.RETR,
+        Pop3Command.DELE,
+        Pop3Command.NOOP,
+        Pop3Command.RSET,
+        Pop3Command.TOP,
+        Pop3Command.UIDL,
+        Pop3Command.QUIT,
+        Pop3Command.CAPA,
+    }
+)
 
 #: Which commands may be issued in which state (RFC 1939 §4-§7, RFC 2449 §5, RFC 2595 §4).
 #: UPDATE is entered only by QUIT and the session ends there, so nothing is legal in it.
@@ -175,7 +195,17 @@ class SessionClosed:
 
 
 Pop3Event = (
-    CommandReceived | ProtocolError | StateChanged | Authenticated | AuthFailed | LockRefused
-    | MessageRetrieved | MarkedDeleted | MarksCleared | MessagesExpunged | TlsRequested
-    | TlsStarted | SessionClosed
+    CommandReceived
+    | ProtocolError
+    | StateChanged
+    | Authenticated
+    | AuthFailed
+    | LockRefused
+    | MessageRetrieved
+    | MarkedDeleted
+    | MarksCleared
+    | MessagesExpunged
+    | TlsRequested
+    | TlsStarted
+    | SessionClosed
 )

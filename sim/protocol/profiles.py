@@ -28,8 +28,17 @@ from .imap.events import ImapCommand
 from .pop3_config import Pop3Config, Pop3Texts
 
 __all__ = [
-    "DEFAULT_PROFILE", "DOVECOT", "DOVECOT_TIMING", "DOVECOT_TIMING_LOCKED", "PROFILES", "RFC",
-    "SERVE_DEFAULT_PROFILE", "ServerProfile", "get_profile", "imap_config", "pop3_config",
+    "DEFAULT_PROFILE",
+    "DOVECOT",
+    "DOVECOT_TIMING",
+    "DOVECOT_TIMING_LOCKED",
+    "PROFILES",
+    "RFC",
+    "SERVE_DEFAULT_PROFILE",
+    "ServerProfile",
+    "get_profile",
+    "imap_config",
+    "pop3_config",
 ]
 
 #: Dovecot 2.3 appends the command's time to a tagged OK ending in "." -- fixed here, at what a
@@ -84,35 +93,100 @@ def _dovecot_ok_texts() -> tuple[tuple[str, str], ...]:
     return tuple(texts)
 
 
-_DOVECOT_BEFORE_LOGIN = ("IMAP4rev1", "SASL-IR", "LOGIN-REFERRALS", "ID", "ENABLE", "IDLE",
-                         "LITERAL+")
+_DOVECOT_BEFORE_LOGIN = (
+    "IMAP4rev1",
+    "SASL-IR",
+    "LOGIN-REFERRALS",
+    "ID",
+    "ENABLE",
+    "IDLE",
+    "LITERAL+",
+)
 _DOVECOT_AFTER_LOGIN = (
-    "IMAP4rev1", "SASL-IR", "LOGIN-REFERRALS", "ID", "ENABLE", "IDLE", "SORT", "SORT=DISPLAY",
-    "THREAD=REFERENCES", "THREAD=REFS", "THREAD=ORDEREDSUBJECT", "MULTIAPPEND", "URL-PARTIAL",
-    "CATENATE", "UNSELECT", "CHILDREN", "NAMESPACE", "UIDPLUS", "LIST-EXTENDED", "I18NLEVEL=1",
-    "CONDSTORE", "QRESYNC", "ESEARCH", "ESORT", "SEARCHRES", "WITHIN", "CONTEXT=SEARCH",
-    "LIST-STATUS", "BINARY", "MOVE", "SNIPPET=FUZZY", "PREVIEW=FUZZY", "PREVIEW", "STATUS=SIZE",
-    "SAVEDATE", "LITERAL+", "NOTIFY",
+    "IMAP4rev1",
+    "SASL-IR",
+    "LOGIN-REFERRALS",
+    "ID",
+    "ENABLE",
+    "IDLE",
+    "SORT",
+    "SORT=DISPLAY",
+    "THREAD=REFERENCES",
+    "THREAD=REFS",
+    "THREAD=ORDEREDSUBJECT",
+    "MULTIAPPEND",
+    "URL-PARTIAL",
+    "CATENATE",
+    "UNSELECT",
+    "CHILDREN",
+    "NAMESPACE",
+    "UIDPLUS",
+    "LIST-EXTENDED",
+    "I18NLEVEL=1",
+    "CONDSTORE",
+    "QRESYNC",
+    "ESEARCH",
+    "ESORT",
+    "SEARCHRES",
+    "WITHIN",
+    "CONTEXT=SEARCH",
+    "LIST-STATUS",
+    "BINARY",
+    "MOVE",
+    "SNIPPET=FUZZY",
+    "PREVIEW=FUZZY",
+    "PREVIEW",
+    "STATUS=SIZE",
+    "SAVEDATE",
+    "LITERAL+",
+    "NOTIFY",
 )
 
 DOVECOT_POP3_TEXTS = Pop3Texts(
-    user_ok="", pass_ok="Logged in.", stat_ok="{count} {octets}", list_ok="{count} messages:",
-    uidl_ok="", retr_ok="{octets} octets", top_ok="", dele_ok="Marked to be deleted.",
-    rset_ok="", capa_ok="", quit_unauthenticated="Logging out", quit_left="Logging out.",
-    quit_empty="Logging out.", quit_deleted_left="Logging out, messages deleted.",
-    quit_deleted_empty="Logging out, messages deleted.", uidl_id="{uid:08x}{uidvalidity:08x}")
+    user_ok="",
+    pass_ok="Logged in.",
+    stat_ok="{count} {octets}",
+    list_ok="{count} messages:",
+    uidl_ok="",
+    retr_ok="{octets} octets",
+    top_ok="",
+    dele_ok="Marked to be deleted.",
+    rset_ok="",
+    capa_ok="",
+    quit_unauthenticated="Logging out",
+    quit_left="Logging out.",
+    quit_empty="Logging out.",
+    quit_deleted_left="Logging out, messages deleted.",
+    quit_deleted_empty="Logging out, messages deleted.",
+    uidl_id="{uid:08x}{uidvalidity:08x}",
+)
 
 DOVECOT = ServerProfile(
-    "dovecot", "Dovecot 2.3's texts, capability lists and UIDL ids (Debian 2.3.19)",
-    pop3={"greeting": "Dovecot (Debian) ready.", "apop": False, "expire": None,
-          "implementation": None, "extra_capabilities": ("CAPA", "AUTH-RESP-CODE"),
-          "sasl_plain": True, "texts": DOVECOT_POP3_TEXTS},
-    imap={"greeting": "Dovecot (Debian) ready.", "greeting_capability": True,
-          "login_capability": True, "auth_plain": True, "condstore": True,
-          "capability_lists": (_DOVECOT_BEFORE_LOGIN, _DOVECOT_AFTER_LOGIN),
-          "bye_text": "Logging out", "starttls_text": "Begin TLS negotiation now.",
-          "flags_permitted_text": "Flags permitted.", "read_only_text": "Read-only mailbox.",
-          "ok_texts": _dovecot_ok_texts()})
+    "dovecot",
+    "Dovecot 2.3's texts, capability lists and UIDL ids (Debian 2.3.19)",
+    pop3={
+        "greeting": "Dovecot (Debian) ready.",
+        "apop": False,
+        "expire": None,
+        "implementation": None,
+        "extra_capabilities": ("CAPA", "AUTH-RESP-CODE"),
+        "sasl_plain": True,
+        "texts": DOVECOT_POP3_TEXTS,
+    },
+    imap={
+        "greeting": "Dovecot (Debian) ready.",
+        "greeting_capability": True,
+        "login_capability": True,
+        "auth_plain": True,
+        "condstore": True,
+        "capability_lists": (_DOVECOT_BEFORE_LOGIN, _DOVECOT_AFTER_LOGIN),
+        "bye_text": "Logging out",
+        "starttls_text": "Begin TLS negotiation now.",
+        "flags_permitted_text": "Flags permitted.",
+        "read_only_text": "Read-only mailbox.",
+        "ok_texts": _dovecot_ok_texts(),
+    },
+)
 
 PROFILES: dict[str, ServerProfile] = {p.name: p for p in (DOVECOT, RFC)}
 DEFAULT_PROFILE = DOVECOT.name  # what the model measures its costs under
@@ -127,4 +201,3 @@ def get_profile(profile: ServerProfile | str) -> ServerProfile:
     if found is None:
         raise ValueError(f"server_profile={profile!r}: allowed {', '.join(sorted(PROFILES))}")
     return found
-

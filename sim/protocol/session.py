@@ -73,14 +73,19 @@ class SessionRecord:
         return out
 
 
-def record(session: SessionRecord, outbox: Outbox, client: bytes, *, render: bool,
-           note: str = "", round_trips: int = 1) -> bytes:
+def record(
+    session: SessionRecord,
+    outbox: Outbox,
+    client: bytes,
+    *,
+    render: bool,
+    note: str = "",
+    round_trips: int = 1,
+) -> bytes:
     """Drain ``outbox`` into a new Exchange of ``session``; returns what the client may parse
     (exact bytes when rendering, else the framing without payloads)."""
     counts, data = outbox.drain(render)
-    session.exchanges.append(
-        Exchange(client, counts, data if render else None, note, round_trips)
-    )
+    session.exchanges.append(Exchange(client, counts, data if render else None, note, round_trips))
     return data
 
 

@@ -220,7 +220,7 @@ class Store:
         self.accounts: dict[str, Account] = {}
 
     def add_account(self, user: str, password: str) -> Account:
-        if not user or any(c in user for c in " \r\n\t\"") or len(user) > 64:
+        if not user or any(c in user for c in ' \r\n\t"') or len(user) > 64:
             raise ValueError(f"user={user!r}: allowed 1..64 characters without spaces or quotes")
         if user in self.accounts:
             raise ValueError(f"user={user!r}: already exists")

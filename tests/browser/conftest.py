@@ -73,8 +73,10 @@ def pytest_terminal_summary(terminalreporter) -> None:
     """Print the seconds each lesson took in the browser and keep them as JSON."""
     if not TIMINGS:
         return
-    terminalreporter.section("browser: seconds per lesson (open, run all, sweep, change a "
-                             "control) and the control that changed the outputs")
+    terminalreporter.section(
+        "browser: seconds per lesson (open, run all, sweep, change a "
+        "control) and the control that changed the outputs"
+    )
     for name, record in TIMINGS.items():
         terminalreporter.write_line(f"{record['seconds']:7.1f}  {name:<24} {record['control']}")
     total = sum(record["seconds"] for record in TIMINGS.values())

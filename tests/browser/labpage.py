@@ -23,10 +23,17 @@ except ImportError:  # pragma: no cover - exercised only where Playwright is mis
     Page = object
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 VIEWPORT = {"width": 1366, "height": 900}
-
 
 
 def missing_browser(chromium: str = CHROMIUM) -> str:
@@ -126,7 +133,9 @@ class NotebookReport:
 def code_cell_count(notebook: Path) -> int:
     """How many code cells the notebook file holds (what Run All must execute)."""
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    return sum(1 for cell in cells if cell["cell_type"] == "code" and "".join(cell["source"]).strip())
+    return sum(
+        1 for cell in cells if cell["cell_type"] == "code" and "".join(cell["source"]).strip()
+    )
 
 
 def snapshot(page: Page) -> dict:
@@ -170,7 +179,9 @@ def run_all_cells(page: Page) -> None:
 def scroll_to(page: Page, fraction: float) -> None:
     page.evaluate(
         "([sel, f]) => { const s = document.querySelector(sel);"
-        " if (s) s.scrollTop = f * (s.scrollHeight - s.clientHeight); }", [SCROLLER, fraction])
+        " if (s) s.scrollTop = f * (s.scrollHeight - s.clientHeight); }",
+        [SCROLLER, fraction],
+    )
 
 
 def sweep(page: Page, settle_s: float = 0.3) -> NotebookReport:
@@ -185,7 +196,9 @@ def sweep(page: Page, settle_s: float = 0.3) -> NotebookReport:
         moved = page.evaluate(
             "(sel) => { const s = document.querySelector(sel); if (!s) return false;"
             " const before = s.scrollTop; s.scrollTop += s.clientHeight * 0.8;"
-            " return s.scrollTop > before; }", SCROLLER)
+            " return s.scrollTop > before; }",
+            SCROLLER,
+        )
         if not moved:
             break
         page.wait_for_timeout(settle_s * 1000)
@@ -205,8 +218,9 @@ def wait_until_executed(page: Page, code_cells: int, timeout_s: float) -> Notebo
     page.wait_for_timeout(500)
     stalled = 0
     while True:
-        idle = (page.locator(f'{INDICATOR}[data-status="idle"]').count() > 0
-                and page.evaluate(_KERNEL_IDLE_JS))
+        idle = page.locator(f'{INDICATOR}[data-status="idle"]').count() > 0 and page.evaluate(
+            _KERNEL_IDLE_JS
+        )
         if idle:
             report = sweep(page, settle_s=0.15)
             numbered = [p for p in report.prompts.values() if re.fullmatch(r"\[\d+\]:", p)]
@@ -215,12 +229,16 @@ def wait_until_executed(page: Page, code_cells: int, timeout_s: float) -> Notebo
                 return report
             stalled = 0 if running else stalled + 1
             if stalled >= 5:
-                raise AssertionError(f"Run All stopped early: expected {code_cells} numbered "
-                                     f"code cells, saw {report.prompts}")
+                raise AssertionError(
+                    f"Run All stopped early: expected {code_cells} numbered "
+                    f"code cells, saw {report.prompts}"
+                )
         if time.monotonic() > deadline:
             seen = sweep(page, settle_s=0.15).prompts
-            raise TimeoutError(f"cells still running or unnumbered after {timeout_s:.0f} s: "
-                               f"expected {code_cells} numbered code cells, saw {seen}")
+            raise TimeoutError(
+                f"cells still running or unnumbered after {timeout_s:.0f} s: "
+                f"expected {code_cells} numbered code cells, saw {seen}"
+            )
         page.wait_for_timeout(1000)
 
 
@@ -292,11 +310,17 @@ def change_a_control(page: Page, per_control_s: float = 15, limit: int = 8) -> C
     panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
     candidates = [
         # a disabled slider (e.g. waiting for a checkbox) marks its track, not its container
-        ("slider", panel.locator(".widget-hslider:not(:has(.noUi-target[disabled]))"),
-         _nudge_slider),
+        (
+            "slider",
+            panel.locator(".widget-hslider:not(:has(.noUi-target[disabled]))"),
+            _nudge_slider,
+        ),
         ("dropdown", panel.locator(".widget-dropdown select:not([disabled])"), _nudge_dropdown),
-        ("toggle", panel.locator(".widget-toggle-buttons button:not(.mod-active):not([disabled])"),
-         _click),
+        (
+            "toggle",
+            panel.locator(".widget-toggle-buttons button:not(.mod-active):not([disabled])"),
+            _click,
+        ),
         ("radio", panel.locator(".widget-radio-box input:not(:checked):not([disabled])"), _click),
         ("checkbox", panel.locator(".widget-checkbox input:not([disabled])"), _click),
     ]
@@ -317,8 +341,10 @@ def change_a_control(page: Page, per_control_s: float = 15, limit: int = 8) -> C
             changed = _wait_for_change(page, before, per_control_s)
             if changed:
                 return ControlChange(kind, index, how, changed)
-    raise AssertionError("no control changed the figure or the summary; tried: "
-                         + (", ".join(tried) or "nothing (no enabled control found)"))
+    raise AssertionError(
+        "no control changed the figure or the summary; tried: "
+        + (", ".join(tried) or "nothing (no enabled control found)")
+    )
 
 
 def screenshot_dashboard(page: Page, path: Path) -> None:
@@ -326,14 +352,20 @@ def screenshot_dashboard(page: Page, path: Path) -> None:
     (the lesson's dashboard), else the top of the notebook."""
     scroll_to(page, 0.0)
     path.parent.mkdir(parents=True, exist_ok=True)
-    control = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .widget-slider, "
-                           ".jp-NotebookPanel:not(.lm-mod-hidden) .widget-dropdown").first
-    error = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) "
-                         "[data-mime-type='application/vnd.jupyter.stderr']").first
+    control = page.locator(
+        ".jp-NotebookPanel:not(.lm-mod-hidden) .widget-slider, "
+        ".jp-NotebookPanel:not(.lm-mod-hidden) .widget-dropdown"
+    ).first
+    error = page.locator(
+        ".jp-NotebookPanel:not(.lm-mod-hidden) [data-mime-type='application/vnd.jupyter.stderr']"
+    ).first
     target = error if error.count() else control
     if target.count():
         target.evaluate("(el) => el.scrollIntoView({block: 'start'})")
-        page.evaluate("(sel) => { const s = document.querySelector(sel);"
-                      " if (s) s.scrollTop = Math.max(0, s.scrollTop - 60); }", SCROLLER)
+        page.evaluate(
+            "(sel) => { const s = document.querySelector(sel);"
+            " if (s) s.scrollTop = Math.max(0, s.scrollTop - 60); }",
+            SCROLLER,
+        )
     page.wait_for_timeout(400)
     page.screenshot(path=str(path))

@@ -56,14 +56,17 @@ def http_json(url: str, timeout: float = 5.0) -> tuple[int, object]:
         return status, None
 
 
-def wait_for_status(base_url: str, token: str, seconds: float, process: subprocess.Popen | None
-                    = None) -> dict:
+def wait_for_status(
+    base_url: str, token: str, seconds: float, process: subprocess.Popen | None = None
+) -> dict:
     """Poll `/api/status` until the server answers 200; fail early if the process died."""
     deadline = time.monotonic() + seconds
     last_error = "no answer"
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited with status {process.returncode} before answering")
+            raise RuntimeError(
+                f"JupyterLab exited with status {process.returncode} before answering"
+            )
         try:
             status, body = http_json(f"{base_url}/api/status?token={token}", timeout=2.0)
             if status == 200 and isinstance(body, dict):
@@ -72,8 +75,9 @@ def wait_for_status(base_url: str, token: str, seconds: float, process: subproce
         except OSError as error:
             last_error = str(error)
         time.sleep(0.25)
-    raise TimeoutError(f"JupyterLab at {base_url} did not answer /api/status in {seconds:.0f} s "
-                       f"({last_error})")
+    raise TimeoutError(
+        f"JupyterLab at {base_url} did not answer /api/status in {seconds:.0f} s ({last_error})"
+    )
 
 
 def write_lab_settings(settings_dir: Path) -> None:
@@ -81,7 +85,9 @@ def write_lab_settings(settings_dir: Path) -> None:
     values = {
         "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
         "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-            "fetchNews": "false", "checkForUpdates": False},
+            "fetchNews": "false",
+            "checkForUpdates": False,
+        },
     }
     for relative, content in values.items():
         path = settings_dir / relative
@@ -117,8 +123,9 @@ class LabServer:
         with urllib.request.urlopen(listing, timeout=10) as response:
             sessions = json.loads(response.read())
         for session in sessions:
-            request = urllib.request.Request(f"{self.base_url}/api/sessions/{session['id']}",
-                                             headers=headers, method="DELETE")
+            request = urllib.request.Request(
+                f"{self.base_url}/api/sessions/{session['id']}", headers=headers, method="DELETE"
+            )
             with urllib.request.urlopen(request, timeout=30):
                 pass
 
@@ -132,15 +139,24 @@ def start_lab(root: Path, work_dir: Path) -> LabServer:
     port, token = free_port(), secrets.token_hex(16)
     settings = work_dir / "user-settings"
     write_lab_settings(settings)
-    env = dict(os.environ,
-               JUPYTER_RUNTIME_DIR=str(work_dir / "runtime"),
-               JUPYTER_CONFIG_DIR=str(work_dir / "config"),
-               PYDEVD_DISABLE_FILE_VALIDATION="1")
+    env = dict(
+        os.environ,
+        JUPYTER_RUNTIME_DIR=str(work_dir / "runtime"),
+        JUPYTER_CONFIG_DIR=str(work_dir / "config"),
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+    )
     log_path = work_dir / "jupyterlab.log"
     command = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser",
-        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-        f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={root}",
+        f"--IdentityProvider.token={token}",
         f"--LabApp.user_settings_dir={settings}",
         f"--LabApp.workspaces_dir={work_dir / 'workspaces'}",
         "--LabApp.news_url=None",
@@ -149,14 +165,21 @@ def start_lab(root: Path, work_dir: Path) -> LabServer:
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # CI runs as root
         command.append("--allow-root")
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=root, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            cwd=root,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     server = LabServer(root, port, token, process, log_path)
     try:
         wait_for_status(server.base_url, token, STARTUP_SECONDS, process)
     except Exception as error:
         server.stop()
         raise RuntimeError(
-            f"JupyterLab did not start; its log ends:\n{server.log_tail()}") from error
+            f"JupyterLab did not start; its log ends:\n{server.log_tail()}"
+        ) from error
     return server

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-DASHBOARD = '''import ipywidgets as widgets
+DASHBOARD = """import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython.display import display
 
@@ -28,13 +28,13 @@ def draw(change=None):
 
 slider.observe(draw, names="value")
 draw()
-display(widgets.VBox([slider, summary, out]))'''
+display(widgets.VBox([slider, summary, out]))"""
 
-STATIC = '''import ipywidgets as widgets
-widgets.IntSlider(value=3, min=1, max=10, description="inert")'''
+STATIC = """import ipywidgets as widgets
+widgets.IntSlider(value=3, min=1, max=10, description="inert")"""
 
-FAILING = '''counts = {"pop3": 3}
-counts["imap"]'''
+FAILING = """counts = {"pop3": 3}
+counts["imap"]"""
 
 
 def _cell(kind: str, source: str, index: int) -> dict:
@@ -47,15 +47,19 @@ def _cell(kind: str, source: str, index: int) -> dict:
 def notebook(code: str, filler: int = 6) -> dict:
     """A notebook long enough to need scrolling, with `code` in the middle and a last cell."""
     parts = [("markdown", "# Harness self-test")]
-    parts += [("markdown", f"## Filler {i}\n\n" + "Text to scroll past. " * 50) for i in range(filler)]
+    parts += [
+        ("markdown", f"## Filler {i}\n\n" + "Text to scroll past. " * 50) for i in range(filler)
+    ]
     parts += [("code", code)]
     parts += [("markdown", f"## After {i}\n\n" + "More text. " * 50) for i in range(filler)]
     parts += [("code", "print('last cell ran')")]
     return {
         "cells": [_cell(kind, source, i) for i, (kind, source) in enumerate(parts)],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                    "language": "python"}},
-        "nbformat": 4, "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
     }
 
 

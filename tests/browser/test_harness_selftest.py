@@ -49,8 +49,9 @@ def test_harness_reports_a_traceback(page, selftest_lab):
     server, notebooks = selftest_lab
     started = time.monotonic()
     report = _open_and_run(page, server, notebooks["failing"])
-    assert any("KeyError" in error and "Traceback" in error for error in report.errors), \
+    assert any("KeyError" in error and "Traceback" in error for error in report.errors), (
         report.errors
+    )
     assert time.monotonic() - started < 60  # no waiting for cells that cannot run
     server.shutdown_kernels()
 

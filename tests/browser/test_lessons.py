@@ -40,28 +40,33 @@ def test_lesson_in_browser(notebook: Path, page, repo_lab, artifacts_dir, lesson
     try:
         labpage.open_notebook(page, repo_lab.lab_url(relative))
         labpage.run_all_cells(page)
-        report = labpage.wait_until_executed(page, labpage.code_cell_count(notebook),
-                                             timeout_s=300)
-        assert report.errors == [], f"{relative}: tracebacks in outputs:\n" + \
-            "\n---\n".join(report.errors)
+        report = labpage.wait_until_executed(page, labpage.code_cell_count(notebook), timeout_s=300)
+        assert report.errors == [], f"{relative}: tracebacks in outputs:\n" + "\n---\n".join(
+            report.errors
+        )
         assert report.widget_errors == [], f"{relative}: {report.widget_errors}"
         assert report.loading_widgets == 0, f"{relative}: widgets still 'Loading widget...'"
         if notebook.stem not in NO_DASHBOARD:
-            assert report.control_count > 0, f"{relative}: no ipywidgets control rendered " \
-                f"(controls seen: {report.controls})"
+            assert report.control_count > 0, (
+                f"{relative}: no ipywidgets control rendered (controls seen: {report.controls})"
+            )
             labpage.scroll_to(page, 0.0)
             change = labpage.change_a_control(page)
             after_change = labpage.sweep(page)
-            assert after_change.errors == [], f"{relative}: traceback after moving " \
+            assert after_change.errors == [], (
+                f"{relative}: traceback after moving "
                 f"{change.kind} #{change.index}:\n" + "\n---\n".join(after_change.errors)
+            )
             assert after_change.widget_errors == []
     finally:
         lesson_timings[notebook.stem] = {
             "seconds": round(time.monotonic() - started, 1),
-            "control": change.describe() if change else "-"}
+            "control": change.describe() if change else "-",
+        }
         try:  # best effort: a failure here must not hide the assertion that brought us here
-            labpage.screenshot_dashboard(page, artifacts_dir / "screenshots"
-                                         / f"{notebook.stem}.png")
+            labpage.screenshot_dashboard(
+                page, artifacts_dir / "screenshots" / f"{notebook.stem}.png"
+            )
         except Exception as error:  # reported, not raised
             print(f"screenshot of {relative} failed: {error}")
         repo_lab.shutdown_kernels()

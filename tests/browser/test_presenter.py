@@ -50,9 +50,22 @@ def presenter(browser, tmp_path_factory):
     env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, str(ROOT / "run.py"), "present", "1", "--port", str(port),
-             "--no-browser"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                str(ROOT / "run.py"),
+                "present",
+                "1",
+                "--port",
+                str(port),
+                "--no-browser",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -72,7 +85,8 @@ def _figure_src(page) -> str:
 
 
 def test_lesson_1_shows_dashboards_without_code_and_its_figure_follows_a_slider(
-        presenter, page) -> None:
+    presenter, page
+) -> None:
     base, printed = presenter
     assert printed == f"{base}/voila/render/{LESSON}"
     started = time.monotonic()
@@ -111,7 +125,8 @@ def test_lesson_links_work_under_voilas_urls(presenter, page) -> None:
     page.goto(printed, timeout=RENDER_SECONDS * 1000)
     page.wait_for_selector(f"{GATE_BUTTON}, {FIGURE}", timeout=RENDER_SECONDS * 1000)
     hrefs = page.eval_on_selector_all(
-        "a[href$='.ipynb'], a[href*='.ipynb#']", "links => links.map(a => a.href)")
+        "a[href$='.ipynb'], a[href*='.ipynb#']", "links => links.map(a => a.href)"
+    )
     assert f"{base}/voila/render/02_ports_and_tls.ipynb" in hrefs, hrefs
     glossary = sorted({h for h in hrefs if "/voila/render/glossary.ipynb#" in h})
     assert glossary, hrefs

@@ -26,22 +26,44 @@ ROOT = Path(__file__).resolve().parents[2]
         (["serve", "--seed", "-3"], "--seed=-3: allowed 0.."),
         (["serve", "--deliver-every", "0"], "--deliver-every=0: allowed > 0 and <= 86400"),
         (["serve", "--deliver-every", "nan"], "--deliver-every=nan: allowed > 0 and <= 86400"),
-        (["serve", "--pop3-port", "4100", "--imap-port", "4100"],
-         "--pop3-port=4100 and --imap-port=4100: must differ"),
-        (["serve", "--pop3s-port", "995"],
-         "--pop3s-port=995: allowed only with --tls-cert/--tls-key"),
-        (["serve", "--imap-port", "4100", "--imaps-port", "4100", "--tls-cert", "c", "--tls-key",
-          "k"], "--imap-port=4100 and --imaps-port=4100: must differ"),
+        (
+            ["serve", "--pop3-port", "4100", "--imap-port", "4100"],
+            "--pop3-port=4100 and --imap-port=4100: must differ",
+        ),
+        (
+            ["serve", "--pop3s-port", "995"],
+            "--pop3s-port=995: allowed only with --tls-cert/--tls-key",
+        ),
+        (
+            [
+                "serve",
+                "--imap-port",
+                "4100",
+                "--imaps-port",
+                "4100",
+                "--tls-cert",
+                "c",
+                "--tls-key",
+                "k",
+            ],
+            "--imap-port=4100 and --imaps-port=4100: must differ",
+        ),
         (["serve", "--tls-key", "k.pem"], "--tls-key needs --tls-cert as well"),
         (["serve", "--profile", "exchange"], "--profile='exchange': allowed dovecot, rfc"),
         (["transcript", "smtp"], "invalid choice: 'smtp'"),
-        (["transcript", "imap", "--example", "rfc1939"],
-         "--example=rfc1939: allowed only with pop3"),
+        (
+            ["transcript", "imap", "--example", "rfc1939"],
+            "--example=rfc1939: allowed only with pop3",
+        ),
         (["transcript", "pop3", "--example", "rfc9999"], "invalid choice: 'rfc9999'"),
-        (["transcript", "pop3", "--example", "rfc9051"],
-         "--example=rfc9051: allowed only with imap"),
-        (["transcript", "imap", "--example", "headers-first"],
-         "--example=headers-first: allowed only with pop3"),
+        (
+            ["transcript", "pop3", "--example", "rfc9051"],
+            "--example=rfc9051: allowed only with imap",
+        ),
+        (
+            ["transcript", "imap", "--example", "headers-first"],
+            "--example=headers-first: allowed only with pop3",
+        ),
         (["no-such-command"], "invalid choice: 'no-such-command'"),
     ],
 )
@@ -66,7 +88,10 @@ def test_no_command_prints_help_with_status_2(capsys: pytest.CaptureFixture[str]
 def test_subprocess_bad_argument_has_no_traceback() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "sim", "serve", "--users", "101"],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert proc.returncode == 2
     assert proc.stdout == ""
@@ -99,9 +124,12 @@ def _broken_import(name: str) -> object:
 
 
 def test_a_command_loads_only_its_own_module() -> None:
-    code = ("import sys; from sim import cli; cli.build_parser('serve'); "
-            "print('sim.live' in sys.modules, 'sim.transcript' in sys.modules, "
-            "'simpy' in sys.modules)")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+    code = (
+        "import sys; from sim import cli; cli.build_parser('serve'); "
+        "print('sim.live' in sys.modules, 'sim.transcript' in sys.modules, "
+        "'simpy' in sys.modules)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert proc.stdout.split() == ["True", "False", "False"], proc.stderr

@@ -18,8 +18,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.slow
 def test_bench_json_reports_every_measurement_but_campus_when_skipped() -> None:
-    proc = subprocess.run([sys.executable, "-m", "sim", "bench", "--skip-campus", "--repeat", "1",
-                           "--json"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "bench", "--skip-campus", "--repeat", "1", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     figures = json.loads(proc.stdout)
     assert list(figures) == ["4_poll_1min_vs_10min", "5_lesson_family_7d_both_ms"]
@@ -34,8 +39,13 @@ def test_bench_json_reports_every_measurement_but_campus_when_skipped() -> None:
 
 
 def test_bench_prints_target_value_and_verdict_in_order() -> None:
-    proc = subprocess.run([sys.executable, "-m", "sim", "bench", "--skip-campus", "--repeat", "1"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "bench", "--skip-campus", "--repeat", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert [line[:2] for line in lines] == ["4.", "5."]
@@ -57,10 +67,18 @@ def test_dispatch_floor_handles_every_trace_item_and_nothing_else() -> None:
     sc = preset("family", days=3, seed=4)
     trace = generate(sc)
     events, seconds = dispatch_floor(sc, trace)
-    items = (len(trace.messages) + len(trace.actions) + len(trace.crashes)
-             + len(trace.signature_updates) + len(trace.disk_failures)
-             + sum(1 for f in trace.disk_failures if f.repaired_at < sc.duration_s)
-             + sum(1 for r in sc.devices if 0 < r.spec.first_online_s < sc.duration_s))
-    within = [x for x in (*(m.time for m in trace.messages), *(a.time for a in trace.actions))
-              if x >= sc.duration_s]
+    items = (
+        len(trace.messages)
+        + len(trace.actions)
+        + len(trace.crashes)
+        + len(trace.signature_updates)
+        + len(trace.disk_failures)
+        + sum(1 for f in trace.disk_failures if f.repaired_at < sc.duration_s)
+        + sum(1 for r in sc.devices if 0 < r.spec.first_online_s < sc.duration_s)
+    )
+    within = [
+        x
+        for x in (*(m.time for m in trace.messages), *(a.time for a in trace.actions))
+        if x >= sc.duration_s
+    ]
     assert events == items - len(within) and seconds > 0

@@ -37,6 +37,7 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
 
 # -- every lesson at its defaults ------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def defaults() -> dict[int, dict[str, Any]]:
     """Each lesson's JSON at the experiment's defaults (one in-process run per lesson)."""
@@ -54,24 +55,35 @@ def test_each_lesson_runs_at_defaults_and_returns_its_keys(defaults: dict, n: in
     assert set(obj) == {"lesson", "parameters", "values"} and obj["lesson"] == n
     fn = cli_lesson.lesson_function(n)
     names = _keywords(fn)
-    assert list(obj["parameters"])[:len(names)] == names  # every keyword, in signature order
+    assert list(obj["parameters"])[: len(names)] == names  # every keyword, in signature order
     record = fn()
     assert list(obj["values"]) != [] and set(obj["values"]) == {
-        f.name for f in record.__dataclass_fields__.values()}
+        f.name for f in record.__dataclass_fields__.values()
+    }
     if n == 2:
         assert {r["port"] for r in obj["values"]["rows"]} == {110, 995, 143, 993}
         return
     for proto in ("pop3", "imap"):  # the compact summary of each run
         s = obj["values"][proto]
-        for key in ("wire_bytes", "server_storage_bytes", "device_storage_bytes",
-                    "notification_delay_s", "missed_messages", "connection_time_s",
-                    "tls_bytes", "sessions"):
+        for key in (
+            "wire_bytes",
+            "server_storage_bytes",
+            "device_storage_bytes",
+            "notification_delay_s",
+            "missed_messages",
+            "connection_time_s",
+            "tls_bytes",
+            "sessions",
+        ):
             assert key in s, (proto, key)
         assert {"median", "p95"} <= set(s["notification_delay_s"])
-    runs = [f.name for f in record.__dataclass_fields__.values()
-            if isinstance(getattr(record, f.name), Result)]
+    runs = [
+        f.name
+        for f in record.__dataclass_fields__.values()
+        if isinstance(getattr(record, f.name), Result)
+    ]
     assert {"pop3", "imap"} <= set(runs)
-    assert list(obj["values"])[-len(runs):] == runs  # the runs' summaries come last
+    assert list(obj["values"])[-len(runs) :] == runs  # the runs' summaries come last
 
 
 def test_the_json_values_are_the_records_numbers(defaults: dict) -> None:
@@ -96,11 +108,14 @@ def test_text_output_has_one_line_per_number(capsys: pytest.CaptureFixture[str])
 
 # -- options ---------------------------------------------------------------------------------------
 
+
 def test_an_option_changes_the_value(capsys: pytest.CaptureFixture[str], defaults: dict) -> None:
     slow = run_json(capsys, "3", "--poll-interval-min", "60")
     assert slow["parameters"]["poll_interval_min"] == 60.0
-    assert slow["values"]["pop3_delay"]["median_s"] > 2 * defaults[3]["values"]["pop3_delay"][
-        "median_s"]
+    assert (
+        slow["values"]["pop3_delay"]["median_s"]
+        > 2 * defaults[3]["values"]["pop3_delay"]["median_s"]
+    )
 
 
 def test_enum_values_in_kebab_case_and_boolean_flags(capsys: pytest.CaptureFixture[str]) -> None:
@@ -122,7 +137,8 @@ def test_optional_parameters_accept_none(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_lesson_9_runs_the_yearly_monte_carlo_on_request(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """``--yearly`` adds lesson9_yearly_loss (the real one simulates whole years: a stand-in
     here): lesson 9's --seed and --backup-age-days are shared, its own keywords are options, a
     keyword lesson 9 already has is prefixed, and a progress callback is no option."""
@@ -134,18 +150,48 @@ def test_lesson_9_runs_the_yearly_monte_carlo_on_request(
         trials: int
         lost: tuple[tuple[str, float], ...]
 
-    def lesson9_yearly_loss(*, trials: int = 5, backup_age_days: float | None = None,
-                            seed: int = 1, crash_day: float = 3.0,
-                            progress: Callable[[float], None] | None = None) -> Loss:
-        seen.update(trials=trials, backup_age_days=backup_age_days, seed=seed,
-                    crash_day=crash_day, progress=progress is not None)
+    def lesson9_yearly_loss(
+        *,
+        trials: int = 5,
+        backup_age_days: float | None = None,
+        seed: int = 1,
+        crash_day: float = 3.0,
+        progress: Callable[[float], None] | None = None,
+    ) -> Loss:
+        seen.update(
+            trials=trials,
+            backup_age_days=backup_age_days,
+            seed=seed,
+            crash_day=crash_day,
+            progress=progress is not None,
+        )
         return Loss(trials, (("pop3", 1.5), ("imap", 0.0)))
 
     monkeypatch.setattr(experiments, "lesson9_yearly_loss", lesson9_yearly_loss)
-    obj = run_json(capsys, "9", "--days", "2", "--crash-day", "1", "--yearly", "--trials", "2",
-                   "--yearly-crash-day", "4", "--backup-age-days", "1", "--seed", "5")
-    assert seen == {"trials": 2, "backup_age_days": 1.0, "seed": 5, "crash_day": 4.0,
-                    "progress": True}
+    obj = run_json(
+        capsys,
+        "9",
+        "--days",
+        "2",
+        "--crash-day",
+        "1",
+        "--yearly",
+        "--trials",
+        "2",
+        "--yearly-crash-day",
+        "4",
+        "--backup-age-days",
+        "1",
+        "--seed",
+        "5",
+    )
+    assert seen == {
+        "trials": 2,
+        "backup_age_days": 1.0,
+        "seed": 5,
+        "crash_day": 4.0,
+        "progress": True,
+    }
     p = obj["parameters"]
     assert p["yearly"] is True and p["trials"] == 2 and p["yearly_crash_day"] == 4.0
     assert p["crash_day"] == 1.0 and p["seed"] == 5
@@ -153,8 +199,9 @@ def test_lesson_9_runs_the_yearly_monte_carlo_on_request(
     assert run_json(capsys, "9", "--days", "6")["parameters"]["yearly"] is False
 
 
-def test_options_follow_the_experiment_signatures(monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_options_follow_the_experiment_signatures(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A parameter added to an experiment becomes an option without an edit here."""
     for n in cli_lesson.LESSONS:
         fn = cli_lesson.lesson_function(n)
@@ -163,8 +210,13 @@ def test_options_follow_the_experiment_signatures(monkeypatch: pytest.MonkeyPatc
 
     seen: dict[str, Any] = {}
 
-    def lesson4_folders(*, days: int = 7, new_knob: float | None = None,
-                        mode: FetchMode = FetchMode.BODIES_ON_OPEN, fancy: bool = False) -> Any:
+    def lesson4_folders(
+        *,
+        days: int = 7,
+        new_knob: float | None = None,
+        mode: FetchMode = FetchMode.BODIES_ON_OPEN,
+        fancy: bool = False,
+    ) -> Any:
         """A stand-in with new parameters."""
         seen.update(days=days, new_knob=new_knob, mode=mode, fancy=fancy)
         return experiments.Lesson2Result(())
@@ -172,17 +224,20 @@ def test_options_follow_the_experiment_signatures(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(experiments, "lesson4_folders", lesson4_folders)
     obj = run_json(capsys, "4", "--new-knob", "2.5", "--mode", "headers-only", "--fancy")
     assert seen == {"days": 7, "new_knob": 2.5, "mode": FetchMode.HEADERS_ONLY, "fancy": True}
-    assert obj["parameters"] == {"days": 7, "new_knob": 2.5, "mode": "headers-only",
-                                 "fancy": True}
+    assert obj["parameters"] == {"days": 7, "new_knob": 2.5, "mode": "headers-only", "fancy": True}
 
 
 def test_command_line_names_the_settings_that_differ() -> None:
-    assert cli_lesson.command_line(3, {"poll_interval_min": 30.0, "idle": False, "days": 7,
-                                       "not_a_parameter": 1}) == \
-        "python -m sim lesson 3 --poll-interval-min 30 --no-idle"
-    assert cli_lesson.command_line(1, {"fetch": FetchMode.FULL_OFFLINE,
-                                       "leave_on_server_days": 0}) == \
-        "python -m sim lesson 1 --leave-on-server-days 0 --fetch full-offline"
+    assert (
+        cli_lesson.command_line(
+            3, {"poll_interval_min": 30.0, "idle": False, "days": 7, "not_a_parameter": 1}
+        )
+        == "python -m sim lesson 3 --poll-interval-min 30 --no-idle"
+    )
+    assert (
+        cli_lesson.command_line(1, {"fetch": FetchMode.FULL_OFFLINE, "leave_on_server_days": 0})
+        == "python -m sim lesson 1 --leave-on-server-days 0 --fetch full-offline"
+    )
     assert cli_lesson.command_line(8, {"leave_on_server_days": None}) == "python -m sim lesson 8"
 
 
@@ -200,17 +255,27 @@ def test_lesson_10_builds_the_dashboards_scenario() -> None:
 
 # -- errors ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
         (["lesson", "11"], "invalid choice: '11'"),
-        (["lesson", "3", "--bogus", "1"], "python -m sim lesson 3: error: unrecognized "
-                                          "arguments: --bogus 1"),
-        (["lesson", "3", "--poll-interval-min", "0.5"],
-         "python -m sim lesson 3: error: --poll-interval-min=0.5: allowed number 1 <= x <= 240"),
-        (["lesson", "3", "--poll-interval-min", "soon"], "--poll-interval-min='soon': not a number"),
-        (["lesson", "1", "--fetch", "everything"],
-         "--fetch='everything': allowed one of headers-only, bodies-on-open, full-offline"),
+        (
+            ["lesson", "3", "--bogus", "1"],
+            "python -m sim lesson 3: error: unrecognized arguments: --bogus 1",
+        ),
+        (
+            ["lesson", "3", "--poll-interval-min", "0.5"],
+            "python -m sim lesson 3: error: --poll-interval-min=0.5: allowed number 1 <= x <= 240",
+        ),
+        (
+            ["lesson", "3", "--poll-interval-min", "soon"],
+            "--poll-interval-min='soon': not a number",
+        ),
+        (
+            ["lesson", "1", "--fetch", "everything"],
+            "--fetch='everything': allowed one of headers-only, bodies-on-open, full-offline",
+        ),
         (["lesson", "1", "--leave-on-server-days", "61"], "--leave-on-server-days=61: allowed"),
         (["lesson", "3", "--nat-timeout-min", "5", "--no-idle"], "--nat-timeout-min: 5 is "),
         (["lesson", "9", "--crash-device", "tablet"], "--crash-device='tablet': allowed one of"),
@@ -220,7 +285,8 @@ def test_lesson_10_builds_the_dashboards_scenario() -> None:
     ],
 )
 def test_bad_argument_is_one_line_naming_it_with_status_2(
-        capsys: pytest.CaptureFixture[str], argv: list[str], expected: str) -> None:
+    capsys: pytest.CaptureFixture[str], argv: list[str], expected: str
+) -> None:
     status, out, err = run_main(capsys, *argv)
     assert status == 2
     assert out == ""
@@ -231,19 +297,27 @@ def test_bad_argument_is_one_line_naming_it_with_status_2(
 
 
 def test_subprocess_out_of_range_value_exits_2_without_traceback() -> None:
-    proc = subprocess.run([sys.executable, "-m", "sim", "lesson", "3", "--days", "0"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "lesson", "3", "--days", "0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert proc.stdout == ""
-    assert proc.stderr == ("python -m sim lesson 3: error: --days=0: allowed integer "
-                           "1 <= x <= 60\n")
+    assert proc.stderr == (
+        "python -m sim lesson 3: error: --days=0: allowed integer 1 <= x <= 60\n"
+    )
 
 
 # -- the instructor guide's table ------------------------------------------------------------------
 
+
 def _table_tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("instructor_table",
-                                                  ROOT / "tools" / "instructor_table.py")
+    spec = importlib.util.spec_from_file_location(
+        "instructor_table", ROOT / "tools" / "instructor_table.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -259,7 +333,8 @@ def test_instructor_table_is_current() -> None:
         assert f"`python -m sim lesson {n}" in section
     assert tool.guide_text(current, section) == current, (
         "the table of expected values in course/INSTRUCTOR.md is out of date; "
-        "run: python tools/instructor_table.py")
+        "run: python tools/instructor_table.py"
+    )
 
 
 def test_instructor_table_touches_only_its_section() -> None:

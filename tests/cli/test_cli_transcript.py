@@ -29,7 +29,10 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, object
 def test_rfc1939_json_reports_95_and_620_from_the_real_command() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "sim", "transcript", "pop3", "--example", "rfc1939", "--json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
@@ -56,8 +59,11 @@ def test_pop3_typical_totals_are_stable(capsys: pytest.CaptureFixture[str]) -> N
 
 def test_pop3_annotations_explain_the_steps() -> None:
     transcript = build(Protocol.POP3, Example.TYPICAL)
-    notes = {ln.text.split(" ")[0]: ln.annotation for ln in transcript.lines
-             if ln.direction is Direction.CLIENT}
+    notes = {
+        ln.text.split(" ")[0]: ln.annotation
+        for ln in transcript.lines
+        if ln.direction is Direction.CLIENT
+    }
     assert notes["DELE"] == "DELE only marks; removal happens at QUIT"
     assert "UPDATE" in notes["QUIT"]
     assert "cleartext" in notes["PASS"]
@@ -98,8 +104,9 @@ def test_imap_annotations_explain_idle_and_partial_fetch() -> None:
     pushed = [ln for ln in transcript.lines if ln.annotation.startswith("pushed while idling")]
     assert len(pushed) == 1 and pushed[0].text.endswith(" EXISTS")
     assert "notice" in pushed[0].annotation
-    fetches = [ln for ln in transcript.lines
-               if ln.direction is Direction.CLIENT and "FETCH" in ln.text]
+    fetches = [
+        ln for ln in transcript.lines if ln.direction is Direction.CLIENT and "FETCH" in ln.text
+    ]
     assert any("attachment" in ln.annotation for ln in fetches)
     assert any("\\Seen" in ln.annotation for ln in fetches)
     literal_lines = [ln for ln in transcript.lines if ln.payload]
@@ -115,8 +122,11 @@ def test_transcripts_are_deterministic(protocol: str) -> None:
 
 def test_rfc9051_sample_session_exchanges_match_facts(capsys: pytest.CaptureFixture[str]) -> None:
     data = run_json(capsys, "imap", "--example", "rfc9051")
-    sizes = {e["client"].split(" ", 1)[-1].strip(): (e["client_bytes"], e["server_bytes"])
-             for e in data["exchanges"] if e["client"]}
+    sizes = {
+        e["client"].split(" ", 1)[-1].strip(): (e["client_bytes"], e["server_bytes"])
+        for e in data["exchanges"]
+        if e["client"]
+    }
     assert sizes["fetch 12 body[header]"] == (28, 60 + 342)  # FACTS.md: RFC 9051 §8
     assert sizes["fetch 12 full"] == (20, 585)
     assert sizes["store 12 +flags \\deleted"] == (31, 37 + 26)
@@ -134,10 +144,16 @@ def test_leave_on_server_downloads_only_the_new_message(capsys: pytest.CaptureFi
 
 
 def test_headers_first_tops_everything_and_retrieves_the_small(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     data = run_json(capsys, "pop3", "--example", "headers-first")
     assert (data["client_bytes"], data["server_bytes"]) == (96, 2054)
     commands = [e["client"].strip() for e in data["exchanges"] if e["client"]]
     assert [c for c in commands if c.startswith(("TOP", "RETR"))] == [
-        "TOP 1 0", "RETR 1", "TOP 2 0", "TOP 3 0", "RETR 3"]
+        "TOP 1 0",
+        "RETR 1",
+        "TOP 2 0",
+        "TOP 3 0",
+        "RETR 3",
+    ]
     assert data["server_counts"]["attachment"] == 0  # the photo never crossed the wire

@@ -12,7 +12,8 @@ from cli_support import run_main
 @pytest.mark.parametrize("command", [("compare", "--preset", "campus"), ("lesson", "10")])
 @pytest.mark.parametrize("bad", ["0", "513", "two"])
 def test_workers_out_of_range_is_one_line_naming_the_option(
-        capsys: pytest.CaptureFixture[str], command: tuple[str, ...], bad: str) -> None:
+    capsys: pytest.CaptureFixture[str], command: tuple[str, ...], bad: str
+) -> None:
     status, out, err = run_main(capsys, *command, "--workers", bad)
     assert status == 2 and out == ""
     assert err.count("\n") == 1 and "--workers" in err and "1..512" in err
@@ -21,13 +22,14 @@ def test_workers_out_of_range_is_one_line_naming_the_option(
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_compare_json_is_the_same_on_one_two_workers_and_dask(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """campus (500 users), a crash: one process, two processes, a local Dask cluster."""
-    args = ("compare", "--preset", "campus", "--days", "1", "--crash", "u001/phone@0.5",
-            "--json")
+    args = ("compare", "--preset", "campus", "--days", "1", "--crash", "u001/phone@0.5", "--json")
     runs = [("--workers", "1"), ("--workers", "2")]
     try:
         import distributed  # noqa: F401
+
         runs.append(("--workers", "2", "--dask", "local"))
     except ImportError:  # the optional 'dask' extra: `run.py test` installs it
         pass

@@ -43,8 +43,9 @@ def test_encode_png_pixels_equal_savefig(n: int) -> None:
     assert np.array_equal(pixels(style.encode_png(ours.figure)), pixels(savefig_png(theirs.figure)))
 
 
-@pytest.mark.parametrize(("n", "control", "values"), [(2, "rtt_ms", (80.0, 50.0)),
-                                                      (4, "seed", (2, 1))])
+@pytest.mark.parametrize(
+    ("n", "control", "values"), [(2, "rtt_ms", (80.0, 50.0)), (4, "seed", (2, 1))]
+)
 def test_replayed_text_rasters_equal_fresh_ones(n: int, control: str, values: tuple) -> None:
     """After updates at other settings (some texts replayed from the cache, some new), every
     pixel is what plain Agg draws."""
@@ -57,8 +58,9 @@ def test_replayed_text_rasters_equal_fresh_ones(n: int, control: str, values: tu
             board.set(**{control: value})
             board.png()
         assert style._text_rasters  # the cache is in use
-        assert np.array_equal(pixels(style.encode_png(ours.figure)),
-                              pixels(savefig_png(theirs.figure)))
+        assert np.array_equal(
+            pixels(style.encode_png(ours.figure)), pixels(savefig_png(theirs.figure))
+        )
 
 
 def test_a_text_drawn_differently_is_not_replayed() -> None:
@@ -71,8 +73,12 @@ def test_a_text_drawn_differently_is_not_replayed() -> None:
     def same_as_agg() -> bool:
         return np.array_equal(pixels(style.encode_png(fig)), pixels(savefig_png(fig)))
 
-    for change in (lambda: None, lambda: text.set_fontsize(14), lambda: text.set_fontweight("bold"),
-                   lambda: text.set_family("monospace")):
+    for change in (
+        lambda: None,
+        lambda: text.set_fontsize(14),
+        lambda: text.set_fontweight("bold"),
+        lambda: text.set_family("monospace"),
+    ):
         change()
         assert same_as_agg()
     with matplotlib.rc_context({"font.monospace": ["DejaVu Serif"]}):
@@ -102,7 +108,8 @@ def test_floor_figure_has_the_same_size_and_axes_and_nothing_drawn() -> None:
     empty = empty_like(fig)
     assert tuple(empty.get_size_inches()) == tuple(fig.get_size_inches()) and empty.dpi == fig.dpi
     assert [a.get_position().bounds for a in empty.axes] == [
-        a.get_position().bounds for a in fig.axes]
+        a.get_position().bounds for a in fig.axes
+    ]
     assert not any(a.lines or a.patches or a.texts or a.collections for a in empty.axes)
 
 
@@ -115,14 +122,21 @@ def test_extremes_cover_both_ends_of_every_numeric_control() -> None:
     settings = extremes(3)
     assert {"poll_interval_min": 1.0} in settings and {"poll_interval_min": 240.0} in settings
     assert {"idle": False} in settings
-    assert settings[-1] == {"poll_interval_min": 240.0, "nat_timeout_min": 60,
-                            "keepalive_min": 30, "days": 60}
+    assert settings[-1] == {
+        "poll_interval_min": 240.0,
+        "nat_timeout_min": 60,
+        "keepalive_min": 30,
+        "days": 60,
+    }
 
 
 def test_moved_settings_are_new_and_valid() -> None:
     seeded, unseeded = make(4), make(2)
-    assert [moved_setting(seeded, i) for i in range(3)] == [{"seed": 1000}, {"seed": 1001},
-                                                            {"seed": 1002}]
+    assert [moved_setting(seeded, i) for i in range(3)] == [
+        {"seed": 1000},
+        {"seed": 1001},
+        {"seed": 1002},
+    ]
     rtts = [moved_setting(unseeded, i)["rtt_ms"] for i in range(20)]
     assert len(set(rtts)) == 20
     rtt = unseeded.control("rtt_ms")

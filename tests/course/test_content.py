@@ -50,8 +50,22 @@ REQUIRED_SOURCES: dict[int, tuple[str, ...]] = {
 # Numbers a nuance box may state: each is in ../shared/FACTS.md (ports, years, timers, limits,
 # defaults).  A new number in a nuance box must be added here *with* a FACTS entry behind it.
 FACTS_NUMBERS = {
-    "0", "1", "2", "5", "10", "14", "24", "29", "30", "70",  # EXPIRE 0, UIDL 1-70, timers, days
-    "110", "143", "993", "995", "1999", "2018",  # ports; RFC 2595 (1999) and RFC 8314 (2018)
+    "0",
+    "1",
+    "2",
+    "5",
+    "10",
+    "14",
+    "24",
+    "29",
+    "30",
+    "70",  # EXPIRE 0, UIDL 1-70, timers, days
+    "110",
+    "143",
+    "993",
+    "995",
+    "1999",
+    "2018",  # ports; RFC 2595 (1999) and RFC 8314 (2018)
 }
 
 
@@ -154,6 +168,7 @@ def test_difference_lessons_keep_the_original_wording(n: int) -> None:
 
 # -- quizzes ------------------------------------------------------------------------------------
 
+
 def _questions() -> list[tuple[int, int, MultipleChoice | Numeric]]:
     return [(n, i, q) for n in LESSONS for i, q in enumerate(lesson(n).quiz)]
 
@@ -186,19 +201,24 @@ def test_right_options_are_spread_over_positions() -> None:
 
 def test_right_option_is_not_systematically_the_longest() -> None:
     mcs = [q for _, _, q in _questions() if isinstance(q, MultipleChoice)]
-    longest = sum(1 for q in mcs
-                  if len(q.options[q.answer_index()]) == max(len(o) for o in q.options))
+    longest = sum(
+        1 for q in mcs if len(q.options[q.answer_index()]) == max(len(o) for o in q.options)
+    )
     assert longest <= 0.4 * len(mcs), f"{longest} of {len(mcs)} right answers are the longest"
 
 
-@pytest.mark.parametrize("n,i,q", [t for t in _questions() if isinstance(t[2], Numeric)],
-                         ids=lambda v: str(v) if isinstance(v, int) else "")
+@pytest.mark.parametrize(
+    "n,i,q",
+    [t for t in _questions() if isinstance(t[2], Numeric)],
+    ids=lambda v: str(v) if isinstance(v, int) else "",
+)
 def test_numeric_answer_is_not_printed_in_its_own_question(n: int, i: int, q: Numeric) -> None:
     value = q.answer_value()
     shown = f"{value:g}"
     for text in (q.prompt, q.explanation):
         assert not re.search(rf"(?<![\d.]){re.escape(shown)}(?![\d.])", text), (
-            f"lesson {n} Q{i + 1}: the answer {shown} is readable in {text!r}")
+            f"lesson {n} Q{i + 1}: the answer {shown} is readable in {text!r}"
+        )
 
 
 @pytest.mark.parametrize("path", sorted(CONTENT_DIR.glob("lesson_*.py")), ids=lambda p: p.name)
@@ -221,7 +241,8 @@ def test_content_sources_hold_only_sealed_answers(path: Path) -> None:
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
         if tok.type == tokenize.COMMENT:
             assert not re.search(r"answer|correct|solution", tok.string, re.I), (
-                f"{path.name}:{tok.start[0]}: comment may reveal an answer: {tok.string}")
+                f"{path.name}:{tok.start[0]}: comment may reveal an answer: {tok.string}"
+            )
 
 
 @pytest.mark.parametrize("path", sorted(CONTENT_DIR.glob("lesson_*.py")), ids=lambda p: p.name)
@@ -235,10 +256,11 @@ def test_right_option_text_is_not_next_to_an_answer_marker(path: Path) -> None:
         right = q.options[q.answer_index()].lower()[:40]
         for k, line in enumerate(lines):
             if right in line:
-                near = " ".join(lines[max(0, k - 1): k + 2])
+                near = " ".join(lines[max(0, k - 1) : k + 2])
                 marker = r"\b(answer|correct|right answer)\b\s*[:=]\s*(?!\"sealed:)"
                 assert not re.search(marker, near), (
-                    f"{path.name}:{k + 1}: right option next to an answer marker")
+                    f"{path.name}:{k + 1}: right option next to an answer marker"
+                )
 
 
 @pytest.mark.parametrize("n", LESSONS)
@@ -260,8 +282,9 @@ def test_plain_text_fields_carry_no_markdown(n: int) -> None:
 
 
 @pytest.mark.parametrize("n,i,q", _questions(), ids=lambda v: str(v) if isinstance(v, int) else "")
-def test_checking_accepts_exactly_the_sealed_answer(n: int, i: int,
-                                                    q: MultipleChoice | Numeric) -> None:
+def test_checking_accepts_exactly_the_sealed_answer(
+    n: int, i: int, q: MultipleChoice | Numeric
+) -> None:
     from course.quiz import check
 
     if isinstance(q, MultipleChoice):
@@ -402,7 +425,8 @@ def test_nuance_boxes_that_give_an_answer_away_are_spoilers(n: int) -> None:
             assert box.spoiler, f"lesson {n} box {box.title!r} gives away {hits}: spoiler=True"
     for phrase in phrases:
         assert any(phrase in f"{b.title} {b.text}".lower() for b in boxes), (
-            f"lesson {n}: no box says {phrase!r} any more -- update SPOILER_PHRASES")
+            f"lesson {n}: no box says {phrase!r} any more -- update SPOILER_PHRASES"
+        )
 
 
 @pytest.mark.parametrize("n", LESSONS)

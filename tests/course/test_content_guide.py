@@ -17,8 +17,9 @@ GUIDE = ROOT / "course" / "INSTRUCTOR.md"
 
 
 def _builder():
-    spec = importlib.util.spec_from_file_location("build_notebooks",
-                                                  ROOT / "tools" / "build_notebooks.py")
+    spec = importlib.util.spec_from_file_location(
+        "build_notebooks", ROOT / "tools" / "build_notebooks.py"
+    )
     module = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
     sys.modules.setdefault("build_notebooks", module)
@@ -38,7 +39,7 @@ def _key_section(n: int) -> str:
     text = _guide()
     start = text.index(f"### Lesson {n}: {lesson(n).title}")
     nxt = text.find("### Lesson ", start + 1)
-    return text[start: nxt if nxt != -1 else len(text)]
+    return text[start : nxt if nxt != -1 else len(text)]
 
 
 @pytest.mark.parametrize("n", LESSON_NUMBERS)
@@ -70,12 +71,12 @@ def test_every_lesson_has_notes_a_discussion_question_and_misconceptions(n: int)
 
 def test_both_timing_plans_cover_the_course() -> None:
     text = _guide()
-    lecture = text[text.index("### 90-minute lecture"): text.index("### Self-paced path")]
+    lecture = text[text.index("### 90-minute lecture") : text.index("### Self-paced path")]
     ends = [int(m) for m in re.findall(r"^\| \d+–(\d+) \|", lecture, re.M)]
     assert ends and ends[-1] == 90 and ends == sorted(ends)
     starts = [int(m) for m in re.findall(r"^\| (\d+)–\d+ \|", lecture, re.M)]
     assert starts[0] == 0 and starts[1:] == ends[:-1], "the lecture slots are contiguous"
-    selfpaced = text[text.index("### Self-paced path"): text.index("## Lesson notes")]
+    selfpaced = text[text.index("### Self-paced path") : text.index("## Lesson notes")]
     rows = re.findall(r"^\| (\d\d) [^|]+\| (\d+) \|", selfpaced, re.M)
     assert [int(r[0]) for r in rows] == list(LESSON_NUMBERS)
     lecture_lessons = {int(x) for x in re.findall(r"^\| [\d–]+ \| (\d\d)", lecture, re.M)}
@@ -85,7 +86,7 @@ def test_both_timing_plans_cover_the_course() -> None:
 
 def test_misconception_table_points_at_existing_lessons() -> None:
     text = _guide()
-    table = text[text.index("## Misconceptions to watch for"): text.index("<!-- BEGIN GENERATED")]
+    table = text[text.index("## Misconceptions to watch for") : text.index("<!-- BEGIN GENERATED")]
     rows = [r for r in table.splitlines() if r.startswith("| ") and not r.startswith("| Often")]
     assert len(rows) >= 12
     for row in rows[1:] if rows[0].startswith("|---") else rows:

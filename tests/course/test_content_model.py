@@ -142,11 +142,14 @@ def test_lesson9_an_older_backup_loses_more_under_pop3_and_nothing_under_imap() 
 
 # -- numbers the lesson texts state, against the model at the stated settings --------------------
 
+
 def _lesson3(**values: object):
     from sim.experiments import lesson3_notification
 
-    return {dev: lesson3_notification(device=dev, **values)
-            for dev in ("phone", "laptop", "desktop", "all")}
+    return {
+        dev: lesson3_notification(device=dev, **values)
+        for dev in ("phone", "laptop", "desktop", "all")
+    }
 
 
 def test_lesson3_overhead_sentences_hold_for_every_device_view() -> None:
@@ -155,8 +158,11 @@ def test_lesson3_overhead_sentences_hold_for_every_device_view() -> None:
     IDLE's level; IDLE's overhead does not depend on the poll interval and is tens to hundreds of
     kilobytes a day; IMAP polling costs more than IDLE; 2-minute keepalives add tens to hundreds
     of kilobytes a day (not "a few kilobytes")."""
-    default, every_min, hourly = _lesson3(), _lesson3(poll_interval_min=1), \
-        _lesson3(poll_interval_min=60)
+    default, every_min, hourly = (
+        _lesson3(),
+        _lesson3(poll_interval_min=1),
+        _lesson3(poll_interval_min=60),
+    )
     no_idle = _lesson3(idle=False)
     no_idle_hourly = _lesson3(idle=False, poll_interval_min=60)
     keepalive = _lesson3(keepalive_min=2)
@@ -168,8 +174,9 @@ def test_lesson3_overhead_sentences_hold_for_every_device_view() -> None:
         assert 7 <= fast / pop <= 13 and fast >= 1e6, (dev, fast / pop)  # "about tenfold", MB
         slow = hourly[dev]
         assert 0.4 * imap <= slow.overhead_bytes_per_day_pop3 <= 1.6 * imap, dev  # "about IDLE's"
-        assert slow.overhead_bytes_per_day_imap == imap == \
-            every_min[dev].overhead_bytes_per_day_imap, dev  # independent of the poll interval
+        assert (
+            slow.overhead_bytes_per_day_imap == imap == every_min[dev].overhead_bytes_per_day_imap
+        ), dev  # independent of the poll interval
         assert no_idle[dev].overhead_bytes_per_day_imap > imap, dev
         assert no_idle_hourly[dev].overhead_bytes_per_day_imap > imap, dev
         extra = keepalive[dev].overhead_bytes_per_day_imap - imap
@@ -235,8 +242,10 @@ def test_lesson5_per_flag_sentences() -> None:
 
 
 def test_lesson5_offline_phone_lowers_the_weeks_average() -> None:
-    assert _results(5, phone_offline_h=48.0)["consistency_pct_imap"] < \
-        _results(5)["consistency_pct_imap"]
+    assert (
+        _results(5, phone_offline_h=48.0)["consistency_pct_imap"]
+        < _results(5)["consistency_pct_imap"]
+    )
 
 
 def test_lesson8_imap_search_costs_about_two_kilobytes() -> None:
@@ -254,6 +263,7 @@ def test_lesson8_imap_search_costs_about_two_kilobytes() -> None:
 # Each test finds the question by a phrase of its prompt, recomputes the answer from the model at
 # the settings the prompt names, and checks the sealed answer against it: a change to the model or
 # to the question that makes them disagree fails here.
+
 
 def _question(n: int, phrase: str):
     found = [q for q in lesson(n).quiz if phrase in q.prompt]
@@ -282,31 +292,70 @@ def _right_option(n: int, phrase: str) -> str:
 # (lesson, a phrase of the question, the dashboard's settings, the result it shows, the scale
 # from that result to the quiz's unit)
 NUMERIC_QUIZ = [
-    pytest.param(1, "headers first (TOP)", {"headers_first": True}, "phone_mb_pop3", 1.0,
-                 id="1-headers-first-phone-MB"),
-    pytest.param(3, "home router timeout", {"nat_timeout_min": 5}, "median_delay_s_imap", 1 / 60,
-                 id="3-router-median-delay-min"),
-    pytest.param(4, "how many does the phone show", {}, "phone_filed_pop3", 1.0,
-                 id="4-phone-folder-count"),
-    pytest.param(5, "24 hours", {"phone_offline_h": 24.0}, "consistency_pct_imap", 1.0,
-                 id="5-offline-day-consistency"),
-    pytest.param(6, "desktop also on 18-23 h", {"desktop_evenings": True}, "missed_messages_pop3",
-                 1.0, id="6-evening-overlap-missed"),
-    pytest.param(7, "IMAP keeps offline copies", {"imap_offline": True}, "exposed_imap", 1.0,
-                 id="7-offline-copies-exposed"),
+    pytest.param(
+        1,
+        "headers first (TOP)",
+        {"headers_first": True},
+        "phone_mb_pop3",
+        1.0,
+        id="1-headers-first-phone-MB",
+    ),
+    pytest.param(
+        3,
+        "home router timeout",
+        {"nat_timeout_min": 5},
+        "median_delay_s_imap",
+        1 / 60,
+        id="3-router-median-delay-min",
+    ),
+    pytest.param(
+        4, "how many does the phone show", {}, "phone_filed_pop3", 1.0, id="4-phone-folder-count"
+    ),
+    pytest.param(
+        5,
+        "24 hours",
+        {"phone_offline_h": 24.0},
+        "consistency_pct_imap",
+        1.0,
+        id="5-offline-day-consistency",
+    ),
+    pytest.param(
+        6,
+        "desktop also on 18-23 h",
+        {"desktop_evenings": True},
+        "missed_messages_pop3",
+        1.0,
+        id="6-evening-overlap-missed",
+    ),
+    pytest.param(
+        7,
+        "IMAP keeps offline copies",
+        {"imap_offline": True},
+        "exposed_imap",
+        1.0,
+        id="7-offline-copies-exposed",
+    ),
     pytest.param(8, "phone's searches", {}, "recall_pct_phone_pop3", 1.0, id="8-phone-recall"),
-    pytest.param(9, "backup 2 days old", {"backup_age_days": 2}, "lost_messages_pop3", 1.0,
-                 id="9-two-day-old-backup"),
+    pytest.param(
+        9,
+        "backup 2 days old",
+        {"backup_age_days": 2},
+        "lost_messages_pop3",
+        1.0,
+        id="9-two-day-old-backup",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("n", "phrase", "settings", "key", "scale"), NUMERIC_QUIZ)
 def test_numeric_quiz_answer_is_what_the_dashboard_shows(
-        n: int, phrase: str, settings: dict[str, object], key: str, scale: float) -> None:
+    n: int, phrase: str, settings: dict[str, object], key: str, scale: float
+) -> None:
     _numeric_matches(n, phrase, _results(n, **settings)[key] * scale)
 
 
 # what the quiz's explanations add to the number
+
 
 def test_quiz_lesson1_headers_first_saves_megabytes_but_not_down_to_imap() -> None:
     r = _results(1, headers_first=True)
@@ -319,8 +368,11 @@ def test_quiz_lesson2_stls_wait_at_100_ms() -> None:
 
     board = make(2, rtt_ms=100.0)
     board.update()
-    row = next(r for r in board.data.result.rows
-               if r.protocol == "pop3" and r.port == 110 and "starttls" in str(r.tls).lower())
+    row = next(
+        r
+        for r in board.data.result.rows
+        if r.protocol == "pop3" and r.port == 110 and "starttls" in str(r.tls).lower()
+    )
     assert row.round_trips == 8  # the eight steps the explanation lists
     _numeric_matches(2, "100 ms", row.setup_s * 1000)
 
@@ -341,8 +393,10 @@ def test_quiz_lesson5_offline_two_days_is_a_lag_not_a_loss() -> None:
     before, after = lesson5_flags(), lesson5_flags(phone_offline_h=48.0)
     end0, end48 = dict(before.flag_agreement_imap), dict(after.flag_agreement_imap)
     assert all(abs(end48[k] - end0[k]) < 0.01 for k in end0), (end0, end48)  # "hardly move"
-    assert _results(5, phone_offline_h=48.0)["consistency_pct_imap"] < \
-        _results(5)["consistency_pct_imap"] - 3  # the week's average falls
+    assert (
+        _results(5, phone_offline_h=48.0)["consistency_pct_imap"]
+        < _results(5)["consistency_pct_imap"] - 3
+    )  # the week's average falls
 
 
 def test_quiz_lesson6_evening_overlap_misses_more() -> None:
@@ -384,8 +438,11 @@ def test_quiz_lesson10_leave_on_server_costs_bytes() -> None:
 def _typical_imap_lines():
     from sim import transcript as t
 
-    return [(ln.direction.value, ln.text) for ln in
-            t.build(t.Protocol("imap"), t.Example("typical")).lines if not ln.payload]
+    return [
+        (ln.direction.value, ln.text)
+        for ln in t.build(t.Protocol("imap"), t.Example("typical")).lines
+        if not ln.payload
+    ]
 
 
 def test_quiz_lesson11_untagged_lines_of_select() -> None:
@@ -393,7 +450,7 @@ def test_quiz_lesson11_untagged_lines_of_select() -> None:
     start = next(i for i, (d, text) in enumerate(lines) if d == "C" and "SELECT INBOX" in text)
     tag = lines[start][1].split()[0]
     end = next(i for i, (d, text) in enumerate(lines) if i > start and text.startswith(tag + " "))
-    untagged = [text for d, text in lines[start + 1:end] if d == "S" and text.startswith("* ")]
+    untagged = [text for d, text in lines[start + 1 : end] if d == "S" and text.startswith("* ")]
     assert len(untagged) == end - start - 1  # nothing but untagged lines in between
     _numeric_matches(11, "SELECT INBOX", len(untagged))
 
@@ -403,6 +460,6 @@ def test_quiz_lesson11_idle_round_server_bytes() -> None:
     start = next(i for i, (d, text) in enumerate(lines) if d == "C" and text.endswith(" IDLE"))
     tag = lines[start][1].split()[0]
     end = next(i for i, (d, text) in enumerate(lines) if i > start and text.startswith(tag + " "))
-    server = [text for d, text in lines[start + 1:end + 1] if d == "S"]
+    server = [text for d, text in lines[start + 1 : end + 1] if d == "S"]
     assert server[0].startswith("+ ") and server[-1].startswith(tag + " OK")
     _numeric_matches(11, "IDLE round", sum(len(text.encode()) + 2 for text in server))

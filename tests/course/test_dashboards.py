@@ -46,11 +46,14 @@ def test_controls_use_the_models_ranges(n: int) -> None:
             continue
         if c.name in RANGES:
             lo, hi = RANGES[c.name]
-            assert lo <= c.low < c.high <= hi, f"lesson {n} {c.name}: {c.low}..{c.high} vs {lo}..{hi}"
+            assert lo <= c.low < c.high <= hi, (
+                f"lesson {n} {c.name}: {c.low}..{c.high} vs {lo}..{hi}"
+            )
         assert c.low <= (c.default if c.default is not None else c.low) <= c.high
 
 
 # -- one concrete change per lesson, checked against the experiment function --------------------
+
 
 def _exp(name: str, **kwargs: Any) -> Any:
     import sim.experiments as e
@@ -99,7 +102,9 @@ def check_5(d: Dashboard) -> None:
     d.set(phone_offline_h=24.0)
     r = _exp("lesson5_flags", **d.values)
     assert close(d.results["consistency_pct_imap"], 100 * r.imap.summary.consistency_mean_share)
-    assert close(d.results["state_agreement_pct_pop3"], 100 * r.pop3.summary.state_agreement_mean_share)
+    assert close(
+        d.results["state_agreement_pct_pop3"], 100 * r.pop3.summary.state_agreement_mean_share
+    )
 
 
 def check_6(d: Dashboard) -> None:
@@ -128,18 +133,32 @@ def check_8(d: Dashboard) -> None:
 def check_9(d: Dashboard) -> None:
     d.set(crash_device="phone", crash_day=3.0, backup_age_days=2)
     v = d.values
-    r = _exp("lesson9_crash", days=v["days"], seed=v["seed"], crash_day=3.0, crash_device="phone",
-             backup_age_days=2, accidental_delete=v["accidental_delete"])
+    r = _exp(
+        "lesson9_crash",
+        days=v["days"],
+        seed=v["seed"],
+        crash_day=3.0,
+        crash_device="phone",
+        backup_age_days=2,
+        accidental_delete=v["accidental_delete"],
+    )
     assert d.results["lost_messages_pop3"] == r.crash_pop3.lost_messages
     assert d.results["lost_messages_imap"] == r.crash_imap.lost_messages
     n = len(r.pop3.devices)
     assert d.results["deleted_kept_devices_pop3_archive"] == n - len(
-        r.accidental_delete_gone_pop3_archive)
+        r.accidental_delete_gone_pop3_archive
+    )
     assert d.results["deleted_kept_devices_imap"] == n - len(r.accidental_delete_gone_imap)
     assert math.isnan(d.results["yearly_loss_pop3"])  # Monte Carlo off by default
     d.set(monte_carlo=True, trials=1, crashes_per_year=2.0)  # one whole simulated year
-    y = _exp("lesson9_yearly_loss", trials=1, crashes_per_year=2.0, backup_age_days=2,
-             accidental_deletes_per_year=v["accidental_deletes_per_year"], seed=v["seed"])
+    y = _exp(
+        "lesson9_yearly_loss",
+        trials=1,
+        crashes_per_year=2.0,
+        backup_age_days=2,
+        accidental_deletes_per_year=v["accidental_deletes_per_year"],
+        seed=v["seed"],
+    )
     assert close(d.results["yearly_loss_pop3"], y.pop3.mean)
     assert close(d.results["yearly_loss_pop3_archive"], y.pop3_archive.mean)
     assert close(d.results["yearly_loss_imap"], y.imap.mean)
@@ -168,13 +187,24 @@ def check_10(d: Dashboard) -> None:
     assert lost in d.summary_text
 
 
-CHECKS = {1: check_1, 2: check_2, 3: check_3, 4: check_4, 5: check_5, 6: check_6, 7: check_7,
-          8: check_8, 9: check_9, 10: check_10}
+CHECKS = {
+    1: check_1,
+    2: check_2,
+    3: check_3,
+    4: check_4,
+    5: check_5,
+    6: check_6,
+    7: check_7,
+    8: check_8,
+    9: check_9,
+    10: check_10,
+}
 
 
 # lesson 9's change reruns its crash sweep and yearly Monte Carlo: more than a minute
-@pytest.mark.parametrize("n", [pytest.param(n, marks=pytest.mark.slow) if n == 9 else n
-                               for n in DASHBOARD_LESSONS])
+@pytest.mark.parametrize(
+    "n", [pytest.param(n, marks=pytest.mark.slow) if n == 9 else n for n in DASHBOARD_LESSONS]
+)
 def test_a_change_updates_summary_and_figure_to_the_models_numbers(n: int) -> None:
     d = make(n)
     before_summary, before_png = d.summary_text, d.png()
@@ -184,6 +214,7 @@ def test_a_change_updates_summary_and_figure_to_the_models_numbers(n: int) -> No
 
 
 # -- every control combination in range: nothing raises ------------------------------------------
+
 
 def control_strategy(c: Control) -> st.SearchStrategy[Any]:
     """Every value the control accepts (the widget offers exactly these)."""
@@ -201,15 +232,21 @@ def control_strategy(c: Control) -> st.SearchStrategy[Any]:
 @st.composite
 def control_values(draw: st.DrawFn, n: int) -> dict[str, Any]:
     values = {c.name: draw(control_strategy(c)) for c in dashboard_class(n).controls}
-    if n == 9:  # the crash must fall inside the run; keep the Monte Carlo small (its cost is linear)
+    if (
+        n == 9
+    ):  # the crash must fall inside the run; keep the Monte Carlo small (its cost is linear)
         values["crash_day"] = draw(st.floats(0.0, float(values["days"]), allow_nan=False))
         values["trials"] = 1  # a whole simulated year costs seconds
     if n == 10 and values["profile"] == "campus":  # ~10 s per simulated day: one day is enough
         values["days"] = 1
     if n == 10 and values["crash_day"] is not None:  # the crash must fall inside the run
         values["crash_day"] = draw(st.integers(0, values["days"]))
-    if n == 3 and not values["idle"] and values["nat_timeout_min"] is not None \
-            and values["nat_timeout_min"] < values["poll_interval_min"]:
+    if (
+        n == 3
+        and not values["idle"]
+        and values["nat_timeout_min"] is not None
+        and values["nat_timeout_min"] < values["poll_interval_min"]
+    ):
         values["nat_timeout_min"] = None  # refused with a message (see the test below)
     return values
 
@@ -243,6 +280,7 @@ def test_any_control_combination_in_range_runs(n: int) -> None:
 
 # -- lesson 0: the overview timeline -------------------------------------------------------------
 
+
 def test_overview_dashboard_runs_both_protocols_on_one_trace() -> None:
     from course.dashboards.overview import OverviewDashboard
 
@@ -275,7 +313,9 @@ def test_every_panel_is_titled_and_labelled(n: int) -> None:
         if not ax.axison:
             continue  # a placeholder panel (e.g. the Monte Carlo before it runs)
         assert ax.get_title(loc="left") or ax.get_title(), f"lesson {n}: a panel without a title"
-        assert ax.get_xlabel() or ax.get_ylabel(), f"lesson {n}: {ax.get_title(loc='left')!r} unlabelled"
+        assert ax.get_xlabel() or ax.get_ylabel(), (
+            f"lesson {n}: {ax.get_title(loc='left')!r} unlabelled"
+        )
 
 
 def _pixels(png: bytes) -> Any:
@@ -367,7 +407,8 @@ def test_settings_text_reads_numbers_as_a_learner_does() -> None:
 
 
 def test_connection_timeline_in_one_barh_call_draws_what_one_call_per_bar_draws(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Lesson 2's bars are drawn by one ``barh`` call; the plain way, a call per step in the same
     order, gives the same pixels."""
     import numpy as np
@@ -377,8 +418,9 @@ def test_connection_timeline_in_one_barh_call_draws_what_one_call_per_bar_draws(
     batched = _pixels(d.png())
     barh = Axes.barh
 
-    def per_bar(ax: Axes, y: list, width: list, left: list, color: list, hatch: list,
-                **kwargs: Any) -> None:
+    def per_bar(
+        ax: Axes, y: list, width: list, left: list, color: list, hatch: list, **kwargs: Any
+    ) -> None:
         for args in zip(y, width, left, color, hatch, strict=True):
             barh(ax, args[0], args[1], left=args[2], color=args[3], hatch=args[4], **kwargs)
 

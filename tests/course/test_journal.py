@@ -65,7 +65,8 @@ def test_lesson_0_shows_progress_and_starts_over_on_a_second_click(journal_file:
 
 
 def test_an_unreadable_journal_is_empty_and_an_unwritable_one_only_warns(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bad = tmp_path / "journal.json"
     bad.write_text("{not json")
     assert Journal(bad).prediction(3) is None
@@ -75,8 +76,9 @@ def test_an_unreadable_journal_is_empty_and_an_unwritable_one_only_warns(
         Journal(blocked / "journal.json").save_prediction(3, 1.0, False)
 
 
-def test_the_journal_lives_in_the_users_data_directory(monkeypatch: pytest.MonkeyPatch,
-                                                        tmp_path: Path) -> None:
+def test_the_journal_lives_in_the_users_data_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv(ENV, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert journal_path() == tmp_path / "pop-vs-imap-lab" / "journal.json"
@@ -99,8 +101,7 @@ def test_lesson_11s_transcript_waits_for_the_prediction(journal_file: Path) -> N
     assert again.body in again.children
 
 
-def test_skipping_the_prediction_shows_the_transcript_and_says_so_later(
-        journal_file: Path) -> None:
+def test_skipping_the_prediction_shows_the_transcript_and_says_so_later(journal_file: Path) -> None:
     lesson = ui.lesson(11)
     view = lesson.transcript()
     view.gate_button.click()
@@ -116,6 +117,9 @@ def test_what_to_notice_is_folded_until_opened() -> None:
 
 def test_the_journal_path_is_shown_from_the_home_folder(monkeypatch, tmp_path) -> None:
     from course.journal import shown_path
+
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert shown_path(tmp_path / "lab" / ".present" / "journal.json") == "~/lab/.present/journal.json"
+    assert (
+        shown_path(tmp_path / "lab" / ".present" / "journal.json") == "~/lab/.present/journal.json"
+    )
     assert shown_path(Path("/srv/journal.json")) == "/srv/journal.json"  # elsewhere: as it is

@@ -50,8 +50,11 @@ def test_lesson3_shows_a_one_day_timeline_of_its_own_run() -> None:
     for proto, day in (("POP3", data.day_pop3), ("IMAP", data.day_imap)):
         ax = panel(board, f"{proto}: mail held per device in one day (a separate 1-day run")
         assert day.duration_s == 86400.0
-        marks = sum(len(c.get_offsets()) for c in ax.collections if c.get_offsets().size
-                    and type(c).__name__ == "PathCollection")
+        marks = sum(
+            len(c.get_offsets())
+            for c in ax.collections
+            if c.get_offsets().size and type(c).__name__ == "PathCollection"
+        )
         assert marks == len(day.events) > 0
         polls_or_pushes = [e for e in day.events if e.kind in (EventKind.POLL, EventKind.PUSH)]
         assert polls_or_pushes  # the mechanism: the phone asks (POP3) or is told (IMAP)
@@ -59,11 +62,14 @@ def test_lesson3_shows_a_one_day_timeline_of_its_own_run() -> None:
     assert not any(e.kind is EventKind.PUSH for e in data.day_pop3.events)
 
 
-@pytest.mark.parametrize("values", [
-    {},
-    {"poll_interval_min": 30.0, "idle": False, "seed": 4},
-    {"nat_timeout_min": 5, "keepalive_min": 2, "tls_resumption": True},
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        {},
+        {"poll_interval_min": 30.0, "idle": False, "seed": 4},
+        {"nat_timeout_min": 5, "keepalive_min": 2, "tls_resumption": True},
+    ],
+)
 def test_lesson3_one_day_scenario_is_the_experiments(values: dict[str, Any]) -> None:
     """The timeline's run builds its scenario in the course (sim does not hand it out): at one day
     it must run to the same numbers as the lesson's experiment."""

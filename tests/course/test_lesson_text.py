@@ -31,8 +31,9 @@ def test_first_use_is_linked_and_later_ones_are_not() -> None:
 
 def test_other_spellings_and_a_capital_at_a_sentence_start_link_to_the_term() -> None:
     out = link("Round trips cost time. Two UIDs.")
-    assert out == ("[Round trips](glossary.ipynb#round-trip) cost time. "
-                   "Two [UIDs](glossary.ipynb#UID).")
+    assert out == (
+        "[Round trips](glossary.ipynb#round-trip) cost time. Two [UIDs](glossary.ipynb#UID)."
+    )
 
 
 def test_the_set_of_linked_terms_carries_across_cells() -> None:
@@ -42,14 +43,17 @@ def test_the_set_of_linked_terms_carries_across_cells() -> None:
     assert seen == {"port"}
 
 
-@pytest.mark.parametrize("text", [
-    "`UID FETCH` and `port`",
-    "[the UID lesson](01.ipynb)",
-    "## UID and port",
-    "<small title='UID'>x</small>",
-    "see https://example.org/port",
-    "```\nUID 4\n```",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "`UID FETCH` and `port`",
+        "[the UID lesson](01.ipynb)",
+        "## UID and port",
+        "<small title='UID'>x</small>",
+        "see https://example.org/port",
+        "```\nUID 4\n```",
+    ],
+)
 def test_code_links_headings_tags_and_addresses_are_left_alone(text: str) -> None:
     assert link(text) == text
 

@@ -52,6 +52,7 @@ def test_control_defaults_are_the_experiments_defaults(n: int) -> None:
 
 # -- lesson 7 --------------------------------------------------------------------------------------
 
+
 def test_lesson7_counts_copies_everywhere() -> None:
     board = make(7)
     data = board.data
@@ -62,8 +63,7 @@ def test_lesson7_counts_copies_everywhere() -> None:
     assert RESULT_KEYS[7]["exposed_pop3"].unit == "copies"
     assert "(message, device) pairs" in RESULT_KEYS[7]["exposed_pop3"].meaning
     assert "copies" in lesson(7).predict.question
-    assert (f"{data.copies_pop3} under POP3, {data.copies_imap} under IMAP"
-            in board.summary_text)
+    assert f"{data.copies_pop3} under POP3, {data.copies_imap} under IMAP" in board.summary_text
     assert "(message, device) pairs" in board.summary_text
     # the summary tells where each zero-day landed, device by device
     for z in data.zero_days:
@@ -94,6 +94,7 @@ def test_lesson7_notice_claims_hold() -> None:
 
 # -- lesson 6 --------------------------------------------------------------------------------------
 
+
 def test_lesson6_line_choices_are_in_the_models_range() -> None:
     from sim.experiments import RANGES
 
@@ -120,6 +121,7 @@ def test_lesson6_lock_is_visible_at_the_documented_setting() -> None:
 
 # -- figures: three panels, no overlapping tick labels ---------------------------------------------
 
+
 def _overlaps(fig) -> list[tuple[str, str]]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -136,9 +138,15 @@ def _overlaps(fig) -> list[tuple[str, str]]:
     return bad
 
 
-@pytest.mark.parametrize("n, values", [(6, {}), (6, {"desktop_evenings": True,
-                                                     "bandwidth_kbps": 56.0}),
-                                       (7, {}), (7, {"infected_share": 0.2})])
+@pytest.mark.parametrize(
+    "n, values",
+    [
+        (6, {}),
+        (6, {"desktop_evenings": True, "bandwidth_kbps": 56.0}),
+        (7, {}),
+        (7, {"infected_share": 0.2}),
+    ],
+)
 def test_lesson_figures_have_readable_tick_labels(n: int, values: dict) -> None:
     board = make(n, **values)
     assert len(board.figure.axes) == 3

@@ -18,11 +18,21 @@ from course.dashboards.base import Control, ControlKind, Dashboard, which, which
 from course.predict import Prediction, PredictionState, format_value, predict_widget
 from course.quiz import Numeric, seal
 
-NUMBER = PredictPrompt(PredictKind.NUMBER, "POP3 median delay with a 10-minute poll?",
-                       "median_delay_s_pop3", unit="s", min_value=0, max_value=3600, step=10)
-CHOICE = PredictPrompt(PredictKind.CHOICE, "Who shows new mail sooner?", "faster_notice",
-                       options=(Choice("pop3", "POP3"), Choice("imap", "IMAP"),
-                                Choice("same", "about the same")))
+NUMBER = PredictPrompt(
+    PredictKind.NUMBER,
+    "POP3 median delay with a 10-minute poll?",
+    "median_delay_s_pop3",
+    unit="s",
+    min_value=0,
+    max_value=3600,
+    step=10,
+)
+CHOICE = PredictPrompt(
+    PredictKind.CHOICE,
+    "Who shows new mail sooner?",
+    "faster_notice",
+    options=(Choice("pop3", "POP3"), Choice("imap", "IMAP"), Choice("same", "about the same")),
+)
 
 
 class FakeBoard(Dashboard):
@@ -31,8 +41,15 @@ class FakeBoard(Dashboard):
     controls = (
         Control("poll_min", "poll interval", ControlKind.INT, 10, 1, 240, unit="min"),
         Control("idle", "IMAP IDLE", ControlKind.TOGGLE, True),
-        Control("leave", "leave on server", ControlKind.OPTIONAL_INT, None, 0, 60,
-                off_label="delete after download"),
+        Control(
+            "leave",
+            "leave on server",
+            ControlKind.OPTIONAL_INT,
+            None,
+            0,
+            60,
+            off_label="delete after download",
+        ),
     )
 
     def __init__(self, **values: Any) -> None:
@@ -42,11 +59,17 @@ class FakeBoard(Dashboard):
     def simulate(self, values, progress):
         self.simulations += 1
         progress(1.0)
-        return {"pop3": values["poll_min"] * 30.0, "imap": 2.0 if values["idle"] else values["poll_min"] * 30.0}
+        return {
+            "pop3": values["poll_min"] * 30.0,
+            "imap": 2.0 if values["idle"] else values["poll_min"] * 30.0,
+        }
 
     def compute_results(self, data):
-        return {"median_delay_s_pop3": data["pop3"], "median_delay_s_imap": data["imap"],
-                "faster_notice": which_smaller(data["pop3"], data["imap"])}
+        return {
+            "median_delay_s_pop3": data["pop3"],
+            "median_delay_s_imap": data["imap"],
+            "faster_notice": which_smaller(data["pop3"], data["imap"]),
+        }
 
     def summary(self, data):
         return f"POP3 median {data['pop3']:.0f} s, IMAP {data['imap']:.0f} s"
@@ -69,13 +92,16 @@ def test_dashboard_set_updates_everything_and_caches() -> None:
     assert d.results["faster_notice"] == "same"
 
 
-@pytest.mark.parametrize("values, match", [
-    ({"poll_min": 0}, r"poll_min: 0 is outside the allowed range 1..240 min"),
-    ({"poll_min": 2.5}, "whole number"),
-    ({"idle": 1}, "True or False"),
-    ({"leave": 61}, "leave: 61 is outside"),
-    ({"nope": 1}, "no control 'nope'"),
-])
+@pytest.mark.parametrize(
+    "values, match",
+    [
+        ({"poll_min": 0}, r"poll_min: 0 is outside the allowed range 1..240 min"),
+        ({"poll_min": 2.5}, "whole number"),
+        ({"idle": 1}, "True or False"),
+        ({"leave": 61}, "leave: 61 is outside"),
+        ({"nope": 1}, "no control 'nope'"),
+    ],
+)
 def test_bad_control_values_name_the_control_and_range(values, match) -> None:
     d = FakeBoard()
     with pytest.raises(ValueError, match=match):
@@ -170,17 +196,33 @@ def test_format_value() -> None:
 
 
 def test_schema_validates_result_keys_and_kinds() -> None:
-    base = {"number": 3, "title": "t", "notebook": "03_x.ipynb", "objectives": ("o",),
-            "claim_en": "c"}
-    LessonContent(**base, predict=NUMBER, quiz=(Numeric("q", seal("1")),),
-                  nuance=(NuanceBox("t", "x", "RFC 2177"),))
+    base = {
+        "number": 3,
+        "title": "t",
+        "notebook": "03_x.ipynb",
+        "objectives": ("o",),
+        "claim_en": "c",
+    }
+    LessonContent(
+        **base,
+        predict=NUMBER,
+        quiz=(Numeric("q", seal("1")),),
+        nuance=(NuanceBox("t", "x", "RFC 2177"),),
+    )
     with pytest.raises(ValueError, match="not a result of lesson 3"):
         LessonContent(**base, predict=PredictPrompt(PredictKind.NUMBER, "q", "nope"))
     with pytest.raises(ValueError, match=r"use PredictKind\.CHOICE"):
         LessonContent(**base, predict=PredictPrompt(PredictKind.NUMBER, "q", "faster_notice"))
     with pytest.raises(ValueError, match="not in"):
-        LessonContent(**base, predict=PredictPrompt(PredictKind.CHOICE, "q", "faster_notice",
-                                                    options=(Choice("a", "A"), Choice("b", "B"))))
+        LessonContent(
+            **base,
+            predict=PredictPrompt(
+                PredictKind.CHOICE,
+                "q",
+                "faster_notice",
+                options=(Choice("a", "A"), Choice("b", "B")),
+            ),
+        )
     with pytest.raises(ValueError, match="notebook"):
         LessonContent(**{**base, "notebook": "03"})
     assert set(RESULT_KEYS) == set(range(1, 12))

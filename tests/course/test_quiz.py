@@ -67,8 +67,13 @@ def test_multiple_choice_validates_its_definition() -> None:
 
 
 def test_numeric_tolerance_and_hints() -> None:
-    q = Numeric("Client bytes of the RFC 1939 session?", seal("95"), tolerance=2, unit="bytes",
-                explanation="Count every command line with its CRLF.")
+    q = Numeric(
+        "Client bytes of the RFC 1939 session?",
+        seal("95"),
+        tolerance=2,
+        unit="bytes",
+        explanation="Count every command line with its CRLF.",
+    )
     assert check(q, 95).correct
     assert check(q, 97).correct
     low = check(q, 90)

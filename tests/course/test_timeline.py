@@ -17,14 +17,19 @@ def small(proto: Protocol) -> TimelineData:
         TimelineEvent(420.0, "u/phone", EventKind.READ),
         TimelineEvent(500.0, "u/desktop", EventKind.CRASH),
     )
-    held = (("server", ((0.0, 0), (100.0, 1))), ("u/phone", ((0.0, 0), (400.0, 1))),
-            ("u/desktop", ((0.0, 1), (500.0, 0))))
+    held = (
+        ("server", ((0.0, 0), (100.0, 1))),
+        ("u/phone", ((0.0, 0), (400.0, 1))),
+        ("u/desktop", ((0.0, 1), (500.0, 0))),
+    )
     return TimelineData(proto, 600.0, LANES, held, events)
 
 
 def test_timeline_record_validates_lanes() -> None:
     with pytest.raises(ValueError, match="device 'u/laptop' is not in lanes"):
-        TimelineData(Protocol.POP3, 10.0, LANES, (), (TimelineEvent(1.0, "u/laptop", EventKind.READ),))
+        TimelineData(
+            Protocol.POP3, 10.0, LANES, (), (TimelineEvent(1.0, "u/laptop", EventKind.READ),)
+        )
     with pytest.raises(ValueError, match="duration_s"):
         TimelineData(Protocol.POP3, 0.0, LANES, (), ())
 
@@ -59,8 +64,11 @@ def test_timeline_adapter_marks_what_the_run_recorded() -> None:
     arrivals = [e for e in data.events if e.kind is EventKind.ARRIVAL]
     assert len(arrivals) == sum(1 for m in trace.messages if m.user == 0 and m.time < 86400)
     polls = sorted((e.time_s, e.device) for e in data.events if e.kind is EventKind.POLL)
-    recorded = sorted((r.time_s, r.device) for r in pop3.records
-                      if r.kind in (RecordKind.POLL, RecordKind.EMPTY_POLL))
+    recorded = sorted(
+        (r.time_s, r.device)
+        for r in pop3.records
+        if r.kind in (RecordKind.POLL, RecordKind.EMPTY_POLL)
+    )
     assert polls == recorded and len(polls) > 100
     assert not any(e.kind in (EventKind.PUSH, EventKind.FLAG_SYNC) for e in data.events)
     assert data.lanes[0] == "server" and len(data.lanes) == 4

@@ -66,7 +66,8 @@ def test_prediction_then_dashboard_compares_with_the_model(n: int) -> None:
     assert board.revealed
     truth = board.results[prompt.result_key]
     assert L.prediction.first_result == truth or (
-        isinstance(truth, float) and math.isnan(truth) and math.isnan(L.prediction.first_result))
+        isinstance(truth, float) and math.isnan(truth) and math.isnan(L.prediction.first_result)
+    )
     assert L.prediction.comparison_text().startswith("You predicted")
 
 
@@ -87,8 +88,15 @@ def test_every_control_kind_has_a_working_view() -> None:
             view.set(c.default)
             assert view.get() == c.default
             seen.add(c.kind)
-    assert {ControlKind.INT, ControlKind.FLOAT, ControlKind.LOG_FLOAT, ControlKind.TOGGLE,
-            ControlKind.CHOICE, ControlKind.OPTIONAL_INT, ControlKind.SEED} <= seen
+    assert {
+        ControlKind.INT,
+        ControlKind.FLOAT,
+        ControlKind.LOG_FLOAT,
+        ControlKind.TOGGLE,
+        ControlKind.CHOICE,
+        ControlKind.OPTIONAL_INT,
+        ControlKind.SEED,
+    } <= seen
 
 
 def test_dashboard_widget_drives_a_real_dashboard() -> None:

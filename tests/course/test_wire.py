@@ -32,9 +32,14 @@ def test_transcript_results_name_lesson_11_keys() -> None:
     assert results["pop3_client_bytes"] > 50
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"messages": -1}, "messages"), ({"users": 0}, "users"), ({"deliver_every": 0}, "deliver_every"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"messages": -1}, "messages"),
+        ({"users": 0}, "users"),
+        ({"deliver_every": 0}, "deliver_every"),
+    ],
+)
 def test_live_lab_rejects_bad_arguments(kwargs, match) -> None:
     with pytest.raises(ValueError, match=match):
         LiveLab.start(**kwargs)
@@ -74,8 +79,15 @@ def test_state_machine_figure_names_every_state() -> None:
     with style.context():
         draw_state_machines(fig)
     texts = {t.get_text() for ax in fig.axes for t in ax.texts}
-    for state in ("AUTHORIZATION", "TRANSACTION", "UPDATE", "Not Authenticated", "Authenticated",
-                  "Selected", "Logout"):
+    for state in (
+        "AUTHORIZATION",
+        "TRANSACTION",
+        "UPDATE",
+        "Not Authenticated",
+        "Authenticated",
+        "Selected",
+        "Logout",
+    ):
         assert state in texts
 
 
@@ -99,9 +111,11 @@ def test_live_server_stops_when_the_kernel_process_is_killed(tmp_path) -> None:
         "from course.wire import LiveLab\n"
         "lab = LiveLab.start(messages=1)\n"
         "print(lab.process.pid, flush=True)\n"
-        "import time; time.sleep(60)\n")
-    kernel = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
-                              cwd=os.getcwd())
+        "import time; time.sleep(60)\n"
+    )
+    kernel = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=os.getcwd()
+    )
     server_pid = int(kernel.stdout.readline())
     kernel.send_signal(signal.SIGKILL)  # no atexit: only the parent-death signal can stop it
     kernel.wait(timeout=10)

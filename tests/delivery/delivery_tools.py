@@ -47,34 +47,63 @@ def base_python() -> str:
 
 def clean_env(work: Path, **extra: str) -> dict[str, str]:
     """The environment minus this test run's virtualenv, with Jupyter's files kept in `work`."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "JUPYTER_PATH"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "JUPYTER_PATH"}
+    }
     venv_bin = str(Path(sys.prefix) / "bin")
-    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
-                                  if p and p != venv_bin)
-    env.update(JUPYTER_RUNTIME_DIR=str(work / "jupyter-runtime"),
-               JUPYTER_CONFIG_DIR=str(work / "jupyter-config"),
-               JUPYTER_DATA_DIR=str(work / "jupyter-data"),
-               PYDEVD_DISABLE_FILE_VALIDATION="1")
+    env["PATH"] = os.pathsep.join(
+        p for p in env.get("PATH", "").split(os.pathsep) if p and p != venv_bin
+    )
+    env.update(
+        JUPYTER_RUNTIME_DIR=str(work / "jupyter-runtime"),
+        JUPYTER_CONFIG_DIR=str(work / "jupyter-config"),
+        JUPYTER_DATA_DIR=str(work / "jupyter-data"),
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+    )
     env.update(extra)
     return env
 
 
 def copy_repository(destination: Path) -> Path:
     """The working tree without environments, caches or artifacts (what repo2docker copies)."""
-    shutil.copytree(ROOT, destination, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "artifacts", "build", "dist", "*.egg-info", "__pycache__",
-        ".hypothesis", ".pytest_cache", ".ipynb_checkpoints", ".virtual_documents"))
+    shutil.copytree(
+        ROOT,
+        destination,
+        ignore=shutil.ignore_patterns(
+            ".git",
+            ".venv",
+            "artifacts",
+            "build",
+            "dist",
+            "*.egg-info",
+            "__pycache__",
+            ".hypothesis",
+            ".pytest_cache",
+            ".ipynb_checkpoints",
+            ".virtual_documents",
+        ),
+    )
     return destination
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str], timeout: float) -> str:
     """Run a command; on failure raise with its output, which says what went wrong."""
-    done = subprocess.run(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=timeout)
+    done = subprocess.run(
+        command,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+    )
     if done.returncode != 0:
-        raise AssertionError(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-4000:]}")
+        raise AssertionError(
+            f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-4000:]}"
+        )
     return done.stdout
 
 
@@ -88,8 +117,12 @@ def get(url: str, timeout: float = 10.0) -> tuple[int, bytes]:
 
 def put_json(url: str, body: dict, timeout: float = 30.0) -> tuple[int, bytes]:
     """PUT ``body`` as JSON (what JupyterLab's autosave sends to the contents API)."""
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PUT",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="PUT",
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read()

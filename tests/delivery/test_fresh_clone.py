@@ -52,17 +52,20 @@ def test_fresh_clone_launches_the_course(tmp_path: Path) -> None:
     log_path = tmp_path / "launch.log"
     with log_path.open("wb") as log:
         launcher = subprocess.Popen(
-            [base_python(), "run.py", "lab", "--port", str(port), "--no-browser",
-             "--token", token],
-            cwd=clone, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [base_python(), "run.py", "lab", "--port", str(port), "--no-browser", "--token", token],
+            cwd=clone,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         try:
             status = wait_for_json(f"{base}/api/status?token={token}", 300, launcher)
         except AssertionError as error:
-            raise AssertionError(
-                f"{error}\nlaunch log:\n{log_path.read_text()[-4000:]}") from error
+            raise AssertionError(f"{error}\nlaunch log:\n{log_path.read_text()[-4000:]}") from error
         assert "started" in status
         printed = log_path.read_text()
         assert f"http://127.0.0.1:{port}/lab/tree/{WELCOME}?token={token}" in printed
@@ -85,27 +88,39 @@ def test_fresh_clone_launches_the_course(tmp_path: Path) -> None:
         saved = lesson["content"]
         saved["metadata"]["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
         code_cell = next(c for c in saved["cells"] if c["cell_type"] == "code")
-        code_cell["outputs"] = [{"output_type": "stream", "name": "stdout",
-                                 "text": "a learner's run\n"}]
+        code_cell["outputs"] = [
+            {"output_type": "stream", "name": "stdout", "text": "a learner's run\n"}
+        ]
         code_cell["execution_count"] = 1
-        code, _ = put_json(f"{base}/api/contents/{WELCOME}?token={token}",
-                           {"type": "notebook", "format": "json", "content": saved})
+        code, _ = put_json(
+            f"{base}/api/contents/{WELCOME}?token={token}",
+            {"type": "notebook", "format": "json", "content": saved},
+        )
         assert code == 200
         assert "a learner's run" in (clone / "my_lessons" / WELCOME).read_text()
         porcelain = run(["git", "status", "--porcelain"], clone, env, timeout=60)
         assert porcelain == "", f"using the lab modified the checkout:\n{porcelain}"
         # JupyterLab's settings are the project's: the news pop-up is off
-        news = clone / ".lab" / "settings" / "@jupyterlab" / "apputils-extension" / \
-            "notification.jupyterlab-settings"
+        news = (
+            clone
+            / ".lab"
+            / "settings"
+            / "@jupyterlab"
+            / "apputils-extension"
+            / "notification.jupyterlab-settings"
+        )
         assert json.loads(news.read_text())["fetchNews"] == "false"
-        code, body = get(f"{base}/lab/api/settings/@jupyterlab/apputils-extension:notification"
-                         f"?token={token}")
+        code, body = get(
+            f"{base}/lab/api/settings/@jupyterlab/apputils-extension:notification?token={token}"
+        )
         assert code == 200 and json.loads(body)["settings"]["fetchNews"] == "false"
         # ... and so is the workspace: the layout JupyterLab saves (its open tabs) lands in the
         # project's git-ignored .lab folder, not in the user's Jupyter folders, so tabs another
         # course left open never reopen here and this course's never reopen there
-        layout = {"data": {"layout-restorer:data": {"main": {"current": f"notebook:{WELCOME}"}}},
-                  "metadata": {"id": "default"}}
+        layout = {
+            "data": {"layout-restorer:data": {"main": {"current": f"notebook:{WELCOME}"}}},
+            "metadata": {"id": "default"},
+        }
         code, _ = put_json(f"{base}/lab/api/workspaces/default?token={token}", layout)
         assert code in (200, 204), code
         kept = list((clone / ".lab" / "workspaces").glob("*.jupyterlab-workspace"))

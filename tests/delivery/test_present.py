@@ -22,12 +22,18 @@ PRESENT = ROOT / ".present"
 
 @pytest.mark.parametrize("lesson", ["12", "x", "1.5", "99"])
 def test_a_bad_lesson_number_is_one_line_and_status_2(lesson: str) -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "present", lesson], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "present", lesson],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.strip().splitlines() == [
-        f"run.py: present: no lesson '{lesson}'; the lessons are 0-11"]
+        f"run.py: present: no lesson '{lesson}'; the lessons are 0-11"
+    ]
 
 
 def test_lesson_numbers_name_the_committed_lessons() -> None:
@@ -58,9 +64,14 @@ def test_present_writes_fresh_copies_leaves_notebooks_alone_and_stops_on_ctrl_c(
     (PRESENT / "01_where_mail_lives.ipynb").write_text("an old copy")
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "run.py"), "present", "3", "--port", str(port),
-         "--no-browser"], cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        [sys.executable, str(ROOT / "run.py"), "present", "3", "--port", str(port), "--no-browser"],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -81,8 +92,10 @@ def test_present_writes_fresh_copies_leaves_notebooks_alone_and_stops_on_ctrl_c(
             assert "Shift+Enter" not in text, name
             assert json.loads(text)["cells"]
         assert not stale_journal.exists(), "the presenter must start with a blank journal"
-        assert run(["git", "status", "--porcelain", "notebooks/"], ROOT, dict(os.environ),
-                   timeout=60) == ""
+        assert (
+            run(["git", "status", "--porcelain", "notebooks/"], ROOT, dict(os.environ), timeout=60)
+            == ""
+        )
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in its terminal sends
@@ -100,15 +113,22 @@ def test_present_writes_fresh_copies_leaves_notebooks_alone_and_stops_on_ctrl_c(
 def test_pip_progress_says_what_pip_does_and_something_every_few_seconds() -> None:
     run_py = load_run_py()
     now = {"t": 0.0}
-    script = [(0, "Collecting simpy<5,>=4.1"), (1, "  Downloading simpy-4.1.2.whl"),
-              (2, "Collecting ipywidgets"), (7, "Collecting voila"), (30, None),
-              (31, "Installing collected packages: simpy, ipywidgets, voila, a, b"),
-              (50, None), (90, "Successfully installed a-1 b-2 ipywidgets-8 simpy-4 voila-0.5")]
+    script = [
+        (0, "Collecting simpy<5,>=4.1"),
+        (1, "  Downloading simpy-4.1.2.whl"),
+        (2, "Collecting ipywidgets"),
+        (7, "Collecting voila"),
+        (30, None),
+        (31, "Installing collected packages: simpy, ipywidgets, voila, a, b"),
+        (50, None),
+        (90, "Successfully installed a-1 b-2 ipywidgets-8 simpy-4 voila-0.5"),
+    ]
 
     def lines():
         for at, line in script:
             now["t"] = at
             yield line
+
     said = list(run_py.pip_progress(lines(), heartbeat=15.0, clock=lambda: now["t"]))
     assert said == [
         "resolving: 1 package so far (latest: simpy<5,>=4.1), 0 s",

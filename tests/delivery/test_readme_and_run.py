@@ -23,8 +23,11 @@ LAUNCH, TEST = "python3 run.py lab", "python3 run.py test"
 def test_readme_gives_the_two_commands_and_ci_runs_the_test_one() -> None:
     commands = readme_commands()
     assert LAUNCH in commands and TEST in commands
-    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
-                if line.strip() and not line.lstrip().startswith("#")]
+    ci_lines = [
+        line.strip()
+        for line in (ROOT / ".ci" / "run").read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     assert ci_lines[0] == "set -euo pipefail"
     assert ci_lines[-1] == TEST, "the last thing .ci/run does must be the README's test command"
 
@@ -63,13 +66,19 @@ def test_run_py_installs_again_only_when_pyproject_or_extras_change(tmp_path, mo
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     lab_and_test = frozenset({"lab", "test"})
     assert not run_py.stamp_satisfies(frozenset({"lab"}))  # nothing installed yet
-    run_py.STAMP.write_text(json.dumps({"extras": sorted(lab_and_test),
-                                        "fingerprint": run_py.install_fingerprint(lab_and_test)}))
-    assert run_py.stamp_satisfies(frozenset({"lab"}))       # test installs a superset of lab
+    run_py.STAMP.write_text(
+        json.dumps(
+            {
+                "extras": sorted(lab_and_test),
+                "fingerprint": run_py.install_fingerprint(lab_and_test),
+            }
+        )
+    )
+    assert run_py.stamp_satisfies(frozenset({"lab"}))  # test installs a superset of lab
     assert run_py.stamp_satisfies(lab_and_test)
     assert not run_py.stamp_satisfies(frozenset({"lab", "docs"}))
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\nversion = '2'\n")
-    assert not run_py.stamp_satisfies(frozenset({"lab"}))   # pyproject changed: install again
+    assert not run_py.stamp_satisfies(frozenset({"lab"}))  # pyproject changed: install again
     run_py.STAMP.write_text("not json")
     assert not run_py.stamp_satisfies(frozenset({"lab"}))
 
@@ -79,7 +88,14 @@ def test_run_py_test_command_adds_the_lessons_only_when_there_are_some(tmp_path,
     monkeypatch.setattr(run_py, "NOTEBOOKS", tmp_path)
     python = Path("/venv/bin/python")
     assert run_py.test_command(python, ["-x"]) == [
-        "/venv/bin/python", "-m", "pytest", "tests", "-p", "no:cacheprovider", "-x"]
+        "/venv/bin/python",
+        "-m",
+        "pytest",
+        "tests",
+        "-p",
+        "no:cacheprovider",
+        "-x",
+    ]
     (tmp_path / "00_welcome.ipynb").write_text("{}")
     command = run_py.test_command(python, [])
     assert "--nbval-lax" in command and command[-1] == "notebooks"
@@ -153,8 +169,13 @@ def test_readme_names_the_lecture_and_server_commands() -> None:
 
 @pytest.mark.parametrize("command", _readme_module_commands(), ids=" ".join)
 def test_every_command_in_the_readme_exists(command: tuple[str, ...]) -> None:
-    done = subprocess.run([sys.executable, "-m", *command, "--help"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", *command, "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "usage" in done.stdout.lower()
 
@@ -181,8 +202,14 @@ def test_readme_command_line_block_runs_as_written(line: str) -> None:
     until stopped) must get as far as READY, then it is stopped."""
     command = [sys.executable, *shlex.split(line)[1:]]  # this test run's .venv/bin/python
     if command[2:4] == ["sim", "serve"]:
-        server = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        server = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         try:
             said = []
             for said_line in server.stdout:  # until READY (or the end, if it exits)
@@ -194,8 +221,9 @@ def test_readme_command_line_block_runs_as_written(line: str) -> None:
             server.wait(timeout=30)
         assert "READY\n" in said and any(s.startswith("POP3 127.0.0.1 ") for s in said), said
         return
-    done = subprocess.run(command, cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        command, cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip(), "printed nothing"
 
@@ -212,6 +240,7 @@ def _stub_run_py(monkeypatch):
     def fake_run(command, **_kw):
         seen["commands"].append(command)
         return subprocess.CompletedProcess(command, 0)
+
     monkeypatch.setattr(run_py, "ensure_venv", ensure_venv)
     monkeypatch.setattr(run_py.subprocess, "run", fake_run)
     return run_py, seen
@@ -220,7 +249,12 @@ def _stub_run_py(monkeypatch):
 def test_run_py_test_runs_pytest_alone_with_its_options(monkeypatch) -> None:
     run_py, seen = _stub_run_py(monkeypatch)
     assert run_py.main(["test", "-k", "layers", "-x"]) == 0
-    assert [c[1:3] for c in seen["commands"]] == [["-m", "ruff"], ["-m", "mypy"], ["-m", "pytest"]]
+    assert [c[2:4] for c in seen["commands"]] == [
+        ["ruff", "check"],
+        ["ruff", "format"],
+        ["mypy"],
+        ["pytest", "tests"],
+    ]
     assert seen["commands"][-1][1:4] == ["-m", "pytest", "tests"]
     assert seen["commands"][-1][-3:] == ["-k", "layers", "-x"]  # pytest's options reach it
     assert seen["extras"] == [{"lab", "test", "dask"}]
@@ -231,11 +265,17 @@ def test_run_py_test_runs_pytest_alone_with_its_options(monkeypatch) -> None:
 def test_run_py_test_lints_and_type_checks_first_and_stops_on_a_finding(monkeypatch) -> None:
     run_py, seen = _stub_run_py(monkeypatch)
     assert run_py.main(["test"]) == 0
-    assert [c[1:3] for c in seen["commands"]] == [["-m", "ruff"], ["-m", "mypy"], ["-m", "pytest"]]
+    assert [c[2:4] for c in seen["commands"]] == [
+        ["ruff", "check"],
+        ["ruff", "format"],
+        ["mypy"],
+        ["pytest", "tests"],
+    ]
 
     def ruff_finds_something(command, **_kw):
         seen["commands"].append(command)
         return subprocess.CompletedProcess(command, 1 if "ruff" in command else 0)
+
     monkeypatch.setattr(run_py.subprocess, "run", ruff_finds_something)
     seen["commands"].clear()
     assert run_py.main(["test"]) == 1

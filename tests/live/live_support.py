@@ -40,9 +40,24 @@ class Served:
 
 def _start(users: int, messages: int, seed: int, extra: tuple[str, ...]) -> Served:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "serve", "--json", "--users", str(users),
-         "--messages", str(messages), "--seed", str(seed), *extra],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "serve",
+            "--json",
+            "--users",
+            str(users),
+            "--messages",
+            str(messages),
+            "--seed",
+            str(seed),
+            *extra,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     assert proc.stdout is not None
@@ -78,8 +93,9 @@ def serve() -> Iterator[Callable[..., Served]]:
     every server started is stopped at teardown, which also fails on a traceback in its stderr."""
     started: list[Served] = []
 
-    def start(users: int = 3, messages: int = 6, seed: int = 7,
-              extra: tuple[str, ...] = ()) -> Served:
+    def start(
+        users: int = 3, messages: int = 6, seed: int = 7, extra: tuple[str, ...] = ()
+    ) -> Served:
         served = _start(users, messages, seed, extra)
         started.append(served)
         return served

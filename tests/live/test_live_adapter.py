@@ -181,15 +181,15 @@ def test_a_new_connection_evicts_the_oldest_beyond_the_unauthenticated_budget() 
     LineEngine.instances.clear()
 
     async def main() -> None:
-        server = LiveServer(build_demo(1, 0, 1), {Service.IMAP: LineEngine},
-                            max_unauthenticated=2)
+        server = LiveServer(build_demo(1, 0, 1), {Service.IMAP: LineEngine}, max_unauthenticated=2)
         port = (await server.start())[0].port
         try:
             oldest, kept = [await connect(port) for _ in range(2)]
             await until(lambda: len(server.connections) == 2)
             reader, writer = await connect(port)  # served: the oldest makes room
             assert await asyncio.wait_for(oldest[0].read(), TIMEOUT) == (
-                b"* BYE too many connections waiting to log in\r\n")
+                b"* BYE too many connections waiting to log in\r\n"
+            )
             writer.write(b"hello\r\n")
             assert await line(reader) == b"HELLO\r\n"
             for w in (oldest[1], kept[1], writer):
@@ -215,7 +215,8 @@ def test_logins_beyond_the_logged_in_budget_are_told_and_closed() -> None:
             assert await line(first[0]) == b"+LOGGED IN\r\n"
             second[1].write(b"LOGIN\r\n")  # its OK is withheld: the budget is spent
             assert await asyncio.wait_for(second[0].read(), TIMEOUT) == (
-                b"* BYE too many connections, try again later\r\n")
+                b"* BYE too many connections, try again later\r\n"
+            )
             first[1].write(b"still here\r\n")
             assert await line(first[0]) == b"STILL HERE\r\n"
             for _, w in (first, second):

@@ -14,9 +14,18 @@ pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl
 
 def curl(served: Served, url: str) -> bytes:
     proc = subprocess.run(
-        ["curl", "--silent", "--show-error", "--max-time", "10",
-         "--user", f"alice:{served.password('alice')}", url],
-        capture_output=True, timeout=30,
+        [
+            "curl",
+            "--silent",
+            "--show-error",
+            "--max-time",
+            "10",
+            "--user",
+            f"alice:{served.password('alice')}",
+            url,
+        ],
+        capture_output=True,
+        timeout=30,
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout

@@ -13,8 +13,9 @@ def test_same_seed_same_everything_other_seed_differs() -> None:
     a, b, c = build_demo(3, 8, 5), build_demo(3, 8, 5), build_demo(3, 8, 6)
     assert a.credentials == b.credentials
     assert a.credentials != c.credentials
-    renders = [[m.message.render() for m in d.store.accounts["bob"].inbox.messages]
-               for d in (a, b, c)]
+    renders = [
+        [m.message.render() for m in d.store.accounts["bob"].inbox.messages] for d in (a, b, c)
+    ]
     assert renders[0] == renders[1]
     assert renders[0] != renders[2]
 

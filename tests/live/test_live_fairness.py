@@ -77,12 +77,14 @@ def test_a_heavy_pipeline_does_not_freeze_other_users(serve: Callable[..., Serve
 
 
 def test_idle_unauthenticated_sockets_cannot_lock_clients_out(
-        serve: Callable[..., Served], many_descriptors: None) -> None:
+    serve: Callable[..., Served], many_descriptors: None
+) -> None:
     served = serve()
     idle = []
     for i in range(200):  # every one trickles a byte; each new one evicts the oldest beyond 64
-        sock = socket.create_connection(("127.0.0.1", served.port("imap" if i % 2 else "pop3")),
-                                        timeout=SOCKET_TIMEOUT)
+        sock = socket.create_connection(
+            ("127.0.0.1", served.port("imap" if i % 2 else "pop3")), timeout=SOCKET_TIMEOUT
+        )
         read_line(sock)  # the server has taken it in: the login below is the newest connection
         sock.sendall(b"x")
         idle.append(sock)
@@ -97,8 +99,7 @@ def test_idle_unauthenticated_sockets_cannot_lock_clients_out(
 def test_login_timeout_closes_a_trickling_connection(serve: Callable[..., Served]) -> None:
     served = serve(extra=("--login-timeout", "1"))
     for service in ("pop3", "imap"):
-        sock = socket.create_connection(("127.0.0.1", served.port(service)),
-                                        timeout=SOCKET_TIMEOUT)
+        sock = socket.create_connection(("127.0.0.1", served.port(service)), timeout=SOCKET_TIMEOUT)
         read_line(sock)
         started = time.monotonic()
         closed = False
@@ -118,18 +119,33 @@ def test_login_timeout_closes_a_trickling_connection(serve: Callable[..., Served
 
 
 def test_half_open_tls_handshakes_are_counted_timed_out_and_quiet(
-        serve: Callable[..., Served], certificate: tuple[str, str],  # noqa: F811
-        many_descriptors: None) -> None:
+    serve: Callable[..., Served],
+    certificate: tuple[str, str],  # noqa: F811
+    many_descriptors: None,
+) -> None:
     cert, key = certificate
     # 2 s to log in: a TLS handshake and LOGIN fit even on a loaded machine (1 s did not always)
-    served = serve(extra=("--tls-cert", cert, "--tls-key", key, "--login-timeout", "2",
-                          "--max-unauthenticated", "20"))
-    half_open = [socket.create_connection(("127.0.0.1", served.port("imaps")),
-                                          timeout=SOCKET_TIMEOUT) for _ in range(100)]
+    served = serve(
+        extra=(
+            "--tls-cert",
+            cert,
+            "--tls-key",
+            key,
+            "--login-timeout",
+            "2",
+            "--max-unauthenticated",
+            "20",
+        )
+    )
+    half_open = [
+        socket.create_connection(("127.0.0.1", served.port("imaps")), timeout=SOCKET_TIMEOUT)
+        for _ in range(100)
+    ]
     for sock in half_open[::3]:
         sock.sendall(b"\x16\x03\x01\x00")  # the start of a ClientHello, never finished
-    imap = imaplib.IMAP4_SSL("127.0.0.1", served.port("imaps"), timeout=SOCKET_TIMEOUT,
-                             ssl_context=client_context(cert))
+    imap = imaplib.IMAP4_SSL(
+        "127.0.0.1", served.port("imaps"), timeout=SOCKET_TIMEOUT, ssl_context=client_context(cert)
+    )
     imap.login("alice", served.password("alice"))
     imap.logout()
     time.sleep(2.5)  # past the login timeout: every half-open handshake is closed
@@ -157,8 +173,7 @@ def test_large_literals_before_login_do_not_grow_memory(serve: Callable[..., Ser
     before = rss_kib(served.proc.pid, "VmRSS")
     chunk = b"x" * (1 << 20)
     for i in range(4):  # each announces 64 MiB for APPEND and sends it, never having logged in
-        sock = socket.create_connection(("127.0.0.1", served.port("imap")),
-                                        timeout=SOCKET_TIMEOUT)
+        sock = socket.create_connection(("127.0.0.1", served.port("imap")), timeout=SOCKET_TIMEOUT)
         read_line(sock)
         sent = 0
         with contextlib.suppress(ConnectionError):

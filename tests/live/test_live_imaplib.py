@@ -44,8 +44,10 @@ def test_login_list_select_fetch_sizes_and_content(serve: Callable[..., Served])
     assert "INBOX" in mailbox_names(client)
     typ, data = client.select("INBOX")
     assert (typ, data) == ("OK", [b"6"])
-    sizes = {n: int(re.search(rb"RFC822\.SIZE (\d+)", line).group(1))  # type: ignore[union-attr]
-             for n, line in fetch_items(client, "1:*", "(RFC822.SIZE)").items()}
+    sizes = {
+        n: int(re.search(rb"RFC822\.SIZE (\d+)", line).group(1))  # type: ignore[union-attr]
+        for n, line in fetch_items(client, "1:*", "(RFC822.SIZE)").items()
+    }
     assert sizes == {i + 1: m.size for i, m in enumerate(expected)}
     bodies = fetch_items(client, "1:*", "(BODY.PEEK[])")
     for number, stored in enumerate(expected, start=1):
@@ -59,7 +61,8 @@ def test_login_list_select_fetch_sizes_and_content(serve: Callable[..., Served])
     typ, data = client.uid("FETCH", "1:*", "(UID)")
     assert typ == "OK"
     assert [int(re.search(rb"UID (\d+)", d).group(1)) for d in data] == [  # type: ignore[union-attr]
-        m.uid for m in expected]
+        m.uid for m in expected
+    ]
     client.logout()
 
 
@@ -117,15 +120,21 @@ def test_search_and_expunge(serve: Callable[..., Served]) -> None:
     client = login(served)
     client.select("INBOX")
     for word in ("Invoice", "Meeting", "Weekend", "photos"):
-        want = [str(i + 1).encode() for i, m in enumerate(expected)
-                if word.lower() in (m.message.field("Subject") or "").lower()]
+        want = [
+            str(i + 1).encode()
+            for i, m in enumerate(expected)
+            if word.lower() in (m.message.field("Subject") or "").lower()
+        ]
         typ, data = client.search(None, "SUBJECT", f'"{word}"')
         assert typ == "OK"
         assert data[0].split() == want, word
     sender = expected[0].message.field("From") or ""
     address = sender.split("<")[1].rstrip(">")
-    want = [str(i + 1).encode() for i, m in enumerate(expected)
-            if address in (m.message.field("From") or "")]
+    want = [
+        str(i + 1).encode()
+        for i, m in enumerate(expected)
+        if address in (m.message.field("From") or "")
+    ]
     assert client.search(None, "FROM", address)[1][0].split() == want
     assert client.search(None, "ALL")[1][0].split() == [b"1", b"2", b"3", b"4", b"5", b"6"]
     client.store("1,3", "+FLAGS", "(\\Deleted)")

@@ -139,8 +139,13 @@ def test_client_vanishing_during_a_large_reply(serve: Callable[..., Served]) -> 
     biggest = max(range(len(inbox)), key=lambda i: inbox[i].size) + 1
     sock = raw(served, "pop3")
     read_line(sock)
-    sock.sendall(b"USER alice\r\nPASS " + served.password("alice").encode() + b"\r\n"
-                 + b"DELE 1\r\n" + b"RETR %d\r\n" % biggest * 200)  # megabytes of replies
+    sock.sendall(
+        b"USER alice\r\nPASS "
+        + served.password("alice").encode()
+        + b"\r\n"
+        + b"DELE 1\r\n"
+        + b"RETR %d\r\n" % biggest * 200
+    )  # megabytes of replies
     assert sock.recv(1024)
     sock.close()  # mid-reply: the server's writes now fail
     retry(lambda: pop3_works(served))  # lock released, DELE 1 not applied (6 messages)
@@ -152,9 +157,29 @@ def test_garbage_from_many_clients(serve: Callable[..., Served]) -> None:
 
     served = serve()
     rng = random.Random(20260302)
-    tokens = [b"\r\n", b"\n", b"{5}\r\n", b"{99999}\r\n", b"a1 ", b"USER alice", b"RETR 1",
-              b"FETCH 1:* BODY[]", b"IDLE", b"DONE", b"\x00", b"\xff\xfe", b".", b"STLS",
-              b"STARTTLS", b"LOGIN alice x", b"(", b")", b'"', b"*", b" " * 300]
+    tokens = [
+        b"\r\n",
+        b"\n",
+        b"{5}\r\n",
+        b"{99999}\r\n",
+        b"a1 ",
+        b"USER alice",
+        b"RETR 1",
+        b"FETCH 1:* BODY[]",
+        b"IDLE",
+        b"DONE",
+        b"\x00",
+        b"\xff\xfe",
+        b".",
+        b"STLS",
+        b"STARTTLS",
+        b"LOGIN alice x",
+        b"(",
+        b")",
+        b'"',
+        b"*",
+        b" " * 300,
+    ]
     for i in range(30):
         sock = raw(served, "pop3" if i % 2 else "imap")
         sock.sendall(b"".join(rng.choice(tokens) for _ in range(rng.randrange(1, 60))))

@@ -35,9 +35,24 @@ def read_record(proc: subprocess.Popen[str]) -> list[str]:
 
 def test_plain_record_format_and_sigint() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "serve", "--users", "3", "--messages", "1", "--seed", "42",
-         "--deliver-every", "60"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "serve",
+            "--users",
+            "3",
+            "--messages",
+            "1",
+            "--seed",
+            "42",
+            "--deliver-every",
+            "60",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     served = Served(proc, {}, None)  # type: ignore[arg-type]
@@ -83,7 +98,10 @@ def test_port_in_use_is_one_line_error() -> None:
         port = taken.getsockname()[1]
         proc = subprocess.run(
             [sys.executable, "-m", "sim", "serve", "--imap-port", str(port)],
-            cwd=ROOT, capture_output=True, text=True, timeout=30,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
     assert proc.returncode == 1
     assert proc.stdout == ""
@@ -122,8 +140,9 @@ def test_trace_prints_the_wire_of_a_real_client(serve: Callable[..., Served]) ->
 
 
 def _greeting(served: Served, service: str) -> bytes:
-    with socket.create_connection(("127.0.0.1", served.port(service)),
-                                  timeout=SOCKET_TIMEOUT) as sock:
+    with socket.create_connection(
+        ("127.0.0.1", served.port(service)), timeout=SOCKET_TIMEOUT
+    ) as sock:
         data = b""
         while not data.endswith(b"\r\n"):
             chunk = sock.recv(4096)

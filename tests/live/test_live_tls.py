@@ -28,10 +28,28 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     made = subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-        capture_output=True, timeout=30,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        capture_output=True,
+        timeout=30,
     )
     if made.returncode != 0:  # e.g. an openssl too old for -addext
         pytest.skip(f"openssl could not make a test certificate: {made.stderr[-200:]!r}")
@@ -47,8 +65,9 @@ def test_pop3_stls_upgrade_in_process(certificate: tuple[str, str]) -> None:
     demo = build_demo(1, 3, 5)
 
     async def main() -> None:
-        server = LiveServer(demo, {Service.POP3: pop3_factory(demo, tls=True)},
-                            tls=tls_context(cert, key))
+        server = LiveServer(
+            demo, {Service.POP3: pop3_factory(demo, tls=True)}, tls=tls_context(cert, key)
+        )
         port = (await server.start())[0].port
 
         def session() -> None:
@@ -81,8 +100,9 @@ def test_without_certificate_tls_is_not_advertised(serve: Callable[..., Served])
     assert "pop3s" not in served.info and "imaps" not in served.info
 
 
-def test_serve_with_certificate_upgrades_both(serve: Callable[..., Served],
-                                              certificate: tuple[str, str]) -> None:
+def test_serve_with_certificate_upgrades_both(
+    serve: Callable[..., Served], certificate: tuple[str, str]
+) -> None:
     cert, key = certificate
     served = serve(extra=("--tls-cert", cert, "--tls-key", key))
     assert served.info["tls"] is True
@@ -103,15 +123,17 @@ def test_serve_with_certificate_upgrades_both(serve: Callable[..., Served],
 def test_implicit_tls_ports(serve: Callable[..., Served], certificate: tuple[str, str]) -> None:
     cert, key = certificate
     served = serve(extra=("--tls-cert", cert, "--tls-key", key))
-    pop = poplib.POP3_SSL("127.0.0.1", served.port("pop3s"), timeout=SOCKET_TIMEOUT,
-                          context=client_context(cert))
+    pop = poplib.POP3_SSL(
+        "127.0.0.1", served.port("pop3s"), timeout=SOCKET_TIMEOUT, context=client_context(cert)
+    )
     assert "STLS" not in pop.capa()  # already encrypted
     pop.user("bob")
     pop.pass_(served.password("bob"))
     assert pop.stat()[0] == 6
     pop.quit()
-    imap = imaplib.IMAP4_SSL("127.0.0.1", served.port("imaps"), timeout=SOCKET_TIMEOUT,
-                             ssl_context=client_context(cert))
+    imap = imaplib.IMAP4_SSL(
+        "127.0.0.1", served.port("imaps"), timeout=SOCKET_TIMEOUT, ssl_context=client_context(cert)
+    )
     assert "STARTTLS" not in imap.capabilities
     imap.login("bob", served.password("bob"))
     assert imap.select("INBOX") == ("OK", [b"6"])
@@ -129,8 +151,9 @@ def test_tls_options_must_come_together(tmp_path: Path) -> None:
         tls_context(str(tmp_path / "missing.pem"), str(tmp_path / "missing.key"))
 
 
-def test_plaintext_pipelined_behind_stls_is_discarded(serve: Callable[..., Served],
-                                                       certificate: tuple[str, str]) -> None:
+def test_plaintext_pipelined_behind_stls_is_discarded(
+    serve: Callable[..., Served], certificate: tuple[str, str]
+) -> None:
     cert, key = certificate
     served = serve(extra=("--tls-cert", cert, "--tls-key", key))
     sock = socket.create_connection(("127.0.0.1", served.port("pop3")), timeout=SOCKET_TIMEOUT)
@@ -148,14 +171,14 @@ def test_plaintext_pipelined_behind_stls_is_discarded(serve: Callable[..., Serve
 
 
 def test_plaintext_on_an_implicit_tls_port_is_dropped_quietly(
-        serve: Callable[..., Served], certificate: tuple[str, str]) -> None:
+    serve: Callable[..., Served], certificate: tuple[str, str]
+) -> None:
     cert, key = certificate
     """A plaintext client on 995 or 993 gets no plaintext reply (at most a TLS alert record) and
     its connection is closed, not left hanging; the server logs no traceback and keeps serving."""
     served = serve(extra=("--tls-cert", cert, "--tls-key", key))
     for service in ("pop3s", "imaps"):
-        sock = socket.create_connection(("127.0.0.1", served.port(service)),
-                                        timeout=SOCKET_TIMEOUT)
+        sock = socket.create_connection(("127.0.0.1", served.port(service)), timeout=SOCKET_TIMEOUT)
         sock.sendall(b"USER alice\r\nQUIT\r\n" * 50)
         received, closed = b"", False
         try:
@@ -169,8 +192,9 @@ def test_plaintext_on_an_implicit_tls_port_is_dropped_quietly(
         assert closed, service
         assert received == b"" or received[0] == 0x15, (service, received[:40])  # 0x15: alert
         assert b"OK" not in received, (service, received[:40])  # no greeting, no +OK
-    pop = poplib.POP3_SSL("127.0.0.1", served.port("pop3s"), timeout=SOCKET_TIMEOUT,
-                          context=client_context(cert))
+    pop = poplib.POP3_SSL(
+        "127.0.0.1", served.port("pop3s"), timeout=SOCKET_TIMEOUT, context=client_context(cert)
+    )
     assert pop.getwelcome().startswith(b"+OK")  # still serving
     pop.quit()
     status, err = stop_server(served, signal.SIGTERM)

@@ -60,48 +60,83 @@ class Session:
 
 
 _POP3_LOGIN: Step = ("login", ("USER {user}", "PASS " + PASSWORD))
-_POP3_POLL: tuple[Step, ...] = (("capa", ("CAPA",)), _POP3_LOGIN, ("stat", ("STAT",)),
-                                ("list", ("LIST",)), ("uidl", ("UIDL",)))
+_POP3_POLL: tuple[Step, ...] = (
+    ("capa", ("CAPA",)),
+    _POP3_LOGIN,
+    ("stat", ("STAT",)),
+    ("list", ("LIST",)),
+    ("uidl", ("UIDL",)),
+)
 POP3_SESSIONS: tuple[Session, ...] = (
     Session("empty-poll", "empty", _POP3_POLL + (("quit", ("QUIT",)),)),
     Session("poll-100", "pop100", _POP3_POLL + (("quit", ("QUIT",)),)),
-    Session("download", "popdl", _POP3_POLL + (("retr", ("RETR 1",)), ("top", ("TOP 2 0",)),
-                                               ("dele", ("DELE 1",)), ("quit", ("QUIT",)))),
+    Session(
+        "download",
+        "popdl",
+        _POP3_POLL
+        + (
+            ("retr", ("RETR 1",)),
+            ("top", ("TOP 2 0",)),
+            ("dele", ("DELE 1",)),
+            ("quit", ("QUIT",)),
+        ),
+    ),
 )
-_IMAP_HEAD: tuple[Step, ...] = (("login", ("a1 LOGIN {user} " + PASSWORD,)),
-                                ("select", ("a2 SELECT INBOX",)),
-                                ("flags", ("a3 UID FETCH 1:* (UID FLAGS)",)))
+_IMAP_HEAD: tuple[Step, ...] = (
+    ("login", ("a1 LOGIN {user} " + PASSWORD,)),
+    ("select", ("a2 SELECT INBOX",)),
+    ("flags", ("a3 UID FETCH 1:* (UID FLAGS)",)),
+)
 IMAP_SESSIONS: tuple[Session, ...] = (
     Session("empty-poll", "empty", _IMAP_HEAD + (("logout", ("a9 LOGOUT",)),)),
     Session("poll-100", "imap100", _IMAP_HEAD + (("logout", ("a9 LOGOUT",)),)),
-    Session("work", "imapwork", _IMAP_HEAD + (
-        ("capability", ("a4 CAPABILITY",)),
-        ("search", ("a5 UID SEARCH TEXT zebra",)),
-        ("fetch", ("a6 UID FETCH 1 (UID RFC822.SIZE BODY.PEEK[])",)),
-        ("store", ("a7 UID STORE 1 +FLAGS (\\Seen)",)),
-        ("logout", ("a9 LOGOUT",)))),
+    Session(
+        "work",
+        "imapwork",
+        _IMAP_HEAD
+        + (
+            ("capability", ("a4 CAPABILITY",)),
+            ("search", ("a5 UID SEARCH TEXT zebra",)),
+            ("fetch", ("a6 UID FETCH 1 (UID RFC822.SIZE BODY.PEEK[])",)),
+            ("store", ("a7 UID STORE 1 +FLAGS (\\Seen)",)),
+            ("logout", ("a9 LOGOUT",)),
+        ),
+    ),
 )
 #: The accounts and how many messages each holds.
-ACCOUNTS = {"empty": 0, "pop100": MESSAGES, "popdl": MESSAGES, "imap100": MESSAGES,
-            "imapwork": MESSAGES}
+ACCOUNTS = {
+    "empty": 0,
+    "pop100": MESSAGES,
+    "popdl": MESSAGES,
+    "imap100": MESSAGES,
+    "imapwork": MESSAGES,
+}
 
 
 def seed_messages(n: int = MESSAGES) -> list[bytes]:
     """``n`` small plain-text messages, CRLF line ends, sizes spread from about 300 to 1,500."""
     out = []
     for i in range(1, n + 1):
-        header = (f"From: sender{i % 7} <s{i % 7}@example.org>", "To: user@lab.example",
-                  f"Subject: note number {i}", f"Message-ID: <{i}@lab.example>",
-                  "Date: Mon, 05 Jan 2026 10:00:00 +0000")
-        body = b"".join(b"line %d of message %d, some words to fill it up\r\n" % (k, i)
-                        for k in range(1 + (i * 7) % 25))
+        header = (
+            f"From: sender{i % 7} <s{i % 7}@example.org>",
+            "To: user@lab.example",
+            f"Subject: note number {i}",
+            f"Message-ID: <{i}@lab.example>",
+            "Date: Mon, 05 Jan 2026 10:00:00 +0000",
+        )
+        body = b"".join(
+            b"line %d of message %d, some words to fill it up\r\n" % (k, i)
+            for k in range(1 + (i * 7) % 25)
+        )
         out.append(Message(Entity(header, body)).render())
     return out
 
 
 def _lines(session: Session) -> list[tuple[str, list[bytes]]]:
-    return [(name, [(ln.format(user=session.user) + "\r\n").encode() for ln in lines])
-            for name, lines in session.steps]
+    return [
+        (name, [(ln.format(user=session.user) + "\r\n").encode() for ln in lines])
+        for name, lines in session.steps
+    ]
 
 
 def engine_store(users: dict[str, int] | None = None) -> Store:
@@ -118,8 +153,11 @@ def engine_store(users: dict[str, int] | None = None) -> Store:
 def run_engine(protocol: str, session: Session, profile: ServerProfile) -> dict[str, bytes]:
     """Server bytes of each step of ``session`` on a fresh engine under ``profile``."""
     store = engine_store()
-    engine: Pop3Server | ImapServer = (Pop3Server(store, pop3_config(profile)) if protocol == "pop3"
-                                       else ImapServer(store, imap_config(profile)))
+    engine: Pop3Server | ImapServer = (
+        Pop3Server(store, pop3_config(profile))
+        if protocol == "pop3"
+        else ImapServer(store, imap_config(profile))
+    )
     out = {"greeting": engine.outbox.data_to_send()}
     for name, lines in _lines(session):
         reply = b""
@@ -136,6 +174,7 @@ def _read_pop3(sock: socket.socket, buf: bytearray, multiline: bool) -> bytes:
         if not chunk:
             raise ConnectionError("server closed the connection")
         buf.extend(chunk)
+
     while b"\r\n" not in buf:
         fill()
     end = buf.index(b"\r\n") + 2
@@ -159,7 +198,7 @@ def _read_imap(sock: socket.socket, buf: bytearray, tag: bytes | None) -> bytes:
         end = buf.index(b"\r\n") + 2
         line = bytes(buf[:end])
         if line.endswith(b"}\r\n") and b"{" in line:
-            size = int(line[line.rindex(b"{") + 1:-3])
+            size = int(line[line.rindex(b"{") + 1 : -3])
             while len(buf) < end + size:
                 buf.extend(sock.recv(65536))
             end += size
@@ -190,8 +229,12 @@ def run_socket(protocol: str, session: Session, port: int) -> dict[str, bytes]:
                 sock.sendall(line)
                 if protocol == "pop3":
                     words = line.split()
-                    reply += _read_pop3(sock, buf, words[0].decode() in _POP3_MULTI
-                                        or (words[0] in (b"LIST", b"UIDL") and len(words) == 1))
+                    reply += _read_pop3(
+                        sock,
+                        buf,
+                        words[0].decode() in _POP3_MULTI
+                        or (words[0] in (b"LIST", b"UIDL") and len(words) == 1),
+                    )
                 else:
                     reply += _read_imap(sock, buf, line.split()[0])
             out[name] = reply
@@ -247,8 +290,9 @@ service pop3-login {{
 
 def dovecot_binary() -> str | None:
     """Path of Debian's ``dovecot`` with its IMAP and POP3 services, or None."""
-    exe = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot")
-                                      else None)
+    exe = shutil.which("dovecot") or (
+        "/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None
+    )
     if exe is None:
         return None
     for service in ("imap", "pop3"):
@@ -280,6 +324,7 @@ def dovecot() -> Iterator[Dovecot]:
     if os.geteuid() != 0:
         raise RuntimeError("dovecot must be started as root")
     import pwd
+
     nobody = pwd.getpwnam("nobody")
     base = Path(tempfile.mkdtemp(prefix="lab-dovecot-"))
     base.chmod(0o755)
@@ -295,17 +340,35 @@ def dovecot() -> Iterator[Dovecot]:
         os.chown(path, nobody.pw_uid, nobody.pw_gid)
     ports = free_port(), free_port()
     conf = base / "dovecot.conf"
-    conf.write_text(_CONFIG.format(dir=base, password=PASSWORD, uid=nobody.pw_uid,
-                                   gid=nobody.pw_gid, imap=ports[0], pop3=ports[1]))
+    conf.write_text(
+        _CONFIG.format(
+            dir=base,
+            password=PASSWORD,
+            uid=nobody.pw_uid,
+            gid=nobody.pw_gid,
+            imap=ports[0],
+            pop3=ports[1],
+        )
+    )
     subprocess.run([exe, "-c", str(conf)], check=True, timeout=30)
     server = Dovecot(base, *ports)
     try:
         _wait_for(ports)
         for user, n in ACCOUNTS.items():
             if n:
-                run_socket("imap", Session("warm-up", user, (
-                    ("login", ("w1 LOGIN {user} " + PASSWORD,)),
-                    ("select", ("w2 SELECT INBOX",)), ("logout", ("w3 LOGOUT",)))), ports[0])
+                run_socket(
+                    "imap",
+                    Session(
+                        "warm-up",
+                        user,
+                        (
+                            ("login", ("w1 LOGIN {user} " + PASSWORD,)),
+                            ("select", ("w2 SELECT INBOX",)),
+                            ("logout", ("w3 LOGOUT",)),
+                        ),
+                    ),
+                    ports[0],
+                )
         yield server
     finally:
         _stop(exe, conf, base)
@@ -327,8 +390,13 @@ def _wait_for(ports: tuple[int, int]) -> None:
 def _stop(exe: str, conf: Path, base: Path) -> None:
     pid_file = base / "run" / "master.pid"
     pid = int(pid_file.read_text()) if pid_file.exists() else None
-    subprocess.run([exe, "-c", str(conf), "stop"], timeout=30, check=False,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [exe, "-c", str(conf), "stop"],
+        timeout=30,
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     if pid is not None:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -354,14 +422,17 @@ def capture(server: Dovecot) -> dict[str, dict[str, dict[str, str]]]:
 
 def load_fixture() -> dict[str, dict[str, bytes]]:
     data = json.loads(FIXTURE.read_text())
-    return {key: {step: text.encode("latin-1") for step, text in steps.items()}
-            for key, steps in data["sessions"].items()}
+    return {
+        key: {step: text.encode("latin-1") for step, text in steps.items()}
+        for key, steps in data["sessions"].items()
+    }
 
 
 def main(argv: list[str]) -> int:
     with dovecot() as server:
-        version = subprocess.run([dovecot_binary() or "dovecot", "--version"], check=True,
-                                 capture_output=True, text=True).stdout.strip()
+        version = subprocess.run(
+            [dovecot_binary() or "dovecot", "--version"], check=True, capture_output=True, text=True
+        ).stdout.strip()
         sessions = capture(server)
     FIXTURE.parent.mkdir(exist_ok=True)
     FIXTURE.write_text(json.dumps({"dovecot": version, "sessions": sessions}, indent=1) + "\n")
@@ -369,10 +440,10 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-
-
-POLL_STEPS = {"pop3": ("greeting", "capa", "login", "stat", "list", "uidl", "quit"),
-              "imap": ("greeting", "capability", "login", "select", "flags", "logout")}
+POLL_STEPS = {
+    "pop3": ("greeting", "capa", "login", "stat", "list", "uidl", "quit"),
+    "imap": ("greeting", "capability", "login", "select", "flags", "logout"),
+}
 
 
 def poll_octets(protocol: str, steps: dict[str, bytes], capability: bytes | None = None) -> int:

@@ -20,11 +20,21 @@ from sim.protocol.store import Store
 
 def _mime(parts: list[tuple[str, str, bytes]]) -> bytes:
     """A multipart/mixed message of (content type, transfer encoding, encoded body) parts."""
-    out = [b"From: a@example.org", b"Subject: parts", b"MIME-Version: 1.0",
-           b'Content-Type: multipart/mixed; boundary="b0"', b""]
+    out = [
+        b"From: a@example.org",
+        b"Subject: parts",
+        b"MIME-Version: 1.0",
+        b'Content-Type: multipart/mixed; boundary="b0"',
+        b"",
+    ]
     for ctype, cte, body in parts:
-        out += [b"--b0", b"Content-Type: " + ctype.encode(),
-                b"Content-Transfer-Encoding: " + cte.encode(), b"", body]
+        out += [
+            b"--b0",
+            b"Content-Type: " + ctype.encode(),
+            b"Content-Transfer-Encoding: " + cte.encode(),
+            b"",
+            body,
+        ]
     out += [b"--b0--", b""]
     return b"\r\n".join(out)
 
@@ -40,7 +50,7 @@ def _engine(raw: bytes) -> ImapServer:
 def _literal(out: bytes, name: bytes) -> bytes:
     m = re.search(re.escape(name) + rb" ~?\{(\d+)\}\r\n", out)
     assert m is not None, out[:200]
-    return out[m.end():m.end() + int(m.group(1))]
+    return out[m.end() : m.end() + int(m.group(1))]
 
 
 def _crlf_lines(data: bytes) -> bytes:
@@ -50,12 +60,22 @@ def _crlf_lines(data: bytes) -> bytes:
 def test_base64_and_quoted_printable_parts_decode_as_the_email_package_does() -> None:
     blob = bytes(range(256)) * 3
     text = "caf\u00e9 = 100 %\r\nline two\r\n".encode()
-    raw = _mime([("application/octet-stream", "base64", _crlf_lines(base64.encodebytes(blob))),
-                 ("text/plain; charset=utf-8", "quoted-printable",
-                  quopri.encodestring(text).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")),
-                 ("text/plain", "7bit", b"plain words\r\n")])
-    reference = [p.get_payload(decode=True)
-                 for p in email.message_from_bytes(raw).walk() if not p.is_multipart()]
+    raw = _mime(
+        [
+            ("application/octet-stream", "base64", _crlf_lines(base64.encodebytes(blob))),
+            (
+                "text/plain; charset=utf-8",
+                "quoted-printable",
+                quopri.encodestring(text).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"),
+            ),
+            ("text/plain", "7bit", b"plain words\r\n"),
+        ]
+    )
+    reference = [
+        p.get_payload(decode=True)
+        for p in email.message_from_bytes(raw).walk()
+        if not p.is_multipart()
+    ]
     engine = _engine(raw)
     out = send(engine, "a FETCH 1 (BINARY.PEEK[1] BINARY.PEEK[2] BINARY.PEEK[3])")
     got = [_literal(out, b"BINARY[%d]" % n) for n in (1, 2, 3)]
@@ -67,7 +87,8 @@ def test_base64_and_quoted_printable_parts_decode_as_the_email_package_does() ->
     assert b"BINARY[2] {" in out  # no NUL: an ordinary literal
     assert send(engine, "b FETCH 1 (BINARY.SIZE[1] BINARY.SIZE[2] FLAGS)") == (
         b"* 1 FETCH (BINARY.SIZE[1] 768 BINARY.SIZE[2] %d FLAGS ())\r\nb OK FETCH completed\r\n"
-        % len(reference[1]))
+        % len(reference[1])
+    )
 
 
 def test_peek_partial_seen_and_errors() -> None:
@@ -78,20 +99,24 @@ def test_peek_partial_seen_and_errors() -> None:
     assert b"FLAGS" not in out  # PEEK leaves \Seen alone
     assert b"FLAGS (\\Seen)" in send(engine, "c FETCH 1 BINARY[1]<0.10>")
     assert send(engine, "d FETCH 2 BINARY.SIZE[2]") == (
-        b"* 2 FETCH (BINARY.SIZE[2] 200000)\r\nd OK FETCH completed\r\n")
+        b"* 2 FETCH (BINARY.SIZE[2] 200000)\r\nd OK FETCH completed\r\n"
+    )
     assert send(engine, "e FETCH 2 BINARY[2.HEADER]") == (
-        b"e BAD FETCH: BINARY[] takes part numbers only, not HEADER\r\n")
+        b"e BAD FETCH: BINARY[] takes part numbers only, not HEADER\r\n"
+    )
     assert send(engine, "f FETCH 2 BINARY.SIZE[2]<0.5>").startswith(b"f BAD ")
     assert send(engine, "g FETCH 2 BINARY.PEEK").startswith(b"g BAD FETCH: BINARY.PEEK needs")
     assert send(engine, "h FETCH 2 BINARY.PEEK[7]") == (
-        b"* 2 FETCH (BINARY[7] NIL)\r\nh OK FETCH completed\r\n")
+        b"* 2 FETCH (BINARY[7] NIL)\r\nh OK FETCH completed\r\n"
+    )
 
 
 def test_unknown_transfer_encoding_is_no_unknown_cte() -> None:
     raw = _mime([("application/octet-stream", "x-uuencode", b"begin 644 f\r\n`\r\nend\r\n")])
     engine = _engine(raw)
     assert send(engine, "a FETCH 1 BINARY.PEEK[1]") == (
-        b"a NO [UNKNOWN-CTE] cannot decode Content-Transfer-Encoding X-UUENCODE\r\n")
+        b"a NO [UNKNOWN-CTE] cannot decode Content-Transfer-Encoding X-UUENCODE\r\n"
+    )
     assert send(engine, "b FETCH 1 BODY.PEEK[1]").endswith(b"b OK FETCH completed\r\n")
 
 
@@ -111,8 +136,11 @@ def _qp(data: bytes) -> bytes:
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=600), st.sampled_from(["base64", "quoted-printable"]))
 def test_any_octets_come_back_decoded(data: bytes, cte: str) -> None:
-    body = _crlf_lines(base64.encodebytes(data)).removesuffix(b"\r\n") if cte == "base64" \
+    body = (
+        _crlf_lines(base64.encodebytes(data)).removesuffix(b"\r\n")
+        if cte == "base64"
         else _qp(data)
+    )
     engine = _engine(_mime([("application/octet-stream", cte, body)]))
     out = send(engine, "a FETCH 1 (BINARY.SIZE[1] BINARY.PEEK[1])")
     assert _literal(out, b"BINARY[1]") == data
@@ -125,13 +153,17 @@ def test_append_takes_a_literal8_and_binary_returns_its_octets() -> None:
     engine = logged_in()
     msg = b"Subject: x\r\n\r\nhi\x00there\r\n"
     assert send(engine, b"a APPEND INBOX ~{%d+}\r\n" % len(msg) + msg + b"\r\n") == (
-        b"a OK [APPENDUID 1 6] APPEND completed\r\n")
+        b"a OK [APPENDUID 1 6] APPEND completed\r\n"
+    )
     assert send(engine, b"b APPEND INBOX (\\Seen) ~{%d}\r\n" % len(msg)) == (
-        b"+ Ready for literal data\r\n")
+        b"+ Ready for literal data\r\n"
+    )
     assert send(engine, msg + b"\r\n") == b"b OK [APPENDUID 1 7] APPEND completed\r\n"
     send(engine, "c SELECT INBOX")
     assert send(engine, "d FETCH 6:7 BINARY.PEEK[1]") == (
         b"* 6 FETCH (BINARY[1] ~{10}\r\nhi\x00there\r\n)\r\n"
-        b"* 7 FETCH (BINARY[1] ~{10}\r\nhi\x00there\r\n)\r\nd OK FETCH completed\r\n")
+        b"* 7 FETCH (BINARY[1] ~{10}\r\nhi\x00there\r\n)\r\nd OK FETCH completed\r\n"
+    )
     assert send(engine, b"e CREATE ~{3+}\r\nBox\r\n") == (
-        b"e BAD CREATE: a literal8 (~{n}) is allowed only for APPEND's message\r\n")
+        b"e BAD CREATE: a literal8 (~{n}) is allowed only for APPEND's message\r\n"
+    )

@@ -37,12 +37,16 @@ _TIMING = re.compile(rb" \(\d+\.\d{3} \+ \d+\.\d{3}(?: \+ \d+\.\d{3})? secs\)\."
 
 def _untimed(steps: dict[str, bytes]) -> dict[str, bytes]:
     return {step: _TIMING.sub(b".", data) for step, data in steps.items()}
+
+
 SESSIONS = [("pop3", s) for s in POP3_SESSIONS] + [("imap", s) for s in IMAP_SESSIONS]
 
 pytestmark = [
-    pytest.mark.skipif(dovecot_binary() is None,
-                       reason="Dovecot is not installed (apt-get install dovecot-imapd "
-                              "dovecot-pop3d; .ci/run does it)"),
+    pytest.mark.skipif(
+        dovecot_binary() is None,
+        reason="Dovecot is not installed (apt-get install dovecot-imapd "
+        "dovecot-pop3d; .ci/run does it)",
+    ),
     pytest.mark.skipif(os.geteuid() != 0, reason="Dovecot's master process must start as root"),
 ]
 
@@ -70,19 +74,29 @@ def test_it_is_dovecot_2_3(server: Dovecot) -> None:
     assert version.stdout.startswith("2.3."), version.stdout
 
 
-@pytest.mark.parametrize(("protocol", "session"), SESSIONS,
-                         ids=[f"{p}-{s.name}" for p, s in SESSIONS])
-def test_every_step_is_within_5_percent_of_a_running_dovecot(server: Dovecot, protocol: str,
-                                                             session: Session) -> None:
+@pytest.mark.parametrize(
+    ("protocol", "session"), SESSIONS, ids=[f"{p}-{s.name}" for p, s in SESSIONS]
+)
+def test_every_step_is_within_5_percent_of_a_running_dovecot(
+    server: Dovecot, protocol: str, session: Session
+) -> None:
     theirs = _untimed(run_socket(protocol, session, server.port(protocol)))
     ours = _untimed(run_engine(protocol, session, DOVECOT))
     assert set(ours) == set(theirs)
     for step, want in theirs.items():
-        assert abs(len(ours[step]) / len(want) - 1) <= TOLERANCE, (step, ours[step][:200],
-                                                                   want[:200])
+        assert abs(len(ours[step]) / len(want) - 1) <= TOLERANCE, (
+            step,
+            ours[step][:200],
+            want[:200],
+        )
     if session.name in ("empty-poll", "poll-100"):
-        work = next(s for s in (POP3_SESSIONS if protocol == "pop3" else IMAP_SESSIONS)
-                    if s.name != session.name and s.name in ("work", "download"))
+        work = next(
+            s
+            for s in (POP3_SESSIONS if protocol == "pop3" else IMAP_SESSIONS)
+            if s.name != session.name and s.name in ("work", "download")
+        )
         capability = _untimed(run_engine(protocol, work, DOVECOT)).get("capability")
-        assert abs(poll_octets(protocol, ours, capability) / poll_octets(protocol, theirs)
-                   - 1) <= TOLERANCE
+        assert (
+            abs(poll_octets(protocol, ours, capability) / poll_octets(protocol, theirs) - 1)
+            <= TOLERANCE
+        )

@@ -74,7 +74,7 @@ def test_body_on_open_and_attachment_in_chunks() -> None:
     result = client.fetch_attachment(2, att.section, att.size)
     assert result.commands == -(-att.size // CHUNK) == 5
     assert result.octets == {2: att.size}
-    chunks = client.record.exchanges[before + 1:]
+    chunks = client.record.exchanges[before + 1 :]
     assert sum(e.server_counts.attachment for e in chunks) == att.size
     assert [e.round_trips for e in chunks] == [1] * 5
     whole = client.fetch_attachment(2, att.section, att.size, chunk=None)
@@ -98,7 +98,10 @@ def test_flags_move_delete_search_seen_by_a_second_device() -> None:
     laptop = _client(store)
     phone = _client(store)
     laptop.store_flags([1, 3], ["\\Seen", "$Forwarded"])
-    assert laptop.record.exchanges[-1].client == b"a004 UID STORE 1,3 +FLAGS.SILENT (\\Seen $Forwarded)\r\n"
+    assert (
+        laptop.record.exchanges[-1].client
+        == b"a004 UID STORE 1,3 +FLAGS.SILENT (\\Seen $Forwarded)\r\n"
+    )
     assert laptop.record.exchanges[-1].server_bytes == len(b"a004 OK +FLAGS completed\r\n")
     assert phone.fetch_flags()[3] == frozenset({"\\Seen", "$Forwarded"})
     assert laptop.move([2], "Archive") == [1]
@@ -120,7 +123,10 @@ def test_idle_round_records_push_without_round_trip() -> None:
     assert (idle.client, idle.server, idle.round_trips) == (b"a004 IDLE\r\n", b"+ idling\r\n", 1)
     assert (push.client, push.server, push.round_trips) == (b"", b"* 6 EXISTS\r\n", 0)
     assert (done.client, done.server, done.round_trips) == (
-        b"DONE\r\n", b"a004 OK IDLE terminated\r\n", 1)
+        b"DONE\r\n",
+        b"a004 OK IDLE terminated\r\n",
+        1,
+    )
     quiet = client.idle()
     assert quiet == Updates() and client.record.exchanges[-1].note == "DONE"
 
@@ -132,8 +138,9 @@ def test_append_with_and_without_literal_plus() -> None:
     assert client.append("Sent", message, literal_plus=False) == 1
     ex = client.record.exchanges[-1]
     assert ex.round_trips == 2 and ex.client.endswith(message.render() + b"\r\n")
-    assert ex.server_counts.framing == len(b"+ Ready for literal data\r\n"
-                                           b"a004 OK [APPENDUID 3 1] APPEND completed\r\n")
+    assert ex.server_counts.framing == len(
+        b"+ Ready for literal data\r\na004 OK [APPENDUID 3 1] APPEND completed\r\n"
+    )
     assert client.append("Sent", message) == 2
     assert client.record.exchanges[-1].round_trips == 1
     sent = store.accounts[USER].get("Sent")
@@ -145,7 +152,13 @@ def test_starttls_login_and_refusals() -> None:
     engine = ImapServer(store, ImapConfig(starttls=True, cleartext_login=False))
     client = connect(engine, USER, PASSWORD, starttls=True)
     assert [e.note for e in client.record.exchanges] == [
-        "greeting", "CAPABILITY", "STARTTLS", "CAPABILITY", "LOGIN", "SELECT"]
+        "greeting",
+        "CAPABILITY",
+        "STARTTLS",
+        "CAPABILITY",
+        "LOGIN",
+        "SELECT",
+    ]
     plain = ImapServer(store, ImapConfig(starttls=True, cleartext_login=False))
     with pytest.raises(ImapClientError, match=r"PRIVACYREQUIRED|LOGIN"):
         connect(plain, USER, PASSWORD)
@@ -188,7 +201,10 @@ def test_move_without_the_move_extension_and_folder_operations() -> None:
     before = len(client.record.exchanges)
     assert client.move([1], "Archive") == [1]
     assert [e.note for e in client.record.exchanges[before:]] == [
-        "move: copy", "flags", "move: expunge"]
+        "move: copy",
+        "flags",
+        "move: expunge",
+    ]
     assert [m.uid for m in store.accounts[USER].inbox.messages] == [2, 3, 4, 5]
     client.create("Projects")
     assert client.list() == ["INBOX", "Archive", "Projects", "Sent"]
@@ -211,8 +227,15 @@ def test_search_reads_esearch_after_enable_imap4rev2() -> None:
 
 def test_sync_session_is_a_whole_short_session() -> None:
     from sim.protocol.imap_client import sync_session
+
     result = sync_session(ImapServer(make_store()), USER, PASSWORD, since_uid=4)
     assert [m.uid for m in result.messages] == [4, 5]
     assert [e.note for e in result.record.exchanges] == [
-        "greeting", "CAPABILITY", "LOGIN", "SELECT", "sync headers", "LOGOUT"]
+        "greeting",
+        "CAPABILITY",
+        "LOGIN",
+        "SELECT",
+        "sync headers",
+        "LOGOUT",
+    ]
     assert result.record.round_trips == 5 and result.select.exists == 5

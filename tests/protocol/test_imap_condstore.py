@@ -25,16 +25,22 @@ def test_condstore_select_fetch_store_carry_modseq() -> None:
     out = send(engine, "a SELECT INBOX (CONDSTORE)")
     assert b"* OK [HIGHESTMODSEQ 6] Highest\r\n" in out  # 5 appends after modseq 1
     assert send(engine, "b FETCH 2 (FLAGS MODSEQ)") == (
-        b"* 2 FETCH (FLAGS () MODSEQ (3))\r\nb OK FETCH completed\r\n")
+        b"* 2 FETCH (FLAGS () MODSEQ (3))\r\nb OK FETCH completed\r\n"
+    )
     assert send(engine, "c STORE 2 +FLAGS (\\Seen)") == (
-        b"* 2 FETCH (FLAGS (\\Seen) MODSEQ (7))\r\nc OK +FLAGS completed\r\n")
+        b"* 2 FETCH (FLAGS (\\Seen) MODSEQ (7))\r\nc OK +FLAGS completed\r\n"
+    )
     assert send(engine, "d UID FETCH 1:* (FLAGS) (CHANGEDSINCE 6)") == (
-        b"* 2 FETCH (UID 2 FLAGS (\\Seen) MODSEQ (7))\r\nd OK UID FETCH completed\r\n")
+        b"* 2 FETCH (UID 2 FLAGS (\\Seen) MODSEQ (7))\r\nd OK UID FETCH completed\r\n"
+    )
     assert send(engine, "e FETCH 1 (FLAGS) (CHANGEDSINCE 1 VANISHED)").startswith(b"e BAD")
     other = logged_in(store, CONFIG)
     send(other, "f SELECT INBOX")
     send(other, "g STORE 3 +FLAGS.SILENT (\\Flagged)")
-    assert send(engine, "h NOOP") == b"* 3 FETCH (FLAGS (\\Flagged) MODSEQ (8))\r\nh OK NOOP completed\r\n"
+    assert (
+        send(engine, "h NOOP")
+        == b"* 3 FETCH (FLAGS (\\Flagged) MODSEQ (8))\r\nh OK NOOP completed\r\n"
+    )
 
 
 def test_qresync_select_reports_vanished_and_changed_in_one_round_trip() -> None:
@@ -50,9 +56,11 @@ def test_qresync_select_reports_vanished_and_changed_in_one_round_trip() -> None
     again = logged_in(store, CONFIG)
     send(again, "g ENABLE QRESYNC")
     out = send(again, "h SELECT INBOX (QRESYNC (1 6))")
-    assert out.endswith(b"* OK [HIGHESTMODSEQ 9] Highest\r\n* VANISHED (EARLIER) 2:3\r\n"
-                        b"* 1 FETCH (UID 1 FLAGS (\\Seen) MODSEQ (7))\r\n"
-                        b"h OK [READ-WRITE] SELECT completed\r\n")
+    assert out.endswith(
+        b"* OK [HIGHESTMODSEQ 9] Highest\r\n* VANISHED (EARLIER) 2:3\r\n"
+        b"* 1 FETCH (UID 1 FLAGS (\\Seen) MODSEQ (7))\r\n"
+        b"h OK [READ-WRITE] SELECT completed\r\n"
+    )
     assert b"* OK [HIGHESTMODSEQ 9] Highest\r\n" in out
     # live expunges are VANISHED, not EXPUNGE, once QRESYNC is on
     send(laptop, "i UID STORE 4 +FLAGS.SILENT (\\Deleted)")
@@ -60,7 +68,8 @@ def test_qresync_select_reports_vanished_and_changed_in_one_round_trip() -> None
     assert send(again, "k NOOP") == b"* VANISHED 4\r\nk OK NOOP completed\r\n"
     assert send(again, "l UID FETCH 1:* (FLAGS) (CHANGEDSINCE 6 VANISHED)") == (
         b"* VANISHED (EARLIER) 2:4\r\n* 1 FETCH (UID 1 FLAGS (\\Seen) MODSEQ (7))\r\n"
-        b"l OK UID FETCH completed\r\n")
+        b"l OK UID FETCH completed\r\n"
+    )
     wrong = logged_in(store, CONFIG)
     send(wrong, "m ENABLE QRESYNC")
     assert b"VANISHED" not in send(wrong, "n SELECT INBOX (QRESYNC (99 6))")  # UIDVALIDITY changed

@@ -83,8 +83,9 @@ def test_imaplib_full_session() -> None:
     assert client.create("Projects/2026")[0] == "OK"
     assert client.rename("Projects/2026", "Done")[0] == "OK"
     assert client.delete("Done")[0] == "OK"
-    typ, data = client.append("Sent", "(\\Seen)", None,
-                              b"Subject: sent\r\nFrom: alice@example.org\r\n\r\nhi\r\n")
+    typ, data = client.append(
+        "Sent", "(\\Seen)", None, b"Subject: sent\r\nFrom: alice@example.org\r\n\r\nhi\r\n"
+    )
     assert typ == "OK" and data[0].startswith(b"[APPENDUID ")  # type: ignore[union-attr]
     typ, data = client.status("Archive", "(MESSAGES UIDNEXT)")
     assert (typ, data) == ("OK", [b"Archive (MESSAGES 2 UIDNEXT 3)"])

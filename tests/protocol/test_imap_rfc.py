@@ -68,8 +68,9 @@ def test_fetch_body_header_is_60_framing_plus_342_literal() -> None:
     counts = engine.outbox.peek_counts()
     assert (counts.framing, counts.header, counts.body, counts.attachment) == (60, 342, 0, 0)
     out = engine.outbox.data_to_send()
-    assert out == (b"* 12 FETCH (BODY[HEADER] {342}\r\n" + HEADER_342 + b")\r\n"
-                   b"a004 OK FETCH completed\r\n")
+    assert out == (
+        b"* 12 FETCH (BODY[HEADER] {342}\r\n" + HEADER_342 + b")\r\na004 OK FETCH completed\r\n"
+    )
 
 
 def test_store_deleted_is_37_plus_26() -> None:
@@ -88,8 +89,9 @@ def test_store_deleted_is_37_plus_26() -> None:
 def test_logout_of_the_sample_session() -> None:
     engine = _selected()
     engine.receive_data(b"a006 logout\r\n")
-    assert engine.outbox.data_to_send() == (b"* BYE IMAP4rev2 server terminating connection\r\n"
-                                            b"a006 OK LOGOUT completed\r\n")
+    assert engine.outbox.data_to_send() == (
+        b"* BYE IMAP4rev2 server terminating connection\r\na006 OK LOGOUT completed\r\n"
+    )
     assert engine.closed and engine.state is ImapState.LOGOUT
 
 

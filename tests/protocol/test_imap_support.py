@@ -17,11 +17,18 @@ def make_store(messages: int = 5) -> Store:
     account.create("Archive")
     account.create("Sent")
     for i in range(messages):
-        store.deliver(USER, synthesize(
-            seed=i + 1, subject=f"Note {i + 1}", text_size=1500 + 100 * i,
-            keywords=["zebra"] if i == 2 else [],
-            attachments=[Attachment("report.pdf", 200_000, "application/pdf")] if i == 1 else [],
-        ))
+        store.deliver(
+            USER,
+            synthesize(
+                seed=i + 1,
+                subject=f"Note {i + 1}",
+                text_size=1500 + 100 * i,
+                keywords=["zebra"] if i == 2 else [],
+                attachments=[Attachment("report.pdf", 200_000, "application/pdf")]
+                if i == 1
+                else [],
+            ),
+        )
     return store
 
 
@@ -39,8 +46,9 @@ def logged_in(store: Store | None = None, config: ImapConfig | None = None) -> I
     return engine
 
 
-def selected(store: Store | None = None, mailbox: str = "INBOX",
-             config: ImapConfig | None = None) -> ImapServer:
+def selected(
+    store: Store | None = None, mailbox: str = "INBOX", config: ImapConfig | None = None
+) -> ImapServer:
     engine = logged_in(store, config)
     out = send(engine, f"t1 SELECT {mailbox}")
     assert out.endswith(b"t1 OK [READ-WRITE] SELECT completed\r\n"), out

@@ -66,8 +66,12 @@ def test_top_matches_rendered_lines(seed, atts, lines):
 
 
 def test_email_package_reads_attachments_back():
-    m = synthesize(seed=7, text_size=500, attachments=[Attachment("r.pdf", 3001, "application/pdf")],
-                   keywords=["budget"])
+    m = synthesize(
+        seed=7,
+        text_size=500,
+        attachments=[Attachment("r.pdf", 3001, "application/pdf")],
+        keywords=["budget"],
+    )
     parsed = email.message_from_bytes(m.render(), policy=policy.default)
     assert parsed["Subject"] == "Hello"
     text, att = parsed.iter_parts()
@@ -113,9 +117,11 @@ def test_from_bytes_keeps_odd_input_exact():
 
 @pytest.mark.parametrize(
     "kwargs, field",
-    [({"kind": FillerKind.TEXT, "size": 1}, "size=1"),
-     ({"kind": FillerKind.TEXT, "size": -5}, "size=-5"),
-     ({"kind": FillerKind.BASE64, "decoded_size": -1}, "decoded_size=-1")],
+    [
+        ({"kind": FillerKind.TEXT, "size": 1}, "size=1"),
+        ({"kind": FillerKind.TEXT, "size": -5}, "size=-5"),
+        ({"kind": FillerKind.BASE64, "decoded_size": -1}, "decoded_size=-1"),
+    ],
 )
 def test_filler_rejects_bad_sizes_naming_them(kwargs, field):
     with pytest.raises(ValueError, match=field):
@@ -141,10 +147,11 @@ def test_text_just_longer_than_its_keyword_line_renders_at_its_size(extra: int) 
     so it ends the keyword line as a full stop; the sizes, lines and closed forms agree."""
     from sim.model.sizes import _text_lines as fast_lines
     from sim.model.state import _text_lines as model_lines
+
     lead = "zebra zebra zebra"
     m = synthesize(seed=0, text_size=len(lead) + 2 + extra, keywords=["zebra"] * 3)
     data = m.render()
-    body = data[m.header_size:]
+    body = data[m.header_size :]
     assert len(data) == m.size and body.startswith(lead.encode())
     assert m.root.body_lines() == body.count(b"\r\n") == model_lines(m.root)
     assert fast_lines(m.root.body_size, len(lead)) == body.count(b"\r\n")

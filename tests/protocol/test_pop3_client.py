@@ -69,22 +69,36 @@ def test_download_and_delete_hand_computed() -> None:
     assert result.record.server_counts.framing == 800 - 320
     assert result.round_trips == 11
     assert [e.client for e in result.record.exchanges] == [
-        b"", b"CAPA\r\n", b"USER mrose\r\n", b"PASS secret\r\n", b"STAT\r\n", b"LIST\r\n",
-        b"UIDL\r\n", b"RETR 1\r\n", b"DELE 1\r\n", b"RETR 2\r\n", b"DELE 2\r\n", b"QUIT\r\n"]
+        b"",
+        b"CAPA\r\n",
+        b"USER mrose\r\n",
+        b"PASS secret\r\n",
+        b"STAT\r\n",
+        b"LIST\r\n",
+        b"UIDL\r\n",
+        b"RETR 1\r\n",
+        b"DELE 1\r\n",
+        b"RETR 2\r\n",
+        b"DELE 2\r\n",
+        b"QUIT\r\n",
+    ]
     assert result.fetched == (M1, M2) and result.deleted == (M1, M2)
     assert result.uids_seen == ("1.1", "1.2") and result.redownloaded == ()
     assert result.memory.have == frozenset({"1.1", "1.2"})
     assert result.pipelined is False
     assert inbox_uids(store) == []
-    assert ("S", "+OK pop.lab.example POP3 server signing off (maildrop empty)") in \
-        result.record.lines()
+    assert (
+        "S",
+        "+OK pop.lab.example POP3 server signing off (maildrop empty)",
+    ) in result.record.lines()
 
 
 def test_counts_only_equals_rendered() -> None:
     lean = poll(Pop3Server(make_store()), opts(), render=False)
     full = poll(Pop3Server(make_store()), opts(), render=True)
-    assert [e.server_counts for e in lean.record.exchanges] == \
-        [e.server_counts for e in full.record.exchanges]
+    assert [e.server_counts for e in lean.record.exchanges] == [
+        e.server_counts for e in full.record.exchanges
+    ]
     assert (lean.client_bytes, lean.server_bytes) == (87, 800)
     assert all(e.server is None for e in lean.record.exchanges)
 
@@ -107,8 +121,9 @@ def test_without_uidl_leave_on_server_redownloads_everything() -> None:
     memory = ClientMemory()
     totals = []
     for _ in range(3):
-        result = poll(Pop3Server(store), opts(leave=LeavePolicy.NEVER_DELETE, use_uidl=False),
-                      memory=memory)
+        result = poll(
+            Pop3Server(store), opts(leave=LeavePolicy.NEVER_DELETE, use_uidl=False), memory=memory
+        )
         memory = result.memory
         totals.append((result.client_bytes, result.server_bytes, len(result.redownloaded)))
         assert result.uids_seen == ()
@@ -146,11 +161,14 @@ def test_delete_after_days_uses_the_clients_first_seen_memory() -> None:
 
 def test_headers_first_retrieves_only_wanted() -> None:
     store = make_store()
-    policy = opts(leave=LeavePolicy.NEVER_DELETE, headers_first=True,
-                  want=lambda c: c.size < 150)
+    policy = opts(leave=LeavePolicy.NEVER_DELETE, headers_first=True, want=lambda c: c.size < 150)
     result = poll(Pop3Server(store), policy)
     assert [e.client for e in result.record.exchanges[7:]] == [
-        b"TOP 1 0\r\n", b"RETR 1\r\n", b"TOP 2 0\r\n", b"QUIT\r\n"]
+        b"TOP 1 0\r\n",
+        b"RETR 1\r\n",
+        b"TOP 2 0\r\n",
+        b"QUIT\r\n",
+    ]
     assert result.headers == (M1, M2) and result.fetched == (M1,)
     assert result.client_bytes == BASE_CLIENT + 9 + 8 + 9 + 6 == 81
     assert result.server_bytes == BASE_SERVER + 112 + 139 + 112 + 63 == 760
@@ -158,8 +176,11 @@ def test_headers_first_retrieves_only_wanted() -> None:
     again = poll(Pop3Server(store), policy, memory=result.memory)
     assert again.headers == () and again.fetched == ()
     assert again.server_bytes == 397
-    everything = poll(Pop3Server(store), opts(leave=LeavePolicy.NEVER_DELETE, headers_first=True),
-                      memory=result.memory)
+    everything = poll(
+        Pop3Server(store),
+        opts(leave=LeavePolicy.NEVER_DELETE, headers_first=True),
+        memory=result.memory,
+    )
     assert everything.headers == () and everything.fetched == (M2,)
 
 
@@ -206,14 +227,23 @@ def test_interrupted_poll_deletes_nothing_and_next_poll_catches_up() -> None:
     assert cut.memory.have == frozenset({"1.1"})
     nxt = poll(Pop3Server(store), opts(), memory=cut.memory)
     assert [e.client for e in nxt.record.exchanges[7:]] == [
-        b"DELE 1\r\n", b"RETR 2\r\n", b"DELE 2\r\n", b"QUIT\r\n"]
+        b"DELE 1\r\n",
+        b"RETR 2\r\n",
+        b"DELE 2\r\n",
+        b"QUIT\r\n",
+    ]
     assert nxt.fetched == (M2,) and nxt.deleted == (M1, M2) and inbox_uids(store) == []
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    ({"leave_days": -1}, "leave_days"), ({"interrupt_after": -1}, "interrupt_after"),
-    ({"leave": "never"}, "leave"), ({"auth": "APOP"}, "auth"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"leave_days": -1}, "leave_days"),
+        ({"interrupt_after": -1}, "interrupt_after"),
+        ({"leave": "never"}, "leave"),
+        ({"auth": "APOP"}, "auth"),
+    ],
+)
 def test_poll_options_validation(kwargs: dict, name: str) -> None:
     with pytest.raises(ValueError, match=name):
         opts(**kwargs)

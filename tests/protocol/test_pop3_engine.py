@@ -77,6 +77,7 @@ def logged_in(store: Store | None = None, **config: object) -> Pop3Server:
 
 # -- RFC examples, byte for byte ------------------------------------------------------------------
 
+
 def test_rfc1939_messages_have_the_rfc_sizes() -> None:
     assert len(RFC1939_MESSAGE_1) == 120 and Message.from_bytes(RFC1939_MESSAGE_1).size == 120
     assert len(RFC1939_MESSAGE_2) == 200 and Message.from_bytes(RFC1939_MESSAGE_2).size == 200
@@ -93,8 +94,10 @@ def test_rfc1939_section10_byte_for_byte() -> None:
     assert counts.header + counts.body + counts.attachment == 320
     expected = [
         (b"", b"+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n"),
-        (b"APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\n",
-         b"+OK mrose's maildrop has 2 messages (320 octets)\r\n"),
+        (
+            b"APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\n",
+            b"+OK mrose's maildrop has 2 messages (320 octets)\r\n",
+        ),
         (b"STAT\r\n", b"+OK 2 320\r\n"),
         (b"LIST\r\n", b"+OK 2 messages (320 octets)\r\n1 120\r\n2 200\r\n.\r\n"),
         (b"RETR 1\r\n", b"+OK 120 octets\r\n" + RFC1939_MESSAGE_1 + b".\r\n"),
@@ -117,6 +120,7 @@ def test_rfc1939_session_empties_the_maildrop() -> None:
     store = rfc1939_store()
     engine = Pop3Server(store, rfc1939_config())
     from sim.protocol.examples import RFC1939_COMMANDS
+
     events = []
     for line in RFC1939_COMMANDS:
         events += send(engine, line)[0]
@@ -136,9 +140,11 @@ def test_exact_sizes_of_user_pass_stat() -> None:
     assert len(b"PASS secret\r\n") == 13
     events, reply = send(engine, b"PASS secret\r\n")
     assert reply == b"+OK mrose's maildrop has 2 messages (320 octets)\r\n"
-    assert events == [CommandReceived(Pop3Command.PASS, ("***",)),
-                      StateChanged(Pop3State.AUTHORIZATION, Pop3State.TRANSACTION),
-                      Authenticated("mrose", AuthMethod.USER_PASS, 2, 320)]
+    assert events == [
+        CommandReceived(Pop3Command.PASS, ("***",)),
+        StateChanged(Pop3State.AUTHORIZATION, Pop3State.TRANSACTION),
+        Authenticated("mrose", AuthMethod.USER_PASS, 2, 320),
+    ]
     _, reply = send(engine, b"STAT\r\n")
     assert reply == b"+OK 2 320\r\n" and len(reply) == 11
 
@@ -150,13 +156,16 @@ def test_rfc2449_capa_example_is_165_octets() -> None:
     assert capa.server == (
         b"+OK Capability list follows\r\nTOP\r\nUSER\r\nSASL CRAM-MD5 KERBEROS_V4\r\n"
         b"RESP-CODES\r\nLOGIN-DELAY 900\r\nPIPELINING\r\nEXPIRE 60\r\nUIDL\r\n"
-        b"IMPLEMENTATION Shlemazle-Plotz-v302\r\n.\r\n")
+        b"IMPLEMENTATION Shlemazle-Plotz-v302\r\n.\r\n"
+    )
     assert capa.server_bytes == 165
     assert rfc2449_capa_config().expire == 60
 
 
-@pytest.mark.parametrize("expire, line", [(0, b"EXPIRE 0\r\n"), (14, b"EXPIRE 14\r\n"),
-                                          ("NEVER", b"EXPIRE NEVER\r\n"), (None, None)])
+@pytest.mark.parametrize(
+    "expire, line",
+    [(0, b"EXPIRE 0\r\n"), (14, b"EXPIRE 14\r\n"), ("NEVER", b"EXPIRE NEVER\r\n"), (None, None)],
+)
 def test_capa_expire_values(expire: object, line: bytes | None) -> None:
     engine = Pop3Server(Store(), Pop3Config(expire=expire))  # type: ignore[arg-type]
     _, reply = send(engine, "CAPA")
@@ -180,29 +189,48 @@ def test_stls_listed_only_before_login_and_before_tls() -> None:
 # -- the state table ------------------------------------------------------------------------------
 
 LINES = {
-    Pop3Command.USER: "USER mrose", Pop3Command.PASS: "PASS secret",
+    Pop3Command.USER: "USER mrose",
+    Pop3Command.PASS: "PASS secret",
     Pop3Command.APOP: "APOP mrose " + apop_digest("<0.0@pop.lab.example>", "secret"),
-    Pop3Command.STAT: "STAT", Pop3Command.LIST: "LIST", Pop3Command.RETR: "RETR 1",
-    Pop3Command.DELE: "DELE 1", Pop3Command.NOOP: "NOOP", Pop3Command.RSET: "RSET",
-    Pop3Command.TOP: "TOP 1 0", Pop3Command.UIDL: "UIDL", Pop3Command.QUIT: "QUIT",
-    Pop3Command.CAPA: "CAPA", Pop3Command.STLS: "STLS",
+    Pop3Command.STAT: "STAT",
+    Pop3Command.LIST: "LIST",
+    Pop3Command.RETR: "RETR 1",
+    Pop3Command.DELE: "DELE 1",
+    Pop3Command.NOOP: "NOOP",
+    Pop3Command.RSET: "RSET",
+    Pop3Command.TOP: "TOP 1 0",
+    Pop3Command.UIDL: "UIDL",
+    Pop3Command.QUIT: "QUIT",
+    Pop3Command.CAPA: "CAPA",
+    Pop3Command.STLS: "STLS",
     Pop3Command.AUTH: "AUTH PLAIN AG1yb3NlAHNlY3JldA==",
 }
 A, T, U = Pop3State.AUTHORIZATION, Pop3State.TRANSACTION, Pop3State.UPDATE
 # (state, command) -> state after, written out from RFC 1939 §4-§6, RFC 2449, RFC 2595, RFC 5034
 EXPECTED_LEGAL = {
-    (A, Pop3Command.USER): A, (A, Pop3Command.PASS): T, (A, Pop3Command.APOP): T,
-    (A, Pop3Command.QUIT): A, (A, Pop3Command.CAPA): A, (A, Pop3Command.STLS): A,
+    (A, Pop3Command.USER): A,
+    (A, Pop3Command.PASS): T,
+    (A, Pop3Command.APOP): T,
+    (A, Pop3Command.QUIT): A,
+    (A, Pop3Command.CAPA): A,
+    (A, Pop3Command.STLS): A,
     (A, Pop3Command.AUTH): T,
-    (T, Pop3Command.STAT): T, (T, Pop3Command.LIST): T, (T, Pop3Command.RETR): T,
-    (T, Pop3Command.DELE): T, (T, Pop3Command.NOOP): T, (T, Pop3Command.RSET): T,
-    (T, Pop3Command.TOP): T, (T, Pop3Command.UIDL): T, (T, Pop3Command.CAPA): T,
+    (T, Pop3Command.STAT): T,
+    (T, Pop3Command.LIST): T,
+    (T, Pop3Command.RETR): T,
+    (T, Pop3Command.DELE): T,
+    (T, Pop3Command.NOOP): T,
+    (T, Pop3Command.RSET): T,
+    (T, Pop3Command.TOP): T,
+    (T, Pop3Command.UIDL): T,
+    (T, Pop3Command.CAPA): T,
     (T, Pop3Command.QUIT): U,
 }
 
 
 def test_every_command_has_a_handler() -> None:
     from sim.protocol.pop3 import _HANDLERS
+
     assert set(_HANDLERS) == set(Pop3Command)
 
 
@@ -221,8 +249,14 @@ def engine_in(state: Pop3State) -> Pop3Server:
 
 
 def observable(engine: Pop3Server) -> tuple:
-    return (engine.state, engine.closed, engine.awaiting_tls, engine.message_count,
-            engine.marked, engine._pending_user)
+    return (
+        engine.state,
+        engine.closed,
+        engine.awaiting_tls,
+        engine.message_count,
+        engine.marked,
+        engine._pending_user,
+    )
 
 
 @pytest.mark.parametrize("state", [A, T])
@@ -266,6 +300,7 @@ def test_quit_in_authorization_closes_without_update() -> None:
 
 # -- deletion, RSET, locking ----------------------------------------------------------------------
 
+
 def test_dele_only_marks_and_quit_removes() -> None:
     store = rfc_store()
     engine = logged_in(store)
@@ -281,8 +316,12 @@ def test_dele_only_marks_and_quit_removes() -> None:
     assert len(store.accounts["mrose"].inbox.messages) == 2  # nothing removed yet
     events, reply = send(engine, "QUIT")
     assert reply == b"+OK pop.lab.example POP3 server signing off (1 message left)\r\n"
-    assert events == [CommandReceived(Pop3Command.QUIT, ()), StateChanged(T, U),
-                      MessagesExpunged((1,)), SessionClosed(CloseReason.QUIT, 1)]
+    assert events == [
+        CommandReceived(Pop3Command.QUIT, ()),
+        StateChanged(T, U),
+        MessagesExpunged((1,)),
+        SessionClosed(CloseReason.QUIT, 1),
+    ]
     assert [m.uid for m in store.accounts["mrose"].inbox.messages] == [2]
 
 
@@ -363,6 +402,7 @@ def test_password_with_spaces_is_one_argument() -> None:
 
 # -- UIDL, TOP, stuffing --------------------------------------------------------------------------
 
+
 def uidl_map(engine: Pop3Server) -> dict[int, str]:
     reply = send(engine, "UIDL")[1]
     lines = reply.split(b"\r\n")[1:-2]
@@ -417,8 +457,9 @@ def test_stuffing_of_dot_lines() -> None:
     wire = engine.outbox.data_to_send()
     status = f"+OK {size} octets\r\n".encode()
     dots = 3  # ".hidden", "..two" and "." start with '.'
-    assert wire == (status + b"Subject: dots\r\n\r\n..hidden\r\nplain\r\n...two\r\n..\r\nend\r\n"
-                    + b".\r\n")
+    assert wire == (
+        status + b"Subject: dots\r\n\r\n..hidden\r\nplain\r\n...two\r\n..\r\nend\r\n" + b".\r\n"
+    )
     assert len(wire) == counts.total == len(status) + size + dots + 3
     assert Message.from_bytes(DOTTED).dot_lines == 3
     assert len(wire) == len(status) + size + Message.from_bytes(DOTTED).dot_lines + 3
@@ -429,8 +470,9 @@ def test_message_without_final_crlf_gets_one_before_the_terminator() -> None:
         engine = logged_in(make_store(data))
         wire = send(engine, "RETR 1")[1]
         body = wire.split(b"\r\n", 1)[1]
-        stuffed = b"\r\n".join(b"." + ln if ln.startswith(b".") else ln
-                               for ln in data.split(b"\r\n"))
+        stuffed = b"\r\n".join(
+            b"." + ln if ln.startswith(b".") else ln for ln in data.split(b"\r\n")
+        )
         assert body == stuffed + b"\r\n.\r\n"
 
 
@@ -441,24 +483,34 @@ def test_empty_message() -> None:
 
 # -- bad input ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("line, reply, kind", [
-    (b"\r\n", b"-ERR empty command\r\n", ErrorKind.EMPTY_LINE),
-    (b"   \r\n", b"-ERR empty command\r\n", ErrorKind.EMPTY_LINE),
-    (b"FOO bar\r\n", b"-ERR unknown command FOO\r\n", ErrorKind.UNKNOWN_COMMAND),
-    (b" STAT\r\n", b"-ERR unknown command (blank)\r\n", ErrorKind.UNKNOWN_COMMAND),
-    (b"ST\xc3\x84T\r\n", b"-ERR command contains non-printable or non-ASCII octets\r\n",
-     ErrorKind.BAD_OCTETS),
-    (b"STAT\x00\r\n", b"-ERR command contains non-printable or non-ASCII octets\r\n",
-     ErrorKind.BAD_OCTETS),
-    (b"RETR\r\n", b"-ERR usage: RETR msg\r\n", ErrorKind.BAD_ARGUMENTS),
-    (b"RETR x\r\n", b"-ERR invalid message number\r\n", ErrorKind.BAD_ARGUMENTS),
-    (b"RETR +1\r\n", b"-ERR invalid message number\r\n", ErrorKind.BAD_ARGUMENTS),
-    (b"RETR 0\r\n", b"-ERR no such message\r\n", ErrorKind.NO_SUCH_MESSAGE),
-    (b"RETR 999999999999\r\n", b"-ERR no such message\r\n", ErrorKind.NO_SUCH_MESSAGE),
-    (b"RETR 9999999999999\r\n", b"-ERR invalid message number\r\n", ErrorKind.BAD_ARGUMENTS),
-    (b"STAT 1\r\n", b"-ERR usage: STAT\r\n", ErrorKind.BAD_ARGUMENTS),
-    (b"LIST 1 2\r\n", b"-ERR usage: LIST [msg]\r\n", ErrorKind.BAD_ARGUMENTS),
-])
+
+@pytest.mark.parametrize(
+    "line, reply, kind",
+    [
+        (b"\r\n", b"-ERR empty command\r\n", ErrorKind.EMPTY_LINE),
+        (b"   \r\n", b"-ERR empty command\r\n", ErrorKind.EMPTY_LINE),
+        (b"FOO bar\r\n", b"-ERR unknown command FOO\r\n", ErrorKind.UNKNOWN_COMMAND),
+        (b" STAT\r\n", b"-ERR unknown command (blank)\r\n", ErrorKind.UNKNOWN_COMMAND),
+        (
+            b"ST\xc3\x84T\r\n",
+            b"-ERR command contains non-printable or non-ASCII octets\r\n",
+            ErrorKind.BAD_OCTETS,
+        ),
+        (
+            b"STAT\x00\r\n",
+            b"-ERR command contains non-printable or non-ASCII octets\r\n",
+            ErrorKind.BAD_OCTETS,
+        ),
+        (b"RETR\r\n", b"-ERR usage: RETR msg\r\n", ErrorKind.BAD_ARGUMENTS),
+        (b"RETR x\r\n", b"-ERR invalid message number\r\n", ErrorKind.BAD_ARGUMENTS),
+        (b"RETR +1\r\n", b"-ERR invalid message number\r\n", ErrorKind.BAD_ARGUMENTS),
+        (b"RETR 0\r\n", b"-ERR no such message\r\n", ErrorKind.NO_SUCH_MESSAGE),
+        (b"RETR 999999999999\r\n", b"-ERR no such message\r\n", ErrorKind.NO_SUCH_MESSAGE),
+        (b"RETR 9999999999999\r\n", b"-ERR invalid message number\r\n", ErrorKind.BAD_ARGUMENTS),
+        (b"STAT 1\r\n", b"-ERR usage: STAT\r\n", ErrorKind.BAD_ARGUMENTS),
+        (b"LIST 1 2\r\n", b"-ERR usage: LIST [msg]\r\n", ErrorKind.BAD_ARGUMENTS),
+    ],
+)
 def test_bad_lines_in_transaction(line: bytes, reply: bytes, kind: ErrorKind) -> None:
     engine = logged_in()
     events, out = send(engine, line)
@@ -490,19 +542,23 @@ def test_overlong_line_refused_and_engine_recovers() -> None:
         assert len(engine._buffer) <= 255
     assert send(engine, b"\r\nUSER mrose\r\nPASS secret\r\n")[1] == (
         b"-ERR line too long (max 255 octets)\r\n+OK send PASS\r\n"
-        b"+OK mrose's maildrop has 2 messages (320 octets)\r\n")
+        b"+OK mrose's maildrop has 2 messages (320 octets)\r\n"
+    )
 
 
 def test_pipelined_commands_answered_in_order() -> None:
     engine = Pop3Server(rfc_store())
     engine.outbox.data_to_send()
     _, out = send(engine, b"USER mrose\r\nPASS secret\r\nSTAT\r\nQUIT\r\nSTAT\r\n")
-    assert out == (b"+OK send PASS\r\n+OK mrose's maildrop has 2 messages (320 octets)\r\n"
-                   b"+OK 2 320\r\n+OK pop.lab.example POP3 server signing off (2 messages left)"
-                   b"\r\n")
+    assert out == (
+        b"+OK send PASS\r\n+OK mrose's maildrop has 2 messages (320 octets)\r\n"
+        b"+OK 2 320\r\n+OK pop.lab.example POP3 server signing off (2 messages left)"
+        b"\r\n"
+    )
 
 
 # -- STLS -----------------------------------------------------------------------------------------
+
 
 def test_stls_upgrade_resets_and_discards_injected_commands() -> None:
     engine = Pop3Server(rfc_store(), Pop3Config(tls_available=True))
@@ -525,14 +581,23 @@ def test_stls_upgrade_resets_and_discards_injected_commands() -> None:
 
 # -- config validation ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kwargs, name", [
-    ({"expire": -1}, "expire"), ({"expire": "SOMETIMES"}, "expire"), ({"expire": True}, "expire"),
-    ({"hostname": "has space"}, "hostname"), ({"hostname": ""}, "hostname"),
-    ({"greeting": "é"}, "greeting"), ({"greeting": "x" * 301}, "greeting"),
-    ({"apop_timestamp": "no-brackets"}, "apop_timestamp"), ({"login_delay": -5}, "login_delay"),
-    ({"extra_capabilities": ("TOP",)}, "extra_capabilities"),
-    ({"extra_capabilities": ["SASL PLAIN"]}, "extra_capabilities"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"expire": -1}, "expire"),
+        ({"expire": "SOMETIMES"}, "expire"),
+        ({"expire": True}, "expire"),
+        ({"hostname": "has space"}, "hostname"),
+        ({"hostname": ""}, "hostname"),
+        ({"greeting": "é"}, "greeting"),
+        ({"greeting": "x" * 301}, "greeting"),
+        ({"apop_timestamp": "no-brackets"}, "apop_timestamp"),
+        ({"login_delay": -5}, "login_delay"),
+        ({"extra_capabilities": ("TOP",)}, "extra_capabilities"),
+        ({"extra_capabilities": ["SASL PLAIN"]}, "extra_capabilities"),
+    ],
+)
 def test_config_validation_names_the_field(kwargs: dict, name: str) -> None:
     with pytest.raises(ValueError, match=name):
         Pop3Config(**kwargs)
@@ -544,8 +609,10 @@ def test_engine_rejects_bad_connection_id() -> None:
 
 
 def test_status_lines_bounded_by_512() -> None:
-    engine = Pop3Server(Store(), Pop3Config(greeting="g" * 300, hostname="h" * 64,
-                                            apop_timestamp="<" + "t" * 98 + ">"))
+    engine = Pop3Server(
+        Store(),
+        Pop3Config(greeting="g" * 300, hostname="h" * 64, apop_timestamp="<" + "t" * 98 + ">"),
+    )
     greeting = engine.outbox.data_to_send()
     assert len(greeting) <= 512 and greeting.endswith(b">\r\n")
 
@@ -564,5 +631,7 @@ def test_session_works_on_a_snapshot_taken_at_login() -> None:
     assert MessagesExpunged((1,)) in events and events[-1] == SessionClosed(CloseReason.QUIT, 1)
     assert reply.endswith(b"(1 message left)\r\n")
     again = logged_in(store)
-    assert send(again, "LIST")[1] == f"+OK 1 message ({len(DOTTED)} octets)\r\n1 {len(DOTTED)}" \
-        "\r\n.\r\n".encode()
+    assert (
+        send(again, "LIST")[1]
+        == f"+OK 1 message ({len(DOTTED)} octets)\r\n1 {len(DOTTED)}\r\n.\r\n".encode()
+    )

@@ -26,8 +26,7 @@ from sim.protocol.pop3 import (
 )
 from sim.protocol.store import Store
 
-SETTINGS = settings(max_examples=120, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DOTTED = b"Subject: dots\r\n\r\n.hidden\r\nplain\r\n.\r\n"
 CONFIG = Pop3Config(tls_available=True)
 DIGEST = apop_digest("<0.0@pop.lab.example>", "secret")
@@ -42,16 +41,37 @@ def make_store() -> Store:
 
 
 keywords = st.sampled_from([c.value for c in Pop3Command] + ["stat", "Retr", "XTND", "AUTH"])
-arguments = st.sampled_from(["", " 1", " 2", " 3", " 4", " 0", " 1 0", " 2 3", " 3 999",
-                             " 99999999999999", " -1", " x", " mrose", " secret", " 1 2 3",
-                             f" mrose {DIGEST}", "  1", " 1 "])
-command_line = st.builds(lambda k, a, lf: (k + a).encode() + lf, keywords, arguments,
-                         st.sampled_from([b"\r\n", b"\n"]))
+arguments = st.sampled_from(
+    [
+        "",
+        " 1",
+        " 2",
+        " 3",
+        " 4",
+        " 0",
+        " 1 0",
+        " 2 3",
+        " 3 999",
+        " 99999999999999",
+        " -1",
+        " x",
+        " mrose",
+        " secret",
+        " 1 2 3",
+        f" mrose {DIGEST}",
+        "  1",
+        " 1 ",
+    ]
+)
+command_line = st.builds(
+    lambda k, a, lf: (k + a).encode() + lf, keywords, arguments, st.sampled_from([b"\r\n", b"\n"])
+)
 login = st.just([b"USER mrose\r\n", b"PASS secret\r\n"])
 garbage_line = st.binary(max_size=60).map(lambda b: b.replace(b"\n", b"") + b"\r\n")
 long_line = st.integers(MAX_COMMAND_LINE - 1, 700).map(lambda n: b"N" * n + b"\r\n")
-lines = st.lists(st.one_of(command_line, command_line, login.map(b"".join), garbage_line,
-                           long_line), max_size=25)
+lines = st.lists(
+    st.one_of(command_line, command_line, login.map(b"".join), garbage_line, long_line), max_size=25
+)
 
 
 def status_lines_ok(out: bytes) -> bool:
@@ -102,15 +122,16 @@ def run(pieces: list[bytes]) -> tuple[list, bytes, list[int]]:
 def test_chunking_never_changes_events_or_output(sequence: list[bytes], cuts: list[int]) -> None:
     data = b"".join(sequence)
     whole = run([data])
-    assert run([data[i:i + 1] for i in range(len(data))]) == whole
+    assert run([data[i : i + 1] for i in range(len(data))]) == whole
     points = sorted({c % (len(data) + 1) for c in cuts})
     bounds = [0, *points, len(data)]
     assert run([data[a:b] for a, b in itertools.pairwise(bounds)]) == whole
 
 
 @SETTINGS
-@given(st.integers(MAX_COMMAND_LINE - 1, 5000), st.binary(min_size=1, max_size=50),
-       st.integers(1, 300))
+@given(
+    st.integers(MAX_COMMAND_LINE - 1, 5000), st.binary(min_size=1, max_size=50), st.integers(1, 300)
+)
 def test_overlong_lines_refused_then_recovery(length: int, filler: bytes, step: int) -> None:
     body = (filler.replace(b"\n", b"x") * (length // len(filler) + 1))[:length]
     engine = Pop3Server(make_store(), CONFIG)
@@ -118,12 +139,13 @@ def test_overlong_lines_refused_then_recovery(length: int, filler: bytes, step: 
     data = body + b"\r\nUSER mrose\r\n"
     events = []
     for i in range(0, len(data), step):
-        events += engine.receive_data(data[i:i + step])
+        events += engine.receive_data(data[i : i + step])
         assert len(engine._buffer) <= MAX_COMMAND_LINE
     out = engine.outbox.data_to_send()
     assert out == b"-ERR line too long (max 255 octets)\r\n+OK send PASS\r\n"
-    assert events[0] == ProtocolError(ErrorKind.LINE_TOO_LONG, None,
-                                      "line too long (max 255 octets)")
+    assert events[0] == ProtocolError(
+        ErrorKind.LINE_TOO_LONG, None, "line too long (max 255 octets)"
+    )
 
 
 def unstuff(multiline: bytes) -> bytes:
@@ -134,11 +156,27 @@ def unstuff(multiline: bytes) -> bytes:
 
 
 message_bytes = st.lists(
-    st.sampled_from([b".", b"..", b"a", b"Subject: x", b"", b" folded", b"From: y", b"\r", b".",
-                     b"+OK forged", b".\n+OK forged"]),
+    st.sampled_from(
+        [
+            b".",
+            b"..",
+            b"a",
+            b"Subject: x",
+            b"",
+            b" folded",
+            b"From: y",
+            b"\r",
+            b".",
+            b"+OK forged",
+            b".\n+OK forged",
+        ]
+    ),
     max_size=14,
-).flatmap(lambda parts: st.sampled_from([b"\r\n", b"\n", b"\r"]).flatmap(
-    lambda end: st.sampled_from([end.join(parts), end.join(parts) + end])))
+).flatmap(
+    lambda parts: st.sampled_from([b"\r\n", b"\n", b"\r"]).flatmap(
+        lambda end: st.sampled_from([end.join(parts), end.join(parts) + end])
+    )
+)
 
 
 @SETTINGS
@@ -152,8 +190,10 @@ def test_retr_and_top_wire_bytes_are_exact_and_recoverable(data: bytes, lines: i
     engine = Pop3Server(store)
     engine.receive_data(b"USER u\r\nPASS p\r\n")
     engine.outbox.data_to_send()
-    for command, expected in ((b"RETR 1\r\n", data), (f"TOP 1 {lines}\r\n".encode(),
-                                                      data[: msg.top_size(lines)])):
+    for command, expected in (
+        (b"RETR 1\r\n", data),
+        (f"TOP 1 {lines}\r\n".encode(), data[: msg.top_size(lines)]),
+    ):
         engine.receive_data(command)
         counts = engine.outbox.peek_counts()
         wire = engine.outbox.data_to_send()

@@ -15,8 +15,15 @@ def _garden() -> ImapServer:
     """The RFC's example hierarchy: Fruit/{apple,banana,peach}, Tofu, Vegetable/broccoli."""
     store = Store()
     account = store.add_account(USER, PASSWORD)
-    for name in ("Fruit", "Fruit/apple", "Fruit/banana", "Fruit/peach", "Tofu", "Vegetable",
-                 "Vegetable/broccoli"):
+    for name in (
+        "Fruit",
+        "Fruit/apple",
+        "Fruit/banana",
+        "Fruit/peach",
+        "Tofu",
+        "Vegetable",
+        "Vegetable/broccoli",
+    ):
         account.create(name)
     return logged_in(store)
 
@@ -33,16 +40,19 @@ def test_unselect_keeps_deleted_messages() -> None:
 def test_namespace_example() -> None:
     """§6.3.10, the single personal namespace example."""
     assert send(logged_in(), "A001 NAMESPACE") == (
-        b'* NAMESPACE (("" "/")) NIL NIL\r\nA001 OK NAMESPACE completed\r\n')
+        b'* NAMESPACE (("" "/")) NIL NIL\r\nA001 OK NAMESPACE completed\r\n'
+    )
 
 
 def test_enable_example() -> None:
     """§6.3.1: ENABLE CONDSTORE X-GOOD-IDEA names only what it turned on; not when selected."""
     engine = logged_in(config=ImapConfig(condstore=True))
     assert send(engine, "t2 ENABLE CONDSTORE X-GOOD-IDEA") == (
-        b"* ENABLED CONDSTORE\r\nt2 OK ENABLE completed\r\n")
+        b"* ENABLED CONDSTORE\r\nt2 OK ENABLE completed\r\n"
+    )
     assert send(logged_in(), "t3 ENABLE CONDSTORE X-GOOD-IDEA") == (
-        b"* ENABLED\r\nt3 OK ENABLE completed\r\n")
+        b"* ENABLED\r\nt3 OK ENABLE completed\r\n"
+    )
     assert send(selected(), "t4 ENABLE IMAP4rev2").startswith(b"t4 BAD ")
 
 
@@ -58,17 +68,21 @@ def test_list_subscribed_selection_example() -> None:
         b'* LIST (\\Subscribed \\HasNoChildren) "/" Fruit/peach\r\n'
         b'* LIST (\\Subscribed \\HasChildren) "/" Vegetable\r\n'
         b'* LIST (\\Subscribed \\HasNoChildren) "/" Vegetable/broccoli\r\n'
-        b"A02 OK LIST completed\r\n")
+        b"A02 OK LIST completed\r\n"
+    )
     # RECURSIVEMATCH: Fruit is not subscribed but has subscribed children (RFC 5258 §3.5)
     assert send(engine, 'A04 LIST (SUBSCRIBED RECURSIVEMATCH) "" "%" RETURN (CHILDREN)') == (
         b'* LIST (\\Subscribed \\HasNoChildren) "/" INBOX\r\n'
         b'* LIST (\\HasChildren) "/" Fruit ("CHILDINFO" ("SUBSCRIBED"))\r\n'
         b'* LIST (\\Subscribed \\HasChildren) "/" Vegetable\r\n'
-        b"A04 OK LIST completed\r\n")
+        b"A04 OK LIST completed\r\n"
+    )
     assert send(engine, 'A05 LIST (RECURSIVEMATCH) "" "%"') == (
-        b"A05 BAD LIST: RECURSIVEMATCH needs another selection option, e.g. SUBSCRIBED\r\n")
+        b"A05 BAD LIST: RECURSIVEMATCH needs another selection option, e.g. SUBSCRIBED\r\n"
+    )
     assert send(engine, 'A06 LIST (REMOTE) "" "Tofu" RETURN (SUBSCRIBED)') == (
-        b'* LIST (\\HasNoChildren) "/" Tofu\r\nA06 OK LIST completed\r\n')
+        b'* LIST (\\HasNoChildren) "/" Tofu\r\nA06 OK LIST completed\r\n'
+    )
 
 
 def test_list_children_and_several_patterns() -> None:
@@ -79,17 +93,20 @@ def test_list_children_and_several_patterns() -> None:
         b'* LIST (\\HasChildren) "/" Fruit\r\n'
         b'* LIST (\\HasNoChildren) "/" Tofu\r\n'
         b'* LIST (\\HasChildren) "/" Vegetable\r\n'
-        b"A03 OK LIST completed\r\n")
+        b"A03 OK LIST completed\r\n"
+    )
     assert send(engine, 'BBB LIST "" ("INBOX" "Tofu" "Fruit/%")') == (
         b'* LIST (\\HasNoChildren) "/" INBOX\r\n'
         b'* LIST (\\HasNoChildren) "/" Fruit/apple\r\n'
         b'* LIST (\\HasNoChildren) "/" Fruit/banana\r\n'
         b'* LIST (\\HasNoChildren) "/" Fruit/peach\r\n'
         b'* LIST (\\HasNoChildren) "/" Tofu\r\n'
-        b"BBB OK LIST completed\r\n")
+        b"BBB OK LIST completed\r\n"
+    )
     assert send(engine, 'c LIST "" % RETURN (SPECIAL-USE)') == (
         b"c BAD LIST: unknown LIST return option 'SPECIAL-USE'; allowed: SUBSCRIBED CHILDREN "
-        b"STATUS\r\n")
+        b"STATUS\r\n"
+    )
 
 
 def test_list_return_status_example() -> None:
@@ -110,9 +127,11 @@ def test_list_return_status_example() -> None:
         b'* LIST (\\Noselect \\HasChildren) "/" bar\r\n'
         b'* LIST (\\HasNoChildren) "/" foo\r\n'
         b"* STATUS foo (MESSAGES 30 UNSEEN 29)\r\n"
-        b"A01 OK LIST completed\r\n")
+        b"A01 OK LIST completed\r\n"
+    )
     assert send(engine, 'A02 LIST "" % RETURN (STATUS (MESSAGES FOO))') == (
-        b"A02 BAD LIST: unknown status item 'FOO'\r\n")
+        b"A02 BAD LIST: unknown status item 'FOO'\r\n"
+    )
 
 
 def test_subscribe_and_lsub() -> None:
@@ -122,5 +141,6 @@ def test_subscribe_and_lsub() -> None:
     assert b"Tofu" not in send(engine, 'b LSUB "" *')
     send(engine, "c SUBSCRIBE Tofu")
     assert b'* LIST (\\Subscribed \\HasNoChildren) "/" Tofu\r\n' in send(
-        engine, 'd LIST (SUBSCRIBED) "" Tofu')
+        engine, 'd LIST (SUBSCRIBED) "" Tofu'
+    )
     assert send(engine, "e SUBSCRIBE Nowhere") == b"e NO [NONEXISTENT] no such mailbox\r\n"

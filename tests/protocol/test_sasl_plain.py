@@ -42,11 +42,15 @@ def test_rfc4616_authorization_identity_of_someone_else_is_refused() -> None:
     """RFC 4616 §4's second message: Kurt asks to act as Ursel.  This server lets nobody act as
     another user, so the right password still fails (and says nothing about which part)."""
     assert parse_plain(base64.b64decode("VXJzZWwAS3VydAB4aXBqM3BsbXE=")) == (
-        "Ursel", "Kurt", "xipj3plmq")
+        "Ursel",
+        "Kurt",
+        "xipj3plmq",
+    )
     engine = _engine("Kurt", "xipj3plmq")
     events = engine.receive_data(b"A002 AUTHENTICATE PLAIN VXJzZWwAS3VydAB4aXBqM3BsbXE=\r\n")
     assert engine.outbox.data_to_send() == (
-        b"A002 NO [AUTHENTICATIONFAILED] Authentication failed\r\n")
+        b"A002 NO [AUTHENTICATIONFAILED] Authentication failed\r\n"
+    )
     assert [type(e) for e in events if isinstance(e, (LoggedIn, LoginFailed))] == [LoginFailed]
     assert engine.state is ImapState.NOT_AUTHENTICATED
 
@@ -56,7 +60,8 @@ def test_rfc4959_initial_response_saves_the_round_trip() -> None:
     passwd are all "test": an authzid equal to the user is allowed.)"""
     engine = _engine("test", "test")
     assert send(engine, "A01 AUTHENTICATE PLAIN dGVzdAB0ZXN0AHRlc3Q=") == (
-        b"A01 OK AUTHENTICATE completed\r\n")
+        b"A01 OK AUTHENTICATE completed\r\n"
+    )
 
 
 def test_cancel_bad_base64_and_malformed_messages() -> None:
@@ -66,15 +71,19 @@ def test_cancel_bad_base64_and_malformed_messages() -> None:
     assert send(engine, "b AUTHENTICATE PLAIN") == b"+ \r\n"
     assert send(engine, "not base64!") == b"b BAD the SASL response is not base64\r\n"
     assert send(engine, "c AUTHENTICATE PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWF") == (
-        b"c BAD the SASL response is not base64\r\n")  # a truncated quantum
+        b"c BAD the SASL response is not base64\r\n"
+    )  # a truncated quantum
     # "=" is an empty initial response (RFC 4959 §3); empty is no PLAIN message
     assert send(engine, "d AUTHENTICATE PLAIN =") == (
-        b"d NO [AUTHENTICATIONFAILED] malformed PLAIN message: 0 NUL separators; PLAIN has 2\r\n")
+        b"d NO [AUTHENTICATIONFAILED] malformed PLAIN message: 0 NUL separators; PLAIN has 2\r\n"
+    )
     no_password = base64.b64encode(b"\x00tim\x00").decode()
     assert send(engine, f"e AUTHENTICATE PLAIN {no_password}") == (
-        b"e NO [AUTHENTICATIONFAILED] malformed PLAIN message: empty user name or password\r\n")
+        b"e NO [AUTHENTICATIONFAILED] malformed PLAIN message: empty user name or password\r\n"
+    )
     assert send(engine, "f AUTHENTICATE CRAM-MD5") == (
-        b"f NO [CANNOT] unsupported mechanism CRAM-MD5\r\n")
+        b"f NO [CANNOT] unsupported mechanism CRAM-MD5\r\n"
+    )
     assert engine.state is ImapState.NOT_AUTHENTICATED
     assert send(engine, "g LOGIN tim tanstaaftanstaaf") == b"g OK LOGIN completed\r\n"
 
@@ -88,19 +97,22 @@ def test_parse_plain_bounds() -> None:
 
 
 def test_not_offered_where_login_is_disabled_and_offered_after_tls() -> None:
-    engine = _engine("tim", "tanstaaftanstaaf",
-                     ImapConfig(auth_plain=True, starttls=True, cleartext_login=False))
+    engine = _engine(
+        "tim", "tanstaaftanstaaf", ImapConfig(auth_plain=True, starttls=True, cleartext_login=False)
+    )
     caps = send(engine, "a CAPABILITY")
     assert b"LOGINDISABLED" in caps and b"AUTH=PLAIN" not in caps and b"SASL-IR" not in caps
     # refused before the "+": the client is never invited to send the password in the clear
     assert send(engine, "b AUTHENTICATE PLAIN") == (
-        b"b NO [PRIVACYREQUIRED] authentication is disabled until TLS is active\r\n")
+        b"b NO [PRIVACYREQUIRED] authentication is disabled until TLS is active\r\n"
+    )
     assert send(engine, "c STARTTLS") == b"c OK Begin TLS negotiation now\r\n"
     engine.tls_started()
     caps = send(engine, "d CAPABILITY")
     assert b" AUTH=PLAIN SASL-IR" in caps and b"LOGINDISABLED" not in caps
     assert send(engine, "e AUTHENTICATE PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm") == (
-        b"e OK AUTHENTICATE completed\r\n")
+        b"e OK AUTHENTICATE completed\r\n"
+    )
     assert b"AUTH=PLAIN" not in send(engine, "f CAPABILITY")  # only before authentication
 
 
@@ -109,15 +121,24 @@ def test_the_live_server_offers_plain() -> None:
     assert {"AUTH=PLAIN", "SASL-IR"} <= set(engine.capabilities())
 
 
-_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-                min_size=0, max_size=12)
+_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    min_size=0,
+    max_size=12,
+)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.sampled_from(["alice", "zoë"]), st.sampled_from(["s3cret", "pässword"]),
-       _TEXT, _TEXT, st.booleans())
+@given(
+    st.sampled_from(["alice", "zoë"]),
+    st.sampled_from(["s3cret", "pässword"]),
+    _TEXT,
+    _TEXT,
+    st.booleans(),
+)
 def test_plain_and_login_accept_exactly_the_same_credentials(
-        user: str, password: str, tried_user: str, tried_password: str, as_self: bool) -> None:
+    user: str, password: str, tried_user: str, tried_password: str, as_self: bool
+) -> None:
     """With no authorization identity (or the user's own), PLAIN accepts what LOGIN accepts."""
     tried_user = tried_user or user
     tried_password = tried_password if len(tried_password) % 2 else password
@@ -131,5 +152,8 @@ def test_plain_and_login_accept_exactly_the_same_credentials(
     if any(ord(c) < 0x20 or c == "\x7f" for c in tried_user + tried_password):
         return  # not sayable in a quoted LOGIN string; PLAIN still decided without error
     assert via_login.state is via_plain.state
-    assert via_plain.state is (ImapState.AUTHENTICATED if (tried_user, tried_password) == (
-        user, password) else ImapState.NOT_AUTHENTICATED)
+    assert via_plain.state is (
+        ImapState.AUTHENTICATED
+        if (tried_user, tried_password) == (user, password)
+        else ImapState.NOT_AUTHENTICATED
+    )

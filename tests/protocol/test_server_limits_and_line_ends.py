@@ -28,11 +28,13 @@ def fresh(config: ImapConfig | None = None) -> ImapServer:
 
 # -- 1. literals before login, quota ----------------------------------------------------------------
 
+
 def test_large_literal_before_login_is_refused_without_continuation() -> None:
     engine = fresh()
     out = send(engine, b"a APPEND INBOX {%d}\r\n" % BIG)
-    assert out == (b"a NO [TOOBIG] literal of 67108864 octets; allowed at most 4096 "
-                   b"before authentication\r\n")
+    assert out == (
+        b"a NO [TOOBIG] literal of 67108864 octets; allowed at most 4096 before authentication\r\n"
+    )
     assert b"+ " not in out and engine._framer.buffered == 0
     assert send(engine, f"b LOGIN {USER} {PASSWORD}") == b"b OK LOGIN completed\r\n"
 
@@ -49,7 +51,9 @@ def test_refused_literal_sent_anyway_ends_the_connection() -> None:
     events = engine.receive_data(b"\x89PNG" + b"x" * 9996 + b"\r\n")
     assert engine.closed
     assert ConnectionClosed(CloseReason.PROTOCOL_ERROR) in events
-    assert engine.outbox.data_to_send() == b"* BYE literal data sent after the literal was refused\r\n"
+    assert (
+        engine.outbox.data_to_send() == b"* BYE literal data sent after the literal was refused\r\n"
+    )
 
 
 def test_non_synchronising_literal_before_login_is_bad_and_hangs_up_unread() -> None:
@@ -58,14 +62,16 @@ def test_non_synchronising_literal_before_login_is_bad_and_hangs_up_unread() -> 
     assert engine.closed and engine._framer.buffered == 0
     assert engine.outbox.data_to_send() == (
         b"a BAD [TOOBIG] literal of 67108864 octets; allowed at most 4096 before authentication\r\n"
-        b"* BYE literal too large before authentication\r\n")
+        b"* BYE literal too large before authentication\r\n"
+    )
 
 
 def test_append_beyond_the_quota_gets_overquota_before_any_octet() -> None:
     engine = logged_in(config=ImapConfig(quota=make_store().accounts[USER].size + 1000))
     assert send(engine, b"a APPEND Sent {1001}\r\n") == (
         b"a NO [OVERQUOTA] literal of 1001 octets; allowed at most 1000 within the account's "
-        b"quota\r\n")
+        b"quota\r\n"
+    )
     message = b"Subject: q\r\n\r\n" + b"y" * 600 + b"\r\n"
     assert send(engine, b"b APPEND Sent {%d}\r\n" % len(message)) == b"+ Ready for literal data\r\n"
     assert send(engine, message + b"\r\n").startswith(b"b OK [APPENDUID")
@@ -96,8 +102,9 @@ def test_append_normalises_bare_lf_and_cr_to_crlf() -> None:
     fetched = fetch_items(parse_responses(out)[0])
     assert fetched is not None
     items = fetched[1]
-    assert items["BODY[]"] == (b"From: a@b\r\nSubject: hello\r\n\r\nfirst\r\n.\r\n+OK forged\r\n"
-                               b".\r\nlast\r\n")
+    assert items["BODY[]"] == (
+        b"From: a@b\r\nSubject: hello\r\n\r\nfirst\r\n.\r\n+OK forged\r\n.\r\nlast\r\n"
+    )
     assert items["BODY[HEADER]"] == b"From: a@b\r\nSubject: hello\r\n\r\n"
     assert b'"hello"' in out  # the ENVELOPE subject
 
@@ -112,12 +119,15 @@ def test_pop3_frames_any_stored_line_ends() -> None:
     engine.receive_data(b"RETR 1\r\n")
     counts = engine.outbox.peek_counts()
     wire = engine.outbox.data_to_send()
-    assert wire == (b"+OK %d octets\r\n" % len(CRAFTED) + b"From: a@b\r\nSubject: hello\r\n\r\n"
-                    b"first\r\n..\r\n+OK forged\r\n..\r\nlast\r\n.\r\n")
+    assert wire == (
+        b"+OK %d octets\r\n" % len(CRAFTED) + b"From: a@b\r\nSubject: hello\r\n\r\n"
+        b"first\r\n..\r\n+OK forged\r\n..\r\nlast\r\n.\r\n"
+    )
     assert counts.total == len(wire)
 
 
 # -- 3. RFC 3501 sessions ----------------------------------------------------------------------------
+
 
 def test_rev1_select_reports_recent_and_first_unseen() -> None:
     engine = logged_in()
@@ -138,7 +148,8 @@ def test_rev2_select_has_neither_recent_nor_unseen() -> None:
 def test_recent_cannot_be_stored_and_create_existing_says_alreadyexists() -> None:
     engine = selected()
     assert send(engine, r"a STORE 1 +FLAGS (\Recent)") == (
-        b"a BAD STORE: \\Recent cannot be stored\r\n")
+        b"a BAD STORE: \\Recent cannot be stored\r\n"
+    )
     assert send(engine, "b CREATE Archive") == b"b NO [ALREADYEXISTS] mailbox already exists\r\n"
     assert send(engine, "c CREATE Archive/") == b"c NO [ALREADYEXISTS] mailbox already exists\r\n"
 
@@ -150,6 +161,7 @@ def test_create_beyond_the_mailbox_cap_says_limit() -> None:
 
 
 # -- 4. LIST patterns --------------------------------------------------------------------------------
+
 
 def reference_match(pattern: str, name: str) -> bool:
     """The definition, as a regex: fine for the short inputs hypothesis draws."""
@@ -195,5 +207,6 @@ def test_large_literal_as_a_sasl_response_also_hangs_up() -> None:
     assert send(engine, "a AUTHENTICATE PLAIN") == b"+ \r\n"
     engine.receive_data(b"{%d+}\r\n" % BIG + b"x" * 10_000)
     assert engine.closed and engine._framer.buffered == 0
-    assert engine.outbox.data_to_send() == (b"a BAD AUTHENTICATE cancelled\r\n"
-                                            b"* BYE literal too large before authentication\r\n")
+    assert engine.outbox.data_to_send() == (
+        b"a BAD AUTHENTICATE cancelled\r\n* BYE literal too large before authentication\r\n"
+    )

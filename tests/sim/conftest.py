@@ -17,10 +17,14 @@ def sizes_of(msg: Message) -> Any:
     ks = msg.kind_sizes()
     parts = msg.root.parts
     return SimpleNamespace(
-        size=msg.size, header=msg.header_size, body=ks[ByteKind.BODY],
+        size=msg.size,
+        header=msg.header_size,
+        body=ks[ByteKind.BODY],
         attachment=ks[ByteKind.ATTACHMENT],
         text=parts[0].body_size if parts else msg.body_size,
-        att=parts[1].body_size if len(parts) > 1 else 0, structure=structure_len(msg))
+        att=parts[1].body_size if len(parts) > 1 else 0,
+        structure=structure_len(msg),
+    )
 
 
 @pytest.fixture

@@ -10,14 +10,38 @@ import pytest
 
 from sim.cli import main
 
-KEYS = {"server_storage_bytes", "device_storage_bytes", "consistency_mean", "coverage_mean",
-        "state_agreement_mean", "crash_lost_messages", "wire_bytes", "duplicate_download_bytes",
-        "notification_delay_s", "missed_messages"}
+KEYS = {
+    "server_storage_bytes",
+    "device_storage_bytes",
+    "consistency_mean",
+    "coverage_mean",
+    "state_agreement_mean",
+    "crash_lost_messages",
+    "wire_bytes",
+    "duplicate_download_bytes",
+    "notification_delay_s",
+    "missed_messages",
+}
 
 
 def test_json_has_the_keys_of_issue_3(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["compare", "--preset", "family", "--days", "2", "--seed", "3",
-                 "--crash", "phone@1.5", "--json"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                "--preset",
+                "family",
+                "--days",
+                "2",
+                "--seed",
+                "3",
+                "--crash",
+                "phone@1.5",
+                "--json",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {"scenario", "pop3", "imap"}
     devices = {"alex/phone", "alex/laptop", "alex/desktop"}
@@ -34,11 +58,14 @@ def test_json_has_the_keys_of_issue_3(capsys: pytest.CaptureFixture[str]) -> Non
         # pooled over the same pairs as the devices: every device's pairs, shown or not
         assert delay["samples"] == sum(d["samples"] for d in delay["by_device"].values())
         assert delay["never"] == sum(d["never"] for d in delay["by_device"].values())
-        assert obj["missed_distinct_messages"] <= min(obj["delivered_messages"],
-                                                      sum(obj["missed_messages"].values()))
+        assert obj["missed_distinct_messages"] <= min(
+            obj["delivered_messages"], sum(obj["missed_messages"].values())
+        )
     # one definition for both protocols: the same pairs (shown + never) in both runs
-    pairs = [out[p]["notification_delay_s"]["samples"] + out[p]["notification_delay_s"]["never"]
-             for p in ("pop3", "imap")]
+    pairs = [
+        out[p]["notification_delay_s"]["samples"] + out[p]["notification_delay_s"]["never"]
+        for p in ("pop3", "imap")
+    ]
     assert pairs[0] == pairs[1] > 0
     assert out["pop3"]["crash_lost_messages"] > 0 and out["imap"]["crash_lost_messages"] == 0
     assert out["scenario"]["crashes"] == [["phone", 1.5]]
@@ -50,17 +77,21 @@ def test_table_lists_both_protocols(capsys: pytest.CaptureFixture[str]) -> None:
     assert "POP3" in text and "IMAP" in text and "server_storage_bytes" in text
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--preset", "nope"], "--preset='nope': allowed one of single, family"),
-    (["--preset", "family", "--days", "0"], "--days=0: allowed 1..400"),
-    (["--preset", "family", "--seed", "x"], "--seed='x': not an integer"),
-    (["--preset", "family", "--crash", "phone"], "--crash='phone': allowed DEVICE@DAY"),
-    (["--preset", "family", "--crash", "tablet@1"], "--crash='tablet': allowed one of"),
-    (["--preset", "family", "--days", "2", "--crash", "phone@3"], "allowed DAY 0..2"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--preset", "nope"], "--preset='nope': allowed one of single, family"),
+        (["--preset", "family", "--days", "0"], "--days=0: allowed 1..400"),
+        (["--preset", "family", "--seed", "x"], "--seed='x': not an integer"),
+        (["--preset", "family", "--crash", "phone"], "--crash='phone': allowed DEVICE@DAY"),
+        (["--preset", "family", "--crash", "tablet@1"], "--crash='tablet': allowed one of"),
+        (["--preset", "family", "--days", "2", "--crash", "phone@3"], "allowed DAY 0..2"),
+    ],
+)
 def test_bad_arguments_give_one_line_and_status_2(args: list[str], message: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "sim", "compare", *args],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "compare", *args], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0]
@@ -83,10 +114,15 @@ def test_a_big_preset_is_summarised_per_kind_of_device() -> None:
 
     devices = [f"u{k:03d}/{kind}" for k in range(10) for kind in ("phone", "laptop")]
     delay = {d: {"median": 1.0, "p95": 2.0, "samples": 3, "never": 1} for d in devices}
-    side = {"wire_bytes": {d: 100 * (1 + d.endswith("phone")) for d in devices},
-            "notification_delay_s": {"median": 1.0, "by_device": delay}}
-    out = {"scenario": {"preset": "campus", "days": 1, "seed": 1, "users": 10,
-                        "devices": devices}, "pop3": side, "imap": side}
+    side = {
+        "wire_bytes": {d: 100 * (1 + d.endswith("phone")) for d in devices},
+        "notification_delay_s": {"median": 1.0, "by_device": delay},
+    }
+    out = {
+        "scenario": {"preset": "campus", "days": 1, "seed": 1, "users": 10, "devices": devices},
+        "pop3": side,
+        "imap": side,
+    }
     short = table(out, by_device=False)
     assert "u003" not in short and "per kind of device" in short
     assert "wire_bytes[phone (mean of 10)]" in short and "wire_bytes[laptop (mean of 10)]" in short

@@ -36,15 +36,36 @@ REISSUE = 1440.0
 TICKS = int(DAY // REISSUE)  # re-issue ticks in the day, the connect at 0 included: 60
 
 
-def one_desktop(*, nat: float | None = None, keepalive: float | None = None,
-                message: bool = True) -> tuple[Scenario, Trace]:
-    dev = DeviceSpec(name="desktop", link=LinkSpec(BW, BW, RTT, nat_idle_timeout_s=nat),
-                     imap=ImapPolicy(idle_reissue_s=REISSUE))
-    sc = Scenario(users=(UserSpec("u", (dev,)),), tls=TlsMode.NONE, duration_s=DAY,
-                  workload=WorkloadSpec(messages_per_day=0.0),
-                  server=ServerSpec(idle_keepalive_s=keepalive), name="silence")
-    specs = (MessageSpec(id=0, user=0, time=ARRIVAL, text_size=500, attachment_size=0,
-                         keywords=("topic0001",)),) if message else ()
+def one_desktop(
+    *, nat: float | None = None, keepalive: float | None = None, message: bool = True
+) -> tuple[Scenario, Trace]:
+    dev = DeviceSpec(
+        name="desktop",
+        link=LinkSpec(BW, BW, RTT, nat_idle_timeout_s=nat),
+        imap=ImapPolicy(idle_reissue_s=REISSUE),
+    )
+    sc = Scenario(
+        users=(UserSpec("u", (dev,)),),
+        tls=TlsMode.NONE,
+        duration_s=DAY,
+        workload=WorkloadSpec(messages_per_day=0.0),
+        server=ServerSpec(idle_keepalive_s=keepalive),
+        name="silence",
+    )
+    specs = (
+        (
+            MessageSpec(
+                id=0,
+                user=0,
+                time=ARRIVAL,
+                text_size=500,
+                attachment_size=0,
+                keywords=("topic0001",),
+            ),
+        )
+        if message
+        else ()
+    )
     day = (Interval(0.0, DAY),)
     return sc, Trace(sc, specs, (), (), (day,), (day,), (), (), ())
 
@@ -98,21 +119,32 @@ def test_a_nat_slower_than_the_reissue_changes_nothing() -> None:
 
 def test_polling_client_behind_a_faster_nat_is_refused_clearly() -> None:
     with pytest.raises(ScenarioError) as info:
-        DeviceSpec(link=LinkSpec(nat_idle_timeout_s=300.0),
-                   imap=ImapPolicy(idle=False, poll_interval_s=600.0))
+        DeviceSpec(
+            link=LinkSpec(nat_idle_timeout_s=300.0),
+            imap=ImapPolicy(idle=False, poll_interval_s=600.0),
+        )
     assert info.value.field == "link.nat_idle_timeout_s" and info.value.value == 300.0
     assert "poll_interval_s" in str(info.value)
-    DeviceSpec(link=LinkSpec(nat_idle_timeout_s=900.0), imap=ImapPolicy(idle=False,
-                                                                       poll_interval_s=600.0))
+    DeviceSpec(
+        link=LinkSpec(nat_idle_timeout_s=900.0), imap=ImapPolicy(idle=False, poll_interval_s=600.0)
+    )
 
 
 def _family(nat: float | None, keepalive: float | None) -> Scenario:
     sc = preset("family", days=7, seed=2)
-    users = tuple(dataclasses.replace(u, devices=tuple(
-        dataclasses.replace(d, link=dataclasses.replace(d.link, nat_idle_timeout_s=nat))
-        for d in u.devices)) for u in sc.users)
-    return dataclasses.replace(sc, users=users, server=dataclasses.replace(
-        sc.server, idle_keepalive_s=keepalive))
+    users = tuple(
+        dataclasses.replace(
+            u,
+            devices=tuple(
+                dataclasses.replace(d, link=dataclasses.replace(d.link, nat_idle_timeout_s=nat))
+                for d in u.devices
+            ),
+        )
+        for u in sc.users
+    )
+    return dataclasses.replace(
+        sc, users=users, server=dataclasses.replace(sc.server, idle_keepalive_s=keepalive)
+    )
 
 
 def test_family_push_delay_grows_from_seconds_to_minutes_behind_a_forgetful_nat() -> None:
@@ -122,33 +154,44 @@ def test_family_push_delay_grows_from_seconds_to_minutes_behind_a_forgetful_nat(
     assert plain.notification_delay.median_s < 5.0
     assert nat.notification_delay.median_s > 120.0
     assert cured.notification_delay.median_s == pytest.approx(
-        plain.notification_delay.median_s, rel=0.05)
+        plain.notification_delay.median_s, rel=0.05
+    )
     assert cured.wire_bytes > plain.wire_bytes  # keepalives cost octets
     assert math.isfinite(nat.notification_delay.p95_s)
     # POP3 polls open a connection each time: the NAT and keepalives leave it alone
     assert run(_family(300.0, 120.0), Protocol.POP3) == run(_family(None, None), Protocol.POP3)
 
 
-def _two_devices(a: DeviceSpec, b: DeviceSpec, actions: tuple,  # type: ignore[type-arg]
-                 arrival: float = ARRIVAL) -> tuple[Scenario, Trace]:
+def _two_devices(
+    a: DeviceSpec,
+    b: DeviceSpec,
+    actions: tuple,  # type: ignore[type-arg]
+    arrival: float = ARRIVAL,
+) -> tuple[Scenario, Trace]:
     """Devices ``a`` and ``b`` of one user, online all day; one message at ``arrival``."""
-    sc = Scenario(users=(UserSpec("u", (a, b)),), tls=TlsMode.NONE, duration_s=DAY,
-                  workload=WorkloadSpec(messages_per_day=0.0), name="two")
-    spec = MessageSpec(id=0, user=0, time=arrival, text_size=500, attachment_size=0,
-                       keywords=("topic0001",))
+    sc = Scenario(
+        users=(UserSpec("u", (a, b)),),
+        tls=TlsMode.NONE,
+        duration_s=DAY,
+        workload=WorkloadSpec(messages_per_day=0.0),
+        name="two",
+    )
+    spec = MessageSpec(
+        id=0, user=0, time=arrival, text_size=500, attachment_size=0, keywords=("topic0001",)
+    )
     day = (Interval(0.0, DAY),)
     return sc, Trace(sc, (spec,), (), actions, (day, day), (day, day), (), (), ())
 
 
 def _two_desktops(actions: tuple) -> tuple[Scenario, Trace]:  # type: ignore[type-arg]
-    return _two_devices(*(DeviceSpec(name=n, link=LinkSpec(BW, BW, RTT)) for n in "ab"),
-                        actions)
+    return _two_devices(*(DeviceSpec(name=n, link=LinkSpec(BW, BW, RTT)) for n in "ab"), actions)
 
 
 def test_an_action_that_changes_nothing_on_the_server_sends_nothing() -> None:
     """Device a reads the message (STORE \\Seen, pushed to b); b reading it afterwards finds it
     already \\Seen: no command, no IDLE interruption, no push to a."""
     from sim.workload import Action, ActionKind
+
     read_a = Action(2000.0, 0, 0, ActionKind.READ, 0)
     read_b = Action(3000.0, 0, 1, ActionKind.READ, 0)
     once = run(_two_desktops((read_a,))[0], Protocol.IMAP, _two_desktops((read_a,))[1])
@@ -159,23 +202,33 @@ def test_an_action_that_changes_nothing_on_the_server_sends_nothing() -> None:
 
 
 def _poller_and_idler(actions: tuple, arrival: float) -> tuple[Scenario, Trace]:  # type: ignore[type-arg]
-    return _two_devices(DeviceSpec(name="a", link=LinkSpec(BW, BW, RTT),
-                                   imap=ImapPolicy(idle=False, poll_interval_s=600.0)),
-                        DeviceSpec(name="b", link=LinkSpec(BW, BW, RTT)), actions, arrival)
+    return _two_devices(
+        DeviceSpec(
+            name="a", link=LinkSpec(BW, BW, RTT), imap=ImapPolicy(idle=False, poll_interval_s=600.0)
+        ),
+        DeviceSpec(name="b", link=LinkSpec(BW, BW, RTT)),
+        actions,
+        arrival,
+    )
 
 
-@pytest.mark.parametrize("case,octets", [
-    ("new mail", len(b"* 1 EXISTS\r\n")),
-    # the arrival at 100 s is announced at a's tick at 600 s, then b's change at 1200 s
-    ("flagged elsewhere", len(b"* 1 EXISTS\r\n") + len(b"* 1 FETCH (FLAGS (\\Flagged))\r\n")),
-    ("deleted elsewhere", len(b"* 1 EXISTS\r\n") + len(b"* 1 EXPUNGE\r\n")),
-])
+@pytest.mark.parametrize(
+    "case,octets",
+    [
+        ("new mail", len(b"* 1 EXISTS\r\n")),
+        # the arrival at 100 s is announced at a's tick at 600 s, then b's change at 1200 s
+        ("flagged elsewhere", len(b"* 1 EXISTS\r\n") + len(b"* 1 FETCH (FLAGS (\\Flagged))\r\n")),
+        ("deleted elsewhere", len(b"* 1 EXISTS\r\n") + len(b"* 1 EXPUNGE\r\n")),
+    ],
+)
 def test_a_polling_clients_noop_carries_what_other_sessions_changed(
-        case: str, octets: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    case: str, octets: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Device a polls every 10 minutes on a kept-open connection; b (IDLE) acts.  What changed
     reaches a as untagged lines in the reply to its next NOOP -- the exact lines, once."""
     from sim.model.imap_client import ImapClient
     from sim.workload import Action, ActionKind
+
     if case == "new mail":  # arrives at 1000 s, a's tick at 1200 s announces it
         sc, trace = _poller_and_idler((), 1000.0)
     else:  # arrives at 100 s (a fetches it at 600 s); b acts at 700 s; a's tick at 1200 s
@@ -189,6 +242,7 @@ def test_a_polling_clients_noop_carries_what_other_sessions_changed(
 
 # -- regressions found in review ---------------------------------------------------------------
 
+
 def test_a_polling_clients_own_delete_reply_numbers_others_expunges_before_its_own() -> None:
     """b deletes UID 10, then polling a deletes UID 1: the engine reports '* 10 EXPUNGE' in the
     reply to a's STORE (UID 1 is still in a's view then), not '* 9 EXPUNGE'."""
@@ -197,17 +251,34 @@ def test_a_polling_clients_own_delete_reply_numbers_others_expunges_before_its_o
     from sim.protocol.imap_client import connect
     from sim.protocol.store import Store
     from sim.workload import Action, ActionKind, build_message
-    devs = (DeviceSpec(name="a", link=LinkSpec(BW, BW, RTT),
-                       imap=ImapPolicy(idle=False, poll_interval_s=600.0)),
-            DeviceSpec(name="b", link=LinkSpec(BW, BW, RTT)))
-    sc = Scenario(users=(UserSpec("u", devs),), tls=TlsMode.NONE, duration_s=DAY,
-                  workload=WorkloadSpec(messages_per_day=0.0), name="order")
-    specs = tuple(MessageSpec(id=i, user=0, time=10.0 * (i + 1), text_size=300,
-                              attachment_size=0, keywords=("t",)) for i in range(10))
+
+    devs = (
+        DeviceSpec(
+            name="a", link=LinkSpec(BW, BW, RTT), imap=ImapPolicy(idle=False, poll_interval_s=600.0)
+        ),
+        DeviceSpec(name="b", link=LinkSpec(BW, BW, RTT)),
+    )
+    sc = Scenario(
+        users=(UserSpec("u", devs),),
+        tls=TlsMode.NONE,
+        duration_s=DAY,
+        workload=WorkloadSpec(messages_per_day=0.0),
+        name="order",
+    )
+    specs = tuple(
+        MessageSpec(
+            id=i, user=0, time=10.0 * (i + 1), text_size=300, attachment_size=0, keywords=("t",)
+        )
+        for i in range(10)
+    )
     actions = (Action(700.0, 0, 1, ActionKind.DELETE, 9), Action(800.0, 0, 0, ActionKind.DELETE, 0))
     day = (Interval(0.0, DAY),)
-    r = run(sc, Protocol.IMAP, Trace(sc, specs, (), actions, (day, day), (day, day), (), (), ()),
-            record_events=True)
+    r = run(
+        sc,
+        Protocol.IMAP,
+        Trace(sc, specs, (), actions, (day, day), (day, day), (), (), ()),
+        record_events=True,
+    )
     store = Store()
     box = store.add_account("user", "secret").inbox
     c = connect(ImapServer(store, _config(TlsMode.NONE)), "user", "secret", mailbox="INBOX")
@@ -221,22 +292,28 @@ def test_a_polling_clients_own_delete_reply_numbers_others_expunges_before_its_o
     rec = c.take_record()
     k = rec.server_counts
     assert octets_at(r, "u/a", 800.0) == (
-        rec.client_bytes, (k.framing, k.header, k.body, k.attachment), rec.round_trips)
+        rec.client_bytes,
+        (k.framing, k.header, k.body, k.attachment),
+        rec.round_trips,
+    )
 
 
 def test_a_polling_client_stores_a_flag_it_has_not_heard_was_set() -> None:
     """b flags the message at 700 s; polling a, not yet told, flags it too at 800 s: a sends its
     STORE (and hears of b's change in the reply), although the server state does not change."""
     from sim.workload import Action, ActionKind
-    sc, trace = _poller_and_idler((Action(700.0, 0, 1, ActionKind.FLAG, 0),
-                                   Action(800.0, 0, 0, ActionKind.FLAG, 0)), 100.0)
+
+    sc, trace = _poller_and_idler(
+        (Action(700.0, 0, 1, ActionKind.FLAG, 0), Action(800.0, 0, 0, ActionKind.FLAG, 0)), 100.0
+    )
     sc = dataclasses.replace(sc, server_profile=ServerProfileName.RFC)  # the octets below
     r = run(sc, Protocol.IMAP, dataclasses.replace(trace, scenario=sc), record_events=True)
     exchanged = exchanges_at(r, "u/a", 800.0)
     assert len(exchanged) == 1
     down, rt = exchanged[0].protocol_down, exchanged[0].round_trips
     assert rt == 1 and down[0] == len(b"a005 OK +FLAGS completed\r\n") + len(
-        b"* 1 FETCH (FLAGS (\\Flagged))\r\n")
+        b"* 1 FETCH (FLAGS (\\Flagged))\r\n"
+    )
 
 
 def test_a_polling_tick_with_work_is_not_also_booked_as_an_empty_poll() -> None:
@@ -256,28 +333,40 @@ def test_a_nat_check_from_before_an_exchange_past_the_period_end_is_dropped() ->
     """Online [0, 1441) s on a slow link: a 2.4 MB push runs from 350 s past the end of the
     period; the connection carried traffic all along, so the message at 1200 s is pushed and no
     reconnect happens -- as without the NAT."""
+
     def go(nat: float | None):  # type: ignore[no-untyped-def]
-        dev = DeviceSpec(name="d", link=LinkSpec(2e3, 2e3, RTT, nat_idle_timeout_s=nat),
-                         imap=ImapPolicy(idle_reissue_s=REISSUE))
-        sc = Scenario(users=(UserSpec("u", (dev,)),), tls=TlsMode.NONE, duration_s=DAY,
-                      workload=WorkloadSpec(messages_per_day=0.0), name="straddle")
-        specs = tuple(MessageSpec(id=i, user=0, time=t, text_size=size, attachment_size=0,
-                                  keywords=("t",))
-                      for i, (t, size) in enumerate(((100.0, 500), (350.0, 2_400_000),
-                                                     (1200.0, 500))))
+        dev = DeviceSpec(
+            name="d",
+            link=LinkSpec(2e3, 2e3, RTT, nat_idle_timeout_s=nat),
+            imap=ImapPolicy(idle_reissue_s=REISSUE),
+        )
+        sc = Scenario(
+            users=(UserSpec("u", (dev,)),),
+            tls=TlsMode.NONE,
+            duration_s=DAY,
+            workload=WorkloadSpec(messages_per_day=0.0),
+            name="straddle",
+        )
+        specs = tuple(
+            MessageSpec(id=i, user=0, time=t, text_size=size, attachment_size=0, keywords=("t",))
+            for i, (t, size) in enumerate(((100.0, 500), (350.0, 2_400_000), (1200.0, 500)))
+        )
         ivs = (Interval(0.0, 1441.0),)
         r = run(sc, Protocol.IMAP, Trace(sc, specs, (), (), (ivs,), (ivs,), (), (), ()))
         return dataclasses.replace(r, events=0)  # (NAT checks that find it alive are events)
+
     assert go(300.0) == go(None)
 
 
 def test_prices_do_not_leak_from_one_run_into_the_next() -> None:
     """The same message id, seq and UID in two runs: the second run's bigger message is priced
     as itself (a reused fetch price used to outlive its run)."""
+
     def one(text: int):  # type: ignore[no-untyped-def]
         sc, trace = one_desktop()
         spec = dataclasses.replace(trace.messages[0], text_size=text)
         return run(sc, Protocol.IMAP, dataclasses.replace(trace, messages=(spec,)))
+
     one(500)
     assert one(50_000).device("u/desktop").down.body == 50_000
 
@@ -286,15 +375,28 @@ def test_a_polling_tick_at_a_connect_is_the_connect() -> None:
     """A message at 700 s, after the last tick of the online period [0, 1000): the next tick is
     the start of the next period, where the client connects and resynchronises anyway -- one
     session, no NOOP and second listing after it."""
-    dev = DeviceSpec(name="desktop", link=LinkSpec(BW, BW, RTT),
-                     imap=ImapPolicy(idle=False, poll_interval_s=600.0))
-    sc = Scenario(users=(UserSpec("u", (dev,)),), tls=TlsMode.NONE, duration_s=DAY,
-                  workload=WorkloadSpec(messages_per_day=0.0), name="tick-at-connect")
-    spec = MessageSpec(id=0, user=0, time=700.0, text_size=500, attachment_size=0,
-                       keywords=("topic0001",))
+    dev = DeviceSpec(
+        name="desktop",
+        link=LinkSpec(BW, BW, RTT),
+        imap=ImapPolicy(idle=False, poll_interval_s=600.0),
+    )
+    sc = Scenario(
+        users=(UserSpec("u", (dev,)),),
+        tls=TlsMode.NONE,
+        duration_s=DAY,
+        workload=WorkloadSpec(messages_per_day=0.0),
+        name="tick-at-connect",
+    )
+    spec = MessageSpec(
+        id=0, user=0, time=700.0, text_size=500, attachment_size=0, keywords=("topic0001",)
+    )
     ivs = (Interval(0.0, 1000.0), Interval(2000.0, DAY))
-    r = run(sc, Protocol.IMAP, Trace(sc, (spec,), (), (), (ivs,), (ivs,), (), (), ()),
-            record_events=True)
+    r = run(
+        sc,
+        Protocol.IMAP,
+        Trace(sc, (spec,), (), (), (ivs,), (ivs,), (), (), ()),
+        record_events=True,
+    )
     d = r.device("u/desktop")
     assert d.received_messages == 1 and d.sessions == 2
     exchanged = exchanges_at(r, "u/desktop", 2000.0)

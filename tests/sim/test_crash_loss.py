@@ -24,13 +24,16 @@ def test_a_message_deleted_elsewhere_is_not_lost_when_the_archive_crashes() -> N
 
 
 @settings(max_examples=12, deadline=None, derandomize=True)
-@given(seed=st.integers(1, 50), crash_day=st.floats(0.5, 6.5),
-       device=st.sampled_from(("phone", "laptop", "desktop")),
-       run_age=st.one_of(st.none(), st.integers(0, 4)),
-       asked_age=st.one_of(st.none(), st.floats(0.0, 6.0)))
-def test_one_crash_tells_the_loss_at_any_backup_age(seed: int, crash_day: float, device: str,
-                                                    run_age: int | None,
-                                                    asked_age: float | None) -> None:
+@given(
+    seed=st.integers(1, 50),
+    crash_day=st.floats(0.5, 6.5),
+    device=st.sampled_from(("phone", "laptop", "desktop")),
+    run_age=st.one_of(st.none(), st.integers(0, 4)),
+    asked_age=st.one_of(st.none(), st.floats(0.0, 6.0)),
+)
+def test_one_crash_tells_the_loss_at_any_backup_age(
+    seed: int, crash_day: float, device: str, run_age: int | None, asked_age: float | None
+) -> None:
     """``CrashRecord.lost_with_backup_age`` (the shortcut lesson 9's sweep reads) equals the plain
     definition: rerun the same crash restoring a backup of that age and count what it lost."""
     base = dict(seed=seed, crash_day=crash_day, crash_device=device, accidental_delete=True)

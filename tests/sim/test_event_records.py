@@ -17,8 +17,14 @@ from sim.scenario import DAY, CrashSpec
 from sim.workload import generate
 
 # an IMAP radio wake-up is one of these exchanges; a POP3 one is every connection opened
-WAKING_IMAP = {RecordKind.CONNECT, RecordKind.PUSH, RecordKind.KEEPALIVE,
-               RecordKind.IDLE_REISSUE, RecordKind.EMPTY_POLL, RecordKind.POLL}
+WAKING_IMAP = {
+    RecordKind.CONNECT,
+    RecordKind.PUSH,
+    RecordKind.KEEPALIVE,
+    RecordKind.IDLE_REISSUE,
+    RecordKind.EMPTY_POLL,
+    RecordKind.POLL,
+}
 
 
 def _both(sc) -> tuple[Result, Result]:  # type: ignore[no-untyped-def]
@@ -32,10 +38,12 @@ def _check_totals(r: Result) -> None:
         mine = [x for x in r.records if x.device == d.device]
         assert sum((x.up_bytes + x.down_bytes) * x.count for x in mine) == d.wire_bytes
         # the protocol octets by kind are the device's traffic before TLS and TCP/IP
-        for kind, (up, down) in enumerate(zip((d.up.framing, d.up.header, d.up.body,
-                                                d.up.attachment),
-                                               (d.down.framing, d.down.header, d.down.body,
-                                                d.down.attachment))):
+        for kind, (up, down) in enumerate(
+            zip(
+                (d.up.framing, d.up.header, d.up.body, d.up.attachment),
+                (d.down.framing, d.down.header, d.down.body, d.down.attachment),
+            )
+        ):
             assert sum(x.protocol_up[kind] * x.count for x in mine) == up
             assert sum(x.protocol_down[kind] * x.count for x in mine) == down
         assert sum(x.count for x in mine if x.new_connection) == d.sessions
@@ -53,9 +61,10 @@ def _check_totals(r: Result) -> None:
 
 
 def test_records_add_up_and_change_nothing_else() -> None:
-    sc = dataclasses.replace(preset("family", days=3, seed=4),
-                             crashes=CrashSpec(at=(("alex/phone", 1.5 * DAY),),
-                                               backup_age_s=6 * 3600.0))
+    sc = dataclasses.replace(
+        preset("family", days=3, seed=4),
+        crashes=CrashSpec(at=(("alex/phone", 1.5 * DAY),), backup_age_s=6 * 3600.0),
+    )
     trace = generate(sc)
     for proto in Protocol:
         plain = run(sc, proto, trace)
@@ -65,7 +74,9 @@ def test_records_add_up_and_change_nothing_else() -> None:
         _check_totals(recorded)
         crash = [x for x in recorded.records if x.kind in (RecordKind.CRASH, RecordKind.RESTORE)]
         assert [(x.kind, x.device, x.time_s) for x in crash] == [
-            (RecordKind.CRASH, "alex/phone", 1.5 * DAY), (RecordKind.RESTORE, "alex/phone", 1.5 * DAY)]
+            (RecordKind.CRASH, "alex/phone", 1.5 * DAY),
+            (RecordKind.RESTORE, "alex/phone", 1.5 * DAY),
+        ]
 
 
 def test_pop3_records_one_empty_poll_per_tick() -> None:
@@ -74,8 +85,11 @@ def test_pop3_records_one_empty_poll_per_tick() -> None:
     sc = preset("family", days=2, seed=1)
     trace = generate(sc)
     pop3 = run(sc, Protocol.POP3, trace, record_events=True)
-    ticks = [x.time_s for x in pop3.records
-             if x.device == "alex/phone" and x.kind in (RecordKind.POLL, RecordKind.EMPTY_POLL)]
+    ticks = [
+        x.time_s
+        for x in pop3.records
+        if x.device == "alex/phone" and x.kind in (RecordKind.POLL, RecordKind.EMPTY_POLL)
+    ]
     assert all(trace.is_online(0, t) for t in ticks)
     spans = [[t for t in ticks if iv.start <= t < iv.end] for iv in trace.online[0]]
     assert sum(map(len, spans)) == len(ticks) > 200
@@ -87,8 +101,9 @@ def test_idle_pushes_are_recorded_at_the_arrivals() -> None:
     sc = preset("family", days=2, seed=1)
     trace = generate(sc)
     imap = run(sc, Protocol.IMAP, trace, record_events=True)
-    pushes = {x.time_s for x in imap.records
-              if x.device == "alex/phone" and x.kind is RecordKind.PUSH}
+    pushes = {
+        x.time_s for x in imap.records if x.device == "alex/phone" and x.kind is RecordKind.PUSH
+    }
     online = {m.time for m in trace.messages if trace.is_online(0, m.time)}
     offline = {m.time for m in trace.messages} - online
     assert online <= pushes and len(online) > 20  # every arrival while online is pushed
@@ -108,8 +123,9 @@ def test_final_state_is_the_worlds_end_state() -> None:
     end: the intents, the server's folders and flags, every device's copies, what is gone."""
     from sim.model.run import simulate
 
-    sc = dataclasses.replace(preset("family", days=3, seed=2),
-                             crashes=CrashSpec(at=(("alex/laptop", 2.0 * DAY),)))
+    sc = dataclasses.replace(
+        preset("family", days=3, seed=2), crashes=CrashSpec(at=(("alex/laptop", 2.0 * DAY),))
+    )
     trace = generate(sc)
     for proto in Protocol:
         r, w = simulate(sc, proto, trace, final_state=True)
@@ -120,6 +136,7 @@ def test_final_state_is_the_worlds_end_state() -> None:
         for dev in w.devices:
             assert final.held(dev.name) == {m: (c.folder, c.flags) for m, c in dev.local.items()}
             assert final.reached(dev.name) == dev.infected_reached
-        assert dict(final.gone) == {mid: w.last_reason.get(mid) for mid in w.delivered
-                                    if w.copies[mid] <= 0}
+        assert dict(final.gone) == {
+            mid: w.last_reason.get(mid) for mid in w.delivered if w.copies[mid] <= 0
+        }
         assert len(final.gone) == r.conservation.lost_total

@@ -23,8 +23,9 @@ def test_lesson2_implicit_tls_saves_round_trips_and_hides_the_password() -> None
     rows = {(x.protocol, x.tls): x for x in E.lesson2_ports_and_tls(rtt_ms=100.0).rows}
     assert {x.port for x in rows.values()} == {110, 995, 143, 993}
     for proto in ("pop3", "imap"):
-        plain, upgrade, implicit = (rows[(proto, m)] for m in
-                                    (TlsMode.NONE, TlsMode.STARTTLS, TlsMode.IMPLICIT))
+        plain, upgrade, implicit = (
+            rows[(proto, m)] for m in (TlsMode.NONE, TlsMode.STARTTLS, TlsMode.IMPLICIT)
+        )
         assert plain.password_in_clear and not upgrade.password_in_clear
         assert not implicit.password_in_clear and implicit.cleartext_bytes == 0
         assert implicit.round_trips < upgrade.round_trips
@@ -74,8 +75,9 @@ def test_lesson6_without_uidl_leaving_copies_redownloads() -> None:
 
 def test_lesson7_server_rescans_reach_mail_only_under_imap() -> None:
     # POP3 deleting after download: the rescan finds nothing left on the server
-    r = E.lesson7_virus(days=5, seed=3, infected_share=0.2, signature_delay_h=6.0,
-                        leave_on_server_days=None)
+    r = E.lesson7_virus(
+        days=5, seed=3, infected_share=0.2, signature_delay_h=6.0, leave_on_server_days=None
+    )
     assert r.virus_pop3.infected_delivered == r.virus_imap.infected_delivered > 0
     assert r.virus_imap.caught_by_rescan > r.virus_pop3.caught_by_rescan
     assert r.virus_pop3.caught_at_delivery == r.virus_imap.caught_at_delivery

@@ -42,10 +42,16 @@ def _specs(draw: st.DrawFn) -> MessageSpec:
     outgoing = draw(st.booleans())
     reply = draw(st.one_of(st.none(), st.integers(0, 10**7))) if outgoing else None
     att = draw(st.one_of(st.just(0), st.integers(1, 200), st.integers(1, 3_000_000)))
-    return MessageSpec(id=draw(st.integers(0, 10**7)), user=draw(st.integers(0, len(_TRACE.scenario.users) - 1)),
-                       time=draw(st.floats(0, 400 * 86400.0)),
-                       text_size=draw(st.one_of(st.integers(2, 80), st.integers(2, 2_000_000))),
-                       attachment_size=att, keywords=kws, outgoing=outgoing, reply_to=reply)
+    return MessageSpec(
+        id=draw(st.integers(0, 10**7)),
+        user=draw(st.integers(0, len(_TRACE.scenario.users) - 1)),
+        time=draw(st.floats(0, 400 * 86400.0)),
+        text_size=draw(st.one_of(st.integers(2, 80), st.integers(2, 2_000_000))),
+        attachment_size=att,
+        keywords=kws,
+        outgoing=outgoing,
+        reply_to=reply,
+    )
 
 
 @settings(max_examples=150, deadline=None)
@@ -60,7 +66,11 @@ def test_fast_mail_equals_the_built_message(spec: MessageSpec) -> None:
     msg = build_message(spec, _TRACE.scenario)
     ks = msg.kind_sizes()
     assert (fast.size, fast.header, fast.body, fast.attachment) == (
-        msg.size, ks[ByteKind.HEADER], ks[ByteKind.BODY], ks[ByteKind.ATTACHMENT])
+        msg.size,
+        ks[ByteKind.HEADER],
+        ks[ByteKind.BODY],
+        ks[ByteKind.ATTACHMENT],
+    )
     # the fast path stored its structure under the message's own shape key
     assert _shape(msg.root) in state._STRUCTURE
 
@@ -90,16 +100,18 @@ def _direct_append(tls: TlsMode, msg, uidnext: int, pads: int):  # type: ignore[
         acct.create(f"pad{i}")
     box = acct.create("Sent")
     box.uidnext = uidnext
-    c = connect(ImapServer(store, _config(tls)), "user", "secret",
-                starttls=tls is TlsMode.STARTTLS)
+    c = connect(ImapServer(store, _config(tls)), "user", "secret", starttls=tls is TlsMode.STARTTLS)
     c.take_record()
     c.append("Sent", msg)
     rec = c.take_record()
     k = rec.server_counts
     ks = msg.kind_sizes()
     payload = (ks[ByteKind.HEADER], ks[ByteKind.BODY], ks[ByteKind.ATTACHMENT])
-    return ((rec.client_bytes - sum(payload), *payload),
-            (k.framing, k.header, k.body, k.attachment), rec.round_trips), box.uidvalidity
+    return (
+        (rec.client_bytes - sum(payload), *payload),
+        (k.framing, k.header, k.body, k.attachment),
+        rec.round_trips,
+    ), box.uidvalidity
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -110,15 +122,24 @@ def test_append_cost_from_a_size_probe_equals_an_engine_run(seed: int) -> None:
     tls = rng.choice(list(TlsMode))
     costs = ImapCosts(tls)
     for k in range(12):
-        text = rng.choice([rng.randint(2, 90), rng.randint(100, 9000), rng.randint(10_000, 900_000)])
-        att = [Attachment("f.bin", rng.choice([rng.randint(1, 5000), rng.randint(10_000, 800_000)]))] \
-            if rng.random() < 0.5 else []
+        text = rng.choice(
+            [rng.randint(2, 90), rng.randint(100, 9000), rng.randint(10_000, 900_000)]
+        )
+        att = (
+            [Attachment("f.bin", rng.choice([rng.randint(1, 5000), rng.randint(10_000, 800_000)]))]
+            if rng.random() < 0.5
+            else []
+        )
         msg = synthesize(seed=seed * 100 + k, text_size=text, attachments=att)
         ks = msg.kind_sizes()
 
         class _M:
             size = msg.size
-            header, body, attachment = ks[ByteKind.HEADER], ks[ByteKind.BODY], ks[ByteKind.ATTACHMENT]
+            header, body, attachment = (
+                ks[ByteKind.HEADER],
+                ks[ByteKind.BODY],
+                ks[ByteKind.ATTACHMENT],
+            )
 
         uidnext = rng.choice([1, 9, 10, 99, 100, 12345])
         direct, validity = _direct_append(tls, msg, uidnext, rng.choice([0, 1, 5]))
@@ -133,11 +154,18 @@ def test_size_probe_has_the_digits_asked_for() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(up=st.integers(0, 3_000_000), down=st.integers(0, 30_000_000), rt=st.integers(0, 60),
-       connect=st.booleans(), tls=st.sampled_from(list(TlsMode)),
-       bw=st.sampled_from([1e3, 12_345.0, 1.25e6, 1e8]), rtt=st.sampled_from([0.0, 0.013, 0.3]))
-def test_wire_calc_equals_session_wire(up: int, down: int, rt: int, connect: bool, tls: TlsMode,
-                                       bw: float, rtt: float) -> None:
+@given(
+    up=st.integers(0, 3_000_000),
+    down=st.integers(0, 30_000_000),
+    rt=st.integers(0, 60),
+    connect=st.booleans(),
+    tls=st.sampled_from(list(TlsMode)),
+    bw=st.sampled_from([1e3, 12_345.0, 1.25e6, 1e8]),
+    rtt=st.sampled_from([0.0, 0.013, 0.3]),
+)
+def test_wire_calc_equals_session_wire(
+    up: int, down: int, rt: int, connect: bool, tls: TlsMode, bw: float, rtt: float
+) -> None:
     """The per-link calculator gives the same octets and a bit-identical duration (twice: the
     second answer comes from its memo)."""
     link = LinkSpec(down_Bps=bw, up_Bps=bw / 3 if bw > 3e3 else bw, rtt_s=rtt)
@@ -148,10 +176,13 @@ def test_wire_calc_equals_session_wire(up: int, down: int, rt: int, connect: boo
 
 
 @settings(max_examples=150, deadline=None)
-@given(bounds=st.lists(st.floats(0, 1e5, allow_nan=False), min_size=0, max_size=12, unique=True),
-       queries=st.lists(st.floats(-10, 1.1e5, allow_nan=False), min_size=1, max_size=40))
-def test_timeline_online_cache_equals_the_bisection(bounds: list[float],
-                                                    queries: list[float]) -> None:
+@given(
+    bounds=st.lists(st.floats(0, 1e5, allow_nan=False), min_size=0, max_size=12, unique=True),
+    queries=st.lists(st.floats(-10, 1.1e5, allow_nan=False), min_size=1, max_size=40),
+)
+def test_timeline_online_cache_equals_the_bisection(
+    bounds: list[float], queries: list[float]
+) -> None:
     """online(t) with its interval cache answers as index_at(t) >= 0, in any query order."""
     xs = sorted(bounds)
     ivs = [(xs[i], xs[i + 1]) for i in range(0, len(xs) - 1, 2)]
@@ -161,11 +192,14 @@ def test_timeline_online_cache_equals_the_bisection(bounds: list[float],
 
 
 @settings(max_examples=100, deadline=None)
-@given(bounds=st.lists(st.floats(0, 1e5, allow_nan=False), min_size=0, max_size=12, unique=True),
-       queries=st.lists(st.floats(-10, 1.1e5, allow_nan=False), min_size=1, max_size=40),
-       interval=st.sampled_from([10.0, 60.0, 600.0]))
-def test_timeline_next_tick_cache_equals_a_fresh_answer(bounds: list[float], queries: list[float],
-                                                        interval: float) -> None:
+@given(
+    bounds=st.lists(st.floats(0, 1e5, allow_nan=False), min_size=0, max_size=12, unique=True),
+    queries=st.lists(st.floats(-10, 1.1e5, allow_nan=False), min_size=1, max_size=40),
+    interval=st.sampled_from([10.0, 60.0, 600.0]),
+)
+def test_timeline_next_tick_cache_equals_a_fresh_answer(
+    bounds: list[float], queries: list[float], interval: float
+) -> None:
     xs = sorted(bounds)
     ivs = [(xs[i], xs[i + 1]) for i in range(0, len(xs) - 1, 2)]
     tl = Timeline(ivs, interval, 7.0)
@@ -179,8 +213,9 @@ _STATES = st.one_of(st.none(), st.tuples(st.sampled_from(["INBOX", "Work"]), st.
 
 @settings(max_examples=300, deadline=None)
 @given(view=_STATES, old=_STATES, new=_STATES)
-def test_intent_move_equals_removing_and_adding_the_pair(view: object, old: object,
-                                                         new: object) -> None:
+def test_intent_move_equals_removing_and_adding_the_pair(
+    view: object, old: object, new: object
+) -> None:
     """Recorder.intent_move is pair_add(old, -1) then pair_add(new, +1), counter for counter."""
     fast, slow = Recorder(["d"], 3600.0, 600.0, False), Recorder(["d"], 3600.0, 600.0, False)
     fast.intent_move(0, view, old, new)  # type: ignore[arg-type]
@@ -215,18 +250,25 @@ def _ref_ticks_between(tl: Timeline, a: float, b: float) -> int:
         first = tl.starts[i] + tl.startup
         lo, hi = max(a, first), min(b, tl.ends[i])
         if hi > lo:
-            n += max(0, math.ceil((hi - first) / tl.interval - 1e-9)
-                     - math.ceil((lo - first) / tl.interval - 1e-9))
+            n += max(
+                0,
+                math.ceil((hi - first) / tl.interval - 1e-9)
+                - math.ceil((lo - first) / tl.interval - 1e-9),
+            )
         i += 1
     return n
 
 
 @settings(max_examples=200, deadline=None)
-@given(bounds=st.lists(st.floats(0, 1e5, allow_nan=False), min_size=0, max_size=12, unique=True),
-       queries=st.lists(st.floats(-10, 1.1e5, allow_nan=False), min_size=1, max_size=30),
-       interval=st.sampled_from([10.0, 60.0, 600.0, 1234.5]), phase=st.floats(0, 2000))
-def test_timeline_arithmetic_equals_the_definition(bounds: list[float], queries: list[float],
-                                                   interval: float, phase: float) -> None:
+@given(
+    bounds=st.lists(st.floats(0, 1e5, allow_nan=False), min_size=0, max_size=12, unique=True),
+    queries=st.lists(st.floats(-10, 1.1e5, allow_nan=False), min_size=1, max_size=30),
+    interval=st.sampled_from([10.0, 60.0, 600.0, 1234.5]),
+    phase=st.floats(0, 2000),
+)
+def test_timeline_arithmetic_equals_the_definition(
+    bounds: list[float], queries: list[float], interval: float, phase: float
+) -> None:
     """The unrolled next_tick / ticks_between give what the plain loops give, tick boundaries
     included."""
     xs = sorted(bounds)
@@ -259,8 +301,11 @@ def _ref_flights(total: int, n: int, encrypted: bool) -> tuple[int, int, int]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(total=st.one_of(st.integers(-5, 100), st.integers(0, 50_000_000)), n=st.integers(1, 80),
-       encrypted=st.booleans())
+@given(
+    total=st.one_of(st.integers(-5, 100), st.integers(0, 50_000_000)),
+    n=st.integers(1, 80),
+    encrypted=st.booleans(),
+)
 def test_flights_equal_the_loop(total: int, n: int, encrypted: bool) -> None:
     assert wire._flights(total, n, encrypted) == _ref_flights(total, n, encrypted)
 
@@ -272,6 +317,7 @@ def test_jump_clock_moves_simpys_clock_only_when_nothing_is_due() -> None:
     import simpy
 
     from sim.model.world import jump_clock
+
     env = simpy.Environment(initial_time=5.0)
     assert jump_clock(env, 7.5) and env.now == 7.5
     env.timeout(1.0)  # due at 8.5
@@ -295,10 +341,15 @@ def test_a_released_world_is_freed_without_the_cyclic_collector(protocol: Protoc
     from sim.scenario import CrashSpec
 
     sc = preset("family", days=4, seed=3)
-    devices = tuple(dataclasses.replace(d, link=dataclasses.replace(d.link, nat_idle_timeout_s=600.0))
-                    for d in sc.users[0].devices)
-    sc = dataclasses.replace(sc, users=(dataclasses.replace(sc.users[0], devices=devices),),
-                             crashes=CrashSpec(rate_per_year=200.0, backup_age_s=86400.0))
+    devices = tuple(
+        dataclasses.replace(d, link=dataclasses.replace(d.link, nat_idle_timeout_s=600.0))
+        for d in sc.users[0].devices
+    )
+    sc = dataclasses.replace(
+        sc,
+        users=(dataclasses.replace(sc.users[0], devices=devices),),
+        crashes=CrashSpec(rate_per_year=200.0, backup_age_s=86400.0),
+    )
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -326,38 +377,49 @@ def test_driver_hands_items_over_in_time_kind_index_order() -> None:
     sc = preset("family", days=20, seed=5)
     phone = dataclasses.replace(sc.users[0].devices[0], first_online_s=3 * 86400.0)
     sc = dataclasses.replace(
-        sc, users=(dataclasses.replace(sc.users[0], devices=(phone, *sc.users[0].devices[1:])),),
+        sc,
+        users=(dataclasses.replace(sc.users[0], devices=(phone, *sc.users[0].devices[1:])),),
         crashes=CrashSpec(rate_per_year=60.0, backup_age_s=86400.0),
         server=ServerSpec(replicas=2, disk_failure_per_year=40.0),
-        workload=dataclasses.replace(WorkloadSpec(), infected_share=0.3, zero_day_share=1.0))
+        workload=dataclasses.replace(WorkloadSpec(), infected_share=0.3, zero_day_share=1.0),
+    )
     tr = generate(sc)
 
     def hour(t: float) -> float:
         return float(math.floor(t / 3600.0) * 3600)
+
     tr = dataclasses.replace(
         tr,
         messages=tuple(dataclasses.replace(m, time=hour(m.time)) for m in tr.messages),
         actions=tuple(dataclasses.replace(a, time=hour(a.time)) for a in tr.actions),
         crashes=tuple(dataclasses.replace(c, time=hour(c.time)) for c in tr.crashes),
-        disk_failures=tuple(dataclasses.replace(f, time=hour(f.time),
-                                                repaired_at=hour(f.repaired_at))
-                            for f in tr.disk_failures),
-        signature_updates=tuple(dataclasses.replace(u, time=hour(u.time))
-                                for u in tr.signature_updates))
+        disk_failures=tuple(
+            dataclasses.replace(f, time=hour(f.time), repaired_at=hour(f.repaired_at))
+            for f in tr.disk_failures
+        ),
+        signature_updates=tuple(
+            dataclasses.replace(u, time=hour(u.time)) for u in tr.signature_updates
+        ),
+    )
     assert tr.crashes and tr.disk_failures and tr.signature_updates  # every kind takes part
     world = World(sc, tr, 3600.0, False)
     seen: list[tuple[float, int, int]] = []
-    index = {0: {id(x): i for i, x in enumerate(tr.messages)},
-             1: {id(x): i for i, x in enumerate(tr.actions)},
-             2: {id(x): i for i, x in enumerate(tr.crashes)},
-             3: {id(x): i for i, x in enumerate(tr.disk_failures)},
-             4: {id(x): i for i, x in enumerate(tr.disk_failures)},
-             5: {id(x): i for i, x in enumerate(tr.signature_updates)},
-             6: {id(d): d.id for d in world.devices}}
+    index = {
+        0: {id(x): i for i, x in enumerate(tr.messages)},
+        1: {id(x): i for i, x in enumerate(tr.actions)},
+        2: {id(x): i for i, x in enumerate(tr.crashes)},
+        3: {id(x): i for i, x in enumerate(tr.disk_failures)},
+        4: {id(x): i for i, x in enumerate(tr.disk_failures)},
+        5: {id(x): i for i, x in enumerate(tr.signature_updates)},
+        6: {id(d): d.id for d in world.devices},
+    }
+
     def handler_of(kind: int):  # type: ignore[no-untyped-def]
         def handler(obj: object) -> None:
             seen.append((world.now, kind, index[kind][id(obj)]))
+
         return handler
+
     world.env.process(world.driver(tuple(handler_of(kind) for kind in range(7))))
     world.env.run(until=world.end)
     expected = sorted(
@@ -365,9 +427,14 @@ def test_driver_hands_items_over_in_time_kind_index_order() -> None:
         + [(a.time, 1, i) for i, a in enumerate(tr.actions)]
         + [(c.time, 2, i) for i, c in enumerate(tr.crashes)]
         + [(f.time, 3, i) for i, f in enumerate(tr.disk_failures)]
-        + [(f.repaired_at, 4, i) for i, f in enumerate(tr.disk_failures) if f.repaired_at < sc.duration_s]
+        + [
+            (f.repaired_at, 4, i)
+            for i, f in enumerate(tr.disk_failures)
+            if f.repaired_at < sc.duration_s
+        ]
         + [(u.time, 5, i) for i, u in enumerate(tr.signature_updates)]
-        + [(d.exists_from, 6, d.id) for d in world.devices if 0 < d.exists_from < sc.duration_s])
+        + [(d.exists_from, 6, d.id) for d in world.devices if 0 < d.exists_from < sc.duration_s]
+    )
     expected = [e for e in expected if e[0] < sc.duration_s]
     assert seen == expected
     ties = {t for t, _, _ in expected}
@@ -379,16 +446,33 @@ _SHARED: dict[tuple[TlsMode, bool], ImapCosts] = {}
 
 @pytest.mark.long_property
 @settings(max_examples=150, deadline=None)
-@given(spec=_specs(), seq=st.integers(1, 120_000), extra_uid=st.integers(0, 10**7),
-       bits=st.integers(0, 15), modseq=st.integers(1, 10**9), mode=st.integers(0, 2),
-       qresync=st.booleans(), tls=st.sampled_from(list(TlsMode)))
-def test_fetch_new_equals_the_calls_it_adds_up(spec: MessageSpec, seq: int, extra_uid: int,
-                                              bits: int, modseq: int, mode: int, qresync: bool,
-                                              tls: TlsMode) -> None:
+@given(
+    spec=_specs(),
+    seq=st.integers(1, 120_000),
+    extra_uid=st.integers(0, 10**7),
+    bits=st.integers(0, 15),
+    modseq=st.integers(1, 10**9),
+    mode=st.integers(0, 2),
+    qresync=st.booleans(),
+    tls=st.sampled_from(list(TlsMode)),
+)
+def test_fetch_new_equals_the_calls_it_adds_up(
+    spec: MessageSpec,
+    seq: int,
+    extra_uid: int,
+    bits: int,
+    modseq: int,
+    mode: int,
+    qresync: bool,
+    tls: TlsMode,
+) -> None:
     """``ImapCosts.fetch_new`` (one memo key for what a new message brings) equals the header
     sync plus the whole message or its text part, costed separately."""
-    spec = dataclasses.replace(spec, attachment_size=min(spec.attachment_size, 300_000),
-                               text_size=min(spec.text_size, 300_000))
+    spec = dataclasses.replace(
+        spec,
+        attachment_size=min(spec.attachment_size, 300_000),
+        text_size=min(spec.text_size, 300_000),
+    )
     mail = mail_of(spec, _TRACE)
     msg = build_message(spec, _TRACE.scenario)
     uid = seq + extra_uid

@@ -41,13 +41,15 @@ from sim.workload import Action, ActionKind, Interval, MessageSpec, Trace, build
 
 FAST = LinkSpec(1e10, 1e10, 0.1)
 # b's actions: (time, kind, target message, folder)
-ACTIONS = ((1000.0, ActionKind.FLAG, 0, None),  # INBOX flag change
-           (1100.0, ActionKind.FILE, 1, "Work"),  # out of INBOX: Work holds 1 message
-           (1200.0, ActionKind.FILE, 2, "Work"),  # again: Work holds 2
-           (1300.0, ActionKind.DELETE, 3, None),  # INBOX delete
-           (1400.0, ActionKind.FLAG, 1, None),  # in Work: no push
-           (1500.0, ActionKind.DELETE, 2, None),  # in Work: no push
-           (1600.0, ActionKind.FORWARD, 4, None))  # $Forwarded in INBOX, plus an APPEND to Sent
+ACTIONS = (
+    (1000.0, ActionKind.FLAG, 0, None),  # INBOX flag change
+    (1100.0, ActionKind.FILE, 1, "Work"),  # out of INBOX: Work holds 1 message
+    (1200.0, ActionKind.FILE, 2, "Work"),  # again: Work holds 2
+    (1300.0, ActionKind.DELETE, 3, None),  # INBOX delete
+    (1400.0, ActionKind.FLAG, 1, None),  # in Work: no push
+    (1500.0, ActionKind.DELETE, 2, None),  # in Work: no push
+    (1600.0, ActionKind.FORWARD, 4, None),
+)  # $Forwarded in INBOX, plus an APPEND to Sent
 A_FILES_AT = 1700.0  # then a files message 1 (in Work, flagged by b at 1400) into Family
 A_SEARCHES_AT = 1800.0  # and searches: every non-empty folder, Sent's own messages found too
 
@@ -55,17 +57,45 @@ A_SEARCHES_AT = 1800.0  # and searches: every non-empty folder, Sent's own messa
 def _model(qresync: bool) -> tuple[Scenario, Trace, dict[float, Any]]:
     pol = ImapPolicy(qresync=qresync)
     devs = (DeviceSpec(name="a", link=FAST, imap=pol), DeviceSpec(name="b", link=FAST, imap=pol))
-    sc = Scenario(users=(UserSpec("u", devs),), tls=TlsMode.NONE, duration_s=DAY,
-                  workload=WorkloadSpec(messages_per_day=0.0), name="pushes")
-    specs = tuple(MessageSpec(id=i, user=0, time=100.0 * (i + 1), text_size=300 + 40 * i,
-                              attachment_size=0, keywords=("topic0001",)) for i in range(6))
-    sent = (MessageSpec(id=6, user=0, time=1600.0, text_size=200, attachment_size=0,
-                        keywords=("topic0001",), outgoing=True, reply_to=4),)
-    actions = tuple(Action(t, 0, 1, kind, target, folder,
-                           outgoing=sent[0] if kind is ActionKind.FORWARD else None)
-                    for t, kind, target, folder in ACTIONS) + (
+    sc = Scenario(
+        users=(UserSpec("u", devs),),
+        tls=TlsMode.NONE,
+        duration_s=DAY,
+        workload=WorkloadSpec(messages_per_day=0.0),
+        name="pushes",
+    )
+    specs = tuple(
+        MessageSpec(
+            id=i,
+            user=0,
+            time=100.0 * (i + 1),
+            text_size=300 + 40 * i,
+            attachment_size=0,
+            keywords=("topic0001",),
+        )
+        for i in range(6)
+    )
+    sent = (
+        MessageSpec(
+            id=6,
+            user=0,
+            time=1600.0,
+            text_size=200,
+            attachment_size=0,
+            keywords=("topic0001",),
+            outgoing=True,
+            reply_to=4,
+        ),
+    )
+    actions = tuple(
+        Action(
+            t, 0, 1, kind, target, folder, outgoing=sent[0] if kind is ActionKind.FORWARD else None
+        )
+        for t, kind, target, folder in ACTIONS
+    ) + (
         Action(A_FILES_AT, 0, 0, ActionKind.FILE, 1, "Family"),
-        Action(A_SEARCHES_AT, 0, 0, ActionKind.SEARCH, query="topic0001"))
+        Action(A_SEARCHES_AT, 0, 0, ActionKind.SEARCH, query="topic0001"),
+    )
     day = (Interval(0.0, DAY),)
     trace = Trace(sc, specs, sent, actions, (day, day), (day, day), (), (), ())
     result, world = simulate(sc, Protocol.IMAP, trace, record_events=True)
@@ -94,12 +124,14 @@ def test_pushes_to_an_idling_device_equal_the_engine(qresync: bool) -> None:
     config = _config(TlsMode.NONE, qresync)
 
     def session() -> ImapClient:
-        c = connect(ImapServer(store, config), "user", "secret",
-                    mailbox=None if qresync else "INBOX")
+        c = connect(
+            ImapServer(store, config), "user", "secret", mailbox=None if qresync else "INBOX"
+        )
         if qresync:
             c.enable("QRESYNC")
             c.select("INBOX")
         return c
+
     a, b = session(), session()
     for spec in trace.messages:
         account.inbox.append(build_message(spec, sc))
@@ -123,6 +155,7 @@ def test_pushes_to_an_idling_device_equal_the_engine(qresync: bool) -> None:
             if folder != "INBOX":
                 a.fetch_flags(1)
         since[folder] = a.selected.highestmodseq if a.selected else 0
+
     since["INBOX"] = 1  # a's connect selected an empty INBOX
     for t, kind, target, folder in ACTIONS:
         if kind is ActionKind.FLAG:
@@ -179,4 +212,3 @@ def test_pushes_to_an_idling_device_equal_the_engine(qresync: bool) -> None:
     final = charged["final"]
     assert 2 not in final  # b's delete in Work reached a when a listed Work
     assert final[1] == ("Family", 4)  # with b's \Flagged, learnt there too (FLAGGED = 4)
-

@@ -41,39 +41,60 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                 poll_interval_s=draw(st.sampled_from([60.0, 600.0, 3600.0])),
                 leave_on_server=draw(st.booleans()),
                 leave_days=draw(st.sampled_from([None, 0.0, 0.5, 14.0])),
-                use_uidl=draw(st.booleans()), headers_first=draw(st.booleans()),
-                headers_first_min_bytes=draw(st.sampled_from([0, 50 * 1024])))
-            imap = ImapPolicy(idle=draw(st.booleans()),
-                              poll_interval_s=draw(st.sampled_from([60.0, 600.0])),
-                              fetch_mode=draw(st.sampled_from(list(FetchMode))),
-                              attachments=draw(st.sampled_from(list(AttachmentPolicy))),
-                              qresync=draw(st.booleans()),
-                              chunk_bytes=draw(st.sampled_from([4096, 65536])))
+                use_uidl=draw(st.booleans()),
+                headers_first=draw(st.booleans()),
+                headers_first_min_bytes=draw(st.sampled_from([0, 50 * 1024])),
+            )
+            imap = ImapPolicy(
+                idle=draw(st.booleans()),
+                poll_interval_s=draw(st.sampled_from([60.0, 600.0])),
+                fetch_mode=draw(st.sampled_from(list(FetchMode))),
+                attachments=draw(st.sampled_from(list(AttachmentPolicy))),
+                qresync=draw(st.booleans()),
+                chunk_bytes=draw(st.sampled_from([4096, 65536])),
+            )
             first = draw(st.sampled_from([0.0, 0.0, 0.5 * DAY]))
             dev = MAKERS[k % 3](f"d{k}", pop3=pop3, imap=imap, first_online_s=first)
             # a NAT that forgets quiet connections (shorter than IDLE's re-issue, or than a
             # polling client's interval, which is refused)
             nat = draw(st.sampled_from([None, 300.0] if imap.idle else [None, 3600.0]))
-            devs.append(dataclasses.replace(
-                dev, link=dataclasses.replace(dev.link, nat_idle_timeout_s=nat)))
+            devs.append(
+                dataclasses.replace(dev, link=dataclasses.replace(dev.link, nat_idle_timeout_s=nat))
+            )
         users.append(UserSpec(f"u{u}", tuple(devs)))
     days = draw(st.sampled_from([0.5, 1.0, 2.0]))
-    crash_at = tuple((f"u0/d{draw(st.integers(0, len(users[0].devices) - 1))}",
-                      draw(st.floats(0.0, days * DAY - 1)))
-                     for _ in range(draw(st.integers(0, 2))))
-    wl = WorkloadSpec(messages_per_day=draw(st.sampled_from([0.0, 10.0, 40.0])),
-                      infected_share=draw(st.sampled_from([0.0, 0.2])),
-                      delete_per_day=draw(st.sampled_from([0.0, 8.0, 30.0])),
-                      file_per_day=draw(st.sampled_from([0.0, 10.0])))
+    crash_at = tuple(
+        (
+            f"u0/d{draw(st.integers(0, len(users[0].devices) - 1))}",
+            draw(st.floats(0.0, days * DAY - 1)),
+        )
+        for _ in range(draw(st.integers(0, 2)))
+    )
+    wl = WorkloadSpec(
+        messages_per_day=draw(st.sampled_from([0.0, 10.0, 40.0])),
+        infected_share=draw(st.sampled_from([0.0, 0.2])),
+        delete_per_day=draw(st.sampled_from([0.0, 8.0, 30.0])),
+        file_per_day=draw(st.sampled_from([0.0, 10.0])),
+    )
     return Scenario(
-        users=tuple(users), tls=draw(st.sampled_from(list(TlsMode))), workload=wl,
-        crashes=CrashSpec(at=crash_at, rate_per_year=draw(st.sampled_from([0.0, 100.0])),
-                          backup_age_s=draw(st.sampled_from([None, 0.0, 3600.0]))),
-        server=ServerSpec(replicas=draw(st.integers(1, 3)),
-                          disk_failure_per_year=draw(st.sampled_from([0.0, 200.0])),
-                          idle_keepalive_s=draw(st.sampled_from([None, 120.0, 600.0]))),
+        users=tuple(users),
+        tls=draw(st.sampled_from(list(TlsMode))),
+        workload=wl,
+        crashes=CrashSpec(
+            at=crash_at,
+            rate_per_year=draw(st.sampled_from([0.0, 100.0])),
+            backup_age_s=draw(st.sampled_from([None, 0.0, 3600.0])),
+        ),
+        server=ServerSpec(
+            replicas=draw(st.integers(1, 3)),
+            disk_failure_per_year=draw(st.sampled_from([0.0, 200.0])),
+            idle_keepalive_s=draw(st.sampled_from([None, 120.0, 600.0])),
+        ),
         signature_delay_s=draw(st.sampled_from([0.0, 3600.0])),
-        duration_s=days * DAY, seed=draw(st.integers(0, 10_000)), name="random")
+        duration_s=days * DAY,
+        seed=draw(st.integers(0, 10_000)),
+        name="random",
+    )
 
 
 def _check(r: Result) -> None:
@@ -88,8 +109,11 @@ def _check(r: Result) -> None:
                 assert v >= 0
         assert d.duplicate_download_bytes >= 0 and d.connection_time_s >= 0
         assert 0 <= d.missed_messages <= c.delivered
-        for share in (d.consistency_mean_share, d.coverage_mean_share,
-                      d.state_agreement_mean_share):
+        for share in (
+            d.consistency_mean_share,
+            d.coverage_mean_share,
+            d.state_agreement_mean_share,
+        ):
             assert math.isnan(share) or 0.0 <= share <= 1.0 + 1e-12
     for series in (r.consistency_share, r.coverage_share, r.state_agreement_share):
         assert all(math.isnan(x) or 0.0 <= x <= 1.0 + 1e-12 for x in series)
@@ -163,14 +187,18 @@ def test_conservation_is_unbalanced_when_a_message_has_no_place_and_no_reason() 
 
 @pytest.mark.parametrize("protocol", list(Protocol))
 def test_conservation_counts_the_state_so_a_message_gone_without_a_reason_fails(
-        protocol: Protocol) -> None:
+    protocol: Protocol,
+) -> None:
     """A week of a family with crashes that have no backup and users who delete: every bucket
     is filled.  The count reads the state (folders, device stores, loss reasons), so a message
     that vanishes with no reason recorded -- what a bookkeeping slip in the model would do --
     is unaccounted and the run no longer balances."""
     sc = preset("family", days=6, seed=4)
-    sc = dataclasses.replace(sc, crashes=CrashSpec(rate_per_year=150.0, backup_age_s=None),
-                             workload=dataclasses.replace(sc.workload, delete_per_day=6.0))
+    sc = dataclasses.replace(
+        sc,
+        crashes=CrashSpec(rate_per_year=150.0, backup_age_s=None),
+        workload=dataclasses.replace(sc.workload, delete_per_day=6.0),
+    )
     r, w = simulate(sc, protocol)
     c = r.conservation
     assert c.balanced and c.unaccounted == 0
@@ -186,5 +214,7 @@ def test_conservation_counts_the_state_so_a_message_gone_without_a_reason_fails(
     broken = conservation_of(w)
     assert broken.unaccounted == 1 and not broken.balanced
     assert (broken.on_server, broken.on_device_only) == (
-        (c.on_server - 1, c.on_device_only) if was_on_server
-        else (c.on_server, c.on_device_only - 1))
+        (c.on_server - 1, c.on_device_only)
+        if was_on_server
+        else (c.on_server, c.on_device_only - 1)
+    )

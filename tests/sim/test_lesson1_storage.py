@@ -39,11 +39,11 @@ def test_eager_attachments_change_storage_and_attachment_bytes(fetch: FetchMode)
     assert eager_att > lazy_att > 0  # on demand: the attachments the user opened
 
 
-
 def test_the_share_of_attachments_opened_takes_effect() -> None:
     def att(pct: float) -> int:
         r = lesson1_where_mail_lives(attachments_opened_pct=pct)
         return r.imap.device("alex/phone").down.attachment
+
     none, every = att(0.0), att(100.0)  # (at 0 %, only forwarded attachments are fetched)
     assert none < _phone(FetchMode.BODIES_ON_OPEN, False)[1] < every
 

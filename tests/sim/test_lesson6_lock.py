@@ -23,8 +23,10 @@ def _by_device(r) -> dict[str, int]:
 def test_no_refusals_at_the_defaults() -> None:
     r = lesson6()
     assert r.lock_refusals_pop3 == 0
-    assert dict(r.online_h) == {"kim/laptop": ((7.0, 9.0), (18.0, 23.0)),
-                                "kim/desktop": ((9.0, 17.0),)}
+    assert dict(r.online_h) == {
+        "kim/laptop": ((7.0, 9.0), (18.0, 23.0)),
+        "kim/desktop": ((9.0, 17.0),),
+    }
 
 
 def test_documented_setting_refuses_logins() -> None:
@@ -56,15 +58,24 @@ def test_the_9h_hand_over_on_a_slow_line() -> None:
 
 
 def test_the_slower_the_line_the_more_refusals() -> None:
-    counts = [lesson6(desktop_evenings=True, bandwidth_kbps=line).lock_refusals_pop3
-              for line in DASHBOARD_LINES]
+    counts = [
+        lesson6(desktop_evenings=True, bandwidth_kbps=line).lock_refusals_pop3
+        for line in DASHBOARD_LINES
+    ]
     assert counts == sorted(counts) and counts[0] == 0 < counts[-1]
 
 
-@pytest.mark.parametrize("kwargs", [{"bandwidth_kbps": 5.0}, {"bandwidth_kbps": 2e7},
-                                    {"desktop_evenings": 1}, {"poll_interval_min": 0.5}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"bandwidth_kbps": 5.0},
+        {"bandwidth_kbps": 2e7},
+        {"desktop_evenings": 1},
+        {"poll_interval_min": 0.5},
+    ],
+)
 def test_bad_values_name_the_parameter(kwargs: dict) -> None:
-    (name, value), = kwargs.items()
+    ((name, value),) = kwargs.items()
     with pytest.raises(ScenarioError) as e:
         lesson6(**kwargs)
     assert name in str(e.value) and repr(value) in str(e.value)

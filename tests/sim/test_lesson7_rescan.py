@@ -54,8 +54,11 @@ def test_copies_are_message_device_pairs(default) -> None:
             for z in r.zero_days:  # every copy landed after arrival and before recognition
                 for _, t in getattr(z, f"copies_{proto}"):
                     assert z.arrived_s <= t and (z.detected_s is None or t < z.detected_s)
-            kept = sum(1 for z in r.zero_days
-                       if z.detected_s is not None and not getattr(z, f"copies_{proto}"))
+            kept = sum(
+                1
+                for z in r.zero_days
+                if z.detected_s is not None and not getattr(z, f"copies_{proto}")
+            )
             assert getattr(r, f"kept_off_devices_{proto}") == kept
 
 
@@ -91,11 +94,18 @@ def test_most_weeks_bring_no_infected_mail_at_the_default_share() -> None:
     assert clean > len(weeks) / 2
 
 
-@pytest.mark.parametrize("kwargs", [{"infected_share": 0.6}, {"signature_delay_h": -1.0},
-                                    {"leave_on_server_days": 61}, {"imap_offline": "yes"},
-                                    {"seed": -1}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"infected_share": 0.6},
+        {"signature_delay_h": -1.0},
+        {"leave_on_server_days": 61},
+        {"imap_offline": "yes"},
+        {"seed": -1},
+    ],
+)
 def test_bad_values_name_the_parameter(kwargs: dict) -> None:
-    (name, value), = kwargs.items()
+    ((name, value),) = kwargs.items()
     with pytest.raises(ScenarioError) as e:
         lesson7_virus(**kwargs)
     assert name in str(e.value) and repr(value) in str(e.value)

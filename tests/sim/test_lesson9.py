@@ -90,8 +90,12 @@ def test_mistaken_deletes_hit_recent_kept_mail_on_the_phone_while_it_is_in_use()
 @pytest.mark.slow
 def test_yearly_monte_carlo_runs_whole_years_and_is_deterministic() -> None:
     seen: list[float] = []
-    kw: dict[str, Any] = {"trials": 1, "seed": 4, "crashes_per_year": 2.0,
-                          "accidental_deletes_per_year": 6.0}
+    kw: dict[str, Any] = {
+        "trials": 1,
+        "seed": 4,
+        "crashes_per_year": 2.0,
+        "accidental_deletes_per_year": 6.0,
+    }
     y = E.lesson9_yearly_loss(**kw, progress=seen.append)
     assert y.days == E.YEAR_DAYS == 365
     assert y.simulated_s == (365 * DAY,)  # the runs covered the whole year: nothing scaled
@@ -108,17 +112,20 @@ def test_yearly_monte_carlo_runs_whole_years_and_is_deterministic() -> None:
     assert E.lesson9_yearly_loss(**kw) == y  # same seed, same numbers
 
 
-@pytest.mark.parametrize("kw,name", [
-    ({"trials": 0}, "trials"),
-    ({"trials": 21}, "trials"),
-    ({"trials": 2.5}, "trials"),
-    ({"crashes_per_year": -1.0}, "crashes_per_year"),
-    ({"crashes_per_year": 13.0}, "crashes_per_year"),
-    ({"accidental_deletes_per_year": 53.0}, "accidental_deletes_per_year"),
-    ({"accidental_deletes_per_year": math.nan}, "accidental_deletes_per_year"),
-    ({"backup_age_days": -1.0}, "backup_age_days"),
-    ({"seed": -1}, "seed"),
-])
+@pytest.mark.parametrize(
+    "kw,name",
+    [
+        ({"trials": 0}, "trials"),
+        ({"trials": 21}, "trials"),
+        ({"trials": 2.5}, "trials"),
+        ({"crashes_per_year": -1.0}, "crashes_per_year"),
+        ({"crashes_per_year": 13.0}, "crashes_per_year"),
+        ({"accidental_deletes_per_year": 53.0}, "accidental_deletes_per_year"),
+        ({"accidental_deletes_per_year": math.nan}, "accidental_deletes_per_year"),
+        ({"backup_age_days": -1.0}, "backup_age_days"),
+        ({"seed": -1}, "seed"),
+    ],
+)
 def test_bad_yearly_parameters_name_parameter_value_and_range(kw: dict, name: str) -> None:
     lo, hi = E.RANGES[name]
     with pytest.raises(ScenarioError, match=name) as info:

@@ -49,8 +49,7 @@ def test_removing_a_pair_undoes_adding_it() -> None:
         for intent in (None, ("INBOX", SEEN)):
             rec.pair_add(0, intent, view, 1)
             rec.pair_add(0, intent, view, -1)
-    assert (rec.exist, rec.covered, rec.agree, rec.dpairs, rec.dhidden) == (
-        [0], [0], [0], [0], [0])
+    assert (rec.exist, rec.covered, rec.agree, rec.dpairs, rec.dhidden) == ([0], [0], [0], [0], [0])
 
 
 def test_delay_summary_and_json() -> None:

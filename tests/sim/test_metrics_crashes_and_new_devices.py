@@ -18,31 +18,63 @@ DAYS = (Interval(0.0, DAY),)
 
 
 def _scenario() -> Scenario:
-    return Scenario(users=(UserSpec("u", (DeviceSpec(name="a", link=FAST, scans_mail=True),)),),
-                    tls=TlsMode.NONE, duration_s=DAY,
-                    workload=WorkloadSpec(messages_per_day=0.0), name="metrics")
+    return Scenario(
+        users=(UserSpec("u", (DeviceSpec(name="a", link=FAST, scans_mail=True),)),),
+        tls=TlsMode.NONE,
+        duration_s=DAY,
+        workload=WorkloadSpec(messages_per_day=0.0),
+        name="metrics",
+    )
 
 
 @pytest.mark.parametrize("protocol", list(Protocol))
 @pytest.mark.parametrize("backup", [10000.0, None])
 def test_an_infected_copy_that_comes_back_after_a_crash_keeps_counting(
-        protocol: Protocol, backup: float | None) -> None:
+    protocol: Protocol, backup: float | None
+) -> None:
     """An infected message reaches the device soon after 1000 s; the device crashes at
     20 000 s and gets the copy back (from the backup at once, or by downloading it again); the
     device's scanner removes it when the signature arrives at 50 000 s.  Exposure is the time
     the copy was held: from its arrival to 50 000 s, less any time it was gone."""
     sc = _scenario()
-    spec = MessageSpec(id=0, user=0, time=1000.0, text_size=300, attachment_size=0,
-                       keywords=("k",), infected=True, detectable_at=50000.0)
+    spec = MessageSpec(
+        id=0,
+        user=0,
+        time=1000.0,
+        text_size=300,
+        attachment_size=0,
+        keywords=("k",),
+        infected=True,
+        detectable_at=50000.0,
+    )
     pol_leave = protocol is Protocol.POP3 and backup is None
     if pol_leave:  # POP3 must find it on the server again to download it again
         from sim.scenario import Pop3Policy
-        dev = DeviceSpec(name="a", link=FAST, scans_mail=True,
-                         pop3=Pop3Policy(leave_on_server=True, leave_days=None))
-        sc = Scenario(users=(UserSpec("u", (dev,)),), tls=TlsMode.NONE, duration_s=DAY,
-                      workload=WorkloadSpec(messages_per_day=0.0), name="metrics")
-    trace = Trace(sc, (spec,), (), (), (DAYS,), (DAYS,), (Crash(20000.0, 0, backup),), (),
-                  (SignatureUpdate(50000.0, (0,)),))
+
+        dev = DeviceSpec(
+            name="a",
+            link=FAST,
+            scans_mail=True,
+            pop3=Pop3Policy(leave_on_server=True, leave_days=None),
+        )
+        sc = Scenario(
+            users=(UserSpec("u", (dev,)),),
+            tls=TlsMode.NONE,
+            duration_s=DAY,
+            workload=WorkloadSpec(messages_per_day=0.0),
+            name="metrics",
+        )
+    trace = Trace(
+        sc,
+        (spec,),
+        (),
+        (),
+        (DAYS,),
+        (DAYS,),
+        (Crash(20000.0, 0, backup),),
+        (),
+        (SignatureUpdate(50000.0, (0,)),),
+    )
     result, world = simulate(sc, protocol, trace)
     reached = world.devices[0].infected_reached[0]
     gap = world.exposure_gap.get((0, 0), 0.0)
@@ -57,14 +89,24 @@ def test_pop3_sent_mail_comes_back_from_a_backup_and_is_lost_without_one() -> No
     15 000 s; the backup is taken at 10 000 s; it crashes at 20 000 s.  The first reply comes
     back with the backup, the second is lost with the crash."""
     sc = _scenario()
-    spec = MessageSpec(id=0, user=0, time=1000.0, text_size=300, attachment_size=0,
-                       keywords=("k",))
-    sent = tuple(MessageSpec(id=1 + i, user=0, time=t, text_size=500 + 100 * i,
-                             attachment_size=0, keywords=("k",), outgoing=True, reply_to=0)
-                 for i, t in enumerate((2000.0, 15000.0)))
+    spec = MessageSpec(id=0, user=0, time=1000.0, text_size=300, attachment_size=0, keywords=("k",))
+    sent = tuple(
+        MessageSpec(
+            id=1 + i,
+            user=0,
+            time=t,
+            text_size=500 + 100 * i,
+            attachment_size=0,
+            keywords=("k",),
+            outgoing=True,
+            reply_to=0,
+        )
+        for i, t in enumerate((2000.0, 15000.0))
+    )
     actions = tuple(Action(s.time, 0, 0, ActionKind.REPLY, 0, outgoing=s) for s in sent)
-    trace = Trace(sc, (spec,), sent, actions, (DAYS,), (DAYS,), (Crash(20000.0, 0, 10000.0),),
-                  (), ())
+    trace = Trace(
+        sc, (spec,), sent, actions, (DAYS,), (DAYS,), (Crash(20000.0, 0, 10000.0),), (), ()
+    )
     result, world = simulate(sc, Protocol.POP3, trace)
     first, second = (world.mails[s.id].size for s in sent)
     dev = world.devices[0]
@@ -82,12 +124,18 @@ def test_device_series_show_idle_traffic_when_it_happens(protocol: Protocol) -> 
     copy) or IDLE re-issues (IMAP, every 24 min) go on all day.  They are counted in closed
     form, but each grid point must show those before it -- not all of them at the end."""
     from sim.scenario import Pop3Policy
-    dev = DeviceSpec(name="a", link=FAST,
-                     pop3=Pop3Policy(leave_on_server=True, use_uidl=False, leave_days=None))
-    sc = Scenario(users=(UserSpec("u", (dev,)),), tls=TlsMode.NONE, duration_s=DAY,
-                  workload=WorkloadSpec(messages_per_day=0.0), name="series")
-    spec = MessageSpec(id=0, user=0, time=3600.0, text_size=300, attachment_size=0,
-                       keywords=("k",))
+
+    dev = DeviceSpec(
+        name="a", link=FAST, pop3=Pop3Policy(leave_on_server=True, use_uidl=False, leave_days=None)
+    )
+    sc = Scenario(
+        users=(UserSpec("u", (dev,)),),
+        tls=TlsMode.NONE,
+        duration_s=DAY,
+        workload=WorkloadSpec(messages_per_day=0.0),
+        name="series",
+    )
+    spec = MessageSpec(id=0, user=0, time=3600.0, text_size=300, attachment_size=0, keywords=("k",))
     result, _ = simulate(sc, protocol, Trace(sc, (spec,), (), (), (DAYS,), (DAYS,), (), (), ()))
     series = result.device_series("u/a")
     wire = series.wire_bytes
@@ -100,22 +148,26 @@ def test_device_series_show_idle_traffic_when_it_happens(protocol: Protocol) -> 
 
 @pytest.mark.parametrize("protocol", list(Protocol))
 def test_mail_that_came_before_a_device_appeared_is_missed_if_it_never_shows(
-        protocol: Protocol) -> None:
+    protocol: Protocol,
+) -> None:
     """Device b appears at 5000 s, long after a message delivered at 100 s.  Under POP3 with
     delete-after-download device a took it off the server first, so b never shows it: missed
     (b polled after it arrived).  Under IMAP b's first connect fetches it: not missed."""
-    devs = (DeviceSpec(name="a", link=FAST), DeviceSpec(name="b", link=FAST,
-                                                          first_online_s=5000.5))
-    sc = Scenario(users=(UserSpec("u", devs),), tls=TlsMode.NONE, duration_s=DAY,
-                  workload=WorkloadSpec(messages_per_day=0.0), name="late")
-    spec = MessageSpec(id=0, user=0, time=100.0, text_size=300, attachment_size=0,
-                       keywords=("k",))
-    trace = Trace(sc, (spec,), (), (), (DAYS, DAYS), (DAYS, (Interval(5000.5, DAY),)), (), (),
-                  ())
+    devs = (DeviceSpec(name="a", link=FAST), DeviceSpec(name="b", link=FAST, first_online_s=5000.5))
+    sc = Scenario(
+        users=(UserSpec("u", devs),),
+        tls=TlsMode.NONE,
+        duration_s=DAY,
+        workload=WorkloadSpec(messages_per_day=0.0),
+        name="late",
+    )
+    spec = MessageSpec(id=0, user=0, time=100.0, text_size=300, attachment_size=0, keywords=("k",))
+    trace = Trace(sc, (spec,), (), (), (DAYS, DAYS), (DAYS, (Interval(5000.5, DAY),)), (), (), ())
     result, _ = simulate(sc, protocol, trace)
     b = result.device("u/b")
     assert (b.received_messages, b.missed_messages) == (
-        (0, 1) if protocol is Protocol.POP3 else (1, 0))
+        (0, 1) if protocol is Protocol.POP3 else (1, 0)
+    )
 
 
 def test_lesson4_counts_a_copy_in_the_folder_the_filing_that_took_effect_chose() -> None:
@@ -123,14 +175,23 @@ def test_lesson4_counts_a_copy_in_the_folder_the_filing_that_took_effect_chose()
     tries to file it into Family on device b, which never had it, so nothing happens.  The
     message is meant to be in Work, and a shows it there: that counts."""
     from sim.experiments import _filed, _in_folder
-    devs = (DeviceSpec(name="a", link=FAST),  # b comes online after a has taken the message
-            DeviceSpec(name="b", link=FAST, first_online_s=3000.0))
-    sc = Scenario(users=(UserSpec("u", devs),), tls=TlsMode.NONE, duration_s=DAY,
-                  workload=WorkloadSpec(messages_per_day=0.0), name="filed")
-    spec = MessageSpec(id=0, user=0, time=100.0, text_size=300, attachment_size=0,
-                       keywords=("k",))
-    acts = (Action(5000.0, 0, 0, ActionKind.FILE, 0, "Work"),
-            Action(6000.0, 0, 1, ActionKind.FILE, 0, "Family"))
+
+    devs = (
+        DeviceSpec(name="a", link=FAST),  # b comes online after a has taken the message
+        DeviceSpec(name="b", link=FAST, first_online_s=3000.0),
+    )
+    sc = Scenario(
+        users=(UserSpec("u", devs),),
+        tls=TlsMode.NONE,
+        duration_s=DAY,
+        workload=WorkloadSpec(messages_per_day=0.0),
+        name="filed",
+    )
+    spec = MessageSpec(id=0, user=0, time=100.0, text_size=300, attachment_size=0, keywords=("k",))
+    acts = (
+        Action(5000.0, 0, 0, ActionKind.FILE, 0, "Work"),
+        Action(6000.0, 0, 1, ActionKind.FILE, 0, "Family"),
+    )
     later = (Interval(3000.0, DAY),)
     trace = Trace(sc, (spec,), (), acts, (DAYS, later), (DAYS, later), (), (), ())
     result = run(sc, Protocol.POP3, trace, final_state=True)
@@ -144,13 +205,21 @@ def test_a_message_arriving_as_a_device_appears_is_one_pair(protocol: Protocol) 
     (message, device) pairs, not three (the arrival and the appearance both used to add it)."""
     t = 5000.0
     devs = (DeviceSpec(name="a", link=FAST), DeviceSpec(name="b", link=FAST, first_online_s=t))
-    sc = Scenario(users=(UserSpec("u", devs),), tls=TlsMode.NONE, duration_s=DAY,
-                  workload=WorkloadSpec(messages_per_day=0.0), name="appear")
-    specs = tuple(MessageSpec(id=i, user=0, time=at, text_size=300, attachment_size=0,
-                              keywords=("k",)) for i, at in enumerate((100.0, t)))
+    sc = Scenario(
+        users=(UserSpec("u", devs),),
+        tls=TlsMode.NONE,
+        duration_s=DAY,
+        workload=WorkloadSpec(messages_per_day=0.0),
+        name="appear",
+    )
+    specs = tuple(
+        MessageSpec(id=i, user=0, time=at, text_size=300, attachment_size=0, keywords=("k",))
+        for i, at in enumerate((100.0, t))
+    )
     later = (Interval(t, DAY),)
-    _, world = simulate(sc, protocol, Trace(sc, specs, (), (), (DAYS, DAYS), (DAYS, later), (),
-                                            (), ()))
+    _, world = simulate(
+        sc, protocol, Trace(sc, specs, (), (), (DAYS, DAYS), (DAYS, later), (), (), ())
+    )
     rec, b = world.rec, world.devices[1]
     live = sum(1 for intent in world.intent.values() if intent is not None)
     assert rec.exist[1] + rec.dpairs[1] == live == 2

@@ -51,8 +51,24 @@ class ReferenceRecorder(Recorder):
         reference_sample(self, k)
 
 
-SAMPLED = ("s_server", "s_phys", "s_cons", "s_cov", "s_agr", "d_store", "d_cons", "d_cov",
-           "d_agr", "d_wire", "sum_cons", "cnt_cons", "sum_cov", "cnt_cov", "sum_agr", "cnt_agr")
+SAMPLED = (
+    "s_server",
+    "s_phys",
+    "s_cons",
+    "s_cov",
+    "s_agr",
+    "d_store",
+    "d_cons",
+    "d_cov",
+    "d_agr",
+    "d_wire",
+    "sum_cons",
+    "cnt_cons",
+    "sum_cov",
+    "cnt_cov",
+    "sum_agr",
+    "cnt_agr",
+)
 
 
 def same(a: object, b: object) -> bool:
@@ -100,8 +116,9 @@ def replay(rec: Recorder, steps: list[tuple], settle: bool) -> None:
 @pytest.mark.parametrize(("series", "settle"), [(True, True), (True, False), (False, False)])
 @settings(max_examples=40, deadline=None)
 @given(steps=st.lists(_STEP, min_size=5, max_size=40), step_s=st.sampled_from([0.25, 0.5, 1.0]))
-def test_sampling_equals_the_reference(series: bool, settle: bool, steps: list[tuple],
-                                       step_s: float) -> None:
+def test_sampling_equals_the_reference(
+    series: bool, settle: bool, steps: list[tuple], step_s: float
+) -> None:
     """Per-device series sampled one grid point at a time (settle) or several (no settle), and
     no series: every sample and running sum equal."""
     fast = Recorder(["a", "b", "c"], 12.0, step_s, series)
@@ -115,8 +132,9 @@ def test_sampling_equals_the_reference(series: bool, settle: bool, steps: list[t
 
 
 @pytest.mark.parametrize("days", [2])
-def test_a_lesson_run_is_identical_with_the_reference_sampling(days: int,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_lesson_run_is_identical_with_the_reference_sampling(
+    days: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A whole model run (both protocols, per-device series) gives the same results."""
     from sim.experiments import lesson1_where_mail_lives
 

@@ -34,10 +34,16 @@ ARRIVAL = 1000.0
 
 def tiny() -> tuple[Scenario, Trace]:
     dev = DeviceSpec(name="desktop", link=LinkSpec(BW, BW, RTT))
-    sc = Scenario(users=(UserSpec("u", (dev,)),), tls=TlsMode.NONE, duration_s=DAY,
-                  workload=WorkloadSpec(messages_per_day=0.0), name="tiny")
-    spec = MessageSpec(id=0, user=0, time=ARRIVAL, text_size=500, attachment_size=0,
-                       keywords=("topic0001",))
+    sc = Scenario(
+        users=(UserSpec("u", (dev,)),),
+        tls=TlsMode.NONE,
+        duration_s=DAY,
+        workload=WorkloadSpec(messages_per_day=0.0),
+        name="tiny",
+    )
+    spec = MessageSpec(
+        id=0, user=0, time=ARRIVAL, text_size=500, attachment_size=0, keywords=("topic0001",)
+    )
     day = (Interval(0.0, DAY),)
     trace = Trace(sc, (spec,), (), (), (day,), (day,), (), (), ())
     return sc, trace
@@ -69,12 +75,14 @@ def test_pop3_one_message_bytes_and_delay_from_the_transcripts() -> None:
     assert d.empty_polls == ticks - 1
     down = d.down
     assert down.framing + down.header + down.body + down.attachment == (
-        (ticks - 1) * empty_down + work_down)
+        (ticks - 1) * empty_down + work_down
+    )
     assert down.header + down.body + down.attachment == msg.size
     assert d.up.framing == (ticks - 1) * empty_up + work_up
     # shown when the fetching session ends: TCP handshake + greeting + one round trip a command
     assert d.notification_delay.median_s == pytest.approx(
-        tick - ARRIVAL + RTT * (2 + commands), abs=1e-3)
+        tick - ARRIVAL + RTT * (2 + commands), abs=1e-3
+    )
     assert d.received_messages == 1 and d.missed_messages == 0
     assert d.storage_bytes == msg.size
     assert r.summary.server_storage_bytes == 0  # deleted after download (at QUIT)
@@ -99,8 +107,9 @@ def test_imap_one_message_pushed_and_fetched_from_the_transcripts() -> None:
     r = run(sc, Protocol.IMAP, trace)
     d = r.device("u/desktop")
     # the push travels half a round trip, then DONE, the two fetches and IDLE again
-    assert d.notification_delay.median_s == pytest.approx(ARRIVAL * 0 + RTT / 2 + RTT * rounds,
-                                                          abs=1e-3)
+    assert d.notification_delay.median_s == pytest.approx(
+        ARRIVAL * 0 + RTT / 2 + RTT * rounds, abs=1e-3
+    )
     assert rounds == 4
     assert d.down.header == 2 * msg.header_size  # header sync, then the whole message
     assert d.down.body + d.down.attachment == msg.size - msg.header_size
@@ -112,6 +121,7 @@ def test_imap_one_message_pushed_and_fetched_from_the_transcripts() -> None:
 
 def test_same_seed_same_result_and_trace_does_not_depend_on_protocol() -> None:
     from sim.presets import preset
+
     sc = preset("family", days=2, seed=5)
     t1, t2 = generate(sc), generate(sc)
     assert t1 == t2
@@ -124,6 +134,7 @@ def test_same_seed_same_result_and_trace_does_not_depend_on_protocol() -> None:
 
 def test_bad_protocol_and_foreign_trace_are_refused() -> None:
     from sim.scenario import ScenarioError
+
     sc, trace = tiny()
     with pytest.raises(ScenarioError, match="protocol"):
         run(sc, "pop3", trace)  # type: ignore[arg-type]
@@ -141,6 +152,7 @@ def test_a_trace_out_of_time_order_is_refused_by_name() -> None:
 
     from sim.presets import preset
     from sim.scenario import ScenarioError
+
     sc = preset("family", days=3, seed=1)
     tr = generate(sc)
     late = dataclasses.replace(tr.actions[0], time=tr.actions[5].time + 1.0)
@@ -150,9 +162,14 @@ def test_a_trace_out_of_time_order_is_refused_by_name() -> None:
     swapped = dataclasses.replace(tr, messages=(tr.messages[1], tr.messages[0], *tr.messages[2:]))
     with pytest.raises(ScenarioError, match=r"trace\.messages\[1\]\.time"):
         run(sc, Protocol.POP3, swapped)
-    same_time = dataclasses.replace(tr, messages=(
-        dataclasses.replace(tr.messages[1], time=tr.messages[0].time),
-        dataclasses.replace(tr.messages[0], time=tr.messages[0].time), *tr.messages[2:]))
+    same_time = dataclasses.replace(
+        tr,
+        messages=(
+            dataclasses.replace(tr.messages[1], time=tr.messages[0].time),
+            dataclasses.replace(tr.messages[0], time=tr.messages[0].time),
+            *tr.messages[2:],
+        ),
+    )
     with pytest.raises(ScenarioError, match=r"trace\.messages\[0\]\.id"):
         run(sc, Protocol.POP3, same_time)
     assert run(sc, Protocol.POP3, tr).events > 0  # the generated trace itself is fine
@@ -163,8 +180,13 @@ def test_pop3_lock_conflict_refuses_the_second_session() -> None:
     _sc, trace = tiny()
     a = DeviceSpec(name="a", link=LinkSpec(1e4, 1e4, 2.0))
     b = DeviceSpec(name="b", link=LinkSpec(1e4, 1e4, 2.0))
-    sc2 = Scenario(users=(UserSpec("u", (a, b)),), tls=TlsMode.NONE, duration_s=DAY,
-                   workload=WorkloadSpec(messages_per_day=0.0), name="lock")
+    sc2 = Scenario(
+        users=(UserSpec("u", (a, b)),),
+        tls=TlsMode.NONE,
+        duration_s=DAY,
+        workload=WorkloadSpec(messages_per_day=0.0),
+        name="lock",
+    )
     day = (Interval(0.0, DAY),)
     tr = Trace(sc2, trace.messages, (), (), (day, day), (day, day), (), (), ())
     r = run(sc2, Protocol.POP3, tr)
@@ -186,8 +208,9 @@ def test_quarantined_mail_is_counted_lost_to_quarantine(protocol: Protocol) -> N
     from sim.results import LossReason
 
     sc = preset("family", days=30, seed=2)
-    sc = dataclasses.replace(sc, workload=dataclasses.replace(
-        sc.workload, infected_share=0.2, zero_day_share=1.0))
+    sc = dataclasses.replace(
+        sc, workload=dataclasses.replace(sc.workload, infected_share=0.2, zero_day_share=1.0)
+    )
     r, w = simulate(sc, protocol)
     gone = [mid for mid in w.delivered if not w.on_server(mid) and w.copies[mid] <= 0]
     quarantined = sum(1 for mid in gone if mid in w.quarantined)
@@ -207,16 +230,25 @@ def test_reading_a_message_fetched_headers_only_costs_one_fetch(idle: bool) -> N
 
     pol = ImapPolicy(idle=idle, fetch_mode=FetchMode.BODIES_ON_OPEN, poll_interval_s=600.0)
     dev = DeviceSpec(name="a", link=LinkSpec(BW, BW, RTT), imap=pol)
-    sc = Scenario(users=(UserSpec("u", (dev,)),), tls=TlsMode.NONE, duration_s=DAY,
-                  workload=WorkloadSpec(messages_per_day=0.0), name="open")
-    spec = MessageSpec(id=0, user=0, time=ARRIVAL, text_size=700, attachment_size=0,
-                       keywords=("topic0001",))
+    sc = Scenario(
+        users=(UserSpec("u", (dev,)),),
+        tls=TlsMode.NONE,
+        duration_s=DAY,
+        workload=WorkloadSpec(messages_per_day=0.0),
+        name="open",
+    )
+    spec = MessageSpec(
+        id=0, user=0, time=ARRIVAL, text_size=700, attachment_size=0, keywords=("topic0001",)
+    )
     day = (Interval(0.0, DAY),)
-    trace = Trace(sc, (spec,), (), (Action(5000.0, 0, 0, ActionKind.READ, 0),), (day,), (day,),
-                  (), (), ())
+    trace = Trace(
+        sc, (spec,), (), (Action(5000.0, 0, 0, ActionKind.READ, 0),), (day,), (day,), (), (), ()
+    )
     r = run(sc, Protocol.IMAP, trace, record_events=True)
-    charged = [(sum(e.protocol_up), sum(e.protocol_down), e.round_trips)
-               for e in exchanges_at(r, "u/a", 5000.0)]
+    charged = [
+        (sum(e.protocol_up), sum(e.protocol_down), e.round_trips)
+        for e in exchanges_at(r, "u/a", 5000.0)
+    ]
     store = Store()
     store.add_account("user", "secret").inbox.append(build_message(spec, sc))
     c = connect(ImapServer(store, imap_config(sc.server_profile.value)), "user", "secret")
@@ -230,7 +262,8 @@ def test_reading_a_message_fetched_headers_only_costs_one_fetch(idle: bool) -> N
         c.idle_start()
     rec = c.take_record()
     assert [e.client.split()[1] for e in rec.exchanges if e.client[:1] == b"a"] == (
-        [b"UID", b"IDLE"] if idle else [b"UID"])
+        [b"UID", b"IDLE"] if idle else [b"UID"]
+    )
     k = rec.server_counts
     assert charged == [(rec.client_bytes, k.total, rec.round_trips)]
     assert r.summary.server_storage_bytes == build_message(spec, sc).size

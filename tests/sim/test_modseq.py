@@ -21,9 +21,18 @@ from sim.scenario import Scenario
 
 
 def with_qresync(sc: Scenario, on: bool = True, only: str | None = None) -> Scenario:
-    users = tuple(dataclasses.replace(u, devices=tuple(
-        dataclasses.replace(d, imap=dataclasses.replace(d.imap, qresync=on))
-        if only is None or d.name == only else d for d in u.devices)) for u in sc.users)
+    users = tuple(
+        dataclasses.replace(
+            u,
+            devices=tuple(
+                dataclasses.replace(d, imap=dataclasses.replace(d.imap, qresync=on))
+                if only is None or d.name == only
+                else d
+                for d in u.devices
+            ),
+        )
+        for u in sc.users
+    )
     return dataclasses.replace(sc, users=users)
 
 
@@ -73,17 +82,20 @@ class Mirror:
         assert box.expunge([uid]) == [uid]
         assert book.highest(user, folder) == box.highestmodseq
         for since in (0, before // 2, before - 1, before):
-            engine = sorted({c.uid for c in box.changes
-                             if c.kind.name == "EXPUNGE" and c.modseq > since})
+            engine = sorted(
+                {c.uid for c in box.changes if c.kind.name == "EXPUNGE" and c.modseq > since}
+            )
             assert book.vanished_since(user, folder, since) == engine
         self.sums(book, user, folder)
         self.checked["expunge"] += 1
 
 
-@pytest.mark.parametrize("name,days,seed", [("family", 10, 1), ("traveller", 14, 2),
-                                            ("two_clients", 7, 3)])
-def test_modseqs_follow_the_engine_store(name: str, days: int, seed: int,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "name,days,seed", [("family", 10, 1), ("traveller", 14, 2), ("two_clients", 7, 3)]
+)
+def test_modseqs_follow_the_engine_store(
+    name: str, days: int, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     mirror = Mirror()
     orig = {k: getattr(ModseqBook, k) for k in ("append", "flags", "expunge")}
 
@@ -95,12 +107,18 @@ def test_modseqs_follow_the_engine_store(name: str, days: int, seed: int,
             else:
                 orig[kind](self, user, folder, mid, *rest)
                 getattr(mirror, kind)(self, user, folder, mid)
+
         return method
+
     for kind in orig:
         monkeypatch.setattr(ModseqBook, kind, wrap(kind))
     sc = with_qresync(preset(name, days=days, seed=seed))
-    sc = dataclasses.replace(sc, workload=dataclasses.replace(
-        sc.workload, delete_per_day=10.0, file_per_day=6.0, flag_per_day=5.0))
+    sc = dataclasses.replace(
+        sc,
+        workload=dataclasses.replace(
+            sc.workload, delete_per_day=10.0, file_per_day=6.0, flag_per_day=5.0
+        ),
+    )
     run(sc, Protocol.IMAP)
     assert min(mirror.checked.values()) > 5, mirror.checked
 
@@ -112,9 +130,15 @@ def test_qresync_changes_framing_only_and_saves_it_on_reconnects() -> None:
     plain, quick = run(sc, Protocol.IMAP), run(with_qresync(sc), Protocol.IMAP)
     for a, b in zip(plain.devices, quick.devices):
         assert (a.down.header, a.down.body, a.down.attachment) == (
-            b.down.header, b.down.body, b.down.attachment)
+            b.down.header,
+            b.down.body,
+            b.down.attachment,
+        )
         assert (a.up.header, a.up.body, a.up.attachment) == (
-            b.up.header, b.up.body, b.up.attachment)
+            b.up.header,
+            b.up.body,
+            b.up.attachment,
+        )
         assert a.received_messages == b.received_messages
         assert b.down.framing < a.down.framing
     phone = next(d for d in sc.users[0].devices if d.kind.value == "phone").name
@@ -151,12 +175,23 @@ def test_a_qresync_reconnect_costs_what_the_engine_sends() -> None:
     from sim.workload import Action, ActionKind, Interval, MessageSpec, Trace, build_message
 
     q = ImapPolicy(qresync=True)
-    devs = (DeviceSpec(name="a", link=LinkSpec(1e10, 1e10, 0.1), imap=q),
-            DeviceSpec(name="b", link=LinkSpec(1e10, 1e10, 0.1), imap=q))
-    sc = Scenario(users=(UserSpec("u", devs),), tls=TlsMode.NONE, duration_s=DAY,
-                  workload=WorkloadSpec(messages_per_day=0.0), name="qresync")
-    specs = tuple(MessageSpec(id=i, user=0, time=t, text_size=300 + 50 * i, attachment_size=0,
-                              keywords=("topic0001",)) for i, t in enumerate((100.0, 200.0, 1500.0)))
+    devs = (
+        DeviceSpec(name="a", link=LinkSpec(1e10, 1e10, 0.1), imap=q),
+        DeviceSpec(name="b", link=LinkSpec(1e10, 1e10, 0.1), imap=q),
+    )
+    sc = Scenario(
+        users=(UserSpec("u", devs),),
+        tls=TlsMode.NONE,
+        duration_s=DAY,
+        workload=WorkloadSpec(messages_per_day=0.0),
+        name="qresync",
+    )
+    specs = tuple(
+        MessageSpec(
+            id=i, user=0, time=t, text_size=300 + 50 * i, attachment_size=0, keywords=("topic0001",)
+        )
+        for i, t in enumerate((100.0, 200.0, 1500.0))
+    )
     actions = (Action(2000.0, 0, 1, ActionKind.FLAG, 0), Action(2500.0, 0, 1, ActionKind.DELETE, 1))
     a_online = (Interval(0.0, 1000.0), Interval(3000.0, DAY))
     day = (Interval(0.0, DAY),)
@@ -184,5 +219,8 @@ def test_a_qresync_reconnect_costs_what_the_engine_sends() -> None:
     rec = c.record
     k = rec.server_counts
     setup = TCP_ASSUMPTIONS.handshake_round_trips + 1  # the model's connect: TCP, the greeting
-    assert model == (rec.client_bytes, (k.framing, k.header, k.body, k.attachment),
-                     rec.round_trips + setup)
+    assert model == (
+        rec.client_bytes,
+        (k.framing, k.header, k.body, k.attachment),
+        rec.round_trips + setup,
+    )

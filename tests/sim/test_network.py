@@ -31,8 +31,13 @@ SLOW = LinkSpec(down_Bps=2000.0, up_Bps=1000.0, rtt_s=0.1)
 
 def _stat_session() -> SessionRecord:
     """Greeting (20 octets), STAT (6) -> 11 octets."""
-    return SessionRecord("pop3", [Exchange(b"", Counts(framing=20), round_trips=0),
-                                  Exchange(b"STAT\r\n", Counts(framing=11))])
+    return SessionRecord(
+        "pop3",
+        [
+            Exchange(b"", Counts(framing=20), round_trips=0),
+            Exchange(b"STAT\r\n", Counts(framing=11)),
+        ],
+    )
 
 
 def test_assumptions_are_stated_once() -> None:
@@ -74,11 +79,14 @@ def test_implicit_tls_session_by_hand() -> None:
 
 
 def test_starttls_upgrades_after_the_stls_exchange() -> None:
-    rec = SessionRecord("pop3", [
-        Exchange(b"", Counts(framing=20), round_trips=0),
-        Exchange(b"STLS\r\n", Counts(framing=27)),
-        Exchange(b"STAT\r\n", Counts(framing=11)),
-    ])
+    rec = SessionRecord(
+        "pop3",
+        [
+            Exchange(b"", Counts(framing=20), round_trips=0),
+            Exchange(b"STLS\r\n", Counts(framing=27)),
+            Exchange(b"STAT\r\n", Counts(framing=11)),
+        ],
+    )
     cost = Link(SLOW, TlsMode.STARTTLS).session(rec)
     plain = Link(SLOW, TlsMode.NONE).session(rec)
     assert cost.round_trips == plain.round_trips + 1  # the TLS handshake; STLS is in the record
@@ -93,8 +101,13 @@ def test_starttls_adds_the_upgrade_when_the_record_lacks_it() -> None:
     assert pop.up.framing == 6 + len(b"STLS\r\n")
     assert pop.down.framing == 31 + len(b"+OK Begin TLS negotiation\r\n")
     assert pop.round_trips == 3 + 2  # the upgrade command and the TLS handshake
-    imap = SessionRecord("imap", [Exchange(b"", Counts(framing=20), round_trips=0),
-                                  Exchange(b"a1 NOOP\r\n", Counts(framing=13))])
+    imap = SessionRecord(
+        "imap",
+        [
+            Exchange(b"", Counts(framing=20), round_trips=0),
+            Exchange(b"a1 NOOP\r\n", Counts(framing=13)),
+        ],
+    )
     cost = Link(SLOW, TlsMode.STARTTLS).session(imap)
     assert cost.up.framing == 9 + len(b"a000 STARTTLS\r\n")
 
@@ -109,9 +122,14 @@ def test_tls_mode_round_trips_before_the_greeting() -> None:
 
 
 def test_open_connection_pays_no_setup() -> None:
-    idle = SessionRecord("imap", [Exchange(b"a2 IDLE\r\n", Counts(framing=10)),
-                                  Exchange(b"", Counts(framing=12), round_trips=0),
-                                  Exchange(b"DONE\r\n", Counts(framing=25))])
+    idle = SessionRecord(
+        "imap",
+        [
+            Exchange(b"a2 IDLE\r\n", Counts(framing=10)),
+            Exchange(b"", Counts(framing=12), round_trips=0),
+            Exchange(b"DONE\r\n", Counts(framing=25)),
+        ],
+    )
     cost = Link(SLOW, TlsMode.IMPLICIT).session(idle, connect=False, close=False)
     assert cost.round_trips == 2  # the push costs no round trip
     assert cost.up.tls == 2 * 22 and cost.down.tls == 3 * 22
@@ -122,8 +140,9 @@ def test_open_connection_pays_no_setup() -> None:
 
 
 def test_large_reply_splits_into_records_segments_and_acks() -> None:
-    rec = SessionRecord("pop3", [Exchange(b"RETR 1\r\n",
-                                          Counts(framing=20, header=1000, body=49_000))])
+    rec = SessionRecord(
+        "pop3", [Exchange(b"RETR 1\r\n", Counts(framing=20, header=1000, body=49_000))]
+    )
     cost = Link(SLOW, TlsMode.IMPLICIT).session(rec, connect=False, close=False)
     payload = 50_020
     assert cost.down.tls == 4 * 22  # ceil(50020 / 16384) = 4 records
@@ -142,13 +161,16 @@ def test_session_cost_shorthand_and_one_way() -> None:
 
 
 def test_counts_matches_a_recorded_session_closely() -> None:
-    rec = SessionRecord("pop3", [
-        Exchange(b"", Counts(framing=40), round_trips=0),
-        Exchange(b"USER u\r\n", Counts(framing=5)),
-        Exchange(b"PASS p\r\n", Counts(framing=5)),
-        Exchange(b"RETR 1\r\n", Counts(framing=20, header=900, body=30_000, attachment=60_000)),
-        Exchange(b"QUIT\r\n", Counts(framing=5)),
-    ])
+    rec = SessionRecord(
+        "pop3",
+        [
+            Exchange(b"", Counts(framing=40), round_trips=0),
+            Exchange(b"USER u\r\n", Counts(framing=5)),
+            Exchange(b"PASS p\r\n", Counts(framing=5)),
+            Exchange(b"RETR 1\r\n", Counts(framing=20, header=900, body=30_000, attachment=60_000)),
+            Exchange(b"QUIT\r\n", Counts(framing=5)),
+        ],
+    )
     link = Link(LinkSpec(), TlsMode.IMPLICIT)
     exact = link.session(rec)
     total = link.counts(rec.client_bytes, rec.server_counts, 4, flights=5)
@@ -171,12 +193,19 @@ def test_wire_bytes_arithmetic() -> None:
 
 
 @settings(max_examples=80, deadline=None)
-@given(sizes=st.lists(st.tuples(st.integers(0, 200), st.integers(0, 200_000),
-                                st.integers(0, 2)), min_size=1, max_size=8),
-       tls=st.sampled_from(TlsMode), rtt=st.floats(0.0, 1.0),
-       bw=st.floats(1e3, 1e8))
-def test_costs_are_consistent(sizes: list[tuple[int, int, int]], tls: TlsMode, rtt: float,
-                              bw: float) -> None:
+@given(
+    sizes=st.lists(
+        st.tuples(st.integers(0, 200), st.integers(0, 200_000), st.integers(0, 2)),
+        min_size=1,
+        max_size=8,
+    ),
+    tls=st.sampled_from(TlsMode),
+    rtt=st.floats(0.0, 1.0),
+    bw=st.floats(1e3, 1e8),
+)
+def test_costs_are_consistent(
+    sizes: list[tuple[int, int, int]], tls: TlsMode, rtt: float, bw: float
+) -> None:
     ex = [Exchange(b"x" * c, Counts(body=s), round_trips=r) for c, s, r in sizes]
     rec = SessionRecord("imap", ex)
     link = Link(LinkSpec(down_Bps=bw, up_Bps=bw, rtt_s=rtt), tls)
@@ -195,8 +224,15 @@ def test_costs_are_consistent(sizes: list[tuple[int, int, int]], tls: TlsMode, r
 
 def test_network_is_pure() -> None:
     tree = ast.parse(inspect.getsource(N))
-    imported = {a.name.split(".")[0] for node in ast.walk(tree)
-                if isinstance(node, ast.Import) for a in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
+    imported = {
+        a.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for a in node.names
+    }
+    imported |= {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+    }
     assert not imported & {"simpy", "random", "time", "socket", "asyncio"}

@@ -45,8 +45,11 @@ def test_missed_messages_are_counted_in_messages_and_in_pairs(family) -> None:  
     s = family[Protocol.POP3].summary
     per_device = [d.missed_messages for d in family[Protocol.POP3].devices]
     assert s.missed_pairs == sum(per_device)
-    assert max(per_device) <= s.missed_messages <= min(s.missed_pairs,
-                                                       family[Protocol.POP3].conservation.delivered)
+    assert (
+        max(per_device)
+        <= s.missed_messages
+        <= min(s.missed_pairs, family[Protocol.POP3].conservation.delivered)
+    )
 
 
 def test_radio_wakeups_count_sessions_pushes_and_periodic_exchanges(family) -> None:  # type: ignore[no-untyped-def]

@@ -26,9 +26,15 @@ SPEC_MODULE = ROOT / "sim" / "scenario.py"
 def _spec_classes() -> list[type]:
     """Scenario and every dataclass it is built from (recursively, through field types)."""
     import sim.scenario as S
-    return [obj for obj in vars(S).values()
-            if isinstance(obj, type) and dataclasses.is_dataclass(obj)
-            and obj.__module__ == S.__name__ and obj.__name__ != "Range"]
+
+    return [
+        obj
+        for obj in vars(S).values()
+        if isinstance(obj, type)
+        and dataclasses.is_dataclass(obj)
+        and obj.__module__ == S.__name__
+        and obj.__name__ != "Range"
+    ]
 
 
 def _names_read_by_the_model() -> set[str]:
@@ -44,10 +50,14 @@ def _names_read_by_the_model() -> set[str]:
             if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
                 names.add(node.attr)
             elif isinstance(node, ast.Tuple) or (
-                    isinstance(node, ast.Call) and getattr(node.func, "id", "") == "getattr"):
+                isinstance(node, ast.Call) and getattr(node.func, "id", "") == "getattr"
+            ):
                 elts = node.elts if isinstance(node, ast.Tuple) else node.args
-                names.update(e.value for e in elts
-                             if isinstance(e, ast.Constant) and isinstance(e.value, str))
+                names.update(
+                    e.value
+                    for e in elts
+                    if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                )
     return names
 
 
@@ -55,8 +65,12 @@ def test_every_scenario_parameter_is_read_by_the_model() -> None:
     classes = _spec_classes()
     assert Scenario in classes and UserSpec in classes and ImapPolicy in classes
     read = _names_read_by_the_model()
-    unread = [f"{cls.__name__}.{f.name}" for cls in classes for f in dataclasses.fields(cls)
-              if f.name not in read]
+    unread = [
+        f"{cls.__name__}.{f.name}"
+        for cls in classes
+        for f in dataclasses.fields(cls)
+        if f.name not in read
+    ]
     assert unread == []
 
 
@@ -73,18 +87,32 @@ def _sections(text: str) -> dict[str, str]:
 
 def test_results_reference_documents_every_field() -> None:
     sections = _sections((ROOT / "docs" / "results.md").read_text())
-    classes = [obj for obj in vars(R).values() if isinstance(obj, type)
-               and dataclasses.is_dataclass(obj) and obj.__module__ == R.__name__]
+    classes = [
+        obj
+        for obj in vars(R).values()
+        if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == R.__name__
+    ]
     assert R.Summary in classes and R.DeviceSummary in classes
-    missing = [f"{cls.__name__}.{f.name}" for cls in classes for f in dataclasses.fields(cls)
-               if f"`{f.name}`" not in sections.get(cls.__name__, "")]
+    missing = [
+        f"{cls.__name__}.{f.name}"
+        for cls in classes
+        for f in dataclasses.fields(cls)
+        if f"`{f.name}`" not in sections.get(cls.__name__, "")
+    ]
     assert missing == []
 
 
 def _with_chunk(sc: Scenario, chunk: int) -> Scenario:
-    users = tuple(dataclasses.replace(u, devices=tuple(
-        dataclasses.replace(d, imap=dataclasses.replace(d.imap, chunk_bytes=chunk))
-        for d in u.devices)) for u in sc.users)
+    users = tuple(
+        dataclasses.replace(
+            u,
+            devices=tuple(
+                dataclasses.replace(d, imap=dataclasses.replace(d.imap, chunk_bytes=chunk))
+                for d in u.devices
+            ),
+        )
+        for u in sc.users
+    )
     return dataclasses.replace(sc, users=users)
 
 
@@ -115,6 +143,7 @@ def test_storage_capacity_and_metered_bytes_come_from_the_device_specs() -> None
             assert d.metered == (d.device in metered)
             assert d.storage_peak_share == d.storage_peak_bytes / d.storage_capacity_bytes
             assert 0 < d.storage_peak_share < 1
-        assert r.summary.metered_wire_bytes == sum(d.wire_bytes for d in r.devices
-                                                   if d.device in metered)
+        assert r.summary.metered_wire_bytes == sum(
+            d.wire_bytes for d in r.devices if d.device in metered
+        )
         assert 0 < r.summary.metered_wire_bytes < r.summary.wire_bytes

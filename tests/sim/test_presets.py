@@ -29,8 +29,11 @@ def test_single() -> None:
 def test_family_has_phone_laptop_desktop_of_one_user() -> None:
     sc = preset("family")
     assert len(sc.users) == 1
-    assert [d.spec.kind for d in sc.devices] == [DeviceKind.PHONE, DeviceKind.LAPTOP,
-                                                  DeviceKind.DESKTOP]
+    assert [d.spec.kind for d in sc.devices] == [
+        DeviceKind.PHONE,
+        DeviceKind.LAPTOP,
+        DeviceKind.DESKTOP,
+    ]
     assert sc.devices[0].spec.link.down_Bps == D.PHONE_DOWN_BPS
     assert sc.devices[2].spec.online.windows_h == ((17.0, 23.0),)
 
@@ -69,11 +72,17 @@ def test_unknown_preset_lists_the_allowed_names() -> None:
     assert err.allowed == "one of single, family, traveller, campus, two_clients"
 
 
-@pytest.mark.parametrize("kwargs,field", [
-    ({"days": 0}, "days"), ({"days": 401}, "days"), ({"days": "7"}, "days"),
-    ({"days": 2, "duration_s": 5.0}, "days"), ({"colour": "red"}, "colour"),
-    ({"seed": -1}, "seed"),
-])
+@pytest.mark.parametrize(
+    "kwargs,field",
+    [
+        ({"days": 0}, "days"),
+        ({"days": 401}, "days"),
+        ({"days": "7"}, "days"),
+        ({"days": 2, "duration_s": 5.0}, "days"),
+        ({"colour": "red"}, "colour"),
+        ({"seed": -1}, "seed"),
+    ],
+)
 def test_bad_overrides_name_the_parameter(kwargs: dict, field: str) -> None:
     with pytest.raises(ScenarioError) as info:
         preset("single", **kwargs)

@@ -39,8 +39,13 @@ def _store(rng: random.Random, n: int, pads: int = 0) -> tuple[Store, Mailbox]:
 
 
 def _client(store: Store, tls: TlsMode, folder: str | None = "INBOX") -> ImapClient:
-    c = connect(ImapServer(store, _config(tls, True)), "user", "secret",
-                starttls=tls is TlsMode.STARTTLS, mailbox=None)
+    c = connect(
+        ImapServer(store, _config(tls, True)),
+        "user",
+        "secret",
+        starttls=tls is TlsMode.STARTTLS,
+        mailbox=None,
+    )
     c.enable("QRESYNC")
     if folder:
         c.select(folder)
@@ -63,9 +68,11 @@ def _case(seed: int):  # type: ignore[no-untyped-def]
     """The same store, message and target every time for one seed (operations change stores)."""
     rng = random.Random(seed)
     store, box = _store(rng, rng.choice([0, 3, 12, 40]))
-    msg = synthesize(seed=seed, text_size=rng.randint(50, 20_000),
-                     attachments=[Attachment("a.bin", rng.randint(100, 90_000))]
-                     if rng.random() < 0.5 else [])
+    msg = synthesize(
+        seed=seed,
+        text_size=rng.randint(50, 20_000),
+        attachments=[Attachment("a.bin", rng.randint(100, 90_000))] if rng.random() < 0.5 else [],
+    )
     if rng.random() < 0.5:  # a high modseq (many changes before this message)
         box.highestmodseq = rng.choice([98, 997, 12_345])
     target = box.append(msg, flag_names(rng.randrange(16)))
@@ -74,7 +81,8 @@ def _case(seed: int):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("seed", range(5))
 def test_per_message_operations_under_qresync_equal_engine_runs(  # type: ignore[no-untyped-def]
-        seed: int, mail_sizes) -> None:
+    seed: int, mail_sizes
+) -> None:
     tls = list(TlsMode)[seed % 3]
     costs = ImapCosts(tls, qresync=True)
     for k in range(12):
@@ -84,20 +92,32 @@ def test_per_message_operations_under_qresync_equal_engine_runs(  # type: ignore
         seq, bits, ms = len(box.messages), _bits(target), target.modseq
         nxt = box.highestmodseq + 1
         cases = [
-            (costs.sync_headers(mail, lambda: msg, seq, uid, bits, ms),
-             lambda c: c.sync_headers(uid, SyncMode.HEADERS)),
-            (costs.fetch_text(mail, lambda: msg, seq, uid, bits, new_modseq=nxt),
-             lambda c: c.fetch_body(uid, "1")),
-            (costs.fetch_text(mail, lambda: msg, seq, uid, bits, peek=True),
-             lambda c: c.fetch_body(uid, "1", mark_seen=False)),
-            (costs.fetch_full(mail, lambda: msg, seq, uid, bits, ms),
-             lambda c: c.fetch_full([uid])),
+            (
+                costs.sync_headers(mail, lambda: msg, seq, uid, bits, ms),
+                lambda c: c.sync_headers(uid, SyncMode.HEADERS),
+            ),
+            (
+                costs.fetch_text(mail, lambda: msg, seq, uid, bits, new_modseq=nxt),
+                lambda c: c.fetch_body(uid, "1"),
+            ),
+            (
+                costs.fetch_text(mail, lambda: msg, seq, uid, bits, peek=True),
+                lambda c: c.fetch_body(uid, "1", mark_seen=False),
+            ),
+            (
+                costs.fetch_full(mail, lambda: msg, seq, uid, bits, ms),
+                lambda c: c.fetch_full([uid]),
+            ),
             (costs.store_flags(seq, uid, 4), lambda c: c.store_flags([uid], ["\\Flagged"])),
             (costs.delete(seq, uid), lambda c: c.delete([uid])),
         ]
         if mail.att:
-            cases.append((costs.fetch_attachment(mail, lambda: msg, seq, uid, 4096),
-                          lambda c: c.fetch_attachment(uid, "2", mail.att, 4096)))
+            cases.append(
+                (
+                    costs.fetch_attachment(mail, lambda: msg, seq, uid, 4096),
+                    lambda c: c.fetch_attachment(uid, "2", mail.att, 4096),
+                )
+            )
         for cost, op in cases:
             store, *_ = _case(case)
             c = _client(store, tls)
@@ -118,10 +138,16 @@ def test_pushes_under_qresync_carry_uid_and_modseq_and_vanished(seed: int) -> No
         changes = 2 if not bits else 1  # the probe's way of reaching "no flags" takes two
         new_ms = box.highestmodseq + changes
         for cost, change in (
-                (costs.push_flags(seq, bits, uid, new_ms),
-                 lambda b: ([b.set_flags(uid, {"\\Draft"}), b.set_flags(uid, set())] if not bits
-                            else b.set_flags(uid, flag_names(bits)))),
-                (costs.push_expunge(seq, uid), lambda b: b.expunge([uid]))):
+            (
+                costs.push_flags(seq, bits, uid, new_ms),
+                lambda b: (
+                    [b.set_flags(uid, {"\\Draft"}), b.set_flags(uid, set())]
+                    if not bits
+                    else b.set_flags(uid, flag_names(bits))
+                ),
+            ),
+            (costs.push_expunge(seq, uid), lambda b: b.expunge([uid])),
+        ):
             store, box2, _, _ = _case(case)
             c = _client(store, tls)
             c.idle_start()
@@ -174,13 +200,19 @@ def test_qresync_select_and_full_listing_equal_engine_runs(seed: int) -> None:
             lines = 0
             if n:
                 base = costs.flags_resync_base()
-                lines = sum(costs.changed_line(i, m.uid, _bits(m), m.modseq)
-                            for i, m in enumerate(box.messages, 1))
+                lines = sum(
+                    costs.changed_line(i, m.uid, _bits(m), m.modseq)
+                    for i, m in enumerate(box.messages, 1)
+                )
         else:
-            gone = sorted({ch.uid for ch in box.changes
-                           if ch.kind.name == "EXPUNGE" and ch.modseq > since})
-            changed = [costs.changed_line(i, m.uid, _bits(m), m.modseq)
-                       for i, m in enumerate(box.messages, 1) if m.modseq > since]
+            gone = sorted(
+                {ch.uid for ch in box.changes if ch.kind.name == "EXPUNGE" and ch.modseq > since}
+            )
+            changed = [
+                costs.changed_line(i, m.uid, _bits(m), m.modseq)
+                for i, m in enumerate(box.messages, 1)
+                if m.modseq > since
+            ]
             lines = costs.vanished_line(gone) + sum(changed)
             seen["vanished"] += bool(gone)
             seen["changed"] += bool(changed)
@@ -190,13 +222,17 @@ def test_qresync_select_and_full_listing_equal_engine_runs(seed: int) -> None:
         seen["two-digit validity"] += box.uidvalidity >= 10
         if folder == "INBOX":
             cost = costs.connect(n, uidnext, keywords, highest, arg, unseen)
-            c = connect(ImapServer(store, _config(tls, True)), "user", "secret",
-                        starttls=tls is TlsMode.STARTTLS, mailbox=None)
+            c = connect(
+                ImapServer(store, _config(tls, True)),
+                "user",
+                "secret",
+                starttls=tls is TlsMode.STARTTLS,
+                mailbox=None,
+            )
             c.enable("QRESYNC")
             c.select("INBOX", qresync=None if first_sync else (box.uidvalidity, since))
         else:
-            cost = costs.select(folder, n, uidnext, keywords, box.uidvalidity, highest, arg,
-                                unseen)
+            cost = costs.select(folder, n, uidnext, keywords, box.uidvalidity, highest, arg, unseen)
             c = _client(store, tls)
             c.select(folder, qresync=None if first_sync else (box.uidvalidity, since))
         if first_sync and n:
@@ -211,17 +247,19 @@ def test_qresync_select_and_full_listing_equal_engine_runs(seed: int) -> None:
 
 def _add(a, b):  # type: ignore[no-untyped-def]
     from sim.model.imap_costs import add
-    return add(a, b)
 
+    return add(a, b)
 
 
 @pytest.mark.parametrize("qresync", [False, True])
 @pytest.mark.parametrize("seed", range(4))
-def test_untagged_updates_after_a_polling_clients_noop_equal_the_engine(seed: int,
-                                                                        qresync: bool) -> None:
+def test_untagged_updates_after_a_polling_clients_noop_equal_the_engine(
+    seed: int, qresync: bool
+) -> None:
     """Another session flags, expunges and delivers; this session's next NOOP carries the
     updates -- EXPUNGE numbered in view order (or VANISHED), FLAGS lines, EXISTS."""
     from sim.model.imap_costs import untagged_updates
+
     rng = random.Random(40 + seed)
     tls = list(TlsMode)[seed % 3]
     costs = ImapCosts(tls, qresync=qresync)
@@ -231,8 +269,9 @@ def test_untagged_updates_after_a_polling_clients_noop_equal_the_engine(seed: in
         if qresync:
             c = _client(store, tls)
         else:
-            c = connect(ImapServer(store, _config(tls)), "user", "secret",
-                        starttls=tls is TlsMode.STARTTLS)
+            c = connect(
+                ImapServer(store, _config(tls)), "user", "secret", starttls=tls is TlsMode.STARTTLS
+            )
             c.take_record()
         announced = box.messages[-1].uid if box.messages else 0
         if qresync and rng.random() < 0.3:
@@ -251,8 +290,9 @@ def test_untagged_updates_after_a_polling_clients_noop_equal_the_engine(seed: in
         uids = [m.uid for m in box.messages]
         bits = {m.uid: _bits(m) for m in box.messages}
         mods = {m.uid: m.modseq for m in box.messages}
-        expected = untagged_updates(uids, gone, dirty, announced, bits.__getitem__,
-                                    mods.__getitem__ if qresync else None)
+        expected = untagged_updates(
+            uids, gone, dirty, announced, bits.__getitem__, mods.__getitem__ if qresync else None
+        )
         c.noop()
         client, down, rt = _counts(c)
         assert (client, down, rt) == (sum(noop[0]), (noop[1][0] + expected, 0, 0, 0), noop[2])

@@ -80,21 +80,26 @@ def test_range_bounds_are_accepted(key: str) -> None:
 
 
 def test_error_is_a_value_error_with_readable_text() -> None:
-    with pytest.raises(ValueError, match=r"Pop3Policy.poll_interval_s=5: allowed number "
-                                         r"10 <= x <= 86400 s"):
+    with pytest.raises(
+        ValueError,
+        match=r"Pop3Policy.poll_interval_s=5: allowed number "
+        r"10 <= x <= 86400 s",
+    ):
         Pop3Policy(poll_interval_s=5)
     with pytest.raises(ScenarioError, match=r"ImapPolicy.idle_reissue_s=1800: .* x <= 1740 s"):
         ImapPolicy(idle_reissue_s=1800)
-    assert field_range(Pop3Policy, "leave_days").describe() == \
-        "number 0 <= x <= 3650 days or None"
+    assert field_range(Pop3Policy, "leave_days").describe() == "number 0 <= x <= 3650 days or None"
 
 
-@pytest.mark.parametrize("cls,name,bad", [
-    (ImapPolicy, "fetch_mode", "full_offline"),
-    (ImapPolicy, "attachments", None),
-    (Scenario, "tls", "implicit"),
-    (DeviceSpec, "kind", "phone"),
-])
+@pytest.mark.parametrize(
+    "cls,name,bad",
+    [
+        (ImapPolicy, "fetch_mode", "full_offline"),
+        (ImapPolicy, "attachments", None),
+        (Scenario, "tls", "implicit"),
+        (DeviceSpec, "kind", "phone"),
+    ],
+)
 def test_enum_fields_list_their_members(cls: type, name: str, bad: object) -> None:
     with pytest.raises(ScenarioError) as info:
         cls(**{name: bad})
@@ -102,21 +107,35 @@ def test_enum_fields_list_their_members(cls: type, name: str, bad: object) -> No
     assert info.value.allowed.startswith("one of ")
 
 
-@pytest.mark.parametrize("cls,name", [
-    (LinkSpec, "metered"), (Pop3Policy, "use_uidl"), (Pop3Policy, "leave_on_server"),
-    (ImapPolicy, "idle"), (ServerSpec, "scan_at_delivery"),
-    (DeviceSpec, "scans_mail"),
-])
+@pytest.mark.parametrize(
+    "cls,name",
+    [
+        (LinkSpec, "metered"),
+        (Pop3Policy, "use_uidl"),
+        (Pop3Policy, "leave_on_server"),
+        (ImapPolicy, "idle"),
+        (ServerSpec, "scan_at_delivery"),
+        (DeviceSpec, "scans_mail"),
+    ],
+)
 def test_bool_fields_refuse_non_bools(cls: type, name: str) -> None:
     with pytest.raises(ScenarioError) as info:
         cls(**{name: 1})
     assert (info.value.field, info.value.allowed) == (name, "True or False")
 
 
-@pytest.mark.parametrize("windows", [
-    ((9.0, 8.0),), ((8.0, 12.0), (11.0, 13.0)), ((-1.0, 5.0),), ((20.0, 25.0),), ((1.0,),),
-    ((True, 3.0),), [(1.0, 2.0)],
-])
+@pytest.mark.parametrize(
+    "windows",
+    [
+        ((9.0, 8.0),),
+        ((8.0, 12.0), (11.0, 13.0)),
+        ((-1.0, 5.0),),
+        ((20.0, 25.0),),
+        ((1.0,),),
+        ((True, 3.0),),
+        [(1.0, 2.0)],
+    ],
+)
 def test_online_windows_validated(windows: object) -> None:
     with pytest.raises(ScenarioError) as info:
         OnlinePattern(windows_h=windows)  # type: ignore[arg-type]
@@ -146,14 +165,21 @@ def test_names_and_structure_validated() -> None:
 
 
 def _two_users() -> Scenario:
-    return Scenario(users=(UserSpec("ann", (DeviceSpec(name="phone"), DeviceSpec(name="pc"))),
-                           UserSpec("bob", (DeviceSpec(name="pc"),))))
+    return Scenario(
+        users=(
+            UserSpec("ann", (DeviceSpec(name="phone"), DeviceSpec(name="pc"))),
+            UserSpec("bob", (DeviceSpec(name="pc"),)),
+        )
+    )
 
 
 def test_devices_get_global_ids_and_qualified_names() -> None:
     sc = _two_users()
     assert [(d.id, d.user, d.name) for d in sc.devices] == [
-        (0, 0, "ann/phone"), (1, 0, "ann/pc"), (2, 1, "bob/pc")]
+        (0, 0, "ann/phone"),
+        (1, 0, "ann/pc"),
+        (2, 1, "bob/pc"),
+    ]
     assert sc.device_id("phone") == 0
     assert sc.device_id("bob/pc") == 2
     with pytest.raises(ScenarioError) as info:
@@ -207,21 +233,47 @@ def _value(rng: Range) -> st.SearchStrategy[object]:
 
 
 def _kwargs(cls: type) -> st.SearchStrategy[dict[str, object]]:
-    return st.fixed_dictionaries({k.split(".")[1]: _value(r) for k, r in RANGES.items()
-                                  if k.split(".")[0] == cls.__name__})
+    return st.fixed_dictionaries(
+        {k.split(".")[1]: _value(r) for k, r in RANGES.items() if k.split(".")[0] == cls.__name__}
+    )
 
 
 @settings(max_examples=60, deadline=None)
-@given(link=_kwargs(LinkSpec), pop=_kwargs(Pop3Policy), imap=_kwargs(ImapPolicy),
-       dev=_kwargs(DeviceSpec), work=_kwargs(WorkloadSpec), server=_kwargs(ServerSpec),
-       top=_kwargs(Scenario), mode=st.sampled_from(FetchMode), tls=st.sampled_from(TlsMode))
-def test_random_valid_scenarios_build(link: dict, pop: dict, imap: dict, dev: dict, work: dict,
-                                      server: dict, top: dict, mode: FetchMode,
-                                      tls: TlsMode) -> None:
-    device = DeviceSpec(link=LinkSpec(**link), pop3=Pop3Policy(**pop),
-                        imap=ImapPolicy(fetch_mode=mode, **imap), **dev)
-    sc = Scenario(users=(UserSpec("u", (device,)),), workload=WorkloadSpec(**work),
-                  server=ServerSpec(**server), tls=tls, **top)
+@given(
+    link=_kwargs(LinkSpec),
+    pop=_kwargs(Pop3Policy),
+    imap=_kwargs(ImapPolicy),
+    dev=_kwargs(DeviceSpec),
+    work=_kwargs(WorkloadSpec),
+    server=_kwargs(ServerSpec),
+    top=_kwargs(Scenario),
+    mode=st.sampled_from(FetchMode),
+    tls=st.sampled_from(TlsMode),
+)
+def test_random_valid_scenarios_build(
+    link: dict,
+    pop: dict,
+    imap: dict,
+    dev: dict,
+    work: dict,
+    server: dict,
+    top: dict,
+    mode: FetchMode,
+    tls: TlsMode,
+) -> None:
+    device = DeviceSpec(
+        link=LinkSpec(**link),
+        pop3=Pop3Policy(**pop),
+        imap=ImapPolicy(fetch_mode=mode, **imap),
+        **dev,
+    )
+    sc = Scenario(
+        users=(UserSpec("u", (device,)),),
+        workload=WorkloadSpec(**work),
+        server=ServerSpec(**server),
+        tls=tls,
+        **top,
+    )
     assert sc.devices[0].spec is device
     for key, value in top.items():
         assert getattr(sc, key) == value

@@ -24,18 +24,26 @@ EXAMPLES = 500
 def search_scenarios(draw: st.DrawFn) -> Scenario:
     """Deletes and searches on devices that are often offline: a delete waits on the device
     while the server still answers searches with the message."""
-    offline = OnlinePattern(windows_h=draw(st.sampled_from([(), ((8.0, 12.0), (18.0, 22.0))])),
-                            offline_per_day=draw(st.sampled_from([0.0, 4.0, 12.0])),
-                            offline_mean_s=draw(st.sampled_from([600.0, 7200.0])))
+    offline = OnlinePattern(
+        windows_h=draw(st.sampled_from([(), ((8.0, 12.0), (18.0, 22.0))])),
+        offline_per_day=draw(st.sampled_from([0.0, 4.0, 12.0])),
+        offline_mean_s=draw(st.sampled_from([600.0, 7200.0])),
+    )
     devs = (phone("phone", online=offline), laptop("laptop", online=offline))
-    wl = WorkloadSpec(messages_per_day=draw(st.sampled_from([10.0, 40.0])),
-                      delete_per_day=draw(st.sampled_from([5.0, 30.0])),
-                      search_per_day=draw(st.sampled_from([5.0, 20.0])),
-                      vocabulary_size=draw(st.sampled_from([3, 20])),
-                      file_per_day=draw(st.sampled_from([0.0, 10.0])))
-    return Scenario(users=(UserSpec("u", devs),), workload=wl,
-                    duration_s=draw(st.sampled_from([1.0, 2.0])) * DAY,
-                    seed=draw(st.integers(0, 100_000)), name="search")
+    wl = WorkloadSpec(
+        messages_per_day=draw(st.sampled_from([10.0, 40.0])),
+        delete_per_day=draw(st.sampled_from([5.0, 30.0])),
+        search_per_day=draw(st.sampled_from([5.0, 20.0])),
+        vocabulary_size=draw(st.sampled_from([3, 20])),
+        file_per_day=draw(st.sampled_from([0.0, 10.0])),
+    )
+    return Scenario(
+        users=(UserSpec("u", devs),),
+        workload=wl,
+        duration_s=draw(st.sampled_from([1.0, 2.0])) * DAY,
+        seed=draw(st.integers(0, 100_000)),
+        name="search",
+    )
 
 
 @pytest.mark.long_property
@@ -54,15 +62,23 @@ def test_a_hit_deleted_on_an_offline_device_is_not_found() -> None:
     query was deleted on the phone, which is offline and has not told the server.  The server
     returns four UIDs (and the bytes say so), of which three are relevant: recall 3/3, not 4/3."""
     off = OnlinePattern(windows_h=(), offline_per_day=4.0, offline_mean_s=7200.0)
-    sc = Scenario(users=(UserSpec("u", (phone("phone", online=off),
-                                        laptop("laptop", online=off))),),
-                  # (an even day and no attachment opens: the trace hypothesis found it in)
-                  workload=WorkloadSpec(messages_per_day=10.0, delete_per_day=5.0,
-                                        search_per_day=20.0, vocabulary_size=3,
-                                        file_per_day=0.0, day_rhythm=(),
-                                        attachment_open_share=0.0),
-                  duration_s=DAY, seed=41079, name="search",
-                  server_profile=ServerProfileName.RFC)  # the octets below: the RFC texts'
+    sc = Scenario(
+        users=(UserSpec("u", (phone("phone", online=off), laptop("laptop", online=off))),),
+        # (an even day and no attachment opens: the trace hypothesis found it in)
+        workload=WorkloadSpec(
+            messages_per_day=10.0,
+            delete_per_day=5.0,
+            search_per_day=20.0,
+            vocabulary_size=3,
+            file_per_day=0.0,
+            day_rhythm=(),
+            attachment_open_share=0.0,
+        ),
+        duration_s=DAY,
+        seed=41079,
+        name="search",
+        server_profile=ServerProfileName.RFC,
+    )  # the octets below: the RFC texts'
     r = run(sc, Protocol.IMAP)
     (s,) = [s for s in r.searches if abs(s.time_s - 62924.0188) < 1e-3]
     assert (s.device, s.query, s.on_server) == ("u/laptop", "topic0000", True)

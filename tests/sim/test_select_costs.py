@@ -50,22 +50,27 @@ def _store(bits: list[int], uidnext: int, pads: int, folder: str) -> Store:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mailboxes(), st.sampled_from(list(TlsMode)), st.sampled_from(["INBOX", "Work"]),
-       st.booleans())
-def test_model_select_bytes_equal_the_engine(box_state: tuple[list[int], int, int, int],
-                                             tls: TlsMode, folder: str, qresync: bool) -> None:
+@given(
+    mailboxes(), st.sampled_from(list(TlsMode)), st.sampled_from(["INBOX", "Work"]), st.booleans()
+)
+def test_model_select_bytes_equal_the_engine(
+    box_state: tuple[list[int], int, int, int], tls: TlsMode, folder: str, qresync: bool
+) -> None:
     bits, uidnext, pads, first = box_state
     store = _store(bits, uidnext, pads, folder)
     box = store.accounts["user"].get(folder)
     assert box is not None
     unseen = first + 1 if first < len(bits) else 0
-    assert unseen == next((i for i, m in enumerate(box.messages, 1)
-                           if "\\Seen" not in m.flags), 0)
+    assert unseen == next((i for i, m in enumerate(box.messages, 1) if "\\Seen" not in m.flags), 0)
     keywords = any(not f.startswith("\\") for m in box.messages for f in m.flags)
     costs = ImapCosts(tls, qresync)
-    c = connect(ImapServer(store, _config(tls, qresync)), "user", "secret",
-                starttls=tls is TlsMode.STARTTLS,
-                mailbox=None if qresync or folder != "INBOX" else "INBOX")
+    c = connect(
+        ImapServer(store, _config(tls, qresync)),
+        "user",
+        "secret",
+        starttls=tls is TlsMode.STARTTLS,
+        mailbox=None if qresync or folder != "INBOX" else "INBOX",
+    )
     if qresync:
         c.enable("QRESYNC")
     highest = box.highestmodseq
@@ -77,12 +82,16 @@ def test_model_select_bytes_equal_the_engine(box_state: tuple[list[int], int, in
         c.select("INBOX")
         c.take_record()
         c.select(folder)
-        up, down, rt = costs.select(folder, len(bits), box.uidnext, keywords, box.uidvalidity,
-                                    highest, None, unseen)
+        up, down, rt = costs.select(
+            folder, len(bits), box.uidnext, keywords, box.uidvalidity, highest, None, unseen
+        )
     rec = c.take_record()
     k = rec.server_counts
-    assert (sum(up), down, rt) == (rec.client_bytes, (k.framing, k.header, k.body, k.attachment),
-                                   rec.round_trips)
+    assert (sum(up), down, rt) == (
+        rec.client_bytes,
+        (k.framing, k.header, k.body, k.attachment),
+        rec.round_trips,
+    )
 
 
 def test_the_unseen_line_is_priced_by_the_digits_of_its_number() -> None:
@@ -98,11 +107,15 @@ def test_the_unseen_line_is_priced_by_the_digits_of_its_number() -> None:
 def test_the_models_first_unseen_tally_equals_a_scan(seed: int, idle: bool, per_day: float) -> None:
     """Deliveries, reads, moves and deletes keep ``ServerUser.unseen`` equal to a scan."""
     policy = ImapPolicy(idle=idle)
-    sc = Scenario(users=(UserSpec("u", (phone("phone", imap=policy),
-                                        laptop("laptop", imap=policy))),),
-                  workload=WorkloadSpec(messages_per_day=per_day, delete_per_day=per_day / 4,
-                                        file_per_day=per_day / 4),
-                  duration_s=DAY, seed=seed, name="unseen")
+    sc = Scenario(
+        users=(UserSpec("u", (phone("phone", imap=policy), laptop("laptop", imap=policy))),),
+        workload=WorkloadSpec(
+            messages_per_day=per_day, delete_per_day=per_day / 4, file_per_day=per_day / 4
+        ),
+        duration_s=DAY,
+        seed=seed,
+        name="unseen",
+    )
     _, world = simulate(sc, Protocol.IMAP)
     for user in world.users:
         for folder, uids in user.boxes.items():

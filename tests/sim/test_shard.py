@@ -28,10 +28,12 @@ def several_users(days: int = 3, seed: int = 8) -> Scenario:
     infected mail (signature updates) -- every server-wide event the model has."""
     sc = preset("campus", days=days, seed=seed)
     return dataclasses.replace(
-        sc, users=sc.users[:USERS],
+        sc,
+        users=sc.users[:USERS],
         crashes=CrashSpec(rate_per_year=60.0, backup_age_s=86400.0),
         server=dataclasses.replace(sc.server, replicas=2, disk_failure_per_year=150.0),
-        workload=dataclasses.replace(sc.workload, infected_share=0.05))
+        workload=dataclasses.replace(sc.workload, infected_share=0.05),
+    )
 
 
 @cache
@@ -61,15 +63,20 @@ def test_the_case_has_every_server_wide_event() -> None:
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(cuts=st.sets(st.integers(1, USERS - 1), max_size=USERS - 1),
-       protocol=st.sampled_from(list(Protocol)), series=st.booleans())
-def test_any_split_of_the_users_merges_to_one_runs_json(cuts: set[int], protocol: Protocol,
-                                                        series: bool) -> None:
+@given(
+    cuts=st.sets(st.integers(1, USERS - 1), max_size=USERS - 1),
+    protocol=st.sampled_from(list(Protocol)),
+    series=st.booleans(),
+)
+def test_any_split_of_the_users_merges_to_one_runs_json(
+    cuts: set[int], protocol: Protocol, series: bool
+) -> None:
     sc, tr = _case()
     bounds = [0, *sorted(cuts), USERS]
     blocks = [tuple(range(a, b)) for a, b in pairwise(bounds)]
-    parts = [run_shard(sc, users, (protocol,), trace=tr, device_series=series)[0]
-             for users in blocks]
+    parts = [
+        run_shard(sc, users, (protocol,), trace=tr, device_series=series)[0] for users in blocks
+    ]
     assert _json(merge(sc, parts[::-1])) == _whole(protocol, series)  # (in any order)
 
 
@@ -78,8 +85,10 @@ def test_without_device_series_grid_chunks_differ_per_shard_yet_merge_exactly() 
     filled in one go; every shard sees every trace item, but an IMAP client's own timers are
     its shard's alone); the merge re-adds per-device averages over one run's chunks."""
     sc, tr = _case()
-    parts = [run_shard(sc, users, (Protocol.IMAP,), trace=tr, device_series=False)[0]
-             for users in split_users(sc, USERS)]
+    parts = [
+        run_shard(sc, users, (Protocol.IMAP,), trace=tr, device_series=False)[0]
+        for users in split_users(sc, USERS)
+    ]
     assert any(len(p.chunks) < len(parts[0].result.grid_s) for p in parts)
     assert len({p.chunks for p in parts}) > 1
     assert _json(merge(sc, parts)) == _whole(Protocol.IMAP, False)

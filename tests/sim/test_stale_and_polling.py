@@ -41,16 +41,43 @@ IDLE = ImapPolicy()
 ALWAYS = (Interval(0.0, DAY),)
 
 
-def _scenario(pols: tuple[ImapPolicy, ...], actions: tuple[Action, ...], n: int = 3,
-              online: tuple[tuple[Interval, ...], ...] | None = None,
-              sent: tuple[MessageSpec, ...] = ()) -> tuple[Scenario, Trace]:
+def _scenario(
+    pols: tuple[ImapPolicy, ...],
+    actions: tuple[Action, ...],
+    n: int = 3,
+    online: tuple[tuple[Interval, ...], ...] | None = None,
+    sent: tuple[MessageSpec, ...] = (),
+) -> tuple[Scenario, Trace]:
     devs = tuple(DeviceSpec(name=chr(ord("a") + i), link=FAST, imap=p) for i, p in enumerate(pols))
-    sc = Scenario(users=(UserSpec("u", devs),), tls=TlsMode.NONE, duration_s=DAY,
-                  workload=WorkloadSpec(messages_per_day=0.0), name="stale")
-    specs = tuple(MessageSpec(id=i, user=0, time=10.0 * (i + 1), text_size=300 + 40 * i,
-                              attachment_size=0, keywords=("topic0001",)) for i in range(n))
-    trace = Trace(sc, specs, sent, actions, tuple(ALWAYS for _ in devs),
-                  online or tuple(ALWAYS for _ in devs), (), (), ())
+    sc = Scenario(
+        users=(UserSpec("u", devs),),
+        tls=TlsMode.NONE,
+        duration_s=DAY,
+        workload=WorkloadSpec(messages_per_day=0.0),
+        name="stale",
+    )
+    specs = tuple(
+        MessageSpec(
+            id=i,
+            user=0,
+            time=10.0 * (i + 1),
+            text_size=300 + 40 * i,
+            attachment_size=0,
+            keywords=("topic0001",),
+        )
+        for i in range(n)
+    )
+    trace = Trace(
+        sc,
+        specs,
+        sent,
+        actions,
+        tuple(ALWAYS for _ in devs),
+        online or tuple(ALWAYS for _ in devs),
+        (),
+        (),
+        (),
+    )
     return sc, trace
 
 
@@ -59,8 +86,7 @@ def _run(sc: Scenario, trace: Trace) -> tuple[Result, World]:
     return simulate(sc, Protocol.IMAP, trace, record_events=True)
 
 
-def _sessions(sc: Scenario, trace: Trace, *folders: str
-              ) -> tuple[Any, ImapClient, ImapClient]:
+def _sessions(sc: Scenario, trace: Trace, *folders: str) -> tuple[Any, ImapClient, ImapClient]:
     """The engine's account holding the trace's messages (and ``folders``, created empty), and
     two logged-in sessions on it: devices a and b."""
     store = Store()
@@ -74,6 +100,7 @@ def _sessions(sc: Scenario, trace: Trace, *folders: str
         c = connect(ImapServer(store, _config(TlsMode.NONE, False)), "user", "secret")
         c.take_record()
         return c
+
     return account, session(), session()
 
 
@@ -86,9 +113,11 @@ def _octets(c: ImapClient) -> tuple[int, tuple[int, int, int, int], int]:
 def test_a_polling_visit_to_another_folder_hears_nothing_of_inbox() -> None:
     """Polling a flags a message it filed in Work just after b flagged one in INBOX: the
     SELECT of Work closes INBOX, so b's change is not reported with it."""
-    acts = (Action(400.0, 0, 0, ActionKind.FILE, 2, "Work"),
-            Action(700.0, 0, 1, ActionKind.FLAG, 0),
-            Action(710.0, 0, 0, ActionKind.FLAG, 2))
+    acts = (
+        Action(400.0, 0, 0, ActionKind.FILE, 2, "Work"),
+        Action(700.0, 0, 1, ActionKind.FLAG, 0),
+        Action(710.0, 0, 0, ActionKind.FLAG, 2),
+    )
     sc, trace = _scenario((POLL, POLL), acts)
     result, _ = _run(sc, trace)
     _, a, b = _sessions(sc, trace, "Work")
@@ -107,11 +136,23 @@ def test_a_polling_search_from_an_empty_inbox_hears_nothing_of_it() -> None:
     """b replies to the only INBOX message and deletes it; polling a then searches: its first
     command is SELECT Sent (INBOX is empty), so the EXPUNGE is never sent; the search record
     carries the octets charged."""
-    sent = (MessageSpec(id=1, user=0, time=650.0, text_size=200, attachment_size=0,
-                        keywords=("topic0001",), outgoing=True, reply_to=0),)
-    acts = (Action(650.0, 0, 1, ActionKind.REPLY, 0, outgoing=sent[0]),
-            Action(700.0, 0, 1, ActionKind.DELETE, 0),
-            Action(710.0, 0, 0, ActionKind.SEARCH, query="topic0001"))
+    sent = (
+        MessageSpec(
+            id=1,
+            user=0,
+            time=650.0,
+            text_size=200,
+            attachment_size=0,
+            keywords=("topic0001",),
+            outgoing=True,
+            reply_to=0,
+        ),
+    )
+    acts = (
+        Action(650.0, 0, 1, ActionKind.REPLY, 0, outgoing=sent[0]),
+        Action(700.0, 0, 1, ActionKind.DELETE, 0),
+        Action(710.0, 0, 0, ActionKind.SEARCH, query="topic0001"),
+    )
     sc, trace = _scenario((POLL, IDLE), acts, n=1, sent=sent)
     result, world = _run(sc, trace)
     _, a, b = _sessions(sc, trace)
@@ -128,13 +169,14 @@ def test_a_polling_search_from_an_empty_inbox_hears_nothing_of_it() -> None:
 
 
 @pytest.mark.parametrize("kind", [ActionKind.DELETE, ActionKind.FLAG, ActionKind.FILE])
-def test_a_polling_client_acting_on_a_message_moved_away_changes_nothing(
-        kind: ActionKind) -> None:
+def test_a_polling_client_acting_on_a_message_moved_away_changes_nothing(kind: ActionKind) -> None:
     """b files message 0 into Work at 700 s; polling a, not yet told (its tick is at 900 s),
     acts on its INBOX copy at 710 s.  Its command names INBOX UID 1, which is gone: OK,
     nothing changes -- the message stays in Work, unflagged -- and at the tick a learns."""
-    acts = (Action(700.0, 0, 1, ActionKind.FILE, 0, "Work"),
-            Action(710.0, 0, 0, kind, 0, "Family" if kind is ActionKind.FILE else None))
+    acts = (
+        Action(700.0, 0, 1, ActionKind.FILE, 0, "Work"),
+        Action(710.0, 0, 0, kind, 0, "Family" if kind is ActionKind.FILE else None),
+    )
     sc, trace = _scenario((POLL, POLL), acts)
     result, world = _run(sc, trace)
     assert world.users[0].where[0] == ("Work", 0)
@@ -155,8 +197,10 @@ def test_a_polling_client_acting_on_a_message_moved_away_changes_nothing(
 def test_an_offline_change_to_a_message_moved_meanwhile_changes_nothing() -> None:
     """a is offline from 650 s to 800 s; b files message 0 into Work at 700 s; a flags its
     INBOX copy at 720 s.  The queued STORE names INBOX UID 1 at the reconnect: nothing."""
-    acts = (Action(700.0, 0, 1, ActionKind.FILE, 0, "Work"),
-            Action(720.0, 0, 0, ActionKind.FLAG, 0))
+    acts = (
+        Action(700.0, 0, 1, ActionKind.FILE, 0, "Work"),
+        Action(720.0, 0, 0, ActionKind.FLAG, 0),
+    )
     online = ((Interval(0.0, 650.0), Interval(800.0, DAY)), ALWAYS)
     sc, trace = _scenario((IDLE, IDLE), acts, online=online)
     _, world = simulate(sc, Protocol.IMAP, trace)
@@ -170,9 +214,11 @@ def test_a_change_to_a_message_deleted_elsewhere_is_a_conflict_the_metric_shows(
     offline by then, flags its stale copy.  The intent is the result of the latest action --
     flagged in Work (DESIGN's definition) -- but the queued STORE names a UID that is gone, so
     no device or server holds the message at the end: those pairs stay inconsistent."""
-    acts = (Action(400.0, 0, 0, ActionKind.FILE, 0, "Work"),
-            Action(500.0, 0, 1, ActionKind.DELETE, 0),
-            Action(700.0, 0, 0, ActionKind.FLAG, 0))
+    acts = (
+        Action(400.0, 0, 0, ActionKind.FILE, 0, "Work"),
+        Action(500.0, 0, 1, ActionKind.DELETE, 0),
+        Action(700.0, 0, 0, ActionKind.FLAG, 0),
+    )
     online = ((Interval(0.0, 600.0), Interval(800.0, DAY)), ALWAYS)
     sc, trace = _scenario((IDLE, IDLE), acts, online=online)
     result, world = simulate(sc, Protocol.IMAP, trace)
@@ -184,9 +230,11 @@ def test_a_change_to_a_message_deleted_elsewhere_is_a_conflict_the_metric_shows(
 def test_a_polling_visit_finds_the_message_gone_and_sends_nothing_more() -> None:
     """Polling a shows message 0 in Work; b moves it on to Family; a's user opens Work to flag
     it: the listing shows Work empty, so a sends no STORE and selects INBOX again."""
-    acts = (Action(400.0, 0, 0, ActionKind.FILE, 0, "Work"),
-            Action(700.0, 0, 1, ActionKind.FILE, 0, "Family"),
-            Action(710.0, 0, 0, ActionKind.FLAG, 0))
+    acts = (
+        Action(400.0, 0, 0, ActionKind.FILE, 0, "Work"),
+        Action(700.0, 0, 1, ActionKind.FILE, 0, "Family"),
+        Action(710.0, 0, 0, ActionKind.FLAG, 0),
+    )
     sc, trace = _scenario((POLL, POLL), acts)
     result, world = _run(sc, trace)
     assert world.users[0].where[0] == ("Family", 0)
@@ -208,9 +256,11 @@ def test_a_stale_move_into_a_new_folder_then_a_visit_there() -> None:
     (a folder the server has not seen used before: the stale MOVE changes nothing), then its
     user opens Family to flag it: a selects the (empty) Family, learns the message is not
     there, and sends nothing more.  (The model used to fail on the unknown folder.)"""
-    acts = (Action(700.0, 0, 1, ActionKind.FILE, 0, "Work"),
-            Action(710.0, 0, 0, ActionKind.FILE, 0, "Family"),
-            Action(750.0, 0, 0, ActionKind.FLAG, 0))
+    acts = (
+        Action(700.0, 0, 1, ActionKind.FILE, 0, "Work"),
+        Action(710.0, 0, 0, ActionKind.FILE, 0, "Family"),
+        Action(750.0, 0, 0, ActionKind.FLAG, 0),
+    )
     sc, trace = _scenario((POLL, IDLE), acts)
     result, world = _run(sc, trace)
     assert world.users[0].where[0] == ("Work", 0)

@@ -25,11 +25,15 @@ def _between(a: float, b: float) -> list[float]:
 
 
 @settings(max_examples=200, deadline=None)
-@given(bounds=st.lists(st.floats(0, 1e6, allow_nan=False), min_size=0, max_size=12, unique=True),
-       queries=st.lists(st.floats(-10, 1.1e6, allow_nan=False), min_size=1, max_size=20),
-       interval=st.sampled_from([10.0, 60.0, 600.0, 1234.5]), phase=st.floats(0, 2000))
-def test_next_tick_is_shared_up_to_the_margin(bounds: list[float], queries: list[float],
-                                              interval: float, phase: float) -> None:
+@given(
+    bounds=st.lists(st.floats(0, 1e6, allow_nan=False), min_size=0, max_size=12, unique=True),
+    queries=st.lists(st.floats(-10, 1.1e6, allow_nan=False), min_size=1, max_size=20),
+    interval=st.sampled_from([10.0, 60.0, 600.0, 1234.5]),
+    phase=st.floats(0, 2000),
+)
+def test_next_tick_is_shared_up_to_the_margin(
+    bounds: list[float], queries: list[float], interval: float, phase: float
+) -> None:
     """Every question in [t, tick - interval * 1e-6) and the tick itself get the answer for t
     (what the cached next_tick and the client's quiet window rely on), and no tick lies in
     [t, tick) (the client books nothing for a session at its tick)."""
@@ -45,11 +49,15 @@ def test_next_tick_is_shared_up_to_the_margin(bounds: list[float], queries: list
 
 
 @settings(max_examples=100, deadline=None)
-@given(bounds=st.lists(st.floats(0, 1e6, allow_nan=False), min_size=0, max_size=12, unique=True),
-       queries=st.lists(st.floats(-10, 1.1e6, allow_nan=False), min_size=1, max_size=20),
-       interval=st.sampled_from([10.0, 600.0]), phase=st.floats(0, 2000))
-def test_cached_next_tick_in_time_order(bounds: list[float], queries: list[float],
-                                        interval: float, phase: float) -> None:
+@given(
+    bounds=st.lists(st.floats(0, 1e6, allow_nan=False), min_size=0, max_size=12, unique=True),
+    queries=st.lists(st.floats(-10, 1.1e6, allow_nan=False), min_size=1, max_size=20),
+    interval=st.sampled_from([10.0, 600.0]),
+    phase=st.floats(0, 2000),
+)
+def test_cached_next_tick_in_time_order(
+    bounds: list[float], queries: list[float], interval: float, phase: float
+) -> None:
     """As the model asks: mostly forward in time, often at the answer itself."""
     tl = _timeline(bounds, interval, phase)
     qs = sorted(queries)

@@ -23,9 +23,13 @@ SAVED = 3507  # full 4 581 - resumed 1 074 handshake octets
 
 def _poll() -> SessionRecord:
     """Greeting, USER, PASS, STAT, QUIT (octets only; the content does not matter here)."""
-    ex = [Exchange(b"", Counts(framing=40)), Exchange(b"USER u\r\n", Counts(framing=5)),
-          Exchange(b"PASS p\r\n", Counts(framing=5)), Exchange(b"STAT\r\n", Counts(framing=12)),
-          Exchange(b"QUIT\r\n", Counts(framing=5))]
+    ex = [
+        Exchange(b"", Counts(framing=40)),
+        Exchange(b"USER u\r\n", Counts(framing=5)),
+        Exchange(b"PASS p\r\n", Counts(framing=5)),
+        Exchange(b"STAT\r\n", Counts(framing=12)),
+        Exchange(b"QUIT\r\n", Counts(framing=5)),
+    ]
     return SessionRecord("pop3", tuple(ex))
 
 
@@ -41,7 +45,9 @@ def test_the_assumptions_state_both_handshakes() -> None:
 def test_default_is_off_and_documented() -> None:
     assert Scenario().tls_resumption is False
     assert preset("family").tls_resumption is False
-    doc = {f.name: f.metadata.get("doc", "") for f in dataclasses.fields(Scenario)}["tls_resumption"]
+    doc = {f.name: f.metadata.get("doc", "") for f in dataclasses.fields(Scenario)}[
+        "tls_resumption"
+    ]
     assert "ticket" in doc
 
 
@@ -51,7 +57,11 @@ def test_validation_names_field_value_and_range(value: object) -> None:
         Scenario(tls_resumption=value)  # type: ignore[arg-type]
     err = info.value
     assert (err.owner, err.field, err.value, err.allowed) == (
-        "Scenario", "tls_resumption", value, "True or False")
+        "Scenario",
+        "tls_resumption",
+        value,
+        "True or False",
+    )
     assert str(err) == f"Scenario.tls_resumption={value!r}: allowed True or False"
     with pytest.raises(ScenarioError, match="tls_resumption"):
         preset("family", tls_resumption=value)
@@ -64,7 +74,11 @@ def test_a_resumed_session_costs_fewer_tls_octets_only(tls: TlsMode) -> None:
     for side in ("up", "down"):
         a, b = getattr(full, side), getattr(resumed, side)
         assert (a.framing, a.header, a.body, a.attachment) == (
-            b.framing, b.header, b.body, b.attachment)
+            b.framing,
+            b.header,
+            b.body,
+            b.attachment,
+        )
     assert full.up.tls - resumed.up.tls == 517 - 560
     assert full.down.tls - resumed.down.tls == 4000 - 450
     assert full.round_trips == resumed.round_trips  # resumption saves octets, not round trips
@@ -75,20 +89,28 @@ def test_a_resumed_session_costs_fewer_tls_octets_only(tls: TlsMode) -> None:
 
 
 def test_resumption_changes_nothing_without_tls() -> None:
-    assert Link(LINK, TlsMode.NONE, tls_resumption=True).session(_poll()) == \
-        Link(LINK, TlsMode.NONE).session(_poll())
+    assert Link(LINK, TlsMode.NONE, tls_resumption=True).session(_poll()) == Link(
+        LINK, TlsMode.NONE
+    ).session(_poll())
 
 
 @pytest.mark.parametrize("resumed", [False, True])
 @pytest.mark.parametrize("tls", list(TlsMode))
-@pytest.mark.parametrize(("up", "down", "rt", "connect"),
-                         [(0, 0, 0, True), (60, 300, 3, True), (5000, 90_000, 7, True),
-                          (31, 62, 1, False)])
+@pytest.mark.parametrize(
+    ("up", "down", "rt", "connect"),
+    [(0, 0, 0, True), (60, 300, 3, True), (5000, 90_000, 7, True), (31, 62, 1, False)],
+)
 def test_the_models_fast_path_prices_resumption_like_the_network(
-        resumed: bool, tls: TlsMode, up: int, down: int, rt: int, connect: bool) -> None:
+    resumed: bool, tls: TlsMode, up: int, down: int, rt: int, connect: bool
+) -> None:
     want = Link(LINK, tls, tls_resumption=resumed).counts(
-        up, Counts(framing=down), rt, connect=connect, close=connect,
-        flights=rt + (1 if connect else 0))
+        up,
+        Counts(framing=down),
+        rt,
+        connect=connect,
+        close=connect,
+        flights=rt + (1 if connect else 0),
+    )
     w = session_wire(LINK, tls, up, down, rt, connect=connect, close=connect, resumed=resumed)
     if tls is not TlsMode.STARTTLS:  # (the model's records carry STARTTLS's upgrade exchange)
         assert (w.tls_up, w.tls_down) == (want.up.tls, want.down.tls)
@@ -110,9 +132,11 @@ def runs() -> dict[tuple[TlsMode, bool, Protocol], object]:
 
 
 def _content(r: object) -> tuple[int, ...]:
-    return tuple(sum(getattr(getattr(d, side), kind) for d in r.devices)  # type: ignore[attr-defined]
-                 for side in ("up", "down")
-                 for kind in ("framing", "header", "body", "attachment"))
+    return tuple(
+        sum(getattr(getattr(d, side), kind) for d in r.devices)  # type: ignore[attr-defined]
+        for side in ("up", "down")
+        for kind in ("framing", "header", "body", "attachment")
+    )
 
 
 @pytest.mark.parametrize("proto", list(Protocol))

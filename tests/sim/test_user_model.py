@@ -43,6 +43,7 @@ def _is_nan(value: object) -> bool:
 
 # -- parameters ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["attachment_open_share", "read_share"])
 @pytest.mark.parametrize("bad", [-0.1, 1.5, float("nan"), True, "half"])
 def test_open_shares_are_validated_naming_field_value_and_range(name: str, bad: object) -> None:
@@ -65,10 +66,14 @@ def test_open_share_range_and_default_are_documented() -> None:
 
 # -- the trace -------------------------------------------------------------------------------------
 
+
 def _trace(share: float, days: int = 14, seed: int = 3) -> Trace:
     sc = preset("family", seed=seed, days=days)
-    return generate(dataclasses.replace(
-        sc, workload=dataclasses.replace(sc.workload, attachment_open_share=share)))
+    return generate(
+        dataclasses.replace(
+            sc, workload=dataclasses.replace(sc.workload, attachment_open_share=share)
+        )
+    )
 
 
 def test_an_attachment_is_opened_right_after_its_message_on_the_same_device() -> None:
@@ -89,8 +94,9 @@ def test_an_attachment_is_opened_right_after_its_message_on_the_same_device() ->
 @pytest.mark.parametrize("share", [0.0, 0.3, 1.0])
 def test_the_attachment_open_share_is_what_is_drawn(share: float) -> None:
     tr = _trace(share, days=60)
-    read_with_att = {a.target for a in tr.actions
-                     if a.kind is READ and tr.messages[a.target].has_attachment}  # type: ignore
+    read_with_att = {
+        a.target for a in tr.actions if a.kind is READ and tr.messages[a.target].has_attachment
+    }  # type: ignore
     opened = {a.target for a in tr.actions if a.kind is OPEN}
     assert opened <= read_with_att and len(read_with_att) > 300
     assert len(opened) / len(read_with_att) == pytest.approx(share, abs=0.05)
@@ -111,17 +117,28 @@ ALWAYS = (Interval(0.0, DAY),)
 ATT = 200_000  # decoded attachment octets: about 270 000 on the wire, in five 64 KiB chunks
 
 
-def _one(fetch: FetchMode, attachments: AttachmentPolicy, kinds: tuple[ActionKind, ...],
-         protocol: Protocol = Protocol.IMAP, pop3: Pop3Policy | None = None,
-         online: tuple[Interval, ...] = ALWAYS) -> tuple:
+def _one(
+    fetch: FetchMode,
+    attachments: AttachmentPolicy,
+    kinds: tuple[ActionKind, ...],
+    protocol: Protocol = Protocol.IMAP,
+    pop3: Pop3Policy | None = None,
+    online: tuple[Interval, ...] = ALWAYS,
+) -> tuple:
     """One device, one message with an attachment at t = 10 s, then ``kinds`` at 100 s, 200 s,
     ...; returns (the device's summary, its copy of the message or None, the message's sizes)."""
     imap = ImapPolicy(fetch_mode=fetch, attachments=attachments)
     dev = DeviceSpec(name="d", link=FAST, imap=imap, pop3=pop3 or Pop3Policy())
-    sc = Scenario(users=(UserSpec("u", (dev,)),), tls=TlsMode.NONE, duration_s=DAY,
-                  workload=WorkloadSpec(messages_per_day=0.0), name="one")
-    msg = MessageSpec(id=0, user=0, time=10.0, text_size=3000, attachment_size=ATT,
-                      keywords=("topic0001",))
+    sc = Scenario(
+        users=(UserSpec("u", (dev,)),),
+        tls=TlsMode.NONE,
+        duration_s=DAY,
+        workload=WorkloadSpec(messages_per_day=0.0),
+        name="one",
+    )
+    msg = MessageSpec(
+        id=0, user=0, time=10.0, text_size=3000, attachment_size=ATT, keywords=("topic0001",)
+    )
     actions = tuple(Action(100.0 * (i + 1), 0, 0, k, 0) for i, k in enumerate(kinds))
     trace = Trace(sc, (msg,), (), actions, (ALWAYS,), (online,), (), (), ())
     result, world = simulate(sc, protocol, trace)
@@ -133,7 +150,8 @@ MODES = list(FetchMode)
 
 @pytest.mark.parametrize("fetch", MODES)
 def test_reading_without_opening_the_attachment_fetches_no_attachment_on_demand(
-        fetch: FetchMode) -> None:
+    fetch: FetchMode,
+) -> None:
     dev, copy, m = _one(fetch, AttachmentPolicy.ON_DEMAND, (READ,))
     assert dev.down.attachment == 0
     assert copy is not None and not copy.attachment
@@ -170,16 +188,18 @@ def test_eager_attachments_come_with_the_new_message_and_stay(fetch: FetchMode) 
 
 def test_an_attachment_the_device_lacks_cannot_be_opened_offline() -> None:
     online = (Interval(0.0, 150.0), Interval(300.0, DAY))  # offline at 200 s
-    dev, copy, _m = _one(FetchMode.BODIES_ON_OPEN, AttachmentPolicy.ON_DEMAND, (READ, OPEN),
-                        online=online)
+    dev, copy, _m = _one(
+        FetchMode.BODIES_ON_OPEN, AttachmentPolicy.ON_DEMAND, (READ, OPEN), online=online
+    )
     assert dev.down.attachment == 0 and copy is not None and not copy.attachment
 
 
 def test_pop3_headers_first_retrieves_the_message_when_its_attachment_is_opened() -> None:
     pol = Pop3Policy(headers_first=True, headers_first_min_bytes=10_000)
     top, _, _ = _one(FetchMode.FULL_OFFLINE, AttachmentPolicy.ON_DEMAND, (), Protocol.POP3, pol)
-    dev, copy, m = _one(FetchMode.FULL_OFFLINE, AttachmentPolicy.ON_DEMAND, (OPEN,),
-                        Protocol.POP3, pol)
+    dev, copy, m = _one(
+        FetchMode.FULL_OFFLINE, AttachmentPolicy.ON_DEMAND, (OPEN,), Protocol.POP3, pol
+    )
     assert top.down.attachment == 0
     assert dev.down.attachment == m.attachment and copy is not None and copy.bytes == m.size
 
@@ -189,10 +209,21 @@ def test_no_attachment_opened_means_no_attachment_octets_on_demand(fetch: FetchM
     """A whole family for a week, nobody opening (or forwarding) an attachment."""
     sc = preset("family", seed=2, days=7)
     work = dataclasses.replace(sc.workload, attachment_open_share=0.0, forward_per_day=0.0)
-    users = tuple(dataclasses.replace(u, devices=tuple(
-        dataclasses.replace(d, imap=dataclasses.replace(d.imap, fetch_mode=fetch,
-                                                        attachments=AttachmentPolicy.ON_DEMAND))
-        for d in u.devices)) for u in sc.users)
+    users = tuple(
+        dataclasses.replace(
+            u,
+            devices=tuple(
+                dataclasses.replace(
+                    d,
+                    imap=dataclasses.replace(
+                        d.imap, fetch_mode=fetch, attachments=AttachmentPolicy.ON_DEMAND
+                    ),
+                )
+                for d in u.devices
+            ),
+        )
+        for u in sc.users
+    )
     none = dataclasses.replace(sc, workload=work, users=users)
     some = dataclasses.replace(none, workload=dataclasses.replace(work, attachment_open_share=1.0))
     for scenario, opened in ((none, False), (some, True)):
@@ -203,10 +234,12 @@ def test_no_attachment_opened_means_no_attachment_octets_on_demand(fetch: FetchM
 
 # -- a day has a rhythm ------------------------------------------------------------------------------
 
+
 def _single(rhythm: tuple[float, ...], days: int = 60, seed: int = 7) -> Trace:
     sc = preset("single", seed=seed, days=days)
-    return generate(dataclasses.replace(
-        sc, workload=dataclasses.replace(sc.workload, day_rhythm=rhythm)))
+    return generate(
+        dataclasses.replace(sc, workload=dataclasses.replace(sc.workload, day_rhythm=rhythm))
+    )
 
 
 def _hour_shares(times: list[float]) -> list[float]:
@@ -246,9 +279,19 @@ def test_hours_of_weight_zero_get_no_mail_and_no_actions() -> None:
     assert all(a.time % DAY >= 8 * 3600 for a in tr.actions)
 
 
-@pytest.mark.parametrize("bad", [(1.0,) * 23, (0.0,) * 24, (1.0,) * 23 + (-1.0,),
-                                 (1.0,) * 23 + (101.0,), (1.0,) * 23 + (float("inf"),),
-                                 (1.0,) * 23 + (True,), [1.0] * 24, None])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        (1.0,) * 23,
+        (0.0,) * 24,
+        (1.0,) * 23 + (-1.0,),
+        (1.0,) * 23 + (101.0,),
+        (1.0,) * 23 + (float("inf"),),
+        (1.0,) * 23 + (True,),
+        [1.0] * 24,
+        None,
+    ],
+)
 def test_a_bad_day_rhythm_names_field_value_and_range(bad: object) -> None:
     with pytest.raises(ScenarioError) as err:
         WorkloadSpec(day_rhythm=bad)  # type: ignore[arg-type]

@@ -46,6 +46,7 @@ def _without_scenario(tr: Trace) -> dict[str, object]:
 
 # -- determinism and protocol independence ---------------------------------------------------------
 
+
 def test_same_seed_same_trace(family: Trace) -> None:
     again = generate(preset("family", seed=5))
     assert again == family and again is not family
@@ -64,10 +65,19 @@ def test_generation_takes_no_protocol() -> None:
 
 def test_client_policies_do_not_change_the_trace(family: Trace) -> None:
     """Everything a protocol run may vary (both client policies, TLS) leaves the trace alone."""
-    pop = Pop3Policy(poll_interval_s=60.0, leave_on_server=True, use_uidl=False,
-                     headers_first=True, headers_first_min_bytes=0)
-    imap = ImapPolicy(idle=False, fetch_mode=FetchMode.HEADERS_ONLY,
-                      attachments=AttachmentPolicy.EAGER, chunk_bytes=4096)
+    pop = Pop3Policy(
+        poll_interval_s=60.0,
+        leave_on_server=True,
+        use_uidl=False,
+        headers_first=True,
+        headers_first_min_bytes=0,
+    )
+    imap = ImapPolicy(
+        idle=False,
+        fetch_mode=FetchMode.HEADERS_ONLY,
+        attachments=AttachmentPolicy.EAGER,
+        chunk_bytes=4096,
+    )
     user = FAMILY.users[0]
     devs = tuple(dataclasses.replace(d, pop3=pop, imap=imap) for d in user.devices)
     changed = dataclasses.replace(FAMILY, users=(dataclasses.replace(user, devices=devs),))
@@ -75,11 +85,13 @@ def test_client_policies_do_not_change_the_trace(family: Trace) -> None:
 
 
 def test_streams_are_independent(family: Trace) -> None:
-    more_viruses = dataclasses.replace(FAMILY, workload=dataclasses.replace(
-        FAMILY.workload, infected_share=0.5, flag_per_day=20.0))
+    more_viruses = dataclasses.replace(
+        FAMILY, workload=dataclasses.replace(FAMILY.workload, infected_share=0.5, flag_per_day=20.0)
+    )
     other = generate(more_viruses)
-    assert [(m.time, m.text_size, m.attachment_size, m.keywords) for m in other.messages] == \
-        [(m.time, m.text_size, m.attachment_size, m.keywords) for m in family.messages]
+    assert [(m.time, m.text_size, m.attachment_size, m.keywords) for m in other.messages] == [
+        (m.time, m.text_size, m.attachment_size, m.keywords) for m in family.messages
+    ]
     assert other.online == family.online
     assert sum(m.infected for m in other.messages) > sum(m.infected for m in family.messages)
 
@@ -93,13 +105,16 @@ def test_stream_is_seeded_by_name_and_index() -> None:
 
 def test_no_global_random_state() -> None:
     tree = ast.parse(inspect.getsource(W))
-    calls = {f"{n.value.id}.{n.attr}" for n in ast.walk(tree)
-             if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
-             and n.value.id == "random"}
+    calls = {
+        f"{n.value.id}.{n.attr}"
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "random"
+    }
     assert calls <= {"random.Random"}
 
 
 # -- arrivals and sizes ----------------------------------------------------------------------------
+
 
 def test_family_golden_values(family: Trace) -> None:
     """Pinned seed: concrete counts, so an accidental change of the generator shows up."""
@@ -110,8 +125,9 @@ def test_family_golden_values(family: Trace) -> None:
     first = family.messages[0]
     # the day's rhythm moves the first arrival from 2:43 at night (an even day) to 8:13
     assert (first.time, first.text_size) == (pytest.approx(29568.483995474864), 2865)
-    even = generate(dataclasses.replace(
-        FAMILY, workload=dataclasses.replace(FAMILY.workload, day_rhythm=())))
+    even = generate(
+        dataclasses.replace(FAMILY, workload=dataclasses.replace(FAMILY.workload, day_rhythm=()))
+    )
     assert even.messages[0].time == pytest.approx(9764.159168121107)
     assert [m.id for m in family.messages] == list(range(len(family.messages)))
 
@@ -129,16 +145,21 @@ def test_size_quantiles_follow_the_measured_distribution() -> None:
     sizes = sorted(tr.message(m.id).size for m in tr.messages)
     n = len(sizes)
     assert n > 5000
-    for limit, share in [(2048, .24), (4096, .49), (16384, .80), (65536, .90), (524288, .97)]:
+    for limit, share in [(2048, 0.24), (4096, 0.49), (16384, 0.80), (65536, 0.90), (524288, 0.97)]:
         assert bisect.bisect_left(sizes, limit) / n == pytest.approx(share, abs=0.025)
     with_att = sum(1 for m in tr.messages if m.has_attachment) / n
     assert with_att == pytest.approx(0.24, abs=0.02)
 
 
 def test_configured_lognormal_is_what_is_drawn() -> None:
-    work = WorkloadSpec(text_median_bytes=5000.0, text_sigma=0.5, attachment_share=0.5,
-                        attachment_median_bytes=100_000.0, attachment_sigma=1.0,
-                        messages_per_day=200.0)
+    work = WorkloadSpec(
+        text_median_bytes=5000.0,
+        text_sigma=0.5,
+        attachment_share=0.5,
+        attachment_median_bytes=100_000.0,
+        attachment_sigma=1.0,
+        messages_per_day=200.0,
+    )
     tr = generate(Scenario(workload=work, duration_s=20 * DAY, seed=3))
     texts = [m.text_size for m in tr.messages]
     atts = [m.attachment_size for m in tr.messages if m.attachment_size]
@@ -149,8 +170,12 @@ def test_configured_lognormal_is_what_is_drawn() -> None:
 
 
 def test_sizes_clipped_to_the_maximum() -> None:
-    work = WorkloadSpec(attachment_share=1.0, attachment_median_bytes=5e7, attachment_sigma=0.1,
-                        max_message_bytes=200_000)
+    work = WorkloadSpec(
+        attachment_share=1.0,
+        attachment_median_bytes=5e7,
+        attachment_sigma=0.1,
+        max_message_bytes=200_000,
+    )
     tr = generate(Scenario(workload=work, seed=2, duration_s=2 * DAY))
     assert max(tr.message(m.id).size for m in tr.messages) <= 200_000
 
@@ -177,6 +202,7 @@ def test_keywords_never_contain_each_other() -> None:
 
 
 # -- actions ---------------------------------------------------------------------------------------
+
 
 def test_actions_are_well_formed(family: Trace) -> None:
     sc, tr = FAMILY, family
@@ -230,11 +256,13 @@ def test_new_device_gets_no_actions_before_it_exists() -> None:
     tr = generate(Scenario(users=(UserSpec("u", (old, new)),), seed=8, duration_s=6 * DAY))
     assert tr.usage[1][0].start == 3 * DAY and tr.online[1][0].start == 3 * DAY
     assert all(a.time >= 3 * DAY for a in tr.actions if a.device == 1)
-    assert sum(a.device == 1 for a in tr.actions) > sum(a.device == 0 for a in tr.actions
-                                                         if a.time >= 3 * DAY)
+    assert sum(a.device == 1 for a in tr.actions) > sum(
+        a.device == 0 for a in tr.actions if a.time >= 3 * DAY
+    )
 
 
 # -- online intervals ------------------------------------------------------------------------------
+
 
 def _check_intervals(ivs: tuple[Interval, ...], lo: float, hi: float) -> None:
     for iv in ivs:
@@ -247,20 +275,35 @@ def _contained(inner: tuple[Interval, ...], outer: tuple[Interval, ...]) -> bool
     return all(any(o.start <= i.start and i.end <= o.end for o in outer) for i in inner)
 
 
-windows = st.lists(st.floats(0, 24), max_size=6).map(
-    lambda xs: tuple(sorted(set(xs)))).map(
-    lambda xs: tuple((xs[i], xs[i + 1]) for i in range(0, len(xs) - 1, 2)))
+windows = (
+    st.lists(st.floats(0, 24), max_size=6)
+    .map(lambda xs: tuple(sorted(set(xs))))
+    .map(lambda xs: tuple((xs[i], xs[i + 1]) for i in range(0, len(xs) - 1, 2)))
+)
 
 
 @settings(max_examples=80, deadline=None)
-@given(win=windows, rate=st.floats(0, 20), mean=st.floats(1, 5 * DAY),
-       dur=st.floats(60, 10 * DAY), first=st.floats(0, 5 * DAY), seed=st.integers(0, 2**40))
-def test_online_intervals_disjoint_sorted_within_duration(win, rate, mean, dur, first,
-                                                          seed) -> None:
-    dev = DeviceSpec(online=OnlinePattern(windows_h=win, offline_per_day=rate,
-                                          offline_mean_s=mean), first_online_s=first)
-    sc = Scenario(users=(UserSpec("u", (dev,)),), duration_s=dur, seed=seed,
-                  workload=WorkloadSpec(messages_per_day=5.0))
+@given(
+    win=windows,
+    rate=st.floats(0, 20),
+    mean=st.floats(1, 5 * DAY),
+    dur=st.floats(60, 10 * DAY),
+    first=st.floats(0, 5 * DAY),
+    seed=st.integers(0, 2**40),
+)
+def test_online_intervals_disjoint_sorted_within_duration(
+    win, rate, mean, dur, first, seed
+) -> None:
+    dev = DeviceSpec(
+        online=OnlinePattern(windows_h=win, offline_per_day=rate, offline_mean_s=mean),
+        first_online_s=first,
+    )
+    sc = Scenario(
+        users=(UserSpec("u", (dev,)),),
+        duration_s=dur,
+        seed=seed,
+        workload=WorkloadSpec(messages_per_day=5.0),
+    )
     tr = generate(sc)
     usage, online = tr.usage[0], tr.online[0]
     _check_intervals(usage, first, dur)
@@ -288,10 +331,16 @@ def test_online_pattern_with_windows_and_outages() -> None:
 
 # -- crashes, disks, viruses -----------------------------------------------------------------------
 
+
 def test_scheduled_and_random_crashes() -> None:
-    sc = preset("family", seed=2, days=30, crashes=CrashSpec(
-        at=(("laptop", 5 * DAY), ("alex/phone", 40 * DAY)), rate_per_year=12.0,
-        backup_age_s=DAY))
+    sc = preset(
+        "family",
+        seed=2,
+        days=30,
+        crashes=CrashSpec(
+            at=(("laptop", 5 * DAY), ("alex/phone", 40 * DAY)), rate_per_year=12.0, backup_age_s=DAY
+        ),
+    )
     tr = generate(sc)
     sched = [c for c in tr.crashes if c.scheduled]
     assert [(c.device, c.time, c.backup_time) for c in sched] == [(1, 5 * DAY, 4 * DAY)]
@@ -303,8 +352,12 @@ def test_scheduled_and_random_crashes() -> None:
 
 
 def test_disk_failures_do_not_overlap_per_replica() -> None:
-    sc = preset("single", seed=4, days=300,
-                server=ServerSpec(replicas=3, disk_failure_per_year=20.0, repair_s=5 * DAY))
+    sc = preset(
+        "single",
+        seed=4,
+        days=300,
+        server=ServerSpec(replicas=3, disk_failure_per_year=20.0, repair_s=5 * DAY),
+    )
     tr = generate(sc)
     assert len(tr.disk_failures) > 10
     for r in range(3):
@@ -316,8 +369,7 @@ def test_disk_failures_do_not_overlap_per_replica() -> None:
 
 def test_infections_and_signature_updates() -> None:
     work = WorkloadSpec(infected_share=0.2, zero_day_share=0.5)
-    tr = generate(Scenario(workload=work, seed=9, duration_s=5 * DAY,
-                           signature_delay_s=3600.0))
+    tr = generate(Scenario(workload=work, seed=9, duration_s=5 * DAY, signature_delay_s=3600.0))
     infected = [m for m in tr.messages if m.infected]
     assert len(infected) / len(tr.messages) == pytest.approx(0.2, abs=0.06)
     assert all((m.detectable_at is None) != m.infected for m in tr.messages)
@@ -332,16 +384,30 @@ def test_infections_and_signature_updates() -> None:
 
 # -- random scenarios ------------------------------------------------------------------------------
 
+
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 2**63 - 1), rate=st.floats(0, 80), days=st.floats(0.1, 4),
-       read=st.floats(0, 1), delay=st.floats(0, DAY), ndev=st.integers(1, 3))
-def test_random_scenarios_give_valid_repeatable_traces(seed, rate, days, read, delay,
-                                                       ndev) -> None:
-    devs = tuple(DeviceSpec(name=f"d{i}", online=OnlinePattern(
-        windows_h=((6.0 * i, 6.0 * i + 10.0),), offline_per_day=2.0)) for i in range(ndev))
-    sc = Scenario(users=(UserSpec("a", devs), UserSpec("b", devs[:1])), seed=seed,
-                  duration_s=days * DAY, workload=WorkloadSpec(
-                      messages_per_day=rate, read_share=read, read_delay_mean_s=delay))
+@given(
+    seed=st.integers(0, 2**63 - 1),
+    rate=st.floats(0, 80),
+    days=st.floats(0.1, 4),
+    read=st.floats(0, 1),
+    delay=st.floats(0, DAY),
+    ndev=st.integers(1, 3),
+)
+def test_random_scenarios_give_valid_repeatable_traces(seed, rate, days, read, delay, ndev) -> None:
+    devs = tuple(
+        DeviceSpec(
+            name=f"d{i}",
+            online=OnlinePattern(windows_h=((6.0 * i, 6.0 * i + 10.0),), offline_per_day=2.0),
+        )
+        for i in range(ndev)
+    )
+    sc = Scenario(
+        users=(UserSpec("a", devs), UserSpec("b", devs[:1])),
+        seed=seed,
+        duration_s=days * DAY,
+        workload=WorkloadSpec(messages_per_day=rate, read_share=read, read_delay_mean_s=delay),
+    )
     tr = generate(sc)
     assert tr == generate(sc)
     assert all(0 <= m.time < sc.duration_s for m in tr.messages)

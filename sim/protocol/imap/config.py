@@ -61,27 +61,42 @@ class ImapConfig:
     max_mailboxes: int = 10_000
 
     def __post_init__(self) -> None:
-        limits = (("max_line", self.max_line, 256, 1 << 20),
-                  ("max_literal", self.max_literal, 1, 1 << 30),
-                  ("max_append", self.max_append, 1, 1 << 34),
-                  ("max_preauth_literal", self.max_preauth_literal, 1, 1 << 20),
-                  ("quota", self.quota, 0, 1 << 50),
-                  ("max_mailboxes", self.max_mailboxes, 1, 1 << 20))
+        limits = (
+            ("max_line", self.max_line, 256, 1 << 20),
+            ("max_literal", self.max_literal, 1, 1 << 30),
+            ("max_append", self.max_append, 1, 1 << 34),
+            ("max_preauth_literal", self.max_preauth_literal, 1, 1 << 20),
+            ("quota", self.quota, 0, 1 << 50),
+            ("max_mailboxes", self.max_mailboxes, 1, 1 << 20),
+        )
         for name, value, lo, hi in limits:
             if not lo <= value <= hi:
                 raise ValueError(f"ImapConfig.{name}={value}: allowed {lo}..{hi}")
-        for name in ("greeting", "bye_text", "idle_text", "continuation_text", "starttls_text",
-                     "keepalive_text", "flags_permitted_text", "read_only_text"):
+        for name in (
+            "greeting",
+            "bye_text",
+            "idle_text",
+            "continuation_text",
+            "starttls_text",
+            "keepalive_text",
+            "flags_permitted_text",
+            "read_only_text",
+        ):
             value = getattr(self, name)
             if "\r" in value or "\n" in value:
                 raise ValueError(f"ImapConfig.{name}={value!r}: must not contain CR or LF")
         if self.capability_lists is not None and (
-                len(self.capability_lists) != 2
-                or any(not c or any(not w or " " in w for w in c) for c in self.capability_lists)):
-                raise ValueError(f"ImapConfig.capability_lists={self.capability_lists!r}: allowed "
-                                 "(before-login, after-login) tuples of words without spaces")
+            len(self.capability_lists) != 2
+            or any(not c or any(not w or " " in w for w in c) for c in self.capability_lists)
+        ):
+            raise ValueError(
+                f"ImapConfig.capability_lists={self.capability_lists!r}: allowed "
+                "(before-login, after-login) tuples of words without spaces"
+            )
         if self.implicit_tls and self.starttls:
-            raise ValueError("ImapConfig: starttls=True with implicit_tls=True; allowed: one of them")
+            raise ValueError(
+                "ImapConfig: starttls=True with implicit_tls=True; allowed: one of them"
+            )
 
     def ok_text(self, command: str, default: str) -> str:
         for name, text in self.ok_texts:

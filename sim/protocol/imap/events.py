@@ -57,14 +57,31 @@ class ImapCommand(enum.Enum):
 _ANY = frozenset({ImapCommand.CAPABILITY, ImapCommand.NOOP, ImapCommand.LOGOUT})
 _NOT_AUTH = _ANY | {ImapCommand.STARTTLS, ImapCommand.LOGIN, ImapCommand.AUTHENTICATE}
 _AUTH = _ANY | {
-    ImapCommand.ENABLE, ImapCommand.SELECT, ImapCommand.EXAMINE, ImapCommand.CREATE,
-    ImapCommand.DELETE, ImapCommand.RENAME, ImapCommand.SUBSCRIBE, ImapCommand.UNSUBSCRIBE,
-    ImapCommand.LIST, ImapCommand.LSUB, ImapCommand.NAMESPACE, ImapCommand.STATUS,
-    ImapCommand.APPEND, ImapCommand.IDLE,
+    ImapCommand.ENABLE,
+    ImapCommand.SELECT,
+    ImapCommand.EXAMINE,
+    ImapCommand.CREATE,
+    ImapCommand.DELETE,
+    ImapCommand.RENAME,
+    ImapCommand.SUBSCRIBE,
+    ImapCommand.UNSUBSCRIBE,
+    ImapCommand.LIST,
+    ImapCommand.LSUB,
+    ImapCommand.NAMESPACE,
+    ImapCommand.STATUS,
+    ImapCommand.APPEND,
+    ImapCommand.IDLE,
 }
 _SELECTED = (_AUTH - {ImapCommand.ENABLE}) | {
-    ImapCommand.CHECK, ImapCommand.CLOSE, ImapCommand.UNSELECT, ImapCommand.EXPUNGE,
-    ImapCommand.SEARCH, ImapCommand.FETCH, ImapCommand.STORE, ImapCommand.COPY, ImapCommand.MOVE,
+    ImapCommand.CHECK,
+    ImapCommand.CLOSE,
+    ImapCommand.UNSELECT,
+    ImapCommand.EXPUNGE,
+    ImapCommand.SEARCH,
+    ImapCommand.FETCH,
+    ImapCommand.STORE,
+    ImapCommand.COPY,
+    ImapCommand.MOVE,
     ImapCommand.UID,
 }
 
@@ -81,8 +98,16 @@ LEGAL_COMMANDS: dict[ImapState, frozenset[ImapCommand]] = {
 #: or SEARCH by sequence number; UID variants are fine).
 EXPUNGE_FORBIDDEN = frozenset({ImapCommand.FETCH, ImapCommand.STORE, ImapCommand.SEARCH})
 
-UID_SUBCOMMANDS = frozenset({ImapCommand.FETCH, ImapCommand.STORE, ImapCommand.COPY,
-                             ImapCommand.MOVE, ImapCommand.SEARCH, ImapCommand.EXPUNGE})
+UID_SUBCOMMANDS = frozenset(
+    {
+        ImapCommand.FETCH,
+        ImapCommand.STORE,
+        ImapCommand.COPY,
+        ImapCommand.MOVE,
+        ImapCommand.SEARCH,
+        ImapCommand.EXPUNGE,
+    }
+)
 
 
 class Status(enum.Enum):
@@ -98,6 +123,7 @@ class CloseReason(enum.Enum):
 
 
 # -- events ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class CommandCompleted:
@@ -224,7 +250,23 @@ class ConnectionClosed:
     reason: CloseReason
 
 
-ImapEvent = (CommandCompleted | StateChanged | LoggedIn | LoginFailed | MailboxSelected
-             | MailboxClosed | StartTlsRequested | IdleStarted | IdleEnded | UpdatesSent
-             | MessagesFetched | FlagsStored | MessagesExpunged | MessagesCopied | MessageAppended
-             | MailboxesChanged | InternalError | ConnectionClosed)
+ImapEvent = (
+    CommandCompleted
+    | StateChanged
+    | LoggedIn
+    | LoginFailed
+    | MailboxSelected
+    | MailboxClosed
+    | StartTlsRequested
+    | IdleStarted
+    | IdleEnded
+    | UpdatesSent
+    | MessagesFetched
+    | FlagsStored
+    | MessagesExpunged
+    | MessagesCopied
+    | MessageAppended
+    | MailboxesChanged
+    | InternalError
+    | ConnectionClosed
+)

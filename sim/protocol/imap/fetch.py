@@ -76,18 +76,27 @@ class FetchItem:
 
     @property
     def sets_seen(self) -> bool:
-        return (self.kind in (FetchKind.SECTION, FetchKind.BINARY) and not self.peek) or \
-            self.kind in (FetchKind.RFC822, FetchKind.RFC822_TEXT)
+        return (
+            self.kind in (FetchKind.SECTION, FetchKind.BINARY) and not self.peek
+        ) or self.kind in (FetchKind.RFC822, FetchKind.RFC822_TEXT)
 
 
 _MACROS = {
     "ALL": (FetchKind.FLAGS, FetchKind.INTERNALDATE, FetchKind.RFC822_SIZE, FetchKind.ENVELOPE),
     "FAST": (FetchKind.FLAGS, FetchKind.INTERNALDATE, FetchKind.RFC822_SIZE),
-    "FULL": (FetchKind.FLAGS, FetchKind.INTERNALDATE, FetchKind.RFC822_SIZE, FetchKind.ENVELOPE,
-             FetchKind.BODY),
+    "FULL": (
+        FetchKind.FLAGS,
+        FetchKind.INTERNALDATE,
+        FetchKind.RFC822_SIZE,
+        FetchKind.ENVELOPE,
+        FetchKind.BODY,
+    ),
 }
-_SIMPLE = {k.value: k for k in FetchKind
-           if k not in (FetchKind.SECTION, FetchKind.BINARY, FetchKind.BINARY_SIZE)}
+_SIMPLE = {
+    k.value: k
+    for k in FetchKind
+    if k not in (FetchKind.SECTION, FetchKind.BINARY, FetchKind.BINARY_SIZE)
+}
 _NAME = re.compile(rb"[A-Za-z0-9.]+")
 
 
@@ -102,8 +111,11 @@ def parse_fetch_items(reader: Reader) -> list[FetchItem]:
                 raise ParseError(f"more than {MAX_FETCH_ITEMS} fetch items")
         return items
     m = _NAME.match(reader.text, reader.pos)
-    if (m and m.group(0).upper().decode() in _MACROS
-            and (m.end() == len(reader.text) or reader.text[m.end()] == 0x20)):
+    if (
+        m
+        and m.group(0).upper().decode() in _MACROS
+        and (m.end() == len(reader.text) or reader.text[m.end()] == 0x20)
+    ):
         reader.pos = m.end()
         return [FetchItem(k) for k in _MACROS[m.group(0).upper().decode()]]
     return [_item(reader)]
@@ -129,8 +141,11 @@ def _item(reader: Reader) -> FetchItem:
             count = reader.number(nonzero=True, what="a partial length")
             reader.expect(b">")
             partial = (origin, count)
-        kind = FetchKind.SECTION if not binary else (
-            FetchKind.BINARY_SIZE if name == "BINARY.SIZE" else FetchKind.BINARY)
+        kind = (
+            FetchKind.SECTION
+            if not binary
+            else (FetchKind.BINARY_SIZE if name == "BINARY.SIZE" else FetchKind.BINARY)
+        )
         return FetchItem(kind, section, peek=name.endswith(".PEEK"), partial=partial)
     simple = _SIMPLE.get(name)
     if simple is None:
@@ -205,8 +220,17 @@ def parse_fetch_modifiers(reader: Reader) -> FetchModifiers:
 
 # -- response writing -----------------------------------------------------------------------------
 
-def write_fetch(out: Outbox, seq: int, stored: StoredMessage, items: list[FetchItem],
-                *, add_uid: bool, add_flags: bool, add_modseq: bool = False) -> None:
+
+def write_fetch(
+    out: Outbox,
+    seq: int,
+    stored: StoredMessage,
+    items: list[FetchItem],
+    *,
+    add_uid: bool,
+    add_flags: bool,
+    add_modseq: bool = False,
+) -> None:
     """``* seq FETCH (...)`` for one message, items in the order asked (UID first if implied)."""
     out.write(b"* %d FETCH (" % seq)
     first = True
@@ -330,7 +354,7 @@ def _write_binary(out: Outbox, msg: Message, item: FetchItem) -> None:
         return
     if item.partial is not None:
         origin, count = item.partial
-        data = data[origin:origin + count]
+        data = data[origin : origin + count]
     out.write(name + (b" ~{%d}\r\n" if b"\x00" in data else b" {%d}\r\n") % len(data))
     out.write(data)
 
@@ -346,8 +370,9 @@ def _structure(root: Entity, extensible: bool) -> bytes:
     return fmt.body_structure(root, extensible=extensible)
 
 
-def _literal(out: Outbox, msg: Message, start: int, length: int,
-             partial: tuple[int, int] | None) -> None:
+def _literal(
+    out: Outbox, msg: Message, start: int, length: int, partial: tuple[int, int] | None
+) -> None:
     if partial is not None:
         origin, count = partial
         if origin >= length:
@@ -378,8 +403,7 @@ def locate(msg: Message, section: Section) -> tuple[Message, int, int] | None:
     return _text_of(inner, inner.root, 0, section)
 
 
-def _text_of(msg: Message, ent: Entity, offset: int,
-             section: Section) -> tuple[Message, int, int]:
+def _text_of(msg: Message, ent: Entity, offset: int, section: Section) -> tuple[Message, int, int]:
     text = section.text
     if text is None:
         return msg, offset, ent.size

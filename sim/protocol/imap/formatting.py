@@ -59,13 +59,16 @@ def internal_date(when: datetime) -> bytes:
     minutes = int(offset.total_seconds() // 60) if offset is not None else 0
     sign = "+" if minutes >= 0 else "-"
     minutes = abs(minutes)
-    text = (f"{when.day:2d}-{MONTHS[when.month - 1]}-{when.year:04d} "
-            f"{when.hour:02d}:{when.minute:02d}:{when.second:02d} "
-            f"{sign}{minutes // 60:02d}{minutes % 60:02d}")
+    text = (
+        f"{when.day:2d}-{MONTHS[when.month - 1]}-{when.year:04d} "
+        f"{when.hour:02d}:{when.minute:02d}:{when.second:02d} "
+        f"{sign}{minutes // 60:02d}{minutes % 60:02d}"
+    )
     return b'"' + text.encode("ascii") + b'"'
 
 
 # -- addresses ----------------------------------------------------------------------------------
+
 
 def _split_top(text: str, sep: str) -> list[str]:
     """Split at ``sep`` outside quotes, angle brackets and comments."""
@@ -143,7 +146,7 @@ def _mailbox(text: str) -> bytes | None:
     if "<" in text and text.rstrip().endswith(">"):
         lt = text.rfind("<")
         name = _unquote(text[:lt]) or None
-        spec = text[lt + 1:-1].strip()
+        spec = text[lt + 1 : -1].strip()
     else:
         spec = text
         name = comment or None
@@ -153,8 +156,17 @@ def _mailbox(text: str) -> bytes | None:
     if not at:
         local, host = spec, ""
     local = _unquote(local) if local.startswith('"') else local
-    return (b"(" + nstring(name) + b" " + NIL + b" " + nstring(local or None) + b" "
-            + nstring(host or None) + b")")
+    return (
+        b"("
+        + nstring(name)
+        + b" "
+        + NIL
+        + b" "
+        + nstring(local or None)
+        + b" "
+        + nstring(host or None)
+        + b")"
+    )
 
 
 def address_list(value: str | None) -> bytes:
@@ -207,6 +219,7 @@ def envelope(ent: Entity) -> bytes:
 
 # -- body structure -----------------------------------------------------------------------------
 
+
 def _params(raw: str) -> tuple[str, list[tuple[str, str]]]:
     """Split ``type/sub; a=b; c="d"`` keeping the case of names and values."""
     pieces = _split_top(raw, ";")
@@ -253,14 +266,23 @@ def body_structure(ent: Entity, *, extensible: bool) -> bytes:
             out += b" " + _param_list(params) + b" " + _disposition(ent) + b" NIL NIL"
         return b"(" + out + b")"
     encoding = ent.field("Content-Transfer-Encoding") or "7BIT"
-    fields = [string(typ), string(sub), _param_list(params), nstring(ent.field("Content-ID")),
-              nstring(ent.field("Content-Description")), string(encoding.strip()),
-              str(ent.body_size).encode()]
+    fields = [
+        string(typ),
+        string(sub),
+        _param_list(params),
+        nstring(ent.field("Content-ID")),
+        nstring(ent.field("Content-Description")),
+        string(encoding.strip()),
+        str(ent.body_size).encode(),
+    ]
     lowered = (typ.lower(), sub.lower())
     if lowered == ("message", "rfc822"):
         inner = Message.from_bytes(ent.body_bytes()).root
-        fields += [envelope(inner), body_structure(inner, extensible=extensible),
-                   str(ent.body_lines()).encode()]
+        fields += [
+            envelope(inner),
+            body_structure(inner, extensible=extensible),
+            str(ent.body_lines()).encode(),
+        ]
     elif lowered[0] == "text":
         fields.append(str(ent.body_lines()).encode())
     if extensible:

@@ -100,7 +100,7 @@ def tag_of(line: bytes) -> str | None:
         head = head[:space]
     elif len(line) > MAX_TAG:
         return None
-    if not head or any(c < 0x21 or c > 0x7E or c in b"+*(){%\\\"" for c in head):
+    if not head or any(c < 0x21 or c > 0x7E or c in b'+*(){%\\"' for c in head):
         return None
     return head.decode("ascii")
 
@@ -108,10 +108,19 @@ def tag_of(line: bytes) -> str | None:
 class CommandFramer:
     """Splits input into commands with their literals; bounded memory whatever the input."""
 
-    def __init__(self, *, max_line: int, max_literal: int, max_append_literal: int,
-                 literal_limit: Callable[[bytes], LiteralLimit] | None = None) -> None:
-        for name, value in (("max_line", max_line), ("max_literal", max_literal),
-                            ("max_append_literal", max_append_literal)):
+    def __init__(
+        self,
+        *,
+        max_line: int,
+        max_literal: int,
+        max_append_literal: int,
+        literal_limit: Callable[[bytes], LiteralLimit] | None = None,
+    ) -> None:
+        for name, value in (
+            ("max_line", max_line),
+            ("max_literal", max_literal),
+            ("max_append_literal", max_append_literal),
+        ):
             if value < 1:
                 raise ValueError(f"{name}={value}: allowed >= 1")
         self.max_line = max_line
@@ -216,8 +225,9 @@ class CommandFramer:
         end = self._buf.find(b"\n")
         if end < 0:
             if len(self._buf) > self.max_line + 1:
-                self._start_discard(RefusalKind.LINE_TOO_LONG,
-                                    f"line longer than {self.max_line} octets")
+                self._start_discard(
+                    RefusalKind.LINE_TOO_LONG, f"line longer than {self.max_line} octets"
+                )
                 return True
             return False
         line = bytes(self._buf[:end])
@@ -227,13 +237,16 @@ class CommandFramer:
         if len(line) > self.max_line:
             tag = tag_of(bytes(self._text) + line)
             self._reset_command()
-            self._pending.append(Refused(tag, RefusalKind.LINE_TOO_LONG,
-                                         f"line longer than {self.max_line} octets"))
+            self._pending.append(
+                Refused(tag, RefusalKind.LINE_TOO_LONG, f"line longer than {self.max_line} octets")
+            )
             return True
         if b"\x00" in line:  # NUL marks literals in Framed.text and is never valid IMAP text
             tag = tag_of(bytes(self._text) + line)
             self._reset_command()
-            self._pending.append(Refused(tag, RefusalKind.NUL_OCTET, "NUL is not allowed in a command"))
+            self._pending.append(
+                Refused(tag, RefusalKind.NUL_OCTET, "NUL is not allowed in a command")
+            )
             return True
         m = _LITERAL_AT_END.search(line)
         if m is None:
@@ -253,9 +266,12 @@ class CommandFramer:
             kind = limit.kind
             if size <= limit.octets and kind is RefusalKind.LITERAL_TOO_LARGE:
                 kind = RefusalKind.COMMAND_TOO_LARGE
-            refusal = Refused(tag_of(bytes(self._text)), kind,
-                              f"literal of {size} octets; allowed at most {limit.octets} "
-                              f"{limit.detail}", sync)
+            refusal = Refused(
+                tag_of(bytes(self._text)),
+                kind,
+                f"literal of {size} octets; allowed at most {limit.octets} {limit.detail}",
+                sync,
+            )
             if sync or limit.fatal:  # the client will not send it (or nobody reads it): end here
                 self._reset_command()
                 self._pending.append(refusal)
@@ -265,8 +281,12 @@ class CommandFramer:
                 self._mode = _Mode.SKIP_LITERAL
             return True
         if len(self._text) > 4 * self.max_line:
-            refusal = Refused(tag_of(bytes(self._text)), RefusalKind.COMMAND_TOO_LARGE,
-                              f"command text longer than {4 * self.max_line} octets", sync)
+            refusal = Refused(
+                tag_of(bytes(self._text)),
+                RefusalKind.COMMAND_TOO_LARGE,
+                f"command text longer than {4 * self.max_line} octets",
+                sync,
+            )
             if sync:
                 self._reset_command()
                 self._pending.append(refusal)

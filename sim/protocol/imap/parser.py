@@ -22,7 +22,9 @@ _ASTRING_SPECIALS = _ATOM_SPECIALS - {ord("]")}
 _LIST_SPECIALS = _ATOM_SPECIALS - {ord("%"), ord("*"), ord("]")}
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH_INDEX = {m.upper(): i + 1 for i, m in enumerate(MONTHS)}
-_DATE_TIME = re.compile(r"^([ \d]\d)-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)$")
+_DATE_TIME = re.compile(
+    r"^([ \d]\d)-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)$"
+)
 
 
 class ParseError(Exception):
@@ -46,8 +48,9 @@ class SequenceSet:
     _star: tuple[int, int] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        explicit = sorted((min(a, b), max(a, b)) for a, b in self.ranges
-                          if a is not None and b is not None)
+        explicit = sorted(
+            (min(a, b), max(a, b)) for a, b in self.ranges if a is not None and b is not None
+        )
         merged: list[tuple[int, int]] = []
         for lo, hi in explicit:
             if merged and lo <= merged[-1][1] + 1:
@@ -73,7 +76,8 @@ class SequenceSet:
 
     def contains(self, number: int, largest: int) -> bool:
         if self._star is not None and min(self._star[0], largest) <= number <= max(
-                self._star[1], largest):
+            self._star[1], largest
+        ):
             return True
         i = bisect.bisect_right(self._starts, number) - 1
         return i >= 0 and number <= self._merged[i][1]
@@ -106,7 +110,7 @@ class Reader:
     def accept(self, token: bytes) -> bool:
         """Consume ``token`` (case-insensitive) if it is next."""
         end = self.pos + len(token)
-        if self.text[self.pos:end].upper() == token.upper():
+        if self.text[self.pos : end].upper() == token.upper():
             self.pos = end
             return True
         return False
@@ -127,7 +131,7 @@ class Reader:
         text = self.text
         while self.pos < len(text) and text[self.pos] not in forbidden and text[self.pos] < 0x80:
             self.pos += 1
-        return text[start:self.pos]
+        return text[start : self.pos]
 
     # -- tokens ----------------------------------------------------------------------------------
     def atom(self, what: str = "an atom") -> str:
@@ -146,7 +150,7 @@ class Reader:
         start = self.pos
         while self.pos < len(self.text) and 0x30 <= self.text[self.pos] <= 0x39:
             self.pos += 1
-        digits = self.text[start:self.pos]
+        digits = self.text[start : self.pos]
         if not digits:
             raise ParseError(f"expected {what} at octet {start}")
         if len(digits) > 10 or int(digits) > MAX_NUMBER:
@@ -180,7 +184,7 @@ class Reader:
                 return bytes(out)
             if c == 0x5C:
                 if self.pos >= len(text) or text[self.pos] not in (0x22, 0x5C):
-                    raise ParseError("only \\\\ and \\\" may be escaped in a quoted string")
+                    raise ParseError('only \\\\ and \\" may be escaped in a quoted string')
                 c = text[self.pos]
                 self.pos += 1
             elif c in (0x0D, 0x0A, LITERAL_MARK):
@@ -259,7 +263,9 @@ class Reader:
         quoted = self.accept(b'"')
         day = self.number(what="a day")
         self.expect(b"-")
-        month = _MONTH_INDEX.get(self.text[self.pos:self.pos + 3].decode("ascii", "replace").upper())
+        month = _MONTH_INDEX.get(
+            self.text[self.pos : self.pos + 3].decode("ascii", "replace").upper()
+        )
         if month is None:
             raise ParseError(f"expected a month (Jan..Dec) at octet {self.pos}")
         self.pos += 3
@@ -276,19 +282,27 @@ class Reader:
         raw = self.quoted().decode("ascii", "replace")
         m = _DATE_TIME.match(raw)
         if not m or m.group(2).upper() not in _MONTH_INDEX:
-            raise ParseError(f"date-time {raw[:40]!r}: expected \"dd-Mon-yyyy hh:mm:ss +zzzz\"")
+            raise ParseError(f'date-time {raw[:40]!r}: expected "dd-Mon-yyyy hh:mm:ss +zzzz"')
         sign = 1 if m.group(7) == "+" else -1
         zone = timezone(sign * timedelta(hours=int(m.group(8)), minutes=int(m.group(9))))
         try:
-            return datetime(int(m.group(3)), _MONTH_INDEX[m.group(2).upper()], int(m.group(1)),
-                            int(m.group(4)), int(m.group(5)), int(m.group(6)), tzinfo=zone)
+            return datetime(
+                int(m.group(3)),
+                _MONTH_INDEX[m.group(2).upper()],
+                int(m.group(1)),
+                int(m.group(4)),
+                int(m.group(5)),
+                int(m.group(6)),
+                tzinfo=zone,
+            )
         except ValueError as exc:
             raise ParseError(f"invalid date-time: {exc}") from None
 
 
 _RFC5322_DATE = re.compile(
     r"^\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{2,4})\s+(\d{1,2}):(\d\d)"
-    r"(?::(\d\d))?\s*([+-]\d{4})?")
+    r"(?::(\d\d))?\s*([+-]\d{4})?"
+)
 
 
 def parse_rfc5322_date(text: str) -> datetime | None:
@@ -307,8 +321,15 @@ def parse_rfc5322_date(text: str) -> datetime | None:
             return None
         zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
     try:
-        return datetime(year, _MONTH_INDEX[m.group(2).upper()], int(m.group(1)), int(m.group(4)),
-                        int(m.group(5)), int(m.group(6) or 0), tzinfo=zone)
+        return datetime(
+            year,
+            _MONTH_INDEX[m.group(2).upper()],
+            int(m.group(1)),
+            int(m.group(4)),
+            int(m.group(5)),
+            int(m.group(6) or 0),
+            tzinfo=zone,
+        )
     except ValueError:
         return None
 

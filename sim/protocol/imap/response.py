@@ -68,7 +68,7 @@ class _Reader:
         end = self.data.find(b"\r\n", self.pos)
         if end < 0:
             raise ResponseError("response without CRLF")
-        text = self.data[self.pos:end].decode("utf-8", "replace")
+        text = self.data[self.pos : end].decode("utf-8", "replace")
         self.pos = end + 2
         return text
 
@@ -110,11 +110,11 @@ class _Reader:
             end = data.find(b"}\r\n", self.pos)
             if end < 0:
                 raise ResponseError("bad literal prefix")
-            size = int(data[self.pos + 1:end].rstrip(b"+"))
+            size = int(data[self.pos + 1 : end].rstrip(b"+"))
             self.pos = end + 3
             if not self.payloads and _is_payload_name(previous):
                 return LiteralRef(size)
-            raw = data[self.pos:self.pos + size]
+            raw = data[self.pos : self.pos + size]
             self.pos += size
             return raw
         return self.atom()
@@ -152,9 +152,9 @@ class _Reader:
             self.pos = end + 1
             if self.pos < len(data) and data[self.pos] == _LANGLE:
                 self.pos = data.index(b">", self.pos) + 1
-        raw = data[start:self.pos]
+        raw = data[start : self.pos]
         if not raw:
-            raise ResponseError(f"unexpected octet {data[start:start + 1]!r}")
+            raise ResponseError(f"unexpected octet {data[start : start + 1]!r}")
         if raw.isdigit():
             return int(raw)
         if len(raw) == 3 and raw.upper() == b"NIL":
@@ -170,24 +170,24 @@ def parse_responses(data: bytes, *, payloads_present: bool = True) -> list[Respo
         tag_end = data.find(b" ", r.pos)
         line_end = data.find(b"\r\n", r.pos)
         if tag_end < 0 or (0 <= line_end < tag_end):
-            tag = data[r.pos:line_end].decode("utf-8", "replace")
+            tag = data[r.pos : line_end].decode("utf-8", "replace")
             r.pos = line_end + 2
             out.append(Response(tag, []))
             continue
-        tag = data[r.pos:tag_end].decode("utf-8", "replace")
+        tag = data[r.pos : tag_end].decode("utf-8", "replace")
         r.pos = tag_end + 1
         if tag == "+":
             out.append(Response(tag, [], text=r.line_rest()))
             continue
         word_end = min(x for x in (data.find(b" ", r.pos), data.find(b"\r\n", r.pos)) if x >= 0)
-        word = data[r.pos:word_end].decode("ascii", "replace")
+        word = data[r.pos : word_end].decode("ascii", "replace")
         if word.upper() in _STATUS:
-            r.pos = word_end + (1 if data[word_end:word_end + 1] == b" " else 0)
+            r.pos = word_end + (1 if data[word_end : word_end + 1] == b" " else 0)
             rest = r.line_rest()
             code = None
             if rest.startswith("["):
                 close = rest.find("]")
-                code, rest = rest[1:close], rest[close + 1:].lstrip(" ")
+                code, rest = rest[1:close], rest[close + 1 :].lstrip(" ")
             out.append(Response(tag, [Atom(word)], code, rest))
             continue
         out.append(Response(tag, r.tokens_to_eol()))
@@ -197,8 +197,14 @@ def parse_responses(data: bytes, *, payloads_present: bool = True) -> list[Respo
 def fetch_items(response: Response) -> tuple[int, dict[str, Token]] | None:
     """``* n FETCH (name value ...)`` as (n, {NAME: value}); None for other responses."""
     t = response.tokens
-    if (response.tag != "*" or len(t) != 3 or not isinstance(t[0], int)
-            or not isinstance(t[1], Atom) or t[1].upper() != "FETCH" or not isinstance(t[2], list)):
+    if (
+        response.tag != "*"
+        or len(t) != 3
+        or not isinstance(t[0], int)
+        or not isinstance(t[1], Atom)
+        or t[1].upper() != "FETCH"
+        or not isinstance(t[2], list)
+    ):
         return None
     pairs = t[2]
     items: dict[str, Token] = {}
@@ -240,8 +246,11 @@ def parts_of(structure: Token, prefix: str = "") -> list[PartInfo]:
     if not isinstance(typ, str) or not isinstance(sub, str) or not isinstance(size, int):
         raise ResponseError("bad type, subtype or size field")
     disposition = None
-    ext = 8 if typ.lower() == "text" else (10 if (typ.lower(), sub.lower()) == ("message", "rfc822")
-                                           else 7)
+    ext = (
+        8
+        if typ.lower() == "text"
+        else (10 if (typ.lower(), sub.lower()) == ("message", "rfc822") else 7)
+    )
     dsp = structure[ext + 1] if len(structure) > ext + 1 else None
     if isinstance(dsp, list) and dsp:
         disposition = dsp[0].lower() if isinstance(dsp[0], str) else None

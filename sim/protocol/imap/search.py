@@ -60,14 +60,24 @@ class Key(enum.Enum):
 
 
 _FLAG_KEYS = {
-    Key.ANSWERED: ("\\Answered", True), Key.DELETED: ("\\Deleted", True),
-    Key.DRAFT: ("\\Draft", True), Key.FLAGGED: ("\\Flagged", True), Key.SEEN: ("\\Seen", True),
-    Key.UNANSWERED: ("\\Answered", False), Key.UNDELETED: ("\\Deleted", False),
-    Key.UNDRAFT: ("\\Draft", False), Key.UNFLAGGED: ("\\Flagged", False),
+    Key.ANSWERED: ("\\Answered", True),
+    Key.DELETED: ("\\Deleted", True),
+    Key.DRAFT: ("\\Draft", True),
+    Key.FLAGGED: ("\\Flagged", True),
+    Key.SEEN: ("\\Seen", True),
+    Key.UNANSWERED: ("\\Answered", False),
+    Key.UNDELETED: ("\\Deleted", False),
+    Key.UNDRAFT: ("\\Draft", False),
+    Key.UNFLAGGED: ("\\Flagged", False),
     Key.UNSEEN: ("\\Seen", False),
 }
-_ADDRESS_KEYS = {Key.FROM: "From", Key.TO: "To", Key.CC: "Cc", Key.BCC: "Bcc",
-                 Key.SUBJECT: "Subject"}
+_ADDRESS_KEYS = {
+    Key.FROM: "From",
+    Key.TO: "To",
+    Key.CC: "Cc",
+    Key.BCC: "Bcc",
+    Key.SUBJECT: "Subject",
+}
 _DATE_KEYS = {Key.SINCE, Key.BEFORE, Key.ON, Key.SENTSINCE, Key.SENTBEFORE, Key.SENTON}
 
 

@@ -117,10 +117,23 @@ from .search import Candidate, UnsupportedCharset, matches, parse_search
 from .view import SelectedMailbox, flags_fetch
 
 SYSTEM_FLAGS = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
-_SPECIAL_USE = {"Sent": "\\Sent", "Trash": "\\Trash", "Drafts": "\\Drafts", "Junk": "\\Junk",
-                "Archive": "\\Archive"}
-_STATUS_ITEMS = ("MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE", "DELETED", "RECENT",
-                 "HIGHESTMODSEQ")
+_SPECIAL_USE = {
+    "Sent": "\\Sent",
+    "Trash": "\\Trash",
+    "Drafts": "\\Drafts",
+    "Junk": "\\Junk",
+    "Archive": "\\Archive",
+}
+_STATUS_ITEMS = (
+    "MESSAGES",
+    "UIDNEXT",
+    "UIDVALIDITY",
+    "UNSEEN",
+    "SIZE",
+    "DELETED",
+    "RECENT",
+    "HIGHESTMODSEQ",
+)
 _DEFAULT_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 MAX_PATTERN = 1024
 _CAPABILITY_SPELLING = {"IMAP4REV2": "IMAP4rev2"}
@@ -165,30 +178,49 @@ class ImapServer:
         self.idle_tag: str | None = None
         self.sasl_tag: str | None = None  # AUTHENTICATE waiting for the client's SASL response
         self.awaiting_tls = False
-        self._framer = CommandFramer(max_line=self.config.max_line,
-                                     max_literal=self.config.max_literal,
-                                     max_append_literal=self.config.max_append,
-                                     literal_limit=self._literal_limit)
+        self._framer = CommandFramer(
+            max_line=self.config.max_line,
+            max_literal=self.config.max_literal,
+            max_append_literal=self.config.max_append,
+            literal_limit=self._literal_limit,
+        )
         self._refused_literal = False  # a synchronising literal was refused before login
         self._events: list[ImapEvent] = []
-        code = f"[CAPABILITY {' '.join(self.capabilities())}] " if self.config.greeting_capability \
+        code = (
+            f"[CAPABILITY {' '.join(self.capabilities())}] "
+            if self.config.greeting_capability
             else ""
+        )
         self.outbox.write(f"* OK {code}{self.config.greeting}\r\n".encode())
         self._handlers: dict[ImapCommand, Callable[[str, Reader, bool], Reply]] = {
-            ImapCommand.CAPABILITY: self._capability, ImapCommand.NOOP: self._noop,
-            ImapCommand.LOGOUT: self._logout, ImapCommand.STARTTLS: self._starttls,
-            ImapCommand.LOGIN: self._login, ImapCommand.AUTHENTICATE: self._authenticate,
-            ImapCommand.ENABLE: self._enable, ImapCommand.SELECT: self._select,
-            ImapCommand.EXAMINE: self._select, ImapCommand.CREATE: self._create,
-            ImapCommand.DELETE: self._delete, ImapCommand.RENAME: self._rename,
-            ImapCommand.SUBSCRIBE: self._subscribe, ImapCommand.UNSUBSCRIBE: self._subscribe,
-            ImapCommand.LIST: self._list, ImapCommand.LSUB: self._list,
-            ImapCommand.NAMESPACE: self._namespace, ImapCommand.STATUS: self._status,
-            ImapCommand.APPEND: self._append, ImapCommand.IDLE: self._idle,
-            ImapCommand.CHECK: self._noop, ImapCommand.CLOSE: self._close,
-            ImapCommand.UNSELECT: self._close, ImapCommand.EXPUNGE: self._expunge,
-            ImapCommand.SEARCH: self._search, ImapCommand.FETCH: self._fetch,
-            ImapCommand.STORE: self._store, ImapCommand.COPY: self._copy,
+            ImapCommand.CAPABILITY: self._capability,
+            ImapCommand.NOOP: self._noop,
+            ImapCommand.LOGOUT: self._logout,
+            ImapCommand.STARTTLS: self._starttls,
+            ImapCommand.LOGIN: self._login,
+            ImapCommand.AUTHENTICATE: self._authenticate,
+            ImapCommand.ENABLE: self._enable,
+            ImapCommand.SELECT: self._select,
+            ImapCommand.EXAMINE: self._select,
+            ImapCommand.CREATE: self._create,
+            ImapCommand.DELETE: self._delete,
+            ImapCommand.RENAME: self._rename,
+            ImapCommand.SUBSCRIBE: self._subscribe,
+            ImapCommand.UNSUBSCRIBE: self._subscribe,
+            ImapCommand.LIST: self._list,
+            ImapCommand.LSUB: self._list,
+            ImapCommand.NAMESPACE: self._namespace,
+            ImapCommand.STATUS: self._status,
+            ImapCommand.APPEND: self._append,
+            ImapCommand.IDLE: self._idle,
+            ImapCommand.CHECK: self._noop,
+            ImapCommand.CLOSE: self._close,
+            ImapCommand.UNSELECT: self._close,
+            ImapCommand.EXPUNGE: self._expunge,
+            ImapCommand.SEARCH: self._search,
+            ImapCommand.FETCH: self._fetch,
+            ImapCommand.STORE: self._store,
+            ImapCommand.COPY: self._copy,
             ImapCommand.MOVE: self._copy,
         }
         self._current: ImapCommand | None = None
@@ -209,8 +241,16 @@ class ImapServer:
             elif self.config.auth_plain:
                 fixed += [c for c in ("AUTH=PLAIN", "SASL-IR") if c not in fixed]
             return fixed
-        caps = ["IMAP4rev1", "IMAP4rev2", "LITERAL+", "IDLE", "MOVE", "ENABLE", "NAMESPACE",
-                "UNSELECT"]
+        caps = [
+            "IMAP4rev1",
+            "IMAP4rev2",
+            "LITERAL+",
+            "IDLE",
+            "MOVE",
+            "ENABLE",
+            "NAMESPACE",
+            "UNSELECT",
+        ]
         if self.config.uidplus:
             caps.append("UIDPLUS")
         if self.config.condstore:
@@ -258,8 +298,12 @@ class ImapServer:
         buffer megabytes); the large APPEND limit only once authenticated, and within the quota."""
         cfg = self.config
         if self.state is ImapState.NOT_AUTHENTICATED:
-            return LiteralLimit(cfg.max_preauth_literal, RefusalKind.PREAUTH_LITERAL,
-                                "before authentication", fatal=True)
+            return LiteralLimit(
+                cfg.max_preauth_literal,
+                RefusalKind.PREAUTH_LITERAL,
+                "before authentication",
+                fatal=True,
+            )
         head = text[:64].split(b" ")
         if len(head) > 1 and head[1].upper() == b"APPEND" and self.account is not None:
             room = max(0, cfg.quota - self.account.size)
@@ -295,8 +339,11 @@ class ImapServer:
     def _literal_withheld(self, item: ContinuationNeeded | Refused | Framed) -> bool:
         """After refusing a literal before login: is the next input a command (the client obeyed)
         rather than the refused octets?  Only the first line after the refusal is checked."""
-        text = self._framer.partial if isinstance(item, ContinuationNeeded) else (
-            item.text if isinstance(item, Framed) else b"")
+        text = (
+            self._framer.partial
+            if isinstance(item, ContinuationNeeded)
+            else (item.text if isinstance(item, Framed) else b"")
+        )
         self._refused_literal = False
         words = text.split(b" ", 2)
         if len(words) < 2 or tag_of(text) is None:
@@ -374,8 +421,12 @@ class ImapServer:
             self._finish(tag, None, False, Reply(Status.BAD, f"unknown command {word[:30]}"))
             return
         if command not in LEGAL_COMMANDS[self.state]:
-            self._finish(tag, command, False,
-                         Reply(Status.BAD, f"{command.value} not allowed in state {self.state.value}"))
+            self._finish(
+                tag,
+                command,
+                False,
+                Reply(Status.BAD, f"{command.value} not allowed in state {self.state.value}"),
+            )
             return
         uid = False
         if command is ImapCommand.UID:
@@ -384,14 +435,25 @@ class ImapServer:
                 sub = reader.atom("a UID command").upper()
                 command = ImapCommand(sub)
             except (ParseError, ValueError):
-                self._finish(tag, ImapCommand.UID, False,
-                             Reply(Status.BAD, "UID must be followed by FETCH, STORE, COPY, MOVE, "
-                                               "SEARCH or EXPUNGE"))
+                self._finish(
+                    tag,
+                    ImapCommand.UID,
+                    False,
+                    Reply(
+                        Status.BAD,
+                        "UID must be followed by FETCH, STORE, COPY, MOVE, SEARCH or EXPUNGE",
+                    ),
+                )
                 return
-            if command not in UID_SUBCOMMANDS or (command is ImapCommand.EXPUNGE
-                                                  and not self.config.uidplus):
-                self._finish(tag, ImapCommand.UID, False,
-                             Reply(Status.BAD, f"UID {command.value} is not a UID command"))
+            if command not in UID_SUBCOMMANDS or (
+                command is ImapCommand.EXPUNGE and not self.config.uidplus
+            ):
+                self._finish(
+                    tag,
+                    ImapCommand.UID,
+                    False,
+                    Reply(Status.BAD, f"UID {command.value} is not a UID command"),
+                )
                 return
             uid = True
         self._current = command
@@ -418,8 +480,9 @@ class ImapServer:
             self._events.append(ConnectionClosed(CloseReason.LOGOUT))
             return
         if self.selected is not None and reply.status is not Status.BAD:
-            self._catch_up(expunge_allowed=uid or command not in EXPUNGE_FORBIDDEN,
-                           while_idle=False)
+            self._catch_up(
+                expunge_allowed=uid or command not in EXPUNGE_FORBIDDEN, while_idle=False
+            )
         self._finish(tag, command, uid, reply)
 
     def _finish(self, tag: str, command: ImapCommand | None, uid: bool, reply: Reply) -> None:
@@ -433,11 +496,22 @@ class ImapServer:
 
     def _catch_up(self, *, expunge_allowed: bool, while_idle: bool) -> None:
         assert self.selected is not None
-        result = self.selected.catch_up(self.outbox, expunge_allowed=expunge_allowed,
-                                        modseq=self._condstore, qresync=self._qresync)
+        result = self.selected.catch_up(
+            self.outbox,
+            expunge_allowed=expunge_allowed,
+            modseq=self._condstore,
+            qresync=self._qresync,
+        )
         if result.any:
-            self._events.append(UpdatesSent(self.selected.name, len(result.expunged),
-                                            result.flag_updates, result.exists, while_idle))
+            self._events.append(
+                UpdatesSent(
+                    self.selected.name,
+                    len(result.expunged),
+                    result.flag_updates,
+                    result.exists,
+                    while_idle,
+                )
+            )
 
     @property
     def _condstore(self) -> bool:
@@ -456,8 +530,9 @@ class ImapServer:
         if not self.config.condstore:
             raise ParseError("CONDSTORE is not offered by this server")
         if not self._condstore and self.selected is not None:
-            self.outbox.write(b"* OK [HIGHESTMODSEQ %d] Highest\r\n"
-                              % self.selected.mailbox.highestmodseq)
+            self.outbox.write(
+                b"* OK [HIGHESTMODSEQ %d] Highest\r\n" % self.selected.mailbox.highestmodseq
+            )
         self.enabled.add("CONDSTORE")
 
     def _login_allowed(self) -> bool:
@@ -535,8 +610,9 @@ class ImapServer:
             return Reply(Status.NO, f"unsupported mechanism {mechanism[:30]}", "CANNOT")
         if not self._login_allowed():
             self._events.append(LoginFailed("", "cleartext login disabled"))
-            return Reply(Status.NO, "authentication is disabled until TLS is active",
-                         "PRIVACYREQUIRED")
+            return Reply(
+                Status.NO, "authentication is disabled until TLS is active", "PRIVACYREQUIRED"
+            )
         if initial is None:
             self.sasl_tag = tag
             self.outbox.write(b"+ \r\n")  # an empty challenge: PLAIN has none (RFC 4616 §2)
@@ -621,8 +697,10 @@ class ImapServer:
             out.write(f"* OK [PERMANENTFLAGS ()] {self.config.read_only_text}\r\n".encode())
         else:
             permanent = " ".join(list(SYSTEM_FLAGS) + keywords + ["\\*"])
-            out.write(f"* OK [PERMANENTFLAGS ({permanent})] {self.config.flags_permitted_text}"
-                      "\r\n".encode())
+            out.write(
+                f"* OK [PERMANENTFLAGS ({permanent})] {self.config.flags_permitted_text}"
+                "\r\n".encode()
+            )
         out.write(b"* OK [UIDVALIDITY %d] UIDs valid\r\n" % box.uidvalidity)
         out.write(b"* OK [UIDNEXT %d] Predicted next UID\r\n" % box.uidnext)
         if self._condstore:
@@ -644,8 +722,9 @@ class ImapServer:
         0: this server keeps no \\Recent, which RFC 9051 removed) and ``[UNSEEN n]``, the first
         unseen message, when there is one."""
         self.outbox.write(b"* 0 RECENT\r\n")
-        first = next((seq for seq, m in enumerate(sel.view, start=1) if "\\Seen" not in m.flags),
-                     None)
+        first = next(
+            (seq for seq, m in enumerate(sel.view, start=1) if "\\Seen" not in m.flags), None
+        )
         if first is not None:
             self.outbox.write(b"* OK [UNSEEN %d] First unseen.\r\n" % first)  # Dovecot's text
 
@@ -682,8 +761,11 @@ class ImapServer:
     def _resync(self, sel: SelectedMailbox, modseq: int, known: SequenceSet | None) -> None:
         """QRESYNC: what vanished and what changed since ``modseq``, in one response."""
         largest = sel.view[-1].uid if sel.view else 0
-        vanished = [u for u in sel.vanished_since(modseq)
-                    if known is None or known.contains(u, max(largest, u))]
+        vanished = [
+            u
+            for u in sel.vanished_since(modseq)
+            if known is None or known.contains(u, max(largest, u))
+        ]
         if vanished:
             self.outbox.write(b"* VANISHED (EARLIER) %s\r\n" % uid_ranges(vanished).encode())
         for seq, stored in enumerate(sel.view, start=1):
@@ -770,8 +852,10 @@ class ImapServer:
                     r.sp()
                     status_items = self._status_items(r)
                 elif word not in ("SUBSCRIBED", "CHILDREN"):
-                    raise ParseError(f"unknown LIST return option {word[:30]!r}; allowed: "
-                                     "SUBSCRIBED CHILDREN STATUS")
+                    raise ParseError(
+                        f"unknown LIST return option {word[:30]!r}; allowed: "
+                        "SUBSCRIBED CHILDREN STATUS"
+                    )
                 returns.add(word)
         r.end()
         verb = b"LSUB" if lsub else b"LIST"
@@ -781,19 +865,25 @@ class ImapServer:
         full = [reference + p for p in patterns if p]
         for pattern in full:
             if len(pattern) > MAX_PATTERN:
-                raise ParseError(f"LIST pattern of {len(pattern)} characters; allowed {MAX_PATTERN}")
+                raise ParseError(
+                    f"LIST pattern of {len(pattern)} characters; allowed {MAX_PATTERN}"
+                )
         account = self._need_account()
         names = set(account.mailboxes)
         # every proper ancestor of a name: a mailbox has children exactly when it is one of them
-        parents = {DELIMITER.join(n.split(DELIMITER)[:i]) for n in names
-                   for i in range(1, n.count(DELIMITER) + 1)}
+        parents = {
+            DELIMITER.join(n.split(DELIMITER)[:i])
+            for n in names
+            for i in range(1, n.count(DELIMITER) + 1)
+        }
         subscribed = {n for n in names if account.mailboxes[n].subscribed}
         matchers = [(ListPattern(p), ListPattern(p.upper())) for p in full]
         only_subscribed = lsub or "SUBSCRIBED" in select
         show_subscribed = "SUBSCRIBED" in select or "SUBSCRIBED" in returns
         for name in sorted(names | parents, key=lambda n: (n != INBOX, n)):
-            if not any(m.matches(name) or (name == INBOX and up.matches(INBOX))
-                       for m, up in matchers):
+            if not any(
+                m.matches(name) or (name == INBOX and up.matches(INBOX)) for m, up in matchers
+            ):
                 continue
             extra = b""
             if only_subscribed and name not in subscribed:
@@ -801,7 +891,8 @@ class ImapServer:
                     continue
                 if not lsub:  # RFC 5258 §3.5: shown only for its subscribed descendants
                     if "RECURSIVEMATCH" not in select or not any(
-                            s.startswith(name + DELIMITER) for s in subscribed):
+                        s.startswith(name + DELIMITER) for s in subscribed
+                    ):
                         continue
                     extra = b' ("CHILDINFO" ("SUBSCRIBED"))'
             attrs: list[str] = []
@@ -812,8 +903,16 @@ class ImapServer:
             attrs.append("\\HasChildren" if name in parents else "\\HasNoChildren")
             if name in _SPECIAL_USE:
                 attrs.append(_SPECIAL_USE[name])
-            self.outbox.write(b"* " + verb + b" (" + " ".join(attrs).encode() + b') "/" '
-                              + fmt.astring(name) + extra + b"\r\n")
+            self.outbox.write(
+                b"* "
+                + verb
+                + b" ("
+                + " ".join(attrs).encode()
+                + b') "/" '
+                + fmt.astring(name)
+                + extra
+                + b"\r\n"
+            )
             if status_items and name in names:  # RFC 9051 §6.3.9.2: after its LIST line
                 self.outbox.write(self._status_line(account.mailboxes[name], status_items))
         return self._ok(verb.decode())
@@ -851,10 +950,14 @@ class ImapServer:
     @staticmethod
     def _status_line(box: Mailbox, items: list[str]) -> bytes:
         values = {
-            "MESSAGES": len(box.messages), "UIDNEXT": box.uidnext, "UIDVALIDITY": box.uidvalidity,
+            "MESSAGES": len(box.messages),
+            "UIDNEXT": box.uidnext,
+            "UIDVALIDITY": box.uidvalidity,
             "UNSEEN": sum(1 for m in box.messages if "\\Seen" not in m.flags),
-            "SIZE": box.size, "DELETED": sum(1 for m in box.messages if "\\Deleted" in m.flags),
-            "RECENT": 0, "HIGHESTMODSEQ": box.highestmodseq,
+            "SIZE": box.size,
+            "DELETED": sum(1 for m in box.messages if "\\Deleted" in m.flags),
+            "RECENT": 0,
+            "HIGHESTMODSEQ": box.highestmodseq,
         }
         body = " ".join(f"{item} {values[item]}" for item in items)
         return b"* STATUS " + fmt.astring(box.name) + f" ({body})\r\n".encode()
@@ -915,7 +1018,8 @@ class ImapServer:
         removed: list[int] = []
         if self._current is ImapCommand.CLOSE and not sel.read_only:
             removed = sel.mailbox.expunge(
-                [m.uid for m in sel.mailbox.messages if "\\Deleted" in m.flags])
+                [m.uid for m in sel.mailbox.messages if "\\Deleted" in m.flags]
+            )
         self.selected = None
         self._set_state(ImapState.AUTHENTICATED)
         self._events.append(MailboxClosed(sel.name, len(removed)))
@@ -932,8 +1036,11 @@ class ImapServer:
         r.end()
         if sel.read_only:
             raise _No("mailbox is read-only", "READ-ONLY")
-        doomed = [m.uid for m in sel.mailbox.messages if "\\Deleted" in m.flags
-                  and (wanted is None or m.uid in wanted)]
+        doomed = [
+            m.uid
+            for m in sel.mailbox.messages
+            if "\\Deleted" in m.flags and (wanted is None or m.uid in wanted)
+        ]
         removed = sel.mailbox.expunge(doomed)
         if removed:
             self._events.append(MessagesExpunged(sel.name, tuple(removed)))
@@ -952,8 +1059,11 @@ class ImapServer:
         r.end()
         max_seq = sel.exists
         max_uid = sel.view[-1].uid if sel.view else 0
-        found = [(seq, m) for seq, m in enumerate(sel.view, start=1)
-                 if matches(criterion, Candidate(seq, m, max_seq, max_uid, sel.saved))]
+        found = [
+            (seq, m)
+            for seq, m in enumerate(sel.view, start=1)
+            if matches(criterion, Candidate(seq, m, max_seq, max_uid, sel.saved))
+        ]
         hits = [m.uid if uid else seq for seq, m in found]
         if options is None and not self._rev2:
             self.outbox.write(b"* SEARCH" + b"".join(b" %d" % n for n in hits) + b"\r\n")
@@ -964,14 +1074,21 @@ class ImapServer:
             # §6.4.4.2); otherwise every match
             if wanted - {"SAVE"} and wanted - {"SAVE"} <= {"MIN", "MAX"}:
                 ends = ([found[0]] if "MIN" in wanted and found else []) + (
-                    [found[-1]] if "MAX" in wanted and found else [])
+                    [found[-1]] if "MAX" in wanted and found else []
+                )
                 sel.saved = frozenset(m.uid for _, m in ends)
             else:
                 sel.saved = frozenset(m.uid for _, m in found)
         results = esearch_results(wanted, hits)
         if wanted != {"SAVE"}:  # SAVE alone asks for no ESEARCH response at all
-            self.outbox.write(b'* ESEARCH (TAG "' + tag.encode() + b'")' + (b" UID" if uid else b"")
-                              + results.encode() + b"\r\n")
+            self.outbox.write(
+                b'* ESEARCH (TAG "'
+                + tag.encode()
+                + b'")'
+                + (b" UID" if uid else b"")
+                + results.encode()
+                + b"\r\n"
+            )
         return self._ok("UID SEARCH" if uid else "SEARCH")
 
     def _fetch(self, tag: str, r: Reader, uid: bool) -> Reply:
@@ -990,8 +1107,11 @@ class ImapServer:
         if modifiers.vanished:
             assert modifiers.changed_since is not None
             largest = sel.view[-1].uid if sel.view else 0
-            gone = [u for u in sel.vanished_since(modifiers.changed_since)
-                    if (u in sel.saved if numbers.saved else numbers.contains(u, max(largest, u)))]
+            gone = [
+                u
+                for u in sel.vanished_since(modifiers.changed_since)
+                if (u in sel.saved if numbers.saved else numbers.contains(u, max(largest, u)))
+            ]
             if gone:
                 self.outbox.write(b"* VANISHED (EARLIER) %s\r\n" % uid_ranges(gone).encode())
         if modifiers.changed_since is not None:
@@ -1003,8 +1123,9 @@ class ImapServer:
                 try:
                     check_binary(stored.message, items)
                 except UnknownEncoding as exc:
-                    raise _No(f"cannot decode Content-Transfer-Encoding {str(exc)[:30]}",
-                              "UNKNOWN-CTE") from None
+                    raise _No(
+                        f"cannot decode Content-Transfer-Encoding {str(exc)[:30]}", "UNKNOWN-CTE"
+                    ) from None
         sets_seen = not sel.read_only and any(i.sets_seen for i in items)
         seen_set: list[int] = []
         for seq, stored in chosen:
@@ -1014,11 +1135,19 @@ class ImapServer:
                     sel.own.add(stored.modseq)
                 seen_set.append(stored.uid)
                 add_flags = True
-            write_fetch(self.outbox, seq, stored, items, add_uid=uid or self._qresync,
-                        add_flags=add_flags, add_modseq=self._condstore and (
-                            add_flags or any(i.kind is FetchKind.FLAGS for i in items)))
-        self._events.append(MessagesFetched(sel.name, tuple(m.uid for _, m in chosen),
-                                            tuple(seen_set)))
+            write_fetch(
+                self.outbox,
+                seq,
+                stored,
+                items,
+                add_uid=uid or self._qresync,
+                add_flags=add_flags,
+                add_modseq=self._condstore
+                and (add_flags or any(i.kind is FetchKind.FLAGS for i in items)),
+            )
+        self._events.append(
+            MessagesFetched(sel.name, tuple(m.uid for _, m in chosen), tuple(seen_set))
+        )
         return self._ok("UID FETCH" if uid else "FETCH")
 
     def _store_flags(self, flags: list[str]) -> list[str]:
@@ -1061,8 +1190,9 @@ class ImapServer:
                     sel.own.add(stored.modseq)
                     changed.append(stored.uid)
             if not silent:
-                self.outbox.write(flags_fetch(seq, stored, uid=uid or self._qresync,
-                                              modseq=self._condstore))
+                self.outbox.write(
+                    flags_fetch(seq, stored, uid=uid or self._qresync, modseq=self._condstore)
+                )
         self._events.append(FlagsStored(sel.name, tuple(changed)))
         return self._ok("UID STORE" if uid else "STORE", f"{base} completed")
 
@@ -1088,8 +1218,9 @@ class ImapServer:
         code = None
         if self.config.uidplus and chosen:
             code = f"COPYUID {target.uidvalidity} {uid_ranges(src)} {uid_ranges(new_uids)}"
-        self._events.append(MessagesCopied(sel.name, target.name, tuple(src), tuple(new_uids),
-                                           move))
+        self._events.append(
+            MessagesCopied(sel.name, target.name, tuple(src), tuple(new_uids), move)
+        )
         word = ("UID " if uid else "") + ("MOVE" if move else "COPY")
         if move:
             if code:
@@ -1130,8 +1261,9 @@ def _search_return(r: Reader) -> set[str] | None:
             r.sp()
         word = r.atom("a search return option").upper()
         if word not in _RETURN_OPTIONS:
-            raise ParseError(f"unknown search return option {word[:30]!r}; allowed: "
-                             + " ".join(_RETURN_OPTIONS))
+            raise ParseError(
+                f"unknown search return option {word[:30]!r}; allowed: " + " ".join(_RETURN_OPTIONS)
+            )
         options.add(word)
     r.sp()
     return options

@@ -67,7 +67,7 @@ class SelectedMailbox:
 
     def _read_log(self) -> None:
         changes = self.mailbox.changes
-        for ch in changes[self.log_position:]:
+        for ch in changes[self.log_position :]:
             if ch.kind is ChangeKind.EXPUNGE:
                 self._gone.add(ch.uid)
             elif ch.kind is ChangeKind.FLAGS:
@@ -77,8 +77,9 @@ class SelectedMailbox:
                     self._flags_dirty.add(ch.uid)
         self.log_position = len(changes)
 
-    def catch_up(self, out: Outbox, *, expunge_allowed: bool, modseq: bool = False,
-                 qresync: bool = False) -> CatchUp:
+    def catch_up(
+        self, out: Outbox, *, expunge_allowed: bool, modseq: bool = False, qresync: bool = False
+    ) -> CatchUp:
         """Write untagged updates for changes since the last catch-up; returns what was sent.
 
         With CONDSTORE (``modseq``) flag updates carry MODSEQ; with QRESYNC they carry the UID
@@ -111,7 +112,7 @@ class SelectedMailbox:
             self._flags_dirty.clear()
         last = self.view[-1].uid if self.view else 0
         messages = self.mailbox.messages
-        fresh = messages[bisect.bisect_right(messages, last, key=lambda m: m.uid):]
+        fresh = messages[bisect.bisect_right(messages, last, key=lambda m: m.uid) :]
         if fresh:
             self.view.extend(fresh)
             self._index = None
@@ -121,8 +122,13 @@ class SelectedMailbox:
 
     def vanished_since(self, modseq: int) -> list[int]:
         """UIDs expunged after ``modseq`` (from the change log), ascending."""
-        return sorted({ch.uid for ch in self.mailbox.changes
-                       if ch.kind is ChangeKind.EXPUNGE and ch.modseq > modseq})
+        return sorted(
+            {
+                ch.uid
+                for ch in self.mailbox.changes
+                if ch.kind is ChangeKind.EXPUNGE and ch.modseq > modseq
+            }
+        )
 
     def by_sequence(self, numbers: SequenceSet) -> list[tuple[int, StoredMessage]]:
         """(seq, message) for a sequence set; a number beyond the view is a client error (BAD)."""
