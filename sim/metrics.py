@@ -241,12 +241,30 @@ class Recorder:
             self.s_cons.extend([_share(ta + th, te + tp)] * k)
             self.s_cov.extend([_share(tc, te)] * k)
             self.s_agr.extend([_share(ta, tc)] * k)
-        # per-device running sums (campus: 1500 devices at every grid point); the same float
-        # expressions as written per device, with the lists held in locals
+        self.add_device_means(k)
+        if not self.keep_device_series:
+            return
+        if self.sync is not None:
+            self.sync()
+        self.append_device_series(k)
+
+    def add_device_means(self, k: int, lo: int = 0, hi: int | None = None) -> None:
+        """Add ``k`` grid points of devices ``lo..hi`` to their running time-average sums (a
+        shard adds its own devices only, ``sim.shard``)."""
+        cols: tuple[list[int], ...] = (
+            self.exist,
+            self.covered,
+            self.agree,
+            self.dpairs,
+            self.dhidden,
+        )
+        if lo or hi is not None:
+            cols = tuple(col[lo:hi] for col in cols)
+        # campus: 1500 devices at every grid point; the lists are held in locals
         sum_cons, cnt_cons = self.sum_cons, self.cnt_cons
         sum_cov, cnt_cov = self.sum_cov, self.cnt_cov
         sum_agr, cnt_agr = self.sum_agr, self.cnt_agr
-        for d, (e, c, a, p, h) in enumerate(zip(ex, cv, ag, dp, dh)):
+        for d, (e, c, a, p, h) in enumerate(zip(*cols), lo):
             pairs = e + p
             if pairs:
                 sum_cons[d] += k * (a + h) / pairs
@@ -257,13 +275,19 @@ class Recorder:
             if c:
                 sum_agr[d] += k * a / c
                 cnt_agr[d] += k
-        if not self.keep_device_series:
-            return
-        if self.sync is not None:
-            self.sync()
+
+    def append_device_series(self, k: int, lo: int = 0, hi: int | None = None) -> None:
+        """Append ``k`` grid points of devices ``lo..hi``'s current state to their series."""
+        ex, cv, ag, dp, dh = self.exist, self.covered, self.agree, self.dpairs, self.dhidden
         up, down, dev_bytes = self.up, self.down, self.dev_bytes
-        series = zip(self.d_store, self.d_cons, self.d_cov, self.d_agr, self.d_wire)
-        for d, (store, cons, cov, agr, wire) in enumerate(series):
+        series = zip(
+            self.d_store[lo:hi],
+            self.d_cons[lo:hi],
+            self.d_cov[lo:hi],
+            self.d_agr[lo:hi],
+            self.d_wire[lo:hi],
+        )
+        for d, (store, cons, cov, agr, wire) in enumerate(series, lo):
             e, c, a = ex[d], cv[d], ag[d]
             if k == 1:
                 store.append(dev_bytes[d])

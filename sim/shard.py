@@ -146,32 +146,12 @@ class _ShardRecorder(Recorder):
         self.snaps.append(tuple(array("q", x) for x in (ex, cv, ag, dp, dh)))
         # the devices' time-averages over this shard's own chunks, as Recorder._sample adds
         # them: the merge keeps them when one run's chunks are the same (the usual case)
-        sum_cons, cnt_cons = self.sum_cons, self.cnt_cons
-        sum_cov, cnt_cov = self.sum_cov, self.cnt_cov
-        sum_agr, cnt_agr = self.sum_agr, self.cnt_agr
-        for d, (e, c, a, p, h) in enumerate(zip(ex, cv, ag, dp, dh), lo):
-            pairs = e + p
-            if pairs:
-                sum_cons[d] += k * (a + h) / pairs
-                cnt_cons[d] += k
-            if e:
-                sum_cov[d] += k * c / e
-                cnt_cov[d] += k
-            if c:
-                sum_agr[d] += k * a / c
-                cnt_agr[d] += k
+        self.add_device_means(k, lo, hi)
         if not self.keep_device_series:
             return
         if self.sync is not None:
             self.sync()
-        for d in range(lo, hi):
-            self.d_store[d].extend([self.dev_bytes[d]] * k)
-            self.d_cons[d].extend(
-                [share(self.agree[d] + self.dhidden[d], self.exist[d] + self.dpairs[d])] * k
-            )
-            self.d_cov[d].extend([share(self.covered[d], self.exist[d])] * k)
-            self.d_agr[d].extend([share(self.agree[d], self.covered[d])] * k)
-            self.d_wire[d].extend([sum(self.up[d]) + sum(self.down[d])] * k)
+        self.append_device_series(k, lo, hi)
 
 
 class _ShardWorld(World):
