@@ -366,18 +366,19 @@ def lab(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
-# `run.py test --quick`: everything but the tests that take minutes (pyproject.toml's markers),
-# on two processes (pytest-xdist; a file's tests, a notebook's cells above all, stay together)
+# `run.py test --quick`: everything but the tests that take minutes (pyproject.toml's markers)
 QUICK_MARKS = "not browser and not delivery and not slow and not long_property"
-QUICK_WORKERS = ["-n", "2", "--dist", "loadfile"]
+# both tiers run on two processes (pytest-xdist; a file's tests, a notebook's cells above all,
+# stay together in one process)
+TEST_WORKERS = ["-n", "2", "--dist", "loadfile"]
 
 
 def test_command(python: Path, extra: list[str], quick: bool = False) -> list[str]:
     """pytest over tests/ plus nbval (lax) over the lessons, when there are lessons; ``quick``
     leaves out the browser, delivery, slow and long property tests (the lessons still run)."""
-    command = [str(python), "-m", "pytest", "tests", "-p", "no:cacheprovider"]
+    command = [str(python), "-m", "pytest", "tests", "-p", "no:cacheprovider", *TEST_WORKERS]
     if quick:
-        command += ["-m", QUICK_MARKS, *QUICK_WORKERS]
+        command += ["-m", QUICK_MARKS]
     if sorted(NOTEBOOKS.glob("*.ipynb")):
         command += ["--nbval-lax", "--nbval-current-env", "notebooks"]
     return command + extra

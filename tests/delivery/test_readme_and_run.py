@@ -94,6 +94,10 @@ def test_run_py_test_command_adds_the_lessons_only_when_there_are_some(tmp_path,
         "tests",
         "-p",
         "no:cacheprovider",
+        "-n",
+        "2",
+        "--dist",
+        "loadfile",
         "-x",
     ]
     (tmp_path / "00_welcome.ipynb").write_text("{}")
@@ -291,4 +295,6 @@ def test_run_py_test_quick_leaves_out_the_slow_marks_and_passes_the_rest(monkeyp
     assert pytest_command[pytest_command.index("-n") + 1] == "2"
     assert pytest_command[-2:] == ["-k", "layers"]
     run_py.main(["test"])
-    assert "-m" not in seen["commands"][-1][3:]  # the full tier selects nothing out
+    full = seen["commands"][-1]
+    assert "-m" not in full[3:]  # the full tier selects nothing out
+    assert full[full.index("-n") + 1] == "2"  # and runs on two processes as well
