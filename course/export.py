@@ -15,11 +15,13 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from course import style
 from course.dashboards.base import FigureDrawer
+from course.lessons import NUMBERS, entry
 
 __all__ = ["EXPORT_LESSONS", "SLIDE_PIXELS", "export_figures", "lesson_figures", "parse_lessons"]
 
 SLIDE_PIXELS = (1920, 1080)
-EXPORT_LESSONS = tuple(range(12))
+EXPORT_LESSONS = NUMBERS
+_RANGE = f"{NUMBERS[0]}..{NUMBERS[-1]}"
 
 
 def parse_lessons(text: str) -> tuple[int, ...]:
@@ -32,10 +34,10 @@ def parse_lessons(text: str) -> tuple[int, ...]:
             n = int(part)
         except ValueError:
             raise ValueError(
-                f"--lessons: {part!r} is not a lesson number (allowed 0..11)"
+                f"--lessons: {part!r} is not a lesson number (allowed {_RANGE})"
             ) from None
         if n not in EXPORT_LESSONS:
-            raise ValueError(f"--lessons: {n} is outside the allowed range 0..11")
+            raise ValueError(f"--lessons: {n} is outside the allowed range {_RANGE}")
         out.append(n)
     return tuple(dict.fromkeys(out))
 
@@ -47,35 +49,10 @@ def lesson_figures(n: int) -> list[tuple[str, FigureDrawer]]:
 
 def captioned_figures(n: int) -> list[tuple[str, FigureDrawer, str]]:
     """:func:`lesson_figures` with each figure's caption: the lesson, the scenario and settings
-    it was drawn from, and the assumptions its numbers rest on."""
-    if n in range(1, 11):
-        from course.dashboards import make
-
-        board = make(n)
-        return [(name, drawer, board.caption(name)) for name, drawer in board.key_figures()]
-    if n == 0:
-        from course.dashboards.overview import overview_figures
-
-        return [(name, drawer, OVERVIEW_CAPTION) for name, drawer in overview_figures()]
-    if n == 11:
-        from course.wire import wire_figures
-
-        return [(name, drawer, WIRE_CAPTION) for name, drawer in wire_figures()]
-    raise ValueError(f"lesson_figures: n must be in 0..11, got {n!r}")
-
-
-OVERVIEW_CAPTION = (
-    "Lesson 0, the model in five minutes. Model run: POP3 and IMAP on the same simulated trace of "
-    "preset 'family' (one user with a phone, a laptop and a desktop), 7 days, seed 1, default "
-    "settings. Assumptions: the model's documented defaults (message sizes and rates, online "
-    "hours, client policies, TLS)."
-)
-WIRE_CAPTION = (
-    "Lesson 11, on the wire. Bytes of each command and its reply as the project's POP3 and IMAP "
-    "engines write them in the 'typical' transcripts of python -m sim transcript (the same "
-    "engines serve real clients); protocol bytes only: TCP and TLS overhead are not in these "
-    "counts."
-)
+    it was drawn from, and the assumptions its numbers rest on (see :mod:`course.lessons`)."""
+    if n not in EXPORT_LESSONS:
+        raise ValueError(f"lesson_figures: n must be in {_RANGE}, got {n!r}")
+    return entry(n).key_figures()
 
 
 def export_figures(

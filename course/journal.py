@@ -25,7 +25,6 @@ from typing import Any
 __all__ = ["ENV", "Journal", "journal", "journal_path", "shown_path"]
 
 ENV = "POPIMAP_JOURNAL"
-LESSONS = tuple(range(12))
 
 
 def journal_path() -> Path:
@@ -160,8 +159,9 @@ def progress_widget(on_start_over: Callable[[], None] | None = None) -> Any:
     import ipywidgets as w
 
     from course.content import lesson as load_content
+    from course.lessons import NUMBERS
 
-    questions = {n: len(load_content(n).quiz) for n in LESSONS}
+    questions = {n: len(load_content(n).quiz) for n in NUMBERS}
     table = w.HTML(progress_text(journal().summary(questions)))
     button = w.Button(
         description="Start over", button_style="warning", layout=w.Layout(width="140px")

@@ -112,7 +112,9 @@ class Lesson:
 
     def dashboard(self, **values: Any) -> ipywidgets.Widget:
         """The lesson's dashboard widget; ``values`` override control defaults (e.g. ``days=14``)."""
-        if self.number == 11:
+        from course.lessons import entry
+
+        if entry(self.number).view == "transcript":
             return self.transcript(**values)
         board = self.make_dashboard(**values)
         return board.widget()
@@ -199,16 +201,12 @@ class Lesson:
 
     def make_dashboard(self, **values: Any) -> Dashboard:
         """The dashboard object itself (no widgets): ``d.set(...)``, ``d.summary_text``, ``d.figure``."""
-        from course.dashboards import DASHBOARD_LESSONS, make
+        from course.lessons import entry
 
-        if self.number == 0:
-            from course.dashboards.overview import OverviewDashboard
-
-            board: Dashboard = OverviewDashboard(**values)
-        elif self.number not in DASHBOARD_LESSONS:
-            raise ValueError(f"lesson {self.number} has no dashboard object (lessons 0..10 do)")
-        else:
-            board = make(self.number, **values)
+        cls = entry(self.number).dashboard_class()
+        if cls is None:
+            raise ValueError(f"lesson {self.number} has no dashboard object (see course.lessons)")
+        board: Dashboard = cls(**values)
         if self.prediction is not None:
             board.attach(self.prediction)
         self.board = board
@@ -228,7 +226,8 @@ class Lesson:
 
 
 def lesson(n: int) -> Lesson:
-    """The lesson object for lesson ``n`` (0..11), the same one for every call in a kernel."""
+    """The lesson object for lesson ``n`` (see :data:`course.lessons.LESSONS`), the same one for
+    every call in a kernel."""
     if n not in _LESSONS:
         _LESSONS[n] = Lesson(n)
     return _LESSONS[n]

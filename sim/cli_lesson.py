@@ -12,9 +12,9 @@ For instructors: what the model answers to each lesson's prediction, at any sett
 
 Theory of operation
 -------------------
-Lesson ``N`` (1..9) is the function of :mod:`sim.experiments` named in :data:`LESSONS`; lesson 10,
-the capstone, is :func:`capstone` below (the scenario of the course's lesson-10 dashboard, built
-from :mod:`sim.presets`).  The options are not written out here: they are read from each
+Lesson ``N`` is the function of :mod:`sim.experiments` marked ``@lesson_experiment(N)`` (listed
+in :data:`LESSONS`; lesson 10, the capstone, runs the scenario of the course's lesson-10
+dashboard).  The options are not written out here: they are read from each
 function's signature and type hints when the command is registered, so a parameter that is added
 to an experiment, renamed or given another default shows up without an edit:
 
@@ -60,22 +60,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .cli import EXIT_USAGE, PROG, OneLineParser, UsageError
+from .experiments import EXPERIMENTS
 from .results import Result, to_jsonable
-from .scenario import FetchMode, ScenarioError, TlsMode
+from .scenario import ScenarioError
 
-#: Lesson number -> its experiment: a function of :mod:`sim.experiments` (10: :func:`capstone`).
-LESSONS: dict[int, str] = {
-    1: "lesson1_where_mail_lives",
-    2: "lesson2_ports_and_tls",
-    3: "lesson3_notification",
-    4: "lesson4_folders",
-    5: "lesson5_flags",
-    6: "lesson6_leave_on_server",
-    7: "lesson7_virus",
-    8: "lesson8_search",
-    9: "lesson9_crash",
-    10: "capstone",
-}
+#: Lesson number -> the name of its experiment (:data:`sim.experiments.EXPERIMENTS`), in order.
+LESSONS: dict[int, str] = {n: EXPERIMENTS[n].__name__ for n in sorted(EXPERIMENTS)}
 
 
 @dataclass(frozen=True)
@@ -114,111 +104,12 @@ class _LessonParser(OneLineParser):
         return ns, extras
 
 
-# -- lesson 10 -------------------------------------------------------------------------------------
-
-Profile = Literal["family", "traveller", "single", "campus"]
-
-
-@dataclass(frozen=True)
-class CapstoneResult:
-    """Lesson 10: one profile and configuration; every headline metric is in the two runs."""
-
-    pop3: Result
-    imap: Result
-
-
-def capstone(
-    *,
-    profile: Profile = "family",
-    tls: TlsMode = TlsMode.IMPLICIT,
-    tls_resumption: bool = False,
-    poll_interval_min: float = 10.0,
-    leave_on_server_days: int | None = None,
-    imap_idle: bool = True,
-    imap_qresync: bool = False,
-    crash_day: int | None = None,
-    imap_fetch: FetchMode = FetchMode.FULL_OFFLINE,
-    days: int = 7,
-    seed: int = 1,
-    progress: Callable[[float], None] | None = None,
-) -> CapstoneResult:
-    """The capstone: a user profile (preset) with the chosen client policies on every device,
-    optionally a crash of the first device on ``crash_day``; both protocols, same trace.  The
-    same scenario as the course's lesson-10 dashboard (``tls_resumption`` is not among its
-    controls: off there).  ``progress`` gets the fraction done (POP3 0..0.5, IMAP 0.5..1)."""
-    from .experiments import _check  # the lesson functions' range check (sim.experiments.RANGES)
-    from .model import Protocol
-    from .presets import preset
-    from .scenario import CrashSpec
-    from .shard import run_many
-
-    if profile not in typing.get_args(Profile):
-        raise ScenarioError(
-            "experiment", "profile", profile, "one of " + ", ".join(typing.get_args(Profile))
-        )
-    if not isinstance(tls, TlsMode):
-        raise ScenarioError("experiment", "tls", tls, "a TlsMode")
-    if not isinstance(imap_fetch, FetchMode):
-        raise ScenarioError("experiment", "imap_fetch", imap_fetch, "a FetchMode")
-    for name, flag in (
-        ("tls_resumption", tls_resumption),
-        ("imap_idle", imap_idle),
-        ("imap_qresync", imap_qresync),
-    ):
-        if not isinstance(flag, bool):
-            raise ScenarioError("experiment", name, flag, "True or False")
-    _check("days", days, integer=True)
-    _check("seed", seed, integer=True)
-    _check("poll_interval_min", poll_interval_min)
-    _check("leave_on_server_days", leave_on_server_days, integer=True, optional=True)
-    _check("crash_day", crash_day, integer=True, optional=True, hi=float(days))
-    sc = preset(profile, days=days, seed=seed, tls=tls, tls_resumption=tls_resumption)
-    every = 60.0 * poll_interval_min
-    users = []
-    for user in sc.users:
-        devices = []
-        for dev in user.devices:
-            pop3 = dataclasses.replace(
-                dev.pop3,
-                poll_interval_s=every,
-                leave_on_server=leave_on_server_days is not None,
-                leave_days=(
-                    float(leave_on_server_days)
-                    if leave_on_server_days is not None
-                    else dev.pop3.leave_days
-                ),
-            )
-            imap = dataclasses.replace(
-                dev.imap,
-                idle=imap_idle,
-                poll_interval_s=every,
-                fetch_mode=imap_fetch,
-                qresync=imap_qresync,
-            )
-            devices.append(dataclasses.replace(dev, pop3=pop3, imap=imap))
-        users.append(dataclasses.replace(user, devices=tuple(devices)))
-    sc = dataclasses.replace(sc, users=tuple(users))
-    if crash_day is not None:
-        first = sc.devices[0].name
-        sc = dataclasses.replace(
-            sc, crashes=CrashSpec(at=((first, min(crash_day * 86400.0, sc.duration_s - 1.0)),))
-        )
-    # campus runs its users in shards on the cores (or the command line's --workers/--dask);
-    # the results are the same whatever the sharding
-    pop3_run, imap_run = run_many(sc, (Protocol.POP3, Protocol.IMAP), progress=progress)
-    return CapstoneResult(pop3_run, imap_run)
-
-
 # -- options from signatures -----------------------------------------------------------------------
 
 
 def lesson_function(n: int) -> Callable[..., Any]:
     """The experiment function of lesson ``n``."""
-    if LESSONS[n] == "capstone":
-        return capstone
-    from . import experiments
-
-    return getattr(experiments, LESSONS[n])
+    return EXPERIMENTS[n]
 
 
 def _extra_function(extra: Extra) -> Callable[..., Any]:
@@ -466,11 +357,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     for n in LESSONS:
         fn = lesson_function(n)
-        where = "sim.cli_lesson" if fn is capstone else "sim.experiments"
         sp = lessons.add_parser(
             str(n),
             help=f"{fn.__name__}: {_first_paragraph(fn).split('. ')[0].rstrip('.')}.",
-            description=f"Lesson {n}: {where}.{fn.__name__}. {_first_paragraph(fn)}",
+            description=f"Lesson {n}: {fn.__module__}.{fn.__name__}. {_first_paragraph(fn)}",
         )
         extra = EXTRAS.get(n)
         group = None
@@ -697,12 +587,13 @@ def _value(x: Any, hint: Any = None) -> Any:
 def record_values(record: Any) -> dict[str, Any]:
     """A lesson record as JSON-ready values: one key per field, in field order except that the
     runs' summaries (fields holding a :class:`Result`) come last; nested records become objects,
-    ``(name, value)`` pair tuples objects keyed by name, other tuples lists, NaN ``null``."""
+    ``(name, value)`` pair tuples objects keyed by name, other tuples lists, NaN ``null``.
+    A field with ``metadata={"values": False}`` (e.g. lesson 0's workload trace) is left out."""
     try:
         hints = typing.get_type_hints(type(record))
     except Exception:  # an unresolvable hint only loses the pair detection
         hints = {}
-    fields = dataclasses.fields(record)
+    fields = [f for f in dataclasses.fields(record) if f.metadata.get("values", True)]
     runs = [f for f in fields if isinstance(getattr(record, f.name), Result)]
     others = [f for f in fields if f not in runs]
     return {f.name: _value(getattr(record, f.name), hints.get(f.name)) for f in others + runs}

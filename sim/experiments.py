@@ -18,6 +18,14 @@ Device names in results are ``"user/device"``, e.g. ``"alex/phone"``, ``"alex/la
 
 Lesson functions (parameters: default, range) and the record each returns
 -------------------------------------------------------------------------
+Each is marked ``@lesson_experiment(N)``, which lists it in :data:`EXPERIMENTS` (``python -m sim
+lesson N`` and the course's lesson table ``course/lessons.py`` find it there).
+
+0. ``lesson0_overview(profile="family" [family, traveller, single, two_clients], days=2 [1..60],
+   seed=1, progress=None)`` -> :class:`Lesson0Result`: the preset unchanged, both protocols on one
+   trace with the runs' event records on a 10-minute grid (:data:`TIMELINE_GRID_S`): ``profile``,
+   ``days``, ``delivered``, ``trace`` (the workload; not among the command's values), ``pop3``,
+   ``imap``.
 1. ``lesson1_where_mail_lives(days=7 [1..60], seed=1 [0..2**31-1], leave_on_server_days=None
    [None=delete after download, or 0..60], headers_first=False, fetch=FetchMode.BODIES_ON_OPEN,
    attachments_eager=False, attachments_opened_pct=50.0 [0..100])`` -> :class:`Lesson1Result`:
@@ -83,6 +91,12 @@ Lesson functions (parameters: default, range) and the record each returns
    preset ``family`` with random crashes and deletes by mistake on the phone, under the same three
    set-ups; per set-up and trial the received messages lost in crashes and to those deletes
    (:class:`YearLosses`).  A year costs seconds: ``progress`` reports the fraction done.
+10. ``capstone(profile="family" [family, traveller, single, campus], tls=TlsMode.IMPLICIT,
+    tls_resumption=False, poll_interval_min=10.0 [1..240], leave_on_server_days=None [None or
+    0..60], imap_idle=True, imap_qresync=False, crash_day=None [None or 0..days],
+    imap_fetch=FetchMode.FULL_OFFLINE, days=7 [1..60], seed=1, progress=None)`` ->
+    :class:`CapstoneResult`: ``pop3``, ``imap`` for the profile with those client policies on
+    every device (campus runs its users in shards, :func:`sim.shard.run_many`).
 """
 
 from __future__ import annotations
@@ -91,9 +105,10 @@ import bisect
 import dataclasses
 import enum
 import math
+import typing
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
 
 from .defaults import INFECTED_SHARE, POP3_LEAVE_DAYS, SIGNATURE_DELAY_S
 from .metrics import FLAG_NAMES
@@ -159,6 +174,24 @@ RANGES: dict[str, tuple[float, float]] = {
 
 
 # -- plumbing ----------------------------------------------------------------------------------------
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+EXPERIMENTS: dict[int, Callable[..., Any]] = {}
+"""Lesson number -> its experiment, filled by :func:`lesson_experiment` where each is defined
+(``python -m sim lesson N`` and the course's lesson table read it)."""
+
+
+def lesson_experiment(n: int) -> Callable[[_F], _F]:
+    """Mark a function as lesson ``n``'s experiment (one per lesson)."""
+
+    def mark(fn: _F) -> _F:
+        if n in EXPERIMENTS:
+            raise RuntimeError(f"lesson {n} already has an experiment: {EXPERIMENTS[n].__name__}")
+        EXPERIMENTS[n] = fn
+        return fn
+
+    return mark
 
 
 def _check(
@@ -261,6 +294,78 @@ def _pairs(result: Result, attr: str) -> tuple[tuple[str, Any], ...]:
     return tuple((d.device, getattr(d, attr)) for d in result.devices)
 
 
+# -- lesson 0 --------------------------------------------------------------------------------------
+
+OverviewProfile = Literal["family", "traveller", "single", "two_clients"]
+TIMELINE_GRID_S = 600.0
+"""Spacing of the series of runs drawn as timelines: what each device holds every 10 minutes."""
+
+
+def both_protocols(
+    sc: Scenario,
+    *,
+    progress: Callable[[float], None] | None = None,
+    grid_step_s: float = 3600.0,
+    record_events: bool = False,
+) -> tuple[Trace, Result, Result]:
+    """The trace of ``sc`` and its POP3 and IMAP runs on it (the course's timelines draw these).
+
+    ``progress`` gets the fraction done of the pair: POP3 fills 0..0.5, IMAP 0.5..1.
+    ``grid_step_s``: spacing of the results' time series (at most the run's length);
+    ``record_events``: keep the runs' event records."""
+    trace = generate(sc)
+    step = min(grid_step_s, sc.duration_s)
+    pop3, imap = (
+        run(
+            sc,
+            proto,
+            trace,
+            progress=_share(progress, k, 2),
+            grid_step_s=step,
+            record_events=record_events,
+        )
+        for k, proto in enumerate((Protocol.POP3, Protocol.IMAP))
+    )
+    return trace, pop3, imap
+
+
+@dataclass(frozen=True)
+class Lesson0Result:
+    """Lesson 0, the model in five minutes: one preset's trace under both protocols, with the
+    runs' event records on a 10-minute grid (the course draws its timeline from them)."""
+
+    profile: str
+    days: int
+    delivered: int
+    trace: Trace = field(metadata={"values": False})  # the workload (not among the numbers)
+    pop3: Result
+    imap: Result
+
+
+@lesson_experiment(0)
+def lesson0_overview(
+    *,
+    profile: OverviewProfile = "family",
+    days: int = 2,
+    seed: int = 1,
+    progress: Callable[[float], None] | None = None,
+) -> Lesson0Result:
+    """Preset ``profile`` for ``days`` days, POP3 and IMAP on the same trace, nothing changed:
+    the first look at what every later lesson varies.  ``progress``: as :func:`both_protocols`."""
+    if profile not in typing.get_args(OverviewProfile):
+        raise ScenarioError(
+            "experiment",
+            "profile",
+            profile,
+            "one of " + ", ".join(typing.get_args(OverviewProfile)),
+        )
+    sc = _base(profile, days, seed)
+    trace, pop3, imap = both_protocols(
+        sc, progress=progress, grid_step_s=TIMELINE_GRID_S, record_events=True
+    )
+    return Lesson0Result(profile, days, pop3.conservation.delivered, trace, pop3, imap)
+
+
 # -- lesson 1 --------------------------------------------------------------------------------------
 
 
@@ -277,6 +382,7 @@ class Lesson1Result:
     phone_down_bytes_imap: int
 
 
+@lesson_experiment(1)
 def lesson1_where_mail_lives(
     *,
     days: int = 7,
@@ -359,6 +465,7 @@ _PORTS = {
 }
 
 
+@lesson_experiment(2)
 def lesson2_ports_and_tls(
     *, rtt_ms: float = 50.0, bandwidth_kbps: float = 10000.0
 ) -> Lesson2Result:
@@ -465,6 +572,7 @@ def _lesson3_view(r: Result, device: str, days: int) -> tuple[Delay, float, floa
     )
 
 
+@lesson_experiment(3)
 def lesson3_notification(
     *,
     poll_interval_min: float = 10.0,
@@ -559,6 +667,7 @@ def _in_folder(r: Result, filed: Iterable[int]) -> tuple[tuple[str, int], ...]:
     return tuple(out)
 
 
+@lesson_experiment(4)
 def lesson4_folders(*, days: int = 7, seed: int = 1, file_per_day: float = 5.0) -> Lesson4Result:
     """Folders: IMAP folders live on the server; POP3 folders only on the device that made them."""
     sc = _base("family", days, seed)
@@ -617,6 +726,7 @@ def _flag_agreement(r: Result, tr: Trace) -> tuple[tuple[str, float], ...]:
     return tuple(out)
 
 
+@lesson_experiment(5)
 def lesson5_flags(*, days: int = 7, seed: int = 1, phone_offline_h: float = 0.0) -> Lesson5Result:
     """Read/answered/forwarded/flagged status across devices; the phone may go offline for a while
     (from the start of day 2), queueing its changes."""
@@ -668,6 +778,7 @@ class Lesson6Result:
 EVENING_H = (18.0, 23.0)  # the laptop's evening window in preset ``two_clients``
 
 
+@lesson_experiment(6)
 def lesson6_leave_on_server(
     *,
     days: int = 7,
@@ -787,6 +898,7 @@ def _zero_days(trace: Trace, pw: Result, iw: Result) -> tuple[ZeroDay, ...]:
     return tuple(out)
 
 
+@lesson_experiment(7)
 def lesson7_virus(
     *,
     days: int = 7,
@@ -854,6 +966,7 @@ class Lesson8Result:
     new_device_search_s_imap: float  # seconds it took
 
 
+@lesson_experiment(8)
 def lesson8_search(
     *, days: int = 7, seed: int = 1, leave_on_server_days: float | None = None
 ) -> Lesson8Result:
@@ -1017,6 +1130,7 @@ class Lesson9Result:
     accidental_delete_on_server_pop3_archive: bool
 
 
+@lesson_experiment(9)
 def lesson9_crash(
     *,
     days: int = 7,
@@ -1321,3 +1435,95 @@ def lesson9_yearly_loss(
         by[Lesson9Setup.POP3_ARCHIVE],
         by[Lesson9Setup.IMAP],
     )
+
+
+# -- lesson 10 -------------------------------------------------------------------------------------
+
+Profile = Literal["family", "traveller", "single", "campus"]
+
+
+@dataclass(frozen=True)
+class CapstoneResult:
+    """Lesson 10: one profile and configuration; every headline metric is in the two runs."""
+
+    pop3: Result
+    imap: Result
+
+
+@lesson_experiment(10)
+def capstone(
+    *,
+    profile: Profile = "family",
+    tls: TlsMode = TlsMode.IMPLICIT,
+    tls_resumption: bool = False,
+    poll_interval_min: float = 10.0,
+    leave_on_server_days: int | None = None,
+    imap_idle: bool = True,
+    imap_qresync: bool = False,
+    crash_day: int | None = None,
+    imap_fetch: FetchMode = FetchMode.FULL_OFFLINE,
+    days: int = 7,
+    seed: int = 1,
+    progress: Callable[[float], None] | None = None,
+) -> CapstoneResult:
+    """The capstone: a user profile (preset) with the chosen client policies on every device,
+    optionally a crash of the first device on ``crash_day``; both protocols, same trace.  The
+    same scenario as the course's lesson-10 dashboard (``tls_resumption`` is not among its
+    controls: off there).  ``progress`` gets the fraction done (POP3 0..0.5, IMAP 0.5..1)."""
+    from .shard import run_many  # (imported when first needed: it starts worker pools)
+
+    if profile not in typing.get_args(Profile):
+        raise ScenarioError(
+            "experiment", "profile", profile, "one of " + ", ".join(typing.get_args(Profile))
+        )
+    if not isinstance(tls, TlsMode):
+        raise ScenarioError("experiment", "tls", tls, "a TlsMode")
+    if not isinstance(imap_fetch, FetchMode):
+        raise ScenarioError("experiment", "imap_fetch", imap_fetch, "a FetchMode")
+    for name, flag in (
+        ("tls_resumption", tls_resumption),
+        ("imap_idle", imap_idle),
+        ("imap_qresync", imap_qresync),
+    ):
+        if not isinstance(flag, bool):
+            raise ScenarioError("experiment", name, flag, "True or False")
+    _check("days", days, integer=True)
+    _check("seed", seed, integer=True)
+    _check("poll_interval_min", poll_interval_min)
+    _check("leave_on_server_days", leave_on_server_days, integer=True, optional=True)
+    _check("crash_day", crash_day, integer=True, optional=True, hi=float(days))
+    sc = preset(profile, days=days, seed=seed, tls=tls, tls_resumption=tls_resumption)
+    every = 60.0 * poll_interval_min
+    users = []
+    for user in sc.users:
+        devices = []
+        for dev in user.devices:
+            pop3 = dataclasses.replace(
+                dev.pop3,
+                poll_interval_s=every,
+                leave_on_server=leave_on_server_days is not None,
+                leave_days=(
+                    float(leave_on_server_days)
+                    if leave_on_server_days is not None
+                    else dev.pop3.leave_days
+                ),
+            )
+            imap = dataclasses.replace(
+                dev.imap,
+                idle=imap_idle,
+                poll_interval_s=every,
+                fetch_mode=imap_fetch,
+                qresync=imap_qresync,
+            )
+            devices.append(dataclasses.replace(dev, pop3=pop3, imap=imap))
+        users.append(dataclasses.replace(user, devices=tuple(devices)))
+    sc = dataclasses.replace(sc, users=tuple(users))
+    if crash_day is not None:
+        first = sc.devices[0].name
+        sc = dataclasses.replace(
+            sc, crashes=CrashSpec(at=((first, min(crash_day * 86400.0, sc.duration_s - 1.0)),))
+        )
+    # campus runs its users in shards on the cores (or the command line's --workers/--dask);
+    # the results are the same whatever the sharding
+    pop3_run, imap_run = run_many(sc, (Protocol.POP3, Protocol.IMAP), progress=progress)
+    return CapstoneResult(pop3_run, imap_run)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import base64
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from course import lesson_text as text  # noqa: E402
 from course.content import LESSON_NUMBERS, glossary, lesson  # noqa: E402
 from course.content.schema import LessonContent  # noqa: E402
 from course.diagrams import MAIL_FLOW_ALT, mail_flow_png  # noqa: E402
+from course.lessons import LESSONS, entry  # noqa: E402
 from course.quiz import MultipleChoice, Numeric  # noqa: E402
 
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -69,7 +70,8 @@ def code(text: str, vary: bool = False) -> Cell:
 
 
 def _header(c: LessonContent, presenter: bool = False) -> Cell:
-    nav = "" if c.number == 0 else "[Welcome](00_welcome.ipynb) · "
+    first = LESSONS[0]
+    nav = "" if c.number == first.number else f"[Welcome]({first.notebook}) · "
     last = max(LESSON_NUMBERS)
     how = (
         "The cells have already run: move the controls and the figures follow."
@@ -270,8 +272,7 @@ def plan(n: int, presenter: bool = False) -> list[Cell]:
     """The cells of lesson ``n``'s notebook (``presenter``: the copy Voila serves), with the
     first use of each glossary term linked."""
     c = lesson(n)
-    planner = {0: welcome_plan, 10: capstone_plan, 11: wire_plan}.get(n, standard_plan)
-    cells = planner(c, presenter)
+    cells = PLANS[entry(n).plan](c, presenter)
     seen: set[str] = set()
     terms = [(t.name, t.forms) for t in glossary.TERMS]
     return [
@@ -280,6 +281,15 @@ def plan(n: int, presenter: bool = False) -> list[Cell]:
         else cell
         for cell in cells
     ]
+
+
+PLANS: dict[str, Callable[[LessonContent, bool], list[Cell]]] = {
+    "standard": standard_plan,
+    "welcome": welcome_plan,
+    "capstone": capstone_plan,
+    "wire": wire_plan,
+}
+"""The cell plans a :class:`course.lessons.Lesson` can name."""
 
 
 # -- notebook JSON ------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ Usage::
     python tools/instructor_table.py --check    # exit 1 if the table is out of date
     python tools/instructor_table.py --print    # print the table only
 
-For each lesson 1..10 with a prediction (``course/content/lesson_NN.py``: ``CONTENT.predict``, its
+For each lesson of ``course/lessons.py`` with a dashboard, an experiment and a prediction
+(``course/content/lesson_NN.py``: ``CONTENT.predict``, its
 question and ``result_key``), the lesson's dashboard runs once at its default controls and its
 ``compute_results`` gives the value of that ``result_key`` -- exactly what a learner sees after
 the first run.  The last column is the ``python -m sim lesson N`` command (``sim/cli_lesson.py``)
@@ -49,14 +50,16 @@ def expected_values() -> list[tuple[int, str, str, str, str]]:
     from course.content import lesson
     from course.content.schema import PredictKind
     from course.dashboards import dashboard_class
+    from course.lessons import LESSONS
     from course.predict import format_value
     from course.progress import no_progress
-    from sim.cli_lesson import LESSONS, command_line
+    from sim.cli_lesson import command_line
 
     rows = []
-    for n in LESSONS:
+    for x in LESSONS:
+        n = x.number
         prompt = lesson(n).predict
-        if prompt is None:
+        if prompt is None or x.experiment is None or x.dashboard is None:
             continue
         board = dashboard_class(n)()
         values = dict(board.values)

@@ -1,28 +1,28 @@
-"""Lesson texts: one module ``lesson_NN.py`` per lesson, each defining ``CONTENT`` (see ``schema``)."""
+"""Lesson texts: one module ``lesson_NN.py`` per lesson, each defining ``CONTENT`` (see ``schema``).
+
+Which lessons exist, and which module holds each one's text, is :data:`course.lessons.LESSONS`.
+"""
 
 from __future__ import annotations
 
-import importlib
+from course.lessons import NUMBERS, entry
 
 from .schema import LessonContent
 
-LESSON_NUMBERS = tuple(range(12))
+LESSON_NUMBERS = NUMBERS
 
 
 def lesson(n: int) -> LessonContent:
-    """The content of lesson ``n`` (0..11), loaded from ``course/content/lesson_NN.py``."""
-    if not isinstance(n, int) or isinstance(n, bool):
-        raise TypeError(f"lesson: n must be an int in 0..11, got {n!r}")
-    if n not in LESSON_NUMBERS:
-        raise ValueError(f"lesson: n must be an int in 0..11, got {n!r}")
-    module = importlib.import_module(f"{__name__}.lesson_{n:02d}")
-    content = getattr(module, "CONTENT", None)
+    """The content of lesson ``n``, loaded from the module its registry entry names."""
+    e = entry(n)
+    content = e.load_content()
     if not isinstance(content, LessonContent):
-        raise TypeError(
-            f"lesson: course/content/lesson_{n:02d}.py must define CONTENT = LessonContent(...)"
-        )
+        raise TypeError(f"lesson: {e.content} must define CONTENT = LessonContent(...)")
     if content.number != n:
+        raise ValueError(f"lesson: {e.content} has CONTENT.number={content.number}, expected {n}")
+    if content.notebook != e.notebook:
         raise ValueError(
-            f"lesson: lesson_{n:02d}.py has CONTENT.number={content.number}, expected {n}"
+            f"lesson: {e.content} has CONTENT.notebook={content.notebook!r}, but course.lessons "
+            f"names {e.notebook!r}"
         )
     return content

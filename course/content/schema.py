@@ -2,8 +2,9 @@
 
 Contract between the lesson texts and the teaching machinery
 ------------------------------------------------------------
-* Each lesson ``n`` (0..11) lives in ``course/content/lesson_NN.py`` (two digits) and defines one
-  module-level constant ``CONTENT = LessonContent(...)``.  ``course.content.lesson(n)`` loads it.
+* Each lesson ``n`` of :data:`course.lessons.LESSONS` lives in the module its entry names
+  (``course/content/lesson_NN.py``, two digits) and defines one module-level constant
+  ``CONTENT = LessonContent(...)``.  ``course.content.lesson(n)`` loads it.
 * All prose fields are **Markdown** (``code``, **bold**, *italic*, links, lists); the notebook
   renders them with IPython's Markdown display.  Keep each field short: a learner reads it between
   two code cells.
@@ -32,6 +33,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from course.lessons import NUMBERS
 from course.quiz import MultipleChoice, Numeric, Question
 
 __all__ = [
@@ -131,8 +133,11 @@ class LessonContent:
     def __post_init__(self) -> None:
         for name in ("objectives", "notice", "nuance", "quiz"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
-        if not 0 <= self.number <= 11:
-            raise ValueError(f"LessonContent.number: must be in 0..11, got {self.number!r}")
+        if self.number not in NUMBERS:
+            raise ValueError(
+                f"LessonContent.number: must be one of course.lessons.NUMBERS "
+                f"({NUMBERS[0]}..{NUMBERS[-1]}), got {self.number!r}"
+            )
         if not self.notebook.endswith(".ipynb"):
             raise ValueError(f"LessonContent.notebook: must end with .ipynb, got {self.notebook!r}")
         for q in self.quiz:

@@ -83,8 +83,9 @@ def one_day_scenario(values: Mapping[str, Any]) -> Any:
 def one_day_timelines(values: Mapping[str, Any]) -> tuple[TimelineData, TimelineData]:
     """POP3's and IMAP's timelines of :func:`one_day_scenario` (both on the same trace)."""
     from course.adapters import timeline_data
-    from course.dashboards.overview import TIMELINE_GRID_S, run_both
+    from course.dashboards.overview import run_both
     from course.style import Protocol
+    from sim.experiments import TIMELINE_GRID_S
 
     trace, pop3, imap = run_both(
         one_day_scenario(values), grid_step_s=TIMELINE_GRID_S, record_events=True

@@ -96,43 +96,6 @@ class CapstoneData:
     imap: Any
 
 
-def configured_scenario(values: Mapping[str, Any]) -> Any:
-    """The profile's scenario with the chosen client policies on every device."""
-    from sim.presets import preset
-
-    scenario = preset(
-        values["profile"], days=values["days"], seed=values["seed"], tls=values["tls"]
-    )
-    leave = values["leave_on_server_days"]
-    users = []
-    for user in scenario.users:
-        devices = []
-        for dev in user.devices:
-            pop3 = dataclasses.replace(
-                dev.pop3,
-                poll_interval_s=60.0 * values["poll_interval_min"],
-                leave_on_server=leave is not None,
-                leave_days=float(leave) if leave is not None else dev.pop3.leave_days,
-            )
-            imap = dataclasses.replace(
-                dev.imap,
-                idle=values["imap_idle"],
-                poll_interval_s=60.0 * values["poll_interval_min"],
-                fetch_mode=values["imap_fetch"],
-                qresync=values["imap_qresync"],
-            )
-            devices.append(dataclasses.replace(dev, pop3=pop3, imap=imap))
-        users.append(dataclasses.replace(user, devices=tuple(devices)))
-    scenario = dataclasses.replace(scenario, users=tuple(users))
-    if values["crash_day"] is not None:
-        from sim.scenario import CrashSpec
-
-        first = scenario.devices[0].name
-        t = min(values["crash_day"] * 86400.0, scenario.duration_s - 1.0)
-        scenario = dataclasses.replace(scenario, crashes=CrashSpec(at=((first, t),)))
-    return scenario
-
-
 class Lesson10Dashboard(Dashboard):
     """Every headline metric for one profile and configuration, POP3 beside IMAP."""
 
@@ -201,14 +164,23 @@ class Lesson10Dashboard(Dashboard):
             )
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> CapstoneData:
-        from sim.model import Protocol
-        from sim.shard import run_many
+        from sim.experiments import capstone
 
         # campus runs its users in shards on every core (the same results as one run)
-        pop3, imap = run_many(
-            configured_scenario(values), (Protocol.POP3, Protocol.IMAP), progress=progress
+        r = capstone(
+            profile=values["profile"],
+            tls=values["tls"],
+            poll_interval_min=values["poll_interval_min"],
+            leave_on_server_days=values["leave_on_server_days"],
+            imap_idle=values["imap_idle"],
+            imap_qresync=values["imap_qresync"],
+            crash_day=values["crash_day"],
+            imap_fetch=values["imap_fetch"],
+            days=values["days"],
+            seed=values["seed"],
+            progress=progress,
         )
-        return CapstoneData(pop3, imap)
+        return CapstoneData(r.pop3, r.imap)
 
     def _metrics(self, data: CapstoneData) -> list[tuple[str, str, float, float, str]]:
         p, i = data.pop3, data.imap

@@ -12,7 +12,7 @@ from course import figures
 from course.adapters import timeline_data
 from course.dashboards.base import Control, ControlKind, Dashboard, Progress
 from course.dashboards.common import SEED, control, device_of
-from course.progress import no_progress, scaled
+from course.progress import no_progress
 from course.style import Protocol
 from course.timeline import TimelineData
 
@@ -22,9 +22,6 @@ PROFILES = (
     ("single desktop", "single"),
     ("two POP3 clients (lesson 6)", "two_clients"),
 )
-
-
-TIMELINE_GRID_S = 600.0  # timelines sample what each device holds every 10 minutes
 
 
 @dataclass(frozen=True)
@@ -43,36 +40,16 @@ def run_both(
     grid_step_s: float = 3600.0,
     record_events: bool = False,
 ) -> tuple[Any, Any, Any]:
-    """The trace, the POP3 result and the IMAP result of ``scenario`` (same trace for both).
+    """The trace, the POP3 result and the IMAP result of ``scenario`` (same trace for both):
+    :func:`sim.experiments.both_protocols`, with the course's progress callback."""
+    from sim.experiments import both_protocols
 
-    ``progress`` gets the fraction done of the pair: the POP3 run fills 0..0.5, IMAP 0.5..1.
-    ``grid_step_s`` is the spacing of the result's time series (finer for timelines);
-    ``record_events`` keeps the runs' event records (timelines are drawn from them).
-    """
-    from sim.model import Protocol as ModelProtocol
-    from sim.model import run
-    from sim.workload import generate
-
-    report = progress or no_progress
-    trace = generate(scenario)
-    step = min(grid_step_s, scenario.duration_s)
-    pop3 = run(
+    return both_protocols(
         scenario,
-        ModelProtocol.POP3,
-        trace,
-        progress=scaled(report, 0.0, 0.5),
-        grid_step_s=step,
+        progress=progress or no_progress,
+        grid_step_s=grid_step_s,
         record_events=record_events,
     )
-    imap = run(
-        scenario,
-        ModelProtocol.IMAP,
-        trace,
-        progress=scaled(report, 0.5, 1.0),
-        grid_step_s=step,
-        record_events=record_events,
-    )
-    return trace, pop3, imap
 
 
 class OverviewDashboard(Dashboard):
@@ -89,17 +66,16 @@ class OverviewDashboard(Dashboard):
     )
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> OverviewData:
-        from sim.presets import preset
+        from sim.experiments import lesson0_overview
 
-        scenario = preset(values["profile"], days=values["days"], seed=values["seed"])
-        trace, pop3, imap = run_both(
-            scenario, progress, grid_step_s=TIMELINE_GRID_S, record_events=True
+        r = lesson0_overview(
+            profile=values["profile"], days=values["days"], seed=values["seed"], progress=progress
         )
         return OverviewData(
-            pop3,
-            imap,
-            timeline_data(trace, pop3, Protocol.POP3),
-            timeline_data(trace, imap, Protocol.IMAP),
+            r.pop3,
+            r.imap,
+            timeline_data(r.trace, r.pop3, Protocol.POP3),
+            timeline_data(r.trace, r.imap, Protocol.IMAP),
         )
 
     def compute_results(self, data: OverviewData) -> dict[str, float | str]:
@@ -131,6 +107,8 @@ class OverviewDashboard(Dashboard):
 
 def timeline_drawer(scenario: Any, window_days: float | None = None) -> Any:
     """A figure drawer: the timeline of ``scenario``'s first user, POP3 above IMAP."""
+    from sim.experiments import TIMELINE_GRID_S
+
     trace, pop3, imap = run_both(scenario, grid_step_s=TIMELINE_GRID_S, record_events=True)
     window = window_days * 86400.0 if window_days else None
     tp = timeline_data(trace, pop3, Protocol.POP3, window_s=window)
