@@ -45,8 +45,9 @@ from itertools import chain
 from operator import attrgetter, itemgetter
 from typing import Any
 
+from .access import Protocol
 from .metrics import Recorder, mean_finite, share
-from .model.run import SERIES_DEVICE_LIMIT, Protocol, _drive, _result, exposure_terms, run
+from .model.run import SERIES_DEVICE_LIMIT, _drive, _result, exposure_terms, run
 from .model.sizes import fast_mails
 from .model.state import Mail, MailId, ServerUser
 from .model.world import World

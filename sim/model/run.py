@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import gc
 import math
 import weakref
@@ -11,6 +10,7 @@ from collections.abc import Callable
 from itertools import filterfalse
 from operator import attrgetter
 
+from ..access import Protocol
 from ..metrics import mean_finite
 from ..results import (
     Conservation,
@@ -35,13 +35,6 @@ _ID = attrgetter("id")
 # traces found in order, by id (weak: a checked trace is not kept alive by this)
 _ORDERED: weakref.WeakValueDictionary[int, Trace] = weakref.WeakValueDictionary()
 SERIES_DEVICE_LIMIT = 30  # keep per-device series up to this many devices (memory for campus)
-
-
-class Protocol(enum.Enum):
-    """The mail access protocol every device of a run uses."""
-
-    POP3 = "pop3"
-    IMAP = "imap"
 
 
 def run(
@@ -430,7 +423,7 @@ def _result(
         radio_wakeups=sum(d.radio_wakeups for d in devices),
     )
     return Result(
-        protocol=protocol.value,
+        protocol=protocol,
         seed=w.scenario.seed,
         duration_s=end,
         grid_s=tuple(rec.grid),
