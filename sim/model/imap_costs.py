@@ -37,12 +37,12 @@ from ..protocol.store import Store
 from ..scenario import TlsMode
 from .pop3_costs import digits
 from .state import MailId, Uid
+from .wire import Cost
 
 USER = "user"
 PASSWORD = "secret"
 CHUNK: Final = 65536
 
-Cost = tuple[tuple[int, int, int, int], tuple[int, int, int, int], int]
 ZERO: Final[Cost] = ((0, 0, 0, 0), (0, 0, 0, 0), 0)
 
 # \\Deleted is never a stored state of the model (a delete is STORE \\Deleted + EXPUNGE at once),

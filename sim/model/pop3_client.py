@@ -30,9 +30,10 @@ from ..records import EventRecord, RecordKind
 from ..results import CrashRecord, LossReason, SearchRecord
 from ..scenario import DAY, TlsMode
 from ..workload import Action, ActionKind, Crash
-from .pop3_costs import Charge, Pop3Costs
+from .pop3_costs import Pop3Costs
 from .state import INBOX, Device, MailId, Uid
 from .timeline import Timeline
+from .wire import Cost
 from .world import World, phase_of
 
 _COSTS: dict[tuple[bool, str], Pop3Costs] = {}
@@ -129,9 +130,7 @@ class Pop3Client:
             return True
         return self.expires and t - self.first_seen.get(mid, t) >= self.keep_s
 
-    def _plan(
-        self, t: float
-    ) -> tuple[Charge, Sequence[MailId], Sequence[MailId], Sequence[MailId]]:
+    def _plan(self, t: float) -> tuple[Cost, Sequence[MailId], Sequence[MailId], Sequence[MailId]]:
         """Cost of a poll at ``t`` on the current maildrop, as ``World.charge`` takes it; (cost,
         fetched, headers, deleted).
 
@@ -194,7 +193,7 @@ class Pop3Client:
         costs.quit(c, n - len(deleted), len(deleted) > 0)
         return c.charge_args(), fetched, headers, deleted
 
-    def _plan_scan(self, t: float) -> tuple[Charge, list[MailId], list[MailId], list[MailId]]:
+    def _plan_scan(self, t: float) -> tuple[Cost, list[MailId], list[MailId], list[MailId]]:
         """The poll of a client without UIDL: it cannot tell old from new, so every message is
         fetched (TOP first when headers-first) -- deleted after download, or downloaded again at
         the next poll (the re-download storm)."""
