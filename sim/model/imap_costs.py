@@ -62,20 +62,15 @@ def flag_names(bits: int) -> set[str]:
     return {name for bit, name in _FLAG_NAMES if bits & bit}
 
 
-_FLAG_LEN: dict[int, int] = {}
+_ALL_FLAGS: Final = SEEN | ANSWERED | FLAGGED | FORWARDED | DELETED
+# octets of the flag list of every model flag set, indexed by its bits
+_FLAG_LENS: Final = tuple(len(flag_list(flag_names(b))) for b in range(_ALL_FLAGS + 1))
 
 
 def flag_len(bits: int) -> int:
-    """Octets of the engine's flag list ``(\\Seen ...)`` for the flag bits."""
-    if 0 <= bits < 16:
-        return _FLAG_LENS[bits]
-    n = _FLAG_LEN.get(bits)
-    if n is None:
-        n = _FLAG_LEN[bits] = len(flag_list(flag_names(bits)))
-    return n
-
-
-_FLAG_LENS = tuple(len(flag_list(flag_names(b))) for b in range(16))  # every model flag set
+    """Octets of the engine's flag list ``(\\Seen ...)`` for the flag bits (other bits are not
+    flags the model keeps, as in :func:`flag_names`)."""
+    return _FLAG_LENS[bits & _ALL_FLAGS]
 
 
 def add(a: Cost, b: Cost) -> Cost:
