@@ -200,11 +200,11 @@ def _simulate(
     final_state: bool = False,
 ) -> tuple[Result, World]:
     world = World(scenario, trace, grid_step_s, keep, record_events)
-    _drive(world, protocol, world.devices, keep, progress)
-    return _result(world, protocol, release, final_state), world
+    drive(world, protocol, world.devices, keep, progress)
+    return result_of(world, protocol, release, final_state), world
 
 
-def _drive(
+def drive(
     world: World,
     protocol: Protocol,
     devices: list[Device],
@@ -313,7 +313,7 @@ def exposure_terms(w: World, devices: list[Device]) -> list[float]:
     return terms
 
 
-def _result(
+def result_of(
     w: World,
     protocol: Protocol,
     release: bool = False,

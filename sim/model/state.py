@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, NewType
 
@@ -121,6 +122,16 @@ def fast_structure_len(message: Message) -> int:
     n = _STRUCTURE.get(key)
     if n is None:
         n = _STRUCTURE[key] = structure_len(message)
+    return n
+
+
+def structure_len_by_shape(shape: tuple[object, ...], build: Callable[[], Message]) -> int:
+    """:func:`structure_len` of the message ``build()`` makes, memoised by its ``shape`` (the key
+    :func:`fast_structure_len` uses): lets :mod:`.sizes` find a length from a message spec's
+    shape and build the message only the first time, sharing one table with this module."""
+    n = _STRUCTURE.get(shape)
+    if n is None:
+        n = _STRUCTURE[shape] = structure_len(build())
     return n
 
 
