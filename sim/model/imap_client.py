@@ -652,9 +652,7 @@ class ImapClient:
         state = None if entry is None else (entry[0], entry[1])
         for other in self.w.user_devices[self.dev.user]:
             if other is not self.dev:
-                other.client.on_server_change(  # type: ignore[attr-defined]
-                    mid, t, state, self.dev, deleted
-                )
+                other.client.on_server_change(mid, t, state, self.dev, deleted)
 
     # -- user actions --------------------------------------------------------------------------------
     def on_action(self, a: Action, t: float) -> None:

@@ -120,7 +120,14 @@ class Pop3Client:
         if self.dev.exists(t):
             self.want(t)
 
-    def on_server_change(self, mid: MailId, t: float, state: object) -> None:
+    def on_server_change(
+        self,
+        mid: MailId,
+        t: float,
+        state: tuple[str, int] | None,
+        origin: Device | None = None,
+        deleted: int | None = None,
+    ) -> None:
         """Server-side changes (quarantine) do not reach a POP3 client's copies."""
 
     # -- the poll ---------------------------------------------------------------------------------

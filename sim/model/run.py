@@ -26,7 +26,7 @@ from ..results import (
 )
 from ..scenario import Scenario, ScenarioError
 from ..workload import Trace, generate
-from .state import Device, MailId
+from .state import Client, Device, MailId
 from .world import World
 
 _TIME = attrgetter("time")
@@ -213,22 +213,27 @@ def drive(
 ) -> None:
     """Run ``world`` to its end with a client of ``protocol`` on each of ``devices`` (every
     device of the world, or one shard's: ``sim.shard``)."""
+    make: Callable[[World, Device], Client]
     if protocol is Protocol.POP3:
-        from .pop3_client import Pop3Client as Client
+        from .pop3_client import Pop3Client
+
+        make = Pop3Client
     else:
-        from .imap_client import ImapClient as Client  # type: ignore[assignment]
+        from .imap_client import ImapClient
+
+        make = ImapClient
     for dev in devices:
-        dev.client = Client(world, dev)
+        dev.client = make(world, dev)
     for dev in devices:
         if dev.exists_from <= 0.0:
-            dev.client.start(0.0)  # type: ignore[attr-defined]
+            dev.client.start(0.0)
     if keep:  # per-device series: each grid point shows the idle polls booked up to it
         clients = [dev.client for dev in devices]
 
         def settle(t: float) -> None:
             at = math.nextafter(t, math.inf)  # (the state after everything at t)
             for c in clients:
-                c.settle(at)  # type: ignore[attr-defined]
+                c.settle(at)
 
         world.rec.settle = settle
     env = world.env
@@ -242,7 +247,7 @@ def drive(
             progress(i / 100)
     world.rec.advance(world.end)
     for dev in devices:
-        dev.client.finish(world.end)  # type: ignore[attr-defined]
+        dev.client.finish(world.end)
     world.rec.finish()
     world.sync_traffic()
 
@@ -338,7 +343,7 @@ def result_of(
             m = w.mails[mid]  # (one that came before the device appeared counts too: it was
             if w.intent.get(mid) is None:  # due at the device's first poll or connect)
                 continue  # deleted on purpose or quarantined: nobody should show it
-            if dev.client.was_due(m.time):  # type: ignore[attr-defined]
+            if dev.client.was_due(m.time):
                 missed += 1
                 missed_ids.add(mid)
         # the delay's pairs: every message delivered to its user's mailbox (not those
