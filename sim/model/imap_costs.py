@@ -21,6 +21,7 @@ longer, which is not modelled).
 
 from __future__ import annotations
 
+import enum
 from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any, Final
@@ -56,6 +57,16 @@ _FLAG_NAMES = (
     (DELETED, "\\Deleted"),
 )
 _FILLER = Message(Entity(("Subject: f",), b"x\r\n"))
+
+
+class NewFetch(enum.IntEnum):
+    """What a client fetches of a message new to it, from its policy's fetch mode and attachment
+    policy (an IntEnum: it sits in hot memo keys, where it hashes as fast as an int)."""
+
+    HEADERS = 0  # the headers only
+    WHOLE = 1  # full offline sync with eager attachments: the whole message
+    TEXT = 2  # full offline sync, attachments on demand: the text part too (PEEK)
+    ATTACHMENT = 3  # eager attachments without full offline sync: headers, then the attachment
 
 
 def flag_names(bits: int) -> set[str]:
@@ -676,11 +687,12 @@ class ImapCosts:
         uid: int,
         bits: int,
         modseq: int,
-        mode: int,
+        mode: NewFetch,
     ) -> Cost:
-        """What a client fetches of a message new to it: :meth:`sync_headers`, then under full
-        offline sync (``mode`` 1) :meth:`fetch_full`, or (``mode`` 2, attachments on demand)
-        :meth:`fetch_text` with PEEK; ``mode`` 0: headers only.  The same octets as those calls
+        """What a client fetches of a message new to it: :meth:`sync_headers`, then for
+        ``NewFetch.WHOLE`` :meth:`fetch_full`, or for ``NewFetch.TEXT`` :meth:`fetch_text` with
+        PEEK; ``NewFetch.HEADERS``: headers only (``NewFetch.ATTACHMENT`` is the client's:
+        headers here, then :meth:`fetch_attachment`).  The same octets as those calls
         added up, memoised under one key (every device fetches every new message);
         ``builder(mid)`` makes the Message when a shape is measured."""
         key = (
@@ -691,13 +703,13 @@ class ImapCosts:
             flag_len(bits),
             digits(mail.size),
             digits(mail.header),
-            (digits(mail.text), flag_len(bits | SEEN)) if mode == 2 else 0,
+            (digits(mail.text), flag_len(bits | SEEN)) if mode is NewFetch.TEXT else 0,
             digits(modseq) if self.qresync else 0,
         )
-        if mode == 1:
+        if mode is NewFetch.WHOLE:
             h, b, a = mail.header + mail.header, mail.body, mail.attachment
         else:
-            h, b, a = mail.header, mail.text if mode == 2 else 0, 0
+            h, b, a = mail.header, mail.text if mode is NewFetch.TEXT else 0, 0
         c = self.memo.get(key)
         if c is None:
 
@@ -705,9 +717,9 @@ class ImapCosts:
                 return builder(mid)
 
             total = self.sync_headers(mail, build, seq, uid, bits, modseq)
-            if mode == 1:
+            if mode is NewFetch.WHOLE:
                 total = add(total, self.fetch_full(mail, build, seq, uid, bits, modseq))
-            elif mode == 2:
+            elif mode is NewFetch.TEXT:
                 total = add(total, self.fetch_text(mail, build, seq, uid, bits, peek=True))
             (uf, uh, ub, ua), (df, dh, db, da), rt = total
             c = self.memo[key] = (
