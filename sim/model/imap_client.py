@@ -34,7 +34,7 @@ from ..records import RecordKind
 from ..results import LossReason, SearchRecord
 from ..scenario import AttachmentPolicy, FetchMode
 from ..workload import Action, ActionKind, Crash
-from .imap_costs import DELETED, ZERO, NewFetch, add, costs_for, untagged_updates
+from .imap_costs import DELETED, ZERO, NewFetch, StaleOp, add, costs_for, untagged_updates
 from .pop3_client import FLAG_OF_ACTION, wipe_and_restore
 from .pop3_costs import digits, sum_digits_1_to
 from .silence import Silence
@@ -833,15 +833,15 @@ class ImapClient:
                 old = left[1]
                 bit = FLAG_OF_ACTION.get(kind, 0)
                 if kind is ActionKind.DELETE:
-                    cost = add(cost, costs.stale("delete", old))
+                    cost = add(cost, costs.stale(StaleOp.DELETE, old))
                     sent = True
                 elif kind is ActionKind.FILE and a.folder:
                     if a.folder != src:
                         user.folder(a.folder)
-                        cost = add(cost, costs.stale("move", old, folder=a.folder))
+                        cost = add(cost, costs.stale(StaleOp.MOVE, old, folder=a.folder))
                         sent = True
                 elif bit and not (knew or 0) & bit:
-                    cost = add(cost, costs.stale("store", old, bit))
+                    cost = add(cost, costs.stale(StaleOp.STORE, old, bit))
                     sent = True
         elif entry is not None:
             seq, uid = user.seq_of(mid), user.uid_of[mid]

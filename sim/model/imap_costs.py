@@ -69,6 +69,14 @@ class NewFetch(enum.IntEnum):
     ATTACHMENT = 3  # eager attachments without full offline sync: headers, then the attachment
 
 
+class StaleOp(enum.Enum):
+    """A command a client sends for a message another session already moved or deleted."""
+
+    STORE = "store"  # +FLAGS.SILENT
+    MOVE = "move"  # UID MOVE to a folder
+    DELETE = "delete"  # \Deleted + UID EXPUNGE
+
+
 def flag_names(bits: int) -> set[str]:
     return {name for bit, name in _FLAG_NAMES if bits & bit}
 
@@ -808,23 +816,23 @@ class ImapCosts:
 
         return self._get(key, measure)
 
-    def stale(self, op: str, uid: int, bits: int = 0, folder: str = "") -> Cost:
+    def stale(self, op: StaleOp, uid: int, bits: int = 0, folder: str = "") -> Cost:
         """A command naming a UID its mailbox no longer holds -- another session moved or
-        deleted the message and this client has not heard yet: ``op`` "store" (``+FLAGS.SILENT``
-        of ``bits``), "move" (to ``folder``) or "delete" (``\\Deleted`` + UID EXPUNGE).  The
-        server answers OK and changes nothing (no COPYUID, no EXPUNGE)."""
-        key = ("stale", op, digits(uid), flag_len(bits) if op == "store" else 0, folder)
+        deleted the message and this client has not heard yet: ``op`` STORE (of ``bits``), MOVE
+        (to ``folder``) or DELETE.  The server answers OK and changes nothing (no COPYUID, no
+        EXPUNGE)."""
+        key = ("stale", op, digits(uid), flag_len(bits) if op is StaleOp.STORE else 0, folder)
 
         def measure() -> Cost:
             p = self._probe()
             u = _number_with(digits(uid))
             p.box("INBOX", 1, u + 1, _FILLER, set())  # one message, with another UID
-            if op == "move":
+            if op is StaleOp.MOVE:
                 p.account.create(folder)
             c = p.client()
-            if op == "store":
+            if op is StaleOp.STORE:
                 c.store_flags([u], flag_names(bits))
-            elif op == "move":
+            elif op is StaleOp.MOVE:
                 c.move([u], folder)
             else:
                 c.delete([u])
