@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .access import Protocol
 from .records import EventRecord
 
 
@@ -337,9 +338,9 @@ class FinalState:
 
 @dataclass(frozen=True)
 class Result:
-    """Everything one run of the model produced. ``protocol`` is ``"pop3"`` or ``"imap"``."""
+    """Everything one run of the model produced, under ``protocol``."""
 
-    protocol: str
+    protocol: Protocol
     seed: int
     duration_s: float
     grid_s: tuple[float, ...]

@@ -45,8 +45,9 @@ from itertools import chain
 from operator import attrgetter, itemgetter
 from typing import Any
 
+from .access import Protocol
 from .metrics import Recorder, mean_finite, share
-from .model.run import SERIES_DEVICE_LIMIT, Protocol, _drive, _result, exposure_terms, run
+from .model.run import SERIES_DEVICE_LIMIT, drive, exposure_terms, result_of, run
 from .model.sizes import fast_mails
 from .model.state import Mail, MailId, ServerUser
 from .model.world import World
@@ -307,8 +308,8 @@ def _part(
             counted(w.appear, lambda d: d.user in own),
         )
         w.driver = lambda _h=None: World.driver(w, handlers)  # type: ignore[method-assign, assignment]
-        _drive(w, protocol, mine, keep, progress)
-        result = _result(w, protocol, devices_of=mine)
+        drive(w, protocol, mine, keep, progress)
+        result = result_of(w, protocol, devices_of=mine)
         rec = w.rec
         assert isinstance(rec, _ShardRecorder)
         delays = array("d")

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sim.access import Protocol
 from sim.cli import UsageError
 from sim.protocol.message import Attachment, Message, synthesize
 from sim.protocol.session import Exchange, SessionRecord
@@ -43,11 +44,6 @@ TEXT_WIDTH = 44  # wire text column width in the text form
 PAYLOAD_HEAD = 4  # payload lines shown before an elision
 PAYLOAD_TAIL = 1
 ELIDE_OVER = 10  # payload runs longer than this are elided in the text form
-
-
-class Protocol(enum.Enum):
-    POP3 = "pop3"
-    IMAP = "imap"
 
 
 class Example(enum.Enum):

@@ -3,6 +3,7 @@
 ``run(scenario, Protocol.POP3 | Protocol.IMAP, trace=None) -> sim.results.Result``.
 """
 
-from .run import Protocol, run
+from ..access import Protocol
+from .run import run
 
 __all__ = ["Protocol", "run"]

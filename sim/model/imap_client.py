@@ -34,12 +34,14 @@ from ..records import RecordKind
 from ..results import LossReason, SearchRecord
 from ..scenario import AttachmentPolicy, FetchMode
 from ..workload import Action, ActionKind, Crash
-from .imap_costs import DELETED, ZERO, Cost, add, costs_for, untagged_updates
-from .pop3_client import FLAG_OF_ACTION, wipe_and_restore
+from .crash import wipe_and_restore
+from .imap_costs import DELETED, ZERO, NewFetch, StaleOp, add, costs_for, untagged_updates
+from .pop3_client import FLAG_OF_ACTION
 from .pop3_costs import digits, sum_digits_1_to
 from .silence import Silence
 from .state import INBOX, SENT, Device, LocalCopy, MailId, Uid
 from .timeline import Timeline
+from .wire import Cost
 from .world import World
 
 
@@ -70,10 +72,12 @@ class ImapClient:
         self.full = self.pol.fetch_mode is FetchMode.FULL_OFFLINE
         self.eager = self.pol.attachments is AttachmentPolicy.EAGER
         self.keeps_opened = self.pol.fetch_mode is not FetchMode.HEADERS_ONLY
-        # what a new message brings: 0 headers, 1 the whole message (full offline sync with
-        # eager attachments), 2 the text part too (full offline sync, attachments on demand),
-        # 3 the attachment part too (eager attachments without full offline sync)
-        self._new_mode = (1 if self.eager else 2) if self.full else (3 if self.eager else 0)
+        # what a new message brings (NewFetch says which policies lead to which)
+        self._new_mode = (
+            (NewFetch.WHOLE if self.eager else NewFetch.TEXT)
+            if self.full
+            else (NewFetch.ATTACHMENT if self.eager else NewFetch.HEADERS)
+        )
         self._push_idle: dict[int, Cost] = {}  # digits of EXISTS -> push + IDLE re-issue cost
         self._cycle = self.costs.idle_cycle()  # DONE ... IDLE around a command (fixed shape)
         # what a command of a user action adds around itself: leaving IDLE and entering it again
@@ -416,8 +420,10 @@ class ImapClient:
         self, m: Any, mid: MailId, seq: int, uid: int, bits: int, ms: int
     ) -> tuple[Cost, bool, bool]:
         mode = self._new_mode
-        if mode == 3:  # the headers, then the attachment part (BODY.PEEK[2], in chunks)
-            cost = self.costs.fetch_new(m, self.w.trace.message, mid, seq, uid, bits, ms, 0)
+        if mode is NewFetch.ATTACHMENT:  # the headers, then BODY.PEEK[2] (in chunks)
+            cost = self.costs.fetch_new(
+                m, self.w.trace.message, mid, seq, uid, bits, ms, NewFetch.HEADERS
+            )
             if not m.att:
                 return cost, False, False
             return (
@@ -431,11 +437,18 @@ class ImapClient:
                 True,
             )
         cost = self.costs.fetch_new(
-            m, self.w.trace.message, mid, seq, uid, bits, ms, mode if mode != 2 or m.att else 1
+            m,
+            self.w.trace.message,
+            mid,
+            seq,
+            uid,
+            bits,
+            ms,
+            mode if mode is not NewFetch.TEXT or m.att else NewFetch.WHOLE,
         )
-        if mode == 0:
+        if mode is NewFetch.HEADERS:
             return cost, False, False
-        if mode == 1 or not m.att:
+        if mode is NewFetch.WHOLE or not m.att:
             return cost, True, True
         return cost, True, False
 
@@ -651,9 +664,7 @@ class ImapClient:
         state = None if entry is None else (entry[0], entry[1])
         for other in self.w.user_devices[self.dev.user]:
             if other is not self.dev:
-                other.client.on_server_change(  # type: ignore[attr-defined]
-                    mid, t, state, self.dev, deleted
-                )
+                other.client.on_server_change(mid, t, state, self.dev, deleted)
 
     # -- user actions --------------------------------------------------------------------------------
     def on_action(self, a: Action, t: float) -> None:
@@ -823,15 +834,15 @@ class ImapClient:
                 old = left[1]
                 bit = FLAG_OF_ACTION.get(kind, 0)
                 if kind is ActionKind.DELETE:
-                    cost = add(cost, costs.stale("delete", old))
+                    cost = add(cost, costs.stale(StaleOp.DELETE, old))
                     sent = True
                 elif kind is ActionKind.FILE and a.folder:
                     if a.folder != src:
                         user.folder(a.folder)
-                        cost = add(cost, costs.stale("move", old, folder=a.folder))
+                        cost = add(cost, costs.stale(StaleOp.MOVE, old, folder=a.folder))
                         sent = True
                 elif bit and not (knew or 0) & bit:
-                    cost = add(cost, costs.stale("store", old, bit))
+                    cost = add(cost, costs.stale(StaleOp.STORE, old, bit))
                     sent = True
         elif entry is not None:
             seq, uid = user.seq_of(mid), user.uid_of[mid]

@@ -21,6 +21,7 @@ longer, which is not modelled).
 
 from __future__ import annotations
 
+import enum
 from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any, Final
@@ -37,12 +38,12 @@ from ..protocol.store import Store
 from ..scenario import TlsMode
 from .pop3_costs import digits
 from .state import MailId, Uid
+from .wire import Cost
 
 USER = "user"
 PASSWORD = "secret"
 CHUNK: Final = 65536
 
-Cost = tuple[tuple[int, int, int, int], tuple[int, int, int, int], int]
 ZERO: Final[Cost] = ((0, 0, 0, 0), (0, 0, 0, 0), 0)
 
 # \\Deleted is never a stored state of the model (a delete is STORE \\Deleted + EXPUNGE at once),
@@ -58,24 +59,37 @@ _FLAG_NAMES = (
 _FILLER = Message(Entity(("Subject: f",), b"x\r\n"))
 
 
+class NewFetch(enum.IntEnum):
+    """What a client fetches of a message new to it, from its policy's fetch mode and attachment
+    policy (an IntEnum: it sits in hot memo keys, where it hashes as fast as an int)."""
+
+    HEADERS = 0  # the headers only
+    WHOLE = 1  # full offline sync with eager attachments: the whole message
+    TEXT = 2  # full offline sync, attachments on demand: the text part too (PEEK)
+    ATTACHMENT = 3  # eager attachments without full offline sync: headers, then the attachment
+
+
+class StaleOp(enum.Enum):
+    """A command a client sends for a message another session already moved or deleted."""
+
+    STORE = "store"  # +FLAGS.SILENT
+    MOVE = "move"  # UID MOVE to a folder
+    DELETE = "delete"  # \Deleted + UID EXPUNGE
+
+
 def flag_names(bits: int) -> set[str]:
     return {name for bit, name in _FLAG_NAMES if bits & bit}
 
 
-_FLAG_LEN: dict[int, int] = {}
+_ALL_FLAGS: Final = SEEN | ANSWERED | FLAGGED | FORWARDED | DELETED
+# octets of the flag list of every model flag set, indexed by its bits
+_FLAG_LENS: Final = tuple(len(flag_list(flag_names(b))) for b in range(_ALL_FLAGS + 1))
 
 
 def flag_len(bits: int) -> int:
-    """Octets of the engine's flag list ``(\\Seen ...)`` for the flag bits."""
-    if 0 <= bits < 16:
-        return _FLAG_LENS[bits]
-    n = _FLAG_LEN.get(bits)
-    if n is None:
-        n = _FLAG_LEN[bits] = len(flag_list(flag_names(bits)))
-    return n
-
-
-_FLAG_LENS = tuple(len(flag_list(flag_names(b))) for b in range(16))  # every model flag set
+    """Octets of the engine's flag list ``(\\Seen ...)`` for the flag bits (other bits are not
+    flags the model keeps, as in :func:`flag_names`)."""
+    return _FLAG_LENS[bits & _ALL_FLAGS]
 
 
 def add(a: Cost, b: Cost) -> Cost:
@@ -681,11 +695,12 @@ class ImapCosts:
         uid: int,
         bits: int,
         modseq: int,
-        mode: int,
+        mode: NewFetch,
     ) -> Cost:
-        """What a client fetches of a message new to it: :meth:`sync_headers`, then under full
-        offline sync (``mode`` 1) :meth:`fetch_full`, or (``mode`` 2, attachments on demand)
-        :meth:`fetch_text` with PEEK; ``mode`` 0: headers only.  The same octets as those calls
+        """What a client fetches of a message new to it: :meth:`sync_headers`, then for
+        ``NewFetch.WHOLE`` :meth:`fetch_full`, or for ``NewFetch.TEXT`` :meth:`fetch_text` with
+        PEEK; ``NewFetch.HEADERS``: headers only (``NewFetch.ATTACHMENT`` is the client's:
+        headers here, then :meth:`fetch_attachment`).  The same octets as those calls
         added up, memoised under one key (every device fetches every new message);
         ``builder(mid)`` makes the Message when a shape is measured."""
         key = (
@@ -696,13 +711,13 @@ class ImapCosts:
             flag_len(bits),
             digits(mail.size),
             digits(mail.header),
-            (digits(mail.text), flag_len(bits | SEEN)) if mode == 2 else 0,
+            (digits(mail.text), flag_len(bits | SEEN)) if mode is NewFetch.TEXT else 0,
             digits(modseq) if self.qresync else 0,
         )
-        if mode == 1:
+        if mode is NewFetch.WHOLE:
             h, b, a = mail.header + mail.header, mail.body, mail.attachment
         else:
-            h, b, a = mail.header, mail.text if mode == 2 else 0, 0
+            h, b, a = mail.header, mail.text if mode is NewFetch.TEXT else 0, 0
         c = self.memo.get(key)
         if c is None:
 
@@ -710,9 +725,9 @@ class ImapCosts:
                 return builder(mid)
 
             total = self.sync_headers(mail, build, seq, uid, bits, modseq)
-            if mode == 1:
+            if mode is NewFetch.WHOLE:
                 total = add(total, self.fetch_full(mail, build, seq, uid, bits, modseq))
-            elif mode == 2:
+            elif mode is NewFetch.TEXT:
                 total = add(total, self.fetch_text(mail, build, seq, uid, bits, peek=True))
             (uf, uh, ub, ua), (df, dh, db, da), rt = total
             c = self.memo[key] = (
@@ -801,23 +816,23 @@ class ImapCosts:
 
         return self._get(key, measure)
 
-    def stale(self, op: str, uid: int, bits: int = 0, folder: str = "") -> Cost:
+    def stale(self, op: StaleOp, uid: int, bits: int = 0, folder: str = "") -> Cost:
         """A command naming a UID its mailbox no longer holds -- another session moved or
-        deleted the message and this client has not heard yet: ``op`` "store" (``+FLAGS.SILENT``
-        of ``bits``), "move" (to ``folder``) or "delete" (``\\Deleted`` + UID EXPUNGE).  The
-        server answers OK and changes nothing (no COPYUID, no EXPUNGE)."""
-        key = ("stale", op, digits(uid), flag_len(bits) if op == "store" else 0, folder)
+        deleted the message and this client has not heard yet: ``op`` STORE (of ``bits``), MOVE
+        (to ``folder``) or DELETE.  The server answers OK and changes nothing (no COPYUID, no
+        EXPUNGE)."""
+        key = ("stale", op, digits(uid), flag_len(bits) if op is StaleOp.STORE else 0, folder)
 
         def measure() -> Cost:
             p = self._probe()
             u = _number_with(digits(uid))
             p.box("INBOX", 1, u + 1, _FILLER, set())  # one message, with another UID
-            if op == "move":
+            if op is StaleOp.MOVE:
                 p.account.create(folder)
             c = p.client()
-            if op == "store":
+            if op is StaleOp.STORE:
                 c.store_flags([u], flag_names(bits))
-            elif op == "move":
+            elif op is StaleOp.MOVE:
                 c.move([u], folder)
             else:
                 c.delete([u])

@@ -26,13 +26,15 @@ from itertools import compress
 from typing import Final
 
 from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
-from ..records import EventRecord, RecordKind
-from ..results import CrashRecord, LossReason, SearchRecord
+from ..records import RecordKind
+from ..results import LossReason, SearchRecord
 from ..scenario import DAY, TlsMode
 from ..workload import Action, ActionKind, Crash
-from .pop3_costs import Charge, Pop3Costs
-from .state import INBOX, Device, MailId, Uid
+from .crash import wipe_and_restore
+from .pop3_costs import Pop3Costs
+from .state import Device, MailId, Uid
 from .timeline import Timeline
+from .wire import Cost
 from .world import World, phase_of
 
 _COSTS: dict[tuple[bool, str], Pop3Costs] = {}
@@ -119,7 +121,14 @@ class Pop3Client:
         if self.dev.exists(t):
             self.want(t)
 
-    def on_server_change(self, mid: MailId, t: float, state: object) -> None:
+    def on_server_change(
+        self,
+        mid: MailId,
+        t: float,
+        state: tuple[str, int] | None,
+        origin: Device | None = None,
+        deleted: int | None = None,
+    ) -> None:
         """Server-side changes (quarantine) do not reach a POP3 client's copies."""
 
     # -- the poll ---------------------------------------------------------------------------------
@@ -129,9 +138,7 @@ class Pop3Client:
             return True
         return self.expires and t - self.first_seen.get(mid, t) >= self.keep_s
 
-    def _plan(
-        self, t: float
-    ) -> tuple[Charge, Sequence[MailId], Sequence[MailId], Sequence[MailId]]:
+    def _plan(self, t: float) -> tuple[Cost, Sequence[MailId], Sequence[MailId], Sequence[MailId]]:
         """Cost of a poll at ``t`` on the current maildrop, as ``World.charge`` takes it; (cost,
         fetched, headers, deleted).
 
@@ -194,7 +201,7 @@ class Pop3Client:
         costs.quit(c, n - len(deleted), len(deleted) > 0)
         return c.charge_args(), fetched, headers, deleted
 
-    def _plan_scan(self, t: float) -> tuple[Charge, list[MailId], list[MailId], list[MailId]]:
+    def _plan_scan(self, t: float) -> tuple[Cost, list[MailId], list[MailId], list[MailId]]:
         """The poll of a client without UIDL: it cannot tell old from new, so every message is
         fetched (TOP first when headers-first) -- deleted after download, or downloaded again at
         the next poll (the re-download storm)."""
@@ -493,84 +500,3 @@ class Pop3Client:
         self.ptr = Uid(0)  # look at every message again: the restored memory may lack some
         self.want(t)
         w.crash_records.append(record)
-
-
-def wipe_and_restore(w: World, dev: Device, c: Crash, t: float) -> CrashRecord:
-    """Wipe ``dev``'s local store, restore the backup taken at ``c.backup_time``, and count what
-    is gone for good (messages and metadata that existed only on this device)."""
-    dev.crashes += 1
-    w.record(EventRecord(t, dev.name, RecordKind.CRASH))
-    if c.backup_time is not None:
-        w.record(EventRecord(t, dev.name, RecordKind.RESTORE))
-    wiped = list(dev.local.items())
-    wiped_bytes = sum(cp.bytes for _, cp in wiped) + dev.sent_bytes + dev.extra_bytes
-    w.rec.device_add(dev.id, -(dev.sent_bytes + dev.extra_bytes))
-    dev.sent_bytes = 0
-    dev.extra_bytes = 0
-    for mid, _ in wiped:
-        w.drop_local(dev, mid, LossReason.CRASH)
-    restored = 0
-    lost = lost_bytes = lost_meta = 0
-    at_risk: list[float] = []  # when each message only this storage held came to it
-    bt = c.backup_time
-    sent = dev.sent_log  # POP3's sent mail exists only here (no server copy): what the backup
-    if sent:  # held comes back, the rest is lost
-        at_risk += [when for when, _ in sent]
-        kept = [e for e in sent if bt is not None and e[0] <= bt]
-        dev.sent_log = kept
-        dev.sent_bytes = sum(size for _, size in kept)
-        w.rec.device_add(dev.id, dev.sent_bytes)
-        restored += len(kept)
-        lost += len(sent) - len(kept)
-        lost_bytes += sum(size for _, size in sent) - dev.sent_bytes
-    for mid, cp in wiped:
-        back = bt is not None and cp.since <= bt
-        wanted_here_only = w.copies[mid] <= 0 and w.intent.get(mid, True) is not None
-        if wanted_here_only:
-            at_risk.append(cp.since)
-        if back:
-            folder, flags = cp.state_at(bt)  # type: ignore[arg-type]
-            body, att, nbytes = cp.parts_at(bt)  # type: ignore[arg-type]
-            w.put_local(
-                dev,
-                mid,
-                t,
-                body=body,
-                attachment=att,
-                folder=folder,
-                flags=flags,
-                count_delay=False,
-                full=nbytes >= w.mails[mid].size,
-            )
-            restored += 1
-        elif wanted_here_only:
-            # gone for good -- unless the user had deleted it on purpose (or it was
-            # quarantined): losing mail nobody wants is no loss
-            lost += 1
-            lost_bytes += w.mails[mid].size
-        state = cp.state()
-        if state != (INBOX, 0) and mid < w.n_arrivals and not _state_elsewhere(w, dev, mid, state):
-            lost_meta += 1
-    return CrashRecord(
-        t,
-        dev.name,
-        None if bt is None else t - bt,
-        len(wiped) + len(sent),
-        wiped_bytes,
-        restored,
-        lost,
-        lost_bytes,
-        lost_meta,
-        tuple(sorted(at_risk)),
-    )
-
-
-def _state_elsewhere(w: World, dev: Device, mid: MailId, state: tuple[str, int]) -> bool:
-    entry = w.users[dev.user].where.get(mid)
-    if entry is not None and (entry[0], entry[1]) == state:
-        return True
-    for other in w.user_devices[dev.user]:
-        cp = other.local.get(mid)
-        if cp is not None and cp.state() == state:
-            return True
-    return False

@@ -27,6 +27,7 @@ from ..protocol.pop3_client import LeavePolicy, PollOptions, PollOutcome, poll
 from ..protocol.pop3_config import Pop3Config, template_fields
 from ..protocol.profiles import DEFAULT_PROFILE, pop3_config
 from ..protocol.store import Store
+from .wire import Cost
 
 USER = "user"
 PASSWORD = "secret"
@@ -115,11 +116,6 @@ def _shape(template: str, field: str, **values: object) -> tuple[int, int]:
     return _status(template.format(**{field: 0}, **values)) - k, k
 
 
-# what World.charge takes for a session: (client octets by kind, server octets by kind, round
-# trips); kinds are (framing, header, body, attachment), the client sends framing only
-Charge = tuple[tuple[int, int, int, int], tuple[int, int, int, int], int]
-
-
 @dataclass(slots=True)
 class PollCost:
     """Octets and round trips of one poll (no TCP/TLS: the network model adds those)."""
@@ -135,7 +131,7 @@ class PollCost:
     def server(self) -> int:
         return self.framing + self.header + self.body + self.attachment
 
-    def charge_args(self) -> Charge:
+    def charge_args(self) -> Cost:
         return (
             (self.client, 0, 0, 0),
             (self.framing, self.header, self.body, self.attachment),
@@ -158,7 +154,7 @@ class Pop3Costs:
         self.texts = t = pop3_config(profile).texts
         self.login = login_block(stls, profile=profile)
         self.locked = login_block(stls, locked=True, profile=profile)
-        self._idle: dict[tuple[int, int, int, int, bool], Charge] = {}
+        self._idle: dict[tuple[int, int, int, int, bool], Cost] = {}
         # begin()'s part that depends on the message count alone, per use_uidl and count
         self._fixed: dict[bool, dict[int, tuple[int, int, int]]] = {False: {}, True: {}}
         self._quit: dict[tuple[int, bool], int] = {}  # (left, deleted) -> QUIT's reply octets
@@ -248,7 +244,7 @@ class Pop3Costs:
 
     def idle_charge(
         self, n: int, total: int, size_digits: int, uid_digits: int, use_uidl: bool
-    ) -> Charge:
+    ) -> Cost:
         """:meth:`begin` then :meth:`quit` with nothing fetched or deleted, as ``World.charge``
         takes it: the poll of a client that finds nothing new, which every device of a user makes
         on the same maildrop, again and again (memoised by maildrop, bounded)."""

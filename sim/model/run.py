@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import gc
 import math
 import weakref
@@ -11,6 +10,7 @@ from collections.abc import Callable
 from itertools import filterfalse
 from operator import attrgetter
 
+from ..access import Protocol
 from ..metrics import mean_finite
 from ..results import (
     Conservation,
@@ -26,7 +26,7 @@ from ..results import (
 )
 from ..scenario import Scenario, ScenarioError
 from ..workload import Trace, generate
-from .state import Device, MailId
+from .state import Client, Device, MailId
 from .world import World
 
 _TIME = attrgetter("time")
@@ -35,13 +35,6 @@ _ID = attrgetter("id")
 # traces found in order, by id (weak: a checked trace is not kept alive by this)
 _ORDERED: weakref.WeakValueDictionary[int, Trace] = weakref.WeakValueDictionary()
 SERIES_DEVICE_LIMIT = 30  # keep per-device series up to this many devices (memory for campus)
-
-
-class Protocol(enum.Enum):
-    """The mail access protocol every device of a run uses."""
-
-    POP3 = "pop3"
-    IMAP = "imap"
 
 
 def run(
@@ -207,11 +200,11 @@ def _simulate(
     final_state: bool = False,
 ) -> tuple[Result, World]:
     world = World(scenario, trace, grid_step_s, keep, record_events)
-    _drive(world, protocol, world.devices, keep, progress)
-    return _result(world, protocol, release, final_state), world
+    drive(world, protocol, world.devices, keep, progress)
+    return result_of(world, protocol, release, final_state), world
 
 
-def _drive(
+def drive(
     world: World,
     protocol: Protocol,
     devices: list[Device],
@@ -220,22 +213,27 @@ def _drive(
 ) -> None:
     """Run ``world`` to its end with a client of ``protocol`` on each of ``devices`` (every
     device of the world, or one shard's: ``sim.shard``)."""
+    make: Callable[[World, Device], Client]
     if protocol is Protocol.POP3:
-        from .pop3_client import Pop3Client as Client
+        from .pop3_client import Pop3Client
+
+        make = Pop3Client
     else:
-        from .imap_client import ImapClient as Client  # type: ignore[assignment]
+        from .imap_client import ImapClient
+
+        make = ImapClient
     for dev in devices:
-        dev.client = Client(world, dev)
+        dev.client = make(world, dev)
     for dev in devices:
         if dev.exists_from <= 0.0:
-            dev.client.start(0.0)  # type: ignore[attr-defined]
+            dev.client.start(0.0)
     if keep:  # per-device series: each grid point shows the idle polls booked up to it
         clients = [dev.client for dev in devices]
 
         def settle(t: float) -> None:
             at = math.nextafter(t, math.inf)  # (the state after everything at t)
             for c in clients:
-                c.settle(at)  # type: ignore[attr-defined]
+                c.settle(at)
 
         world.rec.settle = settle
     env = world.env
@@ -249,7 +247,7 @@ def _drive(
             progress(i / 100)
     world.rec.advance(world.end)
     for dev in devices:
-        dev.client.finish(world.end)  # type: ignore[attr-defined]
+        dev.client.finish(world.end)
     world.rec.finish()
     world.sync_traffic()
 
@@ -320,7 +318,7 @@ def exposure_terms(w: World, devices: list[Device]) -> list[float]:
     return terms
 
 
-def _result(
+def result_of(
     w: World,
     protocol: Protocol,
     release: bool = False,
@@ -345,7 +343,7 @@ def _result(
             m = w.mails[mid]  # (one that came before the device appeared counts too: it was
             if w.intent.get(mid) is None:  # due at the device's first poll or connect)
                 continue  # deleted on purpose or quarantined: nobody should show it
-            if dev.client.was_due(m.time):  # type: ignore[attr-defined]
+            if dev.client.was_due(m.time):
                 missed += 1
                 missed_ids.add(mid)
         # the delay's pairs: every message delivered to its user's mailbox (not those
@@ -430,7 +428,7 @@ def _result(
         radio_wakeups=sum(d.radio_wakeups for d in devices),
     )
     return Result(
-        protocol=protocol.value,
+        protocol=protocol,
         seed=w.scenario.seed,
         duration_s=end,
         grid_s=tuple(rec.grid),

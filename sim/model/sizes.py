@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from ..protocol.message import B64_LINE, TEXT_LINE
 from ..workload import MessageSpec, Trace, build_message, content_seed
-from .state import _STRUCTURE, Mail, MailId, structure_len
+from .state import Mail, MailId, structure_len_by_shape
 
 # header field templates of sim.workload.build_message / sim.protocol.message.synthesize
 _DATE = len("Date: ") + len("Mon, 05 Jan 2026 00:00:00 +0000")  # fixed width (4-digit years)
@@ -190,10 +190,7 @@ def _shared(n: int) -> int:
 
 
 def _structure(shape: tuple[object, ...], spec: MessageSpec, scenario: object) -> int:
-    n = _STRUCTURE.get(shape)
-    if n is None:
-        n = _STRUCTURE[shape] = structure_len(build_message(spec, scenario))  # type: ignore[arg-type]
-    return n
+    return structure_len_by_shape(shape, lambda: build_message(spec, scenario))  # type: ignore[arg-type]
 
 
 def fast_mails(trace: Trace, specs: list[MessageSpec] | tuple[MessageSpec, ...]) -> list[Mail]:

@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import bisect
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final, NewType
+from typing import TYPE_CHECKING, Final, NewType, Protocol
 
 from ..protocol.imap.formatting import body_structure
 from ..protocol.message import B64_LINE, TEXT_LINE, Entity, Filler, FillerKind, Message
 from ..scenario import DeviceRef
 from ..workload import MessageSpec, Trace, build_message
+
+if TYPE_CHECKING:
+    from ..workload import Action, Crash
 from .wire import Wire, WireCalc
 
 INBOX: Final = "INBOX"
@@ -121,6 +125,16 @@ def fast_structure_len(message: Message) -> int:
     n = _STRUCTURE.get(key)
     if n is None:
         n = _STRUCTURE[key] = structure_len(message)
+    return n
+
+
+def structure_len_by_shape(shape: tuple[object, ...], build: Callable[[], Message]) -> int:
+    """:func:`structure_len` of the message ``build()`` makes, memoised by its ``shape`` (the key
+    :func:`fast_structure_len` uses): lets :mod:`.sizes` find a length from a message spec's
+    shape and build the message only the first time, sharing one table with this module."""
+    n = _STRUCTURE.get(shape)
+    if n is None:
+        n = _STRUCTURE[shape] = structure_len(build())
     return n
 
 
@@ -282,8 +296,48 @@ class TrackedCopy(LocalCopy):
         self.flags = flags
 
 
+class Client(Protocol):
+    """What the world and the run driver ask of a device's mail client; both
+    :class:`~sim.model.pop3_client.Pop3Client` and :class:`~sim.model.imap_client.ImapClient`
+    provide it, so the world never needs to know which protocol it drives."""
+
+    def start(self, t: float) -> None:
+        """Begin the client's sessions at ``t`` (its device's first online time or later)."""
+
+    def settle(self, t: float) -> None:
+        """Book the client's time-based accounts up to ``t``."""
+
+    def finish(self, end: float) -> None:
+        """Close the client's accounts at the end of the run."""
+
+    def was_due(self, arrival: float) -> bool:
+        """Whether a message arriving at ``arrival`` should have reached the device by the end."""
+
+    def on_arrival(self, mid: MailId, t: float) -> None:
+        """A message ``mid`` arrived on the server at ``t``."""
+
+    def on_server_change(
+        self,
+        mid: MailId,
+        t: float,
+        state: tuple[str, int] | None,
+        origin: Device | None = None,
+        deleted: int | None = None,
+    ) -> None:
+        """Another session (``origin``; None: the server itself) changed ``mid`` to ``state``
+        (folder, flag bits; None: gone), ``deleted`` the flags a delete set."""
+
+    def on_action(self, a: Action, t: float) -> None:
+        """The user does ``a`` on this device at ``t``."""
+
+    def on_crash(self, c: Crash, t: float) -> None:
+        """The device loses its local store (``c``) at ``t``."""
+
+
 class Device:
     """A device's local store and the bookkeeping every metric needs."""
+
+    client: Client  # set by sim.model.run.drive, deleted by World.release
 
     __slots__ = (
         "ref",
@@ -344,7 +398,6 @@ class Device:
         # its (message, device) pairs are in the consistency counts: from the start, or from the
         # moment it appears (World.device_appears; not before, even at the same instant)
         self.counted = self.exists_from <= 0.0
-        self.client: object = None
         self.wire = wire  # its link's calculator (shared by the devices on equal links)
         # octets sent (up) and received (down) by kind, in sim.results.Traffic's order --
         # framing, header, body, attachment, TLS, TCP -- copied into the Recorder when it reads

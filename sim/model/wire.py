@@ -26,6 +26,11 @@ from ..network import TCP_ASSUMPTIONS as TCP
 from ..network import TLS_ASSUMPTIONS as TLS
 from ..scenario import LinkSpec, TlsMode
 
+# A session's protocol octets, as World.charge takes them: (client octets by kind, server octets by
+# kind, round trips); kinds are (framing, header, body, attachment), the client sends framing only.
+# Both clients' cost tables (.pop3_costs, .imap_costs) produce it.
+Cost = tuple[tuple[int, int, int, int], tuple[int, int, int, int], int]
+
 _SEG: Final = TCP.segment_overhead
 _MSS: Final = TCP.mss
 _REC: Final = TLS.max_record

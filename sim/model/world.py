@@ -226,10 +226,11 @@ class World:
         afterwards.  (No SimPy event is left pending to refer to the clients: :meth:`call_at`
         schedules nothing at or after the run's end.)"""
         for dev in self.devices:
-            silence = getattr(dev.client, "silence", None)  # an IMAP client's, which calls it back
-            if silence is not None:
+            silence = getattr(getattr(dev, "client", None), "silence", None)  # an IMAP client's
+            if silence is not None:  # (which calls the client back)
                 silence.detach()
-            dev.client = None
+            if hasattr(dev, "client"):
+                del dev.client
         self.inbox_listeners = []
         self.rec.settle = None  # (a closure over the clients, when device series are kept)
         self.rec.sync = None
@@ -752,7 +753,7 @@ class World:
 
     def appear(self, dev: Device) -> None:
         self.device_appears(dev)
-        dev.client.start(self.now)  # type: ignore[attr-defined]
+        dev.client.start(self.now)
 
     def arrive(self, spec: Any) -> None:
         t = self.now
@@ -791,12 +792,12 @@ class World:
 
     def act(self, a: Action) -> None:
         dev = self.devices[a.device]
-        dev.client.on_action(a, self.now)  # type: ignore[attr-defined]
+        dev.client.on_action(a, self.now)
 
     def crash(self, c: Crash) -> None:
         dev = self.devices[c.device]
         if dev.exists(self.now):
-            dev.client.on_crash(c, self.now)  # type: ignore[attr-defined]
+            dev.client.on_crash(c, self.now)
 
     def disk_down(self, f: DiskFailure) -> None:
         self.replica_failures += 1
@@ -821,7 +822,7 @@ class World:
                 self.set_intent(mid, None)
                 self.server_remove(user, mid, t, LossReason.QUARANTINE)
                 for dev in self.user_devices[m.user]:
-                    dev.client.on_server_change(mid, t, None)  # type: ignore[attr-defined]
+                    dev.client.on_server_change(mid, t, None)
             # device scanners get the same signatures: they quarantine their own copies
             for dev in self.user_devices[m.user]:
                 if dev.spec.scans_mail and mid in dev.local:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from sim.metrics import Recorder
 from sim.model import Protocol, state, wire
-from sim.model.imap_costs import ImapCosts, _config, add, size_probe
+from sim.model.imap_costs import ImapCosts, NewFetch, _config, add, size_probe
 from sim.model.pop3_costs import digits
 from sim.model.sizes import fast_mail, fast_mails
 from sim.model.state import _shape, mail_of
@@ -452,7 +452,7 @@ _SHARED: dict[tuple[TlsMode, bool], ImapCosts] = {}
     extra_uid=st.integers(0, 10**7),
     bits=st.integers(0, 15),
     modseq=st.integers(1, 10**9),
-    mode=st.integers(0, 2),
+    mode=st.sampled_from((NewFetch.HEADERS, NewFetch.WHOLE, NewFetch.TEXT)),
     qresync=st.booleans(),
     tls=st.sampled_from(list(TlsMode)),
 )
@@ -462,7 +462,7 @@ def test_fetch_new_equals_the_calls_it_adds_up(
     extra_uid: int,
     bits: int,
     modseq: int,
-    mode: int,
+    mode: NewFetch,
     qresync: bool,
     tls: TlsMode,
 ) -> None:
@@ -482,8 +482,8 @@ def test_fetch_new_equals_the_calls_it_adds_up(
     separate = ImapCosts(tls, qresync)
     got = shared.fetch_new(mail, lambda _mid: msg, 7, seq, uid, bits, modseq, mode)
     want = separate.sync_headers(mail, lambda: msg, seq, uid, bits, modseq)
-    if mode == 1:
+    if mode is NewFetch.WHOLE:
         want = add(want, separate.fetch_full(mail, lambda: msg, seq, uid, bits, modseq))
-    elif mode == 2:
+    elif mode is NewFetch.TEXT:
         want = add(want, separate.fetch_text(mail, lambda: msg, seq, uid, bits, peek=True))
     assert got == want
