@@ -94,7 +94,7 @@ def protocol_pair(
         right.tick_params(labelleft=False)
     for ax, proto in ((left, POP3), (right, IMAP)):
         ax.set_title(
-            f"{proto.value}: {what}" if what else proto.value,
+            f"{proto.label}: {what}" if what else proto.label,
             color=PROTOCOL_COLOURS[proto],
             loc="left",
         )
@@ -234,7 +234,7 @@ def draw_delay_cdf(ax: Axes, pop3: Any, imap: Any, device: str | None = None) ->
             ys,
             where="post",
             color=PROTOCOL_COLOURS[proto],
-            label=f"{proto.value}: median {_fmt_seconds(delay.median_s)} of those shown, "
+            label=f"{proto.label}: median {_fmt_seconds(delay.median_s)} of those shown, "
             f"never {100 * delay.never / pairs:.0f} %",
         )
         if not math.isnan(delay.median_s):
@@ -344,7 +344,7 @@ def grouped_bars(
             values,
             width=width,
             color=PROTOCOL_COLOURS[proto],
-            label=proto.value,
+            label=proto.label,
         )
         for bar, v in zip(bars, values):
             ax.text(
@@ -425,7 +425,7 @@ def draw_crash_loss(
             lost,
             color=PROTOCOL_COLOURS[proto],
             marker=marker,
-            label=proto.value,
+            label=proto.label,
             clip_on=False,
         )
     if no_backup is not None:
@@ -736,7 +736,7 @@ def scorecard(fig: Figure, metrics: Sequence[tuple[str, str, float, float, str]]
         hint = {"lower": "lower is better", "higher": "higher is better"}.get(better, "a trade-off")
         labels.append(f"{title}\n({hint})")
     for proto, (ys, widths) in bars.items():  # one call per protocol: a call per bar cost a third
-        ax.barh(ys, widths, height=0.36, color=PROTOCOL_COLOURS[proto], label=proto.value)
+        ax.barh(ys, widths, height=0.36, color=PROTOCOL_COLOURS[proto], label=proto.label)
     ax.set_yticks(range(len(metrics)))
     ax.set_yticklabels(labels, fontsize=9)
     ax.invert_yaxis()

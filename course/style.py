@@ -24,6 +24,8 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter
 
+from sim.access import Protocol  # one enum for the model and the course; `.label` is shown
+
 __all__ = [
     "BLACK",
     "DEVICE_COLOURS",
@@ -54,13 +56,6 @@ VERMILLION = "#D55E00"
 PURPLE = "#CC79A7"
 BLACK = "#000000"
 GREY = "#7F7F7F"
-
-
-class Protocol(enum.Enum):
-    """The two protocols compared everywhere; the value is the label shown to learners."""
-
-    POP3 = "POP3"
-    IMAP = "IMAP"
 
 
 PROTOCOL_COLOURS: dict[Protocol, str] = {Protocol.POP3: VERMILLION, Protocol.IMAP: BLUE}
@@ -339,7 +334,7 @@ def pair_axes(fig: Figure, sharey: bool = True, **subplot_kw: object) -> tuple[A
         fig.clear()
         left, right = fig.subplots(1, 2, sharey=sharey, subplot_kw=subplot_kw or None)
         for ax, proto in ((left, Protocol.POP3), (right, Protocol.IMAP)):
-            ax.set_title(proto.value, color=PROTOCOL_COLOURS[proto], loc="left")
+            ax.set_title(proto.label, color=PROTOCOL_COLOURS[proto], loc="left")
     return left, right
 
 

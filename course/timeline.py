@@ -143,7 +143,7 @@ def draw_timeline(
     ax.grid(axis="y", visible=False)
     what = "mail" if data.held_unit == "bytes" else "messages"
     ax.set_title(
-        f"{data.protocol.value}: {what} held per device{note}",
+        f"{data.protocol.label}: {what} held per device{note}",
         color=PROTOCOL_COLOURS[data.protocol],
         loc="left",
     )

@@ -325,7 +325,7 @@ def draw_bytes_per_command(fig: Figure) -> None:
     axes = fig.subplots(1, len(transcripts), squeeze=False)[0]
     for ax, (protocol, tr) in zip(axes, transcripts):
         proto = Protocol.POP3 if protocol == "pop3" else Protocol.IMAP
-        ax.set_title(f"{proto.value}: bytes per command", color=PROTOCOL_COLOURS[proto], loc="left")
+        ax.set_title(f"{proto.label}: bytes per command", color=PROTOCOL_COLOURS[proto], loc="left")
         if tr is None:
             ax.text(
                 0.5,

@@ -37,7 +37,7 @@ def _row_label(row: Any) -> str:
         "starttls": "STLS" if proto is Protocol.POP3 else "STARTTLS",
         "implicit": "implicit TLS",
     }.get(mode, mode)
-    return f"{proto.value} {row.port} ({extra})"
+    return f"{proto.label} {row.port} ({extra})"
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ def connection_steps(rtt_ms: float, bandwidth_kbps: float) -> list[dict[str, Any
                 if name == "pop3"
                 else {"none": 143, "starttls": 143, "implicit": 993}[tls.value]
             )
-            label = f"{proto.value} {port} ({_MODE_LABEL[(name, tls.value)]})"
+            label = f"{proto.label} {port} ({_MODE_LABEL[(name, tls.value)]})"
             rows.append({"label": label, "protocol": proto, "steps": steps})
     return rows
 
