@@ -146,6 +146,7 @@ from .scenario import (
     Scenario,
     ScenarioError,
     TlsMode,
+    nat_forgets_a_polling_client,
 )
 from .workload import Action, ActionKind, Interval, Trace, generate, stream
 
@@ -597,21 +598,21 @@ def lesson3_notification(
     _bool("idle", idle)
     _check("nat_timeout_min", nat_timeout_min, integer=True, optional=True)
     _check("keepalive_min", keepalive_min, integer=True, optional=True)
-    if nat_timeout_min is not None and not idle and nat_timeout_min < poll_interval_min:
+    nat_s = None if nat_timeout_min is None else 60.0 * nat_timeout_min
+    if nat_forgets_a_polling_client(nat_s, idle, 60.0 * poll_interval_min):
         raise ValueError(
             f"nat_timeout_min: {nat_timeout_min} is shorter than the poll interval "
             f"({poll_interval_min:g} min) of a polling IMAP client, which is not "
             f"modelled; allowed: >= {poll_interval_min:g}, None, or IDLE"
         )
     every = poll_interval_min * 60.0
-    nat = None if nat_timeout_min is None else 60.0 * nat_timeout_min
 
     def change(d: DeviceSpec) -> DeviceSpec:
         return dataclasses.replace(
             d,
             pop3=dataclasses.replace(d.pop3, poll_interval_s=every),
             imap=dataclasses.replace(d.imap, idle=idle, poll_interval_s=every),
-            link=dataclasses.replace(d.link, nat_idle_timeout_s=nat),
+            link=dataclasses.replace(d.link, nat_idle_timeout_s=nat_s),
         )
 
     sc = dataclasses.replace(_with_devices(sc, change), tls_resumption=tls_resumption)

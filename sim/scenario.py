@@ -336,6 +336,13 @@ class ImapPolicy:
 # -- devices and users ---------------------------------------------------------------------------
 
 
+def nat_forgets_a_polling_client(nat_s: float | None, idle: bool, poll_interval_s: float) -> bool:
+    """True when a NAT would forget a polling IMAP client's idle connection between two of its
+    polls: a NOOP that finds its connection forgotten is not modelled, so such a device is
+    refused (by :class:`DeviceSpec` and by lesson 3's experiment, in the learner's units)."""
+    return nat_s is not None and not idle and nat_s < poll_interval_s
+
+
 @dataclass(frozen=True)
 class DeviceSpec:
     """One device of a user: its link, when it is online, its local storage and both client
@@ -373,8 +380,7 @@ class DeviceSpec:
             if not isinstance(getattr(self, name), typ):
                 raise ScenarioError("DeviceSpec", name, getattr(self, name), f"a {typ.__name__}")
         nat = self.link.nat_idle_timeout_s
-        if nat is not None and not self.imap.idle and nat < self.imap.poll_interval_s:
-            # a NOOP that finds its connection forgotten is not modelled for polling clients
+        if nat_forgets_a_polling_client(nat, self.imap.idle, self.imap.poll_interval_s):
             raise ScenarioError(
                 "DeviceSpec",
                 "link.nat_idle_timeout_s",

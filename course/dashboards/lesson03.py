@@ -151,8 +151,13 @@ class Lesson3Dashboard(Dashboard):
     )
 
     def check(self, values: Mapping[str, Any]) -> None:
+        from sim.scenario import nat_forgets_a_polling_client
+
         nat = values["nat_timeout_min"]
-        if nat is not None and not values["idle"] and nat < values["poll_interval_min"]:
+        poll = values["poll_interval_min"]
+        if nat_forgets_a_polling_client(
+            None if nat is None else 60.0 * nat, values["idle"], 60.0 * poll
+        ):
             raise ValueError(
                 f"nat_timeout_min: a router that forgets after {nat} min, with IMAP polling every "
                 f"{values['poll_interval_min']:g} min, is not modelled; allowed: IDLE on, no "
