@@ -36,10 +36,9 @@ from ..scenario import AttachmentPolicy, FetchMode
 from ..workload import Action, ActionKind, Crash
 from .crash import wipe_and_restore
 from .imap_costs import DELETED, ZERO, NewFetch, StaleOp, add, costs_for, untagged_updates
-from .pop3_client import FLAG_OF_ACTION
 from .pop3_costs import digits, sum_digits_1_to
 from .silence import Silence
-from .state import INBOX, SENT, Device, LocalCopy, MailId, Uid
+from .state import FLAG_OF_ACTION, INBOX, SENT, Device, LocalCopy, MailId, Uid
 from .timeline import Timeline
 from .wire import Cost
 from .world import World

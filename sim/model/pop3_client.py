@@ -23,16 +23,14 @@ import bisect
 import math
 from collections.abc import Sequence
 from itertools import compress
-from typing import Final
 
-from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
 from ..records import RecordKind
 from ..results import LossReason, SearchRecord
 from ..scenario import DAY, TlsMode
 from ..workload import Action, ActionKind, Crash
 from .crash import wipe_and_restore
 from .pop3_costs import Pop3Costs
-from .state import Device, MailId, Uid
+from .state import FLAG_OF_ACTION, Device, MailId, Uid
 from .timeline import Timeline
 from .wire import Cost
 from .world import World, phase_of
@@ -46,15 +44,6 @@ def costs_for(tls: TlsMode, profile: str) -> Pop3Costs:
     if key not in _COSTS:
         _COSTS[key] = Pop3Costs(key[0], profile)
     return _COSTS[key]
-
-
-# the flag an action sets; shared by both clients
-FLAG_OF_ACTION: Final = {
-    ActionKind.READ: SEEN,
-    ActionKind.REPLY: ANSWERED,
-    ActionKind.FORWARD: FORWARDED,
-    ActionKind.FLAG: FLAGGED,
-}
 
 
 class Pop3Client:

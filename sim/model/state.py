@@ -18,10 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, NewType, Protocol
 
+from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
 from ..protocol.imap.formatting import body_structure
 from ..protocol.message import B64_LINE, TEXT_LINE, Entity, Filler, FillerKind, Message
 from ..scenario import DeviceRef
-from ..workload import MessageSpec, Trace, build_message
+from ..workload import ActionKind, MessageSpec, Trace, build_message
 
 if TYPE_CHECKING:
     from ..workload import Action, Crash
@@ -35,6 +36,15 @@ MailId = NewType("MailId", int)
 # A UID in one server folder (RFC 3501 §2.3.1.1): ascending in the folder, never reused.  A
 # message's sequence number is its position in the folder's UID list plus one (a plain int).
 Uid = NewType("Uid", int)
+
+
+FLAG_OF_ACTION: Final = {
+    ActionKind.READ: SEEN,
+    ActionKind.REPLY: ANSWERED,
+    ActionKind.FORWARD: FORWARDED,
+    ActionKind.FLAG: FLAGGED,
+}
+"""The flag a user's action sets on a message, whichever client carries it out."""
 
 
 @dataclass(frozen=True, slots=True)
