@@ -54,9 +54,6 @@ def share(num: float, den: float) -> float:
     return num / den if den else math.nan
 
 
-_share = share
-
-
 class Recorder:
     """Running counters for one run plus the grid they are sampled on."""
 
@@ -232,15 +229,15 @@ class Recorder:
         if k == 1:  # every grid point of a run with per-device series: append, no 1-lists
             self.s_server.append(server)
             self.s_phys.append(server * self.replicas_live)
-            self.s_cons.append(_share(ta + th, te + tp))
-            self.s_cov.append(_share(tc, te))
-            self.s_agr.append(_share(ta, tc))
+            self.s_cons.append(share(ta + th, te + tp))
+            self.s_cov.append(share(tc, te))
+            self.s_agr.append(share(ta, tc))
         else:
             self.s_server.extend([server] * k)
             self.s_phys.extend([server * self.replicas_live] * k)
-            self.s_cons.extend([_share(ta + th, te + tp)] * k)
-            self.s_cov.extend([_share(tc, te)] * k)
-            self.s_agr.extend([_share(ta, tc)] * k)
+            self.s_cons.extend([share(ta + th, te + tp)] * k)
+            self.s_cov.extend([share(tc, te)] * k)
+            self.s_agr.extend([share(ta, tc)] * k)
         self.add_device_means(k)
         if not self.keep_device_series:
             return
@@ -291,22 +288,22 @@ class Recorder:
             e, c, a = ex[d], cv[d], ag[d]
             if k == 1:
                 store.append(dev_bytes[d])
-                cons.append(_share(a + dh[d], e + dp[d]))
-                cov.append(_share(c, e))
-                agr.append(_share(a, c))
+                cons.append(share(a + dh[d], e + dp[d]))
+                cov.append(share(c, e))
+                agr.append(share(a, c))
                 wire.append(sum(up[d]) + sum(down[d]))
             else:
                 store.extend([dev_bytes[d]] * k)
-                cons.extend([_share(a + dh[d], e + dp[d])] * k)
-                cov.extend([_share(c, e)] * k)
-                agr.extend([_share(a, c)] * k)
+                cons.extend([share(a + dh[d], e + dp[d])] * k)
+                cov.extend([share(c, e)] * k)
+                agr.extend([share(a, c)] * k)
                 wire.extend([sum(up[d]) + sum(down[d])] * k)
 
     def device_means(self, d: int) -> tuple[float, float, float]:
         return (
-            _share(self.sum_cons[d], self.cnt_cons[d]),
-            _share(self.sum_cov[d], self.cnt_cov[d]),
-            _share(self.sum_agr[d], self.cnt_agr[d]),
+            share(self.sum_cons[d], self.cnt_cons[d]),
+            share(self.sum_cov[d], self.cnt_cov[d]),
+            share(self.sum_agr[d], self.cnt_agr[d]),
         )
 
     def device_series(self) -> tuple[DeviceSeries, ...]:

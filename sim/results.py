@@ -161,6 +161,35 @@ class SearchRecord:
     duration_s: float
     on_server: bool  # True when answered by the server (IMAP), False when by the local store
 
+    @classmethod
+    def of(
+        cls,
+        time_s: float,
+        device: str,
+        query: str,
+        relevant: int,
+        found: int,
+        up_bytes: int = 0,
+        down_bytes: int = 0,
+        duration_s: float = 0.0,
+        on_server: bool = False,
+    ) -> SearchRecord:
+        """A search's record with its recall derived from ``found`` and ``relevant``; a search of
+        the local store (the defaults) costs no octets and no time."""
+        recall = found / relevant if relevant else 1.0
+        return cls(
+            time_s,
+            device,
+            query,
+            relevant,
+            found,
+            recall,
+            up_bytes,
+            down_bytes,
+            duration_s,
+            on_server,
+        )
+
 
 @dataclass(frozen=True)
 class DeviceSummary:

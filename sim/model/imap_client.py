@@ -940,36 +940,12 @@ class ImapClient:
             self._charge(cost, RecordKind.SEARCH)  # (a polling view was reset above)
             dur = self._duration(cost)
             w.search_records.append(
-                SearchRecord(
-                    t,
-                    dev.name,
-                    q,
-                    relevant,
-                    found,
-                    found / relevant if relevant else 1.0,
-                    sum(up),
-                    sum(down),
-                    dur,
-                    True,
-                )
+                SearchRecord.of(t, dev.name, q, relevant, found, sum(up), sum(down), dur, True)
             )
             return
         local = dev.local
         found = sum(1 for mid in matching if mid in local and intent.get(mid) is not None)
-        w.search_records.append(
-            SearchRecord(
-                t,
-                dev.name,
-                q,
-                relevant,
-                found,
-                found / relevant if relevant else 1.0,
-                0,
-                0,
-                0.0,
-                False,
-            )
-        )
+        w.search_records.append(SearchRecord.of(t, dev.name, q, relevant, found))
 
     # -- crashes -------------------------------------------------------------------------------------
     def on_crash(self, c: Crash, t: float) -> None:

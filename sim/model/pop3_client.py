@@ -448,20 +448,7 @@ class Pop3Client:
         live = list(compress(hits, map(intent.get, hits)))  # an intent is a tuple, or None
         relevant = len(live)
         found = sum(map(local.__contains__, live))
-        w.search_records.append(
-            SearchRecord(
-                t,
-                dev.name,
-                q,
-                relevant,
-                found,
-                found / relevant if relevant else 1.0,
-                0,
-                0,
-                0.0,
-                False,
-            )
-        )
+        w.search_records.append(SearchRecord.of(t, dev.name, q, relevant, found))
 
     # -- crashes ----------------------------------------------------------------------------------
     def on_crash(self, c: Crash, t: float) -> None:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.metrics import Recorder, _share
+from sim.metrics import Recorder, share
 
 
 def reference_sample(rec: Recorder, k: int) -> None:
@@ -20,9 +20,9 @@ def reference_sample(rec: Recorder, k: int) -> None:
     te, tc, ta, tp, th = sum(ex), sum(cv), sum(ag), sum(dp), sum(dh)
     rec.s_server.extend([rec.server_bytes] * k)
     rec.s_phys.extend([rec.server_bytes * rec.replicas_live] * k)
-    rec.s_cons.extend([_share(ta + th, te + tp)] * k)
-    rec.s_cov.extend([_share(tc, te)] * k)
-    rec.s_agr.extend([_share(ta, tc)] * k)
+    rec.s_cons.extend([share(ta + th, te + tp)] * k)
+    rec.s_cov.extend([share(tc, te)] * k)
+    rec.s_agr.extend([share(ta, tc)] * k)
     for d, (e, c, a, p, h) in enumerate(zip(ex, cv, ag, dp, dh)):
         pairs = e + p
         if pairs:
@@ -40,9 +40,9 @@ def reference_sample(rec: Recorder, k: int) -> None:
         rec.sync()
     for d in range(n):
         rec.d_store[d].extend([rec.dev_bytes[d]] * k)
-        rec.d_cons[d].extend([_share(ag[d] + dh[d], ex[d] + dp[d])] * k)
-        rec.d_cov[d].extend([_share(cv[d], ex[d])] * k)
-        rec.d_agr[d].extend([_share(ag[d], cv[d])] * k)
+        rec.d_cons[d].extend([share(ag[d] + dh[d], ex[d] + dp[d])] * k)
+        rec.d_cov[d].extend([share(cv[d], ex[d])] * k)
+        rec.d_agr[d].extend([share(ag[d], cv[d])] * k)
         rec.d_wire[d].extend([sum(rec.up[d]) + sum(rec.down[d])] * k)
 
 
