@@ -105,6 +105,10 @@ rc: dict[str, Any] = {
     "font.size": 10.5,
     "axes.titlesize": 12,
     "axes.titleweight": "bold",
+    # titles at the top of the axes, where matplotlib's automatic placement puts them when no tick
+    # labels sit above an axes (none in the course); automatic placement measures every y tick
+    # label of the axes once more per draw, a fifth of drawing a dashboard
+    "axes.titley": 1.0,
     "axes.labelsize": 10.5,
     "axes.spines.top": False,
     "axes.spines.right": False,

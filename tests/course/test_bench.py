@@ -88,6 +88,23 @@ def test_a_text_drawn_differently_is_not_replayed() -> None:
         assert same_as_agg()
 
 
+@pytest.mark.parametrize("n", [1, 3, 7, 9])
+def test_fixed_title_height_draws_what_automatic_placement_draws(
+    n: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``axes.titley`` in the course style skips matplotlib's per-draw title placement; the
+    pixels are those of the automatic placement (which would move a title above top ticks)."""
+    fixed = make(n)
+    assert all(ax._autotitlepos is False for ax in fixed.figure.axes)
+    monkeypatch.setitem(style.rc, "axes.titley", None)
+    auto = make(n)
+    assert all(ax._autotitlepos for ax in auto.figure.axes)
+    assert np.array_equal(pixels(fixed.png()), pixels(auto.png()))
+    for board in (fixed, auto):  # and on the layout the first render recorded
+        board.set(**moved_setting(board, 0))
+    assert np.array_equal(pixels(fixed.png()), pixels(auto.png()))
+
+
 def test_bench_line_for_one_dashboard() -> None:
     line = bench_dashboard(2, repeat=1)
     assert line.lesson == 2
