@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import abc
 import enum
+import functools
 import math
 import re
 from collections import OrderedDict
@@ -28,6 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
@@ -139,10 +141,10 @@ class Dashboard(abc.ABC):
         self.values: dict[str, Any] = {c.name: c.default for c in self.controls}
         self._cache: OrderedDict[tuple, Any] = OrderedDict()
         self._figure: Figure | None = None
-        self._layouts: dict[
-            tuple, list[Any]
-        ] = {}  # layout_key -> positions from a constrained layout
+        # layout_key -> positions from a constrained layout, and the overhangs it made room for
+        self._layouts: dict[tuple, tuple[list[Any], Overhangs]] = {}
         self._layout_key: tuple = ()
+        self._overhangs: Overhangs = ()
         self._listeners: list[Callable[[Dashboard], None]] = []
         self.prediction: Prediction | None = None
         self.revealed = (
@@ -234,7 +236,9 @@ class Dashboard(abc.ABC):
         and then reused: computing it costs a full extra pass over every text on the figure, a
         third of a redraw, and a dashboard's shape barely moves between updates.  When the shape
         changes (wider tick labels, a longer title) the figure is laid out afresh, so nothing
-        overlaps.
+        overlaps.  Texts an axes places beside its x range (a timeline's end-of-lane labels,
+        :func:`overhang`) reuse a layout that made room for texts at least as wide (a wider one
+        gets a fresh layout), so no such text is ever cut at the figure's edge.
         """
         fig = self.figure
         style.clear_figure(fig)
@@ -242,10 +246,15 @@ class Dashboard(abc.ABC):
         with style.context():
             self.draw(fig, self.data)
         self._layout_key = layout_key(fig)
+        self._overhangs = tuple(overhang(ax) for ax in fig.axes)
         frozen = self._layouts.get(self._layout_key)
-        if frozen is not None and not fig.legends:
+        if frozen is not None and all(
+            now <= room
+            for here, there in zip(self._overhangs, frozen[1])
+            for now, room in zip(here, there)
+        ):
             fig.set_layout_engine("none")
-            for ax, position in zip(fig.axes, frozen):
+            for ax, position in zip(fig.axes, frozen[0]):
                 ax.set_position(position)
 
     @property
@@ -340,7 +349,8 @@ class Dashboard(abc.ABC):
         fig = self.figure
         data = style.encode_png(fig, dpi)
         if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
-            self._layouts[self._layout_key] = [ax.get_position() for ax in fig.axes]
+            positions = [ax.get_position() for ax in fig.axes]
+            self._layouts[self._layout_key] = (positions, self._overhangs)
         return data
 
     def alt_text(self) -> str:
@@ -380,13 +390,14 @@ class Dashboard(abc.ABC):
 
 def layout_key(fig: Figure) -> tuple:
     """What a constrained layout of ``fig`` depends on, cheaply: the figure's size and its texts
-    around the axes, and per axes its titles, labels and the length of its longest tick label
-    (tick labels are formatted here as the draw will).  Titles and labels enter with their digits
-    written as 0: the course font's digits all have one width (DejaVu Sans has tabular figures),
-    so "Missed (of 214 delivered)" takes the room of "Missed (of 197 delivered)" and a slider move
-    that changes only a number keeps the layout.  Equal keys give equal layouts but for texts
-    inside an axes that overhang its edge (bar labels, not in the key): a reused layout can then
-    sit a few pixels from a fresh one, with nothing overlapping."""
+    around the axes (figure legends' entries included), and per axes its titles, labels and the
+    length of its longest tick label (tick labels are formatted here as the draw will).  Titles
+    and labels enter with their digits written as 0: the course font's digits all have one width
+    (DejaVu Sans has tabular figures), so "Missed (of 214 delivered)" takes the room of "Missed
+    (of 197 delivered)" and a slider move that changes only a number keeps the layout.  Equal
+    keys give equal layouts but for texts inside an axes that overhang its edge (bar labels, not
+    in the key): a reused layout can then sit a few pixels from a fresh one, with nothing
+    overlapping.  Texts beside an axes' x range are judged by width instead (:func:`overhang`)."""
 
     def longest(axis: Any) -> int:
         ticks = axis.get_majorticklocs()
@@ -396,6 +407,8 @@ def layout_key(fig: Figure) -> tuple:
     for name in ("_suptitle", "_supxlabel", "_supylabel"):
         text = getattr(fig, name, None)
         figure_texts.append(text.get_text() if text is not None else "")
+    # a figure legend takes its room in the layout (``loc="outside ..."``): its entries count
+    figure_texts += [t.get_text() for legend in fig.legends for t in legend.get_texts()]
     return (
         tuple(fig.get_size_inches()),
         tuple(_DIGITS.sub("0", t) for t in figure_texts),
@@ -420,6 +433,36 @@ def layout_key(fig: Figure) -> tuple:
 
 
 _DIGITS = re.compile("[0-9]")
+Overhangs = tuple[tuple[float, float], ...]  # per axes: widths of texts before, after its x range
+
+
+def overhang(ax: Any) -> tuple[float, float]:
+    """Widths (pixels) of the widest texts ``ax`` places before and after its x range, in data
+    coordinates (a timeline's end-of-lane labels): they take room in the layout beside the axes,
+    so a frozen layout is reused only for texts no wider (:meth:`Dashboard.redraw`).  Measured as
+    Agg draws them."""
+    low, high = sorted(ax.get_xlim())
+    before = after = 0.0
+    renderer = _measuring_renderer(ax.get_figure(root=True).dpi)
+    for text in ax.texts:
+        if text.get_transform() is not ax.transData or not text.get_visible():
+            continue
+        x = text.get_position()[0]
+        if low <= x <= high:
+            continue
+        width = renderer.get_text_width_height_descent(
+            text.get_text(), text.get_fontproperties(), ismath=False
+        )[0]
+        if x > high:
+            after = max(after, width)
+        else:
+            before = max(before, width)
+    return before, after
+
+
+@functools.cache
+def _measuring_renderer(dpi: float) -> RendererAgg:
+    return RendererAgg(1, 1, dpi)
 
 
 def which(pop3: float, imap: float, rel: float = 0.05, abs_tol: float = 1.0) -> str:

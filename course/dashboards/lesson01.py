@@ -114,7 +114,7 @@ class Lesson1Dashboard(Dashboard):
         figures.draw_bandwidth(*wire, data.pop3, data.imap)
         # below the panel: inside it would cover a bar whenever IMAP's bars are long
         wire[1].legend(
-            *wire[0].get_legend_handles_labels(),
+            handles=figures.kind_legend_handles(),
             loc="upper center",
             bbox_to_anchor=(0.5, -0.2),
             ncols=3,

@@ -43,6 +43,32 @@ def test_encode_png_pixels_equal_savefig(n: int) -> None:
     assert np.array_equal(pixels(style.encode_png(ours.figure)), pixels(savefig_png(theirs.figure)))
 
 
+@pytest.mark.parametrize("channels", [3, 4])
+def test_png_bytes_decode_to_the_pixels_given(channels: int) -> None:
+    """Random pixels (every byte value, so the Up filter wraps modulo 256) survive the round trip
+    through Pillow's decoder, translucent alpha included."""
+    rng = np.random.default_rng(12)
+    given = rng.integers(0, 256, size=(37, 53, channels), dtype=np.uint8)
+    decoded = np.asarray(Image.open(io.BytesIO(style.png_bytes(given))))
+    assert decoded.shape == given.shape and np.array_equal(decoded, given)
+    one_row = given[:1]
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(style.png_bytes(one_row)))), one_row)
+
+
+@pytest.mark.parametrize(
+    "bad", [np.zeros((4, 4, 2), np.uint8), np.zeros((4, 4, 3)), np.zeros((0, 4, 3), np.uint8)]
+)
+def test_png_bytes_rejects_what_is_not_an_rgb_or_rgba_image(bad: np.ndarray) -> None:
+    with pytest.raises(ValueError, match="pixels: need a non-empty uint8 array"):
+        style.png_bytes(bad)
+
+
+def test_a_translucent_figure_keeps_its_alpha() -> None:
+    fig = Figure(figsize=(2, 1), dpi=50, facecolor=(1, 1, 1, 0.5))
+    decoded = np.asarray(Image.open(io.BytesIO(style.encode_png(fig, dpi=50))))
+    assert decoded.shape == (50, 100, 4) and (decoded[..., 3] == 128).all()
+
+
 @pytest.mark.parametrize(
     ("n", "control", "values"), [(2, "rtt_ms", (80.0, 50.0)), (4, "seed", (2, 1))]
 )
@@ -86,6 +112,23 @@ def test_a_text_drawn_differently_is_not_replayed() -> None:
     for change in (lambda: text.set_rotation(20), lambda: text.set_color("#D55E00")):
         change()
         assert same_as_agg()
+
+
+@pytest.mark.parametrize("n", [1, 3, 7, 9])
+def test_fixed_title_height_draws_what_automatic_placement_draws(
+    n: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``axes.titley`` in the course style skips matplotlib's per-draw title placement; the
+    pixels are those of the automatic placement (which would move a title above top ticks)."""
+    fixed = make(n)
+    assert all(ax._autotitlepos is False for ax in fixed.figure.axes)
+    monkeypatch.setitem(style.rc, "axes.titley", None)
+    auto = make(n)
+    assert all(ax._autotitlepos for ax in auto.figure.axes)
+    assert np.array_equal(pixels(fixed.png()), pixels(auto.png()))
+    for board in (fixed, auto):  # and on the layout the first render recorded
+        board.set(**moved_setting(board, 0))
+    assert np.array_equal(pixels(fixed.png()), pixels(auto.png()))
 
 
 def test_bench_line_for_one_dashboard() -> None:

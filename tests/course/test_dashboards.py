@@ -436,3 +436,60 @@ def test_connection_timeline_in_one_barh_call_draws_what_one_call_per_bar_draws(
     monkeypatch.setattr(Axes, "barh", per_bar)
     d.redraw()
     assert np.array_equal(batched, _pixels(d.png()))
+
+
+def test_a_figure_legend_keeps_the_layout_and_no_end_label_is_cut() -> None:
+    """Lesson 0's timeline has a legend under the figure and labels past the end of each lane:
+    a new seed reuses the layout when its labels are no wider than the ones it was made for, and
+    every label lies inside the image."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    d = make(0)
+    d.png()
+    reused = 0
+    for seed in (1000, 1001, 1002):
+        d.set(seed=seed)
+        reused += not isinstance(d.figure.get_layout_engine(), ConstrainedLayoutEngine)
+        d.png()
+        renderer = d.figure.canvas.get_renderer()
+        width, height = d.figure.canvas.get_width_height()
+        for ax in d.figure.axes:
+            for text in ax.texts:
+                box = text.get_window_extent(renderer)
+                assert box.x0 >= 0 and box.y0 >= 0
+                assert box.x1 <= width and box.y1 <= height
+    assert reused >= 1
+
+
+def test_a_wider_label_beside_the_axes_gets_a_fresh_layout() -> None:
+    """A frozen layout made room for end-of-lane labels up to some width; a wider one (here: the
+    room recorded is shrunk to nothing) is laid out afresh rather than cut at the edge."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    from course.dashboards.base import overhang
+
+    d = make(0)
+    d.png()
+    assert any(after > 0 for _, after in (overhang(ax) for ax in d.figure.axes))
+    d.redraw()
+    assert not isinstance(d.figure.get_layout_engine(), ConstrainedLayoutEngine)  # reused
+    positions, room = d._layouts[d._layout_key]
+    d._layouts[d._layout_key] = (positions, tuple((0.0, 0.0) for _ in room))
+    d.redraw()
+    assert isinstance(d.figure.get_layout_engine(), ConstrainedLayoutEngine)
+
+
+def test_overhang_measures_only_texts_beside_the_x_range() -> None:
+    from course import style
+    from course.dashboards.base import overhang
+
+    ax = style.figure().subplots()
+    ax.set_xlim(0, 10)
+    ax.text(5, 0.5, "inside, not counted")
+    assert overhang(ax) == (0.0, 0.0)
+    ax.text(10.5, 0.5, "1.4 MB")
+    short = overhang(ax)[1]
+    ax.text(10.5, 0.2, "12.3 MB")
+    assert 0 < short < overhang(ax)[1] and overhang(ax)[0] == 0.0
+    ax.text(-1, 0.5, "x", transform=ax.transAxes)  # axes coordinates: not a data-range text
+    assert overhang(ax)[0] == 0.0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pytest
 from matplotlib.axes import Axes
 
@@ -32,14 +33,15 @@ def test_lesson1_shows_each_devices_bytes_on_the_wire_by_kind() -> None:
         ax = panel(board, f"{proto}: what the bytes on the wire carried")
         scale = UNITS[ax.get_xlabel().rsplit("(", 1)[1].rstrip(")")]
         devices = result.devices
-        bars = ax.patches  # one bar per device, kind after kind
-        assert len(bars) == len(TRAFFIC_KINDS) * len(devices)
+        (bars,) = ax.collections  # one rectangle per device, kind after kind
+        widths = [np.ptp(path.vertices[:, 0]) for path in bars.get_paths()]
+        assert len(widths) == len(TRAFFIC_KINDS) * len(devices)
         for k, kind in enumerate(TRAFFIC_KINDS):
             for j, d in enumerate(devices):
                 expected = getattr(d.up, kind) + getattr(d.down, kind)
-                assert bars[k * len(devices) + j].get_width() * scale == pytest.approx(expected)
+                assert widths[k * len(devices) + j] * scale == pytest.approx(expected)
         for j, d in enumerate(devices):  # the kinds add up to everything the device sent and got
-            drawn = sum(bars[k * len(devices) + j].get_width() for k in range(len(TRAFFIC_KINDS)))
+            drawn = sum(widths[k * len(devices) + j] for k in range(len(TRAFFIC_KINDS)))
             assert drawn * scale == pytest.approx(d.up.total + d.down.total)
         assert devices[0].up.total + devices[0].down.total > 0  # the phone's bar is not empty
 
@@ -145,3 +147,27 @@ def test_lesson9_export_draws_the_dashboards_sweep() -> None:
     drawer(fig)
     (ax,) = fig.axes
     assert list(ax.lines[0].get_ydata()) == list(board.data.sweep.lost_pop3)
+
+
+def test_lesson1_bars_as_one_collection_draw_what_a_bar_per_rectangle_draws() -> None:
+    """Each panel's stacked bars are one collection; the same rectangles as ``barh`` bars (the
+    way matplotlib draws a bar chart) give the same pixels, legend included."""
+    import io
+
+    from PIL import Image
+
+    from course.style import encode_png
+
+    def pixels(board: Any) -> np.ndarray:
+        return np.asarray(Image.open(io.BytesIO(encode_png(board.figure))))
+
+    ours, bars = make(1, days=3), make(1, days=3)
+    for title in ("POP3: what", "IMAP: what"):
+        ax = panel(bars, title)
+        (collection,) = ax.collections
+        collection.remove()
+        for path, colour in zip(collection.get_paths(), collection.get_facecolors()):
+            (x0, y0), (x1, y1) = path.vertices.min(axis=0), path.vertices.max(axis=0)
+            ax.barh((y0 + y1) / 2, x1 - x0, left=x0, height=y1 - y0, color=colour)
+        assert len(ax.patches) == len(collection.get_paths()) > 0
+    assert np.array_equal(pixels(ours), pixels(bars))
