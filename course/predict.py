@@ -24,7 +24,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from course.content.schema import RESULT_KEYS, PredictKind, PredictPrompt, ResultKey
+from course.content import lesson
+from course.content.schema import PredictKind, PredictPrompt, ResultKey
 
 if TYPE_CHECKING:
     import ipywidgets
@@ -54,7 +55,7 @@ class Prediction:
 
     @property
     def spec(self) -> ResultKey:
-        return RESULT_KEYS[self.lesson][self.prompt.result_key]
+        return lesson(self.lesson).results[self.prompt.result_key]
 
     def commit(self, value: ResultValue) -> None:
         """Lock in ``value``; a second commit or a value outside the prompt's range raises."""

@@ -1,4 +1,4 @@
-"""Generate the lesson notebooks (and the instructor guide's answer key) from ``course/content``.
+"""Generate the lesson notebooks (the guide's answer key, the README's lesson table) from content.
 
 Why generate
 ------------
@@ -9,7 +9,7 @@ Generating keeps the twelve notebooks consistent, reviewable as Python diffs, an
 
 Usage::
 
-    python tools/build_notebooks.py            # write notebooks/*.ipynb and the guide's answer key
+    python tools/build_notebooks.py            # write notebooks/*.ipynb, the answer key, README table
     python tools/build_notebooks.py --check    # exit 1 if any generated file is out of date
 
 Cells whose output varies between runs (widgets, the live server) carry the nbval tag
@@ -41,6 +41,9 @@ GUIDE = ROOT / "course" / "INSTRUCTOR.md"
 IGNORE_OUTPUT = "nbval-ignore-output"
 GUIDE_BEGIN = "<!-- BEGIN GENERATED ANSWER KEY: python tools/build_notebooks.py -->"
 GUIDE_END = "<!-- END GENERATED ANSWER KEY -->"
+README = ROOT / "README.md"
+TABLE_BEGIN = "<!-- BEGIN GENERATED LESSON TABLE: python tools/build_notebooks.py -->"
+TABLE_END = "<!-- END GENERATED LESSON TABLE -->"
 
 
 @dataclass(frozen=True)
@@ -406,14 +409,37 @@ def answer_key() -> str:
     return "\n".join(out)
 
 
+def _replace_section(current: str, begin: str, end: str, section: str) -> str:
+    """``current`` with the text from ``begin`` to ``end`` replaced by ``section`` (which starts
+    with ``begin`` and ends with ``end``); appended if the markers are missing."""
+    if begin in current and end in current:
+        head, rest = current.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        return head + section + tail
+    return current.rstrip("\n") + "\n\n" + section + "\n"
+
+
 def guide_text(current: str) -> str:
-    """``current`` with its generated section replaced (appended if the markers are missing)."""
-    key = answer_key()
-    if GUIDE_BEGIN in current and GUIDE_END in current:
-        head, rest = current.split(GUIDE_BEGIN, 1)
-        _, tail = rest.split(GUIDE_END, 1)
-        return head + key + tail
-    return current.rstrip("\n") + "\n\n" + key + "\n"
+    """The instructor guide ``current`` with its answer key regenerated."""
+    return _replace_section(current, GUIDE_BEGIN, GUIDE_END, answer_key())
+
+
+# -- README lesson table ------------------------------------------------------------------------
+
+
+def lesson_table() -> str:
+    """The README's table of lessons, one row per registry entry, from each lesson's summary."""
+    rows = [TABLE_BEGIN, "| Notebook | Lesson |", "|---|---|"]
+    for e in LESSONS:
+        rows.append(
+            f"| [`{e.notebook[:-6]}`](notebooks/{e.notebook}) | {lesson(e.number).summary} |"
+        )
+    return "\n".join([*rows, TABLE_END])
+
+
+def readme_text(current: str) -> str:
+    """The README ``current`` with its lesson table regenerated."""
+    return _replace_section(current, TABLE_BEGIN, TABLE_END, lesson_table())
 
 
 # -- command line -------------------------------------------------------------------------------
@@ -425,6 +451,7 @@ def outputs() -> Iterable[tuple[Path, str]]:
         yield NOTEBOOK_DIR / name, notebook
     current = GUIDE.read_text(encoding="utf-8") if GUIDE.exists() else ""
     yield GUIDE, guide_text(current)
+    yield README, readme_text(README.read_text(encoding="utf-8"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -77,6 +77,7 @@ client on your device shows.
 CONTENT = LessonContent(
     number=0,
     title="Welcome: POP vs IMAP, seen happening",
+    summary="How to use the course, the model in five minutes, and the article's nine claims",
     notebook="00_welcome.ipynb",
     objectives=(
         "Use a lesson: predict, run the dashboard, notice, read the nuance, check yourself.",

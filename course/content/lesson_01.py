@@ -1,11 +1,21 @@
 """Lesson 1 text: where the mail lives -- downloaded to a device, or kept on the server."""
 
-from course.content.schema import Choice, LessonContent, NuanceBox, PredictKind, PredictPrompt
+from course.content.schema import (
+    WHICH,
+    Choice,
+    LessonContent,
+    NuanceBox,
+    PredictKind,
+    PredictPrompt,
+    choice_result,
+    number_result,
+)
 from course.quiz import MultipleChoice, Numeric
 
 CONTENT = LessonContent(
     number=1,
     title="Where does the mail live?",
+    summary="Where mail lives: POP downloads to the device, IMAP keeps it on the server (storage, a new device, partial fetch)",
     notebook="01_where_mail_lives.ipynb",
     objectives=(
         "Say where copies of each message are, over time, under POP3 (delete after download) and "
@@ -171,4 +181,17 @@ CONTENT = LessonContent(
         ),
     ),
     next_lesson=2,
+    results={
+        "phone_mb_pop3": number_result("MB of mail stored on the phone at the end, POP3", "MB"),
+        "phone_mb_imap": number_result("MB of mail stored on the phone at the end, IMAP", "MB"),
+        "server_mb_pop3": number_result("MB of mail kept on the server at the end, POP3", "MB"),
+        "server_mb_imap": number_result("MB of mail kept on the server at the end, IMAP", "MB"),
+        "new_device_messages_pop3": number_result(
+            "messages a brand-new device finds at the end, POP3", "messages"
+        ),
+        "new_device_messages_imap": number_result(
+            "messages a brand-new device finds at the end, IMAP", "messages"
+        ),
+        "more_on_phone": choice_result("which protocol leaves more bytes on the phone", *WHICH),
+    },
 )

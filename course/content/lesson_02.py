@@ -1,11 +1,19 @@
 """Lesson 2 text: ports, TLS, and what an eavesdropper can read."""
 
-from course.content.schema import LessonContent, NuanceBox, PredictKind, PredictPrompt
+from course.content.schema import (
+    LessonContent,
+    NuanceBox,
+    PredictKind,
+    PredictPrompt,
+    choice_result,
+    number_result,
+)
 from course.quiz import MultipleChoice, Numeric
 
 CONTENT = LessonContent(
     number=2,
     title="Ports, TLS and the eavesdropper",
+    summary="Ports and TLS: 110/995 and 143/993, STLS and STARTTLS, what an eavesdropper sees",
     notebook="02_ports_and_tls.ipynb",
     objectives=(
         "Name the four ports: 110 (POP3), 995 (POP3 over TLS), 143 (IMAP), 993 (IMAP over TLS), "
@@ -178,4 +186,24 @@ CONTENT = LessonContent(
         ),
     ),
     next_lesson=3,
+    results={
+        "round_trips_pop3_110_stls": number_result(
+            "round trips before POP3 can log in, port 110 + STLS", "round trips"
+        ),
+        "round_trips_pop3_995": number_result(
+            "round trips before POP3 can log in, port 995 (implicit TLS)", "round trips"
+        ),
+        "round_trips_imap_143_starttls": number_result(
+            "round trips before IMAP can log in, port 143 + STARTTLS", "round trips"
+        ),
+        "round_trips_imap_993": number_result(
+            "round trips before IMAP can log in, port 993 (implicit TLS)", "round trips"
+        ),
+        "starttls_extra_round_trips": number_result(
+            "extra round trips of 143+STARTTLS over 993", "round trips"
+        ),
+        "cleartext_password": choice_result(
+            "without TLS, whose password an eavesdropper reads", "pop3", "imap", "both", "neither"
+        ),
+    },
 )

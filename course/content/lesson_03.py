@@ -1,11 +1,20 @@
 """Lesson 3 text: polling versus IDLE -- how soon new mail shows, and what staying online costs."""
 
-from course.content.schema import LessonContent, NuanceBox, PredictKind, PredictPrompt
+from course.content.schema import (
+    WHICH,
+    LessonContent,
+    NuanceBox,
+    PredictKind,
+    PredictPrompt,
+    choice_result,
+    number_result,
+)
 from course.quiz import MultipleChoice, Numeric
 
 CONTENT = LessonContent(
     number=3,
     title="Push or poll: how soon does new mail show?",
+    summary="Staying connected: POP polling versus IMAP IDLE, notification delay and overhead, and what a home router that forgets quiet connections does to IDLE",
     notebook="03_push_vs_poll.ipynb",
     objectives=(
         "Explain why a polling client's median notification delay is about half its poll "
@@ -184,4 +193,22 @@ CONTENT = LessonContent(
         ),
     ),
     next_lesson=4,
+    results={
+        "median_delay_s_pop3": number_result(
+            "median notification delay on the device picked (the phone by default), POP3 polling",
+            "s",
+        ),
+        "median_delay_s_imap": number_result(
+            "median notification delay on the device picked (the phone by "
+            "default), IMAP (IDLE or polling)",
+            "s",
+        ),
+        "overhead_kb_day_pop3": number_result(
+            "protocol overhead per day (framing + TLS, no messages), POP3", "KB/day"
+        ),
+        "overhead_kb_day_imap": number_result(
+            "protocol overhead per day (framing + TLS, no messages), IMAP", "KB/day"
+        ),
+        "faster_notice": choice_result("which protocol shows new mail sooner (median)", *WHICH),
+    },
 )

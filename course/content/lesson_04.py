@@ -1,11 +1,21 @@
 """Lesson 4 text: folders -- on the server (IMAP) or only on the device that made them (POP3)."""
 
-from course.content.schema import Choice, LessonContent, NuanceBox, PredictKind, PredictPrompt
+from course.content.schema import (
+    WHICH,
+    Choice,
+    LessonContent,
+    NuanceBox,
+    PredictKind,
+    PredictPrompt,
+    choice_result,
+    number_result,
+)
 from course.quiz import MultipleChoice, Numeric
 
 CONTENT = LessonContent(
     number=4,
     title="Folders: on the server or on one device?",
+    summary="Folders: on the server with IMAP, only on the device with POP",
     notebook="04_folders.ipynb",
     objectives=(
         "Explain why a folder made on one device appears on the others under IMAP and not under "
@@ -127,4 +137,24 @@ CONTENT = LessonContent(
         ),
     ),
     next_lesson=5,
+    results={
+        "filed": number_result(
+            "messages the user filed into folders (on whichever device they used)", "messages"
+        ),
+        "phone_filed_pop3": number_result(
+            "of those, messages the phone shows in the intended folder, POP3", "messages"
+        ),
+        "phone_filed_imap": number_result(
+            "of those, messages the phone shows in the intended folder, IMAP", "messages"
+        ),
+        "new_device_filed_pop3": number_result(
+            "of those, messages a new device shows in the intended folder, POP3", "messages"
+        ),
+        "new_device_filed_imap": number_result(
+            "of those, messages a new device shows in the intended folder, IMAP", "messages"
+        ),
+        "folders_everywhere": choice_result(
+            "with which protocol do filed messages appear in their folder on every device", *WHICH
+        ),
+    },
 )

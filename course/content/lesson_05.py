@@ -1,11 +1,20 @@
 """Lesson 5 text: read, answered, forwarded -- status that every device sees, or only one."""
 
-from course.content.schema import LessonContent, NuanceBox, PredictKind, PredictPrompt
+from course.content.schema import (
+    WHICH,
+    LessonContent,
+    NuanceBox,
+    PredictKind,
+    PredictPrompt,
+    choice_result,
+    number_result,
+)
 from course.quiz import MultipleChoice, Numeric
 
 CONTENT = LessonContent(
     number=5,
     title="Read, answered, forwarded: one status everywhere?",
+    summary="Read, answered and forwarded status across devices",
     notebook="05_flags_everywhere.ipynb",
     objectives=(
         "Define the consistency metric and its two parts: *coverage* (the device has the message) "
@@ -183,4 +192,19 @@ CONTENT = LessonContent(
         ),
     ),
     next_lesson=6,
+    results={
+        "consistency_pct_pop3": number_result(
+            "mean share of consistent (message, device) pairs, POP3", "%"
+        ),
+        "consistency_pct_imap": number_result(
+            "mean share of consistent (message, device) pairs, IMAP", "%"
+        ),
+        "state_agreement_pct_pop3": number_result(
+            "mean share of held messages with the intended flags/folder, POP3", "%"
+        ),
+        "state_agreement_pct_imap": number_result(
+            "mean share of held messages with the intended flags/folder, IMAP", "%"
+        ),
+        "more_consistent": choice_result("which protocol keeps devices more consistent", *WHICH),
+    },
 )

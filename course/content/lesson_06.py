@@ -1,11 +1,20 @@
 """Lesson 6 text: leaving mail on the server, and the article's two-client advice."""
 
-from course.content.schema import LessonContent, NuanceBox, PredictKind, PredictPrompt
+from course.content.schema import (
+    WHICH,
+    LessonContent,
+    NuanceBox,
+    PredictKind,
+    PredictPrompt,
+    choice_result,
+    number_result,
+)
 from course.quiz import MultipleChoice, Numeric
 
 CONTENT = LessonContent(
     number=6,
     title="Leave a copy on the server? The two-client trap",
+    summary="Leaving mail on the server with POP: duplicates, missed messages, the maildrop lock",
     notebook="06_leave_on_server.ipynb",
     objectives=(
         "Explain POP3's *leave on server* and why it needs `UIDL`.",
@@ -203,4 +212,20 @@ CONTENT = LessonContent(
         ),
     ),
     next_lesson=7,
+    results={
+        "missed_messages_pop3": number_result(
+            "messages some device never received, POP3", "messages"
+        ),
+        "missed_messages_imap": number_result(
+            "messages some device never received, IMAP", "messages"
+        ),
+        "duplicate_mb_pop3": number_result("MB downloaded more than once, POP3", "MB"),
+        "duplicate_mb_imap": number_result("MB downloaded more than once, IMAP", "MB"),
+        "server_mb_pop3": number_result("MB kept on the server at the end, POP3", "MB"),
+        "server_mb_imap": number_result("MB kept on the server at the end, IMAP", "MB"),
+        "lock_refusals_pop3": number_result(
+            "POP3 logins refused: the other client's session held the maildrop lock", "logins"
+        ),
+        "more_missed": choice_result("which protocol makes some device miss more messages", *WHICH),
+    },
 )

@@ -1,11 +1,21 @@
 """Lesson 7 text: virus scanning -- at delivery for both protocols, and rescans afterwards."""
 
-from course.content.schema import Choice, LessonContent, NuanceBox, PredictKind, PredictPrompt
+from course.content.schema import (
+    WHICH,
+    Choice,
+    LessonContent,
+    NuanceBox,
+    PredictKind,
+    PredictPrompt,
+    choice_result,
+    number_result,
+)
 from course.quiz import MultipleChoice, Numeric
 
 CONTENT = LessonContent(
     number=7,
     title="Virus scanning: where and when?",
+    summary="Virus scanning: at delivery, rescans, and what reaches a device",
     notebook="07_virus_scanning.ipynb",
     objectives=(
         "Explain that a provider's server may scan mail at delivery -- a policy of the server, "
@@ -180,4 +190,23 @@ CONTENT = LessonContent(
         ),
     ),
     next_lesson=8,
+    results={
+        "exposed_pop3": number_result(
+            "infected copies on devices before quarantine, as (message, device) pairs, POP3",
+            "copies",
+        ),
+        "exposed_imap": number_result(
+            "infected copies on devices before quarantine, as (message, device) pairs, IMAP",
+            "copies",
+        ),
+        "caught_by_rescan_pop3": number_result(
+            "infected messages a server rescan quarantined, POP3", "messages"
+        ),
+        "caught_by_rescan_imap": number_result(
+            "infected messages a server rescan quarantined, IMAP", "messages"
+        ),
+        "more_exposed": choice_result(
+            "which protocol puts more infected copies on devices", *WHICH
+        ),
+    },
 )

@@ -1,11 +1,20 @@
 """Lesson 8 text: search -- on the server (IMAP SEARCH) or in what the device holds."""
 
-from course.content.schema import LessonContent, NuanceBox, PredictKind, PredictPrompt
+from course.content.schema import (
+    WHICH,
+    LessonContent,
+    NuanceBox,
+    PredictKind,
+    PredictPrompt,
+    choice_result,
+    number_result,
+)
 from course.quiz import MultipleChoice, Numeric
 
 CONTENT = LessonContent(
     number=8,
     title="Search: on the server or on the device?",
+    summary="Search: on the server or on the device, recall and cost",
     notebook="08_search.ipynb",
     objectives=(
         "Define search *recall* (the share of matching messages a search finds) and measure it on "
@@ -134,4 +143,27 @@ CONTENT = LessonContent(
         ),
     ),
     next_lesson=9,
+    results={
+        "recall_pct_phone_pop3": number_result(
+            "share of matching messages the phone's search finds, POP3", "%"
+        ),
+        "recall_pct_phone_imap": number_result(
+            "share of matching messages the phone's search finds, IMAP", "%"
+        ),
+        "recall_pct_new_device_pop3": number_result(
+            "share a brand-new device's search finds, POP3", "%"
+        ),
+        "recall_pct_new_device_imap": number_result(
+            "share a brand-new device's search finds, IMAP", "%"
+        ),
+        "search_kb_phone_pop3": number_result(
+            "bytes on the wire to answer the query on the phone, POP3", "KB"
+        ),
+        "search_kb_phone_imap": number_result(
+            "bytes on the wire to answer the query on the phone, IMAP", "KB"
+        ),
+        "better_recall_new_device": choice_result(
+            "which protocol finds more old mail on a new device", *WHICH
+        ),
+    },
 )

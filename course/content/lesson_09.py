@@ -1,11 +1,21 @@
 """Lesson 9 text: crashes, backups, and why IMAP is not a backup."""
 
-from course.content.schema import Choice, LessonContent, NuanceBox, PredictKind, PredictPrompt
+from course.content.schema import (
+    WHICH,
+    Choice,
+    LessonContent,
+    NuanceBox,
+    PredictKind,
+    PredictPrompt,
+    choice_result,
+    number_result,
+)
 from course.quiz import MultipleChoice, Numeric
 
 CONTENT = LessonContent(
     number=9,
     title="Crashes, redundancy and backups",
+    summary="Crashes and data loss: local copies, backups, replicas, and why IMAP is not a backup",
     notebook="09_crashes_and_backups.ipynb",
     objectives=(
         "Count what a device crash loses under POP3 (delete after download) and under IMAP, and "
@@ -178,4 +188,38 @@ CONTENT = LessonContent(
         ),
     ),
     next_lesson=10,
+    results={
+        "lost_messages_pop3": number_result(
+            "messages lost when the device crashes, POP3 (delete after download)", "messages"
+        ),
+        "lost_messages_imap": number_result(
+            "messages lost when the device crashes, IMAP", "messages"
+        ),
+        "deleted_kept_devices_pop3": number_result(
+            "devices still holding the message deleted by mistake on the "
+            "phone, POP3 (delete after download)",
+            "devices",
+        ),
+        "deleted_kept_devices_pop3_archive": number_result(
+            "devices still holding the message deleted by mistake "
+            "on the phone, POP3 with a desktop archive",
+            "devices",
+        ),
+        "deleted_kept_devices_imap": number_result(
+            "devices still holding the message deleted by mistake on the phone, IMAP", "devices"
+        ),
+        "yearly_loss_pop3": number_result(
+            "Monte Carlo mean received messages lost per year (crashes and deletes "
+            "by mistake), POP3 (delete after download)",
+            "messages/year",
+        ),
+        "yearly_loss_pop3_archive": number_result(
+            "Monte Carlo mean received messages lost per year, POP3 with a desktop archive",
+            "messages/year",
+        ),
+        "yearly_loss_imap": number_result(
+            "Monte Carlo mean received messages lost per year, IMAP", "messages/year"
+        ),
+        "more_lost": choice_result("which protocol loses more mail in the crash", *WHICH),
+    },
 )

@@ -1,6 +1,15 @@
 """Lesson 10 text: the capstone -- pick a user and a configuration, weigh every metric, justify."""
 
-from course.content.schema import Choice, LessonContent, NuanceBox, PredictKind, PredictPrompt
+from course.content.schema import (
+    WHICH,
+    Choice,
+    LessonContent,
+    NuanceBox,
+    PredictKind,
+    PredictPrompt,
+    choice_result,
+    number_result,
+)
 from course.quiz import MultipleChoice
 
 PROFILES = """\
@@ -54,6 +63,7 @@ ANSWER_TEMPLATE = """\
 CONTENT = LessonContent(
     number=10,
     title="Capstone: choose for a real user, and justify it",
+    summary="Pick a user profile and a configuration, see every metric, justify a choice",
     notebook="10_capstone.ipynb",
     objectives=(
         "Read all headline metrics — storage, consistency, crash loss, bandwidth, notification "
@@ -181,5 +191,15 @@ CONTENT = LessonContent(
         "justify": JUSTIFY,
         "justify_presenter": JUSTIFY_PRESENTER,
         "answer_template": ANSWER_TEMPLATE,
+    },
+    results={
+        "wire_mb_pop3": number_result("total MB on the wire, all devices, POP3", "MB"),
+        "wire_mb_imap": number_result("total MB on the wire, all devices, IMAP", "MB"),
+        "consistency_pct_pop3": number_result("mean consistency, POP3", "%"),
+        "consistency_pct_imap": number_result("mean consistency, IMAP", "%"),
+        "median_delay_s_pop3": number_result("median notification delay on the phone, POP3", "s"),
+        "median_delay_s_imap": number_result("median notification delay on the phone, IMAP", "s"),
+        "less_wire": choice_result("which protocol puts fewer bytes on the wire", *WHICH),
+        "more_consistent": choice_result("which protocol keeps devices more consistent", *WHICH),
     },
 )

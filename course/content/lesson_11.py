@@ -1,6 +1,12 @@
 """Lesson 11 text: on the wire -- annotated transcripts, state machines, real clients."""
 
-from course.content.schema import LessonContent, NuanceBox, PredictKind, PredictPrompt
+from course.content.schema import (
+    LessonContent,
+    NuanceBox,
+    PredictKind,
+    PredictPrompt,
+    number_result,
+)
 from course.quiz import MultipleChoice, Numeric
 
 READING = """\
@@ -93,6 +99,7 @@ command). Compare what you see with the IDLE round in the IMAP transcript above.
 CONTENT = LessonContent(
     number=11,
     title="On the wire: transcripts, state machines and real clients",
+    summary="Annotated transcripts, the state machines, and real clients against the live server",
     notebook="11_on_the_wire.ipynb",
     objectives=(
         "Read annotated POP3 and IMAP transcripts line by line and count their bytes.",
@@ -230,5 +237,13 @@ CONTENT = LessonContent(
         "live_timeout_presenter": LIVE_TIMEOUT_PRESENTER,
         "idle": IDLE.format(next=NEXT_CELLS),
         "idle_presenter": IDLE.format(next=NEXT_CALLS_SHOWN),
+    },
+    results={
+        "pop3_client_bytes": number_result(
+            "bytes the client sends in the default POP3 transcript", "bytes"
+        ),
+        "imap_client_bytes": number_result(
+            "bytes the client sends in the default IMAP transcript", "bytes"
+        ),
     },
 )

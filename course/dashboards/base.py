@@ -6,7 +6,7 @@ A lesson's dashboard is a subclass of :class:`Dashboard` that declares its :clas
 (each with the model's validated range) and implements four steps:
 
 ``simulate(values, progress)``  run the lesson's experiment (both protocols, same trace) -> data
-``compute_results(data)``       the named numbers of ``course.content.schema.RESULT_KEYS[lesson]``
+``compute_results(data)``       the named results the lesson's content declares (``results``)
 ``summary(data)``               one or two plain sentences ("the phone missed 12 of 40 messages")
 ``draw(fig, data)``             the POP3|IMAP figure
 
@@ -164,7 +164,7 @@ class Dashboard(abc.ABC):
 
     @abc.abstractmethod
     def compute_results(self, data: Any) -> dict[str, float | str]:
-        """The lesson's named results (keys of ``RESULT_KEYS[lesson]``)."""
+        """The lesson's named results (the keys of its content's ``results``)."""
 
     @abc.abstractmethod
     def summary(self, data: Any) -> str:

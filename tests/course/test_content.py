@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from course.content import LESSON_NUMBERS, lesson
-from course.content.schema import RESULT_KEYS, PredictKind
+from course.content.schema import PredictKind
 from course.quiz import MultipleChoice, Numeric
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,7 +119,7 @@ def test_notebook_names_are_unique_and_follow_the_design() -> None:
 def test_every_lesson_after_the_welcome_asks_a_prediction(n: int) -> None:
     p = lesson(n).predict
     assert p is not None
-    spec = RESULT_KEYS[n][p.result_key]
+    spec = lesson(n).results[p.result_key]
     if p.kind is PredictKind.CHOICE:
         assert {o.key for o in p.options} == set(spec.choices), "offer every possible outcome"
     else:

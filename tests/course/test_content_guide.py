@@ -35,6 +35,22 @@ def test_answer_key_is_regenerated() -> None:
     assert _builder().guide_text(_guide()) == _guide(), "run: python tools/build_notebooks.py"
 
 
+def test_readme_lesson_table_is_regenerated() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert _builder().readme_text(readme) == readme, "run: python tools/build_notebooks.py"
+
+
+def test_readme_table_follows_the_registry_and_the_summaries() -> None:
+    """The table has one row per lesson, in order, and a changed row is written back."""
+    builder = _builder()
+    table = builder.lesson_table()
+    rows = [r for r in table.splitlines() if r.startswith("| [")]
+    assert [r.split("`")[1] for r in rows] == [lesson(n).notebook[:-6] for n in LESSON_NUMBERS]
+    assert all(f"| {lesson(n).summary} |" in rows[i] for i, n in enumerate(LESSON_NUMBERS))
+    stale = "intro\n\n" + table.replace(lesson(3).summary, "old words") + "\n\noutro\n"
+    assert builder.readme_text(stale) == "intro\n\n" + table + "\n\noutro\n"
+
+
 def _key_section(n: int) -> str:
     text = _guide()
     start = text.index(f"### Lesson {n}: {lesson(n).title}")

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from course.content.schema import RESULT_KEYS
+from course.content import lesson
 from course.dashboards import DASHBOARD_LESSONS, dashboard_class, make
 from course.dashboards.base import Control, ControlKind, Dashboard
 
@@ -27,7 +27,7 @@ def close(a: float, b: float) -> bool:
 @pytest.mark.parametrize("n", DASHBOARD_LESSONS)
 def test_default_run_provides_every_result_key(n: int) -> None:
     d = make(n)
-    for key, spec in RESULT_KEYS.get(n, {}).items():
+    for key, spec in lesson(n).results.items():
         assert key in d.results, f"lesson {n} dashboard gives no {key!r}"
         value = d.results[key]
         if spec.choices:
@@ -277,7 +277,7 @@ def test_any_control_combination_in_range_runs(n: int) -> None:
     def run(values: dict[str, Any]) -> None:
         d.set(**values)
         assert d.summary_text
-        for key in RESULT_KEYS.get(n, {}):
+        for key in lesson(n).results:
             assert key in d.results
 
     run()

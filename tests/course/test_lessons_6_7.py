@@ -14,7 +14,6 @@ from itertools import combinations
 import pytest
 
 from course.content import lesson
-from course.content.schema import RESULT_KEYS
 from course.dashboards import make
 from course.dashboards.lesson06 import LINKS
 
@@ -60,8 +59,8 @@ def test_lesson7_counts_copies_everywhere() -> None:
     assert board.results["exposed_imap"] == data.copies_imap == data.virus_imap.reached_devices
     assert board.results["caught_by_rescan_imap"] == data.virus_imap.caught_by_rescan > 0
     assert board.results["more_exposed"] == "pop3"  # the prediction's answer at the defaults
-    assert RESULT_KEYS[7]["exposed_pop3"].unit == "copies"
-    assert "(message, device) pairs" in RESULT_KEYS[7]["exposed_pop3"].meaning
+    assert lesson(7).results["exposed_pop3"].unit == "copies"
+    assert "(message, device) pairs" in lesson(7).results["exposed_pop3"].meaning
     assert "copies" in lesson(7).predict.question
     assert f"{data.copies_pop3} under POP3, {data.copies_imap} under IMAP" in board.summary_text
     assert "(message, device) pairs" in board.summary_text

@@ -7,12 +7,14 @@ from typing import Any
 import pytest
 
 from course.content.schema import (
-    RESULT_KEYS,
+    WHICH,
     Choice,
     LessonContent,
     NuanceBox,
     PredictKind,
     PredictPrompt,
+    choice_result,
+    number_result,
 )
 from course.dashboards.base import Control, ControlKind, Dashboard, which, which_smaller
 from course.predict import Prediction, PredictionState, format_value, predict_widget
@@ -199,9 +201,14 @@ def test_schema_validates_result_keys_and_kinds() -> None:
     base = {
         "number": 3,
         "title": "t",
+        "summary": "s",
         "notebook": "03_x.ipynb",
         "objectives": ("o",),
         "claim_en": "c",
+        "results": {
+            "median_delay_s_pop3": number_result("delay", "s"),
+            "faster_notice": choice_result("sooner", *WHICH),
+        },
     }
     LessonContent(
         **base,
@@ -228,4 +235,6 @@ def test_schema_validates_result_keys_and_kinds() -> None:
     from course.content import lesson
     from course.lessons import NUMBERS
 
-    assert set(RESULT_KEYS) == {n for n in NUMBERS if lesson(n).predict is not None}
+    assert {n for n in NUMBERS if lesson(n).results} == {
+        n for n in NUMBERS if lesson(n).predict is not None
+    }
