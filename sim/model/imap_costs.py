@@ -43,6 +43,9 @@ from .wire import Cost
 USER = "user"
 PASSWORD = "secret"
 CHUNK: Final = 65536
+# an APPEND's framing is measured on probes of up to this many digits (100 KB) and extended
+# beyond (see ImapCosts.append)
+APPEND_PROBE_DIGITS: Final = 6
 
 ZERO: Final[Cost] = ((0, 0, 0, 0), (0, 0, 0, 0), 0)
 
@@ -99,6 +102,28 @@ def add(a: Cost, b: Cost) -> Cost:
         (u1[0] + u2[0], u1[1] + u2[1], u1[2] + u2[2], u1[3] + u2[3]),
         (d1[0] + d2[0], d1[1] + d2[1], d1[2] + d2[2], d1[3] + d2[3]),
         r1 + r2,
+    )
+
+
+def extend_by_digits(one: Cost, two: Cost, more: int) -> Cost:
+    """``two`` plus ``more`` times what ``two`` adds to ``one``: the cost of an operation with a
+    number of ``d + more`` digits from its costs at ``d - 1`` and ``d`` digits, for a number the
+    operation prints a fixed number of times (each digit then adds the same octets)."""
+    (u1, d1, r1), (u2, d2, r2) = one, two
+    return (
+        (
+            u2[0] + more * (u2[0] - u1[0]),
+            u2[1] + more * (u2[1] - u1[1]),
+            u2[2] + more * (u2[2] - u1[2]),
+            u2[3] + more * (u2[3] - u1[3]),
+        ),
+        (
+            d2[0] + more * (d2[0] - d1[0]),
+            d2[1] + more * (d2[1] - d1[1]),
+            d2[2] + more * (d2[2] - d1[2]),
+            d2[3] + more * (d2[3] - d1[3]),
+        ),
+        r2 + more * (r2 - r1),
     )
 
 
@@ -289,11 +314,31 @@ class ImapCosts:
     def _probe(self) -> _Probe:
         return _Probe(self.tls, self.qresync, self.profile)
 
+    def _max_append(self) -> int:
+        """The largest message the probes' server takes in an APPEND."""
+        return _config(self.tls, self.qresync, self.profile).max_append
+
     def _get(self, key: tuple[Any, ...], measure: Callable[[], Cost]) -> Cost:
         c = self.memo.get(key)
         if c is None:
             c = self.memo[key] = measure()
         return c
+
+    @staticmethod
+    def _at_seq(seq: int, measure_at: Callable[[int], Cost]) -> Cost:
+        """``measure_at(s)`` -- a probe whose target message has sequence number ``s`` -- for a
+        sequence number with ``seq``'s digits.
+
+        A target at a d-digit sequence number needs 10**(d-1) - 1 messages before it (a
+        60-day mailbox: a thousand, most of a probe's time).  The operations print the sequence
+        number a fixed number of times, so beyond two digits each digit adds what the second
+        added: probes at 1 and 10 give the rest (:func:`extend_by_digits`;
+        ``tests/sim/test_cost_digit_extension.py`` compares with engine runs at the real
+        sequence numbers)."""
+        d = digits(seq)
+        if d <= 2:
+            return measure_at(seq)
+        return extend_by_digits(measure_at(1), measure_at(10), d - 2)
 
     # -- connection -----------------------------------------------------------------------------
     def connect(
@@ -472,15 +517,17 @@ class ImapCosts:
     def _push(
         self,
         key: tuple[Any, ...],
-        setup: Callable[[_Probe], int],
+        setup: Callable[[_Probe, int], int],
         change: Callable[[_Probe, int], None],
+        seq: int = 1,
     ) -> Cost:
         """What the server pushes to an idling client when ``change(probe, uid)`` alters INBOX
-        after ``setup(probe)`` laid it out (and returned the UID the change is about)."""
+        after ``setup(probe, seq)`` laid it out (and returned the UID the change is about);
+        ``seq``: the sequence number of the message the push is about (see :meth:`_at_seq`)."""
 
-        def measure() -> Cost:
+        def at(s: int) -> Cost:
             p = self._probe()
-            u = setup(p)
+            u = setup(p, s)
             c = p.client()
             c.idle_start()
             c.take_record()
@@ -488,13 +535,13 @@ class ImapCosts:
             c.idle_push()
             return _cost_of(c)
 
-        return self._get(key, measure)
+        return self._get(key, lambda: self._at_seq(seq, at))
 
-    def _target(self, seq: int, uid: int) -> Callable[[_Probe], int]:
-        """A probe layout for a push about one message: under QRESYNC the push names its UID,
-        otherwise only its sequence number matters."""
+    def _target(self, uid: int) -> Callable[[_Probe, int], int]:
+        """A probe layout for a push about the message at a sequence number: under QRESYNC the
+        push names its UID too, otherwise only its sequence number matters."""
 
-        def setup(p: _Probe) -> int:
+        def setup(p: _Probe, seq: int) -> int:
             if self.qresync:
                 return p.place(seq, uid, _FILLER, set())
             u = _number_with(digits(seq))
@@ -506,7 +553,7 @@ class ImapCosts:
     def push_exists(self, exists: int) -> Cost:
         n = _number_with(digits(exists))
 
-        def setup(p: _Probe) -> int:
+        def setup(p: _Probe, _seq: int) -> int:
             p.box("INBOX", n - 1, 0, None, set(), n)
             return 0
 
@@ -530,7 +577,7 @@ class ImapCosts:
             if not bits:  # "no flags" is reached from \\Draft: a change the engine pushes
                 box.set_flags(u, set())
 
-        return self._push(key, self._target(seq, uid), change)
+        return self._push(key, self._target(uid), change, seq)
 
     def push_expunge(self, seq: int, uid: int = 1) -> Cost:
         """``* seq EXPUNGE`` pushed while idling; under QRESYNC ``* VANISHED uid`` instead."""
@@ -539,7 +586,7 @@ class ImapCosts:
         def expunge(p: _Probe, u: int) -> None:
             p.account.inbox.expunge([u])
 
-        return self._push(key, self._target(1 if self.qresync else seq, uid), expunge)
+        return self._push(key, self._target(uid), expunge, 1 if self.qresync else seq)
 
     # -- per-message operations (the message supplies the payload octets) -------------------------
     # ``mail`` is a :class:`sim.model.state.Mail` (sizes); ``build()`` makes its Message, needed only
@@ -568,13 +615,18 @@ class ImapCosts:
         )
 
         def measure() -> Cost:
-            p = self._probe()
-            u = p.place(seq, uid, build(), flag_names(bits))
-            if self.qresync:
-                p.set_modseq(u, digits(modseq))
-            c = p.client()
-            c.sync_headers(u, SyncMode.HEADERS)
-            return _cost_of(c)
+            message = build()
+
+            def at(s: int) -> Cost:
+                p = self._probe()
+                u = p.place(s, uid, message, flag_names(bits))
+                if self.qresync:
+                    p.set_modseq(u, digits(modseq))
+                c = p.client()
+                c.sync_headers(u, SyncMode.HEADERS)
+                return _cost_of(c)
+
+            return self._at_seq(seq, at)
 
         c = self.memo.get(key)
         if c is None:  # the probe's message is this one: its structure and header come off
@@ -614,13 +666,18 @@ class ImapCosts:
         )
 
         def measure() -> Cost:
-            p = self._probe()
-            u = p.place(seq, uid, build(), flag_names(bits | SEEN) if seen else flag_names(bits))
-            if self.qresync:
-                p.next_modseq(digits(new_modseq))
-            c = p.client()
-            c.fetch_body(u, "1", mark_seen=not peek)
-            return _cost_of(c)
+            message = build()
+
+            def at(s: int) -> Cost:
+                p = self._probe()
+                u = p.place(s, uid, message, flag_names(bits | SEEN) if seen else flag_names(bits))
+                if self.qresync:
+                    p.next_modseq(digits(new_modseq))
+                c = p.client()
+                c.fetch_body(u, "1", mark_seen=not peek)
+                return _cost_of(c)
+
+            return self._at_seq(seq, at)
 
         return self._payload(key, measure, (0, mail.text, 0))
 
@@ -646,8 +703,8 @@ class ImapCosts:
         else:
             key = ("att", digits(seq), digits(uid), -1, digits(size))
 
-        def measure() -> Cost:
-            p = self._probe()
+        def measure() -> Cost:  # (serving the chunks, not the probe's layout, is the work
+            p = self._probe()  # here: measured once at the real sequence number's digits)
             u = p.place(seq, uid, build(), set())
             c = p.client()
             c.fetch_attachment(u, "2", size, chunk)
@@ -676,13 +733,18 @@ class ImapCosts:
         )
 
         def measure() -> Cost:
-            p = self._probe()
-            u = p.place(seq, uid, build(), flag_names(bits))
-            if self.qresync:
-                p.set_modseq(u, digits(modseq))
-            c = p.client()
-            c.fetch_full([u])
-            return _cost_of(c)
+            message = build()
+
+            def at(s: int) -> Cost:
+                p = self._probe()
+                u = p.place(s, uid, message, flag_names(bits))
+                if self.qresync:
+                    p.set_modseq(u, digits(modseq))
+                c = p.client()
+                c.fetch_full([u])
+                return _cost_of(c)
+
+            return self._at_seq(seq, at)
 
         return self._payload(key, measure, (mail.header, mail.body, mail.attachment))
 
@@ -770,14 +832,14 @@ class ImapCosts:
     def store_flags(self, seq: int, uid: int, add_bits: int, remove: bool = False) -> Cost:
         key = ("store", digits(seq), digits(uid), flag_len(add_bits), remove)
 
-        def measure() -> Cost:
+        def at(s: int) -> Cost:
             p = self._probe()
-            u = p.place(seq, uid, _FILLER, set())
+            u = p.place(s, uid, _FILLER, set())
             c = p.client()
             c.store_flags([u], flag_names(add_bits), add=not remove)
             return _cost_of(c)
 
-        return self._get(key, measure)
+        return self._get(key, lambda: self._at_seq(seq, at))
 
     def move(
         self, seq: int, uid: int, folder: str, target_uidvalidity: int, target_uid: int
@@ -791,30 +853,30 @@ class ImapCosts:
             digits(target_uid),
         )
 
-        def measure() -> Cost:
+        def at(s: int) -> Cost:
             p = self._probe()
             for i in range(2, _number_with(digits(target_uidvalidity), 2)):
                 p.account.create(f"pad{i}")
             target = p.account.create(folder)
             target.uidnext = _number_with(digits(target_uid))
-            u = p.place(seq, uid, _FILLER, set())
+            u = p.place(s, uid, _FILLER, set())
             c = p.client()
             c.move([u], folder)
             return _cost_of(c)
 
-        return self._get(key, measure)
+        return self._get(key, lambda: self._at_seq(seq, at))
 
     def delete(self, seq: int, uid: int) -> Cost:
         key = ("delete", digits(seq), digits(uid))
 
-        def measure() -> Cost:
+        def at(s: int) -> Cost:
             p = self._probe()
-            u = p.place(seq, uid, _FILLER, set())
+            u = p.place(s, uid, _FILLER, set())
             c = p.client()
             c.delete([u])
             return _cost_of(c)
 
-        return self._get(key, measure)
+        return self._get(key, lambda: self._at_seq(seq, at))
 
     def stale(self, op: StaleOp, uid: int, bits: int = 0, folder: str = "") -> Cost:
         """A command naming a UID its mailbox no longer holds -- another session moved or
@@ -846,7 +908,8 @@ class ImapCosts:
         """APPEND to Sent (flags \\Seen, LITERAL+); the literal is uploaded message content."""
         key = ("append", digits(mail.size), digits(uidnext), digits(uidvalidity))
 
-        def measure() -> Cost:
+        def at(d: int) -> Cost:
+            """The framing of an APPEND of a ``d``-digit literal."""
             p = self._probe()
             # INBOX holds UIDVALIDITY 1 and each new folder takes the next one, so Sent gets as
             # many digits as the real one after the folders 2 .. (smallest such number) - 1
@@ -857,12 +920,26 @@ class ImapCosts:
             c = p.client()
             # the framing depends on the literal's length digits only, so a plain message of as
             # many digits stands in for this one (rendering a 10 MB attachment takes a second)
-            probe = size_probe(digits(mail.size)) or build()
+            probe = size_probe(d) or build()
             c.append("Sent", probe)
             ks = probe.kind_sizes()
             (uf, _, _, _), down, rt = _cost_of(
                 c, (ks[ByteKind.HEADER], ks[ByteKind.BODY], ks[ByteKind.ATTACHMENT])
             )
+            return ((uf, 0, 0, 0), down, rt)
+
+        def measure() -> Cost:
+            d = digits(mail.size)
+            # the literal's length is printed once ({n+}): past APPEND_PROBE_DIGITS each digit
+            # adds what the last one added, as long as the server would take a probe of that
+            # many digits (a 10 MB probe is most of a second of the engine's work)
+            if d > APPEND_PROBE_DIGITS and 10 ** (d - 1) <= self._max_append():
+                framing = extend_by_digits(
+                    at(APPEND_PROBE_DIGITS - 1), at(APPEND_PROBE_DIGITS), d - APPEND_PROBE_DIGITS
+                )
+            else:
+                framing = at(d)
+            (uf, _, _, _), down, rt = framing
             return ((uf, mail.header, mail.body, mail.attachment), down, rt)
 
         return self._payload(key, measure, (mail.header, mail.body, mail.attachment), up=True)
