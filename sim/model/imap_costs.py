@@ -325,20 +325,23 @@ class ImapCosts:
         return c
 
     @staticmethod
-    def _at_seq(seq: int, measure_at: Callable[[int], Cost]) -> Cost:
-        """``measure_at(s)`` -- a probe whose target message has sequence number ``s`` -- for a
-        sequence number with ``seq``'s digits.
+    def _at_seq(
+        seq: int, measure_at: Callable[[int], Cost], cost_at: Callable[[int], Cost]
+    ) -> Cost:
+        """What a probe whose target message has sequence number ``seq`` measures:
+        ``measure_at(seq)`` up to two digits; beyond, from ``cost_at(1)`` and ``cost_at(10)``,
+        the operation's own (memoised) costs at sequence numbers 1 and 10.
 
         A target at a d-digit sequence number needs 10**(d-1) - 1 messages before it (a
         60-day mailbox: a thousand, most of a probe's time).  The operations print the sequence
         number a fixed number of times, so beyond two digits each digit adds what the second
-        added: probes at 1 and 10 give the rest (:func:`extend_by_digits`;
-        ``tests/sim/test_cost_digit_extension.py`` compares with engine runs at the real
-        sequence numbers)."""
+        added (:func:`extend_by_digits`; ``tests/sim/test_cost_digit_extension.py`` compares
+        with engine runs at the real sequence numbers).  The shapes at 1 and 10 are shared by
+        every longer sequence number of the same operation and the same other digits."""
         d = digits(seq)
         if d <= 2:
             return measure_at(seq)
-        return extend_by_digits(measure_at(1), measure_at(10), d - 2)
+        return extend_by_digits(cost_at(1), cost_at(10), d - 2)
 
     # -- connection -----------------------------------------------------------------------------
     def connect(
@@ -520,10 +523,12 @@ class ImapCosts:
         setup: Callable[[_Probe, int], int],
         change: Callable[[_Probe, int], None],
         seq: int = 1,
+        cost_at: Callable[[int], Cost] | None = None,
     ) -> Cost:
         """What the server pushes to an idling client when ``change(probe, uid)`` alters INBOX
         after ``setup(probe, seq)`` laid it out (and returned the UID the change is about);
-        ``seq``: the sequence number of the message the push is about (see :meth:`_at_seq`)."""
+        ``seq``: the sequence number of the message the push is about, ``cost_at(s)`` the push
+        about sequence number ``s`` (see :meth:`_at_seq`; not needed below 100)."""
 
         def at(s: int) -> Cost:
             p = self._probe()
@@ -535,7 +540,7 @@ class ImapCosts:
             c.idle_push()
             return _cost_of(c)
 
-        return self._get(key, lambda: self._at_seq(seq, at))
+        return self._get(key, lambda: self._at_seq(seq, at, cost_at or at))
 
     def _target(self, uid: int) -> Callable[[_Probe, int], int]:
         """A probe layout for a push about the message at a sequence number: under QRESYNC the
@@ -577,7 +582,9 @@ class ImapCosts:
             if not bits:  # "no flags" is reached from \\Draft: a change the engine pushes
                 box.set_flags(u, set())
 
-        return self._push(key, self._target(uid), change, seq)
+        return self._push(
+            key, self._target(uid), change, seq, lambda s: self.push_flags(s, bits, uid, modseq)
+        )
 
     def push_expunge(self, seq: int, uid: int = 1) -> Cost:
         """``* seq EXPUNGE`` pushed while idling; under QRESYNC ``* VANISHED uid`` instead."""
@@ -586,7 +593,9 @@ class ImapCosts:
         def expunge(p: _Probe, u: int) -> None:
             p.account.inbox.expunge([u])
 
-        return self._push(key, self._target(uid), expunge, 1 if self.qresync else seq)
+        if self.qresync:  # VANISHED names the UID: the sequence number is not printed
+            return self._push(key, self._target(uid), expunge)
+        return self._push(key, self._target(uid), expunge, seq, lambda s: self.push_expunge(s))
 
     # -- per-message operations (the message supplies the payload octets) -------------------------
     # ``mail`` is a :class:`sim.model.state.Mail` (sizes); ``build()`` makes its Message, needed only
@@ -615,18 +624,18 @@ class ImapCosts:
         )
 
         def measure() -> Cost:
-            message = build()
-
             def at(s: int) -> Cost:
                 p = self._probe()
-                u = p.place(s, uid, message, flag_names(bits))
+                u = p.place(s, uid, build(), flag_names(bits))
                 if self.qresync:
                     p.set_modseq(u, digits(modseq))
                 c = p.client()
                 c.sync_headers(u, SyncMode.HEADERS)
                 return _cost_of(c)
 
-            return self._at_seq(seq, at)
+            return self._at_seq(
+                seq, at, lambda s: self.sync_headers(mail, build, s, uid, bits, modseq)
+            )
 
         c = self.memo.get(key)
         if c is None:  # the probe's message is this one: its structure and header come off
@@ -666,18 +675,22 @@ class ImapCosts:
         )
 
         def measure() -> Cost:
-            message = build()
-
             def at(s: int) -> Cost:
                 p = self._probe()
-                u = p.place(s, uid, message, flag_names(bits | SEEN) if seen else flag_names(bits))
+                u = p.place(s, uid, build(), flag_names(bits | SEEN) if seen else flag_names(bits))
                 if self.qresync:
                     p.next_modseq(digits(new_modseq))
                 c = p.client()
                 c.fetch_body(u, "1", mark_seen=not peek)
                 return _cost_of(c)
 
-            return self._at_seq(seq, at)
+            return self._at_seq(
+                seq,
+                at,
+                lambda s: self.fetch_text(
+                    mail, build, s, uid, bits, peek=peek, new_modseq=new_modseq
+                ),
+            )
 
         return self._payload(key, measure, (0, mail.text, 0))
 
@@ -733,18 +746,18 @@ class ImapCosts:
         )
 
         def measure() -> Cost:
-            message = build()
-
             def at(s: int) -> Cost:
                 p = self._probe()
-                u = p.place(s, uid, message, flag_names(bits))
+                u = p.place(s, uid, build(), flag_names(bits))
                 if self.qresync:
                     p.set_modseq(u, digits(modseq))
                 c = p.client()
                 c.fetch_full([u])
                 return _cost_of(c)
 
-            return self._at_seq(seq, at)
+            return self._at_seq(
+                seq, at, lambda s: self.fetch_full(mail, build, s, uid, bits, modseq)
+            )
 
         return self._payload(key, measure, (mail.header, mail.body, mail.attachment))
 
@@ -839,7 +852,9 @@ class ImapCosts:
             c.store_flags([u], flag_names(add_bits), add=not remove)
             return _cost_of(c)
 
-        return self._get(key, lambda: self._at_seq(seq, at))
+        return self._get(
+            key, lambda: self._at_seq(seq, at, lambda s: self.store_flags(s, uid, add_bits, remove))
+        )
 
     def move(
         self, seq: int, uid: int, folder: str, target_uidvalidity: int, target_uid: int
@@ -864,7 +879,12 @@ class ImapCosts:
             c.move([u], folder)
             return _cost_of(c)
 
-        return self._get(key, lambda: self._at_seq(seq, at))
+        return self._get(
+            key,
+            lambda: self._at_seq(
+                seq, at, lambda s: self.move(s, uid, folder, target_uidvalidity, target_uid)
+            ),
+        )
 
     def delete(self, seq: int, uid: int) -> Cost:
         key = ("delete", digits(seq), digits(uid))
@@ -876,7 +896,7 @@ class ImapCosts:
             c.delete([u])
             return _cost_of(c)
 
-        return self._get(key, lambda: self._at_seq(seq, at))
+        return self._get(key, lambda: self._at_seq(seq, at, lambda s: self.delete(s, uid)))
 
     def stale(self, op: StaleOp, uid: int, bits: int = 0, folder: str = "") -> Cost:
         """A command naming a UID its mailbox no longer holds -- another session moved or
