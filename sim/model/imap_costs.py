@@ -43,6 +43,9 @@ from .wire import Cost
 USER = "user"
 PASSWORD = "secret"
 CHUNK: Final = 65536
+# a probe lays out at most this many digits of sequence number (99 messages before its target);
+# longer ones are extended from it (ImapCosts._at_seq)
+SEQ_PROBE_DIGITS: Final = 3
 # an APPEND's framing is measured on probes of up to this many digits (100 KB) and extended
 # beyond (see ImapCosts.append)
 APPEND_PROBE_DIGITS: Final = 6
@@ -329,19 +332,20 @@ class ImapCosts:
         seq: int, measure_at: Callable[[int], Cost], cost_at: Callable[[int], Cost]
     ) -> Cost:
         """What a probe whose target message has sequence number ``seq`` measures:
-        ``measure_at(seq)`` up to two digits; beyond, from ``cost_at(1)`` and ``cost_at(10)``,
-        the operation's own (memoised) costs at sequence numbers 1 and 10.
+        ``measure_at(seq)`` up to :data:`SEQ_PROBE_DIGITS` digits; beyond, from
+        ``cost_at(10)`` and ``cost_at(100)``, the operation's own (memoised) costs at sequence
+        numbers of one and two digits fewer.
 
-        A target at a d-digit sequence number needs 10**(d-1) - 1 messages before it (a
-        60-day mailbox: a thousand, most of a probe's time).  The operations print the sequence
-        number a fixed number of times, so beyond two digits each digit adds what the second
-        added (:func:`extend_by_digits`; ``tests/sim/test_cost_digit_extension.py`` compares
-        with engine runs at the real sequence numbers).  The shapes at 1 and 10 are shared by
-        every longer sequence number of the same operation and the same other digits."""
+        A target at a d-digit sequence number needs 10**(d-1) - 1 messages before it (a 60-day
+        mailbox: a thousand, most of a probe's time).  The operations print the sequence number
+        a fixed number of times, so each digit adds what the one before added
+        (:func:`extend_by_digits`; ``tests/sim/test_cost_digit_extension.py`` compares with
+        engine runs at the real sequence numbers).  The shapes at 10 and 100 are shared by every
+        longer sequence number of the same operation and the same other digits."""
         d = digits(seq)
-        if d <= 2:
+        if d <= SEQ_PROBE_DIGITS:
             return measure_at(seq)
-        return extend_by_digits(cost_at(1), cost_at(10), d - 2)
+        return extend_by_digits(cost_at(10), cost_at(100), d - SEQ_PROBE_DIGITS)
 
     # -- connection -----------------------------------------------------------------------------
     def connect(
@@ -528,7 +532,7 @@ class ImapCosts:
         """What the server pushes to an idling client when ``change(probe, uid)`` alters INBOX
         after ``setup(probe, seq)`` laid it out (and returned the UID the change is about);
         ``seq``: the sequence number of the message the push is about, ``cost_at(s)`` the push
-        about sequence number ``s`` (see :meth:`_at_seq`; not needed below 100)."""
+        about sequence number ``s`` (see :meth:`_at_seq`; not needed below 1000)."""
 
         def at(s: int) -> Cost:
             p = self._probe()

@@ -1,10 +1,11 @@
 """Costs extended digit by digit equal engine runs at the real numbers.
 
-``ImapCosts`` measures an operation about the message at a sequence number of three or more
-digits on probes at sequence numbers 1 and 10 and extends by digits (``ImapCosts._at_seq``), and
-an APPEND of a literal of more than ``APPEND_PROBE_DIGITS`` digits on probes of that many digits
-and one fewer.  The plain definition is one engine run with the target really at that sequence
-number (every message before it in the mailbox), or a real literal of that length."""
+``ImapCosts`` prices an operation about the message at a sequence number of more than
+``SEQ_PROBE_DIGITS`` digits from its shapes at sequence numbers 10 and 100, extended by digits
+(``ImapCosts._at_seq``), and an APPEND of a literal of more than ``APPEND_PROBE_DIGITS``
+digits from probes of that many digits and one fewer.  The plain definition is one engine run
+with the target really at that sequence number (every message before it in the mailbox), or a
+real literal of that length."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from sim.model.imap_costs import (
     _FILLER,
     APPEND_PROBE_DIGITS,
+    SEQ_PROBE_DIGITS,
     ImapCosts,
     _config,
     extend_by_digits,
@@ -84,6 +86,7 @@ def _flat(cost: Cost) -> tuple[int, tuple[int, int, int, int], int]:
 
 
 def test_extend_by_digits_is_the_straight_line_through_two_costs() -> None:
+    assert SEQ_PROBE_DIGITS == 3  # the cases below run at 3, 4 and 5 digits
     one: Cost = ((10, 1, 2, 3), (20, 4, 5, 6), 1)
     two: Cost = ((12, 1, 2, 3), (21, 4, 5, 6), 1)
     assert extend_by_digits(one, two, 0) == two
