@@ -32,7 +32,7 @@ from ..protocol.imap.formatting import flag_list
 from ..protocol.imap.parser import uid_ranges
 from ..protocol.imap.server import ImapServer
 from ..protocol.imap_client import ImapClient, SyncMode, connect
-from ..protocol.message import ByteKind, Entity, Message
+from ..protocol.message import ByteKind, Entity, Filler, FillerKind, Message
 from ..protocol.profiles import DEFAULT_PROFILE, imap_config
 from ..protocol.store import Store
 from ..scenario import TlsMode
@@ -174,6 +174,31 @@ def size_probe(d: int) -> Message | None:
     body = max(2, 10 ** (d - 1) - hsize)
     m = Message(Entity(header, b"x" * (body - 2) + b"\r\n"))
     return m if digits(m.size) == d else None
+
+
+def attachment_probe(size: int) -> Message:
+    """A message whose attachment (part 2) is exactly ``size`` octets (at least 2) of plain
+    filler, cheap to serve: the chunked fetches a longer one is extended from are measured on
+    it (:meth:`ImapCosts.fetch_attachment`)."""
+    return Message(
+        Entity(
+            ("Subject: a", 'Content-Type: multipart/mixed; boundary="b"'),
+            (
+                Entity(("Content-Type: text/plain",), b"x\r\n"),
+                Entity(
+                    ("Content-Type: application/octet-stream", "Content-Disposition: attachment"),
+                    Filler(FillerKind.TEXT, size=size),
+                ),
+            ),
+            boundary="b",
+        )
+    )
+
+
+def first_chunk_with_digits(d: int, chunk: int) -> int:
+    """The first partial fetch (index k >= 1, origin ``k * chunk``) whose origin has ``d``
+    digits."""
+    return max(1, -(-(10 ** (d - 1)) // chunk))
 
 
 def _config(tls: TlsMode, qresync: bool = False, profile: str = DEFAULT_PROFILE) -> ImapConfig:
@@ -705,7 +730,15 @@ class ImapCosts:
 
         The framing depends on how many partial fetches there are and the digits of their
         origins and lengths: the number of whole chunks, the chunk size and the remainder's
-        digits fix all of them (a remainder of 0 means one command fewer)."""
+        digits fix all of them (a remainder of 0 means one command fewer).
+
+        The fetches are independent commands, so the framing is their sum: past the first two
+        fetches whose origins have as many digits as the last one's, each further fetch adds
+        what the second of them added (a fetch of a whole chunk at an origin of those digits).
+        Such a fetch is extended from the shapes with those two as the last
+        (:func:`extend_by_digits`, measured on an :func:`attachment_probe`) instead of serving
+        every chunk of this message (``tests/sim/test_cost_digit_extension.py`` compares with
+        engine runs)."""
         size = mail.att
         if size > chunk:
             full, rem = divmod(size, chunk)
@@ -720,14 +753,40 @@ class ImapCosts:
         else:
             key = ("att", digits(seq), digits(uid), -1, digits(size))
 
-        def measure() -> Cost:  # (serving the chunks, not the probe's layout, is the work
-            p = self._probe()  # here: measured once at the real sequence number's digits)
+        def measure() -> Cost:
+            if size > chunk:
+                last = full if rem else full - 1  # the index of the last partial fetch
+                first = first_chunk_with_digits(digits(last * chunk), chunk)
+                if last >= first + 2:
+                    one, two = (
+                        self._chunked_framing(seq, uid, chunk, k, rem) for k in (first, first + 1)
+                    )
+                    (uf, uh, ub, ua), (df, dh, db, da), rt = extend_by_digits(
+                        one, two, last - first - 1
+                    )
+                    return ((uf, uh, ub, ua), (df, dh, db, da + size), rt)
+            # (serving the chunks, not the probe's layout, is the work here: measured once at
+            # the real sequence number's digits)
+            p = self._probe()
             u = p.place(seq, uid, build(), set())
             c = p.client()
             c.fetch_attachment(u, "2", size, chunk)
             return _cost_of(c)
 
         return self._payload(key, measure, (0, 0, size))
+
+    def _chunked_framing(self, seq: int, uid: int, chunk: int, last: int, rem: int) -> Cost:
+        """The framing of a chunked attachment fetch whose last partial fetch has index ``last``
+        and a remainder of ``rem``'s digits (0: a whole chunk), from the memo."""
+        size = (last + 1) * chunk if not rem else last * chunk + 10 ** (digits(rem) - 1)
+
+        class Sizes:
+            att = size
+
+        up, (df, dh, db, da), rt = self.fetch_attachment(
+            Sizes, lambda: attachment_probe(size), seq, uid, chunk
+        )
+        return up, (df, dh, db, da - size), rt
 
     def fetch_full(
         self,

@@ -205,3 +205,40 @@ def test_appends_of_seven_and_eight_digit_literals_equal_engine_runs(mail_sizes:
                 (k.framing, k.header, k.body, k.attachment),
                 rec.round_trips,
             )
+
+
+# (mail_sizes is a pure function: sharing it between examples is safe)
+@settings(
+    max_examples=10,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    chunk=st.sampled_from([1000, 1024, 4096, 65536]),
+    chunks=st.integers(1, 40),
+    extra=st.sampled_from([0, 1, 7, 99, 500, 1023]),
+    seq=st.sampled_from([1, 57, 1234]),
+)
+def test_chunked_attachment_fetches_equal_engine_runs(
+    chunk: int, chunks: int, extra: int, seq: int, mail_sizes: Any
+) -> None:
+    """Attachments of many chunks (origins of 4 to 7 digits), their fetch extended from shorter
+    ones, cost what serving every chunk costs on the engine."""
+    wanted = chunks * chunk + min(extra, chunk - 1)
+    # an attachment of about ``wanted`` octets once base64-encoded
+    msg = synthesize(seed=chunks, text_size=200, attachments=[Attachment("a.bin", wanted * 3 // 4)])
+    mail = mail_sizes(msg)
+    uid = seq + 5
+    cost = ImapCosts(TlsMode.IMPLICIT).fetch_attachment(mail, lambda: msg, seq, uid, chunk)
+    engine = _engine(
+        TlsMode.IMPLICIT,
+        False,
+        msg,
+        seq,
+        uid,
+        0,
+        lambda c: c.fetch_attachment(uid, "2", mail.att, chunk),
+    )
+    assert _flat(cost) == engine, (chunk, mail.att)
+    assert cost[2] == -(-mail.att // chunk)  # one partial fetch per started chunk
