@@ -13,6 +13,13 @@ process, so a course's repeated runs are fast after the first).  Per-message lis
 resync, SEARCH results) are summed from their RFC 9051 formats with constants measured the same
 way.  ``tests/sim/test_model_costs.py`` runs random operations both ways and requires equal counts.
 
+Some shapes would need a big probe: a target at a 4-digit sequence number has a thousand messages
+before it, a 10 MB APPEND pushes 10 MB through the engine, an attachment of 150 chunks is served
+150 times.  An operation prints each such number a fixed number of times, and a chunked fetch is a
+sum of independent commands, so those shapes are extended from smaller ones instead, each digit
+(or chunk) adding what the one before added (:func:`extend_by_digits`;
+``tests/sim/test_cost_digit_extension.py`` compares with engine runs at the real numbers).
+
 A cost is ``(up, down, round_trips)`` with ``up``/``down`` = (framing, header, body, attachment).
 Client tags are ``aNNN`` (three digits) as the client writes them for its first 999 commands; the
 model assumes that width for every command (a long-lived connection's later tags are one octet
