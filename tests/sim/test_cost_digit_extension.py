@@ -22,6 +22,7 @@ from sim.model.imap_costs import (
     ImapCosts,
     _config,
     extend_by_digits,
+    extend_by_octets,
     flag_names,
     size_probe,
 )
@@ -242,3 +243,29 @@ def test_chunked_attachment_fetches_equal_engine_runs(
     )
     assert _flat(cost) == engine, (chunk, mail.att)
     assert cost[2] == -(-mail.att // chunk)  # one partial fetch per started chunk
+
+
+def test_header_syncs_of_every_flag_set_equal_engine_runs(mail_sizes: Any) -> None:
+    """A header sync's flag list is extended octet by octet from the shapes without flags and
+    with \\Seen alone (``extend_by_octets``): every flag set the model has, \\Deleted too."""
+    msg = synthesize(seed=7, text_size=900, attachments=[Attachment("a.bin", 3000)])
+    mail = mail_sizes(msg)
+    for tls in TlsMode:
+        costs = ImapCosts(tls)
+        for seq, uid in ((1, 1), (57, 4000), (1234, 98765)):
+            for bits in range(32):
+                cost = costs.sync_headers(mail, lambda: msg, seq, uid, bits)
+                engine = _engine(
+                    tls, False, msg, seq, uid, bits, lambda c: c.sync_headers(uid, SyncMode.HEADERS)
+                )
+                assert _flat(cost) == engine, (seq, uid, bits)
+
+
+def test_extend_by_octets_refuses_a_difference_that_is_not_whole_octets() -> None:
+    none: Cost = ((5, 0, 0, 0), (10, 0, 0, 0), 1)
+    assert extend_by_octets(none, ((5, 0, 0, 0), (15, 0, 0, 0), 1), 10) == (
+        (5, 0, 0, 0),
+        (20, 0, 0, 0),
+        1,
+    )
+    assert extend_by_octets(none, ((5, 0, 0, 0), (13, 0, 0, 0), 1), 10) is None
