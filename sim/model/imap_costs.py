@@ -843,6 +843,15 @@ class ImapCosts:
         )
 
         def measure() -> Cost:
+            if bits not in (0, SEEN):  # FLAGS (...) is printed once: extended as a sync's
+                flagged = extend_by_octets(
+                    self.fetch_full(mail, build, seq, uid, 0, modseq),
+                    self.fetch_full(mail, build, seq, uid, SEEN, modseq),
+                    flag_len(bits) - flag_len(0),
+                )
+                if flagged is not None:
+                    return flagged
+
             def at(s: int) -> Cost:
                 p = self._probe()
                 u = p.place(s, uid, build(), flag_names(bits))

@@ -245,8 +245,10 @@ def test_chunked_attachment_fetches_equal_engine_runs(
     assert cost[2] == -(-mail.att // chunk)  # one partial fetch per started chunk
 
 
-def test_header_syncs_of_every_flag_set_equal_engine_runs(mail_sizes: Any) -> None:
-    """A header sync's flag list is extended octet by octet from the shapes without flags and
+def test_header_syncs_and_full_fetches_of_every_flag_set_equal_engine_runs(
+    mail_sizes: Any,
+) -> None:
+    """A header sync's (and an offline sync's) flag list is extended octet by octet from the shapes without flags and
     with \\Seen alone (``extend_by_octets``): every flag set the model has, \\Deleted too."""
     msg = synthesize(seed=7, text_size=900, attachments=[Attachment("a.bin", 3000)])
     mail = mail_sizes(msg)
@@ -259,6 +261,9 @@ def test_header_syncs_of_every_flag_set_equal_engine_runs(mail_sizes: Any) -> No
                     tls, False, msg, seq, uid, bits, lambda c: c.sync_headers(uid, SyncMode.HEADERS)
                 )
                 assert _flat(cost) == engine, (seq, uid, bits)
+                cost = costs.fetch_full(mail, lambda: msg, seq, uid, bits)
+                engine = _engine(tls, False, msg, seq, uid, bits, lambda c: c.fetch_full([uid]))
+                assert _flat(cost) == engine, ("full", seq, uid, bits)
 
 
 def test_extend_by_octets_refuses_a_difference_that_is_not_whole_octets() -> None:
