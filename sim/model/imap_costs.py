@@ -13,6 +13,13 @@ process, so a course's repeated runs are fast after the first).  Per-message lis
 resync, SEARCH results) are summed from their RFC 9051 formats with constants measured the same
 way.  ``tests/sim/test_model_costs.py`` runs random operations both ways and requires equal counts.
 
+Some shapes would need a big probe: a target at a 4-digit sequence number has a thousand messages
+before it, a 10 MB APPEND pushes 10 MB through the engine, an attachment of 150 chunks is served
+150 times.  An operation prints each such number a fixed number of times, and a chunked fetch is a
+sum of independent commands, so those shapes are extended from smaller ones instead, each digit
+(or chunk) adding what the one before added (:func:`extend_by_digits`;
+``tests/sim/test_cost_digit_extension.py`` compares with engine runs at the real numbers).
+
 A cost is ``(up, down, round_trips)`` with ``up``/``down`` = (framing, header, body, attachment).
 Client tags are ``aNNN`` (three digits) as the client writes them for its first 999 commands; the
 model assumes that width for every command (a long-lived connection's later tags are one octet
@@ -32,7 +39,7 @@ from ..protocol.imap.formatting import flag_list
 from ..protocol.imap.parser import uid_ranges
 from ..protocol.imap.server import ImapServer
 from ..protocol.imap_client import ImapClient, SyncMode, connect
-from ..protocol.message import ByteKind, Entity, Message
+from ..protocol.message import ByteKind, Entity, Filler, FillerKind, Message
 from ..protocol.profiles import DEFAULT_PROFILE, imap_config
 from ..protocol.store import Store
 from ..scenario import TlsMode
@@ -43,6 +50,12 @@ from .wire import Cost
 USER = "user"
 PASSWORD = "secret"
 CHUNK: Final = 65536
+# a probe lays out at most this many digits of sequence number (99 messages before its target);
+# longer ones are extended from it (ImapCosts._at_seq)
+SEQ_PROBE_DIGITS: Final = 3
+# an APPEND's framing is measured on probes of up to this many digits (100 KB) and extended
+# beyond (see ImapCosts.append)
+APPEND_PROBE_DIGITS: Final = 6
 
 ZERO: Final[Cost] = ((0, 0, 0, 0), (0, 0, 0, 0), 0)
 
@@ -102,6 +115,46 @@ def add(a: Cost, b: Cost) -> Cost:
     )
 
 
+def extend_by_digits(one: Cost, two: Cost, more: int) -> Cost:
+    """``two`` plus ``more`` times what ``two`` adds to ``one``: the cost of an operation with a
+    number of ``d + more`` digits from its costs at ``d - 1`` and ``d`` digits, for a number the
+    operation prints a fixed number of times (each digit then adds the same octets)."""
+    (u1, d1, r1), (u2, d2, r2) = one, two
+    return (
+        (
+            u2[0] + more * (u2[0] - u1[0]),
+            u2[1] + more * (u2[1] - u1[1]),
+            u2[2] + more * (u2[2] - u1[2]),
+            u2[3] + more * (u2[3] - u1[3]),
+        ),
+        (
+            d2[0] + more * (d2[0] - d1[0]),
+            d2[1] + more * (d2[1] - d1[1]),
+            d2[2] + more * (d2[2] - d1[2]),
+            d2[3] + more * (d2[3] - d1[3]),
+        ),
+        r2 + more * (r2 - r1),
+    )
+
+
+def extend_by_octets(none: Cost, seen: Cost, octets: int) -> Cost | None:
+    """The cost of an operation that prints a flag list of ``octets`` more octets than the
+    empty one, from its costs with no flag (``none``) and with ``\\Seen`` alone (``seen``, 5
+    octets more): each octet adds a fifth of what ``\\Seen`` added.  None when that is not a
+    whole number of octets (then the flag list is not printed a fixed number of times)."""
+    step = flag_len(SEEN) - flag_len(0)
+    (u0, d0, r0), (u1, d1, r1) = none, seen
+    diffs = [b - a for a, b in zip((*u0, *d0, r0), (*u1, *d1, r1))]
+    if any(x % step for x in diffs):
+        return None
+    k = [x // step * octets for x in diffs]
+    return (
+        (u0[0] + k[0], u0[1] + k[1], u0[2] + k[2], u0[3] + k[3]),
+        (d0[0] + k[4], d0[1] + k[5], d0[2] + k[6], d0[3] + k[7]),
+        r0 + k[8],
+    )
+
+
 def untagged_updates(
     box: list[Uid],
     gone: list[Uid],
@@ -146,6 +199,31 @@ def size_probe(d: int) -> Message | None:
     body = max(2, 10 ** (d - 1) - hsize)
     m = Message(Entity(header, b"x" * (body - 2) + b"\r\n"))
     return m if digits(m.size) == d else None
+
+
+def attachment_probe(size: int) -> Message:
+    """A message whose attachment (part 2) is exactly ``size`` octets (at least 2) of plain
+    filler, cheap to serve: the chunked fetches a longer one is extended from are measured on
+    it (:meth:`ImapCosts.fetch_attachment`)."""
+    return Message(
+        Entity(
+            ("Subject: a", 'Content-Type: multipart/mixed; boundary="b"'),
+            (
+                Entity(("Content-Type: text/plain",), b"x\r\n"),
+                Entity(
+                    ("Content-Type: application/octet-stream", "Content-Disposition: attachment"),
+                    Filler(FillerKind.TEXT, size=size),
+                ),
+            ),
+            boundary="b",
+        )
+    )
+
+
+def first_chunk_with_digits(d: int, chunk: int) -> int:
+    """The first partial fetch (index k >= 1, origin ``k * chunk``) whose origin has ``d``
+    digits."""
+    return max(1, -(-(10 ** (d - 1)) // chunk))
 
 
 def _config(tls: TlsMode, qresync: bool = False, profile: str = DEFAULT_PROFILE) -> ImapConfig:
@@ -289,11 +367,35 @@ class ImapCosts:
     def _probe(self) -> _Probe:
         return _Probe(self.tls, self.qresync, self.profile)
 
+    def _max_append(self) -> int:
+        """The largest message the probes' server takes in an APPEND."""
+        return _config(self.tls, self.qresync, self.profile).max_append
+
     def _get(self, key: tuple[Any, ...], measure: Callable[[], Cost]) -> Cost:
         c = self.memo.get(key)
         if c is None:
             c = self.memo[key] = measure()
         return c
+
+    @staticmethod
+    def _at_seq(
+        seq: int, measure_at: Callable[[int], Cost], cost_at: Callable[[int], Cost]
+    ) -> Cost:
+        """What a probe whose target message has sequence number ``seq`` measures:
+        ``measure_at(seq)`` up to :data:`SEQ_PROBE_DIGITS` digits; beyond, from
+        ``cost_at(10)`` and ``cost_at(100)``, the operation's own (memoised) costs at sequence
+        numbers of one and two digits fewer.
+
+        A target at a d-digit sequence number needs 10**(d-1) - 1 messages before it (a 60-day
+        mailbox: a thousand, most of a probe's time).  The operations print the sequence number
+        a fixed number of times, so each digit adds what the one before added
+        (:func:`extend_by_digits`; ``tests/sim/test_cost_digit_extension.py`` compares with
+        engine runs at the real sequence numbers).  The shapes at 10 and 100 are shared by every
+        longer sequence number of the same operation and the same other digits."""
+        d = digits(seq)
+        if d <= SEQ_PROBE_DIGITS:
+            return measure_at(seq)
+        return extend_by_digits(cost_at(10), cost_at(100), d - SEQ_PROBE_DIGITS)
 
     # -- connection -----------------------------------------------------------------------------
     def connect(
@@ -472,15 +574,19 @@ class ImapCosts:
     def _push(
         self,
         key: tuple[Any, ...],
-        setup: Callable[[_Probe], int],
+        setup: Callable[[_Probe, int], int],
         change: Callable[[_Probe, int], None],
+        seq: int = 1,
+        cost_at: Callable[[int], Cost] | None = None,
     ) -> Cost:
         """What the server pushes to an idling client when ``change(probe, uid)`` alters INBOX
-        after ``setup(probe)`` laid it out (and returned the UID the change is about)."""
+        after ``setup(probe, seq)`` laid it out (and returned the UID the change is about);
+        ``seq``: the sequence number of the message the push is about, ``cost_at(s)`` the push
+        about sequence number ``s`` (see :meth:`_at_seq`; not needed below 1000)."""
 
-        def measure() -> Cost:
+        def at(s: int) -> Cost:
             p = self._probe()
-            u = setup(p)
+            u = setup(p, s)
             c = p.client()
             c.idle_start()
             c.take_record()
@@ -488,13 +594,13 @@ class ImapCosts:
             c.idle_push()
             return _cost_of(c)
 
-        return self._get(key, measure)
+        return self._get(key, lambda: self._at_seq(seq, at, cost_at or at))
 
-    def _target(self, seq: int, uid: int) -> Callable[[_Probe], int]:
-        """A probe layout for a push about one message: under QRESYNC the push names its UID,
-        otherwise only its sequence number matters."""
+    def _target(self, uid: int) -> Callable[[_Probe, int], int]:
+        """A probe layout for a push about the message at a sequence number: under QRESYNC the
+        push names its UID too, otherwise only its sequence number matters."""
 
-        def setup(p: _Probe) -> int:
+        def setup(p: _Probe, seq: int) -> int:
             if self.qresync:
                 return p.place(seq, uid, _FILLER, set())
             u = _number_with(digits(seq))
@@ -506,7 +612,7 @@ class ImapCosts:
     def push_exists(self, exists: int) -> Cost:
         n = _number_with(digits(exists))
 
-        def setup(p: _Probe) -> int:
+        def setup(p: _Probe, _seq: int) -> int:
             p.box("INBOX", n - 1, 0, None, set(), n)
             return 0
 
@@ -530,7 +636,9 @@ class ImapCosts:
             if not bits:  # "no flags" is reached from \\Draft: a change the engine pushes
                 box.set_flags(u, set())
 
-        return self._push(key, self._target(seq, uid), change)
+        return self._push(
+            key, self._target(uid), change, seq, lambda s: self.push_flags(s, bits, uid, modseq)
+        )
 
     def push_expunge(self, seq: int, uid: int = 1) -> Cost:
         """``* seq EXPUNGE`` pushed while idling; under QRESYNC ``* VANISHED uid`` instead."""
@@ -539,7 +647,9 @@ class ImapCosts:
         def expunge(p: _Probe, u: int) -> None:
             p.account.inbox.expunge([u])
 
-        return self._push(key, self._target(1 if self.qresync else seq, uid), expunge)
+        if self.qresync:  # VANISHED names the UID: the sequence number is not printed
+            return self._push(key, self._target(uid), expunge)
+        return self._push(key, self._target(uid), expunge, seq, lambda s: self.push_expunge(s))
 
     # -- per-message operations (the message supplies the payload octets) -------------------------
     # ``mail`` is a :class:`sim.model.state.Mail` (sizes); ``build()`` makes its Message, needed only
@@ -568,13 +678,27 @@ class ImapCosts:
         )
 
         def measure() -> Cost:
-            p = self._probe()
-            u = p.place(seq, uid, build(), flag_names(bits))
-            if self.qresync:
-                p.set_modseq(u, digits(modseq))
-            c = p.client()
-            c.sync_headers(u, SyncMode.HEADERS)
-            return _cost_of(c)
+            if bits not in (0, SEEN):  # the flag list is printed once (FLAGS (...)): extend
+                flagged = extend_by_octets(  # from the shapes without flags and with \Seen
+                    self.sync_headers(mail, build, seq, uid, 0, modseq),
+                    self.sync_headers(mail, build, seq, uid, SEEN, modseq),
+                    flag_len(bits) - flag_len(0),
+                )
+                if flagged is not None:
+                    return flagged
+
+            def at(s: int) -> Cost:
+                p = self._probe()
+                u = p.place(s, uid, build(), flag_names(bits))
+                if self.qresync:
+                    p.set_modseq(u, digits(modseq))
+                c = p.client()
+                c.sync_headers(u, SyncMode.HEADERS)
+                return _cost_of(c)
+
+            return self._at_seq(
+                seq, at, lambda s: self.sync_headers(mail, build, s, uid, bits, modseq)
+            )
 
         c = self.memo.get(key)
         if c is None:  # the probe's message is this one: its structure and header come off
@@ -614,13 +738,22 @@ class ImapCosts:
         )
 
         def measure() -> Cost:
-            p = self._probe()
-            u = p.place(seq, uid, build(), flag_names(bits | SEEN) if seen else flag_names(bits))
-            if self.qresync:
-                p.next_modseq(digits(new_modseq))
-            c = p.client()
-            c.fetch_body(u, "1", mark_seen=not peek)
-            return _cost_of(c)
+            def at(s: int) -> Cost:
+                p = self._probe()
+                u = p.place(s, uid, build(), flag_names(bits | SEEN) if seen else flag_names(bits))
+                if self.qresync:
+                    p.next_modseq(digits(new_modseq))
+                c = p.client()
+                c.fetch_body(u, "1", mark_seen=not peek)
+                return _cost_of(c)
+
+            return self._at_seq(
+                seq,
+                at,
+                lambda s: self.fetch_text(
+                    mail, build, s, uid, bits, peek=peek, new_modseq=new_modseq
+                ),
+            )
 
         return self._payload(key, measure, (0, mail.text, 0))
 
@@ -631,7 +764,15 @@ class ImapCosts:
 
         The framing depends on how many partial fetches there are and the digits of their
         origins and lengths: the number of whole chunks, the chunk size and the remainder's
-        digits fix all of them (a remainder of 0 means one command fewer)."""
+        digits fix all of them (a remainder of 0 means one command fewer).
+
+        The fetches are independent commands, so the framing is their sum: past the first two
+        fetches whose origins have as many digits as the last one's, each further fetch adds
+        what the second of them added (a fetch of a whole chunk at an origin of those digits).
+        Such a fetch is extended from the shapes with those two as the last
+        (:func:`extend_by_digits`, measured on an :func:`attachment_probe`) instead of serving
+        every chunk of this message (``tests/sim/test_cost_digit_extension.py`` compares with
+        engine runs)."""
         size = mail.att
         if size > chunk:
             full, rem = divmod(size, chunk)
@@ -647,6 +788,19 @@ class ImapCosts:
             key = ("att", digits(seq), digits(uid), -1, digits(size))
 
         def measure() -> Cost:
+            if size > chunk:
+                last = full if rem else full - 1  # the index of the last partial fetch
+                first = first_chunk_with_digits(digits(last * chunk), chunk)
+                if last >= first + 2:
+                    one, two = (
+                        self._chunked_framing(seq, uid, chunk, k, rem) for k in (first, first + 1)
+                    )
+                    (uf, uh, ub, ua), (df, dh, db, da), rt = extend_by_digits(
+                        one, two, last - first - 1
+                    )
+                    return ((uf, uh, ub, ua), (df, dh, db, da + size), rt)
+            # (serving the chunks, not the probe's layout, is the work here: measured once at
+            # the real sequence number's digits)
             p = self._probe()
             u = p.place(seq, uid, build(), set())
             c = p.client()
@@ -654,6 +808,19 @@ class ImapCosts:
             return _cost_of(c)
 
         return self._payload(key, measure, (0, 0, size))
+
+    def _chunked_framing(self, seq: int, uid: int, chunk: int, last: int, rem: int) -> Cost:
+        """The framing of a chunked attachment fetch whose last partial fetch has index ``last``
+        and a remainder of ``rem``'s digits (0: a whole chunk), from the memo."""
+        size = (last + 1) * chunk if not rem else last * chunk + 10 ** (digits(rem) - 1)
+
+        class Sizes:
+            att = size
+
+        up, (df, dh, db, da), rt = self.fetch_attachment(
+            Sizes, lambda: attachment_probe(size), seq, uid, chunk
+        )
+        return up, (df, dh, db, da - size), rt
 
     def fetch_full(
         self,
@@ -676,13 +843,27 @@ class ImapCosts:
         )
 
         def measure() -> Cost:
-            p = self._probe()
-            u = p.place(seq, uid, build(), flag_names(bits))
-            if self.qresync:
-                p.set_modseq(u, digits(modseq))
-            c = p.client()
-            c.fetch_full([u])
-            return _cost_of(c)
+            if bits not in (0, SEEN):  # FLAGS (...) is printed once: extended as a sync's
+                flagged = extend_by_octets(
+                    self.fetch_full(mail, build, seq, uid, 0, modseq),
+                    self.fetch_full(mail, build, seq, uid, SEEN, modseq),
+                    flag_len(bits) - flag_len(0),
+                )
+                if flagged is not None:
+                    return flagged
+
+            def at(s: int) -> Cost:
+                p = self._probe()
+                u = p.place(s, uid, build(), flag_names(bits))
+                if self.qresync:
+                    p.set_modseq(u, digits(modseq))
+                c = p.client()
+                c.fetch_full([u])
+                return _cost_of(c)
+
+            return self._at_seq(
+                seq, at, lambda s: self.fetch_full(mail, build, s, uid, bits, modseq)
+            )
 
         return self._payload(key, measure, (mail.header, mail.body, mail.attachment))
 
@@ -770,14 +951,16 @@ class ImapCosts:
     def store_flags(self, seq: int, uid: int, add_bits: int, remove: bool = False) -> Cost:
         key = ("store", digits(seq), digits(uid), flag_len(add_bits), remove)
 
-        def measure() -> Cost:
+        def at(s: int) -> Cost:
             p = self._probe()
-            u = p.place(seq, uid, _FILLER, set())
+            u = p.place(s, uid, _FILLER, set())
             c = p.client()
             c.store_flags([u], flag_names(add_bits), add=not remove)
             return _cost_of(c)
 
-        return self._get(key, measure)
+        return self._get(
+            key, lambda: self._at_seq(seq, at, lambda s: self.store_flags(s, uid, add_bits, remove))
+        )
 
     def move(
         self, seq: int, uid: int, folder: str, target_uidvalidity: int, target_uid: int
@@ -791,30 +974,35 @@ class ImapCosts:
             digits(target_uid),
         )
 
-        def measure() -> Cost:
+        def at(s: int) -> Cost:
             p = self._probe()
             for i in range(2, _number_with(digits(target_uidvalidity), 2)):
                 p.account.create(f"pad{i}")
             target = p.account.create(folder)
             target.uidnext = _number_with(digits(target_uid))
-            u = p.place(seq, uid, _FILLER, set())
+            u = p.place(s, uid, _FILLER, set())
             c = p.client()
             c.move([u], folder)
             return _cost_of(c)
 
-        return self._get(key, measure)
+        return self._get(
+            key,
+            lambda: self._at_seq(
+                seq, at, lambda s: self.move(s, uid, folder, target_uidvalidity, target_uid)
+            ),
+        )
 
     def delete(self, seq: int, uid: int) -> Cost:
         key = ("delete", digits(seq), digits(uid))
 
-        def measure() -> Cost:
+        def at(s: int) -> Cost:
             p = self._probe()
-            u = p.place(seq, uid, _FILLER, set())
+            u = p.place(s, uid, _FILLER, set())
             c = p.client()
             c.delete([u])
             return _cost_of(c)
 
-        return self._get(key, measure)
+        return self._get(key, lambda: self._at_seq(seq, at, lambda s: self.delete(s, uid)))
 
     def stale(self, op: StaleOp, uid: int, bits: int = 0, folder: str = "") -> Cost:
         """A command naming a UID its mailbox no longer holds -- another session moved or
@@ -846,7 +1034,8 @@ class ImapCosts:
         """APPEND to Sent (flags \\Seen, LITERAL+); the literal is uploaded message content."""
         key = ("append", digits(mail.size), digits(uidnext), digits(uidvalidity))
 
-        def measure() -> Cost:
+        def at(d: int) -> Cost:
+            """The framing of an APPEND of a ``d``-digit literal."""
             p = self._probe()
             # INBOX holds UIDVALIDITY 1 and each new folder takes the next one, so Sent gets as
             # many digits as the real one after the folders 2 .. (smallest such number) - 1
@@ -857,12 +1046,26 @@ class ImapCosts:
             c = p.client()
             # the framing depends on the literal's length digits only, so a plain message of as
             # many digits stands in for this one (rendering a 10 MB attachment takes a second)
-            probe = size_probe(digits(mail.size)) or build()
+            probe = size_probe(d) or build()
             c.append("Sent", probe)
             ks = probe.kind_sizes()
             (uf, _, _, _), down, rt = _cost_of(
                 c, (ks[ByteKind.HEADER], ks[ByteKind.BODY], ks[ByteKind.ATTACHMENT])
             )
+            return ((uf, 0, 0, 0), down, rt)
+
+        def measure() -> Cost:
+            d = digits(mail.size)
+            # the literal's length is printed once ({n+}): past APPEND_PROBE_DIGITS each digit
+            # adds what the last one added, as long as the server would take a probe of that
+            # many digits (a 10 MB probe is most of a second of the engine's work)
+            if d > APPEND_PROBE_DIGITS and 10 ** (d - 1) <= self._max_append():
+                framing = extend_by_digits(
+                    at(APPEND_PROBE_DIGITS - 1), at(APPEND_PROBE_DIGITS), d - APPEND_PROBE_DIGITS
+                )
+            else:
+                framing = at(d)
+            (uf, _, _, _), down, rt = framing
             return ((uf, mail.header, mail.body, mail.attachment), down, rt)
 
         return self._payload(key, measure, (mail.header, mail.body, mail.attachment), up=True)
