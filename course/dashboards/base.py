@@ -326,8 +326,19 @@ class Dashboard(abc.ABC):
             f"Lesson {self.lesson}, {self.title} Model run: {self._run_text()}. Settings: "
             f"{self.settings_text()}. "
             + (f"{note} " if note else "")
-            + f"Assumptions: {self.assumptions}."
+            + f"Assumptions: {self.assumptions}. Server texts: {self._server_text()}."
         )
+
+    def _server_text(self) -> str:
+        """Whose greetings and status texts the simulated server sends (they set every session's
+        fixed octets): the run's preset's ``server_profile``, or the scenario default."""
+        from sim.presets import preset
+        from sim.protocol.profiles import get_profile
+        from sim.scenario import Scenario
+
+        name = self.values.get("profile", self.preset)
+        scenario = preset(name) if name else Scenario()
+        return get_profile(scenario.server_profile.value).description
 
     def _run_text(self) -> str:
         """The experiment in words: both protocols on a preset's trace, or the lesson's own run."""

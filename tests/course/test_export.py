@@ -79,3 +79,25 @@ def test_cli_exports_every_lesson(tmp_path: Path, capsys: pytest.CaptureFixture[
         else:
             assert_valid_svg(p)
     assert sum(p.suffix == ".txt" for p in written) == sum(p.suffix == ".png" for p in written)
+
+
+def test_captions_name_the_server_texts_of_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A caption says whose texts the simulated server sent (they set each session's fixed
+    octets), read from the run's preset: Dovecot 2.3's by default, the RFCs' when the preset
+    says so."""
+    import dataclasses
+
+    from course.dashboards import make
+    from sim import presets
+    from sim.protocol.profiles import DOVECOT, RFC
+    from sim.scenario import ServerProfileName
+
+    board = make(3)
+    assert f"Server texts: {DOVECOT.description}." in board.caption()
+    family = presets.PRESETS["family"]
+    monkeypatch.setitem(
+        presets.PRESETS,
+        "family",
+        lambda: dataclasses.replace(family(), server_profile=ServerProfileName.RFC),
+    )
+    assert f"Server texts: {RFC.description}." in board.caption()
