@@ -26,8 +26,9 @@ field for field:
   adds them.
 
 ``tests/sim/test_shard.py`` checks the merged JSON against one run's, byte for byte.  Shards run
-in local processes (:class:`concurrent.futures.ProcessPoolExecutor`, started with ``spawn``) or on
-a Dask distributed cluster (the optional ``dask`` extra); ``workers=1`` runs in this process,
+in local processes (:class:`concurrent.futures.ProcessPoolExecutor`, forked from a clean
+``forkserver`` that has imported this module, or spawned where there is none) or on a Dask
+distributed cluster (the optional ``dask`` extra); ``workers=1`` runs in this process,
 unsharded (:func:`sim.model.run` itself).
 """
 
@@ -685,12 +686,28 @@ def run_many(
     return [merge(scenario, [parts[k] for parts in done]) for k in range(len(protocols))]
 
 
+def _context() -> Any:
+    """The start method of local workers: ``forkserver`` where the platform has it, with this
+    module preloaded, else ``spawn`` (never plain ``fork``: the caller may have threads, such
+    as a Jupyter kernel's).
+
+    A spawned worker boots an interpreter and imports the model before its shard starts
+    (0.3-0.6 s each); the fork server does that once per session and forks each worker ready
+    (0.01 s), so every sharded run after the first in a session starts at once.  (A server
+    started before a source edit keeps the code it imported; restart the session.)"""
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
+    return ctx
+
+
 def _on_processes(
     workers: int, args: list[tuple[Any, ...]], progress: Callable[[float], None] | None
 ) -> list[list[Part]]:
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("spawn")
+    ctx = _context()
     q = ctx.Queue() if progress is not None else None
     fracs = [0.0] * len(args)
     try:

@@ -22,6 +22,7 @@ from sim.results import Result, to_jsonable
 from sim.scenario import CrashSpec, Scenario, ScenarioError
 from sim.shard import (
     Part,
+    _context,
     _server_peak,
     _ShardWorld,
     check_workers,
@@ -216,3 +217,16 @@ def test_a_shards_worlds_are_freed_without_the_cyclic_collector() -> None:
     finally:
         if was:
             gc.enable()
+
+
+@pytest.mark.skipif(
+    "forkserver" not in multiprocessing.get_all_start_methods(), reason="no fork server here"
+)
+def test_local_workers_fork_from_a_server_that_has_imported_the_model() -> None:
+    """Spawned workers each boot an interpreter and import the model (0.3-0.6 s a run); forked
+    from the session's fork server they start at once."""
+    ctx = _context()
+    assert ctx.get_start_method() == "forkserver"
+    from multiprocessing import forkserver
+
+    assert "sim.shard" in forkserver._forkserver._preload_modules
