@@ -593,21 +593,60 @@ def _remote_shard(
     protocols: tuple[Protocol, ...],
     grid_step_s: float,
     device_series: bool | None,
-) -> list[Part]:
-    """A shard in a worker process: progress goes to the parent's queue (about 100 a run)."""
+) -> tuple[list[Part], tuple[int, float, int]]:
+    """A shard in a worker process: progress goes to the parent's queue (about 100 a run).
+    Returns its parts and (process id, CPU seconds, peak resident KiB) of the worker so far."""
     q = _PROGRESS
 
     def report(frac: float) -> None:
         if q is not None:
             q.put((index, frac))
 
-    return run_shard(
+    parts = run_shard(
         scenario,
         users,
         protocols,
         grid_step_s=grid_step_s,
         device_series=device_series,
         progress=report if q is not None else None,
+    )
+    return parts, _own_usage()
+
+
+def _own_usage() -> tuple[int, float, int]:
+    import resource
+
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return os.getpid(), me.ru_utime + me.ru_stime, me.ru_maxrss
+
+
+@dataclass(frozen=True)
+class WorkerUsage:
+    """What the local worker processes of one sharded run used: their CPU seconds (summed)
+    and the largest peak resident memory.  Workers forked from the fork server are not this
+    process's children, so ``RUSAGE_CHILDREN`` does not count them: they report it."""
+
+    cpu_s: float
+    peak_mib: float
+
+
+_LAST_USAGE: list[WorkerUsage | None] = [None]
+
+
+def last_worker_usage() -> WorkerUsage | None:
+    """The :class:`WorkerUsage` of this process's latest run on local worker processes (None
+    before any; the benchmark reads it)."""
+    return _LAST_USAGE[0]
+
+
+def _note_usage(reports: Sequence[tuple[int, float, int]]) -> None:
+    latest: dict[int, tuple[float, int]] = {}
+    for pid, cpu, peak in reports:  # a worker may have run several shards: its last report
+        if pid not in latest or cpu >= latest[pid][0]:
+            latest[pid] = (cpu, peak)
+    _LAST_USAGE[0] = WorkerUsage(
+        cpu_s=sum(c for c, _ in latest.values()),
+        peak_mib=max((p for _, p in latest.values()), default=0) / 1024,
     )
 
 
@@ -723,7 +762,9 @@ def _on_processes(
                 _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 if q is not None and progress is not None:
                     _drain(q, fracs, progress)
-            done = [f.result() for f in futures]
+            returned = [f.result() for f in futures]
+        _note_usage([usage for _, usage in returned])
+        done = [parts for parts, _ in returned]
         if progress is not None:
             progress(1.0)
         return done
@@ -775,7 +816,7 @@ def _on_dask(
         for n, _ in enumerate(as_completed(futures), 1):
             if progress is not None:
                 progress(n / len(futures))
-        return [f.result() for f in futures]
+        return [parts for parts, _ in (f.result() for f in futures)]
     finally:
         client.close()
         if cluster is not None:

@@ -26,6 +26,7 @@ from sim.shard import (
     _server_peak,
     _ShardWorld,
     check_workers,
+    last_worker_usage,
     merge,
     run_many,
     run_shard,
@@ -132,7 +133,11 @@ def test_workers_out_of_range_is_named(bad: Any) -> None:
 def test_processes_give_one_runs_results_progress_and_leave_no_process() -> None:
     sc, _ = _case()
     seen: list[float] = []
+    before = last_worker_usage()
     pop3, imap = run_many(sc, (Protocol.POP3, Protocol.IMAP), workers=2, progress=seen.append)
+    usage = last_worker_usage()  # (forked workers are no children: they report what they used)
+    assert usage is not None and usage is not before
+    assert usage.cpu_s > 0.1 and usage.peak_mib > 10
     assert _json(pop3) == _whole(Protocol.POP3, True)
     assert _json(imap) == _whole(Protocol.IMAP, True)
     assert seen and seen == sorted(seen) and seen[-1] == 1.0 and seen[0] < 1.0
