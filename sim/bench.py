@@ -38,7 +38,7 @@ from .cli import int_in_range
 from .model import Protocol, run
 from .presets import preset
 from .scenario import Scenario, UserSpec
-from .shard import default_workers, run_many
+from .shard import default_workers, last_worker_usage, run_many
 from .workload import generate
 
 BARE_PROCESSES = 100
@@ -124,10 +124,14 @@ def _timed(fn: Callable[[], Any]) -> dict[str, Any]:
     before = bare_simpy_rate()
     load = _load()
     own, kids = _cpu()
+    usage = last_worker_usage()
     t = time.perf_counter()
     fn()
     wall = time.perf_counter() - t
     own2, kids2 = _cpu()
+    workers = last_worker_usage()
+    if workers is not usage and workers is not None:  # fn ran local workers: they report
+        kids, kids2 = 0.0, workers.cpu_s
     rate = (before + bare_simpy_rate()) / 2
     return {
         "wall_s": round(wall, 3),
@@ -140,7 +144,8 @@ def _timed(fn: Callable[[], Any]) -> dict[str, Any]:
 
 
 def _cpu() -> tuple[float, float]:
-    """CPU seconds so far of this process and of its waited-for children (local workers)."""
+    """CPU seconds so far of this process and of its waited-for children (local workers that
+    were spawned; workers forked from the fork server report theirs: ``last_worker_usage``)."""
     me = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
@@ -171,10 +176,12 @@ def campus_of(users: int, days: int, seed: int = 1) -> Scenario:
 
 
 def _peak_mib() -> tuple[float, float]:
-    """Peak resident memory (MiB) of this process and of the largest waited-for child."""
+    """Peak resident memory (MiB) of this process and of the largest waited-for child or local
+    worker of the latest sharded run."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return round(own), round(kids)
+    workers = last_worker_usage()
+    return round(own), round(max(kids, workers.peak_mib if workers is not None else 0.0))
 
 
 def _both(sc: Scenario, **how: Any) -> None:

@@ -10,7 +10,15 @@ seed, so each shard sees the same server-wide events at the same times.
 
 A shard (:func:`run_shard`) builds the whole trace, then runs the model with clients on its own
 users' devices only: the trace driver still walks every item (other users' items do nothing), so
-that the grid is sampled at the same moments as in one run.  It returns a :class:`Part` per
+that the grid is sampled at the same moments as in one run (and the driver hands over to SimPy
+when one run's does: at one time, whether a trace item or a client's timer comes first depends
+on it).  Why not a trace of the shard's users only: message ids are ranks over every user's
+arrivals in time order, sent messages continue them in the order of every user's replies and
+forwards, and ids reach the results (a message's Message-ID, subject and content seed); which
+replies a user makes takes their whole action stream (device picks, targets, deletions from one
+generator).  All a shard could skip is the other users' message sizes and keywords, a part of
+drawing the arrivals (campus, 10 days: 0.75 of the trace's 3 CPU seconds, whose arrival times
+and infections every shard needs), against about 30 s of model per shard.  It returns a :class:`Part` per
 protocol, which :func:`merge` combines into the :class:`~sim.results.Result` one run would give,
 field for field:
 
@@ -20,13 +28,15 @@ field for field:
   denominator), and a device's time-average is re-added chunk by chunk as one run adds it: one
   run fills the grid points between two events in one go (``Recorder.advance``), and its chunks
   are the union of the shards' chunks;
-* the server's peak storage comes from every shard's changes in time order (ties in user order);
+* the server's peak storage comes from every shard's changes in time order (ties in user order),
+  each shard sending one step per distinct time of its changes (:func:`storage_steps`);
 * crashes and searches merge in time order; floating-point sums are added in the order one run
   adds them.
 
 ``tests/sim/test_shard.py`` checks the merged JSON against one run's, byte for byte.  Shards run
-in local processes (:class:`concurrent.futures.ProcessPoolExecutor`, started with ``spawn``) or on
-a Dask distributed cluster (the optional ``dask`` extra); ``workers=1`` runs in this process,
+in local processes (:class:`concurrent.futures.ProcessPoolExecutor`, forked from a clean
+``forkserver`` that has imported this module, or spawned where there is none) or on a Dask
+distributed cluster (the optional ``dask`` extra); ``workers=1`` runs in this process,
 unsharded (:func:`sim.model.run` itself).
 """
 
@@ -184,6 +194,14 @@ class _ShardWorld(World):
         self.rec.user = user.index  # type: ignore[attr-defined]
         super().server_remove(user, mid, t, reason)
 
+    def release(self) -> None:
+        """:meth:`World.release`, and the shard's own cycles too (the Recorder's reference to
+        the world, the driver's handlers): a world left to the cyclic collector costs the
+        worker a pass over everything it holds, the trace included (campus, 4 days: 0.8 s)."""
+        super().release()
+        del self.rec.world  # type: ignore[attr-defined]
+        vars(self).pop("driver", None)
+
 
 @dataclass(frozen=True)
 class Part:
@@ -198,7 +216,8 @@ class Part:
     chunks: tuple[int, ...]
     totals: tuple[tuple[int, ...], ...]
     snaps: tuple[tuple[array, ...], ...]
-    log: tuple[array, array, array]  # server changes: time, user, delta
+    # the server's storage changes (storage_steps): time, highest running change, net change
+    steps: tuple[array, array, array]
     items: int  # trace items the driver handled (in every shard alike)
     fires: int  # client callbacks of its devices
 
@@ -281,31 +300,46 @@ def _part(
         w = _ShardWorld(scenario, trace, grid_step_s, keep, mails, lo, hi)
         mine = w.devices[lo:hi]
         own = set(users)
-        items = [0]
+        own_user = [u in own for u in range(len(scenario.users))]
+        own_device = [own_user[r.user] for r in scenario.devices]
+        items = 0  # trace items the driver hands over (every shard sees them all)
+
+        # one call per item of another user, two per item of the shard's (the hot ones inline)
+        def arrival(m: Any, arrive: Callable[[Any], None] = w.arrive) -> None:
+            nonlocal items
+            items += 1
+            if own_user[m.user]:
+                arrive(m)
+
+        def action(a: Any, act: Callable[[Any], None] = w.act) -> None:
+            nonlocal items
+            items += 1
+            if own_device[a.device]:
+                act(a)
 
         def counted(
             fn: Callable[[Any], None], test: Callable[[Any], bool] | None
         ) -> Callable[[Any], None]:
             def handle(obj: Any) -> None:
-                items[0] += 1
+                nonlocal items
+                items += 1
                 if test is None or test(obj):
                     fn(obj)
 
             return handle
 
-        dev_user = [r.user for r in scenario.devices]
         updates = {
             id(u): SignatureUpdate(u.time, tuple(m for m in u.detects if trace.spec(m).user in own))
             for u in trace.signature_updates
         }
         handlers = (
-            counted(w.arrive, lambda m: m.user in own),
-            counted(w.act, lambda a: dev_user[a.device] in own),
-            counted(w.crash, lambda c: dev_user[c.device] in own),
+            arrival,
+            action,
+            counted(w.crash, lambda c: own_device[c.device]),
             counted(w.disk_down, None),
             counted(w.disk_up, None),
             counted(lambda u: w.signature_update(updates[id(u)]), None),
-            counted(w.appear, lambda d: d.user in own),
+            counted(w.appear, lambda d: own_user[d.user]),
         )
         w.driver = lambda _h=None: World.driver(w, handlers)  # type: ignore[method-assign, assignment]
         drive(w, protocol, mine, keep, progress)
@@ -327,9 +361,9 @@ def _part(
             tuple(rec.chunks),
             tuple(rec.totals),
             tuple(rec.snaps),
-            (rec.log_t, rec.log_u, rec.log_n),
-            items[0],
-            w.events - items[0],
+            storage_steps(rec.log_t, rec.log_u, rec.log_n),
+            items,
+            w.events - items,
         )
         w.release()
         return part
@@ -389,15 +423,51 @@ def _per_point(part: Part) -> list[tuple[int, ...]]:
     return [tot for k, tot in zip(part.chunks, part.totals) for _ in range(k)]
 
 
+def storage_steps(times: array, users: array, deltas: array) -> tuple[array, array, array]:
+    """A shard's changes of the server's storage (in the order it made them), one step per
+    distinct time: (time, the highest running sum of that time's changes, their net sum),
+    taking the changes by user within a time (as :func:`_server_peak` orders them).
+
+    At one time, every change of one shard's users comes after those of lower users' shards
+    and before higher ones', so a step holds all the peak needs of its changes: the merge
+    walks steps instead of every change (the parent's share of the work, and the bytes sent
+    to it, shrink)."""
+    n = len(times)
+    order: Sequence[int] = range(n)
+    if any(
+        times[i] > times[i + 1] or (times[i] == times[i + 1] and users[i] > users[i + 1])
+        for i in range(n - 1)
+    ):
+        order = sorted(order, key=lambda i: (times[i], users[i]))
+    out_t, out_high, out_net = array("d"), array("q"), array("q")
+    k = 0
+    while k < n:
+        i = order[k]
+        t = times[i]
+        run = high = deltas[i]
+        k += 1
+        while k < n and times[order[k]] == t:
+            run += deltas[order[k]]
+            if run > high:
+                high = run
+            k += 1
+        out_t.append(t)
+        out_high.append(high)
+        out_net.append(run)
+    return out_t, out_high, out_net
+
+
 def _server_peak(parts: Sequence[Part]) -> int:
-    """The peak of the summed server storage over every change in time order (ties by user,
-    then in the order the user's shard made them)."""
-    changes = sorted(chain.from_iterable(zip(*p.log) for p in parts), key=itemgetter(0, 1))
+    """The peak of the summed server storage over every change in time order, ties by user
+    (then in the order the user's shard made them), from the parts' :func:`storage_steps`.
+
+    ``parts`` are in user order, so a stable sort by time puts equal times in user order."""
+    steps = sorted(chain.from_iterable(zip(*p.steps) for p in parts), key=itemgetter(0))
     peak = total = 0
-    for _, _, n in changes:
-        total += n
-        if total > peak:  # (not max(): a call per change is slower, millions on campus)
-            peak = total
+    for _, high, net in steps:
+        if total + high > peak:  # (not max(): a call per step is slower, 10^5-10^6 on campus)
+            peak = total + high
+        total += net
     return peak
 
 
@@ -531,21 +601,60 @@ def _remote_shard(
     protocols: tuple[Protocol, ...],
     grid_step_s: float,
     device_series: bool | None,
-) -> list[Part]:
-    """A shard in a worker process: progress goes to the parent's queue (about 100 a run)."""
+) -> tuple[list[Part], tuple[int, float, int]]:
+    """A shard in a worker process: progress goes to the parent's queue (about 100 a run).
+    Returns its parts and (process id, CPU seconds, peak resident KiB) of the worker so far."""
     q = _PROGRESS
 
     def report(frac: float) -> None:
         if q is not None:
             q.put((index, frac))
 
-    return run_shard(
+    parts = run_shard(
         scenario,
         users,
         protocols,
         grid_step_s=grid_step_s,
         device_series=device_series,
         progress=report if q is not None else None,
+    )
+    return parts, _own_usage()
+
+
+def _own_usage() -> tuple[int, float, int]:
+    import resource
+
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return os.getpid(), me.ru_utime + me.ru_stime, me.ru_maxrss
+
+
+@dataclass(frozen=True)
+class WorkerUsage:
+    """What the local worker processes of one sharded run used: their CPU seconds (summed)
+    and the largest peak resident memory.  Workers forked from the fork server are not this
+    process's children, so ``RUSAGE_CHILDREN`` does not count them: they report it."""
+
+    cpu_s: float
+    peak_mib: float
+
+
+_LAST_USAGE: list[WorkerUsage | None] = [None]
+
+
+def last_worker_usage() -> WorkerUsage | None:
+    """The :class:`WorkerUsage` of this process's latest run on local worker processes (None
+    before any; the benchmark reads it)."""
+    return _LAST_USAGE[0]
+
+
+def _note_usage(reports: Sequence[tuple[int, float, int]]) -> None:
+    latest: dict[int, tuple[float, int]] = {}
+    for pid, cpu, peak in reports:  # a worker may have run several shards: its last report
+        if pid not in latest or cpu >= latest[pid][0]:
+            latest[pid] = (cpu, peak)
+    _LAST_USAGE[0] = WorkerUsage(
+        cpu_s=sum(c for c, _ in latest.values()),
+        peak_mib=max((p for _, p in latest.values()), default=0) / 1024,
     )
 
 
@@ -624,12 +733,28 @@ def run_many(
     return [merge(scenario, [parts[k] for parts in done]) for k in range(len(protocols))]
 
 
+def _context() -> Any:
+    """The start method of local workers: ``forkserver`` where the platform has it, with this
+    module preloaded, else ``spawn`` (never plain ``fork``: the caller may have threads, such
+    as a Jupyter kernel's).
+
+    A spawned worker boots an interpreter and imports the model before its shard starts
+    (0.3-0.6 s each); the fork server does that once per session and forks each worker ready
+    (0.01 s), so every sharded run after the first in a session starts at once.  (A server
+    started before a source edit keeps the code it imported; restart the session.)"""
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
+    return ctx
+
+
 def _on_processes(
     workers: int, args: list[tuple[Any, ...]], progress: Callable[[float], None] | None
 ) -> list[list[Part]]:
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("spawn")
+    ctx = _context()
     q = ctx.Queue() if progress is not None else None
     fracs = [0.0] * len(args)
     try:
@@ -645,7 +770,9 @@ def _on_processes(
                 _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 if q is not None and progress is not None:
                     _drain(q, fracs, progress)
-            done = [f.result() for f in futures]
+            returned = [f.result() for f in futures]
+        _note_usage([usage for _, usage in returned])
+        done = [parts for parts, _ in returned]
         if progress is not None:
             progress(1.0)
         return done
@@ -697,7 +824,7 @@ def _on_dask(
         for n, _ in enumerate(as_completed(futures), 1):
             if progress is not None:
                 progress(n / len(futures))
-        return [f.result() for f in futures]
+        return [parts for parts, _ in (f.result() for f in futures)]
     finally:
         client.close()
         if cluster is not None:

@@ -82,3 +82,16 @@ def test_dispatch_floor_handles_every_trace_item_and_nothing_else() -> None:
         if x >= sc.duration_s
     ]
     assert events == items - len(within) and seconds > 0
+
+
+def test_timed_counts_the_cpu_seconds_of_local_workers() -> None:
+    """Workers forked from the fork server are no children of this process (RUSAGE_CHILDREN
+    misses them): the figures take what the workers report, and their peak memory."""
+    from sim.bench import _peak_mib, _timed
+    from sim.model import Protocol
+    from sim.shard import run_many
+
+    sc = campus_of(4, 1)
+    fig = _timed(lambda: run_many(sc, (Protocol.IMAP,), workers=2))
+    assert fig["worker_cpu_s"] > 0.1
+    assert _peak_mib()[1] > 10

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import multiprocessing
+from array import array
 from functools import cache
-from itertools import pairwise
+from itertools import accumulate, pairwise
+from operator import itemgetter
 from typing import Any
 
 import pytest
@@ -17,7 +20,19 @@ from sim.model import Protocol, run
 from sim.presets import preset
 from sim.results import Result, to_jsonable
 from sim.scenario import CrashSpec, Scenario, ScenarioError
-from sim.shard import check_workers, merge, run_many, run_shard, split_users
+from sim.shard import (
+    Part,
+    _context,
+    _server_peak,
+    _ShardWorld,
+    check_workers,
+    last_worker_usage,
+    merge,
+    run_many,
+    run_shard,
+    split_users,
+    storage_steps,
+)
 from sim.workload import Trace, generate
 
 USERS = 5
@@ -118,7 +133,11 @@ def test_workers_out_of_range_is_named(bad: Any) -> None:
 def test_processes_give_one_runs_results_progress_and_leave_no_process() -> None:
     sc, _ = _case()
     seen: list[float] = []
+    before = last_worker_usage()
     pop3, imap = run_many(sc, (Protocol.POP3, Protocol.IMAP), workers=2, progress=seen.append)
+    usage = last_worker_usage()  # (forked workers are no children: they report what they used)
+    assert usage is not None and usage is not before
+    assert usage.cpu_s > 0.1 and usage.peak_mib > 10
     assert _json(pop3) == _whole(Protocol.POP3, True)
     assert _json(imap) == _whole(Protocol.IMAP, True)
     assert seen and seen == sorted(seen) and seen[-1] == 1.0 and seen[0] < 1.0
@@ -138,3 +157,81 @@ def test_dask_local_cluster_gives_one_runs_results() -> None:
     pop3, imap = run_many(sc, (Protocol.POP3, Protocol.IMAP), workers=2, dask="local")
     assert _json(pop3) == _whole(Protocol.POP3, True)
     assert _json(imap) == _whole(Protocol.IMAP, True)
+
+
+# a shard's storage changes: (time, user, delta); few distinct times, so that ties abound
+_CHANGES = st.lists(
+    st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(-50, 50)), max_size=40
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(changes=_CHANGES, cut=st.integers(0, 6))
+def test_storage_steps_give_the_peak_of_every_change_in_time_and_user_order(
+    changes: list[tuple[int, int, int]], cut: int
+) -> None:
+    """The plain definition: every change of every shard, sorted by (time, user) -- stable, so
+    one user's changes at one time stay in the order made -- and the highest running sum
+    (never below 0).  Each shard makes its own changes in time order, users in any order."""
+    made = sorted(changes, key=itemgetter(0))  # (a shard's changes come in time order)
+    plain = max([0, *accumulate(n for _, _, n in sorted(made, key=itemgetter(0, 1)))])
+    parts = []
+    for users in ((u for u in range(6) if u < cut), (u for u in range(6) if u >= cut)):
+        own = set(users)
+        mine = [c for c in made if c[1] in own]
+        steps = storage_steps(
+            array("d", [t for t, _, _ in mine]),
+            array("l", [u for _, u, _ in mine]),
+            array("q", [n for _, _, n in mine]),
+        )
+        assert len(steps[0]) == len({t for t, _, _ in mine})  # one step per distinct time
+        parts.append(_fake_part(steps))
+    assert _server_peak(parts) == plain
+
+
+def test_storage_steps_take_a_time_s_changes_by_user_even_when_made_otherwise() -> None:
+    times, users, deltas = (
+        array("d", [1.0, 1.0, 2.0]),
+        array("l", [4, 3, 3]),
+        array("q", [9, -5, 1]),
+    )
+    # at time 1 user 3's -5 comes first: running sums -5, 4; then 5 at time 2
+    assert storage_steps(times, users, deltas) == (
+        array("d", [1.0, 2.0]),
+        array("q", [4, 1]),
+        array("q", [4, 1]),
+    )
+    assert storage_steps(array("d"), array("l"), array("q")) == (array("d"), array("q"), array("q"))
+
+
+def _fake_part(steps: tuple[array, array, array]) -> Part:
+    """A Part with only what _server_peak reads."""
+    return Part((), None, array("d"), (), 0, 0, (), (), (), steps, 0, 0)  # type: ignore[arg-type]
+
+
+def test_a_shards_worlds_are_freed_without_the_cyclic_collector() -> None:
+    """Left in reference cycles, each world waits for a collector pass that walks everything
+    the worker holds (the trace included): most of a second per shard on campus."""
+    sc, tr = _case()
+    was = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        run_shard(sc, (0, 1), (Protocol.POP3, Protocol.IMAP), trace=tr)
+        assert not [o for o in gc.get_objects() if isinstance(o, _ShardWorld)]
+    finally:
+        if was:
+            gc.enable()
+
+
+@pytest.mark.skipif(
+    "forkserver" not in multiprocessing.get_all_start_methods(), reason="no fork server here"
+)
+def test_local_workers_fork_from_a_server_that_has_imported_the_model() -> None:
+    """Spawned workers each boot an interpreter and import the model (0.3-0.6 s a run); forked
+    from the session's fork server they start at once."""
+    ctx = _context()
+    assert ctx.get_start_method() == "forkserver"
+    from multiprocessing import forkserver
+
+    assert "sim.shard" in forkserver._forkserver._preload_modules
