@@ -74,8 +74,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="leave out measurements 1-3 (the campus runs: many minutes)",
     )
+    p.add_argument(
+        "--only",
+        type=_target_numbers,
+        default=None,
+        metavar="N[,N...]",
+        help="run only these measurements, e.g. --only 1,2 (default: all)",
+    )
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(run=main)
+
+
+def _target_numbers(text: str) -> frozenset[int]:
+    """``--only``'s value: measurement numbers 1..5, comma-separated."""
+    try:
+        numbers = frozenset(int(part) for part in text.split(","))
+    except ValueError:
+        numbers = frozenset({0})
+    if not numbers or not numbers <= frozenset(range(1, len(TARGETS) + 1)):
+        raise argparse.ArgumentTypeError(
+            f"--only={text!r}: allowed numbers 1..{len(TARGETS)}, comma-separated"
+        )
+    return numbers
 
 
 def bare_simpy_rate(n: int = 200_000) -> float:
@@ -189,10 +209,16 @@ def _both(sc: Scenario, **how: Any) -> None:
 
 
 def measure(
-    repeat: int = 21, campus_days: int = 30, skip_campus: bool = False, log: Any = None
+    repeat: int = 21,
+    campus_days: int = 30,
+    skip_campus: bool = False,
+    log: Any = None,
+    only: frozenset[int] | None = None,
 ) -> dict[str, Any]:
-    """Run the measurements in order; each figure has its target and verdict."""
+    """Run the measurements in order (``only`` those numbered, if given; ``skip_campus`` leaves
+    out 1-3); each figure has its target and verdict."""
     out: dict[str, Any] = {}
+    wanted = set(only or range(1, len(TARGETS) + 1)) - ({1, 2, 3} if skip_campus else set())
 
     def judge(key: str, figure: dict[str, Any], ok: bool, text: str) -> None:
         figure.update(target=TARGETS[key], verdict="PASS" if ok else "FAIL")
@@ -205,8 +231,8 @@ def measure(
             )
 
     gc.collect()
-    if not skip_campus:
-        workers = default_workers()
+    workers = default_workers()
+    if 1 in wanted:
         sc = preset("campus", days=campus_days, seed=1)
         fig = _timed(lambda: _both(sc, workers=workers))
         parent, child = _peak_mib()
@@ -221,6 +247,7 @@ def measure(
             f"(largest worker); CPU s {fig['worker_cpu_s']:.0f} in the workers, "
             f"{fig['cpu_s']:.0f} here; load {fig['load_1min']}",
         )
+    if 2 in wanted:
         sc = preset("campus", days=10, seed=1)
         one = _timed(lambda: _both(sc, workers=1))
         two = _timed(lambda: _both(sc, workers=2))
@@ -245,6 +272,7 @@ def measure(
             f"{two['worker_cpu_s']:.1f} in the workers + {two['cpu_s']:.1f} here: "
             f"{cpu_bound:.2f} with a core per worker)",
         )
+    if 3 in wanted:
         try:
             import distributed  # noqa: F401
         except ImportError:
@@ -252,7 +280,7 @@ def measure(
                 "target": TARGETS["3_campus_5000_users_dask_per_user"],
                 "verdict": "SKIPPED: the optional 'dask' extra is not installed",
             }
-            return _rest(out, repeat, judge)
+            return _rest(out, repeat, judge, wanted)
         small = _timed(lambda: _both(campus_of(500, 7), workers=workers, dask="local"))
         big = _timed(lambda: _both(campus_of(5000, 7), workers=workers, dask="local"))
         ratio = (big["normalised_s"] / 5000) / (small["normalised_s"] / 500)
@@ -264,11 +292,22 @@ def measure(
             f"{small['normalised_s'] / 500 * 1000:.1f} ms/user, 5,000 users "
             f"{big['normalised_s'] / 5000 * 1000:.1f} ms/user at 1 M/s: ratio {ratio:.2f}",
         )
-    return _rest(out, repeat, judge)
+    return _rest(out, repeat, judge, wanted)
 
 
-def _rest(out: dict[str, Any], repeat: int, judge: Callable[..., None]) -> dict[str, Any]:
-    """Measurements 4 and 5 (the quick ones)."""
+def _rest(
+    out: dict[str, Any], repeat: int, judge: Callable[..., None], wanted: set[int]
+) -> dict[str, Any]:
+    """Measurements 4 and 5 (the quick ones), those of ``wanted``."""
+    if 4 in wanted:
+        _poll_ratio(judge)
+    if 5 in wanted:
+        _lesson_scenario(repeat, judge)
+    return out
+
+
+def _poll_ratio(judge: Callable[..., None]) -> None:
+    """Measurement 4: idle time stays free (POP3 polling every minute against every 10)."""
     runs = {}
     for minutes in (1, 10):
         sc = _with_poll(preset("family", days=30, seed=3), minutes * 60.0)
@@ -300,6 +339,10 @@ def _rest(out: dict[str, Any], repeat: int, judge: Callable[..., None]) -> dict[
         f"family 30 d POP3 (fastest of 5): poll 1 min {times[1]['wall_s'] * 1000:.0f} ms, "
         f"10 min {times[10]['wall_s'] * 1000:.0f} ms wall: ratio {ratio:.2f}",
     )
+
+
+def _lesson_scenario(repeat: int, judge: Callable[..., None]) -> None:
+    """Measurement 5: the default lesson scenario, both protocols."""
     lesson = preset("family", days=7, seed=1)
     _both(lesson, workers=1)  # warm the engine-cost memo: time the model, not first probing
     before = bare_simpy_rate()
@@ -326,12 +369,15 @@ def _rest(out: dict[str, Any], repeat: int, judge: Callable[..., None]) -> dict[
         f"family 7 d, both protocols, trace included: median {med * 1000:.1f} ms wall at "
         f"{rate / 1e6:.2f} M timeouts/s = {norm * 1000:.1f} ms at 1 M/s",
     )
-    return out
 
 
 def main(args: argparse.Namespace) -> int:
     figures = measure(
-        args.repeat, args.campus_days, args.skip_campus, None if args.json else sys.stdout
+        args.repeat,
+        args.campus_days,
+        args.skip_campus,
+        None if args.json else sys.stdout,
+        only=args.only,
     )
     if args.json:
         print(json.dumps(figures, indent=2))

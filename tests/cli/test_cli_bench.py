@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.bench import TARGETS, bare_simpy_rate, campus_of, dispatch_floor
+from sim.bench import TARGETS, bare_simpy_rate, campus_of, dispatch_floor, measure
 from sim.presets import preset
 from sim.workload import generate
 
@@ -51,6 +51,26 @@ def test_bench_prints_target_value_and_verdict_in_order() -> None:
     assert [line[:2] for line in lines] == ["4.", "5."]
     for line in lines:
         assert " target " in line and line.endswith((": PASS", ": FAIL"))
+
+
+def test_only_runs_the_measurements_asked_for() -> None:
+    figures = measure(repeat=1, only=frozenset({5}))
+    assert list(figures) == ["5_lesson_family_7d_both_ms"]
+    assert measure(repeat=1, skip_campus=True, only=frozenset({1, 2, 3})) == {}
+
+
+@pytest.mark.parametrize("value", ["0", "6", "1,x", ""])
+def test_only_names_the_allowed_numbers(value: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "bench", "--only", value],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert f"--only={value!r}: allowed numbers 1..5, comma-separated" in proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 def test_bare_simpy_rate_is_timeouts_per_second() -> None:
