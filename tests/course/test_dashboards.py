@@ -493,3 +493,40 @@ def test_overhang_measures_only_texts_beside_the_x_range() -> None:
     assert 0 < short < overhang(ax)[1] and overhang(ax)[0] == 0.0
     ax.text(-1, 0.5, "x", transform=ax.transAxes)  # axes coordinates: not a data-range text
     assert overhang(ax)[0] == 0.0
+
+
+# settings a learner moves through, extremes and back included: the converted lessons'
+# redraws on the axes of the last draw must give the pixels of a draw from scratch
+INPLACE_PATHS: dict[int, list[dict[str, Any]]] = {
+    3: [
+        {"seed": 1000},
+        {"poll_interval_min": 1.0},
+        {"poll_interval_min": 240.0, "device": "all"},
+        {"idle": False, "device": "laptop"},
+        {"idle": True, "nat_timeout_min": 1, "keepalive_min": 30, "device": "desktop"},
+        {"tls_resumption": True, "days": 1, "keepalive_min": None},
+        {"days": 60, "seed": 7},
+        {},  # back to the defaults
+    ],
+}
+
+
+@pytest.mark.parametrize("n", sorted(INPLACE_PATHS))
+def test_a_redraw_on_the_same_axes_draws_what_a_fresh_draw_draws(n: int) -> None:
+    """Every setting of the path, reached by redraws on the same axes (a live or a frozen
+    layout), gives the pixels of a new dashboard at that setting."""
+    import numpy as np
+
+    d = make(n)
+    d.png()
+    axes = list(d.figure.axes)
+    defaults = dict(d.values)
+    for step in INPLACE_PATHS[n]:
+        d.set(**(step or defaults))
+        assert d.figure.axes == axes, f"lesson {n} at {d.values}: axes not reused"
+        moved = _pixels(d.png())
+        fresh = _pixels(make(n, **d.values).png())
+        assert moved.shape == fresh.shape and np.array_equal(moved, fresh), (
+            f"lesson {n} at {d.values}: {(moved != fresh).any(axis=2).sum()} pixels differ "
+            "from a new dashboard's"
+        )
