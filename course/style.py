@@ -362,7 +362,7 @@ def empty_axes(ax: Axes) -> None:
     the same panels draws on, instead of a new axes (5-6 ms each, its ticks as much again).
 
     The drawer that follows sets titles, labels, ticks and limits as on a new axes; autoscaling
-    starts from no data, as on a new axes, and the property cycles start over (``Axes.clear``
+    starts from no data and no inverted axis, as on a new axes, and the property cycles start over (``Axes.clear``
     resets the same private cyclers).
     """
     from matplotlib.axes import _base
@@ -375,6 +375,9 @@ def empty_axes(ax: Axes) -> None:
     if legend is not None:
         legend.remove()
     ax.containers = []
+    for axis in (ax.xaxis, ax.yaxis):  # invert_yaxis flips: a drawer calling it expects a new axis
+        if axis.get_inverted():
+            axis.set_inverted(False)
     ax.dataLim.set_points(Bbox.null().get_points())
     ax.ignore_existing_data_limits = True
     ax.set_autoscale_on(True)

@@ -153,6 +153,7 @@ class Dashboard(abc.ABC):
         # the axes make_axes made, and the axes_key they were made for (None: not reusable)
         self._axes: list[Axes] | None = None
         self._axes_key: Hashable = None
+        self.reuse_axes = True  # False: every redraw on new axes (tests compare the two)
         self._listeners: list[Callable[[Dashboard], None]] = []
         self.prediction: Prediction | None = None
         self.revealed = (
@@ -269,7 +270,12 @@ class Dashboard(abc.ABC):
         fig = self.figure
         key = self.axes_key(self.data)
         with style.context():
-            if self._axes is not None and key == self._axes_key and fig.axes == self._axes:
+            if (
+                self.reuse_axes
+                and self._axes is not None
+                and key == self._axes_key
+                and fig.axes == self._axes
+            ):
                 self._draw_again(fig, self._axes)
             else:
                 style.clear_figure(fig)
