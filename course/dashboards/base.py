@@ -303,7 +303,7 @@ class Dashboard(abc.ABC):
         the layout, plotted on by :meth:`draw_on`.  Making a new axes and its ticks costs more than
         plotting on it; the pixels equal a fresh draw's (``tests/course/test_dashboards.py``)."""
         for text in list(fig.texts):
-            text.remove()
+            text.remove()  # a suptitle or supxlabel too: the figure makes it anew
         for legend in list(fig.legends):
             legend.remove()
         for ax in axes:
