@@ -537,6 +537,28 @@ INPLACE_PATHS: list[Any] = [
         id="3",
     ),
     pytest.param(
+        5,
+        [
+            {"seed": 1000},
+            {"phone_offline_h": 72.0, "days": 60},
+            {"phone_offline_h": 0.0, "days": 1, "seed": 3},
+            {},
+        ],
+        id="5",
+    ),
+    pytest.param(
+        7,
+        [
+            {"seed": 1000},
+            {"infected_share": 0.5, "signature_delay_h": 72.0, "imap_offline": True},
+            {"infected_share": 0.0, "signature_delay_h": 0.0, "leave_on_server_days": None},
+            {"days": 60, "leave_on_server_days": 60, "infected_share": 0.05},
+            {"days": 1, "seed": 4},
+            {},
+        ],
+        id="7",
+    ),
+    pytest.param(
         9,
         [
             {"seed": 1000},
