@@ -35,6 +35,7 @@ __all__ = [
     "draw_delay_cdf",
     "draw_flag_agreement",
     "draw_storage",
+    "draw_virus_copies",
     "draw_year_losses",  # lesson 9
     "flag_agreement",
     "grouped_bars",
@@ -45,6 +46,7 @@ __all__ = [
     "timeline",
     "traffic_by_kind",
     "two_clients_and_lock",
+    "virus_axes",
     "virus_copies",
     "yearly_loss_by_setup",
 ]
@@ -903,7 +905,25 @@ def virus_copies(
     infected copies on each device before the signature update recognised them -- copies are
     (message, device) pairs; and the bytes scanned on the server and on the devices."""
     fig.clear()
-    left, mid, right = fig.subplots(1, 3, width_ratios=(1.35, 1.2, 0.95))
+    draw_virus_copies(virus_axes(fig), devices, copies_pop3, copies_imap, virus_pop3, virus_imap)
+    return fig
+
+
+def virus_axes(fig: Figure) -> list[Axes]:
+    """The three panels of :func:`virus_copies`, side by side."""
+    return list(fig.subplots(1, 3, width_ratios=(1.35, 1.2, 0.95)))
+
+
+def draw_virus_copies(
+    axes: Sequence[Axes],
+    devices: Sequence[str],
+    copies_pop3: Sequence[float],
+    copies_imap: Sequence[float],
+    virus_pop3: Any,
+    virus_imap: Any,
+) -> None:
+    """:func:`virus_copies` on :func:`virus_axes` (new, or emptied for a redraw)."""
+    left, mid, right = axes
     cats = ["arrived", "stopped at\ndelivery", "caught by\nrescan"]
     get = lambda v: [v.infected_delivered, v.caught_at_delivery, v.caught_by_rescan]  # noqa: E731
     grouped_bars(left, cats, get(virus_pop3), get(virus_imap), "infected messages", "{:.0f}")
@@ -938,4 +958,3 @@ def virus_copies(
     )
     right.set_title("Scanning work", loc="left")
     drop_legend(right)
-    return fig

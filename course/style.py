@@ -38,6 +38,7 @@ __all__ = [
     "Protocol",
     "clear_figure",
     "device_colour",
+    "empty_axes",
     "encode_png",
     "figure",
     "format_bytes",
@@ -353,6 +354,36 @@ def clear_figure(fig: Figure) -> None:
     for ax in list(fig.axes):
         fig.delaxes(ax)
     fig.clear()
+
+
+def empty_axes(ax: Axes) -> None:
+    """Take every plotted artist off ``ax`` (lines, patches, collections, texts, the legend) and
+    reset its data limits, keeping the axes, its ticks, spines, titles and labels: what a redraw of
+    the same panels draws on, instead of a new axes (5-6 ms each, its ticks as much again).
+
+    The drawer that follows sets titles, labels, ticks and limits as on a new axes; autoscaling
+    starts from no data and no inverted axis, as on a new axes, and the property cycles start over (``Axes.clear``
+    resets the same private cyclers).
+    """
+    from matplotlib.axes import _base
+    from matplotlib.transforms import Bbox
+
+    plotted = (ax.lines, ax.patches, ax.collections, ax.texts, ax.images, ax.artists, ax.tables)
+    for artist in [a for kind in plotted for a in kind]:
+        artist.remove()
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.remove()
+    ax.containers = []
+    for axis in (ax.xaxis, ax.yaxis):  # invert_yaxis flips: a drawer calling it expects a new axis
+        if axis.get_inverted():
+            axis.set_inverted(False)
+    ax.dataLim.set_points(Bbox.null().get_points())
+    ax.ignore_existing_data_limits = True
+    ax.set_autoscale_on(True)
+    cycler = _base._process_plot_var_args  # type: ignore[attr-defined]  # private, as clear's
+    ax._get_lines = cycler()  # type: ignore[attr-defined]
+    ax._get_patches_for_fill = cycler("Polygon")  # type: ignore[attr-defined]
 
 
 def device_colour(device: str) -> str:

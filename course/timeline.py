@@ -24,8 +24,10 @@ __all__ = [
     "TimelineData",
     "TimelineEvent",
     "draw_timeline",
+    "draw_timeline_figure",
     "draw_timelines",
     "legend_handles",
+    "timeline_axes",
     "timeline_figure",
 ]
 
@@ -212,13 +214,25 @@ def timeline_figure(runs: Sequence[TimelineData], fig: Figure | None = None) -> 
         fig = style.figure(11.0, 1.2 + 0.55 * lanes * len(runs) + 0.6)
     fig.clear()
     with style.context():
-        axes = fig.subplots(len(runs), 1, sharex=True, squeeze=False)[:, 0]
-        draw_timelines(list(axes), runs)
-        fig.legend(
-            handles=legend_handles(runs[0].held_unit),
-            loc="outside lower center",
-            ncols=7,
-            fontsize=8.5,
-            handlelength=1.4,
-        )
+        draw_timeline_figure(timeline_axes(fig, len(runs)), runs)
     return fig
+
+
+def timeline_axes(fig: Figure, count: int) -> list[Axes]:
+    """The axes of :func:`timeline_figure` for ``count`` runs: one above the other, time shared."""
+    return list(fig.subplots(count, 1, sharex=True, squeeze=False)[:, 0])
+
+
+def draw_timeline_figure(axes: Sequence[Axes], runs: Sequence[TimelineData]) -> None:
+    """:func:`draw_timelines` on :func:`timeline_axes`, and the figure's legend of the markers."""
+    fig = axes[0].get_figure(root=True) if axes else None
+    if fig is None:
+        raise ValueError("draw_timeline_figure: axes must be a figure's (see timeline_axes)")
+    draw_timelines(axes, runs)
+    fig.legend(
+        handles=legend_handles(runs[0].held_unit),
+        loc="outside lower center",
+        ncols=7,
+        fontsize=8.5,
+        handlelength=1.4,
+    )

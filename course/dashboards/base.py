@@ -10,6 +10,10 @@ A lesson's dashboard is a subclass of :class:`Dashboard` that declares its :clas
 ``summary(data)``               one or two plain sentences ("the phone missed 12 of 40 messages")
 ``draw(fig, data)``             the POP3|IMAP figure
 
+A lesson may split ``draw`` in two, ``make_axes(fig, data)`` (the panels) and
+``draw_on(axes, data)`` (what is plotted on them): redraws then reuse the axes, with their ticks,
+while ``axes_key(data)`` stays the same (:meth:`Dashboard.redraw`).
+
 :meth:`Dashboard.set` validates new control values, runs the four steps and keeps the outcome on
 the object (``results``, ``summary_text``, ``figure``), so tests drive a dashboard without a
 browser: ``d = Lesson3Dashboard(); d.set(poll_interval_min=30); d.summary_text``.  The ipywidgets
@@ -25,10 +29,11 @@ import functools
 import math
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
@@ -145,6 +150,10 @@ class Dashboard(abc.ABC):
         self._layouts: dict[tuple, tuple[list[Any], Overhangs]] = {}
         self._layout_key: tuple = ()
         self._overhangs: Overhangs = ()
+        # the axes make_axes made, and the axes_key they were made for (None: not reusable)
+        self._axes: list[Axes] | None = None
+        self._axes_key: Hashable = None
+        self.reuse_axes = True  # False: every redraw on new axes (tests compare the two)
         self._listeners: list[Callable[[Dashboard], None]] = []
         self.prediction: Prediction | None = None
         self.revealed = (
@@ -173,6 +182,24 @@ class Dashboard(abc.ABC):
     @abc.abstractmethod
     def draw(self, fig: Figure, data: Any) -> None:
         """Draw the lesson's figure for ``data`` on the (cleared) ``fig``."""
+
+    # -- optional: panels made once, redrawn in place -------------------------------------------------
+    def make_axes(self, fig: Figure, data: Any) -> list[Axes] | None:
+        """The figure's axes for ``data`` on the empty ``fig``, nothing plotted yet, or None (the
+        default) for a lesson that draws everything in :meth:`draw`.  A lesson that makes them
+        here plots on them in :meth:`draw_on`, and its ``draw`` is ``draw_on(make_axes(...))``."""
+        return None
+
+    def draw_on(self, axes: Sequence[Axes], data: Any) -> None:
+        """Plot ``data`` on the axes :meth:`make_axes` made (new, or emptied by
+        :func:`course.style.empty_axes`): titles, labels, ticks, limits and legends included,
+        everything the figure shows that depends on ``data``."""
+        raise NotImplementedError(f"{type(self).__name__}: make_axes without draw_on")
+
+    def axes_key(self, data: Any) -> Hashable:
+        """What decides which axes :meth:`make_axes` makes (the number of panels or lanes of a
+        kind that needs axes of its own): redraws with an equal key reuse the axes."""
+        return ()
 
     # -- driving it ----------------------------------------------------------------------------------
     def control(self, name: str) -> Control:
@@ -241,10 +268,24 @@ class Dashboard(abc.ABC):
         gets a fresh layout), so no such text is ever cut at the figure's edge.
         """
         fig = self.figure
-        style.clear_figure(fig)
-        fig.set_layout_engine("constrained")
+        key = self.axes_key(self.data)
         with style.context():
-            self.draw(fig, self.data)
+            if (
+                self.reuse_axes
+                and self._axes is not None
+                and key == self._axes_key
+                and fig.axes == self._axes
+            ):
+                self._draw_again(fig, self._axes)
+            else:
+                style.clear_figure(fig)
+                fig.set_layout_engine("constrained")
+                axes = self.make_axes(fig, self.data)
+                if axes is None:
+                    self.draw(fig, self.data)
+                else:
+                    self.draw_on(axes, self.data)
+                self._axes, self._axes_key = axes, key
         self._layout_key = layout_key(fig)
         self._overhangs = tuple(overhang(ax) for ax in fig.axes)
         frozen = self._layouts.get(self._layout_key)
@@ -256,6 +297,25 @@ class Dashboard(abc.ABC):
             fig.set_layout_engine("none")
             for ax, position in zip(fig.axes, frozen[0]):
                 ax.set_position(position)
+
+    def _draw_again(self, fig: Figure, axes: list[Axes]) -> None:
+        """Redraw on the axes of the last draw: emptied (:func:`course.style.empty_axes`), back in
+        the layout, plotted on by :meth:`draw_on`.  Making a new axes and its ticks costs more than
+        plotting on it; the pixels equal a fresh draw's (``tests/course/test_dashboards.py``)."""
+        for text in list(fig.texts):
+            text.remove()  # a suptitle or supxlabel too: the figure makes it anew
+        for legend in list(fig.legends):
+            legend.remove()
+        for ax in axes:
+            style.empty_axes(ax)
+            # where a new axes starts: a constrained layout's result moves by 1e-7 with its
+            # starting positions, enough to move a text by a pixel
+            spec = ax.get_subplotspec()
+            if spec is not None:
+                ax.set_position(spec.get_position(fig))
+            ax.set_in_layout(True)  # set_position (here or a frozen layout's) took it out
+        fig.set_layout_engine("constrained")
+        self.draw_on(axes, self.data)
 
     @property
     def figure(self) -> Figure:

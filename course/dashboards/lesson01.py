@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from course import figures
@@ -105,15 +106,23 @@ class Lesson1Dashboard(Dashboard):
     def draw(self, fig: Figure, data: Any) -> None:
         """Where the mail is over time (top) and, from the same run, what each device's bytes on
         the wire carried (bottom): the mechanism behind the storage curves."""
+        self.draw_on(self.make_axes(fig, data), data)
+
+    def make_axes(self, fig: Figure, data: Any) -> list[Axes]:
+        """Storage, POP3 | IMAP (top), and bytes on the wire, POP3 | IMAP (bottom)."""
         grid = fig.add_gridspec(2, 2, height_ratios=(1.15, 1.0))
         storage = figures.protocol_pair(fig, grid[0, 0], grid[0, 1], "where the mail is")
-        figures.draw_storage(*storage, data.pop3, data.imap)
         wire = figures.protocol_pair(
             fig, grid[1, 0], grid[1, 1], "what the bytes on the wire carried", sharey=False
         )
-        figures.draw_bandwidth(*wire, data.pop3, data.imap)
+        return [*storage, *wire]
+
+    def draw_on(self, axes: Sequence[Axes], data: Any) -> None:
+        storage_pop3, storage_imap, wire_pop3, wire_imap = axes
+        figures.draw_storage(storage_pop3, storage_imap, data.pop3, data.imap)
+        figures.draw_bandwidth(wire_pop3, wire_imap, data.pop3, data.imap)
         # below the panel: inside it would cover a bar whenever IMAP's bars are long
-        wire[1].legend(
+        wire_imap.legend(
             handles=figures.kind_legend_handles(),
             loc="upper center",
             bbox_to_anchor=(0.5, -0.2),

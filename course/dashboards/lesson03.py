@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from course import figures
@@ -91,6 +92,12 @@ def one_day_timelines(values: Mapping[str, Any]) -> tuple[TimelineData, Timeline
         one_day_scenario(values), grid_step_s=TIMELINE_GRID_S, record_events=True
     )
     return (timeline_data(trace, pop3, Protocol.POP3), timeline_data(trace, imap, Protocol.IMAP))
+
+
+def _delay_axes(fig: Figure, spec: Any) -> list[Axes]:
+    """In grid cell ``spec``: the delay distribution (left), overhead and wake-ups (right)."""
+    grid = spec.subgridspec(2, 2, width_ratios=(1.7, 1))
+    return [fig.add_subplot(grid[:, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, 1])]
 
 
 class Lesson3Dashboard(Dashboard):
@@ -246,10 +253,17 @@ class Lesson3Dashboard(Dashboard):
     def draw(self, fig: Figure, data: Lesson3Data) -> None:
         """How soon mail shows up and what waiting costs (top), and one day of the same settings
         device by device (below): the polls and pushes behind the delays."""
+        self.draw_on(self.make_axes(fig, data), data)
+
+    def make_axes(self, fig: Figure, data: Lesson3Data) -> list[Axes]:
+        """The delay distribution, overhead and wake-ups (top), POP3's and IMAP's day (below)."""
         grid = fig.add_gridspec(2, 1, height_ratios=(1.0, 1.25))
-        self._draw_delay(fig, grid[0], data.run)
         rows = grid[1].subgridspec(2, 1)
-        top, bottom = fig.add_subplot(rows[0]), fig.add_subplot(rows[1])
+        return _delay_axes(fig, grid[0]) + [fig.add_subplot(rows[0]), fig.add_subplot(rows[1])]
+
+    def draw_on(self, axes: Sequence[Axes], data: Lesson3Data) -> None:
+        cdf, overhead, wakeups, top, bottom = axes
+        self._draw_delay([cdf, overhead, wakeups], data.run)
         draw_timelines(
             [top, bottom], [data.day_pop3, data.day_imap], note=ONE_DAY_NOTE, time_axis_on_each=True
         )
@@ -262,12 +276,11 @@ class Lesson3Dashboard(Dashboard):
             handlelength=1.4,
         )
 
-    def _draw_delay(self, fig: Figure, spec: Any, run: Lesson3Result) -> None:
-        """The delay distribution and, beside it, overhead and wake-ups, in grid cell ``spec``."""
-        grid = spec.subgridspec(2, 2, width_ratios=(1.7, 1))
+    def _draw_delay(self, axes: Sequence[Axes], run: Lesson3Result) -> None:
+        """The delay distribution and, beside it, overhead and wake-ups, on :func:`_delay_axes`."""
+        cdf, top, bottom = axes
         device = None if self.values["device"] == "all" else run.device
-        figures.draw_delay_cdf(fig.add_subplot(grid[:, 0]), run.pop3, run.imap, device=device)
-        top, bottom = fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, 1])
+        figures.draw_delay_cdf(cdf, run.pop3, run.imap, device=device)
         per = (
             "per device and day (mean)"
             if device is None
@@ -299,7 +312,7 @@ class Lesson3Dashboard(Dashboard):
 
         def delay(fig: Figure) -> None:
             fig.clear()
-            self._draw_delay(fig, fig.add_gridspec(1, 1)[0], data.run)
+            self._draw_delay(_delay_axes(fig, fig.add_gridspec(1, 1)[0]), data.run)
 
         return [
             (self.figure_name, delay),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from course import figures
@@ -60,15 +61,18 @@ class Lesson5Dashboard(Dashboard):
     def draw(self, fig: Figure, data: Any) -> None:
         """Consistency over time (top) and, from the same run, each flag's agreement at the end
         (below): which part of the state follows the message to every device."""
+        self.draw_on(self.make_axes(fig, data), data)
+
+    def make_axes(self, fig: Figure, data: Any) -> list[Axes]:
+        """Consistency, POP3 | IMAP (top), and the flags' agreement across the width (below)."""
         grid = fig.add_gridspec(2, 2, height_ratios=(1.2, 1.0))
-        figures.draw_consistency(
-            *figures.protocol_pair(fig, grid[0, 0], grid[0, 1], "consistent pairs over time"),
-            data.pop3,
-            data.imap,
-        )
-        figures.draw_flag_agreement(
-            fig.add_subplot(grid[1, :]), data.flag_agreement_pop3, data.flag_agreement_imap
-        )
+        pair = figures.protocol_pair(fig, grid[0, 0], grid[0, 1], "consistent pairs over time")
+        return [*pair, fig.add_subplot(grid[1, :])]
+
+    def draw_on(self, axes: Sequence[Axes], data: Any) -> None:
+        left, right, flags = axes
+        figures.draw_consistency(left, right, data.pop3, data.imap)
+        figures.draw_flag_agreement(flags, data.flag_agreement_pop3, data.flag_agreement_imap)
 
     def key_figures(self) -> list[tuple[str, FigureDrawer]]:
         """The dashboard's two rows, each as a figure of its own."""

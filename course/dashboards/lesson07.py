@@ -3,9 +3,10 @@ and where the scanning work happens."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from course import figures, style
@@ -176,9 +177,17 @@ class Lesson7Dashboard(Dashboard):
         return "\n".join(lines)
 
     def draw(self, fig: Figure, data: Any) -> None:
+        self.draw_on(self.make_axes(fig, data), data)
+
+    def make_axes(self, fig: Figure, data: Any) -> list[Axes]:
+        """Infected messages, infected copies per device, scanning work (side by side)."""
+        fig.clear()  # as figures.virus_copies: an exported figure may come with something on it
+        return figures.virus_axes(fig)
+
+    def draw_on(self, axes: Sequence[Axes], data: Any) -> None:
         names, pop3, imap = self._copies(data)
-        figures.virus_copies(
-            fig,
+        figures.draw_virus_copies(
+            axes,
             names,
             [pop3.get(n, 0) for n in names],
             [imap.get(n, 0) for n in names],

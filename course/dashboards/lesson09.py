@@ -17,10 +17,11 @@ The figure has three parts, all from :mod:`sim.experiments`:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from course import figures, style
@@ -371,18 +372,35 @@ class Lesson9Dashboard(Dashboard):
         return text
 
     def draw(self, fig: Figure, data: Lesson9Data) -> None:
-        c = data.crash
+        self.draw_on(self.make_axes(fig, data), data)
+
+    def axes_key(self, data: Lesson9Data) -> Hashable:
+        """The year's row, and whether the delete panel has bars or only a note (its axis off)."""
+        return (data.yearly is None, self._delete_outcomes(data) is None)
+
+    def _delete_outcomes(self, data: Lesson9Data) -> Any:
+        return delete_outcomes(data.crash) if self.values["accidental_delete"] else None
+
+    def make_axes(self, fig: Figure, data: Lesson9Data) -> list[Axes]:
+        """The crash, the delete and the crash by backup age; the year gets a row of its own."""
         y = data.yearly
         fig.clear()
-        own = fig is self.figure  # the dashboard's figure grows a row for the year (an exported
-        # figure keeps the size it was given)
-        if own:
+        if fig is self.figure:  # the dashboard's figure grows a row for the year (an exported
+            # figure keeps the size it was given)
             rows = 1 if y is None else 2
             fig.set_size_inches(self.figure_size[0], rows * self.figure_size[1])
-        # the crash, the delete and the crash by backup age; the year gets a row of its own
         grid = fig.add_gridspec(1 if y is None else 2, 1)
         top = grid[0].subgridspec(1, 3, width_ratios=(1.4, 1.2, 1.2))
-        crash_ax, delete_ax, sweep_ax = (fig.add_subplot(top[0, k]) for k in range(3))
+        axes = [fig.add_subplot(top[0, k]) for k in range(3)]
+        if y is not None:
+            bottom = grid[1].subgridspec(1, 2)
+            axes += [fig.add_subplot(bottom[0, 0]), fig.add_subplot(bottom[0, 1])]
+        return axes
+
+    def draw_on(self, axes: Sequence[Axes], data: Lesson9Data) -> None:
+        c = data.crash
+        y = data.yearly
+        crash_ax, delete_ax, sweep_ax = axes[:3]
         cats = ["wiped", "restored", "lost"]
 
         def get(r: Any) -> list[int]:
@@ -392,7 +410,7 @@ class Lesson9Dashboard(Dashboard):
             crash_ax, cats, get(_rec(c.crash_pop3)), get(_rec(c.crash_imap)), "messages", "{:.0f}"
         )
         crash_ax.set_title(f"The {self.values['crash_device']} crashes", loc="left")
-        outcomes = delete_outcomes(c) if self.values["accidental_delete"] else None
+        outcomes = self._delete_outcomes(data)
         delete_ax.set_title("A delete by mistake on the phone", loc="left")
         if outcomes is not None:
             n = outcomes[0].devices
@@ -422,8 +440,7 @@ class Lesson9Dashboard(Dashboard):
             f"Desktop archive (hatched): {ARCHIVE_TEXT}."
         )
         if y is not None:
-            bottom = grid[1].subgridspec(1, 2)
-            year_ax, year_delete_ax = fig.add_subplot(bottom[0, 0]), fig.add_subplot(bottom[0, 1])
+            year_ax, year_delete_ax = axes[3:]
             figures.draw_year_losses(
                 year_ax,
                 year_delete_ax,
@@ -439,6 +456,9 @@ class Lesson9Dashboard(Dashboard):
                 "\nTick “run the yearly Monte Carlo” to see whole years of random crashes "
                 "and deletes by mistake."
             )
+        fig = crash_ax.get_figure(root=True)
+        if fig is None:
+            raise ValueError("Lesson9Dashboard.draw_on: axes must be a figure's (make_axes)")
         fig.supxlabel(note, x=0.01, ha="left", fontsize=8.5, color=style.GREY)
 
     def _draw_sweep(self, ax: Any, data: Lesson9Data) -> None:

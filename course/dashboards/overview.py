@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from course import figures
@@ -14,7 +15,7 @@ from course.dashboards.base import Control, ControlKind, Dashboard, Progress
 from course.dashboards.common import SEED, control, device_of
 from course.progress import no_progress
 from course.style import Protocol
-from course.timeline import TimelineData
+from course.timeline import TimelineData, draw_timeline_figure, timeline_axes
 
 PROFILES = (
     ("family: phone, laptop, desktop", "family"),
@@ -102,7 +103,14 @@ class OverviewDashboard(Dashboard):
         return " ".join(lines)
 
     def draw(self, fig: Figure, data: OverviewData) -> None:
-        figures.timeline(fig, data.timeline_pop3, data.timeline_imap)
+        self.draw_on(self.make_axes(fig, data), data)
+
+    def make_axes(self, fig: Figure, data: OverviewData) -> list[Axes]:
+        """POP3's timeline above IMAP's (:func:`course.figures.timeline`'s axes)."""
+        return timeline_axes(fig, 2)
+
+    def draw_on(self, axes: Sequence[Axes], data: OverviewData) -> None:
+        draw_timeline_figure(axes, [data.timeline_pop3, data.timeline_imap])
 
 
 def timeline_drawer(scenario: Any, window_days: float | None = None) -> Any:

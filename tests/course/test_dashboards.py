@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from course.content import lesson
 from course.dashboards import DASHBOARD_LESSONS, dashboard_class, make
 from course.dashboards.base import Control, ControlKind, Dashboard
+from sim.scenario import FetchMode
 
 
 def close(a: float, b: float) -> bool:
@@ -493,3 +494,128 @@ def test_overhang_measures_only_texts_beside_the_x_range() -> None:
     assert 0 < short < overhang(ax)[1] and overhang(ax)[0] == 0.0
     ax.text(-1, 0.5, "x", transform=ax.transAxes)  # axes coordinates: not a data-range text
     assert overhang(ax)[0] == 0.0
+
+
+# settings a learner moves through, extremes and back included: the converted lessons'
+# redraws on the axes of the last draw must give the pixels of a draw from scratch
+INPLACE_PATHS: list[Any] = [
+    pytest.param(
+        0,
+        [
+            {"seed": 1000},
+            {"profile": "single", "days": 1},  # one lane, not three
+            {"profile": "traveller", "days": 7},
+            {"profile": "two_clients", "seed": 5},
+            {},  # back to the defaults
+        ],
+        id="0",
+    ),
+    pytest.param(
+        1,
+        [
+            {"seed": 1000},
+            {"leave_on_server_days": 1, "headers_first": True},
+            {"days": 60, "fetch": FetchMode.HEADERS_ONLY, "attachments_opened_pct": 0.0},
+            {"days": 1, "fetch": FetchMode.FULL_OFFLINE, "attachments_eager": True},
+            {"attachments_opened_pct": 100.0, "leave_on_server_days": 60, "seed": 3},
+            {},
+        ],
+        id="1",
+    ),
+    pytest.param(
+        3,
+        [
+            {"seed": 1000},
+            {"poll_interval_min": 1.0},
+            {"poll_interval_min": 240.0, "device": "all"},
+            {"idle": False, "device": "laptop"},
+            {"idle": True, "nat_timeout_min": 1, "keepalive_min": 30, "device": "desktop"},
+            {"tls_resumption": True, "days": 1, "keepalive_min": None},
+            {"days": 60, "seed": 7},
+            {},
+        ],
+        id="3",
+    ),
+    pytest.param(
+        5,
+        [
+            {"seed": 1000},
+            {"phone_offline_h": 72.0, "days": 60},
+            {"phone_offline_h": 0.0, "days": 1, "seed": 3},
+            {},
+        ],
+        id="5",
+    ),
+    pytest.param(
+        7,
+        [
+            {"seed": 1000},
+            {"infected_share": 0.5, "signature_delay_h": 72.0, "imap_offline": True},
+            {"infected_share": 0.0, "signature_delay_h": 0.0, "leave_on_server_days": None},
+            {"days": 60, "leave_on_server_days": 60, "infected_share": 0.05},
+            {"days": 1, "seed": 4},
+            {},
+        ],
+        id="7",
+    ),
+    pytest.param(
+        9,
+        [
+            {"seed": 1000},
+            {"crash_device": "laptop", "crash_day": 0.0, "backup_age_days": 0},
+            {"crash_device": "desktop", "crash_day": 60.0, "days": 60, "backup_age_days": 60},
+            {"accidental_delete": False},  # the delete panel a note: new axes
+            {"seed": 3, "crash_day": 1.0, "days": 1},
+            {},
+        ],
+        id="9",
+    ),
+    pytest.param(
+        9,
+        [
+            {"monte_carlo": True, "trials": 1},  # a row for the year: new axes
+            {"crashes_per_year": 12.0, "accidental_deletes_per_year": 0.0},
+            {"crashes_per_year": 0.0, "accidental_deletes_per_year": 52.0, "seed": 4},
+        ],
+        id="9-year",
+        marks=pytest.mark.slow,
+    ),
+]
+
+
+@pytest.mark.parametrize(("n", "path"), INPLACE_PATHS)
+def test_a_redraw_on_the_same_axes_draws_what_a_fresh_draw_draws(
+    n: int, path: list[dict[str, Any]]
+) -> None:
+    """Every setting of the path gives the pixels of a twin dashboard that redraws on new axes
+    along the same path (same layouts, live or frozen), and, where the layout was worked out
+    afresh, of a new dashboard at that setting; the axes are reused unless the panels change."""
+    import numpy as np
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    d, twin = make(n), make(n)
+    twin.reuse_axes = False
+    twin._cache = d._cache  # one run per setting for both (the model is deterministic)
+    d.png()
+    twin.png()
+    axes, key = list(d.figure.axes), d.axes_key(d.data)
+    defaults = dict(d.values)
+    live = reused = 0
+    for step in path:
+        d.set(**(step or defaults))
+        twin.set(**(step or defaults))
+        same_panels = d.axes_key(d.data) == key
+        assert (d.figure.axes == axes) == same_panels, f"lesson {n} at {d.values}"
+        reused += same_panels
+        assert not set(twin.figure.axes) & set(d.figure.axes)
+        moved = _pixels(d.png())
+        new = _pixels(twin.png())
+        assert moved.shape == new.shape and np.array_equal(moved, new), (
+            f"lesson {n} at {d.values}: {(moved != new).any(axis=2).sum()} pixels differ "
+            "from a redraw on new axes"
+        )
+        if isinstance(d.figure.get_layout_engine(), ConstrainedLayoutEngine):
+            live += 1
+            assert np.array_equal(moved, _pixels(make(n, **d.values).png())), d.values
+        axes, key = list(d.figure.axes), d.axes_key(d.data)
+    assert live >= 1 and reused >= 2  # a fresh layout compared with a new dashboard; reuse seen
