@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli import OneLineParser, int_in_range
+from sim.cli.main import OneLineParser, int_in_range
 
 EXIT_USAGE = 2
 

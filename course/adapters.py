@@ -1,8 +1,8 @@
 """Turn model runs into the course's figure inputs (here: the per-device timeline).
 
-The timeline's lanes come from a run's :class:`sim.results.Result` (bytes held per device and on the
+The timeline's lanes come from a run's :class:`sim.outputs.results.Result` (bytes held per device and on the
 server, on the result's grid) and its marks from what happened in that run, as the model recorded
-it (``Result.records``, from ``run(..., record_events=True)``): every POP3 poll at its tick, every
+it (``Result.records``, from ``simulate(..., record_events=True)``): every POP3 poll at its tick, every
 IMAP push, connect and resynchronisation, every upload of a user's change, every crash.  Arrivals
 and reads are the workload trace, which both protocols share.  Nothing here re-derives protocol
 behaviour, so a figure cannot disagree with the run it shows.  POP3 never syncs flags: the figure
@@ -15,7 +15,7 @@ from typing import Any
 
 from course.style import EventKind, Protocol
 from course.timeline import TimelineData, TimelineEvent
-from sim.records import RecordKind
+from sim.outputs.records import RecordKind
 
 __all__ = ["timeline_data"]
 

@@ -2,7 +2,7 @@
 
 Every function clears ``fig`` and draws one complete figure: POP3 and IMAP side by side (or in
 their fixed colours on one axis when a direct comparison reads better), axes labelled with units.
-Inputs are :class:`sim.results.Result` objects (duck-typed: only the documented fields are read)
+Inputs are :class:`sim.outputs.results.Result` objects (duck-typed: only the documented fields are read)
 or plain numbers, so the same functions serve dashboards, the figure export and tests.
 """
 
@@ -197,7 +197,7 @@ def _delays(result: Any, device: str | None = None) -> list[float]:
 
 
 def _delay_of(result: Any, device: str | None) -> Any:
-    """The :class:`sim.results.Delay` the curve of :func:`draw_delay_cdf` shows."""
+    """The :class:`sim.outputs.results.Delay` the curve of :func:`draw_delay_cdf` shows."""
     return (
         result.summary.notification_delay
         if device is None

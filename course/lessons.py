@@ -36,7 +36,7 @@ class Lesson:
 
     ``dashboard``: the :class:`~course.dashboards.base.Dashboard` class (``None``: the lesson has
     none).  ``view``: what ``L.dashboard()`` shows, the dashboard or the annotated transcripts.
-    ``experiment``: its function in :mod:`sim.experiments` (``python -m sim lesson N``), or
+    ``experiment``: its function in :mod:`sim.lessons.experiments` (``python -m sim lesson N``), or
     ``None``.  ``figures``: a function giving the exported key figures as ``(name, drawer)``
     pairs, with ``caption`` under each; ``None``: the dashboard's key figures and captions.
     ``plan``: which cell plan of ``tools/build_notebooks.py`` writes the notebook."""
@@ -72,9 +72,9 @@ class Lesson:
     def experiment_function(self) -> Callable[..., Any] | None:
         if self.experiment is None:
             return None
-        import sim.experiments
+        import sim.lessons.experiments
 
-        return getattr(sim.experiments, self.experiment)
+        return getattr(sim.lessons.experiments, self.experiment)
 
     def key_figures(self) -> list[tuple[str, FigureDrawer, str]]:
         """The lesson's key figures at default settings as (name, drawer, caption)."""

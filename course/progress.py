@@ -1,7 +1,7 @@
 """Progress for long runs (the lesson 9 Monte Carlo, a campus capstone): plumbing and a bar.
 
 A *progress callback* is a plain function of the fraction done, ``f(0.0 .. 1.0)`` -- the same
-convention as ``sim.model.run(progress=...)``.  :func:`scaled` lets one step of a multi-step job
+convention as ``sim.model.simulation(progress=...)``.  :func:`scaled` lets one step of a multi-step job
 report into its share of the whole; :func:`throttled` keeps a widget from being sent a message per
 simulated hour; :class:`ProgressBar` is the ipywidgets bar a dashboard shows while it simulates.
 """

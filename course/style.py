@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter
 
-from sim.access import Protocol  # one enum for the model and the course; `.label` is shown
+from sim.inputs.access import Protocol  # one enum for the model and the course; `.label` is shown
 
 __all__ = [
     "BLACK",
@@ -71,7 +71,7 @@ DEVICE_COLOURS: dict[str, str] = {
     "new": PURPLE,
 }
 
-# Bytes on the wire by what they carry (sim.results.Traffic fields), light to dark = overhead to content
+# Bytes on the wire by what they carry (sim.outputs.results.Traffic fields), light to dark = overhead to content
 KIND_COLOURS: dict[str, str] = {
     "tcp": "#BBBBBB",
     "tls": GREY,

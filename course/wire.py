@@ -1,6 +1,6 @@
 """Lesson 11 (on the wire): a transcript viewer and the lab's live server on loopback.
 
-* :func:`transcript_view` shows an annotated transcript from :mod:`sim.transcript` (the engines'
+* :func:`transcript_view` shows an annotated transcript from :mod:`sim.live.transcript` (the engines'
   own bytes) as a table: who sent each line, the line, what it means; the byte totals below.
 * :class:`LiveLab` starts ``python -m sim serve --json`` as a child process bound to 127.0.0.1,
   reads its start-up record (ports, generated users and passwords) and stops the server when the
@@ -40,8 +40,8 @@ START_TIMEOUT_S = 20.0
 
 
 def examples() -> dict[str, tuple[str, ...]]:
-    """The transcripts ``sim.transcript`` can build, per protocol (``typical`` first)."""
-    from sim import transcript as t
+    """The transcripts ``sim.live.transcript`` can build, per protocol (``typical`` first)."""
+    from sim.live import transcript as t
 
     out: dict[str, list[str]] = {p: [] for p in PROTOCOLS}
     for proto, example in t.BUILDERS:
@@ -50,7 +50,7 @@ def examples() -> dict[str, tuple[str, ...]]:
 
 
 def _build(protocol: str, example: str = "typical") -> Any:
-    from sim import transcript as t
+    from sim.live import transcript as t
 
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol: must be one of {PROTOCOLS}, got {protocol!r}")
@@ -61,7 +61,7 @@ def _build(protocol: str, example: str = "typical") -> Any:
 
 
 def transcript_html(transcript: Any, full: bool = False, elide_over: int = 10) -> str:
-    """An HTML table of a :class:`sim.transcript.Transcript`; long message payloads elided."""
+    """An HTML table of a :class:`sim.live.transcript.Transcript`; long message payloads elided."""
     rows = []
     run: list[Any] = []
 

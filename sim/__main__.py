@@ -1,8 +1,8 @@
-"""``python -m sim``: see :mod:`sim.cli` for the subcommands and how modules register them."""
+"""``python -m sim``: see :mod:`sim.cli.main` for the subcommands and how modules register them."""
 
 import sys
 
-from sim.cli import main
+from sim.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

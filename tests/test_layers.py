@@ -149,7 +149,7 @@ BAD_PROTOCOL_SOURCES = {
     "import importlib\nrng = importlib.import_module('random')": "random",
     "sock = __import__('socket')": "socket",
     "from .. import model": "sim.model",
-    "from ..network import Link": "sim.network",
+    "from ..inputs.network import Link": "sim.inputs.network",
     "import hashlib, socket": "socket",
 }
 
@@ -199,7 +199,9 @@ def test_checker_accepts_a_clean_protocol_module(source: str) -> None:
     ],
 )
 def test_checker_flags_a_model_module_that_draws(source: str, module: str) -> None:
-    assert module in [site.module for site in violations(source, MODEL_FORBIDDEN, "sim.metrics")]
+    assert module in [
+        site.module for site in violations(source, MODEL_FORBIDDEN, "sim.outputs.metrics")
+    ]
 
 
 def test_relative_imports_resolve_against_the_package() -> None:

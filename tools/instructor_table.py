@@ -11,7 +11,7 @@ For each lesson of ``course/lessons.py`` with a dashboard, an experiment and a p
 (``course/content/lesson_NN.py``: ``CONTENT.predict``, its
 question and ``result_key``), the lesson's dashboard runs once at its default controls and its
 ``compute_results`` gives the value of that ``result_key`` -- exactly what a learner sees after
-the first run.  The last column is the ``python -m sim lesson N`` command (``sim/cli_lesson.py``)
+the first run.  The last column is the ``python -m sim lesson N`` command (``sim/cli/lesson.py``)
 that reruns the same experiment and prints every number behind the answer; it names only the
 settings where the dashboard's default differs from the experiment function's.
 
@@ -53,7 +53,7 @@ def expected_values() -> list[tuple[int, str, str, str, str]]:
     from course.lessons import LESSONS
     from course.predict import format_value
     from course.progress import no_progress
-    from sim.cli_lesson import command_line
+    from sim.cli.lesson import command_line
 
     rows = []
     for x in LESSONS:

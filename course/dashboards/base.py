@@ -130,7 +130,7 @@ class Dashboard(abc.ABC):
     controls: ClassVar[tuple[Control, ...]]
     figure_size: ClassVar[tuple[float, float]] = (10.0, 4.2)
     figure_name: ClassVar[str] = "dashboard"  # file-name stem of the exported figure
-    # the scenario the experiment starts from (sim.presets), named in exported captions
+    # the scenario the experiment starts from (sim.inputs.presets), named in exported captions
     preset: ClassVar[str | None] = "family"
     run_description: ClassVar[str] = ""  # what is run instead, for a lesson without a preset
     # key figures drawn from other settings than the controls': what differs, by figure name
@@ -392,9 +392,9 @@ class Dashboard(abc.ABC):
     def _server_text(self) -> str:
         """Whose greetings and status texts the simulated server sends (they set every session's
         fixed octets): the run's preset's ``server_profile``, or the scenario default."""
-        from sim.presets import preset
+        from sim.inputs.presets import preset
+        from sim.inputs.scenario import Scenario
         from sim.protocol.profiles import get_profile
-        from sim.scenario import Scenario
 
         name = self.values.get("profile", self.preset)
         scenario = preset(name) if name else Scenario()

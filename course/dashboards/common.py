@@ -1,6 +1,6 @@
 """Pieces every lesson dashboard shares: controls built from the model's ranges, result lookups.
 
-Control ranges are never typed here: they come from :data:`sim.experiments.RANGES`, the ranges the
+Control ranges are never typed here: they come from :data:`sim.lessons.experiments.RANGES`, the ranges the
 experiment functions validate, so a widget can offer exactly what the model accepts.
 """
 
@@ -28,12 +28,14 @@ __all__ = [
 
 
 def _range(name: str) -> tuple[float, float]:
-    from sim.experiments import RANGES
+    from sim.lessons.experiments import RANGES
 
     try:
         lo, hi = RANGES[name]
     except KeyError:
-        raise KeyError(f"sim.experiments.RANGES has no {name!r}; known: {sorted(RANGES)}") from None
+        raise KeyError(
+            f"sim.lessons.experiments.RANGES has no {name!r}; known: {sorted(RANGES)}"
+        ) from None
     return float(lo), float(hi)
 
 
@@ -83,7 +85,7 @@ def short(device: str) -> str:
 
 
 def device_of(result: Any, name: str) -> Any:
-    """The :class:`sim.results.DeviceSummary` whose short name is ``name`` (e.g. ``"phone"``)."""
+    """The :class:`sim.outputs.results.DeviceSummary` whose short name is ``name`` (e.g. ``"phone"``)."""
     for d in result.devices:
         if short(d.device) == name:
             return d

@@ -15,7 +15,7 @@ from course.predict import format_value
 
 
 def _fetch_options() -> tuple[tuple[str, Any], ...]:
-    from sim.scenario import FetchMode
+    from sim.inputs.scenario import FetchMode
 
     labels = {
         FetchMode.HEADERS_ONLY: "headers only",
@@ -26,7 +26,7 @@ def _fetch_options() -> tuple[tuple[str, Any], ...]:
 
 
 def _default_fetch() -> Any:
-    from sim.scenario import FetchMode
+    from sim.inputs.scenario import FetchMode
 
     return FetchMode.BODIES_ON_OPEN
 
@@ -71,7 +71,7 @@ class Lesson1Dashboard(Dashboard):
     )
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> Any:
-        from sim.experiments import lesson1_where_mail_lives
+        from sim.lessons.experiments import lesson1_where_mail_lives
 
         return lesson1_where_mail_lives(**values)
 

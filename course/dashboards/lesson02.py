@@ -69,7 +69,7 @@ class Lesson2Dashboard(Dashboard):
     )
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> Lesson2Data:
-        from sim.experiments import lesson2_ports_and_tls
+        from sim.lessons.experiments import lesson2_ports_and_tls
 
         return Lesson2Data(lesson2_ports_and_tls(**values), tuple(connection_steps(**values)))
 
@@ -144,13 +144,13 @@ def _command_word(client: bytes, protocol: Protocol) -> str:
 def connection_steps(rtt_ms: float, bandwidth_kbps: float) -> list[dict[str, Any]]:
     """Per (protocol, port, TLS) the timed steps from SYN to logged in, as lesson 2 computes them.
 
-    The sessions are the same engine-made login records and the same :class:`sim.network.Link`
-    timing that :func:`sim.experiments.lesson2_ports_and_tls` uses (its ``_login_record``), so the
+    The sessions are the same engine-made login records and the same :class:`sim.inputs.network.Link`
+    timing that :func:`sim.lessons.experiments.lesson2_ports_and_tls` uses (its ``_login_record``), so the
     end of each row is that function's ``setup_s``.
     """
-    from sim.experiments import _login_record
-    from sim.network import Link
-    from sim.scenario import LinkSpec, TlsMode
+    from sim.inputs.network import Link
+    from sim.inputs.scenario import LinkSpec, TlsMode
+    from sim.lessons.experiments import _login_record
 
     bps = bandwidth_kbps * 1000 / 8
     spec = LinkSpec(down_Bps=max(1e3, bps), up_Bps=max(1e3, bps), rtt_s=rtt_ms / 1000)

@@ -24,7 +24,7 @@ from course.predict import format_value
 from course.timeline import TimelineData, draw_timelines, legend_handles
 
 if TYPE_CHECKING:
-    from sim.experiments import Lesson3Result
+    from sim.lessons.experiments import Lesson3Result
 
 # the timeline is a run of its own: it needs the model's event records, which the lesson's
 # experiment does not keep, and a week of them at timeline resolution costs a quarter second
@@ -47,11 +47,11 @@ class Lesson3Data:
 
 
 def one_day_scenario(values: Mapping[str, Any]) -> Any:
-    """The scenario :func:`sim.experiments.lesson3_notification` runs for ``values``, one day
+    """The scenario :func:`sim.lessons.experiments.lesson3_notification` runs for ``values``, one day
     long: poll interval, IDLE, router timeout, server keepalive, TLS resumption and seed.
     (sim does not hand out that scenario; ``tests/course/test_lesson_figures.py`` checks that
     this one runs to the experiment's numbers.)"""
-    from sim.presets import preset
+    from sim.inputs.presets import preset
 
     every = 60.0 * values["poll_interval_min"]
     nat = values["nat_timeout_min"]
@@ -86,7 +86,7 @@ def one_day_timelines(values: Mapping[str, Any]) -> tuple[TimelineData, Timeline
     from course.adapters import timeline_data
     from course.dashboards.overview import run_both
     from course.style import Protocol
-    from sim.experiments import TIMELINE_GRID_S
+    from sim.lessons.experiments import TIMELINE_GRID_S
 
     trace, pop3, imap = run_both(
         one_day_scenario(values), grid_step_s=TIMELINE_GRID_S, record_events=True
@@ -158,7 +158,7 @@ class Lesson3Dashboard(Dashboard):
     )
 
     def check(self, values: Mapping[str, Any]) -> None:
-        from sim.scenario import nat_forgets_a_polling_client
+        from sim.inputs.scenario import nat_forgets_a_polling_client
 
         nat = values["nat_timeout_min"]
         poll = values["poll_interval_min"]
@@ -172,7 +172,7 @@ class Lesson3Dashboard(Dashboard):
             )
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> Lesson3Data:
-        from sim.experiments import lesson3_notification
+        from sim.lessons.experiments import lesson3_notification
 
         run = lesson3_notification(**values)
         progress(0.8)

@@ -26,7 +26,7 @@ class Lesson4Dashboard(Dashboard):
     )
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> Any:
-        from sim.experiments import lesson4_folders
+        from sim.lessons.experiments import lesson4_folders
 
         return lesson4_folders(**values)
 

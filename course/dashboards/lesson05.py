@@ -28,7 +28,7 @@ class Lesson5Dashboard(Dashboard):
     )
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> Any:
-        from sim.experiments import lesson5_flags
+        from sim.lessons.experiments import lesson5_flags
 
         return lesson5_flags(**values)
 

@@ -71,7 +71,7 @@ class Lesson6Dashboard(Dashboard):
     )
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> Any:
-        from sim.experiments import lesson6_leave_on_server
+        from sim.lessons.experiments import lesson6_leave_on_server
 
         return lesson6_leave_on_server(**values)
 

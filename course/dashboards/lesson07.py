@@ -13,14 +13,14 @@ from course import figures, style
 from course.dashboards.base import Control, ControlKind, Dashboard, Progress, which
 from course.dashboards.common import LEAVE_DAYS_LOW, SEED, by_short, control, order_devices, plural
 from course.predict import format_value
-from sim.defaults import ZERO_DAY_SHARE
+from sim.inputs.defaults import ZERO_DAY_SHARE
 
 
 def _defaults() -> dict[str, Any]:
     """The experiment's own defaults (the model's infected share, signature delay; the seed)."""
     import inspect
 
-    from sim.experiments import lesson7_virus
+    from sim.lessons.experiments import lesson7_virus
 
     return {k: p.default for k, p in inspect.signature(lesson7_virus).parameters.items()}
 
@@ -88,7 +88,7 @@ class Lesson7Dashboard(Dashboard):
     )
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> Any:
-        from sim.experiments import lesson7_virus
+        from sim.lessons.experiments import lesson7_virus
 
         return lesson7_virus(**values)
 

@@ -50,7 +50,7 @@ class Lesson8Dashboard(Dashboard):
     )
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> Any:
-        from sim.experiments import lesson8_search
+        from sim.lessons.experiments import lesson8_search
 
         return lesson8_search(**values)
 

@@ -1,13 +1,13 @@
 """Lesson 9 — crashes: what a device crash loses, what a delete by mistake loses, and a year of both.
 
-The figure has three parts, all from :mod:`sim.experiments`:
+The figure has three parts, all from :mod:`sim.lessons.experiments`:
 
-* **the crash** (:func:`~sim.experiments.lesson9_crash`): POP3 deleting after download vs IMAP;
+* **the crash** (:func:`~sim.lessons.experiments.lesson9_crash`): POP3 deleting after download vs IMAP;
 * **the delete by mistake** on the phone, one day before the crash, in the same run: IMAP, POP3
   deleting after download, and POP3 with a desktop archive (the phone and the laptop leave mail on
   the server for 14 days, the desktop downloads every message and keeps it) -- the set-up in which
   an independent copy exists;
-* **a year** (:func:`~sim.experiments.lesson9_yearly_loss`, behind the "run the yearly Monte
+* **a year** (:func:`~sim.lessons.experiments.lesson9_yearly_loss`, behind the "run the yearly Monte
   Carlo" box): whole simulated years of the same family with random crashes and mistaken deletes
   at the rates set, under the same three set-ups.  A year costs a few seconds of computing, so the
   Monte Carlo runs only when asked, fills the progress bar as it goes, and is kept between
@@ -30,9 +30,9 @@ from course.dashboards.common import DAYS, SEED, control, plural, short
 from course.predict import format_value
 from course.progress import scaled
 from course.style import Protocol
-from sim.experiments import ARCHIVE_LEAVE_DAYS
-from sim.results import CrashRecord
-from sim.scenario import DAY
+from sim.inputs.scenario import DAY
+from sim.lessons.experiments import ARCHIVE_LEAVE_DAYS
+from sim.outputs.results import CrashRecord
 
 DEVICES = (("phone", "phone"), ("laptop", "laptop"), ("desktop", "desktop"))
 # backup ages (days) of the loss-by-backup-age panel, read off the one crash run (see
@@ -144,8 +144,8 @@ class Lesson9Data:
 
 
 def yearly_loss(values: Mapping[str, Any], progress: Progress) -> Any:
-    """:func:`sim.experiments.lesson9_yearly_loss` for the dashboard's control values."""
-    from sim.experiments import lesson9_yearly_loss
+    """:func:`sim.lessons.experiments.lesson9_yearly_loss` for the dashboard's control values."""
+    from sim.lessons.experiments import lesson9_yearly_loss
 
     return lesson9_yearly_loss(
         trials=values["trials"],
@@ -309,7 +309,7 @@ class Lesson9Dashboard(Dashboard):
             )
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> Lesson9Data:
-        from sim.experiments import lesson9_crash
+        from sim.lessons.experiments import lesson9_crash
 
         monte_carlo = values["monte_carlo"]
         crash = lesson9_crash(
@@ -499,8 +499,8 @@ class Lesson9Dashboard(Dashboard):
 
         def crash_timeline() -> Any:
             from course.dashboards.overview import timeline_drawer
-            from sim.presets import preset
-            from sim.scenario import CrashSpec
+            from sim.inputs.presets import preset
+            from sim.inputs.scenario import CrashSpec
 
             age = values["backup_age_days"]
             scenario = preset("family", days=values["days"], seed=values["seed"])

@@ -31,7 +31,7 @@ PROFILES = (
 
 
 def _fetch_options() -> tuple[tuple[str, Any], ...]:
-    from sim.scenario import FetchMode
+    from sim.inputs.scenario import FetchMode
 
     labels = {
         "headers_only": "headers only",
@@ -42,7 +42,7 @@ def _fetch_options() -> tuple[tuple[str, Any], ...]:
 
 
 def _tls_options() -> tuple[tuple[str, Any], ...]:
-    from sim.scenario import TlsMode
+    from sim.inputs.scenario import TlsMode
 
     labels = {
         "none": "none (110/143)",
@@ -62,7 +62,7 @@ DELAY_DEVICES = (
     ("the desktop", "desktop"),
     ("all devices (pooled)", "all"),
 )
-# the short device names of each profile's users (sim.presets)
+# the short device names of each profile's users (sim.inputs.presets)
 PROFILE_DEVICES = {
     "family": ("phone", "laptop", "desktop"),
     "traveller": ("phone", "laptop"),
@@ -72,7 +72,7 @@ PROFILE_DEVICES = {
 
 
 def delay_of(result: Any, device: str) -> Any:
-    """The notification :class:`sim.results.Delay` of the first device called ``device``
+    """The notification :class:`sim.outputs.results.Delay` of the first device called ``device``
     (``"phone"``), or pooled over all devices (``"all"``, or a profile without such a device:
     :func:`delay_label` says so)."""
     for d in result.devices:
@@ -164,7 +164,7 @@ class Lesson10Dashboard(Dashboard):
             )
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> CapstoneData:
-        from sim.experiments import capstone
+        from sim.lessons.experiments import capstone
 
         # campus runs its users in shards on every core (the same results as one run)
         r = capstone(

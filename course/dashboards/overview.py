@@ -42,8 +42,8 @@ def run_both(
     record_events: bool = False,
 ) -> tuple[Any, Any, Any]:
     """The trace, the POP3 result and the IMAP result of ``scenario`` (same trace for both):
-    :func:`sim.experiments.both_protocols`, with the course's progress callback."""
-    from sim.experiments import both_protocols
+    :func:`sim.lessons.experiments.both_protocols`, with the course's progress callback."""
+    from sim.lessons.experiments import both_protocols
 
     return both_protocols(
         scenario,
@@ -67,7 +67,7 @@ class OverviewDashboard(Dashboard):
     )
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> OverviewData:
-        from sim.experiments import lesson0_overview
+        from sim.lessons.experiments import lesson0_overview
 
         r = lesson0_overview(
             profile=values["profile"], days=values["days"], seed=values["seed"], progress=progress
@@ -115,7 +115,7 @@ class OverviewDashboard(Dashboard):
 
 def timeline_drawer(scenario: Any, window_days: float | None = None) -> Any:
     """A figure drawer: the timeline of ``scenario``'s first user, POP3 above IMAP."""
-    from sim.experiments import TIMELINE_GRID_S
+    from sim.lessons.experiments import TIMELINE_GRID_S
 
     trace, pop3, imap = run_both(scenario, grid_step_s=TIMELINE_GRID_S, record_events=True)
     window = window_days * 86400.0 if window_days else None

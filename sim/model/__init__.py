@@ -1,9 +1,9 @@
 """The discrete-event model (DESIGN.md §3): server, devices, POP3 and IMAP clients on SimPy.
 
-``run(scenario, Protocol.POP3 | Protocol.IMAP, trace=None) -> sim.results.Result``.
+``simulate(scenario, Protocol.POP3 | Protocol.IMAP, trace=None) -> sim.outputs.results.Result``.
 """
 
-from ..access import Protocol
-from .run import run
+from ..inputs.access import Protocol
+from .simulation import simulate
 
-__all__ = ["Protocol", "run"]
+__all__ = ["Protocol", "simulate"]

@@ -2,14 +2,14 @@
 
 What a crash loses depends only on where each message and its state lived (on this device alone,
 on the server, on the user's other devices), not on the protocol, so
-:class:`~sim.model.pop3_client.Pop3Client` and :class:`~sim.model.imap_client.ImapClient` both
+:class:`~sim.model.pop3_device.Pop3DeviceClient` and :class:`~sim.model.imap_device.ImapDeviceClient` both
 call :func:`wipe_and_restore` and then repair their own protocol memory."""
 
 from __future__ import annotations
 
-from ..records import EventRecord, RecordKind
-from ..results import CrashRecord, LossReason
-from ..workload import Crash
+from ..inputs.workload import Crash
+from ..outputs.records import EventRecord, RecordKind
+from ..outputs.results import CrashRecord, LossReason
 from .state import INBOX, Device, MailId
 from .world import World
 

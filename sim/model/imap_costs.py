@@ -33,7 +33,8 @@ from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any, Final
 
-from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
+from ..inputs.scenario import TlsMode
+from ..outputs.metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
 from ..protocol.imap.config import ImapConfig
 from ..protocol.imap.formatting import flag_list
 from ..protocol.imap.parser import uid_ranges
@@ -42,10 +43,9 @@ from ..protocol.imap_client import ImapClient, SyncMode, connect
 from ..protocol.message import ByteKind, Entity, Filler, FillerKind, Message
 from ..protocol.profiles import DEFAULT_PROFILE, imap_config
 from ..protocol.store import Store
-from ..scenario import TlsMode
 from .pop3_costs import digits
 from .state import MailId, Uid
-from .wire import Cost
+from .wire_cost import Cost
 
 USER = "user"
 PASSWORD = "secret"

@@ -27,7 +27,7 @@ from ..protocol.pop3_client import LeavePolicy, PollOptions, PollOutcome, poll
 from ..protocol.pop3_config import Pop3Config, template_fields
 from ..protocol.profiles import DEFAULT_PROFILE, pop3_config
 from ..protocol.store import Store
-from .wire import Cost
+from .wire_cost import Cost
 
 USER = "user"
 PASSWORD = "secret"

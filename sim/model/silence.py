@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from .timeline import Timeline
+from .poll_ticks import Timeline
 from .world import World
 
 

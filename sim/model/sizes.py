@@ -2,7 +2,7 @@
 
 Theory of operation
 -------------------
-:func:`sim.model.state.mail_of` builds each message with :func:`sim.workload.build_message` and
+:func:`sim.model.state.mail_of` builds each message with :func:`sim.inputs.workload.build_message` and
 reads its sizes from the MIME tree: exact, but about 20 µs a message, and ``campus`` has half a
 million.  Every size of a generated message follows arithmetically from its spec: the header
 fields are fixed templates around the user's name, the message id, the keywords and a few
@@ -18,11 +18,11 @@ the one taken from the built message.
 
 from __future__ import annotations
 
+from ..inputs.workload import MessageSpec, Trace, build_message, content_seed
 from ..protocol.message import B64_LINE, TEXT_LINE
-from ..workload import MessageSpec, Trace, build_message, content_seed
 from .state import Mail, MailId, structure_len_by_shape
 
-# header field templates of sim.workload.build_message / sim.protocol.message.synthesize
+# header field templates of sim.inputs.workload.build_message / sim.protocol.message.synthesize
 _DATE = len("Date: ") + len("Mon, 05 Jan 2026 00:00:00 +0000")  # fixed width (4-digit years)
 _MIME = len("MIME-Version: 1.0")
 _TEXT_FIELDS = (

@@ -7,7 +7,7 @@ user a map from message id to ``[folder, flags]`` on the server, the INBOX as a 
 (the POP3 maildrop), and listing sums the POP3 cost arithmetic needs; per device a map from message
 id to a :class:`LocalCopy`.  Bytes on the wire come from the engines (see ``pop3_costs`` /
 ``imap_costs``); this module only says *what is where*.  Flags are the bit set of
-:mod:`sim.metrics` (``SEEN | ANSWERED | FLAGGED | FORWARDED``).
+:mod:`sim.outputs.metrics` (``SEEN | ANSWERED | FLAGGED | FORWARDED``).
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, NewType, Protocol
 
-from ..metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
+from ..inputs.scenario import DeviceRef
+from ..inputs.workload import ActionKind, MessageSpec, Trace, build_message
+from ..outputs.metrics import ANSWERED, FLAGGED, FORWARDED, SEEN
 from ..protocol.imap.formatting import body_structure
 from ..protocol.message import B64_LINE, TEXT_LINE, Entity, Filler, FillerKind, Message
-from ..scenario import DeviceRef
-from ..workload import ActionKind, MessageSpec, Trace, build_message
 
 if TYPE_CHECKING:
-    from ..workload import Action, Crash
-from .wire import Wire, WireCalc
+    from ..inputs.workload import Action, Crash
+from .wire_cost import Wire, WireCalc
 
 INBOX: Final = "INBOX"
 SENT: Final = "Sent"
@@ -308,7 +308,7 @@ class TrackedCopy(LocalCopy):
 
 class Client(Protocol):
     """What the world and the run driver ask of a device's mail client; both
-    :class:`~sim.model.pop3_client.Pop3Client` and :class:`~sim.model.imap_client.ImapClient`
+    :class:`~sim.model.pop3_device.Pop3DeviceClient` and :class:`~sim.model.imap_device.ImapDeviceClient`
     provide it, so the world never needs to know which protocol it drives."""
 
     def start(self, t: float) -> None:
@@ -347,7 +347,7 @@ class Client(Protocol):
 class Device:
     """A device's local store and the bookkeeping every metric needs."""
 
-    client: Client  # set by sim.model.run.drive, deleted by World.release
+    client: Client  # set by sim.model.simulation.drive, deleted by World.release
 
     __slots__ = (
         "ref",
@@ -409,7 +409,7 @@ class Device:
         # moment it appears (World.device_appears; not before, even at the same instant)
         self.counted = self.exists_from <= 0.0
         self.wire = wire  # its link's calculator (shared by the devices on equal links)
-        # octets sent (up) and received (down) by kind, in sim.results.Traffic's order --
+        # octets sent (up) and received (down) by kind, in sim.outputs.results.Traffic's order --
         # framing, header, body, attachment, TLS, TCP -- copied into the Recorder when it reads
         self.up = [0] * 6
         self.down = [0] * 6

@@ -3,10 +3,10 @@
 Theory of operation
 -------------------
 :class:`World` owns the SimPy environment, the server state, the devices and the
-:class:`~sim.metrics.Recorder`.  One SimPy process walks the workload trace in time order
+:class:`~sim.outputs.metrics.Recorder`.  One SimPy process walks the workload trace in time order
 (arrivals, user actions, crashes, disk failures, signature updates) and hands each item to the
-server or to the acting device's client.  Clients (``pop3_client.Pop3Client``,
-``imap_client.ImapClient``) schedule their own sessions with :meth:`World.call_at` -- a SimPy timeout
+server or to the acting device's client.  Clients (``pop3_device.Pop3DeviceClient``,
+``imap_device.ImapDeviceClient``) schedule their own sessions with :meth:`World.call_at` -- a SimPy timeout
 with a callback, so a poll that has work is one event and a poll that has none is no event at all
 (it is counted in closed form).
 
@@ -26,17 +26,17 @@ from typing import Any, Final
 
 import simpy
 
-from ..metrics import FORWARDED, SEEN, Recorder
-from ..records import EventRecord, RecordKind
-from ..results import LossReason
-from ..scenario import Scenario
-from ..workload import Action, Crash, DiskFailure, SignatureUpdate, Trace
+from ..inputs.scenario import Scenario
+from ..inputs.workload import Action, Crash, DiskFailure, SignatureUpdate, Trace
+from ..outputs.metrics import FORWARDED, SEEN, Recorder
+from ..outputs.records import EventRecord, RecordKind
+from ..outputs.results import LossReason
 from .imap_costs import flag_len
 from .modseq import ModseqBook
 from .pop3_costs import digits
 from .sizes import fast_mail, fast_mails
 from .state import INBOX, SENT, Device, LocalCopy, Mail, MailId, ServerUser, TrackedCopy, Uid
-from .wire import WireCalc
+from .wire_cost import WireCalc
 
 _MAIL_CACHE: dict[int, tuple[Trace, list[Mail]]] = {}
 # ``intent.get`` default: the message is not an arrival (or not delivered); typed Any so that
@@ -121,9 +121,9 @@ class World:
         mails: list[Mail] | None = None,
     ) -> None:
         """``mails``: in place of ``mails_of(trace)`` (a shard of users sizes only its own
-        messages: ``sim.shard``)."""
+        messages: ``sim.model.shards``)."""
         self.scenario = scenario
-        # what happened, record by record (sim.records), when the caller asks for it
+        # what happened, record by record (sim.outputs.records), when the caller asks for it
         self.log: list[EventRecord] | None = [] if record_events else None
         self.trace = trace
         self.env = simpy.Environment()
@@ -201,7 +201,7 @@ class World:
         # heard of the move or delete still names (None: not kept; POP3 removes every message)
         self.left_uid: dict[MailId, tuple[str, Uid]] | None = None
         # the last new-message fetch an IMAP client priced (key, answer): the user's next device
-        # usually asks the same (ImapClient._fetch_new_cost); per run, as mail ids repeat
+        # usually asks the same (ImapDeviceClient._fetch_new_cost); per run, as mail ids repeat
         self.last_fetch: tuple[Any, Any] | None = None
         self.events = 0
         # a copy's history (folder/flags changes, parts gained) and its ``since`` are read only

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim import cli
+from sim.cli import main as cli
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

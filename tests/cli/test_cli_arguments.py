@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cli_support import run_main
 
-from sim import cli
+from sim.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -110,7 +110,9 @@ def test_range_types_accept_bounds() -> None:
 
 
 def test_registry_skips_absent_modules_but_not_broken_ones(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "SUBCOMMANDS", {"serve": "sim.live", "later": "sim.no_such_module"})
+    monkeypatch.setattr(
+        cli, "SUBCOMMANDS", {"serve": "sim.live.loopback", "later": "sim.no_such_module"}
+    )
     parser = cli.build_parser()
     assert parser.parse_args(["serve"]).command == "serve"
     # a module that exists but fails inside its own imports is reported, not hidden
@@ -125,8 +127,8 @@ def _broken_import(name: str) -> object:
 
 def test_a_command_loads_only_its_own_module() -> None:
     code = (
-        "import sys; from sim import cli; cli.build_parser('serve'); "
-        "print('sim.live' in sys.modules, 'sim.transcript' in sys.modules, "
+        "import sys; from sim.cli import main as cli; cli.build_parser('serve'); "
+        "print('sim.live.loopback' in sys.modules, 'sim.live.transcript' in sys.modules, "
         "'simpy' in sys.modules)"
     )
     proc = subprocess.run(

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.bench import TARGETS, bare_simpy_rate, campus_of, dispatch_floor, measure
-from sim.presets import preset
-from sim.workload import generate
+from sim.cli.model_bench import TARGETS, bare_simpy_rate, campus_of, dispatch_floor, measure
+from sim.inputs.presets import preset
+from sim.inputs.workload import generate
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -107,9 +107,9 @@ def test_dispatch_floor_handles_every_trace_item_and_nothing_else() -> None:
 def test_timed_counts_the_cpu_seconds_of_local_workers() -> None:
     """Workers forked from the fork server are no children of this process (RUSAGE_CHILDREN
     misses them): the figures take what the workers report, and their peak memory."""
-    from sim.bench import _peak_mib, _timed
+    from sim.cli.model_bench import _peak_mib, _timed
     from sim.model import Protocol
-    from sim.shard import run_many
+    from sim.model.shards import run_many
 
     sc = campus_of(4, 1)
     fig = _timed(lambda: run_many(sc, (Protocol.IMAP,), workers=2))

@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 from cli_support import run_main
 
-from sim import cli_lesson, experiments
-from sim.results import Result
-from sim.scenario import FetchMode
+from sim.cli import lesson as cli_lesson
+from sim.inputs.scenario import FetchMode
+from sim.lessons import experiments
+from sim.outputs.results import Result
 
 ROOT = Path(__file__).resolve().parents[2]
 

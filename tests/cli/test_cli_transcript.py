@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sim import cli
-from sim.transcript import Direction, Example, Protocol, build
+from sim.cli import main as cli
+from sim.live.transcript import Direction, Example, Protocol, build
 
 ROOT = Path(__file__).resolve().parents[2]
 

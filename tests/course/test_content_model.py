@@ -150,7 +150,7 @@ def test_lesson9_an_older_backup_loses_more_under_pop3_and_nothing_under_imap() 
 
 
 def _lesson3(**values: object):
-    from sim.experiments import lesson3_notification
+    from sim.lessons.experiments import lesson3_notification
 
     return {
         dev: lesson3_notification(device=dev, **values)
@@ -208,7 +208,7 @@ def test_lesson3_resumption_and_wakeup_sentences() -> None:
 def test_lesson3_router_and_keepalive_sentence() -> None:
     """Behind a 5-minute router IMAP's delay grows from seconds to minutes (phone, the default
     view); a 2-minute keepalive brings the pushes back."""
-    from sim.experiments import lesson3_notification
+    from sim.lessons.experiments import lesson3_notification
 
     base = lesson3_notification()
     nat = lesson3_notification(nat_timeout_min=5)
@@ -219,7 +219,7 @@ def test_lesson3_router_and_keepalive_sentence() -> None:
 
 
 def test_lesson3_phone_delay_sits_near_half_the_poll_interval() -> None:
-    from sim.experiments import lesson3_notification
+    from sim.lessons.experiments import lesson3_notification
 
     for minutes in (1, 10, 60):
         half = minutes * 60 / 2
@@ -231,7 +231,7 @@ def test_lesson5_per_flag_sentences() -> None:
     """POP3: all four flags score the same, about a third (coverage, not flags); IMAP: all close
     to 100 %, the remainder largest for \\Flagged at the defaults; taking the phone offline hardly
     moves the end figures."""
-    from sim.experiments import lesson5_flags
+    from sim.lessons.experiments import lesson5_flags
 
     for hours in (0.0, 12.0, 24.0, 48.0):
         r = lesson5_flags(phone_offline_h=hours)
@@ -257,7 +257,7 @@ def test_lesson5_offline_phone_lowers_the_weeks_average() -> None:
 def test_lesson8_imap_search_costs_about_two_kilobytes() -> None:
     """Lesson 8 says an IMAP search costs about 2 kB of commands and replies (not "a few hundred
     bytes")."""
-    from sim.experiments import lesson8_search
+    from sim.lessons.experiments import lesson8_search
 
     r = lesson8_search()
     assert 1500 <= r.new_device_search_bytes_imap <= 3000
@@ -393,7 +393,7 @@ def test_quiz_lesson5_an_offline_day_costs_a_few_points() -> None:
 
 
 def test_quiz_lesson5_offline_two_days_is_a_lag_not_a_loss() -> None:
-    from sim.experiments import lesson5_flags
+    from sim.lessons.experiments import lesson5_flags
 
     assert "average falls" in _right_option(5, "48 hours")
     before, after = lesson5_flags(), lesson5_flags(phone_offline_h=48.0)
@@ -442,7 +442,7 @@ def test_quiz_lesson10_leave_on_server_costs_bytes() -> None:
 
 
 def _typical_imap_lines():
-    from sim import transcript as t
+    from sim.live import transcript as t
 
     return [
         (ln.direction.value, ln.text)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from course.content import lesson
 from course.dashboards import DASHBOARD_LESSONS, dashboard_class, make
 from course.dashboards.base import Control, ControlKind, Dashboard
-from sim.scenario import FetchMode
+from sim.inputs.scenario import FetchMode
 
 
 def close(a: float, b: float) -> bool:
@@ -40,7 +40,7 @@ def test_default_run_provides_every_result_key(n: int) -> None:
 
 @pytest.mark.parametrize("n", DASHBOARD_LESSONS)
 def test_controls_use_the_models_ranges(n: int) -> None:
-    from sim.experiments import RANGES
+    from sim.lessons.experiments import RANGES
 
     for c in dashboard_class(n).controls:
         if c.kind in (ControlKind.TOGGLE, ControlKind.CHOICE):
@@ -57,7 +57,7 @@ def test_controls_use_the_models_ranges(n: int) -> None:
 
 
 def _exp(name: str, **kwargs: Any) -> Any:
-    import sim.experiments as e
+    import sim.lessons.experiments as e
 
     return getattr(e, name)(**kwargs)
 

@@ -88,9 +88,9 @@ def test_captions_name_the_server_texts_of_the_run(monkeypatch: pytest.MonkeyPat
     import dataclasses
 
     from course.dashboards import make
-    from sim import presets
+    from sim.inputs import presets
+    from sim.inputs.scenario import ServerProfileName
     from sim.protocol.profiles import DOVECOT, RFC
-    from sim.scenario import ServerProfileName
 
     board = make(3)
     assert f"Server texts: {DOVECOT.description}." in board.caption()

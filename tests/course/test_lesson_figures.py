@@ -76,16 +76,16 @@ def test_lesson3_one_day_scenario_is_the_experiments(values: dict[str, Any]) -> 
     """The timeline's run builds its scenario in the course (sim does not hand it out): at one day
     it must run to the same numbers as the lesson's experiment."""
     from course.dashboards.lesson03 import Lesson3Dashboard, one_day_scenario
-    from sim.experiments import lesson3_notification
-    from sim.model import Protocol, run
-    from sim.workload import generate
+    from sim.inputs.workload import generate
+    from sim.lessons.experiments import lesson3_notification
+    from sim.model import Protocol, simulate
 
     v = {c.name: c.default for c in Lesson3Dashboard.controls} | values | {"days": 1}
     scenario = one_day_scenario(v)
     trace = generate(scenario)
     expected = lesson3_notification(**v)
     for proto, result in ((Protocol.POP3, expected.pop3), (Protocol.IMAP, expected.imap)):
-        mine = run(scenario, proto, trace)
+        mine = simulate(scenario, proto, trace)
         assert mine.summary == result.summary
         assert mine.devices == result.devices
 
@@ -110,7 +110,7 @@ def _lost(record: Any) -> int:
 
 def test_lesson9_shows_the_crash_at_each_backup_age() -> None:
     from course.dashboards.lesson09 import SWEEP_AGES
-    from sim.experiments import lesson9_crash
+    from sim.lessons.experiments import lesson9_crash
 
     board = make(9)
     v = board.values

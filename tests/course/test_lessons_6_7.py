@@ -41,7 +41,7 @@ def test_learner_text_cites_no_internal_documents(n: int) -> None:
 def test_control_defaults_are_the_experiments_defaults(n: int) -> None:
     board = make(n)
     fn = {6: "lesson6_leave_on_server", 7: "lesson7_virus"}[n]
-    import sim.experiments as e
+    import sim.lessons.experiments as e
 
     params = inspect.signature(getattr(e, fn)).parameters
     assert set(board.values) == set(params)
@@ -71,7 +71,7 @@ def test_lesson7_counts_copies_everywhere() -> None:
 
 
 def test_lesson7_default_share_is_the_models() -> None:
-    from sim import defaults as D
+    from sim.inputs import defaults as D
 
     board = make(7)
     assert board.values["infected_share"] == D.INFECTED_SHARE
@@ -95,7 +95,7 @@ def test_lesson7_notice_claims_hold() -> None:
 
 
 def test_lesson6_line_choices_are_in_the_models_range() -> None:
-    from sim.experiments import RANGES
+    from sim.lessons.experiments import RANGES
 
     lo, hi = RANGES["bandwidth_kbps"]
     assert LINKS[0][1] is None

@@ -62,8 +62,8 @@ def test_each_entry_agrees_with_what_it_names(x: Lesson) -> None:
 
 
 def test_the_experiments_are_the_ones_sim_marks_per_lesson() -> None:
-    from sim.cli_lesson import LESSONS as CLI_LESSONS
-    from sim.experiments import EXPERIMENTS
+    from sim.cli.lesson import LESSONS as CLI_LESSONS
+    from sim.lessons.experiments import EXPERIMENTS
 
     named = {x.number: x.experiment for x in LESSONS if x.experiment is not None}
     assert {n: f.__name__ for n, f in EXPERIMENTS.items()} == named

@@ -51,15 +51,15 @@ def test_timeline_adapter_marks_what_the_run_recorded() -> None:
     """Marks come from the run's event records: POP3 polls at the ticks the model polled,
     IMAP pushes where it pushed; nothing is re-derived, so a figure matches its run."""
     from course.adapters import timeline_data
+    from sim.inputs.presets import preset
+    from sim.inputs.workload import generate
     from sim.model import Protocol as ModelProtocol
-    from sim.model import run
-    from sim.presets import preset
-    from sim.records import RecordKind
-    from sim.workload import generate
+    from sim.model import simulate
+    from sim.outputs.records import RecordKind
 
     scenario = preset("family", days=1, seed=3)
     trace = generate(scenario)
-    pop3 = run(scenario, ModelProtocol.POP3, trace, record_events=True)
+    pop3 = simulate(scenario, ModelProtocol.POP3, trace, record_events=True)
     data = timeline_data(trace, pop3, Protocol.POP3)
     arrivals = [e for e in data.events if e.kind is EventKind.ARRIVAL]
     assert len(arrivals) == sum(1 for m in trace.messages if m.user == 0 and m.time < 86400)
@@ -72,10 +72,10 @@ def test_timeline_adapter_marks_what_the_run_recorded() -> None:
     assert polls == recorded and len(polls) > 100
     assert not any(e.kind in (EventKind.PUSH, EventKind.FLAG_SYNC) for e in data.events)
     assert data.lanes[0] == "server" and len(data.lanes) == 4
-    imap = run(scenario, ModelProtocol.IMAP, trace, record_events=True)
+    imap = simulate(scenario, ModelProtocol.IMAP, trace, record_events=True)
     imap_view = timeline_data(trace, imap, Protocol.IMAP)
     pushes = sorted(e.time_s for e in imap_view.events if e.kind is EventKind.PUSH)
     assert pushes == sorted(r.time_s for r in imap.records if r.kind is RecordKind.PUSH)
     assert pushes and any(e.kind is EventKind.FLAG_SYNC for e in imap_view.events)
     with pytest.raises(ValueError, match="record_events=True"):
-        timeline_data(trace, run(scenario, ModelProtocol.POP3, trace), Protocol.POP3)
+        timeline_data(trace, simulate(scenario, ModelProtocol.POP3, trace), Protocol.POP3)

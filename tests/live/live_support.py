@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.demo import Demo, build_demo
+from sim.live.demo import Demo, build_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 20.0

@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.demo import build_demo
-from sim.live import FEED_SLICE, LiveServer, Service, _pieces
+from sim.live.demo import build_demo
+from sim.live.loopback import FEED_SLICE, LiveServer, Service, _pieces
 from sim.protocol.outbox import Outbox
 from sim.protocol.store import Account
 

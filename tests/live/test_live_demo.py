@@ -6,7 +6,7 @@ import email
 
 import pytest
 
-from sim.demo import MAX_USERS, build_demo, password_for, user_names
+from sim.live.demo import MAX_USERS, build_demo, password_for, user_names
 
 
 def test_same_seed_same_everything_other_seed_differs() -> None:

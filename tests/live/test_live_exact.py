@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from live_support import SOCKET_TIMEOUT, Served
 
-from sim.demo import build_demo
-from sim.live import imap_factory, pop3_factory
+from sim.live.demo import build_demo
+from sim.live.loopback import imap_factory, pop3_factory
 
 
 def exchange(served: Served, service: str, payload: bytes, expected_len: int) -> bytes:

@@ -16,8 +16,8 @@ from live_support import ROOT, SOCKET_TIMEOUT, Served
 from test_live_misbehaving import read_line
 from test_live_tls import certificate, client_context  # noqa: F401 (a fixture)
 
-from sim.demo import password_for
-from sim.live import Service, WireTrace
+from sim.live.demo import password_for
+from sim.live.loopback import Service, WireTrace
 
 
 def serve_error(*args: str) -> subprocess.CompletedProcess[str]:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from live_support import ROOT, SOCKET_TIMEOUT, START_TIMEOUT, Served, stop_server
 
-from sim.demo import password_for
+from sim.live.demo import password_for
 
 
 def read_record(proc: subprocess.Popen[str]) -> list[str]:

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from live_support import SOCKET_TIMEOUT, Served, stop_server
 
-from sim.demo import build_demo
-from sim.live import LiveServer, Service, pop3_factory, tls_context
+from sim.live.demo import build_demo
+from sim.live.loopback import LiveServer, Service, pop3_factory, tls_context
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +143,7 @@ def test_implicit_tls_ports(serve: Callable[..., Served], certificate: tuple[str
 
 
 def test_tls_options_must_come_together(tmp_path: Path) -> None:
-    from sim.cli import UsageError
+    from sim.cli.main import UsageError
 
     with pytest.raises(UsageError, match="--tls-cert needs --tls-key"):
         tls_context("cert.pem", None)

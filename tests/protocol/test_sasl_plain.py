@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_imap_support import send
 
-from sim.demo import build_demo
-from sim.live import imap_factory
+from sim.live.demo import build_demo
+from sim.live.loopback import imap_factory
 from sim.protocol.imap import ImapConfig, ImapServer
 from sim.protocol.imap.events import ImapState, LoggedIn, LoginFailed
 from sim.protocol.imap.server import parse_plain

@@ -1,12 +1,12 @@
-"""What a device exchanged with the server, read from a run's event records (``sim.records``).
+"""What a device exchanged with the server, read from a run's event records (``sim.outputs.records``).
 
 Tests compare the model's octets with a real engine session's by reading the records a run
 keeps with ``record_events=True`` -- never by patching the model's classes to watch them."""
 
 from __future__ import annotations
 
-from sim.records import EventRecord
-from sim.results import Result
+from sim.outputs.records import EventRecord
+from sim.outputs.results import Result
 
 # (client octets, server octets by kind -- framing, header, body, attachment --, round trips)
 Octets = tuple[int, tuple[int, int, int, int], int]

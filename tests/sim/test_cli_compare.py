@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
 
 KEYS = {
     "server_storage_bytes",
@@ -110,7 +110,7 @@ def test_json_reports_the_metered_phones_bytes(capsys: pytest.CaptureFixture[str
 def test_a_big_preset_is_summarised_per_kind_of_device() -> None:
     """Campus has 1,500 devices: the table shows one row per kind (means, and the delay's pairs
     summed), not a row per device; the JSON and --by-device keep every device."""
-    from sim.cli_compare import table
+    from sim.cli.compare import table
 
     devices = [f"u{k:03d}/{kind}" for k in range(10) for kind in ("phone", "laptop")]
     delay = {d: {"median": 1.0, "p95": 2.0, "samples": 3, "never": 1} for d in devices}

@@ -11,10 +11,8 @@ import math
 import pytest
 from exchange_records import exchanges_at, octets_at
 
-from sim.model import Protocol, run
-from sim.presets import preset
-from sim.records import RecordKind
-from sim.scenario import (
+from sim.inputs.presets import preset
+from sim.inputs.scenario import (
     DAY,
     DeviceSpec,
     ImapPolicy,
@@ -27,7 +25,9 @@ from sim.scenario import (
     UserSpec,
     WorkloadSpec,
 )
-from sim.workload import Interval, MessageSpec, Trace
+from sim.inputs.workload import Interval, MessageSpec, Trace
+from sim.model import Protocol, simulate
+from sim.outputs.records import RecordKind
 
 RTT = 0.1
 BW = 1e10
@@ -71,7 +71,7 @@ def one_desktop(
 
 
 def desktop(sc: Scenario, trace: Trace):  # type: ignore[no-untyped-def]
-    return run(sc, Protocol.IMAP, trace).device("u/desktop")
+    return simulate(sc, Protocol.IMAP, trace).device("u/desktop")
 
 
 def test_keepalives_fill_every_silence_longer_than_their_interval() -> None:
@@ -148,9 +148,9 @@ def _family(nat: float | None, keepalive: float | None) -> Scenario:
 
 
 def test_family_push_delay_grows_from_seconds_to_minutes_behind_a_forgetful_nat() -> None:
-    plain = run(_family(None, None), Protocol.IMAP).summary
-    nat = run(_family(300.0, None), Protocol.IMAP).summary
-    cured = run(_family(300.0, 120.0), Protocol.IMAP).summary
+    plain = simulate(_family(None, None), Protocol.IMAP).summary
+    nat = simulate(_family(300.0, None), Protocol.IMAP).summary
+    cured = simulate(_family(300.0, 120.0), Protocol.IMAP).summary
     assert plain.notification_delay.median_s < 5.0
     assert nat.notification_delay.median_s > 120.0
     assert cured.notification_delay.median_s == pytest.approx(
@@ -159,7 +159,9 @@ def test_family_push_delay_grows_from_seconds_to_minutes_behind_a_forgetful_nat(
     assert cured.wire_bytes > plain.wire_bytes  # keepalives cost octets
     assert math.isfinite(nat.notification_delay.p95_s)
     # POP3 polls open a connection each time: the NAT and keepalives leave it alone
-    assert run(_family(300.0, 120.0), Protocol.POP3) == run(_family(None, None), Protocol.POP3)
+    assert simulate(_family(300.0, 120.0), Protocol.POP3) == simulate(
+        _family(None, None), Protocol.POP3
+    )
 
 
 def _two_devices(
@@ -190,13 +192,13 @@ def _two_desktops(actions: tuple) -> tuple[Scenario, Trace]:  # type: ignore[typ
 def test_an_action_that_changes_nothing_on_the_server_sends_nothing() -> None:
     """Device a reads the message (STORE \\Seen, pushed to b); b reading it afterwards finds it
     already \\Seen: no command, no IDLE interruption, no push to a."""
-    from sim.workload import Action, ActionKind
+    from sim.inputs.workload import Action, ActionKind
 
     read_a = Action(2000.0, 0, 0, ActionKind.READ, 0)
     read_b = Action(3000.0, 0, 1, ActionKind.READ, 0)
-    once = run(_two_desktops((read_a,))[0], Protocol.IMAP, _two_desktops((read_a,))[1])
+    once = simulate(_two_desktops((read_a,))[0], Protocol.IMAP, _two_desktops((read_a,))[1])
     sc, trace = _two_desktops((read_a, read_b))
-    twice = run(sc, Protocol.IMAP, trace)
+    twice = simulate(sc, Protocol.IMAP, trace)
     assert once.devices == twice.devices
     assert once.summary.wire_bytes == twice.summary.wire_bytes
 
@@ -226,17 +228,17 @@ def test_a_polling_clients_noop_carries_what_other_sessions_changed(
 ) -> None:
     """Device a polls every 10 minutes on a kept-open connection; b (IDLE) acts.  What changed
     reaches a as untagged lines in the reply to its next NOOP -- the exact lines, once."""
-    from sim.model.imap_client import ImapClient
-    from sim.workload import Action, ActionKind
+    from sim.inputs.workload import Action, ActionKind
+    from sim.model.imap_device import ImapDeviceClient
 
     if case == "new mail":  # arrives at 1000 s, a's tick at 1200 s announces it
         sc, trace = _poller_and_idler((), 1000.0)
     else:  # arrives at 100 s (a fetches it at 600 s); b acts at 700 s; a's tick at 1200 s
         kind = ActionKind.FLAG if case == "flagged elsewhere" else ActionKind.DELETE
         sc, trace = _poller_and_idler((Action(700.0, 0, 1, kind, 0),), 100.0)
-    with_lines = run(sc, Protocol.IMAP, trace).device("u/a")
-    monkeypatch.setattr(ImapClient, "_untagged", lambda self: 0)
-    without = run(sc, Protocol.IMAP, trace).device("u/a")
+    with_lines = simulate(sc, Protocol.IMAP, trace).device("u/a")
+    monkeypatch.setattr(ImapDeviceClient, "_untagged", lambda self: 0)
+    without = simulate(sc, Protocol.IMAP, trace).device("u/a")
     assert with_lines.down.framing - without.down.framing == octets
 
 
@@ -246,11 +248,11 @@ def test_a_polling_clients_noop_carries_what_other_sessions_changed(
 def test_a_polling_clients_own_delete_reply_numbers_others_expunges_before_its_own() -> None:
     """b deletes UID 10, then polling a deletes UID 1: the engine reports '* 10 EXPUNGE' in the
     reply to a's STORE (UID 1 is still in a's view then), not '* 9 EXPUNGE'."""
+    from sim.inputs.workload import Action, ActionKind, build_message
     from sim.model.imap_costs import _config
     from sim.protocol.imap.server import ImapServer
     from sim.protocol.imap_client import connect
     from sim.protocol.store import Store
-    from sim.workload import Action, ActionKind, build_message
 
     devs = (
         DeviceSpec(
@@ -273,7 +275,7 @@ def test_a_polling_clients_own_delete_reply_numbers_others_expunges_before_its_o
     )
     actions = (Action(700.0, 0, 1, ActionKind.DELETE, 9), Action(800.0, 0, 0, ActionKind.DELETE, 0))
     day = (Interval(0.0, DAY),)
-    r = run(
+    r = simulate(
         sc,
         Protocol.IMAP,
         Trace(sc, specs, (), actions, (day, day), (day, day), (), (), ()),
@@ -301,13 +303,13 @@ def test_a_polling_clients_own_delete_reply_numbers_others_expunges_before_its_o
 def test_a_polling_client_stores_a_flag_it_has_not_heard_was_set() -> None:
     """b flags the message at 700 s; polling a, not yet told, flags it too at 800 s: a sends its
     STORE (and hears of b's change in the reply), although the server state does not change."""
-    from sim.workload import Action, ActionKind
+    from sim.inputs.workload import Action, ActionKind
 
     sc, trace = _poller_and_idler(
         (Action(700.0, 0, 1, ActionKind.FLAG, 0), Action(800.0, 0, 0, ActionKind.FLAG, 0)), 100.0
     )
     sc = dataclasses.replace(sc, server_profile=ServerProfileName.RFC)  # the octets below
-    r = run(sc, Protocol.IMAP, dataclasses.replace(trace, scenario=sc), record_events=True)
+    r = simulate(sc, Protocol.IMAP, dataclasses.replace(trace, scenario=sc), record_events=True)
     exchanged = exchanges_at(r, "u/a", 800.0)
     assert len(exchanged) == 1
     down, rt = exchanged[0].protocol_down, exchanged[0].round_trips
@@ -323,7 +325,7 @@ def test_a_polling_tick_with_work_is_not_also_booked_as_an_empty_poll() -> None:
         sc, trace = one_desktop(message=bool(n_msgs))
         dev = polling(sc.users[0].devices[0], imap=ImapPolicy(idle=False, poll_interval_s=600.0))
         sc = polling(sc, users=(polling(sc.users[0], devices=(dev,)),))
-        d = run(sc, Protocol.IMAP, dataclasses.replace(trace, scenario=sc)).device("u/desktop")
+        d = simulate(sc, Protocol.IMAP, dataclasses.replace(trace, scenario=sc)).device("u/desktop")
         ticks_after_connect = int(DAY // 600) - 1
         assert d.empty_polls == ticks_after_connect - n_msgs
     assert base.sessions == 1
@@ -352,7 +354,7 @@ def test_a_nat_check_from_before_an_exchange_past_the_period_end_is_dropped() ->
             for i, (t, size) in enumerate(((100.0, 500), (350.0, 2_400_000), (1200.0, 500)))
         )
         ivs = (Interval(0.0, 1441.0),)
-        r = run(sc, Protocol.IMAP, Trace(sc, specs, (), (), (ivs,), (ivs,), (), (), ()))
+        r = simulate(sc, Protocol.IMAP, Trace(sc, specs, (), (), (ivs,), (ivs,), (), (), ()))
         return dataclasses.replace(r, events=0)  # (NAT checks that find it alive are events)
 
     assert go(300.0) == go(None)
@@ -365,7 +367,7 @@ def test_prices_do_not_leak_from_one_run_into_the_next() -> None:
     def one(text: int):  # type: ignore[no-untyped-def]
         sc, trace = one_desktop()
         spec = dataclasses.replace(trace.messages[0], text_size=text)
-        return run(sc, Protocol.IMAP, dataclasses.replace(trace, messages=(spec,)))
+        return simulate(sc, Protocol.IMAP, dataclasses.replace(trace, messages=(spec,)))
 
     one(500)
     assert one(50_000).device("u/desktop").down.body == 50_000
@@ -391,7 +393,7 @@ def test_a_polling_tick_at_a_connect_is_the_connect() -> None:
         id=0, user=0, time=700.0, text_size=500, attachment_size=0, keywords=("topic0001",)
     )
     ivs = (Interval(0.0, 1000.0), Interval(2000.0, DAY))
-    r = run(
+    r = simulate(
         sc,
         Protocol.IMAP,
         Trace(sc, (spec,), (), (), (ivs,), (ivs,), (), (), ()),

@@ -15,6 +15,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.inputs.scenario import TlsMode
 from sim.model.imap_costs import (
     _FILLER,
     APPEND_PROBE_DIGITS,
@@ -31,7 +32,6 @@ from sim.protocol.imap.server import ImapServer
 from sim.protocol.imap_client import ImapClient, SyncMode, connect
 from sim.protocol.message import Attachment, Message, synthesize
 from sim.protocol.store import Mailbox, Store
-from sim.scenario import TlsMode
 
 Cost = tuple[tuple[int, int, int, int], tuple[int, int, int, int], int]
 

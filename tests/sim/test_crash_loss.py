@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import sim.experiments as E
-from sim.scenario import DAY
+import sim.lessons.experiments as E
+from sim.inputs.scenario import DAY
 
 
 def test_a_message_deleted_elsewhere_is_not_lost_when_the_archive_crashes() -> None:

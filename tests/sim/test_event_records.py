@@ -1,4 +1,4 @@
-"""Event records (``run(..., record_events=True)``) say what happened, and add up to the totals."""
+"""Event records (``simulate(..., record_events=True)``) say what happened, and add up to the totals."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from test_invariants import scenarios
 
-from sim.model import Protocol, run
-from sim.presets import preset
-from sim.records import RecordKind
-from sim.results import Result
-from sim.scenario import DAY, CrashSpec
-from sim.workload import generate
+from sim.inputs.presets import preset
+from sim.inputs.scenario import DAY, CrashSpec
+from sim.inputs.workload import generate
+from sim.model import Protocol, simulate
+from sim.outputs.records import RecordKind
+from sim.outputs.results import Result
 
 # an IMAP radio wake-up is one of these exchanges; a POP3 one is every connection opened
 WAKING_IMAP = {
@@ -29,7 +29,7 @@ WAKING_IMAP = {
 
 def _both(sc) -> tuple[Result, Result]:  # type: ignore[no-untyped-def]
     trace = generate(sc)
-    return tuple(run(sc, p, trace, record_events=True) for p in Protocol)  # type: ignore[return-value]
+    return tuple(simulate(sc, p, trace, record_events=True) for p in Protocol)  # type: ignore[return-value]
 
 
 def _check_totals(r: Result) -> None:
@@ -67,8 +67,8 @@ def test_records_add_up_and_change_nothing_else() -> None:
     )
     trace = generate(sc)
     for proto in Protocol:
-        plain = run(sc, proto, trace)
-        recorded = run(sc, proto, trace, record_events=True)
+        plain = simulate(sc, proto, trace)
+        recorded = simulate(sc, proto, trace, record_events=True)
         assert plain.records == ()
         assert repr(dataclasses.replace(recorded, records=())) == repr(plain)
         _check_totals(recorded)
@@ -84,7 +84,7 @@ def test_pop3_records_one_empty_poll_per_tick() -> None:
     while the phone is online (and none while it is not)."""
     sc = preset("family", days=2, seed=1)
     trace = generate(sc)
-    pop3 = run(sc, Protocol.POP3, trace, record_events=True)
+    pop3 = simulate(sc, Protocol.POP3, trace, record_events=True)
     ticks = [
         x.time_s
         for x in pop3.records
@@ -100,7 +100,7 @@ def test_pop3_records_one_empty_poll_per_tick() -> None:
 def test_idle_pushes_are_recorded_at_the_arrivals() -> None:
     sc = preset("family", days=2, seed=1)
     trace = generate(sc)
-    imap = run(sc, Protocol.IMAP, trace, record_events=True)
+    imap = simulate(sc, Protocol.IMAP, trace, record_events=True)
     pushes = {
         x.time_s for x in imap.records if x.device == "alex/phone" and x.kind is RecordKind.PUSH
     }
@@ -121,16 +121,16 @@ def test_records_add_up_in_random_scenarios(sc) -> None:  # type: ignore[no-unty
 def test_final_state_is_the_worlds_end_state() -> None:
     """``Result.final`` (what the lessons count from) says what the model's world holds at the
     end: the intents, the server's folders and flags, every device's copies, what is gone."""
-    from sim.model.run import simulate
+    from sim.model.simulation import simulate_with_world
 
     sc = dataclasses.replace(
         preset("family", days=3, seed=2), crashes=CrashSpec(at=(("alex/laptop", 2.0 * DAY),))
     )
     trace = generate(sc)
     for proto in Protocol:
-        r, w = simulate(sc, proto, trace, final_state=True)
+        r, w = simulate_with_world(sc, proto, trace, final_state=True)
         final = r.final
-        assert final is not None and run(sc, proto, trace).final is None
+        assert final is not None and simulate(sc, proto, trace).final is None
         assert final.intent() == dict(w.intent)
         assert final.on_server() == {mid: s for u in w.users for mid, s in u.where.items()}
         for dev in w.devices:

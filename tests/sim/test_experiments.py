@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim import experiments as E
-from sim.scenario import ScenarioError, TlsMode
+from sim.inputs.scenario import ScenarioError, TlsMode
+from sim.lessons import experiments as E
 
 
 def test_lesson1_new_device_sees_server_mail_only_with_imap() -> None:

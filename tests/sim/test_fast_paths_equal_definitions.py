@@ -11,21 +11,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.metrics import Recorder
-from sim.model import Protocol, state, wire
+from sim.inputs.presets import preset
+from sim.inputs.scenario import LinkSpec, TlsMode
+from sim.inputs.workload import MessageSpec, build_message, generate
+from sim.model import Protocol, state
+from sim.model import wire_cost as wire
 from sim.model.imap_costs import ImapCosts, NewFetch, _config, add, size_probe
+from sim.model.poll_ticks import Timeline
 from sim.model.pop3_costs import digits
 from sim.model.sizes import fast_mail, fast_mails
 from sim.model.state import _shape, mail_of
-from sim.model.timeline import Timeline
-from sim.model.wire import WireCalc, session_wire
-from sim.presets import preset
+from sim.model.wire_cost import WireCalc, session_wire
+from sim.outputs.metrics import Recorder
 from sim.protocol.imap.server import ImapServer
 from sim.protocol.imap_client import connect
 from sim.protocol.message import Attachment, ByteKind, synthesize
 from sim.protocol.store import Store
-from sim.scenario import LinkSpec, TlsMode
-from sim.workload import MessageSpec, build_message, generate
 
 
 def _trace(name: str = "family", days: int = 2, seed: int = 1):  # type: ignore[no-untyped-def]
@@ -337,8 +338,8 @@ def test_a_released_world_is_freed_without_the_cyclic_collector(protocol: Protoc
     import gc
     import weakref
 
-    from sim.model.run import simulate
-    from sim.scenario import CrashSpec
+    from sim.inputs.scenario import CrashSpec
+    from sim.model.simulation import simulate_with_world
 
     sc = preset("family", days=4, seed=3)
     devices = tuple(
@@ -353,7 +354,7 @@ def test_a_released_world_is_freed_without_the_cyclic_collector(protocol: Protoc
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        _result, world = simulate(sc, protocol)
+        _result, world = simulate_with_world(sc, protocol)
         assert world.env.now == world.end
         client = world.devices[0].client
         world.call_at(world.end + 60.0, client.settle)  # a wish past the end is never kept
@@ -371,8 +372,8 @@ def test_driver_hands_items_over_in_time_kind_index_order() -> None:
     """The driver merges arrivals and actions (already in order in the trace) with the other
     items instead of sorting one list of everything; the order must stay (time, kind, index),
     ties included.  Times are rounded to whole hours so that every kind ties with the others."""
+    from sim.inputs.scenario import CrashSpec, ServerSpec, WorkloadSpec
     from sim.model.world import World
-    from sim.scenario import CrashSpec, ServerSpec, WorkloadSpec
 
     sc = preset("family", days=20, seed=5)
     phone = dataclasses.replace(sc.users[0].devices[0], first_online_s=3 * 86400.0)

@@ -21,13 +21,7 @@ from typing import Any
 import pytest
 from exchange_records import exchanges_at, octets_of
 
-from sim.model import Protocol
-from sim.model.imap_costs import _config
-from sim.model.run import simulate
-from sim.protocol.imap.server import ImapServer
-from sim.protocol.imap_client import ImapClient, connect
-from sim.protocol.store import Store
-from sim.scenario import (
+from sim.inputs.scenario import (
     DAY,
     DeviceSpec,
     ImapPolicy,
@@ -37,7 +31,13 @@ from sim.scenario import (
     UserSpec,
     WorkloadSpec,
 )
-from sim.workload import Action, ActionKind, Interval, MessageSpec, Trace, build_message
+from sim.inputs.workload import Action, ActionKind, Interval, MessageSpec, Trace, build_message
+from sim.model import Protocol
+from sim.model.imap_costs import _config
+from sim.model.simulation import simulate_with_world
+from sim.protocol.imap.server import ImapServer
+from sim.protocol.imap_client import ImapClient, connect
+from sim.protocol.store import Store
 
 FAST = LinkSpec(1e10, 1e10, 0.1)
 # b's actions: (time, kind, target message, folder)
@@ -98,7 +98,7 @@ def _model(qresync: bool) -> tuple[Scenario, Trace, dict[float, Any]]:
     )
     day = (Interval(0.0, DAY),)
     trace = Trace(sc, specs, sent, actions, (day, day), (day, day), (), (), ())
-    result, world = simulate(sc, Protocol.IMAP, trace, record_events=True)
+    result, world = simulate_with_world(sc, Protocol.IMAP, trace, record_events=True)
     charged: dict[float, Any] = {}  # a's exchanges at each of these times, where it had any
     for t in [a[0] for a in ACTIONS] + [A_FILES_AT, A_SEARCHES_AT]:
         exchanged = exchanges_at(result, "u/a", t)

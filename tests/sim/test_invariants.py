@@ -9,11 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.model import Protocol, run
-from sim.model.run import conservation_of, simulate
-from sim.presets import desktop, laptop, phone, preset
-from sim.results import LossReason, Result
-from sim.scenario import (
+from sim.inputs.presets import desktop, laptop, phone, preset
+from sim.inputs.scenario import (
     DAY,
     AttachmentPolicy,
     CrashSpec,
@@ -26,7 +23,10 @@ from sim.scenario import (
     UserSpec,
     WorkloadSpec,
 )
-from sim.workload import generate
+from sim.inputs.workload import generate
+from sim.model import Protocol, simulate
+from sim.model.simulation import conservation_of, simulate_with_world
+from sim.outputs.results import LossReason, Result
 
 MAKERS = (phone, laptop, desktop)
 
@@ -135,7 +135,7 @@ def _check(r: Result) -> None:
 def test_invariants_hold_for_both_protocols(sc: Scenario) -> None:
     trace = generate(sc)
     for proto in Protocol:
-        r = run(sc, proto, trace)
+        r = simulate(sc, proto, trace)
         _check(r)
         assert r.conservation.delivered == len(trace.messages)
     assert generate(sc) == trace  # the trace does not depend on the protocol runs
@@ -145,7 +145,7 @@ def test_invariants_hold_for_both_protocols(sc: Scenario) -> None:
 @given(scenarios())
 def test_same_seed_gives_identical_results(sc: Scenario) -> None:
     for proto in Protocol:
-        assert repr(run(sc, proto)) == repr(run(sc, proto))
+        assert repr(simulate(sc, proto)) == repr(simulate(sc, proto))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -154,7 +154,7 @@ def test_every_delivered_message_is_somewhere_or_lost_with_a_reason(sc: Scenario
     """Recount, independently of the model's counters, where each delivered message is."""
     trace = generate(sc)
     for proto in Protocol:
-        r, w = simulate(sc, proto, trace)
+        r, w = simulate_with_world(sc, proto, trace)
         on_server = on_device = lost = 0
         for mid in w.delivered:
             server = int(mid in w.users[w.mails[mid].user].where)
@@ -177,7 +177,7 @@ def test_every_delivered_message_is_somewhere_or_lost_with_a_reason(sc: Scenario
 
 
 def test_conservation_is_unbalanced_when_a_message_has_no_place_and_no_reason() -> None:
-    from sim.results import Conservation, LossReason
+    from sim.outputs.results import Conservation, LossReason
 
     ok = Conservation(10, 6, 3, ((LossReason.CRASH, 1),))
     assert ok.balanced
@@ -199,7 +199,7 @@ def test_conservation_counts_the_state_so_a_message_gone_without_a_reason_fails(
         crashes=CrashSpec(rate_per_year=150.0, backup_age_s=None),
         workload=dataclasses.replace(sc.workload, delete_per_day=6.0),
     )
-    r, w = simulate(sc, protocol)
+    r, w = simulate_with_world(sc, protocol)
     c = r.conservation
     assert c.balanced and c.unaccounted == 0
     assert c.on_device_only > 0

@@ -10,8 +10,8 @@ from functools import cache
 
 import pytest
 
-from sim.experiments import lesson1_where_mail_lives
-from sim.scenario import FetchMode
+from sim.inputs.scenario import FetchMode
+from sim.lessons.experiments import lesson1_where_mail_lives
 
 ORDER = (FetchMode.HEADERS_ONLY, FetchMode.BODIES_ON_OPEN, FetchMode.FULL_OFFLINE)
 
@@ -50,7 +50,7 @@ def test_the_share_of_attachments_opened_takes_effect() -> None:
 
 @pytest.mark.parametrize("bad", [-1.0, 100.5, None])
 def test_a_bad_share_of_attachments_opened_names_the_parameter_and_range(bad: object) -> None:
-    from sim.scenario import ScenarioError
+    from sim.inputs.scenario import ScenarioError
 
     with pytest.raises(ScenarioError, match=r"attachments_opened_pct.*0 <= x <= 100"):
         lesson1_where_mail_lives(attachments_opened_pct=bad)  # type: ignore[arg-type]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.experiments import lesson6_leave_on_server as lesson6
-from sim.scenario import ScenarioError
+from sim.inputs.scenario import ScenarioError
+from sim.lessons.experiments import lesson6_leave_on_server as lesson6
 
 DASHBOARD_LINES = (None, 2000.0, 512.0, 128.0, 56.0)  # course.dashboards.lesson06.LINKS
 

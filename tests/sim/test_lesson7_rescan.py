@@ -13,11 +13,11 @@ import inspect
 
 import pytest
 
-from sim import defaults as D
-from sim.experiments import lesson7_virus
-from sim.presets import preset
-from sim.scenario import ScenarioError
-from sim.workload import generate
+from sim.inputs import defaults as D
+from sim.inputs.presets import preset
+from sim.inputs.scenario import ScenarioError
+from sim.inputs.workload import generate
+from sim.lessons.experiments import lesson7_virus
 
 
 @pytest.fixture(scope="module")

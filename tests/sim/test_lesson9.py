@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from sim import experiments as E
+from sim.inputs.presets import preset
+from sim.inputs.scenario import DAY, ScenarioError
+from sim.inputs.workload import ActionKind, generate
+from sim.lessons import experiments as E
 from sim.model import Protocol
-from sim.model.run import simulate
-from sim.presets import preset
-from sim.scenario import DAY, ScenarioError
-from sim.workload import ActionKind, generate
+from sim.model.simulation import simulate_with_world
 
 FAMILY = ("alex/phone", "alex/laptop", "alex/desktop")
 
@@ -49,7 +49,7 @@ def test_the_message_deleted_by_mistake_is_one_the_phone_fetched_first() -> None
     assert target is not None
     arch = E._desktop_archive(sc)
     for scenario, proto in ((sc, Protocol.POP3), (arch, Protocol.POP3), (sc, Protocol.IMAP)):
-        _, world = simulate(scenario, proto, E._same_trace(tr, scenario))
+        _, world = simulate_with_world(scenario, proto, E._same_trace(tr, scenario))
         holders = {d.name for d in world.devices if target in d.local}
         assert "alex/phone" in holders, (scenario.name, proto)
         if scenario is sc and proto is Protocol.POP3:

@@ -7,9 +7,9 @@ import math
 
 import pytest
 
-from sim.metrics import FLAGGED, SEEN, Recorder, mean_finite
-from sim.model.timeline import Timeline
-from sim.results import Delay, Traffic, to_jsonable
+from sim.model.poll_ticks import Timeline
+from sim.outputs.metrics import FLAGGED, SEEN, Recorder, mean_finite
+from sim.outputs.results import Delay, Traffic, to_jsonable
 
 
 def test_consistency_coverage_and_agreement_from_pairs() -> None:

@@ -8,10 +8,18 @@ import itertools
 
 import pytest
 
+from sim.inputs.scenario import DAY, DeviceSpec, LinkSpec, Scenario, TlsMode, UserSpec, WorkloadSpec
+from sim.inputs.workload import (
+    Action,
+    ActionKind,
+    Crash,
+    Interval,
+    MessageSpec,
+    SignatureUpdate,
+    Trace,
+)
 from sim.model import Protocol
-from sim.model.run import run, simulate
-from sim.scenario import DAY, DeviceSpec, LinkSpec, Scenario, TlsMode, UserSpec, WorkloadSpec
-from sim.workload import Action, ActionKind, Crash, Interval, MessageSpec, SignatureUpdate, Trace
+from sim.model.simulation import simulate, simulate_with_world
 
 FAST = LinkSpec(1e10, 1e10, 0.1)
 DAYS = (Interval(0.0, DAY),)
@@ -49,7 +57,7 @@ def test_an_infected_copy_that_comes_back_after_a_crash_keeps_counting(
     )
     pol_leave = protocol is Protocol.POP3 and backup is None
     if pol_leave:  # POP3 must find it on the server again to download it again
-        from sim.scenario import Pop3Policy
+        from sim.inputs.scenario import Pop3Policy
 
         dev = DeviceSpec(
             name="a",
@@ -75,7 +83,7 @@ def test_an_infected_copy_that_comes_back_after_a_crash_keeps_counting(
         (),
         (SignatureUpdate(50000.0, (0,)),),
     )
-    result, world = simulate(sc, protocol, trace)
+    result, world = simulate_with_world(sc, protocol, trace)
     reached = world.devices[0].infected_reached[0]
     gap = world.exposure_gap.get((0, 0), 0.0)
     assert result.virus.exposure_device_s == pytest.approx(50000.0 - reached - gap)
@@ -107,7 +115,7 @@ def test_pop3_sent_mail_comes_back_from_a_backup_and_is_lost_without_one() -> No
     trace = Trace(
         sc, (spec,), sent, actions, (DAYS,), (DAYS,), (Crash(20000.0, 0, 10000.0),), (), ()
     )
-    result, world = simulate(sc, Protocol.POP3, trace)
+    result, world = simulate_with_world(sc, Protocol.POP3, trace)
     first, second = (world.mails[s.id].size for s in sent)
     dev = world.devices[0]
     assert dev.sent_bytes == first
@@ -123,7 +131,7 @@ def test_device_series_show_idle_traffic_when_it_happens(protocol: Protocol) -> 
     UIDL and leaving mail on the server, each one downloads the message again and keeps the
     copy) or IDLE re-issues (IMAP, every 24 min) go on all day.  They are counted in closed
     form, but each grid point must show those before it -- not all of them at the end."""
-    from sim.scenario import Pop3Policy
+    from sim.inputs.scenario import Pop3Policy
 
     dev = DeviceSpec(
         name="a", link=FAST, pop3=Pop3Policy(leave_on_server=True, use_uidl=False, leave_days=None)
@@ -136,7 +144,9 @@ def test_device_series_show_idle_traffic_when_it_happens(protocol: Protocol) -> 
         name="series",
     )
     spec = MessageSpec(id=0, user=0, time=3600.0, text_size=300, attachment_size=0, keywords=("k",))
-    result, _ = simulate(sc, protocol, Trace(sc, (spec,), (), (), (DAYS,), (DAYS,), (), (), ()))
+    result, _ = simulate_with_world(
+        sc, protocol, Trace(sc, (spec,), (), (), (DAYS,), (DAYS,), (), (), ())
+    )
     series = result.device_series("u/a")
     wire = series.wire_bytes
     assert all(b > a for a, b in itertools.pairwise(wire[1:]))  # more every hour, from hour 1 on
@@ -163,7 +173,7 @@ def test_mail_that_came_before_a_device_appeared_is_missed_if_it_never_shows(
     )
     spec = MessageSpec(id=0, user=0, time=100.0, text_size=300, attachment_size=0, keywords=("k",))
     trace = Trace(sc, (spec,), (), (), (DAYS, DAYS), (DAYS, (Interval(5000.5, DAY),)), (), (), ())
-    result, _ = simulate(sc, protocol, trace)
+    result, _ = simulate_with_world(sc, protocol, trace)
     b = result.device("u/b")
     assert (b.received_messages, b.missed_messages) == (
         (0, 1) if protocol is Protocol.POP3 else (1, 0)
@@ -174,7 +184,7 @@ def test_lesson4_counts_a_copy_in_the_folder_the_filing_that_took_effect_chose()
     """POP3: device a downloads the message and its user files it into Work; later the user
     tries to file it into Family on device b, which never had it, so nothing happens.  The
     message is meant to be in Work, and a shows it there: that counts."""
-    from sim.experiments import _filed, _in_folder
+    from sim.lessons.experiments import _filed, _in_folder
 
     devs = (
         DeviceSpec(name="a", link=FAST),  # b comes online after a has taken the message
@@ -194,7 +204,7 @@ def test_lesson4_counts_a_copy_in_the_folder_the_filing_that_took_effect_chose()
     )
     later = (Interval(3000.0, DAY),)
     trace = Trace(sc, (spec,), (), acts, (DAYS, later), (DAYS, later), (), (), ())
-    result = run(sc, Protocol.POP3, trace, final_state=True)
+    result = simulate(sc, Protocol.POP3, trace, final_state=True)
     assert result.final is not None and result.final.intent()[0] == ("Work", 0)
     assert dict(_in_folder(result, _filed(trace))) == {"u/a": 1, "u/b": 0}
 
@@ -217,7 +227,7 @@ def test_a_message_arriving_as_a_device_appears_is_one_pair(protocol: Protocol) 
         for i, at in enumerate((100.0, t))
     )
     later = (Interval(t, DAY),)
-    _, world = simulate(
+    _, world = simulate_with_world(
         sc, protocol, Trace(sc, specs, (), (), (DAYS, DAYS), (DAYS, later), (), (), ())
     )
     rec, b = world.rec, world.devices[1]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.metrics import Recorder, share
+from sim.outputs.metrics import Recorder, share
 
 
 def reference_sample(rec: Recorder, k: int) -> None:
@@ -136,7 +136,7 @@ def test_a_lesson_run_is_identical_with_the_reference_sampling(
     days: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A whole model run (both protocols, per-device series) gives the same results."""
-    from sim.experiments import lesson1_where_mail_lives
+    from sim.lessons.experiments import lesson1_where_mail_lives
 
     fast = lesson1_where_mail_lives(days=days, seed=3)
     monkeypatch.setattr(Recorder, "_sample", reference_sample)

@@ -7,16 +7,7 @@ import math
 import pytest
 from exchange_records import exchanges_at
 
-from sim.model import Protocol, run
-from sim.model.timeline import Timeline
-from sim.model.world import phase_of
-from sim.protocol.imap.server import ImapServer
-from sim.protocol.imap_client import SyncMode, connect
-from sim.protocol.pop3 import Pop3Server
-from sim.protocol.pop3_client import PollOptions, poll
-from sim.protocol.profiles import imap_config, pop3_config
-from sim.protocol.store import Store
-from sim.scenario import (
+from sim.inputs.scenario import (
     DAY,
     DeviceSpec,
     LinkSpec,
@@ -25,7 +16,16 @@ from sim.scenario import (
     UserSpec,
     WorkloadSpec,
 )
-from sim.workload import Interval, MessageSpec, Trace, build_message, generate
+from sim.inputs.workload import Interval, MessageSpec, Trace, build_message, generate
+from sim.model import Protocol, simulate
+from sim.model.poll_ticks import Timeline
+from sim.model.world import phase_of
+from sim.protocol.imap.server import ImapServer
+from sim.protocol.imap_client import SyncMode, connect
+from sim.protocol.pop3 import Pop3Server
+from sim.protocol.pop3_client import PollOptions, poll
+from sim.protocol.profiles import imap_config, pop3_config
+from sim.protocol.store import Store
 
 RTT = 0.1
 BW = 1e10  # so fast that transmission time is negligible: times are round trips
@@ -69,7 +69,7 @@ def test_pop3_one_message_bytes_and_delay_from_the_transcripts() -> None:
     tick = tl.next_tick(ARRIVAL)
     ticks = tl.ticks_between(0.0, DAY)
 
-    r = run(sc, Protocol.POP3, trace)
+    r = simulate(sc, Protocol.POP3, trace)
     d = r.device("u/desktop")
     assert d.sessions == ticks
     assert d.empty_polls == ticks - 1
@@ -104,7 +104,7 @@ def test_imap_one_message_pushed_and_fetched_from_the_transcripts() -> None:
     c.idle_start()
     rec = c.take_record()
     rounds = sum(e.round_trips for e in rec.exchanges)
-    r = run(sc, Protocol.IMAP, trace)
+    r = simulate(sc, Protocol.IMAP, trace)
     d = r.device("u/desktop")
     # the push travels half a round trip, then DONE, the two fetches and IDLE again
     assert d.notification_delay.median_s == pytest.approx(
@@ -120,29 +120,29 @@ def test_imap_one_message_pushed_and_fetched_from_the_transcripts() -> None:
 
 
 def test_same_seed_same_result_and_trace_does_not_depend_on_protocol() -> None:
-    from sim.presets import preset
+    from sim.inputs.presets import preset
 
     sc = preset("family", days=2, seed=5)
     t1, t2 = generate(sc), generate(sc)
     assert t1 == t2
-    a = run(sc, Protocol.POP3, t1)
-    b = run(sc, Protocol.POP3, generate(sc))
+    a = simulate(sc, Protocol.POP3, t1)
+    b = simulate(sc, Protocol.POP3, generate(sc))
     assert repr(a) == repr(b)
-    run(sc, Protocol.IMAP, t1)
+    simulate(sc, Protocol.IMAP, t1)
     assert t1 == t2  # the IMAP run did not change the trace
 
 
 def test_bad_protocol_and_foreign_trace_are_refused() -> None:
-    from sim.scenario import ScenarioError
+    from sim.inputs.scenario import ScenarioError
 
     sc, trace = tiny()
     with pytest.raises(ScenarioError, match="protocol"):
-        run(sc, "pop3", trace)  # type: ignore[arg-type]
+        simulate(sc, "pop3", trace)  # type: ignore[arg-type]
     other = Scenario(duration_s=DAY, seed=2)
     with pytest.raises(ScenarioError, match="trace"):
-        run(other, Protocol.POP3, trace)
+        simulate(other, Protocol.POP3, trace)
     with pytest.raises(ScenarioError, match="grid_step_s"):
-        run(sc, Protocol.POP3, trace, grid_step_s=1.0)
+        simulate(sc, Protocol.POP3, trace, grid_step_s=1.0)
 
 
 def test_a_trace_out_of_time_order_is_refused_by_name() -> None:
@@ -150,18 +150,18 @@ def test_a_trace_out_of_time_order_is_refused_by_name() -> None:
     it must be refused, naming the item, not run with an action at the wrong time."""
     import dataclasses
 
-    from sim.presets import preset
-    from sim.scenario import ScenarioError
+    from sim.inputs.presets import preset
+    from sim.inputs.scenario import ScenarioError
 
     sc = preset("family", days=3, seed=1)
     tr = generate(sc)
     late = dataclasses.replace(tr.actions[0], time=tr.actions[5].time + 1.0)
     bad = dataclasses.replace(tr, actions=(late, *tr.actions[1:]))
     with pytest.raises(ScenarioError, match=r"trace\.actions\[1\]\.time"):
-        run(sc, Protocol.IMAP, bad)
+        simulate(sc, Protocol.IMAP, bad)
     swapped = dataclasses.replace(tr, messages=(tr.messages[1], tr.messages[0], *tr.messages[2:]))
     with pytest.raises(ScenarioError, match=r"trace\.messages\[1\]\.time"):
-        run(sc, Protocol.POP3, swapped)
+        simulate(sc, Protocol.POP3, swapped)
     same_time = dataclasses.replace(
         tr,
         messages=(
@@ -171,8 +171,8 @@ def test_a_trace_out_of_time_order_is_refused_by_name() -> None:
         ),
     )
     with pytest.raises(ScenarioError, match=r"trace\.messages\[0\]\.id"):
-        run(sc, Protocol.POP3, same_time)
-    assert run(sc, Protocol.POP3, tr).events > 0  # the generated trace itself is fine
+        simulate(sc, Protocol.POP3, same_time)
+    assert simulate(sc, Protocol.POP3, tr).events > 0  # the generated trace itself is fine
 
 
 def test_pop3_lock_conflict_refuses_the_second_session() -> None:
@@ -189,7 +189,7 @@ def test_pop3_lock_conflict_refuses_the_second_session() -> None:
     )
     day = (Interval(0.0, DAY),)
     tr = Trace(sc2, trace.messages, (), (), (day, day), (day, day), (), (), ())
-    r = run(sc2, Protocol.POP3, tr)
+    r = simulate(sc2, Protocol.POP3, tr)
     got = [d.received_messages for d in r.devices]
     assert sorted(got) == [0, 1]  # one downloads and deletes, the other never sees it
     assert sum(d.missed_messages for d in r.devices) == 1
@@ -203,15 +203,15 @@ def test_quarantined_mail_is_counted_lost_to_quarantine(protocol: Protocol) -> N
     (the IMAP client used to take the cleared intent for a delete)."""
     import dataclasses
 
-    from sim.model.run import simulate
-    from sim.presets import preset
-    from sim.results import LossReason
+    from sim.inputs.presets import preset
+    from sim.model.simulation import simulate_with_world
+    from sim.outputs.results import LossReason
 
     sc = preset("family", days=30, seed=2)
     sc = dataclasses.replace(
         sc, workload=dataclasses.replace(sc.workload, infected_share=0.2, zero_day_share=1.0)
     )
-    r, w = simulate(sc, protocol)
+    r, w = simulate_with_world(sc, protocol)
     gone = [mid for mid in w.delivered if not w.on_server(mid) and w.copies[mid] <= 0]
     quarantined = sum(1 for mid in gone if mid in w.quarantined)
     lost = dict(r.conservation.lost)
@@ -225,8 +225,8 @@ def test_reading_a_message_fetched_headers_only_costs_one_fetch(idle: bool) -> N
     """Opening a message whose body is not on the device is ``UID FETCH uid (BODY[1])``: the
     server sets \\Seen and says so in the reply, so the client sends no STORE after it; an
     idling client wraps it in DONE ... IDLE, a polling one sends it as it is."""
-    from sim.scenario import FetchMode, ImapPolicy
-    from sim.workload import Action, ActionKind
+    from sim.inputs.scenario import FetchMode, ImapPolicy
+    from sim.inputs.workload import Action, ActionKind
 
     pol = ImapPolicy(idle=idle, fetch_mode=FetchMode.BODIES_ON_OPEN, poll_interval_s=600.0)
     dev = DeviceSpec(name="a", link=LinkSpec(BW, BW, RTT), imap=pol)
@@ -244,7 +244,7 @@ def test_reading_a_message_fetched_headers_only_costs_one_fetch(idle: bool) -> N
     trace = Trace(
         sc, (spec,), (), (Action(5000.0, 0, 0, ActionKind.READ, 0),), (day,), (day,), (), (), ()
     )
-    r = run(sc, Protocol.IMAP, trace, record_events=True)
+    r = simulate(sc, Protocol.IMAP, trace, record_events=True)
     charged = [
         (sum(e.protocol_up), sum(e.protocol_down), e.round_trips)
         for e in exchanges_at(r, "u/a", 5000.0)

@@ -6,18 +6,18 @@ import random
 
 import pytest
 
+from sim.inputs.network import Link
+from sim.inputs.scenario import LinkSpec, TlsMode
 from sim.model.imap_costs import ImapCosts, _config, flag_names
 from sim.model.pop3_costs import Pop3Costs, digits, engine_poll
 from sim.model.state import structure_len
-from sim.model.wire import session_wire
-from sim.network import Link
+from sim.model.wire_cost import session_wire
 from sim.protocol.imap.server import ImapServer
 from sim.protocol.imap_client import SyncMode, connect
 from sim.protocol.message import Attachment, synthesize
 from sim.protocol.outbox import Counts
 from sim.protocol.pop3_client import LeavePolicy
 from sim.protocol.store import Store
-from sim.scenario import LinkSpec, TlsMode
 
 
 @pytest.mark.parametrize("profile", ["dovecot", "rfc"])
@@ -243,10 +243,10 @@ def test_imap_flag_resync_and_search_listings_equal_engine_runs(n: int) -> None:
 
 def test_fast_message_sizes_equal_the_message_model() -> None:
     """Mail sizes (kinds, parts, BODYSTRUCTURE length) agree with the Message they stand for."""
+    from sim.inputs.presets import preset
+    from sim.inputs.workload import build_message, generate
     from sim.model.state import mail_of
-    from sim.presets import preset
     from sim.protocol.message import ByteKind
-    from sim.workload import build_message, generate
 
     for seed in (1, 2):
         sc = preset("family", days=3, seed=seed)
@@ -345,9 +345,9 @@ def test_an_exchange_on_an_open_connection_books_no_close() -> None:
     """A keepalive on a kept-open implicit-TLS connection costs its record, its segment and
     the device's pure ACK back (nothing else goes back to carry it), not a TLS close_notify
     and a TCP teardown: those come once per connection."""
-    from sim.model.wire import WireCalc
-    from sim.network import TCP_ASSUMPTIONS as TCP
-    from sim.network import TLS_ASSUMPTIONS as TLS
+    from sim.inputs.network import TCP_ASSUMPTIONS as TCP
+    from sim.inputs.network import TLS_ASSUMPTIONS as TLS
+    from sim.model.wire_cost import WireCalc
 
     link = LinkSpec(down_Bps=1e6, up_Bps=1e6, rtt_s=0.05)
     calc = WireCalc(link, TlsMode.IMPLICIT)

@@ -12,12 +12,12 @@ import dataclasses
 import pytest
 from exchange_records import octets_at
 
-from sim.model import Protocol, run
+from sim.inputs.presets import preset
+from sim.inputs.scenario import Scenario
+from sim.model import Protocol, simulate
 from sim.model.imap_costs import _FILLER
 from sim.model.modseq import ModseqBook
-from sim.presets import preset
 from sim.protocol.store import Account, Store
-from sim.scenario import Scenario
 
 
 def with_qresync(sc: Scenario, on: bool = True, only: str | None = None) -> Scenario:
@@ -119,7 +119,7 @@ def test_modseqs_follow_the_engine_store(
             sc.workload, delete_per_day=10.0, file_per_day=6.0, flag_per_day=5.0
         ),
     )
-    run(sc, Protocol.IMAP)
+    simulate(sc, Protocol.IMAP)
     assert min(mirror.checked.values()) > 5, mirror.checked
 
 
@@ -127,7 +127,7 @@ def test_qresync_changes_framing_only_and_saves_it_on_reconnects() -> None:
     """Same trace, same messages fetched: the content octets are equal, and a device that
     reconnects often (the traveller's phone) spends far less on resync framing."""
     sc = preset("traveller", days=14, seed=5)
-    plain, quick = run(sc, Protocol.IMAP), run(with_qresync(sc), Protocol.IMAP)
+    plain, quick = simulate(sc, Protocol.IMAP), simulate(with_qresync(sc), Protocol.IMAP)
     for a, b in zip(plain.devices, quick.devices):
         assert (a.down.header, a.down.body, a.down.attachment) == (
             b.down.header,
@@ -145,7 +145,7 @@ def test_qresync_changes_framing_only_and_saves_it_on_reconnects() -> None:
     a, b = plain.device(f"{sc.users[0].name}/{phone}"), quick.device(f"{sc.users[0].name}/{phone}")
     assert b.down.framing < 0.6 * a.down.framing
     # POP3 has no QRESYNC: its run is untouched by the parameter
-    assert run(sc, Protocol.POP3) == run(with_qresync(sc), Protocol.POP3)
+    assert simulate(sc, Protocol.POP3) == simulate(with_qresync(sc), Protocol.POP3)
 
 
 def test_mixed_clients_share_one_server_numbering() -> None:
@@ -154,7 +154,7 @@ def test_mixed_clients_share_one_server_numbering() -> None:
     sc = preset("family", days=7, seed=4)
     phone = sc.users[0].devices[0].name
     mixed = with_qresync(sc, only=phone)
-    plain, quick = run(sc, Protocol.IMAP), run(mixed, Protocol.IMAP)
+    plain, quick = simulate(sc, Protocol.IMAP), simulate(mixed, Protocol.IMAP)
     for a, b in zip(plain.devices, quick.devices):
         if a.device.endswith("/" + phone):
             assert b.down.framing < a.down.framing
@@ -167,12 +167,20 @@ def test_a_qresync_reconnect_costs_what_the_engine_sends() -> None:
     flags one message and deletes another.  Every octet a's reconnect pays equals a real client
     doing the same against the engine: ENABLE QRESYNC, SELECT INBOX (QRESYNC (1 1)) answered with
     VANISHED (EARLIER) and the changed lines, the new message's header and body, IDLE."""
+    from sim.inputs.network import TCP_ASSUMPTIONS
+    from sim.inputs.scenario import (
+        DAY,
+        DeviceSpec,
+        ImapPolicy,
+        LinkSpec,
+        TlsMode,
+        UserSpec,
+        WorkloadSpec,
+    )
+    from sim.inputs.workload import Action, ActionKind, Interval, MessageSpec, Trace, build_message
     from sim.model.imap_costs import _config
-    from sim.network import TCP_ASSUMPTIONS
     from sim.protocol.imap.server import ImapServer
     from sim.protocol.imap_client import SyncMode, connect
-    from sim.scenario import DAY, DeviceSpec, ImapPolicy, LinkSpec, TlsMode, UserSpec, WorkloadSpec
-    from sim.workload import Action, ActionKind, Interval, MessageSpec, Trace, build_message
 
     q = ImapPolicy(qresync=True)
     devs = (
@@ -197,7 +205,7 @@ def test_a_qresync_reconnect_costs_what_the_engine_sends() -> None:
     day = (Interval(0.0, DAY),)
     trace = Trace(sc, specs, (), actions, (day, day), (a_online, day), (), (), ())
 
-    model = octets_at(run(sc, Protocol.IMAP, trace, record_events=True), "u/a", 3000.0)
+    model = octets_at(simulate(sc, Protocol.IMAP, trace, record_events=True), "u/a", 3000.0)
 
     store = Store()
     box = store.add_account("user", "secret").inbox

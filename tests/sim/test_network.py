@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import sim.network as N
-from sim.network import (
+import sim.inputs.network as N
+from sim.inputs.network import (
     TCP_ASSUMPTIONS,
     TLS_ASSUMPTIONS,
     Direction,
@@ -21,9 +21,9 @@ from sim.network import (
     segments,
     session_cost,
 )
+from sim.inputs.scenario import LinkSpec, TlsMode
 from sim.protocol.outbox import Counts
 from sim.protocol.session import Exchange, SessionRecord
-from sim.scenario import LinkSpec, TlsMode
 
 # A slow link with round numbers so that every figure below can be checked by hand.
 SLOW = LinkSpec(down_Bps=2000.0, up_Bps=1000.0, rtt_s=0.1)

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from sim.model import Protocol, run
-from sim.presets import preset
-from sim.workload import generate
+from sim.inputs.presets import preset
+from sim.inputs.workload import generate
+from sim.model import Protocol, simulate
 
 
 @pytest.fixture(scope="module")
 def family() -> dict[Protocol, object]:
     sc = preset("family", days=7, seed=1)
     trace = generate(sc)
-    return {p: run(sc, p, trace) for p in Protocol}
+    return {p: simulate(sc, p, trace) for p in Protocol}
 
 
 def test_every_pair_is_counted_once_under_both_protocols(family) -> None:  # type: ignore[no-untyped-def]

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-import sim.results as R
-from sim.model import Protocol, run
-from sim.presets import preset
-from sim.scenario import ImapPolicy, Scenario, UserSpec
-from sim.workload import generate
+import sim.outputs.results as R
+from sim.inputs.presets import preset
+from sim.inputs.scenario import ImapPolicy, Scenario, UserSpec
+from sim.inputs.workload import generate
+from sim.model import Protocol, simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_MODULE = ROOT / "sim" / "scenario.py"
@@ -25,7 +25,7 @@ SPEC_MODULE = ROOT / "sim" / "scenario.py"
 
 def _spec_classes() -> list[type]:
     """Scenario and every dataclass it is built from (recursively, through field types)."""
-    import sim.scenario as S
+    import sim.inputs.scenario as S
 
     return [
         obj
@@ -119,7 +119,7 @@ def _with_chunk(sc: Scenario, chunk: int) -> Scenario:
 def test_smaller_imap_chunks_cost_more_commands_for_the_same_attachment_octets() -> None:
     base = preset("family", days=14, seed=3)
     small = _with_chunk(base, 4096)
-    a, b = run(base, Protocol.IMAP), run(small, Protocol.IMAP, generate(small))
+    a, b = simulate(base, Protocol.IMAP), simulate(small, Protocol.IMAP, generate(small))
     up_a = sum(d.up.framing for d in a.devices)
     up_b = sum(d.up.framing for d in b.devices)
     att_a = sum(d.down.attachment for d in a.devices)
@@ -128,7 +128,7 @@ def test_smaller_imap_chunks_cost_more_commands_for_the_same_attachment_octets()
     assert up_b > up_a  # one "UID FETCH uid (BODY.PEEK[2]<origin.4096>)" per 4 KiB
     assert b.summary.connection_time_s == pytest.approx(a.summary.connection_time_s, rel=0.05)
     # POP3 has no partial fetch: the parameter leaves its run alone
-    assert run(base, Protocol.POP3) == run(small, Protocol.POP3, generate(small))
+    assert simulate(base, Protocol.POP3) == simulate(small, Protocol.POP3, generate(small))
 
 
 def test_storage_capacity_and_metered_bytes_come_from_the_device_specs() -> None:
@@ -137,7 +137,7 @@ def test_storage_capacity_and_metered_bytes_come_from_the_device_specs() -> None
     metered = {name for name, d in specs.items() if d.link.metered}
     assert metered and len(metered) < len(specs)  # the phone, not the laptop
     for proto in Protocol:
-        r = run(sc, proto)
+        r = simulate(sc, proto)
         for d in r.devices:
             assert d.storage_capacity_bytes == specs[d.device].storage_bytes
             assert d.metered == (d.device in metered)

@@ -12,11 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.model import Protocol
-from sim.model.run import simulate
-from sim.model.timeline import Timeline
-from sim.model.world import World, phase_of
-from sim.scenario import (
+from sim.inputs.scenario import (
     DAY,
     DeviceSpec,
     LinkSpec,
@@ -26,7 +22,11 @@ from sim.scenario import (
     UserSpec,
     WorkloadSpec,
 )
-from sim.workload import Action, ActionKind, Crash, Interval, MessageSpec, Trace
+from sim.inputs.workload import Action, ActionKind, Crash, Interval, MessageSpec, Trace
+from sim.model import Protocol
+from sim.model.poll_ticks import Timeline
+from sim.model.simulation import simulate_with_world
+from sim.model.world import World, phase_of
 
 FAST = LinkSpec(1e10, 1e10, 0.01)
 
@@ -62,7 +62,7 @@ def _run(
 
     World.server_remove = spy  # type: ignore[method-assign]
     try:
-        result, world = simulate(sc, Protocol.POP3, trace)
+        result, world = simulate_with_world(sc, Protocol.POP3, trace)
     finally:
         World.server_remove = orig  # type: ignore[method-assign]
     return result, world, removed

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sim import defaults as D
-from sim.presets import CAMPUS_USERS, device, laptop, phone, preset, preset_names
-from sim.scenario import DAY, DeviceKind, Scenario, ScenarioError, TlsMode
+from sim.inputs import defaults as D
+from sim.inputs.presets import CAMPUS_USERS, device, laptop, phone, preset, preset_names
+from sim.inputs.scenario import DAY, DeviceKind, Scenario, ScenarioError, TlsMode
 
 
 def test_names() -> None:

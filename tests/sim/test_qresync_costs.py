@@ -10,13 +10,13 @@ import random
 
 import pytest
 
-from sim.metrics import FLAG_NAMES
+from sim.inputs.scenario import TlsMode
 from sim.model.imap_costs import _FILLER, ImapCosts, _config, flag_names
+from sim.outputs.metrics import FLAG_NAMES
 from sim.protocol.imap.server import ImapServer
 from sim.protocol.imap_client import ImapClient, SyncMode, connect
 from sim.protocol.message import Attachment, synthesize
 from sim.protocol.store import Mailbox, Store, StoredMessage
-from sim.scenario import TlsMode
 
 
 def _bits(stored: StoredMessage) -> int:

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import scenario as S
-from sim.scenario import (
+from sim.inputs import scenario as S
+from sim.inputs.scenario import (
     RANGES,
     SPEC_CLASSES,
     CrashSpec,

@@ -10,10 +10,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.model import Protocol, run
-from sim.presets import laptop, phone
-from sim.scenario import DAY, OnlinePattern, Scenario, ServerProfileName, UserSpec, WorkloadSpec
-from sim.workload import generate
+from sim.inputs.presets import laptop, phone
+from sim.inputs.scenario import (
+    DAY,
+    OnlinePattern,
+    Scenario,
+    ServerProfileName,
+    UserSpec,
+    WorkloadSpec,
+)
+from sim.inputs.workload import generate
+from sim.model import Protocol, simulate
 
 # the default number of hypothesis examples is 100: this test asks for five times as many, on
 # scenarios small enough (one user, two devices, a day or two) to run in a few ms each
@@ -52,7 +59,7 @@ def search_scenarios(draw: st.DrawFn) -> Scenario:
 def test_recall_never_exceeds_one(sc: Scenario) -> None:
     trace = generate(sc)
     for proto in Protocol:
-        for s in run(sc, proto, trace).searches:
+        for s in simulate(sc, proto, trace).searches:
             assert 0 <= s.found <= s.relevant or (s.relevant == 0 and s.found == 0), s
             assert 0.0 <= s.recall_share <= 1.0, s
 
@@ -79,7 +86,7 @@ def test_a_hit_deleted_on_an_offline_device_is_not_found() -> None:
         name="search",
         server_profile=ServerProfileName.RFC,
     )  # the octets below: the RFC texts'
-    r = run(sc, Protocol.IMAP)
+    r = simulate(sc, Protocol.IMAP)
     (s,) = [s for s in r.searches if abs(s.time_s - 62924.0188) < 1e-3]
     assert (s.device, s.query, s.on_server) == ("u/laptop", "topic0000", True)
     assert (s.found, s.relevant, s.recall_share) == (3, 3, 1.0)

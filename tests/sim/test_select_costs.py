@@ -12,15 +12,15 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.metrics import SEEN
+from sim.inputs.presets import laptop, phone
+from sim.inputs.scenario import DAY, ImapPolicy, Scenario, TlsMode, UserSpec, WorkloadSpec
 from sim.model import Protocol
 from sim.model.imap_costs import _FILLER, ImapCosts, _config, flag_names
-from sim.model.run import simulate
-from sim.presets import laptop, phone
+from sim.model.simulation import simulate_with_world
+from sim.outputs.metrics import SEEN
 from sim.protocol.imap.server import ImapServer
 from sim.protocol.imap_client import connect
 from sim.protocol.store import Store
-from sim.scenario import DAY, ImapPolicy, Scenario, TlsMode, UserSpec, WorkloadSpec
 
 # sizes around the digit boundaries of EXISTS and of the first unseen message's number
 SIZES = (0, 1, 2, 9, 10, 11, 99, 100, 104)
@@ -116,7 +116,7 @@ def test_the_models_first_unseen_tally_equals_a_scan(seed: int, idle: bool, per_
         seed=seed,
         name="unseen",
     )
-    _, world = simulate(sc, Protocol.IMAP)
+    _, world = simulate_with_world(sc, Protocol.IMAP)
     for user in world.users:
         for folder, uids in user.boxes.items():
             flags = [user.where[user.box_mid[folder][u]][1] for u in uids]

@@ -1,4 +1,4 @@
-"""Sharding a run by user (sim.shard): the merged result is one run's, byte for byte."""
+"""Sharding a run by user (sim.model.shards): the merged result is one run's, byte for byte."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.model import Protocol, run
-from sim.presets import preset
-from sim.results import Result, to_jsonable
-from sim.scenario import CrashSpec, Scenario, ScenarioError
-from sim.shard import (
+from sim.inputs.presets import preset
+from sim.inputs.scenario import CrashSpec, Scenario, ScenarioError
+from sim.inputs.workload import Trace, generate
+from sim.model import Protocol, simulate
+from sim.model.shards import (
     Part,
     _context,
     _server_peak,
@@ -33,7 +33,7 @@ from sim.shard import (
     split_users,
     storage_steps,
 )
-from sim.workload import Trace, generate
+from sim.outputs.results import Result, to_jsonable
 
 USERS = 5
 
@@ -64,7 +64,7 @@ def _json(r: Result) -> str:
 @cache
 def _whole(protocol: Protocol, series: bool) -> str:
     sc, tr = _case()
-    return _json(run(sc, protocol, tr, device_series=series))
+    return _json(simulate(sc, protocol, tr, device_series=series))
 
 
 def test_the_case_has_every_server_wide_event() -> None:
@@ -234,4 +234,4 @@ def test_local_workers_fork_from_a_server_that_has_imported_the_model() -> None:
     assert ctx.get_start_method() == "forkserver"
     from multiprocessing import forkserver
 
-    assert "sim.shard" in forkserver._forkserver._preload_modules
+    assert "sim.model.shards" in forkserver._forkserver._preload_modules

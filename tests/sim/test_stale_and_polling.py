@@ -15,15 +15,7 @@ from typing import Any
 import pytest
 from exchange_records import octets_at
 
-from sim.model import Protocol
-from sim.model.imap_costs import _config
-from sim.model.run import simulate
-from sim.model.world import World
-from sim.protocol.imap.server import ImapServer
-from sim.protocol.imap_client import ImapClient, connect
-from sim.protocol.store import Store
-from sim.results import Result
-from sim.scenario import (
+from sim.inputs.scenario import (
     DAY,
     DeviceSpec,
     ImapPolicy,
@@ -33,7 +25,15 @@ from sim.scenario import (
     UserSpec,
     WorkloadSpec,
 )
-from sim.workload import Action, ActionKind, Interval, MessageSpec, Trace, build_message
+from sim.inputs.workload import Action, ActionKind, Interval, MessageSpec, Trace, build_message
+from sim.model import Protocol
+from sim.model.imap_costs import _config
+from sim.model.simulation import simulate_with_world
+from sim.model.world import World
+from sim.outputs.results import Result
+from sim.protocol.imap.server import ImapServer
+from sim.protocol.imap_client import ImapClient, connect
+from sim.protocol.store import Store
 
 FAST = LinkSpec(1e10, 1e10, 0.1)
 POLL = ImapPolicy(idle=False, poll_interval_s=300.0)  # ticks at 300 s, 600 s, 900 s ...
@@ -83,7 +83,7 @@ def _scenario(
 
 def _run(sc: Scenario, trace: Trace) -> tuple[Result, World]:
     """The IMAP run of ``trace``, with its event records (what each device exchanged)."""
-    return simulate(sc, Protocol.IMAP, trace, record_events=True)
+    return simulate_with_world(sc, Protocol.IMAP, trace, record_events=True)
 
 
 def _sessions(sc: Scenario, trace: Trace, *folders: str) -> tuple[Any, ImapClient, ImapClient]:
@@ -203,7 +203,7 @@ def test_an_offline_change_to_a_message_moved_meanwhile_changes_nothing() -> Non
     )
     online = ((Interval(0.0, 650.0), Interval(800.0, DAY)), ALWAYS)
     sc, trace = _scenario((IDLE, IDLE), acts, online=online)
-    _, world = simulate(sc, Protocol.IMAP, trace)
+    _, world = simulate_with_world(sc, Protocol.IMAP, trace)
     assert world.users[0].where[0] == ("Work", 0)
     assert world.devices[0].local[0].state() == ("Work", 0)
     assert world.intent[0] == ("INBOX", 4)  # the latest action's result, as a showed it
@@ -221,7 +221,7 @@ def test_a_change_to_a_message_deleted_elsewhere_is_a_conflict_the_metric_shows(
     )
     online = ((Interval(0.0, 600.0), Interval(800.0, DAY)), ALWAYS)
     sc, trace = _scenario((IDLE, IDLE), acts, online=online)
-    result, world = simulate(sc, Protocol.IMAP, trace)
+    result, world = simulate_with_world(sc, Protocol.IMAP, trace)
     assert world.intent[0] == ("Work", 4)
     assert world.copies[0] == 0 and 0 not in world.users[0].where
     assert result.consistency_share[-1] == pytest.approx(4 / 6)  # 2 of 6 pairs: message 0

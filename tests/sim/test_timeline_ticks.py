@@ -7,7 +7,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model.timeline import Timeline
+from sim.model.poll_ticks import Timeline
 
 
 def _timeline(bounds: list[float], interval: float, phase: float) -> Timeline:

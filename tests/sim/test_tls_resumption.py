@@ -9,13 +9,13 @@ import dataclasses
 
 import pytest
 
-from sim.model import Protocol, run
-from sim.model.wire import WireCalc, session_wire
-from sim.network import TLS_ASSUMPTIONS, Link
-from sim.presets import preset
+from sim.inputs.network import TLS_ASSUMPTIONS, Link
+from sim.inputs.presets import preset
+from sim.inputs.scenario import LinkSpec, Scenario, ScenarioError, TlsMode
+from sim.model import Protocol, simulate
+from sim.model.wire_cost import WireCalc, session_wire
 from sim.protocol.outbox import Counts
 from sim.protocol.session import Exchange, SessionRecord
-from sim.scenario import LinkSpec, Scenario, ScenarioError, TlsMode
 
 LINK = LinkSpec(down_Bps=250_000.0, up_Bps=62_500.0, rtt_s=0.1)
 SAVED = 3507  # full 4 581 - resumed 1 074 handshake octets
@@ -127,7 +127,7 @@ def runs() -> dict[tuple[TlsMode, bool, Protocol], object]:
         for resumed in (False, True):
             sc = preset("family", days=2, seed=3, tls=tls, tls_resumption=resumed)
             for proto in Protocol:
-                out[tls, resumed, proto] = run(sc, proto)
+                out[tls, resumed, proto] = simulate(sc, proto)
     return out
 
 
@@ -162,4 +162,4 @@ def test_off_is_exactly_the_scenario_without_the_field() -> None:
     sc = preset("single", days=1, seed=2)
     off = dataclasses.replace(sc, tls_resumption=False)
     assert off == sc
-    assert repr(run(sc, Protocol.POP3)) == repr(run(off, Protocol.POP3))
+    assert repr(simulate(sc, Protocol.POP3)) == repr(simulate(off, Protocol.POP3))

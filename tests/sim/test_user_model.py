@@ -13,10 +13,8 @@ import math
 
 import pytest
 
-from sim.model import Protocol
-from sim.model.run import simulate
-from sim.presets import preset
-from sim.scenario import (
+from sim.inputs.presets import preset
+from sim.inputs.scenario import (
     DAY,
     AttachmentPolicy,
     DeviceSpec,
@@ -31,7 +29,9 @@ from sim.scenario import (
     WorkloadSpec,
     field_range,
 )
-from sim.workload import Action, ActionKind, Interval, MessageSpec, Trace, generate
+from sim.inputs.workload import Action, ActionKind, Interval, MessageSpec, Trace, generate
+from sim.model import Protocol
+from sim.model.simulation import simulate_with_world
 
 OPEN = ActionKind.OPEN_ATTACHMENT
 READ = ActionKind.READ
@@ -141,7 +141,7 @@ def _one(
     )
     actions = tuple(Action(100.0 * (i + 1), 0, 0, k, 0) for i, k in enumerate(kinds))
     trace = Trace(sc, (msg,), (), actions, (ALWAYS,), (online,), (), (), ())
-    result, world = simulate(sc, protocol, trace)
+    result, world = simulate_with_world(sc, protocol, trace)
     return result.device("u/d"), world.devices[0].local.get(0), world.mails[0]
 
 
@@ -227,7 +227,7 @@ def test_no_attachment_opened_means_no_attachment_octets_on_demand(fetch: FetchM
     none = dataclasses.replace(sc, workload=work, users=users)
     some = dataclasses.replace(none, workload=dataclasses.replace(work, attachment_open_share=1.0))
     for scenario, opened in ((none, False), (some, True)):
-        result, _ = simulate(scenario, Protocol.IMAP)
+        result, _ = simulate_with_world(scenario, Protocol.IMAP)
         octets = sum(d.down.attachment for d in result.devices)
         assert (octets > 0) == opened
 

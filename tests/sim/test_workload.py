@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import sim.workload as W
-from sim.presets import preset
-from sim.scenario import (
+import sim.inputs.workload as W
+from sim.inputs.presets import preset
+from sim.inputs.scenario import (
     DAY,
     AttachmentPolicy,
     CrashSpec,
@@ -30,7 +30,7 @@ from sim.scenario import (
     UserSpec,
     WorkloadSpec,
 )
-from sim.workload import ActionKind, Interval, Trace, generate, keyword, stream
+from sim.inputs.workload import ActionKind, Interval, Trace, generate, keyword, stream
 
 FAMILY = preset("family", seed=5)
 
@@ -419,7 +419,7 @@ def test_random_scenarios_give_valid_repeatable_traces(seed, rate, days, read, d
 
 def test_both_runs_reuse_one_trace_object(monkeypatch: pytest.MonkeyPatch) -> None:
     """A POP3 and an IMAP run given the trace never generate another (common random numbers)."""
-    run_mod = pytest.importorskip("sim.model.run")
+    run_mod = pytest.importorskip("sim.model.simulation")
     sc = preset("single", seed=3, days=1)
     trace = generate(sc)
 
@@ -428,5 +428,5 @@ def test_both_runs_reuse_one_trace_object(monkeypatch: pytest.MonkeyPatch) -> No
 
     monkeypatch.setattr(run_mod, "generate", no_second_trace)
     for proto in run_mod.Protocol:
-        run_mod.run(sc, proto, trace)
+        run_mod.simulate(sc, proto, trace)
     assert generate(sc) == trace  # and the runs left it as it was

@@ -43,8 +43,8 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .protocol.outbox import Counts
-from .protocol.session import Exchange, SessionRecord
+from ..protocol.outbox import Counts
+from ..protocol.session import Exchange, SessionRecord
 from .scenario import LinkSpec, TlsMode
 
 # -- assumptions -----------------------------------------------------------------------------------

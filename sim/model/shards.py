@@ -3,7 +3,7 @@
 Theory of operation
 -------------------
 Users do not share state in the model: each has their own mailbox, devices and random streams
-(``sim.workload.stream`` is per user and per device, seeded from the scenario seed), and no
+(``sim.inputs.workload.stream`` is per user and per device, seeded from the scenario seed), and no
 operation of one user reads another user's state.  What is server-wide -- replica disk failures
 and repairs, signature updates -- is in the trace, which every shard generates whole from the
 seed, so each shard sees the same server-wide events at the same times.
@@ -19,7 +19,7 @@ replies a user makes takes their whole action stream (device picks, targets, del
 generator).  All a shard could skip is the other users' message sizes and keywords, a part of
 drawing the arrivals (campus, 10 days: 0.75 of the trace's 3 CPU seconds, whose arrival times
 and infections every shard needs), against about 30 s of model per shard.  It returns a :class:`Part` per
-protocol, which :func:`merge` combines into the :class:`~sim.results.Result` one run would give,
+protocol, which :func:`merge` combines into the :class:`~sim.outputs.results.Result` one run would give,
 field for field:
 
 * counts and byte totals add; per-device rows go in the scenario's device order;
@@ -37,7 +37,7 @@ field for field:
 in local processes (:class:`concurrent.futures.ProcessPoolExecutor`, forked from a clean
 ``forkserver`` that has imported this module, or spawned where there is none) or on a Dask
 distributed cluster (the optional ``dask`` extra); ``workers=1`` runs in this process,
-unsharded (:func:`sim.model.run` itself).
+unsharded (:func:`sim.model.simulate` itself).
 """
 
 from __future__ import annotations
@@ -55,15 +55,15 @@ from itertools import chain
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from .access import Protocol
-from .metrics import Recorder, mean_finite, share
-from .model.run import SERIES_DEVICE_LIMIT, drive, exposure_terms, result_of, run
-from .model.sizes import fast_mails
-from .model.state import Mail, MailId, ServerUser
-from .model.world import World
-from .results import Conservation, Delay, DeviceSummary, LossReason, Result, Summary, Virus
-from .scenario import Scenario, ScenarioError
-from .workload import SignatureUpdate, Trace, generate
+from ..inputs.access import Protocol
+from ..inputs.scenario import Scenario, ScenarioError
+from ..inputs.workload import SignatureUpdate, Trace, generate
+from ..outputs.metrics import Recorder, mean_finite, share
+from ..outputs.results import Conservation, Delay, DeviceSummary, LossReason, Result, Summary, Virus
+from .simulation import SERIES_DEVICE_LIMIT, drive, exposure_terms, result_of, simulate
+from .sizes import fast_mails
+from .state import Mail, MailId, ServerUser
+from .world import World
 
 MAX_WORKERS = 512
 # below this many users a run is too short to be worth the processes (campus has 500)
@@ -295,7 +295,7 @@ def _part(
     import gc
 
     was = gc.isenabled()
-    gc.disable()  # as sim.model.run does: millions of acyclic records
+    gc.disable()  # as sim.model.simulation does: millions of acyclic records
     try:
         w = _ShardWorld(scenario, trace, grid_step_s, keep, mails, lo, hi)
         mine = w.devices[lo:hi]
@@ -444,16 +444,16 @@ def storage_steps(times: array, users: array, deltas: array) -> tuple[array, arr
     while k < n:
         i = order[k]
         t = times[i]
-        run = high = deltas[i]
+        simulate = high = deltas[i]
         k += 1
         while k < n and times[order[k]] == t:
-            run += deltas[order[k]]
-            if run > high:
-                high = run
+            simulate += deltas[order[k]]
+            if simulate > high:
+                high = simulate
             k += 1
         out_t.append(t)
         out_high.append(high)
-        out_net.append(run)
+        out_net.append(simulate)
     return out_t, out_high, out_net
 
 
@@ -710,7 +710,7 @@ def run_many(
                     progress((k + frac) / len(protocols))
 
             out.append(
-                run(
+                simulate(
                     scenario,
                     proto,
                     trace,

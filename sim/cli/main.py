@@ -37,11 +37,11 @@ PROG = "python -m sim"
 
 #: Command name -> the module whose ``register()`` adds it, in ``--help`` order.
 SUBCOMMANDS: dict[str, str] = {
-    "serve": "sim.live",
-    "transcript": "sim.transcript",
-    "compare": "sim.cli_compare",  # simulation
-    "bench": "sim.bench",  # simulation
-    "lesson": "sim.cli_lesson",  # simulation: a lesson's experiment, every number it shows
+    "serve": "sim.live.loopback",
+    "transcript": "sim.live.transcript",
+    "compare": "sim.cli.compare",  # simulation
+    "bench": "sim.cli.model_bench",  # simulation
+    "lesson": "sim.cli.lesson",  # simulation: a lesson's experiment, every number it shows
 }
 
 EXIT_USAGE = 2

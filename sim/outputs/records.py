@@ -1,8 +1,8 @@
-"""What happened in a run, one immutable record per event (opt-in: ``run(..., record_events=True)``).
+"""What happened in a run, one immutable record per event (opt-in: ``simulate(..., record_events=True)``).
 
 Theory of operation
 -------------------
-A :class:`~sim.results.Result` holds totals and time series; these records hold the run itself:
+A :class:`~sim.outputs.results.Result` holds totals and time series; these records hold the run itself:
 every exchange a device had with the server (a session opened, a push received, an IDLE re-issue,
 the commands of a user's action...) with its bytes on the wire and round trips, and the client
 events that carry no bytes (a crash, a restore from a backup).  Figures that show events (the

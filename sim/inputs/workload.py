@@ -2,7 +2,7 @@
 
 Theory of operation
 -------------------
-Common random numbers: :func:`generate` turns a :class:`~sim.scenario.Scenario` (which has no
+Common random numbers: :func:`generate` turns a :class:`~sim.inputs.scenario.Scenario` (which has no
 protocol field) into a frozen :class:`Trace` -- message arrivals, the user's actions with device
 and time, when each device is in use and online, crashes, replica disk failures and signature
 updates.  The POP3 run and the IMAP run of one scenario consume the same trace, so every difference
@@ -54,7 +54,7 @@ from functools import cached_property
 from itertools import accumulate
 from operator import itemgetter
 
-from .protocol.message import Attachment, Message, synthesize
+from ..protocol.message import Attachment, Message, synthesize
 from .scenario import DAY, START, YEAR, DeviceSpec, Scenario, WorkloadSpec
 
 # -- random streams --------------------------------------------------------------------------------

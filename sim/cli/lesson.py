@@ -12,7 +12,7 @@ For instructors: what the model answers to each lesson's prediction, at any sett
 
 Theory of operation
 -------------------
-Lesson ``N`` is the function of :mod:`sim.experiments` marked ``@lesson_experiment(N)`` (listed
+Lesson ``N`` is the function of :mod:`sim.lessons.experiments` marked ``@lesson_experiment(N)`` (listed
 in :data:`LESSONS`; lesson 10, the capstone, runs the scenario of the course's lesson-10
 dashboard).  The options are not written out here: they are read from each
 function's signature and type hints when the command is registered, so a parameter that is added
@@ -27,16 +27,16 @@ to an experiment, renamed or given another default shows up without an edit:
 * any other type: a Python literal (``ast.literal_eval``).
 
 The command checks only the syntax of a value; its range is the experiment's, which raises
-:class:`~sim.scenario.ScenarioError`: reported as one line naming the option, the value and the
+:class:`~sim.inputs.scenario.ScenarioError`: reported as one line naming the option, the value and the
 allowed range (``--poll-interval-min=0.5: allowed number 1 <= x <= 240``), exit status 2.
-Lesson 9 can also run :func:`sim.experiments.lesson9_yearly_loss` (``--yearly``, see
+Lesson 9 can also run :func:`sim.lessons.experiments.lesson9_yearly_loss` (``--yearly``, see
 :data:`EXTRAS`): its ``seed`` and ``backup_age_days`` are lesson 9's own, as in the lesson's
 dashboard; its other parameters get their own options (``--trials``; ``--yearly-NAME`` where the
 name is taken by lesson 9), and a ``progress`` callback is no option (the command reports progress
 on stderr when a run takes more than a second).
 
 Output: every field of the lesson's record (:func:`record_values`), with each
-:class:`~sim.results.Result` replaced by a compact summary of that run (:func:`result_summary`);
+:class:`~sim.outputs.results.Result` replaced by a compact summary of that run (:func:`result_summary`);
 as readable ``key  value`` lines, or with ``--json`` as one object ``{"lesson": N, "parameters":
 {...}, "values": {...}}``.  The keys are documented in ``docs/results.md``.
 """
@@ -59,12 +59,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .cli import EXIT_USAGE, PROG, OneLineParser, UsageError
-from .experiments import EXPERIMENTS
-from .results import Result, to_jsonable
-from .scenario import ScenarioError
+from ..inputs.scenario import ScenarioError
+from ..lessons.experiments import EXPERIMENTS
+from ..outputs.results import Result, to_jsonable
+from .main import EXIT_USAGE, PROG, OneLineParser, UsageError
 
-#: Lesson number -> the name of its experiment (:data:`sim.experiments.EXPERIMENTS`), in order.
+#: Lesson number -> the name of its experiment (:data:`sim.lessons.experiments.EXPERIMENTS`), in order.
 LESSONS: dict[int, str] = {n: EXPERIMENTS[n].__name__ for n in sorted(EXPERIMENTS)}
 
 
@@ -113,7 +113,7 @@ def lesson_function(n: int) -> Callable[..., Any]:
 
 
 def _extra_function(extra: Extra) -> Callable[..., Any]:
-    from . import experiments
+    from ..lessons import experiments
 
     return getattr(experiments, extra.function)
 
@@ -306,7 +306,7 @@ def _param_json(value: Any) -> Any:
 
 
 def _help(opt: Option) -> str:
-    from .experiments import RANGES
+    from ..lessons.experiments import RANGES
 
     base, optional = _unwrap(opt.hint)
     parts = []
@@ -388,7 +388,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             else:
                 target.add_argument(opt.flag, type=_value_parser(opt), metavar=_metavar(opt), **kw)
         sp.add_argument("--json", action="store_true", help="print one JSON object")
-        from .cli_compare import add_shard_options
+        from .compare import add_shard_options
 
         add_shard_options(sp)
         sp.set_defaults(run=main, lesson_number=n)
@@ -500,7 +500,7 @@ def main(args: argparse.Namespace) -> int:
             shown[0] = True
             print(f"\rlesson {n}: {frac:4.0%}", end="", file=sys.stderr, flush=True)
 
-    from .shard import chosen
+    from ..model.shards import chosen
 
     try:
         with chosen(args.workers, args.dask):
@@ -540,7 +540,7 @@ def result_summary(r: Result) -> dict[str, Any]:
     """A compact summary of one run: the keys of ``python -m sim compare --json``'s ``pop3`` and
     ``imap`` objects, plus ``tls_bytes`` (TLS octets, all devices, both directions) and
     ``sessions`` (``{device: connections opened}``)."""
-    from .cli_compare import summary
+    from .compare import summary
 
     out = summary(None, r)  # type: ignore[arg-type]  # (the scenario is not used)
     out["tls_bytes"] = sum(d.up.tls + d.down.tls for d in r.devices)

@@ -34,12 +34,12 @@ from typing import Any
 
 import simpy
 
-from .cli import int_in_range
-from .model import Protocol, run
-from .presets import preset
-from .scenario import Scenario, UserSpec
-from .shard import default_workers, last_worker_usage, run_many
-from .workload import generate
+from ..inputs.presets import preset
+from ..inputs.scenario import Scenario, UserSpec
+from ..inputs.workload import generate
+from ..model import Protocol, simulate
+from ..model.shards import default_workers, last_worker_usage, run_many
+from .main import int_in_range
 
 BARE_PROCESSES = 100
 TARGETS = {
@@ -118,7 +118,7 @@ def bare_simpy_rate(n: int = 200_000) -> float:
 def dispatch_floor(sc: Scenario, trace: Any) -> tuple[int, float]:
     """(events, seconds) of the model's event machinery alone: the same World, trace driver,
     grid sampling and SimPy loop, with every handler doing nothing."""
-    from .model.world import World
+    from ..model.world import World
 
     world = World(sc, trace, 3600.0, False)
 
@@ -318,7 +318,7 @@ def _poll_ratio(judge: Callable[..., None]) -> None:
     for _ in range(5):  # interleaved, so that both see the same hour
         for minutes, (sc, tr) in runs.items():
             t = time.perf_counter()
-            run(sc, Protocol.POP3, tr)
+            simulate(sc, Protocol.POP3, tr)
             walls[minutes].append(time.perf_counter() - t)
     rate = (before + bare_simpy_rate()) / 2
     times = {

@@ -247,7 +247,7 @@ class Recorder:
 
     def add_device_means(self, k: int, lo: int = 0, hi: int | None = None) -> None:
         """Add ``k`` grid points of devices ``lo..hi`` to their running time-average sums (a
-        shard adds its own devices only, ``sim.shard``)."""
+        shard adds its own devices only, ``sim.model.shards``)."""
         cols: tuple[list[int], ...] = (
             self.exist,
             self.covered,

@@ -28,23 +28,23 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from ..metrics import SEEN
+from ..inputs.scenario import AttachmentPolicy, FetchMode
+from ..inputs.workload import Action, ActionKind, Crash
+from ..outputs.metrics import SEEN
+from ..outputs.records import RecordKind
+from ..outputs.results import LossReason, SearchRecord
 from ..protocol.message import Message
-from ..records import RecordKind
-from ..results import LossReason, SearchRecord
-from ..scenario import AttachmentPolicy, FetchMode
-from ..workload import Action, ActionKind, Crash
 from .crash import wipe_and_restore
 from .imap_costs import DELETED, ZERO, NewFetch, StaleOp, add, costs_for, untagged_updates
+from .poll_ticks import Timeline
 from .pop3_costs import digits, sum_digits_1_to
 from .silence import Silence
 from .state import FLAG_OF_ACTION, INBOX, SENT, Device, LocalCopy, MailId, Uid
-from .timeline import Timeline
-from .wire import Cost
+from .wire_cost import Cost
 from .world import World
 
 
-class ImapClient:
+class ImapDeviceClient:
     """IMAP synchronisation and user actions on one device."""
 
     def __init__(self, world: World, dev: Device) -> None:

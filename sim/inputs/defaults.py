@@ -136,5 +136,5 @@ REPAIR_S = 24 * 3600.0  # ASSUMED: a failed replica is rebuilt within a day
 # client resumes is client-specific: state the assumption wherever overhead is shown".  The default
 # is the conservative one -- every connection pays a full handshake, certificate chain included --
 # so a learner switches resumption on to see what a client that keeps session tickets saves.  The
-# octets of both handshakes are stated in ``sim.network.TlsAssumptions``.
+# octets of both handshakes are stated in ``sim.inputs.network.TlsAssumptions``.
 TLS_RESUMPTION = False

@@ -1,10 +1,10 @@
 """One experiment per lesson (DESIGN.md §5): both protocols, same workload trace, one record back.
 
 Every function below builds a scenario from a preset, changes the few parameters the lesson is
-about, runs :func:`sim.model.run` once for POP3 and once for IMAP on the *same* trace (common random
-numbers) and returns a frozen record with both :class:`sim.results.Result` objects (``pop3``,
+about, runs :func:`sim.model.simulate` once for POP3 and once for IMAP on the *same* trace (common random
+numbers) and returns a frozen record with both :class:`sim.outputs.results.Result` objects (``pop3``,
 ``imap``) plus the handful of derived numbers the lesson's dashboard plots. All parameters are
-keyword-only; a value outside its range raises :class:`sim.scenario.ScenarioError` naming the
+keyword-only; a value outside its range raises :class:`sim.inputs.scenario.ScenarioError` naming the
 parameter, the value and the range (the course's widgets use exactly these ranges, see
 :data:`RANGES`). Defaults are the "default lesson scenario": preset ``family`` (one user with a phone,
 a laptop and a desktop), 7 days, seed 1 -- built to run both protocols in well under 100 ms.
@@ -41,7 +41,7 @@ lesson N`` and the course's lesson table ``course/lessons.py`` find it there).
    [phone, laptop, desktop, all], tls_resumption=False)`` -- a home router that forgets quiet connections, and the
    server's IDLE keepalive -- -> :class:`Lesson3Result`: ``pop3``, ``imap``, ``device``, and of
    that device (``all``: delays pooled over every device's pairs, the rest per device on average)
-   ``pop3_delay``/``imap_delay`` (:class:`sim.results.Delay`, seconds, with the pairs never
+   ``pop3_delay``/``imap_delay`` (:class:`sim.outputs.results.Delay`, seconds, with the pairs never
    shown), ``overhead_bytes_per_day_pop3``/``_imap`` (wire bytes that carried no message content,
    per day), ``connection_s_per_day_pop3``/``_imap``, ``wakeups_per_day_pop3``/``_imap`` (radio
    wake-ups per day, the battery proxy).
@@ -63,9 +63,9 @@ lesson N`` and the course's lesson table ``course/lessons.py`` find it there).
    (``desktop_evenings``) and a session outlasts the gap to the other client's poll (a slow
    ``bandwidth_kbps``, big messages).
 7. ``lesson7_virus(days=7 [1..60], seed=59, infected_share=0.002 [0..0.5] (the model's default,
-   ``sim.defaults.INFECTED_SHARE``), signature_delay_h=12.0 [0..72] (``SIGNATURE_DELAY_S``),
+   ``sim.inputs.defaults.INFECTED_SHARE``), signature_delay_h=12.0 [0..72] (``SIGNATURE_DELAY_S``),
    leave_on_server_days=14 [None=delete after download, or 0..60], imap_offline=False)`` ->
-   :class:`Lesson7Result`: ``pop3``, ``imap``, their :class:`sim.results.Virus` records as
+   :class:`Lesson7Result`: ``pop3``, ``imap``, their :class:`sim.outputs.results.Virus` records as
    ``virus_pop3``/``virus_imap``, ``zero_days`` (one :class:`ZeroDay` per infected message the
    delivery scan missed: where its content landed before a signature update recognised it),
    ``copies_pop3``/``_imap`` (infected copies on devices: (message, device) pairs) and
@@ -83,7 +83,7 @@ lesson N`` and the course's lesson table ``course/lessons.py`` find it there).
    download (``pop3``), IMAP (``imap``) and POP3 with a desktop archive (``pop3_archive``: the
    phone and the laptop leave mail on the server for ``ARCHIVE_LEAVE_DAYS`` days, the desktop
    downloads every message and keeps it); ``crash_pop3``/``_imap``/``_pop3_archive``
-   (:class:`sim.results.CrashRecord`), ``accidental_delete_gone_*`` (devices that no longer have
+   (:class:`sim.outputs.results.CrashRecord`), ``accidental_delete_gone_*`` (devices that no longer have
    the deleted message at the end) and ``accidental_delete_on_server_*``.
    ``lesson9_yearly_loss(trials=3 [1..20], crashes_per_year=1.0 [0..12],
    accidental_deletes_per_year=4.0 [0..52], backup_age_days=None, seed=1, progress=None)`` ->
@@ -96,7 +96,7 @@ lesson N`` and the course's lesson table ``course/lessons.py`` find it there).
     0..60], imap_idle=True, imap_qresync=False, crash_day=None [None or 0..days],
     imap_fetch=FetchMode.FULL_OFFLINE, days=7 [1..60], seed=1, progress=None)`` ->
     :class:`CapstoneResult`: ``pop3``, ``imap`` for the profile with those client policies on
-    every device (campus runs its users in shards, :func:`sim.shard.run_many`).
+    every device (campus runs its users in shards, :func:`sim.model.shards.run_many`).
 """
 
 from __future__ import annotations
@@ -110,31 +110,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from .defaults import INFECTED_SHARE, POP3_LEAVE_DAYS, SIGNATURE_DELAY_S
-from .metrics import FLAG_NAMES
-from .model import Protocol, run
-from .model.state import INBOX
-from .network import Link
-from .presets import desktop, preset
-from .protocol.imap.server import ImapServer
-from .protocol.imap_client import connect as imap_connect
-from .protocol.pop3 import Pop3Server
-from .protocol.pop3_client import PollOptions
-from .protocol.pop3_client import poll as pop3_poll
-from .protocol.profiles import DEFAULT_PROFILE, imap_config, pop3_config
-from .protocol.session import SessionRecord
-from .protocol.store import Store
-from .results import (
-    CrashRecord,
-    Delay,
-    DeviceSummary,
-    FinalState,
-    LossReason,
-    Result,
-    SearchRecord,
-    Virus,
-)
-from .scenario import (
+from ..inputs.defaults import INFECTED_SHARE, POP3_LEAVE_DAYS, SIGNATURE_DELAY_S
+from ..inputs.network import Link
+from ..inputs.presets import desktop, preset
+from ..inputs.scenario import (
     DAY,
     AttachmentPolicy,
     CrashSpec,
@@ -148,7 +127,28 @@ from .scenario import (
     TlsMode,
     nat_forgets_a_polling_client,
 )
-from .workload import Action, ActionKind, Interval, Trace, generate, stream
+from ..inputs.workload import Action, ActionKind, Interval, Trace, generate, stream
+from ..model import Protocol, simulate
+from ..model.state import INBOX
+from ..outputs.metrics import FLAG_NAMES
+from ..outputs.results import (
+    CrashRecord,
+    Delay,
+    DeviceSummary,
+    FinalState,
+    LossReason,
+    Result,
+    SearchRecord,
+    Virus,
+)
+from ..protocol.imap.server import ImapServer
+from ..protocol.imap_client import connect as imap_connect
+from ..protocol.pop3 import Pop3Server
+from ..protocol.pop3_client import PollOptions
+from ..protocol.pop3_client import poll as pop3_poll
+from ..protocol.profiles import DEFAULT_PROFILE, imap_config, pop3_config
+from ..protocol.session import SessionRecord
+from ..protocol.store import Store
 
 RANGES: dict[str, tuple[float, float]] = {
     "days": (1, 60),
@@ -252,7 +252,7 @@ def _new(sc: Scenario) -> DeviceRef:
 
 
 def _final(r: Result) -> FinalState:
-    """The end state the experiments ask the model for (``run(..., final_state=True)``)."""
+    """The end state the experiments ask the model for (``simulate(..., final_state=True)``)."""
     assert r.final is not None, "run with final_state=True"
     return r.final
 
@@ -270,7 +270,7 @@ def _old_shown(r: Result, tr: Trace) -> int:
 
 def _run(sc: Scenario, protocol: Protocol, trace: Trace, **options: Any) -> Result:
     """One run that also keeps the end state (which device holds what, the user's intent)."""
-    return run(sc, protocol, trace, final_state=True, **options)
+    return simulate(sc, protocol, trace, final_state=True, **options)
 
 
 def _both(sc: Scenario, trace: Trace | None = None) -> tuple[Trace, Result, Result]:
@@ -317,7 +317,7 @@ def both_protocols(
     trace = generate(sc)
     step = min(grid_step_s, sc.duration_s)
     pop3, imap = (
-        run(
+        simulate(
             sc,
             proto,
             trace,
@@ -1220,7 +1220,7 @@ class YearLosses:
     """Messages one set-up lost in each simulated year (one entry per trial).
 
     Only received messages the user meant to keep count (never deleted on purpose in the trace,
-    not infected): :attr:`sim.results.CrashRecord.lost_messages` also counts sent mail and mail
+    not infected): :attr:`sim.outputs.results.CrashRecord.lost_messages` also counts sent mail and mail
     the user had deleted on another device, which no one misses."""
 
     crash: tuple[int, ...]  # received messages the user meant to keep whose last copy (device
@@ -1471,7 +1471,7 @@ def capstone(
     optionally a crash of the first device on ``crash_day``; both protocols, same trace.  The
     same scenario as the course's lesson-10 dashboard (``tls_resumption`` is not among its
     controls: off there).  ``progress`` gets the fraction done (POP3 0..0.5, IMAP 0.5..1)."""
-    from .shard import run_many  # (imported when first needed: it starts worker pools)
+    from ..model.shards import run_many  # (imported when first needed: it starts worker pools)
 
     if profile not in typing.get_args(Profile):
         raise ScenarioError(

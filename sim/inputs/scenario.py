@@ -16,7 +16,7 @@ value and the allowed range.  The same ranges are exported (:data:`RANGES`, :fun
 that widgets offer exactly what validation accepts.  Variants are made with
 :func:`dataclasses.replace`, which re-validates.
 
-Defaults are the documented figures of :mod:`sim.defaults`.
+Defaults are the documented figures of :mod:`sim.inputs.defaults`.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def _choice(default: enum.Enum, doc: str = "") -> Any:
 
 
 class DeviceKind(enum.Enum):
-    """Device presets differ in link, online pattern and storage (see :mod:`sim.presets`)."""
+    """Device presets differ in link, online pattern and storage (see :mod:`sim.inputs.presets`)."""
 
     PHONE = "phone"
     LAPTOP = "laptop"
@@ -438,7 +438,7 @@ class WorkloadSpec:
     ``attachment_share`` carries one attachment whose decoded size is log-normal with median
     ``attachment_median_bytes`` and deviation ``attachment_sigma`` (base64 on the wire: x 4/3 plus
     line ends).  Every size is clipped to ``max_message_bytes``.  The defaults reproduce the
-    measured size quantiles of FACTS.md (see :mod:`sim.defaults`).
+    measured size quantiles of FACTS.md (see :mod:`sim.inputs.defaults`).
 
     Reading is per message: a share ``read_share`` of arrivals is opened after an exponentially
     distributed delay of mean ``read_delay_mean_s``.  Opening the attachment is a separate action:
@@ -620,7 +620,7 @@ class Scenario:
     ``tls`` protects every device's sessions; with ``tls_resumption`` every TLS handshake (implicit
     TLS or after STLS/STARTTLS) is a TLS 1.3 resumption from a session ticket of the device's
     previous connection, which skips the certificate chain (RFC 8446 §2.2; octets of both
-    handshakes in :class:`sim.network.TlsAssumptions`).  It has no effect with ``TlsMode.NONE``.
+    handshakes in :class:`sim.inputs.network.TlsAssumptions`).  It has no effect with ``TlsMode.NONE``.
     ``server_profile`` picks the server's texts, and with them each session's fixed octets."""
 
     users: tuple[UserSpec, ...] = field(default_factory=lambda: (UserSpec(),))

@@ -98,8 +98,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO, TypeVar, cast
 
-from sim.cli import UsageError, float_in_range, int_in_range
-from sim.demo import MAX_MESSAGES, MAX_USERS, Demo, build_demo
+from sim.cli.main import UsageError, float_in_range, int_in_range
+from sim.live.demo import MAX_MESSAGES, MAX_USERS, Demo, build_demo
 from sim.protocol.outbox import Outbox
 from sim.protocol.profiles import PROFILES, SERVE_DEFAULT_PROFILE
 from sim.protocol.store import Account

@@ -1,6 +1,6 @@
 """The two mail access protocols the lab compares, named once for the model, the CLI and the course.
 
-A ``StrEnum`` so that a :class:`~sim.results.Result` or a transcript serialises to the plain
+A ``StrEnum`` so that a :class:`~sim.outputs.results.Result` or a transcript serialises to the plain
 ``"pop3"`` / ``"imap"`` strings the JSON output has always carried; ``label`` is the upper-case
 name shown to learners."""
 

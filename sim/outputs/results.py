@@ -2,7 +2,7 @@
 
 Theory of operation
 -------------------
-:func:`sim.model.run` returns one :class:`Result` per (scenario, protocol). Everything in it is a
+:func:`sim.model.simulate` returns one :class:`Result` per (scenario, protocol). Everything in it is a
 frozen dataclass of plain numbers, strings and tuples, so results can be compared (``==`` is how the
 determinism test checks "same seed, same result"), hashed, cached by the course, and turned into
 JSON with :func:`to_jsonable` at the edge. Units are in the field names: ``_s`` seconds, ``_bytes``
@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .access import Protocol
+from ..inputs.access import Protocol
 from .records import EventRecord
 
 
@@ -44,7 +44,7 @@ class Traffic:
     ``framing`` is protocol syntax (commands, status lines, tags, literal prefixes, dot-stuffing,
     TCP/IP headers are *not* included); ``header``/``body``/``attachment`` are message content by
     region (see ``sim.protocol.message.ByteKind``); ``tls`` is TLS handshake and record overhead;
-    ``tcp`` is TCP/IP handshake and segment overhead as modelled by ``sim.network``.
+    ``tcp`` is TCP/IP handshake and segment overhead as modelled by ``sim.inputs.network``.
     """
 
     framing: int = 0
@@ -137,7 +137,7 @@ class CrashRecord:
             return len(self.at_risk_since)
         if backup_age_s < 0:
             raise ValueError(f"backup_age_s: {backup_age_s} is negative; allowed 0 or more")
-        backup_time = max(0.0, self.time_s - backup_age_s)  # as sim.workload dates a backup
+        backup_time = max(0.0, self.time_s - backup_age_s)  # as sim.inputs.workload dates a backup
         return len(self.at_risk_since) - bisect.bisect_right(self.at_risk_since, backup_time)
 
 
@@ -324,11 +324,11 @@ class DeviceHolding:
 
 @dataclass(frozen=True)
 class FinalState:
-    """Where every message is at the end of the run (``run(..., final_state=True)``): what the
+    """Where every message is at the end of the run (``simulate(..., final_state=True)``): what the
     lessons count from the end state (which device shows which message in which folder), so
     that they read the result, not the model's internals.  Mail ids are the trace's: arrivals
     ``0 .. len(trace.messages) - 1``, then the user's sent messages.  Flag bits are
-    ``sim.metrics``' (SEEN 1, ANSWERED 2, FLAGGED 4, FORWARDED 8)."""
+    ``sim.outputs.metrics``' (SEEN 1, ANSWERED 2, FLAGGED 4, FORWARDED 8)."""
 
     # every message delivered to a mailbox: (mail id, intended folder or None = deleted or
     # quarantined, intended flag bits)
@@ -388,9 +388,9 @@ class Result:
     events: int  # SimPy events processed (for the benchmark)
     # per device, sorted notification delays (s); empty when per-device series are not kept
     delays: tuple[tuple[str, tuple[float, ...]], ...] = field(default=())
-    # what happened, in time order (sim.records); empty unless run(..., record_events=True)
+    # what happened, in time order (sim.outputs.records); empty unless simulate(..., record_events=True)
     records: tuple[EventRecord, ...] = field(default=())
-    # where every message is at the end; None unless run(..., final_state=True)
+    # where every message is at the end; None unless simulate(..., final_state=True)
     final: FinalState | None = None
 
     def device(self, name: str) -> DeviceSummary:

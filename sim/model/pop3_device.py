@@ -24,15 +24,15 @@ import math
 from collections.abc import Sequence
 from itertools import compress
 
-from ..records import RecordKind
-from ..results import LossReason, SearchRecord
-from ..scenario import DAY, TlsMode
-from ..workload import Action, ActionKind, Crash
+from ..inputs.scenario import DAY, TlsMode
+from ..inputs.workload import Action, ActionKind, Crash
+from ..outputs.records import RecordKind
+from ..outputs.results import LossReason, SearchRecord
 from .crash import wipe_and_restore
+from .poll_ticks import Timeline
 from .pop3_costs import Pop3Costs
 from .state import FLAG_OF_ACTION, Device, MailId, Uid
-from .timeline import Timeline
-from .wire import Cost
+from .wire_cost import Cost
 from .world import World, phase_of
 
 _COSTS: dict[tuple[bool, str], Pop3Costs] = {}
@@ -46,7 +46,7 @@ def costs_for(tls: TlsMode, profile: str) -> Pop3Costs:
     return _COSTS[key]
 
 
-class Pop3Client:
+class Pop3DeviceClient:
     """POP3 polling, downloading and local mail handling on one device."""
 
     def __init__(self, world: World, dev: Device) -> None:

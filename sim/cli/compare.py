@@ -18,12 +18,12 @@ import sys
 import time
 from typing import Any
 
-from .cli import UsageError, float_in_range, int_in_range
-from .model import Protocol
-from .presets import preset, preset_names
-from .results import Delay, Result
-from .scenario import DAY, Scenario, ScenarioError
-from .shard import MAX_WORKERS, default_workers, run_many
+from ..inputs.presets import preset, preset_names
+from ..inputs.scenario import DAY, Scenario, ScenarioError
+from ..model import Protocol
+from ..model.shards import MAX_WORKERS, default_workers, run_many
+from ..outputs.results import Delay, Result
+from .main import UsageError, float_in_range, int_in_range
 
 MAX_DAYS = 400
 BY_KIND_ABOVE = 12  # more devices than this: the table summarises them per kind of device
@@ -75,7 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def add_shard_options(p: argparse.ArgumentParser) -> None:
-    """``--workers`` and ``--dask`` (sim.shard): where the shards of users run."""
+    """``--workers`` and ``--dask`` (sim.model.shards): where the shards of users run."""
     p.add_argument(
         "--workers",
         type=int_in_range("--workers", 1, MAX_WORKERS),

@@ -1,11 +1,11 @@
 """Ready-made scenarios and device presets.
 
-``preset(name, **overrides)`` returns a validated :class:`~sim.scenario.Scenario`; overrides are
+``preset(name, **overrides)`` returns a validated :class:`~sim.inputs.scenario.Scenario`; overrides are
 Scenario fields (``seed=7``, ``tls=TlsMode.NONE``...) plus the convenience ``days=N`` for
 ``duration_s``.  Device presets (:func:`phone`, :func:`laptop`, :func:`desktop`) carry the link,
-online pattern and storage figures of :mod:`sim.defaults`; their client policies are the defaults
-of :class:`~sim.scenario.Pop3Policy` (delete after download, UIDL on) and
-:class:`~sim.scenario.ImapPolicy` (IDLE, full offline sync, attachments on demand) unless a preset
+online pattern and storage figures of :mod:`sim.inputs.defaults`; their client policies are the defaults
+of :class:`~sim.inputs.scenario.Pop3Policy` (delete after download, UIDL on) and
+:class:`~sim.inputs.scenario.ImapPolicy` (IDLE, full offline sync, attachments on demand) unless a preset
 says otherwise.
 
 Presets

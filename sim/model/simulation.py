@@ -1,4 +1,4 @@
-"""``run(scenario, protocol, trace=None) -> Result``: one simulation run, start to finish."""
+"""``simulate(scenario, protocol, trace=None) -> Result``: one simulation run, start to finish."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from collections.abc import Callable
 from itertools import filterfalse
 from operator import attrgetter
 
-from ..access import Protocol
-from ..metrics import mean_finite
-from ..results import (
+from ..inputs.access import Protocol
+from ..inputs.scenario import Scenario, ScenarioError
+from ..inputs.workload import Trace, generate
+from ..outputs.metrics import mean_finite
+from ..outputs.results import (
     Conservation,
     Delay,
     DeviceHolding,
@@ -24,8 +26,6 @@ from ..results import (
     Traffic,
     Virus,
 )
-from ..scenario import Scenario, ScenarioError
-from ..workload import Trace, generate
 from .state import Client, Device, MailId
 from .world import World
 
@@ -37,7 +37,7 @@ _ORDERED: weakref.WeakValueDictionary[int, Trace] = weakref.WeakValueDictionary(
 SERIES_DEVICE_LIMIT = 30  # keep per-device series up to this many devices (memory for campus)
 
 
-def run(
+def simulate(
     scenario: Scenario,
     protocol: Protocol,
     trace: Trace | None = None,
@@ -50,12 +50,12 @@ def run(
 ) -> Result:
     """Simulate ``scenario`` under ``protocol`` and return the frozen :class:`Result`.
 
-    ``trace`` defaults to ``sim.workload.generate(scenario)``; pass the same trace to the POP3 and
+    ``trace`` defaults to ``sim.inputs.workload.generate(scenario)``; pass the same trace to the POP3 and
     the IMAP run (the experiments do) to skip generating it twice.  ``grid_step_s`` is the spacing
     of the time series; ``device_series`` keeps per-device series (default: up to 30 devices).
     ``progress`` is called with the fraction of simulated time done (about 100 times a run).
     ``record_events`` keeps what happened, record by record, in ``Result.records``
-    (:mod:`sim.records`); ``final_state`` keeps where every message is at the end in
+    (:mod:`sim.outputs.records`); ``final_state`` keeps where every message is at the end in
     ``Result.final``; every other field is the same either way."""
     return _checked(
         scenario,
@@ -70,7 +70,7 @@ def run(
     )[0]
 
 
-def simulate(
+def simulate_with_world(
     scenario: Scenario,
     protocol: Protocol,
     trace: Trace | None = None,
@@ -82,7 +82,7 @@ def simulate(
     final_state: bool = False,
 ) -> tuple[Result, World]:
     """:func:`run`, also returning the final :class:`World`, for tests that look inside the
-    model (lessons read ``run(..., final_state=True)``'s ``Result.final`` instead)."""
+    model (lessons read ``simulate(..., final_state=True)``'s ``Result.final`` instead)."""
     result, world = _checked(
         scenario,
         protocol,
@@ -212,16 +212,16 @@ def drive(
     progress: Callable[[float], None] | None,
 ) -> None:
     """Run ``world`` to its end with a client of ``protocol`` on each of ``devices`` (every
-    device of the world, or one shard's: ``sim.shard``)."""
+    device of the world, or one shard's: ``sim.model.shards``)."""
     make: Callable[[World, Device], Client]
     if protocol is Protocol.POP3:
-        from .pop3_client import Pop3Client
+        from .pop3_device import Pop3DeviceClient
 
-        make = Pop3Client
+        make = Pop3DeviceClient
     else:
-        from .imap_client import ImapClient
+        from .imap_device import ImapDeviceClient
 
-        make = ImapClient
+        make = ImapDeviceClient
     for dev in devices:
         dev.client = make(world, dev)
     for dev in devices:

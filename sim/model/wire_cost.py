@@ -1,9 +1,9 @@
-"""From a session's protocol octets to wire octets and seconds: a fast path of ``sim.network``.
+"""From a session's protocol octets to wire octets and seconds: a fast path of ``sim.inputs.network``.
 
 Theory of operation
 -------------------
-:mod:`sim.network` states the TCP and TLS assumptions and prices a session from its record
-(:meth:`sim.network.Link.session`) or from totals (:meth:`sim.network.Link.counts`).  The model
+:mod:`sim.inputs.network` states the TCP and TLS assumptions and prices a session from its record
+(:meth:`sim.inputs.network.Link.session`) or from totals (:meth:`sim.inputs.network.Link.counts`).  The model
 prices thousands of sessions per run from memoised totals, so it needs the totals version without
 building exchange objects: :func:`session_wire` is that arithmetic, with the same assumptions
 (imported, not copied) and the same rules -- the octets of a session are spread evenly over one
@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from typing import Final, NamedTuple
 
-from ..network import TCP_ASSUMPTIONS as TCP
-from ..network import TLS_ASSUMPTIONS as TLS
-from ..scenario import LinkSpec, TlsMode
+from ..inputs.network import TCP_ASSUMPTIONS as TCP
+from ..inputs.network import TLS_ASSUMPTIONS as TLS
+from ..inputs.scenario import LinkSpec, TlsMode
 
 # A session's protocol octets, as World.charge takes them: (client octets by kind, server octets by
 # kind, round trips); kinds are (framing, header, body, attachment), the client sends framing only.
@@ -53,7 +53,7 @@ def _flights(total: int, n: int, encrypted: bool, lone: bool = False) -> tuple[i
     split over ``n`` flights as evenly as ``Link.counts`` splits them: ``r`` flights of ``q + 1``
     octets and ``n - r`` of ``q`` (integers only, so the order of the sums does not matter).
     ``lone``: nothing goes back to carry the ACK, so every flight gets at least one pure ACK
-    (``sim.network``: a server's write on an open connection that the client does not answer)."""
+    (``sim.inputs.network``: a server's write on an open connection that the client does not answer)."""
     if total <= 0:
         return 0, 0, 0
     q, r = divmod(total, n)

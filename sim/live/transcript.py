@@ -34,8 +34,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sim.access import Protocol
-from sim.cli import UsageError
+from sim.cli.main import UsageError
+from sim.inputs.access import Protocol
 from sim.protocol.message import Attachment, Message, synthesize
 from sim.protocol.session import Exchange, SessionRecord
 from sim.protocol.store import Store

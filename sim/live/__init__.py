@@ -1,0 +1,1 @@
+"""The live loopback server, its demo accounts, and annotated wire transcripts."""
