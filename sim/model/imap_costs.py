@@ -652,6 +652,37 @@ class ImapCosts:
         return self._push(key, self._target(uid), expunge, seq, lambda s: self.push_expunge(s))
 
     # -- per-message operations (the message supplies the payload octets) -------------------------
+    def _one_message(
+        self,
+        op: Callable[[int, int], Cost],
+        act: Callable[[ImapClient, int], object],
+        build: Callable[[], Message],
+        seq: int,
+        uid: int,
+        bits: int,
+        modseq: int,
+    ) -> Cost:
+        """Measure a command about one message (``act(client, uid)``) that prints its flag list
+        once (``FLAGS (...)``): a list other than none or ``\\Seen`` is extended octet by octet
+        from those two shapes (``op(seq, flag bits)`` is the same command's cost at another
+        sequence number or flag set); otherwise it runs on a probe mailbox with the message at
+        ``seq`` (long sequence numbers extended by digits, :meth:`_at_seq`)."""
+        if bits not in (0, SEEN):
+            flagged = extend_by_octets(op(seq, 0), op(seq, SEEN), flag_len(bits) - flag_len(0))
+            if flagged is not None:
+                return flagged
+
+        def at(s: int) -> Cost:
+            p = self._probe()
+            u = p.place(s, uid, build(), flag_names(bits))
+            if self.qresync:
+                p.set_modseq(u, digits(modseq))
+            c = p.client()
+            act(c, u)
+            return _cost_of(c)
+
+        return self._at_seq(seq, at, lambda s: op(s, bits))
+
     # ``mail`` is a :class:`sim.model.state.Mail` (sizes); ``build()`` makes its Message, needed only
     # when a shape is measured for the first time.
     def sync_headers(
@@ -678,26 +709,14 @@ class ImapCosts:
         )
 
         def measure() -> Cost:
-            if bits not in (0, SEEN):  # the flag list is printed once (FLAGS (...)): extend
-                flagged = extend_by_octets(  # from the shapes without flags and with \Seen
-                    self.sync_headers(mail, build, seq, uid, 0, modseq),
-                    self.sync_headers(mail, build, seq, uid, SEEN, modseq),
-                    flag_len(bits) - flag_len(0),
-                )
-                if flagged is not None:
-                    return flagged
-
-            def at(s: int) -> Cost:
-                p = self._probe()
-                u = p.place(s, uid, build(), flag_names(bits))
-                if self.qresync:
-                    p.set_modseq(u, digits(modseq))
-                c = p.client()
-                c.sync_headers(u, SyncMode.HEADERS)
-                return _cost_of(c)
-
-            return self._at_seq(
-                seq, at, lambda s: self.sync_headers(mail, build, s, uid, bits, modseq)
+            return self._one_message(
+                lambda s, b: self.sync_headers(mail, build, s, uid, b, modseq),
+                lambda c, u: c.sync_headers(u, SyncMode.HEADERS),
+                build,
+                seq,
+                uid,
+                bits,
+                modseq,
             )
 
         c = self.memo.get(key)
@@ -843,26 +862,14 @@ class ImapCosts:
         )
 
         def measure() -> Cost:
-            if bits not in (0, SEEN):  # FLAGS (...) is printed once: extended as a sync's
-                flagged = extend_by_octets(
-                    self.fetch_full(mail, build, seq, uid, 0, modseq),
-                    self.fetch_full(mail, build, seq, uid, SEEN, modseq),
-                    flag_len(bits) - flag_len(0),
-                )
-                if flagged is not None:
-                    return flagged
-
-            def at(s: int) -> Cost:
-                p = self._probe()
-                u = p.place(s, uid, build(), flag_names(bits))
-                if self.qresync:
-                    p.set_modseq(u, digits(modseq))
-                c = p.client()
-                c.fetch_full([u])
-                return _cost_of(c)
-
-            return self._at_seq(
-                seq, at, lambda s: self.fetch_full(mail, build, s, uid, bits, modseq)
+            return self._one_message(
+                lambda s, b: self.fetch_full(mail, build, s, uid, b, modseq),
+                lambda c, u: c.fetch_full([u]),
+                build,
+                seq,
+                uid,
+                bits,
+                modseq,
             )
 
         return self._payload(key, measure, (mail.header, mail.body, mail.attachment))
