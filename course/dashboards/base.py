@@ -389,6 +389,11 @@ class Dashboard(abc.ABC):
             + f"Assumptions: {self.assumptions}. Server texts: {self._server_text()}."
         )
 
+    def _preset_name(self) -> str | None:
+        """The preset the run starts from: a lesson's ``profile`` control, else its ``preset``."""
+        name: str | None = self.values.get("profile", self.preset)
+        return name
+
     def _server_text(self) -> str:
         """Whose greetings and status texts the simulated server sends (they set every session's
         fixed octets): the run's preset's ``server_profile``, or the scenario default."""
@@ -396,13 +401,13 @@ class Dashboard(abc.ABC):
         from sim.inputs.scenario import Scenario
         from sim.protocol.profiles import get_profile
 
-        name = self.values.get("profile", self.preset)
+        name = self._preset_name()
         scenario = preset(name) if name else Scenario()
         return get_profile(scenario.server_profile.value).description
 
     def _run_text(self) -> str:
         """The experiment in words: both protocols on a preset's trace, or the lesson's own run."""
-        preset = self.values.get("profile", self.preset)
+        preset = self._preset_name()
         return (
             f"POP3 and IMAP on the same simulated trace of preset {preset!r}"
             if preset

@@ -444,16 +444,16 @@ def storage_steps(times: array, users: array, deltas: array) -> tuple[array, arr
     while k < n:
         i = order[k]
         t = times[i]
-        simulate = high = deltas[i]
+        running = high = deltas[i]
         k += 1
         while k < n and times[order[k]] == t:
-            simulate += deltas[order[k]]
-            if simulate > high:
-                high = simulate
+            running += deltas[order[k]]
+            if running > high:
+                high = running
             k += 1
         out_t.append(t)
         out_high.append(high)
-        out_net.append(simulate)
+        out_net.append(running)
     return out_t, out_high, out_net
 
 
