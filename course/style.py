@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter
 
+from course.layers import Layers
 from sim.inputs.access import Protocol  # one enum for the model and the course; `.label` is shown
 
 __all__ = [
@@ -275,7 +276,7 @@ class TextCachingCanvas(FigureCanvasAgg):
         return self.renderer
 
 
-def encode_png(fig: Figure, dpi: float = 100) -> bytes:
+def encode_png(fig: Figure, dpi: float = 100, layers: Layers | None = None) -> bytes:
     """``fig`` as PNG bytes, drawn once with Agg: what a dashboard sends after every slider move.
 
     ``fig.savefig`` draws a figure that has a layout engine twice (a layout pass with rendering
@@ -284,7 +285,9 @@ def encode_png(fig: Figure, dpi: float = 100) -> bytes:
     unchanged since an earlier image are not rasterised again (:class:`TextCachingRenderer`), and
     the pixels are stored by :func:`png_bytes`, as RGB when every pixel is opaque (a quarter fewer
     bytes to filter and deflate).  The decoded pixels equal ``savefig``'s
-    (``tests/course/test_bench.py``).
+    (``tests/course/test_bench.py``).  With ``layers`` (a dashboard's), only what is drawn on the
+    axes is drawn again while the axes themselves are unchanged (:class:`course.layers.Layers`),
+    to the same pixels.
     """
     canvas = fig.canvas if isinstance(fig.canvas, TextCachingCanvas) else TextCachingCanvas(fig)
     old_dpi = fig.dpi
@@ -296,7 +299,10 @@ def encode_png(fig: Figure, dpi: float = 100) -> bytes:
         if live:  # as savefig does: a layout pass without rendering, then a draw on its positions
             fig.draw_without_rendering()
             fig.set_layout_engine("none")
-        canvas.draw()
+        if layers is None:
+            canvas.draw()
+        else:
+            layers.draw(canvas)
         pixels = np.asarray(canvas.buffer_rgba())
         return png_bytes(pixels if pixels[..., 3].min() < 255 else pixels[..., :3])
     finally:

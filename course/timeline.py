@@ -115,7 +115,8 @@ def draw_timeline(
                 fontsize=8.5,
                 color=colour,
             )
-        ax.axhline(y0 + _BAND_LOW, color="#DDDDDD", linewidth=0.8, zorder=0)
+        # just above the grid (the axes sit at 0.5): under the bands, as a ruled baseline
+        ax.axhline(y0 + _BAND_LOW, color="#DDDDDD", linewidth=0.8, zorder=0.6)
     for kind in EventKind:
         marker, colour, size = EVENT_STYLE[kind]
         pts = [
