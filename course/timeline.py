@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -97,9 +98,12 @@ def draw_timeline(
         colour = _lane_colour(lane)
         points = data.held_of(lane)
         if points:
-            xs = [t for t, _ in points] + [data.duration_s]
-            ys = [y0 + _BAND_LOW + _BAND_HEIGHT * c / peak for _, c in points]
-            ys.append(ys[-1])
+            xs = np.array([t for t, _ in points] + [data.duration_s], dtype=float)
+            ys = np.array(
+                [y0 + _BAND_LOW + _BAND_HEIGHT * c / peak for _, c in points]
+                + [y0 + _BAND_LOW + _BAND_HEIGHT * points[-1][1] / peak],
+                dtype=float,
+            )
             ax.fill_between(
                 xs, y0 + _BAND_LOW, ys, step="post", color=colour, alpha=0.22, linewidth=0
             )
@@ -125,8 +129,9 @@ def draw_timeline(
             if e.kind is kind
         ]
         if pts:
-            times = [t for t, _ in pts]
-            rows = [y + _MARKER_OFFSET for _, y in pts]
+            # arrays, not lists: scatter converts a list to a masked array element by element
+            times = np.array([t for t, _ in pts], dtype=float)
+            rows = np.array([y + _MARKER_OFFSET for _, y in pts], dtype=float)
             poll = kind is EventKind.POLL
             ax.scatter(
                 times,
