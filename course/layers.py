@@ -36,6 +36,8 @@ from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
+from matplotlib.spines import Spine
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
@@ -202,7 +204,17 @@ def _extents(ax: Axes, artists: Iterable[Artist], renderer: RendererAgg) -> Iter
             or (path is not None and getattr(path, "_patch", None) is clip)
         ):
             continue
-        box = artist.get_window_extent(renderer)
+        if isinstance(artist, Spine):
+            # its line only (a spine's window extent takes in its axis's ticks, and costs their
+            # update): the path as drawn, widened by the line's width
+            box = artist.get_transform().transform_path(artist.get_path()).get_extents()
+            box = box.padded(renderer.points_to_pixels(artist.get_linewidth()) + 1.0)
+        elif isinstance(artist, Legend):
+            # its frame, which its draw set around everything it holds (its window extent would
+            # lay the legend out again)
+            box = artist.legendPatch.get_window_extent(renderer)
+        else:
+            box = artist.get_window_extent(renderer)
         if box.width > 0 or box.height > 0:
             yield box
 

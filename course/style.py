@@ -347,7 +347,7 @@ def png_bytes(pixels: np.ndarray) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(memoryview(rows), PNG_COMPRESS_LEVEL))
+        + chunk(b"IDAT", zlib.compress(rows.data, PNG_COMPRESS_LEVEL))
         + chunk(b"IEND", b"")
     )
 
