@@ -15,7 +15,8 @@ pixel when matplotlib would draw the foreground after the background anyway:
 * in each axes, every foreground artist's zorder is above its axis artists' (the course style
   puts the axes below, ``axes.axisbelow``), and no axes holds images or child axes;
 * one axes' foreground never reaches into a later axes' background (a plain draw paints the later
-  axes over it, the layered draw under it), checked on the drawn extents after every draw;
+  axes over it, the layered draw under it), checked after every draw on boxes holding the pixels
+  each part drew, which :class:`_Tracer` records from the renderer's calls as they are made;
 * figure-level artists sit above every axes (zorder above the axes').
 
 Where a condition fails, the figure is drawn plainly (:meth:`Layers.draw` says which path it
@@ -25,6 +26,7 @@ settings.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -36,10 +38,9 @@ from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
-from matplotlib.legend import Legend
-from matplotlib.spines import Spine
+from matplotlib.path import get_path_collection_extents
 from matplotlib.text import Text
-from matplotlib.transforms import Bbox
+from matplotlib.transforms import BboxBase
 
 __all__ = ["Drawn", "Layers", "background_key"]
 
@@ -72,7 +73,7 @@ class Layers:
     def __init__(self) -> None:
         self.key: Hashable | None = None
         self._pixels: Any = None  # the renderer's saved region of the whole canvas
-        self._reach: tuple[Bbox, ...] = ()  # per axes: where its background has pixels
+        self._reach: tuple[Box | None, ...] = ()  # per drawn axes: where its background drew
         self.counts = {path: 0 for path in Drawn}
 
     def forget(self) -> None:
@@ -90,19 +91,26 @@ class Layers:
         key = background_key(fig, renderer)
         path = Drawn.REUSED
         if key != self.key or self._pixels is None:
-            _draw_hidden(canvas, split.foreground())
+            with _Tracer(renderer) as tracer:
+                _draw_hidden(canvas, split.foreground())
+            if len(tracer.parts) != len(split.axes):  # not drawn as _split expects
+                self.forget()
+                return self._plain(canvas)
             self.key = key
             self._pixels = renderer.copy_from_bbox(fig.bbox)
-            self._reach = tuple(_background_reach(ax, renderer) for ax in fig.axes)
+            self._reach = tuple(_union(part) for part in tracer.parts)
             path = Drawn.BACKGROUND
         else:
             renderer.restore_region(self._pixels)
-        for _, artists in split.axes:
-            for artist in artists:
+        with _Tracer(renderer) as tracer:
+            for _, artists in split.axes:
+                tracer.begin()
+                for artist in artists:
+                    artist.draw(renderer)
+            tracer.end()
+            for artist in split.figure:
                 artist.draw(renderer)
-        for artist in split.figure:
-            artist.draw(renderer)
-        if not _ordered(split, self._reach, renderer):
+        if not _ordered(tracer.parts, self._reach):
             return self._plain(canvas)
         self.counts[path] += 1
         return path
@@ -155,68 +163,171 @@ def _draw_hidden(canvas: FigureCanvasAgg, artists: Iterable[Artist]) -> None:
             artist.set_animated(False)
 
 
-def _background_reach(ax: Axes, renderer: RendererAgg) -> Bbox:
-    """Where ``ax``'s background has pixels: its frame, the tick marks out of it, and its axes'
-    labels."""
-    boxes = []
-    if ax.axison and ax.get_frame_on():
-        boxes.append(ax.bbox)
-    if ax.axison:
-        for axis in (ax.xaxis, ax.yaxis):
-            if not axis.get_visible():
-                continue
-            box = axis.get_tightbbox(renderer)
-            if box is not None and box.width > 0 and box.height > 0:
-                boxes.append(box)
-            marks = [
-                line.get_markersize()
-                for tick in (*axis.get_major_ticks(), *axis.get_minor_ticks())
-                for line in (tick.tick1line, tick.tick2line)
-                if line.get_visible()
-            ]
-            if marks:  # a tick mark sticks out of the frame by up to its length
-                boxes.append(ax.bbox.padded(renderer.points_to_pixels(max(marks)) + 1.0))
-    return Bbox.union(boxes) if boxes else Bbox.null()
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in display pixels (y up)
 
 
-def _ordered(split: _Split, reach: Sequence[Bbox], renderer: RendererAgg) -> bool:
-    """True when no axes' foreground reaches a later axes' background: then drawing every
-    background first covers nothing a plain draw would not (drawn extents, after the draw)."""
-    for i, (ax, artists) in enumerate(split.axes):
-        after = [reach[k] for k in split.index[i + 1 :]]
-        after = [b for b in after if b.width > 0 and b.height > 0]
-        if after and any(
-            extent.overlaps(b) for extent in _extents(ax, artists, renderer) for b in after
-        ):
-            return False
+def _ordered(front: Sequence[Sequence[Box]], reach: Sequence[Box | None]) -> bool:
+    """True when no axes' foreground (``front``: the boxes each axes' artists drew in) reaches a
+    later axes' background (``reach``): then drawing every background first covers nothing a
+    plain draw would not."""
+    for i, boxes in enumerate(front):
+        for r in reach[i + 1 :]:
+            if r is not None and any(_overlap(box, r) for box in boxes):
+                return False
     return True
 
 
-def _extents(ax: Axes, artists: Iterable[Artist], renderer: RendererAgg) -> Iterable[Bbox]:
-    """Boxes holding every pixel ``artists`` drew: the axes' box for those clipped to its frame,
-    else each one's window extent."""
-    yield ax.bbox
-    clip = ax.patch
-    for artist in artists:
-        path = artist.get_clip_path()
-        if artist.get_clip_on() and (
-            artist.get_clip_box() is ax.bbox
-            or (path is not None and getattr(path, "_patch", None) is clip)
-        ):
-            continue
-        if isinstance(artist, Spine):
-            # its line only (a spine's window extent takes in its axis's ticks, and costs their
-            # update): the path as drawn, widened by the line's width
-            box = artist.get_transform().transform_path(artist.get_path()).get_extents()
-            box = box.padded(renderer.points_to_pixels(artist.get_linewidth()) + 1.0)
-        elif isinstance(artist, Legend):
-            # its frame, which its draw set around everything it holds (its window extent would
-            # lay the legend out again)
-            box = artist.legendPatch.get_window_extent(renderer)
-        else:
-            box = artist.get_window_extent(renderer)
-        if box.width > 0 or box.height > 0:
-            yield box
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _union(boxes: Sequence[Box]) -> Box | None:
+    if not boxes:
+        return None
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def _padded(box: Any, pad: float) -> Box:
+    x0, y0, x1, y1 = box.extents if isinstance(box, BboxBase) else box
+    return (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+
+
+EVERYWHERE: Box = (-math.inf, -math.inf, math.inf, math.inf)
+"""The box of a drawing call whose pixels are not worked out (it overlaps everything)."""
+
+
+class _Tracer:
+    """Where each part of a draw puts pixels: while a pass draws, the renderer's drawing methods
+    are wrapped so that each call, once drawn, adds a box holding its pixels to the current part:
+    its clip rectangle when it has one (the axes' box, for what is plotted), else the box of what
+    it drew.  A part starts at each axes' draw (``open_group("axes")``, as ``Axes.draw`` opens
+    it) or at :meth:`begin`, and ends at :meth:`end`."""
+
+    _DRAWS = (
+        "draw_path",
+        "draw_markers",
+        "draw_path_collection",
+        "draw_image",
+        "draw_gouraud_triangles",
+        "draw_quad_mesh",
+        "draw_text",
+    )
+
+    def __init__(self, renderer: RendererAgg) -> None:
+        self.renderer = renderer
+        self.parts: list[list[Box]] = []
+        self._part: list[Box] | None = None
+        self._saved: dict[str, Any] = {}
+        self._clips: dict[int, tuple[Any, Box]] = {}  # id -> (clip rectangle, its box)
+
+    def begin(self) -> None:
+        self.parts.append([])
+        self._part = self.parts[-1]
+
+    def end(self) -> None:
+        self._part = None
+
+    def __enter__(self) -> _Tracer:
+        r = self.renderer
+        for name in (*self._DRAWS, "open_group", "close_group"):
+            self._saved[name] = r.__dict__.get(name)  # instance attributes (Agg binds some)
+        for name in self._DRAWS:
+            setattr(r, name, self._traced(getattr(r, name), getattr(self, f"_{name}_box")))
+        group_open, group_close = r.open_group, r.close_group
+
+        def open_group(s: str, gid: Any = None) -> None:
+            group_open(s, gid)
+            if s == "axes":
+                self.begin()
+
+        def close_group(s: str) -> None:
+            group_close(s)
+            if s == "axes":
+                self.end()
+
+        r.open_group, r.close_group = open_group, close_group  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name, old in self._saved.items():
+            if old is None:
+                self.renderer.__dict__.pop(name, None)
+            else:
+                setattr(self.renderer, name, old)
+
+    def _traced(self, draw: Any, box_of: Any) -> Any:
+        def traced(gc: Any, *args: Any, **kwargs: Any) -> None:
+            draw(gc, *args, **kwargs)
+            if self._part is None:
+                return
+            clip = gc.get_clip_rectangle()
+            if clip is None:
+                box = box_of(gc, *args, **kwargs)
+                if box is not None:
+                    self._part.append(box)
+                return
+            kept = self._clips.get(id(clip))
+            if kept is None or kept[0] is not clip:
+                kept = (clip, _padded(clip, 1.0))  # antialiasing at its edge
+                self._clips[id(clip)] = kept
+            self._part.append(kept[1])
+
+        return traced
+
+    def _stroke(self, gc: Any) -> float:
+        """Room around a stroked path for its line (joins and caps included) and antialiasing."""
+        return 2.0 * self.renderer.points_to_pixels(gc.get_linewidth()) + 1.0
+
+    def _draw_path_box(self, gc: Any, path: Any, transform: Any, *_: Any) -> Box | None:
+        return _padded(path.get_extents(transform), self._stroke(gc))
+
+    def _draw_markers_box(
+        self, gc: Any, marker: Any, marker_trans: Any, path: Any, trans: Any, *_: Any
+    ) -> Box | None:
+        if not len(path.vertices):
+            return None
+        at, shape = path.get_extents(trans), marker.get_extents(marker_trans)
+        box = (at.x0 + shape.x0, at.y0 + shape.y0, at.x1 + shape.x1, at.y1 + shape.y1)
+        return _padded(box, self._stroke(gc))
+
+    def _draw_path_collection_box(
+        self,
+        gc: Any,
+        master_transform: Any,
+        paths: Any,
+        transforms: Any,
+        offsets: Any,
+        offset_trans: Any,
+        facecolors: Any,
+        edgecolors: Any,
+        linewidths: Any,
+        *_: Any,
+    ) -> Box | None:
+        if not len(paths):
+            return None
+        box = get_path_collection_extents(
+            master_transform, paths, transforms, offsets, offset_trans
+        )
+        width = max((float(w) for w in linewidths), default=0.0)
+        return _padded(box, 2.0 * self.renderer.points_to_pixels(width) + 1.0)
+
+    def _draw_image_box(self, gc: Any, *_: Any) -> Box | None:
+        return EVERYWHERE  # images are left to a plain draw; a traced one overlaps everything
+
+    def _draw_gouraud_triangles_box(self, gc: Any, *_: Any) -> Box | None:
+        return EVERYWHERE
+
+    def _draw_quad_mesh_box(self, gc: Any, *_: Any) -> Box | None:
+        return EVERYWHERE
+
+    def _draw_text_box(self, gc: Any, *_: Any, **__: Any) -> Box | None:
+        box = getattr(self.renderer, "last_text_box", None)  # see course.style.TextCachingRenderer
+        return EVERYWHERE if box is None else _padded(box, 1.0)
 
 
 def background_key(fig: Figure, renderer: RendererAgg) -> tuple[Hashable, ...]:

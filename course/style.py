@@ -166,7 +166,22 @@ _FAMILY_RC: tuple[_FamilyKey, ...] = (
     "font.fantasy",
     "font.monospace",
 )
-_text_rasters: OrderedDict[_TextKey, list[tuple[np.ndarray, int, int, float]]] = OrderedDict()
+_Glyphs = list[tuple[np.ndarray, int, int, float]]
+_PixelBox = tuple[float, float, float, float]  # x0, y0, x1, y1 in display pixels (y up)
+_text_rasters: OrderedDict[_TextKey, tuple[_Glyphs, _PixelBox | None]] = OrderedDict()
+
+
+def _glyph_box(glyphs: _Glyphs, height: float) -> _PixelBox | None:
+    """The pixels ``glyphs`` cover: Agg places each image by its left and its bottom row, counted
+    down from the top of a canvas ``height`` pixels high."""
+    inked = [(image, gx, gy) for image, gx, gy, _ in glyphs if image.size]  # a space has none
+    if not inked:
+        return None
+    x0 = min(gx for _, gx, _ in inked)
+    x1 = max(gx + image.shape[1] for image, gx, _ in inked)
+    y0 = min(height - gy for _, _, gy in inked)
+    y1 = max(height - gy + image.shape[0] for image, _, gy in inked)
+    return (x0, y0, x1, y1)
 
 
 class _GlyphRecorder:
@@ -200,6 +215,10 @@ class TextCachingRenderer(RendererAgg):
     ``savefig``'s.
     """
 
+    last_text_box: _PixelBox | None = None
+    """The pixels the last plain text drawn covers (None after a math text): what
+    :mod:`course.layers` reads to know where each part of a figure drew."""
+
     def draw_text(
         self,
         gc: Any,
@@ -212,6 +231,7 @@ class TextCachingRenderer(RendererAgg):
         mtext: Any = None,
     ) -> None:
         if ismath:
+            self.last_text_box = None
             super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
             return
         rc = matplotlib.rcParams
@@ -241,22 +261,25 @@ class TextCachingRenderer(RendererAgg):
             mtext.get_fontfeatures() if mtext is not None else None,
             mtext.get_language() if mtext is not None else None,
         )
-        glyphs = _text_rasters.get(key)
-        if glyphs is not None:
+        kept = _text_rasters.get(key)
+        if kept is not None:
             _text_rasters.move_to_end(key)
             core = self._renderer
+            glyphs, self.last_text_box = kept
             for image, gx, gy, gangle in glyphs:
                 core.draw_text_image(image, gx, gy, gangle, gc)
             return
         core = self._renderer
         recorder = _GlyphRecorder(core)
         self._renderer = recorder
+        self.last_text_box = None
         try:
             super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
         finally:
             self._renderer = core
         if recorder.replayable:
-            _text_rasters[key] = recorder.glyphs
+            self.last_text_box = _glyph_box(recorder.glyphs, self.height)
+            _text_rasters[key] = (recorder.glyphs, self.last_text_box)
             while len(_text_rasters) > TEXT_CACHE_SIZE:
                 _text_rasters.popitem(last=False)
 

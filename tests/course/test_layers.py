@@ -182,3 +182,49 @@ def test_figure_artists_under_the_axes_are_drawn_plainly() -> None:
     fig, _ = _figure()
     fig.text(0.5, 0.5, "under", zorder=-1)
     assert _check(fig, Layers()) is Drawn.PLAIN
+
+
+def _mask(boxes: list[Any], shape: tuple[int, ...]) -> Any:
+    """The pixels of a canvas of ``shape`` inside any of ``boxes`` (display pixels, y up)."""
+    import math
+
+    height, width = shape[:2]
+    inside = np.zeros((height, width), bool)
+    for x0, y0, x1, y1 in boxes:
+        cols = slice(max(0, math.floor(x0)), max(0, min(width, math.ceil(x1))))
+        rows = slice(max(0, height - min(height, math.ceil(y1))), max(0, height - math.floor(y0)))
+        inside[rows, cols] = True
+    return inside
+
+
+@pytest.mark.parametrize("n", [1, 3, 9])
+def test_traced_boxes_hold_every_pixel_each_layer_drew(n: int) -> None:
+    """The order check rests on the traced boxes: every pixel the background pass inks lies in
+    its axes' boxes, and every pixel the axes' foreground changes lies in theirs."""
+    from course.layers import _draw_hidden, _split, _Tracer
+
+    d = make(n)
+    d.png()
+    fig = d.figure
+    canvas = fig.canvas
+    renderer = canvas.get_renderer()
+    split = _split(fig)
+    assert split is not None
+    with _Tracer(renderer) as tracer:
+        _draw_hidden(canvas, split.foreground())
+    background = np.asarray(canvas.buffer_rgba())[..., :3].copy()
+    inked = background.min(axis=2) < 255  # the figure is white
+    assert len(tracer.parts) == len(split.axes)
+    boxes = [b for part in tracer.parts for b in part]
+    assert not (inked & ~_mask(boxes, background.shape)).any()
+    with _Tracer(renderer) as tracer:
+        for _, artists in split.axes:
+            tracer.begin()
+            for artist in artists:
+                artist.draw(renderer)
+        tracer.end()
+    changed = (np.asarray(canvas.buffer_rgba())[..., :3] != background).any(axis=2)
+    assert changed.any()
+    boxes = [b for part in tracer.parts for b in part]
+    assert not (changed & ~_mask(boxes, background.shape)).any()
+    assert "draw_path" not in renderer.__dict__  # the renderer is itself again
