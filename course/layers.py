@@ -58,7 +58,6 @@ class _Split:
     """A figure's artists by layer, in the order a plain draw draws them."""
 
     axes: tuple[tuple[Axes, tuple[Artist, ...]], ...]  # visible axes' foregrounds, by zorder
-    index: tuple[int, ...]  # where each of those axes is in ``figure.axes``
     figure: tuple[Artist, ...]  # the figure's texts, legends, lines and patches, by zorder
 
     def foreground(self) -> Iterable[Artist]:
@@ -127,11 +126,10 @@ def _split(fig: Figure) -> _Split | None:
     axes_z = {ax.get_zorder() for ax in fig.axes}
     if len(axes_z) > 1:
         return None
-    per_axes, index = [], []
-    for k, ax in enumerate(fig.axes):
+    per_axes = []
+    for ax in fig.axes:
         if not ax.get_visible():
             continue
-        index.append(k)
         if ax.child_axes or ax.images:
             return None
         drop: set[int] = {id(ax.patch), id(ax.xaxis), id(ax.yaxis)}
@@ -148,7 +146,7 @@ def _split(fig: Figure) -> _Split | None:
     own = [a for a in own if a.get_visible()]
     if any(a.get_animated() or a.get_zorder() <= top for a in own):
         return None
-    return _Split(tuple(per_axes), tuple(index), tuple(sorted(own, key=lambda a: a.get_zorder())))
+    return _Split(tuple(per_axes), tuple(sorted(own, key=lambda a: a.get_zorder())))
 
 
 def _draw_hidden(canvas: FigureCanvasAgg, artists: Iterable[Artist]) -> None:
