@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+from weakref import WeakKeyDictionary
 
+import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -85,25 +89,90 @@ def _lane_colour(lane: str) -> str:
     return style.BLACK if lane == "server" else style.device_colour(lane)
 
 
+@dataclass
+class _Lanes:
+    """The artists :func:`draw_timeline` made on one axes, in the order it added them: what a
+    redraw of the same lanes updates instead of making anew (``structure`` says which lanes have a
+    band and which event kinds have markers)."""
+
+    structure: tuple[object, ...]
+    bands: list[tuple[Any, Line2D] | None]  # per lane: the held area and its edge, or none
+    baselines: list[Line2D]
+    markers: list[PathCollection]  # one per event kind that has events, in EventKind order
+
+    def removed(self) -> bool:
+        """Taken off their axes (by :func:`course.style.empty_axes`): free to be added again."""
+        return all(a.axes is None for a in self._all())
+
+    def _all(self) -> list[Any]:
+        kept = [a for band in self.bands if band for a in band]
+        return [*kept, *self.baselines, *self.markers]
+
+
+_made: WeakKeyDictionary[Axes, _Lanes] = WeakKeyDictionary()
+
+
 def draw_timeline(
     ax: Axes, data: TimelineData, max_held: int | None = None, note: str = ""
 ) -> None:
     """Draw one protocol's lanes on ``ax`` (lane 0 at the top); ``note`` ends the title (which
-    run this is, when it is not the figure's main one)."""
+    run this is, when it is not the figure's main one).
+
+    Redrawn on the same axes after :func:`course.style.empty_axes` with the same lanes and kinds
+    of events, the areas, edges, baselines and markers of the last draw get the new data and go
+    back on the axes in the order they were first added (a dashboard's slider move: making them
+    costs more than the rest of the draw); the pixels are a fresh draw's
+    (``tests/course/test_dashboards.py``)."""
     lanes = list(data.lanes)
     peak = max_held or max([c for _, pts in data.held for _, c in pts] + [1])
+    marks = []
+    for kind in EventKind:
+        pts = [
+            (e.time_s, len(lanes) - 1 - lanes.index(e.device))
+            for e in data.events
+            if e.kind is kind
+        ]
+        if pts:
+            # arrays, not lists: scatter converts a list to a masked array element by element
+            times = np.array([t for t, _ in pts], dtype=float)
+            rows = np.array([y + _MARKER_OFFSET for _, y in pts], dtype=float)
+            marks.append((kind, times, rows))
+    structure = (
+        tuple(lanes),
+        tuple(bool(data.held_of(lane)) for lane in lanes),
+        tuple(kind for kind, _, _ in marks),
+    )
+    kept = _made.get(ax)
+    reuse = kept is not None and kept.structure == structure and kept.removed()
+    bands: list[tuple[Any, Line2D] | None] = []
+    baselines: list[Line2D] = []
     for i, lane in enumerate(lanes):
         y0 = len(lanes) - 1 - i  # top lane highest
         colour = _lane_colour(lane)
         points = data.held_of(lane)
+        band = None
         if points:
-            xs = [t for t, _ in points] + [data.duration_s]
-            ys = [y0 + _BAND_LOW + _BAND_HEIGHT * c / peak for _, c in points]
-            ys.append(ys[-1])
-            ax.fill_between(
-                xs, y0 + _BAND_LOW, ys, step="post", color=colour, alpha=0.22, linewidth=0
+            xs = np.array([t for t, _ in points] + [data.duration_s], dtype=float)
+            ys = np.array(
+                [y0 + _BAND_LOW + _BAND_HEIGHT * c / peak for _, c in points]
+                + [y0 + _BAND_LOW + _BAND_HEIGHT * points[-1][1] / peak],
+                dtype=float,
             )
-            ax.step(xs, ys, where="post", color=colour, linewidth=1.4)
+            if reuse and kept is not None and (old := kept.bands[i]) is not None:
+                area, edge = old
+                ax.add_collection(area, autolim=False)  # set_data needs the axes (for units)
+                area.set_data(xs, y0 + _BAND_LOW, ys)
+                for edge_ys in (ys, np.full_like(ys, y0 + _BAND_LOW)):  # as fill_between does
+                    ax.update_datalim(np.column_stack([xs, edge_ys]))
+                edge.set_data(xs, ys)
+                ax.add_line(edge)
+                band = old
+            else:
+                area = ax.fill_between(
+                    xs, y0 + _BAND_LOW, ys, step="post", color=colour, alpha=0.22, linewidth=0
+                )
+                (edge,) = ax.step(xs, ys, where="post", color=colour, linewidth=1.4)
+                band = (area, edge)
             final = points[-1][1]
             label = style.format_bytes(final) if data.held_unit == "bytes" else f"{final}"
             ax.text(
@@ -115,19 +184,24 @@ def draw_timeline(
                 fontsize=8.5,
                 color=colour,
             )
-        ax.axhline(y0 + _BAND_LOW, color="#DDDDDD", linewidth=0.8, zorder=0)
-    for kind in EventKind:
-        marker, colour, size = EVENT_STYLE[kind]
-        pts = [
-            (e.time_s, len(lanes) - 1 - lanes.index(e.device))
-            for e in data.events
-            if e.kind is kind
-        ]
-        if pts:
-            times = [t for t, _ in pts]
-            rows = [y + _MARKER_OFFSET for _, y in pts]
+        bands.append(band)
+        if reuse and kept is not None:
+            baseline = kept.baselines[i]
+            ax.add_line(baseline)  # its y is the lane's, which the structure fixes
+        else:
+            # just above the grid (the axes sit at 0.5): under the bands, as a ruled baseline
+            baseline = ax.axhline(y0 + _BAND_LOW, color="#DDDDDD", linewidth=0.8, zorder=0.6)
+        baselines.append(baseline)
+    markers: list[PathCollection] = []
+    for k, (kind, times, rows) in enumerate(marks):
+        if reuse and kept is not None:
+            dots = kept.markers[k]
+            dots.set_offsets(np.column_stack([times, rows]))
+            ax.add_collection(dots)
+        else:
+            marker, colour, size = EVENT_STYLE[kind]
             poll = kind is EventKind.POLL
-            ax.scatter(
+            dots = ax.scatter(
                 times,
                 rows,
                 marker=marker,
@@ -137,6 +211,8 @@ def draw_timeline(
                 edgecolors=None if poll else "white",
                 zorder=2 if poll else 3,
             )
+        markers.append(dots)
+    _made[ax] = _Lanes(structure, bands, baselines, markers)
     ax.set_yticks([y - 0.1 for y in range(len(lanes))])
     ax.set_yticklabels(
         [("server" if lane == "server" else style.device_label(lane)) for lane in reversed(lanes)]

@@ -39,6 +39,7 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from course import style
+from course.layers import Layers
 from course.predict import format_value
 from course.progress import Progress  # a callback of the fraction done, 0..1
 
@@ -154,6 +155,8 @@ class Dashboard(abc.ABC):
         self._axes: list[Axes] | None = None
         self._axes_key: Hashable = None
         self.reuse_axes = True  # False: every redraw on new axes (tests compare the two)
+        # the kept pixels of the axes, redrawn only when they change (None: every draw plain)
+        self.layers: Layers | None = Layers()
         self._listeners: list[Callable[[Dashboard], None]] = []
         self.prediction: Prediction | None = None
         self.revealed = (
@@ -423,7 +426,7 @@ class Dashboard(abc.ABC):
         """The current figure as PNG bytes (what the widget view shows), drawn once: see
         :func:`course.style.encode_png`.  The first render of a figure shape records its layout."""
         fig = self.figure
-        data = style.encode_png(fig, dpi)
+        data = style.encode_png(fig, dpi, self.layers)
         if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
             positions = [ax.get_position() for ax in fig.axes]
             self._layouts[self._layout_key] = (positions, self._overhangs)

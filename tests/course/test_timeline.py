@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from course.style import EventKind, Protocol
@@ -79,3 +81,58 @@ def test_timeline_adapter_marks_what_the_run_recorded() -> None:
     assert pushes and any(e.kind is EventKind.FLAG_SYNC for e in imap_view.events)
     with pytest.raises(ValueError, match="record_events=True"):
         timeline_data(trace, simulate(scenario, ModelProtocol.POP3, trace), Protocol.POP3)
+
+
+def _png_pixels(fig: Any) -> Any:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from course import style
+
+    return np.asarray(Image.open(io.BytesIO(style.encode_png(fig))).convert("RGB"))
+
+
+def test_a_redraw_on_emptied_axes_reuses_the_artists_and_draws_a_fresh_draws_pixels() -> None:
+    """After ``empty_axes``, the same lanes and kinds of events take the last draw's artists with
+    the new data (the same objects), and the image is a fresh draw's; other lanes, or axes not
+    emptied, get new artists."""
+    import dataclasses
+
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from course import style
+    from course.timeline import draw_timeline
+
+    def drawn(data: TimelineData, ax: Any = None) -> tuple[Figure, Any]:
+        with style.context():
+            if ax is None:
+                fig = Figure(figsize=(6, 3), dpi=100)
+                ax = fig.add_subplot()
+            else:
+                style.empty_axes(ax)
+            draw_timeline(ax, data)
+        return ax.get_figure(), ax
+
+    first = small(Protocol.POP3)
+    fig, ax = drawn(first)
+    before = {id(a) for a in (*ax.collections, *ax.lines)}
+    later = dataclasses.replace(
+        first,
+        held=(("server", ((0.0, 0), (50.0, 2))), *first.held[1:]),
+        events=tuple(dataclasses.replace(e, time_s=e.time_s / 2) for e in first.events),
+    )
+    fig, ax = drawn(later, ax)
+    assert {id(a) for a in (*ax.collections, *ax.lines)} == before
+    fresh, _ = drawn(later)
+    assert np.array_equal(_png_pixels(fig), _png_pixels(fresh))
+
+    fewer = dataclasses.replace(later, events=later.events[:1])  # other kinds of events
+    fig, ax = drawn(fewer, ax)
+    assert not {id(a) for a in ax.collections} & before
+    assert np.array_equal(_png_pixels(fig), _png_pixels(drawn(fewer)[0]))
+    with style.context():
+        draw_timeline(ax, fewer)  # not emptied: drawn over, anew
+    assert len(ax.collections) == 2 * (3 + 1)
