@@ -16,7 +16,13 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator, PercentFormatter
+from matplotlib.ticker import (
+    AutoLocator,
+    FuncFormatter,
+    MaxNLocator,
+    NullLocator,
+    PercentFormatter,
+)
 
 from course import style
 from course.predict import format_value
@@ -30,11 +36,15 @@ __all__ = [
     "crash_loss",
     "delay_distribution",
     "draw_bandwidth",
+    "draw_connection_timeline",
     "draw_consistency",
     "draw_crash_loss",
     "draw_delay_cdf",
     "draw_flag_agreement",
+    "draw_scorecard",
+    "draw_search_recall",
     "draw_storage",
+    "draw_two_clients",
     "draw_virus_copies",
     "draw_year_losses",  # lesson 9
     "flag_agreement",
@@ -46,6 +56,7 @@ __all__ = [
     "timeline",
     "traffic_by_kind",
     "two_clients_and_lock",
+    "two_clients_axes",
     "virus_axes",
     "virus_copies",
     "yearly_loss_by_setup",
@@ -386,6 +397,20 @@ def search_recall(
     """Left: share of matching mail a search finds (%); right: bytes it cost on the wire."""
     fig.clear()
     left, right = fig.subplots(1, 2)
+    draw_search_recall(left, right, where, recall_pop3, recall_imap, cost_pop3, cost_imap)
+    return fig
+
+
+def draw_search_recall(
+    left: Axes,
+    right: Axes,
+    where: Sequence[str],
+    recall_pop3: Sequence[float],
+    recall_imap: Sequence[float],
+    cost_pop3: Sequence[float],
+    cost_imap: Sequence[float],
+) -> None:
+    """The two panels of :func:`search_recall` on given axes (new, or emptied for a redraw)."""
 
     def nan0(xs: list[float]) -> list[float]:
         return [0.0 if math.isnan(x) else x for x in xs]
@@ -412,7 +437,6 @@ def search_recall(
     )
     right.set_title("Search cost", loc="left")
     drop_legend(right)
-    return fig
 
 
 # -- crashes -------------------------------------------------------------------------------------
@@ -729,7 +753,12 @@ def scorecard(fig: Figure, metrics: Sequence[tuple[str, str, float, float, str]]
     in their own units; one axis keeps the figure quick to redraw.
     """
     fig.clear()
-    ax = fig.subplots()
+    draw_scorecard(fig.subplots(), metrics)
+    return fig
+
+
+def draw_scorecard(ax: Axes, metrics: Sequence[tuple[str, str, float, float, str]]) -> None:
+    """:func:`scorecard` on a given axes (new, or emptied for a redraw)."""
     labels = []
     bars: dict[Protocol, tuple[list[float], list[float]]] = {
         POP3: ([], []),
@@ -758,7 +787,6 @@ def scorecard(fig: Figure, metrics: Sequence[tuple[str, str, float, float, str]]
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right")
     ax.set_title("Every metric, POP3 beside IMAP", loc="left")
-    return fig
 
 
 def connection_timeline(fig: Figure, rows: Sequence[Mapping[str, Any]]) -> Figure:
@@ -769,7 +797,12 @@ def connection_timeline(fig: Figure, rows: Sequence[Mapping[str, Any]]) -> Figur
     (sent before TLS) are hatched: an eavesdropper reads them, password included.
     """
     fig.clear()
-    ax = fig.subplots()
+    draw_connection_timeline(fig.subplots(), rows)
+    return fig
+
+
+def draw_connection_timeline(ax: Axes, rows: Sequence[Mapping[str, Any]]) -> None:
+    """:func:`connection_timeline` on a given axes (new, or emptied for a redraw)."""
     end = max([s[1] for r in rows for s in r["steps"]] + [1e-3])
     # every step in one barh call (a call per bar costs a fifth of the redraw), in the same order
     bars: dict[str, list[Any]] = {"y": [], "width": [], "left": [], "color": [], "hatch": []}
@@ -836,7 +869,6 @@ def connection_timeline(fig: Figure, rows: Sequence[Mapping[str, Any]]) -> Figur
         loc="lower right",
     )
     ax.set_title("From the first packet to logged in: every round trip", loc="left")
-    return fig
 
 
 # -- lessons 6 and 7 ---------------------------------------------------------------------------------
@@ -855,7 +887,36 @@ def two_clients_and_lock(
     """Lesson 6: messages each device never received, bytes downloaded more than once, and the
     POP3 logins the maildrop lock refused, per device (IMAP has no such lock: zero)."""
     fig.clear()
-    left, mid, right = fig.subplots(1, 3, width_ratios=(1.5, 0.8, 1.2))
+    draw_two_clients(
+        two_clients_axes(fig),
+        devices,
+        missed_pop3,
+        missed_imap,
+        delivered,
+        dup_pop3,
+        dup_imap,
+        refused_pop3,
+    )
+    return fig
+
+
+def two_clients_axes(fig: Figure) -> list[Axes]:
+    """The three panels of :func:`two_clients_and_lock`, side by side."""
+    return list(fig.subplots(1, 3, width_ratios=(1.5, 0.8, 1.2)))
+
+
+def draw_two_clients(
+    axes: Sequence[Axes],
+    devices: Sequence[str],
+    missed_pop3: Sequence[float],
+    missed_imap: Sequence[float],
+    delivered: int,
+    dup_pop3: float,
+    dup_imap: float,
+    refused_pop3: Sequence[float],
+) -> None:
+    """:func:`two_clients_and_lock` on :func:`two_clients_axes` (new, or emptied for a redraw)."""
+    left, mid, right = axes
     labels = [style.device_label(d) for d in devices]
     grouped_bars(left, labels, missed_pop3, missed_imap, "messages never received", "{:.0f}")
     left.set_title(f"Missed (of {delivered} delivered)", loc="left")
@@ -883,14 +944,16 @@ def two_clients_and_lock(
         fontsize=8.5,
         color=style.GREY,
     )
-    for ax in (left, right) + ((mid,) if max(dup_pop3, dup_imap) == 0 else ()):
+    for ax in (left, right):
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     # a panel of zeros reads as a panel that failed to draw: say what the zeros mean
     if max(dup_pop3, dup_imap) == 0:
+        mid.yaxis.set_major_locator(MaxNLocator(integer=True))
         _empty(mid, "no message was\ndownloaded twice\nin this run")
+    else:  # a reused axes keeps the integer locator of a redraw without duplicates
+        mid.yaxis.set_major_locator(AutoLocator())
     if not any(refused_pop3):
         _empty(right, "no POP3 login\nwas refused\nin this run")
-    return fig
 
 
 def virus_copies(

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from course.content import lesson
 from course.dashboards import DASHBOARD_LESSONS, dashboard_class, make
 from course.dashboards.base import Control, ControlKind, Dashboard
-from sim.inputs.scenario import FetchMode
+from sim.inputs.scenario import FetchMode, TlsMode
 
 
 def close(a: float, b: float) -> bool:
@@ -523,6 +523,17 @@ INPLACE_PATHS: list[Any] = [
         id="1",
     ),
     pytest.param(
+        2,
+        [
+            {"rtt_ms": 0.1},
+            {"rtt_ms": 2000.0, "bandwidth_kbps": 8.0},  # the slowest link: longest bars
+            {"bandwidth_kbps": 10000000.0},
+            {"rtt_ms": 5.0, "bandwidth_kbps": 56.0},
+            {},
+        ],
+        id="2",
+    ),
+    pytest.param(
         3,
         [
             {"seed": 1000},
@@ -537,6 +548,17 @@ INPLACE_PATHS: list[Any] = [
         id="3",
     ),
     pytest.param(
+        4,
+        [
+            {"seed": 1000},
+            {"file_per_day": 0.0},  # nothing filed: an empty chart
+            {"file_per_day": 50.0, "days": 60},
+            {"days": 1, "seed": 3},
+            {},
+        ],
+        id="4",
+    ),
+    pytest.param(
         5,
         [
             {"seed": 1000},
@@ -545,6 +567,19 @@ INPLACE_PATHS: list[Any] = [
             {},
         ],
         id="5",
+    ),
+    pytest.param(
+        6,
+        [
+            {"seed": 1000},  # no duplicates, no refusal: notes instead of bars
+            {"first_leave_days": None, "uidl": False},  # duplicates: a scale of megabytes
+            {"second_leaves": True, "desktop_evenings": True, "first_leave_days": 60},
+            {"bandwidth_kbps": 56.0, "poll_interval_min": 1.0},  # the lock refuses logins
+            {"poll_interval_min": 240.0, "days": 60, "bandwidth_kbps": None},
+            {"days": 1, "seed": 4},
+            {},  # duplicates gone again: the integer scale of the note comes back
+        ],
+        id="6",
     ),
     pytest.param(
         7,
@@ -557,6 +592,17 @@ INPLACE_PATHS: list[Any] = [
             {},
         ],
         id="7",
+    ),
+    pytest.param(
+        8,
+        [
+            {"seed": 1000},
+            {"leave_on_server_days": 1},
+            {"leave_on_server_days": 60, "days": 60},
+            {"days": 1, "seed": 3},
+            {},
+        ],
+        id="8",
     ),
     pytest.param(
         9,
@@ -579,6 +625,18 @@ INPLACE_PATHS: list[Any] = [
         ],
         id="9-year",
         marks=pytest.mark.slow,
+    ),
+    pytest.param(
+        10,
+        [
+            {"seed": 1000},
+            {"profile": "traveller", "tls": TlsMode.NONE},  # a row for metered links
+            {"profile": "single", "imap_fetch": FetchMode.HEADERS_ONLY, "delay_device": "laptop"},
+            {"crash_day": 0, "leave_on_server_days": 60, "poll_interval_min": 240.0},
+            {"imap_idle": False, "imap_qresync": True, "delay_device": "all", "days": 1},
+            {},
+        ],
+        id="10",
     ),
 ]
 
