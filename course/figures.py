@@ -906,8 +906,6 @@ def draw_connection_timeline(ax: Axes, rows: Sequence[Mapping[str, Any]]) -> Non
     ax.set_xlim(0, end * 1000 * 1.1)
     ax.set_xlabel("time from the client's first packet (ms)")
     ax.grid(axis="y", visible=False)
-    from matplotlib.patches import Patch
-
     ax.legend(
         handles=[
             Patch(color=KIND_COLOURS["tcp"], label="TCP handshake"),
