@@ -8,6 +8,7 @@ or plain numbers, so the same functions serve dashboards, the figure export and 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -16,7 +17,13 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator, PercentFormatter
+from matplotlib.ticker import (
+    AutoLocator,
+    FuncFormatter,
+    MaxNLocator,
+    NullLocator,
+    PercentFormatter,
+)
 
 from course import style
 from course.predict import format_value
@@ -30,22 +37,29 @@ __all__ = [
     "crash_loss",
     "delay_distribution",
     "draw_bandwidth",
+    "draw_connection_timeline",
     "draw_consistency",
     "draw_crash_loss",
     "draw_delay_cdf",
     "draw_flag_agreement",
+    "draw_scorecard",
+    "draw_search_recall",
     "draw_storage",
+    "draw_two_clients",
     "draw_virus_copies",
     "draw_year_losses",  # lesson 9
     "flag_agreement",
     "grouped_bars",
+    "protocol_handles",
     "protocol_pair",
+    "rectangles",
     "search_recall",
     "setup_bars",
     "storage_over_time",
     "timeline",
     "traffic_by_kind",
     "two_clients_and_lock",
+    "two_clients_axes",
     "virus_axes",
     "virus_copies",
     "yearly_loss_by_setup",
@@ -61,13 +75,6 @@ KIND_LABELS = {
     "body": "bodies",
     "attachment": "attachments",
 }
-
-
-def drop_legend(ax: Axes) -> None:
-    """Remove the legend ``ax`` has (a neighbouring panel already explains the colours)."""
-    legend = ax.get_legend()
-    if legend is not None:
-        legend.remove()
 
 
 def _empty(ax: Axes, text: str) -> None:
@@ -287,26 +294,26 @@ def draw_bandwidth(left: Axes, right: Axes, pop3: Any, imap: Any) -> None:
     """Bytes on the wire per device, stacked by what they carry, on ``left`` (POP3) and ``right``
     (IMAP) on one scale; :func:`kind_legend_handles` explains the colours.
 
-    The stacked bars of a panel are one collection of rectangles, not a ``barh`` per kind: the
-    same pixels (``tests/course/test_lesson_figures.py``) without a patch object per bar, which
-    cost a third of a lesson 1 redraw."""
+    The stacked bars of a panel are :func:`rectangles`, not a ``barh`` per kind: the same
+    pixels (``tests/course/test_lesson_figures.py``) without a patch object per bar, which cost a
+    third of a lesson 1 redraw."""
     devices = [d.device for d in pop3.devices]
     peak = max([sum(traffic_by_kind(d).values()) for r in (pop3, imap) for d in r.devices] + [1])
     unit, scale = style.bytes_unit(peak)
-    half = 0.6 / 2  # bar height 0.6, centred on the device's row
+    height = 0.6  # centred on the device's row
     for ax, result in ((left, pop3), (right, imap)):
         ys = range(len(devices))
-        lefts = [0.0] * len(devices)
-        boxes, colours = [], []
+        ends = [0.0] * len(devices)
+        bars: dict[str, list[Any]] = {"bottom": [], "left": [], "width": [], "colour": []}
         for kind in TRAFFIC_KINDS:
             widths = [traffic_by_kind(result.device(name))[kind] / scale for name in devices]
-            for y, x0, w in zip(ys, lefts, widths):
-                boxes.append(
-                    [(x0, y - half), (x0, y + half), (x0 + w, y + half), (x0 + w, y - half)]
-                )
-                colours.append(KIND_COLOURS[kind])
-            lefts = [a + b for a, b in zip(lefts, widths)]
-        ax.add_collection(PolyCollection(boxes, facecolors=colours, edgecolors="none"))
+            bars["bottom"] += [y - height / 2 for y in ys]
+            bars["left"] += ends
+            bars["width"] += widths
+            bars["colour"] += [KIND_COLOURS[kind]] * len(devices)
+            ends = [a + b for a, b in zip(ends, widths)]
+        heights = [height] * len(bars["bottom"])
+        rectangles(ax, bars["left"], bars["bottom"], bars["width"], heights, bars["colour"])
         ax.set_yticks(list(ys))
         ax.set_yticklabels([style.device_label(n) for n in devices])
         ax.invert_yaxis()
@@ -332,6 +339,53 @@ def bandwidth_by_kind(fig: Figure, pop3: Any, imap: Any) -> Figure:
 # -- generic grouped bars ---------------------------------------------------------------------------
 
 
+def rectangles(
+    ax: Axes,
+    lefts: Sequence[float],
+    bottoms: Sequence[float],
+    widths: Sequence[float],
+    heights: Sequence[float],
+    colours: Sequence[Any],
+    hatches: Sequence[str | None] = (),
+    **kwargs: Any,
+) -> list[PolyCollection]:
+    """Rectangles on ``ax`` (one colour and hatch each) as collections, drawn in the given order:
+    the pixels of ``bar``/``barh``, which make a patch object per bar, in a fraction of the time
+    to add and to draw them.  A collection has one hatch, so each run of rectangles alike in
+    hatching is one.  A NaN size is left out, as a bar of NaN draws nothing; the data limits
+    take in the rest, but do not stop at the bars' base as a bar's do (callers set that limit).
+    ``kwargs`` go to :class:`~matplotlib.collections.PolyCollection` (``edgecolors``,
+    ``linewidths``); edges default to none, as a bar's, and are joined as a patch's."""
+    kwargs = {"edgecolors": "none", "joinstyle": "miter", "capstyle": "butt", **kwargs}
+    shown = [
+        (x, y, w, h, colour, hatch)
+        for x, y, w, h, colour, hatch in zip(
+            lefts, bottoms, widths, heights, colours, hatches or itertools.repeat(None)
+        )
+        if not (math.isnan(w) or math.isnan(h))
+    ]
+    made = []
+    for hatch, run in itertools.groupby(shown, key=lambda box: box[5]):
+        boxes, faces = [], []
+        for x, y, w, h, colour, _ in run:
+            boxes.append([(x, y), (x + w, y), (x + w, y + h), (x, y + h)])
+            faces.append(colour)
+        collection = PolyCollection(boxes, facecolors=faces, hatch=hatch, **kwargs)
+        ax.add_collection(collection, autolim=False)
+        made.append(collection)
+    if shown:  # one autoscaling for all, not one per collection
+        ax.update_datalim(
+            [(x, y) for x, y, *_ in shown] + [(x + w, y + h) for x, y, w, h, *_ in shown]
+        )
+        ax.autoscale_view()
+    return made
+
+
+def protocol_handles() -> list[Patch]:
+    """Legend swatches of POP3 and IMAP, as a bar in the protocol's colour shows them."""
+    return [Patch(facecolor=PROTOCOL_COLOURS[p], label=p.label) for p in (POP3, IMAP)]
+
+
 def grouped_bars(
     ax: Axes,
     categories: Sequence[str],
@@ -339,40 +393,43 @@ def grouped_bars(
     imap: Sequence[float],
     ylabel: str,
     fmt: str | None = None,
+    legend: bool = True,
 ) -> None:
     """Bars per category, POP3 then IMAP, in their colours, with the value on top of each bar.
 
     ``fmt`` is a ``str.format`` pattern for the value labels; by default numbers are written the
-    way the summaries write them (``1,905``, ``2.2``, ``0.28``).
+    way the summaries write them (``1,905``, ``2.2``, ``0.28``).  ``legend=False`` for a panel
+    whose neighbour's legend already explains the colours.
     """
     n = len(categories)
     xs = list(range(n))
     width = 0.38
     finite = [v for v in list(pop3) + list(imap) if not math.isnan(v)]
     peak = max(finite + [0.0]) or 1.0  # all zero: a unit axis, not a 1e-9 one
+    bars: dict[str, list[Any]] = {"left": [], "height": [], "colour": []}
     for offset, proto, values in ((-width / 2, POP3, pop3), (width / 2, IMAP, imap)):
-        bars = ax.bar(
-            [x + offset for x in xs],
-            values,
-            width=width,
-            color=PROTOCOL_COLOURS[proto],
-            label=proto.label,
-        )
-        for bar, v in zip(bars, values):
+        lefts = [(x + offset) - width / 2 for x in xs]  # where bar() puts a centred bar
+        bars["left"] += lefts
+        bars["height"] += values
+        bars["colour"] += [PROTOCOL_COLOURS[proto]] * n
+        for left, v in zip(lefts, values):
             ax.text(
-                bar.get_x() + bar.get_width() / 2,
-                bar.get_height() + peak * 0.015,
+                left + width / 2,
+                v + peak * 0.015,
                 format_value(v) if fmt is None else fmt.format(v),
                 ha="center",
                 va="bottom",
                 fontsize=8.5,
             )
+    lefts, heights = bars["left"], bars["height"]
+    rectangles(ax, lefts, [0.0] * len(lefts), [width] * len(lefts), heights, bars["colour"])
     ax.set_xticks(xs)
     ax.set_xticklabels(categories)
     ax.set_ylabel(ylabel)
     ax.set_ylim(0, peak * 1.3)  # headroom for the value labels and a one-row legend above them
     ax.grid(axis="x", visible=False)
-    ax.legend(loc="upper right", ncols=2)
+    if legend:
+        ax.legend(handles=protocol_handles(), loc="upper right", ncols=2)
 
 
 def search_recall(
@@ -386,6 +443,20 @@ def search_recall(
     """Left: share of matching mail a search finds (%); right: bytes it cost on the wire."""
     fig.clear()
     left, right = fig.subplots(1, 2)
+    draw_search_recall(left, right, where, recall_pop3, recall_imap, cost_pop3, cost_imap)
+    return fig
+
+
+def draw_search_recall(
+    left: Axes,
+    right: Axes,
+    where: Sequence[str],
+    recall_pop3: Sequence[float],
+    recall_imap: Sequence[float],
+    cost_pop3: Sequence[float],
+    cost_imap: Sequence[float],
+) -> None:
+    """The two panels of :func:`search_recall` on given axes (new, or emptied for a redraw)."""
 
     def nan0(xs: list[float]) -> list[float]:
         return [0.0 if math.isnan(x) else x for x in xs]
@@ -409,10 +480,9 @@ def search_recall(
         [c / scale for c in cost_imap],
         f"bytes on the wire per search ({unit})",
         None,
+        legend=False,
     )
     right.set_title("Search cost", loc="left")
-    drop_legend(right)
-    return fig
 
 
 # -- crashes -------------------------------------------------------------------------------------
@@ -729,7 +799,12 @@ def scorecard(fig: Figure, metrics: Sequence[tuple[str, str, float, float, str]]
     in their own units; one axis keeps the figure quick to redraw.
     """
     fig.clear()
-    ax = fig.subplots()
+    draw_scorecard(fig.subplots(), metrics)
+    return fig
+
+
+def draw_scorecard(ax: Axes, metrics: Sequence[tuple[str, str, float, float, str]]) -> None:
+    """:func:`scorecard` on a given axes (new, or emptied for a redraw)."""
     labels = []
     bars: dict[Protocol, tuple[list[float], list[float]]] = {
         POP3: ([], []),
@@ -747,8 +822,12 @@ def scorecard(fig: Figure, metrics: Sequence[tuple[str, str, float, float, str]]
             ax.text(width + 1.5, y, format_value(r, unit), va="center", fontsize=8.5)
         hint = {"lower": "lower is better", "higher": "higher is better"}.get(better, "a trade-off")
         labels.append(f"{title}\n({hint})")
-    for proto, (ys, widths) in bars.items():  # one call per protocol: a call per bar cost a third
-        ax.barh(ys, widths, height=0.36, color=PROTOCOL_COLOURS[proto], label=proto.label)
+    height = 0.36
+    ys = bars[POP3][0] + bars[IMAP][0]  # POP3's bars, then IMAP's
+    widths = bars[POP3][1] + bars[IMAP][1]
+    colours = [PROTOCOL_COLOURS[p] for p in (POP3, IMAP) for _ in bars[p][0]]
+    bottoms = [y - height / 2 for y in ys]  # where barh() puts a centred bar
+    rectangles(ax, [0.0] * len(ys), bottoms, widths, [height] * len(ys), colours)
     ax.set_yticks(range(len(metrics)))
     ax.set_yticklabels(labels, fontsize=9)
     ax.invert_yaxis()
@@ -756,9 +835,8 @@ def scorecard(fig: Figure, metrics: Sequence[tuple[str, str, float, float, str]]
     ax.set_xticks([0, 25, 50, 75, 100])
     ax.set_xlabel("share of the larger of the two values (%)")
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right")
+    ax.legend(handles=protocol_handles(), loc="lower right")
     ax.set_title("Every metric, POP3 beside IMAP", loc="left")
-    return fig
 
 
 def connection_timeline(fig: Figure, rows: Sequence[Mapping[str, Any]]) -> Figure:
@@ -769,30 +847,38 @@ def connection_timeline(fig: Figure, rows: Sequence[Mapping[str, Any]]) -> Figur
     (sent before TLS) are hatched: an eavesdropper reads them, password included.
     """
     fig.clear()
-    ax = fig.subplots()
+    draw_connection_timeline(fig.subplots(), rows)
+    return fig
+
+
+def draw_connection_timeline(ax: Axes, rows: Sequence[Mapping[str, Any]]) -> None:
+    """:func:`connection_timeline` on a given axes (new, or emptied for a redraw)."""
     end = max([s[1] for r in rows for s in r["steps"]] + [1e-3])
-    # every step in one barh call (a call per bar costs a fifth of the redraw), in the same order
-    bars: dict[str, list[Any]] = {"y": [], "width": [], "left": [], "color": [], "hatch": []}
+    # every step a rectangle of one set of collections (a barh patch per step cost half the
+    # redraw), in the steps' order: a step's white edge overlaps its neighbours'
+    height = 0.62
+    bars: dict[str, list[Any]] = {"bottom": [], "left": [], "width": [], "colour": [], "hatch": []}
     for y, row in enumerate(rows):
         for start, stop, _text, kind, readable in row["steps"]:
-            bars["y"].append(y)
-            bars["width"].append((stop - start) * 1000)
+            bars["bottom"].append(y - height / 2)  # where barh() puts a centred bar
             bars["left"].append(start * 1000)
-            bars["color"].append(
+            bars["width"].append((stop - start) * 1000)
+            bars["colour"].append(
                 {"tcp": KIND_COLOURS["tcp"], "tls": style.GREY}.get(
                     kind, PROTOCOL_COLOURS[row["protocol"]]
                 )
             )
             bars["hatch"].append("///" if readable else None)
-    ax.barh(
-        bars["y"],
+    rectangles(
+        ax,
+        bars["left"],
+        bars["bottom"],
         bars["width"],
-        left=bars["left"],
-        color=bars["color"],
-        hatch=bars["hatch"],
-        height=0.62,
-        edgecolor="white",
-        linewidth=1.2,
+        [height] * len(bars["left"]),
+        bars["colour"],
+        bars["hatch"],
+        edgecolors="white",
+        linewidths=1.2,
     )
     for y, row in enumerate(rows):
         for start, stop, text, kind, _readable in row["steps"]:
@@ -820,8 +906,6 @@ def connection_timeline(fig: Figure, rows: Sequence[Mapping[str, Any]]) -> Figur
     ax.set_xlim(0, end * 1000 * 1.1)
     ax.set_xlabel("time from the client's first packet (ms)")
     ax.grid(axis="y", visible=False)
-    from matplotlib.patches import Patch
-
     ax.legend(
         handles=[
             Patch(color=KIND_COLOURS["tcp"], label="TCP handshake"),
@@ -836,7 +920,6 @@ def connection_timeline(fig: Figure, rows: Sequence[Mapping[str, Any]]) -> Figur
         loc="lower right",
     )
     ax.set_title("From the first packet to logged in: every round trip", loc="left")
-    return fig
 
 
 # -- lessons 6 and 7 ---------------------------------------------------------------------------------
@@ -855,7 +938,36 @@ def two_clients_and_lock(
     """Lesson 6: messages each device never received, bytes downloaded more than once, and the
     POP3 logins the maildrop lock refused, per device (IMAP has no such lock: zero)."""
     fig.clear()
-    left, mid, right = fig.subplots(1, 3, width_ratios=(1.5, 0.8, 1.2))
+    draw_two_clients(
+        two_clients_axes(fig),
+        devices,
+        missed_pop3,
+        missed_imap,
+        delivered,
+        dup_pop3,
+        dup_imap,
+        refused_pop3,
+    )
+    return fig
+
+
+def two_clients_axes(fig: Figure) -> list[Axes]:
+    """The three panels of :func:`two_clients_and_lock`, side by side."""
+    return list(fig.subplots(1, 3, width_ratios=(1.5, 0.8, 1.2)))
+
+
+def draw_two_clients(
+    axes: Sequence[Axes],
+    devices: Sequence[str],
+    missed_pop3: Sequence[float],
+    missed_imap: Sequence[float],
+    delivered: int,
+    dup_pop3: float,
+    dup_imap: float,
+    refused_pop3: Sequence[float],
+) -> None:
+    """:func:`two_clients_and_lock` on :func:`two_clients_axes` (new, or emptied for a redraw)."""
+    left, mid, right = axes
     labels = [style.device_label(d) for d in devices]
     grouped_bars(left, labels, missed_pop3, missed_imap, "messages never received", "{:.0f}")
     left.set_title(f"Missed (of {delivered} delivered)", loc="left")
@@ -867,12 +979,19 @@ def two_clients_and_lock(
         [dup_imap / scale],
         f"downloaded again ({unit})",
         None,
+        legend=False,
     )
     mid.set_title("Duplicates", loc="left")
-    drop_legend(mid)
-    grouped_bars(right, labels, refused_pop3, [0.0] * len(devices), "POP3 logins refused", "{:.0f}")
+    grouped_bars(
+        right,
+        labels,
+        refused_pop3,
+        [0.0] * len(devices),
+        "POP3 logins refused",
+        "{:.0f}",
+        legend=False,
+    )
     right.set_title("Maildrop lock", loc="left")
-    drop_legend(right)
     right.text(
         0.98,
         0.97,
@@ -883,14 +1002,16 @@ def two_clients_and_lock(
         fontsize=8.5,
         color=style.GREY,
     )
-    for ax in (left, right) + ((mid,) if max(dup_pop3, dup_imap) == 0 else ()):
+    for ax in (left, right):
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     # a panel of zeros reads as a panel that failed to draw: say what the zeros mean
     if max(dup_pop3, dup_imap) == 0:
+        mid.yaxis.set_major_locator(MaxNLocator(integer=True))
         _empty(mid, "no message was\ndownloaded twice\nin this run")
+    else:  # a reused axes keeps the integer locator of a redraw without duplicates
+        mid.yaxis.set_major_locator(AutoLocator())
     if not any(refused_pop3):
         _empty(right, "no POP3 login\nwas refused\nin this run")
-    return fig
 
 
 def virus_copies(
@@ -935,10 +1056,10 @@ def draw_virus_copies(
         copies_imap,
         "infected copies (message, device)",
         "{:.0f}",
+        legend=False,
     )
     mid.set_title("Infected copies on devices", loc="left")
     mid.set_xlabel(f"all devices: POP3 {sum(copies_pop3):.0f}, IMAP {sum(copies_imap):.0f}")
-    drop_legend(mid)
     for ax in (left, mid):
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     scans = [
@@ -955,6 +1076,6 @@ def draw_virus_copies(
         [scans[2] / scale, scans[3] / scale],
         f"bytes scanned ({unit})",
         None,
+        legend=False,
     )
     right.set_title("Scanning work", loc="left")
-    drop_legend(right)

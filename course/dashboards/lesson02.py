@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from course import figures
@@ -114,7 +115,16 @@ class Lesson2Dashboard(Dashboard):
         )
 
     def draw(self, fig: Figure, data: Lesson2Data) -> None:
-        figures.connection_timeline(fig, data.steps)
+        """Each port and TLS mode as a row of timed steps, from the first packet to logged in."""
+        self.draw_on(self.make_axes(fig, data), data)
+
+    def make_axes(self, fig: Figure, data: Lesson2Data) -> list[Axes]:
+        """One axes: a row per (protocol, port, TLS mode)."""
+        fig.clear()  # as figures.connection_timeline: an exported figure may not be empty
+        return [fig.subplots()]
+
+    def draw_on(self, axes: Sequence[Axes], data: Lesson2Data) -> None:
+        figures.draw_connection_timeline(axes[0], data.steps)
 
     def key_figures(self) -> list[tuple[str, FigureDrawer]]:
         rows = [

@@ -302,9 +302,9 @@ class Lesson3Dashboard(Dashboard):
             [run.wakeups_per_day_imap],
             "radio wake-ups",
             None,
+            legend=False,
         )
         bottom.set_title("Radio wake-ups (battery)", loc="left")
-        figures.drop_legend(bottom)
 
     def key_figures(self) -> list[tuple[str, FigureDrawer]]:
         """The delay figure and the one-day timeline, each as a figure of its own."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from course import figures, style
@@ -69,9 +70,17 @@ class Lesson4Dashboard(Dashboard):
         )
 
     def draw(self, fig: Figure, data: Any) -> None:
+        """Per device, the filed messages it shows in the intended folder, against all filed."""
+        self.draw_on(self.make_axes(fig, data), data)
+
+    def make_axes(self, fig: Figure, data: Any) -> list[Axes]:
+        """One axes: a pair of bars per device."""
+        fig.clear()  # an exported figure may not be empty
+        return [fig.subplots()]
+
+    def draw_on(self, axes: Sequence[Axes], data: Any) -> None:
+        (ax,) = axes
         names, pop3, imap = self._seen(data)
-        fig.clear()
-        ax = fig.subplots()
         figures.grouped_bars(
             ax,
             [style.device_label(n) for n in names],

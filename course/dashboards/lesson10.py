@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from course import figures
@@ -298,7 +299,16 @@ class Lesson10Dashboard(Dashboard):
         return "\n".join(lines)
 
     def draw(self, fig: Figure, data: CapstoneData) -> None:
-        figures.scorecard(fig, self._metrics(data))
+        """Every metric as a row, POP3 beside IMAP."""
+        self.draw_on(self.make_axes(fig, data), data)
+
+    def make_axes(self, fig: Figure, data: CapstoneData) -> list[Axes]:
+        """One axes: a row per metric (a row more or less takes no new axes)."""
+        fig.clear()  # as figures.scorecard: an exported figure may not be empty
+        return [fig.subplots()]
+
+    def draw_on(self, axes: Sequence[Axes], data: CapstoneData) -> None:
+        figures.draw_scorecard(axes[0], self._metrics(data))
 
     def key_figures(self) -> list[tuple[str, FigureDrawer]]:
         data = self.data

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from course.content import lesson
 from course.dashboards import DASHBOARD_LESSONS, dashboard_class, make
 from course.dashboards.base import Control, ControlKind, Dashboard
-from sim.inputs.scenario import FetchMode
+from sim.inputs.scenario import FetchMode, TlsMode
 
 
 def close(a: float, b: float) -> bool:
@@ -416,27 +416,68 @@ def test_settings_text_reads_numbers_as_a_learner_does() -> None:
     assert "random trace (seed): 12345678" in make(7, seed=12345678).settings_text()
 
 
-def test_connection_timeline_in_one_barh_call_draws_what_one_call_per_bar_draws(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(
+    ("n", "values"),
+    [
+        (1, {}),  # stacked bars by kind
+        (2, {"rtt_ms": 200.0}),  # hatched steps with white edges, in runs
+        (4, {}),
+        (5, {}),
+        (6, {"first_leave_days": None}),  # three panels of grouped bars
+        (8, {}),
+        (10, {"profile": "traveller"}),  # a row of bars per metric
+    ],
+)
+def test_bars_as_collections_draw_what_a_patch_per_bar_draws(
+    n: int, values: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Lesson 2's bars are drawn by one ``barh`` call; the plain way, a call per step in the same
-    order, gives the same pixels."""
+    """The lessons' bars are collections of rectangles (:func:`course.figures.rectangles`); the
+    plain way, a patch per bar as ``bar``/``barh`` make them, in the same order, gives the same
+    pixels."""
+    import itertools
+
     import numpy as np
     from matplotlib.axes import Axes
+    from matplotlib.patches import Rectangle
 
-    d = make(2, rtt_ms=200.0)
-    batched = _pixels(d.png())
-    barh = Axes.barh
+    from course import figures
 
-    def per_bar(
-        ax: Axes, y: list, width: list, left: list, color: list, hatch: list, **kwargs: Any
-    ) -> None:
-        for args in zip(y, width, left, color, hatch, strict=True):
-            barh(ax, args[0], args[1], left=args[2], color=args[3], hatch=args[4], **kwargs)
+    d = make(n, **values)
+    collections = _pixels(d.png())
+    made = 0
 
-    monkeypatch.setattr(Axes, "barh", per_bar)
+    def patches(
+        ax: Axes,
+        lefts: list,
+        bottoms: list,
+        widths: list,
+        heights: list,
+        colours: list,
+        hatches: list = (),  # type: ignore[assignment]
+        edgecolors: Any = "none",
+        linewidths: Any = None,
+    ) -> list:
+        nonlocal made
+        sizes = zip(lefts, bottoms, widths, heights, colours, hatches or itertools.repeat(None))
+        for x, y, w, h, colour, hatch in sizes:
+            ax.add_patch(
+                Rectangle(
+                    (x, y),
+                    w,
+                    h,
+                    facecolor=colour,
+                    edgecolor=edgecolors,
+                    linewidth=linewidths,
+                    hatch=hatch,
+                )
+            )
+            made += 1
+        return []
+
+    monkeypatch.setattr(figures, "rectangles", patches)
     d.redraw()
-    assert np.array_equal(batched, _pixels(d.png()))
+    assert made > 0 and not any(ax.collections for ax in d.figure.axes if ax.patches)
+    assert np.array_equal(collections, _pixels(d.png()))
 
 
 def test_a_figure_legend_keeps_the_layout_and_no_end_label_is_cut() -> None:
@@ -523,6 +564,17 @@ INPLACE_PATHS: list[Any] = [
         id="1",
     ),
     pytest.param(
+        2,
+        [
+            {"rtt_ms": 0.1},
+            {"rtt_ms": 2000.0, "bandwidth_kbps": 8.0},  # the slowest link: longest bars
+            {"bandwidth_kbps": 10000000.0},
+            {"rtt_ms": 5.0, "bandwidth_kbps": 56.0},
+            {},
+        ],
+        id="2",
+    ),
+    pytest.param(
         3,
         [
             {"seed": 1000},
@@ -537,6 +589,17 @@ INPLACE_PATHS: list[Any] = [
         id="3",
     ),
     pytest.param(
+        4,
+        [
+            {"seed": 1000},
+            {"file_per_day": 0.0},  # nothing filed: an empty chart
+            {"file_per_day": 50.0, "days": 60},
+            {"days": 1, "seed": 3},
+            {},
+        ],
+        id="4",
+    ),
+    pytest.param(
         5,
         [
             {"seed": 1000},
@@ -545,6 +608,19 @@ INPLACE_PATHS: list[Any] = [
             {},
         ],
         id="5",
+    ),
+    pytest.param(
+        6,
+        [
+            {"seed": 1000},  # no duplicates, no refusal: notes instead of bars
+            {"first_leave_days": None, "uidl": False},  # duplicates: a scale of megabytes
+            {"second_leaves": True, "desktop_evenings": True, "first_leave_days": 60},
+            {"bandwidth_kbps": 56.0, "poll_interval_min": 1.0},  # the lock refuses logins
+            {"poll_interval_min": 240.0, "days": 60, "bandwidth_kbps": None},
+            {"days": 1, "seed": 4},
+            {},  # duplicates gone again: the integer scale of the note comes back
+        ],
+        id="6",
     ),
     pytest.param(
         7,
@@ -557,6 +633,17 @@ INPLACE_PATHS: list[Any] = [
             {},
         ],
         id="7",
+    ),
+    pytest.param(
+        8,
+        [
+            {"seed": 1000},
+            {"leave_on_server_days": 1},
+            {"leave_on_server_days": 60, "days": 60},
+            {"days": 1, "seed": 3},
+            {},
+        ],
+        id="8",
     ),
     pytest.param(
         9,
@@ -579,6 +666,18 @@ INPLACE_PATHS: list[Any] = [
         ],
         id="9-year",
         marks=pytest.mark.slow,
+    ),
+    pytest.param(
+        10,
+        [
+            {"seed": 1000},
+            {"profile": "traveller", "tls": TlsMode.NONE},  # a row for metered links
+            {"profile": "single", "imap_fetch": FetchMode.HEADERS_ONLY, "delay_device": "laptop"},
+            {"crash_day": 0, "leave_on_server_days": 60, "poll_interval_min": 240.0},
+            {"imap_idle": False, "imap_qresync": True, "delay_device": "all", "days": 1},
+            {},
+        ],
+        id="10",
     ),
 ]
 
