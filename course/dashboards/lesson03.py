@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -20,14 +19,12 @@ from course.dashboards.base import (
     Progress,
     which_smaller,
 )
-from course.dashboards.common import DAYS, SEED, control, numbers
+from course.dashboards.common import DAYS, SEED, Recent, control, key_of, numbers
 from course.predict import format_value
 from course.timeline import TimelineData, draw_timelines, legend_handles
 
 if TYPE_CHECKING:
     from sim.lessons.experiments import Lesson3Result
-
-_T = TypeVar("_T")
 
 # the timeline is a run of its own: it needs the model's event records, which the lesson's
 # experiment does not keep, and a week of them at timeline resolution costs a quarter second
@@ -58,23 +55,6 @@ ONE_DAY_CONTROLS = (
     "seed",
 )
 """The controls :func:`one_day_scenario` reads (the timelines are the same whatever the others)."""
-RUNS_KEPT = 4  # runs (and one-day timelines) a dashboard keeps for settings that differ in view
-
-
-def _recall(kept: OrderedDict[tuple, _T], key: tuple) -> _T | None:
-    """The entry of ``kept`` under ``key``, now the most recent, or None."""
-    hit = kept.get(key)
-    if hit is not None:
-        kept.move_to_end(key)
-    return hit
-
-
-def _keep(kept: OrderedDict[tuple, _T], key: tuple, value: _T) -> _T:
-    """Keep ``value`` under ``key`` among the :data:`RUNS_KEPT` most recent; return it."""
-    kept[key] = value
-    while len(kept) > RUNS_KEPT:
-        kept.popitem(last=False)
-    return value
 
 
 def one_day_scenario(values: Mapping[str, Any]) -> Any:
@@ -206,24 +186,24 @@ class Lesson3Dashboard(Dashboard):
         # the runs behind a setting outlive a change of what only picks among them: the experiment's
         # by every control but ``device`` (whose figures), the one-day timelines by
         # ONE_DAY_CONTROLS (not ``days`` either); a few recent of each, cleared with the cache
-        self._runs: OrderedDict[tuple, Lesson3Result] = OrderedDict()
-        self._days: OrderedDict[tuple, tuple[TimelineData, TimelineData]] = OrderedDict()
+        self._runs: Recent[Lesson3Result] = Recent()
+        self._days: Recent[tuple[TimelineData, TimelineData]] = Recent()
         super().__init__(**values)
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> Lesson3Data:
         from sim.lessons.experiments import lesson3_for_device, lesson3_notification
 
-        key = tuple(sorted((k, v) for k, v in values.items() if k != "device"))
-        run = _recall(self._runs, key)
+        key = key_of(values, (k for k in values if k != "device"))
+        run = self._runs.get(key)
         if run is None:
-            run = _keep(self._runs, key, lesson3_notification(**values))
+            run = self._runs.put(key, lesson3_notification(**values))
         else:  # the same runs, seen from another device: nothing to simulate
             run = lesson3_for_device(run, values["device"])
         progress(0.8)
-        day_key = tuple(values[k] for k in ONE_DAY_CONTROLS)
-        days = _recall(self._days, day_key)
+        day_key = key_of(values, ONE_DAY_CONTROLS)
+        days = self._days.get(day_key)
         if days is None:
-            days = _keep(self._days, day_key, one_day_timelines(values))
+            days = self._days.put(day_key, one_day_timelines(values))
         return Lesson3Data(run, *days)
 
     def clear_cache(self) -> None:

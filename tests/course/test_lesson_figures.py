@@ -120,7 +120,7 @@ def test_lesson3_switching_device_or_days_equals_a_fresh_dashboard() -> None:
     from course.dashboards.lesson03 import Lesson3Dashboard
 
     board = Lesson3Dashboard(seed=3, poll_interval_min=20.0)
-    day = board._days[next(iter(board._days))]
+    day = (board.data.day_pop3, board.data.day_imap)
     for change in ({"device": "all"}, {"device": "laptop"}, {"days": 2}, {"device": "phone"}):
         runs = board.data.run
         board.set(**change)
