@@ -152,6 +152,25 @@ def test_lesson3_for_device_names_a_device_it_does_not_know() -> None:
         lesson3_for_device(lesson3_notification(days=1), "tablet")
 
 
+@pytest.mark.parametrize("seed", [1, 6])
+def test_timeline_runs_without_progress_equal_runs_that_report_it(seed: int) -> None:
+    """run_both cuts its runs into progress steps only when asked for progress: the timelines'
+    runs (lesson 3's day, lesson 0's overview) are the same either way."""
+    from course.dashboards.lesson03 import Lesson3Dashboard, one_day_scenario
+    from course.dashboards.overview import run_both
+    from sim.inputs.presets import preset
+    from sim.lessons.experiments import TIMELINE_GRID_S
+
+    v = {c.name: c.default for c in Lesson3Dashboard.controls} | {"seed": seed, "idle": False}
+    for scenario in (one_day_scenario(v), preset("traveller", days=2, seed=seed)):
+        reported: list[float] = []
+        told = run_both(scenario, reported.append, TIMELINE_GRID_S, record_events=True)
+        quiet = run_both(scenario, None, TIMELINE_GRID_S, record_events=True)
+        assert repr(told[1:]) == repr(quiet[1:])
+        assert len(reported) == 200 and reported[-1] == 1.0
+        assert quiet[1].records  # (the timeline's marks are there to compare)
+
+
 def test_lesson5_shows_each_flags_agreement_from_its_run() -> None:
     board = make(5)
     ax = panel(board, "Flags on every device at the end of the run")
