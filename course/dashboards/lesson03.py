@@ -19,7 +19,7 @@ from course.dashboards.base import (
     Progress,
     which_smaller,
 )
-from course.dashboards.common import DAYS, SEED, control, numbers
+from course.dashboards.common import DAYS, SEED, Recent, control, key_of, numbers
 from course.predict import format_value
 from course.timeline import TimelineData, draw_timelines, legend_handles
 
@@ -44,6 +44,17 @@ class Lesson3Data:
     run: Lesson3Result
     day_pop3: TimelineData
     day_imap: TimelineData
+
+
+ONE_DAY_CONTROLS = (
+    "poll_interval_min",
+    "idle",
+    "nat_timeout_min",
+    "keepalive_min",
+    "tls_resumption",
+    "seed",
+)
+"""The controls :func:`one_day_scenario` reads (the timelines are the same whatever the others)."""
 
 
 def one_day_scenario(values: Mapping[str, Any]) -> Any:
@@ -171,13 +182,34 @@ class Lesson3Dashboard(Dashboard):
                 f"router, or at least {values['poll_interval_min']:g} min"
             )
 
-    def simulate(self, values: Mapping[str, Any], progress: Progress) -> Lesson3Data:
-        from sim.lessons.experiments import lesson3_notification
+    def __init__(self, **values: Any) -> None:
+        # the runs behind a setting outlive a change of what only picks among them: the experiment's
+        # by every control but ``device`` (whose figures), the one-day timelines by
+        # ONE_DAY_CONTROLS (not ``days`` either); a few recent of each, cleared with the cache
+        self._runs: Recent[Lesson3Result] = Recent()
+        self._days: Recent[tuple[TimelineData, TimelineData]] = Recent()
+        super().__init__(**values)
 
-        run = lesson3_notification(**values)
+    def simulate(self, values: Mapping[str, Any], progress: Progress) -> Lesson3Data:
+        from sim.lessons.experiments import lesson3_for_device, lesson3_notification
+
+        key = key_of(values, (k for k in values if k != "device"))
+        run = self._runs.get(key)
+        if run is None:
+            run = self._runs.put(key, lesson3_notification(**values))
+        else:  # the same runs, seen from another device: nothing to simulate
+            run = lesson3_for_device(run, values["device"])
         progress(0.8)
-        day_pop3, day_imap = one_day_timelines(values)
-        return Lesson3Data(run, day_pop3, day_imap)
+        day_key = key_of(values, ONE_DAY_CONTROLS)
+        days = self._days.get(day_key)
+        if days is None:
+            days = self._days.put(day_key, one_day_timelines(values))
+        return Lesson3Data(run, *days)
+
+    def clear_cache(self) -> None:
+        super().clear_cache()
+        self._runs.clear()
+        self._days.clear()
 
     def compute_results(self, data: Lesson3Data) -> dict[str, float | str]:
         run = data.run

@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 
 from course import figures, style
 from course.dashboards.base import Control, ControlKind, Dashboard, FigureDrawer, Progress, which
-from course.dashboards.common import DAYS, SEED, control, plural, short
+from course.dashboards.common import DAYS, SEED, Recent, control, key_of, plural, short
 from course.predict import format_value
 from course.progress import scaled
 from course.style import Protocol
@@ -299,6 +299,8 @@ class Lesson9Dashboard(Dashboard):
 
     def __init__(self, **values: Any) -> None:
         self._years: dict[tuple, Any] = {}  # Monte Carlo records by their parameters
+        # the crash runs by the controls they read: the Monte Carlo's controls run nothing again
+        self._crashes: Recent[Any] = Recent()
         super().__init__(**values)
 
     def check(self, values: Mapping[str, Any]) -> None:
@@ -312,9 +314,16 @@ class Lesson9Dashboard(Dashboard):
         from sim.lessons.experiments import lesson9_crash
 
         monte_carlo = values["monte_carlo"]
-        crash = lesson9_crash(
-            **{k: values[k] for k in SWEEP_PARAMETERS}, backup_age_days=values["backup_age_days"]
-        )
+        crash_key = key_of(values, (*SWEEP_PARAMETERS, "backup_age_days"))
+        crash = self._crashes.get(crash_key)
+        if crash is None:
+            crash = self._crashes.put(
+                crash_key,
+                lesson9_crash(
+                    **{k: values[k] for k in SWEEP_PARAMETERS},
+                    backup_age_days=values["backup_age_days"],
+                ),
+            )
         progress(0.3 if monte_carlo else 1.0)
         sweep = backup_sweep(crash.crash_pop3, crash.crash_imap)
         yearly = None
@@ -329,6 +338,7 @@ class Lesson9Dashboard(Dashboard):
     def clear_cache(self) -> None:
         super().clear_cache()
         self._years.clear()
+        self._crashes.clear()
 
     def compute_results(self, data: Lesson9Data) -> dict[str, float | str]:
         lp = float(_lost(data.crash.crash_pop3))

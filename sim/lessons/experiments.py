@@ -44,7 +44,8 @@ lesson N`` and the course's lesson table ``course/lessons.py`` find it there).
    ``pop3_delay``/``imap_delay`` (:class:`sim.outputs.results.Delay`, seconds, with the pairs never
    shown), ``overhead_bytes_per_day_pop3``/``_imap`` (wire bytes that carried no message content,
    per day), ``connection_s_per_day_pop3``/``_imap``, ``wakeups_per_day_pop3``/``_imap`` (radio
-   wake-ups per day, the battery proxy).
+   wake-ups per day, the battery proxy).  ``lesson3_for_device(run, device)``: the same record
+   seen from another device, from ``run``'s runs (no simulation).
 4. ``lesson4_folders(days=7 [1..60], seed=1, file_per_day=5.0 [0..50])`` -> :class:`Lesson4Result`:
    ``pop3``, ``imap``, ``filed`` (messages the user filed into a folder on some device and did not delete),
    ``filed_seen_elsewhere_pop3`` / ``_imap`` (``(device, count)`` pairs: how many of them each device
@@ -560,7 +561,7 @@ def _overhead(devices: Iterable[DeviceSummary]) -> float:
     )
 
 
-def _lesson3_view(r: Result, device: str, days: int) -> tuple[Delay, float, float, float]:
+def _per_device_day(r: Result, device: str, days: int) -> tuple[Delay, float, float, float]:
     """(delay, overhead octets, connection s, wake-ups) per device and day of ``device``."""
     chosen = r.devices if device == "all" else (r.device(f"alex/{device}"),)
     per = len(chosen) * days
@@ -621,11 +622,29 @@ def lesson3_notification(
             sc, server=dataclasses.replace(sc.server, idle_keepalive_s=60.0 * keepalive_min)
         )
     _, p, i = _both(sc)
-    pd, po, pc, pw = _lesson3_view(p, device, days)
-    id_, io, ic, iw = _lesson3_view(i, device, days)
+    return _lesson3_record(p, i, device, days)
+
+
+def _lesson3_record(p: Result, i: Result, device: str, days: int) -> Lesson3Result:
+    """Lesson 3's record of the runs ``p`` (POP3) and ``i`` (IMAP) of ``days`` days, seen
+    from ``device``."""
+    pd, po, pc, pw = _per_device_day(p, device, days)
+    id_, io, ic, iw = _per_device_day(i, device, days)
     return Lesson3Result(
         p, i, POOLED if device == "all" else f"alex/{device}", pd, id_, po, io, pc, ic, pw, iw
     )
+
+
+def lesson3_for_device(run: Lesson3Result, device: str) -> Lesson3Result:
+    """``run`` seen from ``device`` (``phone``, ``laptop``, ``desktop`` or ``all``): what
+    :func:`lesson3_notification` returns with that ``device`` and ``run``'s other parameters.
+    Whose figures are shown changes no run, so a caller switching between devices (the course's
+    dashboard) takes the figures from the runs it has instead of simulating them again."""
+    if device not in LESSON3_DEVICES:
+        raise ScenarioError("experiment", "device", device, f"one of {', '.join(LESSON3_DEVICES)}")
+    # (the experiment's ``days``: the runs last ``days * DAY`` seconds, a whole number of days)
+    days = round(run.pop3.duration_s / DAY)
+    return _lesson3_record(run.pop3, run.imap, device, days)
 
 
 # -- lesson 4 --------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ connected devices.  Offline, they are queued and uploaded on reconnect.  Every b
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -95,6 +95,7 @@ class ImapDeviceClient:
         self._booked_periodic = 0  # closed-form re-issues / NOOPs charged so far (settle)
         self._booked_keepalives = 0
         self._settled_to = 0.0  # the closed-form bookings cover the run up to here
+        self._quiet = (math.inf, -math.inf)  # settle has no periodic tick to book in here
         self._polling = not self.pol.idle
         # a polling session's INBOX view: the highest UID it has announced, and what other
         # sessions changed since, which the server reports after this client's next command
@@ -207,17 +208,24 @@ class ImapDeviceClient:
             return
         silence = self.silence
         # the first tick of each period is the connect itself; NAT checks turned ticks into
-        # reconnects; ticks with work were charged as they came
-        periodic = (
-            max(
-                0,
-                tl.ticks_between(a, t)
-                - len(tl.starts_between(a, t))
-                - silence.nat_reconnects
-                - self.busy_ticks,
+        # reconnects; ticks with work were charged as they came.  Offline, the ticks less the
+        # connects of [a, t) stay what they were at the last settle in the same gap, and the
+        # counts taken off them only grow: nothing new to book (see _gap_after)
+        quiet = self._quiet
+        if quiet[0] <= t <= quiet[1]:
+            periodic = 0
+        else:
+            periodic = (
+                max(
+                    0,
+                    tl.ticks_between(a, t)
+                    - len(tl.starts_between(a, t))
+                    - silence.nat_reconnects
+                    - self.busy_ticks,
+                )
+                - self._booked_periodic
             )
-            - self._booked_periodic
-        )
+            self._quiet = self._gap_after(t)
         if periodic > 0:
             cost = self._cycle if self.pol.idle else self.costs.noop()
             self.w.charge(
@@ -251,6 +259,20 @@ class ImapDeviceClient:
             )
             self._booked_keepalives += keepalives
         self._settled_to = max(self._settled_to, t)
+
+    def _gap_after(self, t: float) -> tuple[float, float]:
+        """``[t, next online start]`` when the device is offline at ``t`` (after it appeared),
+        else an empty range: the times at which :meth:`settle` finds no periodic tick to book
+        once it has settled at ``t``.  Over an offline gap ``ticks_between(a, x)`` and
+        ``starts_between(a, x)`` do not change (no interval starts or ends inside it), and the
+        booked, reconnected and busy counts settle subtracts never go down, so the re-issues
+        still to book stay at most 0 (``tests/sim/test_fast_paths_equal_definitions.py`` runs
+        the model without the shortcut and compares)."""
+        tl = self.tl
+        if t <= self.dev.exists_from or tl.index_at(t) >= 0:
+            return math.inf, -math.inf
+        k = bisect_right(tl.starts, t)
+        return t, tl.starts[k] if k < len(tl.starts) else math.inf
 
     def finish(self, end: float) -> None:
         """Closed-form idle costs not booked yet, and connection time."""

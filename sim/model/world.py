@@ -108,6 +108,35 @@ def phase_of(seed: int, name: str) -> float:
     return int.from_bytes(h[:8], "big") / 2**64
 
 
+class ProgressMarks:
+    """A run's progress reports, ``report(k / 100)`` for k = 1..100, each made once the run has
+    reached ``k / 100`` of its simulated time: by :meth:`World.driver` as its items pass them
+    (no SimPy event of their own), the rest by :meth:`finish` at the end."""
+
+    __slots__ = ("report", "step", "done", "due")
+
+    def __init__(self, report: Callable[[float], None], end: float) -> None:
+        self.report = report
+        self.step = end / 100
+        self.done = 0  # hundredths reported
+        self.due = self.step  # the time of the next
+
+    def reach(self, t: float) -> float:
+        """Report every hundredth at or before ``t``; return the time of the next (inf: none)."""
+        while self.due <= t:
+            self.done += 1
+            self.report(self.done / 100)
+            self.due = self.step * (self.done + 1) if self.done < 100 else math.inf
+        return self.due
+
+    def finish(self) -> None:
+        """Report the hundredths not reported yet (the run is over)."""
+        while self.done < 100:
+            self.done += 1
+            self.report(self.done / 100)
+        self.due = math.inf
+
+
 class World:
     """State and shared operations of one simulation run."""
 
@@ -125,6 +154,7 @@ class World:
         self.scenario = scenario
         # what happened, record by record (sim.outputs.records), when the caller asks for it
         self.log: list[EventRecord] | None = [] if record_events else None
+        self.marks: ProgressMarks | None = None  # progress reports the driver makes (drive sets)
         self.trace = trace
         self.env = simpy.Environment()
         # SimPy's clock as a plain attribute, set whenever the environment hands an event to the
@@ -716,6 +746,8 @@ class World:
         env = self.env
         rec = self.rec
         end = self.end
+        marks = self.marks
+        due = inf if marks is None else marks.due  # the next progress report's time
         while True:
             # the earliest head; on equal times the lower kind first (arrival, action, others)
             if t_msg <= t_act and t_msg <= t_other:
@@ -746,6 +778,8 @@ class World:
                 if not jump_clock(env, at):
                     yield env.timeout(t - now)
                 self.now = env.now
+            if t >= due:  # everything before t has happened: report the hundredths passed
+                due = marks.reach(t)  # type: ignore[union-attr]
             self.events += 1
             if t > rec.due:  # a grid point passed: sample before the state changes
                 rec.advance(t)

@@ -90,6 +90,87 @@ def test_lesson3_one_day_scenario_is_the_experiments(values: dict[str, Any]) -> 
         assert mine.devices == result.devices
 
 
+def test_lesson3_one_day_controls_are_all_its_scenario_reads() -> None:
+    """The dashboard keeps a one-day timeline for every setting with the same
+    ``ONE_DAY_CONTROLS``: :func:`one_day_scenario` must read no other control."""
+    from course.dashboards.lesson03 import ONE_DAY_CONTROLS, Lesson3Dashboard, one_day_scenario
+
+    class Reads(dict):  # type: ignore[type-arg]
+        def __init__(self, values: dict[str, Any]) -> None:
+            super().__init__(values)
+            self.read: set[str] = set()
+
+        def __getitem__(self, key: str) -> Any:
+            self.read.add(key)
+            return super().__getitem__(key)
+
+        def get(self, key: str, default: Any = None) -> Any:
+            self.read.add(key)
+            return super().get(key, default)
+
+    for values in ({}, {"keepalive_min": 2, "nat_timeout_min": 5}):
+        v = Reads({c.name: c.default for c in Lesson3Dashboard.controls} | values)
+        one_day_scenario(v)
+        assert v.read == set(ONE_DAY_CONTROLS)
+
+
+def test_lesson3_switching_device_or_days_equals_a_fresh_dashboard() -> None:
+    """A change of ``device`` reuses the runs and one of ``days`` the one-day timelines (no
+    simulation): the results, summary and figure data equal a dashboard made at that setting."""
+    from course.dashboards.lesson03 import Lesson3Dashboard
+
+    board = Lesson3Dashboard(seed=3, poll_interval_min=20.0)
+    day = (board.data.day_pop3, board.data.day_imap)
+    for change in ({"device": "all"}, {"device": "laptop"}, {"days": 2}, {"device": "phone"}):
+        runs = board.data.run
+        board.set(**change)
+        fresh = Lesson3Dashboard(**board.values)
+        assert board.results == fresh.results
+        assert board.summary_text == fresh.summary_text
+        assert repr(board.data) == repr(fresh.data)
+        if "device" in change:  # the very runs, seen from another device
+            assert board.data.run.pop3 is runs.pop3 and board.data.run.imap is runs.imap
+        assert board.data.day_pop3 is day[0]  # the one-day run: never run again
+    board.clear_cache()
+    assert not board._runs and not board._days
+
+
+@pytest.mark.parametrize("device", ["phone", "laptop", "desktop", "all"])
+def test_lesson3_for_device_equals_the_experiment_at_that_device(device: str) -> None:
+    from sim.lessons.experiments import lesson3_for_device, lesson3_notification
+
+    settings: dict[str, Any] = {"days": 2, "seed": 5, "idle": False, "poll_interval_min": 15.0}
+    seen = lesson3_for_device(lesson3_notification(device="desktop", **settings), device)
+    assert repr(seen) == repr(lesson3_notification(device=device, **settings))
+
+
+def test_lesson3_for_device_names_a_device_it_does_not_know() -> None:
+    from sim.inputs.scenario import ScenarioError
+    from sim.lessons.experiments import lesson3_for_device, lesson3_notification
+
+    with pytest.raises(ScenarioError, match="device"):
+        lesson3_for_device(lesson3_notification(days=1), "tablet")
+
+
+@pytest.mark.parametrize("seed", [1, 6])
+def test_timeline_runs_without_progress_equal_runs_that_report_it(seed: int) -> None:
+    """run_both cuts its runs into progress steps only when asked for progress: the timelines'
+    runs (lesson 3's day, lesson 0's overview) are the same either way."""
+    from course.dashboards.lesson03 import Lesson3Dashboard, one_day_scenario
+    from course.dashboards.overview import run_both
+    from sim.inputs.presets import preset
+    from sim.lessons.experiments import TIMELINE_GRID_S
+
+    v = {c.name: c.default for c in Lesson3Dashboard.controls} | {"seed": seed, "idle": False}
+    for scenario in (one_day_scenario(v), preset("traveller", days=2, seed=seed)):
+        reported: list[float] = []
+        told = run_both(scenario, reported.append, TIMELINE_GRID_S, record_events=True)
+        quiet = run_both(scenario, None, TIMELINE_GRID_S, record_events=True)
+        assert repr(told[1:]) == repr(quiet[1:])
+        assert len(reported) == 200 and reported[-1] == 1.0
+        assert quiet[1].records  # (the timeline's marks are there to compare)
+
+
 def test_lesson5_shows_each_flags_agreement_from_its_run() -> None:
     board = make(5)
     ax = panel(board, "Flags on every device at the end of the run")

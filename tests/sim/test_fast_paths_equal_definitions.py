@@ -284,6 +284,36 @@ def test_timeline_arithmetic_equals_the_definition(
             assert tl.ticks_between(a, b) == _ref_ticks_between(tl, a, b)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    bounds=st.lists(st.floats(0, 1e5, allow_nan=False), min_size=2, max_size=12, unique=True),
+    starts=st.lists(st.floats(-10, 1.1e5, allow_nan=False), min_size=1, max_size=6),
+    interval=st.sampled_from([10.0, 60.0, 600.0, 1234.5]),
+    phase=st.floats(0, 2000),
+)
+def test_periodic_ticks_do_not_change_over_an_offline_gap(
+    bounds: list[float], starts: list[float], interval: float, phase: float
+) -> None:
+    """What ImapDeviceClient._gap_after relies on: offline at ``t``, the ticks less the connects
+    in ``[a, x)`` are the same for every ``x`` from ``t`` up to the next start, included."""
+    xs = sorted(bounds)
+    ivs = [(xs[i], xs[i + 1]) for i in range(0, len(xs) - 1, 2)]
+    tl = Timeline(ivs, interval, phase)
+    gaps = [(-5.0, tl.starts[0])] + [(e, s) for e, s in zip(tl.ends, tl.starts[1:])]
+    gaps.append((tl.ends[-1], math.inf))
+    for a in starts:
+        for lo, hi in gaps:
+            for t in (lo, (lo + hi) / 2 if hi < math.inf else lo + 50.0):
+                if t <= a or tl.index_at(t) >= 0:
+                    continue
+
+                def periodic(x: float, a: float = a) -> int:
+                    return tl.ticks_between(a, x) - len(tl.starts_between(a, x))
+
+                for x in (t, (t + hi) / 2, hi) if hi < math.inf else (t, t + 1e6):
+                    assert periodic(x) == periodic(t)
+
+
 def _ref_flights(total: int, n: int, encrypted: bool) -> tuple[int, int, int]:
     """wire._flights as first written: a loop over the two flight sizes."""
     if total <= 0:
@@ -488,3 +518,31 @@ def test_fetch_new_equals_the_calls_it_adds_up(
     elif mode is NewFetch.TEXT:
         want = add(want, separate.fetch_text(mail, lambda: msg, seq, uid, bits, peek=True))
     assert got == want
+
+
+@pytest.mark.parametrize(
+    ("lesson", "settings_"),
+    [
+        (0, {"days": 2, "seed": 4}),  # event records: every booking's time and span
+        (1, {"days": 2, "seed": 2}),  # a device that appears near the end
+        (3, {"days": 2, "seed": 3, "keepalive_min": 2, "nat_timeout_min": 5}),
+        (3, {"days": 2, "seed": 5, "idle": False, "poll_interval_min": 7.0}),  # NOOP polls
+        (9, {"days": 3, "seed": 6, "crash_day": 2.0, "backup_age_days": 1.0}),
+        (10, {"days": 2, "seed": 7, "profile": "traveller", "crash_day": 1}),
+    ],
+)
+def test_imap_settle_offline_shortcut_equals_counting_every_time(
+    lesson: int, settings_: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ImapDeviceClient.settle skips counting ticks over an offline gap it has settled in: the
+    runs equal runs that count at every grid point."""
+    from sim.lessons.experiments import EXPERIMENTS
+    from sim.model.imap_device import ImapDeviceClient
+
+    run = EXPERIMENTS[lesson]
+    fast = run(**settings_)
+    monkeypatch.setattr(ImapDeviceClient, "_gap_after", lambda self, t: (math.inf, -math.inf))
+    slow = run(**settings_)
+    assert repr(fast) == repr(slow)
+    empty = [d.empty_polls for d in fast.imap.devices]
+    assert sum(empty) > 0  # (there were re-issues or NOOPs to book)
