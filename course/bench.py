@@ -7,8 +7,9 @@ encode the image the browser receives (:meth:`Dashboard.figure_html`).  Machines
 same size with the same axes, encoded the same way (:func:`course.style.encode_png`).  Targets
 (issue 12): median <= 2x floor, p95 <= 3x floor, and no setting at the ends of the ranges over 1 s.
 
-A dashboard draws its figure in layers (:mod:`course.layers`): while its axes keep their limits,
-ticks and labels, only what is plotted on them is drawn again, on the kept pixels of the axes.
+A dashboard draws its figure in layers (:mod:`course.figure_layers`): while its axes keep their
+limits, ticks and labels, only what is plotted on them is drawn again, on the kept pixels of the
+axes.
 The floor is still drawn whole, axes and all: what any image of that shape costs from scratch.
 
 Repeating the default update draws the same texts every time, which the image path does not

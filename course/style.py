@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter
 
-from course.layers import Layers
+from course.figure_layers import Layers
 from sim.inputs.access import Protocol  # one enum for the model and the course; `.label` is shown
 
 __all__ = [
@@ -217,7 +217,7 @@ class TextCachingRenderer(RendererAgg):
 
     last_text_box: _PixelBox | None = None
     """The pixels the last plain text drawn covers (None after a math text): what
-    :mod:`course.layers` reads to know where each part of a figure drew."""
+    :mod:`course.figure_layers` reads to know where each part of a figure drew."""
 
     def draw_text(
         self,
@@ -309,8 +309,8 @@ def encode_png(fig: Figure, dpi: float = 100, layers: Layers | None = None) -> b
     the pixels are stored by :func:`png_bytes`, as RGB when every pixel is opaque (a quarter fewer
     bytes to filter and deflate).  The decoded pixels equal ``savefig``'s
     (``tests/course/test_bench.py``).  With ``layers`` (a dashboard's), only what is drawn on the
-    axes is drawn again while the axes themselves are unchanged (:class:`course.layers.Layers`),
-    to the same pixels.
+    axes is drawn again while the axes themselves are unchanged
+    (:class:`course.figure_layers.Layers`), to the same pixels.
     """
     canvas = fig.canvas if isinstance(fig.canvas, TextCachingCanvas) else TextCachingCanvas(fig)
     old_dpi = fig.dpi

@@ -39,7 +39,7 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from course import style
-from course.layers import Layers
+from course.figure_layers import Layers
 from course.predict import format_value
 from course.progress import Progress  # a callback of the fraction done, 0..1
 

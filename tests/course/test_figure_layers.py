@@ -1,7 +1,7 @@
 """A figure drawn in layers (kept background, foreground on it) has a plain draw's pixels.
 
-``course.layers`` keeps the pixels of a figure's axes (frame, grid, ticks, labels) and draws only
-what is plotted on them while those are unchanged.  These tests compare the PNG a dashboard sends
+``course.figure_layers`` keeps the pixels of a figure's axes (frame, grid, ticks, labels) and
+draws only what is plotted on them while those are unchanged.  These tests compare the PNG a dashboard sends
 with the PNG of a twin that draws every image plainly, along settings a learner moves through, and
 check on small figures that each condition of the module sends a figure down the plain path, that
 every kind of background change is seen by the key, and that the comparison itself can fail.
@@ -20,7 +20,7 @@ from PIL import Image
 from course import style
 from course.bench import extremes
 from course.dashboards import DASHBOARD_LESSONS, make
-from course.layers import Drawn, Layers, background_key
+from course.figure_layers import Drawn, Layers, background_key
 
 
 def _pixels(png: bytes) -> Any:
@@ -201,7 +201,7 @@ def _mask(boxes: list[Any], shape: tuple[int, ...]) -> Any:
 def test_traced_boxes_hold_every_pixel_each_layer_drew(n: int) -> None:
     """The order check rests on the traced boxes: every pixel the background pass inks lies in
     its axes' boxes, and every pixel the axes' foreground changes lies in theirs."""
-    from course.layers import _draw_hidden, _split, _Tracer
+    from course.figure_layers import _draw_hidden, _split, _Tracer
 
     d = make(n)
     d.png()

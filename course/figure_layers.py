@@ -20,8 +20,8 @@ pixel when matplotlib would draw the foreground after the background anyway:
 * figure-level artists sit above every axes (zorder above the axes').
 
 Where a condition fails, the figure is drawn plainly (:meth:`Layers.draw` says which path it
-took).  ``tests/course/test_layers.py`` compares the pixels with a plain draw along each lesson's
-settings.
+took).  ``tests/course/test_figure_layers.py`` compares the pixels with a plain draw along each
+lesson's settings.
 """
 
 from __future__ import annotations
