@@ -101,15 +101,8 @@ class Layers:
             path = Drawn.BACKGROUND
         else:
             renderer.restore_region(self._pixels)
-        with _Tracer(renderer) as tracer:
-            for _, artists in split.axes:
-                tracer.begin()
-                for artist in artists:
-                    artist.draw(renderer)
-            tracer.end()
-            for artist in split.figure:
-                artist.draw(renderer)
-        if not _ordered(tracer.parts, self._reach):
+        front = _draw_foreground(split, renderer)
+        if not _ordered(front[: len(split.axes)], self._reach):
             return self._plain(canvas)
         self.counts[path] += 1
         return path
@@ -147,6 +140,21 @@ def _split(fig: Figure) -> _Split | None:
     if any(a.get_animated() or a.get_zorder() <= top for a in own):
         return None
     return _Split(tuple(per_axes), tuple(sorted(own, key=lambda a: a.get_zorder())))
+
+
+def _draw_foreground(split: _Split, renderer: RendererAgg) -> list[list[Box]]:
+    """Draw each axes' foreground, then the figure's own artists: where each drew, traced (a
+    part per axes in ``split``'s order, then one for the figure's artists)."""
+    with _Tracer(renderer) as tracer:
+        for _, artists in split.axes:
+            tracer.begin()
+            for artist in artists:
+                artist.draw(renderer)
+        tracer.begin()
+        for artist in split.figure:
+            artist.draw(renderer)
+        tracer.end()
+    return tracer.parts
 
 
 def _draw_hidden(canvas: FigureCanvasAgg, artists: Iterable[Artist]) -> None:

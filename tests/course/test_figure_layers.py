@@ -200,8 +200,8 @@ def _mask(boxes: list[Any], shape: tuple[int, ...]) -> Any:
 @pytest.mark.parametrize("n", [1, 3, 9])
 def test_traced_boxes_hold_every_pixel_each_layer_drew(n: int) -> None:
     """The order check rests on the traced boxes: every pixel the background pass inks lies in
-    its axes' boxes, and every pixel the axes' foreground changes lies in theirs."""
-    from course.figure_layers import _draw_hidden, _split, _Tracer
+    its axes' boxes, and every pixel the foreground changes lies in its parts' boxes."""
+    from course.figure_layers import _draw_foreground, _draw_hidden, _split, _Tracer
 
     d = make(n)
     d.png()
@@ -217,14 +217,10 @@ def test_traced_boxes_hold_every_pixel_each_layer_drew(n: int) -> None:
     assert len(tracer.parts) == len(split.axes)
     boxes = [b for part in tracer.parts for b in part]
     assert not (inked & ~_mask(boxes, background.shape)).any()
-    with _Tracer(renderer) as tracer:
-        for _, artists in split.axes:
-            tracer.begin()
-            for artist in artists:
-                artist.draw(renderer)
-        tracer.end()
+    front = _draw_foreground(split, renderer)
+    assert len(front) == len(split.axes) + 1  # and the figure's own artists
     changed = (np.asarray(canvas.buffer_rgba())[..., :3] != background).any(axis=2)
     assert changed.any()
-    boxes = [b for part in tracer.parts for b in part]
+    boxes = [b for part in front for b in part]
     assert not (changed & ~_mask(boxes, background.shape)).any()
     assert "draw_path" not in renderer.__dict__  # the renderer is itself again
