@@ -31,7 +31,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import RendererAgg
@@ -123,6 +123,44 @@ class Control:
         return control_widget(self)
 
 
+_V = TypeVar("_V")
+
+
+class Recent(Generic[_V]):
+    """The ``size`` most recently used values by key: a dashboard keeps its runs here by the
+    controls they depend on, so a change of a control that only picks what is shown of them
+    (whose figures, which device's delay) runs nothing again.  The dashboard clears it with its
+    cache (``clear_cache``), so the benchmark still times real runs.  The dashboard's own cache of runs by every control
+    is one too."""
+
+    def __init__(self, size: int = 4) -> None:
+        if size < 1:
+            raise ValueError(f"Recent: size must be at least 1, got {size!r}")
+        self.size = size
+        self._items: OrderedDict[Hashable, _V] = OrderedDict()
+
+    def get(self, key: Hashable) -> _V | None:
+        """The value kept under ``key`` (now the most recent), or None."""
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: Hashable, value: _V) -> _V:
+        """Keep ``value`` under ``key``, forgetting the least recent beyond ``size``; return it."""
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 class Dashboard(abc.ABC):
     """Base of every lesson dashboard; see the module docstring for the life of one update."""
 
@@ -145,7 +183,7 @@ class Dashboard(abc.ABC):
 
     def __init__(self, **values: Any) -> None:
         self.values: dict[str, Any] = {c.name: c.default for c in self.controls}
-        self._cache: OrderedDict[tuple, Any] = OrderedDict()
+        self._cache: Recent[Any] = Recent(self.cache_size)
         self._figure: Figure | None = None
         # layout_key -> positions from a constrained layout, and the overhangs it made room for
         self._layouts: dict[tuple, tuple[list[Any], Overhangs]] = {}
@@ -236,14 +274,11 @@ class Dashboard(abc.ABC):
     def update(self, progress: Progress | None = None) -> None:
         """Simulate (or reuse a cached run), recompute results and summary, redraw the figure."""
         key = tuple(sorted(self.values.items(), key=lambda kv: kv[0]))
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            data = self._cache[key]
-        else:
-            data = self.simulate(dict(self.values), progress or (lambda _f: None))
-            self._cache[key] = data
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
+        data = self._cache.get(key)
+        if data is None:
+            data = self._cache.put(
+                key, self.simulate(dict(self.values), progress or (lambda _f: None))
+            )
         self.data = data
         self.results = self.compute_results(data)
         self.summary_text = self.summary(data)

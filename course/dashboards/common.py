@@ -7,9 +7,8 @@ experiment functions validate, so a widget can offer exactly what the model acce
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from course.dashboards.base import Control, ControlKind
 from course.predict import format_value
@@ -18,7 +17,6 @@ __all__ = [
     "DAYS",
     "LEAVE_DAYS_LOW",
     "SEED",
-    "Recent",
     "by_short",
     "control",
     "device_of",
@@ -130,43 +128,6 @@ def order_devices(names: Sequence[str]) -> list[str]:
     return sorted(names, key=lambda n: (rank.get(short(n), 5), n))
 
 
-_V = TypeVar("_V")
-
-
-class Recent(Generic[_V]):
-    """The ``size`` most recently used values by key: a dashboard keeps its runs here by the
-    controls they depend on, so a change of a control that only picks what is shown of them
-    (whose figures, which device's delay) runs nothing again.  The dashboard clears it with its
-    cache (``clear_cache``), so the benchmark still times real runs."""
-
-    def __init__(self, size: int = 4) -> None:
-        if size < 1:
-            raise ValueError(f"Recent: size must be at least 1, got {size!r}")
-        self.size = size
-        self._items: OrderedDict[Hashable, _V] = OrderedDict()
-
-    def get(self, key: Hashable) -> _V | None:
-        """The value kept under ``key`` (now the most recent), or None."""
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
-
-    def put(self, key: Hashable, value: _V) -> _V:
-        """Keep ``value`` under ``key``, forgetting the least recent beyond ``size``; return it."""
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        self._items.clear()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
 def key_of(values: Mapping[str, Any], names: Iterable[str]) -> tuple[tuple[str, Any], ...]:
-    """``values`` of the controls ``names``, as a key of :class:`Recent`."""
+    """``values`` of the controls ``names``, as a key of :class:`~course.dashboards.base.Recent`."""
     return tuple((name, values[name]) for name in sorted(names))

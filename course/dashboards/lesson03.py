@@ -17,9 +17,10 @@ from course.dashboards.base import (
     Dashboard,
     FigureDrawer,
     Progress,
+    Recent,
     which_smaller,
 )
-from course.dashboards.common import DAYS, SEED, Recent, control, key_of, numbers
+from course.dashboards.common import DAYS, SEED, control, key_of, numbers
 from course.predict import format_value
 from course.timeline import TimelineData, draw_timelines, legend_handles
 

@@ -25,8 +25,16 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from course import figures, style
-from course.dashboards.base import Control, ControlKind, Dashboard, FigureDrawer, Progress, which
-from course.dashboards.common import DAYS, SEED, Recent, control, key_of, plural, short
+from course.dashboards.base import (
+    Control,
+    ControlKind,
+    Dashboard,
+    FigureDrawer,
+    Progress,
+    Recent,
+    which,
+)
+from course.dashboards.common import DAYS, SEED, control, key_of, plural, short
 from course.predict import format_value
 from course.progress import scaled
 from course.style import Protocol

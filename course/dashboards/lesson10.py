@@ -17,10 +17,11 @@ from course.dashboards.base import (
     Dashboard,
     FigureDrawer,
     Progress,
+    Recent,
     which,
     which_smaller,
 )
-from course.dashboards.common import DAYS, LEAVE_DAYS_LOW, SEED, Recent, control, key_of, mb, pct
+from course.dashboards.common import DAYS, LEAVE_DAYS_LOW, SEED, control, key_of, mb, pct
 from course.predict import format_value
 
 PROFILES = (

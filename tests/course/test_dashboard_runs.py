@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from course.dashboards import make
-from course.dashboards.common import Recent, key_of
+from course.dashboards.base import Recent
+from course.dashboards.common import key_of
 
 
 def test_recent_keeps_the_most_recently_used_few() -> None:
