@@ -31,7 +31,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from operator import attrgetter
-from typing import Any
+from typing import Any, ClassVar
 
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
@@ -214,15 +214,17 @@ class _Tracer:
     it drew.  A part starts at each axes' draw (``open_group("axes")``, as ``Axes.draw`` opens
     it) or at :meth:`begin`, and ends at :meth:`end`."""
 
-    _DRAWS = (
-        "draw_path",
-        "draw_markers",
-        "draw_path_collection",
-        "draw_image",
-        "draw_gouraud_triangles",
-        "draw_quad_mesh",
-        "draw_text",
-    )
+    # each drawing method and how the box of its pixels is worked out
+    _DRAWS: ClassVar[dict[str, str]] = {
+        "draw_path": "_path_box",
+        "draw_markers": "_markers_box",
+        "draw_path_collection": "_path_collection_box",
+        "draw_text": "_text_box",
+        # images are left to a plain draw; these, if ever traced, overlap everything
+        "draw_image": "_everywhere",
+        "draw_gouraud_triangles": "_everywhere",
+        "draw_quad_mesh": "_everywhere",
+    }
 
     def __init__(self, renderer: RendererAgg) -> None:
         self.renderer = renderer
@@ -242,8 +244,8 @@ class _Tracer:
         r = self.renderer
         for name in (*self._DRAWS, "open_group", "close_group"):
             self._saved[name] = r.__dict__.get(name)  # instance attributes (Agg binds some)
-        for name in self._DRAWS:
-            setattr(r, name, self._traced(getattr(r, name), getattr(self, f"_{name}_box")))
+        for name, box_of in self._DRAWS.items():
+            setattr(r, name, self._traced(getattr(r, name), getattr(self, box_of)))
         group_open, group_close = r.open_group, r.close_group
 
         def open_group(s: str, gid: Any = None) -> None:
@@ -289,10 +291,10 @@ class _Tracer:
         """Room around a stroked path for its line (joins and caps included) and antialiasing."""
         return 2.0 * self.renderer.points_to_pixels(gc.get_linewidth()) + 1.0
 
-    def _draw_path_box(self, gc: Any, path: Any, transform: Any, *_: Any) -> Box | None:
+    def _path_box(self, gc: Any, path: Any, transform: Any, *_: Any) -> Box | None:
         return _padded(path.get_extents(transform), self._stroke(gc))
 
-    def _draw_markers_box(
+    def _markers_box(
         self, gc: Any, marker: Any, marker_trans: Any, path: Any, trans: Any, *_: Any
     ) -> Box | None:
         if not len(path.vertices):
@@ -301,7 +303,7 @@ class _Tracer:
         box = (at.x0 + shape.x0, at.y0 + shape.y0, at.x1 + shape.x1, at.y1 + shape.y1)
         return _padded(box, self._stroke(gc))
 
-    def _draw_path_collection_box(
+    def _path_collection_box(
         self,
         gc: Any,
         master_transform: Any,
@@ -322,16 +324,10 @@ class _Tracer:
         width = max((float(w) for w in linewidths), default=0.0)
         return _padded(box, 2.0 * self.renderer.points_to_pixels(width) + 1.0)
 
-    def _draw_image_box(self, gc: Any, *_: Any) -> Box | None:
-        return EVERYWHERE  # images are left to a plain draw; a traced one overlaps everything
-
-    def _draw_gouraud_triangles_box(self, gc: Any, *_: Any) -> Box | None:
+    def _everywhere(self, gc: Any, *_: Any) -> Box | None:
         return EVERYWHERE
 
-    def _draw_quad_mesh_box(self, gc: Any, *_: Any) -> Box | None:
-        return EVERYWHERE
-
-    def _draw_text_box(self, gc: Any, *_: Any, **__: Any) -> Box | None:
+    def _text_box(self, gc: Any, *_: Any, **__: Any) -> Box | None:
         box = getattr(self.renderer, "last_text_box", None)  # see course.style.TextCachingRenderer
         return EVERYWHERE if box is None else _padded(box, 1.0)
 

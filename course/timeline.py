@@ -143,7 +143,8 @@ def draw_timeline(
         tuple(kind for kind, _, _ in marks),
     )
     kept = _made.get(ax)
-    reuse = kept is not None and kept.structure == structure and kept.removed()
+    if kept is not None and not (kept.structure == structure and kept.removed()):
+        kept = None  # other lanes or kinds of events, or still on the axes: make new artists
     bands: list[tuple[Any, Line2D] | None] = []
     baselines: list[Line2D] = []
     for i, lane in enumerate(lanes):
@@ -158,7 +159,7 @@ def draw_timeline(
                 + [y0 + _BAND_LOW + _BAND_HEIGHT * points[-1][1] / peak],
                 dtype=float,
             )
-            if reuse and kept is not None and (old := kept.bands[i]) is not None:
+            if kept is not None and (old := kept.bands[i]) is not None:
                 area, edge = old
                 ax.add_collection(area, autolim=False)  # set_data needs the axes (for units)
                 area.set_data(xs, y0 + _BAND_LOW, ys)
@@ -185,7 +186,7 @@ def draw_timeline(
                 color=colour,
             )
         bands.append(band)
-        if reuse and kept is not None:
+        if kept is not None:
             baseline = kept.baselines[i]
             ax.add_line(baseline)  # its y is the lane's, which the structure fixes
         else:
@@ -194,7 +195,7 @@ def draw_timeline(
         baselines.append(baseline)
     markers: list[PathCollection] = []
     for k, (kind, times, rows) in enumerate(marks):
-        if reuse and kept is not None:
+        if kept is not None:
             dots = kept.markers[k]
             dots.set_offsets(np.column_stack([times, rows]))
             ax.add_collection(dots)

@@ -81,7 +81,7 @@ def simulate_with_world(
     record_events: bool = False,
     final_state: bool = False,
 ) -> tuple[Result, World]:
-    """:func:`run`, also returning the final :class:`World`, for tests that look inside the
+    """:func:`simulate`, also returning the final :class:`World`, for tests that look inside the
     model (lessons read ``simulate(..., final_state=True)``'s ``Result.final`` instead)."""
     result, world = _checked(
         scenario,
