@@ -51,6 +51,10 @@ class ScenarioError(ValueError):
         self.allowed = allowed
         super().__init__(f"{owner}.{field}={value!r}: allowed {allowed}")
 
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[str, str, Any, str]]:
+        # raised in a worker process (a shard, the pair's helper), it reaches the caller pickled
+        return (type(self), (self.owner, self.field, self.value, self.allowed))
+
 
 @dataclass(frozen=True)
 class Range:
