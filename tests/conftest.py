@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,3 +22,16 @@ os.environ["POPIMAP_JOURNAL"] = str(Path(_JOURNAL_DIR) / "journal.json")
 def repo_root() -> Path:
     """The repository's top folder, wherever the tests are run from."""
     return ROOT
+
+
+@pytest.fixture()
+def worker_processes() -> Callable[[], list[multiprocessing.process.BaseProcess]]:
+    """Reads this process's live worker processes, but for a lesson's pair helper
+    (``sim.model.pair``), which a dashboard in an earlier test may have started and which stays
+    for the session by design: a sharded run must leave none of its own."""
+    from sim.model.pair import HELPER_NAME
+
+    def live() -> list[multiprocessing.process.BaseProcess]:
+        return [p for p in multiprocessing.active_children() if p.name != HELPER_NAME]
+
+    return live

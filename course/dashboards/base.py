@@ -42,6 +42,7 @@ from course import style
 from course.figure_layers import Layers
 from course.predict import format_value
 from course.progress import Progress  # a callback of the fraction done, 0..1
+from sim.model.pair import helper
 
 if TYPE_CHECKING:
     import ipywidgets
@@ -276,9 +277,11 @@ class Dashboard(abc.ABC):
         key = tuple(sorted(self.values.items(), key=lambda kv: kv[0]))
         data = self._cache.get(key)
         if data is None:
-            data = self._cache.put(
-                key, self.simulate(dict(self.values), progress or (lambda _f: None))
-            )
+            # POP3 runs in a helper process while IMAP runs here (a learner waits for the
+            # longer run, not the sum: sim.model.pair)
+            with helper():
+                run = self.simulate(dict(self.values), progress or (lambda _f: None))
+            data = self._cache.put(key, run)
         self.data = data
         self.results = self.compute_results(data)
         self.summary_text = self.summary(data)

@@ -21,7 +21,8 @@ from typing import Any
 from ..inputs.presets import preset, preset_names
 from ..inputs.scenario import DAY, Scenario, ScenarioError
 from ..model import Protocol
-from ..model.shards import MAX_WORKERS, default_workers, run_many
+from ..model.processes import default_workers
+from ..model.shards import MAX_WORKERS, run_many
 from ..outputs.results import Delay, Result
 from .main import UsageError, float_in_range, int_in_range
 

@@ -38,7 +38,8 @@ from ..inputs.presets import preset
 from ..inputs.scenario import Scenario, UserSpec
 from ..inputs.workload import generate
 from ..model import Protocol, simulate
-from ..model.shards import default_workers, last_worker_usage, run_many
+from ..model.processes import default_workers
+from ..model.shards import last_worker_usage, run_many
 from .main import int_in_range
 
 BARE_PROCESSES = 100

@@ -130,6 +130,7 @@ from ..inputs.scenario import (
 )
 from ..inputs.workload import Action, ActionKind, Interval, Trace, generate, stream
 from ..model import Protocol, simulate
+from ..model.pair import progress_share, run_both
 from ..model.state import INBOX
 from ..outputs.metrics import FLAG_NAMES
 from ..outputs.results import (
@@ -275,8 +276,8 @@ def _run(sc: Scenario, protocol: Protocol, trace: Trace, **options: Any) -> Resu
 
 
 def _both(sc: Scenario, trace: Trace | None = None) -> tuple[Trace, Result, Result]:
-    tr = trace if trace is not None else generate(sc)
-    return tr, _run(sc, Protocol.POP3, tr), _run(sc, Protocol.IMAP, tr)
+    """The trace and both protocols' runs, each keeping its end state (as :func:`_run`)."""
+    return run_both(sc, trace, final_state=True)
 
 
 def _pop3(leave_days: float | None, **extra: Any) -> Callable[[DeviceSpec], DeviceSpec]:
@@ -312,23 +313,15 @@ def both_protocols(
 ) -> tuple[Trace, Result, Result]:
     """The trace of ``sc`` and its POP3 and IMAP runs on it (the course's timelines draw these).
 
-    ``progress`` gets the fraction done of the pair: POP3 fills 0..0.5, IMAP 0.5..1.
+    ``progress`` gets the fraction done of the pair (:func:`~sim.model.pair.run_both`).
     ``grid_step_s``: spacing of the results' time series (at most the run's length);
     ``record_events``: keep the runs' event records."""
-    trace = generate(sc)
-    step = min(grid_step_s, sc.duration_s)
-    pop3, imap = (
-        simulate(
-            sc,
-            proto,
-            trace,
-            progress=_share(progress, k, 2),
-            grid_step_s=step,
-            record_events=record_events,
-        )
-        for k, proto in enumerate((Protocol.POP3, Protocol.IMAP))
+    return run_both(
+        sc,
+        progress=progress,
+        grid_step_s=min(grid_step_s, sc.duration_s),
+        record_events=record_events,
     )
-    return trace, pop3, imap
 
 
 @dataclass(frozen=True)
@@ -1369,16 +1362,6 @@ def _accidental_deletes(tr: Trace, phone: int, per_year: float, seed: int) -> tu
     return tuple(out)
 
 
-def _share(
-    progress: Callable[[float], None] | None, k: int, n: int
-) -> Callable[[float], None] | None:
-    """``progress`` for run ``k`` of ``n``: its fraction done maps to ``k/n .. (k+1)/n``."""
-    if progress is None:
-        return None
-    report = progress
-    return lambda f: report((k + f) / n)
-
-
 def lesson9_yearly_loss(
     *,
     trials: int = 3,
@@ -1428,7 +1411,7 @@ def lesson9_yearly_loss(
                 trace,
                 grid_step_s=DAY,
                 device_series=False,
-                progress=_share(progress, runs, 3 * trials),
+                progress=progress_share(progress, runs, 3 * trials),
             )
             why = dict(_final(r).gone)
             gone = {mid for mid in wanted if mid in why}

@@ -60,6 +60,8 @@ from ..inputs.scenario import Scenario, ScenarioError
 from ..inputs.workload import SignatureUpdate, Trace, generate
 from ..outputs.metrics import Recorder, mean_finite, share
 from ..outputs.results import Conservation, Delay, DeviceSummary, LossReason, Result, Summary, Virus
+from .pair import run_both
+from .processes import default_workers, worker_context
 from .simulation import SERIES_DEVICE_LIMIT, drive, exposure_terms, result_of, simulate
 from .sizes import fast_mails
 from .state import Mail, MailId, ServerUser
@@ -69,14 +71,6 @@ MAX_WORKERS = 512
 # below this many users a run is too short to be worth the processes (campus has 500)
 AUTO_SHARD_USERS = 50
 _TIME = attrgetter("time_s")
-
-
-def default_workers() -> int:
-    """The ``--workers`` default: the cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - platforms without affinity
-        return max(1, os.cpu_count() or 1)
 
 
 def check_workers(workers: object, field: str = "workers") -> int:
@@ -699,6 +693,15 @@ def run_many(
         workers = default_workers() if len(scenario.users) >= AUTO_SHARD_USERS else 1
     check_workers(workers)
     if dask is None and (workers == 1 or len(scenario.users) == 1):
+        if protocols == (Protocol.POP3, Protocol.IMAP):  # (the helper process, if asked for)
+            _, pop3, imap = run_both(
+                scenario,
+                trace,
+                progress=progress,
+                grid_step_s=grid_step_s,
+                device_series=device_series,
+            )
+            return [pop3, imap]
         if trace is None:
             trace = generate(scenario)
         out = []
@@ -733,28 +736,10 @@ def run_many(
     return [merge(scenario, [parts[k] for parts in done]) for k in range(len(protocols))]
 
 
-def _context() -> Any:
-    """The start method of local workers: ``forkserver`` where the platform has it, with this
-    module preloaded, else ``spawn`` (never plain ``fork``: the caller may have threads, such
-    as a Jupyter kernel's).
-
-    A spawned worker boots an interpreter and imports the model before its shard starts
-    (0.3-0.6 s each); the fork server does that once per session and forks each worker ready
-    (0.01 s), so every sharded run after the first in a session starts at once.  (A server
-    started before a source edit keeps the code it imported; restart the session.)"""
-    import multiprocessing
-
-    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover
-        return multiprocessing.get_context("spawn")
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([__name__])
-    return ctx
-
-
 def _on_processes(
     workers: int, args: list[tuple[Any, ...]], progress: Callable[[float], None] | None
 ) -> list[list[Part]]:
-    ctx = _context()
+    ctx = worker_context()
     q = ctx.Queue() if progress is not None else None
     fracs = [0.0] * len(args)
     try:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from cli_support import run_main
@@ -22,7 +23,7 @@ def test_workers_out_of_range_is_one_line_naming_the_option(
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_compare_json_is_the_same_on_one_two_workers_and_dask(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], worker_processes: Callable[[], list[Any]]
 ) -> None:
     """campus (500 users), a crash: one process, two processes, a local Dask cluster."""
     args = ("compare", "--preset", "campus", "--days", "1", "--crash", "u001/phone@0.5", "--json")
@@ -41,4 +42,4 @@ def test_compare_json_is_the_same_on_one_two_workers_and_dask(
     assert len(set(outs)) == 1
     one = json.loads(outs[0])
     assert one["scenario"]["users"] == 500 and one["pop3"]["crash_lost_messages"] >= 0
-    assert multiprocessing.active_children() == []
+    assert worker_processes() == []

@@ -7,6 +7,7 @@ import gc
 import json
 import multiprocessing
 from array import array
+from collections.abc import Callable
 from functools import cache
 from itertools import accumulate, pairwise
 from operator import itemgetter
@@ -20,9 +21,9 @@ from sim.inputs.presets import preset
 from sim.inputs.scenario import CrashSpec, Scenario, ScenarioError
 from sim.inputs.workload import Trace, generate
 from sim.model import Protocol, simulate
+from sim.model.processes import worker_context
 from sim.model.shards import (
     Part,
-    _context,
     _server_peak,
     _ShardWorld,
     check_workers,
@@ -130,7 +131,9 @@ def test_workers_out_of_range_is_named(bad: Any) -> None:
         check_workers(bad)
 
 
-def test_processes_give_one_runs_results_progress_and_leave_no_process() -> None:
+def test_processes_give_one_runs_results_progress_and_leave_no_process(
+    worker_processes: Callable[[], list[Any]],
+) -> None:
     sc, _ = _case()
     seen: list[float] = []
     before = last_worker_usage()
@@ -141,14 +144,16 @@ def test_processes_give_one_runs_results_progress_and_leave_no_process() -> None
     assert _json(pop3) == _whole(Protocol.POP3, True)
     assert _json(imap) == _whole(Protocol.IMAP, True)
     assert seen and seen == sorted(seen) and seen[-1] == 1.0 and seen[0] < 1.0
-    assert multiprocessing.active_children() == []  # the pool is shut down and joined
+    assert worker_processes() == []  # the pool is shut down and joined
 
 
-def test_one_worker_runs_unsharded_in_this_process() -> None:
+def test_one_worker_runs_unsharded_in_this_process(
+    worker_processes: Callable[[], list[Any]],
+) -> None:
     sc, tr = _case()
     (r,) = run_many(sc, (Protocol.IMAP,), trace=tr, workers=1)
     assert _json(r) == _whole(Protocol.IMAP, True)
-    assert multiprocessing.active_children() == []
+    assert worker_processes() == []
 
 
 def test_dask_local_cluster_gives_one_runs_results() -> None:
@@ -230,7 +235,7 @@ def test_a_shards_worlds_are_freed_without_the_cyclic_collector() -> None:
 def test_local_workers_fork_from_a_server_that_has_imported_the_model() -> None:
     """Spawned workers each boot an interpreter and import the model (0.3-0.6 s a run); forked
     from the session's fork server they start at once."""
-    ctx = _context()
+    ctx = worker_context()
     assert ctx.get_start_method() == "forkserver"
     from multiprocessing import forkserver
 
