@@ -130,7 +130,7 @@ from ..inputs.scenario import (
 )
 from ..inputs.workload import Action, ActionKind, Interval, Trace, generate, stream
 from ..model import Protocol, simulate
-from ..model.pair import progress_share, run_both
+from ..model.pair import Run, progress_share, run_all, run_both
 from ..model.state import INBOX
 from ..outputs.metrics import FLAG_NAMES
 from ..outputs.results import (
@@ -1185,9 +1185,15 @@ def lesson9_crash(
                 tr,
                 (Action(t_del, sc.devices[phone].user, phone, ActionKind.DELETE, target=target),),
             )
-    _, p, i = _both(sc, tr)
     arch_sc = _desktop_archive(sc)
-    a = _run(arch_sc, Protocol.POP3, _same_trace(tr, arch_sc))
+    p, a, i = run_all(
+        [
+            Run(sc, Protocol.POP3, tr),
+            Run(arch_sc, Protocol.POP3, _same_trace(tr, arch_sc)),
+            Run(sc, Protocol.IMAP, tr),
+        ],
+        final_state=True,
+    )
 
     def gone(r: Result) -> tuple[str, ...]:
         if target is None:
@@ -1373,7 +1379,7 @@ def lesson9_yearly_loss(
 ) -> YearlyLoss:
     """Messages lost per year to device crashes and to deletes by mistake on the phone, preset
     ``family``, ``trials`` whole simulated years (see :class:`YearlyLoss`).  ``progress`` is
-    called with the fraction done, about 100 times per run (three runs per trial)."""
+    called with the fraction done, at least 100 times per trial (three runs each)."""
     _check("trials", trials, integer=True)
     _check("accidental_deletes_per_year", accidental_deletes_per_year)
     _check("seed", seed, integer=True)
@@ -1384,7 +1390,6 @@ def lesson9_yearly_loss(
     simulated: list[float] = []
     crashes: list[int] = []
     deletes: list[int] = []
-    runs = 0
     for k in range(trials):
         sc = _year_scenario(seed + k, crashes_per_year, backup_age_days)
         tr = generate(sc)
@@ -1397,22 +1402,21 @@ def lesson9_yearly_loss(
         crashes.append(len(tr.crashes))
         deletes.append(len(extra))
         arch_sc = _desktop_archive(sc)
-        for setup, scenario, proto, trace in (
-            (Lesson9Setup.POP3, sc, Protocol.POP3, tr),
-            (Lesson9Setup.POP3_ARCHIVE, arch_sc, Protocol.POP3, _same_trace(tr, arch_sc)),
-            (Lesson9Setup.IMAP, sc, Protocol.IMAP, tr),
-        ):
-            # a daily grid and no per-device series: the yearly counts need neither (they are
-            # the same as with the default grid), and without them a year runs several times
-            # faster
-            r = _run(
-                scenario,
-                proto,
-                trace,
-                grid_step_s=DAY,
-                device_series=False,
-                progress=progress_share(progress, runs, 3 * trials),
-            )
+        setups = (Lesson9Setup.POP3, Lesson9Setup.POP3_ARCHIVE, Lesson9Setup.IMAP)
+        # a daily grid and no per-device series: the yearly counts need neither (they are the
+        # same as with the default grid), and without them a year runs several times faster
+        results = run_all(
+            [
+                Run(sc, Protocol.POP3, tr),
+                Run(arch_sc, Protocol.POP3, _same_trace(tr, arch_sc)),
+                Run(sc, Protocol.IMAP, tr),
+            ],
+            progress=progress_share(progress, k, trials),
+            grid_step_s=DAY,
+            device_series=False,
+            final_state=True,
+        )
+        for setup, r in zip(setups, results, strict=True):
             why = dict(_final(r).gone)
             gone = {mid for mid in wanted if mid in why}
             crashed = {mid for mid in gone if why[mid] is LossReason.CRASH}
@@ -1420,7 +1424,6 @@ def lesson9_yearly_loss(
             lost[setup][1].append(sum(1 for mid in targets if mid in gone - crashed))
             if setup is Lesson9Setup.POP3:
                 simulated.append(r.duration_s)
-            runs += 1
     if progress is not None:
         progress(1.0)
     by = {s: YearLosses(tuple(c), tuple(d)) for s, (c, d) in lost.items()}

@@ -174,3 +174,25 @@ def test_where_no_process_can_start_both_runs_are_made_here(
     with pair.helper():
         _, pop3, _ = pair.run_both(sc)
     assert _json(pop3) == _json(pop3_here) and pair._STATE["cannot"]
+
+
+def test_run_all_keeps_the_order_and_each_runs_own_trace(
+    two_cores: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several POP3 runs in the helper (two scenarios, one trace changed), IMAP runs here: the
+    results come back in the order asked, each from its own scenario and trace."""
+    family, single = preset("family", days=2, seed=5), preset("single", days=2, seed=6)
+    own = generate(single)
+    cut = dataclasses.replace(own, actions=own.actions[::2])
+    runs = [
+        pair.Run(family, Protocol.POP3),
+        pair.Run(single, Protocol.IMAP, cut),
+        pair.Run(single, Protocol.POP3, cut),
+        pair.Run(family, Protocol.IMAP),
+        pair.Run(single, Protocol.POP3),
+    ]
+    here = [_json(r) for r in pair.run_all(runs)]
+    assert len(set(here)) == len(here)  # (all different, so an order slip shows)
+    _pop3_here_fails(monkeypatch)
+    with pair.helper():
+        assert [_json(r) for r in pair.run_all(runs)] == here
