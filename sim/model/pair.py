@@ -5,16 +5,16 @@ defaults: the trace 4 ms, POP3 10 ms, IMAP 17 ms).  The two runs share nothing b
 so on a machine with a second core a helper process can run POP3 while this one runs IMAP, and
 the learner waits for the longer run instead of the sum (:func:`run_both`; :func:`run_all`
 for a lesson that makes more runs: every POP3 run goes to the helper, every IMAP run is made
-here, as IMAP's are the longer ones).  The helper is one long-lived worker
-forked from the fork server of :mod:`sim.model.shards` (the first pair of a session starts it,
-in about 0.1-0.3 s; later pairs find it ready).  It makes the trace itself when the caller
-passes none (a trace is a function of its scenario), else gets the caller's trace pickled
-(an experiment may have changed it); its :class:`Result` comes back pickled, equal field for
-field to one made here (``tests/sim/test_pair.py``).
+here, as IMAP's are the longer ones).  The helper is one long-lived worker forked from the
+fork server of :mod:`sim.model.processes` (the first call of a session starts it, in about
+0.25 s; later calls find it ready).  It makes a trace itself when the caller passes none (a
+trace is a function of its scenario), else gets the caller's trace pickled (an experiment may
+have changed it); the results come back pickled, equal field for field to runs made here
+(``tests/sim/test_pair.py``).
 
 Off unless asked for (:func:`helper`): a one-shot command such as ``python -m sim lesson 4``
 would pay the helper's start for runs of tens of milliseconds.  The course asks for it around
-a dashboard's simulation; with one core, or if the helper cannot start, both runs are made
+a dashboard's simulation; with one core, or if the helper cannot start, every run is made
 here, as without it.
 """
 
@@ -66,12 +66,10 @@ class _Helper:
     def submit(self, tasks: list[_Task], options: dict[str, Any]) -> None:
         self.conn.send((tasks, options))
 
-    def results(self) -> list[Result]:
+    def answer(self) -> tuple[bool, Any]:
+        """(True, the results) or (False, the error the helper raised)."""
         ok, value = self.conn.recv()
-        if not ok:
-            raise value
-        results: list[Result] = value
-        return results
+        return ok, value
 
     def close(self) -> None:
         self.conn.close()
@@ -124,20 +122,21 @@ def _helper() -> _Helper | None:
         try:
             _STATE["helper"] = _Helper()
         except (OSError, RuntimeError):  # no processes here (a sandbox; a worker's own import
-            _STATE["cannot"] = True  # of an unguarded script): run both here from now on
+            _STATE["cannot"] = True  # of an unguarded script): every run here from now on
             return None
     found: _Helper = _STATE["helper"]
     return found
 
 
 def stop() -> None:
-    """Stop the helper process, if one runs (the next pair asked for starts a new one)."""
+    """Stop the helper process, if one runs (the next call that asks for it starts a new one)."""
     if _STATE["helper"] is not None:
         _forget(_STATE["helper"])
 
 
 def _forget(dead: _Helper) -> None:
-    """Drop a helper that died (killed, out of memory); the next pair starts a new one."""
+    """Drop the helper (it died, or its answer can no longer be read in turn); the next call
+    that asks for one starts a new one."""
     dead.close()
     _STATE["helper"] = None
 
@@ -208,10 +207,16 @@ def _run_all(
         _forget(helper)  # its answer would be read by the next call
         raise
     try:
-        results.update(zip(there, helper.results(), strict=True))
+        ok, answer = helper.answer()
     except (EOFError, OSError):  # the helper died: make its runs here
         _forget(helper)
-        results.update(zip(there, _here(runs, there, None, options, made), strict=True))
+        ok, answer = True, _here(runs, there, None, options, made)
+    except BaseException:  # interrupted while waiting: the answer would reach the next call
+        _forget(helper)
+        raise
+    if not ok:
+        raise answer
+    results.update(zip(there, answer, strict=True))
     if progress is not None:
         progress(1.0)
     return [results[k] for k in range(len(runs))]

@@ -196,3 +196,24 @@ def test_run_all_keeps_the_order_and_each_runs_own_trace(
     _pop3_here_fails(monkeypatch)
     with pair.helper():
         assert [_json(r) for r in pair.run_all(runs)] == here
+
+
+def test_an_interrupt_while_waiting_leaves_no_answer_for_the_next_call(
+    two_cores: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (a kernel interrupt) while this process waits for the helper: its answer must not
+    be taken for the next call's."""
+    one, other = preset("single", days=2, seed=1), preset("single", days=2, seed=2)
+    _, pop3_other, _ = pair.run_both(other)
+    real = pair._Helper.answer
+
+    def interrupted(self: pair._Helper) -> tuple[bool, object]:
+        monkeypatch.setattr(pair._Helper, "answer", real)  # once
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pair._Helper, "answer", interrupted)
+    with pair.helper(), pytest.raises(KeyboardInterrupt):
+        pair.run_both(one)
+    with pair.helper():
+        _, pop3, _ = pair.run_both(other)
+    assert _json(pop3) == _json(pop3_other)
