@@ -26,6 +26,7 @@ from __future__ import annotations
 import abc
 import enum
 import functools
+import gc
 import math
 import re
 from collections import OrderedDict
@@ -162,6 +163,22 @@ class Recent(Generic[_V]):
         return len(self._items)
 
 
+def settle_heap() -> None:
+    """Once per process, before the first dashboard: collect, then move every object alive (the
+    imported modules, matplotlib's and the model's tables) out of the cyclic collector's sight
+    (:func:`gc.freeze`).  A full collection walked them all, 55-62 ms, every few dozen
+    updates -- a stutter a learner dragging a slider sees; with them frozen it walks what the
+    dashboards made since, 7-22 ms (lessons 0, 2, 4 and 9, 21 updates each).  Objects made
+    later, dashboards included, are collected as before."""
+    if not _HEAP_SETTLED:
+        gc.collect()
+        gc.freeze()
+        _HEAP_SETTLED.append(True)
+
+
+_HEAP_SETTLED: list[bool] = []
+
+
 class Dashboard(abc.ABC):
     """Base of every lesson dashboard; see the module docstring for the life of one update."""
 
@@ -183,6 +200,7 @@ class Dashboard(abc.ABC):
     cache_size: ClassVar[int] = 32
 
     def __init__(self, **values: Any) -> None:
+        settle_heap()
         self.values: dict[str, Any] = {c.name: c.default for c in self.controls}
         self._cache: Recent[Any] = Recent(self.cache_size)
         self._figure: Figure | None = None
