@@ -20,6 +20,7 @@ here, as without it.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -79,7 +80,9 @@ class _Helper:
 
 def _serve(conn: Any) -> None:
     """The helper's loop: make each batch of runs, send back (True, results) or (False, the
-    error)."""
+    error).  It ignores Ctrl-C: Jupyter interrupts a kernel's whole process group, and the
+    kernel stops the helper itself when it gives up waiting."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         try:
             tasks, options = conn.recv()

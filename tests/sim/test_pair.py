@@ -217,3 +217,19 @@ def test_an_interrupt_while_waiting_leaves_no_answer_for_the_next_call(
     with pair.helper():
         _, pop3, _ = pair.run_both(other)
     assert _json(pop3) == _json(pop3_other)
+
+
+def test_the_helper_outlives_a_ctrl_c_sent_to_the_process_group(two_cores: None) -> None:
+    """Jupyter's interrupt reaches every process of the kernel's group: the helper must stay
+    (the kernel decides whether to drop it) and keep answering."""
+    sc = preset("single", days=2)
+    _, pop3_here, _ = pair.run_both(sc)
+    with pair.helper():
+        pair.run_both(sc)
+        helper = pair._STATE["helper"]
+        os.kill(helper.process.pid, signal.SIGINT)
+        helper.process.join(timeout=0.5)
+        assert helper.process.is_alive()
+        _, pop3, _ = pair.run_both(sc)
+        assert pair._STATE["helper"] is helper
+    assert _json(pop3) == _json(pop3_here)
