@@ -18,7 +18,9 @@ while ``axes_key(data)`` stays the same (:meth:`Dashboard.redraw`).
 the object (``results``, ``summary_text``, ``figure``), so tests drive a dashboard without a
 browser: ``d = Lesson3Dashboard(); d.set(poll_interval_min=30); d.summary_text``.  The ipywidgets
 view (:meth:`widget`) is only a thin layer over ``set``.  Runs are cached per control values:
-the model is deterministic, so returning to a setting costs nothing.
+the model is deterministic, so returning to a setting costs nothing.  ``simulate`` runs inside
+:func:`sim.model.pair.helper`: where there is a second core, an experiment's POP3 runs are made
+in a helper process while its IMAP runs are made here, with the same results.
 """
 
 from __future__ import annotations
