@@ -684,9 +684,10 @@ def run_many(
     ``workers``: local processes, one shard of users each (``None``: the cores when the
     scenario has at least :data:`AUTO_SHARD_USERS` users, else 1); 1 runs unsharded in this
     process with ``trace`` (default: generated; both protocols go through
-    :func:`~sim.model.pair.run_both`, so within its ``helper()`` POP3 runs beside).  ``dask``: a Dask scheduler address, or
-    ``"local"`` for a ``LocalCluster`` of ``workers`` processes on this machine.  ``progress``
-    gets the fraction done of all of it.  Within :func:`chosen`, its settings are the default."""
+    :func:`~sim.model.pair.run_both`, so within its ``helper()`` POP3 runs beside).  ``dask``:
+    a Dask scheduler address, or ``"local"`` for a ``LocalCluster`` of ``workers`` processes on
+    this machine.  ``progress`` gets the fraction done of all of it.  Within :func:`chosen`, its
+    settings are the default."""
     protocols = tuple(protocols)
     if workers is None and dask is None:
         workers, dask = _CHOSEN["workers"], _CHOSEN["dask"]
