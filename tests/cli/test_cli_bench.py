@@ -115,3 +115,28 @@ def test_timed_counts_the_cpu_seconds_of_local_workers() -> None:
     fig = _timed(lambda: run_many(sc, (Protocol.IMAP,), workers=2))
     assert fig["worker_cpu_s"] > 0.1
     assert _peak_mib()[1] > 10
+
+
+@pytest.mark.slow
+def test_the_speed_up_divides_wall_seconds_of_runs_on_one_two_two_one_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Target 2 (here on a campus of 60 users for a day): the runs go 1, 2, 2, 1 workers, and
+    the speed-up is the ratio of their summed wall seconds, not of each run's normalised time."""
+    from sim.cli import model_bench
+
+    order: list[int] = []
+    real = model_bench._both
+
+    def both(sc, **how):  # type: ignore[no-untyped-def]
+        order.append(how["workers"])
+        return real(sc, **how)
+
+    monkeypatch.setattr(model_bench, "_both", both)
+    figure, text = model_bench.two_worker_speedup(campus_of(60, 1))
+    assert order == [1, 2, 2, 1]
+    ones, twos = figure["workers_1"], figure["workers_2"]
+    walls = sum(f["wall_s"] for f in ones) / sum(f["wall_s"] for f in twos)
+    rates = sum(f["normalised_s"] for f in ones) / sum(f["normalised_s"] for f in twos)
+    assert figure["speedup"] == round(walls, 3) and figure["speedup_normalised"] == round(rates, 3)
+    assert all(f["worker_cpu_s"] > 0 for f in twos) and f"speed-up {walls:.2f}" in text
