@@ -14,7 +14,8 @@ have changed it); the results come back pickled, equal field for field to runs m
 
 Off unless asked for (:func:`helper`): a one-shot command such as ``python -m sim lesson 4``
 would pay the helper's start for runs of tens of milliseconds.  The course asks for it around
-a dashboard's simulation; with one core, or if the helper cannot start, every run is made
+a dashboard's simulation; with one core, if the helper cannot start, or for runs that keep
+their event records (whose answer costs more to ship back than the run), every run is made
 here, as without it.
 """
 
