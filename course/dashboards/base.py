@@ -134,8 +134,8 @@ class Recent(Generic[_V]):
     """The ``size`` most recently used values by key: a dashboard keeps its runs here by the
     controls they depend on, so a change of a control that only picks what is shown of them
     (whose figures, which device's delay) runs nothing again.  The dashboard clears it with its
-    cache (``clear_cache``), so the benchmark still times real runs.  The dashboard's own cache of runs by every control
-    is one too."""
+    cache (``clear_cache``), so the benchmark still times real runs.  The dashboard's own cache
+    of runs by every control is one too."""
 
     def __init__(self, size: int = 4) -> None:
         if size < 1:
@@ -158,6 +158,11 @@ class Recent(Generic[_V]):
             self._items.popitem(last=False)
         return value
 
+    def fetch(self, key: Hashable, make: Callable[[], _V]) -> _V:
+        """The value kept under ``key``, or ``make()`` kept there (the run made on a miss)."""
+        value = self.get(key)
+        return self.put(key, make()) if value is None else value
+
     def clear(self) -> None:
         self._items.clear()
 
@@ -165,20 +170,16 @@ class Recent(Generic[_V]):
         return len(self._items)
 
 
+@functools.cache
 def settle_heap() -> None:
-    """Once per process, before the first dashboard: collect, then move every object alive (the
+    """Once per process (cached), before the first dashboard: collect, then move every object alive (the
     imported modules, matplotlib's and the model's tables) out of the cyclic collector's sight
     (:func:`gc.freeze`).  A full collection walked them all, 55-62 ms, every few dozen
     updates -- a stutter a learner dragging a slider sees; with them frozen it walks what the
     dashboards made since, 7-22 ms (lessons 0, 2, 4 and 9, 21 updates each).  Objects made
     later, dashboards included, are collected as before."""
-    if not _HEAP_SETTLED:
-        gc.collect()
-        gc.freeze()
-        _HEAP_SETTLED.append(True)
-
-
-_HEAP_SETTLED: list[bool] = []
+    gc.collect()
+    gc.freeze()
 
 
 class Dashboard(abc.ABC):
@@ -295,14 +296,7 @@ class Dashboard(abc.ABC):
     def update(self, progress: Progress | None = None) -> None:
         """Simulate (or reuse a cached run), recompute results and summary, redraw the figure."""
         key = tuple(sorted(self.values.items(), key=lambda kv: kv[0]))
-        data = self._cache.get(key)
-        if data is None:
-            # POP3 runs in a helper process while IMAP runs here (a learner waits for the
-            # longer run, not the sum: sim.model.pair)
-            with helper():
-                run = self.simulate(dict(self.values), progress or (lambda _f: None))
-            data = self._cache.put(key, run)
-        self.data = data
+        self.data = data = self._cache.fetch(key, lambda: self._simulate_now(progress))
         self.results = self.compute_results(data)
         self.summary_text = self.summary(data)
         self.redraw()
@@ -311,6 +305,12 @@ class Dashboard(abc.ABC):
             self.prediction.observe(self.results)
         for callback in list(self._listeners):
             callback(self)
+
+    def _simulate_now(self, progress: Progress | None) -> Any:
+        # POP3 runs in a helper process while IMAP runs here (a learner waits for the longer
+        # run, not the sum: sim.model.pair)
+        with helper():
+            return self.simulate(dict(self.values), progress or (lambda _f: None))
 
     def clear_cache(self) -> None:
         """Forget cached runs (the benchmark uses it to time real simulations)."""

@@ -201,10 +201,7 @@ class Lesson3Dashboard(Dashboard):
         else:  # the same runs, seen from another device: nothing to simulate
             run = lesson3_for_device(run, values["device"])
         progress(0.8)
-        day_key = key_of(values, ONE_DAY_CONTROLS)
-        days = self._days.get(day_key)
-        if days is None:
-            days = self._days.put(day_key, one_day_timelines(values))
+        days = self._days.fetch(key_of(values, ONE_DAY_CONTROLS), lambda: one_day_timelines(values))
         return Lesson3Data(run, *days)
 
     def clear_cache(self) -> None:

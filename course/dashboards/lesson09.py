@@ -322,16 +322,13 @@ class Lesson9Dashboard(Dashboard):
         from sim.lessons.experiments import lesson9_crash
 
         monte_carlo = values["monte_carlo"]
-        crash_key = key_of(values, (*SWEEP_PARAMETERS, "backup_age_days"))
-        crash = self._crashes.get(crash_key)
-        if crash is None:
-            crash = self._crashes.put(
-                crash_key,
-                lesson9_crash(
-                    **{k: values[k] for k in SWEEP_PARAMETERS},
-                    backup_age_days=values["backup_age_days"],
-                ),
-            )
+        crash = self._crashes.fetch(
+            key_of(values, (*SWEEP_PARAMETERS, "backup_age_days")),
+            lambda: lesson9_crash(
+                **{k: values[k] for k in SWEEP_PARAMETERS},
+                backup_age_days=values["backup_age_days"],
+            ),
+        )
         progress(0.3 if monte_carlo else 1.0)
         sweep = backup_sweep(crash.crash_pop3, crash.crash_imap)
         yearly = None

@@ -177,9 +177,7 @@ class Lesson10Dashboard(Dashboard):
 
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> CapstoneData:
         key = key_of(values, (k for k in values if k != "delay_device"))
-        data = self._runs.get(key)
-        if data is None:
-            data = self._runs.put(key, self._simulate(values, progress))
+        data = self._runs.fetch(key, lambda: self._simulate(values, progress))
         progress(1.0)
         return data
 

@@ -60,9 +60,9 @@ from ..inputs.scenario import Scenario, ScenarioError
 from ..inputs.workload import SignatureUpdate, Trace, generate
 from ..outputs.metrics import Recorder, mean_finite, share
 from ..outputs.results import Conservation, Delay, DeviceSummary, LossReason, Result, Summary, Virus
-from .pair import run_both
+from .pair import Run, progress_share, run_all
 from .processes import default_workers, worker_context
-from .simulation import SERIES_DEVICE_LIMIT, drive, exposure_terms, result_of, simulate
+from .simulation import SERIES_DEVICE_LIMIT, drive, exposure_terms, result_of
 from .sizes import fast_mails
 from .state import Mail, MailId, ServerUser
 from .world import World
@@ -249,29 +249,21 @@ def run_shard(
         if device_series is not None
         else (len(scenario.devices) <= SERIES_DEVICE_LIMIT)
     )
-    parts = []
-    for k, proto in enumerate(protocols):
-        report = None
-        if progress is not None:
-
-            def report(frac: float, k: int = k) -> None:
-                progress((k + frac) / len(protocols))
-
-        parts.append(
-            _part(
-                scenario,
-                trace,
-                proto,
-                tuple(users),
-                mails,
-                lo,
-                hi,
-                float(grid_step_s),
-                keep,
-                report,
-            )
+    return [
+        _part(
+            scenario,
+            trace,
+            proto,
+            tuple(users),
+            mails,
+            lo,
+            hi,
+            float(grid_step_s),
+            keep,
+            progress_share(progress, k, len(protocols)),
         )
-    return parts
+        for k, proto in enumerate(protocols)
+    ]
 
 
 def _part(
@@ -683,8 +675,8 @@ def run_many(
 
     ``workers``: local processes, one shard of users each (``None``: the cores when the
     scenario has at least :data:`AUTO_SHARD_USERS` users, else 1); 1 runs unsharded in this
-    process with ``trace`` (default: generated; both protocols go through
-    :func:`~sim.model.pair.run_both`, so within its ``helper()`` POP3 runs beside).  ``dask``:
+    process with ``trace`` (default: generated; the runs go through
+    :func:`~sim.model.pair.run_all`, so within its ``helper()`` POP3 runs beside).  ``dask``:
     a Dask scheduler address, or ``"local"`` for a ``LocalCluster`` of ``workers`` processes on
     this machine.  ``progress`` gets the fraction done of all of it.  Within :func:`chosen`, its
     settings are the default."""
@@ -695,36 +687,12 @@ def run_many(
         workers = default_workers() if len(scenario.users) >= AUTO_SHARD_USERS else 1
     check_workers(workers)
     if dask is None and (workers == 1 or len(scenario.users) == 1):
-        if protocols == (Protocol.POP3, Protocol.IMAP):  # (the helper process, if asked for)
-            _, pop3, imap = run_both(
-                scenario,
-                trace,
-                progress=progress,
-                grid_step_s=grid_step_s,
-                device_series=device_series,
-            )
-            return [pop3, imap]
-        if trace is None:
-            trace = generate(scenario)
-        out = []
-        for k, proto in enumerate(protocols):
-            report = None
-            if progress is not None:
-
-                def report(frac: float, k: int = k) -> None:
-                    progress((k + frac) / len(protocols))
-
-            out.append(
-                simulate(
-                    scenario,
-                    proto,
-                    trace,
-                    grid_step_s=grid_step_s,
-                    device_series=device_series,
-                    progress=report,
-                )
-            )
-        return out
+        return run_all(  # (POP3 in the helper process, within pair.helper())
+            [Run(scenario, proto, trace) for proto in protocols],
+            progress=progress,
+            grid_step_s=grid_step_s,
+            device_series=device_series,
+        )
     shards = split_users(scenario, workers)
     args = [
         (i, scenario, users, protocols, float(grid_step_s), device_series)

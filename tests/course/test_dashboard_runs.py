@@ -81,3 +81,19 @@ def test_the_heap_is_settled_once_before_the_first_dashboard() -> None:
     assert frozen > 10_000  # the imported modules, matplotlib's and the model's tables
     make(5)
     assert gc.get_freeze_count() == frozen
+
+
+def test_recent_fetch_makes_a_value_only_on_a_miss() -> None:
+    made: list[str] = []
+
+    def make(v: str) -> str:
+        made.append(v)
+        return v
+
+    recent: Recent[str] = Recent(2)
+    assert recent.fetch("a", lambda: make("A")) == "A"
+    assert recent.fetch("a", lambda: make("other")) == "A"
+    recent.fetch("b", lambda: make("B"))
+    recent.fetch("c", lambda: make("C"))  # "a" is the least recent: forgotten
+    assert recent.fetch("a", lambda: make("A2")) == "A2"
+    assert made == ["A", "B", "C", "A2"]
