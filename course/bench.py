@@ -16,6 +16,10 @@ Repeating the default update draws the same texts every time, which the image pa
 rasterise again (:class:`course.style.TextCachingRenderer`).  So each run also times *moved*
 updates, each at a setting not drawn before in the run (:func:`moved_setting`: a new seed), as
 a slider move is: their median over the same floor is the ``moved/fl`` column.
+
+The ``sim/fl`` column is the simulation alone (both protocols, as an update makes them, nothing
+drawn) over the same floor: where it is above the median target, no lighter figure or image
+path can meet that target, only a faster model.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
@@ -40,6 +44,7 @@ __all__ = [
     "extremes",
     "moved_setting",
     "run_bench",
+    "simulation_alone",
     "worst_case",
 ]
 
@@ -60,6 +65,9 @@ class BenchLine:
     worst_s: float = float("nan")
     worst_setting: dict[str, object] | None = None
     moved_median_s: float = float("nan")  # median end-to-end update at a setting new to the run
+    # median of the simulation alone (both protocols, as an update makes them): what no change
+    # to the drawing or the image path can take off
+    sim_median_s: float = float("nan")
 
     @property
     def median_ratio(self) -> float:
@@ -72,6 +80,12 @@ class BenchLine:
     @property
     def moved_ratio(self) -> float:
         return self.moved_median_s / self.floor_s
+
+    @property
+    def sim_ratio(self) -> float:
+        """The simulation alone over the floor: above :data:`MEDIAN_TARGET`, only a faster model
+        (not a lighter figure) can meet the median target."""
+        return self.sim_median_s / self.floor_s
 
     @property
     def ok(self) -> bool:
@@ -117,6 +131,16 @@ def end_to_end(board: Dashboard) -> float:
     return time.perf_counter() - t0
 
 
+def simulation_alone(board: Dashboard) -> float:
+    """Seconds of the simulation behind one uncached update of ``board`` (both protocols, made
+    as an update makes them: POP3 in the helper process while IMAP runs here), nothing drawn.
+    Every cache is cleared first: some dashboards keep runs of their own (lessons 3, 9, 10)."""
+    board.clear_cache()
+    t0 = time.perf_counter()
+    board._simulate_now(None)
+    return time.perf_counter() - t0
+
+
 def moved_setting(board: Dashboard, i: int) -> dict[str, object]:
     """The ``i``-th setting of ``board`` not drawn before: seed ``1000 + i`` (a new trace, so new
     numbers on the figure), or for a dashboard without a seed its first float control at the
@@ -133,9 +157,10 @@ def moved_setting(board: Dashboard, i: int) -> dict[str, object]:
 
 
 def bench_dashboard(n: int, repeat: int = 7, moved: bool = True) -> BenchLine:
-    """Time ``repeat`` end-to-end default updates of lesson ``n`` and as many floors, interleaved
-    so that a machine slowing down mid-run slows both (after one warm-up of each); then, if
-    ``moved``, ``repeat`` updates each at a new setting (:func:`moved_setting`)."""
+    """Time ``repeat`` end-to-end default updates of lesson ``n``, as many floors and as many
+    simulations alone (:func:`simulation_alone`), interleaved so that a machine slowing down
+    mid-run slows them all (after one warm-up of each); then, if ``moved``, ``repeat`` updates
+    each at a new setting (:func:`moved_setting`)."""
     from course.dashboards import make
 
     if not 1 <= repeat <= 1000:
@@ -144,10 +169,11 @@ def bench_dashboard(n: int, repeat: int = 7, moved: bool = True) -> BenchLine:
     board.figure_html()  # warm-up: imports, fonts, the first (constrained) layout
     floor_fig = empty_like(board.figure)
     style.encode_png(floor_fig)
-    floors, updates = [], []
+    floors, updates, sims = [], [], []
     for _ in range(repeat):
         floors.append(_timed(lambda: style.encode_png(floor_fig)))
         updates.append(end_to_end(board))
+        sims.append(simulation_alone(board))
     moves = []
     if moved:
         for i in range(repeat):
@@ -160,6 +186,7 @@ def bench_dashboard(n: int, repeat: int = 7, moved: bool = True) -> BenchLine:
         statistics.median(updates),
         _p95(updates),
         moved_median_s=statistics.median(moves) if moves else float("nan"),
+        sim_median_s=statistics.median(sims),
     )
 
 
@@ -226,9 +253,13 @@ def run_bench(repeat: int = 7, lessons: tuple[int, ...] | None = None, worst: bo
         f"worst extreme <= {EXTREME_LIMIT_S:g} s ({', '.join(SKIPPED)} skipped)"
     )
     print("moved/fl = median of updates each at a setting new to the run (a new seed) / floor")
+    print(
+        f"sim/fl = median of the simulation alone (both protocols, nothing drawn) / floor: "
+        f"above {MEDIAN_TARGET:g}, only a faster model can meet the median target"
+    )
     head = (
         f"{'lesson':>6} {'floor':>7} {'median':>8} {'p95':>8} {'med/fl':>6} {'p95/fl':>6} "
-        f"{'moved/fl':>8} {'worst':>8}  {'verdict':<7}  worst setting"
+        f"{'moved/fl':>8} {'sim/fl':>6} {'worst':>8}  {'verdict':<7}  worst setting"
     )
     print(head)
     print("-" * len(head))
@@ -236,13 +267,11 @@ def run_bench(repeat: int = 7, lessons: tuple[int, ...] | None = None, worst: bo
         line = bench_dashboard(n, repeat)
         if worst:
             seconds, setting = worst_case(n)
-            line = BenchLine(
-                n, line.floor_s, line.median_s, line.p95_s, seconds, setting, line.moved_median_s
-            )
+            line = replace(line, worst_s=seconds, worst_setting=setting)
         print(
             f"{n:>6} {_ms(line.floor_s):>7} {_ms(line.median_s):>8} {_ms(line.p95_s):>8} "
             f"{line.median_ratio:>6.2f} {line.p95_ratio:>6.2f} {line.moved_ratio:>8.2f} "
-            f"{_ms(line.worst_s) if worst else '-':>8}  {'ok' if line.ok else 'over':<7}  "
+            f"{line.sim_ratio:>6.2f} {_ms(line.worst_s) if worst else '-':>8}  {'ok' if line.ok else 'over':<7}  "
             f"{line.worst_setting if worst else ''}",
             flush=True,
         )

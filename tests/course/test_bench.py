@@ -15,7 +15,15 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from PIL import Image
 
 from course import style
-from course.bench import BenchLine, bench_dashboard, empty_like, extremes, moved_setting, worst_case
+from course.bench import (
+    BenchLine,
+    bench_dashboard,
+    empty_like,
+    extremes,
+    moved_setting,
+    simulation_alone,
+    worst_case,
+)
 from course.dashboards import make
 
 
@@ -191,3 +199,28 @@ def test_bench_line_times_moved_updates_too() -> None:
     line = bench_dashboard(2, repeat=1)
     assert line.moved_median_s > 0 and line.moved_ratio == line.moved_median_s / line.floor_s
     assert math.isnan(bench_dashboard(2, repeat=1, moved=False).moved_median_s)
+
+
+@pytest.mark.parametrize("n", [4, 10])
+def test_simulation_alone_simulates_every_time_and_draws_nothing(n: int) -> None:
+    board = make(n)
+    board.figure_html()
+    calls: list[dict] = []
+    simulate = board.simulate
+
+    def counted(values: dict, progress: object) -> object:
+        calls.append(values)
+        return simulate(values, progress)
+
+    board.simulate = counted  # type: ignore[method-assign]
+    draws = board.runs
+    # a run of a week takes tens of milliseconds; a run kept by the dashboard (lesson 10 keeps
+    # its own) comes back in microseconds: above 1 ms, the model ran
+    assert simulation_alone(board) > 1e-3 and simulation_alone(board) > 1e-3
+    assert calls == [dict(board.values)] * 2  # never from the update's cache
+    assert board.runs == draws  # no update, no redraw
+
+
+def test_bench_line_reports_the_simulation_alone() -> None:
+    line = bench_dashboard(2, repeat=1, moved=False)
+    assert line.sim_median_s > 0 and line.sim_ratio == line.sim_median_s / line.floor_s
