@@ -194,12 +194,12 @@ class Lesson3Dashboard(Dashboard):
     def simulate(self, values: Mapping[str, Any], progress: Progress) -> Lesson3Data:
         from sim.lessons.experiments import lesson3_for_device, lesson3_notification
 
+        # the runs of every control but ``device``, seen from the device asked for (a cached
+        # run seen from another device: nothing to simulate)
         key = key_of(values, (k for k in values if k != "device"))
-        run = self._runs.get(key)
-        if run is None:
-            run = self._runs.put(key, lesson3_notification(**values))
-        else:  # the same runs, seen from another device: nothing to simulate
-            run = lesson3_for_device(run, values["device"])
+        run = lesson3_for_device(
+            self._runs.fetch(key, lambda: lesson3_notification(**values)), values["device"]
+        )
         progress(0.8)
         days = self._days.fetch(key_of(values, ONE_DAY_CONTROLS), lambda: one_day_timelines(values))
         return Lesson3Data(run, *days)

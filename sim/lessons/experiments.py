@@ -1074,6 +1074,17 @@ def _same_trace(tr: Trace, sc: Scenario) -> Trace:
     return dataclasses.replace(tr, scenario=sc)
 
 
+def _lesson9_runs(sc: Scenario, tr: Trace) -> list[Run]:
+    """Lesson 9's three runs of ``sc`` on ``tr``, in :class:`Lesson9Setup`'s order: POP3, POP3
+    with the desktop archive (:func:`_desktop_archive`) and IMAP."""
+    arch_sc = _desktop_archive(sc)
+    return [
+        Run(sc, Protocol.POP3, tr),
+        Run(arch_sc, Protocol.POP3, _same_trace(tr, arch_sc)),
+        Run(sc, Protocol.IMAP, tr),
+    ]
+
+
 def _with_actions(tr: Trace, extra: Iterable[Action]) -> Trace:
     """``tr`` with ``extra`` actions merged in time order (stable: trace actions first at a tie)."""
     return dataclasses.replace(
@@ -1185,15 +1196,7 @@ def lesson9_crash(
                 tr,
                 (Action(t_del, sc.devices[phone].user, phone, ActionKind.DELETE, target=target),),
             )
-    arch_sc = _desktop_archive(sc)
-    p, a, i = run_all(
-        [
-            Run(sc, Protocol.POP3, tr),
-            Run(arch_sc, Protocol.POP3, _same_trace(tr, arch_sc)),
-            Run(sc, Protocol.IMAP, tr),
-        ],
-        final_state=True,
-    )
+    p, a, i = run_all(_lesson9_runs(sc, tr), final_state=True)
 
     def gone(r: Result) -> tuple[str, ...]:
         if target is None:
@@ -1401,16 +1404,11 @@ def lesson9_yearly_loss(
         targets = [a.target for a in extra if a.target is not None]
         crashes.append(len(tr.crashes))
         deletes.append(len(extra))
-        arch_sc = _desktop_archive(sc)
         setups = (Lesson9Setup.POP3, Lesson9Setup.POP3_ARCHIVE, Lesson9Setup.IMAP)
         # a daily grid and no per-device series: the yearly counts need neither (they are the
         # same as with the default grid), and without them a year runs several times faster
         results = run_all(
-            [
-                Run(sc, Protocol.POP3, tr),
-                Run(arch_sc, Protocol.POP3, _same_trace(tr, arch_sc)),
-                Run(sc, Protocol.IMAP, tr),
-            ],
+            _lesson9_runs(sc, tr),
             progress=progress_share(progress, k, trials),
             grid_step_s=DAY,
             device_series=False,

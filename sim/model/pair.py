@@ -90,11 +90,8 @@ def _serve(conn: Any) -> None:
         except EOFError:  # the session ended
             return
         try:
-            made: dict[int, Trace] = {}
-            reply: tuple[bool, Any] = (
-                True,
-                [simulate(sc, proto, _trace(sc, tr, made), **options) for sc, proto, tr in tasks],
-            )
+            runs = [Run(sc, proto, tr) for sc, proto, tr in tasks]
+            reply: tuple[bool, Any] = (True, _here(runs, range(len(runs)), None, options, {}))
         except Exception as error:  # the caller raises it
             reply = (False, error)
         try:

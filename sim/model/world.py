@@ -123,7 +123,7 @@ class ProgressMarks:
 
     def reach(self, t: float) -> float:
         """Report every hundredth at or before ``t``; return the time of the next (inf: none)."""
-        while self.due <= t:
+        while self.done < 100 and self.due <= t:
             self.done += 1
             self.report(self.done / 100)
             self.due = self.step * (self.done + 1) if self.done < 100 else math.inf
@@ -131,10 +131,7 @@ class ProgressMarks:
 
     def finish(self) -> None:
         """Report the hundredths not reported yet (the run is over)."""
-        while self.done < 100:
-            self.done += 1
-            self.report(self.done / 100)
-        self.due = math.inf
+        self.reach(math.inf)
 
 
 class World:

@@ -233,23 +233,22 @@ class Recorder:
             self.s_cons.append(share(ta + th, te + tp))
             self.s_cov.append(share(tc, te))
             self.s_agr.append(share(ta, tc))
-            if self.keep_device_series:
-                if self.sync is not None:
-                    self.sync()
-                self._sample_devices_once()
-                return
         else:
             self.s_server.extend([server] * k)
             self.s_phys.extend([server * self.replicas_live] * k)
             self.s_cons.extend([share(ta + th, te + tp)] * k)
             self.s_cov.extend([share(tc, te)] * k)
             self.s_agr.extend([share(ta, tc)] * k)
-        self.add_device_means(k)
         if not self.keep_device_series:
+            self.add_device_means(k)
             return
         if self.sync is not None:
             self.sync()
-        self.append_device_series(k)
+        if k == 1:
+            self._sample_devices_once()
+        else:
+            self.add_device_means(k)
+            self.append_device_series(k)
 
     def _sample_devices_once(self) -> None:
         """One grid point of every device: :meth:`add_device_means` and
