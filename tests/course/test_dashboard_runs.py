@@ -80,7 +80,10 @@ def test_the_heap_is_settled_once_before_the_first_dashboard() -> None:
     frozen = gc.get_freeze_count()
     assert frozen > 10_000  # the imported modules, matplotlib's and the model's tables
     make(5)
-    assert gc.get_freeze_count() == frozen
+    # a second freeze would add the thousands of objects made since (the first dashboard's
+    # figure and runs among them); frozen objects can still be freed by their reference counts
+    # (after earlier tests in this process, a dashboard freed about 1,750), so not equal
+    assert gc.get_freeze_count() <= frozen
 
 
 def test_recent_fetch_makes_a_value_only_on_a_miss() -> None:
